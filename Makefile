@@ -1,0 +1,38 @@
+# CNN Designer: `make run` launches the app, `make test` runs every test.
+# Both create .venv on first use and install what is missing into it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEPS := pyproject.toml
+
+.PHONY: run test lint typecheck bench screenshots dist clean
+
+$(STAMP): $(DEPS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip -q
+	$(BIN)/python -m pip install -e '.[test]' -q
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/cnn-designer $(FILE)
+
+# Lint, types, import contract, then the whole suite (GUI tests offscreen, GL tests under Xvfb).
+test: $(STAMP)
+	$(BIN)/ruff check designer tests benchmarks
+	$(BIN)/mypy designer
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen xvfb-run -a -s "-screen 0 1920x1200x24" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check designer tests benchmarks
+	$(BIN)/ruff format --check designer tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy designer
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,52 @@
+"""The command line: ``cnn-designer [FILE]`` opens the app; sub-commands work headless."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from designer import __version__
+from designer.commands import COMMAND_MODULES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnn-designer",
+        description="Design convolutional neural networks and understand their arithmetic.",
+    )
+    parser.add_argument("--version", action="version", version=f"cnn-designer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnn-designer",
+        description="Open the CNN Designer window (sub-commands: run `cnn-designer --help`).",
+    )
+    parser.add_argument("file", nargs="?", help="design file to open")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="render the main window to a PNG and exit")
+    parser.add_argument("--size", default="1600x1000", help="window size for --screenshot (WIDTHxHEIGHT)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # type: ignore[union-attr]
+    if args_list and (args_list[0] in commands or args_list[0] in ("-h", "--help", "--version")):
+        args = parser.parse_args(args_list)
+        result: int = args.func(args)
+        return result
+    gui_args = build_gui_parser().parse_args(args_list)
+    from designer.ui.app import run_app
+
+    return run_app(gui_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""Sub-commands of ``cnn-designer``. Each module exposes ``register(subparsers)``,
+which adds its parser and sets ``func`` (taking the parsed args, returning the exit code).
+"""
+
+#: Modules listed here are loaded by ``designer.cli``; order = order in ``--help``.
+COMMAND_MODULES = [
+    "designer.commands.check",
+]

@@ -1,0 +1,482 @@
+"""Shape inference and statistics over a whole design, kept up to date incrementally.
+
+``Analysis`` subscribes to a ``Design``. On every edit it recomputes only what lies
+downstream of the change, and stops early where a recomputed layer's output did not
+change. It never raises on a bad design: problems become ``Diagnostic`` objects and
+layers downstream of an error are marked ``unknown`` rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from psygnal import Signal
+
+from designer.core.arithmetic import AxisArith, Semantics
+from designer.core.design import Design, Layer
+from designer.core.registry import REGISTRY
+from designer.core.shape_rules import Finding, RFStep, RuleResult, Severity, Shape, fmt_shape
+
+Status = Literal["ok", "warning", "error", "unknown"]
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+#: Activations above this many elements (per sample) earn a warning.
+LARGE_ACTIVATION = 50_000_000
+
+
+@dataclass
+class Diagnostic:
+    """One problem with a design: stable ``code``, the layer it concerns, plain words.
+
+    ``data`` holds the numbers behind the message, for explanations and fixes.
+    """
+
+    severity: Severity
+    code: str
+    layer: str | None
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"severity": self.severity, "code": self.code, "layer": self.layer, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field size and jump (effective stride) per axis, in input pixels."""
+
+    size: tuple[float, float]
+    jump: tuple[float, float]
+
+    @property
+    def size_px(self) -> tuple[int, int]:
+        return (math.ceil(self.size[0] - 1e-9), math.ceil(self.size[1] - 1e-9))
+
+
+@dataclass
+class LayerInfo:
+    """Everything the analysis knows about one layer."""
+
+    id: str
+    type: str
+    input_shapes: list[Shape | None] = field(default_factory=list)
+    output_shape: Shape | None = None
+    params: int = 0
+    trainable_params: int = 0
+    buffers: int = 0
+    macs: int = 0
+    receptive_field: ReceptiveField | None = None
+    status: Status = "unknown"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    axes: tuple[AxisArith, ...] = ()
+    derived: dict[str, Any] = field(default_factory=dict)
+    bytes_per_element: int = 4
+
+    @property
+    def neurons(self) -> int:
+        """Elements in the output (per sample); 0 when the shape is unknown."""
+        return math.prod(self.output_shape) if self.output_shape is not None else 0
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.neurons * self.bytes_per_element
+
+    def same_output(self, other: LayerInfo) -> bool:
+        return (
+            self.output_shape == other.output_shape
+            and self.receptive_field == other.receptive_field
+            and (self.status == "unknown") == (other.status == "unknown")
+            and self.input_size == other.input_size
+        )
+
+    input_size: tuple[int, int] | None = None  # spatial size of the network input this layer sees
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    neurons: int
+    memory_bytes: int
+    errors: int
+    warnings: int
+    infos: int
+
+
+class Analysis:
+    """Live shape inference for one design.
+
+    ``updated`` is emitted after every recomputation with the set of layer ids whose
+    information changed (views repaint only those).
+    """
+
+    updated = Signal(object)  # set[str]
+
+    def __init__(self, design: Design, *, bytes_per_element: int = 4, live: bool = True) -> None:
+        self.design = design
+        self.bytes_per_element = bytes_per_element
+        self.info: dict[str, LayerInfo] = {}
+        self.order: list[str] = []
+        self.structural: list[Diagnostic] = []
+        self._consumers: dict[str, list[str]] = {}
+        self._rank: dict[str, int] = {}
+        self._cyclic: set[str] = set()
+        self._totals: Totals | None = None
+        self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
+        self.full_refresh()
+        if live:
+            design.layer_added.connect(self._on_structure)
+            design.layer_removed.connect(self._on_removed)
+            design.inputs_changed.connect(self._on_structure)
+            design.params_changed.connect(self._on_params)
+            design.layer_renamed.connect(self._on_renamed)
+            design.meta_changed.connect(self._on_meta)
+
+    def close(self) -> None:
+        """Stop following the design."""
+        for sig, slot in (
+            (self.design.layer_added, self._on_structure),
+            (self.design.layer_removed, self._on_removed),
+            (self.design.inputs_changed, self._on_structure),
+            (self.design.params_changed, self._on_params),
+            (self.design.layer_renamed, self._on_renamed),
+            (self.design.meta_changed, self._on_meta),
+        ):
+            sig.disconnect(slot)
+
+    # ------------------------------------------------------------------ events
+
+    def _on_params(self, layer_id: str) -> None:
+        self._recompute_from([layer_id])
+
+    def _on_structure(self, layer_id: str) -> None:
+        self._rebuild_structure()
+        self._recompute_from([layer_id])
+
+    def _on_removed(self, layer_id: str) -> None:
+        self.info.pop(layer_id, None)
+        self._rebuild_structure()
+        self._recompute_from([])
+        self.updated.emit({layer_id})
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        self.full_refresh()
+
+    def _on_meta(self, what: str) -> None:
+        if what == "semantics":
+            self.full_refresh()
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def semantics(self) -> Semantics:
+        sem = self.design.semantics
+        return sem if sem in ("pytorch", "keras", "caffe", "strict") else "pytorch"  # type: ignore[return-value]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every diagnostic: file notes, structure, then layers in design order; errors first."""
+        out = [Diagnostic("error" if c != "unreachable" else "warning", c, lid, m) for c, lid, m in self.design.load_notes]
+        out.extend(self.structural)
+        for lid in self.design.ids:
+            info = self.info.get(lid)
+            if info:
+                out.extend(info.diagnostics)
+        out.sort(key=lambda d: SEVERITY_ORDER[d.severity])
+        return out
+
+    def totals(self) -> Totals:
+        if self._totals is None:
+            params = trainable = buffers = macs = neurons = mem = 0
+            for lid, info in self.info.items():
+                params += info.params
+                trainable += info.trainable_params
+                buffers += info.buffers
+                macs += info.macs
+                if info.type != "Input":
+                    neurons += info.neurons
+                    mem += info.memory_bytes
+            counts = {"error": 0, "warning": 0, "info": 0}
+            for d in self.diagnostics():
+                counts[d.severity] += 1
+            self._totals = Totals(
+                params, trainable, buffers, macs, neurons, mem, counts["error"], counts["warning"], counts["info"]
+            )
+        return self._totals
+
+    def has_errors(self) -> bool:
+        return self.totals().errors > 0
+
+    def downstream(self, layer_id: str) -> list[str]:
+        """``layer_id`` and every layer fed by it, in topological order."""
+        seen = {layer_id}
+        stack = [layer_id]
+        while stack:
+            for c in self._consumers.get(stack.pop(), ()):
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        return sorted(seen, key=lambda i: self._rank.get(i, len(self._rank)))
+
+    # ------------------------------------------------------------- computation
+
+    def full_refresh(self) -> None:
+        self.info = {}
+        self._rebuild_structure()
+        for lid in self.order:
+            self.info[lid] = self._evaluate(self.design.layer(lid))
+        self._totals = None
+        self.updated.emit(set(self.design.ids))
+
+    def _rebuild_structure(self) -> None:
+        """Topological order (Kahn), consumers, cycles and structural diagnostics."""
+        design = self.design
+        ids = design.ids
+        present = set(ids)
+        consumers: dict[str, list[str]] = {i: [] for i in ids}
+        indegree: dict[str, int] = {}
+        diags: list[Diagnostic] = []
+        for layer in design:
+            known = [i for i in dict.fromkeys(layer.inputs) if i in present]
+            indegree[layer.id] = len(known)
+            for i in known:
+                consumers[i].append(layer.id)
+        ready = [i for i in ids if indegree[i] == 0]
+        order: list[str] = []
+        while ready:
+            nxt: list[str] = []
+            for lid in ready:
+                order.append(lid)
+                for c in consumers[lid]:
+                    indegree[c] -= 1
+                    if indegree[c] == 0:
+                        nxt.append(c)
+            ready = nxt
+        cyclic = [i for i in ids if indegree[i] > 0]
+        if cyclic:
+            on_cycle = _cycle_members(design, set(cyclic))
+            for lid in cyclic:
+                if lid in on_cycle:
+                    diags.append(
+                        Diagnostic(
+                            "error",
+                            "cycle",
+                            lid,
+                            f"{lid} is part of a cycle ({' → '.join(on_cycle[lid])}): a layer cannot depend on its own output.",
+                            {"cycle": on_cycle[lid]},
+                        )
+                    )
+            order.extend(cyclic)
+        if not any(layer.type == "Input" for layer in design):
+            diags.append(
+                Diagnostic(
+                    "error",
+                    "no_input",
+                    None,
+                    "The design has no Input layer, so no shape can be computed. Add an Input and give it the shape of your data, e.g. [3, 224, 224].",
+                )
+            )
+        self.order = order
+        self._rank = {lid: n for n, lid in enumerate(order)}
+        self._consumers = consumers
+        self._cyclic = set(cyclic)
+        self.structural = diags
+        self._totals = None
+
+    def _recompute_from(self, start: Iterable[str]) -> None:
+        """Re-evaluate ``start`` and its downstream layers, stopping where nothing changed."""
+        pending = {s for s in start if s in self.design}
+        changed: set[str] = set()
+        # Layers whose info might be stale: those not evaluated yet (new ones).
+        pending.update(lid for lid in self.order if lid not in self.info)
+        while pending:
+            lid = min(pending, key=lambda i: self._rank.get(i, 0))
+            pending.discard(lid)
+            old = self.info.get(lid)
+            new = self._evaluate(self.design.layer(lid))
+            self.info[lid] = new
+            changed.add(lid)
+            if old is None or not new.same_output(old):
+                pending.update(self._consumers.get(lid, ()))
+        self._totals = None
+        self.updated.emit(changed)
+
+    def _evaluate(self, layer: Layer) -> LayerInfo:
+        self.recompute_count += 1
+        ltype = REGISTRY[layer.type]
+        info = LayerInfo(layer.id, layer.type, bytes_per_element=self.bytes_per_element)
+        diags = info.diagnostics
+        lid = layer.id
+        if lid in self._cyclic:
+            info.input_shapes = [None] * len(layer.inputs)
+            return info
+        missing = [i for i in layer.inputs if i not in self.design]
+        for i in missing:
+            diags.append(
+                Diagnostic(
+                    "error",
+                    "missing_input",
+                    lid,
+                    f"{lid} takes its input from {i!r}, but there is no layer with that id.",
+                    {"missing": i},
+                )
+            )
+        inputs = [i for i in layer.inputs if i in self.design]
+        n = len(layer.inputs)
+        lo, hi = ltype.min_inputs, ltype.max_inputs
+        if n < lo or (hi is not None and n > hi):
+            diags.append(_input_count_diag(lid, layer.type, n, lo, hi))
+        if diags:
+            info.status = "error"
+            info.input_shapes = [self._output(i) for i in inputs]
+            return info
+        upstream = [self.info.get(i) for i in inputs]
+        if any(u is None or u.output_shape is None for u in upstream):
+            unreachable = not self._reaches_input(lid)
+            if unreachable:
+                diags.append(
+                    Diagnostic(
+                        "warning",
+                        "unreachable",
+                        lid,
+                        f"{lid} is not connected to any Input, so its shape cannot be known.",
+                    )
+                )
+            info.input_shapes = [None if u is None else u.output_shape for u in upstream]
+            info.status = "unknown"
+            return info
+        shapes = [u.output_shape for u in upstream if u is not None and u.output_shape is not None]
+        info.input_shapes = list(shapes)
+        result: RuleResult = ltype.rule(layer.resolved(), shapes, self.semantics)
+        info.output_shape = result.shape
+        info.params = result.params
+        info.trainable_params = result.trainable_params
+        info.buffers = result.buffers
+        info.macs = result.macs
+        info.axes = result.axes
+        info.derived = result.derived
+        for f in result.findings:
+            diags.append(_diag(lid, f))
+        if result.shape is not None:
+            info.input_size, info.receptive_field = self._receptive_field(layer, result, upstream)
+            diags.extend(_size_warnings(info))
+        worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
+        info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
+        return info
+
+    def _output(self, lid: str) -> Shape | None:
+        info = self.info.get(lid)
+        return None if info is None else info.output_shape
+
+    def _reaches_input(self, lid: str) -> bool:
+        seen: set[str] = set()
+        stack = [lid]
+        while stack:
+            cur = stack.pop()
+            if cur in seen or cur not in self.design:
+                continue
+            seen.add(cur)
+            layer = self.design.layer(cur)
+            if layer.type == "Input":
+                return True
+            stack.extend(layer.inputs)
+        return False
+
+    def _receptive_field(
+        self, layer: Layer, result: RuleResult, upstream: list[LayerInfo | None]
+    ) -> tuple[tuple[int, int] | None, ReceptiveField | None]:
+        if layer.type == "Input":
+            shape = result.shape
+            if shape is not None and len(shape) == 3:
+                return (shape[1], shape[2]), ReceptiveField((1.0, 1.0), (1.0, 1.0))
+            return None, None
+        fields = [u.receptive_field for u in upstream if u is not None and u.receptive_field is not None]
+        sizes = [u.input_size for u in upstream if u is not None and u.input_size is not None]
+        if not fields:
+            return (sizes[0] if sizes else None), None
+        size = (max(f.size[0] for f in fields), max(f.size[1] for f in fields))
+        jump = (max(f.jump[0] for f in fields), max(f.jump[1] for f in fields))
+        step: RFStep = result.rf
+        if step.kind == "window":
+            size = (size[0] + (step.kernel[0] - 1) * jump[0], size[1] + (step.kernel[1] - 1) * jump[1])
+            jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
+        elif step.kind == "transpose":
+            size = (
+                size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
+                size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
+            )
+            jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
+        input_size = (max(s[0] for s in sizes), max(s[1] for s in sizes)) if sizes else None
+        return input_size, ReceptiveField(size, jump)
+
+
+def _diag(lid: str, f: Finding) -> Diagnostic:
+    return Diagnostic(f.severity, f.code, lid, f"{lid}: {f.message}", dict(f.data))
+
+
+def _input_count_diag(lid: str, type_id: str, n: int, lo: int, hi: int | None) -> Diagnostic:
+    if hi == 0:
+        want = "no inputs (it is where data enters)"
+    elif hi == lo:
+        want = f"exactly {lo} input{'s' if lo != 1 else ''}"
+    elif hi is None:
+        want = f"at least {lo} inputs"
+    else:
+        want = f"{lo} to {hi} inputs"
+    have = "is not connected" if n == 0 else f"has {n}"
+    return Diagnostic(
+        "error",
+        "wrong_input_count",
+        lid,
+        f"{lid} ({type_id}) takes {want}, but {have}.",
+        {"count": n, "min": lo, "max": hi},
+    )
+
+
+def _size_warnings(info: LayerInfo) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if info.type != "Input" and info.neurons > LARGE_ACTIVATION:
+        out.append(
+            Diagnostic(
+                "warning",
+                "large_activation",
+                info.id,
+                f"{info.id} outputs {fmt_shape(info.output_shape)} = {info.neurons:,} values per sample "
+                f"({info.memory_bytes / 2**20:,.0f} MiB in float32): training will need a lot of memory.",
+                {"neurons": info.neurons, "limit": LARGE_ACTIVATION},
+            )
+        )
+    return out
+
+
+def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]:
+    """For each layer that lies on a cycle, one cycle through it (ids in order)."""
+    result: dict[str, list[str]] = {}
+    for start in candidates:
+        if start in result:
+            continue
+        # Depth-first search from start following inputs, looking for a path back to start.
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            cur, path = stack.pop()
+            for nxt in design.layer(cur).inputs:
+                if nxt == start:
+                    cycle = [*reversed(path), start]
+                    for member in path:
+                        result.setdefault(member, cycle)
+                    stack = []
+                    break
+                if nxt in candidates and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    return result
+
+
+def analyze(design: Design, *, bytes_per_element: int = 4) -> Analysis:
+    """A one-off analysis that does not follow later edits."""
+    return Analysis(design, bytes_per_element=bytes_per_element, live=False)

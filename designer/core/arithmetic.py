@@ -1,0 +1,183 @@
+"""Convolution arithmetic for one spatial axis, under each framework's rounding rules.
+
+The formulas follow Dumoulin & Visin, *A guide to convolution arithmetic for deep
+learning* (2016), and the code of the frameworks we mirror; ``docs/arithmetic.md``
+cites them rule by rule. Every function returns an ``AxisArith`` that keeps every
+input of the computation, so explanations can write the formula out with the
+user's numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+Semantics = Literal["pytorch", "keras", "caffe", "strict"]
+SEMANTICS: tuple[Semantics, ...] = ("pytorch", "keras", "caffe", "strict")
+
+Rounding = Literal["exact", "floor", "ceil"]
+WindowKind = Literal["conv", "pool", "transpose"]
+
+
+@dataclass(frozen=True)
+class AxisArith:
+    """The arithmetic of one spatial axis of a sliding-window layer.
+
+    For ``conv``/``pool``: ``exact = (size_in + pad_lo + pad_hi − dilation·(kernel − 1) − 1)/stride + 1``
+    and ``out`` is that value rounded by ``rounding`` (and, for ceil rounding, minus
+    one when the last window would start inside the bottom/right padding).
+    For ``transpose``: ``out = (size_in − 1)·stride − pad_lo − pad_hi + dilation·(kernel − 1) + output_padding + 1``.
+    """
+
+    axis: str  # "height" or "width"
+    kind: WindowKind
+    size_in: int
+    kernel: int
+    stride: int
+    pad_lo: int
+    pad_hi: int
+    dilation: int
+    output_padding: int
+    exact: Fraction
+    out: int
+    rounding: Rounding
+    same: bool = False  # padding came from "same"
+    dropped_last_window: bool = False  # ceil mode: a last window starting in padding was dropped
+
+    @property
+    def effective_kernel(self) -> int:
+        """``dilation·(kernel − 1) + 1``: the span one window covers."""
+        return self.dilation * (self.kernel - 1) + 1
+
+    @property
+    def padded(self) -> int:
+        return self.size_in + self.pad_lo + self.pad_hi
+
+    @property
+    def is_whole(self) -> bool:
+        return self.exact.denominator == 1
+
+    @property
+    def remainder(self) -> int:
+        """``(padded − effective_kernel) mod stride``: pixels past the last full step."""
+        if self.kind == "transpose":
+            return 0
+        return (self.padded - self.effective_kernel) % self.stride
+
+    @property
+    def unread(self) -> int:
+        """Input rows/columns (of the real input, not padding) that no window ever reads."""
+        if self.kind == "transpose" or self.out <= 0:
+            return 0
+        last_end = (self.out - 1) * self.stride + self.effective_kernel  # in padded coordinates
+        real_end = self.pad_lo + self.size_in
+        return max(0, real_end - last_end)
+
+    @property
+    def overhang(self) -> int:
+        """Rows/columns the last window reaches past the padded input (ceil rounding)."""
+        if self.kind == "transpose" or self.out <= 0:
+            return 0
+        last_end = (self.out - 1) * self.stride + self.effective_kernel
+        return max(0, last_end - self.padded)
+
+
+def window_axis(
+    axis: str,
+    kind: Literal["conv", "pool"],
+    size_in: int,
+    kernel: int,
+    stride: int,
+    pad_lo: int,
+    pad_hi: int,
+    dilation: int,
+    rounding: Literal["floor", "ceil"],
+    same: bool = False,
+) -> AxisArith:
+    """Output size of a convolution or pooling window along one axis.
+
+    ``out = ⌊(in + p_lo + p_hi − d·(k − 1) − 1)/s⌋ + 1`` (floor rounding), or with
+    ``⌈…⌉`` for ceil rounding, where PyTorch and Caffe then drop a last window
+    that would start in the padding: ``if (out − 1)·s ≥ in + p_lo: out −= 1``.
+    """
+    eff = dilation * (kernel - 1) + 1
+    numerator = size_in + pad_lo + pad_hi - eff
+    exact = Fraction(numerator, stride) + 1
+    dropped = False
+    if rounding == "floor":
+        out = math.floor(exact)
+    else:
+        out = math.ceil(exact)
+        if out > 0 and (out - 1) * stride >= size_in + pad_lo:
+            out -= 1
+            dropped = True
+    return AxisArith(
+        axis=axis,
+        kind=kind,
+        size_in=size_in,
+        kernel=kernel,
+        stride=stride,
+        pad_lo=pad_lo,
+        pad_hi=pad_hi,
+        dilation=dilation,
+        output_padding=0,
+        exact=exact,
+        out=out,
+        rounding="exact" if exact.denominator == 1 else rounding,
+        same=same,
+        dropped_last_window=dropped,
+    )
+
+
+def same_padding(size_in: int, kernel: int, stride: int, dilation: int, semantics: Semantics) -> tuple[int, int]:
+    """Padding (before, after) that "same" gives along one axis.
+
+    PyTorch (stride 1 only): total ``d·(k − 1)``, ``before = total // 2`` and the odd
+    pixel goes after (bottom/right). TensorFlow/Keras: ``out = ⌈in/s⌉`` and
+    ``total = max((out − 1)·s + d·(k − 1) + 1 − in, 0)``, again split with the
+    extra pixel after.
+    """
+    if semantics == "keras":
+        out = -(-size_in // stride)
+        total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size_in, 0)
+    else:
+        total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def transpose_axis(
+    axis: str,
+    size_in: int,
+    kernel: int,
+    stride: int,
+    padding: int,
+    dilation: int,
+    output_padding: int,
+) -> AxisArith:
+    """``out = (in − 1)·s − 2·p + d·(k − 1) + output_padding + 1`` (always whole)."""
+    out = (size_in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    return AxisArith(
+        axis=axis,
+        kind="transpose",
+        size_in=size_in,
+        kernel=kernel,
+        stride=stride,
+        pad_lo=padding,
+        pad_hi=padding,
+        dilation=dilation,
+        output_padding=output_padding,
+        exact=Fraction(out),
+        out=out,
+        rounding="exact",
+    )
+
+
+def pool_rounding(semantics: Semantics, ceil_mode: bool) -> Literal["floor", "ceil"]:
+    """Caffe always rounds pooling up; PyTorch follows ``ceil_mode``; Keras floors."""
+    if semantics == "caffe":
+        return "ceil"
+    if semantics == "pytorch":
+        return "ceil" if ceil_mode else "floor"
+    return "floor"

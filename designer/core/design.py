@@ -1,0 +1,304 @@
+"""The design: an ordered set of named layers, their connections and their layout.
+
+The model speaks in plain events (psygnal): views and the analysis subscribe to
+``layer_added``, ``params_changed`` and the rest, and never poll. Every method
+validates before it changes anything, so a refused edit leaves the design as it
+was. Geometry is plain tuples; nothing here knows about Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from psygnal import Signal
+
+from designer.core.arithmetic import SEMANTICS
+from designer.core.params import ParamError
+from designer.core.registry import REGISTRY, layer_type
+
+Point = tuple[float, float]
+ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+MAX_ID_LENGTH = 64
+
+
+class DesignError(ValueError):
+    """An edit the design refuses (unknown layer, taken id, invalid value, ...)."""
+
+
+@dataclass
+class Layer:
+    """One layer: its id, its type id, the hyper-parameters set explicitly, its inputs."""
+
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+
+    def copy(self) -> Layer:
+        return Layer(self.id, self.type, copy.deepcopy(self.params), list(self.inputs))
+
+    def value(self, name: str) -> Any:
+        """The parameter's value: the stored one, else the registry default."""
+        if name in self.params:
+            return self.params[name]
+        spec = layer_type(self.type).spec(name)
+        return None if spec is None else spec.default
+
+    def resolved(self) -> dict[str, Any]:
+        return layer_type(self.type).resolve(self.params)
+
+
+@dataclass
+class Removal:
+    """What ``remove_layer`` took away, so that ``restore_layer`` can put it back exactly."""
+
+    layer: Layer
+    index: int
+    position: Point | None
+    consumers: list[tuple[str, list[str]]]  # (consumer id, its inputs before the removal)
+
+
+def check_id(layer_id: Any) -> str | None:
+    """Why ``layer_id`` is not a valid id, or ``None`` if it is."""
+    if not isinstance(layer_id, str) or not layer_id:
+        return "an id must be a non-empty text"
+    if len(layer_id) > MAX_ID_LENGTH:
+        return f"an id has at most {MAX_ID_LENGTH} characters"
+    if not ID_PATTERN.match(layer_id):
+        return "an id starts with a letter or _ and contains only letters, digits, _, - and ."
+    return None
+
+
+def normalize_params(type_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise every value; drop values equal to the default.
+
+    Raises ``DesignError`` naming the parameter and what was expected.
+    """
+    ltype = layer_type(type_id)
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = ltype.spec(name)
+        if spec is None:
+            raise DesignError(f"{type_id} has no parameter {name!r}")
+        try:
+            norm = spec.normalize(value)
+        except ParamError as exc:
+            raise DesignError(f"{type_id} {name}: {exc}") from exc
+        if norm != spec.default or (spec.required and name in values):
+            out[name] = norm
+    # Keep the registry's order, so files read the same whatever order edits came in.
+    return {name: out[name] for name in ltype.param_names if name in out}
+
+
+class Design:
+    """A network design. Mutate it only through its methods; they emit the events."""
+
+    layer_added = Signal(str)  # layer id
+    layer_removed = Signal(str)
+    params_changed = Signal(str)
+    inputs_changed = Signal(str)
+    layer_renamed = Signal(str, str)  # old id, new id
+    layout_changed = Signal(str)
+    meta_changed = Signal(str)  # "name", "semantics" or "description"
+
+    def __init__(self, name: str = "Untitled", semantics: str = "pytorch", description: str = "") -> None:
+        self._layers: dict[str, Layer] = {}
+        self._layout: dict[str, Point] = {}
+        self.name = name
+        self.semantics = semantics
+        self.description = description
+        # Problems found while loading (duplicate or missing ids were renamed): shown until saved.
+        self.load_notes: list[tuple[str, str | None, str]] = []  # (code, layer, message)
+        self.extra: dict[str, Any] = {}  # unknown top-level file fields, written back unchanged
+
+    # ------------------------------------------------------------------ queries
+
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._layers
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self._layers.values())
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers.values())
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._layers)
+
+    def layer(self, layer_id: str) -> Layer:
+        try:
+            return self._layers[layer_id]
+        except KeyError:
+            raise DesignError(f"there is no layer {layer_id!r}") from None
+
+    def index_of(self, layer_id: str) -> int:
+        return self.ids.index(layer_id)
+
+    @property
+    def layout(self) -> dict[str, Point]:
+        return dict(self._layout)
+
+    def position(self, layer_id: str) -> Point | None:
+        return self._layout.get(layer_id)
+
+    def consumers(self, layer_id: str) -> list[str]:
+        """Layers that take ``layer_id`` as an input, in design order."""
+        return [layer.id for layer in self._layers.values() if layer_id in layer.inputs]
+
+    def fresh_id(self, prefix: str, taken: Iterable[str] = ()) -> str:
+        """``prefix`` followed by the smallest number not yet used (``conv1``, ``conv2``, ...)."""
+        used = set(self._layers) | set(taken)
+        n = 1
+        while f"{prefix}{n}" in used:
+            n += 1
+        return f"{prefix}{n}"
+
+    def copy(self) -> Design:
+        other = Design(self.name, self.semantics, self.description)
+        other._layers = {k: v.copy() for k, v in self._layers.items()}
+        other._layout = dict(self._layout)
+        other.load_notes = list(self.load_notes)
+        other.extra = copy.deepcopy(self.extra)
+        return other
+
+    # ---------------------------------------------------------------- mutations
+
+    def add_layer(self, layer: Layer, index: int | None = None, position: Point | None = None) -> None:
+        """Insert ``layer`` (at ``index`` in the design order; at the end by default)."""
+        problem = check_id(layer.id)
+        if problem:
+            raise DesignError(f"{layer.id!r}: {problem}")
+        if layer.id in self._layers:
+            raise DesignError(f"a layer named {layer.id!r} already exists")
+        if layer.type not in REGISTRY:
+            raise DesignError(f"unknown layer type {layer.type!r}")
+        layer = Layer(layer.id, layer.type, normalize_params(layer.type, layer.params), list(layer.inputs))
+        items = list(self._layers.items())
+        if index is None or index >= len(items):
+            items.append((layer.id, layer))
+        else:
+            items.insert(max(index, 0), (layer.id, layer))
+        self._layers = dict(items)
+        if position is not None:
+            self._layout[layer.id] = (float(position[0]), float(position[1]))
+        self.layer_added.emit(layer.id)
+
+    def remove_layer(self, layer_id: str) -> Removal:
+        """Remove a layer and every connection from it; return what ``restore_layer`` needs."""
+        layer = self.layer(layer_id)
+        index = self.index_of(layer_id)
+        consumers = [(c, list(self._layers[c].inputs)) for c in self.consumers(layer_id)]
+        position = self._layout.pop(layer_id, None)
+        del self._layers[layer_id]
+        for cid, old in consumers:
+            self._layers[cid].inputs = [i for i in old if i != layer_id]
+        self.layer_removed.emit(layer_id)
+        for cid, _ in consumers:
+            self.inputs_changed.emit(cid)
+        return Removal(layer.copy(), index, position, consumers)
+
+    def restore_layer(self, removal: Removal) -> None:
+        """Undo ``remove_layer``: same index, position and connections."""
+        self.add_layer(removal.layer.copy(), removal.index, removal.position)
+        for cid, inputs in removal.consumers:
+            if cid in self._layers:
+                self._layers[cid].inputs = list(inputs)
+                self.inputs_changed.emit(cid)
+
+    def set_param(self, layer_id: str, name: str, value: Any) -> None:
+        """Set one hyper-parameter (``None`` on a parameter whose default is not ``None`` resets it)."""
+        layer = self.layer(layer_id)
+        ltype = layer_type(layer.type)
+        spec = ltype.spec(name)
+        if spec is None:
+            raise DesignError(f"{layer.type} has no parameter {name!r}")
+        if value is None and spec.default is not None:
+            new = {k: v for k, v in layer.params.items() if k != name}
+        else:
+            new = normalize_params(layer.type, {**layer.params, name: value})
+        if new == layer.params:
+            return
+        layer.params = new
+        self.params_changed.emit(layer_id)
+
+    def set_params(self, layer_id: str, params: dict[str, Any]) -> None:
+        """Replace all stored hyper-parameters at once (used by undo)."""
+        layer = self.layer(layer_id)
+        new = normalize_params(layer.type, params)
+        if new == layer.params:
+            return
+        layer.params = new
+        self.params_changed.emit(layer_id)
+
+    def set_inputs(self, layer_id: str, inputs: list[str]) -> None:
+        layer = self.layer(layer_id)
+        if layer_id in inputs:
+            raise DesignError(f"{layer_id!r} cannot take its own output as input")
+        if list(inputs) == layer.inputs:
+            return
+        layer.inputs = list(inputs)
+        self.inputs_changed.emit(layer_id)
+
+    def rename_layer(self, old: str, new: str) -> None:
+        """Give a layer a new id; every reference to it follows."""
+        if old == new:
+            return
+        self.layer(old)
+        problem = check_id(new)
+        if problem:
+            raise DesignError(f"{new!r}: {problem}")
+        if new in self._layers:
+            raise DesignError(f"a layer named {new!r} already exists")
+        items = []
+        for key, layer in self._layers.items():
+            if key == old:
+                layer.id = new
+                key = new
+            layer.inputs = [new if i == old else i for i in layer.inputs]
+            items.append((key, layer))
+        self._layers = dict(items)
+        if old in self._layout:
+            self._layout[new] = self._layout.pop(old)
+        self.layer_renamed.emit(old, new)
+
+    def set_position(self, layer_id: str, position: Point | None) -> None:
+        self.layer(layer_id)
+        if position is None:
+            self._layout.pop(layer_id, None)
+        else:
+            self._layout[layer_id] = (float(position[0]), float(position[1]))
+        self.layout_changed.emit(layer_id)
+
+    def set_name(self, name: str) -> None:
+        if name != self.name:
+            self.name = name
+            self.meta_changed.emit("name")
+
+    def set_description(self, text: str) -> None:
+        if text != self.description:
+            self.description = text
+            self.meta_changed.emit("description")
+
+    def set_semantics(self, semantics: str) -> None:
+        if semantics not in SEMANTICS:
+            raise DesignError(f"unknown semantics {semantics!r}; expected one of {', '.join(SEMANTICS)}")
+        if semantics != self.semantics:
+            self.semantics = semantics
+            self.meta_changed.emit("semantics")
+
+    def move_layer(self, layer_id: str, index: int) -> None:
+        """Move a layer to ``index`` in the design order (affects only how files list layers)."""
+        layer = self.layer(layer_id)
+        items = [(k, v) for k, v in self._layers.items() if k != layer_id]
+        items.insert(max(0, min(index, len(items))), (layer_id, layer))
+        self._layers = dict(items)
+        self.layout_changed.emit(layer_id)

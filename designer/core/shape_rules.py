@@ -1,0 +1,643 @@
+"""Shape rules: one small pure function per layer type.
+
+Each rule takes the layer's resolved hyper-parameters, the shapes of its inputs
+(``[C, H, W]`` or ``[N]``, batch left out) and the design's semantics, and returns a
+``RuleResult``: the output shape (``None`` where the framework would raise), the
+parameter, buffer and multiply-accumulate counts, the findings (future
+diagnostics) and the per-axis arithmetic that explanations print.
+
+Conventions for counts (they reproduce torchvision's published numbers):
+parameters are weights + biases (+ BatchNorm γ, β); buffers are BatchNorm's
+running mean, running variance and batch counter; MACs are
+``out elements · in_ch/groups · kh · kw`` for Conv2d,
+``in elements · out_ch/groups · kh · kw`` for ConvTranspose2d,
+``in_features · out_features`` (per row) for Linear, and 0 elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from designer.core.arithmetic import (
+    AxisArith,
+    Semantics,
+    pool_rounding,
+    same_padding,
+    transpose_axis,
+    window_axis,
+)
+from designer.core.params import as_pair
+
+Shape = tuple[int, ...]
+Severity = Literal["error", "warning", "info"]
+AXES = ("height", "width")
+
+
+@dataclass
+class Finding:
+    """A problem a rule found; the analysis turns it into a diagnostic for the layer."""
+
+    severity: Severity
+    code: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RFStep:
+    """How a layer changes the receptive field, per axis (height, width).
+
+    ``window``: ``r_out = r_in + (k − 1)·j_in``, ``j_out = j_in·s``;
+    ``transpose``: ``r_out = r_in + (⌈k/s⌉ − 1)·j_in``, ``j_out = j_in/s``;
+    ``identity``: unchanged; ``none``: the output has no spatial axes that map
+    back to pixels in a meaningful way but still sees what its input saw.
+    """
+
+    kind: Literal["window", "transpose", "identity"]
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[float, float] = (1.0, 1.0)
+
+
+IDENTITY = RFStep("identity")
+
+
+@dataclass
+class RuleResult:
+    shape: Shape | None
+    params: int = 0
+    trainable: int | None = None  # defaults to ``params``
+    buffers: int = 0
+    macs: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    axes: tuple[AxisArith, ...] = ()
+    rf: RFStep = IDENTITY
+    derived: dict[str, Any] = field(default_factory=dict)  # e.g. in_channels, weight shape
+
+    @property
+    def trainable_params(self) -> int:
+        return self.params if self.trainable is None else self.trainable
+
+
+Params = Mapping[str, Any]
+Rule = Callable[[Params, Sequence[Shape], Semantics], RuleResult]
+
+
+def fmt_shape(shape: Sequence[int] | None, order: Literal["hwc", "chw"] = "hwc") -> str:
+    """A shape as papers write it: ``55×55×96`` (H×W×C) or ``96×55×55``; vectors as ``4096``."""
+    if shape is None:
+        return "?"
+    if len(shape) == 3 and order == "hwc":
+        c, h, w = shape
+        return f"{h}×{w}×{c}"
+    return "×".join(str(v) for v in shape)
+
+
+def _error(code: str, message: str, **data: Any) -> RuleResult:
+    return RuleResult(None, findings=[Finding("error", code, message, data)])
+
+
+def _need_volume(inputs: Sequence[Shape], layer_type: str) -> RuleResult | None:
+    shape = inputs[0]
+    if len(shape) != 3:
+        hint = (
+            " It receives a flat vector; spatial layers belong before Flatten."
+            if len(shape) == 1
+            else ""
+        )
+        return _error(
+            "rank_mismatch",
+            f"{layer_type} needs a volume [channels, height, width] as input, "
+            f"but receives {fmt_shape(shape)} ({len(shape)} dimension{'s' if len(shape) != 1 else ''}).{hint}",
+            expected_rank=3,
+            got_shape=list(shape),
+        )
+    return None
+
+
+def _prod(values: Sequence[int]) -> int:
+    return math.prod(values)
+
+
+def _non_integer_findings(
+    axes: Sequence[AxisArith], semantics: Semantics, layer_type: str
+) -> list[Finding]:
+    """Warn (error under strict) for every axis whose division is not whole."""
+    findings: list[Finding] = []
+    bad = [a for a in axes if not a.is_whole and not a.same]
+    if not bad:
+        return findings
+    parts = []
+    for a in bad:
+        parts.append(
+            f"{a.axis}: ({a.size_in} − {a.effective_kernel} + {a.pad_lo + a.pad_hi})/{a.stride} + 1 = "
+            f"{_frac_text(a.exact)}, rounded {'down' if a.rounding == 'floor' else 'up'} to {a.out}"
+        )
+    if semantics == "strict":
+        return [
+            Finding(
+                "error",
+                "non_integer_output",
+                f"{layer_type} does not divide exactly ({'; '.join(parts)}). "
+                "Strict arithmetic accepts only whole numbers.",
+                {"axes": [a.axis for a in bad]},
+            )
+        ]
+    lost = [f"{a.unread} {'row' if a.axis == 'height' else 'column'}{'s' if a.unread != 1 else ''}" for a in bad if a.unread]
+    tail = f"; the last {' and '.join(lost)} of the input are never read" if lost else ""
+    return [
+        Finding(
+            "warning",
+            "non_integer_output",
+            f"{layer_type} does not divide exactly ({'; '.join(parts)}){tail}.",
+            {"axes": [a.axis for a in bad]},
+        )
+    ]
+
+
+def _frac_text(f: Any) -> str:
+    value = float(f)
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+# --------------------------------------------------------------------------- input
+
+
+def input_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """``Input(shape)``: the design's input tensor, ``[C, H, W]`` or ``[N]``."""
+    return RuleResult(tuple(p["shape"]))
+
+
+# --------------------------------------------------------------------- convolution
+
+
+def _conv_axes(
+    p: Params, shape: Shape, sem: Semantics, kind: Literal["conv", "pool"], rounding: Literal["floor", "ceil"]
+) -> tuple[list[AxisArith], list[Finding]]:
+    k = as_pair(p["kernel_size"])
+    stride_value = p.get("stride")
+    s = as_pair(k if stride_value is None else stride_value)
+    d = as_pair(p.get("dilation", 1))
+    padding = p.get("padding", 0)
+    findings: list[Finding] = []
+    axes: list[AxisArith] = []
+    for i, name in enumerate(AXES):
+        size = shape[1 + i]
+        if padding == "same":
+            lo, hi = same_padding(size, k[i], s[i], d[i], sem)
+            same = True
+        elif padding == "valid":
+            lo = hi = 0
+            same = False
+        else:
+            lo = hi = as_pair(padding)[i]
+            same = False
+        ax = window_axis(name, kind, size, k[i], s[i], lo, hi, d[i], rounding, same=same)
+        if padding == "same" and sem == "keras":
+            # TensorFlow's "same": out = ⌈in/s⌉ by construction.
+            ax = AxisArith(**{**ax.__dict__, "rounding": "exact"})
+        axes.append(ax)
+    return axes, findings
+
+
+def _check_windows(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | None:
+    for a in axes:
+        if a.padded < a.effective_kernel:
+            dil = f" (dilated to {a.effective_kernel})" if a.dilation > 1 else ""
+            return _error(
+                "kernel_too_large",
+                f"{layer_type} kernel {a.kernel}{dil} is larger than the padded input {a.axis}: "
+                f"{a.size_in} + {a.pad_lo + a.pad_hi} = {a.padded} < {a.effective_kernel}.",
+                axis=a.axis,
+                kernel=a.effective_kernel,
+                padded=a.padded,
+            )
+        if a.out < 1:
+            return _error(
+                "nonpositive_output",
+                f"{layer_type} output {a.axis} would be {a.out}.",
+                axis=a.axis,
+                out=a.out,
+            )
+    return None
+
+
+def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Conv2d, ``[C_in, H, W] → [C_out, H_out, W_out]``.
+
+    ``H_out = ⌊(H + 2·p − d·(k − 1) − 1)/s⌋ + 1`` (likewise W);
+    params ``(C_in/groups · kh · kw + bias) · C_out``;
+    MACs ``C_out·H_out·W_out · C_in/groups · kh · kw``.
+    """
+    bad = _need_volume(inputs, "Conv2d")
+    if bad:
+        return bad
+    shape = inputs[0]
+    c_in = shape[0]
+    c_out = int(p["out_channels"])
+    groups = int(p.get("groups", 1))
+    if c_in % groups or c_out % groups:
+        which = []
+        if c_in % groups:
+            which.append(f"the {c_in} input channels")
+        if c_out % groups:
+            which.append(f"the {c_out} output channels")
+        return _error(
+            "groups_mismatch",
+            f"groups = {groups} does not divide {' or '.join(which)}: each group must get the same number of channels.",
+            groups=groups,
+            in_channels=c_in,
+            out_channels=c_out,
+        )
+    findings: list[Finding] = []
+    stride = as_pair(p.get("stride", 1))
+    if p.get("padding") == "same" and stride != (1, 1) and sem != "keras":
+        return _error(
+            "same_padding_stride",
+            f'padding="same" is not supported with stride {fmt_stride(stride)} in PyTorch '
+            "(it only keeps the size when the stride is 1).",
+            stride=list(stride),
+        )
+    axes, _ = _conv_axes(p, shape, sem, "conv", "floor")
+    bad = _check_windows(axes, "Conv2d")
+    if bad:
+        return bad
+    findings.extend(_non_integer_findings(axes, sem, "Conv2d"))
+    k = as_pair(p["kernel_size"])
+    out_shape = (c_out, axes[0].out, axes[1].out)
+    weights = c_in // groups * k[0] * k[1] * c_out
+    bias = c_out if p.get("bias", True) else 0
+    macs = _prod(out_shape) * (c_in // groups) * k[0] * k[1]
+    if strict_fail(findings):
+        return RuleResult(None, findings=findings, axes=tuple(axes))
+    return RuleResult(
+        out_shape,
+        params=weights + bias,
+        macs=macs,
+        findings=findings,
+        axes=tuple(axes),
+        rf=RFStep("window", (axes[0].effective_kernel, axes[1].effective_kernel), (float(stride[0]), float(stride[1]))),
+        derived={
+            "in_channels": c_in,
+            "weight_shape": [c_out, c_in // groups, k[0], k[1]],
+            "weights": weights,
+            "bias": bias,
+        },
+    )
+
+
+def strict_fail(findings: Sequence[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def fmt_stride(s: Sequence[int]) -> str:
+    return str(s[0]) if s[0] == s[1] else f"{s[0]}×{s[1]}"
+
+
+def conv_transpose2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """ConvTranspose2d, ``[C_in, H, W] → [C_out, H_out, W_out]``.
+
+    ``H_out = (H − 1)·s − 2·p + d·(k − 1) + output_padding + 1``;
+    params ``C_in · C_out/groups · kh · kw + bias``;
+    MACs ``C_in·H·W · C_out/groups · kh · kw``.
+    """
+    bad = _need_volume(inputs, "ConvTranspose2d")
+    if bad:
+        return bad
+    shape = inputs[0]
+    c_in = shape[0]
+    c_out = int(p["out_channels"])
+    groups = int(p.get("groups", 1))
+    if c_in % groups or c_out % groups:
+        return _error(
+            "groups_mismatch",
+            f"groups = {groups} must divide both the {c_in} input and the {c_out} output channels.",
+            groups=groups,
+            in_channels=c_in,
+            out_channels=c_out,
+        )
+    k = as_pair(p["kernel_size"])
+    s = as_pair(p.get("stride", 1))
+    pad = as_pair(p.get("padding", 0))
+    d = as_pair(p.get("dilation", 1))
+    op = as_pair(p.get("output_padding", 0))
+    for i, name in enumerate(AXES):
+        if op[i] >= s[i] and op[i] >= d[i]:
+            return _error(
+                "output_padding_too_large",
+                f"output_padding {op[i]} ({name}) must be smaller than the stride {s[i]} or the dilation {d[i]}.",
+                axis=name,
+                output_padding=op[i],
+                stride=s[i],
+                dilation=d[i],
+            )
+    axes = [transpose_axis(n, shape[1 + i], k[i], s[i], pad[i], d[i], op[i]) for i, n in enumerate(AXES)]
+    for a in axes:
+        if a.out < 1:
+            return _error(
+                "nonpositive_output",
+                f"ConvTranspose2d output {a.axis} would be {a.out}: the padding {a.pad_lo} removes more than the layer adds.",
+                axis=a.axis,
+                out=a.out,
+            )
+    out_shape = (c_out, axes[0].out, axes[1].out)
+    weights = c_in * (c_out // groups) * k[0] * k[1]
+    bias = c_out if p.get("bias", True) else 0
+    return RuleResult(
+        out_shape,
+        params=weights + bias,
+        macs=_prod(shape) * (c_out // groups) * k[0] * k[1],
+        axes=tuple(axes),
+        rf=RFStep(
+            "transpose",
+            (axes[0].effective_kernel, axes[1].effective_kernel),
+            (float(s[0]), float(s[1])),
+        ),
+        derived={
+            "in_channels": c_in,
+            "weight_shape": [c_in, c_out // groups, k[0], k[1]],
+            "weights": weights,
+            "bias": bias,
+        },
+    )
+
+
+# ------------------------------------------------------------------------- pooling
+
+
+def _pool_rule(p: Params, inputs: Sequence[Shape], sem: Semantics, name: str) -> RuleResult:
+    bad = _need_volume(inputs, name)
+    if bad:
+        return bad
+    shape = inputs[0]
+    k = as_pair(p["kernel_size"])
+    pad = as_pair(p.get("padding", 0))
+    for i, axis in enumerate(AXES):
+        if pad[i] > k[i] // 2:
+            return _error(
+                "pool_padding_too_large",
+                f"{name} padding {pad[i]} ({axis}) is more than half the kernel {k[i]} "
+                f"(at most {k[i] // 2}): a window could then see nothing but padding.",
+                axis=axis,
+                padding=pad[i],
+                kernel=k[i],
+            )
+    rounding = pool_rounding(sem, bool(p.get("ceil_mode", False)))
+    axes, _ = _conv_axes(p, shape, sem, "pool", rounding)
+    bad = _check_windows(axes, name)
+    if bad:
+        return bad
+    findings = _non_integer_findings(axes, sem, name)
+    if strict_fail(findings):
+        return RuleResult(None, findings=findings, axes=tuple(axes))
+    stride = p.get("stride")
+    s = as_pair(k if stride is None else stride)
+    return RuleResult(
+        (shape[0], axes[0].out, axes[1].out),
+        findings=findings,
+        axes=tuple(axes),
+        rf=RFStep("window", (axes[0].effective_kernel, axes[1].effective_kernel), (float(s[0]), float(s[1]))),
+    )
+
+
+def max_pool2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """MaxPool2d: ``H_out = ⌊(H + 2·p − d·(k − 1) − 1)/s⌋ + 1`` (⌈…⌉ with ceil_mode)."""
+    return _pool_rule(p, inputs, sem, "MaxPool2d")
+
+
+def avg_pool2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """AvgPool2d: ``H_out = ⌊(H + 2·p − k)/s⌋ + 1`` (⌈…⌉ with ceil_mode)."""
+    return _pool_rule(p, inputs, sem, "AvgPool2d")
+
+
+def _adaptive_rule(p: Params, inputs: Sequence[Shape], sem: Semantics, name: str) -> RuleResult:
+    bad = _need_volume(inputs, name)
+    if bad:
+        return bad
+    c, h, w = inputs[0]
+    size = p["output_size"]
+    oh, ow = (size, size) if not isinstance(size, list) else size
+    oh = h if oh is None else int(oh)
+    ow = w if ow is None else int(ow)
+    # Adaptive windows: start ⌊i·in/out⌋, end ⌈(i+1)·in/out⌉; the widest is ⌈in/out⌉ (+1 when out ∤ in).
+    kh = -(-h // oh) + (1 if h % oh else 0)
+    kw = -(-w // ow) + (1 if w % ow else 0)
+    return RuleResult(
+        (c, oh, ow),
+        rf=RFStep("window", (min(kh, h), min(kw, w)), (h / oh, w / ow)),
+        derived={"window": [min(kh, h), min(kw, w)]},
+    )
+
+
+def adaptive_avg_pool2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """AdaptiveAvgPool2d: ``[C, H, W] → [C, oh, ow]`` whatever H and W are."""
+    return _adaptive_rule(p, inputs, sem, "AdaptiveAvgPool2d")
+
+
+def adaptive_max_pool2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """AdaptiveMaxPool2d: ``[C, H, W] → [C, oh, ow]`` whatever H and W are."""
+    return _adaptive_rule(p, inputs, sem, "AdaptiveMaxPool2d")
+
+
+# ---------------------------------------------------------------- normalisation, etc.
+
+
+def batch_norm2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """BatchNorm2d: shape unchanged; params ``2·C`` (γ, β) if affine; buffers ``2·C + 1``."""
+    bad = _need_volume(inputs, "BatchNorm2d")
+    if bad:
+        return bad
+    c = inputs[0][0]
+    params = 2 * c if p.get("affine", True) else 0
+    buffers = 2 * c + 1 if p.get("track_running_stats", True) else 0
+    return RuleResult(inputs[0], params=params, buffers=buffers, derived={"num_features": c})
+
+
+def local_response_norm_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """LocalResponseNorm: shape unchanged, no parameters."""
+    if len(inputs[0]) < 2:
+        return _error(
+            "rank_mismatch",
+            f"LocalResponseNorm needs channels to normalise across, but receives {fmt_shape(inputs[0])}.",
+            expected_rank=3,
+            got_shape=list(inputs[0]),
+        )
+    return RuleResult(inputs[0])
+
+
+def elementwise_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Activations, Dropout, Identity: the output has the input's shape."""
+    return RuleResult(inputs[0])
+
+
+def dropout2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Dropout2d: zeroes whole channels; the shape is unchanged."""
+    return RuleResult(inputs[0])
+
+
+def softmax_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Softmax over ``dim`` (counted with the batch axis, as in PyTorch)."""
+    rank = len(inputs[0]) + 1
+    dim = int(p.get("dim", 1))
+    if not -rank <= dim < rank:
+        return _error(
+            "dim_out_of_range",
+            f"Softmax dim {dim} is out of range for an input with batch of rank {rank} (−{rank} … {rank - 1}).",
+            dim=dim,
+            rank=rank,
+        )
+    return RuleResult(inputs[0])
+
+
+def flatten_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Flatten(start_dim=1, end_dim=−1), dims counted with the batch axis: ``[C, H, W] → [C·H·W]``."""
+    batched = (1, *inputs[0])
+    rank = len(batched)
+    start = int(p.get("start_dim", 1))
+    end = int(p.get("end_dim", -1))
+    for name, value in (("start_dim", start), ("end_dim", end)):
+        if not -rank <= value < rank:
+            return _error(
+                "dim_out_of_range",
+                f"Flatten {name} {value} is out of range for an input with batch of rank {rank}.",
+                dim=value,
+                rank=rank,
+            )
+    start %= rank
+    end %= rank
+    if start > end:
+        return _error(
+            "dim_out_of_range",
+            f"Flatten start_dim ({start}) comes after end_dim ({end}).",
+            start_dim=start,
+            end_dim=end,
+        )
+    if start == 0:
+        return _error(
+            "flatten_batch",
+            "Flatten with start_dim 0 would merge the batch axis into the features; use start_dim 1.",
+        )
+    out = (*batched[:start], _prod(batched[start : end + 1]), *batched[end + 1 :])
+    shape = inputs[0]
+    rf = IDENTITY
+    if len(shape) == 3 and start == 1:
+        rf = RFStep("window", (shape[1], shape[2]), (float(shape[1]), float(shape[2])))
+    return RuleResult(tuple(out[1:]), rf=rf)
+
+
+def linear_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Linear on the last axis: ``[…, in] → […, out]``; params ``(in + bias)·out``; MACs ``rows·in·out``."""
+    shape = inputs[0]
+    in_f = shape[-1]
+    out_f = int(p["out_features"])
+    rows = _prod(shape[:-1])
+    findings: list[Finding] = []
+    rf = IDENTITY
+    if len(shape) > 1:
+        findings.append(
+            Finding(
+                "warning",
+                "linear_on_volume",
+                f"Linear receives the volume {fmt_shape(shape)}, not a vector: PyTorch applies it to the last "
+                f"axis only (in_features = {in_f}, the width), separately for each of the {rows:,} other positions. "
+                f"Flatten first to connect all {_prod(shape):,} values.",
+                {"in_features": in_f, "flat_features": _prod(shape), "shape": list(shape)},
+            )
+        )
+    out = (*shape[:-1], out_f)
+    weights = in_f * out_f
+    bias = out_f if p.get("bias", True) else 0
+    if len(shape) == 3:
+        rf = RFStep("window", (1, shape[2]), (1.0, 1.0))
+    return RuleResult(
+        out,
+        params=weights + bias,
+        macs=rows * in_f * out_f,
+        findings=findings,
+        rf=rf,
+        derived={"in_features": in_f, "weight_shape": [out_f, in_f], "weights": weights, "bias": bias},
+    )
+
+
+def zero_pad2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """ZeroPad2d(left, right, top, bottom): ``H + top + bottom``, ``W + left + right``."""
+    if len(inputs[0]) != 3:
+        return _need_volume(inputs, "ZeroPad2d") or RuleResult(None)
+    c, h, w = inputs[0]
+    pad = p["padding"]
+    left, right, top, bottom = (pad,) * 4 if isinstance(pad, int) else pad
+    oh, ow = h + top + bottom, w + left + right
+    if oh < 1 or ow < 1:
+        return _error(
+            "nonpositive_output",
+            f"ZeroPad2d with negative padding crops {fmt_shape(inputs[0])} to {oh}×{ow}: nothing is left.",
+            out=min(oh, ow),
+        )
+    return RuleResult((c, oh, ow))
+
+
+def upsample_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Upsample: ``H_out = size`` or ``⌊H · scale_factor⌋``."""
+    bad = _need_volume(inputs, "Upsample")
+    if bad:
+        return bad
+    c, h, w = inputs[0]
+    size = p.get("size")
+    scale = p.get("scale_factor")
+    if (size is None) == (scale is None):
+        return _error(
+            "upsample_arguments",
+            "Upsample needs exactly one of size and scale_factor"
+            + (" (both are set)." if size is not None else " (neither is set)."),
+        )
+    if size is not None:
+        oh, ow = as_pair(size)
+    else:
+        fh, fw = (scale, scale) if not isinstance(scale, list) else scale
+        oh, ow = math.floor(h * float(fh)), math.floor(w * float(fw))
+    if oh < 1 or ow < 1:
+        return _error("nonpositive_output", f"Upsample output would be {oh}×{ow}.", out=min(oh, ow))
+    return RuleResult((c, oh, ow), rf=RFStep("transpose", (1, 1), (oh / h, ow / w)))
+
+
+# -------------------------------------------------------------------------- merges
+
+
+def add_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Add: all inputs must have the same shape, which is the output shape."""
+    first = inputs[0]
+    for i, shape in enumerate(inputs[1:], start=1):
+        if shape != first:
+            dims = _diff_dims(first, shape)
+            return _error(
+                "add_shape_mismatch",
+                f"Add needs equal shapes, but input 1 is {fmt_shape(first)} and input {i + 1} is "
+                f"{fmt_shape(shape)} ({dims}).",
+                input_index=i,
+                shapes=[list(s) for s in inputs],
+            )
+    return RuleResult(first)
+
+
+def _diff_dims(a: Shape, b: Shape) -> str:
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} dimensions"
+    names = ("channels", "height", "width") if len(a) == 3 else ("features",)
+    return ", ".join(f"{names[i]} {x} vs {y}" for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+
+
+def concat_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Concat along channels: heights and widths must agree; ``C_out = Σ C_i``."""
+    first = inputs[0]
+    for i, shape in enumerate(inputs[1:], start=1):
+        if len(shape) != len(first) or shape[1:] != first[1:]:
+            return _error(
+                "concat_shape_mismatch",
+                f"Concat joins along channels, so every other size must agree, but input 1 is "
+                f"{fmt_shape(first)} and input {i + 1} is {fmt_shape(shape)} ({_diff_dims(first, shape)}).",
+                input_index=i,
+                shapes=[list(s) for s in inputs],
+            )
+    return RuleResult((sum(s[0] for s in inputs), *first[1:]))

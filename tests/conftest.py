@@ -1,0 +1,37 @@
+"""Shared test configuration: golden files, the torch oracle, Qt platform."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files from the current output"
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """``golden("name.txt", text)``: compare with tests/data/golden/name.txt (``--update-golden`` rewrites)."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = DATA / "golden" / name
+        if update or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            if not update:
+                pytest.fail(f"golden file {path} did not exist; it was written, check it in")
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"output differs from {path} (rerun with --update-golden if intended)"
+
+    return check
