@@ -1,0 +1,106 @@
+"""Automatic layered layout of a design (positions for the canvas and the graph figure).
+
+Layers are placed in columns by their longest distance from an input (so a merge
+always sits right of all its branches); within a column each layer wants the row
+of its first input, which keeps the main path on one straight line and puts side
+branches (shortcuts, skip connections) on rows of their own below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from designer.core.design import Design
+
+Direction = Literal["LR", "TB"]
+
+CARD_WIDTH = 180.0
+CARD_HEIGHT = 92.0
+COLUMN_GAP = 56.0
+ROW_GAP = 36.0
+
+
+def layer_ranks(design: Design) -> dict[str, int]:
+    """Longest-path column of every layer; layers on cycles go right of everything else."""
+    ids = design.ids
+    present = set(ids)
+    preds = {layer.id: [i for i in dict.fromkeys(layer.inputs) if i in present] for layer in design}
+    succs: dict[str, list[str]] = {i: [] for i in ids}
+    indeg = {i: len(p) for i, p in preds.items()}
+    for lid, ps in preds.items():
+        for p in ps:
+            succs[p].append(lid)
+    rank: dict[str, int] = {}
+    ready = [i for i in ids if indeg[i] == 0]
+    while ready:
+        nxt = []
+        for lid in ready:
+            rank[lid] = max((rank[p] + 1 for p in preds[lid]), default=0)
+            for s in succs[lid]:
+                indeg[s] -= 1
+                if indeg[s] == 0:
+                    nxt.append(s)
+        ready = nxt
+    last = max(rank.values(), default=-1) + 1
+    for lid in ids:  # on a cycle
+        rank.setdefault(lid, last)
+    return rank
+
+
+def auto_layout(
+    design: Design, direction: Direction = "LR", only: Iterable[str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """Top-left position of every layer's card (or only of the layers in ``only``).
+
+    With ``only``, the other layers keep their stored positions and the new ones are
+    placed by the same rules, below anything that would overlap.
+    """
+    ranks = layer_ranks(design)
+    present = set(design.ids)
+    columns: dict[int, list[str]] = {}
+    for lid in design.ids:
+        columns.setdefault(ranks[lid], []).append(lid)
+    row: dict[str, float] = {}
+    for col in sorted(columns):
+        wanted: list[tuple[float, int, str]] = []
+        for n, lid in enumerate(columns[col]):
+            first = next((i for i in design.layer(lid).inputs if i in present and i in row), None)
+            wanted.append((row[first] if first is not None else 0.0, n, lid))
+        # Layers that share a wish keep design order; each takes the first free row at or below it.
+        wanted.sort()
+        taken: list[float] = []
+        for want, _, lid in wanted:
+            r = want
+            while any(abs(r - t) < 1.0 for t in taken):
+                r += 1.0
+            taken.append(r)
+            row[lid] = r
+    step_x = CARD_WIDTH + COLUMN_GAP
+    step_y = CARD_HEIGHT + ROW_GAP
+    if direction == "TB":
+        step_x, step_y = CARD_WIDTH + COLUMN_GAP, CARD_HEIGHT + ROW_GAP + 8
+    positions: dict[str, tuple[float, float]] = {}
+    for lid in design.ids:
+        if direction == "LR":
+            positions[lid] = (ranks[lid] * step_x, row[lid] * step_y)
+        else:
+            positions[lid] = (row[lid] * step_x, ranks[lid] * step_y)
+    if only is None:
+        return positions
+    wanted_ids = set(only)
+    fixed = {lid: pos for lid, pos in design.layout.items() if lid not in wanted_ids}
+    result: dict[str, tuple[float, float]] = {}
+    for lid in design.ids:
+        if lid not in wanted_ids:
+            continue
+        x, y = positions[lid]
+        while any(_overlap((x, y), p) for p in [*fixed.values(), *result.values()]):
+            y += step_y if direction == "LR" else 0
+            x += step_x if direction == "TB" else 0
+        result[lid] = (x, y)
+    return result
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) < CARD_WIDTH and abs(a[1] - b[1]) < CARD_HEIGHT
