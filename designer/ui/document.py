@@ -1,0 +1,365 @@
+"""The document: owns the design, its live analysis, the undo stack and the selection.
+
+Widgets never touch the design directly: they ask the document to ``add_layer``,
+``set_param``, ``connect`` ... and each request becomes one undo command (or one
+macro for compound edits). Views connect once to the document's Qt signals, which
+relay the design's events; when a new design is opened the document swaps it in
+and emits ``design_reset``, so no view has to re-subscribe.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from designer.core.analysis import Analysis
+from designer.core.design import Design, DesignError, Layer, Point, check_id, normalize_params
+from designer.core.fileformat import dumps_design, load_design, save_design
+from designer.core.layout import auto_layout
+from designer.core.params import ParamError
+from designer.core.registry import REGISTRY, layer_type
+from designer.ui import commands as cmd
+
+
+class Document(QObject):
+    # Relayed model events (see designer.core.design.Design).
+    layer_added = Signal(str)
+    layer_removed = Signal(str)
+    params_changed = Signal(str)
+    inputs_changed = Signal(str)
+    layer_renamed = Signal(str, str)
+    layout_changed = Signal(str)
+    meta_changed = Signal(str)
+    analysis_updated = Signal(object)  # set of layer ids whose analysis changed
+    design_reset = Signal()  # a different design was loaded: rebuild everything
+    selection_changed = Signal(list)  # selected layer ids
+    path_changed = Signal(object)  # Path | None
+    modified_changed = Signal(bool)
+
+    def __init__(self, design: Design | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self._path: Path | None = None
+        self._selection: list[str] = []
+        self.design = design if design is not None else Design()
+        self.analysis = Analysis(self.design)
+        self._connect_design()
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _connect_design(self) -> None:
+        d = self.design
+        d.layer_added.connect(self.layer_added.emit)
+        d.layer_removed.connect(self._on_removed)
+        d.params_changed.connect(self.params_changed.emit)
+        d.inputs_changed.connect(self.inputs_changed.emit)
+        d.layer_renamed.connect(self._on_renamed)
+        d.layout_changed.connect(self.layout_changed.emit)
+        d.meta_changed.connect(self.meta_changed.emit)
+        self.analysis.updated.connect(self.analysis_updated.emit)
+
+    def _disconnect_design(self) -> None:
+        d = self.design
+        d.layer_added.disconnect(self.layer_added.emit)
+        d.layer_removed.disconnect(self._on_removed)
+        d.params_changed.disconnect(self.params_changed.emit)
+        d.inputs_changed.disconnect(self.inputs_changed.emit)
+        d.layer_renamed.disconnect(self._on_renamed)
+        d.layout_changed.disconnect(self.layout_changed.emit)
+        d.meta_changed.disconnect(self.meta_changed.emit)
+        self.analysis.updated.disconnect(self.analysis_updated.emit)
+        self.analysis.close()
+
+    def _on_removed(self, layer_id: str) -> None:
+        if layer_id in self._selection:
+            self._selection = [i for i in self._selection if i != layer_id]
+            self.selection_changed.emit(list(self._selection))
+        self.layer_removed.emit(layer_id)
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        if old in self._selection:
+            self._selection = [new if i == old else i for i in self._selection]
+        self.layer_renamed.emit(old, new)
+        self.selection_changed.emit(list(self._selection))
+
+    def reset(self, design: Design, path: Path | None = None) -> None:
+        """Replace the whole design (New / Open / Revert). Clears undo history and selection."""
+        self._disconnect_design()
+        self.undo_stack.clear()
+        self.design = design
+        self.analysis = Analysis(design)
+        self._connect_design()
+        self._selection = []
+        self._path = path
+        self.design_reset.emit()
+        self.selection_changed.emit([])
+        self.path_changed.emit(path)
+        self.modified_changed.emit(False)
+
+    # ------------------------------------------------------------------- files
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def open(self, path: str | Path) -> None:
+        """Load a file; raises ``FormatError`` and leaves the current design untouched on failure."""
+        design = load_design(path)
+        if not design.layout and len(design):
+            for lid, pos in auto_layout(design).items():
+                design.set_position(lid, pos)
+        self.reset(design, Path(path))
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save atomically (to ``path``, or the current path); marks the document clean."""
+        target = Path(path) if path is not None else self._path
+        if target is None:
+            raise ValueError("the design has no file name yet")
+        save_design(self.design, target)
+        self.design.load_notes = []
+        self.analysis.full_refresh()
+        self.undo_stack.setClean()
+        if target != self._path:
+            self._path = target
+            self.path_changed.emit(target)
+        return target
+
+    def text(self) -> str:
+        return dumps_design(self.design)
+
+    # --------------------------------------------------------------- selection
+
+    @property
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    @property
+    def current(self) -> str | None:
+        """The one layer the inspector shows (the last selected)."""
+        return self._selection[-1] if self._selection else None
+
+    def select(self, ids: Iterable[str]) -> None:
+        new = [i for i in dict.fromkeys(ids) if i in self.design]
+        if new != self._selection:
+            self._selection = new
+            self.selection_changed.emit(list(new))
+
+    # ------------------------------------------------------------------- edits
+
+    def push(self, command: QUndoCommand) -> None:
+        self.undo_stack.push(command)
+
+    @contextmanager
+    def macro(self, text: str) -> Iterator[None]:
+        """Group several edits into one undo step."""
+        self.undo_stack.beginMacro(text)
+        try:
+            yield
+        finally:
+            self.undo_stack.endMacro()
+
+    def new_layer(self, type_id: str, inputs: list[str] | None = None, params: dict[str, Any] | None = None,
+                  layer_id: str | None = None) -> Layer:
+        """A layer ready to add: fresh id, the type's initial values, validated parameters."""
+        ltype = layer_type(type_id)
+        values = ltype.initial_params()
+        if type_id == "Input" and inputs is None:
+            inputs = []
+        values.update(params or {})
+        lid = layer_id or self.design.fresh_id(ltype.prefix)
+        return Layer(lid, type_id, normalize_params(type_id, values), list(inputs or []))
+
+    def add_layer(self, type_id: str, position: Point | None = None, inputs: list[str] | None = None,
+                  params: dict[str, Any] | None = None, layer_id: str | None = None,
+                  index: int | None = None) -> str:
+        """Add a free (or connected) layer. Returns its id."""
+        if type_id not in REGISTRY:
+            raise DesignError(f"unknown layer type {type_id!r}")
+        layer = self.new_layer(type_id, inputs, params, layer_id)
+        self._check_new_id(layer.id)
+        self.push(cmd.AddLayerCommand(self.design, layer, index, position))
+        self.select([layer.id])
+        return layer.id
+
+    def append_after(self, type_id: str, after: str, position: Point | None = None) -> str:
+        """Add a layer fed by ``after``; its consumers now take the new layer instead."""
+        self.design.layer(after)
+        consumers = self.design.consumers(after)
+        layer = self.new_layer(type_id, [after])
+        with self.macro(f"Append {type_id} after {after}"):
+            self.push(cmd.AddLayerCommand(self.design, layer, self.design.index_of(after) + 1, position))
+            for c in consumers:
+                new_inputs = [layer.id if i == after else i for i in self.design.layer(c).inputs]
+                self.push(cmd.SetInputsCommand(self.design, c, new_inputs))
+        self.select([layer.id])
+        return layer.id
+
+    def insert_on_edge(self, type_id: str, source: str, target: str, position: Point | None = None) -> str:
+        """Insert a layer into the connection ``source → target``."""
+        tgt = self.design.layer(target)
+        if source not in tgt.inputs:
+            raise DesignError(f"{target} does not take its input from {source}")
+        layer = self.new_layer(type_id, [source])
+        with self.macro(f"Insert {type_id} between {source} and {target}"):
+            self.push(cmd.AddLayerCommand(self.design, layer, self.design.index_of(target), position))
+            new_inputs = [layer.id if i == source else i for i in tgt.inputs]
+            self.push(cmd.SetInputsCommand(self.design, target, new_inputs))
+        self.select([layer.id])
+        return layer.id
+
+    def remove_layers(self, ids: Iterable[str], heal: bool = True) -> None:
+        """Delete layers. With ``heal``, a deleted one-input layer's consumers take its input instead,
+        so deleting a layer from a chain keeps the chain connected."""
+        ids = [i for i in dict.fromkeys(ids) if i in self.design]
+        if not ids:
+            return
+        doomed = set(ids)
+        with self.macro(f"Delete {ids[0]}" if len(ids) == 1 else f"Delete {len(ids)} layers"):
+            for lid in ids:
+                layer = self.design.layer(lid)
+                if heal and len(layer.inputs) == 1:
+                    source = layer.inputs[0]
+                    for c in self.design.consumers(lid):
+                        if c in doomed:
+                            continue
+                        inputs = self.design.layer(c).inputs
+                        new = []
+                        for i in inputs:
+                            if i == lid:
+                                if source not in new and source != c:
+                                    new.append(source)
+                            else:
+                                new.append(i)
+                        self.push(cmd.SetInputsCommand(self.design, c, new))
+                self.push(cmd.RemoveLayerCommand(self.design, lid))
+
+    def set_param(self, layer_id: str, name: str, value: Any) -> None:
+        """Validate, then push (merging with the previous edit of the same field until ``close_edit``)."""
+        layer = self.design.layer(layer_id)
+        spec = layer_type(layer.type).spec(name)
+        if spec is None:
+            raise DesignError(f"{layer.type} has no parameter {name!r}")
+        if value is not None or spec.default is None:
+            try:
+                value = spec.normalize(value) if value is not None else None
+            except ParamError as exc:
+                raise DesignError(f"{name}: {exc}") from exc
+        if value == layer.value(name) and (value is not None or name not in layer.params):
+            return
+        self.push(cmd.SetParamCommand(self.design, layer_id, name, value))
+
+    def close_edit(self) -> None:
+        """End the current field edit: the next change starts a new undo step."""
+        top = self.undo_stack.command(self.undo_stack.index() - 1)
+        if isinstance(top, cmd.SetParamCommand):
+            top.closed = True
+
+    def set_params(self, layer_id: str, params: dict[str, Any], text: str = "") -> None:
+        layer = self.design.layer(layer_id)
+        normalized = normalize_params(layer.type, params)
+        if normalized != layer.params:
+            self.push(cmd.SetParamsCommand(self.design, layer_id, normalized, text))
+
+    def set_inputs(self, layer_id: str, inputs: list[str], text: str = "") -> None:
+        self.design.layer(layer_id)
+        if layer_id in inputs:
+            raise DesignError(f"{layer_id} cannot take its own output as input")
+        for i in inputs:
+            self.design.layer(i)
+        if list(inputs) != self.design.layer(layer_id).inputs:
+            self.push(cmd.SetInputsCommand(self.design, layer_id, inputs, text))
+
+    def connect(self, source: str, target: str) -> None:
+        """Feed ``source``'s output into ``target``. A one-input layer's old input is replaced."""
+        tgt = self.design.layer(target)
+        self.design.layer(source)
+        if source == target:
+            raise DesignError("a layer cannot take its own output as input")
+        if source in tgt.inputs:
+            return
+        if source in self.analysis.downstream(target):
+            raise DesignError(f"connecting {source} → {target} would make a cycle ({target} already feeds {source})")
+        maximum = layer_type(tgt.type).max_inputs
+        if maximum == 0:
+            raise DesignError(f"{target} is an Input: it cannot take an input")
+        inputs = [source] if maximum == 1 else [*tgt.inputs, source]
+        self.set_inputs(target, inputs, f"Connect {source} → {target}")
+
+    def disconnect(self, source: str, target: str) -> None:
+        tgt = self.design.layer(target)
+        if source in tgt.inputs:
+            self.set_inputs(target, [i for i in tgt.inputs if i != source], f"Disconnect {source} → {target}")
+
+    def rename(self, old: str, new: str) -> None:
+        if old == new:
+            return
+        self.design.layer(old)
+        self._check_new_id(new)
+        self.push(cmd.RenameLayerCommand(self.design, old, new))
+
+    def move_layers(self, moves: dict[str, Point]) -> None:
+        """One undo step for a whole drag (call on mouse release)."""
+        changes = {
+            lid: (self.design.position(lid), (float(p[0]), float(p[1])))
+            for lid, p in moves.items()
+            if lid in self.design and self.design.position(lid) != (float(p[0]), float(p[1]))
+        }
+        if changes:
+            self.push(cmd.MoveLayersCommand(self.design, changes))
+
+    def tidy_up(self, direction: str = "LR") -> None:
+        positions = auto_layout(self.design, "TB" if direction == "TB" else "LR")
+        changes = {lid: (self.design.position(lid), pos) for lid, pos in positions.items()
+                   if self.design.position(lid) != pos}
+        if changes:
+            self.push(cmd.MoveLayersCommand(self.design, changes, "Tidy up"))
+
+    def set_semantics(self, semantics: str) -> None:
+        if semantics != self.design.semantics:
+            Design().set_semantics(semantics)  # validates, raises DesignError
+            self.push(cmd.SetSemanticsCommand(self.design, semantics))
+
+    def set_name(self, name: str) -> None:
+        if name != self.design.name:
+            self.push(cmd.SetNameCommand(self.design, name))
+
+    def paste_layers(self, layers: list[Layer], positions: dict[str, Point], offset: Point = (30.0, 30.0)) -> list[str]:
+        """Add copies with fresh ids; connections among the pasted layers are kept, others dropped
+        (a pasted layer whose input was outside the copy keeps that input if it still exists)."""
+        taken: set[str] = set()
+        mapping: dict[str, str] = {}
+        for layer in layers:
+            base = layer.id if layer.id not in self.design and layer.id not in taken else None
+            new_id = base or self.design.fresh_id(layer_type(layer.type).prefix, taken)
+            taken.add(new_id)
+            mapping[layer.id] = new_id
+        new_ids = []
+        with self.macro(f"Paste {len(layers)} layer{'s' if len(layers) != 1 else ''}"):
+            for layer in layers:
+                inputs = [mapping.get(i, i) for i in layer.inputs]
+                inputs = [i for i in inputs if i in mapping.values() or i in self.design]
+                pos = positions.get(layer.id)
+                new_pos = (pos[0] + offset[0], pos[1] + offset[1]) if pos is not None else None
+                copy_layer = Layer(mapping[layer.id], layer.type, copy.deepcopy(layer.params), inputs)
+                self.push(cmd.AddLayerCommand(self.design, copy_layer, None, new_pos))
+                new_ids.append(copy_layer.id)
+        self.select(new_ids)
+        return new_ids
+
+    def _check_new_id(self, layer_id: str) -> None:
+        problem = check_id(layer_id)
+        if problem:
+            raise DesignError(f"{layer_id!r}: {problem}")
+        if layer_id in self.design:
+            raise DesignError(f"a layer named {layer_id!r} already exists")
