@@ -38,8 +38,12 @@ class NetBuilder:
         self.last = "input"
         self.design.add_layer(Layer("input", "Input", {"shape": shape}))
 
-    def add(self, layer_id: str, type_id: str, inputs: list[str] | None = None, **params: Any) -> str:
-        self.design.add_layer(Layer(layer_id, type_id, params, [self.last] if inputs is None else inputs))
+    def add(
+        self, layer_id: str, type_id: str, inputs: list[str] | None = None, **params: Any
+    ) -> str:
+        self.design.add_layer(
+            Layer(layer_id, type_id, params, [self.last] if inputs is None else inputs)
+        )
         self.last = layer_id
         return layer_id
 
@@ -273,17 +277,35 @@ def _resnet_head(net: NetBuilder) -> None:
     net.add("fc", "Linear", out_features=1000)
 
 
-def _shortcut(net: NetBuilder, name: str, block_in: str, out: int, stride: int, project: bool) -> str:
+def _shortcut(
+    net: NetBuilder, name: str, block_in: str, out: int, stride: int, project: bool
+) -> str:
     """The identity, or torchvision's ``downsample``: 1×1 conv (stride) + BatchNorm."""
     if not project:
         return block_in
-    net.add(f"{name}.downsample.0", "Conv2d", [block_in], out_channels=out, kernel_size=1, stride=stride, bias=False)
+    net.add(
+        f"{name}.downsample.0",
+        "Conv2d",
+        [block_in],
+        out_channels=out,
+        kernel_size=1,
+        stride=stride,
+        bias=False,
+    )
     return net.add(f"{name}.downsample.1", "BatchNorm2d")
 
 
 def _basic_block(net: NetBuilder, name: str, planes: int, stride: int, project: bool) -> None:
     block_in = net.last
-    net.add(f"{name}.conv1", "Conv2d", out_channels=planes, kernel_size=3, stride=stride, padding=1, bias=False)
+    net.add(
+        f"{name}.conv1",
+        "Conv2d",
+        out_channels=planes,
+        kernel_size=3,
+        stride=stride,
+        padding=1,
+        bias=False,
+    )
     net.add(f"{name}.bn1", "BatchNorm2d")
     net.add(f"{name}.relu1", "ReLU")
     net.add(f"{name}.conv2", "Conv2d", out_channels=planes, kernel_size=3, padding=1, bias=False)
@@ -299,7 +321,15 @@ def _bottleneck(net: NetBuilder, name: str, planes: int, stride: int, project: b
     net.add(f"{name}.conv1", "Conv2d", out_channels=planes, kernel_size=1, bias=False)
     net.add(f"{name}.bn1", "BatchNorm2d")
     net.add(f"{name}.relu1", "ReLU")
-    net.add(f"{name}.conv2", "Conv2d", out_channels=planes, kernel_size=3, stride=stride, padding=1, bias=False)
+    net.add(
+        f"{name}.conv2",
+        "Conv2d",
+        out_channels=planes,
+        kernel_size=3,
+        stride=stride,
+        padding=1,
+        bias=False,
+    )
     net.add(f"{name}.bn2", "BatchNorm2d")
     net.add(f"{name}.relu2", "ReLU")
     net.add(f"{name}.conv3", "Conv2d", out_channels=planes * 4, kernel_size=1, bias=False)
@@ -314,7 +344,9 @@ def _resnet(name: str, description: str, block: str, counts: tuple[int, int, int
     _resnet_stem(net)
     expansion = 4 if block == "bottleneck" else 1
     channels = 64
-    make: Callable[[NetBuilder, str, int, int, bool], None] = _bottleneck if block == "bottleneck" else _basic_block
+    make: Callable[[NetBuilder, str, int, int, bool], None] = (
+        _bottleneck if block == "bottleneck" else _basic_block
+    )
     for stage, (planes, count) in enumerate(zip((64, 128, 256, 512), counts, strict=True), start=1):
         for b in range(count):
             stride = 2 if stage > 1 and b == 0 else 1
@@ -358,7 +390,8 @@ def resnet50() -> Design:
         "3×3, 1×1 expand ×4) with 64, 128, 256 and 512 inner filters. torchvision's bottleneck is "
         "'ResNet v1.5': the stride 2 sits on the 3×3 convolution, not on the first 1×1 as in the paper, "
         "which costs a little more compute and is slightly more accurate. The first block of stage 1 "
-        "already needs a projection shortcut (64 → 256 channels, stride 1). " + _RESNET_COMMON
+        "already needs a projection shortcut (64 → 256 channels, stride 1). "
+        + _RESNET_COMMON
         + " Published: 25,557,032 parameters and 4.09 GMACs.",
         "bottleneck",
         (3, 4, 6, 3),
@@ -371,7 +404,15 @@ UNET_WIDTHS = (32, 64, 128)
 
 
 def _double_conv(net: NetBuilder, name: str, filters: int, inputs: list[str] | None = None) -> str:
-    net.add(f"{name}_conv1", "Conv2d", inputs, out_channels=filters, kernel_size=3, padding=1, bias=False)
+    net.add(
+        f"{name}_conv1",
+        "Conv2d",
+        inputs,
+        out_channels=filters,
+        kernel_size=3,
+        padding=1,
+        bias=False,
+    )
     net.add(f"{name}_bn1", "BatchNorm2d")
     net.add(f"{name}_relu1", "ReLU")
     net.add(f"{name}_conv2", "Conv2d", out_channels=filters, kernel_size=3, padding=1, bias=False)
@@ -439,7 +480,9 @@ def expected_files() -> dict[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="report files that differ; write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="report files that differ; write nothing"
+    )
     args = parser.parse_args(argv)
     stale = []
     for path, text in expected_files().items():
