@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "resources" / "templates"
 EXAMPLES = ROOT / "resources" / "examples"
 
-#: Grid of the generated layout: column width and row height in scene units.
-COLUMN = 170.0
-ROW = 110.0
+#: Grid of the generated layout in scene units: room for a layer card and the gap to the next.
+COLUMN = 240.0
+ROW = 130.0
 
 
 class NetBuilder:
@@ -48,15 +48,23 @@ class NetBuilder:
         return layer_id
 
     def finish(self) -> Design:
-        """Lay the layers out left to right: column = longest path from the input."""
-        depth: dict[str, int] = {}
-        rows: dict[int, int] = {}
+        """Lay the layers out left to right.
+
+        Column = longest path from the input, so a merge sits right of all its
+        branches; each layer takes its first input's row if that cell is free, else
+        the first free row below, which keeps the main path on one line.
+        """
+        column: dict[str, int] = {}
+        row: dict[str, int] = {}
+        taken: set[tuple[int, int]] = set()
         for layer in self.design:  # layers are added in topological order
-            d = max((depth[i] + 1 for i in layer.inputs), default=0)
-            depth[layer.id] = d
-            row = rows.get(d, 0)
-            rows[d] = row + 1
-            self.design.set_position(layer.id, (d * COLUMN, row * ROW))
+            c = max((column[i] + 1 for i in layer.inputs), default=0)
+            r = row[layer.inputs[0]] if layer.inputs else 0
+            while (c, r) in taken:
+                r += 1
+            taken.add((c, r))
+            column[layer.id], row[layer.id] = c, r
+            self.design.set_position(layer.id, (c * COLUMN, r * ROW))
         return self.design
 
 
