@@ -26,6 +26,13 @@ SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 #: Activations above this many elements (per sample) earn a warning.
 LARGE_ACTIVATION = 50_000_000
 
+#: A sliding-window layer whose output keeps less than this share of its input's values
+#: earns an ``information_bottleneck`` warning.
+BOTTLENECK_KEEP = 0.1
+
+#: Layer types whose windows grow the receptive field (the RF and bottleneck checks look at these).
+WINDOW_TYPES = frozenset({"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d"})
+
 
 @dataclass
 class Diagnostic:
@@ -170,6 +177,9 @@ class Analysis:
     def _on_meta(self, what: str) -> None:
         if what == "semantics":
             self.full_refresh()
+        elif what == "load_notes":
+            self._totals = None
+            self.updated.emit(set())
 
     # ----------------------------------------------------------------- queries
 
@@ -364,6 +374,7 @@ class Analysis:
         if result.shape is not None:
             info.input_size, info.receptive_field = self._receptive_field(layer, result, upstream)
             diags.extend(_size_warnings(info))
+            diags.extend(_window_notes(info, upstream))
         worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
         info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
         return info
@@ -448,6 +459,52 @@ def _size_warnings(info: LayerInfo) -> list[Diagnostic]:
                 f"{info.id} outputs {fmt_shape(info.output_shape)} = {info.neurons:,} values per sample "
                 f"({info.memory_bytes / 2**20:,.0f} MiB in float32): training will need a lot of memory.",
                 {"neurons": info.neurons, "limit": LARGE_ACTIVATION},
+            )
+        )
+    return out
+
+
+def _window_notes(info: LayerInfo, upstream: list[LayerInfo | None]) -> list[Diagnostic]:
+    """``information_bottleneck`` and ``receptive_field_covers_input`` for sliding-window layers."""
+    out: list[Diagnostic] = []
+    shape = info.output_shape
+    if info.type not in WINDOW_TYPES or shape is None or len(shape) != 3 or not info.input_shapes:
+        return out
+    first = info.input_shapes[0]
+    n_in = math.prod(first) if first is not None else 0
+    if n_in and info.neurons < BOTTLENECK_KEEP * n_in:
+        kept = info.neurons / n_in
+        out.append(
+            Diagnostic(
+                "warning",
+                "information_bottleneck",
+                info.id,
+                f"{info.id} turns {fmt_shape(first)} = {n_in:,} values into {fmt_shape(shape)} = "
+                f"{info.neurons:,}: it keeps only {kept:.1%} of them (less than {BOTTLENECK_KEEP:.0%}), "
+                "so most of what the layer sees cannot reach the next one.",
+                {"in_neurons": n_in, "out_neurons": info.neurons, "kept": kept, "limit": BOTTLENECK_KEEP},
+            )
+        )
+    rf, size = info.receptive_field, info.input_size
+    if rf is None or size is None or shape[1] * shape[2] <= 1:
+        return out
+    covers = rf.size_px[0] >= size[0] and rf.size_px[1] >= size[1]
+    before = [
+        u.receptive_field.size_px
+        for u in upstream
+        if u is not None and u.receptive_field is not None
+    ]
+    if covers and not any(h >= size[0] and w >= size[1] for h, w in before):
+        rh, rw = rf.size_px
+        out.append(
+            Diagnostic(
+                "info",
+                "receptive_field_covers_input",
+                info.id,
+                f"{info.id}: each of its {shape[1]}×{shape[2]} output positions already sees "
+                f"{rh}×{rw} pixels, the whole {size[0]}×{size[1]} input. Deeper windows add "
+                "capacity but no more context.",
+                {"receptive_field": [rh, rw], "input_size": list(size)},
             )
         )
     return out

@@ -103,7 +103,7 @@ class Design:
     inputs_changed = Signal(str)
     layer_renamed = Signal(str, str)  # old id, new id
     layout_changed = Signal(str)
-    meta_changed = Signal(str)  # "name", "semantics" or "description"
+    meta_changed = Signal(str)  # "name", "semantics", "description" or "load_notes"
 
     def __init__(self, name: str = "Untitled", semantics: str = "pytorch", description: str = "") -> None:
         self._layers: dict[str, Layer] = {}
@@ -294,6 +294,20 @@ class Design:
         if semantics != self.semantics:
             self.semantics = semantics
             self.meta_changed.emit("semantics")
+
+    def dismiss_load_note(self, code: str, layer_id: str | None) -> tuple[str, str | None, str] | None:
+        """Forget the load note ``(code, layer_id)`` (the user accepted it); return it for undo."""
+        for n, note in enumerate(self.load_notes):
+            if note[0] == code and note[1] == layer_id:
+                del self.load_notes[n]
+                self.meta_changed.emit("load_notes")
+                return note
+        return None
+
+    def restore_load_note(self, note: tuple[str, str | None, str]) -> None:
+        """Undo ``dismiss_load_note``."""
+        self.load_notes.append(note)
+        self.meta_changed.emit("load_notes")
 
     def move_layer(self, layer_id: str, index: int) -> None:
         """Move a layer to ``index`` in the design order (affects only how files list layers)."""

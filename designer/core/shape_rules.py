@@ -203,6 +203,14 @@ def _conv_axes(
 
 
 def _check_windows(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | None:
+    """An error when a window does not fit; the result keeps ``axes`` so explanations can show why."""
+    bad = _first_bad_window(axes, layer_type)
+    if bad is not None:
+        bad.axes = tuple(axes)
+    return bad
+
+
+def _first_bad_window(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | None:
     for a in axes:
         if a.padded < a.effective_kernel:
             dil = f" (dilated to {a.effective_kernel})" if a.dilation > 1 else ""
@@ -336,12 +344,14 @@ def conv_transpose2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) ->
     axes = [transpose_axis(n, shape[1 + i], k[i], s[i], pad[i], d[i], op[i]) for i, n in enumerate(AXES)]
     for a in axes:
         if a.out < 1:
-            return _error(
+            result = _error(
                 "nonpositive_output",
                 f"ConvTranspose2d output {a.axis} would be {a.out}: the padding {a.pad_lo} removes more than the layer adds.",
                 axis=a.axis,
                 out=a.out,
             )
+            result.axes = tuple(axes)
+            return result
     out_shape = (c_out, axes[0].out, axes[1].out)
     weights = c_in * (c_out // groups) * k[0] * k[1]
     bias = c_out if p.get("bias", True) else 0
