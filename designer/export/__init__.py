@@ -1,0 +1,1 @@
+"""Exporters: figures (SVG/PNG) and code generators, one class each."""
