@@ -440,7 +440,8 @@ def unet_small() -> Design:
         "bottleneck instead of four levels from 64 to 1024) and follows the common modern variant: "
         "padding 1 keeps every size, so the skips need no cropping (the paper used unpadded convolutions "
         "and cropped), and each convolution is followed by BatchNorm (bias=False). A final 1×1 "
-        "convolution gives one score map per class at the input's resolution.",
+        "convolution gives one score map per class at the input's resolution. In all it has "
+        "1,926,466 parameters, and the three skips double the channels each decoder level reads.",
         [1, 128, 128],
     )
     skips: list[str] = []
