@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import heapq
+import json
 import keyword
 import os
 import re
@@ -127,7 +128,9 @@ def identifier_for(layer_id: str) -> str:
     """A Python identifier for a layer id (ids may contain ``-`` and ``.``)."""
     ident = re.sub(r"[^0-9A-Za-z_]", "_", layer_id)
     if not ident or ident[0].isdigit():
-        ident = "_" + ident
+        ident = "layer_" + ident
+    elif ident[0] == "_":  # nn.Module keeps its own state in _-names (_modules, _buffers, ...)
+        ident = "layer" + ident
     if (
         keyword.iskeyword(ident)
         or keyword.issoftkeyword(ident)
@@ -167,8 +170,8 @@ def _literal(value: Any) -> str:
     """A Python literal for a hyper-parameter value (pairs as tuples)."""
     if isinstance(value, list):
         return "(" + ", ".join(_literal(v) for v in value) + ")"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # double quotes, as ruff format writes them
     return repr(value)
 
 
