@@ -1,0 +1,713 @@
+"""Import a PyTorch ``nn.Module`` as a design, by ``torch.fx`` symbolic tracing.
+
+``from_torch(model, (3, 224, 224))`` traces ``model.forward`` into a graph and maps it to
+layers: every module the registry knows (``nn.Conv2d`` … ``nn.Upsample``, subclasses
+included) becomes the layer of the same name, and so do the functional forms people write
+in ``forward`` (``x + y``, ``torch.add``, ``torch.cat(..., dim=1)``, ``torch.flatten``,
+``x.view(x.size(0), -1)`` and other reshapes that flatten, ``F.relu`` and the other
+activations, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.adaptive_avg_pool2d``, ``x.mean((2, 3))``,
+``F.pad``, ``F.interpolate``, ``F.dropout``). ``a + b + c`` becomes one Add with three inputs.
+
+Nothing is dropped silently: any other module or tensor operation becomes a marked
+placeholder (see ``designer.convert.design_builder``). Shapes are propagated through the
+traced graph by torch itself (on fake tensors: no computation), and every layer whose
+designer shape differs from torch's gets a ``shape_mismatch`` note.
+
+torch is imported only when an import runs; it is not a dependency of the app.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from designer.convert.design_builder import ConversionError, DesignBuilder, ImportResult
+from designer.core.shape_rules import fmt_shape
+
+Shape = tuple[int, ...]
+
+
+def load_torch() -> Any:
+    """``torch``, or ``ConversionError`` with what to install."""
+    try:
+        import torch
+        import torch.fx
+    except ImportError as exc:
+        raise ConversionError(
+            f"importing from PyTorch needs the torch package, which is not installed ({exc}). "
+            "Install it with `pip install torch` (CPU builds: https://pytorch.org/get-started/locally/)."
+        ) from None
+    return torch
+
+
+def from_torch(model: Any, input_shape: Sequence[int] | Sequence[Sequence[int]], *, name: str | None = None) -> Any:
+    """The design of ``model`` for an input of ``input_shape`` ([C, H, W] or [N], no batch axis).
+
+    A model whose ``forward`` takes several tensors gets a list of shapes, one per tensor.
+    What could not be carried over exactly is in ``design.load_notes`` (errors) and in the
+    design's description; ``import_torch`` returns every note as well.
+    """
+    return import_torch(model, input_shape, name=name).design
+
+
+def import_torch(
+    model: Any, input_shape: Sequence[int] | Sequence[Sequence[int]], *, name: str | None = None
+) -> ImportResult:
+    """Like ``from_torch``, returning the design and the list of import notes."""
+    torch = load_torch()
+    if not isinstance(model, torch.nn.Module):
+        raise ConversionError(f"expected a torch.nn.Module instance, got {type(model).__name__}")
+    shapes = parse_input_shapes(input_shape)
+    return _TorchImporter(torch, model, shapes, name).run()
+
+
+def parse_input_shapes(value: Any) -> list[Shape]:
+    """``(3, 224, 224)`` → ``[(3, 224, 224)]``; ``[(3, 32, 32), (1, 32, 32)]`` stays a list."""
+    if isinstance(value, Sequence) and value and all(isinstance(v, Sequence) for v in value):
+        shapes = [tuple(v) for v in value]
+    else:
+        shapes = [tuple(value)] if isinstance(value, Sequence) else []
+    for shape in shapes:
+        if len(shape) not in (1, 3) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape):
+            raise ConversionError(
+                f"input shape {list(shape)!r}: expected [channels, height, width] or [features] "
+                "(whole numbers ≥ 1, without the batch axis)"
+            )
+    if not shapes:
+        raise ConversionError(f"input shape {value!r}: expected [channels, height, width] or [features]")
+    return shapes
+
+
+# ------------------------------------------------------------------------ mapping
+
+
+def _arg(node: Any, index: int, name: str, default: Any = None) -> Any:
+    """An argument of an fx node, whether it was passed by position or by keyword."""
+    if name in node.kwargs:
+        return node.kwargs[name]
+    if index < len(node.args):
+        return node.args[index]
+    return default
+
+
+def _pair(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [v if v is None or isinstance(v, str) else int(v) for v in value]
+    return value
+
+
+class _TorchImporter:
+    def __init__(self, torch: Any, model: Any, shapes: list[Shape], name: str | None) -> None:
+        self.torch = torch
+        self.nn = torch.nn
+        self.model = model
+        self.shapes = shapes
+        cls = type(model)
+        self.class_label = f"{cls.__module__}.{cls.__qualname__}"
+        self.builder = DesignBuilder(name or cls.__name__)
+        self.value: dict[Any, str] = {}  # fx node -> id of the layer whose output it is
+        self.expected: dict[str, Shape] = {}  # layer id -> torch's shape (no batch axis)
+        self.pending_add: dict[Any, list[str]] = {}  # add nodes folded into their single consumer
+        self.module_calls: dict[str, int] = {}
+        self._functions = self._function_table()
+
+    # ---------------------------------------------------------------- tracing
+
+    def _trace(self) -> Any:
+        torch, nn = self.torch, self.nn
+        known = tuple(_MODULE_TYPES(nn))
+
+        class Tracer(torch.fx.Tracer):  # type: ignore[misc, name-defined]
+            def is_leaf_module(self, m: Any, qualname: str) -> bool:
+                return isinstance(m, known) or super().is_leaf_module(m, qualname)
+
+        try:
+            graph = Tracer().trace(self.model)
+        except Exception as exc:
+            raise ConversionError(
+                f"torch.fx cannot trace {self.class_label}: {type(exc).__name__}: {exc}. Symbolic tracing "
+                "follows forward() with placeholder tensors, so Python control flow that depends on tensor "
+                "values (if x.sum() > 0, loops over x.shape) cannot be traced."
+            ) from None
+        return torch.fx.GraphModule(self.model, graph)
+
+    def _propagate_shapes(self, gm: Any) -> None:
+        torch = self.torch
+        from torch.fx.passes.shape_prop import ShapeProp
+
+        training = {m: m.training for m in self.model.modules()}
+        inputs = [torch.zeros(1, *s) for s in self.shapes]
+        try:
+            self.model.eval()  # BatchNorm refuses a batch of one while training
+            try:
+                from torch._subclasses.fake_tensor import FakeTensorMode
+
+                fake_mode: Any = FakeTensorMode(allow_non_fake_inputs=True)
+            except ImportError:  # pragma: no cover - private API; fall back to a real pass
+                fake_mode = None
+            with torch.no_grad():
+                ShapeProp(gm, fake_mode=fake_mode).propagate(*inputs)
+        except Exception as exc:
+            shapes = ", ".join("1×" + "×".join(str(v) for v in s) for s in self.shapes)
+            raise ConversionError(
+                f"{self.class_label} does not run on an input of shape {shapes} (N×C×H×W): "
+                f"{type(exc).__name__}: {_first_line(exc)}"
+            ) from None
+        finally:
+            for m, flag in training.items():
+                m.training = flag
+
+    # ----------------------------------------------------------------- driving
+
+    def run(self) -> ImportResult:
+        gm = self._trace()
+        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        if len(placeholders) != len(self.shapes):
+            raise ConversionError(
+                f"{self.class_label}.forward takes {len(placeholders)} tensor argument"
+                f"{'s' if len(placeholders) != 1 else ''} ({', '.join(n.name for n in placeholders)}), "
+                f"but {len(self.shapes)} input shape{'s were' if len(self.shapes) != 1 else ' was'} given"
+            )
+        self._propagate_shapes(gm)
+        self.gm = gm
+        for node in gm.graph.nodes:
+            self._visit(node)
+        b = self.builder
+        b.check_shapes(self.expected, "PyTorch")
+        shapes = ", ".join(fmt_shape(s) for s in self.shapes)
+        return b.finish(f"Imported from PyTorch: {self.class_label}, traced with torch.fx on an input of {shapes}.")
+
+    def _shape(self, node: Any) -> Shape | None:
+        meta = node.meta.get("tensor_meta")
+        shape = getattr(meta, "shape", None)
+        if shape is None or len(shape) == 0:
+            return None
+        return tuple(int(v) for v in shape)[1:]
+
+    def _is_tensor(self, node: Any) -> bool:
+        return self._shape(node) is not None
+
+    def _inputs(self, node: Any) -> list[str]:
+        """Layer ids of the tensors among ``node``'s arguments, in order (lists flattened)."""
+        out: list[str] = []
+
+        def walk(a: Any) -> None:
+            if isinstance(a, self.torch.fx.Node):
+                if a in self.pending_add:
+                    out.extend(self.pending_add[a])
+                elif a in self.value:
+                    out.append(self.value[a])
+            elif isinstance(a, list | tuple):
+                for item in a:
+                    walk(item)
+            elif isinstance(a, dict):
+                for item in a.values():
+                    walk(item)
+
+        walk(node.args)
+        walk(node.kwargs)
+        return out
+
+    def _record(self, node: Any, lid: str) -> None:
+        self.value[node] = lid
+        shape = self._shape(node)
+        if shape is not None:
+            self.expected[lid] = shape
+
+    def _scope(self, node: Any) -> str:
+        stack = node.meta.get("nn_module_stack") or {}
+        if not stack:
+            return ""
+        last = list(stack.values())[-1]
+        path = last[0] if isinstance(last, tuple) else str(last)
+        return f"{path}." if path else ""
+
+    def _visit(self, node: Any) -> None:
+        b = self.builder
+        if node.op == "placeholder":
+            n = len([v for v in self.value.values() if b.design.layer(v).type == "Input"])
+            lid = b.add(node.name, "Input", {"shape": list(self.shapes[n])}, [], f"input {node.name}")
+            self._record(node, lid)
+            return
+        if node.op == "output":
+            return
+        if node.op == "get_attr":
+            return  # a parameter or buffer used directly: its consumer becomes a placeholder
+        if not self._is_tensor(node):
+            if node.op == "call_module" or self._takes_tensor_to_tensors(node):
+                self._unsupported(node, "its output is not a single tensor")
+            return  # sizes and other plain values (x.size(0), x.shape) feed reshapes only
+        if node.op == "call_module":
+            self._visit_module(node)
+        else:
+            self._visit_function(node)
+
+    def _takes_tensor_to_tensors(self, node: Any) -> bool:
+        meta = node.meta.get("tensor_meta")
+        return isinstance(meta, list | tuple) and bool(meta)
+
+    def _unsupported(self, node: Any, why: str) -> None:
+        b = self.builder
+        if node.op == "call_module":
+            what = f"the module {node.target} ({type(self.gm.get_submodule(node.target)).__name__})"
+        elif node.op == "call_method":
+            what = f"the tensor method .{node.target}()"
+        else:
+            what = f"the operation {getattr(node.target, '__name__', str(node.target))}()"
+        shape = self._shape(node)
+        if shape is not None:
+            why += f"; PyTorch's output there is {fmt_shape(shape)}"
+        lid = b.placeholder(str(node.target if node.op == "call_module" else node.name), self._inputs(node), what, why)
+        self._record(node, lid)
+
+    # ----------------------------------------------------------------- modules
+
+    def _visit_module(self, node: Any) -> None:
+        module = self.gm.get_submodule(node.target)
+        tensor_args = [a for a in node.args if isinstance(a, self.torch.fx.Node)]
+        if len(node.args) != 1 or node.kwargs or len(tensor_args) != 1:
+            self._unsupported(node, "it is called with more than one argument")
+            return
+        try:
+            mapped = self._map_module(module, node)
+        except (TypeError, ValueError, AttributeError) as exc:  # settings of an unexpected form
+            self._unsupported(node, f"its settings could not be read ({type(exc).__name__}: {exc})")
+            return
+        if mapped is None:
+            self._unsupported(node, f"CNN Designer has no layer for {type(module).__name__}")
+            return
+        type_id, params = mapped
+        target = str(node.target)
+        calls = self.module_calls.get(target, 0)
+        self.module_calls[target] = calls + 1
+        wanted = target if calls == 0 else f"{target}_{calls}"
+        lid = self.builder.add(wanted, type_id, params, self._inputs(node), f"the module {target}")
+        self._record(node, lid)
+
+    def _map_module(self, m: Any, node: Any) -> tuple[str, dict[str, Any]] | None:
+        nn = self.nn
+        b = self.builder
+        target = str(node.target)
+        if isinstance(m, nn.Conv2d):
+            if m.padding_mode != "zeros":
+                b.note("warning", "approximation", target, f"{target}: padding_mode {m.padding_mode!r} is kept as zero padding (same shapes, different border values).")
+            return "Conv2d", {
+                "out_channels": m.out_channels,
+                "kernel_size": _pair(m.kernel_size),
+                "stride": _pair(m.stride),
+                "padding": m.padding if isinstance(m.padding, str) else _pair(m.padding),
+                "dilation": _pair(m.dilation),
+                "groups": m.groups,
+                "bias": m.bias is not None,
+            }
+        if isinstance(m, nn.ConvTranspose2d):
+            return "ConvTranspose2d", {
+                "out_channels": m.out_channels,
+                "kernel_size": _pair(m.kernel_size),
+                "stride": _pair(m.stride),
+                "padding": _pair(m.padding),
+                "output_padding": _pair(m.output_padding),
+                "groups": m.groups,
+                "bias": m.bias is not None,
+                "dilation": _pair(m.dilation),
+            }
+        if isinstance(m, nn.MaxPool2d):
+            if m.return_indices:
+                return None
+            return "MaxPool2d", self._pool_params(m.kernel_size, m.stride, m.padding, m.ceil_mode, dilation=m.dilation)
+        if isinstance(m, nn.AvgPool2d):
+            if m.divisor_override:
+                b.note("warning", "approximation", target, f"{target}: divisor_override={m.divisor_override} is not kept (same shapes).")
+            return "AvgPool2d", self._pool_params(
+                m.kernel_size, m.stride, m.padding, m.ceil_mode, count_include_pad=m.count_include_pad
+            )
+        if isinstance(m, nn.AdaptiveAvgPool2d):
+            return "AdaptiveAvgPool2d", {"output_size": _pair(m.output_size)}
+        if isinstance(m, nn.AdaptiveMaxPool2d):
+            if m.return_indices:
+                return None
+            return "AdaptiveMaxPool2d", {"output_size": _pair(m.output_size)}
+        if isinstance(m, nn.BatchNorm2d):
+            params: dict[str, Any] = {"eps": m.eps, "affine": m.affine, "track_running_stats": m.track_running_stats}
+            if m.momentum is None:
+                b.note("warning", "approximation", target, f"{target}: momentum=None (cumulative average) is kept as the default 0.1.")
+            else:
+                params["momentum"] = m.momentum
+            return "BatchNorm2d", params
+        if isinstance(m, nn.LocalResponseNorm):
+            return "LocalResponseNorm", {"size": m.size, "alpha": m.alpha, "beta": m.beta, "k": m.k}
+        if isinstance(m, nn.ReLU6):
+            return "ReLU6", {}
+        if isinstance(m, nn.Hardtanh):
+            return ("ReLU6", {}) if (m.min_val, m.max_val) == (0.0, 6.0) else None
+        if isinstance(m, nn.ReLU):
+            return "ReLU", {}
+        if isinstance(m, nn.LeakyReLU):
+            return "LeakyReLU", {"negative_slope": m.negative_slope}
+        if isinstance(m, nn.Sigmoid):
+            return "Sigmoid", {}
+        if isinstance(m, nn.Tanh):
+            return "Tanh", {}
+        if isinstance(m, nn.GELU):
+            return "GELU", {"approximate": m.approximate}
+        if isinstance(m, nn.SiLU):
+            return "SiLU", {}
+        if isinstance(m, nn.Softmax):
+            return "Softmax", {"dim": self._softmax_dim(m.dim, node)}
+        if isinstance(m, nn.Identity):
+            return "Identity", {}
+        if isinstance(m, nn.Dropout2d):
+            return "Dropout2d", {"p": m.p}
+        if isinstance(m, nn.Dropout):
+            return "Dropout", {"p": m.p}
+        if isinstance(m, nn.Flatten):
+            return "Flatten", {"start_dim": m.start_dim, "end_dim": m.end_dim}
+        if isinstance(m, nn.Linear):
+            return "Linear", {"out_features": m.out_features, "bias": m.bias is not None}
+        if isinstance(m, nn.ZeroPad2d):
+            return "ZeroPad2d", {"padding": list(m.padding)}
+        if isinstance(m, nn.ConstantPad2d) and m.value == 0:
+            return "ZeroPad2d", {"padding": list(m.padding)}
+        if isinstance(m, nn.Upsample):
+            return self._upsample_params(m.size, m.scale_factor, m.mode, target)
+        return None
+
+    def _pool_params(self, kernel: Any, stride: Any, padding: Any, ceil_mode: bool, **extra: Any) -> dict[str, Any]:
+        kernel, stride = _pair(kernel), _pair(stride)
+        params: dict[str, Any] = {"kernel_size": kernel, "padding": _pair(padding), "ceil_mode": bool(ceil_mode)}
+        # PyTorch stores stride = kernel when none was given; the design says "same as the kernel".
+        if stride not in (None, [], ()) and _as_pair(stride) != _as_pair(kernel):
+            params["stride"] = stride
+        for key, value in extra.items():
+            params[key] = _pair(value) if key == "dilation" else value
+        return params
+
+    def _upsample_params(self, size: Any, scale: Any, mode: str, target: str) -> tuple[str, dict[str, Any]] | None:
+        if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+            return None
+        params: dict[str, Any] = {"mode": mode}
+        if size is not None:
+            params["size"] = _pair(size)
+        if scale is not None:
+            params["scale_factor"] = list(scale) if isinstance(scale, tuple | list) else scale
+        return "Upsample", params
+
+    def _softmax_dim(self, dim: Any, node: Any) -> int:
+        if dim is not None:
+            return int(dim)
+        # PyTorch's implicit choice (_get_softmax_dim): 0 for 0-, 1- and 3-d inputs, else 1.
+        arg = node.args[0]
+        shape = self._shape(arg)
+        rank = (len(shape) + 1) if shape is not None else 2
+        return 0 if rank in (0, 1, 3) else 1
+
+    # --------------------------------------------------------------- functions
+
+    def _function_table(self) -> dict[Any, str]:
+        torch = self.torch
+        F = torch.nn.functional
+        table: dict[Any, str] = {}
+
+        def put(kind: str, *targets: Any) -> None:
+            for t in targets:
+                if t is not None:
+                    table[t] = kind
+
+        g = getattr
+        put("add", operator.add, operator.iadd, torch.add)
+        put("cat", torch.cat, g(torch, "concat", None), g(torch, "concatenate", None))
+        put("flatten", torch.flatten)
+        put("reshape", torch.reshape, torch.squeeze)
+        put("relu", F.relu, torch.relu, g(F, "relu_", None), g(torch, "relu_", None))
+        put("relu6", F.relu6)
+        put("hardtanh", F.hardtanh)
+        put("leaky_relu", F.leaky_relu)
+        put("sigmoid", torch.sigmoid, g(F, "sigmoid", None))
+        put("tanh", torch.tanh, g(F, "tanh", None))
+        put("gelu", F.gelu)
+        put("silu", F.silu)
+        put("softmax", F.softmax, torch.softmax)
+        put("dropout", F.dropout)
+        put("dropout2d", F.dropout2d)
+        put("max_pool2d", F.max_pool2d, g(F, "_max_pool2d", None))
+        put("avg_pool2d", F.avg_pool2d)
+        put("adaptive_avg_pool2d", F.adaptive_avg_pool2d)
+        put("adaptive_max_pool2d", F.adaptive_max_pool2d, g(F, "_adaptive_max_pool2d", None))
+        put("mean", torch.mean)
+        put("pad", F.pad)
+        put("interpolate", F.interpolate, g(F, "upsample", None))
+        put("alias", g(torch, "clone", None), g(torch, "detach", None))
+        return table
+
+    _METHODS: dict[str, str] = {  # noqa: RUF012 - a constant table
+        "add": "add", "add_": "add", "__add__": "add", "__iadd__": "add",
+        "flatten": "flatten", "view": "reshape", "reshape": "reshape", "squeeze": "reshape",
+        "relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "tanh": "tanh",
+        "tanh_": "tanh", "softmax": "softmax", "mean": "mean",
+        "contiguous": "alias", "clone": "alias", "detach": "alias",
+    }
+
+    def _visit_function(self, node: Any) -> None:
+        if node.op == "call_method":
+            kind = self._METHODS.get(str(node.target))
+        else:
+            try:
+                kind = self._functions.get(node.target)
+            except TypeError:  # an unhashable target
+                kind = None
+        handler: Callable[[Any], tuple[str, dict[str, Any]] | str | None] | None = (
+            getattr(self, f"_fn_{kind}", None) if kind else None
+        )
+        if handler is None:
+            name = node.target if node.op == "call_method" else getattr(node.target, "__name__", node.target)
+            self._unsupported(node, f"CNN Designer has no layer for {name}()")
+            return
+        try:
+            mapped = handler(node)
+        except _Unsupported as why:
+            self._unsupported(node, str(why))
+            return
+        except (TypeError, ValueError, AttributeError, IndexError) as exc:  # arguments of an unexpected form
+            self._unsupported(node, f"its arguments could not be read ({type(exc).__name__}: {exc})")
+            return
+        if mapped == "folded":
+            return
+        if mapped == "alias":
+            source = node.args[0]
+            if source in self.value:
+                self.value[node] = self.value[source]
+            return
+        assert isinstance(mapped, tuple)
+        type_id, params = mapped
+        wanted = self._scope(node) + re.sub(r"_\d+$", "", node.name)
+        lid = self.builder.add(wanted, type_id, params, self._inputs(node), f"{node.name}()")
+        self._record(node, lid)
+
+    def _tensor_args(self, node: Any) -> list[Any]:
+        out: list[Any] = []
+        for a in list(node.args) + list(node.kwargs.values()):
+            if isinstance(a, self.torch.fx.Node) and self._is_tensor(a):
+                out.append(a)
+            elif isinstance(a, list | tuple):
+                out.extend(x for x in a if isinstance(x, self.torch.fx.Node) and self._is_tensor(x))
+        return out
+
+    def _first_tensor(self, node: Any) -> Any:
+        x = node.args[0] if node.args else None
+        if not isinstance(x, self.torch.fx.Node) or not self._is_tensor(x):
+            raise _Unsupported("its first argument is not a tensor computed by the network")
+        for a in self._tensor_args(node):
+            if a is not x:
+                raise _Unsupported("it combines its input with another tensor")
+        if x.op == "get_attr":
+            raise _Unsupported("it works on a stored parameter, not on the data")
+        return x
+
+    def _is_tensor_add(self, node: Any) -> bool:
+        if node.op == "call_method":
+            ok = self._METHODS.get(str(node.target)) == "add"
+        elif node.op == "call_function":
+            try:
+                ok = self._functions.get(node.target) == "add"
+            except TypeError:
+                ok = False
+        else:
+            ok = False
+        if not ok or len(node.args) != 2 or _arg(node, 2, "alpha", 1) != 1:
+            return False
+        return all(
+            isinstance(a, self.torch.fx.Node) and self._is_tensor(a) and a.op != "get_attr" and self._shape(a) == self._shape(node)
+            for a in node.args
+        )
+
+    def _fn_add(self, node: Any) -> tuple[str, dict[str, Any]] | str:
+        if not self._is_tensor_add(node):
+            raise _Unsupported("it adds a constant, a stored tensor or tensors of different shapes (broadcasting)")
+        users = list(node.users)
+        if len(users) == 1 and self._is_tensor_add(users[0]) and users[0].args[0] is node:
+            # (a + b) + c: one Add with three inputs, as the designer writes it.
+            self.pending_add[node] = self._inputs(node)
+            return "folded"
+        return "Add", {}
+
+    def _fn_cat(self, node: Any) -> tuple[str, dict[str, Any]]:
+        tensors = _arg(node, 0, "tensors")
+        dim = _arg(node, 1, "dim", 0)
+        if not isinstance(tensors, list | tuple) or len(tensors) < 2:
+            raise _Unsupported("it concatenates fewer than two tensors")
+        shape = self._shape(node)
+        rank = len(shape) + 1 if shape else 0
+        if dim not in (1, 1 - rank):
+            raise _Unsupported(f"it concatenates along dim {dim}; the designer's Concat joins channels (dim 1)")
+        for t in tensors:
+            if not isinstance(t, self.torch.fx.Node) or not self._is_tensor(t) or t.op == "get_attr":
+                raise _Unsupported("one of the concatenated tensors is a constant or a stored tensor")
+        return "Concat", {}
+
+    def _fn_flatten(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        start = _arg(node, 1, "start_dim", 0)
+        end = _arg(node, 2, "end_dim", -1)
+        return "Flatten", {"start_dim": int(start), "end_dim": int(end)}
+
+    def _fn_reshape(self, node: Any) -> tuple[str, dict[str, Any]] | str:
+        x = self._first_tensor(node)
+        before, after = self._shape(x), self._shape(node)
+        assert before is not None and after is not None
+        if before == after:
+            return "alias"  # x.view(x.size(0), -1) on a tensor that is already flat
+        span = _flatten_span(before, after)
+        if span is None:
+            raise _Unsupported(
+                f"it reshapes {fmt_shape(before, 'chw')} into {fmt_shape(after, 'chw')}, which is not a flatten"
+            )
+        start, end = span
+        return "Flatten", {"start_dim": start, "end_dim": end}
+
+    def _activation(self, node: Any, type_id: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        return type_id, params or {}
+
+    def _fn_relu(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "ReLU")
+
+    def _fn_relu6(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "ReLU6")
+
+    def _fn_hardtanh(self, node: Any) -> tuple[str, dict[str, Any]]:
+        lo, hi = _arg(node, 1, "min_val", -1.0), _arg(node, 2, "max_val", 1.0)
+        if (float(lo), float(hi)) != (0.0, 6.0):
+            raise _Unsupported(f"hardtanh({lo}, {hi}) is not ReLU6")
+        return self._activation(node, "ReLU6")
+
+    def _fn_leaky_relu(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "LeakyReLU", {"negative_slope": float(_arg(node, 1, "negative_slope", 0.01))})
+
+    def _fn_sigmoid(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Sigmoid")
+
+    def _fn_tanh(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Tanh")
+
+    def _fn_gelu(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "GELU", {"approximate": _arg(node, 1, "approximate", "none")})
+
+    def _fn_silu(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "SiLU")
+
+    def _fn_softmax(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Softmax", {"dim": self._softmax_dim(_arg(node, 1, "dim"), node)})
+
+    def _fn_dropout(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Dropout", {"p": float(_arg(node, 1, "p", 0.5))})
+
+    def _fn_dropout2d(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Dropout2d", {"p": float(_arg(node, 1, "p", 0.5))})
+
+    def _fn_max_pool2d(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        if _arg(node, 6, "return_indices", False):
+            raise _Unsupported("it returns the indices of the maxima as well")
+        return "MaxPool2d", self._pool_params(
+            _arg(node, 1, "kernel_size"),
+            _arg(node, 2, "stride"),
+            _arg(node, 3, "padding", 0),
+            _arg(node, 5, "ceil_mode", False),
+            dilation=_arg(node, 4, "dilation", 1),
+        )
+
+    def _fn_avg_pool2d(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        if _arg(node, 6, "divisor_override") is not None:
+            raise _Unsupported("divisor_override has no equivalent in the designer")
+        return "AvgPool2d", self._pool_params(
+            _arg(node, 1, "kernel_size"),
+            _arg(node, 2, "stride"),
+            _arg(node, 3, "padding", 0),
+            _arg(node, 4, "ceil_mode", False),
+            count_include_pad=bool(_arg(node, 5, "count_include_pad", True)),
+        )
+
+    def _fn_adaptive_avg_pool2d(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        return "AdaptiveAvgPool2d", {"output_size": _pair(_arg(node, 1, "output_size"))}
+
+    def _fn_adaptive_max_pool2d(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        if _arg(node, 2, "return_indices", False):
+            raise _Unsupported("it returns the indices of the maxima as well")
+        return "AdaptiveMaxPool2d", {"output_size": _pair(_arg(node, 1, "output_size"))}
+
+    def _fn_mean(self, node: Any) -> tuple[str, dict[str, Any]]:
+        x = self._first_tensor(node)
+        before, after = self._shape(x), self._shape(node)
+        assert before is not None and after is not None
+        if len(before) == 3 and after in ((before[0], 1, 1), (before[0],)):
+            if after == (before[0],):
+                raise _Unsupported(
+                    "a mean over height and width that also drops them is global average pooling followed "
+                    "by Flatten; write keepdim=True or F.adaptive_avg_pool2d(x, 1) and torch.flatten(x, 1)"
+                )
+            return "AdaptiveAvgPool2d", {"output_size": 1}
+        raise _Unsupported("it is a mean over axes other than height and width")
+
+    def _fn_pad(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        pad = _arg(node, 1, "pad")
+        mode = _arg(node, 2, "mode", "constant")
+        value = _arg(node, 3, "value", None)
+        if mode != "constant" or value not in (None, 0, 0.0) or not isinstance(pad, list | tuple) or len(pad) not in (2, 4):
+            raise _Unsupported(f"only zero padding of height and width maps to ZeroPad2d (mode {mode!r}, value {value!r})")
+        pad = [int(v) for v in pad]
+        return "ZeroPad2d", {"padding": pad + [0, 0] if len(pad) == 2 else pad}
+
+    def _fn_interpolate(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        mapped = self._upsample_params(
+            _arg(node, 1, "size"), _arg(node, 2, "scale_factor"), _arg(node, 3, "mode", "nearest"), node.name
+        )
+        if mapped is None:
+            raise _Unsupported(f"interpolation mode {_arg(node, 3, 'mode')!r} is not one the designer has")
+        return mapped
+
+    def _fn_alias(self, node: Any) -> str:
+        self._first_tensor(node)
+        return "alias"
+
+
+class _Unsupported(Exception):
+    """Why one node cannot become a layer."""
+
+
+def _MODULE_TYPES(nn: Any) -> list[Any]:
+    return [
+        nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
+        nn.AdaptiveMaxPool2d, nn.BatchNorm2d, nn.LocalResponseNorm, nn.ReLU, nn.ReLU6, nn.Hardtanh,
+        nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Softmax, nn.Identity, nn.Dropout,
+        nn.Dropout2d, nn.Flatten, nn.Linear, nn.ZeroPad2d, nn.ConstantPad2d, nn.Upsample,
+    ]
+
+
+def _as_pair(v: Any) -> tuple[int, int]:
+    if isinstance(v, list | tuple):
+        return (int(v[0]), int(v[1]))
+    return (int(v), int(v))
+
+
+def _flatten_span(before: Shape, after: Shape) -> tuple[int, int] | None:
+    """``(start_dim, end_dim)`` (batch axis counted) if ``after`` is ``before`` flattened there."""
+    n = len(before)
+    for start in range(n):
+        for end in range(start + 1, n):
+            merged = (*before[:start], math.prod(before[start : end + 1]), *before[end + 1 :])
+            if merged == after:
+                return start + 1, (end + 1 if end + 1 < n else -1)
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
