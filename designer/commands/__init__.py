@@ -5,4 +5,5 @@ which adds its parser and sets ``func`` (taking the parsed args, returning the e
 #: Modules listed here are loaded by ``designer.cli``; order = order in ``--help``.
 COMMAND_MODULES = [
     "designer.commands.check",
+    "designer.commands.fix",
 ]

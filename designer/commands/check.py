@@ -1,28 +1,45 @@
-"""``cnn-designer check FILE``: every layer's shape and cost, and every problem."""
+"""``cnn-designer check FILE``: every layer's shape and cost, every problem explained, with fixes."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from typing import Any
 
-from designer.core.analysis import analyze
+from designer.core.analysis import Analysis, analyze
 from designer.core.arithmetic import SEMANTICS
+from designer.core.diagnosis import explain_diagnostic
+from designer.core.explain import explain_layer, render_text
 from designer.core.fileformat import FormatError, load_design
+from designer.core.fixes import suggest_fixes
 from designer.core.report import check_json, check_table
+from designer.core.semantics_compare import semantics_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "check",
         help="print every layer's shape, parameters, MACs and receptive field, and the design's problems",
-        description="Analyse a design file. Exit status: 0 no errors, 1 the design has errors, 2 the file cannot be read.",
+        description=(
+            "Analyse a design file: a table of every layer, then every problem with its arithmetic, "
+            "why it matters and numbered fixes (apply one with `cnn-designer fix`). "
+            "Exit status: 0 no errors, 1 the design has errors, 2 the file cannot be read."
+        ),
     )
     p.add_argument("file", help="design file (.json)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.add_argument(
         "--semantics", choices=SEMANTICS, help="analyse under these framework rules instead of the file's own"
     )
+    p.add_argument("--explain", metavar="LAYER", help="explain one layer's arithmetic step by step")
+    p.add_argument(
+        "--compare-semantics",
+        action="store_true",
+        help="show, layer by layer, where pytorch, keras, caffe and strict rules give different shapes",
+    )
+    p.add_argument("--brief", action="store_true", help="list problems in one line each, without explanations")
     p.set_defaults(func=run)
 
 
@@ -35,8 +52,42 @@ def run(args: argparse.Namespace) -> int:
     if args.semantics:
         design.set_semantics(args.semantics)
     analysis = analyze(design)
-    if args.json:
-        print(json.dumps(check_json(analysis), indent=2, ensure_ascii=False))
+    if args.explain is not None:
+        if args.explain not in design:
+            known = ", ".join(design.ids)
+            print(f"cnn-designer: {args.file} has no layer {args.explain!r} (layers: {known})", file=sys.stderr)
+            return 2
+        sys.stdout.write(render_text(explain_layer(analysis, args.explain)))
+    elif args.compare_semantics:
+        sys.stdout.write(semantics_table(design))
+    elif args.json:
+        doc = check_json(analysis)
+        for entry, diag in zip(doc["diagnostics"], analysis.diagnostics(), strict=True):
+            entry.update(_diagnostic_extras(analysis, diag))
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(check_table(analysis))
+        if not args.brief:
+            sys.stdout.write(explain_problems(analysis, args.file))
     return 1 if analysis.has_errors() else 0
+
+
+def _diagnostic_extras(analysis: Analysis, diag: Any) -> dict[str, Any]:
+    fixes = suggest_fixes(analysis.design, analysis, diag)
+    expl = explain_diagnostic(analysis, diag, fixes)
+    return {"fixes": [f.to_json() for f in fixes], "explanation": render_text(expl)}
+
+
+def explain_problems(analysis: Analysis, file: str) -> str:
+    """Every diagnostic with its explanation and numbered fixes, and how to apply one."""
+    out: list[str] = []
+    for diag in analysis.diagnostics():
+        fixes = suggest_fixes(analysis.design, analysis, diag)
+        out.append("")
+        out.append(render_text(explain_diagnostic(analysis, diag, fixes)).rstrip("\n"))
+        if fixes:
+            cmd = ["cnn-designer", "fix", file, "--apply", diag.code]
+            if diag.layer:
+                cmd += ["--layer", diag.layer]
+            out.append(f"  Apply one: {shlex.join(cmd)} --choice N")
+    return "\n".join(out) + ("\n" if out else "")

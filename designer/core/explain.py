@@ -56,6 +56,7 @@ class Section:
     steps: tuple[Step, ...] = ()
     paragraphs: tuple[str, ...] = ()
     numbered: tuple[str, ...] = ()  # a numbered list (fixes)
+    after: tuple[str, ...] = ()  # paragraphs that follow the steps
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ def render_text(expl: Explanation, indent: str = "") -> str:
         for st in sec.steps:
             out.extend(_step_lines(st, indent + "  ", show_formula=st.formula != last_formula))
             last_formula = st.formula
+        for para in sec.after:
+            out.append(f"{indent}  {para}")
         for n, item in enumerate(sec.numbered, start=1):
             out.append(f"{indent}  {n}. {item}")
     return "\n".join(out) + "\n"
@@ -198,6 +201,8 @@ def render_html(expl: Explanation, style: bool = True) -> str:
                 parts.extend(_step_rows(st, show_formula=st.formula != last_formula))
                 last_formula = st.formula
             parts.append("</table>")
+        for para in sec.after:
+            parts.append(f"<p>{e(para)}</p>")
         if sec.numbered:
             parts.append("<ol>" + "".join(f"<li>{e(item)}</li>" for item in sec.numbered) + "</ol>")
     return "".join(parts)
@@ -473,6 +478,7 @@ def _input_sections(info: LayerInfo) -> list[Section]:
     shape = info.output_shape
     if shape is None:
         return []
+    steps: tuple[Step, ...]
     if len(shape) == 3:
         c, h, w = shape
         channels = {1: "grey levels", 3: "e.g. red, green, blue"}.get(c, "channels")
@@ -896,7 +902,7 @@ def _merge_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shap
     first = shapes[0]
     steps: list[Step] = []
     for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1):
-        bad = ()
+        bad: tuple[str, ...] = ()
         if info.type == "Add" and s != first:
             bad = (shape_text(s),)
         if info.type == "Concat" and (len(s) != len(first) or s[1:] != first[1:]):

@@ -1,0 +1,251 @@
+"""Explanations of diagnostics: what is wrong, the arithmetic, why it matters, the fixes.
+
+``explain_diagnostic(analysis, diagnostic, fixes)`` returns the same ``Explanation``
+data as a layer explanation (sections of steps and paragraphs), so the CLI and the
+GUI render both with ``render_text`` / ``render_html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from designer.core.analysis import Analysis, Diagnostic
+from designer.core.arithmetic import AxisArith, window_axis
+from designer.core.explain import (
+    Explanation,
+    Section,
+    Step,
+    merge_axes,
+    num,
+    transpose_step,
+    window_step,
+)
+from designer.core.fixes import Fix
+from designer.core.shape_rules import fmt_shape
+
+#: Why each kind of problem matters, in one or two sentences.
+WHY: dict[str, str] = {
+    "non_integer_output": (
+        "The layer is not the one the formula describes: the border is cut off, and every size "
+        "downstream (and the in_features of the first Linear) follows the rounded value. A paper "
+        "whose numbers only work with one input size will not reproduce with another."
+    ),
+    "kernel_too_large": "PyTorch raises an error: a window cannot be placed even once.",
+    "nonpositive_output": "The output would have no pixels; PyTorch raises an error.",
+    "groups_mismatch": (
+        "Grouped convolution splits channels into equal groups; PyTorch refuses to build the layer "
+        "when the split is not even."
+    ),
+    "same_padding_stride": (
+        'PyTorch only supports padding="same" with stride 1 and raises otherwise; TensorFlow/Keras '
+        "accept it and pad so that the output is ⌈in/stride⌉."
+    ),
+    "output_padding_too_large": (
+        "output_padding only picks among the output sizes a stride makes ambiguous, so it must be "
+        "smaller than the stride or the dilation; PyTorch raises otherwise."
+    ),
+    "pool_padding_too_large": (
+        "With more padding than half the window, a window at the border could cover only padding; "
+        "PyTorch raises an error."
+    ),
+    "add_shape_mismatch": (
+        "Element-wise addition needs the same number of values in the same places; PyTorch raises "
+        "a size mismatch. In residual networks the shortcut must be projected whenever the block "
+        "changes the channels or the resolution."
+    ),
+    "concat_shape_mismatch": (
+        "Stacking maps along channels needs every map to have the same height and width; PyTorch "
+        "raises 'Sizes of tensors must match'. U-Net crops or pads the skip connection for this reason."
+    ),
+    "linear_on_volume": (
+        "This is rarely intended: each output then sees only one row of one channel, and the "
+        "parameter count is far smaller than the design suggests."
+    ),
+    "rank_mismatch": "The layer needs a different number of dimensions than it receives; PyTorch raises an error.",
+    "dim_out_of_range": "PyTorch raises 'Dimension out of range'.",
+    "flatten_batch": "Merging the batch axis mixes samples together; every later count would be wrong.",
+    "upsample_arguments": "PyTorch needs exactly one of size and scale_factor and raises otherwise.",
+    "missing_input": "Without its input the layer, and everything after it, has no shape.",
+    "wrong_input_count": "The layer cannot compute anything with this number of inputs.",
+    "cycle": "A feed-forward network cannot use its own output as input; no order of evaluation exists.",
+    "no_input": "Every shape starts from the Input's shape.",
+    "unreachable": "Its shape, parameters and costs cannot be known, and the layer is left out of the totals.",
+    "missing_id": "The loader named the layer; saving the design keeps that name.",
+    "duplicate_id": "Two layers had the same id; the copy was renamed and is not connected to anything that referred to the id.",
+    "large_activation": (
+        "Activations are stored for the backward pass: this one layer needs this much memory per "
+        "sample, times the batch size."
+    ),
+    "information_bottleneck": (
+        "A layer that keeps less than a tenth of its input's values throws away detail that later "
+        "layers cannot recover; usually a stride or a channel count is off."
+    ),
+    "receptive_field_covers_input": (
+        "Good to know when choosing the depth: layers after this one can still combine features, "
+        "but no output can look at anything outside the image."
+    ),
+}
+
+
+def explain_diagnostic(analysis: Analysis, diagnostic: Diagnostic, fixes: Sequence[Fix] = ()) -> Explanation:
+    """What is wrong, the arithmetic that shows it, why it matters, and the numbered fixes."""
+    sections: list[Section] = []
+    what = diagnostic.message
+    sections.append(Section("What is wrong", paragraphs=(what,)))
+    steps, paras = _arithmetic(analysis, diagnostic)
+    if steps or paras:
+        sections.append(Section("The arithmetic", tuple(steps), after=tuple(paras)))
+    why = WHY.get(diagnostic.code)
+    if why:
+        sections.append(Section("Why it matters", paragraphs=(why,)))
+    if fixes:
+        items = tuple(f"{f.label}" + (f"  [{f.detail}]" if f.detail else "") for f in fixes)
+        sections.append(Section("Fixes", numbered=items))
+    where = f" in {diagnostic.layer}" if diagnostic.layer else ""
+    return Explanation(
+        f"{diagnostic.severity.upper()} [{diagnostic.code}]{where}",
+        "",
+        tuple(sections),
+        diagnostic.layer,
+        diagnostic.severity,
+    )
+
+
+def _arithmetic(analysis: Analysis, d: Diagnostic) -> tuple[list[Step], list[str]]:
+    info = analysis.info.get(d.layer) if d.layer else None
+    if info is None:
+        return [], []
+    axes = info.axes
+    code = d.code
+    if code == "non_integer_output":
+        return _non_integer(analysis, axes)
+    if code in ("kernel_too_large", "nonpositive_output") and axes:
+        if axes[0].kind == "transpose":
+            return [transpose_step(a) for a in axes], []
+        steps = [
+            Step(
+                f"padded {a.axis}",
+                "W + 2P ≥ F′",
+                (f"{a.size_in} + {a.pad_lo + a.pad_hi}", str(a.padded)),
+                note=f"{'<' if a.padded < a.effective_kernel else '≥'} the window {a.effective_kernel}",
+                bad=(str(a.padded),) if a.padded < a.effective_kernel else (),
+            )
+            for a in axes
+        ]
+        return merge_axes(steps + [window_step(a, analysis.semantics) for a in axes]), []
+    if code in ("add_shape_mismatch", "concat_shape_mismatch"):
+        layer = analysis.design.layer(info.id)
+        names = [i for i in layer.inputs if i in analysis.design]
+        shapes = [s for s in info.input_shapes if s is not None]
+        ref = shapes[0] if shapes else None
+        steps = []
+        for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1):
+            diff = _diff(ref, s, code == "concat_shape_mismatch") if n > 1 and ref is not None else ""
+            steps.append(
+                Step(f"branch {n} ({name})", chain=(fmt_shape(s),), bad=(fmt_shape(s),) if diff else (), note=diff)
+            )
+        return steps, []
+    if code == "linear_on_volume":
+        shape = info.input_shapes[0] if info.input_shapes else None
+        if shape is None:
+            return [], []
+        c_h = "·".join(str(v) for v in shape[:-1])
+        flat = "·".join(str(v) for v in shape)
+        total = 1
+        for v in shape:
+            total *= v
+        return [
+            Step("in_features now", chain=(str(shape[-1]),), bad=(str(shape[-1]),), note="the last axis (width) only"),
+            Step("applied separately at", chain=(c_h, num(total // shape[-1])), note="positions"),
+            Step("after Flatten", "C·H·W", (flat, num(total))),
+            Step("after global average pooling + Flatten", "C", (str(shape[0]),)),
+        ], []
+    if code == "groups_mismatch":
+        g = int(d.data["groups"])
+        c_in, c_out = int(d.data["in_channels"]), int(d.data["out_channels"])
+        steps = []
+        for label, c in (("input channels per group", c_in), ("filters per group", c_out)):
+            f = Fraction(c, g)
+            steps.append(Step(label, "C/groups", (f"{c}/{g}", num(f)), bad=(num(f),) if f.denominator != 1 else ()))
+        return steps, []
+    if code == "information_bottleneck":
+        first = info.input_shapes[0] if info.input_shapes else None
+        return [
+            Step("values in", chain=(fmt_shape(first), num(int(d.data["in_neurons"])))),
+            Step("values out", chain=(fmt_shape(info.output_shape), num(int(d.data["out_neurons"])))),
+            Step("kept", chain=(f"{num(int(d.data['out_neurons']))}/{num(int(d.data['in_neurons']))}", f"{float(d.data['kept']):.1%}"), bad=(f"{float(d.data['kept']):.1%}",)),
+        ], []
+    if code == "receptive_field_covers_input":
+        rf = d.data["receptive_field"]
+        size = d.data["input_size"]
+        return [Step("receptive field", chain=(f"{rf[0]}×{rf[1]}",), note=f"≥ the input {size[0]}×{size[1]}")], []
+    if code == "large_activation":
+        return [
+            Step("values", chain=(fmt_shape(info.output_shape), num(info.neurons)), bad=(num(info.neurons),)),
+            Step("memory", chain=(f"{num(info.neurons)}·4 bytes", f"{info.memory_bytes / 2**20:,.0f} MiB"), note="per sample"),
+        ], []
+    return [], []
+
+
+def _diff(a: tuple[int, ...], b: tuple[int, ...], concat: bool) -> str:
+    if len(a) != len(b):
+        return f"{len(b)} dimensions instead of {len(a)}"
+    names = ("channels", "height", "width") if len(a) == 3 else ("features",)
+    parts = [
+        f"{names[i]} {y} vs {x}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True))
+        if x != y and not (concat and i == 0)
+    ]
+    return ", ".join(parts)
+
+
+def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[Step], list[str]]:
+    bad = [a for a in axes if not a.is_whole and not a.same]
+    steps = merge_axes([window_step(a, analysis.semantics) for a in bad])
+    paras: list[str] = []
+    for a in bad:
+        span = a.padded - a.effective_kernel
+        whole, rest = divmod(span, a.stride)
+        what = "row" if a.axis == "height" else "column"
+        both = len(bad) == 2 and (bad[0].size_in, bad[0].kernel, bad[0].stride, bad[0].pad_lo, bad[0].dilation) == (
+            bad[1].size_in, bad[1].kernel, bad[1].stride, bad[1].pad_lo, bad[1].dilation
+        )
+        axis = "Height and width" if both else a.axis.capitalize()
+        lost = f"{a.unread} {what}{'s' if a.unread != 1 else ''}"
+        if both:
+            lost = f"{a.unread} row{'s' if a.unread != 1 else ''} and {a.unread} column{'s' if a.unread != 1 else ''}"
+        paras.append(
+            f"{axis}: the {a.effective_kernel}-pixel window, moved {a.stride} at a time over "
+            f"{a.padded} pixels, fits {whole + 1} times with {rest} pixel{'s' if rest != 1 else ''} left over "
+            f"({span} = {a.stride}·{whole} + {rest}). "
+            + (f"The last {lost} of the input {'is' if a.unread == 1 and not both else 'are'} never read." if a.unread else "Only padding is left unread.")
+        )
+        if both:
+            break
+    a = bad[0]
+    # What each framework makes of it (the rounding rule differs for pooling in Caffe).
+    kind = a.kind if a.kind != "transpose" else "conv"
+    rounded: dict[str, int] = {}
+    for sem, rnd in (("pytorch", "floor"), ("keras", "floor"), ("caffe", "ceil" if kind == "pool" else "floor")):
+        ax = window_axis(a.axis, kind, a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, rnd)  # type: ignore[arg-type]
+        rounded[sem] = ax.out
+    if kind == "pool":
+        ceil_ax = window_axis(a.axis, "pool", a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, "ceil")
+        paras.append(
+            f"PyTorch rounds down to {rounded['pytorch']} ({ceil_ax.out} with ceil_mode=True); Keras rounds down "
+            f"to {rounded['keras']}; Caffe always rounds pooling up, to {rounded['caffe']}; strict arithmetic rejects it."
+        )
+    else:
+        paras.append(
+            f"PyTorch rounds down to {rounded['pytorch']} (so do Keras with \"valid\" padding and Caffe); "
+            "strict arithmetic rejects it."
+        )
+    # Padding combined with the framework's rounding: what each small padding gives.
+    if kind == "conv" and a.pad_lo == a.pad_hi:
+        options = []
+        for pad in range(0, a.kernel // 2 + 1):
+            exact = Fraction(a.size_in + 2 * pad - a.effective_kernel, a.stride) + 1
+            options.append(f"padding {pad}: {num(exact)}" + (f" → {int(exact // 1)}" if exact.denominator != 1 else " exactly"))
+        paras.append("With the framework's rounding, each padding gives: " + "; ".join(options) + ".")
+    return steps, paras
