@@ -18,6 +18,9 @@ torch is imported only when an import runs; it is not a dependency of the app.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import math
 import operator
 import re
@@ -54,14 +57,21 @@ def from_torch(model: Any, input_shape: Sequence[int] | Sequence[Sequence[int]],
 
 
 def import_torch(
-    model: Any, input_shape: Sequence[int] | Sequence[Sequence[int]], *, name: str | None = None
+    model: Any,
+    input_shape: Sequence[int] | Sequence[Sequence[int]],
+    *,
+    name: str | None = None,
+    source: str | None = None,
 ) -> ImportResult:
-    """Like ``from_torch``, returning the design and the list of import notes."""
+    """Like ``from_torch``, returning the design and the list of import notes.
+
+    ``source`` names the model in messages and in the description (default: its class).
+    """
     torch = load_torch()
     if not isinstance(model, torch.nn.Module):
         raise ConversionError(f"expected a torch.nn.Module instance, got {type(model).__name__}")
     shapes = parse_input_shapes(input_shape)
-    return _TorchImporter(torch, model, shapes, name).run()
+    return _TorchImporter(torch, model, shapes, name, source).run()
 
 
 def parse_input_shapes(value: Any) -> list[Shape]:
@@ -100,13 +110,13 @@ def _pair(value: Any) -> Any:
 
 
 class _TorchImporter:
-    def __init__(self, torch: Any, model: Any, shapes: list[Shape], name: str | None) -> None:
+    def __init__(self, torch: Any, model: Any, shapes: list[Shape], name: str | None, source: str | None) -> None:
         self.torch = torch
         self.nn = torch.nn
         self.model = model
         self.shapes = shapes
         cls = type(model)
-        self.class_label = f"{cls.__module__}.{cls.__qualname__}"
+        self.label = source or f"{cls.__module__}.{cls.__qualname__}"
         self.builder = DesignBuilder(name or cls.__name__)
         self.value: dict[Any, str] = {}  # fx node -> id of the layer whose output it is
         self.expected: dict[str, Shape] = {}  # layer id -> torch's shape (no batch axis)
@@ -128,35 +138,54 @@ class _TorchImporter:
             graph = Tracer().trace(self.model)
         except Exception as exc:
             raise ConversionError(
-                f"torch.fx cannot trace {self.class_label}: {type(exc).__name__}: {exc}. Symbolic tracing "
+                f"torch.fx cannot trace {self.label}: {type(exc).__name__}: {exc}. Symbolic tracing "
                 "follows forward() with placeholder tensors, so Python control flow that depends on tensor "
                 "values (if x.sum() > 0, loops over x.shape) cannot be traced."
             ) from None
         return torch.fx.GraphModule(self.model, graph)
 
     def _propagate_shapes(self, gm: Any) -> None:
+        """Record torch's shape on every node (``tensor_meta``), on fake tensors where possible."""
         torch = self.torch
         from torch.fx.passes.shape_prop import ShapeProp
+
+        class Propagation(ShapeProp):  # type: ignore[misc]
+            current: Any = None
+
+            def run_node(self, n: Any) -> Any:
+                self.current = n
+                return super().run_node(n)
 
         training = {m: m.training for m in self.model.modules()}
         inputs = [torch.zeros(1, *s) for s in self.shapes]
         try:
-            self.model.eval()  # BatchNorm refuses a batch of one while training
-            try:
-                from torch._subclasses.fake_tensor import FakeTensorMode
+            from torch._subclasses.fake_tensor import FakeTensorMode
 
-                fake_mode: Any = FakeTensorMode(allow_non_fake_inputs=True)
-            except ImportError:  # pragma: no cover - private API; fall back to a real pass
-                fake_mode = None
-            with torch.no_grad():
-                ShapeProp(gm, fake_mode=fake_mode).propagate(*inputs)
+            fake_mode: Any = FakeTensorMode(allow_non_fake_inputs=True)
+        except ImportError:  # pragma: no cover - private API; fall back to a real pass
+            fake_mode = None
+        prop = Propagation(gm, fake_mode=fake_mode)
+        quiet = logging.getLogger("torch._subclasses.fake_tensor")
+        level = quiet.level
+        try:
+            self.model.eval()  # BatchNorm refuses a batch of one while training
+            quiet.setLevel(logging.CRITICAL)
+            # ShapeProp prints the traceback of a failing node itself; the message below says it better.
+            with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
+                prop.propagate(*inputs)
         except Exception as exc:
             shapes = ", ".join("1×" + "×".join(str(v) for v in s) for s in self.shapes)
+            cause = exc.__cause__ or exc
+            node = prop.current
+            where = ""
+            if node is not None:
+                where = f" at {node.target if node.op == 'call_module' else node.name}"
             raise ConversionError(
-                f"{self.class_label} does not run on an input of shape {shapes} (N×C×H×W): "
-                f"{type(exc).__name__}: {_first_line(exc)}"
+                f"{self.label} does not run on an input of shape {shapes} (N×C×H×W){where}: "
+                f"{type(cause).__name__}: {_first_line(cause)}"
             ) from None
         finally:
+            quiet.setLevel(level)
             for m, flag in training.items():
                 m.training = flag
 
@@ -167,7 +196,7 @@ class _TorchImporter:
         placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
         if len(placeholders) != len(self.shapes):
             raise ConversionError(
-                f"{self.class_label}.forward takes {len(placeholders)} tensor argument"
+                f"{self.label}.forward takes {len(placeholders)} tensor argument"
                 f"{'s' if len(placeholders) != 1 else ''} ({', '.join(n.name for n in placeholders)}), "
                 f"but {len(self.shapes)} input shape{'s were' if len(self.shapes) != 1 else ' was'} given"
             )
@@ -178,7 +207,7 @@ class _TorchImporter:
         b = self.builder
         b.check_shapes(self.expected, "PyTorch")
         shapes = ", ".join(fmt_shape(s) for s in self.shapes)
-        return b.finish(f"Imported from PyTorch: {self.class_label}, traced with torch.fx on an input of {shapes}.")
+        return b.finish(f"Imported from PyTorch: {self.label}, traced with torch.fx on an input of {shapes}.")
 
     def _shape(self, node: Any) -> Shape | None:
         meta = node.meta.get("tensor_meta")

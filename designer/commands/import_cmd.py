@@ -1,0 +1,178 @@
+"""``cnn-designer import``: turn a PyTorch model or an ONNX file into a design.
+
+``cnn-designer import path/to/model.py:ClassName --input-shape 3,224,224 -o design.json``
+loads the Python file the user names (running its top-level code, as ``python`` would),
+builds ``ClassName()`` (or calls it, if it is a function returning a model; ``--args``
+passes arguments as JSON) and traces it with torch.fx. ``cnn-designer import model.onnx``
+reads an ONNX graph. Without ``-o`` the design's JSON goes to standard output; the notes
+(what could not be carried over exactly) and a summary go to standard error.
+
+Exit status: 0 imported cleanly, 1 imported but the design has errors (unsupported
+operations became placeholders; the file is still written), 2 nothing could be imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from designer.convert.design_builder import ConversionError, ImportResult
+from designer.core.analysis import analyze
+from designer.core.fileformat import dumps_design, save_design
+from designer.core.report import human_count
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "import",
+        help="make a design from a PyTorch model (FILE.py:ClassName) or an ONNX file (FILE.onnx)",
+        description=(
+            "Import a model as a design. PyTorch: FILE.py:NAME, where NAME is an nn.Module class (built with no "
+            "arguments unless --args gives some) or a function that returns a model; the file is run as Python "
+            "code, so import only files you trust. ONNX: FILE.onnx (needs the onnx package). Exit status: 0 "
+            "imported, 1 imported with errors (placeholders for unsupported operations), 2 nothing imported."
+        ),
+    )
+    p.add_argument("source", help="FILE.py:ClassName or FILE.onnx")
+    p.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="C,H,W",
+        help="shape of one input without the batch axis, e.g. 3,224,224 (repeat for models with several inputs); "
+        "required for PyTorch, optional for ONNX (overrides the file's own)",
+    )
+    p.add_argument("-o", "--output", metavar="OUT.json", help="write the design here (default: print it)")
+    p.add_argument(
+        "--args",
+        metavar="JSON",
+        help='arguments for the class or function: a JSON list (positional) or object (keywords), e.g. \'{"num_classes": 10}\'',
+    )
+    p.add_argument("--name", help="name of the design (default: the class or file name)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        shapes = [_parse_shape(s) for s in args.input_shape or []]
+        if args.source.lower().endswith(".onnx"):
+            if args.args:
+                raise ConversionError("--args applies to PyTorch classes, not to ONNX files")
+            result = _import_onnx(args.source, shapes, args.name)
+        else:
+            result = _import_python(args.source, shapes, args.args, args.name)
+    except ConversionError as exc:
+        print(f"cnn-designer import: {exc}", file=sys.stderr)
+        return 2
+    design = result.design
+    for note in result.notes:
+        print(f"  {note}", file=sys.stderr)
+    if args.output:
+        try:
+            save_design(design, args.output)
+        except OSError as exc:
+            print(f"cnn-designer import: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(dumps_design(design))
+    analysis = analyze(design)
+    t = analysis.totals()
+    where = f" → {args.output}" if args.output else ""
+    print(
+        f"{design.name}: {len(design)} layers, {t.params:,} parameters ({human_count(t.params)}), "
+        f"{t.macs:,} MACs ({human_count(t.macs)}); {t.errors} errors, {t.warnings} warnings{where}",
+        file=sys.stderr,
+    )
+    return 1 if analysis.has_errors() else 0
+
+
+def _parse_shape(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.replace("x", ",").replace("×", ",").split(",") if p.strip()]
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        shape = ()
+    if len(shape) not in (1, 3) or any(v < 1 for v in shape):
+        raise ConversionError(
+            f"--input-shape {text!r}: expected C,H,W (e.g. 3,224,224) or N for a vector, without the batch axis"
+        )
+    return shape
+
+
+def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | None, name: str | None) -> ImportResult:
+    path_text, sep, attr = source.rpartition(":")
+    if not sep or not path_text or not attr:
+        raise ConversionError(f"{source!r}: expected FILE.py:ClassName (or FILE.onnx)")
+    path = Path(path_text)
+    if not path.is_file():
+        raise ConversionError(f"{path}: no such file")
+    if not shapes:
+        raise ConversionError("--input-shape is required for PyTorch models, e.g. --input-shape 3,224,224")
+    positional, keywords = _parse_call_args(raw_args)
+    from designer.convert.from_torch import import_torch, load_torch
+
+    load_torch()  # a clear message before running the user's file if torch is missing
+    module = _load_module(path)
+    factory = module
+    for part in attr.split("."):
+        if not hasattr(factory, part):
+            found = sorted(n for n in dir(module) if not n.startswith("_") and isinstance(getattr(module, n), type))
+            hint = f" (classes in the file: {', '.join(found)})" if found else ""
+            raise ConversionError(f"{path} has no {attr!r}{hint}")
+        factory = getattr(factory, part)
+    if not callable(factory):
+        raise ConversionError(f"{path}:{attr} is not a class or a function")
+    try:
+        model = factory(*positional, **keywords)
+    except Exception as exc:
+        raise ConversionError(f"building {attr} failed: {type(exc).__name__}: {exc}") from None
+    shape_arg: Any = shapes[0] if len(shapes) == 1 else shapes
+    return import_torch(model, shape_arg, name=name or attr.rsplit(".", 1)[-1], source=f"{path.name}:{attr}")
+
+
+def _parse_call_args(raw: str | None) -> tuple[list[Any], dict[str, Any]]:
+    if not raw:
+        return [], {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConversionError(f"--args is not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if isinstance(value, list):
+        return value, {}
+    if isinstance(value, dict):
+        return [], value
+    raise ConversionError("--args must be a JSON list (positional arguments) or object (keyword arguments)")
+
+
+def _load_module(path: Path) -> Any:
+    """Run the file the user named as a fresh module (its folder first on sys.path, for its own imports)."""
+    module_name = f"_cnn_designer_import_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ConversionError(f"{path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    sys.modules[module_name] = module  # dataclasses and pickling look the module up here
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(module_name, None)
+        raise ConversionError(f"running {path} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        if sys.path and sys.path[0] == folder:
+            sys.path.pop(0)
+    return module
+
+
+def _import_onnx(source: str, shapes: list[tuple[int, ...]], name: str | None) -> ImportResult:
+    path = Path(source)
+    if not path.is_file():
+        raise ConversionError(f"{path}: no such file")
+    from designer.convert.from_onnx import import_onnx
+
+    return import_onnx(path, input_shapes=shapes or None, name=name)
