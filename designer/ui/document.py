@@ -45,7 +45,7 @@ class Document(QObject):
     def __init__(self, design: Design | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._path: Path | None = None
         self._selection: list[str] = []
         self.design = design if design is not None else Design()
@@ -76,6 +76,9 @@ class Document(QObject):
         d.meta_changed.disconnect(self.meta_changed.emit)
         self.analysis.updated.disconnect(self.analysis_updated.emit)
         self.analysis.close()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     def _on_removed(self, layer_id: str) -> None:
         if layer_id in self._selection:

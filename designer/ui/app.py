@@ -1,0 +1,120 @@
+"""Starting the application: ``run_app(args)`` for ``cnn-designer [FILE] [--screenshot OUT.png]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from designer.core.fileformat import FormatError
+from designer.ui import theme
+from designer.ui.app_settings import APPLICATION, ORGANIZATION
+from designer.ui.main_window import MainWindow
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), named, styled and with its icon."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QApplication.setDesktopFileName("io.github.cnn_designer.CNNDesigner")
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    theme.apply_app_style(app)
+    icon = _app_icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def _app_icon_path() -> Path | None:
+    try:
+        from designer.core.resources import icon_path
+
+        path = icon_path()
+    except (ImportError, OSError):
+        return None
+    return path if path.exists() else None
+
+
+def interesting_layer(window: MainWindow) -> str | None:
+    """The layer a screenshot selects: the first with an error, else the first convolution, else the first."""
+    doc = window.document
+    ids = doc.design.ids
+    for lid in ids:
+        info = doc.analysis.info.get(lid)
+        if info is not None and info.status == "error":
+            return lid
+    for lid in ids:
+        if doc.design.layer(lid).type == "Conv2d":
+            return lid
+    return ids[0] if ids else None
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 1600x1000 (got {text!r})") from None
+    if not (200 <= w <= 8000 and 200 <= h <= 8000):
+        raise ValueError(f"--size: width and height must be between 200 and 8000 (got {text!r})")
+    return w, h
+
+
+def take_screenshot(window: MainWindow, out: str | Path, size: tuple[int, int]) -> Path:
+    """Lay out, select an interesting layer, render the whole window to ``out`` (PNG)."""
+    app = QApplication.instance()
+    assert app is not None
+    window.resize(*size)
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+    focus = interesting_layer(window)
+    if focus is not None:
+        window.document.select([focus])
+    window.view.show_readable(focus)
+    app.processEvents()
+    target = Path(out)
+    if target.parent and not target.parent.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(target), "PNG"):
+        raise OSError(f"cannot write {target}")
+    return target
+
+
+def run_app(args: argparse.Namespace) -> int:
+    if args.screenshot:
+        try:
+            size = parse_size(args.size)
+        except ValueError as exc:
+            print(f"cnn-designer: {exc}", file=sys.stderr)
+            return 2
+    app = create_app()
+    window = MainWindow()
+    if args.screenshot:
+        try:
+            if args.file:
+                window.document.open(args.file)
+            target = take_screenshot(window, args.screenshot, size)
+        except FormatError as exc:
+            print(f"cnn-designer: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"cnn-designer: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            window.document.undo_stack.setClean()
+            window.close()
+            window.deleteLater()
+        print(f"wrote {target}")
+        return 0
+    window.show()
+    restored = window.offer_recovery()
+    if args.file and not restored:
+        window.open_file(args.file, ask=False)
+    return app.exec()

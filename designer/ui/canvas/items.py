@@ -1,0 +1,449 @@
+"""The graphics items of the canvas: layer cards, their ports, and edges.
+
+Items only draw what the scene tells them (``LayerCard.refresh``); they never
+read or change the design themselves. Texts are laid out when the data changes,
+not in ``paint``, so repainting a large design stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsSceneHoverEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
+from designer.ui import theme
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+HEADER_HEIGHT = 26.0
+PORT_RADIUS = 5.5
+CORNER = 7.0
+#: Below this zoom factor cards are drawn as plain coloured blocks (no text).
+DETAIL_LOD = 0.38
+
+
+@cache
+def _fonts() -> tuple[QFont, QFont, QFont, QFont]:
+    base = theme.ui_font()
+    size = 9.0
+    title = QFont(base)
+    title.setPointSizeF(size + 0.5)
+    title.setBold(True)
+    small = QFont(base)
+    small.setPointSizeF(size - 0.5)
+    shape = QFont(base)
+    shape.setPointSizeF(size + 4)
+    shape.setBold(True)
+    badge = QFont(base)
+    badge.setPointSizeF(size - 1)
+    badge.setBold(True)
+    return title, small, shape, badge
+
+
+def edge_label_font() -> QFont:
+    return _fonts()[1]
+
+
+@dataclass
+class CardData:
+    """What a card shows, computed by the scene from the design and its analysis."""
+
+    layer_id: str
+    type_id: str
+    category: str
+    params_text: str = ""
+    shape_text: str = "?"
+    status: str = "unknown"  # ok / warning / error / unknown
+    errors: int = 0
+    warnings: int = 0
+    tooltip: str = ""
+
+
+class Port(QGraphicsItem):
+    """A connection point: the input on the card's leading side, the output on the trailing one."""
+
+    def __init__(self, card: LayerCard, kind: str) -> None:
+        super().__init__(card)
+        self.card = card
+        self.kind = kind  # "in" or "out"
+        self.hovered = False
+        self.highlighted = False
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Drag to an input port to connect" if kind == "out" else "Input")
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_RADIUS + 4
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        r = PORT_RADIUS + 4  # generous hit area
+        path.addEllipse(QPointF(0, 0), r, r)
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        if lod < DETAIL_LOD:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = theme.type_color(self.card.data.type_id)
+        active = self.hovered or self.highlighted
+        r = PORT_RADIUS + (1.5 if active else 0)
+        painter.setPen(QPen(color.darker(140) if active else theme.CARD_BORDER.darker(115), 1.4))
+        painter.setBrush(color if (active or self.kind == "out") else QColor("white"))
+        painter.drawEllipse(QPointF(0, 0), r, r)
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = False
+        self.update()
+
+    def set_highlighted(self, on: bool) -> None:
+        if on != self.highlighted:
+            self.highlighted = on
+            self.update()
+
+
+class LayerCard(QGraphicsItem):
+    """One layer: id, type and key hyper-parameters, output volume, status badge."""
+
+    def __init__(self, data: CardData, direction: str = "LR") -> None:
+        super().__init__()
+        self.data = data
+        self.edges: set[EdgeItem] = set()
+        self.drop_highlight = False
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+            | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
+        )
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(1)
+        self.in_port: Port | None = Port(self, "in")
+        self.out_port = Port(self, "out")
+        self.set_direction(direction)
+        self.refresh(data)
+
+    @property
+    def layer_id(self) -> str:
+        return self.data.layer_id
+
+    # ----------------------------------------------------------------- state
+
+    def set_direction(self, direction: str) -> None:
+        self.direction = direction
+        if direction == "TB":
+            in_pos, out_pos = QPointF(CARD_WIDTH / 2, 0), QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
+        else:
+            in_pos, out_pos = QPointF(0, CARD_HEIGHT / 2), QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
+        if self.in_port is not None:
+            self.in_port.setPos(in_pos)
+        self.out_port.setPos(out_pos)
+        for edge in self.edges:
+            edge.update_path()
+
+    def refresh(self, data: CardData) -> None:
+        self.data = data
+        if data.type_id == "Input" and self.in_port is not None:
+            self.in_port.setParentItem(None)
+            if self.scene() is not None:
+                self.scene().removeItem(self.in_port)
+            self.in_port = None
+        self.setToolTip(data.tooltip)
+        self.update()
+
+    def set_drop_highlight(self, on: bool) -> None:
+        if on != self.drop_highlight:
+            self.drop_highlight = on
+            self.update()
+
+    def in_anchor(self) -> QPointF:
+        local = QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
+        return self.mapToScene(local)
+
+    def out_anchor(self) -> QPointF:
+        local = (
+            QPointF(CARD_WIDTH / 2, CARD_HEIGHT) if self.direction == "TB" else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
+        )
+        return self.mapToScene(local)
+
+    def header_rect(self) -> QRectF:
+        return QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT)
+
+    # --------------------------------------------------------------- drawing
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-14, -14, CARD_WIDTH + 28, CARD_HEIGHT + 28)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        d = self.data
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        rect = QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
+        unknown = d.status == "unknown"
+        accent = theme.UNKNOWN if unknown else theme.category_color(d.category)
+        selected = self.isSelected()
+        if d.status == "error":
+            border, width = theme.ERROR, 2.6
+        elif selected:
+            border, width = theme.SELECTION, 2.6
+        elif self.drop_highlight:
+            border, width = theme.SELECTION, 2.2
+        else:
+            border, width = theme.CARD_BORDER, 1.0
+        if lod < DETAIL_LOD:
+            painter.setPen(QPen(border, max(width, 2.0) / max(lod, 0.05)) if width > 1 else Qt.PenStyle.NoPen)
+            painter.setBrush(accent)
+            painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        title_font, small_font, shape_font, badge_font = _fonts()
+
+        if selected and d.status == "error":  # selection ring outside the red border
+            painter.setPen(QPen(theme.SELECTION, 2.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), CORNER + 3, CORNER + 3)
+
+        # Body and header band.
+        body = QPainterPath()
+        body.addRoundedRect(rect, CORNER, CORNER)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#f7f8fa") if unknown else theme.CARD_BG)
+        painter.drawPath(body)
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
+        painter.setBrush(accent)
+        painter.drawPath(header.intersected(clip))
+        painter.setPen(QPen(border, width))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+
+        # Header: id (left), type (right).
+        pad = 10.0
+        badge_space = 24.0 * ((d.errors > 0) + (d.warnings > 0))
+        painter.setFont(small_font)
+        fm_small = QFontMetricsF(small_font)
+        type_w = fm_small.horizontalAdvance(d.type_id)
+        painter.setFont(title_font)
+        fm_title = QFontMetricsF(title_font)
+        id_space = CARD_WIDTH - 2 * pad - type_w - 8 - badge_space
+        painter.setPen(QColor("white"))
+        painter.drawText(
+            QRectF(pad, 0, id_space, HEADER_HEIGHT),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_title.elidedText(d.layer_id, Qt.TextElideMode.ElideRight, id_space),
+        )
+        painter.setFont(small_font)
+        painter.setPen(QColor(255, 255, 255, 215))
+        painter.drawText(
+            QRectF(CARD_WIDTH - pad - type_w - badge_space, 0, type_w, HEADER_HEIGHT),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            d.type_id,
+        )
+
+        # Key hyper-parameters.
+        painter.setPen(theme.TEXT_MUTED)
+        params_rect = QRectF(pad, HEADER_HEIGHT + 4, CARD_WIDTH - 2 * pad, 20)
+        painter.drawText(
+            params_rect,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_small.elidedText(d.params_text, Qt.TextElideMode.ElideRight, params_rect.width()),
+        )
+
+        # Output volume, as papers write it.
+        painter.setFont(shape_font)
+        painter.setPen(theme.UNKNOWN.darker(115) if unknown else theme.TEXT)
+        shape_rect = QRectF(pad, HEADER_HEIGHT + 22, CARD_WIDTH - 2 * pad, CARD_HEIGHT - HEADER_HEIGHT - 26)
+        fm_shape = QFontMetricsF(shape_font)
+        painter.drawText(
+            shape_rect,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_shape.elidedText(d.shape_text, Qt.TextElideMode.ElideMiddle, shape_rect.width()),
+        )
+
+        # Badges on the top-right corner: errors (red), warnings (amber).
+        x = CARD_WIDTH - 2
+        painter.setFont(badge_font)
+        for count, color in ((d.errors, theme.ERROR), (d.warnings, theme.WARNING)):
+            if count <= 0:
+                continue
+            center = QPointF(x, 0)
+            painter.setPen(QPen(QColor("white"), 2))
+            painter.setBrush(color)
+            painter.drawEllipse(center, 10.5, 10.5)
+            painter.setPen(QColor("white") if color == theme.ERROR else theme.TEXT)
+            painter.drawText(QRectF(center.x() - 10, center.y() - 10, 20, 20), Qt.AlignmentFlag.AlignCenter,
+                             str(count) if count < 100 else "99+")
+            x -= 24
+
+    # ------------------------------------------------------------- behaviour
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setZValue(1.5 if self.isSelected() else 1)
+        return super().itemChange(change, value)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A connection ``source → target``; its tooltip and label give the tensor shape it carries."""
+
+    def __init__(self, source: LayerCard, target: LayerCard) -> None:
+        super().__init__()
+        self.source = source
+        self.target = target
+        self.label = ""
+        self.known = True
+        self.hovered = False
+        self.drop_highlight = False
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        source.edges.add(self)
+        target.edges.add(self)
+        self.update_path()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source.layer_id, self.target.layer_id)
+
+    def detach(self) -> None:
+        self.source.edges.discard(self)
+        self.target.edges.discard(self)
+
+    def set_label(self, shape_text: str, known: bool) -> None:
+        self.label = shape_text
+        self.known = known
+        self.setToolTip(f"{self.source.layer_id} → {self.target.layer_id}: {shape_text}")
+        self.update()
+
+    def set_drop_highlight(self, on: bool) -> None:
+        if on != self.drop_highlight:
+            self.drop_highlight = on
+            self.update()
+
+    def update_path(self) -> None:
+        a = self.source.out_anchor()
+        b = self.target.in_anchor()
+        self.prepareGeometryChange()
+        self.setPath(connection_path(a, b, self.source.direction))
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        return stroker.createStroke(self.path())
+
+    def boundingRect(self) -> QRectF:
+        return self.path().boundingRect().adjusted(-40, -14, 40, 14)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= DETAIL_LOD)
+        active = self.isSelected() or self.hovered or self.drop_highlight
+        color = theme.SELECTION if active else (theme.EDGE if self.known else theme.UNKNOWN)
+        pen = QPen(color, 2.6 if active else 1.6)
+        if not self.known:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        path = self.path()
+        painter.drawPath(path)
+        if lod < DETAIL_LOD:
+            return
+        # Arrow head at the target.
+        end = path.pointAtPercent(1.0)
+        before = path.pointAtPercent(0.96)
+        angle = math.atan2(end.y() - before.y(), end.x() - before.x())
+        size = 7.0
+        tip = QPointF(end.x() - PORT_RADIUS * math.cos(angle), end.y() - PORT_RADIUS * math.sin(angle))
+        left = QPointF(tip.x() - size * math.cos(angle - 0.45), tip.y() - size * math.sin(angle - 0.45))
+        right = QPointF(tip.x() - size * math.cos(angle + 0.45), tip.y() - size * math.sin(angle + 0.45))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPolygon(QPolygonF([tip, left, right]))
+        # The tensor shape, where the edge is long enough to hold it.
+        if self.label and (active or lod >= 0.55):
+            font = edge_label_font()
+            fm = QFontMetricsF(font)
+            w = fm.horizontalAdvance(self.label) + 8
+            h = fm.height() + 2
+            a, b = self.source.out_anchor(), self.target.in_anchor()
+            if math.hypot(b.x() - a.x(), b.y() - a.y()) < w + 2 * PORT_RADIUS + 6 and not active:
+                return
+            mid = path.pointAtPercent(0.5)
+            box = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
+            painter.setBrush(QBrush(theme.CANVAS_BG))
+            painter.setPen(QPen(color, 0.8) if active else Qt.PenStyle.NoPen)
+            painter.drawRoundedRect(box, 3, 3)
+            painter.setFont(font)
+            painter.setPen(theme.SELECTION.darker(120) if active else theme.TEXT_MUTED)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.label)
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = False
+        self.update()
+
+
+def connection_path(a: QPointF, b: QPointF, direction: str = "LR") -> QPainterPath:
+    """A smooth S-curve from an output anchor to an input anchor."""
+    path = QPainterPath(a)
+    if direction == "TB":
+        d = max(30.0, abs(b.y() - a.y()) * 0.5)
+        path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
+    else:
+        d = max(30.0, abs(b.x() - a.x()) * 0.5)
+        path.cubicTo(QPointF(a.x() + d, a.y()), QPointF(b.x() - d, b.y()), b)
+    return path
+
+
+def cards_in(items: Iterable[QGraphicsItem]) -> list[LayerCard]:
+    """The cards among ``items`` (a port counts as its card), without duplicates."""
+    out: list[LayerCard] = []
+    for item in items:
+        card = item.card if isinstance(item, Port) else item
+        if isinstance(card, LayerCard) and card not in out:
+            out.append(card)
+    return out

@@ -1,0 +1,468 @@
+"""The canvas scene: mirrors the document's design as cards and edges, and nothing more.
+
+It keeps ``cards`` (layer id → card) and ``edges`` ((source, target) → edge) in
+step with the document's signals, and turns gestures and drops into document
+edits. Analysis updates repaint only the cards whose information changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QClipboard, QTransform
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+
+from designer.core.card_text import key_params_text
+from designer.core.design import DesignError, Point
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, ROW_GAP, auto_layout
+from designer.core.registry import REGISTRY
+from designer.core.shape_rules import fmt_shape
+from designer.ui.canvas.clipboard import (
+    FragmentError,
+    clipboard_fragment,
+    fragment_text,
+    parse_fragment,
+    put_on_clipboard,
+)
+from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
+from designer.ui.canvas.items import CardData, EdgeItem, LayerCard, Port, cards_in
+from designer.ui.document import Document
+
+DropTarget = LayerCard | EdgeItem | None
+
+
+class DesignScene(QGraphicsScene):
+    message = Signal(str)  # a refused edit or a hint, for the status bar
+
+    def __init__(self, document: Document, parent: object | None = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.document = document
+        self.cards: dict[str, LayerCard] = {}
+        self.edges: dict[tuple[str, str], EdgeItem] = {}
+        self.direction = "LR"
+        self._syncing = False
+        self._link: NewLinkGesture | None = None
+        self._move: MoveGesture | None = None
+        self._drop_hint: DropTarget = None
+        self.refresh_count = 0  # cards refreshed since creation (for tests and benchmarks)
+        doc = document
+        doc.layer_added.connect(self._on_layer_added)
+        doc.layer_removed.connect(self._on_layer_removed)
+        doc.inputs_changed.connect(self._on_inputs_changed)
+        doc.params_changed.connect(self._refresh_card)
+        doc.layer_renamed.connect(self._on_renamed)
+        doc.layout_changed.connect(self._on_layout_changed)
+        doc.analysis_updated.connect(self._on_analysis_updated)
+        doc.design_reset.connect(self.rebuild)
+        doc.selection_changed.connect(self._on_document_selection)
+        self.selectionChanged.connect(self._on_scene_selection)
+        self.rebuild()
+
+    # ------------------------------------------------------------ mirroring
+
+    def rebuild(self) -> None:
+        """Drop every item and build the scene from the document's design."""
+        self._cancel_gestures()
+        self._syncing = True
+        try:
+            self.clear()
+        finally:
+            self._syncing = False
+        self.cards = {}
+        self.edges = {}
+        self._drop_hint = None
+        design = self.document.design
+        self.direction = guess_direction(design.layout, [(layer.inputs, layer.id) for layer in design])
+        missing = [lid for lid in design.ids if design.position(lid) is None]
+        placed = auto_layout(design, self.direction, only=missing) if missing else {}  # type: ignore[arg-type]
+        for layer in design:
+            card = LayerCard(self.card_data(layer.id), self.direction)
+            pos = design.position(layer.id) or placed.get(layer.id, (0.0, 0.0))
+            card.setPos(pos[0], pos[1])
+            self.addItem(card)
+            self.cards[layer.id] = card
+        for layer in design:
+            self._rebuild_edges_into(layer.id)
+        self._on_document_selection(self.document.selection)
+
+    def card_data(self, layer_id: str) -> CardData:
+        design = self.document.design
+        analysis = self.document.analysis
+        layer = design.layer(layer_id)
+        ltype = REGISTRY[layer.type]
+        info = analysis.info.get(layer_id)
+        diags = list(info.diagnostics) if info else []
+        diags += [d for d in analysis.structural if d.layer == layer_id]
+        errors = sum(d.severity == "error" for d in diags)
+        warnings = sum(d.severity == "warning" for d in diags)
+        status = info.status if info else "unknown"
+        if errors and status != "error":
+            status = "error"
+        shape = fmt_shape(info.output_shape) if info and info.output_shape is not None else "?"
+        lines = [f"<b>{layer_id}</b> · {layer.type}", ltype.summary]
+        if info and info.output_shape is not None:
+            lines.append(f"Output: <b>{shape}</b> (H×W×C)" if len(info.output_shape) == 3 else f"Output: <b>{shape}</b>")
+        elif status == "unknown":
+            lines.append("Output unknown: a layer upstream has an error.")
+        for d in diags[:6]:
+            color = {"error": "#c0392b", "warning": "#a06a00"}.get(d.severity, "#555")
+            lines.append(f"<span style='color:{color}'>{d.severity}: {_html(d.message)}</span>")
+        return CardData(
+            layer_id,
+            layer.type,
+            ltype.category,
+            key_params_text(layer),
+            shape,
+            status,
+            errors,
+            warnings,
+            "<br>".join(lines),
+        )
+
+    def _refresh_card(self, layer_id: str) -> None:
+        card = self.cards.get(layer_id)
+        if card is None:
+            return
+        self.refresh_count += 1
+        card.refresh(self.card_data(layer_id))
+        info = self.document.analysis.info.get(layer_id)
+        known = info is not None and info.output_shape is not None
+        label = fmt_shape(info.output_shape) if info is not None and known else "?"
+        for edge in card.edges:
+            if edge.source is card:
+                edge.set_label(label, known)
+
+    def _on_analysis_updated(self, ids: set[str]) -> None:
+        for lid in ids:
+            self._refresh_card(lid)
+
+    def _on_layer_added(self, layer_id: str) -> None:
+        design = self.document.design
+        pos = design.position(layer_id)
+        if pos is None:
+            pos = auto_layout(design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
+        card = LayerCard(self.card_data(layer_id), self.direction)
+        card.setPos(pos[0], pos[1])
+        self.addItem(card)
+        self.cards[layer_id] = card
+        self._rebuild_edges_into(layer_id)
+        for consumer in design.consumers(layer_id):
+            self._rebuild_edges_into(consumer)
+
+    def _on_layer_removed(self, layer_id: str) -> None:
+        card = self.cards.pop(layer_id, None)
+        if card is None:
+            return
+        for edge in list(card.edges):
+            self._remove_edge(edge)
+        if self._drop_hint is card:
+            self._drop_hint = None
+        self.removeItem(card)
+
+    def _on_inputs_changed(self, layer_id: str) -> None:
+        self._rebuild_edges_into(layer_id)
+        self._refresh_card(layer_id)
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        card = self.cards.pop(old, None)
+        if card is None:
+            return
+        self.cards[new] = card
+        card.data.layer_id = new
+        self.edges = {edge.key: edge for edge in self.edges.values()}
+        self._refresh_card(new)
+        for consumer in self.document.design.consumers(new):
+            self._refresh_card(consumer)
+
+    def _on_layout_changed(self, layer_id: str) -> None:
+        card = self.cards.get(layer_id)
+        if card is None:
+            return
+        pos = self.document.design.position(layer_id)
+        if pos is None:
+            pos = auto_layout(self.document.design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
+        if (card.pos().x(), card.pos().y()) != pos:
+            card.setPos(pos[0], pos[1])
+
+    def _rebuild_edges_into(self, target: str) -> None:
+        card = self.cards.get(target)
+        if card is None:
+            return
+        wanted = [s for s in dict.fromkeys(self.document.design.layer(target).inputs) if s in self.cards]
+        for edge in [e for e in card.edges if e.target is card]:
+            if edge.source.layer_id not in wanted:
+                self._remove_edge(edge)
+        for source in wanted:
+            if (source, target) not in self.edges:
+                edge = EdgeItem(self.cards[source], card)
+                info = self.document.analysis.info.get(source)
+                known = info is not None and info.output_shape is not None
+                edge.set_label(fmt_shape(info.output_shape) if info is not None and known else "?", known)
+                self.addItem(edge)
+                self.edges[(source, target)] = edge
+
+    def _remove_edge(self, edge: EdgeItem) -> None:
+        edge.detach()
+        self.edges.pop(edge.key, None)
+        if self._drop_hint is edge:
+            self._drop_hint = None
+        if edge.scene() is self:
+            self.removeItem(edge)
+
+    def set_direction(self, direction: str) -> None:
+        self.direction = "TB" if direction == "TB" else "LR"
+        for card in self.cards.values():
+            card.set_direction(self.direction)
+
+    # ------------------------------------------------------------ selection
+
+    def selected_ids(self) -> list[str]:
+        return [c.layer_id for c in cards_in(self.selectedItems())]
+
+    def selected_edges(self) -> list[EdgeItem]:
+        return [i for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def _on_scene_selection(self) -> None:
+        if self._syncing:
+            return
+        selected = set(self.selected_ids())
+        previous = [i for i in self.document.selection if i in selected]
+        added = [i for i in self.selected_ids() if i not in previous]
+        self._syncing = True
+        try:
+            self.document.select(previous + added)
+        finally:
+            self._syncing = False
+
+    def _on_document_selection(self, ids: list[str]) -> None:
+        if self._syncing:
+            return
+        wanted = set(ids)
+        self._syncing = True
+        try:
+            for item in self.selectedItems():
+                if not (isinstance(item, LayerCard) and item.layer_id in wanted):
+                    item.setSelected(False)
+            for lid in ids:
+                card = self.cards.get(lid)
+                if card is not None and not card.isSelected():
+                    card.setSelected(True)
+        finally:
+            self._syncing = False
+
+    # ------------------------------------------------------------- gestures
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            item = self.itemAt(event.scenePos(), QTransform())
+            if isinstance(item, Port) and item.kind == "out":
+                self._cancel_gestures()
+                self._link = NewLinkGesture(self, item.card, self.direction)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            item = self.itemAt(event.scenePos(), QTransform())
+            if isinstance(item, LayerCard):
+                self._move = MoveGesture(cards_in(self.selectedItems()))
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._link is not None:
+            self._link.move(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._link is not None and event.button() == Qt.MouseButton.LeftButton:
+            link, self._link = self._link, None
+            result = link.finish(event.scenePos())
+            if result is not None:
+                self.connect_layers(*result)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if self._move is not None and event.button() == Qt.MouseButton.LeftButton:
+            move, self._move = self._move, None
+            moves = move.finish()
+            if moves:
+                self.document.move_layers(moves)
+
+    def _cancel_gestures(self) -> None:
+        if self._link is not None:
+            self._link.cancel()
+            self._link = None
+        self._move = None
+
+    def cancel_gesture(self) -> bool:
+        """Escape: abandon a connection in progress. True if there was one."""
+        had = self._link is not None
+        self._cancel_gestures()
+        return had
+
+    # ---------------------------------------------------------------- edits
+
+    def connect_layers(self, source: str, target: str) -> bool:
+        try:
+            self.document.connect(source, target)
+        except DesignError as exc:
+            self.message.emit(f"Cannot connect: {exc}")
+            return False
+        return True
+
+    def drop_target_at(self, pos: QPointF) -> DropTarget:
+        edge: EdgeItem | None = None
+        for item in self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape, Qt.SortOrder.DescendingOrder,
+                               QTransform()):
+            card = item.card if isinstance(item, Port) else item
+            if isinstance(card, LayerCard):
+                return card
+            if isinstance(item, EdgeItem) and edge is None:
+                edge = item
+        return edge
+
+    def show_drop_hint(self, pos: QPointF | None) -> None:
+        target = self.drop_target_at(pos) if pos is not None else None
+        if target is self._drop_hint:
+            return
+        if self._drop_hint is not None:
+            self._drop_hint.set_drop_highlight(False)
+        self._drop_hint = target
+        if target is not None:
+            target.set_drop_highlight(True)
+
+    def handle_drop(self, type_id: str, pos: QPointF) -> str | None:
+        """A layer type dropped at ``pos``: free layer, inserted into an edge, or appended to a card."""
+        self.show_drop_hint(None)
+        if type_id not in REGISTRY:
+            self.message.emit(f"Unknown layer type {type_id!r}")
+            return None
+        target = self.drop_target_at(pos)
+        doc = self.document
+        try:
+            if isinstance(target, LayerCard):
+                after = target.layer_id
+                new_pos = self._beside(target.pos())
+                with doc.macro(f"Append {type_id} after {after}"):
+                    lid = doc.append_after(type_id, after, new_pos)
+                    self._make_room(lid, new_pos)
+            elif isinstance(target, EdgeItem):
+                source, tgt = target.key
+                a, b = target.source.pos(), target.target.pos()
+                new_pos = self._between(a, b)
+                with doc.macro(f"Insert {type_id} between {source} and {tgt}"):
+                    lid = doc.insert_on_edge(type_id, source, tgt, new_pos)
+                    self._make_room(lid, new_pos)
+            else:
+                new_pos = (round(pos.x() - CARD_WIDTH / 2, 1), round(pos.y() - CARD_HEIGHT / 2, 1))
+                lid = doc.add_layer(type_id, position=new_pos)
+        except DesignError as exc:
+            self.message.emit(f"Cannot add {type_id}: {exc}")
+            return None
+        return lid
+
+    def _beside(self, p: QPointF) -> Point:
+        if self.direction == "TB":
+            return (p.x(), p.y() + CARD_HEIGHT + ROW_GAP + 8)
+        return (p.x() + CARD_WIDTH + COLUMN_GAP, p.y())
+
+    def _between(self, a: QPointF, b: QPointF) -> Point:
+        step_x, step_y = (CARD_WIDTH + COLUMN_GAP, 0.0) if self.direction == "LR" else (0.0, CARD_HEIGHT + ROW_GAP + 8)
+        mid = ((a.x() + b.x()) / 2, (a.y() + b.y()) / 2)
+        ahead = (a.x() + step_x, a.y() + step_y)
+        # Enough room between the two cards: the middle; otherwise right after the source.
+        room = abs(b.x() - a.x()) >= 2 * step_x if step_x else abs(b.y() - a.y()) >= 2 * step_y
+        return (round(mid[0], 1), round(mid[1], 1)) if room else ahead
+
+    def _make_room(self, new_id: str, pos: Point) -> None:
+        """Shift the new layer's downstream cards along the flow if the new card overlaps any card."""
+        others = [c for lid, c in self.cards.items() if lid != new_id]
+        if not any(abs(c.x() - pos[0]) < CARD_WIDTH + 8 and abs(c.y() - pos[1]) < CARD_HEIGHT + 8 for c in others):
+            return
+        dx, dy = (CARD_WIDTH + COLUMN_GAP, 0.0) if self.direction == "LR" else (0.0, CARD_HEIGHT + ROW_GAP + 8)
+        downstream = [lid for lid in self.document.analysis.downstream(new_id) if lid != new_id]
+        moves: dict[str, Point] = {}
+        for lid in downstream:
+            card = self.cards.get(lid)
+            if card is None:
+                continue
+            if (self.direction == "LR" and card.x() >= pos[0] - 1) or (self.direction == "TB" and card.y() >= pos[1] - 1):
+                moves[lid] = (card.x() + dx, card.y() + dy)
+        if moves:
+            self.document.move_layers(moves)
+
+    def delete_selection(self) -> None:
+        ids = self.selected_ids()
+        edges = [e.key for e in self.selected_edges() if e.key[0] not in ids and e.key[1] not in ids]
+        if not ids and not edges:
+            return
+        doc = self.document
+        with doc.macro("Delete selection" if ids and edges else (f"Delete {len(ids)} layers" if len(ids) > 1 else
+                                                                   (f"Delete {ids[0]}" if ids else "Disconnect"))):
+            for source, target in edges:
+                doc.disconnect(source, target)
+            if ids:
+                doc.remove_layers(ids)
+
+    def copy_selection(self, clipboard: QClipboard) -> int:
+        ids = self.selected_ids()
+        if ids:
+            put_on_clipboard(clipboard, fragment_text(self.document.design, ids))
+        return len(ids)
+
+    def cut_selection(self, clipboard: QClipboard) -> int:
+        n = self.copy_selection(clipboard)
+        if n:
+            ids = self.selected_ids()
+            with self.document.macro(f"Cut {n} layer{'s' if n != 1 else ''}"):
+                self.document.remove_layers(ids)
+        return n
+
+    def paste(self, clipboard: QClipboard) -> list[str]:
+        text = clipboard_fragment(clipboard)
+        if text is None:
+            self.message.emit("Nothing to paste: the clipboard holds no layers")
+            return []
+        return self.paste_text(text)
+
+    def paste_text(self, text: str) -> list[str]:
+        try:
+            layers, positions = parse_fragment(text)
+        except FragmentError as exc:
+            self.message.emit(f"Cannot paste: {exc}")
+            return []
+        if not layers:
+            return []
+        try:
+            return self.document.paste_layers(layers, positions)
+        except DesignError as exc:
+            self.message.emit(f"Cannot paste: {exc}")
+            return []
+
+    def duplicate_selection(self) -> list[str]:
+        ids = self.selected_ids()
+        if not ids:
+            return []
+        return self.paste_text(fragment_text(self.document.design, ids))
+
+    def select_all(self) -> None:
+        self.document.select(self.document.design.ids)
+
+
+def guess_direction(layout: dict[str, Point], layers: Iterable[tuple[list[str], str]]) -> str:
+    """"TB" when a design's stored layout mostly flows downwards, else "LR"."""
+    down = across = 0.0
+    for inputs, lid in layers:
+        b = layout.get(lid)
+        for src in inputs:
+            a = layout.get(src)
+            if a is None or b is None:
+                continue
+            down += abs(b[1] - a[1])
+            across += abs(b[0] - a[0])
+    return "TB" if down > across else "LR"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

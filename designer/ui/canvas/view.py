@@ -1,0 +1,414 @@
+"""The canvas view: zoom, pan, drops, keyboard navigation and in-place renaming.
+
+The view only reports what happened (a layer type dropped at a scene position, files
+dropped); the scene and the document decide what it means.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFocusEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QLineEdit, QMenu, QWidget
+
+from designer.core.design import DesignError
+from designer.ui import theme
+from designer.ui.canvas.items import HEADER_HEIGHT, EdgeItem, LayerCard, Port
+from designer.ui.canvas.scene import DesignScene
+
+LAYER_MIME = "application/x-cnn-designer-layer"
+MIN_ZOOM = 0.05
+MAX_ZOOM = 4.0
+
+
+class RenameEditor(QLineEdit):
+    """A line edit over a card's header; Enter renames, Escape or leaving cancels."""
+
+    cancelled = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.cancelled.emit()
+
+
+class CanvasView(QGraphicsView):
+    layer_dropped = Signal(str, QPointF)  # layer type id, scene position
+    files_dropped = Signal(list)  # local file paths
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: DesignScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.design_scene = scene
+        self.setObjectName("canvas")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        # Panning is by middle-drag or space-drag; scroll bars only take room.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._pan_from: QPoint | None = None
+        self._space = False
+        self._rename: RenameEditor | None = None
+        self._rename_id: str | None = None
+        self.layer_dropped.connect(scene.handle_drop)
+        scene.document.selection_changed.connect(self._reveal_current)
+
+    # ------------------------------------------------------------ painting
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(rect, theme.CANVAS_BG)
+        if self.zoom < 0.45:
+            return
+        step = 24.0
+        painter.setPen(QPen(theme.CANVAS_GRID, 1.5 / self.zoom))
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        points = []
+        y = top
+        while y < rect.bottom():
+            x = left
+            while x < rect.right():
+                points.append(QPointF(x, y))
+                x += step
+            y += step
+        painter.drawPoints(points)
+
+    # ---------------------------------------------------------------- zoom
+
+    @property
+    def zoom(self) -> float:
+        return float(self.transform().m11())
+
+    def set_zoom(self, factor: float) -> None:
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        scale = factor / self.zoom
+        if abs(scale - 1.0) > 1e-6:
+            self.scale(scale, scale)
+            self.zoom_changed.emit(self.zoom)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom / 1.25)
+
+    def reset_zoom(self) -> None:
+        self.set_zoom(1.0)
+
+    def fit_to_view(self) -> None:
+        cards = list(self.design_scene.cards.values())
+        if not cards:
+            self.set_zoom(1.0)
+            self.centerOn(0, 0)
+            return
+        rect = QRectF()
+        for card in cards:
+            rect = rect.united(card.sceneBoundingRect())
+        rect.adjust(-30, -30, 30, 30)
+        self.setSceneRect(rect.adjusted(-4000, -4000, 4000, 4000))
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom > 1.1:
+            self.set_zoom(1.1)
+        self.centerOn(rect.center())
+        self.zoom_changed.emit(self.zoom)
+
+    def show_readable(self, focus: str | None = None, min_zoom: float = 0.6) -> None:
+        """Fit the design; if that makes cards too small to read, zoom to ``min_zoom`` instead
+        and show the start of the flow (keeping ``focus`` in view)."""
+        self.fit_to_view()
+        cards = self.design_scene.cards
+        if not cards or self.zoom >= min_zoom:
+            return
+        self.set_zoom(min_zoom)
+        rect = QRectF()
+        for card in cards.values():
+            rect = rect.united(card.sceneBoundingRect())
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        focus_card = cards.get(focus) if focus else None
+        if self.design_scene.direction == "TB":
+            x = focus_card.sceneBoundingRect().center().x() if focus_card else rect.center().x()
+            y = rect.top() + visible.height() / 2 - 20
+        else:
+            x = rect.left() + visible.width() / 2 - 20
+            y = focus_card.sceneBoundingRect().center().y() if focus_card else rect.center().y()
+        self.centerOn(x, y)
+        if focus_card is not None:
+            self.ensureVisible(focus_card, 40, 40)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y()
+        if delta == 0:
+            super().wheelEvent(event)
+            return
+        self.set_zoom(self.zoom * math.pow(1.0015, delta))
+        event.accept()
+
+    # ----------------------------------------------------------------- pan
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            self._space and event.button() == Qt.MouseButton.LeftButton
+        ):
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            now = event.position().toPoint()
+            delta = now - self._pan_from
+            self._pan_from = now
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if isinstance(item, LayerCard):
+            local = item.mapFromScene(self.mapToScene(event.position().toPoint()))
+            if local.y() <= HEADER_HEIGHT:
+                self.start_rename(item.layer_id)
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    # ------------------------------------------------------------ keyboard
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.navigate(key)
+            event.accept()
+            return
+        if key == Qt.Key.Key_Escape:
+            if not self.design_scene.cancel_gesture():
+                self.design_scene.document.select([])
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def navigate(self, key: int) -> str | None:
+        """Arrow keys follow edges: along the flow to a consumer, against it to an input,
+        across it to the nearest card on that side."""
+        scene = self.design_scene
+        doc = scene.document
+        current = doc.current
+        if current is None or current not in scene.cards:
+            first = next(iter(doc.design.ids), None)
+            if first is not None:
+                doc.select([first])
+            return first
+        lr = scene.direction == "LR"
+        forward = Qt.Key.Key_Right if lr else Qt.Key.Key_Down
+        backward = Qt.Key.Key_Left if lr else Qt.Key.Key_Up
+        card = scene.cards[current]
+        here = card.sceneBoundingRect().center()
+        candidates: list[str]
+        if key == forward:
+            candidates = doc.design.consumers(current)
+        elif key == backward:
+            candidates = [i for i in doc.design.layer(current).inputs if i in scene.cards]
+        else:
+            sign = -1 if key in (Qt.Key.Key_Up, Qt.Key.Key_Left) else 1
+            candidates = []
+            for lid, other in scene.cards.items():
+                c = other.sceneBoundingRect().center()
+                across = (c.y() - here.y()) if lr else (c.x() - here.x())
+                if lid != current and across * sign > 1:
+                    candidates.append(lid)
+
+        def distance(lid: str) -> float:
+            c = scene.cards[lid].sceneBoundingRect().center()
+            dx, dy = c.x() - here.x(), c.y() - here.y()
+            along, across = (dx, dy) if lr else (dy, dx)
+            return abs(across) + 3 * abs(along) if key not in (forward, backward) else abs(across) + abs(along)
+
+        if not candidates:
+            return None
+        target = min(candidates, key=distance)
+        doc.select([target])
+        return target
+
+    def _reveal_current(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        card = self.design_scene.cards.get(ids[-1])
+        if card is not None:
+            visible = self.mapToScene(self.viewport().rect()).boundingRect()
+            if not visible.contains(card.sceneBoundingRect()):
+                self.ensureVisible(card, 60, 60)
+
+    def center_on_layer(self, layer_id: str) -> None:
+        card = self.design_scene.cards.get(layer_id)
+        if card is not None:
+            self.centerOn(card)
+
+    # ------------------------------------------------------------- renaming
+
+    def start_rename(self, layer_id: str | None) -> RenameEditor | None:
+        if layer_id is None or layer_id not in self.design_scene.cards:
+            return None
+        self.finish_rename(commit=False)
+        card = self.design_scene.cards[layer_id]
+        self.ensureVisible(card, 40, 40)
+        rect = self.mapFromScene(card.mapToScene(card.header_rect())).boundingRect()
+        editor = RenameEditor(self.viewport())
+        editor.setObjectName("rename_editor")
+        editor.setText(layer_id)
+        editor.selectAll()
+        editor.setGeometry(rect.adjusted(2, 2, -2, -2))
+        editor.setStyleSheet("QLineEdit { border: 2px solid #2f7de1; border-radius: 4px; padding: 0 4px; }")
+        editor.returnPressed.connect(lambda: self.finish_rename(commit=True))
+        editor.cancelled.connect(lambda: self.finish_rename(commit=False))
+        self._rename, self._rename_id = editor, layer_id
+        editor.show()
+        editor.setFocus()
+        return editor
+
+    def finish_rename(self, commit: bool) -> bool:
+        editor, old = self._rename, self._rename_id
+        if editor is None or old is None:
+            return False
+        if commit:
+            new = editor.text().strip()
+            try:
+                self.design_scene.document.rename(old, new)
+            except DesignError as exc:
+                editor.setToolTip(str(exc))
+                editor.setStyleSheet("QLineEdit { border: 2px solid #d43a2f; border-radius: 4px; padding: 0 4px; }")
+                self.design_scene.message.emit(f"Cannot rename {old}: {exc}")
+                return False
+        self._rename, self._rename_id = None, None
+        editor.blockSignals(True)
+        editor.hide()
+        editor.deleteLater()
+        self.setFocus()
+        return True
+
+    # ----------------------------------------------------------- drag & drop
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(LAYER_MIME) or _json_files(mime.urls()):
+            event.acceptProposedAction()
+            return
+        event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(LAYER_MIME):
+            self.design_scene.show_drop_hint(self.mapToScene(event.position().toPoint()))
+            event.acceptProposedAction()
+        elif _json_files(mime.urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.design_scene.show_drop_hint(None)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(LAYER_MIME):
+            type_id = bytes(mime.data(LAYER_MIME).data()).decode("utf-8", errors="replace")
+            event.acceptProposedAction()
+            self.layer_dropped.emit(type_id, self.mapToScene(event.position().toPoint()))
+            self.setFocus()
+            return
+        files = _json_files(mime.urls())
+        if files:
+            event.acceptProposedAction()
+            self.files_dropped.emit(files)
+            return
+        event.ignore()
+
+    # --------------------------------------------------------- context menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        item = self.itemAt(event.pos())
+        scene = self.design_scene
+        doc = scene.document
+        menu = QMenu(self)
+        if isinstance(item, Port):
+            item = item.card
+        if isinstance(item, EdgeItem):
+            source, target = item.key
+            menu.addAction(f"Disconnect {source} → {target}", lambda: doc.disconnect(source, target))
+        elif isinstance(item, LayerCard):
+            if item.layer_id not in doc.selection:
+                doc.select([item.layer_id])
+            lid = item.layer_id
+            menu.addAction("Rename…", lambda: self.start_rename(lid))
+            menu.addAction("Duplicate", scene.duplicate_selection)
+            menu.addAction("Delete", scene.delete_selection)
+        else:
+            menu.addAction("Tidy up (left to right)", lambda: self._tidy("LR"))
+            menu.addAction("Tidy up (top to bottom)", lambda: self._tidy("TB"))
+            menu.addAction("Fit to view", self.fit_to_view)
+        menu.exec(event.globalPos())
+
+    def _tidy(self, direction: str) -> None:
+        self.design_scene.set_direction(direction)
+        self.design_scene.document.tidy_up(direction)
+
+
+def _json_files(urls: list[QUrl]) -> list[str]:
+    out = []
+    for url in urls:
+        if url.isLocalFile():
+            path = url.toLocalFile()
+            if path.lower().endswith(".json"):
+                out.append(path)
+    return out
+

@@ -1,0 +1,290 @@
+"""The inspector: the selected layer's id, hyper-parameters, resulting shape and problems.
+
+Editors come from ``editor_for`` (one per ``ParamKind``). Changes go to the document
+as the user types (merged into one undo step per field edit); a value the document
+refuses shows its message under the field and leaves the design as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.core.design import DesignError
+from designer.core.registry import REGISTRY
+from designer.core.report import human_bytes, human_count, rf_text
+from designer.core.shape_rules import fmt_shape
+from designer.ui import theme
+from designer.ui.document import Document
+from designer.ui.inspector.editors import ParamEditor, editor_for
+
+_ERROR_STYLE = "color: #c0392b;"
+_SEVERITY_COLORS = {"error": "#c0392b", "warning": "#9a6700", "info": "#4a5a6a"}
+
+
+class Inspector(QScrollArea):
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.document = document
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.layer_id: str | None = None
+        self.editors: dict[str, ParamEditor] = {}
+        self.messages: dict[str, QLabel] = {}
+        self._type: str | None = None
+
+        body = QWidget()
+        self.setWidget(body)
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(10, 10, 10, 10)
+        outer.setSpacing(8)
+
+        self.placeholder = QLabel("Select a layer on the canvas to see and edit its hyper-parameters.")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        outer.addWidget(self.placeholder)
+
+        self.content = QWidget()
+        content = QVBoxLayout(self.content)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.setSpacing(8)
+        outer.addWidget(self.content)
+        outer.addStretch(1)
+
+        header = QHBoxLayout()
+        self.icon = QLabel()
+        self.type_label = QLabel()
+        self.type_label.setStyleSheet("font-weight: 600; font-size: 11pt;")
+        header.addWidget(self.icon)
+        header.addWidget(self.type_label, 1)
+        content.addLayout(header)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        content.addWidget(self.summary)
+
+        id_form = QFormLayout()
+        id_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.id_edit = QLineEdit()
+        self.id_edit.setObjectName("layer_id_edit")
+        self.id_edit.setToolTip("The layer's id: letters, digits, _, - and . (Enter renames)")
+        self.id_edit.editingFinished.connect(self._rename)
+        self.id_message = QLabel()
+        self.id_message.setStyleSheet(_ERROR_STYLE)
+        self.id_message.setWordWrap(True)
+        self.id_message.hide()
+        id_form.addRow("id", self.id_edit)
+        id_form.addRow("", self.id_message)
+        content.addLayout(id_form)
+
+        self.output = QLabel()
+        self.output.setObjectName("output_shape")
+        self.output.setTextFormat(Qt.TextFormat.RichText)
+        self.output.setWordWrap(True)
+        self.output.setStyleSheet(
+            "QLabel { background: #ffffff; border: 1px solid #d5dbe1; border-radius: 6px; padding: 8px; }"
+        )
+        content.addWidget(self.output)
+
+        params_title = QLabel("Hyper-parameters")
+        params_title.setStyleSheet("font-weight: 600;")
+        content.addWidget(params_title)
+        self.params_title = params_title
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        content.addWidget(self.form_host)
+
+        self.diagnostics = QLabel()
+        self.diagnostics.setObjectName("layer_diagnostics")
+        self.diagnostics.setTextFormat(Qt.TextFormat.RichText)
+        self.diagnostics.setWordWrap(True)
+        content.addWidget(self.diagnostics)
+
+        document.selection_changed.connect(self._on_selection)
+        document.params_changed.connect(self._on_params_changed)
+        document.analysis_updated.connect(self._on_analysis)
+        document.layer_renamed.connect(self._on_renamed)
+        document.inputs_changed.connect(self._on_inputs_changed)
+        document.design_reset.connect(lambda: self.show_layer(None))
+        self.show_layer(None)
+
+    # ------------------------------------------------------------ building
+
+    def show_layer(self, layer_id: str | None) -> None:
+        design = self.document.design
+        if layer_id is not None and layer_id not in design:
+            layer_id = None
+        n = len(self.document.selection)
+        self.layer_id = layer_id
+        if layer_id is None:
+            self.content.hide()
+            self.placeholder.setText(
+                f"{n} layers selected." if n > 1 else
+                "Select a layer on the canvas to see and edit its hyper-parameters."
+            )
+            self.placeholder.show()
+            self._type = None
+            return
+        self.placeholder.hide()
+        self.content.show()
+        layer = design.layer(layer_id)
+        ltype = REGISTRY[layer.type]
+        self.icon.setPixmap(theme.type_icon(layer.type).pixmap(22, 22))
+        self.type_label.setText(f"{layer.type}  <span style='color:{theme.TEXT_MUTED.name()}; font-weight:400'>"
+                                f"· {ltype.category}</span>")
+        self.summary.setText(ltype.summary)
+        self.id_edit.setText(layer_id)
+        self._set_id_message("")
+        if self._type != layer.type:
+            self._build_form(layer.type)
+        self._load_values()
+        self._refresh_analysis()
+
+    def _build_form(self, type_id: str) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        self.messages = {}
+        ltype = REGISTRY[type_id]
+        for spec in ltype.params:
+            editor = editor_for(spec)
+            label = QLabel(spec.title)
+            label.setToolTip(spec.doc)
+            message = QLabel()
+            message.setObjectName(f"message_{spec.name}")
+            message.setStyleSheet(_ERROR_STYLE)
+            message.setWordWrap(True)
+            message.hide()
+            field = QWidget()
+            col = QVBoxLayout(field)
+            col.setContentsMargins(0, 0, 0, 0)
+            col.setSpacing(2)
+            col.addWidget(editor)
+            col.addWidget(message)
+            self.form.addRow(label, field)
+            editor.edited.connect(lambda value, name=spec.name: self._edited(name, value))
+            editor.finished.connect(self.document.close_edit)
+            editor.invalid.connect(lambda text, name=spec.name: self._show_message(name, text))
+            self.editors[spec.name] = editor
+            self.messages[spec.name] = message
+        self.params_title.setVisible(bool(ltype.params))
+        self._type = type_id
+
+    def _load_values(self) -> None:
+        if self.layer_id is None:
+            return
+        layer = self.document.design.layer(self.layer_id)
+        for name, editor in self.editors.items():
+            editor.set_value(layer.value(name))
+
+    # ------------------------------------------------------------- editing
+
+    def _edited(self, name: str, value: Any) -> None:
+        if self.layer_id is None:
+            return
+        try:
+            self.document.set_param(self.layer_id, name, value)
+        except DesignError as exc:
+            self._show_message(name, str(exc))
+            return
+        self._show_message(name, "")
+
+    def _show_message(self, name: str, text: str) -> None:
+        label = self.messages.get(name)
+        if label is not None:
+            label.setText(text)
+            label.setVisible(bool(text))
+
+    def _set_id_message(self, text: str) -> None:
+        self.id_message.setText(text)
+        self.id_message.setVisible(bool(text))
+
+    def _rename(self) -> None:
+        if self.layer_id is None:
+            return
+        new = self.id_edit.text().strip()
+        if new == self.layer_id:
+            self._set_id_message("")
+            return
+        try:
+            self.document.rename(self.layer_id, new)
+        except DesignError as exc:
+            self._set_id_message(str(exc))
+            return
+        self._set_id_message("")
+
+    # ------------------------------------------------------------ following
+
+    def _on_selection(self, ids: list[str]) -> None:
+        self.show_layer(ids[-1] if len(ids) == 1 else None)
+
+    def _on_params_changed(self, layer_id: str) -> None:
+        if layer_id == self.layer_id:
+            self._load_values()
+
+    def _on_inputs_changed(self, layer_id: str) -> None:
+        if layer_id == self.layer_id:
+            self._refresh_analysis()
+
+    def _on_analysis(self, ids: set[str]) -> None:
+        if self.layer_id is not None and (self.layer_id in ids or not ids):
+            self._refresh_analysis()
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        if old == self.layer_id:
+            self.layer_id = new
+            self.id_edit.setText(new)
+
+    def _refresh_analysis(self) -> None:
+        if self.layer_id is None or self.layer_id not in self.document.design:
+            return
+        analysis = self.document.analysis
+        info = analysis.info.get(self.layer_id)
+        muted = theme.TEXT_MUTED.name()
+        if info is None:
+            self.output.setText("Output: <b>?</b>")
+            self.diagnostics.setText("")
+            return
+        ins = ", ".join(fmt_shape(s) for s in info.input_shapes) or "—"
+        out = fmt_shape(info.output_shape)
+        if info.output_shape is None:
+            note = "unknown: fix the error here or upstream" if info.status != "unknown" or info.diagnostics else \
+                "unknown: a layer upstream has an error"
+            out_html = f"<span style='color:#c0392b; font-size:15pt; font-weight:700'>?</span> " \
+                       f"<span style='color:{muted}'>({note})</span>"
+        else:
+            out_html = f"<span style='font-size:15pt; font-weight:700'>{out}</span>"
+        lines = [
+            f"<span style='color:{muted}'>in</span> {ins} &nbsp;→&nbsp; {out_html}",
+            f"<span style='color:{muted}'>params</span> {info.params:,} &nbsp; "
+            f"<span style='color:{muted}'>MACs</span> {human_count(info.macs)} &nbsp; "
+            f"<span style='color:{muted}'>memory</span> {human_bytes(info.memory_bytes)} &nbsp; "
+            f"<span style='color:{muted}'>RF</span> {rf_text(info)}",
+        ]
+        self.output.setText("<br>".join(lines))
+        diags = list(info.diagnostics) + [d for d in analysis.structural if d.layer == self.layer_id]
+        if not diags:
+            self.diagnostics.setText("<span style='color:#2e7d32'>✓ No problems with this layer.</span>")
+            return
+        items = []
+        for d in diags:
+            color = _SEVERITY_COLORS.get(d.severity, muted)
+            text = d.message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            items.append(f"<p style='margin:0 0 6px 0'><b style='color:{color}'>{d.severity}</b> "
+                         f"<span style='color:{muted}'>[{d.code}]</span><br>{text}</p>")
+        self.diagnostics.setText("".join(items))

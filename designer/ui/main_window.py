@@ -1,0 +1,545 @@
+"""The main window: palette, canvas, inspector and the other docks, menus, files.
+
+Every dock is created in ``_create_docks`` (with an objectName, so the layout
+persists through ``saveState``); the View menu lists them. File operations go
+through the document; the window only asks the user questions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QUndoView,
+    QWidget,
+)
+
+from designer.core.design import Design, DesignError
+from designer.core.fileformat import FormatError
+from designer.core.report import human_bytes, human_count
+from designer.ui import theme
+from designer.ui.app_settings import (
+    add_recent_file,
+    app_settings,
+    data_dir,
+    recent_files,
+    remove_recent_file,
+)
+from designer.ui.canvas import CanvasView, DesignScene
+from designer.ui.document import Document
+from designer.ui.inspector import Inspector
+from designer.ui.palette import LayerPalette
+from designer.ui.recovery import Recovery
+
+FILE_FILTER = "CNN designs (*.json);;All files (*)"
+AUTOSAVE_MS = 60_000
+STATE_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, document: Document | None = None, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.document = document or Document(parent=self)
+        self.settings = settings or app_settings()
+        self.recovery = Recovery(data_dir())
+        self.docks: dict[str, QDockWidget] = {}
+
+        self.scene = DesignScene(self.document, self)
+        self.view = CanvasView(self.scene)
+        self.setCentralWidget(self.view)
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+
+        self._create_actions()
+        self._create_docks()
+        self._create_menus()
+        self._create_status_bar()
+
+        doc = self.document
+        doc.modified_changed.connect(self._update_title)
+        doc.path_changed.connect(self._update_title)
+        doc.meta_changed.connect(self._update_title)
+        doc.design_reset.connect(self._after_reset)
+        doc.analysis_updated.connect(self._schedule_status)
+        doc.selection_changed.connect(self._update_edit_actions)
+        doc.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.scene.message.connect(self.show_message)
+        self.scene.selectionChanged.connect(self._update_edit_actions)
+        self.view.files_dropped.connect(self._open_dropped)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+
+        self.resize(1500, 940)
+        self._restore_layout()
+        self._update_title()
+        self._update_status()
+        self._update_edit_actions()
+        self._rebuild_recent_menu()
+
+    # ------------------------------------------------------------- actions
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
+                tip: str = "", name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.new_action = self._action("&New…", self.new_design, K.New, "A blank design or a classic network", "new")
+        self.open_action = self._action("&Open…", lambda: self.open_file(), K.Open, "Open a design file", "open")
+        self.save_action = self._action("&Save", self.save, K.Save, "Save the design", "save")
+        self.save_as_action = self._action("Save &As…", self.save_as, K.SaveAs, "Save under a new name", "save_as")
+        self.revert_action = self._action("&Revert", self.revert, None, "Reload the file, dropping changes", "revert")
+        self.export_action = self._action("&Export…", self.export, "Ctrl+E", "Export a figure or code", "export")
+        self.export_action.setEnabled(importlib.util.find_spec("designer.ui.export_dialog") is not None)
+        self.quit_action = self._action("&Quit", self.close, K.Quit, "Quit CNN Designer", "quit")
+
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(K.Undo)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(K.Redo)])
+        self.addActions([self.undo_action, self.redo_action])
+
+        clip = QGuiApplication.clipboard
+        self.cut_action = self._action("Cu&t", lambda: self.scene.cut_selection(clip()), K.Cut, name="cut")
+        self.copy_action = self._action("&Copy", lambda: self.scene.copy_selection(clip()), K.Copy, name="copy")
+        self.paste_action = self._action("&Paste", lambda: self.scene.paste(clip()), K.Paste, name="paste")
+        self.duplicate_action = self._action("D&uplicate", self.scene.duplicate_selection, "Ctrl+D", name="duplicate")
+        self.delete_action = self._action("&Delete", self.scene.delete_selection, QKeySequence(Qt.Key.Key_Delete),
+                                          "Delete the selected layers or connections", "delete")
+        self.delete_action.setShortcuts([QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)])
+        self.rename_action = self._action("Re&name Layer", lambda: self.view.start_rename(self.document.current),
+                                          "F2", name="rename")
+        self.select_all_action = self._action("Select &All", self.scene.select_all, K.SelectAll, name="select_all")
+        for action in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
+                       self.delete_action, self.rename_action, self.select_all_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+
+        self.zoom_in_action = self._action("Zoom &In", self.view.zoom_in, "Ctrl++", name="zoom_in")
+        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, "Ctrl+-", name="zoom_out")
+        self.fit_action = self._action("&Fit to View", self.view.fit_to_view, "Ctrl+0", name="fit")
+        self.fit_action.setShortcuts([QKeySequence("Ctrl+0"), QKeySequence("F")])
+        self.fit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.view.addAction(self.fit_action)
+        self.tidy_lr_action = self._action("Tidy Up &Left to Right", lambda: self.tidy_up("LR"), "Ctrl+L",
+                                           name="tidy_lr")
+        self.tidy_tb_action = self._action("Tidy Up &Top to Bottom", lambda: self.tidy_up("TB"), "Ctrl+Shift+L",
+                                           name="tidy_tb")
+
+    def _create_docks(self) -> None:
+        """Every dock of the window. Add new ones here: one ``_add_dock`` call each."""
+        self.palette = LayerPalette()
+        self.palette.layer_requested.connect(self.add_layer_from_palette)
+        self._add_dock("palette", "Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector = Inspector(self.document)
+        self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.undo_view = QUndoView(self.document.undo_stack)
+        self.undo_view.setEmptyLabel("Opened design")
+        self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["undo_history"])
+        self.docks["inspector"].raise_()
+        self.resizeDocks([self.docks["palette"]], [210], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["inspector"]], [370], Qt.Orientation.Horizontal)
+
+    def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        if hasattr(self, "docks_menu"):
+            self.docks_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions([self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
+                         self.delete_action])
+        edit.addSeparator()
+        edit.addActions([self.rename_action, self.select_all_action])
+
+        view = bar.addMenu("&View")
+        view.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])
+        view.addSeparator()
+        view.addActions([self.tidy_lr_action, self.tidy_tb_action])
+        view.addSeparator()
+        self.docks_menu: QMenu = view.addMenu("&Panels")
+        for dock in self.docks.values():
+            self.docks_menu.addAction(dock.toggleViewAction())
+        self.view_menu = view
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About CNN Designer", self.about, name="about"))
+
+    def _create_status_bar(self) -> None:
+        status = self.statusBar()
+        self.totals_label = QLabel()
+        self.totals_label.setObjectName("totals")
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("problems")
+        self.zoom_label = QLabel()
+        status.addPermanentWidget(self.totals_label)
+        status.addPermanentWidget(self.problems_label)
+        status.addPermanentWidget(self.zoom_label)
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self._status_pending = False
+
+    # -------------------------------------------------------------- status
+
+    def _schedule_status(self, _ids: object = None) -> None:
+        if not self._status_pending:
+            self._status_pending = True
+            QTimer.singleShot(0, self._update_status)
+
+    def _update_status(self) -> None:
+        self._status_pending = False
+        t = self.document.analysis.totals()
+        self.totals_label.setText(
+            f"{len(self.document.design)} layers · {t.params:,} params · {human_count(t.macs)} MACs · "
+            f"{human_bytes(t.memory_bytes)} activations"
+        )
+        err_color = theme.ERROR.name() if t.errors else theme.TEXT_MUTED.name()
+        warn_color = "#9a6700" if t.warnings else theme.TEXT_MUTED.name()
+        self.problems_label.setText(
+            f"<span style='color:{err_color}'>● {t.errors} error{'s' if t.errors != 1 else ''}</span> &nbsp;"
+            f"<span style='color:{warn_color}'>● {t.warnings} warning{'s' if t.warnings != 1 else ''}</span>"
+        )
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _update_title(self, *_args: object) -> None:
+        doc = self.document
+        where = doc.path.name if doc.path is not None else "unsaved"
+        self.setWindowTitle(f"{doc.design.name} — {where}[*] — CNN Designer")
+        self.setWindowModified(doc.is_modified)
+        self.revert_action.setEnabled(doc.path is not None and doc.is_modified)
+
+    def _update_edit_actions(self, *_args: object) -> None:
+        has_cards = bool(self.scene.selected_ids())
+        for action in (self.cut_action, self.copy_action, self.duplicate_action):
+            action.setEnabled(has_cards)
+        self.delete_action.setEnabled(has_cards or bool(self.scene.selected_edges()))
+        self.rename_action.setEnabled(self.document.current is not None)
+
+    def _after_reset(self) -> None:
+        self.view.show_readable()
+        self._update_title()
+        self._update_status()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        if clean:
+            self.recovery.clear()
+
+    # --------------------------------------------------------------- edits
+
+    def add_layer_from_palette(self, type_id: str) -> None:
+        doc = self.document
+        current = doc.current
+        try:
+            if current is not None and type_id != "Input":
+                doc.append_after(type_id, current, self.scene._beside(self.scene.cards[current].pos()))
+            else:
+                center = self.view.mapToScene(self.view.viewport().rect().center())
+                doc.add_layer(type_id, position=(round(center.x() - 90, 1), round(center.y() - 46, 1)))
+        except DesignError as exc:
+            self.show_message(f"Cannot add {type_id}: {exc}")
+
+    def tidy_up(self, direction: str) -> None:
+        self.scene.set_direction(direction)
+        self.document.tidy_up(direction)
+        self.view.fit_to_view()
+
+    # --------------------------------------------------------------- files
+
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True to go on."""
+        if not self.document.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"“{self.document.design.name}” has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_design(self) -> None:
+        if not self.maybe_save():
+            return
+        from designer.ui.template_dialog import TemplateDialog
+
+        dialog = TemplateDialog(self)
+        try:
+            if dialog.exec() != TemplateDialog.DialogCode.Accepted:
+                return
+            design = dialog.chosen_design()
+        finally:
+            dialog.deleteLater()
+        self.load_design(design, None)
+
+    def load_design(self, design: Design, path: Path | None) -> None:
+        """Show ``design`` (laid out if it has no positions) as a fresh document."""
+        from designer.core.layout import auto_layout
+
+        if not design.layout and len(design):
+            for lid, pos in auto_layout(design).items():
+                design.set_position(lid, pos)
+        self.document.reset(design, path)
+
+    def open_file(self, path: str | Path | None = None, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        if path is None:
+            start = str(self.document.path.parent) if self.document.path else ""
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
+            if not chosen:
+                return False
+            path = chosen
+        try:
+            self.document.open(path)
+        except FormatError as exc:
+            QMessageBox.critical(self, "Cannot open the design", _format_error_text(exc))
+            return False
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot open the design", f"{path}: {exc.strerror or exc}")
+            return False
+        add_recent_file(self.settings, path)
+        self._rebuild_recent_menu()
+        self.show_message(f"Opened {path}")
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path) if self.document.path else f"{_file_stem(self.document.design.name)}.json"
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save design as", start, FILE_FILTER)
+        if not chosen:
+            return False
+        if not chosen.lower().endswith(".json"):
+            chosen += ".json"
+        return self._save_to(Path(chosen))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save the design", f"{path}: {exc.strerror or exc}")
+            return False
+        self.recovery.clear()
+        add_recent_file(self.settings, path)
+        self._rebuild_recent_menu()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def revert(self) -> None:
+        path = self.document.path
+        if path is None:
+            return
+        if self.document.is_modified:
+            answer = QMessageBox.question(
+                self, "Revert", f"Drop every change since {path.name} was last saved?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        self.open_file(path, ask=False)
+
+    def _open_dropped(self, files: list[str]) -> None:
+        if files:
+            self.open_file(files[0])
+
+    def _rebuild_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = recent_files(self.settings)
+        for n, f in enumerate(files, 1):
+            action = menu.addAction(f"&{n % 10} {Path(f).name}", lambda f=f: self._open_recent(f))
+            action.setToolTip(f)
+            action.setStatusTip(f)
+        if files:
+            menu.addSeparator()
+            menu.addAction("Clear Menu", self._clear_recent)
+        menu.setEnabled(bool(files))
+
+    def _open_recent(self, path: str) -> None:
+        if not Path(path).exists():
+            QMessageBox.warning(self, "File not found", f"{path} no longer exists; it is removed from the menu.")
+            remove_recent_file(self.settings, path)
+            self._rebuild_recent_menu()
+            return
+        self.open_file(path)
+
+    def _clear_recent(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self._rebuild_recent_menu()
+
+    def export(self) -> None:
+        try:
+            module = importlib.import_module("designer.ui.export_dialog")
+        except ImportError as exc:
+            self.show_message(f"Export is not available: {exc}")
+            return
+        dialog = module.ExportDialog(self.document.design, self.document.analysis, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def about(self) -> None:
+        from designer import __version__
+
+        QMessageBox.about(
+            self, "About CNN Designer",
+            f"<b>CNN Designer</b> {__version__}<br>Design convolutional neural networks and "
+            "understand their arithmetic: every shape, parameter and multiply-accumulate, as PyTorch computes it.",
+        )
+
+    # ------------------------------------------------------------ recovery
+
+    def autosave(self) -> Path | None:
+        """Write the recovery file if there are unsaved changes (called every minute)."""
+        if not self.document.is_modified:
+            return None
+        doc = self.document
+        try:
+            return self.recovery.write(doc.text(), str(doc.path) if doc.path else None, doc.design.name)
+        except OSError as exc:
+            self.show_message(f"Autosave failed: {exc.strerror or exc}")
+            return None
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer to restore the newest recovery file. True if restored."""
+        orphans = self.recovery.orphans()
+        if not orphans:
+            return False
+        entry = orphans[0]
+        where = f" (from {entry.original_path})" if entry.original_path else ""
+        answer = QMessageBox.question(
+            self, "Restore unsaved work?",
+            f"CNN Designer did not close properly. Restore the unsaved changes to “{entry.name}”{where}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            for other in orphans:
+                Recovery.discard(other)
+            return False
+        try:
+            design = Recovery.load(entry)
+        except FormatError as exc:
+            QMessageBox.critical(self, "Cannot restore", _format_error_text(exc))
+            return False
+        original = Path(entry.original_path) if entry.original_path else None
+        self.document.reset(design, original)
+        self.document.undo_stack.resetClean()  # restored work is unsaved work
+        self._update_title()
+        for other in orphans:
+            Recovery.discard(other)
+        self.autosave()
+        return True
+
+    # ------------------------------------------------------------- window
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(QByteArray(state), STATE_VERSION)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.view.finish_rename(commit=False)
+        self.save_layout()
+        self.autosave_timer.stop()
+        self.recovery.clear()
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.isLocalFile() and u.toLocalFile().lower().endswith(".json") for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls()
+                 if u.isLocalFile() and u.toLocalFile().lower().endswith(".json")]
+        if files:
+            event.acceptProposedAction()
+            self.open_file(files[0])
+
+
+def _format_error_text(exc: FormatError) -> str:
+    where = f"{exc.source}\n\n" if exc.source else ""
+    return f"{where}At {exc.path}: {exc.detail}\n\nThe current design was left unchanged."
+
+
+def _file_stem(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in name.strip()).strip("_")
+    return stem or "design"
+

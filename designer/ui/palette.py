@@ -1,0 +1,100 @@
+"""The layer palette: every registered layer type, grouped by category, with a filter.
+
+Dragging an entry carries its type id in one MIME type (``LAYER_MIME``); the canvas
+decides what the drop means. Double-click (or Enter) asks for the layer to be added
+after the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from designer.core.registry import CATEGORIES, types_in
+from designer.ui import theme
+from designer.ui.canvas.view import LAYER_MIME
+
+TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class PaletteTree(QTreeWidget):
+    def mimeTypes(self) -> list[str]:
+        return [LAYER_MIME]
+
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:
+        mime = QMimeData()
+        for item in items:
+            type_id = item.data(0, TYPE_ROLE)
+            if type_id:
+                mime.setData(LAYER_MIME, str(type_id).encode("utf-8"))
+                mime.setText(str(type_id))
+                break
+        return mime
+
+
+class LayerPalette(QWidget):
+    layer_requested = Signal(str)  # a type id (double-click / Enter)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layer_palette")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter layers…")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = PaletteTree()
+        self.tree.setHeaderHidden(True)
+        self.tree.setIconSize(QSize(22, 22))
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIndentation(8)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setStyleSheet("QTreeWidget { border: none; } QTreeWidget::item { padding: 2px 0; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        for category in CATEGORIES:
+            group = QTreeWidgetItem([category])
+            font = theme.ui_font(bold=True)
+            group.setFont(0, font)
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            group.setForeground(0, theme.category_color(category).darker(130))
+            self.tree.addTopLevelItem(group)
+            for ltype in types_in(category):
+                item = QTreeWidgetItem([ltype.id])
+                item.setIcon(0, theme.category_icon(category))
+                item.setData(0, TYPE_ROLE, ltype.id)
+                item.setToolTip(0, f"<b>{ltype.id}</b><br>{ltype.summary}<br><i>Drag onto the canvas, "
+                                   "an edge or a card; double-click to add after the selected layer.</i>")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+                group.addChild(item)
+                self.items[ltype.id] = item
+            group.setExpanded(True)
+        self.filter.textChanged.connect(self.apply_filter)
+        self.tree.itemActivated.connect(self._activated)
+
+    def apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for n in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(n)
+            shown = 0
+            for k in range(group.childCount()):
+                item = group.child(k)
+                hay = f"{item.text(0)} {item.toolTip(0)} {group.text(0)}".lower()
+                hide = bool(needle) and needle not in hay
+                item.setHidden(hide)
+                shown += not hide
+            group.setHidden(shown == 0)
+
+    def visible_types(self) -> list[str]:
+        return [tid for tid, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
+
+    def _activated(self, item: QTreeWidgetItem, column: int) -> None:
+        type_id = item.data(0, TYPE_ROLE)
+        if type_id:
+            self.layer_requested.emit(str(type_id))
