@@ -157,7 +157,9 @@ class _TorchImporter:
                 return super().run_node(n)
 
         training = {m: m.training for m in self.model.modules()}
-        inputs = [torch.zeros(1, *s) for s in self.shapes]
+        first = next(iter([*self.model.parameters(), *self.model.buffers()]), None)
+        device = first.device if first is not None else "cpu"  # a model built on "meta" stays there
+        inputs = [torch.zeros(1, *s, device=device) for s in self.shapes]
         try:
             from torch._subclasses.fake_tensor import FakeTensorMode
 

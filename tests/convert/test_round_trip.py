@@ -1,0 +1,82 @@
+"""design → PyTorch code → torch.fx import → the same design: layers, settings, shapes, totals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from designer.core.analysis import analyze
+from designer.core.design import Design, Layer
+from designer.core.fileformat import dumps_design, load_design, loads_design
+from designer.export.pytorch_code import names_for
+from tests.torch_oracle import requires_torch
+
+ROOT = Path(__file__).resolve().parents[2]
+DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
+    (ROOT / "tests" / "data" / "torch_code").glob("*.json")
+)
+
+
+def settings(layer: Layer) -> dict[str, object]:
+    """Every hyper-parameter, defaults filled in; a pool's stride "same as the kernel" spelled out
+    (PyTorch stores the kernel there, so the import cannot tell which the design wrote)."""
+    values = layer.resolved()
+    if layer.type in ("MaxPool2d", "AvgPool2d") and values.get("stride") is None:
+        values["stride"] = values["kernel_size"]
+    return values
+
+
+def match_layers(original: Design, imported: Design) -> dict[str, str]:
+    """Which imported layer is which original one: modules by attribute name, Inputs by
+    forward argument, Adds and Concats by their (matched) inputs."""
+    names = names_for(original)
+    mapping: dict[str, str] = {}
+    inputs = iter(names.arguments)
+    for lid in analyze(original).order:
+        layer = original.layer(lid)
+        if layer.type == "Input":
+            mapping[lid] = next(inputs)
+        elif layer.type in ("Add", "Concat"):
+            wanted = [mapping[i] for i in layer.inputs]
+            found = [l.id for l in imported if l.type == layer.type and l.inputs == wanted]
+            assert len(found) == 1, f"{lid}: {layer.type} of {wanted} found {found}"
+            mapping[lid] = found[0]
+        else:
+            mapping[lid] = names.attributes[lid]
+    return mapping
+
+
+@requires_torch
+@pytest.mark.parametrize("path", DESIGNS, ids=lambda p: p.stem)
+def test_round_trip_through_pytorch(path: Path) -> None:
+    from designer.convert.from_torch import import_torch
+    from tests.export.generated_model import load_generated
+
+    design = load_design(path)
+    _, model = load_generated(design, meta=True)  # no weights to initialise; fx needs none
+    analysis = analyze(design)
+    shapes = [analysis.info[l.id].output_shape for l in design if l.type == "Input"]
+    result = import_torch(model, shapes[0] if len(shapes) == 1 else shapes)
+    assert result.notes == []
+    imported = result.design
+    mapping = match_layers(design, imported)
+    assert sorted(mapping.values()) == sorted(imported.ids), "no extra and no missing layers"
+    back = analyze(imported)
+    for lid, new in mapping.items():
+        a, b = design.layer(lid), imported.layer(new)
+        where = f"{path.stem}:{lid} → {new}"
+        assert b.type == a.type, where
+        assert settings(b) == settings(a), where
+        assert b.inputs == [mapping[i] for i in a.inputs], where
+        assert back.info[new].output_shape == analysis.info[lid].output_shape, where
+    for field in ("params", "trainable_params", "buffers", "macs", "neurons", "errors"):
+        assert getattr(back.totals(), field) == getattr(analysis.totals(), field), field
+    # Imported designs get a layout and save/load like any other.
+    assert set(imported.layout) == set(imported.ids)
+    text = dumps_design(imported)
+    again = loads_design(text)
+    assert dumps_design(again) == text
+    assert [(l.id, l.type, l.params, l.inputs) for l in again] == [
+        (l.id, l.type, l.params, l.inputs) for l in imported
+    ]
