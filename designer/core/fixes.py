@@ -855,17 +855,22 @@ def _fix_large_activation(ctx: _Ctx) -> None:
     limit = int(ctx.diag.data.get("limit", 50_000_000))
     shape = info.output_shape
     p = layer.resolved()
+    # Downsampling by f divides the values by about f²: the smallest power of two that is enough.
+    factor = 2
+    while factor < 64 and info.neurons > limit * factor * factor:
+        factor *= 2
     if layer.type in ("Conv2d", "MaxPool2d", "AvgPool2d") and "stride" in p:
         s = as_pair(p["stride"] if p["stride"] is not None else p["kernel_size"])
-        ctx.add(f"Set {layer.id}'s stride to {_value_text(_pair_value([2 * s[0], 2 * s[1]]))}", [SetParam(layer.id, "stride", _pair_value([2 * s[0], 2 * s[1]]))])
+        new = _pair_value([factor * s[0], factor * s[1]])
+        ctx.add(f"Set {layer.id}'s stride to {_value_text(new)}", [SetParam(layer.id, "stride", new)])
     if "out_channels" in p and len(shape) == 3:
         groups = int(p.get("groups", 1))
         c = max(groups, (limit // (shape[1] * shape[2])) // groups * groups)
         if c < shape[0]:
             ctx.add(f"Set {layer.id}'s out_channels to {c}", [SetParam(layer.id, "out_channels", c)])
     if layer.inputs and len(shape) == 3:
-        ops, _ = _insert_before(ctx, layer.id, layer.inputs[0], [("MaxPool2d", {"kernel_size": 2})])
-        ctx.add(f"Insert a 2×2 max pooling before {layer.id} (halves height and width)", ops)
+        ops, _ = _insert_before(ctx, layer.id, layer.inputs[0], [("MaxPool2d", {"kernel_size": factor})])
+        ctx.add(f"Insert a {factor}×{factor} max pooling before {layer.id} (divides height and width by {factor})", ops)
 
 
 def _fix_bottleneck(ctx: _Ctx) -> None:
@@ -882,15 +887,23 @@ def _fix_bottleneck(ctx: _Ctx) -> None:
         need = math.ceil(keep * n_in / (h * w))
         c = -(-need // groups) * groups
         ctx.add(f"Set {layer.id}'s out_channels to {c} (keeps ≥ {keep:.0%} of the values)", [SetParam(layer.id, "out_channels", c)])
-    if "stride" in p:
+    axes = _info_axes(ctx)
+    if "stride" in p and len(axes) == 2 and info.output_shape is not None:
         s = as_pair(p["stride"] if p["stride"] is not None else p["kernel_size"])
-        if max(s) > 1:
-            new = _pair_value([max(1, s[0] // 2), max(1, s[1] // 2)])
+        c_out = info.output_shape[0]
+
+        def kept(stride: int) -> bool:
+            h, w = ((a.padded - a.effective_kernel) // stride + 1 for a in axes)
+            return c_out * h * w >= keep * n_in
+
+        smaller = [v for v in range(max(s) - 1, 0, -1) if kept(v)]
+        if max(s) > 1 and smaller:
+            new = smaller[0]
             ops: list[Operation] = [SetParam(layer.id, "stride", new)]
             if layer.type in ("MaxPool2d", "AvgPool2d") and p["stride"] is None:
                 k = as_pair(p["kernel_size"])
-                ops = [SetParam(layer.id, "kernel_size", _pair_value([max(1, k[0] // 2), max(1, k[1] // 2)])), SetParam(layer.id, "stride", None)]
-                ctx.add(f"Halve {layer.id}'s window to {_value_text(ops[0].value)}", ops)  # type: ignore[union-attr]
+                ops = [SetParam(layer.id, "kernel_size", _pair_value([min(k[0], new), min(k[1], new)])), SetParam(layer.id, "stride", None)]
+                ctx.add(f"Shrink {layer.id}'s window to {new} (stride {new})", ops)
             else:
                 ctx.add(f"Set {layer.id}'s stride to {_value_text(new)}", ops)
 
