@@ -194,7 +194,7 @@ def _conv_axes(
         else:
             lo = hi = as_pair(padding)[i]
             same = False
-        ax = window_axis(name, kind, size, k[i], s[i], lo, hi, d[i], rounding, same=same)
+        ax = window_axis(name, kind, size, k[i], s[i], lo, hi, d[i], rounding, same=same, clip_unpadded=sem != "caffe")
         if padding == "same" and sem == "keras":
             # TensorFlow's "same": out = ⌈in/s⌉ by construction.
             ax = AxisArith(**{**ax.__dict__, "rounding": "exact"})
@@ -212,7 +212,9 @@ def _check_windows(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | N
 
 def _first_bad_window(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | None:
     for a in axes:
-        if a.padded < a.effective_kernel:
+        # With ceil rounding torch still runs one window that hangs over the edge when the
+        # kernel overshoots by less than the stride, so only a size below 1 is an error there.
+        if a.padded < a.effective_kernel and a.out < 1:
             dil = f" (dilated to {a.effective_kernel})" if a.dilation > 1 else ""
             return _error(
                 "kernel_too_large",
@@ -579,6 +581,16 @@ def zero_pad2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleR
     pad = p["padding"]
     left, right, top, bottom = (pad,) * 4 if isinstance(pad, int) else pad
     oh, ow = h + top + bottom, w + left + right
+    # Torch crops the negative sides before it pads, so a crop larger than the input fails
+    # even when the other side's padding would make up for it.
+    crop_h, crop_w = h + min(top, 0) + min(bottom, 0), w + min(left, 0) + min(right, 0)
+    if min(crop_h, crop_w) < 0:
+        return _error(
+            "nonpositive_output",
+            f"ZeroPad2d crops more than {fmt_shape(inputs[0])} has: negative padding removes "
+            f"{h - crop_h} of {h} rows and {w - crop_w} of {w} columns before any zeros are added.",
+            out=min(crop_h, crop_w),
+        )
     if oh < 1 or ow < 1:
         return _error(
             "nonpositive_output",
