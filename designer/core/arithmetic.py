@@ -95,12 +95,15 @@ def window_axis(
     dilation: int,
     rounding: Literal["floor", "ceil"],
     same: bool = False,
+    clip_unpadded: bool = True,
 ) -> AxisArith:
     """Output size of a convolution or pooling window along one axis.
 
     ``out = ⌊(in + p_lo + p_hi − d·(k − 1) − 1)/s⌋ + 1`` (floor rounding), or with
     ``⌈…⌉`` for ceil rounding, where PyTorch and Caffe then drop a last window
     that would start in the padding: ``if (out − 1)·s ≥ in + p_lo: out −= 1``.
+    Caffe applies that clip only when the layer has padding (``clip_unpadded=False``),
+    which matters only for a kernel smaller than the stride.
     """
     eff = dilation * (kernel - 1) + 1
     numerator = size_in + pad_lo + pad_hi - eff
@@ -110,7 +113,7 @@ def window_axis(
         out = math.floor(exact)
     else:
         out = math.ceil(exact)
-        if out > 0 and (out - 1) * stride >= size_in + pad_lo:
+        if out > 0 and (out - 1) * stride >= size_in + pad_lo and (clip_unpadded or pad_lo or pad_hi):
             out -= 1
             dropped = True
     return AxisArith(
