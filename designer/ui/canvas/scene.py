@@ -122,8 +122,8 @@ class DesignScene(QGraphicsScene):
 
     def _refresh_card(self, layer_id: str) -> None:
         card = self.cards.get(layer_id)
-        if card is None:
-            return
+        if card is None or layer_id not in self.document.design:
+            return  # removed: the layer_removed event that follows drops the card
         self.refresh_count += 1
         card.refresh(self.card_data(layer_id))
         info = self.document.analysis.info.get(layer_id)
