@@ -202,7 +202,7 @@ class Analysis:
     def totals(self) -> Totals:
         if self._totals is None:
             params = trainable = buffers = macs = neurons = mem = 0
-            for lid, info in self.info.items():
+            for info in self.info.values():
                 params += info.params
                 trainable += info.trainable_params
                 buffers += info.buffers
