@@ -1,0 +1,214 @@
+"""Speed of the core analysis, side by side with torch running the same network on ``meta``.
+
+    python benchmarks/bench_core.py [--json out.json] [--repeat N]
+
+Measures (median and 95th percentile of repeated runs, in milliseconds):
+
+* full analysis of a 1,000-layer chain and of ResNet-50 (the bundled template);
+* incremental recompute on a live ``Analysis`` after ``design.set_param`` on one layer
+  near the end and near the start of the 1,000-layer chain, for an edit whose effect
+  stops at the next layer (out_channels: the following convolution absorbs it) and for
+  one that changes every shape downstream (padding);
+* torch's forward pass of the same networks on the ``meta`` device (shapes only, no
+  arithmetic), built with the test suite's design → torch builder.
+
+Targets (issue 2): incremental edit near the end of 1,000 layers < 1 ms; full ResNet-50
+analysis < 20 ms. Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from designer.core.analysis import Analysis, analyze  # noqa: E402
+from designer.core.design import Design, Layer  # noqa: E402
+from designer.core.fileformat import load_design  # noqa: E402
+
+CHAIN_LENGTH = 1000
+CHANNELS = 16
+
+
+def chain_design(length: int = CHAIN_LENGTH) -> Design:
+    """Input, then alternating 3×3 convolutions (padding 1) and ReLUs: ``length`` layers in all."""
+    design = Design(f"{length}-layer chain")
+    design.add_layer(Layer("input", "Input", {"shape": [CHANNELS, 64, 64]}))
+    previous = "input"
+    for n in range(1, length):
+        if n % 2:
+            layer = Layer(
+                f"conv{n}", "Conv2d", {"out_channels": CHANNELS, "kernel_size": 3, "padding": 1}
+            )
+        else:
+            layer = Layer(f"relu{n}", "ReLU", {}, [])
+        layer.inputs = [previous]
+        design.add_layer(layer)
+        previous = layer.id
+    return design
+
+
+def measure(fn: Callable[[], Any], repeat: int, warmup: int = 2) -> dict[str, float]:
+    """Median, 95th percentile and minimum of ``repeat`` calls, in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        fn()
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    times.sort()
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "min_ms": times[0],
+        "runs": repeat,
+    }
+
+
+def incremental(
+    design: Design, layer_id: str, name: str, values: tuple[Any, Any], repeat: int
+) -> dict[str, Any]:
+    """Time ``set_param`` (which recomputes through the live analysis), alternating two values."""
+    analysis = Analysis(design)
+    state = {"n": 0}
+    before = analysis.recompute_count
+
+    def edit() -> None:
+        state["n"] += 1
+        design.set_param(layer_id, name, values[state["n"] % 2])
+
+    result = measure(edit, repeat)
+    calls = state["n"]
+    result["layers_recomputed_per_edit"] = (analysis.recompute_count - before) / calls
+    # What a view does next: read the totals (sums over every layer).
+    result["totals_after_edit_ms"] = measure(lambda: (edit(), analysis.totals()), repeat)[
+        "median_ms"
+    ]
+    design.set_param(layer_id, name, values[0])
+    analysis.close()
+    return result
+
+
+def torch_meta_forward(design: Design, repeat: int) -> dict[str, Any] | None:
+    try:
+        import torch
+
+        from tests.torch_build import design_net
+    except ImportError:
+        return None
+    net = design_net(design, device="meta")
+    shape = design.layer(design.ids[0]).resolved()["shape"]
+    x = torch.zeros((1, *shape), device="meta")
+
+    def forward() -> None:
+        with torch.no_grad():
+            net(x)
+
+    result = measure(forward, repeat)
+    result["torch"] = torch.__version__
+    return result
+
+
+def run(repeat: int) -> dict[str, Any]:
+    chain = chain_design()
+    resnet50 = load_design(ROOT / "resources" / "templates" / "resnet50.json")
+    near_end = f"conv{CHAIN_LENGTH - 9}"  # 9 layers from the end
+    near_start = "conv3"
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+        },
+        "chain_layers": len(chain),
+        "resnet50_layers": len(resnet50),
+        "full_analysis_chain": measure(lambda: analyze(chain), max(5, repeat // 10)),
+        "full_analysis_resnet50": measure(lambda: analyze(resnet50), max(5, repeat // 5)),
+        "edit_near_end_out_channels": incremental(
+            chain, near_end, "out_channels", (CHANNELS, CHANNELS + 1), repeat
+        ),
+        "edit_near_end_padding": incremental(chain, near_end, "padding", (1, 0), repeat),
+        "edit_near_start_out_channels": incremental(
+            chain, near_start, "out_channels", (CHANNELS, CHANNELS + 1), repeat
+        ),
+        "edit_near_start_padding": incremental(
+            chain, near_start, "padding", (1, 0), max(5, repeat // 10)
+        ),
+        "torch_meta_forward_chain": torch_meta_forward(chain, max(5, repeat // 10)),
+        "torch_meta_forward_resnet50": torch_meta_forward(resnet50, max(5, repeat // 5)),
+    }
+    results["targets"] = {
+        "edit_near_end_under_1ms": results["edit_near_end_padding"]["median_ms"] < 1.0
+        and results["edit_near_end_out_channels"]["median_ms"] < 1.0,
+        "resnet50_full_analysis_under_20ms": results["full_analysis_resnet50"]["median_ms"] < 20.0,
+    }
+    return results
+
+
+ROWS = (
+    ("full analysis, 1,000-layer chain", "full_analysis_chain"),
+    ("full analysis, ResNet-50 (176 layers)", "full_analysis_resnet50"),
+    ("edit near end: out_channels (the next conv absorbs it)", "edit_near_end_out_channels"),
+    ("edit near end: padding (changes 9 layers)", "edit_near_end_padding"),
+    ("edit near start: out_channels (the next conv absorbs it)", "edit_near_start_out_channels"),
+    ("edit near start: padding (changes ~997 layers)", "edit_near_start_padding"),
+    ("torch meta forward, 1,000-layer chain", "torch_meta_forward_chain"),
+    ("torch meta forward, ResNet-50", "torch_meta_forward_resnet50"),
+)
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        f"{'measurement':<54} {'median ms':>10} {'p95 ms':>9} {'layers/edit':>12} {'+totals ms':>11}"
+    ]
+    for label, key in ROWS:
+        r = results.get(key)
+        if r is None:
+            lines.append(f"{label:<54} {'(torch not installed)':>10}")
+            continue
+        per_edit = r.get("layers_recomputed_per_edit")
+        totals = r.get("totals_after_edit_ms")
+        lines.append(
+            f"{label:<54} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f} "
+            f"{'' if per_edit is None else f'{per_edit:.0f}':>12} {'' if totals is None else f'{totals:.3f}':>11}"
+        )
+    t = results["targets"]
+    lines.append("")
+    lines.append(
+        f"target: edit near the end of 1,000 layers < 1 ms: {'met' if t['edit_near_end_under_1ms'] else 'NOT met'}"
+    )
+    lines.append(
+        f"target: full ResNet-50 analysis < 20 ms: {'met' if t['resnet50_full_analysis_under_20ms'] else 'NOT met'}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the core analysis against torch on the meta device."
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument(
+        "--repeat", type=int, default=200, help="edits per incremental measurement (default 200)"
+    )
+    args = parser.parse_args(argv)
+    results = run(max(10, args.repeat))
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
