@@ -71,7 +71,7 @@ def test_drop_on_an_edge_inserts_into_the_connection(window):
     assert d.ids == ["input", "conv1", "relu1", "pool1", "flat"]
     # The scene mirrors it: the old edge is gone, two new ones carry the shape.
     assert ("conv1", "pool1") not in window.scene.edges
-    assert window.scene.edges[("conv1", "relu1")].toolTip().endswith("30×30×8")
+    assert window.scene.edges[("conv1", "relu1")].tooltip_text().endswith("30×30×8")
     # Downstream cards made room instead of being covered.
     assert window.scene.cards["pool1"].x() >= window.scene.cards["relu1"].x() + CARD_WIDTH
     assert window.document.undo_stack.count() == 1  # one undo step for the whole drop

@@ -36,7 +36,7 @@ from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
 from designer.ui import theme
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 HEADER_HEIGHT = 26.0
 PORT_RADIUS = 5.5
@@ -135,15 +135,17 @@ class Port(QGraphicsItem):
 class LayerCard(QGraphicsItem):
     """One layer: id, type and key hyper-parameters, output volume, status badge."""
 
-    def __init__(self, data: CardData, direction: str = "LR") -> None:
+    def __init__(self, data: CardData, direction: str = "LR",
+                 provider: Callable[[str], CardData] | None = None) -> None:
         super().__init__()
-        self.data = data
+        self._data = data
+        self._stale = False
+        self.provider = provider  # recomputes the data of a stale card when it is next read
         self.edges: set[EdgeItem] = set()
         self.drop_highlight = False
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
             | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
         )
         self.setAcceptHoverEvents(True)
@@ -156,7 +158,25 @@ class LayerCard(QGraphicsItem):
 
     @property
     def layer_id(self) -> str:
-        return self.data.layer_id
+        return self._data.layer_id
+
+    @property
+    def data(self) -> CardData:
+        if self._stale and self.provider is not None:
+            self._stale = False
+            self._apply(self.provider(self._data.layer_id))
+        return self._data
+
+    def set_layer_id(self, layer_id: str) -> None:
+        self._data.layer_id = layer_id
+
+    def mark_stale(self) -> None:
+        """The analysis changed: recompute the texts when the card is next painted or read."""
+        self._stale = True
+        self.update()
+        for edge in self.edges:
+            if edge.source is self:
+                edge.update()
 
     # ----------------------------------------------------------------- state
 
@@ -173,14 +193,18 @@ class LayerCard(QGraphicsItem):
             edge.update_path()
 
     def refresh(self, data: CardData) -> None:
-        self.data = data
+        self._stale = False
+        self._apply(data)
+        self.update()
+
+    def _apply(self, data: CardData) -> None:
+        self._data = data
         if data.type_id == "Input" and self.in_port is not None:
             self.in_port.setParentItem(None)
             if self.scene() is not None:
                 self.scene().removeItem(self.in_port)
             self.in_port = None
         self.setToolTip(data.tooltip)
-        self.update()
 
     def set_drop_highlight(self, on: bool) -> None:
         if on != self.drop_highlight:
@@ -315,13 +339,15 @@ class LayerCard(QGraphicsItem):
 
     # ------------------------------------------------------------- behaviour
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.update_path()
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.setZValue(1.5 if self.isSelected() else 1)
-        return super().itemChange(change, value)
+    def move_to(self, x: float, y: float) -> None:
+        """Place the card and bend its edges along (no ``itemChange`` override: PySide6
+        mishandles the reference count of ``None`` values returned from it)."""
+        self.setPos(x, y)
+        self.update_edges()
+
+    def update_edges(self) -> None:
+        for edge in self.edges:
+            edge.update_path()
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -331,8 +357,6 @@ class EdgeItem(QGraphicsPathItem):
         super().__init__()
         self.source = source
         self.target = target
-        self.label = ""
-        self.known = True
         self.hovered = False
         self.drop_highlight = False
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -341,6 +365,7 @@ class EdgeItem(QGraphicsPathItem):
         source.edges.add(self)
         target.edges.add(self)
         self.update_path()
+        self.setToolTip(self.tooltip_text())
 
     @property
     def key(self) -> tuple[str, str]:
@@ -350,11 +375,17 @@ class EdgeItem(QGraphicsPathItem):
         self.source.edges.discard(self)
         self.target.edges.discard(self)
 
-    def set_label(self, shape_text: str, known: bool) -> None:
-        self.label = shape_text
-        self.known = known
-        self.setToolTip(f"{self.source.layer_id} → {self.target.layer_id}: {shape_text}")
-        self.update()
+    @property
+    def label(self) -> str:
+        return self.source.data.shape_text
+
+    @property
+    def known(self) -> bool:
+        return self.source.data.status != "unknown" and self.source.data.shape_text != "?"
+
+    def tooltip_text(self) -> str:
+        """The current shape (the scene sets it as the tooltip when one is asked for)."""
+        return f"{self.source.layer_id} → {self.target.layer_id}: {self.label}"
 
     def set_drop_highlight(self, on: bool) -> None:
         if on != self.drop_highlight:

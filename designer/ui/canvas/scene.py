@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QClipboard, QTransform
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
 
 from designer.core.card_text import key_params_text
 from designer.core.design import DesignError, Point
@@ -77,9 +77,9 @@ class DesignScene(QGraphicsScene):
         missing = [lid for lid in design.ids if design.position(lid) is None]
         placed = auto_layout(design, self.direction, only=missing) if missing else {}  # type: ignore[arg-type]
         for layer in design:
-            card = LayerCard(self.card_data(layer.id), self.direction)
+            card = LayerCard(self.card_data(layer.id), self.direction, self.card_data)
             pos = design.position(layer.id) or placed.get(layer.id, (0.0, 0.0))
-            card.setPos(pos[0], pos[1])
+            card.move_to(pos[0], pos[1])
             self.addItem(card)
             self.cards[layer.id] = card
         for layer in design:
@@ -121,17 +121,24 @@ class DesignScene(QGraphicsScene):
         )
 
     def _refresh_card(self, layer_id: str) -> None:
+        """Mark the card (and its outgoing edges) for redrawing; its texts are recomputed
+        lazily when it is painted, so an edit that changes 500 shapes costs 500 flags."""
         card = self.cards.get(layer_id)
         if card is None or layer_id not in self.document.design:
             return  # removed: the layer_removed event that follows drops the card
         self.refresh_count += 1
-        card.refresh(self.card_data(layer_id))
-        info = self.document.analysis.info.get(layer_id)
-        known = info is not None and info.output_shape is not None
-        label = fmt_shape(info.output_shape) if info is not None and known else "?"
-        for edge in card.edges:
-            if edge.source is card:
-                edge.set_label(label, known)
+        card.mark_stale()
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
+        for item in self.items(event.scenePos(), Qt.ItemSelectionMode.IntersectsItemShape,
+                               Qt.SortOrder.DescendingOrder, QTransform()):
+            if isinstance(item, EdgeItem):
+                item.setToolTip(item.tooltip_text())
+                break
+            if isinstance(item, LayerCard):
+                item.data  # noqa: B018 - refreshes a stale card's tooltip
+                break
+        super().helpEvent(event)
 
     def _on_analysis_updated(self, ids: set[str]) -> None:
         for lid in ids:
@@ -142,8 +149,8 @@ class DesignScene(QGraphicsScene):
         pos = design.position(layer_id)
         if pos is None:
             pos = auto_layout(design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
-        card = LayerCard(self.card_data(layer_id), self.direction)
-        card.setPos(pos[0], pos[1])
+        card = LayerCard(self.card_data(layer_id), self.direction, self.card_data)
+        card.move_to(pos[0], pos[1])
         self.addItem(card)
         self.cards[layer_id] = card
         self._rebuild_edges_into(layer_id)
@@ -169,9 +176,9 @@ class DesignScene(QGraphicsScene):
         if card is None:
             return
         self.cards[new] = card
-        card.data.layer_id = new
+        card.set_layer_id(new)
         self.edges = {edge.key: edge for edge in self.edges.values()}
-        self._refresh_card(new)
+        card.refresh(self.card_data(new))
         for consumer in self.document.design.consumers(new):
             self._refresh_card(consumer)
 
@@ -183,7 +190,7 @@ class DesignScene(QGraphicsScene):
         if pos is None:
             pos = auto_layout(self.document.design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
         if (card.pos().x(), card.pos().y()) != pos:
-            card.setPos(pos[0], pos[1])
+            card.move_to(pos[0], pos[1])
 
     def _rebuild_edges_into(self, target: str) -> None:
         card = self.cards.get(target)
@@ -196,9 +203,6 @@ class DesignScene(QGraphicsScene):
         for source in wanted:
             if (source, target) not in self.edges:
                 edge = EdgeItem(self.cards[source], card)
-                info = self.document.analysis.info.get(source)
-                known = info is not None and info.output_shape is not None
-                edge.set_label(fmt_shape(info.output_shape) if info is not None and known else "?", known)
                 self.addItem(edge)
                 self.edges[(source, target)] = edge
 
@@ -226,6 +230,8 @@ class DesignScene(QGraphicsScene):
     def _on_scene_selection(self) -> None:
         if self._syncing:
             return
+        for card in self.cards.values():
+            card.setZValue(1.5 if card.isSelected() else 1)
         selected = set(self.selected_ids())
         previous = [i for i in self.document.selection if i in selected]
         added = [i for i in self.selected_ids() if i not in previous]
@@ -273,6 +279,9 @@ class DesignScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if self._move is not None:
+            for card in self._move.cards:
+                card.update_edges()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._link is not None and event.button() == Qt.MouseButton.LeftButton:
