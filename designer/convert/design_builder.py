@@ -14,6 +14,7 @@ Finally every layer gets a position from ``auto_layout``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from designer.core.registry import REGISTRY
 from designer.core.shape_rules import fmt_shape
 
 NoteSeverity = Literal["error", "warning", "info"]
+Shape = tuple[int, ...]
 
 
 class ConversionError(ValueError):
@@ -140,3 +142,14 @@ class DesignBuilder:
             design.set_position(lid, pos)
         design.load_notes = [(n.code, n.layer, n.message) for n in self.notes if n.severity == "error"]
         return ImportResult(design, list(self.notes))
+
+
+def flatten_span(before: Shape, after: Shape) -> tuple[int, int] | None:
+    """``(start_dim, end_dim)`` (batch axis counted) if ``after`` is ``before`` flattened there."""
+    n = len(before)
+    for start in range(n):
+        for end in range(start + 1, n):
+            merged = (*before[:start], math.prod(before[start : end + 1]), *before[end + 1 :])
+            if merged == after:
+                return start + 1, (end + 1 if end + 1 < n else -1)
+    return None

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from designer.convert.design_builder import ConversionError, DesignBuilder, ImportResult
+from designer.convert.design_builder import ConversionError, DesignBuilder, ImportResult, flatten_span
 from designer.core.shape_rules import fmt_shape
 
 Shape = tuple[int, ...]
@@ -590,7 +590,7 @@ class _TorchImporter:
         assert before is not None and after is not None
         if before == after:
             return "alias"  # x.view(x.size(0), -1) on a tensor that is already flat
-        span = _flatten_span(before, after)
+        span = flatten_span(before, after)
         if span is None:
             raise _Unsupported(
                 f"it reshapes {fmt_shape(before, 'chw')} into {fmt_shape(after, 'chw')}, which is not a flatten"
@@ -726,17 +726,6 @@ def _as_pair(v: Any) -> tuple[int, int]:
     if isinstance(v, list | tuple):
         return (int(v[0]), int(v[1]))
     return (int(v), int(v))
-
-
-def _flatten_span(before: Shape, after: Shape) -> tuple[int, int] | None:
-    """``(start_dim, end_dim)`` (batch axis counted) if ``after`` is ``before`` flattened there."""
-    n = len(before)
-    for start in range(n):
-        for end in range(start + 1, n):
-            merged = (*before[:start], math.prod(before[start : end + 1]), *before[end + 1 :])
-            if merged == after:
-                return start + 1, (end + 1 if end + 1 < n else -1)
-    return None
 
 
 def _first_line(exc: BaseException) -> str:

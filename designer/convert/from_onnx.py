@@ -1,0 +1,518 @@
+"""Import an ONNX graph as a design (needs the optional ``onnx`` package).
+
+Supported: Conv, ConvTranspose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
+Gemm, MatMul (+ Add of a bias), BatchNormalization, LRN, Relu, LeakyRelu, Sigmoid, Tanh,
+Softmax, Gelu, Clip (0–6 = ReLU6, 0–∞ = ReLU), Add, Concat (channels), Flatten, Reshape
+and Squeeze that flatten, Pad (zeros), Resize/Upsample, Dropout and Identity. Shape
+arithmetic that exporters emit around a reshape (Shape → Gather → Unsqueeze → Concat) is
+followed, not imported. Anything else that touches the data becomes a marked placeholder,
+as in the PyTorch importer. Shapes from ONNX shape inference are compared with the
+designer's, layer by layer.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from designer.convert.design_builder import ConversionError, DesignBuilder, ImportResult, flatten_span
+from designer.core.shape_rules import fmt_shape
+
+Shape = tuple[int, ...]
+
+
+def load_onnx() -> Any:
+    try:
+        import onnx
+    except ImportError as exc:
+        raise ConversionError(
+            f"importing ONNX files needs the onnx package, which is not installed ({exc}). "
+            "Install it with `pip install onnx` (or `pip install 'cnn-designer[onnx]'`)."
+        ) from None
+    return onnx
+
+
+def from_onnx(
+    model: Any, *, input_shapes: Sequence[Sequence[int]] | None = None, name: str | None = None
+) -> Any:
+    """The design of an ONNX model (a path or an ``onnx.ModelProto``).
+
+    ``input_shapes`` ([C, H, W] or [N] per graph input, no batch axis) overrides the shapes
+    stored in the file, and is needed where those are symbolic.
+    """
+    return import_onnx(model, input_shapes=input_shapes, name=name).design
+
+
+def import_onnx(
+    model: Any, *, input_shapes: Sequence[Sequence[int]] | None = None, name: str | None = None
+) -> ImportResult:
+    """Like ``from_onnx``, returning the design and the list of import notes."""
+    onnx = load_onnx()
+    label = "the ONNX model"
+    if isinstance(model, str | os.PathLike):
+        label = Path(model).name
+        try:
+            model = onnx.load(os.fspath(model))
+        except Exception as exc:
+            raise ConversionError(f"{label} cannot be read as an ONNX model: {type(exc).__name__}: {exc}") from None
+    if not isinstance(model, onnx.ModelProto):
+        raise ConversionError(f"expected an ONNX file or onnx.ModelProto, got {type(model).__name__}")
+    return _OnnxImporter(onnx, model, input_shapes, name, label).run()
+
+
+def _segments_id(node_name: str, op_type: str, output: str) -> str:
+    """``/layer1/layer1.0/conv1/Conv`` → ``layer1.0.conv1``; unnamed nodes use their op type."""
+    segments = [s for s in node_name.strip("/").split("/") if s]
+    if segments and segments[-1].split("_")[0] == op_type:
+        segments = segments[:-1]
+    kept: list[str] = []
+    for s in segments:
+        if kept and s.startswith(kept[-1] + "."):
+            kept[-1] = s
+        else:
+            kept.append(s)
+    text = ".".join(kept)
+    return text or re.sub(r"[^A-Za-z0-9_]", "_", op_type.lower())
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _f32(value: Any) -> float:
+    """ONNX stores float32: 1e-5 arrives as 9.99999974e-06. The shortest float32 text gives 1e-05 back."""
+    import numpy
+
+    return float(str(numpy.float32(value)))
+
+
+class _OnnxImporter:
+    def __init__(self, onnx: Any, model: Any, shapes: Sequence[Sequence[int]] | None, name: str | None, label: str) -> None:
+        self.onnx = onnx
+        self.model = model
+        self.graph = model.graph
+        self.label = label
+        self.override = [tuple(int(v) for v in s) for s in shapes] if shapes else None
+        self.builder = DesignBuilder(name or self.graph.name or Path(label).stem)
+        self.const: dict[str, Any] = {}  # tensor name -> numpy value (initializers, Constant outputs)
+        self.value: dict[str, str] = {}  # data tensor name -> layer id
+        self.expected: dict[str, Shape] = {}
+        self.inferred: dict[str, Shape] = {}  # tensor -> shape without batch axis
+        self.consumers: dict[str, list[Any]] = {}
+        self.skip: set[int] = set()  # nodes folded into an earlier layer
+        self.folded_outputs: list[str] = []
+        opset = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
+        self.opset = opset[0] if opset else 13
+
+    def run(self) -> ImportResult:
+        from onnx import numpy_helper
+
+        for init in self.graph.initializer:
+            self.const[init.name] = numpy_helper.to_array(init)
+        inputs = [i for i in self.graph.input if i.name not in self.const]
+        shapes = self._input_shapes(inputs)
+        self._infer(inputs, shapes)
+        for node in self.graph.node:
+            for name in node.input:
+                self.consumers.setdefault(name, []).append(node)
+        b = self.builder
+        for i, shape in zip(inputs, shapes, strict=True):
+            lid = b.add(i.name, "Input", {"shape": list(shape)}, [], f"input {i.name}")
+            self.value[i.name] = lid
+        for n, node in enumerate(self.graph.node):
+            if n in self.skip:
+                continue
+            self._visit(n, node)
+        b.check_shapes(self.expected, "ONNX shape inference")
+        text = ", ".join(fmt_shape(s) for s in shapes)
+        return b.finish(f"Imported from ONNX: {self.label} (opset {self.opset}), input {text}.")
+
+    # ------------------------------------------------------------------ shapes
+
+    def _input_shapes(self, inputs: list[Any]) -> list[Shape]:
+        if self.override is not None:
+            if len(self.override) != len(inputs):
+                raise ConversionError(
+                    f"{self.label} has {len(inputs)} input{'s' if len(inputs) != 1 else ''} "
+                    f"({', '.join(i.name for i in inputs)}), but {len(self.override)} input shapes were given"
+                )
+            for s in self.override:
+                if len(s) not in (1, 3) or min(s) < 1:
+                    raise ConversionError(f"input shape {list(s)}: expected [channels, height, width] or [features]")
+            return list(self.override)
+        out: list[Shape] = []
+        for i in inputs:
+            dims = i.type.tensor_type.shape.dim
+            values = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+            shape = values[1:]
+            if len(shape) not in (1, 3) or any(v is None or v < 1 for v in shape):
+                raise ConversionError(
+                    f"{self.label}: the input {i.name} has shape {[v if v is not None else '?' for v in values]}; "
+                    "give its size with --input-shape C,H,W (input_shapes=[...] in Python)"
+                )
+            out.append(tuple(int(v) for v in shape if v is not None))
+        return out
+
+    def _infer(self, inputs: list[Any], shapes: list[Shape]) -> None:
+        onnx = self.onnx
+        model = onnx.ModelProto()
+        model.CopyFrom(self.model)
+        by_name = {i.name: s for i, s in zip(inputs, shapes, strict=True)}
+        for i in model.graph.input:
+            if i.name in by_name:
+                dims = i.type.tensor_type.shape.dim
+                del dims[:]
+                for v in (1, *by_name[i.name]):
+                    dims.add().dim_value = v
+        try:
+            inferred = onnx.shape_inference.infer_shapes(model)
+        except Exception:  # inference is a cross-check only
+            return
+        for vi in [*inferred.graph.value_info, *inferred.graph.output, *inferred.graph.input]:
+            dims = vi.type.tensor_type.shape.dim
+            if dims and all(d.HasField("dim_value") for d in dims):
+                self.inferred[vi.name] = tuple(int(d.dim_value) for d in dims)[1:]
+
+    # ------------------------------------------------------------------- nodes
+
+    def _attrs(self, node: Any) -> dict[str, Any]:
+        helper = self.onnx.helper
+        out = {}
+        for a in node.attribute:
+            v = helper.get_attribute_value(a)
+            out[a.name] = v.decode() if isinstance(v, bytes) else v
+        return out
+
+    def _data_inputs(self, node: Any) -> list[str]:
+        return [self.value[n] for n in node.input if n in self.value]
+
+    def _visit(self, index: int, node: Any) -> None:
+        op = node.op_type
+        if op == "Constant":
+            from onnx import numpy_helper
+
+            attrs = {a.name: a for a in node.attribute}
+            if "value" in attrs:
+                self.const[node.output[0]] = numpy_helper.to_array(attrs["value"].t)
+            return
+        if not any(n in self.value for n in node.input):
+            return  # arithmetic on constants and shapes: not part of the data path
+        if op in ("Shape", "Size"):
+            return  # the shape of a tensor feeds reshapes only
+        handler = getattr(self, f"_op_{op}", None)
+        wanted = _segments_id(node.name, op, node.output[0] if node.output else op)
+        try:
+            if handler is None:
+                raise _Unsupported(f"CNN Designer has no layer for the ONNX operator {op}")
+            type_id, params, inputs = handler(index, node)
+        except _Unsupported as why:
+            self._placeholder(node, wanted, str(why))
+            return
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            self._placeholder(node, wanted, f"its attributes could not be read ({type(exc).__name__}: {exc})")
+            return
+        lid = self.builder.add(wanted, type_id, params, inputs, f"the {op} node {node.name or node.output[0]}")
+        self._record(node.output[0], lid)
+        for tensor in self.folded_outputs:  # a bias Add folded into its Linear
+            self._record(tensor, lid)
+        self.folded_outputs = []
+
+    def _record(self, tensor: str, lid: str) -> None:
+        self.value[tensor] = lid
+        if tensor in self.inferred:
+            self.expected[lid] = self.inferred[tensor]
+
+    def _placeholder(self, node: Any, wanted: str, why: str) -> None:
+        out = node.output[0] if node.output else ""
+        if out in self.inferred:
+            why += f"; ONNX's output there is {fmt_shape(self.inferred[out])}"
+        lid = self.builder.placeholder(wanted, self._data_inputs(node), f"the {node.op_type} node {node.name or out}", why)
+        if out:
+            self._record(out, lid)
+
+    def _single(self, node: Any) -> list[str]:
+        data = [n for n in node.input if n in self.value]
+        if len(data) != 1 or node.input[0] != data[0]:
+            raise _Unsupported("it combines the data with another computed tensor")
+        return [self.value[data[0]]]
+
+    def _weight(self, node: Any, i: int) -> Any:
+        if len(node.input) <= i or node.input[i] not in self.const:
+            raise _Unsupported("its weights are computed in the graph, not stored")
+        return self.const[node.input[i]]
+
+    def _has(self, node: Any, i: int) -> bool:
+        return len(node.input) > i and node.input[i] != ""
+
+    def _spatial(self, attrs: dict[str, Any], kernel: Sequence[int]) -> dict[str, Any]:
+        if len(kernel) != 2:
+            raise _Unsupported(f"it is {len(kernel)}-dimensional; the designer's layers are 2-D")
+        return {
+            "strides": list(attrs.get("strides", [1, 1])),
+            "dilations": list(attrs.get("dilations", [1, 1])),
+            "pads": list(attrs.get("pads", [0, 0, 0, 0])),
+            "auto_pad": attrs.get("auto_pad", "NOTSET"),
+        }
+
+    @staticmethod
+    def _sym_pads(pads: list[int]) -> list[int] | None:
+        top, left, bottom, right = pads
+        return [top, left] if (top, left) == (bottom, right) else None
+
+    def _op_Conv(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        w = self._weight(node, 1)
+        attrs = self._attrs(node)
+        kernel = list(attrs.get("kernel_shape", w.shape[2:]))
+        s = self._spatial(attrs, kernel)
+        params: dict[str, Any] = {
+            "out_channels": int(w.shape[0]),
+            "kernel_size": kernel,
+            "stride": s["strides"],
+            "dilation": s["dilations"],
+            "groups": int(attrs.get("group", 1)),
+            "bias": self._has(node, 2),
+        }
+        if s["auto_pad"] in ("SAME_UPPER",) and s["strides"] == [1, 1]:
+            params["padding"] = "same"
+        elif s["auto_pad"] == "VALID":
+            params["padding"] = 0
+        elif s["auto_pad"] != "NOTSET":
+            raise _Unsupported(f"auto_pad {s['auto_pad']} with stride {s['strides']} has no PyTorch equivalent")
+        else:
+            sym = self._sym_pads(s["pads"])
+            if sym is None:  # uneven zero padding: an explicit ZeroPad2d first
+                top, left, bottom, right = s["pads"]
+                pad_id = self.builder.add(
+                    _segments_id(node.name, "Conv", "") + ".pad", "ZeroPad2d",
+                    {"padding": [left, right, top, bottom]}, inputs, "the uneven padding of a Conv",
+                )
+                inputs = [pad_id]
+                sym = [0, 0]
+            params["padding"] = sym
+        return "Conv2d", params, inputs
+
+    def _op_ConvTranspose(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        w = self._weight(node, 1)
+        attrs = self._attrs(node)
+        if "output_shape" in attrs:
+            raise _Unsupported("output_shape is not supported; export with explicit pads")
+        kernel = list(attrs.get("kernel_shape", w.shape[2:]))
+        s = self._spatial(attrs, kernel)
+        sym = self._sym_pads(s["pads"])
+        if sym is None or s["auto_pad"] != "NOTSET":
+            raise _Unsupported("uneven or automatic padding has no ConvTranspose2d equivalent")
+        groups = int(attrs.get("group", 1))
+        return "ConvTranspose2d", {
+            "out_channels": int(w.shape[1]) * groups,
+            "kernel_size": kernel,
+            "stride": s["strides"],
+            "padding": sym,
+            "output_padding": list(attrs.get("output_padding", [0, 0])),
+            "groups": groups,
+            "bias": self._has(node, 2),
+            "dilation": s["dilations"],
+        }, inputs
+
+    def _pool(self, node: Any, type_id: str) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        if len(node.output) > 1 and node.output[1] in self.consumers:
+            raise _Unsupported("the indices of the maxima are used")
+        attrs = self._attrs(node)
+        kernel = list(attrs["kernel_shape"])
+        s = self._spatial(attrs, kernel)
+        sym = self._sym_pads(s["pads"])
+        if sym is None or s["auto_pad"] != "NOTSET":
+            raise _Unsupported("uneven or automatic padding of a pooling window has no PyTorch equivalent")
+        params: dict[str, Any] = {"kernel_size": kernel, "padding": sym, "ceil_mode": bool(attrs.get("ceil_mode", 0))}
+        if s["strides"] != kernel:
+            params["stride"] = s["strides"]
+        if type_id == "MaxPool2d":
+            params["dilation"] = s["dilations"]
+        else:
+            params["count_include_pad"] = bool(attrs.get("count_include_pad", 0))
+        return type_id, params, inputs
+
+    def _op_MaxPool(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return self._pool(node, "MaxPool2d")
+
+    def _op_AveragePool(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return self._pool(node, "AvgPool2d")
+
+    def _op_GlobalAveragePool(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "AdaptiveAvgPool2d", {"output_size": 1}, self._single(node)
+
+    def _op_GlobalMaxPool(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "AdaptiveMaxPool2d", {"output_size": 1}, self._single(node)
+
+    def _op_BatchNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        attrs = self._attrs(node)
+        if len(node.output) > 1 and any(o in self.consumers for o in node.output[1:]):
+            raise _Unsupported("it is in training mode and its running statistics are used")
+        momentum = 1.0 - _f32(attrs.get("momentum", 0.9))  # ONNX keeps the share of the old value
+        return "BatchNorm2d", {"eps": _f32(attrs.get("epsilon", 1e-5)), "momentum": round(momentum, 7)}, self._single(node)
+
+    def _op_LRN(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        a = self._attrs(node)
+        return "LocalResponseNorm", {
+            "size": int(a["size"]), "alpha": _f32(a.get("alpha", 1e-4)),
+            "beta": _f32(a.get("beta", 0.75)), "k": _f32(a.get("bias", 1.0)),
+        }, self._single(node)
+
+    def _op_Relu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "ReLU", {}, self._single(node)
+
+    def _op_LeakyRelu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "LeakyReLU", {"negative_slope": _f32(self._attrs(node).get("alpha", 0.01))}, self._single(node)
+
+    def _op_Sigmoid(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Sigmoid", {}, self._single(node)
+
+    def _op_Tanh(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Tanh", {}, self._single(node)
+
+    def _op_Gelu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "GELU", {"approximate": self._attrs(node).get("approximate", "none")}, self._single(node)
+
+    def _op_Softmax(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        axis = int(self._attrs(node).get("axis", 1 if self.opset < 13 else -1))
+        shape = self.inferred.get(node.input[0])
+        rank = len(shape) + 1 if shape is not None else 2
+        if axis < 0:
+            axis += rank
+        if self.opset < 13 and axis != rank - 1:
+            raise _Unsupported("before opset 13 Softmax flattens the trailing axes, which the designer cannot express")
+        return "Softmax", {"dim": axis}, inputs
+
+    def _op_Clip(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        attrs = self._attrs(node)
+        lo = float(self.const[node.input[1]]) if self._has(node, 1) and node.input[1] in self.const else attrs.get("min")
+        hi = float(self.const[node.input[2]]) if self._has(node, 2) and node.input[2] in self.const else attrs.get("max")
+        if lo == 0 and hi == 6:
+            return "ReLU6", {}, inputs
+        if lo == 0 and (hi is None or math.isinf(hi)):
+            return "ReLU", {}, inputs
+        raise _Unsupported(f"Clip({lo}, {hi}) is neither ReLU nor ReLU6")
+
+    def _op_Identity(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Identity", {}, self._single(node)
+
+    def _dropout_p(self, node: Any) -> float:
+        if self._has(node, 1) and node.input[1] in self.const:
+            return _f32(self.const[node.input[1]])
+        return _f32(self._attrs(node).get("ratio", 0.5))
+
+    def _op_Dropout(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Dropout", {"p": self._dropout_p(node)}, self._single(node)
+
+    def _op_Flatten(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        axis = int(self._attrs(node).get("axis", 1))
+        if axis != 1:
+            raise _Unsupported(f"Flatten with axis {axis} also reshapes the batch axis")
+        return "Flatten", {}, self._single(node)
+
+    def _reshape(self, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = [self.value[node.input[0]]] if node.input[0] in self.value else []
+        if not inputs:
+            raise _Unsupported("it reshapes a computed shape")
+        before = self.inferred.get(node.input[0])
+        after = self.inferred.get(node.output[0])
+        if before is None or after is None:
+            raise _Unsupported("its shapes are not known statically")
+        span = flatten_span(before, after)
+        if span is None:
+            raise _Unsupported(f"it reshapes {fmt_shape(before, 'chw')} into {fmt_shape(after, 'chw')}, not a flatten")
+        start, end = span
+        return "Flatten", {"start_dim": start, "end_dim": end}, inputs
+
+    def _op_Reshape(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return self._reshape(node)
+
+    def _op_Squeeze(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return self._reshape(node)
+
+    def _op_Gemm(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        a = self._attrs(node)
+        if a.get("transA", 0) or float(a.get("alpha", 1.0)) != 1.0 or float(a.get("beta", 1.0)) != 1.0:
+            raise _Unsupported("transA, alpha or beta other than the defaults are not a Linear layer")
+        w = self._weight(node, 1)
+        out = int(w.shape[0] if a.get("transB", 0) else w.shape[1])
+        return "Linear", {"out_features": out, "bias": self._has(node, 2)}, inputs
+
+    def _op_MatMul(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        w = self._weight(node, 1)
+        if w.ndim != 2:
+            raise _Unsupported("only a matrix product with a stored 2-D weight is a Linear layer")
+        out = int(w.shape[1])
+        users = self.consumers.get(node.output[0], [])
+        bias = False
+        if len(users) == 1 and users[0].op_type == "Add":
+            add = users[0]
+            other = [n for n in add.input if n != node.output[0]]
+            if len(other) == 1 and other[0] in self.const and self.const[other[0]].shape == (out,):
+                bias = True
+                self.skip.add(list(self.graph.node).index(add))
+                self.folded_outputs.append(add.output[0])
+        return "Linear", {"out_features": out, "bias": bias}, inputs
+
+    def _op_Add(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        if len(node.input) != 2 or not all(n in self.value for n in node.input):
+            raise _Unsupported("it adds a stored tensor (a bias or a constant), not two branches")
+        if self.inferred.get(node.input[0]) != self.inferred.get(node.input[1]):
+            raise _Unsupported("it broadcasts tensors of different shapes")
+        return "Add", {}, [self.value[n] for n in node.input]
+
+    def _op_Concat(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        if not all(n in self.value for n in node.input):
+            raise _Unsupported("it concatenates stored tensors")
+        axis = int(self._attrs(node)["axis"])
+        shape = self.inferred.get(node.output[0])
+        rank = len(shape) + 1 if shape is not None else 4
+        if axis not in (1, 1 - rank):
+            raise _Unsupported(f"it concatenates along axis {axis}; the designer's Concat joins channels (axis 1)")
+        return "Concat", {}, [self.value[n] for n in node.input]
+
+    def _op_Pad(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = [self.value[node.input[0]]]
+        attrs = self._attrs(node)
+        mode = attrs.get("mode", "constant")
+        if self._has(node, 1) and node.input[1] not in self.const:
+            raise _Unsupported("its pads are computed in the graph")
+        pads = list(self.const[node.input[1]]) if self._has(node, 1) else list(attrs.get("pads", []))
+        value = float(self.const[node.input[2]]) if self._has(node, 2) and node.input[2] in self.const else float(attrs.get("value", 0.0))
+        if mode != "constant" or value != 0 or len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
+            raise _Unsupported(f"only zero padding of height and width is a ZeroPad2d (mode {mode}, pads {pads})")
+        top, left, bottom, right = int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])
+        return "ZeroPad2d", {"padding": [left, right, top, bottom]}, inputs
+
+    def _op_Resize(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = [self.value[node.input[0]]]
+        mode = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(self._attrs(node).get("mode", "nearest"))
+        if mode is None:
+            raise _Unsupported("an interpolation mode the designer does not have")
+        scales_at = 2 if node.op_type == "Resize" else 1
+        for i in range(1, len(node.input)):
+            if node.input[i] and node.input[i] not in self.const:
+                raise _Unsupported("its scales or sizes are computed in the graph")
+        if self._has(node, scales_at) and self.const[node.input[scales_at]].size == 4:
+            sc = [_f32(v) for v in self.const[node.input[scales_at]]]
+            if sc[:2] != [1.0, 1.0]:
+                raise _Unsupported("it also scales the batch or channel axis")
+            fh, fw = sc[2], sc[3]
+            return "Upsample", {"scale_factor": [fh, fw], "mode": mode}, inputs
+        if self._has(node, 3) and self.const[node.input[3]].size == 4:
+            size = [int(v) for v in self.const[node.input[3]]]
+            return "Upsample", {"size": size[2:], "mode": mode}, inputs
+        raise _Unsupported("neither scales nor sizes are given")
+
+    def _op_Upsample(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return self._op_Resize(index, node)
