@@ -37,8 +37,10 @@ def data_dir() -> Path:
 def recent_files(settings: QSettings) -> list[str]:
     value = settings.value("recent_files", [])
     if isinstance(value, str):
-        value = [value]
-    return [str(v) for v in (value or []) if v]
+        return [value] if value else []
+    if not isinstance(value, list | tuple):
+        return []
+    return [str(v) for v in value if v]
 
 
 def add_recent_file(settings: QSettings, path: str | Path) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -100,7 +102,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- actions
 
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
+    def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
                 tip: str = "", name: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -110,7 +112,7 @@ class MainWindow(QMainWindow):
             action.setToolTip(tip)
         if name:
             action.setObjectName(name)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         self.addAction(action)
         return action
 
@@ -162,9 +164,9 @@ class MainWindow(QMainWindow):
 
     def _create_docks(self) -> None:
         """Every dock of the window. Add new ones here: one ``_add_dock`` call each."""
-        self.palette = LayerPalette()
-        self.palette.layer_requested.connect(self.add_layer_from_palette)
-        self._add_dock("palette", "Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.layer_palette = LayerPalette()
+        self.layer_palette.layer_requested.connect(self.add_layer_from_palette)
+        self._add_dock("palette", "Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector = Inspector(self.document)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.undo_view = QUndoView(self.document.undo_stack)
@@ -413,7 +415,8 @@ class MainWindow(QMainWindow):
         menu.clear()
         files = recent_files(self.settings)
         for n, f in enumerate(files, 1):
-            action = menu.addAction(f"&{n % 10} {Path(f).name}", lambda f=f: self._open_recent(f))
+            action = menu.addAction(f"&{n % 10} {Path(f).name}")
+            action.triggered.connect(partial(self._open_recent, f))
             action.setToolTip(f)
             action.setStatusTip(f)
         if files:

@@ -82,9 +82,13 @@ class LayerPalette(QWidget):
         needle = text.strip().lower()
         for n in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(n)
+            if group is None:
+                continue
             shown = 0
             for k in range(group.childCount()):
                 item = group.child(k)
+                if item is None:
+                    continue
                 hay = f"{item.text(0)} {item.toolTip(0)} {group.text(0)}".lower()
                 hide = bool(needle) and needle not in hay
                 item.setHidden(hide)
@@ -92,7 +96,12 @@ class LayerPalette(QWidget):
             group.setHidden(shown == 0)
 
     def visible_types(self) -> list[str]:
-        return [tid for tid, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
+        out = []
+        for tid, item in self.items.items():
+            group = item.parent()
+            if not item.isHidden() and (group is None or not group.isHidden()):
+                out.append(tid)
+        return out
 
     def _activated(self, item: QTreeWidgetItem, column: int) -> None:
         type_id = item.data(0, TYPE_ROLE)

@@ -84,7 +84,7 @@ def test_drop_on_a_card_appends_after_it(window):
     d = window.document.design
     assert d.layer("bn1").inputs == ["conv1"]
     assert d.layer("pool1").inputs == ["bn1"]
-    assert window.scene.cards["bn1"].data.shape_text == "30×30×8"
+    assert window.scene.cards["bn1"].content.shape_text == "30×30×8"
 
 
 def test_drop_of_unknown_mime_is_refused(window):
@@ -109,7 +109,7 @@ def test_connect_by_dragging_from_output_port_to_input_port(window, qtbot):
     drag_mouse(qtbot, window.view, start, end)
     assert window.document.design.layer("fc").inputs == ["flat"]
     assert ("flat", "fc") in scene.edges
-    assert scene.cards["fc"].data.shape_text == "10"
+    assert scene.cards["fc"].content.shape_text == "10"
     assert window.document.undo_stack.undoText() == "Connect flat → fc"
     # The preview path is gone.
     assert all(type(i).__name__ != "QGraphicsPathItem" for i in scene.items())
@@ -159,7 +159,7 @@ def test_selected_edge_and_delete_disconnects(window):
     window.scene.edges[("pool1", "flat")].setSelected(True)
     window.delete_action.trigger()
     assert window.document.design.layer("flat").inputs == []
-    assert window.scene.cards["flat"].data.errors >= 1  # Flatten without input is an error
+    assert window.scene.cards["flat"].content.errors >= 1  # Flatten without input is an error
     assert ("pool1", "flat") not in window.scene.edges
 
 
@@ -219,7 +219,7 @@ def test_rename_in_place_with_f2(window, qtbot):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     d = window.document.design
     assert "features" in d and d.layer("pool1").inputs == ["features"]
-    assert window.scene.cards["features"].data.layer_id == "features"
+    assert window.scene.cards["features"].content.layer_id == "features"
     assert ("features", "pool1") in window.scene.edges
 
 
@@ -260,11 +260,11 @@ def test_error_cards_have_badges_and_downstream_cards_are_unknown(window):
     d.set_param("conv1", "kernel_size", 40)  # larger than the 32×32 input
     show(window, d)
     cards = window.scene.cards
-    assert cards["conv1"].data.status == "error" and cards["conv1"].data.errors >= 1
-    assert cards["pool1"].data.status == "unknown" and cards["pool1"].data.shape_text == "?"
+    assert cards["conv1"].content.status == "error" and cards["conv1"].content.errors >= 1
+    assert cards["pool1"].content.status == "unknown" and cards["pool1"].content.shape_text == "?"
     assert not window.scene.edges[("conv1", "pool1")].known
     window.document.set_param("conv1", "kernel_size", 3)
-    assert cards["conv1"].data.status == "ok" and cards["pool1"].data.shape_text == "15×15×8"
+    assert cards["conv1"].content.status == "ok" and cards["pool1"].content.shape_text == "15×15×8"
 
 
 def test_tidy_up_top_to_bottom_is_one_undo_step(window):
@@ -296,10 +296,10 @@ def test_palette_filter_and_drag_payload(qtbot):
 def test_palette_double_click_appends_after_current(window):
     show(window, chain_design())
     window.document.select(["flat"])
-    window.palette.layer_requested.emit("Linear")
+    window.layer_palette.layer_requested.emit("Linear")
     d = window.document.design
     assert d.layer("fc1").inputs == ["flat"]
-    assert window.scene.cards["fc1"].data.shape_text == "1000"
+    assert window.scene.cards["fc1"].content.shape_text == "1000"
 
 
 def test_templates_open_with_every_card_and_edge(window):
@@ -308,4 +308,4 @@ def test_templates_open_with_every_card_and_edge(window):
     assert set(window.scene.cards) == set(d.ids)
     n_edges = sum(len(set(layer.inputs)) for layer in d)
     assert len(window.scene.edges) == n_edges
-    assert window.scene.cards["conv1"].data.shape_text == "112×112×64"
+    assert window.scene.cards["conv1"].content.shape_text == "112×112×64"

@@ -72,9 +72,9 @@ def test_inspector_edit_updates_the_card_and_downstream_cards(window):
     kernel.spins.h.setValue(1)
     kernel.spins.h.setValue(7)
     assert doc.design.layer("conv1").params["kernel_size"] == 7
-    assert cards["conv1"].data.shape_text == "56×56×96"  # (227 − 7)/4 + 1 = 56
-    assert cards["conv1"].data.params_text == "7×7 /4"
-    assert cards["pool1"].data.shape_text == "27×27×96"
+    assert cards["conv1"].content.shape_text == "56×56×96"  # (227 − 7)/4 + 1 = 56
+    assert cards["conv1"].content.params_text == "7×7 /4"
+    assert cards["pool1"].content.shape_text == "27×27×96"
     assert "56×56×96" in inspector.output.text()
     assert window.scene.refresh_count > refreshed
     kernel.finished.emit()  # editing finished: the next change is a new step
@@ -86,7 +86,7 @@ def test_inspector_edit_updates_the_card_and_downstream_cards(window):
     doc.undo_stack.undo()
     doc.undo_stack.undo()
     assert doc.design.layer("conv1").params["kernel_size"] == 11
-    assert cards["conv1"].data.shape_text == "55×55×96"
+    assert cards["conv1"].content.shape_text == "55×55×96"
     assert kernel.spins.h.value() == 11 and kernel.spins.w.value() == 11
 
 
@@ -132,7 +132,7 @@ def test_inspector_follows_the_model_and_renames(window):
     doc.select(["input"])
     shape = ins.editors["shape"]
     shape.spins[1].setValue(224)
-    assert window.scene.cards["conv1"].data.status == "warning" or window.scene.cards["conv1"].data.warnings
+    assert window.scene.cards["conv1"].content.status == "warning" or window.scene.cards["conv1"].content.warnings
 
 
 def test_undo_redo_sequence_gives_back_the_exact_json(window, qtbot):

@@ -61,7 +61,7 @@ def parse_fragment(text: str) -> tuple[list[Layer], dict[str, Point]]:
             raise FragmentError(f"{where}: expected an object")
         lid, type_id = entry.get("id"), entry.get("type")
         problem = check_id(lid)
-        if problem:
+        if problem or not isinstance(lid, str):
             raise FragmentError(f"{where}.id: {problem}")
         if lid in seen:
             raise FragmentError(f"{where}.id: {lid!r} appears twice")

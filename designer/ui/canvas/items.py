@@ -107,11 +107,11 @@ class Port(QGraphicsItem):
         return path
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if lod < DETAIL_LOD:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color = theme.type_color(self.card.data.type_id)
+        color = theme.type_color(self.card.content.type_id)
         active = self.hovered or self.highlighted
         r = PORT_RADIUS + (1.5 if active else 0)
         painter.setPen(QPen(color.darker(140) if active else theme.CARD_BORDER.darker(115), 1.4))
@@ -161,7 +161,7 @@ class LayerCard(QGraphicsItem):
         return self._data.layer_id
 
     @property
-    def data(self) -> CardData:
+    def content(self) -> CardData:
         if self._stale and self.provider is not None:
             self._stale = False
             self._apply(self.provider(self._data.layer_id))
@@ -200,10 +200,10 @@ class LayerCard(QGraphicsItem):
     def _apply(self, data: CardData) -> None:
         self._data = data
         if data.type_id == "Input" and self.in_port is not None:
-            self.in_port.setParentItem(None)
-            if self.scene() is not None:
-                self.scene().removeItem(self.in_port)
-            self.in_port = None
+            port, self.in_port = self.in_port, None
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+            port.setParentItem(None)  # type: ignore[arg-type]
         self.setToolTip(data.tooltip)
 
     def set_drop_highlight(self, on: bool) -> None:
@@ -235,8 +235,8 @@ class LayerCard(QGraphicsItem):
         return path
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        d = self.data
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        d = self.content
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         rect = QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
         unknown = d.status == "unknown"
         accent = theme.UNKNOWN if unknown else theme.category_color(d.category)
@@ -377,11 +377,11 @@ class EdgeItem(QGraphicsPathItem):
 
     @property
     def label(self) -> str:
-        return self.source.data.shape_text
+        return self.source.content.shape_text
 
     @property
     def known(self) -> bool:
-        return self.source.data.status != "unknown" and self.source.data.shape_text != "?"
+        return self.source.content.status != "unknown" and self.source.content.shape_text != "?"
 
     def tooltip_text(self) -> str:
         """The current shape (the scene sets it as the tooltip when one is asked for)."""
@@ -407,7 +407,7 @@ class EdgeItem(QGraphicsPathItem):
         return self.path().boundingRect().adjusted(-40, -14, 40, 14)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= DETAIL_LOD)
         active = self.isSelected() or self.hovered or self.drop_highlight
         color = theme.SELECTION if active else (theme.EDGE if self.known else theme.UNKNOWN)

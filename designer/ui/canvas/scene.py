@@ -136,7 +136,7 @@ class DesignScene(QGraphicsScene):
                 item.setToolTip(item.tooltip_text())
                 break
             if isinstance(item, LayerCard):
-                item.data  # noqa: B018 - refreshes a stale card's tooltip
+                item.content  # noqa: B018 - refreshes a stale card's tooltip
                 break
         super().helpEvent(event)
 

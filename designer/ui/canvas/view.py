@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
     QContextMenuEvent,
@@ -83,7 +83,7 @@ class CanvasView(QGraphicsView):
 
     # ------------------------------------------------------------ painting
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         painter.fillRect(rect, theme.CANVAS_BG)
         if self.zoom >= 0.45:
             painter.fillRect(rect, _grid_brush())
