@@ -19,7 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from designer.convert.design_builder import ConversionError, DesignBuilder, ImportResult, flatten_span
+from designer.convert.design_builder import (
+    ConversionError,
+    DesignBuilder,
+    ImportResult,
+    flatten_span,
+)
 from designer.core.shape_rules import fmt_shape
 
 Shape = tuple[int, ...]

@@ -21,13 +21,17 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import math
 import operator
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from designer.convert.design_builder import ConversionError, DesignBuilder, ImportResult, flatten_span
+from designer.convert.design_builder import (
+    ConversionError,
+    DesignBuilder,
+    ImportResult,
+    flatten_span,
+)
 from designer.core.shape_rules import fmt_shape
 
 Shape = tuple[int, ...]
@@ -149,7 +153,7 @@ class _TorchImporter:
         torch = self.torch
         from torch.fx.passes.shape_prop import ShapeProp
 
-        class Propagation(ShapeProp):  # type: ignore[misc]
+        class Propagation(ShapeProp):
             current: Any = None
 
             def run_node(self, n: Any) -> Any:
@@ -693,7 +697,7 @@ class _TorchImporter:
         if mode != "constant" or value not in (None, 0, 0.0) or not isinstance(pad, list | tuple) or len(pad) not in (2, 4):
             raise _Unsupported(f"only zero padding of height and width maps to ZeroPad2d (mode {mode!r}, value {value!r})")
         pad = [int(v) for v in pad]
-        return "ZeroPad2d", {"padding": pad + [0, 0] if len(pad) == 2 else pad}
+        return "ZeroPad2d", {"padding": [*pad, 0, 0] if len(pad) == 2 else pad}
 
     def _fn_interpolate(self, node: Any) -> tuple[str, dict[str, Any]]:
         self._first_tensor(node)

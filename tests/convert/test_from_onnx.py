@@ -25,7 +25,7 @@ def _export(design_path: Path) -> bytes:
 
     design = load_design(design_path)
     _, model = load_generated(design)
-    shape = next(analyze(design).info[l.id].output_shape for l in design if l.type == "Input")
+    shape = next(analyze(design).info[ly.id].output_shape for ly in design if ly.type == "Input")
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter is deprecated, and says so
@@ -47,8 +47,8 @@ def test_templates_exported_by_torch_come_back(stem: str) -> None:
     assert result.notes == []
     imported = result.design
     # Dropout disappears in an exported inference graph; everything else is there, in order.
-    kept = [(l.type, l.params) for l in design if l.type != "Dropout"]
-    got = [(l.type, l.params) for l in imported]
+    kept = [(ly.type, ly.params) for ly in design if ly.type != "Dropout"]
+    got = [(ly.type, ly.params) for ly in imported]
     assert len(got) == len(kept)
     norm = lambda p: {k: v for k, v in p.items() if k != "stride"}  # noqa: E731 - pools spell the stride out
     assert sorted(map(str, ((t, norm(p)) for t, p in got))) == sorted(map(str, ((t, norm(p)) for t, p in kept)))
@@ -98,7 +98,7 @@ def test_hand_built_graph() -> None:
 
     result = import_onnx(_graph())
     design = result.design
-    assert [(l.id, l.type, l.params) for l in design] == [
+    assert [(ly.id, ly.type, ly.params) for ly in design] == [
         ("x", "Input", {"shape": [3, 8, 8]}),
         ("conv.pad", "ZeroPad2d", {"padding": [0, 1, 0, 1]}),
         ("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
@@ -133,11 +133,11 @@ def test_input_shapes_and_errors(tmp_path: Path) -> None:
         from_onnx(path)
     design = from_onnx(path, input_shapes=[(3, 10, 10)])
     assert design.layer("x").params == {"shape": [3, 10, 10]}
-    with pytest.raises(ConversionError, match="1 input .* but 2 input shapes"):
+    with pytest.raises(ConversionError, match=r"1 input .* but 2 input shapes"):
         from_onnx(path, input_shapes=[(3, 10, 10), (3, 10, 10)])
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a protobuf at all")
-    with pytest.raises(ConversionError, match="bad.onnx cannot be read as an ONNX model"):
+    with pytest.raises(ConversionError, match=r"bad.onnx cannot be read as an ONNX model"):
         from_onnx(bad)
 
 

@@ -131,7 +131,7 @@ def test_functional_forms_become_layers() -> None:
 
     result = import_torch(Functional().eval(), (3, 28, 28), name="functional")
     design = result.design
-    kinds = [(l.type, l.params) for l in design]
+    kinds = [(ly.type, ly.params) for ly in design]
     assert kinds[:6] == [
         ("Input", {"shape": [3, 28, 28]}),
         ("Conv2d", {"out_channels": 8, "kernel_size": 5}),
@@ -140,7 +140,7 @@ def test_functional_forms_become_layers() -> None:
         ("Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),
         ("Sigmoid", {}),
     ]
-    by_type = {l.type: l for l in design}
+    by_type = {ly.type: ly for ly in design}
     assert by_type["Concat"].inputs == ["max_pool2d", "sigmoid"]
     assert by_type["ZeroPad2d"].params == {"padding": 1}
     assert by_type["AvgPool2d"].params == {"kernel_size": 2, "ceil_mode": True}
@@ -168,15 +168,15 @@ def test_unsupported_operations_are_marked_placeholders() -> None:
 
     result = import_torch(Unsupported(), (3, 10, 10))
     design = result.design
-    placeholders = [l for l in design if l.id.startswith("unsupported_")]
-    assert [l.type for l in placeholders] == ["Identity"] * 3
-    assert {n.layer for n in result.unsupported} == {l.id for l in placeholders}
+    placeholders = [ly for ly in design if ly.id.startswith("unsupported_")]
+    assert [ly.type for ly in placeholders] == ["Identity"] * 3
+    assert {n.layer for n in result.unsupported} == {ly.id for ly in placeholders}
     messages = " ".join(n.message for n in result.unsupported)
     assert "GroupNorm" in messages and "mul" in messages and "dim 2" in messages
     # They are errors in the analysis (load notes) and stay in the description after saving.
     analysis = analyze(design)
     assert analysis.has_errors()
-    assert {d.layer for d in analysis.diagnostics() if d.code == "unsupported_op"} == {l.id for l in placeholders}
+    assert {d.layer for d in analysis.diagnostics() if d.code == "unsupported_op"} == {ly.id for ly in placeholders}
     again = loads_design(dumps_design(design))
     assert "GroupNorm" in again.description
     assert design.layer("relu").inputs == [placeholders[-1].id]
@@ -185,7 +185,7 @@ def test_unsupported_operations_are_marked_placeholders() -> None:
 def test_untraceable_model_is_a_clear_error() -> None:
     from designer.convert.from_torch import from_torch
 
-    with pytest.raises(ConversionError, match="torch.fx cannot trace .*Branchy.*control flow"):
+    with pytest.raises(ConversionError, match=r"torch.fx cannot trace .*Branchy.*control flow"):
         from_torch(Branchy(), (3, 8, 8))
 
 
@@ -196,11 +196,11 @@ def test_wrong_input_shape_is_a_clear_error() -> None:
     from_torch(model, (3, 8, 8))
     with pytest.raises(ConversionError, match=r"does not run on an input of shape 1×3×10×10 .* at 2: RuntimeError"):
         from_torch(model, (3, 10, 10))
-    with pytest.raises(ConversionError, match="expected .channels, height, width"):
+    with pytest.raises(ConversionError, match=r"expected .channels, height, width"):
         from_torch(Functional(), (3, 16))
-    with pytest.raises(ConversionError, match="takes 1 tensor argument .* but 2 input shapes"):
+    with pytest.raises(ConversionError, match=r"takes 1 tensor argument .* but 2 input shapes"):
         from_torch(Functional(), [(3, 28, 28), (3, 28, 28)])
-    with pytest.raises(ConversionError, match="expected a torch.nn.Module"):
+    with pytest.raises(ConversionError, match=r"expected a torch.nn.Module"):
         from_torch("not a model", (3, 28, 28))
 
 
@@ -217,7 +217,7 @@ def test_several_inputs() -> None:
             return self.a(rgb) + self.b(depth)
 
     design = from_torch(Two(), [(3, 8, 8), (1, 8, 8)])
-    assert [(l.id, l.type) for l in design if l.type == "Input"] == [("rgb", "Input"), ("depth", "Input")]
+    assert [(ly.id, ly.type) for ly in design if ly.type == "Input"] == [("rgb", "Input"), ("depth", "Input")]
     assert design.layer("add").inputs == ["a", "b"]
 
 

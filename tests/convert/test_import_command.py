@@ -55,7 +55,7 @@ def test_import_a_class_to_a_file(model_file: Path, tmp_path: Path, capsys: pyte
     err = capsys.readouterr().err
     assert code == 0, err
     design = load_design(out)
-    assert [l.id for l in design] == ["x", "features.0", "features.1", "features.2", "flatten", "classifier"]
+    assert [ly.id for ly in design] == ["x", "features.0", "features.1", "features.2", "flatten", "classifier"]
     assert design.layer("classifier").params == {"out_features": 5}
     assert design.name == "Net" and "my_models.py:Net" in design.description
     assert "6 layers, 10,469 parameters" in err and str(out) in err

@@ -39,7 +39,7 @@ def match_layers(original: Design, imported: Design) -> dict[str, str]:
             mapping[lid] = next(inputs)
         elif layer.type in ("Add", "Concat"):
             wanted = [mapping[i] for i in layer.inputs]
-            found = [l.id for l in imported if l.type == layer.type and l.inputs == wanted]
+            found = [ly.id for ly in imported if ly.type == layer.type and ly.inputs == wanted]
             assert len(found) == 1, f"{lid}: {layer.type} of {wanted} found {found}"
             mapping[lid] = found[0]
         else:
@@ -56,7 +56,7 @@ def test_round_trip_through_pytorch(path: Path) -> None:
     design = load_design(path)
     _, model = load_generated(design, meta=True)  # no weights to initialise; fx needs none
     analysis = analyze(design)
-    shapes = [analysis.info[l.id].output_shape for l in design if l.type == "Input"]
+    shapes = [analysis.info[ly.id].output_shape for ly in design if ly.type == "Input"]
     result = import_torch(model, shapes[0] if len(shapes) == 1 else shapes)
     assert result.notes == []
     imported = result.design
@@ -77,6 +77,6 @@ def test_round_trip_through_pytorch(path: Path) -> None:
     text = dumps_design(imported)
     again = loads_design(text)
     assert dumps_design(again) == text
-    assert [(l.id, l.type, l.params, l.inputs) for l in again] == [
-        (l.id, l.type, l.params, l.inputs) for l in imported
+    assert [(ly.id, ly.type, ly.params, ly.inputs) for ly in again] == [
+        (ly.id, ly.type, ly.params, ly.inputs) for ly in imported
     ]

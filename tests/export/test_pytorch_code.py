@@ -40,8 +40,8 @@ def test_generated_code_matches_the_designer(path: Path) -> None:
     design = load_design(path)
     analysis = analyze(design)
     result = run_generated(design)
-    module_layers = [l for l in design if l.type not in ("Input", "Add", "Concat")]
-    assert set(result.layers) == {l.id for l in module_layers}, "every layer ran exactly as a module"
+    module_layers = [ly for ly in design if ly.type not in ("Input", "Add", "Concat")]
+    assert set(result.layers) == {ly.id for ly in module_layers}, "every layer ran exactly as a module"
     for layer in module_layers:
         info = analysis.info[layer.id]
         got = result.layers[layer.id]
@@ -53,7 +53,7 @@ def test_generated_code_matches_the_designer(path: Path) -> None:
         assert got.buffers == info.buffers, where
         assert got.macs == info.macs, where
     totals = analysis.totals()
-    outputs = [l.id for l in design if not design.consumers(l.id) and l.type != "Input"]
+    outputs = [ly.id for ly in design if not design.consumers(ly.id) and ly.type != "Input"]
     assert result.outputs == [analysis.info[o].output_shape for o in outputs]
     assert result.params == totals.params
     assert result.buffers == totals.buffers
