@@ -310,7 +310,9 @@ class Analysis:
             new = self._evaluate(self.design.layer(lid))
             self.info[lid] = new
             changed.add(lid)
-            if old is None or not new.same_output(old):
+            # An unknown layer's consumers may still change: whether they are reachable
+            # from an Input (the ``unreachable`` warning) does not show in the output.
+            if old is None or not new.same_output(old) or new.status == "unknown" or old.status == "unknown":
                 pending.update(self._consumers.get(lid, ()))
         self._totals = None
         self.updated.emit(changed)
