@@ -88,6 +88,26 @@ class _Unsupported(Exception):
     pass
 
 
+class _LazyArray:
+    """An initializer turned into a numpy array only when its values are read (weights rarely are)."""
+
+    def __init__(self, proto: Any, numpy_helper: Any) -> None:
+        self.proto = proto
+        self.shape = tuple(int(d) for d in proto.dims)
+        self.ndim = len(self.shape)
+        self.size = math.prod(self.shape)
+        self._helper = numpy_helper
+
+    def value(self) -> Any:
+        return self._helper.to_array(self.proto)
+
+    def __float__(self) -> float:
+        return float(self.value())
+
+    def __iter__(self) -> Any:
+        return iter(self.value().reshape(-1))
+
+
 def _f32(value: Any) -> float:
     """ONNX stores float32: 1e-5 arrives as 9.99999974e-06. The shortest float32 text gives 1e-05 back."""
     import numpy
@@ -117,7 +137,7 @@ class _OnnxImporter:
         from onnx import numpy_helper
 
         for init in self.graph.initializer:
-            self.const[init.name] = numpy_helper.to_array(init)
+            self.const[init.name] = _LazyArray(init, numpy_helper)
         inputs = [i for i in self.graph.input if i.name not in self.const]
         shapes = self._input_shapes(inputs)
         self._infer(inputs, shapes)
@@ -164,8 +184,20 @@ class _OnnxImporter:
 
     def _infer(self, inputs: list[Any], shapes: list[Shape]) -> None:
         onnx = self.onnx
+        # Shape inference needs the shapes of the weights, not their values: big initializers
+        # become typed inputs so that a 240 MB model is not copied.
         model = onnx.ModelProto()
-        model.CopyFrom(self.model)
+        graph = self.model.graph
+        big = [i for i in graph.initializer if math.prod(i.dims) > 4096]
+        big_names = {i.name for i in big}
+        model.ir_version = self.model.ir_version
+        model.opset_import.extend(self.model.opset_import)
+        model.graph.node.extend(graph.node)
+        model.graph.input.extend(i for i in graph.input if i.name not in big_names)
+        model.graph.output.extend(graph.output)
+        model.graph.initializer.extend(i for i in graph.initializer if i.name not in big_names)
+        for i in big:
+            model.graph.input.append(onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims)))
         by_name = {i.name: s for i, s in zip(inputs, shapes, strict=True)}
         for i in model.graph.input:
             if i.name in by_name:
