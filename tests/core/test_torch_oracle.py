@@ -281,14 +281,14 @@ def single_layer_design(shape: tuple[int, ...], type_id: str, params: dict[str, 
 # ------------------------------------------------------------------------ tests
 
 
-@_settings(1500)
+@_settings(3000)
 @given(data=st.data(), shape=shapes)
 def test_single_layer_agrees_with_torch(data: st.DataObject, shape: tuple[int, ...]) -> None:
     type_id, params = data.draw(layer_specs(shape))
     compare_with_torch(single_layer_design(shape, type_id, params))
 
 
-@_settings(300)
+@_settings(800)
 @given(data=st.data(), shape=volumes)
 def test_sliding_window_layers_agree_with_torch(
     data: st.DataObject, shape: tuple[int, ...]
@@ -298,7 +298,7 @@ def test_sliding_window_layers_agree_with_torch(
     compare_with_torch(single_layer_design(shape, type_id, data.draw(PARAMS[type_id])))
 
 
-@_settings(400)
+@_settings(800)
 @given(data=st.data(), shape=shapes, length=st.integers(2, 4))
 def test_chain_agrees_with_torch(data: st.DataObject, shape: tuple[int, ...], length: int) -> None:
     design = Design("oracle chain")
@@ -360,7 +360,7 @@ def branch_layer(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[str, dict[str
     )
 
 
-@_settings(400)
+@_settings(600)
 @given(
     data=st.data(), shape=shapes, merge=st.sampled_from(["Add", "Concat"]), width=st.integers(2, 3)
 )
