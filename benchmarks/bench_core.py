@@ -170,17 +170,17 @@ ROWS = (
 
 def table(results: dict[str, Any]) -> str:
     lines = [
-        f"{'measurement':<54} {'median ms':>10} {'p95 ms':>9} {'layers/edit':>12} {'+totals ms':>11}"
+        f"{'measurement':<57} {'median ms':>10} {'p95 ms':>9} {'layers/edit':>12} {'+totals ms':>11}"
     ]
     for label, key in ROWS:
         r = results.get(key)
         if r is None:
-            lines.append(f"{label:<54} {'(torch not installed)':>10}")
+            lines.append(f"{label:<57} {'(torch not installed)':>10}")
             continue
         per_edit = r.get("layers_recomputed_per_edit")
         totals = r.get("totals_after_edit_ms")
         lines.append(
-            f"{label:<54} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f} "
+            f"{label:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f} "
             f"{'' if per_edit is None else f'{per_edit:.0f}':>12} {'' if totals is None else f'{totals:.3f}':>11}"
         )
     t = results["targets"]
