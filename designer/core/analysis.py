@@ -162,14 +162,19 @@ class Analysis:
         self._recompute_from([layer_id])
 
     def _on_structure(self, layer_id: str) -> None:
-        self._rebuild_structure()
-        self._recompute_from([layer_id])
+        self._recompute_from([layer_id, *self._rebuild_with_consumer_changes()])
 
     def _on_removed(self, layer_id: str) -> None:
         self.info.pop(layer_id, None)
-        self._rebuild_structure()
-        self._recompute_from([])
+        self._recompute_from(self._rebuild_with_consumer_changes())
         self.updated.emit({layer_id})
+
+    def _rebuild_with_consumer_changes(self) -> list[str]:
+        """Rebuild the structure; return the layers whose consumers changed (whether a layer
+        is a final output changes its diagnostics, e.g. a segmentation head's bottleneck)."""
+        before = self._consumers
+        self._rebuild_structure()
+        return [lid for lid, users in self._consumers.items() if before.get(lid) != users]
 
     def _on_renamed(self, old: str, new: str) -> None:
         self.full_refresh()
@@ -376,7 +381,7 @@ class Analysis:
         if result.shape is not None:
             info.input_size, info.receptive_field = self._receptive_field(layer, result, upstream)
             diags.extend(_size_warnings(info))
-            diags.extend(_window_notes(info, upstream))
+            diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
         worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
         info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
         return info
@@ -466,15 +471,19 @@ def _size_warnings(info: LayerInfo) -> list[Diagnostic]:
     return out
 
 
-def _window_notes(info: LayerInfo, upstream: list[LayerInfo | None]) -> list[Diagnostic]:
-    """``information_bottleneck`` and ``receptive_field_covers_input`` for sliding-window layers."""
+def _window_notes(info: LayerInfo, upstream: list[LayerInfo | None], *, is_output: bool) -> list[Diagnostic]:
+    """``information_bottleneck`` and ``receptive_field_covers_input`` for sliding-window layers.
+
+    A network's output layer is exempt from the bottleneck warning: reducing to a few
+    class maps (a segmentation head) is its purpose.
+    """
     out: list[Diagnostic] = []
     shape = info.output_shape
     if info.type not in WINDOW_TYPES or shape is None or len(shape) != 3 or not info.input_shapes:
         return out
     first = info.input_shapes[0]
     n_in = math.prod(first) if first is not None else 0
-    if n_in and info.neurons < BOTTLENECK_KEEP * n_in:
+    if n_in and info.neurons < BOTTLENECK_KEEP * n_in and not is_output:
         kept = info.neurons / n_in
         out.append(
             Diagnostic(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 Pair = tuple[int, int]
 
 
-class ParamKind(str, Enum):
+class ParamKind(StrEnum):
     INT = "int"  # a whole number
     PAIR = "pair"  # int or [h, w]
     OPT_PAIR = "opt_pair"  # null (follow another parameter) or int or [h, w]

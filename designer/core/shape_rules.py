@@ -146,13 +146,24 @@ def _non_integer_findings(
             )
         ]
     lost = [f"{a.unread} {'row' if a.axis == 'height' else 'column'}{'s' if a.unread != 1 else ''}" for a in bad if a.unread]
-    tail = f"; the last {' and '.join(lost)} of the input are never read" if lost else ""
+    if not lost:
+        # Only padding goes unread (e.g. ResNet's 3×3 stride-2 convs): every input pixel is used.
+        return [
+            Finding(
+                "info",
+                "non_integer_output",
+                f"{layer_type} does not divide exactly ({'; '.join(parts)}), but only padding is "
+                "left over: every input pixel is still read.",
+                {"axes": [a.axis for a in bad], "only_padding": True},
+            )
+        ]
     return [
         Finding(
             "warning",
             "non_integer_output",
-            f"{layer_type} does not divide exactly ({'; '.join(parts)}){tail}.",
-            {"axes": [a.axis for a in bad]},
+            f"{layer_type} does not divide exactly ({'; '.join(parts)}); the last {' and '.join(lost)} "
+            "of the input are never read.",
+            {"axes": [a.axis for a in bad], "only_padding": False},
         )
     ]
 

@@ -162,3 +162,25 @@ def test_semantics_switch_recomputes_everything() -> None:
     assert a.info["conv1"].status == "error"
     d.set_semantics("pytorch")
     assert a.info["conv1"].output_shape == (96, 54, 54)
+
+
+def test_output_layer_is_exempt_from_the_bottleneck_warning_and_follows_new_consumers() -> None:
+    d = design_of([
+        {"id": "x", "type": "Input", "shape": [32, 64, 64]},
+        {"id": "head", "type": "Conv2d", "out_channels": 2, "kernel_size": 1},
+    ])
+    a = Analysis(d)
+    assert [x.code for x in a.info["head"].diagnostics] == []
+    d.add_layer(Layer("act", "Sigmoid", {}, ["head"]))
+    assert [x.code for x in a.info["head"].diagnostics] == ["information_bottleneck"]
+    d.remove_layer("act")
+    assert [x.code for x in a.info["head"].diagnostics] == []
+
+
+def test_rounding_that_only_skips_padding_is_a_note_not_a_warning() -> None:
+    d = design_of([
+        {"id": "x", "type": "Input", "shape": [64, 56, 56]},
+        {"id": "c", "type": "Conv2d", "out_channels": 128, "kernel_size": 3, "stride": 2, "padding": 1},
+    ])
+    (diag,) = analyze(d).diagnostics()
+    assert (diag.code, diag.severity) == ("non_integer_output", "info")

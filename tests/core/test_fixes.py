@@ -93,8 +93,8 @@ CASES: list[tuple[str, list[dict[str, Any]], str, str, str | None, int]] = [
     ("no input", [_conv("conv", 8, 3, inputs=[])], "pytorch", "no_input", None, 1),
     ("unreachable", [_inp(3, 8, 8), _conv("conv1", 8, 3), {"id": "x", "type": "ReLU", "inputs": ["y"]}, {"id": "y", "type": "ReLU", "inputs": []}], "pytorch", "unreachable", "x", 1),
     ("large activation", [_inp(3, 4096, 4096), _conv("conv", 64, 3, padding=1)], "pytorch", "large_activation", "conv", 2),
-    ("bottleneck conv", [_inp(64, 64, 64), _conv("conv", 8, 4, stride=4)], "pytorch", "information_bottleneck", "conv", 2),
-    ("bottleneck pool", [_inp(16, 64, 64), {"id": "pool", "type": "MaxPool2d", "kernel_size": 4}], "pytorch", "information_bottleneck", "pool", 1),
+    ("bottleneck conv", [_inp(64, 64, 64), _conv("conv", 8, 4, stride=4), {"id": "relu", "type": "ReLU"}], "pytorch", "information_bottleneck", "conv", 2),
+    ("bottleneck pool", [_inp(16, 64, 64), {"id": "pool", "type": "MaxPool2d", "kernel_size": 4}, {"id": "relu", "type": "ReLU"}], "pytorch", "information_bottleneck", "pool", 1),
     ("rf covers", [_inp(3, 8, 8), *(_conv(f"c{i}", 8, 3, padding=1) for i in range(1, 5))], "pytorch", "receptive_field_covers_input", "c4", 0),
 ]
 
