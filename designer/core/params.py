@@ -139,8 +139,8 @@ class ParamSpec:
             if _is_num(value) and value > 0:
                 return _tidy_float(value)
             if isinstance(value, list | tuple) and len(value) == 2 and all(_is_num(v) and v > 0 for v in value):
-                a, b = (_tidy_float(v) for v in value)
-                return a if a == b else [a, b]
+                fa, fb = (_tidy_float(v) for v in value)
+                return fa if fa == fb else [fa, fb]
             raise ParamError(self.expected(), value)
         if k is ParamKind.FLOAT:
             if not _is_num(value) or not math.isfinite(float(value)):

@@ -628,8 +628,8 @@ def upsample_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleRes
     if size is not None:
         oh, ow = as_pair(size)
     else:
-        fh, fw = (scale, scale) if not isinstance(scale, list) else scale
-        oh, ow = math.floor(h * float(fh)), math.floor(w * float(fw))
+        fh, fw = (float(scale), float(scale)) if not isinstance(scale, list) else (float(scale[0]), float(scale[1]))
+        oh, ow = math.floor(h * fh), math.floor(w * fw)
     if oh < 1 or ow < 1:
         return _error("nonpositive_output", f"Upsample output would be {oh}×{ow}.", out=min(oh, ow))
     return RuleResult((c, oh, ow), rf=RFStep("transpose", (1, 1), (oh / h, ow / w)))
