@@ -628,6 +628,7 @@ def upsample_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleRes
     if size is not None:
         oh, ow = as_pair(size)
     else:
+        assert scale is not None
         fh, fw = (float(scale), float(scale)) if not isinstance(scale, list) else (float(scale[0]), float(scale[1]))
         oh, ow = math.floor(h * fh), math.floor(w * fw)
     if oh < 1 or ow < 1:
