@@ -22,11 +22,11 @@ def drop_mime(view: CanvasView, mime: QMimeData, scene_pos: QPointF) -> bool:
     actions = Qt.DropAction.CopyAction
     left = Qt.MouseButton.LeftButton
     none = Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(point), actions, mime, left, none)
+    enter = QDragEnterEvent(point, actions, mime, left, none)
     QApplication.sendEvent(target, enter)
     if not enter.isAccepted():
         return False
-    move = QDragMoveEvent(QPointF(point), actions, mime, left, none)
+    move = QDragMoveEvent(point, actions, mime, left, none)
     QApplication.sendEvent(target, move)
     drop = QDropEvent(QPointF(point), actions, mime, left, none)
     QApplication.sendEvent(target, drop)
