@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from designer.core.analysis import Analysis, Diagnostic, analyze
+from designer.core.analysis import SEVERITY_ORDER, Analysis, Diagnostic, analyze
 from designer.core.arithmetic import AxisArith
 from designer.core.design import Design, DesignError, Layer
 from designer.core.params import as_pair
@@ -250,8 +250,7 @@ def _trial(design: Design, analysis: Analysis, diagnostic: Diagnostic, fix: Fix)
     except DesignError:
         return None
     after = analyze(trial)
-    key = (diagnostic.code, diagnostic.layer)
-    if any((d.code, d.layer) == key for d in after.diagnostics()):
+    if still_present(after, diagnostic):
         return None
     before_errors = {(d.code, d.layer) for d in analysis.diagnostics() if d.severity == "error"}
     for d in after.diagnostics():
@@ -261,6 +260,19 @@ def _trial(design: Design, analysis: Analysis, diagnostic: Diagnostic, fix: Fix)
         if old is None or old.status != "unknown":
             return None
     return after
+
+
+def still_present(after: Analysis, diagnostic: Diagnostic) -> bool:
+    """Whether ``diagnostic`` survives in ``after`` at the same or a worse severity.
+
+    A warning that becomes a note counts as resolved: e.g. padding 2 on AlexNet's conv1
+    with a 224 input (55.25 → 55) leaves only padding unread, which is a note.
+    """
+    rank = SEVERITY_ORDER[diagnostic.severity]
+    return any(
+        (d.code, d.layer) == (diagnostic.code, diagnostic.layer) and SEVERITY_ORDER[d.severity] <= rank
+        for d in after.diagnostics()
+    )
 
 
 def _outcome(after: Analysis, layer: str | None) -> str:
@@ -420,6 +432,21 @@ def _whole_with(a: AxisArith, pad: int | None = _FREE, kernel: int | None = _FRE
     return ok
 
 
+def _reads_every_pixel(a: AxisArith, pool: bool) -> Callable[[int], bool]:
+    """A test of candidate paddings: does every real input pixel fall in some window?"""
+
+    def ok(pad: int) -> bool:
+        if pool and pad > a.kernel // 2:
+            return False
+        span = a.size_in + 2 * pad - a.effective_kernel
+        if span < 0:
+            return False
+        last_end = (span // a.stride) * a.stride + a.effective_kernel
+        return last_end >= pad + a.size_in
+
+    return ok
+
+
 def _divides(n: int) -> Callable[[int], bool]:
     return lambda v: n % v == 0
 
@@ -474,6 +501,25 @@ def _fix_non_integer(ctx: _Ctx) -> None:
                 f"Insert ZeroPad2d {_value_text(pad4)} (left, right, top, bottom) before {layer.id}: "
                 "one-sided padding, since no symmetric padding divides exactly",
                 ops,
+            )
+    # 2b. a padding with which rounding down only drops padding (torchvision's AlexNet: 2)
+    if ctx.diag.severity == "warning" and (not isinstance(pad_param, str) or pad_param == "valid"):
+        current = as_pair(0 if isinstance(pad_param, str) else pad_param)
+        kernel = as_pair(p["kernel_size"])
+        reads_all = list(current)
+        found = True
+        for a, i in zip(axes, idx, strict=True):
+            top = kernel[i] // 2 if layer.type != "Conv2d" else a.effective_kernel - 1
+            cands = _nearest(current[i], _reads_every_pixel(a, pool=layer.type != "Conv2d"), 0, top)
+            if not cands:
+                found = False
+                break
+            reads_all[i] = cands[0]
+        if found and reads_all != list(current):
+            value = _pair_value(reads_all)
+            ctx.add(
+                f"Set {layer.id}'s padding to {_value_text(value)}: rounding down then skips only padding",
+                [SetParam(layer.id, "padding", value)],
             )
     # 3. the stride
     stride_now = as_pair(p.get("stride") if p.get("stride") is not None else p["kernel_size"])
