@@ -1,0 +1,80 @@
+"""What the figure exporters share: the options, and turning a design into a ``Figure``."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from designer.core.analysis import Analysis, analyze
+from designer.core.design import Design
+from designer.core.figure import Figure, FigureStyle
+from designer.core.fileformat import write_atomic
+from designer.core.graph_geometry import build_graph_figure
+from designer.core.layout import Direction
+from designer.core.volume_geometry import (
+    DEFAULT_CAMERA,
+    BlockOptions,
+    Camera,
+    build_volume_scene,
+    project_scene,
+)
+
+View = Literal["blocks", "graph"]
+VIEWS: tuple[View, ...] = ("blocks", "graph")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Everything that decides how an exported figure looks."""
+
+    view: View = "blocks"
+    style: FigureStyle = field(default_factory=FigureStyle)
+    blocks: BlockOptions = field(default_factory=BlockOptions)
+    camera: Camera = DEFAULT_CAMERA
+    direction: Direction = "LR"  # graph view
+    scale: float = 1.0  # PNG: pixels per figure unit
+    dpi: float | None = None  # PNG: resolution written in the file (default 96·scale)
+    transparent: bool = False
+
+
+def make_figure(analysis: Analysis, options: ExportOptions) -> Figure:
+    """The figure of ``analysis`` for ``options.view``."""
+    title = analysis.design.name
+    if options.view == "graph":
+        return build_graph_figure(analysis, options.style, options.direction, title)
+    blocks = options.blocks
+    if blocks.dims != options.style.dims:
+        blocks = BlockOptions(**{**blocks.__dict__, "dims": options.style.dims})
+    return project_scene(build_volume_scene(analysis, blocks), options.camera, options.style, title)
+
+
+class FigureExporter(ABC):
+    """Base of the figure exporters: give it a design, an analysis or a ready figure."""
+
+    suffix = ""
+
+    def __init__(
+        self, source: Design | Analysis | Figure, options: ExportOptions | None = None
+    ) -> None:
+        self.options = options or ExportOptions()
+        self._source = source
+
+    def figure(self) -> Figure:
+        src = self._source
+        if isinstance(src, Figure):
+            return src
+        analysis = analyze(src) if isinstance(src, Design) else src
+        return make_figure(analysis, self.options)
+
+    @abstractmethod
+    def render(self, figure: Figure) -> bytes:
+        """The figure encoded in this exporter's format."""
+
+    def export(self, path: str | Path | None = None) -> bytes:
+        """The file's bytes; also written (atomically) to ``path`` when given."""
+        data = self.render(self.figure())
+        if path is not None:
+            write_atomic(Path(path), data)
+        return data
