@@ -5,6 +5,7 @@ which adds its parser and sets ``func`` (taking the parsed args, returning the e
 #: Modules listed here are loaded by ``designer.cli``; order = order in ``--help``.
 COMMAND_MODULES = [
     "designer.commands.check",
+    "designer.commands.export",
     "designer.commands.import_cmd",
     "designer.commands.fix",
 ]

@@ -1,0 +1,134 @@
+"""``cnn-designer export FILE -o OUT``: a figure (SVG, PNG) or PyTorch code (.py) of a design."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from designer.core.analysis import analyze
+from designer.core.figure import FigureStyle
+from designer.core.fileformat import FormatError, load_design
+from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions, Camera
+
+FORMATS = (".svg", ".png", ".py")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "export",
+        help="write a figure of the design (SVG or PNG) or its PyTorch code (.py)",
+        description=(
+            "Export a design. The output format follows the extension of -o: .svg (vector figure), "
+            ".png (image) or .py (PyTorch code). Exit status: 0 written, 1 the design cannot be "
+            "turned into code, 2 the file cannot be read or an argument is wrong."
+        ),
+    )
+    p.add_argument("file", help="design file (.json)")
+    p.add_argument("-o", "--output", required=True, help="output file: .svg, .png or .py")
+    p.add_argument("--view", choices=("blocks", "graph"), default="blocks", help="3D volumes (default) or the layer diagram")
+    p.add_argument("--scale", type=float, default=1.0, help="PNG pixels per figure unit (default 1; 2 for print)")
+    p.add_argument("--dpi", type=float, help="resolution stored in the PNG (default 96 × scale)")
+    p.add_argument("--transparent", action="store_true", help="no background")
+    p.add_argument("--dims", choices=("hwc", "chw"), default="hwc", help="write shapes as H×W×C (default) or C×H×W")
+    p.add_argument("--no-labels", action="store_true", help="leave out the text labels")
+    p.add_argument("--legend", action="store_true", help="add a colour legend of the layer categories")
+    p.add_argument("--font", default="DejaVu Sans", help="font family (default DejaVu Sans)")
+    p.add_argument("--font-size", type=float, default=11.0, help="font size in figure units (default 11)")
+    p.add_argument("--camera", choices=tuple(CAMERA_PRESETS), default="paper", help="blocks view: camera preset")
+    p.add_argument("--azimuth", type=float, help="blocks view: camera azimuth in degrees (overrides --camera)")
+    p.add_argument("--elevation", type=float, help="blocks view: camera elevation in degrees (overrides --camera)")
+    p.add_argument("--scaling", choices=SCALINGS, default="sqrt", help="blocks view: how sizes map to box sides")
+    p.add_argument("--all-layers", action="store_true", help="blocks view: draw ReLU, BatchNorm, ... as boxes of their own")
+    p.add_argument("--direction", choices=("LR", "TB"), default="LR", help="graph view: flow direction for automatic layout")
+    p.set_defaults(func=run)
+
+
+def _fail(message: str) -> int:
+    print(f"cnn-designer export: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        return _fail(f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png or .py")
+    if not (args.scale > 0 and args.scale <= 20):
+        return _fail(f"--scale must be a number above 0 and at most 20, got {args.scale:g}")
+    if args.dpi is not None and not args.dpi > 0:
+        return _fail(f"--dpi must be a positive number, got {args.dpi:g}")
+    if not 1 <= args.font_size <= 200:
+        return _fail(f"--font-size must be between 1 and 200, got {args.font_size:g}")
+    if not out.parent.is_dir():
+        return _fail(f"the folder {str(out.parent)!r} does not exist")
+    try:
+        design = load_design(args.file)
+    except FormatError as exc:
+        print(f"cnn-designer: cannot read {exc}", file=sys.stderr)
+        return 2
+    if suffix == ".py":
+        return _export_code(design, out)
+
+    from designer.export.figure_exporter import ExportOptions
+
+    preset = CAMERA_PRESETS[args.camera]
+    camera = Camera(
+        preset.azimuth if args.azimuth is None else args.azimuth,
+        preset.elevation if args.elevation is None else args.elevation,
+    )
+    style = FigureStyle(
+        font_family=args.font,
+        font_size=args.font_size,
+        show_labels=not args.no_labels,
+        dims=args.dims,
+        legend=args.legend,
+    )
+    options = ExportOptions(
+        view=args.view,
+        style=style,
+        blocks=replace(BlockOptions(), scaling=args.scaling, fold=not args.all_layers, dims=args.dims),
+        camera=camera,
+        direction=args.direction,
+        scale=args.scale,
+        dpi=args.dpi,
+        transparent=args.transparent,
+    )
+    analysis = analyze(design)
+    try:
+        if suffix == ".svg":
+            from designer.export.svg_exporter import SvgExporter
+
+            SvgExporter(analysis, options).export(out)
+        else:
+            from designer.export.png_exporter import PngExporter
+
+            PngExporter(analysis, options).export(out)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot write {str(out)!r}: {exc}")
+    print(f"wrote {out}")
+    return 0
+
+
+def _export_code(design: object, out: Path) -> int:
+    try:
+        module = importlib.import_module("designer.export.pytorch_code")
+    except ModuleNotFoundError as exc:
+        if exc.name != "designer.export.pytorch_code":
+            raise
+        return _fail("PyTorch export is not available in this build")
+    try:
+        source: str = module.generate(design)
+    except module.CodeGenerationError as exc:
+        print(f"cnn-designer export: {exc}", file=sys.stderr)
+        return 1
+    from designer.core.fileformat import write_atomic
+
+    try:
+        write_atomic(out, source.encode("utf-8"))
+    except OSError as exc:
+        return _fail(f"cannot write {str(out)!r}: {exc}")
+    print(f"wrote {out}")
+    return 0
