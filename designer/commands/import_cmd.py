@@ -14,14 +14,11 @@ operations became placeholders; the file is still written), 2 nothing could be i
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import sys
-import uuid
 from pathlib import Path
-from typing import Any
 
 from designer.convert.design_builder import ConversionError, ImportResult
+from designer.convert.python_source import import_python_model
 from designer.core.analysis import analyze
 from designer.core.fileformat import dumps_design, save_design
 from designer.core.report import human_count
@@ -112,61 +109,7 @@ def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | N
         raise ConversionError(f"{path}: no such file")
     if not shapes:
         raise ConversionError("--input-shape is required for PyTorch models, e.g. --input-shape 3,224,224")
-    positional, keywords = _parse_call_args(raw_args)
-    from designer.convert.from_torch import import_torch, load_torch
-
-    load_torch()  # a clear message before running the user's file if torch is missing
-    module = _load_module(path)
-    factory = module
-    for part in attr.split("."):
-        if not hasattr(factory, part):
-            found = sorted(n for n in dir(module) if not n.startswith("_") and isinstance(getattr(module, n), type))
-            hint = f" (classes in the file: {', '.join(found)})" if found else ""
-            raise ConversionError(f"{path} has no {attr!r}{hint}")
-        factory = getattr(factory, part)
-    if not callable(factory):
-        raise ConversionError(f"{path}:{attr} is not a class or a function")
-    try:
-        model = factory(*positional, **keywords)
-    except Exception as exc:
-        raise ConversionError(f"building {attr} failed: {type(exc).__name__}: {exc}") from None
-    shape_arg: Any = shapes[0] if len(shapes) == 1 else shapes
-    return import_torch(model, shape_arg, name=name or attr.rsplit(".", 1)[-1], source=f"{path.name}:{attr}")
-
-
-def _parse_call_args(raw: str | None) -> tuple[list[Any], dict[str, Any]]:
-    if not raw:
-        return [], {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ConversionError(f"--args is not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if isinstance(value, list):
-        return value, {}
-    if isinstance(value, dict):
-        return [], value
-    raise ConversionError("--args must be a JSON list (positional arguments) or object (keyword arguments)")
-
-
-def _load_module(path: Path) -> Any:
-    """Run the file the user named as a fresh module (its folder first on sys.path, for its own imports)."""
-    module_name = f"_cnn_designer_import_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ConversionError(f"{path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    sys.modules[module_name] = module  # dataclasses and pickling look the module up here
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        sys.modules.pop(module_name, None)
-        raise ConversionError(f"running {path} failed: {type(exc).__name__}: {exc}") from None
-    finally:
-        if sys.path and sys.path[0] == folder:
-            sys.path.pop(0)
-    return module
+    return import_python_model(path, attr, shapes, raw_args, design_name=name, args_label="--args")
 
 
 def _import_onnx(source: str, shapes: list[tuple[int, ...]], name: str | None) -> ImportResult:

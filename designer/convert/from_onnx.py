@@ -553,3 +553,27 @@ class _OnnxImporter:
 
     def _op_Upsample(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return self._op_Resize(index, node)
+
+
+def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[int | None]]]:
+    """Each data input of the ONNX file (weights excluded) with the shape it declares, batch axis dropped.
+
+    ``None`` stands for a symbolic or missing size. Reads the graph only (external weight
+    files are not loaded); for dialogs that prefill the input shape before importing.
+    """
+    onnx = load_onnx()
+    label = Path(path).name
+    try:
+        model = onnx.load(os.fspath(path), load_external_data=False)
+    except Exception as exc:
+        raise ConversionError(f"{label} cannot be read as an ONNX model: {type(exc).__name__}: {exc}") from None
+    graph = model.graph
+    weights = {i.name for i in graph.initializer}
+    out: list[tuple[str, list[int | None]]] = []
+    for i in graph.input:
+        if i.name in weights:
+            continue
+        dims = i.type.tensor_type.shape.dim
+        values = [int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims]
+        out.append((i.name, values[1:]))
+    return out
