@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -175,7 +176,7 @@ def test_unknown_shapes_are_drawn_not_dropped() -> None:
 
 def test_camera_matches_pyqtgraph_conventions() -> None:
     front = CAMERA_PRESETS["front"]
-    x, y, depth = front.project((10.0, 0.0, 0.0))
+    x, y, _depth = front.project((10.0, 0.0, 0.0))
     assert (x, y) == pytest.approx((10.0, 0.0), abs=1e-9)  # the flow runs left to right
     assert front.project((0.0, 0.0, 5.0))[1] == pytest.approx(-5.0)  # up is up (SVG y points down)
     assert front.project((0.0, -3.0, 0.0))[2] > front.project((0.0, 3.0, 0.0))[2]  # -y is nearer
@@ -220,7 +221,7 @@ def test_projected_figure_has_one_group_per_block_in_paint_order() -> None:
 
 def test_palette_prints_in_greyscale() -> None:
     greys = sorted(luminance(c) for c in CATEGORY_COLORS.values())
-    assert all(b - a >= 18 for a, b in zip(greys, greys[1:], strict=False))
+    assert all(b - a >= 18 for a, b in itertools.pairwise(greys))
 
 
 def test_labels_do_not_overlap() -> None:
