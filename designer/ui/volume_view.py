@@ -1,0 +1,343 @@
+"""The interactive 3D block view (pyqtgraph.opengl) of the design's volumes.
+
+It draws the ``VolumeScene`` computed in the core (the same geometry the exported
+figure uses): shaded boxes, kernel boxes with their projection lines, connections,
+and dimension labels. Rotate with the left mouse button, pan with the middle one
+(or Ctrl + left), zoom with the wheel; the preset buttons set the camera; a click
+on a box emits ``layer_clicked``. Where no OpenGL context can be created (the
+offscreen platform, no driver), the widget says so and nothing else is affected.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QOffscreenSurface, QOpenGLContext, QVector4D
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from designer.core.analysis import Analysis
+from designer.core.figure import shade
+from designer.core.volume_geometry import (
+    CAMERA_PRESETS,
+    KERNEL_COLOR,
+    Block,
+    BlockOptions,
+    Camera,
+    VolumeScene,
+    build_volume_scene,
+    face_shade,
+)
+
+SELECTED_COLOR = "#E8C100"
+_BOX_FACES = (  # (outward normal, corner selectors) in the same convention as the core
+    ((-1.0, 0.0, 0.0), ((0, 0, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1))),
+    ((1.0, 0.0, 0.0), ((1, 0, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0))),
+    ((0.0, -1.0, 0.0), ((0, 0, 0), (0, 0, 1), (1, 0, 1), (1, 0, 0))),
+    ((0.0, 1.0, 0.0), ((0, 1, 0), (1, 1, 0), (1, 1, 1), (0, 1, 1))),
+    ((0.0, 0.0, -1.0), ((0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0))),
+    ((0.0, 0.0, 1.0), ((0, 0, 1), (0, 1, 1), (1, 1, 1), (1, 0, 1))),
+)
+_EDGES = ((0, 1), (1, 3), (3, 2), (2, 0), (4, 5), (5, 7), (7, 6), (6, 4), (0, 4), (1, 5), (2, 6), (3, 7))
+
+
+def _rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    return (int(color[1:3], 16) / 255, int(color[3:5], 16) / 255, int(color[5:7], 16) / 255, alpha)
+
+
+@dataclass
+class GLSceneData:
+    """The scene as arrays for pyqtgraph.opengl: one mesh, one set of line segments, labels."""
+
+    vertexes: np.ndarray  # (n, 3) float32
+    faces: np.ndarray  # (m, 3) uint32
+    face_colors: np.ndarray  # (m, 4) float32
+    lines: np.ndarray  # (2k, 3) float32: segment end points in pairs
+    labels: list[tuple[tuple[float, float, float], str]]
+
+
+def _corners(lo: tuple[float, float, float], hi: tuple[float, float, float]) -> list[tuple[float, float, float]]:
+    return [(hi[0] if i & 1 else lo[0], hi[1] if i & 2 else lo[1], hi[2] if i & 4 else lo[2]) for i in range(8)]
+
+
+def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneData:
+    """Triangles with per-face colours, outline and connection segments, and label anchors."""
+    verts: list[tuple[float, float, float]] = []
+    faces: list[tuple[int, int, int]] = []
+    colors: list[tuple[float, float, float, float]] = []
+    segs: list[tuple[float, float, float]] = []
+
+    def add_box(lo: Any, hi: Any, color: str, alpha: float = 1.0) -> None:
+        for normal, sel in _BOX_FACES:
+            base = len(verts)
+            for cx, cy, cz in sel:
+                verts.append((hi[0] if cx else lo[0], hi[1] if cy else lo[1], hi[2] if cz else lo[2]))
+            face_color = _rgba(shade(color, face_shade(normal)), alpha)
+            faces.extend([(base, base + 1, base + 2), (base, base + 2, base + 3)])
+            colors.extend([face_color, face_color])
+        c = _corners(lo, hi)
+        for a, b in _EDGES:
+            segs.extend([c[a], c[b]])
+
+    labels: list[tuple[tuple[float, float, float], str]] = []
+    for b in scene.blocks:
+        color = SELECTED_COLOR if selected is not None and selected in b.layer_ids else b.color
+        add_box(b.lo, b.hi, color)
+        labels.append(((b.center[0], b.center[1], b.lo[2] - 14.0), b.dims_label))
+        labels.append(((b.center[0], b.center[1], b.hi[2] + 6.0), b.name_label))
+    for k in scene.kernels:
+        add_box(k.lo, k.hi, KERNEL_COLOR)
+        for a, apex in k.projection_lines():
+            segs.extend([a, apex])
+    for conn in scene.connections:
+        for p, q in zip(conn.points, conn.points[1:], strict=False):
+            segs.extend([p, q])
+    return GLSceneData(
+        np.asarray(verts, dtype=np.float32).reshape(-1, 3),
+        np.asarray(faces, dtype=np.uint32).reshape(-1, 3),
+        np.asarray(colors, dtype=np.float32).reshape(-1, 4),
+        np.asarray(segs, dtype=np.float32).reshape(-1, 3),
+        labels,
+    )
+
+
+def opengl_status() -> tuple[bool, str]:
+    """Whether an OpenGL context can be made here, and if not, why (in plain words)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return False, "no Qt application is running"
+    platform = QGuiApplication.platformName()
+    if platform in ("offscreen", "minimal", "vnc"):
+        return False, f"the '{platform}' display platform has no OpenGL"
+    try:
+        import OpenGL.GL  # noqa: F401
+        import pyqtgraph.opengl  # noqa: F401
+    except Exception as exc:  # an import of a native library can fail in many ways
+        return False, f"the OpenGL libraries could not be loaded ({exc})"
+    surface = QOffscreenSurface()
+    surface.create()
+    context = QOpenGLContext()
+    try:
+        if not context.create():
+            return False, "no OpenGL context could be created (no driver?)"
+        if not context.makeCurrent(surface):
+            return False, "an OpenGL context exists but cannot be used"
+        context.doneCurrent()
+    finally:
+        surface.destroy()
+    return True, ""
+
+
+class VolumeView(QWidget):
+    """``VolumeView(parent=None)``; ``set_analysis(analysis)``, ``set_selected(layer_id | None)``."""
+
+    layer_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, options: BlockOptions | None = None) -> None:
+        super().__init__(parent)
+        self.options = options or BlockOptions(kernels=True)
+        self.analysis: Analysis | None = None
+        self.scene: VolumeScene | None = None
+        self.selected: str | None = None
+        self.camera = CAMERA_PRESETS["paper"]
+        self.rebuild_count = 0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        ok, why = opengl_status()
+        self.gl_available = ok
+        self.gl_widget: Any = None
+        self._mesh: Any = None
+        self._lines: Any = None
+        self._texts: list[Any] = []
+        if not ok:
+            self.message = QLabel(
+                f"The 3D view needs OpenGL, which is not available here: {why}.\n"
+                "Everything else works; File ▸ Export still writes the block figure."
+            )
+            self.message.setWordWrap(True)
+            self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(self.message)
+            return
+        self.message = None  # type: ignore[assignment]
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 4, 4, 0)
+        self.preset_buttons: dict[str, QPushButton] = {}
+        for name in ("front", "isometric", "top", "paper"):
+            button = QPushButton(name.capitalize())
+            button.setToolTip(f"Look at the volumes from the {name} preset")
+            button.clicked.connect(lambda _=False, n=name: self.set_camera(CAMERA_PRESETS[n]))
+            bar.addWidget(button)
+            self.preset_buttons[name] = button
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.gl_widget = _PickingGLView(self)
+        layout.addWidget(self.gl_widget, 1)
+
+    # ------------------------------------------------------------- public API
+
+    def set_analysis(self, analysis: Analysis | None) -> None:
+        if self.analysis is not None:
+            self.analysis.updated.disconnect(self._on_updated)
+        self.analysis = analysis
+        if analysis is not None:
+            analysis.updated.connect(self._on_updated)
+        self.rebuild(fit=True)
+
+    def set_selected(self, layer_id: str | None) -> None:
+        if layer_id == self.selected:
+            return
+        self.selected = layer_id
+        self._update_mesh()
+
+    def set_camera(self, camera: Camera) -> None:
+        self.camera = camera
+        if self.gl_widget is not None:
+            self.gl_widget.setCameraPosition(elevation=camera.elevation, azimuth=camera.azimuth)
+
+    def closeEvent(self, event: Any) -> None:
+        if self.analysis is not None:
+            self.analysis.updated.disconnect(self._on_updated)
+            self.analysis = None
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------- building
+
+    def _on_updated(self, _changed: object) -> None:
+        self.rebuild()
+
+    def rebuild(self, fit: bool = False) -> None:
+        """Recompute the geometry from the analysis and replace what is drawn."""
+        self.rebuild_count += 1
+        self.scene = build_volume_scene(self.analysis, self.options) if self.analysis is not None else None
+        if self.gl_widget is None:
+            return
+        import pyqtgraph.opengl as gl
+
+        view = self.gl_widget
+        for t in self._texts:
+            view.removeItem(t)
+        self._texts = []
+        if self.scene is None or not self.scene.blocks:
+            if self._mesh is not None:
+                self._mesh.setVisible(False)
+                self._lines.setVisible(False)
+            return
+        data = gl_scene_data(self.scene, self.selected)
+        if self._mesh is None:
+            self._mesh = gl.GLMeshItem(smooth=False, drawEdges=False, glOptions="opaque")
+            self._lines = gl.GLLinePlotItem(mode="lines", color=(0.1, 0.1, 0.1, 1.0), width=1.0, antialias=True)
+            view.addItem(self._mesh)
+            view.addItem(self._lines)
+        self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
+        self._mesh.setVisible(True)
+        self._lines.setData(pos=data.lines)
+        self._lines.setVisible(True)
+        font = QFont()
+        font.setPointSize(9)
+        for pos, text in data.labels:
+            item = gl.GLTextItem(pos=pos, text=text, color=(20, 20, 20, 255), font=font)
+            view.addItem(item)
+            self._texts.append(item)
+        if fit:
+            self.fit()
+
+    def _update_mesh(self) -> None:
+        if self._mesh is None or self.scene is None:
+            return
+        data = gl_scene_data(self.scene, self.selected)
+        self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
+
+    def fit(self) -> None:
+        """Centre the camera on the volumes and back off until they all fit."""
+        if self.gl_widget is None or self.scene is None or not self.scene.blocks:
+            return
+        from pyqtgraph import Vector
+
+        lo, hi = self.scene.bounds()
+        centre = Vector((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2)
+        aspect = max(self.gl_widget.width(), 1) / max(self.gl_widget.height(), 1)
+        extent = max(hi[0] - lo[0], (hi[2] - lo[2]) * aspect, 1.0)
+        fov = self.gl_widget.opts["fov"]
+        distance = 1.1 * extent / (2 * math.tan(math.radians(fov) / 2))
+        self.gl_widget.setCameraPosition(
+            pos=centre, distance=distance, elevation=self.camera.elevation, azimuth=self.camera.azimuth
+        )
+
+    # ------------------------------------------------------------- picking
+
+    def screen_position(self, point: tuple[float, float, float]) -> QPointF | None:
+        """Where a world point appears in the GL widget (logical pixels), or None behind the eye."""
+        view = self.gl_widget
+        if view is None:
+            return None
+        w, h = max(view.width(), 1), max(view.height(), 1)
+        matrix = view.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * view.viewMatrix()
+        clip = matrix.map(QVector4D(point[0], point[1], point[2], 1.0))
+        if clip.w() <= 1e-9:
+            return None
+        return QPointF((clip.x() / clip.w() + 1) / 2 * w, (1 - clip.y() / clip.w()) / 2 * h)
+
+    def block_at(self, pos: QPointF) -> Block | None:
+        """The nearest block whose projected outline contains ``pos``."""
+        if self.scene is None or self.gl_widget is None:
+            return None
+        view = self.gl_widget
+        eye = view.cameraPosition()
+        best: tuple[float, Block] | None = None
+        for b in self.scene.blocks:
+            pts = [self.screen_position(c) for c in _corners(b.lo, b.hi)]
+            if any(p is None for p in pts):
+                continue
+            xs = [p.x() for p in pts if p is not None]
+            ys = [p.y() for p in pts if p is not None]
+            if not (min(xs) <= pos.x() <= max(xs) and min(ys) <= pos.y() <= max(ys)):
+                continue
+            dist = math.dist((eye.x(), eye.y(), eye.z()), b.center)
+            if best is None or dist < best[0]:
+                best = (dist, b)
+        return best[1] if best else None
+
+    def _clicked(self, pos: QPointF) -> None:
+        block = self.block_at(pos)
+        if block is not None:
+            self.layer_clicked.emit(block.id)
+
+
+@functools.cache
+def _picking_view_class() -> type:
+    import pyqtgraph.opengl as gl
+
+    class PickingGLView(gl.GLViewWidget):  # type: ignore[misc]
+        """GLViewWidget that reports a click (press and release without dragging)."""
+
+        def __init__(self, owner: VolumeView) -> None:
+            super().__init__(owner)
+            self._owner = owner
+            self._press: QPointF | None = None
+            self.setBackgroundColor("w")
+            self.opts["fov"] = 35
+
+        def mousePressEvent(self, ev: Any) -> None:
+            self._press = ev.position()
+            super().mousePressEvent(ev)
+
+        def mouseReleaseEvent(self, ev: Any) -> None:
+            pos = ev.position()
+            if (
+                self._press is not None
+                and ev.button() == Qt.MouseButton.LeftButton
+                and (pos - self._press).manhattanLength() < 4
+            ):
+                self._owner._clicked(pos)
+            self._press = None
+            super().mouseReleaseEvent(ev)
+
+    return PickingGLView
+
+
+def _PickingGLView(owner: VolumeView) -> Any:
+    return _picking_view_class()(owner)

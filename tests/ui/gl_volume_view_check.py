@@ -1,0 +1,79 @@
+"""Run in a subprocess by test_volume_view.py: the 3D view on a real (xcb) display.
+
+Prints one JSON line: {"skip": reason} or the measurements the test checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ["QT_QPA_PLATFORM"] = "xcb"
+
+
+def main() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from designer.core.analysis import Analysis
+    from designer.core.fileformat import load_design
+    from designer.core.resources import templates_dir
+    from designer.ui.volume_view import VolumeView, opengl_status
+
+    ok, why = opengl_status()
+    if not ok:
+        print(json.dumps({"skip": why}))
+        return 0
+    design = load_design(templates_dir() / "alexnet_paper.json")
+    analysis = Analysis(design)
+    view = VolumeView()
+    view.resize(1000, 600)
+    view.set_analysis(analysis)
+    view.show()
+    for _ in range(20):
+        app.processEvents()
+    frame = view.gl_widget.grabFramebuffer()
+    if len(sys.argv) > 1:  # keep the frame to look at it
+        frame.save(sys.argv[1])
+    colours = {frame.pixel(x, y) for x in range(0, frame.width(), 7) for y in range(0, frame.height(), 7)}
+    non_white = sum(
+        1 for x in range(0, frame.width(), 4) for y in range(0, frame.height(), 4) if frame.pixel(x, y) != 0xFFFFFFFF
+    )
+    # Picking: the projected centre of conv3's box selects conv3.
+    block = view.scene.block("conv3")
+    pos = view.screen_position(block.center)
+    picked = view.block_at(pos)
+    clicked: list[str] = []
+    view.layer_clicked.connect(clicked.append)
+    view._clicked(pos)
+    # Live update: an edit changes the scene and the labels.
+    before = view.rebuild_count
+    design.set_param("conv1", "stride", 2)
+    app.processEvents()
+    conv1 = view.scene.block("conv1").dims_label
+    view.set_selected("relu3")
+    view.set_camera(view.camera.__class__(-90.0, 90.0))
+    app.processEvents()
+    top = view.gl_widget.grabFramebuffer()
+    print(
+        json.dumps(
+            {
+                "size": [frame.width(), frame.height()],
+                "colours": len(colours),
+                "non_white": non_white,
+                "picked": picked.id if picked else None,
+                "clicked": clicked,
+                "rebuilt": view.rebuild_count - before,
+                "conv1": conv1,
+                "top_differs": top != frame,
+                "texts": len(view._texts),
+            }
+        )
+    )
+    view.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
