@@ -1,0 +1,199 @@
+"""File ▸ Export: choose the view, format and style, see a live preview, save the figure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFontComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.core.analysis import Analysis
+from designer.core.design import Design
+from designer.core.figure import FigureStyle
+from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions
+from designer.export.figure_exporter import ExportOptions
+from designer.export.png_exporter import PngExporter
+from designer.export.svg_exporter import SvgExporter
+
+FORMATS = {"SVG (vector)": ".svg", "PNG (image)": ".png"}
+
+
+class ExportDialog(QDialog):
+    """``ExportDialog(design, analysis, parent)``: ``exec()`` it; ``saved_path`` is set after a save."""
+
+    def __init__(self, design: Design, analysis: Analysis, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export figure")
+        self.design = design
+        self.analysis = analysis
+        self.saved_path: Path | None = None
+        form = QFormLayout()
+        self.view_box = QComboBox()
+        self.view_box.addItem("3D blocks", "blocks")
+        self.view_box.addItem("Layer graph", "graph")
+        self.format_box = QComboBox()
+        for label, suffix in FORMATS.items():
+            self.format_box.addItem(label, suffix)
+        self.camera_box = QComboBox()
+        for name in CAMERA_PRESETS:
+            self.camera_box.addItem(name.capitalize(), name)
+        self.camera_box.setCurrentIndex(list(CAMERA_PRESETS).index("paper"))
+        self.scaling_box = QComboBox()
+        for name in SCALINGS:
+            self.scaling_box.addItem(name, name)
+        self.scaling_box.setCurrentIndex(list(SCALINGS).index("sqrt"))
+        self.scale_box = QDoubleSpinBox()
+        self.scale_box.setRange(0.25, 8.0)
+        self.scale_box.setSingleStep(0.5)
+        self.scale_box.setValue(2.0)
+        self.scale_box.setSuffix("×")
+        self.transparent_box = QCheckBox("Transparent background")
+        self.labels_box = QCheckBox("Labels")
+        self.labels_box.setChecked(True)
+        self.legend_box = QCheckBox("Legend")
+        self.fold_box = QCheckBox("Fold ReLU, BatchNorm, … into their volume")
+        self.fold_box.setChecked(True)
+        self.dims_box = QComboBox()
+        self.dims_box.addItem("H×W×C (55×55×96)", "hwc")
+        self.dims_box.addItem("C×H×W (96×55×55)", "chw")
+        self.font_box = QFontComboBox()
+        self.font_box.setCurrentText("DejaVu Sans")
+        self.font_size_box = QSpinBox()
+        self.font_size_box.setRange(6, 48)
+        self.font_size_box.setValue(11)
+        form.addRow("View", self.view_box)
+        form.addRow("Format", self.format_box)
+        form.addRow("Camera", self.camera_box)
+        form.addRow("Box sizes", self.scaling_box)
+        form.addRow("PNG scale", self.scale_box)
+        form.addRow("Dimensions", self.dims_box)
+        form.addRow("Font", self.font_box)
+        form.addRow("Font size", self.font_size_box)
+        for box in (self.labels_box, self.legend_box, self.transparent_box, self.fold_box):
+            form.addRow("", box)
+
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(480, 320)
+        scroll = QScrollArea()
+        scroll.setWidget(self.preview)
+        scroll.setWidgetResizable(True)
+        self.info = QLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(scroll, 1)
+        right.addWidget(self.info)
+        top = QHBoxLayout()
+        top.addLayout(left)
+        top.addLayout(right, 1)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top, 1)
+        outer.addWidget(buttons)
+
+        for combo in (self.view_box, self.format_box, self.camera_box, self.scaling_box, self.dims_box):
+            combo.currentIndexChanged.connect(self.update_preview)
+        for check in (self.labels_box, self.legend_box, self.transparent_box, self.fold_box):
+            check.toggled.connect(self.update_preview)
+        self.scale_box.valueChanged.connect(self.update_preview)
+        self.font_box.currentFontChanged.connect(self.update_preview)
+        self.font_size_box.valueChanged.connect(self.update_preview)
+        self.resize(1000, 560)
+        self.update_preview()
+
+    def options(self) -> ExportOptions:
+        style = FigureStyle(
+            font_family=self.font_box.currentFont().family(),
+            font_size=float(self.font_size_box.value()),
+            show_labels=self.labels_box.isChecked(),
+            dims=self.dims_box.currentData(),
+            legend=self.legend_box.isChecked(),
+        )
+        blocks = replace(
+            BlockOptions(), scaling=self.scaling_box.currentData(), fold=self.fold_box.isChecked(), dims=style.dims
+        )
+        return ExportOptions(
+            view=self.view_box.currentData(),
+            style=style,
+            blocks=blocks,
+            camera=CAMERA_PRESETS[self.camera_box.currentData()],
+            scale=self.scale_box.value(),
+            transparent=self.transparent_box.isChecked(),
+        )
+
+    def update_preview(self) -> None:
+        """Render the figure with the PNG exporter, sized to the preview."""
+        options = self.options()
+        is_blocks = options.view == "blocks"
+        self.camera_box.setEnabled(is_blocks)
+        self.scaling_box.setEnabled(is_blocks)
+        self.fold_box.setEnabled(is_blocks)
+        self.scale_box.setEnabled(self.format_box.currentData() == ".png")
+        exporter = PngExporter(self.analysis, options)
+        figure = exporter.figure()
+        fit = min(1.0, (self.preview.width() - 8) / max(figure.width, 1), 900 / max(figure.height, 1))
+        preview = PngExporter(figure, replace(options, scale=max(fit, 0.1)))
+        image = preview.render_image(figure)
+        self.preview.setPixmap(QPixmap.fromImage(image))
+        w, h = exporter.image_size(figure)
+        if self.format_box.currentData() == ".png":
+            self.info.setText(f"{w} × {h} pixels")
+        else:
+            self.info.setText(f"{figure.width:.0f} × {figure.height:.0f} (vector)")
+        self.last_preview: QImage = image
+
+    def export_bytes(self) -> bytes:
+        options = self.options()
+        if self.format_box.currentData() == ".svg":
+            return SvgExporter(self.analysis, options).export()
+        return PngExporter(self.analysis, options).export()
+
+    def save(self) -> None:
+        suffix = self.format_box.currentData()
+        name = (self.design.name or "figure").replace("/", "-") + suffix
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export figure", name, "SVG (*.svg)" if suffix == ".svg" else "PNG (*.png)"
+        )
+        if not path:
+            return
+        self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> bool:
+        suffix = self.format_box.currentData()
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(suffix)
+        try:
+            options = self.options()
+            if suffix == ".svg":
+                SvgExporter(self.analysis, options).export(path)
+            else:
+                PngExporter(self.analysis, options).export(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Export figure", f"The figure could not be written to {path}:\n{exc}")
+            return False
+        self.saved_path = path
+        self.accept()
+        return True
