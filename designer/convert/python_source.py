@@ -89,9 +89,9 @@ def list_candidates(path: str | Path) -> list[Candidate]:
     changed = True
     while changed:  # a class is a model if a base is a model base or a model class of the file
         changed = False
-        for name, node in classes.items():
+        for name, cls in classes.items():
             if name not in model_classes and any(
-                _base_name(b) in MODEL_BASES or _base_name(b) in model_classes for b in node.bases
+                _base_name(b) in MODEL_BASES or _base_name(b) in model_classes for b in cls.bases
             ):
                 model_classes.add(name)
                 changed = True

@@ -123,8 +123,12 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", self.save, K.Save, "Save the design", "save")
         self.save_as_action = self._action("Save &As…", self.save_as, K.SaveAs, "Save under a new name", "save_as")
         self.revert_action = self._action("&Revert", self.revert, None, "Reload the file, dropping changes", "revert")
-        self.export_action = self._action("&Export…", self.export, "Ctrl+E", "Export a figure or code", "export")
+        self.export_action = self._action("&Figure (PNG/SVG)…", self.export, "Ctrl+E", "Export a figure", "export")
         self.export_action.setEnabled(importlib.util.find_spec("designer.ui.export_dialog") is not None)
+        self.export_code_action = self._action("&PyTorch Code…", self.export_pytorch_code, None,
+                                               "A PyTorch nn.Module that builds this design", "export_pytorch")
+        self.import_model_action = self._action("&Import Model…", self.import_model, None,
+                                                "A design from a PyTorch .py file or an ONNX model", "import_model")
         self.quit_action = self._action("&Quit", self.close, K.Quit, "Quit CNN Designer", "quit")
 
         stack = self.document.undo_stack
@@ -200,7 +204,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
         file_menu.addSeparator()
-        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.import_model_action)
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_menu.addActions([self.export_action, self.export_code_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -445,6 +451,16 @@ class MainWindow(QMainWindow):
         dialog = module.ExportDialog(self.document.design, self.document.analysis, self)
         dialog.exec()
         dialog.deleteLater()
+
+    def export_pytorch_code(self) -> None:
+        from designer.ui.code_dialogs import show_code_preview
+
+        show_code_preview(self)
+
+    def import_model(self) -> bool:
+        from designer.ui.code_dialogs import import_model
+
+        return import_model(self)
 
     def about(self) -> None:
         from designer import __version__

@@ -1,0 +1,791 @@
+"""From design to code and back in the app: File ▸ Export ▸ PyTorch Code… and File ▸ Import Model….
+
+``CodePreviewDialog`` shows the module ``designer.export.pytorch_code`` generates (read-only,
+highlighted, the shape comments standing out), with Copy and Save As…; a design the
+generator refuses shows the generator's message instead, which names the layers.
+
+``ImportModelDialog`` picks a ``.py`` or ``.onnx`` file. For Python it lists the file's
+classes and functions by reading it with ``ast`` (nothing runs), takes constructor
+arguments as JSON and the input shape(s), and says plainly that importing runs the
+file's code. The import itself happens on Import; any failure is shown in the dialog,
+which stays open, and the window's design is untouched until an import succeeded.
+
+``show_code_preview(window)`` and ``import_model(window)`` are what the main window's
+actions call.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.convert.design_builder import ConversionError, ImportResult
+from designer.convert.python_source import Candidate, list_candidates, parse_call_args
+from designer.core.analysis import analyze
+from designer.core.design import Design
+from designer.core.fileformat import write_atomic
+from designer.core.report import human_count
+from designer.export.pytorch_code import CodeGenerationError, generate, names_for
+from designer.ui import theme
+
+if TYPE_CHECKING:
+    from designer.ui.main_window import MainWindow
+
+PY_FILTER = "Python files (*.py);;All files (*)"
+MODEL_FILTER = "Models (*.py *.onnx);;PyTorch model code (*.py);;ONNX models (*.onnx);;All files (*)"
+
+_ERROR_FRAME = (
+    f"QFrame#problem {{ background: #fdf0ef; border: 1px solid {theme.ERROR.name()}; border-radius: 4px; }}"
+    f"QFrame#problem QLabel {{ color: #8f1d15; background: transparent; border: none; }}"
+)
+_NOTE_FRAME = (
+    "QFrame#run_note { background: #fff8e1; border: 1px solid #e0b441; border-radius: 4px; }"
+    "QFrame#run_note QLabel { color: #5c4400; background: transparent; border: none; }"
+)
+_INVALID_EDIT = f"QLineEdit {{ border: 1px solid {theme.ERROR.name()}; border-radius: 3px; padding: 1px 3px; }}"
+
+
+def monospace_font() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setPointSizeF(max(font.pointSizeF(), 9.5))
+    return font
+
+
+def _file_stem(name: str) -> str:
+    stem = re.sub(r"[^0-9A-Za-z_]+", "_", name.strip()).strip("_").lower()
+    return stem or "model"
+
+
+def _message_frame(name: str, style: str, icon: QStyle.StandardPixmap, label: QLabel) -> QFrame:
+    """A coloured box with a standard icon on the left and ``label`` beside it."""
+    frame = QFrame()
+    frame.setObjectName(name)
+    frame.setStyleSheet(style)
+    row = QHBoxLayout(frame)
+    row.setContentsMargins(10, 8, 10, 8)
+    row.setSpacing(10)
+    glyph = QLabel()
+    size = 20
+    glyph.setPixmap(frame.style().standardIcon(icon).pixmap(size, size))
+    glyph.setAlignment(Qt.AlignmentFlag.AlignTop)
+    row.addWidget(glyph)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    row.addWidget(label, 1)
+    return frame
+
+
+# --------------------------------------------------------------------------- highlighting
+
+
+def _char_format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(QColor(color))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.DemiBold)
+    fmt.setFontItalic(italic)
+    return fmt
+
+
+class PythonHighlighter(QSyntaxHighlighter):
+    """Keywords, names being defined, strings (triple-quoted ones across lines), numbers and
+    comments; a comment that is a tensor shape (``# 56×56×64  (64×56×56)``) or a parameter
+    count gets its own colour, since those are what a reader of the generated code looks for.
+    """
+
+    IN_DOUBLE_DOCSTRING = 1
+    IN_SINGLE_DOCSTRING = 2
+
+    _TOKENS = re.compile(
+        r"""(?P<comment>\#.*)"""
+        r"""|(?P<triple>[rRbBuUfF]{0,2}(?:\"\"\"|'''))"""
+        r"""|(?P<string>[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?))"""
+    )
+    _WORDS = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+    _NUMBER = re.compile(r"(?<![A-Za-z_0-9.])(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)")
+    _DEFINED = re.compile(r"\b(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)")
+    _DECORATOR = re.compile(r"^\s*@[\w.]+")
+    _SHAPE_COMMENT = re.compile(r"#\s*(?:\d[\d,]*(?:×\d+)*\b|.*\bparams?\b)")
+    _NOTE_COMMENT = re.compile(r"#\s*(?:warning|note)\b", re.IGNORECASE)
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self.formats = {
+            "keyword": _char_format("#8a2be2", bold=True),
+            "builtin": _char_format("#1d6fa5"),
+            "self": _char_format("#a0522d", italic=True),
+            "defined": _char_format("#0b5cad", bold=True),
+            "decorator": _char_format("#7a5c00"),
+            "string": _char_format("#2e7d32"),
+            "number": _char_format("#c2410c"),
+            "comment": _char_format("#7b8794", italic=True),
+            "shape": _char_format("#0f766e", bold=True),
+            "note": _char_format("#a15c00", italic=True),
+        }
+        self._keywords = set(keyword.kwlist) | set(keyword.softkwlist)
+        self._builtins = {n for n in dir(builtins) if not n.startswith("_")}
+
+    def highlightBlock(self, text: str) -> None:
+        # QTextCharFormat positions count UTF-16 units; Python indexes code points.
+        units = _utf16_offsets(text)
+        self.setCurrentBlockState(0)
+        pos = 0
+        state = self.previousBlockState()
+        if state in (self.IN_DOUBLE_DOCSTRING, self.IN_SINGLE_DOCSTRING):
+            delim = '"""' if state == self.IN_DOUBLE_DOCSTRING else "'''"
+            end = text.find(delim)
+            if end < 0:
+                self._apply(units, 0, len(text), "string")
+                self.setCurrentBlockState(state)
+                return
+            pos = end + 3
+            self._apply(units, 0, pos, "string")
+        code_start = pos
+        while pos < len(text):
+            m = self._TOKENS.search(text, pos)
+            if m is None:
+                break
+            self._highlight_code(text, units, code_start, m.start())
+            kind = m.lastgroup or ""
+            if kind == "comment":
+                comment = m.group()
+                style = "shape" if self._SHAPE_COMMENT.match(comment) else "note" if self._NOTE_COMMENT.match(comment) else "comment"
+                self._apply(units, m.start(), len(text), style)
+                return
+            if kind == "triple":
+                delim = m.group()[-3:]
+                end = text.find(delim, m.end())
+                if end < 0:
+                    self._apply(units, m.start(), len(text), "string")
+                    self.setCurrentBlockState(self.IN_DOUBLE_DOCSTRING if delim == '"""' else self.IN_SINGLE_DOCSTRING)
+                    return
+                self._apply(units, m.start(), end + 3, "string")
+                pos = end + 3
+            else:
+                self._apply(units, m.start(), m.end(), "string")
+                pos = m.end()
+            code_start = pos
+        self._highlight_code(text, units, code_start, len(text))
+
+    def _highlight_code(self, text: str, units: list[int], start: int, end: int) -> None:
+        if start >= end:
+            return
+        segment = text[start:end]
+        for m in self._NUMBER.finditer(segment):
+            self._apply(units, start + m.start(), start + m.end(), "number")
+        for m in self._WORDS.finditer(segment):
+            word = m.group()
+            if word in self._keywords:
+                style = "keyword"
+            elif word in ("self", "cls"):
+                style = "self"
+            elif word in self._builtins:
+                style = "builtin"
+            else:
+                continue
+            self._apply(units, start + m.start(), start + m.end(), style)
+        for m in self._DEFINED.finditer(segment):
+            self._apply(units, start + m.start(1), start + m.end(1), "defined")
+        decorator = self._DECORATOR.match(segment) if start == 0 else None
+        if decorator:
+            self._apply(units, decorator.start(), decorator.end(), "decorator")
+
+    def _apply(self, units: list[int], start: int, end: int, style: str) -> None:
+        self.setFormat(units[start], units[end] - units[start], self.formats[style])
+
+
+def _utf16_offsets(text: str) -> list[int]:
+    """``out[i]`` = the UTF-16 offset of code point ``i`` (``out[len(text)]`` the total)."""
+    out = [0] * (len(text) + 1)
+    n = 0
+    for i, ch in enumerate(text):
+        out[i] = n
+        n += 2 if ord(ch) > 0xFFFF else 1
+    out[len(text)] = n
+    return out
+
+
+# ---------------------------------------------------------------------------- code preview
+
+
+class CodePreviewDialog(QDialog):
+    """File ▸ Export ▸ PyTorch Code…: the generated module, or why there is none."""
+
+    def __init__(self, design: Design, parent: QWidget | None = None, start_dir: str | Path | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("code_preview_dialog")
+        self.setWindowTitle(f"PyTorch code — {design.name}")
+        self.resize(980, 720)
+        self.design = design
+        self.start_dir = Path(start_dir) if start_dir else None
+        self.saved_path: Path | None = None
+        self.code = ""
+        self.error = ""
+        try:
+            self.code = generate(design)
+        except CodeGenerationError as exc:
+            self.error = str(exc)
+
+        self.title = QLabel()
+        self.title.setObjectName("code_title")
+        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("code_subtitle")
+        self.subtitle.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        self.subtitle.setWordWrap(True)
+
+        self.editor = QPlainTextEdit()
+        self.editor.setObjectName("code_editor")
+        self.editor.setReadOnly(True)
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.editor.setFont(monospace_font())
+        self.editor.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.editor.setStyleSheet("QPlainTextEdit { background: #fbfcfd; border: 1px solid #d5dbe1; }")
+        self.highlighter = PythonHighlighter(self.editor.document())
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("code_error")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_frame = _message_frame(
+            "problem", _ERROR_FRAME, QStyle.StandardPixmap.SP_MessageBoxCritical, self.error_label
+        )
+
+        self.status = QLabel()
+        self.status.setObjectName("code_status")
+        self.status.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setObjectName("copy")
+        self.copy_button.setToolTip("Copy the whole module to the clipboard")
+        self.save_button = QPushButton("&Save As…")
+        self.save_button.setObjectName("save_as")
+        self.save_button.setToolTip("Write the module to a .py file")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.copy_button.clicked.connect(self.copy_code)
+        self.save_button.clicked.connect(self.save_as)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.error_frame)
+        layout.addWidget(self.editor, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
+        if self.error:
+            layout.addStretch(1)
+        self._show()
+
+    def _show(self) -> None:
+        if self.error:
+            self.title.setText(f"No PyTorch code for “{self.design.name}” yet")
+            self.subtitle.setText("The code must build exactly the network the design shows, so it is made only "
+                                  "once the design is consistent:")
+            self.error_label.setText(self.error)
+            self.error_frame.show()
+            self.editor.hide()
+            self.copy_button.setEnabled(False)
+            self.save_button.setEnabled(False)
+            return
+        self.error_frame.hide()
+        self.editor.setPlainText(self.code)
+        t = analyze(self.design).totals()
+        class_name = names_for(self.design).class_name
+        lines = self.code.count("\n")
+        self.title.setText(f"class {class_name}(nn.Module)")
+        self.subtitle.setText(
+            f"{t.params:,} parameters · {human_count(t.macs)} MACs · {lines} lines · needs only torch; "
+            f"run it with python {self.default_file_name()} to check the output shape. "
+            "The comments give each layer's output shape."
+        )
+
+    def default_file_name(self) -> str:
+        return f"{_file_stem(self.design.name)}.py"
+
+    def copy_code(self) -> None:
+        if not self.code:
+            return
+        QGuiApplication.clipboard().setText(self.code)
+        self.status.setText(f"Copied {self.code.count(chr(10))} lines to the clipboard.")
+
+    def save_as(self) -> Path | None:
+        if not self.code:
+            return None
+        folder = self.saved_path.parent if self.saved_path else self.start_dir
+        start = str(folder / self.default_file_name()) if folder else self.default_file_name()
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save PyTorch code", start, PY_FILTER)
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if not path.suffix:
+            path = path.with_suffix(".py")
+        try:
+            write_atomic(path, self.code.encode("utf-8"))
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save the code", f"{path}: {exc.strerror or exc}")
+            return None
+        self.saved_path = path
+        self.status.setText(f"Saved {path}")
+        return path
+
+
+# ---------------------------------------------------------------------------- model import
+
+
+def parse_input_shapes(text: str) -> list[tuple[int, ...]]:
+    """``"3, 224, 224"`` (or ``3x224x224``, ``3×224×224``); several inputs separated by ``;``.
+
+    Raises ``ValueError`` with a message for the dialog. Empty text gives ``[]``.
+    """
+    shapes: list[tuple[int, ...]] = []
+    for n, part in enumerate(text.split(";")):
+        if not part.strip():
+            if text.strip():
+                raise ValueError("an input shape is empty (inputs are separated by ;)")
+            continue
+        items = [s.strip() for s in re.split(r"[,x×\s]+", part.strip()) if s.strip()]
+        try:
+            shape = tuple(int(s) for s in items)
+        except ValueError:
+            shape = ()
+        if len(shape) not in (1, 3) or any(v < 1 for v in shape):
+            which = f"input {n + 1} " if ";" in text else ""
+            raise ValueError(
+                f"input shape {which}{part.strip()!r}: expected channels, height, width (e.g. 3, 224, 224) "
+                "or a length for a vector, without the batch axis"
+            )
+        shapes.append(shape)
+    return shapes
+
+
+class ImportModelDialog(QDialog):
+    """File ▸ Import Model…: a PyTorch class or function from a ``.py`` file, or an ONNX model."""
+
+    def __init__(self, parent: QWidget | None = None, path: str | Path | None = None,
+                 start_dir: str | Path | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import_model_dialog")
+        self.setWindowTitle("Import Model")
+        self.setMinimumWidth(640)
+        self.start_dir = str(start_dir) if start_dir else ""
+        self.result_import: ImportResult | None = None
+        self.candidates: list[Candidate] = []
+        self._file_problem = ""
+        self._onnx_inputs: list[tuple[str, list[int | None]]] = []
+        self._prefilled_shape = ""
+
+        intro = QLabel("Make a design from an existing model: a PyTorch <b>nn.Module</b> class (or a function "
+                       "returning one) in a <b>.py</b> file, or an <b>.onnx</b> file. Unsupported operations "
+                       "become marked placeholders, never silent gaps.")
+        intro.setWordWrap(True)
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("path")
+        self.path_edit.setPlaceholderText("model.py or model.onnx")
+        self.path_edit.setClearButtonEnabled(True)
+        browse = QPushButton("&Browse…")
+        browse.setObjectName("browse")
+        browse.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.setContentsMargins(0, 0, 0, 0)
+        file_row.addWidget(self.path_edit, 1)
+        file_row.addWidget(browse)
+        file_box = QWidget()
+        file_box.setLayout(file_row)
+
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("model")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(30)
+        self.model_hint = QLabel()
+        self.model_hint.setObjectName("model_hint")
+        self.args_edit = QLineEdit()
+        self.args_edit.setObjectName("args")
+        self.args_edit.setPlaceholderText('JSON, e.g. {"num_classes": 10} or [10]; empty for none')
+        self.shape_edit = QLineEdit()
+        self.shape_edit.setObjectName("input_shape")
+        self.shape_edit.setPlaceholderText("3, 224, 224")
+        self.shape_hint = QLabel()
+        self.shape_hint.setObjectName("shape_hint")
+        for hint in (self.model_hint, self.shape_hint):
+            hint.setWordWrap(True)
+            hint.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("&File:", file_box)
+        form.addRow("&Model:", self.model_combo)
+        form.addRow("", self.model_hint)
+        form.addRow("&Arguments:", self.args_edit)
+        form.addRow("Input &shape:", self.shape_edit)
+        form.addRow("", self.shape_hint)
+        self.form = form
+
+        self.run_note_label = QLabel()
+        self.run_note_label.setObjectName("run_note_text")
+        self.run_note = _message_frame(
+            "run_note", _NOTE_FRAME, QStyle.StandardPixmap.SP_MessageBoxWarning, self.run_note_label
+        )
+        self.problem_label = QLabel()
+        self.problem_label.setObjectName("problem_text")
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem = _message_frame(
+            "problem", _ERROR_FRAME, QStyle.StandardPixmap.SP_MessageBoxCritical, self.problem_label
+        )
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.import_button.setText("&Import")
+        self.buttons.accepted.connect(self.run_import)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.run_note)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+        self.path_edit.textChanged.connect(self._path_changed)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self.args_edit.textChanged.connect(self._validate)
+        self.shape_edit.textChanged.connect(self._validate)
+        # A path typed by hand is read once the typing pauses, not at every key.
+        self._path_timer = QTimer(self)
+        self._path_timer.setSingleShot(True)
+        self._path_timer.setInterval(300)
+        self._path_timer.timeout.connect(self.read_file)
+        if path is not None:
+            self.set_path(path)
+        else:
+            self.read_file()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def path(self) -> Path | None:
+        text = self.path_edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+    @property
+    def kind(self) -> str:
+        """``"python"``, ``"onnx"`` or ``""`` (no file, or another suffix)."""
+        p = self.path
+        if p is None:
+            return ""
+        return {".py": "python", ".onnx": "onnx"}.get(p.suffix.lower(), "")
+
+    def set_path(self, path: str | Path) -> None:
+        with QSignalBlocker(self.path_edit):
+            self.path_edit.setText(str(path))
+        self.read_file()
+
+    def browse(self) -> None:
+        start = str(self.path.parent) if self.path else self.start_dir
+        chosen, _ = QFileDialog.getOpenFileName(self, "Import a model", start, MODEL_FILTER)
+        if chosen:
+            self.set_path(chosen)
+
+    def selected_candidate(self) -> Candidate | None:
+        data = self.model_combo.currentData()
+        return data if isinstance(data, Candidate) else None
+
+    # ---------------------------------------------------------------- reading
+
+    def _path_changed(self) -> None:
+        self._path_timer.start()
+
+    def read_file(self) -> None:
+        """Read the chosen file without running it: candidates of a .py, declared inputs of an .onnx."""
+        self._path_timer.stop()
+        self.candidates = []
+        self._onnx_inputs = []
+        self._file_problem = ""
+        path, kind = self.path, self.kind
+        if path is None:
+            pass
+        elif not path.is_file():
+            self._file_problem = f"{path}: no such file"
+        elif not kind:
+            self._file_problem = f"{path.name}: choose a .py file (PyTorch) or an .onnx file"
+        elif kind == "python":
+            try:
+                self.candidates = list_candidates(path)
+            except ConversionError as exc:
+                self._file_problem = str(exc)
+            else:
+                if not self.candidates:
+                    self._file_problem = f"{path.name} defines no public class or function to import"
+        elif kind == "onnx":
+            self._read_onnx_inputs()
+        self._fill_candidates()
+        self._update_fields()
+        self._validate()
+
+    def _read_onnx_inputs(self) -> None:
+        from designer.convert.from_onnx import declared_input_shapes
+
+        assert self.path is not None
+        try:
+            self._onnx_inputs = declared_input_shapes(self.path)
+        except ConversionError as exc:
+            self._file_problem = str(exc)
+            return
+        declared = self._onnx_inputs
+        if declared and all(len(s) in (1, 3) and all(v is not None for v in s) for _, s in declared):
+            text = "; ".join(", ".join(str(v) for v in s) for _, s in declared)
+            current = self.shape_edit.text().strip()
+            if not current or current == self._prefilled_shape:
+                with QSignalBlocker(self.shape_edit):
+                    self.shape_edit.setText(text)
+                self._prefilled_shape = text
+
+    def _fill_candidates(self) -> None:
+        combo = self.model_combo
+        with QSignalBlocker(combo):
+            combo.clear()
+            models = [c for c in self.candidates if c.looks_like_model]
+            others = [c for c in self.candidates if not c.looks_like_model]
+            for group in (models, others):
+                if group and combo.count():
+                    combo.insertSeparator(combo.count())
+                for c in group:
+                    combo.addItem(f"{c.label}", c)
+                    tip = f"{c.kind} {c.name}, line {c.line}" + (f": {c.summary}" if c.summary else "")
+                    combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+            if self.candidates:
+                combo.setCurrentIndex(0)
+        self._model_changed()
+
+    def _model_changed(self, _index: int = -1) -> None:
+        c = self.selected_candidate()
+        if c is None:
+            self.model_hint.setText("")
+            self.model_hint.setVisible(False)
+        else:
+            what = "An nn.Module class" if c.kind == "class" and c.looks_like_model else (
+                "A class" if c.kind == "class" else "A function that should return an nn.Module")
+            doc = f": {c.summary.rstrip('.')}" if c.summary else ""
+            self.model_hint.setText(f"{what} (line {c.line}){doc}. Arguments: {c.signature}")
+            self.model_hint.setVisible(True)
+        self._validate()
+
+    def _update_fields(self) -> None:
+        kind = self.kind
+        python = kind == "python"
+        for widget in (self.model_combo, self.args_edit):
+            widget.setEnabled(python)
+            self.form.setRowVisible(widget, python)
+        self.form.setRowVisible(self.model_hint, python and self.selected_candidate() is not None)
+        if kind == "onnx":
+            declared = ", ".join(
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._onnx_inputs
+            )
+            self.shape_hint.setText(
+                "Optional for ONNX: leave it as the file declares it"
+                + (f" ({declared}, batch axis left out)" if declared else "")
+                + ", or give other sizes. Several inputs: separate them with ;"
+            )
+        else:
+            self.shape_hint.setText("Channels, height, width without the batch axis (or a length for a vector). "
+                                    "A forward() with several tensors: separate their shapes with ;")
+        name = self.path.name if self.path is not None else "the file"
+        self.run_note_label.setText(
+            f"Importing runs the Python code in {name}: its top-level statements and the chosen class or "
+            "function (but not its  if __name__ == \"__main__\":  block). Only import files you trust."
+        )
+        self.run_note.setVisible(python)
+
+    # -------------------------------------------------------------- validation
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Why Import cannot run yet, as (field, message) pairs; empty when it can.
+
+        Fields: ``file``, ``model``, ``args``, ``shape``.
+        """
+        if self.path is None:
+            return [("file", "choose a .py or .onnx file")]
+        if self._file_problem:
+            return [("file", self._file_problem)]
+        out: list[tuple[str, str]] = []
+        kind = self.kind
+        if kind == "python":
+            if self.selected_candidate() is None:
+                out.append(("model", "choose the class or function that builds the model"))
+            try:
+                parse_call_args(self.args_edit.text(), "the arguments")
+            except ConversionError as exc:
+                out.append(("args", str(exc)))
+        try:
+            shapes = parse_input_shapes(self.shape_edit.text())
+        except ValueError as exc:
+            out.append(("shape", str(exc)))
+        else:
+            declared = self._onnx_inputs
+            if kind == "python" and not shapes:
+                out.append(("shape", "give the input shape, e.g. 3, 224, 224"))
+            elif kind == "onnx" and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
+                out.append(("shape", "the file does not declare a fixed input size: give the input shape, "
+                                     "e.g. 3, 224, 224"))
+            elif kind == "onnx" and shapes and len(shapes) != len(declared):
+                n = len(declared)
+                out.append(("shape", f"the model has {n} input{'s' if n != 1 else ''} but {len(shapes)} "
+                                     f"shape{'s were' if len(shapes) != 1 else ' was'} given"))
+        return out
+
+    def _validate(self) -> bool:
+        problems = self.problems()
+        fields = {f for f, _ in problems}
+        # Nothing chosen yet is not an error worth a red box: the placeholder says what to do.
+        self._show_problem("\n".join(m for _, m in problems) if self.path is not None else "")
+        self.args_edit.setStyleSheet(_INVALID_EDIT if "args" in fields else "")
+        self.shape_edit.setStyleSheet(_INVALID_EDIT if "shape" in fields else "")
+        self.import_button.setEnabled(not problems)
+        return not problems
+
+    def _show_problem(self, text: str) -> None:
+        self.problem_label.setText(text)
+        self.problem.setVisible(bool(text))
+
+    # ------------------------------------------------------------------ import
+
+    def run_import(self) -> bool:
+        """Run the import (wait cursor); on success keep the result and accept, else show why."""
+        if self._path_timer.isActive():
+            self.read_file()
+        if not self._validate():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            result = self._import()
+        except ConversionError as exc:
+            self._show_problem(f"Import failed: {exc}")
+            return False
+        except Exception as exc:  # the user's own code can raise anything while traced
+            self._show_problem(f"Import failed: {type(exc).__name__}: {exc}")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.result_import = result
+        self.accept()
+        return True
+
+    def _import(self) -> ImportResult:
+        path = self.path
+        assert path is not None
+        shapes = parse_input_shapes(self.shape_edit.text())
+        if self.kind == "onnx":
+            from designer.convert.from_onnx import import_onnx
+
+            return import_onnx(path, input_shapes=shapes or None)
+        candidate = self.selected_candidate()
+        assert candidate is not None
+        from designer.convert.python_source import import_python_model
+
+        # torch is checked (with what to install) before the file runs
+
+        return import_python_model(path, candidate.name, shapes, self.args_edit.text(), args_label="the arguments")
+
+
+# ----------------------------------------------------------------------- window entry points
+
+
+def show_code_preview(window: MainWindow) -> None:
+    """File ▸ Export ▸ PyTorch Code…"""
+    doc = window.document
+    dialog = CodePreviewDialog(doc.design, window, doc.path.parent if doc.path else None)
+    try:
+        dialog.exec()
+        if dialog.saved_path is not None:
+            window.show_message(f"Saved PyTorch code to {dialog.saved_path}")
+    finally:
+        dialog.deleteLater()
+
+
+def import_model(window: MainWindow, path: str | Path | None = None) -> bool:
+    """File ▸ Import Model…: ask about unsaved changes, run the dialog, open the result."""
+    if not window.maybe_save():
+        return False
+    doc = window.document
+    dialog = ImportModelDialog(window, path, doc.path.parent if doc.path else None)
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result_import is None:
+            return False
+        result = dialog.result_import
+    finally:
+        dialog.deleteLater()
+    window.load_design(result.design, None)
+    report_import(window, result)
+    return True
+
+
+def import_summary(result: ImportResult) -> str:
+    design = result.design
+    t = analyze(design).totals()
+    errors = sum(1 for n in result.notes if n.severity == "error")
+    warnings = sum(1 for n in result.notes if n.severity == "warning")
+    notes = ""
+    if errors or warnings:
+        notes = f"; {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    return (f"Imported {design.name}: {len(design)} layers, {t.params:,} parameters "
+            f"({human_count(t.params)}), {human_count(t.macs)} MACs{notes}")
+
+
+def report_import(window: MainWindow, result: ImportResult, limit: int = 8) -> None:
+    """The summary in the status bar; the notes (what was not carried over exactly) in a message box."""
+    summary = import_summary(result)
+    window.show_message(summary)
+    shown = [n for n in result.notes if n.severity != "info"]
+    if not shown:
+        return
+    lines = [f"• {n}" for n in shown[:limit]]
+    if len(shown) > limit:
+        lines.append(f"… and {len(shown) - limit} more.")
+    has_errors = any(n.severity == "error" for n in shown)
+    after = ("Placeholders are marked in red on the canvas: replace them with equivalent layers. "
+             if has_errors else "")
+    text = (f"{summary}.\n\nWhat could not be carried over exactly:\n" + "\n".join(lines)
+            + f"\n\n{after}The notes are kept in the design's description.")
+    box = QMessageBox.warning if has_errors else QMessageBox.information
+    box(window, "Import notes", text)
