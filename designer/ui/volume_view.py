@@ -49,6 +49,11 @@ def _rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
     return (int(color[1:3], 16) / 255, int(color[3:5], 16) / 255, int(color[5:7], 16) / 255, alpha)
 
 
+@functools.cache
+def _face_rgba(color: str, normal: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    return _rgba(shade(color, face_shade(normal)))
+
+
 @dataclass
 class GLSceneData:
     """The scene as arrays for pyqtgraph.opengl: one mesh, one set of line segments, labels."""
@@ -71,12 +76,12 @@ def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneDat
     colors: list[tuple[float, float, float, float]] = []
     segs: list[tuple[float, float, float]] = []
 
-    def add_box(lo: Any, hi: Any, color: str, alpha: float = 1.0) -> None:
+    def add_box(lo: Any, hi: Any, color: str) -> None:
         for normal, sel in _BOX_FACES:
             base = len(verts)
             for cx, cy, cz in sel:
                 verts.append((hi[0] if cx else lo[0], hi[1] if cy else lo[1], hi[2] if cz else lo[2]))
-            face_color = _rgba(shade(color, face_shade(normal)), alpha)
+            face_color = _face_rgba(color, normal)
             faces.extend([(base, base + 1, base + 2), (base, base + 2, base + 3)])
             colors.extend([face_color, face_color])
         c = _corners(lo, hi)
@@ -153,6 +158,9 @@ class VolumeView(QWidget):
         self._mesh: Any = None
         self._lines: Any = None
         self._texts: list[Any] = []
+        self.label_count = 0
+        self._font = QFont()
+        self._font.setPointSize(9)
         if not ok:
             self.message = QLabel(
                 f"The 3D view needs OpenGL, which is not available here: {why}.\n"
@@ -218,13 +226,10 @@ class VolumeView(QWidget):
         import pyqtgraph.opengl as gl
 
         view = self.gl_widget
-        for t in self._texts:
-            view.removeItem(t)
-        self._texts = []
         if self.scene is None or not self.scene.blocks:
-            if self._mesh is not None:
-                self._mesh.setVisible(False)
-                self._lines.setVisible(False)
+            for item in (self._mesh, self._lines, *self._texts):
+                if item is not None:
+                    item.setVisible(False)
             return
         data = gl_scene_data(self.scene, self.selected)
         if self._mesh is None:
@@ -236,12 +241,19 @@ class VolumeView(QWidget):
         self._mesh.setVisible(True)
         self._lines.setData(pos=data.lines)
         self._lines.setVisible(True)
-        font = QFont()
-        font.setPointSize(9)
-        for pos, text in data.labels:
-            item = gl.GLTextItem(pos=pos, text=text, color=(20, 20, 20, 255), font=font)
-            view.addItem(item)
-            self._texts.append(item)
+        # Text items are reused: creating hundreds of them on every edit would cost frames.
+        for n, (pos, text) in enumerate(data.labels):
+            if n < len(self._texts):
+                item = self._texts[n]
+                item.setData(pos=pos, text=text)
+                item.setVisible(True)
+            else:
+                item = gl.GLTextItem(pos=pos, text=text, color=(20, 20, 20, 255), font=self._font)
+                view.addItem(item)
+                self._texts.append(item)
+        for item in self._texts[len(data.labels) :]:
+            item.setVisible(False)
+        self.label_count = len(data.labels)
         if fit:
             self.fit()
 

@@ -67,7 +67,7 @@ def main() -> int:
                 "rebuilt": view.rebuild_count - before,
                 "conv1": conv1,
                 "top_differs": top != frame,
-                "texts": len(view._texts),
+                "texts": view.label_count,
             }
         )
     )
