@@ -89,6 +89,17 @@ def _file_stem(name: str) -> str:
     return stem or "model"
 
 
+def _with_hint(field: QWidget, hint: QLabel) -> QWidget:
+    """``field`` with a small explanatory line right under it (one form row)."""
+    box = QWidget()
+    col = QVBoxLayout(box)
+    col.setContentsMargins(0, 0, 0, 0)
+    col.setSpacing(3)
+    col.addWidget(field)
+    col.addWidget(hint)
+    return box
+
+
 def _message_frame(name: str, style: str, icon: QStyle.StandardPixmap, label: QLabel) -> QFrame:
     """A coloured box with a standard icon on the left and ``label`` beside it."""
     frame = QFrame()
@@ -310,9 +321,9 @@ class CodePreviewDialog(QDialog):
         bottom.addWidget(self.status, 1)
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
-        if self.error:
-            layout.addStretch(1)
         self._show()
+        if self.error:  # a message, not a code view: no need for a big window
+            self.resize(760, self.sizeHint().height())
 
     def _show(self) -> None:
         if self.error:
@@ -332,9 +343,8 @@ class CodePreviewDialog(QDialog):
         lines = self.code.count("\n")
         self.title.setText(f"class {class_name}(nn.Module)")
         self.subtitle.setText(
-            f"{t.params:,} parameters · {human_count(t.macs)} MACs · {lines} lines · needs only torch; "
-            f"run it with python {self.default_file_name()} to check the output shape. "
-            "The comments give each layer's output shape."
+            f"{t.params:,} parameters · {human_count(t.macs)} MACs · {lines} lines · needs only torch · "
+            "the comment after each layer is its output shape"
         )
 
     def default_file_name(self) -> str:
@@ -447,18 +457,23 @@ class ImportModelDialog(QDialog):
         self.shape_hint.setObjectName("shape_hint")
         for hint in (self.model_hint, self.shape_hint):
             hint.setWordWrap(True)
-            hint.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+            hint.setStyleSheet(f"color: {theme.TEXT_MUTED.name()}; font-size: 8.5pt;")
+        self.model_row = _with_hint(self.model_combo, self.model_hint)
+        self.shape_row = _with_hint(self.shape_edit, self.shape_hint)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(10)
         form.addRow("&File:", file_box)
-        form.addRow("&Model:", self.model_combo)
-        form.addRow("", self.model_hint)
+        form.addRow("&Model:", self.model_row)
         form.addRow("&Arguments:", self.args_edit)
-        form.addRow("Input &shape:", self.shape_edit)
-        form.addRow("", self.shape_hint)
+        form.addRow("Input &shape:", self.shape_row)
         self.form = form
+        for row, field in ((self.model_row, self.model_combo), (self.shape_row, self.shape_edit)):
+            label = form.labelForField(row)  # the mnemonic focuses the field, not its box
+            if isinstance(label, QLabel):
+                label.setBuddy(field)
 
         self.run_note_label = QLabel()
         self.run_note_label.setObjectName("run_note_text")
@@ -472,6 +487,10 @@ class ImportModelDialog(QDialog):
             "problem", _ERROR_FRAME, QStyle.StandardPixmap.SP_MessageBoxCritical, self.problem_label
         )
 
+        self.todo = QLabel()
+        self.todo.setObjectName("todo")
+        self.todo.setWordWrap(True)
+        self.todo.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.import_button.setText("&Import")
@@ -485,7 +504,10 @@ class ImportModelDialog(QDialog):
         layout.addWidget(self.run_note)
         layout.addWidget(self.problem)
         layout.addStretch(1)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.todo, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
 
         self.path_edit.textChanged.connect(self._path_changed)
         self.model_combo.currentIndexChanged.connect(self._model_changed)
@@ -614,10 +636,9 @@ class ImportModelDialog(QDialog):
     def _update_fields(self) -> None:
         kind = self.kind
         python = kind == "python"
-        for widget in (self.model_combo, self.args_edit):
+        for widget in (self.model_row, self.args_edit):
             widget.setEnabled(python)
             self.form.setRowVisible(widget, python)
-        self.form.setRowVisible(self.model_hint, python and self.selected_candidate() is not None)
         if kind == "onnx":
             declared = ", ".join(
                 f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._onnx_inputs
@@ -639,46 +660,49 @@ class ImportModelDialog(QDialog):
 
     # -------------------------------------------------------------- validation
 
-    def problems(self) -> list[tuple[str, str]]:
-        """Why Import cannot run yet, as (field, message) pairs; empty when it can.
+    def problems(self) -> list[tuple[str, str, bool]]:
+        """Why Import cannot run yet, as (field, message, missing) triples; empty when it can.
 
-        Fields: ``file``, ``model``, ``args``, ``shape``.
+        Fields: ``file``, ``model``, ``args``, ``shape``. ``missing`` is True for a value not
+        given yet (said quietly beside the buttons), False for a wrong one (in red).
         """
         if self.path is None:
-            return [("file", "choose a .py or .onnx file")]
+            return [("file", "choose a .py or .onnx file", True)]
         if self._file_problem:
-            return [("file", self._file_problem)]
-        out: list[tuple[str, str]] = []
+            return [("file", self._file_problem, False)]
+        out: list[tuple[str, str, bool]] = []
         kind = self.kind
         if kind == "python":
             if self.selected_candidate() is None:
-                out.append(("model", "choose the class or function that builds the model"))
+                out.append(("model", "choose the class or function that builds the model", True))
             try:
-                parse_call_args(self.args_edit.text(), "the arguments")
+                parse_call_args(self.args_edit.text(), "the Arguments field")
             except ConversionError as exc:
-                out.append(("args", str(exc)))
+                out.append(("args", str(exc), False))
         try:
             shapes = parse_input_shapes(self.shape_edit.text())
         except ValueError as exc:
-            out.append(("shape", str(exc)))
+            out.append(("shape", str(exc), False))
         else:
             declared = self._onnx_inputs
             if kind == "python" and not shapes:
-                out.append(("shape", "give the input shape, e.g. 3, 224, 224"))
+                out.append(("shape", "give the input shape, e.g. 3, 224, 224", True))
             elif kind == "onnx" and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
                 out.append(("shape", "the file does not declare a fixed input size: give the input shape, "
-                                     "e.g. 3, 224, 224"))
+                                     "e.g. 3, 224, 224", True))
             elif kind == "onnx" and shapes and len(shapes) != len(declared):
                 n = len(declared)
                 out.append(("shape", f"the model has {n} input{'s' if n != 1 else ''} but {len(shapes)} "
-                                     f"shape{'s were' if len(shapes) != 1 else ' was'} given"))
+                                     f"shape{'s were' if len(shapes) != 1 else ' was'} given", False))
         return out
 
     def _validate(self) -> bool:
         problems = self.problems()
-        fields = {f for f, _ in problems}
-        # Nothing chosen yet is not an error worth a red box: the placeholder says what to do.
-        self._show_problem("\n".join(m for _, m in problems) if self.path is not None else "")
+        wrong = [(f, m) for f, m, missing in problems if not missing]
+        todo = [m for _, m, missing in problems if missing]
+        self._show_problem("\n".join(m for _, m in wrong))
+        self.todo.setText(f"To import: {'; '.join(todo)}." if todo else "")
+        fields = {f for f, _ in wrong}
         self.args_edit.setStyleSheet(_INVALID_EDIT if "args" in fields else "")
         self.shape_edit.setStyleSheet(_INVALID_EDIT if "shape" in fields else "")
         self.import_button.setEnabled(not problems)
@@ -725,7 +749,7 @@ class ImportModelDialog(QDialog):
 
         # torch is checked (with what to install) before the file runs
 
-        return import_python_model(path, candidate.name, shapes, self.args_edit.text(), args_label="the arguments")
+        return import_python_model(path, candidate.name, shapes, self.args_edit.text(), args_label="the Arguments field")
 
 
 # ----------------------------------------------------------------------- window entry points

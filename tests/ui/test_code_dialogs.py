@@ -259,7 +259,8 @@ def test_lists_candidates_without_running_the_file(qtbot, model_file: Path) -> N
     assert "Only import files you trust" in dialog.run_note_label.text()
     # no input shape yet: Import is disabled and the dialog says why
     assert not dialog.import_button.isEnabled()
-    assert "give the input shape" in dialog.problem_label.text()
+    assert dialog.todo.text() == "To import: give the input shape, e.g. 3, 224, 224."
+    assert dialog.problem.isHidden() and dialog.shape_edit.styleSheet() == ""  # missing is not wrong
 
 
 def test_arguments_and_shape_are_validated_as_you_type(qtbot, model_file: Path) -> None:
@@ -269,7 +270,7 @@ def test_arguments_and_shape_are_validated_as_you_type(qtbot, model_file: Path) 
     assert dialog.import_button.isEnabled() and dialog.problem.isHidden()
     qtbot.keyClicks(dialog.args_edit, '{"num_classes": ')
     assert not dialog.import_button.isEnabled()
-    assert "the arguments is not valid JSON" in dialog.problem_label.text()
+    assert "the Arguments field is not valid JSON" in dialog.problem_label.text()
     assert "border" in dialog.args_edit.styleSheet()
     qtbot.keyClicks(dialog.args_edit, "5}")
     assert dialog.import_button.isEnabled() and dialog.args_edit.styleSheet() == ""
@@ -286,6 +287,7 @@ def test_files_that_cannot_be_read(qtbot, tmp_path: Path) -> None:
     dialog = ImportModelDialog()
     qtbot.addWidget(dialog)
     assert not dialog.import_button.isEnabled() and dialog.problem.isHidden()  # nothing chosen yet
+    assert dialog.todo.text() == "To import: choose a .py or .onnx file."
     dialog.set_path(tmp_path / "absent.py")
     assert "absent.py: no such file" in dialog.problem_label.text()
     other = tmp_path / "weights.h5"
@@ -486,7 +488,7 @@ def test_onnx_import_prefills_the_shape_and_opens_the_design(qtbot, window: Main
     dialog = ImportModelDialog(path=path)
     qtbot.addWidget(dialog)
     assert dialog.shape_edit.text() == "3, 32, 32"
-    assert dialog.run_note.isHidden() and not dialog.form.isRowVisible(dialog.model_combo)
+    assert dialog.run_note.isHidden() and not dialog.form.isRowVisible(dialog.model_row)
     assert "x [3, 32, 32]" in dialog.shape_hint.text()
     assert dialog.import_button.isEnabled()
 
