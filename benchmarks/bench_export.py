@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from designer.core.analysis import Analysis, analyze  # noqa: E402
-from designer.core.design import Design, Layer  # noqa: E402
-from designer.core.fileformat import load_design  # noqa: E402
-from designer.core.resources import templates_dir  # noqa: E402
-from designer.core.volume_geometry import build_volume_scene  # noqa: E402
+from designer.core.analysis import Analysis, analyze
+from designer.core.design import Design, Layer
+from designer.core.fileformat import load_design
+from designer.core.resources import templates_dir
+from designer.core.volume_geometry import build_volume_scene
 
 
 def timed(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -52,11 +52,11 @@ def chain_200() -> Design:
 def main() -> None:
     if "DISPLAY" not in os.environ:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
     from designer.export.figure_exporter import ExportOptions
     from designer.export.png_exporter import PngExporter, ensure_gui_application
     from designer.export.svg_exporter import SvgExporter
-
-    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
     ensure_gui_application()
