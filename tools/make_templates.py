@@ -20,15 +20,11 @@ from typing import Any
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import dumps_design
+from designer.core.layout import auto_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "resources" / "templates"
 EXAMPLES = ROOT / "resources" / "examples"
-
-#: Grid of the generated layout in scene units: room for a layer card and the gap to the next.
-COLUMN = 240.0
-ROW = 130.0
-
 
 class NetBuilder:
     """Appends layers to a design; each new layer reads the previous one unless told otherwise."""
@@ -48,23 +44,10 @@ class NetBuilder:
         return layer_id
 
     def finish(self) -> Design:
-        """Lay the layers out left to right.
-
-        Column = longest path from the input, so a merge sits right of all its
-        branches; each layer takes its first input's row if that cell is free, else
-        the first free row below, which keeps the main path on one line.
-        """
-        column: dict[str, int] = {}
-        row: dict[str, int] = {}
-        taken: set[tuple[int, int]] = set()
-        for layer in self.design:  # layers are added in topological order
-            c = max((column[i] + 1 for i in layer.inputs), default=0)
-            r = row[layer.inputs[0]] if layer.inputs else 0
-            while (c, r) in taken:
-                r += 1
-            taken.add((c, r))
-            column[layer.id], row[layer.id] = c, r
-            self.design.set_position(layer.id, (c * COLUMN, r * ROW))
+        """Lay the layers out with the app's own layered layout (``auto_layout``): left to
+        right, main path on one row, branches below, long networks wrapped into bands."""
+        for lid, pos in auto_layout(self.design).items():
+            self.design.set_position(lid, pos)
         return self.design
 
 

@@ -8,6 +8,7 @@ branches (shortcuts, skip connections) on rows of their own below it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Literal
 
@@ -19,6 +20,7 @@ CARD_WIDTH = 180.0
 CARD_HEIGHT = 92.0
 COLUMN_GAP = 56.0
 ROW_GAP = 36.0
+BAND_GAP_ROWS = 0.5  # extra space between wrapped bands, in rows
 
 
 def layer_ranks(design: Design) -> dict[str, int]:
@@ -48,11 +50,27 @@ def layer_ranks(design: Design) -> dict[str, int]:
     return rank
 
 
+def wrap_width(columns: int) -> int | None:
+    """Columns per band for a left-to-right layout of ``columns`` columns (``None``: no wrap).
+
+    Long chains wrap like lines of text, so a whole network fits a window (about 3:2)
+    at a readable zoom: ``√(1.2·columns)`` columns per band, at least 6
+    (AlexNet: 25 columns → 5 bands of 6; ResNet-50: 168 → 12 bands of 14).
+    """
+    if columns <= 8:
+        return None
+    return max(6, round(math.sqrt(columns * 1.2)))
+
+
 def auto_layout(
-    design: Design, direction: Direction = "LR", only: Iterable[str] | None = None
+    design: Design,
+    direction: Direction = "LR",
+    only: Iterable[str] | None = None,
+    wrap: int | None | Literal["auto"] = "auto",
 ) -> dict[str, tuple[float, float]]:
     """Top-left position of every layer's card (or only of the layers in ``only``).
 
+    Left to right, long designs wrap into bands of ``wrap`` columns (see ``wrap_width``).
     With ``only``, the other layers keep their stored positions and the new ones are
     placed by the same rules, below anything that would overlap.
     """
@@ -80,10 +98,24 @@ def auto_layout(
     step_y = CARD_HEIGHT + ROW_GAP
     if direction == "TB":
         step_x, step_y = CARD_WIDTH + COLUMN_GAP, CARD_HEIGHT + ROW_GAP + 8
+    n_columns = max(ranks.values(), default=-1) + 1
+    per_band = wrap_width(n_columns) if wrap == "auto" else wrap
+    if direction != "LR" or not per_band or per_band >= n_columns:
+        per_band = max(n_columns, 1)
+    band_rows: dict[int, float] = {}
+    for lid in design.ids:
+        band = ranks[lid] // per_band
+        band_rows[band] = max(band_rows.get(band, 0.0), row[lid] + 1.0)
+    band_top: dict[int, float] = {}
+    top = 0.0
+    for band in sorted(band_rows):
+        band_top[band] = top
+        top += band_rows[band] + BAND_GAP_ROWS
     positions: dict[str, tuple[float, float]] = {}
     for lid in design.ids:
         if direction == "LR":
-            positions[lid] = (ranks[lid] * step_x, row[lid] * step_y)
+            band = ranks[lid] // per_band
+            positions[lid] = ((ranks[lid] % per_band) * step_x, (band_top[band] + row[lid]) * step_y)
         else:
             positions[lid] = (row[lid] * step_x, ranks[lid] * step_y)
     if only is None:

@@ -49,6 +49,7 @@ from designer.ui.document import Document
 from designer.ui.inspector import Inspector
 from designer.ui.palette import LayerPalette
 from designer.ui.recovery import Recovery
+from designer.ui.volume_view import VolumeView
 
 FILE_FILTER = "CNN designs (*.json);;All files (*)"
 AUTOSAVE_MS = 60_000
@@ -178,6 +179,13 @@ class MainWindow(QMainWindow):
         self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["undo_history"])
         self.docks["inspector"].raise_()
+        self.volume_view = VolumeView()
+        self.volume_view.set_analysis(self.document.analysis)
+        self.volume_view.layer_clicked.connect(lambda lid: self.document.select([lid]))
+        self.document.design_reset.connect(lambda: self.volume_view.set_analysis(self.document.analysis))
+        self.document.selection_changed.connect(lambda _ids: self.volume_view.set_selected(self.document.current))
+        self._add_dock("volumes", "3D Volumes", self.volume_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.docks["volumes"]], [300], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["palette"]], [210], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["inspector"]], [370], Qt.Orientation.Horizontal)
 
