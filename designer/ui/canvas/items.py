@@ -459,15 +459,46 @@ class EdgeItem(QGraphicsPathItem):
 
 
 def connection_path(a: QPointF, b: QPointF, direction: str = "LR") -> QPainterPath:
-    """A smooth S-curve from an output anchor to an input anchor."""
+    """A smooth S-curve from an output anchor to an input anchor.
+
+    Left to right, an edge that runs backwards (into the next band of a wrapped layout)
+    is routed like a line break instead: out to the right, along the gap above the
+    target's band, and in from the left, so it never cuts across cards.
+    """
     path = QPainterPath(a)
     if direction == "TB":
         d = max(30.0, abs(b.y() - a.y()) * 0.5)
         path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
+    elif b.x() < a.x() + 2 * WRAP_STUB and abs(b.y() - a.y()) > WRAP_CLEARANCE:
+        gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
+        points = [a, QPointF(a.x() + WRAP_STUB, a.y()), QPointF(a.x() + WRAP_STUB, gap),
+                  QPointF(b.x() - WRAP_STUB, gap), QPointF(b.x() - WRAP_STUB, b.y()), b]
+        _rounded_polyline(path, points, 12.0)
     else:
         d = max(30.0, abs(b.x() - a.x()) * 0.5)
         path.cubicTo(QPointF(a.x() + d, a.y()), QPointF(b.x() - d, b.y()), b)
     return path
+
+
+WRAP_STUB = 22.0  # how far a line-break edge leaves and enters the cards horizontally
+WRAP_CLEARANCE = 66.0  # from a card's port down/up to the gap between bands
+
+
+def _rounded_polyline(path: QPainterPath, points: list[QPointF], radius: float) -> None:
+    """Append ``points[1:]`` to ``path`` as straight runs with rounded corners."""
+    for i in range(1, len(points) - 1):
+        prev, corner, nxt = points[i - 1], points[i], points[i + 1]
+        d_in = math.hypot(corner.x() - prev.x(), corner.y() - prev.y())
+        d_out = math.hypot(nxt.x() - corner.x(), nxt.y() - corner.y())
+        r = min(radius, d_in / 2, d_out / 2)
+        if r <= 0.01:
+            path.lineTo(corner)
+            continue
+        start = QPointF(corner.x() + (prev.x() - corner.x()) * r / d_in, corner.y() + (prev.y() - corner.y()) * r / d_in)
+        end = QPointF(corner.x() + (nxt.x() - corner.x()) * r / d_out, corner.y() + (nxt.y() - corner.y()) * r / d_out)
+        path.lineTo(start)
+        path.quadTo(corner, end)
+    path.lineTo(points[-1])
 
 
 def cards_in(items: Iterable[QGraphicsItem]) -> list[LayerCard]:
