@@ -8,6 +8,7 @@ the first run; on later runs it replays a state that was valid then.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -134,7 +135,7 @@ class RenameLayerCommand(QUndoCommand):
 class MoveLayersCommand(QUndoCommand):
     """Move one or more cards; a whole drag is one command."""
 
-    def __init__(self, design: Design, moves: dict[str, tuple[Point | None, Point | None]], text: str = "",
+    def __init__(self, design: Design, moves: Mapping[str, tuple[Point | None, Point | None]], text: str = "",
                  parent: QUndoCommand | None = None) -> None:
         n = len(moves)
         super().__init__(text or (f"Move {next(iter(moves))}" if n == 1 else f"Move {n} layers"), parent)

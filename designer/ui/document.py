@@ -283,7 +283,7 @@ class Document(QObject):
         if list(inputs) != self.design.layer(layer_id).inputs:
             self.push(cmd.SetInputsCommand(self.design, layer_id, inputs, text))
 
-    def connect(self, source: str, target: str) -> None:
+    def connect_layers(self, source: str, target: str) -> None:
         """Feed ``source``'s output into ``target``. A one-input layer's old input is replaced."""
         tgt = self.design.layer(target)
         self.design.layer(source)
@@ -299,7 +299,7 @@ class Document(QObject):
         inputs = [source] if maximum == 1 else [*tgt.inputs, source]
         self.set_inputs(target, inputs, f"Connect {source} → {target}")
 
-    def disconnect(self, source: str, target: str) -> None:
+    def disconnect_layers(self, source: str, target: str) -> None:
         tgt = self.design.layer(target)
         if source in tgt.inputs:
             self.set_inputs(target, [i for i in tgt.inputs if i != source], f"Disconnect {source} → {target}")

@@ -52,7 +52,7 @@ def apply(doc: Document, step: tuple) -> None:
             doc.set_param(pick, "padding", a)
         elif kind in ("connect", "disconnect") and ids:
             src, tgt = ids[a % len(ids)], ids[b % len(ids)]
-            (doc.connect if kind == "connect" else doc.disconnect)(src, tgt)
+            (doc.connect_layers if kind == "connect" else doc.disconnect_layers)(src, tgt)
         elif kind == "rename" and pick:
             doc.rename(pick, a)
         elif kind == "move" and pick:

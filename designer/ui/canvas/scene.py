@@ -314,7 +314,7 @@ class DesignScene(QGraphicsScene):
 
     def connect_layers(self, source: str, target: str) -> bool:
         try:
-            self.document.connect(source, target)
+            self.document.connect_layers(source, target)
         except DesignError as exc:
             self.message.emit(f"Cannot connect: {exc}")
             return False
@@ -410,7 +410,7 @@ class DesignScene(QGraphicsScene):
         with doc.macro("Delete selection" if ids and edges else (f"Delete {len(ids)} layers" if len(ids) > 1 else
                                                                    (f"Delete {ids[0]}" if ids else "Disconnect"))):
             for source, target in edges:
-                doc.disconnect(source, target)
+                doc.disconnect_layers(source, target)
             if ids:
                 doc.remove_layers(ids)
 

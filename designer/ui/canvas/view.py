@@ -374,7 +374,7 @@ class CanvasView(QGraphicsView):
             item = item.card
         if isinstance(item, EdgeItem):
             source, target = item.key
-            menu.addAction(f"Disconnect {source} → {target}", lambda: doc.disconnect(source, target))
+            menu.addAction(f"Disconnect {source} → {target}", lambda: doc.disconnect_layers(source, target))
         elif isinstance(item, LayerCard):
             if item.layer_id not in doc.selection:
                 doc.select([item.layer_id])
