@@ -15,6 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnn-designer",
         description="Design convolutional neural networks and understand their arithmetic.",
+        epilog="Without a command, `cnn-designer [FILE] [--screenshot OUT.png] [--size WxH]` opens the app "
+        "(and, with --screenshot, writes the window to a PNG and exits).",
     )
     parser.add_argument("--version", action="version", version=f"cnn-designer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
