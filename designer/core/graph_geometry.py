@@ -151,6 +151,15 @@ def route_edge(
         segs = list(itertools.pairwise(path))
         if not any(_hits(a, b, o) for a, b in segs for o in obs):
             return tuple(back(p) for p in path)
+    elif not flip and dv > sv + sh:
+        # Into a later band of a wrapped layout: a line break through the gap above
+        # the target's band (the same route the canvas draws).
+        gap = dv - 14.0 - 7.0 * lane
+        a = (start[0] + 10.0, start[1])
+        b = (end[0] - 10.0, end[1])
+        path = [start, a, (a[0], gap), (b[0], gap), b, end]
+        if not any(_hits(p, q, o) for p, q in itertools.pairwise(path) for o in obs):
+            return tuple(back(p) for p in path)
     # Detour: leave, go round the side of everything between the two cards, come back.
     lo_u, hi_u = min(start[0], end[0]), max(start[0], end[0])
     spanned = [o for o in obs if o[0] < hi_u and o[0] + o[2] > lo_u] + [f(src), f(dst)]
