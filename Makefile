@@ -34,5 +34,9 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# The user guide's screenshots, from the app itself (under xvfb-run when there is no display).
+screenshots: $(STAMP)
+	$(BIN)/python tools/make_screenshots.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info
