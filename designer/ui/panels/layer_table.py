@@ -1,0 +1,484 @@
+"""The per-layer table: every layer's shapes, counts and status, sortable, with pinned totals.
+
+``LayerTableModel`` mirrors the document's analysis: it emits ``dataChanged`` for the
+rows an edit changed and resets only when layers are added, removed, renamed or
+reordered. A ``QSortFilterProxyModel`` sorts on ``SORT_ROLE`` (numbers by value) and
+filters by id or type; the totals live in a one-row footer table that never sorts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.core.layer_table import (
+    COLUMNS,
+    LayerRow,
+    ShapeOrder,
+    layer_row,
+    rows_csv,
+    rows_markdown,
+    totals_row,
+)
+from designer.ui.document import Document
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+SHAPE_ORDER_KEY = "view/shape_order"
+
+_STATUS_COLORS = {"error": "#c62828", "warning": "#b26a00", "unknown": "#757575"}
+_NUMERIC = {n for n, c in enumerate(COLUMNS) if c.numeric}
+_STATUS_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "status")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def stored_shape_order(settings: QSettings) -> ShapeOrder:
+    value = settings.value(SHAPE_ORDER_KEY, "hwc")
+    return "chw" if value == "chw" else "hwc"
+
+
+class _RowsModel(QAbstractTableModel):
+    """Shared cell logic for the layer rows and the totals footer."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.shape_order: ShapeOrder = "hwc"
+        self._data: list[LayerRow] = []
+
+    def _rows(self) -> list[LayerRow]:
+        return self._data
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows())
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        col = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col.key in ("input_shape", "output_shape"):
+                return f"{col.title} ({'H×W×C' if self.shape_order == 'hwc' else 'C×H×W'})"
+            return col.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return col.tooltip
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        rows = self._rows()
+        if not index.isValid() or not 0 <= index.row() < len(rows):
+            return None
+        row = rows[index.row()]
+        col = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.text(col.key, self.shape_order)
+        if role == SORT_ROLE:
+            return row.sort_key(col.key)
+        if role == ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if index.column() in _NUMERIC:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            color = _STATUS_COLORS.get(row.status)
+            if color and (index.column() == _STATUS_COLUMN or col.key == "output_shape"):
+                return QBrush(QColor(color))
+            return None
+        if role == Qt.ItemDataRole.FontRole and row.is_total:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col.key == "memory_bytes":
+                return f"{row.memory_bytes:,} bytes"
+            if row.is_total and col.key in ("neurons", "memory_bytes"):
+                return "Sum over every layer except the Input"
+            return None
+        return None
+
+
+class LayerTableModel(_RowsModel):
+    """One row per layer in design order, following ``document.analysis_updated``."""
+
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self.reset_count = 0  # full resets so far (tests check edits stay incremental)
+        self._rebuild()
+        document.analysis_updated.connect(self._on_analysis_updated)
+        document.design_reset.connect(self.refresh)
+        document.layout_changed.connect(self._on_layout_changed)
+
+    def layer_id(self, row: int) -> str:
+        return self._ids[row]
+
+    def row_of(self, layer_id: str) -> int | None:
+        return self._row_of.get(layer_id)
+
+    def rows(self) -> list[LayerRow]:
+        return list(self._data)
+
+    def refresh(self) -> None:
+        """Rebuild every row (structure changed or a different design was opened)."""
+        self.beginResetModel()
+        self._rebuild()
+        self.endResetModel()
+        self.reset_count += 1
+
+    def set_shape_order(self, order: ShapeOrder) -> None:
+        if order != self.shape_order:
+            self.shape_order = order
+            if self._data:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._data) - 1, len(COLUMNS) - 1))
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+
+    def _rebuild(self) -> None:
+        analysis = self.document.analysis
+        self._ids = [lid for lid in self.document.design.ids if lid in analysis.info]
+        self._row_of = {lid: n for n, lid in enumerate(self._ids)}
+        self._data = [layer_row(analysis.info[lid]) for lid in self._ids]
+
+    def _structure_changed(self) -> bool:
+        analysis = self.document.analysis
+        ids = self.document.design.ids
+        return ids != self._ids or any(lid not in analysis.info for lid in ids)
+
+    def _on_layout_changed(self, _layer_id: str) -> None:
+        # Moving a card changes nothing here; reordering the design does.
+        if self.document.design.ids != self._ids:
+            self.refresh()
+
+    def _on_analysis_updated(self, changed: object) -> None:
+        if self._structure_changed():
+            self.refresh()
+            return
+        analysis = self.document.analysis
+        last = len(COLUMNS) - 1
+        for lid in changed if isinstance(changed, set | frozenset | list) else ():
+            row = self._row_of.get(lid)
+            if row is None:
+                continue
+            new = layer_row(analysis.info[lid])
+            if new != self._data[row]:
+                self._data[row] = new
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+
+class TotalsModel(_RowsModel):
+    """The single totals row, kept out of sorting."""
+
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._data = [totals_row(document.analysis)]
+        document.analysis_updated.connect(self.refresh)
+        document.design_reset.connect(self.refresh)
+
+    def row(self) -> LayerRow:
+        return self._data[0]
+
+    def refresh(self, *_args: object) -> None:
+        new = totals_row(self.document.analysis)
+        if new != self._data[0]:
+            self._data = [new]
+            self.dataChanged.emit(self.index(0, 0), self.index(0, len(COLUMNS) - 1))
+
+    def set_shape_order(self, order: ShapeOrder) -> None:
+        self.shape_order = order
+
+
+class LayerSortProxy(QSortFilterProxyModel):
+    """Sorts on ``SORT_ROLE`` and filters on id or type (case-insensitive)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setDynamicSortFilter(True)
+        self._needle = ""
+
+    def set_filter_text(self, text: str) -> None:
+        self._needle = text.strip().lower()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if not self._needle:
+            return True
+        model = self.sourceModel()
+        for col in (0, 1):
+            text = str(model.data(model.index(source_row, col, source_parent)) or "")
+            if self._needle in text.lower():
+                return True
+        return False
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a = left.data(SORT_ROLE)
+        b = right.data(SORT_ROLE)
+        if isinstance(a, int | float) and isinstance(b, int | float):
+            return bool(a < b)
+        return str(a) < str(b)
+
+
+class LayerTablePanel(QWidget):
+    """The table with a filter box, the shape-order setting, copy and export."""
+
+    shape_order_changed = Signal(str)
+
+    def __init__(self, document: Document, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.settings = settings if settings is not None else QSettings()
+        self.model = LayerTableModel(document, self)
+        self.totals_model = TotalsModel(document, self)
+        self.proxy = LayerSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._syncing = False
+
+        self.filter_edit = QLineEdit(placeholderText="Filter by id or type")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
+        self.order_combo = QComboBox()
+        self.order_combo.addItem("H×W×C (as papers write it)", "hwc")
+        self.order_combo.addItem("C×H×W (as PyTorch stores it)", "chw")
+        self.order_combo.setToolTip("How shapes are written in the table")
+        self.export_button = QToolButton(text="Export CSV…")
+        self.export_button.clicked.connect(self.export_csv_dialog)
+        self.copy_button = QToolButton(text="Copy")
+        self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        copy_menu = QMenu(self.copy_button)
+        copy_menu.addAction("Copy table as CSV", lambda: self.copy_table("csv", selected_only=False))
+        copy_menu.addAction("Copy table as Markdown", lambda: self.copy_table("markdown", selected_only=False))
+        self.copy_button.setMenu(copy_menu)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(QLabel("Shapes:"))
+        bar.addWidget(self.order_combo)
+        bar.addWidget(self.copy_button)
+        bar.addWidget(self.export_button)
+
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # design order until a header is clicked
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        self.view.horizontalHeader().setSectionsMovable(False)
+        self.view.horizontalHeader().setHighlightSections(False)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.setWordWrap(False)
+
+        self.footer = QTableView()
+        self.footer.setModel(self.totals_model)
+        self.footer.horizontalHeader().hide()
+        self.footer.verticalHeader().hide()
+        self.footer.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.footer.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.footer.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.footer.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        row_h = self.view.verticalHeader().defaultSectionSize()
+        self.footer.verticalHeader().setDefaultSectionSize(row_h)
+        self.footer.setFixedHeight(row_h + 2 * self.footer.frameWidth())
+        self.footer.setToolTip("Totals over the whole design")
+        self.view.horizontalHeader().sectionResized.connect(self._sync_column_width)
+        self.view.horizontalScrollBar().valueChanged.connect(self.footer.horizontalScrollBar().setValue)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.footer)
+
+        copy_action = QAction("Copy", self)
+        copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        copy_action.triggered.connect(lambda: self.copy_table("csv", selected_only=True))
+        self.view.addAction(copy_action)
+        self.copy_action = copy_action
+
+        self.set_shape_order(stored_shape_order(self.settings))
+        self.order_combo.currentIndexChanged.connect(
+            lambda _n: self.set_shape_order(self.order_combo.currentData())
+        )
+        self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
+        document.selection_changed.connect(self._on_document_selection)
+        self.model.modelReset.connect(lambda: self._on_document_selection(self.document.selection))
+        self._fit_columns()
+        self._on_document_selection(document.selection)
+
+    # ---------------------------------------------------------------- settings
+
+    @property
+    def shape_order(self) -> ShapeOrder:
+        return self.model.shape_order
+
+    def set_shape_order(self, order: str) -> None:
+        """H×W×C or C×H×W; remembered in the settings."""
+        value: ShapeOrder = "chw" if order == "chw" else "hwc"
+        self.model.set_shape_order(value)
+        self.totals_model.set_shape_order(value)
+        self.footer.viewport().update()
+        n = self.order_combo.findData(value)
+        if n != self.order_combo.currentIndex():
+            self.order_combo.setCurrentIndex(n)
+        if self.settings.value(SHAPE_ORDER_KEY) != value:
+            self.settings.setValue(SHAPE_ORDER_KEY, value)
+        self.shape_order_changed.emit(value)
+
+    # ---------------------------------------------------------------- columns
+
+    def _fit_columns(self) -> None:
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        fm = self.view.fontMetrics()
+        totals = self.totals_model.row()
+        for n, col in enumerate(COLUMNS):
+            width = max(header.sectionSize(n), fm.horizontalAdvance(totals.text(col.key, self.shape_order)) + 24)
+            header.resizeSection(n, min(width, 260))
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.footer.horizontalHeader().setStretchLastSection(True)
+        for n in range(len(COLUMNS)):
+            self.footer.setColumnWidth(n, header.sectionSize(n))
+
+    def _sync_column_width(self, column: int, _old: int, new: int) -> None:
+        self.footer.setColumnWidth(column, new)
+
+    # --------------------------------------------------------------- selection
+
+    def _on_view_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._syncing:
+            return
+        ids = self.selected_ids()
+        self._syncing = True
+        try:
+            self.document.select(ids)
+        finally:
+            self._syncing = False
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self.proxy.data(i, ID_ROLE) for i in rows]
+
+    def _on_document_selection(self, ids: list[str]) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            selection = QItemSelection()
+            for lid in ids:
+                row = self.model.row_of(lid)
+                if row is None:
+                    continue
+                proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+                if proxy_index.isValid():
+                    selection.select(proxy_index, proxy_index)
+            flags = (
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.view.selectionModel().select(selection, flags)
+            if ids and (row := self.model.row_of(ids[-1])) is not None:
+                current = self.proxy.mapFromSource(self.model.index(row, 0))
+                if current.isValid():
+                    self.view.scrollTo(current)
+        finally:
+            self._syncing = False
+
+    # ----------------------------------------------------------- copy / export
+
+    def visible_rows(self, selected_only: bool = False) -> list[LayerRow]:
+        """Rows in the order the view shows them (sorted, filtered)."""
+        rows = self.model.rows()
+        if selected_only:
+            indexes = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+            return [rows[self.proxy.mapToSource(i).row()] for i in indexes]
+        return [rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in range(self.proxy.rowCount())]
+
+    def table_text(self, fmt: str, selected_only: bool = False) -> str:
+        """The rows (selected, or all with the totals) as CSV or Markdown."""
+        rows = self.visible_rows(selected_only)
+        if not rows or not selected_only:
+            rows = [*self.visible_rows(), self.totals_model.row()]
+        if fmt == "markdown":
+            return rows_markdown(rows, self.shape_order)
+        return rows_csv(rows, self.shape_order)
+
+    def copy_table(self, fmt: str, selected_only: bool = False) -> str:
+        text = self.table_text(fmt, selected_only)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Write the whole table (all layers in design order, then the totals) as UTF-8 CSV."""
+        target = Path(path)
+        rows = [*self.model.rows(), self.totals_model.row()]
+        target.write_text(rows_csv(rows, self.shape_order), encoding="utf-8")
+        return target
+
+    def export_csv_dialog(self) -> None:
+        base = self.document.path.with_suffix(".csv") if self.document.path else Path(f"{self.document.design.name}.csv")
+        name, _ = QFileDialog.getSaveFileName(self, "Export layer table", str(base), "CSV files (*.csv)")
+        if not name:
+            return
+        try:
+            self.export_csv(name)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export layer table", f"Could not write {name}:\n{exc.strerror or exc}")
+
+    def _context_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        has_selection = bool(self.view.selectionModel().selectedRows())
+        a = menu.addAction("Copy selected rows as CSV", lambda: self.copy_table("csv", True))
+        a.setEnabled(has_selection)
+        a = menu.addAction("Copy selected rows as Markdown", lambda: self.copy_table("markdown", True))
+        a.setEnabled(has_selection)
+        menu.addSeparator()
+        menu.addAction("Copy table as CSV", lambda: self.copy_table("csv", False))
+        menu.addAction("Copy table as Markdown", lambda: self.copy_table("markdown", False))
+        menu.addSeparator()
+        menu.addAction("Export as CSV…", self.export_csv_dialog)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
