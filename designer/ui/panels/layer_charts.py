@@ -1,0 +1,398 @@
+"""Per-layer bar charts of parameters, multiply-accumulates and activation memory.
+
+Three plots share one x axis (one bar per layer, in design order), so the classic
+trade-off reads at a glance: as pooling shrinks the maps, the filters multiply, the
+parameters climb and the activations fall while the work per layer stays level.
+The numbers are the per-layer table's rows (``designer.core.layer_table``), so the
+charts, the table and ``cnn-designer check`` always agree.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QCursor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.core.analysis import analyze
+from designer.core.fileformat import FormatError, load_design
+from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
+from designer.core.report import human_bytes, human_count
+from designer.ui.document import Document
+
+#: (key, title, colour, formatter) of each chart, top to bottom.
+METRICS: tuple[tuple[str, str, str, Callable[[int], str]], ...] = (
+    ("params", "Parameters", "#3b6fb6", human_count),
+    ("macs", "Multiply-accumulates", "#d9822b", human_count),
+    ("memory_bytes", "Activation memory", "#3a9b5c", human_bytes),
+)
+SELECTED_COLOR = "#c62828"
+LABEL_CHARS = 14  # layer ids longer than this are elided on the axis
+
+
+def bar_heights(values: Sequence[int], log: bool) -> list[float]:
+    """Bar heights: the values, or ``log10`` of them (0 stays 0: nothing to draw)."""
+    if not log:
+        return [float(v) for v in values]
+    return [math.log10(v) if v > 0 else 0.0 for v in values]
+
+
+class CountAxis(pg.AxisItem):
+    """A value axis that writes ``20M`` / ``1.1 MiB`` instead of ``2e7``, linear or log10."""
+
+    def __init__(self, formatter: Callable[[int], str], binary: bool = False, **kwargs: Any) -> None:
+        super().__init__("left", **kwargs)
+        self.formatter = formatter
+        self.binary = binary  # bytes: ticks at round KiB/MiB/GiB values
+        self.log = False
+        self.enableAutoSIPrefix(False)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+        if not self.log:
+            unit = 1.0
+            if self.binary:
+                while maxVal / (unit * 1024) >= 1:
+                    unit *= 1024
+            levels = super().tickValues(max(minVal, 0.0) / unit, maxVal / unit, size)
+            return [(spacing * unit, [v * unit for v in values]) for spacing, values in levels]
+        decade = math.log10(1024) if self.binary else 1.0  # bytes: 1 B, 1 KiB, 1 MiB, ...
+        lo, hi = max(0, math.floor(minVal / decade)), math.ceil(maxVal / decade)
+        step = max(1, math.ceil((hi - lo) / max(1, size / 28)))
+        return [(step * decade, [v * decade for v in range(lo, hi + 1, step)])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if self.log:
+            return [self.formatter(round(10**v)) for v in values]
+        return [self.formatter(round(v)) if v >= 0 else "" for v in values]
+
+
+class LayerAxis(pg.AxisItem):
+    """The x axis: one layer id per bar, written vertically, thinned so labels never overlap."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("bottom", **kwargs)
+        self.labels: list[str] = []
+        self.show_labels = True
+        self._drawn: list[tuple[float, str]] = []
+        self._values: list[float] = []
+        font = QFont()
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        self.setStyle(tickFont=font, autoExpandTextSpace=False)
+        self._metrics = QFontMetrics(font)
+        self.setHeight(self._metrics.horizontalAdvance("m" * (LABEL_CHARS - 3)) + 16)
+
+    def set_labels(self, labels: Sequence[str], show: bool = True) -> None:
+        self.labels = list(labels)
+        self.show_labels = show
+        if show:
+            width = max((self._metrics.horizontalAdvance(self._elide(s)) for s in self.labels), default=20)
+            self.setHeight(width + 16)
+        else:
+            self.setHeight(8)
+        self.picture = None
+        self.update()
+
+    def _elide(self, text: str) -> str:
+        return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+        n = len(self.labels)
+        lo, hi = max(0, math.ceil(minVal)), min(n - 1, math.floor(maxVal))
+        if hi < lo or size <= 0:
+            self._values = []
+            return [(1.0, [])]
+        per_label = self._metrics.height() + 2
+        visible = maxVal - minVal
+        step = max(1, math.ceil(per_label * visible / size))
+        self._values = [float(v) for v in range(lo - lo % step, hi + 1, step) if v >= lo]
+        return [(float(step), self._values)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return ["" for _ in values]  # drawn rotated in drawPicture
+
+    def generateDrawSpecs(self, p: QPainter) -> Any:
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis_spec, tick_specs, _texts = specs
+        bounds = self.mapRectFromParent(self.geometry())
+        dif = self.range[1] - self.range[0]
+        scale = bounds.width() / dif if dif else 1.0
+        offset = self.range[0] * scale
+        self._drawn = []
+        if self.show_labels:
+            for v in self._values:
+                i = round(v)
+                if 0 <= i < len(self.labels):
+                    self._drawn.append((v * scale - offset, self._elide(self.labels[i])))
+        return axis_spec, tick_specs, []
+
+    def drawPicture(self, p: QPainter, axisSpec: Any, tickSpecs: Any, textSpecs: Any) -> None:
+        super().drawPicture(p, axisSpec, tickSpecs, [])
+        p.setFont(self.style["tickFont"])
+        p.setPen(self.textPen())
+        top = max(0, self.style["tickLength"]) + 3
+        h = self._metrics.height()
+        for x, text in self._drawn:
+            p.save()
+            p.translate(x, top)
+            p.rotate(-90)
+            p.drawText(QRectF(-500, -h / 2 - 1, 500, h + 2), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+            p.restore()
+
+
+class LayerChartsPanel(QWidget):
+    """Bars per layer; click a bar to select its layer, hover to read the values."""
+
+    layer_activated = Signal(str)  # a bar was clicked: the canvas may centre on it
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.rows: list[LayerRow] = []  # the layers on the x axis, left to right
+        self.log = False
+        self.weighted_only = True
+        self._compare: tuple[str, LayerRow] | None = None
+
+        self.scope_combo = QComboBox()
+        self.scope_combo.addItem("Layers with weights (conv, linear)", True)
+        self.scope_combo.addItem("All layers", False)
+        self.scope_combo.setToolTip("Which layers get a bar")
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setToolTip("Logarithmic value axis: small layers stay visible next to huge ones")
+        self.compare_button = QPushButton("Compare with…")
+        self.compare_button.setToolTip("Put the totals of another design file next to this one")
+        self.clear_compare_button = QPushButton("Clear comparison")
+        self.clear_compare_button.setVisible(False)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(QLabel("Show:"))
+        bar.addWidget(self.scope_combo)
+        bar.addWidget(self.log_check)
+        bar.addStretch(1)
+        bar.addWidget(self.compare_button)
+        bar.addWidget(self.clear_compare_button)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.setMinimumHeight(220)
+        self.plots: list[pg.PlotItem] = []
+        self.bars: list[pg.BarGraphItem] = []
+        self.value_axes: list[CountAxis] = []
+        self.layer_axes: list[LayerAxis] = []
+        for n, (_key, title, color, formatter) in enumerate(METRICS):
+            value_axis = CountAxis(formatter, binary=_key == "memory_bytes")
+            value_axis.setWidth(64)
+            layer_axis = LayerAxis()
+            plot = self.graphics.addPlot(row=n, col=0, axisItems={"left": value_axis, "bottom": layer_axis})
+            plot.setTitle(f'<span style="color:{color};font-weight:bold">{title}</span>', size="9pt")
+            plot.showGrid(y=True, alpha=0.25)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.getViewBox().setMouseEnabled(x=True, y=False)
+            if self.plots:
+                plot.setXLink(self.plots[0])
+            bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=color, pen=pg.mkPen(None))
+            plot.addItem(bars)
+            self.plots.append(plot)
+            self.bars.append(bars)
+            self.value_axes.append(value_axis)
+            self.layer_axes.append(layer_axis)
+
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.summary)
+
+        self.scope_combo.currentIndexChanged.connect(
+            lambda _n: self.set_weighted_only(bool(self.scope_combo.currentData()))
+        )
+        self.log_check.toggled.connect(self.set_log)
+        self.compare_button.clicked.connect(self._compare_dialog)
+        self.clear_compare_button.clicked.connect(self.clear_comparison)
+        self.graphics.scene().sigMouseClicked.connect(self._on_click)
+        self.graphics.scene().sigMouseMoved.connect(self._on_hover)
+        document.analysis_updated.connect(self.refresh)
+        document.design_reset.connect(self.refresh)
+        document.selection_changed.connect(self._paint_selection)
+        self.refresh()
+
+    # ------------------------------------------------------------------ data
+
+    def refresh(self, *_args: object) -> None:
+        """Rebuild the bars from the current analysis."""
+        old_ids = [r.id for r in self.rows]
+        rows = layer_rows(self.document.analysis)
+        if self.weighted_only:
+            rows = [r for r in rows if r.type in WEIGHTED_TYPES]
+        self.rows = rows
+        n = len(rows)
+        labels = [r.id for r in rows]
+        for i, ((key, _title, _color, _fmt), bars) in enumerate(zip(METRICS, self.bars, strict=True)):
+            heights = bar_heights([getattr(r, key) for r in rows], self.log)
+            bars.setOpts(x=list(range(n)), height=heights, width=0.7)
+            self.layer_axes[i].set_labels(labels, show=i == len(METRICS) - 1)
+            self.value_axes[i].log = self.log
+            self.value_axes[i].picture = None
+            self.plots[i].getViewBox().setLimits(xMin=-1, xMax=max(n, 1))
+            self.plots[i].enableAutoRange(axis="y")
+        if labels != old_ids:
+            self.plots[0].setXRange(-0.6, max(n, 1) - 0.4, padding=0)
+        self._paint_selection(self.document.selection)
+        self._update_summary()
+
+    def values(self, key: str) -> list[int]:
+        """The unscaled values behind one chart's bars (``params``, ``macs`` or ``memory_bytes``)."""
+        return [int(getattr(r, key)) for r in self.rows]
+
+    def set_log(self, log: bool) -> None:
+        if log != self.log:
+            self.log = log
+            if self.log_check.isChecked() != log:
+                self.log_check.setChecked(log)
+            self.refresh()
+
+    def set_weighted_only(self, weighted: bool) -> None:
+        if weighted != self.weighted_only:
+            self.weighted_only = weighted
+            n = self.scope_combo.findData(weighted)
+            if n != self.scope_combo.currentIndex():
+                self.scope_combo.setCurrentIndex(n)
+            self.refresh()
+
+    def _paint_selection(self, ids: list[str]) -> None:
+        chosen = set(ids)
+        for (_key, _title, color, _fmt), bars in zip(METRICS, self.bars, strict=True):
+            brushes = [pg.mkBrush(SELECTED_COLOR if r.id in chosen else color) for r in self.rows]
+            bars.setOpts(brushes=brushes)
+
+    # ------------------------------------------------------------ interaction
+
+    def bar_at(self, scene_pos: QPointF) -> int | None:
+        """Index of the bar under a scene position (any of the three plots), if any."""
+        for plot, bars in zip(self.plots, self.bars, strict=True):
+            vb = plot.getViewBox()
+            if not vb.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = vb.mapSceneToView(scene_pos)
+            i = round(point.x())
+            if not 0 <= i < len(self.rows) or abs(point.x() - i) > 0.4:
+                return None
+            heights = bars.opts.get("height")
+            top = float(heights[i]) if heights is not None and len(heights) > i else 0.0
+            view_top = vb.viewRange()[1][1]
+            # Thin or zero bars are hard to hit: accept the whole column up to the bar's top or a tenth of the view.
+            if point.y() <= max(top, view_top * 0.1):
+                return i
+            return None
+        return None
+
+    def bar_center(self, plot_index: int, bar_index: int) -> QPointF:
+        """Scene position of the middle of a bar (for tests and keyboard navigation)."""
+        vb = self.plots[plot_index].getViewBox()
+        heights = self.bars[plot_index].opts["height"]
+        return vb.mapViewToScene(QPointF(bar_index, float(heights[bar_index]) / 2))
+
+    def hover_text(self, index: int) -> str:
+        r = self.rows[index]
+        return (
+            f"<b>{html.escape(r.id)}</b> ({r.type}) → {shape_text(r.output_shape, 'hwc', r.status)}<br>"
+            f"parameters {r.params:,}<br>multiply-accumulates {r.macs:,}<br>"
+            f"activations {human_bytes(r.memory_bytes)} ({r.neurons:,} values)"
+        )
+
+    def _on_click(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        i = self.bar_at(event.scenePos())
+        if i is None:
+            return
+        lid = self.rows[i].id
+        self.document.select([lid])
+        self.layer_activated.emit(lid)
+        event.accept()
+
+    def _on_hover(self, scene_pos: QPointF) -> None:
+        i = self.bar_at(scene_pos)
+        if i is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), self.hover_text(i), self.graphics)
+
+    # ------------------------------------------------------------- comparison
+
+    def compare_with(self, path: str | Path) -> str | None:
+        """Compare totals with another design file; returns an error message instead of raising."""
+        try:
+            other = load_design(path)
+        except FormatError as exc:
+            return f"Cannot compare with {Path(path).name}: {exc}"
+        except OSError as exc:
+            return f"Cannot read {path}: {exc.strerror or exc}"
+        self._compare = (other.name or Path(path).stem, totals_row(analyze(other)))
+        self.clear_compare_button.setVisible(True)
+        self._update_summary()
+        return None
+
+    def clear_comparison(self) -> None:
+        self._compare = None
+        self.clear_compare_button.setVisible(False)
+        self._update_summary()
+
+    def _compare_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Compare with design", "", "CNN designs (*.json);;All files (*)")
+        if name:
+            problem = self.compare_with(name)
+            if problem:
+                self.summary.setText(f'<span style="color:#c62828">{html.escape(problem)}</span>')
+
+    def _update_summary(self) -> None:
+        t = totals_row(self.document.analysis)
+        shown = "layers with weights" if self.weighted_only else "layers"
+        head = (
+            f"<b>{html.escape(self.document.design.name)}</b>: {t.params:,} parameters ({human_count(t.params)}), "
+            f"{t.macs:,} MACs ({human_count(t.macs)}), activations {human_bytes(t.memory_bytes)} per sample"
+            f" — {len(self.rows)} {shown} shown."
+        )
+        if self._compare is None:
+            self.summary.setText(head)
+            return
+        name, o = self._compare
+
+        def ratio(a: int, b: int) -> str:
+            return f"×{a / b:.2f}" if b else "–"
+
+        rows = "".join(
+            f"<tr><td>{label}</td><td align=right>{fmt(a)}</td><td align=right>{fmt(b)}</td>"
+            f"<td align=right>{ratio(a, b)}</td></tr>"
+            for label, a, b, fmt in (
+                ("Parameters", t.params, o.params, lambda v: f"{v:,}"),
+                ("MACs", t.macs, o.macs, lambda v: f"{v:,}"),
+                ("Activations", t.memory_bytes, o.memory_bytes, human_bytes),
+            )
+        )
+        self.summary.setText(
+            "<table cellspacing=0 cellpadding=3><tr><th></th>"
+            f"<th>{html.escape(self.document.design.name)}</th><th>{html.escape(name)}</th><th>this / other</th></tr>{rows}</table>"
+        )
