@@ -53,7 +53,7 @@ def bar_heights(values: Sequence[int], log: bool) -> list[float]:
     return [math.log10(v) if v > 0 else 0.0 for v in values]
 
 
-class CountAxis(pg.AxisItem):
+class CountAxis(pg.AxisItem):  # type: ignore[misc]
     """A value axis that writes ``20M`` / ``1.1 MiB`` instead of ``2e7``, linear or log10."""
 
     def __init__(self, formatter: Callable[[int], str], binary: bool = False, **kwargs: Any) -> None:
@@ -82,7 +82,7 @@ class CountAxis(pg.AxisItem):
         return [self.formatter(round(v)) if v >= 0 else "" for v in values]
 
 
-class LayerAxis(pg.AxisItem):
+class LayerAxis(pg.AxisItem):  # type: ignore[misc]
     """The x axis: one layer id per bar, written vertically, thinned so labels never overlap."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -304,7 +304,7 @@ class LayerChartsPanel(QWidget):
             view_top = vb.viewRange()[1][1]
             # Thin or zero bars are hard to hit: accept the whole column up to the bar's top or a tenth of the view.
             if point.y() <= max(top, view_top * 0.1):
-                return i
+                return int(i)
             return None
         return None
 
@@ -312,7 +312,8 @@ class LayerChartsPanel(QWidget):
         """Scene position of the middle of a bar (for tests and keyboard navigation)."""
         vb = self.plots[plot_index].getViewBox()
         heights = self.bars[plot_index].opts["height"]
-        return vb.mapViewToScene(QPointF(bar_index, float(heights[bar_index]) / 2))
+        pos: QPointF = vb.mapViewToScene(QPointF(bar_index, float(heights[bar_index]) / 2))
+        return pos
 
     def hover_text(self, index: int) -> str:
         r = self.rows[index]

@@ -1,0 +1,655 @@
+"""The panel that explains: the design's problems, and the arithmetic of any layer.
+
+Top: every diagnostic, grouped by severity with counts. Selecting one selects its
+layer (and asks the canvas to centre on it); selecting a layer anywhere else picks
+its diagnostics here. Below: the explanation from the core (``explain_layer`` /
+``explain_diagnostic``) as rich text, and one button per suggested fix; a fix is
+applied as one undoable step. A banner says where the frameworks' rounding rules
+would give this design different shapes.
+
+Explanations and fix suggestions analyse trial copies of the design, so they are
+refreshed shortly after an edit rather than on every keystroke (``flush`` forces it).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCommandLinkButton,
+    QFrame,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.core.analysis import Diagnostic
+from designer.core.arithmetic import SEMANTICS
+from designer.core.diagnosis import explain_diagnostic
+from designer.core.explain import Explanation, Step, explain_layer
+from designer.core.fixes import Fix, FixError, suggest_fixes
+from designer.core.semantics_compare import SemanticsRow, compare_semantics
+from designer.core.shape_rules import fmt_shape
+from designer.ui.document import Document
+from designer.ui.panels.fix_application import apply_fix, short_label
+from designer.ui.panels.semantics_selector import SEMANTICS_LABELS
+
+DIAG_ROLE = Qt.ItemDataRole.UserRole + 1
+REFRESH_MS = 80  # explanation / fixes refresh after an edit
+COMPARE_MS = 250  # semantics comparison (four analyses) after an edit
+MAX_LAYER_FIXES = 6
+
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("error", "Errors", "#c62828"),
+    ("warning", "Warnings", "#b26a00"),
+    ("info", "Notes", "#1565c0"),
+)
+
+#: Rich-text typography for the explanations (Qt's CSS subset). Steps stack vertically,
+#: with every "=" in one column, so they read in a narrow side panel.
+EXPLANATION_CSS = """
+body { font-size: 10pt; color: #1f2328; }
+p.title { font-size: 12pt; font-weight: bold; margin: 0 0 2px 0; }
+p.section { font-size: 10.5pt; font-weight: bold; margin: 10px 0 3px 0; color: #2f5d8a; }
+p { margin: 3px 0; }
+p.summary { color: #37474f; margin-bottom: 6px; }
+p.label { font-weight: bold; color: #37474f; margin: 6px 0 1px 0; }
+p.note { color: #546e7a; font-style: italic; margin: 1px 0 4px 18px; }
+td.rel { color: #78909c; padding: 0 4px 0 12px; }
+td.formula { font-family: "DejaVu Serif", "Cambria Math", serif; font-style: italic; color: #455a64; }
+td.chain { padding: 0; }
+span.bad { color: #b00020; font-weight: bold; background-color: #fde7ea; }
+li { margin: 2px 0; }
+th { background-color: #eceff1; padding: 2px 6px; }
+td.cell { padding: 2px 6px; }
+td.differs { color: #b00020; font-weight: bold; padding: 2px 6px; }
+"""
+
+# A whole-number fraction such as ``213/4`` (not part of a tag like ``</td>``).
+_FRACTION = re.compile(r"(?<![\w.,<])(\d[\d,]*)/(\d+)(?![\w.])")
+# A symbol with a subscript: ``W_out``, ``C_in``, ``F_h``.
+_SUBSCRIPT = re.compile(r"\b([A-Za-z])_([A-Za-z]+)\b")
+
+
+def typeset(fragment: str) -> str:
+    """Typographic touches on escaped HTML: ``213/4`` as a built-up fraction ²¹³⁄₄."""
+    return _FRACTION.sub(r"<sup>\1</sup>&#8260;<sub>\2</sub>", fragment)
+
+
+def highlight(text: str, bad: tuple[str, ...]) -> str:
+    """Escape ``text``; wrap each occurrence of a ``bad`` substring (the offending numbers)."""
+    spans: list[tuple[int, int]] = []
+    for b in sorted({b for b in bad if b}, key=len, reverse=True):
+        start = 0
+        while (i := text.find(b, start)) >= 0:
+            if not any(i < e and i + len(b) > s for s, e in spans):
+                spans.append((i, i + len(b)))
+            start = i + len(b)
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        out.append(html.escape(text[pos:s]))
+        out.append(f'<span class="bad">{html.escape(text[s:e])}</span>')
+        pos = e
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def formula_html(formula: str) -> str:
+    return _SUBSCRIPT.sub(r"\1<sub>\2</sub>", html.escape(formula))
+
+
+def step_html(step: Step, show_formula: bool) -> str:
+    """One step: its label, the formula, then each ``= …`` on its own line, aligned."""
+    rows: list[str] = []
+    if step.formula and show_formula:
+        rows.append(f'<tr><td class="rel"></td><td class="formula">{formula_html(step.formula)}</td></tr>')
+    for n, link in enumerate(step.chain):
+        rel = "=" if (n or (step.formula and show_formula)) else ""
+        rows.append(f'<tr><td class="rel">{rel}</td><td class="chain">{typeset(highlight(link, step.bad))}</td></tr>')
+    if step.rounded:
+        rows.append(f'<tr><td class="rel">→</td><td class="chain">{typeset(highlight(step.rounded, step.bad))}</td></tr>')
+    parts = [f'<p class="label">{html.escape(step.label)}</p>']
+    if rows:
+        parts.append(f'<table cellspacing="0" cellpadding="0">{"".join(rows)}</table>')
+    if step.note:
+        parts.append(f'<p class="note">{typeset(html.escape(step.note))}</p>')
+    return "".join(parts)
+
+
+def explanation_html(expl: Explanation, heading: str = "") -> str:
+    """An ``Explanation`` as rich text for the side panel (``heading`` replaces its title)."""
+    e = html.escape
+    parts = [f'<p class="title">{e(heading or expl.title)}</p>']
+    if expl.summary:
+        parts.append(f'<p class="summary">{typeset(e(expl.summary))}</p>')
+    for sec in expl.sections:
+        parts.append(f'<p class="section">{e(sec.title)}</p>')
+        parts.extend(f"<p>{typeset(e(p))}</p>" for p in sec.paragraphs)
+        last_formula = ""
+        for st in sec.steps:
+            parts.append(step_html(st, show_formula=st.formula != last_formula))
+            last_formula = st.formula
+        parts.extend(f"<p>{typeset(e(p))}</p>" for p in sec.after)
+        if sec.numbered:
+            parts.append("<ol>" + "".join(f"<li>{typeset(e(i))}</li>" for i in sec.numbered) + "</ol>")
+    return "".join(parts)
+
+
+def layer_question(document: Document, layer_id: str) -> str:
+    """``Why is conv1 55×55×96?`` (or why it has no shape)."""
+    info = document.analysis.info.get(layer_id)
+    if info is None or info.output_shape is None:
+        if info is not None and info.status == "error":
+            return f"Why does {layer_id} have no shape?"
+        return f"Why is the shape of {layer_id} unknown?"
+    return f"Why is {layer_id} {fmt_shape(info.output_shape)}?"
+
+
+@dataclass(frozen=True)
+class DiagnosticKey:
+    """What identifies a diagnostic across re-analyses (the same problem, new numbers)."""
+
+    code: str
+    layer: str | None
+
+    @staticmethod
+    def of(d: Diagnostic) -> DiagnosticKey:
+        return DiagnosticKey(d.code, d.layer)
+
+
+class DiagnosticsPanel(QWidget):
+    """Problems by severity, the explanation of the selected problem or layer, and its fixes."""
+
+    layer_activated = Signal(str)  # the user picked a problem: the canvas may centre on its layer
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.diagnostics: list[Diagnostic] = []
+        self.fixes: list[Fix] = []  # fixes behind the buttons now shown
+        self.fix_buttons: list[QPushButton] = []
+        self.disagreements: list[SemanticsRow] = []
+        self._mode: tuple[str, object] | None = None  # ("diagnostic", key) | ("layer", id) | ("compare", None)
+        self._syncing = False
+
+        self.counts_label = QLabel()
+        self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.banner = QLabel()
+        self.banner.setObjectName("semantics_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.setStyleSheet(
+            "QLabel#semantics_banner { background: #fff8e1; border: 1px solid #ffe082;"
+            " border-radius: 3px; padding: 4px; color: #5d4037; }"
+        )
+        self.banner.linkActivated.connect(self._on_banner_link)
+        self.banner.hide()
+
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Layer", "Problem"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setAlternatingRowColors(False)
+        self.tree.header().setStretchLastSection(True)
+        self.tree.setColumnWidth(0, 150)
+        self.tree.itemSelectionChanged.connect(self._on_tree_selection)
+        self.tree.itemActivated.connect(self._on_item_activated)
+
+        self.layer_button = QPushButton()
+        self.layer_button.setFlat(True)
+        self.layer_button.setStyleSheet("QPushButton { text-align: left; color: #1565c0; }")
+        self.layer_button.clicked.connect(self._show_current_layer)
+        self.layer_button.hide()
+        self.fix_box = QFrame()
+        self.fix_layout = QVBoxLayout(self.fix_box)
+        self.fix_layout.setContentsMargins(0, 0, 0, 0)
+        self.fix_layout.setSpacing(2)
+        self.fix_box.hide()
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._on_anchor)
+        self.browser.document().setDefaultStyleSheet(EXPLANATION_CSS)
+        self.browser.document().setDocumentMargin(8)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(3)
+        top_layout.addWidget(self.counts_label)
+        top_layout.addWidget(self.banner)
+        top_layout.addWidget(self.tree, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.setSpacing(3)
+        bottom_layout.addWidget(self.layer_button)
+        bottom_layout.addWidget(self.fix_box)
+        bottom_layout.addWidget(self.browser, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([200, 700])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(REFRESH_MS)
+        self._render_timer.timeout.connect(self._render)
+        self._compare_timer = QTimer(self)
+        self._compare_timer.setSingleShot(True)
+        self._compare_timer.setInterval(COMPARE_MS)
+        self._compare_timer.timeout.connect(self._update_comparison)
+
+        document.analysis_updated.connect(self._on_analysis_updated)
+        document.design_reset.connect(self._on_design_reset)
+        document.selection_changed.connect(self._on_document_selection)
+        self._rebuild_tree()
+        self._update_comparison()
+        self._on_document_selection(document.selection)
+        self._render()
+
+    # ------------------------------------------------------------------ state
+
+    def flush(self) -> None:
+        """Bring the explanation, the fixes and the framework comparison up to date now."""
+        if self._compare_timer.isActive():
+            self._compare_timer.stop()
+            self._update_comparison()
+        if self._render_timer.isActive():
+            self._render_timer.stop()
+        self._render()
+
+    def current_diagnostic(self) -> Diagnostic | None:
+        if self._mode is None or self._mode[0] != "diagnostic":
+            return None
+        key = self._mode[1]
+        return next((d for d in self.diagnostics if DiagnosticKey.of(d) == key), None)
+
+    def current_layer(self) -> str | None:
+        if self._mode is None:
+            return None
+        if self._mode[0] == "layer":
+            return str(self._mode[1])
+        d = self.current_diagnostic()
+        return d.layer if d is not None else None
+
+    def _on_analysis_updated(self, _changed: object) -> None:
+        self._rebuild_tree()
+        self._render_timer.start()
+        self._compare_timer.start()
+
+    def _on_design_reset(self) -> None:
+        self._mode = None
+        self._rebuild_tree()
+        self._update_comparison()
+        self._render()
+
+    # ------------------------------------------------------------------- tree
+
+    def _rebuild_tree(self) -> None:
+        """List the diagnostics again, keeping the selected one selected."""
+        self.diagnostics = self.document.analysis.diagnostics()
+        if self._mode is not None and self._mode[0] == "diagnostic" and self.current_diagnostic() is None:
+            # The problem is gone (fixed): keep explaining its layer.
+            key = self._mode[1]
+            layer = key.layer if isinstance(key, DiagnosticKey) else None
+            self._mode = ("layer", layer) if layer is not None and layer in self.document.design else None
+            self._render_timer.start()
+        if self._mode is not None and self._mode[0] == "layer" and self._mode[1] not in self.document.design:
+            self._mode = None
+        self._syncing = True
+        try:
+            self.tree.clear()
+            style = self.style()
+            icons = {
+                "error": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
+                "warning": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
+                "info": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation),
+            }
+            counts: dict[str, int] = {}
+            for severity, title, _color in GROUPS:
+                members = [(n, d) for n, d in enumerate(self.diagnostics) if d.severity == severity]
+                counts[severity] = len(members)
+                if not members:
+                    continue
+                group = QTreeWidgetItem([f"{title} ({len(members)})", ""])
+                group.setIcon(0, icons[severity])
+                group.setFirstColumnSpanned(True)
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.tree.addTopLevelItem(group)
+                for n, d in members:
+                    item = QTreeWidgetItem([d.layer or "(design)", _short_message(d)])
+                    item.setIcon(0, icons[severity])
+                    item.setData(0, DIAG_ROLE, n)
+                    item.setToolTip(1, f"[{d.code}] {d.message}")
+                    item.setToolTip(0, f"[{d.code}] {d.message}")
+                    group.addChild(item)
+                group.setFirstColumnSpanned(True)
+                group.setExpanded(True)
+            if not self.diagnostics:
+                empty = QTreeWidgetItem(["No problems found", ""])
+                empty.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                empty.setFirstColumnSpanned(True)
+                self.tree.addTopLevelItem(empty)
+            self._select_tree_for_mode()
+        finally:
+            self._syncing = False
+        parts = []
+        for severity, title, color in GROUPS:
+            n = counts.get(severity, 0)
+            word = title.lower() if n != 1 else title.lower()[:-1]
+            parts.append(f'<span style="color:{color if n else "#78909c"}"><b>{n}</b> {word}</span>')
+        self.counts_label.setText(" · ".join(parts))
+
+    def items(self) -> list[QTreeWidgetItem]:
+        """The diagnostic rows of the tree, in display order."""
+        out: list[QTreeWidgetItem] = []
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            if group is None:
+                continue
+            out.extend(item for c in range(group.childCount()) if (item := group.child(c)) is not None)
+        return out
+
+    def item_for(self, code: str, layer: str | None) -> QTreeWidgetItem | None:
+        key = DiagnosticKey(code, layer)
+        for item in self.items():
+            if DiagnosticKey.of(self.diagnostics[item.data(0, DIAG_ROLE)]) == key:
+                return item
+        return None
+
+    def _select_tree_for_mode(self) -> None:
+        target: QTreeWidgetItem | None = None
+        if self._mode is not None and self._mode[0] == "diagnostic" and isinstance(self._mode[1], DiagnosticKey):
+            target = self.item_for(self._mode[1].code, self._mode[1].layer)
+        elif self._mode is not None and self._mode[0] == "layer":
+            target = next(
+                (i for i in self.items() if self.diagnostics[i.data(0, DIAG_ROLE)].layer == self._mode[1]), None
+            )
+        self.tree.clearSelection()
+        if target is not None:
+            target.setSelected(True)
+            self.tree.scrollToItem(target)
+
+    def _on_tree_selection(self) -> None:
+        if self._syncing:
+            return
+        selected = self.tree.selectedItems()
+        if not selected or selected[0].data(0, DIAG_ROLE) is None:
+            return
+        d = self.diagnostics[selected[0].data(0, DIAG_ROLE)]
+        self._mode = ("diagnostic", DiagnosticKey.of(d))
+        if d.layer is not None and d.layer in self.document.design:
+            self._syncing = True
+            try:
+                self.document.select([d.layer])
+            finally:
+                self._syncing = False
+            self.layer_activated.emit(d.layer)
+        self._render()
+
+    def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        n = item.data(0, DIAG_ROLE)
+        if n is not None and (layer := self.diagnostics[n].layer) is not None and layer in self.document.design:
+            self.layer_activated.emit(layer)
+
+    def _on_document_selection(self, ids: list[str]) -> None:
+        if self._syncing:
+            return
+        current = ids[-1] if ids else None
+        if current is None:
+            if self._mode is not None and self._mode[0] == "layer":
+                self._mode = None
+        elif self.current_layer() != current or self._mode is None or self._mode[0] != "diagnostic":
+            self._mode = ("layer", current)
+        self._syncing = True
+        try:
+            self._select_tree_for_mode()
+        finally:
+            self._syncing = False
+        self._render()
+
+    def select_diagnostic(self, code: str, layer: str | None) -> bool:
+        """Select a problem as a user clicking it would (returns False if it is not listed)."""
+        item = self.item_for(code, layer)
+        if item is None:
+            return False
+        self.tree.setCurrentItem(item)
+        item.setSelected(True)
+        return True
+
+    # ----------------------------------------------------------- explanation
+
+    def _show_current_layer(self) -> None:
+        layer = self.current_layer()
+        if layer is not None:
+            self._mode = ("layer", layer)
+            self._render()
+
+    def _render(self) -> None:
+        """Fill the title, the fix buttons and the browser for the current mode."""
+        self._render_timer.stop()
+        analysis = self.document.analysis
+        mode = self._mode
+        diag = self.current_diagnostic()
+        layer = self.current_layer()
+        fixes: list[Fix] = []
+        if mode is not None and mode[0] == "compare":
+            self.layer_button.hide()
+            body = self._comparison_html()
+        elif diag is not None:
+            fixes = suggest_fixes(self.document.design, analysis, diag)
+            where = f" in {diag.layer}" if diag.layer else ""
+            heading = f"{diag.severity.capitalize()}{where}: {diag.code.replace('_', ' ')}"
+            body = explanation_html(explain_diagnostic(analysis, diag, fixes), heading)
+            if layer is not None and layer in self.document.design:
+                self.layer_button.setText(f"{layer_question(self.document, layer)}  (the arithmetic of the layer)")
+                self.layer_button.show()
+            else:
+                self.layer_button.hide()
+        elif layer is not None and layer in self.document.design:
+            question = layer_question(self.document, layer)
+            self.layer_button.hide()
+            for d in analysis.info[layer].diagnostics if layer in analysis.info else []:
+                fixes.extend(suggest_fixes(self.document.design, analysis, d))
+            fixes = fixes[:MAX_LAYER_FIXES]
+            body = explanation_html(explain_layer(analysis, layer), question)
+        else:
+            self.layer_button.hide()
+            body = self._overview_html()
+        self._set_fixes(fixes)
+        scroll = self.browser.verticalScrollBar().value()
+        same_subject = getattr(self, "_last_mode", None) == mode
+        self.browser.setHtml(body)
+        if same_subject:
+            self.browser.verticalScrollBar().setValue(scroll)
+        self._last_mode = mode
+
+    def explanation_text(self) -> str:
+        """The explanation as plain text (what the browser shows)."""
+        return self.browser.toPlainText()
+
+    def _overview_html(self) -> str:
+        t = self.document.analysis.totals()
+        if not len(self.document.design):
+            return "<p>The design is empty. Drag an <b>Input</b> from the palette to start.</p>"
+        lines = []
+        if t.errors or t.warnings:
+            lines.append(
+                f"<p>This design has <b>{t.errors}</b> error{'s' if t.errors != 1 else ''} and "
+                f"<b>{t.warnings}</b> warning{'s' if t.warnings != 1 else ''}. Select one above to see the "
+                "arithmetic behind it and the fixes.</p>"
+            )
+        else:
+            lines.append("<p>Every shape in this design works out.</p>")
+        lines.append(
+            "<p>Select any layer to see <i>why</i> it has its shape: the formula, the same formula with "
+            "your numbers, each step, and what each dimension means.</p>"
+        )
+        return "".join(lines)
+
+    # ---------------------------------------------------------------- fixes
+
+    def _set_fixes(self, fixes: list[Fix]) -> None:
+        while self.fix_layout.count():
+            child = self.fix_layout.takeAt(0)
+            widget = child.widget() if child is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.fixes = list(fixes)
+        self.fix_buttons = []
+        if not fixes:
+            self.fix_box.hide()
+            return
+        header = QLabel(f"<b>Fix{'es' if len(fixes) > 1 else ''}</b> — one click; Ctrl+Z takes it back:")
+        self.fix_layout.addWidget(header)
+        for n, fix in enumerate(fixes):
+            button = QCommandLinkButton(short_label(fix), fix.detail)
+            button.setObjectName(f"fix_{n}")
+            button.setToolTip(fix.label)
+            button.setIconSize(button.iconSize() * 0.6)
+            button.clicked.connect(lambda _checked=False, f=fix: self.apply(f))
+            self.fix_layout.addWidget(button)
+            self.fix_buttons.append(button)
+        self.fix_box.show()
+
+    def apply(self, fix: Fix) -> None:
+        """Apply a suggested fix as one undo step; explain why if it no longer applies."""
+        try:
+            apply_fix(self.document, fix)
+        except FixError as exc:
+            QMessageBox.warning(self, "Apply fix", str(exc))
+            return
+        self.flush()
+
+    # ------------------------------------------------------------ semantics
+
+    def _update_comparison(self) -> None:
+        self._compare_timer.stop()
+        design = self.document.design
+        try:
+            self.disagreements = compare_semantics(design) if len(design) else []
+        except ValueError:  # a design the analysis cannot copy cleanly: no comparison, no crash
+            self.disagreements = []
+        rows = self.disagreements
+        if not rows:
+            self.banner.hide()
+            if self._mode is not None and self._mode[0] == "compare":
+                self._mode = None
+                self._render_timer.start()
+            return
+        origins = self.disagreement_origins()
+        first = next(r for r in rows if r.layer == origins[0]) if origins else rows[0]
+        outcomes = "; ".join(
+            f"{SEMANTICS_LABELS[s]} {first.outputs[s]}" for s in SEMANTICS if s in first.outputs
+        )
+        where = ", ".join(html.escape(o) for o in origins[:3]) + (" …" if len(origins) > 3 else "")
+        follow = len(rows) - len(origins)
+        self.banner.setText(
+            f"<b>Frameworks disagree</b> at {len(origins)} layer{'s' if len(origins) != 1 else ''} "
+            f"({where}){f', and {follow} after them inherit it' if follow else ''}. "
+            f"{html.escape(first.layer)}: {html.escape(outcomes)}. "
+            '<a href="compare">Show the comparison</a>'
+        )
+        self.banner.setToolTip(
+            "The same design analysed under PyTorch, Keras, Caffe and strict rounding rules gives "
+            "different shapes for these layers"
+        )
+        self.banner.show()
+        if self._mode is not None and self._mode[0] == "compare":
+            self._render_timer.start()
+
+    def disagreement_origins(self) -> list[str]:
+        """Layers where a difference starts: under some framework the layer's output differs
+        from the current semantics' while every one of its inputs still agrees."""
+        by_layer = {r.layer: r for r in self.disagreements}
+        design = self.document.design
+        current = design.semantics
+        out = []
+        for r in self.disagreements:
+            if r.layer not in design:
+                continue
+            inputs = [by_layer.get(i) for i in design.layer(r.layer).inputs]
+            for sem, value in r.outputs.items():
+                if value == r.outputs.get(current):
+                    continue
+                if all(i is None or i.outputs.get(sem) == i.outputs.get(current) for i in inputs):
+                    out.append(r.layer)
+                    break
+        return out
+
+    def _on_banner_link(self, link: str) -> None:
+        if link == "compare":
+            self._mode = ("compare", None)
+            self._render()
+
+    def _comparison_html(self) -> str:
+        rows = self.disagreements
+        current = self.document.design.semantics
+        if not rows:
+            return "<p>Every layer has the same output under PyTorch, Keras, Caffe and strict rules.</p>"
+        short = {"pytorch": "PyTorch", "keras": "Keras", "caffe": "Caffe", "strict": "Strict"}
+        head = "".join(f"<th>{short[s]}{'*' if s == current else ''}</th>" for s in SEMANTICS)
+        origins = set(self.disagreement_origins())
+        body = []
+        for r in rows:
+            mine = r.outputs.get(current)
+            cells = []
+            for s in SEMANTICS:
+                out = r.outputs.get(s, "?")
+                cls = "differs" if out != mine else "cell"
+                cells.append(f'<td class="{cls}" style="white-space:nowrap">{html.escape(out)}</td>')
+            name = html.escape(r.layer)
+            if r.layer in origins:
+                name = f"<b>{name}</b>"
+            body.append(
+                f'<tr><td class="cell" style="white-space:nowrap"><a href="layer:{html.escape(r.layer)}">{name}</a></td>'
+                f'{"".join(cells)}</tr>'
+            )
+        return (
+            "<p>Each layer's output under each framework's rounding rules (* = the current one; "
+            "in red where it differs). Layers in <b>bold</b> are where a difference starts; the "
+            "others inherit it. Switch with the <b>Semantics</b> control in the toolbar.</p>"
+            '<table class="compare" cellspacing="0" border="1" style="border-collapse:collapse">'
+            f"<tr><th>Layer</th>{head}</tr>{''.join(body)}</table>"
+            "<p><small>PyTorch floors (ceil_mode per pooling layer); Keras floors, &quot;same&quot; = "
+            "⌈in/stride⌉; Caffe floors convolutions and rounds pooling up; strict rejects any "
+            "division that is not whole. See Help → Arithmetic reference.</small></p>"
+        )
+
+    def _on_anchor(self, url: QUrl) -> None:
+        text = url.toString()
+        if text.startswith("layer:"):
+            layer = text[len("layer:"):]
+            if layer in self.document.design:
+                self.document.select([layer])
+                self.layer_activated.emit(layer)
+
+
+def _short_message(d: Diagnostic) -> str:
+    """The message without the leading ``layer:`` the tree already shows."""
+    msg = d.message
+    if d.layer and msg.startswith(f"{d.layer}: "):
+        msg = msg[len(d.layer) + 2:]
+    return msg[:1].upper() + msg[1:]
