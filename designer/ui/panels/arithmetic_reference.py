@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -87,8 +86,9 @@ def show_arithmetic_reference(parent: QWidget | None = None) -> ArithmeticRefere
     """Open (or raise) the reference window for ``parent``; returns the dialog."""
     existing = parent.findChild(ArithmeticReferenceDialog, "arithmetic_reference") if parent else None
     dialog = existing if isinstance(existing, ArithmeticReferenceDialog) else ArithmeticReferenceDialog(parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-    dialog.show()
-    dialog.raise_()
-    dialog.activateWindow()
+    if dialog.isVisible():  # already open: bring it to the front
+        dialog.raise_()
+        dialog.activateWindow()
+    else:
+        dialog.show()
     return dialog

@@ -255,8 +255,11 @@ class LayerChartsPanel(QWidget):
             self.layer_axes[i].set_labels(labels, show=i == len(METRICS) - 1)
             self.value_axes[i].log = self.log
             self.value_axes[i].picture = None
-            self.plots[i].getViewBox().setLimits(xMin=-1, xMax=max(n, 1))
-            self.plots[i].enableAutoRange(axis="y")
+            vb = self.plots[i].getViewBox()
+            vb.setLimits(xMin=-1, xMax=max(n, 1))
+            # An explicit range (not lazy auto-range) so positions are right at once.
+            top = max(heights, default=0.0)
+            vb.setYRange(0.0, top * 1.05 if top > 0 else 1.0, padding=0)
         if labels != old_ids:
             self.plots[0].setXRange(-0.6, max(n, 1) - 0.4, padding=0)
         self._paint_selection(self.document.selection)

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
@@ -23,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeySequence
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,6 +50,7 @@ from designer.core.layer_table import (
     rows_markdown,
     totals_row,
 )
+from designer.ui.app_settings import app_settings
 from designer.ui.document import Document
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -231,21 +233,19 @@ class LayerSortProxy(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
-        self._needle = ""
 
     def set_filter_text(self, text: str) -> None:
-        self._needle = text.strip().lower()
-        self.invalidateFilter()
+        self.setFilterFixedString(text.strip())
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._needle:
+        pattern = self.filterRegularExpression()
+        if not pattern.pattern():
             return True
         model = self.sourceModel()
-        for col in (0, 1):
-            text = str(model.data(model.index(source_row, col, source_parent)) or "")
-            if self._needle in text.lower():
-                return True
-        return False
+        return any(
+            pattern.match(str(model.data(model.index(source_row, col, source_parent)) or "")).hasMatch()
+            for col in (0, 1)
+        )
 
     def lessThan(self, left: Index, right: Index) -> bool:
         a = left.data(SORT_ROLE)
@@ -264,7 +264,7 @@ class LayerTablePanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.settings = settings if settings is not None else QSettings()
+        self.settings = settings if settings is not None else app_settings()
         self.model = LayerTableModel(document, self)
         self.totals_model = TotalsModel(document, self)
         self.proxy = LayerSortProxy(self)
@@ -335,12 +335,9 @@ class LayerTablePanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.footer)
 
-        copy_action = QAction("Copy", self)
-        copy_action.setShortcut(QKeySequence.StandardKey.Copy)
-        copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        copy_action.triggered.connect(lambda: self.copy_table("csv", selected_only=True))
-        self.view.addAction(copy_action)
-        self.copy_action = copy_action
+        # Ctrl+C in the table copies rows (not the window's "copy layers"): take the key
+        # before the window's shortcut does.
+        self.view.installEventFilter(self)
 
         self.set_shape_order(stored_shape_order(self.settings))
         self.order_combo.currentIndexChanged.connect(
@@ -351,6 +348,17 @@ class LayerTablePanel(QWidget):
         self.model.modelReset.connect(lambda: self._on_document_selection(self.document.selection))
         self._fit_columns()
         self._on_document_selection(document.selection)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            key_event = event if isinstance(event, QKeyEvent) else None
+            if key_event is not None and key_event.matches(QKeySequence.StandardKey.Copy):
+                if event.type() == QEvent.Type.ShortcutOverride:
+                    event.accept()
+                else:
+                    self.copy_table("csv", selected_only=True)
+                return True
+        return super().eventFilter(watched, event)
 
     # ---------------------------------------------------------------- settings
 

@@ -1,0 +1,84 @@
+"""The per-layer table rows: the same numbers as the analysis, CSV and Markdown text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from designer.core.analysis import analyze
+from designer.core.fileformat import load_design
+from designer.core.layer_table import (
+    COLUMN_KEYS,
+    layer_rows,
+    rows_csv,
+    rows_markdown,
+    shape_text,
+    totals_row,
+)
+from designer.core.resources import templates_dir
+from tests.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def alexnet():
+    return analyze(load_design(templates_dir() / "alexnet_paper.json"))
+
+
+def test_rows_hold_the_analysis_numbers(alexnet):
+    rows = layer_rows(alexnet)
+    assert [r.id for r in rows] == alexnet.design.ids
+    for r in rows:
+        info = alexnet.info[r.id]
+        assert (r.params, r.macs, r.neurons, r.buffers, r.memory_bytes) == (
+            info.params, info.macs, info.neurons, info.buffers, info.memory_bytes
+        )
+    conv1 = rows[1]
+    assert conv1.text("output_shape") == "55×55×96"
+    assert conv1.text("output_shape", "chw") == "96×55×55"
+    assert conv1.text("input_shape") == "227×227×3"
+    assert conv1.text("params") == "34,944"
+    assert conv1.raw("macs") == "105415200"
+    assert conv1.text("receptive_field") == "11×11"
+
+
+def test_totals_row_matches_totals(alexnet):
+    t = alexnet.totals()
+    row = totals_row(alexnet)
+    assert (row.params, row.macs, row.neurons, row.memory_bytes) == (t.params, t.macs, t.neurons, t.memory_bytes)
+    assert row.params == 60_965_224
+    assert row.text("status") == "ok"
+    assert row.text("output_shape") == ""
+
+
+def test_sort_keys_are_numbers_for_numeric_and_shape_columns(alexnet):
+    rows = layer_rows(alexnet)
+    by_params = sorted(rows, key=lambda r: r.sort_key("params"), reverse=True)
+    assert by_params[0].id == "fc6"  # 37,752,832: text sorting would put "885,120" first
+    assert all(isinstance(rows[1].sort_key(k), float) for k in ("neurons", "macs", "output_shape", "receptive_field"))
+    assert rows[1].sort_key("output_shape") == 55 * 55 * 96
+
+
+def test_error_and_unknown_shapes_are_named():
+    analysis = analyze(load_design(DATA / "designs" / "resnet_block_broken.json"))
+    rows = {r.id: r for r in layer_rows(analysis)}
+    assert rows["add"].text("output_shape") == "error"
+    assert shape_text(None, "hwc") == "?"
+    assert totals_row(analysis).text("status").startswith("1 error")
+
+
+def test_csv_parses_back_to_the_numbers(alexnet):
+    rows = [*layer_rows(alexnet), totals_row(alexnet)]
+    parsed = list(csv.reader(io.StringIO(rows_csv(rows))))
+    assert len(parsed[0]) == len(COLUMN_KEYS)
+    assert parsed[0][8] == "Activations (bytes)"
+    conv1 = parsed[2]
+    assert conv1[:4] == ["conv1", "Conv2d", "227×227×3", "55×55×96"]
+    assert int(conv1[5]) == 34_944 and int(conv1[7]) == 105_415_200
+    assert parsed[-1][0] == "Total" and int(parsed[-1][5]) == 60_965_224
+
+
+def test_markdown_table(alexnet, golden):
+    rows = [*layer_rows(alexnet), totals_row(alexnet)]
+    golden("layer_table_alexnet_paper.md", rows_markdown(rows))
