@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QTabWidget,
     QUndoView,
     QWidget,
 )
@@ -48,6 +49,11 @@ from designer.ui.canvas import CanvasView, DesignScene
 from designer.ui.document import Document
 from designer.ui.inspector import Inspector
 from designer.ui.palette import LayerPalette
+from designer.ui.panels.arithmetic_reference import show_arithmetic_reference
+from designer.ui.panels.diagnostics_panel import DiagnosticsPanel
+from designer.ui.panels.layer_charts import LayerChartsPanel
+from designer.ui.panels.layer_table import LayerTablePanel
+from designer.ui.panels.semantics_selector import SemanticsSelector
 from designer.ui.recovery import Recovery
 from designer.ui.volume_view import VolumeView
 
@@ -174,6 +180,13 @@ class MainWindow(QMainWindow):
         self._add_dock("palette", "Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector = Inspector(self.document)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Issue 5: problems & explanations below the inspector (split before anything is tabbed
+        # with the inspector: splitting a tabbed dock would only add a tab).
+        self.diagnostics_panel = DiagnosticsPanel(self.document)
+        self.diagnostics_panel.layer_activated.connect(self.view.center_on_layer)
+        self._add_dock("diagnostics", "Problems && Explanations", self.diagnostics_panel,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.docks["inspector"], self.docks["diagnostics"], Qt.Orientation.Vertical)
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("Opened design")
         self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -185,9 +198,27 @@ class MainWindow(QMainWindow):
         self.document.design_reset.connect(lambda: self.volume_view.set_analysis(self.document.analysis))
         self.document.selection_changed.connect(lambda _ids: self.volume_view.set_selected(self.document.current))
         self._add_dock("volumes", "3D Volumes", self.volume_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # Issue 5: the layer table and the charts, as tabs of one dock beside the 3D view. (A second
+        # group of tabified docks would trip a Qt 6.11 bug that leaves a stale tab bar on screen.)
+        self.layer_table = LayerTablePanel(self.document, self.settings)
+        self.layer_charts = LayerChartsPanel(self.document)
+        self.layer_charts.layer_activated.connect(self.view.center_on_layer)
+        self.statistics_tabs = QTabWidget()
+        self.statistics_tabs.setDocumentMode(True)
+        self.statistics_tabs.addTab(self.layer_table, "Layer Table")
+        self.statistics_tabs.addTab(self.layer_charts, "Charts")
+        self._add_dock("statistics", "Layer Table && Charts", self.statistics_tabs,
+                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.docks["volumes"], self.docks["statistics"], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["volumes"], self.docks["statistics"]], [520, 1080], Qt.Orientation.Horizontal)
+        self.semantics_selector = SemanticsSelector(self.document)
+        design_toolbar = self.addToolBar("Design")
+        design_toolbar.setObjectName("toolbar_design")
+        design_toolbar.addWidget(self.semantics_selector)
         self.resizeDocks([self.docks["volumes"]], [300], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["palette"]], [210], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["inspector"]], [370], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["inspector"], self.docks["diagnostics"]], [360, 540], Qt.Orientation.Vertical)
 
     def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -237,6 +268,8 @@ class MainWindow(QMainWindow):
         self.view_menu = view
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Arithmetic Reference", lambda: show_arithmetic_reference(self), "F1",
+                                         "How every size is computed, per framework", "arithmetic_reference"))
         help_menu.addAction(self._action("&About CNN Designer", self.about, name="about"))
 
     def _create_status_bar(self) -> None:

@@ -403,3 +403,18 @@ def test_totals_row_equals_core_totals_after_edit(qtbot, settings):
     doc.set_param("input", "shape", [3, 224, 224])
     assert panel.totals_model.row() == totals_row(doc.analysis)
     assert "warning" in panel.totals_model.row().text("status")
+
+
+def test_main_window_hosts_the_panels(qtbot, settings):
+    from designer.ui.main_window import MainWindow
+
+    window = MainWindow(data_doc("alexnet_paper_224.json"), settings)
+    qtbot.addWidget(window)
+    assert {"diagnostics", "statistics"} <= set(window.docks)
+    assert window.semantics_selector.semantics == "pytorch"
+    window.diagnostics_panel.select_diagnostic("non_integer_output", "conv1")
+    assert window.document.selection == ["conv1"]
+    assert window.layer_table.selected_ids() == ["conv1"]
+    action = window.findChild(type(window.undo_action), "arithmetic_reference")
+    assert action is not None
+    window.document.undo_stack.setClean()

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCommandLinkButton,
     QFrame,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QTextBrowser,
@@ -204,7 +204,8 @@ class DiagnosticsPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAlternatingRowColors(False)
         self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 150)
+        self.tree.setColumnWidth(0, 120)
+        self.tree.setMinimumHeight(80)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection)
         self.tree.itemActivated.connect(self._on_item_activated)
 
@@ -213,10 +214,15 @@ class DiagnosticsPanel(QWidget):
         self.layer_button.setStyleSheet("QPushButton { text-align: left; color: #1565c0; }")
         self.layer_button.clicked.connect(self._show_current_layer)
         self.layer_button.hide()
-        self.fix_box = QFrame()
-        self.fix_layout = QVBoxLayout(self.fix_box)
+        self.fix_frame = QFrame()
+        self.fix_layout = QVBoxLayout(self.fix_frame)
         self.fix_layout.setContentsMargins(0, 0, 0, 0)
         self.fix_layout.setSpacing(2)
+        self.fix_box = QScrollArea()  # fixes scroll rather than squeeze the explanation
+        self.fix_box.setWidget(self.fix_frame)
+        self.fix_box.setWidgetResizable(True)
+        self.fix_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.fix_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fix_box.hide()
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
@@ -522,16 +528,19 @@ class DiagnosticsPanel(QWidget):
         if not fixes:
             self.fix_box.hide()
             return
-        header = QLabel(f"<b>Fix{'es' if len(fixes) > 1 else ''}</b> — one click; Ctrl+Z takes it back:")
+        header = QLabel(f"<b>Fix{'es' if len(fixes) > 1 else ''}</b> (one click; Ctrl+Z undoes it)")
         self.fix_layout.addWidget(header)
         for n, fix in enumerate(fixes):
-            button = QCommandLinkButton(short_label(fix), fix.detail)
+            button = QPushButton(f"{n + 1}. {short_label(fix)}")
             button.setObjectName(f"fix_{n}")
-            button.setToolTip(fix.label)
-            button.setIconSize(button.iconSize() * 0.6)
+            button.setToolTip(fix.label + (f"\n→ {fix.detail}" if fix.detail else ""))
+            button.setStyleSheet("QPushButton { text-align: left; padding: 3px 8px; }")
             button.clicked.connect(lambda _checked=False, f=fix: self.apply(f))
             self.fix_layout.addWidget(button)
             self.fix_buttons.append(button)
+        row_h = self.fix_buttons[0].sizeHint().height() + 2
+        header_h = header.sizeHint().height()
+        self.fix_box.setFixedHeight(min(header_h + row_h * len(fixes), header_h + int(row_h * 2.5)) + 4)
         self.fix_box.show()
 
     def apply(self, fix: Fix) -> None:
@@ -568,13 +577,12 @@ class DiagnosticsPanel(QWidget):
         follow = len(rows) - len(origins)
         self.banner.setText(
             f"<b>Frameworks disagree</b> at {len(origins)} layer{'s' if len(origins) != 1 else ''} "
-            f"({where}){f', and {follow} after them inherit it' if follow else ''}. "
-            f"{html.escape(first.layer)}: {html.escape(outcomes)}. "
-            '<a href="compare">Show the comparison</a>'
+            f"({where}). <a href=\"compare\">Compare</a>"
         )
         self.banner.setToolTip(
-            "The same design analysed under PyTorch, Keras, Caffe and strict rounding rules gives "
-            "different shapes for these layers"
+            f"{first.layer}: {outcomes}."
+            + (f"\n{follow} later layers inherit the difference." if follow else "")
+            + "\nThe same design under PyTorch, Keras, Caffe and strict rounding rules."
         )
         self.banner.show()
         if self._mode is not None and self._mode[0] == "compare":

@@ -24,7 +24,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -345,7 +353,7 @@ class LayerTablePanel(QWidget):
         )
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         document.selection_changed.connect(self._on_document_selection)
-        self.model.modelReset.connect(lambda: self._on_document_selection(self.document.selection))
+        self.model.modelReset.connect(self._after_reset)
         self._fit_columns()
         self._on_document_selection(document.selection)
 
@@ -384,16 +392,23 @@ class LayerTablePanel(QWidget):
     def _fit_columns(self) -> None:
         self.view.resizeColumnsToContents()
         header = self.view.horizontalHeader()
-        fm = self.view.fontMetrics()
+        bold = QFont(self.footer.font())
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
         totals = self.totals_model.row()
         for n, col in enumerate(COLUMNS):
-            width = max(header.sectionSize(n), fm.horizontalAdvance(totals.text(col.key, self.shape_order)) + 24)
+            width = max(header.sectionSize(n), fm.horizontalAdvance(totals.text(col.key, self.shape_order)) + 28)
             header.resizeSection(n, min(width, 260))
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.footer.horizontalHeader().setStretchLastSection(True)
         for n in range(len(COLUMNS)):
             self.footer.setColumnWidth(n, header.sectionSize(n))
+
+    def _after_reset(self) -> None:
+        self.totals_model.refresh()  # the widths below include the new totals
+        self._fit_columns()
+        self._on_document_selection(self.document.selection)
 
     def _sync_column_width(self, column: int, _old: int, new: int) -> None:
         self.footer.setColumnWidth(column, new)
