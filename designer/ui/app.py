@@ -43,13 +43,15 @@ def _app_icon_path() -> Path | None:
 
 
 def interesting_layer(window: MainWindow) -> str | None:
-    """The layer a screenshot selects: the first with an error, else the first convolution, else the first."""
+    """The layer a screenshot selects: the first with an error, else with a warning, else the
+    first convolution, else the first."""
     doc = window.document
     ids = doc.design.ids
-    for lid in ids:
-        info = doc.analysis.info.get(lid)
-        if info is not None and info.status == "error":
-            return lid
+    for status in ("error", "warning"):
+        for lid in ids:
+            info = doc.analysis.info.get(lid)
+            if info is not None and info.status == status:
+                return lid
     for lid in ids:
         if doc.design.layer(lid).type == "Conv2d":
             return lid
@@ -77,6 +79,8 @@ def take_screenshot(window: MainWindow, out: str | Path, size: tuple[int, int]) 
     focus = interesting_layer(window)
     if focus is not None:
         window.document.select([focus])
+        if window.document.analysis.info[focus].status in ("error", "warning"):
+            window.show_problems()
     window.view.show_readable(focus)
     app.processEvents()
     target = Path(out)

@@ -180,17 +180,18 @@ class MainWindow(QMainWindow):
         self._add_dock("palette", "Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector = Inspector(self.document)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        # Issue 5: problems & explanations below the inspector (split before anything is tabbed
-        # with the inspector: splitting a tabbed dock would only add a tab).
+        # Problems & explanations share the right column with the inspector as tabs: each needs
+        # the full height to read well on a laptop screen. The status bar's problem count and
+        # opening a design with problems bring this tab to the front.
         self.diagnostics_panel = DiagnosticsPanel(self.document)
         self.diagnostics_panel.layer_activated.connect(self.view.center_on_layer)
         self._add_dock("diagnostics", "Problems && Explanations", self.diagnostics_panel,
                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.splitDockWidget(self.docks["inspector"], self.docks["diagnostics"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["diagnostics"])
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("Opened design")
         self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["inspector"], self.docks["undo_history"])
+        self.tabifyDockWidget(self.docks["diagnostics"], self.docks["undo_history"])
         self.docks["inspector"].raise_()
         self.volume_view = VolumeView()
         self.volume_view.set_analysis(self.document.analysis)
@@ -215,10 +216,9 @@ class MainWindow(QMainWindow):
         design_toolbar = self.addToolBar("Design")
         design_toolbar.setObjectName("toolbar_design")
         design_toolbar.addWidget(self.semantics_selector)
-        self.resizeDocks([self.docks["volumes"]], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["volumes"]], [250], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["palette"]], [210], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["inspector"]], [370], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["inspector"], self.docks["diagnostics"]], [360, 540], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["inspector"]], [430], Qt.Orientation.Horizontal)
 
     def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -278,6 +278,8 @@ class MainWindow(QMainWindow):
         self.totals_label.setObjectName("totals")
         self.problems_label = QLabel()
         self.problems_label.setObjectName("problems")
+        self.problems_label.setToolTip("Show the Problems & Explanations panel")
+        self.problems_label.linkActivated.connect(lambda _link: self.show_problems())
         self.zoom_label = QLabel()
         status.addPermanentWidget(self.totals_label)
         status.addPermanentWidget(self.problems_label)
@@ -302,9 +304,17 @@ class MainWindow(QMainWindow):
         err_color = theme.ERROR.name() if t.errors else theme.TEXT_MUTED.name()
         warn_color = "#9a6700" if t.warnings else theme.TEXT_MUTED.name()
         self.problems_label.setText(
+            f"<a href='problems' style='text-decoration:none'>"
             f"<span style='color:{err_color}'>● {t.errors} error{'s' if t.errors != 1 else ''}</span> &nbsp;"
-            f"<span style='color:{warn_color}'>● {t.warnings} warning{'s' if t.warnings != 1 else ''}</span>"
+            f"<span style='color:{warn_color}'>● {t.warnings} warning{'s' if t.warnings != 1 else ''}</span></a>"
         )
+
+    def show_problems(self) -> None:
+        """Bring the Problems & Explanations panel to the front."""
+        dock = self.docks.get("diagnostics")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
