@@ -25,6 +25,8 @@ SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 #: Activations above this many elements (per sample) earn a warning.
 LARGE_ACTIVATION = 50_000_000
+#: PyTorch counts tensor elements in a signed 64-bit integer; larger outputs are an error.
+MAX_TENSOR_ELEMENTS = 2**63 - 1
 
 #: A sliding-window layer whose output keeps less than this share of its input's values
 #: earns an ``information_bottleneck`` warning.
@@ -281,7 +283,7 @@ class Analysis:
                             "error",
                             "cycle",
                             lid,
-                            f"{lid} is part of a cycle ({' → '.join(on_cycle[lid])}): a layer cannot depend on its own output.",
+                            f"{lid} is part of a cycle ({_cycle_text(on_cycle[lid])}): a layer cannot depend on its own output.",
                             {"cycle": on_cycle[lid]},
                         )
                     )
@@ -299,6 +301,7 @@ class Analysis:
         self._rank = {lid: n for n, lid in enumerate(order)}
         self._consumers = consumers
         self._cyclic = set(cyclic)
+        self._fed = _fed_by_input(design, consumers)
         self.structural = diags
         self._totals = None
 
@@ -369,6 +372,8 @@ class Analysis:
         shapes = [u.output_shape for u in upstream if u is not None and u.output_shape is not None]
         info.input_shapes = list(shapes)
         result: RuleResult = ltype.rule(layer.resolved(), shapes, self.semantics)
+        if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
+            result = _too_large(result.shape, result)
         info.output_shape = result.shape
         info.params = result.params
         info.trainable_params = result.trainable_params
@@ -391,18 +396,7 @@ class Analysis:
         return None if info is None else info.output_shape
 
     def _reaches_input(self, lid: str) -> bool:
-        seen: set[str] = set()
-        stack = [lid]
-        while stack:
-            cur = stack.pop()
-            if cur in seen or cur not in self.design:
-                continue
-            seen.add(cur)
-            layer = self.design.layer(cur)
-            if layer.type == "Input":
-                return True
-            stack.extend(layer.inputs)
-        return False
+        return lid in self._fed
 
     def _receptive_field(
         self, layer: Layer, result: RuleResult, upstream: list[LayerInfo | None]
@@ -429,7 +423,30 @@ class Analysis:
             )
             jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
         input_size = (max(s[0] for s in sizes), max(s[1] for s in sizes)) if sizes else None
+        if not all(math.isfinite(v) for v in (*size, *jump)):
+            return input_size, None  # strides multiplied past what a float holds: no meaningful field
         return input_size, ReceptiveField(size, jump)
+
+
+def _too_large(shape: Shape, result: RuleResult) -> RuleResult:
+    return RuleResult(
+        None,
+        findings=[
+            Finding(
+                "error",
+                "tensor_too_large",
+                f"the output {fmt_shape(shape)} would have {_big_count(math.prod(shape))} elements per sample; "
+                f"PyTorch cannot create a tensor with more than {MAX_TENSOR_ELEMENTS:,} (2⁶³ − 1).",
+                {"shape": list(shape), "limit": MAX_TENSOR_ELEMENTS},
+            )
+        ],
+        axes=result.axes,
+    )
+
+
+def _big_count(n: int) -> str:
+    digits = len(str(n))
+    return f"{n:,}" if digits <= 24 else f"about 10^{digits - 1}"
 
 
 def _diag(lid: str, f: Finding) -> Diagnostic:
@@ -521,29 +538,77 @@ def _window_notes(info: LayerInfo, upstream: list[LayerInfo | None], *, is_outpu
     return out
 
 
+def _cycle_text(cycle: list[str], limit: int = 12) -> str:
+    if len(cycle) <= limit:
+        return " → ".join(cycle)
+    head = " → ".join(cycle[: limit - 2])
+    return f"{head} → … ({len(cycle) - limit + 1:,} more) → {cycle[-1]}"
+
+
+def _fed_by_input(design: Design, consumers: dict[str, list[str]]) -> set[str]:
+    """Every layer that some Input reaches through connections (one pass, linear)."""
+    fed = {layer.id for layer in design if layer.type == "Input"}
+    stack = list(fed)
+    while stack:
+        for c in consumers.get(stack.pop(), ()):
+            if c not in fed:
+                fed.add(c)
+                stack.append(c)
+    return fed
+
+
 def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]:
-    """For each layer that lies on a cycle, one cycle through it (ids in order)."""
+    """For each layer that lies on a cycle, one cycle through it (ids in order).
+
+    Depth-first search from each not-yet-placed layer along its inputs, keeping
+    parent links rather than copied paths so that a long cycle costs linear time.
+    """
+    # Peel off layers that merely hang below a cycle (nothing in the set consumes them):
+    # what remains lies on a cycle or between two, so the searches below stay short.
+    feeds: dict[str, int] = dict.fromkeys(candidates, 0)
+    for lid in candidates:
+        for i in set(design.layer(lid).inputs):
+            if i in feeds:
+                feeds[i] += 1
+    leaves = [lid for lid, n in feeds.items() if n == 0]
+    core = set(candidates)
+    while leaves:
+        lid = leaves.pop()
+        core.discard(lid)
+        for i in set(design.layer(lid).inputs):
+            if i in core:
+                feeds[i] -= 1
+                if feeds[i] == 0:
+                    leaves.append(i)
+    candidates = core
     result: dict[str, list[str]] = {}
     for start in candidates:
         if start in result:
             continue
-        # Depth-first search from start following inputs, looking for a path back to start.
-        stack: list[tuple[str, list[str]]] = [(start, [start])]
-        seen: set[str] = set()
-        while stack:
-            cur, path = stack.pop()
+        parent: dict[str, str] = {}
+        stack = [start]
+        seen = {start}
+        found: str | None = None
+        while stack and found is None:
+            cur = stack.pop()
             for nxt in design.layer(cur).inputs:
                 if nxt == start:
-                    cycle = [*reversed(path), start]
-                    for member in path:
-                        result.setdefault(member, cycle)
-                    stack = []
+                    found = cur
                     break
                 if nxt in candidates and nxt not in seen:
                     seen.add(nxt)
-                    stack.append((nxt, [*path, nxt]))
+                    parent[nxt] = cur
+                    stack.append(nxt)
+        if found is None:
+            continue
+        path = [found]
+        while path[-1] != start:
+            path.append(parent[path[-1]])
+        path.reverse()  # start → … → found, each taking its input from the next
+        cycle = [*reversed(path), start]
+        for member in path:
+            result.setdefault(member, cycle)
     return result
-
 
 def analyze(design: Design, *, bytes_per_element: int = 4) -> Analysis:
     """A one-off analysis that does not follow later edits."""

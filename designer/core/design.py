@@ -182,12 +182,12 @@ class Design:
         if layer.type not in REGISTRY:
             raise DesignError(f"unknown layer type {layer.type!r}")
         layer = Layer(layer.id, layer.type, normalize_params(layer.type, layer.params), list(layer.inputs))
-        items = list(self._layers.items())
-        if index is None or index >= len(items):
-            items.append((layer.id, layer))
+        if index is None or index >= len(self._layers):
+            self._layers[layer.id] = layer  # appending keeps loading a long design linear
         else:
+            items = list(self._layers.items())
             items.insert(max(index, 0), (layer.id, layer))
-        self._layers = dict(items)
+            self._layers = dict(items)
         if position is not None:
             self._layout[layer.id] = (float(position[0]), float(position[1]))
         self.layer_added.emit(layer.id)

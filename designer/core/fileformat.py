@@ -15,7 +15,10 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import math
 import os
+import reprlib
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +26,7 @@ from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
 from designer.core.design import Design, DesignError, Layer, check_id, normalize_params
-from designer.core.params import ParamError, ParamKind, ParamSpec
+from designer.core.params import MAX_INT_VALUE, ParamError, ParamKind, ParamSpec
 from designer.core.registry import REGISTRY
 
 FORMAT_ID = "cnn-designer"
@@ -32,6 +35,9 @@ MAX_FILE_BYTES = 64 * 2**20  # larger files are refused before parsing
 MAX_LAYERS = 20_000
 MAX_NAME_LENGTH = 500
 MAX_DESCRIPTION_LENGTH = 20_000
+MAX_DEPTH = 64  # nesting of lists/objects anywhere in a document
+MAX_NUMBER_DIGITS = 100  # longer integer literals are refused before conversion
+MAX_MESSAGE_LENGTH = 600  # error messages quote at most this much
 _TOP_KEYS = ("format", "version", "name", "semantics", "description", "layers", "layout")
 
 
@@ -39,11 +45,11 @@ class FormatError(ValueError):
     """A design file cannot be read. ``path`` is the JSON path of the problem ("$" = root)."""
 
     def __init__(self, path: str, message: str, source: str | None = None) -> None:
-        self.path = path
-        self.detail = message
+        self.path = _clip(path, 200)
+        self.detail = _clip(message, MAX_MESSAGE_LENGTH)
         self.source = source
         where = f"{source}: " if source else ""
-        super().__init__(f"{where}{path}: {message}")
+        super().__init__(f"{where}{self.path}: {self.detail}")
 
     def with_source(self, source: str) -> FormatError:
         return type(self)(self.path, self.detail, source)
@@ -68,12 +74,13 @@ def load_design(path: str | os.PathLike[str]) -> Design:
     """Read a design file; raise ``FormatError`` (with the file name) on any problem."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidFormatError(
-                "$", f"the file is {size / 2**20:.0f} MiB; design files are at most {MAX_FILE_BYTES // 2**20} MiB"
-            )
-        data = p.read_bytes()
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidFormatError("$", "not a regular file (a folder, device or pipe cannot be a design)")
+        _check_size(info.st_size)
+        with p.open("rb") as fh:  # never read more than the limit, even if the file grows meanwhile
+            data = fh.read(MAX_FILE_BYTES + 1)
+        _check_size(len(data))
     except FormatError as exc:
         raise exc.with_source(str(p)) from None
     except OSError as exc:
@@ -84,30 +91,114 @@ def load_design(path: str | os.PathLike[str]) -> Design:
         raise exc.with_source(str(p)) from None
 
 
+def _check_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise InvalidFormatError(
+            "$", f"the file is {size / 2**20:.0f} MiB; design files are at most {MAX_FILE_BYTES // 2**20} MiB"
+        )
+
+
 def loads_design(text: str | bytes) -> Design:
     """Parse a design from JSON text."""
+    if len(text) > MAX_FILE_BYTES:
+        raise InvalidFormatError("$", f"the document is larger than {MAX_FILE_BYTES // 2**20} MiB")
     if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
-            raise InvalidFormatError("$", f"the document is larger than {MAX_FILE_BYTES // 2**20} MiB")
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidFormatError("$", f"the file is not UTF-8 text (byte {exc.start})") from None
+    elif text.startswith("\ufeff"):
+        text = text[1:]
     try:
-        obj = json.loads(text, parse_constant=_reject_constant)
+        obj = json.loads(
+            text, parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float
+        )
+    except _NumberError as exc:
+        raise InvalidFormatError("$", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise InvalidFormatError(
             "$", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
     except RecursionError:
         raise InvalidFormatError("$", "the JSON is nested too deeply to be a design") from None
-    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
+    except ValueError as exc:
         raise InvalidFormatError("$", f"not valid JSON: {exc}") from None
+    _check_nesting_and_text(obj)
     return design_from_dict(obj)
 
 
+class _NumberError(ValueError):
+    """A number a design file cannot hold (NaN, Infinity, too many digits)."""
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in a design file")
+    raise _NumberError(f"{name} is not allowed in a design file (only finite numbers are)")
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _NumberError(f"a whole number with {digits:,} digits is too long (at most {MAX_NUMBER_DIGITS})")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberError(f"the number {_clip(text, 40)} is too large to represent")
+    return value
+
+
+def _check_nesting_and_text(obj: Any) -> None:
+    """Refuse lists/objects nested more than ``MAX_DEPTH`` deep and text that is not valid Unicode.
+
+    Done once, without recursion, so that later steps (copies, error messages,
+    saving) never meet a structure too deep for them, and every text can be
+    written back as UTF-8 (JSON escapes can encode lone surrogates).
+    """
+    stack: list[tuple[Any, str, int]] = [(obj, "$", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value, path)
+            continue
+        if not isinstance(value, list | dict):
+            continue
+        if depth >= MAX_DEPTH:
+            raise InvalidFormatError(path, f"lists and objects are nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, path)
+                stack.append((item, f"{path}.{_clip(key, 40)}", depth + 1))
+        else:
+            stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
+
+
+def _check_text(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidFormatError(
+            path, f"the text contains an unpaired surrogate (\\u{ord(text[exc.start]):04x}), which is not a character"
+        ) from None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlist = 6
+_SHORT.maxdict = 6
+_SHORT.maxlong = 40
+
+
+def short_repr(value: Any) -> str:
+    """``repr`` that stays short and shallow whatever the value (for error messages)."""
+    return _SHORT.repr(value)
 
 
 def design_from_dict(obj: Any) -> Design:
@@ -116,11 +207,11 @@ def design_from_dict(obj: Any) -> Design:
         raise InvalidFormatError("$", f"expected an object {{...}} at the root, got {_kind(obj)}")
     fmt = obj.get("format")
     if fmt != FORMAT_ID:
-        got = "no \"format\" field" if "format" not in obj else f"format {fmt!r}"
+        got = "no \"format\" field" if "format" not in obj else f"format {short_repr(fmt)}"
         raise InvalidFormatError("$.format", f'expected "{FORMAT_ID}" (this is not a CNN Designer file: {got})')
     version = obj.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise InvalidFormatError("$.version", f"expected a whole number ≥ 1, got {version!r}")
+        raise InvalidFormatError("$.version", f"expected a whole number ≥ 1, got {short_repr(version)}")
     if version > CURRENT_VERSION:
         raise UnsupportedFormatVersionError(
             "$.version",
@@ -140,7 +231,7 @@ def _build(obj: dict[str, Any]) -> Design:
     semantics = obj.get("semantics", "pytorch")
     if semantics not in SEMANTICS:
         raise InvalidFormatError(
-            "$.semantics", f"expected one of {', '.join(repr(s) for s in SEMANTICS)}, got {semantics!r}"
+            "$.semantics", f"expected one of {', '.join(repr(s) for s in SEMANTICS)}, got {short_repr(semantics)}"
         )
     description = obj.get("description", "")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_LENGTH:
@@ -174,7 +265,7 @@ def _build(obj: dict[str, Any]) -> Design:
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos)
             or not all(abs(v) < 1e9 for v in pos)
         ):
-            raise InvalidFormatError(path, f"expected [x, y] with two numbers, got {pos!r}")
+            raise InvalidFormatError(path, f"expected [x, y] with two numbers, got {short_repr(pos)}")
         if lid in design:
             design.set_position(lid, (float(pos[0]), float(pos[1])))
     design.load_notes = notes
@@ -192,7 +283,7 @@ def _parse_layer(
     if type_id not in REGISTRY:
         hint = _did_you_mean(type_id, list(REGISTRY))
         raise InvalidFormatError(
-            f"{path}.type", f"unknown layer type {type_id!r}{hint}; known types: {', '.join(REGISTRY)}"
+            f"{path}.type", f"unknown layer type {short_repr(type_id)}{hint}; known types: {', '.join(REGISTRY)}"
         )
     ltype = REGISTRY[type_id]
     lid = raw.get("id")
@@ -203,7 +294,7 @@ def _parse_layer(
     else:
         problem = check_id(lid)
         if problem:
-            raise InvalidFormatError(f"{path}.id", f"{problem} (got {lid!r})")
+            raise InvalidFormatError(f"{path}.id", f"{problem} (got {short_repr(lid)})")
         if lid in taken:
             new = _fresh(f"{lid}_", taken)
             notes.append(
@@ -213,7 +304,7 @@ def _parse_layer(
     if "inputs" in raw:
         inputs = raw["inputs"]
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
-            raise InvalidFormatError(f"{path}.inputs", f"expected a list of layer ids, got {inputs!r}")
+            raise InvalidFormatError(f"{path}.inputs", f"expected a list of layer ids, got {short_repr(inputs)}")
         if len(inputs) > 1000:
             raise InvalidFormatError(f"{path}.inputs", "more than 1,000 inputs")
         if lid in inputs:
@@ -229,7 +320,7 @@ def _parse_layer(
             hint = _did_you_mean(key, list(ltype.param_names))
             known = ", ".join(ltype.param_names) or "none"
             raise InvalidFormatError(
-                f"{path}.{key}", f"{type_id} has no parameter {key!r}{hint} (its parameters: {known})"
+                f"{path}.{_clip(key, 40)}", f"{type_id} has no parameter {short_repr(key)}{hint} (its parameters: {known})"
             )
         try:
             params[key] = spec.normalize(value)
@@ -253,6 +344,8 @@ def _fresh(prefix: str, taken: set[str]) -> str:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
+    if len(word) > 100:  # nothing that long is a near miss; spare difflib the work
+        return ""
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not close:
         lower = {o.lower(): o for o in options}
@@ -431,10 +524,8 @@ def json_schema() -> dict[str, Any]:
 def _spec_schema(spec: ParamSpec) -> dict[str, Any]:
     def integer() -> dict[str, Any]:
         s: dict[str, Any] = {"type": "integer"}
-        if spec.minimum is not None:
-            s["minimum"] = int(spec.minimum)
-        if spec.maximum is not None:
-            s["maximum"] = int(spec.maximum)
+        s["minimum"] = -MAX_INT_VALUE if spec.minimum is None else int(spec.minimum)
+        s["maximum"] = MAX_INT_VALUE if spec.maximum is None else int(spec.maximum)
         return s
 
     def pair(item: dict[str, Any]) -> dict[str, Any]:
@@ -451,28 +542,28 @@ def _spec_schema(spec: ParamSpec) -> dict[str, Any]:
     elif k is ParamKind.PADDING:
         schema = {"oneOf": [integer(), pair(integer()), {"enum": ["same", "valid"]}]}
     elif k is ParamKind.PAD4:
-        schema = {"oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems": 4}]}
+        schema = {"oneOf": [integer(), {"type": "array", "items": integer(), "minItems": 4, "maxItems": 4}]}
     elif k in (ParamKind.SIZE, ParamKind.OPT_SIZE):
-        pos = {"type": "integer", "minimum": 1}
+        pos = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
         options: list[dict[str, Any]] = [pos, pair({"oneOf": [pos, {"type": "null"}]})]
         if k is ParamKind.OPT_SIZE:
             options.insert(0, {"type": "null"})
         schema = {"oneOf": options}
     elif k is ParamKind.OPT_SCALE:
-        posnum = {"type": "number", "exclusiveMinimum": 0}
+        posnum = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_INT_VALUE}
         schema = {"oneOf": [{"type": "null"}, posnum, pair(posnum)]}
     elif k is ParamKind.FLOAT:
-        schema = {"type": "number"}
-        if spec.minimum is not None:
-            schema["minimum"] = spec.minimum
-        if spec.maximum is not None:
-            schema["maximum"] = spec.maximum
+        schema = {
+            "type": "number",
+            "minimum": -MAX_INT_VALUE if spec.minimum is None else spec.minimum,
+            "maximum": MAX_INT_VALUE if spec.maximum is None else spec.maximum,
+        }
     elif k is ParamKind.BOOL:
         schema = {"type": "boolean"}
     elif k is ParamKind.ENUM:
         schema = {"enum": list(spec.choices)}
     else:  # SHAPE
-        dim = {"type": "integer", "minimum": 1}
+        dim = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
         schema = {"oneOf": [{"type": "array", "items": dim, "minItems": n, "maxItems": n} for n in (1, 3)]}
     schema["description"] = spec.doc
     return schema

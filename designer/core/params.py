@@ -8,11 +8,24 @@ to build) and the shape rules (which read normalised values).
 from __future__ import annotations
 
 import math
+import reprlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 Pair = tuple[int, int]
+
+#: No whole number in a hyper-parameter (or an Input shape) may exceed this in size:
+#: 2³¹ − 1, far beyond any real layer, and small enough that every count the
+#: analysis derives from it stays exact and every float conversion stays finite.
+MAX_INT_VALUE = 2**31 - 1
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlist = 6
+_SHORT.maxlong = 40
 
 
 class ParamKind(StrEnum):
@@ -34,7 +47,7 @@ class ParamError(ValueError):
     """A hyper-parameter value does not have the expected form."""
 
     def __init__(self, expected: str, value: Any) -> None:
-        super().__init__(f"expected {expected}, got {value!r}")
+        super().__init__(f"expected {expected}, got {_SHORT.repr(value)}")
         self.expected = expected
         self.value = value
 
@@ -100,6 +113,8 @@ class ParamSpec:
         after an edit reads the way a person would write it.
         """
         k = self.kind
+        if _too_large(value):
+            raise ParamError(f"{self.expected()} (numbers of at most {MAX_INT_VALUE:,} in size)", value)
         if k is ParamKind.INT:
             return self._int(value)
         if k is ParamKind.PAIR:
@@ -186,6 +201,12 @@ class ParamSpec:
             self.maximum is not None and v > self.maximum
         ):
             raise ParamError(self.expected(), original)
+
+
+def _too_large(value: Any) -> bool:
+    """A number (or an element of a list of numbers) beyond ``MAX_INT_VALUE``, or not finite."""
+    items = value if isinstance(value, list | tuple) else (value,)
+    return any(_is_num(v) and not abs(v) <= MAX_INT_VALUE for v in items)  # NaN fails too
 
 
 def _num(v: float) -> str:
