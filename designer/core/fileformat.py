@@ -567,3 +567,26 @@ def _spec_schema(spec: ParamSpec) -> dict[str, Any]:
         schema = {"oneOf": [{"type": "array", "items": dim, "minItems": n, "maxItems": n} for n in (1, 3)]}
     schema["description"] = spec.doc
     return schema
+
+
+def schema_text() -> str:
+    """The published schema file's exact text (``resources/schema/cnn-designer-v1.schema.json``)."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m designer.core.fileformat --schema [OUT]``: print or write the JSON Schema."""
+    if not argv or argv[0] != "--schema" or len(argv) > 2:
+        print("usage: python -m designer.core.fileformat --schema [OUT.json]")
+        return 2
+    if len(argv) == 2:
+        write_atomic(Path(argv[1]), schema_text().encode("utf-8"))
+    else:
+        print(schema_text(), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))
