@@ -38,5 +38,11 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python tools/make_screenshots.py
 
+# Standalone app folder dist/cnn-designer/ (PyInstaller, in the venv); then a start-up smoke test.
+dist: $(STAMP)
+	$(BIN)/python -m pip install -q 'pyinstaller>=6.10'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/cnn-designer.spec
+	bash packaging/smoke_test.sh dist/cnn-designer
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info
