@@ -76,3 +76,14 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
     ]
     for doc in bad:
         assert list(validator.iter_errors(doc)), doc
+
+
+def test_the_format_document_lists_every_layer_type_and_limit() -> None:
+    from designer.core.fileformat import MAX_DEPTH, MAX_LAYERS, MAX_NUMBER_DIGITS
+    from designer.core.params import MAX_INT_VALUE
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "file-format.md").read_text(encoding="utf-8")
+    missing = [t for t in REGISTRY if f"| `{t}` |" not in text]
+    assert not missing, f"docs/file-format.md does not describe {missing}"
+    for number in (f"{MAX_LAYERS:,}", f"{MAX_INT_VALUE:,}", f"{MAX_DEPTH} levels", f"{MAX_NUMBER_DIGITS} digits"):
+        assert number in text, number
