@@ -35,3 +35,23 @@ def golden(request: pytest.FixtureRequest):
         assert text == expected, f"output differs from {path} (rerun with --update-golden if intended)"
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_modal_dialogs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message box no test asked for would block the run forever: make it fail the test.
+
+    Tests that expect a prompt patch the QMessageBox function themselves (that patch wins).
+    pytest-qt closes the test's windows before fixtures are torn down, so a window left
+    with unsaved changes fails here instead of hanging on "Save changes?".
+    """
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        texts = [a for a in args if isinstance(a, str)]
+        raise AssertionError(f"unexpected modal message box: {texts}")
+
+    for name in ("question", "warning", "critical", "information", "about"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
