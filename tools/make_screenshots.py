@@ -53,12 +53,14 @@ SHOTS: tuple[Shot, ...] = (
     Shot("01-empty-window", "an empty design: the palette on the left, the canvas, the inspector"),
     Shot("02-lenet-building", "LeNet-5 half built: Input, Conv2d, Tanh, AvgPool2d; avgpool1 (14×14×6) selected"),
     Shot("03-lenet-done", "the finished LeNet-5; the inspector on conv2 (10×10×16, 2,416 parameters)"),
-    Shot("04-alexnet-224", "AlexNet with a 224 input: conv1 is 54×54×96 with a warning and its fixes"),
-    Shot("05-alexnet-227", "after the fix: input 227×227×3, conv1 55×55×96, no warnings"),
-    Shot("06-residual-mismatch", "the residual block: add1 in error (16×16×32 vs 32×32×16)"),
+    Shot("04-alexnet-224", "AlexNet, 224 input: conv1 54×54×96; its warning selected in the panel, explanation, fixes"),
+    Shot("05-alexnet-227", "after fix 1: input 227×227×3, no warnings; the panel explains why conv1 is 55×55×96"),
+    Shot("06-residual-mismatch", "the residual block: add1's error selected in the panel, with the projection fix"),
     Shot("07-residual-fixed", "after the projection fix: conv4 (1×1, stride 2) + bn4 on the shortcut, add1 16×16×32"),
     Shot("08-volumes", "the 3D Volumes dock: AlexNet (227) as shaded blocks with kernels and labels"),
     Shot("09-export-dialog", "File ▸ Export ▸ Figure: options on the left, live preview of the block figure"),
+    Shot("10-layer-table", "VGG-16 in the Layer Table: shapes, params, MACs, activations per layer; conv3_3 selected"),
+    Shot("11-charts", "VGG-16 in the Charts tab: params, MACs and activation memory per layer with weights"),
 )
 
 
@@ -107,7 +109,7 @@ class Studio:
 
         One window serves every lesson: pyqtgraph caches its OpenGL shader programs, and a
         second window's fresh GL context cannot use them once the first is gone."""
-        from PySide6.QtCore import QSettings, Qt
+        from PySide6.QtCore import QSettings
 
         from designer.core.design import Design
         from designer.ui.main_window import MainWindow
@@ -118,8 +120,6 @@ class Studio:
             window = MainWindow(settings=settings)
             window.resize(*WINDOW_SIZE)
             window.show()
-            # Wide enough for the pair editors (kernel 11 × 11 and its "=" button) without a scroll bar.
-            window.resizeDocks([window.docks["inspector"]], [410], Qt.Orientation.Horizontal)
             self.window = window
         self.window.load_design(Design("Untitled"), None)
         self.settle()
@@ -161,11 +161,32 @@ class Studio:
         elif isinstance(step, tut.SetParam):
             doc.select([step.layer])
             self._type_into_inspector(step.layer, step.name, step.value)
+        elif isinstance(step, tut.InsertOnEdge):
+            window.scene.handle_drop(step.type_id, self._edge_middle(step.source, step.target))  # the drop
+            layer_id = doc.current
+            target = doc.design.layer(step.target)
+            if layer_id is None or target.inputs.count(layer_id) != 1:
+                raise RuntimeError(f"dropping {step.type_id} on {step.source} → {step.target} did not insert it")
+            for name, value in step.params.items():
+                self._type_into_inspector(layer_id, name, value)
         elif isinstance(step, tut.Connect):
             if not window.scene.connect_layers(step.source, step.target):  # the port drag
                 raise RuntimeError(f"could not connect {step.source} → {step.target}")
         else:
             self.apply_fix(step)
+
+    def _edge_middle(self, source: str, target: str) -> Any:
+        """A scene point on the connection ``source → target`` where a drop lands on that connection
+        (not on a card it passes)."""
+        scene = self.window.scene
+        edge = next((e for e in scene.items() if getattr(e, "key", None) == (source, target)), None)
+        if edge is None:
+            raise RuntimeError(f"no connection {source} → {target} on the canvas")
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            point = edge.mapToScene(edge.path().pointAtPercent(t))
+            if scene.drop_target_at(point) is edge:
+                return point
+        raise RuntimeError(f"every point of {source} → {target} lies under a card")
 
     def _type_into_inspector(self, layer_id: str, name: str, value: Any) -> None:
         """Set the value in the inspector's editor for ``name`` (what typing there does)."""
@@ -189,44 +210,34 @@ class Studio:
             raise RuntimeError(f"typing {value!r} into {layer_id}.{name} gave {got!r}")
 
     def apply_fix(self, step: tut.ApplyFix) -> None:
-        """Press the fix button in the diagnostics panel if the app has one; otherwise replay the
-        core fix's operations as undo commands, exactly what such a button does."""
+        """Select the problem in the Problems & Explanations panel and press the fix's button."""
         doc = self.window.document
         fix = tut.find_fix(doc.design, step)
-        doc.select([step.layer])
+        panel = self.window.diagnostics_panel
+        self.select_problem(step.code, step.layer)
+        for button in panel.fix_buttons:
+            if button.toolTip().split("\n")[0] == fix.label:
+                button.click()
+                self.settle()
+                return
+        shown = [b.toolTip().split("\n")[0] for b in panel.fix_buttons]
+        raise RuntimeError(f"no button for {fix.label!r} in the panel (it shows {shown})")
+
+    def select_problem(self, code: str, layer: str) -> None:
+        """Bring the Problems & Explanations tab forward and select a problem in its list."""
+        self.raise_dock("diagnostics")
+        panel = self.window.diagnostics_panel
+        self.window.document.select([layer])
         self.settle()
-        button = self._fix_button(fix.label)
-        if button is not None:
-            button.click()
-            self.settle()
-            return
-        from designer.core.design import Layer
-        from designer.core.fixes import AddLayer, SetInputs, SetParam
-        from designer.ui import commands as cmd
-
-        with doc.macro(fix.label):
-            for op in fix.operations:
-                if isinstance(op, SetParam):
-                    doc.set_param(op.layer, op.name, op.value)
-                elif isinstance(op, AddLayer):
-                    layer = Layer(op.layer, op.type, dict(op.params), list(op.inputs))
-                    doc.push(cmd.AddLayerCommand(doc.design, layer, op.index, None))
-                elif isinstance(op, SetInputs):
-                    doc.set_inputs(op.layer, list(op.inputs))
-                else:
-                    raise RuntimeError(f"the tutorial does not use fixes that {op.describe()}")
-
-    def _fix_button(self, label: str) -> Any:
-        from PySide6.QtWidgets import QAbstractButton
-
-        panel = self.dock_widget("diagnos", "problem", "explain")
-        if panel is None:
-            return None
-        for button in panel.findChildren(QAbstractButton):
-            text = button.text().replace("&", "")
-            if text and (label.startswith(text) or text.startswith(label.split(" (")[0])):
-                return button
-        return None
+        panel.tree.clearSelection()  # selecting the layer highlighted its problem; a click must change it
+        if not panel.select_diagnostic(code, layer):
+            raise RuntimeError(f"the panel does not list {code} on {layer}")
+        panel.flush()
+        self.settle()
+        if panel.current_diagnostic() is None:
+            raise RuntimeError(f"the panel did not switch to the {code} problem on {layer}")
+        self.window.view.show_readable(layer)  # the panel centred the card; show the design's start again
+        self.settle()
 
     # -- docks and framing
 
@@ -311,11 +322,13 @@ def lesson_lenet(studio: Studio, wanted: Callable[[str], bool]) -> None:
     if wanted("01-empty-window"):
         studio.grab("01-empty-window")
     studio.replay(tut.LENET5_STEPS[: tut.LENET5_PARTIAL])
+    studio.raise_dock("inspector")
     studio.show_layer("avgpool1")
     if wanted("02-lenet-building"):
         studio.grab("02-lenet-building")
     studio.replay(tut.LENET5_STEPS[tut.LENET5_PARTIAL:])
     window.tidy_up("LR")  # View ▸ Tidy Up Left to Right (Ctrl+L)
+    studio.raise_dock("inspector")
     studio.show_layer("conv2")
     if wanted("03-lenet-done"):
         studio.grab("03-lenet-done")
@@ -326,22 +339,27 @@ def lesson_alexnet(studio: Studio, wanted: Callable[[str], bool]) -> None:
     window.open_file(tut.ALEXNET_TEMPLATE, ask=False)
     studio.settle()
     studio.replay(tut.ALEXNET_224_STEPS)
-    studio.raise_dock("diagnos", "problem", "explain")
     studio.show_layer("conv1")
+    studio.select_problem("non_integer_output", "conv1")
     if wanted("04-alexnet-224"):
         studio.grab("04-alexnet-224")
     studio.replay(tut.ALEXNET_FIX_STEPS)
-    studio.show_layer("conv1")
+    studio.raise_dock("diagnostics")
+    window.document.select([])
+    studio.show_layer("conv1")  # the panel now answers "Why is conv1 55×55×96?"
     if wanted("05-alexnet-227"):
         studio.grab("05-alexnet-227")
     volumes = studio.dock("volumes")
-    if wanted("08-volumes") and volumes is not None:
+    if wanted("08-volumes"):
         from PySide6.QtCore import Qt
 
+        statistics = studio.dock("statistics")
         height = volumes.height()
-        window.resizeDocks([volumes], [560], Qt.Orientation.Vertical)  # the user drags the splitter up
+        statistics.hide()  # the user closes the table dock and drags the splitter up
+        window.resizeDocks([volumes], [560], Qt.Orientation.Vertical)
         studio.show_layer("conv1", fit=False)
         studio.grab("08-volumes", volumes)
+        statistics.show()
         window.resizeDocks([volumes], [height], Qt.Orientation.Vertical)
         studio.settle()
     if wanted("09-export-dialog"):
@@ -360,18 +378,47 @@ def lesson_residual(studio: Studio, wanted: Callable[[str], bool]) -> None:
     window = studio.new_window()
     studio.replay(tut.RESIDUAL_STEPS)
     window.tidy_up("LR")
-    studio.raise_dock("diagnos", "problem", "explain")
     studio.show_layer("add1")
+    studio.select_problem("add_shape_mismatch", "add1")
     if wanted("06-residual-mismatch"):
         studio.grab("06-residual-mismatch")
     studio.replay(tut.RESIDUAL_FIX_STEPS)
     window.tidy_up("LR")
+    studio.raise_dock("inspector")
     studio.show_layer("conv4")
     if wanted("07-residual-fixed"):
         studio.grab("07-residual-fixed")
 
 
-LESSONS = (lesson_lenet, lesson_alexnet, lesson_residual)
+def lesson_vgg(studio: Studio, wanted: Callable[[str], bool]) -> None:
+    """Why deeper layers have more kernels: VGG-16's table and charts."""
+    from PySide6.QtCore import Qt
+
+    window = studio.new_window()
+    window.open_file(tut.VGG16_TEMPLATE, ask=False)
+    studio.settle()
+    statistics = studio.dock("statistics")
+    volumes = studio.dock("volumes")
+    height = statistics.height()
+    volumes.hide()  # room for the table: the user closes the 3D view and drags the splitter up
+    window.resizeDocks([statistics], [620], Qt.Orientation.Vertical)
+    studio.raise_dock("inspector")
+    tabs = window.statistics_tabs
+    tabs.setCurrentWidget(window.layer_table)
+    studio.show_layer("conv3_3", fit=False)
+    if wanted("10-layer-table"):
+        studio.grab("10-layer-table", statistics)
+    tabs.setCurrentWidget(window.layer_charts)
+    studio.settle(10)
+    if wanted("11-charts"):
+        studio.grab("11-charts", statistics)
+    tabs.setCurrentWidget(window.layer_table)
+    volumes.show()
+    window.resizeDocks([statistics], [height], Qt.Orientation.Vertical)
+    studio.settle()
+
+
+LESSONS = (lesson_lenet, lesson_alexnet, lesson_residual, lesson_vgg)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,6 +59,17 @@ class Connect:
 
 
 @dataclass(frozen=True)
+class InsertOnEdge:
+    """Drop a palette entry onto the connection ``source → target``, then type ``params``
+    into the inspector."""
+
+    type_id: str
+    source: str
+    target: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ApplyFix:
     """Press the ``choice``-th fix button (1-based) of diagnostic ``code`` on ``layer``."""
 
@@ -67,7 +78,7 @@ class ApplyFix:
     choice: int = 1
 
 
-Step = Append | SetParam | Connect | ApplyFix
+Step = Append | SetParam | Connect | InsertOnEdge | ApplyFix
 
 # Lesson 1: LeNet-5 by hand (ids are the ones the app hands out: input1, conv1, tanh1, ...).
 LENET5_STEPS: tuple[Step, ...] = (
@@ -90,7 +101,11 @@ LENET5_PARTIAL = 4  # the "being built" picture: Input, Conv2d, Tanh, AvgPool2d
 # Lesson 2: AlexNet (2012 paper template) with the paper's 224 input, then the 227 fix.
 ALEXNET_TEMPLATE = TEMPLATES / "alexnet_paper.json"
 ALEXNET_224_STEPS: tuple[Step, ...] = (SetParam("input", "shape", [3, 224, 224]),)
-ALEXNET_FIX_STEPS: tuple[Step, ...] = (ApplyFix("non_integer_output", "conv1", 1),)
+# The first fix button for conv1 ("Set the input size to 227×227"), and the same edit made by hand
+# in the inspector (the tests check that the two give the same design).
+ALEXNET_FIX = ApplyFix("non_integer_output", "conv1", 1)
+ALEXNET_FIX_STEPS: tuple[Step, ...] = (ALEXNET_FIX,)
+ALEXNET_FIX_BY_HAND: tuple[Step, ...] = (SetParam("input", "shape", [3, 227, 227]),)
 
 # Lesson 3: a stem and one residual block that halves the map and doubles the channels.
 RESIDUAL_STEPS: tuple[Step, ...] = (
@@ -107,7 +122,14 @@ RESIDUAL_STEPS: tuple[Step, ...] = (
     Append("ReLU"),
     Connect("relu1", "add1"),
 )
-RESIDUAL_FIX_STEPS: tuple[Step, ...] = (ApplyFix("add_shape_mismatch", "add1", 1),)
+# The fix button for add1 (a 1×1 projection conv + BatchNorm on the shortcut), and the same edit
+# made by hand, dropping the two layers onto the shortcut (the tests check they agree).
+RESIDUAL_FIX = ApplyFix("add_shape_mismatch", "add1", 1)
+RESIDUAL_FIX_STEPS: tuple[Step, ...] = (RESIDUAL_FIX,)
+RESIDUAL_FIX_BY_HAND: tuple[Step, ...] = (
+    InsertOnEdge("Conv2d", "relu1", "add1", {"out_channels": 32, "kernel_size": 1, "stride": 2, "bias": False}),
+    InsertOnEdge("BatchNorm2d", "conv4", "add1"),
+)
 
 VGG16_TEMPLATE = TEMPLATES / "vgg16.json"
 
@@ -142,6 +164,18 @@ def apply_step(design: Design, step: Step, current: str | None) -> str | None:
     if isinstance(step, SetParam):
         _set_param(design, step.layer, step.name, step.value)
         return step.layer
+    if isinstance(step, InsertOnEdge):
+        ltype = layer_type(step.type_id)
+        target = design.layer(step.target)
+        if step.source not in target.inputs:
+            raise ValueError(f"{step.target} does not take its input from {step.source}")
+        layer_id = design.fresh_id(ltype.prefix)
+        layer = Layer(layer_id, step.type_id, normalize_params(step.type_id, ltype.initial_params()), [step.source])
+        design.add_layer(layer, design.index_of(step.target))
+        design.set_inputs(step.target, [layer_id if i == step.source else i for i in target.inputs])
+        for name, value in step.params.items():
+            _set_param(design, layer_id, name, value)
+        return layer_id
     if isinstance(step, Connect):
         target = design.layer(step.target)
         maximum = layer_type(target.type).max_inputs

@@ -191,6 +191,8 @@ def test_alexnet_fixes_are_the_apps(alex224: Analysis) -> None:
                   "*Insert ZeroPad2d [1, 2, 1, 2]*", "*Set conv1's padding to 2*",
                   "(224 − 11 + 2·2)/4 + 1 = 55.25 → 55", "(227 − 11 + 2·0)/4 + 1 = 55"):
         _quoted(quote)
+    by_hand = tut.build(tut.ALEXNET_FIX_BY_HAND, tut.alexnet_224())
+    assert _layers_only(by_hand) == _layers_only(tut.alexnet_fixed()), "fix 1 is the hand edit"
     padded = alex224.design.copy()
     padded.set_param("conv1", "padding", 2)
     assert _shape(analyze(padded), "conv1") == "55×55×96"
@@ -232,6 +234,8 @@ def test_residual_mismatch(res_broken: Analysis) -> None:
                              "(channels 32 vs 16, height 16 vs 32, width 16 vs 32).")
     _quoted(error.message)
     assert res_broken.info["relu3"].output_shape is None
+    by_hand = tut.build(tut.RESIDUAL_FIX_BY_HAND, tut.residual_broken())
+    assert _layers_only(by_hand) == _layers_only(tut.residual_fixed()), "the fix is the two drops"
     fixes = suggest_fixes(res_broken.design, res_broken, error)
     assert fixes[0].label == ("Insert a 1×1 projection conv (32 filters, stride 2) + BatchNorm on the branch "
                               "from relu1: 32×32×16 → 16×16×32")
@@ -345,16 +349,18 @@ def test_the_app_replay_builds_the_same_design(qtbot, tmp_path: Path, monkeypatc
     shots = importlib.import_module("make_screenshots")
     window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
-    studio = shots.Studio(tmp_path, tmp_path)
-    studio.window = window
-    studio.new_window()
-    if lesson == "lenet":
-        studio.replay(tut.LENET5_STEPS)
-        expected = tut.lenet5()
-    else:
-        studio.replay(tut.RESIDUAL_STEPS + tut.RESIDUAL_FIX_STEPS)
-        expected = tut.residual_fixed()
-    got = window.document.design
-    got.name = expected.name
-    assert _layers_only(got) == _layers_only(expected)
-    window.document.undo_stack.setClean()
+    try:
+        studio = shots.Studio(tmp_path, tmp_path)
+        studio.window = window
+        studio.new_window()
+        if lesson == "lenet":
+            shots.lesson_lenet(studio, lambda _name: False)  # the whole lesson, taking no pictures
+            expected = tut.lenet5()
+        else:
+            shots.lesson_residual(studio, lambda _name: False)
+            expected = tut.residual_fixed()
+        got = window.document.design.copy()
+        got.name = expected.name
+        assert _layers_only(got) == _layers_only(expected)
+    finally:
+        window.document.undo_stack.setClean()  # closing must not ask to save
