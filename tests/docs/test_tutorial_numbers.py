@@ -96,6 +96,17 @@ def test_lenet_ids_are_the_ones_the_app_hands_out(lenet: Analysis) -> None:
         assert lid in lenet.design, f"lesson 1 names {lid}, which the app does not create"
 
 
+def test_inspector_field_names_are_the_apps() -> None:
+    """The tutorial's *field* names are the inspector's labels (the registry's titles)."""
+    from designer.core.registry import REGISTRY
+
+    titles = {spec.title for ltype in REGISTRY.values() for spec in ltype.params}
+    used = {"filters", "kernel", "stride", "padding", "shape", "outputs", "bias"}
+    assert used <= titles
+    for title in used:
+        _quoted(f"*{title}*")
+
+
 def test_lenet_volumes(lenet: Analysis) -> None:
     expected = {"input1": "32×32×1", "conv1": "28×28×6", "tanh1": "28×28×6", "avgpool1": "14×14×6",
                 "conv2": "10×10×16", "avgpool2": "5×5×16", "fc1": "120", "fc2": "84", "fc3": "10"}
@@ -201,6 +212,13 @@ def test_alexnet_fixes_are_the_apps(alex224: Analysis) -> None:
         _quoted(quote)
     by_hand = tut.build(tut.ALEXNET_FIX_BY_HAND, tut.alexnet_224())
     assert _layers_only(by_hand) == _layers_only(tut.alexnet_fixed()), "fix 1 is the hand edit"
+    from designer.ui.panels.fix_application import short_label
+
+    first = suggest_fixes(alex224.design, alex224, d)[0]
+    _quoted(f"*1. {short_label(first)}*")
+    strict = alex224.design.copy()
+    strict.set_semantics("strict")
+    assert [(x.severity, x.layer) for x in analyze(strict).diagnostics()] == [("error", "conv1")]
     padded = alex224.design.copy()
     padded.set_param("conv1", "padding", 2)
     assert _shape(analyze(padded), "conv1") == "55×55×96"
