@@ -66,7 +66,7 @@ def auto_layout(
     design: Design,
     direction: Direction = "LR",
     only: Iterable[str] | None = None,
-    wrap: int | None | Literal["auto"] = "auto",
+    wrap: int | Literal["auto"] | None = "auto",
 ) -> dict[str, tuple[float, float]]:
     """Top-left position of every layer's card (or only of the layers in ``only``).
 
