@@ -81,12 +81,18 @@ def take_screenshot(window: MainWindow, out: str | Path, size: tuple[int, int]) 
         window.document.select([focus])
         if window.document.analysis.info[focus].status in ("error", "warning"):
             window.show_problems()
+            first = next(d for d in window.document.analysis.diagnostics() if d.layer == focus)
+            window.diagnostics_panel.select_diagnostic(first.code, first.layer)
     window.view.show_readable(focus)
-    app.processEvents()
+    window.volume_view.fit()
+    for _ in range(3):
+        app.processEvents()
     target = Path(out)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(target), "PNG"):
+    pixmap = window.grab()
+    window.volume_view.paint_frame_over(pixmap, window)
+    if not pixmap.save(str(target), "PNG"):
         raise OSError(f"cannot write {target}")
     return target
 

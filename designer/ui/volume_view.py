@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QOffscreenSurface, QOpenGLContext, QVector4D
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import (
+    QFont,
+    QGuiApplication,
+    QOffscreenSurface,
+    QOpenGLContext,
+    QPainter,
+    QVector4D,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from designer.core.analysis import Analysis
@@ -180,6 +187,10 @@ class VolumeView(QWidget):
             button.clicked.connect(lambda _=False, n=name: self.set_camera(CAMERA_PRESETS[n]))
             bar.addWidget(button)
             self.preset_buttons[name] = button
+        fit_button = QPushButton("Fit")
+        fit_button.setToolTip("Frame all the volumes")
+        fit_button.clicked.connect(self.fit)
+        bar.addWidget(fit_button)
         bar.addStretch(1)
         layout.addLayout(bar)
         self.gl_widget = _PickingGLView(self)
@@ -262,6 +273,24 @@ class VolumeView(QWidget):
             return
         data = gl_scene_data(self.scene, self.selected)
         self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
+
+    def paint_frame_over(self, pixmap: Any, source: QWidget) -> None:
+        """Draw the GL frame (with its labels) where this view sits in ``source``'s ``pixmap``.
+
+        ``QWidget.grab`` renders the GL view without the text pyqtgraph paints over the
+        frame; the view's own framebuffer grab has it.
+        """
+        gl = self.gl_widget
+        if gl is None or not gl.isVisible() or (source is not gl and not source.isAncestorOf(gl)):
+            return
+        frame = gl.grabFramebuffer()
+        if frame.isNull():
+            return
+        origin = gl.mapTo(source, QPoint(0, 0)) if source is not gl else QPoint(0, 0)
+        frame.setDevicePixelRatio(pixmap.devicePixelRatio())
+        painter = QPainter(pixmap)
+        painter.drawImage(origin, frame)
+        painter.end()
 
     def fit(self) -> None:
         """Centre the camera on the volumes and back off until they all fit."""

@@ -207,6 +207,9 @@ class DiagnosticsPanel(QWidget):
         self.tree.setColumnWidth(0, 120)
         self.tree.setMinimumHeight(80)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection)
+        # A click on the problem that is already highlighted (because its layer was selected)
+        # changes no selection, but must still show that problem's explanation and fixes.
+        self.tree.itemClicked.connect(lambda _item, _column: self._on_tree_selection())
         self.tree.itemActivated.connect(self._on_item_activated)
 
         self.layer_button = QPushButton()
@@ -443,6 +446,7 @@ class DiagnosticsPanel(QWidget):
             return False
         self.tree.setCurrentItem(item)
         item.setSelected(True)
+        self._on_tree_selection()
         return True
 
     # ----------------------------------------------------------- explanation
