@@ -146,14 +146,32 @@ def _non_integer_findings(
             )
         ]
     lost = [f"{a.unread} {'row' if a.axis == 'height' else 'column'}{'s' if a.unread != 1 else ''}" for a in bad if a.unread]
-    if not lost:
-        # Only padding goes unread (e.g. ResNet's 3×3 stride-2 convs): every input pixel is used.
+    if lost and all(a.effective_kernel < a.stride for a in bad if a.unread):
+        # Windows narrower than the stride (ResNet's 1×1 stride-2 projections) skip rows and
+        # columns between steps by design; the unread last one is skipped like the others.
         return [
             Finding(
                 "info",
                 "non_integer_output",
-                f"{layer_type} does not divide exactly ({'; '.join(parts)}), but only padding is "
-                "left over: every input pixel is still read.",
+                f"{layer_type} does not divide exactly ({'; '.join(parts)}): its "
+                f"{bad[0].effective_kernel}-pixel window moved {bad[0].stride} at a time skips pixels "
+                "between steps by design, and the last row or column is skipped like the others.",
+                {"axes": [a.axis for a in bad], "only_padding": False, "sparse_windows": True},
+            )
+        ]
+    if not lost:
+        # Only padding goes unread (e.g. ResNet's 3×3 stride-2 convs), or ceil rounding lets the
+        # last window hang over the edge: every input pixel is used.
+        why = (
+            "the last window reaches past the edge, and every input pixel is read"
+            if any(a.rounding == "ceil" for a in bad)
+            else "only padding is left over: every input pixel is still read"
+        )
+        return [
+            Finding(
+                "info",
+                "non_integer_output",
+                f"{layer_type} does not divide exactly ({'; '.join(parts)}), but {why}.",
                 {"axes": [a.axis for a in bad], "only_padding": True},
             )
         ]
