@@ -39,6 +39,7 @@ from designer.core.volume_geometry import (
     build_volume_scene,
     face_shade,
 )
+from designer.ui.deferred import DeferredRefresh
 
 SELECTED_COLOR = "#E8C100"
 _BOX_FACES = (  # (outward normal, corner selectors) in the same convention as the core
@@ -157,6 +158,7 @@ class VolumeView(QWidget):
         self.selected: str | None = None
         self.camera = CAMERA_PRESETS["paper"]
         self.rebuild_count = 0
+        self._deferred = DeferredRefresh(self, self.rebuild)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         ok, why = opengl_status()
@@ -226,7 +228,7 @@ class VolumeView(QWidget):
     # ------------------------------------------------------------- building
 
     def _on_updated(self, _changed: object) -> None:
-        self.rebuild()
+        self._deferred.request()
 
     def rebuild(self, fit: bool = False) -> None:
         """Recompute the geometry from the analysis and replace what is drawn."""

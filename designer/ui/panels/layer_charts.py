@@ -34,6 +34,7 @@ from designer.core.analysis import analyze
 from designer.core.fileformat import FormatError, load_design
 from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
 from designer.core.report import human_bytes, human_count
+from designer.ui.deferred import DeferredRefresh
 from designer.ui.document import Document
 
 #: (key, title, colour, formatter) of each chart, top to bottom.
@@ -233,8 +234,9 @@ class LayerChartsPanel(QWidget):
         self.clear_compare_button.clicked.connect(self.clear_comparison)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.scene().sigMouseMoved.connect(self._on_hover)
-        document.analysis_updated.connect(self.refresh)
-        document.design_reset.connect(self.refresh)
+        self._deferred = DeferredRefresh(self, self.refresh)
+        document.analysis_updated.connect(self._deferred.request)
+        document.design_reset.connect(self._deferred.request)
         document.selection_changed.connect(self._paint_selection)
         self.refresh()
 
