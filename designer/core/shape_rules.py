@@ -263,6 +263,21 @@ def _first_bad_window(axes: Sequence[AxisArith], layer_type: str) -> RuleResult 
     return None
 
 
+def _groups_error(c_in: int, c_out: int, groups: int) -> RuleResult:
+    which = []
+    if c_in % groups:
+        which.append(f"the {c_in} input channels")
+    if c_out % groups:
+        which.append(f"the {c_out} output channels")
+    return _error(
+        "groups_mismatch",
+        f"groups = {groups} does not divide {' or '.join(which)}: each group must get the same number of channels.",
+        groups=groups,
+        in_channels=c_in,
+        out_channels=c_out,
+    )
+
+
 def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
     """Conv2d, ``[C_in, H, W] → [C_out, H_out, W_out]``.
 
@@ -278,18 +293,7 @@ def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
     c_out = int(p["out_channels"])
     groups = int(p.get("groups", 1))
     if c_in % groups or c_out % groups:
-        which = []
-        if c_in % groups:
-            which.append(f"the {c_in} input channels")
-        if c_out % groups:
-            which.append(f"the {c_out} output channels")
-        return _error(
-            "groups_mismatch",
-            f"groups = {groups} does not divide {' or '.join(which)}: each group must get the same number of channels.",
-            groups=groups,
-            in_channels=c_in,
-            out_channels=c_out,
-        )
+        return _groups_error(c_in, c_out, groups)
     findings: list[Finding] = []
     stride = as_pair(p.get("stride", 1))
     if p.get("padding") == "same" and stride != (1, 1) and sem != "keras":
@@ -350,13 +354,7 @@ def conv_transpose2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) ->
     c_out = int(p["out_channels"])
     groups = int(p.get("groups", 1))
     if c_in % groups or c_out % groups:
-        return _error(
-            "groups_mismatch",
-            f"groups = {groups} must divide both the {c_in} input and the {c_out} output channels.",
-            groups=groups,
-            in_channels=c_in,
-            out_channels=c_out,
-        )
+        return _groups_error(c_in, c_out, groups)
     k = as_pair(p["kernel_size"])
     s = as_pair(p.get("stride", 1))
     pad = as_pair(p.get("padding", 0))
