@@ -23,7 +23,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
         return existing
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
-    QApplication.setDesktopFileName("io.github.cnn_designer.CNNDesigner")
+    QApplication.setDesktopFileName("org.cnndesigner.CNNDesigner")  # packaging/linux/*.desktop
     app = QApplication(argv if argv is not None else sys.argv[:1])
     theme.apply_app_style(app)
     icon = _app_icon_path()

@@ -54,3 +54,8 @@ def test_spec_bundles_resources_and_icons() -> None:
     assert "console=False" in spec
     assert "cnn-designer.ico" in spec and "cnn-designer.icns" in spec
     assert (PACKAGING / "cnn_designer_main.py").is_file()
+
+
+def test_the_app_announces_the_same_desktop_file_id() -> None:
+    source = (Path(__file__).resolve().parents[2] / "designer" / "ui" / "app.py").read_text(encoding="utf-8")
+    assert f'setDesktopFileName("{APP_ID}")' in source
