@@ -244,8 +244,8 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
         column[h] = max((column[p] + 1 for p in preds[h] if p in column), default=0)
     lane: dict[str, int] = {}
     if heads:
-        order = {h: n for n, h in enumerate(heads)}
-        sink = max(heads, key=lambda h: (column[h], order[h]))
+        head_rank = {h: n for n, h in enumerate(heads)}
+        sink = max(heads, key=lambda h: (column[h], head_rank[h]))
         cur: str | None = sink
         while cur is not None and cur not in lane:
             lane[cur] = 0

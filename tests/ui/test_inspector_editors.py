@@ -75,4 +75,4 @@ def test_widget_changes_reach_the_model_and_model_changes_reach_the_widget(qtbot
     pad.spins[2].setValue(4)
     assert d.layer("pad").params["padding"] == [1, 1, 4, 1]
     doc.select(["input", "pad"])
-    assert inspector.layer_id is None and "2 layers selected" in inspector.placeholder.text()
+    assert inspector.layer_id is None and "2 layers selected" in inspector.empty_hint.text()

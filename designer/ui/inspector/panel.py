@@ -51,10 +51,10 @@ class Inspector(QScrollArea):
         outer.setContentsMargins(10, 10, 10, 10)
         outer.setSpacing(8)
 
-        self.placeholder = QLabel("Select a layer on the canvas to see and edit its hyper-parameters.")
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
-        outer.addWidget(self.placeholder)
+        self.empty_hint = QLabel("Select a layer on the canvas to see and edit its hyper-parameters.")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        outer.addWidget(self.empty_hint)
 
         self.content = QWidget()
         content = QVBoxLayout(self.content)
@@ -133,14 +133,14 @@ class Inspector(QScrollArea):
         self.layer_id = layer_id
         if layer_id is None:
             self.content.hide()
-            self.placeholder.setText(
+            self.empty_hint.setText(
                 f"{n} layers selected." if n > 1 else
                 "Select a layer on the canvas to see and edit its hyper-parameters."
             )
-            self.placeholder.show()
+            self.empty_hint.show()
             self._type = None
             return
-        self.placeholder.hide()
+        self.empty_hint.hide()
         self.content.show()
         layer = design.layer(layer_id)
         ltype = REGISTRY[layer.type]
