@@ -604,8 +604,9 @@ def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]
         path = [found]
         while path[-1] != start:
             path.append(parent[path[-1]])
-        path.reverse()  # start → … → found, each taking its input from the next
-        cycle = [*reversed(path), start]
+        # path is found, …, start, each feeding the next; start feeds found, so in the
+        # direction data flows the cycle is start → found → … → start.
+        cycle = [start, *path]
         for member in path:
             result.setdefault(member, cycle)
     return result
