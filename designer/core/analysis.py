@@ -136,6 +136,9 @@ class Analysis:
         self._rank: dict[str, int] = {}
         self._cyclic: set[str] = set()
         self._totals: Totals | None = None
+        # Running sums over self.info (see _contribution), so totals() after an edit costs
+        # only what the edit recomputed, not a pass over every layer.
+        self._sums: list[int] = [0] * _SUMS
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
         self.full_refresh()
         if live:
@@ -167,7 +170,7 @@ class Analysis:
         self._recompute_from([layer_id, *self._rebuild_with_consumer_changes()])
 
     def _on_removed(self, layer_id: str) -> None:
-        self.info.pop(layer_id, None)
+        self._drop_info(layer_id)
         self._recompute_from(self._rebuild_with_consumer_changes())
         self.updated.emit({layer_id})
 
@@ -208,22 +211,35 @@ class Analysis:
 
     def totals(self) -> Totals:
         if self._totals is None:
-            params = trainable = buffers = macs = neurons = mem = 0
-            for info in self.info.values():
-                params += info.params
-                trainable += info.trainable_params
-                buffers += info.buffers
-                macs += info.macs
-                if info.type != "Input":
-                    neurons += info.neurons
-                    mem += info.memory_bytes
-            counts = {"error": 0, "warning": 0, "info": 0}
-            for d in self.diagnostics():
-                counts[d.severity] += 1
-            self._totals = Totals(
-                params, trainable, buffers, macs, neurons, mem, counts["error"], counts["warning"], counts["info"]
-            )
+            params, trainable, buffers, macs, neurons, mem, errors, warnings, infos = self._sums
+            for code, _lid, _message in self.design.load_notes:
+                if code == "unreachable":
+                    warnings += 1
+                else:
+                    errors += 1
+            for d in self.structural:
+                errors += d.severity == "error"
+                warnings += d.severity == "warning"
+                infos += d.severity == "info"
+            self._totals = Totals(params, trainable, buffers, macs, neurons, mem, errors, warnings, infos)
         return self._totals
+
+    def _set_info(self, lid: str, info: LayerInfo) -> LayerInfo | None:
+        old = self.info.get(lid)
+        if old is not None:
+            self._account(old, -1)
+        self.info[lid] = info
+        self._account(info, 1)
+        return old
+
+    def _drop_info(self, lid: str) -> None:
+        old = self.info.pop(lid, None)
+        if old is not None:
+            self._account(old, -1)
+
+    def _account(self, info: LayerInfo, sign: int) -> None:
+        for n, value in enumerate(_contribution(info)):
+            self._sums[n] += sign * value
 
     def has_errors(self) -> bool:
         return self.totals().errors > 0
@@ -243,9 +259,10 @@ class Analysis:
 
     def full_refresh(self) -> None:
         self.info = {}
+        self._sums = [0] * _SUMS
         self._rebuild_structure()
         for lid in self.order:
-            self.info[lid] = self._evaluate(self.design.layer(lid))
+            self._set_info(lid, self._evaluate(self.design.layer(lid)))
         self._totals = None
         self.updated.emit(set(self.design.ids))
 
@@ -314,9 +331,8 @@ class Analysis:
         while pending:
             lid = min(pending, key=lambda i: self._rank.get(i, 0))
             pending.discard(lid)
-            old = self.info.get(lid)
             new = self._evaluate(self.design.layer(lid))
-            self.info[lid] = new
+            old = self._set_info(lid, new)
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
             # from an Input (the ``unreachable`` warning) does not show in the output.
@@ -447,6 +463,26 @@ def _too_large(shape: Shape, result: RuleResult) -> RuleResult:
 def _big_count(n: int) -> str:
     digits = len(str(n))
     return f"{n:,}" if digits <= 24 else f"about 10^{digits - 1}"
+
+
+_SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
+
+
+def _contribution(info: LayerInfo) -> tuple[int, ...]:
+    """What one layer adds to the totals (the Input's own values are not activations)."""
+    counts = [0, 0, 0]
+    for d in info.diagnostics:
+        counts[SEVERITY_ORDER[d.severity]] += 1
+    activations = info.type != "Input"
+    return (
+        info.params,
+        info.trainable_params,
+        info.buffers,
+        info.macs,
+        info.neurons if activations else 0,
+        info.memory_bytes if activations else 0,
+        *counts,
+    )
 
 
 def _diag(lid: str, f: Finding) -> Diagnostic:
