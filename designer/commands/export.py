@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from designer.core.fileformat import FormatError, load_design
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions, Camera
 
 FORMATS = (".svg", ".png", ".py")
+MAX_DPI = 100_000  # far beyond any printer; the PNG stores dots per metre as a 32-bit integer
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png or .py")
     if not (args.scale > 0 and args.scale <= 20):
         return _fail(f"--scale must be a number above 0 and at most 20, got {args.scale:g}")
-    if args.dpi is not None and not args.dpi > 0:
-        return _fail(f"--dpi must be a positive number, got {args.dpi:g}")
+    if args.dpi is not None and not 0 < args.dpi <= MAX_DPI:
+        return _fail(f"--dpi must be a positive number at most {MAX_DPI:,}, got {args.dpi:g}")
+    for option, angle in (("--azimuth", args.azimuth), ("--elevation", args.elevation)):
+        if angle is not None and not math.isfinite(angle):
+            return _fail(f"{option} must be a number of degrees, got {angle:g}")
     if not 1 <= args.font_size <= 200:
         return _fail(f"--font-size must be between 1 and 200, got {args.font_size:g}")
     if not out.parent.is_dir():
