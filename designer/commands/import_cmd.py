@@ -106,7 +106,7 @@ def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | N
         raise ConversionError(f"{source!r}: expected FILE.py:ClassName (or FILE.onnx)")
     path = Path(path_text)
     if not path.is_file():
-        raise ConversionError(f"{path}: no such file")
+        raise ConversionError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     if not shapes:
         raise ConversionError("--input-shape is required for PyTorch models, e.g. --input-shape 3,224,224")
     return import_python_model(path, attr, shapes, raw_args, design_name=name, args_label="--args")
@@ -115,7 +115,7 @@ def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | N
 def _import_onnx(source: str, shapes: list[tuple[int, ...]], name: str | None) -> ImportResult:
     path = Path(source)
     if not path.is_file():
-        raise ConversionError(f"{path}: no such file")
+        raise ConversionError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     from designer.convert.from_onnx import import_onnx
 
     return import_onnx(path, input_shapes=shapes or None, name=name)

@@ -139,6 +139,11 @@ class _OnnxImporter:
         for init in self.graph.initializer:
             self.const[init.name] = _LazyArray(init, numpy_helper)
         inputs = [i for i in self.graph.input if i.name not in self.const]
+        if not inputs:
+            raise ConversionError(
+                f"{self.label} has no graph input (an empty file, or a model that computes only from "
+                "constants): there is nothing to import"
+            )
         shapes = self._input_shapes(inputs)
         self._infer(inputs, shapes)
         for node in self.graph.node:
