@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             "Analyse a design file: a table of every layer, then every problem with its arithmetic, "
             "why it matters and numbered fixes (apply one with `cnn-designer fix`). "
-            "Exit status: 0 no errors, 1 the design has errors, 2 the file cannot be read."
+            "Exit status: 0 no errors, 1 the design has errors, 2 the file cannot be read "
+            "(or --json, --explain and --compare-semantics are combined)."
         ),
     )
     p.add_argument("file", help="design file (.json)")
@@ -44,6 +45,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = [
+        option
+        for option, chosen in (
+            ("--json", args.json),
+            ("--explain", args.explain is not None),
+            ("--compare-semantics", args.compare_semantics),
+        )
+        if chosen
+    ]
+    if len(outputs) > 1:
+        # Each prints something different; silently ignoring one would hand a script
+        # that asked for --json plain text.
+        print(f"cnn-designer check: {' and '.join(outputs)} cannot be combined; choose one", file=sys.stderr)
+        return 2
     try:
         design = load_design(args.file)
     except FormatError as exc:

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from designer.cli import main
 from designer.core.analysis import analyze
 from designer.core.design import Design
 from designer.core.fileformat import loads_design
+from designer.core.resources import resource_path
 
 
 def design_of(layers: list[dict[str, Any]]) -> Design:
@@ -37,3 +39,18 @@ def test_cycle_is_reported_in_the_order_data_flows(inputs: dict[str, list[str]])
         for src, dst in zip(cycle, cycle[1:]):
             assert src in inputs[dst], f"{src} does not feed {dst} in {cycle}"
         assert " → ".join(cycle) in diag.message
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--json", "--explain", "conv1"], ["--json", "--compare-semantics"], ["--explain", "conv1", "--compare-semantics"]],
+)
+def test_check_refuses_output_modes_that_cannot_be_combined(
+    options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --json --explain conv1` once printed plain text (exit 0) to a script expecting JSON."""
+    src = str(resource_path("templates", "alexnet_paper.json"))
+    assert main(["check", src, *options]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "cannot be combined" in captured.err
