@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def test_cycle_is_reported_in_the_order_data_flows(inputs: dict[str, list[str]])
         cycle = diag.data["cycle"]
         assert cycle[0] == cycle[-1]
         assert sorted(cycle[:-1]) == sorted(inputs)
-        for src, dst in zip(cycle, cycle[1:]):
+        for src, dst in pairwise(cycle):
             assert src in inputs[dst], f"{src} does not feed {dst} in {cycle}"
         assert " → ".join(cycle) in diag.message
 
