@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     where = f" → {args.output}" if args.output else ""
     print(
         f"{design.name}: {len(design)} layers, {t.params:,} parameters ({human_count(t.params)}), "
-        f"{t.macs:,} MACs ({human_count(t.macs)}); {t.errors} errors, {t.warnings} warnings{where}",
+        f"{t.macs:,} MACs ({human_count(t.macs)}); {_count(t.errors, 'error')}, {_count(t.warnings, 'warning')}{where}",
         file=sys.stderr,
     )
     return 1 if analysis.has_errors() else 0
@@ -119,3 +119,7 @@ def _import_onnx(source: str, shapes: list[tuple[int, ...]], name: str | None) -
     from designer.convert.from_onnx import import_onnx
 
     return import_onnx(path, input_shapes=shapes or None, name=name)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -104,6 +105,10 @@ def run_app(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"cnn-designer: {exc}", file=sys.stderr)
             return 2
+        # A screenshot needs no screen: on a Linux machine without a display, render offscreen.
+        no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        if sys.platform.startswith("linux") and no_display and "QT_QPA_PLATFORM" not in os.environ:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = create_app()
     window = MainWindow()
     if args.screenshot:
