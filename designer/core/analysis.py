@@ -336,8 +336,11 @@ class Analysis:
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
             # from an Input (the ``unreachable`` warning) does not show in the output.
+            # Each layer is evaluated at most once per pass: in a DAG the rank order already
+            # ensures it, and inside a cycle (whose layers are unknown whatever their inputs
+            # say) re-queuing consumers would go round the cycle forever.
             if old is None or not new.same_output(old) or new.status == "unknown" or old.status == "unknown":
-                pending.update(self._consumers.get(lid, ()))
+                pending.update(c for c in self._consumers.get(lid, ()) if c not in changed)
         self._totals = None
         self.updated.emit(changed)
 

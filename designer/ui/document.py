@@ -291,11 +291,11 @@ class Document(QObject):
             raise DesignError("a layer cannot take its own output as input")
         if source in tgt.inputs:
             return
-        if source in self.analysis.downstream(target):
-            raise DesignError(f"connecting {source} → {target} would make a cycle ({target} already feeds {source})")
         maximum = layer_type(tgt.type).max_inputs
         if maximum == 0:
             raise DesignError(f"{target} is an Input: it cannot take an input")
+        if source in self.analysis.downstream(target):
+            raise DesignError(f"connecting {source} → {target} would make a cycle ({target} already feeds {source})")
         inputs = [source] if maximum == 1 else [*tgt.inputs, source]
         self.set_inputs(target, inputs, f"Connect {source} → {target}")
 
@@ -348,10 +348,13 @@ class Document(QObject):
             taken.add(new_id)
             mapping[layer.id] = new_id
         new_ids = []
+        # An input from outside the copy is kept only if it names a layer that was here before
+        # the paste: a fresh id given to a pasted layer may spell the same (``relu1``), and
+        # taking that one would wire the copy into itself.
+        existing = set(self.design.ids)
         with self.macro(f"Paste {len(layers)} layer{'s' if len(layers) != 1 else ''}"):
             for layer in layers:
-                inputs = [mapping.get(i, i) for i in layer.inputs]
-                inputs = [i for i in inputs if i in mapping.values() or i in self.design]
+                inputs = [mapping.get(i, i) for i in layer.inputs if i in mapping or i in existing]
                 pos = positions.get(layer.id)
                 new_pos = (pos[0] + offset[0], pos[1] + offset[1]) if pos is not None else None
                 copy_layer = Layer(mapping[layer.id], layer.type, copy.deepcopy(layer.params), inputs)
