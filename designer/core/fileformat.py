@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import json
 import math
 import os
@@ -447,6 +448,10 @@ def save_design(design: Design, path: str | os.PathLike[str]) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
     folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():  # say so about the user's path, not the hidden temporary file
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -143,3 +143,14 @@ def test_atomic_save_keeps_the_old_file_when_writing_fails(tmp_path: Path, monke
         save_design(d, target)
     assert target.read_bytes() == old
     assert [p.name for p in tmp_path.iterdir()] == ["d.json"]  # no temp file left behind
+
+
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    d = loads_design(json.dumps(GOOD))
+    with pytest.raises(FileNotFoundError) as err:
+        save_design(d, tmp_path / "nope" / "d.json")
+    assert str(tmp_path / "nope") in str(err.value) and ".tmp" not in str(err.value)
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(IsADirectoryError) as err2:
+        save_design(d, tmp_path / "dir.json")
+    assert "dir.json" in str(err2.value)
