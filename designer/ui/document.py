@@ -54,27 +54,27 @@ class Document(QObject):
 
     # ---------------------------------------------------------------- plumbing
 
-    def _connect_design(self) -> None:
+    def _relays(self) -> list[tuple[Any, Any]]:
+        """(model signal, handler) pairs: what the document follows on the current design."""
         d = self.design
-        d.layer_added.connect(self.layer_added.emit)
-        d.layer_removed.connect(self._on_removed)
-        d.params_changed.connect(self.params_changed.emit)
-        d.inputs_changed.connect(self.inputs_changed.emit)
-        d.layer_renamed.connect(self._on_renamed)
-        d.layout_changed.connect(self.layout_changed.emit)
-        d.meta_changed.connect(self.meta_changed.emit)
-        self.analysis.updated.connect(self.analysis_updated.emit)
+        return [
+            (d.layer_added, self.layer_added.emit),
+            (d.layer_removed, self._on_removed),
+            (d.params_changed, self.params_changed.emit),
+            (d.inputs_changed, self.inputs_changed.emit),
+            (d.layer_renamed, self._on_renamed),
+            (d.layout_changed, self.layout_changed.emit),
+            (d.meta_changed, self.meta_changed.emit),
+            (self.analysis.updated, self.analysis_updated.emit),
+        ]
+
+    def _connect_design(self) -> None:
+        for signal, handler in self._relays():
+            signal.connect(handler)
 
     def _disconnect_design(self) -> None:
-        d = self.design
-        d.layer_added.disconnect(self.layer_added.emit)
-        d.layer_removed.disconnect(self._on_removed)
-        d.params_changed.disconnect(self.params_changed.emit)
-        d.inputs_changed.disconnect(self.inputs_changed.emit)
-        d.layer_renamed.disconnect(self._on_renamed)
-        d.layout_changed.disconnect(self.layout_changed.emit)
-        d.meta_changed.disconnect(self.meta_changed.emit)
-        self.analysis.updated.disconnect(self.analysis_updated.emit)
+        for signal, handler in self._relays():
+            signal.disconnect(handler)
         self.analysis.close()
 
     def _on_clean_changed(self, clean: bool) -> None:
