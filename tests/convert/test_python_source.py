@@ -125,6 +125,7 @@ def test_parse_call_args() -> None:
         parse_call_args("3")
 
 
+@requires_torch
 def test_load_module_runs_the_file_but_not_its_main_block(source: Path) -> None:
     module = load_module(source)
     assert (source.parent / "ran.marker").exists()

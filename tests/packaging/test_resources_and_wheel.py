@@ -62,8 +62,9 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "designer", src / "designer", ignore=ignore)
     shutil.copytree(ROOT / "resources", src / "resources", ignore=ignore)
     out = tmp_path / "wheel"
-    # Build in this environment when it has setuptools (fast, offline); else in pip's isolated one.
-    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    # Build in this environment when its setuptools can make wheels (fast, offline): setuptools
+    # ≥ 70.1 has bdist_wheel built in, older ones need the wheel package. Else pip's isolated build.
+    isolation = ["--no-build-isolation"] if _can_build_wheels_here() else []
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", *isolation, "-q", "-w", str(out)],
         capture_output=True,
@@ -83,3 +84,14 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     assert "designer/resources/icons/cnn-designer.svg" in names
     assert any(n.startswith("designer/resources/templates/") for n in names)
     assert "designer/core/resources.py" in names
+
+
+def _can_build_wheels_here() -> bool:
+    if importlib.util.find_spec("setuptools") is None:
+        return False
+    if importlib.util.find_spec("wheel") is not None:
+        return True
+    import setuptools
+
+    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
+    return (major, minor) >= (70, 1)
