@@ -42,6 +42,7 @@ from designer.core.volume_geometry import (
 from designer.ui.deferred import DeferredRefresh
 
 SELECTED_COLOR = "#E8C100"
+MAX_LABELLED_BLOCKS = 24  # above this many volumes, only stage changes and the selection get labels
 _BOX_FACES = (  # (outward normal, corner selectors) in the same convention as the core
     ((-1.0, 0.0, 0.0), ((0, 0, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1))),
     ((1.0, 0.0, 0.0), ((1, 0, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0))),
@@ -97,11 +98,20 @@ def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneDat
             segs.extend([c[a], c[b]])
 
     labels: list[tuple[tuple[float, float, float], str]] = []
+    # A deep network labels only where the volume changes (a new stage) and the selection,
+    # so ResNet-50's 100-odd volumes do not bury each other in text.
+    every = len(scene.blocks) <= MAX_LABELLED_BLOCKS
+    previous: tuple[float, float] | None = None
     for b in scene.blocks:
-        color = SELECTED_COLOR if selected is not None and selected in b.layer_ids else b.color
-        add_box(b.lo, b.hi, color)
-        labels.append(((b.center[0], b.center[1], b.lo[2] - 14.0), b.dims_label))
-        labels.append(((b.center[0], b.center[1], b.hi[2] + 6.0), b.name_label))
+        is_selected = selected is not None and selected in b.layer_ids
+        add_box(b.lo, b.hi, SELECTED_COLOR if is_selected else b.color)
+        face = (round(b.size[1], 3), round(b.size[2], 3))  # the drawn height and width
+        stage_change = b.kind != "merge" and face != previous
+        if every or is_selected or stage_change:
+            labels.append(((b.center[0], b.center[1], b.lo[2] - 14.0), b.dims_label))
+            labels.append(((b.center[0], b.center[1], b.hi[2] + 6.0), b.name_label))
+        if b.kind != "merge":
+            previous = face
     for k in scene.kernels:
         add_box(k.lo, k.hi, KERNEL_COLOR)
         for a, apex in k.projection_lines():
