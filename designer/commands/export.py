@@ -1,4 +1,5 @@
-"""``cnn-designer export FILE -o OUT``: a figure (SVG, PNG) or PyTorch code (.py) of a design."""
+"""``cnn-designer export FILE -o OUT``: a figure (SVG, PNG) or PyTorch code (.py) of a design;
+with ``--window LAYER``, that layer's sliding window (SVG/PNG frame, GIF/APNG animation)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--scaling", choices=SCALINGS, default="sqrt", help="blocks view: how sizes map to box sides")
     p.add_argument("--all-layers", action="store_true", help="blocks view: draw ReLU, BatchNorm, ... as boxes of their own")
     p.add_argument("--direction", choices=("LR", "TB"), default="LR", help="graph view: flow direction for automatic layout")
+    window = p.add_argument_group(
+        "sliding window",
+        "With --window LAYER the output is that layer's window picture (as in the Window view): "
+        "-o name.svg or name.png writes one frame, name.gif or name.apng the whole sequence.",
+    )
+    window.add_argument("--window", metavar="LAYER", help="draw this Conv2d, ConvTranspose2d or pooling layer's window")
+    window.add_argument("--frame", type=int, help="still frame to draw, 1 = first window (default: the last window)")
+    window.add_argument("--compact", dest="compact", action="store_true", default=None,
+                        help="first and last windows only, with an ellipsis (the default for large layers)")
+    window.add_argument("--full", dest="compact", action="store_false", help="every cell and every window")
+    window.add_argument("--fps", type=float, default=4.0, help="animation: windows per second (default 4)")
     p.set_defaults(func=run)
 
 
@@ -56,6 +68,8 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     suffix = out.suffix.lower()
+    if args.window is not None:
+        return _export_window(args, out, suffix)
     if suffix not in FORMATS:
         return _fail(f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png or .py")
     if not (args.scale > 0 and args.scale <= 20):
@@ -136,4 +150,38 @@ def _export_code(design: object, out: Path) -> int:
     except OSError as exc:
         return _fail(f"cannot write {str(out)!r}: {exc}")
     print(f"wrote {out}")
+    return 0
+
+
+def _export_window(args: argparse.Namespace, out: Path, suffix: str) -> int:
+    """``--window LAYER``: one frame (.svg, .png) or the animation (.gif, .apng) of that layer."""
+    from designer.export.window_exporter import (
+        ANIMATED_SUFFIXES,
+        STILL_SUFFIXES,
+        WindowExporter,
+        WindowExportError,
+        window_figure,
+    )
+
+    if suffix not in STILL_SUFFIXES + ANIMATED_SUFFIXES:
+        return _fail(f"cannot tell the format of {out.name!r}: with --window use .svg, .png, .gif or .apng")
+    if args.frame is not None and suffix in ANIMATED_SUFFIXES:
+        return _fail("--frame picks a still frame; an animation (.gif, .apng) has every frame")
+    if not out.parent.is_dir():
+        return _fail(f"the folder {str(out.parent)!r} does not exist")
+    try:
+        design = load_design(args.file)
+    except FormatError as exc:
+        print(f"cnn-designer: cannot read {exc}", file=sys.stderr)
+        return 2
+    try:
+        exporter = WindowExporter(window_figure(analyze(design), args.window, args.compact), args.scale, args.fps)
+        frame = None if args.frame is None else args.frame - 1 if args.frame > 0 else args.frame
+        exporter.export(out, frame=frame)
+    except WindowExportError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {str(out)!r}: {exc}")
+    what = f"{exporter.frame_count} frames" if suffix in ANIMATED_SUFFIXES else "one frame"
+    print(f"wrote {out} ({args.window}, {what})")
     return 0

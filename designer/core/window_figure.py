@@ -48,6 +48,7 @@ TAP_FILL: dict[CellKind, str] = {"input": "#2F6FB0", "pad": "#7E97AD", "zero": "
 UNREAD_FILL = "#F4A7A7"
 UNREAD_STROKE = "#C62828"
 UNREAD_TEXT = "#B71C1C"
+ALL_READ_TEXT = "#2E7D32"
 WINDOW_STROKE = "#0B3D91"
 DROPPED_STROKE = "#8D6E63"
 OUT_FILL = "#DDF1EE"
@@ -218,7 +219,7 @@ class WindowFigure:
         bottom = self.grid_y + max(self.rows.length, self.rows.out_length)
         self.caption_y = bottom + fs * 1.5
         self.unread_y = self.caption_y + fs * 1.6
-        self.legend_y = self.unread_y + (fs * 1.6 if self.unread else 0.0)
+        self.legend_y = self.unread_y + fs * 1.6
         self.status_y = self.legend_y + fs * 2.4
         self._static = self._build_static()
         right = max(
@@ -294,6 +295,8 @@ class WindowFigure:
         items.append(Text(self.out_x, out_caption_y, f"Output: {ho}×{wo}", fs, bold=True, role="caption"))
         if self.unread:
             items.append(Text(self.grid_x, self.unread_y, self.unread, fs, bold=True, color=UNREAD_TEXT, role="unread"))
+        else:
+            items.append(Text(self.grid_x, self.unread_y, "Every input cell is read by some window.", fs, color=ALL_READ_TEXT, role="unread"))
         items.extend(self._legend())
         return items
 
