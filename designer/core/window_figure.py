@@ -129,8 +129,7 @@ def unread_text(frames: WindowFrames) -> str:
     if not parts:
         return ""
     h, w = g.in_shape
-    verb = "is" if g.unread_cells == 1 else "are"
-    return f"Never read: {' and '.join(parts)} — {g.unread_cells:,} of {h * w:,} input cells {verb} never read."
+    return f"Never read: {' and '.join(parts)} — {g.unread_cells:,} of {h * w:,} input cells."
 
 
 def _pair(a: int, b: int) -> str:
@@ -206,31 +205,36 @@ class WindowFigure:
         self.title = title_text(frames)
         self.formulas = formula_lines(frames)
         self.unread = unread_text(frames)
-        y = m + fs
-        self._header: list[Primitive] = [Text(m, y, self.title, fs * 1.1, bold=True, role="title")]
-        for line in self.formulas:
-            y += fs * 1.5
-            self._header.append(Text(m, y, line, fs * 0.95, color=MUTED_INK, role="formula"))
         label_w = estimate_width(str(max(g.in_shape)), self.small) + 6
         self.grid_x = m + label_w
-        self.grid_y = y + fs * 1.2 + self.small * 1.6
         self.out_x = self.grid_x + self.cols.length + max(60.0, self.cell * 3)
+        # Text wraps to the width of the grids (at least a readable column), so the picture
+        # stays compact enough for a side panel.
+        self.text_width = max(self.out_x + self.cols.out_length + 24 - m, 440.0)
+        y = m + fs
+        self._header: list[Primitive] = []
+        for n, line in enumerate(wrap(self.title, fs * 1.1, self.text_width)):
+            y += fs * 1.35 if n else 0.0
+            self._header.append(Text(m, y, line, fs * 1.1, bold=True, role="title"))
+        for line in (part for f in self.formulas for part in wrap(f, fs * 0.95, self.text_width)):
+            y += fs * 1.4
+            self._header.append(Text(m, y, line, fs * 0.95, color=MUTED_INK, role="formula"))
+        self.grid_y = y + fs * 1.2 + self.small * 1.6
         self.out_y = self.grid_y + max(0.0, (self.rows.length - self.rows.out_length) / 2)
         bottom = self.grid_y + max(self.rows.length, self.rows.out_length)
         self.caption_y = bottom + fs * 1.5
+        self.unread_lines = wrap(self.unread, fs, self.text_width - label_w) if self.unread else []
         self.unread_y = self.caption_y + fs * 1.6
-        self.legend_y = self.unread_y + fs * 1.6
-        self.status_y = self.legend_y + fs * 2.4
+        self.legend_y = self.unread_y + fs * 1.4 * max(1, len(self.unread_lines)) + fs * 0.3
+        legend_rows = self._legend_rows()
+        self.status_y = self.legend_y + fs * 1.4 * len(legend_rows) + fs * 1.0
         self._static = self._build_static()
-        right = max(
-            self.out_x + self.cols.out_length,
-            *(x1 for x1 in (_right(p) for p in self._static)),
-        )
+        right = max(self.out_x + self.cols.out_length, *(_right(p) for p in self._static))
         if len(frames):
-            widest = max(estimate_width(self.status_text(n), fs) for n in {0, len(frames) - 1})
+            widest = max(estimate_width(line, fs) for n in {0, len(frames) - 1} for line in self.status_lines(n))
             right = max(right, self.grid_x + widest)
-        self.width = math.ceil(right + m)
-        self.height = math.ceil(self.status_y + fs * 0.6 + m)
+        self.width = math.ceil(right + m + fs)  # text widths are estimates: leave room
+        self.height = math.ceil(self.status_y + fs * 1.5 + fs * 0.6 + m)
 
     # ------------------------------------------------------------ geometry
 
@@ -294,7 +298,8 @@ class WindowFigure:
         out_caption_y = min(self.caption_y, self.out_y + self.rows.out_length + fs * 1.5)
         items.append(Text(self.out_x, out_caption_y, f"Output: {ho}×{wo}", fs, bold=True, role="caption"))
         if self.unread:
-            items.append(Text(self.grid_x, self.unread_y, self.unread, fs, bold=True, color=UNREAD_TEXT, role="unread"))
+            for n, line in enumerate(self.unread_lines):
+                items.append(Text(self.grid_x, self.unread_y + n * fs * 1.4, line, fs, bold=True, color=UNREAD_TEXT, role="unread"))
         else:
             items.append(Text(self.grid_x, self.unread_y, "Every input cell is read by some window.", fs, color=ALL_READ_TEXT, role="unread"))
         items.extend(self._legend())
@@ -380,9 +385,8 @@ class WindowFigure:
             items.append(_box(x0, y0, x1, y1, DROPPED_STROKE, 1.6, dashed=True, role="dropped"))
         return items
 
-    def _legend(self) -> list[Primitive]:
+    def _legend_entries(self) -> list[tuple[str, str, str, bool]]:
         g = self.frames.geometry
-        fs = self.style.font_size * 0.9
         kinds = set(g.rows.cells) | set(g.cols.cells)
         entries: list[tuple[str, str, str, bool]] = [("input cell", CELL_FILL["input"], CELL_STROKE["input"], False)]
         if "pad" in kinds:
@@ -397,12 +401,32 @@ class WindowFigure:
         if g.unread_cells:
             entries.append((f"never read ({g.unread_cells:,})", UNREAD_FILL, UNREAD_STROKE, False))
         entries.append(("output cell it produces", OUT_CURRENT, OUT_STROKE, False))
+        return entries
+
+    def _legend_rows(self) -> list[list[tuple[float, tuple[str, str, str, bool]]]]:
+        """Legend entries with their x offsets, in rows no wider than the text width."""
+        fs = self.style.font_size * 0.9
+        rows: list[list[tuple[float, tuple[str, str, str, bool]]]] = [[]]
+        x = 0.0
+        limit = self.text_width - (self.grid_x - self.style.margin)
+        for entry in self._legend_entries():
+            w = fs * 1.4 + estimate_width(entry[0], fs)
+            if rows[-1] and x + w > limit:
+                rows.append([])
+                x = 0.0
+            rows[-1].append((x, entry))
+            x += w + fs * 1.5
+        return rows
+
+    def _legend(self) -> list[Primitive]:
+        fs = self.style.font_size * 0.9
         items: list[Primitive] = []
-        x = self.grid_x
-        for label, fill, stroke, dashed in entries:
-            items.append(Rect(x, self.legend_y - fs * 0.85, fs, fs, fill, stroke, 0.8, dashed=dashed, role="swatch"))
-            items.append(Text(x + fs * 1.4, self.legend_y, label, fs, color=INK, role="legend"))
-            x += fs * 1.4 + estimate_width(label, fs) + fs * 1.5
+        for n, row in enumerate(self._legend_rows()):
+            y = self.legend_y + n * self.style.font_size * 1.4
+            for dx, (label, fill, stroke, dashed) in row:
+                x = self.grid_x + dx
+                items.append(Rect(x, y - fs * 0.85, fs, fs, fill, stroke, 0.8, dashed=dashed, role="swatch"))
+                items.append(Text(x + fs * 1.4, y, label, fs, color=INK, role="legend"))
         return items
 
     def frame_items(self, frame: int) -> list[Primitive]:
@@ -430,8 +454,15 @@ class WindowFigure:
         x0, y0, _, _ = self.cell_rect(row_taps[0], col_taps[0])
         x1, y1, _, _ = self.cell_rect(row_taps[-1], col_taps[-1])
         items.append(_box(x0, y0, x1 + c, y1 + c, WINDOW_STROKE, 2.4, role="window"))
-        items.append(Text(self.grid_x, self.status_y, self.status_text(frame), self.style.font_size, color=INK, role="status"))
+        fs = self.style.font_size
+        for n, line in enumerate(self.status_lines(frame)):
+            items.append(Text(self.grid_x, self.status_y + n * fs * 1.4, line, fs, bold=n == 0, color=INK, role="status"))
         return items
+
+    def status_lines(self, frame: int) -> tuple[str, str]:
+        """``Window 14 of 16 → output (53, 1)`` and what that window reads."""
+        first, _, rest = self.status_text(frame).partition(": ")
+        return first, rest[:1].upper() + rest[1:]
 
     def status_text(self, frame: int) -> str:
         g = self.frames.geometry
@@ -448,7 +479,7 @@ class WindowFigure:
 
         reads = len(rows) * len(cols)
         return (
-            f"Window {frame + 1} of {len(self.frames)}: output ({i}, {j}) reads input {span(rows, 'row')}, "
+            f"Window {frame + 1} of {len(self.frames)} → output ({i}, {j}): reads input {span(rows, 'row')}, "
             f"{span(cols, 'column')} — {num(reads)} of its {g.rows.kernel * g.cols.kernel} taps on input cells"
         )
 
@@ -461,6 +492,22 @@ class WindowFigure:
         if frame is not None and len(self.frames):
             groups.append(Group("window", (self.frames.geometry.layer_id,), f"frame {frame + 1}", self.frame_items(frame), kind="window-frame"))
         return Figure(self.width, self.height, groups, self.style, self.title)
+
+
+def wrap(text: str, size: float, width: float) -> list[str]:
+    """``text`` broken at spaces into lines whose estimated width fits ``width``."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        trial = f"{current} {word}" if current else word
+        if current and estimate_width(trial, size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    return lines
 
 
 def _runs(offsets: dict[int, float], size: float) -> list[tuple[float, float]]:

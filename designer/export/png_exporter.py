@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -100,6 +101,20 @@ class PngExporter(FigureExporter):
             raise OSError("Qt could not encode the PNG image")
         buffer.close()
         return bytes(data.data())
+
+
+def paint_primitives(
+    painter: QPainter,
+    items: Iterable[Primitive],
+    figure: Figure,
+    scale: float,
+    fonts: dict[tuple[float, bool], QFont] | None = None,
+) -> None:
+    """Draw ``items`` with a painter already scaled by ``scale`` (as ``render_image`` does);
+    the Window view paints its frames this way."""
+    fonts = {} if fonts is None else fonts
+    for p in items:
+        _draw(painter, p, figure, scale, fonts)
 
 
 def _pen(color: str, width: float, dashed: bool = False) -> QPen:

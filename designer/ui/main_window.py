@@ -56,6 +56,7 @@ from designer.ui.panels.layer_table import LayerTablePanel
 from designer.ui.panels.semantics_selector import SemanticsSelector
 from designer.ui.recovery import Recovery
 from designer.ui.volume_view import VolumeView
+from designer.ui.window_view import WindowView
 
 FILE_FILTER = "CNN designs (*.json);;All files (*)"
 AUTOSAVE_MS = 60_000
@@ -188,6 +189,9 @@ class MainWindow(QMainWindow):
         self._add_dock("diagnostics", "Problems && Explanations", self.diagnostics_panel,
                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["diagnostics"])
+        self.window_view = WindowView(self.document)  # issue 17: a tab beside the explanation
+        self.diagnostics_panel.add_explanation_tab(self.window_view, "Window")
+        self.diagnostics_panel.window_requested.connect(self.show_window_view)
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("Opened design")
         self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -315,6 +319,14 @@ class MainWindow(QMainWindow):
         if dock is not None:
             dock.show()
             dock.raise_()
+
+    def show_window_view(self, layer_id: str | None = None) -> None:
+        """Bring the Window tab to the front, showing ``layer_id`` (selected) if given."""
+        if layer_id is not None and layer_id in self.document.design:
+            self.document.select([layer_id])
+        self.show_problems()
+        self.diagnostics_panel.explanation_tabs.setCurrentWidget(self.window_view)
+        self.window_view.setFocus()
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

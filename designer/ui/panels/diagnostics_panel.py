@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStyle,
+    QTabWidget,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -41,6 +42,7 @@ from designer.core.explain import Explanation, Step, explain_layer
 from designer.core.fixes import Fix, FixError, suggest_fixes
 from designer.core.semantics_compare import SemanticsRow, compare_semantics
 from designer.core.shape_rules import fmt_shape
+from designer.core.window_geometry import layer_window
 from designer.ui.document import Document
 from designer.ui.panels.fix_application import apply_fix, short_label
 from designer.ui.panels.semantics_selector import SEMANTICS_LABELS
@@ -172,6 +174,7 @@ class DiagnosticsPanel(QWidget):
     """Problems by severity, the explanation of the selected problem or layer, and its fixes."""
 
     layer_activated = Signal(str)  # the user picked a problem: the canvas may centre on its layer
+    window_requested = Signal(str)  # the user asked to see a layer's sliding window
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -246,7 +249,12 @@ class DiagnosticsPanel(QWidget):
         bottom_layout.setSpacing(3)
         bottom_layout.addWidget(self.layer_button)
         bottom_layout.addWidget(self.fix_box)
-        bottom_layout.addWidget(self.browser, 1)
+        # Tabs beside the explanation (the Window view); the main window adds them.
+        self.explanation_tabs = QTabWidget()
+        self.explanation_tabs.setObjectName("explanation_tabs")
+        self.explanation_tabs.setDocumentMode(True)
+        self.explanation_tabs.addTab(self.browser, "Explanation")
+        bottom_layout.addWidget(self.explanation_tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
@@ -488,6 +496,9 @@ class DiagnosticsPanel(QWidget):
         else:
             self.layer_button.hide()
             body = self._overview_html()
+        if mode is not None and mode[0] != "compare" and layer is not None and layer in self.document.design \
+                and layer_window(analysis, layer) is not None:
+            body = _with_window_link(body, layer)
         self._set_fixes(fixes)
         scroll = self.browser.verticalScrollBar().value()
         same_subject = getattr(self, "_last_mode", None) == mode
@@ -650,13 +661,28 @@ class DiagnosticsPanel(QWidget):
             "division that is not whole. See Help → Arithmetic reference.</small></p>"
         )
 
+    def add_explanation_tab(self, widget: QWidget, title: str) -> None:
+        self.explanation_tabs.addTab(widget, title)
+
     def _on_anchor(self, url: QUrl) -> None:
         text = url.toString()
-        if text.startswith("layer:"):
+        if text.startswith("window:"):
+            self.window_requested.emit(text[len("window:"):])
+        elif text.startswith("layer:"):
             layer = text[len("layer:"):]
             if layer in self.document.design:
                 self.document.select([layer])
                 self.layer_activated.emit(layer)
+
+
+def _with_window_link(body: str, layer: str) -> str:
+    """The explanation with a link to the layer's sliding window under its title."""
+    link = (
+        f'<p><a href="window:{html.escape(layer)}">See the window slide over the input ▸</a> '
+        '<span style="color:#78909c">(the Window tab)</span></p>'
+    )
+    cut = body.find("</p>")
+    return body[: cut + 4] + link + body[cut + 4:] if cut >= 0 else link + body
 
 
 def _short_message(d: Diagnostic) -> str:
