@@ -396,11 +396,14 @@ class WindowView(QWidget):
         morph = self._key is not None and self._key[0] == key[0] and self.isVisible()
         old = self.canvas.snapshot() if morph else None
         old_position = self.current_position()
+        old_frame, old_count = self.frame, self.frame_count
         self._key = key
         self.frames = WindowFrames(geometry, compact)
         self.window_figure = WindowFigure(self.frames)
         frame = 0
-        if old_position is not None and morph:
+        if morph and old_count == len(self.frames):
+            frame = old_frame  # the same step of the sequence (e.g. still the last window)
+        elif old_position is not None and morph:
             i, j = old_position
             rows, cols = self.frames.rows.windows, self.frames.cols.windows
             if i in rows and j in cols:
