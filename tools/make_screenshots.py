@@ -61,6 +61,11 @@ SHOTS: tuple[Shot, ...] = (
     Shot("09-export-dialog", "File ▸ Export ▸ Figure: options on the left, live preview of the block figure"),
     Shot("10-layer-table", "VGG-16 in the Layer Table: shapes, params, MACs, activations per layer; conv3_3 selected"),
     Shot("11-charts", "VGG-16 in the Charts tab: params, MACs and activation memory per layer with weights"),
+    Shot("12-window-alexnet-224", "AlexNet at 224: the Window tab on conv1, last window, unread row and column in red (447)"),
+    Shot("13-window-same-stride2", "Keras 'same' 3×3 stride 2 on 8×8: padding only after, 4×4 output"),
+    Shot("14-window-dilated", "3×3 dilation 2 on 9×9: taps with gaps, 5×5 output"),
+    Shot("15-window-ceil-pool", "MaxPool2d 3×3/2 ceil_mode on 8×8: the last window hangs past the edge"),
+    Shot("16-window-transposed", "ConvTranspose2d 3×3/2, padding 1, output_padding 1: zeros inserted, 4×4 → 8×8"),
 )
 
 
@@ -418,7 +423,64 @@ def lesson_vgg(studio: Studio, wanted: Callable[[str], bool]) -> None:
     studio.settle()
 
 
-LESSONS = (lesson_lenet, lesson_alexnet, lesson_residual, lesson_vgg)
+def _show_window(studio: Studio, layer_id: str, frame: int, width: int = 820) -> Any:
+    """Select the layer, open its Window tab from the explanation's link, step to ``frame``."""
+    from PySide6.QtCore import Qt
+
+    window = studio.window
+    dock = studio.dock("diagnostics")
+    window.document.select([layer_id])
+    studio.settle()
+    panel = window.diagnostics_panel
+    panel.flush()
+    panel.window_requested.emit(layer_id)  # what clicking "See the window slide …" sends
+    window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+    panel.splitter.setSizes([150, 2000])
+    window.view.show_readable(layer_id)
+    studio.settle(10)
+    view = window.window_view
+    view.set_frame(view.frame_count - 1 if frame == 0 else frame - 1)
+    view.fit()
+    studio.settle(20)
+    # The panel rebuilt its fix buttons with deleteLater; outside a running event loop the old
+    # ones would linger on screen until these deferred deletions run.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    studio.settle(5)
+    return dock
+
+
+def lesson_windows(studio: Studio, wanted: Callable[[str], bool]) -> None:
+    """The Window tab: AlexNet at 224, then the small examples of tools/tutorial_designs.py."""
+    window = studio.new_window()
+    bottom = [studio.dock("volumes"), studio.dock("statistics")]
+    for dock in bottom:
+        dock.hide()  # the user closes the bottom docks to give the right column the full height
+    if wanted("12-window-alexnet-224"):
+        window.open_file(tut.ALEXNET_TEMPLATE, ask=False)
+        studio.settle()
+        studio.replay(tut.ALEXNET_224_STEPS)
+        studio.show_layer("conv1")
+        _show_window(studio, "conv1", 0, width=800)
+        studio.grab("12-window-alexnet-224")
+    for n, example in enumerate(tut.WINDOW_EXAMPLES, start=13):
+        name = f"{n}-window-{example.name}"
+        if not wanted(name):
+            continue
+        window = studio.new_window()
+        window.document.set_semantics(example.semantics)  # the Semantics control in the toolbar
+        studio.replay(example.steps)
+        window.tidy_up("LR")
+        dock = _show_window(studio, example.layer, example.frame, width=700)
+        studio.grab(name, dock)
+    for dock in bottom:
+        dock.show()
+    studio.dock("inspector").raise_()
+    window.diagnostics_panel.explanation_tabs.setCurrentIndex(0)
+
+
+LESSONS = (lesson_lenet, lesson_alexnet, lesson_residual, lesson_vgg, lesson_windows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -199,6 +199,44 @@ def find_fix(design: Design, step: ApplyFix) -> Any:
     raise LookupError(f"no {step.code} diagnostic on {step.layer}")
 
 
+
+@dataclass(frozen=True)
+class WindowExample:
+    """A small design for the user guide's Window pictures: built through the palette and the
+    inspector under ``semantics``; ``layer`` is shown at window ``frame`` (1-based; 0 = last)."""
+
+    name: str
+    semantics: str
+    steps: tuple[Step, ...]
+    layer: str
+    frame: int = 0
+
+
+WINDOW_EXAMPLES: tuple[WindowExample, ...] = (
+    # TensorFlow/Keras "same" with stride 2 (PyTorch refuses it): out = ⌈8/2⌉ = 4, and the one
+    # padding row and column go after the input.
+    WindowExample("same-stride2", "keras", (
+        Append("Input", {"shape": [1, 8, 8]}),
+        Append("Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"}),
+    ), "conv1", 0),
+    # 3×3 with dilation 2: a 5-pixel span with gaps, 9 → 5.
+    WindowExample("dilated", "pytorch", (
+        Append("Input", {"shape": [1, 9, 9]}),
+        Append("Conv2d", {"out_channels": 8, "kernel_size": 3, "dilation": 2}),
+    ), "conv1", 2),
+    # ceil_mode: (8 − 3)/2 + 1 = 3.5 rounds up to 4; the last window hangs past the edge.
+    WindowExample("ceil-pool", "pytorch", (
+        Append("Input", {"shape": [1, 8, 8]}),
+        Append("MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+    ), "pool1", 0),
+    # The usual "upsample by 2" transposed convolution: 4 → 8.
+    WindowExample("transposed", "pytorch", (
+        Append("Input", {"shape": [1, 4, 4]}),
+        Append("ConvTranspose2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1,
+                                   "output_padding": 1}),
+    ), "deconv1", 11),
+)
+
 def _set_param(design: Design, layer_id: str, name: str, value: Any) -> None:
     spec = layer_type(design.layer(layer_id).type).spec(name)
     if spec is None:

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSpinBox,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -203,21 +204,25 @@ class WindowView(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message.setStyleSheet("QLabel#window_message { color: #546e7a; padding: 12px; }")
 
-        def tool(text: str, tip: str, name: str) -> QToolButton:
+        def tool(text: str, tip: str, name: str, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
             button = QToolButton()
             button.setText(text)
+            if icon is not None:
+                button.setIcon(self.style().standardIcon(icon))
             button.setToolTip(tip)
             button.setObjectName(name)
             button.setAutoRaise(True)
             return button
 
-        self.first_button = tool("⏮", "First window (Home)", "window_first")
-        self.prev_button = tool("◀", "Previous window (Left)", "window_prev")
-        self.play_button = tool("▶ Play", "Step through every window (Space)", "window_play")
+        # Standard icons: media glyphs such as ⏮ are missing from many fonts.
+        icons = QStyle.StandardPixmap
+        self.first_button = tool("First", "First window (Home)", "window_first", icons.SP_MediaSkipBackward)
+        self.prev_button = tool("Previous", "Previous window (Left)", "window_prev", icons.SP_MediaSeekBackward)
+        self.play_button = tool("Play", "Step through every window (Space)", "window_play", icons.SP_MediaPlay)
         self.play_button.setCheckable(True)
-        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.next_button = tool("▶", "Next window (Right)", "window_next")
-        self.last_button = tool("⏭", "Last window (End)", "window_last")
+        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.next_button = tool("Next", "Next window (Right)", "window_next", icons.SP_MediaSeekForward)
+        self.last_button = tool("Last", "Last window (End)", "window_last", icons.SP_MediaSkipForward)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("window_slider")
         self.slider.setMinimum(0)
@@ -463,10 +468,12 @@ class WindowView(QWidget):
             if self.frame >= self.frame_count - 1:
                 self.set_frame(0)
             self.play_timer.start(round(1000 / self.speed.value()))
-            self.play_button.setText("⏸ Pause")
+            self.play_button.setText("Pause")
+            self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
         else:
             self.play_timer.stop()
-            self.play_button.setText("▶ Play")
+            self.play_button.setText("Play")
+            self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
             if on:
                 self.play_button.setChecked(False)
 
