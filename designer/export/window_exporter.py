@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPainter
 
 from designer.core.analysis import Analysis
 from designer.core.fileformat import write_atomic
@@ -25,7 +25,7 @@ from designer.core.window_geometry import (
     wants_compact,
 )
 from designer.export.figure_exporter import ExportOptions
-from designer.export.png_exporter import PngExporter
+from designer.export.png_exporter import PngExporter, paint_primitives
 from designer.export.svg_exporter import SvgExporter
 
 STILL_SUFFIXES = (".svg", ".png")
@@ -68,6 +68,7 @@ class WindowExporter:
         self.figure = figure
         self.scale = scale
         self.fps = fps
+        self._grid: QImage | None = None
 
     @property
     def frame_count(self) -> int:
@@ -90,8 +91,20 @@ class WindowExporter:
         return PngExporter(self.figure.figure(self._frame(frame)), ExportOptions(scale=self.scale)).export()
 
     def image(self, frame: int) -> QImage:
-        exporter = PngExporter(self.figure.figure(frame), ExportOptions(scale=self.scale))
-        return exporter.render_image(exporter.figure())
+        """Frame ``frame`` as an image: the grid (painted once) with the frame's window on top."""
+        if self._grid is None:
+            exporter = PngExporter(self.figure.figure(None), ExportOptions(scale=self.scale))
+            self._grid = exporter.render_image(exporter.figure())
+        image = self._grid.copy()
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            painter.scale(self.scale, self.scale)
+            paint_primitives(painter, self.figure.frame_items(frame), self.figure.figure(None), self.scale)
+        finally:
+            painter.end()
+        return image
 
     def animation(self, fmt: str) -> bytes:
         """Every frame in order, looping, as ``gif`` or ``apng``."""
@@ -117,9 +130,12 @@ class WindowExporter:
         durations[-1] = duration * 3  # a pause on the last window before the loop starts again
         out = io.BytesIO()
         if fmt == "gif":
-            palette = [f.convert("RGB").quantize(colors=255, method=Image.Quantize.MEDIANCUT) for f in frames]
-            palette[0].save(
-                out, format="GIF", save_all=True, append_images=palette[1:], duration=durations, loop=0,
+            # One palette for every frame (taken from the last, which has every colour the
+            # sequence uses): frames then differ only where the window moved.
+            palette = frames[-1].convert("RGB").quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+            indexed = [f.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+            indexed[0].save(
+                out, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0,
                 disposal=1,
             )
         else:

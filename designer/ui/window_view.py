@@ -81,7 +81,7 @@ class WindowCanvas(QWidget):
         self._grid_cache: QPixmap | None = None
         self._fade_from: QPixmap | None = None
         self._fade = 1.0  # 1: only the new picture
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click gives the view (its proxy) the keys
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def set_figure(self, figure: WindowFigure | None, frame: int = 0) -> None:
@@ -285,6 +285,9 @@ class WindowView(QWidget):
         self.scroll_area.setWidgetResizable(False)
         self.scroll_area.setStyleSheet("QScrollArea#window_scroll { background: #ffffff; }")
         self.scroll_area.viewport().installEventFilter(self)
+        # The arrow keys step the window; they must not scroll the picture instead.
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.canvas.setFocusProxy(self)
         self.controls = QWidget()
         controls_layout = QVBoxLayout(self.controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)

@@ -14,6 +14,10 @@ from designer.core.fileformat import load_design, save_design
 from designer.core.resources import templates_dir
 from designer.export.window_exporter import have_pillow
 
+# A QApplication first: the exporters would otherwise make a bare QGuiApplication, which the
+# GUI tests that run later in the same process cannot replace.
+pytestmark = pytest.mark.usefixtures("qapp")
+
 needs_pillow = pytest.mark.skipif(not have_pillow(), reason="animated export needs Pillow (the test extra installs it)")
 
 

@@ -114,10 +114,15 @@ def test_keys_buttons_and_slider_step_the_window(qtbot, view) -> None:
 def test_clicking_an_output_cell_shows_the_window_that_produces_it(qtbot, view) -> None:
     fig = view.window_figure
     assert fig is not None
+    view.slider.setFocus()
     x, y, w, h = fig.output_rect(52, 1)
     zoom = view.canvas.zoom
     qtbot.mouseClick(view.canvas, LEFT, pos=QPoint(round((x + w / 2) * zoom), round((y + h / 2) * zoom)))
     assert view.current_position() == (52, 1)
+    # the click gave the view the keys: the arrows now step the window, not scroll the picture
+    assert view.hasFocus()
+    qtbot.keyClick(view.focusWidget(), Qt.Key.Key_Right)
+    assert view.current_position() == (52, 52)  # compact: columns 0, 1, 52, 53
 
 
 def test_play_steps_through_every_window_and_pauses(qtbot, view) -> None:
