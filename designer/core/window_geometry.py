@@ -301,7 +301,12 @@ def axis_view(ax: AxisWindows, compact: bool, keep: int = COMPACT_KEEP) -> AxisV
         return AxisView(((0, len(ax)),), ((0, n),) if n else (), tuple(range(n)))
     head_end = ax.start(keep - 1) + ax.span
     tail_start = ax.start(n - keep)
+    if ax.read and max(ax.read) + 1 < ax.size_in:
+        # the input no window reaches starts before the last windows (heavy padding): show it too
+        tail_start = min(tail_start, ax.cell_of(max(ax.read) + 1))
     segments = _merge([(0, head_end), (tail_start, len(ax))])
+    if segments == ((0, len(ax)),):
+        return axis_view(ax, compact=False)
     out_segments = _merge([(0, keep), (n - keep, n)])
     windows = tuple(sorted({*range(keep), *range(n - keep, n)}))
     return AxisView(segments, out_segments, windows)

@@ -2,7 +2,7 @@
 
 The oracle: a batch of one-hot images (image ``n`` is 1 at input cell ``n`` and 0 elsewhere)
 goes through the real torch operation with an all-ones kernel. Output cell ``(i, j)`` of
-image ``n`` is non-zero exactly when the window of ``(i, j)`` reads input cell ``n``, so the
+image ``n`` is positive exactly when the window of ``(i, j)`` reads input cell ``n``, so the
 set of cells each output reads comes from torch itself, for every layer type, ceil mode,
 dilation and transposed convolution alike. For Conv2d, ``unfold`` over an index image also
 checks each tap in order.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from designer.core.analysis import analyze
@@ -173,7 +173,9 @@ def _torch_reads(type_id: str, p: dict[str, Any], h: int, w: int) -> tuple[tuple
         y = F.avg_pool2d(x, k, stride=p["stride"], padding=p["padding"], ceil_mode=p["ceil_mode"],
                          count_include_pad=True)
     ho, wo = y.shape[2], y.shape[3]
-    hits = (y[:, 0] != 0).permute(1, 2, 0)  # [ho, wo, n]
+    # Positive exactly where the window holds the image's 1. (A max-pool window over padding
+    # alone gives −∞ for every image: it reads nothing, and ``!= 0`` would wrongly count it.)
+    hits = (y[:, 0] > 0).permute(1, 2, 0)  # [ho, wo, n]
     return (ho, wo), [[set(torch.nonzero(hits[i, j]).flatten().tolist()) for j in range(wo)] for i in range(ho)]
 
 
@@ -209,6 +211,9 @@ def layers(draw: st.DrawFn) -> tuple[str, dict[str, Any], int, int]:
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(layers())
+# a dilated max-pool window whose taps both land in the padding: it reads nothing (torch: −∞)
+@example(("MaxPool2d", {"kernel_size": [2, 1], "stride": [1, 4], "padding": [1, 0], "dilation": [2, 2],
+                        "ceil_mode": False}, 1, 1))
 def test_every_output_reads_what_torch_reads(case: tuple[str, dict[str, Any], int, int]) -> None:
     type_id, p, h, w = case
     params = {k: v for k, v in p.items() if k != "dilation" or type_id != "AvgPool2d"}
@@ -245,3 +250,31 @@ def test_conv_taps_match_unfold_tap_by_tap(size: int, k: int, s: int, pad: int, 
         expected = [int(v) - 1 if v else None for v in cols[:, o].tolist()]
         assert list(ax.tap_sources(o)) == expected
 
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["conv", "pool", "transpose"]), st.integers(1, 80), st.integers(1, 7), st.integers(1, 5),
+    st.integers(0, 3), st.integers(1, 3), st.booleans(), st.integers(0, 2),
+)
+def test_compact_view_shows_whole_windows_and_the_far_edge(
+    kind: str, size: int, k: int, s: int, pad: int, d: int, ceil: bool, op: int
+) -> None:
+    if kind == "transpose":
+        assume(op < s or op < d)
+        a = transpose_axis("width", size, k, s, pad, d, op)
+    else:
+        a = window_axis("width", kind, size, k, s, pad, pad, d, "ceil" if ceil else "floor")  # type: ignore[arg-type]
+    assume(a.out >= 1)
+    ax = axis_windows(a)
+    view = axis_view(ax, compact=True)
+    assert view.windows[0] == 0 and view.windows[-1] == ax.count - 1
+    for o in view.windows:
+        assert all(view.shows_cell(c) for c in ax.taps(o)), f"window {o} is cut"
+        assert view.shows_output(o)
+    assert view.shows_cell(len(ax) - 1)  # the far edge
+    last_read = max(ax.read) if ax.read else -1
+    for i in range(last_read + 1, ax.size_in):  # the remainder no window reaches
+        assert view.shows_cell(ax.cell_of(i))
+    if view.compact:
+        assert len(view.windows) == 4 and view.shown_cells() < len(ax)
