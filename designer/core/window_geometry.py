@@ -312,6 +312,14 @@ def axis_view(ax: AxisWindows, compact: bool, keep: int = COMPACT_KEEP) -> AxisV
     return AxisView(segments, out_segments, windows)
 
 
+#: The full view draws every cell; beyond this many (about 350×350) only compact mode is offered.
+MAX_FULL_CELLS = 120_000
+
+
+def full_view_allowed(geometry: WindowGeometry) -> bool:
+    return len(geometry.rows) * len(geometry.cols) <= MAX_FULL_CELLS
+
+
 def wants_compact(geometry: WindowGeometry) -> bool:
     """Whether the picture is too large to read whole (e.g. 227×227 with an 11×11 kernel)."""
     return any(len(ax) > COMPACT_CELLS or ax.count > COMPACT_WINDOWS for ax in (geometry.rows, geometry.cols))

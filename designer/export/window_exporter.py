@@ -19,7 +19,9 @@ from designer.core.analysis import Analysis
 from designer.core.fileformat import write_atomic
 from designer.core.window_figure import WindowFigure
 from designer.core.window_geometry import (
+    MAX_FULL_CELLS,
     WindowFrames,
+    full_view_allowed,
     layer_window,
     no_window_reason,
     wants_compact,
@@ -46,6 +48,12 @@ def window_figure(analysis: Analysis, layer_id: str, compact: bool | None = None
     geometry = layer_window(analysis, layer_id)
     if geometry is None:
         raise WindowExportError(no_window_reason(analysis, layer_id))
+    if compact is False and not full_view_allowed(geometry):
+        h, w = len(geometry.rows), len(geometry.cols)
+        raise WindowExportError(
+            f"{layer_id}'s grid has {h}×{w} = {h * w:,} cells, too many to draw every one "
+            f"(at most {MAX_FULL_CELLS:,}); use the compact view"
+        )
     return WindowFigure(WindowFrames(geometry, wants_compact(geometry) if compact is None else compact))
 
 

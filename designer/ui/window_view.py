@@ -54,6 +54,7 @@ from designer.core.arithmetic import AxisArith
 from designer.core.window_figure import WindowFigure
 from designer.core.window_geometry import (
     WindowFrames,
+    full_view_allowed,
     layer_window,
     no_window_reason,
     wants_compact,
@@ -66,6 +67,10 @@ MIN_ZOOM = 0.1
 MAX_ZOOM = 8.0
 ZOOM_STEP = 1.25
 MORPH_MS = 450  # the fade from the old geometry to the new one
+COMPACT_TIP = (
+    "Draw the first and last windows with an ellipsis between them; the far edge, where "
+    "rows or columns may go unread, always stays in the picture"
+)
 
 
 class WindowCanvas(QWidget):
@@ -237,10 +242,7 @@ class WindowView(QWidget):
         self.speed.setToolTip("Windows per second while playing")
         self.compact_box = QCheckBox("Compact")
         self.compact_box.setObjectName("window_compact")
-        self.compact_box.setToolTip(
-            "Draw the first and last windows with an ellipsis between them; the far edge, where "
-            "rows or columns may go unread, always stays in the picture"
-        )
+        self.compact_box.setToolTip(COMPACT_TIP)
         self.zoom_out_button = tool("−", "Zoom out (Ctrl+wheel, −)", "window_zoom_out")
         self.zoom_in_button = tool("+", "Zoom in (Ctrl+wheel, +)", "window_zoom_in")
         self.fit_button = tool("Fit", "Fit the picture to the panel (0)", "window_fit")
@@ -397,7 +399,8 @@ class WindowView(QWidget):
             )
             self._show_picture(False)
             return
-        compact = self._compact_choice.get(geometry.layer_id, wants_compact(geometry))
+        allowed = full_view_allowed(geometry)
+        compact = self._compact_choice.get(geometry.layer_id, wants_compact(geometry)) or not allowed
         key = (geometry.layer_id, (geometry.rows.arith, geometry.cols.arith), compact)
         if key == self._key:
             return
@@ -420,7 +423,13 @@ class WindowView(QWidget):
         self.heading.setText(self.window_figure.title)
         self.compact_box.blockSignals(True)
         self.compact_box.setChecked(compact)
-        self.compact_box.setEnabled(self.frames.rows.compact or self.frames.cols.compact or wants_compact(geometry))
+        self.compact_box.setEnabled(
+            allowed and (self.frames.rows.compact or self.frames.cols.compact or wants_compact(geometry))
+        )
+        self.compact_box.setToolTip(
+            COMPACT_TIP if allowed else
+            f"{len(geometry.rows)}×{len(geometry.cols)} cells are too many to draw every one: compact only"
+        )
         self.compact_box.blockSignals(False)
         self.slider.blockSignals(True)
         self.slider.setMaximum(max(0, self.frame_count - 1))

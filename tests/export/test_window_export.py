@@ -103,3 +103,14 @@ def test_without_pillow_animations_say_how_to_get_it(alexnet_224: Path, tmp_path
     assert "pip install 'cnn-designer[animation]'" in capsys.readouterr().err
     # still frames need nothing but Qt
     assert cli_main(["export", str(alexnet_224), "--window", "conv1", "-o", str(tmp_path / "x.png")]) == 0
+
+
+def test_full_view_of_a_huge_grid_is_refused(tmp_path: Path, capsys) -> None:
+    design = Design("huge")
+    design.add_layer(Layer("input", "Input", {"shape": [1, 1000, 1000]}, []))
+    design.add_layer(Layer("conv", "Conv2d", {"out_channels": 1, "kernel_size": 3}, ["input"]))
+    path = tmp_path / "huge.json"
+    save_design(design, path)
+    assert cli_main(["export", str(path), "--window", "conv", "--full", "-o", str(tmp_path / "x.svg")]) == 2
+    assert "1000×1000 = 1,000,000 cells, too many" in capsys.readouterr().err
+    assert cli_main(["export", str(path), "--window", "conv", "-o", str(tmp_path / "x.svg")]) == 0

@@ -221,3 +221,19 @@ def test_export_menu_writes_the_frame_as_svg(qtbot, view, monkeypatch, tmp_path:
     view.export_actions["svg"].trigger()
     text = (tmp_path / "frame.svg").read_text(encoding="utf-8")
     assert "Window 16 of 16 → output (53, 53)" in text and "447 of 50,176 input cells" in text
+
+
+def test_a_huge_layer_offers_only_the_compact_view(qtbot) -> None:
+    from designer.core.design import Design, Layer
+
+    design = Design("huge")
+    design.add_layer(Layer("input", "Input", {"shape": [1, 1000, 1000]}, []))
+    design.add_layer(Layer("conv", "Conv2d", {"out_channels": 1, "kernel_size": 3}, ["input"]))
+    view = WindowView(Document(design))
+    qtbot.addWidget(view)
+    view.show()
+    view.document.select(["conv"])
+    assert view.compact_box.isChecked() and not view.compact_box.isEnabled()
+    assert view.frame_count == 16
+    qtbot.mouseClick(view.compact_box, LEFT)  # disabled: nothing happens
+    assert view.frame_count == 16
