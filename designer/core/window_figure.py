@@ -480,7 +480,7 @@ class WindowFigure:
         reads = len(rows) * len(cols)
         return (
             f"Window {frame + 1} of {len(self.frames)} → output ({i}, {j}): reads input {span(rows, 'row')}, "
-            f"{span(cols, 'column')} — {num(reads)} of its {g.rows.kernel * g.cols.kernel} taps on input cells"
+            f"{span(cols, 'column')} — {num(reads)} of its {_pl(g.rows.kernel * g.cols.kernel, 'tap')} on input cells"
         )
 
     def static_group(self) -> Group:
