@@ -37,6 +37,7 @@ bench: $(STAMP)
 # The user guide's screenshots, from the app itself (under xvfb-run when there is no display).
 screenshots: $(STAMP)
 	$(BIN)/python tools/make_screenshots.py
+	$(BIN)/cnn-designer export tests/data/designs/alexnet_paper_224.json --window conv1 --fps 3 -o docs/images/window_conv1_224.gif
 
 # Standalone app folder dist/cnn-designer/ (PyInstaller, in the venv); then a start-up smoke test.
 dist: $(STAMP)

@@ -237,3 +237,23 @@ def test_a_huge_layer_offers_only_the_compact_view(qtbot) -> None:
     assert view.frame_count == 16
     qtbot.mouseClick(view.compact_box, LEFT)  # disabled: nothing happens
     assert view.frame_count == 16
+
+
+def test_ctrl_wheel_zooms_and_the_view_follows_the_selection(qtbot, view) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    before = view.canvas.zoom
+    viewport = view.scroll_area.viewport()
+    center = QPointF(viewport.width() / 2, viewport.height() / 2)
+    wheel = QWheelEvent(center, viewport.mapToGlobal(center), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, wheel)
+    assert view.canvas.zoom == pytest.approx(before * 1.25)
+    view.document.select(["pool1"])
+    assert view.layer_id == "pool1" and view.heading.text().startswith("pool1 · MaxPool2d · 3×3 window, stride 2")
+    assert view.frames is not None and view.frames.geometry.out_shape == (26, 26)
+    view.document.select([])
+    assert view.frames is None and "Select a Conv2d" in view.message.text()
