@@ -437,7 +437,7 @@ class WindowView(QWidget):
         self.slider.blockSignals(False)
         self._show_picture(True)
         if self._fit:
-            QTimer.singleShot(0, self.fit)
+            QTimer.singleShot(0, self, self.fit)  # not after the view is gone
         self._update_position()
         if old is not None:
             self.morph.stop()
@@ -525,7 +525,7 @@ class WindowView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._fit and self.frames is not None:
-            QTimer.singleShot(0, self.fit)
+            QTimer.singleShot(0, self, self.fit)  # not after the view is gone
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
