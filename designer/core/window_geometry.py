@@ -348,5 +348,19 @@ class WindowFrames:
         i, j = divmod(frame, len(self.cols.windows))
         return self.rows.windows[i], self.cols.windows[j]
 
+    @property
+    def drawable(self) -> bool:
+        """Whether the shown cells are few enough to draw (a window thousands of cells wide is not,
+        even in compact mode)."""
+        return self.rows.shown_cells() * self.cols.shown_cells() <= MAX_FULL_CELLS
+
+    def too_large_text(self) -> str:
+        g = self.geometry
+        return (
+            f"{g.layer_id}'s picture would need {self.rows.shown_cells()}×{self.cols.shown_cells()} cells even "
+            f"in compact mode (its {g.rows.kernel}×{g.cols.kernel} window spans "
+            f"{g.rows.span}×{g.cols.span} pixels): too many to draw."
+        )
+
     def frame_of(self, i: int, j: int) -> int:
         return self.rows.windows.index(i) * len(self.cols.windows) + self.cols.windows.index(j)

@@ -54,7 +54,10 @@ def window_figure(analysis: Analysis, layer_id: str, compact: bool | None = None
             f"{layer_id}'s grid has {h}×{w} = {h * w:,} cells, too many to draw every one "
             f"(at most {MAX_FULL_CELLS:,}); use the compact view"
         )
-    return WindowFigure(WindowFrames(geometry, wants_compact(geometry) if compact is None else compact))
+    frames = WindowFrames(geometry, wants_compact(geometry) if compact is None else compact)
+    if not frames.drawable:
+        raise WindowExportError(frames.too_large_text())
+    return WindowFigure(frames)
 
 
 def have_pillow() -> bool:

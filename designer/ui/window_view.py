@@ -384,6 +384,12 @@ class WindowView(QWidget):
         if lid is not None and lid not in self.document.design:
             lid = self.layer_id = None
         geometry = layer_window(analysis, lid) if lid is not None else None
+        too_large = ""
+        if geometry is not None:
+            frames = WindowFrames(geometry, True)
+            if not frames.drawable:
+                too_large = frames.too_large_text()
+                geometry = None
         if geometry is None:
             self.stop()
             self.frames = None
@@ -395,7 +401,7 @@ class WindowView(QWidget):
                 "Select a Conv2d, ConvTranspose2d, MaxPool2d or AvgPool2d layer to see its window slide "
                 "over the input, position by position."
                 if lid is None
-                else no_window_reason(analysis, lid)
+                else too_large or no_window_reason(analysis, lid)
             )
             self._show_picture(False)
             return

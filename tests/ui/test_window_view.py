@@ -257,3 +257,19 @@ def test_ctrl_wheel_zooms_and_the_view_follows_the_selection(qtbot, view) -> Non
     assert view.frames is not None and view.frames.geometry.out_shape == (26, 26)
     view.document.select([])
     assert view.frames is None and "Select a Conv2d" in view.message.text()
+
+
+def test_a_window_too_wide_to_draw_says_so(qtbot) -> None:
+    from designer.core.design import Design, Layer
+
+    design = Design("wide")
+    design.add_layer(Layer("input", "Input", {"shape": [1, 2000, 2000]}, []))
+    design.add_layer(Layer("conv", "Conv2d", {"out_channels": 1, "kernel_size": 1500}, ["input"]))
+    view = WindowView(Document(design))
+    qtbot.addWidget(view)
+    view.show()
+    view.document.select(["conv"])
+    assert view.frames is None and not view.scroll_area.isVisible()
+    assert "too many to draw" in view.message.text() and "1500×1500 window" in view.message.text()
+    view.document.set_param("conv", "kernel_size", 3)  # fits again
+    assert view.frames is not None and view.frame_count == 16
