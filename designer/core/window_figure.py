@@ -451,13 +451,20 @@ class WindowFigure:
                     Rect(x + inset, y + inset, c - 2 * inset, c - 2 * inset, TAP_FILL[kind], WINDOW_STROKE if kind != "outside" else UNREAD_STROKE,
                          0.5, dashed=kind == "outside", role="tap")
                 )
-        x0, y0, _, _ = self.cell_rect(row_taps[0], col_taps[0])
-        x1, y1, _, _ = self.cell_rect(row_taps[-1], col_taps[-1])
-        items.append(_box(x0, y0, x1 + c, y1 + c, WINDOW_STROKE, 2.4, role="window"))
+        items.append(_box(*self.window_box(frame), WINDOW_STROKE, 2.4, role="window"))
         fs = self.style.font_size
         for n, line in enumerate(self.status_lines(frame)):
             items.append(Text(self.grid_x, self.status_y + n * fs * 1.4, line, fs, bold=n == 0, color=INK, role="status"))
         return items
+
+    def window_box(self, frame: int) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) of the outline around frame ``frame``'s window."""
+        g = self.frames.geometry
+        i, j = self.frames.position(frame)
+        row_taps, col_taps = g.rows.taps(i), g.cols.taps(j)
+        x0, y0, _, _ = self.cell_rect(row_taps[0], col_taps[0])
+        x1, y1, _, _ = self.cell_rect(row_taps[-1], col_taps[-1])
+        return (x0, y0, x1 + self.cell, y1 + self.cell)
 
     def status_lines(self, frame: int) -> tuple[str, str]:
         """``Window 14 of 16 → output (53, 1)`` and what that window reads."""

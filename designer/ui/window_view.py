@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QEvent,
     QObject,
     QPointF,
+    QRectF,
     QSize,
     Qt,
     QTimer,
@@ -30,6 +31,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPen,
     QPixmap,
     QResizeEvent,
     QWheelEvent,
@@ -51,7 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.core.arithmetic import AxisArith
-from designer.core.window_figure import WindowFigure
+from designer.core.window_figure import WINDOW_STROKE, WindowFigure
 from designer.core.window_geometry import (
     WindowFrames,
     full_view_allowed,
@@ -86,6 +88,7 @@ class WindowCanvas(QWidget):
         self._grid_cache: QPixmap | None = None
         self._fade_from: QPixmap | None = None
         self._fade = 1.0  # 1: only the new picture
+        self._box_from: QRectF | None = None  # the old window's outline (widget pixels) while fading
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click gives the view (its proxy) the keys
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
@@ -109,10 +112,21 @@ class WindowCanvas(QWidget):
             self._resize()
             self.update()
 
-    def set_fade(self, old: QPixmap | None, amount: float) -> None:
+    def set_fade(self, old: QPixmap | None, amount: float, box_from: QRectF | None = None) -> None:
+        """Fade ``old`` (a snapshot) out over the new picture; ``box_from``, the old window's
+        outline, glides to the new window meanwhile."""
         self._fade_from = old
         self._fade = amount
+        self._box_from = box_from if old is not None else None
         self.update()
+
+    def window_rect(self) -> QRectF | None:
+        """The current window's outline in widget pixels."""
+        if self.figure is None or not len(self.figure.frames):
+            return None
+        x0, y0, x1, y1 = self.figure.window_box(self.frame)
+        z = self.zoom
+        return QRectF(x0 * z, y0 * z, (x1 - x0) * z, (y1 - y0) * z)
 
     def set_fade_amount(self, amount: float) -> None:
         self._fade = amount
@@ -121,6 +135,11 @@ class WindowCanvas(QWidget):
     @property
     def fading(self) -> bool:
         return self._fade_from is not None and self._fade < 1.0
+
+    @property
+    def gliding_from(self) -> QRectF | None:
+        """Where the window's outline glides from while the old picture fades (else None)."""
+        return self._box_from if self.fading else None
 
     def snapshot(self) -> QPixmap:
         return self.grab()
@@ -171,6 +190,21 @@ class WindowCanvas(QWidget):
             if self._fade_from is not None and self._fade < 1.0:
                 painter.setOpacity(1.0 - self._fade)
                 painter.drawPixmap(0, 0, self._fade_from)
+                target = self.window_rect()
+                if self._box_from is not None and target is not None:
+                    t = self._fade
+                    a = self._box_from
+                    glide = QRectF(
+                        a.x() + (target.x() - a.x()) * t,
+                        a.y() + (target.y() - a.y()) * t,
+                        a.width() + (target.width() - a.width()) * t,
+                        a.height() + (target.height() - a.height()) * t,
+                    )
+                    painter.setOpacity(1.0)
+                    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                    painter.setPen(QPen(QColor(WINDOW_STROKE), max(1.5, 2.4 * self.zoom)))
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.drawRect(glide)
         finally:
             painter.end()
 
@@ -412,6 +446,7 @@ class WindowView(QWidget):
             return
         morph = self._key is not None and self._key[0] == key[0] and self.isVisible()
         old = self.canvas.snapshot() if morph else None
+        old_box = self.canvas.window_rect() if morph else None
         old_position = self.current_position()
         old_frame, old_count = self.frame, self.frame_count
         self._key = key
@@ -447,7 +482,7 @@ class WindowView(QWidget):
         self._update_position()
         if old is not None:
             self.morph.stop()
-            self.canvas.set_fade(old, 0.0)
+            self.canvas.set_fade(old, 0.0, old_box)
             self.morph.start()
 
     def _show_picture(self, shown: bool) -> None:

@@ -183,12 +183,14 @@ def test_applying_the_fix_animates_to_the_new_geometry_and_undo_returns(qtbot, w
     window.show_window_view("conv1")
     view = window.window_view
     qtbot.keyClick(view, Qt.Key.Key_End)
+    old_box = view.canvas.window_rect()
     button = next(b for b in panel.fix_buttons if "227" in b.text())
     window.show_problems()
     qtbot.mouseClick(button, LEFT)
     assert view.frames is not None and view.frames.geometry.out_shape == (55, 55)
     assert view.frames.geometry.unread_cells == 0
     assert view.canvas.fading  # the old picture fades into the new one
+    assert view.canvas.gliding_from == old_box  # and the window's outline glides from where it was
     assert view.current_position() == (54, 54)  # still the last window, now of the new geometry
     qtbot.waitUntil(lambda: not view.canvas.fading, timeout=3000)
     window.document.undo_stack.undo()
