@@ -114,3 +114,36 @@ def test_full_view_of_a_huge_grid_is_refused(tmp_path: Path, capsys) -> None:
     assert cli_main(["export", str(path), "--window", "conv", "--full", "-o", str(tmp_path / "x.svg")]) == 2
     assert "1000×1000 = 1,000,000 cells, too many" in capsys.readouterr().err
     assert cli_main(["export", str(path), "--window", "conv", "-o", str(tmp_path / "x.svg")]) == 0
+
+
+# The user guide's four small examples (tools/tutorial_designs.py), exported as the guide says.
+_TOOLS = Path(__file__).resolve().parents[2] / "tools"
+
+
+@needs_pillow
+@pytest.mark.parametrize(
+    "name, out_shape, unread",
+    [("same-stride2", (4, 4), 0), ("dilated", (5, 5), 0), ("ceil-pool", (4, 4), 0), ("transposed", (8, 8), 0)],
+)
+def test_the_guide_examples_export_every_window(tmp_path: Path, monkeypatch, name: str, out_shape, unread) -> None:
+    from PIL import Image
+
+    from designer.core.analysis import analyze
+    from designer.core.window_geometry import layer_window
+
+    monkeypatch.syspath_prepend(str(_TOOLS))
+    import tutorial_designs as tut
+
+    example = next(e for e in tut.WINDOW_EXAMPLES if e.name == name)
+    design = Design(name)
+    design.set_semantics(example.semantics)
+    design = tut.build(example.steps, design)
+    geometry = layer_window(analyze(design), example.layer)
+    assert geometry is not None and geometry.out_shape == out_shape
+    assert geometry.unread_cells == unread
+    path = tmp_path / f"{name}.json"
+    save_design(design, path)
+    out = tmp_path / f"{name}.gif"
+    assert cli_main(["export", str(path), "--window", example.layer, "-o", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.n_frames == out_shape[0] * out_shape[1]  # small: every window
