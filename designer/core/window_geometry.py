@@ -33,6 +33,7 @@ from typing import Literal
 
 from designer.core.analysis import Analysis
 from designer.core.arithmetic import AxisArith, WindowKind
+from designer.core.registry import REGISTRY
 
 CellKind = Literal["input", "pad", "zero", "outside"]
 
@@ -240,7 +241,7 @@ def no_window_reason(analysis: Analysis, layer_id: str) -> str:
     if info is None:
         return f"{layer_id} is not in the design."
     if len(info.axes) != 2:
-        if info.status in ("error", "unknown") and info.type in _WINDOWED_TYPES:
+        if info.status in ("error", "unknown") and has_window(info.type):
             problem = next((d.message for d in info.diagnostics if d.severity == "error"), "")
             return f"{layer_id} has no output shape yet, so it has no windows to show. {problem}".strip()
         return (
@@ -253,7 +254,10 @@ def no_window_reason(analysis: Analysis, layer_id: str) -> str:
     return f"{layer_id} has no window that fits: {problem or f'its output {bad.axis} would be {bad.out}.'}"
 
 
-_WINDOWED_TYPES = frozenset({"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d"})
+def has_window(type_id: str) -> bool:
+    """Layer types that slide a kernel over their input: those with a ``kernel_size``."""
+    ltype = REGISTRY.get(type_id)
+    return ltype is not None and ltype.spec("kernel_size") is not None
 
 
 # --------------------------------------------------------------------------- views

@@ -19,13 +19,14 @@ from hypothesis import strategies as st
 from designer.core.analysis import analyze
 from designer.core.arithmetic import transpose_axis, window_axis
 from designer.core.fileformat import load_design
-from designer.core.registry import layer_type
+from designer.core.registry import REGISTRY, layer_type
 from designer.core.resources import templates_dir
 from designer.core.window_geometry import (
     WindowFrames,
     WindowGeometry,
     axis_view,
     axis_windows,
+    has_window,
     layer_window,
     no_window_reason,
     wants_compact,
@@ -136,6 +137,11 @@ def test_compact_view_keeps_both_ends_and_the_far_edge() -> None:
 def test_small_axes_are_never_cut() -> None:
     ax = axis_windows(window_axis("width", "conv", 5, 3, 1, 0, 0, 1, "floor"))
     assert axis_view(ax, compact=True).segments == ((0, 5),)
+
+
+def test_the_windowed_types_are_those_with_a_kernel() -> None:
+    assert {t for t in REGISTRY if has_window(t)} >= set(WINDOWED)
+    assert not has_window("AdaptiveAvgPool2d") and not has_window("ReLU") and not has_window("Nope")
 
 
 def test_layers_without_windows_say_why() -> None:
