@@ -20,6 +20,7 @@ from typing import Any
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import dumps_design
+from designer.core.groups import Group, groups_from_paths
 from designer.core.layout import auto_layout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ class NetBuilder:
         self.design = Design(name, "pytorch", description)
         self.last = "input"
         self.design.add_layer(Layer("input", "Input", {"shape": shape}))
+        self.groups: list[Group] = []
 
     def add(
         self, layer_id: str, type_id: str, inputs: list[str] | None = None, **params: Any
@@ -43,11 +45,21 @@ class NetBuilder:
         self.last = layer_id
         return layer_id
 
+    def group(self, gid: str, label: str, members: list[str], parent: str | None = None) -> None:
+        """Group ``members`` (layer ids) as block ``gid`` (inside group ``parent``)."""
+        self.groups.append(Group(gid, label, parent, members))
+
+    def group_span(self, gid: str, label: str, first: str, last: str, parent: str | None = None) -> None:
+        """Group the layers from ``first`` to ``last`` in design order."""
+        ids = self.design.ids
+        self.group(gid, label, ids[ids.index(first) : ids.index(last) + 1], parent)
+
     def finish(self) -> Design:
         """Lay the layers out with the app's own layered layout (``auto_layout``): left to
         right, main path on one row, branches below, long networks wrapped into bands."""
         for lid, pos in auto_layout(self.design).items():
             self.design.set_position(lid, pos)
+        self.design.set_groups(self.groups)
         return self.design
 
 
@@ -127,6 +139,8 @@ def alexnet_paper() -> Design:
     net.add("drop7", "Dropout", p=0.5)
     net.add("fc8", "Linear", out_features=1000)
     net.add("softmax", "Softmax", dim=1)
+    net.group_span("features", "Features (5 convolutions)", "conv1", "pool5")
+    net.group_span("classifier", "Classifier", "flatten", "softmax")
     return net.finish()
 
 
@@ -165,6 +179,8 @@ def alexnet_torchvision() -> Design:
     net.add("fc7", "Linear", out_features=4096)
     net.add("relu7", "ReLU")
     net.add("fc8", "Linear", out_features=1000)
+    net.group_span("features", "Features (5 convolutions)", "conv1", "pool5")
+    net.group_span("classifier", "Classifier", "drop6", "fc8")
     return net.finish()
 
 
@@ -213,6 +229,8 @@ def zfnet() -> Design:
     net.add("relu7", "ReLU")
     net.add("drop7", "Dropout", p=0.5)
     net.add("fc8", "Linear", out_features=1000)
+    net.group_span("features", "Features (5 convolutions)", "conv1", "pool5")
+    net.group_span("classifier", "Classifier", "flatten", "fc8")
     return net.finish()
 
 
@@ -240,6 +258,7 @@ def vgg16() -> Design:
             net.add(f"conv{s}_{c}", "Conv2d", out_channels=filters, kernel_size=3, padding=1)
             net.add(f"relu{s}_{c}", "ReLU")
         net.add(f"pool{s}", "MaxPool2d", kernel_size=2, stride=2)
+        net.group_span(f"stage{s}", f"Stage {s} ({convs}× conv {filters})", f"conv{s}_1", f"pool{s}")
     net.add("avgpool", "AdaptiveAvgPool2d", output_size=7)
     net.add("flatten", "Flatten")
     net.add("fc6", "Linear", out_features=4096)
@@ -249,6 +268,7 @@ def vgg16() -> Design:
     net.add("relu7", "ReLU")
     net.add("drop7", "Dropout", p=0.5)
     net.add("fc8", "Linear", out_features=1000)
+    net.group_span("classifier", "Classifier", "flatten", "fc8")
     return net.finish()
 
 
@@ -345,6 +365,13 @@ def _resnet(name: str, description: str, block: str, counts: tuple[int, int, int
             make(net, f"layer{stage}.{b}", planes, stride, project)
             channels = planes * expansion
     _resnet_head(net)
+    net.group("stem", "Stem", ["conv1", "bn1", "relu", "maxpool"])
+    for group in groups_from_paths(net.design.ids):
+        if group.parent is None:  # layer1 … layer4: the stages
+            n = int(group.id.removeprefix("layer"))
+            group.label = f"Stage {n} ({counts[n - 1]} blocks, {64 * 2 ** (n - 1)} filters)"
+        net.groups.append(group)
+    net.group("head", "Head", ["avgpool", "flatten", "fc"])
     return net.finish()
 
 
@@ -431,12 +458,15 @@ def unet_small() -> Design:
     for level, width in enumerate(UNET_WIDTHS, start=1):
         skips.append(_double_conv(net, f"enc{level}", width))
         net.add(f"pool{level}", "MaxPool2d", kernel_size=2, stride=2)
+        net.group_span(f"encoder{level}", f"Encoder {level} ({width} filters)", f"enc{level}_conv1", f"pool{level}")
     _double_conv(net, "bottleneck", UNET_WIDTHS[-1] * 2)
+    net.group_span("bottom", f"Bottleneck ({UNET_WIDTHS[-1] * 2} filters)", "bottleneck_conv1", "bottleneck_relu2")
     for level in range(len(UNET_WIDTHS), 0, -1):
         width = UNET_WIDTHS[level - 1]
         up = net.add(f"up{level}", "ConvTranspose2d", out_channels=width, kernel_size=2, stride=2)
         cat = net.add(f"cat{level}", "Concat", [skips[level - 1], up])
         _double_conv(net, f"dec{level}", width, [cat])
+        net.group_span(f"decoder{level}", f"Decoder {level} ({width} filters)", f"up{level}", f"dec{level}_relu2")
     net.add("head", "Conv2d", out_channels=2, kernel_size=1)
     return net.finish()
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from designer.core.analysis import analyze
 from designer.core.design import MAX_ID_LENGTH, Design, DesignError, Layer, check_id
 from designer.core.fileformat import MAX_DESCRIPTION_LENGTH
+from designer.core.groups import add_path_groups
 from designer.core.layout import auto_layout
 from designer.core.registry import REGISTRY
 from designer.core.shape_rules import fmt_shape
@@ -141,6 +142,7 @@ class DesignBuilder:
         for lid, pos in auto_layout(design).items():
             design.set_position(lid, pos)
         design.load_notes = [(n.code, n.layer, n.message) for n in self.notes if n.severity == "error"]
+        add_path_groups(design)  # module paths → stages and blocks (layer3.4.conv2 → layer3, layer3.4)
         return ImportResult(design, list(self.notes))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from psygnal import Signal
 
 from designer.core.arithmetic import SEMANTICS
+from designer.core.groups import Group, groups_problem
 from designer.core.params import ParamError
 from designer.core.registry import REGISTRY, layer_type
 
@@ -60,6 +61,7 @@ class Removal:
     index: int
     position: Point | None
     consumers: list[tuple[str, list[str]]]  # (consumer id, its inputs before the removal)
+    group: tuple[str, int] | None = None  # (innermost group, index among its layers)
 
 
 def check_id(layer_id: Any) -> str | None:
@@ -104,10 +106,12 @@ class Design:
     layer_renamed = Signal(str, str)  # old id, new id
     layout_changed = Signal(str)
     meta_changed = Signal(str)  # "name", "semantics", "description" or "load_notes"
+    groups_changed = Signal()  # the groups (blocks/stages) were replaced; see ``set_groups``
 
     def __init__(self, name: str = "Untitled", semantics: str = "pytorch", description: str = "") -> None:
         self._layers: dict[str, Layer] = {}
         self._layout: dict[str, Point] = {}
+        self._groups: list[Group] = []
         self.name = name
         self.semantics = semantics
         self.description = description
@@ -166,6 +170,7 @@ class Design:
         other = Design(self.name, self.semantics, self.description)
         other._layers = {k: v.copy() for k, v in self._layers.items()}
         other._layout = dict(self._layout)
+        other._groups = [g.copy() for g in self._groups]
         other.load_notes = list(self.load_notes)
         other.extra = copy.deepcopy(self.extra)
         return other
@@ -198,13 +203,14 @@ class Design:
         index = self.index_of(layer_id)
         consumers = [(c, list(self._layers[c].inputs)) for c in self.consumers(layer_id)]
         position = self._layout.pop(layer_id, None)
+        group = self._leave_group(layer_id)
         del self._layers[layer_id]
         for cid, old in consumers:
             self._layers[cid].inputs = [i for i in old if i != layer_id]
         self.layer_removed.emit(layer_id)
         for cid, _ in consumers:
             self.inputs_changed.emit(cid)
-        return Removal(layer.copy(), index, position, consumers)
+        return Removal(layer.copy(), index, position, consumers, group)
 
     def restore_layer(self, removal: Removal) -> None:
         """Undo ``remove_layer``: same index, position and connections."""
@@ -213,6 +219,13 @@ class Design:
             if cid in self._layers:
                 self._layers[cid].inputs = list(inputs)
                 self.inputs_changed.emit(cid)
+        if removal.group is not None:
+            gid, at = removal.group
+            for group in self._groups:
+                if group.id == gid and removal.layer.id not in group.layers:
+                    group.layers.insert(at, removal.layer.id)
+                    self.groups_changed.emit()
+                    break
 
     def set_param(self, layer_id: str, name: str, value: Any) -> None:
         """Set one hyper-parameter (``None`` on a parameter whose default is not ``None`` resets it)."""
@@ -268,6 +281,8 @@ class Design:
         self._layers = dict(items)
         if old in self._layout:
             self._layout[new] = self._layout.pop(old)
+        for group in self._groups:
+            group.layers = [new if m == old else m for m in group.layers]
         self.layer_renamed.emit(old, new)
 
     def set_position(self, layer_id: str, position: Point | None) -> None:
@@ -316,3 +331,32 @@ class Design:
         items.insert(max(0, min(index, len(items))), (layer_id, layer))
         self._layers = dict(items)
         self.layout_changed.emit(layer_id)
+
+    # ------------------------------------------------------------------ groups
+
+    @property
+    def groups(self) -> list[Group]:
+        """The groups (blocks, stages), as copies; see ``designer.core.groups``."""
+        return [g.copy() for g in self._groups]
+
+    def set_groups(self, groups: Iterable[Group]) -> None:
+        """Replace every group at once (group, ungroup and their undo all go through here)."""
+        new = [g.copy() for g in groups]
+        problem = groups_problem(new, self._layers, check_id)
+        if problem:
+            raise DesignError(problem)
+        if [(g.id, g.label, g.parent, g.layers) for g in new] == [
+            (g.id, g.label, g.parent, g.layers) for g in self._groups
+        ]:
+            return
+        self._groups = new
+        self.groups_changed.emit()
+
+    def _leave_group(self, layer_id: str) -> tuple[str, int] | None:
+        for group in self._groups:
+            if layer_id in group.layers:
+                at = group.layers.index(layer_id)
+                del group.layers[at]
+                self.groups_changed.emit()
+                return group.id, at
+        return None

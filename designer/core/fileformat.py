@@ -27,6 +27,7 @@ from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
 from designer.core.design import Design, DesignError, Layer, check_id, normalize_params
+from designer.core.groups import MAX_LABEL_LENGTH, Group, groups_problem
 from designer.core.params import MAX_INT_VALUE, ParamError, ParamKind, ParamSpec
 from designer.core.registry import REGISTRY
 
@@ -39,7 +40,9 @@ MAX_DESCRIPTION_LENGTH = 20_000
 MAX_DEPTH = 64  # nesting of lists/objects anywhere in a document
 MAX_NUMBER_DIGITS = 100  # longer integer literals are refused before conversion
 MAX_MESSAGE_LENGTH = 600  # error messages quote at most this much
-_TOP_KEYS = ("format", "version", "name", "semantics", "description", "layers", "layout")
+_TOP_KEYS = ("format", "version", "name", "semantics", "description", "layers", "layout", "groups")
+MAX_GROUPS = 20_000
+_GROUP_KEYS = ("id", "label", "parent", "layers")
 
 
 class FormatError(ValueError):
@@ -269,8 +272,67 @@ def _build(obj: dict[str, Any]) -> Design:
             raise InvalidFormatError(path, f"expected [x, y] with two numbers, got {short_repr(pos)}")
         if lid in design:
             design.set_position(lid, (float(pos[0]), float(pos[1])))
+    if "groups" in obj:
+        design.set_groups(_parse_groups(obj["groups"], design))
     design.load_notes = notes
     return design
+
+
+def _parse_groups(raw: Any, design: Design) -> list[Group]:
+    """The ``groups`` list: ids, labels, parents and member layers (unknown layer ids are dropped)."""
+    if not isinstance(raw, list):
+        raise InvalidFormatError("$.groups", f"expected a list of groups, got {_kind(raw)}")
+    if len(raw) > MAX_GROUPS:
+        raise InvalidFormatError("$.groups", f"{len(raw):,} groups; a design has at most {MAX_GROUPS:,}")
+    groups: list[Group] = []
+    seen: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for n, entry in enumerate(raw):
+        path = f"$.groups[{n}]"
+        if not isinstance(entry, dict):
+            raise InvalidFormatError(path, f'expected a group object {{"id": ..., "layers": [...]}}, got {_kind(entry)}')
+        for key in entry:
+            if key not in _GROUP_KEYS:
+                hint = _did_you_mean(key, list(_GROUP_KEYS))
+                raise InvalidFormatError(
+                    f"{path}.{_clip(key, 40)}", f"a group has no field {short_repr(key)}{hint} (its fields: {', '.join(_GROUP_KEYS)})"
+                )
+        raw_id = entry.get("id")
+        problem = check_id(raw_id)
+        if problem:
+            raise InvalidFormatError(f"{path}.id", f"{problem} (got {short_repr(raw_id)})")
+        gid = str(raw_id)
+        if gid in seen:
+            raise InvalidFormatError(f"{path}.id", f"the group id {gid!r} is already used by $.groups[{seen[gid]}]")
+        seen[gid] = n
+        label = entry.get("label", "")
+        if not isinstance(label, str) or len(label) > MAX_LABEL_LENGTH:
+            raise InvalidFormatError(f"{path}.label", f"expected a text of at most {MAX_LABEL_LENGTH} characters, got {_kind(label)}")
+        parent = entry.get("parent")
+        if parent is not None and not isinstance(parent, str):
+            raise InvalidFormatError(f"{path}.parent", f"expected the id of another group, got {_kind(parent)}")
+        members = entry.get("layers", [])
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise InvalidFormatError(f"{path}.layers", f"expected a list of layer ids, got {short_repr(members)}")
+        kept: list[str] = []
+        for m in members:
+            if m not in design:
+                continue  # like layout entries: a reference to no layer is dropped
+            if m in owner:
+                raise InvalidFormatError(
+                    f"{path}.layers", f"layer {m!r} is already in group {owner[m]!r}; a layer is listed in one group only "
+                    "(its innermost; nesting is given by \"parent\")"
+                )
+            owner[m] = gid
+            kept.append(m)
+        groups.append(Group(gid, label, parent, kept))
+    for n, group in enumerate(groups):
+        if group.parent is not None and group.parent not in seen:
+            raise InvalidFormatError(f"$.groups[{n}].parent", f"there is no group {group.parent!r}")
+    problem = groups_problem(groups, design.ids, check_id)
+    if problem:
+        raise InvalidFormatError("$.groups", problem)
+    return groups
 
 
 def _parse_layer(
@@ -397,9 +459,24 @@ def design_to_dict(design: Design) -> dict[str, Any]:
     doc["layers"] = layers
     layout = design.layout
     doc["layout"] = {lid: [_num(x), _num(y)] for lid, (x, y) in ((i, layout[i]) for i in design.ids if i in layout)}
+    groups = design.groups
+    if groups:
+        order = {lid: n for n, lid in enumerate(design.ids)}
+        doc["groups"] = [_group_entry(g, order) for g in groups]
     for key, value in design.extra.items():
         doc[key] = value
     return doc
+
+
+def _group_entry(group: Group, order: dict[str, int]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": group.id}
+    if group.label:
+        entry["label"] = group.label
+    if group.parent is not None:
+        entry["parent"] = group.parent
+    if group.layers:
+        entry["layers"] = sorted(group.layers, key=lambda m: order.get(m, len(order)))
+    return entry
 
 
 def _num(v: float) -> float | int:
@@ -430,6 +507,12 @@ def dumps_design(design: Design) -> str:
                 sep = "," if i < len(entries) - 1 else ""
                 lines.append(f"    {json.dumps(lid, ensure_ascii=False)}: {_compact(pos)}{sep}")
             lines.append(f"  }}{comma}")
+        elif key == "groups" and value:
+            lines.append('  "groups": [')
+            for i, entry in enumerate(value):
+                sep = "," if i < len(value) - 1 else ""
+                lines.append(f"    {_compact(entry)}{sep}")
+            lines.append(f"  ]{comma}")
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
     lines.append("}")
@@ -521,6 +604,22 @@ def json_schema() -> dict[str, Any]:
             "layout": {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            },
+            "groups": {
+                "type": "array",
+                "description": "Named, nested blocks of layers (stages, blocks); views can collapse them. "
+                "Each layer is listed in at most one group, its innermost; nesting is given by parent.",
+                "items": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {
+                        "id": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$", "maxLength": 64},
+                        "label": {"type": "string", "maxLength": MAX_LABEL_LENGTH},
+                        "parent": {"type": "string"},
+                        "layers": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                    },
+                    "additionalProperties": False,
+                },
             },
         },
     }

@@ -1,0 +1,528 @@
+"""Groups: named, nested blocks of layers (a stem, four stages, their bottleneck blocks, a head).
+
+A design may group its layers the way papers draw a network and frameworks define it
+(``layer3.4.conv2`` lives in block ``layer3.4`` of stage ``layer3``). A ``Group`` names
+its direct member layers and, optionally, its parent group; a layer belongs to at most
+one innermost group. Nothing in the arithmetic depends on groups: they only decide how
+views summarise a network.
+
+This module computes what views need from groups, without Qt:
+
+- ``GroupIndex``: the tree (children in network order, depth, every member of a group);
+- ``summarize``: a group's totals (params, MACs, input → output shape, receptive field);
+- ``repeat_runs``: consecutive sibling blocks with identical structure ("×N");
+- ``visible_graph``: the network with some groups collapsed into single nodes (and
+  collapsed repeats merged into one "×N" node), its edges, and the layer → node map;
+- ``collapsed_for_level`` / ``auto_level``: "Expand to level k" and the level that fits;
+- ``groups_from_paths``: groups derived from dotted module paths (importers, templates).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from designer.core.shape_rules import fmt_shape
+
+if TYPE_CHECKING:
+    from designer.core.analysis import Analysis, ReceptiveField
+    from designer.core.design import Design
+
+MAX_LABEL_LENGTH = 500
+#: A design opens collapsed to the deepest level that shows at most this many nodes.
+AUTO_COLLAPSE_NODES = 40
+
+
+@dataclass
+class Group:
+    """A named block: its direct member layers (in any order) and its parent group, if any."""
+
+    id: str
+    label: str = ""
+    parent: str | None = None
+    layers: list[str] = field(default_factory=list)
+
+    def copy(self) -> Group:
+        return Group(self.id, self.label, self.parent, list(self.layers))
+
+    @property
+    def title(self) -> str:
+        """What a view calls the group: its label, else its id."""
+        return self.label or self.id
+
+
+def groups_problem(groups: Sequence[Group], layer_ids: Iterable[str], check_id: Any) -> str | None:
+    """Why ``groups`` is not a valid set of groups for a design with ``layer_ids``, or ``None``.
+
+    ``check_id`` is the design's id check (a group id follows the rules of a layer id).
+    """
+    present = set(layer_ids)
+    seen: dict[str, Group] = {}
+    owner: dict[str, str] = {}
+    for group in groups:
+        problem = check_id(group.id)
+        if problem:
+            return f"group {group.id!r}: {problem}"
+        if group.id in seen:
+            return f"two groups are named {group.id!r}"
+        if not isinstance(group.label, str) or len(group.label) > MAX_LABEL_LENGTH:
+            return f"group {group.id!r}: a label is a text of at most {MAX_LABEL_LENGTH} characters"
+        seen[group.id] = group
+        for lid in group.layers:
+            if lid not in present:
+                return f"group {group.id!r}: there is no layer {lid!r}"
+            if lid in owner:
+                return f"layer {lid!r} is in two groups ({owner[lid]!r} and {group.id!r}); a layer has one innermost group"
+            owner[lid] = group.id
+    for group in groups:
+        if group.parent is None:
+            continue
+        if group.parent not in seen:
+            return f"group {group.id!r}: its parent {group.parent!r} is not a group"
+        steps = 0
+        cur: str | None = group.parent
+        while cur is not None:
+            if cur == group.id or steps > len(groups):
+                return f"group {group.id!r} is its own ancestor (the parents form a cycle)"
+            cur = seen[cur].parent
+            steps += 1
+    return None
+
+
+class GroupIndex:
+    """The group tree of a design as it is now (build a new one after an edit)."""
+
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        order = {lid: n for n, lid in enumerate(design.ids)}
+        self.groups: dict[str, Group] = {g.id: g for g in design.groups}
+        self.owner: dict[str, str] = {}
+        for group in self.groups.values():
+            for lid in group.layers:
+                if lid in order:
+                    self.owner[lid] = group.id
+        self.children: dict[str | None, list[str]] = {}
+        for gid, group in self.groups.items():
+            self.children.setdefault(group.parent, []).append(gid)
+        self.members: dict[str, list[str]] = {}
+        for lid in design.ids:  # design order
+            cur: str | None = self.owner.get(lid)
+            while cur is not None:
+                self.members.setdefault(cur, []).append(lid)
+                cur = self.groups[cur].parent
+        first = {gid: order[m[0]] for gid, m in self.members.items() if m}
+        for kids in self.children.values():
+            kids.sort(key=lambda g: first.get(g, len(order)))
+        self.depth: dict[str, int] = {}
+        for gid in self.groups:
+            d, cur = 0, self.groups[gid].parent
+            while cur is not None:
+                d += 1
+                cur = self.groups[cur].parent
+            self.depth[gid] = d
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def max_depth(self) -> int:
+        """Depth of the deepest non-empty group (0: only top-level groups; -1: no groups)."""
+        return max((self.depth[g] for g in self.members), default=-1)
+
+    def chain(self, layer_id: str) -> list[str]:
+        """The groups that contain ``layer_id``, outermost first."""
+        out: list[str] = []
+        gid = self.owner.get(layer_id)
+        while gid is not None:
+            out.append(gid)
+            gid = self.groups[gid].parent
+        return out[::-1]
+
+    def ancestors(self, group_id: str) -> list[str]:
+        """``group_id``'s enclosing groups, outermost first (not ``group_id`` itself)."""
+        out: list[str] = []
+        gid = self.groups[group_id].parent
+        while gid is not None:
+            out.append(gid)
+            gid = self.groups[gid].parent
+        return out[::-1]
+
+    def descendants(self, group_id: str) -> list[str]:
+        out: list[str] = []
+        stack = list(self.children.get(group_id, []))
+        while stack:
+            gid = stack.pop()
+            out.append(gid)
+            stack.extend(self.children.get(gid, []))
+        return out
+
+    def title(self, group_id: str) -> str:
+        return self.groups[group_id].title
+
+
+# ----------------------------------------------------------------- totals
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """The totals of a set of layers (a group, or N repeated groups)."""
+
+    layers: int
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    input_shape: tuple[int, ...] | None
+    output_shape: tuple[int, ...] | None
+    output_layer: str | None
+    receptive_field: ReceptiveField | None
+    errors: int
+    warnings: int
+    unknown: int
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "error"
+        if self.unknown:
+            return "unknown"
+        return "warning" if self.warnings else "ok"
+
+    @property
+    def shapes_text(self) -> str:
+        """``56×56×64 → 56×56×256`` (``?`` where a shape is not known)."""
+        src = fmt_shape(self.input_shape) if self.input_shape is not None else "?"
+        dst = fmt_shape(self.output_shape) if self.output_shape is not None else "?"
+        return f"{src} → {dst}"
+
+
+def summarize(design: Design, analysis: Analysis, layer_ids: Iterable[str]) -> GroupSummary:
+    """Totals of ``layer_ids``; its output is the last member whose output leaves the set."""
+    members = [lid for lid in layer_ids if lid in design]
+    inside = set(members)
+    params = trainable = buffers = macs = errors = warnings = unknown = 0
+    input_shape: tuple[int, ...] | None = None
+    output_layer: str | None = None
+    found_input = False
+    consumers: dict[str, list[str]] = {}
+    for layer in design:
+        for src in layer.inputs:
+            consumers.setdefault(src, []).append(layer.id)
+    for lid in members:
+        info = analysis.info.get(lid)
+        layer = design.layer(lid)
+        if info is None:
+            unknown += 1
+        else:
+            params += info.params
+            trainable += info.trainable_params
+            buffers += info.buffers
+            macs += info.macs
+            errors += sum(d.severity == "error" for d in info.diagnostics)
+            warnings += sum(d.severity == "warning" for d in info.diagnostics)
+            if info.output_shape is None:
+                unknown += 1
+        if not found_input:
+            outside = [src for src in layer.inputs if src not in inside]
+            if outside or not layer.inputs:
+                found_input = True
+                src_info = analysis.info.get(outside[0]) if outside else None
+                if src_info is not None:
+                    input_shape = src_info.output_shape
+                elif info is not None and not layer.inputs:  # an Input layer inside the group
+                    input_shape = info.output_shape
+        users = consumers.get(lid, [])
+        if not users or any(u not in inside for u in users):
+            output_layer = lid
+    out_info = analysis.info.get(output_layer) if output_layer is not None else None
+    return GroupSummary(
+        layers=len(members),
+        params=params,
+        trainable_params=trainable,
+        buffers=buffers,
+        macs=macs,
+        input_shape=input_shape,
+        output_shape=out_info.output_shape if out_info is not None else None,
+        output_layer=output_layer,
+        receptive_field=out_info.receptive_field if out_info is not None else None,
+        errors=errors,
+        warnings=warnings,
+        unknown=unknown,
+    )
+
+
+# ---------------------------------------------------------------- repeats
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive sibling groups with identical structure: shown as one block ``×len(groups)``."""
+
+    groups: tuple[str, ...]
+
+    @property
+    def head(self) -> str:
+        return self.groups[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.groups)
+
+
+def structure_key(design: Design, index: GroupIndex, group_id: str) -> tuple[Any, ...]:
+    """What two groups share when they are the same block: layer types, hyper-parameters,
+    connections inside the group (by position), where outside inputs enter, and nesting."""
+    members = index.members.get(group_id, [])
+    pos = {lid: n for n, lid in enumerate(members)}
+    external: dict[str, int] = {}
+    sub = {gid: n for n, gid in enumerate(index.children.get(group_id, []))}
+    key: list[Any] = []
+    for lid in members:
+        layer = design.layer(lid)
+        ins: list[Any] = []
+        for src in layer.inputs:
+            if src in pos:
+                ins.append(pos[src])
+            else:
+                ins.append(("ext", external.setdefault(src, len(external))))
+        chain = index.chain(lid)
+        depth = len(index.ancestors(group_id)) + 1
+        inner = chain[depth] if len(chain) > depth else None
+        key.append((layer.type, repr(sorted(layer.params.items())), tuple(ins), sub.get(inner, -1) if inner else -1))
+    return tuple(key)
+
+
+def repeat_runs(design: Design, index: GroupIndex) -> list[Run]:
+    """Every run of at least two consecutive identical sibling groups, in network order."""
+    order = {lid: n for n, lid in enumerate(design.ids)}
+    direct: dict[str | None, list[str]] = {}
+    for lid in design.ids:
+        direct.setdefault(index.owner.get(lid), []).append(lid)
+    runs: list[Run] = []
+    for parent, kids in index.children.items():
+        # The parent's items in network order: a layer between two blocks breaks a run.
+        items: list[tuple[int, str, bool]] = [(order[m[0]], g, True) for g in kids if (m := index.members.get(g))]
+        items += [(order[lid], lid, False) for lid in direct.get(parent, [])]
+        items.sort()
+        keys = [structure_key(design, index, name) if is_group else None for _, name, is_group in items]
+        start = 0
+        for n in range(1, len(items) + 1):
+            if n == len(items) or keys[n] is None or keys[n] != keys[start]:
+                if n - start >= 2 and keys[start] is not None:
+                    runs.append(Run(tuple(name for _, name, _ in items[start:n])))
+                start = n
+    runs.sort(key=lambda r: order[index.members[r.head][0]])
+    return runs
+
+
+# ----------------------------------------------------------- visible graph
+
+
+@dataclass(frozen=True)
+class Node:
+    """One card or volume of a collapsed view: a layer, a collapsed group, or a run of them."""
+
+    id: str  # the layer id, or the (first) group's id
+    kind: Literal["layer", "group"]
+    layers: tuple[str, ...]  # member layers, design order
+    groups: tuple[str, ...] = ()  # the collapsed group(s) it stands for
+    title: str = ""
+
+    @property
+    def repeat(self) -> int:
+        return max(len(self.groups), 1)
+
+
+@dataclass
+class VisibleGraph:
+    nodes: list[Node]
+    node_of: dict[str, str]  # layer id -> node id
+    edges: list[tuple[str, str]]  # (source node, target node), each once
+    inputs: dict[str, list[str]]  # node id -> source node ids, in order
+
+    def node(self, node_id: str) -> Node:
+        return self._by_id[node_id]
+
+    def __post_init__(self) -> None:
+        self._by_id = {n.id: n for n in self.nodes}
+
+
+def run_title(index: GroupIndex, groups: Sequence[str]) -> str:
+    """``layer3.1 … layer3.5`` for a run (the first and last groups' titles)."""
+    if len(groups) == 1:
+        return index.title(groups[0])
+    return f"{index.title(groups[0])} … {index.title(groups[-1])}"
+
+
+def visible_graph(
+    design: Design,
+    index: GroupIndex,
+    collapsed: Iterable[str],
+    *,
+    merge_repeats: bool = True,
+    runs: Sequence[Run] | None = None,
+) -> VisibleGraph:
+    """The network as a collapsed view shows it: each layer inside a collapsed group is
+    replaced by the outermost collapsed group around it; with ``merge_repeats``, a run of
+    collapsed identical sibling blocks becomes one node (``×N``)."""
+    shut = {g for g in collapsed if g in index.groups and index.members.get(g)}
+    run_of: dict[str, tuple[str, ...]] = {}
+    if merge_repeats:
+        for run in repeat_runs(design, index) if runs is None else runs:
+            if all(g in shut for g in run.groups):
+                for g in run.groups:
+                    run_of[g] = run.groups
+    node_of: dict[str, str] = {}
+    nodes: dict[str, Node] = {}
+    for lid in design.ids:
+        top = next((g for g in index.chain(lid) if g in shut), None)
+        if top is None:
+            node_of[lid] = lid
+            nodes[lid] = Node(lid, "layer", (lid,), (), lid)
+            continue
+        groups = run_of.get(top, (top,))
+        nid = groups[0]
+        node_of[lid] = nid
+        if nid not in nodes:
+            members = tuple(m for g in groups for m in index.members[g])
+            order = {m: n for n, m in enumerate(design.ids)}
+            nodes[nid] = Node(nid, "group", tuple(sorted(members, key=order.__getitem__)), groups,
+                              run_title(index, groups))
+    edges: dict[tuple[str, str], None] = {}
+    inputs: dict[str, list[str]] = {nid: [] for nid in nodes}
+    for layer in design:
+        dst = node_of[layer.id]
+        for src_layer in layer.inputs:
+            src = node_of.get(src_layer)
+            if src is None or src == dst:
+                continue
+            if (src, dst) not in edges:
+                edges[(src, dst)] = None
+                inputs[dst].append(src)
+    return VisibleGraph(list(nodes.values()), node_of, list(edges), inputs)
+
+
+def collapsed_for_level(index: GroupIndex, level: int) -> set[str]:
+    """Groups to collapse so that groups of depth < ``level`` are open (0: everything shut)."""
+    return {gid for gid, d in index.depth.items() if d >= level}
+
+
+def auto_level(design: Design, index: GroupIndex, budget: int = AUTO_COLLAPSE_NODES) -> int | None:
+    """The deepest level whose view has at most ``budget`` nodes (``None``: show every layer).
+
+    A design of at most ``budget`` layers, or without groups, is shown whole. When even
+    level 0 is larger than ``budget``, level 0 it is.
+    """
+    if len(design) <= budget or not index.members:
+        return None
+    runs = repeat_runs(design, index)
+    for level in range(index.max_depth, -1, -1):
+        if len(visible_graph(design, index, collapsed_for_level(index, level), runs=runs).nodes) <= budget:
+            return level
+    return 0
+
+
+# ------------------------------------------------------- groups from paths
+
+
+def groups_from_paths(layer_ids: Sequence[str], separator: str = ".") -> list[Group]:
+    """Groups from dotted module paths: ``layer3.4.conv2`` is in block ``layer3.4`` of
+    stage ``layer3``. A prefix becomes a group when it holds at least two layers; a
+    group with the same members as its only child group is skipped (no empty nesting).
+    """
+    counts: dict[str, int] = {}
+    for lid in layer_ids:
+        parts = lid.split(separator)
+        for n in range(1, len(parts)):
+            prefix = separator.join(parts[:n])
+            counts[prefix] = counts.get(prefix, 0) + 1
+    ids = set(layer_ids)
+    candidates = [p for p, c in counts.items() if c >= 2 and p not in ids]
+
+    def parent_of(prefix: str) -> str | None:
+        parts = prefix.split(separator)
+        for n in range(len(parts) - 1, 0, -1):
+            above = separator.join(parts[:n])
+            if above in kept:
+                return above
+        return None
+
+    # Outermost first, so that every parent is decided before its children.
+    candidates.sort(key=lambda p: (p.count(separator), p))
+    kept: set[str] = set()
+    for prefix in candidates:
+        above = None
+        parts = prefix.split(separator)
+        for n in range(len(parts) - 1, 0, -1):
+            if separator.join(parts[:n]) in kept:
+                above = separator.join(parts[:n])
+                break
+        if above is not None and counts[above] == counts[prefix]:
+            continue  # the same layers as the group around it
+        kept.add(prefix)
+    groups: dict[str, Group] = {}
+    order = {lid: n for n, lid in enumerate(layer_ids)}
+    for prefix in sorted(kept, key=lambda p: (p.count(separator), p)):
+        groups[prefix] = Group(prefix, "", parent_of(prefix), [])
+    for lid in layer_ids:
+        parts = lid.split(separator)
+        for n in range(len(parts) - 1, 0, -1):
+            prefix = separator.join(parts[:n])
+            if prefix in groups:
+                groups[prefix].layers.append(lid)
+                break
+    first = {g.id: min((order[m] for m in _all_members(g.id, groups)), default=math.inf) for g in groups.values()}
+    return sorted(groups.values(), key=lambda g: (first[g.id], g.id.count(separator)))
+
+
+def add_path_groups(design: Design) -> None:
+    """Give a design without groups the groups its dotted layer ids imply (importers call this).
+
+    A layer without a module path (an operation written in ``forward`` that the importer
+    could not place) joins the deepest group that holds all of its inputs and consumers.
+    """
+    if design.groups:
+        return
+    groups = groups_from_paths(design.ids)
+    by_id = {g.id: g for g in groups}
+    owner = {m: g.id for g in groups for m in g.layers}
+
+    def chain(lid: str) -> list[str]:
+        out: list[str] = []
+        gid = owner.get(lid)
+        while gid is not None:
+            out.append(gid)
+            gid = by_id[gid].parent
+        return out[::-1]
+
+    consumers: dict[str, list[str]] = {}
+    for layer in design:
+        for src in layer.inputs:
+            consumers.setdefault(src, []).append(layer.id)
+    changed = True
+    while changed:
+        changed = False
+        for layer in design:
+            if layer.id in owner or not layer.inputs or not consumers.get(layer.id):
+                continue  # grouped already, an Input or an output: not between grouped layers
+            neighbours = [i for i in layer.inputs if i in design] + consumers[layer.id]
+            chains = [chain(n) for n in neighbours]
+            common = 0
+            while all(len(c) > common and c[common] == chains[0][common] for c in chains):
+                common += 1
+            if common:
+                gid = chains[0][common - 1]
+                by_id[gid].layers.append(layer.id)
+                owner[layer.id] = gid
+                changed = True
+    design.set_groups(groups)
+
+
+def _all_members(gid: str, groups: dict[str, Group]) -> list[str]:
+    out = list(groups[gid].layers)
+    for g in groups.values():
+        if g.parent == gid:
+            out.extend(_all_members(g.id, groups))
+    return out
