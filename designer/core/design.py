@@ -160,7 +160,7 @@ class Design:
 
     def fresh_id(self, prefix: str, taken: Iterable[str] = ()) -> str:
         """``prefix`` followed by the smallest number not yet used (``conv1``, ``conv2``, ...)."""
-        used = set(self._layers) | set(taken)
+        used = set(self._layers) | {g.id for g in self._groups} | set(taken)
         n = 1
         while f"{prefix}{n}" in used:
             n += 1
@@ -184,6 +184,8 @@ class Design:
             raise DesignError(f"{layer.id!r}: {problem}")
         if layer.id in self._layers:
             raise DesignError(f"a layer named {layer.id!r} already exists")
+        if any(g.id == layer.id for g in self._groups):
+            raise DesignError(f"a group is named {layer.id!r}; a layer needs another id")
         if layer.type not in REGISTRY:
             raise DesignError(f"unknown layer type {layer.type!r}")
         layer = Layer(layer.id, layer.type, normalize_params(layer.type, layer.params), list(layer.inputs))
@@ -271,6 +273,8 @@ class Design:
             raise DesignError(f"{new!r}: {problem}")
         if new in self._layers:
             raise DesignError(f"a layer named {new!r} already exists")
+        if any(g.id == new for g in self._groups):
+            raise DesignError(f"a group is named {new!r}; a layer needs another id")
         items = []
         for key, layer in self._layers.items():
             if key == old:

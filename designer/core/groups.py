@@ -67,6 +67,8 @@ def groups_problem(groups: Sequence[Group], layer_ids: Iterable[str], check_id: 
             return f"group {group.id!r}: {problem}"
         if group.id in seen:
             return f"two groups are named {group.id!r}"
+        if group.id in present:
+            return f"group {group.id!r} has the id of a layer; a group needs an id of its own"
         if not isinstance(group.label, str) or len(group.label) > MAX_LABEL_LENGTH:
             return f"group {group.id!r}: a label is a text of at most {MAX_LABEL_LENGTH} characters"
         seen[group.id] = group
@@ -353,7 +355,11 @@ def run_title(index: GroupIndex, groups: Sequence[str]) -> str:
     """``layer3.1 … layer3.5`` for a run (the first and last groups' titles)."""
     if len(groups) == 1:
         return index.title(groups[0])
-    return f"{index.title(groups[0])} … {index.title(groups[-1])}"
+    first, last = index.title(groups[0]), index.title(groups[-1])
+    head, _, tail = last.rpartition(".")
+    if head and first.startswith(head + "."):
+        return f"{first}–{tail}"  # layer3.1–5
+    return f"{first} … {last}"
 
 
 def visible_graph(
@@ -422,6 +428,37 @@ def auto_level(design: Design, index: GroupIndex, budget: int = AUTO_COLLAPSE_NO
         if len(visible_graph(design, index, collapsed_for_level(index, level), runs=runs).nodes) <= budget:
             return level
     return 0
+
+
+# ------------------------------------------------------------------- find
+
+
+def find_targets(design: Design, index: GroupIndex, text: str) -> list[tuple[str, str]]:
+    """Layers and groups matching ``text`` as ``("layer" | "group", id)``, best first:
+    an exact id, then ids starting with it, then ids or group labels containing it, then
+    layers of that type (``Conv2d``). Case does not matter; network order within a rank."""
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    ranked: list[tuple[int, int, str, str]] = []
+    order = {lid: n for n, lid in enumerate(design.ids)}
+    for layer in design:
+        lid = layer.id.lower()
+        rank = 0 if lid == needle else 1 if lid.startswith(needle) else 2 if needle in lid else \
+            3 if layer.type.lower() == needle else 4 if needle in layer.type.lower() else None
+        if rank is not None:
+            ranked.append((rank, order[layer.id], "layer", layer.id))
+    for gid, group in index.groups.items():
+        members = index.members.get(gid)
+        if not members:
+            continue
+        low, label = gid.lower(), group.label.lower()
+        rank = 0 if needle in (low, label) else 1 if low.startswith(needle) or label.startswith(needle) else \
+            2 if needle in low or needle in label else None
+        if rank is not None:
+            ranked.append((rank, order[members[0]], "group", gid))
+    ranked.sort(key=lambda r: (r[0], r[1], r[2] == "layer"))
+    return [(kind, name) for _, _, kind, name in ranked]
 
 
 # ------------------------------------------------------- groups from paths

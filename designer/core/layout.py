@@ -25,9 +25,13 @@ BAND_GAP_ROWS = 0.5  # extra space between wrapped bands, in rows
 
 def layer_ranks(design: Design) -> dict[str, int]:
     """Longest-path column of every layer; layers on cycles go right of everything else."""
-    ids = design.ids
+    return graph_ranks(design.ids, {layer.id: layer.inputs for layer in design})
+
+
+def graph_ranks(ids: list[str], inputs: dict[str, list[str]]) -> dict[str, int]:
+    """``layer_ranks`` of any graph given as node ids (in order) and their inputs."""
     present = set(ids)
-    preds = {layer.id: [i for i in dict.fromkeys(layer.inputs) if i in present] for layer in design}
+    preds = {lid: [i for i in dict.fromkeys(inputs.get(lid, [])) if i in present] for lid in ids}
     succs: dict[str, list[str]] = {i: [] for i in ids}
     indeg = {i: len(p) for i, p in preds.items()}
     for lid, ps in preds.items():
@@ -74,16 +78,45 @@ def auto_layout(
     With ``only``, the other layers keep their stored positions and the new ones are
     placed by the same rules, below anything that would overlap.
     """
-    ranks = layer_ranks(design)
-    present = set(design.ids)
-    columns: dict[int, list[str]] = {}
+    positions = graph_layout(design.ids, {layer.id: layer.inputs for layer in design}, direction, wrap)
+    if only is None:
+        return positions
+    step_x = CARD_WIDTH + COLUMN_GAP
+    step_y = CARD_HEIGHT + ROW_GAP
+    if direction == "TB":
+        step_x, step_y = CARD_WIDTH + COLUMN_GAP, CARD_HEIGHT + ROW_GAP + 8
+    wanted_ids = set(only)
+    fixed = {lid: pos for lid, pos in design.layout.items() if lid not in wanted_ids}
+    result: dict[str, tuple[float, float]] = {}
     for lid in design.ids:
+        if lid not in wanted_ids:
+            continue
+        x, y = positions[lid]
+        while any(_overlap((x, y), p) for p in [*fixed.values(), *result.values()]):
+            y += step_y if direction == "LR" else 0
+            x += step_x if direction == "TB" else 0
+        result[lid] = (x, y)
+    return result
+
+
+def graph_layout(
+    ids: list[str],
+    inputs: dict[str, list[str]],
+    direction: Direction = "LR",
+    wrap: int | Literal["auto"] | None = "auto",
+) -> dict[str, tuple[float, float]]:
+    """``auto_layout`` of any graph (node ids in order, their inputs): the canvas lays out
+    a design with collapsed groups this way, one card per visible node."""
+    ranks = graph_ranks(ids, inputs)
+    present = set(ids)
+    columns: dict[int, list[str]] = {}
+    for lid in ids:
         columns.setdefault(ranks[lid], []).append(lid)
     row: dict[str, float] = {}
     for col in sorted(columns):
         wanted: list[tuple[float, int, str]] = []
         for n, lid in enumerate(columns[col]):
-            first = next((i for i in design.layer(lid).inputs if i in present and i in row), None)
+            first = next((i for i in inputs.get(lid, []) if i in present and i in row), None)
             wanted.append((row[first] if first is not None else 0.0, n, lid))
         # Layers that share a wish keep design order; each takes the first free row at or below it.
         wanted.sort()
@@ -103,7 +136,7 @@ def auto_layout(
     if direction != "LR" or not per_band or per_band >= n_columns:
         per_band = max(n_columns, 1)
     band_rows: dict[int, float] = {}
-    for lid in design.ids:
+    for lid in ids:
         band = ranks[lid] // per_band
         band_rows[band] = max(band_rows.get(band, 0.0), row[lid] + 1.0)
     band_top: dict[int, float] = {}
@@ -112,26 +145,13 @@ def auto_layout(
         band_top[band] = top
         top += band_rows[band] + BAND_GAP_ROWS
     positions: dict[str, tuple[float, float]] = {}
-    for lid in design.ids:
+    for lid in ids:
         if direction == "LR":
             band = ranks[lid] // per_band
             positions[lid] = ((ranks[lid] % per_band) * step_x, (band_top[band] + row[lid]) * step_y)
         else:
             positions[lid] = (row[lid] * step_x, ranks[lid] * step_y)
-    if only is None:
-        return positions
-    wanted_ids = set(only)
-    fixed = {lid: pos for lid, pos in design.layout.items() if lid not in wanted_ids}
-    result: dict[str, tuple[float, float]] = {}
-    for lid in design.ids:
-        if lid not in wanted_ids:
-            continue
-        x, y = positions[lid]
-        while any(_overlap((x, y), p) for p in [*fixed.values(), *result.values()]):
-            y += step_y if direction == "LR" else 0
-            x += step_x if direction == "TB" else 0
-        result[lid] = (x, y)
-    return result
+    return positions
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:

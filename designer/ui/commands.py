@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from designer.core.design import Design, Layer, Point, Removal
+from designer.core.groups import Group
 
 _MERGE_PARAM = 1001
 _MERGE_MOVE = 1002
@@ -194,3 +195,20 @@ class MoveInOrderCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.design.move_layer(self.layer_id, self.old)
+
+
+class SetGroupsCommand(QUndoCommand):
+    """Group, ungroup, rename a group: the groups before and after, replaced as a whole."""
+
+    def __init__(self, design: Design, before: list[Group], after: list[Group], text: str,
+                 parent: QUndoCommand | None = None) -> None:
+        super().__init__(text, parent)
+        self.design = design
+        self.before = [g.copy() for g in before]
+        self.after = [g.copy() for g in after]
+
+    def redo(self) -> None:
+        self.design.set_groups(self.after)
+
+    def undo(self) -> None:
+        self.design.set_groups(self.before)

@@ -21,6 +21,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from designer.core.analysis import Analysis
 from designer.core.design import Design, DesignError, Layer, Point, check_id, normalize_params
 from designer.core.fileformat import dumps_design, load_design, save_design
+from designer.core.groups import Group
 from designer.core.layout import auto_layout
 from designer.core.params import ParamError
 from designer.core.registry import REGISTRY, layer_type
@@ -41,6 +42,7 @@ class Document(QObject):
     selection_changed = Signal(list)  # selected layer ids
     path_changed = Signal(object)  # Path | None
     modified_changed = Signal(bool)
+    groups_changed = Signal()  # the design's groups (blocks, stages) changed
 
     def __init__(self, design: Design | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +67,7 @@ class Document(QObject):
             (d.layer_renamed, self._on_renamed),
             (d.layout_changed, self.layout_changed.emit),
             (d.meta_changed, self.meta_changed.emit),
+            (d.groups_changed, self.groups_changed.emit),
             (self.analysis.updated, self.analysis_updated.emit),
         ]
 
@@ -340,7 +343,7 @@ class Document(QObject):
     def paste_layers(self, layers: list[Layer], positions: dict[str, Point], offset: Point = (30.0, 30.0)) -> list[str]:
         """Add copies with fresh ids; connections among the pasted layers are kept, others dropped
         (a pasted layer whose input was outside the copy keeps that input if it still exists)."""
-        taken: set[str] = set()
+        taken: set[str] = {g.id for g in self.design.groups}  # a pasted layer never takes a group's id
         mapping: dict[str, str] = {}
         for layer in layers:
             base = layer.id if layer.id not in self.design and layer.id not in taken else None
@@ -369,3 +372,73 @@ class Document(QObject):
             raise DesignError(f"{layer_id!r}: {problem}")
         if layer_id in self.design:
             raise DesignError(f"a layer named {layer_id!r} already exists")
+        if any(g.id == layer_id for g in self.design.groups):
+            raise DesignError(f"a group is named {layer_id!r}; a layer needs another id")
+
+    # ------------------------------------------------------------------ groups
+
+    def group(self, layer_ids: Iterable[str], group_ids: Iterable[str] = (), label: str = "") -> str:
+        """Put layers and groups into a new group (Ctrl+G); one undo step. Returns its id.
+
+        The new group sits in the deepest group that holds everything chosen; chosen
+        layers become its direct members and chosen groups its children.
+        """
+        design = self.design
+        groups = {g.id: g for g in design.groups}
+        layers = [lid for lid in dict.fromkeys(layer_ids) if lid in design]
+        subgroups = [gid for gid in dict.fromkeys(group_ids) if gid in groups]
+        if not layers and not subgroups:
+            raise DesignError("select the layers or blocks to group first")
+        owner = {m: g.id for g in groups.values() for m in g.layers}
+
+        def above(gid: str | None) -> list[str]:
+            out: list[str] = []
+            while gid is not None:
+                out.append(gid)
+                gid = groups[gid].parent
+            return out[::-1]
+
+        chains = [above(owner.get(lid)) for lid in layers] + [above(groups[gid].parent) for gid in subgroups]
+        common = 0
+        while all(len(c) > common and c[common] == chains[0][common] for c in chains):
+            common += 1
+        parent = chains[0][common - 1] if common else None
+        taken = set(groups) | set(design.ids)
+        gid = design.fresh_id("group", taken)
+        chosen = set(layers)
+        after: list[Group] = []
+        for g in groups.values():
+            g = g.copy()
+            g.layers = [m for m in g.layers if m not in chosen]
+            if g.id in subgroups:
+                g.parent = gid
+            after.append(g)
+        order = {lid: n for n, lid in enumerate(design.ids)}
+        after.append(Group(gid, label, parent, sorted(layers, key=order.__getitem__)))
+        what = ", ".join([*layers, *subgroups][:3]) + (" …" if len(layers) + len(subgroups) > 3 else "")
+        self.push(cmd.SetGroupsCommand(design, design.groups, after, f"Group {what}"))
+        return gid
+
+    def ungroup(self, group_id: str) -> None:
+        """Dissolve a group: its layers and child groups move up to its parent; one undo step."""
+        before = self.design.groups
+        target = next((g for g in before if g.id == group_id), None)
+        if target is None:
+            raise DesignError(f"there is no group {group_id!r}")
+        after: list[Group] = []
+        for g in before:
+            if g.id == group_id:
+                continue
+            g = g.copy()
+            if g.parent == group_id:
+                g.parent = target.parent
+            if g.id == target.parent:
+                g.layers = [*g.layers, *target.layers]
+            after.append(g)
+        self.push(cmd.SetGroupsCommand(self.design, before, after, f"Ungroup {group_id}"))
+
+    def set_group_label(self, group_id: str, label: str) -> None:
+        before = self.design.groups
+        after = [Group(g.id, label, g.parent, g.layers) if g.id == group_id else g for g in before]
+        if after != before:
+            self.push(cmd.SetGroupsCommand(self.design, before, after, f"Rename group {group_id}"))

@@ -173,6 +173,37 @@ class MainWindow(QMainWindow):
                                            name="tidy_lr")
         self.tidy_tb_action = self._action("Tidy Up &Top to Bottom", lambda: self.tidy_up("TB"), "Ctrl+Shift+L",
                                            name="tidy_tb")
+        self._create_group_actions()
+
+    def _create_group_actions(self) -> None:
+        """Blocks: group / ungroup (undoable edits), collapse / expand (view state), find."""
+        grouping = self.scene.grouping
+        self.group_action = self._action("&Group Selection", self.scene.group_selection, "Ctrl+G",
+                                         "Make the selected layers (or blocks) one block", "group")
+        self.ungroup_action = self._action("&Ungroup", lambda: self.scene.ungroup(), "Ctrl+Shift+G",
+                                           "Dissolve the selected block (or the block of the current layer)", "ungroup")
+        self.collapse_all_action = self._action("&Collapse All Blocks", grouping.collapse_all, "Ctrl+Alt+-",
+                                                "Show every top-level block as one card", "collapse_all")
+        self.expand_all_action = self._action("&Expand All Blocks", grouping.expand_all, "Ctrl+Alt+=",
+                                              "Show every layer", "expand_all")
+        self.find_action = self._action("&Find Layer or Block…", self.view.find_bar.open_bar, QKeySequence.StandardKey.Find,
+                                        "Find a layer or block by id, label or type and go to it", "find")
+        for action in (self.group_action, self.ungroup_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+
+    def _fill_level_menu(self) -> None:
+        menu = self.level_menu
+        menu.clear()
+        grouping = self.scene.grouping
+        levels = grouping.levels()
+        if levels == 0:
+            menu.addAction("This design has no blocks (select layers and press Ctrl+G)").setEnabled(False)
+            return
+        for level in range(levels + 1):
+            text = "Top-level blocks only" if level == 0 else ("Every layer" if level == levels else f"Level {level}")
+            action = menu.addAction(f"&{level}  {text}", partial(grouping.expand_to_level, level))
+            action.setObjectName(f"expand_to_level_{level}")
 
     def _create_docks(self) -> None:
         """Every dock of the window. Add new ones here: one ``_add_dock`` call each."""
@@ -260,11 +291,18 @@ class MainWindow(QMainWindow):
                          self.delete_action])
         edit.addSeparator()
         edit.addActions([self.rename_action, self.select_all_action])
+        edit.addSeparator()
+        edit.addActions([self.group_action, self.ungroup_action])
 
         view = bar.addMenu("&View")
         view.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])
         view.addSeparator()
         view.addActions([self.tidy_lr_action, self.tidy_tb_action])
+        view.addSeparator()
+        view.addActions([self.collapse_all_action, self.expand_all_action])
+        self.level_menu: QMenu = view.addMenu("Expand to &Level")
+        self.level_menu.aboutToShow.connect(self._fill_level_menu)
+        view.addAction(self.find_action)
         view.addSeparator()
         self.docks_menu: QMenu = view.addMenu("&Panels")
         for dock in self.docks.values():
@@ -340,6 +378,7 @@ class MainWindow(QMainWindow):
 
     def _update_edit_actions(self, *_args: object) -> None:
         has_cards = bool(self.scene.selected_ids())
+        self.group_action.setEnabled(has_cards or bool(self.scene.grouping.selected_groups()))
         for action in (self.cut_action, self.copy_action, self.duplicate_action):
             action.setEnabled(has_cards)
         self.delete_action.setEnabled(has_cards or bool(self.scene.selected_edges()))

@@ -170,7 +170,7 @@ def test_visible_graph_collapses_to_stages_and_merges_repeats() -> None:
                          ("layer3", "layer4"), ("layer4", "head")]
     blocks = visible_graph(design, index, collapsed_for_level(index, 1))
     run = blocks.node("layer3.1")
-    assert (run.repeat, run.title) == (5, "layer3.1 … layer3.5")
+    assert (run.repeat, run.title) == (5, "layer3.1–5")
     assert blocks.node_of["layer3.4.conv2"] == "layer3.1"
     assert len(run.layers) == 5 * 10
     assert auto_level(design, index) == 1

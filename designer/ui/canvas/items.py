@@ -288,19 +288,22 @@ class LayerCard(QGraphicsItem):
         painter.setFont(title_font)
         fm_title = QFontMetricsF(title_font)
         id_space = CARD_WIDTH - 2 * pad - type_w - 8 - badge_space
+        if fm_title.horizontalAdvance(d.layer_id) > id_space:  # the id matters more than the type
+            type_w, id_space = 0.0, CARD_WIDTH - 2 * pad - badge_space
         painter.setPen(QColor("white"))
         painter.drawText(
             QRectF(pad, 0, id_space, HEADER_HEIGHT),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm_title.elidedText(d.layer_id, Qt.TextElideMode.ElideRight, id_space),
+            fm_title.elidedText(d.layer_id, Qt.TextElideMode.ElideMiddle, id_space),  # layer2.2…bn1, not layer2.2…
         )
         painter.setFont(small_font)
         painter.setPen(QColor(255, 255, 255, 215))
-        painter.drawText(
-            QRectF(CARD_WIDTH - pad - type_w - badge_space, 0, type_w, HEADER_HEIGHT),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            d.type_id,
-        )
+        if type_w:
+            painter.drawText(
+                QRectF(CARD_WIDTH - pad - type_w - badge_space, 0, type_w, HEADER_HEIGHT),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                d.type_id,
+            )
 
         # Key hyper-parameters.
         painter.setPen(theme.TEXT_MUTED)

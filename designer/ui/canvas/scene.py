@@ -25,6 +25,7 @@ from designer.ui.canvas.clipboard import (
     parse_fragment,
     put_on_clipboard,
 )
+from designer.ui.canvas.grouping import CanvasGroups
 from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
 from designer.ui.canvas.items import CardData, EdgeItem, LayerCard, Port, cards_in
 from designer.ui.document import Document
@@ -58,6 +59,7 @@ class DesignScene(QGraphicsScene):
         doc.selection_changed.connect(self._on_document_selection)
         self.selectionChanged.connect(self._on_scene_selection)
         self.rebuild()
+        self.grouping = CanvasGroups(self)  # collapsed blocks; follows the document after the cards do
 
     # ------------------------------------------------------------ mirroring
 
@@ -310,6 +312,41 @@ class DesignScene(QGraphicsScene):
         self._cancel_gestures()
         return had
 
+    # --------------------------------------------------------------- groups
+
+    def group_selection(self) -> str | None:
+        """Ctrl+G: the selected layers and blocks become a new group, shown collapsed."""
+        layers = self.selected_ids()
+        groups = self.grouping.selected_groups()
+        try:
+            gid = self.document.group(layers, groups)
+        except DesignError as exc:
+            self.message.emit(f"Cannot group: {exc}")
+            return None
+        self.message.emit(f"Grouped as {gid}: double-click the card to open it, Ctrl+Shift+G to ungroup.")
+        self.grouping.collapse(gid)
+        return gid
+
+    def ungroup(self, group_id: str | None = None) -> str | None:
+        """Ctrl+Shift+G: dissolve the selected block (or the innermost group of the current layer)."""
+        if group_id is None:
+            chosen = self.grouping.selected_groups()
+            current = self.document.current
+            if chosen:
+                group_id = chosen[0]
+            elif current is not None and current in self.document.design:
+                chain = self.grouping.index.chain(current)
+                group_id = chain[-1] if chain else None
+        if group_id is None:
+            self.message.emit("Cannot ungroup: select a block or a layer inside one first")
+            return None
+        try:
+            self.document.ungroup(group_id)
+        except DesignError as exc:
+            self.message.emit(f"Cannot ungroup: {exc}")
+            return None
+        return group_id
+
     # ---------------------------------------------------------------- edits
 
     def connect_layers(self, source: str, target: str) -> bool:
@@ -327,8 +364,8 @@ class DesignScene(QGraphicsScene):
             card = item.card if isinstance(item, Port) else item
             if isinstance(card, LayerCard):
                 return card
-            if isinstance(item, EdgeItem) and edge is None:
-                edge = item
+            if isinstance(item, EdgeItem) and edge is None and self.edges.get(item.key) is item:
+                edge = item  # an edge into a collapsed block is not a place to insert a layer
         return edge
 
     def show_drop_hint(self, pos: QPointF | None) -> None:

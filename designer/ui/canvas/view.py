@@ -7,7 +7,7 @@ dropped); the scene and the document decide what it means.
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, partial
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -24,10 +24,12 @@ from PySide6.QtGui import (
     QPixmap,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QLineEdit, QMenu, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLineEdit, QMenu, QWidget
 
 from designer.core.design import DesignError
 from designer.ui import theme
+from designer.ui.canvas.find_bar import FindBar
+from designer.ui.canvas.grouping import GroupCard
 from designer.ui.canvas.items import HEADER_HEIGHT, EdgeItem, LayerCard, Port
 from designer.ui.canvas.scene import DesignScene
 
@@ -35,6 +37,8 @@ LAYER_MIME = "application/x-cnn-designer-layer"
 MIN_ZOOM = 0.05
 GRID_STEP = 24
 MAX_ZOOM = 4.0
+#: The smallest zoom at which every card text is at least 8 px on screen (8 pt = 10.7 px at 96 dpi).
+READABLE_ZOOM = 0.75
 
 
 class RenameEditor(QLineEdit):
@@ -78,6 +82,7 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._rename: RenameEditor | None = None
         self._rename_id: str | None = None
+        self.find_bar = FindBar(self)
         self.layer_dropped.connect(scene.handle_drop)
         scene.document.selection_changed.connect(self._reveal_current)
 
@@ -111,7 +116,7 @@ class CanvasView(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit_to_view(self) -> None:
-        cards = list(self.design_scene.cards.values())
+        cards = self.design_scene.grouping.visible_items()
         if not cards:
             self.set_zoom(1.0)
             self.centerOn(0, 0)
@@ -127,19 +132,27 @@ class CanvasView(QGraphicsView):
         self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom)
 
-    def show_readable(self, focus: str | None = None, min_zoom: float = 0.6) -> None:
+    def show_readable(self, focus: str | None = None, min_zoom: float = READABLE_ZOOM) -> None:
         """Fit the design; if that makes cards too small to read, zoom to ``min_zoom`` instead
-        and show the start of the flow (keeping ``focus`` in view)."""
+        and show the start of the flow (keeping ``focus`` in view). A design just opened
+        with groups first collapses to the level whose cards fit the window at ``min_zoom``."""
+        grouping = self.design_scene.grouping
+        if grouping.fresh:
+            size = self.viewport().size()
+            grouping.fit_level(size.width(), size.height(), min_zoom)
         self.fit_to_view()
         cards = self.design_scene.cards
-        if not cards or self.zoom >= min_zoom:
+        shown = self.design_scene.grouping.visible_items()
+        if not shown or self.zoom >= min_zoom:
             return
         self.set_zoom(min_zoom)
         rect = QRectF()
-        for card in cards.values():
+        for card in shown:
             rect = rect.united(card.sceneBoundingRect())
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
         focus_card = cards.get(focus) if focus else None
+        if focus_card is not None and not focus_card.isVisible():
+            focus_card = None
         if self.design_scene.direction == "TB":
             x = focus_card.sceneBoundingRect().center().x() if focus_card else rect.center().x()
             y = rect.top() + visible.height() / 2 - 20
@@ -278,6 +291,29 @@ class CanvasView(QGraphicsView):
             if not visible.contains(card.sceneBoundingRect()):
                 self.ensureVisible(card, 60, 60)
 
+    def go_to(self, kind: str, target: str) -> None:
+        """Show a layer (expanding the blocks around it) or a group (as one card), select it,
+        centre it and zoom in to a readable size if the view is zoomed out further."""
+        scene = self.design_scene
+        grouping = scene.grouping
+        item: QGraphicsItem | None
+        if kind == "group":
+            grouping.reveal_group(target)
+            item = grouping.card_for_group(target)
+            scene.document.select([])
+            if item is not None:
+                scene.clearSelection()
+                item.setSelected(True)
+        else:
+            grouping.reveal(target)
+            scene.document.select([target])
+            item = scene.cards.get(target)
+        if item is None:
+            return
+        if self.zoom < READABLE_ZOOM:
+            self.set_zoom(READABLE_ZOOM)
+        self.centerOn(item)
+
     def center_on_layer(self, layer_id: str) -> None:
         card = self.design_scene.cards.get(layer_id)
         if card is not None:
@@ -382,6 +418,15 @@ class CanvasView(QGraphicsView):
             menu.addAction("Rename…", lambda: self.start_rename(lid))
             menu.addAction("Duplicate", scene.duplicate_selection)
             menu.addAction("Delete", scene.delete_selection)
+            menu.addSeparator()
+            menu.addAction("Group Selected Layers", lambda: scene.group_selection())
+            for gid in reversed(scene.grouping.index.chain(lid)):
+                menu.addAction(f"Collapse {gid}", partial(scene.grouping.collapse, gid))
+        elif isinstance(item, GroupCard):
+            groups = item.group_ids
+            menu.addAction("Expand", lambda: scene.grouping.expand(groups))
+            if len(groups) == 1:
+                menu.addAction(f"Ungroup {groups[0]}", lambda: scene.ungroup(groups[0]))
         else:
             menu.addAction("Tidy up (left to right)", lambda: self._tidy("LR"))
             menu.addAction("Tidy up (top to bottom)", lambda: self._tidy("TB"))

@@ -1,0 +1,596 @@
+"""Collapsed groups on the canvas: one card per collapsed block, expand/collapse, reveal.
+
+``CanvasGroups`` keeps which groups are collapsed (view state, like the zoom: not in the
+file and not on the undo stack; grouping and ungrouping are document edits). With nothing
+collapsed the canvas shows every card where the design puts it. With something collapsed
+it shows ``designer.core.groups.visible_graph``: each collapsed group is one ``GroupCard``
+(its input → output shape, parameters, MACs and "×N" for identical repeated blocks), the
+cards inside it are hidden, and the visible cards are laid out automatically (the layered
+layout of the collapsed graph), so a 176-layer ResNet-50 reads as a stem, blocks and a head.
+Selecting a hidden layer (from the table, a problem, Find) expands the groups around it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneMouseEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from designer.core.groups import (
+    GroupIndex,
+    GroupSummary,
+    Node,
+    auto_level,
+    collapsed_for_level,
+    repeat_runs,
+    summarize,
+    visible_graph,
+)
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, auto_layout, graph_layout
+from designer.core.report import human_count
+from designer.ui import theme
+from designer.ui.canvas.items import CORNER, DETAIL_LOD, HEADER_HEIGHT, CardData, EdgeItem
+
+if TYPE_CHECKING:
+    from designer.ui.canvas.scene import DesignScene
+
+CHEVRON_WIDTH = 22.0
+GROUP_COLOR = QColor("#4a5a78")
+
+
+def group_fonts() -> tuple[QFont, QFont, QFont]:
+    base = theme.ui_font()
+    title = QFont(base)
+    title.setPointSizeF(9.5)
+    title.setBold(True)
+    small = QFont(base)
+    small.setPointSizeF(8.5)
+    shape = QFont(base)
+    shape.setPointSizeF(12.0)
+    shape.setBold(True)
+    return title, small, shape
+
+
+class GroupCard(QGraphicsItem):
+    """A collapsed group (or a run of identical groups) drawn as one card.
+
+    It offers what an ``EdgeItem`` reads from a card (``edges``, anchors, ``direction``,
+    ``layer_id``, ``content``), so edges attach to it like to a layer card.
+    """
+
+    def __init__(self, node: Node, summary: GroupSummary, direction: str, controller: CanvasGroups) -> None:
+        super().__init__()
+        self.controller = controller
+        self.edges: set[EdgeItem] = set()
+        self.direction = direction
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.node = node
+        self.summary = summary
+        self.content = CardData(node.id, "Group", "group")
+        self.set_node(node, summary)
+
+    @property
+    def layer_id(self) -> str:  # what an edge calls its end
+        return self.node.id
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        return self.node.groups
+
+    def set_node(self, node: Node, summary: GroupSummary) -> None:
+        self.node = node
+        self.summary = summary
+        shape = summary.shapes_text.split(" → ")[-1]
+        self.content = CardData(node.id, "Group", "group", "", shape, summary.status, summary.errors, summary.warnings)
+        self.setToolTip(self.tooltip_text())
+        self.update()
+
+    def tooltip_text(self) -> str:
+        s = self.summary
+        n = self.node
+        index = self.controller.index
+        names = ", ".join(n.groups) if n.repeat > 1 else n.groups[0]
+        label = index.groups[n.groups[0]].label if n.groups[0] in index.groups else ""
+        lines = [f"<b>{n.title}</b>" + (f" ×{n.repeat} identical blocks" if n.repeat > 1 else "")]
+        if label and label != n.title:
+            lines.append(label)
+        lines.append(f"Groups: {names}")
+        lines.append(f"{s.layers} layers · {s.shapes_text}")
+        lines.append(f"{s.params:,} parameters · {s.macs:,} MACs")
+        if s.receptive_field is not None:
+            h, w = s.receptive_field.size_px
+            lines.append(f"Receptive field at the output: {h}×{w}")
+        if s.errors or s.warnings:
+            lines.append(f"{s.errors} errors, {s.warnings} warnings inside")
+        lines.append("<i>Double-click or click ▸ to expand</i>")
+        return "<br>".join(lines)
+
+    # -------------------------------------------------------- edge protocol
+
+    def in_anchor(self) -> QPointF:
+        local = QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
+        return self.mapToScene(local)
+
+    def out_anchor(self) -> QPointF:
+        local = QPointF(CARD_WIDTH / 2, CARD_HEIGHT) if self.direction == "TB" else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
+        return self.mapToScene(local)
+
+    def move_to(self, x: float, y: float) -> None:
+        self.setPos(x, y)
+        for edge in self.edges:
+            edge.update_path()
+
+    def chevron_rect(self) -> QRectF:
+        return QRectF(0, 0, CHEVRON_WIDTH, HEADER_HEIGHT)
+
+    # -------------------------------------------------------------- drawing
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-8, -14, CARD_WIDTH + 22, CARD_HEIGHT + 28)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        s = self.summary
+        n = self.node
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        rect = QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
+        selected = self.isSelected()
+        border = theme.ERROR if s.errors else (theme.SELECTION if selected else GROUP_COLOR)
+        width = 2.6 if (s.errors or selected) else 1.4
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # A stack: one or two sheets behind the card say "several layers" (and "×N").
+        sheets = 2 if n.repeat > 1 else 1
+        for k in range(sheets, 0, -1):
+            painter.setPen(QPen(GROUP_COLOR.lighter(150), 1.0))
+            painter.setBrush(theme.CARD_BG)
+            painter.drawRoundedRect(rect.translated(5 * k, -5 * k), CORNER, CORNER)
+        if lod < DETAIL_LOD:
+            painter.setPen(QPen(border, max(width, 2.0) / max(lod, 0.05)))
+            painter.setBrush(GROUP_COLOR)
+            painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        title_font, small_font, shape_font = group_fonts()
+        body = QPainterPath()
+        body.addRoundedRect(rect, CORNER, CORNER)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.CARD_BG)
+        painter.drawPath(body)
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
+        painter.setBrush(GROUP_COLOR)
+        painter.drawPath(header.intersected(clip))
+        painter.setPen(QPen(border, width))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+
+        # Header: chevron, title (elided in the middle), ×N.
+        pad = 8.0
+        painter.setFont(title_font)
+        fm_title = QFontMetricsF(title_font)
+        painter.setPen(QColor("white"))
+        painter.drawText(self.chevron_rect(), Qt.AlignmentFlag.AlignCenter, "▸")
+        repeat = f"×{n.repeat}" if n.repeat > 1 else ""
+        rep_w = fm_title.horizontalAdvance(repeat) + 6 if repeat else 0.0
+        title_space = CARD_WIDTH - CHEVRON_WIDTH - pad - rep_w
+        painter.drawText(
+            QRectF(CHEVRON_WIDTH, 0, title_space, HEADER_HEIGHT),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_title.elidedText(n.title, Qt.TextElideMode.ElideMiddle, title_space),
+        )
+        if repeat:
+            painter.drawText(QRectF(CARD_WIDTH - pad - rep_w, 0, rep_w, HEADER_HEIGHT),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, repeat)
+
+        # Body: where it starts, the output volume, the totals.
+        fm_small = QFontMetricsF(small_font)
+        painter.setFont(small_font)
+        painter.setPen(theme.TEXT_MUTED)
+        src = s.shapes_text.split(" → ")[0]
+        top = QRectF(pad, HEADER_HEIGHT + 2, CARD_WIDTH - 2 * pad, 17)
+        painter.drawText(top, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         fm_small.elidedText(f"{src} →  ({s.layers} layers)", Qt.TextElideMode.ElideMiddle, top.width()))
+        painter.setFont(shape_font)
+        painter.setPen(theme.UNKNOWN.darker(115) if s.output_shape is None else theme.TEXT)
+        mid = QRectF(pad, HEADER_HEIGHT + 19, CARD_WIDTH - 2 * pad, 26)
+        fm_shape = QFontMetricsF(shape_font)
+        painter.drawText(mid, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         fm_shape.elidedText(self.content.shape_text, Qt.TextElideMode.ElideMiddle, mid.width()))
+        painter.setFont(small_font)
+        painter.setPen(theme.TEXT_MUTED)
+        bottom = QRectF(pad, CARD_HEIGHT - 21, CARD_WIDTH - 2 * pad, 17)
+        totals = f"{human_count(s.params)} params · {human_count(s.macs)} MACs"
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         fm_small.elidedText(totals, Qt.TextElideMode.ElideRight, bottom.width()))
+
+    # ------------------------------------------------------------ behaviour
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.chevron_rect().contains(event.pos()):
+            event.accept()
+            self.controller.expand(self.node.groups)
+            return
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self.controller.expand(self.node.groups)
+            return
+        super().mouseDoubleClickEvent(event)
+
+
+FRAME_PAD = 10.0
+FRAME_HEADER = 20.0
+
+
+class GroupFrame(QGraphicsItem):
+    """An open group: a light frame behind its cards, titled, with a ▾ that collapses it.
+
+    Only its title bar takes clicks, so rubber-band selection and drops work inside it.
+    """
+
+    def __init__(self, group_id: str, title: str, rect: QRectF, depth: int, controller: CanvasGroups) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.title = title
+        self.rect = rect
+        self.controller = controller
+        self.setZValue(-1 + 0.01 * depth)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(f"<b>{group_id}</b>" + (f" · {title}" if title != group_id else "")
+                        + "<br><i>Click ▾ or double-click the title to collapse</i>")
+
+    def header_rect(self) -> QRectF:
+        _, small, _ = group_fonts()
+        w = QFontMetricsF(small).horizontalAdvance(self.title) + 30
+        return QRectF(self.rect.left(), self.rect.top() - FRAME_HEADER, min(w, self.rect.width()), FRAME_HEADER)
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-2, -FRAME_HEADER - 2, 2, 2)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.header_rect())
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = QColor(GROUP_COLOR)
+        fill = QColor(GROUP_COLOR)
+        fill.setAlpha(14)
+        painter.setPen(QPen(color.lighter(160), 1.2, Qt.PenStyle.DashLine))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(self.rect, 10, 10)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < DETAIL_LOD:
+            return
+        _, small, _ = group_fonts()
+        header = self.header_rect()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(header.adjusted(0, 2, 0, -1), 5, 5)
+        painter.setFont(small)
+        painter.setPen(QColor("white"))
+        fm = QFontMetricsF(small)
+        painter.drawText(header.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         "▾ " + fm.elidedText(self.title, Qt.TextElideMode.ElideMiddle, header.width() - 26))
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self.controller.collapse(self.group_id)
+            return
+        super().mousePressEvent(event)
+
+
+class CanvasGroups(QObject):
+    """Which groups the canvas shows collapsed, and the items that stand for them."""
+
+    changed = Signal()  # the collapsed set changed (menus, charts and figures follow)
+
+    def __init__(self, scene: DesignScene) -> None:
+        super().__init__(scene)
+        self.scene = scene
+        self.document = scene.document
+        self.collapsed: set[str] = set()
+        self.cards: dict[str, GroupCard] = {}
+        self.proxy_edges: list[EdgeItem] = []
+        self.frames: list[GroupFrame] = []
+        self.index = GroupIndex(self.document.design)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.flush)
+        self.repaints = 0  # times the collapsed view was rebuilt (tests, benchmarks)
+        self.wrap: int | Literal["auto"] = "auto"  # columns per band of the collapsed layout
+        self.fresh = True  # a design was just opened: the view picks the level that fits it
+        doc = self.document
+        doc.design_reset.connect(self._on_reset)
+        doc.groups_changed.connect(self.refresh)
+        doc.layer_added.connect(self._on_structure)
+        doc.layer_removed.connect(self._on_structure)
+        doc.inputs_changed.connect(self._on_structure)
+        doc.layer_renamed.connect(self._on_renamed)
+        doc.layout_changed.connect(self._on_layout)
+        doc.analysis_updated.connect(self._on_analysis)
+        doc.selection_changed.connect(self._on_selection)
+        self._on_reset()
+
+    # -------------------------------------------------------------- state
+
+    @property
+    def active(self) -> bool:
+        return bool(self.collapsed)
+
+    def levels(self) -> int:
+        """How many nesting levels the groups have (0: no groups)."""
+        return self.index.max_depth + 1
+
+    def set_collapsed(self, groups: set[str]) -> None:
+        groups = {g for g in groups if g in self.index.members}
+        if groups != self.collapsed:
+            self.collapsed = groups
+            self.refresh()
+            self.changed.emit()
+
+    def expand(self, groups: tuple[str, ...] | list[str] | str) -> None:
+        names = {groups} if isinstance(groups, str) else set(groups)
+        self.set_collapsed(self.collapsed - names)
+
+    def collapse(self, groups: tuple[str, ...] | list[str] | str) -> None:
+        names = {groups} if isinstance(groups, str) else set(groups)
+        self.set_collapsed(self.collapsed | names)
+
+    def collapse_all(self) -> None:
+        self.expand_to_level(0)
+
+    def expand_all(self) -> None:
+        self.set_collapsed(set())
+
+    def expand_to_level(self, level: int) -> None:
+        self.set_collapsed(collapsed_for_level(self.index, level))
+
+    def reveal(self, layer_id: str) -> bool:
+        """Expand the groups around ``layer_id`` so that its card shows; True if it changed."""
+        shut = [g for g in self.index.chain(layer_id) if g in self.collapsed]
+        if not shut:
+            return False
+        self.expand(shut)
+        return True
+
+    def reveal_group(self, group_id: str) -> None:
+        """Make ``group_id`` visible as a card: open its ancestors, collapse it."""
+        ancestors = set(self.index.ancestors(group_id)) if group_id in self.index.groups else set()
+        self.set_collapsed((self.collapsed - ancestors) | {group_id})
+
+    def card_for_group(self, group_id: str) -> GroupCard | None:
+        for card in self.cards.values():
+            if group_id in card.group_ids:
+                return card
+        return None
+
+    def selected_groups(self) -> list[str]:
+        return [g for item in self.scene.selectedItems() if isinstance(item, GroupCard) for g in item.group_ids]
+
+    # ------------------------------------------------------------- events
+
+    def _on_reset(self) -> None:
+        # The scene has just been cleared and rebuilt: our items are gone with it.
+        self.cards = {}
+        self.proxy_edges = []
+        self.index = GroupIndex(self.document.design)
+        level = auto_level(self.document.design, self.index)
+        self.collapsed = set() if level is None else collapsed_for_level(self.index, level)
+        self.wrap = "auto"
+        self.fresh = True
+        self.refresh()
+        self.changed.emit()
+
+    def _on_structure(self, *_args: object) -> None:
+        self._timer.start()  # once, after however many edits arrive together
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        self._on_structure()
+
+    def _on_layout(self, _layer_id: str) -> None:
+        if self.collapsed:
+            self._on_structure()  # cards are placed automatically while blocks are collapsed
+        elif self.frames:
+            self._timer.start()  # frames follow their cards
+
+    def flush(self) -> None:
+        """Apply a refresh that edits asked for (tests call this instead of waiting)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.refresh()
+
+    def _on_analysis(self, _ids: object) -> None:
+        if not self.cards:
+            return
+        design, analysis = self.document.design, self.document.analysis
+        for card in self.cards.values():
+            card.set_node(card.node, summarize(design, analysis, card.node.layers))
+        for edge in self.proxy_edges:
+            edge.update()
+
+    def _on_selection(self, ids: list[str]) -> None:
+        if not ids or not self.collapsed:
+            return
+        self.flush()
+        last = ids[-1]
+        card = self.scene.cards.get(last)
+        if card is not None and not card.isVisible() and self.reveal(last):
+            self.scene._on_document_selection(ids)
+
+    # ------------------------------------------------------------ drawing
+
+    def refresh(self) -> None:
+        """Rebuild the collapsed view from the design and the collapsed set."""
+        scene = self.scene
+        design = self.document.design
+        self.index = GroupIndex(design)
+        self.collapsed = {g for g in self.collapsed if g in self.index.members}
+        self._timer.stop()
+        for edge in self.proxy_edges:
+            edge.detach()
+            if edge.scene() is scene:
+                scene.removeItem(edge)
+        self.proxy_edges = []
+        self.repaints += 1
+        try:
+            self._place_cards()
+        finally:
+            self._place_frames()
+
+    def _place_cards(self) -> None:
+        scene = self.scene
+        design = self.document.design
+        for layer_card in scene.cards.values():
+            layer_card.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, not self.collapsed)
+        if not self.collapsed:
+            for card in self.cards.values():
+                scene.removeItem(card)
+            self.cards = {}
+            missing = [lid for lid in design.ids if design.position(lid) is None]
+            placed = auto_layout(design, scene.direction, only=missing) if missing else {}  # type: ignore[arg-type]
+            for lid, each in scene.cards.items():
+                each.setVisible(True)
+                pos = design.position(lid) or placed.get(lid)
+                if pos is not None and (each.x(), each.y()) != pos:
+                    each.move_to(pos[0], pos[1])
+            for edge in scene.edges.values():
+                edge.setVisible(True)
+            return
+        graph = visible_graph(design, self.index, self.collapsed, runs=repeat_runs(design, self.index))
+        positions = graph_layout([n.id for n in graph.nodes], graph.inputs, scene.direction,  # type: ignore[arg-type]
+                                 self.wrap)
+        analysis = self.document.analysis
+        shown: set[str] = set()
+        wanted_cards: dict[str, GroupCard] = {}
+        for node in graph.nodes:
+            x, y = positions[node.id]
+            if node.kind == "layer":
+                found = scene.cards.get(node.id)
+                if found is not None:
+                    shown.add(node.id)
+                    found.setVisible(True)
+                    if (found.x(), found.y()) != (x, y):
+                        found.move_to(x, y)
+                continue
+            summary = summarize(design, analysis, node.layers)
+            group_card = self.cards.pop(node.id, None)
+            if group_card is None:
+                group_card = GroupCard(node, summary, scene.direction, self)
+                scene.addItem(group_card)
+            else:
+                group_card.set_node(node, summary)
+                group_card.direction = scene.direction
+            group_card.move_to(x, y)
+            wanted_cards[node.id] = group_card
+        for old in self.cards.values():
+            scene.removeItem(old)
+        self.cards = wanted_cards
+        for lid, each in scene.cards.items():
+            if lid not in shown:
+                if each.isSelected():
+                    each.setSelected(False)
+                each.setVisible(False)
+        for (src, dst), edge in scene.edges.items():
+            edge.setVisible(src in shown and dst in shown)
+        for src, dst in graph.edges:
+            if src in shown and dst in shown:
+                continue  # a real edge between two layer cards
+            a = self.cards.get(src) or scene.cards.get(src)
+            b = self.cards.get(dst) or scene.cards.get(dst)
+            if a is None or b is None:
+                continue
+            proxy = EdgeItem(a, b)  # type: ignore[arg-type]
+            proxy.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+            scene.addItem(proxy)
+            self.proxy_edges.append(proxy)
+
+    def _place_frames(self) -> None:
+        """A frame around each open group whose cards are all shown and sit together."""
+        scene = self.scene
+        for frame in self.frames:
+            if frame.scene() is scene:
+                scene.removeItem(frame)
+        self.frames = []
+        index = self.index
+        if not index.members:
+            return
+        item_of: dict[str, QGraphicsItem] = {}
+        for lid, card in scene.cards.items():
+            if card.isVisible():
+                item_of[lid] = card
+        for group_card in self.cards.values():
+            for lid in group_card.node.layers:
+                item_of[lid] = group_card
+        shown = set(item_of.values())
+        for gid, members in index.members.items():
+            if gid in self.collapsed or any(g in self.collapsed for g in index.ancestors(gid)):
+                continue
+            items = {item_of[m] for m in members if m in item_of}
+            if not items:
+                continue
+            rect = QRectF()
+            for item in items:
+                rect = rect.united(item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
+            depth_below = max((index.depth[d] for d in index.descendants(gid)), default=index.depth[gid])
+            pad = FRAME_PAD * (1 + depth_below - index.depth[gid])
+            rect = rect.adjusted(-pad, -pad - (depth_below - index.depth[gid]) * FRAME_HEADER, pad, pad)
+            strangers = [i for i in shown - items if rect.intersects(i.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))]
+            if strangers:
+                continue  # the cards are spread out (wrapped rows, a hand layout): no frame
+            frame = GroupFrame(gid, index.title(gid), rect, index.depth[gid], self)
+            scene.addItem(frame)
+            self.frames.append(frame)
+
+    def fit_level(self, width: float, height: float, zoom: float) -> None:
+        """Open a just-loaded design at the deepest level whose cards fit ``width`` × ``height``
+        pixels at ``zoom`` (wrapping the rows to that width); level 0 if none does."""
+        self.fresh = False
+        design = self.document.design
+        start = auto_level(design, self.index)
+        if start is None:
+            return
+        step_x = CARD_WIDTH + COLUMN_GAP
+        columns = max(3, int((width / zoom + COLUMN_GAP) // step_x))
+        runs = repeat_runs(design, self.index)
+        chosen = 0
+        for level in range(start, -1, -1):
+            graph = visible_graph(design, self.index, collapsed_for_level(self.index, level), runs=runs)
+            pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns)
+            w = max(x for x, _ in pos.values()) + CARD_WIDTH + 60
+            h = max(y for _, y in pos.values()) + CARD_HEIGHT + 60
+            if w * zoom <= width and h * zoom <= height:
+                chosen = level
+                break
+        self.wrap = columns
+        self.collapsed = collapsed_for_level(self.index, chosen)
+        self.refresh()
+        self.changed.emit()
+
+    def visible_items(self) -> list[QGraphicsItem]:
+        """The cards the canvas shows (layer cards not hidden in a group, and group cards)."""
+        items: list[QGraphicsItem] = [c for c in self.scene.cards.values() if c.isVisible()]
+        items.extend(self.cards.values())
+        return items
