@@ -369,7 +369,7 @@ def _resnet(name: str, description: str, block: str, counts: tuple[int, int, int
     for group in groups_from_paths(net.design.ids):
         if group.parent is None:  # layer1 … layer4: the stages
             n = int(group.id.removeprefix("layer"))
-            group.label = f"Stage {n} ({counts[n - 1]} blocks, {64 * 2 ** (n - 1)} filters)"
+            group.label = f"Stage {n}"
         net.groups.append(group)
     net.group("head", "Head", ["avgpool", "flatten", "fc"])
     return net.finish()

@@ -33,7 +33,14 @@ from designer.core.groups import (
     summarize,
     visible_graph,
 )
-from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, auto_layout, graph_layout
+from designer.core.layout import (
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    COLUMN_GAP,
+    ROW_GAP,
+    auto_layout,
+    graph_layout,
+)
 from designer.core.report import human_count
 from designer.ui import theme
 from designer.ui.canvas.items import CORNER, DETAIL_LOD, HEADER_HEIGHT, CardData, EdgeItem
@@ -204,8 +211,10 @@ class GroupCard(QGraphicsItem):
         painter.setPen(theme.TEXT_MUTED)
         src = s.shapes_text.split(" → ")[0]
         top = QRectF(pad, HEADER_HEIGHT + 2, CARD_WIDTH - 2 * pad, 17)
+        blocks = len(self.controller.index.children.get(n.groups[0], [])) if n.repeat == 1 else 0
+        count = f"{blocks} blocks" if blocks > 1 else f"{s.layers} layers"
         painter.drawText(top, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         fm_small.elidedText(f"{src} →  ({s.layers} layers)", Qt.TextElideMode.ElideMiddle, top.width()))
+                         fm_small.elidedText(f"{src} →   {count}", Qt.TextElideMode.ElideMiddle, top.width()))
         painter.setFont(shape_font)
         painter.setPen(theme.UNKNOWN.darker(115) if s.output_shape is None else theme.TEXT)
         mid = QRectF(pad, HEADER_HEIGHT + 19, CARD_WIDTH - 2 * pad, 26)
@@ -246,13 +255,15 @@ class GroupFrame(QGraphicsItem):
     Only its title bar takes clicks, so rubber-band selection and drops work inside it.
     """
 
-    def __init__(self, group_id: str, title: str, rect: QRectF, depth: int, controller: CanvasGroups) -> None:
+    def __init__(self, group_id: str, title: str, rect: QRectF, depth: int, controller: CanvasGroups,
+                 titled: bool = True) -> None:
         super().__init__()
+        self.titled = titled
         self.group_id = group_id
         self.title = title
         self.rect = rect
         self.controller = controller
-        self.setZValue(-1 + 0.01 * depth)
+        self.setZValue(0.5 + 0.01 * depth)  # over edges (its title takes clicks), under cards
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(f"<b>{group_id}</b>" + (f" · {title}" if title != group_id else "")
@@ -268,7 +279,8 @@ class GroupFrame(QGraphicsItem):
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        path.addRect(self.header_rect())
+        if self.titled:
+            path.addRect(self.header_rect())
         return path
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -280,7 +292,7 @@ class GroupFrame(QGraphicsItem):
         painter.setBrush(fill)
         painter.drawRoundedRect(self.rect, 10, 10)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        if lod < DETAIL_LOD:
+        if lod < DETAIL_LOD or not self.titled:
             return
         _, small, _ = group_fonts()
         header = self.header_rect()
@@ -299,6 +311,17 @@ class GroupFrame(QGraphicsItem):
             self.controller.collapse(self.group_id)
             return
         super().mousePressEvent(event)
+
+
+def _bands(items: set[QGraphicsItem]) -> list[list[QGraphicsItem]]:
+    ordered = sorted(items, key=lambda i: (i.y(), i.x()))
+    bands: list[list[QGraphicsItem]] = []
+    for item in ordered:
+        if bands and item.y() - bands[-1][-1].y() <= 1.2 * (CARD_HEIGHT + ROW_GAP):
+            bands[-1].append(item)
+        else:
+            bands.append([item])
+    return bands
 
 
 class CanvasGroups(QObject):
@@ -551,18 +574,23 @@ class CanvasGroups(QObject):
             items = {item_of[m] for m in members if m in item_of}
             if not items:
                 continue
-            rect = QRectF()
-            for item in items:
-                rect = rect.united(item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
             depth_below = max((index.depth[d] for d in index.descendants(gid)), default=index.depth[gid])
-            pad = FRAME_PAD * (1 + depth_below - index.depth[gid])
-            rect = rect.adjusted(-pad, -pad - (depth_below - index.depth[gid]) * FRAME_HEADER, pad, pad)
-            strangers = [i for i in shown - items if rect.intersects(i.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))]
-            if strangers:
-                continue  # the cards are spread out (wrapped rows, a hand layout): no frame
-            frame = GroupFrame(gid, index.title(gid), rect, index.depth[gid], self)
-            scene.addItem(frame)
-            self.frames.append(frame)
+            nesting = depth_below - index.depth[gid]
+            pad = FRAME_PAD * (1 + nesting)
+            titled = False
+            # One frame per band of a wrapped layout (cards of one band are < 1.5 rows apart).
+            for band in _bands(items):
+                rect = QRectF()
+                for item in band:
+                    rect = rect.united(item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
+                rect = rect.adjusted(-pad, -pad - nesting * FRAME_HEADER, pad, pad)
+                if any(rect.intersects(i.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
+                       for i in shown - items):
+                    continue  # another block's card sits among these (a hand layout): no frame
+                frame = GroupFrame(gid, index.title(gid), rect, index.depth[gid], self, titled=not titled)
+                titled = True
+                scene.addItem(frame)
+                self.frames.append(frame)
 
     def fit_level(self, width: float, height: float, zoom: float) -> None:
         """Open a just-loaded design at the deepest level whose cards fit ``width`` × ``height``
@@ -573,7 +601,7 @@ class CanvasGroups(QObject):
         if start is None:
             return
         step_x = CARD_WIDTH + COLUMN_GAP
-        columns = max(3, int((width / zoom + COLUMN_GAP) // step_x))
+        columns = max(3, int((width / zoom - 60 + COLUMN_GAP) // step_x))  # 60: fit_to_view margins
         runs = repeat_runs(design, self.index)
         chosen = 0
         for level in range(start, -1, -1):

@@ -1,0 +1,211 @@
+"""Blocks on the canvas, driven like a user: open collapsed, expand, collapse, group, find."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QMessageBox
+
+from designer.core.design import Design, Layer
+from designer.core.fileformat import load_design
+from designer.core.resources import templates_dir
+from designer.ui import commands as cmd
+from designer.ui.canvas.grouping import GroupCard, GroupFrame, group_fonts
+from designer.ui.canvas.items import _fonts
+from designer.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1500, 940)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def open_resnet50(window: MainWindow) -> None:
+    window.load_design(load_design(templates_dir() / "resnet50.json"), None)
+
+
+def click_scene(qtbot, window: MainWindow, pos: QPointF, double: bool = False) -> None:
+    view = window.view
+    view.centerOn(pos)
+    point = view.mapFromScene(pos)
+    if double:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    else:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
+def chain() -> Design:
+    d = Design("chain")
+    d.add_layer(Layer("input", "Input", {"shape": [3, 32, 32]}), position=(0, 0))
+    d.add_layer(Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]), position=(236, 0))
+    d.add_layer(Layer("relu1", "ReLU", {}, ["conv1"]), position=(472, 0))
+    d.add_layer(Layer("pool1", "MaxPool2d", {"kernel_size": 2}, ["relu1"]), position=(708, 0))
+    return d
+
+
+def test_resnet50_opens_as_stem_stages_and_head_with_readable_labels(window):
+    open_resnet50(window)
+    grouping = window.scene.grouping
+    titles = sorted(card.node.title for card in grouping.cards.values())
+    assert titles == ["Head", "Stage 1", "Stage 2", "Stage 3", "Stage 4", "Stem"]
+    shown = [c for c in window.scene.cards.values() if c.isVisible()]
+    assert [c.layer_id for c in shown] == ["input"]
+    # Every text a card draws, in screen pixels at the zoom the design opened with.
+    zoom = window.view.zoom
+    fonts = [*_fonts(), *group_fonts()]
+    smallest = min(QFontInfo(f).pixelSize() for f in fonts) * zoom
+    print(f"\nResNet-50 in a 1500×940 window: zoom {zoom:.2f}, smallest card text {smallest:.1f} px")
+    assert smallest >= 8.0
+    viewport = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    for card in grouping.cards.values():  # the whole overview is on screen
+        assert viewport.contains(card.sceneBoundingRect().adjusted(8, 14, -22, -14))
+    stage3 = grouping.card_for_group("layer3")
+    assert stage3 is not None
+    assert stage3.summary.shapes_text == "28×28×512 → 14×14×1024"
+    assert stage3.summary.params == 7_098_368
+
+
+def test_double_click_expands_and_the_frame_title_collapses(window, qtbot):
+    open_resnet50(window)
+    grouping = window.scene.grouping
+    stage = grouping.card_for_group("layer2")
+    assert stage is not None
+    click_scene(qtbot, window, stage.sceneBoundingRect().center(), double=True)
+    assert "layer2" not in grouping.collapsed
+    blocks = sorted(c.node.title for c in grouping.cards.values() if c.node.groups[0].startswith("layer2"))
+    assert blocks == ["layer2.0", "layer2.1–3"]  # three identical blocks are one card ×3
+    run = grouping.card_for_group("layer2.2")
+    assert run is not None and run.node.repeat == 3
+    # The chevron of the ×3 card opens all three blocks.
+    click_scene(qtbot, window, run.mapToScene(QPointF(10, 12)))
+    assert not {"layer2.1", "layer2.2", "layer2.3"} & grouping.collapsed
+    assert window.scene.cards["layer2.2.conv2"].isVisible()
+    frames = {f.group_id: f for f in grouping.frames if f.titled}
+    frame = frames.get("layer2.2")
+    assert isinstance(frame, GroupFrame), sorted(frames)
+    click_scene(qtbot, window, frame.header_rect().center())
+    assert "layer2.2" in grouping.collapsed
+    assert not window.scene.cards["layer2.2.conv2"].isVisible()
+    assert window.document.undo_stack.count() == 0, "collapsing is a view change, not an edit"
+
+
+def test_collapse_all_expand_all_and_expand_to_level(window):
+    open_resnet50(window)
+    grouping = window.scene.grouping
+    window.expand_all_action.trigger()
+    assert grouping.cards == {} and all(c.isVisible() for c in window.scene.cards.values())
+    assert (window.scene.cards["conv1"].x(), window.scene.cards["conv1"].y()) == window.document.design.position("conv1")
+    window.collapse_all_action.trigger()
+    assert len(grouping.cards) == 6
+    grouping.expand_to_level(1)
+    assert {c.node.id for c in grouping.cards.values()} >= {"layer3.0", "layer3.1", "layer1.0.downsample"} - {"layer1.0.downsample"}
+    assert grouping.card_for_group("layer3.4") is grouping.card_for_group("layer3.1")
+
+
+def test_ctrl_g_groups_the_selection_and_undo_redo_restore_it(window, qtbot):
+    window.document.reset(chain())
+    doc = window.document
+    doc.select(["conv1", "relu1"])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert [(g.id, g.layers) for g in doc.design.groups] == [("group1", ["conv1", "relu1"])]
+    assert isinstance(doc.undo_stack.command(0), cmd.SetGroupsCommand)
+    card = window.scene.grouping.card_for_group("group1")
+    assert card is not None and not window.scene.cards["conv1"].isVisible()
+    assert card.summary.shapes_text == "32×32×3 → 30×30×8"
+    doc.undo_stack.undo()
+    assert doc.design.groups == []
+    assert window.scene.grouping.cards == {} and window.scene.cards["conv1"].isVisible()
+    doc.undo_stack.redo()
+    assert [g.id for g in doc.design.groups] == ["group1"]
+
+
+def test_ctrl_shift_g_ungroups_and_undo_brings_the_block_back(window, qtbot):
+    open_resnet50(window)
+    doc = window.document
+    card = window.scene.grouping.card_for_group("stem")
+    assert card is not None
+    click_scene(qtbot, window, card.sceneBoundingRect().center())
+    assert window.scene.grouping.selected_groups() == ["stem"]
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert "stem" not in {g.id for g in doc.design.groups}
+    assert window.scene.cards["conv1"].isVisible()
+    doc.undo_stack.undo()
+    assert "stem" in {g.id for g in doc.design.groups}
+    saved = doc.text()
+    assert '"groups"' in saved and '{"id": "stem", "label": "Stem"' in saved
+
+
+def test_ctrl_f_finds_a_layer_inside_a_collapsed_stage_and_goes_to_it(window, qtbot):
+    open_resnet50(window)
+    grouping = window.scene.grouping
+    assert not window.scene.cards["layer3.4.conv2"].isVisible()
+    qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    bar = window.view.find_bar
+    assert bar.isVisible() and bar.field.hasFocus()
+    qtbot.keyClicks(bar.field, "layer3.4.conv2")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    card = window.scene.cards["layer3.4.conv2"]
+    assert card.isVisible() and card.isSelected()
+    assert window.document.selection == ["layer3.4.conv2"]
+    assert not {"layer3", "layer3.4"} & grouping.collapsed
+    assert window.view.zoom >= 0.75
+    visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert visible.contains(card.sceneBoundingRect().center())
+    # A block by its label: shown as one card and selected.
+    bar.field.clear()
+    qtbot.keyClicks(bar.field, "Stage 4")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    stage4 = grouping.card_for_group("layer4")
+    assert stage4 is not None and stage4.isSelected()
+    qtbot.keyClick(bar.field, Qt.Key.Key_Escape)
+    assert not bar.isVisible()
+
+
+def test_find_by_type_steps_through_matches(window, qtbot):
+    open_resnet50(window)
+    bar = window.view.find_bar
+    bar.open_bar()
+    qtbot.keyClicks(bar.field, "Linear")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert window.document.selection == ["fc"]
+    assert bar.status.text() == "1 of 1"
+    bar.field.clear()
+    qtbot.keyClicks(bar.field, "nothing-like-this")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert bar.status.text() == "no match"
+
+
+def test_selecting_a_hidden_layer_from_the_table_reveals_it(window):
+    open_resnet50(window)
+    window.document.select(["layer4.1.bn2"])  # what the layer table and the problems panel do
+    card = window.scene.cards["layer4.1.bn2"]
+    assert card.isVisible() and card.isSelected()
+
+
+def test_edits_while_collapsed_keep_the_view_consistent(window, qtbot):
+    open_resnet50(window)
+    doc = window.document
+    grouping = window.scene.grouping
+    grouping.expand("head")
+    doc.select(["flatten"])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    grouping.flush()
+    assert "flatten" not in window.scene.cards
+    assert window.scene.cards["fc"].isVisible()
+    assert doc.design.groups[-1].layers == ["avgpool", "fc"]
+    doc.undo_stack.undo()
+    grouping.flush()
+    assert doc.design.groups[-1].layers == ["avgpool", "flatten", "fc"]
+    assert window.scene.cards["flatten"].isVisible()
+    head = grouping.card_for_group("layer4")
+    assert isinstance(head, GroupCard)
