@@ -5,20 +5,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from designer.core.analysis import Analysis, analyze
+from designer.core.collapsed_figure import Collapse, build_figure, collapsed_level
 from designer.core.design import Design
 from designer.core.figure import Figure, FigureStyle
 from designer.core.fileformat import write_atomic
-from designer.core.graph_geometry import build_graph_figure
 from designer.core.layout import Direction
 from designer.core.volume_geometry import (
     DEFAULT_CAMERA,
     BlockOptions,
     Camera,
-    build_volume_scene,
-    project_scene,
 )
 
 View = Literal["blocks", "graph"]
@@ -37,17 +35,21 @@ class ExportOptions:
     scale: float = 1.0  # PNG: pixels per figure unit
     dpi: float | None = None  # PNG: resolution written in the file (default 96·scale)
     transparent: bool = False
+    #: Which blocks are drawn as one volume/card: a level (0 = top-level blocks only), "none"
+    #: (every layer) or "auto" (the deepest level whose labels stay ≥ 8 px on a 1920×1080 slide).
+    collapse: Collapse = "auto"
 
 
 def make_figure(analysis: Analysis, options: ExportOptions) -> Figure:
-    """The figure of ``analysis`` for ``options.view``."""
+    """The figure of ``analysis`` for ``options.view``, collapsed as ``options.collapse`` says,
+    with its labels placed so that none overlaps another."""
     title = analysis.design.name
-    if options.view == "graph":
-        return build_graph_figure(analysis, options.style, options.direction, title)
     blocks = options.blocks
     if blocks.dims != options.style.dims:
         blocks = BlockOptions(**{**blocks.__dict__, "dims": options.style.dims})
-    return project_scene(build_volume_scene(analysis, blocks), options.camera, options.style, title)
+    kw: dict[str, Any] = {"blocks": blocks, "camera": options.camera, "direction": options.direction, "title": title}
+    level = collapsed_level(analysis, options.collapse, options.view, options.style, **kw)
+    return build_figure(analysis, level, options.view, options.style, **kw)
 
 
 class FigureExporter(ABC):

@@ -35,7 +35,7 @@ def parse(data: bytes) -> ET.Element:
 @pytest.mark.parametrize("view", ["blocks", "graph"])
 def test_svg_is_valid_vector_with_one_group_per_layer(name: str, view: str) -> None:
     design = template(name)
-    root = parse(SvgExporter(design, ExportOptions(view=view)).export())  # type: ignore[arg-type]
+    root = parse(SvgExporter(design, ExportOptions(view=view, collapse="none")).export())  # type: ignore[arg-type]
     assert root.tag == f"{SVG}svg"
     assert not list(root.iter(f"{SVG}image")) and b"data:" not in ET.tostring(root)  # no raster
     groups = [g for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("layer-")]

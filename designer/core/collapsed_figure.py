@@ -1,0 +1,325 @@
+"""Figures of a design with collapsed groups, sized for a slide, with labels that never overlap.
+
+A collapsed group is drawn as one volume (blocks view) or one card (graph view) labelled
+with the block's name, its output size and ``×N`` for identical repeated blocks. Which
+groups are collapsed is a *level* (``collapsed_for_level``); ``auto`` picks the deepest
+level whose figure, scaled to fit a 1920×1080 slide, keeps every label at least 8 px.
+
+``place_labels`` is the last pass of every exported figure: it keeps the labels in order
+of importance (sizes first, then names, then kernel notes) and drops any label whose box
+would overlap one already kept, so no two labels of a figure ever overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from designer.core.analysis import LayerInfo
+from designer.core.design import Layer
+from designer.core.figure import (
+    ERROR_STROKE,
+    INK,
+    MUTED_INK,
+    Figure,
+    FigureStyle,
+    Group,
+    Polyline,
+    Primitive,
+    Rect,
+    Text,
+    category_of,
+    color_of,
+    estimate_width,
+    finish_figure,
+    primitive_bounds,
+    shade,
+)
+from designer.core.groups import (
+    GroupIndex,
+    Node,
+    collapsed_for_level,
+    repeat_runs,
+    summarize,
+    visible_graph,
+)
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout
+from designer.core.registry import CATEGORIES
+from designer.core.shape_rules import fmt_shape
+
+if TYPE_CHECKING:
+    from designer.core.analysis import Analysis
+    from designer.core.volume_geometry import BlockOptions, Camera
+
+SLIDE = (1920.0, 1080.0)
+MIN_LABEL_PX = 8.0
+Collapse = int | Literal["auto", "none"]
+#: Labels kept first when two would overlap (lower first).
+LABEL_PRIORITY = {"dims": 0, "name": 1, "type": 2, "kernel-label": 3, "legend": 0}
+
+
+# ----------------------------------------------------------- label placement
+
+
+def _label_box(t: Text) -> tuple[float, float, float, float]:
+    x0, _, x1, _ = primitive_bounds(t)
+    return (x0, t.y - t.size, x1, t.y)  # the em box above the baseline, as a slide checker measures it
+
+
+def place_labels(figure: Figure) -> Figure:
+    """Drop every label that would overlap a label of higher priority (never two overlapping)."""
+    texts: list[tuple[int, int, int, Text]] = []
+    for gi, group in enumerate(figure.groups):
+        for pi, p in enumerate(group.items):
+            if isinstance(p, Text):
+                texts.append((LABEL_PRIORITY.get(p.role, 2), gi, pi, p))
+    kept: list[tuple[float, float, float, float]] = []
+    drop: set[tuple[int, int]] = set()
+    for _, gi, pi, t in sorted(texts, key=lambda e: (e[0], e[1], e[2])):
+        a = _label_box(t)
+        if any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in kept):
+            drop.add((gi, pi))
+            continue
+        kept.append(a)
+    if drop:
+        for gi, group in enumerate(figure.groups):
+            group.items = [p for pi, p in enumerate(group.items) if (gi, pi) not in drop]
+    return figure
+
+
+def label_overlaps(figure: Figure) -> int:
+    """Pairs of overlapping labels (what ``place_labels`` makes 0)."""
+    boxes = [_label_box(p) for p in figure.primitives() if isinstance(p, Text)]
+    n = 0
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                n += 1
+    return n
+
+
+def smallest_label_on_slide(figure: Figure, slide: tuple[float, float] = SLIDE) -> float:
+    """The smallest label's size in pixels when the figure is scaled to fit ``slide``."""
+    sizes = [p.size for p in figure.primitives() if isinstance(p, Text)]
+    if not sizes:
+        return math.inf
+    scale = min(slide[0] / figure.width, slide[1] / figure.height)
+    return min(sizes) * scale
+
+
+# ------------------------------------------------------------- collapsed graph
+
+
+class _NodeGraph:
+    """What the figure builders read from a design, for the nodes of a collapsed view."""
+
+    def __init__(self, name: str, layers: list[Layer]) -> None:
+        self.name = name
+        self._layers = {layer.id: layer for layer in layers}
+        self.layout: dict[str, tuple[float, float]] = {}
+
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._layers
+
+    def __iter__(self) -> Any:
+        return iter(self._layers.values())
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._layers)
+
+    def layer(self, layer_id: str) -> Layer:
+        return self._layers[layer_id]
+
+
+@dataclass
+class CollapsedView:
+    """An analysis-like view (``design``, ``info``, ``order``) of the visible nodes."""
+
+    design: _NodeGraph
+    info: dict[str, LayerInfo]
+    order: list[str]
+    nodes: dict[str, Node]
+    main_type: dict[str, str]  # group node -> the type that does most of its work
+    labels: dict[str, str]  # group node -> its label on the figure
+
+
+def collapsed_view(analysis: Analysis, collapsed: set[str]) -> CollapsedView:
+    design = analysis.design
+    index = GroupIndex(design)
+    graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
+    layers: list[Layer] = []
+    info: dict[str, LayerInfo] = {}
+    main: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for node in graph.nodes:
+        inputs = graph.inputs[node.id]
+        if node.kind == "layer":
+            layer = design.layer(node.id)
+            layers.append(Layer(layer.id, layer.type, dict(layer.params), list(inputs)))
+            if node.id in analysis.info:
+                info[node.id] = analysis.info[node.id]
+            continue
+        s = summarize(design, analysis, node.layers)
+        weight: Counter[str] = Counter()
+        for lid in node.layers:
+            li = analysis.info.get(lid)
+            weight[design.layer(lid).type] += (li.macs if li else 0) + 1
+        main[node.id] = weight.most_common(1)[0][0] if weight else "Identity"
+        labels[node.id] = node.title + (f" ×{node.repeat}" if node.repeat > 1 else "")
+        layers.append(Layer(node.id, "Group", {}, list(inputs)))
+        info[node.id] = LayerInfo(node.id, "Group", [], s.output_shape, s.params, s.trainable_params, s.buffers,
+                                  s.macs, s.receptive_field, cast(Any, s.status))
+    order = [n.id for n in graph.nodes]
+    return CollapsedView(_NodeGraph(design.name, layers), info, order, {n.id: n for n in graph.nodes}, main, labels)
+
+
+def collapsed_level(analysis: Analysis, collapse: Collapse, view: str, style: FigureStyle, **kw: Any) -> int | None:
+    """The level to draw (``None``: every layer) for ``collapse`` = a level, ``"none"`` or ``"auto"``."""
+    index = GroupIndex(analysis.design)
+    if collapse == "none" or not index.members:
+        return None
+    if isinstance(collapse, int):
+        return max(0, collapse)
+    levels: list[int | None] = [None, *range(index.max_depth, -1, -1)]
+    for level in levels:
+        fig = build_figure(analysis, level, view, style, **kw)
+        if smallest_label_on_slide(fig) >= MIN_LABEL_PX:
+            return level
+    return 0
+
+
+def build_figure(
+    analysis: Analysis,
+    level: int | None,
+    view: str,
+    style: FigureStyle,
+    *,
+    blocks: BlockOptions | None = None,
+    camera: Camera | None = None,
+    direction: Direction = "LR",
+    title: str = "",
+) -> Figure:
+    """The figure at ``level`` (``None``: every layer), labels placed without overlaps."""
+    from designer.core.graph_geometry import build_graph_figure
+    from designer.core.volume_geometry import BlockOptions, build_volume_scene, project_scene
+
+    if level is None:  # every layer, where the user placed it
+        if view == "graph":
+            return place_labels(build_graph_figure(analysis, style, direction, title))
+        return place_labels(project_scene(build_volume_scene(analysis, blocks), camera, style, title))
+    index = GroupIndex(analysis.design)
+    collapsed = set() if level is None else collapsed_for_level(index, level)
+    cv = collapsed_view(analysis, collapsed)
+    if view == "graph":
+        fig = _graph_figure(analysis, cv, style, direction, title)
+    else:
+        opts = blocks or BlockOptions()
+        scene = build_volume_scene(cast("Analysis", cv), opts)
+        scene.blocks = [
+            replace(b, color=color_of(cv.main_type[b.id]), name_label=cv.labels[b.id], type=cv.main_type[b.id])
+            if b.id in cv.main_type else b
+            for b in scene.blocks
+        ]
+        fig = project_scene(scene, camera, style, title)
+    return place_labels(fig)
+
+
+def _graph_figure(analysis: Analysis, cv: CollapsedView, style: FigureStyle, direction: Direction,
+                  title: str) -> Figure:
+    """Cards for the visible nodes, laid out in rows that fit a 16:9 slide."""
+    from designer.core.graph_geometry import layer_summary, route_edge
+
+    ids = cv.order
+    inputs = {lid: cv.design.layer(lid).inputs for lid in ids}
+    positions = _slide_layout(ids, inputs, direction)
+    boxes = {lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()}
+    st = style
+    size = st.font_size
+    header = size * 2.0
+    groups: list[Group] = []
+    lane = 0
+    types: list[str] = []
+    for lid in ids:
+        x, y, w, h = boxes[lid]
+        node = cv.nodes[lid]
+        li = cv.info.get(lid)
+        status = li.status if li else "unknown"
+        shape = li.output_shape if li else None
+        type_id = cv.main_type.get(lid, cv.design.layer(lid).type)
+        types.append(type_id)
+        color = color_of(type_id)
+        stroke = ERROR_STROKE if status == "error" else INK
+        width = st.line_width * (2.5 if status == "error" else 1.2)
+        items: list[Primitive] = []
+        for src in dict.fromkeys(inputs[lid]):
+            if src not in boxes:
+                continue
+            others = [b for k, b in boxes.items() if k not in (lid, src)]
+            path = route_edge(boxes[src], boxes[lid], others, direction, lane % 3)
+            if len(path) > 4:
+                lane += 1
+            items.append(Polyline(path, MUTED_INK, st.line_width * 1.3, True, 7.0, False, "edge"))
+        is_group = node.kind == "group"
+        if is_group:  # a stack of sheets behind the card says "block"
+            for k in (2, 1) if node.repeat > 1 else (1,):
+                items.append(Rect(x + 4 * k, y - 4 * k, w, h, shade(color, 1.9), MUTED_INK, st.line_width, 6.0,
+                                  False, "card-sheet"))
+        items.append(Rect(x, y, w, h, shade(color, 1.82), stroke, width, 6.0, status == "unknown", "card"))
+        items.append(Rect(x, y, w, header, shade(color, 1.3), stroke, width, 6.0, status == "unknown", "card-header"))
+        if st.show_labels:
+            pad = size * 0.8
+            name = cv.labels.get(lid, lid)
+            items.append(_fit(Text(x + pad, y + header * 0.68, name, size, "start", True, INK, "name"), w - 2 * pad))
+            if is_group and li is not None:
+                line = f"{len(node.layers)} layers · {_short(li.params)} params"
+            else:
+                summary = layer_summary(analysis.design.layer(lid))
+                line = f"{type_id}  {summary}" if summary else type_id
+            items.append(_fit(Text(x + pad, y + header + size * 1.5, line, size * 0.92, "start", False, MUTED_INK,
+                                   "type"), w - 2 * pad))
+            dims = fmt_shape(shape, st.dims) if shape is not None else ("error" if status == "error" else "?")
+            items.append(Text(x + pad, y + header + size * 3.1, dims, size * 1.08, "start", True, stroke, "dims"))
+        groups.append(Group(lid, node.layers, f"{lid} {fmt_shape(shape, st.dims) if shape else ''}", items,
+                            "block" if is_group else "layer"))
+    categories = [c for c in CATEGORIES if any(category_of(t) == c for t in types)]
+    return finish_figure(groups, st, categories, title)
+
+
+def _slide_layout(ids: list[str], inputs: dict[str, list[str]], direction: Direction) -> dict[str, tuple[float, float]]:
+    """The layered layout wrapped into as many rows as bring it closest to 16:9."""
+    if direction == "TB":
+        return graph_layout(ids, inputs, "TB", None)
+    best: tuple[float, dict[str, tuple[float, float]]] | None = None
+    columns = len(ids)
+    for per_band in range(max(columns, 1), 2, -1):
+        pos = graph_layout(ids, inputs, "LR", per_band)
+        w = max(x for x, _ in pos.values()) + CARD_WIDTH
+        h = max(y for _, y in pos.values()) + CARD_HEIGHT
+        scale = min(SLIDE[0] / w, SLIDE[1] / h)  # how large the figure can be drawn on a slide
+        if best is None or scale > best[0] + 1e-9:
+            best = (scale, pos)
+        if h > w * SLIDE[1] / SLIDE[0] * 1.5:
+            break
+    assert best is not None
+    return best[1]
+
+
+def _short(n: int) -> str:
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= div:
+            return f"{n / div:.1f}{unit}"
+    return str(n)
+
+
+def _fit(text: Text, width: float) -> Text:
+    """Shorten ``text`` in the middle (``layer3…conv2``) so that it fits ``width``."""
+    if estimate_width(text.text, text.size) <= width:
+        return text
+    keep = max(2, int(width / (text.size * 0.6)) - 1)
+    head = (keep + 1) // 2
+    short = text.text[:head] + "…" + text.text[len(text.text) - (keep - head):]
+    return replace(text, text=short)
+
