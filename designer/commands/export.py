@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from designer.core.analysis import analyze
+from designer.core.collapsed_figure import Collapse
 from designer.core.figure import FigureStyle
 from designer.core.fileformat import FormatError, load_design
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions, Camera
@@ -46,6 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--scaling", choices=SCALINGS, default="sqrt", help="blocks view: how sizes map to box sides")
     p.add_argument("--all-layers", action="store_true", help="blocks view: draw ReLU, BatchNorm, ... as boxes of their own")
     p.add_argument("--direction", choices=("LR", "TB"), default="LR", help="graph view: flow direction for automatic layout")
+    p.add_argument(
+        "--collapse",
+        default="auto",
+        metavar="LEVEL|auto|none",
+        help="draw blocks (groups) as one volume/card: 0 = top-level blocks only, 1 = one level deeper, …; "
+        "none = every layer; auto (default) = the deepest level whose labels stay at least 8 px on a "
+        "1920×1080 slide",
+    )
     window = p.add_argument_group(
         "sliding window",
         "With --window LAYER the output is that layer's window picture (as in the Window view): "
@@ -81,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
             return _fail(f"{option} must be a number of degrees, got {angle:g}")
     if not 1 <= args.font_size <= 200:
         return _fail(f"--font-size must be between 1 and 200, got {args.font_size:g}")
+    collapse = _collapse(args.collapse)
+    if collapse is None:
+        return _fail(f"--collapse must be a level (0, 1, 2, …), auto or none, got {args.collapse!r}")
     if not out.parent.is_dir():
         return _fail(f"the folder {str(out.parent)!r} does not exist")
     try:
@@ -114,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         scale=args.scale,
         dpi=args.dpi,
         transparent=args.transparent,
+        collapse=collapse,
     )
     analysis = analyze(design)
     try:
@@ -129,6 +142,18 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot write {str(out)!r}: {exc}")
     print(f"wrote {out}")
     return 0
+
+
+def _collapse(text: str) -> Collapse | None:
+    """``auto``, ``none`` or a level ≥ 0; ``None`` if ``text`` is none of these."""
+    value = text.strip().lower()
+    if value == "auto":
+        return "auto"
+    if value == "none":
+        return "none"
+    if value.isdigit() and len(value) <= 3:
+        return int(value)
+    return None
 
 
 def _export_code(design: object, out: Path) -> int:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from designer.core.analysis import Analysis
 from designer.core.design import Design
 from designer.core.figure import FigureStyle
+from designer.core.groups import GroupIndex
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions
 from designer.export.figure_exporter import ExportOptions
 from designer.export.png_exporter import PngExporter
@@ -79,7 +80,17 @@ class ExportDialog(QDialog):
         self.font_size_box = QSpinBox()
         self.font_size_box.setRange(6, 48)
         self.font_size_box.setValue(11)
+        self.collapse_box = QComboBox()
+        self.collapse_box.setObjectName("collapse_box")
+        self.collapse_box.addItem("Automatic (readable on a slide)", "auto")
+        self.collapse_box.addItem("Every layer", "none")
+        depth = GroupIndex(design).max_depth
+        for level in range(depth + 1):
+            self.collapse_box.addItem("Top-level blocks" if level == 0 else f"Blocks to level {level}", level)
+        self.collapse_box.setEnabled(depth >= 0)
+        self.collapse_box.setToolTip("Which blocks are drawn as one volume or card (×N for identical repeats)")
         form.addRow("View", self.view_box)
+        form.addRow("Blocks", self.collapse_box)
         form.addRow("Format", self.format_box)
         form.addRow("Camera", self.camera_box)
         form.addRow("Box sizes", self.scaling_box)
@@ -114,7 +125,8 @@ class ExportDialog(QDialog):
         outer.addLayout(top, 1)
         outer.addWidget(buttons)
 
-        for combo in (self.view_box, self.format_box, self.camera_box, self.scaling_box, self.dims_box):
+        for combo in (self.view_box, self.format_box, self.camera_box, self.scaling_box, self.dims_box,
+                      self.collapse_box):
             combo.currentIndexChanged.connect(self.update_preview)
         for check in (self.labels_box, self.legend_box, self.transparent_box, self.fold_box):
             check.toggled.connect(self.update_preview)
@@ -142,6 +154,7 @@ class ExportDialog(QDialog):
             camera=CAMERA_PRESETS[self.camera_box.currentData()],
             scale=self.scale_box.value(),
             transparent=self.transparent_box.isChecked(),
+            collapse=self.collapse_box.currentData(),
         )
 
     def update_preview(self) -> None:
