@@ -224,6 +224,11 @@ def build_figure(
             for b in scene.blocks
         ]
         fig = project_scene(scene, camera, style, title)
+        for g in fig.groups:  # a volume stands for the layers of the nodes folded into it
+            g.layer_ids = tuple(m for n in g.layer_ids for m in (cv.nodes[n].layers if n in cv.nodes else (n,)))
+            if g.id in cv.labels:
+                g.kind = "block"
+                g.title = f"{cv.labels[g.id]} {fmt_shape(cv.info[g.id].output_shape, style.dims)}"
     return place_labels(fig)
 
 

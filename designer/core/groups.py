@@ -98,6 +98,7 @@ class GroupIndex:
 
     def __init__(self, design: Design) -> None:
         self.design = design
+        self._ancestors: dict[str, list[str]] = {}
         order = {lid: n for n, lid in enumerate(design.ids)}
         self.groups: dict[str, Group] = {g.id: g for g in design.groups}
         self.owner: dict[str, str] = {}
@@ -135,21 +136,22 @@ class GroupIndex:
 
     def chain(self, layer_id: str) -> list[str]:
         """The groups that contain ``layer_id``, outermost first."""
-        out: list[str] = []
-        gid = self.owner.get(layer_id)
-        while gid is not None:
-            out.append(gid)
-            gid = self.groups[gid].parent
-        return out[::-1]
+        owner = self.owner.get(layer_id)
+        if owner is None:
+            return []
+        return [*self.ancestors(owner), owner]
 
     def ancestors(self, group_id: str) -> list[str]:
         """``group_id``'s enclosing groups, outermost first (not ``group_id`` itself)."""
-        out: list[str] = []
-        gid = self.groups[group_id].parent
-        while gid is not None:
-            out.append(gid)
-            gid = self.groups[gid].parent
-        return out[::-1]
+        cached = self._ancestors.get(group_id)
+        if cached is None:
+            out: list[str] = []
+            gid = self.groups[group_id].parent
+            while gid is not None:
+                out.append(gid)
+                gid = self.groups[gid].parent
+            cached = self._ancestors[group_id] = out[::-1]
+        return list(cached)
 
     def descendants(self, group_id: str) -> list[str]:
         out: list[str] = []
@@ -200,7 +202,18 @@ class GroupSummary:
         return f"{src} → {dst}"
 
 
-def summarize(design: Design, analysis: Analysis, layer_ids: Iterable[str]) -> GroupSummary:
+def consumers_of(design: Design) -> dict[str, list[str]]:
+    """Layer id → the layers that read it (pass to ``summarize`` when summing many groups)."""
+    consumers: dict[str, list[str]] = {}
+    for layer in design:
+        for src in layer.inputs:
+            consumers.setdefault(src, []).append(layer.id)
+    return consumers
+
+
+def summarize(
+    design: Design, analysis: Analysis, layer_ids: Iterable[str], consumers: dict[str, list[str]] | None = None
+) -> GroupSummary:
     """Totals of ``layer_ids``; its output is the last member whose output leaves the set."""
     members = [lid for lid in layer_ids if lid in design]
     inside = set(members)
@@ -208,10 +221,8 @@ def summarize(design: Design, analysis: Analysis, layer_ids: Iterable[str]) -> G
     input_shape: tuple[int, ...] | None = None
     output_layer: str | None = None
     found_input = False
-    consumers: dict[str, list[str]] = {}
-    for layer in design:
-        for src in layer.inputs:
-            consumers.setdefault(src, []).append(layer.id)
+    if consumers is None:
+        consumers = consumers_of(design)
     for lid in members:
         info = analysis.info.get(lid)
         layer = design.layer(lid)
@@ -382,8 +393,13 @@ def visible_graph(
                     run_of[g] = run.groups
     node_of: dict[str, str] = {}
     nodes: dict[str, Node] = {}
+    order = {m: n for n, m in enumerate(design.ids)}
+    outermost: dict[str, str] = {}  # layer -> the outermost collapsed group around it
+    for gid in sorted(shut, key=index.depth.__getitem__):
+        for m in index.members[gid]:
+            outermost.setdefault(m, gid)
     for lid in design.ids:
-        top = next((g for g in index.chain(lid) if g in shut), None)
+        top = outermost.get(lid)
         if top is None:
             node_of[lid] = lid
             nodes[lid] = Node(lid, "layer", (lid,), (), lid)
@@ -393,7 +409,6 @@ def visible_graph(
         node_of[lid] = nid
         if nid not in nodes:
             members = tuple(m for g in groups for m in index.members[g])
-            order = {m: n for n, m in enumerate(design.ids)}
             nodes[nid] = Node(nid, "group", tuple(sorted(members, key=order.__getitem__)), groups,
                               run_title(index, groups))
     edges: dict[tuple[str, str], None] = {}

@@ -12,6 +12,7 @@ Selecting a hidden layer (from the table, a problem, Find) expands the groups ar
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
@@ -27,8 +28,10 @@ from designer.core.groups import (
     GroupIndex,
     GroupSummary,
     Node,
+    Run,
     auto_level,
     collapsed_for_level,
+    consumers_of,
     repeat_runs,
     summarize,
     visible_graph,
@@ -52,6 +55,7 @@ CHEVRON_WIDTH = 22.0
 GROUP_COLOR = QColor("#4a5a78")
 
 
+@cache
 def group_fonts() -> tuple[QFont, QFont, QFont]:
     base = theme.ui_font()
     title = QFont(base)
@@ -338,6 +342,12 @@ class CanvasGroups(QObject):
         self.proxy_edges: list[EdgeItem] = []
         self.frames: list[GroupFrame] = []
         self.index = GroupIndex(self.document.design)
+        self._runs: list[Run] | None = None  # repeat_runs of the design, until it changes
+        self._summaries: dict[tuple[str, ...], GroupSummary] = {}  # until the analysis changes
+        self._consumers: dict[str, list[str]] | None = None
+        self._stale_index = False
+        self._movable: bool | None = None
+        self._movable_count = -1
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -347,12 +357,13 @@ class CanvasGroups(QObject):
         self.fresh = True  # a design was just opened: the view picks the level that fits it
         doc = self.document
         doc.design_reset.connect(self._on_reset)
-        doc.groups_changed.connect(self.refresh)
+        doc.groups_changed.connect(self._on_groups)
         doc.layer_added.connect(self._on_structure)
         doc.layer_removed.connect(self._on_structure)
         doc.inputs_changed.connect(self._on_structure)
         doc.layer_renamed.connect(self._on_renamed)
         doc.layout_changed.connect(self._on_layout)
+        doc.params_changed.connect(self._on_params)
         doc.analysis_updated.connect(self._on_analysis)
         doc.selection_changed.connect(self._on_selection)
         self._on_reset()
@@ -368,7 +379,8 @@ class CanvasGroups(QObject):
         return self.index.max_depth + 1
 
     def set_collapsed(self, groups: set[str]) -> None:
-        groups = {g for g in groups if g in self.index.members}
+        index = self._fresh_index()
+        groups = {g for g in groups if g in index.members}
         if groups != self.collapsed:
             self.collapsed = groups
             self.refresh()
@@ -417,8 +429,10 @@ class CanvasGroups(QObject):
 
     def _on_reset(self) -> None:
         # The scene has just been cleared and rebuilt: our items are gone with it.
+        self._invalidate()
         self.cards = {}
         self.proxy_edges = []
+        self.frames = []
         self.index = GroupIndex(self.document.design)
         level = auto_level(self.document.design, self.index)
         self.collapsed = set() if level is None else collapsed_for_level(self.index, level)
@@ -427,7 +441,29 @@ class CanvasGroups(QObject):
         self.refresh()
         self.changed.emit()
 
+    def _invalidate(self) -> None:
+        self._stale_index = True
+        self._movable = None
+        self._runs = None
+        self._summaries = {}
+        self._consumers = None
+
+    def _on_groups(self) -> None:
+        self._invalidate()
+        self.refresh()
+
+    def _fresh_index(self) -> GroupIndex:
+        design = self.document.design
+        if self._stale_index or self.index.design is not design:
+            self.index = GroupIndex(design)
+            self._stale_index = False
+        return self.index
+
+    def _on_params(self, _layer_id: str) -> None:
+        self._runs = None  # repeats compare hyper-parameters
+
     def _on_structure(self, *_args: object) -> None:
+        self._invalidate()
         self._timer.start()  # once, after however many edits arrive together
 
     def _on_renamed(self, old: str, new: str) -> None:
@@ -446,11 +482,11 @@ class CanvasGroups(QObject):
             self.refresh()
 
     def _on_analysis(self, _ids: object) -> None:
+        self._summaries = {}
         if not self.cards:
             return
-        design, analysis = self.document.design, self.document.analysis
         for card in self.cards.values():
-            card.set_node(card.node, summarize(design, analysis, card.node.layers))
+            card.set_node(card.node, self._summary(card.node))
         for edge in self.proxy_edges:
             edge.update()
 
@@ -468,8 +504,7 @@ class CanvasGroups(QObject):
     def refresh(self) -> None:
         """Rebuild the collapsed view from the design and the collapsed set."""
         scene = self.scene
-        design = self.document.design
-        self.index = GroupIndex(design)
+        self._fresh_index()
         self.collapsed = {g for g in self.collapsed if g in self.index.members}
         self._timer.stop()
         for edge in self.proxy_edges:
@@ -486,8 +521,11 @@ class CanvasGroups(QObject):
     def _place_cards(self) -> None:
         scene = self.scene
         design = self.document.design
-        for layer_card in scene.cards.values():
-            layer_card.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, not self.collapsed)
+        movable = not self.collapsed  # while blocks are collapsed, cards are placed automatically
+        if movable != self._movable or len(scene.cards) != self._movable_count:
+            for layer_card in scene.cards.values():
+                layer_card.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, movable)
+            self._movable, self._movable_count = movable, len(scene.cards)
         if not self.collapsed:
             for card in self.cards.values():
                 scene.removeItem(card)
@@ -502,10 +540,11 @@ class CanvasGroups(QObject):
             for edge in scene.edges.values():
                 edge.setVisible(True)
             return
-        graph = visible_graph(design, self.index, self.collapsed, runs=repeat_runs(design, self.index))
+        if self._runs is None:
+            self._runs = repeat_runs(design, self.index)
+        graph = visible_graph(design, self.index, self.collapsed, runs=self._runs)
         positions = graph_layout([n.id for n in graph.nodes], graph.inputs, scene.direction,  # type: ignore[arg-type]
                                  self.wrap)
-        analysis = self.document.analysis
         shown: set[str] = set()
         wanted_cards: dict[str, GroupCard] = {}
         for node in graph.nodes:
@@ -514,11 +553,12 @@ class CanvasGroups(QObject):
                 found = scene.cards.get(node.id)
                 if found is not None:
                     shown.add(node.id)
-                    found.setVisible(True)
+                    if not found.isVisible():
+                        found.setVisible(True)
                     if (found.x(), found.y()) != (x, y):
                         found.move_to(x, y)
                 continue
-            summary = summarize(design, analysis, node.layers)
+            summary = self._summary(node)
             group_card = self.cards.pop(node.id, None)
             if group_card is None:
                 group_card = GroupCard(node, summary, scene.direction, self)
@@ -532,12 +572,14 @@ class CanvasGroups(QObject):
             scene.removeItem(old)
         self.cards = wanted_cards
         for lid, each in scene.cards.items():
-            if lid not in shown:
+            if lid not in shown and each.isVisible():
                 if each.isSelected():
                     each.setSelected(False)
                 each.setVisible(False)
         for (src, dst), edge in scene.edges.items():
-            edge.setVisible(src in shown and dst in shown)
+            want = src in shown and dst in shown
+            if edge.isVisible() != want:
+                edge.setVisible(want)
         for src, dst in graph.edges:
             if src in shown and dst in shown:
                 continue  # a real edge between two layer cards
@@ -549,6 +591,15 @@ class CanvasGroups(QObject):
             proxy.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
             scene.addItem(proxy)
             self.proxy_edges.append(proxy)
+
+    def _summary(self, node: Node) -> GroupSummary:
+        summary = self._summaries.get(node.layers)
+        if summary is None:
+            if self._consumers is None:
+                self._consumers = consumers_of(self.document.design)
+            summary = summarize(self.document.design, self.document.analysis, node.layers, self._consumers)
+            self._summaries[node.layers] = summary
+        return summary
 
     def _place_frames(self) -> None:
         """A frame around each open group whose cards are all shown and sit together."""
