@@ -31,12 +31,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from designer.core.analysis import analyze  # noqa: E402
-from designer.core.design import Design  # noqa: E402
-from designer.core.fileformat import load_design  # noqa: E402
-from designer.core.resources import templates_dir  # noqa: E402
-from designer.export.figure_exporter import ExportOptions  # noqa: E402
-from designer.export.svg_exporter import SvgExporter  # noqa: E402
+from designer.core.analysis import analyze
+from designer.core.design import Design
+from designer.core.fileformat import load_design
+from designer.core.resources import templates_dir
+from designer.export.figure_exporter import ExportOptions
+from designer.export.svg_exporter import SvgExporter
 
 SVG = "{http://www.w3.org/2000/svg}"
 SLIDE = (1920.0, 1080.0)
@@ -75,9 +75,9 @@ def networks() -> dict[str, Design | str]:
     }
     try:
         sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
-        import torchvision  # noqa: PLC0415
+        import torchvision
 
-        from designer.convert.from_torch import from_torch  # noqa: PLC0415
+        from designer.convert.from_torch import from_torch
 
         for label, ctor in (("GoogLeNet", "googlenet"), ("MobileNetV2", "mobilenet_v2"), ("SqueezeNet", "squeezenet1_0")):
             kwargs: dict[str, Any] = {"aux_logits": False, "init_weights": False} if ctor == "googlenet" else {}
@@ -110,12 +110,12 @@ def figures(results: dict[str, Any]) -> None:
 
 
 def gui(results: dict[str, Any]) -> None:
-    from PySide6.QtGui import QFontInfo  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import QApplication
 
-    from designer.ui.canvas.grouping import group_fonts  # noqa: PLC0415
-    from designer.ui.canvas.items import _fonts  # noqa: PLC0415
-    from designer.ui.main_window import MainWindow  # noqa: PLC0415
+    from designer.ui.canvas.grouping import group_fonts
+    from designer.ui.canvas.items import _fonts
+    from designer.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     window = MainWindow()
@@ -131,7 +131,7 @@ def gui(results: dict[str, Any]) -> None:
           f"(target ≥ 8 px)")
     results["resnet50_window"] = {"zoom": round(zoom, 3), "smallest_px": round(smallest, 2), "cards": shown}
 
-    from tools.make_templates import _resnet  # noqa: PLC0415
+    from tools.make_templates import _resnet
 
     design = _resnet("ResNet-152", "ResNet-152 for the benchmark", "bottleneck", (3, 8, 36, 3))
     window.load_design(design, None)
