@@ -51,7 +51,7 @@ from designer.core.shape_rules import fmt_shape
 
 if TYPE_CHECKING:
     from designer.core.analysis import Analysis
-    from designer.core.volume_geometry import BlockOptions, Camera
+    from designer.core.volume_geometry import BlockOptions, Camera, VolumeScene
 
 SLIDE = (1920.0, 1080.0)
 MIN_LABEL_PX = 8.0
@@ -216,20 +216,39 @@ def build_figure(
     if view == "graph":
         fig = _graph_figure(analysis, cv, style, direction, title)
     else:
-        opts = blocks or BlockOptions()
-        scene = build_volume_scene(cast("Analysis", cv), opts)
-        scene.blocks = [
-            replace(b, color=color_of(cv.main_type[b.id]), name_label=cv.labels[b.id], type=cv.main_type[b.id])
-            if b.id in cv.main_type else b
-            for b in scene.blocks
-        ]
+        scene = _volume_scene(cv, blocks or BlockOptions())
         fig = project_scene(scene, camera, style, title)
-        for g in fig.groups:  # a volume stands for the layers of the nodes folded into it
-            g.layer_ids = tuple(m for n in g.layer_ids for m in (cv.nodes[n].layers if n in cv.nodes else (n,)))
+        for g in fig.groups:
             if g.id in cv.labels:
                 g.kind = "block"
                 g.title = f"{cv.labels[g.id]} {fmt_shape(cv.info[g.id].output_shape, style.dims)}"
     return place_labels(fig)
+
+
+def collapsed_volume_scene(analysis: Analysis, collapsed: set[str], options: BlockOptions | None = None) -> VolumeScene:
+    """The 3D scene with each collapsed group as one volume (the 3D view draws what the canvas shows)."""
+    from designer.core.volume_geometry import BlockOptions, build_volume_scene
+
+    if not collapsed:
+        return build_volume_scene(analysis, options)
+    return _volume_scene(collapsed_view(analysis, collapsed), options or BlockOptions())
+
+
+def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
+    from designer.core.volume_geometry import build_volume_scene
+
+    scene = build_volume_scene(cast("Analysis", cv), options)
+    blocks = []
+    for b in scene.blocks:
+        # A volume stands for every layer of the nodes folded into it.
+        layer_ids = tuple(m for n in b.layer_ids for m in cv.nodes[n].layers)
+        if b.id in cv.main_type:
+            b = replace(b, color=color_of(cv.main_type[b.id]), name_label=cv.labels[b.id], type=cv.main_type[b.id])
+        blocks.append(replace(b, layer_ids=layer_ids))
+        for m in layer_ids:
+            scene.block_of[m] = b.id
+    scene.blocks = blocks
+    return scene
 
 
 def _graph_figure(analysis: Analysis, cv: CollapsedView, style: FigureStyle, direction: Direction,

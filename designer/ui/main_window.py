@@ -233,6 +233,8 @@ class MainWindow(QMainWindow):
         self.volume_view.layer_clicked.connect(lambda lid: self.document.select([lid]))
         self.document.design_reset.connect(lambda: self.volume_view.set_analysis(self.document.analysis))
         self.document.selection_changed.connect(lambda _ids: self.volume_view.set_selected(self.document.current))
+        self.volume_view.set_collapsed(self.scene.grouping.collapsed)
+        self.scene.grouping.changed.connect(lambda: self.volume_view.set_collapsed(self.scene.grouping.collapsed))
         self._add_dock("volumes", "3D Volumes", self.volume_view, Qt.DockWidgetArea.BottomDockWidgetArea)
         # Issue 5: the layer table and the charts, as tabs of one dock beside the 3D view. (A second
         # group of tabified docks would trip a Qt 6.11 bug that leaves a stale tab bar on screen.)

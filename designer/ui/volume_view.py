@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from designer.core.analysis import Analysis
+from designer.core.collapsed_figure import collapsed_volume_scene
 from designer.core.figure import shade
 from designer.core.volume_geometry import (
     CAMERA_PRESETS,
@@ -36,7 +37,6 @@ from designer.core.volume_geometry import (
     BlockOptions,
     Camera,
     VolumeScene,
-    build_volume_scene,
     face_shade,
 )
 from designer.ui.deferred import DeferredRefresh
@@ -166,6 +166,7 @@ class VolumeView(QWidget):
         self.analysis: Analysis | None = None
         self.scene: VolumeScene | None = None
         self.selected: str | None = None
+        self.collapsed: set[str] = set()  # groups drawn as one volume, as on the canvas
         self.camera = CAMERA_PRESETS["paper"]
         self.rebuild_count = 0
         self._deferred = DeferredRefresh(self, self.rebuild)
@@ -218,6 +219,12 @@ class VolumeView(QWidget):
             analysis.updated.connect(self._on_updated)
         self.rebuild(fit=True)
 
+    def set_collapsed(self, groups: set[str]) -> None:
+        """Draw these groups as one volume each (the canvas's collapsed blocks)."""
+        if set(groups) != self.collapsed:
+            self.collapsed = set(groups)
+            self.rebuild(fit=True)
+
     def set_selected(self, layer_id: str | None) -> None:
         if layer_id == self.selected:
             return
@@ -243,7 +250,9 @@ class VolumeView(QWidget):
     def rebuild(self, fit: bool = False) -> None:
         """Recompute the geometry from the analysis and replace what is drawn."""
         self.rebuild_count += 1
-        self.scene = build_volume_scene(self.analysis, self.options) if self.analysis is not None else None
+        self.scene = (
+            collapsed_volume_scene(self.analysis, self.collapsed, self.options) if self.analysis is not None else None
+        )
         if self.gl_widget is None:
             return
         import pyqtgraph.opengl as gl
@@ -356,8 +365,10 @@ class VolumeView(QWidget):
 
     def _clicked(self, pos: QPointF) -> None:
         block = self.block_at(pos)
-        if block is not None:
-            self.layer_clicked.emit(block.id)
+        if block is not None:  # a collapsed block's volume selects its first layer (which opens it)
+            design = self.analysis.design if self.analysis is not None else None
+            inside = design is not None and block.id in design
+            self.layer_clicked.emit(block.id if inside or not block.layer_ids else block.layer_ids[0])
 
 
 @functools.cache

@@ -211,3 +211,18 @@ def test_edits_while_collapsed_keep_the_view_consistent(window, qtbot):
     assert window.scene.cards["flatten"].isVisible()
     head = grouping.card_for_group("layer4")
     assert isinstance(head, GroupCard)
+
+
+def test_the_3d_view_draws_collapsed_blocks_as_one_volume_each(window):
+    open_resnet50(window)
+    scene = window.volume_view.scene
+    assert scene is not None
+    names = [b.name_label for b in scene.blocks]
+    assert names == ["input", "Stem", "Stage 1", "Stage 2", "Stage 3", "Stage 4", "Head"]
+    stage3 = scene.block("layer3")
+    assert stage3.dims_label == "14×14×1024" and len(stage3.layer_ids) == 62
+    window.scene.grouping.expand("layer3")
+    names = [b.name_label for b in window.volume_view.scene.blocks]
+    assert "layer3.1–5 ×5" in names and "Stage 3" not in names
+    window.expand_all_action.trigger()
+    assert len(window.volume_view.scene.blocks) > 50
