@@ -41,10 +41,12 @@ from designer.core.groups import (
     GroupIndex,
     Node,
     collapsed_for_level,
+    consumers_of,
     repeat_runs,
     summarize,
     visible_graph,
 )
+from designer.core.layer_table import LayerRow, layer_row
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout
 from designer.core.registry import CATEGORIES
 from designer.core.shape_rules import fmt_shape
@@ -347,3 +349,50 @@ def _fit(text: Text, width: float) -> Text:
     short = text.text[:head] + "…" + text.text[len(text.text) - (keep - head):]
     return replace(text, text=short)
 
+
+
+# ------------------------------------------------------------- rows per block
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """A row of a collapsed view: one layer, or one collapsed block with its totals."""
+
+    row: LayerRow  # ``row.id`` is the node id (a layer id, or the block's first group id)
+    title: str  # what a chart writes under the bar
+    layers: tuple[str, ...]  # the layers it stands for
+    is_block: bool
+
+
+def block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
+    """Rows for the visible nodes of a collapsed view (charts and tables "by block")."""
+    design = analysis.design
+    index = GroupIndex(design)
+    graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
+    consumers = consumers_of(design)
+    rows: list[BlockRow] = []
+    for node in graph.nodes:
+        if node.kind == "layer":
+            info = analysis.info.get(node.id)
+            if info is not None:
+                rows.append(BlockRow(layer_row(info), node.id, node.layers, False))
+            continue
+        s = summarize(design, analysis, node.layers, consumers)
+        infos = [analysis.info[m] for m in node.layers if m in analysis.info]
+        rf = s.receptive_field
+        title = node.title + (f" ×{node.repeat}" if node.repeat > 1 else "")
+        row = LayerRow(
+            id=node.id,
+            type=f"Block ({s.layers} layers)",
+            input_shapes=(s.input_shape,),
+            output_shape=s.output_shape,
+            neurons=sum(i.neurons for i in infos),
+            params=s.params,
+            buffers=s.buffers,
+            macs=s.macs,
+            memory_bytes=sum(i.memory_bytes for i in infos),
+            receptive_field=rf.size_px if rf is not None else None,
+            status=s.status,
+        )
+        rows.append(BlockRow(row, title, node.layers, True))
+    return rows

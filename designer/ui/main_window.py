@@ -241,6 +241,8 @@ class MainWindow(QMainWindow):
         self.layer_table = LayerTablePanel(self.document, self.settings)
         self.layer_charts = LayerChartsPanel(self.document)
         self.layer_charts.layer_activated.connect(self.view.center_on_layer)
+        self.layer_charts.set_collapsed(self.scene.grouping.collapsed)
+        self.scene.grouping.changed.connect(lambda: self.layer_charts.set_collapsed(self.scene.grouping.collapsed))
         self.statistics_tabs = QTabWidget()
         self.statistics_tabs.setDocumentMode(True)
         self.statistics_tabs.addTab(self.layer_table, "Layer Table")

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
     QFont,
+    QFontMetricsF,
     QGuiApplication,
     QOffscreenSurface,
     QOpenGLContext,
@@ -178,7 +179,9 @@ class VolumeView(QWidget):
         self._mesh: Any = None
         self._lines: Any = None
         self._texts: list[Any] = []
+        self._labels: list[tuple[tuple[float, float, float], str]] = []
         self.label_count = 0
+        self.shown_labels = 0  # labels left after dropping those that would overlap on screen
         self._font = QFont()
         self._font.setPointSize(9)
         if not ok:
@@ -235,6 +238,7 @@ class VolumeView(QWidget):
         self.camera = camera
         if self.gl_widget is not None:
             self.gl_widget.setCameraPosition(elevation=camera.elevation, azimuth=camera.azimuth)
+            self.declutter_labels()
 
     def closeEvent(self, event: Any) -> None:
         if self.analysis is not None:
@@ -286,8 +290,11 @@ class VolumeView(QWidget):
         for item in self._texts[len(data.labels) :]:
             item.setVisible(False)
         self.label_count = len(data.labels)
+        self._labels = list(data.labels)
         if fit:
             self.fit()
+        else:
+            self.declutter_labels()
 
     def _update_mesh(self) -> None:
         if self._mesh is None or self.scene is None:
@@ -328,6 +335,35 @@ class VolumeView(QWidget):
         self.gl_widget.setCameraPosition(
             pos=centre, distance=distance, elevation=self.camera.elevation, azimuth=self.camera.azimuth
         )
+        self.declutter_labels()
+
+    def declutter_labels(self) -> int:
+        """Hide every label that would overlap one already shown on screen, sizes before names,
+        in flow order; return how many are shown. Runs after each rebuild, fit and preset."""
+        if self.gl_widget is None:
+            return 0
+        fm = QFontMetricsF(self._font)
+        kept: list[tuple[float, float, float, float]] = []
+        order = sorted(range(len(self._labels)), key=lambda n: (n % 2, n))  # dims labels first
+        shown = 0
+        for n in order:
+            if n >= len(self._texts):
+                continue
+            pos, text = self._labels[n]
+            p = self.screen_position(pos)
+            box = None
+            if p is not None:
+                w = fm.horizontalAdvance(text) * 1.15  # GL text renders a little wider than measured
+                box = (p.x() - 3, p.y() - fm.ascent() - 2, p.x() + w + 3, p.y() + fm.descent() + 2)
+            free = box is not None and all(
+                box[2] <= a or box[0] >= c or box[3] <= b or box[1] >= d for a, b, c, d in kept
+            )
+            self._texts[n].setVisible(free)
+            if free and box is not None:
+                kept.append(box)
+                shown += 1
+        self.shown_labels = shown
+        return shown
 
     # ------------------------------------------------------------- picking
 

@@ -226,3 +226,26 @@ def test_the_3d_view_draws_collapsed_blocks_as_one_volume_each(window):
     assert "layer3.1–5 ×5" in names and "Stage 3" not in names
     window.expand_all_action.trigger()
     assert len(window.volume_view.scene.blocks) > 50
+
+
+def test_charts_follow_the_canvas_with_one_bar_per_block(window, qtbot):
+    open_resnet50(window)
+    charts = window.layer_charts
+    window.statistics_tabs.setCurrentWidget(charts)
+    charts._deferred.flush()
+    assert charts.by_block
+    assert charts.titles == ["Stem", "Stage 1", "Stage 2", "Stage 3", "Stage 4", "Head"]
+    assert sum(charts.values("params")) == 25_557_032
+    window.scene.grouping.expand("layer3")
+    charts._deferred.flush()
+    assert "layer3.1–5 ×5" in charts.titles
+    i = charts.titles.index("Stage 4")
+    point = charts.graphics.mapFromScene(charts.bar_center(0, i))
+    qtbot.mouseClick(charts.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert window.document.selection == ["layer4.0.conv1"]  # the block's first layer, shown on the canvas
+    assert window.scene.cards["layer4.0.conv1"].isVisible()
+    charts.scope_combo.setCurrentIndex(charts.scope_combo.findData(False))  # the per-layer view stays available
+    assert not charts.by_block and len(charts.rows) == 176
+    window.collapse_all_action.trigger()
+    charts._deferred.flush()
+    assert not charts.by_block, "a scope the user picked is kept"

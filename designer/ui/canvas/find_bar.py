@@ -64,6 +64,7 @@ class FindBar(QWidget):
         self.field.textEdited.connect(self._on_edited)
         self.status = QLabel("", self)
         self.status.setObjectName("find_status")
+        self.status.setMinimumWidth(self.status.fontMetrics().horizontalAdvance("no match  999 of 999"))
         close = QToolButton(self)
         close.setText("✕")
         close.setToolTip("Close (Escape)")

@@ -159,7 +159,8 @@ class CanvasView(QGraphicsView):
             y = rect.top() + visible.height() / 2 - 20
         else:
             x = rect.left() + visible.width() / 2 - 20
-            y = focus_card.sceneBoundingRect().center().y() if focus_card else rect.center().y()
+            top = rect.top() + visible.height() / 2 - 20  # wrapped rows: the first one, where the flow starts
+            y = focus_card.sceneBoundingRect().center().y() if focus_card else min(rect.center().y(), top)
         self.centerOn(x, y)
         if focus_card is not None:
             self.ensureVisible(focus_card, 40, 40)

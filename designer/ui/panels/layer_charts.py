@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.core.analysis import analyze
+from designer.core.collapsed_figure import block_rows
 from designer.core.fileformat import FormatError, load_design
 from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
 from designer.core.report import human_bytes, human_count
@@ -167,6 +168,12 @@ class LayerChartsPanel(QWidget):
         super().__init__(parent)
         self.document = document
         self.rows: list[LayerRow] = []  # the layers on the x axis, left to right
+        self.collapsed: set[str] = set()  # the canvas's collapsed blocks (for "Blocks" scope)
+        self.by_block = False
+        self._scope_chosen = False  # the user picked a scope: stop following the canvas
+        self._setting_scope = False
+        self.titles: list[str] = []  # the label under each bar
+        self.members: list[tuple[str, ...]] = []  # the layers each bar stands for
         self.log = False
         self.weighted_only = True
         self._compare: tuple[str, LayerRow] | None = None
@@ -174,6 +181,7 @@ class LayerChartsPanel(QWidget):
         self.scope_combo = QComboBox()
         self.scope_combo.addItem("Layers with weights (conv, linear)", True)
         self.scope_combo.addItem("All layers", False)
+        self.scope_combo.addItem("Blocks, as collapsed on the canvas", "blocks")
         self.scope_combo.setToolTip("Which layers get a bar")
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Logarithmic value axis: small layers stay visible next to huge ones")
@@ -226,9 +234,7 @@ class LayerChartsPanel(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.summary)
 
-        self.scope_combo.currentIndexChanged.connect(
-            lambda _n: self.set_weighted_only(bool(self.scope_combo.currentData()))
-        )
+        self.scope_combo.currentIndexChanged.connect(lambda _n: self._scope_changed())
         self.log_check.toggled.connect(self.set_log)
         self.compare_button.clicked.connect(self._compare_dialog)
         self.clear_compare_button.clicked.connect(self.clear_comparison)
@@ -245,12 +251,21 @@ class LayerChartsPanel(QWidget):
     def refresh(self, *_args: object) -> None:
         """Rebuild the bars from the current analysis."""
         old_ids = [r.id for r in self.rows]
-        rows = layer_rows(self.document.analysis)
-        if self.weighted_only:
-            rows = [r for r in rows if r.type in WEIGHTED_TYPES]
+        if self.by_block:
+            blocks = [b for b in block_rows(self.document.analysis, self.collapsed)
+                      if b.is_block or b.row.type in WEIGHTED_TYPES]
+            rows = [b.row for b in blocks]
+            self.titles = [b.title for b in blocks]
+            self.members = [b.layers for b in blocks]
+        else:
+            rows = layer_rows(self.document.analysis)
+            if self.weighted_only:
+                rows = [r for r in rows if r.type in WEIGHTED_TYPES]
+            self.titles = [r.id for r in rows]
+            self.members = [(r.id,) for r in rows]
         self.rows = rows
         n = len(rows)
-        labels = [r.id for r in rows]
+        labels = list(self.titles)
         for i, ((key, _title, _color, _fmt), bars) in enumerate(zip(METRICS, self.bars, strict=True)):
             heights = bar_heights([getattr(r, key) for r in rows], self.log)
             bars.setOpts(x=list(range(n)), height=heights, width=0.7)
@@ -278,6 +293,41 @@ class LayerChartsPanel(QWidget):
                 self.log_check.setChecked(log)
             self.refresh()
 
+    def _scope_changed(self) -> None:
+        if not self._setting_scope:
+            self._scope_chosen = True
+        data = self.scope_combo.currentData()
+        if data == "blocks":
+            self.set_by_block(True)
+        else:
+            self.by_block = False
+            if self.weighted_only != bool(data):
+                self.set_weighted_only(bool(data))
+            else:
+                self.refresh()
+
+    def set_by_block(self, on: bool) -> None:
+        """One bar per block (per stage at level 0) as collapsed on the canvas, or per layer."""
+        if on != self.by_block:
+            self.by_block = on
+            n = self.scope_combo.findData("blocks" if on else self.weighted_only)
+            if n != self.scope_combo.currentIndex():
+                self._setting_scope = True
+                try:
+                    self.scope_combo.setCurrentIndex(n)
+                finally:
+                    self._setting_scope = False
+            self.refresh()
+
+    def set_collapsed(self, groups: set[str]) -> None:
+        """Follow the canvas: bars per block while it shows collapsed blocks (until the user
+        picks a scope), per layer when everything is open."""
+        self.collapsed = set(groups)
+        if not self._scope_chosen and self.by_block != bool(groups):
+            self.set_by_block(bool(groups))
+        elif self.by_block:
+            self._deferred.request()
+
     def set_weighted_only(self, weighted: bool) -> None:
         if weighted != self.weighted_only:
             self.weighted_only = weighted
@@ -288,8 +338,10 @@ class LayerChartsPanel(QWidget):
 
     def _paint_selection(self, ids: list[str]) -> None:
         chosen = set(ids)
+        hit = [bool(chosen.intersection(m)) for m in self.members] if len(self.members) == len(self.rows) else \
+            [r.id in chosen for r in self.rows]
         for (_key, _title, color, _fmt), bars in zip(METRICS, self.bars, strict=True):
-            brushes = [pg.mkBrush(SELECTED_COLOR if r.id in chosen else color) for r in self.rows]
+            brushes = [pg.mkBrush(SELECTED_COLOR if on else color) for on in hit]
             bars.setOpts(brushes=brushes)
 
     # ------------------------------------------------------------ interaction
@@ -322,8 +374,9 @@ class LayerChartsPanel(QWidget):
 
     def hover_text(self, index: int) -> str:
         r = self.rows[index]
+        name = self.titles[index] if index < len(self.titles) else r.id
         return (
-            f"<b>{html.escape(r.id)}</b> ({r.type}) → {shape_text(r.output_shape, 'hwc', r.status)}<br>"
+            f"<b>{html.escape(name)}</b> ({r.type}) → {shape_text(r.output_shape, 'hwc', r.status)}<br>"
             f"parameters {r.params:,}<br>multiply-accumulates {r.macs:,}<br>"
             f"activations {human_bytes(r.memory_bytes)} ({r.neurons:,} values)"
         )
@@ -334,7 +387,7 @@ class LayerChartsPanel(QWidget):
         i = self.bar_at(event.scenePos())
         if i is None:
             return
-        lid = self.rows[i].id
+        lid = self.members[i][0] if i < len(self.members) and self.members[i] else self.rows[i].id
         self.document.select([lid])
         self.layer_activated.emit(lid)
         event.accept()
