@@ -625,7 +625,10 @@ class CanvasGroups(QObject):
             items = {item_of[m] for m in members if m in item_of}
             if not items:
                 continue
-            depth_below = max((index.depth[d] for d in index.descendants(gid)), default=index.depth[gid])
+            open_below = [d for d in index.descendants(gid)  # nested frames that are drawn inside this one
+                          if d in index.members and d not in self.collapsed
+                          and not any(a in self.collapsed for a in index.ancestors(d))]
+            depth_below = max((index.depth[d] for d in open_below), default=index.depth[gid])
             nesting = depth_below - index.depth[gid]
             pad = FRAME_PAD * (1 + nesting)
             titled = False
