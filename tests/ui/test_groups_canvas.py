@@ -249,3 +249,22 @@ def test_charts_follow_the_canvas_with_one_bar_per_block(window, qtbot):
     window.collapse_all_action.trigger()
     charts._deferred.flush()
     assert not charts.by_block, "a scope the user picked is kept"
+
+
+def test_the_minimap_shows_for_a_large_design_and_moves_the_canvas(window, qtbot):
+    open_resnet50(window)
+    view = window.view
+    window.expand_all_action.trigger()
+    view.set_zoom(1.0)
+    view.centerOn(window.scene.cards["conv1"])
+    minimap = view.minimap
+    minimap.sync()
+    assert minimap.isVisible()
+    target = window.scene.cards["fc"].sceneBoundingRect().center()
+    qtbot.mouseClick(minimap.viewport(), Qt.MouseButton.LeftButton, pos=minimap.mapFromScene(target))
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(target)
+    window.collapse_all_action.trigger()
+    view.fit_to_view()
+    minimap.sync()
+    assert not minimap.isVisible(), "everything fits: no overview needed"

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPixmap,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLineEdit, QMenu, QWidget
@@ -31,6 +32,7 @@ from designer.ui import theme
 from designer.ui.canvas.find_bar import FindBar
 from designer.ui.canvas.grouping import GroupCard
 from designer.ui.canvas.items import HEADER_HEIGHT, EdgeItem, LayerCard, Port
+from designer.ui.canvas.minimap import Minimap
 from designer.ui.canvas.scene import DesignScene
 
 LAYER_MIME = "application/x-cnn-designer-layer"
@@ -84,6 +86,7 @@ class CanvasView(QGraphicsView):
         self._rename: RenameEditor | None = None
         self._rename_id: str | None = None
         self.find_bar = FindBar(self)
+        self.minimap = Minimap(self)
         self.layer_dropped.connect(scene.handle_drop)
         scene.document.selection_changed.connect(self._reveal_current)
 
@@ -164,6 +167,10 @@ class CanvasView(QGraphicsView):
         self.centerOn(x, y)
         if focus_card is not None:
             self.ensureVisible(focus_card, 40, 40)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.minimap.schedule()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()

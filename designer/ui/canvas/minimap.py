@@ -1,0 +1,102 @@
+"""An overview of a large design in the canvas's corner: where you are, and a click to go elsewhere.
+
+It is a second, non-interactive view of the same scene, fitted to all cards (they draw as
+plain coloured blocks at that scale), with the canvas's visible area as a frame. Clicking
+or dragging in it centres the canvas there. It shows only when the design does not fit
+the canvas at the current zoom.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QFrame, QGraphicsView
+
+if TYPE_CHECKING:
+    from designer.ui.canvas.view import CanvasView
+
+MINIMAP_SIZE = (220, 140)
+
+
+class Minimap(QGraphicsView):
+    def __init__(self, canvas: CanvasView) -> None:
+        super().__init__(canvas.design_scene, canvas)
+        self.canvas = canvas
+        self.setObjectName("minimap")
+        self.setInteractive(False)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.Box)
+        self.setStyleSheet("QGraphicsView#minimap { border: 1px solid #9aa3b5; background: #f7f8fa; }")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the canvas there")
+        self.resize(*MINIMAP_SIZE)
+        self.hide()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self.sync)
+        canvas.horizontalScrollBar().valueChanged.connect(self.schedule)
+        canvas.verticalScrollBar().valueChanged.connect(self.schedule)
+        canvas.zoom_changed.connect(self.schedule)
+        canvas.design_scene.changed.connect(self.schedule)
+
+    def schedule(self, *_args: object) -> None:
+        self._timer.start()
+
+    def content_rect(self) -> QRectF:
+        rect = QRectF()
+        for item in self.canvas.design_scene.grouping.visible_items():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect.adjusted(-40, -40, 40, 40)
+
+    def visible_area(self) -> QRectF:
+        return self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
+
+    def sync(self) -> None:
+        """Show (fitted to every card) when the design is larger than the canvas shows; else hide."""
+        content = self.content_rect()
+        area = self.visible_area()
+        needed = content.isValid() and not area.contains(content.adjusted(30, 30, -30, -30))
+        if not needed:
+            self.hide()
+            return
+        viewport = self.canvas.viewport()
+        self.move(viewport.width() - self.width() - 10, viewport.height() - self.height() - 10)
+        self.setSceneRect(content)
+        self.fitInView(content, Qt.AspectRatioMode.KeepAspectRatio)
+        self.show()
+        self.raise_()
+        self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        area = self.visible_area()
+        painter.setPen(QPen(QColor("#2f7de1"), 2.0 / max(self.transform().m11(), 1e-3)))
+        painter.setBrush(QColor(47, 125, 225, 40))
+        painter.drawRect(area)
+
+    def _go(self, event: QMouseEvent) -> None:
+        point: QPointF = self.mapToScene(event.position().toPoint())
+        self.canvas.centerOn(point)
+        self.viewport().update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._go(event)
+            event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._go(event)
+            event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        event.accept()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        return  # the overview does not zoom
