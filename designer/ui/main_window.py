@@ -242,6 +242,8 @@ class MainWindow(QMainWindow):
         self.layer_charts = LayerChartsPanel(self.document)
         self.layer_charts.layer_activated.connect(self.view.center_on_layer)
         self.layer_charts.set_collapsed(self.scene.grouping.collapsed)
+        self.layer_table.set_collapsed(self.scene.grouping.collapsed)
+        self.scene.grouping.changed.connect(lambda: self.layer_table.set_collapsed(self.scene.grouping.collapsed))
         self.scene.grouping.changed.connect(lambda: self.layer_charts.set_collapsed(self.scene.grouping.collapsed))
         self.statistics_tabs = QTabWidget()
         self.statistics_tabs.setDocumentMode(True)

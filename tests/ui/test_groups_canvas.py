@@ -268,3 +268,24 @@ def test_the_minimap_shows_for_a_large_design_and_moves_the_canvas(window, qtbot
     view.fit_to_view()
     minimap.sync()
     assert not minimap.isVisible(), "everything fits: no overview needed"
+
+
+def test_the_table_follows_the_canvas_with_one_row_per_block(window, qtbot):
+    open_resnet50(window)
+    table = window.layer_table
+    model = table.model
+    assert model.blocks is not None
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert names == ["input", "Stem", "Stage 1", "Stage 2", "Stage 3", "Stage 4", "Head"]
+    stage3 = names.index("Stage 3")
+    assert model.index(stage3, 5).data() == "7,098,368"  # the block's parameters
+    # Clicking a block's row selects its first layer: the canvas opens the block, the table follows.
+    rect = table.view.visualRect(table.proxy.mapFromSource(model.index(stage3, 0)))
+    qtbot.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.document.selection == ["layer3.0.conv1"]
+    assert window.scene.cards["layer3.0.conv1"].isVisible()
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert "layer3.0.conv1" in names and "layer3.1–5 ×5" in names
+    assert table.selected_ids() == ["layer3.0.conv1"]
+    table.rows_combo.setCurrentIndex(table.rows_combo.findData("layers"))
+    assert model.blocks is None and model.rowCount() == 176

@@ -8,6 +8,7 @@ filters by id or type; the totals live in a one-row footer table that never sort
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.core.collapsed_figure import block_rows
 from designer.core.layer_table import (
     COLUMNS,
     LayerRow,
@@ -149,6 +151,8 @@ class LayerTableModel(_RowsModel):
         self.document = document
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
+        self._select: list[str] = []  # the layer a row selects (a block's first layer)
+        self.blocks: frozenset[str] | None = None  # collapsed groups: one row per block; None: per layer
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self._rebuild()
         document.analysis_updated.connect(self._on_analysis_updated)
@@ -156,7 +160,19 @@ class LayerTableModel(_RowsModel):
         document.layout_changed.connect(self._on_layout_changed)
 
     def layer_id(self, row: int) -> str:
-        return self._ids[row]
+        return self._select[row] if self.blocks is not None else self._ids[row]
+
+    def set_blocks(self, collapsed: set[str] | frozenset[str] | None) -> None:
+        """One row per collapsed block (and per layer outside them), or per layer (``None``)."""
+        value = None if collapsed is None else frozenset(collapsed)
+        if value != self.blocks:
+            self.blocks = value
+            self.refresh()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == ID_ROLE and self.blocks is not None and index.isValid() and index.row() < len(self._select):
+            return self._select[index.row()]
+        return super().data(index, role)
 
     def row_of(self, layer_id: str) -> int | None:
         return self._row_of.get(layer_id)
@@ -180,6 +196,13 @@ class LayerTableModel(_RowsModel):
 
     def _rebuild(self) -> None:
         analysis = self.document.analysis
+        if self.blocks is not None:
+            rows = block_rows(analysis, set(self.blocks))
+            self._ids = [b.row.id for b in rows]
+            self._select = [b.layers[0] if b.layers else b.row.id for b in rows]
+            self._row_of = {m: n for n, b in enumerate(rows) for m in b.layers}
+            self._data = [replace(b.row, id=b.title) for b in rows]
+            return
         self._ids = [lid for lid in self.document.design.ids if lid in analysis.info]
         self._row_of = {lid: n for n, lid in enumerate(self._ids)}
         self._data = [layer_row(analysis.info[lid]) for lid in self._ids]
@@ -191,11 +214,11 @@ class LayerTableModel(_RowsModel):
 
     def _on_layout_changed(self, _layer_id: str) -> None:
         # Moving a card changes nothing here; reordering the design does.
-        if self.document.design.ids != self._ids:
+        if self.blocks is None and self.document.design.ids != self._ids:
             self.refresh()
 
     def _on_analysis_updated(self, changed: object) -> None:
-        if self._structure_changed():
+        if self.blocks is not None or self._structure_changed():
             self.refresh()
             return
         analysis = self.document.analysis
@@ -286,6 +309,14 @@ class LayerTablePanel(QWidget):
         self.order_combo.addItem("H×W×C (as papers write it)", "hwc")
         self.order_combo.addItem("C×H×W (as PyTorch stores it)", "chw")
         self.order_combo.setToolTip("How shapes are written in the table")
+        self.rows_combo = QComboBox()
+        self.rows_combo.setObjectName("rows_combo")
+        self.rows_combo.addItem("Every layer", "layers")
+        self.rows_combo.addItem("Blocks, as on the canvas", "blocks")
+        self.rows_combo.setToolTip("One row per layer, or per block as collapsed on the canvas")
+        self.collapsed: set[str] = set()
+        self._rows_chosen = False  # the user picked: stop following the canvas
+        self._setting_rows = False
         self.export_button = QToolButton()
         self.export_button.setText("Export CSV…")
         self.export_button.clicked.connect(self.export_csv_dialog)
@@ -300,6 +331,8 @@ class LayerTablePanel(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(QLabel("Rows:"))
+        bar.addWidget(self.rows_combo)
         bar.addWidget(QLabel("Shapes:"))
         bar.addWidget(self.order_combo)
         bar.addWidget(self.copy_button)
@@ -352,6 +385,7 @@ class LayerTablePanel(QWidget):
             lambda _n: self.set_shape_order(self.order_combo.currentData())
         )
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
+        self.rows_combo.currentIndexChanged.connect(self._on_rows_choice)
         document.selection_changed.connect(self._on_document_selection)
         self.model.modelReset.connect(self._after_reset)
         self._fit_columns()
@@ -387,6 +421,34 @@ class LayerTablePanel(QWidget):
             self.settings.setValue(SHAPE_ORDER_KEY, value)
         self.shape_order_changed.emit(value)
 
+    # ------------------------------------------------------------------ blocks
+
+    def set_collapsed(self, groups: set[str]) -> None:
+        """Follow the canvas: one row per collapsed block while it shows some (until the user
+        picks the rows), one row per layer when everything is open."""
+        self.collapsed = set(groups)
+        if self._rows_chosen:
+            if self.model.blocks is not None:
+                self.model.set_blocks(self.collapsed)
+            return
+        self._set_rows("blocks" if groups else "layers")
+
+    def _set_rows(self, kind: str) -> None:
+        self.model.set_blocks(self.collapsed if kind == "blocks" else None)
+        n = self.rows_combo.findData(kind)
+        if n != self.rows_combo.currentIndex():
+            self._setting_rows = True
+            try:
+                self.rows_combo.setCurrentIndex(n)
+            finally:
+                self._setting_rows = False
+
+    def _on_rows_choice(self, _n: int) -> None:
+        if self._setting_rows:
+            return
+        self._rows_chosen = True
+        self._set_rows(str(self.rows_combo.currentData()))
+
     # ---------------------------------------------------------------- columns
 
     def _fit_columns(self) -> None:
@@ -419,11 +481,14 @@ class LayerTablePanel(QWidget):
         if self._syncing:
             return
         ids = self.selected_ids()
+        resets = self.model.reset_count
         self._syncing = True
         try:
             self.document.select(ids)
         finally:
             self._syncing = False
+        if self.model.reset_count != resets:  # a block row opened its block: select its layer's new row
+            self._on_document_selection(self.document.selection)
 
     def selected_ids(self) -> list[str]:
         rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
