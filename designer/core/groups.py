@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from designer.core.design import Design
 
 MAX_LABEL_LENGTH = 500
+MAX_NESTING = 64  # levels of groups inside groups (a hostile file cannot make views quadratic)
 #: A design opens collapsed to the deepest level that shows at most this many nodes.
 AUTO_COLLAPSE_NODES = 40
 
@@ -79,18 +80,37 @@ def groups_problem(groups: Sequence[Group], layer_ids: Iterable[str], check_id: 
                 return f"layer {lid!r} is in two groups ({owner[lid]!r} and {group.id!r}); a layer has one innermost group"
             owner[lid] = group.id
     for group in groups:
-        if group.parent is None:
-            continue
-        if group.parent not in seen:
+        if group.parent is not None and group.parent not in seen:
             return f"group {group.id!r}: its parent {group.parent!r} is not a group"
-        steps = 0
-        cur: str | None = group.parent
-        while cur is not None:
-            if cur == group.id or steps > len(groups):
-                return f"group {group.id!r} is its own ancestor (the parents form a cycle)"
+    depth: dict[str, int] = {}
+    for group in groups:  # linear: each group's depth is found once
+        path: list[str] = []
+        cur: str | None = group.id
+        while cur is not None and cur not in depth:
+            if cur in path:
+                return f"group {cur!r} is its own ancestor (the parents form a cycle)"
+            path.append(cur)
+            if len(path) > MAX_NESTING + 1:
+                return _deep_or_cycle(group.id, seen)
             cur = seen[cur].parent
-            steps += 1
+        base = -1 if cur is None else depth[cur]
+        for n, gid in enumerate(reversed(path)):
+            depth[gid] = base + 1 + n
+            if depth[gid] > MAX_NESTING:
+                return f"groups nest at most {MAX_NESTING} levels deep ({gid!r} is deeper)"
     return None
+
+
+def _deep_or_cycle(start: str, seen: dict[str, Group]) -> str:
+    """The message for a chain of parents longer than allowed: a cycle, or just too deep."""
+    visited: set[str] = set()
+    cur: str | None = start
+    while cur is not None:
+        if cur in visited:
+            return f"group {cur!r} is its own ancestor (the parents form a cycle)"
+        visited.add(cur)
+        cur = seen[cur].parent
+    return f"groups nest at most {MAX_NESTING} levels deep ({start!r} is deeper)"
 
 
 class GroupIndex:

@@ -201,3 +201,26 @@ def test_a_layer_without_a_path_joins_the_group_around_its_neighbours() -> None:
     design.add_layer(Layer("fc", "Flatten", {}, ["b.0.relu"]))
     add_path_groups(design)
     assert design.groups == [Group("b", "", None, ["b.0.conv", "b.0.relu", "mul"])]  # "b.0" holds the same layers
+
+
+def test_deep_or_cyclic_nesting_is_refused_quickly() -> None:
+    chain = [{"id": f"g{n}", **({"parent": f"g{n - 1}"} if n else {})} for n in range(20_000)]
+    with pytest.raises(FormatError) as err:
+        loads_design(doc(chain))
+    assert err.value.path == "$.groups" and "at most 64 levels deep" in err.value.detail
+    ring = [{"id": f"g{n}", "parent": f"g{(n + 1) % 5000}"} for n in range(5000)]
+    with pytest.raises(FormatError, match="its own ancestor"):
+        loads_design(doc(ring))
+    ok = [{"id": f"g{n}", **({"parent": f"g{n - 1}"} if n else {})} for n in range(65)]
+    assert len(loads_design(doc(ok)).groups) == 65
+
+
+def test_a_group_cannot_take_a_layer_id_and_a_layer_cannot_take_a_group_id() -> None:
+    with pytest.raises(FormatError, match="has the id of a layer"):
+        loads_design(doc([{"id": "a.conv"}]))
+    design = loads_design(doc([{"id": "blk", "layers": ["a.conv"]}]))
+    with pytest.raises(DesignError, match="a group is named 'blk'"):
+        design.rename_layer("a.relu", "blk")
+    with pytest.raises(DesignError, match="a group is named 'blk'"):
+        design.add_layer(Layer("blk", "ReLU", {}, ["a.relu"]))
+    assert design.fresh_id("blk") == "blk1"
