@@ -68,6 +68,8 @@ def main() -> int:
                 "conv1": conv1,
                 "top_differs": top != frame,
                 "texts": view.label_count,
+                "shown": view.shown_labels,
+                "visible_texts": sum(1 for t in view._texts[: view.label_count] if t.visible()),
             }
         )
     )

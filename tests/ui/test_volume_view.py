@@ -76,3 +76,5 @@ def test_gl_view_renders_picks_and_updates_under_xvfb() -> None:
     assert result["picked"] == "conv3" and result["clicked"] == ["conv3"]
     assert result["rebuilt"] >= 1 and result["conv1"] == "109×109×96"
     assert result["top_differs"] and result["texts"] > 10
+    # Labels that would overlap on screen are hidden; the rest stay (top view of AlexNet: some of each).
+    assert 0 < result["shown"] == result["visible_texts"] <= result["texts"]
