@@ -168,6 +168,7 @@ class VolumeView(QWidget):
         self.scene: VolumeScene | None = None
         self.selected: str | None = None
         self.collapsed: set[str] = set()  # groups drawn as one volume, as on the canvas
+        self._refit = False
         self.camera = CAMERA_PRESETS["paper"]
         self.rebuild_count = 0
         self._deferred = DeferredRefresh(self, self.rebuild)
@@ -226,7 +227,8 @@ class VolumeView(QWidget):
         """Draw these groups as one volume each (the canvas's collapsed blocks)."""
         if set(groups) != self.collapsed:
             self.collapsed = set(groups)
-            self.rebuild(fit=True)
+            self._refit = True
+            self._deferred.request()  # after the canvas has repainted
 
     def set_selected(self, layer_id: str | None) -> None:
         if layer_id == self.selected:
@@ -254,6 +256,8 @@ class VolumeView(QWidget):
     def rebuild(self, fit: bool = False) -> None:
         """Recompute the geometry from the analysis and replace what is drawn."""
         self.rebuild_count += 1
+        fit = fit or self._refit
+        self._refit = False
         self.scene = (
             collapsed_volume_scene(self.analysis, self.collapsed, self.options) if self.analysis is not None else None
         )

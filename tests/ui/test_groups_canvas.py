@@ -215,6 +215,7 @@ def test_edits_while_collapsed_keep_the_view_consistent(window, qtbot):
 
 def test_the_3d_view_draws_collapsed_blocks_as_one_volume_each(window):
     open_resnet50(window)
+    window.volume_view._deferred.flush()  # secondary views follow on the next turn of the event loop
     scene = window.volume_view.scene
     assert scene is not None
     names = [b.name_label for b in scene.blocks]
@@ -222,9 +223,11 @@ def test_the_3d_view_draws_collapsed_blocks_as_one_volume_each(window):
     stage3 = scene.block("layer3")
     assert stage3.dims_label == "14×14×1024" and len(stage3.layer_ids) == 62
     window.scene.grouping.expand("layer3")
+    window.volume_view._deferred.flush()
     names = [b.name_label for b in window.volume_view.scene.blocks]
     assert "layer3.1–5 ×5" in names and "Stage 3" not in names
     window.expand_all_action.trigger()
+    window.volume_view._deferred.flush()
     assert len(window.volume_view.scene.blocks) > 50
 
 
@@ -273,6 +276,7 @@ def test_the_minimap_shows_for_a_large_design_and_moves_the_canvas(window, qtbot
 def test_the_table_follows_the_canvas_with_one_row_per_block(window, qtbot):
     open_resnet50(window)
     table = window.layer_table
+    table.flush_collapsed()  # applied on the next turn of the event loop, after the canvas
     model = table.model
     assert model.blocks is not None
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
@@ -284,6 +288,7 @@ def test_the_table_follows_the_canvas_with_one_row_per_block(window, qtbot):
     qtbot.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.document.selection == ["layer3.0.conv1"]
     assert window.scene.cards["layer3.0.conv1"].isVisible()
+    table.flush_collapsed()
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert "layer3.0.conv1" in names and "layer3.1–5 ×5" in names
     assert table.selected_ids() == ["layer3.0.conv1"]

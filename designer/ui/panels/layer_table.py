@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QSettings,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -315,6 +316,10 @@ class LayerTablePanel(QWidget):
         self.rows_combo.addItem("Blocks, as on the canvas", "blocks")
         self.rows_combo.setToolTip("One row per layer, or per block as collapsed on the canvas")
         self.collapsed: set[str] = set()
+        self._collapsed_timer = QTimer(self)
+        self._collapsed_timer.setSingleShot(True)
+        self._collapsed_timer.setInterval(0)
+        self._collapsed_timer.timeout.connect(self.flush_collapsed)
         self._rows_chosen = False  # the user picked: stop following the canvas
         self._setting_rows = False
         self.export_button = QToolButton()
@@ -425,13 +430,18 @@ class LayerTablePanel(QWidget):
 
     def set_collapsed(self, groups: set[str]) -> None:
         """Follow the canvas: one row per collapsed block while it shows some (until the user
-        picks the rows), one row per layer when everything is open."""
+        picks the rows), one row per layer when everything is open. Applied on the next turn
+        of the event loop, after the canvas has repainted (``flush_collapsed`` applies it now)."""
         self.collapsed = set(groups)
+        self._collapsed_timer.start()
+
+    def flush_collapsed(self) -> None:
+        self._collapsed_timer.stop()
         if self._rows_chosen:
             if self.model.blocks is not None:
                 self.model.set_blocks(self.collapsed)
             return
-        self._set_rows("blocks" if groups else "layers")
+        self._set_rows("blocks" if self.collapsed else "layers")
 
     def _set_rows(self, kind: str) -> None:
         self.model.set_blocks(self.collapsed if kind == "blocks" else None)
