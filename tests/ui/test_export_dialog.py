@@ -31,3 +31,26 @@ def test_preview_updates_and_save_writes(qtbot, tmp_path: Path) -> None:
     assert dialog2.save_to(tmp_path / "fig.svg")
     root = ET.parse(tmp_path / "fig.svg").getroot()
     assert "96×55×55" in [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_blocks_choice_collapses_the_figure(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    design = load_design(templates_dir() / "resnet50.json")
+    dialog = ExportDialog(design, Analysis(design))
+    qtbot.addWidget(dialog)
+    box = dialog.collapse_box
+    assert box.isEnabled() and box.currentData() == "auto"
+    assert [box.itemData(n) for n in range(box.count())] == ["auto", "none", 0, 1, 2]
+    dialog.view_box.setCurrentIndex(1)  # graph
+    box.setCurrentIndex(box.findData(0))  # top-level blocks only
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # and back: the keyboard works on the choice too
+    assert box.currentData() == "none"
+    box.setCurrentIndex(box.findData(0))
+    assert dialog.save_to(tmp_path / "top.svg")
+    texts = [t.text for t in ET.parse(tmp_path / "top.svg").getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert {"Stem", "Stage 1", "Stage 4", "Head"} <= set(texts)
+    small = load_design(templates_dir() / "lenet5.json")  # no groups: nothing to choose
+    plain = ExportDialog(small, Analysis(small))
+    qtbot.addWidget(plain)
+    assert not plain.collapse_box.isEnabled()
