@@ -439,6 +439,15 @@ def _picking_view_class() -> type:
                 self._owner._clicked(pos)
             self._press = None
             super().mouseReleaseEvent(ev)
+            self._owner.declutter_labels()  # the camera may have moved: labels that now overlap hide
+
+        def wheelEvent(self, ev: Any) -> None:
+            super().wheelEvent(ev)
+            self._owner.declutter_labels()
+
+        def resizeEvent(self, ev: Any) -> None:
+            super().resizeEvent(ev)
+            self._owner.declutter_labels()
 
     return PickingGLView
 
