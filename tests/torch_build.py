@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.core.analysis import analyze
-from designer.core.design import Design, Layer
+from designer.core.design import Design, Layer, split_ref
 from tests.torch_oracle import torch
 
 nn = torch.nn
@@ -41,6 +41,80 @@ class ConcatModule(nn.Module):
 
     def forward(self, *xs: Any) -> Any:
         return torch.cat(xs, dim=1)
+
+
+class MulModule(nn.Module):
+    """Element-wise product of every input, broadcast (the designer's Mul)."""
+
+    def forward(self, *xs: Any) -> Any:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """torchvision's ConvNeXt LayerNorm2d: LayerNorm over the channels at each position."""
+
+    def forward(self, x: Any) -> Any:
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class StochasticDepth(nn.Module):
+    """torchvision.ops.StochasticDepth (identity in evaluation mode, which the oracle uses)."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: Any) -> Any:
+        if not self.training or self.p == 0.0:
+            return x
+        size = [x.shape[0]] + [1] * (x.ndim - 1) if self.mode == "row" else [1] * x.ndim
+        noise = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(1 - self.p)
+        return x * noise / (1 - self.p) if self.p < 1 else x * noise
+
+
+class Lambda(nn.Module):
+    """A function of the inputs as a module (Split, Mean, Reshape, Permute, ...)."""
+
+    def __init__(self, fn: Any) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *xs: Any) -> Any:
+        return self.fn(*xs)
+
+
+class ScaleModule(nn.Module):
+    """A learned tensor multiplied in (ConvNeXt's layer scale)."""
+
+    def __init__(self, shape: list[int], init: float, device: str) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.full(tuple(shape), float(init), device=device))
+
+    def forward(self, x: Any) -> Any:
+        return x * self.weight
+
+
+class UpsampleTo(nn.Module):
+    """Upsample to the height and width of a second input (segmentation heads)."""
+
+    def __init__(self, mode: str, align_corners: bool | None) -> None:
+        super().__init__()
+        self.mode, self.align_corners = mode, align_corners
+
+    def forward(self, x: Any, ref: Any) -> Any:
+        return nn.functional.interpolate(x, size=ref.shape[-2:], mode=self.mode, align_corners=self.align_corners)
+
+
+class Unsupported(nn.Module):
+    """No torch op: the oracle refuses an Unsupported layer like the designer does."""
+
+    def forward(self, *xs: Any) -> Any:
+        raise RuntimeError("unsupported op")
 
 
 def make_module(layer: Layer, in_shapes: Sequence[tuple[int, ...]], device: str = "cpu") -> Any:
@@ -138,10 +212,67 @@ def make_module(layer: Layer, in_shapes: Sequence[tuple[int, ...]], device: str 
         module = nn.Linear(first[-1], p["out_features"], bias=p["bias"], device=device)
     elif t == "ZeroPad2d":
         module = nn.ZeroPad2d(_pair(p["padding"]))
+    elif t == "Upsample" and len(in_shapes) == 2:
+        module = UpsampleTo(p["mode"], p["align_corners"])
     elif t == "Upsample":
         module = nn.Upsample(
-            size=_pair(p["size"]), scale_factor=_pair(p["scale_factor"]), mode=p["mode"]
+            size=_pair(p["size"]),
+            scale_factor=_pair(p["scale_factor"]),
+            mode=p["mode"],
+            align_corners=p["align_corners"],
         )
+    elif t == "Mul":
+        module = MulModule()
+    elif t in ("Hardswish", "Hardsigmoid", "Mish", "SELU"):
+        module = getattr(nn, t)()
+    elif t == "ELU":
+        module = nn.ELU(p["alpha"])
+    elif t == "Softplus":
+        module = nn.Softplus(p["beta"], p["threshold"])
+    elif t == "PReLU":
+        module = nn.PReLU(p["num_parameters"], p["init"], device=device)
+    elif t == "LayerNorm2d":
+        module = LayerNorm2d(channels, eps=p["eps"], elementwise_affine=p["elementwise_affine"], device=device)
+    elif t == "LayerNorm":
+        module = nn.LayerNorm(
+            p["normalized_shape"],
+            eps=p["eps"],
+            elementwise_affine=p["elementwise_affine"],
+            bias=p["bias"],
+            device=device,
+        )
+    elif t == "GroupNorm":
+        module = nn.GroupNorm(p["num_groups"], channels, eps=p["eps"], affine=p["affine"], device=device)
+    elif t == "InstanceNorm2d":
+        module = nn.InstanceNorm2d(
+            channels,
+            eps=p["eps"],
+            momentum=p["momentum"],
+            affine=p["affine"],
+            track_running_stats=p["track_running_stats"],
+            device=device,
+        )
+    elif t == "StochasticDepth":
+        module = StochasticDepth(p["p"], p["mode"])
+    elif t == "ChannelShuffle":
+        module = nn.ChannelShuffle(p["groups"])
+    elif t == "Split":
+        sizes = p["split_size_or_sections"]
+        module = Lambda(lambda x: torch.split(x, sizes, dim=p["dim"]))
+    elif t == "Chunk":
+        module = Lambda(lambda x: torch.chunk(x, p["chunks"], dim=p["dim"]))
+    elif t == "Mean":
+        module = Lambda(lambda x: x.mean(tuple(p["dim"]) if isinstance(p["dim"], list) else p["dim"], keepdim=p["keepdim"]))
+    elif t == "Reshape":
+        module = Lambda(lambda x: x.reshape(x.shape[0], *p["shape"]))
+    elif t == "Permute":
+        module = Lambda(lambda x: x.permute(*p["dims"]))
+    elif t == "Transpose":
+        module = Lambda(lambda x: x.transpose(p["dim0"], p["dim1"]))
+    elif t == "Scale":
+        module = ScaleModule(p["shape"], p["init"], device)
+    elif t == "Unsupported":
+        module = Unsupported()
     elif t == "Add":
         module = AddModule()
     elif t == "Concat":
@@ -170,6 +301,7 @@ class TorchRun:
 
     modules: dict[str, Any] = field(default_factory=dict)
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    outputs: dict[str, list[tuple[int, ...]]] = field(default_factory=dict)  # layers with several
     failed: tuple[str, Exception] | None = None
 
     def params(self, layer_id: str) -> int:
@@ -205,8 +337,21 @@ class DesignNet(nn.Module):
         for lid in self.order:
             ins = self.inputs[lid]
             module = self.layers[self.ids[lid]]
-            out[lid] = module(x) if not ins else module(*(out[i] for i in ins))
+            out[lid] = module(x) if not ins else module(*(_pick(out, i) for i in ins))
         return out
+
+
+def _pick(tensors: dict[str, Any], ref: str) -> Any:
+    """The tensor ``ref`` names: ``"split1:1"`` is output 1 of a layer with several."""
+    lid, index = split_ref(ref)
+    value = tensors[lid]
+    if isinstance(value, tuple | list):
+        if index is None:
+            raise ValueError(f"{ref!r} does not say which output of {lid} it takes")
+        return value[index]
+    if index not in (None, 0):
+        raise IndexError(f"{lid} has one output, not {index + 1}")
+    return value
 
 
 def run_design(design: Design, device: str = "meta") -> TorchRun:
@@ -225,7 +370,7 @@ def run_design(design: Design, device: str = "meta") -> TorchRun:
                 module = make_module(layer, [(1, *shape)], device)
                 out = torch.zeros((1, *shape), device=device)
             else:
-                ins = [tensors[i] for i in layer.inputs]
+                ins = [_pick(tensors, i) for i in layer.inputs]
                 module = make_module(layer, [tuple(t.shape) for t in ins], device)
                 with torch.no_grad():
                     out = module(*ins)
@@ -233,7 +378,11 @@ def run_design(design: Design, device: str = "meta") -> TorchRun:
             run.failed = (lid, exc)
             return run
         run.modules[lid] = module
-        run.shapes[lid] = tuple(out.shape[1:])
+        if isinstance(out, tuple | list):  # Split, Chunk: several outputs
+            run.shapes[lid] = tuple(out[0].shape[1:])
+            run.outputs[lid] = [tuple(o.shape[1:]) for o in out]
+        else:
+            run.shapes[lid] = tuple(out.shape[1:])
         tensors[lid] = out
     return run
 

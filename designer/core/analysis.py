@@ -16,7 +16,7 @@ from typing import Any, Literal
 from psygnal import Signal
 
 from designer.core.arithmetic import AxisArith, Semantics
-from designer.core.design import Design, Layer
+from designer.core.design import Design, Layer, split_ref
 from designer.core.registry import REGISTRY
 from designer.core.shape_rules import Finding, RFStep, RuleResult, Severity, Shape, fmt_shape
 
@@ -83,11 +83,23 @@ class LayerInfo:
     axes: tuple[AxisArith, ...] = ()
     derived: dict[str, Any] = field(default_factory=dict)
     bytes_per_element: int = 4
+    #: Every output of a layer with several (Split, Chunk); ``output_shape`` is the first.
+    output_shapes: tuple[Shape, ...] = ()
 
     @property
     def neurons(self) -> int:
-        """Elements in the output (per sample); 0 when the shape is unknown."""
+        """Elements in the output(s) (per sample); 0 when the shape is unknown."""
+        if self.output_shapes:
+            return sum(math.prod(s) for s in self.output_shapes)
         return math.prod(self.output_shape) if self.output_shape is not None else 0
+
+    def output(self, index: int | None) -> Shape | None:
+        """The shape of output ``index`` (``None``: the only one), or ``None`` if unknown or absent."""
+        if not self.output_shapes:
+            return self.output_shape if index in (None, 0) else None
+        if index is None or not 0 <= index < len(self.output_shapes):
+            return None
+        return self.output_shapes[index]
 
     @property
     def memory_bytes(self) -> int:
@@ -96,6 +108,7 @@ class LayerInfo:
     def same_output(self, other: LayerInfo) -> bool:
         return (
             self.output_shape == other.output_shape
+            and self.output_shapes == other.output_shapes
             and self.receptive_field == other.receptive_field
             and (self.status == "unknown") == (other.status == "unknown")
             and self.input_size == other.input_size
@@ -275,7 +288,7 @@ class Analysis:
         indegree: dict[str, int] = {}
         diags: list[Diagnostic] = []
         for layer in design:
-            known = [i for i in dict.fromkeys(layer.inputs) if i in present]
+            known = [i for i in layer.sources if i in present]
             indegree[layer.id] = len(known)
             for i in known:
                 consumers[i].append(layer.id)
@@ -353,7 +366,7 @@ class Analysis:
         if lid in self._cyclic:
             info.input_shapes = [None] * len(layer.inputs)
             return info
-        missing = [i for i in layer.inputs if i not in self.design]
+        missing = [i for i in layer.sources if i not in self.design]
         for i in missing:
             diags.append(
                 Diagnostic(
@@ -364,7 +377,7 @@ class Analysis:
                     {"missing": i},
                 )
             )
-        inputs = [i for i in layer.inputs if i in self.design]
+        inputs = [i for i in layer.inputs if split_ref(i)[0] in self.design]
         n = len(layer.inputs)
         lo, hi = ltype.min_inputs, ltype.max_inputs
         if n < lo or (hi is not None and n > hi):
@@ -373,7 +386,7 @@ class Analysis:
             info.status = "error"
             info.input_shapes = [self._output(i) for i in inputs]
             return info
-        upstream = [self.info.get(i) for i in inputs]
+        upstream = [self.info.get(split_ref(i)[0]) for i in inputs]
         if any(u is None or u.output_shape is None for u in upstream):
             unreachable = not self._reaches_input(lid)
             if unreachable:
@@ -385,15 +398,27 @@ class Analysis:
                         f"{lid} is not connected to any Input, so its shape cannot be known.",
                     )
                 )
-            info.input_shapes = [None if u is None else u.output_shape for u in upstream]
+            info.input_shapes = [None if u is None else u.output(split_ref(r)[1]) for r, u in zip(inputs, upstream, strict=True)]
             info.status = "unknown"
             return info
-        shapes = [u.output_shape for u in upstream if u is not None and u.output_shape is not None]
+        shapes: list[Shape] = []
+        for ref, u in zip(inputs, upstream, strict=True):
+            assert u is not None and u.output_shape is not None
+            shape = u.output(split_ref(ref)[1])
+            if shape is None:
+                diags.append(_output_ref_diag(lid, ref, u))
+            else:
+                shapes.append(shape)
+        if diags:
+            info.status = "error"
+            info.input_shapes = [u.output(split_ref(r)[1]) if u else None for r, u in zip(inputs, upstream, strict=True)]
+            return info
         info.input_shapes = list(shapes)
         result: RuleResult = ltype.rule(layer.resolved(), shapes, self.semantics)
         if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
             result = _too_large(result.shape, result)
         info.output_shape = result.shape
+        info.output_shapes = result.outputs if result.shape is not None else ()
         info.params = result.params
         info.trainable_params = result.trainable_params
         info.buffers = result.buffers
@@ -410,9 +435,10 @@ class Analysis:
         info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
         return info
 
-    def _output(self, lid: str) -> Shape | None:
+    def _output(self, ref: str) -> Shape | None:
+        lid, index = split_ref(ref)
         info = self.info.get(lid)
-        return None if info is None else info.output_shape
+        return None if info is None else info.output(index)
 
     def _reaches_input(self, lid: str) -> bool:
         return lid in self._fed
@@ -490,6 +516,26 @@ def _contribution(info: LayerInfo) -> tuple[int, ...]:
 
 def _diag(lid: str, f: Finding) -> Diagnostic:
     return Diagnostic(f.severity, f.code, lid, f"{lid}: {f.message}", dict(f.data))
+
+
+def _output_ref_diag(lid: str, ref: str, source: LayerInfo) -> Diagnostic:
+    """``ref`` names an output ``source`` does not have (or none, where it has several)."""
+    src, index = split_ref(ref)
+    count = len(source.output_shapes) or 1
+    outs = ", ".join(f"{src}:{n} ({fmt_shape(s)})" for n, s in enumerate(source.output_shapes or [source.output_shape]))
+    if index is None:
+        msg = (
+            f"{lid} takes its input from {src}, a {source.type} with {count} outputs; "
+            f"say which one it takes: {outs}."
+        )
+        code = "output_not_chosen"
+    else:
+        msg = (
+            f"{lid} takes output {index} of {src}, but {src} ({source.type}) has "
+            f"{'only ' if count > 1 else ''}{count} output{'s' if count != 1 else ''}: {outs}."
+        )
+        code = "no_such_output"
+    return Diagnostic("error", code, lid, msg, {"input": ref, "source": src, "outputs": count})
 
 
 def _input_count_diag(lid: str, type_id: str, n: int, lo: int, hi: int | None) -> Diagnostic:
@@ -606,7 +652,7 @@ def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]
     # what remains lies on a cycle or between two, so the searches below stay short.
     feeds: dict[str, int] = dict.fromkeys(candidates, 0)
     for lid in candidates:
-        for i in set(design.layer(lid).inputs):
+        for i in design.layer(lid).sources:
             if i in feeds:
                 feeds[i] += 1
     leaves = [lid for lid, n in feeds.items() if n == 0]
@@ -614,7 +660,7 @@ def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]
     while leaves:
         lid = leaves.pop()
         core.discard(lid)
-        for i in set(design.layer(lid).inputs):
+        for i in design.layer(lid).sources:
             if i in core:
                 feeds[i] -= 1
                 if feeds[i] == 0:
@@ -630,7 +676,7 @@ def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]
         found: str | None = None
         while stack and found is None:
             cur = stack.pop()
-            for nxt in design.layer(cur).inputs:
+            for nxt in design.layer(cur).sources:
                 if nxt == start:
                     found = cur
                     break

@@ -26,6 +26,26 @@ ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 MAX_ID_LENGTH = 64
 
 
+def split_ref(ref: str) -> tuple[str, int | None]:
+    """An entry of ``inputs`` as (layer id, output index): ``"split1:1"`` is output 1 of
+    ``split1``; a plain ``"conv1"`` has no index (its only output, or an error for a layer
+    with several). Ids never contain ``:``, so the split is unambiguous."""
+    head, sep, tail = ref.rpartition(":")
+    if sep and head and tail.isascii() and tail.isdigit() and len(tail) <= 6:
+        return head, int(tail)
+    return ref, None
+
+
+def source_of(ref: str) -> str:
+    """The layer id an ``inputs`` entry refers to (``"split1:1"`` → ``"split1"``)."""
+    return split_ref(ref)[0]
+
+
+def make_ref(layer_id: str, index: int | None) -> str:
+    """The ``inputs`` entry for output ``index`` of ``layer_id`` (plain id when ``None``)."""
+    return layer_id if index is None else f"{layer_id}:{index}"
+
+
 class DesignError(ValueError):
     """An edit the design refuses (unknown layer, taken id, invalid value, ...)."""
 
@@ -41,6 +61,12 @@ class Layer:
 
     def copy(self) -> Layer:
         return Layer(self.id, self.type, copy.deepcopy(self.params), list(self.inputs))
+
+    @property
+    def sources(self) -> list[str]:
+        """The ids of the layers feeding this one, once each, in order (``inputs`` without
+        output indices: ``["split1:0", "split1:1"]`` → ``["split1"]``)."""
+        return list(dict.fromkeys(source_of(i) for i in self.inputs))
 
     def value(self, name: str) -> Any:
         """The parameter's value: the stored one, else the registry default."""
@@ -156,7 +182,7 @@ class Design:
 
     def consumers(self, layer_id: str) -> list[str]:
         """Layers that take ``layer_id`` as an input, in design order."""
-        return [layer.id for layer in self._layers.values() if layer_id in layer.inputs]
+        return [layer.id for layer in self._layers.values() if layer_id in layer.sources]
 
     def fresh_id(self, prefix: str, taken: Iterable[str] = ()) -> str:
         """``prefix`` followed by the smallest number not yet used (``conv1``, ``conv2``, ...)."""
@@ -208,7 +234,7 @@ class Design:
         group = self._leave_group(layer_id)
         del self._layers[layer_id]
         for cid, old in consumers:
-            self._layers[cid].inputs = [i for i in old if i != layer_id]
+            self._layers[cid].inputs = [i for i in old if source_of(i) != layer_id]
         self.layer_removed.emit(layer_id)
         for cid, _ in consumers:
             self.inputs_changed.emit(cid)
@@ -256,7 +282,7 @@ class Design:
 
     def set_inputs(self, layer_id: str, inputs: list[str]) -> None:
         layer = self.layer(layer_id)
-        if layer_id in inputs:
+        if any(source_of(i) == layer_id for i in inputs):
             raise DesignError(f"{layer_id!r} cannot take its own output as input")
         if list(inputs) == layer.inputs:
             return
@@ -280,7 +306,7 @@ class Design:
             if key == old:
                 layer.id = new
                 key = new
-            layer.inputs = [new if i == old else i for i in layer.inputs]
+            layer.inputs = [_renamed(i, old, new) for i in layer.inputs]
             items.append((key, layer))
         self._layers = dict(items)
         if old in self._layout:
@@ -364,3 +390,8 @@ class Design:
                 self.groups_changed.emit()
                 return group.id, at
         return None
+
+def _renamed(ref: str, old: str, new: str) -> str:
+    """``ref`` with the layer ``old`` renamed to ``new`` (its output index kept)."""
+    lid, index = split_ref(ref)
+    return make_ref(new, index) if lid == old else ref

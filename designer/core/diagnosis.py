@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from designer.core.analysis import Analysis, Diagnostic
 from designer.core.arithmetic import AxisArith, window_axis
+from designer.core.design import source_of
 from designer.core.explain import (
     Explanation,
     Section,
@@ -22,7 +23,7 @@ from designer.core.explain import (
     window_step,
 )
 from designer.core.fixes import Fix
-from designer.core.shape_rules import fmt_shape
+from designer.core.shape_rules import axis_names, broadcast_shapes, fmt_shape
 
 #: Why each kind of problem matters, in one or two sentences.
 WHY: dict[str, str] = {
@@ -54,6 +55,33 @@ WHY: dict[str, str] = {
         "a size mismatch. In residual networks the shortcut must be projected whenever the block "
         "changes the channels or the resolution."
     ),
+    "mul_shape_mismatch": (
+        "Element-wise multiplication pairs up values position by position; a size can only differ "
+        "when it is 1 (the value is then repeated, as a squeeze-and-excitation gate is over H×W). "
+        "PyTorch raises a size mismatch otherwise."
+    ),
+    "broadcast_enlarges": (
+        "PyTorch would run it, but the result is larger than every input: each input is copied "
+        "along an axis where the other varies, which is almost never what a block means and "
+        "multiplies the activations downstream."
+    ),
+    "output_not_chosen": "A layer with several outputs hands each piece to different consumers; the design must say which.",
+    "no_such_output": "The layer produces fewer pieces than the index asks for; PyTorch raises an IndexError.",
+    "unsupported_op": (
+        "The designer cannot compute this op's parameters or MACs or generate its code, so every "
+        "total is incomplete and the export would not be the imported network. Replace it with "
+        "layers the designer knows (or remove it) to clear the error."
+    ),
+    "prelu_parameters": "PReLU's slopes are matched to channels; PyTorch raises a mismatch of parameter numbers and input channel size.",
+    "normalized_shape_mismatch": "LayerNorm normalises over the trailing sizes it was built for; PyTorch raises when the input's differ.",
+    "single_value_norm": "Normalising a single value always gives 0 (its own mean); PyTorch refuses it.",
+    "split_sizes_mismatch": "torch.split needs the sections to add up to the size of the axis; it raises otherwise.",
+    "reshape_invalid": "PyTorch accepts only positive sizes and at most one −1 in a shape.",
+    "reshape_count_mismatch": "A reshape only rearranges values; PyTorch raises when the new shape holds a different number.",
+    "batch_axis": "A design describes one sample; an op across the batch axis mixes samples and leaves no batch axis.",
+    "duplicate_dim": "Each axis may appear once; PyTorch raises otherwise.",
+    "scale_shape_mismatch": "A learned scale multiplies each value of the input; it cannot change the input's shape.",
+    "align_corners_mode": "PyTorch raises: align_corners only means something for interpolating modes.",
     "concat_shape_mismatch": (
         "Stacking maps along channels needs every map to have the same height and width; PyTorch "
         "raises 'Sizes of tensors must match'. U-Net crops or pads the skip connection for this reason."
@@ -134,9 +162,11 @@ def _arithmetic(analysis: Analysis, d: Diagnostic) -> tuple[list[Step], list[str
             for a in axes
         ]
         return merge_axes(steps + [window_step(a, analysis.semantics) for a in axes]), []
-    if code in ("add_shape_mismatch", "concat_shape_mismatch"):
+    if code in ("add_shape_mismatch", "mul_shape_mismatch", "broadcast_enlarges"):
+        return _broadcast_steps(analysis, info.id, [s for s in info.input_shapes if s is not None])
+    if code == "concat_shape_mismatch":
         layer = analysis.design.layer(info.id)
-        names = [i for i in layer.inputs if i in analysis.design]
+        names = [i for i in layer.inputs if source_of(i) in analysis.design]
         shapes = [s for s in info.input_shapes if s is not None]
         ref = shapes[0] if shapes else None
         steps = []
@@ -188,10 +218,51 @@ def _arithmetic(analysis: Analysis, d: Diagnostic) -> tuple[list[Step], list[str
     return [], []
 
 
+def _broadcast_steps(analysis: Analysis, layer_id: str, shapes: list[tuple[int, ...]]) -> tuple[list[Step], list[str]]:
+    """Add/Mul: each input's sizes, right-aligned, and what broadcasting makes of each axis."""
+    layer = analysis.design.layer(layer_id)
+    names = [i for i in layer.inputs if source_of(i) in analysis.design]
+    if not shapes:
+        return [], []
+    rank = max(len(s) for s in shapes)
+    axes = axis_names(rank)
+    steps = [
+        Step(f"input {n} ({name})", chain=(fmt_shape(s, "chw"),), note="C×H×W" if len(s) == 3 else "")
+        for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1)
+    ]
+    for i in range(rank):
+        sizes = [s[i - rank + len(s)] if i - rank + len(s) >= 0 else None for s in shapes]
+        present = [v for v in sizes if v is not None]
+        big = sorted(set(present) - {1})
+        text = " vs ".join("—" if v is None else str(v) for v in sizes)
+        if len(big) > 1:
+            steps.append(Step(axes[i], chain=(text,), note="different, and neither is 1: they cannot be paired", bad=(text,)))
+        elif len(set(present)) > 1 or None in sizes:
+            steps.append(Step(axes[i], chain=(text, str(big[0] if big else 1)), note="size 1 (or missing) is repeated"))
+        else:
+            steps.append(Step(axes[i], chain=(text, str(present[0])), note="equal"))
+    out = broadcast_shapes(shapes)
+    paras: list[str] = []
+    if out is not None and all(tuple(s) != out for s in shapes):
+        paras.append(
+            f"The result {fmt_shape(out, 'chw')} (C×H×W) has more values than any input: "
+            + ", ".join(f"{fmt_shape(s, 'chw')} = {num(_count(s))}" for s in shapes)
+            + f" → {num(_count(out))}."
+        )
+    return steps, paras
+
+
+def _count(shape: Sequence[int]) -> int:
+    total = 1
+    for v in shape:
+        total *= v
+    return total
+
+
 def _diff(a: tuple[int, ...], b: tuple[int, ...], concat: bool) -> str:
     if len(a) != len(b):
         return f"{len(b)} dimensions instead of {len(a)}"
-    names = ("channels", "height", "width") if len(a) == 3 else ("features",)
+    names = axis_names(len(a))
     parts = [
         f"{names[i]} {y} vs {x}"
         for i, (x, y) in enumerate(zip(a, b, strict=True))

@@ -29,6 +29,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "Pooling": "#4393C3",
     "Linear & reshape": "#7B5AA6",
     "Merge": "#B2182B",
+    "Imported": "#FFFFFF",  # Unsupported ops: drawn blank with the error outline
 }
 UNKNOWN_COLOR = "#FFFFFF"  # a layer whose shape cannot be known (downstream of an error)
 ERROR_STROKE = "#C00000"

@@ -26,9 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
-from designer.core.design import Design, DesignError, Layer, check_id, normalize_params
+from designer.core.design import Design, DesignError, Layer, check_id, normalize_params, source_of
 from designer.core.groups import MAX_LABEL_LENGTH, Group, groups_problem
-from designer.core.params import MAX_INT_VALUE, ParamError, ParamKind, ParamSpec
+from designer.core.params import (
+    MAX_INT_VALUE,
+    MAX_LIST_LENGTH,
+    MAX_TEXT_LENGTH,
+    ParamError,
+    ParamKind,
+    ParamSpec,
+)
 from designer.core.registry import REGISTRY
 
 FORMAT_ID = "cnn-designer"
@@ -370,7 +377,7 @@ def _parse_layer(
             raise InvalidFormatError(f"{path}.inputs", f"expected a list of layer ids, got {short_repr(inputs)}")
         if len(inputs) > 1000:
             raise InvalidFormatError(f"{path}.inputs", "more than 1,000 inputs")
-        if lid in inputs:
+        if any(source_of(i) == lid for i in inputs):
             raise InvalidFormatError(f"{path}.inputs", f"layer {lid!r} cannot take its own output as input")
     else:
         inputs = [] if prev is None or type_id == "Input" else [prev]
@@ -566,7 +573,12 @@ def json_schema() -> dict[str, Any]:
         props: dict[str, Any] = {
             "id": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$", "maxLength": 64},
             "type": {"const": ltype.id},
-            "inputs": {"type": "array", "items": {"type": "string"}},
+            "inputs": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": 'Layer ids feeding this layer, in order; "id:n" picks output n (from 0) '
+                "of a layer with several outputs (Split, Chunk).",
+            },
         }
         for spec in ltype.params:
             props[spec.name] = _spec_schema(spec)
@@ -666,6 +678,21 @@ def _spec_schema(spec: ParamSpec) -> dict[str, Any]:
         schema = {"type": "boolean"}
     elif k is ParamKind.ENUM:
         schema = {"enum": list(spec.choices)}
+    elif k in (ParamKind.INTS, ParamKind.INT_OR_INTS):
+        items = {
+            "type": "array",
+            "items": integer(),
+            "minItems": spec.extra.get("min_items", 1),
+            "maxItems": spec.extra.get("max_items", MAX_LIST_LENGTH),
+        }
+        schema = items if k is ParamKind.INTS else {"oneOf": [integer(), items]}
+    elif k is ParamKind.OPT_BOOL:
+        schema = {"type": ["boolean", "null"]}
+    elif k is ParamKind.TEXT:
+        schema = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
+    elif k is ParamKind.OPT_SHAPE:
+        dim = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
+        schema = {"oneOf": [{"type": "null"}, {"type": "array", "items": dim, "minItems": 1, "maxItems": MAX_LIST_LENGTH}]}
     else:  # SHAPE
         dim = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
         schema = {"oneOf": [{"type": "array", "items": dim, "minItems": n, "maxItems": n} for n in (1, 3)]}

@@ -603,6 +603,13 @@ def _fix_groups(ctx: _Ctx) -> None:
     layer = ctx.layer
     data = ctx.diag.data
     c_in, c_out, g = int(data["in_channels"]), int(data["out_channels"]), int(data["groups"])
+    if layer.type in ("GroupNorm", "ChannelShuffle"):  # groups of the channels, not of filters
+        name = "num_groups" if layer.type == "GroupNorm" else "groups"
+        below = [d for d in _divisors(c_in) if d < g]
+        above = [d for d in _divisors(c_in) if d > g]
+        for v in (below[-1:] + above[:1]):
+            ctx.add(f"Set {layer.id}'s {name} to {v} (divides the {c_in} channels)", [SetParam(layer.id, name, v)])
+        return
     common = _divisors(math.gcd(c_in, c_out))
     below = [d for d in common if d < g]
     above = [d for d in common if d > g]
@@ -954,6 +961,41 @@ def _fix_bottleneck(ctx: _Ctx) -> None:
                 ctx.add(f"Set {layer.id}'s stride to {_value_text(new)}", ops)
 
 
+def _fix_output_choice(ctx: _Ctx) -> None:
+    """output_not_chosen / no_such_output: take one of the outputs the source really has."""
+    ref = str(ctx.diag.data["input"])
+    src = str(ctx.diag.data["source"])
+    info = ctx.analysis.info.get(src)
+    if info is None:
+        return
+    count = len(info.output_shapes)
+    for k in range(min(count, MAX_FIXES)):
+        new = tuple(f"{src}:{k}" if i == ref else i for i in ctx.layer.inputs)
+        ctx.add(f"Take output {k} of {src} ({fmt_shape(info.output_shapes[k])})", [SetInputs(ctx.lid, new)])
+    if not count:
+        ctx.add(f"Take {src}'s only output", [SetInputs(ctx.lid, tuple(src if i == ref else i for i in ctx.layer.inputs))])
+
+
+def _fix_prelu(ctx: _Ctx) -> None:
+    c = int(ctx.diag.data["channels"])
+    ctx.add(f"Set {ctx.lid}'s num_parameters to 1 (one shared slope)", [SetParam(ctx.lid, "num_parameters", None)])
+    ctx.add(f"Set {ctx.lid}'s num_parameters to {c} (one slope per channel)", [SetParam(ctx.lid, "num_parameters", c)])
+
+
+def _fix_split_sizes(ctx: _Ctx) -> None:
+    sizes = [int(v) for v in ctx.diag.data["sections"]]
+    total = int(ctx.diag.data["total"])
+    last = total - sum(sizes[:-1])
+    if last >= 1:
+        new = [*sizes[:-1], last]
+        ctx.add(f"Set {ctx.lid}'s sections to {new} (the last piece takes the rest)", [SetParam(ctx.lid, "split_size_or_sections", new)])
+
+
+def _fix_align_corners(ctx: _Ctx) -> None:
+    ctx.add(f"Clear {ctx.lid}'s align_corners", [SetParam(ctx.lid, "align_corners", None)])
+    ctx.add(f"Set {ctx.lid}'s mode to bilinear (keeps align_corners)", [SetParam(ctx.lid, "mode", "bilinear")])
+
+
 _GENERATORS: dict[str, Callable[[_Ctx], None]] = {
     "non_integer_output": _fix_non_integer,
     "kernel_too_large": _fix_kernel_too_large,
@@ -978,10 +1020,31 @@ _GENERATORS: dict[str, Callable[[_Ctx], None]] = {
     "duplicate_id": _fix_load_note,
     "large_activation": _fix_large_activation,
     "information_bottleneck": _fix_bottleneck,
+    "mul_shape_mismatch": _fix_add,
+    "output_not_chosen": _fix_output_choice,
+    "no_such_output": _fix_output_choice,
+    "prelu_parameters": _fix_prelu,
+    "split_sizes_mismatch": _fix_split_sizes,
+    "align_corners_mode": _fix_align_corners,
 }
 
-#: Codes for which no change to the design is proposed (they inform; nothing is broken).
-NO_FIX_CODES = frozenset({"receptive_field_covers_input"})
+#: Codes for which no change to the design is proposed: they inform (nothing is broken), or
+#: only the designer of the network can say what was meant (an op the designer cannot
+#: represent, a reshape or permutation that does not fit, a broadcast that enlarges).
+NO_FIX_CODES = frozenset(
+    {
+        "receptive_field_covers_input",
+        "unsupported_op",
+        "broadcast_enlarges",
+        "normalized_shape_mismatch",
+        "single_value_norm",
+        "reshape_invalid",
+        "reshape_count_mismatch",
+        "batch_axis",
+        "duplicate_dim",
+        "scale_shape_mismatch",
+    }
+)
 
 __all__ = [
     "NO_FIX_CODES",

@@ -20,6 +20,11 @@ Pair = tuple[int, int]
 #: analysis derives from it stays exact and every float conversion stays finite.
 MAX_INT_VALUE = 2**31 - 1
 
+#: The longest list a list-valued hyper-parameter may hold (tensor ranks stay far below it).
+MAX_LIST_LENGTH = 8
+#: The longest text a text hyper-parameter may hold.
+MAX_TEXT_LENGTH = 200
+
 _SHORT = reprlib.Repr()
 _SHORT.maxlevel = 3
 _SHORT.maxstring = 60
@@ -41,6 +46,11 @@ class ParamKind(StrEnum):
     BOOL = "bool"
     ENUM = "enum"
     SHAPE = "shape"  # list of positive ints (Input)
+    INTS = "ints"  # a list of whole numbers (Permute dims, Reshape shape, LayerNorm normalized_shape)
+    INT_OR_INTS = "int_or_ints"  # one whole number or a list of them (Split sizes, Mean dims)
+    OPT_BOOL = "opt_bool"  # null (the framework decides) or true or false (Upsample align_corners)
+    TEXT = "text"  # a short text (Unsupported op name and note)
+    OPT_SHAPE = "opt_shape"  # null or a list of 1 to 8 whole numbers ≥ 1 (Unsupported output shape)
 
 
 class ParamError(ValueError):
@@ -97,7 +107,23 @@ class ParamSpec:
                 return "one of " + ", ".join(f'"{c}"' for c in self.choices)
             case ParamKind.SHAPE:
                 return "a list of 1 or 3 whole numbers ≥ 1 ([channels, height, width] or [features])"
+            case ParamKind.INTS:
+                return f"a list of {self._count_text()}whole numbers{lo}"
+            case ParamKind.INT_OR_INTS:
+                return f"a whole number{lo} or a list of {self._count_text()}whole numbers{lo}"
+            case ParamKind.OPT_BOOL:
+                return "null, true or false"
+            case ParamKind.TEXT:
+                return f"a text of at most {MAX_TEXT_LENGTH} characters"
+            case ParamKind.OPT_SHAPE:
+                return f"null or a list of 1 to {MAX_LIST_LENGTH} whole numbers ≥ 1"
         return "a valid value"  # pragma: no cover - every kind is matched above
+
+    def _count_text(self) -> str:
+        lo, hi = self.extra.get("min_items", 0), self.extra.get("max_items", MAX_LIST_LENGTH)
+        if lo and lo == hi:
+            return f"{lo} "
+        return f"{lo or 1} to {hi} " if lo or hi != MAX_LIST_LENGTH else ""
 
     def _range_text(self) -> str:
         if self.minimum is not None and self.maximum is not None:
@@ -174,6 +200,33 @@ class ParamSpec:
             if (
                 isinstance(value, list | tuple)
                 and len(value) in (1, 3)
+                and all(_is_int(v) and int(v) >= 1 for v in value)
+            ):
+                return [int(v) for v in value]
+            raise ParamError(self.expected(), value)
+        if k is ParamKind.INTS or k is ParamKind.INT_OR_INTS:
+            if k is ParamKind.INT_OR_INTS and _is_int(value):
+                return self._int(value)
+            lo, hi = self.extra.get("min_items", 1), self.extra.get("max_items", MAX_LIST_LENGTH)
+            if isinstance(value, list | tuple) and lo <= len(value) <= hi and all(_is_int(v) for v in value):
+                for v in value:
+                    self._check_range(int(v), value)
+                return [int(v) for v in value]
+            raise ParamError(self.expected(), value)
+        if k is ParamKind.OPT_BOOL:
+            if value is None or isinstance(value, bool):
+                return value
+            raise ParamError(self.expected(), value)
+        if k is ParamKind.TEXT:
+            if isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH:
+                return value
+            raise ParamError(self.expected(), value)
+        if k is ParamKind.OPT_SHAPE:
+            if value is None:
+                return None
+            if (
+                isinstance(value, list | tuple)
+                and 1 <= len(value) <= MAX_LIST_LENGTH
                 and all(_is_int(v) and int(v) >= 1 for v in value)
             ):
                 return [int(v) for v in value]

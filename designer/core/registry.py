@@ -25,6 +25,8 @@ class LayerType:
     max_inputs: int | None = 1  # None: unbounded
     id_prefix: str = ""  # for fresh ids: "conv", "pool", ...
     initial: tuple[tuple[str, Any], ...] = ()  # values a new layer from the palette starts with
+    in_palette: bool = True  # False: only importers create it (Unsupported)
+    multi_output: bool = False  # several outputs, addressed "id:0", "id:1", ... (Split, Chunk)
 
     def initial_params(self) -> dict[str, Any]:
         """Hyper-parameters of a freshly created layer: the required ones and ``initial``."""
@@ -59,6 +61,7 @@ CATEGORIES = (
     "Activation",
     "Linear & reshape",
     "Merge",
+    "Imported",
 )
 
 _K = ParamKind
@@ -187,6 +190,58 @@ _TYPES: list[LayerType] = [
         id_prefix="bn",
     ),
     LayerType(
+        "LayerNorm2d",
+        "Normalization",
+        "Normalises the channels at every position of a volume (ConvNeXt), then scales (γ) and shifts (β).",
+        (
+            ParamSpec("eps", _K.FLOAT, 1e-6, "Added to the variance for stability.", minimum=0),
+            ParamSpec("elementwise_affine", _K.BOOL, True, "Learn γ and β per channel."),
+        ),
+        rules.layer_norm2d_rule,
+        id_prefix="ln",
+    ),
+    LayerType(
+        "LayerNorm",
+        "Normalization",
+        "Normalises over the trailing axes normalized_shape (transformers; after a permute in ConvNeXt).",
+        (
+            ParamSpec(
+                "normalized_shape", _K.INTS, [64], "The last sizes of the input, normalised together.",
+                minimum=1, required=True, label="normalized shape",
+            ),
+            ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
+            ParamSpec("elementwise_affine", _K.BOOL, True, "Learn γ (and β) per normalised element."),
+            ParamSpec("bias", _K.BOOL, True, "Learn β as well as γ."),
+        ),
+        rules.layer_norm_rule,
+        id_prefix="ln",
+    ),
+    LayerType(
+        "GroupNorm",
+        "Normalization",
+        "Normalises groups of channels at once, independently of the batch size.",
+        (
+            ParamSpec("num_groups", _K.INT, 32, "Number of channel groups; must divide the channels.", minimum=1, required=True, label="groups"),
+            ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
+            ParamSpec("affine", _K.BOOL, True, "Learn γ and β per channel."),
+        ),
+        rules.group_norm_rule,
+        id_prefix="gn",
+    ),
+    LayerType(
+        "InstanceNorm2d",
+        "Normalization",
+        "Normalises each channel of each sample over its own height and width (style transfer).",
+        (
+            ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
+            ParamSpec("momentum", _K.FLOAT, 0.1, "Running statistics update rate.", minimum=0, maximum=1),
+            ParamSpec("affine", _K.BOOL, False, "Learn γ and β."),
+            ParamSpec("track_running_stats", _K.BOOL, False, "Keep running mean and variance."),
+        ),
+        rules.instance_norm2d_rule,
+        id_prefix="in",
+    ),
+    LayerType(
         "LocalResponseNorm",
         "Normalization",
         "AlexNet's normalisation across neighbouring channels.",
@@ -220,6 +275,40 @@ _TYPES: list[LayerType] = [
         id_prefix="gelu",
     ),
     LayerType("SiLU", _ACT, "x·sigmoid(x), also called swish (EfficientNet).", (), rules.elementwise_rule, id_prefix="silu"),
+    LayerType("Hardswish", _ACT, "x·ReLU6(x + 3)/6: a cheap swish (MobileNetV3).", (), rules.elementwise_rule, id_prefix="hswish"),
+    LayerType("Hardsigmoid", _ACT, "ReLU6(x + 3)/6: a cheap sigmoid (MobileNetV3's squeeze-and-excitation).", (), rules.elementwise_rule, id_prefix="hsigmoid"),
+    LayerType("Mish", _ACT, "x·tanh(softplus(x)) (YOLOv4).", (), rules.elementwise_rule, id_prefix="mish"),
+    LayerType(
+        "ELU",
+        _ACT,
+        "x for x > 0, alpha·(eˣ − 1) otherwise.",
+        (ParamSpec("alpha", _K.FLOAT, 1.0, "Value approached for very negative inputs (−alpha)."),),
+        rules.elementwise_rule,
+        id_prefix="elu",
+    ),
+    LayerType("SELU", _ACT, "Scaled ELU with fixed constants (self-normalising networks).", (), rules.elementwise_rule, id_prefix="selu"),
+    LayerType(
+        "Softplus",
+        _ACT,
+        "log(1 + e^(beta·x))/beta: a smooth ReLU (linear above threshold).",
+        (
+            ParamSpec("beta", _K.FLOAT, 1.0, "Sharpness.", minimum=0),
+            ParamSpec("threshold", _K.FLOAT, 20.0, "Above beta·x > threshold the output is x."),
+        ),
+        rules.elementwise_rule,
+        id_prefix="softplus",
+    ),
+    LayerType(
+        "PReLU",
+        _ACT,
+        "Leaky ReLU whose negative slope is learned: one shared, or one per channel.",
+        (
+            ParamSpec("num_parameters", _K.INT, 1, "Number of slopes: 1 or the number of channels.", minimum=1, label="slopes"),
+            ParamSpec("init", _K.FLOAT, 0.25, "Initial slope."),
+        ),
+        rules.prelu_rule,
+        id_prefix="prelu",
+    ),
     LayerType(
         "Softmax",
         _ACT,
@@ -246,6 +335,17 @@ _TYPES: list[LayerType] = [
         id_prefix="dropout",
     ),
     LayerType(
+        "StochasticDepth",
+        "Linear & reshape",
+        "Drops a whole residual branch at random while training (DropPath); shape unchanged.",
+        (
+            ParamSpec("p", _K.FLOAT, 0.5, "Probability of dropping.", minimum=0, maximum=1),
+            ParamSpec("mode", _K.ENUM, "row", '"row": per sample; "batch": the whole batch at once.', choices=("row", "batch")),
+        ),
+        rules.elementwise_rule,
+        id_prefix="droppath",
+    ),
+    LayerType(
         "Flatten",
         "Linear & reshape",
         "Unrolls the volume into one vector: [C, H, W] → [C·H·W].",
@@ -268,6 +368,90 @@ _TYPES: list[LayerType] = [
         id_prefix="fc",
     ),
     LayerType(
+        "Mean",
+        "Linear & reshape",
+        "Averages over the listed axes: dim [2, 3] is global average pooling to a vector.",
+        (
+            ParamSpec("dim", _K.INT_OR_INTS, [2, 3], "Axes to average, counted with the batch axis (2, 3 = height, width)."),
+            ParamSpec("keepdim", _K.BOOL, False, "Keep the averaged axes with size 1."),
+        ),
+        rules.mean_rule,
+        id_prefix="mean",
+    ),
+    LayerType(
+        "Reshape",
+        "Linear & reshape",
+        "Rearranges each sample's values into a new shape with the same number of values.",
+        (ParamSpec("shape", _K.INTS, [-1], "New shape of one sample (the batch axis stays); one −1 is inferred.", minimum=-1, required=True),),
+        rules.reshape_rule,
+        id_prefix="reshape",
+    ),
+    LayerType(
+        "Permute",
+        "Linear & reshape",
+        "Reorders the axes (dims counted with the batch axis first, which stays first).",
+        (ParamSpec("dims", _K.INTS, [0, 2, 3, 1], "New order of the axes, e.g. [0, 2, 3, 1] for channels last.", required=True),),
+        rules.permute_rule,
+        id_prefix="permute",
+    ),
+    LayerType(
+        "Transpose",
+        "Linear & reshape",
+        "Swaps two axes (counted with the batch axis first).",
+        (
+            ParamSpec("dim0", _K.INT, 1, "First axis.", required=True),
+            ParamSpec("dim1", _K.INT, 2, "Second axis.", required=True),
+        ),
+        rules.transpose_rule,
+        id_prefix="transpose",
+    ),
+    LayerType(
+        "ChannelShuffle",
+        "Linear & reshape",
+        "Interleaves the channels of its groups so the next grouped conv mixes them (ShuffleNet).",
+        (ParamSpec("groups", _K.INT, 2, "Number of channel groups; must divide the channels.", minimum=1, required=True),),
+        rules.channel_shuffle_rule,
+        id_prefix="shuffle",
+    ),
+    LayerType(
+        "Split",
+        "Linear & reshape",
+        'Cuts the input into pieces along an axis; consumers pick a piece as "id:0", "id:1", ...',
+        (
+            ParamSpec(
+                "split_size_or_sections", _K.INT_OR_INTS, 1, "Size of each piece (the last may be smaller), or the list of sizes.",
+                minimum=1, required=True, label="sizes",
+            ),
+            ParamSpec("dim", _K.INT, 1, "Axis to cut, counted with the batch axis (1 = channels)."),
+        ),
+        rules.split_rule,
+        id_prefix="split",
+        multi_output=True,
+    ),
+    LayerType(
+        "Chunk",
+        "Linear & reshape",
+        'Cuts the input into a number of nearly equal pieces; consumers pick one as "id:0", "id:1", ...',
+        (
+            ParamSpec("chunks", _K.INT, 2, "Number of pieces (⌈size/chunks⌉ each; there may be fewer).", minimum=1, required=True),
+            ParamSpec("dim", _K.INT, 1, "Axis to cut, counted with the batch axis (1 = channels)."),
+        ),
+        rules.chunk_rule,
+        id_prefix="chunk",
+        multi_output=True,
+    ),
+    LayerType(
+        "Scale",
+        "Linear & reshape",
+        "Multiplies by a learned tensor (ConvNeXt's layer scale), broadcast onto the input.",
+        (
+            ParamSpec("shape", _K.INTS, [64, 1, 1], "Shape of the learned tensor, e.g. [channels, 1, 1].", minimum=1, required=True),
+            ParamSpec("init", _K.FLOAT, 1.0, "Initial value of every element."),
+        ),
+        rules.scale_rule,
+        id_prefix="scale",
+    ),
+    LayerType(
         "ZeroPad2d",
         "Linear & reshape",
         "Adds rows and columns of zeros (negative values crop).",
@@ -283,8 +467,10 @@ _TYPES: list[LayerType] = [
             ParamSpec("scale_factor", _K.OPT_SCALE, None, "Multiply height and width by this."),
             ParamSpec("size", _K.OPT_SIZE, None, "Or: target [height, width]."),
             ParamSpec("mode", _K.ENUM, "nearest", "Interpolation.", choices=("nearest", "nearest-exact", "bilinear", "bicubic")),
+            ParamSpec("align_corners", _K.OPT_BOOL, None, "Bilinear/bicubic only: align the corner pixels (empty: PyTorch's default)."),
         ),
-        rules.upsample_rule,
+        rules.upsample_to_rule,
+        max_inputs=2,
         id_prefix="up",
         initial=(("scale_factor", 2),),
     ),
@@ -307,6 +493,31 @@ _TYPES: list[LayerType] = [
         min_inputs=2,
         max_inputs=None,
         id_prefix="cat",
+    ),
+    LayerType(
+        "Mul",
+        "Merge",
+        "Multiplies two or more tensors element by element, broadcasting sizes of 1 (squeeze-and-excitation).",
+        (),
+        rules.mul_rule,
+        min_inputs=2,
+        max_inputs=None,
+        id_prefix="mul",
+    ),
+    LayerType(
+        "Unsupported",
+        "Imported",
+        "An imported op the designer cannot represent: an error until replaced; blocks code export.",
+        (
+            ParamSpec("op", _K.TEXT, "", "The original op's name (e.g. aten::roll).", required=True),
+            ParamSpec("shape", _K.OPT_SHAPE, None, "The output shape the importer saw, without the batch axis."),
+            ParamSpec("note", _K.TEXT, "", "What the importer knows about it."),
+        ),
+        rules.unsupported_rule,
+        min_inputs=0,
+        max_inputs=None,
+        id_prefix="unsupported",
+        in_palette=False,
     ),
 ]
 

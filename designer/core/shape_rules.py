@@ -75,6 +75,9 @@ class RuleResult:
     axes: tuple[AxisArith, ...] = ()
     rf: RFStep = IDENTITY
     derived: dict[str, Any] = field(default_factory=dict)  # e.g. in_channels, weight shape
+    #: Every output of a layer with several (Split, Chunk), in order; ``shape`` is the first.
+    #: Empty for the usual single-output layer.
+    outputs: tuple[Shape, ...] = ()
 
     @property
     def trainable_params(self) -> int:
@@ -655,26 +658,90 @@ def upsample_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleRes
 # -------------------------------------------------------------------------- merges
 
 
-def add_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
-    """Add: all inputs must have the same shape, which is the output shape."""
+def broadcast_shapes(shapes: Sequence[Shape]) -> Shape | None:
+    """PyTorch's broadcast of ``shapes`` (right-aligned; a size of 1 stretches), or ``None``.
+
+    The shapes leave the batch axis out; every tensor's batch is the same, so the batch
+    axis never changes the answer.
+    """
+    rank = max(len(s) for s in shapes)
+    out: list[int] = []
+    for i in range(1, rank + 1):
+        sizes = {s[-i] for s in shapes if len(s) >= i}
+        big = sizes - {1}
+        if len(big) > 1:
+            return None
+        out.append(big.pop() if big else 1)
+    return tuple(reversed(out))
+
+
+def _merge_rule(name: str, verb: str, mismatch_code: str, inputs: Sequence[Shape]) -> RuleResult:
+    """Add and Mul: element-wise over inputs that PyTorch broadcasts to one of them.
+
+    ``out = broadcast(inputs)`` (right-aligned dims; a size of 1 stretches to the
+    other's); the result must be the shape of one input: a merge that would enlarge
+    every operand (``[C, 1, W] + [C, H, 1]``) is almost always a wiring mistake.
+    """
+    out = broadcast_shapes(inputs)
     first = inputs[0]
-    for i, shape in enumerate(inputs[1:], start=1):
-        if shape != first:
-            dims = _diff_dims(first, shape)
-            return _error(
-                "add_shape_mismatch",
-                f"Add needs equal shapes, but input 1 is {fmt_shape(first)} and input {i + 1} is "
-                f"{fmt_shape(shape)} ({dims}).",
-                input_index=i,
-                shapes=[list(s) for s in inputs],
-            )
-    return RuleResult(first)
+    if out is None:
+        # The first pair of inputs that clash (usually input 1 and another).
+        j, i = next(
+            ((a, b) for b in range(len(inputs)) for a in range(b) if broadcast_shapes([inputs[a], inputs[b]]) is None),
+            (0, 1),
+        )
+        first, shape = inputs[j], inputs[i]
+        return _error(
+            mismatch_code,
+            f"{name} needs matching shapes (a size of 1 is repeated to match), "
+            f"but input {j + 1} is {fmt_shape(first)} and input {i + 1} is {fmt_shape(shape)} ({_diff_dims(first, shape)}).",
+            input_index=i,
+            shapes=[list(s) for s in inputs],
+        )
+    if all(tuple(s) != out for s in inputs):
+        return _error(
+            "broadcast_enlarges",
+            f"{name} of {' and '.join(fmt_shape(s) for s in inputs)} would broadcast to {fmt_shape(out)}, "
+            "larger than every input: each input repeats along a different axis. Make one input the full "
+            "shape (or give the others size 1 where they should repeat).",
+            shapes=[list(s) for s in inputs],
+            broadcast=list(out),
+        )
+    derived: dict[str, Any] = {}
+    stretched = [n for n, s in enumerate(inputs) if tuple(s) != out]
+    if stretched:
+        derived["broadcast"] = {"inputs": stretched, "shape": list(out)}
+    return RuleResult(out, derived=derived)
+
+
+def add_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Add: ``out = x₁ + x₂ + …`` with PyTorch broadcasting; the output is the largest input's shape."""
+    return _merge_rule("Add", "adds", "add_shape_mismatch", inputs)
+
+
+def mul_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Mul: ``out = x₁ · x₂ · …`` with PyTorch broadcasting (squeeze-and-excitation's ``[C,1,1]·[C,H,W]``)."""
+    return _merge_rule("Mul", "multiplies", "mul_shape_mismatch", inputs)
+
+
+def axis_names(rank: int) -> tuple[str, ...]:
+    """Plain names of the axes of an unbatched shape of ``rank`` dimensions."""
+    if rank == 3:
+        return ("channels", "height", "width")
+    if rank == 1:
+        return ("features",)
+    return tuple(f"dim {i + 1}" for i in range(rank))
 
 
 def _diff_dims(a: Shape, b: Shape) -> str:
+    """Which sizes differ, compared right-aligned as broadcasting does."""
     if len(a) != len(b):
-        return f"{len(a)} vs {len(b)} dimensions"
-    names = ("channels", "height", "width") if len(a) == 3 else ("features",)
+        extra = f"{len(a)} vs {len(b)} dimensions"
+        clashes = [
+            f"{x} vs {y}" for x, y in zip(reversed(a), reversed(b), strict=False) if x != y and 1 not in (x, y)
+        ]
+        return extra + (f"; aligned from the right: {', '.join(clashes)}" if clashes else "")
+    names = axis_names(len(a))
     return ", ".join(f"{names[i]} {x} vs {y}" for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
 
 
@@ -691,3 +758,382 @@ def concat_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
                 shapes=[list(s) for s in inputs],
             )
     return RuleResult((sum(s[0] for s in inputs), *first[1:]))
+
+
+# ------------------------------------------------------------ modern CNN vocabulary
+
+
+def _batched_dim(value: int, rank: int, layer_type: str, name: str = "dim") -> tuple[int | None, RuleResult | None]:
+    """A dim counted with the batch axis first (negative from the end), as an index into the
+    unbatched shape; an error for out-of-range values and for the batch axis itself."""
+    if not -rank <= value < rank:
+        return None, _error(
+            "dim_out_of_range",
+            f"{layer_type} {name} {value} is out of range for an input with batch of rank {rank} (−{rank} … {rank - 1}).",
+            dim=value,
+            rank=rank,
+        )
+    d = value % rank
+    if d == 0:
+        return None, _error(
+            "batch_axis",
+            f"{layer_type} {name} {value} is the batch axis; a design describes one sample, so {layer_type} "
+            "works on the axes after it (1 = channels or features).",
+            dim=value,
+        )
+    return d - 1, None
+
+
+def prelu_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """PReLU: shape unchanged; params ``num_parameters`` (1, or one slope per channel C)."""
+    shape = inputs[0]
+    n = int(p.get("num_parameters", 1))
+    c = shape[0]
+    if n not in (1, c):
+        return _error(
+            "prelu_parameters",
+            f"PReLU num_parameters = {n} must be 1 (one slope shared) or the {c} channels of "
+            f"{fmt_shape(shape)} (one slope per channel).",
+            num_parameters=n,
+            channels=c,
+        )
+    return RuleResult(shape, params=n, derived={"weight_shape": [n]})
+
+
+def layer_norm2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """LayerNorm2d (ConvNeXt): normalises the C channels at each of the H·W positions; params ``2·C`` if affine."""
+    bad = _need_volume(inputs, "LayerNorm2d")
+    if bad:
+        return bad
+    c = inputs[0][0]
+    params = 2 * c if p.get("elementwise_affine", True) else 0
+    return RuleResult(inputs[0], params=params, derived={"num_features": c, "positions": inputs[0][1] * inputs[0][2]})
+
+
+def layer_norm_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """LayerNorm over the trailing dims ``normalized_shape``; params ``(1 + bias)·∏normalized_shape`` if affine."""
+    shape = inputs[0]
+    norm = [int(v) for v in p["normalized_shape"]]
+    if len(norm) > len(shape):
+        return _error(
+            "normalized_shape_mismatch",
+            f"LayerNorm normalized_shape {norm} has {len(norm)} sizes, but each sample of its input "
+            f"{fmt_shape(shape, 'chw')} has only {len(shape)} axes: it would normalise across the batch.",
+            normalized_shape=norm,
+            got_shape=list(shape),
+        )
+    tail = list(shape[len(shape) - len(norm) :])
+    if tail != norm:
+        return _error(
+            "normalized_shape_mismatch",
+            f"LayerNorm normalized_shape {norm} must equal the last {len(norm)} size{'s' if len(norm) != 1 else ''} "
+            f"of its input, but the input is {fmt_shape(shape, 'chw')} (last {len(norm)}: {tail}).",
+            normalized_shape=norm,
+            got_shape=list(shape),
+        )
+    n = _prod(norm)
+    params = 0
+    if p.get("elementwise_affine", True):
+        params = n * (2 if p.get("bias", True) else 1)
+    return RuleResult(shape, params=params, derived={"normalized": n, "groups": _prod(shape) // n})
+
+
+def _channels_divisible(shape: Shape, groups: int, layer_type: str, code: str) -> RuleResult | None:
+    c = shape[0]
+    if c % groups:
+        return _error(
+            code,
+            f"{layer_type} groups = {groups} does not divide the {c} channels of {fmt_shape(shape)}: "
+            f"{c}/{groups} = {c / groups:.4g} is not whole.",
+            groups=groups,
+            channels=c,
+            in_channels=c,
+            out_channels=c,
+        )
+    return None
+
+
+def group_norm_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """GroupNorm: C channels in num_groups groups (C % num_groups = 0); shape unchanged; params ``2·C`` if affine."""
+    shape = inputs[0]
+    g = int(p["num_groups"])
+    bad = _channels_divisible(shape, g, "GroupNorm", "groups_mismatch")
+    if bad:
+        return bad
+    c = shape[0]
+    values = c // g * _prod(shape[1:])
+    if values == 1:
+        return _error(
+            "single_value_norm",
+            f"GroupNorm puts {c // g} channel{'s' if c // g != 1 else ''} of {fmt_shape(shape)} in each of its {g} "
+            "groups, so each group holds one value: normalised, it is always 0 (PyTorch refuses: expected more "
+            "than 1 value per channel).",
+            positions=values,
+        )
+    return RuleResult(
+        shape, params=2 * c if p.get("affine", True) else 0, derived={"num_features": c, "per_group": c // g, "values": values}
+    )
+
+
+def instance_norm2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """InstanceNorm2d: each channel over its own H·W; params ``2·C`` if affine; buffers ``2·C + 1`` if tracked."""
+    bad = _need_volume(inputs, "InstanceNorm2d")
+    if bad:
+        return bad
+    c, h, w = inputs[0]
+    if h * w == 1 and not p.get("track_running_stats", False):
+        return _error(
+            "single_value_norm",
+            f"InstanceNorm2d normalises each channel over its own {h}×{w} positions, but one value has no "
+            "spread to normalise (PyTorch refuses: expected more than 1 spatial element).",
+            positions=h * w,
+        )
+    params = 2 * c if p.get("affine", False) else 0
+    buffers = 2 * c + 1 if p.get("track_running_stats", False) else 0
+    return RuleResult(inputs[0], params=params, buffers=buffers, derived={"num_features": c, "positions": h * w})
+
+
+def channel_shuffle_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """ChannelShuffle(g): ``[C, H, W] → [C, H, W]``, channel ``i·(C/g) + j`` moves to ``j·g + i``."""
+    shape = inputs[0]
+    if len(shape) < 2:
+        return _error(
+            "rank_mismatch",
+            f"ChannelShuffle needs channels and at least one more axis, but receives {fmt_shape(shape)}.",
+            expected_rank=3,
+            got_shape=list(shape),
+        )
+    g = int(p["groups"])
+    bad = _channels_divisible(shape, g, "ChannelShuffle", "groups_mismatch")
+    if bad:
+        return bad
+    return RuleResult(shape, derived={"per_group": shape[0] // g})
+
+
+def _split_sizes(total: int, p: Params, chunk: bool) -> list[int]:
+    if chunk:
+        n = int(p["chunks"])
+        size = -(-total // n)
+    else:
+        sec = p["split_size_or_sections"]
+        if isinstance(sec, list):
+            return [int(v) for v in sec]
+        size = int(sec)
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+def _split_rule(p: Params, inputs: Sequence[Shape], name: str, chunk: bool) -> RuleResult:
+    shape = inputs[0]
+    d, bad = _batched_dim(int(p.get("dim", 1)), len(shape) + 1, name)
+    if bad:
+        return bad
+    assert d is not None
+    total = shape[d]
+    sizes = _split_sizes(total, p, chunk)
+    if not chunk and isinstance(p["split_size_or_sections"], list) and sum(sizes) != total:
+        return _error(
+            "split_sizes_mismatch",
+            f"Split sections {sizes} add up to {sum(sizes)}, but the axis it splits has {total} "
+            f"(input {fmt_shape(shape)}).",
+            sections=sizes,
+            total=total,
+        )
+    if not sizes or any(s < 1 for s in sizes):
+        return _error(
+            "nonpositive_output",
+            f"{name} would produce an empty piece: sizes {sizes} of an axis of {total}.",
+            sizes=sizes,
+            out=0,
+        )
+    outputs = tuple(tuple(s if i == d else v for i, v in enumerate(shape)) for s in sizes)
+    return RuleResult(outputs[0], outputs=outputs, derived={"sizes": sizes, "axis": d})
+
+
+def split_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Split (torch.split): pieces of ``split_size`` along ``dim`` (the last one smaller), or the listed sections."""
+    return _split_rule(p, inputs, "Split", chunk=False)
+
+
+def chunk_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Chunk (torch.chunk): pieces of ``⌈size/chunks⌉`` along ``dim``; the last may be smaller, and there may be fewer."""
+    return _split_rule(p, inputs, "Chunk", chunk=True)
+
+
+def mean_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Mean over ``dim`` (counted with the batch axis): ``x.mean((2, 3))`` turns ``[C, H, W]`` into ``[C]``."""
+    shape = inputs[0]
+    dims = p.get("dim", [2, 3])
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    axes: list[int] = []
+    for value in dims:
+        d, bad = _batched_dim(int(value), len(shape) + 1, "Mean")
+        if bad:
+            return bad
+        assert d is not None
+        if d in axes:
+            return _error("duplicate_dim", f"Mean lists the axis {value} twice.", dim=value)
+        axes.append(d)
+    keep = bool(p.get("keepdim", False))
+    out = tuple(1 if i in axes else v for i, v in enumerate(shape)) if keep else tuple(
+        v for i, v in enumerate(shape) if i not in axes
+    )
+    if not out:
+        return _error(
+            "batch_axis",
+            f"Mean over every axis of {fmt_shape(shape)} leaves one number per sample with no axes; "
+            "keep at least one axis or set keepdim.",
+        )
+    rf = IDENTITY
+    if len(shape) == 3 and {1, 2} <= set(axes):
+        rf = RFStep("window", (shape[1], shape[2]), (float(shape[1]), float(shape[2])))
+    return RuleResult(out, rf=rf, derived={"axes": axes, "averaged": _prod([shape[a] for a in axes])})
+
+
+def reshape_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Reshape(shape) of each sample (the batch axis stays): ``∏shape = ∏input``; one −1 is inferred."""
+    shape = inputs[0]
+    target = [int(v) for v in p["shape"]]
+    total = _prod(shape)
+    unknown = [i for i, v in enumerate(target) if v == -1]
+    if len(unknown) > 1 or any(v == 0 or v < -1 for v in target):
+        return _error(
+            "reshape_invalid",
+            f"Reshape shape {target}: every size must be ≥ 1, with at most one −1 (inferred).",
+            shape=target,
+        )
+    known = _prod([v for v in target if v != -1])
+    if unknown:
+        if total % known:
+            return _error(
+                "reshape_count_mismatch",
+                f"Reshape {fmt_shape(shape, 'chw')} ({total:,} values) to {target}: the known sizes multiply "
+                f"to {known:,}, which does not divide {total:,}, so −1 cannot be inferred.",
+                values=total,
+                known=known,
+            )
+        target[unknown[0]] = total // known
+    elif known != total:
+        return _error(
+            "reshape_count_mismatch",
+            f"Reshape {fmt_shape(shape, 'chw')} ({total:,} values) to {target} ({known:,} values): a reshape "
+            "keeps every value, so both must hold the same number.",
+            values=total,
+            known=known,
+        )
+    return RuleResult(tuple(target), derived={"values": total})
+
+
+def permute_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Permute(dims), dims counted with the batch axis first (which must stay first): ``out[i] = in[dims[i]]``."""
+    shape = inputs[0]
+    rank = len(shape) + 1
+    dims = [int(v) for v in p["dims"]]
+    if len(dims) != rank:
+        return _error(
+            "dim_out_of_range",
+            f"Permute dims {dims} must list all {rank} axes of its input with batch ({fmt_shape(shape, 'chw')} "
+            f"plus the batch axis), not {len(dims)}.",
+            dims=dims,
+            rank=rank,
+        )
+    if any(not -rank <= d < rank for d in dims):
+        return _error(
+            "dim_out_of_range", f"Permute dims {dims}: every dim must be in −{rank} … {rank - 1}.", dims=dims, rank=rank
+        )
+    norm = [d % rank for d in dims]
+    if sorted(norm) != list(range(rank)):
+        return _error("duplicate_dim", f"Permute dims {dims} repeat an axis; each must appear once.", dims=dims)
+    if norm[0] != 0:
+        return _error(
+            "batch_axis",
+            f"Permute dims {dims} move the batch axis; a design describes one sample, so dims must start with 0.",
+            dims=dims,
+        )
+    out = tuple(shape[d - 1] for d in norm[1:])
+    return RuleResult(out, derived={"order": norm})
+
+
+def transpose_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Transpose(dim0, dim1), dims counted with the batch axis: swaps those two sizes."""
+    shape = inputs[0]
+    rank = len(shape) + 1
+    a, bad = _batched_dim(int(p["dim0"]), rank, "Transpose", "dim0")
+    if bad:
+        return bad
+    b, bad = _batched_dim(int(p["dim1"]), rank, "Transpose", "dim1")
+    if bad:
+        return bad
+    assert a is not None and b is not None
+    out = list(shape)
+    out[a], out[b] = out[b], out[a]
+    return RuleResult(tuple(out))
+
+
+def scale_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Scale: multiplies by a learned tensor of ``shape`` (broadcast); params ``∏shape``; shape unchanged."""
+    shape = inputs[0]
+    weight = tuple(int(v) for v in p["shape"])
+    # The learned tensor has no batch axis of its own: a leading size of 1 may line up with
+    # the batch axis (any other size there would depend on the batch size).
+    if broadcast_shapes([(1, *shape), weight]) != (1, *shape):
+        return _error(
+            "scale_shape_mismatch",
+            f"Scale's learned {fmt_shape(weight, 'chw')} must broadcast onto its input {fmt_shape(shape, 'chw')} "
+            "without changing it: compared from the right, each of its sizes must equal the input's or be 1.",
+            weight_shape=list(weight),
+            got_shape=list(shape),
+        )
+    return RuleResult(shape, params=_prod(weight), derived={"weight_shape": list(weight)})
+
+
+def upsample_to_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Upsample: ``H_out = size`` or ``⌊H · scale_factor⌋``, or the H×W of a second input when one is connected."""
+    if len(inputs) < 2:
+        result = upsample_rule(p, inputs, sem)
+    else:
+        bad = _need_volume(inputs, "Upsample")
+        if bad:
+            return bad
+        ref = inputs[1]
+        if len(ref) < 2:
+            return _error(
+                "rank_mismatch",
+                f"Upsample takes the height and width of its second input, but that input is {fmt_shape(ref)}.",
+                expected_rank=3,
+                got_shape=list(ref),
+            )
+        if p.get("size") is not None or p.get("scale_factor") is not None:
+            return _error(
+                "upsample_arguments",
+                "Upsample with a second input takes its size from that input; clear size and scale_factor.",
+            )
+        c, h, w = inputs[0]
+        oh, ow = ref[-2], ref[-1]
+        result = RuleResult((c, oh, ow), rf=RFStep("transpose", (1, 1), (oh / h, ow / w)), derived={"size_from": 1})
+    if result.shape is None:
+        return result
+    mode = p.get("mode", "nearest")
+    align = p.get("align_corners")
+    if align is not None and mode not in ("bilinear", "bicubic"):
+        return _error(
+            "align_corners_mode",
+            f'align_corners only applies to interpolating modes (bilinear, bicubic), not "{mode}"; leave it empty.',
+            mode=mode,
+        )
+    return result
+
+
+def unsupported_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
+    """Unsupported: an imported op the designer cannot represent; its output is the shape the importer saw."""
+    op = p.get("op") or "an unknown op"
+    shape = p.get("shape")
+    note = p.get("note") or ""
+    msg = (
+        f"{op} cannot be represented in the designer, so this layer is a stand-in"
+        + (f" with the shape the importer saw ({fmt_shape(shape)})" if shape else " with no known output shape")
+        + ". Its parameters and MACs are not counted, and the design cannot be exported to code until it is "
+        "replaced by supported layers."
+        + (f" ({note})" if note else "")
+    )
+    out = tuple(int(v) for v in shape) if shape else None
+    return RuleResult(out, findings=[Finding("error", "unsupported_op", msg, {"op": op})])

@@ -59,13 +59,16 @@ class LayerPalette(QWidget):
         layout.addWidget(self.tree)
         self.items: dict[str, QTreeWidgetItem] = {}
         for category in CATEGORIES:
+            offered = [t for t in types_in(category) if t.in_palette]
+            if not offered:
+                continue  # "Imported": only importers create those layers
             group = QTreeWidgetItem([category])
             font = theme.ui_font(bold=True)
             group.setFont(0, font)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setForeground(0, theme.category_color(category).darker(130))
             self.tree.addTopLevelItem(group)
-            for ltype in types_in(category):
+            for ltype in offered:
                 item = QTreeWidgetItem([ltype.id])
                 item.setIcon(0, theme.category_icon(category))
                 item.setData(0, TYPE_ROLE, ltype.id)

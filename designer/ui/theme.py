@@ -23,6 +23,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "Activation": "#d08a2e",
     "Linear & reshape": "#5f8f3c",
     "Merge": "#b8567a",
+    "Imported": "#d43a2f",  # Unsupported ops: the error colour, they must be replaced
 }
 
 ERROR = QColor("#d43a2f")

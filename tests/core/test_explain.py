@@ -57,9 +57,18 @@ def test_one_explanation_per_layer_type(layer: str, golden) -> None:  # type: ig
     golden(f"explain/layer_{layer}.txt", text)
 
 
+@pytest.mark.parametrize("layer", [la["id"] for la in json.loads((DESIGNS / "modern_layers.json").read_text())["layers"]])
+def test_one_explanation_per_modern_layer_type(layer: str, golden) -> None:  # type: ignore[no-untyped-def]
+    design = load_design(DESIGNS / "modern_layers.json")
+    text = render_text(explain_layer(analyze(design), layer))
+    assert text.startswith(f"{layer} — {design.layer(layer).type}")
+    golden(f"explain/modern_{layer}.txt", text)
+
+
 def test_every_layer_type_has_a_fixture() -> None:
     design = load_design(DESIGNS / "every_layer.json")
-    assert {layer.type for layer in design} == set(REGISTRY)
+    modern = load_design(DESIGNS / "modern_layers.json")
+    assert {layer.type for layer in design} | {layer.type for layer in modern} == set(REGISTRY)
 
 
 def test_explanations_never_fail_on_broken_layers() -> None:

@@ -97,6 +97,36 @@ CASES: list[tuple[str, list[dict[str, Any]], str, str, str | None, int]] = [
     ("bottleneck conv", [_inp(64, 64, 64), _conv("conv", 8, 4, stride=4), {"id": "relu", "type": "ReLU"}], "pytorch", "information_bottleneck", "conv", 2),
     ("bottleneck pool", [_inp(16, 64, 64), {"id": "pool", "type": "MaxPool2d", "kernel_size": 4}, {"id": "relu", "type": "ReLU"}], "pytorch", "information_bottleneck", "pool", 1),
     ("rf covers", [_inp(3, 8, 8), *(_conv(f"c{i}", 8, 3, padding=1) for i in range(1, 5))], "pytorch", "receptive_field_covers_input", "c4", 0),
+    # issue 11's vocabulary
+    ("mul", [_inp(16, 8, 8), _conv("conv", 8, 1), {"id": "mul", "type": "Mul", "inputs": ["input", "conv"]}], "pytorch", "mul_shape_mismatch", "mul", 1),
+    (
+        "broadcast enlarges",
+        [
+            _inp(8, 6, 6),
+            {"id": "rows", "type": "AdaptiveAvgPool2d", "output_size": [None, 1]},
+            {"id": "cols", "type": "AdaptiveAvgPool2d", "output_size": [1, None], "inputs": ["input"]},
+            {"id": "sum", "type": "Add", "inputs": ["rows", "cols"]},
+        ],
+        "pytorch",
+        "broadcast_enlarges",
+        "sum",
+        0,
+    ),
+    ("output not chosen", [_inp(8, 4, 4), {"id": "split", "type": "Split", "split_size_or_sections": 4}, {"id": "relu", "type": "ReLU"}], "pytorch", "output_not_chosen", "relu", 2),
+    ("no such output", [_inp(8, 4, 4), {"id": "split", "type": "Split", "split_size_or_sections": 4}, {"id": "relu", "type": "ReLU", "inputs": ["split:2"]}], "pytorch", "no_such_output", "relu", 2),
+    ("unsupported", [_inp(8, 4, 4), {"id": "roll", "type": "Unsupported", "op": "aten::roll", "shape": [8, 4, 4]}], "pytorch", "unsupported_op", "roll", 0),
+    ("prelu", [_inp(8, 4, 4), {"id": "prelu", "type": "PReLU", "num_parameters": 3}], "pytorch", "prelu_parameters", "prelu", 2),
+    ("layernorm", [_inp(8, 4, 4), {"id": "ln", "type": "LayerNorm", "normalized_shape": [8]}], "pytorch", "normalized_shape_mismatch", "ln", 0),
+    ("instancenorm 1x1", [_inp(8, 1, 1), {"id": "in", "type": "InstanceNorm2d"}], "pytorch", "single_value_norm", "in", 0),
+    ("groupnorm", [_inp(12, 4, 4), {"id": "gn", "type": "GroupNorm", "num_groups": 8}], "pytorch", "groups_mismatch", "gn", 2),
+    ("shuffle", [_inp(12, 4, 4), {"id": "shuffle", "type": "ChannelShuffle", "groups": 5}], "pytorch", "groups_mismatch", "shuffle", 2),
+    ("split sections", [_inp(8, 4, 4), {"id": "split", "type": "Split", "split_size_or_sections": [3, 3]}], "pytorch", "split_sizes_mismatch", "split", 1),
+    ("reshape -1 twice", [_inp(8, 4, 4), {"id": "rs", "type": "Reshape", "shape": [-1, -1]}], "pytorch", "reshape_invalid", "rs", 0),
+    ("reshape count", [_inp(8, 4, 4), {"id": "rs", "type": "Reshape", "shape": [8, 5]}], "pytorch", "reshape_count_mismatch", "rs", 0),
+    ("mean batch", [_inp(8, 4, 4), {"id": "mean", "type": "Mean", "dim": [0, 2]}], "pytorch", "batch_axis", "mean", 0),
+    ("permute twice", [_inp(8, 4, 4), {"id": "perm", "type": "Permute", "dims": [0, 1, 1, 2]}], "pytorch", "duplicate_dim", "perm", 0),
+    ("scale", [_inp(8, 4, 4), {"id": "scale", "type": "Scale", "shape": [4, 1, 1]}], "pytorch", "scale_shape_mismatch", "scale", 0),
+    ("align corners", [_inp(8, 4, 4), {"id": "up", "type": "Upsample", "scale_factor": 2, "align_corners": True}], "pytorch", "align_corners_mode", "up", 2),
 ]
 
 

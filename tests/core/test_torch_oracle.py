@@ -120,7 +120,10 @@ scales = st.one_of(st.integers(1, 3), st.sampled_from([0.5, 0.25, 0.3, 1.5, 1.7,
 upsample_params = st.one_of(
     st.fixed_dictionaries(
         {"scale_factor": st.one_of(scales, st.lists(scales, min_size=2, max_size=2))},
-        optional={"mode": st.sampled_from(["nearest", "nearest-exact", "bilinear", "bicubic"])},
+        optional={
+            "mode": st.sampled_from(["nearest", "nearest-exact", "bilinear", "bicubic"]),
+            "align_corners": st.one_of(st.none(), st.booleans()),
+        },
     ),
     st.fixed_dictionaries(
         {"size": pair(st.integers(1, 64))},
@@ -164,17 +167,99 @@ PARAMS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "Linear": st.fixed_dictionaries({"out_features": st.integers(1, 16), "bias": st.booleans()}),
     "ZeroPad2d": st.fixed_dictionaries({"padding": pad4}),
     "Upsample": upsample_params,
+    "Hardswish": st.just({}),
+    "Hardsigmoid": st.just({}),
+    "Mish": st.just({}),
+    "SELU": st.just({}),
+    "ELU": st.fixed_dictionaries({"alpha": st.sampled_from([1.0, 0.5])}),
+    "Softplus": st.fixed_dictionaries({"beta": st.sampled_from([1.0, 2.0]), "threshold": st.sampled_from([20.0, 5.0])}),
+    "PReLU": st.fixed_dictionaries({"num_parameters": st.sampled_from([1, 1, 2, 3, 4, 8]), "init": st.just(0.1)}),
+    "LayerNorm2d": st.fixed_dictionaries({"elementwise_affine": st.booleans()}),
+    "GroupNorm": st.fixed_dictionaries({"num_groups": st.sampled_from([1, 2, 3, 4]), "affine": st.booleans()}),
+    "InstanceNorm2d": st.fixed_dictionaries({"affine": st.booleans(), "track_running_stats": st.booleans()}),
+    "StochasticDepth": st.fixed_dictionaries({"p": st.sampled_from([0.0, 0.2]), "mode": st.sampled_from(["row", "batch"])}),
+    "ChannelShuffle": st.fixed_dictionaries({"groups": st.sampled_from([1, 2, 3, 4])}),
+    "Split": st.fixed_dictionaries(
+        {
+            "split_size_or_sections": st.one_of(
+                st.integers(1, 9), st.lists(st.integers(1, 6), min_size=1, max_size=4)
+            ),
+            "dim": st.integers(-4, 3),
+        }
+    ),
+    "Chunk": st.fixed_dictionaries({"chunks": st.integers(1, 5), "dim": st.integers(-4, 3)}),
+    "Mean": st.fixed_dictionaries(
+        {
+            "dim": st.one_of(st.integers(-4, 3), st.lists(st.integers(-4, 3), min_size=1, max_size=3)),
+            "keepdim": st.booleans(),
+        }
+    ),
+    "Transpose": st.fixed_dictionaries({"dim0": st.integers(-4, 3), "dim1": st.integers(-4, 3)}),
+    # Shape-dependent parameters (the right sizes most of the time): see SHAPED below.
+    "LayerNorm": st.fixed_dictionaries(
+        {"normalized_shape": st.lists(st.integers(1, 8), min_size=1, max_size=2), "bias": st.booleans()}
+    ),
+    "Reshape": st.fixed_dictionaries({"shape": st.lists(st.integers(-1, 8), min_size=1, max_size=4)}),
+    "Permute": st.fixed_dictionaries({"dims": st.lists(st.integers(-4, 3), min_size=1, max_size=4)}),
+    "Scale": st.fixed_dictionaries({"shape": st.lists(st.integers(1, 4), min_size=1, max_size=4)}),
+}
+
+
+def _permutation(rank: int) -> st.SearchStrategy[list[int]]:
+    return st.permutations(list(range(rank))).map(list)
+
+
+def _factorisations(shape: tuple[int, ...]) -> st.SearchStrategy[list[int]]:
+    """A new shape with the same number of values (sometimes with one −1)."""
+    import math
+
+    total = math.prod(shape)
+    divisors = [d for d in range(1, min(total, 64) + 1) if total % d == 0]
+
+    @st.composite
+    def build(draw: st.DrawFn) -> list[int]:
+        first = draw(st.sampled_from(divisors))
+        rest = total // first
+        out = [first, rest] if draw(st.booleans()) else [first, -1]
+        if rest % 2 == 0 and draw(st.booleans()):
+            out = [first, 2, rest // 2]
+        return draw(st.permutations(out).map(list))
+
+    return build()
+
+
+def _scale_shapes(shape: tuple[int, ...]) -> st.SearchStrategy[list[int]]:
+    """The input's trailing sizes with some replaced by 1 (what broadcasts onto it)."""
+    return st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)).flatmap(
+        lambda keep: st.integers(1, len(shape)).map(
+            lambda n: [v if k else 1 for v, k in zip(shape, keep, strict=True)][-n:]
+        )
+    )
+
+
+SHAPED: dict[str, Any] = {
+    "LayerNorm": lambda shape: st.integers(1, len(shape)).map(
+        lambda n: {"normalized_shape": list(shape[-n:])}
+    ),
+    "Reshape": lambda shape: _factorisations(shape).map(lambda s: {"shape": s}),
+    "Permute": lambda shape: st.one_of(
+        _permutation(len(shape)).map(lambda p: {"dims": [0, *(d + 1 for d in p)]}),
+        _permutation(len(shape) + 1).map(lambda p: {"dims": p}),
+    ),
+    "Scale": lambda shape: _scale_shapes(shape).map(lambda s: {"shape": s}),
 }
 SINGLE_INPUT = sorted(PARAMS)
 
 
 def test_every_single_input_layer_type_is_generated() -> None:
-    single = {t.id for t in REGISTRY.values() if t.max_inputs == 1}
+    single = {t.id for t in REGISTRY.values() if t.max_inputs == 1} | {"Upsample"}
     assert single == set(PARAMS)
-    assert {t.id for t in REGISTRY.values() if t.max_inputs is None} == {"Add", "Concat"}
+    merges = {t.id for t in REGISTRY.values() if t.max_inputs is None and t.min_inputs >= 2}
+    assert merges == {"Add", "Concat", "Mul"} == set(MERGES)
 
 
 SPATIAL = {
+    "InstanceNorm2d",
     "Conv2d",
     "ConvTranspose2d",
     "MaxPool2d",
@@ -203,6 +288,32 @@ def designer_refuses_by_design(
     if type_id == "Flatten":
         start = params.get("start_dim", 1)
         return -rank <= start < rank and start % rank == 0
+    # The batch axis: a design describes one sample, so splitting, averaging, moving or
+    # swapping the batch axis is refused (torch does it, and the result has no batch left).
+    if type_id in ("Split", "Chunk") and -rank <= params["dim"] < rank and params["dim"] % rank == 0:
+        return True
+    if type_id == "Mean":
+        dims = params["dim"] if isinstance(params["dim"], list) else [params["dim"]]
+        valid = [d % rank for d in dims if -rank <= d < rank]
+        if len(valid) == len(dims) and len(set(valid)) == len(valid):
+            # every axis averaged away without keepdim leaves no axes per sample
+            return 0 in valid or (not params["keepdim"] and len(valid) == rank - 1)
+    if type_id == "LayerNorm" and len(params["normalized_shape"]) > len(shape):
+        return True  # normalising across the batch axis
+    if type_id == "Scale":
+        # A learned tensor that would enlarge the data (torch broadcasts, the output gains
+        # axes or sizes the input did not have): refused like Add's broadcast_enlarges.
+        from designer.core.shape_rules import broadcast_shapes
+
+        out = broadcast_shapes([(1, *shape), tuple(params["shape"])])
+        return out is not None and out != (1, *shape)
+    if type_id == "Transpose":
+        ds = [params["dim0"], params["dim1"]]
+        return all(-rank <= d < rank for d in ds) and 0 in [d % rank for d in ds]
+    if type_id == "Permute":
+        dims = params["dims"]
+        valid = len(dims) == rank and sorted(d % rank for d in dims if -rank <= d < rank) == list(range(rank))
+        return valid and dims[0] % rank != 0
     if type_id in SPATIAL and len(shape) == 2:
         return True
     return type_id in ("ZeroPad2d", "AdaptiveAvgPool2d") and len(shape) == 1
@@ -226,7 +337,10 @@ def depends_on_batch_size(type_id: str, params: dict[str, Any], shape: tuple[int
 @st.composite
 def layer_specs(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[str, dict[str, Any]]:
     type_id = draw(st.sampled_from(SINGLE_INPUT))
-    params = draw(PARAMS[type_id])
+    if type_id in SHAPED and draw(st.integers(0, 3)):
+        params = draw(SHAPED[type_id](shape))
+    else:
+        params = draw(PARAMS[type_id])
     assume(not designer_refuses_by_design(type_id, params, shape))
     assume(not depends_on_batch_size(type_id, params, shape))
     return type_id, params
@@ -267,6 +381,7 @@ def compare_with_torch(design: Design) -> None:
             f"but torch gives {run.shapes[lid]}"
         )
         assert info.output_shape == run.shapes[lid], context
+        assert list(info.output_shapes) == run.outputs.get(lid, []), context
         assert info.params == run.params(lid), context
         assert info.buffers == run.buffers(lid), context
 
@@ -311,20 +426,24 @@ def test_chain_agrees_with_torch(data: st.DataObject, shape: tuple[int, ...], le
         type_id, params = data.draw(layer_specs(current))
         lid = f"layer{n}"
         design.add_layer(Layer(lid, type_id, params, [previous]))
-        previous = lid
-        current = analyze(design).info[lid].output_shape
+        info = analyze(design).info[lid]
+        previous, current = lid, info.output_shape
+        if info.output_shapes:  # Split, Chunk: the next layer takes one of the pieces
+            k = data.draw(st.integers(0, len(info.output_shapes) - 1))
+            previous, current = f"{lid}:{k}", info.output_shapes[k]
     compare_with_torch(design)
 
 
-def _broadcastable_but_different(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    """Torch's ``+`` would broadcast these (batch of 1 prepended); the designer asks for equal shapes."""
-    if a == b:
-        return False
-    x, y = (1, *a), (1, *b)
-    for i in range(1, min(len(x), len(y)) + 1):
-        if x[-i] != y[-i] and 1 not in (x[-i], y[-i]):
-            return False
-    return True
+MERGES = ("Add", "Concat", "Mul")
+
+
+def _broadcast_enlarges(shapes: list[tuple[int, ...]]) -> bool:
+    """Torch broadcasts these to a shape none of them has; the designer refuses that by design
+    (``broadcast_enlarges``: each input repeats along a different axis, almost always a mistake)."""
+    from designer.core.shape_rules import broadcast_shapes
+
+    out = broadcast_shapes(shapes)
+    return out is not None and all(tuple(s) != out for s in shapes)
 
 
 # A branch is one of a few layers that keep or change the size in controlled ways.
@@ -362,7 +481,7 @@ def branch_layer(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[str, dict[str
 
 @_settings(600)
 @given(
-    data=st.data(), shape=shapes, merge=st.sampled_from(["Add", "Concat"]), width=st.integers(2, 3)
+    data=st.data(), shape=shapes, merge=st.sampled_from(MERGES), width=st.integers(2, 3)
 )
 def test_merge_agrees_with_torch(
     data: st.DataObject, shape: tuple[int, ...], merge: str, width: int
@@ -376,15 +495,62 @@ def test_merge_agrees_with_torch(
         design.add_layer(Layer(f"branch{n}", type_id, params, ["input"]))
         branches.append(f"branch{n}")
     design.add_layer(Layer("merge", merge, {}, branches))
-    if merge == "Add":
+    if merge in ("Add", "Mul"):
         analysis = analyze(design)
         outs = [analysis.info[b].output_shape for b in branches]
-        # Only equal or non-broadcastable shapes: the designer requires equal shapes by design.
-        assume(
-            not any(
-                a is not None and b is not None and _broadcastable_but_different(a, b)
-                for a in outs
-                for b in outs
-            )
-        )
+        assume(not (None not in outs and _broadcast_enlarges([o for o in outs if o is not None])))
     compare_with_torch(design)
+
+
+@_settings(300)
+@given(
+    data=st.data(),
+    shape=volumes,
+    merge=st.sampled_from(["Add", "Mul"]),
+    keep=st.lists(st.booleans(), min_size=3, max_size=3),
+    order=st.booleans(),
+)
+def test_broadcast_merges_agree_with_torch(
+    data: st.DataObject, shape: tuple[int, ...], merge: str, keep: list[bool], order: bool
+) -> None:
+    """Squeeze-and-excitation's ``[C, 1, 1] · [C, H, W]`` and every other size-1 pattern."""
+    design = Design("oracle broadcast")
+    design.add_layer(Layer("input", "Input", {"shape": list(shape)}))
+    size = [v if k else 1 for v, k in zip(shape, keep, strict=True)]
+    pool = {"output_size": [size[1], size[2]]}
+    design.add_layer(Layer("squeeze", "AdaptiveAvgPool2d", pool, ["input"]))
+    design.add_layer(Layer("proj", "Conv2d", {"out_channels": size[0], "kernel_size": 1}, ["squeeze"]))
+    ins = ["proj", "input"] if order else ["input", "proj"]
+    design.add_layer(Layer("merge", merge, {}, ins))
+    compare_with_torch(design)
+
+
+@_settings(300)
+@given(
+    shape=volumes,
+    stride=st.integers(1, 4),
+    mode=st.sampled_from(["nearest", "bilinear", "bicubic", "nearest-exact"]),
+    align=st.one_of(st.none(), st.booleans()),
+    extra=st.sampled_from([{}, {"scale_factor": 2}, {"size": 5}]),
+)
+def test_upsample_to_a_second_input_agrees_with_torch(
+    shape: tuple[int, ...], stride: int, mode: str, align: bool | None, extra: dict[str, Any]
+) -> None:
+    """Segmentation heads: ``interpolate(x, size=y.shape[-2:])``."""
+    assume(not extra)  # torch's interpolate takes size from y; the designer asks to clear both
+    design = Design("oracle upsample to")
+    design.add_layer(Layer("input", "Input", {"shape": list(shape)}))
+    design.add_layer(Layer("down", "MaxPool2d", {"kernel_size": 1, "stride": stride}, ["input"]))
+    params: dict[str, Any] = {"mode": mode, "align_corners": align, **extra}
+    design.add_layer(Layer("up", "Upsample", params, ["down", "input"]))
+    compare_with_torch(design)
+
+
+def test_upsample_to_a_second_input_refuses_size_and_scale() -> None:
+    design = Design("upsample both")
+    design.add_layer(Layer("input", "Input", {"shape": [3, 8, 8]}))
+    design.add_layer(Layer("down", "MaxPool2d", {"kernel_size": 2}, ["input"]))
+    design.add_layer(Layer("up", "Upsample", {"scale_factor": 2}, ["down", "input"]))
+    info = analyze(design).info["up"]
+    assert info.output_shape is None
+    assert [d.code for d in info.diagnostics] == ["upsample_arguments"]
