@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.core.analysis import Analysis, analyze
-from designer.core.design import Design, Layer
+from designer.core.design import Design, Layer, source_of, split_ref
 from designer.core.shape_rules import fmt_shape
 
 #: Attribute names an ``nn.Module`` subclass must not shadow (checked against
@@ -54,6 +54,48 @@ _TORCH_DEFAULTS: dict[str, dict[str, Any]] = {
     "Softmax": {"dim": None},
 }
 
+
+#: Layer types computed in ``forward`` by a tensor expression, not by a module attribute.
+FUNCTIONAL_TYPES = frozenset({"Input", "Add", "Concat", "Mul", "Split", "Chunk", "Mean", "Reshape", "Permute", "Transpose"})
+
+#: Small modules torch.nn does not have, written into the generated file when used.
+_HELPERS: dict[str, str] = {
+    "LayerNorm2d": '''class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels at every position of an N×C×H×W tensor (ConvNeXt's)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+''',
+    "StochasticDepth": '''class StochasticDepth(nn.Module):
+    """Drops whole residual branches while training (as torchvision.ops.StochasticDepth)."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        self.p = p
+        self.mode = mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        size = [x.shape[0]] + [1] * (x.ndim - 1) if self.mode == "row" else [1] * x.ndim
+        keep = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(1.0 - self.p)
+        if self.p < 1.0:
+            keep.div_(1.0 - self.p)
+        return x * keep
+''',
+    "Scale": '''class Scale(nn.Module):
+    """Multiplies by a learned tensor, broadcast onto the input (ConvNeXt's layer scale)."""
+
+    def __init__(self, shape: tuple[int, ...], init: float) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.full(shape, float(init)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight
+''',
+}
 
 #: Warnings repeated as comments above their line: they are about what the code computes.
 _CODE_NOTES = frozenset({"non_integer_output", "linear_on_volume"})
@@ -169,16 +211,16 @@ def _names(design: Design, class_name: str | None) -> GeneratedNames:
 def _literal(value: Any) -> str:
     """A Python literal for a hyper-parameter value (pairs as tuples)."""
     if isinstance(value, list):
-        return "(" + ", ".join(_literal(v) for v in value) + ")"
+        return "(" + ", ".join(_literal(v) for v in value) + (",)" if len(value) == 1 else ")")
     if isinstance(value, str):
         return json.dumps(value)  # double quotes, as ruff format writes them
     return repr(value)
 
 
 def _module_call(layer: Layer, analysis: Analysis) -> str | None:
-    """``nn.Conv2d(3, 96, kernel_size=11, stride=4)``; ``None`` for Input, Add and Concat."""
+    """``nn.Conv2d(3, 96, kernel_size=11, stride=4)``; ``None`` for Input, merges and tensor ops."""
     t = layer.type
-    if t in ("Input", "Add", "Concat"):
+    if t in FUNCTIONAL_TYPES or (t == "Upsample" and len(layer.inputs) == 2):
         return None
     info = analysis.info[layer.id]
     in_shape = info.input_shapes[0]
@@ -203,6 +245,26 @@ def _module_call(layer: Layer, analysis: Analysis) -> str | None:
     elif t == "ZeroPad2d":
         positional = [_literal(resolved["padding"])]
         explicit.pop("padding", None)
+    elif t in ("InstanceNorm2d", "LayerNorm2d"):
+        positional = [str(in_shape[0])]
+        if t == "LayerNorm2d":  # nn.LayerNorm's default eps is 1e-5; ConvNeXt's is the designer's 1e-6
+            explicit = {"eps": resolved["eps"], **explicit}
+    elif t == "GroupNorm":
+        positional = [str(resolved["num_groups"]), str(in_shape[0])]
+        explicit.pop("num_groups", None)
+    elif t == "LayerNorm":
+        positional = [_literal(resolved["normalized_shape"])]
+        explicit.pop("normalized_shape", None)
+    elif t == "ChannelShuffle":
+        positional = [str(resolved["groups"])]
+        explicit.pop("groups", None)
+    elif t in ("StochasticDepth", "Scale"):  # helper classes without defaults
+        names = ("p", "mode") if t == "StochasticDepth" else ("shape", "init")
+        positional = [_literal(resolved[n]) for n in names]
+        explicit = {}
+    if t in _HELPERS:
+        args = positional + [f"{k}={_literal(v)}" for k, v in explicit.items()]
+        return f"{t}({', '.join(args)})"
     for name, torch_default in _TORCH_DEFAULTS.get(t, {}).items():
         if name not in explicit and resolved.get(name) != torch_default:
             explicit[name] = resolved[name]
@@ -216,10 +278,10 @@ def _module_call(layer: Layer, analysis: Analysis) -> str | None:
 def _emission_order(design: Design) -> list[str]:
     """A topological order that keeps the design's order wherever it allows."""
     index = {lid: n for n, lid in enumerate(design.ids)}
-    indeg = {layer.id: len(set(layer.inputs)) for layer in design}
+    indeg = {layer.id: len(layer.sources) for layer in design}
     consumers: dict[str, list[str]] = {lid: [] for lid in design.ids}
     for layer in design:
-        for i in set(layer.inputs):
+        for i in layer.sources:
             consumers[i].append(layer.id)
     heap = [(index[lid], lid) for lid, d in indeg.items() if d == 0]
     heapq.heapify(heap)
@@ -256,6 +318,18 @@ class _Generator:
     # The code must compute what the designer shows: refuse otherwise, naming the layer.
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
+        unsupported = [layer for layer in design if layer.type == "Unsupported"]
+        if unsupported:
+            ops: dict[str, list[str]] = {}
+            for layer in unsupported:
+                ops.setdefault(str(layer.params.get("op") or "an unknown op"), []).append(layer.id)
+            listed = "; ".join(f"{op} (layer{'s' if len(ids) > 1 else ''} {', '.join(ids)})" for op, ids in ops.items())
+            raise CodeGenerationError(
+                f"cannot generate PyTorch code for {design.name!r}: it contains "
+                f"{len(unsupported)} op{'s' if len(unsupported) != 1 else ''} the designer cannot represent: "
+                f"{listed}. Replace {'it' if len(unsupported) == 1 else 'them'} with supported layers first; "
+                "the code would not compute the imported network."
+            )
         errors = [d for d in analysis.diagnostics() if d.severity == "error"]
         if errors:
             lines = []
@@ -301,7 +375,7 @@ class _Generator:
         consumers: dict[str, list[str]] = {lid: [] for lid in design.ids}
         for layer in design:
             for i in layer.inputs:
-                consumers[i].append(layer.id)
+                consumers[source_of(i)].append(layer.id)
         outputs = [lid for lid in design.ids if not consumers[lid] and design.layer(lid).type != "Input"]
 
         out: list[str] = []
@@ -315,6 +389,11 @@ class _Generator:
         out.append("from torch import nn")
         out.append("")
         out.append("")
+        used = {layer.type for layer in design}
+        for helper, code in _HELPERS.items():
+            if helper in used:
+                out.append(code)
+                out.append("")
         out.append(f"class {names.class_name}(nn.Module):")
         doc = [f'    """{title}.', ""]
         for layer in inputs:
@@ -378,10 +457,15 @@ class _Generator:
             layer = design.layer(lid)
             if layer.type == "Input":
                 continue
-            in_vars = [var_of[i] for i in layer.inputs]
-            for i in layer.inputs:
+            sources = [source_of(i) for i in layer.inputs]
+            base_vars = [var_of[i] for i in sources]
+            in_vars = [
+                f"{var_of[src]}[{idx}]" if idx is not None and design.layer(src).type in ("Split", "Chunk") else var_of[src]
+                for src, idx in (split_ref(i) for i in layer.inputs)
+            ]
+            for i in sources:
                 remaining[i] -= 1
-            freed = [v for v, i in zip(in_vars, layer.inputs, strict=True) if remaining[i] == 0 and holder.get(v) == i]
+            freed = [v for v, i in zip(base_vars, sources, strict=True) if remaining[i] == 0 and holder.get(v) == i]
             for v in freed:
                 holder.pop(v, None)
             freed = [v for v in freed if v not in named]
@@ -394,17 +478,14 @@ class _Generator:
                 target = "x"
             else:
                 target = attrs[lid]
-            if layer.type == "Add":
-                expr = " + ".join(in_vars)
-            elif layer.type == "Concat":
-                expr = f"torch.cat([{', '.join(in_vars)}], dim=1)"
-            else:
-                expr = f"self.{attrs[lid]}({in_vars[0]})"
+            expr = _expression(layer, in_vars) or f"self.{attrs[lid]}({in_vars[0]})"
             info = analysis.info[lid]
             for d in info.diagnostics:
                 if d.code in _CODE_NOTES:
                     lines.append(f"        # warning: {_one_line(d.message)}")
             comment = _shape_comment(info.output_shape)
+            if info.output_shapes:
+                comment = " and ".join(_shape_comment(o) for o in info.output_shapes)
             lines.append(f"        {target} = {expr}  # {comment}")
             var_of[lid] = target
             holder[target] = lid
@@ -439,6 +520,37 @@ class _Generator:
             lines.append('        print(f"output {name}:", tuple(out.shape))')
         lines.append('    print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")')
         return lines
+
+
+def _expression(layer: Layer, in_vars: list[str]) -> str | None:
+    """The tensor expression of a layer computed without a module (``None``: call the module)."""
+    t = layer.type
+    p = layer.resolved()
+    x = in_vars[0] if in_vars else ""
+    if t == "Add":
+        return " + ".join(in_vars)
+    if t == "Mul":
+        return " * ".join(in_vars)
+    if t == "Concat":
+        return f"torch.cat([{', '.join(in_vars)}], dim=1)"
+    if t == "Split":
+        return f"torch.split({x}, {_literal(p['split_size_or_sections'])}, dim={p['dim']})"
+    if t == "Chunk":
+        return f"torch.chunk({x}, {p['chunks']}, dim={p['dim']})"
+    if t == "Mean":
+        dims = p["dim"]
+        dim = _literal(dims) if isinstance(dims, int) or len(dims) != 1 else str(dims[0])
+        return f"{x}.mean({dim}" + (", keepdim=True)" if p["keepdim"] else ")")
+    if t == "Reshape":
+        return f"{x}.reshape({x}.shape[0], {', '.join(str(v) for v in p['shape'])})"
+    if t == "Permute":
+        return f"{x}.permute({', '.join(str(v) for v in p['dims'])})"
+    if t == "Transpose":
+        return f"{x}.transpose({p['dim0']}, {p['dim1']})"
+    if t == "Upsample" and len(in_vars) == 2:
+        extra = f", align_corners={p['align_corners']}" if p["align_corners"] is not None else ""
+        return f"nn.functional.interpolate({x}, size={in_vars[1]}.shape[-2:], mode={_literal(p['mode'])}{extra})"
+    return None
 
 
 def _one_line(text: str) -> str:

@@ -12,6 +12,7 @@ from designer.core.analysis import analyze
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
 from designer.export.pytorch_code import (
+    FUNCTIONAL_TYPES,
     MODULE_RESERVED,
     CodeGenerationError,
     PyTorchCodeExporter,
@@ -40,14 +41,16 @@ def test_generated_code_matches_the_designer(path: Path) -> None:
     design = load_design(path)
     analysis = analyze(design)
     result = run_generated(design)
-    module_layers = [ly for ly in design if ly.type not in ("Input", "Add", "Concat")]
+    module_layers = [
+        ly for ly in design if ly.type not in FUNCTIONAL_TYPES and not (ly.type == "Upsample" and len(ly.inputs) == 2)
+    ]
     assert set(result.layers) == {ly.id for ly in module_layers}, "every layer ran exactly as a module"
     for layer in module_layers:
         info = analysis.info[layer.id]
         got = result.layers[layer.id]
         where = f"{path.stem}:{layer.id} ({layer.type})"
         assert got.output_shape == info.output_shape, where
-        # Inputs check the merges: an Add's or Concat's output is some module's input.
+        # Inputs check the merges and tensor ops: their output is some module's input.
         assert got.input_shape == info.input_shapes[0], where
         assert got.params == info.params, where
         assert got.buffers == info.buffers, where
@@ -156,3 +159,28 @@ def test_exporter_writes_the_file(tmp_path: Path) -> None:
     data = PyTorchCodeExporter(design).export(target)
     assert target.read_bytes() == data == generate(design).encode("utf-8")
     assert PyTorchCodeExporter(design).export() == data
+
+
+@requires_torch
+def test_modern_layers_export_runs_with_every_functional_op() -> None:
+    """Split outputs, Mul broadcast, Mean, Reshape, Permute, Transpose and Upsample-to-a-tensor
+    are expressions in forward; the checks above see them through the modules they feed."""
+    design = load_design(ROOT / "tests" / "data" / "torch_code" / "modern_layers.json")
+    source = generate(design)
+    for expected in (
+        "torch.split(conv, (8, 8), dim=1)",
+        "chunk = torch.chunk(split[1], 2, dim=1)",
+        "split[0] * squeeze",
+        "nn.functional.interpolate(squeeze, size=x.shape[-2:], mode=\"bilinear\", align_corners=False)",
+        ".mean((2, 3))",
+        "nn.LayerNorm((16,), eps=1e-06)",
+        "class LayerNorm2d(nn.LayerNorm):",
+    ):
+        assert expected in source, expected
+    assert "class ConvNeXt" not in source and "Unsupported" not in source
+
+
+def test_refuses_a_design_with_an_unsupported_op_naming_it() -> None:
+    design = load_design(ROOT / "tests" / "data" / "format" / "v1" / "modern_layers.json")
+    with pytest.raises(CodeGenerationError, match=r"aten::roll \(layer roll\)"):
+        generate(design)
