@@ -112,9 +112,13 @@ class LayerInfo:
             and self.receptive_field == other.receptive_field
             and (self.status == "unknown") == (other.status == "unknown")
             and self.input_size == other.input_size
+            and self.channel_axis == other.channel_axis
         )
 
     input_size: tuple[int, int] | None = None  # spatial size of the network input this layer sees
+    #: Where the channels of the network's volumes are in this output (0 for C×H×W; 2 after
+    #: ConvNeXt's permute to channels-last), or None once they are mixed into other axes.
+    channel_axis: int | None = None
 
 
 @dataclass(frozen=True)
@@ -425,7 +429,17 @@ class Analysis:
         info.macs = result.macs
         info.axes = result.axes
         info.derived = result.derived
-        for f in result.findings:
+        findings = result.findings
+        if result.shape is not None:
+            info.channel_axis = _channel_axis(layer.type, result, upstream)
+            if layer.type == "Linear" and upstream and upstream[0] is not None and shapes:
+                axis = upstream[0].channel_axis
+                if axis is not None and len(shapes[0]) > 1 and axis == len(shapes[0]) - 1:
+                    # Channels-last data (ConvNeXt's permute): a Linear on the channels is a
+                    # pointwise layer, a 1×1 convolution at every position, as intended.
+                    findings = [f for f in findings if f.code != "linear_on_volume"]
+                    info.derived = {**info.derived, "pointwise_channels": True}
+        for f in findings:
             diags.append(_diag(lid, f))
         if result.shape is not None:
             info.input_size, info.receptive_field = self._receptive_field(layer, result, upstream)
@@ -471,6 +485,33 @@ class Analysis:
         if not all(math.isfinite(v) for v in (*size, *jump)):
             return input_size, None  # strides multiplied past what a float holds: no meaningful field
         return input_size, ReceptiveField(size, jump)
+
+
+#: Layer types whose output is a fresh C×H×W volume (channels first) whatever came in.
+_CHANNELS_FIRST_TYPES = frozenset(
+    {"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "Upsample"}
+)
+
+
+def _channel_axis(type_id: str, result: RuleResult, upstream: list[LayerInfo | None]) -> int | None:
+    """Where the channels are in ``result``'s output (see ``LayerInfo.channel_axis``)."""
+    out = result.shape
+    assert out is not None
+    if type_id == "Input" or type_id in _CHANNELS_FIRST_TYPES:
+        return 0 if len(out) == 3 else None
+    first = upstream[0] if upstream else None
+    axis = first.channel_axis if first is not None else None
+    if axis is None or first is None or first.output_shape is None:
+        return None
+    if type_id == "Permute":
+        order = [d - 1 for d in result.derived["order"][1:]]
+        return order.index(axis) if axis in order else None
+    if type_id == "Transpose":
+        a, b = result.derived["swap"]
+        return b if axis == a else a if axis == b else axis
+    if type_id in ("Reshape", "Flatten", "Mean") or len(out) != len(first.output_shape):
+        return None
+    return axis
 
 
 def _too_large(shape: Shape, result: RuleResult) -> RuleResult:

@@ -103,10 +103,52 @@ def key_params_text(layer: Layer) -> str:
         elif v.get("scale_factor") is not None:
             parts = [f"×{_one_or_pair(v['scale_factor'])}"]
         parts.append(str(v["mode"]))
-    elif t in ("Add", "Concat"):
+    elif t in ("Add", "Concat", "Mul"):
         n = len(layer.inputs)
         parts = [f"{n} input{'s' if n != 1 else ''}"]
+    elif t in ("GroupNorm", "ChannelShuffle"):
+        parts = [f"g{v['num_groups' if t == 'GroupNorm' else 'groups']}"]
+    elif t == "LayerNorm":
+        parts = ["over " + "×".join(str(x) for x in v["normalized_shape"])]
+    elif t == "LayerNorm2d":
+        parts = ["over C"]
+    elif t == "InstanceNorm2d":
+        parts = ["affine"] if v["affine"] else []
+    elif t == "PReLU":
+        parts = [f"{v['num_parameters']} slope{'s' if v['num_parameters'] != 1 else ''}"]
+    elif t == "ELU":
+        parts = [] if v["alpha"] == 1 else [f"α {_n(v['alpha'])}"]
+    elif t == "Softplus":
+        parts = [] if v["beta"] == 1 else [f"β {_n(v['beta'])}"]
+    elif t == "StochasticDepth":
+        parts = [f"p {_n(v['p'])}"] + ([] if v["mode"] == "row" else ["batch"])
+    elif t == "Split":
+        sec = v["split_size_or_sections"]
+        parts = [("+".join(str(x) for x in sec) if isinstance(sec, list) else f"by {sec}") + _dim_text(v["dim"])]
+    elif t == "Chunk":
+        parts = [f"{v['chunks']} pieces" + _dim_text(v["dim"])]
+    elif t == "Mean":
+        dims = v["dim"] if isinstance(v["dim"], list) else [v["dim"]]
+        parts = ["over H×W" if sorted(dims) == [2, 3] else f"dims {','.join(str(d) for d in dims)}"]
+        if v["keepdim"]:
+            parts.append("keepdim")
+    elif t == "Reshape":
+        parts = ["→ " + "×".join(str(x) for x in v["shape"])]
+    elif t == "Permute":
+        parts = ["(" + ",".join(str(x) for x in v["dims"]) + ")"]
+    elif t == "Transpose":
+        parts = [f"{v['dim0']}↔{v['dim1']}"]
+    elif t == "Scale":
+        parts = ["×γ " + "×".join(str(x) for x in v["shape"])]
+    elif t == "Unsupported":
+        parts = [str(v["op"]) or "?"]
+    if t == "Upsample" and len(layer.inputs) == 2:
+        parts = ["→ size of input 2", str(v["mode"])]
     return " ".join(parts)
+
+
+def _dim_text(dim: int) -> str:
+    return "" if dim == 1 else f" dim {dim}"
 
 
 def filters_text(layer: Layer) -> str:

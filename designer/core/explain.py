@@ -22,9 +22,10 @@ from typing import Any
 
 from designer.core.analysis import Analysis, LayerInfo, ReceptiveField
 from designer.core.arithmetic import AxisArith
+from designer.core.design import source_of, split_ref
 from designer.core.params import as_pair
 from designer.core.registry import REGISTRY
-from designer.core.shape_rules import Shape, fmt_shape
+from designer.core.shape_rules import Shape, axis_names, broadcast_shapes, fmt_shape
 
 # ------------------------------------------------------------------------ data
 
@@ -440,7 +441,8 @@ def _window_extras(p: dict[str, Any]) -> str:
 def _unknown_section(analysis: Analysis, layer_id: str, summary: str) -> Section:
     layer = analysis.design.layer(layer_id)
     why = []
-    for i in layer.inputs:
+    for ref in layer.inputs:
+        i = source_of(ref)
         up = analysis.info.get(i)
         if i not in analysis.design:
             why.append(f"its input {i!r} does not exist")
@@ -467,7 +469,15 @@ _FORMULAS = {
     "Flatten": "[C, H, W] → [C·H·W]",
     "Linear": "[in] → [out], parameters (in + 1)·out",
     "Concat": "C_out = C_1 + C_2 + …, heights and widths must agree",
-    "Add": "every input has the same shape, which is the output shape",
+    "Add": "sizes match or are 1 (repeated to match), compared from the right; the output is the largest input's shape",
+    "Mul": "sizes match or are 1 (repeated to match), compared from the right; the output is the largest input's shape",
+    "LayerNorm2d": "shape unchanged; normalises the C channels at each position; parameters 2·C",
+    "GroupNorm": "shape unchanged; C/groups channels per group; parameters 2·C",
+    "ChannelShuffle": "shape unchanged; channel i·(C/g) + j moves to j·g + i",
+    "Split": "pieces of split_size (or the listed sizes) along dim; each consumer takes one (id:0, id:1, …)",
+    "Chunk": "chunks pieces of ⌈size/chunks⌉ along dim; each consumer takes one (id:0, id:1, …)",
+    "Mean": "the averaged axes disappear (or become 1 with keepdim)",
+    "Reshape": "same number of values in a new shape; one −1 is inferred",
     "ZeroPad2d": "H_out = H + top + bottom, W_out = W + left + right",
     "Upsample": "H_out = ⌊H·scale_factor⌋ (or size)",
     "BatchNorm2d": "shape unchanged; parameters 2·C, buffers 2·C + 1",
@@ -820,7 +830,21 @@ def _linear_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sha
     bias = bool(p.get("bias", True))
     steps: list[Step] = []
     paras: list[str] = []
-    if len(shape) > 1:
+    if len(shape) > 1 and info.derived.get("pointwise_channels"):
+        rows = math.prod(shape[:-1])
+        steps.append(Step("in_features", chain=(str(n_in),), note="the channels: the data is channels-last after a permute"))
+        steps.append(
+            Step(
+                "shape",
+                chain=(f"{shape_text(shape)} → {shape_text(info.output_shape)}",),
+                note=f"the same {n_in}→{n_out} map at each of {product(shape[:-1])} = {num(rows)} positions",
+            )
+        )
+        paras.append(
+            f"A pointwise layer: at every position the {n_in} channel values are mixed into {n_out}, exactly what a "
+            "1×1 convolution computes on the channels-first volume (ConvNeXt writes its MLP this way)."
+        )
+    elif len(shape) > 1:
         rows = math.prod(shape[:-1])
         steps.append(
             Step(
@@ -882,6 +906,25 @@ def _upsample_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], s
     _, h, w = shape
     size, scale = p.get("size"), p.get("scale_factor")
     steps: list[Step] = []
+    mode = p.get("mode", "nearest")
+    align = p.get("align_corners")
+    how = f"Mode {mode}" + (f", align_corners={align}" if align is not None else "") + "; no parameters."
+    if len(shapes) > 1:
+        ref = shapes[1]
+        names = _input_names(analysis, info.id)
+        src = names[1] if len(names) > 1 else "input 2"
+        if info.output_shape is None:
+            steps.append(Step("arguments", chain=("size or scale_factor",), bad=("size or scale_factor",), note="clear them: the size comes from the second input"))
+            return [Section("Output size", tuple(steps), (how,))]
+        oh, ow = ref[-2], ref[-1]
+        steps.append(Step("height × width", chain=(f"{h}×{w} → {oh}×{ow}",), note=f"taken from {src} ({shape_text(ref)})"))
+        steps.append(Step("factor", chain=(f"{num(Fraction(oh, h))} × {num(Fraction(ow, w))}",)))
+        steps.append(Step("depth", chain=(str(shape[0]),), note="unchanged"))
+        para = (
+            f"The output gets the height and width of {src}, whatever they are: PyTorch's "
+            "interpolate(x, size=y.shape[-2:]), as segmentation heads use to return to the input's resolution. "
+        )
+        return [Section("Output size", tuple(steps), (para + how,))]
     if size is not None and scale is None:
         oh, ow = as_pair(size)
         steps.append(Step("size", chain=(f"{oh}×{ow}",), note="set directly"))
@@ -893,32 +936,83 @@ def _upsample_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], s
     else:
         steps.append(Step("arguments", chain=("size and scale_factor",), bad=("size and scale_factor",), note="exactly one must be set"))
     steps.append(Step("depth", chain=(str(shape[0]),), note="unchanged"))
-    return [Section("Output size", tuple(steps), (f"Mode {p.get('mode', 'nearest')}; no parameters.",))]
+    return [Section("Output size", tuple(steps), (how,))]
+
+
+def _input_names(analysis: Analysis, layer_id: str) -> list[str]:
+    """The inputs as the design lists them (``split:1`` included), for labels."""
+    return [i for i in analysis.design.layer(layer_id).inputs if source_of(i) in analysis.design]
 
 
 def _merge_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
-    layer = analysis.design.layer(info.id)
-    names = [i for i in layer.inputs if i in analysis.design]
+    if info.type in ("Add", "Mul"):
+        return _broadcast_sections(analysis, info, shapes)
+    names = _input_names(analysis, info.id)
     first = shapes[0]
     steps: list[Step] = []
     for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1):
         bad: tuple[str, ...] = ()
-        if info.type == "Add" and s != first:
-            bad = (shape_text(s),)
-        if info.type == "Concat" and (len(s) != len(first) or s[1:] != first[1:]):
+        if len(s) != len(first) or s[1:] != first[1:]:
             bad = (shape_text(s),)
         steps.append(Step(f"input {n} ({name})", chain=(shape_text(s),), bad=bad))
-    paras: tuple[str, ...]
-    if info.type == "Add":
-        paras = ("Add sums element by element, so every input must have the same channels, height and width.",)
-        if info.output_shape is not None:
-            steps.append(Step("output", chain=(shape_text(info.output_shape),), note="the common shape"))
-    else:
-        paras = ("Concat stacks the inputs along channels: heights and widths must agree; channels add up.",)
-        if info.output_shape is not None and len(first) == 3:
-            chans = " + ".join(str(s[0]) for s in shapes)
-            steps.append(Step("depth", "C_1 + C_2 + …", (chans, str(info.output_shape[0]))))
+    paras = ("Concat stacks the inputs along channels: heights and widths must agree; channels add up.",)
+    if info.output_shape is not None and len(first) == 3:
+        chans = " + ".join(str(s[0]) for s in shapes)
+        steps.append(Step("depth", "C_1 + C_2 + …", (chans, str(info.output_shape[0]))))
     return [Section("Inputs and output", tuple(steps), paras)]
+
+
+def _broadcast_sections(analysis: Analysis, info: LayerInfo, shapes: list[Shape]) -> list[Section]:
+    """Add and Mul: every axis compared from the right, with what is repeated and how often."""
+    names = _input_names(analysis, info.id)
+    op = "sums" if info.type == "Add" else "multiplies"
+    rank = max(len(s) for s in shapes)
+    axes = axis_names(rank)
+    steps: list[Step] = [
+        Step(f"input {n} ({name})", chain=(shape_text(s),), note=f"{fmt_shape(s, 'chw')} (C×H×W)" if len(s) == 3 else "")
+        for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1)
+    ]
+    out = broadcast_shapes(shapes)
+    repeats: list[str] = []
+    for i in range(rank):
+        sizes = [s[i - rank + len(s)] if i - rank + len(s) >= 0 else None for s in shapes]
+        text = " vs ".join("—" if v is None else str(v) for v in sizes)
+        present = {v for v in sizes if v is not None}
+        big = present - {1}
+        if len(big) > 1:
+            steps.append(Step(axes[i], chain=(text,), bad=(text,), note="different, and neither is 1"))
+        elif len(present) == 1 and None not in sizes:
+            steps.append(Step(axes[i], chain=(text, str(sizes[0])), note="equal"))
+        else:
+            target = next(iter(big)) if big else 1
+            who = [names[n] if n < len(names) else f"input {n + 1}" for n, v in enumerate(sizes) if v != target]
+            steps.append(Step(axes[i], chain=(text, str(target)), note=f"{', '.join(who)} repeated {target}×"))
+            repeats.append(f"{axes[i]} ({target}×)")
+    paras: list[str] = []
+    if info.output_shape is not None:
+        steps.append(Step("output", chain=(shape_text(info.output_shape),), note="the largest input's shape"))
+    if out is not None and repeats:
+        small = [n for n, s in enumerate(shapes) if tuple(s) != out]
+        if info.type == "Mul" and len(shapes) == 2 and len(small) == 1 and len(out) == 3:
+            gate = shapes[small[0]]
+            g_name, d_name = names[small[0]], names[1 - small[0]]
+            c, h, w = out
+            if len(gate) == 3 and gate[1:] == (1, 1) and gate[0] == c:
+                paras.append(
+                    f"This is squeeze-and-excitation's gate: {g_name} holds one number per channel ({c} values), "
+                    f"and each is repeated over the {h}×{w} = {num(h * w)} positions of that channel of {d_name}. "
+                    f"So output[c, y, x] = {d_name}[c, y, x] · {g_name}[c]: the block re-weights whole channels, "
+                    f"{num(c)} multipliers for {num(math.prod(out))} values."
+                )
+        if not paras:
+            paras.append(
+                f"{info.type} {op} element by element. Where an input has size 1 (or no axis at all) it is "
+                f"repeated to match the others along {', '.join(repeats)}; no copy is made in memory."
+            )
+    elif out is not None:
+        paras.append(f"{info.type} {op} element by element; every input has the same shape.")
+    paras.append("No parameters; element-wise work is not counted in MACs (only convolutions and linear layers are).")
+    return [Section("Inputs and output", tuple(steps), tuple(paras)), _counts(info, [Step("parameters", chain=("0",))], [])]
 
 
 def _elementwise_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
@@ -929,6 +1023,17 @@ def _elementwise_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any]
         "Identity": "passes the input through",
         "LocalResponseNorm": f"divides each value by a term computed from {p.get('size', 5)} neighbouring channels",
         "Softmax": f"turns the values along dim {p.get('dim', 1)} into probabilities that sum to 1",
+        "Hardswish": "computes x·ReLU6(x + 3)/6 for each value, a piecewise approximation of x·sigmoid(x) without an exponential",
+        "Hardsigmoid": "computes ReLU6(x + 3)/6 for each value: 0 below −3, 1 above 3, a straight line between",
+        "Mish": "computes x·tanh(softplus(x)) for each value",
+        "ELU": f"keeps positive values and maps negative ones to {p.get('alpha', 1.0)}·(eˣ − 1)",
+        "SELU": "computes 1.0507·ELU(x, 1.6733) for each value, constants chosen so activations stay normalised",
+        "Softplus": f"computes log(1 + e^({p.get('beta', 1.0)}·x))/{p.get('beta', 1.0)} (x itself above the threshold {p.get('threshold', 20.0)})",
+        "StochasticDepth": (
+            f"drops its whole input with probability {p.get('p', 0.5)} while training, "
+            + ("separately for each sample" if p.get("mode", "row") == "row" else "for the whole batch at once")
+            + " (the residual branch is skipped), and passes it through at inference"
+        ),
     }.get(info.type, "applies the same function to each value separately")
     steps = [Step("shape", chain=(shape_text(shape),), note="unchanged")]
     if info.output_shape is None and info.type == "Softmax":
@@ -936,7 +1041,254 @@ def _elementwise_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any]
     return [Section("Output size", tuple(steps), (f"{info.type} {what}; no parameters.",))]
 
 
+def _norm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    """LayerNorm2d, LayerNorm, GroupNorm, InstanceNorm2d: which values share a mean and a variance."""
+    shape = shapes[0]
+    t = info.type
+    if info.output_shape is None:
+        return [_shape_problem(info, shape)]
+    steps: list[Step] = [Step("shape", chain=(shape_text(shape),), note="unchanged")]
+    params: list[Step] = []
+    paras: list[str] = []
+    c = shape[0]
+    if t == "LayerNorm2d":
+        _, h, w = shape
+        steps.append(Step("values per statistic", "C", (str(c),), note="the channels at one position"))
+        steps.append(Step("statistics", "H·W", (f"{h}·{w}", num(h * w)), note="a mean and a variance per position"))
+        paras.append(
+            f"At each of the {h}×{w} positions, the {c} channel values are normalised together (their own mean "
+            f"and variance), then channel k is scaled by γ[k] and shifted by β[k]. Unlike BatchNorm nothing "
+            "depends on the other samples in the batch, so training and inference compute the same thing. This is "
+            "ConvNeXt's LayerNorm, written as permute → LayerNorm(C) → permute in PyTorch."
+        )
+        affine = p.get("elementwise_affine", True)
+        formula = "2·C"
+    elif t == "LayerNorm":
+        norm = [int(v) for v in p["normalized_shape"]]
+        n = math.prod(norm)
+        groups = math.prod(shape) // n
+        chain = (product(norm), num(n)) if len(norm) > 1 else (num(n),)
+        steps.append(Step("values per statistic", "∏normalized_shape", chain, note="the last axes"))
+        steps.append(Step("statistics", chain=(f"{num(math.prod(shape))}/{num(n)}", num(groups)), note="a mean and a variance each"))
+        which = f"last axis ({n} values) is" if len(norm) == 1 else f"last {len(norm)} axes ({fmt_shape(norm, 'chw')} = {num(n)} values) are"
+        paras.append(f"The {which} normalised together, separately at each of the {num(groups)} other positions.")
+        affine = p.get("elementwise_affine", True)
+        formula = "2·∏normalized_shape" if p.get("bias", True) else "∏normalized_shape"
+        c = n
+    elif t == "GroupNorm":
+        g = int(p["num_groups"])
+        per = c // g
+        rest = math.prod(shape[1:])
+        steps.append(Step("channels per group", "C/groups", (f"{c}/{g}", str(per))))
+        steps.append(
+            Step("values per statistic", "C/groups·H·W" if len(shape) == 3 else "C/groups", (product((per, *shape[1:])), num(per * rest)))
+        )
+        paras.append(
+            f"The {c} channels form {g} groups of {per}; each group's {num(per * rest)} values share one mean and "
+            "one variance, whatever the batch size (Mask R-CNN, detection heads with small batches)."
+        )
+        affine = p.get("affine", True)
+        formula = "2·C"
+    else:  # InstanceNorm2d
+        _, h, w = shape
+        steps.append(Step("values per statistic", "H·W", (f"{h}·{w}", num(h * w)), note="one channel of one sample"))
+        paras.append(f"Each of the {c} channels is normalised over its own {h}×{w} positions (style transfer, GANs).")
+        affine = p.get("affine", False)
+        formula = "2·C"
+    if affine:
+        params.append(Step("parameters", formula, (f"2·{num(c)}" if formula.startswith("2") else num(c), num(info.params)), note="γ (scale) and β (shift)" if formula.startswith("2") else "γ only (bias off)"))
+    else:
+        params.append(Step("parameters", chain=("0",), note="no learned γ, β"))
+    if info.buffers:
+        params.append(Step("buffers", "2·C + 1", (f"2·{c} + 1", num(info.buffers)), note="running mean and variance, plus the batch counter"))
+    return [Section("Output size", tuple(steps), tuple(paras)), _counts(info, params, [])]
+
+
+def _shape_problem(info: LayerInfo, shape: Shape) -> Section:
+    """The input shape, marked, when the layer cannot compute an output (the problem says why)."""
+    return Section("Output size", (Step("input", chain=(shape_text(shape),), bad=(shape_text(shape),), note="see the problem below"),))
+
+
+def _prelu_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    shape = shapes[0]
+    n = int(p.get("num_parameters", 1))
+    if info.output_shape is None:
+        return [_shape_problem(info, shape)]
+    what = "one slope shared by every channel" if n == 1 else f"one slope per channel ({n})"
+    return [
+        Section(
+            "Output size",
+            (Step("shape", chain=(shape_text(shape),), note="unchanged"),),
+            (f"PReLU keeps positive values and multiplies negative ones by a learned slope: {what}, starting at {p.get('init', 0.25)}.",),
+        ),
+        _counts(info, [Step("parameters", "num_parameters", (str(n),), note=what)], []),
+    ]
+
+
+def _shuffle_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    shape = shapes[0]
+    g = int(p["groups"])
+    c = shape[0]
+    if info.output_shape is None:
+        return [Section("Output size", (Step("channels per group", "C/groups", (f"{c}/{g}", num(Fraction(c, g))), bad=(num(Fraction(c, g)),)),))]
+    per = c // g
+    order = [j * per + i for i in range(per) for j in range(g)]
+    shown = ", ".join(str(v) for v in order[: min(len(order), 2 * g)]) + (", …" if len(order) > 2 * g else "")
+    steps = (
+        Step("channels per group", "C/groups", (f"{c}/{g}", str(per))),
+        Step("new order", chain=(shown,), note=f"output channel k·{g} + j is input channel j·{per} + k"),
+        Step("shape", chain=(shape_text(shape),), note="unchanged"),
+    )
+    paras = (
+        f"The {c} channels are read as {g} groups of {per} and dealt out like cards: output channels 0–{g - 1} are "
+        f"the first channel of each group, the next {g} the second of each, and so on. A grouped convolution after "
+        "it then sees channels from every group, so information crosses groups (ShuffleNet). Nothing is computed "
+        "and there are no parameters; PyTorch writes it as view(N, g, C/g, H, W) → transpose(1, 2) → view(N, C, H, W).",
+    )
+    return [Section("Output size", steps, paras)]
+
+
+def _split_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    shape = shapes[0]
+    if info.output_shape is None:
+        return [_shape_problem(info, shape)]
+    sizes = [int(v) for v in info.derived["sizes"]]
+    axis = int(info.derived["axis"])
+    name = axis_names(len(shape))[axis]
+    total = shape[axis]
+    steps: list[Step] = [Step(f"{name} to cut", chain=(str(total),), note=f"dim {axis + 1}")]
+    if info.type == "Chunk":
+        n = int(p["chunks"])
+        size = -(-total // n)
+        steps.append(Step("piece size", "⌈size/chunks⌉", (f"⌈{total}/{n}⌉", str(size))))
+    steps.append(Step("pieces", chain=(" + ".join(str(v) for v in sizes), str(total))))
+    users: dict[int, list[str]] = {}
+    for layer in analysis.design:
+        for ref in layer.inputs:
+            src, idx = split_ref(ref)
+            if src == info.id and idx is not None:
+                users.setdefault(idx, []).append(layer.id)
+    for k, out in enumerate(info.output_shapes):
+        who = ", ".join(users.get(k, [])) or "not used"
+        steps.append(Step(f"{info.id}:{k}", chain=(shape_text(out),), note=f"→ {who}"))
+    paras = ["No values are computed or copied: each piece is a view of the input. A consumer names the piece it takes as id:index."]
+    if info.type == "Chunk" and len(sizes) < int(p["chunks"]):
+        paras.append(f"torch.chunk returns only {len(sizes)} pieces here, fewer than the {p['chunks']} asked for.")
+    return [Section("Outputs", tuple(steps), tuple(paras))]
+
+
+def _mean_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    shape = shapes[0]
+    if info.output_shape is None:
+        return [_shape_problem(info, shape)]
+    axes = [int(a) for a in info.derived["axes"]]
+    names = axis_names(len(shape))
+    sizes = [shape[a] for a in axes]
+    steps = (
+        Step("averaged", chain=(", ".join(names[a] for a in axes),), note="dims " + ", ".join(str(a + 1) for a in axes)),
+        Step("values per output", chain=(product(sizes), num(math.prod(sizes)))),
+        Step("shape", chain=(f"{shape_text(shape)} → {shape_text(info.output_shape)}",), note="keepdim" if p.get("keepdim") else ""),
+    )
+    paras = []
+    if len(shape) == 3 and set(axes) == {1, 2}:
+        paras.append(
+            f"Global average pooling: each of the {shape[0]} channels becomes the mean of its {shape[1]}×{shape[2]} "
+            "values, as AdaptiveAvgPool2d(1) + Flatten would compute."
+        )
+    return [Section("Output size", steps, tuple(paras))]
+
+
+def _reshape_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    """Reshape, Permute, Transpose: sizes listed in axis order (dim 1, dim 2, …), not as H×W×C."""
+    shape = shapes[0]
+    total = math.prod(shape)
+    dims = fmt_shape(shape, "chw")
+    steps: list[Step] = [
+        Step("input", chain=(dims,), note="sizes in axis order: dim 1 × dim 2 × …"),
+        Step("values", chain=((product(shape), num(total)) if len(shape) > 1 else (num(total),)), note="per sample"),
+    ]
+    out = info.output_shape
+    t = info.type
+    if t == "Reshape":
+        target = [int(v) for v in p["shape"]]
+        if -1 in target and out is not None:
+            known = math.prod(v for v in target if v != -1)
+            steps.append(Step("−1", "values/known sizes", (f"{num(total)}/{num(known)}", str(total // known))))
+        if out is not None:
+            steps.append(Step("new shape", chain=(fmt_shape(out, "chw"), num(math.prod(out)))))
+        else:
+            steps.append(Step("new shape", chain=(str(target),), bad=(str(target),)))
+        para = "The values are read in order (last axis fastest) and poured into the new shape; nothing is computed."
+    elif t == "Permute":
+        order = [int(v) for v in p["dims"]]
+        steps.append(Step("dims", chain=(", ".join(str(d) for d in order),), note="0 is the batch axis, which stays first"))
+        if out is not None:
+            picked = info.derived["order"][1:]
+            steps.append(Step("output", chain=(" × ".join(f"{shape[d - 1]} (dim {d})" for d in picked), fmt_shape(out, "chw"))))
+        para = "Output axis i is input axis dims[i]: the same values, seen in another axis order."
+    else:
+        a, b = int(p["dim0"]), int(p["dim1"])
+        steps.append(Step("swap", chain=(f"dim {a} ↔ dim {b}",)))
+        if out is not None:
+            steps.append(Step("output", chain=(fmt_shape(out, "chw"),)))
+        para = "Two axes trade places; the values are not changed."
+    if out is None:
+        return [Section("Output size", tuple(steps), ())]
+    if len(out) == 3 and t != "Reshape":
+        para += " The designer shows every 3-axis shape as H×W×C; after this layer the axes may mean something else."
+    return [Section("Output size", tuple(steps), (para + " No parameters.",))]
+
+
+def _scale_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    shape = shapes[0]
+    weight = [int(v) for v in p["shape"]]
+    steps = [
+        Step("input", chain=(shape_text(shape),)),
+        Step("learned tensor", chain=(shape_text(weight),), bad=() if info.output_shape else (shape_text(weight),)),
+    ]
+    if info.output_shape is None:
+        return [Section("Output size", tuple(steps))]
+    steps.append(Step("shape", chain=(shape_text(shape),), note="unchanged"))
+    para = f"Every value is multiplied by its entry of a learned {shape_text(weight)} tensor (sizes of 1 repeat), initialised to {p.get('init', 1.0)}."
+    if len(shape) == 3 and len(weight) == 3 and weight[1:] == [1, 1]:
+        para += " One multiplier per channel: ConvNeXt's layer scale, which starts tiny so each block begins close to the identity."
+    return [
+        Section("Output size", tuple(steps), (para,)),
+        _counts(info, [Step("parameters", "∏shape", (product(weight), num(info.params)))], []),
+    ]
+
+
+def _unsupported_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+    op = p.get("op") or "an unknown op"
+    steps = [Step(f"input {n}", chain=(shape_text(s),)) for n, s in enumerate(shapes, start=1)]
+    shape = p.get("shape")
+    steps.append(Step("output (as imported)", chain=(shape_text(shape) if shape else "unknown",)))
+    paras = [
+        f"{op} came from an imported model, and the designer has no layer for it. It keeps the inputs and the "
+        "output shape the importer saw, so the layers after it still get numbers, but its own parameters and "
+        "MACs are not counted and the design cannot be exported to code until it is replaced."
+    ]
+    if p.get("note"):
+        paras.append(str(p["note"]))
+    return [Section("Imported op", tuple(steps), tuple(paras))]
+
+
 _BUILDERS = {
+    "LayerNorm2d": _norm_sections,
+    "LayerNorm": _norm_sections,
+    "GroupNorm": _norm_sections,
+    "InstanceNorm2d": _norm_sections,
+    "PReLU": _prelu_sections,
+    "ChannelShuffle": _shuffle_sections,
+    "Split": _split_sections,
+    "Chunk": _split_sections,
+    "Mean": _mean_sections,
+    "Reshape": _reshape_sections,
+    "Permute": _reshape_sections,
+    "Transpose": _reshape_sections,
+    "Scale": _scale_sections,
+    "Unsupported": _unsupported_sections,
+    "Mul": _merge_sections,
     "Conv2d": _conv_sections,
     "ConvTranspose2d": _transpose_sections,
     "MaxPool2d": _pool_sections,
@@ -957,7 +1309,7 @@ def _rf_section(analysis: Analysis, layer_id: str, info: LayerInfo) -> Section:
     rf = info.receptive_field
     assert rf is not None
     layer = analysis.design.layer(layer_id)
-    ups = [analysis.info.get(i) for i in layer.inputs]
+    ups = [analysis.info.get(i) for i in layer.sources]
     fields = [u.receptive_field for u in ups if u is not None and u.receptive_field is not None]
     r_in = ReceptiveField(
         (max(f.size[0] for f in fields), max(f.size[1] for f in fields)) if fields else (1.0, 1.0),

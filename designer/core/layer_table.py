@@ -77,6 +77,7 @@ class LayerRow:
     status: str
     is_total: bool = False
     status_text: str = ""
+    output_shapes: tuple[Shape, ...] = ()  # every output of a Split or Chunk
 
     def text(self, key: str, order: ShapeOrder = "hwc") -> str:
         """What the screen shows in column ``key``."""
@@ -117,6 +118,8 @@ class LayerRow:
                 return ""
             return " + ".join(shape_text(s, order) for s in self.input_shapes) or "-"
         if key == "output_shape":
+            if self.output_shapes:
+                return " | ".join(shape_text(s, order) for s in self.output_shapes)
             return "" if self.is_total else shape_text(self.output_shape, order, self.status)
         if key == "receptive_field":
             rf = self.receptive_field
@@ -142,6 +145,7 @@ def layer_row(info: LayerInfo) -> LayerRow:
         memory_bytes=info.memory_bytes,
         receptive_field=rf.size_px if rf is not None else None,
         status=info.status,
+        output_shapes=tuple(info.output_shapes),
     )
 
 

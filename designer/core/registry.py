@@ -416,7 +416,7 @@ _TYPES: list[LayerType] = [
     LayerType(
         "Split",
         "Linear & reshape",
-        'Cuts the input into pieces along an axis; consumers pick a piece as "id:0", "id:1", ...',
+        "Cuts the input into pieces along an axis; each consumer takes one piece (id:0, id:1, …).",
         (
             ParamSpec(
                 "split_size_or_sections", _K.INT_OR_INTS, 1, "Size of each piece (the last may be smaller), or the list of sizes.",
@@ -431,7 +431,7 @@ _TYPES: list[LayerType] = [
     LayerType(
         "Chunk",
         "Linear & reshape",
-        'Cuts the input into a number of nearly equal pieces; consumers pick one as "id:0", "id:1", ...',
+        "Cuts the input into a number of nearly equal pieces; each consumer takes one (id:0, id:1, …).",
         (
             ParamSpec("chunks", _K.INT, 2, "Number of pieces (⌈size/chunks⌉ each; there may be fewer).", minimum=1, required=True),
             ParamSpec("dim", _K.INT, 1, "Axis to cut, counted with the batch axis (1 = channels)."),
@@ -477,7 +477,7 @@ _TYPES: list[LayerType] = [
     LayerType(
         "Add",
         "Merge",
-        "Adds two or more tensors of the same shape element by element (residual connections).",
+        "Adds two or more tensors element by element (residual connections); sizes of 1 are repeated to match.",
         (),
         rules.add_rule,
         min_inputs=2,

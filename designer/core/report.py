@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from designer.core.analysis import Analysis, LayerInfo
-from designer.core.shape_rules import fmt_shape
+from designer.core.shape_rules import fmt_outputs, fmt_shape
 
 
 def human_count(n: int) -> str:
@@ -37,8 +37,8 @@ def check_table(analysis: Analysis) -> str:
     rows = [("id", "type", "output (H×W×C)", "params", "MACs", "receptive field")]
     for lid in analysis.design.ids:
         info = analysis.info[lid]
-        shape = fmt_shape(info.output_shape)
-        if info.status == "error":
+        shape = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.output_shape)
+        if info.status == "error" and info.output_shape is None:
             shape = "error"
         elif info.output_shape is None:
             shape = "?"
@@ -77,7 +77,7 @@ def check_table(analysis: Analysis) -> str:
 
 def check_json(analysis: Analysis) -> dict[str, Any]:
     """The public ``check --json`` document (see the foundation issue and docs/cli.md)."""
-    layers = []
+    layers: list[dict[str, Any]] = []
     for lid in analysis.design.ids:
         info = analysis.info[lid]
         rf = info.receptive_field
@@ -99,6 +99,8 @@ def check_json(analysis: Analysis) -> dict[str, Any]:
                 "status": info.status,
             }
         )
+        if info.output_shapes:  # Split, Chunk: every output, in index order ("id:0", "id:1", ...)
+            layers[-1]["output_shapes"] = [list(s) for s in info.output_shapes]
     t = analysis.totals()
     return {
         "name": analysis.design.name,

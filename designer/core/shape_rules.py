@@ -98,6 +98,11 @@ def fmt_shape(shape: Sequence[int] | None, order: Literal["hwc", "chw"] = "hwc")
     return "×".join(str(v) for v in shape)
 
 
+def fmt_outputs(shapes: Sequence[Sequence[int]], order: Literal["hwc", "chw"] = "hwc") -> str:
+    """Several outputs (Split, Chunk) in one text: ``28×28×58 | 28×28×58``."""
+    return " | ".join(fmt_shape(s, order) for s in shapes)
+
+
 def _error(code: str, message: str, **data: Any) -> RuleResult:
     return RuleResult(None, findings=[Finding("error", code, message, data)])
 
@@ -1066,7 +1071,7 @@ def transpose_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleRe
     assert a is not None and b is not None
     out = list(shape)
     out[a], out[b] = out[b], out[a]
-    return RuleResult(tuple(out))
+    return RuleResult(tuple(out), derived={"swap": [a, b]})
 
 
 def scale_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:

@@ -147,3 +147,46 @@ def test_fix_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     res.write_bytes((DESIGNS / "resnet_block_broken.json").read_bytes())
     assert main(["fix", str(res), "--apply", "add_shape_mismatch"]) == 0
     assert main(["check", str(res), "--brief"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("layer", "lines"),
+    [
+        (
+            "se_scale",
+            [
+                "channels: 72 vs 72 = 72  — equal",
+                "height: 1 vs 28 = 28  — se_gate repeated 28×",
+                "se_gate holds one number per channel (72 values), and each is repeated over the 28×28 = 784 "
+                "positions of that channel of dw_relu",
+            ],
+        ),
+        (
+            "sh_shuffle",
+            [
+                "= 116/2 = 58",
+                "new order: 0, 58, 1, 59, …",
+                "The 116 channels are read as 2 groups of 58",
+            ],
+        ),
+        ("sh_split", ["pieces: 58 + 58 = 116", "sh_split:0: 28×28×58  — → sh_cat", "sh_split:1: 28×28×58  — → b_conv1"]),
+        ("down_ln", ["At each of the 56×56 positions, the 96 channel values are normalised together", "= 2·96 = 192"]),
+        ("cx_ln", ["The last axis (96 values) is normalised together, separately at each of the 3,136 other positions."]),
+        ("cx_fc1", ["in_features: 96  — the channels: the data is channels-last after a permute", "A pointwise layer"]),
+        ("cx_scale", ["One multiplier per channel: ConvNeXt's layer scale", "= 96·1·1 = 96"]),
+    ],
+)
+def test_modern_blocks_explain_with_the_users_numbers(layer: str, lines: list[str], capsys, golden) -> None:  # type: ignore[no-untyped-def]
+    """check --explain on the SE block's Mul, ShuffleNet's ChannelShuffle and ConvNeXt's LayerNorms."""
+    assert main(["check", str(DESIGNS / "modern_blocks.json"), "--explain", layer]) == 0
+    text = capsys.readouterr().out
+    for line in lines:
+        assert line in text, line
+    golden(f"explain/modern_blocks_{layer}.txt", text)
+
+
+def test_modern_blocks_check_has_no_warnings(capsys) -> None:  # type: ignore[no-untyped-def]
+    """ConvNeXt's Linear after a permute is pointwise on channels: no linear_on_volume warning."""
+    analysis = analyze(load_design(DESIGNS / "modern_blocks.json"))
+    assert [d.code for d in analysis.diagnostics() if d.severity != "info"] == []
+    assert analysis.info["cx_fc1"].macs == 56 * 56 * 96 * 384
