@@ -200,7 +200,7 @@ def build_graph_figure(
         width = st.line_width * (2.5 if status == "error" else 1.2)
         items: list[Primitive] = []
         # Edges into this card come first so the card covers their ends neatly.
-        for inp in dict.fromkeys(layer.inputs):
+        for inp in layer.sources:
             if inp not in boxes:
                 continue
             others = [b for k, b in boxes.items() if k not in (lid, inp)]

@@ -25,7 +25,7 @@ BAND_GAP_ROWS = 0.5  # extra space between wrapped bands, in rows
 
 def layer_ranks(design: Design) -> dict[str, int]:
     """Longest-path column of every layer; layers on cycles go right of everything else."""
-    return graph_ranks(design.ids, {layer.id: layer.inputs for layer in design})
+    return graph_ranks(design.ids, {layer.id: layer.sources for layer in design})
 
 
 def graph_ranks(ids: list[str], inputs: dict[str, list[str]]) -> dict[str, int]:
@@ -78,7 +78,7 @@ def auto_layout(
     With ``only``, the other layers keep their stored positions and the new ones are
     placed by the same rules, below anything that would overlap.
     """
-    positions = graph_layout(design.ids, {layer.id: layer.inputs for layer in design}, direction, wrap)
+    positions = graph_layout(design.ids, {layer.id: layer.sources for layer in design}, direction, wrap)
     if only is None:
         return positions
     step_x = CARD_WIDTH + COLUMN_GAP

@@ -24,6 +24,7 @@ from functools import cmp_to_key
 from typing import Literal
 
 from designer.core.analysis import Analysis
+from designer.core.design import source_of
 from designer.core.figure import (
     ERROR_STROKE,
     INK,
@@ -218,7 +219,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
         li = info.get(lid)
         shape = li.output_shape if li else None
         if opts.fold and _foldable(layer.type) and len(layer.inputs) == 1 and shape is not None:
-            src = layer.inputs[0]
+            src = source_of(layer.inputs[0])
             src_info = info.get(src)
             if src in block_of and src_info is not None and src_info.output_shape == shape:
                 block_of[lid] = block_of[src]
@@ -232,7 +233,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
     preds: dict[str, list[str]] = {h: [] for h in heads}
     for lid in order:
         dst_id = block_of[lid]
-        for i in design.layer(lid).inputs:
+        for i in design.layer(lid).sources:
             src_id = block_of.get(i)
             if src_id is None or src_id == dst_id or src_id in preds[dst_id]:
                 continue
@@ -354,7 +355,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
             if layer.type not in KERNEL_TYPES or len(preds[h]) != 1 or b.kind != "volume":
                 continue
             src_block = blocks[preds[h][0]]
-            src_info = info.get(layer.inputs[0]) if layer.inputs else None
+            src_info = info.get(source_of(layer.inputs[0])) if layer.inputs else None
             if (
                 src_block.kind != "volume"
                 or src_block.shape is None

@@ -19,7 +19,17 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from designer.core.analysis import Analysis
-from designer.core.design import Design, DesignError, Layer, Point, check_id, normalize_params
+from designer.core.design import (
+    Design,
+    DesignError,
+    Layer,
+    Point,
+    check_id,
+    make_ref,
+    normalize_params,
+    source_of,
+    split_ref,
+)
 from designer.core.fileformat import dumps_design, load_design, save_design
 from designer.core.groups import Group
 from designer.core.layout import auto_layout
@@ -207,19 +217,21 @@ class Document(QObject):
             self.push(cmd.AddLayerCommand(self.design, layer, self.design.index_of(after) + 1, position))
             for c in consumers:
                 new_inputs = [layer.id if i == after else i for i in self.design.layer(c).inputs]
-                self.push(cmd.SetInputsCommand(self.design, c, new_inputs))
+                if new_inputs != self.design.layer(c).inputs:  # an output of a Split stays as it is
+                    self.push(cmd.SetInputsCommand(self.design, c, new_inputs))
         self.select([layer.id])
         return layer.id
 
     def insert_on_edge(self, type_id: str, source: str, target: str, position: Point | None = None) -> str:
         """Insert a layer into the connection ``source → target``."""
         tgt = self.design.layer(target)
-        if source not in tgt.inputs:
+        refs = [i for i in tgt.inputs if source_of(i) == source]
+        if not refs:
             raise DesignError(f"{target} does not take its input from {source}")
-        layer = self.new_layer(type_id, [source])
+        layer = self.new_layer(type_id, [refs[0]])  # the output of a Split that the edge carried
         with self.macro(f"Insert {type_id} between {source} and {target}"):
             self.push(cmd.AddLayerCommand(self.design, layer, self.design.index_of(target), position))
-            new_inputs = [layer.id if i == source else i for i in tgt.inputs]
+            new_inputs = [layer.id if i == refs[0] else i for i in tgt.inputs]
             self.push(cmd.SetInputsCommand(self.design, target, new_inputs))
         self.select([layer.id])
         return layer.id
@@ -242,7 +254,7 @@ class Document(QObject):
                         inputs = self.design.layer(c).inputs
                         new = []
                         for i in inputs:
-                            if i == lid:
+                            if source_of(i) == lid:
                                 if source not in new and source != c:
                                     new.append(source)
                             else:
@@ -279,33 +291,65 @@ class Document(QObject):
 
     def set_inputs(self, layer_id: str, inputs: list[str], text: str = "") -> None:
         self.design.layer(layer_id)
-        if layer_id in inputs:
+        if any(source_of(i) == layer_id for i in inputs):
             raise DesignError(f"{layer_id} cannot take its own output as input")
         for i in inputs:
-            self.design.layer(i)
+            self.design.layer(source_of(i))
         if list(inputs) != self.design.layer(layer_id).inputs:
             self.push(cmd.SetInputsCommand(self.design, layer_id, inputs, text))
 
     def connect_layers(self, source: str, target: str) -> None:
         """Feed ``source``'s output into ``target``. A one-input layer's old input is replaced."""
         tgt = self.design.layer(target)
-        self.design.layer(source)
+        src = self.design.layer(source)
         if source == target:
             raise DesignError("a layer cannot take its own output as input")
-        if source in tgt.inputs:
+        ref: str | None = source
+        if layer_type(src.type).multi_output:
+            ref = self._free_output(source, tgt)
+            if ref is None:
+                return
+        elif source in tgt.sources:
             return
         maximum = layer_type(tgt.type).max_inputs
         if maximum == 0:
             raise DesignError(f"{target} is an Input: it cannot take an input")
         if source in self.analysis.downstream(target):
             raise DesignError(f"connecting {source} → {target} would make a cycle ({target} already feeds {source})")
-        inputs = [source] if maximum == 1 else [*tgt.inputs, source]
-        self.set_inputs(target, inputs, f"Connect {source} → {target}")
+        assert ref is not None
+        inputs = [ref] if maximum == 1 else [*tgt.inputs, ref]
+        self.set_inputs(target, inputs, f"Connect {ref} → {target}")
+
+    def _free_output(self, source: str, target: Layer) -> str | None:
+        """The output of a Split/Chunk ``source`` a new connection to ``target`` takes: the first one
+        no layer uses yet (else output 0); ``None`` when ``target`` already takes every output."""
+        info = self.analysis.info.get(source)
+        count = len(info.output_shapes) if info is not None and info.output_shapes else 1
+        used = {split_ref(i)[1] for c in self.design.consumers(source) for i in self.design.layer(c).inputs
+                if source_of(i) == source}
+        mine = {split_ref(i)[1] for i in target.inputs if source_of(i) == source}
+        for k in [*range(count), 0]:
+            if k not in used and k not in mine:
+                return make_ref(source, k)
+        free = [k for k in range(count) if k not in mine]
+        return make_ref(source, free[0]) if free else None
+
+    def set_input_output(self, layer_id: str, position: int, index: int) -> None:
+        """Make input number ``position`` of ``layer_id`` take output ``index`` of its source."""
+        layer = self.design.layer(layer_id)
+        old = layer.inputs[position]
+        new = make_ref(source_of(old), index)
+        if new != old:
+            inputs = list(layer.inputs)
+            inputs[position] = new
+            self.set_inputs(layer_id, inputs, f"Take {new} into {layer_id}")
 
     def disconnect_layers(self, source: str, target: str) -> None:
         tgt = self.design.layer(target)
-        if source in tgt.inputs:
-            self.set_inputs(target, [i for i in tgt.inputs if i != source], f"Disconnect {source} → {target}")
+        if source in tgt.sources:
+            self.set_inputs(
+                target, [i for i in tgt.inputs if source_of(i) != source], f"Disconnect {source} → {target}"
+            )
 
     def rename(self, old: str, new: str) -> None:
         if old == new:
@@ -357,7 +401,11 @@ class Document(QObject):
         existing = set(self.design.ids)
         with self.macro(f"Paste {len(layers)} layer{'s' if len(layers) != 1 else ''}"):
             for layer in layers:
-                inputs = [mapping.get(i, i) for i in layer.inputs if i in mapping or i in existing]
+                inputs = [
+                    make_ref(mapping.get(src, src), idx)
+                    for src, idx in (split_ref(i) for i in layer.inputs)
+                    if src in mapping or src in existing
+                ]
                 pos = positions.get(layer.id)
                 new_pos = (pos[0] + offset[0], pos[1] + offset[1]) if pos is not None else None
                 copy_layer = Layer(mapping[layer.id], layer.type, copy.deepcopy(layer.params), inputs)

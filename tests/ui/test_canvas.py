@@ -309,3 +309,44 @@ def test_templates_open_with_every_card_and_edge(window):
     n_edges = sum(len(set(layer.inputs)) for layer in d)
     assert len(window.scene.edges) == n_edges
     assert window.scene.cards["conv1"].content.shape_text == "112×112×64"
+
+
+def split_design() -> Design:
+    d = Design("split")
+    d.add_layer(Layer("input", "Input", {"shape": [64, 16, 16]}, []), position=(0, 0))
+    d.add_layer(Layer("split", "Split", {"split_size_or_sections": [16, 48]}, ["input"]), position=(236, 0))
+    d.add_layer(Layer("a", "Conv2d", {"out_channels": 8, "kernel_size": 1}, []), position=(472, -120))
+    d.add_layer(Layer("b", "Conv2d", {"out_channels": 8, "kernel_size": 1}, []), position=(472, 120))
+    return d
+
+
+def test_dragging_from_a_split_connects_its_pieces_in_turn(window, qtbot):
+    """A Split's output port hands out its pieces: the first connection takes split:0, the next split:1."""
+    show(window, split_design())
+    scene = window.scene
+    doc = window.document
+    for target in ("a", "b"):
+        drag_mouse(qtbot, window.view, scene.cards["split"].out_port.scenePos(), scene.cards[target].in_port.scenePos())
+    assert doc.design.layer("a").inputs == ["split:0"]
+    assert doc.design.layer("b").inputs == ["split:1"]
+    assert scene.edges[("split", "a")].label == ":0 16×16×16"
+    assert scene.edges[("split", "b")].label == ":1 16×16×48"
+    assert scene.cards["split"].content.shape_text == "16×16×16 | 16×16×48"
+    assert doc.analysis.info["b"].input_shapes == [(48, 16, 16)]
+    assert doc.undo_stack.undoText() == "Connect split:1 → b"
+    doc.undo_stack.undo()
+    assert doc.design.layer("b").inputs == [] and ("split", "b") not in scene.edges
+
+
+def test_renaming_and_deleting_a_split_keeps_the_canvas_in_step(window):
+    show(window, split_design())
+    doc = window.document
+    doc.set_inputs("a", ["split:1"])
+    doc.rename("split", "cut")
+    assert doc.design.layer("a").inputs == ["cut:1"]
+    assert ("cut", "a") in window.scene.edges
+    assert window.scene.edges[("cut", "a")].label == ":1 16×16×48"
+    doc.remove_layers(["cut"])
+    assert doc.design.layer("a").inputs == ["input"]  # healed: the deleted Split's input
+    doc.undo_stack.undo()
+    assert doc.design.layer("a").inputs == ["cut:1"]

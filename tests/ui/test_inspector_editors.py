@@ -76,3 +76,77 @@ def test_widget_changes_reach_the_model_and_model_changes_reach_the_widget(qtbot
     assert d.layer("pad").params["padding"] == [1, 1, 4, 1]
     doc.select(["input", "pad"])
     assert inspector.layer_id is None and "2 layers selected" in inspector.empty_hint.text()
+
+
+@pytest.mark.parametrize(
+    ("type_id", "name", "value"),
+    [
+        ("Split", "split_size_or_sections", [24, 40]),
+        ("Split", "split_size_or_sections", 58),
+        ("Permute", "dims", [0, 2, 3, 1]),
+        ("Reshape", "shape", [4, -1]),
+        ("Mean", "dim", [2, 3]),
+        ("Upsample", "align_corners", True),
+        ("Upsample", "align_corners", None),
+        ("Unsupported", "op", "aten::roll"),
+        ("Unsupported", "shape", [8, 4, 4]),
+        ("Unsupported", "shape", None),
+    ],
+)
+def test_new_kind_editors_show_and_return_values(qtbot, type_id, name, value):
+    spec = REGISTRY[type_id].spec(name)
+    editor = editor_for(spec)
+    qtbot.addWidget(editor)
+    editor.set_value(value)
+    assert editor.value() == spec.normalize(value) if value is not None else editor.value() is None
+
+
+def _split_doc():
+    d = Design()
+    d.add_layer(Layer("input", "Input", {"shape": [64, 8, 8]}, []))
+    d.add_layer(Layer("split", "Split", {"split_size_or_sections": 32}, ["input"]))
+    d.add_layer(Layer("conv", "Conv2d", {"out_channels": 8, "kernel_size": 1}, ["split:0"]))
+    return d, Document(d)
+
+
+def test_typing_split_sections_reaches_the_model_and_undoes(qtbot):
+    from PySide6.QtCore import Qt
+
+    d, doc = _split_doc()
+    inspector = Inspector(doc)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    doc.select(["split"])
+    editor = inspector.editors["split_size_or_sections"]
+    editor.line.setFocus()
+    editor.line.selectAll()
+    qtbot.keyClicks(editor.line, "16, 48")
+    qtbot.keyClick(editor.line, Qt.Key.Key_Return)
+    assert d.layer("split").params["split_size_or_sections"] == [16, 48]
+    assert "8×8×16 | 8×8×48" in inspector.output.text()
+    editor.line.selectAll()
+    qtbot.keyClicks(editor.line, "x")
+    assert d.layer("split").params["split_size_or_sections"] == [16, 48]  # bad text never reaches the design
+    assert not inspector.messages["split_size_or_sections"].isHidden()
+    doc.undo_stack.undo()
+    assert d.layer("split").params["split_size_or_sections"] == 32
+
+
+def test_picking_the_piece_of_a_split_is_an_undoable_input_change(qtbot):
+    d, doc = _split_doc()
+    inspector = Inspector(doc)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    doc.select(["conv"])
+    box = inspector.pick_boxes[0]
+    assert box.currentText().startswith("split:0")
+    assert box.count() == 2
+    box.setFocus()
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert d.layer("conv").inputs == ["split:1"]
+    doc.undo_stack.undo()
+    assert d.layer("conv").inputs == ["split:0"]
+    doc.select(["input"])
+    assert inspector.picks_host.isHidden()

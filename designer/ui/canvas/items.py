@@ -80,6 +80,7 @@ class CardData:
     errors: int = 0
     warnings: int = 0
     tooltip: str = ""
+    output_texts: tuple[str, ...] = ()  # each output's shape, for a layer with several (Split)
 
 
 class Port(QGraphicsItem):
@@ -360,6 +361,7 @@ class EdgeItem(QGraphicsPathItem):
         super().__init__()
         self.source = source
         self.target = target
+        self.outputs: tuple[int | None, ...] = ()  # which outputs of a Split the edge carries
         self.hovered = False
         self.drop_highlight = False
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -380,6 +382,11 @@ class EdgeItem(QGraphicsPathItem):
 
     @property
     def label(self) -> str:
+        texts = self.source.content.output_texts
+        if texts and self.outputs:
+            return " | ".join(
+                f":{k} {texts[k]}" if k is not None and 0 <= k < len(texts) else f":{k} ?" for k in self.outputs
+            )
         return self.source.content.shape_text
 
     @property

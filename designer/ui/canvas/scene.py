@@ -14,7 +14,7 @@ from PySide6.QtGui import QClipboard, QTransform
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
 
 from designer.core.card_text import key_params_text
-from designer.core.design import DesignError, Point
+from designer.core.design import DesignError, Point, source_of, split_ref
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, ROW_GAP, auto_layout
 from designer.core.registry import REGISTRY
 from designer.core.shape_rules import fmt_shape
@@ -102,8 +102,13 @@ class DesignScene(QGraphicsScene):
         if errors and status != "error":
             status = "error"
         shape = fmt_shape(info.output_shape) if info and info.output_shape is not None else "?"
+        outputs = tuple(fmt_shape(o) for o in info.output_shapes) if info else ()
+        if outputs:
+            shape = " | ".join(outputs)
         lines = [f"<b>{layer_id}</b> · {layer.type}", ltype.summary]
-        if info and info.output_shape is not None:
+        if info and outputs:
+            lines.append("Outputs: " + ", ".join(f"<b>{layer_id}:{k}</b> {o}" for k, o in enumerate(outputs)))
+        elif info and info.output_shape is not None:
             lines.append(f"Output: <b>{shape}</b> (H×W×C)" if len(info.output_shape) == 3 else f"Output: <b>{shape}</b>")
         elif status == "unknown":
             lines.append("Output unknown: a layer upstream has an error.")
@@ -120,6 +125,7 @@ class DesignScene(QGraphicsScene):
             errors,
             warnings,
             "<br>".join(lines),
+            outputs,
         )
 
     def _refresh_card(self, layer_id: str) -> None:
@@ -198,15 +204,23 @@ class DesignScene(QGraphicsScene):
         card = self.cards.get(target)
         if card is None:
             return
-        wanted = [s for s in dict.fromkeys(self.document.design.layer(target).inputs) if s in self.cards]
+        layer = self.document.design.layer(target)
+        wanted = [s for s in layer.sources if s in self.cards]
         for edge in [e for e in card.edges if e.target is card]:
             if edge.source.layer_id not in wanted:
                 self._remove_edge(edge)
         for source in wanted:
-            if (source, target) not in self.edges:
+            found = self.edges.get((source, target))
+            if found is None:
                 edge = EdgeItem(self.cards[source], card)
                 self.addItem(edge)
                 self.edges[(source, target)] = edge
+            else:
+                edge = found
+            outputs = tuple(split_ref(i)[1] for i in layer.inputs if source_of(i) == source)
+            if outputs != edge.outputs:
+                edge.outputs = outputs
+                edge.update()
 
     def _remove_edge(self, edge: EdgeItem) -> None:
         edge.detach()

@@ -269,7 +269,7 @@ class CanvasView(QGraphicsView):
         if key == forward:
             candidates = doc.design.consumers(current)
         elif key == backward:
-            candidates = [i for i in doc.design.layer(current).inputs if i in scene.cards]
+            candidates = [i for i in doc.design.layer(current).sources if i in scene.cards]
         else:
             sign = -1 if key in (Qt.Key.Key_Up, Qt.Key.Key_Left) else 1
             candidates = []

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.core.params import ParamKind, ParamSpec
+from designer.core.params import ParamError, ParamKind, ParamSpec
 
 INT_MAX = 2**31 - 1
 
@@ -543,6 +543,123 @@ class ShapeEditor(ParamEditor):
         return [b.value() for b in self.spins]
 
 
+def parse_int_list(text: str) -> list[int] | int | None:
+    """``"58, 58"``, ``"[0, 2, 3, 1]"``, ``"96×1×1"`` → a list; ``"58"`` → 58; ``""`` → None.
+
+    Raises ``ValueError`` for anything else (the editor reports it, naming the text)."""
+    cleaned = text.strip().replace("−", "-")
+    bracketed = cleaned.startswith(("[", "("))
+    cleaned = cleaned.strip("[]() ")
+    if not cleaned:
+        if bracketed:
+            raise ValueError("an empty list")
+        return None
+    parts = [p for p in cleaned.replace("×", ",").replace("x", ",").replace(" ", ",").split(",") if p]
+    values = [int(p) for p in parts]
+    if len(values) == 1 and not bracketed and "," not in cleaned and "×" not in text:
+        return values[0]
+    return values
+
+
+def format_int_list(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        text = ", ".join(str(v) for v in value)
+        return f"[{text}]" if len(value) == 1 else text  # [16] is a list, 16 a number
+    return str(value)
+
+
+class IntListEditor(ParamEditor):
+    """A list of whole numbers typed as text (``0, 2, 3, 1``); for INT_OR_INTS one number is
+    one value, for OPT_SHAPE an empty field means unknown (null)."""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.line = QLineEdit()
+        self.line.setMaximumWidth(160)
+        self.line.setPlaceholderText("unknown" if spec.kind is ParamKind.OPT_SHAPE else "e.g. 2, 3")
+        self.row.addWidget(self.line)
+        self.row.addStretch(1)
+        self.line.textEdited.connect(self._typed)
+        self.line.editingFinished.connect(self.finished)
+
+    def _parse(self, text: str) -> Any:
+        value = parse_int_list(text)
+        if isinstance(value, int) and self.spec.kind is not ParamKind.INT_OR_INTS:
+            value = [value]
+        return self.spec.normalize(value)
+
+    def _typed(self, text: str) -> None:
+        try:
+            value = self._parse(text)
+        except (ValueError, ParamError):
+            self.invalid.emit(f"{text!r}: {self.spec.name} takes {self.spec.expected()}")
+            return
+        self.edited.emit(value)
+
+    def set_value(self, value: Any) -> None:
+        # Text that already means this value stays as typed ("16, " while typing "16, 48").
+        try:
+            if self._parse(self.line.text()) == value and (self.line.text() or value is None):
+                return
+        except (ValueError, ParamError):
+            pass
+        self.line.setText(format_int_list(value))
+
+    def value(self) -> Any:
+        return self._parse(self.line.text())
+
+
+class OptBoolEditor(ParamEditor):
+    """null (PyTorch decides), true or false."""
+
+    CHOICES = (("default", None), ("true", True), ("false", False))
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.combo = QComboBox()
+        self.combo.addItems([label for label, _ in self.CHOICES])
+        self.row.addWidget(self.combo)
+        self.row.addStretch(1)
+        self.combo.currentIndexChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        self._emit()
+        self.finished.emit()
+
+    def set_value(self, value: Any) -> None:
+        index = next((n for n, (_, v) in enumerate(self.CHOICES) if v is value), 0)
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(index)
+        self.combo.blockSignals(False)
+
+    def value(self) -> Any:
+        return self.CHOICES[self.combo.currentIndex()][1]
+
+
+class TextEditor(ParamEditor):
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.line = QLineEdit()
+        self.row.addWidget(self.line)
+        self.line.textEdited.connect(self._typed)
+        self.line.editingFinished.connect(self.finished)
+
+    def _typed(self, text: str) -> None:
+        try:
+            self.edited.emit(self.spec.normalize(text))
+        except ParamError as exc:
+            self.invalid.emit(f"{self.spec.name}: {exc}")
+
+    def set_value(self, value: Any) -> None:
+        if self.line.text() != value:
+            self.line.setText(str(value))
+
+    def value(self) -> Any:
+        return self.line.text()
+
+
 EDITORS: dict[ParamKind, type[ParamEditor]] = {
     ParamKind.INT: IntEditor,
     ParamKind.PAIR: PairEditor,
@@ -556,6 +673,11 @@ EDITORS: dict[ParamKind, type[ParamEditor]] = {
     ParamKind.BOOL: BoolEditor,
     ParamKind.ENUM: EnumEditor,
     ParamKind.SHAPE: ShapeEditor,
+    ParamKind.INTS: IntListEditor,
+    ParamKind.INT_OR_INTS: IntListEditor,
+    ParamKind.OPT_SHAPE: IntListEditor,
+    ParamKind.OPT_BOOL: OptBoolEditor,
+    ParamKind.TEXT: TextEditor,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -21,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.core.design import DesignError
+from designer.core.design import DesignError, split_ref
 from designer.core.registry import REGISTRY
 from designer.core.report import human_bytes, human_count, rf_text
-from designer.core.shape_rules import fmt_shape
+from designer.core.shape_rules import fmt_outputs, fmt_shape
 from designer.ui import theme
 from designer.ui.document import Document
 from designer.ui.inspector.editors import ParamEditor, editor_for
@@ -97,6 +98,16 @@ class Inspector(QScrollArea):
             "QLabel { background: #ffffff; border: 1px solid #d5dbe1; border-radius: 6px; padding: 8px; }"
         )
         content.addWidget(self.output)
+
+        # Which output of a Split/Chunk each input takes ("split1:0", "split1:1", ...).
+        self.picks_host = QWidget()
+        self.picks_host.setObjectName("output_picks")
+        self.picks = QFormLayout(self.picks_host)
+        self.picks.setContentsMargins(0, 0, 0, 0)
+        self.picks.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.pick_boxes: dict[int, QComboBox] = {}
+        self._picks_key: tuple[Any, ...] | None = None
+        content.addWidget(self.picks_host)
 
         params_title = QLabel("Hyper-parameters")
         params_title.setStyleSheet("font-weight: 600;")
@@ -237,6 +248,52 @@ class Inspector(QScrollArea):
         if layer_id == self.layer_id:
             self._load_values()
 
+    def _refresh_picks(self) -> None:
+        """One combo box per input that comes from a layer with several outputs."""
+        assert self.layer_id is not None
+        design, analysis = self.document.design, self.document.analysis
+        layer = design.layer(self.layer_id)
+        rows = []
+        for pos, ref in enumerate(layer.inputs):
+            src, index = split_ref(ref)
+            if src not in design or not REGISTRY[design.layer(src).type].multi_output:
+                continue
+            info = analysis.info.get(src)
+            shapes = tuple(info.output_shapes) if info is not None else ()
+            rows.append((pos, src, index, shapes))
+        key = (self.layer_id, tuple(rows))
+        if key == self._picks_key:
+            return
+        self._picks_key = key
+        while self.picks.rowCount():
+            self.picks.removeRow(0)
+        self.pick_boxes = {}
+        for pos, src, index, shapes in rows:
+            box = QComboBox()
+            box.setObjectName(f"pick_input_{pos}")
+            box.setToolTip(f"Which piece of {src} this layer takes (saved as {src}:n in its inputs)")
+            count = max(len(shapes), (index or 0) + 1)
+            for k in range(count):
+                text = f"{src}:{k}" + (f"  ({fmt_shape(shapes[k])})" if k < len(shapes) else "  (does not exist)")
+                box.addItem(text, k)
+            if index is None:
+                box.insertItem(0, f"{src}  (choose a piece)", None)
+                box.setCurrentIndex(0)
+            else:
+                box.setCurrentIndex(index)
+            box.activated.connect(lambda _n, b=box, p=pos: self._pick(p, b.currentData()))
+            self.picks.addRow(f"input {pos + 1}", box)
+            self.pick_boxes[pos] = box
+        self.picks_host.setVisible(bool(rows))
+
+    def _pick(self, position: int, index: Any) -> None:
+        if self.layer_id is None or index is None:
+            return
+        try:
+            self.document.set_input_output(self.layer_id, position, int(index))
+        except DesignError:  # pragma: no cover - the position comes from the layer itself
+            return
+
     def _on_inputs_changed(self, layer_id: str) -> None:
         if layer_id == self.layer_id:
             self._refresh_analysis()
@@ -255,13 +312,14 @@ class Inspector(QScrollArea):
             return
         analysis = self.document.analysis
         info = analysis.info.get(self.layer_id)
+        self._refresh_picks()
         muted = theme.TEXT_MUTED.name()
         if info is None:
             self.output.setText("Output: <b>?</b>")
             self.diagnostics.setText("")
             return
         ins = ", ".join(fmt_shape(s) for s in info.input_shapes) or "—"
-        out = fmt_shape(info.output_shape)
+        out = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.output_shape)
         if info.output_shape is None:
             note = "unknown: fix the error here or upstream" if info.status != "unknown" or info.diagnostics else \
                 "unknown: a layer upstream has an error"

@@ -613,7 +613,7 @@ class DiagnosticsPanel(QWidget):
         for r in self.disagreements:
             if r.layer not in design:
                 continue
-            inputs = [by_layer.get(i) for i in design.layer(r.layer).inputs]
+            inputs = [by_layer.get(i) for i in design.layer(r.layer).sources]
             for sem, value in r.outputs.items():
                 if value == r.outputs.get(current):
                     continue
