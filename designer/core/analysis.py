@@ -93,6 +93,16 @@ class LayerInfo:
             return sum(math.prod(s) for s in self.output_shapes)
         return math.prod(self.output_shape) if self.output_shape is not None else 0
 
+    @property
+    def display_shape(self) -> Shape | None:
+        """The output as views show volumes: channels-last data (after ConvNeXt's permute to
+        N×H×W×C) is shown as the C×H×W volume it holds, so it reads ``56×56×96`` like the
+        volumes around it; every other shape is ``output_shape`` itself."""
+        s = self.output_shape
+        if s is not None and len(s) == 3 and self.channel_axis == 2:
+            return (s[2], s[0], s[1])
+        return s
+
     def output(self, index: int | None) -> Shape | None:
         """The shape of output ``index`` (``None``: the only one), or ``None`` if unknown or absent."""
         if not self.output_shapes:

@@ -14,6 +14,7 @@ import itertools
 from typing import Any
 
 from designer.core.analysis import Analysis
+from designer.core.card_text import key_params_text
 from designer.core.design import Layer
 from designer.core.figure import (
     ERROR_STROKE,
@@ -90,10 +91,23 @@ def layer_summary(layer: Layer) -> str:
     if t == "Upsample":
         if p.get("size") is not None:
             return f"→ {_padding_text(p['size'])}"
-        return f"×{_padding_text(p.get('scale_factor'))}"
+        if p.get("scale_factor") is not None:
+            return f"×{_padding_text(p['scale_factor'])}"
+        return "→ size of input 2" if len(layer.inputs) == 2 else ""
     if t == "ZeroPad2d":
         return f"pad {_padding_text(p.get('padding'))}"
+    if t in _CARD_TEXT_TYPES:
+        return key_params_text(layer)
     return ""
+
+
+#: Newer layer types whose figure summary is the canvas card's text (``g4``, ``16+48``, ``→ 2×5``).
+_CARD_TEXT_TYPES = frozenset(
+    {
+        "GroupNorm", "ChannelShuffle", "LayerNorm", "PReLU", "ELU", "Softplus", "StochasticDepth", "Split",
+        "Chunk", "Mean", "Reshape", "Permute", "Transpose", "Scale", "Unsupported",
+    }
+)
 
 
 def card_positions(
@@ -194,7 +208,7 @@ def build_graph_figure(
         x, y, w, h = boxes[lid]
         info = analysis.info.get(lid)
         status = info.status if info else "unknown"
-        shape = info.output_shape if info else None
+        shape = info.display_shape if info else None
         color = color_of(layer.type)
         stroke = ERROR_STROKE if status == "error" else INK
         width = st.line_width * (2.5 if status == "error" else 1.2)

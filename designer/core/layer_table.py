@@ -137,7 +137,7 @@ def layer_row(info: LayerInfo) -> LayerRow:
         id=info.id,
         type=info.type,
         input_shapes=tuple(info.input_shapes),
-        output_shape=info.output_shape,
+        output_shape=info.display_shape,
         neurons=info.neurons,
         params=info.params,
         buffers=info.buffers,

@@ -37,7 +37,7 @@ def check_table(analysis: Analysis) -> str:
     rows = [("id", "type", "output (H×W×C)", "params", "MACs", "receptive field")]
     for lid in analysis.design.ids:
         info = analysis.info[lid]
-        shape = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.output_shape)
+        shape = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.display_shape)
         if info.status == "error" and info.output_shape is None:
             shape = "error"
         elif info.output_shape is None:

@@ -57,7 +57,9 @@ SCALINGS: tuple[Scaling, ...] = ("linear", "log", "sqrt")
 
 #: Layer types drawn inside the volume they follow when they keep its shape.
 FOLDABLE_CATEGORIES = frozenset({"Activation", "Normalization"})
-FOLDABLE_TYPES = frozenset({"Dropout", "Dropout2d", "Identity"})
+FOLDABLE_TYPES = frozenset(
+    {"Dropout", "Dropout2d", "Identity", "StochasticDepth", "ChannelShuffle", "Scale", "Permute", "Transpose"}
+)
 #: Layer types drawn as a kernel box on their input volume.
 KERNEL_TYPES = frozenset({"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d"})
 KERNEL_COLOR = "#FFF3B0"
@@ -217,11 +219,12 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
     for lid in order:
         layer = design.layer(lid)
         li = info.get(lid)
-        shape = li.output_shape if li else None
+        shape = li.display_shape if li else None
         if opts.fold and _foldable(layer.type) and len(layer.inputs) == 1 and shape is not None:
             src = source_of(layer.inputs[0])
             src_info = info.get(src)
-            if src in block_of and src_info is not None and src_info.output_shape == shape:
+            # Display shapes: a permute to channels-last holds the same volume and folds too.
+            if src in block_of and src_info is not None and src_info.display_shape == shape:
                 block_of[lid] = block_of[src]
                 members[block_of[src]].append(lid)
                 continue
@@ -272,7 +275,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
     vector_ref = 1.0
     for h in heads:
         li = info.get(h)
-        s = li.output_shape if li else None
+        s = li.display_shape if li else None
         if s is None:
             continue
         if len(s) == 3:
@@ -283,7 +286,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
     sizes: dict[str, Vec3] = {}
     for h in heads:
         li = info.get(h)
-        s = li.output_shape if li else None
+        s = li.display_shape if li else None
         kind = _kind(design.layer(h).type, s)
         if kind == "volume" and s is not None:
             sizes[h] = (
@@ -327,7 +330,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
     for h in heads:
         layer = design.layer(h)
         li = info.get(h)
-        s = li.output_shape if li else None
+        s = li.display_shape if li else None
         kind = _kind(layer.type, s)
         status = li.status if li else "unknown"
         blocks[h] = Block(

@@ -101,15 +101,17 @@ class DesignScene(QGraphicsScene):
         status = info.status if info else "unknown"
         if errors and status != "error":
             status = "error"
-        shape = fmt_shape(info.output_shape) if info and info.output_shape is not None else "?"
+        shape = fmt_shape(info.display_shape) if info and info.output_shape is not None else "?"
         outputs = tuple(fmt_shape(o) for o in info.output_shapes) if info else ()
         if outputs:
-            shape = " | ".join(outputs)
+            shape = f"{len(outputs)}× {outputs[0]}" if len(set(outputs)) == 1 else " | ".join(outputs)
         lines = [f"<b>{layer_id}</b> · {layer.type}", ltype.summary]
         if info and outputs:
             lines.append("Outputs: " + ", ".join(f"<b>{layer_id}:{k}</b> {o}" for k, o in enumerate(outputs)))
         elif info and info.output_shape is not None:
             lines.append(f"Output: <b>{shape}</b> (H×W×C)" if len(info.output_shape) == 3 else f"Output: <b>{shape}</b>")
+            if info.display_shape != info.output_shape:
+                lines.append(f"Channels-last: the tensor is N×{fmt_shape(info.output_shape, 'chw')} (N×H×W×C)")
         elif status == "unknown":
             lines.append("Output unknown: a layer upstream has an error.")
         for d in diags[:6]:

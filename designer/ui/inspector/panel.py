@@ -319,7 +319,9 @@ class Inspector(QScrollArea):
             self.diagnostics.setText("")
             return
         ins = ", ".join(fmt_shape(s) for s in info.input_shapes) or "—"
-        out = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.output_shape)
+        out = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.display_shape)
+        if info.display_shape != info.output_shape:
+            out += f" <span style='font-size:9pt'>(channels-last: N×{fmt_shape(info.output_shape, 'chw')})</span>"
         if info.output_shape is None:
             note = "unknown: fix the error here or upstream" if info.status != "unknown" or info.diagnostics else \
                 "unknown: a layer upstream has an error"
