@@ -234,3 +234,36 @@ def test_unsupported_survives_save_and_blocks_check_and_export(
     err = capsys.readouterr().err
     assert "aten::roll" in err
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ views and figures
+
+
+def test_figures_draw_every_new_layer_type() -> None:
+    """The graph figure used to crash on an Upsample that takes its size from a second input."""
+    from designer.core.graph_geometry import build_graph_figure, layer_summary
+    from designer.core.volume_geometry import build_volume_scene
+
+    design = load_design(FIXTURES / "modern_layers.json")
+    analysis = analyze(design)
+    build_graph_figure(analysis)
+    assert layer_summary(design.layer("up")) == "→ size of input 2"
+    assert layer_summary(design.layer("split")) == "8+8"
+    scene = build_volume_scene(analysis)
+    assert scene.block_of["shuffle"] == scene.block_of["droppath"]  # shape-keeping layers fold
+
+
+def test_channels_last_volumes_are_shown_as_the_volume_they_hold() -> None:
+    from designer.core.layer_table import layer_rows
+    from designer.core.report import check_table
+
+    design = load_design(Path(__file__).resolve().parent.parent / "data" / "designs" / "modern_blocks.json")
+    analysis = analyze(design)
+    ln = analysis.info["cx_ln"]
+    assert ln.output_shape == (56, 56, 96) and ln.channel_axis == 2
+    assert ln.display_shape == (96, 56, 56)
+    row = next(r for r in layer_rows(analysis) if r.id == "cx_ln")
+    assert row.text("output_shape") == "56×56×96"
+    line = next(x for x in check_table(analysis).splitlines() if x.startswith("cx_fc1 "))
+    assert line.split()[:3] == ["cx_fc1", "Linear", "56×56×384"]
+    assert analysis.info["cx_nchw"].channel_axis == 0
