@@ -30,6 +30,8 @@ def split_ref(ref: str) -> tuple[str, int | None]:
     """An entry of ``inputs`` as (layer id, output index): ``"split1:1"`` is output 1 of
     ``split1``; a plain ``"conv1"`` has no index (its only output, or an error for a layer
     with several). Ids never contain ``:``, so the split is unambiguous."""
+    if ":" not in ref:  # the usual case, kept fast: analysis parses every input of every layer
+        return ref, None
     head, sep, tail = ref.rpartition(":")
     if sep and head and tail.isascii() and tail.isdigit() and len(tail) <= 6:
         return head, int(tail)
@@ -38,7 +40,7 @@ def split_ref(ref: str) -> tuple[str, int | None]:
 
 def source_of(ref: str) -> str:
     """The layer id an ``inputs`` entry refers to (``"split1:1"`` → ``"split1"``)."""
-    return split_ref(ref)[0]
+    return ref if ":" not in ref else split_ref(ref)[0]
 
 
 def make_ref(layer_id: str, index: int | None) -> str:
@@ -66,7 +68,10 @@ class Layer:
     def sources(self) -> list[str]:
         """The ids of the layers feeding this one, once each, in order (``inputs`` without
         output indices: ``["split1:0", "split1:1"]`` → ``["split1"]``)."""
-        return list(dict.fromkeys(source_of(i) for i in self.inputs))
+        inputs = self.inputs
+        if len(inputs) == 1 and ":" not in inputs[0]:
+            return list(inputs)
+        return list(dict.fromkeys(source_of(i) for i in inputs))
 
     def value(self, name: str) -> Any:
         """The parameter's value: the stored one, else the registry default."""
