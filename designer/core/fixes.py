@@ -781,6 +781,13 @@ def _fix_flatten_batch(ctx: _Ctx) -> None:
 
 def _fix_upsample(ctx: _Ctx) -> None:
     p = ctx.layer.resolved()
+    if len(ctx.layer.inputs) == 2:  # the size comes from the second input
+        ctx.add(
+            f"Clear {ctx.lid}'s size and scale_factor (take the height and width of {ctx.layer.inputs[1]})",
+            [SetParam(ctx.lid, "size", None), SetParam(ctx.lid, "scale_factor", None)],
+        )
+        ctx.add(f"Disconnect {ctx.layer.inputs[1]} (keep the factor or size)", [SetInputs(ctx.lid, (ctx.layer.inputs[0],))])
+        return
     if p.get("size") is not None and p.get("scale_factor") is not None:
         ctx.add(f"Keep {ctx.lid}'s scale_factor, clear size", [SetParam(ctx.lid, "size", None)])
         ctx.add(f"Keep {ctx.lid}'s size, clear scale_factor", [SetParam(ctx.lid, "scale_factor", None)])

@@ -126,6 +126,7 @@ CASES: list[tuple[str, list[dict[str, Any]], str, str, str | None, int]] = [
     ("mean batch", [_inp(8, 4, 4), {"id": "mean", "type": "Mean", "dim": [0, 2]}], "pytorch", "batch_axis", "mean", 0),
     ("permute twice", [_inp(8, 4, 4), {"id": "perm", "type": "Permute", "dims": [0, 1, 1, 2]}], "pytorch", "duplicate_dim", "perm", 0),
     ("scale", [_inp(8, 4, 4), {"id": "scale", "type": "Scale", "shape": [4, 1, 1]}], "pytorch", "scale_shape_mismatch", "scale", 0),
+    ("upsample to input 2", [_inp(8, 4, 4), {"id": "pool", "type": "MaxPool2d", "kernel_size": 2}, {"id": "up", "type": "Upsample", "scale_factor": 2, "inputs": ["pool", "input"]}], "pytorch", "upsample_arguments", "up", 2),
     ("align corners", [_inp(8, 4, 4), {"id": "up", "type": "Upsample", "scale_factor": 2, "align_corners": True}], "pytorch", "align_corners_mode", "up", 2),
 ]
 

@@ -267,3 +267,14 @@ def test_channels_last_volumes_are_shown_as_the_volume_they_hold() -> None:
     line = next(x for x in check_table(analysis).splitlines() if x.startswith("cx_fc1 "))
     assert line.split()[:3] == ["cx_fc1", "Linear", "56×56×384"]
     assert analysis.info["cx_nchw"].channel_axis == 0
+
+
+def test_check_json_lists_every_output_of_a_split(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "split.json"
+    save_design(_split_design(), path)
+    assert main(["check", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    split = next(layer for layer in doc["layers"] if layer["id"] == "split")
+    assert split["output_shape"] == [58, 28, 28]
+    assert split["output_shapes"] == [[58, 28, 28], [58, 28, 28]]
+    assert "output_shapes" not in next(layer for layer in doc["layers"] if layer["id"] == "branch")
