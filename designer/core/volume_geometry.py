@@ -201,9 +201,9 @@ def _foldable(type_id: str) -> bool:
 def _kind(type_id: str, shape: Shape | None) -> BlockKind:
     if shape is None:
         return "unknown"
-    if type_id == "Add":
+    if type_id in ("Add", "Mul"):
         return "merge"
-    return "volume" if len(shape) == 3 else "vector"
+    return "volume" if len(shape) == 3 else "vector"  # other ranks: drawn as a bar of all their values
 
 
 def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) -> VolumeScene:
@@ -281,8 +281,8 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
         if len(s) == 3:
             spatial_ref = max(spatial_ref, s[1], s[2])
             channel_ref = max(channel_ref, s[0])
-        elif len(s) == 1:
-            vector_ref = max(vector_ref, s[0])
+        else:
+            vector_ref = max(vector_ref, math.prod(s))
     sizes: dict[str, Vec3] = {}
     for h in heads:
         li = info.get(h)
@@ -299,7 +299,7 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
             sizes[h] = (
                 thin,
                 thin,
-                scale_value(s[0], vector_ref, opts.scaling, opts.min_side * 2, opts.max_side),
+                scale_value(math.prod(s), vector_ref, opts.scaling, opts.min_side * 2, opts.max_side),
             )
         elif kind == "merge":
             r = max(opts.min_side * 1.6, 10.0)
@@ -640,12 +640,13 @@ def project_scene(
             r = b.size[0] / 2
             g.items.append(Circle((cx, cy), r, shade(b.color, 1.6), stroke, lw * 1.3, "merge"))
             arm = r * 0.6
-            g.items.append(
-                Polyline(((cx - arm, cy), (cx + arm, cy)), stroke, lw * 1.5, role="merge-sign")
-            )
-            g.items.append(
-                Polyline(((cx, cy - arm), (cx, cy + arm)), stroke, lw * 1.5, role="merge-sign")
-            )
+            if b.type == "Mul":  # ⊗: element-wise product
+                arm *= 0.75
+                strokes = (((cx - arm, cy - arm), (cx + arm, cy + arm)), ((cx - arm, cy + arm), (cx + arm, cy - arm)))
+            else:  # ⊕: sum
+                strokes = (((cx - arm, cy), (cx + arm, cy)), ((cx, cy - arm), (cx, cy + arm)))
+            for start, end in strokes:
+                g.items.append(Polyline((start, end), stroke, lw * 1.5, role="merge-sign"))
         else:
             g.items.extend(
                 _box_polygons(b.lo, b.hi, b.color, cam, stroke, lw, b.kind == "unknown", "face")
