@@ -48,6 +48,12 @@ def make_ref(layer_id: str, index: int | None) -> str:
     return layer_id if index is None else f"{layer_id}:{index}"
 
 
+def _renamed(ref: str, old: str, new: str) -> str:
+    """``ref`` with the layer ``old`` renamed to ``new`` (its output index kept)."""
+    lid, index = split_ref(ref)
+    return make_ref(new, index) if lid == old else ref
+
+
 class DesignError(ValueError):
     """An edit the design refuses (unknown layer, taken id, invalid value, ...)."""
 
@@ -395,8 +401,3 @@ class Design:
                 self.groups_changed.emit()
                 return group.id, at
         return None
-
-def _renamed(ref: str, old: str, new: str) -> str:
-    """``ref`` with the layer ``old`` renamed to ``new`` (its output index kept)."""
-    lid, index = split_ref(ref)
-    return make_ref(new, index) if lid == old else ref
