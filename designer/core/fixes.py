@@ -20,7 +20,7 @@ from typing import Any
 
 from designer.core.analysis import SEVERITY_ORDER, Analysis, Diagnostic, analyze
 from designer.core.arithmetic import AxisArith
-from designer.core.design import Design, DesignError, Layer
+from designer.core.design import Design, DesignError, Layer, source_of
 from designer.core.params import as_pair
 from designer.core.registry import REGISTRY
 from designer.core.shape_rules import Shape, fmt_shape
@@ -366,13 +366,13 @@ def _input_layer(design: Design, lid: str) -> str | None:
 
 def _ancestors(design: Design, lid: str) -> set[str]:
     seen: set[str] = set()
-    stack = list(design.layer(lid).inputs)
+    stack = list(design.layer(lid).sources)
     while stack:
         cur = stack.pop()
         if cur in seen or cur not in design:
             continue
         seen.add(cur)
-        stack.extend(design.layer(cur).inputs)
+        stack.extend(design.layer(cur).sources)
     return seen
 
 
@@ -667,7 +667,7 @@ def _fix_pool_padding(ctx: _Ctx) -> None:
 
 def _merge_inputs(ctx: _Ctx) -> tuple[list[str], list[Shape]]:
     layer = ctx.layer
-    names = [i for i in layer.inputs if i in ctx.design]
+    names = [i for i in layer.inputs if source_of(i) in ctx.design]
     info = ctx.analysis.info.get(ctx.lid)
     shapes = [s for s in (info.input_shapes if info else []) if s is not None]
     return names, shapes
@@ -701,8 +701,8 @@ def _fix_add(ctx: _Ctx) -> None:
         # A stride on the nearest convolution of the larger branch (the other one, when only the
         # spatial size differs) — only where that convolution does not also feed the other branch.
         if a[0] == b[0] and a[1:] != b[1:] and all(x >= y for x, y in zip(a[1:], b[1:], strict=True)):
-            other = _ancestors(ctx.design, names[dst]) | {names[dst]}
-            cur = names[src]
+            other = _ancestors(ctx.design, source_of(names[dst])) | {source_of(names[dst])}
+            cur = source_of(names[src])
             while cur in ctx.design and cur not in other:
                 lay = ctx.design.layer(cur)
                 if lay.type == "Conv2d":
@@ -712,7 +712,7 @@ def _fix_add(ctx: _Ctx) -> None:
                     break
                 if len(lay.inputs) != 1:
                     break
-                cur = lay.inputs[0]
+                cur = source_of(lay.inputs[0])
 
 
 def _fix_concat(ctx: _Ctx) -> None:
