@@ -452,7 +452,9 @@ class Analysis:
         for f in findings:
             diags.append(_diag(lid, f))
         if result.shape is not None:
-            info.input_size, info.receptive_field = self._receptive_field(layer, result, upstream)
+            # An Upsample's second input only lends its height and width: no values flow from it.
+            seen = upstream[:1] if layer.type == "Upsample" else upstream
+            info.input_size, info.receptive_field = self._receptive_field(layer, result, seen)
             diags.extend(_size_warnings(info))
             diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
         worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)

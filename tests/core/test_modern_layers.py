@@ -278,3 +278,16 @@ def test_check_json_lists_every_output_of_a_split(capsys: pytest.CaptureFixture[
     assert split["output_shape"] == [58, 28, 28]
     assert split["output_shapes"] == [[58, 28, 28], [58, 28, 28]]
     assert "output_shapes" not in next(layer for layer in doc["layers"] if layer["id"] == "branch")
+
+
+def test_an_upsample_sized_by_a_second_input_sees_only_its_first_input() -> None:
+    design = Design("seg head")
+    design.add_layer(Layer("input", "Input", {"shape": [3, 64, 64]}))
+    design.add_layer(Layer("pool", "MaxPool2d", {"kernel_size": 2}, ["input"]))
+    design.add_layer(Layer("wide", "Conv2d", {"out_channels": 8, "kernel_size": 7, "padding": 3}, ["input"]))
+    design.add_layer(Layer("up", "Upsample", {"mode": "bilinear"}, ["pool", "wide"]))
+    analysis = analyze(design)
+    assert analysis.info["up"].output_shape == (3, 64, 64)
+    rf = analysis.info["up"].receptive_field
+    # The pooled values (2×2 pixels each) spread back over 64×64; the 7×7 conv only lends its size.
+    assert rf is not None and rf.size == (2.0, 2.0) and rf.jump == (1.0, 1.0)
