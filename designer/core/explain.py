@@ -1309,7 +1309,8 @@ def _rf_section(analysis: Analysis, layer_id: str, info: LayerInfo) -> Section:
     rf = info.receptive_field
     assert rf is not None
     layer = analysis.design.layer(layer_id)
-    ups = [analysis.info.get(i) for i in layer.sources]
+    sources = layer.sources[:1] if layer.type == "Upsample" else layer.sources  # input 2 only lends its size
+    ups = [analysis.info.get(i) for i in sources]
     fields = [u.receptive_field for u in ups if u is not None and u.receptive_field is not None]
     r_in = ReceptiveField(
         (max(f.size[0] for f in fields), max(f.size[1] for f in fields)) if fields else (1.0, 1.0),
