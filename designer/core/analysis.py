@@ -482,7 +482,16 @@ class Analysis:
         if not fields:
             return (sizes[0] if sizes else None), None
         size = (max(f.size[0] for f in fields), max(f.size[1] for f in fields))
-        jump = (max(f.jump[0] for f in fields), max(f.jump[1] for f in fields))
+        # Neighbouring outputs are as far apart as on the inputs that have the output's height and
+        # width: a squeeze-and-excitation gate broadcast from 1×1 widens what each output sees
+        # (the size above) but does not space the outputs apart.
+        full = [
+            u.receptive_field
+            for u in upstream
+            if u is not None and u.receptive_field is not None and _same_plane(u.output_shape, result.shape)
+        ]
+        spaced = full or fields
+        jump = (max(f.jump[0] for f in spaced), max(f.jump[1] for f in spaced))
         step: RFStep = result.rf
         if step.kind == "window":
             size = (size[0] + (step.kernel[0] - 1) * jump[0], size[1] + (step.kernel[1] - 1) * jump[1])
@@ -524,6 +533,11 @@ def _channel_axis(type_id: str, result: RuleResult, upstream: list[LayerInfo | N
     if type_id in ("Reshape", "Flatten", "Mean") or len(out) != len(first.output_shape):
         return None
     return axis
+
+
+def _same_plane(a: Shape | None, b: Shape | None) -> bool:
+    """Both are volumes with the same height and width."""
+    return a is not None and b is not None and len(a) == 3 and len(b) == 3 and a[1:] == b[1:]
 
 
 def _too_large(shape: Shape, result: RuleResult) -> RuleResult:

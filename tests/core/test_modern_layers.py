@@ -291,3 +291,12 @@ def test_an_upsample_sized_by_a_second_input_sees_only_its_first_input() -> None
     rf = analysis.info["up"].receptive_field
     # The pooled values (2×2 pixels each) spread back over 64×64; the 7×7 conv only lends its size.
     assert rf is not None and rf.size == (2.0, 2.0) and rf.jump == (1.0, 1.0)
+
+
+def test_a_broadcast_gate_widens_the_receptive_field_but_keeps_the_jump() -> None:
+    """After an SE block each output sees the whole input, but outputs stay 2 pixels apart."""
+    design = load_design(Path(__file__).resolve().parent.parent / "data" / "designs" / "modern_blocks.json")
+    analysis = analyze(design)
+    assert analysis.info["dw_relu"].receptive_field.jump == (2.0, 2.0)  # type: ignore[union-attr]
+    rf = analysis.info["se_scale"].receptive_field
+    assert rf is not None and rf.size == (59.0, 59.0) and rf.jump == (2.0, 2.0)
