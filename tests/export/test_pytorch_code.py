@@ -26,7 +26,10 @@ from tests.torch_oracle import requires_torch, torch
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
 FIXTURES = sorted((ROOT / "tests" / "data" / "torch_code").glob("*.json"))
-DESIGNS = TEMPLATES + FIXTURES
+# The newer vocabulary (Split pieces, Mul, Mean, permutes, ...) as code. Kept apart from
+# torch_code/, which the round trip through the torch.fx importer also reads.
+MODERN = sorted((ROOT / "tests" / "data" / "torch_code_modern").glob("*.json"))
+DESIGNS = TEMPLATES + FIXTURES + MODERN
 
 
 def _id(path: Path) -> str:
@@ -165,7 +168,7 @@ def test_exporter_writes_the_file(tmp_path: Path) -> None:
 def test_modern_layers_export_runs_with_every_functional_op() -> None:
     """Split outputs, Mul broadcast, Mean, Reshape, Permute, Transpose and Upsample-to-a-tensor
     are expressions in forward; the checks above see them through the modules they feed."""
-    design = load_design(ROOT / "tests" / "data" / "torch_code" / "modern_layers.json")
+    design = load_design(ROOT / "tests" / "data" / "torch_code_modern" / "modern_layers.json")
     source = generate(design)
     for expected in (
         "torch.split(conv, (8, 8), dim=1)",
