@@ -256,8 +256,8 @@ def test_residual_mismatch(res_broken: Analysis) -> None:
     notes = {(d.severity, d.code, d.layer) for d in res_broken.diagnostics()}
     assert notes == {("error", "add_shape_mismatch", "add1"), ("info", "non_integer_output", "conv2")}
     error = next(d for d in res_broken.diagnostics() if d.severity == "error")
-    assert error.message == ("add1: Add needs equal shapes, but input 1 is 16×16×32 and input 2 is 32×32×16 "
-                             "(channels 32 vs 16, height 16 vs 32, width 16 vs 32).")
+    assert error.message == ("add1: Add needs matching shapes (a size of 1 is repeated to match), but input 1 "
+                             "is 16×16×32 and input 2 is 32×32×16 (channels 32 vs 16, height 16 vs 32, width 16 vs 32).")
     _quoted(error.message)
     assert res_broken.info["relu3"].output_shape is None
     by_hand = tut.build(tut.RESIDUAL_FIX_BY_HAND, tut.residual_broken())
