@@ -227,7 +227,7 @@ def _broadcast_steps(analysis: Analysis, layer_id: str, shapes: list[tuple[int, 
     rank = max(len(s) for s in shapes)
     axes = axis_names(rank)
     steps = [
-        Step(f"input {n} ({name})", chain=(fmt_shape(s, "chw"),), note="C×H×W" if len(s) == 3 else "")
+        Step(f"input {n} ({name})", chain=(fmt_shape(s),), note="H×W×C" if len(s) == 3 else "")
         for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1)
     ]
     for i in range(rank):
@@ -245,8 +245,8 @@ def _broadcast_steps(analysis: Analysis, layer_id: str, shapes: list[tuple[int, 
     paras: list[str] = []
     if out is not None and all(tuple(s) != out for s in shapes):
         paras.append(
-            f"The result {fmt_shape(out, 'chw')} (C×H×W) has more values than any input: "
-            + ", ".join(f"{fmt_shape(s, 'chw')} = {num(_count(s))}" for s in shapes)
+            f"The result {fmt_shape(out)} has more values than any input: "
+            + ", ".join(f"{fmt_shape(s)} = {num(_count(s))}" for s in shapes)
             + f" → {num(_count(out))}."
         )
     return steps, paras
