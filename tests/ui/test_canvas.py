@@ -350,3 +350,13 @@ def test_renaming_and_deleting_a_split_keeps_the_canvas_in_step(window):
     assert doc.design.layer("a").inputs == ["input"]  # healed: the deleted Split's input
     doc.undo_stack.undo()
     assert doc.design.layer("a").inputs == ["cut:1"]
+
+
+def test_the_palette_offers_the_new_layers_but_not_unsupported(qtbot):
+    palette = LayerPalette()
+    qtbot.addWidget(palette)
+    for type_id in ("Mul", "Split", "LayerNorm2d", "ChannelShuffle", "Hardswish", "StochasticDepth"):
+        assert type_id in palette.items
+    assert "Unsupported" not in palette.items  # only importers create it
+    groups = [palette.tree.topLevelItem(i).text(0) for i in range(palette.tree.topLevelItemCount())]
+    assert "Imported" not in groups
