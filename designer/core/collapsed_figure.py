@@ -259,7 +259,7 @@ def _graph_figure(analysis: Analysis, cv: CollapsedView, style: FigureStyle, dir
     from designer.core.graph_geometry import layer_summary, route_edge
 
     ids = cv.order
-    inputs = {lid: cv.design.layer(lid).inputs for lid in ids}
+    inputs = {lid: cv.design.layer(lid).sources for lid in ids}
     positions = _slide_layout(ids, inputs, direction)
     boxes = {lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()}
     st = style

@@ -19,33 +19,14 @@ from psygnal import Signal
 from designer.core.arithmetic import SEMANTICS
 from designer.core.groups import Group, groups_problem
 from designer.core.params import ParamError
+from designer.core.refs import make_ref, source_of, split_ref
 from designer.core.registry import REGISTRY, layer_type
+
+__all__ = ["make_ref", "source_of", "split_ref"]  # the input references, also importable from here
 
 Point = tuple[float, float]
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 MAX_ID_LENGTH = 64
-
-
-def split_ref(ref: str) -> tuple[str, int | None]:
-    """An entry of ``inputs`` as (layer id, output index): ``"split1:1"`` is output 1 of
-    ``split1``; a plain ``"conv1"`` has no index (its only output, or an error for a layer
-    with several). Ids never contain ``:``, so the split is unambiguous."""
-    if ":" not in ref:  # the usual case, kept fast: analysis parses every input of every layer
-        return ref, None
-    head, sep, tail = ref.rpartition(":")
-    if sep and head and tail.isascii() and tail.isdigit() and len(tail) <= 6:
-        return head, int(tail)
-    return ref, None
-
-
-def source_of(ref: str) -> str:
-    """The layer id an ``inputs`` entry refers to (``"split1:1"`` → ``"split1"``)."""
-    return ref if ":" not in ref else split_ref(ref)[0]
-
-
-def make_ref(layer_id: str, index: int | None) -> str:
-    """The ``inputs`` entry for output ``index`` of ``layer_id`` (plain id when ``None``)."""
-    return layer_id if index is None else f"{layer_id}:{index}"
 
 
 def _renamed(ref: str, old: str, new: str) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from designer.core.refs import source_of, split_ref
 from designer.core.shape_rules import fmt_shape
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ def consumers_of(design: Design) -> dict[str, list[str]]:
     """Layer id → the layers that read it (pass to ``summarize`` when summing many groups)."""
     consumers: dict[str, list[str]] = {}
     for layer in design:
-        for src in layer.inputs:
+        for src in layer.sources:  # a Split's pieces ("split:1") are reads of the Split
             consumers.setdefault(src, []).append(layer.id)
     return consumers
 
@@ -258,12 +259,13 @@ def summarize(
             if info.output_shape is None:
                 unknown += 1
         if not found_input:
-            outside = [src for src in layer.inputs if src not in inside]
+            outside = [src for src in layer.inputs if source_of(src) not in inside]
             if outside or not layer.inputs:
                 found_input = True
-                src_info = analysis.info.get(outside[0]) if outside else None
+                src_id, piece = split_ref(outside[0]) if outside else (None, None)
+                src_info = analysis.info.get(src_id) if src_id is not None else None
                 if src_info is not None:
-                    input_shape = src_info.output_shape
+                    input_shape = src_info.output(piece)
                 elif info is not None and not layer.inputs:  # an Input layer inside the group
                     input_shape = info.output_shape
         users = consumers.get(lid, [])
@@ -315,11 +317,12 @@ def structure_key(design: Design, index: GroupIndex, group_id: str) -> tuple[Any
     for lid in members:
         layer = design.layer(lid)
         ins: list[Any] = []
-        for src in layer.inputs:
+        for ref in layer.inputs:
+            src, piece = split_ref(ref)
             if src in pos:
-                ins.append(pos[src])
+                ins.append(pos[src] if piece is None else (pos[src], piece))
             else:
-                ins.append(("ext", external.setdefault(src, len(external))))
+                ins.append(("ext", external.setdefault(ref, len(external))))
         chain = index.chain(lid)
         depth = len(index.ancestors(group_id)) + 1
         inner = chain[depth] if len(chain) > depth else None
@@ -435,7 +438,7 @@ def visible_graph(
     inputs: dict[str, list[str]] = {nid: [] for nid in nodes}
     for layer in design:
         dst = node_of[layer.id]
-        for src_layer in layer.inputs:
+        for src_layer in layer.sources:
             src = node_of.get(src_layer)
             if src is None or src == dst:
                 continue
@@ -571,7 +574,7 @@ def add_path_groups(design: Design) -> None:
 
     consumers: dict[str, list[str]] = {}
     for layer in design:
-        for src in layer.inputs:
+        for src in layer.sources:
             consumers.setdefault(src, []).append(layer.id)
     changed = True
     while changed:
@@ -579,7 +582,7 @@ def add_path_groups(design: Design) -> None:
         for layer in design:
             if layer.id in owner or not layer.inputs or not consumers.get(layer.id):
                 continue  # grouped already, an Input or an output: not between grouped layers
-            neighbours = [i for i in layer.inputs if i in design] + consumers[layer.id]
+            neighbours = [i for i in layer.sources if i in design] + consumers[layer.id]
             chains = [chain(n) for n in neighbours]
             common = 0
             while all(len(c) > common and c[common] == chains[0][common] for c in chains):

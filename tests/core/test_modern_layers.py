@@ -300,3 +300,14 @@ def test_a_broadcast_gate_widens_the_receptive_field_but_keeps_the_jump() -> Non
     assert analysis.info["dw_relu"].receptive_field.jump == (2.0, 2.0)  # type: ignore[union-attr]
     rf = analysis.info["se_scale"].receptive_field
     assert rf is not None and rf.size == (59.0, 59.0) and rf.jump == (2.0, 2.0)
+
+
+def test_groups_see_split_pieces_as_reads_of_the_split() -> None:
+    from designer.core.groups import Group, consumers_of, summarize
+
+    design = _split_design()
+    design.set_groups([Group("unit", "ShuffleNet unit", None, ["split", "branch", "cat", "shuffle"])])
+    assert consumers_of(design)["split"] == ["branch", "cat"]
+    summary = summarize(design, analyze(design), ["branch", "cat", "shuffle"])
+    assert summary.input_shape == (58, 28, 28)  # the piece branch takes, not the whole input
+    assert summary.output_shape == (116, 28, 28)
