@@ -19,10 +19,12 @@ from psygnal import Signal
 from designer.core.arithmetic import SEMANTICS
 from designer.core.groups import Group, groups_problem
 from designer.core.params import ParamError
-from designer.core.refs import make_ref, source_of, split_ref
-from designer.core.registry import REGISTRY, layer_type
 
-__all__ = ["make_ref", "source_of", "split_ref"]  # the input references, also importable from here
+# The input references, re-exported: ``from designer.core.design import split_ref`` works too.
+from designer.core.refs import make_ref as make_ref
+from designer.core.refs import source_of as source_of
+from designer.core.refs import split_ref as split_ref
+from designer.core.registry import REGISTRY, layer_type
 
 Point = tuple[float, float]
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
