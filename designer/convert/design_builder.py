@@ -4,10 +4,13 @@ Both importers (PyTorch and ONNX) go through ``DesignBuilder``: it makes valid, 
 layer ids out of whatever names the source uses, validates hyper-parameters through the
 design itself, and turns anything it cannot represent into a clearly marked placeholder.
 
-A placeholder is an ``Identity`` layer whose id starts with ``unsupported_``; it carries a
-load note (an *error* diagnostic in the analysis, so the design shows it, ``check`` fails
-and code generation refuses) and a line in the design's description, which survives
-saving. Approximations that keep the shapes right (a reflect padding kept as zeros, a
+A placeholder is an ``Unsupported`` layer whose id starts with ``unsupported_``: it keeps
+the original operation's name (``op``), *all* its data inputs and the output shape the source
+framework computed there, so the shapes after it stay right where that shape is known.
+``Unsupported`` is an error in every analysis (``check`` exits 1 before and after saving,
+code generation refuses, naming the op); the import note and a line in the design's
+description say why the op could not be mapped. Nothing ever forwards one of several
+inputs in its place. Approximations that keep the shapes right (a reflect padding kept as zeros, a
 BatchNorm momentum of None) are warnings in ``ImportResult.notes`` and in the description.
 Finally every layer gets a position from ``auto_layout``.
 """
@@ -43,6 +46,7 @@ class ImportNote:
     code: str
     layer: str | None
     message: str
+    op: str | None = None  # for unsupported_op: the source operation (``onnx::Abs``, ``torch.nn.LSTM``)
 
     def __str__(self) -> str:
         where = f"{self.layer}: " if self.layer and not self.message.startswith(self.layer) else ""
@@ -57,6 +61,14 @@ class ImportResult:
     @property
     def unsupported(self) -> list[ImportNote]:
         return [n for n in self.notes if n.code == "unsupported_op"]
+
+    def unsupported_counts(self) -> dict[str, int]:
+        """Each unsupported operation with how often it occurs, most frequent first."""
+        counts: dict[str, int] = {}
+        for n in self.unsupported:
+            key = n.op or "?"
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class DesignBuilder:
@@ -81,28 +93,49 @@ class DesignBuilder:
 
     # -------------------------------------------------------------------- layers
 
-    def add(self, wanted_id: str, type_id: str, params: dict[str, Any], inputs: list[str], source: str) -> str:
+    def add(
+        self, wanted_id: str, type_id: str, params: dict[str, Any], inputs: list[str], source: str, op: str | None = None
+    ) -> str:
         """Add a layer; a value the design refuses turns the layer into a placeholder."""
         lid = self.unique_id(wanted_id, type_id)
         try:
             self.design.add_layer(Layer(lid, type_id, params, list(inputs)))
         except DesignError as exc:
             self._taken.discard(lid)
-            return self.placeholder(wanted_id, inputs, source, f"its {type_id} settings are not valid here ({exc})")
+            return self.placeholder(
+                wanted_id, inputs, source, f"its {type_id} settings are not valid here ({exc})", op=op or type_id
+            )
         return lid
 
-    def placeholder(self, wanted_id: str, inputs: list[str], source: str, why: str) -> str:
-        """An ``Identity`` standing for ``source``, which the design cannot represent."""
-        lid = self.unique_id(f"unsupported_{wanted_id}", "Identity")
-        self.design.add_layer(Layer(lid, "Identity", {}, list(inputs[:1])))
-        dropped = f"; its other inputs ({', '.join(inputs[1:])}) are not connected" if len(inputs) > 1 else ""
-        self.note(
-            "error",
-            "unsupported_op",
-            lid,
-            f"{lid} is a placeholder (Identity) for {source}: {why}{dropped}. Shapes after it may be wrong; "
-            "replace it with equivalent layers.",
-        )
+    def placeholder(
+        self, wanted_id: str, inputs: list[str], source: str, why: str, *, op: str | None = None, shape: Shape | None = None
+    ) -> str:
+        """An ``Unsupported`` layer standing for ``source``, which the design cannot represent.
+
+        ``op`` names the original operation; ``shape`` is its output shape where the source
+        framework knows it (the layer then gives it, so the layers after it are right).
+        """
+        op = op or source
+        if "Unsupported" in REGISTRY:
+            lid = self.unique_id(f"unsupported_{wanted_id}", "Unsupported")
+            params: dict[str, Any] = {"op": op[:200]}
+            if shape is not None:
+                params["shape"] = list(shape)
+            self.design.add_layer(Layer(lid, "Unsupported", params, list(dict.fromkeys(inputs))))
+            kept = "it keeps the shape measured there" if shape is not None else "the shapes after it are unknown"
+            message = (
+                f"{lid} stands for {source}, which has no equivalent layer: {why}. It is an Unsupported layer "
+                f"({kept}); replace it with equivalent layers before exporting code."
+            )
+        else:  # pragma: no cover - a core without the Unsupported layer type
+            lid = self.unique_id(f"unsupported_{wanted_id}", "Identity")
+            self.design.add_layer(Layer(lid, "Identity", {}, list(inputs[:1])))
+            dropped = f"; its other inputs ({', '.join(inputs[1:])}) are not connected" if len(inputs) > 1 else ""
+            message = (
+                f"{lid} is a placeholder (Identity) for {source}: {why}{dropped}. Shapes after it may be wrong; "
+                "replace it with equivalent layers."
+            )
+        self.notes.append(ImportNote("error", "unsupported_op", lid, message, op))
         return lid
 
     def note(self, severity: NoteSeverity, code: str, layer: str | None, message: str) -> None:
@@ -141,9 +174,18 @@ class DesignBuilder:
         design.description = text
         for lid, pos in auto_layout(design).items():
             design.set_position(lid, pos)
-        design.load_notes = [(n.code, n.layer, n.message) for n in self.notes if n.severity == "error"]
+        # An Unsupported layer is an error in the analysis itself; other errors travel as load notes.
+        design.load_notes = [
+            (n.code, n.layer, n.message)
+            for n in self.notes
+            if n.severity == "error" and not (n.code == "unsupported_op" and _is_unsupported(design, n.layer))
+        ]
         add_path_groups(design)  # module paths → stages and blocks (layer3.4.conv2 → layer3, layer3.4)
         return ImportResult(design, list(self.notes))
+
+
+def _is_unsupported(design: Design, lid: str | None) -> bool:
+    return lid is not None and lid in design and design.layer(lid).type == "Unsupported"
 
 
 def flatten_span(before: Shape, after: Shape) -> tuple[int, int] | None:

@@ -88,6 +88,70 @@ class _Unsupported(Exception):
     pass
 
 
+# Operators that come from functions in forward(), not from a module of their own.
+_FUNCTIONAL_OPS = frozenset({
+    "Concat", "Add", "Mul", "Sub", "Div", "Split", "Slice", "Reshape", "ReduceMean", "Gather", "Squeeze",
+    "Unsqueeze", "Sum",
+})
+
+
+def _topological_order(nodes: list[Any], label: str) -> list[Any]:
+    """``nodes`` in an order where every tensor is computed before it is read (stable).
+
+    ONNX requires this order already; a graph whose nodes read their own results (a cycle)
+    is not a valid ONNX graph and is refused, naming the nodes on the cycle.
+    """
+    producer: dict[str, int] = {}
+    for n, node in enumerate(nodes):
+        for out in node.output:
+            if out:
+                producer[out] = n
+    deps = [sorted({producer[i] for i in node.input if i in producer and producer[i] != n}) for n, node in enumerate(nodes)]
+    for n, node in enumerate(nodes):
+        if any(producer.get(i) == n for i in node.input):
+            raise ConversionError(f"{label}: {_node_label(node)} reads its own output: the graph has a cycle, which "
+                                  "ONNX does not allow; nothing was imported")
+    users: list[list[int]] = [[] for _ in nodes]
+    missing = [len(d) for d in deps]
+    for n, d in enumerate(deps):
+        for m in d:
+            users[m].append(n)
+    import heapq
+
+    ready = [n for n, k in enumerate(missing) if k == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        n = heapq.heappop(ready)
+        order.append(n)
+        for u in users[n]:
+            missing[u] -= 1
+            if missing[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) < len(nodes):
+        left = {n for n, k in enumerate(missing) if k > 0}
+        # Walk back along dependencies inside the unordered rest until a node repeats: that is a cycle.
+        path = [min(left)]
+        seen = {path[0]: 0}
+        while True:
+            nxt = next(m for m in deps[path[-1]] if m in left)
+            if nxt in seen:
+                cycle = path[seen[nxt]:][::-1]
+                break
+            seen[nxt] = len(path)
+            path.append(nxt)
+        names = " → ".join(_node_label(nodes[m]) for m in [*cycle, cycle[0]])
+        raise ConversionError(
+            f"{label}: the graph has a cycle ({names}): each of these nodes reads a tensor computed after it. "
+            "ONNX graphs must be acyclic (loops are written with the Loop operator); nothing was imported"
+        )
+    return [nodes[n] for n in order]
+
+
+def _node_label(node: Any) -> str:
+    return f"{node.op_type} {node.name or (node.output[0] if node.output else '?')!r}"
+
+
 class _LazyArray:
     """An initializer turned into a numpy array only when its values are read (weights rarely are)."""
 
@@ -130,6 +194,7 @@ class _OnnxImporter:
         self.consumers: dict[str, list[Any]] = {}
         self.skip: set[int] = set()  # nodes folded into an earlier layer
         self.folded_outputs: list[str] = []
+        self.then: list[tuple[str, str, dict[str, Any]]] = []  # layers a node adds after its own
         opset = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
         self.opset = opset[0] if opset else 13
 
@@ -145,21 +210,181 @@ class _OnnxImporter:
                 "constants): there is nothing to import"
             )
         shapes = self._input_shapes(inputs)
+        self.nodes = _topological_order(list(self.graph.node), self.label)
+        self.position = {id(node): n for n, node in enumerate(self.nodes)}
         self._infer(inputs, shapes)
-        for node in self.graph.node:
+        for node in self.nodes:
             for name in node.input:
                 self.consumers.setdefault(name, []).append(node)
+        self.data: set[str] = {i.name for i in inputs}
+        self._fold_constants()
+        self.fused_bn = self._fused_batchnorm_convs()
         b = self.builder
         for i, shape in zip(inputs, shapes, strict=True):
             lid = b.add(i.name, "Input", {"shape": list(shape)}, [], f"input {i.name}")
             self.value[i.name] = lid
-        for n, node in enumerate(self.graph.node):
+        self.scope_count = self._scope_counts()
+        for n, node in enumerate(self.nodes):
             if n in self.skip:
                 continue
             self._visit(n, node)
+        if self.fused_bn:
+            b.note(
+                "warning",
+                "folded_batchnorm",
+                None,
+                f"{len(self.fused_bn)} convolutions carry a BatchNorm that torch.onnx.export folded into their weights "
+                "(its default do_constant_folding=True in eval mode): each is restored as a Conv2d without bias followed "
+                "by a BatchNorm2d (eps 1e-5 assumed). A convolution that had its own bias before the BatchNorm cannot be "
+                "told apart; export with do_constant_folding=False to keep every layer as it was.",
+            )
         b.check_shapes(self.expected, "ONNX shape inference")
         text = ", ".join(fmt_shape(s) for s in shapes)
         return b.finish(f"Imported from ONNX: {self.label} (opset {self.opset}), input {text}.")
+
+    # ------------------------------------------------------- graph structure
+
+    def _fold_constants(self) -> None:
+        """Evaluate the shape arithmetic exporters emit (Shape → Gather → … → Concat) on the known shapes.
+
+        Marks every tensor computed from the data in ``self.data``; a tensor computed only from
+        constants and from the *shapes* of data tensors (which are static here) gets its value in
+        ``self.const``, so a Reshape, Slice or Resize that reads it sees plain numbers.
+        """
+        import numpy
+
+        for node in self.nodes:
+            op = node.op_type
+            ins = list(node.input)
+            if op == "Constant":
+                self._visit_constant(node)
+                continue
+            if op in ("Shape", "Size") and ins and ins[0] in self.data:
+                shape = self._full_shape(ins[0])
+                if shape is not None:
+                    value = numpy.array(shape if op == "Shape" else math.prod(shape), dtype=numpy.int64)
+                    if op == "Shape":
+                        a = self._attrs(node)
+                        value = value[int(a.get("start", 0)) : a.get("end")]
+                    self.const[node.output[0]] = value
+                continue
+            if any(n in self.data for n in ins if n):
+                self.data.update(o for o in node.output if o)
+                continue
+            if op == "Identity" and ins and ins[0] in self.const:
+                self.const[node.output[0]] = self.const[ins[0]]  # a deduplicated weight's alias
+                continue
+            try:
+                value = self._evaluate(node)
+            except Exception:  # not shape arithmetic we know: left to the node's consumer
+                value = None
+            if value is not None:
+                self.const[node.output[0]] = value
+
+    def _full_shape(self, tensor: str) -> tuple[int, ...] | None:
+        shape = self.inferred.get(tensor)
+        return None if shape is None else (1, *shape)
+
+    def _evaluate(self, node: Any) -> Any:
+        """The value of a small integer/float op on constants (the ops shape arithmetic uses), or None."""
+        import numpy
+
+        op = node.op_type
+        args = []
+        for n in node.input:
+            if not n:
+                args.append(None)
+                continue
+            if n not in self.const:
+                return None
+            v = self.const[n]
+            args.append(v.value() if isinstance(v, _LazyArray) else numpy.asarray(v))
+        if any(a is not None and a.size > 4096 for a in args):
+            return None  # weights are not shape arithmetic
+        a = self._attrs(node)
+        if op == "Gather":
+            return numpy.take(args[0], args[1], axis=int(a.get("axis", 0)))
+        if op == "Unsqueeze":
+            axes = a.get("axes") if args[1:] == [] or args[1] is None else args[1].tolist()
+            out = args[0]
+            for ax in sorted(int(x) % (out.ndim + len(axes)) for x in axes):
+                out = numpy.expand_dims(out, ax)
+            return out
+        if op == "Squeeze":
+            axes = a.get("axes") if len(args) < 2 or args[1] is None else args[1].tolist()
+            return numpy.squeeze(args[0], axis=tuple(int(x) for x in axes) if axes is not None else None)
+        if op == "Concat":
+            return numpy.concatenate([x.reshape(-1) if x.ndim == 0 else x for x in args], axis=int(a["axis"]))
+        if op == "Cast":
+            return args[0]
+        if op in ("Add", "Sub", "Mul", "Div"):
+            x, y = args
+            if op == "Div" and numpy.issubdtype(x.dtype, numpy.integer):
+                return x // y
+            return {"Add": numpy.add, "Sub": numpy.subtract, "Mul": numpy.multiply, "Div": numpy.divide}[op](x, y)
+        if op == "Slice":
+            data, starts, ends = args[0], args[1], args[2]
+            axes = args[3] if len(args) > 3 and args[3] is not None else numpy.arange(len(starts))
+            steps = args[4] if len(args) > 4 and args[4] is not None else numpy.ones(len(starts), dtype=numpy.int64)
+            index = [slice(None)] * data.ndim
+            for st, en, ax, sp in zip(starts.tolist(), ends.tolist(), axes.tolist(), steps.tolist(), strict=True):
+                index[int(ax)] = slice(int(st), int(en), int(sp))
+            return data[tuple(index)]
+        if op == "Reshape":
+            return args[0].reshape(args[1].tolist())
+        return None
+
+    def _fused_batchnorm_convs(self) -> set[int]:
+        """Convs whose weights ``torch.onnx.export`` computed by folding a BatchNorm into them.
+
+        The exporter names a parameter by its module path (``layer1.0.conv1.weight``) and a
+        weight it computed ``onnx::Conv_123``; in its default export (eval mode, constant
+        folding) a Conv whose weight it computed is a Conv followed by a BatchNorm.
+        """
+        if self.model.producer_name != "pytorch":
+            return set()
+        alias: dict[str, str] = {}
+        for node in self.nodes:
+            if node.op_type == "Identity" and node.input and node.input[0] in self.const:
+                alias[node.output[0]] = alias.get(node.input[0], node.input[0])
+        initializers = {i.name for i in self.graph.initializer}
+        out = set()
+        for node in self.nodes:
+            if node.op_type == "Conv" and len(node.input) == 3:
+                weight = alias.get(node.input[1], node.input[1])
+                if weight in initializers and weight.startswith("onnx::"):
+                    out.add(id(node))
+        return out
+
+    def _scope_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        self.matmul_outputs = {n.output[0] for n in self.nodes if n.op_type == "MatMul"}
+        for n, node in enumerate(self.nodes):
+            if n in self.skip or node.op_type in ("Constant", "Shape", "Size"):
+                continue
+            if not any(i in self.data for i in node.input):
+                continue
+            if node.op_type == "Add" and any(i in self.matmul_outputs for i in node.input) and any(
+                i in self.const for i in node.input
+            ):
+                continue  # a Linear's bias, folded into its MatMul
+            seg = _segments_id(node.name, node.op_type, "")
+            counts[seg] = counts.get(seg, 0) + 1
+        return counts
+
+    def _wanted(self, node: Any) -> str:
+        """The module path of ``node``; nodes sharing one module path get their op type after it.
+
+        So do the operations ``forward`` methods write as functions (``torch.cat``, ``+``,
+        ``*``, reshapes): ``/features/denseblock1/denselayer2/Concat`` is the Concat *inside*
+        that dense layer (``features.denseblock1.denselayer2.concat``), not the layer's output.
+        """
+        seg = _segments_id(node.name, node.op_type, node.output[0] if node.output else node.op_type)
+        if seg == re.sub(r"[^A-Za-z0-9_]", "_", node.op_type.lower()):
+            return seg  # an unnamed node
+        if self.scope_count.get(seg, 0) > 1 or node.op_type in _FUNCTIONAL_OPS:
+            return f"{seg}.{node.op_type.lower()}"
+        return seg
 
     # ------------------------------------------------------------------ shapes
 
@@ -235,18 +460,12 @@ class _OnnxImporter:
     def _visit(self, index: int, node: Any) -> None:
         op = node.op_type
         if op == "Constant":
-            from onnx import numpy_helper
-
-            attrs = {a.name: a for a in node.attribute}
-            if "value" in attrs:
-                self.const[node.output[0]] = numpy_helper.to_array(attrs["value"].t)
+            self._visit_constant(node)
             return
-        if not any(n in self.value for n in node.input):
-            return  # arithmetic on constants and shapes: not part of the data path
-        if op in ("Shape", "Size"):
-            return  # the shape of a tensor feeds reshapes only
+        if op in ("Shape", "Size") or not any(n in self.value for n in node.input):
+            return  # arithmetic on constants and shapes (folded before): not part of the data path
         handler = getattr(self, f"_op_{op}", None)
-        wanted = _segments_id(node.name, op, node.output[0] if node.output else op)
+        wanted = self._wanted(node)
         try:
             if handler is None:
                 raise _Unsupported(f"CNN Designer has no layer for the ONNX operator {op}")
@@ -257,22 +476,47 @@ class _OnnxImporter:
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
             self._placeholder(node, wanted, f"its attributes could not be read ({type(exc).__name__}: {exc})")
             return
-        lid = self.builder.add(wanted, type_id, params, inputs, f"the {op} node {node.name or node.output[0]}")
+        if type_id == "alias":  # the node passes its input on unchanged
+            self._record(node.output[0], inputs[0])
+            return
+        source = f"the {op} node {node.name or node.output[0]}"
+        lid = self.builder.add(wanted, type_id, params, inputs, source, op=self._op_name(node))
+        for suffix, then_type, then_params in self.then:
+            lid = self.builder.add(f"{wanted}.{suffix}", then_type, then_params, [lid], source, op=self._op_name(node))
+        self.then = []
         self._record(node.output[0], lid)
         for tensor in self.folded_outputs:  # a bias Add folded into its Linear
             self._record(tensor, lid)
         self.folded_outputs = []
+
+    def _visit_constant(self, node: Any) -> None:
+        import numpy
+        from onnx import numpy_helper
+
+        attrs = {a.name: a for a in node.attribute}
+        if "value" in attrs:
+            self.const[node.output[0]] = numpy_helper.to_array(attrs["value"].t)
+        elif "value_ints" in attrs or "value_int" in attrs or "value_floats" in attrs or "value_float" in attrs:
+            self.const[node.output[0]] = numpy.array(self._attrs(node).get(next(iter(attrs))))
 
     def _record(self, tensor: str, lid: str) -> None:
         self.value[tensor] = lid
         if tensor in self.inferred:
             self.expected[lid] = self.inferred[tensor]
 
+    @staticmethod
+    def _op_name(node: Any) -> str:
+        return f"{node.domain or 'onnx'}::{node.op_type}"
+
     def _placeholder(self, node: Any, wanted: str, why: str) -> None:
+        self.then = []
         out = node.output[0] if node.output else ""
         if out in self.inferred:
             why += f"; ONNX's output there is {fmt_shape(self.inferred[out])}"
-        lid = self.builder.placeholder(wanted, self._data_inputs(node), f"the {node.op_type} node {node.name or out}", why)
+        lid = self.builder.placeholder(
+            wanted, self._data_inputs(node), f"the {node.op_type} node {node.name or out}", why,
+            op=self._op_name(node), shape=self.inferred.get(out),
+        )
         if out:
             self._record(out, lid)
 
@@ -319,6 +563,9 @@ class _OnnxImporter:
             "groups": int(attrs.get("group", 1)),
             "bias": self._has(node, 2),
         }
+        if id(node) in self.fused_bn:
+            params["bias"] = False
+            self.then.append(("batchnorm", "BatchNorm2d", {}))
         if s["auto_pad"] in ("SAME_UPPER",) and s["strides"] == [1, 1]:
             params["padding"] = "same"
         elif s["auto_pad"] == "VALID":
@@ -502,7 +749,7 @@ class _OnnxImporter:
             other = [n for n in add.input if n != node.output[0]]
             if len(other) == 1 and other[0] in self.const and self.const[other[0]].shape == (out,):
                 bias = True
-                self.skip.add(list(self.graph.node).index(add))
+                self.skip.add(self.position[id(add)])
                 self.folded_outputs.append(add.output[0])
         return "Linear", {"out_features": out, "bias": bias}, inputs
 
@@ -516,6 +763,8 @@ class _OnnxImporter:
     def _op_Concat(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         if not all(n in self.value for n in node.input):
             raise _Unsupported("it concatenates stored tensors")
+        if len(node.input) == 1:  # DenseNet's first layer: torch.cat([x], 1) is x
+            return "alias", {}, [self.value[node.input[0]]]
         axis = int(self._attrs(node)["axis"])
         shape = self.inferred.get(node.output[0])
         rank = len(shape) + 1 if shape is not None else 4

@@ -512,6 +512,8 @@ class _TorchImporter:
             return
         if mapped == "alias":
             source = node.args[0]
+            if isinstance(source, list | tuple):
+                source = source[0]
             if source in self.value:
                 self.value[node] = self.value[source]
             return
@@ -568,9 +570,11 @@ class _TorchImporter:
             return "folded"
         return "Add", {}
 
-    def _fn_cat(self, node: Any) -> tuple[str, dict[str, Any]]:
+    def _fn_cat(self, node: Any) -> tuple[str, dict[str, Any]] | str:
         tensors = _arg(node, 0, "tensors")
         dim = _arg(node, 1, "dim", 0)
+        if isinstance(tensors, list | tuple) and len(tensors) == 1 and tensors[0] in self.value:
+            return "alias"  # DenseNet's first layer: torch.cat([x], 1) is x
         if not isinstance(tensors, list | tuple) or len(tensors) < 2:
             raise _Unsupported("it concatenates fewer than two tensors")
         shape = self._shape(node)
