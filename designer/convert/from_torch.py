@@ -126,6 +126,9 @@ class _TorchImporter:
         self.expected: dict[str, Shape] = {}  # layer id -> torch's shape (no batch axis)
         self.pending_add: dict[Any, list[str]] = {}  # add nodes folded into their single consumer
         self.module_calls: dict[str, int] = {}
+        self.fused: dict[Any, str] = {}  # fx node -> layer that computes it (patterns mapped as one layer)
+        self._pending_fuse: Any = None
+        self._size_source: Any = None
         self._functions = self._function_table()
 
     # ---------------------------------------------------------------- tracing
@@ -136,7 +139,7 @@ class _TorchImporter:
 
         class Tracer(torch.fx.Tracer):  # type: ignore[misc, name-defined]
             def is_leaf_module(self, m: Any, qualname: str) -> bool:
-                return isinstance(m, known) or super().is_leaf_module(m, qualname)
+                return isinstance(m, known) or _named_leaf(m) is not None or super().is_leaf_module(m, qualname)
 
         try:
             graph = Tracer().trace(self.model)
@@ -249,7 +252,7 @@ class _TorchImporter:
     def _record(self, node: Any, lid: str) -> None:
         self.value[node] = lid
         shape = self._shape(node)
-        if shape is not None:
+        if shape is not None and ":" not in lid:
             self.expected[lid] = shape
 
     def _scope(self, node: Any) -> str:
@@ -271,6 +274,16 @@ class _TorchImporter:
             return
         if node.op == "get_attr":
             return  # a parameter or buffer used directly: its consumer becomes a placeholder
+        if node in self.fused:  # the last node of a pattern mapped as one layer (a channel shuffle)
+            self._record(node, self.fused[node])
+            return
+        if self._is_split(node):
+            self._visit_split(node)
+            return
+        if self._is_split_item(node):
+            index = node.args[1]
+            self._record(node, f"{self.value[node.args[0]]}:{index}")
+            return
         if not self._is_tensor(node):
             if node.op == "call_module" or self._takes_tensor_to_tensors(node):
                 self._unsupported(node, "its output is not a single tensor")
@@ -279,6 +292,48 @@ class _TorchImporter:
             self._visit_module(node)
         else:
             self._visit_function(node)
+
+    def _split_kind(self, node: Any) -> str | None:
+        if node.op == "call_method" and node.target in ("split", "chunk"):
+            return str(node.target)
+        if node.op == "call_function" and node.target in (self.torch.split, self.torch.chunk):
+            return "split" if node.target is self.torch.split else "chunk"
+        return None
+
+    def _is_split(self, node: Any) -> bool:
+        return self._split_kind(node) is not None and self._takes_tensor_to_tensors(node)
+
+    def _is_split_item(self, node: Any) -> bool:
+        if node.op != "call_function" or node.target is not operator.getitem or len(node.args) != 2:
+            return False
+        src, index = node.args
+        return (
+            isinstance(src, self.torch.fx.Node) and src in self.value and self._is_split(src)
+            and isinstance(index, int) and not isinstance(index, bool) and index >= 0
+        )
+
+    def _visit_split(self, node: Any) -> None:
+        """``torch.split(x, 58, dim=1)`` / ``x.chunk(2, dim=1)``: one layer, its outputs used as ``id:n``."""
+        kind = self._split_kind(node)
+        x = node.args[0] if node.args else None
+        dim = _arg(node, 2, "dim", 0)
+        size = _arg(node, 1, "split_size_or_sections" if kind == "split" else "chunks")
+        if size is None:
+            size = _arg(node, 1, "split_size")
+        ok = isinstance(x, self.torch.fx.Node) and x in self.value and self._is_tensor(x)
+        if not ok or any(isinstance(a, self.torch.fx.Node) for a in node.args[1:]):
+            self._unsupported(node, "its sizes are computed, not fixed")
+            return
+        rank = len(self._shape(x) or ()) + 1
+        dim = int(dim) + rank if int(dim) < 0 else int(dim)
+        if kind == "split":
+            params: dict[str, Any] = {"split_size_or_sections": list(size) if isinstance(size, list | tuple) else int(size), "dim": dim}
+            type_id = "Split"
+        else:
+            params, type_id = {"chunks": int(size), "dim": dim}, "Chunk"
+        wanted = self._scope(node) + re.sub(r"_\d+$", "", node.name)
+        lid = self.builder.add(wanted, type_id, params, [self.value[x]], f"{node.name}()", op=self._op_name(node))
+        self.value[node] = lid
 
     def _takes_tensor_to_tensors(self, node: Any) -> bool:
         meta = node.meta.get("tensor_meta")
@@ -295,8 +350,32 @@ class _TorchImporter:
         shape = self._shape(node)
         if shape is not None:
             why += f"; PyTorch's output there is {fmt_shape(shape)}"
-        lid = b.placeholder(str(node.target if node.op == "call_module" else node.name), self._inputs(node), what, why)
+        lid = b.placeholder(
+            str(node.target if node.op == "call_module" else node.name), self._inputs(node), what, why,
+            op=self._op_name(node), shape=shape,
+        )
         self._record(node, lid)
+
+    def _op_name(self, node: Any) -> str:
+        """``torch.nn.LSTM``, ``Tensor.unfold``, ``torch.roll``: the operation as PyTorch names it."""
+        if node.op == "call_module":
+            cls = type(self.gm.get_submodule(node.target))
+            module = cls.__module__
+            if module.startswith("torch.nn.modules."):
+                module = "torch.nn"
+            return f"{module}.{cls.__qualname__}"
+        if node.op == "call_method":
+            return f"Tensor.{node.target}"
+        target = node.target
+        module = getattr(target, "__module__", None) or ""
+        name = getattr(target, "__name__", str(target))
+        if module in ("_operator", "operator"):
+            module = "operator"
+        elif module.startswith("torch.nn.functional") or module == "torch._C._nn":
+            module = "torch.nn.functional"
+        elif module.startswith("torch"):
+            module = "torch"
+        return f"{module}.{name}" if module else name
 
     # ----------------------------------------------------------------- modules
 
@@ -407,7 +486,42 @@ class _TorchImporter:
         if isinstance(m, nn.ConstantPad2d) and m.value == 0:
             return "ZeroPad2d", {"padding": list(m.padding)}
         if isinstance(m, nn.Upsample):
-            return self._upsample_params(m.size, m.scale_factor, m.mode, target)
+            return self._upsample_params(m.size, m.scale_factor, m.mode, target, m.align_corners)
+        simple = {nn.Hardswish: "Hardswish", nn.Hardsigmoid: "Hardsigmoid", nn.Mish: "Mish", nn.SELU: "SELU"}
+        for cls, type_id in simple.items():
+            if isinstance(m, cls):
+                return type_id, {}
+        if isinstance(m, nn.ELU):
+            return "ELU", {"alpha": m.alpha}
+        if isinstance(m, nn.Softplus):
+            return "Softplus", {"beta": m.beta, "threshold": m.threshold}
+        if isinstance(m, nn.PReLU):
+            return "PReLU", {"num_parameters": m.num_parameters, "init": _first_value(m.weight, 0.25)}
+        if isinstance(m, nn.LayerNorm):
+            if type(m).__name__ == "LayerNorm2d" and len(m.normalized_shape) == 1:
+                return "LayerNorm2d", {"eps": m.eps, "elementwise_affine": m.elementwise_affine}
+            if type(m).forward is not nn.LayerNorm.forward:
+                return None  # a subclass that computes something else
+            return "LayerNorm", {
+                "normalized_shape": [int(v) for v in m.normalized_shape], "eps": m.eps,
+                "elementwise_affine": m.elementwise_affine, "bias": m.bias is not None,
+            }
+        if isinstance(m, nn.GroupNorm):
+            return "GroupNorm", {"num_groups": m.num_groups, "eps": m.eps, "affine": m.affine}
+        if isinstance(m, nn.InstanceNorm2d):
+            return "InstanceNorm2d", {
+                "eps": m.eps, "momentum": m.momentum if m.momentum is not None else 0.1, "affine": m.affine,
+                "track_running_stats": m.track_running_stats,
+            }
+        if isinstance(m, nn.ChannelShuffle):
+            return "ChannelShuffle", {"groups": int(m.groups)}
+        named = _named_leaf(m)
+        if named == "StochasticDepth":
+            return "StochasticDepth", {"p": float(m.p), "mode": str(m.mode)}
+        if named == "Permute":
+            return "Permute", {"dims": [int(v) for v in m.dims]}
+        if named == "Scale":
+            return "Scale", {"shape": [int(v) for v in m.weight.shape], "init": _first_value(m.weight, 1.0)}
         return None
 
     def _pool_params(self, kernel: Any, stride: Any, padding: Any, ceil_mode: bool, **extra: Any) -> dict[str, Any]:
@@ -420,10 +534,14 @@ class _TorchImporter:
             params[key] = _pair(value) if key == "dilation" else value
         return params
 
-    def _upsample_params(self, size: Any, scale: Any, mode: str, target: str) -> tuple[str, dict[str, Any]] | None:
+    def _upsample_params(
+        self, size: Any, scale: Any, mode: str, target: str, align_corners: Any = None
+    ) -> tuple[str, dict[str, Any]] | None:
         if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
             return None
         params: dict[str, Any] = {"mode": mode}
+        if align_corners is not None and mode in ("bilinear", "bicubic"):
+            params["align_corners"] = bool(align_corners)
         if size is not None:
             params["size"] = _pair(size)
         if scale is not None:
@@ -475,6 +593,16 @@ class _TorchImporter:
         put("pad", F.pad)
         put("interpolate", F.interpolate, g(F, "upsample", None))
         put("alias", g(torch, "clone", None), g(torch, "detach", None))
+        put("mul", operator.mul, operator.imul, torch.mul)
+        put("hardswish", F.hardswish)
+        put("hardsigmoid", F.hardsigmoid)
+        put("mish", F.mish)
+        put("elu", F.elu)
+        put("selu", F.selu, torch.selu)
+        put("softplus", F.softplus)
+        put("transpose", torch.transpose)
+        put("permute", torch.permute)
+        put("channel_shuffle", g(torch, "channel_shuffle", None), g(F, "channel_shuffle", None))
         return table
 
     _METHODS: dict[str, str] = {  # noqa: RUF012 - a constant table
@@ -483,6 +611,8 @@ class _TorchImporter:
         "relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "tanh": "tanh",
         "tanh_": "tanh", "softmax": "softmax", "mean": "mean",
         "contiguous": "alias", "clone": "alias", "detach": "alias",
+        "mul": "mul", "mul_": "mul", "__mul__": "mul", "__rmul__": "mul",
+        "transpose": "transpose", "permute": "permute",
     }
 
     def _visit_function(self, node: Any) -> None:
@@ -520,7 +650,16 @@ class _TorchImporter:
         assert isinstance(mapped, tuple)
         type_id, params = mapped
         wanted = self._scope(node) + re.sub(r"_\d+$", "", node.name)
-        lid = self.builder.add(wanted, type_id, params, self._inputs(node), f"{node.name}()")
+        inputs = self._inputs(node) if type_id != "Upsample" else self._upsample_inputs(node)
+        if type_id == "Scale":
+            inputs = [i for i in inputs if i]
+        lid = self.builder.add(wanted, type_id, params, inputs, f"{node.name}()", op=self._op_name(node))
+        pending, self._pending_fuse = self._pending_fuse, None
+        if pending is not None and self.builder.design.layer(lid).type == type_id:
+            for n in pending:  # the transpose and the second view are this layer too
+                self.fused[n] = lid
+            self.value[node] = lid  # its own (5-D) shape is an intermediate one
+            return
         self._record(node, lid)
 
     def _tensor_args(self, node: Any) -> list[Any]:
@@ -555,16 +694,16 @@ class _TorchImporter:
             ok = False
         if not ok or len(node.args) != 2 or _arg(node, 2, "alpha", 1) != 1:
             return False
-        return all(
-            isinstance(a, self.torch.fx.Node) and self._is_tensor(a) and a.op != "get_attr" and self._shape(a) == self._shape(node)
-            for a in node.args
-        )
+        return all(isinstance(a, self.torch.fx.Node) and self._is_tensor(a) and a.op != "get_attr" for a in node.args)
 
     def _fn_add(self, node: Any) -> tuple[str, dict[str, Any]] | str:
         if not self._is_tensor_add(node):
-            raise _Unsupported("it adds a constant, a stored tensor or tensors of different shapes (broadcasting)")
+            raise _Unsupported("it adds a constant or a stored tensor, not two computed tensors")
         users = list(node.users)
-        if len(users) == 1 and self._is_tensor_add(users[0]) and users[0].args[0] is node:
+        same = all(self._shape(a) == self._shape(node) for a in node.args)
+        if same and len(users) == 1 and self._is_tensor_add(users[0]) and users[0].args[0] is node and all(
+            self._shape(a) == self._shape(users[0]) for a in users[0].args
+        ):
             # (a + b) + c: one Add with three inputs, as the designer writes it.
             self.pending_add[node] = self._inputs(node)
             return "folded"
@@ -600,11 +739,42 @@ class _TorchImporter:
             return "alias"  # x.view(x.size(0), -1) on a tensor that is already flat
         span = flatten_span(before, after)
         if span is None:
-            raise _Unsupported(
-                f"it reshapes {fmt_shape(before, 'chw')} into {fmt_shape(after, 'chw')}, which is not a flatten"
-            )
+            shuffle = self._channel_shuffle(node, before, after)
+            if shuffle is not None:
+                return shuffle
+            return "Reshape", {"shape": list(after)}
         start, end = span
         return "Flatten", {"start_dim": start, "end_dim": end}
+
+    def _channel_shuffle(self, node: Any, before: Shape, after: Shape) -> tuple[str, dict[str, Any]] | None:
+        """``view(b, g, c // g, h, w)`` → ``transpose(1, 2)`` → ``view(b, c, h, w)`` is ChannelShuffle(g)."""
+        if len(before) != 3 or len(after) != 4 or after[0] * after[1] != before[0] or after[2:] != before[1:]:
+            return None
+        chain = [node]
+        for want in ("transpose", "reshape"):
+            users = list(chain[-1].users)
+            while len(users) == 1 and self._kind(users[0]) == "alias":  # .contiguous()
+                chain.append(users[0])
+                users = list(users[0].users)
+            if len(users) != 1 or self._kind(users[0]) != want:
+                return None
+            chain.append(users[0])
+        t = next(n for n in chain if self._kind(n) == "transpose")
+        dims = sorted(int(d) % 5 for d in (_arg(t, 1, "dim0"), _arg(t, 2, "dim1")))
+        if dims != [1, 2] or self._shape(chain[-1]) != before:
+            return None
+        self._pending_fuse = chain[1:]
+        return "ChannelShuffle", {"groups": int(after[0])}
+
+    def _kind(self, node: Any) -> str | None:
+        if node.op == "call_method":
+            return self._METHODS.get(str(node.target))
+        if node.op == "call_function":
+            try:
+                return self._functions.get(node.target)
+            except TypeError:
+                return None
+        return None
 
     def _activation(self, node: Any, type_id: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         self._first_tensor(node)
@@ -684,14 +854,16 @@ class _TorchImporter:
         x = self._first_tensor(node)
         before, after = self._shape(x), self._shape(node)
         assert before is not None and after is not None
-        if len(before) == 3 and after in ((before[0], 1, 1), (before[0],)):
-            if after == (before[0],):
-                raise _Unsupported(
-                    "a mean over height and width that also drops them is global average pooling followed "
-                    "by Flatten; write keepdim=True or F.adaptive_avg_pool2d(x, 1) and torch.flatten(x, 1)"
-                )
+        if len(before) == 3 and after == (before[0], 1, 1):
             return "AdaptiveAvgPool2d", {"output_size": 1}
-        raise _Unsupported("it is a mean over axes other than height and width")
+        dim = _arg(node, 1, "dim")
+        if dim is None:
+            raise _Unsupported("it averages every element, the batch axis included")
+        rank = len(before) + 1
+        dims = sorted({int(d) % rank for d in (dim if isinstance(dim, list | tuple) else [dim])})
+        if 0 in dims:
+            raise _Unsupported("it averages over the batch axis")
+        return "Mean", {"dim": dims, "keepdim": bool(_arg(node, 2, "keepdim", False))}
 
     def _fn_pad(self, node: Any) -> tuple[str, dict[str, Any]]:
         self._first_tensor(node)
@@ -703,14 +875,110 @@ class _TorchImporter:
         pad = [int(v) for v in pad]
         return "ZeroPad2d", {"padding": [*pad, 0, 0] if len(pad) == 2 else pad}
 
+    def _size_of(self, size: Any) -> Any:
+        """The tensor whose height and width ``size`` is (``y.shape[-2:]``, ``y.size()[2:]``), or None."""
+        fx = self.torch.fx
+        if not isinstance(size, fx.Node) or size.op != "call_function" or size.target is not operator.getitem:
+            return None
+        src, index = size.args
+        if not isinstance(index, slice) or not isinstance(src, fx.Node):
+            return None
+        shape_attr = src.op == "call_function" and getattr(src.target, "__name__", "") == "getattr" and src.args[1] == "shape"
+        size_call = src.op == "call_method" and src.target == "size" and len(src.args) == 1
+        if not (shape_attr or size_call):
+            return None
+        tensor = src.args[0]
+        shape = self._shape(tensor) if isinstance(tensor, fx.Node) else None
+        if shape is None or len(shape) != 3 or list(range(4))[index] != [2, 3] or tensor not in self.value:
+            return None
+        return tensor
+
+    def _upsample_inputs(self, node: Any) -> list[str]:
+        x = self.value[node.args[0]]
+        other = self._size_of(_arg(node, 1, "size"))
+        return [x, self.value[other]] if other is not None else [x]
+
     def _fn_interpolate(self, node: Any) -> tuple[str, dict[str, Any]]:
+        x = node.args[0] if node.args else None
+        if not isinstance(x, self.torch.fx.Node) or x not in self.value:
+            raise _Unsupported("its first argument is not a tensor computed by the network")
+        size = _arg(node, 1, "size")
+        mode, align = _arg(node, 3, "mode", "nearest"), _arg(node, 4, "align_corners")
+        if self._size_of(size) is not None:
+            mapped = self._upsample_params(None, None, mode, node.name, align)
+            if mapped is None:
+                raise _Unsupported(f"interpolation mode {mode!r} is not one the designer has")
+            return mapped
         self._first_tensor(node)
-        mapped = self._upsample_params(
-            _arg(node, 1, "size"), _arg(node, 2, "scale_factor"), _arg(node, 3, "mode", "nearest"), node.name
-        )
+        mapped = self._upsample_params(size, _arg(node, 2, "scale_factor"), mode, node.name, align)
         if mapped is None:
             raise _Unsupported(f"interpolation mode {_arg(node, 3, 'mode')!r} is not one the designer has")
         return mapped
+
+    def _fn_mul(self, node: Any) -> tuple[str, dict[str, Any]]:
+        """``a * b`` of two computed tensors is Mul (broadcast as torch does: an SE block's [C,1,1] × [C,H,W]);
+        a stored parameter times the data is Scale (ConvNeXt's layer scale)."""
+        if len(node.args) != 2 or node.kwargs:
+            raise _Unsupported("it multiplies more or fewer than two values")
+        a, b = node.args
+        nodes = [x for x in (a, b) if isinstance(x, self.torch.fx.Node)]
+        if len(nodes) != 2:
+            raise _Unsupported("it multiplies by a constant number, which the designer has no layer for")
+        stored = [x for x in nodes if x.op == "get_attr"]
+        if len(stored) == 1:
+            param = self._attr_value(stored[0])
+            data = next(x for x in nodes if x.op != "get_attr")
+            if param is None or not self._is_tensor(data):
+                raise _Unsupported("it multiplies by a stored tensor that is not a parameter")
+            return "Scale", {"shape": [int(v) for v in param.shape], "init": _first_value(param, 1.0)}
+        if stored or not all(self._is_tensor(x) for x in nodes):
+            raise _Unsupported("it multiplies stored tensors")
+        return "Mul", {}
+
+    def _attr_value(self, node: Any) -> Any:
+        try:
+            value = self.gm.get_parameter(str(node.target))
+        except AttributeError:
+            return None
+        return value
+
+    def _fn_hardswish(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Hardswish")
+
+    def _fn_hardsigmoid(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Hardsigmoid")
+
+    def _fn_mish(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "Mish")
+
+    def _fn_selu(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "SELU")
+
+    def _fn_elu(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(node, "ELU", {"alpha": float(_arg(node, 1, "alpha", 1.0))})
+
+    def _fn_softplus(self, node: Any) -> tuple[str, dict[str, Any]]:
+        return self._activation(
+            node, "Softplus", {"beta": float(_arg(node, 1, "beta", 1.0)), "threshold": float(_arg(node, 2, "threshold", 20.0))}
+        )
+
+    def _fn_transpose(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        rank = len(self._shape(node) or ()) + 1
+        d0, d1 = (int(_arg(node, 1, "dim0")) % rank, int(_arg(node, 2, "dim1")) % rank)
+        return "Transpose", {"dim0": min(d0, d1), "dim1": max(d0, d1)}
+
+    def _fn_permute(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        dims = node.args[1:] if node.op == "call_method" else [_arg(node, 1, "dims")]
+        if len(dims) == 1 and isinstance(dims[0], list | tuple):
+            dims = dims[0]
+        rank = len(self._shape(node) or ()) + 1
+        return "Permute", {"dims": [int(d) % rank for d in dims]}
+
+    def _fn_channel_shuffle(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        return "ChannelShuffle", {"groups": int(_arg(node, 1, "groups"))}
 
     def _fn_alias(self, node: Any) -> str:
         self._first_tensor(node)
@@ -727,7 +995,31 @@ def _MODULE_TYPES(nn: Any) -> list[Any]:
         nn.AdaptiveMaxPool2d, nn.BatchNorm2d, nn.LocalResponseNorm, nn.ReLU, nn.ReLU6, nn.Hardtanh,
         nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Softmax, nn.Identity, nn.Dropout,
         nn.Dropout2d, nn.Flatten, nn.Linear, nn.ZeroPad2d, nn.ConstantPad2d, nn.Upsample,
+        nn.Hardswish, nn.Hardsigmoid, nn.Mish, nn.ELU, nn.PReLU, nn.SELU, nn.Softplus, nn.LayerNorm,
+        nn.GroupNorm, nn.InstanceNorm2d, nn.ChannelShuffle,
     ]
+
+
+def _named_leaf(m: Any) -> str | None:
+    """Modules recognised by class name (torchvision's and the designer's generated code's)."""
+    name = type(m).__name__
+    if name == "StochasticDepth" and hasattr(m, "p") and hasattr(m, "mode"):
+        return name
+    if name == "Permute" and isinstance(getattr(m, "dims", None), list | tuple):
+        return name
+    if name == "Scale" and [n for n, _ in m.named_parameters()] == ["weight"] and not list(m.children()):
+        return name
+    return None
+
+
+def _first_value(tensor: Any, default: float) -> float:
+    """The first element of a parameter (its init value when untrained), or ``default`` on the meta device."""
+    try:
+        if tensor.device.type == "meta" or tensor.numel() == 0:
+            return default
+        return float(tensor.detach().reshape(-1)[0])
+    except Exception:
+        return default
 
 
 def _as_pair(v: Any) -> tuple[int, int]:
