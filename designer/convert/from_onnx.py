@@ -12,6 +12,8 @@ designer's, layer by layer.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
 import os
 import re
@@ -148,6 +150,20 @@ def _topological_order(nodes: list[Any], label: str) -> list[Any]:
     return [nodes[n] for n in order]
 
 
+def _reshaped(before: tuple[int, ...], target: list[int]) -> tuple[int, ...] | None:
+    """ONNX Reshape's output shape (0 copies the input's size, -1 takes the rest), batch axis dropped."""
+    dims = [before[i] if v == 0 and i < len(before) else v for i, v in enumerate(target)]
+    total = math.prod(before)
+    if dims.count(-1) == 1:
+        known = math.prod(d for d in dims if d != -1)
+        if known <= 0 or total % known:
+            return None
+        dims[dims.index(-1)] = total // known
+    if math.prod(dims) != total or not dims or dims[0] != before[0] or min(dims) < 1:
+        return None
+    return tuple(dims[1:])
+
+
 def _node_label(node: Any) -> str:
     return f"{node.op_type} {node.name or (node.output[0] if node.output else '?')!r}"
 
@@ -262,11 +278,11 @@ class _OnnxImporter:
             if op in ("Shape", "Size") and ins and ins[0] in self.data:
                 shape = self._full_shape(ins[0])
                 if shape is not None:
-                    value = numpy.array(shape if op == "Shape" else math.prod(shape), dtype=numpy.int64)
+                    dims = numpy.array(shape if op == "Shape" else math.prod(shape), dtype=numpy.int64)
                     if op == "Shape":
                         a = self._attrs(node)
-                        value = value[int(a.get("start", 0)) : a.get("end")]
-                    self.const[node.output[0]] = value
+                        dims = dims[int(a.get("start", 0)) : a.get("end")]
+                    self.const[node.output[0]] = dims
                 continue
             if any(n in self.data for n in ins if n):
                 self.data.update(o for o in node.output if o)
@@ -274,10 +290,9 @@ class _OnnxImporter:
             if op == "Identity" and ins and ins[0] in self.const:
                 self.const[node.output[0]] = self.const[ins[0]]  # a deduplicated weight's alias
                 continue
-            try:
+            value: Any = None
+            with contextlib.suppress(Exception):  # not shape arithmetic we know: left to the node's consumer
                 value = self._evaluate(node)
-            except Exception:  # not shape arithmetic we know: left to the node's consumer
-                value = None
             if value is not None:
                 self.const[node.output[0]] = value
 
@@ -290,7 +305,7 @@ class _OnnxImporter:
         import numpy
 
         op = node.op_type
-        args = []
+        args: list[Any] = []
         for n in node.input:
             if not n:
                 args.append(None)
@@ -299,20 +314,23 @@ class _OnnxImporter:
                 return None
             v = self.const[n]
             args.append(v.value() if isinstance(v, _LazyArray) else numpy.asarray(v))
-        if any(a is not None and a.size > 4096 for a in args):
-            return None  # weights are not shape arithmetic
         a = self._attrs(node)
+        if op == "Transpose" and len(args) == 1:  # a weight stored transposed (MatMul of a Linear)
+            perm = a.get("perm")
+            return numpy.transpose(args[0], perm if perm is None else list(perm))
+        if any(x is not None and x.size > 4096 for x in args):
+            return None  # weights are not shape arithmetic
         if op == "Gather":
             return numpy.take(args[0], args[1], axis=int(a.get("axis", 0)))
         if op == "Unsqueeze":
-            axes = a.get("axes") if args[1:] == [] or args[1] is None else args[1].tolist()
+            axes = list(a.get("axes") or []) if len(args) < 2 or args[1] is None else args[1].tolist()
             out = args[0]
             for ax in sorted(int(x) % (out.ndim + len(axes)) for x in axes):
                 out = numpy.expand_dims(out, ax)
             return out
         if op == "Squeeze":
-            axes = a.get("axes") if len(args) < 2 or args[1] is None else args[1].tolist()
-            return numpy.squeeze(args[0], axis=tuple(int(x) for x in axes) if axes is not None else None)
+            given = a.get("axes") if len(args) < 2 or args[1] is None else args[1].tolist()
+            return numpy.squeeze(args[0], axis=tuple(int(x) for x in given) if given is not None else None)
         if op == "Concat":
             return numpy.concatenate([x.reshape(-1) if x.ndim == 0 else x for x in args], axis=int(a["axis"]))
         if op == "Cast":
@@ -359,6 +377,7 @@ class _OnnxImporter:
     def _scope_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         self.matmul_outputs = {n.output[0] for n in self.nodes if n.op_type == "MatMul"}
+        self.producer = {o: n for n in self.nodes for o in n.output if o}
         for n, node in enumerate(self.nodes):
             if n in self.skip or node.op_type in ("Constant", "Shape", "Size"):
                 continue
@@ -368,6 +387,12 @@ class _OnnxImporter:
                 i in self.const for i in node.input
             ):
                 continue  # a Linear's bias, folded into its MatMul
+            if node.op_type == "Mul" and any(
+                self.producer.get(i) is not None and self.producer[i].op_type == "Sigmoid"
+                and sorted(node.input) == sorted([self.producer[i].input[0], i])
+                for i in node.input
+            ):
+                continue  # x * sigmoid(x): SiLU, named after the Sigmoid
             seg = _segments_id(node.name, node.op_type, "")
             counts[seg] = counts.get(seg, 0) + 1
         return counts
@@ -436,7 +461,7 @@ class _OnnxImporter:
                 for v in (1, *by_name[i.name]):
                     dims.add().dim_value = v
         try:
-            inferred = onnx.shape_inference.infer_shapes(model)
+            inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)  # data_prop: Shape → … → Resize
         except Exception:  # inference is a cross-check only
             return
         for vi in [*inferred.graph.value_info, *inferred.graph.output, *inferred.graph.input]:
@@ -479,6 +504,8 @@ class _OnnxImporter:
         if type_id == "alias":  # the node passes its input on unchanged
             self._record(node.output[0], inputs[0])
             return
+        if type_id == "outputs":  # recorded by the handler (Split: one ref per output)
+            return
         source = f"the {op} node {node.name or node.output[0]}"
         lid = self.builder.add(wanted, type_id, params, inputs, source, op=self._op_name(node))
         for suffix, then_type, then_params in self.then:
@@ -501,7 +528,7 @@ class _OnnxImporter:
 
     def _record(self, tensor: str, lid: str) -> None:
         self.value[tensor] = lid
-        if tensor in self.inferred:
+        if tensor in self.inferred and ":" not in lid:
             self.expected[lid] = self.inferred[tensor]
 
     @staticmethod
@@ -659,9 +686,6 @@ class _OnnxImporter:
     def _op_LeakyRelu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return "LeakyReLU", {"negative_slope": _f32(self._attrs(node).get("alpha", 0.01))}, self._single(node)
 
-    def _op_Sigmoid(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
-        return "Sigmoid", {}, self._single(node)
-
     def _op_Tanh(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return "Tanh", {}, self._single(node)
 
@@ -711,15 +735,49 @@ class _OnnxImporter:
         inputs = [self.value[node.input[0]]] if node.input[0] in self.value else []
         if not inputs:
             raise _Unsupported("it reshapes a computed shape")
-        before = self.inferred.get(node.input[0])
+        before = self.inferred.get(node.input[0]) or self._designed_shape(inputs[0])
         after = self.inferred.get(node.output[0])
+        if after is None and before is not None and node.op_type == "Reshape" and node.input[1] in self.const:
+            after = _reshaped((1, *before), [int(v) for v in self.const[node.input[1]]])
+            if after is not None:
+                self.inferred[node.output[0]] = after
         if before is None or after is None:
             raise _Unsupported("its shapes are not known statically")
         span = flatten_span(before, after)
         if span is None:
-            raise _Unsupported(f"it reshapes {fmt_shape(before, 'chw')} into {fmt_shape(after, 'chw')}, not a flatten")
+            shuffle = self._channel_shuffle(node, before, after)
+            if shuffle is not None:
+                return "ChannelShuffle", {"groups": shuffle}, inputs
+            return "Reshape", {"shape": list(after)}, inputs
         start, end = span
         return "Flatten", {"start_dim": start, "end_dim": end}, inputs
+
+    def _channel_shuffle(self, node: Any, before: Shape, after: Shape) -> int | None:
+        """Reshape to (g, C/g, H, W) → Transpose(0, 2, 1, 3, 4) → Reshape back: ChannelShuffle(g)."""
+        if len(before) != 3 or len(after) != 4 or after[0] * after[1] != before[0] or after[2:] != before[1:]:
+            return None
+        users = self.consumers.get(node.output[0], [])
+        if len(users) != 1 or users[0].op_type != "Transpose" or list(self._attrs(users[0]).get("perm", [])) != [0, 2, 1, 3, 4]:
+            return None
+        back = self.consumers.get(users[0].output[0], [])
+        if len(back) != 1 or back[0].op_type != "Reshape" or self.inferred.get(back[0].output[0]) != before:
+            return None
+        for n in (users[0], back[0]):
+            self.skip.add(self.position[id(n)])
+        self.folded_outputs.append(back[0].output[0])
+        return int(after[0])
+
+    def _designed_shape(self, ref: str) -> Shape | None:
+        """The designer's shape of a layer built so far (where ONNX shape inference gave up)."""
+        from designer.core.analysis import analyze
+        from designer.core.design import split_ref
+
+        lid, index = split_ref(ref)
+        info = analyze(self.builder.design).info.get(lid)
+        if info is None:
+            return None
+        shape = info.output(index) if index is not None else info.output_shape
+        return tuple(shape) if shape is not None else None
 
     def _op_Reshape(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return self._reshape(node)
@@ -756,8 +814,6 @@ class _OnnxImporter:
     def _op_Add(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         if len(node.input) != 2 or not all(n in self.value for n in node.input):
             raise _Unsupported("it adds a stored tensor (a bias or a constant), not two branches")
-        if self.inferred.get(node.input[0]) != self.inferred.get(node.input[1]):
-            raise _Unsupported("it broadcasts tensors of different shapes")
         return "Add", {}, [self.value[n] for n in node.input]
 
     def _op_Concat(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
@@ -765,6 +821,10 @@ class _OnnxImporter:
             raise _Unsupported("it concatenates stored tensors")
         if len(node.input) == 1:  # DenseNet's first layer: torch.cat([x], 1) is x
             return "alias", {}, [self.value[node.input[0]]]
+        parts = [self.inferred.get(n) for n in node.input]
+        if node.output[0] not in self.inferred and all(p is not None and len(p) == 3 for p in parts):
+            shapes = [p for p in parts if p is not None]
+            self.inferred[node.output[0]] = (sum(p[0] for p in shapes), *shapes[0][1:])
         axis = int(self._attrs(node)["axis"])
         shape = self.inferred.get(node.output[0])
         rank = len(shape) + 1 if shape is not None else 4
@@ -791,6 +851,10 @@ class _OnnxImporter:
         if mode is None:
             raise _Unsupported("an interpolation mode the designer does not have")
         scales_at = 2 if node.op_type == "Resize" else 1
+        extra: dict[str, Any] = {}
+        if mode in ("bilinear", "bicubic"):
+            ctm = self._attrs(node).get("coordinate_transformation_mode", "half_pixel")
+            extra = {"align_corners": ctm == "align_corners"}
         for i in range(1, len(node.input)):
             if node.input[i] and node.input[i] not in self.const:
                 raise _Unsupported("its scales or sizes are computed in the graph")
@@ -799,14 +863,211 @@ class _OnnxImporter:
             if sc[:2] != [1.0, 1.0]:
                 raise _Unsupported("it also scales the batch or channel axis")
             fh, fw = sc[2], sc[3]
-            return "Upsample", {"scale_factor": [fh, fw], "mode": mode}, inputs
+            return "Upsample", {"scale_factor": [fh, fw], "mode": mode, **extra}, inputs
         if self._has(node, 3) and self.const[node.input[3]].size == 4:
             size = [int(v) for v in self.const[node.input[3]]]
-            return "Upsample", {"size": size[2:], "mode": mode}, inputs
+            return "Upsample", {"size": size[2:], "mode": mode, **extra}, inputs
         raise _Unsupported("neither scales nor sizes are given")
 
     def _op_Upsample(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return self._op_Resize(index, node)
+
+    # ------------------------------------------------------------ the new vocabulary
+
+    def _op_HardSwish(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Hardswish", {}, self._single(node)
+
+    def _op_HardSigmoid(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        a = self._attrs(node)
+        alpha, beta = float(a.get("alpha", 0.2)), float(a.get("beta", 0.5))
+        if abs(alpha - 1 / 6) > 1e-6 or abs(beta - 0.5) > 1e-6:
+            raise _Unsupported(f"HardSigmoid(alpha={alpha:g}, beta={beta:g}) is not PyTorch's (alpha 1/6, beta 0.5)")
+        return "Hardsigmoid", {}, self._single(node)
+
+    def _op_Elu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "ELU", {"alpha": _f32(self._attrs(node).get("alpha", 1.0))}, self._single(node)
+
+    def _op_Selu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "SELU", {}, self._single(node)
+
+    def _op_Mish(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Mish", {}, self._single(node)
+
+    def _op_Softplus(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "Softplus", {}, self._single(node)
+
+    def _op_PRelu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        slope = self._weight(node, 1)
+        n = int(slope.size)
+        return "PReLU", {"num_parameters": n, "init": _f32(next(iter(slope)))}, self._single(node)
+
+    def _op_Sigmoid(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        """Sigmoid; ``x * sigmoid(x)`` (SiLU as exporters write it) is SiLU again."""
+        inputs = self._single(node)
+        users = self.consumers.get(node.output[0], [])
+        if len(users) == 1 and users[0].op_type == "Mul" and sorted(users[0].input) == sorted([node.input[0], node.output[0]]):
+            mul = users[0]
+            self.skip.add(self.position[id(mul)])
+            self.folded_outputs.append(mul.output[0])
+            return "SiLU", {}, inputs
+        return "Sigmoid", {}, inputs
+
+    def _op_Mul(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        """Two computed tensors: Mul (broadcast, as a squeeze-and-excitation gate); data × stored tensor: Scale."""
+        data = [n for n in node.input if n in self.value]
+        if len(node.input) == 2 and len(data) == 2:
+            return "Mul", {}, [self.value[n] for n in node.input]
+        if len(data) == 1 and len(node.input) == 2:
+            other = next(n for n in node.input if n != data[0])
+            if other in self.const:
+                shape = [int(v) for v in self.const[other].shape]
+                rank = len(self.inferred.get(data[0], ())) + 1
+                if len(shape) == rank and shape and shape[0] == 1:
+                    shape = shape[1:]
+                if not shape or math.prod(shape) == 1:
+                    raise _Unsupported("it multiplies by a constant number, which the designer has no layer for")
+                value = self.const[other]
+                return "Scale", {"shape": shape, "init": _f32(next(iter(value)))}, [self.value[data[0]]]
+        raise _Unsupported("it multiplies tensors computed in the graph in a way the designer cannot express")
+
+    def _op_LayerNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        a = self._attrs(node)
+        shape = self.inferred.get(node.input[0])
+        if shape is None:
+            raise _Unsupported("its input shape is not known statically")
+        rank = len(shape) + 1
+        axis = int(a.get("axis", -1)) % rank
+        if axis == 0:
+            raise _Unsupported("it normalises over the batch axis")
+        return "LayerNorm", {
+            "normalized_shape": list(shape[axis - 1 :]),
+            "eps": _f32(a.get("epsilon", 1e-5)),
+            "elementwise_affine": self._has(node, 1),
+            "bias": self._has(node, 2),
+        }, inputs
+
+    def _op_GroupNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        a = self._attrs(node)
+        return "GroupNorm", {"num_groups": int(a["num_groups"]), "eps": _f32(a.get("epsilon", 1e-5))}, self._single(node)
+
+    def _op_InstanceNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        return "InstanceNorm2d", {"eps": _f32(self._attrs(node).get("epsilon", 1e-5)), "affine": True}, self._single(node)
+
+    def _op_Transpose(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        shape = self.inferred.get(node.input[0])
+        rank = len(shape) + 1 if shape is not None else 4
+        perm = [int(v) for v in self._attrs(node).get("perm", list(range(rank))[::-1])]
+        if perm[0] != 0:
+            raise _Unsupported(f"it moves the batch axis (perm {perm})")
+        moved = [i for i, p in enumerate(perm) if p != i]
+        if len(moved) == 2:
+            return "Transpose", {"dim0": moved[0], "dim1": moved[1]}, inputs
+        return "Permute", {"dims": perm}, inputs
+
+    def _op_ReduceMean(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        a = self._attrs(node)
+        axes = a.get("axes")
+        if axes is None and self._has(node, 1):
+            if node.input[1] not in self.const:
+                raise _Unsupported("its axes are computed in the graph")
+            axes = [int(v) for v in self.const[node.input[1]]]
+        shape = self.inferred.get(node.input[0])
+        if axes is None or shape is None:
+            raise _Unsupported("it averages every element, the batch axis included")
+        rank = len(shape) + 1
+        dims = sorted({int(v) % rank for v in axes})
+        if 0 in dims:
+            raise _Unsupported("it averages over the batch axis")
+        keep = bool(a.get("keepdims", 1))
+        if keep and dims == [2, 3] and rank == 4:
+            return "AdaptiveAvgPool2d", {"output_size": 1}, inputs
+        return "Mean", {"dim": dims, "keepdim": keep}, inputs
+
+    def _op_Split(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        inputs = self._single(node)
+        a = self._attrs(node)
+        shape = self.inferred.get(node.input[0])
+        if shape is None:
+            raise _Unsupported("its input shape is not known statically")
+        rank = len(shape) + 1
+        axis = int(a.get("axis", 0)) % rank
+        if axis == 0:
+            raise _Unsupported("it splits the batch axis")
+        if self._has(node, 1):
+            if node.input[1] not in self.const:
+                raise _Unsupported("its sizes are computed in the graph")
+            sizes = [int(v) for v in self.const[node.input[1]]]
+        elif "split" in a:
+            sizes = [int(v) for v in a["split"]]
+        else:
+            n = len(node.output)
+            size = shape[axis - 1]
+            sizes = [-(-size // n)] * (size // -(-size // n)) + ([size % -(-size // n)] if size % -(-size // n) else [])
+        return self._add_split(node, inputs, sizes, axis, list(node.output))
+
+    def _add_split(
+        self, node: Any, inputs: list[str], sizes: list[int], axis: int, outputs: list[str]
+    ) -> tuple[str, dict[str, Any], list[str]]:
+        equal = len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
+        params: dict[str, Any] = {"split_size_or_sections": sizes[0] if equal else sizes, "dim": axis}
+        lid = self.builder.add(self._wanted(node), "Split", params, inputs, f"the {node.op_type} node {node.name}", op=self._op_name(node))
+        source = self.inferred.get(node.input[0])
+        for k, out in enumerate(outputs):
+            if out:
+                self._record(out, f"{lid}:{k}")
+                if source is not None and out not in self.inferred and k < len(sizes):
+                    shape = list(source)
+                    shape[axis - 1] = sizes[k]
+                    self.inferred[out] = tuple(shape)
+        return "outputs", {}, []
+
+    def _op_Slice(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        """Slices that cut one tensor's channels into consecutive parts (``x.chunk(2, dim=1)``) are one Split."""
+        source = node.input[0]
+        if source not in self.value:
+            raise _Unsupported("it slices a computed shape")
+        shape = self.inferred.get(source)
+        if shape is None:
+            raise _Unsupported("its input shape is not known statically")
+        rank = len(shape) + 1
+        parts = []
+        for user in self.consumers.get(source, []):
+            if user.op_type != "Slice":
+                continue
+            cut = self._slice_range(user, rank, shape)
+            if cut is None:
+                raise _Unsupported("it slices with computed or stepped bounds, or along more than one axis")
+            parts.append((cut, user))
+        axes = {c[0] for c, _ in parts}
+        if len(axes) != 1:
+            raise _Unsupported("the slices of this tensor cut different axes")
+        axis = axes.pop()
+        parts.sort(key=lambda p: p[0][1])
+        size = shape[axis - 1]
+        edges = [(c[1], c[2]) for c, _ in parts]
+        if edges[0][0] != 0 or edges[-1][1] != size or any(a[1] != b[0] for a, b in itertools.pairwise(edges)):
+            raise _Unsupported(f"its slices {edges} do not cut axis {axis} into consecutive parts")
+        for _, user in parts:
+            if user is not node:
+                self.skip.add(self.position[id(user)])
+        return self._add_split(node, [self.value[source]], [b - a for a, b in edges], axis, [u.output[0] for _, u in parts])
+
+    def _slice_range(self, node: Any, rank: int, shape: tuple[int, ...]) -> tuple[int, int, int] | None:
+        names = list(node.input) + [""] * (5 - len(node.input))
+        if any(n and n not in self.const for n in names[1:]):
+            return None
+        starts = [int(v) for v in self.const[names[1]]]
+        ends = [int(v) for v in self.const[names[2]]]
+        axes = [int(v) % rank for v in self.const[names[3]]] if names[3] else list(range(len(starts)))
+        steps = [int(v) for v in self.const[names[4]]] if names[4] else [1] * len(starts)
+        if len(axes) != 1 or steps != [1] or axes[0] == 0:
+            return None
+        size = shape[axes[0] - 1]
+        start, end = (max(0, min(size, v + size if v < 0 else v)) for v in (starts[0], ends[0]))
+        return axes[0], start, end
 
 
 def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[int | None]]]:
