@@ -68,6 +68,15 @@ def run(args: argparse.Namespace) -> int:
     design = result.design
     for note in result.notes:
         print(f"  {note}", file=sys.stderr)
+    counts = result.unsupported_counts()
+    if counts:
+        listed = ", ".join(f"{op} ×{n}" for op, n in counts.items())
+        total = sum(counts.values())
+        print(
+            f"{total} unsupported operation{'s' if total != 1 else ''} became Unsupported layers "
+            f"(errors until replaced; code export refuses them): {listed}",
+            file=sys.stderr,
+        )
     if args.output:
         try:
             save_design(design, args.output)

@@ -854,7 +854,8 @@ class _OnnxImporter:
         extra: dict[str, Any] = {}
         if mode in ("bilinear", "bicubic"):
             ctm = self._attrs(node).get("coordinate_transformation_mode", "half_pixel")
-            extra = {"align_corners": ctm == "align_corners"}
+            if ctm == "align_corners":  # PyTorch's default (None) behaves as False
+                extra = {"align_corners": True}
         for i in range(1, len(node.input)):
             if node.input[i] and node.input[i] not in self.const:
                 raise _Unsupported("its scales or sizes are computed in the graph")

@@ -106,7 +106,7 @@ def test_hand_built_graph() -> None:
         ("lrn", "LocalResponseNorm", {"size": 3, "alpha": 0.0002, "beta": 0.5, "k": 2}),
         ("pad", "ZeroPad2d", {"padding": 1}),
         ("up", "Upsample", {"scale_factor": 2, "mode": "bilinear"}),
-        ("unsupported_abs", "Identity", {}),
+        ("unsupported_abs", "Unsupported", {"op": "onnx::Abs", "shape": [4, 18, 18]}),
         ("concat", "Concat", {}),
         ("gap", "AdaptiveAvgPool2d", {"output_size": 1}),
         ("reshape", "Flatten", {}),
@@ -148,5 +148,67 @@ def test_import_command_reads_onnx(tmp_path: Path, capsys: pytest.CaptureFixture
     onnx.save(_graph(), path)
     out = tmp_path / "hand.json"
     assert main(["import", str(path), "-o", str(out)]) == 1  # the Abs placeholder is an error
-    assert "unsupported_abs is a placeholder (Identity) for the Abs node" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unsupported_abs stands for the Abs node" in err and "onnx::Abs ×1" in err
     assert load_design(out).layer("fc").type == "Linear"
+
+
+def _tiny(nodes: list, inits: list, out: str = "y") -> onnx.ModelProto:
+    f = TensorProto.FLOAT
+    graph = helper.make_graph(
+        nodes, "tiny", [helper.make_tensor_value_info("x", f, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info(out, f, None)], initializer=inits,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_graph_with_a_cycle_is_refused() -> None:
+    """Regression (issue 12, item 10): the back edge was dropped and the Add called 'a stored tensor'."""
+    from designer.convert.from_onnx import import_onnx
+
+    np = __import__("numpy")
+    w = numpy_helper.from_array(np.ones((3, 3, 1, 1), "float32"), "w")
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+        helper.make_node("Add", ["c", "r"], ["a"], name="add"),
+        helper.make_node("Relu", ["a"], ["r"], name="relu"),
+        helper.make_node("Identity", ["r"], ["y"], name="out"),
+    ]
+    with pytest.raises(ConversionError, match=r"cycle \(Relu 'relu' → Add 'add' → Relu 'relu'\).*nothing was imported"):
+        import_onnx(_tiny(nodes, [w]))
+
+
+def test_nodes_out_of_order_are_sorted_not_dropped() -> None:
+    from designer.convert.from_onnx import import_onnx
+
+    np = __import__("numpy")
+    w = numpy_helper.from_array(np.ones((4, 3, 1, 1), "float32"), "w")
+    nodes = [
+        helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"),
+        helper.make_node("Conv", ["x", "w"], ["c"], name="/conv/Conv"),
+    ]
+    result = import_onnx(_tiny(nodes, [w]))
+    assert [(ly.id, ly.type, ly.inputs) for ly in result.design] == [
+        ("x", "Input", []), ("conv", "Conv2d", ["x"]), ("relu", "ReLU", ["conv"]),
+    ]
+
+
+def test_identity_alias_of_a_weight_and_one_input_concat() -> None:
+    """Regression: a deduplicated weight read through Identity was 'computed in the graph'; DenseNet's
+    one-input Concat became a Concat layer with one input and cut the network short."""
+    from designer.convert.from_onnx import import_onnx
+
+    np = __import__("numpy")
+    w = numpy_helper.from_array(np.ones((3, 3, 3, 3), "float32"), "conv1.weight")
+    nodes = [
+        helper.make_node("Identity", ["conv1.weight"], ["onnx::Conv_7"], name="Identity_0"),
+        helper.make_node("Conv", ["x", "conv1.weight"], ["c1"], name="/conv1/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Concat", ["c1"], ["cat"], name="/block/Concat", axis=1),
+        helper.make_node("Conv", ["cat", "onnx::Conv_7"], ["y"], name="/conv2/Conv", pads=[1, 1, 1, 1]),
+    ]
+    result = import_onnx(_tiny(nodes, [w]))
+    assert result.notes == []
+    assert [(ly.id, ly.type, ly.inputs) for ly in result.design] == [
+        ("x", "Input", []), ("conv1", "Conv2d", ["x"]), ("conv2", "Conv2d", ["conv1"]),
+    ]
+    assert analyze(result.design).totals().params == 2 * 81

@@ -90,9 +90,10 @@ if torch is not None:
             self.scale = nn.Parameter(torch.ones(1))
 
         def forward(self, x):
-            x = self.norm(self.conv(x)) * self.scale
+            x = self.norm(self.conv(x)) * 2.0
             x = torch.cat([x, x], dim=2)
-            return F.relu(x)
+            y = torch.roll(x, 1, 2)
+            return F.relu(torch.maximum(x, y))
 
     class Branchy(nn.Module):
         def forward(self, x):
@@ -151,35 +152,45 @@ def test_functional_forms_become_layers() -> None:
     assert by_type["Dropout"].params == {"p": 0.3}
     assert by_type["Flatten"].id == "view"
     assert by_type["Softmax"].params == {}
-    # x[:, :8] has no layer: a marked placeholder, never a silent drop; the flatten after it
-    # then disagrees with torch (16 channels kept instead of 8), and says so.
-    assert [(n.code, n.layer) for n in result.notes] == [
-        ("unsupported_op", "unsupported_getitem"),
-        ("shape_mismatch", "view"),
+    # x[:, :8] has no layer: an Unsupported layer, never a silent drop; it keeps torch's
+    # shape there (2×2×8), so the flatten after it has torch's 32 features.
+    assert [(n.code, n.layer, n.op) for n in result.notes] == [
+        ("unsupported_op", "unsupported_getitem", "operator.getitem"),
     ]
+    assert design.layer("unsupported_getitem").params == {"op": "operator.getitem", "shape": [8, 2, 2]}
     assert "getitem" in result.notes[0].message and "PyTorch's output there is 2×2×8" in result.notes[0].message
-    assert "PyTorch computes 32 but the design gives 64" in result.notes[1].message
     analysis = analyze(design)
+    assert analysis.info["view"].output_shape == (32,)
     assert analysis.info["fc"].output_shape == (4,)
 
 
-def test_unsupported_operations_are_marked_placeholders() -> None:
+def test_unsupported_operations_are_loud_unsupported_layers() -> None:
+    """Each op without a layer is an Unsupported layer: original op name, every input, torch's shape;
+    an error before and after saving; export refuses it. Nothing forwards one of its inputs."""
     from designer.convert.from_torch import import_torch
+    from designer.export.pytorch_code import CodeGenerationError, generate
 
     result = import_torch(Unsupported(), (3, 10, 10))
     design = result.design
     placeholders = [ly for ly in design if ly.id.startswith("unsupported_")]
-    assert [ly.type for ly in placeholders] == ["Identity"] * 3
+    assert [ly.type for ly in placeholders] == ["Unsupported"] * 4
+    assert [ly.params["op"] for ly in placeholders] == ["operator.mul", "torch.cat", "torch.roll", "torch.maximum"]
+    assert design.layer("norm").type == "GroupNorm"
+    maximum = placeholders[-1]
+    assert maximum.inputs == [placeholders[1].id, placeholders[2].id]  # both inputs kept
+    assert maximum.params["shape"] == [4, 16, 8]
     assert {n.layer for n in result.unsupported} == {ly.id for ly in placeholders}
+    assert result.unsupported_counts() == {"operator.mul": 1, "torch.cat": 1, "torch.maximum": 1, "torch.roll": 1}
     messages = " ".join(n.message for n in result.unsupported)
-    assert "GroupNorm" in messages and "mul" in messages and "dim 2" in messages
-    # They are errors in the analysis (load notes) and stay in the description after saving.
+    assert "constant number" in messages and "dim 2" in messages
     analysis = analyze(design)
-    assert analysis.has_errors()
-    assert {d.layer for d in analysis.diagnostics() if d.code == "unsupported_op"} == {ly.id for ly in placeholders}
+    assert analysis.info["relu"].output_shape == (4, 16, 8)  # torch's shape, carried through
     again = loads_design(dumps_design(design))
-    assert "GroupNorm" in again.description
-    assert design.layer("relu").inputs == [placeholders[-1].id]
+    for d in (design, again):
+        errors = {x.layer for x in analyze(d).diagnostics() if x.code == "unsupported_op" and x.severity == "error"}
+        assert errors == {ly.id for ly in placeholders}
+        with pytest.raises(CodeGenerationError, match=r"torch\.roll"):
+            generate(d)
 
 
 def test_untraceable_model_is_a_clear_error() -> None:

@@ -33,7 +33,7 @@ class Odd(nn.Module):
         self.norm = nn.LayerNorm([4, 30, 30])
 
     def forward(self, x):
-        return self.norm(self.conv(x))
+        return torch.roll(self.norm(self.conv(x)), 1, 2)
 
 
 def make_net():
@@ -74,8 +74,17 @@ def test_unsupported_layers_still_write_the_file_and_exit_1(model_file: Path, tm
     out = tmp_path / "odd.json"
     assert main(["import", f"{model_file}:Odd", "--input-shape", "3,32,32", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "ERROR [unsupported_op] unsupported_norm is a placeholder (Identity) for the module norm (LayerNorm)" in err
-    assert load_design(out).layer("unsupported_norm").type == "Identity"
+    assert "ERROR [unsupported_op] unsupported_roll stands for the operation roll()" in err
+    assert "1 unsupported operation became Unsupported layers (errors until replaced; code export refuses them): torch.roll ×1" in err
+    saved = load_design(out)
+    assert saved.layer("unsupported_roll").params == {"op": "torch.roll", "shape": [4, 30, 30]}
+    assert saved.layer("norm").type == "LayerNorm"
+    # The saved file still fails check, and export refuses it naming the op.
+    assert main(["check", str(out)]) == 1
+    capsys.readouterr()
+    assert main(["export", str(out), "-o", str(tmp_path / "odd.py")]) == 1
+    assert "torch.roll" in capsys.readouterr().err
+    assert not (tmp_path / "odd.py").exists()
 
 
 @pytest.mark.parametrize(
