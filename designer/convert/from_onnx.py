@@ -776,7 +776,8 @@ class _OnnxImporter:
         info = analyze(self.builder.design).info.get(lid)
         if info is None:
             return None
-        shape = info.output(index) if index is not None else info.output_shape
+        shapes = info.output_shapes
+        shape = shapes[index] if index is not None and shapes and 0 <= index < len(shapes) else info.output_shape
         return tuple(shape) if shape is not None else None
 
     def _op_Reshape(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
