@@ -471,6 +471,169 @@ def unet_small() -> Design:
     return net.finish()
 
 
+# ------------------------------------------------------- MobileNetV3, EfficientNet, ConvNeXt
+
+
+def _make_divisible(v: float, divisor: int = 8) -> int:
+    """torchvision's channel rounding (``_make_divisible``): nearest multiple of 8, never 10% below."""
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+def _conv_norm_act(
+    net: NetBuilder, name: str, out: int, kernel: int, stride: int = 1, groups: int = 1,
+    act: str | None = "ReLU", **bn: Any,
+) -> str:
+    """torchvision's ``Conv2dNormActivation``: conv (no bias) ``name.0``, BatchNorm ``name.1``, activation ``name.2``."""
+    net.add(f"{name}.0", "Conv2d", out_channels=out, kernel_size=kernel, stride=stride,
+            padding=(kernel - 1) // 2, groups=groups, bias=False)
+    last = net.add(f"{name}.1", "BatchNorm2d", **bn)
+    if act is not None:
+        last = net.add(f"{name}.2", act)
+    return last
+
+
+def _squeeze_excitation(net: NetBuilder, name: str, channels: int, squeeze: int, act: str, gate: str) -> str:
+    """torchvision's ``SqueezeExcitation``: pool → fc1 → act → fc2 → gate, and ``scale * input`` (Mul)."""
+    block_in = net.last
+    net.add(f"{name}.avgpool", "AdaptiveAvgPool2d", output_size=1)
+    net.add(f"{name}.fc1", "Conv2d", out_channels=squeeze, kernel_size=1)
+    net.add(f"{name}.activation", act)
+    net.add(f"{name}.fc2", "Conv2d", out_channels=channels, kernel_size=1)
+    scale = net.add(f"{name}.scale_activation", gate)
+    return net.add(f"{name}.mul", "Mul", [scale, block_in])
+
+
+def mobilenet_v3_small() -> Design:
+    net = NetBuilder(
+        "MobileNetV3-Small",
+        "MobileNetV3-Small (Howard et al., 2019, 'Searching for MobileNetV3'), layer for layer as torchvision "
+        "builds mobilenet_v3_small (ids are torchvision's module names). Inverted residual blocks: a 1×1 "
+        "expansion, a depthwise k×k convolution, an optional squeeze-and-excitation gate and a linear 1×1 "
+        "projection; a residual Add where the stride is 1 and the width stays. The SE gate is Hardsigmoid "
+        "and its [C,1,1] output multiplies the [C,H,W] block (a broadcast Mul). Hardswish replaces ReLU "
+        "in the deeper half; every BatchNorm uses eps 0.001 and momentum 0.01. The SE squeeze width is "
+        "the expansion ÷ 4 rounded to a multiple of 8. 2,542,856 parameters and 56.5 M MACs, as torchvision.",
+        [3, 224, 224],
+    )
+    bn = {"eps": 0.001, "momentum": 0.01}
+    _conv_norm_act(net, "features.0", 16, 3, 2, act="Hardswish", **bn)
+    setting = [  # input, kernel, expanded, out, SE, activation, stride
+        (16, 3, 16, 16, True, "ReLU", 2), (16, 3, 72, 24, False, "ReLU", 2), (24, 3, 88, 24, False, "ReLU", 1),
+        (24, 5, 96, 40, True, "Hardswish", 2), (40, 5, 240, 40, True, "Hardswish", 1),
+        (40, 5, 240, 40, True, "Hardswish", 1), (40, 5, 120, 48, True, "Hardswish", 1),
+        (48, 5, 144, 48, True, "Hardswish", 1), (48, 5, 288, 96, True, "Hardswish", 2),
+        (96, 5, 576, 96, True, "Hardswish", 1), (96, 5, 576, 96, True, "Hardswish", 1),
+    ]
+    for i, (c_in, k, exp, c_out, se, act, stride) in enumerate(setting, start=1):
+        block_in, j = net.last, 0
+        if exp != c_in:
+            _conv_norm_act(net, f"features.{i}.block.{j}", exp, 1, act=act, **bn)
+            j += 1
+        _conv_norm_act(net, f"features.{i}.block.{j}", exp, k, stride, groups=exp, act=act, **bn)
+        j += 1
+        if se:
+            _squeeze_excitation(net, f"features.{i}.block.{j}", exp, _make_divisible(exp // 4), "ReLU", "Hardsigmoid")
+            j += 1
+        last = _conv_norm_act(net, f"features.{i}.block.{j}", c_out, 1, act=None, **bn)
+        if stride == 1 and c_in == c_out:
+            net.add(f"features.{i}.add", "Add", [last, block_in])
+    _conv_norm_act(net, "features.12", 576, 1, act="Hardswish", **bn)
+    net.add("avgpool", "AdaptiveAvgPool2d", output_size=1)
+    net.add("flatten", "Flatten")
+    net.add("classifier.0", "Linear", out_features=1024)
+    net.add("classifier.1", "Hardswish")
+    net.add("classifier.2", "Dropout", p=0.2)
+    net.add("classifier.3", "Linear", out_features=1000)
+    return net.finish()
+
+
+def efficientnet_b0() -> Design:
+    net = NetBuilder(
+        "EfficientNet-B0",
+        "EfficientNet-B0 (Tan & Le, 2019, 'EfficientNet: Rethinking Model Scaling for Convolutional Neural "
+        "Networks'), layer for layer as torchvision builds efficientnet_b0 (ids are torchvision's module names). "
+        "Seven stages of MBConv blocks: a 1×1 expansion (×6, none in stage 1), a depthwise 3×3 or 5×5 "
+        "convolution, a squeeze-and-excitation gate (Sigmoid, squeezing to a quarter of the block's input "
+        "width) multiplying the block (a broadcast Mul), and a linear 1×1 projection. SiLU is the activation. "
+        "Residual blocks drop their branch at random while training (StochasticDepth, p rising linearly "
+        "from 0 to 0.2 over the 16 blocks). 5,288,548 parameters and 0.39 G MACs, as torchvision.",
+        [3, 224, 224],
+    )
+    _conv_norm_act(net, "features.0", 32, 3, 2, act="SiLU")
+    setting = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
+               (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]
+    total = sum(s[-1] for s in setting)
+    block_id = 0
+    for stage, (ratio, k, stride, c_in, c_out, count) in enumerate(setting, start=1):
+        for b in range(count):
+            cin, s = (c_in, stride) if b == 0 else (c_out, 1)
+            name, block_in, j = f"features.{stage}.{b}", net.last, 0
+            exp = _make_divisible(cin * ratio)
+            if exp != cin:
+                _conv_norm_act(net, f"{name}.block.{j}", exp, 1, act="SiLU")
+                j += 1
+            _conv_norm_act(net, f"{name}.block.{j}", exp, k, s, groups=exp, act="SiLU")
+            _squeeze_excitation(net, f"{name}.block.{j + 1}", exp, max(1, cin // 4), "SiLU", "Sigmoid")
+            last = _conv_norm_act(net, f"{name}.block.{j + 2}", c_out, 1, act=None)
+            if s == 1 and cin == c_out:
+                p = round(0.2 * block_id / total, 6)
+                sd = net.add(f"{name}.stochastic_depth", "StochasticDepth", [last], p=p, mode="row")
+                net.add(f"{name}.add", "Add", [sd, block_in])
+            block_id += 1
+    _conv_norm_act(net, "features.8", 1280, 1, act="SiLU")
+    net.add("avgpool", "AdaptiveAvgPool2d", output_size=1)
+    net.add("flatten", "Flatten")
+    net.add("classifier.0", "Dropout", p=0.2)
+    net.add("classifier.1", "Linear", out_features=1000)
+    return net.finish()
+
+
+def convnext_tiny() -> Design:
+    net = NetBuilder(
+        "ConvNeXt-T",
+        "ConvNeXt-T (Liu et al., 2022, 'A ConvNet for the 2020s'), layer for layer as torchvision builds "
+        "convnext_tiny (ids are torchvision's module names). A 4×4 stride-4 'patchify' stem, then four stages "
+        "of 3, 3, 9 and 3 blocks at 96, 192, 384 and 768 channels, with LayerNorm over the channels and a 2×2 "
+        "stride-2 convolution between stages. Each block: a depthwise 7×7 convolution, a permute to channels-last, "
+        "LayerNorm, a Linear expanding ×4, GELU, a Linear back, a permute to channels-first, a learned "
+        "per-channel layer scale (initialised to 1e-6), StochasticDepth (p rising linearly to 0.1) and the "
+        "residual Add. 28,589,128 parameters and 4.46 G MACs, as torchvision.",
+        [3, 224, 224],
+    )
+    net.add("features.0.0", "Conv2d", out_channels=96, kernel_size=4, stride=4)
+    net.add("features.0.1", "LayerNorm2d")
+    stages = [(96, 3), (192, 3), (384, 9), (768, 3)]
+    total = sum(n for _, n in stages)
+    block_id = 0
+    for i, (dim, count) in enumerate(stages):
+        feature = 1 + 2 * i
+        if i:
+            net.add(f"features.{feature - 1}.0", "LayerNorm2d")
+            net.add(f"features.{feature - 1}.1", "Conv2d", out_channels=dim, kernel_size=2, stride=2)
+        for b in range(count):
+            name, block_in = f"features.{feature}.{b}", net.last
+            net.add(f"{name}.block.0", "Conv2d", out_channels=dim, kernel_size=7, padding=3, groups=dim)
+            net.add(f"{name}.block.1", "Permute", dims=[0, 2, 3, 1])
+            net.add(f"{name}.block.2", "LayerNorm", normalized_shape=[dim], eps=1e-6)
+            net.add(f"{name}.block.3", "Linear", out_features=4 * dim)
+            net.add(f"{name}.block.4", "GELU")
+            net.add(f"{name}.block.5", "Linear", out_features=dim)
+            net.add(f"{name}.block.6", "Permute", dims=[0, 3, 1, 2])
+            net.add(f"{name}.layer_scale", "Scale", shape=[dim, 1, 1], init=1e-6)
+            p = round(0.1 * block_id / (total - 1.0), 6)
+            net.add(f"{name}.stochastic_depth", "StochasticDepth", p=p, mode="row")
+            net.add(f"{name}.add", "Add", [net.last, block_in])
+            block_id += 1
+    net.add("avgpool", "AdaptiveAvgPool2d", output_size=1)
+    net.add("classifier.0", "LayerNorm2d")
+    net.add("classifier.1", "Flatten")
+    net.add("classifier.2", "Linear", out_features=1000)
+    return net.finish()
+
+
 # -------------------------------------------------------------------------- files
 
 TEMPLATE_BUILDERS: dict[str, Callable[[], Design]] = {
@@ -482,6 +645,9 @@ TEMPLATE_BUILDERS: dict[str, Callable[[], Design]] = {
     "resnet18.json": resnet18,
     "resnet50.json": resnet50,
     "unet_small.json": unet_small,
+    "mobilenet_v3_small.json": mobilenet_v3_small,
+    "efficientnet_b0.json": efficientnet_b0,
+    "convnext_tiny.json": convnext_tiny,
 }
 
 #: Example designs (issue 2) whose totals the tests pin: the same content as the templates.

@@ -28,6 +28,11 @@ TOTALS: dict[str, tuple[int, int]] = {
     "resnet18.json": (11_689_512, 1_814_073_344),
     "resnet50.json": (25_557_032, 4_089_184_256),
     "unet_small.json": (1_926_466, 2_295_857_152),
+    # torchvision's mobilenet_v3_small, efficientnet_b0 and convnext_tiny: sum(p.numel()) and the
+    # conv + linear MACs torch's FlopCounterMode counts (tests/convert/test_modern_networks.py).
+    "mobilenet_v3_small.json": (2_542_856, 56_510_400),
+    "efficientnet_b0.json": (5_288_548, 385_814_752),
+    "convnext_tiny.json": (28_589_128, 4_455_531_264),
 }
 
 # GMACs as torchvision's model documentation prints them (two decimals).
@@ -36,6 +41,9 @@ PUBLISHED_GMACS = {
     "vgg16.json": 15.47,
     "resnet18.json": 1.81,
     "resnet50.json": 4.09,
+    "mobilenet_v3_small.json": 0.06,
+    "efficientnet_b0.json": 0.39,
+    "convnext_tiny.json": 4.46,
 }
 
 # Warnings that are the honest truth about the network, not mistakes in the template.
@@ -60,10 +68,20 @@ NON_INTEGER = {
         *(f"layer{s}.0.{c}" for s in (2, 3, 4) for c in ("conv2", "downsample.0")),
     },
     "unet_small.json": set(),
+    # Stride-2 3×3/5×5 convolutions on even sizes: (112 + 2 − 3)/2 + 1 = 56.5, floored as torch does.
+    "mobilenet_v3_small.json": {"features.0.0", "features.1.block.0.0", "features.2.block.1.0", "features.4.block.1.0", "features.9.block.1.0"},
+    "efficientnet_b0.json": {"features.0.0", *(f"features.{s}.0.block.1.0" for s in (2, 3, 4, 6))},
+    "convnext_tiny.json": set(),
 }
 # Other warnings a template may carry: a segmentation head maps 32 feature maps to 2
 # class scores by design, which a bottleneck heuristic may flag.
-ACCEPTED_WARNINGS = {("unet_small.json", "head", "information_bottleneck")}
+# EfficientNet's squeeze-and-excitation squeezes to a quarter of the block's *input* width
+# (96 → 4 channels in stage 2): the bottleneck is the point of the gate.
+ACCEPTED_WARNINGS = {("unet_small.json", "head", "information_bottleneck")} | {
+    ("efficientnet_b0.json", f"features.{s}.{b}.block.2.fc1", "information_bottleneck")
+    for s, n in ((2, 2), (3, 2), (4, 3), (5, 3), (6, 4), (7, 1))
+    for b in range(n)
+}
 
 
 def _analysis(name: str) -> Analysis:
