@@ -239,6 +239,7 @@ class _OnnxImporter:
         for i, shape in zip(inputs, shapes, strict=True):
             lid = b.add(i.name, "Input", {"shape": list(shape)}, [], f"input {i.name}")
             self.value[i.name] = lid
+        self.layernorm2d = self._find_layernorm2d()
         self.scope_count = self._scope_counts()
         for n, node in enumerate(self.nodes):
             if n in self.skip:
@@ -372,6 +373,30 @@ class _OnnxImporter:
                 weight = alias.get(node.input[1], node.input[1])
                 if weight in initializers and weight.startswith("onnx::"):
                     out.add(id(node))
+        return out
+
+    def _find_layernorm2d(self) -> dict[int, tuple[Any, Any]]:
+        """Transpose(0,2,3,1) → LayerNormalization(last axis) → Transpose(0,3,1,2): ConvNeXt's LayerNorm2d.
+
+        Returns the first Transpose's id → (LayerNormalization, last Transpose); both are skipped.
+        """
+        out: dict[int, tuple[Any, Any]] = {}
+        for node in self.nodes:
+            if node.op_type != "Transpose" or list(self._attrs(node).get("perm", [])) != [0, 2, 3, 1]:
+                continue
+            users = self.consumers.get(node.output[0], [])
+            if len(users) != 1 or users[0].op_type != "LayerNormalization" or users[0].input[0] != node.output[0]:
+                continue
+            ln = users[0]
+            if int(self._attrs(ln).get("axis", -1)) not in (-1, 3) or len(ln.input) < 3 or any(
+                o for o in ln.output[1:] if o in self.consumers
+            ):
+                continue
+            back = self.consumers.get(ln.output[0], [])
+            if len(back) != 1 or back[0].op_type != "Transpose" or list(self._attrs(back[0]).get("perm", [])) != [0, 3, 1, 2]:
+                continue
+            out[id(node)] = (ln, back[0])
+            self.skip.update({self.position[id(ln)], self.position[id(back[0])]})
         return out
 
     def _scope_counts(self) -> dict[str, int]:
@@ -876,6 +901,25 @@ class _OnnxImporter:
 
     # ------------------------------------------------------------ the new vocabulary
 
+    def _is_param(self, name: str) -> bool:
+        """Whether ``name`` is a stored weight (an initializer, through Identity aliases), not a
+        constant the exporter wrote (``F.layer_norm`` without weights gets Constant ones and zeros)."""
+        initializers = {i.name for i in self.graph.initializer}
+        seen = 0
+        while name not in initializers and seen < 100:
+            node = self.producer.get(name)
+            if node is None or node.op_type != "Identity":
+                return False
+            name, seen = node.input[0], seen + 1
+        return name in initializers
+
+    def _in_shape(self, tensor: str) -> Shape | None:
+        """ONNX's shape of a data tensor, or the designer's where shape inference gave up."""
+        shape = self.inferred.get(tensor)
+        if shape is None and tensor in self.value:
+            shape = self._designed_shape(self.value[tensor])
+        return shape
+
     def _op_HardSwish(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return "Hardswish", {}, self._single(node)
 
@@ -923,7 +967,7 @@ class _OnnxImporter:
             other = next(n for n in node.input if n != data[0])
             if other in self.const:
                 shape = [int(v) for v in self.const[other].shape]
-                rank = len(self.inferred.get(data[0], ())) + 1
+                rank = len(self._in_shape(data[0]) or ()) + 1
                 if len(shape) == rank and shape and shape[0] == 1:
                     shape = shape[1:]
                 if not shape or math.prod(shape) == 1:
@@ -935,7 +979,7 @@ class _OnnxImporter:
     def _op_LayerNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
         a = self._attrs(node)
-        shape = self.inferred.get(node.input[0])
+        shape = self._in_shape(node.input[0])
         if shape is None:
             raise _Unsupported("its input shape is not known statically")
         rank = len(shape) + 1
@@ -945,8 +989,8 @@ class _OnnxImporter:
         return "LayerNorm", {
             "normalized_shape": list(shape[axis - 1 :]),
             "eps": _f32(a.get("epsilon", 1e-5)),
-            "elementwise_affine": self._has(node, 1),
-            "bias": self._has(node, 2),
+            "elementwise_affine": self._is_param(node.input[1]),
+            "bias": self._is_param(node.input[2]) if self._has(node, 2) else False,
         }, inputs
 
     def _op_GroupNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
@@ -958,7 +1002,13 @@ class _OnnxImporter:
 
     def _op_Transpose(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
-        shape = self.inferred.get(node.input[0])
+        if id(node) in self.layernorm2d:
+            ln, back = self.layernorm2d[id(node)]
+            self.folded_outputs.append(back.output[0])
+            return "LayerNorm2d", {
+                "eps": _f32(self._attrs(ln).get("epsilon", 1e-5)), "elementwise_affine": self._is_param(ln.input[1]),
+            }, inputs
+        shape = self._in_shape(node.input[0])
         rank = len(shape) + 1 if shape is not None else 4
         perm = [int(v) for v in self._attrs(node).get("perm", list(range(rank))[::-1])]
         if perm[0] != 0:
@@ -976,7 +1026,7 @@ class _OnnxImporter:
             if node.input[1] not in self.const:
                 raise _Unsupported("its axes are computed in the graph")
             axes = [int(v) for v in self.const[node.input[1]]]
-        shape = self.inferred.get(node.input[0])
+        shape = self._in_shape(node.input[0])
         if axes is None or shape is None:
             raise _Unsupported("it averages every element, the batch axis included")
         rank = len(shape) + 1
@@ -991,7 +1041,7 @@ class _OnnxImporter:
     def _op_Split(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
         a = self._attrs(node)
-        shape = self.inferred.get(node.input[0])
+        shape = self._in_shape(node.input[0])
         if shape is None:
             raise _Unsupported("its input shape is not known statically")
         rank = len(shape) + 1
@@ -1016,7 +1066,7 @@ class _OnnxImporter:
         equal = len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
         params: dict[str, Any] = {"split_size_or_sections": sizes[0] if equal else sizes, "dim": axis}
         lid = self.builder.add(self._wanted(node), "Split", params, inputs, f"the {node.op_type} node {node.name}", op=self._op_name(node))
-        source = self.inferred.get(node.input[0])
+        source = self._in_shape(node.input[0])
         for k, out in enumerate(outputs):
             if out:
                 self._record(out, f"{lid}:{k}")
@@ -1031,7 +1081,7 @@ class _OnnxImporter:
         source = node.input[0]
         if source not in self.value:
             raise _Unsupported("it slices a computed shape")
-        shape = self.inferred.get(source)
+        shape = self._in_shape(source)
         if shape is None:
             raise _Unsupported("its input shape is not known statically")
         rank = len(shape) + 1

@@ -656,7 +656,7 @@ class _TorchImporter:
         lid = self.builder.add(wanted, type_id, params, inputs, f"{node.name}()", op=self._op_name(node))
         pending, self._pending_fuse = self._pending_fuse, None
         if pending is not None and self.builder.design.layer(lid).type == type_id:
-            for n in pending:  # the transpose and the second view are this layer too
+            for n in pending:  # the rest of the pattern (transpose and view; LayerNorm and permute) is this layer
                 self.fused[n] = lid
             self.value[node] = lid  # its own (5-D) shape is an intermediate one
             return
@@ -968,13 +968,42 @@ class _TorchImporter:
         d0, d1 = (int(_arg(node, 1, "dim0")) % rank, int(_arg(node, 2, "dim1")) % rank)
         return "Transpose", {"dim0": min(d0, d1), "dim1": max(d0, d1)}
 
-    def _fn_permute(self, node: Any) -> tuple[str, dict[str, Any]]:
-        self._first_tensor(node)
+    def _permute_dims(self, node: Any) -> list[int] | None:
+        if self._kind(node) != "permute":
+            return None
         dims = node.args[1:] if node.op == "call_method" else [_arg(node, 1, "dims")]
         if len(dims) == 1 and isinstance(dims[0], list | tuple):
             dims = dims[0]
         rank = len(self._shape(node) or ()) + 1
-        return "Permute", {"dims": [int(d) % rank for d in dims]}
+        return [int(d) % rank for d in dims]
+
+    def _fn_permute(self, node: Any) -> tuple[str, dict[str, Any]]:
+        self._first_tensor(node)
+        dims = self._permute_dims(node)
+        assert dims is not None
+        if dims == [0, 2, 3, 1]:
+            norm = self._layernorm2d(node)
+            if norm is not None:
+                return norm
+        return "Permute", {"dims": dims}
+
+    def _layernorm2d(self, node: Any) -> tuple[str, dict[str, Any]] | None:
+        """``permute(0, 2, 3, 1)`` → ``nn.LayerNorm(C)`` → ``permute(0, 3, 1, 2)``: LayerNorm2d (ConvNeXt's)."""
+        users = list(node.users)
+        if len(users) != 1 or users[0].op != "call_module":
+            return None
+        ln = users[0]
+        m = self.gm.get_submodule(ln.target)
+        shape = self._shape(node)
+        if type(m) is not self.nn.LayerNorm or shape is None or tuple(m.normalized_shape) != (shape[-1],):
+            return None
+        if m.elementwise_affine and m.bias is None:
+            return None
+        back = list(ln.users)
+        if len(back) != 1 or self._permute_dims(back[0]) != [0, 3, 1, 2]:
+            return None
+        self._pending_fuse = [ln, back[0]]
+        return "LayerNorm2d", {"eps": m.eps, "elementwise_affine": m.elementwise_affine}
 
     def _fn_channel_shuffle(self, node: Any) -> tuple[str, dict[str, Any]]:
         self._first_tensor(node)

@@ -212,3 +212,50 @@ def test_identity_alias_of_a_weight_and_one_input_concat() -> None:
         ("x", "Input", []), ("conv1", "Conv2d", ["x"]), ("conv2", "Conv2d", ["conv1"]),
     ]
     assert analyze(result.design).totals().params == 2 * 81
+
+
+@requires_torch
+def test_modern_patterns_exported_by_torch_come_back_as_single_layers() -> None:
+    """SiLU (Sigmoid·x), SE gate (Mul), channel shuffle, LayerNorm2d, chunk (Split), layer scale
+    (Scale), global mean (Mean) and a BatchNorm folded into its Conv by the default export."""
+    from designer.convert.from_onnx import import_onnx
+    from tests.torch_oracle import torch
+
+    nn, F = torch.nn, torch.nn.functional
+
+    class Modern(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+            self.bn = nn.BatchNorm2d(8)
+            self.act = nn.SiLU()
+            self.fc1 = nn.Conv2d(8, 2, 1)
+            self.fc2 = nn.Conv2d(2, 8, 1)
+            self.layer_scale = nn.Parameter(torch.full((4, 1, 1), 1e-6))
+
+        def forward(self, x):
+            x = self.act(self.bn(self.conv(x)))
+            x = x * torch.sigmoid(self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1)))))
+            b, c, h, w = x.size()
+            x = torch.transpose(x.view(b, 2, c // 2, h, w), 1, 2).reshape(b, c, h, w)
+            x = F.layer_norm(x.permute(0, 2, 3, 1), (8,), eps=1e-6).permute(0, 3, 1, 2)
+            a, y = x.chunk(2, dim=1)
+            return (a + self.layer_scale * y).mean((2, 3))
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Modern().eval(), (torch.randn(1, 3, 16, 16),), buffer, dynamo=False)
+    result = import_onnx(onnx.load_from_string(buffer.getvalue()))
+    assert [n.code for n in result.notes] == ["folded_batchnorm"]  # the one warning: BatchNorm restored
+    types = [ly.type for ly in result.design]
+    assert types == [
+        "Input", "Conv2d", "BatchNorm2d", "SiLU", "AdaptiveAvgPool2d", "Conv2d", "ReLU", "Conv2d", "Sigmoid",
+        "Mul", "ChannelShuffle", "LayerNorm2d", "Split", "Scale", "Add", "Mean",
+    ]
+    design = result.design
+    split = next(ly.id for ly in design if ly.type == "Split")
+    assert next(ly for ly in design if ly.type == "Add").inputs[0] == f"{split}:0"
+    analysis = analyze(design)
+    assert analysis.info[design.ids[-1]].output_shape == (4,)
+    assert analysis.totals().params == sum(p.numel() for p in Modern().parameters())

@@ -242,3 +242,49 @@ def test_lazy_public_api_does_not_import_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "designer.convert.from_torch"
+
+
+def test_modern_patterns_come_in_as_single_layers() -> None:
+    """SE block → Mul, view/transpose/view → ChannelShuffle, permute/LayerNorm/permute → LayerNorm2d,
+    chunk → Chunk with indexed outputs, interpolate to another tensor's size → Upsample with 2 inputs."""
+    from designer.convert.from_torch import import_torch
+
+    class Modern(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc1 = nn.Conv2d(8, 2, 1)
+            self.fc2 = nn.Conv2d(2, 8, 1)
+            self.norm = nn.LayerNorm(8, eps=1e-6)
+            self.down = nn.MaxPool2d(2)
+
+        def forward(self, x):
+            x = self.conv(x)
+            x = x * torch.sigmoid(self.fc2(F.relu(self.fc1(self.pool(x)))))
+            b, c, h, w = x.size()
+            x = x.view(b, 2, c // 2, h, w)
+            x = torch.transpose(x, 1, 2).contiguous()
+            x = x.view(b, c, h, w)
+            x = self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+            a, y = x.chunk(2, dim=1)
+            y = F.interpolate(self.down(y), size=a.shape[-2:], mode="bilinear", align_corners=False)
+            return torch.cat([a, y], 1)
+
+    result = import_torch(Modern().eval(), (3, 16, 16))
+    assert result.notes == []
+    design = result.design
+    assert [(ly.type, ly.inputs) for ly in design][6:] == [
+        ("Sigmoid", ["fc2"]),
+        ("Mul", ["conv", "sigmoid"]),
+        ("ChannelShuffle", ["mul"]),
+        ("LayerNorm2d", ["view"]),
+        ("Chunk", ["permute"]),
+        ("MaxPool2d", ["chunk:1"]),
+        ("Upsample", ["down", "chunk:0"]),
+        ("Concat", ["chunk:0", "interpolate"]),
+    ]
+    assert design.layer("view").params == {"groups": 2}
+    assert design.layer("permute").resolved()["eps"] == 1e-6
+    assert design.layer("interpolate").params == {"mode": "bilinear", "align_corners": False}
+    assert analyze(design).info["cat"].output_shape == (8, 16, 16)
