@@ -8,7 +8,8 @@ reads an ONNX graph. Without ``-o`` the design's JSON goes to standard output; t
 (what could not be carried over exactly) and a summary go to standard error.
 
 Exit status: 0 imported cleanly, 1 imported but the design has errors (unsupported
-operations became placeholders; the file is still written), 2 nothing could be imported.
+operations became Unsupported layers, counted per operation in the summary; the file is
+still written), 2 nothing could be imported.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "Import a model as a design. PyTorch: FILE.py:NAME, where NAME is an nn.Module class (built with no "
             "arguments unless --args gives some) or a function that returns a model; the file is run as Python "
             "code, so import only files you trust. ONNX: FILE.onnx (needs the onnx package). Exit status: 0 "
-            "imported, 1 imported with errors (placeholders for unsupported operations), 2 nothing imported."
+            "imported, 1 imported with errors (Unsupported layers for operations the designer cannot represent), 2 nothing imported."
         ),
     )
     p.add_argument("source", help="FILE.py:ClassName or FILE.onnx")

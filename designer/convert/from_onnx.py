@@ -2,12 +2,19 @@
 
 Supported: Conv, ConvTranspose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
 Gemm, MatMul (+ Add of a bias), BatchNormalization, LRN, Relu, LeakyRelu, Sigmoid, Tanh,
-Softmax, Gelu, Clip (0–6 = ReLU6, 0–∞ = ReLU), Add, Concat (channels), Flatten, Reshape
-and Squeeze that flatten, Pad (zeros), Resize/Upsample, Dropout and Identity. Shape
-arithmetic that exporters emit around a reshape (Shape → Gather → Unsqueeze → Concat) is
-followed, not imported. Anything else that touches the data becomes a marked placeholder,
-as in the PyTorch importer. Shapes from ONNX shape inference are compared with the
-designer's, layer by layer.
+Softmax, Gelu, Clip (0–6 = ReLU6, 0–∞ = ReLU), HardSwish, HardSigmoid, Elu, Selu, Mish,
+Softplus, PRelu, LayerNormalization, GroupNormalization, InstanceNormalization, Add and Mul
+(broadcast; data × stored tensor is Scale; ``x * sigmoid(x)`` is SiLU), Concat (channels; one
+input is the input itself), Split and channel Slices (one Split, pieces ``id:k``), ReduceMean,
+Flatten, Reshape (flatten, ChannelShuffle with its Transpose, or a general Reshape), Transpose,
+Pad (zeros), Resize/Upsample, Dropout and Identity. ``Transpose → LayerNormalization →
+Transpose`` is LayerNorm2d. Shape arithmetic that exporters emit (Shape → Gather → … →
+Concat) is evaluated on the known shapes, not imported; an Identity of a weight is an alias.
+A Conv whose weights ``torch.onnx.export`` computed (its default constant folding merges a
+BatchNorm into the Conv) is restored as Conv2d + BatchNorm2d, with a warning. A graph with
+a cycle is refused. Anything else that touches the data becomes an ``Unsupported`` layer, as
+in the PyTorch importer. Shapes from ONNX shape inference are compared with the designer's,
+layer by layer.
 """
 
 from __future__ import annotations

@@ -8,8 +8,16 @@ in ``forward`` (``x + y``, ``torch.add``, ``torch.cat(..., dim=1)``, ``torch.fla
 activations, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.adaptive_avg_pool2d``, ``x.mean((2, 3))``,
 ``F.pad``, ``F.interpolate``, ``F.dropout``). ``a + b + c`` becomes one Add with three inputs.
 
-Nothing is dropped silently: any other module or tensor operation becomes a marked
-placeholder (see ``designer.convert.design_builder``). Shapes are propagated through the
+The modern vocabulary maps too: Hardswish/Hardsigmoid/Mish/ELU/SELU/Softplus/PReLU, the
+norms (LayerNorm, ConvNeXt's LayerNorm2d, GroupNorm, InstanceNorm2d), torchvision's
+StochasticDepth and Permute, ``a * b`` (Mul; a parameter times the data is Scale),
+``x.mean(dims)`` (Mean), ``torch.split``/``x.chunk`` (their pieces are ``id:0``, ``id:1``),
+general reshapes, ``transpose``/``permute``; patterns become one layer: ``view → transpose →
+view`` is ChannelShuffle, ``permute → LayerNorm → permute`` is LayerNorm2d and
+``F.interpolate(x, size=y.shape[-2:])`` is an Upsample whose second input is ``y``.
+
+Nothing is dropped silently: any other module or tensor operation becomes an ``Unsupported``
+layer with the op's name, all its inputs and torch's shape (see ``design_builder``). Shapes are propagated through the
 traced graph by torch itself (on fake tensors: no computation), and every layer whose
 designer shape differs from torch's gets a ``shape_mismatch`` note.
 
