@@ -424,7 +424,7 @@ class ImportModelDialog(QDialog):
 
         intro = QLabel("Make a design from an existing model: a PyTorch <b>nn.Module</b> class (or a function "
                        "returning one) in a <b>.py</b> file, or an <b>.onnx</b> file. Unsupported operations "
-                       "become marked placeholders, never silent gaps.")
+                       "become Unsupported layers (errors until replaced), never silent gaps.")
         intro.setWordWrap(True)
 
         self.path_edit = QLineEdit()
@@ -807,9 +807,11 @@ def report_import(window: MainWindow, result: ImportResult, limit: int = 8) -> N
     if len(shown) > limit:
         lines.append(f"… and {len(shown) - limit} more.")
     has_errors = any(n.severity == "error" for n in shown)
-    after = ("Placeholders are marked in red on the canvas: replace them with equivalent layers. "
+    after = ("Unsupported layers are marked in red on the canvas: replace them with equivalent layers. "
              if has_errors else "")
-    text = (f"{summary}.\n\nWhat could not be carried over exactly:\n" + "\n".join(lines)
+    counts = result.unsupported_counts()
+    ops = ("Unsupported operations: " + ", ".join(f"{op} ×{n}" for op, n in counts.items()) + "\n\n") if counts else ""
+    text = (f"{summary}.\n\n{ops}What could not be carried over exactly:\n" + "\n".join(lines)
             + f"\n\n{after}The notes are kept in the design's description.")
     box = QMessageBox.warning if has_errors else QMessageBox.information
     box(window, "Import notes", text)

@@ -367,18 +367,19 @@ def test_unsupported_operations_are_reported(window: MainWindow, tmp_path: Path,
         "        self.conv = nn.Conv2d(3, 4, 3)\n"
         "        self.norm = nn.LayerNorm([4, 6, 6])\n\n"
         "    def forward(self, x):\n"
-        "        return self.norm(self.conv(x))\n",
+        "        return torch.roll(self.norm(self.conv(x)), 1, 2)\n",
         encoding="utf-8",
     )
     fake_exec, _ = _configure_and_import("3, 8, 8", name="Odd", path=source)
     monkeypatch.setattr(ImportModelDialog, "exec", fake_exec)
     assert window.import_model()
-    assert window.document.design.layer("unsupported_norm").type == "Identity"
+    assert window.document.design.layer("unsupported_roll").type == "Unsupported"
     assert len(messages) == 1 and messages[0].startswith("warning Import notes:")
-    assert "unsupported_norm is a placeholder (Identity) for the module norm (LayerNorm)" in messages[0]
+    assert "unsupported_roll stands for the operation roll()" in messages[0]
+    assert "Unsupported operations: torch.roll ×1" in messages[0]
     assert "1 error" in window.statusBar().currentMessage()
     errors = [d for d in window.document.analysis.diagnostics() if d.severity == "error"]
-    assert [d.layer for d in errors] == ["unsupported_norm"]
+    assert [d.layer for d in errors] == ["unsupported_roll"]
 
 
 @requires_torch
