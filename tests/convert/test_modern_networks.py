@@ -48,9 +48,7 @@ pytestmark = [
 
 # A Conv that has its own bias *and* a BatchNorm after it: torch.onnx.export's default folds
 # both into one biased Conv, and the file cannot say that there were two biases.
-NOT_RECOVERABLE = {
-    ("vgg11_bn", "onnx"): "torch.onnx.export folds Conv(bias=True) + BatchNorm into one Conv: the conv's own bias is gone",
-}
+NOT_RECOVERABLE = nets.KNOWN_LIMITS
 
 
 @functools.lru_cache(maxsize=1)  # tests run network by network: one network's files in memory
