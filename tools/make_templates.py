@@ -20,7 +20,7 @@ from typing import Any
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import dumps_design
-from designer.core.groups import Group, groups_from_paths
+from designer.core.groups import Group, add_path_groups, groups_from_paths
 from designer.core.layout import auto_layout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -474,6 +474,12 @@ def unet_small() -> Design:
 # ------------------------------------------------------- MobileNetV3, EfficientNet, ConvNeXt
 
 
+def _with_path_groups(design: Design) -> Design:
+    """Blocks and stages from torchvision's module paths (``features.4.block.2`` …), as an import gets them."""
+    add_path_groups(design)
+    return design
+
+
 def _make_divisible(v: float, divisor: int = 8) -> int:
     """torchvision's channel rounding (``_make_divisible``): nearest multiple of 8, never 10% below."""
     new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
@@ -547,7 +553,7 @@ def mobilenet_v3_small() -> Design:
     net.add("classifier.1", "Hardswish")
     net.add("classifier.2", "Dropout", p=0.2)
     net.add("classifier.3", "Linear", out_features=1000)
-    return net.finish()
+    return _with_path_groups(net.finish())
 
 
 def efficientnet_b0() -> Design:
@@ -588,7 +594,7 @@ def efficientnet_b0() -> Design:
     net.add("flatten", "Flatten")
     net.add("classifier.0", "Dropout", p=0.2)
     net.add("classifier.1", "Linear", out_features=1000)
-    return net.finish()
+    return _with_path_groups(net.finish())
 
 
 def convnext_tiny() -> Design:
@@ -631,7 +637,7 @@ def convnext_tiny() -> Design:
     net.add("classifier.0", "LayerNorm2d")
     net.add("classifier.1", "Flatten")
     net.add("classifier.2", "Linear", out_features=1000)
-    return net.finish()
+    return _with_path_groups(net.finish())
 
 
 # -------------------------------------------------------------------------- files
