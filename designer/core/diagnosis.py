@@ -244,8 +244,15 @@ def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[St
     # Padding combined with the framework's rounding: what each small padding gives.
     if kind == "conv" and a.pad_lo == a.pad_hi:
         options = []
-        for pad in range(0, a.kernel // 2 + 1):
+        last = a.kernel // 2
+        for pad in range(0, min(last, _PADDING_OPTIONS - 1) + 1):  # a 10⁶ kernel lists a few, not 500,000
             exact = Fraction(a.size_in + 2 * pad - a.effective_kernel, a.stride) + 1
             options.append(f"padding {pad}: {num(exact)}" + (f" → {int(exact // 1)}" if exact.denominator != 1 else " exactly"))
+        if last >= _PADDING_OPTIONS:
+            options.append(f"… up to padding {last:,}")
         paras.append("With the framework's rounding, each padding gives: " + "; ".join(options) + ".")
     return steps, paras
+
+
+#: How many paddings the explanation of a non-whole output lists at most.
+_PADDING_OPTIONS = 8
