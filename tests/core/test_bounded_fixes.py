@@ -14,8 +14,6 @@ from __future__ import annotations
 import itertools
 import random
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -28,6 +26,7 @@ from designer.core.fixes import _congruent_near, _divisors, suggest_fixes
 from designer.core.params import MAX_INT_VALUE, ParamKind, ParamSpec
 from designer.core.registry import REGISTRY
 from designer.core.report import check_json, check_table
+from tests.time_limit import time_limit
 
 #: Generous: each case takes milliseconds; before the fix some took minutes.
 CASE_TIMEOUT = 20
@@ -38,20 +37,6 @@ NUMERIC = {
     ParamKind.SIZE, ParamKind.OPT_SIZE, ParamKind.OPT_SCALE, ParamKind.FLOAT,
 }
 INPUT_SHAPES = ([3, 224, 224], [3, 227, 227], [M, 5, 5], [3, M, M], [1, M, 1], [M])
-
-
-@contextmanager
-def time_limit(seconds: int, what: str) -> Iterator[None]:
-    def expired(*_: Any) -> None:
-        raise TimeoutError(f"{what} did not finish within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _extremes(spec: ParamSpec) -> list[Any]:

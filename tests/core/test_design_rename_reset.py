@@ -6,6 +6,7 @@ import pytest
 
 from designer.core.design import Design, DesignError, Layer
 from designer.core.fileformat import dumps_design, loads_design
+from tests.time_limit import time_limit
 
 
 def _design() -> Design:
@@ -58,3 +59,29 @@ def test_resetting_a_required_parameter_stores_its_default(type_id: str, name: s
     assert d.layer("x").params[name] == spec.default
     again = loads_design(dumps_design(d))  # used to fail: "Conv2d needs 'kernel_size'"
     assert again.layer("x").params[name] == spec.default
+
+
+def test_a_duplicate_of_a_64_character_id_is_renamed_to_a_valid_id() -> None:
+    """Found by tools/fuzz_pipeline.py: the loader raised DesignError (an id of 66 characters)."""
+    long_id = "a" * 64
+    text = (
+        '{"format": "cnn-designer", "version": 1, "layers": ['
+        '{"id": "input", "type": "Input", "shape": [3, 8, 8]},'
+        f'{{"id": "{long_id}", "type": "ReLU"}}, {{"id": "{long_id}", "type": "ReLU"}}]}}'
+    )
+    design = loads_design(text)
+    renamed = design.ids[-1]
+    assert renamed != long_id and len(renamed) == 64
+    assert [n[0] for n in design.load_notes] == ["duplicate_id"]
+
+
+def test_naming_thousands_of_copies_is_linear() -> None:
+    """20,000 layers without ids, or all with the same id, used to take 50 and 85 s to load."""
+    import json
+
+    for raw in ({"type": "ReLU"}, {"type": "ReLU", "id": "a"}):
+        layers = [{"id": "input", "type": "Input", "shape": [3, 8, 8]}] + [raw] * 19_999
+        text = json.dumps({"format": "cnn-designer", "version": 1, "layers": layers})
+        with time_limit(60, "loading 20,000 layers"):  # generous: it takes about a second
+            design = loads_design(text)
+        assert len(design) == 20_000 and len(set(design.ids)) == 20_000
