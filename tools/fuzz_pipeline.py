@@ -305,13 +305,23 @@ def run(cases: int, seed: int, workers: int = 1) -> tuple[Counter[str], list[dic
     """Run ``cases`` cases; return the counts, the failing cases and the slowest case's seconds."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     jobs = [(seed, n) for n in range(cases)]
+    results: list[dict[str, Any]] = []
+
+    def progress(result: dict[str, Any]) -> None:
+        results.append(result)
+        if len(results) % 500 == 0:
+            bad = sum(r["outcome"] in ("hang", "exception", "not_compiling") for r in results)
+            print(f"  … {len(results):,} cases, {bad} failing", file=sys.stderr, flush=True)
+
     if workers > 1:
         import multiprocessing
 
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            results = list(pool.imap_unordered(_guarded, jobs, chunksize=20))
+            for result in pool.imap_unordered(_guarded, jobs, chunksize=20):
+                progress(result)
     else:
-        results = [_guarded(job) for job in jobs]
+        for job in jobs:
+            progress(_guarded(job))
     counts: Counter[str] = Counter()
     failures = []
     for r in results:

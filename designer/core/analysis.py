@@ -173,8 +173,12 @@ class Analysis:
         self._recompute_from([layer_id, *self._rebuild_with_consumer_changes()])
 
     def _on_removed(self, layer_id: str) -> None:
+        # The design already dropped the layer from its consumers' inputs (their own
+        # ``inputs_changed`` follows): re-evaluate them now, so that nothing listening to
+        # ``updated`` sees them with the removed input.
+        former = self._consumers.get(layer_id, [])
         self._drop_info(layer_id)
-        self._recompute_from(self._rebuild_with_consumer_changes())
+        self._recompute_from([*former, *self._rebuild_with_consumer_changes()])
         self.updated.emit({layer_id})
 
     def _rebuild_with_consumer_changes(self) -> list[str]:

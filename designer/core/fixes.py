@@ -215,6 +215,8 @@ def suggest_fixes(design: Design, analysis: Analysis, diagnostic: Diagnostic) ->
         return []
     if diagnostic.layer is not None and diagnostic.layer not in design and diagnostic.code not in ("missing_id", "duplicate_id"):
         return []
+    if not _listed(analysis, diagnostic):
+        return []  # a diagnostic from before the last edit: its numbers no longer describe the design
     try:
         gen(ctx)
     except DesignError:  # pragma: no cover - generators only read the design
@@ -235,6 +237,18 @@ def suggest_fixes(design: Design, analysis: Analysis, diagnostic: Diagnostic) ->
         if len(out) >= MAX_FIXES:
             break
     return out
+
+
+def _listed(analysis: Analysis, diagnostic: Diagnostic) -> bool:
+    """Whether ``analysis`` (still) reports ``diagnostic`` (its code on its layer); looks only
+    where it can be, so checking every diagnostic of a design stays linear."""
+    key = (diagnostic.code, diagnostic.layer)
+    info = analysis.info.get(diagnostic.layer) if diagnostic.layer is not None else None
+    if info is not None and any((d.code, d.layer) == key for d in info.diagnostics):
+        return True
+    return any((d.code, d.layer) == key for d in analysis.structural) or any(
+        (code, lid) == key for code, lid, _message in analysis.design.load_notes
+    )
 
 
 def verify_fix(design: Design, analysis: Analysis, diagnostic: Diagnostic, fix: Fix) -> bool:
@@ -1057,10 +1071,14 @@ _GENERATORS: dict[str, Callable[[_Ctx], None]] = {
     "information_bottleneck": _fix_bottleneck,
 }
 
+#: Codes for which fixes may be suggested.
+FIXABLE_CODES = frozenset(_GENERATORS)
+
 #: Codes for which no change to the design is proposed (they inform; nothing is broken).
 NO_FIX_CODES = frozenset({"receptive_field_covers_input"})
 
 __all__ = [
+    "FIXABLE_CODES",
     "NO_FIX_CODES",
     "AddLayer",
     "DismissLoadNote",
