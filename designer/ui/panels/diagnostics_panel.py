@@ -191,6 +191,7 @@ class DiagnosticsPanel(QWidget):
         # Fixes are searched off the GUI thread (fix_finder.py); each edit starts a new revision.
         self._revision = 0
         self._flushing = False
+        self._renders = 0
         self.fix_finder = FixFinder(self)
         self.fix_finder.found.connect(self._on_fixes_found)
 
@@ -469,9 +470,11 @@ class DiagnosticsPanel(QWidget):
         item = self.item_for(code, layer)
         if item is None:
             return False
-        self.tree.setCurrentItem(item)
+        renders = self._renders
+        self.tree.setCurrentItem(item)  # a change of selection shows the problem ...
         item.setSelected(True)
-        self._on_tree_selection()
+        if self._mode != ("diagnostic", DiagnosticKey(code, layer)) or self._renders == renders:
+            self._on_tree_selection()  # ... else (it was highlighted already) show it as a click does
         return True
 
     # ----------------------------------------------------------- explanation
@@ -485,6 +488,7 @@ class DiagnosticsPanel(QWidget):
     def _render(self) -> None:
         """Fill the title, the fix buttons and the browser for the current mode."""
         self._render_timer.stop()
+        self._renders += 1
         analysis = self.document.analysis
         mode = self._mode
         diag = self.current_diagnostic()

@@ -7,8 +7,8 @@ the diagnostics, taken in one go on the GUI thread) to a worker thread and waits
 it at most ``WAIT_MS``; what is not ready by then arrives later through ``found``,
 tagged with the key it was asked for, and the caller shows it if that key is still
 current. Results are cached per key, so showing the same problem again is instant.
-While the worker runs Python code it gives the GUI thread the interpreter every few
-milliseconds (``sys.getswitchinterval``), so the window stays responsive.
+While the worker runs Python code it hands the GUI thread the interpreter every
+millisecond (``sys.setswitchinterval``), so the window stays responsive.
 """
 
 from __future__ import annotations
@@ -16,16 +16,22 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
+import sys
 from collections.abc import Hashable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
 from designer.core.analysis import Diagnostic, analyze
-from designer.core.design import Design
+from designer.core.design import Design, Layer
 from designer.core.fixes import Fix, suggest_fixes
 
-#: How long the GUI thread waits for fixes before showing the problem without them (ms).
-WAIT_MS = 30
+#: The interpreter's switch interval while fixes are searched (Python's default is 5 ms).
+SWITCH_SECONDS = 0.001
+
+_Snapshot = tuple[str, str, list[Layer], list[tuple[str, str | None, str]]]
+
+#: How long the GUI thread waits for fixes (once per problem) before showing it without them (ms).
+WAIT_MS = 20
 
 
 def find_fixes(design: Design, diagnostics: Sequence[Diagnostic], limit: int | None = None) -> list[Fix]:
@@ -51,13 +57,16 @@ class FixFinder(QObject):
         self._cache: dict[Hashable, list[Fix]] = {}
         self._pending: dict[Hashable, concurrent.futures.Future[list[Fix] | None]] = {}
         self._wanted: Hashable = None
+        self._waited: set[Hashable] = set()
         self._done.connect(self._on_done)
+        self._pool.submit(lambda: None)  # start the thread now, not when the first problem is shown
         self.destroyed.connect(lambda *_: self._pool.shutdown(wait=False, cancel_futures=True))
 
     def forget(self) -> None:
         """The design changed: nothing cached or under way describes it any more."""
         self._cache.clear()
         self._pending.clear()
+        self._waited.clear()
         self._wanted = None
 
     def cached(self, key: Hashable) -> list[Fix] | None:
@@ -73,13 +82,19 @@ class FixFinder(QObject):
         self._wanted = key
         future = self._pending.get(key)
         if future is None:
-            snapshot = design.copy()
-            diags = list(diagnostics)
-            future = self._pool.submit(self._work, key, snapshot, diags, limit)
+            # References only (a list of the layer objects): the worker copies them. An edit
+            # replaces a layer's values rather than changing them in place, and makes a new
+            # key, so a copy that an edit overtook is dropped, never shown.
+            snapshot = (design.name, design.semantics, design.layers, list(design.load_notes))
+            future = self._pool.submit(self._work, key, snapshot, list(diagnostics), limit)
             self._pending[key] = future
             future.add_done_callback(functools.partial(self._announce, key))
+        # Wait a little the first time a problem is shown (small designs: the fixes come with
+        # it); a repeated render of the same problem does not wait again.
+        timeout = None if wait else (0.0 if key in self._waited else WAIT_MS / 1000)
+        self._waited.add(key)
         try:
-            fixes = future.result(timeout=None if wait else WAIT_MS / 1000)
+            fixes = future.result(timeout=timeout)
         except concurrent.futures.TimeoutError:
             return None
         if fixes is None:  # skipped (another problem was asked for before it started): ask again
@@ -89,9 +104,25 @@ class FixFinder(QObject):
         self._pending.pop(key, None)
         return fixes
 
-    def _work(self, key: Hashable, design: Design, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix] | None:
+    def _work(self, key: Hashable, snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix] | None:
         if key != self._wanted:
             return None  # the user moved on before this started
+        # While this thread runs Python, the GUI thread waits for the interpreter lock at each
+        # call into Qt; hand it over every millisecond rather than every five.
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_SECONDS)
+        try:
+            return self._search(snapshot, diagnostics, limit)
+        finally:
+            sys.setswitchinterval(previous)
+
+    @staticmethod
+    def _search(snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix]:
+        name, semantics, layers, notes = snapshot
+        design = Design(name, semantics)
+        for layer in layers:
+            design.add_layer(layer.copy())
+        design.load_notes = notes
         return find_fixes(design, diagnostics, limit)
 
     def _announce(self, key: Hashable, future: concurrent.futures.Future[list[Fix] | None]) -> None:
