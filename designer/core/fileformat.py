@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
-from designer.core.design import MAX_ID_LENGTH, Design, DesignError, Layer, check_id, normalize_params
+from designer.core.design import (
+    MAX_ID_LENGTH,
+    Design,
+    DesignError,
+    Layer,
+    check_id,
+    normalize_params,
+)
 from designer.core.groups import MAX_LABEL_LENGTH, Group, groups_problem
 from designer.core.params import MAX_INT_VALUE, ParamError, ParamKind, ParamSpec
 from designer.core.registry import REGISTRY
