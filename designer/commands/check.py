@@ -13,7 +13,7 @@ from designer.core.arithmetic import SEMANTICS
 from designer.core.diagnosis import explain_diagnostic
 from designer.core.explain import explain_layer, render_text
 from designer.core.fileformat import FormatError, load_design
-from designer.core.fixes import suggest_fixes
+from designer.core.fixes import FIXABLE_CODES, suggest_fixes
 from designer.core.report import check_json, check_table
 from designer.core.semantics_compare import semantics_table
 
@@ -77,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(semantics_table(design))
     elif args.json:
         doc = check_json(analysis)
-        for entry, diag in zip(doc["diagnostics"], analysis.diagnostics(), strict=True):
-            entry.update(_diagnostic_extras(analysis, diag))
+        limit = problems_with_fixes(design)
+        for n, (entry, diag) in enumerate(zip(doc["diagnostics"], analysis.diagnostics(), strict=True)):
+            entry.update(_diagnostic_extras(analysis, diag, with_fixes=n < limit))
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(check_table(analysis))
@@ -87,19 +88,43 @@ def run(args: argparse.Namespace) -> int:
     return 1 if analysis.has_errors() else 0
 
 
-def _diagnostic_extras(analysis: Analysis, diag: Any) -> dict[str, Any]:
-    fixes = suggest_fixes(analysis.design, analysis, diag)
+#: Fixes are looked for (each verified on an analysed copy of the design) for at most this
+#: many problems, and fewer in very large designs (``problems_with_fixes``): ``check`` stays
+#: linear in the size of the design, and says how to get the fixes of any other problem
+#: (``cnn-designer fix FILE --apply CODE --layer ID``).
+MAX_PROBLEMS_WITH_FIXES = 100
+_FIX_BUDGET = 200_000  # problems × layers
+
+
+def problems_with_fixes(design: Any) -> int:
+    """For how many problems (in the order they are listed) fixes are looked for."""
+    return max(10, min(MAX_PROBLEMS_WITH_FIXES, _FIX_BUDGET // max(1, len(design))))
+
+
+def _diagnostic_extras(analysis: Analysis, diag: Any, with_fixes: bool = True) -> dict[str, Any]:
+    fixes = suggest_fixes(analysis.design, analysis, diag) if with_fixes else []
     expl = explain_diagnostic(analysis, diag, fixes)
-    return {"fixes": [f.to_json() for f in fixes], "explanation": render_text(expl)}
+    extras: dict[str, Any] = {"fixes": [f.to_json() for f in fixes], "explanation": render_text(expl)}
+    if not with_fixes:
+        extras["fixes_not_computed"] = True  # extension: past the first problems_with_fixes() problems
+    return extras
 
 
 def explain_problems(analysis: Analysis, file: str) -> str:
     """Every diagnostic with its explanation and numbered fixes, and how to apply one."""
     out: list[str] = []
-    for diag in analysis.diagnostics():
-        fixes = suggest_fixes(analysis.design, analysis, diag)
+    limit = problems_with_fixes(analysis.design)
+    for n, diag in enumerate(analysis.diagnostics()):
+        with_fixes = n < limit
+        fixes = suggest_fixes(analysis.design, analysis, diag) if with_fixes else []
         out.append("")
         out.append(render_text(explain_diagnostic(analysis, diag, fixes)).rstrip("\n"))
+        if not with_fixes and diag.code in FIXABLE_CODES:
+            cmd = ["cnn-designer", "fix", file, "--apply", diag.code] + (["--layer", diag.layer] if diag.layer else [])
+            out.append(
+                f"  Fixes are listed for the first {limit} problems only; "
+                f"for this one: {shlex.join(cmd)}"
+            )
         if fixes:
             cmd = ["cnn-designer", "fix", file, "--apply", diag.code]
             if diag.layer:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from designer.commands.check import problems_with_fixes
 from designer.core.analysis import Analysis, Diagnostic, analyze
 from designer.core.fileformat import FormatError, load_design, save_design
-from designer.core.fixes import FixError, apply_fix, suggest_fixes
+from designer.core.fixes import FIXABLE_CODES, FixError, apply_fix, suggest_fixes
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -86,9 +87,15 @@ def _list(analysis: Analysis, file: str) -> None:
     if not diags:
         print("No problems found.")
         return
-    for d in diags:
-        fixes = suggest_fixes(analysis.design, analysis, d)
+    limit = problems_with_fixes(analysis.design)
+    for n, d in enumerate(diags):
         print(f"{d.severity.upper()} [{d.code}]{_on(d)}: {d.message}")
+        if n >= limit:
+            if d.code in FIXABLE_CODES:
+                where = f" --layer {d.layer}" if d.layer else ""
+                print(f"  (fixes are listed for the first {limit} problems only; add --apply {d.code}{where})")
+            continue
+        fixes = suggest_fixes(analysis.design, analysis, d)
         if not fixes:
             print("  (no automatic fix)")
         for n, f in enumerate(fixes, start=1):

@@ -162,6 +162,7 @@ class Analysis:
         self._consumers: dict[str, list[str]] = {}
         self._rank: dict[str, int] = {}
         self._cyclic: set[str] = set()
+        self._fed: set[str] = set()
         self._totals: Totals | None = None
         # Running sums over self.info (see _contribution), so totals() after an edit costs
         # only what the edit recomputed, not a pass over every layer.
@@ -175,6 +176,7 @@ class Analysis:
             design.params_changed.connect(self._on_params)
             design.layer_renamed.connect(self._on_renamed)
             design.meta_changed.connect(self._on_meta)
+            design.layer_moved.connect(self._on_moved)
 
     def close(self) -> None:
         """Stop following the design."""
@@ -185,6 +187,7 @@ class Analysis:
             (self.design.params_changed, self._on_params),
             (self.design.layer_renamed, self._on_renamed),
             (self.design.meta_changed, self._on_meta),
+            (self.design.layer_moved, self._on_moved),
         ):
             sig.disconnect(slot)
 
@@ -197,16 +200,30 @@ class Analysis:
         self._recompute_from([layer_id, *self._rebuild_with_consumer_changes()])
 
     def _on_removed(self, layer_id: str) -> None:
+        # The design already dropped the layer from its consumers' inputs (their own
+        # ``inputs_changed`` follows): re-evaluate them now, so that nothing listening to
+        # ``updated`` sees them with the removed input.
+        former = self._consumers.get(layer_id, [])
         self._drop_info(layer_id)
-        self._recompute_from(self._rebuild_with_consumer_changes())
+        self._recompute_from([*former, *self._rebuild_with_consumer_changes()])
         self.updated.emit({layer_id})
 
     def _rebuild_with_consumer_changes(self) -> list[str]:
         """Rebuild the structure; return the layers whose consumers changed (whether a layer
         is a final output changes its diagnostics, e.g. a segmentation head's bottleneck)."""
         before = self._consumers
+        fed_before = self._fed
         self._rebuild_structure()
-        return [lid for lid, users in self._consumers.items() if before.get(lid) != users]
+        changed = [lid for lid, users in self._consumers.items() if before.get(lid) != users]
+        # Whether a layer is reachable from an Input (its ``unreachable`` warning) can change far
+        # downstream of the edit, behind a layer in error that has no output to propagate.
+        changed.extend(fed_before ^ self._fed)
+        return changed
+
+    def _on_moved(self, layer_id: str) -> None:
+        # The design order decides the topological order among equals and which cycle
+        # each cycle diagnostic names; layer results do not depend on it.
+        self._recompute_from(self._rebuild_with_consumer_changes())
 
     def _on_renamed(self, old: str, new: str) -> None:
         self.full_refresh()
@@ -734,7 +751,7 @@ def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]
                     leaves.append(i)
     candidates = core
     result: dict[str, list[str]] = {}
-    for start in candidates:
+    for start in (lid for lid in design.ids if lid in candidates):  # design order: deterministic
         if start in result:
             continue
         parent: dict[str, str] = {}

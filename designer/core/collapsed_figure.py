@@ -77,14 +77,32 @@ def place_labels(figure: Figure) -> Figure:
         for pi, p in enumerate(group.items):
             if isinstance(p, Text):
                 texts.append((LABEL_PRIORITY.get(p.role, 2), gi, pi, p))
-    kept: list[tuple[float, float, float, float]] = []
+    # Kept boxes in a grid of cells, so each label is tested against its neighbours only
+    # (a 10,000-layer figure has 30,000 labels: testing each against all was quadratic).
+    cell = 256.0
+    grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
     drop: set[tuple[int, int]] = set()
+
+    def cells(box: tuple[float, float, float, float]) -> list[tuple[int, int]]:
+        cx0, cx1 = math.floor(box[0] / cell), math.floor(box[2] / cell)
+        cy0, cy1 = math.floor(box[1] / cell), math.floor(box[3] / cell)
+        if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 64:  # a huge label: one shared cell, always looked at
+            return [(-(2**62), 0)]
+        return [(cx, cy) for cx in range(cx0, cx1 + 1) for cy in range(cy0, cy1 + 1)]
+
+    huge = grid.setdefault((-(2**62), 0), [])
     for _, gi, pi, t in sorted(texts, key=lambda e: (e[0], e[1], e[2])):
         a = _label_box(t)
-        if any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in kept):
+        where = cells(a)
+        if where[0][0] == -(2**62):  # a huge label is compared with every kept one
+            near = [b for boxes in grid.values() for b in boxes]
+        else:
+            near = [b for c in where for b in grid.get(c, ())] + huge
+        if any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in near):
             drop.add((gi, pi))
             continue
-        kept.append(a)
+        for c in cells(a):
+            grid.setdefault(c, []).append(a)
     if drop:
         for gi, group in enumerate(figure.groups):
             group.items = [p for pi, p in enumerate(group.items) if (gi, pi) not in drop]

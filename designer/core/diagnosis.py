@@ -75,6 +75,10 @@ WHY: dict[str, str] = {
     "prelu_parameters": "PReLU's slopes are matched to channels; PyTorch raises a mismatch of parameter numbers and input channel size.",
     "normalized_shape_mismatch": "LayerNorm normalises over the trailing sizes it was built for; PyTorch raises when the input's differ.",
     "single_value_norm": "Normalising a single value always gives 0 (its own mean); PyTorch refuses it.",
+    "too_many_outputs": (
+        "Each piece of a split is an output that later layers pick by index; thousands of pieces "
+        "of one value each are almost always a wrong size or chunk count."
+    ),
     "split_sizes_mismatch": "torch.split needs the sections to add up to the size of the axis; it raises otherwise.",
     "reshape_invalid": "PyTorch accepts only positive sizes and at most one −1 in a shape.",
     "reshape_count_mismatch": "A reshape only rearranges values; PyTorch raises when the new shape holds a different number.",
@@ -315,8 +319,15 @@ def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[St
     # Padding combined with the framework's rounding: what each small padding gives.
     if kind == "conv" and a.pad_lo == a.pad_hi:
         options = []
-        for pad in range(0, a.kernel // 2 + 1):
+        last = a.kernel // 2
+        for pad in range(0, min(last, _PADDING_OPTIONS - 1) + 1):  # a 10⁶ kernel lists a few, not 500,000
             exact = Fraction(a.size_in + 2 * pad - a.effective_kernel, a.stride) + 1
             options.append(f"padding {pad}: {num(exact)}" + (f" → {int(exact // 1)}" if exact.denominator != 1 else " exactly"))
+        if last >= _PADDING_OPTIONS:
+            options.append(f"… up to padding {last:,}")
         paras.append("With the framework's rounding, each padding gives: " + "; ".join(options) + ".")
     return steps, paras
+
+
+#: How many paddings the explanation of a non-whole output lists at most.
+_PADDING_OPTIONS = 8

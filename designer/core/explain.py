@@ -1132,8 +1132,10 @@ def _shuffle_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sh
     if info.output_shape is None:
         return [Section("Output size", (Step("channels per group", "C/groups", (f"{c}/{g}", num(Fraction(c, g))), bad=(num(Fraction(c, g)),)),))]
     per = c // g
-    order = [j * per + i for i in range(per) for j in range(g)]
-    shown = ", ".join(str(v) for v in order[: min(len(order), 2 * g)]) + (", …" if len(order) > 2 * g else "")
+    # Output channel k reads input channel (k mod g)·per + k div g; only the first few are
+    # listed, so the cost does not grow with the channel count.
+    count = min(c, 2 * g, 24)
+    shown = ", ".join(str((k % g) * per + k // g) for k in range(count)) + (", …" if c > count else "")
     steps = (
         Step("channels per group", "C/groups", (f"{c}/{g}", str(per))),
         Step("new order", chain=(shown,), note=f"output channel k·{g} + j is input channel j·{per} + k"),

@@ -18,15 +18,26 @@ import errno
 import json
 import math
 import os
+import re
 import reprlib
 import stat
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
-from designer.core.design import Design, DesignError, Layer, check_id, normalize_params, source_of
+from designer.core.design import (
+    MAX_ID_LENGTH,
+    Design,
+    DesignError,
+    Layer,
+    check_id,
+    normalize_params,
+    source_of,
+)
 from designer.core.groups import MAX_LABEL_LENGTH, Group, groups_problem
 from designer.core.params import (
     MAX_INT_VALUE,
@@ -37,6 +48,9 @@ from designer.core.params import (
     ParamSpec,
 )
 from designer.core.registry import REGISTRY
+
+if sys.platform != "win32":
+    import fcntl
 
 FORMAT_ID = "cnn-designer"
 CURRENT_VERSION = 1
@@ -257,7 +271,7 @@ def _build(obj: dict[str, Any]) -> Design:
     notes: list[tuple[str, str | None, str]] = []
     prev: str | None = None
     parsed: list[Layer] = []
-    taken: set[str] = set()
+    taken = _TakenIds()
     for n, raw in enumerate(layers):
         layer = _parse_layer(raw, f"$.layers[{n}]", prev, taken, notes)
         taken.add(layer.id)
@@ -406,11 +420,28 @@ def _parse_layer(
     return Layer(lid, type_id, params, list(inputs))
 
 
+class _TakenIds(set[str]):
+    """The ids read so far, and per prefix the number after which ``_fresh`` looks next."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next: dict[str, int] = {}
+
+
 def _fresh(prefix: str, taken: set[str]) -> str:
-    n = 1
-    while f"{prefix}{n}" in taken:
+    """``prefix`` + the smallest unused number, clipped to a valid id length.
+
+    Each prefix remembers where its search stopped, so naming 20,000 copies is linear.
+    """
+    counters = taken.next if isinstance(taken, _TakenIds) else {}
+    n = counters.get(prefix, 1)
+    while True:
+        suffix = str(n)
+        candidate = prefix[: MAX_ID_LENGTH - len(suffix)] + suffix
+        if candidate not in taken:
+            counters[prefix] = n + 1
+            return candidate
         n += 1
-    return f"{prefix}{n}"
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
@@ -536,18 +567,25 @@ def save_design(design: Design, path: str | os.PathLike[str]) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content.
+
+    The temporary file is locked while it is written; temporary files that a killed
+    save left in the folder (no lock on them any more) are removed first.
+    """
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():  # say so about the user's path, not the hidden temporary file
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
+    remove_stale_temporaries(folder)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        if sys.platform != "win32":
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when the process ends, however it ends
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
         with contextlib.suppress(OSError):
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
@@ -555,12 +593,64 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        os.close(fd)
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+#: The names ``write_atomic`` gives its temporary files: ``.<target name>.<8 random characters>.tmp``.
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+#: An unlocked, still empty temporary file younger than this may be a save that is about to lock it.
+_FRESH_SECONDS = 2.0
+#: Without file locks (Windows) a temporary file counts as abandoned only after this long.
+_ABANDONED_SECONDS = 3600.0
+
+
+def remove_stale_temporaries(folder: Path) -> list[str]:
+    """Remove the temporary files of saves that were killed in ``folder``; return their names.
+
+    A save holds a lock on its temporary file until it has renamed it, and the system drops
+    the lock when the process dies, so an unlocked temporary file is an orphan.
+    """
+    try:
+        names = [n for n in os.listdir(folder) if TEMP_NAME.match(n)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        with contextlib.suppress(OSError):
+            if _remove_if_orphaned(os.path.join(folder, name)):
+                removed.append(name)
+    return removed
+
+
+def _remove_if_orphaned(full: str) -> bool:
+    if sys.platform == "win32":
+        info = os.stat(full, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime > _ABANDONED_SECONDS:
+            os.unlink(full)
+            return True
+        return False
+    fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a save in progress
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (info.st_size == 0 and time.time() - info.st_mtime < _FRESH_SECONDS):
+            return False
+        if os.stat(full, follow_symlinks=False).st_ino != info.st_ino:
+            return False
+        os.unlink(full)
+        return True
+    finally:
+        os.close(fd)
 
 
 # ------------------------------------------------------------------------ schema

@@ -215,6 +215,8 @@ def suggest_fixes(design: Design, analysis: Analysis, diagnostic: Diagnostic) ->
         return []
     if diagnostic.layer is not None and diagnostic.layer not in design and diagnostic.code not in ("missing_id", "duplicate_id"):
         return []
+    if not _listed(analysis, diagnostic):
+        return []  # a diagnostic from before the last edit: its numbers no longer describe the design
     try:
         gen(ctx)
     except DesignError:  # pragma: no cover - generators only read the design
@@ -235,6 +237,18 @@ def suggest_fixes(design: Design, analysis: Analysis, diagnostic: Diagnostic) ->
         if len(out) >= MAX_FIXES:
             break
     return out
+
+
+def _listed(analysis: Analysis, diagnostic: Diagnostic) -> bool:
+    """Whether ``analysis`` (still) reports ``diagnostic`` (its code on its layer); looks only
+    where it can be, so checking every diagnostic of a design stays linear."""
+    key = (diagnostic.code, diagnostic.layer)
+    info = analysis.info.get(diagnostic.layer) if diagnostic.layer is not None else None
+    if info is not None and any((d.code, d.layer) == key for d in info.diagnostics):
+        return True
+    return any((d.code, d.layer) == key for d in analysis.structural) or any(
+        (code, lid) == key for code, lid, _message in analysis.design.load_notes
+    )
 
 
 def verify_fix(design: Design, analysis: Analysis, diagnostic: Diagnostic, fix: Fix) -> bool:
@@ -336,10 +350,55 @@ def _pair_value(values: Sequence[int]) -> int | list[int]:
     return values[0] if values[0] == values[1] else [values[0], values[1]]
 
 
-def _nearest(start: int, ok: Callable[[int], bool], lo: int, hi: int) -> list[int]:
-    """Values in [lo, hi] for which ``ok`` holds, nearest to ``start`` first (start excluded)."""
-    found = [v for v in range(lo, hi + 1) if v != start and ok(v)]
+#: Candidate searches try every value within this distance of the current one, and beyond
+#: it only closed-form candidates: a fix costs the same whatever the values (up to 2³¹ − 1).
+_SCAN = 64
+
+
+def _nearest(start: int, ok: Callable[[int], bool], lo: int, hi: int, anchors: Iterable[int] = ()) -> list[int]:
+    """Values in [lo, hi] for which ``ok`` holds, nearest to ``start`` first (start excluded).
+
+    Only the values within ``_SCAN`` of ``start`` and the ``anchors`` (closed-form
+    candidates from the caller, e.g. the members of an arithmetic progression nearest
+    to ``start``) are tested, so the cost does not grow with the range.
+    """
+    near = range(max(lo, start - _SCAN), min(hi, start + _SCAN) + 1)
+    candidates = {v for v in (*near, *anchors) if lo <= v <= hi and v != start}
+    found = [v for v in candidates if ok(v)]
     return sorted(found, key=lambda v: (abs(v - start), v))
+
+
+def _congruent_near(start: int, a: int, b: int, m: int, lo: int, hi: int) -> list[int]:
+    """Solutions ``x`` in [lo, hi] of ``a·x ≡ b (mod m)`` nearest to ``start``: two each side, and the ends.
+
+    Closed form: with ``g = gcd(a, m)`` there are solutions only when ``g`` divides ``b``,
+    and then they are ``x₀ + k·m/g`` with ``x₀ = (b/g)·(a/g)⁻¹ mod m/g``.
+    """
+    if m < 1 or lo > hi:
+        return []
+    g = math.gcd(a, m)
+    if b % g:
+        return []
+    step = m // g
+    x0 = (b // g) * pow(a // g, -1, step) % step if step > 1 else 0
+    below = start - (start - x0) % step
+    out = [below - step, below, below + step, below + 2 * step]
+    out += [lo + (x0 - lo) % step, hi - (hi - x0) % step]
+    return [x for x in out if lo <= x <= hi]
+
+
+def _divisors(n: int) -> list[int]:
+    """The divisors of ``n`` ≥ 1 in increasing order, by trial division up to √n (O(√n))."""
+    small: list[int] = []
+    large: list[int] = []
+    i = 1
+    while i * i <= n:
+        if n % i == 0:
+            small.append(i)
+            if i * i != n:
+                large.append(n // i)
+        i += 1
+    return small + large[::-1]
 
 
 def _info_axes(ctx: _Ctx) -> tuple[AxisArith, ...]:
@@ -373,6 +432,22 @@ def _ancestors(design: Design, lid: str) -> set[str]:
             continue
         seen.add(cur)
         stack.extend(design.layer(cur).sources)
+    return seen
+
+
+def _descendants(design: Design, lid: str) -> set[str]:
+    """Every layer fed, directly or not, by ``lid`` (one pass over the design)."""
+    consumers: dict[str, list[str]] = {}
+    for layer in design:
+        for i in layer.sources:
+            consumers.setdefault(i, []).append(layer.id)
+    seen: set[str] = set()
+    stack = list(consumers.get(lid, ()))
+    while stack:
+        cur = stack.pop()
+        if cur not in seen:
+            seen.add(cur)
+            stack.extend(consumers.get(cur, ()))
     return seen
 
 
@@ -478,7 +553,10 @@ def _fix_non_integer(ctx: _Ctx) -> None:
         ok = True
         for a, i in zip(axes, idx, strict=True):
             top = kernel[i] // 2 if layer.type != "Conv2d" else a.effective_kernel - 1
-            cands = _nearest(current[i], _whole_with(a, pad=None), 0, top)
+            # 2·pad ≡ effective kernel − size (mod stride): an arithmetic progression.
+            lowest = max(0, -(-(a.effective_kernel - a.size_in) // 2))
+            anchors = _congruent_near(current[i], 2, a.effective_kernel - a.size_in, a.stride, lowest, top)
+            cands = _nearest(current[i], _whole_with(a, pad=None), 0, top, anchors)
             if not cands:
                 ok = False
                 break
@@ -510,7 +588,9 @@ def _fix_non_integer(ctx: _Ctx) -> None:
         found = True
         for a, i in zip(axes, idx, strict=True):
             top = kernel[i] // 2 if layer.type != "Conv2d" else a.effective_kernel - 1
-            cands = _nearest(current[i], _reads_every_pixel(a, pool=layer.type != "Conv2d"), 0, top)
+            # Every padding ≥ stride − 1 (that leaves a window) reads every pixel: the leftover is < stride.
+            anchor = max(a.stride - 1, -(-(a.effective_kernel - a.size_in) // 2), 0)
+            cands = _nearest(current[i], _reads_every_pixel(a, pool=layer.type != "Conv2d"), 0, top, (anchor,))
             if not cands:
                 found = False
                 break
@@ -526,7 +606,10 @@ def _fix_non_integer(ctx: _Ctx) -> None:
     new_stride = list(stride_now)
     ok = True
     for a, i in zip(axes, idx, strict=True):
-        cands = _nearest(a.stride, _divides(a.padded - a.effective_kernel), 1, max(2 * a.stride, 2))
+        span = a.padded - a.effective_kernel
+        divisors = _divisors(span) if span > 0 else []
+        anchors = [d for d in divisors if d <= a.stride][-2:] + [d for d in divisors if d > a.stride][:2]
+        cands = _nearest(a.stride, _divides(span), 1, max(2 * a.stride, 2), anchors)
         if not cands:
             ok = False
             break
@@ -539,7 +622,10 @@ def _fix_non_integer(ctx: _Ctx) -> None:
     new_k = list(kernel)
     ok = True
     for a, i in zip(axes, idx, strict=True):
-        cands = _nearest(a.kernel, _whole_with(a, kernel=None, pool=layer.type != "Conv2d"), 1, a.kernel + a.stride)
+        # dilation·k ≡ size + 2·pad + dilation − 1 (mod stride): an arithmetic progression.
+        rhs = a.size_in + 2 * a.pad_lo + a.dilation - 1
+        anchors = _congruent_near(a.kernel, a.dilation, rhs, a.stride, 1, a.kernel + a.stride)
+        cands = _nearest(a.kernel, _whole_with(a, kernel=None, pool=layer.type != "Conv2d"), 1, a.kernel + a.stride, anchors)
         if not cands:
             ok = False
             break
@@ -593,10 +679,6 @@ def _fix_nonpositive(ctx: _Ctx) -> None:
         ctx.add(f"Set {layer.id}'s scale_factor to 1 (keep the size)", [SetParam(layer.id, "size", None), SetParam(layer.id, "scale_factor", 1)])
     if len(layer.inputs) == 1:
         ctx.add(f"Remove {layer.id}", _bypass(ctx, layer.id))
-
-
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def _fix_groups(ctx: _Ctx) -> None:
@@ -684,10 +766,11 @@ def _fix_add(ctx: _Ctx) -> None:
             continue
         stride = []
         for ax in (1, 2):
-            cands = [s for s in range(1, a[ax] + 1) if -(-a[ax] // s) == b[ax]]
-            if not cands:
+            # ceil(a / s) falls as s grows: the smallest stride that reaches b is ceil(a / b).
+            first = -(-a[ax] // b[ax]) if b[ax] >= 1 else 0
+            if not 1 <= first <= a[ax] or -(-a[ax] // first) != b[ax]:
                 break
-            stride.append(cands[0])
+            stride.append(first)
         if len(stride) != 2:
             continue
         sv = _pair_value(stride)
@@ -798,7 +881,7 @@ def _fix_upsample(ctx: _Ctx) -> None:
 def _previous_working(ctx: _Ctx, lid: str) -> str | None:
     """The nearest layer before ``lid`` in design order whose shape is known and that is not fed by ``lid``."""
     ids = ctx.design.ids
-    downstream = {x for x in ids if lid in _ancestors(ctx.design, x)} | {lid}
+    downstream = _descendants(ctx.design, lid) | {lid}
     for other in reversed(ids[: ids.index(lid)]):
         info = ctx.analysis.info.get(other)
         if other not in downstream and info is not None and info.output_shape is not None:
@@ -956,9 +1039,17 @@ def _fix_bottleneck(ctx: _Ctx) -> None:
             h, w = ((a.padded - a.effective_kernel) // stride + 1 for a in axes)
             return c_out * h * w >= keep * n_in
 
-        smaller = [v for v in range(max(s) - 1, 0, -1) if kept(v)]
-        if max(s) > 1 and smaller:
-            new = smaller[0]
+        # kept() only gets worse as the stride grows: the largest smaller stride that keeps
+        # enough is found by bisection.
+        lo_ok, hi_bad = 0, max(s)
+        while hi_bad - lo_ok > 1:
+            mid = (lo_ok + hi_bad) // 2
+            if kept(mid):
+                lo_ok = mid
+            else:
+                hi_bad = mid
+        if max(s) > 1 and lo_ok >= 1:
+            new = lo_ok
             ops: list[Operation] = [SetParam(layer.id, "stride", new)]
             if layer.type in ("MaxPool2d", "AvgPool2d") and p["stride"] is None:
                 k = as_pair(p["kernel_size"])
@@ -1035,6 +1126,9 @@ _GENERATORS: dict[str, Callable[[_Ctx], None]] = {
     "align_corners_mode": _fix_align_corners,
 }
 
+#: Codes for which fixes may be suggested.
+FIXABLE_CODES = frozenset(_GENERATORS)
+
 #: Codes for which no change to the design is proposed: they inform (nothing is broken), or
 #: only the designer of the network can say what was meant (an op the designer cannot
 #: represent, a reshape or permutation that does not fit, a broadcast that enlarges).
@@ -1042,6 +1136,7 @@ NO_FIX_CODES = frozenset(
     {
         "receptive_field_covers_input",
         "unsupported_op",
+        "too_many_outputs",
         "broadcast_enlarges",
         "normalized_shape_mismatch",
         "single_value_norm",
@@ -1054,6 +1149,7 @@ NO_FIX_CODES = frozenset(
 )
 
 __all__ = [
+    "FIXABLE_CODES",
     "NO_FIX_CODES",
     "AddLayer",
     "DismissLoadNote",

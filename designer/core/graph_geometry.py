@@ -54,6 +54,16 @@ def _padding_text(value: Any) -> str:
     return str(h) if h == w else f"{h},{w}"
 
 
+def _numbers_text(value: Any) -> str:
+    """``2`` → ``2``; ``1.5`` → ``1.5``; ``[2, 3]`` → ``2,3`` (equal halves once); ``None`` → ``?``."""
+    if isinstance(value, list | tuple):
+        parts = [_numbers_text(v) for v in value]
+        return parts[0] if len(set(parts)) == 1 else ",".join(parts)
+    if value is None:
+        return "?"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def layer_summary(layer: Layer) -> str:
     """The key hyper-parameters in a few characters: ``96 · 11×11 /4``, ``3×3 /2``, ``4096``."""
     p = layer.resolved()
@@ -90,12 +100,14 @@ def layer_summary(layer: Layer) -> str:
         return f"size {p.get('size')}"
     if t == "Upsample":
         if p.get("size") is not None:
-            return f"→ {_padding_text(p['size'])}"
+            return f"→ {_numbers_text(p['size'])}"
         if p.get("scale_factor") is not None:
-            return f"×{_padding_text(p['scale_factor'])}"
-        return "→ size of input 2" if len(layer.inputs) == 2 else ""
+            return f"×{_numbers_text(p['scale_factor'])}"
+        if len(layer.inputs) == 2:
+            return "→ size of input 2"
+        return "×?"  # neither is set: the design has an upsample_arguments error
     if t == "ZeroPad2d":
-        return f"pad {_padding_text(p.get('padding'))}"
+        return f"pad {_numbers_text(p.get('padding'))}"
     if t in _CARD_TEXT_TYPES:
         return key_params_text(layer)
     return ""
@@ -133,14 +145,95 @@ def _hits(a: Point2, b: Point2, box: CardBox, pad: float = 2.0) -> bool:
     return x0 < x + w - pad and x1 > x + pad and y0 < y + h - pad and y1 > y + pad
 
 
+class ObstacleIndex:
+    """Cards bucketed in a grid (in flow coordinates), so that routing one edge looks only
+    at the cards near its path: a whole figure routes in near-linear time, not quadratic.
+
+    ``crosses`` answers what ``any(_hits(...))`` over every card would, and ``top`` what
+    ``min(v)`` over the cards spanning a range would, exactly.
+    """
+
+    def __init__(self, boxes: dict[str, CardBox], direction: Direction) -> None:
+        flip = direction == "TB"
+        self.boxes = {k: ((y, x, h, w) if flip else (x, y, w, h)) for k, (x, y, w, h) in boxes.items()}
+        self.cell = max(64.0, *(max(b[2], b[3]) for b in self.boxes.values())) if self.boxes else 64.0
+        self.grid: dict[tuple[int, int], list[str]] = {}
+        self.columns: dict[int, list[str]] = {}
+        self.huge: list[str] = []  # cards spanning very many cells (a hand-made layout): always looked at
+        for key, (u, v, w, h) in self.boxes.items():
+            cu0, cu1 = self._span(u, u + w)
+            cv0, cv1 = self._span(v, v + h)
+            if (cu1 - cu0 + 1) * (cv1 - cv0 + 1) > 16:
+                self.huge.append(key)
+                continue
+            for cu in range(cu0, cu1 + 1):
+                self.columns.setdefault(cu, []).append(key)
+                for cv in range(cv0, cv1 + 1):
+                    self.grid.setdefault((cu, cv), []).append(key)
+        for keys in self.columns.values():
+            keys.sort(key=lambda k: self.boxes[k][1])
+        self.huge.sort(key=lambda k: self.boxes[k][1])
+
+    def _span(self, lo: float, hi: float) -> tuple[int, int]:
+        return int(lo // self.cell), int(hi // self.cell)
+
+    def _near(self, u0: float, u1: float, v0: float, v1: float) -> set[str]:
+        cu0, cu1 = self._span(u0, u1)
+        cv0, cv1 = self._span(v0, v1)
+        found: set[str] = set(self.huge)
+        if (cu1 - cu0 + 1) * (cv1 - cv0 + 1) <= len(self.grid):
+            for cu in range(cu0, cu1 + 1):
+                for cv in range(cv0, cv1 + 1):
+                    found.update(self.grid.get((cu, cv), ()))
+        else:  # a path longer than the grid is wide: look at the occupied cells instead
+            for (cu, cv), keys in self.grid.items():
+                if cu0 <= cu <= cu1 and cv0 <= cv <= cv1:
+                    found.update(keys)
+        return found
+
+    def crosses(self, path: list[Point2], skip: tuple[str, ...]) -> bool:
+        for a, b in itertools.pairwise(path):
+            u0, u1 = sorted((a[0], b[0]))
+            v0, v1 = sorted((a[1], b[1]))
+            for key in self._near(u0, u1, v0, v1):
+                if key not in skip and _hits(a, b, self.boxes[key]):
+                    return True
+        return False
+
+    def top(self, lo_u: float, hi_u: float) -> float | None:
+        """The smallest ``v`` of the cards that overlap ``lo_u < u < hi_u``."""
+        cu0, cu1 = self._span(lo_u, hi_u)
+        if cu1 - cu0 + 1 <= len(self.columns):
+            columns = [self.columns[cu] for cu in range(cu0, cu1 + 1) if cu in self.columns]
+        else:
+            columns = [keys for cu, keys in self.columns.items() if cu0 <= cu <= cu1]
+        best: float | None = None
+        for keys in [*columns, self.huge]:
+            for key in keys:
+                u, v, w, _ = self.boxes[key]
+                if best is not None and v >= best:
+                    break
+                if u < hi_u and u + w > lo_u:
+                    best = v
+                    break
+        return best
+
+
 def route_edge(
-    src: CardBox, dst: CardBox, obstacles: list[CardBox], direction: Direction, lane: int = 0
+    src: CardBox,
+    dst: CardBox,
+    obstacles: list[CardBox] | ObstacleIndex,
+    direction: Direction,
+    lane: int = 0,
+    skip: tuple[str, ...] = (),
 ) -> tuple[Point2, ...]:
     """Orthogonal path from ``src``'s output side to ``dst``'s input side, around ``obstacles``.
 
     LR: out of the right edge, into the left edge; TB: out of the bottom, into the top.
     A path that would cross a card goes round above (LR) or right (TB) of everything
-    it spans, ``lane`` steps further out so parallel detours stay apart.
+    it spans, ``lane`` steps further out so parallel detours stay apart. ``obstacles``
+    is a list of cards, or an ``ObstacleIndex`` of every card with the keys of the two
+    ends in ``skip``.
     """
     flip = direction == "TB"
 
@@ -151,8 +244,8 @@ def route_edge(
     def back(p: Point2) -> Point2:
         return (p[1], p[0]) if flip else p
 
+    index = obstacles if isinstance(obstacles, ObstacleIndex) else ObstacleIndex(dict(enumerate_boxes(obstacles)), direction)
     (su, sv, sw, sh), (du, dv, _dw, dh) = f(src), f(dst)
-    obs = [f(o) for o in obstacles]
     start = (su + sw, sv + sh / 2)
     end = (du, dv + dh / 2)
     if end[0] > start[0] + 8:
@@ -162,8 +255,7 @@ def route_edge(
             if abs(start[1] - end[1]) > 0.5
             else [start, end]
         )
-        segs = list(itertools.pairwise(path))
-        if not any(_hits(a, b, o) for a, b in segs for o in obs):
+        if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
     elif not flip and dv > sv + sh:
         # Into a later band of a wrapped layout: a line break through the gap above
@@ -172,16 +264,33 @@ def route_edge(
         a = (start[0] + 10.0, start[1])
         b = (end[0] - 10.0, end[1])
         path = [start, a, (a[0], gap), (b[0], gap), b, end]
-        if not any(_hits(p, q, o) for p, q in itertools.pairwise(path) for o in obs):
+        if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
     # Detour: leave, go round the side of everything between the two cards, come back.
     lo_u, hi_u = min(start[0], end[0]), max(start[0], end[0])
-    spanned = [o for o in obs if o[0] < hi_u and o[0] + o[2] > lo_u] + [f(src), f(dst)]
-    side = min(o[1] for o in spanned) - 14.0 - 7.0 * lane
+    side = min(v for v in (index.top(lo_u, hi_u), f(src)[1], f(dst)[1]) if v is not None) - 14.0 - 7.0 * lane
     a = (start[0] + 10.0, start[1])
     b = (end[0] - 10.0, end[1])
     path = [start, a, (a[0], side), (b[0], side), b, end]
     return tuple(back(p) for p in path)
+
+
+def enumerate_boxes(boxes: list[CardBox]) -> list[tuple[str, CardBox]]:
+    return [(str(n), box) for n, box in enumerate(boxes)]
+
+
+def cards_extent(positions: dict[str, tuple[float, float]], style: FigureStyle | None = None) -> tuple[float, float]:
+    """The smallest width and height the figure of cards at ``positions`` can have.
+
+    Known before any edge is routed or text placed: the PNG exporter refuses an image
+    that would be too large from this, without building the figure first.
+    """
+    margin = (style or FigureStyle()).margin
+    if not positions:
+        return 2 * margin, 2 * margin
+    xs = [x for x, _ in positions.values()]
+    ys = [y for _, y in positions.values()]
+    return max(xs) - min(xs) + CARD_WIDTH + 2 * margin, max(ys) - min(ys) + CARD_HEIGHT + 2 * margin
 
 
 def build_graph_figure(
@@ -189,14 +298,18 @@ def build_graph_figure(
     style: FigureStyle | None = None,
     direction: Direction = "LR",
     title: str = "",
+    positions: dict[str, tuple[float, float]] | None = None,
 ) -> Figure:
-    """Cards and edges for every layer of the analysed design."""
+    """Cards and edges for every layer of the analysed design (at ``positions``, if given:
+    what ``card_positions`` returns)."""
     st = style or FigureStyle()
     design = analysis.design
-    positions = card_positions(analysis, direction)
+    if positions is None:
+        positions = card_positions(analysis, direction)
     boxes: dict[str, CardBox] = {
         lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()
     }
+    index = ObstacleIndex(boxes, direction)
     size = st.font_size
     header = size * 2.0
     groups: list[Group] = []
@@ -217,8 +330,7 @@ def build_graph_figure(
         for inp in layer.sources:
             if inp not in boxes:
                 continue
-            others = [b for k, b in boxes.items() if k not in (lid, inp)]
-            path = route_edge(boxes[inp], boxes[lid], others, direction, detours % 3)
+            path = route_edge(boxes[inp], boxes[lid], index, direction, detours % 3, (lid, inp))
             if len(path) > 4:
                 detours += 1
             items.append(Polyline(path, MUTED_INK, st.line_width * 1.3, True, 7.0, False, "edge"))

@@ -86,16 +86,17 @@ def auto_layout(
     if direction == "TB":
         step_x, step_y = CARD_WIDTH + COLUMN_GAP, CARD_HEIGHT + ROW_GAP + 8
     wanted_ids = set(only)
-    fixed = {lid: pos for lid, pos in design.layout.items() if lid not in wanted_ids}
+    placed = _Occupied(pos for lid, pos in design.layout.items() if lid not in wanted_ids)
     result: dict[str, tuple[float, float]] = {}
     for lid in design.ids:
         if lid not in wanted_ids:
             continue
         x, y = positions[lid]
-        while any(_overlap((x, y), p) for p in [*fixed.values(), *result.values()]):
+        while placed.overlaps((x, y)):
             y += step_y if direction == "LR" else 0
             x += step_x if direction == "TB" else 0
         result[lid] = (x, y)
+        placed.add((x, y))
     return result
 
 
@@ -119,13 +120,13 @@ def graph_layout(
             first = next((i for i in inputs.get(lid, []) if i in present and i in row), None)
             wanted.append((row[first] if first is not None else 0.0, n, lid))
         # Layers that share a wish keep design order; each takes the first free row at or below it.
+        # Wishes are whole rows taken in increasing order, so that row is the wish or the row
+        # after the last one taken (linear, however many layers share a column).
         wanted.sort()
-        taken: list[float] = []
+        last = -math.inf
         for want, _, lid in wanted:
-            r = want
-            while any(abs(r - t) < 1.0 for t in taken):
-                r += 1.0
-            taken.append(r)
+            r = want if want >= last + 1.0 else last + 1.0
+            last = r
             row[lid] = r
     step_x = CARD_WIDTH + COLUMN_GAP
     step_y = CARD_HEIGHT + ROW_GAP
@@ -156,3 +157,31 @@ def graph_layout(
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return abs(a[0] - b[0]) < CARD_WIDTH and abs(a[1] - b[1]) < CARD_HEIGHT
+
+
+class _Occupied:
+    """Card positions in a grid of card-sized cells: does a card at ``p`` overlap one of them?
+
+    A card can only overlap cards in its own cell or the eight around it, so each test
+    looks at a few cards, not all of them.
+    """
+
+    def __init__(self, positions: Iterable[tuple[float, float]] = ()) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        for p in positions:
+            self.add(p)
+
+    def _cell(self, p: tuple[float, float]) -> tuple[int, int]:
+        return math.floor(p[0] / CARD_WIDTH), math.floor(p[1] / CARD_HEIGHT)
+
+    def add(self, p: tuple[float, float]) -> None:
+        self.cells.setdefault(self._cell(p), []).append(p)
+
+    def overlaps(self, p: tuple[float, float]) -> bool:
+        cx, cy = self._cell(p)
+        return any(
+            _overlap(p, q)
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for q in self.cells.get((cx + dx, cy + dy), ())
+        )

@@ -915,15 +915,20 @@ def channel_shuffle_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> 
     return RuleResult(shape, derived={"per_group": shape[0] // g})
 
 
-def _split_sizes(total: int, p: Params, chunk: bool) -> list[int]:
+#: A Split or Chunk may produce at most this many pieces (each is an output the design
+#: addresses by index); more is refused before the pieces are listed.
+MAX_SPLIT_OUTPUTS = 4096
+
+
+def _split_size(total: int, p: Params, chunk: bool) -> int | list[int]:
+    """The size of every piece (the last may be smaller), or the listed sections."""
     if chunk:
-        n = int(p["chunks"])
-        size = -(-total // n)
-    else:
-        sec = p["split_size_or_sections"]
-        if isinstance(sec, list):
-            return [int(v) for v in sec]
-        size = int(sec)
+        return -(-total // int(p["chunks"]))
+    sec = p["split_size_or_sections"]
+    return [int(v) for v in sec] if isinstance(sec, list) else int(sec)
+
+
+def _split_sizes(total: int, size: int) -> list[int]:
     return [min(size, total - start) for start in range(0, total, size)]
 
 
@@ -934,7 +939,20 @@ def _split_rule(p: Params, inputs: Sequence[Shape], name: str, chunk: bool) -> R
         return bad
     assert d is not None
     total = shape[d]
-    sizes = _split_sizes(total, p, chunk)
+    size = _split_size(total, p, chunk)
+    if isinstance(size, int):
+        pieces = -(-total // size) if size >= 1 else 0
+        if pieces > MAX_SPLIT_OUTPUTS:
+            return _error(
+                "too_many_outputs",
+                f"{name} would cut the {total} of axis {d + 1} into {pieces:,} pieces of {size}; "
+                f"the designer addresses at most {MAX_SPLIT_OUTPUTS:,} outputs of one layer.",
+                pieces=pieces,
+                limit=MAX_SPLIT_OUTPUTS,
+            )
+        sizes = _split_sizes(total, size)
+    else:
+        sizes = size
     if not chunk and isinstance(p["split_size_or_sections"], list) and sum(sizes) != total:
         return _error(
             "split_sizes_mismatch",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -12,6 +13,7 @@ from designer.core.collapsed_figure import Collapse, build_figure, collapsed_lev
 from designer.core.design import Design
 from designer.core.figure import Figure, FigureStyle
 from designer.core.fileformat import write_atomic
+from designer.core.graph_geometry import card_positions, cards_extent
 from designer.core.layout import Direction
 from designer.core.volume_geometry import (
     DEFAULT_CAMERA,
@@ -40,10 +42,19 @@ class ExportOptions:
     collapse: Collapse = "auto"
 
 
-def make_figure(analysis: Analysis, options: ExportOptions) -> Figure:
+def make_figure(
+    analysis: Analysis, options: ExportOptions, check_extent: Callable[[float, float], None] | None = None
+) -> Figure:
     """The figure of ``analysis`` for ``options.view``, collapsed as ``options.collapse`` says,
-    with its labels placed so that none overlaps another."""
+    with its labels placed so that none overlaps another.
+
+    ``check_extent(width, height)`` is called, for a graph of every layer (a design without
+    blocks), with the least size the figure can have once the cards are placed, before any
+    edge is routed; it may raise to refuse.
+    """
     title = analysis.design.name
+    if check_extent is not None and options.view == "graph" and not analysis.design.groups:
+        check_extent(*cards_extent(card_positions(analysis, options.direction), options.style))
     blocks = options.blocks
     if blocks.dims != options.style.dims:
         blocks = BlockOptions(**{**blocks.__dict__, "dims": options.style.dims})
@@ -68,7 +79,11 @@ class FigureExporter(ABC):
         if isinstance(src, Figure):
             return src
         analysis = analyze(src) if isinstance(src, Design) else src
-        return make_figure(analysis, self.options)
+        return make_figure(analysis, self.options, self.check_extent)
+
+    def check_extent(self, width: float, height: float) -> None:
+        """Raise ``ValueError`` if a figure this large cannot be exported (nothing is too large here)."""
+        del width, height
 
     @abstractmethod
     def render(self, figure: Figure) -> bytes:

@@ -53,11 +53,23 @@ class PngExporter(FigureExporter):
     suffix = ".png"
 
     def image_size(self, figure: Figure) -> tuple[int, int]:
+        return self._pixels(figure.width, figure.height)
+
+    def _pixels(self, width: float, height: float) -> tuple[int, int]:
         s = self.options.scale
         return (
-            max(1, math.ceil(figure.width * s - 1e-6)),
-            max(1, math.ceil(figure.height * s - 1e-6)),
+            max(1, math.ceil(width * s - 1e-6)),
+            max(1, math.ceil(height * s - 1e-6)),
         )
+
+    def check_extent(self, width: float, height: float) -> None:
+        """Refuse as soon as the cards are placed: the image would be at least this large."""
+        self._check_pixels(*self._pixels(width, height), at_least=True)
+
+    def _check_pixels(self, w: int, h: int, at_least: bool = False) -> None:
+        if w * h > MAX_PIXELS:
+            what = f"the image would be at least {w}×{h} pixels," if at_least else f"a {w}×{h} pixel image is"
+            raise ValueError(f"{what} too large to render; use a smaller --scale (now {self.options.scale:g})")
 
     def render_image(self, figure: Figure) -> QImage:
         ensure_gui_application()
@@ -65,10 +77,7 @@ class PngExporter(FigureExporter):
         if not scale > 0:
             raise ValueError(f"the scale must be a positive number, got {scale!r}")
         w, h = self.image_size(figure)
-        if w * h > MAX_PIXELS:
-            raise ValueError(
-                f"a {w}×{h} pixel image is too large to render; use a smaller --scale (now {scale:g})"
-            )
+        self._check_pixels(w, h)
         image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
         dpi = self.options.dpi or 96.0 * scale
         dots_per_metre = round(dpi / 0.0254)

@@ -354,8 +354,9 @@ class Document(QObject):
     def rename(self, old: str, new: str) -> None:
         if old == new:
             return
-        self.design.layer(old)
-        self._check_new_id(new)
+        problem = self.design.rename_problem(old, new)
+        if problem:
+            raise DesignError(problem)
         self.push(cmd.RenameLayerCommand(self.design, old, new))
 
     def move_layers(self, moves: dict[str, Point]) -> None:

@@ -30,7 +30,7 @@ from designer.core.design import Design
 from designer.core.figure import FigureStyle
 from designer.core.groups import GroupIndex
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions
-from designer.export.figure_exporter import ExportOptions
+from designer.export.figure_exporter import ExportOptions, make_figure
 from designer.export.png_exporter import PngExporter
 from designer.export.svg_exporter import SvgExporter
 
@@ -166,7 +166,7 @@ class ExportDialog(QDialog):
         self.fold_box.setEnabled(is_blocks)
         self.scale_box.setEnabled(self.format_box.currentData() == ".png")
         exporter = PngExporter(self.analysis, options)
-        figure = exporter.figure()
+        figure = make_figure(self.analysis, options)  # the preview is scaled to fit, whatever the PNG size
         fit = min(1.0, (self.preview.width() - 8) / max(figure.width, 1), 900 / max(figure.height, 1))
         preview = PngExporter(figure, replace(options, scale=max(fit, 0.1)))
         image = preview.render_image(figure)

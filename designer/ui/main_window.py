@@ -7,6 +7,7 @@ through the document; the window only asks the user questions.
 
 from __future__ import annotations
 
+import html
 import importlib
 import importlib.util
 from collections.abc import Callable
@@ -427,7 +428,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "Unsaved changes",
-            f"“{self.document.design.name}” has unsaved changes. Save them first?",
+            plain_message(f"“{self.document.design.name}” has unsaved changes. Save them first?"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
         )
@@ -512,7 +513,7 @@ class MainWindow(QMainWindow):
             return
         if self.document.is_modified:
             answer = QMessageBox.question(
-                self, "Revert", f"Drop every change since {path.name} was last saved?",
+                self, "Revert", plain_message(f"Drop every change since {path.name} was last saved?"),
                 QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -540,7 +541,7 @@ class MainWindow(QMainWindow):
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
-            QMessageBox.warning(self, "File not found", f"{path} no longer exists; it is removed from the menu.")
+            QMessageBox.warning(self, "File not found", plain_message(f"{path} no longer exists; it is removed from the menu."))
             remove_recent_file(self.settings, path)
             self._rebuild_recent_menu()
             return
@@ -601,7 +602,7 @@ class MainWindow(QMainWindow):
         where = f" (from {entry.original_path})" if entry.original_path else ""
         answer = QMessageBox.question(
             self, "Restore unsaved work?",
-            f"CNN Designer did not close properly. Restore the unsaved changes to “{entry.name}”{where}?",
+            plain_message(f"CNN Designer did not close properly. Restore the unsaved changes to “{entry.name}”{where}?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
         )
         if answer != QMessageBox.StandardButton.Yes:
@@ -659,6 +660,13 @@ class MainWindow(QMainWindow):
         if files:
             event.acceptProposedAction()
             self.open_file(files[0])
+
+
+def plain_message(text: str) -> str:
+    """``text`` for a message box, shown exactly as written: a design named
+    ``<img src=x onerror=…>`` is not markup. (The static ``QMessageBox`` functions guess
+    the format; escaped text in a paragraph is rich text that reads as the plain text.)"""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
 
 
 def _format_error_text(exc: FormatError) -> str:

@@ -127,6 +127,7 @@ CASES: list[tuple[str, list[dict[str, Any]], str, str, str | None, int]] = [
     ),
     ("output not chosen", [_inp(8, 4, 4), {"id": "split", "type": "Split", "split_size_or_sections": 4}, {"id": "relu", "type": "ReLU"}], "pytorch", "output_not_chosen", "relu", 2),
     ("no such output", [_inp(8, 4, 4), {"id": "split", "type": "Split", "split_size_or_sections": 4}, {"id": "relu", "type": "ReLU", "inputs": ["split:2"]}], "pytorch", "no_such_output", "relu", 2),
+    ("split into too many pieces", [_inp(5000, 2, 2), {"id": "split", "type": "Chunk", "chunks": 5000}], "pytorch", "too_many_outputs", "split", 0),
     ("unsupported", [_inp(8, 4, 4), {"id": "roll", "type": "Unsupported", "op": "aten::roll", "shape": [8, 4, 4]}], "pytorch", "unsupported_op", "roll", 0),
     ("prelu", [_inp(8, 4, 4), {"id": "prelu", "type": "PReLU", "num_parameters": 3}], "pytorch", "prelu_parameters", "prelu", 2),
     ("layernorm", [_inp(8, 4, 4), {"id": "ln", "type": "LayerNorm", "normalized_shape": [8]}], "pytorch", "normalized_shape_mismatch", "ln", 0),

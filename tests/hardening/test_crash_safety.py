@@ -80,8 +80,32 @@ def test_killed_saves_never_lose_the_file(tmp_path: Path) -> None:
         outcomes["old or new"] += 1
     assert outcomes["old or new"] == KILLS
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".design.json.")]
-    # Killed writers may leave their temporary file behind; it never replaces the design.
+    # Killed writers may leave their temporary file behind; it never replaces the design,
+    # and the next save to the folder removes it (issue 12, item 12).
     assert all(p.endswith(".tmp") for p in leftovers)
+    time.sleep(2.1)  # an empty temporary file this young may be a save about to lock it
+    save_design(loads_design(a_path.read_bytes()), tmp_path / "another.json")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
+def test_the_next_save_removes_orphaned_temporaries_but_not_a_save_in_progress(tmp_path: Path) -> None:
+    import fcntl
+
+    orphan = tmp_path / ".design.json.abcd1234.tmp"
+    orphan.write_text("half a design")
+    busy = tmp_path / ".other.json.zz_99xyz.tmp"
+    busy.write_text("being written")
+    mine = tmp_path / "notes.tmp"  # not a name the app gives its temporary files
+    mine.write_text("the user's own file")
+    with busy.open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as a concurrent save holds it
+        save_design(loads_design((templates_dir() / "lenet5.json").read_bytes()), tmp_path / "design.json")
+        assert not orphan.exists()
+        assert busy.exists()
+    assert mine.exists()
+    save_design(loads_design((templates_dir() / "lenet5.json").read_bytes()), tmp_path / "design.json")
+    assert not busy.exists()
 
 
 def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

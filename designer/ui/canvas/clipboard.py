@@ -10,11 +10,12 @@ A fragment looks like a design file's ``layers`` and ``layout`` with explicit
 
 from __future__ import annotations
 
+import atexit
 import json
 from collections.abc import Iterable
 
 from PySide6.QtCore import QMimeData
-from PySide6.QtGui import QClipboard
+from PySide6.QtGui import QClipboard, QGuiApplication
 
 from designer.core.design import Design, DesignError, Layer, Point, check_id, normalize_params
 from designer.core.registry import REGISTRY
@@ -98,6 +99,32 @@ def put_on_clipboard(clipboard: QClipboard, text: str) -> None:
     mime.setData(FRAGMENT_MIME, text.encode("utf-8"))
     mime.setText(text)
     clipboard.setMimeData(mime)
+    _clear_at_exit()
+
+
+_cleanup_registered = False
+
+
+def _clear_at_exit() -> None:
+    """On Qt's offscreen platform (tests, ``--screenshot``) a clipboard still holding our
+    ``QMimeData`` when Python shuts down crashes the process (a segmentation fault, also
+    in a bare PySide6 script). Clear it first: when the application quits, and at exit."""
+    global _cleanup_registered
+    if _cleanup_registered:
+        return
+    _cleanup_registered = True
+    app = QGuiApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(_clear_offscreen_clipboard)
+    atexit.register(_clear_offscreen_clipboard)
+
+
+def _clear_offscreen_clipboard() -> None:
+    app = QGuiApplication.instance()
+    if app is not None and QGuiApplication.platformName() == "offscreen":
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None and clipboard.mimeData() is not None:
+            clipboard.clear()
 
 
 def clipboard_fragment(clipboard: QClipboard) -> str | None:

@@ -8,7 +8,9 @@ applied as one undoable step. A banner says where the frameworks' rounding rules
 would give this design different shapes.
 
 Explanations and fix suggestions analyse trial copies of the design, so they are
-refreshed shortly after an edit rather than on every keystroke (``flush`` forces it).
+refreshed shortly after an edit rather than on every keystroke (``flush`` forces it),
+and fixes are searched on a worker thread (``fix_finder.py``): the GUI thread waits for
+them a few milliseconds at most and shows "Looking for fixes…" until they arrive.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ from designer.core.analysis import Diagnostic
 from designer.core.arithmetic import SEMANTICS
 from designer.core.diagnosis import explain_diagnostic
 from designer.core.explain import Explanation, Step, explain_layer
-from designer.core.fixes import Fix, FixError, suggest_fixes
+from designer.core.fixes import Fix, FixError
 from designer.core.semantics_compare import SemanticsRow, compare_semantics
 from designer.core.shape_rules import fmt_shape
 from designer.core.window_geometry import layer_window
 from designer.ui.document import Document
 from designer.ui.panels.fix_application import apply_fix, short_label
+from designer.ui.panels.fix_finder import FixFinder
 from designer.ui.panels.semantics_selector import SEMANTICS_LABELS
 
 DIAG_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -185,6 +188,12 @@ class DiagnosticsPanel(QWidget):
         self.disagreements: list[SemanticsRow] = []
         self._mode: tuple[str, object] | None = None  # ("diagnostic", key) | ("layer", id) | ("compare", None)
         self._syncing = False
+        # Fixes are searched off the GUI thread (fix_finder.py); each edit starts a new revision.
+        self._revision = 0
+        self._flushing = False
+        self._renders = 0
+        self.fix_finder = FixFinder(self)
+        self.fix_finder.found.connect(self._on_fixes_found)
 
         self.counts_label = QLabel()
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
@@ -286,13 +295,18 @@ class DiagnosticsPanel(QWidget):
     # ------------------------------------------------------------------ state
 
     def flush(self) -> None:
-        """Bring the explanation, the fixes and the framework comparison up to date now."""
+        """Bring the explanation, the fixes and the framework comparison up to date now
+        (waiting for the fixes, however long they take)."""
         if self._compare_timer.isActive():
             self._compare_timer.stop()
             self._update_comparison()
         if self._render_timer.isActive():
             self._render_timer.stop()
-        self._render()
+        self._flushing = True
+        try:
+            self._render()
+        finally:
+            self._flushing = False
 
     def current_diagnostic(self) -> Diagnostic | None:
         if self._mode is None or self._mode[0] != "diagnostic":
@@ -309,11 +323,15 @@ class DiagnosticsPanel(QWidget):
         return d.layer if d is not None else None
 
     def _on_analysis_updated(self, _changed: object) -> None:
+        self._revision += 1
+        self.fix_finder.forget()
         self._rebuild_tree()
         self._render_timer.start()
         self._compare_timer.start()
 
     def _on_design_reset(self) -> None:
+        self._revision += 1
+        self.fix_finder.forget()
         self._mode = None
         self._rebuild_tree()
         self._update_comparison()
@@ -452,9 +470,11 @@ class DiagnosticsPanel(QWidget):
         item = self.item_for(code, layer)
         if item is None:
             return False
-        self.tree.setCurrentItem(item)
+        renders = self._renders
+        self.tree.setCurrentItem(item)  # a change of selection shows the problem ...
         item.setSelected(True)
-        self._on_tree_selection()
+        if self._mode != ("diagnostic", DiagnosticKey(code, layer)) or self._renders == renders:
+            self._on_tree_selection()  # ... else (it was highlighted already) show it as a click does
         return True
 
     # ----------------------------------------------------------- explanation
@@ -468,16 +488,19 @@ class DiagnosticsPanel(QWidget):
     def _render(self) -> None:
         """Fill the title, the fix buttons and the browser for the current mode."""
         self._render_timer.stop()
+        self._renders += 1
         analysis = self.document.analysis
         mode = self._mode
         diag = self.current_diagnostic()
         layer = self.current_layer()
         fixes: list[Fix] = []
+        pending = False
         if mode is not None and mode[0] == "compare":
             self.layer_button.hide()
             body = self._comparison_html()
         elif diag is not None:
-            fixes = suggest_fixes(self.document.design, analysis, diag)
+            found = self._find_fixes([diag])
+            pending, fixes = found is None, found or []
             where = f" in {diag.layer}" if diag.layer else ""
             heading = f"{diag.severity.capitalize()}{where}: {diag.code.replace('_', ' ')}"
             body = explanation_html(explain_diagnostic(analysis, diag, fixes), heading)
@@ -489,9 +512,8 @@ class DiagnosticsPanel(QWidget):
         elif layer is not None and layer in self.document.design:
             question = layer_question(self.document, layer)
             self.layer_button.hide()
-            for d in analysis.info[layer].diagnostics if layer in analysis.info else []:
-                fixes.extend(suggest_fixes(self.document.design, analysis, d))
-            fixes = fixes[:MAX_LAYER_FIXES]
+            found = self._find_fixes(analysis.info[layer].diagnostics if layer in analysis.info else [], MAX_LAYER_FIXES)
+            pending, fixes = found is None, found or []
             body = explanation_html(explain_layer(analysis, layer), question)
         else:
             self.layer_button.hide()
@@ -499,7 +521,7 @@ class DiagnosticsPanel(QWidget):
         if mode is not None and mode[0] != "compare" and layer is not None and layer in self.document.design \
                 and layer_window(analysis, layer) is not None:
             body = _with_window_link(body, layer)
-        self._set_fixes(fixes)
+        self._set_fixes(fixes, pending)
         scroll = self.browser.verticalScrollBar().value()
         same_subject = getattr(self, "_last_mode", None) == mode
         self.browser.setHtml(body)
@@ -532,7 +554,18 @@ class DiagnosticsPanel(QWidget):
 
     # ---------------------------------------------------------------- fixes
 
-    def _set_fixes(self, fixes: list[Fix]) -> None:
+    def _find_fixes(self, diagnostics: list[Diagnostic], limit: int | None = None) -> list[Fix] | None:
+        """The fixes for the problem or layer now shown; ``None`` while the worker looks for them."""
+        if not diagnostics:
+            return []
+        key = (self._revision, self._mode)
+        return self.fix_finder.find(key, self.document.design, diagnostics, limit=limit, wait=self._flushing)
+
+    def _on_fixes_found(self, key: object, _fixes: list[Fix]) -> None:
+        if key == (self._revision, self._mode):
+            self._render()
+
+    def _set_fixes(self, fixes: list[Fix], pending: bool = False) -> None:
         while self.fix_layout.count():
             child = self.fix_layout.takeAt(0)
             widget = child.widget() if child is not None else None
@@ -540,6 +573,13 @@ class DiagnosticsPanel(QWidget):
                 widget.deleteLater()
         self.fixes = list(fixes)
         self.fix_buttons = []
+        if pending:
+            looking = QLabel("<i>Looking for fixes…</i>")
+            looking.setObjectName("fixes_pending")
+            self.fix_layout.addWidget(looking)
+            self.fix_box.setFixedHeight(looking.sizeHint().height() + 4)
+            self.fix_box.show()
+            return
         if not fixes:
             self.fix_box.hide()
             return

@@ -462,14 +462,21 @@ class LayerTablePanel(QWidget):
     # ---------------------------------------------------------------- columns
 
     def _fit_columns(self) -> None:
-        self.view.resizeColumnsToContents()
+        # Widths from the rows' own texts: QTableView.resizeColumnsToContents asks the model
+        # for every role of every cell, tens of milliseconds per structural edit.
         header = self.view.horizontalHeader()
         bold = QFont(self.footer.font())
         bold.setBold(True)
         fm = QFontMetrics(bold)
+        cell = QFontMetrics(self.view.font())
+        head = QFontMetrics(header.font())
         totals = self.totals_model.row()
+        rows = self.model.rows()
+        order = self.shape_order
         for n, col in enumerate(COLUMNS):
-            width = max(header.sectionSize(n), fm.horizontalAdvance(totals.text(col.key, self.shape_order)) + 28)
+            title = self.model.headerData(n, Qt.Orientation.Horizontal) or ""
+            content = max((cell.horizontalAdvance(r.text(col.key, order)) for r in rows), default=0) + 16
+            width = max(content, head.horizontalAdvance(str(title)) + 28, fm.horizontalAdvance(totals.text(col.key, order)) + 28)
             header.resizeSection(n, min(width, 260))
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

@@ -1,0 +1,140 @@
+"""Fix suggestions found off the GUI thread, so that showing a problem never freezes the window.
+
+``suggest_fixes`` verifies every candidate on an analysed copy of the design: a few
+whole-design analyses per problem, which takes milliseconds on a small design and
+longer on a large one. ``FixFinder.find`` hands a snapshot (a copy of the design and
+the diagnostics, taken in one go on the GUI thread) to a worker thread and waits for
+it at most ``WAIT_MS``; what is not ready by then arrives later through ``found``,
+tagged with the key it was asked for, and the caller shows it if that key is still
+current. Results are cached per key, so showing the same problem again is instant.
+While the worker runs Python code it hands the GUI thread the interpreter every
+millisecond (``sys.setswitchinterval``), so the window stays responsive.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import functools
+import sys
+from collections.abc import Hashable, Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from designer.core.analysis import Diagnostic, analyze
+from designer.core.design import Design, Layer
+from designer.core.fixes import Fix, suggest_fixes
+
+#: The interpreter's switch interval while fixes are searched (Python's default is 5 ms).
+SWITCH_SECONDS = 0.001
+
+_Snapshot = tuple[str, str, list[Layer], list[tuple[str, str | None, str]]]
+
+#: How long the GUI thread waits for fixes (once per problem) before showing it without them (ms).
+WAIT_MS = 20
+
+
+def find_fixes(design: Design, diagnostics: Sequence[Diagnostic], limit: int | None = None) -> list[Fix]:
+    """The fixes of ``diagnostics`` (of ``design`` as it is now), verified on copies; best first."""
+    analysis = analyze(design)
+    fixes: list[Fix] = []
+    for d in diagnostics:
+        fixes.extend(suggest_fixes(design, analysis, d))
+        if limit is not None and len(fixes) >= limit:
+            break
+    return fixes[:limit] if limit is not None else fixes
+
+
+class FixFinder(QObject):
+    """One worker thread; ``find`` returns the fixes, or ``None`` and emits ``found`` later."""
+
+    found = Signal(object, object)  # key, list[Fix]
+    _done = Signal(object, object)  # key, Future (queued to the GUI thread)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fix-finder")
+        self._cache: dict[Hashable, list[Fix]] = {}
+        self._pending: dict[Hashable, concurrent.futures.Future[list[Fix] | None]] = {}
+        self._wanted: Hashable = None
+        self._waited: set[Hashable] = set()
+        self._done.connect(self._on_done)
+        self._pool.submit(lambda: None)  # start the thread now, not when the first problem is shown
+        self.destroyed.connect(lambda *_: self._pool.shutdown(wait=False, cancel_futures=True))
+
+    def forget(self) -> None:
+        """The design changed: nothing cached or under way describes it any more."""
+        self._cache.clear()
+        self._pending.clear()
+        self._waited.clear()
+        self._wanted = None
+
+    def cached(self, key: Hashable) -> list[Fix] | None:
+        return self._cache.get(key)
+
+    def find(
+        self, key: Hashable, design: Design, diagnostics: Sequence[Diagnostic], *, limit: int | None = None,
+        wait: bool = False,
+    ) -> list[Fix] | None:
+        """The fixes for ``key`` if ready within ``WAIT_MS`` (or at all, with ``wait``); else ``None``."""
+        if key in self._cache:
+            return self._cache[key]
+        self._wanted = key
+        future = self._pending.get(key)
+        if future is None:
+            # References only (a list of the layer objects): the worker copies them. An edit
+            # replaces a layer's values rather than changing them in place, and makes a new
+            # key, so a copy that an edit overtook is dropped, never shown.
+            snapshot = (design.name, design.semantics, design.layers, list(design.load_notes))
+            future = self._pool.submit(self._work, key, snapshot, list(diagnostics), limit)
+            self._pending[key] = future
+            future.add_done_callback(functools.partial(self._announce, key))
+        # Wait a little the first time a problem is shown (small designs: the fixes come with
+        # it); a repeated render of the same problem does not wait again.
+        timeout = None if wait else (0.0 if key in self._waited else WAIT_MS / 1000)
+        self._waited.add(key)
+        try:
+            fixes = future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            return None
+        if fixes is None:  # skipped (another problem was asked for before it started): ask again
+            self._pending.pop(key, None)
+            return self.find(key, design, diagnostics, limit=limit, wait=wait)
+        self._cache[key] = fixes
+        self._pending.pop(key, None)
+        return fixes
+
+    def _work(self, key: Hashable, snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix] | None:
+        if key != self._wanted:
+            return None  # the user moved on before this started
+        # While this thread runs Python, the GUI thread waits for the interpreter lock at each
+        # call into Qt; hand it over every millisecond rather than every five.
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_SECONDS)
+        try:
+            return self._search(snapshot, diagnostics, limit)
+        finally:
+            sys.setswitchinterval(previous)
+
+    @staticmethod
+    def _search(snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix]:
+        name, semantics, layers, notes = snapshot
+        design = Design(name, semantics)
+        for layer in layers:
+            design.add_layer(layer.copy())
+        design.load_notes = notes
+        return find_fixes(design, diagnostics, limit)
+
+    def _announce(self, key: Hashable, future: concurrent.futures.Future[list[Fix] | None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the panel is gone (the window closed)
+            self._done.emit(key, future)
+
+    def _on_done(self, key: Hashable, future: concurrent.futures.Future[list[Fix] | None]) -> None:
+        if self._pending.get(key) is not future:
+            return  # forgotten (the design changed) or already taken synchronously
+        del self._pending[key]
+        fixes = future.result()  # a bug in a fix generator surfaces here, in the GUI thread
+        if fixes is None:
+            return
+        self._cache[key] = fixes
+        self.found.emit(key, fixes)
