@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         self.undo_action = stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(K.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(K.Redo)])
+        self.redo_action.setShortcuts(redo_shortcuts())
         self.addActions([self.undo_action, self.redo_action])
 
         clip = QGuiApplication.clipboard
@@ -659,6 +659,20 @@ class MainWindow(QMainWindow):
         if files:
             event.acceptProposedAction()
             self.open_file(files[0])
+
+
+def redo_shortcuts() -> list[QKeySequence]:
+    """The platform's Redo keys plus Ctrl+Shift+Z and Ctrl+Y, each once.
+
+    Giving one action the same key twice (on Linux ``QKeySequence.Redo`` *is* Ctrl+Shift+Z)
+    makes Qt call the shortcut ambiguous and do nothing at all.
+    """
+    keys: list[QKeySequence] = []
+    for key in (*QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
+                QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")):
+        if not key.isEmpty() and all(key != k for k in keys):
+            keys.append(key)
+    return keys
 
 
 def _format_error_text(exc: FormatError) -> str:
