@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -25,6 +25,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QApplication.setDesktopFileName("org.cnndesigner.CNNDesigner")  # packaging/linux/*.desktop
+    # Every OpenGL view shares one set of GPU objects. Without this, floating the 3D dock (a new
+    # top-level window, a new context) or a second main window draws with shader programs
+    # pyqtgraph compiled for the first context: "GLError 1281 glUseProgram", labels only.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     theme.apply_app_style(app)
     icon = _app_icon_path()

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QOffscreenSurface,
     QOpenGLContext,
     QPainter,
+    QPalette,
     QVector4D,
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -43,6 +44,11 @@ from designer.core.volume_geometry import (
 from designer.ui.deferred import DeferredRefresh
 
 SELECTED_COLOR = "#E8C100"
+EMPTY_HINT = (
+    "Your network's volumes appear here in 3D as you add layers: each layer's output as a block, "
+    "width × height × channels, like the AlexNet figure. Drag with the mouse to turn them."
+)
+LABEL_MARGIN = (26.0, 18.0)  # room below (sizes) and above (names) the volumes for their labels
 MAX_LABELLED_BLOCKS = 24  # above this many volumes, only stage changes and the selection get labels
 _BOX_FACES = (  # (outward normal, corner selectors) in the same convention as the core
     ((-1.0, 0.0, 0.0), ((0, 0, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1))),
@@ -156,6 +162,37 @@ def opengl_status() -> tuple[bool, str]:
     return True, ""
 
 
+def fit_distance(
+    lo: tuple[float, float, float], hi: tuple[float, float, float], fov: float, aspect: float,
+    elevation: float, azimuth: float,
+) -> float:
+    """Camera distance from the box centre at which the box ``lo``–``hi`` and its labels fit.
+
+    Each corner (the box grown by the label room below and above, ``LABEL_MARGIN``) at
+    view-space offsets (x right, y up, z towards the eye) from the centre is on screen when
+    |x| / (d − z) ≤ tan(fov_h / 2) and |y| / (d − z) ≤ tan(fov_v / 2). pyqtgraph's ``fov`` is
+    horizontal: tan(fov_v / 2) = tan(fov_h / 2) / aspect. The largest such d, plus 6 %, frames it.
+    """
+    el, az = math.radians(elevation), math.radians(azimuth)
+    eye = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
+    right = (-math.sin(az), math.cos(az), 0.0)
+    up = (eye[1] * right[2] - eye[2] * right[1], eye[2] * right[0] - eye[0] * right[2],
+          eye[0] * right[1] - eye[1] * right[0])
+    tan_h = math.tan(math.radians(fov) / 2)
+    tan_v = tan_h / max(aspect, 1e-3)
+    grown_lo = (lo[0], lo[1], lo[2] - LABEL_MARGIN[0])
+    grown_hi = (hi[0], hi[1], hi[2] + LABEL_MARGIN[1])
+    centre = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
+    need = 1.0
+    for corner in _corners(grown_lo, grown_hi):
+        rel = tuple(c - m for c, m in zip(corner, centre, strict=True))
+        x = abs(sum(r * v for r, v in zip(rel, right, strict=True)))
+        y = abs(sum(r * v for r, v in zip(rel, up, strict=True)))
+        z = sum(r * v for r, v in zip(rel, eye, strict=True))
+        need = max(need, z + x / tan_h, z + y / tan_v)
+    return 1.06 * need
+
+
 class VolumeView(QWidget):
     """``VolumeView(parent=None)``; ``set_analysis(analysis)``, ``set_selected(layer_id | None)``."""
 
@@ -177,6 +214,7 @@ class VolumeView(QWidget):
         ok, why = opengl_status()
         self.gl_available = ok
         self.gl_widget: Any = None
+        self.empty_hint: QLabel | None = None
         self._mesh: Any = None
         self._lines: Any = None
         self._texts: list[Any] = []
@@ -212,6 +250,14 @@ class VolumeView(QWidget):
         layout.addLayout(bar)
         self.gl_widget = _PickingGLView(self)
         layout.addWidget(self.gl_widget, 1)
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("volumes_empty_hint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setMargin(16)
+        self.empty_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.empty_hint, 1)
+        self._fitted_blocks: tuple[str, ...] = ()
 
     # ------------------------------------------------------------- public API
 
@@ -266,10 +312,18 @@ class VolumeView(QWidget):
         import pyqtgraph.opengl as gl
 
         view = self.gl_widget
+        empty = self.scene is None or not self.scene.blocks
+        view.setVisible(not empty)
+        if self.empty_hint is not None:
+            self.empty_hint.setVisible(empty)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # the GL view's size (its aspect) is right before a fit below
         if self.scene is None or not self.scene.blocks:
             for item in (self._mesh, self._lines, *self._texts):
                 if item is not None:
                     item.setVisible(False)
+            self._fitted_blocks = ()
             return
         data = gl_scene_data(self.scene, self.selected)
         if self._mesh is None:
@@ -295,7 +349,10 @@ class VolumeView(QWidget):
             item.setVisible(False)
         self.label_count = len(data.labels)
         self._labels = list(data.labels)
-        if fit:
+        # A volume added or removed re-frames the camera (the user building from scratch would
+        # otherwise look from inside the first block); editing a value keeps the user's camera.
+        blocks = tuple(b.id for b in self.scene.blocks)
+        if fit or blocks != self._fitted_blocks:
             self.fit()
         else:
             self.declutter_labels()
@@ -325,17 +382,17 @@ class VolumeView(QWidget):
         painter.end()
 
     def fit(self) -> None:
-        """Centre the camera on the volumes and back off until they all fit."""
+        """Centre the camera on the volumes and back off until they all fit, labels included,
+        from whatever angle the camera looks."""
         if self.gl_widget is None or self.scene is None or not self.scene.blocks:
             return
         from pyqtgraph import Vector
 
+        self._fitted_blocks = tuple(b.id for b in self.scene.blocks)
         lo, hi = self.scene.bounds()
         centre = Vector((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2)
         aspect = max(self.gl_widget.width(), 1) / max(self.gl_widget.height(), 1)
-        extent = max(hi[0] - lo[0], (hi[2] - lo[2]) * aspect, 1.0)
-        fov = self.gl_widget.opts["fov"]
-        distance = 1.1 * extent / (2 * math.tan(math.radians(fov) / 2))
+        distance = fit_distance(lo, hi, self.gl_widget.opts["fov"], aspect, self.camera.elevation, self.camera.azimuth)
         self.gl_widget.setCameraPosition(
             pos=centre, distance=distance, elevation=self.camera.elevation, azimuth=self.camera.azimuth
         )

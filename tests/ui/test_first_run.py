@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -72,3 +78,32 @@ def test_palette_filter_matches_names_aliases_and_categories_not_tooltips(qtbot,
     assert expected <= visible and not (absent & visible)
     if not expected:
         assert not visible
+
+
+GL_DOCK_CHECK = Path(__file__).with_name("gl_dock_check.py")
+
+
+@pytest.mark.gl
+def test_3d_dock_floats_redocks_and_frames_a_design_built_from_scratch_under_xvfb() -> None:
+    # Was: floating the dock (a new GL context) drew labels only, with "GLError 1281 glUseProgram"
+    # for every mesh, and so did a second window; the first layer filled the view with yellow.
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("no X display: run the suite under xvfb-run (make test does) to test the OpenGL view")
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    proc = subprocess.run(
+        [sys.executable, str(GL_DOCK_CHECK)], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "skip" in result:
+        pytest.skip(f"no OpenGL context on this display: {result['skip']}")
+    assert "GLError" not in proc.stderr and "Error while drawing" not in proc.stderr, proc.stderr[-2000:]
+    assert result["empty_hint"] and result["empty_gl_hidden"]  # the empty 3D dock says what it will show
+    for stage in ("first_layer", "second_layer"):  # framed with white around, not a solid yellow block
+        assert 0.02 < result[stage]["yellow"] < 0.5 and result[stage]["white"] > 0.4, (stage, result[stage])
+    docked, floating, redocked = result["docked"], result["floating"], result["redocked"]
+    assert result["floating_is_window"]
+    assert docked["colours"] > 60 and docked["white"] < 0.97
+    assert floating["colours"] > 0.7 * docked["colours"] and floating["white"] < 0.97
+    assert redocked["colours"] > 0.7 * docked["colours"]
+    assert result["second_window"]["colours"] > 60 and result["second_window"]["white"] < 0.97
