@@ -27,7 +27,7 @@ from PySide6.QtGui import (
     QPalette,
     QVector4D,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from designer.core.analysis import Analysis
 from designer.core.collapsed_figure import collapsed_volume_scene
@@ -235,14 +235,16 @@ class VolumeView(QWidget):
         self.message = None  # type: ignore[assignment]
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
-        self.preset_buttons: dict[str, QPushButton] = {}
+        self.preset_buttons: dict[str, QToolButton] = {}
         for name in ("front", "isometric", "top", "paper"):
-            button = QPushButton(name.capitalize())
+            button = QToolButton()
+            button.setText(name.capitalize())
             button.setToolTip(f"Look at the volumes from the {name} preset")
             button.clicked.connect(lambda _=False, n=name: self.set_camera(CAMERA_PRESETS[n]))
             bar.addWidget(button)
             self.preset_buttons[name] = button
-        fit_button = QPushButton("Fit")
+        fit_button = QToolButton()
+        fit_button.setText("Fit")
         fit_button.setToolTip("Frame all the volumes")
         fit_button.clicked.connect(self.fit)
         bar.addWidget(fit_button)

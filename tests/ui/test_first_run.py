@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from designer.ui.main_window import MainWindow
 from designer.ui.palette import LayerPalette
@@ -107,3 +107,161 @@ def test_3d_dock_floats_redocks_and_frames_a_design_built_from_scratch_under_xvf
     assert floating["colours"] > 0.7 * docked["colours"] and floating["white"] < 0.97
     assert redocked["colours"] > 0.7 * docked["colours"]
     assert result["second_window"]["colours"] > 60 and result["second_window"]["white"] < 0.97
+
+
+DESIGNS = Path(__file__).resolve().parents[1] / "data" / "designs"
+ALEXNET_224 = DESIGNS / "alexnet_paper_224.json"
+
+
+@pytest.fixture
+def own_settings(tmp_path) -> QSettings:
+    """Settings of this test only (the session's file carries other tests' window layouts)."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def _window_at(qtbot, monkeypatch, settings: QSettings, size: tuple[int, int]) -> MainWindow:
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    return w
+
+
+def test_first_start_shows_no_error_count_and_an_empty_design_is_not_a_problem(qtbot, window) -> None:
+    # Was: "● 1 error" in red on first start (the empty design has no Input).
+    assert len(window.document.design) == 0
+    assert "error" not in window.problems_label.text()
+    assert "drag an Input" in window.totals_label.text()
+    panel = window.diagnostics_panel
+    assert panel.items() == [] and "0</b> errors" in panel.counts_label.text()
+    assert "empty" in panel.tree.topLevelItem(0).text(0)
+    assert drop_layer(window.view, "Input", QPointF(0, 0))
+    qtbot.waitUntil(lambda: "1 layer ·" in window.totals_label.text())  # not "1 layers"
+    assert "0 errors" in window.problems_label.text()
+
+
+@pytest.mark.parametrize("size", [(1500, 940), (1280, 720)])
+def test_opening_a_design_with_problems_shows_the_first_explained_with_every_fix_whole(
+    qtbot, monkeypatch, own_settings, size
+) -> None:
+    # Was: the Inspector stayed in front ("Select a layer…"); at the default size 2½ of 4 fix
+    # buttons showed, a long fix label was cut off, and at 1280×720 the explanation had ~3 lines.
+    w = _window_at(qtbot, monkeypatch, own_settings, size)
+    assert w.open_file(ALEXNET_224, ask=False)
+    qtbot.wait(50)
+    panel = w.diagnostics_panel
+    dock = w.docks["diagnostics"]
+    assert not dock.visibleRegion().isEmpty() and w.docks["inspector"].visibleRegion().isEmpty()
+    assert panel.current_diagnostic() is not None and panel.current_diagnostic().layer == "conv1"
+    assert "non integer output" in panel.explanation_text()
+    assert len(panel.fix_buttons) == 4
+    viewport = panel.fix_box.viewport()
+    for button in panel.fix_buttons:  # each button lies wholly inside the visible fix area
+        rect = button.geometry().translated(button.parentWidget().mapTo(viewport, button.pos()) - button.pos())
+        assert viewport.rect().contains(rect), (button.text(), rect, viewport.rect())
+        assert button.fontMetrics().boundingRect(
+            button.rect().adjusted(8, 0, -8, 0), int(Qt.AlignmentFlag.AlignLeft), button.text()
+        ).width() <= button.width() - 16
+        assert " ".join(button.text().split()) == button.full_text  # wrapped, not cut
+    assert panel.browser.viewport().height() >= 12 * panel.browser.fontMetrics().height()
+    header = panel.tree.header()
+    assert header.sectionSize(0) >= panel.tree.fontMetrics().horizontalAdvance("conv1") + 20  # not "layer…"
+
+
+def test_a_problem_clicked_in_the_inspector_brings_its_explanation_forward(qtbot, monkeypatch, own_settings) -> None:
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert w.open_file(ALEXNET_224, ask=False)
+    w.docks["inspector"].raise_()
+    w.document.select(["pool2"])
+    qtbot.wait(20)
+    assert w.diagnostics_panel.explanation_tabs.currentIndex() == 0
+    label = w.inspector.diagnostics
+    assert "problem:" in label.text()
+    label.linkActivated.emit("problem:" + w.document.analysis.info["pool2"].diagnostics[0].code)
+    qtbot.wait(20)
+    assert w.docks["inspector"].visibleRegion().isEmpty()
+    current = w.diagnostics_panel.current_diagnostic()
+    assert current is not None and current.layer == "pool2"
+
+
+def test_after_undoing_a_fix_the_panel_shows_the_problem_again_not_the_layer(qtbot, monkeypatch, own_settings) -> None:
+    # Was: after Undo the warning was highlighted but the layer's "why" text was shown.
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert w.open_file(ALEXNET_224, ask=False)
+    panel = w.diagnostics_panel
+    assert panel.select_diagnostic("non_integer_output", "conv1")
+    fix = next(b for b in panel.fix_buttons if "227×227" in b.full_text)
+    qtbot.mouseClick(fix, Qt.MouseButton.LeftButton)
+    panel.flush()
+    assert panel.item_for("non_integer_output", "conv1") is None
+    _key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.document.undo_stack.index() == 0
+    panel.flush()
+    current = panel.current_diagnostic()
+    assert current is not None and (current.code, current.layer) == ("non_integer_output", "conv1")
+    assert "non integer output" in panel.explanation_text()
+    assert panel.tree.horizontalScrollBar().value() == 0
+
+
+def test_the_explanation_split_is_remembered_and_the_explanation_can_hold_more_tabs(
+    qtbot, monkeypatch, own_settings
+) -> None:
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    panel = w.diagnostics_panel
+    sizes = panel.splitter.sizes()
+    panel.splitter.setSizes([sizes[0] + 90, sizes[1] - 90])
+    moved = panel.splitter.sizes()
+    w.close()
+    again = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert again.diagnostics_panel.splitter.sizes() == moved
+    tabs = again.diagnostics_panel.explanation_tabs
+    assert tabs.count() == 1 and tabs.tabBar().isHidden()  # one tab: no tab bar
+    extra = QLabel("another view of the layer")
+    index = again.diagnostics_panel.add_explanation_tab(extra, "Window", "tip")
+    assert index == 1 and not tabs.tabBar().isHidden() and tabs.tabToolTip(1) == "tip"
+    tabs.setCurrentIndex(1)
+    again.show_problems()
+    again.diagnostics_panel.show_explanation()
+    assert tabs.currentIndex() == 0
+
+
+def test_charts_have_room_at_the_default_window_size(qtbot, monkeypatch, own_settings) -> None:
+    # Was: at 1500×940 the three plots got zero height (titles and tick labels only).
+    from designer.ui.main_window import DEFAULT_SIZE
+
+    w = _window_at(qtbot, monkeypatch, own_settings, DEFAULT_SIZE)
+    assert w.open_file(ALEXNET_224, ask=False)
+    w.statistics_tabs.setCurrentWidget(w.layer_charts)
+    qtbot.waitUntil(lambda: min(w.layer_charts.plot_heights()) > 0)
+    assert min(w.layer_charts.plot_heights()) >= 40, w.layer_charts.plot_heights()
+    w.resize(1500, 1300)  # a tall dock stacks them again
+    w.resizeDocks([w.docks["statistics"]], [700], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: not w.layer_charts.columns)
+    assert min(w.layer_charts.plot_heights()) >= 60
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the offscreen platform, a floating dock
+def test_window_fits_the_screen_and_reset_layout_puts_every_panel_back(qtbot, monkeypatch, own_settings) -> None:
+    # Was: the 1500×940 default was never clamped, and the minimum height cut the status bar.
+    w = _window_at(qtbot, monkeypatch, own_settings, (3000, 2000))
+    w.fit_to_screen()
+    avail = w.screen().availableGeometry()
+    assert w.frameGeometry().width() <= avail.width() and w.frameGeometry().height() <= avail.height()
+    assert w.minimumSizeHint().height() <= 480 and w.minimumSizeHint().width() <= 760  # 960×540 at scale 2
+    w.docks["volumes"].setFloating(True)
+    w.docks["palette"].hide()
+    w.close()
+    w.docks["volumes"].setFloating(False)  # (the layout is saved; a floating dock is a window of its own)
+    again = _window_at(qtbot, monkeypatch, own_settings, (1200, 700))
+    assert again.docks["volumes"].isFloating() and again.docks["palette"].isHidden()  # restored
+    fresh = MainWindow(settings=QSettings(str(Path(own_settings.fileName()).with_name("other.ini")),
+                                          QSettings.Format.IniFormat))
+    qtbot.addWidget(fresh)
+    assert fresh.width() <= avail.width() and fresh.height() <= avail.height()  # the default, clamped
+    again.reset_layout_action.trigger()
+    assert own_settings.value("window/state") is None
+    assert not again.docks["volumes"].isFloating() and not again.docks["palette"].isHidden()
+    assert again.dockWidgetArea(again.docks["diagnostics"]) == Qt.DockWidgetArea.RightDockWidgetArea

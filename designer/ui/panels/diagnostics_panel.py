@@ -16,15 +16,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QTabWidget,
@@ -181,9 +184,11 @@ class DiagnosticsPanel(QWidget):
         self.document = document
         self.diagnostics: list[Diagnostic] = []
         self.fixes: list[Fix] = []  # fixes behind the buttons now shown
-        self.fix_buttons: list[QPushButton] = []
+        self.fix_buttons: list[FixButton] = []
+        self._fix_header: QLabel | None = None
         self.disagreements: list[SemanticsRow] = []
         self._mode: tuple[str, object] | None = None  # ("diagnostic", key) | ("layer", id) | ("compare", None)
+        self._gone: DiagnosticKey | None = None  # the problem a fix just removed (Undo may bring it back)
         self._syncing = False
 
         self.counts_label = QLabel()
@@ -207,8 +212,10 @@ class DiagnosticsPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAlternatingRowColors(False)
         self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 120)
-        self.tree.setMinimumHeight(80)
+        # The Layer column fits its ids (never "layer…"); the problem text takes the rest.
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.setMinimumHeight(60)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection)
         # A click on the problem that is already highlighted (because its layer was selected)
         # changes no selection, but must still show that problem's explanation and fixes.
@@ -249,19 +256,22 @@ class DiagnosticsPanel(QWidget):
         bottom_layout.setSpacing(3)
         bottom_layout.addWidget(self.layer_button)
         bottom_layout.addWidget(self.fix_box)
-        # Tabs beside the explanation (the Window view); the main window adds them.
+        # The explanation is the first tab of a tab widget, so other views of the selected layer
+        # (the Window view) sit beside it (``add_explanation_tab``); the fixes stay above the tabs.
         self.explanation_tabs = QTabWidget()
         self.explanation_tabs.setObjectName("explanation_tabs")
         self.explanation_tabs.setDocumentMode(True)
+        self.explanation_tabs.setTabBarAutoHide(True)
         self.explanation_tabs.addTab(self.browser, "Explanation")
         bottom_layout.addWidget(self.explanation_tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("explanation_split")
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([200, 700])
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.reset_split()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -282,6 +292,31 @@ class DiagnosticsPanel(QWidget):
         self._update_comparison()
         self._on_document_selection(document.selection)
         self._render()
+
+    # ----------------------------------------------------------------- layout
+
+    def add_explanation_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
+        """Put ``widget`` in a tab beside the explanation (which stays the first tab); its index."""
+        index = self.explanation_tabs.addTab(widget, title)
+        if tooltip:
+            self.explanation_tabs.setTabToolTip(index, tooltip)
+        return index
+
+    def show_explanation(self) -> None:
+        """Bring the explanation tab to the front."""
+        self.explanation_tabs.setCurrentIndex(0)
+
+    def reset_split(self) -> None:
+        """The problem list a few rows high, the explanation below with the rest."""
+        rows = 6 * max(self.tree.sizeHintForRow(0), self.fontMetrics().height() + 4)
+        top = self.counts_label.sizeHint().height() + self.tree.header().sizeHint().height() + rows
+        self.splitter.setSizes([top, 10_000])
+
+    def save_split(self) -> QByteArray:
+        return self.splitter.saveState()
+
+    def restore_split(self, state: QByteArray) -> bool:
+        return self.splitter.restoreState(state)
 
     # ------------------------------------------------------------------ state
 
@@ -323,12 +358,21 @@ class DiagnosticsPanel(QWidget):
 
     def _rebuild_tree(self) -> None:
         """List the diagnostics again, keeping the selected one selected."""
-        self.diagnostics = self.document.analysis.diagnostics()
+        empty = not len(self.document.design)
+        # An empty design is not an error: nothing to list until there is a layer.
+        self.diagnostics = [] if empty else self.document.analysis.diagnostics()
         if self._mode is not None and self._mode[0] == "diagnostic" and self.current_diagnostic() is None:
-            # The problem is gone (fixed): keep explaining its layer.
+            # The problem is gone (fixed): keep explaining its layer, and remember the problem
+            # so that Undo, bringing it back, shows it again rather than the layer's arithmetic.
             key = self._mode[1]
             layer = key.layer if isinstance(key, DiagnosticKey) else None
+            self._gone = key if isinstance(key, DiagnosticKey) else None
             self._mode = ("layer", layer) if layer is not None and layer in self.document.design else None
+            self._render_timer.start()
+        elif (self._gone is not None and self._mode == ("layer", self._gone.layer)
+              and any(DiagnosticKey.of(d) == self._gone for d in self.diagnostics)):
+            self._mode = ("diagnostic", self._gone)
+            self._gone = None
             self._render_timer.start()
         if self._mode is not None and self._mode[0] == "layer" and self._mode[1] not in self.document.design:
             self._mode = None
@@ -365,10 +409,11 @@ class DiagnosticsPanel(QWidget):
                 group.setFirstColumnSpanned(True)
                 group.setExpanded(True)
             if not self.diagnostics:
-                empty = QTreeWidgetItem(["No problems found", ""])
-                empty.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                empty.setFirstColumnSpanned(True)
-                self.tree.addTopLevelItem(empty)
+                text = "Nothing to check yet: the design is empty" if empty else "No problems found"
+                empty_item = QTreeWidgetItem([text, ""])
+                empty_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                empty_item.setFirstColumnSpanned(True)
+                self.tree.addTopLevelItem(empty_item)
             self._select_tree_for_mode()
         finally:
             self._syncing = False
@@ -408,6 +453,7 @@ class DiagnosticsPanel(QWidget):
         if target is not None:
             target.setSelected(True)
             self.tree.scrollToItem(target)
+        self.tree.horizontalScrollBar().setValue(0)  # a long message must not leave the list scrolled sideways
 
     def _on_tree_selection(self) -> None:
         if self._syncing:
@@ -417,6 +463,7 @@ class DiagnosticsPanel(QWidget):
             return
         d = self.diagnostics[selected[0].data(0, DIAG_ROLE)]
         self._mode = ("diagnostic", DiagnosticKey.of(d))
+        self._gone = None
         if d.layer is not None and d.layer in self.document.design:
             self._syncing = True
             try:
@@ -439,6 +486,8 @@ class DiagnosticsPanel(QWidget):
             if self._mode is not None and self._mode[0] == "layer":
                 self._mode = None
         elif self.current_layer() != current or self._mode is None or self._mode[0] != "diagnostic":
+            if self._gone is not None and self._gone.layer != current:
+                self._gone = None
             self._mode = ("layer", current)
         self._syncing = True
         try:
@@ -546,17 +595,34 @@ class DiagnosticsPanel(QWidget):
         header = QLabel(f"<b>Fix{'es' if len(fixes) > 1 else ''}</b> (one click; Ctrl+Z undoes it)")
         self.fix_layout.addWidget(header)
         for n, fix in enumerate(fixes):
-            button = QPushButton(f"{n + 1}. {short_label(fix)}")
+            button = FixButton(f"{n + 1}. {short_label(fix)}")
             button.setObjectName(f"fix_{n}")
             button.setToolTip(fix.label + (f"\n→ {fix.detail}" if fix.detail else ""))
             button.setStyleSheet("QPushButton { text-align: left; padding: 3px 8px; }")
             button.clicked.connect(lambda _checked=False, f=fix: self.apply(f))
             self.fix_layout.addWidget(button)
             self.fix_buttons.append(button)
-        row_h = self.fix_buttons[0].sizeHint().height() + 2
-        header_h = header.sizeHint().height()
-        self.fix_box.setFixedHeight(min(header_h + row_h * len(fixes), header_h + int(row_h * 2.5)) + 4)
+        self._fix_header = header
         self.fix_box.show()
+        self._fit_fixes()
+
+    def _fit_fixes(self) -> None:
+        """Wrap each fix's text to the panel's width and show every button whole (up to
+        MAX_LAYER_FIXES; more scroll): a half-hidden fix is a fix the user does not find."""
+        if not self.fix_buttons or self._fix_header is None:
+            return
+        width = max(self.fix_box.viewport().width(), 120)
+        spacing = self.fix_layout.spacing()
+        height = self._fix_header.sizeHint().height() + spacing
+        for n, button in enumerate(self.fix_buttons):
+            button.wrap_to(width)
+            if n < MAX_LAYER_FIXES:
+                height += button.sizeHint().height() + spacing
+        self.fix_box.setFixedHeight(height + 2)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_fixes()
 
     def apply(self, fix: Fix) -> None:
         """Apply a suggested fix as one undo step; explain why if it no longer applies."""
@@ -661,9 +727,6 @@ class DiagnosticsPanel(QWidget):
             "division that is not whole. See Help → Arithmetic reference.</small></p>"
         )
 
-    def add_explanation_tab(self, widget: QWidget, title: str) -> None:
-        self.explanation_tabs.addTab(widget, title)
-
     def _on_anchor(self, url: QUrl) -> None:
         text = url.toString()
         if text.startswith("window:"):
@@ -683,6 +746,29 @@ def _with_window_link(body: str, layer: str) -> str:
     )
     cut = body.find("</p>")
     return body[: cut + 4] + link + body[cut + 4:] if cut >= 0 else link + body
+
+
+class FixButton(QPushButton):
+    """A fix's button whose text wraps onto more lines in a narrow panel instead of being cut."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def wrap_to(self, width: int) -> None:
+        room = width - 24  # the button's frame and padding
+        metrics = self.fontMetrics()
+        lines: list[str] = []
+        for word in self.full_text.split(" "):
+            if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        text = "\n".join(lines)
+        if text != self.text():
+            self.setText(text)
+            self.updateGeometry()
 
 
 def _short_message(d: Diagnostic) -> str:
