@@ -48,6 +48,7 @@ from designer.ui.app_settings import (
 )
 from designer.ui.canvas import CanvasView, DesignScene
 from designer.ui.document import Document
+from designer.ui.empty_state import EmptyState
 from designer.ui.inspector import Inspector
 from designer.ui.palette import LayerPalette
 from designer.ui.panels.arithmetic_reference import show_arithmetic_reference
@@ -102,6 +103,15 @@ class MainWindow(QMainWindow):
         self.scene.message.connect(self.show_message)
         self.scene.selectionChanged.connect(self._update_edit_actions)
         self.view.files_dropped.connect(self._open_dropped)
+
+        self.empty_state = EmptyState(self.view.viewport())
+        self.empty_state.add_input_requested.connect(lambda: self.add_layer_from_palette("Input"))
+        self.empty_state.template_requested.connect(lambda: self.new_design())
+        self.empty_state.open_requested.connect(lambda: self.open_file())
+        self.empty_state.recent_requested.connect(self._open_recent)
+        doc.analysis_updated.connect(self._update_empty_state)
+        doc.design_reset.connect(self._update_empty_state)
+        self._update_empty_state()
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -353,7 +363,7 @@ class MainWindow(QMainWindow):
         self.totals_label.setObjectName("totals")
         # The totals may be cut on a small screen rather than push the window wider than it.
         self.totals_label.setMinimumWidth(1)
-        self.totals_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.totals_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.problems_label = QLabel()
         self.problems_label.setObjectName("problems")
         self.problems_label.setToolTip("Show the Problems & Explanations panel")
@@ -440,6 +450,9 @@ class MainWindow(QMainWindow):
         first = next((d for d in self.document.analysis.diagnostics() if d.severity in ("error", "warning")), None)
         if first is not None and len(self.document.design):
             self.show_problem(first.code, first.layer)
+
+    def _update_empty_state(self, *_args: object) -> None:
+        self.empty_state.setVisible(not len(self.document.design))
 
     def _on_clean_changed(self, clean: bool) -> None:
         if clean:
@@ -583,6 +596,8 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
             menu.addAction("Clear Menu", self._clear_recent)
         menu.setEnabled(bool(files))
+        if hasattr(self, "empty_state"):
+            self.empty_state.set_recent_files(files)
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():

@@ -265,3 +265,30 @@ def test_window_fits_the_screen_and_reset_layout_puts_every_panel_back(qtbot, mo
     assert own_settings.value("window/state") is None
     assert not again.docks["volumes"].isFloating() and not again.docks["palette"].isHidden()
     assert again.dockWidgetArea(again.docks["diagnostics"]) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_the_empty_canvas_teaches_how_to_start(qtbot, monkeypatch, own_settings, tmp_path) -> None:
+    # Was: an empty dotted canvas; the only guidance sat on a tab that was not in front.
+    from designer.ui.app_settings import add_recent_file
+
+    recent = tmp_path / "mine.json"
+    recent.write_text(ALEXNET_224.read_text())
+    add_recent_file(own_settings, recent)
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    card = w.empty_state
+    assert card.isVisible()
+    centre = card.geometry().center()
+    viewport = w.view.viewport().rect().center()
+    assert abs(centre.x() - viewport.x()) < 20 and abs(centre.y() - viewport.y()) < 20
+    assert [b.text() for b in card.recent_buttons] == ["mine.json"]
+    qtbot.mouseClick(card.add_input_button, Qt.MouseButton.LeftButton)
+    assert w.document.design.layer(w.document.design.ids[0]).type == "Input"
+    qtbot.waitUntil(lambda: not card.isVisible())
+    _key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(card.isVisible)  # empty again: the card is back
+    asked: list[bool] = []
+    monkeypatch.setattr(MainWindow, "new_design", lambda self: asked.append(True))
+    qtbot.mouseClick(card.template_button, Qt.MouseButton.LeftButton)
+    assert asked == [True]
+    qtbot.mouseClick(card.recent_buttons[0], Qt.MouseButton.LeftButton)
+    assert w.document.path == recent and not card.isVisible()
