@@ -292,3 +292,42 @@ def test_the_empty_canvas_teaches_how_to_start(qtbot, monkeypatch, own_settings,
     assert asked == [True]
     qtbot.mouseClick(card.recent_buttons[0], Qt.MouseButton.LeftButton)
     assert w.document.path == recent and not card.isVisible()
+
+
+def test_duplicate_and_paste_land_beside_the_original_selected_and_in_view(qtbot, monkeypatch, own_settings) -> None:
+    # Was: Ctrl+D and Ctrl+V put the copy exactly on top of the original, drawn under it.
+    window = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert window.open_file(ALEXNET_224, ask=False)
+    doc = window.document
+    doc.select(["conv3"])
+    _key(qtbot, window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    copy_id = doc.current
+    assert copy_id not in (None, "conv3") and doc.selection == [copy_id]
+    card, original = window.scene.cards[copy_id], window.scene.cards["conv3"]
+    assert not card.sceneBoundingRect().intersects(original.sceneBoundingRect())
+    others = [c for lid, c in window.scene.cards.items() if lid != copy_id]
+    assert not any(card.sceneBoundingRect().intersects(c.sceneBoundingRect()) for c in others)
+    visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert visible.contains(card.sceneBoundingRect())
+    _key(qtbot, window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    _key(qtbot, window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    pasted = doc.current
+    assert pasted not in (copy_id, "conv3")
+    boxes = [c.sceneBoundingRect() for lid, c in window.scene.cards.items() if lid != pasted]
+    assert not any(window.scene.cards[pasted].sceneBoundingRect().intersects(b) for b in boxes)
+
+
+def test_inserting_on_an_edge_moves_only_its_own_row(qtbot, window) -> None:
+    # Was: the cards after the insert point on every later row shifted right, leaving a gap.
+    assert window.open_file(ALEXNET_224, ask=False)
+    d = window.document.design
+    row_y = d.position("conv1")[1]
+    later_rows = {lid: d.position(lid) for lid in d.ids if d.position(lid)[1] > row_y + 10}
+    same_row_after = [lid for lid in d.ids if d.position(lid)[1] == row_y and d.position(lid)[0] > d.position("conv1")[0]]
+    edge = window.scene.edges[("conv1", "relu1")]
+    assert drop_layer(window.view, "BatchNorm2d", edge.path().pointAtPercent(0.5))
+    new = window.document.current
+    assert d.layer(new).inputs == ["conv1"] and d.layer("relu1").inputs == [new]
+    assert {lid: d.position(lid) for lid in later_rows} == later_rows
+    new_box = window.scene.cards[new].sceneBoundingRect()
+    assert not any(new_box.intersects(window.scene.cards[lid].sceneBoundingRect()) for lid in same_row_after)
