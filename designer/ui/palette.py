@@ -88,7 +88,7 @@ class LayerPalette(QWidget):
             font = theme.ui_font(bold=True)
             group.setFont(0, font)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            group.setForeground(0, theme.category_color(category).darker(130))
+            group.setForeground(0, theme.category_ink(category))
             self.tree.addTopLevelItem(group)
             for ltype in offered:
                 item = QTreeWidgetItem([ltype.id])

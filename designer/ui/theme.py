@@ -13,18 +13,16 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from designer.core.figure import CATEGORY_COLORS as FIGURE_CATEGORY_COLORS
+from designer.core.figure import luminance
 from designer.core.registry import REGISTRY
 
-CATEGORY_COLORS: dict[str, str] = {
-    "Input": "#6b7f99",
-    "Convolution": "#3d7ab8",
-    "Pooling": "#3a9a8a",
-    "Normalization": "#8a6bb8",
-    "Activation": "#d08a2e",
-    "Linear & reshape": "#5f8f3c",
-    "Merge": "#b8567a",
-    "Imported": "#d43a2f",  # Unsupported ops: the error colour, they must be replaced
-}
+# One palette for every view: the canvas, the palette, the 3D view, the exported figures and
+# their legend all colour a category the same way. It is defined once, in the core
+# (``designer.core.figure.CATEGORY_COLORS``), where the figure renderers need it without Qt.
+# One exception: an unsupported imported op is an error to fix, so its card is red (the
+# figures draw it blank with the error outline).
+CATEGORY_COLORS: dict[str, str] = {**FIGURE_CATEGORY_COLORS, "Imported": "#d43a2f"}
 
 ERROR = QColor("#d43a2f")
 WARNING = QColor("#e0a000")
@@ -41,6 +39,17 @@ EDGE = QColor("#7d8894")
 
 def category_color(category: str) -> QColor:
     return QColor(CATEGORY_COLORS.get(category, "#777777"))
+
+
+def text_on(fill: QColor) -> QColor:
+    """Ink that reads on ``fill``: near-black on the light category colours, white on the dark."""
+    return QColor(TEXT) if luminance(fill.name()) > 150 else QColor("#ffffff")
+
+
+def category_ink(category: str) -> QColor:
+    """The category's colour dark enough to be text on a light background (palette headings)."""
+    color = category_color(category)
+    return color.darker(230) if luminance(color.name()) > 150 else color.darker(115)
 
 
 def type_color(type_id: str) -> QColor:
@@ -90,6 +99,8 @@ def category_icon(category: str, size: int = 32) -> QIcon:
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     color = category_color(category)
+    if luminance(color.name()) > 170:  # the light fills (Input, Activation) need more ink as glyphs
+        color = color.darker(150)
     s = size / 32.0
     p.scale(s, s)
     p.setPen(QPen(color.darker(130), 1.6))

@@ -331,3 +331,34 @@ def test_inserting_on_an_edge_moves_only_its_own_row(qtbot, window) -> None:
     assert {lid: d.position(lid) for lid in later_rows} == later_rows
     new_box = window.scene.cards[new].sceneBoundingRect()
     assert not any(new_box.intersects(window.scene.cards[lid].sceneBoundingRect()) for lid in same_row_after)
+
+
+def test_one_palette_colours_the_canvas_the_3d_view_and_the_figures(qtbot, window) -> None:
+    # Was: Conv blue and activations orange on the canvas, Conv orange and pooling blue in 3D and
+    # in the figures, and a third scheme in the graph figure.
+    from PySide6.QtGui import QImage, QPainter
+
+    from designer.core.figure import CATEGORY_COLORS, color_of
+    from designer.ui import theme
+
+    for category, color in CATEGORY_COLORS.items():
+        if category != "Imported":  # an unsupported op is red on the canvas: an error to fix
+            assert theme.category_color(category).name().upper() == color.upper()
+    assert window.open_file(ALEXNET_224, ask=False)
+    for lid in ("conv1", "pool1", "relu1", "fc6"):
+        card = window.scene.cards[lid]
+        image = QImage(card.boundingRect().size().toSize(), QImage.Format.Format_ARGB32)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.translate(-card.boundingRect().topLeft())
+        card.paint(painter, _plain_option(), None)
+        painter.end()
+        header = image.pixelColor(int(card.boundingRect().width() / 2), 4 - int(card.boundingRect().top()))
+        expected = color_of(window.document.design.layer(lid).type)
+        assert header.name().upper() == expected.upper(), (lid, header.name(), expected)
+
+
+def _plain_option():
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    return QStyleOptionGraphicsItem()

@@ -291,14 +291,15 @@ class LayerCard(QGraphicsItem):
         id_space = CARD_WIDTH - 2 * pad - type_w - 8 - badge_space
         if fm_title.horizontalAdvance(d.layer_id) > id_space:  # the id matters more than the type
             type_w, id_space = 0.0, CARD_WIDTH - 2 * pad - badge_space
-        painter.setPen(QColor("white"))
+        ink = theme.text_on(accent)
+        painter.setPen(ink)
         painter.drawText(
             QRectF(pad, 0, id_space, HEADER_HEIGHT),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
             fm_title.elidedText(d.layer_id, Qt.TextElideMode.ElideMiddle, id_space),  # layer2.2…bn1, not layer2.2…
         )
         painter.setFont(small_font)
-        painter.setPen(QColor(255, 255, 255, 215))
+        painter.setPen(QColor(ink.red(), ink.green(), ink.blue(), 215))
         if type_w:
             painter.drawText(
                 QRectF(CARD_WIDTH - pad - type_w - badge_space, 0, type_w, HEADER_HEIGHT),
