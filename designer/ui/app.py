@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from designer.core.fileformat import FormatError
 from designer.ui import theme
 from designer.ui.app_settings import APPLICATION, ORGANIZATION
-from designer.ui.main_window import MainWindow
+from designer.ui.main_window import APPEARANCE_KEY, MainWindow
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -30,11 +30,19 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     # pyqtgraph compiled for the first context: "GLError 1281 glUseProgram", labels only.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(argv if argv is not None else sys.argv[:1])
-    theme.apply_app_style(app)
+    theme.apply_app_style(app, appearance_setting())
     icon = _app_icon_path()
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+def appearance_setting() -> str:
+    """View ▸ Appearance as last chosen: "system" (the default), "light" or "dark"."""
+    from designer.ui.app_settings import app_settings
+
+    value = app_settings().value(APPEARANCE_KEY, "system")
+    return value if value in theme.APPEARANCES else "system"
 
 
 def _app_icon_path() -> Path | None:

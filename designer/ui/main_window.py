@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -62,6 +64,7 @@ from designer.ui.window_view import WindowView
 
 FILE_FILTER = "CNN designs (*.json);;All files (*)"
 AUTOSAVE_MS = 60_000
+APPEARANCE_KEY = "view/appearance"  # "system", "light" or "dark"
 STATE_VERSION = 2  # 2: the right column runs the full height (issue 14)
 DEFAULT_SIZE = (1500, 940)
 DEFAULT_AREAS = {
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
         doc.analysis_updated.connect(self._update_empty_state)
         doc.design_reset.connect(self._update_empty_state)
         self._update_empty_state()
+        theme.notifier().changed.connect(self._on_theme)
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -350,6 +354,18 @@ class MainWindow(QMainWindow):
                                                 "Every panel back in its place, the window at its default size",
                                                 "reset_layout")
         view.addAction(self.reset_layout_action)
+        self.appearance_menu = view.addMenu("&Appearance")
+        self.appearance_group = QActionGroup(self)
+        self.appearance_actions: dict[str, QAction] = {}
+        current = self.settings.value(APPEARANCE_KEY, "system")
+        for key, label in (("system", "Follow the &System"), ("light", "&Light"), ("dark", "&Dark")):
+            action = QAction(label, self, checkable=True)
+            action.setObjectName(f"appearance_{key}")
+            action.setChecked(key == current or (key == "system" and current not in theme.APPEARANCES))
+            action.triggered.connect(partial(self.set_appearance, key))
+            self.appearance_group.addAction(action)
+            self.appearance_menu.addAction(action)
+            self.appearance_actions[key] = action
         self.view_menu = view
 
         help_menu = bar.addMenu("&Help")
@@ -417,6 +433,20 @@ class MainWindow(QMainWindow):
         self.show_problems()
         self.diagnostics_panel.explanation_tabs.setCurrentWidget(self.window_view)
         self.window_view.setFocus()
+
+    def set_appearance(self, appearance: str) -> None:
+        """View ▸ Appearance: follow the desktop's light/dark scheme, or force one; remembered."""
+        app = QApplication.instance()
+        if appearance not in theme.APPEARANCES or not isinstance(app, QApplication):
+            return
+        self.settings.setValue(APPEARANCE_KEY, appearance)
+        self.appearance_actions[appearance].setChecked(True)
+        theme.set_appearance(app, appearance)
+
+    def _on_theme(self, _scheme: str) -> None:
+        self.scene.update()
+        self.view.viewport().update()
+        self._update_status()
 
     def show_problem(self, code: str, layer: str | None) -> None:
         """A problem was clicked somewhere (the inspector, ...): bring its explanation forward."""

@@ -101,6 +101,7 @@ class LayerPalette(QWidget):
                 self.items[ltype.id] = item
             group.setExpanded(True)
         self.filter.textChanged.connect(self.apply_filter)
+        theme.notifier().changed.connect(self._recolour)
         self.tree.itemActivated.connect(self._activated)
 
     def apply_filter(self, text: str) -> None:
@@ -123,6 +124,12 @@ class LayerPalette(QWidget):
                 item.setHidden(hide)
                 visible += not hide
             group.setHidden(visible == 0)
+
+    def _recolour(self, _scheme: str = "") -> None:
+        for n, category in enumerate(CATEGORIES):
+            group = self.tree.topLevelItem(n)
+            if group is not None:
+                group.setForeground(0, theme.category_ink(category))
 
     def visible_types(self) -> list[str]:
         out = []

@@ -41,6 +41,7 @@ from designer.core.volume_geometry import (
     VolumeScene,
     face_shade,
 )
+from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
 
 SELECTED_COLOR = "#E8C100"
@@ -252,6 +253,7 @@ class VolumeView(QWidget):
         layout.addLayout(bar)
         self.gl_widget = _PickingGLView(self)
         layout.addWidget(self.gl_widget, 1)
+        theme.notifier().changed.connect(self.apply_theme)
         self.empty_hint = QLabel(EMPTY_HINT)
         self.empty_hint.setObjectName("volumes_empty_hint")
         self.empty_hint.setWordWrap(True)
@@ -330,7 +332,7 @@ class VolumeView(QWidget):
         data = gl_scene_data(self.scene, self.selected)
         if self._mesh is None:
             self._mesh = gl.GLMeshItem(smooth=False, drawEdges=False, glOptions="opaque")
-            self._lines = gl.GLLinePlotItem(mode="lines", color=(0.1, 0.1, 0.1, 1.0), width=1.0, antialias=True)
+            self._lines = gl.GLLinePlotItem(mode="lines", color=_ink_rgba(), width=1.0, antialias=True)
             view.addItem(self._mesh)
             view.addItem(self._lines)
         self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
@@ -344,7 +346,7 @@ class VolumeView(QWidget):
                 item.setData(pos=pos, text=text)
                 item.setVisible(True)
             else:
-                item = gl.GLTextItem(pos=pos, text=text, color=(20, 20, 20, 255), font=self._font)
+                item = gl.GLTextItem(pos=pos, text=text, color=theme.VOLUME_INK, font=self._font)
                 view.addItem(item)
                 self._texts.append(item)
         for item in self._texts[len(data.labels) :]:
@@ -358,6 +360,17 @@ class VolumeView(QWidget):
             self.fit()
         else:
             self.declutter_labels()
+
+    def apply_theme(self, _scheme: str = "") -> None:
+        """Background, outlines and labels in the colours of the scheme now in force."""
+        if self.gl_widget is None:
+            return
+        self.gl_widget.setBackgroundColor(theme.VOLUME_BG)
+        if self._lines is not None:
+            self._lines.setData(color=_ink_rgba())
+        for item in self._texts:
+            item.setData(color=theme.VOLUME_INK)
+        self.gl_widget.update()
 
     def _update_mesh(self) -> None:
         if self._mesh is None or self.scene is None:
@@ -470,6 +483,13 @@ class VolumeView(QWidget):
             self.layer_clicked.emit(block.id if inside or not block.layer_ids else block.layer_ids[0])
 
 
+def _ink_rgba() -> tuple[float, float, float, float]:
+    """The outline colour: the scheme's ink, a little softer than the labels."""
+    ink = theme.VOLUME_INK
+    soft = 0.8 if not theme.is_dark() else 0.75
+    return (ink.redF() * soft, ink.greenF() * soft, ink.blueF() * soft, 1.0)
+
+
 @functools.cache
 def _picking_view_class() -> type:
     import pyqtgraph.opengl as gl
@@ -481,7 +501,7 @@ def _picking_view_class() -> type:
             super().__init__(owner)
             self._owner = owner
             self._press: QPointF | None = None
-            self.setBackgroundColor("w")
+            self.setBackgroundColor(theme.VOLUME_BG)
             self.opts["fov"] = 35
 
         def mousePressEvent(self, ev: Any) -> None:

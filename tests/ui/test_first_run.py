@@ -362,3 +362,33 @@ def _plain_option():
     from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
     return QStyleOptionGraphicsItem()
+
+
+def test_view_appearance_switches_every_view_to_dark_and_back(qtbot, monkeypatch, own_settings) -> None:
+    from PySide6.QtGui import QPalette
+
+    from designer.ui import theme
+
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert w.open_file(ALEXNET_224, ask=False)
+    app = QApplication.instance()
+    assert w.appearance_actions["system"].isChecked() and theme.SCHEME == "light"
+    seen: list[str] = []
+    theme.notifier().changed.connect(seen.append)
+    try:
+        w.appearance_menu.actions()[2].trigger()  # View ▸ Appearance ▸ Dark
+        assert seen == ["dark"] and theme.is_dark()
+        assert own_settings.value("view/appearance") == "dark"
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        image = w.view.viewport().grab().toImage()
+        assert image.pixelColor(5, 5).lightness() < 60  # the canvas background
+        charts = w.layer_charts.graphics.grab().toImage()
+        assert charts.pixelColor(2, 2).lightness() < 60
+        assert "#e2e6ea" in w.diagnostics_panel.browser.document().defaultStyleSheet()
+        w.appearance_actions["light"].trigger()
+        assert seen == ["dark", "light"] and w.view.viewport().grab().toImage().pixelColor(5, 5).lightness() > 200
+        monkeypatch.setattr(theme, "system_scheme", lambda: "dark")
+        assert theme.scheme_for("system") == "dark" and theme.scheme_for("light") == "light"
+    finally:
+        theme.set_appearance(app, "light")
+        theme.notifier().changed.disconnect(seen.append)

@@ -116,7 +116,7 @@ class Port(QGraphicsItem):
         active = self.hovered or self.highlighted
         r = PORT_RADIUS + (1.5 if active else 0)
         painter.setPen(QPen(color.darker(140) if active else theme.CARD_BORDER.darker(115), 1.4))
-        painter.setBrush(color if (active or self.kind == "out") else QColor("white"))
+        painter.setBrush(color if (active or self.kind == "out") else theme.CARD_BG)
         painter.drawEllipse(QPointF(0, 0), r, r)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
@@ -268,7 +268,7 @@ class LayerCard(QGraphicsItem):
         body = QPainterPath()
         body.addRoundedRect(rect, CORNER, CORNER)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#f7f8fa") if unknown else theme.CARD_BG)
+        painter.setBrush(theme.CARD_UNKNOWN_BG if unknown else theme.CARD_BG)
         painter.drawPath(body)
         header = QPainterPath()
         header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)

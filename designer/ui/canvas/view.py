@@ -12,6 +12,7 @@ from functools import cache, partial
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
+    QColor,
     QContextMenuEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
@@ -95,7 +96,7 @@ class CanvasView(QGraphicsView):
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         painter.fillRect(rect, theme.CANVAS_BG)
         if self.zoom >= 0.45:
-            painter.fillRect(rect, _grid_brush())
+            painter.fillRect(rect, _grid_brush(theme.CANVAS_GRID.name()))
 
     # ---------------------------------------------------------------- zoom
 
@@ -448,14 +449,14 @@ class CanvasView(QGraphicsView):
 
 
 @cache
-def _grid_brush() -> QBrush:
+def _grid_brush(color: str) -> QBrush:
     """A dot every GRID_STEP scene units, as a texture (one fill instead of thousands of points)."""
     tile = QPixmap(GRID_STEP, GRID_STEP)
     tile.fill(Qt.GlobalColor.transparent)
     p = QPainter(tile)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(theme.CANVAS_GRID.darker(104))
+    p.setBrush(QColor(color).darker(104))
     p.drawEllipse(QPointF(GRID_STEP / 2, GRID_STEP / 2), 1.1, 1.1)
     p.end()
     return QBrush(tile)

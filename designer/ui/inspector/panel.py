@@ -97,7 +97,7 @@ class Inspector(QScrollArea):
         self.output.setTextFormat(Qt.TextFormat.RichText)
         self.output.setWordWrap(True)
         self.output.setStyleSheet(
-            "QLabel { background: #ffffff; border: 1px solid #d5dbe1; border-radius: 6px; padding: 8px; }"
+            "QLabel { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; padding: 8px; }"
         )
         content.addWidget(self.output)
 

@@ -46,6 +46,7 @@ from designer.core.fixes import Fix, FixError, suggest_fixes
 from designer.core.semantics_compare import SemanticsRow, compare_semantics
 from designer.core.shape_rules import fmt_shape
 from designer.core.window_geometry import layer_window
+from designer.ui import theme
 from designer.ui.document import Document
 from designer.ui.panels.fix_application import apply_fix, short_label
 from designer.ui.panels.semantics_selector import SEMANTICS_LABELS
@@ -61,25 +62,38 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("info", "Notes", "#1565c0"),
 )
 
-#: Rich-text typography for the explanations (Qt's CSS subset). Steps stack vertically,
-#: with every "=" in one column, so they read in a narrow side panel.
-EXPLANATION_CSS = """
-body { font-size: 10pt; color: #1f2328; }
+#: Rich-text typography for the explanations (Qt's CSS subset), per colour scheme. Steps stack
+#: vertically, with every "=" in one column, so they read in a narrow side panel.
+_CSS_TEMPLATE = """
+body { font-size: 10pt; color: %(text)s; }
 p.title { font-size: 12pt; font-weight: bold; margin: 0 0 2px 0; }
-p.section { font-size: 10.5pt; font-weight: bold; margin: 10px 0 3px 0; color: #2f5d8a; }
+p.section { font-size: 10.5pt; font-weight: bold; margin: 10px 0 3px 0; color: %(section)s; }
 p { margin: 3px 0; }
-p.summary { color: #37474f; margin-bottom: 6px; }
-p.label { font-weight: bold; color: #37474f; margin: 6px 0 1px 0; }
-p.note { color: #546e7a; font-style: italic; margin: 1px 0 4px 18px; }
-td.rel { color: #78909c; padding: 0 4px 0 12px; }
-td.formula { font-family: "DejaVu Serif", "Cambria Math", serif; font-style: italic; color: #455a64; }
+p.summary { color: %(soft)s; margin-bottom: 6px; }
+p.label { font-weight: bold; color: %(soft)s; margin: 6px 0 1px 0; }
+p.note { color: %(note)s; font-style: italic; margin: 1px 0 4px 18px; }
+td.rel { color: %(rel)s; padding: 0 4px 0 12px; }
+td.formula { font-family: "DejaVu Serif", "Cambria Math", serif; font-style: italic; color: %(formula)s; }
 td.chain { padding: 0; }
-span.bad { color: #b00020; font-weight: bold; background-color: #fde7ea; }
+span.bad { color: %(bad)s; font-weight: bold; background-color: %(bad_bg)s; }
 li { margin: 2px 0; }
-th { background-color: #eceff1; padding: 2px 6px; }
+th { background-color: %(head_bg)s; padding: 2px 6px; }
 td.cell { padding: 2px 6px; }
-td.differs { color: #b00020; font-weight: bold; padding: 2px 6px; }
+td.differs { color: %(bad)s; font-weight: bold; padding: 2px 6px; }
 """
+_CSS_COLORS = {
+    "light": {"text": "#1f2328", "section": "#2f5d8a", "soft": "#37474f", "note": "#546e7a", "rel": "#78909c",
+              "formula": "#455a64", "bad": "#b00020", "bad_bg": "#fde7ea", "head_bg": "#eceff1"},
+    "dark": {"text": "#e2e6ea", "section": "#8cc4ff", "soft": "#c3ccd5", "note": "#a6b3bf", "rel": "#8d99a5",
+             "formula": "#b8c4cf", "bad": "#ff8a95", "bad_bg": "#4a2328", "head_bg": "#30363d"},
+}
+
+
+def explanation_css(scheme: str = "light") -> str:
+    return _CSS_TEMPLATE % _CSS_COLORS.get(scheme, _CSS_COLORS["light"])
+
+
+EXPLANATION_CSS = explanation_css("light")
 
 # A whole-number fraction such as ``213/4`` (not part of a tag like ``</td>``).
 _FRACTION = re.compile(r"(?<![\w.,<])(\d[\d,]*)/(\d+)(?![\w.])")
@@ -197,10 +211,7 @@ class DiagnosticsPanel(QWidget):
         self.banner.setObjectName("semantics_banner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
-        self.banner.setStyleSheet(
-            "QLabel#semantics_banner { background: #fff8e1; border: 1px solid #ffe082;"
-            " border-radius: 3px; padding: 4px; color: #5d4037; }"
-        )
+        self._style_banner()
         self.banner.linkActivated.connect(self._on_banner_link)
         self.banner.hide()
 
@@ -224,7 +235,7 @@ class DiagnosticsPanel(QWidget):
 
         self.layer_button = QPushButton()
         self.layer_button.setFlat(True)
-        self.layer_button.setStyleSheet("QPushButton { text-align: left; color: #1565c0; }")
+        self.layer_button.setStyleSheet("QPushButton { text-align: left; color: palette(link); }")
         self.layer_button.clicked.connect(self._show_current_layer)
         self.layer_button.hide()
         self.fix_frame = QFrame()
@@ -240,7 +251,8 @@ class DiagnosticsPanel(QWidget):
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_anchor)
-        self.browser.document().setDefaultStyleSheet(EXPLANATION_CSS)
+        self.browser.document().setDefaultStyleSheet(explanation_css(theme.SCHEME))
+        theme.notifier().changed.connect(self._on_theme)
         self.browser.document().setDocumentMargin(8)
 
         top = QWidget()
@@ -294,6 +306,18 @@ class DiagnosticsPanel(QWidget):
         self._render()
 
     # ----------------------------------------------------------------- layout
+
+    def _style_banner(self) -> None:
+        self.banner.setStyleSheet(
+            f"QLabel#semantics_banner {{ background: {theme.NOTE_BG.name()}; border: 1px solid "
+            f"{theme.NOTE_BORDER.name()}; border-radius: 3px; padding: 4px; color: {theme.NOTE_TEXT.name()}; }}"
+        )
+
+    def _on_theme(self, scheme: str) -> None:
+        self._style_banner()
+        self.browser.document().setDefaultStyleSheet(explanation_css(scheme))
+        self._rebuild_tree()
+        self._render()
 
     def add_explanation_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
         """Put ``widget`` in a tab beside the explanation (which stays the first tab); its index."""
@@ -586,6 +610,7 @@ class DiagnosticsPanel(QWidget):
             child = self.fix_layout.takeAt(0)
             widget = child.widget() if child is not None else None
             if widget is not None:
+                widget.hide()  # gone from the screen now, not when the event loop deletes it
                 widget.deleteLater()
         self.fixes = list(fixes)
         self.fix_buttons = []

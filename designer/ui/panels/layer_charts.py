@@ -35,6 +35,7 @@ from designer.core.collapsed_figure import block_rows
 from designer.core.fileformat import FormatError, load_design
 from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
 from designer.core.report import human_bytes, human_count
+from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
 from designer.ui.document import Document
 
@@ -201,7 +202,7 @@ class LayerChartsPanel(QWidget):
         bar.addWidget(self.clear_compare_button)
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(theme.PLOT_BG)
         self.graphics.setMinimumHeight(120)
         self.columns = False  # side by side (a low, wide dock) or stacked (a tall one)
         self.plots: list[pg.PlotItem] = []
@@ -244,6 +245,8 @@ class LayerChartsPanel(QWidget):
         self.clear_compare_button.clicked.connect(self.clear_comparison)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.scene().sigMouseMoved.connect(self._on_hover)
+        self.apply_theme()
+        theme.notifier().changed.connect(self.apply_theme)
         self._deferred = DeferredRefresh(self, self.refresh)
         document.analysis_updated.connect(self._deferred.request)
         document.design_reset.connect(self._deferred.request)
@@ -285,6 +288,16 @@ class LayerChartsPanel(QWidget):
             self.plots[0].setXRange(-0.6, max(n, 1) - 0.4, padding=0)
         self._paint_selection(self.document.selection)
         self._update_summary()
+
+    def apply_theme(self, _scheme: str = "") -> None:
+        """The plots' background and ink follow the light or dark scheme."""
+        self.graphics.setBackground(theme.PLOT_BG)
+        axes: list[pg.AxisItem] = [*self.value_axes, *self.layer_axes]
+        for axis in axes:
+            axis.setPen(pg.mkPen(theme.PLOT_INK))
+            axis.setTextPen(pg.mkPen(theme.PLOT_INK))
+            axis.picture = None
+            axis.update()
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
