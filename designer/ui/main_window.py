@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.scene.message.connect(self.show_message)
         self.scene.selectionChanged.connect(self._update_edit_actions)
         self.view.files_dropped.connect(self._open_dropped)
+        self.view.explain_requested.connect(self.explain_layer)
 
         self.empty_state = EmptyState(self.view.viewport())
         self.empty_state.add_input_requested.connect(lambda: self.add_layer_from_palette("Input"))
@@ -448,6 +449,13 @@ class MainWindow(QMainWindow):
         self.view.viewport().update()
         self._update_status()
 
+    def explain_layer(self, layer_id: str) -> None:
+        """"Why this shape?": the layer's arithmetic, step by step, in the explanation panel."""
+        self.document.select([layer_id])
+        self.show_problems()
+        self.diagnostics_panel.show_explanation()
+        self.diagnostics_panel.explain_layer(layer_id)
+
     def show_problem(self, code: str, layer: str | None) -> None:
         """A problem was clicked somewhere (the inspector, ...): bring its explanation forward."""
         self.show_problems()
@@ -581,6 +589,10 @@ class MainWindow(QMainWindow):
             return False
         if not chosen.lower().endswith(".json"):
             chosen += ".json"
+        if self.document.design.name.strip() in ("", "Untitled"):
+            # A design saved under a name takes that name (in the title, the figures, the code),
+            # as one undoable step before the save, so the saved file carries it.
+            self.document.set_name(Path(chosen).stem)
         return self._save_to(Path(chosen))
 
     def _save_to(self, path: Path) -> bool:

@@ -50,7 +50,8 @@ EMPTY_HINT = (
     "width × height × channels, like the AlexNet figure. Drag with the mouse to turn them."
 )
 LABEL_MARGIN = (26.0, 18.0)  # room below (sizes) and above (names) the volumes for their labels
-MAX_LABELLED_BLOCKS = 24  # above this many volumes, only stage changes and the selection get labels
+MAX_LABELLED_BLOCKS = 24
+ORBIT_DEGREES_PER_PIXEL = 0.35  # a 150-pixel drag turns the volumes about 50°  # above this many volumes, only stage changes and the selection get labels
 _BOX_FACES = (  # (outward normal, corner selectors) in the same convention as the core
     ((-1.0, 0.0, 0.0), ((0, 0, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1))),
     ((1.0, 0.0, 0.0), ((1, 0, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0))),
@@ -503,6 +504,10 @@ def _picking_view_class() -> type:
             self._press: QPointF | None = None
             self.setBackgroundColor(theme.VOLUME_BG)
             self.opts["fov"] = 35
+
+        def orbit(self, azim: float, elev: float) -> None:
+            # pyqtgraph turns 1° per pixel dragged: half a turn for a 150-pixel drag.
+            super().orbit(azim * ORBIT_DEGREES_PER_PIXEL, elev * ORBIT_DEGREES_PER_PIXEL)
 
         def mousePressEvent(self, ev: Any) -> None:
             self._press = ev.position()

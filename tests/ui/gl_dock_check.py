@@ -33,6 +33,30 @@ def frame_stats(view, name: str) -> dict[str, float]:
     return {"colours": len(set(pixels)), "white": white / len(pixels), "yellow": near_yellow / len(pixels)}
 
 
+def drag_turn(app, gl, pixels: int) -> float:
+    """Degrees the camera turns for a left-button drag of ``pixels`` to the right."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    start = QPointF(gl.width() / 2 - pixels / 2, gl.height() / 2)
+    before = gl.opts["azimuth"]
+
+    def send(kind, pos, button, buttons):
+        event = QMouseEvent(kind, pos, gl.mapToGlobal(pos), button, buttons, none)
+        QApplication.sendEvent(gl, event)
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    send(QEvent.Type.MouseButtonPress, start, left, left)
+    for step in range(1, 11):
+        send(QEvent.Type.MouseMove, start + QPointF(pixels * step / 10, 0), Qt.MouseButton.NoButton, left)
+    send(QEvent.Type.MouseButtonRelease, start + QPointF(pixels, 0), left, Qt.MouseButton.NoButton)
+    settle(app, 5)
+    return abs(gl.opts["azimuth"] - before)
+
+
 def settle(app, n: int = 30) -> None:
     for _ in range(n):
         app.processEvents()
@@ -80,6 +104,7 @@ def main() -> int:
     dock.setFloating(False)
     settle(app)
     out["redocked"] = frame_stats(volumes, "redocked")
+    out["orbit_degrees"] = drag_turn(app, volumes.gl_widget, 150)
 
     second = MainWindow()
     second.resize(1200, 800)

@@ -106,6 +106,7 @@ def test_3d_dock_floats_redocks_and_frames_a_design_built_from_scratch_under_xvf
     assert docked["colours"] > 60 and docked["white"] < 0.97
     assert floating["colours"] > 0.7 * docked["colours"] and floating["white"] < 0.97
     assert redocked["colours"] > 0.7 * docked["colours"]
+    assert 20 <= result["orbit_degrees"] <= 90  # was 150° (1° per pixel) for a 150-pixel drag
     assert result["second_window"]["colours"] > 60 and result["second_window"]["white"] < 0.97
 
 
@@ -392,3 +393,74 @@ def test_view_appearance_switches_every_view_to_dark_and_back(qtbot, monkeypatch
     finally:
         theme.set_appearance(app, "light")
         theme.notifier().changed.disconnect(seen.append)
+
+
+def test_save_as_names_an_untitled_design_after_its_file(qtbot, window, monkeypatch, tmp_path) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from designer.core.fileformat import load_design
+
+    assert drop_layer(window.view, "Input", QPointF(0, 0))
+    target = tmp_path / "my_net"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    assert window.save_as()
+    assert window.document.design.name == "my_net" and "my_net" in window.windowTitle()
+    assert load_design(tmp_path / "my_net.json").name == "my_net" and not window.document.is_modified
+
+
+def test_card_menu_explains_the_shape_and_copies_and_cuts(qtbot, monkeypatch, own_settings) -> None:
+    from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+    from PySide6.QtWidgets import QMenu
+
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert w.open_file(ALEXNET_224, ask=False)
+    w.docks["inspector"].raise_()
+    shown: list[list[str]] = []
+    chosen: dict[str, str] = {}
+
+    def fake_exec(menu, *args, **kwargs):
+        texts = [a.text() for a in menu.actions() if a.text()]
+        shown.append(texts)
+        wanted = chosen.get("text")
+        action = next((a for a in menu.actions() if a.text() == wanted), None)
+        if action is not None:
+            action.trigger()
+        return action
+
+    class RecordingMenu(QMenu):
+        def exec(self, *args, **kwargs):
+            return fake_exec(self)
+
+    import designer.ui.canvas.view as view_module
+
+    monkeypatch.setattr(view_module, "QMenu", RecordingMenu)
+    def right_click() -> None:
+        point = w.view.mapFromScene(w.scene.cards["conv1"].sceneBoundingRect().center())
+        event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point, w.view.viewport().mapToGlobal(point))
+        QApplication.sendEvent(w.view.viewport(), event)
+
+    chosen["text"] = "Why is conv1 54×54×96?"
+    right_click()
+    assert {"Why is conv1 54×54×96?", "Cut", "Copy", "Duplicate", "Delete"} <= set(shown[-1])
+    assert w.docks["inspector"].visibleRegion().isEmpty()
+    assert w.diagnostics_panel.current_layer() == "conv1" and w.diagnostics_panel.current_diagnostic() is None
+    assert "Why is conv1 54×54×96?" in w.diagnostics_panel.explanation_text()
+    chosen["text"] = "Copy"
+    right_click()
+    from designer.ui.canvas.clipboard import clipboard_fragment
+
+    assert "conv1" in (clipboard_fragment(QGuiApplication.clipboard()) or "")
+    chosen["text"] = "Cut"
+    right_click()
+    assert "conv1" not in w.document.design
+
+
+def test_the_inline_rename_editor_shows_the_whole_id_at_a_small_zoom(qtbot, monkeypatch, own_settings) -> None:
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert w.open_file(ALEXNET_224, ask=False)
+    w.view.set_zoom(0.4)
+    editor = w.view.start_rename("conv1")
+    assert editor is not None
+    assert editor.height() >= editor.sizeHint().height()
+    assert editor.width() >= editor.fontMetrics().horizontalAdvance("conv1") + 20
+    w.view.finish_rename(commit=False)

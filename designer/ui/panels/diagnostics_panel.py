@@ -532,6 +532,13 @@ class DiagnosticsPanel(QWidget):
 
     # ----------------------------------------------------------- explanation
 
+    def explain_layer(self, layer_id: str) -> None:
+        """Show why ``layer_id`` has its shape (not one of its problems)."""
+        if layer_id in self.document.design:
+            self._mode = ("layer", layer_id)
+            self._gone = None
+            self._render()
+
     def _show_current_layer(self) -> None:
         layer = self.current_layer()
         if layer is not None:
