@@ -464,3 +464,31 @@ def test_the_inline_rename_editor_shows_the_whole_id_at_a_small_zoom(qtbot, monk
     assert editor.height() >= editor.sizeHint().height()
     assert editor.width() >= editor.fontMetrics().horizontalAdvance("conv1") + 20
     w.view.finish_rename(commit=False)
+
+
+def test_filters_zero_says_why_and_pooling_stride_shows_the_kernel(qtbot, monkeypatch, own_settings) -> None:
+    # Was: typing 0 filters reverted in silence; a pooling layer's stride fields showed 1×1 greyed
+    # while the stride in force was the kernel's (3).
+    w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
+    assert w.open_file(ALEXNET_224, ask=False)
+    w.docks["inspector"].raise_()
+    w.document.select(["conv1"])
+    qtbot.wait(20)  # the new form's rows are shown by the event loop
+    assert w.inspector.layer_id == "conv1" and not w.inspector.content.isHidden()
+    spin = w.inspector.editors["out_channels"].spin
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0")
+    message = w.inspector.messages["out_channels"]
+    assert message.isVisibleTo(w.inspector) and "at least 1" in message.text()
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert w.document.design.layer("conv1").value("out_channels") == 96
+    qtbot.keyClicks(spin, "2")  # a valid value clears the message
+    pool = w.document.append_after("MaxPool2d", "relu1")
+    w.document.set_param(pool, "kernel_size", 3)
+    w.document.select([pool])
+    qtbot.wait(20)
+    assert w.document.design.layer(pool).value("stride") is None  # follows the kernel
+    stride = w.inspector.editors["stride"]
+    assert stride.auto.isChecked() and not stride.spins.isEnabled()
+    assert stride.spins.pair() == [3, 3]

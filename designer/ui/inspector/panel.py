@@ -28,7 +28,7 @@ from designer.core.report import human_bytes, human_count, rf_text
 from designer.core.shape_rules import fmt_outputs, fmt_shape
 from designer.ui import theme
 from designer.ui.document import Document
-from designer.ui.inspector.editors import ParamEditor, editor_for
+from designer.ui.inspector.editors import OptPairEditor, ParamEditor, editor_for
 
 _ERROR_STYLE = "color: #c0392b;"
 _SEVERITY_COLORS = {"error": "#c0392b", "warning": "#9a6700", "info": "#4a5a6a"}
@@ -205,6 +205,8 @@ class Inspector(QScrollArea):
         layer = self.document.design.layer(self.layer_id)
         for name, editor in self.editors.items():
             editor.set_value(layer.value(name))
+            if isinstance(editor, OptPairEditor) and layer.value(name) is None:
+                editor.show_followed(layer.value("kernel_size") if "kernel_size" in self.editors else None)
 
     # ------------------------------------------------------------- editing
 
