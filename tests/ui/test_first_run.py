@@ -492,3 +492,18 @@ def test_filters_zero_says_why_and_pooling_stride_shows_the_kernel(qtbot, monkey
     stride = w.inspector.editors["stride"]
     assert stride.auto.isChecked() and not stride.spins.isEnabled()
     assert stride.spins.pair() == [3, 3]
+
+
+def test_quit_ends_the_process_at_once_with_the_layout_saved(tmp_path) -> None:
+    # Was: Ctrl+Q took 2–3 s, nearly all of it the interpreter tearing down Qt and the design.
+    settings = tmp_path / "settings.ini"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CNN_DESIGNER_SETTINGS": str(settings),
+           "CNN_DESIGNER_DATA_DIR": str(tmp_path / "data")}
+    env.pop("CNN_DESIGNER_SLOW_EXIT", None)
+    proc = subprocess.run([sys.executable, str(Path(__file__).with_name("quit_check.py")), str(ALEXNET_224)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "run_app returned" not in proc.stdout  # os._exit: no teardown after the event loop
+    saved = QSettings(str(settings), QSettings.Format.IniFormat)
+    assert saved.value("window/geometry") is not None and saved.value("window/state") is not None
+    assert str(ALEXNET_224) in (saved.value("recent_files") or [])
