@@ -507,3 +507,32 @@ def test_quit_ends_the_process_at_once_with_the_layout_saved(tmp_path) -> None:
     saved = QSettings(str(settings), QSettings.Format.IniFormat)
     assert saved.value("window/geometry") is not None and saved.value("window/state") is not None
     assert str(ALEXNET_224) in (saved.value("recent_files") or [])
+
+
+def test_export_preview_fits_when_shown_and_cli_png_matches_the_dialog(qtbot, tmp_path) -> None:
+    # Was: the preview was cropped at both ends until an option changed; the CLI's PNG was 1×
+    # (873 px for AlexNet) while File ▸ Export starts at 2×.
+    from PySide6.QtGui import QImage
+
+    from designer.cli import main as cli_main
+    from designer.core.analysis import Analysis
+    from designer.core.fileformat import load_design
+    from designer.ui.export_dialog import ExportDialog
+
+    design = load_design(ALEXNET_224)
+    dialog = ExportDialog(design, Analysis(design))
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 560)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    room = dialog.preview_area.viewport().size()
+    qtbot.waitUntil(lambda: dialog.last_preview.width() <= room.width())
+    assert dialog.last_preview.height() <= room.height() and dialog.last_preview.width() > room.width() * 0.5
+    dialog.resize(1300, 800)
+    qtbot.waitUntil(lambda: dialog.last_preview.width() > room.width())  # follows a bigger dialog
+    dialog.format_box.setCurrentIndex(1)  # PNG
+    gui_size = dialog.info.text()
+    png = tmp_path / "alexnet.png"
+    assert cli_main(["export", str(ALEXNET_224), "-o", str(png)]) == 0
+    image = QImage(str(png))
+    assert gui_size == f"{image.width()} × {image.height()} pixels"
