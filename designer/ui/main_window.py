@@ -295,7 +295,8 @@ class MainWindow(QMainWindow):
         bottom = max(width - 440, 600)
         self.resizeDocks([self.docks["volumes"], self.docks["statistics"]], [bottom * 2 // 5, bottom * 3 // 5],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["volumes"]], [270], Qt.Orientation.Vertical)
+        # The bottom row as tall as it always was (the canvas then opens ResNet-50 at its stages).
+        self.resizeDocks([self.docks["volumes"]], [318], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["palette"]], [200], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["inspector"]], [440], Qt.Orientation.Horizontal)
 
@@ -445,6 +446,7 @@ class MainWindow(QMainWindow):
         theme.set_appearance(app, appearance)
 
     def _on_theme(self, _scheme: str) -> None:
+        self.view.resetCachedContent()  # the canvas caches its background
         self.scene.update()
         self.view.viewport().update()
         self._update_status()
@@ -484,10 +486,12 @@ class MainWindow(QMainWindow):
         self.view.show_readable()
         self._update_title()
         self._update_status()
-        # A design opened with problems shows the first one explained, not "Select a layer…".
-        first = next((d for d in self.document.analysis.diagnostics() if d.severity in ("error", "warning")), None)
-        if first is not None and len(self.document.design):
-            self.show_problem(first.code, first.layer)
+        # A design opened with problems shows them, not the inspector's "Select a layer…". Nothing
+        # is selected for the user (that would also open the collapsed block of that layer).
+        t = self.document.analysis.totals()
+        if len(self.document.design) and (t.errors or t.warnings):
+            self.show_problems()
+            self.diagnostics_panel.show_explanation()
 
     def _update_empty_state(self, *_args: object) -> None:
         self.empty_state.setVisible(not len(self.document.design))

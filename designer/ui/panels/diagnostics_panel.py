@@ -207,6 +207,7 @@ class DiagnosticsPanel(QWidget):
 
         self.counts_label = QLabel()
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.counts_label.setWordWrap(True)  # a narrow panel wraps it rather than widening the window
         self.banner = QLabel()
         self.banner.setObjectName("semantics_banner")
         self.banner.setWordWrap(True)
