@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from designer import __version__
 from designer.commands import COMMAND_MODULES
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what git and the shell report for a closed pipe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,13 +49,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in action.choices
     }
     if args_list and (args_list[0] in commands or args_list[0] in ("-h", "--help", "--version")):
-        args = parser.parse_args(args_list)
-        result: int = args.func(args)
+        try:
+            args = parser.parse_args(args_list)
+            result: int = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+        except BrokenPipeError:
+            return _closed_stdout()
         return result
     gui_args = build_gui_parser().parse_args(args_list)
     from designer.ui.app import run_app
 
     return run_app(gui_args)
+
+
+def _closed_stdout() -> int:
+    """The reader went away (``cnn-designer check f.json | head -3``): stop quietly, as other
+    command-line tools do, with 128 + SIGPIPE. Python would otherwise print a traceback, and
+    again when it flushes stdout on exit, so stdout now points at the null device."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -484,12 +484,20 @@ LESSONS = (lesson_lenet, lesson_alexnet, lesson_residual, lesson_vgg, lesson_win
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global WINDOW_SIZE
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="write only this shot (repeatable), e.g. 04-alexnet-224")
+    parser.add_argument("--size", default=f"{WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}",
+                        help="window size WIDTHxHEIGHT (default %(default)s), e.g. 1280x720 to check a laptop screen")
     args = parser.parse_args(args_list)
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size expects WIDTHxHEIGHT, e.g. 1280x720 (got {args.size!r})")
+    WINDOW_SIZE = (w, h)
     unknown = [n for n in args.only if n not in {s.name for s in SHOTS}]
     if unknown:
         parser.error(f"unknown shot(s) {', '.join(unknown)}; known: {', '.join(s.name for s in SHOTS)}")

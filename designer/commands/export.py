@@ -15,6 +15,7 @@ from designer.core.collapsed_figure import Collapse
 from designer.core.figure import FigureStyle
 from designer.core.fileformat import FormatError, load_design
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions, Camera
+from designer.export.figure_exporter import DEFAULT_PNG_SCALE
 
 FORMATS = (".svg", ".png", ".py")
 MAX_DPI = 100_000  # far beyond any printer; the PNG stores dots per metre as a 32-bit integer
@@ -33,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("file", help="design file (.json)")
     p.add_argument("-o", "--output", required=True, help="output file: .svg, .png or .py")
     p.add_argument("--view", choices=("blocks", "graph"), default="blocks", help="3D volumes (default) or the layer diagram")
-    p.add_argument("--scale", type=float, default=1.0, help="PNG pixels per figure unit (default 1; 2 for print)")
+    p.add_argument("--scale", type=float, default=DEFAULT_PNG_SCALE,
+                   help=f"PNG pixels per figure unit (default {DEFAULT_PNG_SCALE:g}, as File ▸ Export; 1 for the screen)")
     p.add_argument("--dpi", type=float, help="resolution stored in the PNG (default 96 × scale)")
     p.add_argument("--transparent", action="store_true", help="no background")
     p.add_argument("--dims", choices=("hwc", "chw"), default="hwc", help="write shapes as H×W×C (default) or C×H×W")

@@ -22,7 +22,7 @@ from designer.convert.design_builder import ConversionError, ImportResult
 from designer.convert.python_source import import_python_model
 from designer.core.analysis import analyze
 from designer.core.fileformat import dumps_design, save_design
-from designer.core.report import human_count
+from designer.core.report import human_count, plural
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     t = analysis.totals()
     where = f" → {args.output}" if args.output else ""
     print(
-        f"{design.name}: {len(design)} layers, {t.params:,} parameters ({human_count(t.params)}), "
+        f"{design.name}: {plural(len(design), 'layer')}, {t.params:,} parameters ({human_count(t.params)}), "
         f"{t.macs:,} MACs ({human_count(t.macs)}); {_count(t.errors, 'error')}, {_count(t.warnings, 'warning')}{where}",
         file=sys.stderr,
     )

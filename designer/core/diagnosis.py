@@ -134,6 +134,8 @@ def explain_diagnostic(analysis: Analysis, diagnostic: Diagnostic, fixes: Sequen
     if fixes:
         items = tuple(f"{f.label}" + (f"  [{f.detail}]" if f.detail else "") for f in fixes)
         sections.append(Section("Fixes", numbered=items))
+    elif (reason := _why_no_fix(analysis, diagnostic)) is not None:
+        sections.append(Section("No one-click fix", paragraphs=(reason,)))
     where = f" in {diagnostic.layer}" if diagnostic.layer else ""
     return Explanation(
         f"{diagnostic.severity.upper()} [{diagnostic.code}]{where}",
@@ -141,6 +143,31 @@ def explain_diagnostic(analysis: Analysis, diagnostic: Diagnostic, fixes: Sequen
         tuple(sections),
         diagnostic.layer,
         diagnostic.severity,
+    )
+
+
+def _why_no_fix(analysis: Analysis, d: Diagnostic) -> str | None:
+    """Why no verified fix is offered, where the user would otherwise wonder (merge mismatches)."""
+    if d.code not in ("add_shape_mismatch", "concat_shape_mismatch") or d.layer is None:
+        return None
+    info = analysis.info.get(d.layer)
+    shapes = [s for s in (info.input_shapes if info else ()) if s is not None and len(s) == 3]
+    sizes = sorted({(s[1], s[2]) for s in shapes}, reverse=True)
+    if len(sizes) >= 2:
+        (h1, w1), (h2, w2) = sizes[0], sizes[-1]
+        whole = h2 > 0 and w2 > 0 and h1 % h2 == 0 and w1 % w2 == 0
+        if not whole:
+            return (
+                f"A projection on a branch (a 1×1 convolution with a stride) shrinks its height and "
+                f"width by a whole factor only; {h1}×{w1} → {h2}×{w2} is not one, so no change of a "
+                "single layer was found that makes the shapes equal. Make the branches agree by hand: "
+                "give their convolutions the same padding, kernel and stride (or pad the smaller one "
+                "with ZeroPad2d)."
+            )
+    return (
+        "No change of a single layer was found that makes every input of this layer the same shape "
+        "(each candidate is tried on a copy of the design first). Change the branches by hand so "
+        "that they agree."
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from designer.core.analysis import Analysis, LayerInfo
-from designer.core.report import human_bytes
+from designer.core.report import human_bytes, plural
 from designer.core.shape_rules import Shape, fmt_shape
 
 ShapeOrder = Literal["hwc", "chw"]
@@ -161,7 +161,7 @@ def totals_row(analysis: Analysis) -> LayerRow:
     status = "error" if t.errors else "warning" if t.warnings else "ok"
     return LayerRow(
         id="Total",
-        type=f"{len(analysis.design)} layers",
+        type=plural(len(analysis.design), "layer"),
         input_shapes=(),
         output_shape=None,
         neurons=t.neurons,

@@ -8,6 +8,11 @@ from designer.core.analysis import Analysis, LayerInfo
 from designer.core.shape_rules import fmt_outputs, fmt_shape
 
 
+def plural(n: int, word: str) -> str:
+    """``1 layer``, ``2 layers``, ``0 errors`` (``n`` with thousands separators)."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def human_count(n: int) -> str:
     """``61,100,840`` → ``61.1M``; ``714,188,480`` → ``714.2M``; ``15,470,264,320`` → ``15.47G``."""
     for value, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):

@@ -68,6 +68,6 @@ def semantics_table(design: Design) -> str:
     out.append(
         "pytorch: floor (ceil_mode per pooling layer); keras: floor, \"same\" = ⌈in/stride⌉; "
         "caffe: convolution floors, pooling rounds up; strict: any non-whole division is an error. "
-        "Layers after the first difference inherit it. See docs/arithmetic.md."
+        "Layers after the first difference inherit it. Every rule, case by case: Help ▸ Arithmetic Reference."
     )
     return "\n".join(out) + "\n"

@@ -585,6 +585,51 @@ def _box_screen_bounds(lo: Vec3, hi: Vec3, camera: Camera) -> tuple[float, float
     )
 
 
+def _box_corners(lo: Vec3, hi: Vec3) -> list[Vec3]:
+    return [(x, y, z) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+
+
+def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Andrew's monotone chain: the hull's corners, counter-clockwise (in y-down coordinates)."""
+    pts = sorted(set(points))
+    if len(pts) <= 2:
+        return pts
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    upper: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+def _rect_meets_polygon(rect: tuple[float, float, float, float], hull: list[tuple[float, float]]) -> bool:
+    """Whether an axis-aligned rectangle and a convex polygon overlap (separating axes)."""
+    x0, y0, x1, y1 = rect
+    if len(hull) < 3:
+        return False
+    if max(p[0] for p in hull) <= x0 or min(p[0] for p in hull) >= x1:
+        return False
+    if max(p[1] for p in hull) <= y0 or min(p[1] for p in hull) >= y1:
+        return False
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    for (ax, ay), (bx, by) in zip(hull, hull[1:] + hull[:1], strict=True):
+        nx, ny = by - ay, ax - bx  # the edge's normal
+        poly = [nx * px + ny * py for px, py in hull]
+        box = [nx * cx + ny * cy for cx, cy in corners]
+        if max(box) <= min(poly) or min(box) >= max(poly):
+            return False
+    return True
+
+
 def _place_rows(spans: list[tuple[int, float, float]], pad: float) -> dict[int, int]:
     """Greedy rows for labels so that none overlaps another on its row: {index: row}."""
     rows: list[float] = []  # right end of the last label on each row
@@ -682,12 +727,17 @@ def _add_labels(
     size = st.font_size
     line = size * 1.25
     placed: list[tuple[float, float, float, float]] = []
+    # A label keeps off the boxes' drawn outlines, not their bounding rectangles: a tall slab
+    # seen at an angle has a rectangle far larger than itself, and a label kept off that was
+    # pushed far below its own block (conv1's "55×55×96" under the input's label).
+    outlines = [_convex_hull([_proj2(cam, c) for c in _box_corners(b.lo, b.hi)]) for b in blocks]
 
     def free(x0: float, y0: float, x1: float, y1: float) -> bool:
-        return all(x1 <= a or x0 >= c or y1 <= b or y0 >= d for a, b, c, d in placed)
+        if not all(x1 <= a or x0 >= c or y1 <= b or y0 >= d for a, b, c, d in placed):
+            return False
+        return not any(_rect_meets_polygon((x0, y0, x1, y1), hull) for hull in outlines)
 
     boxes = [_box_screen_bounds(b.lo, b.hi, cam) for b in blocks]
-    placed.extend(boxes)
     for b, (bx0, by0, bx1, by1) in sorted(
         zip(blocks, boxes, strict=True), key=lambda t: (t[0].lane, t[1][0])
     ):
@@ -699,13 +749,22 @@ def _add_labels(
         ):
             half = estimate_width(text, font) / 2 + font * 0.3
             y = by1 + line if downwards else by0 - font * 0.6
+            x = cx
+            # Row by row away from the box; on each row, centred first, then nudged sideways
+            # (by up to the label's width) before giving up the row.
             for _ in range(12):
-                if free(cx - half, y - font, cx + half, y + font * 0.3):
+                spot = next(
+                    (cx + f * half for f in (0.0, 0.5, -0.5, 1.0, -1.0)
+                     if free(cx + f * half - half, y - font, cx + f * half + half, y + font * 0.3)),
+                    None,
+                )
+                if spot is not None:
+                    x = spot
                     break
                 y += line if downwards else -line
-            placed.append((cx - half, y - font, cx + half, y + font * 0.3))
+            placed.append((x - half, y - font, x + half, y + font * 0.3))
             color = INK if role == "dims" else MUTED_INK
-            g.items.append(Text(cx, y, text, font, "middle", False, color, role))
+            g.items.append(Text(x, y, text, font, "middle", False, color, role))
     for src_id, ks in kernels_by_source.items():
         for k in ks:
             x0, y0, x1, _ = _box_screen_bounds(k.lo, k.hi, cam)

@@ -24,6 +24,9 @@ from designer.core.volume_geometry import (
 View = Literal["blocks", "graph"]
 VIEWS: tuple[View, ...] = ("blocks", "graph")
 
+#: The PNG scale the command line and File ▸ Export both start from (AlexNet: 1,746 px wide).
+DEFAULT_PNG_SCALE = 2.0
+
 
 @dataclass(frozen=True)
 class ExportOptions:

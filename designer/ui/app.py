@@ -7,14 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from designer.core.fileformat import FormatError
 from designer.ui import theme
 from designer.ui.app_settings import APPLICATION, ORGANIZATION
-from designer.ui.main_window import MainWindow
+from designer.ui.main_window import APPEARANCE_KEY, MainWindow
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -25,12 +25,24 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QApplication.setDesktopFileName("org.cnndesigner.CNNDesigner")  # packaging/linux/*.desktop
+    # Every OpenGL view shares one set of GPU objects. Without this, floating the 3D dock (a new
+    # top-level window, a new context) or a second main window draws with shader programs
+    # pyqtgraph compiled for the first context: "GLError 1281 glUseProgram", labels only.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(argv if argv is not None else sys.argv[:1])
-    theme.apply_app_style(app)
+    theme.apply_app_style(app, appearance_setting())
     icon = _app_icon_path()
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+def appearance_setting() -> str:
+    """View ▸ Appearance as last chosen: "system" (the default), "light" or "dark"."""
+    from designer.ui.app_settings import app_settings
+
+    value = app_settings().value(APPEARANCE_KEY, "system")
+    return value if value in theme.APPEARANCES else "system"
 
 
 def _app_icon_path() -> Path | None:
@@ -132,4 +144,17 @@ def run_app(args: argparse.Namespace) -> int:
     restored = window.offer_recovery()
     if args.file and not restored:
         window.open_file(args.file, ask=False)
-    return app.exec()
+    code = app.exec()
+    return quit_now(code, window)
+
+
+def quit_now(code: int, window: MainWindow) -> int:
+    """End the process at once after the event loop (Ctrl+Q took 2–3 s, nearly all of it the
+    interpreter tearing down Qt, OpenGL and a large design's objects). Everything worth keeping
+    is already on disk: the window saved its layout on close; the settings are synced here."""
+    window.settings.sync()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.environ.get("CNN_DESIGNER_SLOW_EXIT"):  # to profile or debug the normal teardown
+        return code
+    os._exit(code)

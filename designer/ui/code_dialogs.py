@@ -56,7 +56,7 @@ from designer.convert.python_source import Candidate, list_candidates, parse_cal
 from designer.core.analysis import analyze
 from designer.core.design import Design
 from designer.core.fileformat import write_atomic
-from designer.core.report import human_count
+from designer.core.report import human_count, plural
 from designer.export.pytorch_code import CodeGenerationError, generate, names_for
 from designer.ui import theme
 
@@ -792,7 +792,7 @@ def import_summary(result: ImportResult) -> str:
     notes = ""
     if errors or warnings:
         notes = f"; {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-    return (f"Imported {design.name}: {len(design)} layers, {t.params:,} parameters "
+    return (f"Imported {design.name}: {plural(len(design), 'layer')}, {t.params:,} parameters "
             f"({human_count(t.params)}), {human_count(t.macs)} MACs{notes}")
 
 

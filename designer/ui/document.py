@@ -115,7 +115,9 @@ class Document(QObject):
         self._selection = []
         self._path = path
         self.design_reset.emit()
-        self.selection_changed.emit([])
+        # The selection now in force: a design_reset handler may have selected something (the
+        # window selects the first problem of a design opened with problems).
+        self.selection_changed.emit(list(self._selection))
         self.path_changed.emit(path)
         self.modified_changed.emit(False)
 

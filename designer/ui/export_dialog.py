@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +30,7 @@ from designer.core.design import Design
 from designer.core.figure import FigureStyle
 from designer.core.groups import GroupIndex
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions
-from designer.export.figure_exporter import ExportOptions, make_figure
+from designer.export.figure_exporter import DEFAULT_PNG_SCALE, ExportOptions, make_figure
 from designer.export.png_exporter import PngExporter
 from designer.export.svg_exporter import SvgExporter
 
@@ -64,7 +64,7 @@ class ExportDialog(QDialog):
         self.scale_box = QDoubleSpinBox()
         self.scale_box.setRange(0.25, 8.0)
         self.scale_box.setSingleStep(0.5)
-        self.scale_box.setValue(2.0)
+        self.scale_box.setValue(DEFAULT_PNG_SCALE)  # the same default as `cnn-designer export`
         self.scale_box.setSuffix("×")
         self.transparent_box = QCheckBox("Transparent background")
         self.labels_box = QCheckBox("Labels")
@@ -107,6 +107,7 @@ class ExportDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
+        self.preview_area = scroll
         self.info = QLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -134,6 +135,10 @@ class ExportDialog(QDialog):
         self.font_box.currentFontChanged.connect(self.update_preview)
         self.font_size_box.valueChanged.connect(self.update_preview)
         self.resize(1000, 560)
+        self._refit = QTimer(self)  # one re-render after the dialog is shown or resized
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self.update_preview)
         self.update_preview()
 
     def options(self) -> ExportOptions:
@@ -167,7 +172,10 @@ class ExportDialog(QDialog):
         self.scale_box.setEnabled(self.format_box.currentData() == ".png")
         exporter = PngExporter(self.analysis, options)
         figure = make_figure(self.analysis, options)  # the preview is scaled to fit, whatever the PNG size
-        fit = min(1.0, (self.preview.width() - 8) / max(figure.width, 1), 900 / max(figure.height, 1))
+        # Fit the space the preview has now (not the label's size before the dialog was laid
+        # out, which cropped the figure at both ends until an option changed).
+        room = self.preview_area.viewport().size()
+        fit = min(1.0, (room.width() - 8) / max(figure.width, 1), (room.height() - 8) / max(figure.height, 1))
         preview = PngExporter(figure, replace(options, scale=max(fit, 0.1)))
         image = preview.render_image(figure)
         self.preview.setPixmap(QPixmap.fromImage(image))
@@ -177,6 +185,14 @@ class ExportDialog(QDialog):
         else:
             self.info.setText(f"{figure.width:.0f} × {figure.height:.0f} (vector)")
         self.last_preview: QImage = image
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._refit.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refit.start()
 
     def export_bytes(self) -> bytes:
         options = self.options()

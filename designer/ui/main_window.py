@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -24,12 +25,14 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QTabWidget,
     QUndoView,
     QWidget,
@@ -37,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from designer.core.design import Design, DesignError
 from designer.core.fileformat import FormatError
-from designer.core.report import human_bytes, human_count
+from designer.core.report import human_bytes, human_count, plural
 from designer.ui import theme
 from designer.ui.app_settings import (
     add_recent_file,
@@ -48,6 +51,7 @@ from designer.ui.app_settings import (
 )
 from designer.ui.canvas import CanvasView, DesignScene
 from designer.ui.document import Document
+from designer.ui.empty_state import EmptyState
 from designer.ui.inspector import Inspector
 from designer.ui.palette import LayerPalette
 from designer.ui.panels.arithmetic_reference import show_arithmetic_reference
@@ -61,7 +65,14 @@ from designer.ui.window_view import WindowView
 
 FILE_FILTER = "CNN designs (*.json);;All files (*)"
 AUTOSAVE_MS = 60_000
-STATE_VERSION = 1
+APPEARANCE_KEY = "view/appearance"  # "system", "light" or "dark"
+STATE_VERSION = 2  # 2: the right column runs the full height (issue 14)
+DEFAULT_SIZE = (1500, 940)
+DEFAULT_AREAS = {
+    "palette": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "volumes": Qt.DockWidgetArea.BottomDockWidgetArea,
+    "statistics": Qt.DockWidgetArea.BottomDockWidgetArea,
+}
 
 
 class MainWindow(QMainWindow):
@@ -96,13 +107,24 @@ class MainWindow(QMainWindow):
         self.scene.message.connect(self.show_message)
         self.scene.selectionChanged.connect(self._update_edit_actions)
         self.view.files_dropped.connect(self._open_dropped)
+        self.view.explain_requested.connect(self.explain_layer)
+
+        self.empty_state = EmptyState(self.view.viewport())
+        self.empty_state.add_input_requested.connect(lambda: self.add_layer_from_palette("Input"))
+        self.empty_state.template_requested.connect(lambda: self.new_design())
+        self.empty_state.open_requested.connect(lambda: self.open_file())
+        self.empty_state.recent_requested.connect(self._open_recent)
+        doc.analysis_updated.connect(self._update_empty_state)
+        doc.design_reset.connect(self._update_empty_state)
+        self._update_empty_state()
+        theme.notifier().changed.connect(self._on_theme)
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
 
-        self.resize(1500, 940)
+        self.resize(*_default_size(self))
         self._restore_layout()
         self._update_title()
         self._update_status()
@@ -144,7 +166,7 @@ class MainWindow(QMainWindow):
         self.undo_action = stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(K.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(K.Redo)])
+        self.redo_action.setShortcuts(redo_shortcuts())
         self.addActions([self.undo_action, self.redo_action])
 
         clip = QGuiApplication.clipboard
@@ -207,28 +229,24 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"expand_to_level_{level}")
 
     def _create_docks(self) -> None:
-        """Every dock of the window. Add new ones here: one ``_add_dock`` call each."""
+        """Every dock of the window. Add new ones here: one ``_add_dock`` call each, and place it
+        in ``_arrange_docks`` (which View ▸ Reset Layout runs again)."""
         self.layer_palette = LayerPalette()
         self.layer_palette.layer_requested.connect(self.add_layer_from_palette)
         self._add_dock("palette", "Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector = Inspector(self.document)
+        self.inspector.problem_requested.connect(self.show_problem)
         self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        # Problems & explanations share the right column with the inspector as tabs: each needs
-        # the full height to read well on a laptop screen. The status bar's problem count and
-        # opening a design with problems bring this tab to the front.
         self.diagnostics_panel = DiagnosticsPanel(self.document)
         self.diagnostics_panel.layer_activated.connect(self.view.center_on_layer)
         self._add_dock("diagnostics", "Problems && Explanations", self.diagnostics_panel,
                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["inspector"], self.docks["diagnostics"])
         self.window_view = WindowView(self.document)  # issue 17: a tab beside the explanation
         self.diagnostics_panel.add_explanation_tab(self.window_view, "Window")
         self.diagnostics_panel.window_requested.connect(self.show_window_view)
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("Opened design")
         self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["diagnostics"], self.docks["undo_history"])
-        self.docks["inspector"].raise_()
         self.volume_view = VolumeView()
         self.volume_view.set_analysis(self.document.analysis)
         self.volume_view.layer_clicked.connect(lambda lid: self.document.select([lid]))
@@ -252,15 +270,36 @@ class MainWindow(QMainWindow):
         self.statistics_tabs.addTab(self.layer_charts, "Charts")
         self._add_dock("statistics", "Layer Table && Charts", self.statistics_tabs,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.splitDockWidget(self.docks["volumes"], self.docks["statistics"], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["volumes"], self.docks["statistics"]], [520, 1080], Qt.Orientation.Horizontal)
         self.semantics_selector = SemanticsSelector(self.document)
         design_toolbar = self.addToolBar("Design")
         design_toolbar.setObjectName("toolbar_design")
         design_toolbar.addWidget(self.semantics_selector)
-        self.resizeDocks([self.docks["volumes"]], [250], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["palette"]], [210], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["inspector"]], [430], Qt.Orientation.Horizontal)
+        self._arrange_docks()
+
+    def _arrange_docks(self) -> None:
+        """The default layout. The right column (inspector, problems & explanations, undo history,
+        as tabs) runs the full height of the window, so an explanation and its fix buttons have
+        room even at 1280×720; the 3D view and the table & charts share the bottom."""
+        area = Qt.DockWidgetArea
+        self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, area.BottomDockWidgetArea)
+        for name, dock in self.docks.items():
+            dock.setFloating(False)
+            self.addDockWidget(DEFAULT_AREAS.get(name, area.RightDockWidgetArea), dock)
+            dock.show()
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["diagnostics"])
+        self.tabifyDockWidget(self.docks["diagnostics"], self.docks["undo_history"])
+        self.docks["inspector"].raise_()
+        self.splitDockWidget(self.docks["volumes"], self.docks["statistics"], Qt.Orientation.Horizontal)
+        width = self.width() if self.isVisible() else _default_size(self)[0]
+        bottom = max(width - 440, 600)
+        self.resizeDocks([self.docks["volumes"], self.docks["statistics"]], [bottom * 2 // 5, bottom * 3 // 5],
+                         Qt.Orientation.Horizontal)
+        # The bottom row as tall as it always was (the canvas then opens ResNet-50 at its stages).
+        self.resizeDocks([self.docks["volumes"]], [318], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["palette"]], [200], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["inspector"]], [440], Qt.Orientation.Horizontal)
 
     def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -314,6 +353,22 @@ class MainWindow(QMainWindow):
         self.docks_menu: QMenu = view.addMenu("&Panels")
         for dock in self.docks.values():
             self.docks_menu.addAction(dock.toggleViewAction())
+        self.reset_layout_action = self._action("&Reset Layout", self.reset_layout, None,
+                                                "Every panel back in its place, the window at its default size",
+                                                "reset_layout")
+        view.addAction(self.reset_layout_action)
+        self.appearance_menu = view.addMenu("&Appearance")
+        self.appearance_group = QActionGroup(self)
+        self.appearance_actions: dict[str, QAction] = {}
+        current = self.settings.value(APPEARANCE_KEY, "system")
+        for key, label in (("system", "Follow the &System"), ("light", "&Light"), ("dark", "&Dark")):
+            action = QAction(label, self, checkable=True)
+            action.setObjectName(f"appearance_{key}")
+            action.setChecked(key == current or (key == "system" and current not in theme.APPEARANCES))
+            action.triggered.connect(partial(self.set_appearance, key))
+            self.appearance_group.addAction(action)
+            self.appearance_menu.addAction(action)
+            self.appearance_actions[key] = action
         self.view_menu = view
 
         help_menu = bar.addMenu("&Help")
@@ -325,6 +380,9 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.totals_label = QLabel()
         self.totals_label.setObjectName("totals")
+        # The totals may be cut on a small screen rather than push the window wider than it.
+        self.totals_label.setMinimumWidth(1)
+        self.totals_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.problems_label = QLabel()
         self.problems_label.setObjectName("problems")
         self.problems_label.setToolTip("Show the Problems & Explanations panel")
@@ -345,17 +403,23 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         self._status_pending = False
+        n = len(self.document.design)
+        if not n:
+            # An empty design has nothing wrong with it yet: no red error count on first start.
+            self.totals_label.setText("Empty design: drag an Input from the Layers palette to start")
+            self.problems_label.setText("")
+            return
         t = self.document.analysis.totals()
         self.totals_label.setText(
-            f"{len(self.document.design)} layers · {t.params:,} params · {human_count(t.macs)} MACs · "
+            f"{plural(n, 'layer')} · {t.params:,} params · {human_count(t.macs)} MACs · "
             f"{human_bytes(t.memory_bytes)} activations"
         )
         err_color = theme.ERROR.name() if t.errors else theme.TEXT_MUTED.name()
         warn_color = "#9a6700" if t.warnings else theme.TEXT_MUTED.name()
         self.problems_label.setText(
             f"<a href='problems' style='text-decoration:none'>"
-            f"<span style='color:{err_color}'>● {t.errors} error{'s' if t.errors != 1 else ''}</span> &nbsp;"
-            f"<span style='color:{warn_color}'>● {t.warnings} warning{'s' if t.warnings != 1 else ''}</span></a>"
+            f"<span style='color:{err_color}'>● {plural(t.errors, 'error')}</span> &nbsp;"
+            f"<span style='color:{warn_color}'>● {plural(t.warnings, 'warning')}</span></a>"
         )
 
     def show_problems(self) -> None:
@@ -372,6 +436,34 @@ class MainWindow(QMainWindow):
         self.show_problems()
         self.diagnostics_panel.explanation_tabs.setCurrentWidget(self.window_view)
         self.window_view.setFocus()
+
+    def set_appearance(self, appearance: str) -> None:
+        """View ▸ Appearance: follow the desktop's light/dark scheme, or force one; remembered."""
+        app = QApplication.instance()
+        if appearance not in theme.APPEARANCES or not isinstance(app, QApplication):
+            return
+        self.settings.setValue(APPEARANCE_KEY, appearance)
+        self.appearance_actions[appearance].setChecked(True)
+        theme.set_appearance(app, appearance)
+
+    def _on_theme(self, _scheme: str) -> None:
+        self.view.resetCachedContent()  # the canvas caches its background
+        self.scene.update()
+        self.view.viewport().update()
+        self._update_status()
+
+    def explain_layer(self, layer_id: str) -> None:
+        """"Why this shape?": the layer's arithmetic, step by step, in the explanation panel."""
+        self.document.select([layer_id])
+        self.show_problems()
+        self.diagnostics_panel.show_explanation()
+        self.diagnostics_panel.explain_layer(layer_id)
+
+    def show_problem(self, code: str, layer: str | None) -> None:
+        """A problem was clicked somewhere (the inspector, ...): bring its explanation forward."""
+        self.show_problems()
+        self.diagnostics_panel.show_explanation()
+        self.diagnostics_panel.select_diagnostic(code, layer)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
@@ -395,6 +487,15 @@ class MainWindow(QMainWindow):
         self.view.show_readable()
         self._update_title()
         self._update_status()
+        # A design opened with problems shows them, not the inspector's "Select a layer…". Nothing
+        # is selected for the user (that would also open the collapsed block of that layer).
+        t = self.document.analysis.totals()
+        if len(self.document.design) and (t.errors or t.warnings):
+            self.show_problems()
+            self.diagnostics_panel.show_explanation()
+
+    def _update_empty_state(self, *_args: object) -> None:
+        self.empty_state.setVisible(not len(self.document.design))
 
     def _on_clean_changed(self, clean: bool) -> None:
         if clean:
@@ -493,6 +594,10 @@ class MainWindow(QMainWindow):
             return False
         if not chosen.lower().endswith(".json"):
             chosen += ".json"
+        if self.document.design.name.strip() in ("", "Untitled"):
+            # A design saved under a name takes that name (in the title, the figures, the code),
+            # as one undoable step before the save, so the saved file carries it.
+            self.document.set_name(Path(chosen).stem)
         return self._save_to(Path(chosen))
 
     def _save_to(self, path: Path) -> bool:
@@ -538,6 +643,8 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
             menu.addAction("Clear Menu", self._clear_recent)
         menu.setEnabled(bool(files))
+        if hasattr(self, "empty_state"):
+            self.empty_state.set_recent_files(files)
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
@@ -626,16 +733,50 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------- window
 
     def _restore_layout(self) -> None:
+        """The last session's window geometry, docks and panel splits, kept on the screen."""
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray | bytes):
             self.restoreGeometry(QByteArray(geometry))
         if isinstance(state, QByteArray | bytes):
             self.restoreState(QByteArray(state), STATE_VERSION)
+        panel_state = self.settings.value("window/explanation_split")
+        if isinstance(panel_state, QByteArray | bytes):
+            self.diagnostics_panel.restore_split(QByteArray(panel_state))
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window so all of it is on its screen's available area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w = max(frame.width() - self.width(), 0)
+        extra_h = max(frame.height() - self.height(), 0)
+        w = min(self.width(), avail.width() - extra_w)
+        h = min(self.height(), avail.height() - extra_h)
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+        x = min(max(self.x(), avail.left()), avail.right() + 1 - w - extra_w)
+        y = min(max(self.y(), avail.top()), avail.bottom() + 1 - h - extra_h)
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset Layout: every panel back where a new user finds it, at the default size."""
+        self.showNormal()
+        self.resize(*_default_size(self))
+        self.fit_to_screen()
+        self._arrange_docks()
+        self.diagnostics_panel.reset_split()
+        for key in ("window/geometry", "window/state", "window/explanation_split"):
+            self.settings.remove(key)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.settings.setValue("window/explanation_split", self.diagnostics_panel.save_split())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -667,6 +808,30 @@ def plain_message(text: str) -> str:
     ``<img src=x onerror=…>`` is not markup. (The static ``QMessageBox`` functions guess
     the format; escaped text in a paragraph is rich text that reads as the plain text.)"""
     return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+def _default_size(window: QWidget) -> tuple[int, int]:
+    """1500×940, or less where the screen's available area is smaller (a laptop, a scale factor)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return DEFAULT_SIZE
+    avail = screen.availableGeometry()
+    margin = 40  # the window manager's frame and title
+    return min(DEFAULT_SIZE[0], avail.width() - margin // 2), min(DEFAULT_SIZE[1], avail.height() - margin)
+
+
+def redo_shortcuts() -> list[QKeySequence]:
+    """The platform's Redo keys plus Ctrl+Shift+Z and Ctrl+Y, each once.
+
+    Giving one action the same key twice (on Linux ``QKeySequence.Redo`` *is* Ctrl+Shift+Z)
+    makes Qt call the shortcut ambiguous and do nothing at all.
+    """
+    keys: list[QKeySequence] = []
+    for key in (*QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
+                QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")):
+        if not key.isEmpty() and all(key != k for k in keys):
+            keys.append(key)
+    return keys
 
 
 def _format_error_text(exc: FormatError) -> str:

@@ -12,11 +12,33 @@ from collections.abc import Sequence
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from designer.core.registry import CATEGORIES, types_in
+from designer.core.registry import CATEGORIES, REGISTRY, types_in
 from designer.ui import theme
 from designer.ui.canvas.view import LAYER_MIME
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# Other names people search for. The type id, its fresh-id prefix ("conv", "bn", "fc", ...) and
+# its category are always searched; these add the words papers and other frameworks use.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "Input": ("image", "data"),
+    "Conv2d": ("convolution",),
+    "ConvTranspose2d": ("transposed convolution", "deconvolution", "upconv"),
+    "MaxPool2d": ("max pooling", "subsampling"),
+    "AvgPool2d": ("average pooling", "mean pooling", "subsampling"),
+    "AdaptiveAvgPool2d": ("global average pooling",),
+    "AdaptiveMaxPool2d": ("global max pooling",),
+    "BatchNorm2d": ("batch normalization", "batchnorm"),
+    "LocalResponseNorm": ("local response normalization",),
+    "SiLU": ("swish",),
+    "Softmax": ("probabilities",),
+    "Linear": ("fully connected", "dense", "fc"),
+    "Flatten": ("reshape", "view"),
+    "ZeroPad2d": ("padding",),
+    "Upsample": ("upsampling", "interpolate", "resize"),
+    "Add": ("sum", "residual", "skip", "shortcut"),
+    "Concat": ("concatenate", "cat", "stack"),
+}
 
 
 class PaletteTree(QTreeWidget):
@@ -66,7 +88,7 @@ class LayerPalette(QWidget):
             font = theme.ui_font(bold=True)
             group.setFont(0, font)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            group.setForeground(0, theme.category_color(category).darker(130))
+            group.setForeground(0, theme.category_ink(category))
             self.tree.addTopLevelItem(group)
             for ltype in offered:
                 item = QTreeWidgetItem([ltype.id])
@@ -79,24 +101,35 @@ class LayerPalette(QWidget):
                 self.items[ltype.id] = item
             group.setExpanded(True)
         self.filter.textChanged.connect(self.apply_filter)
+        theme.notifier().changed.connect(self._recolour)
         self.tree.itemActivated.connect(self._activated)
 
     def apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
+        """Show the types whose name or alias contains ``text``; failing that, whose category does.
+
+        The tooltip's prose is not searched: "add" finds Add, not every type whose tooltip says
+        "add after the selected layer".
+        """
+        shown = set(matching_types(text))
         for n in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(n)
             if group is None:
                 continue
-            shown = 0
+            visible = 0
             for k in range(group.childCount()):
                 item = group.child(k)
                 if item is None:
                     continue
-                hay = f"{item.text(0)} {item.toolTip(0)} {group.text(0)}".lower()
-                hide = bool(needle) and needle not in hay
+                hide = str(item.data(0, TYPE_ROLE)) not in shown
                 item.setHidden(hide)
-                shown += not hide
-            group.setHidden(shown == 0)
+                visible += not hide
+            group.setHidden(visible == 0)
+
+    def _recolour(self, _scheme: str = "") -> None:
+        for n, category in enumerate(CATEGORIES):
+            group = self.tree.topLevelItem(n)
+            if group is not None:
+                group.setForeground(0, theme.category_ink(category))
 
     def visible_types(self) -> list[str]:
         out = []
@@ -110,3 +143,17 @@ class LayerPalette(QWidget):
         type_id = item.data(0, TYPE_ROLE)
         if type_id:
             self.layer_requested.emit(str(type_id))
+
+
+def matching_types(text: str) -> list[str]:
+    """Type ids the palette filter shows for ``text`` (every type for an empty filter)."""
+    needle = " ".join(text.lower().split())
+    if not needle:
+        return list(REGISTRY)
+    by_name = [
+        t.id for t in REGISTRY.values()
+        if any(needle in word for word in (t.id.lower(), t.prefix, *ALIASES.get(t.id, ())))
+    ]
+    if by_name:
+        return by_name
+    return [t.id for t in REGISTRY.values() if needle in t.category.lower()]

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from designer.core.analysis import analyze
 from designer.core.design import Design
 from designer.core.fileformat import FormatError, load_design
-from designer.core.report import human_bytes, human_count
+from designer.core.report import human_bytes, human_count, plural
 from designer.ui.canvas import CanvasView, DesignScene
 from designer.ui.document import Document
 
@@ -136,7 +136,7 @@ class TemplateDialog(QDialog):
         t = analysis.totals()
         problems = f" · {t.errors} errors" if t.errors else ""
         self.totals.setText(
-            f"{len(entry.design)} layers · {t.params:,} parameters · {human_count(t.macs)} MACs · "
+            f"{plural(len(entry.design), 'layer')} · {t.params:,} parameters · {human_count(t.macs)} MACs · "
             f"{human_bytes(t.memory_bytes)} activations{problems}"
         )
         self.description.setPlainText(entry.design.description)

@@ -9,38 +9,118 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QApplication
 
+from designer.core.figure import CATEGORY_COLORS as FIGURE_CATEGORY_COLORS
+from designer.core.figure import luminance
 from designer.core.registry import REGISTRY
 
-CATEGORY_COLORS: dict[str, str] = {
-    "Input": "#6b7f99",
-    "Convolution": "#3d7ab8",
-    "Pooling": "#3a9a8a",
-    "Normalization": "#8a6bb8",
-    "Activation": "#d08a2e",
-    "Linear & reshape": "#5f8f3c",
-    "Merge": "#b8567a",
-    "Imported": "#d43a2f",  # Unsupported ops: the error colour, they must be replaced
-}
+# One palette for every view: the canvas, the palette, the 3D view, the exported figures and
+# their legend all colour a category the same way. It is defined once, in the core
+# (``designer.core.figure.CATEGORY_COLORS``), where the figure renderers need it without Qt.
+# One exception: an unsupported imported op is an error to fix, so its card is red (the
+# figures draw it blank with the error outline).
+CATEGORY_COLORS: dict[str, str] = {**FIGURE_CATEGORY_COLORS, "Imported": "#d43a2f"}
 
 ERROR = QColor("#d43a2f")
 WARNING = QColor("#e0a000")
-UNKNOWN = QColor("#9aa3ad")
 SELECTION = QColor("#2f7de1")
-CANVAS_BG = QColor("#f4f6f8")
-CANVAS_GRID = QColor("#e3e7ec")
-CARD_BG = QColor("#ffffff")
-CARD_BORDER = QColor("#c5ccd4")
-TEXT = QColor("#1f2933")
-TEXT_MUTED = QColor("#66727f")
-EDGE = QColor("#7d8894")
+
+#: The surfaces and inks of the two colour schemes. ``set_scheme`` copies one of them into the
+#: module's names below (``theme.TEXT``, ``theme.CANVAS_BG``, ...), which views read when they paint.
+SCHEMES: dict[str, dict[str, str]] = {
+    "light": {
+        "WINDOW": "#eef1f4", "BASE": "#ffffff", "ALT_BASE": "#f5f7f9", "BUTTON": "#f6f7f9",
+        "TOOLTIP": "#fffef5", "TEXT": "#1f2933", "TEXT_MUTED": "#66727f", "LINK": "#1565c0",
+        "CANVAS_BG": "#f4f6f8", "CANVAS_GRID": "#e3e7ec", "CARD_BG": "#ffffff", "CARD_UNKNOWN_BG": "#f7f8fa",
+        "CARD_BORDER": "#c5ccd4", "EDGE": "#7d8894", "UNKNOWN": "#9aa3ad", "PLOT_BG": "#ffffff",
+        "PLOT_INK": "#3c4650", "VOLUME_BG": "#ffffff", "VOLUME_INK": "#141414", "NOTE_BG": "#fff8e1",
+        "NOTE_BORDER": "#ffe082", "NOTE_TEXT": "#5d4037", "BAD_BG": "#fde7ea", "HEAD_BG": "#eceff1",
+    },
+    "dark": {
+        "WINDOW": "#25292f", "BASE": "#1c1f24", "ALT_BASE": "#262a30", "BUTTON": "#2e343c",
+        "TOOLTIP": "#2e343c", "TEXT": "#e2e6ea", "TEXT_MUTED": "#9aa4ae", "LINK": "#6cb6ff",
+        "CANVAS_BG": "#1e2227", "CANVAS_GRID": "#3a414a", "CARD_BG": "#2b3038", "CARD_UNKNOWN_BG": "#262a30",
+        "CARD_BORDER": "#4a535e", "EDGE": "#8d98a4", "UNKNOWN": "#6c7580", "PLOT_BG": "#1c1f24",
+        "PLOT_INK": "#c9d1d9", "VOLUME_BG": "#1c1f24", "VOLUME_INK": "#e6e6e6", "NOTE_BG": "#3a3320",
+        "NOTE_BORDER": "#8a7330", "NOTE_TEXT": "#f0deb0", "BAD_BG": "#4a2328", "HEAD_BG": "#30363d",
+    },
+}
+APPEARANCES = ("system", "light", "dark")  # the View ▸ Appearance choices
+
+WINDOW = BASE = ALT_BASE = BUTTON = TOOLTIP = TEXT = TEXT_MUTED = LINK = QColor()
+CANVAS_BG = CANVAS_GRID = CARD_BG = CARD_UNKNOWN_BG = CARD_BORDER = EDGE = UNKNOWN = QColor()
+PLOT_BG = PLOT_INK = VOLUME_BG = VOLUME_INK = NOTE_BG = NOTE_BORDER = NOTE_TEXT = BAD_BG = HEAD_BG = QColor()
+SCHEME = "light"
+
+
+def set_scheme(name: str) -> None:
+    """Make ``name`` ("light" or "dark") the colours every view paints with."""
+    global SCHEME
+    SCHEME = name if name in SCHEMES else "light"
+    for key, value in SCHEMES[SCHEME].items():
+        globals()[key] = QColor(value)
+
+
+set_scheme("light")
+
+
+def is_dark() -> bool:
+    return SCHEME == "dark"
+
+
+class ThemeNotifier(QObject):
+    """Tells views that keep colours of their own (the 3D view, the charts, rich text) to redo them."""
+
+    changed = Signal(str)  # the scheme now in force
+
+
+@cache
+def notifier() -> ThemeNotifier:
+    return ThemeNotifier()
+
+
+def system_scheme() -> str:
+    """The desktop's colour scheme, as Qt 6 reports it ("light" when it does not say)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return "light"
+    hints = QGuiApplication.styleHints()
+    return "dark" if hints.colorScheme() == Qt.ColorScheme.Dark else "light"
+
+
+def scheme_for(appearance: str) -> str:
+    """The scheme an appearance choice means now: "system" follows the desktop."""
+    return appearance if appearance in ("light", "dark") else system_scheme()
 
 
 def category_color(category: str) -> QColor:
     return QColor(CATEGORY_COLORS.get(category, "#777777"))
+
+
+def text_on(fill: QColor) -> QColor:
+    """Ink that reads on ``fill``: near-black on the light category colours, white on the dark."""
+    return QColor(SCHEMES["light"]["TEXT"]) if luminance(fill.name()) > 150 else QColor("#ffffff")
+
+
+def category_ink(category: str) -> QColor:
+    """The category's colour dark enough to be text on a light background (palette headings)."""
+    color = category_color(category)
+    if is_dark():
+        return color if luminance(color.name()) > 110 else color.lighter(150)
+    return color.darker(230) if luminance(color.name()) > 150 else color.darker(115)
 
 
 def type_color(type_id: str) -> QColor:
@@ -56,30 +136,59 @@ def ui_font(point_size: float | None = None, bold: bool = False) -> QFont:
     return font
 
 
-def apply_app_style(app: QApplication) -> None:
-    """Fusion with a light, calm palette: looks the same offscreen, on X11 and on Wayland."""
+def apply_app_style(app: QApplication, appearance: str = "system") -> None:
+    """Fusion with a calm palette, light or dark: looks the same offscreen, on X11 and on Wayland.
+
+    With ``appearance`` "system" the app follows the desktop's colour scheme, also when the
+    user switches it while the app runs; "light" and "dark" force one.
+    """
     app.setStyle("Fusion")
-    pal = QPalette()
-    pal.setColor(QPalette.ColorRole.Window, QColor("#eef1f4"))
-    pal.setColor(QPalette.ColorRole.WindowText, TEXT)
-    pal.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
-    pal.setColor(QPalette.ColorRole.AlternateBase, QColor("#f5f7f9"))
-    pal.setColor(QPalette.ColorRole.Text, TEXT)
-    pal.setColor(QPalette.ColorRole.Button, QColor("#f6f7f9"))
-    pal.setColor(QPalette.ColorRole.ButtonText, TEXT)
-    pal.setColor(QPalette.ColorRole.Highlight, SELECTION)
-    pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-    pal.setColor(QPalette.ColorRole.ToolTipBase, QColor("#fffef5"))
-    pal.setColor(QPalette.ColorRole.ToolTipText, TEXT)
-    pal.setColor(QPalette.ColorRole.PlaceholderText, TEXT_MUTED)
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, TEXT_MUTED)
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, TEXT_MUTED)
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, TEXT_MUTED)
-    app.setPalette(pal)
+    app.setProperty("cnn_designer_appearance", appearance)
+    _apply_palette(app, scheme_for(appearance))
+    if not app.property("cnn_designer_follows_system"):
+        app.setProperty("cnn_designer_follows_system", True)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: _follow_system(app))
     font = app.font()
     if font.pointSizeF() < 9.5:
         font.setPointSizeF(9.5)
         app.setFont(font)
+
+
+def set_appearance(app: QApplication, appearance: str) -> None:
+    """View ▸ Appearance: "system", "light" or "dark", applied at once to every view."""
+    app.setProperty("cnn_designer_appearance", appearance)
+    _apply_palette(app, scheme_for(appearance))
+
+
+def _follow_system(app: QApplication) -> None:
+    if app.property("cnn_designer_appearance") in (None, "system"):
+        _apply_palette(app, system_scheme())
+
+
+def _apply_palette(app: QApplication, scheme: str) -> None:
+    changed = scheme != SCHEME
+    set_scheme(scheme)
+    pal = QPalette()
+    pal.setColor(QPalette.ColorRole.Window, WINDOW)
+    pal.setColor(QPalette.ColorRole.WindowText, TEXT)
+    pal.setColor(QPalette.ColorRole.Base, BASE)
+    pal.setColor(QPalette.ColorRole.AlternateBase, ALT_BASE)
+    pal.setColor(QPalette.ColorRole.Text, TEXT)
+    pal.setColor(QPalette.ColorRole.Button, BUTTON)
+    pal.setColor(QPalette.ColorRole.ButtonText, TEXT)
+    pal.setColor(QPalette.ColorRole.Highlight, SELECTION)
+    pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    pal.setColor(QPalette.ColorRole.ToolTipBase, TOOLTIP)
+    pal.setColor(QPalette.ColorRole.ToolTipText, TEXT)
+    pal.setColor(QPalette.ColorRole.PlaceholderText, TEXT_MUTED)
+    pal.setColor(QPalette.ColorRole.Link, LINK)
+    pal.setColor(QPalette.ColorRole.Mid, CARD_BORDER)
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, TEXT_MUTED)
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, TEXT_MUTED)
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, TEXT_MUTED)
+    app.setPalette(pal)
+    if changed:
+        notifier().changed.emit(scheme)
 
 
 @cache
@@ -90,6 +199,8 @@ def category_icon(category: str, size: int = 32) -> QIcon:
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     color = category_color(category)
+    if luminance(color.name()) > 170:  # the light fills (Input, Activation) need more ink as glyphs
+        color = color.darker(150)
     s = size / 32.0
     p.scale(s, s)
     p.setPen(QPen(color.darker(130), 1.6))

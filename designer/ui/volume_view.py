@@ -24,9 +24,10 @@ from PySide6.QtGui import (
     QOffscreenSurface,
     QOpenGLContext,
     QPainter,
+    QPalette,
     QVector4D,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from designer.core.analysis import Analysis
 from designer.core.collapsed_figure import collapsed_volume_scene
@@ -40,10 +41,17 @@ from designer.core.volume_geometry import (
     VolumeScene,
     face_shade,
 )
+from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
 
 SELECTED_COLOR = "#E8C100"
-MAX_LABELLED_BLOCKS = 24  # above this many volumes, only stage changes and the selection get labels
+EMPTY_HINT = (
+    "Your network's volumes appear here in 3D as you add layers: each layer's output as a block, "
+    "width × height × channels, like the AlexNet figure. Drag with the mouse to turn them."
+)
+LABEL_MARGIN = (26.0, 18.0)  # room below (sizes) and above (names) the volumes for their labels
+MAX_LABELLED_BLOCKS = 24
+ORBIT_DEGREES_PER_PIXEL = 0.35  # a 150-pixel drag turns the volumes about 50°  # above this many volumes, only stage changes and the selection get labels
 _BOX_FACES = (  # (outward normal, corner selectors) in the same convention as the core
     ((-1.0, 0.0, 0.0), ((0, 0, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1))),
     ((1.0, 0.0, 0.0), ((1, 0, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0))),
@@ -156,6 +164,37 @@ def opengl_status() -> tuple[bool, str]:
     return True, ""
 
 
+def fit_distance(
+    lo: tuple[float, float, float], hi: tuple[float, float, float], fov: float, aspect: float,
+    elevation: float, azimuth: float,
+) -> float:
+    """Camera distance from the box centre at which the box ``lo``–``hi`` and its labels fit.
+
+    Each corner (the box grown by the label room below and above, ``LABEL_MARGIN``) at
+    view-space offsets (x right, y up, z towards the eye) from the centre is on screen when
+    |x| / (d − z) ≤ tan(fov_h / 2) and |y| / (d − z) ≤ tan(fov_v / 2). pyqtgraph's ``fov`` is
+    horizontal: tan(fov_v / 2) = tan(fov_h / 2) / aspect. The largest such d, plus 6 %, frames it.
+    """
+    el, az = math.radians(elevation), math.radians(azimuth)
+    eye = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
+    right = (-math.sin(az), math.cos(az), 0.0)
+    up = (eye[1] * right[2] - eye[2] * right[1], eye[2] * right[0] - eye[0] * right[2],
+          eye[0] * right[1] - eye[1] * right[0])
+    tan_h = math.tan(math.radians(fov) / 2)
+    tan_v = tan_h / max(aspect, 1e-3)
+    grown_lo = (lo[0], lo[1], lo[2] - LABEL_MARGIN[0])
+    grown_hi = (hi[0], hi[1], hi[2] + LABEL_MARGIN[1])
+    centre = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
+    need = 1.0
+    for corner in _corners(grown_lo, grown_hi):
+        rel = tuple(c - m for c, m in zip(corner, centre, strict=True))
+        x = abs(sum(r * v for r, v in zip(rel, right, strict=True)))
+        y = abs(sum(r * v for r, v in zip(rel, up, strict=True)))
+        z = sum(r * v for r, v in zip(rel, eye, strict=True))
+        need = max(need, z + x / tan_h, z + y / tan_v)
+    return 1.06 * need
+
+
 class VolumeView(QWidget):
     """``VolumeView(parent=None)``; ``set_analysis(analysis)``, ``set_selected(layer_id | None)``."""
 
@@ -177,6 +216,7 @@ class VolumeView(QWidget):
         ok, why = opengl_status()
         self.gl_available = ok
         self.gl_widget: Any = None
+        self.empty_hint: QLabel | None = None
         self._mesh: Any = None
         self._lines: Any = None
         self._texts: list[Any] = []
@@ -197,14 +237,16 @@ class VolumeView(QWidget):
         self.message = None  # type: ignore[assignment]
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
-        self.preset_buttons: dict[str, QPushButton] = {}
+        self.preset_buttons: dict[str, QToolButton] = {}
         for name in ("front", "isometric", "top", "paper"):
-            button = QPushButton(name.capitalize())
+            button = QToolButton()
+            button.setText(name.capitalize())
             button.setToolTip(f"Look at the volumes from the {name} preset")
             button.clicked.connect(lambda _=False, n=name: self.set_camera(CAMERA_PRESETS[n]))
             bar.addWidget(button)
             self.preset_buttons[name] = button
-        fit_button = QPushButton("Fit")
+        fit_button = QToolButton()
+        fit_button.setText("Fit")
         fit_button.setToolTip("Frame all the volumes")
         fit_button.clicked.connect(self.fit)
         bar.addWidget(fit_button)
@@ -212,6 +254,15 @@ class VolumeView(QWidget):
         layout.addLayout(bar)
         self.gl_widget = _PickingGLView(self)
         layout.addWidget(self.gl_widget, 1)
+        theme.notifier().changed.connect(self.apply_theme)
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("volumes_empty_hint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setMargin(16)
+        self.empty_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.empty_hint, 1)
+        self._fitted_blocks: tuple[str, ...] = ()
 
     # ------------------------------------------------------------- public API
 
@@ -266,15 +317,23 @@ class VolumeView(QWidget):
         import pyqtgraph.opengl as gl
 
         view = self.gl_widget
+        empty = self.scene is None or not self.scene.blocks
+        view.setVisible(not empty)
+        if self.empty_hint is not None:
+            self.empty_hint.setVisible(empty)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # the GL view's size (its aspect) is right before a fit below
         if self.scene is None or not self.scene.blocks:
             for item in (self._mesh, self._lines, *self._texts):
                 if item is not None:
                     item.setVisible(False)
+            self._fitted_blocks = ()
             return
         data = gl_scene_data(self.scene, self.selected)
         if self._mesh is None:
             self._mesh = gl.GLMeshItem(smooth=False, drawEdges=False, glOptions="opaque")
-            self._lines = gl.GLLinePlotItem(mode="lines", color=(0.1, 0.1, 0.1, 1.0), width=1.0, antialias=True)
+            self._lines = gl.GLLinePlotItem(mode="lines", color=_ink_rgba(), width=1.0, antialias=True)
             view.addItem(self._mesh)
             view.addItem(self._lines)
         self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
@@ -288,17 +347,31 @@ class VolumeView(QWidget):
                 item.setData(pos=pos, text=text)
                 item.setVisible(True)
             else:
-                item = gl.GLTextItem(pos=pos, text=text, color=(20, 20, 20, 255), font=self._font)
+                item = gl.GLTextItem(pos=pos, text=text, color=theme.VOLUME_INK, font=self._font)
                 view.addItem(item)
                 self._texts.append(item)
         for item in self._texts[len(data.labels) :]:
             item.setVisible(False)
         self.label_count = len(data.labels)
         self._labels = list(data.labels)
-        if fit:
+        # A volume added or removed re-frames the camera (the user building from scratch would
+        # otherwise look from inside the first block); editing a value keeps the user's camera.
+        blocks = tuple(b.id for b in self.scene.blocks)
+        if fit or blocks != self._fitted_blocks:
             self.fit()
         else:
             self.declutter_labels()
+
+    def apply_theme(self, _scheme: str = "") -> None:
+        """Background, outlines and labels in the colours of the scheme now in force."""
+        if self.gl_widget is None:
+            return
+        self.gl_widget.setBackgroundColor(theme.VOLUME_BG)
+        if self._lines is not None:
+            self._lines.setData(color=_ink_rgba())
+        for item in self._texts:
+            item.setData(color=theme.VOLUME_INK)
+        self.gl_widget.update()
 
     def _update_mesh(self) -> None:
         if self._mesh is None or self.scene is None:
@@ -325,17 +398,17 @@ class VolumeView(QWidget):
         painter.end()
 
     def fit(self) -> None:
-        """Centre the camera on the volumes and back off until they all fit."""
+        """Centre the camera on the volumes and back off until they all fit, labels included,
+        from whatever angle the camera looks."""
         if self.gl_widget is None or self.scene is None or not self.scene.blocks:
             return
         from pyqtgraph import Vector
 
+        self._fitted_blocks = tuple(b.id for b in self.scene.blocks)
         lo, hi = self.scene.bounds()
         centre = Vector((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2)
         aspect = max(self.gl_widget.width(), 1) / max(self.gl_widget.height(), 1)
-        extent = max(hi[0] - lo[0], (hi[2] - lo[2]) * aspect, 1.0)
-        fov = self.gl_widget.opts["fov"]
-        distance = 1.1 * extent / (2 * math.tan(math.radians(fov) / 2))
+        distance = fit_distance(lo, hi, self.gl_widget.opts["fov"], aspect, self.camera.elevation, self.camera.azimuth)
         self.gl_widget.setCameraPosition(
             pos=centre, distance=distance, elevation=self.camera.elevation, azimuth=self.camera.azimuth
         )
@@ -411,6 +484,13 @@ class VolumeView(QWidget):
             self.layer_clicked.emit(block.id if inside or not block.layer_ids else block.layer_ids[0])
 
 
+def _ink_rgba() -> tuple[float, float, float, float]:
+    """The outline colour: the scheme's ink, a little softer than the labels."""
+    ink = theme.VOLUME_INK
+    soft = 0.8 if not theme.is_dark() else 0.75
+    return (ink.redF() * soft, ink.greenF() * soft, ink.blueF() * soft, 1.0)
+
+
 @functools.cache
 def _picking_view_class() -> type:
     import pyqtgraph.opengl as gl
@@ -422,8 +502,12 @@ def _picking_view_class() -> type:
             super().__init__(owner)
             self._owner = owner
             self._press: QPointF | None = None
-            self.setBackgroundColor("w")
+            self.setBackgroundColor(theme.VOLUME_BG)
             self.opts["fov"] = 35
+
+        def orbit(self, azim: float, elev: float) -> None:
+            # pyqtgraph turns 1° per pixel dragged: half a turn for a 150-pixel drag.
+            super().orbit(azim * ORBIT_DEGREES_PER_PIXEL, elev * ORBIT_DEGREES_PER_PIXEL)
 
         def mousePressEvent(self, ev: Any) -> None:
             self._press = ev.position()

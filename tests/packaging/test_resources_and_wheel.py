@@ -55,8 +55,9 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     """Build the wheel from a copy of the tree (so builds never collide) and list it."""
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "MANIFEST.in", "docs/arithmetic.md"):
         if (ROOT / name).exists():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "designer", src / "designer", ignore=ignore)
@@ -84,6 +85,13 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     assert "designer/resources/icons/cnn-designer.svg" in names
     assert any(n.startswith("designer/resources/templates/") for n in names)
     assert "designer/core/resources.py" in names
+    # Help ▸ Arithmetic Reference works from an installed wheel (was: "missing from this installation").
+    assert "designer/resources/docs/arithmetic.md" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
+    assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith(".dist-info/METADATA"))
+    ).decode()
+    assert "BuildBackendWarning" not in result.stderr and "license" not in result.stderr.lower()
 
 
 def _can_build_wheels_here() -> bool:

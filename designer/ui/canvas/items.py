@@ -116,7 +116,7 @@ class Port(QGraphicsItem):
         active = self.hovered or self.highlighted
         r = PORT_RADIUS + (1.5 if active else 0)
         painter.setPen(QPen(color.darker(140) if active else theme.CARD_BORDER.darker(115), 1.4))
-        painter.setBrush(color if (active or self.kind == "out") else QColor("white"))
+        painter.setBrush(color if (active or self.kind == "out") else theme.CARD_BG)
         painter.drawEllipse(QPointF(0, 0), r, r)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
@@ -268,7 +268,7 @@ class LayerCard(QGraphicsItem):
         body = QPainterPath()
         body.addRoundedRect(rect, CORNER, CORNER)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#f7f8fa") if unknown else theme.CARD_BG)
+        painter.setBrush(theme.CARD_UNKNOWN_BG if unknown else theme.CARD_BG)
         painter.drawPath(body)
         header = QPainterPath()
         header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
@@ -291,14 +291,15 @@ class LayerCard(QGraphicsItem):
         id_space = CARD_WIDTH - 2 * pad - type_w - 8 - badge_space
         if fm_title.horizontalAdvance(d.layer_id) > id_space:  # the id matters more than the type
             type_w, id_space = 0.0, CARD_WIDTH - 2 * pad - badge_space
-        painter.setPen(QColor("white"))
+        ink = theme.text_on(accent)
+        painter.setPen(ink)
         painter.drawText(
             QRectF(pad, 0, id_space, HEADER_HEIGHT),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
             fm_title.elidedText(d.layer_id, Qt.TextElideMode.ElideMiddle, id_space),  # layer2.2…bn1, not layer2.2…
         )
         painter.setFont(small_font)
-        painter.setPen(QColor(255, 255, 255, 215))
+        painter.setPen(QColor(ink.red(), ink.green(), ink.blue(), 215))
         if type_w:
             painter.drawText(
                 QRectF(CARD_WIDTH - pad - type_w - badge_space, 0, type_w, HEADER_HEIGHT),

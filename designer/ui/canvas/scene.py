@@ -445,11 +445,17 @@ class DesignScene(QGraphicsScene):
         dx, dy = (CARD_WIDTH + COLUMN_GAP, 0.0) if self.direction == "LR" else (0.0, CARD_HEIGHT + ROW_GAP + 8)
         downstream = [lid for lid in self.document.analysis.downstream(new_id) if lid != new_id]
         moves: dict[str, Point] = {}
+        # Only the new card's own row (column, top to bottom) moves along: shifting the rows a long
+        # design wraps onto would leave a gap at their start.
         for lid in downstream:
             card = self.cards.get(lid)
             if card is None:
                 continue
-            if (self.direction == "LR" and card.x() >= pos[0] - 1) or (self.direction == "TB" and card.y() >= pos[1] - 1):
+            if self.direction == "LR":
+                same_line = card.x() >= pos[0] - 1 and abs(card.y() - pos[1]) < CARD_HEIGHT / 2
+            else:
+                same_line = card.y() >= pos[1] - 1 and abs(card.x() - pos[0]) < CARD_WIDTH / 2
+            if same_line:
                 moves[lid] = (card.x() + dx, card.y() + dy)
         if moves:
             self.document.move_layers(moves)
@@ -497,10 +503,43 @@ class DesignScene(QGraphicsScene):
         if not layers:
             return []
         try:
-            return self.document.paste_layers(layers, positions)
+            return self.document.paste_layers(layers, positions, self.free_offset(list(positions.values())))
         except DesignError as exc:
             self.message.emit(f"Cannot paste: {exc}")
             return []
+
+    def free_offset(self, positions: list[Point]) -> Point:
+        """How far to move pasted cards so that none covers a card already on the canvas.
+
+        A copy lands in the nearest free place a whole card step away (below or above a row
+        first), never on top of what it copies.
+        """
+        if not positions:
+            return (0.0, 0.0)
+        taken = [(c.x(), c.y()) for c in self.cards.values()]
+
+        def clear(dx: float, dy: float) -> bool:
+            return not any(
+                abs(x + dx - tx) < CARD_WIDTH + 8 and abs(y + dy - ty) < CARD_HEIGHT + 8
+                for x, y in positions for tx, ty in taken
+            )
+
+        xs, ys = [p[0] for p in positions], [p[1] for p in positions]
+        sx = max(xs) - min(xs) + CARD_WIDTH + COLUMN_GAP
+        sy = max(ys) - min(ys) + CARD_HEIGHT + ROW_GAP
+        # The nearest free place on a grid of whole steps around the originals; across the flow
+        # first (below a row, beside a column), where a copy reads as a parallel branch.
+        across = (0, 1) if self.direction == "LR" else (1, 0)
+        grid = [(i, j) for i in range(-4, 5) for j in range(-4, 5) if (i, j) != (0, 0)]
+        back = (-across[0], -across[1])
+        grid.sort(key=lambda ij: (max(abs(ij[0]), abs(ij[1])), ij != across, ij != back))
+        for i, j in grid:
+            if clear(i * sx, j * sy):
+                return (i * sx, j * sy)
+        n = 5
+        while not clear(across[0] * n * sx, across[1] * n * sy):
+            n += 1
+        return (across[0] * n * sx, across[1] * n * sy)
 
     def duplicate_selection(self) -> list[str]:
         ids = self.selected_ids()

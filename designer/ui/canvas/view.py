@@ -12,12 +12,14 @@ from functools import cache, partial
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
+    QColor,
     QContextMenuEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
     QFocusEvent,
+    QGuiApplication,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -28,12 +30,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLineEdit, QMenu, QWidget
 
 from designer.core.design import DesignError
+from designer.core.shape_rules import fmt_shape
 from designer.ui import theme
 from designer.ui.canvas.find_bar import FindBar
 from designer.ui.canvas.grouping import GroupCard
 from designer.ui.canvas.items import HEADER_HEIGHT, EdgeItem, LayerCard, Port
 from designer.ui.canvas.minimap import Minimap
 from designer.ui.canvas.scene import DesignScene
+from designer.ui.document import Document
 
 LAYER_MIME = "application/x-cnn-designer-layer"
 MIN_ZOOM = 0.05
@@ -63,6 +67,7 @@ class CanvasView(QGraphicsView):
     layer_dropped = Signal(str, QPointF)  # layer type id, scene position
     files_dropped = Signal(list)  # local file paths
     zoom_changed = Signal(float)
+    explain_requested = Signal(str)  # "Why this shape?" on a card: a layer id
 
     def __init__(self, scene: DesignScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -95,7 +100,7 @@ class CanvasView(QGraphicsView):
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         painter.fillRect(rect, theme.CANVAS_BG)
         if self.zoom >= 0.45:
-            painter.fillRect(rect, _grid_brush())
+            painter.fillRect(rect, _grid_brush(theme.CANVAS_GRID.name()))
 
     # ---------------------------------------------------------------- zoom
 
@@ -341,7 +346,12 @@ class CanvasView(QGraphicsView):
         editor.setObjectName("rename_editor")
         editor.setText(layer_id)
         editor.selectAll()
-        editor.setGeometry(rect.adjusted(2, 2, -2, -2))
+        # At a small zoom the header is a few pixels high: the editor keeps a readable size,
+        # centred on it, instead of clipping the id.
+        height = max(rect.height() - 4, editor.sizeHint().height())
+        width = max(rect.width() - 4, editor.fontMetrics().horizontalAdvance(layer_id) + 40, 160)
+        centre = rect.center()
+        editor.setGeometry(centre.x() - width // 2, centre.y() - height // 2, width, height)
         editor.setStyleSheet("QLineEdit { border: 2px solid #2f7de1; border-radius: 4px; padding: 0 4px; }")
         editor.returnPressed.connect(lambda: self.finish_rename(commit=True))
         editor.cancelled.connect(lambda: self.finish_rename(commit=False))
@@ -421,10 +431,17 @@ class CanvasView(QGraphicsView):
             source, target = item.key
             menu.addAction(f"Disconnect {source} → {target}", lambda: doc.disconnect_layers(source, target))
         elif isinstance(item, LayerCard):
-            if item.layer_id not in doc.selection:
+            if item.layer_id not in doc.selection or not item.isSelected():
                 doc.select([item.layer_id])
+                if not item.isSelected():  # the document already had it selected: the scene follows
+                    scene.clearSelection()
+                    item.setSelected(True)
             lid = item.layer_id
+            menu.addAction(_why_text(doc, lid), lambda: self.explain_requested.emit(lid))
+            menu.addSeparator()
             menu.addAction("Rename…", lambda: self.start_rename(lid))
+            menu.addAction("Cut", lambda: scene.cut_selection(QGuiApplication.clipboard()))
+            menu.addAction("Copy", lambda: scene.copy_selection(QGuiApplication.clipboard()))
             menu.addAction("Duplicate", scene.duplicate_selection)
             menu.addAction("Delete", scene.delete_selection)
             menu.addSeparator()
@@ -447,15 +464,23 @@ class CanvasView(QGraphicsView):
         self.design_scene.document.tidy_up(direction)
 
 
+def _why_text(document: Document, layer_id: str) -> str:
+    """``Why is conv1 55×55×96?`` for the card's menu (plain words when there is no shape)."""
+    info = document.analysis.info.get(layer_id)
+    if info is None or info.output_shape is None:
+        return f"Why has {layer_id} no shape?"
+    return f"Why is {layer_id} {fmt_shape(info.output_shape)}?"
+
+
 @cache
-def _grid_brush() -> QBrush:
+def _grid_brush(color: str) -> QBrush:
     """A dot every GRID_STEP scene units, as a texture (one fill instead of thousands of points)."""
     tile = QPixmap(GRID_STEP, GRID_STEP)
     tile.fill(Qt.GlobalColor.transparent)
     p = QPainter(tile)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(theme.CANVAS_GRID.darker(104))
+    p.setBrush(QColor(color).darker(104))
     p.drawEllipse(QPointF(GRID_STEP / 2, GRID_STEP / 2), 1.1, 1.1)
     p.end()
     return QBrush(tile)

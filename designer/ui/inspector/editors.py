@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -198,6 +199,12 @@ class OptPairEditor(ParamEditor):
         self.auto.blockSignals(False)
         self.spins.setEnabled(value is not None)
         if value is not None:
+            self.spins.set_pair(*_as_hw(value))
+
+    def show_followed(self, value: Any) -> None:
+        """While the box says "= kernel", its greyed fields show the value in force (the kernel's),
+        not a stale 1×1: a pooling layer's real stride is its kernel."""
+        if self.auto.isChecked() and value is not None:
             self.spins.set_pair(*_as_hw(value))
 
     def value(self) -> Any:
@@ -683,4 +690,51 @@ EDITORS: dict[ParamKind, type[ParamEditor]] = {
 
 def editor_for(spec: ParamSpec, parent: QWidget | None = None) -> ParamEditor:
     """The editor for ``spec``'s kind (every ``ParamKind`` has one)."""
-    return EDITORS[spec.kind](spec, parent)
+    editor = EDITORS[spec.kind](spec, parent)
+    for box in editor.findChildren(QSpinBox):
+        _report_out_of_range(editor, box)
+    return editor
+
+
+def _report_out_of_range(editor: ParamEditor, box: QSpinBox) -> None:
+    """A number typed outside the box's range says why instead of being dropped in silence.
+
+    A spin box refuses such a keystroke (or puts the old value back when the field is left);
+    without a word the user cannot tell why (filters = 0 simply did nothing).
+    """
+    watcher = _RangeWatcher(editor, box)
+    box.installEventFilter(watcher)  # keys reach the spin box, which hands them to its line edit
+    box.lineEdit().textEdited.connect(watcher.check)
+
+
+class _RangeWatcher(QObject):
+    def __init__(self, editor: ParamEditor, box: QSpinBox) -> None:
+        super().__init__(box)
+        self.editor = editor
+        self.box = box
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.text():
+            line = self.box.lineEdit()
+            text = line.text()
+            if line.hasSelectedText():
+                start = line.selectionStart()
+                text = text[:start] + event.text() + text[start + len(line.selectedText()):]
+            else:
+                pos = line.cursorPosition()
+                text = text[:pos] + event.text() + text[pos:]
+            self.check(text)
+        return False
+
+    def check(self, text: str) -> None:
+        box, title = self.box, self.editor.spec.title
+        try:
+            typed = int(text.strip())
+        except ValueError:
+            return
+        if typed < box.minimum():
+            self.editor.invalid.emit(f"{title} must be at least {box.minimum()} (got {typed}); "
+                                     f"it stays {box.value()}.")
+        elif typed > box.maximum():
+            self.editor.invalid.emit(f"{title} must be at most {box.maximum()} (got {typed}); "
+                                     f"it stays {box.value()}.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,13 +28,15 @@ from designer.core.report import human_bytes, human_count, rf_text
 from designer.core.shape_rules import fmt_outputs, fmt_shape
 from designer.ui import theme
 from designer.ui.document import Document
-from designer.ui.inspector.editors import ParamEditor, editor_for
+from designer.ui.inspector.editors import OptPairEditor, ParamEditor, editor_for
 
 _ERROR_STYLE = "color: #c0392b;"
 _SEVERITY_COLORS = {"error": "#c0392b", "warning": "#9a6700", "info": "#4a5a6a"}
 
 
 class Inspector(QScrollArea):
+    problem_requested = Signal(str, object)  # (diagnostic code, layer id): "explain this problem"
+
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inspector")
@@ -95,7 +97,7 @@ class Inspector(QScrollArea):
         self.output.setTextFormat(Qt.TextFormat.RichText)
         self.output.setWordWrap(True)
         self.output.setStyleSheet(
-            "QLabel { background: #ffffff; border: 1px solid #d5dbe1; border-radius: 6px; padding: 8px; }"
+            "QLabel { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; padding: 8px; }"
         )
         content.addWidget(self.output)
 
@@ -124,6 +126,7 @@ class Inspector(QScrollArea):
         self.diagnostics.setObjectName("layer_diagnostics")
         self.diagnostics.setTextFormat(Qt.TextFormat.RichText)
         self.diagnostics.setWordWrap(True)
+        self.diagnostics.linkActivated.connect(self._on_problem_link)
         content.addWidget(self.diagnostics)
 
         document.selection_changed.connect(self._on_selection)
@@ -202,6 +205,8 @@ class Inspector(QScrollArea):
         layer = self.document.design.layer(self.layer_id)
         for name, editor in self.editors.items():
             editor.set_value(layer.value(name))
+            if isinstance(editor, OptPairEditor) and layer.value(name) is None:
+                editor.show_followed(layer.value("kernel_size") if "kernel_size" in self.editors else None)
 
     # ------------------------------------------------------------- editing
 
@@ -307,6 +312,10 @@ class Inspector(QScrollArea):
             self.layer_id = new
             self.id_edit.setText(new)
 
+    def _on_problem_link(self, link: str) -> None:
+        if link.startswith("problem:") and self.layer_id is not None:
+            self.problem_requested.emit(link[len("problem:"):], self.layer_id)
+
     def _refresh_analysis(self) -> None:
         if self.layer_id is None or self.layer_id not in self.document.design:
             return
@@ -346,5 +355,6 @@ class Inspector(QScrollArea):
             color = _SEVERITY_COLORS.get(d.severity, muted)
             text = d.message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             items.append(f"<p style='margin:0 0 6px 0'><b style='color:{color}'>{d.severity}</b> "
-                         f"<span style='color:{muted}'>[{d.code}]</span><br>{text}</p>")
+                         f"<span style='color:{muted}'>[{d.code}]</span><br>{text}<br>"
+                         f"<a href='problem:{d.code}'>Explain this and show the fixes…</a></p>")
         self.diagnostics.setText("".join(items))

@@ -18,15 +18,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QTabWidget,
@@ -45,6 +48,7 @@ from designer.core.fixes import Fix, FixError
 from designer.core.semantics_compare import SemanticsRow, compare_semantics
 from designer.core.shape_rules import fmt_shape
 from designer.core.window_geometry import layer_window
+from designer.ui import theme
 from designer.ui.document import Document
 from designer.ui.panels.fix_application import apply_fix, short_label
 from designer.ui.panels.fix_finder import FixFinder
@@ -61,25 +65,38 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("info", "Notes", "#1565c0"),
 )
 
-#: Rich-text typography for the explanations (Qt's CSS subset). Steps stack vertically,
-#: with every "=" in one column, so they read in a narrow side panel.
-EXPLANATION_CSS = """
-body { font-size: 10pt; color: #1f2328; }
+#: Rich-text typography for the explanations (Qt's CSS subset), per colour scheme. Steps stack
+#: vertically, with every "=" in one column, so they read in a narrow side panel.
+_CSS_TEMPLATE = """
+body { font-size: 10pt; color: %(text)s; }
 p.title { font-size: 12pt; font-weight: bold; margin: 0 0 2px 0; }
-p.section { font-size: 10.5pt; font-weight: bold; margin: 10px 0 3px 0; color: #2f5d8a; }
+p.section { font-size: 10.5pt; font-weight: bold; margin: 10px 0 3px 0; color: %(section)s; }
 p { margin: 3px 0; }
-p.summary { color: #37474f; margin-bottom: 6px; }
-p.label { font-weight: bold; color: #37474f; margin: 6px 0 1px 0; }
-p.note { color: #546e7a; font-style: italic; margin: 1px 0 4px 18px; }
-td.rel { color: #78909c; padding: 0 4px 0 12px; }
-td.formula { font-family: "DejaVu Serif", "Cambria Math", serif; font-style: italic; color: #455a64; }
+p.summary { color: %(soft)s; margin-bottom: 6px; }
+p.label { font-weight: bold; color: %(soft)s; margin: 6px 0 1px 0; }
+p.note { color: %(note)s; font-style: italic; margin: 1px 0 4px 18px; }
+td.rel { color: %(rel)s; padding: 0 4px 0 12px; }
+td.formula { font-family: "DejaVu Serif", "Cambria Math", serif; font-style: italic; color: %(formula)s; }
 td.chain { padding: 0; }
-span.bad { color: #b00020; font-weight: bold; background-color: #fde7ea; }
+span.bad { color: %(bad)s; font-weight: bold; background-color: %(bad_bg)s; }
 li { margin: 2px 0; }
-th { background-color: #eceff1; padding: 2px 6px; }
+th { background-color: %(head_bg)s; padding: 2px 6px; }
 td.cell { padding: 2px 6px; }
-td.differs { color: #b00020; font-weight: bold; padding: 2px 6px; }
+td.differs { color: %(bad)s; font-weight: bold; padding: 2px 6px; }
 """
+_CSS_COLORS = {
+    "light": {"text": "#1f2328", "section": "#2f5d8a", "soft": "#37474f", "note": "#546e7a", "rel": "#78909c",
+              "formula": "#455a64", "bad": "#b00020", "bad_bg": "#fde7ea", "head_bg": "#eceff1"},
+    "dark": {"text": "#e2e6ea", "section": "#8cc4ff", "soft": "#c3ccd5", "note": "#a6b3bf", "rel": "#8d99a5",
+             "formula": "#b8c4cf", "bad": "#ff8a95", "bad_bg": "#4a2328", "head_bg": "#30363d"},
+}
+
+
+def explanation_css(scheme: str = "light") -> str:
+    return _CSS_TEMPLATE % _CSS_COLORS.get(scheme, _CSS_COLORS["light"])
+
+
+EXPLANATION_CSS = explanation_css("light")
 
 # A whole-number fraction such as ``213/4`` (not part of a tag like ``</td>``).
 _FRACTION = re.compile(r"(?<![\w.,<])(\d[\d,]*)/(\d+)(?![\w.])")
@@ -184,9 +201,11 @@ class DiagnosticsPanel(QWidget):
         self.document = document
         self.diagnostics: list[Diagnostic] = []
         self.fixes: list[Fix] = []  # fixes behind the buttons now shown
-        self.fix_buttons: list[QPushButton] = []
+        self.fix_buttons: list[FixButton] = []
+        self._fix_header: QLabel | None = None
         self.disagreements: list[SemanticsRow] = []
         self._mode: tuple[str, object] | None = None  # ("diagnostic", key) | ("layer", id) | ("compare", None)
+        self._gone: DiagnosticKey | None = None  # the problem a fix just removed (Undo may bring it back)
         self._syncing = False
         # Fixes are searched off the GUI thread (fix_finder.py); each edit starts a new revision.
         self._revision = 0
@@ -197,14 +216,12 @@ class DiagnosticsPanel(QWidget):
 
         self.counts_label = QLabel()
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.counts_label.setWordWrap(True)  # a narrow panel wraps it rather than widening the window
         self.banner = QLabel()
         self.banner.setObjectName("semantics_banner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
-        self.banner.setStyleSheet(
-            "QLabel#semantics_banner { background: #fff8e1; border: 1px solid #ffe082;"
-            " border-radius: 3px; padding: 4px; color: #5d4037; }"
-        )
+        self._style_banner()
         self.banner.linkActivated.connect(self._on_banner_link)
         self.banner.hide()
 
@@ -216,8 +233,10 @@ class DiagnosticsPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAlternatingRowColors(False)
         self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 120)
-        self.tree.setMinimumHeight(80)
+        # The Layer column fits its ids (never "layer…"); the problem text takes the rest.
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.setMinimumHeight(60)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection)
         # A click on the problem that is already highlighted (because its layer was selected)
         # changes no selection, but must still show that problem's explanation and fixes.
@@ -226,7 +245,7 @@ class DiagnosticsPanel(QWidget):
 
         self.layer_button = QPushButton()
         self.layer_button.setFlat(True)
-        self.layer_button.setStyleSheet("QPushButton { text-align: left; color: #1565c0; }")
+        self.layer_button.setStyleSheet("QPushButton { text-align: left; color: palette(link); }")
         self.layer_button.clicked.connect(self._show_current_layer)
         self.layer_button.hide()
         self.fix_frame = QFrame()
@@ -242,7 +261,8 @@ class DiagnosticsPanel(QWidget):
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_anchor)
-        self.browser.document().setDefaultStyleSheet(EXPLANATION_CSS)
+        self.browser.document().setDefaultStyleSheet(explanation_css(theme.SCHEME))
+        theme.notifier().changed.connect(self._on_theme)
         self.browser.document().setDocumentMargin(8)
 
         top = QWidget()
@@ -258,19 +278,22 @@ class DiagnosticsPanel(QWidget):
         bottom_layout.setSpacing(3)
         bottom_layout.addWidget(self.layer_button)
         bottom_layout.addWidget(self.fix_box)
-        # Tabs beside the explanation (the Window view); the main window adds them.
+        # The explanation is the first tab of a tab widget, so other views of the selected layer
+        # (the Window view) sit beside it (``add_explanation_tab``); the fixes stay above the tabs.
         self.explanation_tabs = QTabWidget()
         self.explanation_tabs.setObjectName("explanation_tabs")
         self.explanation_tabs.setDocumentMode(True)
+        self.explanation_tabs.setTabBarAutoHide(True)
         self.explanation_tabs.addTab(self.browser, "Explanation")
         bottom_layout.addWidget(self.explanation_tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("explanation_split")
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([200, 700])
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.reset_split()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -291,6 +314,43 @@ class DiagnosticsPanel(QWidget):
         self._update_comparison()
         self._on_document_selection(document.selection)
         self._render()
+
+    # ----------------------------------------------------------------- layout
+
+    def _style_banner(self) -> None:
+        self.banner.setStyleSheet(
+            f"QLabel#semantics_banner {{ background: {theme.NOTE_BG.name()}; border: 1px solid "
+            f"{theme.NOTE_BORDER.name()}; border-radius: 3px; padding: 4px; color: {theme.NOTE_TEXT.name()}; }}"
+        )
+
+    def _on_theme(self, scheme: str) -> None:
+        self._style_banner()
+        self.browser.document().setDefaultStyleSheet(explanation_css(scheme))
+        self._rebuild_tree()
+        self._render()
+
+    def add_explanation_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
+        """Put ``widget`` in a tab beside the explanation (which stays the first tab); its index."""
+        index = self.explanation_tabs.addTab(widget, title)
+        if tooltip:
+            self.explanation_tabs.setTabToolTip(index, tooltip)
+        return index
+
+    def show_explanation(self) -> None:
+        """Bring the explanation tab to the front."""
+        self.explanation_tabs.setCurrentIndex(0)
+
+    def reset_split(self) -> None:
+        """The problem list a few rows high, the explanation below with the rest."""
+        rows = 6 * max(self.tree.sizeHintForRow(0), self.fontMetrics().height() + 4)
+        top = self.counts_label.sizeHint().height() + self.tree.header().sizeHint().height() + rows
+        self.splitter.setSizes([top, 10_000])
+
+    def save_split(self) -> QByteArray:
+        return self.splitter.saveState()
+
+    def restore_split(self, state: QByteArray) -> bool:
+        return self.splitter.restoreState(state)
 
     # ------------------------------------------------------------------ state
 
@@ -341,12 +401,21 @@ class DiagnosticsPanel(QWidget):
 
     def _rebuild_tree(self) -> None:
         """List the diagnostics again, keeping the selected one selected."""
-        self.diagnostics = self.document.analysis.diagnostics()
+        empty = not len(self.document.design)
+        # An empty design is not an error: nothing to list until there is a layer.
+        self.diagnostics = [] if empty else self.document.analysis.diagnostics()
         if self._mode is not None and self._mode[0] == "diagnostic" and self.current_diagnostic() is None:
-            # The problem is gone (fixed): keep explaining its layer.
+            # The problem is gone (fixed): keep explaining its layer, and remember the problem
+            # so that Undo, bringing it back, shows it again rather than the layer's arithmetic.
             key = self._mode[1]
             layer = key.layer if isinstance(key, DiagnosticKey) else None
+            self._gone = key if isinstance(key, DiagnosticKey) else None
             self._mode = ("layer", layer) if layer is not None and layer in self.document.design else None
+            self._render_timer.start()
+        elif (self._gone is not None and self._mode == ("layer", self._gone.layer)
+              and any(DiagnosticKey.of(d) == self._gone for d in self.diagnostics)):
+            self._mode = ("diagnostic", self._gone)
+            self._gone = None
             self._render_timer.start()
         if self._mode is not None and self._mode[0] == "layer" and self._mode[1] not in self.document.design:
             self._mode = None
@@ -383,10 +452,11 @@ class DiagnosticsPanel(QWidget):
                 group.setFirstColumnSpanned(True)
                 group.setExpanded(True)
             if not self.diagnostics:
-                empty = QTreeWidgetItem(["No problems found", ""])
-                empty.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                empty.setFirstColumnSpanned(True)
-                self.tree.addTopLevelItem(empty)
+                text = "Nothing to check yet: the design is empty" if empty else "No problems found"
+                empty_item = QTreeWidgetItem([text, ""])
+                empty_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                empty_item.setFirstColumnSpanned(True)
+                self.tree.addTopLevelItem(empty_item)
             self._select_tree_for_mode()
         finally:
             self._syncing = False
@@ -426,6 +496,7 @@ class DiagnosticsPanel(QWidget):
         if target is not None:
             target.setSelected(True)
             self.tree.scrollToItem(target)
+        self.tree.horizontalScrollBar().setValue(0)  # a long message must not leave the list scrolled sideways
 
     def _on_tree_selection(self) -> None:
         if self._syncing:
@@ -435,6 +506,7 @@ class DiagnosticsPanel(QWidget):
             return
         d = self.diagnostics[selected[0].data(0, DIAG_ROLE)]
         self._mode = ("diagnostic", DiagnosticKey.of(d))
+        self._gone = None
         if d.layer is not None and d.layer in self.document.design:
             self._syncing = True
             try:
@@ -457,6 +529,8 @@ class DiagnosticsPanel(QWidget):
             if self._mode is not None and self._mode[0] == "layer":
                 self._mode = None
         elif self.current_layer() != current or self._mode is None or self._mode[0] != "diagnostic":
+            if self._gone is not None and self._gone.layer != current:
+                self._gone = None
             self._mode = ("layer", current)
         self._syncing = True
         try:
@@ -478,6 +552,13 @@ class DiagnosticsPanel(QWidget):
         return True
 
     # ----------------------------------------------------------- explanation
+
+    def explain_layer(self, layer_id: str) -> None:
+        """Show why ``layer_id`` has its shape (not one of its problems)."""
+        if layer_id in self.document.design:
+            self._mode = ("layer", layer_id)
+            self._gone = None
+            self._render()
 
     def _show_current_layer(self) -> None:
         layer = self.current_layer()
@@ -570,6 +651,7 @@ class DiagnosticsPanel(QWidget):
             child = self.fix_layout.takeAt(0)
             widget = child.widget() if child is not None else None
             if widget is not None:
+                widget.hide()  # gone from the screen now, not when the event loop deletes it
                 widget.deleteLater()
         self.fixes = list(fixes)
         self.fix_buttons = []
@@ -586,17 +668,34 @@ class DiagnosticsPanel(QWidget):
         header = QLabel(f"<b>Fix{'es' if len(fixes) > 1 else ''}</b> (one click; Ctrl+Z undoes it)")
         self.fix_layout.addWidget(header)
         for n, fix in enumerate(fixes):
-            button = QPushButton(f"{n + 1}. {short_label(fix)}")
+            button = FixButton(f"{n + 1}. {short_label(fix)}")
             button.setObjectName(f"fix_{n}")
             button.setToolTip(fix.label + (f"\n→ {fix.detail}" if fix.detail else ""))
             button.setStyleSheet("QPushButton { text-align: left; padding: 3px 8px; }")
             button.clicked.connect(lambda _checked=False, f=fix: self.apply(f))
             self.fix_layout.addWidget(button)
             self.fix_buttons.append(button)
-        row_h = self.fix_buttons[0].sizeHint().height() + 2
-        header_h = header.sizeHint().height()
-        self.fix_box.setFixedHeight(min(header_h + row_h * len(fixes), header_h + int(row_h * 2.5)) + 4)
+        self._fix_header = header
         self.fix_box.show()
+        self._fit_fixes()
+
+    def _fit_fixes(self) -> None:
+        """Wrap each fix's text to the panel's width and show every button whole (up to
+        MAX_LAYER_FIXES; more scroll): a half-hidden fix is a fix the user does not find."""
+        if not self.fix_buttons or self._fix_header is None:
+            return
+        width = max(self.fix_box.viewport().width(), 120)
+        spacing = self.fix_layout.spacing()
+        height = self._fix_header.sizeHint().height() + spacing
+        for n, button in enumerate(self.fix_buttons):
+            button.wrap_to(width)
+            if n < MAX_LAYER_FIXES:
+                height += button.sizeHint().height() + spacing
+        self.fix_box.setFixedHeight(height + 2)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_fixes()
 
     def apply(self, fix: Fix) -> None:
         """Apply a suggested fix as one undo step; explain why if it no longer applies."""
@@ -701,9 +800,6 @@ class DiagnosticsPanel(QWidget):
             "division that is not whole. See Help → Arithmetic reference.</small></p>"
         )
 
-    def add_explanation_tab(self, widget: QWidget, title: str) -> None:
-        self.explanation_tabs.addTab(widget, title)
-
     def _on_anchor(self, url: QUrl) -> None:
         text = url.toString()
         if text.startswith("window:"):
@@ -723,6 +819,29 @@ def _with_window_link(body: str, layer: str) -> str:
     )
     cut = body.find("</p>")
     return body[: cut + 4] + link + body[cut + 4:] if cut >= 0 else link + body
+
+
+class FixButton(QPushButton):
+    """A fix's button whose text wraps onto more lines in a narrow panel instead of being cut."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def wrap_to(self, width: int) -> None:
+        room = width - 24  # the button's frame and padding
+        metrics = self.fontMetrics()
+        lines: list[str] = []
+        for word in self.full_text.split(" "):
+            if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        text = "\n".join(lines)
+        if text != self.text():
+            self.setText(text)
+            self.updateGeometry()
 
 
 def _short_message(d: Diagnostic) -> str:

@@ -95,4 +95,4 @@ def short_label(fix: Fix) -> str:
         cut = label.find(": ", cut + 2)
     if cut >= 0:
         label = label[:cut]
-    return label if len(label) <= 70 else label[:69] + "…"
+    return label if len(label) <= 140 else label[:139] + "…"  # the buttons wrap: room for a whole sentence

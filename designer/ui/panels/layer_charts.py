@@ -35,6 +35,7 @@ from designer.core.collapsed_figure import block_rows
 from designer.core.fileformat import FormatError, load_design
 from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
 from designer.core.report import human_bytes, human_count
+from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
 from designer.ui.document import Document
 
@@ -183,6 +184,8 @@ class LayerChartsPanel(QWidget):
         self.scope_combo.addItem("All layers", False)
         self.scope_combo.addItem("Blocks, as collapsed on the canvas", "blocks")
         self.scope_combo.setToolTip("Which layers get a bar")
+        self.scope_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scope_combo.setMinimumContentsLength(12)
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Logarithmic value axis: small layers stay visible next to huge ones")
         self.compare_button = QPushButton("Compare with…")
@@ -199,8 +202,9 @@ class LayerChartsPanel(QWidget):
         bar.addWidget(self.clear_compare_button)
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.setMinimumHeight(220)
+        self.graphics.setBackground(theme.PLOT_BG)
+        self.graphics.setMinimumHeight(120)
+        self.columns = False  # side by side (a low, wide dock) or stacked (a tall one)
         self.plots: list[pg.PlotItem] = []
         self.bars: list[pg.BarGraphItem] = []
         self.value_axes: list[CountAxis] = []
@@ -210,6 +214,7 @@ class LayerChartsPanel(QWidget):
             value_axis.setWidth(64)
             layer_axis = LayerAxis()
             plot = self.graphics.addPlot(row=n, col=0, axisItems={"left": value_axis, "bottom": layer_axis})
+            plot.setMinimumHeight(0)
             plot.setTitle(f'<span style="color:{color};font-weight:bold">{title}</span>', size="9pt")
             plot.showGrid(y=True, alpha=0.25)
             plot.setMenuEnabled(False)
@@ -240,6 +245,8 @@ class LayerChartsPanel(QWidget):
         self.clear_compare_button.clicked.connect(self.clear_comparison)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.scene().sigMouseMoved.connect(self._on_hover)
+        self.apply_theme()
+        theme.notifier().changed.connect(self.apply_theme)
         self._deferred = DeferredRefresh(self, self.refresh)
         document.analysis_updated.connect(self._deferred.request)
         document.design_reset.connect(self._deferred.request)
@@ -269,7 +276,7 @@ class LayerChartsPanel(QWidget):
         for i, ((key, _title, _color, _fmt), bars) in enumerate(zip(METRICS, self.bars, strict=True)):
             heights = bar_heights([getattr(r, key) for r in rows], self.log)
             bars.setOpts(x=list(range(n)), height=heights, width=0.7)
-            self.layer_axes[i].set_labels(labels, show=i == len(METRICS) - 1)
+            self.layer_axes[i].set_labels(labels, show=self.columns or i == len(METRICS) - 1)
             self.value_axes[i].log = self.log
             self.value_axes[i].picture = None
             vb = self.plots[i].getViewBox()
@@ -281,6 +288,42 @@ class LayerChartsPanel(QWidget):
             self.plots[0].setXRange(-0.6, max(n, 1) - 0.4, padding=0)
         self._paint_selection(self.document.selection)
         self._update_summary()
+
+    def apply_theme(self, _scheme: str = "") -> None:
+        """The plots' background and ink follow the light or dark scheme."""
+        self.graphics.setBackground(theme.PLOT_BG)
+        axes: list[pg.AxisItem] = [*self.value_axes, *self.layer_axes]
+        for axis in axes:
+            axis.setPen(pg.mkPen(theme.PLOT_INK))
+            axis.setTextPen(pg.mkPen(theme.PLOT_INK))
+            axis.picture = None
+            axis.update()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Stack the three charts where the dock is tall enough to give each a readable plot;
+        else put them side by side (each with its own layer axis). A low, wide dock (the default
+        window's) would otherwise squeeze stacked plots to zero height."""
+        title_h, plot_h = 24, 80
+        axis_h = self.layer_axes[-1].height() if self.rows else 30
+        stacked_needs = len(METRICS) * (title_h + plot_h) + axis_h
+        columns = self.graphics.height() < stacked_needs and self.graphics.width() >= len(METRICS) * 160
+        if columns == self.columns:
+            return
+        self.columns = columns
+        layout = self.graphics.ci
+        for plot in self.plots:
+            layout.removeItem(plot)
+        for n, plot in enumerate(self.plots):
+            layout.addItem(plot, row=0 if columns else n, col=n if columns else 0)
+        self.refresh()
+
+    def plot_heights(self) -> list[float]:
+        """Each plot's drawing area (its view box) in pixels, top to bottom or left to right."""
+        return [plot.getViewBox().sceneBoundingRect().height() for plot in self.plots]
 
     def values(self, key: str) -> list[int]:
         """The unscaled values behind one chart's bars (``params``, ``macs`` or ``memory_bytes``)."""
