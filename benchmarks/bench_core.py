@@ -230,7 +230,7 @@ def run(repeat: int) -> dict[str, Any]:
         and results["edit_near_end_out_channels"]["median_ms"] < 1.0,
         "resnet50_full_analysis_under_20ms": results["full_analysis_resnet50"]["median_ms"] < 20.0,
         "chain_full_under_10ms": results["full_analysis_chain"]["median_ms"] <= 10.0,
-        "chain_edit_near_start_under_2ms": results["edit_near_start_out_channels"]["median_ms"] <= 2.0,
+        "chain_edit_near_start_under_2ms": results["edit_near_start_padding"]["median_ms"] <= 2.0,
         "load_analysis_30x_torch_meta": all(
             results[k].get("speedup_vs_torch_meta", 0) >= 30.0
             for k in ("load_analysis_resnet50", "load_analysis_googlenet")
@@ -278,7 +278,7 @@ def table(results: dict[str, Any]) -> str:
     lines.append("")
     for name, label in (
         ("chain_full_under_10ms", "full analysis of the 1,000-layer chain ≤ 10 ms"),
-        ("chain_edit_near_start_under_2ms", "edit near the start of the 1,000-layer chain ≤ 2 ms"),
+        ("chain_edit_near_start_under_2ms", "edit near the start of the 1,000-layer chain (padding: ~997 layers change) ≤ 2 ms"),
         ("load_analysis_30x_torch_meta", "load + analysis ≥ 30× faster than torch meta forward"),
     ):
         lines.append(f"target: {label}: {'met' if t[name] else 'NOT met'}")

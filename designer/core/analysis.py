@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from psygnal import Signal
+from psygnal import Signal, SignalInstance
 
 from designer.core.arithmetic import AxisArith, Semantics
 from designer.core.design import Design, Layer, split_ref
@@ -153,7 +153,12 @@ class Analysis:
 
     updated = Signal(object)  # set[str]
 
-    def __init__(self, design: Design, *, bytes_per_element: int = 4, live: bool = True) -> None:
+    def __init__(
+        self, design: Design, *, bytes_per_element: int = 4, live: bool = True, start_from: Analysis | None = None
+    ) -> None:
+        """``start_from``: an analysis of a design that ``design`` is an unedited copy of
+        (``Design.trial_copy``); its results are taken over instead of recomputed, so a
+        live analysis of the copy then costs only what the copy's edits touch."""
         self.design = design
         self.bytes_per_element = bytes_per_element
         self.info: dict[str, LayerInfo] = {}
@@ -167,7 +172,10 @@ class Analysis:
         # only what the edit recomputed, not a pass over every layer.
         self._sums: list[int] = [0] * _SUMS
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
-        self.full_refresh()
+        if start_from is None:
+            self.full_refresh()
+        else:
+            self._take_over(start_from)
         if live:
             design.layer_added.connect(self._on_structure)
             design.layer_removed.connect(self._on_removed)
@@ -175,6 +183,16 @@ class Analysis:
             design.params_changed.connect(self._on_params)
             design.layer_renamed.connect(self._on_renamed)
             design.meta_changed.connect(self._on_meta)
+
+    def _take_over(self, other: Analysis) -> None:
+        """Start from ``other``'s results. ``info`` and the running sums are copied; the
+        structure (order, consumers, ranks, ...) is shared, since every rebuild replaces it
+        and nothing changes it in place."""
+        for key, value in other.__dict__.items():
+            if key not in _OWN_STATE and not isinstance(value, SignalInstance):
+                setattr(self, key, value)
+        self.info = dict(other.info)
+        self._sums = list(other._sums)
 
     def close(self) -> None:
         """Stop following the design."""
@@ -560,6 +578,9 @@ def _big_count(n: int) -> str:
     digits = len(str(n))
     return f"{n:,}" if digits <= 24 else f"about 10^{digits - 1}"
 
+
+#: What ``Analysis._take_over`` does not share with the analysis it starts from.
+_OWN_STATE = frozenset({"design", "info", "_sums", "recompute_count", "bytes_per_element"})
 
 _SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
 
