@@ -8,6 +8,7 @@ layers downstream of an error are marked ``unknown`` rather than guessed.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -194,6 +195,10 @@ class Analysis:
         self.info = dict(other.info)
         self._sums = list(other._sums)
 
+    def reevaluate(self, layer_ids: Iterable[str]) -> None:
+        """Evaluate these layers again, and what follows them as far as their results change."""
+        self._recompute_from(layer_ids)
+
     def close(self) -> None:
         """Stop following the design."""
         for sig, slot in (
@@ -373,8 +378,14 @@ class Analysis:
         changed: set[str] = set()
         # Layers whose info might be stale: those not evaluated yet (new ones).
         pending.update(lid for lid in self.order if lid not in self.info)
-        while pending:
-            lid = min(pending, key=lambda i: self._rank.get(i, 0))
+        # A heap in rank order (not min() over the set): many starting layers stay linear.
+        rank = self._rank
+        heap = [(rank.get(i, 0), i) for i in pending]
+        heapq.heapify(heap)
+        while heap:
+            lid = heapq.heappop(heap)[1]
+            if lid not in pending:
+                continue
             pending.discard(lid)
             new = self._evaluate(self.design.layer(lid))
             old = self._set_info(lid, new)
@@ -385,7 +396,10 @@ class Analysis:
             # ensures it, and inside a cycle (whose layers are unknown whatever their inputs
             # say) re-queuing consumers would go round the cycle forever.
             if old is None or not new.same_output(old) or new.status == "unknown" or old.status == "unknown":
-                pending.update(c for c in self._consumers.get(lid, ()) if c not in changed)
+                for c in self._consumers.get(lid, ()):
+                    if c not in changed and c not in pending:
+                        pending.add(c)
+                        heapq.heappush(heap, (rank.get(c, 0), c))
         self._totals = None
         self.updated.emit(changed)
 
