@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from psygnal import Signal, SignalInstance
@@ -173,6 +173,7 @@ class Analysis:
         # only what the edit recomputed, not a pass over every layer.
         self._sums: list[int] = [0] * _SUMS
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
+        self._rf_steps: dict[str, RFStep] = {}  # each layer's rule's receptive-field step
         if start_from is None:
             self.full_refresh()
         else:
@@ -194,6 +195,7 @@ class Analysis:
                 setattr(self, key, value)
         self.info = dict(other.info)
         self._sums = list(other._sums)
+        self._rf_steps = dict(other._rf_steps)
 
     def reevaluate(self, layer_ids: Iterable[str]) -> None:
         """Evaluate these layers again, and what follows them as far as their results change."""
@@ -309,6 +311,7 @@ class Analysis:
 
     def full_refresh(self) -> None:
         self.info = {}
+        self._rf_steps = {}
         self._sums = [0] * _SUMS
         self._rebuild_structure()
         for lid in self.order:
@@ -378,6 +381,9 @@ class Analysis:
         changed: set[str] = set()
         # Layers whose info might be stale: those not evaluated yet (new ones).
         pending.update(lid for lid in self.order if lid not in self.info)
+        # Layers that need their rule run again; the others are pending only because an input's
+        # receptive field changed (same shapes): for them the rule's results are kept.
+        full = set(pending)
         # A heap in rank order (not min() over the set): many starting layers stay linear.
         rank = self._rank
         heap = [(rank.get(i, 0), i) for i in pending]
@@ -387,7 +393,13 @@ class Analysis:
             if lid not in pending:
                 continue
             pending.discard(lid)
-            new = self._evaluate(self.design.layer(lid))
+            layer = self.design.layer(lid)
+            previous = self.info.get(lid)
+            new = None
+            if lid not in full and previous is not None:
+                new = self._with_new_field(layer, previous)
+            if new is None:
+                new = self._evaluate(layer)
             old = self._set_info(lid, new)
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
@@ -396,10 +408,14 @@ class Analysis:
             # ensures it, and inside a cycle (whose layers are unknown whatever their inputs
             # say) re-queuing consumers would go round the cycle forever.
             if old is None or not new.same_output(old) or new.status == "unknown" or old.status == "unknown":
+                field_only = old is not None and _only_field_changed(new, old)
                 for c in self._consumers.get(lid, ()):
-                    if c not in changed and c not in pending:
-                        pending.add(c)
-                        heapq.heappush(heap, (rank.get(c, 0), c))
+                    if c not in changed:
+                        if not field_only:
+                            full.add(c)
+                        if c not in pending:
+                            pending.add(c)
+                            heapq.heappush(heap, (rank.get(c, 0), c))
         self._totals = None
         self.updated.emit(changed)
 
@@ -483,6 +499,7 @@ class Analysis:
                     info.derived = {**info.derived, "pointwise_channels": True}
         for f in findings:
             diags.append(_diag(lid, f))
+        self._rf_steps[lid] = result.rf
         if result.shape is not None:
             # An Upsample's second input only lends its height and width: no values flow from it.
             seen = upstream[:1] if layer.type == "Upsample" else upstream
@@ -491,6 +508,26 @@ class Analysis:
             diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
         worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
         info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
+        return info
+
+    def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
+        """``old`` with its receptive field (and the notes that quote it) brought up to date,
+        when only its inputs' receptive fields changed: the rule's results stay as they are.
+        None where that cannot be decided cheaply (then the layer is evaluated in full)."""
+        step = self._rf_steps.get(layer.id)
+        if step is None or old.output_shape is None or old.status == "unknown" or layer.id in self._cyclic:
+            return None
+        upstream = [self.info.get(i) for i in layer.inputs]
+        if len(upstream) != len(old.input_shapes) or any(
+            u is None or u.output_shape != s for u, s in zip(upstream, old.input_shapes, strict=True)
+        ):
+            return None
+        self.recompute_count += 1
+        info = replace(old, diagnostics=[d for d in old.diagnostics if d.code not in _FIELD_NOTES])
+        info.input_size, info.receptive_field = self._receptive_field(layer, RuleResult(old.output_shape, rf=step), upstream)
+        info.diagnostics.extend(_window_notes(info, upstream, is_output=not self._consumers.get(layer.id)))
+        worst = min((SEVERITY_ORDER[d.severity] for d in info.diagnostics), default=3)
+        info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
 
     def _output(self, ref: str) -> Shape | None:
@@ -594,7 +631,18 @@ def _big_count(n: int) -> str:
 
 
 #: What ``Analysis._take_over`` does not share with the analysis it starts from.
-_OWN_STATE = frozenset({"design", "info", "_sums", "recompute_count", "bytes_per_element"})
+_OWN_STATE = frozenset({"design", "info", "_sums", "recompute_count", "bytes_per_element", "_rf_steps"})
+
+#: Diagnostics that quote a layer's receptive field (``_window_notes``): redone when only it changes.
+_FIELD_NOTES = frozenset({"information_bottleneck", "receptive_field_covers_input"})
+
+
+def _only_field_changed(new: LayerInfo, old: LayerInfo) -> bool:
+    """Whether ``new`` differs from ``old`` only in its receptive field and the input size it sees
+    (what consumers read from it besides those is the same, so their rules need not run again)."""
+    if new.status == "unknown" or old.status == "unknown":
+        return False
+    return replace(new, receptive_field=old.receptive_field, input_size=old.input_size).same_output(old)
 
 _SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
 
