@@ -205,6 +205,7 @@ class Design:
         other = Design(self.name, self.semantics, self.description)
         other._layers = {k: Layer(v.id, v.type, v.params, v.inputs) for k, v in self._layers.items()}
         other._layout = dict(self._layout)
+        other._groups = [g.copy() for g in self._groups]
         other.load_notes = list(self.load_notes)
         other.extra = self.extra
         return other

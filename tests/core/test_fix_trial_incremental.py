@@ -71,3 +71,13 @@ def test_trial_copy_edits_leave_the_original_alone() -> None:
     trial.rename_layer(conv, "renamed")
     trial.remove_layer(trial.ids[-1])
     assert dumps_design(design) == before
+
+
+def test_trial_copy_edits_leave_the_groups_alone() -> None:
+    design = load_design(ROOT / "resources" / "templates" / "resnet50.json")
+    before = dumps_design(design)
+    trial = design.trial_copy()
+    for lid in trial.ids[5:40]:
+        trial.remove_layer(lid)
+    assert dumps_design(design) == before
+    assert dumps_design(trial) != before
