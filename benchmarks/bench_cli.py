@@ -108,7 +108,10 @@ def fix_timings(repeat: int) -> dict[str, Any]:
         for fix in fixes:
             for _ in range(repeat):
                 # A fresh analysis object each time: nothing an earlier search kept is reused.
-                fresh = Analysis(design, live=False, start_from=analysis)
+                try:
+                    fresh = Analysis(design, live=False, start_from=analysis)
+                except TypeError:  # a version without start_from (the "before" of docs/performance.md)
+                    fresh = analyze(design)
                 t0 = time.perf_counter()
                 ok = verify_fix(design, fresh, diag, fix)
                 verify.append((time.perf_counter() - t0) * 1e3)
