@@ -12,8 +12,14 @@ Measures (median and 95th percentile of repeated runs, in milliseconds):
 * torch's forward pass of the same networks on the ``meta`` device (shapes only, no
   arithmetic), built with the test suite's design → torch builder.
 
+* load + full analysis + totals + diagnostics (what ``check`` and opening a file do) of
+  ResNet-50 and GoogLeNet (imported from torchvision when it is installed), alternating run
+  by run with torch's ``meta`` forward of the same network, so both see the same machine load.
+
 Targets (issue 2): incremental edit near the end of 1,000 layers < 1 ms; full ResNet-50
-analysis < 20 ms. Prints numbers; asserts nothing.
+analysis < 20 ms. Issue 15: load + analysis + totals + diagnostics ≥ 30× faster than the
+torch meta forward (ResNet-50, GoogLeNet); the 1,000-layer chain ≤ 10 ms in full and
+≤ 2 ms for an edit near its start. Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ if str(ROOT) not in sys.path:
 
 from designer.core.analysis import Analysis, analyze  # noqa: E402
 from designer.core.design import Design, Layer  # noqa: E402
-from designer.core.fileformat import load_design  # noqa: E402
+from designer.core.fileformat import dumps_design, load_design, loads_design  # noqa: E402
 
 CHAIN_LENGTH = 1000
 CHANNELS = 16
@@ -120,6 +126,73 @@ def torch_meta_forward(design: Design, repeat: int) -> dict[str, Any] | None:
     return result
 
 
+def googlenet_design() -> Design | None:
+    """torchvision's GoogLeNet (no auxiliary heads) imported through torch.fx, or None without torch."""
+    try:
+        import types
+
+        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+        import torchvision
+
+        from designer.convert.from_torch import from_torch
+    except ImportError:
+        return None
+    model = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False).eval()
+    design: Design = from_torch(model, (3, 224, 224), name="GoogLeNet")
+    return design
+
+
+def pipeline_vs_torch(design: Design, name: str, repeat: int) -> dict[str, Any]:
+    """Load (from JSON text) + full analysis + totals + diagnostics, alternating with torch's meta forward."""
+    text = dumps_design(design)
+
+    def ours() -> None:
+        analysis = analyze(loads_design(text))
+        analysis.totals()
+        analysis.diagnostics()
+
+    forward: Callable[[], None] | None = None
+    try:
+        import torch
+
+        from tests.torch_build import design_net
+
+        net = design_net(design, device="meta")
+        x = torch.zeros((1, *design.layer(design.ids[0]).resolved()["shape"]), device="meta")
+
+        def forward() -> None:
+            with torch.no_grad():
+                net(x)
+    except ImportError:
+        pass
+    for _ in range(3):
+        ours()
+        if forward is not None:
+            forward()
+    mine: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        t0 = time.perf_counter_ns()
+        ours()
+        mine.append((time.perf_counter_ns() - t0) / 1e6)
+        if forward is not None:
+            t0 = time.perf_counter_ns()
+            forward()
+            theirs.append((time.perf_counter_ns() - t0) / 1e6)
+    out: dict[str, Any] = {
+        "benchmark": f"load + analysis + totals + diagnostics, {name}",
+        "median_ms": statistics.median(mine),
+        "min_ms": min(mine),
+        "p95_ms": sorted(mine)[min(len(mine) - 1, round(0.95 * (len(mine) - 1)))],
+        "layers": len(design),
+    }
+    if theirs:
+        out["torch_meta_ms"] = statistics.median(theirs)
+        out["speedup_vs_torch_meta"] = out["torch_meta_ms"] / out["median_ms"]
+        out["target_speedup"] = 30.0
+    return out
+
+
 def run(repeat: int) -> dict[str, Any]:
     chain = chain_design()
     resnet50 = load_design(ROOT / "resources" / "templates" / "resnet50.json")
@@ -148,10 +221,21 @@ def run(repeat: int) -> dict[str, Any]:
         "torch_meta_forward_chain": torch_meta_forward(chain, max(5, repeat // 10)),
         "torch_meta_forward_resnet50": torch_meta_forward(resnet50, max(5, repeat // 5)),
     }
+    results["load_analysis_resnet50"] = pipeline_vs_torch(resnet50, "ResNet-50", max(20, repeat // 4))
+    google = googlenet_design()
+    if google is not None:
+        results["load_analysis_googlenet"] = pipeline_vs_torch(google, "GoogLeNet", max(20, repeat // 4))
     results["targets"] = {
         "edit_near_end_under_1ms": results["edit_near_end_padding"]["median_ms"] < 1.0
         and results["edit_near_end_out_channels"]["median_ms"] < 1.0,
         "resnet50_full_analysis_under_20ms": results["full_analysis_resnet50"]["median_ms"] < 20.0,
+        "chain_full_under_10ms": results["full_analysis_chain"]["median_ms"] <= 10.0,
+        "chain_edit_near_start_under_2ms": results["edit_near_start_padding"]["median_ms"] <= 2.0,
+        "load_analysis_30x_torch_meta": all(
+            results[k].get("speedup_vs_torch_meta", 0) >= 30.0
+            for k in ("load_analysis_resnet50", "load_analysis_googlenet")
+            if k in results
+        ),
     }
     return results
 
@@ -183,8 +267,21 @@ def table(results: dict[str, Any]) -> str:
             f"{label:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f} "
             f"{'' if per_edit is None else f'{per_edit:.0f}':>12} {'' if totals is None else f'{totals:.3f}':>11}"
         )
+    for key in ("load_analysis_resnet50", "load_analysis_googlenet"):
+        r = results.get(key)
+        if r is None:
+            continue
+        ratio = r.get("speedup_vs_torch_meta")
+        vs = f"torch meta forward {r['torch_meta_ms']:.3f} ms: {ratio:.1f}× faster (target ≥ 30×)" if ratio else ""
+        lines.append(f"{r['benchmark']:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f}  {vs}")
     t = results["targets"]
     lines.append("")
+    for name, label in (
+        ("chain_full_under_10ms", "full analysis of the 1,000-layer chain ≤ 10 ms"),
+        ("chain_edit_near_start_under_2ms", "edit near the start of the 1,000-layer chain (padding: ~997 layers change) ≤ 2 ms"),
+        ("load_analysis_30x_torch_meta", "load + analysis ≥ 30× faster than torch meta forward"),
+    ):
+        lines.append(f"target: {label}: {'met' if t[name] else 'NOT met'}")
     lines.append(
         f"target: edit near the end of 1,000 layers < 1 ms: {'met' if t['edit_near_end_under_1ms'] else 'NOT met'}"
     )

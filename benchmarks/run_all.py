@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-EXPECTED = ("bench_core.py", "bench_export.py", "bench_gui.py")
+EXPECTED = ("bench_core.py", "bench_cli.py", "bench_export.py", "bench_gui.py", "bench_scale_gui.py")
 REFERENCES = (("torch_meta_forward_", "torch meta forward"), ("torchinfo_summary_", "torchinfo.summary"))
 
 
@@ -93,9 +93,10 @@ def add_ratios(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         for ref_prefix, label in REFERENCES:
             if row["key"].startswith(ref_prefix):
-                ours = by_key.get("full_analysis_" + row["key"].removeprefix(ref_prefix))
-                if ours and row["median_ms"] > 0:
-                    ours.setdefault("ratios", {})[label] = ours["median_ms"] / row["median_ms"]
+                for mine in ("full_analysis_", "load_analysis_"):
+                    ours = by_key.get(mine + row["key"].removeprefix(ref_prefix))
+                    if ours and row["median_ms"] > 0:
+                        ours.setdefault("ratios", {})[label] = ours["median_ms"] / row["median_ms"]
 
 
 def table(report: dict[str, Any]) -> str:

@@ -9,12 +9,14 @@ import sys
 from collections.abc import Sequence
 
 from designer import __version__
-from designer.commands import COMMAND_MODULES
+from designer.commands import COMMAND_MODULES, COMMAND_NAMES
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what git and the shell report for a closed pipe
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(first: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or only of ``first[0]`` when it names one: each
+    command module is imported to register it, and ``check`` should not pay for ``import``."""
     parser = argparse.ArgumentParser(
         prog="cnn-designer",
         description="Design convolutional neural networks and understand their arithmetic.",
@@ -23,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cnn-designer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    only = COMMAND_NAMES.get(first[0]) if first else None
+    for name in [only] if only else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -41,7 +44,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(args_list[:1])
     commands = {
         name
         for action in parser._actions

@@ -9,3 +9,11 @@ COMMAND_MODULES = [
     "designer.commands.import_cmd",
     "designer.commands.fix",
 ]
+
+#: Sub-command name → its module: ``cnn-designer check …`` loads only ``check`` (start-up time).
+COMMAND_NAMES = {
+    "check": "designer.commands.check",
+    "export": "designer.commands.export",
+    "import": "designer.commands.import_cmd",
+    "fix": "designer.commands.fix",
+}

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from designer.core.analysis import Analysis, analyze
-from designer.core.arithmetic import SEMANTICS
-from designer.core.diagnosis import explain_diagnostic
-from designer.core.explain import explain_layer, render_text
-from designer.core.fileformat import FormatError, load_design
-from designer.core.fixes import FIXABLE_CODES, suggest_fixes
-from designer.core.report import check_json, check_table
-from designer.core.semantics_compare import semantics_table
+if TYPE_CHECKING:
+    from designer.core.analysis import Analysis
+
+# The analysis, explanations and fixes are imported when the command runs, not when its
+# parser is built: ``check --help`` starts in a blink. For the same reason the choices of
+# --semantics are spelled out here; tests/core/test_cli_startup.py keeps them equal to
+# designer.core.arithmetic.SEMANTICS.
+SEMANTICS = ("pytorch", "keras", "caffe", "strict")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
+    from designer.core.analysis import analyze
+    from designer.core.explain import explain_layer, render_text
+    from designer.core.fileformat import FormatError, load_design
+    from designer.core.report import check_json, check_table
+    from designer.core.semantics_compare import semantics_table
+
     outputs = [
         option
         for option, chosen in (
@@ -102,6 +109,10 @@ def problems_with_fixes(design: Any) -> int:
 
 
 def _diagnostic_extras(analysis: Analysis, diag: Any, with_fixes: bool = True) -> dict[str, Any]:
+    from designer.core.diagnosis import explain_diagnostic
+    from designer.core.explain import render_text
+    from designer.core.fixes import suggest_fixes
+
     fixes = suggest_fixes(analysis.design, analysis, diag) if with_fixes else []
     expl = explain_diagnostic(analysis, diag, fixes)
     extras: dict[str, Any] = {"fixes": [f.to_json() for f in fixes], "explanation": render_text(expl)}
@@ -112,6 +123,10 @@ def _diagnostic_extras(analysis: Analysis, diag: Any, with_fixes: bool = True) -
 
 def explain_problems(analysis: Analysis, file: str) -> str:
     """Every diagnostic with its explanation and numbered fixes, and how to apply one."""
+    from designer.core.diagnosis import explain_diagnostic
+    from designer.core.explain import render_text
+    from designer.core.fixes import FIXABLE_CODES, suggest_fixes
+
     out: list[str] = []
     limit = problems_with_fixes(analysis.design)
     for n, diag in enumerate(analysis.diagnostics()):

@@ -8,12 +8,13 @@ layers downstream of an error are marked ``unknown`` rather than guessed.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from psygnal import Signal
+from psygnal import Signal, SignalInstance
 
 from designer.core.arithmetic import AxisArith, Semantics
 from designer.core.design import Design, Layer, split_ref
@@ -153,7 +154,12 @@ class Analysis:
 
     updated = Signal(object)  # set[str]
 
-    def __init__(self, design: Design, *, bytes_per_element: int = 4, live: bool = True) -> None:
+    def __init__(
+        self, design: Design, *, bytes_per_element: int = 4, live: bool = True, start_from: Analysis | None = None
+    ) -> None:
+        """``start_from``: an analysis of a design that ``design`` is an unedited copy of
+        (``Design.trial_copy``); its results are taken over instead of recomputed, so a
+        live analysis of the copy then costs only what the copy's edits touch."""
         self.design = design
         self.bytes_per_element = bytes_per_element
         self.info: dict[str, LayerInfo] = {}
@@ -168,7 +174,11 @@ class Analysis:
         # only what the edit recomputed, not a pass over every layer.
         self._sums: list[int] = [0] * _SUMS
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
-        self.full_refresh()
+        self._rf_steps: dict[str, RFStep] = {}  # each layer's rule's receptive-field step
+        if start_from is None:
+            self.full_refresh()
+        else:
+            self._take_over(start_from)
         if live:
             design.layer_added.connect(self._on_structure)
             design.layer_removed.connect(self._on_removed)
@@ -177,6 +187,21 @@ class Analysis:
             design.layer_renamed.connect(self._on_renamed)
             design.meta_changed.connect(self._on_meta)
             design.layer_moved.connect(self._on_moved)
+
+    def _take_over(self, other: Analysis) -> None:
+        """Start from ``other``'s results. ``info`` and the running sums are copied; the
+        structure (order, consumers, ranks, ...) is shared, since every rebuild replaces it
+        and nothing changes it in place."""
+        for key, value in other.__dict__.items():
+            if key not in _OWN_STATE and not isinstance(value, SignalInstance):
+                setattr(self, key, value)
+        self.info = dict(other.info)
+        self._sums = list(other._sums)
+        self._rf_steps = dict(other._rf_steps)
+
+    def reevaluate(self, layer_ids: Iterable[str]) -> None:
+        """Evaluate these layers again, and what follows them as far as their results change."""
+        self._recompute_from(layer_ids)
 
     def close(self) -> None:
         """Stop following the design."""
@@ -303,6 +328,7 @@ class Analysis:
 
     def full_refresh(self) -> None:
         self.info = {}
+        self._rf_steps = {}
         self._sums = [0] * _SUMS
         self._rebuild_structure()
         for lid in self.order:
@@ -372,10 +398,25 @@ class Analysis:
         changed: set[str] = set()
         # Layers whose info might be stale: those not evaluated yet (new ones).
         pending.update(lid for lid in self.order if lid not in self.info)
-        while pending:
-            lid = min(pending, key=lambda i: self._rank.get(i, 0))
+        # Layers that need their rule run again; the others are pending only because an input's
+        # receptive field changed (same shapes): for them the rule's results are kept.
+        full = set(pending)
+        # A heap in rank order (not min() over the set): many starting layers stay linear.
+        rank = self._rank
+        heap = [(rank.get(i, 0), i) for i in pending]
+        heapq.heapify(heap)
+        while heap:
+            lid = heapq.heappop(heap)[1]
+            if lid not in pending:
+                continue
             pending.discard(lid)
-            new = self._evaluate(self.design.layer(lid))
+            layer = self.design.layer(lid)
+            previous = self.info.get(lid)
+            new = None
+            if lid not in full and previous is not None:
+                new = self._with_new_field(layer, previous)
+            if new is None:
+                new = self._evaluate(layer)
             old = self._set_info(lid, new)
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
@@ -384,7 +425,14 @@ class Analysis:
             # ensures it, and inside a cycle (whose layers are unknown whatever their inputs
             # say) re-queuing consumers would go round the cycle forever.
             if old is None or not new.same_output(old) or new.status == "unknown" or old.status == "unknown":
-                pending.update(c for c in self._consumers.get(lid, ()) if c not in changed)
+                field_only = old is not None and _only_field_changed(new, old)
+                for c in self._consumers.get(lid, ()):
+                    if c not in changed:
+                        if not field_only:
+                            full.add(c)
+                        if c not in pending:
+                            pending.add(c)
+                            heapq.heappush(heap, (rank.get(c, 0), c))
         self._totals = None
         self.updated.emit(changed)
 
@@ -468,6 +516,7 @@ class Analysis:
                     info.derived = {**info.derived, "pointwise_channels": True}
         for f in findings:
             diags.append(_diag(lid, f))
+        self._rf_steps[lid] = result.rf
         if result.shape is not None:
             # An Upsample's second input only lends its height and width: no values flow from it.
             seen = upstream[:1] if layer.type == "Upsample" else upstream
@@ -476,6 +525,26 @@ class Analysis:
             diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
         worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
         info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
+        return info
+
+    def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
+        """``old`` with its receptive field (and the notes that quote it) brought up to date,
+        when only its inputs' receptive fields changed: the rule's results stay as they are.
+        None where that cannot be decided cheaply (then the layer is evaluated in full)."""
+        step = self._rf_steps.get(layer.id)
+        if step is None or old.output_shape is None or old.status == "unknown" or layer.id in self._cyclic:
+            return None
+        upstream = [self.info.get(i) for i in layer.inputs]
+        if len(upstream) != len(old.input_shapes) or any(
+            u is None or u.output_shape != s for u, s in zip(upstream, old.input_shapes, strict=True)
+        ):
+            return None
+        self.recompute_count += 1
+        info = replace(old, diagnostics=[d for d in old.diagnostics if d.code not in _FIELD_NOTES])
+        info.input_size, info.receptive_field = self._receptive_field(layer, RuleResult(old.output_shape, rf=step), upstream)
+        info.diagnostics.extend(_window_notes(info, upstream, is_output=not self._consumers.get(layer.id)))
+        worst = min((SEVERITY_ORDER[d.severity] for d in info.diagnostics), default=3)
+        info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
 
     def _output(self, ref: str) -> Shape | None:
@@ -577,6 +646,20 @@ def _big_count(n: int) -> str:
     digits = len(str(n))
     return f"{n:,}" if digits <= 24 else f"about 10^{digits - 1}"
 
+
+#: What ``Analysis._take_over`` does not share with the analysis it starts from.
+_OWN_STATE = frozenset({"design", "info", "_sums", "recompute_count", "bytes_per_element", "_rf_steps"})
+
+#: Diagnostics that quote a layer's receptive field (``_window_notes``): redone when only it changes.
+_FIELD_NOTES = frozenset({"information_bottleneck", "receptive_field_covers_input"})
+
+
+def _only_field_changed(new: LayerInfo, old: LayerInfo) -> bool:
+    """Whether ``new`` differs from ``old`` only in its receptive field and the input size it sees
+    (what consumers read from it besides those is the same, so their rules need not run again)."""
+    if new.status == "unknown" or old.status == "unknown":
+        return False
+    return replace(new, receptive_field=old.receptive_field, input_size=old.input_size).same_output(old)
 
 _SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
 

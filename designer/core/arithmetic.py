@@ -9,7 +9,6 @@ user's numbers.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -107,15 +106,15 @@ def window_axis(
     """
     eff = dilation * (kernel - 1) + 1
     numerator = size_in + pad_lo + pad_hi - eff
-    exact = Fraction(numerator, stride) + 1
+    # Integers on the hot path; the exact quotient is a fraction only when the division is inexact.
+    q, r = divmod(numerator, stride)
+    whole = r == 0
+    exact = Fraction(q + 1) if whole else Fraction(numerator + stride, stride)
     dropped = False
-    if rounding == "floor":
-        out = math.floor(exact)
-    else:
-        out = math.ceil(exact)
-        if out > 0 and (out - 1) * stride >= size_in + pad_lo and (clip_unpadded or pad_lo or pad_hi):
-            out -= 1
-            dropped = True
+    out = q + 1 if rounding == "floor" or whole else q + 2
+    if rounding == "ceil" and out > 0 and (out - 1) * stride >= size_in + pad_lo and (clip_unpadded or pad_lo or pad_hi):
+        out -= 1
+        dropped = True
     return AxisArith(
         axis=axis,
         kind=kind,
@@ -128,7 +127,7 @@ def window_axis(
         output_padding=0,
         exact=exact,
         out=out,
-        rounding="exact" if exact.denominator == 1 else rounding,
+        rounding="exact" if whole else rounding,
         same=same,
         dropped_last_window=dropped,
     )

@@ -208,6 +208,21 @@ class Design:
         other.extra = copy.deepcopy(self.extra)
         return other
 
+    def trial_copy(self) -> Design:
+        """A copy to try edits on (fix verification), made without deep copies.
+
+        Its layers are new ``Layer`` objects that share their ``params`` dict and ``inputs``
+        list with this design's. Every ``Design`` method replaces those, never changes them
+        in place, so edits of the copy leave this design as it is.
+        """
+        other = Design(self.name, self.semantics, self.description)
+        other._layers = {k: Layer(v.id, v.type, v.params, v.inputs) for k, v in self._layers.items()}
+        other._layout = dict(self._layout)
+        other._groups = [g.copy() for g in self._groups]
+        other.load_notes = list(self.load_notes)
+        other.extra = self.extra
+        return other
+
     # ---------------------------------------------------------------- mutations
 
     def add_layer(self, layer: Layer, index: int | None = None, position: Point | None = None) -> None:

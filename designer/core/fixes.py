@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from designer.core.analysis import SEVERITY_ORDER, Analysis, Diagnostic, analyze
+from designer.core.analysis import SEVERITY_ORDER, Analysis, Diagnostic
 from designer.core.arithmetic import AxisArith
 from designer.core.design import Design, DesignError, Layer, source_of
 from designer.core.params import as_pair
@@ -257,13 +258,19 @@ def verify_fix(design: Design, analysis: Analysis, diagnostic: Diagnostic, fix: 
 
 
 def _trial(design: Design, analysis: Analysis, diagnostic: Diagnostic, fix: Fix) -> Analysis | None:
-    trial = design.copy()
-    try:
-        for op in fix.operations:
-            op.apply(trial)
-    except DesignError:
-        return None
-    after = analyze(trial)
+    # A light copy, analysed incrementally from ``analysis``: only what the fix touches
+    # (and what lies downstream of it) is recomputed, not the whole design.
+    after = _tried_size(analysis, fix)
+    if after is None:
+        trial = design.trial_copy()
+        after = Analysis(trial, bytes_per_element=analysis.bytes_per_element, start_from=analysis)
+        try:
+            for op in fix.operations:
+                op.apply(trial)
+        except DesignError:
+            return None
+        finally:
+            after.close()
     if still_present(after, diagnostic):
         return None
     before_errors = {(d.code, d.layer) for d in analysis.diagnostics() if d.severity == "error"}
@@ -469,7 +476,6 @@ def _input_size_fixes(ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequen
     shape = list(ctx.design.layer(src).value("shape"))
     if len(shape) != 3:
         return
-    sub = _sub_design(ctx.design, ctx.lid)
     found: dict[int, list[int]] = {}
     for d in sorted((d for d in range(-limit, limit + 1) if d), key=lambda d: (abs(d), -d)):
         sign = 1 if d > 0 else -1
@@ -478,8 +484,7 @@ def _input_size_fixes(ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequen
         new = [shape[0], shape[1] + (d if "height" in axes else 0), shape[2] + (d if "width" in axes else 0)]
         if min(new[1:]) < 1:
             continue
-        sub.set_param(src, "shape", new)
-        if works(analyze(sub)):
+        if works(_with_input_size(ctx, src, new)):
             found[sign] = new
         if len(found) == 2:
             break
@@ -487,6 +492,49 @@ def _input_size_fixes(ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequen
         if sign in found:
             new = found[sign]
             ctx.add(f"Set the input size to {new[1]}×{new[2]} ({src}: {new[1]}×{new[2]}×{new[0]})", [SetParam(src, "shape", new)])
+
+
+class _SizeTrials:
+    """The design analysed with other input sizes, shared by every diagnostic's search.
+
+    One light copy of the design follows the trial sizes incrementally; each size's result
+    is kept, so ``check`` tries each size once however many layers' fixes ask for it.
+    """
+
+    def __init__(self, design: Design, analysis: Analysis) -> None:
+        self.stamp = (analysis.recompute_count, len(design))
+        self.copy = design.trial_copy()
+        self.live = Analysis(self.copy, bytes_per_element=analysis.bytes_per_element, start_from=analysis)
+        self.results: dict[tuple[str, tuple[int, ...]], Analysis] = {}
+
+
+_SIZE_TRIALS: weakref.WeakKeyDictionary[Analysis, _SizeTrials] = weakref.WeakKeyDictionary()
+
+
+def _tried_size(analysis: Analysis, fix: Fix) -> Analysis | None:
+    """The analysis an input-size search already made for ``fix``, if it is one of its sizes."""
+    trials = _SIZE_TRIALS.get(analysis)
+    if trials is None or trials.stamp != (analysis.recompute_count, len(analysis.design)) or len(fix.operations) != 1:
+        return None
+    op = fix.operations[0]
+    if not isinstance(op, SetParam) or op.name != "shape" or not isinstance(op.value, list):
+        return None
+    return trials.results.get((op.layer, tuple(op.value)))
+
+
+def _with_input_size(ctx: _Ctx, src: str, shape: list[int]) -> Analysis:
+    """The analysis of the design with Input ``src`` given ``shape`` (results kept per analysis)."""
+    trials = _SIZE_TRIALS.get(ctx.analysis)
+    if trials is None or trials.stamp != (ctx.analysis.recompute_count, len(ctx.design)):
+        trials = _SizeTrials(ctx.design, ctx.analysis)
+        _SIZE_TRIALS[ctx.analysis] = trials
+    key = (src, tuple(shape))
+    result = trials.results.get(key)
+    if result is None:
+        trials.copy.set_param(src, "shape", shape)
+        result = Analysis(trials.copy, bytes_per_element=ctx.analysis.bytes_per_element, live=False, start_from=trials.live)
+        trials.results[key] = result
+    return result
 
 
 # ------------------------------------------------------------- generators

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from designer.core.analysis import analyze
+from designer.core.analysis import Analysis, analyze
 from designer.core.arithmetic import SEMANTICS
 from designer.core.design import Design
+from designer.core.registry import layer_type
 from designer.core.shape_rules import fmt_shape
 
 
@@ -23,13 +24,27 @@ class SemanticsRow:
     reasons: dict[str, str]  # semantics -> the first diagnostic code on this layer, if any
 
 
-def compare_semantics(design: Design) -> list[SemanticsRow]:
-    """The layers whose output is not the same under every framework's rules."""
+def compare_semantics(design: Design, analysis: Analysis | None = None) -> list[SemanticsRow]:
+    """The layers whose output is not the same under every framework's rules.
+
+    ``analysis`` (of ``design`` as it is, if the caller has one) saves analysing it again.
+    The other semantics start from its results and re-evaluate only the windowed layers
+    (types with a ``kernel_size``: the only rules the semantics reach) and what their
+    changes reach downstream.
+    """
+    if analysis is None or analysis.design is not design:
+        analysis = analyze(design)
+    windowed = [layer.id for layer in design if layer_type(layer.type).spec("kernel_size") is not None]
     results = {}
     for sem in SEMANTICS:
-        trial = design.copy()
+        if sem == analysis.semantics:
+            results[sem] = analysis
+            continue
+        trial = design.trial_copy()
         trial.set_semantics(sem)
-        results[sem] = analyze(trial)
+        other = Analysis(trial, bytes_per_element=analysis.bytes_per_element, live=False, start_from=analysis)
+        other.reevaluate(windowed)
+        results[sem] = other
     rows: list[SemanticsRow] = []
     for lid in design.ids:
         outputs: dict[str, str] = {}

@@ -17,12 +17,16 @@ actions call.
 from __future__ import annotations
 
 import builtins
+import ctypes
 import keyword
 import re
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -45,6 +49,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QProgressDialog,
     QPushButton,
     QStyle,
     QVBoxLayout,
@@ -421,6 +426,7 @@ class ImportModelDialog(QDialog):
         self._file_problem = ""
         self._onnx_inputs: list[tuple[str, list[int | None]]] = []
         self._prefilled_shape = ""
+        self._importing: ImportJob | None = None  # the import running, if any (tests watch it)
 
         intro = QLabel("Make a design from an existing model: a PyTorch <b>nn.Module</b> class (or a function "
                        "returning one) in a <b>.py</b> file, or an <b>.onnx</b> file. Unsupported operations "
@@ -715,23 +721,32 @@ class ImportModelDialog(QDialog):
     # ------------------------------------------------------------------ import
 
     def run_import(self) -> bool:
-        """Run the import (wait cursor); on success keep the result and accept, else show why."""
+        """Run the import off the GUI thread (progress, Cancel); on success keep the result and
+        accept, else show why. The window stays responsive while the model's code runs."""
         if self._path_timer.isActive():
             self.read_file()
         if not self._validate():
             return False
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        job = ImportJob(self._import)
+        self._importing = job
+        self.setEnabled(False)  # nothing the import reads changes while it runs
         try:
-            result = self._import()
-        except ConversionError as exc:
-            self._show_problem(f"Import failed: {exc}")
-            return False
-        except Exception as exc:  # the user's own code can raise anything while traced
-            self._show_problem(f"Import failed: {type(exc).__name__}: {exc}")
-            return False
+            outcome = job.run(self, f"Importing {self.path.name if self.path else 'the model'}")
         finally:
-            QApplication.restoreOverrideCursor()
-        self.result_import = result
+            self._importing = None
+            self.setEnabled(True)
+        if outcome == "cancelled":
+            self._show_problem("Import cancelled.")
+            return False
+        if job.error is not None:
+            exc = job.error
+            if isinstance(exc, ConversionError):
+                self._show_problem(f"Import failed: {exc}")
+            else:  # the user's own code can raise anything while traced
+                self._show_problem(f"Import failed: {type(exc).__name__}: {exc}")
+            return False
+        assert job.result is not None
+        self.result_import = job.result
         self.accept()
         return True
 
@@ -750,6 +765,94 @@ class ImportModelDialog(QDialog):
         # torch is checked (with what to install) before the file runs
 
         return import_python_model(path, candidate.name, shapes, self.args_edit.text(), args_label="the Arguments field")
+
+
+# ----------------------------------------------------------------------- importing off the GUI thread
+
+
+class ImportCancelled(BaseException):
+    """Raised inside the import thread when the user cancels (a BaseException: the model's own
+    ``except Exception`` handlers do not swallow it)."""
+
+
+class ImportJob:
+    """One import on a worker thread, waited for with a progress dialog and a Cancel button.
+
+    Cancel returns at once: the window is free again and the result is discarded. The thread is
+    asked to stop by raising ``ImportCancelled`` in it, which takes effect at its next Python
+    statement (a long call inside torch's C code finishes first, in the background).
+    """
+
+    #: The progress dialog appears when an import takes longer than this (milliseconds).
+    SHOW_AFTER_MS = 300
+
+    def __init__(self, work: Callable[[], ImportResult]) -> None:
+        self._work = work
+        self.result: ImportResult | None = None
+        self.error: BaseException | None = None
+        self.progress: QProgressDialog | None = None
+        self._thread = threading.Thread(target=self._run, name="cnn-designer import", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self._work()
+        except ImportCancelled:
+            pass
+        except BaseException as exc:  # reported in the dialog, never lost
+            self.error = exc
+
+    def run(self, parent: QWidget, title: str) -> str:
+        """Start, wait with the event loop running; "done" or "cancelled"."""
+        progress = QProgressDialog(f"{title}: running the model's code and tracing it…", "Cancel", 0, 0, parent)
+        progress.setObjectName("import_progress")
+        progress.setWindowTitle("Import Model")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(2**30)  # shown by poll() below, after SHOW_AFTER_MS
+        progress.setAutoReset(False)
+        progress.setAutoClose(False)
+        self.progress = progress
+        loop = QEventLoop()
+        outcome = {"value": "done"}
+        started = time.monotonic()
+
+        def poll() -> None:
+            elapsed = time.monotonic() - started
+            if not self._thread.is_alive():
+                loop.quit()
+            elif elapsed * 1000 >= self.SHOW_AFTER_MS:
+                progress.setLabelText(f"{title}: running the model's code and tracing it… {elapsed:.0f} s")
+                if not progress.isVisible():
+                    progress.show()
+
+        def cancel() -> None:
+            outcome["value"] = "cancelled"
+            self.cancel()
+            loop.quit()
+
+        timer = QTimer()
+        timer.setInterval(50)
+        timer.timeout.connect(poll)
+        progress.canceled.connect(cancel)
+        self._thread.start()
+        timer.start()
+        if self._thread.is_alive():
+            loop.exec()
+        timer.stop()
+        progress.canceled.disconnect(cancel)
+        progress.close()
+        progress.deleteLater()
+        self.progress = None
+        if outcome["value"] == "done":
+            self._thread.join()
+            if time.monotonic() - started > self.SHOW_AFTER_MS / 1000:
+                QApplication.alert(parent)  # a long import: the user may have switched away
+        return outcome["value"]
+
+    def cancel(self) -> None:
+        """Ask the worker thread to stop (at its next Python statement)."""
+        ident = self._thread.ident
+        if ident is not None and self._thread.is_alive():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(ImportCancelled))
 
 
 # ----------------------------------------------------------------------- window entry points

@@ -47,6 +47,7 @@ class DesignScene(QGraphicsScene):
         self._move: MoveGesture | None = None
         self._drop_hint: DropTarget = None
         self.refresh_count = 0  # cards refreshed since creation (for tests and benchmarks)
+        self._card_keys: dict[str, tuple[object, ...]] = {}  # what each card last showed (see _card_key)
         doc = document
         doc.layer_added.connect(self._on_layer_added)
         doc.layer_removed.connect(self._on_layer_removed)
@@ -74,6 +75,7 @@ class DesignScene(QGraphicsScene):
         self.cards = {}
         self.edges = {}
         self._drop_hint = None
+        self._card_keys = {}
         design = self.document.design
         self.direction = guess_direction(design.layout, [(layer.inputs, layer.id) for layer in design])
         missing = [lid for lid in design.ids if design.position(lid) is None]
@@ -89,6 +91,9 @@ class DesignScene(QGraphicsScene):
         self._on_document_selection(self.document.selection)
 
     def card_data(self, layer_id: str) -> CardData:
+        key = self._card_key(layer_id)
+        if key is not None:
+            self._card_keys[layer_id] = key  # what this card's data is computed from
         design = self.document.design
         analysis = self.document.analysis
         layer = design.layer(layer_id)
@@ -151,8 +156,25 @@ class DesignScene(QGraphicsScene):
         super().helpEvent(event)
 
     def _on_analysis_updated(self, ids: set[str]) -> None:
+        # A layer can change without its card changing: an edit upstream that keeps the shapes
+        # still changes every receptive field downstream. Only cards whose shown results changed
+        # are redrawn, so such an edit repaints one card, not thousands.
+        keys = self._card_keys
         for lid in ids:
-            self._refresh_card(lid)
+            if lid not in keys or keys[lid] != self._card_key(lid):
+                self._refresh_card(lid)
+
+    def _card_key(self, layer_id: str) -> tuple[object, ...] | None:
+        """What a card shows of the analysis (shapes, status, messages), or None if unknown."""
+        analysis = self.document.analysis
+        info = analysis.info.get(layer_id)
+        if info is None:
+            return None
+        structural = tuple(d.message for d in analysis.structural if d.layer == layer_id)
+        messages = tuple((d.severity, d.message) for d in info.diagnostics)
+        # Fields some analyses add (several outputs, channels-last) count when present.
+        extra = tuple(getattr(info, name, None) for name in ("output_shapes", "channel_axis"))
+        return (info.output_shape, info.status, messages, structural, extra)
 
     def _on_layer_added(self, layer_id: str) -> None:
         design = self.document.design

@@ -712,7 +712,7 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.stop()
         design = self.document.design
         try:
-            self.disagreements = compare_semantics(design) if len(design) else []
+            self.disagreements = compare_semantics(design, self.document.analysis) if len(design) else []
         except ValueError:  # a design the analysis cannot copy cleanly: no comparison, no crash
             self.disagreements = []
         rows = self.disagreements

@@ -1,0 +1,255 @@
+"""GUI speed at scale (issue 15, targets 4-6), always measured through the event loop.
+
+    python benchmarks/bench_scale_gui.py [--json OUT.json] [--sizes 100,10000] [--repeat N]
+
+For each design (a Conv → BN → ReLU chain of N layers, and a ResNet-like design of N layers
+with a skip connection around every block) in a 1500×940 main window:
+
+* open → painted: ``open_file`` of the saved design, ``processEvents()``, the canvas repainted;
+* a local edit that changes no shape (kernel 3 → 5 with padding 1 → 2 in one undoable edit)
+  → ``processEvents()`` → canvas repainted, so the table, charts and every other view follow;
+  at fit-to-view (the whole design in view) and at 100% zoom;
+* an edit that changes the shapes of the second half (padding 1 → 0 mid-design), fit to view;
+* scrolling (100% zoom) and zooming (fit to view) frame times, as frames per second;
+* resident memory after opening (VmRSS).
+
+500 layers (target 5): the edit near the start that changes 500 cards, and one mid-design,
+with the whole design in view. Targets are printed next to each figure; the growth ratios
+(10,000 against 100 layers) are printed where the issue states them. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtWidgets import QApplication
+
+from designer.core.design import Design, Layer
+from designer.core.fileformat import save_design
+from designer.core.layout import auto_layout
+from designer.ui.app import create_app
+from designer.ui.main_window import MainWindow
+
+
+def chain_design(n: int) -> Design:
+    """``n`` layers: Input, then Conv → BN → ReLU blocks (padding 1 keeps 56×56)."""
+    d = Design(f"chain of {n}")
+    d.add_layer(Layer("input", "Input", {"shape": [16, 56, 56]}, []))
+    prev = "input"
+    for k in range(1, n):
+        kind = ("Conv2d", "BatchNorm2d", "ReLU")[(k - 1) % 3]
+        params = {"out_channels": 16, "kernel_size": 3, "padding": 1} if kind == "Conv2d" else {}
+        lid = f"l{k}"
+        d.add_layer(Layer(lid, kind, params, [prev]))
+        prev = lid
+    return _placed(d)
+
+
+def resnet_like(n: int) -> Design:
+    """About ``n`` layers: Input, then residual blocks conv-bn-relu-conv-bn + skip → add → relu."""
+    d = Design(f"ResNet-like, {n} layers")
+    d.add_layer(Layer("input", "Input", {"shape": [16, 56, 56]}, []))
+    prev = "input"
+    b = 0
+    while len(d) + 7 <= n:
+        p = f"b{b}"
+        conv = {"out_channels": 16, "kernel_size": 3, "padding": 1}
+        d.add_layer(Layer(f"{p}.conv1", "Conv2d", conv, [prev]))
+        d.add_layer(Layer(f"{p}.bn1", "BatchNorm2d", {}, [f"{p}.conv1"]))
+        d.add_layer(Layer(f"{p}.relu1", "ReLU", {}, [f"{p}.bn1"]))
+        d.add_layer(Layer(f"{p}.conv2", "Conv2d", conv, [f"{p}.relu1"]))
+        d.add_layer(Layer(f"{p}.bn2", "BatchNorm2d", {}, [f"{p}.conv2"]))
+        d.add_layer(Layer(f"{p}.add", "Add", {}, [f"{p}.bn2", prev]))
+        d.add_layer(Layer(f"{p}.relu2", "ReLU", {}, [f"{p}.add"]))
+        prev = f"{p}.relu2"
+        b += 1
+    return _placed(d)
+
+
+def _placed(d: Design) -> Design:
+    for lid, pos in auto_layout(d).items():
+        d.set_position(lid, pos)
+    return d
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.app: QApplication = create_app()
+        self.window = MainWindow()
+        self.window.resize(1500, 940)
+        self.window.show()
+        self.settle()
+
+    def settle(self) -> None:
+        """Everything the event loop does next (0 ms timers included), then the canvas painted."""
+        for _ in range(3):
+            self.app.processEvents()
+        self.window.view.viewport().repaint()
+
+    def timed(self, fn: Callable[[], object]) -> float:
+        t0 = time.perf_counter()
+        fn()
+        self.settle()
+        return (time.perf_counter() - t0) * 1e3
+
+    def open(self, design: Design, repeat: int) -> list[float]:
+        times = []
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "design.json"
+            save_design(design, path)
+            for _ in range(repeat):
+                self.window.document.undo_stack.setClean()
+                times.append(self.timed(lambda: self.window.open_file(path, ask=False)))
+        return times
+
+    def edit(self, target: str, values: tuple[dict[str, Any], dict[str, Any]], repeat: int) -> list[float]:
+        doc = self.window.document
+        times = []
+        base = dict(doc.design.layer(target).params)
+        for r in range(repeat):
+            params = {**base, **values[r % 2]}
+            times.append(self.timed(lambda p=params: doc.set_params(target, p, "bench edit")))  # type: ignore[misc]
+        if repeat % 2:
+            doc.set_params(target, {**base, **values[1]}, "bench edit")
+            self.settle()
+        return times
+
+    def fit(self) -> None:
+        self.window.view.fit_to_view()
+        self.settle()
+
+    def zoom_100(self, target: str) -> None:
+        self.window.view.set_zoom(1.0)
+        self.window.view.centerOn(self.window.scene.cards[target])
+        self.settle()
+
+    def scroll_frames(self, frames: int) -> list[float]:
+        bar = self.window.view.horizontalScrollBar()
+        times = []
+        for k in range(frames):
+            step = 120 if (k // 10) % 2 == 0 else -120
+            times.append(self.timed(lambda s=step: bar.setValue(bar.value() + s)))  # type: ignore[misc]
+        return times
+
+    def zoom_frames(self, frames: int) -> list[float]:
+        view = self.window.view
+        times = []
+        for k in range(frames):
+            f = 1.15 if (k // 5) % 2 == 0 else 1 / 1.15
+            times.append(self.timed(lambda f=f: view.set_zoom(view.zoom * f)))  # type: ignore[misc]
+        return times
+
+
+def med(times: list[float]) -> float:
+    return round(statistics.median(times), 2)
+
+
+def row(label: str, times: list[float], target: float | None, **extra: Any) -> dict[str, Any]:
+    return {"benchmark": label, "median_ms": med(times), "min_ms": round(min(times), 2), "runs": len(times),
+            "target_ms": target, **extra}
+
+
+def measure(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
+    design = chain_design(n) if kind == "chain" else resnet_like(n)
+    n = len(design)
+    convs = [layer.id for layer in design if layer.type == "Conv2d"]
+    mid = convs[len(convs) // 2]
+    out: dict[str, Any] = {"layers": n}
+    opens = bench.open(design, 1 if n > 2000 else repeat)
+    out["open"] = row(f"{kind} {n}: open → painted", opens, 1500.0 if n >= 10000 else None)
+    out["rss_mb"] = round(rss_mb(), 1)
+    local = ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1})
+    half = ({"padding": 0}, {"padding": 1})
+    edits = max(2, repeat if n <= 2000 else repeat // 2)
+    bench.fit()
+    out["edit_local_fit"] = row(f"{kind} {n}: local edit, fit view", bench.edit(mid, local, edits), 50.0)
+    out["edit_half_fit"] = row(f"{kind} {n}: edit changing half the shapes, fit view", bench.edit(mid, half, edits), None)
+    out["zoom_fit"] = row(f"{kind} {n}: zoom step at fit view (frame)", bench.zoom_frames(10), 1000 / 30)
+    bench.zoom_100(mid)
+    out["edit_local_100"] = row(f"{kind} {n}: local edit, 100% zoom", bench.edit(mid, local, edits), 50.0)
+    out["scroll_100"] = row(f"{kind} {n}: scroll step at 100% (frame)", bench.scroll_frames(20), 1000 / 30)
+    return out
+
+
+def five_hundred(bench: Bench, repeat: int) -> dict[str, Any]:
+    design = chain_design(500)
+    convs = [layer.id for layer in design if layer.type == "Conv2d"]
+    bench.open(design, 1)
+    bench.fit()
+    before = bench.window.scene.refresh_count
+    start = bench.edit(convs[0], ({"padding": 0}, {"padding": 1}), repeat)
+    cards = (bench.window.scene.refresh_count - before) / repeat
+    middle = bench.edit(convs[len(convs) // 2], ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1}), repeat)
+    return {
+        "edit_start_fit": row("500: edit near the start (500 cards change), fit view", start, 16.0,
+                              cards_refreshed=cards),
+        "edit_mid_fit": row("500: local edit mid-design, fit view", middle, 16.0),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--sizes", default="100,10000", help="design sizes (comma-separated)")
+    parser.add_argument("--kinds", default="chain,resnet", help="chain, resnet or both")
+    parser.add_argument("--repeat", type=int, default=6)
+    args = parser.parse_args()
+    bench = Bench()
+    results: dict[str, Any] = {"five_hundred": five_hundred(bench, args.repeat)}
+    for kind in args.kinds.split(","):
+        for n in (int(s) for s in args.sizes.split(",")):
+            results[f"{kind}_{n}"] = measure(bench, kind, n, args.repeat)
+            bench.window.document.undo_stack.setClean()
+    # Growth ratios the issue states: 10,000 against 100 layers.
+    for kind in args.kinds.split(","):
+        small, big = results.get(f"{kind}_100"), results.get(f"{kind}_10000")
+        if small and big:
+            results[f"{kind}_growth"] = {
+                "local_edit_fit_10000_over_100": round(big["edit_local_fit"]["median_ms"] / small["edit_local_fit"]["median_ms"], 1),
+                "local_edit_100_10000_over_100": round(big["edit_local_100"]["median_ms"] / small["edit_local_100"]["median_ms"], 1),
+                "half_edit_10000_over_100": round(big["edit_half_fit"]["median_ms"] / small["edit_half_fit"]["median_ms"], 1),
+                "targets": "local edit ≤ 3×, half edit ≤ 30×",
+            }
+    print(f"{'benchmark':60} {'median ms':>10} {'min ms':>8} {'target':>8}  verdict")
+    for key, group in results.items():
+        if not isinstance(group, dict):
+            continue
+        for r in group.values():
+            if isinstance(r, dict) and "median_ms" in r:
+                t = r["target_ms"]
+                verdict = "" if t is None else ("met" if r["median_ms"] <= t else "NOT met")
+                fps = f" ({1000 / r['median_ms']:.0f} fps)" if "frame" in r["benchmark"] else ""
+                print(f"{r['benchmark'][:60]:60} {r['median_ms']:10.2f} {r['min_ms']:8.2f} "
+                      f"{'' if t is None else f'{t:.0f}':>8}  {verdict}{fps}")
+        if "rss_mb" in group:
+            print(f"{key}: resident memory after opening {group['rss_mb']:.0f} MB (target ≤ 400 MB at 10,000)")
+        if key.endswith("_growth"):
+            print(f"{key}: {group}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    bench.window.document.undo_stack.setClean()
+    bench.window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
