@@ -101,6 +101,8 @@ def read_keras_config(path: str | os.PathLike[str]) -> dict[str, Any]:
         config = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConversionError(f"{p.name}: the model configuration is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise ConversionError(f"{p.name}: the model configuration is nested too deeply to be a Keras model") from None
     if not isinstance(config, dict) or "config" not in config or "class_name" not in config:
         raise ConversionError(f"{p.name}: the model configuration has no class_name/config: not a saved Keras model")
     return config
@@ -291,12 +293,16 @@ class _KerasImporter:
 
     def run(self) -> ImportResult:
         cls = self.config.get("class_name")
-        if cls not in MODEL_CLASSES:
+        if not isinstance(cls, str) or cls not in MODEL_CLASSES:
             raise ConversionError(
                 f"{self.label}: the saved object is a {cls!r}, not a Keras model (Functional, Model or Sequential)"
             )
         try:
             self._model(self.config, None)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
+            raise ConversionError(
+                f"{self.label}: the model configuration is malformed ({type(exc).__name__}: {exc})"
+            ) from None
         finally:
             if self._analysis is not None:
                 self._analysis.close()
@@ -419,10 +425,11 @@ class _KerasImporter:
         return info.output_shape if info is not None else None
 
     def _non_negative(self, lid: str) -> bool:
+        """Whether the layer's output cannot be negative (a ReLU-like layer, through pools and dropouts)."""
         layer = self.builder.design.layer(lid)
-        if layer.type in _NON_NEGATIVE:
-            return True
-        return layer.type in _SIGN_KEEPING and bool(layer.inputs) and self._non_negative(layer.inputs[0])
+        while layer.type in _SIGN_KEEPING and layer.inputs:
+            layer = self.builder.design.layer(layer.inputs[0])
+        return layer.type in _NON_NEGATIVE
 
     # ----------------------------------------------------------------- layers
 
@@ -502,7 +509,7 @@ class _KerasImporter:
     def _fold_pad(self, cfg: dict[str, Any], inputs: list[str], nxt: dict[str, Any]) -> list[str] | None:
         """Fold a symmetric ZeroPadding2D into its only consumer's padding where that is exact."""
         (top, bottom), (left, right) = _pad_pairs(cfg.get("padding", 1))
-        nxt_cls = nxt.get("class_name")
+        nxt_cls = str(nxt.get("class_name"))
         ncfg = _cfg(nxt)
         if nxt_cls not in _FOLD_INTO or top != bottom or left != right or ncfg.get("padding", "valid") != "valid":
             return None

@@ -220,12 +220,11 @@ class _Generator:
         return handler(self, layer, self.analysis.info[layer.id], layer.resolved())
 
     def _non_negative(self, lid: str) -> bool:
+        """Whether the layer's output cannot be negative (a ReLU-like layer, through pools and dropouts)."""
         layer = self.design.layer(lid)
-        if layer.type in _NON_NEGATIVE:
-            return True
-        if layer.type in _SIGN_KEEPING and layer.inputs:
-            return self._non_negative(layer.inputs[0])
-        return False
+        while layer.type in _SIGN_KEEPING and layer.inputs:
+            layer = self.design.layer(layer.inputs[0])
+        return layer.type in _NON_NEGATIVE
 
     def _padded(self, layer: Layer, info: LayerInfo, window: _Window, main: str, shape: Shape) -> list[_Op]:
         ops = []

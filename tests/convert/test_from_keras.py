@@ -311,3 +311,31 @@ def test_nested_keras_model_is_inlined() -> None:
     design = import_keras(outer).design
     assert _by_id(design)["block_conv"] == ("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, ["x"])
     assert _by_id(design)["sum"] == ("Add", {}, ["block_conv", "x"])
+
+
+def _mutations(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into the config (dict keys and list indices)."""
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_mutations(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_mutations(v, (*path, i)))
+    return out
+
+
+@pytest.mark.parametrize("replacement", [None, 7, "x", [], {}, [None, -3], {"class_name": 1}])
+def test_damaged_configs_never_crash(replacement: Any) -> None:
+    """Each value of the config replaced in turn: an import or a ConversionError, never another exception."""
+    import copy
+
+    original = _functional()
+    for path in _mutations(original)[1:]:
+        config = copy.deepcopy(original)
+        target = config
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = copy.deepcopy(replacement)
+        with contextlib.suppress(ConversionError):
+            import_keras(config)
