@@ -268,7 +268,7 @@ def test_h5_files_are_read_through_h5py(tmp_path: Path) -> None:
 
 @requires_keras
 @pytest.mark.parametrize("name", ["MobileNetV2", "Xception", "ResNet50"])
-def test_keras_applications_come_through_with_keras_numbers(name: str) -> None:
+def test_keras_applications_come_through_and_go_back_out_with_keras_numbers(name: str) -> None:
     assert keras is not None
     model = getattr(keras.applications, name)(weights=None)
     result = import_keras_model(model)
@@ -279,6 +279,12 @@ def test_keras_applications_come_through_with_keras_numbers(name: str) -> None:
         if layer.name in _by_id(result.design) and len(layer.output.shape) == 4:
             _, h, w, c = layer.output.shape
             assert analysis.info[layer.name].output_shape == (c, h, w), layer.name
+    # ... and back out as Keras code that builds with the same numbers (Keras → design → Keras).
+    again = build(generate(result.design))
+    for attr in ("trainable_weights", "non_trainable_weights"):
+        assert sum(math.prod(w.shape) for w in getattr(again, attr)) == sum(
+            math.prod(w.shape) for w in getattr(model, attr))
+    assert tuple(again.outputs[0].shape) == tuple(model.outputs[0].shape)
 
 
 @requires_keras
