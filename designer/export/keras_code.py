@@ -173,6 +173,14 @@ class _Generator:
         self.used_names: set[str] = set()
         self.needs_adaptive = False
         self._check()
+        # Ids that are valid Keras names keep them; the others ("layer1.0.conv1") take what is left.
+        self.layer_names: dict[str, str] = {}
+        for lid in design.ids:
+            if keras_name(lid) == lid:
+                self.layer_names[lid] = self._name(lid)
+        for lid in design.ids:
+            if lid not in self.layer_names:
+                self.layer_names[lid] = self._name(lid)
         self.ops: dict[str, list[_Op]] = {}
         for layer in design:
             try:
@@ -258,7 +266,7 @@ class _Generator:
             kw["groups"] = p["groups"]
         if not p["bias"]:
             kw["use_bias"] = False
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         main = _call("Conv2D", [p["out_channels"], _pair(k)], kw)
         return self._padded(layer, info, window, main, shape)
 
@@ -285,7 +293,7 @@ class _Generator:
             kw["dilation_rate"] = _pair(d)
         if not p["bias"]:
             kw["use_bias"] = False
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         grown = (shape[0], full[0] + op[0], full[1] + op[1])
         ops = [_Op(_call("Conv2DTranspose", [p["out_channels"], _pair(k)], kw), grown)]
         if pad != (0, 0):
@@ -329,7 +337,7 @@ class _Generator:
             kw["strides"] = _pair(s)
         if window.padding != "valid":
             kw["padding"] = window.padding
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         main = _call("MaxPooling2D" if is_max else "AveragePooling2D", [_pair(k)], kw)
         return self._padded(layer, info, window, main, shape)
 
@@ -337,7 +345,7 @@ class _Generator:
         shape = info.output_shape
         assert shape is not None
         avg = layer.type == "AdaptiveAvgPool2d"
-        name = self._name(layer.id)
+        name = self.layer_names[layer.id]
         if shape[1:] == (1, 1):
             cls = "GlobalAveragePooling2D" if avg else "GlobalMaxPooling2D"
             return [_Op(_call(cls, [], {"keepdims": True, "name": name}), shape)]
@@ -352,13 +360,13 @@ class _Generator:
         if not p["affine"]:
             kw["center"] = False
             kw["scale"] = False
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         assert info.output_shape is not None
         return [_Op(_call("BatchNormalization", [], kw), info.output_shape)]
 
     def activation(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         assert info.output_shape is not None
-        name = self._name(layer.id)
+        name = self.layer_names[layer.id]
         t = layer.type
         if t == "ReLU":
             call = _call("ReLU", [], {"name": name})
@@ -381,12 +389,12 @@ class _Generator:
             raise _Refused("normalises over the batch axis")
         axis = -1 if dim == 1 else dim - 1  # channels go last; height and width move forward one place
         kw: dict[str, Any] = {} if axis == -1 else {"axis": axis}
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         return [_Op(_call("Softmax", [], kw), shape)]
 
     def passthrough(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         assert info.output_shape is not None
-        name = self._name(layer.id)
+        name = self.layer_names[layer.id]
         if layer.type == "Identity":
             call = _call("Identity", [], {"name": name})
         elif layer.type == "Dropout":
@@ -406,7 +414,7 @@ class _Generator:
                 f"flattens only some axes ({fmt_shape(in_shape, 'chw')} → {fmt_shape(shape, 'chw')}); "
                 "in Keras' channels-last order that is a different reshape"
             )
-        return [_Op(_call("Flatten", [], {"name": self._name(layer.id)}), shape)]
+        return [_Op(_call("Flatten", [], {"name": self.layer_names[layer.id]}), shape)]
 
     def linear(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         in_shape = info.input_shapes[0]
@@ -417,7 +425,7 @@ class _Generator:
                 "Keras' Dense on the channels. Flatten first"
             )
         kw: dict[str, Any] = {} if p["bias"] else {"use_bias": False}
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         return [_Op(_call("Dense", [p["out_features"]], kw), info.output_shape)]
 
     def zero_pad(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
@@ -425,7 +433,7 @@ class _Generator:
         pad = p["padding"]
         left, right, top, bottom = (pad,) * 4 if isinstance(pad, int) else pad
         values = (left, right, top, bottom)
-        name = self._name(layer.id)
+        name = self.layer_names[layer.id]
         if all(v >= 0 for v in values):
             arg: Any = _pad_arg(top, bottom, left, right)
             return [_Op(_call("ZeroPadding2D", [arg], {"name": name}), info.output_shape)]
@@ -447,12 +455,12 @@ class _Generator:
             factors.append(shape[i] // in_shape[i])
         mode = {"nearest": "nearest", "nearest-exact": "nearest", "bilinear": "bilinear", "bicubic": "bicubic"}[p["mode"]]
         kw: dict[str, Any] = {} if mode == "nearest" else {"interpolation": mode}
-        kw["name"] = self._name(layer.id)
+        kw["name"] = self.layer_names[layer.id]
         return [_Op(_call("UpSampling2D", [_pair((factors[0], factors[1]))], kw), shape)]
 
     def merge(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         assert info.output_shape is not None
-        name = self._name(layer.id)
+        name = self.layer_names[layer.id]
         if layer.type == "Add":
             return [_Op(_call("Add", [], {"name": name}), info.output_shape)]
         return [_Op(_call("Concatenate", [], {"axis": -1, "name": name}), info.output_shape)]
@@ -460,7 +468,7 @@ class _Generator:
     def input(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         assert info.output_shape is not None
         shape = _hwc(info.output_shape)
-        return [_Op(f"keras.Input(shape={_lit(shape)}, name={_lit(self._name(layer.id))})", info.output_shape)]
+        return [_Op(f"keras.Input(shape={_lit(shape)}, name={_lit(self.layer_names[layer.id])})", info.output_shape)]
 
     def lrn(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         raise _Refused(
@@ -590,9 +598,8 @@ class _Generator:
         lines.append(f"    return keras.Model({in_expr}, {out_expr}, name={_lit(self.model_name)})")
         return lines
 
-    @staticmethod
-    def _var(lid: str, taken: set[str]) -> str:
-        base = identifier_for(lid)
+    def _var(self, lid: str, taken: set[str]) -> str:
+        base = identifier_for(self.layer_names[lid])
         var, n = base, 2
         while var in taken:
             var, n = f"{base}_{n}", n + 1

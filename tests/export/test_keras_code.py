@@ -235,3 +235,32 @@ def test_generated_main_block_runs(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "61,706" in proc.stdout  # Keras' summary counts the same parameters
     assert keras is not None
+
+
+def _two_inputs_two_outputs() -> Design:
+    return _design(
+        Layer("a", "Input", {"shape": [3, 16, 16]}, []),
+        Layer("b", "Input", {"shape": [5, 16, 16]}, []),
+        Layer("c.1", "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, ["a"]),
+        Layer("c_1", "Conv2d", {"out_channels": 4, "kernel_size": 1}, ["b"]),
+        Layer("cat", "Concat", {}, ["c.1", "c_1"]),
+        Layer("head1", "Conv2d", {"out_channels": 2, "kernel_size": 1}, ["cat"]),
+        Layer("gap", "AdaptiveAvgPool2d", {"output_size": 1}, ["cat"]),
+        Layer("flat", "Flatten", {}, ["gap"]),
+        Layer("fc", "Linear", {"out_features": 3}, ["flat"]),
+    )
+
+
+def test_ids_that_are_keras_names_keep_them() -> None:
+    source = generate(_two_inputs_two_outputs())
+    assert 'layers.Conv2D(4, 1, name="c_1")(b)' in source  # c_1 is a Keras name already
+    assert 'c_1_2 = layers.Conv2D(4, 3, padding="same", name="c_1_2")(a)' in source  # c.1 cannot be
+    assert 'return keras.Model([a, b], [head1, fc], name="Test net")' in source
+
+
+@requires_keras
+def test_several_inputs_and_outputs_build() -> None:
+    design = _two_inputs_two_outputs()
+    model = build(generate(design))
+    assert [tuple(o.shape) for o in model.outputs] == [(None, 16, 16, 2), (None, 3)]
+    assert model.count_params() == analyze(design).totals().params
