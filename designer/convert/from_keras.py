@@ -103,6 +103,8 @@ def read_keras_config(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ConversionError(f"{p.name}: the model configuration is not valid JSON ({exc.msg}, line {exc.lineno})") from None
     except RecursionError:
         raise ConversionError(f"{p.name}: the model configuration is nested too deeply to be a Keras model") from None
+    if isinstance(config, dict) and config.get("format") == "cnn-designer":
+        raise ConversionError(f"{p.name} is a CNN Designer design already: open it (cnn-designer {p.name})")
     if not isinstance(config, dict) or "config" not in config or "class_name" not in config:
         raise ConversionError(f"{p.name}: the model configuration has no class_name/config: not a saved Keras model")
     return config

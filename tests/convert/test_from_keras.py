@@ -26,6 +26,9 @@ from designer.core.fileformat import load_design
 from designer.export.keras_code import generate, keras_name
 from tests.keras_support import build, keras, requires_h5py, requires_keras
 
+#: Keras' PyTorch backend warns about numpy 2's __array__ protocol on every tensor it converts.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras")
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
 EXPORTABLE = [p for p in TEMPLATES if p.stem not in ("alexnet_paper", "zfnet")]
@@ -205,6 +208,9 @@ def test_cli_imports_keras_files(tmp_path: Path) -> None:
     with contextlib.redirect_stderr(io.StringIO()) as err3:
         assert main(["import", str(path), "--args", "[1]"]) == 2
     assert "--args applies to Python classes" in err3.getvalue()
+    with contextlib.redirect_stderr(io.StringIO()) as err4:
+        assert main(["import", str(out)]) == 2  # a design is not a Keras model.to_json()
+    assert "tiny.json is a CNN Designer design already" in err4.getvalue()
 
 
 def test_uses_keras_reads_imports_only(tmp_path: Path) -> None:

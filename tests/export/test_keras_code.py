@@ -17,6 +17,9 @@ from designer.export.keras_code import SUPPORTED_TYPES, KerasCodeExporter, gener
 from designer.export.pytorch_code import CodeGenerationError
 from tests.keras_support import build, keras, requires_keras
 
+#: Keras' PyTorch backend warns about numpy 2's __array__ protocol on every tensor it converts.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras")
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
 #: Templates with a layer Keras cannot express (local response normalisation).
