@@ -146,6 +146,41 @@ def _read_h5_config(p: Path) -> str:
     return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
 
 
+def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[int | None]]]:
+    """Each input of a saved Keras model with its declared shape as [C, H, W] (or [N]); ``None`` = open.
+
+    Reads the configuration only; for dialogs that prefill the input shape before importing.
+    """
+    config = read_keras_config(path)
+    cfg = _cfg(config)
+    layers = [e for e in cfg.get("layers") or [] if isinstance(e, dict)]
+    channels_last = '"channels_first"' not in json.dumps(config)
+    out: list[tuple[str, list[int | None]]] = []
+    if config.get("class_name") == "Sequential":
+        first = layers[0] if layers else {}
+        raw = _cfg(first).get("batch_shape") or _cfg(first).get("batch_input_shape") or cfg.get("build_input_shape")
+        out.append((str(_cfg(first).get("name") or "input"), _declared(raw, channels_last)))
+        return out
+    by_name = {str(e.get("name") or _cfg(e).get("name")): e for e in layers}
+    try:
+        refs = _refs(cfg.get("input_layers"))
+    except (TypeError, ValueError, IndexError):
+        refs = []
+    for name, _node, _tensor in refs:
+        c = _cfg(by_name.get(name))
+        out.append((name, _declared(c.get("batch_shape") or c.get("batch_input_shape"), channels_last)))
+    return out
+
+
+def _declared(raw: Any, channels_last: bool) -> list[int | None]:
+    if not isinstance(raw, list | tuple) or len(raw) < 2:
+        return []
+    dims = [v if isinstance(v, int) and v > 0 else None for v in list(raw)[1:]]
+    if len(dims) == 3 and channels_last:
+        dims = [dims[2], dims[0], dims[1]]
+    return dims
+
+
 # ------------------------------------------------------------------------------ entry points
 
 

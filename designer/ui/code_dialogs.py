@@ -484,7 +484,7 @@ class ImportModelDialog(QDialog):
         self.result_import: ImportResult | None = None
         self.candidates: list[Candidate] = []
         self._file_problem = ""
-        self._onnx_inputs: list[tuple[str, list[int | None]]] = []
+        self._declared_inputs: list[tuple[str, list[int | None]]] = []
         self._prefilled_shape = ""
         self._keras_source = False  # a .py file that imports keras
 
@@ -630,7 +630,7 @@ class ImportModelDialog(QDialog):
         """Read the chosen file without running it: candidates of a .py, declared inputs of an .onnx."""
         self._path_timer.stop()
         self.candidates = []
-        self._onnx_inputs = []
+        self._declared_inputs = []
         self._file_problem = ""
         self._keras_source = False
         path, kind = self.path, self.kind
@@ -655,12 +655,14 @@ class ImportModelDialog(QDialog):
         elif kind == "onnx":
             self._read_onnx_inputs()
         elif kind == "keras":
-            from designer.convert.from_keras import read_keras_config
+            from designer.convert.from_keras import declared_input_shapes
 
             try:
-                read_keras_config(path)
+                self._declared_inputs = declared_input_shapes(path)
             except ConversionError as exc:
                 self._file_problem = str(exc)
+            else:
+                self._prefill_shapes()
         self._fill_candidates()
         self._update_fields()
         self._validate()
@@ -670,11 +672,15 @@ class ImportModelDialog(QDialog):
 
         assert self.path is not None
         try:
-            self._onnx_inputs = declared_input_shapes(self.path)
+            self._declared_inputs = declared_input_shapes(self.path)
         except ConversionError as exc:
             self._file_problem = str(exc)
             return
-        declared = self._onnx_inputs
+        self._prefill_shapes()
+
+    def _prefill_shapes(self) -> None:
+        """Put the shapes the file declares into the shape field (unless the user typed others)."""
+        declared = self._declared_inputs
         if declared and all(len(s) in (1, 3) and all(v is not None for v in s) for _, s in declared):
             text = "; ".join(", ".join(str(v) for v in s) for _, s in declared)
             current = self.shape_edit.text().strip()
@@ -725,11 +731,17 @@ class ImportModelDialog(QDialog):
             widget.setEnabled(python)
             self.form.setRowVisible(widget, python)
         if kind == "keras" or (python and self._keras_source):
-            self.shape_hint.setText("Optional for Keras models: leave it empty to use the model's own input shape, "
-                                    "or give channels, height, width (the design's order, not Keras' H×W×C)")
+            declared = ", ".join(
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._declared_inputs
+            )
+            self.shape_hint.setText(
+                "Optional for Keras models: leave it as the model declares it"
+                + (f" ({declared}: channels, height, width)" if declared else "")
+                + ", or give other sizes as channels, height, width (the design's order, not Keras' H×W×C)"
+            )
         elif kind == "onnx":
             declared = ", ".join(
-                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._onnx_inputs
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._declared_inputs
             )
             self.shape_hint.setText(
                 "Optional for ONNX: leave it as the file declares it"
@@ -772,13 +784,13 @@ class ImportModelDialog(QDialog):
         except ValueError as exc:
             out.append(("shape", str(exc), False))
         else:
-            declared = self._onnx_inputs
+            declared = self._declared_inputs
             if kind == "python" and not shapes and not self._keras_source:
                 out.append(("shape", "give the input shape, e.g. 3, 224, 224", True))
-            elif kind == "onnx" and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
+            elif kind in ("onnx", "keras") and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
                 out.append(("shape", "the file does not declare a fixed input size: give the input shape, "
                                      "e.g. 3, 224, 224", True))
-            elif kind == "onnx" and shapes and len(shapes) != len(declared):
+            elif kind in ("onnx", "keras") and shapes and len(shapes) != len(declared):
                 n = len(declared)
                 out.append(("shape", f"the model has {n} input{'s' if n != 1 else ''} but {len(shapes)} "
                                      f"shape{'s were' if len(shapes) != 1 else ' was'} given", False))

@@ -127,7 +127,8 @@ def test_import_dialog_reads_a_keras_file_without_an_input_shape(qtbot, window: 
     def fake_exec(self: ImportModelDialog) -> int:
         self.set_path(path)
         assert self.kind == "keras" and self.problems() == []
-        assert "Optional for Keras models" in self.shape_hint.text()
+        assert self.shape_edit.text() == "3, 32, 32"  # declared by the file, prefilled
+        assert "Optional for Keras models" in self.shape_hint.text() and "image [3, 32, 32]" in self.shape_hint.text()
         assert not self.form.isRowVisible(self.model_row)
         qtbot.mouseClick(self.import_button, Qt.MouseButton.LeftButton)
         return self.result()
@@ -149,3 +150,20 @@ def test_import_dialog_keras_source_needs_no_shape(qtbot, tmp_path: Path) -> Non
     assert dialog.kind == "python" and dialog.problems() == []
     assert "return a Keras model" in dialog.model_hint.text()
     assert not dialog.run_note.isHidden()  # it runs the file: still said
+
+
+def test_import_dialog_keras_file_with_open_sizes_asks_for_a_shape(qtbot, tmp_path: Path) -> None:
+    config = _functional()
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, None, None, 3]
+    path = tmp_path / "open.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+    dialog = ImportModelDialog(path=path)
+    qtbot.addWidget(dialog)
+    assert dialog.shape_edit.text() == "" and "image [3, ?, ?]" in dialog.shape_hint.text()
+    assert not dialog.import_button.isEnabled() and "give the input shape" in dialog.todo.text()
+    qtbot.keyClicks(dialog.shape_edit, "3, 64, 64")
+    assert dialog.import_button.isEnabled()
+    assert dialog.run_import()
+    assert dialog.result_import is not None
+    assert dialog.result_import.design.layer("image").params == {"shape": [3, 64, 64]}
