@@ -94,8 +94,8 @@ class _Builder:
         self.design = design
         self.analysis: Analysis = analyze(design)
         self.nodes: list[Any] = []
-        self.initializers: list[Any] = []
-        self.bytes = 0
+        self.initializers: list[Any] = []  # small constants (pads, scales, ...)
+        self.weights: list[tuple[str, Shape, float]] = []  # placeholder weights: made only when written
         self._check()
 
     def _check(self) -> None:
@@ -133,12 +133,7 @@ class _Builder:
         return out
 
     def weight(self, name: str, shape: Shape, fill: float = 0.0) -> str:
-        onnx = self.onnx
-        if fill == 0.0:  # one zeroed buffer, no numpy copy: VGG-16 has 553 MB of weights
-            raw = bytes(4 * math.prod(shape))
-        else:
-            raw = self.np.full(shape, fill, dtype="<f4").tobytes()
-        self.initializers.append(onnx.helper.make_tensor(name, onnx.TensorProto.FLOAT, list(shape), raw, raw=True))
+        self.weights.append((name, shape, fill))
         return name
 
     def const(self, name: str, values: list[Any], dtype: str, scalar: bool = False) -> str:
@@ -177,38 +172,53 @@ class _Builder:
             for layer in design
             if layer.type != "Input" and consumers[layer.id] == 0
         ]
-        graph = helper.make_graph(self.nodes, _graph_name(design.name), graph_inputs, outputs, self.initializers)
-        model = helper.make_model(
-            graph,
-            opset_imports=[helper.make_opsetid("", OPSET)],
-            producer_name="CNN Designer",
-            producer_version=_version(),
-            doc_string=(
-                f"{design.name}: exported by CNN Designer ({design.semantics} semantics). The weights are "
-                "placeholders (zeros; BatchNorm scale and variance ones): this file describes the architecture, "
-                "its layer names and shapes, not a trained model. Batch size 1."
-            ),
+        # The graph is checked and its shapes inferred without the weights' bytes (VGG-16 has 553 MB of
+        # them): there they are typed inputs. The weights go into the final model once, in place.
+        skeleton = self._model(graph_inputs, outputs)
+        skeleton.graph.input.extend(
+            helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape, _ in self.weights
         )
-        model.ir_version = IR_VERSION
-        inferred = self._infer_and_check(model)
-        return inferred
+        value_info = self._infer_and_check(skeleton)
+        model = self._model(graph_inputs, outputs)
+        model.graph.value_info.extend(value_info)
+        for name, shape, fill in self.weights:
+            tensor = model.graph.initializer.add()
+            tensor.name = name
+            tensor.data_type = onnx.TensorProto.FLOAT
+            tensor.dims.extend(shape)
+            tensor.raw_data = (
+                bytes(4 * math.prod(shape)) if fill == 0.0 else self.np.full(shape, fill, dtype="<f4").tobytes()
+            )
+        return model
 
-    def _infer_and_check(self, model: Any) -> Any:
-        """Shape inference (strict) on a copy without the weights' bytes; compare with the design; full check."""
-        onnx = self.onnx
-        skeleton = onnx.ModelProto()
-        skeleton.ir_version = model.ir_version
-        skeleton.opset_import.extend(model.opset_import)
+    def _model(self, graph_inputs: list[Any], outputs: list[Any]) -> Any:
+        """A ModelProto with the nodes, inputs, outputs and small constants (no weights yet)."""
+        onnx, design = self.onnx, self.design
+        model = onnx.ModelProto()
+        model.ir_version = IR_VERSION
+        opset = model.opset_import.add()
+        opset.domain, opset.version = "", OPSET
+        model.producer_name = "CNN Designer"
+        model.producer_version = _version()
+        model.doc_string = (
+            f"{design.name}: exported by CNN Designer ({design.semantics} semantics). The weights are "
+            "placeholders (zeros; BatchNorm scale and variance ones): this file describes the architecture, "
+            "its layer names and shapes, not a trained model. Batch size 1."
+        )
         graph = model.graph
-        skeleton.graph.name = graph.name
-        skeleton.graph.node.extend(graph.node)
-        skeleton.graph.input.extend(graph.input)
-        skeleton.graph.output.extend(graph.output)
-        for init in graph.initializer:
-            if math.prod(init.dims) > 64:
-                skeleton.graph.input.append(onnx.helper.make_tensor_value_info(init.name, init.data_type, list(init.dims)))
-            else:
-                skeleton.graph.initializer.append(init)
+        graph.name = _graph_name(design.name)
+        graph.node.extend(self.nodes)
+        graph.input.extend(graph_inputs)
+        graph.output.extend(outputs)
+        graph.initializer.extend(self.initializers)
+        return model
+
+    def _infer_and_check(self, skeleton: Any) -> list[Any]:
+        """Full check and strict shape inference; every layer's shape compared with the design's.
+
+        Returns the inferred value_info of the tensors that are not graph outputs.
+        """
+        onnx = self.onnx
         try:
             inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True, data_prop=True)
             onnx.checker.check_model(inferred, full_check=True)
@@ -229,10 +239,8 @@ class _Builder:
                     f"cannot export ONNX: layer {layer.id!r} ({layer.type}) is {fmt_shape(want)} in the design "
                     f"but ONNX computes {fmt_shape(got) if got is not None else 'no shape'} for it"
                 )
-        known = {vi.name for vi in model.graph.output}
-        model.graph.value_info.extend(vi for vi in inferred.graph.value_info if vi.name not in known)
-        onnx.checker.check_model(model)
-        return model
+        known = {vi.name for vi in skeleton.graph.output}
+        return [vi for vi in inferred.graph.value_info if vi.name not in known]
 
     # --------------------------------------------------------------- layers
 
