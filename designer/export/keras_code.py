@@ -509,6 +509,9 @@ class _Generator:
         out.append("Runs with Keras 3 on any backend: python this_file.py")
         if self.needs_adaptive:
             out.append("AdaptiveAveragePooling2D / AdaptiveMaxPooling2D need a recent Keras (3.15 has them).")
+        if any(layer.type == "Conv2d" and layer.resolved()["groups"] != 1 for layer in design):
+            out.append("Grouped convolutions (groups=): TensorFlow runs them on GPU only; the JAX and PyTorch")
+            out.append("backends run them anywhere.")
         out.append('"""')
         out.append("")
         out.append("import keras")
