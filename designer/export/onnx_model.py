@@ -96,6 +96,7 @@ class _Builder:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []  # small constants (pads, scales, ...)
         self.weights: list[tuple[str, Shape, float]] = []  # placeholder weights: made only when written
+        self.names: set[str] = set(design.ids)  # tensor names in use (a layer's output is named after it)
         self._check()
 
     def _check(self) -> None:
@@ -125,18 +126,28 @@ class _Builder:
 
     # --------------------------------------------------------------- helpers
 
+    def unique(self, name: str) -> str:
+        """``name``, or ``name_2``, ... if a layer or another tensor already has it (an id "conv1.weight")."""
+        candidate, n = name, 2
+        while candidate in self.names:
+            candidate, n = f"{name}_{n}", n + 1
+        self.names.add(candidate)
+        return candidate
+
     def node(self, layer: Layer, op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
-        out = output or layer.id
+        out = self.unique(output) if output else layer.id
         n = sum(1 for node in self.nodes if node.name.startswith(f"/{layer.id}/"))
         name = f"/{layer.id}/{op}" + (f"_{n}" if n else "")
         self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], name=name, **attrs))
         return out
 
     def weight(self, name: str, shape: Shape, fill: float = 0.0) -> str:
+        name = self.unique(name)
         self.weights.append((name, shape, fill))
         return name
 
     def const(self, name: str, values: list[Any], dtype: str, scalar: bool = False) -> str:
+        name = self.unique(name)
         array = self.np.array(values[0] if scalar else values, dtype=dtype)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name

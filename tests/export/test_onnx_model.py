@@ -156,3 +156,13 @@ def test_cli_writes_onnx(tmp_path: Path) -> None:
         assert main(["export", str(ROOT / "resources" / "templates" / "lenet5.json"), "-o", str(out),
                      "--framework", "keras"]) == 2
     assert "--framework applies to code (.py), not to .onnx files" in err.getvalue()
+
+
+def test_layer_ids_that_look_like_weight_names_do_not_collide() -> None:
+    design = _chain(Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
+                    Layer("conv.weight", "ReLU", {}), Layer("conv.bias", "Tanh", {}))
+    model = build_onnx(design)
+    onnx.checker.check_model(model, full_check=True)
+    assert {i.name for i in model.graph.initializer} == {"conv.weight_2", "conv.bias_2"}
+    back = import_onnx(model).design
+    assert [(ly.id, ly.type) for ly in back][1:] == [("conv", "Conv2d"), ("conv.weight", "ReLU"), ("conv.bias", "Tanh")]
