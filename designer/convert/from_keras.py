@@ -325,6 +325,7 @@ class _KerasImporter:
         self.inputs_seen = 0
         self.pending_pad: dict[str, tuple[int, int]] = {}  # Keras layer name -> (pad h, pad w) folded into it
         self._analysis: Analysis | None = None
+        self.aliases: set[str] = set()  # Keras layers that pass their input on (folded pads, preprocessing)
 
     # ---------------------------------------------------------------- running
 
@@ -437,7 +438,7 @@ class _KerasImporter:
                     produced[(name, node_index, t)] = out
                 for ref, node_tensor in zip(refs, _tensors((entry.get("inbound_nodes") or [])[node_index]), strict=False):
                     shape = _chw(node_tensor.get("shape"), self.channels_last) if isinstance(node_tensor, dict) else None
-                    if shape is not None and ref in produced:
+                    if shape is not None and ref in produced and ref[0] not in self.aliases:
                         self.expected.setdefault(produced[ref], shape)
             if not progressed:
                 names = ", ".join(sorted({self._layer_name(c[0]) for c in pending})[:5])
@@ -500,10 +501,14 @@ class _KerasImporter:
         if cls in MODEL_CLASSES:
             return self._model({"class_name": cls, "config": cfg}, inputs)
         if cls == "InputLayer":
-            return inputs[:1] if inputs else [self._input(name, cfg)]
+            if inputs:
+                self.aliases.add(name)
+                return inputs[:1]
+            return [self._input(name, cfg)]
         if cls in PREPROCESSING:
             self.preprocessing.append(f"{name} ({cls}{_preprocessing_detail(cls, cfg)})")
             self.builder.note("info", "preprocessing", None, f"{name} ({cls}) preprocesses the input; left out of the design")
+            self.aliases.add(name)
             return inputs[:1]
         handler = _HANDLERS.get(cls)
         source = f"the Keras {cls or 'layer'} {name}"
@@ -513,6 +518,7 @@ class _KerasImporter:
             if cls == "ZeroPadding2D" and consumers == 1 and next_entry is not None:
                 folded = self._fold_pad(cfg, inputs, next_entry)
                 if folded is not None:
+                    self.aliases.add(name)
                     return folded
             out = handler(self, wanted, cfg, inputs)
         except _Placeholder as why:
@@ -550,6 +556,8 @@ class _KerasImporter:
         ncfg = _cfg(nxt)
         if nxt_cls not in _FOLD_INTO or top != bottom or left != right or ncfg.get("padding", "valid") != "valid":
             return None
+        if len(nxt.get("inbound_nodes") or []) > 1:
+            return None  # a shared layer: its other calls have no such padding
         if nxt_cls in ("MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"):
             k = _pair(ncfg.get("pool_size", 2))
             if top > k[0] // 2 or left > k[1] // 2:
