@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.core.analysis import Analysis, LayerInfo, analyze
-from designer.core.arithmetic import pool_rounding
+from designer.core.arithmetic import AxisArith, pool_rounding
 from designer.core.design import Design, Layer
 from designer.core.params import as_pair
 from designer.core.shape_rules import fmt_shape
@@ -290,9 +290,14 @@ class _Builder:
         s = as_pair(k if p["stride"] is None else p["stride"])
         a = info.axes
         ceil = pool_rounding(self.design.semantics, bool(p["ceil_mode"])) == "ceil"  # type: ignore[arg-type]
+        # ONNX rounds up or down but never drops a last window that would start in the padding, as
+        # PyTorch and Caffe do with ceil mode; there rounding down gives the design's count.
+        modes = [m for m in (ceil, not ceil) if all(_onnx_pool_out(axis, m) == axis.out for axis in a)]
+        if not modes:
+            raise _Refused("rounds its windows in a way ONNX's ceil_mode cannot express here")
         attrs: dict[str, Any] = {
             "kernel_shape": list(k), "strides": list(s),
-            "pads": [a[0].pad_lo, a[1].pad_lo, a[0].pad_hi, a[1].pad_hi], "ceil_mode": int(ceil),
+            "pads": [a[0].pad_lo, a[1].pad_lo, a[0].pad_hi, a[1].pad_hi], "ceil_mode": int(modes[0]),
         }
         if layer.type == "MaxPool2d":
             attrs["dilations"] = list(as_pair(p["dilation"]))
@@ -425,6 +430,12 @@ class _Builder:
             self.node(layer, "Add", list(layer.inputs))
         else:
             self.node(layer, "Sum", list(layer.inputs))
+
+
+def _onnx_pool_out(axis: AxisArith, ceil: bool) -> int:
+    """ONNX's pooling output size: ``⌊(in + pads − d·(k − 1) − 1)/s⌋ + 1``, or ``⌈…⌉`` with ceil_mode."""
+    span = axis.size_in + axis.pad_lo + axis.pad_hi - axis.effective_kernel
+    return (-(-span // axis.stride) if ceil else span // axis.stride) + 1
 
 
 def _graph_name(name: str) -> str:

@@ -166,3 +166,50 @@ def test_layer_ids_that_look_like_weight_names_do_not_collide() -> None:
     assert {i.name for i in model.graph.initializer} == {"conv.weight_2", "conv.bias_2"}
     back = import_onnx(model).design
     assert [(ly.id, ly.type) for ly in back][1:] == [("conv", "Conv2d"), ("conv.weight", "ReLU"), ("conv.bias", "Tanh")]
+
+
+def _conv_pool(semantics: str, size: int, kernel: int, stride: int, padding: object, pool: str,
+               pool_params: dict[str, object]) -> Design:
+    return _chain(
+        Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": kernel, "stride": stride, "padding": padding}),
+        Layer("pool", pool, pool_params), shape=[3, size, size], semantics=semantics,
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [  # ceil mode where PyTorch and Caffe drop a last window that would start in the padding
+        ("caffe", 5, 1, 1, 0, "AvgPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "count_include_pad": True}),
+        ("caffe", 11, 2, 2, 0, "AvgPool2d", {"kernel_size": 2, "stride": 3, "padding": 1}),
+        ("pytorch", 13, 3, 3, 1, "MaxPool2d", {"kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": True}),
+    ],
+)
+def test_a_dropped_last_window_is_exported_with_the_designs_count(case: tuple[Any, ...]) -> None:
+    design = _conv_pool(*case)
+    model = build_onnx(design)
+    onnx.checker.check_model(model, full_check=True)
+    back = analyze(import_onnx(model).design)
+    assert back.info["pool"].output_shape == analyze(design).info["pool"].output_shape
+
+
+def test_random_convolutions_and_pools_export_under_every_semantics() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(
+        semantics=st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
+        size=st.integers(5, 19), kernel=st.integers(1, 5), stride=st.integers(1, 3),
+        padding=st.one_of(st.integers(0, 2), st.just("same")), pool=st.sampled_from(["MaxPool2d", "AvgPool2d"]),
+        pk=st.integers(1, 4), ps=st.integers(1, 3), pp=st.integers(0, 2), ceil=st.booleans(),
+    )
+    def check(semantics: str, size: int, kernel: int, stride: int, padding: object, pool: str, pk: int, ps: int,
+              pp: int, ceil: bool) -> None:
+        design = _conv_pool(semantics, size, kernel, stride, padding, pool,
+                            {"kernel_size": pk, "stride": ps, "padding": min(pp, pk // 2), "ceil_mode": ceil})
+        if analyze(design).has_errors():
+            return
+        model = build_onnx(design)  # checks itself: valid, and every shape equal to the design's
+        onnx.checker.check_model(model, full_check=True)
+
+    check()
