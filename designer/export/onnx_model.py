@@ -137,7 +137,11 @@ class _Builder:
     def node(self, layer: Layer, op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
         out = self.unique(output) if output else layer.id
         n = sum(1 for node in self.nodes if node.name.startswith(f"/{layer.id}/"))
-        name = f"/{layer.id}/{op}" + (f"_{n}" if n else "")
+        scope = layer.id
+        if op in ("Add", "Concat", "Sum") and layer.id.endswith(f".{op.lower()}") and output is None:
+            # torch.onnx names a functional op after the module that calls it: /layer1.0/Add is layer1.0.add
+            scope = layer.id[: -len(op) - 1]
+        name = f"/{scope}/{op}" + (f"_{n}" if n else "")
         self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], name=name, **attrs))
         return out
 

@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
 #: Templates with a layer Keras cannot express (local response normalisation).
 REFUSED = {"alexnet_paper": "lrn1", "zfnet": "norm1"}
-EXPORTABLE = [p for p in TEMPLATES if p.stem not in REFUSED]
+#: Templates with layer types the Keras exporter has no translation for yet (refused by name).
+NOT_YET = {"mobilenet_v3_small": ("features.0.2", "Hardswish"), "efficientnet_b0": ("features.1.0.block.1.mul", "Mul"),
+           "convnext_tiny": ("features.0.1", "LayerNorm2d")}
+EXPORTABLE = [p for p in TEMPLATES if p.stem not in REFUSED and p.stem not in NOT_YET]
 
 
 def _design(*layers: Layer, semantics: str = "pytorch") -> Design:
@@ -50,6 +53,13 @@ def test_lrn_is_refused_naming_the_layer_and_its_type() -> None:
     for stem, layer in REFUSED.items():
         with pytest.raises(CodeGenerationError, match=rf"layer '{layer}' \(LocalResponseNorm\) has no Keras equivalent"):
             generate(load_design(ROOT / "resources" / "templates" / f"{stem}.json"))
+
+
+@pytest.mark.parametrize("stem", sorted(NOT_YET))
+def test_types_without_a_translation_are_refused_by_name(stem: str) -> None:
+    layer, kind = NOT_YET[stem]
+    with pytest.raises(CodeGenerationError, match=rf"layer '{layer}' \({kind}\) has no Keras translation"):
+        generate(load_design(ROOT / "resources" / "templates" / f"{stem}.json"))
 
 
 def test_a_chain_is_sequential_and_a_graph_is_functional() -> None:

@@ -21,7 +21,17 @@ from designer.export.onnx_model import SUPPORTED_TYPES, OnnxExporter, build_onnx
 from designer.export.pytorch_code import CodeGenerationError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
+#: Templates with layer types the ONNX exporter has no translation for yet (refused by name).
+NOT_YET = {"mobilenet_v3_small": ("features.0.2", "Hardswish"), "efficientnet_b0": ("features.1.0.block.1.mul", "Mul"),
+           "convnext_tiny": ("features.0.1", "LayerNorm2d")}
+TEMPLATES = [p for p in sorted((ROOT / "resources" / "templates").glob("*.json")) if p.stem not in NOT_YET]
+
+
+@pytest.mark.parametrize("stem", sorted(NOT_YET))
+def test_types_without_a_translation_are_refused_by_name(stem: str) -> None:
+    layer, kind = NOT_YET[stem]
+    with pytest.raises(CodeGenerationError, match=rf"layer '{layer}' \({kind}\) has no ONNX translation"):
+        export_onnx(load_design(ROOT / "resources" / "templates" / f"{stem}.json"))
 
 
 def _normalized(design: Design) -> dict[str, tuple[str, dict[str, Any], list[str]]]:
@@ -29,6 +39,20 @@ def _normalized(design: Design) -> dict[str, tuple[str, dict[str, Any], list[str
     divides its input is that fixed pool (ONNX has no adaptive pooling), so both spellings compare equal."""
     analysis = analyze(design)
     out = {}
+    # The importer names a functional op (Add, Concat) after its scope and the op ("cat3" → "cat3.concat"):
+    # both sides are compared with that suffix taken off.
+    ids = set(design.ids)
+    rename = {}
+    for layer in design:
+        stem = layer.id
+        for suffix in (".add", ".concat"):
+            if layer.type in ("Add", "Concat") and stem.endswith(suffix) and stem[: -len(suffix)] not in ids:
+                stem = stem[: -len(suffix)]
+        rename[layer.id] = stem
+
+    def plain(lid: str) -> str:
+        return rename.get(lid, lid)
+
     for layer in design:
         params, kind = dict(layer.params), layer.type
         if kind in ("MaxPool2d", "AvgPool2d") and params.get("stride") == params.get("kernel_size"):
@@ -38,7 +62,7 @@ def _normalized(design: Design) -> dict[str, tuple[str, dict[str, Any], list[str
             kind = "AvgPool2d"
             k = in_shape[0][1] // shape[1]
             params = {"kernel_size": k, "count_include_pad": False}
-        out[layer.id] = (kind, params, list(layer.inputs))
+        out[plain(layer.id)] = (kind, params, [plain(i) for i in layer.inputs])
     return out
 
 
