@@ -1,5 +1,5 @@
-"""``cnn-designer export FILE -o OUT``: a figure (SVG, PNG) or PyTorch code (.py) of a design;
-with ``--window LAYER``, that layer's sliding window (SVG/PNG frame, GIF/APNG animation)."""
+"""``cnn-designer export FILE -o OUT``: a figure (SVG, PNG), PyTorch or Keras code (.py) or an ONNX graph of a
+design; with ``--window LAYER``, that layer's sliding window (SVG/PNG frame, GIF/APNG animation)."""
 
 from __future__ import annotations
 
@@ -17,22 +17,28 @@ from designer.core.fileformat import FormatError, load_design
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions, Camera
 from designer.export.figure_exporter import DEFAULT_PNG_SCALE
 
-FORMATS = (".svg", ".png", ".py")
+FORMATS = (".svg", ".png", ".py", ".onnx")
+FRAMEWORKS = ("pytorch", "keras")
 MAX_DPI = 100_000  # far beyond any printer; the PNG stores dots per metre as a 32-bit integer
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "export",
-        help="write a figure of the design (SVG or PNG) or its PyTorch code (.py)",
+        help="write a figure of the design (SVG or PNG), its PyTorch or Keras code (.py) or an ONNX graph",
         description=(
             "Export a design. The output format follows the extension of -o: .svg (vector figure), "
-            ".png (image) or .py (PyTorch code). Exit status: 0 written, 1 the design cannot be "
-            "turned into code, 2 the file cannot be read or an argument is wrong."
+            ".png (image), .py (PyTorch code, or Keras code with --framework keras) or .onnx (an ONNX graph "
+            "with placeholder weights, for Netron and other ONNX tools). Exit status: 0 written, 1 the design "
+            "cannot be turned into code, 2 the file cannot be read or an argument is wrong."
         ),
     )
     p.add_argument("file", help="design file (.json)")
-    p.add_argument("-o", "--output", required=True, help="output file: .svg, .png or .py")
+    p.add_argument("-o", "--output", required=True, help="output file: .svg, .png, .py or .onnx")
+    p.add_argument(
+        "--framework", choices=FRAMEWORKS, default="pytorch",
+        help=".py output: PyTorch nn.Module (default) or Keras keras.Model code",
+    )
     p.add_argument("--view", choices=("blocks", "graph"), default="blocks", help="3D volumes (default) or the layer diagram")
     p.add_argument("--scale", type=float, default=DEFAULT_PNG_SCALE,
                    help=f"PNG pixels per figure unit (default {DEFAULT_PNG_SCALE:g}, as File ▸ Export; 1 for the screen)")
@@ -82,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
     if args.window is not None:
         return _export_window(args, out, suffix)
     if suffix not in FORMATS:
-        return _fail(f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png or .py")
+        return _fail(f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png, .py or .onnx")
+    if args.framework != "pytorch" and suffix != ".py":
+        return _fail(f"--framework applies to code (.py), not to {suffix} files")
     if not (args.scale > 0 and args.scale <= 20):
         return _fail(f"--scale must be a number above 0 and at most 20, got {args.scale:g}")
     if args.dpi is not None and not 0 < args.dpi <= MAX_DPI:
@@ -102,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
     except FormatError as exc:
         print(f"cnn-designer: cannot read {exc}", file=sys.stderr)
         return 2
-    if suffix == ".py":
-        return _export_code(design, out)
+    if suffix in (".py", ".onnx"):
+        return _export_code(design, out, "onnx" if suffix == ".onnx" else args.framework)
 
     from designer.export.figure_exporter import ExportOptions
 
@@ -158,22 +166,34 @@ def _collapse(text: str) -> Collapse | None:
     return None
 
 
-def _export_code(design: object, out: Path) -> int:
+#: What -o FILE.py (per --framework) and -o FILE.onnx write: module, its function, label.
+_CODE_EXPORTERS = {
+    "pytorch": ("designer.export.pytorch_code", "generate", "PyTorch export"),
+    "keras": ("designer.export.keras_code", "generate", "Keras export"),
+    "onnx": ("designer.export.onnx_model", "export_onnx", "ONNX export"),
+}
+
+
+def _export_code(design: object, out: Path, kind: str = "pytorch") -> int:
+    module_name, function, label = _CODE_EXPORTERS[kind]
     try:
-        module = importlib.import_module("designer.export.pytorch_code")
+        module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name != "designer.export.pytorch_code":
+        if exc.name != module_name:
             raise
-        return _fail("PyTorch export is not available in this build")
-    try:
-        source: str = module.generate(design)
-    except module.CodeGenerationError as exc:
-        print(f"cnn-designer export: {exc}", file=sys.stderr)
-        return 1
-    from designer.core.fileformat import write_atomic
+        return _fail(f"{label} is not available in this build")
+    from designer.export.pytorch_code import CodeGenerationError
 
     try:
-        write_atomic(out, source.encode("utf-8"))
+        result: str | bytes = getattr(module, function)(design)
+    except CodeGenerationError as exc:
+        print(f"cnn-designer export: {exc}", file=sys.stderr)
+        return int(getattr(exc, "exit_status", 1))
+    from designer.core.fileformat import write_atomic
+
+    data = result.encode("utf-8") if isinstance(result, str) else result
+    try:
+        write_atomic(out, data)
     except OSError as exc:
         return _fail(f"cannot write {str(out)!r}: {exc}")
     print(f"wrote {out}")

@@ -1,10 +1,13 @@
-"""``cnn-designer import``: turn a PyTorch model or an ONNX file into a design.
+"""``cnn-designer import``: turn a PyTorch or Keras model, or an ONNX file, into a design.
 
 ``cnn-designer import path/to/model.py:ClassName --input-shape 3,224,224 -o design.json``
 loads the Python file the user names (running its top-level code, as ``python`` would),
 builds ``ClassName()`` (or calls it, if it is a function returning a model; ``--args``
 passes arguments as JSON) and traces it with torch.fx. ``cnn-designer import model.onnx``
-reads an ONNX graph. Without ``-o`` the design's JSON goes to standard output; the notes
+reads an ONNX graph; ``cnn-designer import model.keras`` (or ``.h5``, or the ``.json`` of
+``model.to_json()``) reads a saved Keras model's configuration without running any code.
+A ``.py`` file that imports keras is a Keras source: ``FILE.py:build_fn`` runs the function,
+which must return a Keras model. Without ``-o`` the design's JSON goes to standard output; the notes
 (what could not be carried over exactly) and a summary go to standard error.
 
 Exit status: 0 imported cleanly, 1 imported but the design has errors (unsupported
@@ -24,25 +27,30 @@ from designer.core.analysis import analyze
 from designer.core.fileformat import dumps_design, save_design
 from designer.core.report import human_count, plural
 
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5", ".json")
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "import",
-        help="make a design from a PyTorch model (FILE.py:ClassName) or an ONNX file (FILE.onnx)",
+        help="make a design from a PyTorch model (FILE.py:ClassName), a Keras model (FILE.keras, FILE.h5) or an ONNX file",
         description=(
             "Import a model as a design. PyTorch: FILE.py:NAME, where NAME is an nn.Module class (built with no "
             "arguments unless --args gives some) or a function that returns a model; the file is run as Python "
-            "code, so import only files you trust. ONNX: FILE.onnx (needs the onnx package). Exit status: 0 "
-            "imported, 1 imported with errors (Unsupported layers for operations the designer cannot represent), 2 nothing imported."
+            "code, so import only files you trust. A .py file that imports keras is read the same way, and NAME "
+            "must return a Keras model. Keras: FILE.keras, FILE.h5 or the FILE.json of model.to_json() (only the "
+            "saved configuration is read; no code runs; .h5 needs h5py). ONNX: FILE.onnx (needs the onnx "
+            "package). Exit status: 0 imported, 1 imported with errors (Unsupported layers for operations the "
+            "designer cannot represent), 2 nothing imported."
         ),
     )
-    p.add_argument("source", help="FILE.py:ClassName or FILE.onnx")
+    p.add_argument("source", help="FILE.py:ClassName, FILE.keras, FILE.h5 or FILE.onnx")
     p.add_argument(
         "--input-shape",
         action="append",
         metavar="C,H,W",
         help="shape of one input without the batch axis, e.g. 3,224,224 (repeat for models with several inputs); "
-        "required for PyTorch, optional for ONNX (overrides the file's own)",
+        "required for PyTorch, optional for ONNX and Keras (overrides the file's own)",
     )
     p.add_argument("-o", "--output", metavar="OUT.json", help="write the design here (default: print it)")
     p.add_argument(
@@ -57,10 +65,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     try:
         shapes = [_parse_shape(s) for s in args.input_shape or []]
-        if args.source.lower().endswith(".onnx"):
+        lowered = args.source.lower()
+        if lowered.endswith(".onnx"):
             if args.args:
                 raise ConversionError("--args applies to PyTorch classes, not to ONNX files")
             result = _import_onnx(args.source, shapes, args.name)
+        elif lowered.endswith(KERAS_SUFFIXES):
+            if args.args:
+                raise ConversionError("--args applies to Python classes and functions, not to saved Keras models")
+            from designer.convert.from_keras import import_keras
+
+            result = import_keras(args.source, input_shapes=shapes or None, name=args.name)
         else:
             result = _import_python(args.source, shapes, args.args, args.name)
     except ConversionError as exc:
@@ -117,6 +132,12 @@ def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | N
     path = Path(path_text)
     if not path.is_file():
         raise ConversionError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
+    from designer.convert.from_keras import import_keras_build_fn, uses_keras
+
+    if uses_keras(path):  # a Keras model knows its input shape; --input-shape only overrides it
+        return import_keras_build_fn(
+            path, attr, raw_args, input_shapes=shapes or None, design_name=name, args_label="--args"
+        )
     if not shapes:
         raise ConversionError("--input-shape is required for PyTorch models, e.g. --input-shape 3,224,224")
     return import_python_model(path, attr, shapes, raw_args, design_name=name, args_label="--args")

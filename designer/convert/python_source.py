@@ -223,16 +223,21 @@ def load_module(path: str | Path) -> Any:
     return module
 
 
-def build_model(path: str | Path, name: str, args_json: str | None = None, *, args_label: str = "the argument text") -> Any:
+def build_model(
+    path: str | Path, name: str, args_json: str | None = None, *, args_label: str = "the argument text",
+    require_torch: bool = True,
+) -> Any:
     """Load ``path`` and call ``name`` (a class or a function; dotted for nested ones) with the JSON arguments.
 
-    Needs torch (checked before the file runs, so a missing torch is said first).
-    Returns whatever the call returns; ``import_torch`` checks that it is a module.
+    Needs torch unless ``require_torch`` is off (a Keras file); checked before the file runs,
+    so a missing torch is said first. Returns whatever the call returns; ``import_torch``
+    checks that it is a module.
     """
     positional, keywords = parse_call_args(args_json, args_label)
-    from designer.convert.from_torch import load_torch
+    if require_torch:
+        from designer.convert.from_torch import load_torch
 
-    load_torch()
+        load_torch()
     p = Path(path)
     module = load_module(p)
     factory: Any = module

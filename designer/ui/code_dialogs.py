@@ -1,13 +1,18 @@
-"""From design to code and back in the app: File ▸ Export ▸ PyTorch Code… and File ▸ Import Model….
+"""From design to code and back in the app: File ▸ Export ▸ PyTorch Code… / Keras Code… / ONNX Graph…
+and File ▸ Import Model….
 
-``CodePreviewDialog`` shows the module ``designer.export.pytorch_code`` generates (read-only,
+``CodePreviewDialog`` shows the module ``designer.export.pytorch_code`` (or, with the
+framework switch on Keras, ``designer.export.keras_code``) generates (read-only,
 highlighted, the shape comments standing out), with Copy and Save As…; a design the
 generator refuses shows the generator's message instead, which names the layers.
+``export_onnx_file`` asks for a file name and writes the design's ONNX graph.
 
-``ImportModelDialog`` picks a ``.py`` or ``.onnx`` file. For Python it lists the file's
-classes and functions by reading it with ``ast`` (nothing runs), takes constructor
-arguments as JSON and the input shape(s), and says plainly that importing runs the
-file's code. The import itself happens on Import; any failure is shown in the dialog,
+``ImportModelDialog`` picks a ``.py``, ``.onnx``, ``.keras`` or ``.h5`` file. For Python it
+lists the file's classes and functions by reading it with ``ast`` (nothing runs), takes
+constructor arguments as JSON and the input shape(s), and says plainly that importing
+runs the file's code (a file that imports keras is a Keras source: its function must
+return a Keras model, whose input shape is known). A saved Keras model is read from its
+configuration; nothing runs. The import itself happens on Import; any failure is shown in the dialog,
 which stays open, and the window's design is untouched until an import succeeded.
 
 ``show_code_preview(window)`` and ``import_model(window)`` are what the main window's
@@ -62,6 +67,7 @@ from designer.core.analysis import analyze
 from designer.core.design import Design
 from designer.core.fileformat import write_atomic
 from designer.core.report import human_count, plural
+from designer.export import keras_code
 from designer.export.pytorch_code import CodeGenerationError, generate, names_for
 from designer.ui import theme
 
@@ -69,7 +75,11 @@ if TYPE_CHECKING:
     from designer.ui.main_window import MainWindow
 
 PY_FILTER = "Python files (*.py);;All files (*)"
-MODEL_FILTER = "Models (*.py *.onnx);;PyTorch model code (*.py);;ONNX models (*.onnx);;All files (*)"
+MODEL_FILTER = ("Models (*.py *.onnx *.keras *.h5);;PyTorch or Keras model code (*.py);;ONNX models (*.onnx);;"
+                "Saved Keras models (*.keras *.h5);;All files (*)")
+ONNX_FILTER = "ONNX models (*.onnx);;All files (*)"
+#: The code preview's framework switch: key → (label, generator).
+FRAMEWORKS = {"pytorch": "PyTorch", "keras": "Keras"}
 
 _ERROR_FRAME = (
     f"QFrame#problem {{ background: #fdf0ef; border: 1px solid {theme.ERROR.name()}; border-radius: 4px; }}"
@@ -260,20 +270,27 @@ def _utf16_offsets(text: str) -> list[int]:
 class CodePreviewDialog(QDialog):
     """File ▸ Export ▸ PyTorch Code…: the generated module, or why there is none."""
 
-    def __init__(self, design: Design, parent: QWidget | None = None, start_dir: str | Path | None = None) -> None:
+    def __init__(self, design: Design, parent: QWidget | None = None, start_dir: str | Path | None = None,
+                 framework: str = "pytorch") -> None:
         super().__init__(parent)
         self.setObjectName("code_preview_dialog")
-        self.setWindowTitle(f"PyTorch code — {design.name}")
         self.resize(980, 720)
         self.design = design
         self.start_dir = Path(start_dir) if start_dir else None
         self.saved_path: Path | None = None
+        self.framework = framework if framework in FRAMEWORKS else "pytorch"
         self.code = ""
         self.error = ""
-        try:
-            self.code = generate(design)
-        except CodeGenerationError as exc:
-            self.error = str(exc)
+        self._generated: dict[str, tuple[str, str]] = {}  # framework -> (code, error)
+
+        self.framework_combo = QComboBox()
+        self.framework_combo.setObjectName("framework")
+        self.framework_combo.setToolTip("The framework the code is written for")
+        for key, label in FRAMEWORKS.items():
+            self.framework_combo.addItem(label, key)
+        self.framework_combo.setCurrentIndex(list(FRAMEWORKS).index(self.framework))
+        framework_label = QLabel("&Framework:")
+        framework_label.setBuddy(self.framework_combo)
 
         self.title = QLabel()
         self.title.setObjectName("code_title")
@@ -318,7 +335,11 @@ class CodePreviewDialog(QDialog):
         self.save_button.clicked.connect(self.save_as)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(framework_label)
+        top.addWidget(self.framework_combo)
+        layout.addLayout(top)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.error_frame)
         layout.addWidget(self.editor, 1)
@@ -326,26 +347,68 @@ class CodePreviewDialog(QDialog):
         bottom.addWidget(self.status, 1)
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
-        self._show()
+        self.framework_combo.currentIndexChanged.connect(self._framework_changed)
+        self.set_framework(self.framework)
         if self.error:  # a message, not a code view: no need for a big window
             self.resize(760, self.sizeHint().height())
 
+    @property
+    def framework_label(self) -> str:
+        return FRAMEWORKS[self.framework]
+
+    def set_framework(self, framework: str) -> None:
+        """Show the code for ``framework`` ("pytorch" or "keras"), generating it the first time."""
+        self.framework = framework
+        if framework not in self._generated:
+            try:
+                code = keras_code.generate(self.design) if framework == "keras" else generate(self.design)
+                self._generated[framework] = (code, "")
+            except CodeGenerationError as exc:
+                self._generated[framework] = ("", str(exc))
+        self.code, self.error = self._generated[framework]
+        index = list(FRAMEWORKS).index(framework)
+        if self.framework_combo.currentIndex() != index:
+            with QSignalBlocker(self.framework_combo):
+                self.framework_combo.setCurrentIndex(index)
+        self.setWindowTitle(f"{self.framework_label} code — {self.design.name}")
+        self.status.setText("")
+        self._show()
+
+    def _framework_changed(self, index: int) -> None:
+        key = self.framework_combo.itemData(index)
+        if isinstance(key, str) and key != self.framework:
+            self.set_framework(key)
+
     def _show(self) -> None:
+        self.copy_button.setEnabled(not self.error)
+        self.save_button.setEnabled(not self.error)
         if self.error:
-            self.title.setText(f"No PyTorch code for “{self.design.name}” yet")
-            self.subtitle.setText("The code must build exactly the network the design shows, so it is made only "
-                                  "once the design is consistent:")
+            if analyze(self.design).has_errors():
+                self.title.setText(f"No {self.framework_label} code for “{self.design.name}” yet")
+                self.subtitle.setText("The code must build exactly the network the design shows, so it is made only "
+                                      "once the design is consistent:")
+            else:  # the design is fine; the framework cannot express part of it
+                self.title.setText(f"No {self.framework_label} code for “{self.design.name}”")
+                self.subtitle.setText(f"The code must build exactly the network the design shows, and "
+                                      f"{self.framework_label} cannot express part of it:")
             self.error_label.setText(self.error)
             self.error_frame.show()
             self.editor.hide()
-            self.copy_button.setEnabled(False)
-            self.save_button.setEnabled(False)
+            self.editor.setPlainText("")
             return
         self.error_frame.hide()
+        self.editor.show()
         self.editor.setPlainText(self.code)
         t = analyze(self.design).totals()
-        class_name = names_for(self.design).class_name
         lines = self.code.count("\n")
+        if self.framework == "keras":
+            self.title.setText("build_model() → keras.Model")
+            self.subtitle.setText(
+                f"{t.params:,} parameters · {human_count(t.macs)} MACs · {lines} lines · needs only Keras 3 · "
+                "channels last: the comment after each layer is its output shape as H×W×C"
+            )
+            return
+        class_name = names_for(self.design).class_name
         self.title.setText(f"class {class_name}(nn.Module)")
         self.subtitle.setText(
             f"{t.params:,} parameters · {human_count(t.macs)} MACs · {lines} lines · needs only torch · "
@@ -353,7 +416,8 @@ class CodePreviewDialog(QDialog):
         )
 
     def default_file_name(self) -> str:
-        return f"{_file_stem(self.design.name)}.py"
+        suffix = "_keras" if self.framework == "keras" else ""
+        return f"{_file_stem(self.design.name)}{suffix}.py"
 
     def copy_code(self) -> None:
         if not self.code:
@@ -366,7 +430,7 @@ class CodePreviewDialog(QDialog):
             return None
         folder = self.saved_path.parent if self.saved_path else self.start_dir
         start = str(folder / self.default_file_name()) if folder else self.default_file_name()
-        chosen, _ = QFileDialog.getSaveFileName(self, "Save PyTorch code", start, PY_FILTER)
+        chosen, _ = QFileDialog.getSaveFileName(self, f"Save {self.framework_label} code", start, PY_FILTER)
         if not chosen:
             return None
         path = Path(chosen)
@@ -412,7 +476,8 @@ def parse_input_shapes(text: str) -> list[tuple[int, ...]]:
 
 
 class ImportModelDialog(QDialog):
-    """File ▸ Import Model…: a PyTorch class or function from a ``.py`` file, or an ONNX model."""
+    """File ▸ Import Model…: a PyTorch (or Keras) class or function from a ``.py`` file, an ONNX model or a
+    saved Keras model."""
 
     def __init__(self, parent: QWidget | None = None, path: str | Path | None = None,
                  start_dir: str | Path | None = None) -> None:
@@ -424,18 +489,20 @@ class ImportModelDialog(QDialog):
         self.result_import: ImportResult | None = None
         self.candidates: list[Candidate] = []
         self._file_problem = ""
-        self._onnx_inputs: list[tuple[str, list[int | None]]] = []
+        self._declared_inputs: list[tuple[str, list[int | None]]] = []
         self._prefilled_shape = ""
         self._importing: ImportJob | None = None  # the import running, if any (tests watch it)
+        self._keras_source = False  # a .py file that imports keras
 
         intro = QLabel("Make a design from an existing model: a PyTorch <b>nn.Module</b> class (or a function "
-                       "returning one) in a <b>.py</b> file, or an <b>.onnx</b> file. Unsupported operations "
-                       "become Unsupported layers (errors until replaced), never silent gaps.")
+                       "returning one, or returning a Keras model) in a <b>.py</b> file, a saved Keras model "
+                       "(<b>.keras</b>, <b>.h5</b>) or an <b>.onnx</b> file. Unsupported operations become "
+                       "Unsupported layers (errors until replaced), never silent gaps.")
         intro.setWordWrap(True)
 
         self.path_edit = QLineEdit()
         self.path_edit.setObjectName("path")
-        self.path_edit.setPlaceholderText("model.py or model.onnx")
+        self.path_edit.setPlaceholderText("model.py, model.keras, model.h5 or model.onnx")
         self.path_edit.setClearButtonEnabled(True)
         browse = QPushButton("&Browse…")
         browse.setObjectName("browse")
@@ -538,11 +605,12 @@ class ImportModelDialog(QDialog):
 
     @property
     def kind(self) -> str:
-        """``"python"``, ``"onnx"`` or ``""`` (no file, or another suffix)."""
+        """``"python"``, ``"onnx"``, ``"keras"`` (a saved model) or ``""`` (no file, or another suffix)."""
         p = self.path
         if p is None:
             return ""
-        return {".py": "python", ".onnx": "onnx"}.get(p.suffix.lower(), "")
+        return {".py": "python", ".onnx": "onnx", ".keras": "keras", ".h5": "keras", ".hdf5": "keras"}.get(
+            p.suffix.lower(), "")
 
     def set_path(self, path: str | Path) -> None:
         with QSignalBlocker(self.path_edit):
@@ -568,18 +636,23 @@ class ImportModelDialog(QDialog):
         """Read the chosen file without running it: candidates of a .py, declared inputs of an .onnx."""
         self._path_timer.stop()
         self.candidates = []
-        self._onnx_inputs = []
+        self._declared_inputs = []
         self._file_problem = ""
+        self._keras_source = False
         path, kind = self.path, self.kind
         if path is None:
             pass
         elif not path.is_file():
             self._file_problem = f"{path}: no such file"
         elif not kind:
-            self._file_problem = f"{path.name}: choose a .py file (PyTorch) or an .onnx file"
+            self._file_problem = (f"{path.name}: choose a .py file (PyTorch or Keras), an .onnx file or a saved "
+                                  "Keras model (.keras, .h5)")
         elif kind == "python":
             try:
                 self.candidates = list_candidates(path)
+                from designer.convert.from_keras import uses_keras
+
+                self._keras_source = uses_keras(path)
             except ConversionError as exc:
                 self._file_problem = str(exc)
             else:
@@ -587,6 +660,15 @@ class ImportModelDialog(QDialog):
                     self._file_problem = f"{path.name} defines no public class or function to import"
         elif kind == "onnx":
             self._read_onnx_inputs()
+        elif kind == "keras":
+            from designer.convert.from_keras import declared_input_shapes
+
+            try:
+                self._declared_inputs = declared_input_shapes(path)
+            except ConversionError as exc:
+                self._file_problem = str(exc)
+            else:
+                self._prefill_shapes()
         self._fill_candidates()
         self._update_fields()
         self._validate()
@@ -596,11 +678,15 @@ class ImportModelDialog(QDialog):
 
         assert self.path is not None
         try:
-            self._onnx_inputs = declared_input_shapes(self.path)
+            self._declared_inputs = declared_input_shapes(self.path)
         except ConversionError as exc:
             self._file_problem = str(exc)
             return
-        declared = self._onnx_inputs
+        self._prefill_shapes()
+
+    def _prefill_shapes(self) -> None:
+        """Put the shapes the file declares into the shape field (unless the user typed others)."""
+        declared = self._declared_inputs
         if declared and all(len(s) in (1, 3) and all(v is not None for v in s) for _, s in declared):
             text = "; ".join(", ".join(str(v) for v in s) for _, s in declared)
             current = self.shape_edit.text().strip()
@@ -631,6 +717,11 @@ class ImportModelDialog(QDialog):
         if c is None:
             self.model_hint.setText("")
             self.model_hint.setVisible(False)
+        elif self._keras_source:
+            doc = f": {c.summary.rstrip('.')}" if c.summary else ""
+            what = "A function that should return a Keras model" if c.kind == "function" else "A class"
+            self.model_hint.setText(f"{what} (line {c.line}){doc}. Arguments: {c.signature}")
+            self.model_hint.setVisible(True)
         else:
             what = "An nn.Module class" if c.kind == "class" and c.looks_like_model else (
                 "A class" if c.kind == "class" else "A function that should return an nn.Module")
@@ -645,9 +736,18 @@ class ImportModelDialog(QDialog):
         for widget in (self.model_row, self.args_edit):
             widget.setEnabled(python)
             self.form.setRowVisible(widget, python)
-        if kind == "onnx":
+        if kind == "keras" or (python and self._keras_source):
             declared = ", ".join(
-                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._onnx_inputs
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._declared_inputs
+            )
+            self.shape_hint.setText(
+                "Optional for Keras models: leave it as the model declares it"
+                + (f" ({declared}: channels, height, width)" if declared else "")
+                + ", or give other sizes as channels, height, width (the design's order, not Keras' H×W×C)"
+            )
+        elif kind == "onnx":
+            declared = ", ".join(
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._declared_inputs
             )
             self.shape_hint.setText(
                 "Optional for ONNX: leave it as the file declares it"
@@ -673,7 +773,7 @@ class ImportModelDialog(QDialog):
         given yet (said quietly beside the buttons), False for a wrong one (in red).
         """
         if self.path is None:
-            return [("file", "choose a .py or .onnx file", True)]
+            return [("file", "choose a .py, .keras, .h5 or .onnx file", True)]
         if self._file_problem:
             return [("file", self._file_problem, False)]
         out: list[tuple[str, str, bool]] = []
@@ -690,13 +790,13 @@ class ImportModelDialog(QDialog):
         except ValueError as exc:
             out.append(("shape", str(exc), False))
         else:
-            declared = self._onnx_inputs
-            if kind == "python" and not shapes:
+            declared = self._declared_inputs
+            if kind == "python" and not shapes and not self._keras_source:
                 out.append(("shape", "give the input shape, e.g. 3, 224, 224", True))
-            elif kind == "onnx" and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
+            elif kind in ("onnx", "keras") and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
                 out.append(("shape", "the file does not declare a fixed input size: give the input shape, "
                                      "e.g. 3, 224, 224", True))
-            elif kind == "onnx" and shapes and len(shapes) != len(declared):
+            elif kind in ("onnx", "keras") and shapes and len(shapes) != len(declared):
                 n = len(declared)
                 out.append(("shape", f"the model has {n} input{'s' if n != 1 else ''} but {len(shapes)} "
                                      f"shape{'s were' if len(shapes) != 1 else ' was'} given", False))
@@ -758,8 +858,17 @@ class ImportModelDialog(QDialog):
             from designer.convert.from_onnx import import_onnx
 
             return import_onnx(path, input_shapes=shapes or None)
+        if self.kind == "keras":
+            from designer.convert.from_keras import import_keras
+
+            return import_keras(path, input_shapes=shapes or None)
         candidate = self.selected_candidate()
         assert candidate is not None
+        if self._keras_source:
+            from designer.convert.from_keras import import_keras_build_fn
+
+            return import_keras_build_fn(path, candidate.name, self.args_edit.text(), input_shapes=shapes or None,
+                                         args_label="the Arguments field")
         from designer.convert.python_source import import_python_model
 
         # torch is checked (with what to install) before the file runs
@@ -858,16 +967,46 @@ class ImportJob:
 # ----------------------------------------------------------------------- window entry points
 
 
-def show_code_preview(window: MainWindow) -> None:
-    """File ▸ Export ▸ PyTorch Code…"""
+def show_code_preview(window: MainWindow, framework: str = "pytorch") -> None:
+    """File ▸ Export ▸ PyTorch Code… (or Keras Code…: the same dialog, switched to Keras)."""
     doc = window.document
-    dialog = CodePreviewDialog(doc.design, window, doc.path.parent if doc.path else None)
+    dialog = CodePreviewDialog(doc.design, window, doc.path.parent if doc.path else None, framework=framework)
     try:
         dialog.exec()
         if dialog.saved_path is not None:
-            window.show_message(f"Saved PyTorch code to {dialog.saved_path}")
+            window.show_message(f"Saved {dialog.framework_label} code to {dialog.saved_path}")
     finally:
         dialog.deleteLater()
+
+
+def export_onnx_file(window: MainWindow) -> Path | None:
+    """File ▸ Export ▸ ONNX Graph…: ask for a file, write the design's ONNX graph (placeholder weights)."""
+    from designer.export.onnx_model import OnnxExporter
+
+    doc = window.document
+    folder = doc.path.parent if doc.path else None
+    name = f"{_file_stem(doc.design.name)}.onnx"
+    start = str(folder / name) if folder else name
+    chosen, _ = QFileDialog.getSaveFileName(window, "Export ONNX graph", start, ONNX_FILTER)
+    if not chosen:
+        return None
+    path = Path(chosen)
+    if not path.suffix:
+        path = path.with_suffix(".onnx")
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        data = OnnxExporter(doc.design).export(path)
+    except CodeGenerationError as exc:
+        QApplication.restoreOverrideCursor()
+        QMessageBox.warning(window, "No ONNX graph", str(exc))
+        return None
+    except OSError as exc:
+        QApplication.restoreOverrideCursor()
+        QMessageBox.critical(window, "Cannot write the ONNX file", f"{path}: {exc.strerror or exc}")
+        return None
+    QApplication.restoreOverrideCursor()
+    window.show_message(f"Wrote {path} ({human_count(len(data))}B; placeholder weights: open it in Netron)")
+    return path
 
 
 def import_model(window: MainWindow, path: str | Path | None = None) -> bool:

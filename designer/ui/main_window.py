@@ -158,8 +158,16 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(importlib.util.find_spec("designer.ui.export_dialog") is not None)
         self.export_code_action = self._action("&PyTorch Code…", self.export_pytorch_code, None,
                                                "A PyTorch nn.Module that builds this design", "export_pytorch")
+        self.export_keras_action = self._action("&Keras Code…", self.export_keras_code, None,
+                                                "A keras.Model (channels last) that builds this design", "export_keras")
+        self.export_onnx_action = self._action("&ONNX Graph…", self.export_onnx, None,
+                                               "An ONNX file of this design (placeholder weights), for Netron", "export_onnx")
+        self.export_onnx_action.setEnabled(importlib.util.find_spec("onnx") is not None)
+        if not self.export_onnx_action.isEnabled():
+            self.export_onnx_action.setStatusTip("Needs the onnx package: pip install onnx")
         self.import_model_action = self._action("&Import Model…", self.import_model, None,
-                                                "A design from a PyTorch .py file or an ONNX model", "import_model")
+                                                "A design from a PyTorch or Keras .py file, a saved Keras model "
+                                                "(.keras, .h5) or an ONNX model", "import_model")
         self.quit_action = self._action("&Quit", self.close, K.Quit, "Quit CNN Designer", "quit")
 
         stack = self.document.undo_stack
@@ -326,7 +334,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.import_model_action)
         self.export_menu = file_menu.addMenu("&Export")
-        self.export_menu.addActions([self.export_action, self.export_code_action])
+        self.export_menu.addActions([self.export_action, self.export_code_action, self.export_keras_action,
+                                     self.export_onnx_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -672,6 +681,16 @@ class MainWindow(QMainWindow):
         from designer.ui.code_dialogs import show_code_preview
 
         show_code_preview(self)
+
+    def export_keras_code(self) -> None:
+        from designer.ui.code_dialogs import show_code_preview
+
+        show_code_preview(self, "keras")
+
+    def export_onnx(self) -> None:
+        from designer.ui.code_dialogs import export_onnx_file
+
+        export_onnx_file(self)
 
     def import_model(self) -> bool:
         from designer.ui.code_dialogs import import_model

@@ -214,7 +214,7 @@ def test_a_design_with_errors_shows_the_message_and_no_code(qtbot) -> None:
 
 def test_window_export_menu_opens_the_preview(window: MainWindow, monkeypatch) -> None:
     titles = [a.text() for a in window.export_menu.actions()]
-    assert titles == ["&Figure (PNG/SVG)…", "&PyTorch Code…"]
+    assert titles == ["&Figure (PNG/SVG)…", "&PyTorch Code…", "&Keras Code…", "&ONNX Graph…"]
     file_menu = window.menuBar().actions()[0].menu()
     assert window.import_model_action in file_menu.actions()
     shown: list[CodePreviewDialog] = []
@@ -287,13 +287,17 @@ def test_files_that_cannot_be_read(qtbot, tmp_path: Path) -> None:
     dialog = ImportModelDialog()
     qtbot.addWidget(dialog)
     assert not dialog.import_button.isEnabled() and dialog.problem.isHidden()  # nothing chosen yet
-    assert dialog.todo.text() == "To import: choose a .py or .onnx file."
+    assert dialog.todo.text() == "To import: choose a .py, .keras, .h5 or .onnx file."
     dialog.set_path(tmp_path / "absent.py")
     assert "absent.py: no such file" in dialog.problem_label.text()
-    other = tmp_path / "weights.h5"
+    other = tmp_path / "weights.bin"
     other.write_bytes(b"\x89HDF")
     dialog.set_path(other)
-    assert "choose a .py file (PyTorch) or an .onnx file" in dialog.problem_label.text()
+    assert "choose a .py file (PyTorch or Keras), an .onnx file or a saved Keras model" in dialog.problem_label.text()
+    junk = tmp_path / "weights.h5"
+    junk.write_bytes(b"\x89HDF")
+    dialog.set_path(junk)
+    assert "weights.h5" in dialog.problem_label.text() and not dialog.import_button.isEnabled()
     empty = tmp_path / "empty.py"
     empty.write_text("x = 1\n_hidden = 2\n", encoding="utf-8")
     dialog.set_path(empty)

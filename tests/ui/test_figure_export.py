@@ -140,7 +140,7 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp
     assert main(["export", str(tmp_path / "missing.json"), "-o", str(svg)]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(["export", src, "-o", str(tmp_path / "a.gif")]) == 2
-    assert ".svg, .png or .py" in capsys.readouterr().err
+    assert ".svg, .png, .py or .onnx" in capsys.readouterr().err
     assert main(["export", src, "-o", str(png), "--scale", "0"]) == 2
     assert main(["export", src, "-o", str(tmp_path / "nope" / "a.svg")]) == 2
     with pytest.raises(SystemExit) as exc:
