@@ -341,14 +341,22 @@ on a shared 2-core machine (fx includes tracing and torch's shape propagation on
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help="comma-separated torchvision names; prints instead of writing the doc")
+    parser.add_argument("--jobs", type=int, default=1, help="networks measured at once, each in its own process")
     args = parser.parse_args(argv)
     import torch
 
     tv = load_torchvision()
     names = args.only.split(",") if args.only else NAMES
     rows = []
-    for name in names:
-        ref, outcomes = measure(name)
+    if args.jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(measure, names))
+    else:
+        results = [measure(name) for name in names]
+    for name, (ref, outcomes) in zip(names, results, strict=True):
         rows.append((name, ref, outcomes))
         status = ", ".join(f"{o.mode} {'exact' if o.exact else 'NOT exact'} {o.seconds:.1f}s" for o in outcomes)
         print(f"{name}: {status}", file=sys.stderr)
