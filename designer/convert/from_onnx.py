@@ -365,7 +365,7 @@ class _OnnxImporter:
 
         The exporter names a parameter by its module path (``layer1.0.conv1.weight``) and a
         weight it computed ``onnx::Conv_123``; in its default export (eval mode, constant
-        folding) a Conv whose weight *and* bias it computed is a Conv followed by a BatchNorm.
+        folding) a Conv whose weight it computed is a Conv followed by a BatchNorm.
         """
         if self.model.producer_name != "pytorch":
             return set()
@@ -377,9 +377,8 @@ class _OnnxImporter:
         out = set()
         for node in self.nodes:
             if node.op_type == "Conv" and len(node.input) == 3:
-                # Both computed: a weight computed alone (weight normalisation) keeps its parameter bias.
-                roots = [alias.get(n, n) for n in node.input[1:3]]
-                if all(r in initializers and r.startswith("onnx::") for r in roots):
+                weight = alias.get(node.input[1], node.input[1])
+                if weight in initializers and weight.startswith("onnx::"):
                     out.add(id(node))
         return out
 
