@@ -55,3 +55,16 @@ def test_a_card_moved_onto_a_free_edge_reroutes_it_and_undo_restores(qtbot) -> N
     doc.undo_stack.undo()
     qtbot.waitUntil(lambda: edge.path().boundingRect() == before, timeout=2000)
     assert crossings(scene) == []
+
+
+def test_one_shape_label_per_card_output(qtbot) -> None:
+    scene = scene_for(qtbot, load_design(templates_dir() / "resnet18.json"))
+    scene.grouping.expand_all()
+    fan_out = [e for e in scene.edges.values() if e.source.layer_id == "layer1.0.relu"]
+    assert len(fan_out) == 2  # into the next block and its shortcut: the same tensor
+    labelled = [e for e in fan_out if e.shows_label()]
+    # Next to each other the cards leave no room for a label: the shortcut's lane writes it.
+    assert [e.target.layer_id for e in labelled] == ["layer1.1.add"]
+    for edge in scene.edges.values():  # every other card writes its shape once too
+        siblings = [e for e in edge.source.edges if e.source is edge.source and e.isVisible()]
+        assert sum(e.shows_label() for e in siblings) == 1

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 HEADER_HEIGHT = 26.0
 PORT_RADIUS = 5.5
 CORNER = 7.0
+#: An edge shorter than this (between its anchors) has no room for its shape label.
+LABEL_ROOM = 90.0
 #: Below this zoom factor cards are drawn as plain coloured blocks (no text).
 DETAIL_LOD = 0.38
 
@@ -440,6 +442,20 @@ class EdgeItem(QGraphicsPathItem):
         _rounded_polyline(path, [QPointF(x, y) for x, y in route], 12.0)
         return path
 
+    def shows_label(self) -> bool:
+        """Is this the edge that writes its source's output shape? Every edge out of one card
+        carries the same tensor, so one label says it: on the shortest edge with room for it
+        (several labels stacked where edges leave a card hid each other)."""
+        outgoing = [e for e in self.source.edges if e.source is self.source and e.isVisible()]
+        if len(outgoing) <= 1:
+            return True
+
+        def rank(e: EdgeItem) -> tuple[bool, float, str]:
+            a, b = e.source.out_anchor(), e.target.in_anchor()
+            return (math.hypot(b.x() - a.x(), b.y() - a.y()) < LABEL_ROOM, e.path().length(), e.target.layer_id)
+
+        return min(outgoing, key=rank) is self
+
     def may_need_lane(self) -> bool:
         """Could cards sit between its ends (or did they, when it was last routed)?"""
         return self.laned or self.target.in_anchor().x() - self.source.out_anchor().x() >= CARD_WIDTH
@@ -478,7 +494,7 @@ class EdgeItem(QGraphicsPathItem):
         painter.setBrush(color)
         painter.drawPolygon(QPolygonF([tip, left, right]))
         # The tensor shape, where the edge is long enough to hold it.
-        if self.label and (active or lod >= 0.55):
+        if self.label and (active or (lod >= 0.55 and self.shows_label())):
             font = edge_label_font()
             fm = QFontMetricsF(font)
             w = fm.horizontalAdvance(self.label) + 8
