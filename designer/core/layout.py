@@ -136,10 +136,9 @@ def graph_layout(
     per_band = wrap_width(n_columns) if wrap == "auto" else wrap
     if direction != "LR" or not per_band or per_band >= n_columns:
         per_band = max(n_columns, 1)
-    band_of, first_column = _bands(ids, inputs, ranks, n_columns, per_band)
     band_rows: dict[int, float] = {}
     for lid in ids:
-        band = band_of[ranks[lid]]
+        band = ranks[lid] // per_band
         band_rows[band] = max(band_rows.get(band, 0.0), row[lid] + 1.0)
     band_top: dict[int, float] = {}
     top = 0.0
@@ -149,41 +148,11 @@ def graph_layout(
     positions: dict[str, tuple[float, float]] = {}
     for lid in ids:
         if direction == "LR":
-            band = band_of[ranks[lid]]
-            positions[lid] = ((ranks[lid] - first_column[band]) * step_x, (band_top[band] + row[lid]) * step_y)
+            band = ranks[lid] // per_band
+            positions[lid] = ((ranks[lid] % per_band) * step_x, (band_top[band] + row[lid]) * step_y)
         else:
             positions[lid] = (row[lid] * step_x, ranks[lid] * step_y)
     return positions
-
-
-def _bands(ids: list[str], inputs: dict[str, list[str]], ranks: dict[str, int], n_columns: int,
-           per_band: int) -> tuple[list[int], list[int]]:
-    """The band of each column, and each band's first column, for bands of at most ``per_band``
-    columns that end where the fewest edges cross (between two blocks, not through one), so a
-    residual block's shortcut stays in the band of its block. Linear in layers and edges.
-    """
-    if per_band >= n_columns:
-        return [0] * max(n_columns, 1), [0]
-    crossing = [0] * (n_columns + 1)  # crossing[c]: edges that pass the line between columns c-1 and c
-    for lid in ids:
-        for src in dict.fromkeys(inputs.get(lid, [])):
-            if src in ranks and ranks[src] < ranks[lid]:
-                crossing[ranks[src] + 1] += 1
-                crossing[ranks[lid] + 1] -= 1
-    for c in range(1, n_columns + 1):
-        crossing[c] += crossing[c - 1]
-    band_of: list[int] = []
-    first: list[int] = []
-    start = 0
-    shortest = max(1, math.ceil(per_band * 0.6))  # a band may end early, not very early
-    while start < n_columns:
-        end = start + per_band
-        if end < n_columns:
-            end = min(range(start + shortest, end + 1), key=lambda c: (crossing[c], -c))
-        first.append(start)
-        band_of.extend([len(first) - 1] * (min(end, n_columns) - start))
-        start = end
-    return band_of, first
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
