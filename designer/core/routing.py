@@ -125,6 +125,21 @@ class BoxGrid:
                 for cy in range(int(y // cell), int((y + h) // cell) + 1):
                     self.grid.setdefault((cx, cy), []).append(key)
 
+    def near_rect(self, x0: float, y0: float, x1: float, y1: float) -> set[str]:
+        """The cards in the cells the rectangle (x0, y0)–(x1, y1) covers (a few more, never fewer)."""
+        cell = self.cell
+        cx0, cx1, cy0, cy1 = int(x0 // cell), int(x1 // cell), int(y0 // cell), int(y1 // cell)
+        found: set[str] = set()
+        if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > len(self.grid):
+            for (cx, cy), keys in self.grid.items():
+                if cx0 <= cx <= cx1 and cy0 <= cy <= cy1:
+                    found.update(keys)
+            return found
+        for cx in range(cx0, cx1 + 1):
+            for cy in range(cy0, cy1 + 1):
+                found.update(self.grid.get((cx, cy), ()))
+        return found
+
     def near_segment(self, a: Point, b: Point) -> set[str]:
         cell = self.cell
         x0, x1 = sorted((a[0], b[0]))

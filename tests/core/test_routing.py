@@ -125,3 +125,13 @@ def test_googlenet_inception_branches_do_not_cross_cards() -> None:
 
     design = from_torch(torchvision.models.googlenet(aux_logits=False, init_weights=False).eval(), (3, 224, 224))
     assert figure_crossings(design) == []
+
+
+def test_box_grid_finds_every_card_in_a_rectangle() -> None:
+    from designer.core.routing import BoxGrid
+
+    boxes = {f"c{i}.{j}": (i * 236.0, j * 128.0, *CARD) for i in range(12) for j in range(8)}
+    grid = BoxGrid(boxes)
+    x0, y0, x1, y1 = 300.0, 50.0, 1900.0, 700.0
+    inside = {k for k, (x, y, w, h) in boxes.items() if x < x1 and x + w > x0 and y < y1 and y + h > y0}
+    assert inside <= grid.near_rect(x0, y0, x1, y1)

@@ -586,7 +586,7 @@ def _cards_in_rect(scene: QGraphicsScene, rect: QRectF, ends: tuple[object, ...]
     cards while it routes every edge after a layout (``card_grid``), else from its item index."""
     grid = getattr(scene, "card_grid", None)
     if grid is not None:
-        keys = grid.near_segment((rect.left(), rect.top()), (rect.right(), rect.bottom()))
+        keys = grid.near_rect(rect.left(), rect.top(), rect.right(), rect.bottom())
         names = {getattr(e, "layer_id", None) for e in ends}
         return [grid.boxes[k] for k in keys if k not in names
                 and grid.boxes[k][0] < rect.right() and grid.boxes[k][0] + CARD_WIDTH > rect.left()
