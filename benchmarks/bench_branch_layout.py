@@ -82,6 +82,8 @@ def networks() -> dict[str, Design | str]:
         nets["GoogLeNet"] = f"skipped: {exc}"
     nets["U-Net"] = load_design(templates_dir() / "unet_small.json")
     nets["SE blocks"] = se_design()
+    if (templates_dir() / "efficientnet_b0.json").exists():  # MBConv blocks with real SE gates (Mul)
+        nets["EffNet-B0"] = load_design(templates_dir() / "efficientnet_b0.json")
     return nets
 
 
