@@ -269,7 +269,10 @@ def route_edge(
             return tuple(back(p) for p in path)
     if end[0] > start[0] + 8:
         # A skip edge: the nearest lane no card blocks (under its block, or its own row).
-        lane_path = lane_route(start, end, obs, clearance=14.0 + 7.0 * lane,
+        cu0, cu1 = index._span(start[0], end[0])
+        keys = {k for cu in range(cu0, cu1 + 1) for k in index.columns.get(cu, ())} | set(index.huge)
+        near = [index.boxes[k] for k in sorted(keys) if k not in skip]  # in flow coordinates
+        lane_path = lane_route(start, end, near, clearance=14.0 + 7.0 * lane,
                                stub=min(18.0, (end[0] - start[0]) / 2 - 1.0))
         if lane_path is not None:
             return tuple(back(p) for p in lane_path)
