@@ -2,7 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1920x1200x24" python tools/make_block_screenshots.py [--out DIR]
 
-Opens ResNet-50 (the template), and GoogLeNet and MobileNetV2 (imported from torchvision
+Opens ResNet-50 and EfficientNet-B0 (the templates), and GoogLeNet and MobileNetV2 (imported from torchvision
 with the app's own PyTorch importer; skipped without torch/torchvision) in the real
 ``MainWindow`` at 1600×1000 and grabs the window after the event loop has settled: the
 overview the design opens with, a stage opened by Find (Ctrl+F), and the exported figures.
@@ -91,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     window.view.find_bar.close_bar()
 
     nets = [("resnet50", resnet50)]
+    efficientnet = templates_dir() / "efficientnet_b0.json"
+    if efficientnet.exists():  # the template, as torchvision builds it (MBConv blocks with SE gates)
+        design = load_design(efficientnet)
+        window.load_design(design, None)
+        grab(window, app, args.out / "efficientnet_b0-overview.png")
+        nets.append(("efficientnet_b0", design))
     for name in ("googlenet", "mobilenet_v2"):
         design = imported(name)
         if design is None:

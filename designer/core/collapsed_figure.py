@@ -57,7 +57,10 @@ if TYPE_CHECKING:
 
 SLIDE = (1920.0, 1080.0)
 MIN_LABEL_PX = 8.0
-Collapse = int | Literal["auto", "none"]
+#: A level, "none", "auto", or exactly these groups collapsed (what the canvas shows).
+Collapse = int | Literal["auto", "none"] | frozenset[str]
+#: What ``build_figure`` draws: a level, ``None`` (every layer) or a set of collapsed groups.
+Level = int | frozenset[str] | None
 #: Labels kept first when two would overlap (lower first).
 LABEL_PRIORITY = {"dims": 0, "name": 1, "type": 2, "kernel-label": 3, "legend": 0}
 
@@ -196,9 +199,13 @@ def collapsed_view(analysis: Analysis, collapsed: set[str]) -> CollapsedView:
     return CollapsedView(_NodeGraph(design.name, layers), info, order, {n.id: n for n in graph.nodes}, main, labels)
 
 
-def collapsed_level(analysis: Analysis, collapse: Collapse, view: str, style: FigureStyle, **kw: Any) -> int | None:
-    """The level to draw (``None``: every layer) for ``collapse`` = a level, ``"none"`` or ``"auto"``."""
+def collapsed_level(analysis: Analysis, collapse: Collapse, view: str, style: FigureStyle, **kw: Any) -> Level:
+    """The level to draw (``None``: every layer) for ``collapse`` = a level, ``"none"`` or ``"auto"``;
+    a set of groups is drawn as it is (the groups of the design among them; none: every layer)."""
     index = GroupIndex(analysis.design)
+    if isinstance(collapse, frozenset):
+        shut = frozenset(g for g in collapse if g in index.members)
+        return shut or None
     if collapse == "none" or not index.members:
         return None
     if isinstance(collapse, int):
@@ -213,7 +220,7 @@ def collapsed_level(analysis: Analysis, collapse: Collapse, view: str, style: Fi
 
 def build_figure(
     analysis: Analysis,
-    level: int | None,
+    level: Level,
     view: str,
     style: FigureStyle,
     *,
@@ -222,7 +229,8 @@ def build_figure(
     direction: Direction = "LR",
     title: str = "",
 ) -> Figure:
-    """The figure at ``level`` (``None``: every layer), labels placed without overlaps."""
+    """The figure at ``level`` (``None``: every layer; a set: those groups collapsed), labels
+    placed without overlaps."""
     from designer.core.graph_geometry import build_graph_figure
     from designer.core.volume_geometry import BlockOptions, build_volume_scene, project_scene
 
@@ -231,7 +239,7 @@ def build_figure(
             return place_labels(build_graph_figure(analysis, style, direction, title))
         return place_labels(project_scene(build_volume_scene(analysis, blocks), camera, style, title))
     index = GroupIndex(analysis.design)
-    collapsed = set() if level is None else collapsed_for_level(index, level)
+    collapsed = set(level) if isinstance(level, frozenset) else collapsed_for_level(index, level)
     cv = collapsed_view(analysis, collapsed)
     if view == "graph":
         fig = _graph_figure(analysis, cv, style, direction, title)

@@ -37,6 +37,7 @@ from designer.core.figure import (
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, auto_layout
 from designer.core.params import as_pair
 from designer.core.registry import CATEGORIES
+from designer.core.routing import lane_route
 from designer.core.shape_rules import fmt_shape
 
 CardBox = tuple[float, float, float, float]  # x, y, width, height
@@ -266,6 +267,15 @@ def route_edge(
         path = [start, a, (a[0], gap), (b[0], gap), b, end]
         if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
+    if end[0] > start[0] + 8:
+        # A skip edge: the nearest lane no card blocks (under its block, or its own row).
+        cu0, cu1 = index._span(start[0], end[0])
+        keys = {k for cu in range(cu0, cu1 + 1) for k in index.columns.get(cu, ())} | set(index.huge)
+        near = [index.boxes[k] for k in sorted(keys) if k not in skip]  # in flow coordinates
+        lane_path = lane_route(start, end, near, clearance=14.0 + 7.0 * lane,
+                               stub=min(18.0, (end[0] - start[0]) / 2 - 1.0))
+        if lane_path is not None:
+            return tuple(back(p) for p in lane_path)
     # Detour: leave, go round the side of everything between the two cards, come back.
     lo_u, hi_u = min(start[0], end[0]), max(start[0], end[0])
     side = min(v for v in (index.top(lo_u, hi_u), f(src)[1], f(dst)[1]) if v is not None) - 14.0 - 7.0 * lane

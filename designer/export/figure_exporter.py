@@ -41,7 +41,8 @@ class ExportOptions:
     dpi: float | None = None  # PNG: resolution written in the file (default 96·scale)
     transparent: bool = False
     #: Which blocks are drawn as one volume/card: a level (0 = top-level blocks only), "none"
-    #: (every layer) or "auto" (the deepest level whose labels stay ≥ 8 px on a 1920×1080 slide).
+    #: (every layer), "auto" (the deepest level whose labels stay ≥ 8 px on a 1920×1080 slide),
+    #: or a frozenset of group ids: exactly those collapsed (the canvas's current view).
     collapse: Collapse = "auto"
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.core.analysis import Analysis
+from designer.core.collapsed_figure import Collapse
 from designer.core.design import Design
 from designer.core.figure import FigureStyle
 from designer.core.groups import GroupIndex
@@ -38,10 +39,16 @@ FORMATS = {"SVG (vector)": ".svg", "PNG (image)": ".png"}
 
 
 class ExportDialog(QDialog):
-    """``ExportDialog(design, analysis, parent)``: ``exec()`` it; ``saved_path`` is set after a save."""
+    """``ExportDialog(design, analysis, parent)``: ``exec()`` it; ``saved_path`` is set after a save.
 
-    def __init__(self, design: Design, analysis: Analysis, parent: QWidget | None = None) -> None:
+    ``canvas_collapsed``: the groups the canvas shows collapsed; given, the Blocks choice offers
+    "As the canvas shows it" first and starts there (File ▸ Export from the app).
+    """
+
+    def __init__(self, design: Design, analysis: Analysis, parent: QWidget | None = None,
+                 canvas_collapsed: set[str] | frozenset[str] | None = None) -> None:
         super().__init__(parent)
+        self.canvas_collapsed = frozenset(canvas_collapsed) if canvas_collapsed is not None else None
         self.setWindowTitle("Export figure")
         self.design = design
         self.analysis = analysis
@@ -82,6 +89,8 @@ class ExportDialog(QDialog):
         self.font_size_box.setValue(11)
         self.collapse_box = QComboBox()
         self.collapse_box.setObjectName("collapse_box")
+        if self.canvas_collapsed is not None:
+            self.collapse_box.addItem("As the canvas shows it", "canvas")
         self.collapse_box.addItem("Automatic (readable on a slide)", "auto")
         self.collapse_box.addItem("Every layer", "none")
         depth = GroupIndex(design).max_depth
@@ -159,8 +168,14 @@ class ExportDialog(QDialog):
             camera=CAMERA_PRESETS[self.camera_box.currentData()],
             scale=self.scale_box.value(),
             transparent=self.transparent_box.isChecked(),
-            collapse=self.collapse_box.currentData(),
+            collapse=self._collapse(),
         )
+
+    def _collapse(self) -> Collapse:
+        data = self.collapse_box.currentData()
+        if data == "canvas":
+            return self.canvas_collapsed if self.canvas_collapsed is not None else "auto"
+        return data  # type: ignore[no-any-return]
 
     def update_preview(self) -> None:
         """Render the figure with the PNG exporter, sized to the preview."""

@@ -673,7 +673,8 @@ class MainWindow(QMainWindow):
         except ImportError as exc:
             self.show_message(f"Export is not available: {exc}")
             return
-        dialog = module.ExportDialog(self.document.design, self.document.analysis, self)
+        dialog = module.ExportDialog(self.document.design, self.document.analysis, self,
+                                     canvas_collapsed=self.scene.grouping.collapsed)
         dialog.exec()
         dialog.deleteLater()
 

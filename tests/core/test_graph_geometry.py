@@ -9,6 +9,7 @@ from designer.core.fileformat import load_design
 from designer.core.graph_geometry import build_graph_figure, layer_summary, route_edge
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
 from designer.core.resources import templates_dir
+from designer.core.routing import path_hits
 
 
 def test_layer_summaries() -> None:
@@ -43,7 +44,9 @@ def test_skip_edges_go_around_cards() -> None:
     assert straight == ((100.0, 25.0), (150.0, 25.0))
     path = route_edge(src, dst, [mid], "LR")
     assert path[0] == (100.0, 25.0) and path[-1] == (300.0, 25.0)
-    assert min(y for _, y in path) < 0  # above the card in between
+    ys = [y for _, y in path]
+    assert min(ys) < 0 or max(ys) > 50  # round the card in between (below it: the nearest free lane)
+    assert not path_hits(path, [mid]) and max(ys) - min(ys) < 50 + 40
     tb = route_edge((0.0, 0.0, 100.0, 50.0), (0.0, 100.0, 100.0, 50.0), [], "TB")
     assert tb[0] == (50.0, 50.0) and tb[-1] == (50.0, 100.0)
 

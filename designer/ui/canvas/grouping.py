@@ -517,6 +517,7 @@ class CanvasGroups(QObject):
             self._place_cards()
         finally:
             self._place_frames()
+        scene.reroute_edges(self)
 
     def _place_cards(self) -> None:
         scene = self.scene

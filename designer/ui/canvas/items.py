@@ -27,12 +27,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
+    QGraphicsScene,
     QGraphicsSceneHoverEvent,
     QStyleOptionGraphicsItem,
     QWidget,
 )
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
+from designer.core.routing import lane_route, path_hits
 from designer.ui import theme
 
 if TYPE_CHECKING:
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 HEADER_HEIGHT = 26.0
 PORT_RADIUS = 5.5
 CORNER = 7.0
+#: An edge shorter than this (between its anchors) has no room for its shape label.
+LABEL_ROOM = 90.0
 #: Below this zoom factor cards are drawn as plain coloured blocks (no text).
 DETAIL_LOD = 0.38
 
@@ -365,6 +369,7 @@ class EdgeItem(QGraphicsPathItem):
         self.outputs: tuple[int | None, ...] = ()  # which outputs of a Split the edge carries
         self.hovered = False
         self.drop_highlight = False
+        self.laned = False  # drawn in a lane round the cards between its ends
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
@@ -407,7 +412,54 @@ class EdgeItem(QGraphicsPathItem):
         a = self.source.out_anchor()
         b = self.target.in_anchor()
         self.prepareGeometryChange()
-        self.setPath(connection_path(a, b, self.source.direction))
+        lane = self._skip_path(a, b)
+        self.laned = lane is not None
+        self.setPath(lane or connection_path(a, b, self.source.direction))
+
+    def _skip_path(self, a: QPointF, b: QPointF) -> QPainterPath | None:
+        """A path in the nearest free lane when the S-curve would cut across other cards
+        (a shortcut over its block, a branch that ends early), else ``None``."""
+        scene = self.scene()
+        if scene is None or self.source.direction == "TB" or b.x() - a.x() < CARD_WIDTH:
+            return None  # next to each other (most edges): the curve stays in the gap between columns
+        ends = (self.source, self.target)
+        top, bottom = min(a.y(), b.y()) - CARD_HEIGHT, max(a.y(), b.y()) + CARD_HEIGHT
+        curve = QRectF(a.x(), top, b.x() - a.x(), bottom - top)
+        near = _cards_in_rect(scene, curve, ends)
+        if not near:
+            return None
+        start, end = (a.x(), a.y()), (b.x(), b.y())
+        bend = connection_path(a, b, "LR")
+        drawn = path_points(bend)
+        if not path_hits(drawn, near):
+            return None
+        # Look for a lane among the cards over the whole height the edge might use.
+        span = QRectF(a.x(), top - 6 * CARD_HEIGHT, b.x() - a.x(), bottom - top + 12 * CARD_HEIGHT)
+        boxes = _cards_in_rect(scene, span, ends)
+        route = lane_route(start, end, boxes, clearance=16.0, stub=min(WRAP_STUB, (b.x() - a.x()) / 2 - 1))
+        if route is None:
+            return None
+        path = QPainterPath(a)
+        _rounded_polyline(path, [QPointF(x, y) for x, y in route], 12.0)
+        return path
+
+    def shows_label(self) -> bool:
+        """Is this the edge that writes its source's output shape? Every edge out of one card
+        carries the same tensor, so one label says it: on the shortest edge with room for it
+        (several labels stacked where edges leave a card hid each other)."""
+        outgoing = [e for e in self.source.edges if e.source is self.source and e.isVisible()]
+        if len(outgoing) <= 1:
+            return True
+
+        def rank(e: EdgeItem) -> tuple[bool, float, str]:
+            a, b = e.source.out_anchor(), e.target.in_anchor()
+            return (math.hypot(b.x() - a.x(), b.y() - a.y()) < LABEL_ROOM, e.path().length(), e.target.layer_id)
+
+        return min(outgoing, key=rank) is self
+
+    def may_need_lane(self) -> bool:
+        """Could cards sit between its ends (or did they, when it was last routed)?"""
+        return self.laned or self.target.in_anchor().x() - self.source.out_anchor().x() >= CARD_WIDTH
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -443,7 +495,7 @@ class EdgeItem(QGraphicsPathItem):
         painter.setBrush(color)
         painter.drawPolygon(QPolygonF([tip, left, right]))
         # The tensor shape, where the edge is long enough to hold it.
-        if self.label and (active or lod >= 0.55):
+        if self.label and (active or (lod >= 0.55 and self.shows_label())):
             font = edge_label_font()
             fm = QFontMetricsF(font)
             w = fm.horizontalAdvance(self.label) + 8
@@ -510,6 +562,38 @@ def _rounded_polyline(path: QPainterPath, points: list[QPointF], radius: float) 
         path.lineTo(start)
         path.quadTo(corner, end)
     path.lineTo(points[-1])
+
+
+def path_points(path: QPainterPath) -> list[tuple[float, float]]:
+    """``path`` flattened to the points of the straight pieces Qt draws it with."""
+    points: list[tuple[float, float]] = []
+    for poly in path.toSubpathPolygons():
+        points.extend((poly.at(i).x(), poly.at(i).y()) for i in range(poly.size()))
+    return points
+
+
+def _is_card(item: QGraphicsItem) -> bool:
+    """A layer card or a collapsed block's card (anything edges attach to, not a port or a frame)."""
+    return isinstance(item, LayerCard) or (hasattr(item, "edges") and hasattr(item, "in_anchor")
+                                           and not isinstance(item, EdgeItem))
+
+
+def _box(item: QGraphicsItem) -> tuple[float, float, float, float]:
+    return (item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
+
+
+def _cards_in_rect(scene: QGraphicsScene, rect: QRectF, ends: tuple[object, ...]) -> list[tuple[float, float, float, float]]:
+    """The boxes of the visible cards in ``rect`` other than ``ends``: from the scene's grid of
+    cards while it routes every edge after a layout (``card_grid``), else from its item index."""
+    grid = getattr(scene, "card_grid", None)
+    if grid is not None:
+        keys = grid.near_rect(rect.left(), rect.top(), rect.right(), rect.bottom())
+        names = {getattr(e, "layer_id", None) for e in ends}
+        return [grid.boxes[k] for k in keys if k not in names
+                and grid.boxes[k][0] < rect.right() and grid.boxes[k][0] + CARD_WIDTH > rect.left()
+                and grid.boxes[k][1] < rect.bottom() and grid.boxes[k][1] + CARD_HEIGHT > rect.top()]
+    return [_box(i) for i in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
+            if _is_card(i) and i not in ends and i.isVisible()]
 
 
 def cards_in(items: Iterable[QGraphicsItem]) -> list[LayerCard]:

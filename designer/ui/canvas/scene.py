@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QTransform
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
 
@@ -17,6 +17,7 @@ from designer.core.card_text import key_params_text
 from designer.core.design import DesignError, Point, source_of, split_ref
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, ROW_GAP, auto_layout
 from designer.core.registry import REGISTRY
+from designer.core.routing import BoxGrid
 from designer.core.shape_rules import fmt_shape
 from designer.ui.canvas.clipboard import (
     FragmentError,
@@ -27,7 +28,7 @@ from designer.ui.canvas.clipboard import (
 )
 from designer.ui.canvas.grouping import CanvasGroups
 from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
-from designer.ui.canvas.items import CardData, EdgeItem, LayerCard, Port, cards_in
+from designer.ui.canvas.items import CardData, EdgeItem, LayerCard, Port, cards_in, path_points
 from designer.ui.document import Document
 
 DropTarget = LayerCard | EdgeItem | None
@@ -46,8 +47,13 @@ class DesignScene(QGraphicsScene):
         self._link: NewLinkGesture | None = None
         self._move: MoveGesture | None = None
         self._drop_hint: DropTarget = None
+        self.card_grid: BoxGrid | None = None  # the visible cards while every long edge is routed again
         self.refresh_count = 0  # cards refreshed since creation (for tests and benchmarks)
         self._card_keys: dict[str, tuple[object, ...]] = {}  # what each card last showed (see _card_key)
+        self._reroute = QTimer(self)  # once after however many cards moved together
+        self._reroute.setSingleShot(True)
+        self._reroute.setInterval(0)
+        self._reroute.timeout.connect(self.reroute_edges)
         doc = document
         doc.layer_added.connect(self._on_layer_added)
         doc.layer_removed.connect(self._on_layer_removed)
@@ -89,6 +95,24 @@ class DesignScene(QGraphicsScene):
         for layer in design:
             self._rebuild_edges_into(layer.id)
         self._on_document_selection(self.document.selection)
+
+    def reroute_edges(self, grouping: CanvasGroups | None = None) -> None:
+        """Route the long edges again once cards have moved (a lane must miss every card where it
+        now stands, not where it stood while the cards moved one by one)."""
+        self._reroute.stop()
+        if grouping is None:
+            grouping = getattr(self, "grouping", None)  # None while the grouping is being made
+        proxies = grouping.proxy_edges if grouping is not None else []
+        group_cards = list(grouping.cards.values()) if grouping is not None else []
+        boxes = {c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in self.cards.values() if c.isVisible()}
+        boxes.update({c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in group_cards})
+        self.card_grid = BoxGrid(boxes)
+        try:
+            for edge in [*self.edges.values(), *proxies]:
+                if edge.isVisible() and edge.may_need_lane():
+                    edge.update_path()
+        finally:
+            self.card_grid = None
 
     def card_data(self, layer_id: str) -> CardData:
         key = self._card_key(layer_id)
@@ -223,6 +247,7 @@ class DesignScene(QGraphicsScene):
             pos = auto_layout(self.document.design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
         if (card.pos().x(), card.pos().y()) != pos:
             card.move_to(pos[0], pos[1])
+            self._reroute.start()
 
     def _rebuild_edges_into(self, target: str) -> None:
         card = self.cards.get(target)
@@ -253,6 +278,22 @@ class DesignScene(QGraphicsScene):
             self._drop_hint = None
         if edge.scene() is self:
             self.removeItem(edge)
+
+    def edge_geometry(self) -> tuple[dict[tuple[str, str], list[tuple[float, float]]],
+                                     dict[str, tuple[float, float, float, float]]]:
+        """The drawn path of every visible edge (flattened to points) and the box of every visible
+        card, in scene coordinates: what ``designer.core.routing.edge_crossings`` measures."""
+        boxes: dict[str, tuple[float, float, float, float]] = {}
+        for card in self.cards.values():
+            if card.isVisible():
+                boxes[card.layer_id] = (card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
+        for group_card in self.grouping.cards.values():
+            boxes[group_card.layer_id] = (group_card.x(), group_card.y(), CARD_WIDTH, CARD_HEIGHT)
+        paths: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for edge in [*self.edges.values(), *self.grouping.proxy_edges]:
+            if edge.isVisible() and edge.scene() is self:
+                paths[edge.key] = path_points(edge.path())
+        return paths, boxes
 
     def set_direction(self, direction: str) -> None:
         self.direction = "TB" if direction == "TB" else "LR"
@@ -337,6 +378,7 @@ class DesignScene(QGraphicsScene):
             moves = move.finish()
             if moves:
                 self.document.move_layers(moves)
+                self._reroute.start()
 
     def _cancel_gestures(self) -> None:
         if self._link is not None:
