@@ -19,14 +19,15 @@ run: $(STAMP)
 
 # Lint, types, import contract, then the whole suite (GUI tests offscreen, GL tests under Xvfb).
 test: $(STAMP)
-	$(BIN)/ruff check designer tests benchmarks
+	$(BIN)/ruff check designer tests benchmarks tools
+	$(BIN)/ruff format --check designer tests benchmarks tools
 	$(BIN)/mypy designer
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen xvfb-run -a -s "-screen 0 1920x1200x24" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check designer tests benchmarks
-	$(BIN)/ruff format --check designer tests benchmarks
+	$(BIN)/ruff check designer tests benchmarks tools
+	$(BIN)/ruff format --check designer tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy designer

@@ -49,13 +49,21 @@ def se_design(blocks: int = 3) -> Design:
     prev = "input"
     for b in range(1, blocks + 1):
         p = f"b{b}."
-        d.add_layer(Layer(p + "conv", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, [prev]))
+        d.add_layer(
+            Layer(
+                p + "conv", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, [prev]
+            )
+        )
         d.add_layer(Layer(p + "bn", "BatchNorm2d", {}, [p + "conv"]))
         d.add_layer(Layer(p + "relu", "ReLU", {}, [p + "bn"]))
         d.add_layer(Layer(p + "se.pool", "AdaptiveAvgPool2d", {"output_size": 1}, [p + "relu"]))
-        d.add_layer(Layer(p + "se.fc1", "Conv2d", {"out_channels": 4, "kernel_size": 1}, [p + "se.pool"]))
+        d.add_layer(
+            Layer(p + "se.fc1", "Conv2d", {"out_channels": 4, "kernel_size": 1}, [p + "se.pool"])
+        )
         d.add_layer(Layer(p + "se.relu", "ReLU", {}, [p + "se.fc1"]))
-        d.add_layer(Layer(p + "se.fc2", "Conv2d", {"out_channels": 16, "kernel_size": 1}, [p + "se.relu"]))
+        d.add_layer(
+            Layer(p + "se.fc2", "Conv2d", {"out_channels": 16, "kernel_size": 1}, [p + "se.relu"])
+        )
         d.add_layer(Layer(p + "se.gate", "Sigmoid", {}, [p + "se.fc2"]))
         d.add_layer(Layer(p + "scale", merge, {}, [p + "relu", p + "se.gate"]))
         d.add_layer(Layer(p + "add", "Add", {}, [p + "scale", prev]))
@@ -71,7 +79,9 @@ def networks() -> dict[str, Design | str]:
         "ResNet-50": load_design(templates_dir() / "resnet50.json"),
     }
     try:
-        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+        sys.modules.setdefault(
+            "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+        )
         import torchvision
 
         from designer.convert.from_torch import from_torch
@@ -82,7 +92,9 @@ def networks() -> dict[str, Design | str]:
         nets["GoogLeNet"] = f"skipped: {exc}"
     nets["U-Net"] = load_design(templates_dir() / "unet_small.json")
     nets["SE blocks"] = se_design()
-    if (templates_dir() / "efficientnet_b0.json").exists():  # MBConv blocks with real SE gates (Mul)
+    if (
+        templates_dir() / "efficientnet_b0.json"
+    ).exists():  # MBConv blocks with real SE gates (Mul)
         nets["EffNet-B0"] = load_design(templates_dir() / "efficientnet_b0.json")
     return nets
 
@@ -94,7 +106,11 @@ def measure(paths: Paths, boxes: Boxes) -> dict[str, Any]:
         if dst in inputs:
             inputs[dst].append(src)
     rank = graph_ranks(ids, inputs)
-    skips = [path_length(pts) for (s, d), pts in paths.items() if s in rank and d in rank and rank[d] - rank[s] > 1]
+    skips = [
+        path_length(pts)
+        for (s, d), pts in paths.items()
+        if s in rank and d in rank and rank[d] - rank[s] > 1
+    ]
     crossings = edge_crossings(paths, boxes)
     return {
         "edges": len(paths),
@@ -126,8 +142,12 @@ def canvas_rows(name: str, design: Design, results: dict[str, Any]) -> None:
 def figure_rows(name: str, design: Design, results: dict[str, Any]) -> None:
     analysis = analyze(design)
     style = FigureStyle()
-    report(name, "figure, every layer", measure(*figure_geometry(build_figure(analysis, None, "graph", style))),
-           results)
+    report(
+        name,
+        "figure, every layer",
+        measure(*figure_geometry(build_figure(analysis, None, "graph", style))),
+        results,
+    )
     if design.groups:
         from designer.core.collapsed_figure import collapsed_level
 
@@ -138,8 +158,10 @@ def figure_rows(name: str, design: Design, results: dict[str, Any]) -> None:
 
 
 def report(name: str, view: str, m: dict[str, Any], results: dict[str, Any]) -> None:
-    print(f"{name:<10} {view:<24} {m['edges']:>5} {m['cross']:>6} {m['skips']:>6} {m['skip_mean']:>9.0f}"
-          f" {m['skip_max']:>9.0f}  {'; '.join(m['examples'])}")
+    print(
+        f"{name:<10} {view:<24} {m['edges']:>5} {m['cross']:>6} {m['skips']:>6} {m['skip_mean']:>9.0f}"
+        f" {m['skip_max']:>9.0f}  {'; '.join(m['examples'])}"
+    )
     results[f"{name}/{view}"] = m
 
 
@@ -196,8 +218,13 @@ def scale_rows(results: dict[str, Any]) -> None:
         layout_ms = (time.perf_counter() - t) * 1000
         d = Design("scale")
         for lid in ids:
-            ltype = "Input" if lid == "input" else ("Add" if lid.endswith(".add") else
-                                                   "Concat" if lid.endswith(".cat") else "ReLU")
+            ltype = (
+                "Input"
+                if lid == "input"
+                else (
+                    "Add" if lid.endswith(".add") else "Concat" if lid.endswith(".cat") else "ReLU"
+                )
+            )
             params = {"shape": [8, 16, 16]} if ltype == "Input" else {}
             d.add_layer(Layer(lid, ltype, params, inputs[lid]))
         if n > 1000:  # the figure's own routing is quadratic here (issue 12 makes it near-linear)
@@ -210,17 +237,24 @@ def scale_rows(results: dict[str, Any]) -> None:
         fig_ms = (time.perf_counter() - t) * 1000
         m = measure(*figure_geometry(fig))
         print(f"{len(ids):>7} {layout_ms:>7.0f} ms {fig_ms:>16.0f} ms   crossings {m['cross']}")
-        results[f"scale_{len(ids)}"] = {"layout_ms": round(layout_ms, 1), "figure_ms": round(fig_ms, 1),
-                                        "crossings": m["cross"]}
+        results[f"scale_{len(ids)}"] = {
+            "layout_ms": round(layout_ms, 1),
+            "figure_ms": round(fig_ms, 1),
+            "crossings": m["cross"],
+        }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", help="write the numbers to this file")
     parser.add_argument("--no-scale", action="store_true", help="skip the 10,000-layer timing")
     args = parser.parse_args()
     results: dict[str, Any] = {}
-    print(f"{'network':<10} {'view':<24} {'edges':>5} {'cross':>6} {'skips':>6} {'skip mean':>9} {'skip max':>9}")
+    print(
+        f"{'network':<10} {'view':<24} {'edges':>5} {'cross':>6} {'skips':>6} {'skip mean':>9} {'skip max':>9}"
+    )
     for name, design in networks().items():
         if isinstance(design, str):
             print(f"{name:<10} {design}")

@@ -35,7 +35,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 RESNET50 = ROOT / "resources" / "templates" / "resnet50.json"
-FORBIDDEN = ("PySide6", "shiboken6", "pyqtgraph", "numpy", "OpenGL", "torch", "onnx", "designer.convert", "designer.ui")
+FORBIDDEN = (
+    "PySide6",
+    "shiboken6",
+    "pyqtgraph",
+    "numpy",
+    "OpenGL",
+    "torch",
+    "onnx",
+    "designer.convert",
+    "designer.ui",
+)
 
 _PROBE = """
 import contextlib, io, json, sys
@@ -70,7 +80,9 @@ def _stats(times: list[float], target: float | None, label: str) -> dict[str, An
 
 def process_times(args: list[str], repeat: int) -> list[float]:
     env = _env()
-    subprocess.run([sys.executable, *args], capture_output=True, env=env, cwd=ROOT)  # writes byte-code
+    subprocess.run(
+        [sys.executable, *args], capture_output=True, env=env, cwd=ROOT
+    )  # writes byte-code
     out = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -81,7 +93,11 @@ def process_times(args: list[str], repeat: int) -> list[float]:
 
 def forbidden_imports() -> list[str]:
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(RESNET50)], capture_output=True, text=True, env=_env(), cwd=ROOT
+        [sys.executable, "-c", _PROBE, str(RESNET50)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
     )
     if proc.returncode != 0:
         return [f"probe failed: {proc.stderr.strip()[-300:]}"]
@@ -110,7 +126,9 @@ def fix_timings(repeat: int) -> dict[str, Any]:
                 # A fresh analysis object each time: nothing an earlier search kept is reused.
                 try:
                     fresh = Analysis(design, live=False, start_from=analysis)
-                except TypeError:  # a version without start_from (the "before" of docs/performance.md)
+                except (
+                    TypeError
+                ):  # a version without start_from (the "before" of docs/performance.md)
                     fresh = analyze(design)
                 t0 = time.perf_counter()
                 ok = verify_fix(design, fresh, diag, fix)
@@ -119,7 +137,9 @@ def fix_timings(repeat: int) -> dict[str, Any]:
     return {
         "verify_fix_resnet50": _stats(verify, 10.0, f"verify one fix, ResNet-50 ({count} fixes)"),
         "suggest_fixes_resnet50": _stats(
-            suggest, None, f"suggest_fixes per diagnostic, ResNet-50 ({len(analysis.diagnostics())})"
+            suggest,
+            None,
+            f"suggest_fixes per diagnostic, ResNet-50 ({len(analysis.diagnostics())})",
         ),
     }
 
@@ -127,8 +147,12 @@ def fix_timings(repeat: int) -> dict[str, Any]:
 def run(repeat: int) -> dict[str, Any]:
     cli = ["-m", "designer.cli"]
     results: dict[str, Any] = {
-        "python_startup": _stats(process_times(["-c", "pass"], repeat), None, "python -c pass (reference)"),
-        "check_help": _stats(process_times([*cli, "check", "--help"], repeat), 150.0, "check --help, whole process"),
+        "python_startup": _stats(
+            process_times(["-c", "pass"], repeat), None, "python -c pass (reference)"
+        ),
+        "check_help": _stats(
+            process_times([*cli, "check", "--help"], repeat), 150.0, "check --help, whole process"
+        ),
         "check_json_resnet50": _stats(
             process_times([*cli, "check", str(RESNET50), "--json"], repeat),
             300.0,
@@ -142,8 +166,16 @@ def run(repeat: int) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     floor = results["python_startup"]["median_ms"]
-    lines = [f"{'measurement':<52} {'median ms':>10} {'min ms':>8} {'target':>8} {'× python':>9}  verdict"]
-    for key in ("python_startup", "check_help", "check_json_resnet50", "verify_fix_resnet50", "suggest_fixes_resnet50"):
+    lines = [
+        f"{'measurement':<52} {'median ms':>10} {'min ms':>8} {'target':>8} {'× python':>9}  verdict"
+    ]
+    for key in (
+        "python_startup",
+        "check_help",
+        "check_json_resnet50",
+        "verify_fix_resnet50",
+        "suggest_fixes_resnet50",
+    ):
         r = results[key]
         target = r["target_ms"]
         verdict = "" if target is None else ("met" if r["median_ms"] <= target else "NOT met")
@@ -153,7 +185,9 @@ def table(results: dict[str, Any]) -> str:
             f"{'' if target is None else f'{target:g}':>8} {ratio:>9}  {verdict}"
         )
     bad = results["check_json_forbidden_imports"]
-    lines.append(f"check --json imports Qt/pyqtgraph/numpy/importers: {', '.join(bad) if bad else 'none (target met)'}")
+    lines.append(
+        f"check --json imports Qt/pyqtgraph/numpy/importers: {', '.join(bad) if bad else 'none (target met)'}"
+    )
     return "\n".join(lines)
 
 

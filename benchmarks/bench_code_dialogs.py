@@ -54,7 +54,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "many_models.py"
         blocks = [
-            f"class Net{i}(nn.Module):\n    \"\"\"Model {i}.\"\"\"\n\n    def __init__(self, width={i}, depth=2):\n"
+            f'class Net{i}(nn.Module):\n    """Model {i}."""\n\n    def __init__(self, width={i}, depth=2):\n'
             f"        super().__init__()\n        self.conv = nn.Conv2d(3, width, 3)\n\n"
             f"    def forward(self, x):\n        return self.conv(x)\n\n\ndef make_net{i}():\n    return Net{i}()\n"
             for i in range(2000)
@@ -62,7 +62,9 @@ def main() -> int:
         big.write_text("from torch import nn\n\n\n" + "\n\n".join(blocks), encoding="utf-8")
         n_lines = big.read_text(encoding="utf-8").count("\n")
         found = len(list_candidates(big))
-        print(f"list_candidates, {n_lines:,} lines, {found:,} candidates: {best_ms(lambda: list_candidates(big)):.1f} ms")
+        print(
+            f"list_candidates, {n_lines:,} lines, {found:,} candidates: {best_ms(lambda: list_candidates(big)):.1f} ms"
+        )
     return 0
 
 

@@ -50,7 +50,9 @@ def main() -> int:
             exec(generate(design), namespace)
             with torch.device("meta"):
                 model = namespace[names_for(design).class_name]()  # type: ignore[operator]
-            shape = next(analyze(design).info[ly.id].output_shape for ly in design if ly.type == "Input")
+            shape = next(
+                analyze(design).info[ly.id].output_shape for ly in design if ly.type == "Input"
+            )
             fx = f"{best_ms(lambda model=model, shape=shape: import_torch(model, shape), 3):.1f}"
             if onnx is not None and len(design) < 100:
                 from designer.convert.from_onnx import import_onnx
@@ -59,8 +61,14 @@ def main() -> int:
                 buffer = io.BytesIO()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    torch.onnx.export(real, (torch.randn(1, *shape),), buffer, dynamo=False,
-                                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+                    torch.onnx.export(
+                        real,
+                        (torch.randn(1, *shape),),
+                        buffer,
+                        dynamo=False,
+                        training=torch.onnx.TrainingMode.PRESERVE,
+                        do_constant_folding=False,
+                    )
                 proto = onnx.load_from_string(buffer.getvalue())
                 ox = f"{best_ms(lambda proto=proto: import_onnx(proto), 3):.1f}"
         print(f"{path.stem:22} {len(design):>6} {gen:>8.1f}ms {fx:>9}ms {ox:>10}ms")

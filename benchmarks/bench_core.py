@@ -131,7 +131,9 @@ def googlenet_design() -> Design | None:
     try:
         import types
 
-        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+        sys.modules.setdefault(
+            "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+        )
         import torchvision
 
         from designer.convert.from_torch import from_torch
@@ -221,10 +223,14 @@ def run(repeat: int) -> dict[str, Any]:
         "torch_meta_forward_chain": torch_meta_forward(chain, max(5, repeat // 10)),
         "torch_meta_forward_resnet50": torch_meta_forward(resnet50, max(5, repeat // 5)),
     }
-    results["load_analysis_resnet50"] = pipeline_vs_torch(resnet50, "ResNet-50", max(20, repeat // 4))
+    results["load_analysis_resnet50"] = pipeline_vs_torch(
+        resnet50, "ResNet-50", max(20, repeat // 4)
+    )
     google = googlenet_design()
     if google is not None:
-        results["load_analysis_googlenet"] = pipeline_vs_torch(google, "GoogLeNet", max(20, repeat // 4))
+        results["load_analysis_googlenet"] = pipeline_vs_torch(
+            google, "GoogLeNet", max(20, repeat // 4)
+        )
     results["targets"] = {
         "edit_near_end_under_1ms": results["edit_near_end_padding"]["median_ms"] < 1.0
         and results["edit_near_end_out_channels"]["median_ms"] < 1.0,
@@ -272,13 +278,20 @@ def table(results: dict[str, Any]) -> str:
         if r is None:
             continue
         ratio = r.get("speedup_vs_torch_meta")
-        vs = f"torch meta forward {r['torch_meta_ms']:.3f} ms: {ratio:.1f}× faster (target ≥ 30×)" if ratio else ""
+        vs = (
+            f"torch meta forward {r['torch_meta_ms']:.3f} ms: {ratio:.1f}× faster (target ≥ 30×)"
+            if ratio
+            else ""
+        )
         lines.append(f"{r['benchmark']:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f}  {vs}")
     t = results["targets"]
     lines.append("")
     for name, label in (
         ("chain_full_under_10ms", "full analysis of the 1,000-layer chain ≤ 10 ms"),
-        ("chain_edit_near_start_under_2ms", "edit near the start of the 1,000-layer chain (padding: ~997 layers change) ≤ 2 ms"),
+        (
+            "chain_edit_near_start_under_2ms",
+            "edit near the start of the 1,000-layer chain (padding: ~997 layers change) ≤ 2 ms",
+        ),
         ("load_analysis_30x_torch_meta", "load + analysis ≥ 30× faster than torch meta forward"),
     ):
         lines.append(f"target: {label}: {'met' if t[name] else 'NOT met'}")

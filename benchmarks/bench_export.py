@@ -40,7 +40,14 @@ def chain_200() -> Design:
         kind = n % 3
         lid = f"l{n}"
         if kind == 0:
-            d.add_layer(Layer(lid, "Conv2d", {"out_channels": 32 + n % 7, "kernel_size": 3, "padding": 1}, [prev]))
+            d.add_layer(
+                Layer(
+                    lid,
+                    "Conv2d",
+                    {"out_channels": 32 + n % 7, "kernel_size": 3, "padding": 1},
+                    [prev],
+                )
+            )
         elif kind == 1:
             d.add_layer(Layer(lid, "BatchNorm2d", {}, [prev]))
         else:
@@ -97,7 +104,9 @@ def main() -> None:
         app.processEvents()  # the view rebuilds once, on the next turn of the event loop
         view.gl_widget.repaint()
 
-    print(f"200 layers: edit → 3D view rebuilt {timed(edit_and_rebuild, 20) * 1000:7.2f} ms   (target < 50 ms)")
+    print(
+        f"200 layers: edit → 3D view rebuilt {timed(edit_and_rebuild, 20) * 1000:7.2f} ms   (target < 50 ms)"
+    )
     view.close()
 
 

@@ -32,7 +32,9 @@ def resnet_chain(n: int) -> Design:
         lid = f"l{i}"
         kind = i % 4
         if kind == 0:
-            d.add_layer(Layer(lid, "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, [prev]))
+            d.add_layer(
+                Layer(lid, "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, [prev])
+            )
         elif kind == 1:
             d.add_layer(Layer(lid, "BatchNorm2d", {}, [prev]))
         elif kind == 2:

@@ -59,8 +59,9 @@ def bench_open(window: MainWindow, app: QApplication, repeats: int) -> list[floa
     return times
 
 
-def bench_edit(window: MainWindow, app: QApplication, n: int, where: float, zoom: float | None,
-               repeats: int) -> tuple[list[float], int]:
+def bench_edit(
+    window: MainWindow, app: QApplication, n: int, where: float, zoom: float | None, repeats: int
+) -> tuple[list[float], int]:
     design = chain_design(n)
     window.document.reset(design)
     doc, view = window.document, window.view
@@ -118,8 +119,15 @@ def main() -> int:
         med, low = ms(statistics.median(times)), ms(min(times))
         ok = "ok" if med < target else "SLOW"
         print(f"{label:48} {med:10.2f} {low:8.2f} {target:8.0f}  {ok} {note}")
-        results.append({"benchmark": label, "median_ms": round(med, 3), "min_ms": round(low, 3),
-                        "target_ms": target, "note": note})
+        results.append(
+            {
+                "benchmark": label,
+                "median_ms": round(med, 3),
+                "min_ms": round(low, 3),
+                "target_ms": target,
+                "note": note,
+            }
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     window.close()

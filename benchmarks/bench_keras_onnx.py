@@ -43,8 +43,13 @@ def main() -> int:
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     have_onnx = importlib.util.find_spec("onnx") is not None
-    have_keras = importlib.util.find_spec("keras") is not None and importlib.util.find_spec("torch") is not None
-    print(f"{'template':22} {'keras code ms':>14} {'onnx export ms':>15} {'onnx MB':>8} {'keras import ms':>16}")
+    have_keras = (
+        importlib.util.find_spec("keras") is not None
+        and importlib.util.find_spec("torch") is not None
+    )
+    print(
+        f"{'template':22} {'keras code ms':>14} {'onnx export ms':>15} {'onnx MB':>8} {'keras import ms':>16}"
+    )
     for path in sorted((ROOT / "resources" / "templates").glob("*.json")):
         design = load_design(path)
         row = [f"{path.stem:22}"]

@@ -74,14 +74,24 @@ def networks() -> dict[str, Design | str]:
         "AlexNet": load_design(templates_dir() / "alexnet_torchvision.json"),
     }
     try:
-        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+        sys.modules.setdefault(
+            "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+        )
         import torchvision
 
         from designer.convert.from_torch import from_torch
 
-        for label, ctor in (("GoogLeNet", "googlenet"), ("MobileNetV2", "mobilenet_v2"), ("SqueezeNet", "squeezenet1_0")):
-            kwargs: dict[str, Any] = {"aux_logits": False, "init_weights": False} if ctor == "googlenet" else {}
-            nets[label] = from_torch(getattr(torchvision.models, ctor)(**kwargs).eval(), (3, 224, 224))
+        for label, ctor in (
+            ("GoogLeNet", "googlenet"),
+            ("MobileNetV2", "mobilenet_v2"),
+            ("SqueezeNet", "squeezenet1_0"),
+        ):
+            kwargs: dict[str, Any] = (
+                {"aux_logits": False, "init_weights": False} if ctor == "googlenet" else {}
+            )
+            nets[label] = from_torch(
+                getattr(torchvision.models, ctor)(**kwargs).eval(), (3, 224, 224)
+            )
     except ImportError as exc:
         for label in ("GoogLeNet", "MobileNetV2", "SqueezeNet"):
             nets[label] = f"skipped: {exc}"
@@ -89,7 +99,9 @@ def networks() -> dict[str, Design | str]:
 
 
 def figures(results: dict[str, Any]) -> None:
-    print(f"{'network':<12} {'view':<7} {'layers':>6} {'figure':>11} {'labels':>6} {'overlaps':>8} {'smallest @1920×1080':>20}")
+    print(
+        f"{'network':<12} {'view':<7} {'layers':>6} {'figure':>11} {'labels':>6} {'overlaps':>8} {'smallest @1920×1080':>20}"
+    )
     for name, design in networks().items():
         if isinstance(design, str):
             print(f"{name:<12} {design}")
@@ -103,10 +115,18 @@ def figures(results: dict[str, Any]) -> None:
             scale = min(SLIDE[0] / w, SLIDE[1] / h)
             smallest = min((b[4] for b in boxes), default=0.0) * scale
             n = overlaps(boxes)
-            print(f"{name:<12} {view:<7} {len(design):>6} {w:>5.0f}×{h:<5.0f} {len(boxes):>6} {n:>8} {smallest:>17.1f} px"
-                  f"   ({ms:.0f} ms)")
-            results[f"svg_{name}_{view}"] = {"overlaps": n, "smallest_px": round(smallest, 2), "labels": len(boxes),
-                                            "width": w, "height": h, "export_ms": round(ms, 1)}
+            print(
+                f"{name:<12} {view:<7} {len(design):>6} {w:>5.0f}×{h:<5.0f} {len(boxes):>6} {n:>8} {smallest:>17.1f} px"
+                f"   ({ms:.0f} ms)"
+            )
+            results[f"svg_{name}_{view}"] = {
+                "overlaps": n,
+                "smallest_px": round(smallest, 2),
+                "labels": len(boxes),
+                "width": w,
+                "height": h,
+                "export_ms": round(ms, 1),
+            }
 
 
 def gui(results: dict[str, Any]) -> None:
@@ -127,9 +147,15 @@ def gui(results: dict[str, Any]) -> None:
     zoom = window.view.zoom
     smallest = min(QFontInfo(f).pixelSize() for f in [*_fonts(), *group_fonts()]) * zoom
     shown = len(window.scene.grouping.visible_items())
-    print(f"\nResNet-50 in a 1500×940 window: {shown} cards, zoom {zoom:.2f}, smallest card text {smallest:.1f} px "
-          f"(target ≥ 8 px)")
-    results["resnet50_window"] = {"zoom": round(zoom, 3), "smallest_px": round(smallest, 2), "cards": shown}
+    print(
+        f"\nResNet-50 in a 1500×940 window: {shown} cards, zoom {zoom:.2f}, smallest card text {smallest:.1f} px "
+        f"(target ≥ 8 px)"
+    )
+    results["resnet50_window"] = {
+        "zoom": round(zoom, 3),
+        "smallest_px": round(smallest, 2),
+        "cards": shown,
+    }
 
     from tools.make_templates import _resnet
 
@@ -157,9 +183,11 @@ def gui(results: dict[str, Any]) -> None:
     e, c = statistics.median(x[0] for x in expand), statistics.median(x[0] for x in collapse)
     ec, cc = statistics.median(x[1] for x in expand), statistics.median(x[1] for x in collapse)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"ResNet-152 ({len(design)} layers), stage 3 (36 blocks), rebuild + synchronous repaint, median of 9:\n"
-          f"  expand {e:.1f} ms wall ({ec:.1f} ms CPU), collapse {c:.1f} ms wall ({cc:.1f} ms CPU); "
-          f"target ≤ 16 ms; load average {load:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"ResNet-152 ({len(design)} layers), stage 3 (36 blocks), rebuild + synchronous repaint, median of 9:\n"
+        f"  expand {e:.1f} ms wall ({ec:.1f} ms CPU), collapse {c:.1f} ms wall ({cc:.1f} ms CPU); "
+        f"target ≤ 16 ms; load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
     results["resnet152_expand_stage"] = {"median_ms": round(e, 2), "cpu_ms": round(ec, 2)}
     results["resnet152_collapse_stage"] = {"median_ms": round(c, 2), "cpu_ms": round(cc, 2)}
     window.document.undo_stack.setClean()

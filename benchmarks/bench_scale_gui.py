@@ -121,7 +121,9 @@ class Bench:
                 times.append(self.timed(lambda: self.window.open_file(path, ask=False)))
         return times
 
-    def edit(self, target: str, values: tuple[dict[str, Any], dict[str, Any]], repeat: int) -> list[float]:
+    def edit(
+        self, target: str, values: tuple[dict[str, Any], dict[str, Any]], repeat: int
+    ) -> list[float]:
         doc = self.window.document
         times = []
         base = dict(doc.design.layer(target).params)
@@ -164,8 +166,14 @@ def med(times: list[float]) -> float:
 
 
 def row(label: str, times: list[float], target: float | None, **extra: Any) -> dict[str, Any]:
-    return {"benchmark": label, "median_ms": med(times), "min_ms": round(min(times), 2), "runs": len(times),
-            "target_ms": target, **extra}
+    return {
+        "benchmark": label,
+        "median_ms": med(times),
+        "min_ms": round(min(times), 2),
+        "runs": len(times),
+        "target_ms": target,
+        **extra,
+    }
 
 
 def measure(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
@@ -181,12 +189,22 @@ def measure(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
     half = ({"padding": 0}, {"padding": 1})
     edits = max(2, repeat if n <= 2000 else repeat // 2)
     bench.fit()
-    out["edit_local_fit"] = row(f"{kind} {n}: local edit, fit view", bench.edit(mid, local, edits), 50.0)
-    out["edit_half_fit"] = row(f"{kind} {n}: edit changing half the shapes, fit view", bench.edit(mid, half, edits), None)
-    out["zoom_fit"] = row(f"{kind} {n}: zoom step at fit view (frame)", bench.zoom_frames(10), 1000 / 30)
+    out["edit_local_fit"] = row(
+        f"{kind} {n}: local edit, fit view", bench.edit(mid, local, edits), 50.0
+    )
+    out["edit_half_fit"] = row(
+        f"{kind} {n}: edit changing half the shapes, fit view", bench.edit(mid, half, edits), None
+    )
+    out["zoom_fit"] = row(
+        f"{kind} {n}: zoom step at fit view (frame)", bench.zoom_frames(10), 1000 / 30
+    )
     bench.zoom_100(mid)
-    out["edit_local_100"] = row(f"{kind} {n}: local edit, 100% zoom", bench.edit(mid, local, edits), 50.0)
-    out["scroll_100"] = row(f"{kind} {n}: scroll step at 100% (frame)", bench.scroll_frames(20), 1000 / 30)
+    out["edit_local_100"] = row(
+        f"{kind} {n}: local edit, 100% zoom", bench.edit(mid, local, edits), 50.0
+    )
+    out["scroll_100"] = row(
+        f"{kind} {n}: scroll step at 100% (frame)", bench.scroll_frames(20), 1000 / 30
+    )
     return out
 
 
@@ -198,10 +216,18 @@ def five_hundred(bench: Bench, repeat: int) -> dict[str, Any]:
     before = bench.window.scene.refresh_count
     start = bench.edit(convs[0], ({"padding": 0}, {"padding": 1}), repeat)
     cards = (bench.window.scene.refresh_count - before) / repeat
-    middle = bench.edit(convs[len(convs) // 2], ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1}), repeat)
+    middle = bench.edit(
+        convs[len(convs) // 2],
+        ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1}),
+        repeat,
+    )
     return {
-        "edit_start_fit": row("500: edit near the start (500 cards change), fit view", start, 16.0,
-                              cards_refreshed=cards),
+        "edit_start_fit": row(
+            "500: edit near the start (500 cards change), fit view",
+            start,
+            16.0,
+            cards_refreshed=cards,
+        ),
         "edit_mid_fit": row("500: local edit mid-design, fit view", middle, 16.0),
     }
 
@@ -224,9 +250,15 @@ def main() -> int:
         small, big = results.get(f"{kind}_100"), results.get(f"{kind}_10000")
         if small and big:
             results[f"{kind}_growth"] = {
-                "local_edit_fit_10000_over_100": round(big["edit_local_fit"]["median_ms"] / small["edit_local_fit"]["median_ms"], 1),
-                "local_edit_100_10000_over_100": round(big["edit_local_100"]["median_ms"] / small["edit_local_100"]["median_ms"], 1),
-                "half_edit_10000_over_100": round(big["edit_half_fit"]["median_ms"] / small["edit_half_fit"]["median_ms"], 1),
+                "local_edit_fit_10000_over_100": round(
+                    big["edit_local_fit"]["median_ms"] / small["edit_local_fit"]["median_ms"], 1
+                ),
+                "local_edit_100_10000_over_100": round(
+                    big["edit_local_100"]["median_ms"] / small["edit_local_100"]["median_ms"], 1
+                ),
+                "half_edit_10000_over_100": round(
+                    big["edit_half_fit"]["median_ms"] / small["edit_half_fit"]["median_ms"], 1
+                ),
                 "targets": "local edit ≤ 3×, half edit ≤ 30×",
             }
     print(f"{'benchmark':60} {'median ms':>10} {'min ms':>8} {'target':>8}  verdict")
@@ -238,10 +270,14 @@ def main() -> int:
                 t = r["target_ms"]
                 verdict = "" if t is None else ("met" if r["median_ms"] <= t else "NOT met")
                 fps = f" ({1000 / r['median_ms']:.0f} fps)" if "frame" in r["benchmark"] else ""
-                print(f"{r['benchmark'][:60]:60} {r['median_ms']:10.2f} {r['min_ms']:8.2f} "
-                      f"{'' if t is None else f'{t:.0f}':>8}  {verdict}{fps}")
+                print(
+                    f"{r['benchmark'][:60]:60} {r['median_ms']:10.2f} {r['min_ms']:8.2f} "
+                    f"{'' if t is None else f'{t:.0f}':>8}  {verdict}{fps}"
+                )
         if "rss_mb" in group:
-            print(f"{key}: resident memory after opening {group['rss_mb']:.0f} MB (target ≤ 400 MB at 10,000)")
+            print(
+                f"{key}: resident memory after opening {group['rss_mb']:.0f} MB (target ≤ 400 MB at 10,000)"
+            )
         if key.endswith("_growth"):
             print(f"{key}: {group}")
     if args.json:

@@ -39,7 +39,11 @@ def torchinfo_summary(design: Design, repeat: int) -> dict[str, Any]:
     net = design_net(design, device="cpu")
     shape = design.layer(design.ids[0]).resolved()["shape"]
     summary = torchinfo.summary(net, input_size=(1, *shape), verbose=0, device="cpu")
-    result = measure(lambda: torchinfo.summary(net, input_size=(1, *shape), verbose=0, device="cpu"), repeat, warmup=1)
+    result = measure(
+        lambda: torchinfo.summary(net, input_size=(1, *shape), verbose=0, device="cpu"),
+        repeat,
+        warmup=1,
+    )
     result["params"] = summary.total_params
     result["torch"] = torch.__version__
     result["torchinfo"] = torchinfo.__version__
@@ -67,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         import torch  # noqa: F401
         import torchinfo  # noqa: F401
     except ImportError as exc:
-        print(f"skipped: {exc.name} is not installed (pip install --no-deps torchinfo; torch==2.13.0)")
+        print(
+            f"skipped: {exc.name} is not installed (pip install --no-deps torchinfo; torch==2.13.0)"
+        )
         return 0
     results = run(args.repeat)
     print(f"{'measurement':<40} {'median ms':>10} {'ratio':>8}  params agree")

@@ -57,12 +57,23 @@ def main() -> None:
     row("window_geometry_conv1_224", timed(lambda: layer_window(analysis, "conv1"), 20))
     geometry = layer_window(analysis, "conv1")
     assert geometry is not None
-    row("window_figure_layout_compact", timed(lambda: WindowFigure(WindowFrames(geometry, True)), 10))
-    row("window_figure_layout_full", timed(lambda: WindowFigure(WindowFrames(geometry, False)), 3), "224×224 cells")
+    row(
+        "window_figure_layout_compact",
+        timed(lambda: WindowFigure(WindowFrames(geometry, True)), 10),
+    )
+    row(
+        "window_figure_layout_full",
+        timed(lambda: WindowFigure(WindowFrames(geometry, False)), 3),
+        "224×224 cells",
+    )
     compact = WindowFigure(WindowFrames(geometry, True))
     full = WindowFigure(WindowFrames(geometry, False))
     row("window_frame_items_compact_last", timed(lambda: compact.frame_items(15), 20))
-    row("window_frame_items_full_last", timed(lambda: full.frame_items(2915), 5), "2,915 outputs done")
+    row(
+        "window_frame_items_full_last",
+        timed(lambda: full.frame_items(2915), 5),
+        "2,915 outputs done",
+    )
 
     document = Document(design)
     view = WindowView(document)
@@ -77,7 +88,11 @@ def main() -> None:
         document.set_param("conv1", "stride", flip[0])
         view.canvas.repaint()
 
-    row("window_view_edit_and_repaint_compact", timed(edit, 10), "inspector edit → new picture on screen")
+    row(
+        "window_view_edit_and_repaint_compact",
+        timed(edit, 10),
+        "inspector edit → new picture on screen",
+    )
 
     def step() -> None:
         view.set_frame((view.frame + 1) % view.frame_count)
@@ -85,7 +100,10 @@ def main() -> None:
 
     row("window_view_step_and_repaint_compact", timed(step, 20))
     if have_pillow():
-        row("window_gif_export_compact_16_frames", timed(lambda: WindowExporter(compact).export(fmt="gif"), 3))
+        row(
+            "window_gif_export_compact_16_frames",
+            timed(lambda: WindowExporter(compact).export(fmt="gif"), 3),
+        )
     view.close()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -30,7 +30,9 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     doc = Document(load_design(templates_dir() / "resnet50.json"))
     t0 = time.perf_counter()
-    table = LayerTablePanel(doc, QSettings("/tmp/cnn-designer-bench.ini", QSettings.Format.IniFormat))
+    table = LayerTablePanel(
+        doc, QSettings("/tmp/cnn-designer-bench.ini", QSettings.Format.IniFormat)
+    )
     charts = LayerChartsPanel(doc)
     charts.set_weighted_only(False)
     panel = DiagnosticsPanel(doc)
@@ -38,8 +40,12 @@ def main() -> None:
         w.resize(1200, 700)
         w.show()
     app.processEvents()
-    print(f"ResNet-50 ({len(doc.design)} layers): panels built and shown in {(time.perf_counter() - t0) * 1e3:.0f} ms")
-    layer = next(lid for lid in doc.design.ids if doc.design.layer(lid).type == "Conv2d" and lid != "conv1")
+    print(
+        f"ResNet-50 ({len(doc.design)} layers): panels built and shown in {(time.perf_counter() - t0) * 1e3:.0f} ms"
+    )
+    layer = next(
+        lid for lid in doc.design.ids if doc.design.layer(lid).type == "Conv2d" and lid != "conv1"
+    )
     doc.select([layer])
     panel.flush()
     sync, deferred = [], []
@@ -53,8 +59,12 @@ def main() -> None:
         panel.flush()
         app.processEvents()
         deferred.append((time.perf_counter() - t) * 1e3)
-    print(f"edit {layer}.kernel_size → table + charts + problem list: median {statistics.median(sync):.1f} ms")
-    print(f"deferred explanation + fixes + semantics comparison: median {statistics.median(deferred):.1f} ms")
+    print(
+        f"edit {layer}.kernel_size → table + charts + problem list: median {statistics.median(sync):.1f} ms"
+    )
+    print(
+        f"deferred explanation + fixes + semantics comparison: median {statistics.median(deferred):.1f} ms"
+    )
     print(f"table full resets during the edits: {table.model.reset_count}")
     for w in (table, charts, panel):
         w.close()

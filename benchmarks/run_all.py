@@ -25,8 +25,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-EXPECTED = ("bench_core.py", "bench_cli.py", "bench_export.py", "bench_gui.py", "bench_scale_gui.py")
-REFERENCES = (("torch_meta_forward_", "torch meta forward"), ("torchinfo_summary_", "torchinfo.summary"))
+EXPECTED = (
+    "bench_core.py",
+    "bench_cli.py",
+    "bench_export.py",
+    "bench_gui.py",
+    "bench_scale_gui.py",
+)
+REFERENCES = (
+    ("torch_meta_forward_", "torch meta forward"),
+    ("torchinfo_summary_", "torchinfo.summary"),
+)
 
 
 def scripts(only: set[str] | None) -> list[tuple[str, Path | None]]:
@@ -43,7 +52,12 @@ def accepts_json(script: Path) -> bool:
 
 def run_script(script: Path, timeout: float) -> dict[str, Any]:
     """Run one script; return its status, output, seconds and (if any) its JSON."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")])
+        ),
+    }
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as tmp:
         out_json = Path(tmp) / "out.json"
@@ -52,7 +66,9 @@ def run_script(script: Path, timeout: float) -> dict[str, Any]:
             cmd += ["--json", str(out_json)]
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent, env=env)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent, env=env
+            )
         except subprocess.TimeoutExpired:
             return {"status": f"timed out after {timeout:.0f} s", "seconds": timeout}
         seconds = time.perf_counter() - start
@@ -61,7 +77,11 @@ def run_script(script: Path, timeout: float) -> dict[str, Any]:
             try:
                 data = json.loads(out_json.read_text(encoding="utf-8"))
             except json.JSONDecodeError as exc:
-                return {"status": f"wrote invalid JSON ({exc})", "seconds": seconds, "output": proc.stdout}
+                return {
+                    "status": f"wrote invalid JSON ({exc})",
+                    "seconds": seconds,
+                    "output": proc.stdout,
+                }
     status = "ok" if proc.returncode == 0 else f"exit code {proc.returncode}"
     result: dict[str, Any] = {"status": status, "seconds": round(seconds, 2), "output": proc.stdout}
     if proc.returncode != 0:
@@ -77,7 +97,14 @@ def rows_from(data: Any, prefix: str = "") -> list[dict[str, Any]]:
     if isinstance(data, dict):
         if isinstance(data.get("median_ms"), int | float):
             name = str(data.get("benchmark") or data.get("name") or prefix or "?")
-            rows.append({"key": prefix, "name": name, "median_ms": float(data["median_ms"]), "target_ms": data.get("target_ms")})
+            rows.append(
+                {
+                    "key": prefix,
+                    "name": name,
+                    "median_ms": float(data["median_ms"]),
+                    "target_ms": data.get("target_ms"),
+                }
+            )
             return rows
         for key, value in data.items():
             rows.extend(rows_from(value, f"{prefix}.{key}" if prefix else str(key)))
@@ -104,7 +131,11 @@ def table(report: dict[str, Any]) -> str:
     for name, entry in report["scripts"].items():
         rows = entry.get("rows")
         if not rows:
-            note = entry["status"] if entry["status"] != "ok" else "ok (no JSON: see its own table above)"
+            note = (
+                entry["status"]
+                if entry["status"] != "ok"
+                else "ok (no JSON: see its own table above)"
+            )
             lines.append(f"{name:<24} {note}")
             continue
         for row in rows:
@@ -121,7 +152,12 @@ def table(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run every benchmark and print one table.")
-    parser.add_argument("--json", metavar="PATH", default=str(HERE / "results.json"), help="where to write the results")
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        default=str(HERE / "results.json"),
+        help="where to write the results",
+    )
     parser.add_argument("--only", help="comma-separated subset, e.g. core,gui")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per script")
     args = parser.parse_args(argv)
@@ -148,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report))
     out = Path(args.json)
     saved = {k: v for k, v in report.items()}
-    saved["scripts"] = {n: {k: v for k, v in e.items() if k != "output"} for n, e in report["scripts"].items()}
+    saved["scripts"] = {
+        n: {k: v for k, v in e.items() if k != "output"} for n, e in report["scripts"].items()
+    }
     out.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
     print(f"\nresults written to {out}")
     return 1 if failed else 0

@@ -37,8 +37,12 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description="Open the CNN Designer window (sub-commands: run `cnn-designer --help`).",
     )
     parser.add_argument("file", nargs="?", help="design file to open")
-    parser.add_argument("--screenshot", metavar="OUT.png", help="render the main window to a PNG and exit")
-    parser.add_argument("--size", default="1600x1000", help="window size for --screenshot (WIDTHxHEIGHT)")
+    parser.add_argument(
+        "--screenshot", metavar="OUT.png", help="render the main window to a PNG and exit"
+    )
+    parser.add_argument(
+        "--size", default="1600x1000", help="window size for --screenshot (WIDTHxHEIGHT)"
+    )
     return parser
 
 

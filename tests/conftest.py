@@ -32,13 +32,17 @@ def golden(request: pytest.FixtureRequest):
             if not update:
                 pytest.fail(f"golden file {path} did not exist; it was written, check it in")
         expected = path.read_text(encoding="utf-8")
-        assert text == expected, f"output differs from {path} (rerun with --update-golden if intended)"
+        assert text == expected, (
+            f"output differs from {path} (rerun with --update-golden if intended)"
+        )
 
     return check
 
 
 @pytest.fixture(autouse=True)
-def _no_unexpected_modal_dialogs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_unexpected_modal_dialogs(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A message box no test asked for would block the run forever: make it fail the test.
 
     Tests that expect a prompt patch the QMessageBox function themselves (that patch wins).

@@ -30,7 +30,8 @@ else:
 
 requires_keras = pytest.mark.skipif(keras is None, reason=_reason or "keras is available")
 requires_h5py = pytest.mark.skipif(
-    importlib.util.find_spec("h5py") is None, reason="h5py is not installed (pip install h5py; test-side only)"
+    importlib.util.find_spec("h5py") is None,
+    reason="h5py is not installed (pip install h5py; test-side only)",
 )
 
 

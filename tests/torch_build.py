@@ -107,7 +107,9 @@ class UpsampleTo(nn.Module):
         self.mode, self.align_corners = mode, align_corners
 
     def forward(self, x: Any, ref: Any) -> Any:
-        return nn.functional.interpolate(x, size=ref.shape[-2:], mode=self.mode, align_corners=self.align_corners)
+        return nn.functional.interpolate(
+            x, size=ref.shape[-2:], mode=self.mode, align_corners=self.align_corners
+        )
 
 
 class Unsupported(nn.Module):
@@ -232,7 +234,9 @@ def make_module(layer: Layer, in_shapes: Sequence[tuple[int, ...]], device: str 
     elif t == "PReLU":
         module = nn.PReLU(p["num_parameters"], p["init"], device=device)
     elif t == "LayerNorm2d":
-        module = LayerNorm2d(channels, eps=p["eps"], elementwise_affine=p["elementwise_affine"], device=device)
+        module = LayerNorm2d(
+            channels, eps=p["eps"], elementwise_affine=p["elementwise_affine"], device=device
+        )
     elif t == "LayerNorm":
         module = nn.LayerNorm(
             p["normalized_shape"],
@@ -242,7 +246,9 @@ def make_module(layer: Layer, in_shapes: Sequence[tuple[int, ...]], device: str 
             device=device,
         )
     elif t == "GroupNorm":
-        module = nn.GroupNorm(p["num_groups"], channels, eps=p["eps"], affine=p["affine"], device=device)
+        module = nn.GroupNorm(
+            p["num_groups"], channels, eps=p["eps"], affine=p["affine"], device=device
+        )
     elif t == "InstanceNorm2d":
         module = nn.InstanceNorm2d(
             channels,
@@ -262,7 +268,11 @@ def make_module(layer: Layer, in_shapes: Sequence[tuple[int, ...]], device: str 
     elif t == "Chunk":
         module = Lambda(lambda x: torch.chunk(x, p["chunks"], dim=p["dim"]))
     elif t == "Mean":
-        module = Lambda(lambda x: x.mean(tuple(p["dim"]) if isinstance(p["dim"], list) else p["dim"], keepdim=p["keepdim"]))
+        module = Lambda(
+            lambda x: x.mean(
+                tuple(p["dim"]) if isinstance(p["dim"], list) else p["dim"], keepdim=p["keepdim"]
+            )
+        )
     elif t == "Reshape":
         module = Lambda(lambda x: x.reshape(x.shape[0], *p["shape"]))
     elif t == "Permute":

@@ -46,8 +46,27 @@ ABORT_SECONDS = 60
 
 M = MAX_INT_VALUE
 NASTY_NAMES = [
-    "\\N", "\\x", "\\u12", "\\U0001", "a\x00b", '"""', '"', "'''", "end\\", "\r", "\n\n", "\u2028",
-    "\ud800", "<img src=x onerror=alert(1)>", "&amp;", "x" * 500, "\t", "{}", "%s %d", "🙂", "\\\\N{BULLET}",
+    "\\N",
+    "\\x",
+    "\\u12",
+    "\\U0001",
+    "a\x00b",
+    '"""',
+    '"',
+    "'''",
+    "end\\",
+    "\r",
+    "\n\n",
+    "\u2028",
+    "\ud800",
+    "<img src=x onerror=alert(1)>",
+    "&amp;",
+    "x" * 500,
+    "\t",
+    "{}",
+    "%s %d",
+    "🙂",
+    "\\\\N{BULLET}",
 ]
 LARGE_INTS = [100, 1000, 10**6, 2**20 + 1, M - 1, M]
 BAD_INTS = [0, -1, -M, M + 1]
@@ -58,15 +77,27 @@ SEED_FILES = sorted([*templates_dir().glob("*.json"), *examples_dir().glob("*.js
 
 
 def _value(rng: random.Random, kind: ParamKind, choices: tuple[str, ...]) -> Any:
-    def n() -> int:  # mostly ordinary, often huge, sometimes out of range (the loader refuses those)
+    def n() -> (
+        int
+    ):  # mostly ordinary, often huge, sometimes out of range (the loader refuses those)
         roll = rng.random()
-        return rng.randint(1, 12) if roll < 0.82 else rng.choice(LARGE_INTS) if roll < 0.97 else rng.choice(BAD_INTS)
+        return (
+            rng.randint(1, 12)
+            if roll < 0.82
+            else rng.choice(LARGE_INTS)
+            if roll < 0.97
+            else rng.choice(BAD_INTS)
+        )
 
     match kind:
         case ParamKind.INT:
             return n()
         case ParamKind.PAIR | ParamKind.OPT_PAIR:
-            return rng.choice([n(), [n(), n()], None]) if kind is ParamKind.OPT_PAIR else rng.choice([n(), [n(), n()]])
+            return (
+                rng.choice([n(), [n(), n()], None])
+                if kind is ParamKind.OPT_PAIR
+                else rng.choice([n(), [n(), n()]])
+            )
         case ParamKind.PADDING:
             return rng.choice([n(), [n(), n()], "same", "valid", 0])
         case ParamKind.PAD4:
@@ -88,7 +119,18 @@ def _value(rng: random.Random, kind: ParamKind, choices: tuple[str, ...]) -> Any
     return None
 
 
-TAME_TYPES = ["Conv2d", "ReLU", "BatchNorm2d", "Dropout", "Identity", "SiLU", "Tanh", "GELU", "LeakyReLU", "Add"]
+TAME_TYPES = [
+    "Conv2d",
+    "ReLU",
+    "BatchNorm2d",
+    "Dropout",
+    "Identity",
+    "SiLU",
+    "Tanh",
+    "GELU",
+    "LeakyReLU",
+    "Add",
+]
 
 
 def tame_design_doc(rng: random.Random) -> dict[str, Any]:
@@ -105,7 +147,11 @@ def tame_design_doc(rng: random.Random) -> dict[str, Any]:
             layer["inputs"] = [ids[-1], ids[-1 - rng.randrange(len(ids))]]
         layers.append(layer)
         ids.append(lid)
-    name = rng.choice(NASTY_NAMES) if rng.random() < 0.7 else "".join(chr(rng.randint(0, 0x2FFF)) for _ in range(8))
+    name = (
+        rng.choice(NASTY_NAMES)
+        if rng.random() < 0.7
+        else "".join(chr(rng.randint(0, 0x2FFF)) for _ in range(8))
+    )
     return {"format": "cnn-designer", "version": 1, "name": name, "layers": layers}
 
 
@@ -119,20 +165,39 @@ def random_design_doc(rng: random.Random, layers: int | None = None) -> dict[str
     out: list[dict[str, Any]] = []
     for k in range(count):
         type_id = "Input" if k == 0 or rng.random() < 0.05 else rng.choice(types)
-        lid = rng.choice([f"l{k}", f"{type_id.lower()}{k}", f"x.{k}", f"_{k}", f"class{k}", f"l-{k}"])
+        lid = rng.choice(
+            [f"l{k}", f"{type_id.lower()}{k}", f"x.{k}", f"_{k}", f"class{k}", f"l-{k}"]
+        )
         if rng.random() < 0.03:
-            lid = rng.choice(["class", "def", "self", "x", "forward", "None", "torch", "nn", "_modules", "a" * 64])
+            lid = rng.choice(
+                [
+                    "class",
+                    "def",
+                    "self",
+                    "x",
+                    "forward",
+                    "None",
+                    "torch",
+                    "nn",
+                    "_modules",
+                    "a" * 64,
+                ]
+            )
         layer: dict[str, Any] = {"id": lid, "type": type_id}
         ltype = REGISTRY[type_id]
         for spec in ltype.params:
             if spec.required or rng.random() < 0.35:
-                layer[spec.name] = _value(rng, spec.kind, spec.choices) if rng.random() < 0.6 else spec.default
+                layer[spec.name] = (
+                    _value(rng, spec.kind, spec.choices) if rng.random() < 0.6 else spec.default
+                )
         if type_id != "Input" and ids:
             wanted = 1 if ltype.max_inputs == 1 else rng.randint(1, 3)
             picks = [ids[-1]] if rng.random() < 0.7 else []
             picks += rng.sample(ids, min(len(ids), wanted))
             if rng.random() < 0.05:
-                picks.append(rng.choice(["ghost", f"l{count + 3}"]))  # missing, or a later layer (cycles)
+                picks.append(
+                    rng.choice(["ghost", f"l{count + 3}"])
+                )  # missing, or a later layer (cycles)
             layer["inputs"] = list(dict.fromkeys(picks))[: max(1, wanted) + rng.randint(0, 1)]
         ids.append(lid)
         out.append(layer)
@@ -144,7 +209,11 @@ def random_design_doc(rng: random.Random, layers: int | None = None) -> dict[str
         "layers": out,
     }
     if rng.random() < 0.3:
-        doc["layout"] = {lid: [rng.uniform(-5000, 5000), rng.uniform(-5000, 5000)] for lid in ids if rng.random() < 0.7}
+        doc["layout"] = {
+            lid: [rng.uniform(-5000, 5000), rng.uniform(-5000, 5000)]
+            for lid in ids
+            if rng.random() < 0.7
+        }
     return doc
 
 
@@ -187,7 +256,9 @@ def generate_case(rng: random.Random) -> bytes:
             else:
                 doc["name"] = rng.choice(NASTY_NAMES)
         return json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass")
-    return json.dumps(random_design_doc(rng), ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass")
+    return json.dumps(random_design_doc(rng), ensure_ascii=rng.random() < 0.5).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 # -------------------------------------------------------------------- running
@@ -224,7 +295,9 @@ def run_case(data: bytes, case: int = 0) -> dict[str, Any]:
         doc = check_json(analysis)
         for entry, diag in zip(doc["diagnostics"], analysis.diagnostics(), strict=True):
             entry.update(_diagnostic_extras(analysis, diag))
-        json.dumps(doc, ensure_ascii=False)  # (the text report computes the same fixes and explanations)
+        json.dumps(
+            doc, ensure_ascii=False
+        )  # (the text report computes the same fixes and explanations)
         for lid in design.ids[:: max(1, len(design) // 5)]:
             render_text(explain_layer(analysis, lid))
         result["stage"] = "fix"
@@ -303,7 +376,9 @@ def _guarded(args: tuple[int, int]) -> dict[str, Any]:
     return result
 
 
-def run(cases: int, seed: int, workers: int = 1) -> tuple[Counter[str], list[dict[str, Any]], float]:
+def run(
+    cases: int, seed: int, workers: int = 1
+) -> tuple[Counter[str], list[dict[str, Any]], float]:
     """Run ``cases`` cases; return the counts, the failing cases and the slowest case's seconds."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     jobs = [(seed, n) for n in range(cases)]
@@ -337,7 +412,9 @@ def run(cases: int, seed: int, workers: int = 1) -> tuple[Counter[str], list[dic
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--workers", type=int, default=1)
@@ -347,18 +424,26 @@ def main() -> int:
     counts, failures, slowest = run(args.cases, args.seed, args.workers)
     elapsed = time.perf_counter() - t
     loaded = args.cases - counts["refused"]
-    print(f"{args.cases:,} generated files (seed {args.seed}) in {elapsed:.0f} s; slowest case {slowest:.2f} s of processor time")
+    print(
+        f"{args.cases:,} generated files (seed {args.seed}) in {elapsed:.0f} s; slowest case {slowest:.2f} s of processor time"
+    )
     print(f"  refused by the loader (with a JSON path):   {counts['refused']:,}")
     print(f"  loaded, analysed, checked, fixed, exported: {loaded:,}")
-    print(f"    PyTorch code refused (design has errors): {counts['code_refused_design_has_errors']:,}")
+    print(
+        f"    PyTorch code refused (design has errors): {counts['code_refused_design_has_errors']:,}"
+    )
     print(f"    PNG refused as too large:                 {counts['png_refused_as_too_large']:,}")
     print(f"  hangs (> {HANG_SECONDS:g} s of processor time):        {counts['hang']:,}")
     print(f"  exceptions:                                 {counts['exception']:,}")
     print(f"  exports that do not compile:                {counts['not_compiling']:,}")
     for f in failures[:20]:
-        print(f"  case {f['case']} [{f['outcome']} at {f.get('stage')}, {f['seconds']:.1f} s wall, {f.get('cpu_seconds', 0):.1f} s cpu]: {f.get('error', '')}")
+        print(
+            f"  case {f['case']} [{f['outcome']} at {f.get('stage')}, {f['seconds']:.1f} s wall, {f.get('cpu_seconds', 0):.1f} s cpu]: {f.get('error', '')}"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"counts": counts, "failures": failures}, indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps({"counts": counts, "failures": failures}, indent=2), encoding="utf-8"
+        )
     return 1 if failures else 0
 
 

@@ -36,14 +36,18 @@ def settle(app: Any, seconds: float = 0.4) -> None:
 
 
 def imported(name: str) -> Any:
-    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    sys.modules.setdefault(
+        "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+    )
     try:
         import torchvision
     except ImportError:
         return None
     from designer.convert.from_torch import from_torch
 
-    kwargs: dict[str, Any] = {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
+    kwargs: dict[str, Any] = (
+        {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
+    )
     design = from_torch(getattr(torchvision.models, name)(**kwargs).eval(), (3, 224, 224))
     design.set_name({"googlenet": "GoogLeNet", "mobilenet_v2": "MobileNetV2"}.get(name, name))
     return design
@@ -92,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
 
     nets = [("resnet50", resnet50)]
     efficientnet = templates_dir() / "efficientnet_b0.json"
-    if efficientnet.exists():  # the template, as torchvision builds it (MBConv blocks with SE gates)
+    if (
+        efficientnet.exists()
+    ):  # the template, as torchvision builds it (MBConv blocks with SE gates)
         design = load_design(efficientnet)
         window.load_design(design, None)
         grab(window, app, args.out / "efficientnet_b0-overview.png")

@@ -51,21 +51,60 @@ class Shot:
 
 SHOTS: tuple[Shot, ...] = (
     Shot("01-empty-window", "an empty design: the palette on the left, the canvas, the inspector"),
-    Shot("02-lenet-building", "LeNet-5 half built: Input, Conv2d, Tanh, AvgPool2d; avgpool1 (14×14×6) selected"),
-    Shot("03-lenet-done", "the finished LeNet-5; the inspector on conv2 (10×10×16, 2,416 parameters)"),
-    Shot("04-alexnet-224", "AlexNet, 224 input: conv1 54×54×96; its warning selected in the panel, explanation, fixes"),
-    Shot("05-alexnet-227", "after fix 1: input 227×227×3, no warnings; the panel explains why conv1 is 55×55×96"),
-    Shot("06-residual-mismatch", "the residual block: add1's error selected in the panel, with the projection fix"),
-    Shot("07-residual-fixed", "after the projection fix: conv4 (1×1, stride 2) + bn4 on the shortcut, add1 16×16×32"),
-    Shot("08-volumes", "the 3D Volumes dock: AlexNet (227) as shaded blocks with kernels and labels"),
-    Shot("09-export-dialog", "File ▸ Export ▸ Figure: options on the left, live preview of the block figure"),
-    Shot("10-layer-table", "VGG-16 in the Layer Table: shapes, params, MACs, activations per layer; conv3_3 selected"),
-    Shot("11-charts", "VGG-16 in the Charts tab: params, MACs and activation memory per layer with weights"),
-    Shot("12-window-alexnet-224", "AlexNet at 224: the Window tab on conv1, last window, unread row and column in red (447)"),
-    Shot("13-window-same-stride2", "Keras 'same' 3×3 stride 2 on 8×8: padding only after, 4×4 output"),
+    Shot(
+        "02-lenet-building",
+        "LeNet-5 half built: Input, Conv2d, Tanh, AvgPool2d; avgpool1 (14×14×6) selected",
+    ),
+    Shot(
+        "03-lenet-done", "the finished LeNet-5; the inspector on conv2 (10×10×16, 2,416 parameters)"
+    ),
+    Shot(
+        "04-alexnet-224",
+        "AlexNet, 224 input: conv1 54×54×96; its warning selected in the panel, explanation, fixes",
+    ),
+    Shot(
+        "05-alexnet-227",
+        "after fix 1: input 227×227×3, no warnings; the panel explains why conv1 is 55×55×96",
+    ),
+    Shot(
+        "06-residual-mismatch",
+        "the residual block: add1's error selected in the panel, with the projection fix",
+    ),
+    Shot(
+        "07-residual-fixed",
+        "after the projection fix: conv4 (1×1, stride 2) + bn4 on the shortcut, add1 16×16×32",
+    ),
+    Shot(
+        "08-volumes", "the 3D Volumes dock: AlexNet (227) as shaded blocks with kernels and labels"
+    ),
+    Shot(
+        "09-export-dialog",
+        "File ▸ Export ▸ Figure: options on the left, live preview of the block figure",
+    ),
+    Shot(
+        "10-layer-table",
+        "VGG-16 in the Layer Table: shapes, params, MACs, activations per layer; conv3_3 selected",
+    ),
+    Shot(
+        "11-charts",
+        "VGG-16 in the Charts tab: params, MACs and activation memory per layer with weights",
+    ),
+    Shot(
+        "12-window-alexnet-224",
+        "AlexNet at 224: the Window tab on conv1, last window, unread row and column in red (447)",
+    ),
+    Shot(
+        "13-window-same-stride2", "Keras 'same' 3×3 stride 2 on 8×8: padding only after, 4×4 output"
+    ),
     Shot("14-window-dilated", "3×3 dilation 2 on 9×9: taps with gaps, 5×5 output"),
-    Shot("15-window-ceil-pool", "MaxPool2d 3×3/2 ceil_mode on 8×8: the last window hangs past the edge"),
-    Shot("16-window-transposed", "ConvTranspose2d 3×3/2, padding 1, output_padding 1: zeros inserted, 4×4 → 8×8"),
+    Shot(
+        "15-window-ceil-pool",
+        "MaxPool2d 3×3/2 ceil_mode on 8×8: the last window hangs past the edge",
+    ),
+    Shot(
+        "16-window-transposed",
+        "ConvTranspose2d 3×3/2, padding 1, output_padding 1: zeros inserted, 4×4 → 8×8",
+    ),
 )
 
 
@@ -79,16 +118,31 @@ def output_names() -> list[str]:
 
 def _reexec_under_xvfb(argv: Sequence[str]) -> int | None:
     """Run this script again under xvfb-run when there is no display; None to carry on here."""
-    if os.environ.get(_CHILD_FLAG) or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    if (
+        os.environ.get(_CHILD_FLAG)
+        or os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+    ):
         return None
     xvfb = shutil.which("xvfb-run")
     if xvfb is None:
-        print("note: no display and no xvfb-run: rendering offscreen; the 3D view will show its "
-              "'OpenGL not available' message", file=sys.stderr)
+        print(
+            "note: no display and no xvfb-run: rendering offscreen; the 3D view will show its "
+            "'OpenGL not available' message",
+            file=sys.stderr,
+        )
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         return None
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", **{_CHILD_FLAG: "1"})
-    cmd = [xvfb, "-a", "-s", "-screen 0 1920x1200x24", sys.executable, str(Path(__file__).resolve()), *argv]
+    cmd = [
+        xvfb,
+        "-a",
+        "-s",
+        "-screen 0 1920x1200x24",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        *argv,
+    ]
     return subprocess.call(cmd, env=env)
 
 
@@ -167,11 +221,15 @@ class Studio:
             doc.select([step.layer])
             self._type_into_inspector(step.layer, step.name, step.value)
         elif isinstance(step, tut.InsertOnEdge):
-            window.scene.handle_drop(step.type_id, self._edge_middle(step.source, step.target))  # the drop
+            window.scene.handle_drop(
+                step.type_id, self._edge_middle(step.source, step.target)
+            )  # the drop
             layer_id = doc.current
             target = doc.design.layer(step.target)
             if layer_id is None or target.inputs.count(layer_id) != 1:
-                raise RuntimeError(f"dropping {step.type_id} on {step.source} → {step.target} did not insert it")
+                raise RuntimeError(
+                    f"dropping {step.type_id} on {step.source} → {step.target} did not insert it"
+                )
             for name, value in step.params.items():
                 self._type_into_inspector(layer_id, name, value)
         elif isinstance(step, tut.Connect):
@@ -241,7 +299,9 @@ class Studio:
         self.settle()
         if panel.current_diagnostic() is None:
             raise RuntimeError(f"the panel did not switch to the {code} problem on {layer}")
-        self.window.view.show_readable(layer)  # the panel centred the card; show the design's start again
+        self.window.view.show_readable(
+            layer
+        )  # the panel centred the card; show the design's start again
         self.settle()
 
     # -- docks and framing
@@ -331,7 +391,7 @@ def lesson_lenet(studio: Studio, wanted: Callable[[str], bool]) -> None:
     studio.show_layer("avgpool1")
     if wanted("02-lenet-building"):
         studio.grab("02-lenet-building")
-    studio.replay(tut.LENET5_STEPS[tut.LENET5_PARTIAL:])
+    studio.replay(tut.LENET5_STEPS[tut.LENET5_PARTIAL :])
     window.tidy_up("LR")  # View ▸ Tidy Up Left to Right (Ctrl+L)
     studio.raise_dock("inspector")
     studio.show_layer("conv2")
@@ -487,11 +547,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     global WINDOW_SIZE
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})")
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        help="write only this shot (repeatable), e.g. 04-alexnet-224")
-    parser.add_argument("--size", default=f"{WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}",
-                        help="window size WIDTHxHEIGHT (default %(default)s), e.g. 1280x720 to check a laptop screen")
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="write only this shot (repeatable), e.g. 04-alexnet-224",
+    )
+    parser.add_argument(
+        "--size",
+        default=f"{WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}",
+        help="window size WIDTHxHEIGHT (default %(default)s), e.g. 1280x720 to check a laptop screen",
+    )
     args = parser.parse_args(args_list)
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
@@ -500,7 +570,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     WINDOW_SIZE = (w, h)
     unknown = [n for n in args.only if n not in {s.name for s in SHOTS}]
     if unknown:
-        parser.error(f"unknown shot(s) {', '.join(unknown)}; known: {', '.join(s.name for s in SHOTS)}")
+        parser.error(
+            f"unknown shot(s) {', '.join(unknown)}; known: {', '.join(s.name for s in SHOTS)}"
+        )
     code = _reexec_under_xvfb(args_list)
     if code is not None:
         return code

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "resources" / "templates"
 EXAMPLES = ROOT / "resources" / "examples"
 
+
 class NetBuilder:
     """Appends layers to a design; each new layer reads the previous one unless told otherwise."""
 
@@ -49,7 +50,9 @@ class NetBuilder:
         """Group ``members`` (layer ids) as block ``gid`` (inside group ``parent``)."""
         self.groups.append(Group(gid, label, parent, members))
 
-    def group_span(self, gid: str, label: str, first: str, last: str, parent: str | None = None) -> None:
+    def group_span(
+        self, gid: str, label: str, first: str, last: str, parent: str | None = None
+    ) -> None:
         """Group the layers from ``first`` to ``last`` in design order."""
         ids = self.design.ids
         self.group(gid, label, ids[ids.index(first) : ids.index(last) + 1], parent)
@@ -258,7 +261,9 @@ def vgg16() -> Design:
             net.add(f"conv{s}_{c}", "Conv2d", out_channels=filters, kernel_size=3, padding=1)
             net.add(f"relu{s}_{c}", "ReLU")
         net.add(f"pool{s}", "MaxPool2d", kernel_size=2, stride=2)
-        net.group_span(f"stage{s}", f"Stage {s} ({convs}× conv {filters})", f"conv{s}_1", f"pool{s}")
+        net.group_span(
+            f"stage{s}", f"Stage {s} ({convs}× conv {filters})", f"conv{s}_1", f"pool{s}"
+        )
     net.add("avgpool", "AdaptiveAvgPool2d", output_size=7)
     net.add("flatten", "Flatten")
     net.add("fc6", "Linear", out_features=4096)
@@ -458,15 +463,30 @@ def unet_small() -> Design:
     for level, width in enumerate(UNET_WIDTHS, start=1):
         skips.append(_double_conv(net, f"enc{level}", width))
         net.add(f"pool{level}", "MaxPool2d", kernel_size=2, stride=2)
-        net.group_span(f"encoder{level}", f"Encoder {level} ({width} filters)", f"enc{level}_conv1", f"pool{level}")
+        net.group_span(
+            f"encoder{level}",
+            f"Encoder {level} ({width} filters)",
+            f"enc{level}_conv1",
+            f"pool{level}",
+        )
     _double_conv(net, "bottleneck", UNET_WIDTHS[-1] * 2)
-    net.group_span("bottom", f"Bottleneck ({UNET_WIDTHS[-1] * 2} filters)", "bottleneck_conv1", "bottleneck_relu2")
+    net.group_span(
+        "bottom",
+        f"Bottleneck ({UNET_WIDTHS[-1] * 2} filters)",
+        "bottleneck_conv1",
+        "bottleneck_relu2",
+    )
     for level in range(len(UNET_WIDTHS), 0, -1):
         width = UNET_WIDTHS[level - 1]
         up = net.add(f"up{level}", "ConvTranspose2d", out_channels=width, kernel_size=2, stride=2)
         cat = net.add(f"cat{level}", "Concat", [skips[level - 1], up])
         _double_conv(net, f"dec{level}", width, [cat])
-        net.group_span(f"decoder{level}", f"Decoder {level} ({width} filters)", f"up{level}", f"dec{level}_relu2")
+        net.group_span(
+            f"decoder{level}",
+            f"Decoder {level} ({width} filters)",
+            f"up{level}",
+            f"dec{level}_relu2",
+        )
     net.add("head", "Conv2d", out_channels=2, kernel_size=1)
     return net.finish()
 
@@ -489,19 +509,35 @@ def _make_divisible(v: float, divisor: int = 8) -> int:
 
 
 def _conv_norm_act(
-    net: NetBuilder, name: str, out: int, kernel: int, stride: int = 1, groups: int = 1,
-    act: str | None = "ReLU", **bn: Any,
+    net: NetBuilder,
+    name: str,
+    out: int,
+    kernel: int,
+    stride: int = 1,
+    groups: int = 1,
+    act: str | None = "ReLU",
+    **bn: Any,
 ) -> str:
     """torchvision's ``Conv2dNormActivation``: conv (no bias) ``name.0``, BatchNorm ``name.1``, activation ``name.2``."""
-    net.add(f"{name}.0", "Conv2d", out_channels=out, kernel_size=kernel, stride=stride,
-            padding=(kernel - 1) // 2, groups=groups, bias=False)
+    net.add(
+        f"{name}.0",
+        "Conv2d",
+        out_channels=out,
+        kernel_size=kernel,
+        stride=stride,
+        padding=(kernel - 1) // 2,
+        groups=groups,
+        bias=False,
+    )
     last = net.add(f"{name}.1", "BatchNorm2d", **bn)
     if act is not None:
         last = net.add(f"{name}.2", act)
     return last
 
 
-def _squeeze_excitation(net: NetBuilder, name: str, channels: int, squeeze: int, act: str, gate: str) -> str:
+def _squeeze_excitation(
+    net: NetBuilder, name: str, channels: int, squeeze: int, act: str, gate: str
+) -> str:
     """torchvision's ``SqueezeExcitation``: pool → fc1 → act → fc2 → gate, and ``scale * input`` (Mul)."""
     block_in = net.last
     net.add(f"{name}.avgpool", "AdaptiveAvgPool2d", output_size=1)
@@ -527,11 +563,17 @@ def mobilenet_v3_small() -> Design:
     bn = {"eps": 0.001, "momentum": 0.01}
     _conv_norm_act(net, "features.0", 16, 3, 2, act="Hardswish", **bn)
     setting = [  # input, kernel, expanded, out, SE, activation, stride
-        (16, 3, 16, 16, True, "ReLU", 2), (16, 3, 72, 24, False, "ReLU", 2), (24, 3, 88, 24, False, "ReLU", 1),
-        (24, 5, 96, 40, True, "Hardswish", 2), (40, 5, 240, 40, True, "Hardswish", 1),
-        (40, 5, 240, 40, True, "Hardswish", 1), (40, 5, 120, 48, True, "Hardswish", 1),
-        (48, 5, 144, 48, True, "Hardswish", 1), (48, 5, 288, 96, True, "Hardswish", 2),
-        (96, 5, 576, 96, True, "Hardswish", 1), (96, 5, 576, 96, True, "Hardswish", 1),
+        (16, 3, 16, 16, True, "ReLU", 2),
+        (16, 3, 72, 24, False, "ReLU", 2),
+        (24, 3, 88, 24, False, "ReLU", 1),
+        (24, 5, 96, 40, True, "Hardswish", 2),
+        (40, 5, 240, 40, True, "Hardswish", 1),
+        (40, 5, 240, 40, True, "Hardswish", 1),
+        (40, 5, 120, 48, True, "Hardswish", 1),
+        (48, 5, 144, 48, True, "Hardswish", 1),
+        (48, 5, 288, 96, True, "Hardswish", 2),
+        (96, 5, 576, 96, True, "Hardswish", 1),
+        (96, 5, 576, 96, True, "Hardswish", 1),
     ]
     for i, (c_in, k, exp, c_out, se, act, stride) in enumerate(setting, start=1):
         block_in, j = net.last, 0
@@ -541,7 +583,14 @@ def mobilenet_v3_small() -> Design:
         _conv_norm_act(net, f"features.{i}.block.{j}", exp, k, stride, groups=exp, act=act, **bn)
         j += 1
         if se:
-            _squeeze_excitation(net, f"features.{i}.block.{j}", exp, _make_divisible(exp // 4), "ReLU", "Hardsigmoid")
+            _squeeze_excitation(
+                net,
+                f"features.{i}.block.{j}",
+                exp,
+                _make_divisible(exp // 4),
+                "ReLU",
+                "Hardsigmoid",
+            )
             j += 1
         last = _conv_norm_act(net, f"features.{i}.block.{j}", c_out, 1, act=None, **bn)
         if stride == 1 and c_in == c_out:
@@ -569,8 +618,15 @@ def efficientnet_b0() -> Design:
         [3, 224, 224],
     )
     _conv_norm_act(net, "features.0", 32, 3, 2, act="SiLU")
-    setting = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
-               (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]
+    setting = [
+        (1, 3, 1, 32, 16, 1),
+        (6, 3, 2, 16, 24, 2),
+        (6, 5, 2, 24, 40, 2),
+        (6, 3, 2, 40, 80, 3),
+        (6, 5, 1, 80, 112, 3),
+        (6, 5, 2, 112, 192, 4),
+        (6, 3, 1, 192, 320, 1),
+    ]
     total = sum(s[-1] for s in setting)
     block_id = 0
     for stage, (ratio, k, stride, c_in, c_out, count) in enumerate(setting, start=1):
@@ -582,7 +638,9 @@ def efficientnet_b0() -> Design:
                 _conv_norm_act(net, f"{name}.block.{j}", exp, 1, act="SiLU")
                 j += 1
             _conv_norm_act(net, f"{name}.block.{j}", exp, k, s, groups=exp, act="SiLU")
-            _squeeze_excitation(net, f"{name}.block.{j + 1}", exp, max(1, cin // 4), "SiLU", "Sigmoid")
+            _squeeze_excitation(
+                net, f"{name}.block.{j + 1}", exp, max(1, cin // 4), "SiLU", "Sigmoid"
+            )
             last = _conv_norm_act(net, f"{name}.block.{j + 2}", c_out, 1, act=None)
             if s == 1 and cin == c_out:
                 p = round(0.2 * block_id / total, 6)
@@ -618,10 +676,14 @@ def convnext_tiny() -> Design:
         feature = 1 + 2 * i
         if i:
             net.add(f"features.{feature - 1}.0", "LayerNorm2d")
-            net.add(f"features.{feature - 1}.1", "Conv2d", out_channels=dim, kernel_size=2, stride=2)
+            net.add(
+                f"features.{feature - 1}.1", "Conv2d", out_channels=dim, kernel_size=2, stride=2
+            )
         for b in range(count):
             name, block_in = f"features.{feature}.{b}", net.last
-            net.add(f"{name}.block.0", "Conv2d", out_channels=dim, kernel_size=7, padding=3, groups=dim)
+            net.add(
+                f"{name}.block.0", "Conv2d", out_channels=dim, kernel_size=7, padding=3, groups=dim
+            )
             net.add(f"{name}.block.1", "Permute", dims=[0, 2, 3, 1])
             net.add(f"{name}.block.2", "LayerNorm", normalized_shape=[dim], eps=1e-6)
             net.add(f"{name}.block.3", "Linear", out_features=4 * dim)

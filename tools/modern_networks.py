@@ -92,7 +92,9 @@ KNOWN_LIMITS: dict[tuple[str, str], str] = {
 
 def load_torchvision() -> Any:
     """torchvision's model code (the CUDA wheel's operator registrations are not needed)."""
-    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    sys.modules.setdefault(
+        "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+    )
     import torchvision
 
     return torchvision
@@ -107,7 +109,9 @@ def build(name: str, device: str = "cpu") -> Any:
     try:
         with torch.device(device):
             model = tv.models.get_model(name, weights=None, **spec[2])
-    except NotImplementedError:  # RegNet computes its widths with tensors: build on the CPU, then move
+    except (
+        NotImplementedError
+    ):  # RegNet computes its widths with tensors: build on the CPU, then move
         model = tv.models.get_model(name, weights=None, **spec[2]).to(device)
     return model.eval()
 
@@ -165,10 +169,18 @@ def export_onnx(model: Any, name: str, fold: bool) -> bytes:
     import torch
 
     buffer = io.BytesIO()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (torch.randn(1, *input_shape(name)),), buffer, dynamo=False, do_constant_folding=fold,
+            model,
+            (torch.randn(1, *input_shape(name)),),
+            buffer,
+            dynamo=False,
+            do_constant_folding=fold,
             input_names=["x"],
         )
     return buffer.getvalue()
@@ -220,7 +232,9 @@ def check(name: str, mode: str, run: Callable[[], Any], ref: Reference) -> Outco
         result = run()
     except Exception as exc:  # the import itself failed: that is the finding
         outcome.seconds = time.perf_counter() - start
-        outcome.problems.append(f"import failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        outcome.problems.append(
+            f"import failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        )
         return outcome
     outcome.seconds = time.perf_counter() - start
     design = result.design
@@ -234,14 +248,18 @@ def check(name: str, mode: str, run: Callable[[], Any], ref: Reference) -> Outco
         outcome.problems.append(f"{len(errors)} import errors, first: {errors[0].message}")
     mismatches = [n for n in result.notes if n.code == "shape_mismatch"]
     if mismatches:
-        outcome.problems.append(f"{len(mismatches)} shape mismatches, first: {mismatches[0].message}")
+        outcome.problems.append(
+            f"{len(mismatches)} shape mismatches, first: {mismatches[0].message}"
+        )
     saved = loads_design(dumps_design(design))
     analysis = analyze(saved)
     totals = analysis.totals()
     outcome.params, outcome.macs = totals.params, totals.macs
     if analysis.has_errors():
         first = next(d for d in analysis.diagnostics() if d.severity == "error")
-        outcome.problems.append(f"the saved design has {totals.errors} errors, first: {first.layer}: {first.message}")
+        outcome.problems.append(
+            f"the saved design has {totals.errors} errors, first: {first.layer}: {first.message}"
+        )
     if totals.params != ref.params:
         outcome.problems.append(f"params {totals.params:,} ≠ torch's {ref.params:,}")
     if totals.macs != ref.macs:
@@ -253,7 +271,9 @@ def check(name: str, mode: str, run: Callable[[], Any], ref: Reference) -> Outco
     ]
     if wrong:
         lid, got, want = wrong[0]
-        outcome.problems.append(f"{len(wrong)} layers differ from their module, first {lid}: {got} ≠ torch's {want}")
+        outcome.problems.append(
+            f"{len(wrong)} layers differ from their module, first {lid}: {got} ≠ torch's {want}"
+        )
     if not analysis.has_errors():
         try:
             source = generate(saved)
@@ -265,16 +285,22 @@ def check(name: str, mode: str, run: Callable[[], Any], ref: Reference) -> Outco
                     out = generated(torch.empty(1, *input_shape(name)))
             out = out[0] if isinstance(out, tuple) else out
             if tuple(out.shape[1:]) != ref.output:
-                outcome.problems.append(f"exported code gives {tuple(out.shape[1:])}, torch {ref.output}")
+                outcome.problems.append(
+                    f"exported code gives {tuple(out.shape[1:])}, torch {ref.output}"
+                )
             n = sum(p.numel() for p in generated.parameters())
             if n != ref.params:
                 outcome.problems.append(f"exported code has {n:,} params, torch {ref.params:,}")
         except Exception as exc:
-            outcome.problems.append(f"exported code fails: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            outcome.problems.append(
+                f"exported code fails: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            )
     return outcome
 
 
-def measure(name: str, modes: tuple[str, ...] = ("fx", *ONNX_MODES)) -> tuple[Reference, list[Outcome]]:
+def measure(
+    name: str, modes: tuple[str, ...] = ("fx", *ONNX_MODES)
+) -> tuple[Reference, list[Outcome]]:
     """Every import of ``name``, checked (the ONNX files are exported from one CPU model)."""
     ref = reference(name)
     outcomes = []
@@ -307,7 +333,8 @@ def table(rows: list[tuple[str, Reference, list[Outcome]]]) -> str:
             f"| {by['onnx'].seconds:.2f} s |"
         )
     notes = [
-        f"- {name}, {o.mode}: " + "; ".join(o.problems)
+        f"- {name}, {o.mode}: "
+        + "; ".join(o.problems)
         + (f". Why: {KNOWN_LIMITS[(name, o.mode)]}." if (name, o.mode) in KNOWN_LIMITS else "")
         for name, _, outcomes in rows
         for o in outcomes
@@ -340,8 +367,12 @@ on a shared 2-core machine (fx includes tracing and torch's shape propagation on
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help="comma-separated torchvision names; prints instead of writing the doc")
-    parser.add_argument("--jobs", type=int, default=1, help="networks measured at once, each in its own process")
+    parser.add_argument(
+        "--only", help="comma-separated torchvision names; prints instead of writing the doc"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="networks measured at once, each in its own process"
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -352,20 +383,28 @@ def main(argv: list[str] | None = None) -> int:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            args.jobs, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
             results = list(pool.map(measure, names))
     else:
         results = [measure(name) for name in names]
     for name, (ref, outcomes) in zip(names, results, strict=True):
         rows.append((name, ref, outcomes))
-        status = ", ".join(f"{o.mode} {'exact' if o.exact else 'NOT exact'} {o.seconds:.1f}s" for o in outcomes)
+        status = ", ".join(
+            f"{o.mode} {'exact' if o.exact else 'NOT exact'} {o.seconds:.1f}s" for o in outcomes
+        )
         print(f"{name}: {status}", file=sys.stderr)
         for o in outcomes:
             for p in o.problems:
                 print(f"    {o.mode}: {p}", file=sys.stderr)
             if o.unsupported:
                 print(f"    {o.mode} unsupported: {o.unsupported}", file=sys.stderr)
-    text = HEADER.format(torch=torch.__version__.split("+")[0], tv=tv.__version__.split("+")[0]) + table(rows) + "\n"
+    text = (
+        HEADER.format(torch=torch.__version__.split("+")[0], tv=tv.__version__.split("+")[0])
+        + table(rows)
+        + "\n"
+    )
     if args.only:
         print(text)
     else:

@@ -127,7 +127,12 @@ RESIDUAL_STEPS: tuple[Step, ...] = (
 RESIDUAL_FIX = ApplyFix("add_shape_mismatch", "add1", 1)
 RESIDUAL_FIX_STEPS: tuple[Step, ...] = (RESIDUAL_FIX,)
 RESIDUAL_FIX_BY_HAND: tuple[Step, ...] = (
-    InsertOnEdge("Conv2d", "relu1", "add1", {"out_channels": 32, "kernel_size": 1, "stride": 2, "bias": False}),
+    InsertOnEdge(
+        "Conv2d",
+        "relu1",
+        "add1",
+        {"out_channels": 32, "kernel_size": 1, "stride": 2, "bias": False},
+    ),
     InsertOnEdge("BatchNorm2d", "conv4", "add1"),
 )
 
@@ -151,13 +156,17 @@ def apply_step(design: Design, step: Step, current: str | None) -> str | None:
         values = ltype.initial_params()
         layer_id = design.fresh_id(ltype.prefix)
         if step.type_id == "Input" or after is None:
-            design.add_layer(Layer(layer_id, step.type_id, normalize_params(step.type_id, values), []))
+            design.add_layer(
+                Layer(layer_id, step.type_id, normalize_params(step.type_id, values), [])
+            )
         else:
             consumers = design.consumers(after)
             layer = Layer(layer_id, step.type_id, normalize_params(step.type_id, values), [after])
             design.add_layer(layer, design.index_of(after) + 1)
             for c in consumers:
-                design.set_inputs(c, [layer_id if i == after else i for i in design.layer(c).inputs])
+                design.set_inputs(
+                    c, [layer_id if i == after else i for i in design.layer(c).inputs]
+                )
         for name, value in step.params.items():
             _set_param(design, layer_id, name, value)
         return layer_id
@@ -170,7 +179,12 @@ def apply_step(design: Design, step: Step, current: str | None) -> str | None:
         if step.source not in target.inputs:
             raise ValueError(f"{step.target} does not take its input from {step.source}")
         layer_id = design.fresh_id(ltype.prefix)
-        layer = Layer(layer_id, step.type_id, normalize_params(step.type_id, ltype.initial_params()), [step.source])
+        layer = Layer(
+            layer_id,
+            step.type_id,
+            normalize_params(step.type_id, ltype.initial_params()),
+            [step.source],
+        )
         design.add_layer(layer, design.index_of(step.target))
         design.set_inputs(step.target, [layer_id if i == step.source else i for i in target.inputs])
         for name, value in step.params.items():
@@ -194,10 +208,11 @@ def find_fix(design: Design, step: ApplyFix) -> Any:
         if d.code == step.code and d.layer == step.layer:
             fixes = suggest_fixes(design, analysis, d)
             if len(fixes) < step.choice:
-                raise LookupError(f"{step.code} on {step.layer} has {len(fixes)} fixes, not {step.choice}")
+                raise LookupError(
+                    f"{step.code} on {step.layer} has {len(fixes)} fixes, not {step.choice}"
+                )
             return fixes[step.choice - 1]
     raise LookupError(f"no {step.code} diagnostic on {step.layer}")
-
 
 
 @dataclass(frozen=True)
@@ -215,27 +230,60 @@ class WindowExample:
 WINDOW_EXAMPLES: tuple[WindowExample, ...] = (
     # TensorFlow/Keras "same" with stride 2 (PyTorch refuses it): out = ⌈8/2⌉ = 4, and the one
     # padding row and column go after the input.
-    WindowExample("same-stride2", "keras", (
-        Append("Input", {"shape": [1, 8, 8]}),
-        Append("Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"}),
-    ), "conv1", 0),
+    WindowExample(
+        "same-stride2",
+        "keras",
+        (
+            Append("Input", {"shape": [1, 8, 8]}),
+            Append("Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"}),
+        ),
+        "conv1",
+        0,
+    ),
     # 3×3 with dilation 2: a 5-pixel span with gaps, 9 → 5.
-    WindowExample("dilated", "pytorch", (
-        Append("Input", {"shape": [1, 9, 9]}),
-        Append("Conv2d", {"out_channels": 8, "kernel_size": 3, "dilation": 2}),
-    ), "conv1", 2),
+    WindowExample(
+        "dilated",
+        "pytorch",
+        (
+            Append("Input", {"shape": [1, 9, 9]}),
+            Append("Conv2d", {"out_channels": 8, "kernel_size": 3, "dilation": 2}),
+        ),
+        "conv1",
+        2,
+    ),
     # ceil_mode: (8 − 3)/2 + 1 = 3.5 rounds up to 4; the last window hangs past the edge.
-    WindowExample("ceil-pool", "pytorch", (
-        Append("Input", {"shape": [1, 8, 8]}),
-        Append("MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
-    ), "pool1", 0),
+    WindowExample(
+        "ceil-pool",
+        "pytorch",
+        (
+            Append("Input", {"shape": [1, 8, 8]}),
+            Append("MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+        ),
+        "pool1",
+        0,
+    ),
     # The usual "upsample by 2" transposed convolution: 4 → 8.
-    WindowExample("transposed", "pytorch", (
-        Append("Input", {"shape": [1, 4, 4]}),
-        Append("ConvTranspose2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1,
-                                   "output_padding": 1}),
-    ), "deconv1", 11),
+    WindowExample(
+        "transposed",
+        "pytorch",
+        (
+            Append("Input", {"shape": [1, 4, 4]}),
+            Append(
+                "ConvTranspose2d",
+                {
+                    "out_channels": 8,
+                    "kernel_size": 3,
+                    "stride": 2,
+                    "padding": 1,
+                    "output_padding": 1,
+                },
+            ),
+        ),
+        "deconv1",
+        11,
+    ),
 )
+
 
 def _set_param(design: Design, layer_id: str, name: str, value: Any) -> None:
     spec = layer_type(design.layer(layer_id).type).spec(name)

@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("file", help="design file (.json)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.add_argument(
-        "--semantics", choices=SEMANTICS, help="analyse under these framework rules instead of the file's own"
+        "--semantics",
+        choices=SEMANTICS,
+        help="analyse under these framework rules instead of the file's own",
     )
     p.add_argument("--explain", metavar="LAYER", help="explain one layer's arithmetic step by step")
     p.add_argument(
@@ -39,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="show, layer by layer, where pytorch, keras, caffe and strict rules give different shapes",
     )
-    p.add_argument("--brief", action="store_true", help="list problems in one line each, without explanations")
+    p.add_argument(
+        "--brief", action="store_true", help="list problems in one line each, without explanations"
+    )
     p.set_defaults(func=run)
 
 
@@ -64,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if len(outputs) > 1:
         # Each prints something different; silently ignoring one would hand a script
         # that asked for --json plain text.
-        print(f"cnn-designer check: {' and '.join(outputs)} cannot be combined; choose one", file=sys.stderr)
+        print(
+            f"cnn-designer check: {' and '.join(outputs)} cannot be combined; choose one",
+            file=sys.stderr,
+        )
         return 2
     try:
         design = load_design(args.file)
@@ -77,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if args.explain is not None:
         if args.explain not in design:
             known = ", ".join(design.ids)
-            print(f"cnn-designer: {args.file} has no layer {args.explain!r} (layers: {known})", file=sys.stderr)
+            print(
+                f"cnn-designer: {args.file} has no layer {args.explain!r} (layers: {known})",
+                file=sys.stderr,
+            )
             return 2
         sys.stdout.write(render_text(explain_layer(analysis, args.explain)))
     elif args.compare_semantics:
@@ -85,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.json:
         doc = check_json(analysis)
         limit = problems_with_fixes(design)
-        for n, (entry, diag) in enumerate(zip(doc["diagnostics"], analysis.diagnostics(), strict=True)):
+        for n, (entry, diag) in enumerate(
+            zip(doc["diagnostics"], analysis.diagnostics(), strict=True)
+        ):
             entry.update(_diagnostic_extras(analysis, diag, with_fixes=n < limit))
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
@@ -115,9 +127,14 @@ def _diagnostic_extras(analysis: Analysis, diag: Any, with_fixes: bool = True) -
 
     fixes = suggest_fixes(analysis.design, analysis, diag) if with_fixes else []
     expl = explain_diagnostic(analysis, diag, fixes)
-    extras: dict[str, Any] = {"fixes": [f.to_json() for f in fixes], "explanation": render_text(expl)}
+    extras: dict[str, Any] = {
+        "fixes": [f.to_json() for f in fixes],
+        "explanation": render_text(expl),
+    }
     if not with_fixes:
-        extras["fixes_not_computed"] = True  # extension: past the first problems_with_fixes() problems
+        extras["fixes_not_computed"] = (
+            True  # extension: past the first problems_with_fixes() problems
+        )
     return extras
 
 
@@ -135,7 +152,9 @@ def explain_problems(analysis: Analysis, file: str) -> str:
         out.append("")
         out.append(render_text(explain_diagnostic(analysis, diag, fixes)).rstrip("\n"))
         if not with_fixes and diag.code in FIXABLE_CODES:
-            cmd = ["cnn-designer", "fix", file, "--apply", diag.code] + (["--layer", diag.layer] if diag.layer else [])
+            cmd = ["cnn-designer", "fix", file, "--apply", diag.code] + (
+                ["--layer", diag.layer] if diag.layer else []
+            )
             out.append(
                 f"  Fixes are listed for the first {limit} problems only; "
                 f"for this one: {shlex.join(cmd)}"

@@ -36,25 +36,70 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("file", help="design file (.json)")
     p.add_argument("-o", "--output", required=True, help="output file: .svg, .png, .py or .onnx")
     p.add_argument(
-        "--framework", choices=FRAMEWORKS, default="pytorch",
+        "--framework",
+        choices=FRAMEWORKS,
+        default="pytorch",
         help=".py output: PyTorch nn.Module (default) or Keras keras.Model code",
     )
-    p.add_argument("--view", choices=("blocks", "graph"), default="blocks", help="3D volumes (default) or the layer diagram")
-    p.add_argument("--scale", type=float, default=DEFAULT_PNG_SCALE,
-                   help=f"PNG pixels per figure unit (default {DEFAULT_PNG_SCALE:g}, as File ▸ Export; 1 for the screen)")
+    p.add_argument(
+        "--view",
+        choices=("blocks", "graph"),
+        default="blocks",
+        help="3D volumes (default) or the layer diagram",
+    )
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=DEFAULT_PNG_SCALE,
+        help=f"PNG pixels per figure unit (default {DEFAULT_PNG_SCALE:g}, as File ▸ Export; 1 for the screen)",
+    )
     p.add_argument("--dpi", type=float, help="resolution stored in the PNG (default 96 × scale)")
     p.add_argument("--transparent", action="store_true", help="no background")
-    p.add_argument("--dims", choices=("hwc", "chw"), default="hwc", help="write shapes as H×W×C (default) or C×H×W")
+    p.add_argument(
+        "--dims",
+        choices=("hwc", "chw"),
+        default="hwc",
+        help="write shapes as H×W×C (default) or C×H×W",
+    )
     p.add_argument("--no-labels", action="store_true", help="leave out the text labels")
-    p.add_argument("--legend", action="store_true", help="add a colour legend of the layer categories")
+    p.add_argument(
+        "--legend", action="store_true", help="add a colour legend of the layer categories"
+    )
     p.add_argument("--font", default="DejaVu Sans", help="font family (default DejaVu Sans)")
-    p.add_argument("--font-size", type=float, default=11.0, help="font size in figure units (default 11)")
-    p.add_argument("--camera", choices=tuple(CAMERA_PRESETS), default="paper", help="blocks view: camera preset")
-    p.add_argument("--azimuth", type=float, help="blocks view: camera azimuth in degrees (overrides --camera)")
-    p.add_argument("--elevation", type=float, help="blocks view: camera elevation in degrees (overrides --camera)")
-    p.add_argument("--scaling", choices=SCALINGS, default="sqrt", help="blocks view: how sizes map to box sides")
-    p.add_argument("--all-layers", action="store_true", help="blocks view: draw ReLU, BatchNorm, ... as boxes of their own")
-    p.add_argument("--direction", choices=("LR", "TB"), default="LR", help="graph view: flow direction for automatic layout")
+    p.add_argument(
+        "--font-size", type=float, default=11.0, help="font size in figure units (default 11)"
+    )
+    p.add_argument(
+        "--camera",
+        choices=tuple(CAMERA_PRESETS),
+        default="paper",
+        help="blocks view: camera preset",
+    )
+    p.add_argument(
+        "--azimuth", type=float, help="blocks view: camera azimuth in degrees (overrides --camera)"
+    )
+    p.add_argument(
+        "--elevation",
+        type=float,
+        help="blocks view: camera elevation in degrees (overrides --camera)",
+    )
+    p.add_argument(
+        "--scaling",
+        choices=SCALINGS,
+        default="sqrt",
+        help="blocks view: how sizes map to box sides",
+    )
+    p.add_argument(
+        "--all-layers",
+        action="store_true",
+        help="blocks view: draw ReLU, BatchNorm, ... as boxes of their own",
+    )
+    p.add_argument(
+        "--direction",
+        choices=("LR", "TB"),
+        default="LR",
+        help="graph view: flow direction for automatic layout",
+    )
     p.add_argument(
         "--collapse",
         default="auto",
@@ -68,12 +113,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "With --window LAYER the output is that layer's window picture (as in the Window view): "
         "-o name.svg or name.png writes one frame, name.gif or name.apng the whole sequence.",
     )
-    window.add_argument("--window", metavar="LAYER", help="draw this Conv2d, ConvTranspose2d or pooling layer's window")
-    window.add_argument("--frame", type=int, help="still frame to draw, 1 = first window (default: the last window)")
-    window.add_argument("--compact", dest="compact", action="store_true", default=None,
-                        help="first and last windows only, with an ellipsis (the default for large layers)")
-    window.add_argument("--full", dest="compact", action="store_false", help="every cell and every window")
-    window.add_argument("--fps", type=float, default=4.0, help="animation: windows per second (default 4)")
+    window.add_argument(
+        "--window",
+        metavar="LAYER",
+        help="draw this Conv2d, ConvTranspose2d or pooling layer's window",
+    )
+    window.add_argument(
+        "--frame", type=int, help="still frame to draw, 1 = first window (default: the last window)"
+    )
+    window.add_argument(
+        "--compact",
+        dest="compact",
+        action="store_true",
+        default=None,
+        help="first and last windows only, with an ellipsis (the default for large layers)",
+    )
+    window.add_argument(
+        "--full", dest="compact", action="store_false", help="every cell and every window"
+    )
+    window.add_argument(
+        "--fps", type=float, default=4.0, help="animation: windows per second (default 4)"
+    )
     p.set_defaults(func=run)
 
 
@@ -88,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
     if args.window is not None:
         return _export_window(args, out, suffix)
     if suffix not in FORMATS:
-        return _fail(f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png, .py or .onnx")
+        return _fail(
+            f"cannot tell the format of {out.name!r}: use a name ending in .svg, .png, .py or .onnx"
+        )
     if args.framework != "pytorch" and suffix != ".py":
         return _fail(f"--framework applies to code (.py), not to {suffix} files")
     if not (args.scale > 0 and args.scale <= 20):
@@ -102,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--font-size must be between 1 and 200, got {args.font_size:g}")
     collapse = _collapse(args.collapse)
     if collapse is None:
-        return _fail(f"--collapse must be a level (0, 1, 2, …), auto or none, got {args.collapse!r}")
+        return _fail(
+            f"--collapse must be a level (0, 1, 2, …), auto or none, got {args.collapse!r}"
+        )
     if not out.parent.is_dir():
         return _fail(f"the folder {str(out.parent)!r} does not exist")
     try:
@@ -130,7 +194,9 @@ def run(args: argparse.Namespace) -> int:
     options = ExportOptions(
         view=args.view,
         style=style,
-        blocks=replace(BlockOptions(), scaling=args.scaling, fold=not args.all_layers, dims=args.dims),
+        blocks=replace(
+            BlockOptions(), scaling=args.scaling, fold=not args.all_layers, dims=args.dims
+        ),
         camera=camera,
         direction=args.direction,
         scale=args.scale,
@@ -211,7 +277,9 @@ def _export_window(args: argparse.Namespace, out: Path, suffix: str) -> int:
     )
 
     if suffix not in STILL_SUFFIXES + ANIMATED_SUFFIXES:
-        return _fail(f"cannot tell the format of {out.name!r}: with --window use .svg, .png, .gif or .apng")
+        return _fail(
+            f"cannot tell the format of {out.name!r}: with --window use .svg, .png, .gif or .apng"
+        )
     if args.frame is not None and suffix in ANIMATED_SUFFIXES:
         return _fail("--frame picks a still frame; an animation (.gif, .apng) has every frame")
     if not out.parent.is_dir():
@@ -222,7 +290,9 @@ def _export_window(args: argparse.Namespace, out: Path, suffix: str) -> int:
         print(f"cnn-designer: cannot read {exc}", file=sys.stderr)
         return 2
     try:
-        exporter = WindowExporter(window_figure(analyze(design), args.window, args.compact), args.scale, args.fps)
+        exporter = WindowExporter(
+            window_figure(analyze(design), args.window, args.compact), args.scale, args.fps
+        )
         frame = None if args.frame is None else args.frame - 1 if args.frame > 0 else args.frame
         exporter.export(out, frame=frame)
     except WindowExportError as exc:

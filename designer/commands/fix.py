@@ -21,10 +21,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ),
     )
     p.add_argument("file", help="design file (.json)")
-    p.add_argument("--apply", metavar="CODE", help="the diagnostic code to fix, e.g. non_integer_output")
-    p.add_argument("--layer", metavar="ID", help="the layer, when the code occurs on several layers")
-    p.add_argument("--choice", metavar="N", type=int, default=1, help="which of the numbered fixes (default 1)")
-    p.add_argument("-o", "--output", metavar="OUT", help="write the fixed design here instead of over FILE")
+    p.add_argument(
+        "--apply", metavar="CODE", help="the diagnostic code to fix, e.g. non_integer_output"
+    )
+    p.add_argument(
+        "--layer", metavar="ID", help="the layer, when the code occurs on several layers"
+    )
+    p.add_argument(
+        "--choice", metavar="N", type=int, default=1, help="which of the numbered fixes (default 1)"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="OUT", help="write the fixed design here instead of over FILE"
+    )
     p.set_defaults(func=run)
 
 
@@ -38,22 +46,34 @@ def run(args: argparse.Namespace) -> int:
     if not args.apply:
         _list(analysis, args.file)
         return 0
-    matches = [d for d in analysis.diagnostics() if d.code == args.apply and (args.layer is None or d.layer == args.layer)]
+    matches = [
+        d
+        for d in analysis.diagnostics()
+        if d.code == args.apply and (args.layer is None or d.layer == args.layer)
+    ]
     if not matches:
         where = f" on layer {args.layer!r}" if args.layer else ""
-        codes = sorted({f"{d.code} ({d.layer})" if d.layer else d.code for d in analysis.diagnostics()})
+        codes = sorted(
+            {f"{d.code} ({d.layer})" if d.layer else d.code for d in analysis.diagnostics()}
+        )
         have = "; it has: " + ", ".join(codes) if codes else "; it has no problems"
         print(f"cnn-designer: {args.file} has no {args.apply}{where}{have}", file=sys.stderr)
         return 1
     layers = {d.layer for d in matches}
     if len(layers) > 1:
         names = ", ".join(str(x) for x in layers)
-        print(f"cnn-designer: {args.apply} occurs on several layers ({names}); choose one with --layer", file=sys.stderr)
+        print(
+            f"cnn-designer: {args.apply} occurs on several layers ({names}); choose one with --layer",
+            file=sys.stderr,
+        )
         return 1
     diag = matches[0]
     fixes = suggest_fixes(design, analysis, diag)
     if not fixes:
-        print(f"cnn-designer: no automatic fix for {diag.code}{_on(diag)}: {diag.message}", file=sys.stderr)
+        print(
+            f"cnn-designer: no automatic fix for {diag.code}{_on(diag)}: {diag.message}",
+            file=sys.stderr,
+        )
         return 1
     if not 1 <= args.choice <= len(fixes):
         print(f"cnn-designer: --choice must be 1 to {len(fixes)}", file=sys.stderr)
@@ -74,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
     for op in fix.operations:
         print(f"  - {op.describe()}")
     after = analyze(design).totals()
-    print(f"Saved {target}: {after.errors} error{'s' if after.errors != 1 else ''}, {after.warnings} warning{'s' if after.warnings != 1 else ''} left.")
+    print(
+        f"Saved {target}: {after.errors} error{'s' if after.errors != 1 else ''}, {after.warnings} warning{'s' if after.warnings != 1 else ''} left."
+    )
     return 0
 
 
@@ -93,7 +115,9 @@ def _list(analysis: Analysis, file: str) -> None:
         if n >= limit:
             if d.code in FIXABLE_CODES:
                 where = f" --layer {d.layer}" if d.layer else ""
-                print(f"  (fixes are listed for the first {limit} problems only; add --apply {d.code}{where})")
+                print(
+                    f"  (fixes are listed for the first {limit} problems only; add --apply {d.code}{where})"
+                )
             continue
         fixes = suggest_fixes(analysis.design, analysis, d)
         if not fixes:

@@ -52,11 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="shape of one input without the batch axis, e.g. 3,224,224 (repeat for models with several inputs); "
         "required for PyTorch, optional for ONNX and Keras (overrides the file's own)",
     )
-    p.add_argument("-o", "--output", metavar="OUT.json", help="write the design here (default: print it)")
+    p.add_argument(
+        "-o", "--output", metavar="OUT.json", help="write the design here (default: print it)"
+    )
     p.add_argument(
         "--args",
         metavar="JSON",
-        help='arguments for the class or function: a JSON list (positional) or object (keywords), e.g. \'{"num_classes": 10}\'',
+        help="arguments for the class or function: a JSON list (positional) or object (keywords), e.g. '{\"num_classes\": 10}'",
     )
     p.add_argument("--name", help="name of the design (default: the class or file name)")
     p.set_defaults(func=run)
@@ -72,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
             result = _import_onnx(args.source, shapes, args.name)
         elif lowered.endswith(KERAS_SUFFIXES):
             if args.args:
-                raise ConversionError("--args applies to Python classes and functions, not to saved Keras models")
+                raise ConversionError(
+                    "--args applies to Python classes and functions, not to saved Keras models"
+                )
             from designer.convert.from_keras import import_keras
 
             result = import_keras(args.source, input_shapes=shapes or None, name=args.name)
@@ -97,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             save_design(design, args.output)
         except OSError as exc:
-            print(f"cnn-designer import: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"cnn-designer import: cannot write {args.output}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return 2
     else:
         sys.stdout.write(dumps_design(design))
@@ -125,13 +132,17 @@ def _parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | None, name: str | None) -> ImportResult:
+def _import_python(
+    source: str, shapes: list[tuple[int, ...]], raw_args: str | None, name: str | None
+) -> ImportResult:
     path_text, sep, attr = source.rpartition(":")
     if not sep or not path_text or not attr:
         raise ConversionError(f"{source!r}: expected FILE.py:ClassName (or FILE.onnx)")
     path = Path(path_text)
     if not path.is_file():
-        raise ConversionError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
+        raise ConversionError(
+            f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}"
+        )
     from designer.convert.from_keras import import_keras_build_fn, uses_keras
 
     if uses_keras(path):  # a Keras model knows its input shape; --input-shape only overrides it
@@ -139,14 +150,18 @@ def _import_python(source: str, shapes: list[tuple[int, ...]], raw_args: str | N
             path, attr, raw_args, input_shapes=shapes or None, design_name=name, args_label="--args"
         )
     if not shapes:
-        raise ConversionError("--input-shape is required for PyTorch models, e.g. --input-shape 3,224,224")
+        raise ConversionError(
+            "--input-shape is required for PyTorch models, e.g. --input-shape 3,224,224"
+        )
     return import_python_model(path, attr, shapes, raw_args, design_name=name, args_label="--args")
 
 
 def _import_onnx(source: str, shapes: list[tuple[int, ...]], name: str | None) -> ImportResult:
     path = Path(source)
     if not path.is_file():
-        raise ConversionError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
+        raise ConversionError(
+            f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}"
+        )
     from designer.convert.from_onnx import import_onnx
 
     return import_onnx(path, input_shapes=shapes or None, name=name)

@@ -46,7 +46,9 @@ class ImportNote:
     code: str
     layer: str | None
     message: str
-    op: str | None = None  # for unsupported_op: the source operation (``onnx::Abs``, ``torch.nn.LSTM``)
+    op: str | None = (
+        None  # for unsupported_op: the source operation (``onnx::Abs``, ``torch.nn.LSTM``)
+    )
 
     def __str__(self) -> str:
         where = f"{self.layer}: " if self.layer and not self.message.startswith(self.layer) else ""
@@ -94,7 +96,13 @@ class DesignBuilder:
     # -------------------------------------------------------------------- layers
 
     def add(
-        self, wanted_id: str, type_id: str, params: dict[str, Any], inputs: list[str], source: str, op: str | None = None
+        self,
+        wanted_id: str,
+        type_id: str,
+        params: dict[str, Any],
+        inputs: list[str],
+        source: str,
+        op: str | None = None,
     ) -> str:
         """Add a layer; a value the design refuses turns the layer into a placeholder."""
         lid = self.unique_id(wanted_id, type_id)
@@ -103,12 +111,23 @@ class DesignBuilder:
         except DesignError as exc:
             self._taken.discard(lid)
             return self.placeholder(
-                wanted_id, inputs, source, f"its {type_id} settings are not valid here ({exc})", op=op or type_id
+                wanted_id,
+                inputs,
+                source,
+                f"its {type_id} settings are not valid here ({exc})",
+                op=op or type_id,
             )
         return lid
 
     def placeholder(
-        self, wanted_id: str, inputs: list[str], source: str, why: str, *, op: str | None = None, shape: Shape | None = None
+        self,
+        wanted_id: str,
+        inputs: list[str],
+        source: str,
+        why: str,
+        *,
+        op: str | None = None,
+        shape: Shape | None = None,
     ) -> str:
         """An ``Unsupported`` layer standing for ``source``, which the design cannot represent.
 
@@ -122,7 +141,11 @@ class DesignBuilder:
             if shape is not None:
                 params["shape"] = list(shape)
             self.design.add_layer(Layer(lid, "Unsupported", params, list(dict.fromkeys(inputs))))
-            kept = "it keeps the shape measured there" if shape is not None else "the shapes after it are unknown"
+            kept = (
+                "it keeps the shape measured there"
+                if shape is not None
+                else "the shapes after it are unknown"
+            )
             message = (
                 f"{lid} stands for {source}, which has no equivalent layer: {why}. It is an Unsupported layer "
                 f"({kept}); replace it with equivalent layers before exporting code."
@@ -130,7 +153,11 @@ class DesignBuilder:
         else:  # pragma: no cover - a core without the Unsupported layer type
             lid = self.unique_id(f"unsupported_{wanted_id}", "Identity")
             self.design.add_layer(Layer(lid, "Identity", {}, list(inputs[:1])))
-            dropped = f"; its other inputs ({', '.join(inputs[1:])}) are not connected" if len(inputs) > 1 else ""
+            dropped = (
+                f"; its other inputs ({', '.join(inputs[1:])}) are not connected"
+                if len(inputs) > 1
+                else ""
+            )
             message = (
                 f"{lid} is a placeholder (Identity) for {source}: {why}{dropped}. Shapes after it may be wrong; "
                 "replace it with equivalent layers."
@@ -178,9 +205,12 @@ class DesignBuilder:
         design.load_notes = [
             (n.code, n.layer, n.message)
             for n in self.notes
-            if n.severity == "error" and not (n.code == "unsupported_op" and _is_unsupported(design, n.layer))
+            if n.severity == "error"
+            and not (n.code == "unsupported_op" and _is_unsupported(design, n.layer))
         ]
-        add_path_groups(design)  # module paths → stages and blocks (layer3.4.conv2 → layer3, layer3.4)
+        add_path_groups(
+            design
+        )  # module paths → stages and blocks (layer3.4.conv2 → layer3, layer3.4)
         return ImportResult(design, list(self.notes))
 
 

@@ -62,17 +62,42 @@ ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 #: Layers that only preprocess or augment the input: left out, and said so.
-PREPROCESSING = frozenset({
-    "Rescaling", "Normalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-    "RandomContrast", "RandomBrightness", "RandomCrop", "RandomHeight", "RandomWidth", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-})
+PREPROCESSING = frozenset(
+    {
+        "Rescaling",
+        "Normalization",
+        "RandomFlip",
+        "RandomRotation",
+        "RandomZoom",
+        "RandomTranslation",
+        "RandomContrast",
+        "RandomBrightness",
+        "RandomCrop",
+        "RandomHeight",
+        "RandomWidth",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+        "ActivityRegularization",
+    }
+)
 MODEL_CLASSES = frozenset({"Functional", "Model", "Sequential"})
 #: Layer types a zero padding may be folded into (their padding pads with zeros, or is exact here).
-_FOLD_INTO = frozenset({"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "MaxPool2D",
-                        "AveragePooling2D", "AvgPool2D"})
+_FOLD_INTO = frozenset(
+    {
+        "Conv2D",
+        "DepthwiseConv2D",
+        "SeparableConv2D",
+        "MaxPooling2D",
+        "MaxPool2D",
+        "AveragePooling2D",
+        "AvgPool2D",
+    }
+)
 _NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax"})
-_SIGN_KEEPING = frozenset({"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"})
+_SIGN_KEEPING = frozenset(
+    {"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"}
+)
 
 
 # ------------------------------------------------------------------------------- reading
@@ -100,13 +125,21 @@ def read_keras_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         config = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConversionError(f"{p.name}: the model configuration is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise ConversionError(
+            f"{p.name}: the model configuration is not valid JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
     except RecursionError:
-        raise ConversionError(f"{p.name}: the model configuration is nested too deeply to be a Keras model") from None
+        raise ConversionError(
+            f"{p.name}: the model configuration is nested too deeply to be a Keras model"
+        ) from None
     if isinstance(config, dict) and config.get("format") == "cnn-designer":
-        raise ConversionError(f"{p.name} is a CNN Designer design already: open it (cnn-designer {p.name})")
+        raise ConversionError(
+            f"{p.name} is a CNN Designer design already: open it (cnn-designer {p.name})"
+        )
     if not isinstance(config, dict) or "config" not in config or "class_name" not in config:
-        raise ConversionError(f"{p.name}: the model configuration has no class_name/config: not a saved Keras model")
+        raise ConversionError(
+            f"{p.name}: the model configuration has no class_name/config: not a saved Keras model"
+        )
     return config
 
 
@@ -116,9 +149,13 @@ def _read_zip_config(p: Path) -> str:
             try:
                 info = archive.getinfo("config.json")
             except KeyError:
-                raise ConversionError(f"{p.name} is a zip archive without config.json: not a Keras model file") from None
+                raise ConversionError(
+                    f"{p.name} is a zip archive without config.json: not a Keras model file"
+                ) from None
             if info.file_size > MAX_CONFIG_BYTES:
-                raise ConversionError(f"{p.name}: config.json is {info.file_size:,} bytes, too large for a model configuration")
+                raise ConversionError(
+                    f"{p.name}: config.json is {info.file_size:,} bytes, too large for a model configuration"
+                )
             return archive.read(info).decode("utf-8")
     except zipfile.BadZipFile:
         raise ConversionError(f"{p.name} is not a .keras file (not a zip archive)") from None
@@ -158,7 +195,11 @@ def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[
     out: list[tuple[str, list[int | None]]] = []
     if config.get("class_name") == "Sequential":
         first = layers[0] if layers else {}
-        raw = _cfg(first).get("batch_shape") or _cfg(first).get("batch_input_shape") or cfg.get("build_input_shape")
+        raw = (
+            _cfg(first).get("batch_shape")
+            or _cfg(first).get("batch_input_shape")
+            or cfg.get("build_input_shape")
+        )
         out.append((str(_cfg(first).get("name") or "input"), _declared(raw, channels_last)))
         return out
     by_name = {str(e.get("name") or _cfg(e).get("name")): e for e in layers}
@@ -168,7 +209,9 @@ def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[
         refs = []
     for name, _node, _tensor in refs:
         c = _cfg(by_name.get(name))
-        out.append((name, _declared(c.get("batch_shape") or c.get("batch_input_shape"), channels_last)))
+        out.append(
+            (name, _declared(c.get("batch_shape") or c.get("batch_input_shape"), channels_last))
+        )
     return out
 
 
@@ -203,27 +246,43 @@ def import_keras(
     return _KerasImporter(config, input_shapes, name, text).run()
 
 
-def import_keras_model(model: Any, *, input_shapes: Sequence[Sequence[int]] | None = None,
-                       name: str | None = None, label: str | None = None) -> ImportResult:
+def import_keras_model(
+    model: Any,
+    *,
+    input_shapes: Sequence[Sequence[int]] | None = None,
+    name: str | None = None,
+    label: str | None = None,
+) -> ImportResult:
     """The design of a live ``keras.Model`` (its ``get_config()``; nothing is run)."""
     try:
         config = {"class_name": type(model).__name__, "config": model.get_config()}
     except Exception as exc:
-        raise ConversionError(f"the Keras model's configuration cannot be read: {type(exc).__name__}: {exc}") from None
-    if not isinstance(config["config"], dict) or not isinstance(config["config"].get("layers"), list):
+        raise ConversionError(
+            f"the Keras model's configuration cannot be read: {type(exc).__name__}: {exc}"
+        ) from None
+    if not isinstance(config["config"], dict) or not isinstance(
+        config["config"].get("layers"), list
+    ):
         raise ConversionError(
             f"the Keras model {getattr(model, 'name', '')!r} is a subclassed model, whose layer graph exists only in "
             "its Python code; build it with the functional API or keras.Sequential to import it"
         )
     if config["class_name"] not in MODEL_CLASSES:
-        config["class_name"] = "Sequential" if "build_input_shape" in config["config"] else "Functional"
-    return import_keras(config, input_shapes=input_shapes, name=name, label=label or f"Keras model {model.name}")
+        config["class_name"] = (
+            "Sequential" if "build_input_shape" in config["config"] else "Functional"
+        )
+    return import_keras(
+        config, input_shapes=input_shapes, name=name, label=label or f"Keras model {model.name}"
+    )
 
 
 def is_keras_model(obj: Any) -> bool:
     """Whether ``obj`` is a Keras model (checked by its classes' modules; Keras is not imported)."""
-    return any(c.__module__.split(".")[0] in ("keras", "tf_keras") and c.__name__ in ("Model", "Functional", "Sequential")
-               for c in type(obj).__mro__)
+    return any(
+        c.__module__.split(".")[0] in ("keras", "tf_keras")
+        and c.__name__ in ("Model", "Functional", "Sequential")
+        for c in type(obj).__mro__
+    )
 
 
 def uses_keras(path: str | Path) -> bool:
@@ -242,8 +301,12 @@ def uses_keras(path: str | Path) -> bool:
 
 
 def import_keras_build_fn(
-    path: str | Path, function: str, args_json: str | None = None, *,
-    input_shapes: Sequence[Sequence[int]] | None = None, design_name: str | None = None,
+    path: str | Path,
+    function: str,
+    args_json: str | None = None,
+    *,
+    input_shapes: Sequence[Sequence[int]] | None = None,
+    design_name: str | None = None,
     args_label: str = "the argument text",
 ) -> ImportResult:
     """Run ``path`` and call ``function`` (it must return a Keras model), then import the model's config.
@@ -258,8 +321,9 @@ def import_keras_build_fn(
         raise ConversionError(
             f"{Path(path).name}:{function} returned a {type(model).__name__}, not a Keras model"
         )
-    return import_keras_model(model, input_shapes=input_shapes, name=design_name,
-                              label=f"{Path(path).name}:{function}")
+    return import_keras_model(
+        model, input_shapes=input_shapes, name=design_name, label=f"{Path(path).name}:{function}"
+    )
 
 
 def choose_keras_backend() -> str | None:
@@ -272,7 +336,11 @@ def choose_keras_backend() -> str | None:
     import importlib.util
     import sys
 
-    if "KERAS_BACKEND" in os.environ or "keras" in sys.modules or importlib.util.find_spec("tensorflow"):
+    if (
+        "KERAS_BACKEND" in os.environ
+        or "keras" in sys.modules
+        or importlib.util.find_spec("tensorflow")
+    ):
         return None
     for backend in ("jax", "torch"):
         if importlib.util.find_spec(backend) is not None:
@@ -312,20 +380,32 @@ def _torch_out(size: int, kernel: int, stride: int, dilation: int, pad: int) -> 
 
 
 class _KerasImporter:
-    def __init__(self, config: dict[str, Any], shapes: Sequence[Sequence[int]] | None, name: str | None, label: str) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        shapes: Sequence[Sequence[int]] | None,
+        name: str | None,
+        label: str,
+    ) -> None:
         self.config = config
         self.label = label
         self.override = [tuple(int(v) for v in s) for s in shapes] if shapes else None
         inner = _cfg(config)
-        self.builder = DesignBuilder(name or str(inner.get("name") or Path(label).stem or "Keras model"))
+        self.builder = DesignBuilder(
+            name or str(inner.get("name") or Path(label).stem or "Keras model")
+        )
         self.builder.design.set_semantics("keras")
         self.channels_last = '"channels_first"' not in json.dumps(config)
         self.expected: dict[str, Shape] = {}
         self.preprocessing: list[str] = []
         self.inputs_seen = 0
-        self.pending_pad: dict[str, tuple[int, int]] = {}  # Keras layer name -> (pad h, pad w) folded into it
+        self.pending_pad: dict[
+            str, tuple[int, int]
+        ] = {}  # Keras layer name -> (pad h, pad w) folded into it
         self._analysis: Analysis | None = None
-        self.aliases: set[str] = set()  # Keras layers that pass their input on (folded pads, preprocessing)
+        self.aliases: set[str] = (
+            set()
+        )  # Keras layers that pass their input on (folded pads, preprocessing)
 
     # ---------------------------------------------------------------- running
 
@@ -354,7 +434,8 @@ class _KerasImporter:
         if self.preprocessing:
             description += (
                 " Preprocessing layers left out of the design (they do not change shapes): "
-                + "; ".join(self.preprocessing) + "."
+                + "; ".join(self.preprocessing)
+                + "."
             )
         return b.finish(description)
 
@@ -383,10 +464,14 @@ class _KerasImporter:
                     raise ConversionError(
                         f"{self.label}: the Sequential model was saved before it was built: its input shape is unknown"
                     )
-                current = self._input(f"{cfg.get('name') or 'sequential'}_input", {"batch_shape": shape})
+                current = self._input(
+                    f"{cfg.get('name') or 'sequential'}_input", {"batch_shape": shape}
+                )
         for n, entry in enumerate(layers):
             nxt = layers[n + 1] if n + 1 < len(layers) else None
-            outs = self._layer(entry, [current], consumers=1 if nxt is not None else 2, next_entry=nxt)
+            outs = self._layer(
+                entry, [current], consumers=1 if nxt is not None else 2, next_entry=nxt
+            )
             current = outs[0]
         return [current]
 
@@ -409,10 +494,14 @@ class _KerasImporter:
         for n, ref in enumerate(input_refs):
             input_entry = by_name.get(ref[0])
             if input_entry is None:
-                raise ConversionError(f"{self.label}: the model input {ref[0]!r} is not among its layers")
+                raise ConversionError(
+                    f"{self.label}: the model input {ref[0]!r} is not among its layers"
+                )
             if bound is not None:
                 if n >= len(bound):
-                    raise ConversionError(f"{self.label}: a nested model has more inputs than it is given")
+                    raise ConversionError(
+                        f"{self.label}: a nested model has more inputs than it is given"
+                    )
                 produced[(ref[0], 0, 0)] = bound[n]
             else:
                 produced[(ref[0], 0, 0)] = self._input(ref[0], _cfg(input_entry))
@@ -429,30 +518,46 @@ class _KerasImporter:
                 name = self._layer_name(entry)
                 missing = [ref for ref in refs if ref not in produced]
                 if missing:
-                    raise ConversionError(f"{self.label}: layer {name!r} uses {missing[0][0]!r}, which the model does not define")
+                    raise ConversionError(
+                        f"{self.label}: layer {name!r} uses {missing[0][0]!r}, which the model does not define"
+                    )
                 ins = [produced[ref] for ref in refs]
                 n_consumers = len(consumers.get(name, [])) + (1 if name in outputs_named else 0)
                 nxt = by_name.get(consumers[name][0]) if len(consumers.get(name, [])) == 1 else None
-                outs = self._layer(entry, ins, consumers=n_consumers, next_entry=nxt, node_index=node_index)
+                outs = self._layer(
+                    entry, ins, consumers=n_consumers, next_entry=nxt, node_index=node_index
+                )
                 for t, out in enumerate(outs):
                     produced[(name, node_index, t)] = out
-                for ref, node_tensor in zip(refs, _tensors((entry.get("inbound_nodes") or [])[node_index]), strict=False):
-                    shape = _chw(node_tensor.get("shape"), self.channels_last) if isinstance(node_tensor, dict) else None
+                for ref, node_tensor in zip(
+                    refs, _tensors((entry.get("inbound_nodes") or [])[node_index]), strict=False
+                ):
+                    shape = (
+                        _chw(node_tensor.get("shape"), self.channels_last)
+                        if isinstance(node_tensor, dict)
+                        else None
+                    )
                     if shape is not None and ref in produced and ref[0] not in self.aliases:
                         self.expected.setdefault(produced[ref], shape)
             if not progressed:
                 names = ", ".join(sorted({self._layer_name(c[0]) for c in pending})[:5])
-                raise ConversionError(f"{self.label}: the layers {names} depend on each other in a cycle")
+                raise ConversionError(
+                    f"{self.label}: the layers {names} depend on each other in a cycle"
+                )
         outs = []
         for ref in output_refs:
             if ref not in produced:
-                raise ConversionError(f"{self.label}: the model output {ref[0]!r} is not computed by any layer")
+                raise ConversionError(
+                    f"{self.label}: the model output {ref[0]!r} is not computed by any layer"
+                )
             outs.append(produced[ref])
         return outs
 
     @staticmethod
     def _layer_name(entry: dict[str, Any]) -> str:
-        return str(entry.get("name") or _cfg(entry).get("name") or entry.get("class_name") or "layer")
+        return str(
+            entry.get("name") or _cfg(entry).get("name") or entry.get("class_name") or "layer"
+        )
 
     # ----------------------------------------------------------------- shapes
 
@@ -476,7 +581,9 @@ class _KerasImporter:
         self.inputs_seen += 1
         if self.override is not None:
             if n >= len(self.override):
-                raise ConversionError(f"{self.label} has more inputs than the {len(self.override)} input shapes given")
+                raise ConversionError(
+                    f"{self.label} has more inputs than the {len(self.override)} input shapes given"
+                )
             shape: Shape | None = self.override[n]
         else:
             raw = cfg.get("batch_shape") or cfg.get("batch_input_shape")
@@ -490,10 +597,19 @@ class _KerasImporter:
                     "(input_shapes=[...] in Python)"
                 )
         assert shape is not None
-        return self.builder.add(name, "Input", {"shape": list(shape)}, [], f"the Keras input {name}")
+        return self.builder.add(
+            name, "Input", {"shape": list(shape)}, [], f"the Keras input {name}"
+        )
 
-    def _layer(self, entry: dict[str, Any], inputs: list[str], *, consumers: int, next_entry: dict[str, Any] | None,
-               node_index: int = 0) -> list[str]:
+    def _layer(
+        self,
+        entry: dict[str, Any],
+        inputs: list[str],
+        *,
+        consumers: int,
+        next_entry: dict[str, Any] | None,
+        node_index: int = 0,
+    ) -> list[str]:
         cls = str(entry.get("class_name") or "")
         name = self._layer_name(entry)
         wanted = name if node_index == 0 else f"{name}_{node_index}"
@@ -507,7 +623,12 @@ class _KerasImporter:
             return [self._input(name, cfg)]
         if cls in PREPROCESSING:
             self.preprocessing.append(f"{name} ({cls}{_preprocessing_detail(cls, cfg)})")
-            self.builder.note("info", "preprocessing", None, f"{name} ({cls}) preprocesses the input; left out of the design")
+            self.builder.note(
+                "info",
+                "preprocessing",
+                None,
+                f"{name} ({cls}) preprocesses the input; left out of the design",
+            )
             self.aliases.add(name)
             return inputs[:1]
         handler = _HANDLERS.get(cls)
@@ -524,11 +645,19 @@ class _KerasImporter:
         except _Placeholder as why:
             return [self.builder.placeholder(wanted, inputs, source, str(why))]
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            return [self.builder.placeholder(wanted, inputs, source,
-                                             f"its configuration could not be read ({type(exc).__name__}: {exc})")]
+            return [
+                self.builder.placeholder(
+                    wanted,
+                    inputs,
+                    source,
+                    f"its configuration could not be read ({type(exc).__name__}: {exc})",
+                )
+            ]
         return [out]
 
-    def _add(self, wanted: str, type_id: str, params: dict[str, Any], inputs: list[str], cls: str) -> str:
+    def _add(
+        self, wanted: str, type_id: str, params: dict[str, Any], inputs: list[str], cls: str
+    ) -> str:
         if type_id not in REGISTRY:
             raise _Placeholder(f"the designer has no {type_id} layer for Keras' {cls}")
         return self.builder.add(wanted, type_id, params, inputs, f"the Keras {cls} {wanted}")
@@ -540,21 +669,39 @@ class _KerasImporter:
             return inputs[0]
         type_id, params = ACTIVATIONS.get(act, ("", {}))
         if type_id not in REGISTRY:
-            why = f"the designer has no {type_id} layer" if type_id else "the designer has no layer for it"
+            why = (
+                f"the designer has no {type_id} layer"
+                if type_id
+                else "the designer has no layer for it"
+            )
             if cls == "Activation":
                 raise _Placeholder(f"its activation {act!r}: {why}")
             # The layer itself was added: only its activation becomes the placeholder.
-            return self.builder.placeholder(f"{wanted}_{act}", inputs, f"the activation {act!r} of {wanted}", why)
-        lid = self.builder.add(f"{wanted}_{act}" if cls != "Activation" else wanted, type_id, dict(params), inputs,
-                               f"the activation {act} of {wanted}")
+            return self.builder.placeholder(
+                f"{wanted}_{act}", inputs, f"the activation {act!r} of {wanted}", why
+            )
+        lid = self.builder.add(
+            f"{wanted}_{act}" if cls != "Activation" else wanted,
+            type_id,
+            dict(params),
+            inputs,
+            f"the activation {act} of {wanted}",
+        )
         return lid
 
-    def _fold_pad(self, cfg: dict[str, Any], inputs: list[str], nxt: dict[str, Any]) -> list[str] | None:
+    def _fold_pad(
+        self, cfg: dict[str, Any], inputs: list[str], nxt: dict[str, Any]
+    ) -> list[str] | None:
         """Fold a symmetric ZeroPadding2D into its only consumer's padding where that is exact."""
         (top, bottom), (left, right) = _pad_pairs(cfg.get("padding", 1))
         nxt_cls = str(nxt.get("class_name"))
         ncfg = _cfg(nxt)
-        if nxt_cls not in _FOLD_INTO or top != bottom or left != right or ncfg.get("padding", "valid") != "valid":
+        if (
+            nxt_cls not in _FOLD_INTO
+            or top != bottom
+            or left != right
+            or ncfg.get("padding", "valid") != "valid"
+        ):
             return None
         if len(nxt.get("inbound_nodes") or []) > 1:
             return None  # a shared layer: its other calls have no such padding
@@ -567,8 +714,16 @@ class _KerasImporter:
         self.pending_pad[self._layer_name(nxt)] = (top, left)
         return inputs[:1]
 
-    def _padding(self, wanted: str, cfg: dict[str, Any], src: str, k: tuple[int, int], s: tuple[int, int],
-                 d: tuple[int, int], pool: bool) -> tuple[Any, list[str], bool]:
+    def _padding(
+        self,
+        wanted: str,
+        cfg: dict[str, Any],
+        src: str,
+        k: tuple[int, int],
+        s: tuple[int, int],
+        d: tuple[int, int],
+        pool: bool,
+    ) -> tuple[Any, list[str], bool]:
         """The designer padding for a window layer: (padding, inputs, exact "same" was kept as numbers).
 
         Returns the value for ``padding`` and the inputs (a ZeroPad2d first where "same" pads
@@ -588,7 +743,9 @@ class _KerasImporter:
         numeric = []
         for i in range(2):
             before, _after, out = _tf_same(shape[1 + i], k[i], s[i], d[i])
-            if _torch_out(shape[1 + i], k[i], s[i], d[i], before) == out and (not pool or before <= k[i] // 2):
+            if _torch_out(shape[1 + i], k[i], s[i], d[i], before) == out and (
+                not pool or before <= k[i] // 2
+            ):
                 numeric.append(before)
             else:
                 numeric = []
@@ -599,20 +756,38 @@ class _KerasImporter:
             return "same", [src], False  # keras semantics computes TensorFlow's "same" itself
         pads = [_tf_same(shape[1 + i], k[i], s[i], d[i]) for i in range(2)]
         (t, b, _), (left, right, _) = pads
-        pad = self.builder.add(f"{name}_pad", "ZeroPad2d", {"padding": [left, right, t, b]}, [src],
-                               f"the \"same\" padding of {name}")
-        self.builder.note("warning", "padding_approximated", pad,
-                          f"{name} pads unevenly (\"same\": {t}/{b} rows, {left}/{right} columns); the design pads "
-                          "with zeros first, where Keras' pooling ignores the padded positions")
+        pad = self.builder.add(
+            f"{name}_pad",
+            "ZeroPad2d",
+            {"padding": [left, right, t, b]},
+            [src],
+            f'the "same" padding of {name}',
+        )
+        self.builder.note(
+            "warning",
+            "padding_approximated",
+            pad,
+            f'{name} pads unevenly ("same": {t}/{b} rows, {left}/{right} columns); the design pads '
+            "with zeros first, where Keras' pooling ignores the padded positions",
+        )
         return 0, [pad], True
 
     def conv2d(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         src = inputs[0]
-        k, s, d = _pair(cfg["kernel_size"]), _pair(cfg.get("strides", 1)), _pair(cfg.get("dilation_rate", 1))
+        k, s, d = (
+            _pair(cfg["kernel_size"]),
+            _pair(cfg.get("strides", 1)),
+            _pair(cfg.get("dilation_rate", 1)),
+        )
         padding, ins, _ = self._padding(wanted, cfg, src, k, s, d, pool=False)
         params = {
-            "out_channels": int(cfg["filters"]), "kernel_size": _one(k), "stride": _one(s), "padding": padding,
-            "dilation": _one(d), "groups": int(cfg.get("groups", 1) or 1), "bias": bool(cfg.get("use_bias", True)),
+            "out_channels": int(cfg["filters"]),
+            "kernel_size": _one(k),
+            "stride": _one(s),
+            "padding": padding,
+            "dilation": _one(d),
+            "groups": int(cfg.get("groups", 1) or 1),
+            "bias": bool(cfg.get("use_bias", True)),
         }
         lid = self._add(wanted, "Conv2d", params, ins, "Conv2D")
         return self._activation(wanted, cfg.get("activation"), [lid], "Conv2D")
@@ -622,12 +797,21 @@ class _KerasImporter:
         shape = self._shape(src)
         if shape is None or len(shape) != 3:
             raise _Placeholder("its input's channels are unknown")
-        k, s, d = _pair(cfg["kernel_size"]), _pair(cfg.get("strides", 1)), _pair(cfg.get("dilation_rate", 1))
+        k, s, d = (
+            _pair(cfg["kernel_size"]),
+            _pair(cfg.get("strides", 1)),
+            _pair(cfg.get("dilation_rate", 1)),
+        )
         padding, ins, _ = self._padding(wanted, cfg, src, k, s, d, pool=False)
         multiplier = int(cfg.get("depth_multiplier", 1) or 1)
         params = {
-            "out_channels": shape[0] * multiplier, "kernel_size": _one(k), "stride": _one(s), "padding": padding,
-            "dilation": _one(d), "groups": shape[0], "bias": bool(cfg.get("use_bias", True)),
+            "out_channels": shape[0] * multiplier,
+            "kernel_size": _one(k),
+            "stride": _one(s),
+            "padding": padding,
+            "dilation": _one(d),
+            "groups": shape[0],
+            "bias": bool(cfg.get("use_bias", True)),
         }
         lid = self._add(wanted, "Conv2d", params, ins, "DepthwiseConv2D")
         return self._activation(wanted, cfg.get("activation"), [lid], "DepthwiseConv2D")
@@ -637,21 +821,48 @@ class _KerasImporter:
         shape = self._shape(src)
         if shape is None or len(shape) != 3:
             raise _Placeholder("its input's channels are unknown")
-        k, s, d = _pair(cfg["kernel_size"]), _pair(cfg.get("strides", 1)), _pair(cfg.get("dilation_rate", 1))
+        k, s, d = (
+            _pair(cfg["kernel_size"]),
+            _pair(cfg.get("strides", 1)),
+            _pair(cfg.get("dilation_rate", 1)),
+        )
         padding, ins, _ = self._padding(wanted, cfg, src, k, s, d, pool=False)
         multiplier = int(cfg.get("depth_multiplier", 1) or 1)
-        depthwise = self._add(f"{wanted}_depthwise", "Conv2d", {
-            "out_channels": shape[0] * multiplier, "kernel_size": _one(k), "stride": _one(s), "padding": padding,
-            "dilation": _one(d), "groups": shape[0], "bias": False,
-        }, ins, "SeparableConv2D")
-        lid = self._add(wanted, "Conv2d", {
-            "out_channels": int(cfg["filters"]), "kernel_size": 1, "bias": bool(cfg.get("use_bias", True)),
-        }, [depthwise], "SeparableConv2D")
+        depthwise = self._add(
+            f"{wanted}_depthwise",
+            "Conv2d",
+            {
+                "out_channels": shape[0] * multiplier,
+                "kernel_size": _one(k),
+                "stride": _one(s),
+                "padding": padding,
+                "dilation": _one(d),
+                "groups": shape[0],
+                "bias": False,
+            },
+            ins,
+            "SeparableConv2D",
+        )
+        lid = self._add(
+            wanted,
+            "Conv2d",
+            {
+                "out_channels": int(cfg["filters"]),
+                "kernel_size": 1,
+                "bias": bool(cfg.get("use_bias", True)),
+            },
+            [depthwise],
+            "SeparableConv2D",
+        )
         return self._activation(wanted, cfg.get("activation"), [lid], "SeparableConv2D")
 
     def conv2d_transpose(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         src = inputs[0]
-        k, s, d = _pair(cfg["kernel_size"]), _pair(cfg.get("strides", 1)), _pair(cfg.get("dilation_rate", 1))
+        k, s, d = (
+            _pair(cfg["kernel_size"]),
+            _pair(cfg.get("strides", 1)),
+            _pair(cfg.get("dilation_rate", 1)),
+        )
         mode = str(cfg.get("padding", "valid")).lower()
         raw_op = cfg.get("output_padding")
         op_keras = None if raw_op is None else _pair(raw_op)
@@ -671,8 +882,12 @@ class _KerasImporter:
             pads.append(pad)
             ops.append(op)
         params = {
-            "out_channels": int(cfg["filters"]), "kernel_size": _one(k), "stride": _one(s),
-            "padding": _one((pads[0], pads[1])), "output_padding": _one((ops[0], ops[1])), "dilation": _one(d),
+            "out_channels": int(cfg["filters"]),
+            "kernel_size": _one(k),
+            "stride": _one(s),
+            "padding": _one((pads[0], pads[1])),
+            "output_padding": _one((ops[0], ops[1])),
+            "dilation": _one(d),
             "bias": bool(cfg.get("use_bias", True)),
         }
         lid = self._add(wanted, "ConvTranspose2d", params, [src], "Conv2DTranspose")
@@ -696,7 +911,9 @@ class _KerasImporter:
     def avg_pool(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         return self.pool(wanted, cfg, inputs, "AvgPool2d")
 
-    def global_pool(self, wanted: str, cfg: dict[str, Any], inputs: list[str], type_id: str, cls: str) -> str:
+    def global_pool(
+        self, wanted: str, cfg: dict[str, Any], inputs: list[str], type_id: str, cls: str
+    ) -> str:
         lid = self._add(wanted, type_id, {"output_size": 1}, inputs, cls)
         if cfg.get("keepdims"):
             return lid
@@ -708,8 +925,12 @@ class _KerasImporter:
     def global_max_pool(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         return self.global_pool(wanted, cfg, inputs, "AdaptiveMaxPool2d", "GlobalMaxPooling2D")
 
-    def adaptive_pool(self, wanted: str, cfg: dict[str, Any], inputs: list[str], type_id: str) -> str:
-        return self._add(wanted, type_id, {"output_size": _one(_pair(cfg["output_size"]))}, inputs, type_id)
+    def adaptive_pool(
+        self, wanted: str, cfg: dict[str, Any], inputs: list[str], type_id: str
+    ) -> str:
+        return self._add(
+            wanted, type_id, {"output_size": _one(_pair(cfg["output_size"]))}, inputs, type_id
+        )
 
     def adaptive_avg_pool(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         return self.adaptive_pool(wanted, cfg, inputs, "AdaptiveAvgPool2d")
@@ -728,13 +949,18 @@ class _KerasImporter:
             raise _Placeholder(f"it normalises along axis {axis}, not the channels")
         center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
         params: dict[str, Any] = {
-            "eps": float(cfg.get("epsilon", 1e-3)), "momentum": round(1.0 - float(cfg.get("momentum", 0.99)), 10),
+            "eps": float(cfg.get("epsilon", 1e-3)),
+            "momentum": round(1.0 - float(cfg.get("momentum", 0.99)), 10),
             "affine": center or scale,
         }
         lid = self._add(wanted, "BatchNorm2d", params, inputs, "BatchNormalization")
         if center != scale:
-            self.builder.note("warning", "parameters_approximated", lid,
-                              f"{lid} learns only {'β' if center else 'γ'}; the design counts both (2·C parameters)")
+            self.builder.note(
+                "warning",
+                "parameters_approximated",
+                lid,
+                f"{lid} learns only {'β' if center else 'γ'}; the design counts both (2·C parameters)",
+            )
         return lid
 
     def activation_layer(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
@@ -778,7 +1004,9 @@ class _KerasImporter:
         return self._add(wanted, "Dropout", {"p": float(cfg.get("rate", 0.5))}, inputs, "Dropout")
 
     def spatial_dropout(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
-        return self._add(wanted, "Dropout2d", {"p": float(cfg.get("rate", 0.5))}, inputs, "SpatialDropout2D")
+        return self._add(
+            wanted, "Dropout2d", {"p": float(cfg.get("rate", 0.5))}, inputs, "SpatialDropout2D"
+        )
 
     def identity(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         return self._add(wanted, "Identity", {}, inputs, "Identity")
@@ -800,8 +1028,13 @@ class _KerasImporter:
                 f"it is applied to the volume {fmt_shape(shape)}: Keras' Dense works on the channels there, the "
                 "designer's Linear on the last axis of C×H×W"
             )
-        lid = self._add(wanted, "Linear", {"out_features": int(cfg["units"]), "bias": bool(cfg.get("use_bias", True))},
-                        inputs, "Dense")
+        lid = self._add(
+            wanted,
+            "Linear",
+            {"out_features": int(cfg["units"]), "bias": bool(cfg.get("use_bias", True))},
+            inputs,
+            "Dense",
+        )
         return self._activation(wanted, cfg.get("activation"), [lid], "Dense")
 
     def zero_padding(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
@@ -927,7 +1160,9 @@ def _history(node: Any) -> list[tuple[str, int, int]]:
                 refs.append((str(h[0]), int(h[1]), int(h[2])))
         return refs
     if isinstance(node, list):  # Keras 2: [[name, node_index, tensor_index, kwargs], ...]
-        return [(str(r[0]), int(r[1]), int(r[2])) for r in node if isinstance(r, list) and len(r) >= 3]
+        return [
+            (str(r[0]), int(r[1]), int(r[2])) for r in node if isinstance(r, list) and len(r) >= 3
+        ]
     return []
 
 

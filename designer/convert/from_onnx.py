@@ -72,9 +72,13 @@ def import_onnx(
         try:
             model = onnx.load(os.fspath(model))
         except Exception as exc:
-            raise ConversionError(f"{label} cannot be read as an ONNX model: {type(exc).__name__}: {exc}") from None
+            raise ConversionError(
+                f"{label} cannot be read as an ONNX model: {type(exc).__name__}: {exc}"
+            ) from None
     if not isinstance(model, onnx.ModelProto):
-        raise ConversionError(f"expected an ONNX file or onnx.ModelProto, got {type(model).__name__}")
+        raise ConversionError(
+            f"expected an ONNX file or onnx.ModelProto, got {type(model).__name__}"
+        )
     return _OnnxImporter(onnx, model, input_shapes, name, label).run()
 
 
@@ -98,10 +102,23 @@ class _Unsupported(Exception):
 
 
 # Operators that come from functions in forward(), not from a module of their own.
-_FUNCTIONAL_OPS = frozenset({
-    "Concat", "Add", "Mul", "Sub", "Div", "Split", "Slice", "Reshape", "ReduceMean", "Gather", "Squeeze",
-    "Unsqueeze", "Sum",
-})
+_FUNCTIONAL_OPS = frozenset(
+    {
+        "Concat",
+        "Add",
+        "Mul",
+        "Sub",
+        "Div",
+        "Split",
+        "Slice",
+        "Reshape",
+        "ReduceMean",
+        "Gather",
+        "Squeeze",
+        "Unsqueeze",
+        "Sum",
+    }
+)
 
 
 def _topological_order(nodes: list[Any], label: str) -> list[Any]:
@@ -115,11 +132,16 @@ def _topological_order(nodes: list[Any], label: str) -> list[Any]:
         for out in node.output:
             if out:
                 producer[out] = n
-    deps = [sorted({producer[i] for i in node.input if i in producer and producer[i] != n}) for n, node in enumerate(nodes)]
+    deps = [
+        sorted({producer[i] for i in node.input if i in producer and producer[i] != n})
+        for n, node in enumerate(nodes)
+    ]
     for n, node in enumerate(nodes):
         if any(producer.get(i) == n for i in node.input):
-            raise ConversionError(f"{label}: {_node_label(node)} reads its own output: the graph has a cycle, which "
-                                  "ONNX does not allow; nothing was imported")
+            raise ConversionError(
+                f"{label}: {_node_label(node)} reads its own output: the graph has a cycle, which "
+                "ONNX does not allow; nothing was imported"
+            )
     users: list[list[int]] = [[] for _ in nodes]
     missing = [len(d) for d in deps]
     for n, d in enumerate(deps):
@@ -145,7 +167,7 @@ def _topological_order(nodes: list[Any], label: str) -> list[Any]:
         while True:
             nxt = next(m for m in deps[path[-1]] if m in left)
             if nxt in seen:
-                cycle = path[seen[nxt]:][::-1]
+                cycle = path[seen[nxt] :][::-1]
                 break
             seen[nxt] = len(path)
             path.append(nxt)
@@ -203,14 +225,23 @@ def _f32(value: Any) -> float:
 
 
 class _OnnxImporter:
-    def __init__(self, onnx: Any, model: Any, shapes: Sequence[Sequence[int]] | None, name: str | None, label: str) -> None:
+    def __init__(
+        self,
+        onnx: Any,
+        model: Any,
+        shapes: Sequence[Sequence[int]] | None,
+        name: str | None,
+        label: str,
+    ) -> None:
         self.onnx = onnx
         self.model = model
         self.graph = model.graph
         self.label = label
         self.override = [tuple(int(v) for v in s) for s in shapes] if shapes else None
         self.builder = DesignBuilder(name or self.graph.name or Path(label).stem)
-        self.const: dict[str, Any] = {}  # tensor name -> numpy value (initializers, Constant outputs)
+        self.const: dict[
+            str, Any
+        ] = {}  # tensor name -> numpy value (initializers, Constant outputs)
         self.value: dict[str, str] = {}  # data tensor name -> layer id
         self.expected: dict[str, Shape] = {}
         self.inferred: dict[str, Shape] = {}  # tensor -> shape without batch axis
@@ -286,7 +317,9 @@ class _OnnxImporter:
             if op in ("Shape", "Size") and ins and ins[0] in self.data:
                 shape = self._full_shape(ins[0])
                 if shape is not None:
-                    dims = numpy.array(shape if op == "Shape" else math.prod(shape), dtype=numpy.int64)
+                    dims = numpy.array(
+                        shape if op == "Shape" else math.prod(shape), dtype=numpy.int64
+                    )
                     if op == "Shape":
                         a = self._attrs(node)
                         dims = dims[int(a.get("start", 0)) : a.get("end")]
@@ -299,7 +332,9 @@ class _OnnxImporter:
                 self.const[node.output[0]] = self.const[ins[0]]  # a deduplicated weight's alias
                 continue
             value: Any = None
-            with contextlib.suppress(Exception):  # not shape arithmetic we know: left to the node's consumer
+            with contextlib.suppress(
+                Exception
+            ):  # not shape arithmetic we know: left to the node's consumer
                 value = self._evaluate(node)
             if value is not None:
                 self.const[node.output[0]] = value
@@ -331,29 +366,46 @@ class _OnnxImporter:
         if op == "Gather":
             return numpy.take(args[0], args[1], axis=int(a.get("axis", 0)))
         if op == "Unsqueeze":
-            axes = list(a.get("axes") or []) if len(args) < 2 or args[1] is None else args[1].tolist()
+            axes = (
+                list(a.get("axes") or []) if len(args) < 2 or args[1] is None else args[1].tolist()
+            )
             out = args[0]
             for ax in sorted(int(x) % (out.ndim + len(axes)) for x in axes):
                 out = numpy.expand_dims(out, ax)
             return out
         if op == "Squeeze":
             given = a.get("axes") if len(args) < 2 or args[1] is None else args[1].tolist()
-            return numpy.squeeze(args[0], axis=tuple(int(x) for x in given) if given is not None else None)
+            return numpy.squeeze(
+                args[0], axis=tuple(int(x) for x in given) if given is not None else None
+            )
         if op == "Concat":
-            return numpy.concatenate([x.reshape(-1) if x.ndim == 0 else x for x in args], axis=int(a["axis"]))
+            return numpy.concatenate(
+                [x.reshape(-1) if x.ndim == 0 else x for x in args], axis=int(a["axis"])
+            )
         if op == "Cast":
             return args[0]
         if op in ("Add", "Sub", "Mul", "Div"):
             x, y = args
             if op == "Div" and numpy.issubdtype(x.dtype, numpy.integer):
                 return x // y
-            return {"Add": numpy.add, "Sub": numpy.subtract, "Mul": numpy.multiply, "Div": numpy.divide}[op](x, y)
+            return {
+                "Add": numpy.add,
+                "Sub": numpy.subtract,
+                "Mul": numpy.multiply,
+                "Div": numpy.divide,
+            }[op](x, y)
         if op == "Slice":
             data, starts, ends = args[0], args[1], args[2]
             axes = args[3] if len(args) > 3 and args[3] is not None else numpy.arange(len(starts))
-            steps = args[4] if len(args) > 4 and args[4] is not None else numpy.ones(len(starts), dtype=numpy.int64)
+            steps = (
+                args[4]
+                if len(args) > 4 and args[4] is not None
+                else numpy.ones(len(starts), dtype=numpy.int64)
+            )
             index = [slice(None)] * data.ndim
-            for st, en, ax, sp in zip(starts.tolist(), ends.tolist(), axes.tolist(), steps.tolist(), strict=True):
+            for st, en, ax, sp in zip(
+                starts.tolist(), ends.tolist(), axes.tolist(), steps.tolist(), strict=True
+            ):
                 index[int(ax)] = slice(int(st), int(en), int(sp))
             return data[tuple(index)]
         if op == "Reshape":
@@ -389,18 +441,33 @@ class _OnnxImporter:
         """
         out: dict[int, tuple[Any, Any]] = {}
         for node in self.nodes:
-            if node.op_type != "Transpose" or list(self._attrs(node).get("perm", [])) != [0, 2, 3, 1]:
+            if node.op_type != "Transpose" or list(self._attrs(node).get("perm", [])) != [
+                0,
+                2,
+                3,
+                1,
+            ]:
                 continue
             users = self.consumers.get(node.output[0], [])
-            if len(users) != 1 or users[0].op_type != "LayerNormalization" or users[0].input[0] != node.output[0]:
+            if (
+                len(users) != 1
+                or users[0].op_type != "LayerNormalization"
+                or users[0].input[0] != node.output[0]
+            ):
                 continue
             ln = users[0]
-            if int(self._attrs(ln).get("axis", -1)) not in (-1, 3) or len(ln.input) < 3 or any(
-                o for o in ln.output[1:] if o in self.consumers
+            if (
+                int(self._attrs(ln).get("axis", -1)) not in (-1, 3)
+                or len(ln.input) < 3
+                or any(o for o in ln.output[1:] if o in self.consumers)
             ):
                 continue
             back = self.consumers.get(ln.output[0], [])
-            if len(back) != 1 or back[0].op_type != "Transpose" or list(self._attrs(back[0]).get("perm", [])) != [0, 3, 1, 2]:
+            if (
+                len(back) != 1
+                or back[0].op_type != "Transpose"
+                or list(self._attrs(back[0]).get("perm", [])) != [0, 3, 1, 2]
+            ):
                 continue
             out[id(node)] = (ln, back[0])
             self.skip.update({self.position[id(ln)], self.position[id(back[0])]})
@@ -415,12 +482,15 @@ class _OnnxImporter:
                 continue
             if not any(i in self.data for i in node.input):
                 continue
-            if node.op_type == "Add" and any(i in self.matmul_outputs for i in node.input) and any(
-                i in self.const for i in node.input
+            if (
+                node.op_type == "Add"
+                and any(i in self.matmul_outputs for i in node.input)
+                and any(i in self.const for i in node.input)
             ):
                 continue  # a Linear's bias, folded into its MatMul
             if node.op_type == "Mul" and any(
-                self.producer.get(i) is not None and self.producer[i].op_type == "Sigmoid"
+                self.producer.get(i) is not None
+                and self.producer[i].op_type == "Sigmoid"
                 and sorted(node.input) == sorted([self.producer[i].input[0], i])
                 for i in node.input
             ):
@@ -454,7 +524,9 @@ class _OnnxImporter:
                 )
             for s in self.override:
                 if len(s) not in (1, 3) or min(s) < 1:
-                    raise ConversionError(f"input shape {list(s)}: expected [channels, height, width] or [features]")
+                    raise ConversionError(
+                        f"input shape {list(s)}: expected [channels, height, width] or [features]"
+                    )
             return list(self.override)
         out: list[Shape] = []
         for i in inputs:
@@ -484,7 +556,9 @@ class _OnnxImporter:
         model.graph.output.extend(graph.output)
         model.graph.initializer.extend(i for i in graph.initializer if i.name not in big_names)
         for i in big:
-            model.graph.input.append(onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims)))
+            model.graph.input.append(
+                onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
+            )
         by_name = {i.name: s for i, s in zip(inputs, shapes, strict=True)}
         for i in model.graph.input:
             if i.name in by_name:
@@ -493,7 +567,9 @@ class _OnnxImporter:
                 for v in (1, *by_name[i.name]):
                     dims.add().dim_value = v
         try:
-            inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)  # data_prop: Shape → … → Resize
+            inferred = onnx.shape_inference.infer_shapes(
+                model, data_prop=True
+            )  # data_prop: Shape → … → Resize
         except Exception:  # inference is a cross-check only
             return
         for vi in [*inferred.graph.value_info, *inferred.graph.output, *inferred.graph.input]:
@@ -531,7 +607,9 @@ class _OnnxImporter:
             self._placeholder(node, wanted, str(why))
             return
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-            self._placeholder(node, wanted, f"its attributes could not be read ({type(exc).__name__}: {exc})")
+            self._placeholder(
+                node, wanted, f"its attributes could not be read ({type(exc).__name__}: {exc})"
+            )
             return
         if type_id == "alias":  # the node passes its input on unchanged
             self._record(node.output[0], inputs[0])
@@ -541,7 +619,9 @@ class _OnnxImporter:
         source = f"the {op} node {node.name or node.output[0]}"
         lid = self.builder.add(wanted, type_id, params, inputs, source, op=self._op_name(node))
         for suffix, then_type, then_params in self.then:
-            lid = self.builder.add(f"{wanted}.{suffix}", then_type, then_params, [lid], source, op=self._op_name(node))
+            lid = self.builder.add(
+                f"{wanted}.{suffix}", then_type, then_params, [lid], source, op=self._op_name(node)
+            )
         self.then = []
         self._record(node.output[0], lid)
         for tensor in self.folded_outputs:  # a bias Add folded into its Linear
@@ -555,7 +635,12 @@ class _OnnxImporter:
         attrs = {a.name: a for a in node.attribute}
         if "value" in attrs:
             self.const[node.output[0]] = numpy_helper.to_array(attrs["value"].t)
-        elif "value_ints" in attrs or "value_int" in attrs or "value_floats" in attrs or "value_float" in attrs:
+        elif (
+            "value_ints" in attrs
+            or "value_int" in attrs
+            or "value_floats" in attrs
+            or "value_float" in attrs
+        ):
             self.const[node.output[0]] = numpy.array(self._attrs(node).get(next(iter(attrs))))
 
     def _record(self, tensor: str, lid: str) -> None:
@@ -573,8 +658,12 @@ class _OnnxImporter:
         if out in self.inferred:
             why += f"; ONNX's output there is {fmt_shape(self.inferred[out])}"
         lid = self.builder.placeholder(
-            wanted, self._data_inputs(node), f"the {node.op_type} node {node.name or out}", why,
-            op=self._op_name(node), shape=self.inferred.get(out),
+            wanted,
+            self._data_inputs(node),
+            f"the {node.op_type} node {node.name or out}",
+            why,
+            op=self._op_name(node),
+            shape=self.inferred.get(out),
         )
         if out:
             self._record(out, lid)
@@ -630,14 +719,19 @@ class _OnnxImporter:
         elif s["auto_pad"] == "VALID":
             params["padding"] = 0
         elif s["auto_pad"] != "NOTSET":
-            raise _Unsupported(f"auto_pad {s['auto_pad']} with stride {s['strides']} has no PyTorch equivalent")
+            raise _Unsupported(
+                f"auto_pad {s['auto_pad']} with stride {s['strides']} has no PyTorch equivalent"
+            )
         else:
             sym = self._sym_pads(s["pads"])
             if sym is None:  # uneven zero padding: an explicit ZeroPad2d first
                 top, left, bottom, right = s["pads"]
                 pad_id = self.builder.add(
-                    _segments_id(node.name, "Conv", "") + ".pad", "ZeroPad2d",
-                    {"padding": [left, right, top, bottom]}, inputs, "the uneven padding of a Conv",
+                    _segments_id(node.name, "Conv", "") + ".pad",
+                    "ZeroPad2d",
+                    {"padding": [left, right, top, bottom]},
+                    inputs,
+                    "the uneven padding of a Conv",
                 )
                 inputs = [pad_id]
                 sym = [0, 0]
@@ -656,16 +750,20 @@ class _OnnxImporter:
         if sym is None or s["auto_pad"] != "NOTSET":
             raise _Unsupported("uneven or automatic padding has no ConvTranspose2d equivalent")
         groups = int(attrs.get("group", 1))
-        return "ConvTranspose2d", {
-            "out_channels": int(w.shape[1]) * groups,
-            "kernel_size": kernel,
-            "stride": s["strides"],
-            "padding": sym,
-            "output_padding": list(attrs.get("output_padding", [0, 0])),
-            "groups": groups,
-            "bias": self._has(node, 2),
-            "dilation": s["dilations"],
-        }, inputs
+        return (
+            "ConvTranspose2d",
+            {
+                "out_channels": int(w.shape[1]) * groups,
+                "kernel_size": kernel,
+                "stride": s["strides"],
+                "padding": sym,
+                "output_padding": list(attrs.get("output_padding", [0, 0])),
+                "groups": groups,
+                "bias": self._has(node, 2),
+                "dilation": s["dilations"],
+            },
+            inputs,
+        )
 
     def _pool(self, node: Any, type_id: str) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
@@ -676,8 +774,14 @@ class _OnnxImporter:
         s = self._spatial(attrs, kernel)
         sym = self._sym_pads(s["pads"])
         if sym is None or s["auto_pad"] != "NOTSET":
-            raise _Unsupported("uneven or automatic padding of a pooling window has no PyTorch equivalent")
-        params: dict[str, Any] = {"kernel_size": kernel, "padding": sym, "ceil_mode": bool(attrs.get("ceil_mode", 0))}
+            raise _Unsupported(
+                "uneven or automatic padding of a pooling window has no PyTorch equivalent"
+            )
+        params: dict[str, Any] = {
+            "kernel_size": kernel,
+            "padding": sym,
+            "ceil_mode": bool(attrs.get("ceil_mode", 0)),
+        }
         if s["strides"] != kernel:
             params["stride"] = s["strides"]
         if type_id == "MaxPool2d":
@@ -698,31 +802,51 @@ class _OnnxImporter:
     def _op_GlobalMaxPool(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return "AdaptiveMaxPool2d", {"output_size": 1}, self._single(node)
 
-    def _op_BatchNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+    def _op_BatchNormalization(
+        self, index: int, node: Any
+    ) -> tuple[str, dict[str, Any], list[str]]:
         attrs = self._attrs(node)
         if len(node.output) > 1 and any(o in self.consumers for o in node.output[1:]):
             raise _Unsupported("it is in training mode and its running statistics are used")
         momentum = 1.0 - _f32(attrs.get("momentum", 0.9))  # ONNX keeps the share of the old value
-        return "BatchNorm2d", {"eps": _f32(attrs.get("epsilon", 1e-5)), "momentum": round(momentum, 7)}, self._single(node)
+        return (
+            "BatchNorm2d",
+            {"eps": _f32(attrs.get("epsilon", 1e-5)), "momentum": round(momentum, 7)},
+            self._single(node),
+        )
 
     def _op_LRN(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         a = self._attrs(node)
-        return "LocalResponseNorm", {
-            "size": int(a["size"]), "alpha": _f32(a.get("alpha", 1e-4)),
-            "beta": _f32(a.get("beta", 0.75)), "k": _f32(a.get("bias", 1.0)),
-        }, self._single(node)
+        return (
+            "LocalResponseNorm",
+            {
+                "size": int(a["size"]),
+                "alpha": _f32(a.get("alpha", 1e-4)),
+                "beta": _f32(a.get("beta", 0.75)),
+                "k": _f32(a.get("bias", 1.0)),
+            },
+            self._single(node),
+        )
 
     def _op_Relu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return "ReLU", {}, self._single(node)
 
     def _op_LeakyRelu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
-        return "LeakyReLU", {"negative_slope": _f32(self._attrs(node).get("alpha", 0.01))}, self._single(node)
+        return (
+            "LeakyReLU",
+            {"negative_slope": _f32(self._attrs(node).get("alpha", 0.01))},
+            self._single(node),
+        )
 
     def _op_Tanh(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return "Tanh", {}, self._single(node)
 
     def _op_Gelu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
-        return "GELU", {"approximate": self._attrs(node).get("approximate", "none")}, self._single(node)
+        return (
+            "GELU",
+            {"approximate": self._attrs(node).get("approximate", "none")},
+            self._single(node),
+        )
 
     def _op_Softmax(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
@@ -732,14 +856,24 @@ class _OnnxImporter:
         if axis < 0:
             axis += rank
         if self.opset < 13 and axis != rank - 1:
-            raise _Unsupported("before opset 13 Softmax flattens the trailing axes, which the designer cannot express")
+            raise _Unsupported(
+                "before opset 13 Softmax flattens the trailing axes, which the designer cannot express"
+            )
         return "Softmax", {"dim": axis}, inputs
 
     def _op_Clip(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
         attrs = self._attrs(node)
-        lo = float(self.const[node.input[1]]) if self._has(node, 1) and node.input[1] in self.const else attrs.get("min")
-        hi = float(self.const[node.input[2]]) if self._has(node, 2) and node.input[2] in self.const else attrs.get("max")
+        lo = (
+            float(self.const[node.input[1]])
+            if self._has(node, 1) and node.input[1] in self.const
+            else attrs.get("min")
+        )
+        hi = (
+            float(self.const[node.input[2]])
+            if self._has(node, 2) and node.input[2] in self.const
+            else attrs.get("max")
+        )
         if lo == 0 and hi == 6:
             return "ReLU6", {}, inputs
         if lo == 0 and (hi is None or math.isinf(hi)):
@@ -769,7 +903,12 @@ class _OnnxImporter:
             raise _Unsupported("it reshapes a computed shape")
         before = self.inferred.get(node.input[0]) or self._designed_shape(inputs[0])
         after = self.inferred.get(node.output[0])
-        if after is None and before is not None and node.op_type == "Reshape" and node.input[1] in self.const:
+        if (
+            after is None
+            and before is not None
+            and node.op_type == "Reshape"
+            and node.input[1] in self.const
+        ):
             after = _reshaped((1, *before), [int(v) for v in self.const[node.input[1]]])
             if after is not None:
                 self.inferred[node.output[0]] = after
@@ -786,13 +925,26 @@ class _OnnxImporter:
 
     def _channel_shuffle(self, node: Any, before: Shape, after: Shape) -> int | None:
         """Reshape to (g, C/g, H, W) → Transpose(0, 2, 1, 3, 4) → Reshape back: ChannelShuffle(g)."""
-        if len(before) != 3 or len(after) != 4 or after[0] * after[1] != before[0] or after[2:] != before[1:]:
+        if (
+            len(before) != 3
+            or len(after) != 4
+            or after[0] * after[1] != before[0]
+            or after[2:] != before[1:]
+        ):
             return None
         users = self.consumers.get(node.output[0], [])
-        if len(users) != 1 or users[0].op_type != "Transpose" or list(self._attrs(users[0]).get("perm", [])) != [0, 2, 1, 3, 4]:
+        if (
+            len(users) != 1
+            or users[0].op_type != "Transpose"
+            or list(self._attrs(users[0]).get("perm", [])) != [0, 2, 1, 3, 4]
+        ):
             return None
         back = self.consumers.get(users[0].output[0], [])
-        if len(back) != 1 or back[0].op_type != "Reshape" or self.inferred.get(back[0].output[0]) != before:
+        if (
+            len(back) != 1
+            or back[0].op_type != "Reshape"
+            or self.inferred.get(back[0].output[0]) != before
+        ):
             return None
         for n in (users[0], back[0]):
             self.skip.add(self.position[id(n)])
@@ -809,7 +961,11 @@ class _OnnxImporter:
         if info is None:
             return None
         shapes = info.output_shapes
-        shape = shapes[index] if index is not None and shapes and 0 <= index < len(shapes) else info.output_shape
+        shape = (
+            shapes[index]
+            if index is not None and shapes and 0 <= index < len(shapes)
+            else info.output_shape
+        )
         return tuple(shape) if shape is not None else None
 
     def _op_Reshape(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
@@ -821,8 +977,14 @@ class _OnnxImporter:
     def _op_Gemm(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
         a = self._attrs(node)
-        if a.get("transA", 0) or float(a.get("alpha", 1.0)) != 1.0 or float(a.get("beta", 1.0)) != 1.0:
-            raise _Unsupported("transA, alpha or beta other than the defaults are not a Linear layer")
+        if (
+            a.get("transA", 0)
+            or float(a.get("alpha", 1.0)) != 1.0
+            or float(a.get("beta", 1.0)) != 1.0
+        ):
+            raise _Unsupported(
+                "transA, alpha or beta other than the defaults are not a Linear layer"
+            )
         w = self._weight(node, 1)
         out = int(w.shape[0] if a.get("transB", 0) else w.shape[1])
         return "Linear", {"out_features": out, "bias": self._has(node, 2)}, inputs
@@ -855,14 +1017,18 @@ class _OnnxImporter:
         if len(node.input) == 1:  # DenseNet's first layer: torch.cat([x], 1) is x
             return "alias", {}, [self.value[node.input[0]]]
         parts = [self.inferred.get(n) for n in node.input]
-        if node.output[0] not in self.inferred and all(p is not None and len(p) == 3 for p in parts):
+        if node.output[0] not in self.inferred and all(
+            p is not None and len(p) == 3 for p in parts
+        ):
             shapes = [p for p in parts if p is not None]
             self.inferred[node.output[0]] = (sum(p[0] for p in shapes), *shapes[0][1:])
         axis = int(self._attrs(node)["axis"])
         shape = self.inferred.get(node.output[0])
         rank = len(shape) + 1 if shape is not None else 4
         if axis not in (1, 1 - rank):
-            raise _Unsupported(f"it concatenates along axis {axis}; the designer's Concat joins channels (axis 1)")
+            raise _Unsupported(
+                f"it concatenates along axis {axis}; the designer's Concat joins channels (axis 1)"
+            )
         return "Concat", {}, [self.value[n] for n in node.input]
 
     def _op_Pad(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
@@ -871,16 +1037,26 @@ class _OnnxImporter:
         mode = attrs.get("mode", "constant")
         if self._has(node, 1) and node.input[1] not in self.const:
             raise _Unsupported("its pads are computed in the graph")
-        pads = list(self.const[node.input[1]]) if self._has(node, 1) else list(attrs.get("pads", []))
-        value = float(self.const[node.input[2]]) if self._has(node, 2) and node.input[2] in self.const else float(attrs.get("value", 0.0))
+        pads = (
+            list(self.const[node.input[1]]) if self._has(node, 1) else list(attrs.get("pads", []))
+        )
+        value = (
+            float(self.const[node.input[2]])
+            if self._has(node, 2) and node.input[2] in self.const
+            else float(attrs.get("value", 0.0))
+        )
         if mode != "constant" or value != 0 or len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
-            raise _Unsupported(f"only zero padding of height and width is a ZeroPad2d (mode {mode}, pads {pads})")
+            raise _Unsupported(
+                f"only zero padding of height and width is a ZeroPad2d (mode {mode}, pads {pads})"
+            )
         top, left, bottom, right = int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])
         return "ZeroPad2d", {"padding": [left, right, top, bottom]}, inputs
 
     def _op_Resize(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = [self.value[node.input[0]]]
-        mode = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(self._attrs(node).get("mode", "nearest"))
+        mode = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(
+            self._attrs(node).get("mode", "nearest")
+        )
         if mode is None:
             raise _Unsupported("an interpolation mode the designer does not have")
         scales_at = 2 if node.op_type == "Resize" else 1
@@ -934,7 +1110,9 @@ class _OnnxImporter:
         a = self._attrs(node)
         alpha, beta = float(a.get("alpha", 0.2)), float(a.get("beta", 0.5))
         if abs(alpha - 1 / 6) > 1e-6 or abs(beta - 0.5) > 1e-6:
-            raise _Unsupported(f"HardSigmoid(alpha={alpha:g}, beta={beta:g}) is not PyTorch's (alpha 1/6, beta 0.5)")
+            raise _Unsupported(
+                f"HardSigmoid(alpha={alpha:g}, beta={beta:g}) is not PyTorch's (alpha 1/6, beta 0.5)"
+            )
         return "Hardsigmoid", {}, self._single(node)
 
     def _op_Elu(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
@@ -958,7 +1136,11 @@ class _OnnxImporter:
         """Sigmoid; ``x * sigmoid(x)`` (SiLU as exporters write it) is SiLU again."""
         inputs = self._single(node)
         users = self.consumers.get(node.output[0], [])
-        if len(users) == 1 and users[0].op_type == "Mul" and sorted(users[0].input) == sorted([node.input[0], node.output[0]]):
+        if (
+            len(users) == 1
+            and users[0].op_type == "Mul"
+            and sorted(users[0].input) == sorted([node.input[0], node.output[0]])
+        ):
             mul = users[0]
             self.skip.add(self.position[id(mul)])
             self.folded_outputs.append(mul.output[0])
@@ -978,12 +1160,22 @@ class _OnnxImporter:
                 if len(shape) == rank and shape and shape[0] == 1:
                     shape = shape[1:]
                 if not shape or math.prod(shape) == 1:
-                    raise _Unsupported("it multiplies by a constant number, which the designer has no layer for")
+                    raise _Unsupported(
+                        "it multiplies by a constant number, which the designer has no layer for"
+                    )
                 value = self.const[other]
-                return "Scale", {"shape": shape, "init": _f32(next(iter(value)))}, [self.value[data[0]]]
-        raise _Unsupported("it multiplies tensors computed in the graph in a way the designer cannot express")
+                return (
+                    "Scale",
+                    {"shape": shape, "init": _f32(next(iter(value)))},
+                    [self.value[data[0]]],
+                )
+        raise _Unsupported(
+            "it multiplies tensors computed in the graph in a way the designer cannot express"
+        )
 
-    def _op_LayerNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+    def _op_LayerNormalization(
+        self, index: int, node: Any
+    ) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
         a = self._attrs(node)
         shape = self._in_shape(node.input[0])
@@ -993,28 +1185,49 @@ class _OnnxImporter:
         axis = int(a.get("axis", -1)) % rank
         if axis == 0:
             raise _Unsupported("it normalises over the batch axis")
-        return "LayerNorm", {
-            "normalized_shape": list(shape[axis - 1 :]),
-            "eps": _f32(a.get("epsilon", 1e-5)),
-            "elementwise_affine": self._is_param(node.input[1]),
-            "bias": self._is_param(node.input[2]) if self._has(node, 2) else False,
-        }, inputs
+        return (
+            "LayerNorm",
+            {
+                "normalized_shape": list(shape[axis - 1 :]),
+                "eps": _f32(a.get("epsilon", 1e-5)),
+                "elementwise_affine": self._is_param(node.input[1]),
+                "bias": self._is_param(node.input[2]) if self._has(node, 2) else False,
+            },
+            inputs,
+        )
 
-    def _op_GroupNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+    def _op_GroupNormalization(
+        self, index: int, node: Any
+    ) -> tuple[str, dict[str, Any], list[str]]:
         a = self._attrs(node)
-        return "GroupNorm", {"num_groups": int(a["num_groups"]), "eps": _f32(a.get("epsilon", 1e-5))}, self._single(node)
+        return (
+            "GroupNorm",
+            {"num_groups": int(a["num_groups"]), "eps": _f32(a.get("epsilon", 1e-5))},
+            self._single(node),
+        )
 
-    def _op_InstanceNormalization(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
-        return "InstanceNorm2d", {"eps": _f32(self._attrs(node).get("epsilon", 1e-5)), "affine": True}, self._single(node)
+    def _op_InstanceNormalization(
+        self, index: int, node: Any
+    ) -> tuple[str, dict[str, Any], list[str]]:
+        return (
+            "InstanceNorm2d",
+            {"eps": _f32(self._attrs(node).get("epsilon", 1e-5)), "affine": True},
+            self._single(node),
+        )
 
     def _op_Transpose(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = self._single(node)
         if id(node) in self.layernorm2d:
             ln, back = self.layernorm2d[id(node)]
             self.folded_outputs.append(back.output[0])
-            return "LayerNorm2d", {
-                "eps": _f32(self._attrs(ln).get("epsilon", 1e-5)), "elementwise_affine": self._is_param(ln.input[1]),
-            }, inputs
+            return (
+                "LayerNorm2d",
+                {
+                    "eps": _f32(self._attrs(ln).get("epsilon", 1e-5)),
+                    "elementwise_affine": self._is_param(ln.input[1]),
+                },
+                inputs,
+            )
         shape = self._in_shape(node.input[0])
         rank = len(shape) + 1 if shape is not None else 4
         perm = [int(v) for v in self._attrs(node).get("perm", list(range(rank))[::-1])]
@@ -1064,15 +1277,27 @@ class _OnnxImporter:
         else:
             n = len(node.output)
             size = shape[axis - 1]
-            sizes = [-(-size // n)] * (size // -(-size // n)) + ([size % -(-size // n)] if size % -(-size // n) else [])
+            sizes = [-(-size // n)] * (size // -(-size // n)) + (
+                [size % -(-size // n)] if size % -(-size // n) else []
+            )
         return self._add_split(node, inputs, sizes, axis, list(node.output))
 
     def _add_split(
         self, node: Any, inputs: list[str], sizes: list[int], axis: int, outputs: list[str]
     ) -> tuple[str, dict[str, Any], list[str]]:
         equal = len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
-        params: dict[str, Any] = {"split_size_or_sections": sizes[0] if equal else sizes, "dim": axis}
-        lid = self.builder.add(self._wanted(node), "Split", params, inputs, f"the {node.op_type} node {node.name}", op=self._op_name(node))
+        params: dict[str, Any] = {
+            "split_size_or_sections": sizes[0] if equal else sizes,
+            "dim": axis,
+        }
+        lid = self.builder.add(
+            self._wanted(node),
+            "Split",
+            params,
+            inputs,
+            f"the {node.op_type} node {node.name}",
+            op=self._op_name(node),
+        )
         source = self._in_shape(node.input[0])
         for k, out in enumerate(outputs):
             if out:
@@ -1098,7 +1323,9 @@ class _OnnxImporter:
                 continue
             cut = self._slice_range(user, rank, shape)
             if cut is None:
-                raise _Unsupported("it slices with computed or stepped bounds, or along more than one axis")
+                raise _Unsupported(
+                    "it slices with computed or stepped bounds, or along more than one axis"
+                )
             parts.append((cut, user))
         axes = {c[0] for c, _ in parts}
         if len(axes) != 1:
@@ -1107,20 +1334,34 @@ class _OnnxImporter:
         parts.sort(key=lambda p: p[0][1])
         size = shape[axis - 1]
         edges = [(c[1], c[2]) for c, _ in parts]
-        if edges[0][0] != 0 or edges[-1][1] != size or any(a[1] != b[0] for a, b in itertools.pairwise(edges)):
+        if (
+            edges[0][0] != 0
+            or edges[-1][1] != size
+            or any(a[1] != b[0] for a, b in itertools.pairwise(edges))
+        ):
             raise _Unsupported(f"its slices {edges} do not cut axis {axis} into consecutive parts")
         for _, user in parts:
             if user is not node:
                 self.skip.add(self.position[id(user)])
-        return self._add_split(node, [self.value[source]], [b - a for a, b in edges], axis, [u.output[0] for _, u in parts])
+        return self._add_split(
+            node,
+            [self.value[source]],
+            [b - a for a, b in edges],
+            axis,
+            [u.output[0] for _, u in parts],
+        )
 
-    def _slice_range(self, node: Any, rank: int, shape: tuple[int, ...]) -> tuple[int, int, int] | None:
+    def _slice_range(
+        self, node: Any, rank: int, shape: tuple[int, ...]
+    ) -> tuple[int, int, int] | None:
         names = list(node.input) + [""] * (5 - len(node.input))
         if any(n and n not in self.const for n in names[1:]):
             return None
         starts = [int(v) for v in self.const[names[1]]]
         ends = [int(v) for v in self.const[names[2]]]
-        axes = [int(v) % rank for v in self.const[names[3]]] if names[3] else list(range(len(starts)))
+        axes = (
+            [int(v) % rank for v in self.const[names[3]]] if names[3] else list(range(len(starts)))
+        )
         steps = [int(v) for v in self.const[names[4]]] if names[4] else [1] * len(starts)
         if len(axes) != 1 or steps != [1] or axes[0] == 0:
             return None
@@ -1140,7 +1381,9 @@ def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[
     try:
         model = onnx.load(os.fspath(path), load_external_data=False)
     except Exception as exc:
-        raise ConversionError(f"{label} cannot be read as an ONNX model: {type(exc).__name__}: {exc}") from None
+        raise ConversionError(
+            f"{label} cannot be read as an ONNX model: {type(exc).__name__}: {exc}"
+        ) from None
     graph = model.graph
     weights = {i.name for i in graph.initializer}
     out: list[tuple[str, list[int | None]]] = []
@@ -1148,6 +1391,8 @@ def declared_input_shapes(path: str | os.PathLike[str]) -> list[tuple[str, list[
         if i.name in weights:
             continue
         dims = i.type.tensor_type.shape.dim
-        values = [int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims]
+        values = [
+            int(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims
+        ]
         out.append((i.name, values[1:]))
     return out

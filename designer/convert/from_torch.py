@@ -58,7 +58,9 @@ def load_torch() -> Any:
     return torch
 
 
-def from_torch(model: Any, input_shape: Sequence[int] | Sequence[Sequence[int]], *, name: str | None = None) -> Any:
+def from_torch(
+    model: Any, input_shape: Sequence[int] | Sequence[Sequence[int]], *, name: str | None = None
+) -> Any:
     """The design of ``model`` for an input of ``input_shape`` ([C, H, W] or [N], no batch axis).
 
     A model whose ``forward`` takes several tensors gets a list of shapes, one per tensor.
@@ -93,13 +95,17 @@ def parse_input_shapes(value: Any) -> list[Shape]:
     else:
         shapes = [tuple(value)] if isinstance(value, Sequence) else []
     for shape in shapes:
-        if len(shape) not in (1, 3) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape):
+        if len(shape) not in (1, 3) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape
+        ):
             raise ConversionError(
                 f"input shape {list(shape)!r}: expected [channels, height, width] or [features] "
                 "(whole numbers ≥ 1, without the batch axis)"
             )
     if not shapes:
-        raise ConversionError(f"input shape {value!r}: expected [channels, height, width] or [features]")
+        raise ConversionError(
+            f"input shape {value!r}: expected [channels, height, width] or [features]"
+        )
     return shapes
 
 
@@ -122,7 +128,9 @@ def _pair(value: Any) -> Any:
 
 
 class _TorchImporter:
-    def __init__(self, torch: Any, model: Any, shapes: list[Shape], name: str | None, source: str | None) -> None:
+    def __init__(
+        self, torch: Any, model: Any, shapes: list[Shape], name: str | None, source: str | None
+    ) -> None:
         self.torch = torch
         self.nn = torch.nn
         self.model = model
@@ -134,7 +142,9 @@ class _TorchImporter:
         self.expected: dict[str, Shape] = {}  # layer id -> torch's shape (no batch axis)
         self.pending_add: dict[Any, list[str]] = {}  # add nodes folded into their single consumer
         self.module_calls: dict[str, int] = {}
-        self.fused: dict[Any, str] = {}  # fx node -> layer that computes it (patterns mapped as one layer)
+        self.fused: dict[
+            Any, str
+        ] = {}  # fx node -> layer that computes it (patterns mapped as one layer)
         self._pending_fuse: Any = None
         self._size_source: Any = None
         self._functions = self._function_table()
@@ -147,7 +157,11 @@ class _TorchImporter:
 
         class Tracer(torch.fx.Tracer):  # type: ignore[misc, name-defined]
             def is_leaf_module(self, m: Any, qualname: str) -> bool:
-                return isinstance(m, known) or _named_leaf(m) is not None or super().is_leaf_module(m, qualname)
+                return (
+                    isinstance(m, known)
+                    or _named_leaf(m) is not None
+                    or super().is_leaf_module(m, qualname)
+                )
 
         try:
             graph = Tracer().trace(self.model)
@@ -224,7 +238,9 @@ class _TorchImporter:
         b = self.builder
         b.check_shapes(self.expected, "PyTorch")
         shapes = ", ".join(fmt_shape(s) for s in self.shapes)
-        return b.finish(f"Imported from PyTorch: {self.label}, traced with torch.fx on an input of {shapes}.")
+        return b.finish(
+            f"Imported from PyTorch: {self.label}, traced with torch.fx on an input of {shapes}."
+        )
 
     def _shape(self, node: Any) -> Shape | None:
         meta = node.meta.get("tensor_meta")
@@ -275,7 +291,9 @@ class _TorchImporter:
         b = self.builder
         if node.op == "placeholder":
             n = len([v for v in self.value.values() if b.design.layer(v).type == "Input"])
-            lid = b.add(node.name, "Input", {"shape": list(self.shapes[n])}, [], f"input {node.name}")
+            lid = b.add(
+                node.name, "Input", {"shape": list(self.shapes[n])}, [], f"input {node.name}"
+            )
             self._record(node, lid)
             return
         if node.op == "output":
@@ -316,8 +334,12 @@ class _TorchImporter:
             return False
         src, index = node.args
         return (
-            isinstance(src, self.torch.fx.Node) and src in self.value and self._is_split(src)
-            and isinstance(index, int) and not isinstance(index, bool) and index >= 0
+            isinstance(src, self.torch.fx.Node)
+            and src in self.value
+            and self._is_split(src)
+            and isinstance(index, int)
+            and not isinstance(index, bool)
+            and index >= 0
         )
 
     def _visit_split(self, node: Any) -> None:
@@ -335,12 +357,19 @@ class _TorchImporter:
         rank = len(self._shape(x) or ()) + 1
         dim = int(dim) + rank if int(dim) < 0 else int(dim)
         if kind == "split":
-            params: dict[str, Any] = {"split_size_or_sections": list(size) if isinstance(size, list | tuple) else int(size), "dim": dim}
+            params: dict[str, Any] = {
+                "split_size_or_sections": list(size)
+                if isinstance(size, list | tuple)
+                else int(size),
+                "dim": dim,
+            }
             type_id = "Split"
         else:
             params, type_id = {"chunks": int(size), "dim": dim}, "Chunk"
         wanted = self._scope(node) + re.sub(r"_\d+$", "", node.name)
-        lid = self.builder.add(wanted, type_id, params, [self.value[x]], f"{node.name}()", op=self._op_name(node))
+        lid = self.builder.add(
+            wanted, type_id, params, [self.value[x]], f"{node.name}()", op=self._op_name(node)
+        )
         self.value[node] = lid
 
     def _takes_tensor_to_tensors(self, node: Any) -> bool:
@@ -359,8 +388,12 @@ class _TorchImporter:
         if shape is not None:
             why += f"; PyTorch's output there is {fmt_shape(shape)}"
         lid = b.placeholder(
-            str(node.target if node.op == "call_module" else node.name), self._inputs(node), what, why,
-            op=self._op_name(node), shape=shape,
+            str(node.target if node.op == "call_module" else node.name),
+            self._inputs(node),
+            what,
+            why,
+            op=self._op_name(node),
+            shape=shape,
         )
         self._record(node, lid)
 
@@ -415,7 +448,12 @@ class _TorchImporter:
         target = str(node.target)
         if isinstance(m, nn.Conv2d):
             if m.padding_mode != "zeros":
-                b.note("warning", "approximation", target, f"{target}: padding_mode {m.padding_mode!r} is kept as zero padding (same shapes, different border values).")
+                b.note(
+                    "warning",
+                    "approximation",
+                    target,
+                    f"{target}: padding_mode {m.padding_mode!r} is kept as zero padding (same shapes, different border values).",
+                )
             return "Conv2d", {
                 "out_channels": m.out_channels,
                 "kernel_size": _pair(m.kernel_size),
@@ -439,12 +477,23 @@ class _TorchImporter:
         if isinstance(m, nn.MaxPool2d):
             if m.return_indices:
                 return None
-            return "MaxPool2d", self._pool_params(m.kernel_size, m.stride, m.padding, m.ceil_mode, dilation=m.dilation)
+            return "MaxPool2d", self._pool_params(
+                m.kernel_size, m.stride, m.padding, m.ceil_mode, dilation=m.dilation
+            )
         if isinstance(m, nn.AvgPool2d):
             if m.divisor_override:
-                b.note("warning", "approximation", target, f"{target}: divisor_override={m.divisor_override} is not kept (same shapes).")
+                b.note(
+                    "warning",
+                    "approximation",
+                    target,
+                    f"{target}: divisor_override={m.divisor_override} is not kept (same shapes).",
+                )
             return "AvgPool2d", self._pool_params(
-                m.kernel_size, m.stride, m.padding, m.ceil_mode, count_include_pad=m.count_include_pad
+                m.kernel_size,
+                m.stride,
+                m.padding,
+                m.ceil_mode,
+                count_include_pad=m.count_include_pad,
             )
         if isinstance(m, nn.AdaptiveAvgPool2d):
             return "AdaptiveAvgPool2d", {"output_size": _pair(m.output_size)}
@@ -453,9 +502,18 @@ class _TorchImporter:
                 return None
             return "AdaptiveMaxPool2d", {"output_size": _pair(m.output_size)}
         if isinstance(m, nn.BatchNorm2d):
-            params: dict[str, Any] = {"eps": m.eps, "affine": m.affine, "track_running_stats": m.track_running_stats}
+            params: dict[str, Any] = {
+                "eps": m.eps,
+                "affine": m.affine,
+                "track_running_stats": m.track_running_stats,
+            }
             if m.momentum is None:
-                b.note("warning", "approximation", target, f"{target}: momentum=None (cumulative average) is kept as the default 0.1.")
+                b.note(
+                    "warning",
+                    "approximation",
+                    target,
+                    f"{target}: momentum=None (cumulative average) is kept as the default 0.1.",
+                )
             else:
                 params["momentum"] = m.momentum
             return "BatchNorm2d", params
@@ -495,7 +553,12 @@ class _TorchImporter:
             return "ZeroPad2d", {"padding": list(m.padding)}
         if isinstance(m, nn.Upsample):
             return self._upsample_params(m.size, m.scale_factor, m.mode, target, m.align_corners)
-        simple = {nn.Hardswish: "Hardswish", nn.Hardsigmoid: "Hardsigmoid", nn.Mish: "Mish", nn.SELU: "SELU"}
+        simple = {
+            nn.Hardswish: "Hardswish",
+            nn.Hardsigmoid: "Hardsigmoid",
+            nn.Mish: "Mish",
+            nn.SELU: "SELU",
+        }
         for cls, type_id in simple.items():
             if isinstance(m, cls):
                 return type_id, {}
@@ -504,21 +567,28 @@ class _TorchImporter:
         if isinstance(m, nn.Softplus):
             return "Softplus", {"beta": m.beta, "threshold": m.threshold}
         if isinstance(m, nn.PReLU):
-            return "PReLU", {"num_parameters": m.num_parameters, "init": _first_value(m.weight, 0.25)}
+            return "PReLU", {
+                "num_parameters": m.num_parameters,
+                "init": _first_value(m.weight, 0.25),
+            }
         if isinstance(m, nn.LayerNorm):
             if type(m).__name__ == "LayerNorm2d" and len(m.normalized_shape) == 1:
                 return "LayerNorm2d", {"eps": m.eps, "elementwise_affine": m.elementwise_affine}
             if type(m).forward is not nn.LayerNorm.forward:
                 return None  # a subclass that computes something else
             return "LayerNorm", {
-                "normalized_shape": [int(v) for v in m.normalized_shape], "eps": m.eps,
-                "elementwise_affine": m.elementwise_affine, "bias": m.bias is not None,
+                "normalized_shape": [int(v) for v in m.normalized_shape],
+                "eps": m.eps,
+                "elementwise_affine": m.elementwise_affine,
+                "bias": m.bias is not None,
             }
         if isinstance(m, nn.GroupNorm):
             return "GroupNorm", {"num_groups": m.num_groups, "eps": m.eps, "affine": m.affine}
         if isinstance(m, nn.InstanceNorm2d):
             return "InstanceNorm2d", {
-                "eps": m.eps, "momentum": m.momentum if m.momentum is not None else 0.1, "affine": m.affine,
+                "eps": m.eps,
+                "momentum": m.momentum if m.momentum is not None else 0.1,
+                "affine": m.affine,
                 "track_running_stats": m.track_running_stats,
             }
         if isinstance(m, nn.ChannelShuffle):
@@ -529,12 +599,21 @@ class _TorchImporter:
         if named == "Permute":
             return "Permute", {"dims": [int(v) for v in m.dims]}
         if named == "Scale":
-            return "Scale", {"shape": [int(v) for v in m.weight.shape], "init": _first_value(m.weight, 1.0)}
+            return "Scale", {
+                "shape": [int(v) for v in m.weight.shape],
+                "init": _first_value(m.weight, 1.0),
+            }
         return None
 
-    def _pool_params(self, kernel: Any, stride: Any, padding: Any, ceil_mode: bool, **extra: Any) -> dict[str, Any]:
+    def _pool_params(
+        self, kernel: Any, stride: Any, padding: Any, ceil_mode: bool, **extra: Any
+    ) -> dict[str, Any]:
         kernel, stride = _pair(kernel), _pair(stride)
-        params: dict[str, Any] = {"kernel_size": kernel, "padding": _pair(padding), "ceil_mode": bool(ceil_mode)}
+        params: dict[str, Any] = {
+            "kernel_size": kernel,
+            "padding": _pair(padding),
+            "ceil_mode": bool(ceil_mode),
+        }
         # PyTorch stores stride = kernel when none was given; the design says "same as the kernel".
         if stride not in (None, [], ()) and _as_pair(stride) != _as_pair(kernel):
             params["stride"] = stride
@@ -614,13 +693,31 @@ class _TorchImporter:
         return table
 
     _METHODS: dict[str, str] = {  # noqa: RUF012 - a constant table
-        "add": "add", "add_": "add", "__add__": "add", "__iadd__": "add",
-        "flatten": "flatten", "view": "reshape", "reshape": "reshape", "squeeze": "reshape",
-        "relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "tanh": "tanh",
-        "tanh_": "tanh", "softmax": "softmax", "mean": "mean",
-        "contiguous": "alias", "clone": "alias", "detach": "alias",
-        "mul": "mul", "mul_": "mul", "__mul__": "mul", "__rmul__": "mul",
-        "transpose": "transpose", "permute": "permute",
+        "add": "add",
+        "add_": "add",
+        "__add__": "add",
+        "__iadd__": "add",
+        "flatten": "flatten",
+        "view": "reshape",
+        "reshape": "reshape",
+        "squeeze": "reshape",
+        "relu": "relu",
+        "relu_": "relu",
+        "sigmoid": "sigmoid",
+        "sigmoid_": "sigmoid",
+        "tanh": "tanh",
+        "tanh_": "tanh",
+        "softmax": "softmax",
+        "mean": "mean",
+        "contiguous": "alias",
+        "clone": "alias",
+        "detach": "alias",
+        "mul": "mul",
+        "mul_": "mul",
+        "__mul__": "mul",
+        "__rmul__": "mul",
+        "transpose": "transpose",
+        "permute": "permute",
     }
 
     def _visit_function(self, node: Any) -> None:
@@ -635,7 +732,11 @@ class _TorchImporter:
             getattr(self, f"_fn_{kind}", None) if kind else None
         )
         if handler is None:
-            name = node.target if node.op == "call_method" else getattr(node.target, "__name__", node.target)
+            name = (
+                node.target
+                if node.op == "call_method"
+                else getattr(node.target, "__name__", node.target)
+            )
             self._unsupported(node, f"CNN Designer has no layer for {name}()")
             return
         try:
@@ -643,8 +744,15 @@ class _TorchImporter:
         except _Unsupported as why:
             self._unsupported(node, str(why))
             return
-        except (TypeError, ValueError, AttributeError, IndexError) as exc:  # arguments of an unexpected form
-            self._unsupported(node, f"its arguments could not be read ({type(exc).__name__}: {exc})")
+        except (
+            TypeError,
+            ValueError,
+            AttributeError,
+            IndexError,
+        ) as exc:  # arguments of an unexpected form
+            self._unsupported(
+                node, f"its arguments could not be read ({type(exc).__name__}: {exc})"
+            )
             return
         if mapped == "folded":
             return
@@ -661,10 +769,14 @@ class _TorchImporter:
         inputs = self._inputs(node) if type_id != "Upsample" else self._upsample_inputs(node)
         if type_id == "Scale":
             inputs = [i for i in inputs if i]
-        lid = self.builder.add(wanted, type_id, params, inputs, f"{node.name}()", op=self._op_name(node))
+        lid = self.builder.add(
+            wanted, type_id, params, inputs, f"{node.name}()", op=self._op_name(node)
+        )
         pending, self._pending_fuse = self._pending_fuse, None
         if pending is not None and self.builder.design.layer(lid).type == type_id:
-            for n in pending:  # the rest of the pattern (transpose and view; LayerNorm and permute) is this layer
+            for n in (
+                pending
+            ):  # the rest of the pattern (transpose and view; LayerNorm and permute) is this layer
                 self.fused[n] = lid
             self.value[node] = lid  # its own (5-D) shape is an intermediate one
             return
@@ -702,15 +814,22 @@ class _TorchImporter:
             ok = False
         if not ok or len(node.args) != 2 or _arg(node, 2, "alpha", 1) != 1:
             return False
-        return all(isinstance(a, self.torch.fx.Node) and self._is_tensor(a) and a.op != "get_attr" for a in node.args)
+        return all(
+            isinstance(a, self.torch.fx.Node) and self._is_tensor(a) and a.op != "get_attr"
+            for a in node.args
+        )
 
     def _fn_add(self, node: Any) -> tuple[str, dict[str, Any]] | str:
         if not self._is_tensor_add(node):
             raise _Unsupported("it adds a constant or a stored tensor, not two computed tensors")
         users = list(node.users)
         same = all(self._shape(a) == self._shape(node) for a in node.args)
-        if same and len(users) == 1 and self._is_tensor_add(users[0]) and users[0].args[0] is node and all(
-            self._shape(a) == self._shape(users[0]) for a in users[0].args
+        if (
+            same
+            and len(users) == 1
+            and self._is_tensor_add(users[0])
+            and users[0].args[0] is node
+            and all(self._shape(a) == self._shape(users[0]) for a in users[0].args)
         ):
             # (a + b) + c: one Add with three inputs, as the designer writes it.
             self.pending_add[node] = self._inputs(node)
@@ -727,10 +846,18 @@ class _TorchImporter:
         shape = self._shape(node)
         rank = len(shape) + 1 if shape else 0
         if dim not in (1, 1 - rank):
-            raise _Unsupported(f"it concatenates along dim {dim}; the designer's Concat joins channels (dim 1)")
+            raise _Unsupported(
+                f"it concatenates along dim {dim}; the designer's Concat joins channels (dim 1)"
+            )
         for t in tensors:
-            if not isinstance(t, self.torch.fx.Node) or not self._is_tensor(t) or t.op == "get_attr":
-                raise _Unsupported("one of the concatenated tensors is a constant or a stored tensor")
+            if (
+                not isinstance(t, self.torch.fx.Node)
+                or not self._is_tensor(t)
+                or t.op == "get_attr"
+            ):
+                raise _Unsupported(
+                    "one of the concatenated tensors is a constant or a stored tensor"
+                )
         return "Concat", {}
 
     def _fn_flatten(self, node: Any) -> tuple[str, dict[str, Any]]:
@@ -754,9 +881,16 @@ class _TorchImporter:
         start, end = span
         return "Flatten", {"start_dim": start, "end_dim": end}
 
-    def _channel_shuffle(self, node: Any, before: Shape, after: Shape) -> tuple[str, dict[str, Any]] | None:
+    def _channel_shuffle(
+        self, node: Any, before: Shape, after: Shape
+    ) -> tuple[str, dict[str, Any]] | None:
         """``view(b, g, c // g, h, w)`` → ``transpose(1, 2)`` → ``view(b, c, h, w)`` is ChannelShuffle(g)."""
-        if len(before) != 3 or len(after) != 4 or after[0] * after[1] != before[0] or after[2:] != before[1:]:
+        if (
+            len(before) != 3
+            or len(after) != 4
+            or after[0] * after[1] != before[0]
+            or after[2:] != before[1:]
+        ):
             return None
         chain = [node]
         for want in ("transpose", "reshape"):
@@ -784,7 +918,9 @@ class _TorchImporter:
                 return None
         return None
 
-    def _activation(self, node: Any, type_id: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def _activation(
+        self, node: Any, type_id: str, params: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         self._first_tensor(node)
         return type_id, params or {}
 
@@ -801,7 +937,9 @@ class _TorchImporter:
         return self._activation(node, "ReLU6")
 
     def _fn_leaky_relu(self, node: Any) -> tuple[str, dict[str, Any]]:
-        return self._activation(node, "LeakyReLU", {"negative_slope": float(_arg(node, 1, "negative_slope", 0.01))})
+        return self._activation(
+            node, "LeakyReLU", {"negative_slope": float(_arg(node, 1, "negative_slope", 0.01))}
+        )
 
     def _fn_sigmoid(self, node: Any) -> tuple[str, dict[str, Any]]:
         return self._activation(node, "Sigmoid")
@@ -816,7 +954,9 @@ class _TorchImporter:
         return self._activation(node, "SiLU")
 
     def _fn_softmax(self, node: Any) -> tuple[str, dict[str, Any]]:
-        return self._activation(node, "Softmax", {"dim": self._softmax_dim(_arg(node, 1, "dim"), node)})
+        return self._activation(
+            node, "Softmax", {"dim": self._softmax_dim(_arg(node, 1, "dim"), node)}
+        )
 
     def _fn_dropout(self, node: Any) -> tuple[str, dict[str, Any]]:
         return self._activation(node, "Dropout", {"p": float(_arg(node, 1, "p", 0.5))})
@@ -878,26 +1018,46 @@ class _TorchImporter:
         pad = _arg(node, 1, "pad")
         mode = _arg(node, 2, "mode", "constant")
         value = _arg(node, 3, "value", None)
-        if mode != "constant" or value not in (None, 0, 0.0) or not isinstance(pad, list | tuple) or len(pad) not in (2, 4):
-            raise _Unsupported(f"only zero padding of height and width maps to ZeroPad2d (mode {mode!r}, value {value!r})")
+        if (
+            mode != "constant"
+            or value not in (None, 0, 0.0)
+            or not isinstance(pad, list | tuple)
+            or len(pad) not in (2, 4)
+        ):
+            raise _Unsupported(
+                f"only zero padding of height and width maps to ZeroPad2d (mode {mode!r}, value {value!r})"
+            )
         pad = [int(v) for v in pad]
         return "ZeroPad2d", {"padding": [*pad, 0, 0] if len(pad) == 2 else pad}
 
     def _size_of(self, size: Any) -> Any:
         """The tensor whose height and width ``size`` is (``y.shape[-2:]``, ``y.size()[2:]``), or None."""
         fx = self.torch.fx
-        if not isinstance(size, fx.Node) or size.op != "call_function" or size.target is not operator.getitem:
+        if (
+            not isinstance(size, fx.Node)
+            or size.op != "call_function"
+            or size.target is not operator.getitem
+        ):
             return None
         src, index = size.args
         if not isinstance(index, slice) or not isinstance(src, fx.Node):
             return None
-        shape_attr = src.op == "call_function" and getattr(src.target, "__name__", "") == "getattr" and src.args[1] == "shape"
+        shape_attr = (
+            src.op == "call_function"
+            and getattr(src.target, "__name__", "") == "getattr"
+            and src.args[1] == "shape"
+        )
         size_call = src.op == "call_method" and src.target == "size" and len(src.args) == 1
         if not (shape_attr or size_call):
             return None
         tensor = src.args[0]
         shape = self._shape(tensor) if isinstance(tensor, fx.Node) else None
-        if shape is None or len(shape) != 3 or list(range(4))[index] != [2, 3] or tensor not in self.value:
+        if (
+            shape is None
+            or len(shape) != 3
+            or list(range(4))[index] != [2, 3]
+            or tensor not in self.value
+        ):
             return None
         return tensor
 
@@ -920,7 +1080,9 @@ class _TorchImporter:
         self._first_tensor(node)
         mapped = self._upsample_params(size, _arg(node, 2, "scale_factor"), mode, node.name, align)
         if mapped is None:
-            raise _Unsupported(f"interpolation mode {_arg(node, 3, 'mode')!r} is not one the designer has")
+            raise _Unsupported(
+                f"interpolation mode {_arg(node, 3, 'mode')!r} is not one the designer has"
+            )
         return mapped
 
     def _fn_mul(self, node: Any) -> tuple[str, dict[str, Any]]:
@@ -931,14 +1093,19 @@ class _TorchImporter:
         a, b = node.args
         nodes = [x for x in (a, b) if isinstance(x, self.torch.fx.Node)]
         if len(nodes) != 2:
-            raise _Unsupported("it multiplies by a constant number, which the designer has no layer for")
+            raise _Unsupported(
+                "it multiplies by a constant number, which the designer has no layer for"
+            )
         stored = [x for x in nodes if x.op == "get_attr"]
         if len(stored) == 1:
             param = self._attr_value(stored[0])
             data = next(x for x in nodes if x.op != "get_attr")
             if param is None or not self._is_tensor(data):
                 raise _Unsupported("it multiplies by a stored tensor that is not a parameter")
-            return "Scale", {"shape": [int(v) for v in param.shape], "init": _first_value(param, 1.0)}
+            return "Scale", {
+                "shape": [int(v) for v in param.shape],
+                "init": _first_value(param, 1.0),
+            }
         if stored or not all(self._is_tensor(x) for x in nodes):
             raise _Unsupported("it multiplies stored tensors")
         return "Mul", {}
@@ -967,7 +1134,12 @@ class _TorchImporter:
 
     def _fn_softplus(self, node: Any) -> tuple[str, dict[str, Any]]:
         return self._activation(
-            node, "Softplus", {"beta": float(_arg(node, 1, "beta", 1.0)), "threshold": float(_arg(node, 2, "threshold", 20.0))}
+            node,
+            "Softplus",
+            {
+                "beta": float(_arg(node, 1, "beta", 1.0)),
+                "threshold": float(_arg(node, 2, "threshold", 20.0)),
+            },
         )
 
     def _fn_transpose(self, node: Any) -> tuple[str, dict[str, Any]]:
@@ -1003,7 +1175,11 @@ class _TorchImporter:
         ln = users[0]
         m = self.gm.get_submodule(ln.target)
         shape = self._shape(node)
-        if type(m) is not self.nn.LayerNorm or shape is None or tuple(m.normalized_shape) != (shape[-1],):
+        if (
+            type(m) is not self.nn.LayerNorm
+            or shape is None
+            or tuple(m.normalized_shape) != (shape[-1],)
+        ):
             return None
         if m.elementwise_affine and m.bias is None:
             return None
@@ -1028,12 +1204,42 @@ class _Unsupported(Exception):
 
 def _MODULE_TYPES(nn: Any) -> list[Any]:
     return [
-        nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
-        nn.AdaptiveMaxPool2d, nn.BatchNorm2d, nn.LocalResponseNorm, nn.ReLU, nn.ReLU6, nn.Hardtanh,
-        nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Softmax, nn.Identity, nn.Dropout,
-        nn.Dropout2d, nn.Flatten, nn.Linear, nn.ZeroPad2d, nn.ConstantPad2d, nn.Upsample,
-        nn.Hardswish, nn.Hardsigmoid, nn.Mish, nn.ELU, nn.PReLU, nn.SELU, nn.Softplus, nn.LayerNorm,
-        nn.GroupNorm, nn.InstanceNorm2d, nn.ChannelShuffle,
+        nn.Conv2d,
+        nn.ConvTranspose2d,
+        nn.MaxPool2d,
+        nn.AvgPool2d,
+        nn.AdaptiveAvgPool2d,
+        nn.AdaptiveMaxPool2d,
+        nn.BatchNorm2d,
+        nn.LocalResponseNorm,
+        nn.ReLU,
+        nn.ReLU6,
+        nn.Hardtanh,
+        nn.LeakyReLU,
+        nn.Sigmoid,
+        nn.Tanh,
+        nn.GELU,
+        nn.SiLU,
+        nn.Softmax,
+        nn.Identity,
+        nn.Dropout,
+        nn.Dropout2d,
+        nn.Flatten,
+        nn.Linear,
+        nn.ZeroPad2d,
+        nn.ConstantPad2d,
+        nn.Upsample,
+        nn.Hardswish,
+        nn.Hardsigmoid,
+        nn.Mish,
+        nn.ELU,
+        nn.PReLU,
+        nn.SELU,
+        nn.Softplus,
+        nn.LayerNorm,
+        nn.GroupNorm,
+        nn.InstanceNorm2d,
+        nn.ChannelShuffle,
     ]
 
 
@@ -1044,7 +1250,11 @@ def _named_leaf(m: Any) -> str | None:
         return name
     if name == "Permute" and isinstance(getattr(m, "dims", None), list | tuple):
         return name
-    if name == "Scale" and [n for n, _ in m.named_parameters()] == ["weight"] and not list(m.children()):
+    if (
+        name == "Scale"
+        and [n for n, _ in m.named_parameters()] == ["weight"]
+        and not list(m.children())
+    ):
         return name
     return None
 

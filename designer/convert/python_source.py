@@ -58,7 +58,9 @@ def read_source(path: str | Path) -> str:
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConversionError(f"{p}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+        raise ConversionError(
+            f"{p}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+        ) from None
     except OSError as exc:
         raise ConversionError(f"{p}: cannot be read ({exc.strerror or exc})") from None
 
@@ -101,12 +103,27 @@ def list_candidates(path: str | Path) -> list[Candidate]:
             init = _find_init(node, classes)
             signature = _signature(init.args, drop_self=True) if init is not None else "()"
             out.append(
-                Candidate(node.name, "class", node.lineno, signature, node.name in model_classes, _summary(node))
+                Candidate(
+                    node.name,
+                    "class",
+                    node.lineno,
+                    signature,
+                    node.name in model_classes,
+                    _summary(node),
+                )
             )
         elif isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
             returns = _base_name(node.returns) if node.returns is not None else ""
-            looks = returns in MODEL_BASES or returns in model_classes or node.name.lower().startswith(FACTORY_PREFIXES)
-            out.append(Candidate(node.name, "function", node.lineno, _signature(node.args), looks, _summary(node)))
+            looks = (
+                returns in MODEL_BASES
+                or returns in model_classes
+                or node.name.lower().startswith(FACTORY_PREFIXES)
+            )
+            out.append(
+                Candidate(
+                    node.name, "function", node.lineno, _signature(node.args), looks, _summary(node)
+                )
+            )
     return out
 
 
@@ -170,7 +187,9 @@ def _summary(node: ast.ClassDef | ast.FunctionDef) -> str:
 # ------------------------------------------------------------------------------ running
 
 
-def parse_call_args(raw: str | None, label: str = "the argument text") -> tuple[list[Any], dict[str, Any]]:
+def parse_call_args(
+    raw: str | None, label: str = "the argument text"
+) -> tuple[list[Any], dict[str, Any]]:
     """JSON arguments: a list is positional, an object is keywords; empty means none.
 
     ``label`` names the field in messages (the command line says ``--args``).
@@ -180,12 +199,16 @@ def parse_call_args(raw: str | None, label: str = "the argument text") -> tuple[
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ConversionError(f"{label} is not valid JSON ({exc.msg} at column {exc.colno})") from None
+        raise ConversionError(
+            f"{label} is not valid JSON ({exc.msg} at column {exc.colno})"
+        ) from None
     if isinstance(value, list):
         return value, {}
     if isinstance(value, dict):
         return [], value
-    raise ConversionError(f"{label} must be a JSON list (positional arguments) or object (keyword arguments)")
+    raise ConversionError(
+        f"{label} must be a JSON list (positional arguments) or object (keyword arguments)"
+    )
 
 
 def load_module(path: str | Path) -> Any:
@@ -224,7 +247,11 @@ def load_module(path: str | Path) -> Any:
 
 
 def build_model(
-    path: str | Path, name: str, args_json: str | None = None, *, args_label: str = "the argument text",
+    path: str | Path,
+    name: str,
+    args_json: str | None = None,
+    *,
+    args_label: str = "the argument text",
     require_torch: bool = True,
 ) -> Any:
     """Load ``path`` and call ``name`` (a class or a function; dotted for nested ones) with the JSON arguments.
@@ -243,7 +270,11 @@ def build_model(
     factory: Any = module
     for part in name.split("."):
         if not part or not hasattr(factory, part):
-            found = sorted(n for n in dir(module) if not n.startswith("_") and isinstance(getattr(module, n), type))
+            found = sorted(
+                n
+                for n in dir(module)
+                if not n.startswith("_") and isinstance(getattr(module, n), type)
+            )
             hint = f" (classes in the file: {', '.join(found)})" if found else ""
             raise ConversionError(f"{p} has no {name!r}{hint}")
         factory = getattr(factory, part)
@@ -278,5 +309,8 @@ def import_python_model(
     shapes = [tuple(int(v) for v in s) for s in input_shapes]
     shape_arg: Any = shapes[0] if len(shapes) == 1 else shapes
     return import_torch(
-        model, shape_arg, name=design_name or name.rsplit(".", 1)[-1], source=f"{Path(path).name}:{name}"
+        model,
+        shape_arg,
+        name=design_name or name.rsplit(".", 1)[-1],
+        source=f"{Path(path).name}:{name}",
     )

@@ -51,7 +51,12 @@ class Diagnostic:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"severity": self.severity, "code": self.code, "layer": self.layer, "message": self.message}
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "layer": self.layer,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,12 @@ class Analysis:
     updated = Signal(object)  # set[str]
 
     def __init__(
-        self, design: Design, *, bytes_per_element: int = 4, live: bool = True, start_from: Analysis | None = None
+        self,
+        design: Design,
+        *,
+        bytes_per_element: int = 4,
+        live: bool = True,
+        start_from: Analysis | None = None,
     ) -> None:
         """``start_from``: an analysis of a design that ``design`` is an unedited copy of
         (``Design.trial_copy``); its results are taken over instead of recomputed, so a
@@ -269,7 +279,10 @@ class Analysis:
 
     def diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic: file notes, structure, then layers in design order; errors first."""
-        out = [Diagnostic("error" if c != "unreachable" else "warning", c, lid, m) for c, lid, m in self.design.load_notes]
+        out = [
+            Diagnostic("error" if c != "unreachable" else "warning", c, lid, m)
+            for c, lid, m in self.design.load_notes
+        ]
         out.extend(self.structural)
         for lid in self.design.ids:
             info = self.info.get(lid)
@@ -290,7 +303,9 @@ class Analysis:
                 errors += d.severity == "error"
                 warnings += d.severity == "warning"
                 infos += d.severity == "info"
-            self._totals = Totals(params, trainable, buffers, macs, neurons, mem, errors, warnings, infos)
+            self._totals = Totals(
+                params, trainable, buffers, macs, neurons, mem, errors, warnings, infos
+            )
         return self._totals
 
     def _set_info(self, lid: str, info: LayerInfo) -> LayerInfo | None:
@@ -424,7 +439,12 @@ class Analysis:
             # Each layer is evaluated at most once per pass: in a DAG the rank order already
             # ensures it, and inside a cycle (whose layers are unknown whatever their inputs
             # say) re-queuing consumers would go round the cycle forever.
-            if old is None or not new.same_output(old) or new.status == "unknown" or old.status == "unknown":
+            if (
+                old is None
+                or not new.same_output(old)
+                or new.status == "unknown"
+                or old.status == "unknown"
+            ):
                 field_only = old is not None and _only_field_changed(new, old)
                 for c in self._consumers.get(lid, ()):
                     if c not in changed:
@@ -477,7 +497,10 @@ class Analysis:
                         f"{lid} is not connected to any Input, so its shape cannot be known.",
                     )
                 )
-            info.input_shapes = [None if u is None else u.output(split_ref(r)[1]) for r, u in zip(inputs, upstream, strict=True)]
+            info.input_shapes = [
+                None if u is None else u.output(split_ref(r)[1])
+                for r, u in zip(inputs, upstream, strict=True)
+            ]
             info.status = "unknown"
             return info
         shapes: list[Shape] = []
@@ -490,7 +513,10 @@ class Analysis:
                 shapes.append(shape)
         if diags:
             info.status = "error"
-            info.input_shapes = [u.output(split_ref(r)[1]) if u else None for r, u in zip(inputs, upstream, strict=True)]
+            info.input_shapes = [
+                u.output(split_ref(r)[1]) if u else None
+                for r, u in zip(inputs, upstream, strict=True)
+            ]
             return info
         info.input_shapes = list(shapes)
         result: RuleResult = ltype.rule(layer.resolved(), shapes, self.semantics)
@@ -524,7 +550,9 @@ class Analysis:
             diags.extend(_size_warnings(info))
             diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
         worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
-        info.status = "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
+        info.status = (
+            "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
+        )
         return info
 
     def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
@@ -532,17 +560,27 @@ class Analysis:
         when only its inputs' receptive fields changed: the rule's results stay as they are.
         None where that cannot be decided cheaply (then the layer is evaluated in full)."""
         step = self._rf_steps.get(layer.id)
-        if step is None or old.output_shape is None or old.status == "unknown" or layer.id in self._cyclic:
+        if (
+            step is None
+            or old.output_shape is None
+            or old.status == "unknown"
+            or layer.id in self._cyclic
+        ):
             return None
         upstream = [self.info.get(i) for i in layer.inputs]
         if len(upstream) != len(old.input_shapes) or any(
-            u is None or u.output_shape != s for u, s in zip(upstream, old.input_shapes, strict=True)
+            u is None or u.output_shape != s
+            for u, s in zip(upstream, old.input_shapes, strict=True)
         ):
             return None
         self.recompute_count += 1
         info = replace(old, diagnostics=[d for d in old.diagnostics if d.code not in _FIELD_NOTES])
-        info.input_size, info.receptive_field = self._receptive_field(layer, RuleResult(old.output_shape, rf=step), upstream)
-        info.diagnostics.extend(_window_notes(info, upstream, is_output=not self._consumers.get(layer.id)))
+        info.input_size, info.receptive_field = self._receptive_field(
+            layer, RuleResult(old.output_shape, rf=step), upstream
+        )
+        info.diagnostics.extend(
+            _window_notes(info, upstream, is_output=not self._consumers.get(layer.id))
+        )
         worst = min((SEVERITY_ORDER[d.severity] for d in info.diagnostics), default=3)
         info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
@@ -563,7 +601,9 @@ class Analysis:
             if shape is not None and len(shape) == 3:
                 return (shape[1], shape[2]), ReceptiveField((1.0, 1.0), (1.0, 1.0))
             return None, None
-        fields = [u.receptive_field for u in upstream if u is not None and u.receptive_field is not None]
+        fields = [
+            u.receptive_field for u in upstream if u is not None and u.receptive_field is not None
+        ]
         sizes = [u.input_size for u in upstream if u is not None and u.input_size is not None]
         if not fields:
             return (sizes[0] if sizes else None), None
@@ -574,13 +614,18 @@ class Analysis:
         full = [
             u.receptive_field
             for u in upstream
-            if u is not None and u.receptive_field is not None and _same_plane(u.output_shape, result.shape)
+            if u is not None
+            and u.receptive_field is not None
+            and _same_plane(u.output_shape, result.shape)
         ]
         spaced = full or fields
         jump = (max(f.jump[0] for f in spaced), max(f.jump[1] for f in spaced))
         step: RFStep = result.rf
         if step.kind == "window":
-            size = (size[0] + (step.kernel[0] - 1) * jump[0], size[1] + (step.kernel[1] - 1) * jump[1])
+            size = (
+                size[0] + (step.kernel[0] - 1) * jump[0],
+                size[1] + (step.kernel[1] - 1) * jump[1],
+            )
             jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
         elif step.kind == "transpose":
             size = (
@@ -590,13 +635,25 @@ class Analysis:
             jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
         input_size = (max(s[0] for s in sizes), max(s[1] for s in sizes)) if sizes else None
         if not all(math.isfinite(v) for v in (*size, *jump)):
-            return input_size, None  # strides multiplied past what a float holds: no meaningful field
+            return (
+                input_size,
+                None,
+            )  # strides multiplied past what a float holds: no meaningful field
         return input_size, ReceptiveField(size, jump)
 
 
 #: Layer types whose output is a fresh C×H×W volume (channels first) whatever came in.
 _CHANNELS_FIRST_TYPES = frozenset(
-    {"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "Upsample"}
+    {
+        "Conv2d",
+        "ConvTranspose2d",
+        "MaxPool2d",
+        "AvgPool2d",
+        "AdaptiveAvgPool2d",
+        "AdaptiveMaxPool2d",
+        "ZeroPad2d",
+        "Upsample",
+    }
 )
 
 
@@ -648,7 +705,9 @@ def _big_count(n: int) -> str:
 
 
 #: What ``Analysis._take_over`` does not share with the analysis it starts from.
-_OWN_STATE = frozenset({"design", "info", "_sums", "recompute_count", "bytes_per_element", "_rf_steps"})
+_OWN_STATE = frozenset(
+    {"design", "info", "_sums", "recompute_count", "bytes_per_element", "_rf_steps"}
+)
 
 #: Diagnostics that quote a layer's receptive field (``_window_notes``): redone when only it changes.
 _FIELD_NOTES = frozenset({"information_bottleneck", "receptive_field_covers_input"})
@@ -659,7 +718,10 @@ def _only_field_changed(new: LayerInfo, old: LayerInfo) -> bool:
     (what consumers read from it besides those is the same, so their rules need not run again)."""
     if new.status == "unknown" or old.status == "unknown":
         return False
-    return replace(new, receptive_field=old.receptive_field, input_size=old.input_size).same_output(old)
+    return replace(new, receptive_field=old.receptive_field, input_size=old.input_size).same_output(
+        old
+    )
+
 
 _SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
 
@@ -689,7 +751,10 @@ def _output_ref_diag(lid: str, ref: str, source: LayerInfo) -> Diagnostic:
     """``ref`` names an output ``source`` does not have (or none, where it has several)."""
     src, index = split_ref(ref)
     count = len(source.output_shapes) or 1
-    outs = ", ".join(f"{src}:{n} ({fmt_shape(s)})" for n, s in enumerate(source.output_shapes or [source.output_shape]))
+    outs = ", ".join(
+        f"{src}:{n} ({fmt_shape(s)})"
+        for n, s in enumerate(source.output_shapes or [source.output_shape])
+    )
     if index is None:
         msg = (
             f"{lid} takes its input from {src}, a {source.type} with {count} outputs; "
@@ -740,7 +805,9 @@ def _size_warnings(info: LayerInfo) -> list[Diagnostic]:
     return out
 
 
-def _window_notes(info: LayerInfo, upstream: list[LayerInfo | None], *, is_output: bool) -> list[Diagnostic]:
+def _window_notes(
+    info: LayerInfo, upstream: list[LayerInfo | None], *, is_output: bool
+) -> list[Diagnostic]:
     """``information_bottleneck`` and ``receptive_field_covers_input`` for sliding-window layers.
 
     A network's output layer is exempt from the bottleneck warning: reducing to a few
@@ -762,7 +829,12 @@ def _window_notes(info: LayerInfo, upstream: list[LayerInfo | None], *, is_outpu
                 f"{info.id} turns {fmt_shape(first)} = {n_in:,} values into {fmt_shape(shape)} = "
                 f"{info.neurons:,}: it keeps only {kept:.1%} of them (less than {BOTTLENECK_KEEP:.0%}), "
                 "so most of what the layer sees cannot reach the next one.",
-                {"in_neurons": n_in, "out_neurons": info.neurons, "kept": kept, "limit": BOTTLENECK_KEEP},
+                {
+                    "in_neurons": n_in,
+                    "out_neurons": info.neurons,
+                    "kept": kept,
+                    "limit": BOTTLENECK_KEEP,
+                },
             )
         )
     rf, size = info.receptive_field, info.input_size
@@ -862,6 +934,7 @@ def _cycle_members(design: Design, candidates: set[str]) -> dict[str, list[str]]
         for member in path:
             result.setdefault(member, cycle)
     return result
+
 
 def analyze(design: Design, *, bytes_per_element: int = 4) -> Analysis:
     """A one-off analysis that does not follow later edits."""

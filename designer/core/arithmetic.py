@@ -112,7 +112,12 @@ def window_axis(
     exact = Fraction(q + 1) if whole else Fraction(numerator + stride, stride)
     dropped = False
     out = q + 1 if rounding == "floor" or whole else q + 2
-    if rounding == "ceil" and out > 0 and (out - 1) * stride >= size_in + pad_lo and (clip_unpadded or pad_lo or pad_hi):
+    if (
+        rounding == "ceil"
+        and out > 0
+        and (out - 1) * stride >= size_in + pad_lo
+        and (clip_unpadded or pad_lo or pad_hi)
+    ):
         out -= 1
         dropped = True
     return AxisArith(
@@ -133,7 +138,9 @@ def window_axis(
     )
 
 
-def same_padding(size_in: int, kernel: int, stride: int, dilation: int, semantics: Semantics) -> tuple[int, int]:
+def same_padding(
+    size_in: int, kernel: int, stride: int, dilation: int, semantics: Semantics
+) -> tuple[int, int]:
     """Padding (before, after) that "same" gives along one axis.
 
     PyTorch (stride 1 only): total ``d·(k − 1)``, ``before = total // 2`` and the odd

@@ -124,7 +124,10 @@ def key_params_text(layer: Layer) -> str:
         parts = [f"p {_n(v['p'])}"] + ([] if v["mode"] == "row" else ["batch"])
     elif t == "Split":
         sec = v["split_size_or_sections"]
-        parts = [("+".join(str(x) for x in sec) if isinstance(sec, list) else f"by {sec}") + _dim_text(v["dim"])]
+        parts = [
+            ("+".join(str(x) for x in sec) if isinstance(sec, list) else f"by {sec}")
+            + _dim_text(v["dim"])
+        ]
     elif t == "Chunk":
         parts = [f"{v['chunks']} pieces" + _dim_text(v["dim"])]
     elif t == "Mean":

@@ -70,7 +70,12 @@ LABEL_PRIORITY = {"dims": 0, "name": 1, "type": 2, "kernel-label": 3, "legend": 
 
 def _label_box(t: Text) -> tuple[float, float, float, float]:
     x0, _, x1, _ = primitive_bounds(t)
-    return (x0, t.y - t.size, x1, t.y)  # the em box above the baseline, as a slide checker measures it
+    return (
+        x0,
+        t.y - t.size,
+        x1,
+        t.y,
+    )  # the em box above the baseline, as a slide checker measures it
 
 
 def place_labels(figure: Figure) -> Figure:
@@ -89,7 +94,9 @@ def place_labels(figure: Figure) -> Figure:
     def cells(box: tuple[float, float, float, float]) -> list[tuple[int, int]]:
         cx0, cx1 = math.floor(box[0] / cell), math.floor(box[2] / cell)
         cy0, cy1 = math.floor(box[1] / cell), math.floor(box[3] / cell)
-        if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 64:  # a huge label: one shared cell, always looked at
+        if (cx1 - cx0 + 1) * (
+            cy1 - cy0 + 1
+        ) > 64:  # a huge label: one shared cell, always looked at
             return [(-(2**62), 0)]
         return [(cx, cy) for cx in range(cx0, cx1 + 1) for cy in range(cy0, cy1 + 1)]
 
@@ -193,13 +200,27 @@ def collapsed_view(analysis: Analysis, collapsed: set[str]) -> CollapsedView:
         main[node.id] = weight.most_common(1)[0][0] if weight else "Identity"
         labels[node.id] = node.title + (f" ×{node.repeat}" if node.repeat > 1 else "")
         layers.append(Layer(node.id, "Group", {}, list(inputs)))
-        info[node.id] = LayerInfo(node.id, "Group", [], s.output_shape, s.params, s.trainable_params, s.buffers,
-                                  s.macs, s.receptive_field, cast(Any, s.status))
+        info[node.id] = LayerInfo(
+            node.id,
+            "Group",
+            [],
+            s.output_shape,
+            s.params,
+            s.trainable_params,
+            s.buffers,
+            s.macs,
+            s.receptive_field,
+            cast(Any, s.status),
+        )
     order = [n.id for n in graph.nodes]
-    return CollapsedView(_NodeGraph(design.name, layers), info, order, {n.id: n for n in graph.nodes}, main, labels)
+    return CollapsedView(
+        _NodeGraph(design.name, layers), info, order, {n.id: n for n in graph.nodes}, main, labels
+    )
 
 
-def collapsed_level(analysis: Analysis, collapse: Collapse, view: str, style: FigureStyle, **kw: Any) -> Level:
+def collapsed_level(
+    analysis: Analysis, collapse: Collapse, view: str, style: FigureStyle, **kw: Any
+) -> Level:
     """The level to draw (``None``: every layer) for ``collapse`` = a level, ``"none"`` or ``"auto"``;
     a set of groups is drawn as it is (the groups of the design among them; none: every layer)."""
     index = GroupIndex(analysis.design)
@@ -237,7 +258,9 @@ def build_figure(
     if level is None:  # every layer, where the user placed it
         if view == "graph":
             return place_labels(build_graph_figure(analysis, style, direction, title))
-        return place_labels(project_scene(build_volume_scene(analysis, blocks), camera, style, title))
+        return place_labels(
+            project_scene(build_volume_scene(analysis, blocks), camera, style, title)
+        )
     index = GroupIndex(analysis.design)
     collapsed = set(level) if isinstance(level, frozenset) else collapsed_for_level(index, level)
     cv = collapsed_view(analysis, collapsed)
@@ -253,7 +276,9 @@ def build_figure(
     return place_labels(fig)
 
 
-def collapsed_volume_scene(analysis: Analysis, collapsed: set[str], options: BlockOptions | None = None) -> VolumeScene:
+def collapsed_volume_scene(
+    analysis: Analysis, collapsed: set[str], options: BlockOptions | None = None
+) -> VolumeScene:
     """The 3D scene with each collapsed group as one volume (the 3D view draws what the canvas shows)."""
     from designer.core.volume_geometry import BlockOptions, build_volume_scene
 
@@ -271,7 +296,12 @@ def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
         # A volume stands for every layer of the nodes folded into it.
         layer_ids = tuple(m for n in b.layer_ids for m in cv.nodes[n].layers)
         if b.id in cv.main_type:
-            b = replace(b, color=color_of(cv.main_type[b.id]), name_label=cv.labels[b.id], type=cv.main_type[b.id])
+            b = replace(
+                b,
+                color=color_of(cv.main_type[b.id]),
+                name_label=cv.labels[b.id],
+                type=cv.main_type[b.id],
+            )
         blocks.append(replace(b, layer_ids=layer_ids))
         for m in layer_ids:
             scene.block_of[m] = b.id
@@ -279,8 +309,9 @@ def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
     return scene
 
 
-def _graph_figure(analysis: Analysis, cv: CollapsedView, style: FigureStyle, direction: Direction,
-                  title: str) -> Figure:
+def _graph_figure(
+    analysis: Analysis, cv: CollapsedView, style: FigureStyle, direction: Direction, title: str
+) -> Figure:
     """Cards for the visible nodes, laid out in rows that fit a 16:9 slide."""
     from designer.core.graph_geometry import layer_summary, route_edge
 
@@ -317,30 +348,99 @@ def _graph_figure(analysis: Analysis, cv: CollapsedView, style: FigureStyle, dir
         is_group = node.kind == "group"
         if is_group:  # a stack of sheets behind the card says "block"
             for k in (2, 1) if node.repeat > 1 else (1,):
-                items.append(Rect(x + 4 * k, y - 4 * k, w, h, shade(color, 1.9), MUTED_INK, st.line_width, 6.0,
-                                  False, "card-sheet"))
-        items.append(Rect(x, y, w, h, shade(color, 1.82), stroke, width, 6.0, status == "unknown", "card"))
-        items.append(Rect(x, y, w, header, shade(color, 1.3), stroke, width, 6.0, status == "unknown", "card-header"))
+                items.append(
+                    Rect(
+                        x + 4 * k,
+                        y - 4 * k,
+                        w,
+                        h,
+                        shade(color, 1.9),
+                        MUTED_INK,
+                        st.line_width,
+                        6.0,
+                        False,
+                        "card-sheet",
+                    )
+                )
+        items.append(
+            Rect(x, y, w, h, shade(color, 1.82), stroke, width, 6.0, status == "unknown", "card")
+        )
+        items.append(
+            Rect(
+                x,
+                y,
+                w,
+                header,
+                shade(color, 1.3),
+                stroke,
+                width,
+                6.0,
+                status == "unknown",
+                "card-header",
+            )
+        )
         if st.show_labels:
             pad = size * 0.8
             name = cv.labels.get(lid, lid)
-            items.append(_fit(Text(x + pad, y + header * 0.68, name, size, "start", True, INK, "name"), w - 2 * pad))
+            items.append(
+                _fit(
+                    Text(x + pad, y + header * 0.68, name, size, "start", True, INK, "name"),
+                    w - 2 * pad,
+                )
+            )
             if is_group and li is not None:
                 line = f"{len(node.layers)} layers · {_short(li.params)} params"
             else:
                 summary = layer_summary(analysis.design.layer(lid))
                 line = f"{type_id}  {summary}" if summary else type_id
-            items.append(_fit(Text(x + pad, y + header + size * 1.5, line, size * 0.92, "start", False, MUTED_INK,
-                                   "type"), w - 2 * pad))
-            dims = fmt_shape(shape, st.dims) if shape is not None else ("error" if status == "error" else "?")
-            items.append(Text(x + pad, y + header + size * 3.1, dims, size * 1.08, "start", True, stroke, "dims"))
-        groups.append(Group(lid, node.layers, f"{lid} {fmt_shape(shape, st.dims) if shape else ''}", items,
-                            "block" if is_group else "layer"))
+            items.append(
+                _fit(
+                    Text(
+                        x + pad,
+                        y + header + size * 1.5,
+                        line,
+                        size * 0.92,
+                        "start",
+                        False,
+                        MUTED_INK,
+                        "type",
+                    ),
+                    w - 2 * pad,
+                )
+            )
+            dims = (
+                fmt_shape(shape, st.dims)
+                if shape is not None
+                else ("error" if status == "error" else "?")
+            )
+            items.append(
+                Text(
+                    x + pad,
+                    y + header + size * 3.1,
+                    dims,
+                    size * 1.08,
+                    "start",
+                    True,
+                    stroke,
+                    "dims",
+                )
+            )
+        groups.append(
+            Group(
+                lid,
+                node.layers,
+                f"{lid} {fmt_shape(shape, st.dims) if shape else ''}",
+                items,
+                "block" if is_group else "layer",
+            )
+        )
     categories = [c for c in CATEGORIES if any(category_of(t) == c for t in types)]
     return finish_figure(groups, st, categories, title)
 
 
-def _slide_layout(ids: list[str], inputs: dict[str, list[str]], direction: Direction) -> dict[str, tuple[float, float]]:
+def _slide_layout(
+    ids: list[str], inputs: dict[str, list[str]], direction: Direction
+) -> dict[str, tuple[float, float]]:
     """The layered layout wrapped into as many rows as bring it closest to 16:9."""
     if direction == "TB":
         return graph_layout(ids, inputs, "TB", None)
@@ -372,9 +472,8 @@ def _fit(text: Text, width: float) -> Text:
         return text
     keep = max(2, int(width / (text.size * 0.6)) - 1)
     head = (keep + 1) // 2
-    short = text.text[:head] + "…" + text.text[len(text.text) - (keep - head):]
+    short = text.text[:head] + "…" + text.text[len(text.text) - (keep - head) :]
     return replace(text, text=short)
-
 
 
 # ------------------------------------------------------------- rows per block

@@ -51,7 +51,12 @@ class Layer:
     inputs: list[str] = field(default_factory=list)
 
     def copy(self) -> Layer:
-        return Layer(self.id, self.type, {k: _copy_value(v) for k, v in self.params.items()}, list(self.inputs))
+        return Layer(
+            self.id,
+            self.type,
+            {k: _copy_value(v) for k, v in self.params.items()},
+            list(self.inputs),
+        )
 
     @property
     def sources(self) -> list[str]:
@@ -135,11 +140,15 @@ class Design:
     inputs_changed = Signal(str)
     layer_renamed = Signal(str, str)  # old id, new id
     layout_changed = Signal(str)
-    layer_moved = Signal(str)  # the layer's place in the design order changed (after layout_changed)
+    layer_moved = Signal(
+        str
+    )  # the layer's place in the design order changed (after layout_changed)
     meta_changed = Signal(str)  # "name", "semantics", "description" or "load_notes"
     groups_changed = Signal()  # the groups (blocks/stages) were replaced; see ``set_groups``
 
-    def __init__(self, name: str = "Untitled", semantics: str = "pytorch", description: str = "") -> None:
+    def __init__(
+        self, name: str = "Untitled", semantics: str = "pytorch", description: str = ""
+    ) -> None:
         self._layers: dict[str, Layer] = {}
         self._layout: dict[str, Point] = {}
         self._groups: list[Group] = []
@@ -216,7 +225,9 @@ class Design:
         in place, so edits of the copy leave this design as it is.
         """
         other = Design(self.name, self.semantics, self.description)
-        other._layers = {k: Layer(v.id, v.type, v.params, v.inputs) for k, v in self._layers.items()}
+        other._layers = {
+            k: Layer(v.id, v.type, v.params, v.inputs) for k, v in self._layers.items()
+        }
         other._layout = dict(self._layout)
         other._groups = [g.copy() for g in self._groups]
         other.load_notes = list(self.load_notes)
@@ -225,7 +236,9 @@ class Design:
 
     # ---------------------------------------------------------------- mutations
 
-    def add_layer(self, layer: Layer, index: int | None = None, position: Point | None = None) -> None:
+    def add_layer(
+        self, layer: Layer, index: int | None = None, position: Point | None = None
+    ) -> None:
         """Insert ``layer`` (at ``index`` in the design order; at the end by default)."""
         problem = check_id(layer.id)
         if problem:
@@ -236,7 +249,9 @@ class Design:
             raise DesignError(f"a group is named {layer.id!r}; a layer needs another id")
         if layer.type not in REGISTRY:
             raise DesignError(f"unknown layer type {layer.type!r}")
-        layer = Layer(layer.id, layer.type, normalize_params(layer.type, layer.params), list(layer.inputs))
+        layer = Layer(
+            layer.id, layer.type, normalize_params(layer.type, layer.params), list(layer.inputs)
+        )
         if index is None or index >= len(self._layers):
             self._layers[layer.id] = layer  # appending keeps loading a long design linear
         else:
@@ -328,7 +343,9 @@ class Design:
         if waiting:
             # Renaming would connect those layers silently (or make the layer its own input):
             # a connection is made explicitly, as an edit of its own.
-            who = ", ".join(waiting[:3]) + (f" and {len(waiting) - 3} more" if len(waiting) > 3 else "")
+            who = ", ".join(waiting[:3]) + (
+                f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+            )
             return (
                 f"{new!r} is listed as a missing input of {who}; renaming {old!r} to it would connect "
                 "them silently. Choose another id, or connect the layers explicitly."
@@ -376,12 +393,16 @@ class Design:
 
     def set_semantics(self, semantics: str) -> None:
         if semantics not in SEMANTICS:
-            raise DesignError(f"unknown semantics {semantics!r}; expected one of {', '.join(SEMANTICS)}")
+            raise DesignError(
+                f"unknown semantics {semantics!r}; expected one of {', '.join(SEMANTICS)}"
+            )
         if semantics != self.semantics:
             self.semantics = semantics
             self.meta_changed.emit("semantics")
 
-    def dismiss_load_note(self, code: str, layer_id: str | None) -> tuple[str, str | None, str] | None:
+    def dismiss_load_note(
+        self, code: str, layer_id: str | None
+    ) -> tuple[str, str | None, str] | None:
         """Forget the load note ``(code, layer_id)`` (the user accepted it); return it for undo."""
         for n, note in enumerate(self.load_notes):
             if note[0] == code and note[1] == layer_id:

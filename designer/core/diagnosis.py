@@ -120,7 +120,9 @@ WHY: dict[str, str] = {
 }
 
 
-def explain_diagnostic(analysis: Analysis, diagnostic: Diagnostic, fixes: Sequence[Fix] = ()) -> Explanation:
+def explain_diagnostic(
+    analysis: Analysis, diagnostic: Diagnostic, fixes: Sequence[Fix] = ()
+) -> Explanation:
     """What is wrong, the arithmetic that shows it, why it matters, and the numbered fixes."""
     sections: list[Section] = []
     what = diagnostic.message
@@ -202,9 +204,16 @@ def _arithmetic(analysis: Analysis, d: Diagnostic) -> tuple[list[Step], list[str
         ref = shapes[0] if shapes else None
         steps = []
         for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1):
-            diff = _diff(ref, s, code == "concat_shape_mismatch") if n > 1 and ref is not None else ""
+            diff = (
+                _diff(ref, s, code == "concat_shape_mismatch") if n > 1 and ref is not None else ""
+            )
             steps.append(
-                Step(f"branch {n} ({name})", chain=(fmt_shape(s),), bad=(fmt_shape(s),) if diff else (), note=diff)
+                Step(
+                    f"branch {n} ({name})",
+                    chain=(fmt_shape(s),),
+                    bad=(fmt_shape(s),) if diff else (),
+                    note=diff,
+                )
             )
         return steps, []
     if code == "linear_on_volume":
@@ -217,7 +226,12 @@ def _arithmetic(analysis: Analysis, d: Diagnostic) -> tuple[list[Step], list[str
         for v in shape:
             total *= v
         return [
-            Step("in_features now", chain=(str(shape[-1]),), bad=(str(shape[-1]),), note="the last axis (width) only"),
+            Step(
+                "in_features now",
+                chain=(str(shape[-1]),),
+                bad=(str(shape[-1]),),
+                note="the last axis (width) only",
+            ),
             Step("applied separately at", chain=(c_h, num(total // shape[-1])), note="positions"),
             Step("after Flatten", "C·H·W", (flat, num(total))),
             Step("after global average pooling + Flatten", "C", (str(shape[0]),)),
@@ -228,28 +242,60 @@ def _arithmetic(analysis: Analysis, d: Diagnostic) -> tuple[list[Step], list[str
         steps = []
         for label, c in (("input channels per group", c_in), ("filters per group", c_out)):
             f = Fraction(c, g)
-            steps.append(Step(label, "C/groups", (f"{c}/{g}", num(f)), bad=(num(f),) if f.denominator != 1 else ()))
+            steps.append(
+                Step(
+                    label,
+                    "C/groups",
+                    (f"{c}/{g}", num(f)),
+                    bad=(num(f),) if f.denominator != 1 else (),
+                )
+            )
         return steps, []
     if code == "information_bottleneck":
         first = info.input_shapes[0] if info.input_shapes else None
         return [
             Step("values in", chain=(fmt_shape(first), num(int(d.data["in_neurons"])))),
-            Step("values out", chain=(fmt_shape(info.output_shape), num(int(d.data["out_neurons"])))),
-            Step("kept", chain=(f"{num(int(d.data['out_neurons']))}/{num(int(d.data['in_neurons']))}", f"{float(d.data['kept']):.1%}"), bad=(f"{float(d.data['kept']):.1%}",)),
+            Step(
+                "values out", chain=(fmt_shape(info.output_shape), num(int(d.data["out_neurons"])))
+            ),
+            Step(
+                "kept",
+                chain=(
+                    f"{num(int(d.data['out_neurons']))}/{num(int(d.data['in_neurons']))}",
+                    f"{float(d.data['kept']):.1%}",
+                ),
+                bad=(f"{float(d.data['kept']):.1%}",),
+            ),
         ], []
     if code == "receptive_field_covers_input":
         rf = d.data["receptive_field"]
         size = d.data["input_size"]
-        return [Step("receptive field", chain=(f"{rf[0]}×{rf[1]}",), note=f"≥ the input {size[0]}×{size[1]}")], []
+        return [
+            Step(
+                "receptive field",
+                chain=(f"{rf[0]}×{rf[1]}",),
+                note=f"≥ the input {size[0]}×{size[1]}",
+            )
+        ], []
     if code == "large_activation":
         return [
-            Step("values", chain=(fmt_shape(info.output_shape), num(info.neurons)), bad=(num(info.neurons),)),
-            Step("memory", chain=(f"{num(info.neurons)}·4 bytes", f"{info.memory_bytes / 2**20:,.0f} MiB"), note="per sample"),
+            Step(
+                "values",
+                chain=(fmt_shape(info.output_shape), num(info.neurons)),
+                bad=(num(info.neurons),),
+            ),
+            Step(
+                "memory",
+                chain=(f"{num(info.neurons)}·4 bytes", f"{info.memory_bytes / 2**20:,.0f} MiB"),
+                note="per sample",
+            ),
         ], []
     return [], []
 
 
-def _broadcast_steps(analysis: Analysis, layer_id: str, shapes: list[tuple[int, ...]]) -> tuple[list[Step], list[str]]:
+def _broadcast_steps(
+    analysis: Analysis, layer_id: str, shapes: list[tuple[int, ...]]
+) -> tuple[list[Step], list[str]]:
     """Add/Mul: each input's sizes, right-aligned, and what broadcasting makes of each axis."""
     layer = analysis.design.layer(layer_id)
     names = [i for i in layer.inputs if source_of(i) in analysis.design]
@@ -267,9 +313,22 @@ def _broadcast_steps(analysis: Analysis, layer_id: str, shapes: list[tuple[int, 
         big = sorted(set(present) - {1})
         text = " vs ".join("—" if v is None else str(v) for v in sizes)
         if len(big) > 1:
-            steps.append(Step(axes[i], chain=(text,), note="different, and neither is 1: they cannot be paired", bad=(text,)))
+            steps.append(
+                Step(
+                    axes[i],
+                    chain=(text,),
+                    note="different, and neither is 1: they cannot be paired",
+                    bad=(text,),
+                )
+            )
         elif len(set(present)) > 1 or None in sizes:
-            steps.append(Step(axes[i], chain=(text, str(big[0] if big else 1)), note="size 1 (or missing) is repeated"))
+            steps.append(
+                Step(
+                    axes[i],
+                    chain=(text, str(big[0] if big else 1)),
+                    note="size 1 (or missing) is repeated",
+                )
+            )
         else:
             steps.append(Step(axes[i], chain=(text, str(present[0])), note="equal"))
     out = broadcast_shapes(shapes)
@@ -310,9 +369,13 @@ def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[St
         span = a.padded - a.effective_kernel
         whole, rest = divmod(span, a.stride)
         what = "row" if a.axis == "height" else "column"
-        both = len(bad) == 2 and (bad[0].size_in, bad[0].kernel, bad[0].stride, bad[0].pad_lo, bad[0].dilation) == (
-            bad[1].size_in, bad[1].kernel, bad[1].stride, bad[1].pad_lo, bad[1].dilation
-        )
+        both = len(bad) == 2 and (
+            bad[0].size_in,
+            bad[0].kernel,
+            bad[0].stride,
+            bad[0].pad_lo,
+            bad[0].dilation,
+        ) == (bad[1].size_in, bad[1].kernel, bad[1].stride, bad[1].pad_lo, bad[1].dilation)
         axis = "Height and width" if both else a.axis.capitalize()
         lost = f"{a.unread} {what}{'s' if a.unread != 1 else ''}"
         if both:
@@ -321,7 +384,11 @@ def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[St
             f"{axis}: the {a.effective_kernel}-pixel window, moved {a.stride} at a time over "
             f"{a.padded} pixels, fits {whole + 1} times with {rest} pixel{'s' if rest != 1 else ''} left over "
             f"({span} = {a.stride}·{whole} + {rest}). "
-            + (f"The last {lost} of the input {'is' if a.unread == 1 and not both else 'are'} never read." if a.unread else "Only padding is left unread.")
+            + (
+                f"The last {lost} of the input {'is' if a.unread == 1 and not both else 'are'} never read."
+                if a.unread
+                else "Only padding is left unread."
+            )
         )
         if both:
             break
@@ -329,30 +396,45 @@ def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[St
     # What each framework makes of it (the rounding rule differs for pooling in Caffe).
     kind = a.kind if a.kind != "transpose" else "conv"
     rounded: dict[str, int] = {}
-    for sem, rnd in (("pytorch", "floor"), ("keras", "floor"), ("caffe", "ceil" if kind == "pool" else "floor")):
-        ax = window_axis(a.axis, kind, a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, rnd)  # type: ignore[arg-type]
+    for sem, rnd in (
+        ("pytorch", "floor"),
+        ("keras", "floor"),
+        ("caffe", "ceil" if kind == "pool" else "floor"),
+    ):
+        ax = window_axis(
+            a.axis, kind, a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, rnd
+        )  # type: ignore[arg-type]
         rounded[sem] = ax.out
     if kind == "pool":
-        ceil_ax = window_axis(a.axis, "pool", a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, "ceil")
+        ceil_ax = window_axis(
+            a.axis, "pool", a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, "ceil"
+        )
         paras.append(
             f"PyTorch rounds down to {rounded['pytorch']} ({ceil_ax.out} with ceil_mode=True); Keras rounds down "
             f"to {rounded['keras']}; Caffe always rounds pooling up, to {rounded['caffe']}; strict arithmetic rejects it."
         )
     else:
         paras.append(
-            f"PyTorch rounds down to {rounded['pytorch']} (so do Keras with \"valid\" padding and Caffe); "
+            f'PyTorch rounds down to {rounded["pytorch"]} (so do Keras with "valid" padding and Caffe); '
             "strict arithmetic rejects it."
         )
     # Padding combined with the framework's rounding: what each small padding gives.
     if kind == "conv" and a.pad_lo == a.pad_hi:
         options = []
         last = a.kernel // 2
-        for pad in range(0, min(last, _PADDING_OPTIONS - 1) + 1):  # a 10⁶ kernel lists a few, not 500,000
+        for pad in range(
+            0, min(last, _PADDING_OPTIONS - 1) + 1
+        ):  # a 10⁶ kernel lists a few, not 500,000
             exact = Fraction(a.size_in + 2 * pad - a.effective_kernel, a.stride) + 1
-            options.append(f"padding {pad}: {num(exact)}" + (f" → {int(exact // 1)}" if exact.denominator != 1 else " exactly"))
+            options.append(
+                f"padding {pad}: {num(exact)}"
+                + (f" → {int(exact // 1)}" if exact.denominator != 1 else " exactly")
+            )
         if last >= _PADDING_OPTIONS:
             options.append(f"… up to padding {last:,}")
-        paras.append("With the framework's rounding, each padding gives: " + "; ".join(options) + ".")
+        paras.append(
+            "With the framework's rounding, each padding gives: " + "; ".join(options) + "."
+        )
     return steps, paras
 
 

@@ -48,7 +48,11 @@ class Step:
 
     @property
     def result(self) -> str:
-        return self.rounded.rsplit("= ", 1)[-1] if self.rounded else (self.chain[-1] if self.chain else "")
+        return (
+            self.rounded.rsplit("= ", 1)[-1]
+            if self.rounded
+            else (self.chain[-1] if self.chain else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -499,7 +503,13 @@ def _input_sections(info: LayerInfo) -> list[Section]:
         )
     else:
         steps = (Step("features", chain=(num(shape[0]),), note="one vector per sample"),)
-    return [Section("The data", steps, ("The batch size is not part of the shape; every count is per sample.",))]
+    return [
+        Section(
+            "The data",
+            steps,
+            ("The batch size is not part of the shape; every count is per sample.",),
+        )
+    ]
 
 
 def _counts(info: LayerInfo, params: list[Step], macs: list[Step]) -> Section:
@@ -519,7 +529,10 @@ def _counts(info: LayerInfo, params: list[Step], macs: list[Step]) -> Section:
         steps.append(
             Step(
                 "activation memory",
-                chain=(f"{num(info.neurons)}·{info.bytes_per_element} bytes", f"{num(info.memory_bytes)} bytes"),
+                chain=(
+                    f"{num(info.neurons)}·{info.bytes_per_element} bytes",
+                    f"{num(info.memory_bytes)} bytes",
+                ),
                 note="per sample, float32" if info.bytes_per_element == 4 else "per sample",
             )
         )
@@ -541,7 +554,14 @@ def merge_axes(steps: Sequence[Step]) -> list[Step]:
             note = st.note.replace("column", "row and column") if "column" in st.note else st.note
             if note.startswith("rounded down: the last 1 row and column of the input is"):
                 note = note.replace("is never read", "are never read")
-            out[-1] = Step(st.label.replace("width", "width and height"), st.formula, st.chain, st.rounded, note, st.bad)
+            out[-1] = Step(
+                st.label.replace("width", "width and height"),
+                st.formula,
+                st.chain,
+                st.rounded,
+                note,
+                st.bad,
+            )
         else:
             out.append(st)
     return out
@@ -558,7 +578,9 @@ def _axes_steps(info: LayerInfo, semantics: str, same: bool) -> list[Step]:
     return merge_axes(steps)
 
 
-def _conv_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _conv_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3:
         return [_rank_section(info, shape)]
@@ -574,8 +596,12 @@ def _conv_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
             Step(
                 "channels per group",
                 "C_in/groups and K/groups",
-                (f"{c_in}/{groups} = {num(per_group)} and {k_out}/{groups} = {num(Fraction(k_out, groups))}",),
-                bad=tuple(num(x) for x in (per_group, Fraction(k_out, groups)) if x.denominator != 1),
+                (
+                    f"{c_in}/{groups} = {num(per_group)} and {k_out}/{groups} = {num(Fraction(k_out, groups))}",
+                ),
+                bad=tuple(
+                    num(x) for x in (per_group, Fraction(k_out, groups)) if x.denominator != 1
+                ),
                 note="both must be whole",
             )
         )
@@ -608,7 +634,9 @@ def _conv_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
             "parameters",
             "(F_h·F_w·C_in/groups + 1)·K" if bias else "F_h·F_w·C_in/groups·K",
             (f"({kprod} + 1)·{k_out}" if bias else f"{kprod}·{k_out}", num(info.params)),
-            note=f"{num(kh * kw * cg * k_out)} weights + {num(k_out)} biases" if bias else "no bias",
+            note=f"{num(kh * kw * cg * k_out)} weights + {num(k_out)} biases"
+            if bias
+            else "no bias",
         )
     ]
     macs = [
@@ -620,7 +648,9 @@ def _conv_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
         )
     ]
     sections.append(_counts(info, params, macs))
-    sections.append(_meaning(info, f"the positions of each {kh}×{kw} window over the input", "filters"))
+    sections.append(
+        _meaning(info, f"the positions of each {kh}×{kw} window over the input", "filters")
+    )
     return sections
 
 
@@ -641,11 +671,20 @@ def _meaning(info: LayerInfo, positions: str, depth: str) -> Section:
 def _rank_section(info: LayerInfo, shape: Shape) -> Section:
     return Section(
         "Output size",
-        (Step("input", chain=(shape_text(shape),), bad=(shape_text(shape),), note="this layer needs [channels, height, width]"),),
+        (
+            Step(
+                "input",
+                chain=(shape_text(shape),),
+                bad=(shape_text(shape),),
+                note="this layer needs [channels, height, width]",
+            ),
+        ),
     )
 
 
-def _transpose_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _transpose_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3:
         return [_rank_section(info, shape)]
@@ -687,7 +726,10 @@ def _transpose_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], 
         Step(
             "parameters",
             "C_in·(K/groups)·F_h·F_w + K" if bias else "C_in·(K/groups)·F_h·F_w",
-            ((f"{c_in}·{cg}·{kh}·{kw} + {k_out}" if bias else f"{c_in}·{cg}·{kh}·{kw}"), num(info.params)),
+            (
+                (f"{c_in}·{cg}·{kh}·{kw} + {k_out}" if bias else f"{c_in}·{cg}·{kh}·{kw}"),
+                num(info.params),
+            ),
         )
     ]
     macs = [
@@ -702,7 +744,9 @@ def _transpose_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], 
     return sections
 
 
-def _pool_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _pool_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3:
         return [_rank_section(info, shape)]
@@ -722,7 +766,9 @@ def _pool_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
                         note="a window could see nothing but padding",
                     )
                 )
-    steps.append(Step("depth", chain=(str(shape[0]),), note="unchanged: each channel is pooled on its own"))
+    steps.append(
+        Step("depth", chain=(str(shape[0]),), note="unchanged: each channel is pooled on its own")
+    )
     paras: list[str] = []
     if p.get("ceil_mode") or analysis.semantics == "caffe":
         paras.append(
@@ -732,13 +778,21 @@ def _pool_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
     sections = [Section("Output size", tuple(steps), tuple(paras))]
     if info.output_shape is None:
         return sections
-    sections.append(_counts(info, [Step("parameters", chain=("0",), note="pooling learns nothing")], []))
+    sections.append(
+        _counts(info, [Step("parameters", chain=("0",), note="pooling learns nothing")], [])
+    )
     op = "largest value" if info.type == "MaxPool2d" else "average"
-    sections.append(_meaning(info, f"the positions of the {kh}×{kw} window, each keeping one {op}", "input channels"))
+    sections.append(
+        _meaning(
+            info, f"the positions of the {kh}×{kw} window, each keeping one {op}", "input channels"
+        )
+    )
     return sections
 
 
-def _adaptive_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _adaptive_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3 or info.output_shape is None:
         return [_rank_section(info, shape)]
@@ -766,21 +820,32 @@ def _adaptive_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], s
                 )
             )
     steps.append(Step("depth", chain=(str(shape[0]),), note="unchanged"))
-    paras = (f"The output is {oh}×{ow} per channel whatever the input size: the windows adapt to the input.",)
+    paras = (
+        f"The output is {oh}×{ow} per channel whatever the input size: the windows adapt to the input.",
+    )
     return [
         Section("Output size", tuple(steps), paras),
         _counts(info, [Step("parameters", chain=("0",))], []),
     ]
 
 
-def _batchnorm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _batchnorm_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3:
         return [_rank_section(info, shape)]
     c = shape[0]
     params = []
     if p.get("affine", True):
-        params.append(Step("parameters", "2·C", (f"2·{c}", num(info.params)), note="γ (scale) and β (shift), one each per channel"))
+        params.append(
+            Step(
+                "parameters",
+                "2·C",
+                (f"2·{c}", num(info.params)),
+                note="γ (scale) and β (shift), one each per channel",
+            )
+        )
     else:
         params.append(Step("parameters", chain=("0",), note="affine is off: no γ, β"))
     if p.get("track_running_stats", True):
@@ -798,32 +863,51 @@ def _batchnorm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], 
     ]
 
 
-def _flatten_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _flatten_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     out = info.output_shape
     if out is None:
         return [
             Section(
                 "Output size",
-                (Step("dims", chain=(f"start_dim {p.get('start_dim', 1)}, end_dim {p.get('end_dim', -1)}",), bad=(f"start_dim {p.get('start_dim', 1)}",)),),
+                (
+                    Step(
+                        "dims",
+                        chain=(
+                            f"start_dim {p.get('start_dim', 1)}, end_dim {p.get('end_dim', -1)}",
+                        ),
+                        bad=(f"start_dim {p.get('start_dim', 1)}",),
+                    ),
+                ),
                 ("Dims count the batch axis as 0, so start_dim 1 is the first axis of a sample.",),
             )
         ]
     if len(shape) == 3 and len(out) == 1:
         c, h, w = shape
-        step = Step("features", "C·H·W", (f"{c}·{h}·{w}", num(out[0])), note="every value becomes one feature")
+        step = Step(
+            "features",
+            "C·H·W",
+            (f"{c}·{h}·{w}", num(out[0])),
+            note="every value becomes one feature",
+        )
     else:
         step = Step("shape", chain=(f"{shape_text(shape)} → {shape_text(out)}",))
     return [
         Section(
             "Output size",
             (step,),
-            ("Nothing is computed: the same numbers are read in a new order (channel, then row, then column).",),
+            (
+                "Nothing is computed: the same numbers are read in a new order (channel, then row, then column).",
+            ),
         )
     ]
 
 
-def _linear_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _linear_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     n_out = int(p["out_features"])
     n_in = shape[-1]
@@ -832,7 +916,13 @@ def _linear_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sha
     paras: list[str] = []
     if len(shape) > 1 and info.derived.get("pointwise_channels"):
         rows = math.prod(shape[:-1])
-        steps.append(Step("in_features", chain=(str(n_in),), note="the channels: the data is channels-last after a permute"))
+        steps.append(
+            Step(
+                "in_features",
+                chain=(str(n_in),),
+                note="the channels: the data is channels-last after a permute",
+            )
+        )
         steps.append(
             Step(
                 "shape",
@@ -867,23 +957,33 @@ def _linear_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sha
             f"{num(math.prod(shape))} values to each output."
         )
     else:
-        steps.append(Step("in_features", chain=(num(n_in),), note="derived from the input; never stored"))
+        steps.append(
+            Step("in_features", chain=(num(n_in),), note="derived from the input; never stored")
+        )
         steps.append(Step("outputs", chain=(num(n_out),), note="out_features"))
     params = [
         Step(
             "parameters",
             "(in + 1)·out" if bias else "in·out",
-            ((f"({num(n_in)} + 1)·{num(n_out)}" if bias else f"{num(n_in)}·{num(n_out)}"), num(info.params)),
+            (
+                (f"({num(n_in)} + 1)·{num(n_out)}" if bias else f"{num(n_in)}·{num(n_out)}"),
+                num(info.params),
+            ),
             note=f"{num(n_in * n_out)} weights + {num(n_out)} biases" if bias else "no bias",
         )
     ]
     rows = math.prod(shape[:-1])
-    macs_chain = (f"{num(rows)}·{num(n_in)}·{num(n_out)}" if rows > 1 else f"{num(n_in)}·{num(n_out)}", num(info.macs))
+    macs_chain = (
+        f"{num(rows)}·{num(n_in)}·{num(n_out)}" if rows > 1 else f"{num(n_in)}·{num(n_out)}",
+        num(info.macs),
+    )
     macs = [Step("multiply-accumulates", "rows·in·out" if rows > 1 else "in·out", macs_chain)]
     return [Section("Output size", tuple(steps), tuple(paras)), _counts(info, params, macs)]
 
 
-def _zeropad_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _zeropad_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3:
         return [_rank_section(info, shape)]
@@ -892,14 +992,26 @@ def _zeropad_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sh
     left, right, top, bottom = (pad,) * 4 if isinstance(pad, int) else pad
     oh, ow = h + top + bottom, w + left + right
     steps = (
-        Step("height", "H + top + bottom", (f"{h} + {top} + {bottom}", str(oh)), bad=(str(oh),) if oh < 1 else ()),
-        Step("width", "W + left + right", (f"{w} + {left} + {right}", str(ow)), bad=(str(ow),) if ow < 1 else ()),
+        Step(
+            "height",
+            "H + top + bottom",
+            (f"{h} + {top} + {bottom}", str(oh)),
+            bad=(str(oh),) if oh < 1 else (),
+        ),
+        Step(
+            "width",
+            "W + left + right",
+            (f"{w} + {left} + {right}", str(ow)),
+            bad=(str(ow),) if ow < 1 else (),
+        ),
         Step("depth", chain=(str(shape[0]),), note="unchanged"),
     )
     return [Section("Output size", steps, ("Negative values crop instead of padding.",))]
 
 
-def _upsample_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _upsample_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if len(shape) != 3:
         return [_rank_section(info, shape)]
@@ -908,16 +1020,33 @@ def _upsample_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], s
     steps: list[Step] = []
     mode = p.get("mode", "nearest")
     align = p.get("align_corners")
-    how = f"Mode {mode}" + (f", align_corners={align}" if align is not None else "") + "; no parameters."
+    how = (
+        f"Mode {mode}"
+        + (f", align_corners={align}" if align is not None else "")
+        + "; no parameters."
+    )
     if len(shapes) > 1:
         ref = shapes[1]
         names = _input_names(analysis, info.id)
         src = names[1] if len(names) > 1 else "input 2"
         if info.output_shape is None:
-            steps.append(Step("arguments", chain=("size or scale_factor",), bad=("size or scale_factor",), note="clear them: the size comes from the second input"))
+            steps.append(
+                Step(
+                    "arguments",
+                    chain=("size or scale_factor",),
+                    bad=("size or scale_factor",),
+                    note="clear them: the size comes from the second input",
+                )
+            )
             return [Section("Output size", tuple(steps), (how,))]
         oh, ow = ref[-2], ref[-1]
-        steps.append(Step("height × width", chain=(f"{h}×{w} → {oh}×{ow}",), note=f"taken from {src} ({shape_text(ref)})"))
+        steps.append(
+            Step(
+                "height × width",
+                chain=(f"{h}×{w} → {oh}×{ow}",),
+                note=f"taken from {src} ({shape_text(ref)})",
+            )
+        )
         steps.append(Step("factor", chain=(f"{num(Fraction(oh, h))} × {num(Fraction(ow, w))}",)))
         steps.append(Step("depth", chain=(str(shape[0]),), note="unchanged"))
         para = (
@@ -932,9 +1061,23 @@ def _upsample_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], s
         fh, fw = (scale, scale) if not isinstance(scale, list) else scale
         for axis, n, f in (("height", h, fh), ("width", w, fw)):
             v = math.floor(n * float(f))
-            steps.append(Step(axis, "⌊in·scale_factor⌋", (f"⌊{n}·{num(f)}⌋", str(v)), bad=(str(v),) if v < 1 else ()))
+            steps.append(
+                Step(
+                    axis,
+                    "⌊in·scale_factor⌋",
+                    (f"⌊{n}·{num(f)}⌋", str(v)),
+                    bad=(str(v),) if v < 1 else (),
+                )
+            )
     else:
-        steps.append(Step("arguments", chain=("size and scale_factor",), bad=("size and scale_factor",), note="exactly one must be set"))
+        steps.append(
+            Step(
+                "arguments",
+                chain=("size and scale_factor",),
+                bad=("size and scale_factor",),
+                note="exactly one must be set",
+            )
+        )
     steps.append(Step("depth", chain=(str(shape[0]),), note="unchanged"))
     return [Section("Output size", tuple(steps), (how,))]
 
@@ -944,7 +1087,9 @@ def _input_names(analysis: Analysis, layer_id: str) -> list[str]:
     return [i for i in analysis.design.layer(layer_id).inputs if source_of(i) in analysis.design]
 
 
-def _merge_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _merge_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     if info.type in ("Add", "Mul"):
         return _broadcast_sections(analysis, info, shapes)
     names = _input_names(analysis, info.id)
@@ -955,7 +1100,9 @@ def _merge_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shap
         if len(s) != len(first) or s[1:] != first[1:]:
             bad = (shape_text(s),)
         steps.append(Step(f"input {n} ({name})", chain=(shape_text(s),), bad=bad))
-    paras = ("Concat stacks the inputs along channels: heights and widths must agree; channels add up.",)
+    paras = (
+        "Concat stacks the inputs along channels: heights and widths must agree; channels add up.",
+    )
     if info.output_shape is not None and len(first) == 3:
         chans = " + ".join(str(s[0]) for s in shapes)
         steps.append(Step("depth", "C_1 + C_2 + …", (chans, str(info.output_shape[0]))))
@@ -969,7 +1116,11 @@ def _broadcast_sections(analysis: Analysis, info: LayerInfo, shapes: list[Shape]
     rank = max(len(s) for s in shapes)
     axes = axis_names(rank)
     steps: list[Step] = [
-        Step(f"input {n} ({name})", chain=(shape_text(s),), note=f"{fmt_shape(s, 'chw')} (C×H×W)" if len(s) == 3 else "")
+        Step(
+            f"input {n} ({name})",
+            chain=(shape_text(s),),
+            note=f"{fmt_shape(s, 'chw')} (C×H×W)" if len(s) == 3 else "",
+        )
         for n, (name, s) in enumerate(zip(names, shapes, strict=False), start=1)
     ]
     out = broadcast_shapes(shapes)
@@ -980,17 +1131,29 @@ def _broadcast_sections(analysis: Analysis, info: LayerInfo, shapes: list[Shape]
         present = {v for v in sizes if v is not None}
         big = present - {1}
         if len(big) > 1:
-            steps.append(Step(axes[i], chain=(text,), bad=(text,), note="different, and neither is 1"))
+            steps.append(
+                Step(axes[i], chain=(text,), bad=(text,), note="different, and neither is 1")
+            )
         elif len(present) == 1 and None not in sizes:
             steps.append(Step(axes[i], chain=(text, str(sizes[0])), note="equal"))
         else:
             target = next(iter(big)) if big else 1
-            who = [names[n] if n < len(names) else f"input {n + 1}" for n, v in enumerate(sizes) if v != target]
-            steps.append(Step(axes[i], chain=(text, str(target)), note=f"{', '.join(who)} repeated {target}×"))
+            who = [
+                names[n] if n < len(names) else f"input {n + 1}"
+                for n, v in enumerate(sizes)
+                if v != target
+            ]
+            steps.append(
+                Step(
+                    axes[i], chain=(text, str(target)), note=f"{', '.join(who)} repeated {target}×"
+                )
+            )
             repeats.append(f"{axes[i]} ({target}×)")
     paras: list[str] = []
     if info.output_shape is not None:
-        steps.append(Step("output", chain=(shape_text(info.output_shape),), note="the largest input's shape"))
+        steps.append(
+            Step("output", chain=(shape_text(info.output_shape),), note="the largest input's shape")
+        )
     if out is not None and repeats:
         small = [n for n, s in enumerate(shapes) if tuple(s) != out]
         if info.type == "Mul" and len(shapes) == 2 and len(small) == 1 and len(out) == 3:
@@ -1011,11 +1174,18 @@ def _broadcast_sections(analysis: Analysis, info: LayerInfo, shapes: list[Shape]
             )
     elif out is not None:
         paras.append(f"{info.type} {op} element by element; every input has the same shape.")
-    paras.append("No parameters; element-wise work is not counted in MACs (only convolutions and linear layers are).")
-    return [Section("Inputs and output", tuple(steps), tuple(paras)), _counts(info, [Step("parameters", chain=("0",))], [])]
+    paras.append(
+        "No parameters; element-wise work is not counted in MACs (only convolutions and linear layers are)."
+    )
+    return [
+        Section("Inputs and output", tuple(steps), tuple(paras)),
+        _counts(info, [Step("parameters", chain=("0",))], []),
+    ]
 
 
-def _elementwise_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _elementwise_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     what = {
         "Dropout": f"zeroes each value with probability {p.get('p', 0.5)} while training (and scales the rest); does nothing at inference",
@@ -1031,17 +1201,30 @@ def _elementwise_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any]
         "Softplus": f"computes log(1 + e^({p.get('beta', 1.0)}·x))/{p.get('beta', 1.0)} (x itself above the threshold {p.get('threshold', 20.0)})",
         "StochasticDepth": (
             f"drops its whole input with probability {p.get('p', 0.5)} while training, "
-            + ("separately for each sample" if p.get("mode", "row") == "row" else "for the whole batch at once")
+            + (
+                "separately for each sample"
+                if p.get("mode", "row") == "row"
+                else "for the whole batch at once"
+            )
             + " (the residual branch is skipped), and passes it through at inference"
         ),
     }.get(info.type, "applies the same function to each value separately")
     steps = [Step("shape", chain=(shape_text(shape),), note="unchanged")]
     if info.output_shape is None and info.type == "Softmax":
-        steps = [Step("dim", chain=(str(p.get("dim", 1)),), bad=(str(p.get("dim", 1)),), note="out of range")]
+        steps = [
+            Step(
+                "dim",
+                chain=(str(p.get("dim", 1)),),
+                bad=(str(p.get("dim", 1)),),
+                note="out of range",
+            )
+        ]
     return [Section("Output size", tuple(steps), (f"{info.type} {what}; no parameters.",))]
 
 
-def _norm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _norm_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     """LayerNorm2d, LayerNorm, GroupNorm, InstanceNorm2d: which values share a mean and a variance."""
     shape = shapes[0]
     t = info.type
@@ -1053,8 +1236,17 @@ def _norm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
     c = shape[0]
     if t == "LayerNorm2d":
         _, h, w = shape
-        steps.append(Step("values per statistic", "C", (str(c),), note="the channels at one position"))
-        steps.append(Step("statistics", "H·W", (f"{h}·{w}", num(h * w)), note="a mean and a variance per position"))
+        steps.append(
+            Step("values per statistic", "C", (str(c),), note="the channels at one position")
+        )
+        steps.append(
+            Step(
+                "statistics",
+                "H·W",
+                (f"{h}·{w}", num(h * w)),
+                note="a mean and a variance per position",
+            )
+        )
         paras.append(
             f"At each of the {h}×{w} positions, the {c} channel values are normalised together (their own mean "
             f"and variance), then channel k is scaled by γ[k] and shifted by β[k]. Unlike BatchNorm nothing "
@@ -1069,9 +1261,21 @@ def _norm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
         groups = math.prod(shape) // n
         chain = (product(norm), num(n)) if len(norm) > 1 else (num(n),)
         steps.append(Step("values per statistic", "∏normalized_shape", chain, note="the last axes"))
-        steps.append(Step("statistics", chain=(f"{num(math.prod(shape))}/{num(n)}", num(groups)), note="a mean and a variance each"))
-        which = f"last axis ({n} values) is" if len(norm) == 1 else f"last {len(norm)} axes ({fmt_shape(norm, 'chw')} = {num(n)} values) are"
-        paras.append(f"The {which} normalised together, separately at each of the {num(groups)} other positions.")
+        steps.append(
+            Step(
+                "statistics",
+                chain=(f"{num(math.prod(shape))}/{num(n)}", num(groups)),
+                note="a mean and a variance each",
+            )
+        )
+        which = (
+            f"last axis ({n} values) is"
+            if len(norm) == 1
+            else f"last {len(norm)} axes ({fmt_shape(norm, 'chw')} = {num(n)} values) are"
+        )
+        paras.append(
+            f"The {which} normalised together, separately at each of the {num(groups)} other positions."
+        )
         affine = p.get("elementwise_affine", True)
         formula = "2·∏normalized_shape" if p.get("bias", True) else "∏normalized_shape"
         c = n
@@ -1081,7 +1285,11 @@ def _norm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
         rest = math.prod(shape[1:])
         steps.append(Step("channels per group", "C/groups", (f"{c}/{g}", str(per))))
         steps.append(
-            Step("values per statistic", "C/groups·H·W" if len(shape) == 3 else "C/groups", (product((per, *shape[1:])), num(per * rest)))
+            Step(
+                "values per statistic",
+                "C/groups·H·W" if len(shape) == 3 else "C/groups",
+                (product((per, *shape[1:])), num(per * rest)),
+            )
         )
         paras.append(
             f"The {c} channels form {g} groups of {per}; each group's {num(per * rest)} values share one mean and "
@@ -1091,25 +1299,60 @@ def _norm_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
         formula = "2·C"
     else:  # InstanceNorm2d
         _, h, w = shape
-        steps.append(Step("values per statistic", "H·W", (f"{h}·{w}", num(h * w)), note="one channel of one sample"))
-        paras.append(f"Each of the {c} channels is normalised over its own {h}×{w} positions (style transfer, GANs).")
+        steps.append(
+            Step(
+                "values per statistic",
+                "H·W",
+                (f"{h}·{w}", num(h * w)),
+                note="one channel of one sample",
+            )
+        )
+        paras.append(
+            f"Each of the {c} channels is normalised over its own {h}×{w} positions (style transfer, GANs)."
+        )
         affine = p.get("affine", False)
         formula = "2·C"
     if affine:
-        params.append(Step("parameters", formula, (f"2·{num(c)}" if formula.startswith("2") else num(c), num(info.params)), note="γ (scale) and β (shift)" if formula.startswith("2") else "γ only (bias off)"))
+        params.append(
+            Step(
+                "parameters",
+                formula,
+                (f"2·{num(c)}" if formula.startswith("2") else num(c), num(info.params)),
+                note="γ (scale) and β (shift)" if formula.startswith("2") else "γ only (bias off)",
+            )
+        )
     else:
         params.append(Step("parameters", chain=("0",), note="no learned γ, β"))
     if info.buffers:
-        params.append(Step("buffers", "2·C + 1", (f"2·{c} + 1", num(info.buffers)), note="running mean and variance, plus the batch counter"))
+        params.append(
+            Step(
+                "buffers",
+                "2·C + 1",
+                (f"2·{c} + 1", num(info.buffers)),
+                note="running mean and variance, plus the batch counter",
+            )
+        )
     return [Section("Output size", tuple(steps), tuple(paras)), _counts(info, params, [])]
 
 
 def _shape_problem(info: LayerInfo, shape: Shape) -> Section:
     """The input shape, marked, when the layer cannot compute an output (the problem says why)."""
-    return Section("Output size", (Step("input", chain=(shape_text(shape),), bad=(shape_text(shape),), note="see the problem below"),))
+    return Section(
+        "Output size",
+        (
+            Step(
+                "input",
+                chain=(shape_text(shape),),
+                bad=(shape_text(shape),),
+                note="see the problem below",
+            ),
+        ),
+    )
 
 
-def _prelu_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _prelu_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     n = int(p.get("num_parameters", 1))
     if info.output_shape is None:
@@ -1119,26 +1362,48 @@ def _prelu_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shap
         Section(
             "Output size",
             (Step("shape", chain=(shape_text(shape),), note="unchanged"),),
-            (f"PReLU keeps positive values and multiplies negative ones by a learned slope: {what}, starting at {p.get('init', 0.25)}.",),
+            (
+                f"PReLU keeps positive values and multiplies negative ones by a learned slope: {what}, starting at {p.get('init', 0.25)}.",
+            ),
         ),
         _counts(info, [Step("parameters", "num_parameters", (str(n),), note=what)], []),
     ]
 
 
-def _shuffle_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _shuffle_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     g = int(p["groups"])
     c = shape[0]
     if info.output_shape is None:
-        return [Section("Output size", (Step("channels per group", "C/groups", (f"{c}/{g}", num(Fraction(c, g))), bad=(num(Fraction(c, g)),)),))]
+        return [
+            Section(
+                "Output size",
+                (
+                    Step(
+                        "channels per group",
+                        "C/groups",
+                        (f"{c}/{g}", num(Fraction(c, g))),
+                        bad=(num(Fraction(c, g)),),
+                    ),
+                ),
+            )
+        ]
     per = c // g
     # Output channel k reads input channel (k mod g)·per + k div g; only the first few are
     # listed, so the cost does not grow with the channel count.
     count = min(c, 2 * g, 24)
-    shown = ", ".join(str((k % g) * per + k // g) for k in range(count)) + (", …" if c > count else "")
+    shown = ", ".join(str((k % g) * per + k // g) for k in range(count)) + (
+        ", …" if c > count else ""
+    )
     steps = (
         Step("channels per group", "C/groups", (f"{c}/{g}", str(per))),
-        Step("new order", chain=(shown,), note=f"output channel k·{g} + j is input channel j·{per} + k"),
+        Step(
+            "new order",
+            chain=(shown,),
+            note=f"output channel k·{g} + j is input channel j·{per} + k",
+        ),
         Step("shape", chain=(shape_text(shape),), note="unchanged"),
     )
     paras = (
@@ -1150,7 +1415,9 @@ def _shuffle_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sh
     return [Section("Output size", steps, paras)]
 
 
-def _split_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _split_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if info.output_shape is None:
         return [_shape_problem(info, shape)]
@@ -1173,13 +1440,19 @@ def _split_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shap
     for k, out in enumerate(info.output_shapes):
         who = ", ".join(users.get(k, [])) or "not used"
         steps.append(Step(f"{info.id}:{k}", chain=(shape_text(out),), note=f"→ {who}"))
-    paras = ["No values are computed or copied: each piece is a view of the input. A consumer names the piece it takes as id:index."]
+    paras = [
+        "No values are computed or copied: each piece is a view of the input. A consumer names the piece it takes as id:index."
+    ]
     if info.type == "Chunk" and len(sizes) < int(p["chunks"]):
-        paras.append(f"torch.chunk returns only {len(sizes)} pieces here, fewer than the {p['chunks']} asked for.")
+        paras.append(
+            f"torch.chunk returns only {len(sizes)} pieces here, fewer than the {p['chunks']} asked for."
+        )
     return [Section("Outputs", tuple(steps), tuple(paras))]
 
 
-def _mean_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _mean_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     if info.output_shape is None:
         return [_shape_problem(info, shape)]
@@ -1187,9 +1460,17 @@ def _mean_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
     names = axis_names(len(shape))
     sizes = [shape[a] for a in axes]
     steps = (
-        Step("averaged", chain=(", ".join(names[a] for a in axes),), note="dims " + ", ".join(str(a + 1) for a in axes)),
+        Step(
+            "averaged",
+            chain=(", ".join(names[a] for a in axes),),
+            note="dims " + ", ".join(str(a + 1) for a in axes),
+        ),
         Step("values per output", chain=(product(sizes), num(math.prod(sizes)))),
-        Step("shape", chain=(f"{shape_text(shape)} → {shape_text(info.output_shape)}",), note="keepdim" if p.get("keepdim") else ""),
+        Step(
+            "shape",
+            chain=(f"{shape_text(shape)} → {shape_text(info.output_shape)}",),
+            note="keepdim" if p.get("keepdim") else "",
+        ),
     )
     paras = []
     if len(shape) == 3 and set(axes) == {1, 2}:
@@ -1200,14 +1481,20 @@ def _mean_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shape
     return [Section("Output size", steps, tuple(paras))]
 
 
-def _reshape_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _reshape_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     """Reshape, Permute, Transpose: sizes listed in axis order (dim 1, dim 2, …), not as H×W×C."""
     shape = shapes[0]
     total = math.prod(shape)
     dims = fmt_shape(shape, "chw")
     steps: list[Step] = [
         Step("input", chain=(dims,), note="sizes in axis order: dim 1 × dim 2 × …"),
-        Step("values", chain=((product(shape), num(total)) if len(shape) > 1 else (num(total),)), note="per sample"),
+        Step(
+            "values",
+            chain=((product(shape), num(total)) if len(shape) > 1 else (num(total),)),
+            note="per sample",
+        ),
     ]
     out = info.output_shape
     t = info.type
@@ -1215,7 +1502,11 @@ def _reshape_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sh
         target = [int(v) for v in p["shape"]]
         if -1 in target and out is not None:
             known = math.prod(v for v in target if v != -1)
-            steps.append(Step("−1", "values/known sizes", (f"{num(total)}/{num(known)}", str(total // known))))
+            steps.append(
+                Step(
+                    "−1", "values/known sizes", (f"{num(total)}/{num(known)}", str(total // known))
+                )
+            )
         if out is not None:
             steps.append(Step("new shape", chain=(fmt_shape(out, "chw"), num(math.prod(out)))))
         else:
@@ -1223,10 +1514,24 @@ def _reshape_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sh
         para = "The values are read in order (last axis fastest) and poured into the new shape; nothing is computed."
     elif t == "Permute":
         order = [int(v) for v in p["dims"]]
-        steps.append(Step("dims", chain=(", ".join(str(d) for d in order),), note="0 is the batch axis, which stays first"))
+        steps.append(
+            Step(
+                "dims",
+                chain=(", ".join(str(d) for d in order),),
+                note="0 is the batch axis, which stays first",
+            )
+        )
         if out is not None:
             picked = info.derived["order"][1:]
-            steps.append(Step("output", chain=(" × ".join(f"{shape[d - 1]} (dim {d})" for d in picked), fmt_shape(out, "chw"))))
+            steps.append(
+                Step(
+                    "output",
+                    chain=(
+                        " × ".join(f"{shape[d - 1]} (dim {d})" for d in picked),
+                        fmt_shape(out, "chw"),
+                    ),
+                )
+            )
         para = "Output axis i is input axis dims[i]: the same values, seen in another axis order."
     else:
         a, b = int(p["dim0"]), int(p["dim1"])
@@ -1241,12 +1546,18 @@ def _reshape_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], sh
     return [Section("Output size", tuple(steps), (para + " No parameters.",))]
 
 
-def _scale_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _scale_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     shape = shapes[0]
     weight = [int(v) for v in p["shape"]]
     steps = [
         Step("input", chain=(shape_text(shape),)),
-        Step("learned tensor", chain=(shape_text(weight),), bad=() if info.output_shape else (shape_text(weight),)),
+        Step(
+            "learned tensor",
+            chain=(shape_text(weight),),
+            bad=() if info.output_shape else (shape_text(weight),),
+        ),
     ]
     if info.output_shape is None:
         return [Section("Output size", tuple(steps))]
@@ -1260,7 +1571,9 @@ def _scale_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shap
     ]
 
 
-def _unsupported_sections(analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]) -> list[Section]:
+def _unsupported_sections(
+    analysis: Analysis, info: LayerInfo, p: dict[str, Any], shapes: list[Shape]
+) -> list[Section]:
     op = p.get("op") or "an unknown op"
     steps = [Step(f"input {n}", chain=(shape_text(s),)) for n, s in enumerate(shapes, start=1)]
     shape = p.get("shape")
@@ -1311,7 +1624,9 @@ def _rf_section(analysis: Analysis, layer_id: str, info: LayerInfo) -> Section:
     rf = info.receptive_field
     assert rf is not None
     layer = analysis.design.layer(layer_id)
-    sources = layer.sources[:1] if layer.type == "Upsample" else layer.sources  # input 2 only lends its size
+    sources = (
+        layer.sources[:1] if layer.type == "Upsample" else layer.sources
+    )  # input 2 only lends its size
     ups = [analysis.info.get(i) for i in sources]
     fields = [u.receptive_field for u in ups if u is not None and u.receptive_field is not None]
     r_in = ReceptiveField(
@@ -1319,14 +1634,20 @@ def _rf_section(analysis: Analysis, layer_id: str, info: LayerInfo) -> Section:
         (max(f.jump[0] for f in fields), max(f.jump[1] for f in fields)) if fields else (1.0, 1.0),
     )
     h, w = rf.size_px
-    jump = _pair_text((int(rf.jump[0]), int(rf.jump[1]))) if all(float(j).is_integer() for j in rf.jump) else (
-        num(rf.jump[0]) if rf.jump[0] == rf.jump[1] else f"{num(rf.jump[0])}×{num(rf.jump[1])}"
+    jump = (
+        _pair_text((int(rf.jump[0]), int(rf.jump[1])))
+        if all(float(j).is_integer() for j in rf.jump)
+        else (
+            num(rf.jump[0]) if rf.jump[0] == rf.jump[1] else f"{num(rf.jump[0])}×{num(rf.jump[1])}"
+        )
     )
     steps: list[Step] = []
     jumps: list[Step] = []
     paras: list[str] = []
     if layer.type in ("Conv2d", "MaxPool2d", "AvgPool2d") and info.axes:
-        for a, r0, j0, r1, j1 in zip(info.axes, r_in.size, r_in.jump, rf.size, rf.jump, strict=False):
+        for a, r0, j0, r1, j1 in zip(
+            info.axes, r_in.size, r_in.jump, rf.size, rf.jump, strict=False
+        ):
             steps.append(
                 Step(
                     f"size ({a.axis})",
@@ -1336,7 +1657,9 @@ def _rf_section(analysis: Analysis, layer_id: str, info: LayerInfo) -> Section:
             )
             jumps.append(Step(f"jump ({a.axis})", "j = j_in·S", (f"{num(j0)}·{a.stride}", num(j1))))
     elif layer.type == "ConvTranspose2d" and info.axes:
-        for a, r0, j0, r1, j1 in zip(info.axes, r_in.size, r_in.jump, rf.size, rf.jump, strict=False):
+        for a, r0, j0, r1, j1 in zip(
+            info.axes, r_in.size, r_in.jump, rf.size, rf.jump, strict=False
+        ):
             steps.append(
                 Step(
                     f"size ({a.axis})",
@@ -1346,7 +1669,9 @@ def _rf_section(analysis: Analysis, layer_id: str, info: LayerInfo) -> Section:
             )
             jumps.append(Step(f"jump ({a.axis})", "j = j_in/S", (f"{num(j0)}/{a.stride}", num(j1))))
     if len(fields) > 1:
-        paras.append("Several inputs: the receptive field is the largest over the paths that reach this layer.")
+        paras.append(
+            "Several inputs: the receptive field is the largest over the paths that reach this layer."
+        )
     size_text = f"{h}×{w}"
     where = f"{size_text} pixels of the input, jump {jump}"
     if info.input_size is not None and h >= info.input_size[0] and w >= info.input_size[1]:

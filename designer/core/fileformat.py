@@ -101,7 +101,9 @@ def load_design(path: str | os.PathLike[str]) -> Design:
     try:
         info = p.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise InvalidFormatError("$", "not a regular file (a folder, device or pipe cannot be a design)")
+            raise InvalidFormatError(
+                "$", "not a regular file (a folder, device or pipe cannot be a design)"
+            )
         _check_size(info.st_size)
         with p.open("rb") as fh:  # never read more than the limit, even if the file grows meanwhile
             data = fh.read(MAX_FILE_BYTES + 1)
@@ -109,7 +111,9 @@ def load_design(path: str | os.PathLike[str]) -> Design:
     except FormatError as exc:
         raise exc.with_source(str(p)) from None
     except OSError as exc:
-        raise InvalidFormatError("$", f"cannot read the file ({exc.strerror or exc})", str(p)) from None
+        raise InvalidFormatError(
+            "$", f"cannot read the file ({exc.strerror or exc})", str(p)
+        ) from None
     try:
         return loads_design(data)
     except FormatError as exc:
@@ -119,7 +123,8 @@ def load_design(path: str | os.PathLike[str]) -> Design:
 def _check_size(size: int) -> None:
     if size > MAX_FILE_BYTES:
         raise InvalidFormatError(
-            "$", f"the file is {size / 2**20:.0f} MiB; design files are at most {MAX_FILE_BYTES // 2**20} MiB"
+            "$",
+            f"the file is {size / 2**20:.0f} MiB; design files are at most {MAX_FILE_BYTES // 2**20} MiB",
         )
 
 
@@ -131,7 +136,9 @@ def loads_design(text: str | bytes) -> Design:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InvalidFormatError("$", f"the file is not UTF-8 text (byte {exc.start})") from None
+            raise InvalidFormatError(
+                "$", f"the file is not UTF-8 text (byte {exc.start})"
+            ) from None
     elif text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -163,7 +170,9 @@ def _reject_constant(name: str) -> Any:
 def _parse_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_NUMBER_DIGITS:
-        raise _NumberError(f"a whole number with {digits:,} digits is too long (at most {MAX_NUMBER_DIGITS})")
+        raise _NumberError(
+            f"a whole number with {digits:,} digits is too long (at most {MAX_NUMBER_DIGITS})"
+        )
     return int(text)
 
 
@@ -190,7 +199,9 @@ def _check_nesting_and_text(obj: Any) -> None:
         if not isinstance(value, list | dict):
             continue
         if depth >= MAX_DEPTH:
-            raise InvalidFormatError(path, f"lists and objects are nested more than {MAX_DEPTH} levels deep")
+            raise InvalidFormatError(
+                path, f"lists and objects are nested more than {MAX_DEPTH} levels deep"
+            )
         if isinstance(value, dict):
             for key, item in value.items():
                 _check_text(key, path)
@@ -204,7 +215,8 @@ def _check_text(text: str, path: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InvalidFormatError(
-            path, f"the text contains an unpaired surrogate (\\u{ord(text[exc.start]):04x}), which is not a character"
+            path,
+            f"the text contains an unpaired surrogate (\\u{ord(text[exc.start]):04x}), which is not a character",
         ) from None
 
 
@@ -232,11 +244,15 @@ def design_from_dict(obj: Any) -> Design:
         raise InvalidFormatError("$", f"expected an object {{...}} at the root, got {_kind(obj)}")
     fmt = obj.get("format")
     if fmt != FORMAT_ID:
-        got = "no \"format\" field" if "format" not in obj else f"format {short_repr(fmt)}"
-        raise InvalidFormatError("$.format", f'expected "{FORMAT_ID}" (this is not a CNN Designer file: {got})')
+        got = 'no "format" field' if "format" not in obj else f"format {short_repr(fmt)}"
+        raise InvalidFormatError(
+            "$.format", f'expected "{FORMAT_ID}" (this is not a CNN Designer file: {got})'
+        )
     version = obj.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise InvalidFormatError("$.version", f"expected a whole number ≥ 1, got {short_repr(version)}")
+        raise InvalidFormatError(
+            "$.version", f"expected a whole number ≥ 1, got {short_repr(version)}"
+        )
     if version > CURRENT_VERSION:
         raise UnsupportedFormatVersionError(
             "$.version",
@@ -252,11 +268,14 @@ def design_from_dict(obj: Any) -> Design:
 def _build(obj: dict[str, Any]) -> Design:
     name = obj.get("name", "Untitled")
     if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
-        raise InvalidFormatError("$.name", f"expected a text of at most {MAX_NAME_LENGTH} characters, got {_kind(name)}")
+        raise InvalidFormatError(
+            "$.name", f"expected a text of at most {MAX_NAME_LENGTH} characters, got {_kind(name)}"
+        )
     semantics = obj.get("semantics", "pytorch")
     if semantics not in SEMANTICS:
         raise InvalidFormatError(
-            "$.semantics", f"expected one of {', '.join(repr(s) for s in SEMANTICS)}, got {short_repr(semantics)}"
+            "$.semantics",
+            f"expected one of {', '.join(repr(s) for s in SEMANTICS)}, got {short_repr(semantics)}",
         )
     description = obj.get("description", "")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_LENGTH:
@@ -265,7 +284,9 @@ def _build(obj: dict[str, Any]) -> Design:
     if not isinstance(layers, list):
         raise InvalidFormatError("$.layers", f"expected a list of layers, got {_kind(layers)}")
     if len(layers) > MAX_LAYERS:
-        raise InvalidFormatError("$.layers", f"{len(layers):,} layers; a design has at most {MAX_LAYERS:,}")
+        raise InvalidFormatError(
+            "$.layers", f"{len(layers):,} layers; a design has at most {MAX_LAYERS:,}"
+        )
     design = Design(name, semantics, description)
     design.extra = {k: v for k, v in obj.items() if k not in _TOP_KEYS}
     notes: list[tuple[str, str | None, str]] = []
@@ -281,7 +302,9 @@ def _build(obj: dict[str, Any]) -> Design:
         design.add_layer(layer)
     layout = obj.get("layout", {})
     if not isinstance(layout, dict):
-        raise InvalidFormatError("$.layout", f"expected an object mapping layer ids to [x, y], got {_kind(layout)}")
+        raise InvalidFormatError(
+            "$.layout", f"expected an object mapping layer ids to [x, y], got {_kind(layout)}"
+        )
     for lid, pos in layout.items():
         path = f"$.layout.{lid}"
         if (
@@ -290,7 +313,9 @@ def _build(obj: dict[str, Any]) -> Design:
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos)
             or not all(abs(v) < 1e9 for v in pos)
         ):
-            raise InvalidFormatError(path, f"expected [x, y] with two numbers, got {short_repr(pos)}")
+            raise InvalidFormatError(
+                path, f"expected [x, y] with two numbers, got {short_repr(pos)}"
+            )
         if lid in design:
             design.set_position(lid, (float(pos[0]), float(pos[1])))
     if "groups" in obj:
@@ -304,19 +329,24 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
     if not isinstance(raw, list):
         raise InvalidFormatError("$.groups", f"expected a list of groups, got {_kind(raw)}")
     if len(raw) > MAX_GROUPS:
-        raise InvalidFormatError("$.groups", f"{len(raw):,} groups; a design has at most {MAX_GROUPS:,}")
+        raise InvalidFormatError(
+            "$.groups", f"{len(raw):,} groups; a design has at most {MAX_GROUPS:,}"
+        )
     groups: list[Group] = []
     seen: dict[str, int] = {}
     owner: dict[str, str] = {}
     for n, entry in enumerate(raw):
         path = f"$.groups[{n}]"
         if not isinstance(entry, dict):
-            raise InvalidFormatError(path, f'expected a group object {{"id": ..., "layers": [...]}}, got {_kind(entry)}')
+            raise InvalidFormatError(
+                path, f'expected a group object {{"id": ..., "layers": [...]}}, got {_kind(entry)}'
+            )
         for key in entry:
             if key not in _GROUP_KEYS:
                 hint = _did_you_mean(key, list(_GROUP_KEYS))
                 raise InvalidFormatError(
-                    f"{path}.{_clip(key, 40)}", f"a group has no field {short_repr(key)}{hint} (its fields: {', '.join(_GROUP_KEYS)})"
+                    f"{path}.{_clip(key, 40)}",
+                    f"a group has no field {short_repr(key)}{hint} (its fields: {', '.join(_GROUP_KEYS)})",
                 )
         raw_id = entry.get("id")
         problem = check_id(raw_id)
@@ -324,25 +354,35 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
             raise InvalidFormatError(f"{path}.id", f"{problem} (got {short_repr(raw_id)})")
         gid = str(raw_id)
         if gid in seen:
-            raise InvalidFormatError(f"{path}.id", f"the group id {gid!r} is already used by $.groups[{seen[gid]}]")
+            raise InvalidFormatError(
+                f"{path}.id", f"the group id {gid!r} is already used by $.groups[{seen[gid]}]"
+            )
         seen[gid] = n
         label = entry.get("label", "")
         if not isinstance(label, str) or len(label) > MAX_LABEL_LENGTH:
-            raise InvalidFormatError(f"{path}.label", f"expected a text of at most {MAX_LABEL_LENGTH} characters, got {_kind(label)}")
+            raise InvalidFormatError(
+                f"{path}.label",
+                f"expected a text of at most {MAX_LABEL_LENGTH} characters, got {_kind(label)}",
+            )
         parent = entry.get("parent")
         if parent is not None and not isinstance(parent, str):
-            raise InvalidFormatError(f"{path}.parent", f"expected the id of another group, got {_kind(parent)}")
+            raise InvalidFormatError(
+                f"{path}.parent", f"expected the id of another group, got {_kind(parent)}"
+            )
         members = entry.get("layers", [])
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            raise InvalidFormatError(f"{path}.layers", f"expected a list of layer ids, got {short_repr(members)}")
+            raise InvalidFormatError(
+                f"{path}.layers", f"expected a list of layer ids, got {short_repr(members)}"
+            )
         kept: list[str] = []
         for m in members:
             if m not in design:
                 continue  # like layout entries: a reference to no layer is dropped
             if m in owner:
                 raise InvalidFormatError(
-                    f"{path}.layers", f"layer {m!r} is already in group {owner[m]!r}; a layer is listed in one group only "
-                    "(its innermost; nesting is given by \"parent\")"
+                    f"{path}.layers",
+                    f"layer {m!r} is already in group {owner[m]!r}; a layer is listed in one group only "
+                    '(its innermost; nesting is given by "parent")',
                 )
             owner[m] = gid
             kept.append(m)
@@ -360,14 +400,19 @@ def _parse_layer(
     raw: Any, path: str, prev: str | None, taken: set[str], notes: list[tuple[str, str | None, str]]
 ) -> Layer:
     if not isinstance(raw, dict):
-        raise InvalidFormatError(path, f"expected a layer object {{\"id\": ..., \"type\": ...}}, got {_kind(raw)}")
+        raise InvalidFormatError(
+            path, f'expected a layer object {{"id": ..., "type": ...}}, got {_kind(raw)}'
+        )
     type_id = raw.get("type")
     if not isinstance(type_id, str):
-        raise InvalidFormatError(f"{path}.type", f"expected a layer type name, got {_kind(type_id)}")
+        raise InvalidFormatError(
+            f"{path}.type", f"expected a layer type name, got {_kind(type_id)}"
+        )
     if type_id not in REGISTRY:
         hint = _did_you_mean(type_id, list(REGISTRY))
         raise InvalidFormatError(
-            f"{path}.type", f"unknown layer type {short_repr(type_id)}{hint}; known types: {', '.join(REGISTRY)}"
+            f"{path}.type",
+            f"unknown layer type {short_repr(type_id)}{hint}; known types: {', '.join(REGISTRY)}",
         )
     ltype = REGISTRY[type_id]
     lid = raw.get("id")
@@ -382,17 +427,25 @@ def _parse_layer(
         if lid in taken:
             new = _fresh(f"{lid}_", taken)
             notes.append(
-                ("duplicate_id", new, f"{path} repeats the id {lid!r}; this copy was renamed {new!r} and nothing refers to it.")
+                (
+                    "duplicate_id",
+                    new,
+                    f"{path} repeats the id {lid!r}; this copy was renamed {new!r} and nothing refers to it.",
+                )
             )
             lid = new
     if "inputs" in raw:
         inputs = raw["inputs"]
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
-            raise InvalidFormatError(f"{path}.inputs", f"expected a list of layer ids, got {short_repr(inputs)}")
+            raise InvalidFormatError(
+                f"{path}.inputs", f"expected a list of layer ids, got {short_repr(inputs)}"
+            )
         if len(inputs) > 1000:
             raise InvalidFormatError(f"{path}.inputs", "more than 1,000 inputs")
         if any(source_of(i) == lid for i in inputs):
-            raise InvalidFormatError(f"{path}.inputs", f"layer {lid!r} cannot take its own output as input")
+            raise InvalidFormatError(
+                f"{path}.inputs", f"layer {lid!r} cannot take its own output as input"
+            )
     else:
         inputs = [] if prev is None or type_id == "Input" else [prev]
     params: dict[str, Any] = {}
@@ -404,7 +457,8 @@ def _parse_layer(
             hint = _did_you_mean(key, list(ltype.param_names))
             known = ", ".join(ltype.param_names) or "none"
             raise InvalidFormatError(
-                f"{path}.{_clip(key, 40)}", f"{type_id} has no parameter {short_repr(key)}{hint} (its parameters: {known})"
+                f"{path}.{_clip(key, 40)}",
+                f"{type_id} has no parameter {short_repr(key)}{hint} (its parameters: {known})",
             )
         try:
             params[key] = spec.normalize(value)
@@ -412,7 +466,9 @@ def _parse_layer(
             raise InvalidFormatError(f"{path}.{key}", f"{type_id} {key}: {exc}") from None
     for spec in ltype.params:
         if spec.required and spec.name not in params:
-            raise InvalidFormatError(f"{path}.{spec.name}", f"{type_id} needs {spec.name!r}: {spec.expected()}")
+            raise InvalidFormatError(
+                f"{path}.{spec.name}", f"{type_id} needs {spec.name!r}: {spec.expected()}"
+            )
     try:
         params = normalize_params(type_id, params)
     except DesignError as exc:  # pragma: no cover - values were validated above
@@ -496,7 +552,10 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         prev = layer.id
     doc["layers"] = layers
     layout = design.layout
-    doc["layout"] = {lid: [_num(x), _num(y)] for lid, (x, y) in ((i, layout[i]) for i in design.ids if i in layout)}
+    doc["layout"] = {
+        lid: [_num(x), _num(y)]
+        for lid, (x, y) in ((i, layout[i]) for i in design.ids if i in layout)
+    }
     groups = design.groups
     if groups:
         order = {lid: n for n, lid in enumerate(design.ids)}
@@ -643,7 +702,9 @@ def _remove_if_orphaned(full: str) -> bool:
         except OSError:
             return False  # a save in progress
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or (info.st_size == 0 and time.time() - info.st_mtime < _FRESH_SECONDS):
+        if not stat.S_ISREG(info.st_mode) or (
+            info.st_size == 0 and time.time() - info.st_mtime < _FRESH_SECONDS
+        ):
             return False
         if os.stat(full, follow_symlinks=False).st_ino != info.st_ino:
             return False
@@ -705,7 +766,12 @@ def json_schema() -> dict[str, Any]:
             },
             "layout": {
                 "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {"type": "number"},
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
             },
             "groups": {
                 "type": "array",
@@ -715,10 +781,18 @@ def json_schema() -> dict[str, Any]:
                     "type": "object",
                     "required": ["id"],
                     "properties": {
-                        "id": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$", "maxLength": 64},
+                        "id": {
+                            "type": "string",
+                            "pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$",
+                            "maxLength": 64,
+                        },
                         "label": {"type": "string", "maxLength": MAX_LABEL_LENGTH},
                         "parent": {"type": "string"},
-                        "layers": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                        "layers": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "uniqueItems": True,
+                        },
                     },
                     "additionalProperties": False,
                 },
@@ -748,7 +822,12 @@ def _spec_schema(spec: ParamSpec) -> dict[str, Any]:
     elif k is ParamKind.PADDING:
         schema = {"oneOf": [integer(), pair(integer()), {"enum": ["same", "valid"]}]}
     elif k is ParamKind.PAD4:
-        schema = {"oneOf": [integer(), {"type": "array", "items": integer(), "minItems": 4, "maxItems": 4}]}
+        schema = {
+            "oneOf": [
+                integer(),
+                {"type": "array", "items": integer(), "minItems": 4, "maxItems": 4},
+            ]
+        }
     elif k in (ParamKind.SIZE, ParamKind.OPT_SIZE):
         pos = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
         options: list[dict[str, Any]] = [pos, pair({"oneOf": [pos, {"type": "null"}]})]
@@ -782,10 +861,17 @@ def _spec_schema(spec: ParamSpec) -> dict[str, Any]:
         schema = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
     elif k is ParamKind.OPT_SHAPE:
         dim = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
-        schema = {"oneOf": [{"type": "null"}, {"type": "array", "items": dim, "minItems": 1, "maxItems": MAX_LIST_LENGTH}]}
+        schema = {
+            "oneOf": [
+                {"type": "null"},
+                {"type": "array", "items": dim, "minItems": 1, "maxItems": MAX_LIST_LENGTH},
+            ]
+        }
     else:  # SHAPE
         dim = {"type": "integer", "minimum": 1, "maximum": MAX_INT_VALUE}
-        schema = {"oneOf": [{"type": "array", "items": dim, "minItems": n, "maxItems": n} for n in (1, 3)]}
+        schema = {
+            "oneOf": [{"type": "array", "items": dim, "minItems": n, "maxItems": n} for n in (1, 3)]
+        }
     schema["description"] = spec.doc
     return schema
 

@@ -56,7 +56,9 @@ class AddLayer:
     index: int | None = None
 
     def apply(self, design: Design) -> None:
-        design.add_layer(Layer(self.layer, self.type, dict(self.params), list(self.inputs)), self.index)
+        design.add_layer(
+            Layer(self.layer, self.type, dict(self.params), list(self.inputs)), self.index
+        )
 
     def describe(self) -> str:
         params = ", ".join(f"{k}={_value_text(v)}" for k, v in self.params)
@@ -214,7 +216,11 @@ def suggest_fixes(design: Design, analysis: Analysis, diagnostic: Diagnostic) ->
     gen = _GENERATORS.get(diagnostic.code)
     if gen is None:
         return []
-    if diagnostic.layer is not None and diagnostic.layer not in design and diagnostic.code not in ("missing_id", "duplicate_id"):
+    if (
+        diagnostic.layer is not None
+        and diagnostic.layer not in design
+        and diagnostic.code not in ("missing_id", "duplicate_id")
+    ):
         return []
     if not _listed(analysis, diagnostic):
         return []  # a diagnostic from before the last edit: its numbers no longer describe the design
@@ -233,7 +239,9 @@ def suggest_fixes(design: Design, analysis: Analysis, diagnostic: Diagnostic) ->
         if after is None:
             continue
         if not fix.detail:
-            fix = Fix(fix.label, fix.operations, fix.code, fix.layer, _outcome(after, diagnostic.layer))
+            fix = Fix(
+                fix.label, fix.operations, fix.code, fix.layer, _outcome(after, diagnostic.layer)
+            )
         out.append(fix)
         if len(out) >= MAX_FIXES:
             break
@@ -291,7 +299,8 @@ def still_present(after: Analysis, diagnostic: Diagnostic) -> bool:
     """
     rank = SEVERITY_ORDER[diagnostic.severity]
     return any(
-        (d.code, d.layer) == (diagnostic.code, diagnostic.layer) and SEVERITY_ORDER[d.severity] <= rank
+        (d.code, d.layer) == (diagnostic.code, diagnostic.layer)
+        and SEVERITY_ORDER[d.severity] <= rank
         for d in after.diagnostics()
     )
 
@@ -321,7 +330,11 @@ def _outcome(after: Analysis, layer: str | None) -> str:
 
 
 def _insert_before(
-    ctx: _Ctx, target: str, source: str, chain: Sequence[tuple[str, dict[str, Any]]], taken: Sequence[str] = ()
+    ctx: _Ctx,
+    target: str,
+    source: str,
+    chain: Sequence[tuple[str, dict[str, Any]]],
+    taken: Sequence[str] = (),
 ) -> tuple[list[Operation], list[str]]:
     """Operations that put ``chain`` (type, params) between ``source`` and ``target``."""
     ops: list[Operation] = []
@@ -362,7 +375,9 @@ def _pair_value(values: Sequence[int]) -> int | list[int]:
 _SCAN = 64
 
 
-def _nearest(start: int, ok: Callable[[int], bool], lo: int, hi: int, anchors: Iterable[int] = ()) -> list[int]:
+def _nearest(
+    start: int, ok: Callable[[int], bool], lo: int, hi: int, anchors: Iterable[int] = ()
+) -> list[int]:
     """Values in [lo, hi] for which ``ok`` holds, nearest to ``start`` first (start excluded).
 
     Only the values within ``_SCAN`` of ``start`` and the ``anchors`` (closed-form
@@ -468,7 +483,9 @@ def _sub_design(design: Design, lid: str) -> Design:
     return sub
 
 
-def _input_size_fixes(ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequence[str], limit: int = 32) -> None:
+def _input_size_fixes(
+    ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequence[str], limit: int = 32
+) -> None:
     """Nearest input sizes (below and above) for which ``works(analysis of the trial)`` holds."""
     src = _input_layer(ctx.design, ctx.lid)
     if src is None:
@@ -481,7 +498,11 @@ def _input_size_fixes(ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequen
         sign = 1 if d > 0 else -1
         if sign in found:
             continue
-        new = [shape[0], shape[1] + (d if "height" in axes else 0), shape[2] + (d if "width" in axes else 0)]
+        new = [
+            shape[0],
+            shape[1] + (d if "height" in axes else 0),
+            shape[2] + (d if "width" in axes else 0),
+        ]
         if min(new[1:]) < 1:
             continue
         if works(_with_input_size(ctx, src, new)):
@@ -491,7 +512,10 @@ def _input_size_fixes(ctx: _Ctx, works: Callable[[Analysis], bool], axes: Sequen
     for sign in (1, -1):
         if sign in found:
             new = found[sign]
-            ctx.add(f"Set the input size to {new[1]}×{new[2]} ({src}: {new[1]}×{new[2]}×{new[0]})", [SetParam(src, "shape", new)])
+            ctx.add(
+                f"Set the input size to {new[1]}×{new[2]} ({src}: {new[1]}×{new[2]}×{new[0]})",
+                [SetParam(src, "shape", new)],
+            )
 
 
 class _SizeTrials:
@@ -504,7 +528,9 @@ class _SizeTrials:
     def __init__(self, design: Design, analysis: Analysis) -> None:
         self.stamp = (analysis.recompute_count, len(design))
         self.copy = design.trial_copy()
-        self.live = Analysis(self.copy, bytes_per_element=analysis.bytes_per_element, start_from=analysis)
+        self.live = Analysis(
+            self.copy, bytes_per_element=analysis.bytes_per_element, start_from=analysis
+        )
         self.results: dict[tuple[str, tuple[int, ...]], Analysis] = {}
 
 
@@ -514,7 +540,11 @@ _SIZE_TRIALS: weakref.WeakKeyDictionary[Analysis, _SizeTrials] = weakref.WeakKey
 def _tried_size(analysis: Analysis, fix: Fix) -> Analysis | None:
     """The analysis an input-size search already made for ``fix``, if it is one of its sizes."""
     trials = _SIZE_TRIALS.get(analysis)
-    if trials is None or trials.stamp != (analysis.recompute_count, len(analysis.design)) or len(fix.operations) != 1:
+    if (
+        trials is None
+        or trials.stamp != (analysis.recompute_count, len(analysis.design))
+        or len(fix.operations) != 1
+    ):
         return None
     op = fix.operations[0]
     if not isinstance(op, SetParam) or op.name != "shape" or not isinstance(op.value, list):
@@ -532,7 +562,12 @@ def _with_input_size(ctx: _Ctx, src: str, shape: list[int]) -> Analysis:
     result = trials.results.get(key)
     if result is None:
         trials.copy.set_param(src, "shape", shape)
-        result = Analysis(trials.copy, bytes_per_element=ctx.analysis.bytes_per_element, live=False, start_from=trials.live)
+        result = Analysis(
+            trials.copy,
+            bytes_per_element=ctx.analysis.bytes_per_element,
+            live=False,
+            start_from=trials.live,
+        )
         trials.results[key] = result
     return result
 
@@ -542,7 +577,9 @@ def _with_input_size(ctx: _Ctx, src: str, shape: list[int]) -> Analysis:
 _FREE = -1
 
 
-def _whole_with(a: AxisArith, pad: int | None = _FREE, kernel: int | None = _FREE, pool: bool = False) -> Callable[[int], bool]:
+def _whole_with(
+    a: AxisArith, pad: int | None = _FREE, kernel: int | None = _FREE, pool: bool = False
+) -> Callable[[int], bool]:
     """A test of candidate values for the parameter passed as ``None``: does the axis then divide exactly?"""
 
     def ok(v: int) -> bool:
@@ -574,7 +611,6 @@ def _divides(n: int) -> Callable[[int], bool]:
     return lambda v: n % v == 0
 
 
-
 def _fix_non_integer(ctx: _Ctx) -> None:
     axes = [a for a in _info_axes(ctx) if not a.is_whole and not a.same]
     if not axes:
@@ -587,9 +623,12 @@ def _fix_non_integer(ctx: _Ctx) -> None:
     # 1. the input size
     def works(an: Analysis) -> bool:
         info = an.info.get(ctx.lid)
-        return info is not None and bool(info.axes) and all(
-            ax.is_whole for ax in info.axes if ax.axis in names
-        ) and info.output_shape is not None
+        return (
+            info is not None
+            and bool(info.axes)
+            and all(ax.is_whole for ax in info.axes if ax.axis in names)
+            and info.output_shape is not None
+        )
 
     _input_size_fixes(ctx, works, names)
     # 2. the padding (symmetric), or one-sided padding with ZeroPad2d where parity forbids it
@@ -603,7 +642,9 @@ def _fix_non_integer(ctx: _Ctx) -> None:
             top = kernel[i] // 2 if layer.type != "Conv2d" else a.effective_kernel - 1
             # 2·pad ≡ effective kernel − size (mod stride): an arithmetic progression.
             lowest = max(0, -(-(a.effective_kernel - a.size_in) // 2))
-            anchors = _congruent_near(current[i], 2, a.effective_kernel - a.size_in, a.stride, lowest, top)
+            anchors = _congruent_near(
+                current[i], 2, a.effective_kernel - a.size_in, a.stride, lowest, top
+            )
             cands = _nearest(current[i], _whole_with(a, pad=None), 0, top, anchors)
             if not cands:
                 ok = False
@@ -622,7 +663,9 @@ def _fix_non_integer(ctx: _Ctx) -> None:
             lr = (extra[1] // 2, extra[1] - extra[1] // 2)
             tb = (extra[0] // 2, extra[0] - extra[0] // 2)
             pad4 = [lr[0], lr[1], tb[0], tb[1]]
-            ops = _insert_before(ctx, layer.id, layer.inputs[0], [("ZeroPad2d", {"padding": pad4})])[0]
+            ops = _insert_before(
+                ctx, layer.id, layer.inputs[0], [("ZeroPad2d", {"padding": pad4})]
+            )[0]
             ctx.add(
                 f"Insert ZeroPad2d {_value_text(pad4)} (left, right, top, bottom) before {layer.id}: "
                 "one-sided padding, since no symmetric padding divides exactly",
@@ -638,7 +681,9 @@ def _fix_non_integer(ctx: _Ctx) -> None:
             top = kernel[i] // 2 if layer.type != "Conv2d" else a.effective_kernel - 1
             # Every padding ≥ stride − 1 (that leaves a window) reads every pixel: the leftover is < stride.
             anchor = max(a.stride - 1, -(-(a.effective_kernel - a.size_in) // 2), 0)
-            cands = _nearest(current[i], _reads_every_pixel(a, pool=layer.type != "Conv2d"), 0, top, (anchor,))
+            cands = _nearest(
+                current[i], _reads_every_pixel(a, pool=layer.type != "Conv2d"), 0, top, (anchor,)
+            )
             if not cands:
                 found = False
                 break
@@ -656,7 +701,9 @@ def _fix_non_integer(ctx: _Ctx) -> None:
     for a, i in zip(axes, idx, strict=True):
         span = a.padded - a.effective_kernel
         divisors = _divisors(span) if span > 0 else []
-        anchors = [d for d in divisors if d <= a.stride][-2:] + [d for d in divisors if d > a.stride][:2]
+        anchors = [d for d in divisors if d <= a.stride][-2:] + [
+            d for d in divisors if d > a.stride
+        ][:2]
         cands = _nearest(a.stride, _divides(span), 1, max(2 * a.stride, 2), anchors)
         if not cands:
             ok = False
@@ -664,7 +711,10 @@ def _fix_non_integer(ctx: _Ctx) -> None:
         new_stride[i] = next((c for c in cands if c > 1), cands[0])
     if ok:
         value = _pair_value(new_stride)
-        ctx.add(f"Set {layer.id}'s stride to {_value_text(value)}", [SetParam(layer.id, "stride", value)])
+        ctx.add(
+            f"Set {layer.id}'s stride to {_value_text(value)}",
+            [SetParam(layer.id, "stride", value)],
+        )
     # 4. the kernel
     kernel = as_pair(p["kernel_size"])
     new_k = list(kernel)
@@ -673,14 +723,23 @@ def _fix_non_integer(ctx: _Ctx) -> None:
         # dilation·k ≡ size + 2·pad + dilation − 1 (mod stride): an arithmetic progression.
         rhs = a.size_in + 2 * a.pad_lo + a.dilation - 1
         anchors = _congruent_near(a.kernel, a.dilation, rhs, a.stride, 1, a.kernel + a.stride)
-        cands = _nearest(a.kernel, _whole_with(a, kernel=None, pool=layer.type != "Conv2d"), 1, a.kernel + a.stride, anchors)
+        cands = _nearest(
+            a.kernel,
+            _whole_with(a, kernel=None, pool=layer.type != "Conv2d"),
+            1,
+            a.kernel + a.stride,
+            anchors,
+        )
         if not cands:
             ok = False
             break
         new_k[i] = cands[0]
     if ok:
         value = _pair_value(new_k)
-        ctx.add(f"Set {layer.id}'s kernel_size to {_value_text(value)}", [SetParam(layer.id, "kernel_size", value)])
+        ctx.add(
+            f"Set {layer.id}'s kernel_size to {_value_text(value)}",
+            [SetParam(layer.id, "kernel_size", value)],
+        )
 
 
 def _fix_kernel_too_large(ctx: _Ctx) -> None:
@@ -698,9 +757,15 @@ def _fix_kernel_too_large(ctx: _Ctx) -> None:
             new_k[i] = max(1, (a.padded - 1) // a.dilation + 1)
             need = -(-(a.effective_kernel - a.size_in) // 2)
             new_p[i] = max(pads[i], need)
-    ctx.add(f"Set {layer.id}'s kernel_size to {_value_text(_pair_value(new_k))}", [SetParam(layer.id, "kernel_size", _pair_value(new_k))])
+    ctx.add(
+        f"Set {layer.id}'s kernel_size to {_value_text(_pair_value(new_k))}",
+        [SetParam(layer.id, "kernel_size", _pair_value(new_k))],
+    )
     if "padding" in REGISTRY[layer.type].param_names:
-        ctx.add(f"Set {layer.id}'s padding to {_value_text(_pair_value(new_p))}", [SetParam(layer.id, "padding", _pair_value(new_p))])
+        ctx.add(
+            f"Set {layer.id}'s padding to {_value_text(_pair_value(new_p))}",
+            [SetParam(layer.id, "padding", _pair_value(new_p))],
+        )
     if layer.type in ("MaxPool2d", "AvgPool2d") and len(layer.inputs) == 1:
         ctx.add(f"Remove {layer.id} (there is nothing left to pool)", _bypass(ctx, layer.id))
 
@@ -720,11 +785,17 @@ def _fix_nonpositive(ctx: _Ctx) -> None:
             base = a.out + 2 * a.pad_lo
             if a.out < 1:
                 pads[i] = max(0, (base - 1) // 2)
-        ctx.add(f"Set {layer.id}'s padding to {_value_text(_pair_value(pads))}", [SetParam(layer.id, "padding", _pair_value(pads))])
+        ctx.add(
+            f"Set {layer.id}'s padding to {_value_text(_pair_value(pads))}",
+            [SetParam(layer.id, "padding", _pair_value(pads))],
+        )
     elif layer.type == "ZeroPad2d":
         ctx.add(f"Set {layer.id}'s padding to 0 (no cropping)", [SetParam(layer.id, "padding", 0)])
     elif layer.type == "Upsample":
-        ctx.add(f"Set {layer.id}'s scale_factor to 1 (keep the size)", [SetParam(layer.id, "size", None), SetParam(layer.id, "scale_factor", 1)])
+        ctx.add(
+            f"Set {layer.id}'s scale_factor to 1 (keep the size)",
+            [SetParam(layer.id, "size", None), SetParam(layer.id, "scale_factor", 1)],
+        )
     if len(layer.inputs) == 1:
         ctx.add(f"Remove {layer.id}", _bypass(ctx, layer.id))
 
@@ -737,8 +808,11 @@ def _fix_groups(ctx: _Ctx) -> None:
         name = "num_groups" if layer.type == "GroupNorm" else "groups"
         below = [d for d in _divisors(c_in) if d < g]
         above = [d for d in _divisors(c_in) if d > g]
-        for v in (below[-1:] + above[:1]):
-            ctx.add(f"Set {layer.id}'s {name} to {v} (divides the {c_in} channels)", [SetParam(layer.id, name, v)])
+        for v in below[-1:] + above[:1]:
+            ctx.add(
+                f"Set {layer.id}'s {name} to {v} (divides the {c_in} channels)",
+                [SetParam(layer.id, name, v)],
+            )
         return
     common = _divisors(math.gcd(c_in, c_out))
     below = [d for d in common if d < g]
@@ -746,11 +820,19 @@ def _fix_groups(ctx: _Ctx) -> None:
     if c_in % g == 0 and c_out % g:
         for v in (c_out - c_out % g + g, c_out - c_out % g):
             if v >= g:
-                ctx.add(f"Set {layer.id}'s out_channels to {v} (a multiple of groups = {g})", [SetParam(layer.id, "out_channels", v)])
+                ctx.add(
+                    f"Set {layer.id}'s out_channels to {v} (a multiple of groups = {g})",
+                    [SetParam(layer.id, "out_channels", v)],
+                )
     if layer.type == "Conv2d" and c_in % g and c_out % c_in == 0 and g != c_in:
-        ctx.add(f"Set {layer.id}'s groups to {c_in} (depthwise: one group per input channel)", [SetParam(layer.id, "groups", c_in)])
+        ctx.add(
+            f"Set {layer.id}'s groups to {c_in} (depthwise: one group per input channel)",
+            [SetParam(layer.id, "groups", c_in)],
+        )
     if below:
-        ctx.add(f"Set {layer.id}'s groups to {below[-1]}", [SetParam(layer.id, "groups", below[-1])])
+        ctx.add(
+            f"Set {layer.id}'s groups to {below[-1]}", [SetParam(layer.id, "groups", below[-1])]
+        )
     if above:
         ctx.add(f"Set {layer.id}'s groups to {above[0]}", [SetParam(layer.id, "groups", above[0])])
 
@@ -761,13 +843,13 @@ def _fix_same_stride(ctx: _Ctx) -> None:
     k = as_pair(p["kernel_size"])
     d = as_pair(p.get("dilation", 1))
     pad = _pair_value([(d[i] * (k[i] - 1)) // 2 for i in range(2)])
-    ctx.add(f"Set {layer.id}'s stride to 1 (keep \"same\")", [SetParam(layer.id, "stride", 1)])
+    ctx.add(f'Set {layer.id}\'s stride to 1 (keep "same")', [SetParam(layer.id, "stride", 1)])
     ctx.add(
         f"Set {layer.id}'s padding to {_value_text(pad)} (explicit, symmetric; keeps the stride)",
         [SetParam(layer.id, "padding", pad)],
     )
     ctx.add(
-        "Analyse the design with Keras semantics (TensorFlow allows \"same\" with a stride)",
+        'Analyse the design with Keras semantics (TensorFlow allows "same" with a stride)',
         [SetSemantics("keras")],
     )
 
@@ -779,9 +861,15 @@ def _fix_output_padding(ctx: _Ctx) -> None:
     dil = as_pair(p["dilation"])
     op = list(as_pair(p["output_padding"]))
     new_op = [min(op[i], max(s[i], dil[i]) - 1) for i in range(2)]
-    ctx.add(f"Set {layer.id}'s output_padding to {_value_text(_pair_value(new_op))}", [SetParam(layer.id, "output_padding", _pair_value(new_op))])
+    ctx.add(
+        f"Set {layer.id}'s output_padding to {_value_text(_pair_value(new_op))}",
+        [SetParam(layer.id, "output_padding", _pair_value(new_op))],
+    )
     new_s = [max(s[i], op[i] + 1) for i in range(2)]
-    ctx.add(f"Set {layer.id}'s stride to {_value_text(_pair_value(new_s))}", [SetParam(layer.id, "stride", _pair_value(new_s))])
+    ctx.add(
+        f"Set {layer.id}'s stride to {_value_text(_pair_value(new_s))}",
+        [SetParam(layer.id, "stride", _pair_value(new_s))],
+    )
 
 
 def _fix_pool_padding(ctx: _Ctx) -> None:
@@ -791,8 +879,14 @@ def _fix_pool_padding(ctx: _Ctx) -> None:
     pad = list(as_pair(p["padding"]))
     new_pad = [min(pad[i], k[i] // 2) for i in range(2)]
     new_k = [max(k[i], 2 * pad[i]) for i in range(2)]
-    ctx.add(f"Set {layer.id}'s padding to {_value_text(_pair_value(new_pad))}", [SetParam(layer.id, "padding", _pair_value(new_pad))])
-    ctx.add(f"Set {layer.id}'s kernel_size to {_value_text(_pair_value(new_k))}", [SetParam(layer.id, "kernel_size", _pair_value(new_k))])
+    ctx.add(
+        f"Set {layer.id}'s padding to {_value_text(_pair_value(new_pad))}",
+        [SetParam(layer.id, "padding", _pair_value(new_pad))],
+    )
+    ctx.add(
+        f"Set {layer.id}'s kernel_size to {_value_text(_pair_value(new_k))}",
+        [SetParam(layer.id, "kernel_size", _pair_value(new_k))],
+    )
 
 
 def _merge_inputs(ctx: _Ctx) -> tuple[list[str], list[Shape]]:
@@ -822,7 +916,12 @@ def _fix_add(ctx: _Ctx) -> None:
         if len(stride) != 2:
             continue
         sv = _pair_value(stride)
-        params: dict[str, Any] = {"out_channels": b[0], "kernel_size": 1, "stride": sv, "bias": False}
+        params: dict[str, Any] = {
+            "out_channels": b[0],
+            "kernel_size": 1,
+            "stride": sv,
+            "bias": False,
+        }
         ops = _insert_before(ctx, ctx.lid, names[src], [("Conv2d", params), ("BatchNorm2d", {})])[0]
         ctx.add(
             f"Insert a 1×1 projection conv ({b[0]} filters, stride {_value_text(sv)}) + BatchNorm on the branch "
@@ -831,7 +930,11 @@ def _fix_add(ctx: _Ctx) -> None:
         )
         # A stride on the nearest convolution of the larger branch (the other one, when only the
         # spatial size differs) — only where that convolution does not also feed the other branch.
-        if a[0] == b[0] and a[1:] != b[1:] and all(x >= y for x, y in zip(a[1:], b[1:], strict=True)):
+        if (
+            a[0] == b[0]
+            and a[1:] != b[1:]
+            and all(x >= y for x, y in zip(a[1:], b[1:], strict=True))
+        ):
             other = _ancestors(ctx.design, source_of(names[dst])) | {source_of(names[dst])}
             cur = source_of(names[src])
             while cur in ctx.design and cur not in other:
@@ -839,7 +942,10 @@ def _fix_add(ctx: _Ctx) -> None:
                 if lay.type == "Conv2d":
                     st = as_pair(lay.resolved()["stride"])
                     new = _pair_value([st[k] * stride[k] for k in range(2)])
-                    ctx.add(f"Set {cur}'s stride to {_value_text(new)} (downsample that branch)", [SetParam(cur, "stride", new)])
+                    ctx.add(
+                        f"Set {cur}'s stride to {_value_text(new)} (downsample that branch)",
+                        [SetParam(cur, "stride", new)],
+                    )
                     break
                 if len(lay.inputs) != 1:
                     break
@@ -862,7 +968,12 @@ def _fix_concat(ctx: _Ctx) -> None:
         f"{verb} the branch from {names[i]} to {b[1]}×{b[2]} with ZeroPad2d {_value_text(pad4)} (left, right, top, bottom)",
         ops,
     )
-    ops, _ = _insert_before(ctx, ctx.lid, names[i], [("Upsample", {"size": _pair_value([b[1], b[2]]), "scale_factor": None})])
+    ops, _ = _insert_before(
+        ctx,
+        ctx.lid,
+        names[i],
+        [("Upsample", {"size": _pair_value([b[1], b[2]]), "scale_factor": None})],
+    )
     ctx.add(f"Resize the branch from {names[i]} to {b[1]}×{b[2]} with Upsample(size)", ops)
 
 
@@ -878,7 +989,10 @@ def _fix_linear_volume(ctx: _Ctx) -> None:
     ctx.add(f"Insert Flatten before {layer.id} (in_features becomes {math.prod(shape):,})", ops)
     if len(shape) == 3:
         ops, _ = _insert_before(
-            ctx, layer.id, layer.inputs[0], [("AdaptiveAvgPool2d", {"output_size": 1}), ("Flatten", {})]
+            ctx,
+            layer.id,
+            layer.inputs[0],
+            [("AdaptiveAvgPool2d", {"output_size": 1}), ("Flatten", {})],
         )
         ctx.add(
             f"Insert AdaptiveAvgPool2d(1) + Flatten before {layer.id} (global average pooling; in_features becomes {shape[0]:,})",
@@ -891,9 +1005,14 @@ def _fix_rank(ctx: _Ctx) -> None:
     while cur is not None and cur in ctx.design:
         lay = ctx.design.layer(cur)
         if lay.type == "Flatten":
-            ctx.add(f"Remove {cur} (Flatten) so that {ctx.lid} receives the volume", _bypass(ctx, cur))
+            ctx.add(
+                f"Remove {cur} (Flatten) so that {ctx.lid} receives the volume", _bypass(ctx, cur)
+            )
             return
-        if len(lay.inputs) != 1 or REGISTRY[lay.type].rule.__name__ not in ("elementwise_rule", "dropout2d_rule"):
+        if len(lay.inputs) != 1 or REGISTRY[lay.type].rule.__name__ not in (
+            "elementwise_rule",
+            "dropout2d_rule",
+        ):
             return
         cur = lay.inputs[0]
 
@@ -901,9 +1020,15 @@ def _fix_rank(ctx: _Ctx) -> None:
 def _fix_dim(ctx: _Ctx) -> None:
     layer = ctx.layer
     if layer.type == "Softmax":
-        ctx.add(f"Set {layer.id}'s dim to 1 (the channels or features)", [SetParam(layer.id, "dim", None)])
+        ctx.add(
+            f"Set {layer.id}'s dim to 1 (the channels or features)",
+            [SetParam(layer.id, "dim", None)],
+        )
     elif layer.type == "Flatten":
-        ctx.add(f"Reset {layer.id}'s start_dim and end_dim (1 and −1)", [SetParam(layer.id, "start_dim", None), SetParam(layer.id, "end_dim", None)])
+        ctx.add(
+            f"Reset {layer.id}'s start_dim and end_dim (1 and −1)",
+            [SetParam(layer.id, "start_dim", None), SetParam(layer.id, "end_dim", None)],
+        )
 
 
 def _fix_flatten_batch(ctx: _Ctx) -> None:
@@ -917,11 +1042,16 @@ def _fix_upsample(ctx: _Ctx) -> None:
             f"Clear {ctx.lid}'s size and scale_factor (take the height and width of {ctx.layer.inputs[1]})",
             [SetParam(ctx.lid, "size", None), SetParam(ctx.lid, "scale_factor", None)],
         )
-        ctx.add(f"Disconnect {ctx.layer.inputs[1]} (keep the factor or size)", [SetInputs(ctx.lid, (ctx.layer.inputs[0],))])
+        ctx.add(
+            f"Disconnect {ctx.layer.inputs[1]} (keep the factor or size)",
+            [SetInputs(ctx.lid, (ctx.layer.inputs[0],))],
+        )
         return
     if p.get("size") is not None and p.get("scale_factor") is not None:
         ctx.add(f"Keep {ctx.lid}'s scale_factor, clear size", [SetParam(ctx.lid, "size", None)])
-        ctx.add(f"Keep {ctx.lid}'s size, clear scale_factor", [SetParam(ctx.lid, "scale_factor", None)])
+        ctx.add(
+            f"Keep {ctx.lid}'s size, clear scale_factor", [SetParam(ctx.lid, "scale_factor", None)]
+        )
     else:
         ctx.add(f"Set {ctx.lid}'s scale_factor to 2", [SetParam(ctx.lid, "scale_factor", 2)])
 
@@ -964,18 +1094,29 @@ def _fix_input_count(ctx: _Ctx) -> None:
     if hi is not None and n > hi:
         keep = tuple(layer.inputs[: int(hi)])
         what = "no inputs" if hi == 0 else f"only {', '.join(keep)}"
-        ctx.add(f"Keep {what} as input{'s' if len(keep) != 1 else ''} of {layer.id}", [SetInputs(layer.id, keep)])
+        ctx.add(
+            f"Keep {what} as input{'s' if len(keep) != 1 else ''} of {layer.id}",
+            [SetInputs(layer.id, keep)],
+        )
         return
     if n == 0:
         prev = _previous_working(ctx, layer.id)
         if prev is not None:
-            ctx.add(f"Connect {layer.id} to {prev} (the layer before it)", [SetInputs(layer.id, (prev,))])
+            ctx.add(
+                f"Connect {layer.id} to {prev} (the layer before it)",
+                [SetInputs(layer.id, (prev,))],
+            )
     elif n < lo and n == 1 and ctx.design.consumers(layer.id):
-        ctx.add(f"Remove {layer.id} and pass {layer.inputs[0]} straight on (nothing to merge)", _bypass(ctx, layer.id))
+        ctx.add(
+            f"Remove {layer.id} and pass {layer.inputs[0]} straight on (nothing to merge)",
+            _bypass(ctx, layer.id),
+        )
     if n < lo and n >= 1:
         prev = _previous_working(ctx, layer.id)
         if prev is not None and prev not in layer.inputs:
-            ctx.add(f"Also connect {prev} to {layer.id}", [SetInputs(layer.id, (*layer.inputs, prev))])
+            ctx.add(
+                f"Also connect {prev} to {layer.id}", [SetInputs(layer.id, (*layer.inputs, prev))]
+            )
 
 
 def _fix_cycle(ctx: _Ctx) -> None:
@@ -992,8 +1133,13 @@ def _fix_cycle(ctx: _Ctx) -> None:
                         prev = other
                         break
             if prev is not None:
-                ctx.add(f"Connect {layer.id} to {prev} instead of {i} (breaks the cycle)", [SetInputs(layer.id, (*rest, prev))])
-            ctx.add(f"Disconnect {i} from {layer.id} (breaks the cycle)", [SetInputs(layer.id, rest)])
+                ctx.add(
+                    f"Connect {layer.id} to {prev} instead of {i} (breaks the cycle)",
+                    [SetInputs(layer.id, (*rest, prev))],
+                )
+            ctx.add(
+                f"Disconnect {i} from {layer.id} (breaks the cycle)", [SetInputs(layer.id, rest)]
+            )
 
 
 def _fix_no_input(ctx: _Ctx) -> None:
@@ -1034,7 +1180,10 @@ def _fix_unreachable(ctx: _Ctx) -> None:
 def _fix_load_note(ctx: _Ctx) -> None:
     lid = ctx.diag.layer
     if ctx.diag.code == "duplicate_id" and lid is not None and lid in ctx.design:
-        ctx.add(f"Remove the duplicate copy {lid}", [RemoveLayer(lid), DismissLoadNote("duplicate_id", lid)])
+        ctx.add(
+            f"Remove the duplicate copy {lid}",
+            [RemoveLayer(lid), DismissLoadNote("duplicate_id", lid)],
+        )
     ctx.add(f"Keep the layer as {lid}", [DismissLoadNote(ctx.diag.code, lid)])
 
 
@@ -1053,21 +1202,35 @@ def _fix_large_activation(ctx: _Ctx) -> None:
     if layer.type in ("Conv2d", "MaxPool2d", "AvgPool2d") and "stride" in p:
         s = as_pair(p["stride"] if p["stride"] is not None else p["kernel_size"])
         new = _pair_value([factor * s[0], factor * s[1]])
-        ctx.add(f"Set {layer.id}'s stride to {_value_text(new)}", [SetParam(layer.id, "stride", new)])
+        ctx.add(
+            f"Set {layer.id}'s stride to {_value_text(new)}", [SetParam(layer.id, "stride", new)]
+        )
     if "out_channels" in p and len(shape) == 3:
         groups = int(p.get("groups", 1))
         c = max(groups, (limit // (shape[1] * shape[2])) // groups * groups)
         if c < shape[0]:
-            ctx.add(f"Set {layer.id}'s out_channels to {c}", [SetParam(layer.id, "out_channels", c)])
+            ctx.add(
+                f"Set {layer.id}'s out_channels to {c}", [SetParam(layer.id, "out_channels", c)]
+            )
     if layer.inputs and len(shape) == 3:
-        ops, _ = _insert_before(ctx, layer.id, layer.inputs[0], [("MaxPool2d", {"kernel_size": factor})])
-        ctx.add(f"Insert a {factor}×{factor} max pooling before {layer.id} (divides height and width by {factor})", ops)
+        ops, _ = _insert_before(
+            ctx, layer.id, layer.inputs[0], [("MaxPool2d", {"kernel_size": factor})]
+        )
+        ctx.add(
+            f"Insert a {factor}×{factor} max pooling before {layer.id} (divides height and width by {factor})",
+            ops,
+        )
 
 
 def _fix_bottleneck(ctx: _Ctx) -> None:
     layer = ctx.layer
     info = ctx.analysis.info.get(layer.id)
-    if info is None or info.output_shape is None or not info.input_shapes or info.input_shapes[0] is None:
+    if (
+        info is None
+        or info.output_shape is None
+        or not info.input_shapes
+        or info.input_shapes[0] is None
+    ):
         return
     p = layer.resolved()
     n_in = math.prod(info.input_shapes[0])
@@ -1077,7 +1240,10 @@ def _fix_bottleneck(ctx: _Ctx) -> None:
         groups = int(p.get("groups", 1))
         need = math.ceil(keep * n_in / (h * w))
         c = -(-need // groups) * groups
-        ctx.add(f"Set {layer.id}'s out_channels to {c} (keeps ≥ {keep:.0%} of the values)", [SetParam(layer.id, "out_channels", c)])
+        ctx.add(
+            f"Set {layer.id}'s out_channels to {c} (keeps ≥ {keep:.0%} of the values)",
+            [SetParam(layer.id, "out_channels", c)],
+        )
     axes = _info_axes(ctx)
     if "stride" in p and len(axes) == 2 and info.output_shape is not None:
         s = as_pair(p["stride"] if p["stride"] is not None else p["kernel_size"])
@@ -1101,7 +1267,12 @@ def _fix_bottleneck(ctx: _Ctx) -> None:
             ops: list[Operation] = [SetParam(layer.id, "stride", new)]
             if layer.type in ("MaxPool2d", "AvgPool2d") and p["stride"] is None:
                 k = as_pair(p["kernel_size"])
-                ops = [SetParam(layer.id, "kernel_size", _pair_value([min(k[0], new), min(k[1], new)])), SetParam(layer.id, "stride", None)]
+                ops = [
+                    SetParam(
+                        layer.id, "kernel_size", _pair_value([min(k[0], new), min(k[1], new)])
+                    ),
+                    SetParam(layer.id, "stride", None),
+                ]
                 ctx.add(f"Shrink {layer.id}'s window to {new} (stride {new})", ops)
             else:
                 ctx.add(f"Set {layer.id}'s stride to {_value_text(new)}", ops)
@@ -1117,15 +1288,27 @@ def _fix_output_choice(ctx: _Ctx) -> None:
     count = len(info.output_shapes)
     for k in range(min(count, MAX_FIXES)):
         new = tuple(f"{src}:{k}" if i == ref else i for i in ctx.layer.inputs)
-        ctx.add(f"Take output {k} of {src} ({fmt_shape(info.output_shapes[k])})", [SetInputs(ctx.lid, new)])
+        ctx.add(
+            f"Take output {k} of {src} ({fmt_shape(info.output_shapes[k])})",
+            [SetInputs(ctx.lid, new)],
+        )
     if not count:
-        ctx.add(f"Take {src}'s only output", [SetInputs(ctx.lid, tuple(src if i == ref else i for i in ctx.layer.inputs))])
+        ctx.add(
+            f"Take {src}'s only output",
+            [SetInputs(ctx.lid, tuple(src if i == ref else i for i in ctx.layer.inputs))],
+        )
 
 
 def _fix_prelu(ctx: _Ctx) -> None:
     c = int(ctx.diag.data["channels"])
-    ctx.add(f"Set {ctx.lid}'s num_parameters to 1 (one shared slope)", [SetParam(ctx.lid, "num_parameters", None)])
-    ctx.add(f"Set {ctx.lid}'s num_parameters to {c} (one slope per channel)", [SetParam(ctx.lid, "num_parameters", c)])
+    ctx.add(
+        f"Set {ctx.lid}'s num_parameters to 1 (one shared slope)",
+        [SetParam(ctx.lid, "num_parameters", None)],
+    )
+    ctx.add(
+        f"Set {ctx.lid}'s num_parameters to {c} (one slope per channel)",
+        [SetParam(ctx.lid, "num_parameters", c)],
+    )
 
 
 def _fix_split_sizes(ctx: _Ctx) -> None:
@@ -1134,12 +1317,18 @@ def _fix_split_sizes(ctx: _Ctx) -> None:
     last = total - sum(sizes[:-1])
     if last >= 1:
         new = [*sizes[:-1], last]
-        ctx.add(f"Set {ctx.lid}'s sections to {new} (the last piece takes the rest)", [SetParam(ctx.lid, "split_size_or_sections", new)])
+        ctx.add(
+            f"Set {ctx.lid}'s sections to {new} (the last piece takes the rest)",
+            [SetParam(ctx.lid, "split_size_or_sections", new)],
+        )
 
 
 def _fix_align_corners(ctx: _Ctx) -> None:
     ctx.add(f"Clear {ctx.lid}'s align_corners", [SetParam(ctx.lid, "align_corners", None)])
-    ctx.add(f"Set {ctx.lid}'s mode to bilinear (keeps align_corners)", [SetParam(ctx.lid, "mode", "bilinear")])
+    ctx.add(
+        f"Set {ctx.lid}'s mode to bilinear (keeps align_corners)",
+        [SetParam(ctx.lid, "mode", "bilinear")],
+    )
 
 
 _GENERATORS: dict[str, Callable[[_Ctx], None]] = {

@@ -117,8 +117,21 @@ def layer_summary(layer: Layer) -> str:
 #: Newer layer types whose figure summary is the canvas card's text (``g4``, ``16+48``, ``→ 2×5``).
 _CARD_TEXT_TYPES = frozenset(
     {
-        "GroupNorm", "ChannelShuffle", "LayerNorm", "PReLU", "ELU", "Softplus", "StochasticDepth", "Split",
-        "Chunk", "Mean", "Reshape", "Permute", "Transpose", "Scale", "Unsupported",
+        "GroupNorm",
+        "ChannelShuffle",
+        "LayerNorm",
+        "PReLU",
+        "ELU",
+        "Softplus",
+        "StochasticDepth",
+        "Split",
+        "Chunk",
+        "Mean",
+        "Reshape",
+        "Permute",
+        "Transpose",
+        "Scale",
+        "Unsupported",
     }
 )
 
@@ -156,11 +169,17 @@ class ObstacleIndex:
 
     def __init__(self, boxes: dict[str, CardBox], direction: Direction) -> None:
         flip = direction == "TB"
-        self.boxes = {k: ((y, x, h, w) if flip else (x, y, w, h)) for k, (x, y, w, h) in boxes.items()}
-        self.cell = max(64.0, *(max(b[2], b[3]) for b in self.boxes.values())) if self.boxes else 64.0
+        self.boxes = {
+            k: ((y, x, h, w) if flip else (x, y, w, h)) for k, (x, y, w, h) in boxes.items()
+        }
+        self.cell = (
+            max(64.0, *(max(b[2], b[3]) for b in self.boxes.values())) if self.boxes else 64.0
+        )
         self.grid: dict[tuple[int, int], list[str]] = {}
         self.columns: dict[int, list[str]] = {}
-        self.huge: list[str] = []  # cards spanning very many cells (a hand-made layout): always looked at
+        self.huge: list[
+            str
+        ] = []  # cards spanning very many cells (a hand-made layout): always looked at
         for key, (u, v, w, h) in self.boxes.items():
             cu0, cu1 = self._span(u, u + w)
             cv0, cv1 = self._span(v, v + h)
@@ -245,7 +264,11 @@ def route_edge(
     def back(p: Point2) -> Point2:
         return (p[1], p[0]) if flip else p
 
-    index = obstacles if isinstance(obstacles, ObstacleIndex) else ObstacleIndex(dict(enumerate_boxes(obstacles)), direction)
+    index = (
+        obstacles
+        if isinstance(obstacles, ObstacleIndex)
+        else ObstacleIndex(dict(enumerate_boxes(obstacles)), direction)
+    )
     (su, sv, sw, sh), (du, dv, _dw, dh) = f(src), f(dst)
     start = (su + sw, sv + sh / 2)
     end = (du, dv + dh / 2)
@@ -270,15 +293,26 @@ def route_edge(
     if end[0] > start[0] + 8:
         # A skip edge: the nearest lane no card blocks (under its block, or its own row).
         cu0, cu1 = index._span(start[0], end[0])
-        keys = {k for cu in range(cu0, cu1 + 1) for k in index.columns.get(cu, ())} | set(index.huge)
+        keys = {k for cu in range(cu0, cu1 + 1) for k in index.columns.get(cu, ())} | set(
+            index.huge
+        )
         near = [index.boxes[k] for k in sorted(keys) if k not in skip]  # in flow coordinates
-        lane_path = lane_route(start, end, near, clearance=14.0 + 7.0 * lane,
-                               stub=min(18.0, (end[0] - start[0]) / 2 - 1.0))
+        lane_path = lane_route(
+            start,
+            end,
+            near,
+            clearance=14.0 + 7.0 * lane,
+            stub=min(18.0, (end[0] - start[0]) / 2 - 1.0),
+        )
         if lane_path is not None:
             return tuple(back(p) for p in lane_path)
     # Detour: leave, go round the side of everything between the two cards, come back.
     lo_u, hi_u = min(start[0], end[0]), max(start[0], end[0])
-    side = min(v for v in (index.top(lo_u, hi_u), f(src)[1], f(dst)[1]) if v is not None) - 14.0 - 7.0 * lane
+    side = (
+        min(v for v in (index.top(lo_u, hi_u), f(src)[1], f(dst)[1]) if v is not None)
+        - 14.0
+        - 7.0 * lane
+    )
     a = (start[0] + 10.0, start[1])
     b = (end[0] - 10.0, end[1])
     path = [start, a, (a[0], side), (b[0], side), b, end]
@@ -289,7 +323,9 @@ def enumerate_boxes(boxes: list[CardBox]) -> list[tuple[str, CardBox]]:
     return [(str(n), box) for n, box in enumerate(boxes)]
 
 
-def cards_extent(positions: dict[str, tuple[float, float]], style: FigureStyle | None = None) -> tuple[float, float]:
+def cards_extent(
+    positions: dict[str, tuple[float, float]], style: FigureStyle | None = None
+) -> tuple[float, float]:
     """The smallest width and height the figure of cards at ``positions`` can have.
 
     Known before any edge is routed or text placed: the PNG exporter refuses an image

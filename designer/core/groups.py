@@ -233,7 +233,10 @@ def consumers_of(design: Design) -> dict[str, list[str]]:
 
 
 def summarize(
-    design: Design, analysis: Analysis, layer_ids: Iterable[str], consumers: dict[str, list[str]] | None = None
+    design: Design,
+    analysis: Analysis,
+    layer_ids: Iterable[str],
+    consumers: dict[str, list[str]] | None = None,
 ) -> GroupSummary:
     """Totals of ``layer_ids``; its output is the last member whose output leaves the set."""
     members = [lid for lid in layer_ids if lid in design]
@@ -326,7 +329,14 @@ def structure_key(design: Design, index: GroupIndex, group_id: str) -> tuple[Any
         chain = index.chain(lid)
         depth = len(index.ancestors(group_id)) + 1
         inner = chain[depth] if len(chain) > depth else None
-        key.append((layer.type, repr(sorted(layer.params.items())), tuple(ins), sub.get(inner, -1) if inner else -1))
+        key.append(
+            (
+                layer.type,
+                repr(sorted(layer.params.items())),
+                tuple(ins),
+                sub.get(inner, -1) if inner else -1,
+            )
+        )
     return tuple(key)
 
 
@@ -339,10 +349,14 @@ def repeat_runs(design: Design, index: GroupIndex) -> list[Run]:
     runs: list[Run] = []
     for parent, kids in index.children.items():
         # The parent's items in network order: a layer between two blocks breaks a run.
-        items: list[tuple[int, str, bool]] = [(order[m[0]], g, True) for g in kids if (m := index.members.get(g))]
+        items: list[tuple[int, str, bool]] = [
+            (order[m[0]], g, True) for g in kids if (m := index.members.get(g))
+        ]
         items += [(order[lid], lid, False) for lid in direct.get(parent, [])]
         items.sort()
-        keys = [structure_key(design, index, name) if is_group else None for _, name, is_group in items]
+        keys = [
+            structure_key(design, index, name) if is_group else None for _, name, is_group in items
+        ]
         start = 0
         for n in range(1, len(items) + 1):
             if n == len(items) or keys[n] is None or keys[n] != keys[start]:
@@ -432,8 +446,13 @@ def visible_graph(
         node_of[lid] = nid
         if nid not in nodes:
             members = tuple(m for g in groups for m in index.members[g])
-            nodes[nid] = Node(nid, "group", tuple(sorted(members, key=order.__getitem__)), groups,
-                              run_title(index, groups))
+            nodes[nid] = Node(
+                nid,
+                "group",
+                tuple(sorted(members, key=order.__getitem__)),
+                groups,
+                run_title(index, groups),
+            )
     edges: dict[tuple[str, str], None] = {}
     inputs: dict[str, list[str]] = {nid: [] for nid in nodes}
     for layer in design:
@@ -463,7 +482,10 @@ def auto_level(design: Design, index: GroupIndex, budget: int = AUTO_COLLAPSE_NO
         return None
     runs = repeat_runs(design, index)
     for level in range(index.max_depth, -1, -1):
-        if len(visible_graph(design, index, collapsed_for_level(index, level), runs=runs).nodes) <= budget:
+        if (
+            len(visible_graph(design, index, collapsed_for_level(index, level), runs=runs).nodes)
+            <= budget
+        ):
             return level
     return 0
 
@@ -482,8 +504,19 @@ def find_targets(design: Design, index: GroupIndex, text: str) -> list[tuple[str
     order = {lid: n for n, lid in enumerate(design.ids)}
     for layer in design:
         lid = layer.id.lower()
-        rank = 0 if lid == needle else 1 if lid.startswith(needle) else 2 if needle in lid else \
-            3 if layer.type.lower() == needle else 4 if needle in layer.type.lower() else None
+        rank = (
+            0
+            if lid == needle
+            else 1
+            if lid.startswith(needle)
+            else 2
+            if needle in lid
+            else 3
+            if layer.type.lower() == needle
+            else 4
+            if needle in layer.type.lower()
+            else None
+        )
         if rank is not None:
             ranked.append((rank, order[layer.id], "layer", layer.id))
     for gid, group in index.groups.items():
@@ -491,8 +524,15 @@ def find_targets(design: Design, index: GroupIndex, text: str) -> list[tuple[str
         if not members:
             continue
         low, label = gid.lower(), group.label.lower()
-        rank = 0 if needle in (low, label) else 1 if low.startswith(needle) or label.startswith(needle) else \
-            2 if needle in low or needle in label else None
+        rank = (
+            0
+            if needle in (low, label)
+            else 1
+            if low.startswith(needle) or label.startswith(needle)
+            else 2
+            if needle in low or needle in label
+            else None
+        )
         if rank is not None:
             ranked.append((rank, order[members[0]], "group", gid))
     ranked.sort(key=lambda r: (r[0], r[1], r[2] == "layer"))
@@ -548,7 +588,10 @@ def groups_from_paths(layer_ids: Sequence[str], separator: str = ".") -> list[Gr
             if prefix in groups:
                 groups[prefix].layers.append(lid)
                 break
-    first = {g.id: min((order[m] for m in _all_members(g.id, groups)), default=math.inf) for g in groups.values()}
+    first = {
+        g.id: min((order[m] for m in _all_members(g.id, groups)), default=math.inf)
+        for g in groups.values()
+    }
     return sorted(groups.values(), key=lambda g: (first[g.id], g.id.count(separator)))
 
 

@@ -45,8 +45,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("params", "Params", True, "Learned parameters (weights and biases)"),
     Column("buffers", "Buffers", True, "Non-learned state (e.g. batch-norm running statistics)"),
     Column("macs", "MACs", True, "Multiply-accumulate operations, per sample"),
-    Column("memory_bytes", "Activations", True, "Memory of the output activations per sample (float32)"),
-    Column("receptive_field", "Receptive field", False, "Input pixels one output position sees (height × width)"),
+    Column(
+        "memory_bytes", "Activations", True, "Memory of the output activations per sample (float32)"
+    ),
+    Column(
+        "receptive_field",
+        "Receptive field",
+        False,
+        "Input pixels one output position sees (height × width)",
+    ),
     Column("status", "Status", False, "ok, warning, error, or unknown (downstream of an error)"),
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
@@ -103,7 +110,11 @@ class LayerRow:
             known = [math.prod(s) for s in self.input_shapes if s is not None]
             return float(sum(known)) if known else -1.0
         if key == "receptive_field":
-            return float(self.receptive_field[0] * self.receptive_field[1]) if self.receptive_field else -1.0
+            return (
+                float(self.receptive_field[0] * self.receptive_field[1])
+                if self.receptive_field
+                else -1.0
+            )
         if key == "status":
             return float(_STATUS_RANK.get(self.status, 4))
         return self._plain(key, "hwc").lower()
@@ -157,7 +168,11 @@ def layer_rows(analysis: Analysis) -> list[LayerRow]:
 def totals_row(analysis: Analysis) -> LayerRow:
     """Sums over the design (neurons and memory exclude the Input, as ``Totals`` does)."""
     t = analysis.totals()
-    parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((t.errors, "error"), (t.warnings, "warning")) if n]
+    parts = [
+        f"{n} {word}{'s' if n != 1 else ''}"
+        for n, word in ((t.errors, "error"), (t.warnings, "warning"))
+        if n
+    ]
     status = "error" if t.errors else "warning" if t.warnings else "ok"
     return LayerRow(
         id="Total",

@@ -78,7 +78,9 @@ def auto_layout(
     With ``only``, the other layers keep their stored positions and the new ones are
     placed by the same rules, below anything that would overlap.
     """
-    positions = graph_layout(design.ids, {layer.id: layer.sources for layer in design}, direction, wrap)
+    positions = graph_layout(
+        design.ids, {layer.id: layer.sources for layer in design}, direction, wrap
+    )
     if only is None:
         return positions
     step_x = CARD_WIDTH + COLUMN_GAP
@@ -149,7 +151,10 @@ def graph_layout(
     for lid in ids:
         if direction == "LR":
             band = ranks[lid] // per_band
-            positions[lid] = ((ranks[lid] % per_band) * step_x, (band_top[band] + row[lid]) * step_y)
+            positions[lid] = (
+                (ranks[lid] % per_band) * step_x,
+                (band_top[band] + row[lid]) * step_y,
+            )
         else:
             positions[lid] = (row[lid] * step_x, ranks[lid] * step_y)
     return positions

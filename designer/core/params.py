@@ -46,7 +46,9 @@ class ParamKind(StrEnum):
     BOOL = "bool"
     ENUM = "enum"
     SHAPE = "shape"  # list of positive ints (Input)
-    INTS = "ints"  # a list of whole numbers (Permute dims, Reshape shape, LayerNorm normalized_shape)
+    INTS = (
+        "ints"  # a list of whole numbers (Permute dims, Reshape shape, LayerNorm normalized_shape)
+    )
     INT_OR_INTS = "int_or_ints"  # one whole number or a list of them (Split sizes, Mean dims)
     OPT_BOOL = "opt_bool"  # null (the framework decides) or true or false (Upsample align_corners)
     TEXT = "text"  # a short text (Unsupported op name and note)
@@ -106,7 +108,9 @@ class ParamSpec:
             case ParamKind.ENUM:
                 return "one of " + ", ".join(f'"{c}"' for c in self.choices)
             case ParamKind.SHAPE:
-                return "a list of 1 or 3 whole numbers ≥ 1 ([channels, height, width] or [features])"
+                return (
+                    "a list of 1 or 3 whole numbers ≥ 1 ([channels, height, width] or [features])"
+                )
             case ParamKind.INTS:
                 return f"a list of {self._count_text()}whole numbers{lo}"
             case ParamKind.INT_OR_INTS:
@@ -140,7 +144,9 @@ class ParamSpec:
         """
         k = self.kind
         if _too_large(value):
-            raise ParamError(f"{self.expected()} (numbers of at most {MAX_INT_VALUE:,} in size)", value)
+            raise ParamError(
+                f"{self.expected()} (numbers of at most {MAX_INT_VALUE:,} in size)", value
+            )
         if k is ParamKind.INT:
             return self._int(value)
         if k is ParamKind.PAIR:
@@ -156,7 +162,11 @@ class ParamSpec:
         if k is ParamKind.PAD4:
             if _is_int(value):
                 return int(value)
-            if isinstance(value, list | tuple) and len(value) == 4 and all(_is_int(v) for v in value):
+            if (
+                isinstance(value, list | tuple)
+                and len(value) == 4
+                and all(_is_int(v) for v in value)
+            ):
                 vals = [int(v) for v in value]
                 return vals[0] if len(set(vals)) == 1 else vals
             raise ParamError(self.expected(), value)
@@ -179,7 +189,11 @@ class ParamSpec:
                 return None
             if _is_num(value) and value > 0:
                 return _tidy_float(value)
-            if isinstance(value, list | tuple) and len(value) == 2 and all(_is_num(v) and v > 0 for v in value):
+            if (
+                isinstance(value, list | tuple)
+                and len(value) == 2
+                and all(_is_num(v) and v > 0 for v in value)
+            ):
                 fa, fb = (_tidy_float(v) for v in value)
                 return fa if fa == fb else [fa, fb]
             raise ParamError(self.expected(), value)
@@ -208,7 +222,11 @@ class ParamSpec:
             if k is ParamKind.INT_OR_INTS and _is_int(value):
                 return self._int(value)
             lo, hi = self.extra.get("min_items", 1), self.extra.get("max_items", MAX_LIST_LENGTH)
-            if isinstance(value, list | tuple) and lo <= len(value) <= hi and all(_is_int(v) for v in value):
+            if (
+                isinstance(value, list | tuple)
+                and lo <= len(value) <= hi
+                and all(_is_int(v) for v in value)
+            ):
                 for v in value:
                     self._check_range(int(v), value)
                 return [int(v) for v in value]

@@ -79,7 +79,9 @@ def _stride(default: Any = 1, kind: ParamKind = _K.PAIR) -> ParamSpec:
 
 
 def _dilation() -> ParamSpec:
-    return ParamSpec("dilation", _K.PAIR, 1, "Spacing between kernel taps (atrous convolution).", minimum=1)
+    return ParamSpec(
+        "dilation", _K.PAIR, 1, "Spacing between kernel taps (atrous convolution).", minimum=1
+    )
 
 
 def _bias() -> ParamSpec:
@@ -93,7 +95,15 @@ _TYPES: list[LayerType] = [
         "Input",
         "Input",
         "The network's input tensor: [channels, height, width] (e.g. [3, 224, 224]) or [features].",
-        (ParamSpec("shape", _K.SHAPE, [3, 224, 224], "[channels, height, width] or [features].", required=True),),
+        (
+            ParamSpec(
+                "shape",
+                _K.SHAPE,
+                [3, 224, 224],
+                "[channels, height, width] or [features].",
+                required=True,
+            ),
+        ),
         rules.input_rule,
         min_inputs=0,
         max_inputs=0,
@@ -104,12 +114,32 @@ _TYPES: list[LayerType] = [
         "Convolution",
         "Slides out_channels filters, each spanning all input channels, over the input.",
         (
-            ParamSpec("out_channels", _K.INT, 64, "Number of filters = depth of the output.", minimum=1, required=True, label="filters"),
+            ParamSpec(
+                "out_channels",
+                _K.INT,
+                64,
+                "Number of filters = depth of the output.",
+                minimum=1,
+                required=True,
+                label="filters",
+            ),
             _kernel(),
             _stride(),
-            ParamSpec("padding", _K.PADDING, 0, 'Zeros added around the input: a number, [h, w], "same" or "valid".', minimum=0),
+            ParamSpec(
+                "padding",
+                _K.PADDING,
+                0,
+                'Zeros added around the input: a number, [h, w], "same" or "valid".',
+                minimum=0,
+            ),
             _dilation(),
-            ParamSpec("groups", _K.INT, 1, "Split channels into independent groups (= in_channels for depthwise).", minimum=1),
+            ParamSpec(
+                "groups",
+                _K.INT,
+                1,
+                "Split channels into independent groups (= in_channels for depthwise).",
+                minimum=1,
+            ),
             _bias(),
         ),
         rules.conv2d_rule,
@@ -120,11 +150,31 @@ _TYPES: list[LayerType] = [
         "Convolution",
         "Transposed (fractionally strided) convolution: grows the spatial size, as in decoders.",
         (
-            ParamSpec("out_channels", _K.INT, 64, "Number of output channels.", minimum=1, required=True, label="filters"),
+            ParamSpec(
+                "out_channels",
+                _K.INT,
+                64,
+                "Number of output channels.",
+                minimum=1,
+                required=True,
+                label="filters",
+            ),
             _kernel(),
             _stride(),
-            ParamSpec("padding", _K.PAIR, 0, "Removes dilation·(k−1)−padding rows from each border of the output.", minimum=0),
-            ParamSpec("output_padding", _K.PAIR, 0, "Extra rows/columns added on one side to pick between output sizes.", minimum=0),
+            ParamSpec(
+                "padding",
+                _K.PAIR,
+                0,
+                "Removes dilation·(k−1)−padding rows from each border of the output.",
+                minimum=0,
+            ),
+            ParamSpec(
+                "output_padding",
+                _K.PAIR,
+                0,
+                "Extra rows/columns added on one side to pick between output sizes.",
+                minimum=0,
+            ),
             ParamSpec("groups", _K.INT, 1, "Independent channel groups.", minimum=1),
             _bias(),
             _dilation(),
@@ -139,7 +189,9 @@ _TYPES: list[LayerType] = [
         (
             _kernel(),
             _stride(None, _K.OPT_PAIR),
-            ParamSpec("padding", _K.PAIR, 0, "Implicit −∞ padding; at most half the kernel.", minimum=0),
+            ParamSpec(
+                "padding", _K.PAIR, 0, "Implicit −∞ padding; at most half the kernel.", minimum=0
+            ),
             _dilation(),
             ParamSpec("ceil_mode", _K.BOOL, False, "Round the output size up instead of down."),
         ),
@@ -164,7 +216,15 @@ _TYPES: list[LayerType] = [
         "AdaptiveAvgPool2d",
         "Pooling",
         "Averages into a fixed output size whatever the input size (1 = global average pooling).",
-        (ParamSpec("output_size", _K.SIZE, 1, "Output [height, width]; 1 for global pooling.", required=True),),
+        (
+            ParamSpec(
+                "output_size",
+                _K.SIZE,
+                1,
+                "Output [height, width]; 1 for global pooling.",
+                required=True,
+            ),
+        ),
         rules.adaptive_avg_pool2d_rule,
         id_prefix="gap",
     ),
@@ -182,7 +242,9 @@ _TYPES: list[LayerType] = [
         "Normalises each channel over the batch, then scales (γ) and shifts (β) it.",
         (
             ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
-            ParamSpec("momentum", _K.FLOAT, 0.1, "Running statistics update rate.", minimum=0, maximum=1),
+            ParamSpec(
+                "momentum", _K.FLOAT, 0.1, "Running statistics update rate.", minimum=0, maximum=1
+            ),
             ParamSpec("affine", _K.BOOL, True, "Learn γ and β."),
             ParamSpec("track_running_stats", _K.BOOL, True, "Keep running mean and variance."),
         ),
@@ -206,11 +268,18 @@ _TYPES: list[LayerType] = [
         "Normalises over the trailing axes normalized_shape (transformers; after a permute in ConvNeXt).",
         (
             ParamSpec(
-                "normalized_shape", _K.INTS, [64], "The last sizes of the input, normalised together.",
-                minimum=1, required=True, label="normalized shape",
+                "normalized_shape",
+                _K.INTS,
+                [64],
+                "The last sizes of the input, normalised together.",
+                minimum=1,
+                required=True,
+                label="normalized shape",
             ),
             ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
-            ParamSpec("elementwise_affine", _K.BOOL, True, "Learn γ (and β) per normalised element."),
+            ParamSpec(
+                "elementwise_affine", _K.BOOL, True, "Learn γ (and β) per normalised element."
+            ),
             ParamSpec("bias", _K.BOOL, True, "Learn β as well as γ."),
         ),
         rules.layer_norm_rule,
@@ -221,7 +290,15 @@ _TYPES: list[LayerType] = [
         "Normalization",
         "Normalises groups of channels at once, independently of the batch size.",
         (
-            ParamSpec("num_groups", _K.INT, 32, "Number of channel groups; must divide the channels.", minimum=1, required=True, label="groups"),
+            ParamSpec(
+                "num_groups",
+                _K.INT,
+                32,
+                "Number of channel groups; must divide the channels.",
+                minimum=1,
+                required=True,
+                label="groups",
+            ),
             ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
             ParamSpec("affine", _K.BOOL, True, "Learn γ and β per channel."),
         ),
@@ -234,7 +311,9 @@ _TYPES: list[LayerType] = [
         "Normalises each channel of each sample over its own height and width (style transfer).",
         (
             ParamSpec("eps", _K.FLOAT, 1e-5, "Added to the variance for stability.", minimum=0),
-            ParamSpec("momentum", _K.FLOAT, 0.1, "Running statistics update rate.", minimum=0, maximum=1),
+            ParamSpec(
+                "momentum", _K.FLOAT, 0.1, "Running statistics update rate.", minimum=0, maximum=1
+            ),
             ParamSpec("affine", _K.BOOL, False, "Learn γ and β."),
             ParamSpec("track_running_stats", _K.BOOL, False, "Keep running mean and variance."),
         ),
@@ -246,7 +325,9 @@ _TYPES: list[LayerType] = [
         "Normalization",
         "AlexNet's normalisation across neighbouring channels.",
         (
-            ParamSpec("size", _K.INT, 5, "Number of neighbouring channels.", minimum=1, required=True),
+            ParamSpec(
+                "size", _K.INT, 5, "Number of neighbouring channels.", minimum=1, required=True
+            ),
             ParamSpec("alpha", _K.FLOAT, 1e-4, "Scale."),
             ParamSpec("beta", _K.FLOAT, 0.75, "Exponent."),
             ParamSpec("k", _K.FLOAT, 1.0, "Additive constant."),
@@ -254,8 +335,22 @@ _TYPES: list[LayerType] = [
         rules.local_response_norm_rule,
         id_prefix="lrn",
     ),
-    LayerType("ReLU", _ACT, "max(0, x), element by element; shape unchanged.", (), rules.elementwise_rule, id_prefix="relu"),
-    LayerType("ReLU6", _ACT, "min(max(0, x), 6): ReLU clipped at 6 (MobileNet).", (), rules.elementwise_rule, id_prefix="relu"),
+    LayerType(
+        "ReLU",
+        _ACT,
+        "max(0, x), element by element; shape unchanged.",
+        (),
+        rules.elementwise_rule,
+        id_prefix="relu",
+    ),
+    LayerType(
+        "ReLU6",
+        _ACT,
+        "min(max(0, x), 6): ReLU clipped at 6 (MobileNet).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="relu",
+    ),
     LayerType(
         "LeakyReLU",
         _ACT,
@@ -264,20 +359,65 @@ _TYPES: list[LayerType] = [
         rules.elementwise_rule,
         id_prefix="lrelu",
     ),
-    LayerType("Sigmoid", _ACT, "1/(1 + e^−x): squashes to (0, 1).", (), rules.elementwise_rule, id_prefix="sigmoid"),
-    LayerType("Tanh", _ACT, "Hyperbolic tangent: squashes to (−1, 1).", (), rules.elementwise_rule, id_prefix="tanh"),
+    LayerType(
+        "Sigmoid",
+        _ACT,
+        "1/(1 + e^−x): squashes to (0, 1).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="sigmoid",
+    ),
+    LayerType(
+        "Tanh",
+        _ACT,
+        "Hyperbolic tangent: squashes to (−1, 1).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="tanh",
+    ),
     LayerType(
         "GELU",
         _ACT,
         "Gaussian error linear unit (transformers, ConvNeXt).",
-        (ParamSpec("approximate", _K.ENUM, "none", "Exact or tanh approximation.", choices=("none", "tanh")),),
+        (
+            ParamSpec(
+                "approximate",
+                _K.ENUM,
+                "none",
+                "Exact or tanh approximation.",
+                choices=("none", "tanh"),
+            ),
+        ),
         rules.elementwise_rule,
         id_prefix="gelu",
     ),
-    LayerType("SiLU", _ACT, "x·sigmoid(x), also called swish (EfficientNet).", (), rules.elementwise_rule, id_prefix="silu"),
-    LayerType("Hardswish", _ACT, "x·ReLU6(x + 3)/6: a cheap swish (MobileNetV3).", (), rules.elementwise_rule, id_prefix="hswish"),
-    LayerType("Hardsigmoid", _ACT, "ReLU6(x + 3)/6: a cheap sigmoid (MobileNetV3's squeeze-and-excitation).", (), rules.elementwise_rule, id_prefix="hsigmoid"),
-    LayerType("Mish", _ACT, "x·tanh(softplus(x)) (YOLOv4).", (), rules.elementwise_rule, id_prefix="mish"),
+    LayerType(
+        "SiLU",
+        _ACT,
+        "x·sigmoid(x), also called swish (EfficientNet).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="silu",
+    ),
+    LayerType(
+        "Hardswish",
+        _ACT,
+        "x·ReLU6(x + 3)/6: a cheap swish (MobileNetV3).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="hswish",
+    ),
+    LayerType(
+        "Hardsigmoid",
+        _ACT,
+        "ReLU6(x + 3)/6: a cheap sigmoid (MobileNetV3's squeeze-and-excitation).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="hsigmoid",
+    ),
+    LayerType(
+        "Mish", _ACT, "x·tanh(softplus(x)) (YOLOv4).", (), rules.elementwise_rule, id_prefix="mish"
+    ),
     LayerType(
         "ELU",
         _ACT,
@@ -286,7 +426,14 @@ _TYPES: list[LayerType] = [
         rules.elementwise_rule,
         id_prefix="elu",
     ),
-    LayerType("SELU", _ACT, "Scaled ELU with fixed constants (self-normalising networks).", (), rules.elementwise_rule, id_prefix="selu"),
+    LayerType(
+        "SELU",
+        _ACT,
+        "Scaled ELU with fixed constants (self-normalising networks).",
+        (),
+        rules.elementwise_rule,
+        id_prefix="selu",
+    ),
     LayerType(
         "Softplus",
         _ACT,
@@ -303,7 +450,14 @@ _TYPES: list[LayerType] = [
         _ACT,
         "Leaky ReLU whose negative slope is learned: one shared, or one per channel.",
         (
-            ParamSpec("num_parameters", _K.INT, 1, "Number of slopes: 1 or the number of channels.", minimum=1, label="slopes"),
+            ParamSpec(
+                "num_parameters",
+                _K.INT,
+                1,
+                "Number of slopes: 1 or the number of channels.",
+                minimum=1,
+                label="slopes",
+            ),
             ParamSpec("init", _K.FLOAT, 0.25, "Initial slope."),
         ),
         rules.prelu_rule,
@@ -313,16 +467,31 @@ _TYPES: list[LayerType] = [
         "Softmax",
         _ACT,
         "Turns scores into probabilities along one axis.",
-        (ParamSpec("dim", _K.INT, 1, "Axis, counted with the batch axis first (1 = features/channels)."),),
+        (
+            ParamSpec(
+                "dim", _K.INT, 1, "Axis, counted with the batch axis first (1 = features/channels)."
+            ),
+        ),
         rules.softmax_rule,
         id_prefix="softmax",
     ),
-    LayerType("Identity", "Linear & reshape", "Passes its input through unchanged.", (), rules.elementwise_rule, id_prefix="identity"),
+    LayerType(
+        "Identity",
+        "Linear & reshape",
+        "Passes its input through unchanged.",
+        (),
+        rules.elementwise_rule,
+        id_prefix="identity",
+    ),
     LayerType(
         "Dropout",
         "Linear & reshape",
         "Zeroes random elements while training; shape unchanged.",
-        (ParamSpec("p", _K.FLOAT, 0.5, "Probability of zeroing an element.", minimum=0, maximum=1),),
+        (
+            ParamSpec(
+                "p", _K.FLOAT, 0.5, "Probability of zeroing an element.", minimum=0, maximum=1
+            ),
+        ),
         rules.elementwise_rule,
         id_prefix="dropout",
     ),
@@ -340,7 +509,13 @@ _TYPES: list[LayerType] = [
         "Drops a whole residual branch at random while training (DropPath); shape unchanged.",
         (
             ParamSpec("p", _K.FLOAT, 0.5, "Probability of dropping.", minimum=0, maximum=1),
-            ParamSpec("mode", _K.ENUM, "row", '"row": per sample; "batch": the whole batch at once.', choices=("row", "batch")),
+            ParamSpec(
+                "mode",
+                _K.ENUM,
+                "row",
+                '"row": per sample; "batch": the whole batch at once.',
+                choices=("row", "batch"),
+            ),
         ),
         rules.elementwise_rule,
         id_prefix="droppath",
@@ -350,7 +525,9 @@ _TYPES: list[LayerType] = [
         "Linear & reshape",
         "Unrolls the volume into one vector: [C, H, W] → [C·H·W].",
         (
-            ParamSpec("start_dim", _K.INT, 1, "First axis to flatten (counted with the batch axis)."),
+            ParamSpec(
+                "start_dim", _K.INT, 1, "First axis to flatten (counted with the batch axis)."
+            ),
             ParamSpec("end_dim", _K.INT, -1, "Last axis to flatten."),
         ),
         rules.flatten_rule,
@@ -361,7 +538,15 @@ _TYPES: list[LayerType] = [
         "Linear & reshape",
         "Fully connected: every output is a weighted sum of every input feature.",
         (
-            ParamSpec("out_features", _K.INT, 1000, "Number of outputs.", minimum=1, required=True, label="outputs"),
+            ParamSpec(
+                "out_features",
+                _K.INT,
+                1000,
+                "Number of outputs.",
+                minimum=1,
+                required=True,
+                label="outputs",
+            ),
             _bias(),
         ),
         rules.linear_rule,
@@ -372,7 +557,12 @@ _TYPES: list[LayerType] = [
         "Linear & reshape",
         "Averages over the listed axes: dim [2, 3] is global average pooling to a vector.",
         (
-            ParamSpec("dim", _K.INT_OR_INTS, [2, 3], "Axes to average, counted with the batch axis (2, 3 = height, width)."),
+            ParamSpec(
+                "dim",
+                _K.INT_OR_INTS,
+                [2, 3],
+                "Axes to average, counted with the batch axis (2, 3 = height, width).",
+            ),
             ParamSpec("keepdim", _K.BOOL, False, "Keep the averaged axes with size 1."),
         ),
         rules.mean_rule,
@@ -382,7 +572,16 @@ _TYPES: list[LayerType] = [
         "Reshape",
         "Linear & reshape",
         "Rearranges each sample's values into a new shape with the same number of values.",
-        (ParamSpec("shape", _K.INTS, [-1], "New shape of one sample (the batch axis stays); one −1 is inferred.", minimum=-1, required=True),),
+        (
+            ParamSpec(
+                "shape",
+                _K.INTS,
+                [-1],
+                "New shape of one sample (the batch axis stays); one −1 is inferred.",
+                minimum=-1,
+                required=True,
+            ),
+        ),
         rules.reshape_rule,
         id_prefix="reshape",
     ),
@@ -390,7 +589,15 @@ _TYPES: list[LayerType] = [
         "Permute",
         "Linear & reshape",
         "Reorders the axes (dims counted with the batch axis first, which stays first).",
-        (ParamSpec("dims", _K.INTS, [0, 2, 3, 1], "New order of the axes, e.g. [0, 2, 3, 1] for channels last.", required=True),),
+        (
+            ParamSpec(
+                "dims",
+                _K.INTS,
+                [0, 2, 3, 1],
+                "New order of the axes, e.g. [0, 2, 3, 1] for channels last.",
+                required=True,
+            ),
+        ),
         rules.permute_rule,
         id_prefix="permute",
     ),
@@ -409,7 +616,16 @@ _TYPES: list[LayerType] = [
         "ChannelShuffle",
         "Linear & reshape",
         "Interleaves the channels of its groups so the next grouped conv mixes them (ShuffleNet).",
-        (ParamSpec("groups", _K.INT, 2, "Number of channel groups; must divide the channels.", minimum=1, required=True),),
+        (
+            ParamSpec(
+                "groups",
+                _K.INT,
+                2,
+                "Number of channel groups; must divide the channels.",
+                minimum=1,
+                required=True,
+            ),
+        ),
         rules.channel_shuffle_rule,
         id_prefix="shuffle",
     ),
@@ -419,8 +635,13 @@ _TYPES: list[LayerType] = [
         "Cuts the input into pieces along an axis; each consumer takes one piece (id:0, id:1, …).",
         (
             ParamSpec(
-                "split_size_or_sections", _K.INT_OR_INTS, 1, "Size of each piece (the last may be smaller), or the list of sizes.",
-                minimum=1, required=True, label="sizes",
+                "split_size_or_sections",
+                _K.INT_OR_INTS,
+                1,
+                "Size of each piece (the last may be smaller), or the list of sizes.",
+                minimum=1,
+                required=True,
+                label="sizes",
             ),
             ParamSpec("dim", _K.INT, 1, "Axis to cut, counted with the batch axis (1 = channels)."),
         ),
@@ -433,7 +654,14 @@ _TYPES: list[LayerType] = [
         "Linear & reshape",
         "Cuts the input into a number of nearly equal pieces; each consumer takes one (id:0, id:1, …).",
         (
-            ParamSpec("chunks", _K.INT, 2, "Number of pieces (⌈size/chunks⌉ each; there may be fewer).", minimum=1, required=True),
+            ParamSpec(
+                "chunks",
+                _K.INT,
+                2,
+                "Number of pieces (⌈size/chunks⌉ each; there may be fewer).",
+                minimum=1,
+                required=True,
+            ),
             ParamSpec("dim", _K.INT, 1, "Axis to cut, counted with the batch axis (1 = channels)."),
         ),
         rules.chunk_rule,
@@ -445,7 +673,14 @@ _TYPES: list[LayerType] = [
         "Linear & reshape",
         "Multiplies by a learned tensor (ConvNeXt's layer scale), broadcast onto the input.",
         (
-            ParamSpec("shape", _K.INTS, [64, 1, 1], "Shape of the learned tensor, e.g. [channels, 1, 1].", minimum=1, required=True),
+            ParamSpec(
+                "shape",
+                _K.INTS,
+                [64, 1, 1],
+                "Shape of the learned tensor, e.g. [channels, 1, 1].",
+                minimum=1,
+                required=True,
+            ),
             ParamSpec("init", _K.FLOAT, 1.0, "Initial value of every element."),
         ),
         rules.scale_rule,
@@ -455,7 +690,11 @@ _TYPES: list[LayerType] = [
         "ZeroPad2d",
         "Linear & reshape",
         "Adds rows and columns of zeros (negative values crop).",
-        (ParamSpec("padding", _K.PAD4, 1, "One number or [left, right, top, bottom].", required=True),),
+        (
+            ParamSpec(
+                "padding", _K.PAD4, 1, "One number or [left, right, top, bottom].", required=True
+            ),
+        ),
         rules.zero_pad2d_rule,
         id_prefix="pad",
     ),
@@ -466,8 +705,19 @@ _TYPES: list[LayerType] = [
         (
             ParamSpec("scale_factor", _K.OPT_SCALE, None, "Multiply height and width by this."),
             ParamSpec("size", _K.OPT_SIZE, None, "Or: target [height, width]."),
-            ParamSpec("mode", _K.ENUM, "nearest", "Interpolation.", choices=("nearest", "nearest-exact", "bilinear", "bicubic")),
-            ParamSpec("align_corners", _K.OPT_BOOL, None, "Bilinear/bicubic only: align the corner pixels (empty: PyTorch's default)."),
+            ParamSpec(
+                "mode",
+                _K.ENUM,
+                "nearest",
+                "Interpolation.",
+                choices=("nearest", "nearest-exact", "bilinear", "bicubic"),
+            ),
+            ParamSpec(
+                "align_corners",
+                _K.OPT_BOOL,
+                None,
+                "Bilinear/bicubic only: align the corner pixels (empty: PyTorch's default).",
+            ),
         ),
         rules.upsample_to_rule,
         max_inputs=2,
@@ -509,8 +759,15 @@ _TYPES: list[LayerType] = [
         "Imported",
         "An imported op the designer cannot represent: an error until replaced; blocks code export.",
         (
-            ParamSpec("op", _K.TEXT, "", "The original op's name (e.g. aten::roll).", required=True),
-            ParamSpec("shape", _K.OPT_SHAPE, None, "The output shape the importer saw, without the batch axis."),
+            ParamSpec(
+                "op", _K.TEXT, "", "The original op's name (e.g. aten::roll).", required=True
+            ),
+            ParamSpec(
+                "shape",
+                _K.OPT_SHAPE,
+                None,
+                "The output shape the importer saw, without the batch axis.",
+            ),
             ParamSpec("note", _K.TEXT, "", "What the importer knows about it."),
         ),
         rules.unsupported_rule,

@@ -42,7 +42,9 @@ def check_table(analysis: Analysis) -> str:
     rows = [("id", "type", "output (H×W×C)", "params", "MACs", "receptive field")]
     for lid in analysis.design.ids:
         info = analysis.info[lid]
-        shape = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.display_shape)
+        shape = (
+            fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.display_shape)
+        )
         if info.status == "error" and info.output_shape is None:
             shape = "error"
         elif info.output_shape is None:
@@ -74,7 +76,9 @@ def check_table(analysis: Analysis) -> str:
     if not diags:
         out.append("No problems found.")
     else:
-        out.append(f"{t.errors} error{'s' if t.errors != 1 else ''}, {t.warnings} warning{'s' if t.warnings != 1 else ''}, {t.infos} note{'s' if t.infos != 1 else ''}:")
+        out.append(
+            f"{t.errors} error{'s' if t.errors != 1 else ''}, {t.warnings} warning{'s' if t.warnings != 1 else ''}, {t.infos} note{'s' if t.infos != 1 else ''}:"
+        )
         for d in diags:
             out.append(f"  {d.severity.upper():7} [{d.code}] {d.message}")
     return "\n".join(out) + "\n"

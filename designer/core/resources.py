@@ -29,7 +29,9 @@ def resources_root() -> Path:
         if any((candidate / sub).is_dir() for sub in ("templates", "schema", "icons")):
             return candidate
     tried = ", ".join(str(c) for c in _candidates())
-    raise ResourceError(f"the CNN Designer resources folder is missing (looked in {tried}); reinstall the program")
+    raise ResourceError(
+        f"the CNN Designer resources folder is missing (looked in {tried}); reinstall the program"
+    )
 
 
 def _candidates() -> list[Path]:

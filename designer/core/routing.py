@@ -61,8 +61,9 @@ def path_length(points: Sequence[Point]) -> float:
     return sum(math.hypot(q[0] - p[0], q[1] - p[1]) for p, q in itertools.pairwise(points))
 
 
-def lane_route(start: Point, end: Point, boxes: Iterable[Box], clearance: float = 18.0,
-               stub: float = 18.0) -> list[Point] | None:
+def lane_route(
+    start: Point, end: Point, boxes: Iterable[Box], clearance: float = 18.0, stub: float = 18.0
+) -> list[Point] | None:
     """An orthogonal path from an output anchor ``start`` to an input anchor ``end`` (left to
     right, ``end`` at least ``2·stub`` further right) that enters none of ``boxes``.
 
@@ -108,7 +109,9 @@ def lane_route(start: Point, end: Point, boxes: Iterable[Box], clearance: float 
     for y in candidates:
         points = [start, (xa, y0), (xa, y), (xb, y), (xb, y1), end]
         path = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
-        if not path_hits([(xa, y0), (xa, y)], verticals) and not path_hits([(xb, y), (xb, y1)], verticals):
+        if not path_hits([(xa, y0), (xa, y)], verticals) and not path_hits(
+            [(xb, y), (xb, y1)], verticals
+        ):
             return path
     return None
 
@@ -167,7 +170,9 @@ class BoxGrid:
         return found
 
 
-def edge_crossings(paths: dict[tuple[str, str], Sequence[Point]], boxes: dict[str, Box]) -> list[tuple[str, str, str]]:
+def edge_crossings(
+    paths: dict[tuple[str, str], Sequence[Point]], boxes: dict[str, Box]
+) -> list[tuple[str, str, str]]:
     """(source, target, card) for every drawn edge that enters a card other than its two ends."""
     grid = BoxGrid(boxes)
     found: list[tuple[str, str, str]] = []

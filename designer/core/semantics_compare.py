@@ -34,7 +34,9 @@ def compare_semantics(design: Design, analysis: Analysis | None = None) -> list[
     """
     if analysis is None or analysis.design is not design:
         analysis = analyze(design)
-    windowed = [layer.id for layer in design if layer_type(layer.type).spec("kernel_size") is not None]
+    windowed = [
+        layer.id for layer in design if layer_type(layer.type).spec("kernel_size") is not None
+    ]
     results = {}
     for sem in SEMANTICS:
         if sem == analysis.semantics:
@@ -42,7 +44,9 @@ def compare_semantics(design: Design, analysis: Analysis | None = None) -> list[
             continue
         trial = design.trial_copy()
         trial.set_semantics(sem)
-        other = Analysis(trial, bytes_per_element=analysis.bytes_per_element, live=False, start_from=analysis)
+        other = Analysis(
+            trial, bytes_per_element=analysis.bytes_per_element, live=False, start_from=analysis
+        )
         other.reevaluate(windowed)
         results[sem] = other
     rows: list[SemanticsRow] = []
@@ -54,7 +58,9 @@ def compare_semantics(design: Design, analysis: Analysis | None = None) -> list[
             if info.status == "error":
                 outputs[sem] = "error"
             else:
-                outputs[sem] = fmt_shape(info.output_shape) if info.output_shape is not None else "?"
+                outputs[sem] = (
+                    fmt_shape(info.output_shape) if info.output_shape is not None else "?"
+                )
             codes = [d.code for d in info.diagnostics if d.severity != "info"]
             if codes:
                 reasons[sem] = codes[0]
@@ -81,7 +87,7 @@ def semantics_table(design: Design) -> str:
     out.extend(line(r) for r in table[1:])
     out.append("")
     out.append(
-        "pytorch: floor (ceil_mode per pooling layer); keras: floor, \"same\" = ⌈in/stride⌉; "
+        'pytorch: floor (ceil_mode per pooling layer); keras: floor, "same" = ⌈in/stride⌉; '
         "caffe: convolution floors, pooling rounds up; strict: any non-whole division is an error. "
         "Layers after the first difference inherit it. Every rule, case by case: Help ▸ Arithmetic Reference."
     )

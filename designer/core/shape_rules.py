@@ -153,7 +153,11 @@ def _non_integer_findings(
                 {"axes": [a.axis for a in bad]},
             )
         ]
-    lost = [f"{a.unread} {'row' if a.axis == 'height' else 'column'}{'s' if a.unread != 1 else ''}" for a in bad if a.unread]
+    lost = [
+        f"{a.unread} {'row' if a.axis == 'height' else 'column'}{'s' if a.unread != 1 else ''}"
+        for a in bad
+        if a.unread
+    ]
     if lost and all(a.effective_kernel < a.stride for a in bad if a.unread):
         # Windows narrower than the stride (ResNet's 1×1 stride-2 projections) skip rows and
         # columns between steps by design; the unread last one is skipped like the others.
@@ -211,7 +215,11 @@ def input_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult
 
 
 def _conv_axes(
-    p: Params, shape: Shape, sem: Semantics, kind: Literal["conv", "pool"], rounding: Literal["floor", "ceil"]
+    p: Params,
+    shape: Shape,
+    sem: Semantics,
+    kind: Literal["conv", "pool"],
+    rounding: Literal["floor", "ceil"],
 ) -> tuple[list[AxisArith], list[Finding]]:
     k = as_pair(p["kernel_size"])
     stride_value = p.get("stride")
@@ -231,7 +239,19 @@ def _conv_axes(
         else:
             lo = hi = as_pair(padding)[i]
             same = False
-        ax = window_axis(name, kind, size, k[i], s[i], lo, hi, d[i], rounding, same=same, clip_unpadded=sem != "caffe")
+        ax = window_axis(
+            name,
+            kind,
+            size,
+            k[i],
+            s[i],
+            lo,
+            hi,
+            d[i],
+            rounding,
+            same=same,
+            clip_unpadded=sem != "caffe",
+        )
         if padding == "same" and sem == "keras":
             # TensorFlow's "same": out = ⌈in/s⌉ by construction.
             ax = AxisArith(**{**ax.__dict__, "rounding": "exact"})
@@ -329,7 +349,11 @@ def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
         macs=macs,
         findings=findings,
         axes=tuple(axes),
-        rf=RFStep("window", (axes[0].effective_kernel, axes[1].effective_kernel), (float(stride[0]), float(stride[1]))),
+        rf=RFStep(
+            "window",
+            (axes[0].effective_kernel, axes[1].effective_kernel),
+            (float(stride[0]), float(stride[1])),
+        ),
         derived={
             "in_channels": c_in,
             "weight_shape": [c_out, c_in // groups, k[0], k[1]],
@@ -378,7 +402,9 @@ def conv_transpose2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) ->
                 stride=s[i],
                 dilation=d[i],
             )
-    axes = [transpose_axis(n, shape[1 + i], k[i], s[i], pad[i], d[i], op[i]) for i, n in enumerate(AXES)]
+    axes = [
+        transpose_axis(n, shape[1 + i], k[i], s[i], pad[i], d[i], op[i]) for i, n in enumerate(AXES)
+    ]
     for a in axes:
         if a.out < 1:
             result = _error(
@@ -445,7 +471,11 @@ def _pool_rule(p: Params, inputs: Sequence[Shape], sem: Semantics, name: str) ->
         (shape[0], axes[0].out, axes[1].out),
         findings=findings,
         axes=tuple(axes),
-        rf=RFStep("window", (axes[0].effective_kernel, axes[1].effective_kernel), (float(s[0]), float(s[1]))),
+        rf=RFStep(
+            "window",
+            (axes[0].effective_kernel, axes[1].effective_kernel),
+            (float(s[0]), float(s[1])),
+        ),
     )
 
 
@@ -604,7 +634,12 @@ def linear_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
         macs=rows * in_f * out_f,
         findings=findings,
         rf=rf,
-        derived={"in_features": in_f, "weight_shape": [out_f, in_f], "weights": weights, "bias": bias},
+        derived={
+            "in_features": in_f,
+            "weight_shape": [out_f, in_f],
+            "weights": weights,
+            "bias": bias,
+        },
     )
 
 
@@ -653,7 +688,11 @@ def upsample_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleRes
         oh, ow = as_pair(size)
     else:
         assert scale is not None
-        fh, fw = (float(scale), float(scale)) if not isinstance(scale, list) else (float(scale[0]), float(scale[1]))
+        fh, fw = (
+            (float(scale), float(scale))
+            if not isinstance(scale, list)
+            else (float(scale[0]), float(scale[1]))
+        )
         oh, ow = math.floor(h * fh), math.floor(w * fw)
     if oh < 1 or ow < 1:
         return _error("nonpositive_output", f"Upsample output would be {oh}×{ow}.", out=min(oh, ow))
@@ -692,7 +731,12 @@ def _merge_rule(name: str, verb: str, mismatch_code: str, inputs: Sequence[Shape
     if out is None:
         # The first pair of inputs that clash (usually input 1 and another).
         j, i = next(
-            ((a, b) for b in range(len(inputs)) for a in range(b) if broadcast_shapes([inputs[a], inputs[b]]) is None),
+            (
+                (a, b)
+                for b in range(len(inputs))
+                for a in range(b)
+                if broadcast_shapes([inputs[a], inputs[b]]) is None
+            ),
             (0, 1),
         )
         first, shape = inputs[j], inputs[i]
@@ -743,11 +787,15 @@ def _diff_dims(a: Shape, b: Shape) -> str:
     if len(a) != len(b):
         extra = f"{len(a)} vs {len(b)} dimensions"
         clashes = [
-            f"{x} vs {y}" for x, y in zip(reversed(a), reversed(b), strict=False) if x != y and 1 not in (x, y)
+            f"{x} vs {y}"
+            for x, y in zip(reversed(a), reversed(b), strict=False)
+            if x != y and 1 not in (x, y)
         ]
         return extra + (f"; aligned from the right: {', '.join(clashes)}" if clashes else "")
     names = axis_names(len(a))
-    return ", ".join(f"{names[i]} {x} vs {y}" for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    return ", ".join(
+        f"{names[i]} {x} vs {y}" for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y
+    )
 
 
 def concat_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
@@ -768,7 +816,9 @@ def concat_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
 # ------------------------------------------------------------ modern CNN vocabulary
 
 
-def _batched_dim(value: int, rank: int, layer_type: str, name: str = "dim") -> tuple[int | None, RuleResult | None]:
+def _batched_dim(
+    value: int, rank: int, layer_type: str, name: str = "dim"
+) -> tuple[int | None, RuleResult | None]:
     """A dim counted with the batch axis first (negative from the end), as an index into the
     unbatched shape; an error for out-of-range values and for the batch axis itself."""
     if not -rank <= value < rank:
@@ -812,7 +862,11 @@ def layer_norm2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> Rul
         return bad
     c = inputs[0][0]
     params = 2 * c if p.get("elementwise_affine", True) else 0
-    return RuleResult(inputs[0], params=params, derived={"num_features": c, "positions": inputs[0][1] * inputs[0][2]})
+    return RuleResult(
+        inputs[0],
+        params=params,
+        derived={"num_features": c, "positions": inputs[0][1] * inputs[0][2]},
+    )
 
 
 def layer_norm_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
@@ -876,7 +930,9 @@ def group_norm_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleR
             positions=values,
         )
     return RuleResult(
-        shape, params=2 * c if p.get("affine", True) else 0, derived={"num_features": c, "per_group": c // g, "values": values}
+        shape,
+        params=2 * c if p.get("affine", True) else 0,
+        derived={"num_features": c, "per_group": c // g, "values": values},
     )
 
 
@@ -895,7 +951,9 @@ def instance_norm2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> 
         )
     params = 2 * c if p.get("affine", False) else 0
     buffers = 2 * c + 1 if p.get("track_running_stats", False) else 0
-    return RuleResult(inputs[0], params=params, buffers=buffers, derived={"num_features": c, "positions": h * w})
+    return RuleResult(
+        inputs[0], params=params, buffers=buffers, derived={"num_features": c, "positions": h * w}
+    )
 
 
 def channel_shuffle_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
@@ -997,8 +1055,10 @@ def mean_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
             return _error("duplicate_dim", f"Mean lists the axis {value} twice.", dim=value)
         axes.append(d)
     keep = bool(p.get("keepdim", False))
-    out = tuple(1 if i in axes else v for i, v in enumerate(shape)) if keep else tuple(
-        v for i, v in enumerate(shape) if i not in axes
+    out = (
+        tuple(1 if i in axes else v for i, v in enumerate(shape))
+        if keep
+        else tuple(v for i, v in enumerate(shape) if i not in axes)
     )
     if not out:
         return _error(
@@ -1009,7 +1069,9 @@ def mean_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
     rf = IDENTITY
     if len(shape) == 3 and {1, 2} <= set(axes):
         rf = RFStep("window", (shape[1], shape[2]), (float(shape[1]), float(shape[2])))
-    return RuleResult(out, rf=rf, derived={"axes": axes, "averaged": _prod([shape[a] for a in axes])})
+    return RuleResult(
+        out, rf=rf, derived={"axes": axes, "averaged": _prod([shape[a] for a in axes])}
+    )
 
 
 def reshape_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
@@ -1061,11 +1123,18 @@ def permute_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResu
         )
     if any(not -rank <= d < rank for d in dims):
         return _error(
-            "dim_out_of_range", f"Permute dims {dims}: every dim must be in −{rank} … {rank - 1}.", dims=dims, rank=rank
+            "dim_out_of_range",
+            f"Permute dims {dims}: every dim must be in −{rank} … {rank - 1}.",
+            dims=dims,
+            rank=rank,
         )
     norm = [d % rank for d in dims]
     if sorted(norm) != list(range(rank)):
-        return _error("duplicate_dim", f"Permute dims {dims} repeat an axis; each must appear once.", dims=dims)
+        return _error(
+            "duplicate_dim",
+            f"Permute dims {dims} repeat an axis; each must appear once.",
+            dims=dims,
+        )
     if norm[0] != 0:
         return _error(
             "batch_axis",
@@ -1132,7 +1201,9 @@ def upsample_to_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> Rule
             )
         c, h, w = inputs[0]
         oh, ow = ref[-2], ref[-1]
-        result = RuleResult((c, oh, ow), rf=RFStep("transpose", (1, 1), (oh / h, ow / w)), derived={"size_from": 1})
+        result = RuleResult(
+            (c, oh, ow), rf=RFStep("transpose", (1, 1), (oh / h, ow / w)), derived={"size_from": 1}
+        )
     if result.shape is None:
         return result
     mode = p.get("mode", "nearest")
@@ -1153,10 +1224,13 @@ def unsupported_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> Rule
     note = p.get("note") or ""
     msg = (
         f"{op} cannot be represented in the designer, so this layer is a stand-in"
-        + (f" with the shape the importer saw ({fmt_shape(shape)})" if shape else " with no known output shape")
+        + (
+            f" with the shape the importer saw ({fmt_shape(shape)})"
+            if shape
+            else " with no known output shape"
+        )
         + ". Its parameters and MACs are not counted, and the design cannot be exported to code until it is "
-        "replaced by supported layers."
-        + (f" ({note})" if note else "")
+        "replaced by supported layers." + (f" ({note})" if note else "")
     )
     out = tuple(int(v) for v in shape) if shape else None
     return RuleResult(out, findings=[Finding("error", "unsupported_op", msg, {"op": op})])

@@ -58,7 +58,16 @@ SCALINGS: tuple[Scaling, ...] = ("linear", "log", "sqrt")
 #: Layer types drawn inside the volume they follow when they keep its shape.
 FOLDABLE_CATEGORIES = frozenset({"Activation", "Normalization"})
 FOLDABLE_TYPES = frozenset(
-    {"Dropout", "Dropout2d", "Identity", "StochasticDepth", "ChannelShuffle", "Scale", "Permute", "Transpose"}
+    {
+        "Dropout",
+        "Dropout2d",
+        "Identity",
+        "StochasticDepth",
+        "ChannelShuffle",
+        "Scale",
+        "Permute",
+        "Transpose",
+    }
 )
 #: Layer types drawn as a kernel box on their input volume.
 KERNEL_TYPES = frozenset({"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d"})
@@ -203,7 +212,9 @@ def _kind(type_id: str, shape: Shape | None) -> BlockKind:
         return "unknown"
     if type_id in ("Add", "Mul"):
         return "merge"
-    return "volume" if len(shape) == 3 else "vector"  # other ranks: drawn as a bar of all their values
+    return (
+        "volume" if len(shape) == 3 else "vector"
+    )  # other ranks: drawn as a bar of all their values
 
 
 def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) -> VolumeScene:
@@ -299,7 +310,9 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
             sizes[h] = (
                 thin,
                 thin,
-                scale_value(math.prod(s), vector_ref, opts.scaling, opts.min_side * 2, opts.max_side),
+                scale_value(
+                    math.prod(s), vector_ref, opts.scaling, opts.min_side * 2, opts.max_side
+                ),
             )
         elif kind == "merge":
             r = max(opts.min_side * 1.6, 10.0)
@@ -611,7 +624,9 @@ def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return lower[:-1] + upper[:-1]
 
 
-def _rect_meets_polygon(rect: tuple[float, float, float, float], hull: list[tuple[float, float]]) -> bool:
+def _rect_meets_polygon(
+    rect: tuple[float, float, float, float], hull: list[tuple[float, float]]
+) -> bool:
     """Whether an axis-aligned rectangle and a convex polygon overlap (separating axes)."""
     x0, y0, x1, y1 = rect
     if len(hull) < 3:
@@ -687,7 +702,10 @@ def project_scene(
             arm = r * 0.6
             if b.type == "Mul":  # ⊗: element-wise product
                 arm *= 0.75
-                strokes = (((cx - arm, cy - arm), (cx + arm, cy + arm)), ((cx - arm, cy + arm), (cx + arm, cy - arm)))
+                strokes = (
+                    ((cx - arm, cy - arm), (cx + arm, cy + arm)),
+                    ((cx - arm, cy + arm), (cx + arm, cy - arm)),
+                )
             else:  # ⊕: sum
                 strokes = (((cx - arm, cy), (cx + arm, cy)), ((cx, cy - arm), (cx, cy + arm)))
             for start, end in strokes:
@@ -754,8 +772,13 @@ def _add_labels(
             # (by up to the label's width) before giving up the row.
             for _ in range(12):
                 spot = next(
-                    (cx + f * half for f in (0.0, 0.5, -0.5, 1.0, -1.0)
-                     if free(cx + f * half - half, y - font, cx + f * half + half, y + font * 0.3)),
+                    (
+                        cx + f * half
+                        for f in (0.0, 0.5, -0.5, 1.0, -1.0)
+                        if free(
+                            cx + f * half - half, y - font, cx + f * half + half, y + font * 0.3
+                        )
+                    ),
                     None,
                 )
                 if spot is not None:

@@ -42,9 +42,24 @@ from designer.core.window_geometry import (
 
 # Colours (final: renderers draw them as given). Input blue, padding grey and dashed,
 # output teal, never-read red, as in the guide's figures plus the red this tool adds.
-CELL_FILL: dict[CellKind, str] = {"input": "#C9DDF0", "pad": "#ECEFF1", "zero": "#FFFFFF", "outside": "#FFFFFF"}
-CELL_STROKE: dict[CellKind, str] = {"input": "#6C8EAD", "pad": "#9EA7AD", "zero": "#9EA7AD", "outside": "#C7CCD0"}
-TAP_FILL: dict[CellKind, str] = {"input": "#2F6FB0", "pad": "#7E97AD", "zero": "#9DB5CC", "outside": "#FFFFFF"}
+CELL_FILL: dict[CellKind, str] = {
+    "input": "#C9DDF0",
+    "pad": "#ECEFF1",
+    "zero": "#FFFFFF",
+    "outside": "#FFFFFF",
+}
+CELL_STROKE: dict[CellKind, str] = {
+    "input": "#6C8EAD",
+    "pad": "#9EA7AD",
+    "zero": "#9EA7AD",
+    "outside": "#C7CCD0",
+}
+TAP_FILL: dict[CellKind, str] = {
+    "input": "#2F6FB0",
+    "pad": "#7E97AD",
+    "zero": "#9DB5CC",
+    "outside": "#FFFFFF",
+}
 UNREAD_FILL = "#F4A7A7"
 UNREAD_STROKE = "#C62828"
 UNREAD_TEXT = "#B71C1C"
@@ -74,7 +89,9 @@ class _AxisPlacement:
     out_length: float
 
 
-def _place(ranges: Sequence[tuple[int, int]], size: float) -> tuple[dict[int, float], tuple[float, ...], float]:
+def _place(
+    ranges: Sequence[tuple[int, int]], size: float
+) -> tuple[dict[int, float], tuple[float, ...], float]:
     where: dict[int, float] = {}
     gaps: list[float] = []
     pos = 0.0
@@ -123,7 +140,11 @@ def unread_text(frames: WindowFrames) -> str:
             continue
         word = _axis_word(ax)
         if len(ax.unread) == ax.trailing_unread:
-            parts.append(f"the last {word}" if ax.trailing_unread == 1 else f"the last {ax.trailing_unread} {word}s")
+            parts.append(
+                f"the last {word}"
+                if ax.trailing_unread == 1
+                else f"the last {ax.trailing_unread} {word}s"
+            )
         else:
             parts.append(f"{_pl(len(ax.unread), word)} ({_list(ax.unread)})")
     if not parts:
@@ -151,7 +172,11 @@ def title_text(frames: WindowFrames) -> str:
         bits.append(f"dilation {_pair(r.dilation, c.dilation)}")
     if g.kind == "transpose" and (r.output_padding or c.output_padding):
         bits.append(f"output_padding {_pair(r.output_padding, c.output_padding)}")
-    if (g.kind == "pool" and "ceil" in (r.rounding, c.rounding)) or r.dropped_last_window or c.dropped_last_window:
+    if (
+        (g.kind == "pool" and "ceil" in (r.rounding, c.rounding))
+        or r.dropped_last_window
+        or c.dropped_last_window
+    ):
         bits.append("ceil mode")
     return f"{g.layer_id} · {g.layer_type} · {', '.join(bits)}"
 
@@ -183,7 +208,11 @@ def formula_lines(frames: WindowFrames) -> list[str]:
             f"padding d·(k − 1) − p = {r.dilation}·({r.kernel} − 1) − {r.pad_lo} = {p_lo}"
             + (f" (+ output_padding {r.output_padding} after: {p_hi})" if r.output_padding else "")
             + ", windows one cell apart."
-            + (" Negative padding crops: cells before the first window are never read." if p_lo < 0 else "")
+            + (
+                " Negative padding crops: cells before the first window are never read."
+                if p_lo < 0
+                else ""
+            )
         )
     return lines
 
@@ -231,7 +260,11 @@ class WindowFigure:
         self._static = self._build_static()
         right = max(self.out_x + self.cols.out_length, *(_right(p) for p in self._static))
         if len(frames):
-            widest = max(estimate_width(line, fs) for n in {0, len(frames) - 1} for line in self.status_lines(n))
+            widest = max(
+                estimate_width(line, fs)
+                for n in {0, len(frames) - 1}
+                for line in self.status_lines(n)
+            )
             right = max(right, self.grid_x + widest)
         self.width = math.ceil(right + m + fs)  # text widths are estimates: leave room
         self.height = math.ceil(self.status_y + fs * 1.5 + fs * 0.6 + m)
@@ -240,10 +273,20 @@ class WindowFigure:
 
     def cell_rect(self, row: int, col: int) -> tuple[float, float, float, float]:
         """(x, y, w, h) of input-grid cell (row, col), both shown."""
-        return (self.grid_x + self.cols.cells[col], self.grid_y + self.rows.cells[row], self.cell, self.cell)
+        return (
+            self.grid_x + self.cols.cells[col],
+            self.grid_y + self.rows.cells[row],
+            self.cell,
+            self.cell,
+        )
 
     def output_rect(self, i: int, j: int) -> tuple[float, float, float, float]:
-        return (self.out_x + self.cols.outputs[j], self.out_y + self.rows.outputs[i], self.cell, self.cell)
+        return (
+            self.out_x + self.cols.outputs[j],
+            self.out_y + self.rows.outputs[i],
+            self.cell,
+            self.cell,
+        )
 
     def frame_at_output(self, x: float, y: float) -> int | None:
         """The frame producing the output cell drawn at figure point (x, y), if it is one of them."""
@@ -270,22 +313,65 @@ class WindowFigure:
                 ck = g.cols.cells[col]
                 kind = _combine(rk, ck)
                 fill, stroke = CELL_FILL[kind], CELL_STROKE[kind]
-                if kind == "input" and (g.rows.source[row] in unread_rows or g.cols.source[col] in unread_cols):
+                if kind == "input" and (
+                    g.rows.source[row] in unread_rows or g.cols.source[col] in unread_cols
+                ):
                     fill, stroke = UNREAD_FILL, UNREAD_STROKE
                 items.append(
-                    Rect(self.grid_x + x, self.grid_y + y, c, c, fill, stroke, 0.6, dashed=kind != "input", role=f"cell-{kind}")
+                    Rect(
+                        self.grid_x + x,
+                        self.grid_y + y,
+                        c,
+                        c,
+                        fill,
+                        stroke,
+                        0.6,
+                        dashed=kind != "input",
+                        role=f"cell-{kind}",
+                    )
                 )
         items.extend(self._ellipses(self.grid_x, self.grid_y, self.rows, self.cols, outputs=False))
         items.extend(self._ticks())
         for y in self.rows.outputs.values():
             for x in self.cols.outputs.values():
-                items.append(Rect(self.out_x + x, self.out_y + y, c, c, OUT_FILL, OUT_STROKE, 0.6, role="output"))
+                items.append(
+                    Rect(
+                        self.out_x + x,
+                        self.out_y + y,
+                        c,
+                        c,
+                        OUT_FILL,
+                        OUT_STROKE,
+                        0.6,
+                        role="output",
+                    )
+                )
         items.extend(self._ellipses(self.out_x, self.out_y, self.rows, self.cols, outputs=True))
         s = self.small
         for j in self._output_ticks(self.cols):
-            items.append(Text(self.out_x + self.cols.outputs[j] + c / 2, self.out_y - 5, str(j), s, "middle", color=MUTED_INK, role="tick"))
+            items.append(
+                Text(
+                    self.out_x + self.cols.outputs[j] + c / 2,
+                    self.out_y - 5,
+                    str(j),
+                    s,
+                    "middle",
+                    color=MUTED_INK,
+                    role="tick",
+                )
+            )
         for i in self._output_ticks(self.rows):
-            items.append(Text(self.out_x - 4, self.out_y + self.rows.outputs[i] + c / 2 + s * 0.35, str(i), s, "end", color=MUTED_INK, role="tick"))
+            items.append(
+                Text(
+                    self.out_x - 4,
+                    self.out_y + self.rows.outputs[i] + c / 2 + s * 0.35,
+                    str(i),
+                    s,
+                    "end",
+                    color=MUTED_INK,
+                    role="tick",
+                )
+            )
         items.extend(self._dropped())
         fs = self.style.font_size
         h, w = g.in_shape
@@ -296,17 +382,40 @@ class WindowFigure:
             caption += f", stretched to {sh}×{sw}, padded to {len(g.rows)}×{len(g.cols)}"
         items.append(Text(self.grid_x, self.caption_y, caption, fs, bold=True, role="caption"))
         out_caption_y = min(self.caption_y, self.out_y + self.rows.out_length + fs * 1.5)
-        items.append(Text(self.out_x, out_caption_y, f"Output: {ho}×{wo}", fs, bold=True, role="caption"))
+        items.append(
+            Text(self.out_x, out_caption_y, f"Output: {ho}×{wo}", fs, bold=True, role="caption")
+        )
         if self.unread:
             for n, line in enumerate(self.unread_lines):
-                items.append(Text(self.grid_x, self.unread_y + n * fs * 1.4, line, fs, bold=True, color=UNREAD_TEXT, role="unread"))
+                items.append(
+                    Text(
+                        self.grid_x,
+                        self.unread_y + n * fs * 1.4,
+                        line,
+                        fs,
+                        bold=True,
+                        color=UNREAD_TEXT,
+                        role="unread",
+                    )
+                )
         else:
-            items.append(Text(self.grid_x, self.unread_y, "Every input cell is read by some window.", fs, color=ALL_READ_TEXT, role="unread"))
+            items.append(
+                Text(
+                    self.grid_x,
+                    self.unread_y,
+                    "Every input cell is read by some window.",
+                    fs,
+                    color=ALL_READ_TEXT,
+                    role="unread",
+                )
+            )
         items.extend(self._legend())
         return items
 
-    def _ellipses(self, x0: float, y0: float, rows: _AxisPlacement, cols: _AxisPlacement, outputs: bool) -> list[Primitive]:
-        """"…" in the gap between column runs (beside each run of rows) and "⋮" in the gap
+    def _ellipses(
+        self, x0: float, y0: float, rows: _AxisPlacement, cols: _AxisPlacement, outputs: bool
+    ) -> list[Primitive]:
+        """ "…" in the gap between column runs (beside each run of rows) and "⋮" in the gap
         between row runs (below each run of columns)."""
         items: list[Primitive] = []
         c = self.cell
@@ -315,10 +424,32 @@ class WindowFigure:
         col_runs = _runs(cols.outputs if outputs else cols.cells, c)
         for gx in cols.out_gaps if outputs else cols.gaps:
             for a, b in row_runs:
-                items.append(Text(x0 + gx + c * 0.7, y0 + (a + b) / 2 + size * 0.3, "…", size, "middle", True, MUTED_INK, "ellipsis"))
+                items.append(
+                    Text(
+                        x0 + gx + c * 0.7,
+                        y0 + (a + b) / 2 + size * 0.3,
+                        "…",
+                        size,
+                        "middle",
+                        True,
+                        MUTED_INK,
+                        "ellipsis",
+                    )
+                )
         for gy in rows.out_gaps if outputs else rows.gaps:
             for a, b in col_runs:
-                items.append(Text(x0 + (a + b) / 2, y0 + gy + c * 0.7 + size * 0.35, "⋮", size, "middle", True, MUTED_INK, "ellipsis"))
+                items.append(
+                    Text(
+                        x0 + (a + b) / 2,
+                        y0 + gy + c * 0.7 + size * 0.35,
+                        "⋮",
+                        size,
+                        "middle",
+                        True,
+                        MUTED_INK,
+                        "ellipsis",
+                    )
+                )
         return items
 
     def _ticks(self) -> list[Primitive]:
@@ -328,7 +459,10 @@ class WindowFigure:
         items: list[Primitive] = []
         step = _tick_step(self.cell)
         s = self.small
-        for ax, place, view, vertical in ((g.cols, self.cols, self.frames.cols, False), (g.rows, self.rows, self.frames.rows, True)):
+        for ax, place, view, vertical in (
+            (g.cols, self.cols, self.frames.cols, False),
+            (g.rows, self.rows, self.frames.rows, True),
+        ):
             for a, b in view.segments:
                 inputs = [cell for cell in range(a, b) if ax.cells[cell] == "input"]
                 if not inputs:
@@ -346,9 +480,29 @@ class WindowFigure:
                     pos = place.cells[cell] + self.cell / 2
                     label = str(ax.source[cell])
                     if vertical:
-                        items.append(Text(self.grid_x - 4, self.grid_y + pos + s * 0.35, label, s, "end", color=MUTED_INK, role="tick"))
+                        items.append(
+                            Text(
+                                self.grid_x - 4,
+                                self.grid_y + pos + s * 0.35,
+                                label,
+                                s,
+                                "end",
+                                color=MUTED_INK,
+                                role="tick",
+                            )
+                        )
                     else:
-                        items.append(Text(self.grid_x + pos, self.grid_y - 5, label, s, "middle", color=MUTED_INK, role="tick"))
+                        items.append(
+                            Text(
+                                self.grid_x + pos,
+                                self.grid_y - 5,
+                                label,
+                                s,
+                                "middle",
+                                color=MUTED_INK,
+                                role="tick",
+                            )
+                        )
         return items
 
     def _output_ticks(self, place: _AxisPlacement) -> list[int]:
@@ -359,7 +513,11 @@ class WindowFigure:
         for n, o in enumerate(keys):
             run_end = n + 1 == len(keys) or keys[n + 1] != o + 1
             run_start = n == 0 or keys[n - 1] != o - 1
-            if run_start or run_end or (o % step == 0 and all(abs(o - q) * self.cell >= 22 for q in chosen[-1:])):
+            if (
+                run_start
+                or run_end
+                or (o % step == 0 and all(abs(o - q) * self.cell >= 22 for q in chosen[-1:]))
+            ):
                 chosen.append(o)
         return chosen
 
@@ -379,25 +537,51 @@ class WindowFigure:
             o0 = min(other_place.cells.values())
             o1 = o0 + other.span * self.cell if other.count else o0
             if vertical:
-                x0, x1, y0, y1 = self.grid_x + o0, self.grid_x + o1, self.grid_y + a, self.grid_y + b
+                x0, x1, y0, y1 = (
+                    self.grid_x + o0,
+                    self.grid_x + o1,
+                    self.grid_y + a,
+                    self.grid_y + b,
+                )
             else:
-                x0, x1, y0, y1 = self.grid_x + a, self.grid_x + b, self.grid_y + o0, self.grid_y + o1
+                x0, x1, y0, y1 = (
+                    self.grid_x + a,
+                    self.grid_x + b,
+                    self.grid_y + o0,
+                    self.grid_y + o1,
+                )
             items.append(_box(x0, y0, x1, y1, DROPPED_STROKE, 1.6, dashed=True, role="dropped"))
         return items
 
     def _legend_entries(self) -> list[tuple[str, str, str, bool]]:
         g = self.frames.geometry
         kinds = set(g.rows.cells) | set(g.cols.cells)
-        entries: list[tuple[str, str, str, bool]] = [("input cell", CELL_FILL["input"], CELL_STROKE["input"], False)]
+        entries: list[tuple[str, str, str, bool]] = [
+            ("input cell", CELL_FILL["input"], CELL_STROKE["input"], False)
+        ]
         if "pad" in kinds:
             entries.append(("padding", CELL_FILL["pad"], CELL_STROKE["pad"], True))
         if "zero" in kinds:
             entries.append(("inserted zero", CELL_FILL["zero"], CELL_STROKE["zero"], True))
         if "outside" in kinds:
-            entries.append(("past the padded edge (not read)", CELL_FILL["outside"], CELL_STROKE["outside"], True))
+            entries.append(
+                (
+                    "past the padded edge (not read)",
+                    CELL_FILL["outside"],
+                    CELL_STROKE["outside"],
+                    True,
+                )
+            )
         entries.append(("window taps", TAP_FILL["input"], WINDOW_STROKE, False))
         if g.rows.dropped_start is not None or g.cols.dropped_start is not None:
-            entries.append(("window PyTorch drops (it would start in the padding)", "#FFFFFF", DROPPED_STROKE, True))
+            entries.append(
+                (
+                    "window PyTorch drops (it would start in the padding)",
+                    "#FFFFFF",
+                    DROPPED_STROKE,
+                    True,
+                )
+            )
         if g.unread_cells:
             entries.append((f"never read ({g.unread_cells:,})", UNREAD_FILL, UNREAD_STROKE, False))
         entries.append(("output cell it produces", OUT_CURRENT, OUT_STROKE, False))
@@ -425,7 +609,9 @@ class WindowFigure:
             y = self.legend_y + n * self.style.font_size * 1.4
             for dx, (label, fill, stroke, dashed) in row:
                 x = self.grid_x + dx
-                items.append(Rect(x, y - fs * 0.85, fs, fs, fill, stroke, 0.8, dashed=dashed, role="swatch"))
+                items.append(
+                    Rect(x, y - fs * 0.85, fs, fs, fill, stroke, 0.8, dashed=dashed, role="swatch")
+                )
                 items.append(Text(x + fs * 1.4, y, label, fs, color=INK, role="legend"))
         return items
 
@@ -448,13 +634,32 @@ class WindowFigure:
                 x, y, _, _ = self.cell_rect(r, q)
                 inset = c * 0.12
                 items.append(
-                    Rect(x + inset, y + inset, c - 2 * inset, c - 2 * inset, TAP_FILL[kind], WINDOW_STROKE if kind != "outside" else UNREAD_STROKE,
-                         0.5, dashed=kind == "outside", role="tap")
+                    Rect(
+                        x + inset,
+                        y + inset,
+                        c - 2 * inset,
+                        c - 2 * inset,
+                        TAP_FILL[kind],
+                        WINDOW_STROKE if kind != "outside" else UNREAD_STROKE,
+                        0.5,
+                        dashed=kind == "outside",
+                        role="tap",
+                    )
                 )
         items.append(_box(*self.window_box(frame), WINDOW_STROKE, 2.4, role="window"))
         fs = self.style.font_size
         for n, line in enumerate(self.status_lines(frame)):
-            items.append(Text(self.grid_x, self.status_y + n * fs * 1.4, line, fs, bold=n == 0, color=INK, role="status"))
+            items.append(
+                Text(
+                    self.grid_x,
+                    self.status_y + n * fs * 1.4,
+                    line,
+                    fs,
+                    bold=n == 0,
+                    color=INK,
+                    role="status",
+                )
+            )
         return items
 
     def window_box(self, frame: int) -> tuple[float, float, float, float]:
@@ -482,7 +687,9 @@ class WindowFigure:
             if len(values) == 1:
                 return f"{word} {values[0]}"
             contiguous = values[-1] - values[0] + 1 == len(values)
-            return f"{word}s {values[0]}–{values[-1]}" if contiguous else f"{word}s {_list(values, 6)}"
+            return (
+                f"{word}s {values[0]}–{values[-1]}" if contiguous else f"{word}s {_list(values, 6)}"
+            )
 
         reads = len(rows) * len(cols)
         return (
@@ -491,13 +698,27 @@ class WindowFigure:
         )
 
     def static_group(self) -> Group:
-        return Group("grid", (self.frames.geometry.layer_id,), self.title, list(self._static), kind="window-grid")
+        return Group(
+            "grid",
+            (self.frames.geometry.layer_id,),
+            self.title,
+            list(self._static),
+            kind="window-grid",
+        )
 
     def figure(self, frame: int | None = 0) -> Figure:
         """The whole picture at ``frame`` (None: the grids alone)."""
         groups = [self.static_group()]
         if frame is not None and len(self.frames):
-            groups.append(Group("window", (self.frames.geometry.layer_id,), f"frame {frame + 1}", self.frame_items(frame), kind="window-frame"))
+            groups.append(
+                Group(
+                    "window",
+                    (self.frames.geometry.layer_id,),
+                    f"frame {frame + 1}",
+                    self.frame_items(frame),
+                    kind="window-frame",
+                )
+            )
         return Figure(self.width, self.height, groups, self.style, self.title)
 
 
@@ -537,8 +758,19 @@ def _combine(a: CellKind, b: CellKind) -> CellKind:
     return "input"
 
 
-def _box(x0: float, y0: float, x1: float, y1: float, stroke: str, width: float, dashed: bool = False, role: str = "box") -> Polyline:
-    return Polyline(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), stroke, width, dashed=dashed, role=role)
+def _box(
+    x0: float,
+    y0: float,
+    x1: float,
+    y1: float,
+    stroke: str,
+    width: float,
+    dashed: bool = False,
+    role: str = "box",
+) -> Polyline:
+    return Polyline(
+        ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), stroke, width, dashed=dashed, role=role
+    )
 
 
 def _right(p: Primitive) -> float:

@@ -326,7 +326,10 @@ def full_view_allowed(geometry: WindowGeometry) -> bool:
 
 def wants_compact(geometry: WindowGeometry) -> bool:
     """Whether the picture is too large to read whole (e.g. 227×227 with an 11×11 kernel)."""
-    return any(len(ax) > COMPACT_CELLS or ax.count > COMPACT_WINDOWS for ax in (geometry.rows, geometry.cols))
+    return any(
+        len(ax) > COMPACT_CELLS or ax.count > COMPACT_WINDOWS
+        for ax in (geometry.rows, geometry.cols)
+    )
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ class ExportOptions:
 
 
 def make_figure(
-    analysis: Analysis, options: ExportOptions, check_extent: Callable[[float, float], None] | None = None
+    analysis: Analysis,
+    options: ExportOptions,
+    check_extent: Callable[[float, float], None] | None = None,
 ) -> Figure:
     """The figure of ``analysis`` for ``options.view``, collapsed as ``options.collapse`` says,
     with its labels placed so that none overlaps another.
@@ -62,7 +64,12 @@ def make_figure(
     blocks = options.blocks
     if blocks.dims != options.style.dims:
         blocks = BlockOptions(**{**blocks.__dict__, "dims": options.style.dims})
-    kw: dict[str, Any] = {"blocks": blocks, "camera": options.camera, "direction": options.direction, "title": title}
+    kw: dict[str, Any] = {
+        "blocks": blocks,
+        "camera": options.camera,
+        "direction": options.direction,
+        "title": title,
+    }
     level = collapsed_level(analysis, options.collapse, options.view, options.style, **kw)
     return build_figure(analysis, level, options.view, options.style, **kw)
 

@@ -43,7 +43,9 @@ Shape = tuple[int, ...]
 #: Layer types whose output is never negative: after them zeros pad a max pool like −∞ does.
 _NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax"})
 #: Layer types that keep the sign of their input (non-negative in, non-negative out).
-_SIGN_KEEPING = frozenset({"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"})
+_SIGN_KEEPING = frozenset(
+    {"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"}
+)
 
 
 def generate(design: Design, *, name: str | None = None) -> str:
@@ -137,16 +139,22 @@ class _Window:
     """How a window layer's padding is written in Keras."""
 
     padding: str  # "valid" or "same"
-    pre_pad: tuple[tuple[int, int], tuple[int, int]] | None  # ZeroPadding2D ((top, bottom), (left, right))
+    pre_pad: (
+        tuple[tuple[int, int], tuple[int, int]] | None
+    )  # ZeroPadding2D ((top, bottom), (left, right))
 
 
-def _window_padding(axes: tuple[AxisArith, ...], zero_pad_ok: bool, same_ok: bool, why_not_zero: str) -> _Window:
+def _window_padding(
+    axes: tuple[AxisArith, ...], zero_pad_ok: bool, same_ok: bool, why_not_zero: str
+) -> _Window:
     """Keras padding giving the design's windows: same start offset and the same number of windows."""
     if all(a.pad_lo == 0 and a.pad_hi == 0 for a in axes) and all(
         _keras_window(a.size_in, a.kernel, a.stride, a.dilation, "valid") == a.out for a in axes
     ):
         return _Window("valid", None)
-    if same_ok and all(_tf_same(a.size_in, a.kernel, a.stride, a.dilation) == (a.pad_lo, a.out) for a in axes):
+    if same_ok and all(
+        _tf_same(a.size_in, a.kernel, a.stride, a.dilation) == (a.pad_lo, a.out) for a in axes
+    ):
         return _Window("same", None)
     pads = []
     for a in axes:
@@ -194,12 +202,16 @@ class _Generator:
         design, analysis = self.design, self.analysis
         errors = [d for d in analysis.diagnostics() if d.severity == "error"]
         if errors:
-            lines = [f"  - {f'layer {d.layer!r}' if d.layer else 'the design'} [{d.code}]: {d.message}" for d in errors[:10]]
+            lines = [
+                f"  - {f'layer {d.layer!r}' if d.layer else 'the design'} [{d.code}]: {d.message}"
+                for d in errors[:10]
+            ]
             more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
             raise CodeGenerationError(
                 f"cannot generate Keras code for {design.name!r}: the design has {len(errors)} "
                 f"error{'s' if len(errors) != 1 else ''}; fix {'it' if len(errors) == 1 else 'them'} first:\n"
-                + "\n".join(lines) + more
+                + "\n".join(lines)
+                + more
             )
         for lid in design.ids:
             if analysis.info[lid].output_shape is None:
@@ -207,7 +219,9 @@ class _Generator:
                     f"cannot generate Keras code: the shape of layer {lid!r} is unknown (it is not connected to any Input)"
                 )
         if not any(layer.type != "Input" for layer in design):
-            raise CodeGenerationError("cannot generate Keras code: the design has no layers besides its Input")
+            raise CodeGenerationError(
+                "cannot generate Keras code: the design has no layers besides its Input"
+            )
 
     # ---------------------------------------------------------------- names
 
@@ -234,7 +248,9 @@ class _Generator:
             layer = self.design.layer(layer.inputs[0])
         return layer.type in _NON_NEGATIVE
 
-    def _padded(self, layer: Layer, info: LayerInfo, window: _Window, main: str, shape: Shape) -> list[_Op]:
+    def _padded(
+        self, layer: Layer, info: LayerInfo, window: _Window, main: str, shape: Shape
+    ) -> list[_Op]:
         ops = []
         if window.pre_pad is not None:
             (t, b), (l_, r) = window.pre_pad
@@ -253,7 +269,9 @@ class _Generator:
         axes = info.axes
         k, s, d = as_pair(p["kernel_size"]), as_pair(p["stride"]), as_pair(p["dilation"])
         if max(s) > 1 and max(d) > 1:
-            raise _Refused("combines a stride above 1 with dilation, which Keras' Conv2D does not support")
+            raise _Refused(
+                "combines a stride above 1 with dilation, which Keras' Conv2D does not support"
+            )
         window = _window_padding(axes, True, True, "")
         kw: dict[str, Any] = {}
         if s != (1, 1):
@@ -287,7 +305,9 @@ class _Generator:
         default = [in_shape[1 + i] * s[i] + max(k[i] - s[i], 0) for i in range(2)]
         if op != (0, 0) or full != default:
             if any(op[i] >= s[i] for i in range(2)):
-                raise _Refused(f"has output_padding {fmt_pair(op)} not smaller than its stride, which Keras refuses")
+                raise _Refused(
+                    f"has output_padding {fmt_pair(op)} not smaller than its stride, which Keras refuses"
+                )
             kw["output_padding"] = _pair(op)
         if d != (1, 1):
             kw["dilation_rate"] = _pair(d)
@@ -298,7 +318,9 @@ class _Generator:
         ops = [_Op(_call("Conv2DTranspose", [p["out_channels"], _pair(k)], kw), grown)]
         if pad != (0, 0):
             crop = _pad_arg(pad[0], pad[0], pad[1], pad[1])
-            ops.append(_Op(_call("Cropping2D", [crop], {"name": self._name(f"{layer.id}_crop")}), shape))
+            ops.append(
+                _Op(_call("Cropping2D", [crop], {"name": self._name(f"{layer.id}_crop")}), shape)
+            )
         if ops[-1].shape != shape:
             raise _Refused(f"would be {fmt_shape(ops[-1].shape)} in Keras, not {fmt_shape(shape)}")
         return ops
@@ -317,7 +339,7 @@ class _Generator:
             # TF's "same" ignores the padding (= PyTorch's −∞); zeros do the same only on non-negative data.
             zero_ok = bool(layer.inputs) and self._non_negative(layer.inputs[0])
             why = (
-                "pads with −∞ (PyTorch's max-pool padding). Keras pads a max pool either with \"same\", which "
+                'pads with −∞ (PyTorch\'s max-pool padding). Keras pads a max pool either with "same", which '
                 "places the windows differently here, or with zeros from ZeroPadding2D, which equal −∞ only when "
                 "the input cannot be negative (after a ReLU). Put a ReLU before it, or remove the padding"
             )
@@ -328,7 +350,7 @@ class _Generator:
             same_ok = not include or all(a.pad_lo == a.pad_hi == 0 for a in axes)
             why = (
                 "averages windows that hang over the border without counting the padding "
-                "(count_include_pad off or ceil_mode); Keras can only do that with \"same\", which places the "
+                '(count_include_pad off or ceil_mode); Keras can only do that with "same", which places the '
                 "windows differently here"
             )
         window = _window_padding(axes, zero_ok, same_ok, why)
@@ -355,8 +377,13 @@ class _Generator:
 
     def batch_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         if not p["track_running_stats"]:
-            raise _Refused("does not track running statistics; Keras' BatchNormalization always keeps them")
-        kw: dict[str, Any] = {"epsilon": p["eps"], "momentum": round(1.0 - float(p["momentum"]), 10)}
+            raise _Refused(
+                "does not track running statistics; Keras' BatchNormalization always keeps them"
+            )
+        kw: dict[str, Any] = {
+            "epsilon": p["eps"],
+            "momentum": round(1.0 - float(p["momentum"]), 10),
+        }
         if not p["affine"]:
             kw["center"] = False
             kw["scale"] = False
@@ -375,7 +402,9 @@ class _Generator:
         elif t == "LeakyReLU":
             call = _call("LeakyReLU", [], {"negative_slope": p["negative_slope"], "name": name})
         elif t == "GELU" and p["approximate"] != "none":
-            raise _Refused("uses the tanh approximation of GELU, which Keras' Activation(\"gelu\") does not")
+            raise _Refused(
+                'uses the tanh approximation of GELU, which Keras\' Activation("gelu") does not'
+            )
         else:
             call = _call("Activation", [_ACTIVATION_NAMES[t]], {"name": name})
         return [_Op(call, info.output_shape)]
@@ -387,7 +416,9 @@ class _Generator:
         dim = p["dim"] % rank
         if dim == 0:
             raise _Refused("normalises over the batch axis")
-        axis = -1 if dim == 1 else dim - 1  # channels go last; height and width move forward one place
+        axis = (
+            -1 if dim == 1 else dim - 1
+        )  # channels go last; height and width move forward one place
         kw: dict[str, Any] = {} if axis == -1 else {"axis": axis}
         kw["name"] = self.layer_names[layer.id]
         return [_Op(_call("Softmax", [], kw), shape)]
@@ -440,7 +471,9 @@ class _Generator:
         if all(v <= 0 for v in values):
             arg = _pad_arg(-top, -bottom, -left, -right)
             return [_Op(_call("Cropping2D", [arg], {"name": name}), info.output_shape)]
-        raise _Refused("pads some borders and crops others; write it as two layers (ZeroPad2d, then a crop)")
+        raise _Refused(
+            "pads some borders and crops others; write it as two layers (ZeroPad2d, then a crop)"
+        )
 
     def upsample(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         shape = info.output_shape
@@ -453,7 +486,12 @@ class _Generator:
                     f"resizes {in_shape[i]} to {shape[i]}, not a whole multiple; Keras' UpSampling2D only multiplies"
                 )
             factors.append(shape[i] // in_shape[i])
-        mode = {"nearest": "nearest", "nearest-exact": "nearest", "bilinear": "bilinear", "bicubic": "bicubic"}[p["mode"]]
+        mode = {
+            "nearest": "nearest",
+            "nearest-exact": "nearest",
+            "bilinear": "bilinear",
+            "bicubic": "bicubic",
+        }[p["mode"]]
         kw: dict[str, Any] = {} if mode == "nearest" else {"interpolation": mode}
         kw["name"] = self.layer_names[layer.id]
         return [_Op(_call("UpSampling2D", [_pair((factors[0], factors[1]))], kw), shape)]
@@ -468,7 +506,12 @@ class _Generator:
     def input(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         assert info.output_shape is not None
         shape = _hwc(info.output_shape)
-        return [_Op(f"keras.Input(shape={_lit(shape)}, name={_lit(self.layer_names[layer.id])})", info.output_shape)]
+        return [
+            _Op(
+                f"keras.Input(shape={_lit(shape)}, name={_lit(self.layer_names[layer.id])})",
+                info.output_shape,
+            )
+        ]
 
     def lrn(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         raise _Refused(
@@ -499,18 +542,28 @@ class _Generator:
     def source(self) -> str:
         design, analysis = self.design, self.analysis
         totals = analysis.totals()
-        bn = [layer for layer in design if layer.type == "BatchNorm2d" and layer.resolved()["track_running_stats"]]
+        bn = [
+            layer
+            for layer in design
+            if layer.type == "BatchNorm2d" and layer.resolved()["track_running_stats"]
+        ]
         out: list[str] = []
         title = design.name.replace('"""', "'''")
         out.append(f'"""{title}: Keras model generated by CNN Designer.')
         out.append("")
-        out.append("Channels last: Keras orders a volume height × width × channels, so the design's")
+        out.append(
+            "Channels last: Keras orders a volume height × width × channels, so the design's"
+        )
         out.append("C×H×W is written (H, W, C) here, and every shape comment is H×W×C.")
         out.append("Runs with Keras 3 on any backend: python this_file.py")
         if self.needs_adaptive:
-            out.append("AdaptiveAveragePooling2D / AdaptiveMaxPooling2D need a recent Keras (3.15 has them).")
+            out.append(
+                "AdaptiveAveragePooling2D / AdaptiveMaxPooling2D need a recent Keras (3.15 has them)."
+            )
         if any(layer.type == "Conv2d" and layer.resolved()["groups"] != 1 for layer in design):
-            out.append("Grouped convolutions (groups=): TensorFlow runs them on GPU only; the JAX and PyTorch")
+            out.append(
+                "Grouped convolutions (groups=): TensorFlow runs them on GPU only; the JAX and PyTorch"
+            )
             out.append("backends run them anywhere.")
         out.append('"""')
         out.append("")
@@ -522,7 +575,9 @@ class _Generator:
         doc = [f'    """{title}.', ""]
         for layer in design:
             if layer.type == "Input":
-                doc.append(f"    Input {layer.id}: {fmt_shape(analysis.info[layer.id].output_shape)} (batch axis not shown).")
+                doc.append(
+                    f"    Input {layer.id}: {fmt_shape(analysis.info[layer.id].output_shape)} (batch axis not shown)."
+                )
         doc.append(f"    Parameters: {totals.params:,} (trainable {totals.trainable_params:,}).")
         if bn:
             moving = sum(2 * (analysis.info[b.id].output_shape or (0,))[0] for b in bn)
@@ -533,11 +588,19 @@ class _Generator:
                 f"    weights), which PyTorch keeps as buffers: model.count_params() = {totals.params + moving:,}."
             )
         doc.append(f"    Multiply-accumulates per sample: {totals.macs:,}.")
-        flattens = [layer.id for layer in design if layer.type == "Flatten" and len(analysis.info[layer.id].input_shapes[0] or ()) == 3]
+        flattens = [
+            layer.id
+            for layer in design
+            if layer.type == "Flatten" and len(analysis.info[layer.id].input_shapes[0] or ()) == 3
+        ]
         if flattens:
             doc.append("")
-            doc.append("    Flatten unrolls H×W×C here, not C×H×W as in PyTorch: the same number of values,")
-            doc.append("    in another order (weights converted from PyTorch need their rows permuted).")
+            doc.append(
+                "    Flatten unrolls H×W×C here, not C×H×W as in PyTorch: the same number of values,"
+            )
+            doc.append(
+                "    in another order (weights converted from PyTorch need their rows permuted)."
+            )
         doc.append('    """')
         out.extend(doc)
         chain = self._chain()
@@ -571,7 +634,9 @@ class _Generator:
             for i in layer.inputs:
                 consumers[i].append(layer.id)
         inputs = [layer.id for layer in design if layer.type == "Input"]
-        outputs = [lid for lid in design.ids if not consumers[lid] and design.layer(lid).type != "Input"]
+        outputs = [
+            lid for lid in design.ids if not consumers[lid] and design.layer(lid).type != "Input"
+        ]
         position = {lid: n for n, lid in enumerate(order)}
         var_of: dict[str, str] = {}
         taken = {"keras", "layers", "model", "x", "inputs", "outputs", "build_model"}
@@ -585,9 +650,13 @@ class _Generator:
                 var_of[lid] = var
                 continue
             users = consumers[lid]
-            flows = len(users) == 1 and position[users[0]] == position[lid] + 1 and len(outputs) == 1
+            flows = (
+                len(users) == 1 and position[users[0]] == position[lid] + 1 and len(outputs) == 1
+            )
             flows = flows and len(design.layer(users[0]).inputs) == 1
-            target = "x" if flows or (lid in outputs and len(outputs) == 1) else self._var(lid, taken)
+            target = (
+                "x" if flows or (lid in outputs and len(outputs) == 1) else self._var(lid, taken)
+            )
             args = [var_of[i] for i in layer.inputs]
             arg = args[0] if layer.type not in ("Add", "Concat") else "[" + ", ".join(args) + "]"
             ops = self.ops[lid]
@@ -597,7 +666,11 @@ class _Generator:
                 lines.append(f"    {target} = {op.call}({src})  # {fmt_shape(op.shape)}")
             var_of[lid] = target
         in_expr = "inputs" if len(inputs) == 1 else "[" + ", ".join(var_of[i] for i in inputs) + "]"
-        out_expr = var_of[outputs[0]] if len(outputs) == 1 else "[" + ", ".join(var_of[o] for o in outputs) + "]"
+        out_expr = (
+            var_of[outputs[0]]
+            if len(outputs) == 1
+            else "[" + ", ".join(var_of[o] for o in outputs) + "]"
+        )
         lines.append(f"    return keras.Model({in_expr}, {out_expr}, name={_lit(self.model_name)})")
         return lines
 

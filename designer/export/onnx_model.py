@@ -95,20 +95,28 @@ class _Builder:
         self.analysis: Analysis = analyze(design)
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []  # small constants (pads, scales, ...)
-        self.weights: list[tuple[str, Shape, float]] = []  # placeholder weights: made only when written
-        self.names: set[str] = set(design.ids)  # tensor names in use (a layer's output is named after it)
+        self.weights: list[
+            tuple[str, Shape, float]
+        ] = []  # placeholder weights: made only when written
+        self.names: set[str] = set(
+            design.ids
+        )  # tensor names in use (a layer's output is named after it)
         self._check()
 
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
         errors = [d for d in analysis.diagnostics() if d.severity == "error"]
         if errors:
-            lines = [f"  - {f'layer {d.layer!r}' if d.layer else 'the design'} [{d.code}]: {d.message}" for d in errors[:10]]
+            lines = [
+                f"  - {f'layer {d.layer!r}' if d.layer else 'the design'} [{d.code}]: {d.message}"
+                for d in errors[:10]
+            ]
             more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
             raise CodeGenerationError(
                 f"cannot export {design.name!r} as ONNX: the design has {len(errors)} error"
                 f"{'s' if len(errors) != 1 else ''}; fix {'it' if len(errors) == 1 else 'them'} first:\n"
-                + "\n".join(lines) + more
+                + "\n".join(lines)
+                + more
             )
         for lid in design.ids:
             if analysis.info[lid].output_shape is None:
@@ -116,7 +124,9 @@ class _Builder:
                     f"cannot export ONNX: the shape of layer {lid!r} is unknown (it is not connected to any Input)"
                 )
         if not any(layer.type != "Input" for layer in design):
-            raise CodeGenerationError("cannot export ONNX: the design has no layers besides its Input")
+            raise CodeGenerationError(
+                "cannot export ONNX: the design has no layers besides its Input"
+            )
         weight_bytes = 4 * (analysis.totals().params + analysis.totals().buffers)
         if weight_bytes > MAX_BYTES:
             raise CodeGenerationError(
@@ -134,11 +144,17 @@ class _Builder:
         self.names.add(candidate)
         return candidate
 
-    def node(self, layer: Layer, op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
+    def node(
+        self, layer: Layer, op: str, inputs: list[str], output: str | None = None, **attrs: Any
+    ) -> str:
         out = self.unique(output) if output else layer.id
         n = sum(1 for node in self.nodes if node.name.startswith(f"/{layer.id}/"))
         scope = layer.id
-        if op in ("Add", "Concat", "Sum") and layer.id.endswith(f".{op.lower()}") and output is None:
+        if (
+            op in ("Add", "Concat", "Sum")
+            and layer.id.endswith(f".{op.lower()}")
+            and output is None
+        ):
             # torch.onnx names a functional op after the module that calls it: /layer1.0/Add is layer1.0.add
             scope = layer.id[: -len(op) - 1]
         name = f"/{scope}/{op}" + (f"_{n}" if n else "")
@@ -173,7 +189,9 @@ class _Builder:
             shape = analysis.info[layer.id].output_shape
             assert shape is not None
             if layer.type == "Input":
-                graph_inputs.append(helper.make_tensor_value_info(layer.id, onnx.TensorProto.FLOAT, [1, *shape]))
+                graph_inputs.append(
+                    helper.make_tensor_value_info(layer.id, onnx.TensorProto.FLOAT, [1, *shape])
+                )
                 continue
             handler = _HANDLERS.get(layer.type)
             try:
@@ -181,9 +199,13 @@ class _Builder:
                     raise _Refused("has no ONNX translation in CNN Designer yet")
                 handler(self, layer, self.info(layer), layer.resolved())
             except _Refused as why:
-                raise CodeGenerationError(f"cannot export ONNX: layer {layer.id!r} ({layer.type}) {why}") from None
+                raise CodeGenerationError(
+                    f"cannot export ONNX: layer {layer.id!r} ({layer.type}) {why}"
+                ) from None
         outputs = [
-            helper.make_tensor_value_info(layer.id, onnx.TensorProto.FLOAT, [1, *(analysis.info[layer.id].output_shape or ())])
+            helper.make_tensor_value_info(
+                layer.id, onnx.TensorProto.FLOAT, [1, *(analysis.info[layer.id].output_shape or ())]
+            )
             for layer in design
             if layer.type != "Input" and consumers[layer.id] == 0
         ]
@@ -191,7 +213,8 @@ class _Builder:
         # them): there they are typed inputs. The weights go into the final model once, in place.
         skeleton = self._model(graph_inputs, outputs)
         skeleton.graph.input.extend(
-            helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape, _ in self.weights
+            helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape))
+            for name, shape, _ in self.weights
         )
         value_info = self._infer_and_check(skeleton)
         model = self._model(graph_inputs, outputs)
@@ -202,7 +225,9 @@ class _Builder:
             tensor.data_type = onnx.TensorProto.FLOAT
             tensor.dims.extend(shape)
             tensor.raw_data = (
-                bytes(4 * math.prod(shape)) if fill == 0.0 else self.np.full(shape, fill, dtype="<f4").tobytes()
+                bytes(4 * math.prod(shape))
+                if fill == 0.0
+                else self.np.full(shape, fill, dtype="<f4").tobytes()
             )
         return model
 
@@ -235,10 +260,14 @@ class _Builder:
         """
         onnx = self.onnx
         try:
-            inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True, data_prop=True)
+            inferred = onnx.shape_inference.infer_shapes(
+                skeleton, check_type=True, strict_mode=True, data_prop=True
+            )
             onnx.checker.check_model(inferred, full_check=True)
         except Exception as exc:  # a bug in a handler: say which model and what ONNX said
-            raise CodeGenerationError(f"cannot export ONNX: the graph is not valid ONNX ({type(exc).__name__}: {exc})") from None
+            raise CodeGenerationError(
+                f"cannot export ONNX: the graph is not valid ONNX ({type(exc).__name__}: {exc})"
+            ) from None
         shapes: dict[str, Shape] = {}
         for vi in [*inferred.graph.value_info, *inferred.graph.output]:
             dims = vi.type.tensor_type.shape.dim
@@ -264,10 +293,18 @@ class _Builder:
         assert in_shape is not None
         k, s, d = as_pair(p["kernel_size"]), as_pair(p["stride"]), as_pair(p["dilation"])
         groups, c_out = int(p["groups"]), int(p["out_channels"])
-        inputs = [layer.inputs[0], self.weight(f"{layer.id}.weight", (c_out, in_shape[0] // groups, *k))]
+        inputs = [
+            layer.inputs[0],
+            self.weight(f"{layer.id}.weight", (c_out, in_shape[0] // groups, *k)),
+        ]
         if p["bias"]:
             inputs.append(self.weight(f"{layer.id}.bias", (c_out,)))
-        attrs: dict[str, Any] = {"kernel_shape": list(k), "strides": list(s), "dilations": list(d), "group": groups}
+        attrs: dict[str, Any] = {
+            "kernel_shape": list(k),
+            "strides": list(s),
+            "dilations": list(d),
+            "group": groups,
+        }
         if p["padding"] == "same" and s == (1, 1):
             attrs["auto_pad"] = "SAME_UPPER"
         else:
@@ -281,12 +318,22 @@ class _Builder:
         k, s, d = as_pair(p["kernel_size"]), as_pair(p["stride"]), as_pair(p["dilation"])
         pad, op = as_pair(p["padding"]), as_pair(p["output_padding"])
         groups, c_out = int(p["groups"]), int(p["out_channels"])
-        inputs = [layer.inputs[0], self.weight(f"{layer.id}.weight", (in_shape[0], c_out // groups, *k))]
+        inputs = [
+            layer.inputs[0],
+            self.weight(f"{layer.id}.weight", (in_shape[0], c_out // groups, *k)),
+        ]
         if p["bias"]:
             inputs.append(self.weight(f"{layer.id}.bias", (c_out,)))
         self.node(
-            layer, "ConvTranspose", inputs, kernel_shape=list(k), strides=list(s), dilations=list(d), group=groups,
-            pads=[pad[0], pad[1], pad[0], pad[1]], output_padding=list(op),
+            layer,
+            "ConvTranspose",
+            inputs,
+            kernel_shape=list(k),
+            strides=list(s),
+            dilations=list(d),
+            group=groups,
+            pads=[pad[0], pad[1], pad[0], pad[1]],
+            output_padding=list(op),
         )
 
     def pool(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
@@ -296,12 +343,16 @@ class _Builder:
         ceil = pool_rounding(self.design.semantics, bool(p["ceil_mode"])) == "ceil"  # type: ignore[arg-type]
         # ONNX rounds up or down but never drops a last window that would start in the padding, as
         # PyTorch and Caffe do with ceil mode; there rounding down gives the design's count.
-        modes = [m for m in (ceil, not ceil) if all(_onnx_pool_out(axis, m) == axis.out for axis in a)]
+        modes = [
+            m for m in (ceil, not ceil) if all(_onnx_pool_out(axis, m) == axis.out for axis in a)
+        ]
         if not modes:
             raise _Refused("rounds its windows in a way ONNX's ceil_mode cannot express here")
         attrs: dict[str, Any] = {
-            "kernel_shape": list(k), "strides": list(s),
-            "pads": [a[0].pad_lo, a[1].pad_lo, a[0].pad_hi, a[1].pad_hi], "ceil_mode": int(modes[0]),
+            "kernel_shape": list(k),
+            "strides": list(s),
+            "pads": [a[0].pad_lo, a[1].pad_lo, a[0].pad_hi, a[1].pad_hi],
+            "ceil_mode": int(modes[0]),
         }
         if layer.type == "MaxPool2d":
             attrs["dilations"] = list(as_pair(p["dilation"]))
@@ -324,7 +375,9 @@ class _Builder:
             )
         k = [in_shape[1] // shape[1], in_shape[2] // shape[2]]
         # Where the output divides the input, the adaptive windows are exactly a fixed pool.
-        self.node(layer, "AveragePool" if avg else "MaxPool", [layer.inputs[0]], kernel_shape=k, strides=k)
+        self.node(
+            layer, "AveragePool" if avg else "MaxPool", [layer.inputs[0]], kernel_shape=k, strides=k
+        )
 
     def batch_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
         shape = info.output_shape
@@ -332,15 +385,25 @@ class _Builder:
         c = (shape[0],)
         lid = layer.id
         inputs = [
-            layer.inputs[0], self.weight(f"{lid}.weight", c, 1.0), self.weight(f"{lid}.bias", c),
-            self.weight(f"{lid}.running_mean", c), self.weight(f"{lid}.running_var", c, 1.0),
+            layer.inputs[0],
+            self.weight(f"{lid}.weight", c, 1.0),
+            self.weight(f"{lid}.bias", c),
+            self.weight(f"{lid}.running_mean", c),
+            self.weight(f"{lid}.running_var", c, 1.0),
         ]
         momentum = round(1.0 - float(p["momentum"]), 10)  # ONNX keeps the share of the old value
         self.node(layer, "BatchNormalization", inputs, epsilon=float(p["eps"]), momentum=momentum)
 
     def lrn(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
-        self.node(layer, "LRN", [layer.inputs[0]], size=int(p["size"]), alpha=float(p["alpha"]),
-                  beta=float(p["beta"]), bias=float(p["k"]))
+        self.node(
+            layer,
+            "LRN",
+            [layer.inputs[0]],
+            size=int(p["size"]),
+            alpha=float(p["alpha"]),
+            beta=float(p["beta"]),
+            bias=float(p["k"]),
+        )
 
     def activation(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
         x, t = layer.inputs[0], layer.type
@@ -365,7 +428,9 @@ class _Builder:
         ratio = self.const(f"{layer.id}.ratio", [float(p["p"])], "float32", scalar=True)
         self.node(layer, "Dropout", [layer.inputs[0], ratio])
         if layer.type == "Dropout2d":
-            self.nodes[-1].doc_string = "Dropout2d in the design: zeroes whole channels while training"
+            self.nodes[
+                -1
+            ].doc_string = "Dropout2d in the design: zeroes whole channels while training"
 
     def identity(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
         self.node(layer, "Identity", [layer.inputs[0]])
@@ -413,9 +478,14 @@ class _Builder:
             if mode == "nearest":
                 attrs.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
             else:
-                attrs.update(coordinate_transformation_mode="half_pixel", nearest_mode="round_prefer_ceil")
+                attrs.update(
+                    coordinate_transformation_mode="half_pixel", nearest_mode="round_prefer_ceil"
+                )
         else:
-            attrs = {"mode": "linear" if mode == "bilinear" else "cubic", "coordinate_transformation_mode": "pytorch_half_pixel"}
+            attrs = {
+                "mode": "linear" if mode == "bilinear" else "cubic",
+                "coordinate_transformation_mode": "pytorch_half_pixel",
+            }
             if mode == "bicubic":
                 attrs["cubic_coeff_a"] = -0.75
         if p["scale_factor"] is not None:

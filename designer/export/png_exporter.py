@@ -68,8 +68,14 @@ class PngExporter(FigureExporter):
 
     def _check_pixels(self, w: int, h: int, at_least: bool = False) -> None:
         if w * h > MAX_PIXELS:
-            what = f"the image would be at least {w}×{h} pixels," if at_least else f"a {w}×{h} pixel image is"
-            raise ValueError(f"{what} too large to render; use a smaller --scale (now {self.options.scale:g})")
+            what = (
+                f"the image would be at least {w}×{h} pixels,"
+                if at_least
+                else f"a {w}×{h} pixel image is"
+            )
+            raise ValueError(
+                f"{what} too large to render; use a smaller --scale (now {self.options.scale:g})"
+            )
 
     def render_image(self, figure: Figure) -> QImage:
         ensure_gui_application()

@@ -34,17 +34,60 @@ from designer.core.shape_rules import fmt_shape
 #: ``dir(torch.nn.Module)`` by the tests), plus names the generated code uses itself.
 MODULE_RESERVED = frozenset(
     {
-        "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
-        "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward",
-        "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu",
-        "load_state_dict", "modules", "mtia", "named_buffers", "named_children", "named_modules",
-        "named_parameters", "parameters", "register_backward_hook", "register_buffer",
-        "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
-        "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
-        "register_load_state_dict_pre_hook", "register_module", "register_parameter",
-        "register_state_dict_post_hook", "register_state_dict_pre_hook", "requires_grad_",
-        "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train",
-        "training", "type", "xpu", "zero_grad",
+        "T_destination",
+        "add_module",
+        "apply",
+        "bfloat16",
+        "buffers",
+        "call_super_init",
+        "children",
+        "compile",
+        "cpu",
+        "cuda",
+        "double",
+        "dump_patches",
+        "eval",
+        "extra_repr",
+        "float",
+        "forward",
+        "get_buffer",
+        "get_extra_state",
+        "get_parameter",
+        "get_submodule",
+        "half",
+        "ipu",
+        "load_state_dict",
+        "modules",
+        "mtia",
+        "named_buffers",
+        "named_children",
+        "named_modules",
+        "named_parameters",
+        "parameters",
+        "register_backward_hook",
+        "register_buffer",
+        "register_forward_hook",
+        "register_forward_pre_hook",
+        "register_full_backward_hook",
+        "register_full_backward_pre_hook",
+        "register_load_state_dict_post_hook",
+        "register_load_state_dict_pre_hook",
+        "register_module",
+        "register_parameter",
+        "register_state_dict_post_hook",
+        "register_state_dict_pre_hook",
+        "requires_grad_",
+        "set_extra_state",
+        "set_submodule",
+        "share_memory",
+        "state_dict",
+        "to",
+        "to_empty",
+        "train",
+        "training",
+        "type",
+        "xpu",
+        "zero_grad",
     }
 )
 _LOCAL_RESERVED = frozenset({"x", "self", "torch", "nn", "model", "inputs", "outputs", "output"})
@@ -56,7 +99,9 @@ _TORCH_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 #: Layer types computed in ``forward`` by a tensor expression, not by a module attribute.
-FUNCTIONAL_TYPES = frozenset({"Input", "Add", "Concat", "Mul", "Split", "Chunk", "Mean", "Reshape", "Permute", "Transpose"})
+FUNCTIONAL_TYPES = frozenset(
+    {"Input", "Add", "Concat", "Mul", "Split", "Chunk", "Mean", "Reshape", "Permute", "Transpose"}
+)
 
 #: Small modules torch.nn does not have, written into the generated file when used.
 _HELPERS: dict[str, str] = {
@@ -267,7 +312,9 @@ def _module_call(layer: Layer, analysis: Analysis) -> str | None:
         explicit.pop("padding", None)
     elif t in ("InstanceNorm2d", "LayerNorm2d"):
         positional = [str(in_shape[0])]
-        if t == "LayerNorm2d":  # nn.LayerNorm's default eps is 1e-5; ConvNeXt's is the designer's 1e-6
+        if (
+            t == "LayerNorm2d"
+        ):  # nn.LayerNorm's default eps is 1e-5; ConvNeXt's is the designer's 1e-6
             explicit = {"eps": resolved["eps"], **explicit}
     elif t == "GroupNorm":
         positional = [str(resolved["num_groups"]), str(in_shape[0])]
@@ -343,7 +390,10 @@ class _Generator:
             ops: dict[str, list[str]] = {}
             for layer in unsupported:
                 ops.setdefault(str(layer.params.get("op") or "an unknown op"), []).append(layer.id)
-            listed = "; ".join(f"{op} (layer{'s' if len(ids) > 1 else ''} {', '.join(ids)})" for op, ids in ops.items())
+            listed = "; ".join(
+                f"{op} (layer{'s' if len(ids) > 1 else ''} {', '.join(ids)})"
+                for op, ids in ops.items()
+            )
             raise CodeGenerationError(
                 f"cannot generate PyTorch code for {design.name!r}: it contains "
                 f"{len(unsupported)} op{'s' if len(unsupported) != 1 else ''} the designer cannot represent: "
@@ -355,7 +405,11 @@ class _Generator:
             lines = []
             for d in errors[:10]:
                 where = f"layer {d.layer!r}" if d.layer else "the design"
-                msg = d.message if not d.layer or d.message.startswith(f"{d.layer}") else f"{d.layer}: {d.message}"
+                msg = (
+                    d.message
+                    if not d.layer or d.message.startswith(f"{d.layer}")
+                    else f"{d.layer}: {d.message}"
+                )
                 lines.append(f"  - {where} [{d.code}]: {msg}")
             more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
             raise CodeGenerationError(
@@ -370,7 +424,9 @@ class _Generator:
                     "(it is not connected to any Input), so its in_channels cannot be filled in"
                 )
         if not any(layer.type != "Input" for layer in design):
-            raise CodeGenerationError("cannot generate PyTorch code: the design has no layers besides its Input")
+            raise CodeGenerationError(
+                "cannot generate PyTorch code: the design has no layers besides its Input"
+            )
         if design.semantics != "pytorch":
             torch_design = design.copy()
             torch_design.set_semantics("pytorch")
@@ -396,7 +452,9 @@ class _Generator:
         for layer in design:
             for i in layer.inputs:
                 consumers[source_of(i)].append(layer.id)
-        outputs = [lid for lid in design.ids if not consumers[lid] and design.layer(lid).type != "Input"]
+        outputs = [
+            lid for lid in design.ids if not consumers[lid] and design.layer(lid).type != "Input"
+        ]
 
         out: list[str] = []
         title = _docstring_text(design.name)
@@ -422,9 +480,13 @@ class _Generator:
         if len(outputs) == 1:
             doc.append(f"    Output: {_shape_comment(analysis.info[outputs[0]].output_shape)}.")
         else:
-            doc.append("    Outputs (a tuple): " + ", ".join(
-                f"{lid} {fmt_shape(analysis.info[lid].output_shape)}" for lid in outputs
-            ) + ".")
+            doc.append(
+                "    Outputs (a tuple): "
+                + ", ".join(
+                    f"{lid} {fmt_shape(analysis.info[lid].output_shape)}" for lid in outputs
+                )
+                + "."
+            )
         doc.append(
             f"    Parameters: {_count(totals.params)} (trainable {_count(totals.trainable_params)}); "
             f"buffers: {_count(totals.buffers)}."
@@ -458,7 +520,9 @@ class _Generator:
         out.extend(self._main_block(inputs, outputs))
         return "\n".join(out) + "\n"
 
-    def _forward_body(self, order: list[str], consumers: dict[str, list[str]], outputs: list[str]) -> list[str]:
+    def _forward_body(
+        self, order: list[str], consumers: dict[str, list[str]], outputs: list[str]
+    ) -> list[str]:
         """Statements of ``forward``: values flow through ``x`` along chains; a value that is
         used again later (a shortcut, a skip connection) keeps a name of its own."""
         design, analysis, attrs = self.design, self.analysis, self.names.attributes
@@ -480,12 +544,18 @@ class _Generator:
             sources = [source_of(i) for i in layer.inputs]
             base_vars = [var_of[i] for i in sources]
             in_vars = [
-                f"{var_of[src]}[{idx}]" if idx is not None and design.layer(src).type in ("Split", "Chunk") else var_of[src]
+                f"{var_of[src]}[{idx}]"
+                if idx is not None and design.layer(src).type in ("Split", "Chunk")
+                else var_of[src]
                 for src, idx in (split_ref(i) for i in layer.inputs)
             ]
             for i in sources:
                 remaining[i] -= 1
-            freed = [v for v, i in zip(base_vars, sources, strict=True) if remaining[i] == 0 and holder.get(v) == i]
+            freed = [
+                v
+                for v, i in zip(base_vars, sources, strict=True)
+                if remaining[i] == 0 and holder.get(v) == i
+            ]
             for v in freed:
                 holder.pop(v, None)
             freed = [v for v in freed if v not in named]

@@ -43,8 +43,12 @@ class WindowExportError(ValueError):
 def window_figure(analysis: Analysis, layer_id: str, compact: bool | None = None) -> WindowFigure:
     """The layer's picture (``compact`` None: compact when the layer is large)."""
     if layer_id not in analysis.design:
-        known = ", ".join(lid for lid in analysis.design.ids if layer_window(analysis, lid) is not None)
-        raise WindowExportError(f"there is no layer {layer_id!r} (layers with windows: {known or 'none'})")
+        known = ", ".join(
+            lid for lid in analysis.design.ids if layer_window(analysis, lid) is not None
+        )
+        raise WindowExportError(
+            f"there is no layer {layer_id!r} (layers with windows: {known or 'none'})"
+        )
     geometry = layer_window(analysis, layer_id)
     if geometry is None:
         raise WindowExportError(no_window_reason(analysis, layer_id))
@@ -75,7 +79,9 @@ class WindowExporter:
         if not 0 < scale <= 20:
             raise WindowExportError(f"the scale must be above 0 and at most 20, got {scale:g}")
         if not 0 < fps <= 60:
-            raise WindowExportError(f"frames per second must be above 0 and at most 60, got {fps:g}")
+            raise WindowExportError(
+                f"frames per second must be above 0 and at most 60, got {fps:g}"
+            )
         self.figure = figure
         self.scale = scale
         self.fps = fps
@@ -99,7 +105,9 @@ class WindowExporter:
         return SvgExporter(self.figure.figure(self._frame(frame))).export()
 
     def png(self, frame: int | None = None) -> bytes:
-        return PngExporter(self.figure.figure(self._frame(frame)), ExportOptions(scale=self.scale)).export()
+        return PngExporter(
+            self.figure.figure(self._frame(frame)), ExportOptions(scale=self.scale)
+        ).export()
 
     def image(self, frame: int) -> QImage:
         """Frame ``frame`` as an image: the grid (painted once) with the frame's window on top."""
@@ -112,7 +120,9 @@ class WindowExporter:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
             painter.scale(self.scale, self.scale)
-            paint_primitives(painter, self.figure.frame_items(frame), self.figure.figure(None), self.scale)
+            paint_primitives(
+                painter, self.figure.frame_items(frame), self.figure.figure(None), self.scale
+            )
         finally:
             painter.end()
         return image
@@ -143,19 +153,39 @@ class WindowExporter:
         if fmt == "gif":
             # One palette for every frame (taken from the last, which has every colour the
             # sequence uses): frames then differ only where the window moved.
-            palette = frames[-1].convert("RGB").quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-            indexed = [f.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+            palette = (
+                frames[-1].convert("RGB").quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+            )
+            indexed = [
+                f.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE) for f in frames
+            ]
             indexed[0].save(
-                out, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0,
+                out,
+                format="GIF",
+                save_all=True,
+                append_images=indexed[1:],
+                duration=durations,
+                loop=0,
                 disposal=1,
             )
         else:
-            frames[0].save(out, format="PNG", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+            frames[0].save(
+                out,
+                format="PNG",
+                save_all=True,
+                append_images=frames[1:],
+                duration=durations,
+                loop=0,
+            )
         return out.getvalue()
 
-    def export(self, path: str | Path | None = None, frame: int | None = None, fmt: str | None = None) -> bytes:
+    def export(
+        self, path: str | Path | None = None, frame: int | None = None, fmt: str | None = None
+    ) -> bytes:
         """The file's bytes (format from ``fmt`` or the suffix of ``path``); written atomically to ``path``."""
-        kind = (fmt or (Path(path).suffix.lower().lstrip(".") if path is not None else "png")).lower()
+        kind = (
+            fmt or (Path(path).suffix.lower().lstrip(".") if path is not None else "png")
+        ).lower()
         if kind == "svg":
             data = self.svg(frame)
         elif kind == "png":
@@ -163,7 +193,9 @@ class WindowExporter:
         elif kind in ("gif", "apng"):
             data = self.animation(kind)
         else:
-            raise WindowExportError(f"cannot write a window picture as {kind!r}: use .svg, .png, .gif or .apng")
+            raise WindowExportError(
+                f"cannot write a window picture as {kind!r}: use .svg, .png, .gif or .apng"
+            )
         if path is not None:
             write_atomic(Path(path), data)
         return data

@@ -23,7 +23,9 @@ def app_settings() -> QSettings:
     override = os.environ.get("CNN_DESIGNER_SETTINGS")
     if override:
         return QSettings(override, QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
 
 
 def data_dir() -> Path:

@@ -75,8 +75,10 @@ if TYPE_CHECKING:
     from designer.ui.main_window import MainWindow
 
 PY_FILTER = "Python files (*.py);;All files (*)"
-MODEL_FILTER = ("Models (*.py *.onnx *.keras *.h5);;PyTorch or Keras model code (*.py);;ONNX models (*.onnx);;"
-                "Saved Keras models (*.keras *.h5);;All files (*)")
+MODEL_FILTER = (
+    "Models (*.py *.onnx *.keras *.h5);;PyTorch or Keras model code (*.py);;ONNX models (*.onnx);;"
+    "Saved Keras models (*.keras *.h5);;All files (*)"
+)
 ONNX_FILTER = "ONNX models (*.onnx);;All files (*)"
 #: The code preview's framework switch: key → (label, generator).
 FRAMEWORKS = {"pytorch": "PyTorch", "keras": "Keras"}
@@ -89,7 +91,9 @@ _NOTE_FRAME = (
     "QFrame#run_note { background: #fff8e1; border: 1px solid #e0b441; border-radius: 4px; }"
     "QFrame#run_note QLabel { color: #5c4400; background: transparent; border: none; }"
 )
-_INVALID_EDIT = f"QLineEdit {{ border: 1px solid {theme.ERROR.name()}; border-radius: 3px; padding: 1px 3px; }}"
+_INVALID_EDIT = (
+    f"QLineEdit {{ border: 1px solid {theme.ERROR.name()}; border-radius: 3px; padding: 1px 3px; }}"
+)
 
 
 def monospace_font() -> QFont:
@@ -161,7 +165,9 @@ class PythonHighlighter(QSyntaxHighlighter):
         r"""|(?P<string>[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?))"""
     )
     _WORDS = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-    _NUMBER = re.compile(r"(?<![A-Za-z_0-9.])(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)")
+    _NUMBER = re.compile(
+        r"(?<![A-Za-z_0-9.])(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)"
+    )
     _DEFINED = re.compile(r"\b(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)")
     _DECORATOR = re.compile(r"^\s*@[\w.]+")
     _SHAPE_COMMENT = re.compile(r"#\s*(?:\d[\d,]*(?:×\d+)*\b|.*\bparams?\b)")
@@ -208,7 +214,13 @@ class PythonHighlighter(QSyntaxHighlighter):
             kind = m.lastgroup or ""
             if kind == "comment":
                 comment = m.group()
-                style = "shape" if self._SHAPE_COMMENT.match(comment) else "note" if self._NOTE_COMMENT.match(comment) else "comment"
+                style = (
+                    "shape"
+                    if self._SHAPE_COMMENT.match(comment)
+                    else "note"
+                    if self._NOTE_COMMENT.match(comment)
+                    else "comment"
+                )
                 self._apply(units, m.start(), len(text), style)
                 return
             if kind == "triple":
@@ -216,7 +228,9 @@ class PythonHighlighter(QSyntaxHighlighter):
                 end = text.find(delim, m.end())
                 if end < 0:
                     self._apply(units, m.start(), len(text), "string")
-                    self.setCurrentBlockState(self.IN_DOUBLE_DOCSTRING if delim == '"""' else self.IN_SINGLE_DOCSTRING)
+                    self.setCurrentBlockState(
+                        self.IN_DOUBLE_DOCSTRING if delim == '"""' else self.IN_SINGLE_DOCSTRING
+                    )
                     return
                 self._apply(units, m.start(), end + 3, "string")
                 pos = end + 3
@@ -270,8 +284,13 @@ def _utf16_offsets(text: str) -> list[int]:
 class CodePreviewDialog(QDialog):
     """File ▸ Export ▸ PyTorch Code…: the generated module, or why there is none."""
 
-    def __init__(self, design: Design, parent: QWidget | None = None, start_dir: str | Path | None = None,
-                 framework: str = "pytorch") -> None:
+    def __init__(
+        self,
+        design: Design,
+        parent: QWidget | None = None,
+        start_dir: str | Path | None = None,
+        framework: str = "pytorch",
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("code_preview_dialog")
         self.resize(980, 720)
@@ -306,9 +325,12 @@ class CodePreviewDialog(QDialog):
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.editor.setFont(monospace_font())
         self.editor.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.editor.setStyleSheet("QPlainTextEdit { background: #fbfcfd; border: 1px solid #d5dbe1; }")
+        self.editor.setStyleSheet(
+            "QPlainTextEdit { background: #fbfcfd; border: 1px solid #d5dbe1; }"
+        )
         self.highlighter = PythonHighlighter(self.editor.document())
 
         self.error_label = QLabel()
@@ -361,7 +383,11 @@ class CodePreviewDialog(QDialog):
         self.framework = framework
         if framework not in self._generated:
             try:
-                code = keras_code.generate(self.design) if framework == "keras" else generate(self.design)
+                code = (
+                    keras_code.generate(self.design)
+                    if framework == "keras"
+                    else generate(self.design)
+                )
                 self._generated[framework] = (code, "")
             except CodeGenerationError as exc:
                 self._generated[framework] = ("", str(exc))
@@ -385,12 +411,16 @@ class CodePreviewDialog(QDialog):
         if self.error:
             if analyze(self.design).has_errors():
                 self.title.setText(f"No {self.framework_label} code for “{self.design.name}” yet")
-                self.subtitle.setText("The code must build exactly the network the design shows, so it is made only "
-                                      "once the design is consistent:")
+                self.subtitle.setText(
+                    "The code must build exactly the network the design shows, so it is made only "
+                    "once the design is consistent:"
+                )
             else:  # the design is fine; the framework cannot express part of it
                 self.title.setText(f"No {self.framework_label} code for “{self.design.name}”")
-                self.subtitle.setText(f"The code must build exactly the network the design shows, and "
-                                      f"{self.framework_label} cannot express part of it:")
+                self.subtitle.setText(
+                    f"The code must build exactly the network the design shows, and "
+                    f"{self.framework_label} cannot express part of it:"
+                )
             self.error_label.setText(self.error)
             self.error_frame.show()
             self.editor.hide()
@@ -430,7 +460,9 @@ class CodePreviewDialog(QDialog):
             return None
         folder = self.saved_path.parent if self.saved_path else self.start_dir
         start = str(folder / self.default_file_name()) if folder else self.default_file_name()
-        chosen, _ = QFileDialog.getSaveFileName(self, f"Save {self.framework_label} code", start, PY_FILTER)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, f"Save {self.framework_label} code", start, PY_FILTER
+        )
         if not chosen:
             return None
         path = Path(chosen)
@@ -479,8 +511,12 @@ class ImportModelDialog(QDialog):
     """File ▸ Import Model…: a PyTorch (or Keras) class or function from a ``.py`` file, an ONNX model or a
     saved Keras model."""
 
-    def __init__(self, parent: QWidget | None = None, path: str | Path | None = None,
-                 start_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        path: str | Path | None = None,
+        start_dir: str | Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("import_model_dialog")
         self.setWindowTitle("Import Model")
@@ -494,10 +530,12 @@ class ImportModelDialog(QDialog):
         self._importing: ImportJob | None = None  # the import running, if any (tests watch it)
         self._keras_source = False  # a .py file that imports keras
 
-        intro = QLabel("Make a design from an existing model: a PyTorch <b>nn.Module</b> class (or a function "
-                       "returning one, or returning a Keras model) in a <b>.py</b> file, a saved Keras model "
-                       "(<b>.keras</b>, <b>.h5</b>) or an <b>.onnx</b> file. Unsupported operations become "
-                       "Unsupported layers (errors until replaced), never silent gaps.")
+        intro = QLabel(
+            "Make a design from an existing model: a PyTorch <b>nn.Module</b> class (or a function "
+            "returning one, or returning a Keras model) in a <b>.py</b> file, a saved Keras model "
+            "(<b>.keras</b>, <b>.h5</b>) or an <b>.onnx</b> file. Unsupported operations become "
+            "Unsupported layers (errors until replaced), never silent gaps."
+        )
         intro.setWordWrap(True)
 
         self.path_edit = QLineEdit()
@@ -516,7 +554,9 @@ class ImportModelDialog(QDialog):
 
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("model")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.model_combo.setMinimumContentsLength(30)
         self.model_hint = QLabel()
         self.model_hint.setObjectName("model_hint")
@@ -564,7 +604,9 @@ class ImportModelDialog(QDialog):
         self.todo.setObjectName("todo")
         self.todo.setWordWrap(True)
         self.todo.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.import_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.import_button.setText("&Import")
         self.buttons.accepted.connect(self.run_import)
@@ -609,8 +651,13 @@ class ImportModelDialog(QDialog):
         p = self.path
         if p is None:
             return ""
-        return {".py": "python", ".onnx": "onnx", ".keras": "keras", ".h5": "keras", ".hdf5": "keras"}.get(
-            p.suffix.lower(), "")
+        return {
+            ".py": "python",
+            ".onnx": "onnx",
+            ".keras": "keras",
+            ".h5": "keras",
+            ".hdf5": "keras",
+        }.get(p.suffix.lower(), "")
 
     def set_path(self, path: str | Path) -> None:
         with QSignalBlocker(self.path_edit):
@@ -645,8 +692,10 @@ class ImportModelDialog(QDialog):
         elif not path.is_file():
             self._file_problem = f"{path}: no such file"
         elif not kind:
-            self._file_problem = (f"{path.name}: choose a .py file (PyTorch or Keras), an .onnx file or a saved "
-                                  "Keras model (.keras, .h5)")
+            self._file_problem = (
+                f"{path.name}: choose a .py file (PyTorch or Keras), an .onnx file or a saved "
+                "Keras model (.keras, .h5)"
+            )
         elif kind == "python":
             try:
                 self.candidates = list_candidates(path)
@@ -657,7 +706,9 @@ class ImportModelDialog(QDialog):
                 self._file_problem = str(exc)
             else:
                 if not self.candidates:
-                    self._file_problem = f"{path.name} defines no public class or function to import"
+                    self._file_problem = (
+                        f"{path.name} defines no public class or function to import"
+                    )
         elif kind == "onnx":
             self._read_onnx_inputs()
         elif kind == "keras":
@@ -687,7 +738,9 @@ class ImportModelDialog(QDialog):
     def _prefill_shapes(self) -> None:
         """Put the shapes the file declares into the shape field (unless the user typed others)."""
         declared = self._declared_inputs
-        if declared and all(len(s) in (1, 3) and all(v is not None for v in s) for _, s in declared):
+        if declared and all(
+            len(s) in (1, 3) and all(v is not None for v in s) for _, s in declared
+        ):
             text = "; ".join(", ".join(str(v) for v in s) for _, s in declared)
             current = self.shape_edit.text().strip()
             if not current or current == self._prefilled_shape:
@@ -706,7 +759,9 @@ class ImportModelDialog(QDialog):
                     combo.insertSeparator(combo.count())
                 for c in group:
                     combo.addItem(f"{c.label}", c)
-                    tip = f"{c.kind} {c.name}, line {c.line}" + (f": {c.summary}" if c.summary else "")
+                    tip = f"{c.kind} {c.name}, line {c.line}" + (
+                        f": {c.summary}" if c.summary else ""
+                    )
                     combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
             if self.candidates:
                 combo.setCurrentIndex(0)
@@ -719,12 +774,19 @@ class ImportModelDialog(QDialog):
             self.model_hint.setVisible(False)
         elif self._keras_source:
             doc = f": {c.summary.rstrip('.')}" if c.summary else ""
-            what = "A function that should return a Keras model" if c.kind == "function" else "A class"
+            what = (
+                "A function that should return a Keras model" if c.kind == "function" else "A class"
+            )
             self.model_hint.setText(f"{what} (line {c.line}){doc}. Arguments: {c.signature}")
             self.model_hint.setVisible(True)
         else:
-            what = "An nn.Module class" if c.kind == "class" and c.looks_like_model else (
-                "A class" if c.kind == "class" else "A function that should return an nn.Module")
+            what = (
+                "An nn.Module class"
+                if c.kind == "class" and c.looks_like_model
+                else (
+                    "A class" if c.kind == "class" else "A function that should return an nn.Module"
+                )
+            )
             doc = f": {c.summary.rstrip('.')}" if c.summary else ""
             self.model_hint.setText(f"{what} (line {c.line}){doc}. Arguments: {c.signature}")
             self.model_hint.setVisible(True)
@@ -738,7 +800,8 @@ class ImportModelDialog(QDialog):
             self.form.setRowVisible(widget, python)
         if kind == "keras" or (python and self._keras_source):
             declared = ", ".join(
-                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._declared_inputs
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]"
+                for name, shape in self._declared_inputs
             )
             self.shape_hint.setText(
                 "Optional for Keras models: leave it as the model declares it"
@@ -747,7 +810,8 @@ class ImportModelDialog(QDialog):
             )
         elif kind == "onnx":
             declared = ", ".join(
-                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]" for name, shape in self._declared_inputs
+                f"{name} [{', '.join('?' if v is None else str(v) for v in shape)}]"
+                for name, shape in self._declared_inputs
             )
             self.shape_hint.setText(
                 "Optional for ONNX: leave it as the file declares it"
@@ -755,12 +819,14 @@ class ImportModelDialog(QDialog):
                 + ", or give other sizes. Several inputs: separate them with ;"
             )
         else:
-            self.shape_hint.setText("Channels, height, width without the batch axis (or a length for a vector). "
-                                    "A forward() with several tensors: separate their shapes with ;")
+            self.shape_hint.setText(
+                "Channels, height, width without the batch axis (or a length for a vector). "
+                "A forward() with several tensors: separate their shapes with ;"
+            )
         name = self.path.name if self.path is not None else "the file"
         self.run_note_label.setText(
             f"Importing runs the Python code in {name}: its top-level statements and the chosen class or "
-            "function (but not its  if __name__ == \"__main__\":  block). Only import files you trust."
+            'function (but not its  if __name__ == "__main__":  block). Only import files you trust.'
         )
         self.run_note.setVisible(python)
 
@@ -793,13 +859,29 @@ class ImportModelDialog(QDialog):
             declared = self._declared_inputs
             if kind == "python" and not shapes and not self._keras_source:
                 out.append(("shape", "give the input shape, e.g. 3, 224, 224", True))
-            elif kind in ("onnx", "keras") and not shapes and any(None in s or len(s) not in (1, 3) for _, s in declared):
-                out.append(("shape", "the file does not declare a fixed input size: give the input shape, "
-                                     "e.g. 3, 224, 224", True))
+            elif (
+                kind in ("onnx", "keras")
+                and not shapes
+                and any(None in s or len(s) not in (1, 3) for _, s in declared)
+            ):
+                out.append(
+                    (
+                        "shape",
+                        "the file does not declare a fixed input size: give the input shape, "
+                        "e.g. 3, 224, 224",
+                        True,
+                    )
+                )
             elif kind in ("onnx", "keras") and shapes and len(shapes) != len(declared):
                 n = len(declared)
-                out.append(("shape", f"the model has {n} input{'s' if n != 1 else ''} but {len(shapes)} "
-                                     f"shape{'s were' if len(shapes) != 1 else ' was'} given", False))
+                out.append(
+                    (
+                        "shape",
+                        f"the model has {n} input{'s' if n != 1 else ''} but {len(shapes)} "
+                        f"shape{'s were' if len(shapes) != 1 else ' was'} given",
+                        False,
+                    )
+                )
         return out
 
     def _validate(self) -> bool:
@@ -867,13 +949,20 @@ class ImportModelDialog(QDialog):
         if self._keras_source:
             from designer.convert.from_keras import import_keras_build_fn
 
-            return import_keras_build_fn(path, candidate.name, self.args_edit.text(), input_shapes=shapes or None,
-                                         args_label="the Arguments field")
+            return import_keras_build_fn(
+                path,
+                candidate.name,
+                self.args_edit.text(),
+                input_shapes=shapes or None,
+                args_label="the Arguments field",
+            )
         from designer.convert.python_source import import_python_model
 
         # torch is checked (with what to install) before the file runs
 
-        return import_python_model(path, candidate.name, shapes, self.args_edit.text(), args_label="the Arguments field")
+        return import_python_model(
+            path, candidate.name, shapes, self.args_edit.text(), args_label="the Arguments field"
+        )
 
 
 # ----------------------------------------------------------------------- importing off the GUI thread
@@ -912,7 +1001,9 @@ class ImportJob:
 
     def run(self, parent: QWidget, title: str) -> str:
         """Start, wait with the event loop running; "done" or "cancelled"."""
-        progress = QProgressDialog(f"{title}: running the model's code and tracing it…", "Cancel", 0, 0, parent)
+        progress = QProgressDialog(
+            f"{title}: running the model's code and tracing it…", "Cancel", 0, 0, parent
+        )
         progress.setObjectName("import_progress")
         progress.setWindowTitle("Import Model")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -929,7 +1020,9 @@ class ImportJob:
             if not self._thread.is_alive():
                 loop.quit()
             elif elapsed * 1000 >= self.SHOW_AFTER_MS:
-                progress.setLabelText(f"{title}: running the model's code and tracing it… {elapsed:.0f} s")
+                progress.setLabelText(
+                    f"{title}: running the model's code and tracing it… {elapsed:.0f} s"
+                )
                 if not progress.isVisible():
                     progress.show()
 
@@ -961,7 +1054,9 @@ class ImportJob:
         """Ask the worker thread to stop (at its next Python statement)."""
         ident = self._thread.ident
         if ident is not None and self._thread.is_alive():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(ImportCancelled))
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(ident), ctypes.py_object(ImportCancelled)
+            )
 
 
 # ----------------------------------------------------------------------- window entry points
@@ -970,7 +1065,9 @@ class ImportJob:
 def show_code_preview(window: MainWindow, framework: str = "pytorch") -> None:
     """File ▸ Export ▸ PyTorch Code… (or Keras Code…: the same dialog, switched to Keras)."""
     doc = window.document
-    dialog = CodePreviewDialog(doc.design, window, doc.path.parent if doc.path else None, framework=framework)
+    dialog = CodePreviewDialog(
+        doc.design, window, doc.path.parent if doc.path else None, framework=framework
+    )
     try:
         dialog.exec()
         if dialog.saved_path is not None:
@@ -1005,7 +1102,9 @@ def export_onnx_file(window: MainWindow) -> Path | None:
         QMessageBox.critical(window, "Cannot write the ONNX file", f"{path}: {exc.strerror or exc}")
         return None
     QApplication.restoreOverrideCursor()
-    window.show_message(f"Wrote {path} ({human_count(len(data))}B; placeholder weights: open it in Netron)")
+    window.show_message(
+        f"Wrote {path} ({human_count(len(data))}B; placeholder weights: open it in Netron)"
+    )
     return path
 
 
@@ -1034,8 +1133,10 @@ def import_summary(result: ImportResult) -> str:
     notes = ""
     if errors or warnings:
         notes = f"; {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-    return (f"Imported {design.name}: {plural(len(design), 'layer')}, {t.params:,} parameters "
-            f"({human_count(t.params)}), {human_count(t.macs)} MACs{notes}")
+    return (
+        f"Imported {design.name}: {plural(len(design), 'layer')}, {t.params:,} parameters "
+        f"({human_count(t.params)}), {human_count(t.macs)} MACs{notes}"
+    )
 
 
 def report_import(window: MainWindow, result: ImportResult, limit: int = 8) -> None:
@@ -1049,11 +1150,21 @@ def report_import(window: MainWindow, result: ImportResult, limit: int = 8) -> N
     if len(shown) > limit:
         lines.append(f"… and {len(shown) - limit} more.")
     has_errors = any(n.severity == "error" for n in shown)
-    after = ("Unsupported layers are marked in red on the canvas: replace them with equivalent layers. "
-             if has_errors else "")
+    after = (
+        "Unsupported layers are marked in red on the canvas: replace them with equivalent layers. "
+        if has_errors
+        else ""
+    )
     counts = result.unsupported_counts()
-    ops = ("Unsupported operations: " + ", ".join(f"{op} ×{n}" for op, n in counts.items()) + "\n\n") if counts else ""
-    text = (f"{summary}.\n\n{ops}What could not be carried over exactly:\n" + "\n".join(lines)
-            + f"\n\n{after}The notes are kept in the design's description.")
+    ops = (
+        ("Unsupported operations: " + ", ".join(f"{op} ×{n}" for op, n in counts.items()) + "\n\n")
+        if counts
+        else ""
+    )
+    text = (
+        f"{summary}.\n\n{ops}What could not be carried over exactly:\n"
+        + "\n".join(lines)
+        + f"\n\n{after}The notes are kept in the design's description."
+    )
     box = QMessageBox.warning if has_errors else QMessageBox.information
     box(window, "Import notes", text)

@@ -21,8 +21,14 @@ _MERGE_MOVE = 1002
 
 
 class AddLayerCommand(QUndoCommand):
-    def __init__(self, design: Design, layer: Layer, index: int | None = None, position: Point | None = None,
-                 parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        layer: Layer,
+        index: int | None = None,
+        position: Point | None = None,
+        parent: QUndoCommand | None = None,
+    ) -> None:
         super().__init__(f"Add {layer.type} {layer.id}", parent)
         self.design = design
         self.layer = layer.copy()
@@ -54,8 +60,14 @@ class RemoveLayerCommand(QUndoCommand):
 class SetParamCommand(QUndoCommand):
     """One hyper-parameter edit. Consecutive edits of the same field merge until closed."""
 
-    def __init__(self, design: Design, layer_id: str, name: str, value: Any,
-                 parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        layer_id: str,
+        name: str,
+        value: Any,
+        parent: QUndoCommand | None = None,
+    ) -> None:
         super().__init__(f"Set {layer_id}.{name}", parent)
         self.design = design
         self.layer_id = layer_id
@@ -88,8 +100,14 @@ class SetParamCommand(QUndoCommand):
 class SetParamsCommand(QUndoCommand):
     """Replace all stored hyper-parameters of a layer (used by fixes and paste)."""
 
-    def __init__(self, design: Design, layer_id: str, params: dict[str, Any], text: str = "",
-                 parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        layer_id: str,
+        params: dict[str, Any],
+        text: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
         super().__init__(text or f"Edit {layer_id}", parent)
         self.design = design
         self.layer_id = layer_id
@@ -104,8 +122,14 @@ class SetParamsCommand(QUndoCommand):
 
 
 class SetInputsCommand(QUndoCommand):
-    def __init__(self, design: Design, layer_id: str, inputs: list[str], text: str = "",
-                 parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        layer_id: str,
+        inputs: list[str],
+        text: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
         super().__init__(text or f"Connect {layer_id}", parent)
         self.design = design
         self.layer_id = layer_id
@@ -120,7 +144,9 @@ class SetInputsCommand(QUndoCommand):
 
 
 class RenameLayerCommand(QUndoCommand):
-    def __init__(self, design: Design, old: str, new: str, parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self, design: Design, old: str, new: str, parent: QUndoCommand | None = None
+    ) -> None:
         super().__init__(f"Rename {old} to {new}", parent)
         self.design = design
         self.old = old
@@ -136,10 +162,17 @@ class RenameLayerCommand(QUndoCommand):
 class MoveLayersCommand(QUndoCommand):
     """Move one or more cards; a whole drag is one command."""
 
-    def __init__(self, design: Design, moves: Mapping[str, tuple[Point | None, Point | None]], text: str = "",
-                 parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        moves: Mapping[str, tuple[Point | None, Point | None]],
+        text: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
         n = len(moves)
-        super().__init__(text or (f"Move {next(iter(moves))}" if n == 1 else f"Move {n} layers"), parent)
+        super().__init__(
+            text or (f"Move {next(iter(moves))}" if n == 1 else f"Move {n} layers"), parent
+        )
         self.design = design
         self.moves = dict(moves)  # id -> (old, new)
 
@@ -183,7 +216,9 @@ class SetNameCommand(QUndoCommand):
 class MoveInOrderCommand(QUndoCommand):
     """Change where a layer stands in the design order (what files list first)."""
 
-    def __init__(self, design: Design, layer_id: str, index: int, parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self, design: Design, layer_id: str, index: int, parent: QUndoCommand | None = None
+    ) -> None:
         super().__init__(f"Reorder {layer_id}", parent)
         self.design = design
         self.layer_id = layer_id
@@ -200,8 +235,14 @@ class MoveInOrderCommand(QUndoCommand):
 class SetGroupsCommand(QUndoCommand):
     """Group, ungroup, rename a group: the groups before and after, replaced as a whole."""
 
-    def __init__(self, design: Design, before: list[Group], after: list[Group], text: str,
-                 parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        before: list[Group],
+        after: list[Group],
+        text: str,
+        parent: QUndoCommand | None = None,
+    ) -> None:
         super().__init__(text, parent)
         self.design = design
         self.before = [g.copy() for g in before]

@@ -187,8 +187,13 @@ class Document(QObject):
         finally:
             self.undo_stack.endMacro()
 
-    def new_layer(self, type_id: str, inputs: list[str] | None = None, params: dict[str, Any] | None = None,
-                  layer_id: str | None = None) -> Layer:
+    def new_layer(
+        self,
+        type_id: str,
+        inputs: list[str] | None = None,
+        params: dict[str, Any] | None = None,
+        layer_id: str | None = None,
+    ) -> Layer:
         """A layer ready to add: fresh id, the type's initial values, validated parameters."""
         ltype = layer_type(type_id)
         values = ltype.initial_params()
@@ -198,9 +203,15 @@ class Document(QObject):
         lid = layer_id or self.design.fresh_id(ltype.prefix)
         return Layer(lid, type_id, normalize_params(type_id, values), list(inputs or []))
 
-    def add_layer(self, type_id: str, position: Point | None = None, inputs: list[str] | None = None,
-                  params: dict[str, Any] | None = None, layer_id: str | None = None,
-                  index: int | None = None) -> str:
+    def add_layer(
+        self,
+        type_id: str,
+        position: Point | None = None,
+        inputs: list[str] | None = None,
+        params: dict[str, Any] | None = None,
+        layer_id: str | None = None,
+        index: int | None = None,
+    ) -> str:
         """Add a free (or connected) layer. Returns its id."""
         if type_id not in REGISTRY:
             raise DesignError(f"unknown layer type {type_id!r}")
@@ -216,7 +227,9 @@ class Document(QObject):
         consumers = self.design.consumers(after)
         layer = self.new_layer(type_id, [after])
         with self.macro(f"Append {type_id} after {after}"):
-            self.push(cmd.AddLayerCommand(self.design, layer, self.design.index_of(after) + 1, position))
+            self.push(
+                cmd.AddLayerCommand(self.design, layer, self.design.index_of(after) + 1, position)
+            )
             for c in consumers:
                 new_inputs = [layer.id if i == after else i for i in self.design.layer(c).inputs]
                 if new_inputs != self.design.layer(c).inputs:  # an output of a Split stays as it is
@@ -224,7 +237,9 @@ class Document(QObject):
         self.select([layer.id])
         return layer.id
 
-    def insert_on_edge(self, type_id: str, source: str, target: str, position: Point | None = None) -> str:
+    def insert_on_edge(
+        self, type_id: str, source: str, target: str, position: Point | None = None
+    ) -> str:
         """Insert a layer into the connection ``source → target``."""
         tgt = self.design.layer(target)
         refs = [i for i in tgt.inputs if source_of(i) == source]
@@ -232,7 +247,9 @@ class Document(QObject):
             raise DesignError(f"{target} does not take its input from {source}")
         layer = self.new_layer(type_id, [refs[0]])  # the output of a Split that the edge carried
         with self.macro(f"Insert {type_id} between {source} and {target}"):
-            self.push(cmd.AddLayerCommand(self.design, layer, self.design.index_of(target), position))
+            self.push(
+                cmd.AddLayerCommand(self.design, layer, self.design.index_of(target), position)
+            )
             new_inputs = [layer.id if i == refs[0] else i for i in tgt.inputs]
             self.push(cmd.SetInputsCommand(self.design, target, new_inputs))
         self.select([layer.id])
@@ -317,7 +334,9 @@ class Document(QObject):
         if maximum == 0:
             raise DesignError(f"{target} is an Input: it cannot take an input")
         if source in self.analysis.downstream(target):
-            raise DesignError(f"connecting {source} → {target} would make a cycle ({target} already feeds {source})")
+            raise DesignError(
+                f"connecting {source} → {target} would make a cycle ({target} already feeds {source})"
+            )
         assert ref is not None
         inputs = [ref] if maximum == 1 else [*tgt.inputs, ref]
         self.set_inputs(target, inputs, f"Connect {ref} → {target}")
@@ -327,8 +346,12 @@ class Document(QObject):
         no layer uses yet (else output 0); ``None`` when ``target`` already takes every output."""
         info = self.analysis.info.get(source)
         count = len(info.output_shapes) if info is not None and info.output_shapes else 1
-        used = {split_ref(i)[1] for c in self.design.consumers(source) for i in self.design.layer(c).inputs
-                if source_of(i) == source}
+        used = {
+            split_ref(i)[1]
+            for c in self.design.consumers(source)
+            for i in self.design.layer(c).inputs
+            if source_of(i) == source
+        }
         mine = {split_ref(i)[1] for i in target.inputs if source_of(i) == source}
         for k in [*range(count), 0]:
             if k not in used and k not in mine:
@@ -350,7 +373,9 @@ class Document(QObject):
         tgt = self.design.layer(target)
         if source in tgt.sources:
             self.set_inputs(
-                target, [i for i in tgt.inputs if source_of(i) != source], f"Disconnect {source} → {target}"
+                target,
+                [i for i in tgt.inputs if source_of(i) != source],
+                f"Disconnect {source} → {target}",
             )
 
     def rename(self, old: str, new: str) -> None:
@@ -373,8 +398,11 @@ class Document(QObject):
 
     def tidy_up(self, direction: str = "LR") -> None:
         positions = auto_layout(self.design, "TB" if direction == "TB" else "LR")
-        changes = {lid: (self.design.position(lid), pos) for lid, pos in positions.items()
-                   if self.design.position(lid) != pos}
+        changes = {
+            lid: (self.design.position(lid), pos)
+            for lid, pos in positions.items()
+            if self.design.position(lid) != pos
+        }
         if changes:
             self.push(cmd.MoveLayersCommand(self.design, changes, "Tidy up"))
 
@@ -387,10 +415,14 @@ class Document(QObject):
         if name != self.design.name:
             self.push(cmd.SetNameCommand(self.design, name))
 
-    def paste_layers(self, layers: list[Layer], positions: dict[str, Point], offset: Point = (30.0, 30.0)) -> list[str]:
+    def paste_layers(
+        self, layers: list[Layer], positions: dict[str, Point], offset: Point = (30.0, 30.0)
+    ) -> list[str]:
         """Add copies with fresh ids; connections among the pasted layers are kept, others dropped
         (a pasted layer whose input was outside the copy keeps that input if it still exists)."""
-        taken: set[str] = {g.id for g in self.design.groups}  # a pasted layer never takes a group's id
+        taken: set[str] = {
+            g.id for g in self.design.groups
+        }  # a pasted layer never takes a group's id
         mapping: dict[str, str] = {}
         for layer in layers:
             base = layer.id if layer.id not in self.design and layer.id not in taken else None
@@ -411,7 +443,9 @@ class Document(QObject):
                 ]
                 pos = positions.get(layer.id)
                 new_pos = (pos[0] + offset[0], pos[1] + offset[1]) if pos is not None else None
-                copy_layer = Layer(mapping[layer.id], layer.type, copy.deepcopy(layer.params), inputs)
+                copy_layer = Layer(
+                    mapping[layer.id], layer.type, copy.deepcopy(layer.params), inputs
+                )
                 self.push(cmd.AddLayerCommand(self.design, copy_layer, None, new_pos))
                 new_ids.append(copy_layer.id)
         self.select(new_ids)
@@ -428,7 +462,9 @@ class Document(QObject):
 
     # ------------------------------------------------------------------ groups
 
-    def group(self, layer_ids: Iterable[str], group_ids: Iterable[str] = (), label: str = "") -> str:
+    def group(
+        self, layer_ids: Iterable[str], group_ids: Iterable[str] = (), label: str = ""
+    ) -> str:
         """Put layers and groups into a new group (Ctrl+G); one undo step. Returns its id.
 
         The new group sits in the deepest group that holds everything chosen; chosen
@@ -449,7 +485,9 @@ class Document(QObject):
                 gid = groups[gid].parent
             return out[::-1]
 
-        chains = [above(owner.get(lid)) for lid in layers] + [above(groups[gid].parent) for gid in subgroups]
+        chains = [above(owner.get(lid)) for lid in layers] + [
+            above(groups[gid].parent) for gid in subgroups
+        ]
         common = 0
         while all(len(c) > common and c[common] == chains[0][common] for c in chains):
             common += 1
@@ -466,7 +504,9 @@ class Document(QObject):
             after.append(g)
         order = {lid: n for n, lid in enumerate(design.ids)}
         after.append(Group(gid, label, parent, sorted(layers, key=order.__getitem__)))
-        what = ", ".join([*layers, *subgroups][:3]) + (" …" if len(layers) + len(subgroups) > 3 else "")
+        what = ", ".join([*layers, *subgroups][:3]) + (
+            " …" if len(layers) + len(subgroups) > 3 else ""
+        )
         self.push(cmd.SetGroupsCommand(design, design.groups, after, f"Group {what}"))
         return gid
 

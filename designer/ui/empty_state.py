@@ -46,7 +46,9 @@ class EmptyState(QFrame):
         self.add_input_button.setToolTip("A 3×224×224 image input in the middle of the canvas")
         self.template_button = QPushButton("Start from a classic network…")
         self.template_button.setObjectName("empty_template")
-        self.template_button.setToolTip("LeNet-5, AlexNet, VGG, ResNet, … with a preview (File ▸ New…)")
+        self.template_button.setToolTip(
+            "LeNet-5, AlexNet, VGG, ResNet, … with a preview (File ▸ New…)"
+        )
         self.open_button = QPushButton("Open a design file…")
         self.open_button.setObjectName("empty_open")
         self.recent_label = QLabel("Recent files")
@@ -81,7 +83,9 @@ class EmptyState(QFrame):
             button = QPushButton(Path(path).name)
             button.setFlat(True)
             button.setToolTip(path)
-            button.setStyleSheet("QPushButton { text-align: left; color: palette(link); padding: 2px 4px; }")
+            button.setStyleSheet(
+                "QPushButton { text-align: left; color: palette(link); padding: 2px 4px; }"
+            )
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.clicked.connect(lambda _checked=False, p=path: self.recent_requested.emit(p))
             self.recent_box.addWidget(button)

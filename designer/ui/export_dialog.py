@@ -45,10 +45,17 @@ class ExportDialog(QDialog):
     "As the canvas shows it" first and starts there (File ▸ Export from the app).
     """
 
-    def __init__(self, design: Design, analysis: Analysis, parent: QWidget | None = None,
-                 canvas_collapsed: set[str] | frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        design: Design,
+        analysis: Analysis,
+        parent: QWidget | None = None,
+        canvas_collapsed: set[str] | frozenset[str] | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.canvas_collapsed = frozenset(canvas_collapsed) if canvas_collapsed is not None else None
+        self.canvas_collapsed = (
+            frozenset(canvas_collapsed) if canvas_collapsed is not None else None
+        )
         self.setWindowTitle("Export figure")
         self.design = design
         self.analysis = analysis
@@ -95,9 +102,13 @@ class ExportDialog(QDialog):
         self.collapse_box.addItem("Every layer", "none")
         depth = GroupIndex(design).max_depth
         for level in range(depth + 1):
-            self.collapse_box.addItem("Top-level blocks" if level == 0 else f"Blocks to level {level}", level)
+            self.collapse_box.addItem(
+                "Top-level blocks" if level == 0 else f"Blocks to level {level}", level
+            )
         self.collapse_box.setEnabled(depth >= 0)
-        self.collapse_box.setToolTip("Which blocks are drawn as one volume or card (×N for identical repeats)")
+        self.collapse_box.setToolTip(
+            "Which blocks are drawn as one volume or card (×N for identical repeats)"
+        )
         form.addRow("View", self.view_box)
         form.addRow("Blocks", self.collapse_box)
         form.addRow("Format", self.format_box)
@@ -118,7 +129,9 @@ class ExportDialog(QDialog):
         scroll.setWidgetResizable(True)
         self.preview_area = scroll
         self.info = QLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
 
@@ -135,8 +148,14 @@ class ExportDialog(QDialog):
         outer.addLayout(top, 1)
         outer.addWidget(buttons)
 
-        for combo in (self.view_box, self.format_box, self.camera_box, self.scaling_box, self.dims_box,
-                      self.collapse_box):
+        for combo in (
+            self.view_box,
+            self.format_box,
+            self.camera_box,
+            self.scaling_box,
+            self.dims_box,
+            self.collapse_box,
+        ):
             combo.currentIndexChanged.connect(self.update_preview)
         for check in (self.labels_box, self.legend_box, self.transparent_box, self.fold_box):
             check.toggled.connect(self.update_preview)
@@ -159,7 +178,10 @@ class ExportDialog(QDialog):
             legend=self.legend_box.isChecked(),
         )
         blocks = replace(
-            BlockOptions(), scaling=self.scaling_box.currentData(), fold=self.fold_box.isChecked(), dims=style.dims
+            BlockOptions(),
+            scaling=self.scaling_box.currentData(),
+            fold=self.fold_box.isChecked(),
+            dims=style.dims,
         )
         return ExportOptions(
             view=self.view_box.currentData(),
@@ -186,11 +208,17 @@ class ExportDialog(QDialog):
         self.fold_box.setEnabled(is_blocks)
         self.scale_box.setEnabled(self.format_box.currentData() == ".png")
         exporter = PngExporter(self.analysis, options)
-        figure = make_figure(self.analysis, options)  # the preview is scaled to fit, whatever the PNG size
+        figure = make_figure(
+            self.analysis, options
+        )  # the preview is scaled to fit, whatever the PNG size
         # Fit the space the preview has now (not the label's size before the dialog was laid
         # out, which cropped the figure at both ends until an option changed).
         room = self.preview_area.viewport().size()
-        fit = min(1.0, (room.width() - 8) / max(figure.width, 1), (room.height() - 8) / max(figure.height, 1))
+        fit = min(
+            1.0,
+            (room.width() - 8) / max(figure.width, 1),
+            (room.height() - 8) / max(figure.height, 1),
+        )
         preview = PngExporter(figure, replace(options, scale=max(fit, 0.1)))
         image = preview.render_image(figure)
         self.preview.setPixmap(QPixmap.fromImage(image))
@@ -236,7 +264,9 @@ class ExportDialog(QDialog):
             else:
                 PngExporter(self.analysis, options).export(path)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Export figure", f"The figure could not be written to {path}:\n{exc}")
+            QMessageBox.warning(
+                self, "Export figure", f"The figure could not be written to {path}:\n{exc}"
+            )
             return False
         self.saved_path = path
         self.accept()

@@ -76,8 +76,12 @@ DEFAULT_AREAS = {
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, document: Document | None = None, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        document: Document | None = None,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
         self.document = document or Document(parent=self)
@@ -133,8 +137,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- actions
 
-    def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
-                tip: str = "", name: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
+        tip: str = "",
+        name: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(shortcut)
@@ -149,25 +159,57 @@ class MainWindow(QMainWindow):
 
     def _create_actions(self) -> None:
         K = QKeySequence.StandardKey
-        self.new_action = self._action("&New…", self.new_design, K.New, "A blank design or a classic network", "new")
-        self.open_action = self._action("&Open…", lambda: self.open_file(), K.Open, "Open a design file", "open")
+        self.new_action = self._action(
+            "&New…", self.new_design, K.New, "A blank design or a classic network", "new"
+        )
+        self.open_action = self._action(
+            "&Open…", lambda: self.open_file(), K.Open, "Open a design file", "open"
+        )
         self.save_action = self._action("&Save", self.save, K.Save, "Save the design", "save")
-        self.save_as_action = self._action("Save &As…", self.save_as, K.SaveAs, "Save under a new name", "save_as")
-        self.revert_action = self._action("&Revert", self.revert, None, "Reload the file, dropping changes", "revert")
-        self.export_action = self._action("&Figure (PNG/SVG)…", self.export, "Ctrl+E", "Export a figure", "export")
-        self.export_action.setEnabled(importlib.util.find_spec("designer.ui.export_dialog") is not None)
-        self.export_code_action = self._action("&PyTorch Code…", self.export_pytorch_code, None,
-                                               "A PyTorch nn.Module that builds this design", "export_pytorch")
-        self.export_keras_action = self._action("&Keras Code…", self.export_keras_code, None,
-                                                "A keras.Model (channels last) that builds this design", "export_keras")
-        self.export_onnx_action = self._action("&ONNX Graph…", self.export_onnx, None,
-                                               "An ONNX file of this design (placeholder weights), for Netron", "export_onnx")
+        self.save_as_action = self._action(
+            "Save &As…", self.save_as, K.SaveAs, "Save under a new name", "save_as"
+        )
+        self.revert_action = self._action(
+            "&Revert", self.revert, None, "Reload the file, dropping changes", "revert"
+        )
+        self.export_action = self._action(
+            "&Figure (PNG/SVG)…", self.export, "Ctrl+E", "Export a figure", "export"
+        )
+        self.export_action.setEnabled(
+            importlib.util.find_spec("designer.ui.export_dialog") is not None
+        )
+        self.export_code_action = self._action(
+            "&PyTorch Code…",
+            self.export_pytorch_code,
+            None,
+            "A PyTorch nn.Module that builds this design",
+            "export_pytorch",
+        )
+        self.export_keras_action = self._action(
+            "&Keras Code…",
+            self.export_keras_code,
+            None,
+            "A keras.Model (channels last) that builds this design",
+            "export_keras",
+        )
+        self.export_onnx_action = self._action(
+            "&ONNX Graph…",
+            self.export_onnx,
+            None,
+            "An ONNX file of this design (placeholder weights), for Netron",
+            "export_onnx",
+        )
         self.export_onnx_action.setEnabled(importlib.util.find_spec("onnx") is not None)
         if not self.export_onnx_action.isEnabled():
             self.export_onnx_action.setStatusTip("Needs the onnx package: pip install onnx")
-        self.import_model_action = self._action("&Import Model…", self.import_model, None,
-                                                "A design from a PyTorch or Keras .py file, a saved Keras model "
-                                                "(.keras, .h5) or an ONNX model", "import_model")
+        self.import_model_action = self._action(
+            "&Import Model…",
+            self.import_model,
+            None,
+            "A design from a PyTorch or Keras .py file, a saved Keras model "
+            "(.keras, .h5) or an ONNX model",
+            "import_model",
+        )
         self.quit_action = self._action("&Quit", self.close, K.Quit, "Quit CNN Designer", "quit")
 
         stack = self.document.undo_stack
@@ -178,47 +220,104 @@ class MainWindow(QMainWindow):
         self.addActions([self.undo_action, self.redo_action])
 
         clip = QGuiApplication.clipboard
-        self.cut_action = self._action("Cu&t", lambda: self.scene.cut_selection(clip()), K.Cut, name="cut")
-        self.copy_action = self._action("&Copy", lambda: self.scene.copy_selection(clip()), K.Copy, name="copy")
-        self.paste_action = self._action("&Paste", lambda: self.scene.paste(clip()), K.Paste, name="paste")
-        self.duplicate_action = self._action("D&uplicate", self.scene.duplicate_selection, "Ctrl+D", name="duplicate")
-        self.delete_action = self._action("&Delete", self.scene.delete_selection, QKeySequence(Qt.Key.Key_Delete),
-                                          "Delete the selected layers or connections", "delete")
-        self.delete_action.setShortcuts([QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)])
-        self.rename_action = self._action("Re&name Layer", lambda: self.view.start_rename(self.document.current),
-                                          "F2", name="rename")
-        self.select_all_action = self._action("Select &All", self.scene.select_all, K.SelectAll, name="select_all")
-        for action in (self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
-                       self.delete_action, self.rename_action, self.select_all_action):
+        self.cut_action = self._action(
+            "Cu&t", lambda: self.scene.cut_selection(clip()), K.Cut, name="cut"
+        )
+        self.copy_action = self._action(
+            "&Copy", lambda: self.scene.copy_selection(clip()), K.Copy, name="copy"
+        )
+        self.paste_action = self._action(
+            "&Paste", lambda: self.scene.paste(clip()), K.Paste, name="paste"
+        )
+        self.duplicate_action = self._action(
+            "D&uplicate", self.scene.duplicate_selection, "Ctrl+D", name="duplicate"
+        )
+        self.delete_action = self._action(
+            "&Delete",
+            self.scene.delete_selection,
+            QKeySequence(Qt.Key.Key_Delete),
+            "Delete the selected layers or connections",
+            "delete",
+        )
+        self.delete_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)]
+        )
+        self.rename_action = self._action(
+            "Re&name Layer",
+            lambda: self.view.start_rename(self.document.current),
+            "F2",
+            name="rename",
+        )
+        self.select_all_action = self._action(
+            "Select &All", self.scene.select_all, K.SelectAll, name="select_all"
+        )
+        for action in (
+            self.cut_action,
+            self.copy_action,
+            self.paste_action,
+            self.duplicate_action,
+            self.delete_action,
+            self.rename_action,
+            self.select_all_action,
+        ):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
 
         self.zoom_in_action = self._action("Zoom &In", self.view.zoom_in, "Ctrl++", name="zoom_in")
         self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, "Ctrl+-", name="zoom_out")
+        self.zoom_out_action = self._action(
+            "Zoom &Out", self.view.zoom_out, "Ctrl+-", name="zoom_out"
+        )
         self.fit_action = self._action("&Fit to View", self.view.fit_to_view, "Ctrl+0", name="fit")
         self.fit_action.setShortcuts([QKeySequence("Ctrl+0"), QKeySequence("F")])
         self.fit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.view.addAction(self.fit_action)
-        self.tidy_lr_action = self._action("Tidy Up &Left to Right", lambda: self.tidy_up("LR"), "Ctrl+L",
-                                           name="tidy_lr")
-        self.tidy_tb_action = self._action("Tidy Up &Top to Bottom", lambda: self.tidy_up("TB"), "Ctrl+Shift+L",
-                                           name="tidy_tb")
+        self.tidy_lr_action = self._action(
+            "Tidy Up &Left to Right", lambda: self.tidy_up("LR"), "Ctrl+L", name="tidy_lr"
+        )
+        self.tidy_tb_action = self._action(
+            "Tidy Up &Top to Bottom", lambda: self.tidy_up("TB"), "Ctrl+Shift+L", name="tidy_tb"
+        )
         self._create_group_actions()
 
     def _create_group_actions(self) -> None:
         """Blocks: group / ungroup (undoable edits), collapse / expand (view state), find."""
         grouping = self.scene.grouping
-        self.group_action = self._action("&Group Selection", self.scene.group_selection, "Ctrl+G",
-                                         "Make the selected layers (or blocks) one block", "group")
-        self.ungroup_action = self._action("&Ungroup", lambda: self.scene.ungroup(), "Ctrl+Shift+G",
-                                           "Dissolve the selected block (or the block of the current layer)", "ungroup")
-        self.collapse_all_action = self._action("&Collapse All Blocks", grouping.collapse_all, "Ctrl+Alt+-",
-                                                "Show every top-level block as one card", "collapse_all")
-        self.expand_all_action = self._action("&Expand All Blocks", grouping.expand_all, "Ctrl+Alt+=",
-                                              "Show every layer", "expand_all")
-        self.find_action = self._action("&Find Layer or Block…", self.view.find_bar.open_bar, QKeySequence.StandardKey.Find,
-                                        "Find a layer or block by id, label or type and go to it", "find")
+        self.group_action = self._action(
+            "&Group Selection",
+            self.scene.group_selection,
+            "Ctrl+G",
+            "Make the selected layers (or blocks) one block",
+            "group",
+        )
+        self.ungroup_action = self._action(
+            "&Ungroup",
+            lambda: self.scene.ungroup(),
+            "Ctrl+Shift+G",
+            "Dissolve the selected block (or the block of the current layer)",
+            "ungroup",
+        )
+        self.collapse_all_action = self._action(
+            "&Collapse All Blocks",
+            grouping.collapse_all,
+            "Ctrl+Alt+-",
+            "Show every top-level block as one card",
+            "collapse_all",
+        )
+        self.expand_all_action = self._action(
+            "&Expand All Blocks",
+            grouping.expand_all,
+            "Ctrl+Alt+=",
+            "Show every layer",
+            "expand_all",
+        )
+        self.find_action = self._action(
+            "&Find Layer or Block…",
+            self.view.find_bar.open_bar,
+            QKeySequence.StandardKey.Find,
+            "Find a layer or block by id, label or type and go to it",
+            "find",
+        )
         for action in (self.group_action, self.ungroup_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
@@ -229,10 +328,16 @@ class MainWindow(QMainWindow):
         grouping = self.scene.grouping
         levels = grouping.levels()
         if levels == 0:
-            menu.addAction("This design has no blocks (select layers and press Ctrl+G)").setEnabled(False)
+            menu.addAction("This design has no blocks (select layers and press Ctrl+G)").setEnabled(
+                False
+            )
             return
         for level in range(levels + 1):
-            text = "Top-level blocks only" if level == 0 else ("Every layer" if level == levels else f"Level {level}")
+            text = (
+                "Top-level blocks only"
+                if level == 0
+                else ("Every layer" if level == levels else f"Level {level}")
+            )
             action = menu.addAction(f"&{level}  {text}", partial(grouping.expand_to_level, level))
             action.setObjectName(f"expand_to_level_{level}")
 
@@ -241,28 +346,46 @@ class MainWindow(QMainWindow):
         in ``_arrange_docks`` (which View ▸ Reset Layout runs again)."""
         self.layer_palette = LayerPalette()
         self.layer_palette.layer_requested.connect(self.add_layer_from_palette)
-        self._add_dock("palette", "Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock(
+            "palette", "Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.inspector = Inspector(self.document)
         self.inspector.problem_requested.connect(self.show_problem)
-        self._add_dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock(
+            "inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.diagnostics_panel = DiagnosticsPanel(self.document)
         self.diagnostics_panel.layer_activated.connect(self.view.center_on_layer)
-        self._add_dock("diagnostics", "Problems && Explanations", self.diagnostics_panel,
-                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock(
+            "diagnostics",
+            "Problems && Explanations",
+            self.diagnostics_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
         self.window_view = WindowView(self.document)  # issue 17: a tab beside the explanation
         self.diagnostics_panel.add_explanation_tab(self.window_view, "Window")
         self.diagnostics_panel.window_requested.connect(self.show_window_view)
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("Opened design")
-        self._add_dock("undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock(
+            "undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.volume_view = VolumeView()
         self.volume_view.set_analysis(self.document.analysis)
         self.volume_view.layer_clicked.connect(lambda lid: self.document.select([lid]))
-        self.document.design_reset.connect(lambda: self.volume_view.set_analysis(self.document.analysis))
-        self.document.selection_changed.connect(lambda _ids: self.volume_view.set_selected(self.document.current))
+        self.document.design_reset.connect(
+            lambda: self.volume_view.set_analysis(self.document.analysis)
+        )
+        self.document.selection_changed.connect(
+            lambda _ids: self.volume_view.set_selected(self.document.current)
+        )
         self.volume_view.set_collapsed(self.scene.grouping.collapsed)
-        self.scene.grouping.changed.connect(lambda: self.volume_view.set_collapsed(self.scene.grouping.collapsed))
-        self._add_dock("volumes", "3D Volumes", self.volume_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.scene.grouping.changed.connect(
+            lambda: self.volume_view.set_collapsed(self.scene.grouping.collapsed)
+        )
+        self._add_dock(
+            "volumes", "3D Volumes", self.volume_view, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         # Issue 5: the layer table and the charts, as tabs of one dock beside the 3D view. (A second
         # group of tabified docks would trip a Qt 6.11 bug that leaves a stale tab bar on screen.)
         self.layer_table = LayerTablePanel(self.document, self.settings)
@@ -270,14 +393,22 @@ class MainWindow(QMainWindow):
         self.layer_charts.layer_activated.connect(self.view.center_on_layer)
         self.layer_charts.set_collapsed(self.scene.grouping.collapsed)
         self.layer_table.set_collapsed(self.scene.grouping.collapsed)
-        self.scene.grouping.changed.connect(lambda: self.layer_table.set_collapsed(self.scene.grouping.collapsed))
-        self.scene.grouping.changed.connect(lambda: self.layer_charts.set_collapsed(self.scene.grouping.collapsed))
+        self.scene.grouping.changed.connect(
+            lambda: self.layer_table.set_collapsed(self.scene.grouping.collapsed)
+        )
+        self.scene.grouping.changed.connect(
+            lambda: self.layer_charts.set_collapsed(self.scene.grouping.collapsed)
+        )
         self.statistics_tabs = QTabWidget()
         self.statistics_tabs.setDocumentMode(True)
         self.statistics_tabs.addTab(self.layer_table, "Layer Table")
         self.statistics_tabs.addTab(self.layer_charts, "Charts")
-        self._add_dock("statistics", "Layer Table && Charts", self.statistics_tabs,
-                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock(
+            "statistics",
+            "Layer Table && Charts",
+            self.statistics_tabs,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
         self.semantics_selector = SemanticsSelector(self.document)
         design_toolbar = self.addToolBar("Design")
         design_toolbar.setObjectName("toolbar_design")
@@ -299,17 +430,24 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["inspector"], self.docks["diagnostics"])
         self.tabifyDockWidget(self.docks["diagnostics"], self.docks["undo_history"])
         self.docks["inspector"].raise_()
-        self.splitDockWidget(self.docks["volumes"], self.docks["statistics"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(
+            self.docks["volumes"], self.docks["statistics"], Qt.Orientation.Horizontal
+        )
         width = self.width() if self.isVisible() else _default_size(self)[0]
         bottom = max(width - 440, 600)
-        self.resizeDocks([self.docks["volumes"], self.docks["statistics"]], [bottom * 2 // 5, bottom * 3 // 5],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["volumes"], self.docks["statistics"]],
+            [bottom * 2 // 5, bottom * 3 // 5],
+            Qt.Orientation.Horizontal,
+        )
         # The bottom row as tall as it always was (the canvas then opens ResNet-50 at its stages).
         self.resizeDocks([self.docks["volumes"]], [318], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["palette"]], [200], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["inspector"]], [440], Qt.Orientation.Horizontal)
 
-    def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _add_dock(
+        self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
@@ -334,16 +472,29 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.import_model_action)
         self.export_menu = file_menu.addMenu("&Export")
-        self.export_menu.addActions([self.export_action, self.export_code_action, self.export_keras_action,
-                                     self.export_onnx_action])
+        self.export_menu.addActions(
+            [
+                self.export_action,
+                self.export_code_action,
+                self.export_keras_action,
+                self.export_onnx_action,
+            ]
+        )
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo_action, self.redo_action])
         edit.addSeparator()
-        edit.addActions([self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
-                         self.delete_action])
+        edit.addActions(
+            [
+                self.cut_action,
+                self.copy_action,
+                self.paste_action,
+                self.duplicate_action,
+                self.delete_action,
+            ]
+        )
         edit.addSeparator()
         edit.addActions([self.rename_action, self.select_all_action])
         edit.addSeparator()
@@ -362,18 +513,28 @@ class MainWindow(QMainWindow):
         self.docks_menu: QMenu = view.addMenu("&Panels")
         for dock in self.docks.values():
             self.docks_menu.addAction(dock.toggleViewAction())
-        self.reset_layout_action = self._action("&Reset Layout", self.reset_layout, None,
-                                                "Every panel back in its place, the window at its default size",
-                                                "reset_layout")
+        self.reset_layout_action = self._action(
+            "&Reset Layout",
+            self.reset_layout,
+            None,
+            "Every panel back in its place, the window at its default size",
+            "reset_layout",
+        )
         view.addAction(self.reset_layout_action)
         self.appearance_menu = view.addMenu("&Appearance")
         self.appearance_group = QActionGroup(self)
         self.appearance_actions: dict[str, QAction] = {}
         current = self.settings.value(APPEARANCE_KEY, "system")
-        for key, label in (("system", "Follow the &System"), ("light", "&Light"), ("dark", "&Dark")):
+        for key, label in (
+            ("system", "Follow the &System"),
+            ("light", "&Light"),
+            ("dark", "&Dark"),
+        ):
             action = QAction(label, self, checkable=True)
             action.setObjectName(f"appearance_{key}")
-            action.setChecked(key == current or (key == "system" and current not in theme.APPEARANCES))
+            action.setChecked(
+                key == current or (key == "system" and current not in theme.APPEARANCES)
+            )
             action.triggered.connect(partial(self.set_appearance, key))
             self.appearance_group.addAction(action)
             self.appearance_menu.addAction(action)
@@ -381,8 +542,15 @@ class MainWindow(QMainWindow):
         self.view_menu = view
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Arithmetic Reference", lambda: show_arithmetic_reference(self), "F1",
-                                         "How every size is computed, per framework", "arithmetic_reference"))
+        help_menu.addAction(
+            self._action(
+                "&Arithmetic Reference",
+                lambda: show_arithmetic_reference(self),
+                "F1",
+                "How every size is computed, per framework",
+                "arithmetic_reference",
+            )
+        )
         help_menu.addAction(self._action("&About CNN Designer", self.about, name="about"))
 
     def _create_status_bar(self) -> None:
@@ -415,7 +583,9 @@ class MainWindow(QMainWindow):
         n = len(self.document.design)
         if not n:
             # An empty design has nothing wrong with it yet: no red error count on first start.
-            self.totals_label.setText("Empty design: drag an Input from the Layers palette to start")
+            self.totals_label.setText(
+                "Empty design: drag an Input from the Layers palette to start"
+            )
             self.problems_label.setText("")
             return
         t = self.document.analysis.totals()
@@ -462,7 +632,7 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def explain_layer(self, layer_id: str) -> None:
-        """"Why this shape?": the layer's arithmetic, step by step, in the explanation panel."""
+        """ "Why this shape?": the layer's arithmetic, step by step, in the explanation panel."""
         self.document.select([layer_id])
         self.show_problems()
         self.diagnostics_panel.show_explanation()
@@ -517,10 +687,14 @@ class MainWindow(QMainWindow):
         current = doc.current
         try:
             if current is not None and type_id != "Input":
-                doc.append_after(type_id, current, self.scene._beside(self.scene.cards[current].pos()))
+                doc.append_after(
+                    type_id, current, self.scene._beside(self.scene.cards[current].pos())
+                )
             else:
                 center = self.view.mapToScene(self.view.viewport().rect().center())
-                doc.add_layer(type_id, position=(round(center.x() - 90, 1), round(center.y() - 46, 1)))
+                doc.add_layer(
+                    type_id, position=(round(center.x() - 90, 1), round(center.y() - 46, 1))
+                )
         except DesignError as exc:
             self.show_message(f"Cannot add {type_id}: {exc}")
 
@@ -539,7 +713,9 @@ class MainWindow(QMainWindow):
             self,
             "Unsaved changes",
             plain_message(f"“{self.document.design.name}” has unsaved changes. Save them first?"),
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
         )
         if answer == QMessageBox.StandardButton.Save:
@@ -597,7 +773,11 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        start = str(self.document.path) if self.document.path else f"{_file_stem(self.document.design.name)}.json"
+        start = (
+            str(self.document.path)
+            if self.document.path
+            else f"{_file_stem(self.document.design.name)}.json"
+        )
         chosen, _ = QFileDialog.getSaveFileName(self, "Save design as", start, FILE_FILTER)
         if not chosen:
             return False
@@ -627,7 +807,9 @@ class MainWindow(QMainWindow):
             return
         if self.document.is_modified:
             answer = QMessageBox.question(
-                self, "Revert", plain_message(f"Drop every change since {path.name} was last saved?"),
+                self,
+                "Revert",
+                plain_message(f"Drop every change since {path.name} was last saved?"),
                 QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -657,7 +839,11 @@ class MainWindow(QMainWindow):
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
-            QMessageBox.warning(self, "File not found", plain_message(f"{path} no longer exists; it is removed from the menu."))
+            QMessageBox.warning(
+                self,
+                "File not found",
+                plain_message(f"{path} no longer exists; it is removed from the menu."),
+            )
             remove_recent_file(self.settings, path)
             self._rebuild_recent_menu()
             return
@@ -673,8 +859,12 @@ class MainWindow(QMainWindow):
         except ImportError as exc:
             self.show_message(f"Export is not available: {exc}")
             return
-        dialog = module.ExportDialog(self.document.design, self.document.analysis, self,
-                                     canvas_collapsed=self.scene.grouping.collapsed)
+        dialog = module.ExportDialog(
+            self.document.design,
+            self.document.analysis,
+            self,
+            canvas_collapsed=self.scene.grouping.collapsed,
+        )
         dialog.exec()
         dialog.deleteLater()
 
@@ -702,7 +892,8 @@ class MainWindow(QMainWindow):
         from designer import __version__
 
         QMessageBox.about(
-            self, "About CNN Designer",
+            self,
+            "About CNN Designer",
             f"<b>CNN Designer</b> {__version__}<br>Design convolutional neural networks and "
             "understand their arithmetic: every shape, parameter and multiply-accumulate, as PyTorch computes it.",
         )
@@ -715,7 +906,9 @@ class MainWindow(QMainWindow):
             return None
         doc = self.document
         try:
-            return self.recovery.write(doc.text(), str(doc.path) if doc.path else None, doc.design.name)
+            return self.recovery.write(
+                doc.text(), str(doc.path) if doc.path else None, doc.design.name
+            )
         except OSError as exc:
             self.show_message(f"Autosave failed: {exc.strerror or exc}")
             return None
@@ -728,9 +921,13 @@ class MainWindow(QMainWindow):
         entry = orphans[0]
         where = f" (from {entry.original_path})" if entry.original_path else ""
         answer = QMessageBox.question(
-            self, "Restore unsaved work?",
-            plain_message(f"CNN Designer did not close properly. Restore the unsaved changes to “{entry.name}”{where}?"),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
+            self,
+            "Restore unsaved work?",
+            plain_message(
+                f"CNN Designer did not close properly. Restore the unsaved changes to “{entry.name}”{where}?"
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
         )
         if answer != QMessageBox.StandardButton.Yes:
             for other in orphans:
@@ -810,14 +1007,20 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(u.isLocalFile() and u.toLocalFile().lower().endswith(".json") for u in event.mimeData().urls()):
+        if any(
+            u.isLocalFile() and u.toLocalFile().lower().endswith(".json")
+            for u in event.mimeData().urls()
+        ):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        files = [u.toLocalFile() for u in event.mimeData().urls()
-                 if u.isLocalFile() and u.toLocalFile().lower().endswith(".json")]
+        files = [
+            u.toLocalFile()
+            for u in event.mimeData().urls()
+            if u.isLocalFile() and u.toLocalFile().lower().endswith(".json")
+        ]
         if files:
             event.acceptProposedAction()
             self.open_file(files[0])
@@ -837,7 +1040,9 @@ def _default_size(window: QWidget) -> tuple[int, int]:
         return DEFAULT_SIZE
     avail = screen.availableGeometry()
     margin = 40  # the window manager's frame and title
-    return min(DEFAULT_SIZE[0], avail.width() - margin // 2), min(DEFAULT_SIZE[1], avail.height() - margin)
+    return min(DEFAULT_SIZE[0], avail.width() - margin // 2), min(
+        DEFAULT_SIZE[1], avail.height() - margin
+    )
 
 
 def redo_shortcuts() -> list[QKeySequence]:
@@ -847,8 +1052,11 @@ def redo_shortcuts() -> list[QKeySequence]:
     makes Qt call the shortcut ambiguous and do nothing at all.
     """
     keys: list[QKeySequence] = []
-    for key in (*QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
-                QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")):
+    for key in (
+        *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
+        QKeySequence("Ctrl+Shift+Z"),
+        QKeySequence("Ctrl+Y"),
+    ):
         if not key.isEmpty() and all(key != k for k in keys):
             keys.append(key)
     return keys
@@ -862,4 +1070,3 @@ def _format_error_text(exc: FormatError) -> str:
 def _file_stem(name: str) -> str:
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in name.strip()).strip("_")
     return stem or "design"
-

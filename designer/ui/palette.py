@@ -73,7 +73,9 @@ class LayerPalette(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(8)
         self.tree.setUniformRowHeights(True)
-        self.tree.setStyleSheet("QTreeWidget { border: none; } QTreeWidget::item { padding: 2px 0; }")
+        self.tree.setStyleSheet(
+            "QTreeWidget { border: none; } QTreeWidget::item { padding: 2px 0; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -94,9 +96,16 @@ class LayerPalette(QWidget):
                 item = QTreeWidgetItem([ltype.id])
                 item.setIcon(0, theme.category_icon(category))
                 item.setData(0, TYPE_ROLE, ltype.id)
-                item.setToolTip(0, f"<b>{ltype.id}</b><br>{ltype.summary}<br><i>Drag onto the canvas, "
-                                   "an edge or a card; double-click to add after the selected layer.</i>")
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+                item.setToolTip(
+                    0,
+                    f"<b>{ltype.id}</b><br>{ltype.summary}<br><i>Drag onto the canvas, "
+                    "an edge or a card; double-click to add after the selected layer.</i>",
+                )
+                item.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsDragEnabled
+                )
                 group.addChild(item)
                 self.items[ltype.id] = item
             group.setExpanded(True)
@@ -151,7 +160,8 @@ def matching_types(text: str) -> list[str]:
     if not needle:
         return list(REGISTRY)
     by_name = [
-        t.id for t in REGISTRY.values()
+        t.id
+        for t in REGISTRY.values()
         if any(needle in word for word in (t.id.lower(), t.prefix, *ALIASES.get(t.id, ())))
     ]
     if by_name:

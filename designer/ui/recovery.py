@@ -70,8 +70,13 @@ class Recovery:
             if not isinstance(obj, dict) or obj.get("format") != RECOVERY_FORMAT:
                 continue
             found.append(
-                RecoveryFile(path, pid, float(obj.get("saved_at") or 0), obj.get("original_path"),
-                             str(obj.get("name") or "Untitled"))
+                RecoveryFile(
+                    path,
+                    pid,
+                    float(obj.get("saved_at") or 0),
+                    obj.get("original_path"),
+                    str(obj.get("name") or "Untitled"),
+                )
             )
         found.sort(key=lambda r: r.saved_at, reverse=True)
         return found
@@ -82,7 +87,9 @@ class Recovery:
         try:
             obj = json.loads(entry.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise FormatError("$", f"the recovery file cannot be read ({exc})", str(entry.path)) from None
+            raise FormatError(
+                "$", f"the recovery file cannot be read ({exc})", str(entry.path)
+            ) from None
         text = obj.get("design") if isinstance(obj, dict) else None
         if not isinstance(text, str):
             raise FormatError("$.design", "the recovery file holds no design", str(entry.path))

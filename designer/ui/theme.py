@@ -42,27 +42,65 @@ SELECTION = QColor("#2f7de1")
 #: module's names below (``theme.TEXT``, ``theme.CANVAS_BG``, ...), which views read when they paint.
 SCHEMES: dict[str, dict[str, str]] = {
     "light": {
-        "WINDOW": "#eef1f4", "BASE": "#ffffff", "ALT_BASE": "#f5f7f9", "BUTTON": "#f6f7f9",
-        "TOOLTIP": "#fffef5", "TEXT": "#1f2933", "TEXT_MUTED": "#66727f", "LINK": "#1565c0",
-        "CANVAS_BG": "#f4f6f8", "CANVAS_GRID": "#e3e7ec", "CARD_BG": "#ffffff", "CARD_UNKNOWN_BG": "#f7f8fa",
-        "CARD_BORDER": "#c5ccd4", "EDGE": "#7d8894", "UNKNOWN": "#9aa3ad", "PLOT_BG": "#ffffff",
-        "PLOT_INK": "#3c4650", "VOLUME_BG": "#ffffff", "VOLUME_INK": "#141414", "NOTE_BG": "#fff8e1",
-        "NOTE_BORDER": "#ffe082", "NOTE_TEXT": "#5d4037", "BAD_BG": "#fde7ea", "HEAD_BG": "#eceff1",
+        "WINDOW": "#eef1f4",
+        "BASE": "#ffffff",
+        "ALT_BASE": "#f5f7f9",
+        "BUTTON": "#f6f7f9",
+        "TOOLTIP": "#fffef5",
+        "TEXT": "#1f2933",
+        "TEXT_MUTED": "#66727f",
+        "LINK": "#1565c0",
+        "CANVAS_BG": "#f4f6f8",
+        "CANVAS_GRID": "#e3e7ec",
+        "CARD_BG": "#ffffff",
+        "CARD_UNKNOWN_BG": "#f7f8fa",
+        "CARD_BORDER": "#c5ccd4",
+        "EDGE": "#7d8894",
+        "UNKNOWN": "#9aa3ad",
+        "PLOT_BG": "#ffffff",
+        "PLOT_INK": "#3c4650",
+        "VOLUME_BG": "#ffffff",
+        "VOLUME_INK": "#141414",
+        "NOTE_BG": "#fff8e1",
+        "NOTE_BORDER": "#ffe082",
+        "NOTE_TEXT": "#5d4037",
+        "BAD_BG": "#fde7ea",
+        "HEAD_BG": "#eceff1",
     },
     "dark": {
-        "WINDOW": "#25292f", "BASE": "#1c1f24", "ALT_BASE": "#262a30", "BUTTON": "#2e343c",
-        "TOOLTIP": "#2e343c", "TEXT": "#e2e6ea", "TEXT_MUTED": "#9aa4ae", "LINK": "#6cb6ff",
-        "CANVAS_BG": "#1e2227", "CANVAS_GRID": "#3a414a", "CARD_BG": "#2b3038", "CARD_UNKNOWN_BG": "#262a30",
-        "CARD_BORDER": "#4a535e", "EDGE": "#8d98a4", "UNKNOWN": "#6c7580", "PLOT_BG": "#1c1f24",
-        "PLOT_INK": "#c9d1d9", "VOLUME_BG": "#1c1f24", "VOLUME_INK": "#e6e6e6", "NOTE_BG": "#3a3320",
-        "NOTE_BORDER": "#8a7330", "NOTE_TEXT": "#f0deb0", "BAD_BG": "#4a2328", "HEAD_BG": "#30363d",
+        "WINDOW": "#25292f",
+        "BASE": "#1c1f24",
+        "ALT_BASE": "#262a30",
+        "BUTTON": "#2e343c",
+        "TOOLTIP": "#2e343c",
+        "TEXT": "#e2e6ea",
+        "TEXT_MUTED": "#9aa4ae",
+        "LINK": "#6cb6ff",
+        "CANVAS_BG": "#1e2227",
+        "CANVAS_GRID": "#3a414a",
+        "CARD_BG": "#2b3038",
+        "CARD_UNKNOWN_BG": "#262a30",
+        "CARD_BORDER": "#4a535e",
+        "EDGE": "#8d98a4",
+        "UNKNOWN": "#6c7580",
+        "PLOT_BG": "#1c1f24",
+        "PLOT_INK": "#c9d1d9",
+        "VOLUME_BG": "#1c1f24",
+        "VOLUME_INK": "#e6e6e6",
+        "NOTE_BG": "#3a3320",
+        "NOTE_BORDER": "#8a7330",
+        "NOTE_TEXT": "#f0deb0",
+        "BAD_BG": "#4a2328",
+        "HEAD_BG": "#30363d",
     },
 }
 APPEARANCES = ("system", "light", "dark")  # the View ▸ Appearance choices
 
 WINDOW = BASE = ALT_BASE = BUTTON = TOOLTIP = TEXT = TEXT_MUTED = LINK = QColor()
 CANVAS_BG = CANVAS_GRID = CARD_BG = CARD_UNKNOWN_BG = CARD_BORDER = EDGE = UNKNOWN = QColor()
-PLOT_BG = PLOT_INK = VOLUME_BG = VOLUME_INK = NOTE_BG = NOTE_BORDER = NOTE_TEXT = BAD_BG = HEAD_BG = QColor()
+PLOT_BG = PLOT_INK = VOLUME_BG = VOLUME_INK = NOTE_BG = NOTE_BORDER = NOTE_TEXT = BAD_BG = (
+    HEAD_BG
+) = QColor()
 SCHEME = "light"
 
 

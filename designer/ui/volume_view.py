@@ -60,7 +60,20 @@ _BOX_FACES = (  # (outward normal, corner selectors) in the same convention as t
     ((0.0, 0.0, -1.0), ((0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0))),
     ((0.0, 0.0, 1.0), ((0, 0, 1), (0, 1, 1), (1, 1, 1), (1, 0, 1))),
 )
-_EDGES = ((0, 1), (1, 3), (3, 2), (2, 0), (4, 5), (5, 7), (7, 6), (6, 4), (0, 4), (1, 5), (2, 6), (3, 7))
+_EDGES = (
+    (0, 1),
+    (1, 3),
+    (3, 2),
+    (2, 0),
+    (4, 5),
+    (5, 7),
+    (7, 6),
+    (6, 4),
+    (0, 4),
+    (1, 5),
+    (2, 6),
+    (3, 7),
+)
 
 
 def _rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -83,8 +96,13 @@ class GLSceneData:
     labels: list[tuple[tuple[float, float, float], str]]
 
 
-def _corners(lo: tuple[float, float, float], hi: tuple[float, float, float]) -> list[tuple[float, float, float]]:
-    return [(hi[0] if i & 1 else lo[0], hi[1] if i & 2 else lo[1], hi[2] if i & 4 else lo[2]) for i in range(8)]
+def _corners(
+    lo: tuple[float, float, float], hi: tuple[float, float, float]
+) -> list[tuple[float, float, float]]:
+    return [
+        (hi[0] if i & 1 else lo[0], hi[1] if i & 2 else lo[1], hi[2] if i & 4 else lo[2])
+        for i in range(8)
+    ]
 
 
 def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneData:
@@ -98,7 +116,9 @@ def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneDat
         for normal, sel in _BOX_FACES:
             base = len(verts)
             for cx, cy, cz in sel:
-                verts.append((hi[0] if cx else lo[0], hi[1] if cy else lo[1], hi[2] if cz else lo[2]))
+                verts.append(
+                    (hi[0] if cx else lo[0], hi[1] if cy else lo[1], hi[2] if cz else lo[2])
+                )
             face_color = _face_rgba(color, normal)
             faces.extend([(base, base + 1, base + 2), (base, base + 2, base + 3)])
             colors.extend([face_color, face_color])
@@ -165,8 +185,12 @@ def opengl_status() -> tuple[bool, str]:
 
 
 def fit_distance(
-    lo: tuple[float, float, float], hi: tuple[float, float, float], fov: float, aspect: float,
-    elevation: float, azimuth: float,
+    lo: tuple[float, float, float],
+    hi: tuple[float, float, float],
+    fov: float,
+    aspect: float,
+    elevation: float,
+    azimuth: float,
 ) -> float:
     """Camera distance from the box centre at which the box ``lo``–``hi`` and its labels fit.
 
@@ -178,8 +202,11 @@ def fit_distance(
     el, az = math.radians(elevation), math.radians(azimuth)
     eye = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
     right = (-math.sin(az), math.cos(az), 0.0)
-    up = (eye[1] * right[2] - eye[2] * right[1], eye[2] * right[0] - eye[0] * right[2],
-          eye[0] * right[1] - eye[1] * right[0])
+    up = (
+        eye[1] * right[2] - eye[2] * right[1],
+        eye[2] * right[0] - eye[0] * right[2],
+        eye[0] * right[1] - eye[1] * right[0],
+    )
     tan_h = math.tan(math.radians(fov) / 2)
     tan_v = tan_h / max(aspect, 1e-3)
     grown_lo = (lo[0], lo[1], lo[2] - LABEL_MARGIN[0])
@@ -310,7 +337,9 @@ class VolumeView(QWidget):
         fit = fit or self._refit
         self._refit = False
         self.scene = (
-            collapsed_volume_scene(self.analysis, self.collapsed, self.options) if self.analysis is not None else None
+            collapsed_volume_scene(self.analysis, self.collapsed, self.options)
+            if self.analysis is not None
+            else None
         )
         if self.gl_widget is None:
             return
@@ -333,10 +362,14 @@ class VolumeView(QWidget):
         data = gl_scene_data(self.scene, self.selected)
         if self._mesh is None:
             self._mesh = gl.GLMeshItem(smooth=False, drawEdges=False, glOptions="opaque")
-            self._lines = gl.GLLinePlotItem(mode="lines", color=_ink_rgba(), width=1.0, antialias=True)
+            self._lines = gl.GLLinePlotItem(
+                mode="lines", color=_ink_rgba(), width=1.0, antialias=True
+            )
             view.addItem(self._mesh)
             view.addItem(self._lines)
-        self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
+        self._mesh.setMeshData(
+            vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors
+        )
         self._mesh.setVisible(True)
         self._lines.setData(pos=data.lines)
         self._lines.setVisible(True)
@@ -377,7 +410,9 @@ class VolumeView(QWidget):
         if self._mesh is None or self.scene is None:
             return
         data = gl_scene_data(self.scene, self.selected)
-        self._mesh.setMeshData(vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors)
+        self._mesh.setMeshData(
+            vertexes=data.vertexes, faces=data.faces, faceColors=data.face_colors
+        )
 
     def paint_frame_over(self, pixmap: Any, source: QWidget) -> None:
         """Draw the GL frame (with its labels) where this view sits in ``source``'s ``pixmap``.
@@ -408,9 +443,14 @@ class VolumeView(QWidget):
         lo, hi = self.scene.bounds()
         centre = Vector((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2)
         aspect = max(self.gl_widget.width(), 1) / max(self.gl_widget.height(), 1)
-        distance = fit_distance(lo, hi, self.gl_widget.opts["fov"], aspect, self.camera.elevation, self.camera.azimuth)
+        distance = fit_distance(
+            lo, hi, self.gl_widget.opts["fov"], aspect, self.camera.elevation, self.camera.azimuth
+        )
         self.gl_widget.setCameraPosition(
-            pos=centre, distance=distance, elevation=self.camera.elevation, azimuth=self.camera.azimuth
+            pos=centre,
+            distance=distance,
+            elevation=self.camera.elevation,
+            azimuth=self.camera.azimuth,
         )
         self.declutter_labels()
 
@@ -430,7 +470,9 @@ class VolumeView(QWidget):
             p = self.screen_position(pos)
             box = None
             if p is not None:
-                w = fm.horizontalAdvance(text) * 1.15  # GL text renders a little wider than measured
+                w = (
+                    fm.horizontalAdvance(text) * 1.15
+                )  # GL text renders a little wider than measured
                 box = (p.x() - 3, p.y() - fm.ascent() - 2, p.x() + w + 3, p.y() + fm.descent() + 2)
             free = box is not None and all(
                 box[2] <= a or box[0] >= c or box[3] <= b or box[1] >= d for a, b, c, d in kept
@@ -481,7 +523,9 @@ class VolumeView(QWidget):
         if block is not None:  # a collapsed block's volume selects its first layer (which opens it)
             design = self.analysis.design if self.analysis is not None else None
             inside = design is not None and block.id in design
-            self.layer_clicked.emit(block.id if inside or not block.layer_ids else block.layer_ids[0])
+            self.layer_clicked.emit(
+                block.id if inside or not block.layer_ids else block.layer_ids[0]
+            )
 
 
 def _ink_rgba() -> tuple[float, float, float, float]:

@@ -88,8 +88,12 @@ class WindowCanvas(QWidget):
         self._grid_cache: QPixmap | None = None
         self._fade_from: QPixmap | None = None
         self._fade = 1.0  # 1: only the new picture
-        self._box_from: QRectF | None = None  # the old window's outline (widget pixels) while fading
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click gives the view (its proxy) the keys
+        self._box_from: QRectF | None = (
+            None  # the old window's outline (widget pixels) while fading
+        )
+        self.setFocusPolicy(
+            Qt.FocusPolicy.ClickFocus
+        )  # a click gives the view (its proxy) the keys
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def set_figure(self, figure: WindowFigure | None, frame: int = 0) -> None:
@@ -151,7 +155,9 @@ class WindowCanvas(QWidget):
 
     def _resize(self) -> None:
         size = self.figure_size()
-        self.setFixedSize(max(1, round(size.width() * self.zoom)), max(1, round(size.height() * self.zoom)))
+        self.setFixedSize(
+            max(1, round(size.width() * self.zoom)), max(1, round(size.height() * self.zoom))
+        )
 
     def _grid(self) -> QPixmap:
         assert self.figure is not None
@@ -243,7 +249,9 @@ class WindowView(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message.setStyleSheet("QLabel#window_message { color: #546e7a; padding: 12px; }")
 
-        def tool(text: str, tip: str, name: str, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
+        def tool(
+            text: str, tip: str, name: str, icon: QStyle.StandardPixmap | None = None
+        ) -> QToolButton:
             button = QToolButton()
             button.setText(text)
             if icon is not None:
@@ -255,13 +263,23 @@ class WindowView(QWidget):
 
         # Standard icons: media glyphs such as ⏮ are missing from many fonts.
         icons = QStyle.StandardPixmap
-        self.first_button = tool("First", "First window (Home)", "window_first", icons.SP_MediaSkipBackward)
-        self.prev_button = tool("Previous", "Previous window (Left)", "window_prev", icons.SP_MediaSeekBackward)
-        self.play_button = tool("Play", "Step through every window (Space)", "window_play", icons.SP_MediaPlay)
+        self.first_button = tool(
+            "First", "First window (Home)", "window_first", icons.SP_MediaSkipBackward
+        )
+        self.prev_button = tool(
+            "Previous", "Previous window (Left)", "window_prev", icons.SP_MediaSeekBackward
+        )
+        self.play_button = tool(
+            "Play", "Step through every window (Space)", "window_play", icons.SP_MediaPlay
+        )
         self.play_button.setCheckable(True)
         self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.next_button = tool("Next", "Next window (Right)", "window_next", icons.SP_MediaSeekForward)
-        self.last_button = tool("Last", "Last window (End)", "window_last", icons.SP_MediaSkipForward)
+        self.next_button = tool(
+            "Next", "Next window (Right)", "window_next", icons.SP_MediaSeekForward
+        )
+        self.last_button = tool(
+            "Last", "Last window (End)", "window_last", icons.SP_MediaSkipForward
+        )
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("window_slider")
         self.slider.setMinimum(0)
@@ -280,25 +298,39 @@ class WindowView(QWidget):
         self.zoom_out_button = tool("−", "Zoom out (Ctrl+wheel, −)", "window_zoom_out")
         self.zoom_in_button = tool("+", "Zoom in (Ctrl+wheel, +)", "window_zoom_in")
         self.fit_button = tool("Fit", "Fit the picture to the panel (0)", "window_fit")
-        self.export_button = tool("Export ▾", "Save this frame (SVG/PNG) or every window (GIF/APNG)", "window_export")
+        self.export_button = tool(
+            "Export ▾", "Save this frame (SVG/PNG) or every window (GIF/APNG)", "window_export"
+        )
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
         self.export_actions = {
             "png": menu.addAction("This frame as PNG…", lambda: self.export_dialog("png")),
             "svg": menu.addAction("This frame as SVG…", lambda: self.export_dialog("svg")),
-            "gif": menu.addAction("Every window as animated GIF…", lambda: self.export_dialog("gif")),
-            "apng": menu.addAction("Every window as animated PNG (APNG)…", lambda: self.export_dialog("apng")),
+            "gif": menu.addAction(
+                "Every window as animated GIF…", lambda: self.export_dialog("gif")
+            ),
+            "apng": menu.addAction(
+                "Every window as animated PNG (APNG)…", lambda: self.export_dialog("apng")
+            ),
         }
         if not have_pillow():
             for key in ("gif", "apng"):
                 self.export_actions[key].setEnabled(False)
-                self.export_actions[key].setToolTip("Needs Pillow: pip install 'cnn-designer[animation]'")
+                self.export_actions[key].setToolTip(
+                    "Needs Pillow: pip install 'cnn-designer[animation]'"
+                )
         self.export_button.setMenu(menu)
 
         steps = QHBoxLayout()
         steps.setContentsMargins(0, 0, 0, 0)
         steps.setSpacing(2)
-        for w in (self.first_button, self.prev_button, self.play_button, self.next_button, self.last_button):
+        for w in (
+            self.first_button,
+            self.prev_button,
+            self.play_button,
+            self.next_button,
+            self.last_button,
+        ):
             steps.addWidget(w)
         steps.addWidget(self.slider, 1)
         steps.addWidget(self.position_label)
@@ -440,7 +472,9 @@ class WindowView(QWidget):
             self._show_picture(False)
             return
         allowed = full_view_allowed(geometry)
-        compact = self._compact_choice.get(geometry.layer_id, wants_compact(geometry)) or not allowed
+        compact = (
+            self._compact_choice.get(geometry.layer_id, wants_compact(geometry)) or not allowed
+        )
         key = (geometry.layer_id, (geometry.rows.arith, geometry.cols.arith), compact)
         if key == self._key:
             return
@@ -465,11 +499,13 @@ class WindowView(QWidget):
         self.compact_box.blockSignals(True)
         self.compact_box.setChecked(compact)
         self.compact_box.setEnabled(
-            allowed and (self.frames.rows.compact or self.frames.cols.compact or wants_compact(geometry))
+            allowed
+            and (self.frames.rows.compact or self.frames.cols.compact or wants_compact(geometry))
         )
         self.compact_box.setToolTip(
-            COMPACT_TIP if allowed else
-            f"{len(geometry.rows)}×{len(geometry.cols)} cells are too many to draw every one: compact only"
+            COMPACT_TIP
+            if allowed
+            else f"{len(geometry.rows)}×{len(geometry.cols)} cells are too many to draw every one: compact only"
         )
         self.compact_box.blockSignals(False)
         self.slider.blockSignals(True)
@@ -559,7 +595,9 @@ class WindowView(QWidget):
         if size.isEmpty():
             return
         viewport = self.scroll_area.viewport().size()
-        zoom = min(1.0, (viewport.width() - 2) / size.width(), (viewport.height() - 2) / size.height())
+        zoom = min(
+            1.0, (viewport.width() - 2) / size.width(), (viewport.height() - 2) / size.height()
+        )
         self.canvas.set_zoom(max(MIN_ZOOM, zoom))
         self._fit = True
 
@@ -610,7 +648,9 @@ class WindowView(QWidget):
         if self.window_figure is None:
             raise WindowExportError("no layer with a window is selected")
         kind = fmt or Path(path).suffix.lower().lstrip(".")
-        exporter = WindowExporter(self.window_figure, 2.0 if kind == "png" else 1.0, float(self.speed.value()))
+        exporter = WindowExporter(
+            self.window_figure, 2.0 if kind == "png" else 1.0, float(self.speed.value())
+        )
         exporter.export(path, frame=self.frame, fmt=kind)
 
     def export_dialog(self, fmt: str) -> None:
@@ -624,7 +664,11 @@ class WindowView(QWidget):
             "apng": "Animated PNG (*.apng *.png)",
         }
         suffix = {"png": ".png", "svg": ".svg", "gif": ".gif", "apng": ".apng"}[fmt]
-        start = str(self.document.path.parent / f"{self.layer_id}{suffix}") if self.document.path else f"{self.layer_id}{suffix}"
+        start = (
+            str(self.document.path.parent / f"{self.layer_id}{suffix}")
+            if self.document.path
+            else f"{self.layer_id}{suffix}"
+        )
         chosen, _ = QFileDialog.getSaveFileName(self, "Export the window", start, filters[fmt])
         if not chosen:
             return
@@ -639,4 +683,3 @@ class WindowView(QWidget):
         show = getattr(top, "show_message", None)
         if callable(show):
             show(f"Wrote {chosen}")
-

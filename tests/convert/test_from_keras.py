@@ -31,18 +31,30 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras")
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
-EXPORTABLE = [p for p in TEMPLATES if p.stem not in ("alexnet_paper", "zfnet", "mobilenet_v3_small",
-                                                     "efficientnet_b0", "convnext_tiny")]
+EXPORTABLE = [
+    p
+    for p in TEMPLATES
+    if p.stem
+    not in ("alexnet_paper", "zfnet", "mobilenet_v3_small", "efficientnet_b0", "convnext_tiny")
+]
 
 
 def _tensor(layer: str, shape: list[Any]) -> dict[str, Any]:
-    return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32", "keras_history": [layer, 0, 0]}}
+    return {
+        "class_name": "__keras_tensor__",
+        "config": {"shape": shape, "dtype": "float32", "keras_history": [layer, 0, 0]},
+    }
 
 
-def _layer(cls: str, name: str, inbound: list[dict[str, Any]] | None, **config: Any) -> dict[str, Any]:
+def _layer(
+    cls: str, name: str, inbound: list[dict[str, Any]] | None, **config: Any
+) -> dict[str, Any]:
     args: list[Any] = [] if inbound is None else ([inbound] if len(inbound) > 1 else inbound)
     return {
-        "module": "keras.layers", "class_name": cls, "name": name, "config": {"name": name, **config},
+        "module": "keras.layers",
+        "class_name": cls,
+        "name": name,
+        "config": {"name": name, **config},
         "inbound_nodes": [] if inbound is None else [{"args": args, "kwargs": {}}],
     }
 
@@ -54,30 +66,99 @@ def _functional() -> dict[str, Any]:
         _layer("InputLayer", "image", None, batch_shape=x),
         _layer("Rescaling", "rescale", [_tensor("image", x)], scale=1 / 255, offset=0.0),
         _layer("ZeroPadding2D", "stem_pad", [_tensor("rescale", x)], padding=[[1, 1], [1, 1]]),
-        _layer("Conv2D", "stem", [_tensor("stem_pad", [None, 34, 34, 3])], filters=16, kernel_size=[3, 3],
-               strides=[2, 2], padding="valid", dilation_rate=[1, 1], groups=1, use_bias=False, activation="linear"),
-        _layer("BatchNormalization", "stem_bn", [_tensor("stem", [None, 16, 16, 16])], axis=-1, momentum=0.99,
-               epsilon=0.001, center=True, scale=True),
-        _layer("Activation", "stem_relu", [_tensor("stem_bn", [None, 16, 16, 16])], activation="relu"),
-        _layer("DepthwiseConv2D", "dw", [_tensor("stem_relu", [None, 16, 16, 16])], kernel_size=[3, 3],
-               strides=[1, 1], padding="same", depth_multiplier=1, dilation_rate=[1, 1], use_bias=False,
-               activation="relu6"),
-        _layer("Conv2D", "proj", [_tensor("dw_relu6", [None, 16, 16, 16])], filters=16, kernel_size=[1, 1],
-               strides=[1, 1], padding="valid", dilation_rate=[1, 1], groups=1, use_bias=True, activation="linear"),
-        _layer("Add", "add", [_tensor("proj", [None, 16, 16, 16]), _tensor("stem_relu", [None, 16, 16, 16])]),
-        _layer("MaxPooling2D", "pool", [_tensor("add", [None, 16, 16, 16])], pool_size=[3, 3], strides=[2, 2],
-               padding="same"),
-        _layer("Concatenate", "cat", [_tensor("pool", [None, 8, 8, 16]), _tensor("pool", [None, 8, 8, 16])], axis=-1),
+        _layer(
+            "Conv2D",
+            "stem",
+            [_tensor("stem_pad", [None, 34, 34, 3])],
+            filters=16,
+            kernel_size=[3, 3],
+            strides=[2, 2],
+            padding="valid",
+            dilation_rate=[1, 1],
+            groups=1,
+            use_bias=False,
+            activation="linear",
+        ),
+        _layer(
+            "BatchNormalization",
+            "stem_bn",
+            [_tensor("stem", [None, 16, 16, 16])],
+            axis=-1,
+            momentum=0.99,
+            epsilon=0.001,
+            center=True,
+            scale=True,
+        ),
+        _layer(
+            "Activation", "stem_relu", [_tensor("stem_bn", [None, 16, 16, 16])], activation="relu"
+        ),
+        _layer(
+            "DepthwiseConv2D",
+            "dw",
+            [_tensor("stem_relu", [None, 16, 16, 16])],
+            kernel_size=[3, 3],
+            strides=[1, 1],
+            padding="same",
+            depth_multiplier=1,
+            dilation_rate=[1, 1],
+            use_bias=False,
+            activation="relu6",
+        ),
+        _layer(
+            "Conv2D",
+            "proj",
+            [_tensor("dw_relu6", [None, 16, 16, 16])],
+            filters=16,
+            kernel_size=[1, 1],
+            strides=[1, 1],
+            padding="valid",
+            dilation_rate=[1, 1],
+            groups=1,
+            use_bias=True,
+            activation="linear",
+        ),
+        _layer(
+            "Add",
+            "add",
+            [_tensor("proj", [None, 16, 16, 16]), _tensor("stem_relu", [None, 16, 16, 16])],
+        ),
+        _layer(
+            "MaxPooling2D",
+            "pool",
+            [_tensor("add", [None, 16, 16, 16])],
+            pool_size=[3, 3],
+            strides=[2, 2],
+            padding="same",
+        ),
+        _layer(
+            "Concatenate",
+            "cat",
+            [_tensor("pool", [None, 8, 8, 16]), _tensor("pool", [None, 8, 8, 16])],
+            axis=-1,
+        ),
         _layer("GlobalAveragePooling2D", "gap", [_tensor("cat", [None, 8, 8, 32])], keepdims=False),
         _layer("Dropout", "drop", [_tensor("gap", [None, 32])], rate=0.2),
-        _layer("Dense", "logits", [_tensor("drop", [None, 32])], units=10, use_bias=True, activation="softmax"),
+        _layer(
+            "Dense",
+            "logits",
+            [_tensor("drop", [None, 32])],
+            units=10,
+            use_bias=True,
+            activation="softmax",
+        ),
     ]
     # The depthwise layer's activation becomes its own layer; its consumers refer to the Keras layer.
     layers[7]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = ["dw", 0, 0]
     return {
-        "module": "keras", "class_name": "Functional",
-        "config": {"name": "tiny net", "trainable": True, "layers": layers,
-                   "input_layers": ["image", 0, 0], "output_layers": ["logits", 0, 0]},
+        "module": "keras",
+        "class_name": "Functional",
+        "config": {
+            "name": "tiny net",
+            "trainable": True,
+            "layers": layers,
+            "input_layers": ["image", 0, 0],
+            "output_layers": ["logits", 0, 0],
+        },
     }
 
 
@@ -105,11 +186,19 @@ def test_keras_file_is_read_from_its_config_without_keras(tmp_path: Path) -> Non
     assert "rescale" not in layers and "rescale (Rescaling: ×0.00392" in design.description
     # The symmetric ZeroPadding2D before a valid convolution is that convolution's padding.
     assert "stem_pad" not in layers
-    assert layers["stem"] == ("Conv2d", {"out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1, "bias": False}, ["image"])
+    assert layers["stem"] == (
+        "Conv2d",
+        {"out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1, "bias": False},
+        ["image"],
+    )
     assert layers["stem_bn"] == ("BatchNorm2d", {"eps": 0.001, "momentum": 0.01}, ["stem"])
     assert layers["stem_relu"] == ("ReLU", {}, ["stem_bn"])
     # DepthwiseConv2D = a Conv2d with groups = channels; "same" at stride 1 is padding 1; relu6 its own layer.
-    assert layers["dw"] == ("Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 16, "bias": False}, ["stem_relu"])
+    assert layers["dw"] == (
+        "Conv2d",
+        {"out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 16, "bias": False},
+        ["stem_relu"],
+    )
     assert layers["dw_relu6"] == ("ReLU6", {}, ["dw"])
     assert layers["add"] == ("Add", {}, ["proj", "stem_relu"])
     # TF "same" max pooling 3/2 at 16 pads 0 before: PyTorch padding 0 gives 7, not 8 → an explicit pad.
@@ -127,36 +216,90 @@ def test_keras_file_is_read_from_its_config_without_keras(tmp_path: Path) -> Non
 
 
 def test_keras2_style_sequential_and_inbound_nodes(tmp_path: Path) -> None:
-    seq = {"class_name": "Sequential", "config": {"name": "seq", "layers": [
-        {"class_name": "Conv2D", "config": {"name": "c1", "batch_input_shape": [None, 28, 28, 1], "filters": 4,
-                                            "kernel_size": [5, 5], "strides": [1, 1], "padding": "valid",
-                                            "activation": "relu", "use_bias": True}},
-        {"class_name": "MaxPooling2D", "config": {"name": "p1", "pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}},
-        {"class_name": "Flatten", "config": {"name": "f"}},
-        {"class_name": "Dense", "config": {"name": "out", "units": 10, "activation": "linear"}},
-    ]}}
+    seq = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "seq",
+            "layers": [
+                {
+                    "class_name": "Conv2D",
+                    "config": {
+                        "name": "c1",
+                        "batch_input_shape": [None, 28, 28, 1],
+                        "filters": 4,
+                        "kernel_size": [5, 5],
+                        "strides": [1, 1],
+                        "padding": "valid",
+                        "activation": "relu",
+                        "use_bias": True,
+                    },
+                },
+                {
+                    "class_name": "MaxPooling2D",
+                    "config": {
+                        "name": "p1",
+                        "pool_size": [2, 2],
+                        "strides": [2, 2],
+                        "padding": "valid",
+                    },
+                },
+                {"class_name": "Flatten", "config": {"name": "f"}},
+                {
+                    "class_name": "Dense",
+                    "config": {"name": "out", "units": 10, "activation": "linear"},
+                },
+            ],
+        },
+    }
     path = tmp_path / "seq.json"
     path.write_text(json.dumps(seq))
     design = import_keras(path).design
     assert [(layer.id, layer.type) for layer in design] == [
-        ("seq_input", "Input"), ("c1", "Conv2d"), ("c1_relu", "ReLU"), ("p1", "MaxPool2d"), ("f", "Flatten"),
+        ("seq_input", "Input"),
+        ("c1", "Conv2d"),
+        ("c1_relu", "ReLU"),
+        ("p1", "MaxPool2d"),
+        ("f", "Flatten"),
         ("out", "Linear"),
     ]
     assert analyze(design).info["out"].output_shape == (10,)
-    functional = {"class_name": "Model", "config": {"name": "m", "layers": [
-        {"class_name": "InputLayer", "name": "a", "config": {"batch_input_shape": [None, 8, 8, 3], "name": "a"},
-         "inbound_nodes": []},
-        {"class_name": "Conv2D", "name": "b", "config": {"name": "b", "filters": 3, "kernel_size": 3, "padding": "same"},
-         "inbound_nodes": [[["a", 0, 0, {}]]]},
-        {"class_name": "Add", "name": "c", "config": {"name": "c"}, "inbound_nodes": [[["a", 0, 0, {}], ["b", 0, 0, {}]]]},
-    ], "input_layers": [["a", 0, 0]], "output_layers": [["c", 0, 0]]}}
+    functional = {
+        "class_name": "Model",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "a",
+                    "config": {"batch_input_shape": [None, 8, 8, 3], "name": "a"},
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Conv2D",
+                    "name": "b",
+                    "config": {"name": "b", "filters": 3, "kernel_size": 3, "padding": "same"},
+                    "inbound_nodes": [[["a", 0, 0, {}]]],
+                },
+                {
+                    "class_name": "Add",
+                    "name": "c",
+                    "config": {"name": "c"},
+                    "inbound_nodes": [[["a", 0, 0, {}], ["b", 0, 0, {}]]],
+                },
+            ],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["c", 0, 0]],
+        },
+    }
     design = import_keras(functional).design
     assert _by_id(design)["c"] == ("Add", {}, ["a", "b"])
 
 
 def test_unsupported_layers_are_loud_placeholders(tmp_path: Path) -> None:
     config = _functional()
-    config["config"]["layers"][12] = _layer("LayerNormalization", "drop", [_tensor("gap", [None, 32])], axis=-1)
+    config["config"]["layers"][12] = _layer(
+        "LayerNormalization", "drop", [_tensor("gap", [None, 32])], axis=-1
+    )
     result = import_keras(config)
     [note] = result.unsupported
     assert "Keras' LayerNormalization" in note.message and note.layer is not None
@@ -169,7 +312,10 @@ def test_unsupported_layers_are_loud_placeholders(tmp_path: Path) -> None:
         (b"not a zip", r"bad.keras is not a .keras file \(not a zip archive\)"),
         (None, r"bad.keras is a zip archive without config.json"),
         ({"config.json": "{not json"}, r"bad.keras: the model configuration is not valid JSON"),
-        ({"config.json": '{"class_name": "Dense", "config": {}}'}, r"the saved object is a 'Dense', not a Keras model"),
+        (
+            {"config.json": '{"class_name": "Dense", "config": {}}'},
+            r"the saved object is a 'Dense', not a Keras model",
+        ),
         ({"config.json": "[1, 2]"}, r"has no class_name/config"),
     ],
 )
@@ -189,7 +335,9 @@ def test_an_open_input_size_needs_an_input_shape(tmp_path: Path) -> None:
     config = _functional()
     config["config"]["layers"][0]["config"]["batch_shape"] = [None, None, None, 3]
     path = _save_keras(config, tmp_path / "open.keras")
-    with pytest.raises(ConversionError, match=r"the input image has shape \['\?', '\?', '\?', 3\]; give its size"):
+    with pytest.raises(
+        ConversionError, match=r"the input image has shape \['\?', '\?', '\?', 3\]; give its size"
+    ):
         import_keras(path)
     design = import_keras(path, input_shapes=[(3, 64, 64)]).design
     assert analyze(design).info["pool"].output_shape == (16, 16, 16)
@@ -230,7 +378,9 @@ def _normalized(design: Design, rename: bool) -> dict[str, tuple[str, dict[str, 
     out = {}
     for layer in design:
         params = dict(layer.params)
-        if layer.type in ("MaxPool2d", "AvgPool2d") and params.get("stride") == params.get("kernel_size"):
+        if layer.type in ("MaxPool2d", "AvgPool2d") and params.get("stride") == params.get(
+            "kernel_size"
+        ):
             params.pop("stride", None)
         name = keras_name if rename else str
         out[name(layer.id)] = (layer.type, params, [name(i) for i in layer.inputs])
@@ -250,7 +400,10 @@ def test_round_trip_design_keras_code_saved_model_design(path: Path, tmp_path: P
     assert back.name == design.name and back.semantics == "keras"
     assert _normalized(back, rename=False) == _normalized(design, rename=True)
     ours, theirs = analyze(design), analyze(back)
-    assert theirs.totals().params == ours.totals().params and theirs.totals().macs == ours.totals().macs
+    assert (
+        theirs.totals().params == ours.totals().params
+        and theirs.totals().macs == ours.totals().macs
+    )
     for layer in design:
         assert theirs.info[keras_name(layer.id)].output_shape == ours.info[layer.id].output_shape
 
@@ -280,7 +433,9 @@ def test_keras_applications_come_through_and_go_back_out_with_keras_numbers(name
     model = getattr(keras.applications, name)(weights=None)
     result = import_keras_model(model)
     analysis = analyze(result.design)
-    assert analysis.totals().trainable_params == sum(math.prod(w.shape) for w in model.trainable_weights)
+    assert analysis.totals().trainable_params == sum(
+        math.prod(w.shape) for w in model.trainable_weights
+    )
     assert not analysis.has_errors()
     for layer in model.layers:
         if layer.name in _by_id(result.design) and len(layer.output.shape) == 4:
@@ -290,7 +445,8 @@ def test_keras_applications_come_through_and_go_back_out_with_keras_numbers(name
     again = build(generate(result.design))
     for attr in ("trainable_weights", "non_trainable_weights"):
         assert sum(math.prod(w.shape) for w in getattr(again, attr)) == sum(
-            math.prod(w.shape) for w in getattr(model, attr))
+            math.prod(w.shape) for w in getattr(model, attr)
+        )
     assert tuple(again.outputs[0].shape) == tuple(model.outputs[0].shape)
 
 
@@ -303,7 +459,9 @@ def test_cli_imports_a_build_function(tmp_path: Path) -> None:
     with contextlib.redirect_stderr(io.StringIO()):
         assert main(["import", f"{path}:build_model", "-o", str(out)]) == 0
     back = load_design(out)
-    assert back.semantics == "keras" and len(back) == len(load_design(ROOT / "resources" / "templates" / "unet_small.json"))
+    assert back.semantics == "keras" and len(back) == len(
+        load_design(ROOT / "resources" / "templates" / "unet_small.json")
+    )
     not_keras = tmp_path / "nk.py"
     not_keras.write_text("import keras\n\ndef build():\n    return 42\n")
     with contextlib.redirect_stderr(io.StringIO()) as err:
@@ -312,17 +470,52 @@ def test_cli_imports_a_build_function(tmp_path: Path) -> None:
 
 
 def test_nested_keras_model_is_inlined() -> None:
-    inner = {"class_name": "Sequential", "config": {"name": "block", "layers": [
-        {"class_name": "InputLayer", "config": {"name": "block_in", "batch_shape": [None, 8, 8, 4]}},
-        {"class_name": "Conv2D", "config": {"name": "block_conv", "filters": 4, "kernel_size": [3, 3], "padding": "same"}},
-    ]}}
-    outer = {"class_name": "Functional", "config": {"name": "outer", "layers": [
-        _layer("InputLayer", "x", None, batch_shape=[None, 8, 8, 4]),
-        {**inner, "name": "block", "inbound_nodes": [{"args": [_tensor("x", [None, 8, 8, 4])], "kwargs": {}}]},
-        _layer("Add", "sum", [_tensor("block", [None, 8, 8, 4]), _tensor("x", [None, 8, 8, 4])]),
-    ], "input_layers": [["x", 0, 0]], "output_layers": [["sum", 0, 0]]}}
+    inner = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "block",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "config": {"name": "block_in", "batch_shape": [None, 8, 8, 4]},
+                },
+                {
+                    "class_name": "Conv2D",
+                    "config": {
+                        "name": "block_conv",
+                        "filters": 4,
+                        "kernel_size": [3, 3],
+                        "padding": "same",
+                    },
+                },
+            ],
+        },
+    }
+    outer = {
+        "class_name": "Functional",
+        "config": {
+            "name": "outer",
+            "layers": [
+                _layer("InputLayer", "x", None, batch_shape=[None, 8, 8, 4]),
+                {
+                    **inner,
+                    "name": "block",
+                    "inbound_nodes": [{"args": [_tensor("x", [None, 8, 8, 4])], "kwargs": {}}],
+                },
+                _layer(
+                    "Add", "sum", [_tensor("block", [None, 8, 8, 4]), _tensor("x", [None, 8, 8, 4])]
+                ),
+            ],
+            "input_layers": [["x", 0, 0]],
+            "output_layers": [["sum", 0, 0]],
+        },
+    }
     design = import_keras(outer).design
-    assert _by_id(design)["block_conv"] == ("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, ["x"])
+    assert _by_id(design)["block_conv"] == (
+        "Conv2d",
+        {"out_channels": 4, "kernel_size": 3, "padding": 1},
+        ["x"],
+    )
     assert _by_id(design)["sum"] == ("Add", {}, ["block_conv", "x"])
 
 

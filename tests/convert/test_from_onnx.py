@@ -13,7 +13,9 @@ from designer.core.analysis import analyze
 from designer.core.fileformat import load_design
 from tests.torch_oracle import requires_torch
 
-onnx = pytest.importorskip("onnx", reason="the optional onnx package is not installed (pip install onnx)")
+onnx = pytest.importorskip(
+    "onnx", reason="the optional onnx package is not installed (pip install onnx)"
+)
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +32,12 @@ def _export(design_path: Path) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter is deprecated, and says so
         torch.onnx.export(
-            model.eval(), (torch.randn(1, *shape),), buffer, dynamo=False,
-            training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
+            model.eval(),
+            (torch.randn(1, *shape),),
+            buffer,
+            dynamo=False,
+            training=torch.onnx.TrainingMode.PRESERVE,
+            do_constant_folding=False,
         )
     return buffer.getvalue()
 
@@ -51,7 +57,9 @@ def test_templates_exported_by_torch_come_back(stem: str) -> None:
     got = [(ly.type, ly.params) for ly in imported]
     assert len(got) == len(kept)
     norm = lambda p: {k: v for k, v in p.items() if k != "stride"}  # noqa: E731 - pools spell the stride out
-    assert sorted(map(str, ((t, norm(p)) for t, p in got))) == sorted(map(str, ((t, norm(p)) for t, p in kept)))
+    assert sorted(map(str, ((t, norm(p)) for t, p in got))) == sorted(
+        map(str, ((t, norm(p)) for t, p in kept))
+    )
     a, b = analyze(design).totals(), analyze(imported).totals()
     assert (b.params, b.buffers, b.macs, b.neurons) == (a.params, a.buffers, a.macs, a.neurons)
     assert set(imported.layout) == set(imported.ids)
@@ -66,16 +74,27 @@ def _graph() -> onnx.ModelProto:
         numpy_helper.from_array(__import__("numpy").zeros((4,), "float32"), "b"),
         numpy_helper.from_array(__import__("numpy").array(0.0, "float32"), "lo"),
         numpy_helper.from_array(__import__("numpy").array(6.0, "float32"), "hi"),
-        numpy_helper.from_array(__import__("numpy").array([0, 0, 1, 1, 0, 0, 1, 1], "int64"), "pads"),
+        numpy_helper.from_array(
+            __import__("numpy").array([0, 0, 1, 1, 0, 0, 1, 1], "int64"), "pads"
+        ),
         numpy_helper.from_array(__import__("numpy").array([1, 1, 2, 2], "float32"), "scales"),
         numpy_helper.from_array(__import__("numpy").array([1, -1], "int64"), "flat"),
         numpy_helper.from_array(__import__("numpy").ones((8, 5), "float32"), "fc_w"),
         numpy_helper.from_array(__import__("numpy").zeros((5,), "float32"), "fc_b"),
     ]
     nodes = [
-        helper.make_node("Conv", ["x", "w", "b"], ["c"], name="/conv/Conv", pads=[0, 0, 1, 1], kernel_shape=[3, 3]),
+        helper.make_node(
+            "Conv",
+            ["x", "w", "b"],
+            ["c"],
+            name="/conv/Conv",
+            pads=[0, 0, 1, 1],
+            kernel_shape=[3, 3],
+        ),
         helper.make_node("Clip", ["c", "lo", "hi"], ["r"], name="/act/Clip"),
-        helper.make_node("LRN", ["r"], ["n"], name="/lrn/LRN", size=3, alpha=2e-4, beta=0.5, bias=2.0),
+        helper.make_node(
+            "LRN", ["r"], ["n"], name="/lrn/LRN", size=3, alpha=2e-4, beta=0.5, bias=2.0
+        ),
         helper.make_node("Pad", ["n", "pads"], ["p"], name="/pad/Pad"),
         helper.make_node("Resize", ["p", "", "scales"], ["u"], name="/up/Resize", mode="linear"),
         helper.make_node("Abs", ["u"], ["a"], name="/abs/Abs"),
@@ -87,8 +106,11 @@ def _graph() -> onnx.ModelProto:
         helper.make_node("Softmax", ["fc"], ["y"], name="/Softmax", axis=-1),
     ]
     graph = helper.make_graph(
-        nodes, "hand_built", [helper.make_tensor_value_info("x", f, ["N", 3, 8, 8])],
-        [helper.make_tensor_value_info("y", f, ["N", 5])], init,
+        nodes,
+        "hand_built",
+        [helper.make_tensor_value_info("x", f, ["N", 3, 8, 8])],
+        [helper.make_tensor_value_info("y", f, ["N", 5])],
+        init,
     )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
@@ -129,7 +151,9 @@ def test_input_shapes_and_errors(tmp_path: Path) -> None:
     model = _graph()
     model.graph.input[0].type.tensor_type.shape.dim[2].dim_param = "H"
     onnx.save(model, path)
-    with pytest.raises(ConversionError, match=r"input x has shape \['\?', 3, '\?', 8\].*--input-shape"):
+    with pytest.raises(
+        ConversionError, match=r"input x has shape \['\?', 3, '\?', 8\].*--input-shape"
+    ):
         from_onnx(path)
     design = from_onnx(path, input_shapes=[(3, 10, 10)])
     assert design.layer("x").params == {"shape": [3, 10, 10]}
@@ -156,8 +180,11 @@ def test_import_command_reads_onnx(tmp_path: Path, capsys: pytest.CaptureFixture
 def _tiny(nodes: list, inits: list, out: str = "y") -> onnx.ModelProto:
     f = TensorProto.FLOAT
     graph = helper.make_graph(
-        nodes, "tiny", [helper.make_tensor_value_info("x", f, [1, 3, 8, 8])],
-        [helper.make_tensor_value_info(out, f, None)], initializer=inits,
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("x", f, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info(out, f, None)],
+        initializer=inits,
     )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
@@ -174,7 +201,10 @@ def test_graph_with_a_cycle_is_refused() -> None:
         helper.make_node("Relu", ["a"], ["r"], name="relu"),
         helper.make_node("Identity", ["r"], ["y"], name="out"),
     ]
-    with pytest.raises(ConversionError, match=r"cycle \(Relu 'relu' → Add 'add' → Relu 'relu'\).*nothing was imported"):
+    with pytest.raises(
+        ConversionError,
+        match=r"cycle \(Relu 'relu' → Add 'add' → Relu 'relu'\).*nothing was imported",
+    ):
         import_onnx(_tiny(nodes, [w]))
 
 
@@ -189,7 +219,9 @@ def test_nodes_out_of_order_are_sorted_not_dropped() -> None:
     ]
     result = import_onnx(_tiny(nodes, [w]))
     assert [(ly.id, ly.type, ly.inputs) for ly in result.design] == [
-        ("x", "Input", []), ("conv", "Conv2d", ["x"]), ("relu", "ReLU", ["conv"]),
+        ("x", "Input", []),
+        ("conv", "Conv2d", ["x"]),
+        ("relu", "ReLU", ["conv"]),
     ]
 
 
@@ -202,14 +234,20 @@ def test_identity_alias_of_a_weight_and_one_input_concat() -> None:
     w = numpy_helper.from_array(np.ones((3, 3, 3, 3), "float32"), "conv1.weight")
     nodes = [
         helper.make_node("Identity", ["conv1.weight"], ["onnx::Conv_7"], name="Identity_0"),
-        helper.make_node("Conv", ["x", "conv1.weight"], ["c1"], name="/conv1/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node(
+            "Conv", ["x", "conv1.weight"], ["c1"], name="/conv1/Conv", pads=[1, 1, 1, 1]
+        ),
         helper.make_node("Concat", ["c1"], ["cat"], name="/block/Concat", axis=1),
-        helper.make_node("Conv", ["cat", "onnx::Conv_7"], ["y"], name="/conv2/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node(
+            "Conv", ["cat", "onnx::Conv_7"], ["y"], name="/conv2/Conv", pads=[1, 1, 1, 1]
+        ),
     ]
     result = import_onnx(_tiny(nodes, [w]))
     assert result.notes == []
     assert [(ly.id, ly.type, ly.inputs) for ly in result.design] == [
-        ("x", "Input", []), ("conv1", "Conv2d", ["x"]), ("conv2", "Conv2d", ["conv1"]),
+        ("x", "Input", []),
+        ("conv1", "Conv2d", ["x"]),
+        ("conv2", "Conv2d", ["conv1"]),
     ]
     assert analyze(result.design).totals().params == 2 * 81
 
@@ -247,11 +285,27 @@ def test_modern_patterns_exported_by_torch_come_back_as_single_layers() -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(Modern().eval(), (torch.randn(1, 3, 16, 16),), buffer, dynamo=False)
     result = import_onnx(onnx.load_from_string(buffer.getvalue()))
-    assert [n.code for n in result.notes] == ["folded_batchnorm"]  # the one warning: BatchNorm restored
+    assert [n.code for n in result.notes] == [
+        "folded_batchnorm"
+    ]  # the one warning: BatchNorm restored
     types = [ly.type for ly in result.design]
     assert types == [
-        "Input", "Conv2d", "BatchNorm2d", "SiLU", "AdaptiveAvgPool2d", "Conv2d", "ReLU", "Conv2d", "Sigmoid",
-        "Mul", "ChannelShuffle", "LayerNorm2d", "Split", "Scale", "Add", "Mean",
+        "Input",
+        "Conv2d",
+        "BatchNorm2d",
+        "SiLU",
+        "AdaptiveAvgPool2d",
+        "Conv2d",
+        "ReLU",
+        "Conv2d",
+        "Sigmoid",
+        "Mul",
+        "ChannelShuffle",
+        "LayerNorm2d",
+        "Split",
+        "Scale",
+        "Add",
+        "Mean",
     ]
     design = result.design
     split = next(ly.id for ly in design if ly.type == "Split")

@@ -111,7 +111,11 @@ def test_torchvision_style_bottlenecks() -> None:
     assert result.notes == []
     ids = design.ids
     # One ReLU module called three times is three layers, named after the module.
-    assert [i for i in ids if i.startswith("layer1.0.relu")] == ["layer1.0.relu", "layer1.0.relu_1", "layer1.0.relu_2"]
+    assert [i for i in ids if i.startswith("layer1.0.relu")] == [
+        "layer1.0.relu",
+        "layer1.0.relu_1",
+        "layer1.0.relu_2",
+    ]
     add = design.layer("layer1.0.add")
     assert add.type == "Add" and add.inputs == ["layer1.0.bn3", "layer1.0.downsample.1"]
     assert design.layer("layer1.1.add").inputs == ["layer1.1.bn3", "layer1.0.relu_2"]
@@ -157,8 +161,14 @@ def test_functional_forms_become_layers() -> None:
     assert [(n.code, n.layer, n.op) for n in result.notes] == [
         ("unsupported_op", "unsupported_getitem", "operator.getitem"),
     ]
-    assert design.layer("unsupported_getitem").params == {"op": "operator.getitem", "shape": [8, 2, 2]}
-    assert "getitem" in result.notes[0].message and "PyTorch's output there is 2×2×8" in result.notes[0].message
+    assert design.layer("unsupported_getitem").params == {
+        "op": "operator.getitem",
+        "shape": [8, 2, 2],
+    }
+    assert (
+        "getitem" in result.notes[0].message
+        and "PyTorch's output there is 2×2×8" in result.notes[0].message
+    )
     analysis = analyze(design)
     assert analysis.info["view"].output_shape == (32,)
     assert analysis.info["fc"].output_shape == (4,)
@@ -174,20 +184,34 @@ def test_unsupported_operations_are_loud_unsupported_layers() -> None:
     design = result.design
     placeholders = [ly for ly in design if ly.id.startswith("unsupported_")]
     assert [ly.type for ly in placeholders] == ["Unsupported"] * 4
-    assert [ly.params["op"] for ly in placeholders] == ["operator.mul", "torch.cat", "torch.roll", "torch.maximum"]
+    assert [ly.params["op"] for ly in placeholders] == [
+        "operator.mul",
+        "torch.cat",
+        "torch.roll",
+        "torch.maximum",
+    ]
     assert design.layer("norm").type == "GroupNorm"
     maximum = placeholders[-1]
     assert maximum.inputs == [placeholders[1].id, placeholders[2].id]  # both inputs kept
     assert maximum.params["shape"] == [4, 16, 8]
     assert {n.layer for n in result.unsupported} == {ly.id for ly in placeholders}
-    assert result.unsupported_counts() == {"operator.mul": 1, "torch.cat": 1, "torch.maximum": 1, "torch.roll": 1}
+    assert result.unsupported_counts() == {
+        "operator.mul": 1,
+        "torch.cat": 1,
+        "torch.maximum": 1,
+        "torch.roll": 1,
+    }
     messages = " ".join(n.message for n in result.unsupported)
     assert "constant number" in messages and "dim 2" in messages
     analysis = analyze(design)
     assert analysis.info["relu"].output_shape == (4, 16, 8)  # torch's shape, carried through
     again = loads_design(dumps_design(design))
     for d in (design, again):
-        errors = {x.layer for x in analyze(d).diagnostics() if x.code == "unsupported_op" and x.severity == "error"}
+        errors = {
+            x.layer
+            for x in analyze(d).diagnostics()
+            if x.code == "unsupported_op" and x.severity == "error"
+        }
         assert errors == {ly.id for ly in placeholders}
         with pytest.raises(CodeGenerationError, match=r"torch\.roll"):
             generate(d)
@@ -205,7 +229,9 @@ def test_wrong_input_shape_is_a_clear_error() -> None:
 
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
     from_torch(model, (3, 8, 8))
-    with pytest.raises(ConversionError, match=r"does not run on an input of shape 1×3×10×10 .* at 2: RuntimeError"):
+    with pytest.raises(
+        ConversionError, match=r"does not run on an input of shape 1×3×10×10 .* at 2: RuntimeError"
+    ):
         from_torch(model, (3, 10, 10))
     with pytest.raises(ConversionError, match=r"expected .channels, height, width"):
         from_torch(Functional(), (3, 16))
@@ -228,7 +254,10 @@ def test_several_inputs() -> None:
             return self.a(rgb) + self.b(depth)
 
     design = from_torch(Two(), [(3, 8, 8), (1, 8, 8)])
-    assert [(ly.id, ly.type) for ly in design if ly.type == "Input"] == [("rgb", "Input"), ("depth", "Input")]
+    assert [(ly.id, ly.type) for ly in design if ly.type == "Input"] == [
+        ("rgb", "Input"),
+        ("depth", "Input"),
+    ]
     assert design.layer("add").inputs == ["a", "b"]
 
 

@@ -11,7 +11,7 @@ from designer.cli import main
 from designer.core.fileformat import load_design
 from tests.torch_oracle import requires_torch
 
-MODEL_FILE = '''
+MODEL_FILE = """
 import torch
 from torch import nn
 
@@ -38,7 +38,7 @@ class Odd(nn.Module):
 
 def make_net():
     return Net(num_classes=3)
-'''
+"""
 
 
 @pytest.fixture
@@ -49,33 +49,72 @@ def model_file(tmp_path: Path) -> Path:
 
 
 @requires_torch
-def test_import_a_class_to_a_file(model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_a_class_to_a_file(
+    model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "net.json"
-    code = main(["import", f"{model_file}:Net", "--input-shape", "3,32,32", "--args", '{"num_classes": 5}', "-o", str(out)])
+    code = main(
+        [
+            "import",
+            f"{model_file}:Net",
+            "--input-shape",
+            "3,32,32",
+            "--args",
+            '{"num_classes": 5}',
+            "-o",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     design = load_design(out)
-    assert [ly.id for ly in design] == ["x", "features.0", "features.1", "features.2", "flatten", "classifier"]
+    assert [ly.id for ly in design] == [
+        "x",
+        "features.0",
+        "features.1",
+        "features.2",
+        "flatten",
+        "classifier",
+    ]
     assert design.layer("classifier").params == {"out_features": 5}
     assert design.name == "Net" and "my_models.py:Net" in design.description
     assert "6 layers, 10,469 parameters" in err and str(out) in err
 
 
 @requires_torch
-def test_import_prints_json_without_output_and_calls_factories(model_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["import", f"{model_file}:make_net", "--input-shape", "3x32x32", "--name", "from factory"]) == 0
+def test_import_prints_json_without_output_and_calls_factories(
+    model_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "import",
+                f"{model_file}:make_net",
+                "--input-shape",
+                "3x32x32",
+                "--name",
+                "from factory",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["name"] == "from factory"
     assert doc["layers"][-1] == {"id": "classifier", "type": "Linear", "out_features": 3}
 
 
 @requires_torch
-def test_unsupported_layers_still_write_the_file_and_exit_1(model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unsupported_layers_still_write_the_file_and_exit_1(
+    model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "odd.json"
     assert main(["import", f"{model_file}:Odd", "--input-shape", "3,32,32", "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "ERROR [unsupported_op] unsupported_roll stands for the operation roll()" in err
-    assert "1 unsupported operation became Unsupported layers (errors until replaced; code export refuses them): torch.roll ×1" in err
+    assert (
+        "1 unsupported operation became Unsupported layers (errors until replaced; code export refuses them): torch.roll ×1"
+        in err
+    )
     saved = load_design(out)
     assert saved.layer("unsupported_roll").params == {"op": "torch.roll", "shape": [4, 30, 30]}
     assert saved.layer("norm").type == "LayerNorm"
@@ -99,7 +138,10 @@ def test_unsupported_layers_still_write_the_file_and_exit_1(model_file: Path, tm
         (["import", "{file}", "--input-shape", "3,8,8"], "expected FILE.py:ClassName"),
         (["import", "{file}:Net"], "--input-shape is required"),
         (["import", "{file}:Net", "--input-shape", "3,eight,8"], "expected C,H,W"),
-        (["import", "{file}:Net", "--input-shape", "3,8,8", "--args", "{bad"], "--args is not valid JSON"),
+        (
+            ["import", "{file}:Net", "--input-shape", "3,8,8", "--args", "{bad"],
+            "--args is not valid JSON",
+        ),
         pytest.param(
             ["import", "{file}:Net", "--input-shape", "3,8,8", "--args", '{"width": 2}'],
             "building Net failed: TypeError",
@@ -108,15 +150,21 @@ def test_unsupported_layers_still_write_the_file_and_exit_1(model_file: Path, tm
         (["import", "{dir}/model.onnx"], "model.onnx: no such file"),
     ],
 )
-def test_import_errors_are_clear(argv: list[str], message: str, model_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = [a.replace("{file}", str(model_file)).replace("{dir}", str(model_file.parent)) for a in argv]
+def test_import_errors_are_clear(
+    argv: list[str], message: str, model_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        a.replace("{file}", str(model_file)).replace("{dir}", str(model_file.parent)) for a in argv
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err, err
     assert "Traceback" not in err
 
 
-def test_missing_torch_is_a_clear_message(model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_torch_is_a_clear_message(
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError

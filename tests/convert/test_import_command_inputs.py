@@ -18,9 +18,13 @@ def test_a_folder_is_named_as_a_folder(tmp_path: Path, capsys: pytest.CaptureFix
     assert "model.py: a folder, not a file" in capsys.readouterr().err
 
 
-def test_an_empty_onnx_file_imports_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_onnx_file_imports_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An empty file parses as an empty ModelProto; it once gave an empty design and exit 1."""
-    pytest.importorskip("onnx", reason="the optional onnx package is not installed (pip install onnx)")
+    pytest.importorskip(
+        "onnx", reason="the optional onnx package is not installed (pip install onnx)"
+    )
     src, out = tmp_path / "empty.onnx", tmp_path / "empty.json"
     src.write_bytes(b"")
     assert main(["import", str(src), "-o", str(out)]) == 2

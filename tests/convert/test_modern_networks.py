@@ -61,8 +61,12 @@ def _prepared(name: str) -> tuple[Any, dict[str, bytes]]:
 
 CASES = [
     pytest.param(
-        name, mode, id=f"{name}-{mode}",
-        marks=[pytest.mark.xfail(reason=NOT_RECOVERABLE[(name, mode)], strict=True)] if (name, mode) in NOT_RECOVERABLE else [],
+        name,
+        mode,
+        id=f"{name}-{mode}",
+        marks=[pytest.mark.xfail(reason=NOT_RECOVERABLE[(name, mode)], strict=True)]
+        if (name, mode) in NOT_RECOVERABLE
+        else [],
     )
     for name in nets.NAMES
     for mode in ("fx", *nets.ONNX_MODES)

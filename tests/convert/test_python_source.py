@@ -136,13 +136,17 @@ def test_load_module_runs_the_file_but_not_its_main_block(source: Path) -> None:
 def test_load_module_failures_are_messages(tmp_path: Path) -> None:
     raising = tmp_path / "raising.py"
     raising.write_text("raise ValueError('no config')\n", encoding="utf-8")
-    with pytest.raises(ConversionError, match=r"running .*raising.py failed: ValueError: no config"):
+    with pytest.raises(
+        ConversionError, match=r"running .*raising.py failed: ValueError: no config"
+    ):
         load_module(raising)
     exiting = tmp_path / "exiting.py"
     exiting.write_text("import sys\nsys.exit(3)\n", encoding="utf-8")
     with pytest.raises(ConversionError, match=r"it called sys.exit\(3\)"):
         load_module(exiting)
-    assert not [m for m in sys.modules if m.startswith("_cnn_designer_import_") and "raising" in str(m)]
+    assert not [
+        m for m in sys.modules if m.startswith("_cnn_designer_import_") and "raising" in str(m)
+    ]
 
 
 @requires_torch
@@ -151,7 +155,9 @@ def test_build_model_calls_classes_and_functions(source: Path) -> None:
 
     model = build_model(source, "make_net", "[4]")
     assert isinstance(model, torch.nn.Module) and type(model).__name__ == "Net"
-    with pytest.raises(ConversionError, match=r"has no 'Missing' \(classes in the file: Base, Config, Deeper, Net"):
+    with pytest.raises(
+        ConversionError, match=r"has no 'Missing' \(classes in the file: Base, Config, Deeper, Net"
+    ):
         build_model(source, "Missing")
     with pytest.raises(ConversionError, match=r"building Config failed: TypeError"):
         build_model(source, "Config")

@@ -44,7 +44,9 @@ def match_layers(original: Design, imported: Design) -> dict[str, str]:
         layer = original.layer(lid)
         if layer.type == "Input":
             mapping[lid] = next(inputs)
-        elif layer.type in FUNCTIONAL_TYPES or (layer.type == "Upsample" and len(layer.inputs) == 2):
+        elif layer.type in FUNCTIONAL_TYPES or (
+            layer.type == "Upsample" and len(layer.inputs) == 2
+        ):
             wanted = [_mapped(mapping, i) for i in layer.inputs]
             found = [ly.id for ly in imported if ly.type == layer.type and ly.inputs == wanted]
             assert len(found) == 1, f"{lid}: {layer.type} of {wanted} found {found}"

@@ -11,13 +11,17 @@ from designer.core.fileformat import loads_design
 
 
 def design_of(layers: list[dict[str, Any]], **top: Any) -> Design:
-    return loads_design(json.dumps({"format": "cnn-designer", "version": 1, "layers": layers, **top}))
+    return loads_design(
+        json.dumps({"format": "cnn-designer", "version": 1, "layers": layers, **top})
+    )
 
 
 def chain(n: int) -> Design:
     layers: list[dict[str, Any]] = [{"id": "input", "type": "Input", "shape": [8, 32, 32]}]
     for i in range(n):
-        layers.append({"id": f"c{i}", "type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1})
+        layers.append(
+            {"id": f"c{i}", "type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
+        )
     return design_of(layers)
 
 
@@ -26,12 +30,14 @@ def codes(a: Analysis) -> list[tuple[str, str | None]]:
 
 
 def test_downstream_of_an_error_is_unknown_upstream_keeps_shapes() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [3, 8, 8]},
-        {"id": "a", "type": "Conv2d", "out_channels": 4, "kernel_size": 3},
-        {"id": "b", "type": "Conv2d", "out_channels": 4, "kernel_size": 9},
-        {"id": "c", "type": "ReLU"},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [3, 8, 8]},
+            {"id": "a", "type": "Conv2d", "out_channels": 4, "kernel_size": 3},
+            {"id": "b", "type": "Conv2d", "out_channels": 4, "kernel_size": 9},
+            {"id": "c", "type": "ReLU"},
+        ]
+    )
     a = analyze(d)
     assert a.info["a"].output_shape == (4, 6, 6)
     assert a.info["b"].status == "error"
@@ -40,14 +46,16 @@ def test_downstream_of_an_error_is_unknown_upstream_keeps_shapes() -> None:
 
 
 def test_structural_problems_are_diagnostics() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [3, 8, 8]},
-        {"id": "a", "type": "ReLU", "inputs": ["b"]},
-        {"id": "b", "type": "ReLU", "inputs": ["a"]},
-        {"id": "m", "type": "Add", "inputs": ["x"]},
-        {"id": "g", "type": "ReLU", "inputs": ["ghost"]},
-        {"id": "free", "type": "Conv2d", "inputs": [], "out_channels": 2, "kernel_size": 1},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [3, 8, 8]},
+            {"id": "a", "type": "ReLU", "inputs": ["b"]},
+            {"id": "b", "type": "ReLU", "inputs": ["a"]},
+            {"id": "m", "type": "Add", "inputs": ["x"]},
+            {"id": "g", "type": "ReLU", "inputs": ["ghost"]},
+            {"id": "free", "type": "Conv2d", "inputs": [], "out_channels": 2, "kernel_size": 1},
+        ]
+    )
     found = codes(analyze(d))
     assert ("cycle", "a") in found and ("cycle", "b") in found
     assert ("wrong_input_count", "m") in found
@@ -56,12 +64,14 @@ def test_structural_problems_are_diagnostics() -> None:
 
 
 def test_no_input_and_unreachable() -> None:
-    d = design_of([
-        {"id": "a", "type": "ReLU", "inputs": ["b"]},
-        {"id": "b", "type": "ReLU", "inputs": ["a"]},
-        {"id": "q", "type": "ReLU", "inputs": []},
-        {"id": "c", "type": "ReLU", "inputs": ["q"]},
-    ])
+    d = design_of(
+        [
+            {"id": "a", "type": "ReLU", "inputs": ["b"]},
+            {"id": "b", "type": "ReLU", "inputs": ["a"]},
+            {"id": "q", "type": "ReLU", "inputs": []},
+            {"id": "c", "type": "ReLU", "inputs": ["q"]},
+        ]
+    )
     found = codes(analyze(d))
     assert ("no_input", None) in found
     assert ("wrong_input_count", "q") in found
@@ -69,11 +79,13 @@ def test_no_input_and_unreachable() -> None:
 
 
 def test_duplicate_and_missing_ids_are_renamed_with_a_note() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [3, 8, 8]},
-        {"id": "x", "type": "ReLU", "inputs": ["x"]},
-        {"type": "ReLU"},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [3, 8, 8]},
+            {"id": "x", "type": "ReLU", "inputs": ["x"]},
+            {"type": "ReLU"},
+        ]
+    )
     assert d.ids == ["x", "x_1", "relu1"]
     found = codes(analyze(d))
     assert ("duplicate_id", "x_1") in found and ("missing_id", "relu1") in found
@@ -116,15 +128,31 @@ def test_live_analysis_matches_a_fresh_one_after_structural_edits() -> None:
 
 
 def test_receptive_field_through_a_chain_and_branches() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [3, 64, 64]},
-        {"id": "a", "type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
-        {"id": "b", "type": "Conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1},
-        {"id": "c", "type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
-        {"id": "s", "type": "Conv2d", "inputs": ["x"], "out_channels": 4, "kernel_size": 1, "stride": 2},
-        {"id": "d", "type": "Conv2d", "inputs": ["s"], "out_channels": 4, "kernel_size": 1},
-        {"id": "e", "type": "Concat", "inputs": ["c", "d"]},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [3, 64, 64]},
+            {"id": "a", "type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+            {
+                "id": "b",
+                "type": "Conv2d",
+                "out_channels": 4,
+                "kernel_size": 3,
+                "stride": 2,
+                "padding": 1,
+            },
+            {"id": "c", "type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+            {
+                "id": "s",
+                "type": "Conv2d",
+                "inputs": ["x"],
+                "out_channels": 4,
+                "kernel_size": 1,
+                "stride": 2,
+            },
+            {"id": "d", "type": "Conv2d", "inputs": ["s"], "out_channels": 4, "kernel_size": 1},
+            {"id": "e", "type": "Concat", "inputs": ["c", "d"]},
+        ]
+    )
     a = analyze(d)
     rf = a.info["c"].receptive_field
     assert rf is not None
@@ -135,13 +163,15 @@ def test_receptive_field_through_a_chain_and_branches() -> None:
 
 
 def test_totals_and_statistics() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [3, 32, 32]},
-        {"id": "c", "type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
-        {"id": "bn", "type": "BatchNorm2d"},
-        {"id": "f", "type": "Flatten"},
-        {"id": "fc", "type": "Linear", "out_features": 10},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [3, 32, 32]},
+            {"id": "c", "type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
+            {"id": "bn", "type": "BatchNorm2d"},
+            {"id": "f", "type": "Flatten"},
+            {"id": "fc", "type": "Linear", "out_features": 10},
+        ]
+    )
     t = analyze(d).totals()
     assert t.params == (27 + 1) * 8 + 16 + 8192 * 10 + 10
     assert t.buffers == 17
@@ -152,10 +182,12 @@ def test_totals_and_statistics() -> None:
 
 
 def test_semantics_switch_recomputes_everything() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [3, 224, 224]},
-        {"id": "conv1", "type": "Conv2d", "out_channels": 96, "kernel_size": 11, "stride": 4},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [3, 224, 224]},
+            {"id": "conv1", "type": "Conv2d", "out_channels": 96, "kernel_size": 11, "stride": 4},
+        ]
+    )
     a = Analysis(d)
     assert a.info["conv1"].status == "warning"
     d.set_semantics("strict")
@@ -165,10 +197,12 @@ def test_semantics_switch_recomputes_everything() -> None:
 
 
 def test_output_layer_is_exempt_from_the_bottleneck_warning_and_follows_new_consumers() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [32, 64, 64]},
-        {"id": "head", "type": "Conv2d", "out_channels": 2, "kernel_size": 1},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [32, 64, 64]},
+            {"id": "head", "type": "Conv2d", "out_channels": 2, "kernel_size": 1},
+        ]
+    )
     a = Analysis(d)
     assert [x.code for x in a.info["head"].diagnostics] == []
     d.add_layer(Layer("act", "Sigmoid", {}, ["head"]))
@@ -178,9 +212,18 @@ def test_output_layer_is_exempt_from_the_bottleneck_warning_and_follows_new_cons
 
 
 def test_rounding_that_only_skips_padding_is_a_note_not_a_warning() -> None:
-    d = design_of([
-        {"id": "x", "type": "Input", "shape": [64, 56, 56]},
-        {"id": "c", "type": "Conv2d", "out_channels": 128, "kernel_size": 3, "stride": 2, "padding": 1},
-    ])
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [64, 56, 56]},
+            {
+                "id": "c",
+                "type": "Conv2d",
+                "out_channels": 128,
+                "kernel_size": 3,
+                "stride": 2,
+                "padding": 1,
+            },
+        ]
+    )
     (diag,) = analyze(d).diagnostics()
     assert (diag.code, diag.severity) == ("non_integer_output", "info")

@@ -33,8 +33,15 @@ CASE_TIMEOUT = 20
 
 M = MAX_INT_VALUE
 NUMERIC = {
-    ParamKind.INT, ParamKind.PAIR, ParamKind.OPT_PAIR, ParamKind.PADDING, ParamKind.PAD4,
-    ParamKind.SIZE, ParamKind.OPT_SIZE, ParamKind.OPT_SCALE, ParamKind.FLOAT,
+    ParamKind.INT,
+    ParamKind.PAIR,
+    ParamKind.OPT_PAIR,
+    ParamKind.PADDING,
+    ParamKind.PAD4,
+    ParamKind.SIZE,
+    ParamKind.OPT_SIZE,
+    ParamKind.OPT_SCALE,
+    ParamKind.FLOAT,
 }
 INPUT_SHAPES = ([3, 224, 224], [3, 227, 227], [M, 5, 5], [3, M, M], [1, M, 1], [M])
 
@@ -88,7 +95,9 @@ def test_every_parameter_at_its_maximum_is_checked_and_fixed_quickly() -> None:
         design.add_layer(Layer("input", "Input", {"shape": shape}))
         inputs = ["input"] * max(1, REGISTRY[type_id].min_inputs)
         try:
-            design.add_layer(Layer("x", type_id, {**REGISTRY[type_id].initial_params(), **params}, inputs))
+            design.add_layer(
+                Layer("x", type_id, {**REGISTRY[type_id].initial_params(), **params}, inputs)
+            )
         except DesignError:
             continue  # e.g. a float where the kind wants a whole number
         design.add_layer(Layer("relu", "ReLU", {}, ["x"]))
@@ -103,7 +112,11 @@ def test_every_parameter_at_its_maximum_is_checked_and_fixed_quickly() -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        {"out_channels": 96, "kernel_size": 11, "stride": M},  # the issue's example (minutes before)
+        {
+            "out_channels": 96,
+            "kernel_size": 11,
+            "stride": M,
+        },  # the issue's example (minutes before)
         {"out_channels": 96, "kernel_size": 10**6, "padding": 10**6 // 2 - 100, "stride": 3},
         {"out_channels": M, "kernel_size": 3, "groups": M - 1},
         {"out_channels": 64, "kernel_size": 2, "stride": 10**7, "padding": 5},
@@ -122,7 +135,9 @@ def test_the_issue_cases_get_their_fixes_quickly(params: dict[str, Any]) -> None
 def test_add_with_a_huge_spatial_size_is_fixed_quickly() -> None:
     design = Design("x")
     design.add_layer(Layer("input", "Input", {"shape": [1, M, 4]}))
-    design.add_layer(Layer("down", "Conv2d", {"out_channels": 1, "kernel_size": 1, "stride": 2}, ["input"]))
+    design.add_layer(
+        Layer("down", "Conv2d", {"out_channels": 1, "kernel_size": 1, "stride": 2}, ["input"])
+    )
     design.add_layer(Layer("add", "Add", {}, ["down", "input"]))
     analysis = analyze(design)
     diag = next(d for d in analysis.diagnostics() if d.code == "add_shape_mismatch")
@@ -144,13 +159,15 @@ def test_congruences_match_brute_force() -> None:
             below = [x for x in every if x <= start]
             above = [x for x in every if x > start]
             # The nearest solution on each side (and the ends of the range) are always among them.
-            for want in (below[-1:] + above[:1] + every[:1] + every[-1:]):
+            for want in below[-1:] + above[:1] + every[:1] + every[-1:]:
                 assert want in got, (start, a, b, m, lo, hi, sorted(got))
         else:
             assert not got
 
 
-@pytest.mark.parametrize("n", [*range(1, 200), 2**31 - 1, 2**31 - 2, 2 * 3 * 5 * 7 * 11 * 13 * 17 * 19, 10**9])
+@pytest.mark.parametrize(
+    "n", [*range(1, 200), 2**31 - 1, 2**31 - 2, 2 * 3 * 5 * 7 * 11 * 13 * 17 * 19, 10**9]
+)
 def test_divisors_by_trial_division(n: int) -> None:
     divisors = _divisors(n)
     assert divisors == sorted(set(divisors))

@@ -44,7 +44,11 @@ def test_cycle_is_reported_in_the_order_data_flows(inputs: dict[str, list[str]])
 
 @pytest.mark.parametrize(
     "options",
-    [["--json", "--explain", "conv1"], ["--json", "--compare-semantics"], ["--explain", "conv1", "--compare-semantics"]],
+    [
+        ["--json", "--explain", "conv1"],
+        ["--json", "--compare-semantics"],
+        ["--explain", "conv1", "--compare-semantics"],
+    ],
 )
 def test_check_refuses_output_modes_that_cannot_be_combined(
     options: list[str], capsys: pytest.CaptureFixture[str]

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def write(tmp_path: Path, layers: list[dict], name: str = "d.json") -> Path:
     path = tmp_path / name
-    path.write_text(json.dumps({"format": "cnn-designer", "version": 1, "name": "t", "layers": layers}))
+    path.write_text(
+        json.dumps({"format": "cnn-designer", "version": 1, "name": "t", "layers": layers})
+    )
     return path
 
 
@@ -50,7 +52,16 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     doc = json.loads(capsys.readouterr().out)
     assert {"name", "semantics", "layers", "totals", "diagnostics"} <= doc.keys()
     conv = doc["layers"][1]
-    assert {"id", "type", "output_shape", "neurons", "params", "buffers", "macs", "receptive_field"} <= conv.keys()
+    assert {
+        "id",
+        "type",
+        "output_shape",
+        "neurons",
+        "params",
+        "buffers",
+        "macs",
+        "receptive_field",
+    } <= conv.keys()
     assert conv["output_shape"] == [96, 55, 55]
     assert conv["neurons"] == 290_400
     assert conv["receptive_field"] == [11, 11]
@@ -58,20 +69,28 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert doc["diagnostics"] == []
 
 
-def test_json_diagnostics_and_semantics_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_diagnostics_and_semantics_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     layers = [{"id": "input", "type": "Input", "shape": [3, 224, 224]}, *GOOD[1:]]
     assert main(["check", "--json", "--semantics", "strict", str(write(tmp_path, layers))]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["semantics"] == "strict"
     diag = doc["diagnostics"][0]
     assert {"severity", "code", "layer", "message"} <= diag.keys()
-    assert (diag["severity"], diag["code"], diag["layer"]) == ("error", "non_integer_output", "conv1")
+    assert (diag["severity"], diag["code"], diag["layer"]) == (
+        "error",
+        "non_integer_output",
+        "conv1",
+    )
     assert doc["layers"][1]["output_shape"] is None
 
 
 def test_console_entry_point_runs(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "designer", "check", str(write(tmp_path, GOOD))], capture_output=True, text=True
+        [sys.executable, "-m", "designer", "check", str(write(tmp_path, GOOD))],
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stderr
     assert "55×55×96" in out.stdout

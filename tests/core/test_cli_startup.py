@@ -18,7 +18,17 @@ from designer.core.arithmetic import SEMANTICS
 
 ROOT = Path(__file__).resolve().parents[2]
 RESNET50 = ROOT / "resources" / "templates" / "resnet50.json"
-FORBIDDEN = ("PySide6", "shiboken6", "pyqtgraph", "numpy", "OpenGL", "torch", "onnx", "designer.convert", "designer.ui")
+FORBIDDEN = (
+    "PySide6",
+    "shiboken6",
+    "pyqtgraph",
+    "numpy",
+    "OpenGL",
+    "torch",
+    "onnx",
+    "designer.convert",
+    "designer.ui",
+)
 
 PROBE = """
 import contextlib, io, json, sys
@@ -33,8 +43,18 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 def loaded_by(*args: str) -> tuple[int, list[str]]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return out["code"], out["modules"]
 

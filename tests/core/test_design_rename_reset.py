@@ -44,7 +44,13 @@ def test_rename_to_a_free_id_still_carries_references() -> None:
 
 @pytest.mark.parametrize(
     ("type_id", "name"),
-    [("Conv2d", "kernel_size"), ("Conv2d", "out_channels"), ("Linear", "out_features"), ("ZeroPad2d", "padding"), ("Input", "shape")],
+    [
+        ("Conv2d", "kernel_size"),
+        ("Conv2d", "out_channels"),
+        ("Linear", "out_features"),
+        ("ZeroPad2d", "padding"),
+        ("Input", "shape"),
+    ],
 )
 def test_resetting_a_required_parameter_stores_its_default(type_id: str, name: str) -> None:
     from designer.core.registry import REGISTRY

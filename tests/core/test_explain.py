@@ -48,7 +48,9 @@ def test_alexnet_conv1_224_shows_the_fraction(golden) -> None:  # type: ignore[n
     golden("explain/alexnet_conv1_224.html", html)
 
 
-@pytest.mark.parametrize("layer", [la["id"] for la in json.loads((DESIGNS / "every_layer.json").read_text())["layers"]])
+@pytest.mark.parametrize(
+    "layer", [la["id"] for la in json.loads((DESIGNS / "every_layer.json").read_text())["layers"]]
+)
 def test_one_explanation_per_layer_type(layer: str, golden) -> None:  # type: ignore[no-untyped-def]
     design = load_design(DESIGNS / "every_layer.json")
     analysis = analyze(design)
@@ -57,7 +59,9 @@ def test_one_explanation_per_layer_type(layer: str, golden) -> None:  # type: ig
     golden(f"explain/layer_{layer}.txt", text)
 
 
-@pytest.mark.parametrize("layer", [la["id"] for la in json.loads((DESIGNS / "modern_layers.json").read_text())["layers"]])
+@pytest.mark.parametrize(
+    "layer", [la["id"] for la in json.loads((DESIGNS / "modern_layers.json").read_text())["layers"]]
+)
 def test_one_explanation_per_modern_layer_type(layer: str, golden) -> None:  # type: ignore[no-untyped-def]
     design = load_design(DESIGNS / "modern_layers.json")
     text = render_text(explain_layer(analyze(design), layer))
@@ -93,13 +97,23 @@ def test_decimal_never_rounds_silently() -> None:
 def test_semantics_disagree_where_pooling_rounds() -> None:
     rows = {r.layer: r for r in compare_semantics(load_design(DESIGNS / "alexnet_paper_224.json"))}
     assert rows["conv1"].outputs["strict"] == "error"
-    assert rows["pool1"].outputs == {"pytorch": "26×26×96", "keras": "26×26×96", "caffe": "27×27×96", "strict": "?"}
+    assert rows["pool1"].outputs == {
+        "pytorch": "26×26×96",
+        "keras": "26×26×96",
+        "caffe": "27×27×96",
+        "strict": "?",
+    }
     assert compare_semantics(load_design(DESIGNS / "alexnet_paper_227.json")) == []
 
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("alexnet_paper_224.json", 0), ("alexnet_paper_227.json", 0), ("resnet_block_broken.json", 1), ("linear_on_volume.json", 0)],
+    [
+        ("alexnet_paper_224.json", 0),
+        ("alexnet_paper_227.json", 0),
+        ("resnet_block_broken.json", 1),
+        ("linear_on_volume.json", 0),
+    ],
 )
 def test_check_output(name: str, code: int, capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
     path = DESIGNS / name
@@ -135,12 +149,20 @@ def test_fix_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "1. Set the input size to 227×227" in capsys.readouterr().out
     assert main(["fix", str(src), "--apply", "non_integer_output"]) == 1
     assert "several layers" in capsys.readouterr().err
-    assert main(["fix", str(src), "--apply", "non_integer_output", "--layer", "conv1", "-o", str(out)]) == 0
+    assert (
+        main(["fix", str(src), "--apply", "non_integer_output", "--layer", "conv1", "-o", str(out)])
+        == 0
+    )
     assert "0 errors, 0 warnings left" in capsys.readouterr().out
     assert load_design(out).layer("input").value("shape") == [3, 227, 227]
     assert src.read_bytes() == (DESIGNS / "alexnet_paper_224.json").read_bytes()
     assert main(["fix", str(src), "--apply", "cycle"]) == 1
-    assert main(["fix", str(src), "--apply", "non_integer_output", "--layer", "conv1", "--choice", "9"]) == 1
+    assert (
+        main(
+            ["fix", str(src), "--apply", "non_integer_output", "--layer", "conv1", "--choice", "9"]
+        )
+        == 1
+    )
     assert main(["fix", str(tmp_path / "missing.json")]) == 2
     capsys.readouterr()
     res = tmp_path / "res.json"
@@ -169,14 +191,40 @@ def test_fix_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
                 "The 116 channels are read as 2 groups of 58",
             ],
         ),
-        ("sh_split", ["pieces: 58 + 58 = 116", "sh_split:0: 28×28×58  — → sh_cat", "sh_split:1: 28×28×58  — → b_conv1"]),
-        ("down_ln", ["At each of the 56×56 positions, the 96 channel values are normalised together", "= 2·96 = 192"]),
-        ("cx_ln", ["The last axis (96 values) is normalised together, separately at each of the 3,136 other positions."]),
-        ("cx_fc1", ["in_features: 96  — the channels: the data is channels-last after a permute", "A pointwise layer"]),
+        (
+            "sh_split",
+            [
+                "pieces: 58 + 58 = 116",
+                "sh_split:0: 28×28×58  — → sh_cat",
+                "sh_split:1: 28×28×58  — → b_conv1",
+            ],
+        ),
+        (
+            "down_ln",
+            [
+                "At each of the 56×56 positions, the 96 channel values are normalised together",
+                "= 2·96 = 192",
+            ],
+        ),
+        (
+            "cx_ln",
+            [
+                "The last axis (96 values) is normalised together, separately at each of the 3,136 other positions."
+            ],
+        ),
+        (
+            "cx_fc1",
+            [
+                "in_features: 96  — the channels: the data is channels-last after a permute",
+                "A pointwise layer",
+            ],
+        ),
         ("cx_scale", ["One multiplier per channel: ConvNeXt's layer scale", "= 96·1·1 = 96"]),
     ],
 )
-def test_modern_blocks_explain_with_the_users_numbers(layer: str, lines: list[str], capsys, golden) -> None:  # type: ignore[no-untyped-def]
+def test_modern_blocks_explain_with_the_users_numbers(
+    layer: str, lines: list[str], capsys, golden
+) -> None:  # type: ignore[no-untyped-def]
     """check --explain on the SE block's Mul, ShuffleNet's ChannelShuffle and ConvNeXt's LayerNorms."""
     assert main(["check", str(DESIGNS / "modern_blocks.json"), "--explain", layer]) == 0
     text = capsys.readouterr().out

@@ -75,8 +75,11 @@ def test_issue_example_loads() -> None:
         (layer_change(2, inputs="conv1"), "$.layers[2].inputs", "list of layer ids"),
         (layer_change(2, id="bad id!"), "$.layers[2].id", "letters"),
         (with_(layout={"conv1": [1]}), "$.layout.conv1", "[x, y]"),
-        ('{"format": "cnn-designer", "version": 1, "layers": [{"id": "c", "type": "Conv2d", "kernel_size": 3}]}',
-         "$.layers[0].out_channels", "needs 'out_channels'"),
+        (
+            '{"format": "cnn-designer", "version": 1, "layers": [{"id": "c", "type": "Conv2d", "kernel_size": 3}]}',
+            "$.layers[0].out_channels",
+            "needs 'out_channels'",
+        ),
         ('{"format": "cnn-designer", "version": 1, "layers": [], "x": NaN}', "$", "NaN"),
         ("[" * 100_000 + "]" * 100_000, "$", "nested too deeply"),
     ],
@@ -116,10 +119,23 @@ def test_round_trip_is_byte_stable(tmp_path: Path) -> None:
 def test_saved_file_leaves_defaults_and_implicit_inputs_out() -> None:
     d = Design("t")
     d.add_layer(Layer("x", "Input", {"shape": [3, 32, 32]}))
-    d.add_layer(Layer("c", "Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 1, "padding": [1, 1]}, ["x"]))
+    d.add_layer(
+        Layer(
+            "c",
+            "Conv2d",
+            {"out_channels": 8, "kernel_size": 3, "stride": 1, "padding": [1, 1]},
+            ["x"],
+        )
+    )
     d.add_layer(Layer("free", "ReLU", {}, []))
     layers = json.loads(dumps_design(d))["layers"]
-    assert layers[1] == {"id": "c", "type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
+    assert layers[1] == {
+        "id": "c",
+        "type": "Conv2d",
+        "out_channels": 8,
+        "kernel_size": 3,
+        "padding": 1,
+    }
     assert layers[2] == {"id": "free", "type": "ReLU", "inputs": []}
 
 
@@ -128,7 +144,9 @@ def test_unknown_top_level_fields_are_kept() -> None:
     assert json.loads(dumps_design(d))["x_other_tool"] == {"colour": "red"}
 
 
-def test_atomic_save_keeps_the_old_file_when_writing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_save_keeps_the_old_file_when_writing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "d.json"
     d = loads_design(json.dumps(GOOD))
     save_design(d, target)

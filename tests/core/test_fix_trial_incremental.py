@@ -12,12 +12,17 @@ from designer.core.fileformat import dumps_design, load_design
 from designer.core.fixes import _trial, suggest_fixes
 
 ROOT = Path(__file__).resolve().parents[2]
-DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted((ROOT / "tests" / "data" / "designs").glob("*.json"))
+DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
+    (ROOT / "tests" / "data" / "designs").glob("*.json")
+)
 
 
 def summary(an: Analysis) -> tuple[list[tuple[str, str, str | None, str]], dict[str, object]]:
     diags = [(d.severity, d.code, d.layer, d.message) for d in an.diagnostics()]
-    shapes = {lid: (info.output_shape, info.params, info.macs, info.receptive_field, info.status) for lid, info in an.info.items()}
+    shapes = {
+        lid: (info.output_shape, info.params, info.macs, info.receptive_field, info.status)
+        for lid, info in an.info.items()
+    }
     return diags, shapes
 
 

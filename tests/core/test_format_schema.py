@@ -22,7 +22,11 @@ FIXTURES = Path(__file__).resolve().parent.parent / "data" / "format" / "v1"
 
 
 def _documents() -> list[Path]:
-    files = [*templates_dir().glob("*.json"), *examples_dir().glob("*.json"), *FIXTURES.glob("*.json")]
+    files = [
+        *templates_dir().glob("*.json"),
+        *examples_dir().glob("*.json"),
+        *FIXTURES.glob("*.json"),
+    ]
     return sorted(files)
 
 
@@ -37,14 +41,25 @@ def test_published_schema_is_the_generated_one() -> None:
 
 @pytest.mark.parametrize("path", _documents(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_shipped_document_validates_against_the_schema(path: Path) -> None:
-    validator = jsonschema.Draft202012Validator(json.loads(schema_path().read_text(encoding="utf-8")))
-    errors = [f"{e.json_path}: {e.message[:200]}" for e in validator.iter_errors(json.loads(path.read_bytes()))]
+    validator = jsonschema.Draft202012Validator(
+        json.loads(schema_path().read_text(encoding="utf-8"))
+    )
+    errors = [
+        f"{e.json_path}: {e.message[:200]}"
+        for e in validator.iter_errors(json.loads(path.read_bytes()))
+    ]
     assert not errors, errors[:5]
 
 
 def test_the_fixtures_cover_what_they_promise() -> None:
     names = {p.stem for p in FIXTURES.glob("*.json")}
-    assert {"minimal", "branches", "every_layer_type", "keras_unicode_extra", "modern_layers"} <= names
+    assert {
+        "minimal",
+        "branches",
+        "every_layer_type",
+        "keras_unicode_extra",
+        "modern_layers",
+    } <= names
     # every_layer_type.json is the file as it was before issue 11 (it must still read the same);
     # modern_layers.json adds the newer types and indexed outputs ("split:1").
     types = set()
@@ -89,8 +104,15 @@ def test_the_format_document_lists_every_layer_type_and_limit() -> None:
     from designer.core.fileformat import MAX_DEPTH, MAX_LAYERS, MAX_NUMBER_DIGITS
     from designer.core.params import MAX_INT_VALUE
 
-    text = (Path(__file__).resolve().parents[2] / "docs" / "file-format.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "file-format.md").read_text(
+        encoding="utf-8"
+    )
     missing = [t for t in REGISTRY if f"| `{t}` |" not in text]
     assert not missing, f"docs/file-format.md does not describe {missing}"
-    for number in (f"{MAX_LAYERS:,}", f"{MAX_INT_VALUE:,}", f"{MAX_DEPTH} levels", f"{MAX_NUMBER_DIGITS} digits"):
+    for number in (
+        f"{MAX_LAYERS:,}",
+        f"{MAX_INT_VALUE:,}",
+        f"{MAX_DEPTH} levels",
+        f"{MAX_NUMBER_DIGITS} digits",
+    ):
         assert number in text, number

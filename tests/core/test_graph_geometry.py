@@ -13,8 +13,16 @@ from designer.core.routing import path_hits
 
 
 def test_layer_summaries() -> None:
-    assert layer_summary(Layer("c", "Conv2d", {"out_channels": 96, "kernel_size": 11, "stride": 4})) == "96 · 11×11 /4"
-    assert layer_summary(Layer("c", "Conv2d", {"out_channels": 256, "kernel_size": 5, "padding": 2, "groups": 2})) == "256 · 5×5 p2 g2"
+    assert (
+        layer_summary(Layer("c", "Conv2d", {"out_channels": 96, "kernel_size": 11, "stride": 4}))
+        == "96 · 11×11 /4"
+    )
+    assert (
+        layer_summary(
+            Layer("c", "Conv2d", {"out_channels": 256, "kernel_size": 5, "padding": 2, "groups": 2})
+        )
+        == "256 · 5×5 p2 g2"
+    )
     assert layer_summary(Layer("p", "MaxPool2d", {"kernel_size": 3, "stride": 2})) == "3×3 /2"
     assert layer_summary(Layer("p", "MaxPool2d", {"kernel_size": 2})) == "2×2 /2"
     assert layer_summary(Layer("g", "AdaptiveAvgPool2d", {"output_size": 1})) == "→ 1×1"
@@ -45,7 +53,9 @@ def test_skip_edges_go_around_cards() -> None:
     path = route_edge(src, dst, [mid], "LR")
     assert path[0] == (100.0, 25.0) and path[-1] == (300.0, 25.0)
     ys = [y for _, y in path]
-    assert min(ys) < 0 or max(ys) > 50  # round the card in between (below it: the nearest free lane)
+    assert (
+        min(ys) < 0 or max(ys) > 50
+    )  # round the card in between (below it: the nearest free lane)
     assert not path_hits(path, [mid]) and max(ys) - min(ys) < 50 + 40
     tb = route_edge((0.0, 0.0, 100.0, 50.0), (0.0, 100.0, 100.0, 50.0), [], "TB")
     assert tb[0] == (50.0, 50.0) and tb[-1] == (50.0, 100.0)

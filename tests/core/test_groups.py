@@ -31,16 +31,19 @@ def resnet50() -> Design:
 
 
 def doc(groups: object, layers: list[dict[str, object]] | None = None) -> str:
-    return json.dumps({
-        "format": "cnn-designer",
-        "version": 1,
-        "layers": layers or [
-            {"id": "input", "type": "Input", "shape": [3, 8, 8]},
-            {"id": "a.conv", "type": "Conv2d", "out_channels": 4, "kernel_size": 3},
-            {"id": "a.relu", "type": "ReLU"},
-        ],
-        "groups": groups,
-    })
+    return json.dumps(
+        {
+            "format": "cnn-designer",
+            "version": 1,
+            "layers": layers
+            or [
+                {"id": "input", "type": "Input", "shape": [3, 8, 8]},
+                {"id": "a.conv", "type": "Conv2d", "out_channels": 4, "kernel_size": 3},
+                {"id": "a.relu", "type": "ReLU"},
+            ],
+            "groups": groups,
+        }
+    )
 
 
 # ------------------------------------------------------------------ file format
@@ -69,7 +72,11 @@ def test_groups_load_and_round_trip_byte_for_byte() -> None:
         ([{"id": "g", "label": 3}], "$.groups[0].label", "expected a text"),
         ([{"id": "g", "parent": "nope"}], "$.groups[0].parent", "there is no group 'nope'"),
         ([{"id": "g", "layers": "a.conv"}], "$.groups[0].layers", "expected a list of layer ids"),
-        ([{"id": "g", "layers": ["a.conv"]}, {"id": "h", "layers": ["a.conv"]}], "$.groups[1].layers", "already in group 'g'"),
+        (
+            [{"id": "g", "layers": ["a.conv"]}, {"id": "h", "layers": ["a.conv"]}],
+            "$.groups[1].layers",
+            "already in group 'g'",
+        ),
         ([{"id": "g", "parent": "h"}, {"id": "h", "parent": "g"}], "$.groups", "cycle"),
         ([{"id": "g", "members": []}], "$.groups[0].members", "a group has no field 'members'"),
     ],
@@ -143,10 +150,18 @@ def test_group_totals_add_up_to_the_network() -> None:
 def test_identical_blocks_are_recognised_as_runs() -> None:
     design = resnet50()
     runs = repeat_runs(design, GroupIndex(design))
-    assert [(r.head, r.count) for r in runs] == [("layer1.1", 2), ("layer2.1", 3), ("layer3.1", 5), ("layer4.1", 2)]
+    assert [(r.head, r.count) for r in runs] == [
+        ("layer1.1", 2),
+        ("layer2.1", 3),
+        ("layer3.1", 5),
+        ("layer4.1", 2),
+    ]
     design.set_param("layer3.3.conv2", "dilation", 2)  # one block differs: the run breaks there
     runs = repeat_runs(design, GroupIndex(design))
-    assert [(r.head, r.count) for r in runs if r.head.startswith("layer3")] == [("layer3.1", 2), ("layer3.4", 2)]
+    assert [(r.head, r.count) for r in runs if r.head.startswith("layer3")] == [
+        ("layer3.1", 2),
+        ("layer3.4", 2),
+    ]
 
 
 def test_a_layer_between_two_blocks_breaks_their_run() -> None:
@@ -155,7 +170,10 @@ def test_a_layer_between_two_blocks_breaks_their_run() -> None:
         if name == "pool":
             layers.append({"id": "pool", "type": "MaxPool2d", "kernel_size": 1})
         else:
-            layers += [{"id": f"{name}.c", "type": "Conv2d", "out_channels": 3, "kernel_size": 1}, {"id": f"{name}.r", "type": "ReLU"}]
+            layers += [
+                {"id": f"{name}.c", "type": "Conv2d", "out_channels": 3, "kernel_size": 1},
+                {"id": f"{name}.r", "type": "ReLU"},
+            ]
     design = loads_design(doc([], layers))
     design.set_groups(groups_from_paths(design.ids))
     assert repeat_runs(design, GroupIndex(design)) == []
@@ -165,9 +183,23 @@ def test_visible_graph_collapses_to_stages_and_merges_repeats() -> None:
     design = resnet50()
     index = GroupIndex(design)
     top = visible_graph(design, index, collapsed_for_level(index, 0))
-    assert [n.id for n in top.nodes] == ["input", "stem", "layer1", "layer2", "layer3", "layer4", "head"]
-    assert top.edges == [("input", "stem"), ("stem", "layer1"), ("layer1", "layer2"), ("layer2", "layer3"),
-                         ("layer3", "layer4"), ("layer4", "head")]
+    assert [n.id for n in top.nodes] == [
+        "input",
+        "stem",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "head",
+    ]
+    assert top.edges == [
+        ("input", "stem"),
+        ("stem", "layer1"),
+        ("layer1", "layer2"),
+        ("layer2", "layer3"),
+        ("layer3", "layer4"),
+        ("layer4", "head"),
+    ]
     blocks = visible_graph(design, index, collapsed_for_level(index, 1))
     run = blocks.node("layer3.1")
     assert (run.repeat, run.title) == (5, "layer3.1–5")
@@ -183,12 +215,24 @@ def test_a_small_design_opens_whole() -> None:
 
 
 def test_groups_from_module_paths() -> None:
-    ids = ["x", "conv1", "layer1.0.conv1", "layer1.0.bn1", "layer1.0.downsample.0", "layer1.0.downsample.1",
-           "layer1.1.conv1", "layer1.1.bn1", "fc"]
+    ids = [
+        "x",
+        "conv1",
+        "layer1.0.conv1",
+        "layer1.0.bn1",
+        "layer1.0.downsample.0",
+        "layer1.0.downsample.1",
+        "layer1.1.conv1",
+        "layer1.1.bn1",
+        "fc",
+    ]
     groups = {g.id: g for g in groups_from_paths(ids)}
     assert set(groups) == {"layer1", "layer1.0", "layer1.0.downsample", "layer1.1"}
     assert groups["layer1.0"].parent == "layer1"
-    assert groups["layer1.0.downsample"].layers == ["layer1.0.downsample.0", "layer1.0.downsample.1"]
+    assert groups["layer1.0.downsample"].layers == [
+        "layer1.0.downsample.0",
+        "layer1.0.downsample.1",
+    ]
     assert groups["layer1"].layers == []
 
 
@@ -200,7 +244,9 @@ def test_a_layer_without_a_path_joins_the_group_around_its_neighbours() -> None:
     design.add_layer(Layer("b.0.relu", "ReLU", {}, ["mul"]))
     design.add_layer(Layer("fc", "Flatten", {}, ["b.0.relu"]))
     add_path_groups(design)
-    assert design.groups == [Group("b", "", None, ["b.0.conv", "b.0.relu", "mul"])]  # "b.0" holds the same layers
+    assert design.groups == [
+        Group("b", "", None, ["b.0.conv", "b.0.relu", "mul"])
+    ]  # "b.0" holds the same layers
 
 
 def test_deep_or_cyclic_nesting_is_refused_quickly() -> None:

@@ -32,7 +32,11 @@ def test_rows_hold_the_analysis_numbers(alexnet):
     for r in rows:
         info = alexnet.info[r.id]
         assert (r.params, r.macs, r.neurons, r.buffers, r.memory_bytes) == (
-            info.params, info.macs, info.neurons, info.buffers, info.memory_bytes
+            info.params,
+            info.macs,
+            info.neurons,
+            info.buffers,
+            info.memory_bytes,
         )
     conv1 = rows[1]
     assert conv1.text("output_shape") == "55×55×96"
@@ -46,7 +50,12 @@ def test_rows_hold_the_analysis_numbers(alexnet):
 def test_totals_row_matches_totals(alexnet):
     t = alexnet.totals()
     row = totals_row(alexnet)
-    assert (row.params, row.macs, row.neurons, row.memory_bytes) == (t.params, t.macs, t.neurons, t.memory_bytes)
+    assert (row.params, row.macs, row.neurons, row.memory_bytes) == (
+        t.params,
+        t.macs,
+        t.neurons,
+        t.memory_bytes,
+    )
     assert row.params == 60_965_224
     assert row.text("status") == "ok"
     assert row.text("output_shape") == ""
@@ -56,7 +65,10 @@ def test_sort_keys_are_numbers_for_numeric_and_shape_columns(alexnet):
     rows = layer_rows(alexnet)
     by_params = sorted(rows, key=lambda r: r.sort_key("params"), reverse=True)
     assert by_params[0].id == "fc6"  # 37,752,832: text sorting would put "885,120" first
-    assert all(isinstance(rows[1].sort_key(k), float) for k in ("neurons", "macs", "output_shape", "receptive_field"))
+    assert all(
+        isinstance(rows[1].sort_key(k), float)
+        for k in ("neurons", "macs", "output_shape", "receptive_field")
+    )
     assert rows[1].sort_key("output_shape") == 55 * 55 * 96
 
 

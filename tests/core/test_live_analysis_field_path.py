@@ -13,13 +13,24 @@ from designer.core.design import Design, DesignError, Layer
 from designer.core.fileformat import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
-DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted((ROOT / "tests" / "data" / "designs").glob("*.json"))
+DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
+    (ROOT / "tests" / "data" / "designs").glob("*.json")
+)
 
 
 def state(an: Analysis) -> dict[str, object]:
     return {
-        lid: (i.output_shape, i.params, i.macs, i.receptive_field, i.input_size, i.status,
-              [(d.severity, d.code, d.message) for d in i.diagnostics], i.axes, i.input_shapes)
+        lid: (
+            i.output_shape,
+            i.params,
+            i.macs,
+            i.receptive_field,
+            i.input_size,
+            i.status,
+            [(d.severity, d.code, d.message) for d in i.diagnostics],
+            i.axes,
+            i.input_shapes,
+        )
         for lid, i in an.info.items()
     }
 
@@ -35,8 +46,14 @@ def test_live_equals_fresh_after_random_window_edits(path: Path) -> None:
             break
         lid = rng.choice(windowed)
         layer = design.layer(lid)
-        name, value = rng.choice([("kernel_size", rng.choice([1, 2, 3, 5, 7])), ("padding", rng.choice([0, 1, 2, 3])),
-                                  ("stride", rng.choice([1, 2])), ("dilation", rng.choice([1, 2]))])
+        name, value = rng.choice(
+            [
+                ("kernel_size", rng.choice([1, 2, 3, 5, 7])),
+                ("padding", rng.choice([0, 1, 2, 3])),
+                ("stride", rng.choice([1, 2])),
+                ("dilation", rng.choice([1, 2])),
+            ]
+        )
         if layer.type != "Conv2d" and name == "dilation":
             continue
         try:
@@ -53,7 +70,9 @@ def test_a_same_shape_edit_runs_no_rule_downstream() -> None:
     d.add_layer(Layer("input", "Input", {"shape": [4, 32, 32]}))
     prev = "input"
     for k in range(100):
-        d.add_layer(Layer(f"conv{k}", "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, [prev]))
+        d.add_layer(
+            Layer(f"conv{k}", "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, [prev])
+        )
         prev = f"conv{k}"
     live = Analysis(d)
     calls = []

@@ -23,7 +23,20 @@ from designer.core.registry import REGISTRY
 SEQUENCES = 2_000
 STEPS = 20
 TYPES = sorted(REGISTRY)
-KINDS = ("add", "add", "remove", "restore", "connect", "disconnect", "param", "param", "reset", "rename", "move", "semantics")
+KINDS = (
+    "add",
+    "add",
+    "remove",
+    "restore",
+    "connect",
+    "disconnect",
+    "param",
+    "param",
+    "reset",
+    "rename",
+    "move",
+    "semantics",
+)
 
 #: Values per parameter kind, chosen so that many of them break a layer (kernel 100 on a
 #: 32×32 input, a non-dividing stride, a huge padding, "same" with a stride ...).
@@ -79,7 +92,10 @@ def _edit(design: Design, rng: random.Random, removed: list[Removal]) -> str:
             if rng.random() < 0.15:
                 inputs.append(f"ghost{rng.randint(0, 2)}")
             index = rng.choice((None, rng.randint(0, len(ids))))
-            design.add_layer(Layer(design.fresh_id("l"), type_id, REGISTRY[type_id].initial_params(), inputs), index)
+            design.add_layer(
+                Layer(design.fresh_id("l"), type_id, REGISTRY[type_id].initial_params(), inputs),
+                index,
+            )
         elif kind == "remove" and pick:
             removed.append(design.remove_layer(pick))
         elif kind == "restore" and removed:
@@ -96,12 +112,18 @@ def _edit(design: Design, rng: random.Random, removed: list[Removal]) -> str:
             specs = REGISTRY[design.layer(pick).type].params
             if specs:
                 spec = rng.choice(specs)
-                value = None if kind == "reset" else rng.choice(VALUES.get(spec.kind, [spec.default]) or [None])
+                value = (
+                    None
+                    if kind == "reset"
+                    else rng.choice(VALUES.get(spec.kind, [spec.default]) or [None])
+                )
                 if spec.kind is ParamKind.ENUM and kind == "param":
                     value = rng.choice(spec.choices)
                 design.set_param(pick, spec.name, value)
         elif kind == "rename" and pick:
-            design.rename_layer(pick, rng.choice(["a", "b", "ghost0", "ghost1", design.fresh_id("r")]))
+            design.rename_layer(
+                pick, rng.choice(["a", "b", "ghost0", "ghost1", design.fresh_id("r")])
+            )
         elif kind == "move" and pick:
             design.move_layer(pick, rng.randint(0, len(ids)))
         elif kind == "semantics":
@@ -113,9 +135,13 @@ def _edit(design: Design, rng: random.Random, removed: list[Removal]) -> str:
 
 def _start(rng: random.Random) -> Design:
     design = Design("property")
-    design.add_layer(Layer("input1", "Input", {"shape": rng.choice([[3, 32, 32], [3, 227, 227], [16]])}))
+    design.add_layer(
+        Layer("input1", "Input", {"shape": rng.choice([[3, 32, 32], [3, 227, 227], [16]])})
+    )
     if rng.random() < 0.5:
-        design.add_layer(Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input1"]))
+        design.add_layer(
+            Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input1"])
+        )
         design.add_layer(Layer("relu1", "ReLU", {}, ["conv1"]))
     return design
 
@@ -140,7 +166,9 @@ def test_live_analysis_equals_fresh_analysis_after_every_edit() -> None:
                 f"sequence {n} (CNN_DESIGNER_PROPERTY_SEED={seed}) drifted after {history}"
             )
         live.close()
-    print(f"\nlive analysis property: {SEQUENCES} sequences, {edits} edits (seed {seed}); per kind {sorted(kinds.items())}")
+    print(
+        f"\nlive analysis property: {SEQUENCES} sequences, {edits} edits (seed {seed}); per kind {sorted(kinds.items())}"
+    )
     assert edits == SEQUENCES * STEPS
 
 

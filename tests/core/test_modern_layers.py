@@ -141,7 +141,9 @@ def test_live_analysis_follows_split_edits() -> None:
     assert [d.code for d in live.info["cat"].diagnostics] == []
     assert live.info["cat"].output_shape == (74, 28, 28)
     fresh = analyze(design)
-    assert {k: v.output_shape for k, v in fresh.info.items()} == {k: v.output_shape for k, v in live.info.items()}
+    assert {k: v.output_shape for k, v in fresh.info.items()} == {
+        k: v.output_shape for k, v in live.info.items()
+    }
 
 
 def test_rename_keeps_the_index_and_remove_drops_the_references() -> None:
@@ -180,7 +182,10 @@ def test_a_file_whose_layer_reads_its_own_output_by_index_is_refused() -> None:
     doc = {
         "format": "cnn-designer",
         "version": 1,
-        "layers": [{"id": "input", "type": "Input", "shape": [4]}, {"id": "s", "type": "Split", "split_size_or_sections": 1, "inputs": ["s:0"]}],
+        "layers": [
+            {"id": "input", "type": "Input", "shape": [4]},
+            {"id": "s", "type": "Split", "split_size_or_sections": 1, "inputs": ["s:0"]},
+        ],
     }
     with pytest.raises(FormatError, match=r"\$\.layers\[1\]\.inputs"):
         loads_design(json.dumps(doc))
@@ -199,7 +204,9 @@ def test_the_modern_fixture_analyses_with_only_the_unsupported_error() -> None:
 def _with_unsupported() -> Design:
     design = Design("unsupported")
     design.add_layer(Layer("input", "Input", {"shape": [3, 32, 32]}))
-    design.add_layer(Layer("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, ["input"]))
+    design.add_layer(
+        Layer("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, ["input"])
+    )
     design.add_layer(
         Layer("roll", "Unsupported", {"op": "aten::roll", "shape": [8, 32, 32]}, ["conv", "input"])
     )
@@ -226,7 +233,13 @@ def test_unsupported_survives_save_and_blocks_check_and_export(
     save_design(_with_unsupported(), path)
     saved = json.loads(path.read_text(encoding="utf-8"))
     roll = next(layer for layer in saved["layers"] if layer["id"] == "roll")
-    assert roll == {"id": "roll", "type": "Unsupported", "inputs": ["conv", "input"], "op": "aten::roll", "shape": [8, 32, 32]}
+    assert roll == {
+        "id": "roll",
+        "type": "Unsupported",
+        "inputs": ["conv", "input"],
+        "op": "aten::roll",
+        "shape": [8, 32, 32],
+    }
     assert main(["check", str(path)]) == 1
     assert "unsupported_op" in capsys.readouterr().out
     out = tmp_path / "model.py"
@@ -257,7 +270,9 @@ def test_channels_last_volumes_are_shown_as_the_volume_they_hold() -> None:
     from designer.core.layer_table import layer_rows
     from designer.core.report import check_table
 
-    design = load_design(Path(__file__).resolve().parent.parent / "data" / "designs" / "modern_blocks.json")
+    design = load_design(
+        Path(__file__).resolve().parent.parent / "data" / "designs" / "modern_blocks.json"
+    )
     analysis = analyze(design)
     ln = analysis.info["cx_ln"]
     assert ln.output_shape == (56, 56, 96) and ln.channel_axis == 2
@@ -269,7 +284,9 @@ def test_channels_last_volumes_are_shown_as_the_volume_they_hold() -> None:
     assert analysis.info["cx_nchw"].channel_axis == 0
 
 
-def test_check_json_lists_every_output_of_a_split(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_check_json_lists_every_output_of_a_split(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = tmp_path / "split.json"
     save_design(_split_design(), path)
     assert main(["check", str(path), "--json"]) == 0
@@ -284,7 +301,9 @@ def test_an_upsample_sized_by_a_second_input_sees_only_its_first_input() -> None
     design = Design("seg head")
     design.add_layer(Layer("input", "Input", {"shape": [3, 64, 64]}))
     design.add_layer(Layer("pool", "MaxPool2d", {"kernel_size": 2}, ["input"]))
-    design.add_layer(Layer("wide", "Conv2d", {"out_channels": 8, "kernel_size": 7, "padding": 3}, ["input"]))
+    design.add_layer(
+        Layer("wide", "Conv2d", {"out_channels": 8, "kernel_size": 7, "padding": 3}, ["input"])
+    )
     design.add_layer(Layer("up", "Upsample", {"mode": "bilinear"}, ["pool", "wide"]))
     analysis = analyze(design)
     assert analysis.info["up"].output_shape == (3, 64, 64)
@@ -295,7 +314,9 @@ def test_an_upsample_sized_by_a_second_input_sees_only_its_first_input() -> None
 
 def test_a_broadcast_gate_widens_the_receptive_field_but_keeps_the_jump() -> None:
     """After an SE block each output sees the whole input, but outputs stay 2 pixels apart."""
-    design = load_design(Path(__file__).resolve().parent.parent / "data" / "designs" / "modern_blocks.json")
+    design = load_design(
+        Path(__file__).resolve().parent.parent / "data" / "designs" / "modern_blocks.json"
+    )
     analysis = analyze(design)
     assert analysis.info["dw_relu"].receptive_field.jump == (2.0, 2.0)  # type: ignore[union-attr]
     rf = analysis.info["se_scale"].receptive_field
@@ -306,7 +327,9 @@ def test_groups_see_split_pieces_as_reads_of_the_split() -> None:
     from designer.core.groups import Group, consumers_of, summarize
 
     design = _split_design()
-    design.set_groups([Group("unit", "ShuffleNet unit", None, ["split", "branch", "cat", "shuffle"])])
+    design.set_groups(
+        [Group("unit", "ShuffleNet unit", None, ["split", "branch", "cat", "shuffle"])]
+    )
     assert consumers_of(design)["split"] == ["branch", "cat"]
     summary = summarize(design, analyze(design), ["branch", "cat", "shuffle"])
     assert summary.input_shape == (58, 28, 28)  # the piece branch takes, not the whole input

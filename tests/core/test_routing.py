@@ -44,7 +44,9 @@ def test_a_shortcut_dips_under_its_block_and_comes_back() -> None:
     path = lane_route(start, end, boxes, clearance=14.0)
     assert path is not None and not path_hits(path, boxes)
     lane_y = path[2][1]
-    assert 92.0 < lane_y <= 92.0 + 14.0  # just under the cards it passes, not round the whole figure
+    assert (
+        92.0 < lane_y <= 92.0 + 14.0
+    )  # just under the cards it passes, not round the whole figure
     assert path[0] == start and path[-1] == end
 
 
@@ -55,7 +57,9 @@ def test_a_free_row_is_taken_as_it_is() -> None:
 
 
 def test_no_lane_when_the_cards_wall_the_way() -> None:
-    wall = [(236.0, 0.0, 180.0, 10_000.0)]  # one card taller than everything: nothing passes beside it
+    wall = [
+        (236.0, 0.0, 180.0, 10_000.0)
+    ]  # one card taller than everything: nothing passes beside it
     assert lane_route((180.0, 46.0), (944.0, 46.0), wall) is not None  # above or below it, far out
     assert lane_route((180.0, 46.0), (200.0, 46.0), wall) is None  # too short for a lane
 
@@ -74,7 +78,11 @@ def se_design() -> Design:
     prev = "input"
     for b in (1, 2):
         p = f"b{b}."
-        d.add_layer(Layer(p + "conv", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, [prev]))
+        d.add_layer(
+            Layer(
+                p + "conv", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, [prev]
+            )
+        )
         d.add_layer(Layer(p + "relu", "ReLU", {}, [p + "conv"]))
         d.add_layer(Layer(p + "pool", "AdaptiveAvgPool2d", {"output_size": 1}, [p + "relu"]))
         d.add_layer(Layer(p + "fc1", "Conv2d", {"out_channels": 4, "kernel_size": 1}, [p + "pool"]))
@@ -108,7 +116,9 @@ def test_se_blocks_figure_has_no_edge_across_a_card() -> None:
 
 
 def test_resnet18_shortcuts_stay_close_to_their_block() -> None:
-    fig = build_figure(analyze(load_design(templates_dir() / "resnet18.json")), None, "graph", FigureStyle())
+    fig = build_figure(
+        analyze(load_design(templates_dir() / "resnet18.json")), None, "graph", FigureStyle()
+    )
     paths, boxes = figure_geometry(fig)
     for (src, dst), points in paths.items():
         top = min(boxes[src][1], boxes[dst][1])
@@ -119,11 +129,17 @@ def test_resnet18_shortcuts_stay_close_to_their_block() -> None:
 
 @requires_torch
 def test_googlenet_inception_branches_do_not_cross_cards() -> None:
-    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
-    torchvision = pytest.importorskip("torchvision", reason="torchvision is the test-only oracle for whole networks")
+    sys.modules.setdefault(
+        "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+    )
+    torchvision = pytest.importorskip(
+        "torchvision", reason="torchvision is the test-only oracle for whole networks"
+    )
     from designer.convert.from_torch import from_torch
 
-    design = from_torch(torchvision.models.googlenet(aux_logits=False, init_weights=False).eval(), (3, 224, 224))
+    design = from_torch(
+        torchvision.models.googlenet(aux_logits=False, init_weights=False).eval(), (3, 224, 224)
+    )
     assert figure_crossings(design) == []
 
 
@@ -133,5 +149,7 @@ def test_box_grid_finds_every_card_in_a_rectangle() -> None:
     boxes = {f"c{i}.{j}": (i * 236.0, j * 128.0, *CARD) for i in range(12) for j in range(8)}
     grid = BoxGrid(boxes)
     x0, y0, x1, y1 = 300.0, 50.0, 1900.0, 700.0
-    inside = {k for k, (x, y, w, h) in boxes.items() if x < x1 and x + w > x0 and y < y1 and y + h > y0}
+    inside = {
+        k for k, (x, y, w, h) in boxes.items() if x < x1 and x + w > x0 and y < y1 and y + h > y0
+    }
     assert inside <= grid.near_rect(x0, y0, x1, y1)

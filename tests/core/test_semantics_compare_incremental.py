@@ -14,7 +14,9 @@ from designer.core.semantics_compare import SemanticsRow, compare_semantics
 from designer.core.shape_rules import fmt_shape
 
 ROOT = Path(__file__).resolve().parents[2]
-DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted((ROOT / "tests" / "data" / "designs").glob("*.json"))
+DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
+    (ROOT / "tests" / "data" / "designs").glob("*.json")
+)
 
 
 def by_full_analyses(design: Design) -> list[SemanticsRow]:
@@ -30,7 +32,13 @@ def by_full_analyses(design: Design) -> list[SemanticsRow]:
         reasons: dict[str, str] = {}
         for sem, an in results.items():
             info = an.info[lid]
-            outputs[sem] = "error" if info.status == "error" else fmt_shape(info.output_shape) if info.output_shape is not None else "?"
+            outputs[sem] = (
+                "error"
+                if info.status == "error"
+                else fmt_shape(info.output_shape)
+                if info.output_shape is not None
+                else "?"
+            )
             codes = [d.code for d in info.diagnostics if d.severity != "info"]
             if codes:
                 reasons[sem] = codes[0]

@@ -10,7 +10,12 @@ from designer.core.registry import REGISTRY
 from designer.core.shape_rules import RuleResult, fmt_shape
 
 
-def run(type_id: str, shape: tuple[int, ...] | list[tuple[int, ...]], sem: str = "pytorch", **params: Any) -> RuleResult:
+def run(
+    type_id: str,
+    shape: tuple[int, ...] | list[tuple[int, ...]],
+    sem: str = "pytorch",
+    **params: Any,
+) -> RuleResult:
     ltype = REGISTRY[type_id]
     values = ltype.resolve({k: ltype.spec(k).normalize(v) for k, v in params.items()})  # type: ignore[union-attr]
     inputs = shape if isinstance(shape, list) else [shape]
@@ -50,12 +55,22 @@ class TestConv2d:
         assert r.findings[0].severity == "error"
 
     def test_padding_dilation_groups(self) -> None:
-        r = run("Conv2d", (64, 56, 56), out_channels=128, kernel_size=3, padding=2, dilation=2, groups=4)
+        r = run(
+            "Conv2d", (64, 56, 56), out_channels=128, kernel_size=3, padding=2, dilation=2, groups=4
+        )
         assert r.shape == (128, 56, 56)  # 56 + 4 − 2·2 − 1 + 1
         assert r.params == 64 // 4 * 9 * 128 + 128
 
     def test_depthwise(self) -> None:
-        r = run("Conv2d", (32, 112, 112), out_channels=32, kernel_size=3, padding=1, groups=32, bias=False)
+        r = run(
+            "Conv2d",
+            (32, 112, 112),
+            out_channels=32,
+            kernel_size=3,
+            padding=1,
+            groups=32,
+            bias=False,
+        )
         assert r.shape == (32, 112, 112)
         assert r.params == 32 * 9
         assert r.macs == 32 * 112 * 112 * 9
@@ -70,14 +85,20 @@ class TestConv2d:
         assert (r.axes[0].pad_lo, r.axes[0].pad_hi) == (1, 2)
 
     def test_same_padding_with_stride_is_refused_by_pytorch_but_fine_in_keras(self) -> None:
-        assert codes(run("Conv2d", (3, 9, 9), out_channels=4, kernel_size=3, stride=2, padding="same")) == [
-            "same_padding_stride"
-        ]
-        r = run("Conv2d", (3, 9, 9), "keras", out_channels=4, kernel_size=3, stride=2, padding="same")
+        assert codes(
+            run("Conv2d", (3, 9, 9), out_channels=4, kernel_size=3, stride=2, padding="same")
+        ) == ["same_padding_stride"]
+        r = run(
+            "Conv2d", (3, 9, 9), "keras", out_channels=4, kernel_size=3, stride=2, padding="same"
+        )
         assert r.shape == (4, 5, 5)  # ⌈9/2⌉
 
     def test_valid_padding(self) -> None:
-        assert run("Conv2d", (3, 9, 9), out_channels=4, kernel_size=3, padding="valid").shape == (4, 7, 7)
+        assert run("Conv2d", (3, 9, 9), out_channels=4, kernel_size=3, padding="valid").shape == (
+            4,
+            7,
+            7,
+        )
 
     def test_kernel_larger_than_input(self) -> None:
         r = run("Conv2d", (3, 5, 5), out_channels=4, kernel_size=7)
@@ -100,11 +121,22 @@ class TestConvTranspose2d:
 
     def test_output_padding_and_dilation(self) -> None:
         # (7 − 1)·2 − 2·1 + 2·(3 − 1) + 1 + 1 = 16
-        r = run("ConvTranspose2d", (4, 7, 7), out_channels=4, kernel_size=3, stride=2, padding=1, dilation=2, output_padding=1)
+        r = run(
+            "ConvTranspose2d",
+            (4, 7, 7),
+            out_channels=4,
+            kernel_size=3,
+            stride=2,
+            padding=1,
+            dilation=2,
+            output_padding=1,
+        )
         assert r.shape == (4, 16, 16)
 
     def test_output_padding_too_large(self) -> None:
-        r = run("ConvTranspose2d", (4, 7, 7), out_channels=4, kernel_size=3, stride=2, output_padding=2)
+        r = run(
+            "ConvTranspose2d", (4, 7, 7), out_channels=4, kernel_size=3, stride=2, output_padding=2
+        )
         assert codes(r) == ["output_padding_too_large"]
 
 
@@ -126,11 +158,21 @@ class TestPooling:
         assert r.axes[0].dropped_last_window
 
     def test_padding_over_half_the_kernel(self) -> None:
-        assert codes(run("MaxPool2d", (1, 8, 8), kernel_size=3, padding=2)) == ["pool_padding_too_large"]
+        assert codes(run("MaxPool2d", (1, 8, 8), kernel_size=3, padding=2)) == [
+            "pool_padding_too_large"
+        ]
 
     def test_caffe_rounds_pooling_up(self) -> None:
-        assert run("MaxPool2d", (96, 54, 54), "caffe", kernel_size=3, stride=2).shape == (96, 27, 27)
-        assert run("MaxPool2d", (96, 54, 54), "pytorch", kernel_size=3, stride=2).shape == (96, 26, 26)
+        assert run("MaxPool2d", (96, 54, 54), "caffe", kernel_size=3, stride=2).shape == (
+            96,
+            27,
+            27,
+        )
+        assert run("MaxPool2d", (96, 54, 54), "pytorch", kernel_size=3, stride=2).shape == (
+            96,
+            26,
+            26,
+        )
 
     def test_avgpool(self) -> None:
         assert run("AvgPool2d", (16, 10, 10), kernel_size=2).shape == (16, 5, 5)
@@ -178,8 +220,22 @@ class TestOthers:
         assert codes(run("Upsample", (8, 7, 7))) == ["upsample_arguments"]
         assert codes(run("Upsample", (8, 7, 7), size=3, scale_factor=2)) == ["upsample_arguments"]
 
-    @pytest.mark.parametrize("type_id", ["ReLU", "ReLU6", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "SiLU",
-                                         "Identity", "Dropout", "Dropout2d", "LocalResponseNorm"])
+    @pytest.mark.parametrize(
+        "type_id",
+        [
+            "ReLU",
+            "ReLU6",
+            "LeakyReLU",
+            "Sigmoid",
+            "Tanh",
+            "GELU",
+            "SiLU",
+            "Identity",
+            "Dropout",
+            "Dropout2d",
+            "LocalResponseNorm",
+        ],
+    )
     def test_shape_preserving(self, type_id: str) -> None:
         r = run(type_id, (96, 55, 55))
         assert r.shape == (96, 55, 55) and r.params == 0 and r.macs == 0

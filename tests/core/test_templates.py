@@ -69,7 +69,13 @@ NON_INTEGER = {
     },
     "unet_small.json": set(),
     # Stride-2 3×3/5×5 convolutions on even sizes: (112 + 2 − 3)/2 + 1 = 56.5, floored as torch does.
-    "mobilenet_v3_small.json": {"features.0.0", "features.1.block.0.0", "features.2.block.1.0", "features.4.block.1.0", "features.9.block.1.0"},
+    "mobilenet_v3_small.json": {
+        "features.0.0",
+        "features.1.block.0.0",
+        "features.2.block.1.0",
+        "features.4.block.1.0",
+        "features.9.block.1.0",
+    },
     "efficientnet_b0.json": {"features.0.0", *(f"features.{s}.0.block.1.0" for s in (2, 3, 4, 6))},
     "convnext_tiny.json": set(),
 }

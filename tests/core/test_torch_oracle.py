@@ -172,12 +172,22 @@ PARAMS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "Mish": st.just({}),
     "SELU": st.just({}),
     "ELU": st.fixed_dictionaries({"alpha": st.sampled_from([1.0, 0.5])}),
-    "Softplus": st.fixed_dictionaries({"beta": st.sampled_from([1.0, 2.0]), "threshold": st.sampled_from([20.0, 5.0])}),
-    "PReLU": st.fixed_dictionaries({"num_parameters": st.sampled_from([1, 1, 2, 3, 4, 8]), "init": st.just(0.1)}),
+    "Softplus": st.fixed_dictionaries(
+        {"beta": st.sampled_from([1.0, 2.0]), "threshold": st.sampled_from([20.0, 5.0])}
+    ),
+    "PReLU": st.fixed_dictionaries(
+        {"num_parameters": st.sampled_from([1, 1, 2, 3, 4, 8]), "init": st.just(0.1)}
+    ),
     "LayerNorm2d": st.fixed_dictionaries({"elementwise_affine": st.booleans()}),
-    "GroupNorm": st.fixed_dictionaries({"num_groups": st.sampled_from([1, 2, 3, 4]), "affine": st.booleans()}),
-    "InstanceNorm2d": st.fixed_dictionaries({"affine": st.booleans(), "track_running_stats": st.booleans()}),
-    "StochasticDepth": st.fixed_dictionaries({"p": st.sampled_from([0.0, 0.2]), "mode": st.sampled_from(["row", "batch"])}),
+    "GroupNorm": st.fixed_dictionaries(
+        {"num_groups": st.sampled_from([1, 2, 3, 4]), "affine": st.booleans()}
+    ),
+    "InstanceNorm2d": st.fixed_dictionaries(
+        {"affine": st.booleans(), "track_running_stats": st.booleans()}
+    ),
+    "StochasticDepth": st.fixed_dictionaries(
+        {"p": st.sampled_from([0.0, 0.2]), "mode": st.sampled_from(["row", "batch"])}
+    ),
     "ChannelShuffle": st.fixed_dictionaries({"groups": st.sampled_from([1, 2, 3, 4])}),
     "Split": st.fixed_dictionaries(
         {
@@ -190,17 +200,26 @@ PARAMS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "Chunk": st.fixed_dictionaries({"chunks": st.integers(1, 5), "dim": st.integers(-4, 3)}),
     "Mean": st.fixed_dictionaries(
         {
-            "dim": st.one_of(st.integers(-4, 3), st.lists(st.integers(-4, 3), min_size=1, max_size=3)),
+            "dim": st.one_of(
+                st.integers(-4, 3), st.lists(st.integers(-4, 3), min_size=1, max_size=3)
+            ),
             "keepdim": st.booleans(),
         }
     ),
     "Transpose": st.fixed_dictionaries({"dim0": st.integers(-4, 3), "dim1": st.integers(-4, 3)}),
     # Shape-dependent parameters (the right sizes most of the time): see SHAPED below.
     "LayerNorm": st.fixed_dictionaries(
-        {"normalized_shape": st.lists(st.integers(1, 8), min_size=1, max_size=2), "bias": st.booleans()}
+        {
+            "normalized_shape": st.lists(st.integers(1, 8), min_size=1, max_size=2),
+            "bias": st.booleans(),
+        }
     ),
-    "Reshape": st.fixed_dictionaries({"shape": st.lists(st.integers(-1, 8), min_size=1, max_size=4)}),
-    "Permute": st.fixed_dictionaries({"dims": st.lists(st.integers(-4, 3), min_size=1, max_size=4)}),
+    "Reshape": st.fixed_dictionaries(
+        {"shape": st.lists(st.integers(-1, 8), min_size=1, max_size=4)}
+    ),
+    "Permute": st.fixed_dictionaries(
+        {"dims": st.lists(st.integers(-4, 3), min_size=1, max_size=4)}
+    ),
     "Scale": st.fixed_dictionaries({"shape": st.lists(st.integers(1, 4), min_size=1, max_size=4)}),
 }
 
@@ -290,7 +309,11 @@ def designer_refuses_by_design(
         return -rank <= start < rank and start % rank == 0
     # The batch axis: a design describes one sample, so splitting, averaging, moving or
     # swapping the batch axis is refused (torch does it, and the result has no batch left).
-    if type_id in ("Split", "Chunk") and -rank <= params["dim"] < rank and params["dim"] % rank == 0:
+    if (
+        type_id in ("Split", "Chunk")
+        and -rank <= params["dim"] < rank
+        and params["dim"] % rank == 0
+    ):
         return True
     if type_id == "Mean":
         dims = params["dim"] if isinstance(params["dim"], list) else [params["dim"]]
@@ -312,7 +335,9 @@ def designer_refuses_by_design(
         return all(-rank <= d < rank for d in ds) and 0 in [d % rank for d in ds]
     if type_id == "Permute":
         dims = params["dims"]
-        valid = len(dims) == rank and sorted(d % rank for d in dims if -rank <= d < rank) == list(range(rank))
+        valid = len(dims) == rank and sorted(d % rank for d in dims if -rank <= d < rank) == list(
+            range(rank)
+        )
         return valid and dims[0] % rank != 0
     if type_id in SPATIAL and len(shape) == 2:
         return True
@@ -480,9 +505,7 @@ def branch_layer(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[str, dict[str
 
 
 @_settings(600)
-@given(
-    data=st.data(), shape=shapes, merge=st.sampled_from(MERGES), width=st.integers(2, 3)
-)
+@given(data=st.data(), shape=shapes, merge=st.sampled_from(MERGES), width=st.integers(2, 3))
 def test_merge_agrees_with_torch(
     data: st.DataObject, shape: tuple[int, ...], merge: str, width: int
 ) -> None:
@@ -519,7 +542,9 @@ def test_broadcast_merges_agree_with_torch(
     size = [v if k else 1 for v, k in zip(shape, keep, strict=True)]
     pool = {"output_size": [size[1], size[2]]}
     design.add_layer(Layer("squeeze", "AdaptiveAvgPool2d", pool, ["input"]))
-    design.add_layer(Layer("proj", "Conv2d", {"out_channels": size[0], "kernel_size": 1}, ["squeeze"]))
+    design.add_layer(
+        Layer("proj", "Conv2d", {"out_channels": size[0], "kernel_size": 1}, ["squeeze"])
+    )
     ins = ["proj", "input"] if order else ["input", "proj"]
     design.add_layer(Layer("merge", merge, {}, ins))
     compare_with_torch(design)

@@ -40,13 +40,21 @@ def residual() -> Design:
     """input → conv_a → relu → conv_b → add(+ input) and a side branch conv_s into a concat."""
     d = Design("res")
     d.add_layer(Layer("input", "Input", {"shape": [16, 32, 32]}))
-    d.add_layer(Layer("conv_a", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, ["input"]))
+    d.add_layer(
+        Layer("conv_a", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, ["input"])
+    )
     d.add_layer(Layer("relu_a", "ReLU", {}, ["conv_a"]))
-    d.add_layer(Layer("conv_b", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, ["relu_a"]))
+    d.add_layer(
+        Layer("conv_b", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}, ["relu_a"])
+    )
     d.add_layer(Layer("add", "Add", {}, ["conv_b", "input"]))
     d.add_layer(Layer("conv_s", "Conv2d", {"out_channels": 8, "kernel_size": 1}, ["add"]))
-    d.add_layer(Layer("conv_m", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, ["add"]))
-    d.add_layer(Layer("conv_m2", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, ["conv_m"]))
+    d.add_layer(
+        Layer("conv_m", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, ["add"])
+    )
+    d.add_layer(
+        Layer("conv_m2", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, ["conv_m"])
+    )
     d.add_layer(Layer("cat", "Concat", {}, ["conv_m2", "conv_s"]))
     return d
 
@@ -90,8 +98,12 @@ def test_box_sizes_follow_shapes_and_both_extremes_read() -> None:
     assert conv.size[2] == pytest.approx(120 * 54 / 224)
     assert conv.size[0] == 50 and inp.size[0] == pytest.approx(max(3, 50 * 3 / 96))
     assert pool.size[1] == pool.size[2] == 6  # 1×1 clamps to the minimum side
-    assert fc.kind == "vector" and fc.size[2] > fc.size[0] and fc.size[2] > fc.size[1]  # thin tall bar
-    assert inp.dims_label == "224×224×3" and conv.dims_label == "54×54×96" and fc.dims_label == "4096"
+    assert (
+        fc.kind == "vector" and fc.size[2] > fc.size[0] and fc.size[2] > fc.size[1]
+    )  # thin tall bar
+    assert (
+        inp.dims_label == "224×224×3" and conv.dims_label == "54×54×96" and fc.dims_label == "4096"
+    )
 
 
 def test_alexnet_paper_labels_and_folding() -> None:
@@ -99,7 +111,11 @@ def test_alexnet_paper_labels_and_folding() -> None:
     scene = build_volume_scene(analyze(design))
     conv1 = scene.block("conv1")
     assert conv1.dims_label == "55×55×96"
-    assert conv1.layer_ids == ("conv1", "relu1", "lrn1")  # shape-keeping layers fold into the volume
+    assert conv1.layer_ids == (
+        "conv1",
+        "relu1",
+        "lrn1",
+    )  # shape-keeping layers fold into the volume
     assert scene.block_of["lrn1"] == "conv1"
     assert set(scene.block_of) == set(design.ids)  # every layer is drawn somewhere
     chw = build_volume_scene(analyze(design), BlockOptions(dims="chw"))
@@ -163,7 +179,11 @@ def test_kernel_boxes_sit_on_the_input_and_project_onto_the_next_volume() -> Non
 
 def test_unknown_shapes_are_drawn_not_dropped() -> None:
     d = chain(
-        ("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 300}),  # larger than the input: error
+        (
+            "conv1",
+            "Conv2d",
+            {"out_channels": 8, "kernel_size": 300},
+        ),  # larger than the input: error
         ("conv2", "Conv2d", {"out_channels": 8, "kernel_size": 3}),
         shape=[3, 32, 32],
     )
@@ -211,7 +231,8 @@ def test_projected_figure_has_one_group_per_block_in_paint_order() -> None:
     scene = build_volume_scene(analyze(design))
     fig = project_scene(scene, CAMERA_PRESETS["isometric"])
     assert [g.id for g in fig.groups] == [
-        scene.blocks[i].id for i in paint_order([(b.lo, b.hi) for b in scene.blocks], CAMERA_PRESETS["isometric"])
+        scene.blocks[i].id
+        for i in paint_order([(b.lo, b.hi) for b in scene.blocks], CAMERA_PRESETS["isometric"])
     ]
     assert {g.id for g in fig.groups} == {b.id for b in scene.blocks}
     xs = [x for p in fig.primitives() if isinstance(p, Polygon) for x, _ in p.points]

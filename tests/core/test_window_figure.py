@@ -19,7 +19,9 @@ def _alexnet(size: int, compact: bool = True) -> WindowFigure:
     return WindowFigure(WindowFrames(g, compact))
 
 
-def _single(type_id: str, params: dict, shape: list[int], semantics: str = "pytorch") -> WindowFigure:
+def _single(
+    type_id: str, params: dict, shape: list[int], semantics: str = "pytorch"
+) -> WindowFigure:
     d = Design("t")
     d.set_semantics(semantics)
     d.add_layer(Layer("input", "Input", {"shape": shape}, []))
@@ -32,7 +34,11 @@ def _single(type_id: str, params: dict, shape: list[int], semantics: str = "pyto
 def test_alexnet_224_marks_the_unread_row_and_column_in_red_with_the_count() -> None:
     fig = _alexnet(224)
     static = fig.figure(None)
-    red = [p for p in static.primitives() if isinstance(p, Rect) and p.fill == UNREAD_FILL and p.role.startswith("cell")]
+    red = [
+        p
+        for p in static.primitives()
+        if isinstance(p, Rect) and p.fill == UNREAD_FILL and p.role.startswith("cell")
+    ]
     # compact: 31 rows and 31 columns are drawn; row 223 and column 223 are red (one shared cell)
     assert len(fig.rows.cells) == len(fig.cols.cells) == 31
     assert len(red) == 31 + 31 - 1
@@ -59,8 +65,10 @@ def test_each_frame_draws_the_taps_the_window_and_the_output_so_far() -> None:
     done = [p for p in items if isinstance(p, Rect) and p.role == "output-done"]
     assert len(done) == last
     status = [p.text for p in items if isinstance(p, Text) and p.role == "status"]
-    assert status == ["Window 16 of 16 → output (53, 53)",
-                      "Reads input rows 212–222, columns 212–222 — 121 of its 121 taps on input cells"]
+    assert status == [
+        "Window 16 of 16 → output (53, 53)",
+        "Reads input rows 212–222, columns 212–222 — 121 of its 121 taps on input cells",
+    ]
     # every frame has the size of the first, so they stack into an animation
     sizes = {(fig.figure(n).width, fig.figure(n).height) for n in range(len(fig.frames))}
     assert len(sizes) == 1
@@ -74,7 +82,11 @@ def test_dilated_taps_leave_gaps() -> None:
 
 
 def test_transposed_conv_draws_inserted_zeros_and_explains_the_equivalent_padding() -> None:
-    fig = _single("ConvTranspose2d", {"out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1}, [1, 3, 3])
+    fig = _single(
+        "ConvTranspose2d",
+        {"out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1},
+        [1, 3, 3],
+    )
     static = fig.figure(None)
     zeros = [p for p in static.primitives() if isinstance(p, Rect) and p.role == "cell-zero"]
     assert len(zeros) == 5 * 5 - 3 * 3  # the 5×5 stretched input holds 3×3 real cells
@@ -84,7 +96,9 @@ def test_transposed_conv_draws_inserted_zeros_and_explains_the_equivalent_paddin
 
 
 def test_ceil_mode_draws_the_window_pytorch_drops() -> None:
-    fig = _single("MaxPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, [1, 5, 5])
+    fig = _single(
+        "MaxPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, [1, 5, 5]
+    )
     static = fig.figure(None)
     assert [p for p in static.primitives() if p.role == "dropped"]
     assert "window PyTorch drops (it would start in the padding)" in static.texts()
@@ -92,7 +106,12 @@ def test_ceil_mode_draws_the_window_pytorch_drops() -> None:
 
 
 def test_keras_same_with_stride_2_pads_only_after() -> None:
-    fig = _single("Conv2d", {"out_channels": 1, "kernel_size": 3, "stride": 2, "padding": "same"}, [1, 8, 8], "keras")
+    fig = _single(
+        "Conv2d",
+        {"out_channels": 1, "kernel_size": 3, "stride": 2, "padding": "same"},
+        [1, 8, 8],
+        "keras",
+    )
     assert "padding top 0, bottom 1, left 0, right 1" in fig.title
     assert fig.frames.geometry.out_shape == (4, 4)
 

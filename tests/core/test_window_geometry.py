@@ -159,7 +159,9 @@ def test_layers_without_windows_say_why() -> None:
 # ------------------------------------------------------------- torch as oracle
 
 
-def _torch_reads(type_id: str, p: dict[str, Any], h: int, w: int) -> tuple[tuple[int, int], list[list[set[int]]]]:
+def _torch_reads(
+    type_id: str, p: dict[str, Any], h: int, w: int
+) -> tuple[tuple[int, int], list[list[set[int]]]]:
     """Output size and, per output cell, the flat input indices torch's own op reads."""
     import torch.nn.functional as F
 
@@ -167,22 +169,47 @@ def _torch_reads(type_id: str, p: dict[str, Any], h: int, w: int) -> tuple[tuple
     x = torch.eye(n, dtype=torch.float64).reshape(n, 1, h, w)
     k = p["kernel_size"]
     if type_id == "Conv2d":
-        y = F.conv2d(x, torch.ones(1, 1, *k, dtype=torch.float64), stride=p["stride"],
-                     padding=p["padding"], dilation=p["dilation"])
+        y = F.conv2d(
+            x,
+            torch.ones(1, 1, *k, dtype=torch.float64),
+            stride=p["stride"],
+            padding=p["padding"],
+            dilation=p["dilation"],
+        )
     elif type_id == "ConvTranspose2d":
-        y = F.conv_transpose2d(x, torch.ones(1, 1, *k, dtype=torch.float64), stride=p["stride"],
-                               padding=p["padding"], output_padding=p["output_padding"], dilation=p["dilation"])
+        y = F.conv_transpose2d(
+            x,
+            torch.ones(1, 1, *k, dtype=torch.float64),
+            stride=p["stride"],
+            padding=p["padding"],
+            output_padding=p["output_padding"],
+            dilation=p["dilation"],
+        )
     elif type_id == "MaxPool2d":
-        y = F.max_pool2d(x, k, stride=p["stride"], padding=p["padding"], dilation=p["dilation"],
-                         ceil_mode=p["ceil_mode"])
+        y = F.max_pool2d(
+            x,
+            k,
+            stride=p["stride"],
+            padding=p["padding"],
+            dilation=p["dilation"],
+            ceil_mode=p["ceil_mode"],
+        )
     else:
-        y = F.avg_pool2d(x, k, stride=p["stride"], padding=p["padding"], ceil_mode=p["ceil_mode"],
-                         count_include_pad=True)
+        y = F.avg_pool2d(
+            x,
+            k,
+            stride=p["stride"],
+            padding=p["padding"],
+            ceil_mode=p["ceil_mode"],
+            count_include_pad=True,
+        )
     ho, wo = y.shape[2], y.shape[3]
     # Positive exactly where the window holds the image's 1. (A max-pool window over padding
     # alone gives −∞ for every image: it reads nothing, and ``!= 0`` would wrongly count it.)
     hits = (y[:, 0] > 0).permute(1, 2, 0)  # [ho, wo, n]
-    return (ho, wo), [[set(torch.nonzero(hits[i, j]).flatten().tolist()) for j in range(wo)] for i in range(ho)]
+    return (ho, wo), [
+        [set(torch.nonzero(hits[i, j]).flatten().tolist()) for j in range(wo)] for i in range(ho)
+    ]
 
 
 pair = st.tuples(st.integers(1, 4), st.integers(1, 4))
@@ -218,8 +245,20 @@ def layers(draw: st.DrawFn) -> tuple[str, dict[str, Any], int, int]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(layers())
 # a dilated max-pool window whose taps both land in the padding: it reads nothing (torch: −∞)
-@example(("MaxPool2d", {"kernel_size": [2, 1], "stride": [1, 4], "padding": [1, 0], "dilation": [2, 2],
-                        "ceil_mode": False}, 1, 1))
+@example(
+    (
+        "MaxPool2d",
+        {
+            "kernel_size": [2, 1],
+            "stride": [1, 4],
+            "padding": [1, 0],
+            "dilation": [2, 2],
+            "ceil_mode": False,
+        },
+        1,
+        1,
+    )
+)
 def test_every_output_reads_what_torch_reads(case: tuple[str, dict[str, Any], int, int]) -> None:
     type_id, p, h, w = case
     params = {k: v for k, v in p.items() if k != "dilation" or type_id != "AvgPool2d"}
@@ -250,18 +289,25 @@ def test_conv_taps_match_unfold_tap_by_tap(size: int, k: int, s: int, pad: int, 
     assume(a.out >= 1)
     ax = axis_windows(a)
     image = torch.arange(1, size + 1, dtype=torch.float64).reshape(1, 1, 1, size)
-    cols = F.unfold(image, (1, k), dilation=(1, d), padding=(0, pad), stride=(1, s))[0]  # [k, windows]
+    cols = F.unfold(image, (1, k), dilation=(1, d), padding=(0, pad), stride=(1, s))[
+        0
+    ]  # [k, windows]
     assert cols.shape[1] == ax.count
     for o in range(ax.count):
         expected = [int(v) - 1 if v else None for v in cols[:, o].tolist()]
         assert list(ax.tap_sources(o)) == expected
 
 
-
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from(["conv", "pool", "transpose"]), st.integers(1, 80), st.integers(1, 7), st.integers(1, 5),
-    st.integers(0, 3), st.integers(1, 3), st.booleans(), st.integers(0, 2),
+    st.sampled_from(["conv", "pool", "transpose"]),
+    st.integers(1, 80),
+    st.integers(1, 7),
+    st.integers(1, 5),
+    st.integers(0, 3),
+    st.integers(1, 3),
+    st.booleans(),
+    st.integers(0, 2),
 )
 def test_compact_view_shows_whole_windows_and_the_far_edge(
     kind: str, size: int, k: int, s: int, pad: int, d: int, ceil: bool, op: int

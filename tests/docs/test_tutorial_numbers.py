@@ -82,14 +82,31 @@ def res_fixed() -> Analysis:
 def test_an_empty_design_has_one_error() -> None:
     problems = analyze(Design("Untitled")).diagnostics()
     assert [(d.severity, d.code) for d in problems] == [("error", "no_input")]
-    assert problems[0].message.startswith("The design has no Input layer, so no shape can be computed.")
-    _quoted("**1 error** in the status bar: \"The design has no Input layer, so no shape can be computed.\"")
+    assert problems[0].message.startswith(
+        "The design has no Input layer, so no shape can be computed."
+    )
+    _quoted(
+        '**1 error** in the status bar: "The design has no Input layer, so no shape can be computed."'
+    )
     assert analyze(tut.build(tut.LENET5_STEPS[:1])).diagnostics() == []
 
 
 def test_lenet_ids_are_the_ones_the_app_hands_out(lenet: Analysis) -> None:
-    assert lenet.design.ids == ["input1", "conv1", "tanh1", "avgpool1", "conv2", "tanh2", "avgpool2",
-                                "flatten1", "fc1", "tanh3", "fc2", "tanh4", "fc3"]
+    assert lenet.design.ids == [
+        "input1",
+        "conv1",
+        "tanh1",
+        "avgpool1",
+        "conv2",
+        "tanh2",
+        "avgpool2",
+        "flatten1",
+        "fc1",
+        "tanh3",
+        "fc2",
+        "tanh4",
+        "fc3",
+    ]
     _quoted("`input1`, `conv1`, `tanh1`, `avgpool1`")
     lesson1 = TUTORIAL.split("## Lesson 1")[1].split("## Lesson 2")[0]
     for lid in set(re.findall(r"`([a-z]+\d+)`", lesson1)):
@@ -108,8 +125,17 @@ def test_inspector_field_names_are_the_apps() -> None:
 
 
 def test_lenet_volumes(lenet: Analysis) -> None:
-    expected = {"input1": "32×32×1", "conv1": "28×28×6", "tanh1": "28×28×6", "avgpool1": "14×14×6",
-                "conv2": "10×10×16", "avgpool2": "5×5×16", "fc1": "120", "fc2": "84", "fc3": "10"}
+    expected = {
+        "input1": "32×32×1",
+        "conv1": "28×28×6",
+        "tanh1": "28×28×6",
+        "avgpool1": "14×14×6",
+        "conv2": "10×10×16",
+        "avgpool2": "5×5×16",
+        "fc1": "120",
+        "fc2": "84",
+        "fc3": "10",
+    }
     for lid, text in expected.items():
         assert _shape(lenet, lid) == text, lid
         _quoted(text)
@@ -121,11 +147,17 @@ def test_lenet_volumes(lenet: Analysis) -> None:
 def test_lenet_formulas_are_the_apps(lenet: Analysis) -> None:
     conv1 = render_text(explain_layer(lenet, "conv1"))
     pool1 = render_text(explain_layer(lenet, "avgpool1"))
-    for line, text in (("(32 − 5 + 2·0)/1 + 1 = 27 + 1 = 28", conv1), ("(28 − 2 + 2·0)/2 + 1 = 26/2 + 1 = 14", pool1),
-                       ("(5·5·1 + 1)·6 = 156", conv1)):
+    for line, text in (
+        ("(32 − 5 + 2·0)/1 + 1 = 27 + 1 = 28", conv1),
+        ("(28 − 2 + 2·0)/2 + 1 = 26/2 + 1 = 14", pool1),
+        ("(5·5·1 + 1)·6 = 156", conv1),
+    ):
         assert line in text
         _quoted(line.split(" = 156")[0])
-    for lid, line in (("conv2", "(14 − 5 + 2·0)/1 + 1 = 9 + 1 = 10"), ("avgpool2", "(10 − 2 + 2·0)/2 + 1 = 8/2 + 1 = 5")):
+    for lid, line in (
+        ("conv2", "(14 − 5 + 2·0)/1 + 1 = 9 + 1 = 10"),
+        ("avgpool2", "(10 − 2 + 2·0)/2 + 1 = 8/2 + 1 = 5"),
+    ):
         assert line in render_text(explain_layer(lenet, lid))
         _quoted(line)
 
@@ -141,7 +173,9 @@ def test_lenet_counts(lenet: Analysis) -> None:
     for lid, in_features, out in (("fc1", 400, 120), ("fc2", 120, 84), ("fc3", 84, 10)):
         params = (in_features + 1) * out
         assert info[lid].params == params and info[lid].macs == in_features * out
-        _quoted(f"| {lid} | {out} | {_n(params)} = ({in_features} + 1)·{out} | {_n(in_features * out)} |")
+        _quoted(
+            f"| {lid} | {out} | {_n(params)} = ({in_features} + 1)·{out} | {_n(in_features * out)} |"
+        )
     totals = lenet.totals()
     status = f"**{len(lenet.design)} layers · {_n(totals.params)} params · {human_count(totals.macs)} MACs**"
     assert status == "**13 layers · 61,706 params · 416.5k MACs**"
@@ -179,7 +213,7 @@ def test_alexnet_224_warning_and_explanation(alex224: Analysis) -> None:
         "(224 − 11 + 2·0)/4 + 1 = 213/4 + 1 = 54.25 → ⌊54.25⌋ = 54",
         "the 11-pixel window, moved 4 at a time over 224 pixels, fits 54 times",
         "with 1 pixel left over (213 = 4·53 + 1). The last 1 row and 1 column of the input are never read.",
-        "PyTorch rounds down to 54 (so do Keras with \"valid\" padding and Caffe); strict arithmetic rejects it.",
+        'PyTorch rounds down to 54 (so do Keras with "valid" padding and Caffe); strict arithmetic rejects it.',
     ):
         assert _flat(line) in _flat(text), line
         _quoted(line)
@@ -206,9 +240,14 @@ def test_alexnet_fixes_are_the_apps(alex224: Analysis) -> None:
     assert labels[1].startswith("Set the input size to 223×223")
     assert labels[2].startswith("Insert ZeroPad2d [1, 2, 1, 2]")
     assert labels[3].startswith("Set conv1's padding to 2")
-    for quote in ("*Set the input size to 227×227*", "*Set the input size to 223×223*",
-                  "*Insert ZeroPad2d [1, 2, 1, 2]*", "*Set conv1's padding to 2*",
-                  "(224 − 11 + 2·2)/4 + 1 = 55.25 → 55", "(227 − 11 + 2·0)/4 + 1 = 55"):
+    for quote in (
+        "*Set the input size to 227×227*",
+        "*Set the input size to 223×223*",
+        "*Insert ZeroPad2d [1, 2, 1, 2]*",
+        "*Set conv1's padding to 2*",
+        "(224 − 11 + 2·2)/4 + 1 = 55.25 → 55",
+        "(227 − 11 + 2·0)/4 + 1 = 55",
+    ):
         _quoted(quote)
     by_hand = tut.build(tut.ALEXNET_FIX_BY_HAND, tut.alexnet_224())
     assert _layers_only(by_hand) == _layers_only(tut.alexnet_fixed()), "fix 1 is the hand edit"
@@ -254,19 +293,28 @@ def test_residual_mismatch(res_broken: Analysis) -> None:
     assert line in render_text(explain_layer(res_broken, "conv2"))
     _quoted(f"{line}   →   16×16×32")
     notes = {(d.severity, d.code, d.layer) for d in res_broken.diagnostics()}
-    assert notes == {("error", "add_shape_mismatch", "add1"), ("info", "non_integer_output", "conv2")}
+    assert notes == {
+        ("error", "add_shape_mismatch", "add1"),
+        ("info", "non_integer_output", "conv2"),
+    }
     error = next(d for d in res_broken.diagnostics() if d.severity == "error")
-    assert error.message == ("add1: Add needs matching shapes (a size of 1 is repeated to match), but input 1 "
-                             "is 16×16×32 and input 2 is 32×32×16 (channels 32 vs 16, height 16 vs 32, width 16 vs 32).")
+    assert error.message == (
+        "add1: Add needs matching shapes (a size of 1 is repeated to match), but input 1 "
+        "is 16×16×32 and input 2 is 32×32×16 (channels 32 vs 16, height 16 vs 32, width 16 vs 32)."
+    )
     _quoted(error.message)
     assert res_broken.info["relu3"].output_shape is None
     by_hand = tut.build(tut.RESIDUAL_FIX_BY_HAND, tut.residual_broken())
     assert _layers_only(by_hand) == _layers_only(tut.residual_fixed()), "the fix is the two drops"
     fixes = suggest_fixes(res_broken.design, res_broken, error)
-    assert fixes[0].label == ("Insert a 1×1 projection conv (32 filters, stride 2) + BatchNorm on the branch "
-                              "from relu1: 32×32×16 → 16×16×32")
-    _quoted("*Insert a 1×1 projection conv\n(32 filters, stride 2) + BatchNorm on the branch from relu1: "
-            "32×32×16 → 16×16×32*")
+    assert fixes[0].label == (
+        "Insert a 1×1 projection conv (32 filters, stride 2) + BatchNorm on the branch "
+        "from relu1: 32×32×16 → 16×16×32"
+    )
+    _quoted(
+        "*Insert a 1×1 projection conv\n(32 filters, stride 2) + BatchNorm on the branch from relu1: "
+        "32×32×16 → 16×16×32*"
+    )
 
 
 def test_residual_fixed(res_fixed: Analysis) -> None:
@@ -286,7 +334,9 @@ def test_residual_fixed(res_fixed: Analysis) -> None:
     assert res_fixed.totals().params == 15_072
     _quoted("15,072 parameters")
     resnet18 = analyze(load_design(tut.TEMPLATES / "resnet18.json"))
-    assert any(d.severity == "info" and "downsample" in (d.layer or "") for d in resnet18.diagnostics())
+    assert any(
+        d.severity == "info" and "downsample" in (d.layer or "") for d in resnet18.diagnostics()
+    )
     info = res_fixed.info["conv3"]
     assert (info.params, info.macs) == (9_248, 2_359_296) == (9_248, 32 * 32 * 16 * 16 * 9)
     _quoted("9,248 parameters and 2,359,296 multiply-accumulates")
@@ -294,12 +344,18 @@ def test_residual_fixed(res_fixed: Analysis) -> None:
 
 def test_vgg_table(res_fixed: Analysis) -> None:
     vgg = analyze(tut.vgg16())
-    rows = re.findall(r"^\| (conv\d_\d) \| (\S+) \| ([\d,]+) \| ([\d,]+) \| ([^|]+) \|$", TUTORIAL, re.M)
+    rows = re.findall(
+        r"^\| (conv\d_\d) \| (\S+) \| ([\d,]+) \| ([\d,]+) \| ([^|]+) \|$", TUTORIAL, re.M
+    )
     assert [r[0] for r in rows] == ["conv1_2", "conv2_2", "conv3_3", "conv4_3", "conv5_3"]
     for lid, shape, params, macs, memory in rows:
         info = vgg.info[lid]
         assert (shape, params, macs, memory.strip()) == (
-            _shape(vgg, lid), _n(info.params), _n(info.macs), human_bytes(info.memory_bytes)), lid
+            _shape(vgg, lid),
+            _n(info.params),
+            _n(info.macs),
+            human_bytes(info.memory_bytes),
+        ), lid
     convs = sum(i.params for lid, i in vgg.info.items() if vgg.design.layer(lid).type == "Conv2d")
     assert len([1 for lid in vgg.design.ids if vgg.design.layer(lid).type == "Conv2d"]) == 13
     assert vgg.info["fc6"].params == 102_764_544 > convs
@@ -338,7 +394,9 @@ def test_screenshot_script_writes_exactly_the_referenced_images() -> None:
     referenced = set().union(*_referenced_guide_images().values())
     assert referenced == set(names)
     on_disk = {p.name for p in (DOCS / "images" / "guide").glob("*.png")}
-    assert on_disk == set(names), "docs/images/guide holds images the script does not make (or lacks some)"
+    assert on_disk == set(names), (
+        "docs/images/guide holds images the script does not make (or lacks some)"
+    )
 
 
 def test_docs_links_resolve() -> None:
@@ -363,7 +421,9 @@ def _layers_only(design: Design) -> str:
 
 
 @pytest.mark.parametrize("lesson", ["lenet", "residual"])
-def test_the_app_replay_builds_the_same_design(qtbot, tmp_path: Path, monkeypatch, lesson: str) -> None:
+def test_the_app_replay_builds_the_same_design(
+    qtbot, tmp_path: Path, monkeypatch, lesson: str
+) -> None:
     """The screenshot script's replay through the main window (palette, inspector, ports, fix)
     gives the very design the numbers above were checked on."""
     from PySide6.QtCore import QSettings
@@ -373,7 +433,9 @@ def test_the_app_replay_builds_the_same_design(qtbot, tmp_path: Path, monkeypatc
     monkeypatch.setenv("CNN_DESIGNER_SETTINGS", str(tmp_path / "settings.ini"))
     monkeypatch.setenv("CNN_DESIGNER_DATA_DIR", str(tmp_path / "data"))
     shots = importlib.import_module("make_screenshots")
-    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    )
     qtbot.addWidget(window)
     try:
         studio = shots.Studio(tmp_path, tmp_path)

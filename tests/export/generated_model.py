@@ -87,7 +87,9 @@ def run_generated(design: Design, *, flop_counter: bool = True) -> RunResult:
         handles.append(module.register_forward_hook(hook))
     analysis = analyze(design)
     inputs = [
-        torch.randn(1, *analysis.info[layer.id].output_shape) for layer in design if layer.type == "Input"
+        torch.randn(1, *analysis.info[layer.id].output_shape)
+        for layer in design
+        if layer.type == "Input"
     ]
     with torch.no_grad():
         out = model(*inputs)

@@ -41,7 +41,10 @@ def _compiles(source: str, name: str) -> None:
     tree = ast.parse(source)  # raises SyntaxError
     compile(source, "generated.py", "exec")
     doc = ast.get_docstring(tree, clean=False)
-    assert doc is not None and doc.startswith(f"{name}: PyTorch model"), (name, doc[:80] if doc else doc)
+    assert doc is not None and doc.startswith(f"{name}: PyTorch model"), (
+        name,
+        doc[:80] if doc else doc,
+    )
 
 
 @pytest.mark.parametrize("name", NASTY_NAMES, ids=[repr(n)[:20] for n in NASTY_NAMES])
@@ -53,10 +56,17 @@ def test_names_through_the_file_format_compile() -> None:
     """The same names read from a file (the loader refuses lone surrogates; the rest load)."""
     loaded = 0
     for name in NASTY_NAMES:
-        text = json.dumps({
-            "format": "cnn-designer", "version": 1, "name": name,
-            "layers": [{"id": "input", "type": "Input", "shape": [8]}, {"id": "fc", "type": "Linear", "out_features": 2}],
-        })
+        text = json.dumps(
+            {
+                "format": "cnn-designer",
+                "version": 1,
+                "name": name,
+                "layers": [
+                    {"id": "input", "type": "Input", "shape": [8]},
+                    {"id": "fc", "type": "Linear", "out_features": 2},
+                ],
+            }
+        )
         try:
             design = loads_design(text)
         except FormatError:
@@ -69,8 +79,26 @@ def test_names_through_the_file_format_compile() -> None:
 
 def _random_id(rng: random.Random) -> str:
     alphabet = "abcXYZ_019.-"
-    special = ["class", "def", "self", "x", "forward", "None", "True", "torch", "nn", "_modules", "print", "match", "type"]
-    lid = rng.choice(special) if rng.random() < 0.3 else rng.choice("abc_XY") + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+    special = [
+        "class",
+        "def",
+        "self",
+        "x",
+        "forward",
+        "None",
+        "True",
+        "torch",
+        "nn",
+        "_modules",
+        "print",
+        "match",
+        "type",
+    ]
+    lid = (
+        rng.choice(special)
+        if rng.random() < 0.3
+        else rng.choice("abc_XY") + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+    )
     assert ID_PATTERN.match(lid)
     return lid
 
@@ -79,7 +107,12 @@ def test_random_names_and_ids_compile() -> None:
     rng = random.Random(12)
     compiled = 0
     for _ in range(SEQUENCES):
-        name = "".join(chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0, 0xFFFF), rng.randint(0, 0x10FFFF)])) for _ in range(rng.randint(0, 20)))
+        name = "".join(
+            chr(
+                rng.choice([rng.randint(0, 0x7F), rng.randint(0, 0xFFFF), rng.randint(0, 0x10FFFF)])
+            )
+            for _ in range(rng.randint(0, 20))
+        )
         ids = list(dict.fromkeys(_random_id(rng) for _ in range(7)))
         if len(ids) < 2:
             continue

@@ -32,7 +32,12 @@ def test_place_labels_drops_the_less_important_of_two_overlapping_labels() -> No
     dims = Text(10, 20, "56×56×256", 11, role="dims")
     name = Text(12, 22, "layer1.0.conv1", 9, role="name")
     apart = Text(400, 20, "fc", 9, role="name")
-    fig = Figure(500, 100, [Group("a", ("a",), "", [name]), Group("b", ("b",), "", [dims, apart])], FigureStyle())
+    fig = Figure(
+        500,
+        100,
+        [Group("a", ("a",), "", [name]), Group("b", ("b",), "", [dims, apart])],
+        FigureStyle(),
+    )
     assert label_overlaps(fig) == 1
     place_labels(fig)
     assert label_overlaps(fig) == 0
@@ -40,14 +45,18 @@ def test_place_labels_drops_the_less_important_of_two_overlapping_labels() -> No
 
 
 @pytest.mark.parametrize("view", ["blocks", "graph"])
-@pytest.mark.parametrize("name", ["resnet18", "resnet50", "unet_small", "alexnet_torchvision", "vgg16"])
+@pytest.mark.parametrize(
+    "name", ["resnet18", "resnet50", "unet_small", "alexnet_torchvision", "vgg16"]
+)
 def test_default_export_is_readable_on_a_slide(name: str, view: str) -> None:
     analysis = analyze(load_design(templates_dir() / f"{name}.json"))
     fig = make_figure(analysis, ExportOptions(view=view))  # type: ignore[arg-type]
     assert label_overlaps(fig) == 0
     assert smallest_label_on_slide(fig) >= 8.0
     drawn = sorted(lid for g in fig.groups if g.kind != "legend" for lid in g.layer_ids)
-    assert drawn == sorted(analysis.design.ids)  # every layer is drawn, once, as itself or in its block
+    assert drawn == sorted(
+        analysis.design.ids
+    )  # every layer is drawn, once, as itself or in its block
 
 
 def test_resnet50_auto_draws_blocks_with_repeats() -> None:
@@ -67,11 +76,26 @@ def test_cli_collapse_option(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     src = str(resource_path("templates", "resnet50.json"))
     out = tmp_path / "r50.svg"
     assert main(["export", src, "-o", str(out), "--view", "graph", "--collapse", "0"]) == 0
-    ids = [g.get("id") for g in ET.parse(out).getroot().iter(f"{SVG}g") if (g.get("id") or "").startswith("layer-")]
-    assert ids == ["layer-input", "layer-stem", "layer-layer1", "layer-layer2", "layer-layer3", "layer-layer4",
-                   "layer-head"]
+    ids = [
+        g.get("id")
+        for g in ET.parse(out).getroot().iter(f"{SVG}g")
+        if (g.get("id") or "").startswith("layer-")
+    ]
+    assert ids == [
+        "layer-input",
+        "layer-stem",
+        "layer-layer1",
+        "layer-layer2",
+        "layer-layer3",
+        "layer-layer4",
+        "layer-head",
+    ]
     assert main(["export", src, "-o", str(out), "--view", "graph", "--collapse", "none"]) == 0
-    ids = [g for g in ET.parse(out).getroot().iter(f"{SVG}g") if (g.get("id") or "").startswith("layer-")]
+    ids = [
+        g
+        for g in ET.parse(out).getroot().iter(f"{SVG}g")
+        if (g.get("id") or "").startswith("layer-")
+    ]
     assert len(ids) == 176
     assert main(["export", src, "-o", str(tmp_path / "x.svg"), "--collapse", "deep"]) == 2
     err = capsys.readouterr().err
@@ -82,7 +106,9 @@ def test_cli_collapse_option(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize("view", ["blocks", "graph"])
 def test_a_block_with_an_error_inside_still_draws(view: str) -> None:
     design = load_design(templates_dir() / "resnet50.json")
-    design.set_param("layer3.2.conv2", "kernel_size", 99)  # larger than 14×14: an error, unknown shapes after it
+    design.set_param(
+        "layer3.2.conv2", "kernel_size", 99
+    )  # larger than 14×14: an error, unknown shapes after it
     analysis = analyze(design)
     assert analysis.has_errors()
     fig = build_figure(analysis, 0, view, FigureStyle())

@@ -25,8 +25,11 @@ TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
 #: Templates with a layer Keras cannot express (local response normalisation).
 REFUSED = {"alexnet_paper": "lrn1", "zfnet": "norm1"}
 #: Templates with layer types the Keras exporter has no translation for yet (refused by name).
-NOT_YET = {"mobilenet_v3_small": ("features.0.2", "Hardswish"), "efficientnet_b0": ("features.1.0.block.1.mul", "Mul"),
-           "convnext_tiny": ("features.0.1", "LayerNorm2d")}
+NOT_YET = {
+    "mobilenet_v3_small": ("features.0.2", "Hardswish"),
+    "efficientnet_b0": ("features.1.0.block.1.mul", "Mul"),
+    "convnext_tiny": ("features.0.1", "LayerNorm2d"),
+}
 EXPORTABLE = [p for p in TEMPLATES if p.stem not in REFUSED and p.stem not in NOT_YET]
 
 
@@ -51,22 +54,30 @@ def _chain(*layers: Layer, shape: list[int] | None = None, semantics: str = "pyt
 
 def test_lrn_is_refused_naming_the_layer_and_its_type() -> None:
     for stem, layer in REFUSED.items():
-        with pytest.raises(CodeGenerationError, match=rf"layer '{layer}' \(LocalResponseNorm\) has no Keras equivalent"):
+        with pytest.raises(
+            CodeGenerationError,
+            match=rf"layer '{layer}' \(LocalResponseNorm\) has no Keras equivalent",
+        ):
             generate(load_design(ROOT / "resources" / "templates" / f"{stem}.json"))
 
 
 @pytest.mark.parametrize("stem", sorted(NOT_YET))
 def test_types_without_a_translation_are_refused_by_name(stem: str) -> None:
     layer, kind = NOT_YET[stem]
-    with pytest.raises(CodeGenerationError, match=rf"layer '{layer}' \({kind}\) has no Keras translation"):
+    with pytest.raises(
+        CodeGenerationError, match=rf"layer '{layer}' \({kind}\) has no Keras translation"
+    ):
         generate(load_design(ROOT / "resources" / "templates" / f"{stem}.json"))
 
 
 def test_a_chain_is_sequential_and_a_graph_is_functional() -> None:
     lenet = generate(load_design(ROOT / "resources" / "templates" / "lenet5.json"))
-    assert "keras.Sequential(" in lenet and "keras.Model(" not in lenet.split("def build_model")[1].split('"""')[2]
+    assert (
+        "keras.Sequential(" in lenet
+        and "keras.Model(" not in lenet.split("def build_model")[1].split('"""')[2]
+    )
     resnet = generate(load_design(ROOT / "resources" / "templates" / "resnet18.json"))
-    assert "return keras.Model(inputs, x, name=\"ResNet-18\")" in resnet
+    assert 'return keras.Model(inputs, x, name="ResNet-18")' in resnet
     assert 'layers.Add(name="layer1_0_add")([layer1_0_bn2, maxpool])' in resnet
 
 
@@ -84,14 +95,21 @@ def test_padding_same_where_tensorflow_places_the_windows_alike_else_zero_paddin
     assert 'layers.Conv2D(64, 3, padding="same", use_bias=False, name="layer1_0_conv1")' in source
     # 7×7 stride 2 padding 3 at 224: "same" would pad 2 before and 3 after, so the padding is explicit.
     assert 'layers.ZeroPadding2D(3, name="conv1_pad")(inputs)  # 230×230×3' in source
-    assert 'layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1")(x)  # 112×112×64' in source
+    assert (
+        'layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1")(x)  # 112×112×64' in source
+    )
     # The max pool's −∞ padding is zeros here only because a ReLU comes first.
     assert 'layers.ZeroPadding2D(1, name="maxpool_pad")(x)' in source
 
 
 def test_keras_semantics_same_stays_same() -> None:
-    design = _chain(Layer("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"}),
-                    shape=[3, 15, 15], semantics="keras")
+    design = _chain(
+        Layer(
+            "conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"}
+        ),
+        shape=[3, 15, 15],
+        semantics="keras",
+    )
     source = generate(design)
     assert 'layers.Conv2D(8, 3, strides=2, padding="same", name="conv")' in source
     assert "# 8×8×8" in source  # ⌈15/2⌉
@@ -100,27 +118,58 @@ def test_keras_semantics_same_stays_same() -> None:
 @pytest.mark.parametrize(
     ("layers", "message"),
     [
-        ((Layer("pool", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}),),
-         r"layer 'pool' \(MaxPool2d\) pads with −∞"),
-        ((Layer("fc", "Linear", {"out_features": 10}),),
-         r"layer 'fc' \(Linear\) is applied to the volume 32×32×3"),
-        ((Layer("gelu", "GELU", {"approximate": "tanh"}),), r"layer 'gelu' \(GELU\) uses the tanh approximation"),
-        ((Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3, "stride": 2, "dilation": 2}),),
-         r"layer 'conv' \(Conv2d\) combines a stride above 1 with dilation"),
-        ((Layer("pad", "ZeroPad2d", {"padding": [1, -1, 0, 0]}),), r"layer 'pad' \(ZeroPad2d\) pads some borders and crops"),
-        ((Layer("bn", "BatchNorm2d", {"track_running_stats": False}),), r"layer 'bn' \(BatchNorm2d\) does not track"),
-        ((Layer("up", "Upsample", {"scale_factor": 1.5}),), r"layer 'up' \(Upsample\) resizes 32 to 48"),
-        ((Layer("flat", "Flatten", {"start_dim": 2}),), r"layer 'flat' \(Flatten\) flattens only some axes"),
+        (
+            (Layer("pool", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}),),
+            r"layer 'pool' \(MaxPool2d\) pads with −∞",
+        ),
+        (
+            (Layer("fc", "Linear", {"out_features": 10}),),
+            r"layer 'fc' \(Linear\) is applied to the volume 32×32×3",
+        ),
+        (
+            (Layer("gelu", "GELU", {"approximate": "tanh"}),),
+            r"layer 'gelu' \(GELU\) uses the tanh approximation",
+        ),
+        (
+            (
+                Layer(
+                    "conv",
+                    "Conv2d",
+                    {"out_channels": 4, "kernel_size": 3, "stride": 2, "dilation": 2},
+                ),
+            ),
+            r"layer 'conv' \(Conv2d\) combines a stride above 1 with dilation",
+        ),
+        (
+            (Layer("pad", "ZeroPad2d", {"padding": [1, -1, 0, 0]}),),
+            r"layer 'pad' \(ZeroPad2d\) pads some borders and crops",
+        ),
+        (
+            (Layer("bn", "BatchNorm2d", {"track_running_stats": False}),),
+            r"layer 'bn' \(BatchNorm2d\) does not track",
+        ),
+        (
+            (Layer("up", "Upsample", {"scale_factor": 1.5}),),
+            r"layer 'up' \(Upsample\) resizes 32 to 48",
+        ),
+        (
+            (Layer("flat", "Flatten", {"start_dim": 2}),),
+            r"layer 'flat' \(Flatten\) flattens only some axes",
+        ),
     ],
 )
-def test_layers_without_a_faithful_keras_equivalent_are_refused(layers: tuple[Layer, ...], message: str) -> None:
+def test_layers_without_a_faithful_keras_equivalent_are_refused(
+    layers: tuple[Layer, ...], message: str
+) -> None:
     with pytest.raises(CodeGenerationError, match=message):
         generate(_chain(*layers))
 
 
 def test_designs_with_errors_are_refused() -> None:
     design = _chain(Layer("conv", "Conv2d", {"out_channels": 8, "kernel_size": 40}))
-    with pytest.raises(CodeGenerationError, match=r"(?s)the design has 1 error.*layer 'conv' \[kernel_too_large\]"):
+    with pytest.raises(
+        CodeGenerationError, match=r"(?s)the design has 1 error.*layer 'conv' \[kernel_too_large\]"
+    ):
         generate(design)
 
 
@@ -151,18 +200,51 @@ def test_exporter_writes_the_file(tmp_path: Path) -> None:
 def test_cli_export_framework_keras(tmp_path: Path) -> None:
     out = tmp_path / "model_keras.py"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["export", str(ROOT / "resources" / "templates" / "resnet18.json"), "-o", str(out),
-                     "--framework", "keras"]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    str(ROOT / "resources" / "templates" / "resnet18.json"),
+                    "-o",
+                    str(out),
+                    "--framework",
+                    "keras",
+                ]
+            )
+            == 0
+        )
     assert "def build_model() -> keras.Model:" in out.read_text()
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        assert main(["export", str(ROOT / "resources" / "templates" / "zfnet.json"), "-o", str(tmp_path / "z.py"),
-                     "--framework", "keras"]) == 1
+        assert (
+            main(
+                [
+                    "export",
+                    str(ROOT / "resources" / "templates" / "zfnet.json"),
+                    "-o",
+                    str(tmp_path / "z.py"),
+                    "--framework",
+                    "keras",
+                ]
+            )
+            == 1
+        )
     assert "layer 'norm1' (LocalResponseNorm)" in err.getvalue()
     assert not (tmp_path / "z.py").exists()
     with contextlib.redirect_stderr(io.StringIO()) as err2:
-        assert main(["export", str(ROOT / "resources" / "templates" / "lenet5.json"), "-o",
-                     str(tmp_path / "f.svg"), "--framework", "keras"]) == 2
+        assert (
+            main(
+                [
+                    "export",
+                    str(ROOT / "resources" / "templates" / "lenet5.json"),
+                    "-o",
+                    str(tmp_path / "f.svg"),
+                    "--framework",
+                    "keras",
+                ]
+            )
+            == 2
+        )
     assert "--framework applies to code (.py)" in err2.getvalue()
 
 
@@ -209,7 +291,9 @@ def test_model_summary_prints_the_designs_shapes_in_hwc() -> None:
         shape = analysis.info[layer.id].output_shape
         if layer.type == "Input" or shape is None:
             continue
-        hwc = ", ".join(str(v) for v in ((shape[1], shape[2], shape[0]) if len(shape) == 3 else shape))
+        hwc = ", ".join(
+            str(v) for v in ((shape[1], shape[2], shape[0]) if len(shape) == 3 else shape)
+        )
         row = [line for line in text.splitlines() if line.startswith(f"│ {keras_name(layer.id)} ")]
         assert row and f"(None, {hwc})" in row[0], (layer.id, row)
 
@@ -218,9 +302,19 @@ def test_model_summary_prints_the_designs_shapes_in_hwc() -> None:
 def test_keras_semantics_design_builds_with_its_own_shapes() -> None:
     design = _design(
         Layer("input", "Input", {"shape": [3, 15, 15]}, []),
-        Layer("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"}, ["input"]),
+        Layer(
+            "conv",
+            "Conv2d",
+            {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"},
+            ["input"],
+        ),
         Layer("relu", "ReLU", {}, ["conv"]),
-        Layer("dw", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 8}, ["relu"]),
+        Layer(
+            "dw",
+            "Conv2d",
+            {"out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 8},
+            ["relu"],
+        ),
         Layer("pool", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}, ["relu"]),
         Layer("up", "Upsample", {"scale_factor": 2}, ["pool"]),
         Layer("cat", "Concat", {}, ["dw", "conv"]),
@@ -232,7 +326,11 @@ def test_keras_semantics_design_builds_with_its_own_shapes() -> None:
     for layer in design:
         shape = analysis.info[layer.id].output_shape
         if layer.type != "Input" and shape is not None:
-            assert tuple(model.get_layer(keras_name(layer.id)).output.shape)[1:] == (shape[1], shape[2], shape[0])
+            assert tuple(model.get_layer(keras_name(layer.id)).output.shape)[1:] == (
+                shape[1],
+                shape[2],
+                shape[0],
+            )
     assert _weights(model.trainable_weights) == analysis.totals().params
 
 
@@ -244,7 +342,9 @@ def test_generated_main_block_runs(tmp_path: Path) -> None:
     out = tmp_path / "lenet_keras.py"
     out.write_text(generate(load_design(ROOT / "resources" / "templates" / "lenet5.json")))
     env = {**__import__("os").environ, "KERAS_BACKEND": "torch"}
-    proc = subprocess.run([sys.executable, str(out)], capture_output=True, text=True, env=env, timeout=240)
+    proc = subprocess.run(
+        [sys.executable, str(out)], capture_output=True, text=True, env=env, timeout=240
+    )
     assert proc.returncode == 0, proc.stderr
     assert "61,706" in proc.stdout  # Keras' summary counts the same parameters
     assert keras is not None
@@ -286,7 +386,9 @@ def test_window_layers_build_with_the_designs_shapes_or_are_refused() -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    )
     @given(
         semantics=st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
         size=st.integers(5, 19),
@@ -300,15 +402,36 @@ def test_window_layers_build_with_the_designs_shapes_or_are_refused() -> None:
         ceil=st.booleans(),
         include=st.booleans(),
     )
-    def check(semantics: str, size: int, kernel: int, stride: int, padding: object, pool: str, pk: int, ps: int,
-              pp: int, ceil: bool, include: bool) -> None:
-        pool_params: dict[str, object] = {"kernel_size": pk, "stride": ps, "padding": min(pp, pk // 2), "ceil_mode": ceil}
+    def check(
+        semantics: str,
+        size: int,
+        kernel: int,
+        stride: int,
+        padding: object,
+        pool: str,
+        pk: int,
+        ps: int,
+        pp: int,
+        ceil: bool,
+        include: bool,
+    ) -> None:
+        pool_params: dict[str, object] = {
+            "kernel_size": pk,
+            "stride": ps,
+            "padding": min(pp, pk // 2),
+            "ceil_mode": ceil,
+        }
         if pool == "AvgPool2d":
             pool_params["count_include_pad"] = include
         design = _chain(
-            Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": kernel, "stride": stride, "padding": padding}),
+            Layer(
+                "conv",
+                "Conv2d",
+                {"out_channels": 4, "kernel_size": kernel, "stride": stride, "padding": padding},
+            ),
             Layer("pool", pool, pool_params),
-            shape=[3, size, size], semantics=semantics,
+            shape=[3, size, size],
+            semantics=semantics,
         )
         analysis = analyze(design)
         if analysis.has_errors():

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-onnx = pytest.importorskip("onnx", reason="the optional onnx package is not installed (pip install onnx)")
+onnx = pytest.importorskip(
+    "onnx", reason="the optional onnx package is not installed (pip install onnx)"
+)
 
 from designer.cli import main  # noqa: E402
 from designer.convert.from_onnx import import_onnx  # noqa: E402
@@ -22,15 +24,22 @@ from designer.export.pytorch_code import CodeGenerationError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Templates with layer types the ONNX exporter has no translation for yet (refused by name).
-NOT_YET = {"mobilenet_v3_small": ("features.0.2", "Hardswish"), "efficientnet_b0": ("features.1.0.block.1.mul", "Mul"),
-           "convnext_tiny": ("features.0.1", "LayerNorm2d")}
-TEMPLATES = [p for p in sorted((ROOT / "resources" / "templates").glob("*.json")) if p.stem not in NOT_YET]
+NOT_YET = {
+    "mobilenet_v3_small": ("features.0.2", "Hardswish"),
+    "efficientnet_b0": ("features.1.0.block.1.mul", "Mul"),
+    "convnext_tiny": ("features.0.1", "LayerNorm2d"),
+}
+TEMPLATES = [
+    p for p in sorted((ROOT / "resources" / "templates").glob("*.json")) if p.stem not in NOT_YET
+]
 
 
 @pytest.mark.parametrize("stem", sorted(NOT_YET))
 def test_types_without_a_translation_are_refused_by_name(stem: str) -> None:
     layer, kind = NOT_YET[stem]
-    with pytest.raises(CodeGenerationError, match=rf"layer '{layer}' \({kind}\) has no ONNX translation"):
+    with pytest.raises(
+        CodeGenerationError, match=rf"layer '{layer}' \({kind}\) has no ONNX translation"
+    ):
         export_onnx(load_design(ROOT / "resources" / "templates" / f"{stem}.json"))
 
 
@@ -46,7 +55,11 @@ def _normalized(design: Design) -> dict[str, tuple[str, dict[str, Any], list[str
     for layer in design:
         stem = layer.id
         for suffix in (".add", ".concat"):
-            if layer.type in ("Add", "Concat") and stem.endswith(suffix) and stem[: -len(suffix)] not in ids:
+            if (
+                layer.type in ("Add", "Concat")
+                and stem.endswith(suffix)
+                and stem[: -len(suffix)] not in ids
+            ):
                 stem = stem[: -len(suffix)]
         rename[layer.id] = stem
 
@@ -58,7 +71,13 @@ def _normalized(design: Design) -> dict[str, tuple[str, dict[str, Any], list[str
         if kind in ("MaxPool2d", "AvgPool2d") and params.get("stride") == params.get("kernel_size"):
             params.pop("stride", None)
         shape, in_shape = analysis.info[layer.id].output_shape, analysis.info[layer.id].input_shapes
-        if kind == "AdaptiveAvgPool2d" and shape is not None and shape[1:] != (1, 1) and in_shape and in_shape[0]:
+        if (
+            kind == "AdaptiveAvgPool2d"
+            and shape is not None
+            and shape[1:] != (1, 1)
+            and in_shape
+            and in_shape[0]
+        ):
             kind = "AvgPool2d"
             k = in_shape[0][1] // shape[1]
             params = {"kernel_size": k, "count_include_pad": False}
@@ -73,18 +92,25 @@ def test_template_exports_valid_onnx_that_imports_back(path: Path, tmp_path: Pat
     OnnxExporter(design).export(out)
     model = onnx.load(str(out))
     onnx.checker.check_model(str(out), full_check=True)
-    inferred = onnx.shape_inference.infer_shapes_path(str(out), str(tmp_path / "inferred.onnx"), check_type=True,
-                                                      strict_mode=True, data_prop=True)
+    inferred = onnx.shape_inference.infer_shapes_path(
+        str(out), str(tmp_path / "inferred.onnx"), check_type=True, strict_mode=True, data_prop=True
+    )
     assert inferred is None
-    shapes = {vi.name: tuple(d.dim_value for d in vi.type.tensor_type.shape.dim)[1:]
-              for vi in [*onnx.load(str(tmp_path / "inferred.onnx"), load_external_data=False).graph.value_info,
-                         *model.graph.output]}
+    shapes = {
+        vi.name: tuple(d.dim_value for d in vi.type.tensor_type.shape.dim)[1:]
+        for vi in [
+            *onnx.load(str(tmp_path / "inferred.onnx"), load_external_data=False).graph.value_info,
+            *model.graph.output,
+        ]
+    }
     analysis = analyze(design)
     for layer in design:
         if layer.type != "Input":
             assert shapes[layer.id] == analysis.info[layer.id].output_shape, layer.id
     assert model.graph.name == design.name and "placeholders" in model.doc_string
-    assert {n.name for n in model.graph.node} >= {f"/{lid}/Conv" for lid in design.ids if design.layer(lid).type == "Conv2d"}
+    assert {n.name for n in model.graph.node} >= {
+        f"/{lid}/Conv" for lid in design.ids if design.layer(lid).type == "Conv2d"
+    }
     result = import_onnx(model)
     assert [n for n in result.notes if n.severity != "info"] == []
     back = result.design
@@ -112,11 +138,23 @@ def test_every_layer_type_the_exporter_handles_round_trips_its_shape() -> None:
         Layer("silu", "SiLU", {}),
         Layer("gelu", "GELU", {"approximate": "tanh"}),
         Layer("up", "Upsample", {"scale_factor": 2, "mode": "bilinear"}),
-        Layer("deconv", "ConvTranspose2d", {"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1,
-                                            "output_padding": 1}),
+        Layer(
+            "deconv",
+            "ConvTranspose2d",
+            {"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1},
+        ),
         Layer("pad", "ZeroPad2d", {"padding": [1, 0, 2, -1]}),
-        Layer("avg", "AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
-                                   "count_include_pad": False}),
+        Layer(
+            "avg",
+            "AvgPool2d",
+            {
+                "kernel_size": 3,
+                "stride": 2,
+                "padding": 1,
+                "ceil_mode": True,
+                "count_include_pad": False,
+            },
+        ),
         Layer("d2", "Dropout2d", {"p": 0.1}),
         Layer("tanh", "Tanh", {}),
         Layer("flat", "Flatten", {}),
@@ -137,8 +175,13 @@ def test_every_layer_type_the_exporter_handles_round_trips_its_shape() -> None:
 
 
 def test_keras_semantics_same_padding_is_written_out() -> None:
-    design = _chain(Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}),
-                    shape=[3, 16, 16], semantics="keras")
+    design = _chain(
+        Layer(
+            "conv", "Conv2d", {"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}
+        ),
+        shape=[3, 16, 16],
+        semantics="keras",
+    )
     model = build_onnx(design)
     [conv] = [n for n in model.graph.node if n.op_type == "Conv"]
     pads = next(a for a in conv.attribute if a.name == "pads")
@@ -148,7 +191,9 @@ def test_keras_semantics_same_padding_is_written_out() -> None:
 
 def test_layers_onnx_cannot_express_are_refused_by_name() -> None:
     design = _chain(Layer("gap", "AdaptiveAvgPool2d", {"output_size": 3}), shape=[3, 16, 16])
-    with pytest.raises(CodeGenerationError, match=r"layer 'gap' \(AdaptiveAvgPool2d\) pools 16×16 into 3×3"):
+    with pytest.raises(
+        CodeGenerationError, match=r"layer 'gap' \(AdaptiveAvgPool2d\) pools 16×16 into 3×3"
+    ):
         export_onnx(design)
     broken = _chain(Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 30}))
     with pytest.raises(CodeGenerationError, match=r"the design has 1 error"):
@@ -174,38 +219,88 @@ def test_every_registered_type_is_exported_or_refused_with_its_name() -> None:
 def test_cli_writes_onnx(tmp_path: Path) -> None:
     out = tmp_path / "lenet.onnx"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["export", str(ROOT / "resources" / "templates" / "lenet5.json"), "-o", str(out)]) == 0
+        assert (
+            main(["export", str(ROOT / "resources" / "templates" / "lenet5.json"), "-o", str(out)])
+            == 0
+        )
     onnx.checker.check_model(str(out), full_check=True)
     with contextlib.redirect_stderr(io.StringIO()) as err:
-        assert main(["export", str(ROOT / "resources" / "templates" / "lenet5.json"), "-o", str(out),
-                     "--framework", "keras"]) == 2
+        assert (
+            main(
+                [
+                    "export",
+                    str(ROOT / "resources" / "templates" / "lenet5.json"),
+                    "-o",
+                    str(out),
+                    "--framework",
+                    "keras",
+                ]
+            )
+            == 2
+        )
     assert "--framework applies to code (.py), not to .onnx files" in err.getvalue()
 
 
 def test_layer_ids_that_look_like_weight_names_do_not_collide() -> None:
-    design = _chain(Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
-                    Layer("conv.weight", "ReLU", {}), Layer("conv.bias", "Tanh", {}))
+    design = _chain(
+        Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
+        Layer("conv.weight", "ReLU", {}),
+        Layer("conv.bias", "Tanh", {}),
+    )
     model = build_onnx(design)
     onnx.checker.check_model(model, full_check=True)
     assert {i.name for i in model.graph.initializer} == {"conv.weight_2", "conv.bias_2"}
     back = import_onnx(model).design
-    assert [(ly.id, ly.type) for ly in back][1:] == [("conv", "Conv2d"), ("conv.weight", "ReLU"), ("conv.bias", "Tanh")]
+    assert [(ly.id, ly.type) for ly in back][1:] == [
+        ("conv", "Conv2d"),
+        ("conv.weight", "ReLU"),
+        ("conv.bias", "Tanh"),
+    ]
 
 
-def _conv_pool(semantics: str, size: int, kernel: int, stride: int, padding: object, pool: str,
-               pool_params: dict[str, object]) -> Design:
+def _conv_pool(
+    semantics: str,
+    size: int,
+    kernel: int,
+    stride: int,
+    padding: object,
+    pool: str,
+    pool_params: dict[str, object],
+) -> Design:
     return _chain(
-        Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": kernel, "stride": stride, "padding": padding}),
-        Layer("pool", pool, pool_params), shape=[3, size, size], semantics=semantics,
+        Layer(
+            "conv",
+            "Conv2d",
+            {"out_channels": 4, "kernel_size": kernel, "stride": stride, "padding": padding},
+        ),
+        Layer("pool", pool, pool_params),
+        shape=[3, size, size],
+        semantics=semantics,
     )
 
 
 @pytest.mark.parametrize(
     "case",
     [  # ceil mode where PyTorch and Caffe drop a last window that would start in the padding
-        ("caffe", 5, 1, 1, 0, "AvgPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "count_include_pad": True}),
+        (
+            "caffe",
+            5,
+            1,
+            1,
+            0,
+            "AvgPool2d",
+            {"kernel_size": 2, "stride": 2, "padding": 1, "count_include_pad": True},
+        ),
         ("caffe", 11, 2, 2, 0, "AvgPool2d", {"kernel_size": 2, "stride": 3, "padding": 1}),
-        ("pytorch", 13, 3, 3, 1, "MaxPool2d", {"kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": True}),
+        (
+            "pytorch",
+            13,
+            3,
+            3,
+            1,
+            "MaxPool2d",
+            {"kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": True},
+        ),
     ],
 )
 def test_a_dropped_last_window_is_exported_with_the_designs_count(case: tuple[Any, ...]) -> None:
@@ -220,17 +315,42 @@ def test_random_convolutions_and_pools_export_under_every_semantics() -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    )
     @given(
         semantics=st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
-        size=st.integers(5, 19), kernel=st.integers(1, 5), stride=st.integers(1, 3),
-        padding=st.one_of(st.integers(0, 2), st.just("same")), pool=st.sampled_from(["MaxPool2d", "AvgPool2d"]),
-        pk=st.integers(1, 4), ps=st.integers(1, 3), pp=st.integers(0, 2), ceil=st.booleans(),
+        size=st.integers(5, 19),
+        kernel=st.integers(1, 5),
+        stride=st.integers(1, 3),
+        padding=st.one_of(st.integers(0, 2), st.just("same")),
+        pool=st.sampled_from(["MaxPool2d", "AvgPool2d"]),
+        pk=st.integers(1, 4),
+        ps=st.integers(1, 3),
+        pp=st.integers(0, 2),
+        ceil=st.booleans(),
     )
-    def check(semantics: str, size: int, kernel: int, stride: int, padding: object, pool: str, pk: int, ps: int,
-              pp: int, ceil: bool) -> None:
-        design = _conv_pool(semantics, size, kernel, stride, padding, pool,
-                            {"kernel_size": pk, "stride": ps, "padding": min(pp, pk // 2), "ceil_mode": ceil})
+    def check(
+        semantics: str,
+        size: int,
+        kernel: int,
+        stride: int,
+        padding: object,
+        pool: str,
+        pk: int,
+        ps: int,
+        pp: int,
+        ceil: bool,
+    ) -> None:
+        design = _conv_pool(
+            semantics,
+            size,
+            kernel,
+            stride,
+            padding,
+            pool,
+            {"kernel_size": pk, "stride": ps, "padding": min(pp, pk // 2), "ceil_mode": ceil},
+        )
         if analyze(design).has_errors():
             return
         model = build_onnx(design)  # checks itself: valid, and every shape equal to the design's

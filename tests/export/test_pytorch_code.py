@@ -45,9 +45,13 @@ def test_generated_code_matches_the_designer(path: Path) -> None:
     analysis = analyze(design)
     result = run_generated(design)
     module_layers = [
-        ly for ly in design if ly.type not in FUNCTIONAL_TYPES and not (ly.type == "Upsample" and len(ly.inputs) == 2)
+        ly
+        for ly in design
+        if ly.type not in FUNCTIONAL_TYPES and not (ly.type == "Upsample" and len(ly.inputs) == 2)
     ]
-    assert set(result.layers) == {ly.id for ly in module_layers}, "every layer ran exactly as a module"
+    assert set(result.layers) == {ly.id for ly in module_layers}, (
+        "every layer ran exactly as a module"
+    )
     for layer in module_layers:
         info = analysis.info[layer.id]
         got = result.layers[layer.id]
@@ -100,7 +104,11 @@ def test_refuses_a_design_with_errors_naming_the_layer() -> None:
     with pytest.raises(CodeGenerationError) as exc:
         generate(design)
     text = str(exc.value)
-    assert "layer 'conv1'" in text and "kernel_too_large" in text and "larger than the padded input" in text
+    assert (
+        "layer 'conv1'" in text
+        and "kernel_too_large" in text
+        and "larger than the padded input" in text
+    )
 
 
 def test_refuses_an_unconnected_layer() -> None:
@@ -126,7 +134,10 @@ def test_other_semantics_generate_when_the_shapes_agree() -> None:
 
 def test_other_semantics_are_refused_when_pytorch_would_differ() -> None:
     # Caffe rounds pooling up: 56.5 → 57; PyTorch floors to 56.
-    with pytest.raises(CodeGenerationError, match=r"caffe semantics.*'pool' is 57×57×3 there but 56×56×3 in PyTorch"):
+    with pytest.raises(
+        CodeGenerationError,
+        match=r"caffe semantics.*'pool' is 57×57×3 there but 56×56×3 in PyTorch",
+    ):
         generate(_pool_design("caffe", 114))
 
 
@@ -174,7 +185,7 @@ def test_modern_layers_export_runs_with_every_functional_op() -> None:
         "torch.split(conv, (8, 8), dim=1)",
         "chunk = torch.chunk(split[1], 2, dim=1)",
         "split[0] * squeeze",
-        "nn.functional.interpolate(squeeze, size=x.shape[-2:], mode=\"bilinear\", align_corners=False)",
+        'nn.functional.interpolate(squeeze, size=x.shape[-2:], mode="bilinear", align_corners=False)',
         ".mean((2, 3))",
         "nn.LayerNorm((16,), eps=1e-06)",
         "class LayerNorm2d(nn.LayerNorm):",

@@ -19,7 +19,11 @@ CASE_SECONDS = 5.0
 
 def seed_files() -> list[Path]:
     """Every valid design we ship or keep: templates, examples, format fixtures."""
-    files = [*templates_dir().glob("*.json"), *examples_dir().glob("*.json"), *FIXTURES.glob("*.json")]
+    files = [
+        *templates_dir().glob("*.json"),
+        *examples_dir().glob("*.json"),
+        *FIXTURES.glob("*.json"),
+    ]
     return sorted(files)
 
 

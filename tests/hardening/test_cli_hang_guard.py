@@ -24,25 +24,51 @@ RUN_TIMEOUT = 120
 M = 2**31 - 1
 
 MAXIMAL = {
-    "conv_stride_max": [{"id": "conv1", "type": "Conv2d", "out_channels": 96, "kernel_size": 11, "stride": M}],
-    "conv_kernel_huge": [{"id": "conv1", "type": "Conv2d", "out_channels": 8, "kernel_size": 10**6, "padding": 499_900, "stride": 3}],
-    "groups_max": [{"id": "conv1", "type": "Conv2d", "out_channels": M, "kernel_size": 1, "groups": M - 1}],
+    "conv_stride_max": [
+        {"id": "conv1", "type": "Conv2d", "out_channels": 96, "kernel_size": 11, "stride": M}
+    ],
+    "conv_kernel_huge": [
+        {
+            "id": "conv1",
+            "type": "Conv2d",
+            "out_channels": 8,
+            "kernel_size": 10**6,
+            "padding": 499_900,
+            "stride": 3,
+        }
+    ],
+    "groups_max": [
+        {"id": "conv1", "type": "Conv2d", "out_channels": M, "kernel_size": 1, "groups": M - 1}
+    ],
     "pool_stride_max": [{"id": "pool1", "type": "MaxPool2d", "kernel_size": 3, "stride": M}],
-    "upsample_neither": [{"id": "up", "type": "Upsample"}, {"id": "up2", "type": "Upsample", "scale_factor": 1.5, "inputs": ["input"]}],
+    "upsample_neither": [
+        {"id": "up", "type": "Upsample"},
+        {"id": "up2", "type": "Upsample", "scale_factor": 1.5, "inputs": ["input"]},
+    ],
 }
 
 
 def _fixtures(tmp: Path) -> list[Path]:
-    files = sorted([
-        *templates_dir().glob("*.json"),
-        *examples_dir().glob("*.json"),
-        *(ROOT / "tests" / "data" / "designs").glob("*.json"),
-        *(ROOT / "tests" / "data" / "format").rglob("*.json"),
-        *(ROOT / "tests" / "data" / "torch_code").glob("*.json"),
-    ])
+    files = sorted(
+        [
+            *templates_dir().glob("*.json"),
+            *examples_dir().glob("*.json"),
+            *(ROOT / "tests" / "data" / "designs").glob("*.json"),
+            *(ROOT / "tests" / "data" / "format").rglob("*.json"),
+            *(ROOT / "tests" / "data" / "torch_code").glob("*.json"),
+        ]
+    )
     for name, layers in MAXIMAL.items():
-        doc = {"format": "cnn-designer", "version": 1, "name": name,
-               "layers": [{"id": "input", "type": "Input", "shape": [3, 227, 227]}, *layers, {"id": "relu", "type": "ReLU"}]}
+        doc = {
+            "format": "cnn-designer",
+            "version": 1,
+            "name": name,
+            "layers": [
+                {"id": "input", "type": "Input", "shape": [3, 227, 227]},
+                *layers,
+                {"id": "relu", "type": "ReLU"},
+            ],
+        }
         path = tmp / f"{name}.json"
         path.write_text(json.dumps(doc), encoding="utf-8")
         files.append(path)
@@ -52,7 +78,10 @@ def _fixtures(tmp: Path) -> list[Path]:
 def _commands(path: Path, out: Path) -> list[list[str]]:
     f = str(path)
     commands = [
-        ["check", f], ["check", f, "--json"], ["check", f, "--brief"], ["check", f, "--compare-semantics"],
+        ["check", f],
+        ["check", f, "--json"],
+        ["check", f, "--brief"],
+        ["check", f, "--compare-semantics"],
         ["fix", f],
         ["export", f, "-o", str(out / "blocks.svg")],
         ["export", f, "--view", "graph", "-o", str(out / "graph.svg")],
@@ -76,7 +105,9 @@ def _commands(path: Path, out: Path) -> list[list[str]]:
     return commands
 
 
-def test_every_command_on_every_fixture_finishes(tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp) -> None:
+def test_every_command_on_every_fixture_finishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp
+) -> None:
     runs = 0
     for path in _fixtures(tmp_path):
         for argv in _commands(path, tmp_path):

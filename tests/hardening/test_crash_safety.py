@@ -75,7 +75,9 @@ def test_killed_saves_never_lose_the_file(tmp_path: Path) -> None:
         child.wait(timeout=10)
         assert child.returncode == -signal.SIGKILL
         data = target.read_bytes()
-        assert data in expected, f"the file on disk is neither the old nor the new design ({len(data)} bytes)"
+        assert data in expected, (
+            f"the file on disk is neither the old nor the new design ({len(data)} bytes)"
+        )
         load_design(target)
         outcomes["old or new"] += 1
     assert outcomes["old or new"] == KILLS
@@ -89,7 +91,9 @@ def test_killed_saves_never_lose_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
-def test_the_next_save_removes_orphaned_temporaries_but_not_a_save_in_progress(tmp_path: Path) -> None:
+def test_the_next_save_removes_orphaned_temporaries_but_not_a_save_in_progress(
+    tmp_path: Path,
+) -> None:
     import fcntl
 
     orphan = tmp_path / ".design.json.abcd1234.tmp"
@@ -100,15 +104,21 @@ def test_the_next_save_removes_orphaned_temporaries_but_not_a_save_in_progress(t
     mine.write_text("the user's own file")
     with busy.open("rb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as a concurrent save holds it
-        save_design(loads_design((templates_dir() / "lenet5.json").read_bytes()), tmp_path / "design.json")
+        save_design(
+            loads_design((templates_dir() / "lenet5.json").read_bytes()), tmp_path / "design.json"
+        )
         assert not orphan.exists()
         assert busy.exists()
     assert mine.exists()
-    save_design(loads_design((templates_dir() / "lenet5.json").read_bytes()), tmp_path / "design.json")
+    save_design(
+        loads_design((templates_dir() / "lenet5.json").read_bytes()), tmp_path / "design.json"
+    )
     assert not busy.exists()
 
 
-def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_save_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "design.json"
     design = loads_design((templates_dir() / "lenet5.json").read_bytes())
     save_design(design, target)

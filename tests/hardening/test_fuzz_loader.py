@@ -37,7 +37,9 @@ json_leaf = (
 )
 json_value = st.recursive(
     json_leaf,
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
     max_leaves=20,
 )
 
@@ -122,7 +124,9 @@ def random_layers(draw: st.DrawFn) -> dict[str, Any]:
                 )
             )
     if draw(st.integers(0, 3)) == 0:
-        layer["inputs"] = draw(st.lists(st.sampled_from(["a", "b", "c", "input", "nope"]), max_size=3))
+        layer["inputs"] = draw(
+            st.lists(st.sampled_from(["a", "b", "c", "input", "nope"]), max_size=3)
+        )
     return layer
 
 
@@ -130,10 +134,20 @@ def random_layers(draw: st.DrawFn) -> dict[str, Any]:
 @given(
     st.lists(random_layers(), max_size=12),
     st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
-    st.dictionaries(st.sampled_from(["input", "a", "b", "zz"]), st.lists(st.floats(-1e10, 1e10), max_size=3)),
+    st.dictionaries(
+        st.sampled_from(["input", "a", "b", "zz"]), st.lists(st.floats(-1e10, 1e10), max_size=3)
+    ),
 )
-def test_random_designs(layers: list[dict[str, Any]], semantics: str, layout: dict[str, Any]) -> None:
-    doc = {"format": "cnn-designer", "version": 1, "semantics": semantics, "layers": layers, "layout": layout}
+def test_random_designs(
+    layers: list[dict[str, Any]], semantics: str, layout: dict[str, Any]
+) -> None:
+    doc = {
+        "format": "cnn-designer",
+        "version": 1,
+        "semantics": semantics,
+        "layers": layers,
+        "layout": layout,
+    }
     exercise(json.dumps(doc))
 
 
@@ -153,7 +167,21 @@ def test_random_bytes(data: bytes) -> None:
 def test_seeded_byte_mutations() -> None:
     """Truncations, inserted junk, flipped and deleted bytes of every small seed: 3,000 cases."""
     rng = random.Random(20261122)
-    junk = [b"\x00", b"\xff", b"\xef\xbb\xbf", b"{", b"]", b'"', b",", b"\\u", b"\\ud800", b"NaN", b"-", b"1e999", b"9" * 120]
+    junk = [
+        b"\x00",
+        b"\xff",
+        b"\xef\xbb\xbf",
+        b"{",
+        b"]",
+        b'"',
+        b",",
+        b"\\u",
+        b"\\ud800",
+        b"NaN",
+        b"-",
+        b"1e999",
+        b"9" * 120,
+    ]
     outcomes = {"refused": 0, "loaded": 0}
     blobs = [s.encode("utf-8") for s in SEEDS]
     for _ in range(3000):

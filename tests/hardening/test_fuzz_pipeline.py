@@ -23,7 +23,14 @@ def test_generated_files_through_the_whole_pipeline(qapp) -> None:
         counts[result["outcome"]] += 1
         counts["code exported"] += result["outcome"] == "ok" and not result.get("code_refused")
         if result["outcome"] in ("hang", "exception", "not_compiling"):
-            failures.append((n, result["outcome"], result.get("stage"), result.get("traceback") or result.get("error")))
+            failures.append(
+                (
+                    n,
+                    result["outcome"],
+                    result.get("stage"),
+                    result.get("traceback") or result.get("error"),
+                )
+            )
     print(f"\nfuzz pipeline sample: {CASES} files (seed {seed}): {dict(counts)}")
     assert not failures, f"seed {seed}: {failures[:3]}"
     assert counts["refused"] and counts["ok"] and counts["code exported"]

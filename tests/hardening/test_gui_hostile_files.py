@@ -94,11 +94,21 @@ def test_autosave_survives_a_killed_process(qtbot, user_dirs: Path, messages) ->
 def _hostile_files(folder: Path) -> dict[str, Path]:
     files = {
         "binary junk": bytes(range(256)) * 10,
-        "UTF-16": json.dumps({"format": "cnn-designer", "version": 1, "layers": []}).encode("utf-16"),
+        "UTF-16": json.dumps({"format": "cnn-designer", "version": 1, "layers": []}).encode(
+            "utf-16"
+        ),
         "deep nesting": b"[" * 100_000 + b"]" * 100_000,
         "10,000-digit number": b'{"format": "cnn-designer", "version": ' + b"9" * 10_000 + b"}",
-        "too many layers": json.dumps({"format": "cnn-designer", "version": 1, "layers": [{"type": "ReLU"}] * 20_001}).encode(),
-        "huge value": json.dumps({"format": "cnn-designer", "version": 1, "layers": [{"type": "Input", "shape": [3, 10**12, 1]}]}).encode(),
+        "too many layers": json.dumps(
+            {"format": "cnn-designer", "version": 1, "layers": [{"type": "ReLU"}] * 20_001}
+        ).encode(),
+        "huge value": json.dumps(
+            {
+                "format": "cnn-designer",
+                "version": 1,
+                "layers": [{"type": "Input", "shape": [3, 10**12, 1]}],
+            }
+        ).encode(),
         "newer version": b'{"format": "cnn-designer", "version": 99, "layers": []}',
     }
     paths = {}

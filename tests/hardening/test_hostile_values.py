@@ -29,7 +29,13 @@ HEAD = {"format": "cnn-designer", "version": 1}
 
 
 def doc(*layers: dict[str, Any], **top: Any) -> str:
-    return json.dumps({**HEAD, **top, "layers": [{"id": "input", "type": "Input", "shape": [3, 224, 224]}, *layers]})
+    return json.dumps(
+        {
+            **HEAD,
+            **top,
+            "layers": [{"id": "input", "type": "Input", "shape": [3, 224, 224]}, *layers],
+        }
+    )
 
 
 def refused(text: str | bytes) -> FormatError:
@@ -43,7 +49,13 @@ def test_a_billion_channels_is_arithmetic_only() -> None:
     design = loads_design(
         doc(
             {"id": "wide", "type": "Conv2d", "out_channels": 10**9, "kernel_size": 3, "padding": 1},
-            {"id": "wider", "type": "Conv2d", "out_channels": 10**9, "kernel_size": 3, "padding": 1},
+            {
+                "id": "wider",
+                "type": "Conv2d",
+                "out_channels": 10**9,
+                "kernel_size": 3,
+                "padding": 1,
+            },
         )
     )
     analysis = analyze(design)
@@ -57,7 +69,9 @@ def test_a_billion_channels_is_arithmetic_only() -> None:
 
 
 def test_kernel_of_a_million() -> None:
-    analysis = analyze(loads_design(doc({"id": "c", "type": "Conv2d", "out_channels": 8, "kernel_size": 10**6})))
+    analysis = analyze(
+        loads_design(doc({"id": "c", "type": "Conv2d", "out_channels": 8, "kernel_size": 10**6}))
+    )
     (diag,) = [d for d in analysis.diagnostics() if d.layer == "c"]
     assert diag.code == "kernel_too_large"
     assert "1000000" in diag.message and "224" in diag.message
@@ -73,7 +87,9 @@ def test_kernel_of_a_million() -> None:
         ({"type": "Input", "shape": [3, 10**10, 10]}, "shape"),
     ],
 )
-def test_numbers_beyond_the_limit_are_refused_with_the_limit_named(layer: dict[str, Any], where: str) -> None:
+def test_numbers_beyond_the_limit_are_refused_with_the_limit_named(
+    layer: dict[str, Any], where: str
+) -> None:
     error = refused(doc({"id": "x", **layer}))
     assert error.path == f"$.layers[1].{where}"
     assert f"{MAX_INT_VALUE:,}" in str(error)
@@ -90,7 +106,16 @@ def test_outputs_beyond_what_torch_can_hold_are_an_error_not_a_crash() -> None:
 
 
 def test_strides_that_overflow_a_float_drop_the_receptive_field_only() -> None:
-    convs = [{"id": f"c{i}", "type": "Conv2d", "out_channels": 1, "kernel_size": 1, "stride": MAX_INT_VALUE} for i in range(40)]
+    convs = [
+        {
+            "id": f"c{i}",
+            "type": "Conv2d",
+            "out_channels": 1,
+            "kernel_size": 1,
+            "stride": MAX_INT_VALUE,
+        }
+        for i in range(40)
+    ]
     analysis = analyze(loads_design(doc(*convs)))
     assert analysis.info["c39"].output_shape == (1, 1, 1)
     assert analysis.info["c39"].receptive_field is None
@@ -116,7 +141,10 @@ def test_ten_thousand_layers_load_analyse_and_save_quickly() -> None:
     "layers",
     [
         [{"id": f"r{i}", "type": "ReLU"} for i in range(10_000)],  # no Input: all unreachable
-        [{"id": f"r{i}", "type": "ReLU", "inputs": [f"r{(i - 1) % 10_000}"]} for i in range(10_000)],  # one cycle
+        [
+            {"id": f"r{i}", "type": "ReLU", "inputs": [f"r{(i - 1) % 10_000}"]}
+            for i in range(10_000)
+        ],  # one cycle
         [{"id": "a", "type": "ReLU", "inputs": ["b"]}, {"id": "b", "type": "ReLU", "inputs": ["a"]}]
         + [{"id": f"r{i}", "type": "ReLU"} for i in range(10_000)],  # a long tail under a cycle
     ],
@@ -137,12 +165,16 @@ def test_more_layers_than_the_limit() -> None:
 
 def test_deeply_nested_junk() -> None:
     assert "nested too deeply" in str(refused("[" * 100_000 + "]" * 100_000))
-    error = refused(json.dumps({**HEAD, "layers": [], "x": 0})[:-1] + ', "junk": ' + "[" * 500 + "]" * 500 + "}")
+    error = refused(
+        json.dumps({**HEAD, "layers": [], "x": 0})[:-1] + ', "junk": ' + "[" * 500 + "]" * 500 + "}"
+    )
     assert f"more than {MAX_DEPTH} levels" in str(error) and error.path.startswith("$.junk[0][0]")
 
 
 def test_huge_integers_nan_and_infinity() -> None:
-    assert "10,000 digits" in str(refused('{"format": "cnn-designer", "version": ' + "9" * 10_000 + "}"))
+    assert "10,000 digits" in str(
+        refused('{"format": "cnn-designer", "version": ' + "9" * 10_000 + "}")
+    )
     for constant in ("NaN", "Infinity", "-Infinity"):
         assert constant in str(refused(doc()[:-1] + f', "x": {constant}}}'))
     assert "too large" in str(refused(doc()[:-1] + ', "x": 1e400}'))
@@ -165,7 +197,11 @@ def test_lone_surrogates_are_refused_so_saving_cannot_fail() -> None:
 def test_huge_strings_give_short_messages() -> None:
     error = refused(json.dumps({**HEAD, "layers": [{"type": "x" * 5_000_000}]}))
     assert len(str(error)) < 1000
-    error = refused(json.dumps({**HEAD, "layers": [{"type": "ReLU", "inputs": ["a"] * 500}], "x": 1}).replace('"a"', '"' + "a" * 100 + '"', 1).replace('"ReLU"', '"ReLU", "' + "k" * 10**6 + '": 1'))
+    error = refused(
+        json.dumps({**HEAD, "layers": [{"type": "ReLU", "inputs": ["a"] * 500}], "x": 1})
+        .replace('"a"', '"' + "a" * 100 + '"', 1)
+        .replace('"ReLU"', '"ReLU", "' + "k" * 10**6 + '": 1')
+    )
     assert len(str(error)) < 1000
 
 
@@ -177,7 +213,9 @@ def test_a_100_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         load_design(path)
     assert time.perf_counter() - start < 0.5
-    assert "100 MiB" in str(info.value) and f"at most {MAX_FILE_BYTES // 2**20} MiB" in str(info.value)
+    assert "100 MiB" in str(info.value) and f"at most {MAX_FILE_BYTES // 2**20} MiB" in str(
+        info.value
+    )
     assert str(path) in str(info.value)
 
 
@@ -194,7 +232,9 @@ def test_devices_folders_and_missing_files(tmp_path: Path) -> None:
 
 def test_design_built_in_code_with_huge_values_still_analyses() -> None:
     design = Design()
-    design.add_layer(Layer("input", "Input", {"shape": [MAX_INT_VALUE, MAX_INT_VALUE, MAX_INT_VALUE]}))
+    design.add_layer(
+        Layer("input", "Input", {"shape": [MAX_INT_VALUE, MAX_INT_VALUE, MAX_INT_VALUE]})
+    )
     design.add_layer(Layer("fc", "Linear", {"out_features": MAX_INT_VALUE}, ["input"]))
     analysis = analyze(design)
     assert analysis.info["input"].status == "error"

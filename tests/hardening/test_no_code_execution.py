@@ -12,12 +12,32 @@ from pathlib import Path
 
 DESIGNER = Path(__file__).resolve().parents[2] / "designer"
 
-FORBIDDEN_MODULES = {"pickle", "cPickle", "_pickle", "marshal", "shelve", "dill", "joblib", "cloudpickle", "runpy", "code"}
+FORBIDDEN_MODULES = {
+    "pickle",
+    "cPickle",
+    "_pickle",
+    "marshal",
+    "shelve",
+    "dill",
+    "joblib",
+    "cloudpickle",
+    "runpy",
+    "code",
+}
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "execfile"}
-FORBIDDEN_ATTRIBUTES = {"exec_module", "spec_from_file_location", "load_module", "run_path", "run_module"}
+FORBIDDEN_ATTRIBUTES = {
+    "exec_module",
+    "spec_from_file_location",
+    "load_module",
+    "run_path",
+    "run_module",
+}
 #: file (relative to designer/) -> the forbidden names it may use, and why.
 ALLOWED = {
-    "convert/python_source.py": {"exec_module", "spec_from_file_location"},  # File ▸ Import Model… (.py chosen by the user)
+    "convert/python_source.py": {
+        "exec_module",
+        "spec_from_file_location",
+    },  # File ▸ Import Model… (.py chosen by the user)
 }
 
 
@@ -26,8 +46,16 @@ def _violations(path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(a.name.split(".")[0] for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in FORBIDDEN_MODULES:
+            found.update(
+                a.name.split(".")[0]
+                for a in node.names
+                if a.name.split(".")[0] in FORBIDDEN_MODULES
+            )
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] in FORBIDDEN_MODULES
+        ):
             found.add(node.module.split(".")[0])
         elif isinstance(node, ast.Call):
             func = node.func
@@ -35,7 +63,11 @@ def _violations(path: Path) -> set[str]:
                 found.add(func.id)
             elif isinstance(func, ast.Attribute) and func.attr in FORBIDDEN_ATTRIBUTES:
                 found.add(func.attr)
-            elif isinstance(func, ast.Attribute) and func.attr == "load" and _root_name(func.value) in {"torch", "pickle", "yaml", "numpy", "np"}:
+            elif (
+                isinstance(func, ast.Attribute)
+                and func.attr == "load"
+                and _root_name(func.value) in {"torch", "pickle", "yaml", "numpy", "np"}
+            ):
                 found.add(f"{_root_name(func.value)}.load")  # unpickles (numpy: with allow_pickle)
     return found
 

@@ -36,10 +36,18 @@ def test_metainfo_names_the_desktop_file_and_mime_type() -> None:
     assert mime.find(f"{ns}mime-type").get("type") == "application/x-cnn-designer+json"  # type: ignore[union-attr]
 
 
-@pytest.mark.skipif(shutil.which("appstreamcli") is None, reason="appstreamcli is not installed (apt-get install appstream)")
+@pytest.mark.skipif(
+    shutil.which("appstreamcli") is None,
+    reason="appstreamcli is not installed (apt-get install appstream)",
+)
 def test_metainfo_is_valid_for_appstreamcli() -> None:
     result = subprocess.run(
-        ["appstreamcli", "validate", "--no-net", str(PACKAGING / "linux" / f"{APP_ID}.metainfo.xml")],
+        [
+            "appstreamcli",
+            "validate",
+            "--no-net",
+            str(PACKAGING / "linux" / f"{APP_ID}.metainfo.xml"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -57,5 +65,7 @@ def test_spec_bundles_resources_and_icons() -> None:
 
 
 def test_the_app_announces_the_same_desktop_file_id() -> None:
-    source = (Path(__file__).resolve().parents[2] / "designer" / "ui" / "app.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / "designer" / "ui" / "app.py").read_text(
+        encoding="utf-8"
+    )
     assert f'setDesktopFileName("{APP_ID}")' in source

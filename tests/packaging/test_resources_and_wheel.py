@@ -55,7 +55,14 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     """Build the wheel from a copy of the tree (so builds never collide) and list it."""
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "MANIFEST.in", "docs/arithmetic.md"):
+    for name in (
+        "pyproject.toml",
+        "setup.py",
+        "README.md",
+        "LICENSE",
+        "MANIFEST.in",
+        "docs/arithmetic.md",
+    ):
         if (ROOT / name).exists():
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
@@ -67,7 +74,18 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     # ≥ 70.1 has bdist_wheel built in, older ones need the wheel package. Else pip's isolated build.
     isolation = ["--no-build-isolation"] if _can_build_wheels_here() else []
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", *isolation, "-q", "-w", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            *isolation,
+            "-q",
+            "-w",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -88,9 +106,12 @@ def test_the_wheel_contains_templates_schema_and_icons(tmp_path: Path) -> None:
     # Help ▸ Arithmetic Reference works from an installed wheel (was: "missing from this installation").
     assert "designer/resources/docs/arithmetic.md" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
-    assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(
-        next(n for n in names if n.endswith(".dist-info/METADATA"))
-    ).decode()
+    assert (
+        "License-Expression: MIT"
+        in zipfile.ZipFile(wheel)
+        .read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+        .decode()
+    )
     assert "BuildBackendWarning" not in result.stderr and "license" not in result.stderr.lower()
 
 

@@ -41,11 +41,14 @@ def _no_leaked_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     app.processEvents()
     transient = (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
     leaked = [
-        w for w in QApplication.topLevelWidgets()
+        w
+        for w in QApplication.topLevelWidgets()
         if id(w) not in before and w.isVisible() and w.windowType() not in transient
     ]
     for w in leaked:
         w.close()
     if leaked:
-        names = ", ".join(f"{type(w).__name__}({w.objectName() or w.windowTitle()!r})" for w in leaked)
+        names = ", ".join(
+            f"{type(w).__name__}({w.objectName() or w.windowTitle()!r})" for w in leaked
+        )
         pytest.fail(f"the test left top-level windows open: {names} (use qtbot.addWidget)")

@@ -23,14 +23,21 @@ def frame_stats(view, name: str) -> dict[str, float]:
     frame = view.gl_widget.grabFramebuffer()
     if len(sys.argv) > 1:  # keep the frames to look at them
         frame.save(os.path.join(sys.argv[1], f"{name}.png"))
-    pixels = [frame.pixel(x, y) for x in range(0, frame.width(), 5) for y in range(0, frame.height(), 5)]
+    pixels = [
+        frame.pixel(x, y) for x in range(0, frame.width(), 5) for y in range(0, frame.height(), 5)
+    ]
     yellow = QColor(SELECTED_COLOR)
     near_yellow = sum(
-        1 for p in pixels
+        1
+        for p in pixels
         if abs(QColor(p).hue() - yellow.hue()) < 12 and QColor(p).saturation() > 120
     )
     white = sum(1 for p in pixels if p == 0xFFFFFFFF)
-    return {"colours": len(set(pixels)), "white": white / len(pixels), "yellow": near_yellow / len(pixels)}
+    return {
+        "colours": len(set(pixels)),
+        "white": white / len(pixels),
+        "yellow": near_yellow / len(pixels),
+    }
 
 
 def drag_turn(app, gl, pixels: int) -> float:
@@ -51,7 +58,12 @@ def drag_turn(app, gl, pixels: int) -> float:
 
     send(QEvent.Type.MouseButtonPress, start, left, left)
     for step in range(1, 11):
-        send(QEvent.Type.MouseMove, start + QPointF(pixels * step / 10, 0), Qt.MouseButton.NoButton, left)
+        send(
+            QEvent.Type.MouseMove,
+            start + QPointF(pixels * step / 10, 0),
+            Qt.MouseButton.NoButton,
+            left,
+        )
     send(QEvent.Type.MouseButtonRelease, start + QPointF(pixels, 0), left, Qt.MouseButton.NoButton)
     settle(app, 5)
     return abs(gl.opts["azimuth"] - before)

@@ -36,9 +36,14 @@ def main() -> int:
     frame = view.gl_widget.grabFramebuffer()
     if len(sys.argv) > 1:  # keep the frame to look at it
         frame.save(sys.argv[1])
-    colours = {frame.pixel(x, y) for x in range(0, frame.width(), 7) for y in range(0, frame.height(), 7)}
+    colours = {
+        frame.pixel(x, y) for x in range(0, frame.width(), 7) for y in range(0, frame.height(), 7)
+    }
     non_white = sum(
-        1 for x in range(0, frame.width(), 4) for y in range(0, frame.height(), 4) if frame.pixel(x, y) != 0xFFFFFFFF
+        1
+        for x in range(0, frame.width(), 4)
+        for y in range(0, frame.height(), 4)
+        if frame.pixel(x, y) != 0xFFFFFFFF
     )
     # Picking: the projected centre of conv3's box selects conv3.
     block = view.scene.block("conv3")

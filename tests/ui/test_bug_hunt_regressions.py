@@ -17,7 +17,9 @@ from designer.ui.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1300, 820)
@@ -62,7 +64,10 @@ def cycle_design() -> Design:
     d = Design("cycle")
     d.add_layer(Layer("input", "Input", {"shape": [3, 32, 32]}, []), position=(0, 0))
     d.add_layer(Layer("a", "Add", {}, ["input", "c"]), position=(236, 0))
-    d.add_layer(Layer("b", "Conv2d", {"out_channels": 3, "kernel_size": 3, "padding": 1}, ["a"]), position=(472, 0))
+    d.add_layer(
+        Layer("b", "Conv2d", {"out_channels": 3, "kernel_size": 3, "padding": 1}, ["a"]),
+        position=(472, 0),
+    )
     d.add_layer(Layer("c", "ReLU", {}, ["b"]), position=(708, 0))
     return d
 
@@ -135,7 +140,10 @@ def test_connecting_into_an_input_says_why(window, qtbot):
     # no input at all.
     d = Design("chain")
     d.add_layer(Layer("input", "Input", {"shape": [3, 32, 32]}, []), position=(0, 0))
-    d.add_layer(Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]), position=(236, 0))
+    d.add_layer(
+        Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]),
+        position=(236, 0),
+    )
     d.add_layer(Layer("other", "Input", {"shape": [3, 32, 32]}, []), position=(472, 0))
     window.document.reset(d)
     window.view.set_zoom(1.0)

@@ -22,7 +22,9 @@ from tests.ui.ui_helpers import drag_mouse, drop_layer
 @pytest.fixture
 def window(qtbot, monkeypatch):
     # Closing a modified window asks; tests that care patch this themselves.
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1300, 820)
@@ -33,7 +35,10 @@ def window(qtbot, monkeypatch):
 def chain_design() -> Design:
     d = Design("chain")
     d.add_layer(Layer("input", "Input", {"shape": [3, 32, 32]}, []), position=(0, 0))
-    d.add_layer(Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]), position=(236, 0))
+    d.add_layer(
+        Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]),
+        position=(236, 0),
+    )
     d.add_layer(Layer("pool1", "MaxPool2d", {"kernel_size": 2}, ["conv1"]), position=(472, 0))
     d.add_layer(Layer("flat", "Flatten", {}, ["pool1"]), position=(708, 0))
     return d
@@ -119,7 +124,12 @@ def test_connecting_into_a_cycle_is_refused_with_a_message(window, qtbot):
     show(window, chain_design())
     scene = window.scene
     before = window.document.text()
-    drag_mouse(qtbot, window.view, scene.cards["flat"].out_port.scenePos(), scene.cards["conv1"].in_port.scenePos())
+    drag_mouse(
+        qtbot,
+        window.view,
+        scene.cards["flat"].out_port.scenePos(),
+        scene.cards["conv1"].in_port.scenePos(),
+    )
     assert window.document.text() == before
     assert "cycle" in window.statusBar().currentMessage()
 
@@ -314,9 +324,15 @@ def test_templates_open_with_every_card_and_edge(window):
 def split_design() -> Design:
     d = Design("split")
     d.add_layer(Layer("input", "Input", {"shape": [64, 16, 16]}, []), position=(0, 0))
-    d.add_layer(Layer("split", "Split", {"split_size_or_sections": [16, 48]}, ["input"]), position=(236, 0))
-    d.add_layer(Layer("a", "Conv2d", {"out_channels": 8, "kernel_size": 1}, []), position=(472, -120))
-    d.add_layer(Layer("b", "Conv2d", {"out_channels": 8, "kernel_size": 1}, []), position=(472, 120))
+    d.add_layer(
+        Layer("split", "Split", {"split_size_or_sections": [16, 48]}, ["input"]), position=(236, 0)
+    )
+    d.add_layer(
+        Layer("a", "Conv2d", {"out_channels": 8, "kernel_size": 1}, []), position=(472, -120)
+    )
+    d.add_layer(
+        Layer("b", "Conv2d", {"out_channels": 8, "kernel_size": 1}, []), position=(472, 120)
+    )
     return d
 
 
@@ -326,7 +342,12 @@ def test_dragging_from_a_split_connects_its_pieces_in_turn(window, qtbot):
     scene = window.scene
     doc = window.document
     for target in ("a", "b"):
-        drag_mouse(qtbot, window.view, scene.cards["split"].out_port.scenePos(), scene.cards[target].in_port.scenePos())
+        drag_mouse(
+            qtbot,
+            window.view,
+            scene.cards["split"].out_port.scenePos(),
+            scene.cards[target].in_port.scenePos(),
+        )
     assert doc.design.layer("a").inputs == ["split:0"]
     assert doc.design.layer("b").inputs == ["split:1"]
     assert scene.edges[("split", "a")].label == ":0 16×16×16"
@@ -355,7 +376,14 @@ def test_renaming_and_deleting_a_split_keeps_the_canvas_in_step(window):
 def test_the_palette_offers_the_new_layers_but_not_unsupported(qtbot):
     palette = LayerPalette()
     qtbot.addWidget(palette)
-    for type_id in ("Mul", "Split", "LayerNorm2d", "ChannelShuffle", "Hardswish", "StochasticDepth"):
+    for type_id in (
+        "Mul",
+        "Split",
+        "LayerNorm2d",
+        "ChannelShuffle",
+        "Hardswish",
+        "StochasticDepth",
+    ):
         assert type_id in palette.items
     assert "Unsupported" not in palette.items  # only importers create it
     groups = [palette.tree.topLevelItem(i).text(0) for i in range(palette.tree.topLevelItemCount())]

@@ -12,7 +12,9 @@ def chain(n: int) -> Design:
     d.add_layer(Layer("input", "Input", {"shape": [8, 32, 32]}))
     prev = "input"
     for k in range(n):
-        d.add_layer(Layer(f"conv{k}", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, [prev]))
+        d.add_layer(
+            Layer(f"conv{k}", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, [prev])
+        )
         d.add_layer(Layer(f"relu{k}", "ReLU", {}, [f"conv{k}"]))
         prev = f"relu{k}"
     return d
@@ -28,8 +30,11 @@ def test_an_edit_that_keeps_every_shape_refreshes_one_card(qtbot) -> None:
     scene = DesignScene(doc)
     # kernel 3 → 5 with padding 1 → 2: same shapes, but every receptive field downstream grows.
     before_rf = doc.analysis.info["relu59"].receptive_field
+
     def covering() -> set[str | None]:
-        return {d.layer for d in doc.analysis.diagnostics() if d.code == "receptive_field_covers_input"}
+        return {
+            d.layer for d in doc.analysis.diagnostics() if d.code == "receptive_field_covers_input"
+        }
 
     covers = covering()
     refreshed: list[str] = []
@@ -49,7 +54,9 @@ def test_an_edit_that_changes_shapes_still_refreshes_every_changed_card(qtbot) -
     doc = Document(chain(30))
     scene = DesignScene(doc)
     before = scene.refresh_count
-    doc.set_params("conv10", {"out_channels": 8, "kernel_size": 3}, "edit")  # padding 1 → 0: 32 → 30
+    doc.set_params(
+        "conv10", {"out_channels": 8, "kernel_size": 3}, "edit"
+    )  # padding 1 → 0: 32 → 30
     assert scene.refresh_count - before >= 40  # conv10 and the 39 layers after it
     assert scene.cards["relu29"].content.shape_text == "30×30×8"
     assert_cards_show_the_analysis(scene)
@@ -58,13 +65,17 @@ def test_an_edit_that_changes_shapes_still_refreshes_every_changed_card(qtbot) -
 def test_a_new_warning_downstream_still_refreshes_its_card(qtbot) -> None:
     d = Design("pool")
     d.add_layer(Layer("input", "Input", {"shape": [3, 8, 8]}))
-    d.add_layer(Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, ["input"]))
+    d.add_layer(
+        Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, ["input"])
+    )
     d.add_layer(Layer("pool", "MaxPool2d", {"kernel_size": 2}, ["conv"]))
     d.add_layer(Layer("out", "Conv2d", {"out_channels": 4, "kernel_size": 1}, ["pool"]))
     doc = Document(d)
     scene = DesignScene(doc)
     assert scene.cards["pool"].content.warnings == 0
-    doc.set_params("conv", {"out_channels": 4, "kernel_size": 3}, "edit")  # 8 → 6 → pool 3: fine; 7 would not be
+    doc.set_params(
+        "conv", {"out_channels": 4, "kernel_size": 3}, "edit"
+    )  # 8 → 6 → pool 3: fine; 7 would not be
     doc.set_params("input", {"shape": [3, 9, 9]}, "edit")  # conv 7×7 → pool 3.5: a non-integer note
     assert doc.analysis.info["pool"].diagnostics  # the edit gave pool a diagnostic...
     assert_cards_show_the_analysis(scene)  # ...and its card shows it

@@ -73,8 +73,9 @@ def model_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.load_design(load_design(ALEXNET), ALEXNET)
@@ -86,8 +87,13 @@ def messages(monkeypatch) -> list[str]:
     """Every QMessageBox.critical / warning / information shown, as 'title: text'."""
     shown: list[str] = []
     for name in ("critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(
-            lambda parent, title, text, *a, _n=name, **k: shown.append(f"{_n} {title}: {text}")))
+        monkeypatch.setattr(
+            QMessageBox,
+            name,
+            staticmethod(
+                lambda parent, title, text, *a, _n=name, **k: shown.append(f"{_n} {title}: {text}")
+            ),
+        )
     return shown
 
 
@@ -98,8 +104,10 @@ def _highlighted(doc, line_text: str) -> list[tuple[str, str]]:
         block = block.next()
     assert block.isValid(), line_text
     text = block.text()
-    return [(text[r.start:r.start + r.length], r.format.foreground().color().name())
-            for r in block.layout().formats()]
+    return [
+        (text[r.start : r.start + r.length], r.format.foreground().color().name())
+        for r in block.layout().formats()
+    ]
 
 
 def _colours(highlighter: PythonHighlighter) -> dict[str, str]:
@@ -128,9 +136,14 @@ def test_preview_shows_highlighted_code_for_a_template(qtbot) -> None:
     line = _highlighted(doc, "x = self.layer1_0_conv1(maxpool)")
     assert ("# 56×56×64  (64×56×56)", colour["shape"]) in line
     assert ("self", colour["self"]) in line
-    assert _highlighted(doc, "class ResNet18(nn.Module):") == [("class", colour["keyword"]),
-                                                               ("ResNet18", colour["defined"])]
-    assert _highlighted(doc, "bias=False)  # 36,864 params")[-1] == ("# 36,864 params", colour["shape"])
+    assert _highlighted(doc, "class ResNet18(nn.Module):") == [
+        ("class", colour["keyword"]),
+        ("ResNet18", colour["defined"]),
+    ]
+    assert _highlighted(doc, "bias=False)  # 36,864 params")[-1] == (
+        "# 36,864 params",
+        colour["shape"],
+    )
     warning = _highlighted(doc, "# warning: conv1:")
     assert len(warning) == 1 and warning[0][1] == colour["note"]
 
@@ -141,11 +154,18 @@ def test_highlighter_strings_span_lines_and_hide_keywords(qtbot) -> None:
     editor = QPlainTextEdit()
     qtbot.addWidget(editor)
     highlighter = PythonHighlighter(editor.document())
-    editor.setPlainText('x = """doc\nif not # here\n"""  # 3 params\ny = "a # b" + 0x1F  # a note\n')
+    editor.setPlainText(
+        'x = """doc\nif not # here\n"""  # 3 params\ny = "a # b" + 0x1F  # a note\n'
+    )
     doc = editor.document()
     colour = _colours(highlighter)
-    assert _highlighted(doc, "if not") == [("if not # here", colour["string"])]  # in the docstring: no keywords
-    assert _highlighted(doc, '"""  #') == [('"""', colour["string"]), ("# 3 params", colour["shape"])]
+    assert _highlighted(doc, "if not") == [
+        ("if not # here", colour["string"])
+    ]  # in the docstring: no keywords
+    assert _highlighted(doc, '"""  #') == [
+        ('"""', colour["string"]),
+        ("# 3 params", colour["shape"]),
+    ]
     line = _highlighted(doc, "y = ")
     assert ('"a # b"', colour["string"]) in line and ("0x1F", colour["number"]) in line
     assert ("# a note", colour["comment"]) in line
@@ -178,11 +198,15 @@ def test_save_as_writes_the_file(qtbot, tmp_path: Path, monkeypatch) -> None:
     assert not list(tmp_path.glob(".*.tmp"))  # atomic write: no temporary file left
 
 
-def test_save_as_failure_is_a_message(qtbot, tmp_path: Path, monkeypatch, messages: list[str]) -> None:
+def test_save_as_failure_is_a_message(
+    qtbot, tmp_path: Path, monkeypatch, messages: list[str]
+) -> None:
     dialog = CodePreviewDialog(load_design(RESNET18))
     qtbot.addWidget(dialog)
     target = tmp_path / "missing_folder" / "model.py"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     assert dialog.save_as() is None
     assert len(messages) == 1 and messages[0].startswith("critical Cannot save the code:")
     assert str(target) in messages[0]
@@ -237,8 +261,13 @@ def test_parse_input_shapes() -> None:
     assert parse_input_shapes("3, 224, 224") == [(3, 224, 224)]
     assert parse_input_shapes(" 3x32×32 ; 10 ") == [(3, 32, 32), (10,)]
     assert parse_input_shapes("  ") == []
-    for bad, message in [("3, 224", "expected channels, height, width"), ("3, 0, 4", "expected"),
-                         ("a, b, c", "'a, b, c'"), ("3,8,8;", "empty"), ("3,8,8; 2,2", "input 2 '2,2'")]:
+    for bad, message in [
+        ("3, 224", "expected channels, height, width"),
+        ("3, 0, 4", "expected"),
+        ("a, b, c", "'a, b, c'"),
+        ("3,8,8;", "empty"),
+        ("3,8,8; 2,2", "input 2 '2,2'"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_input_shapes(bad)
 
@@ -249,18 +278,28 @@ def test_lists_candidates_without_running_the_file(qtbot, model_file: Path) -> N
     combo = dialog.model_combo
     labels = [combo.itemText(i) for i in range(combo.count())]
     # models first (classes deriving from nn.Module, factory functions), then the rest
-    assert labels == ["TinyNet(num_classes=10, width=8)", "Broken()", "make_tiny(num_classes=3)", "", "Helper()"]
+    assert labels == [
+        "TinyNet(num_classes=10, width=8)",
+        "Broken()",
+        "make_tiny(num_classes=3)",
+        "",
+        "Helper()",
+    ]
     assert not (model_file.parent / "imported.marker").exists()
     assert dialog.selected_candidate().name == "TinyNet"
-    assert dialog.model_hint.text() == ("An nn.Module class (line 11): A convolution, a pool and a classifier. "
-                                        "Arguments: (num_classes=10, width=8)")
+    assert dialog.model_hint.text() == (
+        "An nn.Module class (line 11): A convolution, a pool and a classifier. "
+        "Arguments: (num_classes=10, width=8)"
+    )
     assert not dialog.run_note.isHidden()
     assert "Importing runs the Python code in tiny_models.py" in dialog.run_note_label.text()
     assert "Only import files you trust" in dialog.run_note_label.text()
     # no input shape yet: Import is disabled and the dialog says why
     assert not dialog.import_button.isEnabled()
     assert dialog.todo.text() == "To import: give the input shape, e.g. 3, 224, 224."
-    assert dialog.problem.isHidden() and dialog.shape_edit.styleSheet() == ""  # missing is not wrong
+    assert (
+        dialog.problem.isHidden() and dialog.shape_edit.styleSheet() == ""
+    )  # missing is not wrong
 
 
 def test_arguments_and_shape_are_validated_as_you_type(qtbot, model_file: Path) -> None:
@@ -293,7 +332,10 @@ def test_files_that_cannot_be_read(qtbot, tmp_path: Path) -> None:
     other = tmp_path / "weights.bin"
     other.write_bytes(b"\x89HDF")
     dialog.set_path(other)
-    assert "choose a .py file (PyTorch or Keras), an .onnx file or a saved Keras model" in dialog.problem_label.text()
+    assert (
+        "choose a .py file (PyTorch or Keras), an .onnx file or a saved Keras model"
+        in dialog.problem_label.text()
+    )
     junk = tmp_path / "weights.h5"
     junk.write_bytes(b"\x89HDF")
     dialog.set_path(junk)
@@ -312,7 +354,9 @@ def test_a_typed_path_is_read_after_a_pause(qtbot, model_file: Path) -> None:
     qtbot.waitUntil(lambda: dialog.model_combo.count() == 5, timeout=3000)
 
 
-def _configure_and_import(shape: str, name: str = "TinyNet", args: str = "", path: Path | None = None):
+def _configure_and_import(
+    shape: str, name: str = "TinyNet", args: str = "", path: Path | None = None
+):
     """A stand-in for ImportModelDialog.exec: fill the fields as a user would and press Import."""
     outcome: dict[str, object] = {}
 
@@ -326,7 +370,9 @@ def _configure_and_import(shape: str, name: str = "TinyNet", args: str = "", pat
         self.args_edit.setText(args)
         self.shape_edit.setText(shape)
         outcome["enabled"] = self.import_button.isEnabled()
-        outcome["ran_before_import"] = self.path is not None and (self.path.parent / "imported.marker").exists()
+        outcome["ran_before_import"] = (
+            self.path is not None and (self.path.parent / "imported.marker").exists()
+        )
         if outcome["enabled"]:
             self.import_button.click()
         outcome["problem"] = self.problem_label.text()
@@ -336,17 +382,24 @@ def _configure_and_import(shape: str, name: str = "TinyNet", args: str = "", pat
 
 
 @requires_torch
-def test_importing_a_model_opens_it_in_the_window(window: MainWindow, model_file: Path, monkeypatch,
-                                                  messages: list[str]) -> None:
-    fake_exec, outcome = _configure_and_import("3, 32, 32", args='{"num_classes": 5}', path=model_file)
+def test_importing_a_model_opens_it_in_the_window(
+    window: MainWindow, model_file: Path, monkeypatch, messages: list[str]
+) -> None:
+    fake_exec, outcome = _configure_and_import(
+        "3, 32, 32", args='{"num_classes": 5}', path=model_file
+    )
     monkeypatch.setattr(ImportModelDialog, "exec", fake_exec)
     window.import_model_action.trigger()
     assert outcome["enabled"] and outcome["problem"] == "", outcome
     assert outcome["ran_before_import"] is False  # choosing the file and the class ran nothing
     design = window.document.design
     assert [(ly.id, ly.type) for ly in design] == [
-        ("x", "Input"), ("conv", "Conv2d"), ("relu", "ReLU"), ("pool", "MaxPool2d"),
-        ("flatten", "Flatten"), ("fc", "Linear"),
+        ("x", "Input"),
+        ("conv", "Conv2d"),
+        ("relu", "ReLU"),
+        ("pool", "MaxPool2d"),
+        ("flatten", "Flatten"),
+        ("fc", "Linear"),
     ]
     assert design.layer("fc").params == {"out_features": 5}
     assert design.name == "TinyNet" and "tiny_models.py:TinyNet" in design.description
@@ -360,8 +413,9 @@ def test_importing_a_model_opens_it_in_the_window(window: MainWindow, model_file
 
 
 @requires_torch
-def test_unsupported_operations_are_reported(window: MainWindow, tmp_path: Path, monkeypatch,
-                                             messages: list[str]) -> None:
+def test_unsupported_operations_are_reported(
+    window: MainWindow, tmp_path: Path, monkeypatch, messages: list[str]
+) -> None:
     source = tmp_path / "odd.py"
     source.write_text(
         "import torch\nfrom torch import nn\n\n"
@@ -388,13 +442,16 @@ def test_unsupported_operations_are_reported(window: MainWindow, tmp_path: Path,
 
 @requires_torch
 def test_a_class_raising_in_init_is_a_message_and_the_design_is_untouched(
-        window: MainWindow, model_file: Path, monkeypatch) -> None:
+    window: MainWindow, model_file: Path, monkeypatch
+) -> None:
     before = window.document.text()
     fake_exec, outcome = _configure_and_import("3, 32, 32", name="Broken", path=model_file)
     monkeypatch.setattr(ImportModelDialog, "exec", fake_exec)
     assert not window.import_model()
     assert outcome["enabled"]
-    assert outcome["problem"] == "Import failed: building Broken failed: RuntimeError: no weights here"
+    assert (
+        outcome["problem"] == "Import failed: building Broken failed: RuntimeError: no weights here"
+    )
     assert window.document.text() == before and window.document.path == ALEXNET
 
 
@@ -423,8 +480,9 @@ def test_a_wrong_input_shape_is_a_clear_failure(qtbot, model_file: Path) -> None
     assert text.startswith("Import failed:") and "Traceback" not in text
 
 
-def test_a_syntax_error_is_a_message_and_the_design_is_untouched(window: MainWindow, tmp_path: Path,
-                                                                  monkeypatch) -> None:
+def test_a_syntax_error_is_a_message_and_the_design_is_untouched(
+    window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
     source = tmp_path / "broken.py"
     source.write_text("import torch\n\nclass Net(torch.nn.Module)\n    pass\n", encoding="utf-8")
     before = window.document.text()
@@ -449,10 +507,14 @@ def test_missing_torch_says_what_to_install(qtbot, model_file: Path, monkeypatch
     assert not (model_file.parent / "imported.marker").exists()  # checked before the file runs
 
 
-def test_cancelling_the_unsaved_changes_question_opens_no_dialog(window: MainWindow, monkeypatch) -> None:
+def test_cancelling_the_unsaved_changes_question_opens_no_dialog(
+    window: MainWindow, monkeypatch
+) -> None:
     window.document.set_param("conv1", "stride", 2)
     assert window.document.is_modified
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Cancel))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    )
     opened: list[object] = []
     monkeypatch.setattr(ImportModelDialog, "exec", lambda self: opened.append(self) or 0)
     assert not window.import_model()
@@ -463,7 +525,9 @@ def test_cancelling_the_unsaved_changes_question_opens_no_dialog(window: MainWin
 
 
 def _onnx_file(tmp_path: Path, batch_dim: object = 1) -> Path:
-    onnx = pytest.importorskip("onnx", reason="the ONNX import needs the optional onnx package (.ci/run installs it)")
+    onnx = pytest.importorskip(
+        "onnx", reason="the ONNX import needs the optional onnx package (.ci/run installs it)"
+    )
     import numpy as np
     from onnx import helper, numpy_helper
 
@@ -476,19 +540,25 @@ def _onnx_file(tmp_path: Path, batch_dim: object = 1) -> Path:
     nodes = [
         helper.make_node("Conv", ["x", "w", "b"], ["c"], name="/conv1/Conv", kernel_shape=[5, 5]),
         helper.make_node("Relu", ["c"], ["r"], name="/relu/Relu"),
-        helper.make_node("MaxPool", ["r"], ["y"], name="/pool/MaxPool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node(
+            "MaxPool", ["r"], ["y"], name="/pool/MaxPool", kernel_shape=[2, 2], strides=[2, 2]
+        ),
     ]
     graph = helper.make_graph(
-        nodes, "small", [helper.make_tensor_value_info("x", f, [batch_dim, 3, 32, 32])],
-        [helper.make_tensor_value_info("y", f, [batch_dim, 6, 14, 14])], init,
+        nodes,
+        "small",
+        [helper.make_tensor_value_info("x", f, [batch_dim, 3, 32, 32])],
+        [helper.make_tensor_value_info("y", f, [batch_dim, 6, 14, 14])],
+        init,
     )
     path = tmp_path / "small.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     return path
 
 
-def test_onnx_import_prefills_the_shape_and_opens_the_design(qtbot, window: MainWindow, tmp_path: Path,
-                                                             monkeypatch) -> None:
+def test_onnx_import_prefills_the_shape_and_opens_the_design(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
     path = _onnx_file(tmp_path)
     dialog = ImportModelDialog(path=path)
     qtbot.addWidget(dialog)
@@ -520,11 +590,15 @@ def test_onnx_with_a_symbolic_size_needs_a_shape(qtbot, tmp_path: Path) -> None:
     dialog.shape_edit.setText("3, 64, 64")  # other sizes than the file's
     assert dialog.run_import()
     result = dialog.result_import
-    assert result is not None and result.design.layer(result.design.ids[0]).params == {"shape": [3, 64, 64]}
+    assert result is not None and result.design.layer(result.design.ids[0]).params == {
+        "shape": [3, 64, 64]
+    }
 
 
 def test_onnx_that_is_not_onnx_is_a_message(qtbot, tmp_path: Path) -> None:
-    pytest.importorskip("onnx", reason="the ONNX import needs the optional onnx package (.ci/run installs it)")
+    pytest.importorskip(
+        "onnx", reason="the ONNX import needs the optional onnx package (.ci/run installs it)"
+    )
     path = tmp_path / "fake.onnx"
     path.write_bytes(b"definitely not a protobuf \xff\xfe")
     dialog = ImportModelDialog(path=path)

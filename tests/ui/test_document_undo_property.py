@@ -22,13 +22,23 @@ edit = st.one_of(
     st.tuples(st.just("free"), st.sampled_from(TYPES), st.integers(-500, 500)),
     st.tuples(st.just("remove"), st.booleans(), st.integers(0, 10_000)),
     st.tuples(st.just("kernel"), st.integers(1, 9), st.integers(0, 10_000)),
-    st.tuples(st.just("padding"), st.sampled_from([0, 1, 2, [1, 2], "same", "valid"]), st.integers(0, 10_000)),
+    st.tuples(
+        st.just("padding"),
+        st.sampled_from([0, 1, 2, [1, 2], "same", "valid"]),
+        st.integers(0, 10_000),
+    ),
     st.tuples(st.just("connect"), st.integers(0, 10_000), st.integers(0, 10_000)),
     st.tuples(st.just("disconnect"), st.integers(0, 10_000), st.integers(0, 10_000)),
-    st.tuples(st.just("rename"), st.text("abcxyz_", min_size=1, max_size=6), st.integers(0, 10_000)),
+    st.tuples(
+        st.just("rename"), st.text("abcxyz_", min_size=1, max_size=6), st.integers(0, 10_000)
+    ),
     st.tuples(st.just("move"), st.integers(-300, 300), st.integers(0, 10_000)),
     st.tuples(st.just("tidy"), st.sampled_from(["LR", "TB"]), st.integers(0, 1)),
-    st.tuples(st.just("semantics"), st.sampled_from(["pytorch", "keras", "caffe", "strict"]), st.integers(0, 1)),
+    st.tuples(
+        st.just("semantics"),
+        st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
+        st.integers(0, 1),
+    ),
     st.tuples(st.just("paste"), st.integers(1, 3), st.integers(0, 10_000)),
 )
 
@@ -46,7 +56,9 @@ def apply(doc: Document, step: tuple) -> None:
             doc.add_layer(a, position=(float(b), float(b) / 2))
         elif kind == "remove" and pick:
             doc.remove_layers([pick], heal=a)
-        elif kind == "kernel" and pick and REGISTRY[doc.design.layer(pick).type].spec("kernel_size"):
+        elif (
+            kind == "kernel" and pick and REGISTRY[doc.design.layer(pick).type].spec("kernel_size")
+        ):
             doc.set_param(pick, "kernel_size", a)
         elif kind == "padding" and pick and doc.design.layer(pick).type == "Conv2d":
             doc.set_param(pick, "padding", a)
@@ -62,7 +74,7 @@ def apply(doc: Document, step: tuple) -> None:
         elif kind == "semantics":
             doc.set_semantics(a)
         elif kind == "paste" and ids:
-            chosen = [doc.design.layer(i).copy() for i in ids[b % len(ids):][:a]]
+            chosen = [doc.design.layer(i).copy() for i in ids[b % len(ids) :][:a]]
             doc.paste_layers(chosen, {i.id: p for i in chosen if (p := doc.design.position(i.id))})
     except DesignError:
         pass  # refused edits change nothing; that is checked below too

@@ -48,7 +48,10 @@ def test_blocks_choice_collapses_the_figure(qtbot, tmp_path: Path) -> None:
     assert box.currentData() == "none"
     box.setCurrentIndex(box.findData(0))
     assert dialog.save_to(tmp_path / "top.svg")
-    texts = [t.text for t in ET.parse(tmp_path / "top.svg").getroot().iter("{http://www.w3.org/2000/svg}text")]
+    texts = [
+        t.text
+        for t in ET.parse(tmp_path / "top.svg").getroot().iter("{http://www.w3.org/2000/svg}text")
+    ]
     assert {"Stem", "Stage 1", "Stage 4", "Head"} <= set(texts)
     small = load_design(templates_dir() / "lenet5.json")  # no groups: nothing to choose
     plain = ExportDialog(small, Analysis(small))
@@ -62,12 +65,16 @@ def test_export_from_the_app_starts_as_the_canvas_shows_it(qtbot, tmp_path, monk
 
     from designer.ui.main_window import MainWindow
 
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     window = MainWindow()
     qtbot.addWidget(window)
     window.load_design(load_design(templates_dir() / "resnet50.json"), None)
     grouping = window.scene.grouping
-    grouping.set_collapsed({"layer1", "layer2", "layer4"})  # Stage 3 open on the canvas, its blocks shown
+    grouping.set_collapsed(
+        {"layer1", "layer2", "layer4"}
+    )  # Stage 3 open on the canvas, its blocks shown
     seen: list[ExportDialog] = []
     monkeypatch.setattr(ExportDialog, "exec", lambda self: seen.append(self) or 0)
     window.export()
@@ -76,8 +83,15 @@ def test_export_from_the_app_starts_as_the_canvas_shows_it(qtbot, tmp_path, monk
     assert box.currentData() == "canvas" and box.currentText() == "As the canvas shows it"
     dialog.view_box.setCurrentIndex(1)  # graph
     assert dialog.save_to(tmp_path / "canvas.svg")
-    texts = {t.text for t in ET.parse(tmp_path / "canvas.svg").getroot().iter("{http://www.w3.org/2000/svg}text")}
+    texts = {
+        t.text
+        for t in ET.parse(tmp_path / "canvas.svg")
+        .getroot()
+        .iter("{http://www.w3.org/2000/svg}text")
+    }
     assert {"Stage 1", "Stage 2", "Stage 4"} <= texts  # collapsed as on the canvas
-    assert "Stage 3" not in texts and any(t.startswith("layer3.") for t in texts if t)  # open as on the canvas
+    assert "Stage 3" not in texts and any(
+        t.startswith("layer3.") for t in texts if t
+    )  # open as on the canvas
     qtbot.keyClick(box, Qt.Key.Key_Down)  # the other choices are still there
     assert box.currentData() == "auto"

@@ -73,12 +73,16 @@ def test_svg_options_legend_labels_font_transparency() -> None:
     plain = parse(SvgExporter(design).export())
     assert plain.find(f"{SVG}rect[@id='background']") is not None
     assert not [g for g in plain.iter(f"{SVG}g") if g.get("id") == "legend"]
-    style = FigureStyle(show_labels=False, legend=True, font_family="Liberation Serif", font_size=14)
+    style = FigureStyle(
+        show_labels=False, legend=True, font_family="Liberation Serif", font_size=14
+    )
     root = parse(SvgExporter(design, ExportOptions(style=style, transparent=True)).export())
     assert root.find(f"{SVG}rect[@id='background']") is None
     legend = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "legend")
     assert {"Convolution", "Pooling", "Merge"} <= {t.text for t in legend.iter(f"{SVG}text")}
-    outside = [t for g in root.iter(f"{SVG}g") if g.get("id") != "legend" for t in g.findall(f"{SVG}text")]
+    outside = [
+        t for g in root.iter(f"{SVG}g") if g.get("id") != "legend" for t in g.findall(f"{SVG}text")
+    ]
     assert outside == []
     assert root.get("font-family", "").startswith("'Liberation Serif'")
 
@@ -92,7 +96,12 @@ def test_svg_escapes_text(tmp_path: Path) -> None:
 
 
 def _non_background(image, background: int) -> int:
-    return sum(1 for y in range(0, image.height(), 3) for x in range(0, image.width(), 3) if image.pixel(x, y) != background)
+    return sum(
+        1
+        for y in range(0, image.height(), 3)
+        for x in range(0, image.width(), 3)
+        if image.pixel(x, y) != background
+    )
 
 
 @pytest.mark.parametrize("view", ["blocks", "graph"])
@@ -132,10 +141,15 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp
     svg, png, py = tmp_path / "a.svg", tmp_path / "a.png", tmp_path / "a.py"
     assert main(["export", src, "-o", str(svg), "--legend", "--dims", "chw"]) == 0
     assert "96×55×55" in svg.read_text(encoding="utf-8")
-    assert main(["export", src, "-o", str(png), "--view", "graph", "--scale", "2", "--transparent"]) == 0
+    assert (
+        main(["export", src, "-o", str(png), "--view", "graph", "--scale", "2", "--transparent"])
+        == 0
+    )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["export", src, "-o", str(py)]) == 0
-    assert "class" in py.read_text(encoding="utf-8") and "nn.Conv2d" in py.read_text(encoding="utf-8")
+    assert "class" in py.read_text(encoding="utf-8") and "nn.Conv2d" in py.read_text(
+        encoding="utf-8"
+    )
     capsys.readouterr()
     assert main(["export", str(tmp_path / "missing.json"), "-o", str(svg)]) == 2
     assert "cannot read" in capsys.readouterr().err

@@ -20,7 +20,9 @@ from tests.ui.ui_helpers import drop_layer
 @pytest.fixture
 def window(qtbot, monkeypatch):
     # Closing an edited window asks to save; the tests discard (pytest-qt closes before teardown).
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
@@ -69,7 +71,9 @@ def test_undo_and_both_redo_keys_work_from_the_keyboard(qtbot, window) -> None:
         ("dense", {"Linear"}, {"Conv2d"}),
     ],
 )
-def test_palette_filter_matches_names_aliases_and_categories_not_tooltips(qtbot, typed, expected, absent) -> None:
+def test_palette_filter_matches_names_aliases_and_categories_not_tooltips(
+    qtbot, typed, expected, absent
+) -> None:
     # Was: the filter searched the tooltip's prose, so "add", "card", "drag" and "edge" showed all types.
     palette = LayerPalette()
     qtbot.addWidget(palette)
@@ -88,19 +92,36 @@ def test_3d_dock_floats_redocks_and_frames_a_design_built_from_scratch_under_xvf
     # Was: floating the dock (a new GL context) drew labels only, with "GLError 1281 glUseProgram"
     # for every mesh, and so did a second window; the first layer filled the view with yellow.
     if not os.environ.get("DISPLAY"):
-        pytest.skip("no X display: run the suite under xvfb-run (make test does) to test the OpenGL view")
+        pytest.skip(
+            "no X display: run the suite under xvfb-run (make test does) to test the OpenGL view"
+        )
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
     proc = subprocess.run(
-        [sys.executable, str(GL_DOCK_CHECK)], env=env, capture_output=True, text=True, timeout=180, check=False
+        [sys.executable, str(GL_DOCK_CHECK)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     if "skip" in result:
         pytest.skip(f"no OpenGL context on this display: {result['skip']}")
-    assert "GLError" not in proc.stderr and "Error while drawing" not in proc.stderr, proc.stderr[-2000:]
-    assert result["empty_hint"] and result["empty_gl_hidden"]  # the empty 3D dock says what it will show
-    for stage in ("first_layer", "second_layer"):  # framed with white around, not a solid yellow block
-        assert 0.02 < result[stage]["yellow"] < 0.5 and result[stage]["white"] > 0.4, (stage, result[stage])
+    assert "GLError" not in proc.stderr and "Error while drawing" not in proc.stderr, proc.stderr[
+        -2000:
+    ]
+    assert (
+        result["empty_hint"] and result["empty_gl_hidden"]
+    )  # the empty 3D dock says what it will show
+    for stage in (
+        "first_layer",
+        "second_layer",
+    ):  # framed with white around, not a solid yellow block
+        assert 0.02 < result[stage]["yellow"] < 0.5 and result[stage]["white"] > 0.4, (
+            stage,
+            result[stage],
+        )
     docked, floating, redocked = result["docked"], result["floating"], result["redocked"]
     assert result["floating_is_window"]
     assert docked["colours"] > 60 and docked["white"] < 0.97
@@ -121,7 +142,9 @@ def own_settings(tmp_path) -> QSettings:
 
 
 def _window_at(qtbot, monkeypatch, settings: QSettings, size: tuple[int, int]) -> MainWindow:
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
     w.resize(*size)
@@ -131,7 +154,9 @@ def _window_at(qtbot, monkeypatch, settings: QSettings, size: tuple[int, int]) -
     return w
 
 
-def test_first_start_shows_no_error_count_and_an_empty_design_is_not_a_problem(qtbot, window) -> None:
+def test_first_start_shows_no_error_count_and_an_empty_design_is_not_a_problem(
+    qtbot, window
+) -> None:
     # Was: "● 1 error" in red on first start (the empty design has no Input).
     assert len(window.document.design) == 0
     assert "error" not in window.problems_label.text()
@@ -168,18 +193,29 @@ def test_opening_a_design_with_problems_shows_the_first_explained_with_every_fix
     assert len(panel.fix_buttons) == 4
     viewport = panel.fix_box.viewport()
     for button in panel.fix_buttons:  # each button lies wholly inside the visible fix area
-        rect = button.geometry().translated(button.parentWidget().mapTo(viewport, button.pos()) - button.pos())
+        rect = button.geometry().translated(
+            button.parentWidget().mapTo(viewport, button.pos()) - button.pos()
+        )
         assert viewport.rect().contains(rect), (button.text(), rect, viewport.rect())
-        assert button.fontMetrics().boundingRect(
-            button.rect().adjusted(8, 0, -8, 0), int(Qt.AlignmentFlag.AlignLeft), button.text()
-        ).width() <= button.width() - 16
+        assert (
+            button.fontMetrics()
+            .boundingRect(
+                button.rect().adjusted(8, 0, -8, 0), int(Qt.AlignmentFlag.AlignLeft), button.text()
+            )
+            .width()
+            <= button.width() - 16
+        )
         assert " ".join(button.text().split()) == button.full_text  # wrapped, not cut
     assert panel.browser.viewport().height() >= 12 * panel.browser.fontMetrics().height()
     header = panel.tree.header()
-    assert header.sectionSize(0) >= panel.tree.fontMetrics().horizontalAdvance("conv1") + 20  # not "layer…"
+    assert (
+        header.sectionSize(0) >= panel.tree.fontMetrics().horizontalAdvance("conv1") + 20
+    )  # not "layer…"
 
 
-def test_a_problem_clicked_in_the_inspector_brings_its_explanation_forward(qtbot, monkeypatch, own_settings) -> None:
+def test_a_problem_clicked_in_the_inspector_brings_its_explanation_forward(
+    qtbot, monkeypatch, own_settings
+) -> None:
     w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
     assert w.open_file(ALEXNET_224, ask=False)
     w.docks["inspector"].raise_()
@@ -195,7 +231,9 @@ def test_a_problem_clicked_in_the_inspector_brings_its_explanation_forward(qtbot
     assert current is not None and current.layer == "pool2"
 
 
-def test_after_undoing_a_fix_the_panel_shows_the_problem_again_not_the_layer(qtbot, monkeypatch, own_settings) -> None:
+def test_after_undoing_a_fix_the_panel_shows_the_problem_again_not_the_layer(
+    qtbot, monkeypatch, own_settings
+) -> None:
     # Was: after Undo the warning was highlighted but the layer's "why" text was shown.
     w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
     assert w.open_file(ALEXNET_224, ask=False)
@@ -226,7 +264,10 @@ def test_the_explanation_split_is_remembered_and_the_explanation_can_hold_more_t
     again = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
     assert again.diagnostics_panel.splitter.sizes() == moved
     tabs = again.diagnostics_panel.explanation_tabs
-    assert [tabs.tabText(n) for n in range(tabs.count())] == ["Explanation", "Window"]  # issue 17's view
+    assert [tabs.tabText(n) for n in range(tabs.count())] == [
+        "Explanation",
+        "Window",
+    ]  # issue 17's view
     assert not tabs.tabBar().isHidden()
     extra = QLabel("another view of the layer")
     index = again.diagnostics_panel.add_explanation_tab(extra, "More", "tip")
@@ -252,24 +293,39 @@ def test_charts_have_room_at_the_default_window_size(qtbot, monkeypatch, own_set
     assert min(w.layer_charts.plot_heights()) >= 60
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the offscreen platform, a floating dock
-def test_window_fits_the_screen_and_reset_layout_puts_every_panel_back(qtbot, monkeypatch, own_settings) -> None:
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise"
+)  # the offscreen platform, a floating dock
+def test_window_fits_the_screen_and_reset_layout_puts_every_panel_back(
+    qtbot, monkeypatch, own_settings
+) -> None:
     # Was: the 1500×940 default was never clamped, and the minimum height cut the status bar.
     w = _window_at(qtbot, monkeypatch, own_settings, (3000, 2000))
     w.fit_to_screen()
     avail = w.screen().availableGeometry()
-    assert w.frameGeometry().width() <= avail.width() and w.frameGeometry().height() <= avail.height()
-    assert w.minimumSizeHint().height() <= 480 and w.minimumSizeHint().width() <= 800  # 960×540 at scale 2
+    assert (
+        w.frameGeometry().width() <= avail.width() and w.frameGeometry().height() <= avail.height()
+    )
+    assert (
+        w.minimumSizeHint().height() <= 480 and w.minimumSizeHint().width() <= 800
+    )  # 960×540 at scale 2
     w.docks["volumes"].setFloating(True)
     w.docks["palette"].hide()
     w.close()
-    w.docks["volumes"].setFloating(False)  # (the layout is saved; a floating dock is a window of its own)
+    w.docks["volumes"].setFloating(
+        False
+    )  # (the layout is saved; a floating dock is a window of its own)
     again = _window_at(qtbot, monkeypatch, own_settings, (1200, 700))
     assert again.docks["volumes"].isFloating() and again.docks["palette"].isHidden()  # restored
-    fresh = MainWindow(settings=QSettings(str(Path(own_settings.fileName()).with_name("other.ini")),
-                                          QSettings.Format.IniFormat))
+    fresh = MainWindow(
+        settings=QSettings(
+            str(Path(own_settings.fileName()).with_name("other.ini")), QSettings.Format.IniFormat
+        )
+    )
     qtbot.addWidget(fresh)
-    assert fresh.width() <= avail.width() and fresh.height() <= avail.height()  # the default, clamped
+    assert (
+        fresh.width() <= avail.width() and fresh.height() <= avail.height()
+    )  # the default, clamped
     again.reset_layout_action.trigger()
     assert own_settings.value("window/state") is None
     assert not again.docks["volumes"].isFloating() and not again.docks["palette"].isHidden()
@@ -303,7 +359,9 @@ def test_the_empty_canvas_teaches_how_to_start(qtbot, monkeypatch, own_settings,
     assert w.document.path == recent and not card.isVisible()
 
 
-def test_duplicate_and_paste_land_beside_the_original_selected_and_in_view(qtbot, monkeypatch, own_settings) -> None:
+def test_duplicate_and_paste_land_beside_the_original_selected_and_in_view(
+    qtbot, monkeypatch, own_settings
+) -> None:
     # Was: Ctrl+D and Ctrl+V put the copy exactly on top of the original, drawn under it.
     window = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
     assert window.open_file(ALEXNET_224, ask=False)
@@ -332,14 +390,20 @@ def test_inserting_on_an_edge_moves_only_its_own_row(qtbot, window) -> None:
     d = window.document.design
     row_y = d.position("conv1")[1]
     later_rows = {lid: d.position(lid) for lid in d.ids if d.position(lid)[1] > row_y + 10}
-    same_row_after = [lid for lid in d.ids if d.position(lid)[1] == row_y and d.position(lid)[0] > d.position("conv1")[0]]
+    same_row_after = [
+        lid
+        for lid in d.ids
+        if d.position(lid)[1] == row_y and d.position(lid)[0] > d.position("conv1")[0]
+    ]
     edge = window.scene.edges[("conv1", "relu1")]
     assert drop_layer(window.view, "BatchNorm2d", edge.path().pointAtPercent(0.5))
     new = window.document.current
     assert d.layer(new).inputs == ["conv1"] and d.layer("relu1").inputs == [new]
     assert {lid: d.position(lid) for lid in later_rows} == later_rows
     new_box = window.scene.cards[new].sceneBoundingRect()
-    assert not any(new_box.intersects(window.scene.cards[lid].sceneBoundingRect()) for lid in same_row_after)
+    assert not any(
+        new_box.intersects(window.scene.cards[lid].sceneBoundingRect()) for lid in same_row_after
+    )
 
 
 def test_one_palette_colours_the_canvas_the_3d_view_and_the_figures(qtbot, window) -> None:
@@ -362,7 +426,9 @@ def test_one_palette_colours_the_canvas_the_3d_view_and_the_figures(qtbot, windo
         painter.translate(-card.boundingRect().topLeft())
         card.paint(painter, _plain_option(), None)
         painter.end()
-        header = image.pixelColor(int(card.boundingRect().width() / 2), 4 - int(card.boundingRect().top()))
+        header = image.pixelColor(
+            int(card.boundingRect().width() / 2), 4 - int(card.boundingRect().top())
+        )
         expected = color_of(window.document.design.layer(lid).type)
         assert header.name().upper() == expected.upper(), (lid, header.name(), expected)
 
@@ -373,7 +439,9 @@ def _plain_option():
     return QStyleOptionGraphicsItem()
 
 
-def test_view_appearance_switches_every_view_to_dark_and_back(qtbot, monkeypatch, own_settings) -> None:
+def test_view_appearance_switches_every_view_to_dark_and_back(
+    qtbot, monkeypatch, own_settings
+) -> None:
     from PySide6.QtGui import QPalette
 
     from designer.ui import theme
@@ -401,17 +469,23 @@ def test_view_appearance_switches_every_view_to_dark_and_back(qtbot, monkeypatch
         theme.notifier().changed.disconnect(seen.append)
 
 
-def test_save_as_names_an_untitled_design_after_its_file(qtbot, window, monkeypatch, tmp_path) -> None:
+def test_save_as_names_an_untitled_design_after_its_file(
+    qtbot, window, monkeypatch, tmp_path
+) -> None:
     from PySide6.QtWidgets import QFileDialog
 
     from designer.core.fileformat import load_design
 
     assert drop_layer(window.view, "Input", QPointF(0, 0))
     target = tmp_path / "my_net"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     assert window.save_as()
     assert window.document.design.name == "my_net" and "my_net" in window.windowTitle()
-    assert load_design(tmp_path / "my_net.json").name == "my_net" and not window.document.is_modified
+    assert (
+        load_design(tmp_path / "my_net.json").name == "my_net" and not window.document.is_modified
+    )
 
 
 def test_card_menu_explains_the_shape_and_copies_and_cuts(qtbot, monkeypatch, own_settings) -> None:
@@ -440,16 +514,22 @@ def test_card_menu_explains_the_shape_and_copies_and_cuts(qtbot, monkeypatch, ow
     import designer.ui.canvas.view as view_module
 
     monkeypatch.setattr(view_module, "QMenu", RecordingMenu)
+
     def right_click() -> None:
         point = w.view.mapFromScene(w.scene.cards["conv1"].sceneBoundingRect().center())
-        event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point, w.view.viewport().mapToGlobal(point))
+        event = QContextMenuEvent(
+            QContextMenuEvent.Reason.Mouse, point, w.view.viewport().mapToGlobal(point)
+        )
         QApplication.sendEvent(w.view.viewport(), event)
 
     chosen["text"] = "Why is conv1 54×54×96?"
     right_click()
     assert {"Why is conv1 54×54×96?", "Cut", "Copy", "Duplicate", "Delete"} <= set(shown[-1])
     assert w.docks["inspector"].visibleRegion().isEmpty()
-    assert w.diagnostics_panel.current_layer() == "conv1" and w.diagnostics_panel.current_diagnostic() is None
+    assert (
+        w.diagnostics_panel.current_layer() == "conv1"
+        and w.diagnostics_panel.current_diagnostic() is None
+    )
     assert "Why is conv1 54×54×96?" in w.diagnostics_panel.explanation_text()
     chosen["text"] = "Copy"
     right_click()
@@ -461,7 +541,9 @@ def test_card_menu_explains_the_shape_and_copies_and_cuts(qtbot, monkeypatch, ow
     assert "conv1" not in w.document.design
 
 
-def test_the_inline_rename_editor_shows_the_whole_id_at_a_small_zoom(qtbot, monkeypatch, own_settings) -> None:
+def test_the_inline_rename_editor_shows_the_whole_id_at_a_small_zoom(
+    qtbot, monkeypatch, own_settings
+) -> None:
     w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
     assert w.open_file(ALEXNET_224, ask=False)
     w.view.set_zoom(0.4)
@@ -472,7 +554,9 @@ def test_the_inline_rename_editor_shows_the_whole_id_at_a_small_zoom(qtbot, monk
     w.view.finish_rename(commit=False)
 
 
-def test_filters_zero_says_why_and_pooling_stride_shows_the_kernel(qtbot, monkeypatch, own_settings) -> None:
+def test_filters_zero_says_why_and_pooling_stride_shows_the_kernel(
+    qtbot, monkeypatch, own_settings
+) -> None:
     # Was: typing 0 filters reverted in silence; a pooling layer's stride fields showed 1×1 greyed
     # while the stride in force was the kernel's (3).
     w = _window_at(qtbot, monkeypatch, own_settings, (1500, 940))
@@ -503,11 +587,21 @@ def test_filters_zero_says_why_and_pooling_stride_shows_the_kernel(qtbot, monkey
 def test_quit_ends_the_process_at_once_with_the_layout_saved(tmp_path) -> None:
     # Was: Ctrl+Q took 2–3 s, nearly all of it the interpreter tearing down Qt and the design.
     settings = tmp_path / "settings.ini"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CNN_DESIGNER_SETTINGS": str(settings),
-           "CNN_DESIGNER_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "CNN_DESIGNER_SETTINGS": str(settings),
+        "CNN_DESIGNER_DATA_DIR": str(tmp_path / "data"),
+    }
     env.pop("CNN_DESIGNER_SLOW_EXIT", None)
-    proc = subprocess.run([sys.executable, str(Path(__file__).with_name("quit_check.py")), str(ALEXNET_224)],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("quit_check.py")), str(ALEXNET_224)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "run_app returned" not in proc.stdout  # os._exit: no teardown after the event loop
     saved = QSettings(str(settings), QSettings.Format.IniFormat)
@@ -533,7 +627,10 @@ def test_export_preview_fits_when_shown_and_cli_png_matches_the_dialog(qtbot, tm
     qtbot.waitExposed(dialog)
     room = dialog.preview_area.viewport().size()
     qtbot.waitUntil(lambda: dialog.last_preview.width() <= room.width())
-    assert dialog.last_preview.height() <= room.height() and dialog.last_preview.width() > room.width() * 0.5
+    assert (
+        dialog.last_preview.height() <= room.height()
+        and dialog.last_preview.width() > room.width() * 0.5
+    )
     dialog.resize(1300, 800)
     qtbot.waitUntil(lambda: dialog.last_preview.width() > room.width())  # follows a bigger dialog
     dialog.format_box.setCurrentIndex(1)  # PNG

@@ -51,7 +51,12 @@ def test_the_obstacle_index_answers_like_a_scan_of_every_card() -> None:
     for direction in ("LR", "TB"):
         for _ in range(30):
             boxes = {
-                f"c{n}": (rng.uniform(-2000, 2000), rng.uniform(-2000, 2000), rng.choice([180.0, 40.0, 900.0]), rng.choice([92.0, 30.0]))
+                f"c{n}": (
+                    rng.uniform(-2000, 2000),
+                    rng.uniform(-2000, 2000),
+                    rng.choice([180.0, 40.0, 900.0]),
+                    rng.choice([92.0, 30.0]),
+                )
                 for n in range(rng.randint(0, 60))
             }
             index = ObstacleIndex(boxes, direction)  # type: ignore[arg-type]
@@ -84,7 +89,9 @@ def _chain(n: int) -> Design:
     return d
 
 
-def test_a_too_large_png_is_refused_before_any_edge_is_routed(monkeypatch: pytest.MonkeyPatch, qapp) -> None:
+def test_a_too_large_png_is_refused_before_any_edge_is_routed(
+    monkeypatch: pytest.MonkeyPatch, qapp
+) -> None:
     analysis = analyze(_chain(300))
 
     def routed(*_args: object, **_kw: object) -> None:

@@ -18,7 +18,9 @@ from designer.ui.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1500, 940)
@@ -44,7 +46,10 @@ def click_scene(qtbot, window: MainWindow, pos: QPointF, double: bool = False) -
 def chain() -> Design:
     d = Design("chain")
     d.add_layer(Layer("input", "Input", {"shape": [3, 32, 32]}), position=(0, 0))
-    d.add_layer(Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]), position=(236, 0))
+    d.add_layer(
+        Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]),
+        position=(236, 0),
+    )
     d.add_layer(Layer("relu1", "ReLU", {}, ["conv1"]), position=(472, 0))
     d.add_layer(Layer("pool1", "MaxPool2d", {"kernel_size": 2}, ["relu1"]), position=(708, 0))
     return d
@@ -61,7 +66,9 @@ def test_resnet50_opens_as_stem_stages_and_head_with_readable_labels(window):
     zoom = window.view.zoom
     fonts = [*_fonts(), *group_fonts()]
     smallest = min(QFontInfo(f).pixelSize() for f in fonts) * zoom
-    print(f"\nResNet-50 in a 1500×940 window: zoom {zoom:.2f}, smallest card text {smallest:.1f} px")
+    print(
+        f"\nResNet-50 in a 1500×940 window: zoom {zoom:.2f}, smallest card text {smallest:.1f} px"
+    )
     assert smallest >= 8.0
     viewport = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
     for card in grouping.cards.values():  # the whole overview is on screen
@@ -79,7 +86,9 @@ def test_double_click_expands_and_the_frame_title_collapses(window, qtbot):
     assert stage is not None
     click_scene(qtbot, window, stage.sceneBoundingRect().center(), double=True)
     assert "layer2" not in grouping.collapsed
-    blocks = sorted(c.node.title for c in grouping.cards.values() if c.node.groups[0].startswith("layer2"))
+    blocks = sorted(
+        c.node.title for c in grouping.cards.values() if c.node.groups[0].startswith("layer2")
+    )
     assert blocks == ["layer2.0", "layer2.1–3"]  # three identical blocks are one card ×3
     run = grouping.card_for_group("layer2.2")
     assert run is not None and run.node.repeat == 3
@@ -101,11 +110,18 @@ def test_collapse_all_expand_all_and_expand_to_level(window):
     grouping = window.scene.grouping
     window.expand_all_action.trigger()
     assert grouping.cards == {} and all(c.isVisible() for c in window.scene.cards.values())
-    assert (window.scene.cards["conv1"].x(), window.scene.cards["conv1"].y()) == window.document.design.position("conv1")
+    assert (
+        window.scene.cards["conv1"].x(),
+        window.scene.cards["conv1"].y(),
+    ) == window.document.design.position("conv1")
     window.collapse_all_action.trigger()
     assert len(grouping.cards) == 6
     grouping.expand_to_level(1)
-    assert {c.node.id for c in grouping.cards.values()} >= {"layer3.0", "layer3.1", "layer1.0.downsample"} - {"layer1.0.downsample"}
+    assert {c.node.id for c in grouping.cards.values()} >= {
+        "layer3.0",
+        "layer3.1",
+        "layer1.0.downsample",
+    } - {"layer1.0.downsample"}
     assert grouping.card_for_group("layer3.4") is grouping.card_for_group("layer3.1")
 
 
@@ -135,7 +151,11 @@ def test_ctrl_shift_g_ungroups_and_undo_brings_the_block_back(window, qtbot):
     click_scene(qtbot, window, card.sceneBoundingRect().center())
     assert window.scene.grouping.selected_groups() == ["stem"]
     window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.view,
+        Qt.Key.Key_G,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert "stem" not in {g.id for g in doc.design.groups}
     assert window.scene.cards["conv1"].isVisible()
     doc.undo_stack.undo()
@@ -144,7 +164,9 @@ def test_ctrl_shift_g_ungroups_and_undo_brings_the_block_back(window, qtbot):
     assert '"groups"' in saved and '{"id": "stem", "label": "Stem"' in saved
 
 
-@pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard")  # the completer popup, offscreen
+@pytest.mark.qt_log_ignore(
+    "does not support raise", "does not support grabbing the keyboard"
+)  # the completer popup, offscreen
 def test_ctrl_f_finds_a_layer_inside_a_collapsed_stage_and_goes_to_it(window, qtbot):
     open_resnet50(window)
     grouping = window.scene.grouping
@@ -171,7 +193,9 @@ def test_ctrl_f_finds_a_layer_inside_a_collapsed_stage_and_goes_to_it(window, qt
     assert not bar.isVisible()
 
 
-@pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard")  # the completer popup, offscreen
+@pytest.mark.qt_log_ignore(
+    "does not support raise", "does not support grabbing the keyboard"
+)  # the completer popup, offscreen
 def test_find_by_type_steps_through_matches(window, qtbot):
     open_resnet50(window)
     bar = window.view.find_bar
@@ -245,9 +269,13 @@ def test_charts_follow_the_canvas_with_one_bar_per_block(window, qtbot):
     i = charts.titles.index("Stage 4")
     point = charts.graphics.mapFromScene(charts.bar_center(0, i))
     qtbot.mouseClick(charts.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    assert window.document.selection == ["layer4.0.conv1"]  # the block's first layer, shown on the canvas
+    assert window.document.selection == [
+        "layer4.0.conv1"
+    ]  # the block's first layer, shown on the canvas
     assert window.scene.cards["layer4.0.conv1"].isVisible()
-    charts.scope_combo.setCurrentIndex(charts.scope_combo.findData(False))  # the per-layer view stays available
+    charts.scope_combo.setCurrentIndex(
+        charts.scope_combo.findData(False)
+    )  # the per-layer view stays available
     assert not charts.by_block and len(charts.rows) == 176
     window.collapse_all_action.trigger()
     charts._deferred.flush()
@@ -264,7 +292,9 @@ def test_the_minimap_shows_for_a_large_design_and_moves_the_canvas(window, qtbot
     minimap.sync()
     assert minimap.isVisible()
     target = window.scene.cards["fc"].sceneBoundingRect().center()
-    qtbot.mouseClick(minimap.viewport(), Qt.MouseButton.LeftButton, pos=minimap.mapFromScene(target))
+    qtbot.mouseClick(
+        minimap.viewport(), Qt.MouseButton.LeftButton, pos=minimap.mapFromScene(target)
+    )
     visible = view.mapToScene(view.viewport().rect()).boundingRect()
     assert visible.contains(target)
     window.collapse_all_action.trigger()

@@ -47,8 +47,22 @@ STARTS = [
     ROOT / "tests" / "data" / "designs" / "linear_on_volume.json",
 ]
 TYPES = sorted(t for t in REGISTRY if t != "Input")
-KINDS = ("drop", "append", "delete", "connect", "disconnect", "param", "reset", "rename", "move",
-         "tidy", "paste", "duplicate", "fix", "semantics")
+KINDS = (
+    "drop",
+    "append",
+    "delete",
+    "connect",
+    "disconnect",
+    "param",
+    "reset",
+    "rename",
+    "move",
+    "tidy",
+    "paste",
+    "duplicate",
+    "fix",
+    "semantics",
+)
 VALUES = [1, 2, 3, 5, 7, 11, 100, [2, 3], "same", 0]
 
 
@@ -64,7 +78,9 @@ def recorded_problems() -> Iterator[list[str]]:
 
     def handler(mode: QtMsgType, context: Any, message: str) -> None:
         serious = mode in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
-        if serious and "propagateSizeHints" not in message:  # the offscreen platform's harmless notice
+        if (
+            serious and "propagateSizeHints" not in message
+        ):  # the offscreen platform's harmless notice
             problems.append(f"Qt {mode.name}: {message}")
         if previous_handler is not None:
             previous_handler(mode, context, message)
@@ -81,7 +97,9 @@ def recorded_problems() -> Iterator[list[str]]:
 def canvas_mirrors_design(window: MainWindow) -> None:
     design, scene = window.document.design, window.scene
     assert list(scene.cards) == design.ids or set(scene.cards) == set(design.ids), "cards ≠ layers"
-    expected_edges = {(i, layer.id) for layer in design for i in dict.fromkeys(layer.inputs) if i in design}
+    expected_edges = {
+        (i, layer.id) for layer in design for i in dict.fromkeys(layer.inputs) if i in design
+    }
     assert set(scene.edges) == expected_edges, "edges ≠ connections"
     for lid, card in scene.cards.items():
         pos = design.position(lid)
@@ -96,7 +114,9 @@ def step(window: MainWindow, rng: random.Random) -> str:
     kind = rng.choice(KINDS)
     try:
         if kind == "drop":
-            scene.handle_drop(rng.choice(TYPES), QPointF(rng.uniform(-200, 1500), rng.uniform(-200, 900)))
+            scene.handle_drop(
+                rng.choice(TYPES), QPointF(rng.uniform(-200, 1500), rng.uniform(-200, 900))
+            )
         elif kind == "append" and pick:
             doc.append_after(rng.choice(TYPES), pick)
         elif kind == "delete" and pick:
@@ -116,7 +136,9 @@ def step(window: MainWindow, rng: random.Random) -> str:
                 doc.set_param(pick, spec.name, value)
                 doc.close_edit()
         elif kind == "rename" and pick:
-            doc.rename(pick, rng.choice(["a", "b.1", "conv9", "input", "x-y", doc.design.fresh_id("n")]))
+            doc.rename(
+                pick, rng.choice(["a", "b.1", "conv9", "input", "x-y", doc.design.fresh_id("n")])
+            )
         elif kind == "move" and pick:
             doc.move_layers({pick: (rng.uniform(-300, 2000), rng.uniform(-300, 1000))})
         elif kind == "tidy":
@@ -144,8 +166,12 @@ def step(window: MainWindow, rng: random.Random) -> str:
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1300, 820)
@@ -185,13 +211,19 @@ def test_random_gui_sequences_undo_and_redo_exactly(window: MainWindow) -> None:
             while doc.undo_stack.canUndo():
                 doc.undo_stack.undo()
             QApplication.processEvents()
-            assert doc.text() == start, f"{where}: undo all did not restore the file after {history}"
+            assert doc.text() == start, (
+                f"{where}: undo all did not restore the file after {history}"
+            )
             canvas_mirrors_design(window)
             while doc.undo_stack.canRedo():
                 doc.undo_stack.redo()
             QApplication.processEvents()
-            assert doc.text() == end, f"{where}: redo all did not give the same file after {history}"
+            assert doc.text() == end, (
+                f"{where}: redo all did not give the same file after {history}"
+            )
             canvas_mirrors_design(window)
             assert not problems, f"{where} (undo/redo) after {history}: {problems}"
-    print(f"\nGUI property: {SEQUENCES} sequences, {edits} edits, undo all + redo all each (seed {seed}); "
-          f"per kind {sorted(kinds.items())}")
+    print(
+        f"\nGUI property: {SEQUENCES} sequences, {edits} edits, undo all + redo all each (seed {seed}); "
+        f"per kind {sorted(kinds.items())}"
+    )

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 from designer.ui.code_dialogs import ImportJob, ImportModelDialog
 from tests.torch_oracle import requires_torch
 
-SLOW_MODEL = '''
+SLOW_MODEL = """
 import time
 
 import torch
@@ -31,7 +31,7 @@ class Small(nn.Module):
 
     def forward(self, x):
         return self.conv(x)
-'''
+"""
 
 
 def slow_model(tmp_path: Path, steps: int) -> Path:
@@ -58,7 +58,9 @@ def test_the_window_keeps_working_while_a_model_imports(qtbot, tmp_path: Path) -
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start()
     seen: dict[str, object] = {}
-    QTimer.singleShot(600, lambda: seen.update(progress=progress_dialog(), enabled=dialog.isEnabled()))
+    QTimer.singleShot(
+        600, lambda: seen.update(progress=progress_dialog(), enabled=dialog.isEnabled())
+    )
     t0 = time.monotonic()
     assert dialog.run_import()
     timer.stop()

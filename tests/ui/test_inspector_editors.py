@@ -21,8 +21,11 @@ def test_model_to_widget_round_trips_every_default(qtbot, type_id):
         editor = editor_for(spec)
         qtbot.addWidget(editor)
         editor.set_value(spec.default)
-        assert spec.normalize(editor.value()) == spec.normalize(spec.default) if spec.default is not None \
+        assert (
+            spec.normalize(editor.value()) == spec.normalize(spec.default)
+            if spec.default is not None
             else editor.value() is None
+        )
 
 
 @pytest.mark.parametrize(
@@ -49,7 +52,11 @@ def test_editor_shows_and_returns_values(qtbot, type_id, name, value):
     editor = editor_for(spec)
     qtbot.addWidget(editor)
     editor.set_value(value)
-    assert spec.normalize(editor.value()) == spec.normalize(value) if value is not None else editor.value() is None
+    assert (
+        spec.normalize(editor.value()) == spec.normalize(value)
+        if value is not None
+        else editor.value() is None
+    )
 
 
 def test_widget_changes_reach_the_model_and_model_changes_reach_the_widget(qtbot):
@@ -126,7 +133,10 @@ def test_typing_split_sections_reaches_the_model_and_undoes(qtbot):
     assert "8×8×16 | 8×8×48" in inspector.output.text()
     editor.line.selectAll()
     qtbot.keyClicks(editor.line, "x")
-    assert d.layer("split").params["split_size_or_sections"] == [16, 48]  # bad text never reaches the design
+    assert d.layer("split").params["split_size_or_sections"] == [
+        16,
+        48,
+    ]  # bad text never reaches the design
     assert not inspector.messages["split_size_or_sections"].isHidden()
     doc.undo_stack.undo()
     assert d.layer("split").params["split_size_or_sections"] == 32

@@ -47,7 +47,9 @@ def window(qtbot, answers):
 def _add_fed_by(layer_input: str) -> Design:
     d = Design("x")
     d.add_layer(Layer("input", "Input", {"shape": [3, 8, 8]}), position=(0, 0))
-    d.add_layer(Layer("relu", "ReLU", {}, [] if layer_input == "none" else ["input"]), position=(236, 0))
+    d.add_layer(
+        Layer("relu", "ReLU", {}, [] if layer_input == "none" else ["input"]), position=(236, 0)
+    )
     d.add_layer(Layer("add", "Add", {}, ["relu"]), position=(472, 0))
     d.add_layer(Layer("out", "ReLU", {}, ["add"]), position=(708, 0))
     return d
@@ -60,7 +62,9 @@ def test_deleting_the_input_of_a_selected_add_raises_nothing_in_a_slot(window, q
     window.document.select(["relu", "add"])
     window.diagnostics_panel.flush()
     window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_Delete)  # deletes both; then undo, and delete only the input
+    qtbot.keyClick(
+        window.view, Qt.Key.Key_Delete
+    )  # deletes both; then undo, and delete only the input
     window.document.undo_stack.undo()
     window.document.select(["add", "relu"])
     window.document.remove_layers(["relu"])
@@ -143,7 +147,11 @@ def test_no_crash_at_exit_after_copy_or_cut(action: str) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT.replace("{action}", action), str(template)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "done" in result.stdout, result.stderr[-2000:]
     assert result.returncode == 0, f"exit status {result.returncode}: {result.stderr[-2000:]}"

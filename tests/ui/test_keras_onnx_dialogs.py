@@ -25,7 +25,9 @@ ZFNET = templates_folder() / "zfnet.json"
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.load_design(load_design(RESNET18), RESNET18)
@@ -36,8 +38,13 @@ def window(qtbot, monkeypatch):
 def messages(monkeypatch) -> list[str]:
     shown: list[str] = []
     for name in ("critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(
-            lambda parent, title, text, *a, _n=name, **k: shown.append(f"{_n} {title}: {text}")))
+        monkeypatch.setattr(
+            QMessageBox,
+            name,
+            staticmethod(
+                lambda parent, title, text, *a, _n=name, **k: shown.append(f"{_n} {title}: {text}")
+            ),
+        )
     return shown
 
 
@@ -53,11 +60,16 @@ def test_framework_switch_shows_keras_code_chosen_with_the_keyboard(qtbot) -> No
     assert dialog.framework == "keras"
     assert dialog.editor.toPlainText() == keras_code.generate(design) == dialog.code
     assert dialog.title.text() == "build_model() → keras.Model"
-    assert "channels last" in dialog.subtitle.text() and "11,689,512 parameters" in dialog.subtitle.text()
+    assert (
+        "channels last" in dialog.subtitle.text()
+        and "11,689,512 parameters" in dialog.subtitle.text()
+    )
     assert dialog.windowTitle() == "Keras code — ResNet-18"
     assert dialog.default_file_name() == "resnet_18_keras.py"
     qtbot.keyClick(combo, Qt.Key.Key_Up)  # and back
-    assert dialog.framework == "pytorch" and "class ResNet18(nn.Module)" in dialog.editor.toPlainText()
+    assert (
+        dialog.framework == "pytorch" and "class ResNet18(nn.Module)" in dialog.editor.toPlainText()
+    )
 
 
 def test_keras_refusal_names_the_layer_and_pytorch_still_works(qtbot) -> None:
@@ -66,7 +78,11 @@ def test_keras_refusal_names_the_layer_and_pytorch_still_works(qtbot) -> None:
     dialog.show()
     assert dialog.title.text().startswith("No Keras code for “")
     assert "layer 'norm1' (LocalResponseNorm)" in dialog.error_label.text()
-    assert dialog.editor.isHidden() and not dialog.copy_button.isEnabled() and not dialog.save_button.isEnabled()
+    assert (
+        dialog.editor.isHidden()
+        and not dialog.copy_button.isEnabled()
+        and not dialog.save_button.isEnabled()
+    )
     dialog.framework_combo.setCurrentIndex(0)
     assert dialog.error == "" and not dialog.editor.isHidden()
     assert dialog.copy_button.isEnabled() and dialog.save_button.isEnabled()
@@ -100,10 +116,14 @@ def test_keras_menu_opens_the_dialog_on_keras(window: MainWindow, monkeypatch) -
     assert len(shown) == 1 and shown[0].framework == "keras" and "keras.Model" in shown[0].code
 
 
-def test_onnx_menu_writes_a_checked_file(window: MainWindow, tmp_path: Path, monkeypatch, messages) -> None:
+def test_onnx_menu_writes_a_checked_file(
+    window: MainWindow, tmp_path: Path, monkeypatch, messages
+) -> None:
     onnx = pytest.importorskip("onnx", reason="ONNX export needs the optional onnx package")
     window.load_design(load_design(templates_folder() / "lenet5.json"), None)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "lenet"), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "lenet"), ""))
+    )
     assert window.export_onnx_action.isEnabled()
     window.export_onnx_action.trigger()
     out = tmp_path / "lenet.onnx"
@@ -118,8 +138,9 @@ def test_onnx_menu_writes_a_checked_file(window: MainWindow, tmp_path: Path, mon
     assert messages[0].startswith("warning No ONNX graph:")
 
 
-def test_import_dialog_reads_a_keras_file_without_an_input_shape(qtbot, window: MainWindow, tmp_path: Path,
-                                                                 monkeypatch) -> None:
+def test_import_dialog_reads_a_keras_file_without_an_input_shape(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
     path = tmp_path / "tiny.keras"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("config.json", json.dumps(_functional()))
@@ -128,14 +149,21 @@ def test_import_dialog_reads_a_keras_file_without_an_input_shape(qtbot, window: 
         self.set_path(path)
         assert self.kind == "keras" and self.problems() == []
         assert self.shape_edit.text() == "3, 32, 32"  # declared by the file, prefilled
-        assert "Optional for Keras models" in self.shape_hint.text() and "image [3, 32, 32]" in self.shape_hint.text()
+        assert (
+            "Optional for Keras models" in self.shape_hint.text()
+            and "image [3, 32, 32]" in self.shape_hint.text()
+        )
         assert not self.form.isRowVisible(self.model_row)
         qtbot.mouseClick(self.import_button, Qt.MouseButton.LeftButton)
         return self.result()
 
     monkeypatch.setattr(ImportModelDialog, "exec", fake_exec)
-    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(
+        QMessageBox, "information", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok)
+    )
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok)
+    )
     assert window.import_model()
     design = window.document.design
     assert design.name == "tiny net" and design.semantics == "keras"

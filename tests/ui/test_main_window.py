@@ -44,8 +44,11 @@ def answers(monkeypatch) -> Answers:
 @pytest.fixture
 def errors(monkeypatch) -> list[str]:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical",
-                        staticmethod(lambda parent, title, text, *a, **k: shown.append(f"{title}: {text}")))
+    monkeypatch.setattr(
+        QMessageBox,
+        "critical",
+        staticmethod(lambda parent, title, text, *a, **k: shown.append(f"{title}: {text}")),
+    )
     return shown
 
 
@@ -132,7 +135,10 @@ def test_inspector_follows_the_model_and_renames(window):
     doc.select(["input"])
     shape = ins.editors["shape"]
     shape.spins[1].setValue(224)
-    assert window.scene.cards["conv1"].content.status == "warning" or window.scene.cards["conv1"].content.warnings
+    assert (
+        window.scene.cards["conv1"].content.status == "warning"
+        or window.scene.cards["conv1"].content.warnings
+    )
 
 
 def test_undo_redo_sequence_gives_back_the_exact_json(window, qtbot):
@@ -143,7 +149,11 @@ def test_undo_redo_sequence_gives_back_the_exact_json(window, qtbot):
     view.centerOn(scene.cards["c1"])
     texts = [doc.text()]
     # 1. drop a layer onto an edge
-    drop_layer(view, "BatchNorm2d", scene.edges[("c1", doc.design.consumers("c1")[0])].path().pointAtPercent(0.5))
+    drop_layer(
+        view,
+        "BatchNorm2d",
+        scene.edges[("c1", doc.design.consumers("c1")[0])].path().pointAtPercent(0.5),
+    )
     texts.append(doc.text())
     # 2. edit in the inspector
     doc.select(["c1"])

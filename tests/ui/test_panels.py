@@ -73,12 +73,17 @@ def test_sorting_is_numeric_and_the_totals_stay_last(qtbot, settings):
     doc = template_doc("vgg16.json")
     panel = table_panel(qtbot, doc, settings)
     panel.view.sortByColumn(COL["params"], Qt.SortOrder.DescendingOrder)
-    values = [panel.proxy.index(r, COL["params"]).data(SORT_ROLE) for r in range(panel.proxy.rowCount())]
+    values = [
+        panel.proxy.index(r, COL["params"]).data(SORT_ROLE) for r in range(panel.proxy.rowCount())
+    ]
     assert values == sorted(values, reverse=True)
     assert panel.proxy.index(0, COL["id"]).data() == "fc6"  # 102,764,544
     assert all(panel.proxy.index(r, 0).data() != "Total" for r in range(panel.proxy.rowCount()))
     panel.view.sortByColumn(COL["output_shape"], Qt.SortOrder.AscendingOrder)
-    sizes = [panel.proxy.index(r, COL["output_shape"]).data(SORT_ROLE) for r in range(panel.proxy.rowCount())]
+    sizes = [
+        panel.proxy.index(r, COL["output_shape"]).data(SORT_ROLE)
+        for r in range(panel.proxy.rowCount())
+    ]
     assert sizes == sorted(sizes)
 
 
@@ -88,14 +93,20 @@ def test_edits_update_rows_incrementally_and_structure_resets(qtbot, settings):
     model = panel.model
     resets = model.reset_count
     changed_rows: set[int] = set()
-    model.dataChanged.connect(lambda a, b, _roles=(): changed_rows.update(range(a.row(), b.row() + 1)))
+    model.dataChanged.connect(
+        lambda a, b, _roles=(): changed_rows.update(range(a.row(), b.row() + 1))
+    )
     doc.set_param("conv1", "out_channels", 64)
     assert model.reset_count == resets
     assert model.row_of("conv1") in changed_rows and model.row_of("conv2") in changed_rows
-    assert model.row_of("fc6") not in changed_rows  # conv2 keeps its output shape: the update stops there
+    assert (
+        model.row_of("fc6") not in changed_rows
+    )  # conv2 keeps its output shape: the update stops there
     row = model.row_of("conv1")
     assert model.data(model.index(row, COL["output_shape"])) == "55×55×64"
-    assert model.data(model.index(row, COL["params"]), SORT_ROLE) == doc.analysis.info["conv1"].params
+    assert (
+        model.data(model.index(row, COL["params"]), SORT_ROLE) == doc.analysis.info["conv1"].params
+    )
     assert panel.totals_model.row().params == doc.analysis.totals().params
     doc.append_after("ReLU", "fc8")
     assert model.reset_count == resets + 1
@@ -113,7 +124,9 @@ def test_selection_is_synced_with_the_document_both_ways(qtbot, settings):
     assert panel.selected_ids() == ["conv3"]
     panel.view.sortByColumn(COL["macs"], Qt.SortOrder.DescendingOrder)
     assert panel.selected_ids() == ["conv3"]
-    row = next(r for r in range(panel.proxy.rowCount()) if panel.proxy.index(r, 0).data(ID_ROLE) == "fc7")
+    row = next(
+        r for r in range(panel.proxy.rowCount()) if panel.proxy.index(r, 0).data(ID_ROLE) == "fc7"
+    )
     rect = panel.view.visualRect(panel.proxy.index(row, COL["type"]))
     qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert doc.selection == ["fc7"]
@@ -153,7 +166,11 @@ def test_filter_by_id_or_type(qtbot, settings):
     doc = template_doc("alexnet_paper.json")
     panel = table_panel(qtbot, doc, settings)
     panel.filter_edit.setText("linear")
-    assert [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())] == ["fc6", "fc7", "fc8"]
+    assert [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())] == [
+        "fc6",
+        "fc7",
+        "fc8",
+    ]
 
 
 # ------------------------------------------------------------------ charts
@@ -195,7 +212,9 @@ def test_clicking_a_bar_selects_its_layer_and_hover_shows_values(qtbot):
     view_pos = panel.graphics.mapFromScene(scene_pos)
     with qtbot.waitSignal(panel.layer_activated, timeout=1000) as signal:
         qtbot.mousePress(panel.graphics.viewport(), Qt.MouseButton.LeftButton, pos=view_pos)
-        qtbot.mouseRelease(panel.graphics.viewport(), Qt.MouseButton.LeftButton, pos=view_pos, delay=20)
+        qtbot.mouseRelease(
+            panel.graphics.viewport(), Qt.MouseButton.LeftButton, pos=view_pos, delay=20
+        )
     assert signal.args == ["conv2"]
     assert doc.selection == ["conv2"]
     brushes = panel.bars[0].opts["brushes"]
@@ -230,7 +249,9 @@ def test_semantics_switch_turns_the_224_warning_into_an_error_and_undo_restores(
     qtbot.addWidget(panel)
 
     def conv1_severity() -> str:
-        d = next(d for d in panel.diagnostics if d.layer == "conv1" and d.code == "non_integer_output")
+        d = next(
+            d for d in panel.diagnostics if d.layer == "conv1" and d.code == "non_integer_output"
+        )
         return d.severity
 
     assert selector.semantics == "pytorch"
@@ -326,7 +347,9 @@ def test_applying_a_fix_resolves_it_in_one_undo_step(qtbot):
     assert doc.design.layer("input").params["shape"] == [3, 227, 227]
     assert panel.item_for("non_integer_output", "conv1") is None
     assert doc.analysis.info["conv1"].output_shape == (96, 55, 55)
-    assert "Why is conv1 55×55×96?" in panel.explanation_text()  # the panel keeps explaining the layer
+    assert (
+        "Why is conv1 55×55×96?" in panel.explanation_text()
+    )  # the panel keeps explaining the layer
     doc.undo_stack.undo()
     assert doc.text() == before
     assert panel.item_for("non_integer_output", "conv1") is not None

@@ -27,10 +27,15 @@ def test_scene_arrays_match_the_geometry() -> None:
     assert data.faces.shape == (n_boxes * 12, 3) and data.vertexes.shape == (n_boxes * 24, 3)
     assert data.face_colors.shape == (n_boxes * 12, 4)
     assert len(data.lines) % 2 == 0 and len(data.lines) >= n_boxes * 24
-    assert ((scene.block("conv1").center[0], 0.0, scene.block("conv1").lo[2] - 14.0), "55×55×96") in data.labels
+    assert (
+        (scene.block("conv1").center[0], 0.0, scene.block("conv1").lo[2] - 14.0),
+        "55×55×96",
+    ) in data.labels
     selected = gl_scene_data(scene, selected="relu1")  # a folded layer highlights its volume
     first = [b.id for b in scene.blocks].index("conv1") * 12
-    rgb = tuple(round(v * 255) for v in selected.face_colors[first + 8][:3])  # the top face is unshaded
+    rgb = tuple(
+        round(v * 255) for v in selected.face_colors[first + 8][:3]
+    )  # the top face is unshaded
     assert rgb != tuple(round(v * 255) for v in data.face_colors[first + 8][:3])
     assert SELECTED_COLOR.startswith("#")
 
@@ -63,10 +68,17 @@ def test_without_opengl_the_view_says_so_and_follows_edits(qtbot) -> None:
 @pytest.mark.gl
 def test_gl_view_renders_picks_and_updates_under_xvfb() -> None:
     if not os.environ.get("DISPLAY"):
-        pytest.skip("no X display: run the suite under xvfb-run (make test does) to test the OpenGL view")
+        pytest.skip(
+            "no X display: run the suite under xvfb-run (make test does) to test the OpenGL view"
+        )
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
     proc = subprocess.run(
-        [sys.executable, str(CHECK)], env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(CHECK)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -21,7 +21,9 @@ LEFT = Qt.MouseButton.LeftButton
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1500, 950)
@@ -117,7 +119,9 @@ def test_clicking_an_output_cell_shows_the_window_that_produces_it(qtbot, view) 
     view.slider.setFocus()
     x, y, w, h = fig.output_rect(52, 1)
     zoom = view.canvas.zoom
-    qtbot.mouseClick(view.canvas, LEFT, pos=QPoint(round((x + w / 2) * zoom), round((y + h / 2) * zoom)))
+    qtbot.mouseClick(
+        view.canvas, LEFT, pos=QPoint(round((x + w / 2) * zoom), round((y + h / 2) * zoom))
+    )
     assert view.current_position() == (52, 1)
     # the click gave the view the keys: the arrows now step the window, not scroll the picture
     assert view.hasFocus()
@@ -205,10 +209,14 @@ def test_a_layer_whose_window_does_not_fit_says_why(qtbot, view) -> None:
     assert view.frames is not None and view.scroll_area.isVisible()
 
 
-@pytest.mark.skipif(not have_pillow(), reason="animated export needs Pillow (the test extra installs it)")
+@pytest.mark.skipif(
+    not have_pillow(), reason="animated export needs Pillow (the test extra installs it)"
+)
 def test_export_menu_writes_the_animation(qtbot, view, monkeypatch, tmp_path: Path) -> None:
     target = tmp_path / "conv1.gif"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     view.export_actions["gif"].trigger()
     from PIL import Image
 
@@ -218,7 +226,9 @@ def test_export_menu_writes_the_animation(qtbot, view, monkeypatch, tmp_path: Pa
 
 def test_export_menu_writes_the_frame_as_svg(qtbot, view, monkeypatch, tmp_path: Path) -> None:
     target = tmp_path / "frame"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     qtbot.keyClick(view, Qt.Key.Key_End)
     view.export_actions["svg"].trigger()
     text = (tmp_path / "frame.svg").read_text(encoding="utf-8")
@@ -249,13 +259,22 @@ def test_ctrl_wheel_zooms_and_the_view_follows_the_selection(qtbot, view) -> Non
     before = view.canvas.zoom
     viewport = view.scroll_area.viewport()
     center = QPointF(viewport.width() / 2, viewport.height() / 2)
-    wheel = QWheelEvent(center, viewport.mapToGlobal(center), QPoint(0, 0), QPoint(0, 120),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
-                        Qt.ScrollPhase.NoScrollPhase, False)
+    wheel = QWheelEvent(
+        center,
+        viewport.mapToGlobal(center),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(viewport, wheel)
     assert view.canvas.zoom == pytest.approx(before * 1.25)
     view.document.select(["pool1"])
-    assert view.layer_id == "pool1" and view.heading.text().startswith("pool1 · MaxPool2d · 3×3 window, stride 2")
+    assert view.layer_id == "pool1" and view.heading.text().startswith(
+        "pool1 · MaxPool2d · 3×3 window, stride 2"
+    )
     assert view.frames is not None and view.frames.geometry.out_shape == (26, 26)
     view.document.select([])
     assert view.frames is None and "Select a Conv2d" in view.message.text()

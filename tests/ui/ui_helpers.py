@@ -33,7 +33,9 @@ def drop_mime(view: CanvasView, mime: QMimeData, scene_pos: QPointF) -> bool:
     return drop.isAccepted()
 
 
-def drag_mouse(qtbot: object, view: CanvasView, start: QPointF, end: QPointF, steps: int = 6) -> None:
+def drag_mouse(
+    qtbot: object, view: CanvasView, start: QPointF, end: QPointF, steps: int = 6
+) -> None:
     """Press at ``start``, move in a few steps, release at ``end`` (scene coordinates)."""
     vp = view.viewport()
     a = view.mapFromScene(start)

@@ -34,12 +34,21 @@ def fragment_text(design: Design, ids: Iterable[str]) -> str:
     layout: dict[str, list[float]] = {}
     for lid in wanted:
         layer = design.layer(lid)
-        layers.append({"id": lid, "type": layer.type, "inputs": list(layer.inputs), "params": dict(layer.params)})
+        layers.append(
+            {
+                "id": lid,
+                "type": layer.type,
+                "inputs": list(layer.inputs),
+                "params": dict(layer.params),
+            }
+        )
         pos = design.position(lid)
         if pos is not None:
             layout[lid] = [pos[0], pos[1]]
     return json.dumps(
-        {"format": FRAGMENT_FORMAT, "version": 1, "layers": layers, "layout": layout}, ensure_ascii=False, indent=1
+        {"format": FRAGMENT_FORMAT, "version": 1, "layers": layers, "layout": layout},
+        ensure_ascii=False,
+        indent=1,
     )
 
 
@@ -138,4 +147,3 @@ def clipboard_fragment(clipboard: QClipboard) -> str | None:
     if FRAGMENT_FORMAT in text:
         return text
     return None
-

@@ -64,7 +64,9 @@ class FindBar(QWidget):
         self.field.textEdited.connect(self._on_edited)
         self.status = QLabel("", self)
         self.status.setObjectName("find_status")
-        self.status.setMinimumWidth(self.status.fontMetrics().horizontalAdvance("no match  999 of 999"))
+        self.status.setMinimumWidth(
+            self.status.fontMetrics().horizontalAdvance("no match  999 of 999")
+        )
         close = QToolButton(self)
         close.setText("✕")
         close.setToolTip("Close (Escape)")
@@ -101,7 +103,9 @@ class FindBar(QWidget):
         text = self.field.text().strip()
         scene = self.view.design_scene
         if not self.matches or step == 0:
-            self.matches = find_targets(scene.document.design, GroupIndex(scene.document.design), text)
+            self.matches = find_targets(
+                scene.document.design, GroupIndex(scene.document.design), text
+            )
             self.position = -1
             step = 1
         if not self.matches:

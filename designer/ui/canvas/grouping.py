@@ -76,12 +76,17 @@ class GroupCard(QGraphicsItem):
     ``layer_id``, ``content``), so edges attach to it like to a layer card.
     """
 
-    def __init__(self, node: Node, summary: GroupSummary, direction: str, controller: CanvasGroups) -> None:
+    def __init__(
+        self, node: Node, summary: GroupSummary, direction: str, controller: CanvasGroups
+    ) -> None:
         super().__init__()
         self.controller = controller
         self.edges: set[EdgeItem] = set()
         self.direction = direction
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
+        )
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -102,7 +107,9 @@ class GroupCard(QGraphicsItem):
         self.node = node
         self.summary = summary
         shape = summary.shapes_text.split(" → ")[-1]
-        self.content = CardData(node.id, "Group", "group", "", shape, summary.status, summary.errors, summary.warnings)
+        self.content = CardData(
+            node.id, "Group", "group", "", shape, summary.status, summary.errors, summary.warnings
+        )
         self.setToolTip(self.tooltip_text())
         self.update()
 
@@ -129,11 +136,17 @@ class GroupCard(QGraphicsItem):
     # -------------------------------------------------------- edge protocol
 
     def in_anchor(self) -> QPointF:
-        local = QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
+        local = (
+            QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
+        )
         return self.mapToScene(local)
 
     def out_anchor(self) -> QPointF:
-        local = QPointF(CARD_WIDTH / 2, CARD_HEIGHT) if self.direction == "TB" else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
+        local = (
+            QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
+            if self.direction == "TB"
+            else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
+        )
         return self.mapToScene(local)
 
     def move_to(self, x: float, y: float) -> None:
@@ -154,7 +167,9 @@ class GroupCard(QGraphicsItem):
         path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
         return path
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         s = self.summary
         n = self.node
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
@@ -206,8 +221,11 @@ class GroupCard(QGraphicsItem):
             fm_title.elidedText(n.title, Qt.TextElideMode.ElideMiddle, title_space),
         )
         if repeat:
-            painter.drawText(QRectF(CARD_WIDTH - pad - rep_w, 0, rep_w, HEADER_HEIGHT),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, repeat)
+            painter.drawText(
+                QRectF(CARD_WIDTH - pad - rep_w, 0, rep_w, HEADER_HEIGHT),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                repeat,
+            )
 
         # Body: where it starts, the output volume, the totals.
         fm_small = QFontMetricsF(small_font)
@@ -217,25 +235,36 @@ class GroupCard(QGraphicsItem):
         top = QRectF(pad, HEADER_HEIGHT + 2, CARD_WIDTH - 2 * pad, 17)
         blocks = len(self.controller.index.children.get(n.groups[0], [])) if n.repeat == 1 else 0
         count = f"{blocks} blocks" if blocks > 1 else f"{s.layers} layers"
-        painter.drawText(top, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         fm_small.elidedText(f"{src} →   {count}", Qt.TextElideMode.ElideMiddle, top.width()))
+        painter.drawText(
+            top,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_small.elidedText(f"{src} →   {count}", Qt.TextElideMode.ElideMiddle, top.width()),
+        )
         painter.setFont(shape_font)
         painter.setPen(theme.UNKNOWN.darker(115) if s.output_shape is None else theme.TEXT)
         mid = QRectF(pad, HEADER_HEIGHT + 19, CARD_WIDTH - 2 * pad, 26)
         fm_shape = QFontMetricsF(shape_font)
-        painter.drawText(mid, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         fm_shape.elidedText(self.content.shape_text, Qt.TextElideMode.ElideMiddle, mid.width()))
+        painter.drawText(
+            mid,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_shape.elidedText(self.content.shape_text, Qt.TextElideMode.ElideMiddle, mid.width()),
+        )
         painter.setFont(small_font)
         painter.setPen(theme.TEXT_MUTED)
         bottom = QRectF(pad, CARD_HEIGHT - 21, CARD_WIDTH - 2 * pad, 17)
         totals = f"{human_count(s.params)} params · {human_count(s.macs)} MACs"
-        painter.drawText(bottom, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         fm_small.elidedText(totals, Qt.TextElideMode.ElideRight, bottom.width()))
+        painter.drawText(
+            bottom,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm_small.elidedText(totals, Qt.TextElideMode.ElideRight, bottom.width()),
+        )
 
     # ------------------------------------------------------------ behaviour
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.chevron_rect().contains(event.pos()):
+        if event.button() == Qt.MouseButton.LeftButton and self.chevron_rect().contains(
+            event.pos()
+        ):
             event.accept()
             self.controller.expand(self.node.groups)
             return
@@ -259,8 +288,15 @@ class GroupFrame(QGraphicsItem):
     Only its title bar takes clicks, so rubber-band selection and drops work inside it.
     """
 
-    def __init__(self, group_id: str, title: str, rect: QRectF, depth: int, controller: CanvasGroups,
-                 titled: bool = True) -> None:
+    def __init__(
+        self,
+        group_id: str,
+        title: str,
+        rect: QRectF,
+        depth: int,
+        controller: CanvasGroups,
+        titled: bool = True,
+    ) -> None:
         super().__init__()
         self.titled = titled
         self.group_id = group_id
@@ -270,13 +306,21 @@ class GroupFrame(QGraphicsItem):
         self.setZValue(0.5 + 0.01 * depth)  # over edges (its title takes clicks), under cards
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(f"<b>{group_id}</b>" + (f" · {title}" if title != group_id else "")
-                        + "<br><i>Click ▾ or double-click the title to collapse</i>")
+        self.setToolTip(
+            f"<b>{group_id}</b>"
+            + (f" · {title}" if title != group_id else "")
+            + "<br><i>Click ▾ or double-click the title to collapse</i>"
+        )
 
     def header_rect(self) -> QRectF:
         _, small, _ = group_fonts()
         w = QFontMetricsF(small).horizontalAdvance(self.title) + 30
-        return QRectF(self.rect.left(), self.rect.top() - FRAME_HEADER, min(w, self.rect.width()), FRAME_HEADER)
+        return QRectF(
+            self.rect.left(),
+            self.rect.top() - FRAME_HEADER,
+            min(w, self.rect.width()),
+            FRAME_HEADER,
+        )
 
     def boundingRect(self) -> QRectF:
         return self.rect.adjusted(-2, -FRAME_HEADER - 2, 2, 2)
@@ -287,7 +331,9 @@ class GroupFrame(QGraphicsItem):
             path.addRect(self.header_rect())
         return path
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         color = QColor(GROUP_COLOR)
         fill = QColor(GROUP_COLOR)
@@ -306,8 +352,11 @@ class GroupFrame(QGraphicsItem):
         painter.setFont(small)
         painter.setPen(QColor("white"))
         fm = QFontMetricsF(small)
-        painter.drawText(header.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         "▾ " + fm.elidedText(self.title, Qt.TextElideMode.ElideMiddle, header.width() - 26))
+        painter.drawText(
+            header.adjusted(6, 0, -4, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            "▾ " + fm.elidedText(self.title, Qt.TextElideMode.ElideMiddle, header.width() - 26),
+        )
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -423,7 +472,12 @@ class CanvasGroups(QObject):
         return None
 
     def selected_groups(self) -> list[str]:
-        return [g for item in self.scene.selectedItems() if isinstance(item, GroupCard) for g in item.group_ids]
+        return [
+            g
+            for item in self.scene.selectedItems()
+            if isinstance(item, GroupCard)
+            for g in item.group_ids
+        ]
 
     # ------------------------------------------------------------- events
 
@@ -544,8 +598,12 @@ class CanvasGroups(QObject):
         if self._runs is None:
             self._runs = repeat_runs(design, self.index)
         graph = visible_graph(design, self.index, self.collapsed, runs=self._runs)
-        positions = graph_layout([n.id for n in graph.nodes], graph.inputs, scene.direction,  # type: ignore[arg-type]
-                                 self.wrap)
+        positions = graph_layout(
+            [n.id for n in graph.nodes],
+            graph.inputs,
+            scene.direction,  # type: ignore[arg-type]
+            self.wrap,
+        )
         shown: set[str] = set()
         wanted_cards: dict[str, GroupCard] = {}
         for node in graph.nodes:
@@ -598,7 +656,9 @@ class CanvasGroups(QObject):
         if summary is None:
             if self._consumers is None:
                 self._consumers = consumers_of(self.document.design)
-            summary = summarize(self.document.design, self.document.analysis, node.layers, self._consumers)
+            summary = summarize(
+                self.document.design, self.document.analysis, node.layers, self._consumers
+            )
             self._summaries[node.layers] = summary
         return summary
 
@@ -626,9 +686,13 @@ class CanvasGroups(QObject):
             items = {item_of[m] for m in members if m in item_of}
             if not items:
                 continue
-            open_below = [d for d in index.descendants(gid)  # nested frames that are drawn inside this one
-                          if d in index.members and d not in self.collapsed
-                          and not any(a in self.collapsed for a in index.ancestors(d))]
+            open_below = [
+                d
+                for d in index.descendants(gid)  # nested frames that are drawn inside this one
+                if d in index.members
+                and d not in self.collapsed
+                and not any(a in self.collapsed for a in index.ancestors(d))
+            ]
             depth_below = max((index.depth[d] for d in open_below), default=index.depth[gid])
             nesting = depth_below - index.depth[gid]
             pad = FRAME_PAD * (1 + nesting)
@@ -639,10 +703,14 @@ class CanvasGroups(QObject):
                 for item in band:
                     rect = rect.united(item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
                 rect = rect.adjusted(-pad, -pad - nesting * FRAME_HEADER, pad, pad)
-                if any(rect.intersects(i.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
-                       for i in shown - items):
+                if any(
+                    rect.intersects(i.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
+                    for i in shown - items
+                ):
                     continue  # another block's card sits among these (a hand layout): no frame
-                frame = GroupFrame(gid, index.title(gid), rect, index.depth[gid], self, titled=not titled)
+                frame = GroupFrame(
+                    gid, index.title(gid), rect, index.depth[gid], self, titled=not titled
+                )
                 titled = True
                 scene.addItem(frame)
                 self.frames.append(frame)
@@ -660,7 +728,9 @@ class CanvasGroups(QObject):
         runs = repeat_runs(design, self.index)
         chosen = 0
         for level in range(start, -1, -1):
-            graph = visible_graph(design, self.index, collapsed_for_level(self.index, level), runs=runs)
+            graph = visible_graph(
+                design, self.index, collapsed_for_level(self.index, level), runs=runs
+            )
             pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns)
             w = max(x for x, _ in pos.values()) + CARD_WIDTH + 60
             h = max(y for _, y in pos.values()) + CARD_HEIGHT + 60

@@ -37,8 +37,12 @@ class NewLinkGesture:
         self.move(source.out_anchor())
 
     def _target_at(self, pos: QPointF) -> LayerCard | None:
-        for item in self.scene.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
-                                     Qt.SortOrder.DescendingOrder, QTransform()):
+        for item in self.scene.items(
+            pos,
+            Qt.ItemSelectionMode.IntersectsItemShape,
+            Qt.SortOrder.DescendingOrder,
+            QTransform(),
+        ):
             card = item.card if isinstance(item, Port) else item
             if isinstance(card, LayerCard) and card is not self.source and card.in_port is not None:
                 return card

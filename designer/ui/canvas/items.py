@@ -111,7 +111,9 @@ class Port(QGraphicsItem):
         path.addEllipse(QPointF(0, 0), r, r)
         return path
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if lod < DETAIL_LOD:
             return
@@ -140,8 +142,12 @@ class Port(QGraphicsItem):
 class LayerCard(QGraphicsItem):
     """One layer: id, type and key hyper-parameters, output volume, status badge."""
 
-    def __init__(self, data: CardData, direction: str = "LR",
-                 provider: Callable[[str], CardData] | None = None) -> None:
+    def __init__(
+        self,
+        data: CardData,
+        direction: str = "LR",
+        provider: Callable[[str], CardData] | None = None,
+    ) -> None:
         super().__init__()
         self._data = data
         self._stale = False
@@ -217,12 +223,16 @@ class LayerCard(QGraphicsItem):
             self.update()
 
     def in_anchor(self) -> QPointF:
-        local = QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
+        local = (
+            QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
+        )
         return self.mapToScene(local)
 
     def out_anchor(self) -> QPointF:
         local = (
-            QPointF(CARD_WIDTH / 2, CARD_HEIGHT) if self.direction == "TB" else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
+            QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
+            if self.direction == "TB"
+            else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
         )
         return self.mapToScene(local)
 
@@ -239,7 +249,9 @@ class LayerCard(QGraphicsItem):
         path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
         return path
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         d = self.content
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         rect = QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
@@ -255,7 +267,9 @@ class LayerCard(QGraphicsItem):
         else:
             border, width = theme.CARD_BORDER, 1.0
         if lod < DETAIL_LOD:
-            painter.setPen(QPen(border, max(width, 2.0) / max(lod, 0.05)) if width > 1 else Qt.PenStyle.NoPen)
+            painter.setPen(
+                QPen(border, max(width, 2.0) / max(lod, 0.05)) if width > 1 else Qt.PenStyle.NoPen
+            )
             painter.setBrush(accent)
             painter.drawRect(rect)
             return
@@ -300,7 +314,9 @@ class LayerCard(QGraphicsItem):
         painter.drawText(
             QRectF(pad, 0, id_space, HEADER_HEIGHT),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm_title.elidedText(d.layer_id, Qt.TextElideMode.ElideMiddle, id_space),  # layer2.2…bn1, not layer2.2…
+            fm_title.elidedText(
+                d.layer_id, Qt.TextElideMode.ElideMiddle, id_space
+            ),  # layer2.2…bn1, not layer2.2…
         )
         painter.setFont(small_font)
         painter.setPen(QColor(ink.red(), ink.green(), ink.blue(), 215))
@@ -323,7 +339,9 @@ class LayerCard(QGraphicsItem):
         # Output volume, as papers write it.
         painter.setFont(shape_font)
         painter.setPen(theme.UNKNOWN.darker(115) if unknown else theme.TEXT)
-        shape_rect = QRectF(pad, HEADER_HEIGHT + 22, CARD_WIDTH - 2 * pad, CARD_HEIGHT - HEADER_HEIGHT - 26)
+        shape_rect = QRectF(
+            pad, HEADER_HEIGHT + 22, CARD_WIDTH - 2 * pad, CARD_HEIGHT - HEADER_HEIGHT - 26
+        )
         fm_shape = QFontMetricsF(shape_font)
         painter.drawText(
             shape_rect,
@@ -342,8 +360,11 @@ class LayerCard(QGraphicsItem):
             painter.setBrush(color)
             painter.drawEllipse(center, 10.5, 10.5)
             painter.setPen(QColor("white") if color == theme.ERROR else theme.TEXT)
-            painter.drawText(QRectF(center.x() - 10, center.y() - 10, 20, 20), Qt.AlignmentFlag.AlignCenter,
-                             str(count) if count < 100 else "99+")
+            painter.drawText(
+                QRectF(center.x() - 10, center.y() - 10, 20, 20),
+                Qt.AlignmentFlag.AlignCenter,
+                str(count) if count < 100 else "99+",
+            )
             x -= 24
 
     # ------------------------------------------------------------- behaviour
@@ -391,7 +412,8 @@ class EdgeItem(QGraphicsPathItem):
         texts = self.source.content.output_texts
         if texts and self.outputs:
             return " | ".join(
-                f":{k} {texts[k]}" if k is not None and 0 <= k < len(texts) else f":{k} ?" for k in self.outputs
+                f":{k} {texts[k]}" if k is not None and 0 <= k < len(texts) else f":{k} ?"
+                for k in self.outputs
             )
         return self.source.content.shape_text
 
@@ -421,7 +443,9 @@ class EdgeItem(QGraphicsPathItem):
         (a shortcut over its block, a branch that ends early), else ``None``."""
         scene = self.scene()
         if scene is None or self.source.direction == "TB" or b.x() - a.x() < CARD_WIDTH:
-            return None  # next to each other (most edges): the curve stays in the gap between columns
+            return (
+                None  # next to each other (most edges): the curve stays in the gap between columns
+            )
         ends = (self.source, self.target)
         top, bottom = min(a.y(), b.y()) - CARD_HEIGHT, max(a.y(), b.y()) + CARD_HEIGHT
         curve = QRectF(a.x(), top, b.x() - a.x(), bottom - top)
@@ -436,7 +460,9 @@ class EdgeItem(QGraphicsPathItem):
         # Look for a lane among the cards over the whole height the edge might use.
         span = QRectF(a.x(), top - 6 * CARD_HEIGHT, b.x() - a.x(), bottom - top + 12 * CARD_HEIGHT)
         boxes = _cards_in_rect(scene, span, ends)
-        route = lane_route(start, end, boxes, clearance=16.0, stub=min(WRAP_STUB, (b.x() - a.x()) / 2 - 1))
+        route = lane_route(
+            start, end, boxes, clearance=16.0, stub=min(WRAP_STUB, (b.x() - a.x()) / 2 - 1)
+        )
         if route is None:
             return None
         path = QPainterPath(a)
@@ -453,13 +479,19 @@ class EdgeItem(QGraphicsPathItem):
 
         def rank(e: EdgeItem) -> tuple[bool, float, str]:
             a, b = e.source.out_anchor(), e.target.in_anchor()
-            return (math.hypot(b.x() - a.x(), b.y() - a.y()) < LABEL_ROOM, e.path().length(), e.target.layer_id)
+            return (
+                math.hypot(b.x() - a.x(), b.y() - a.y()) < LABEL_ROOM,
+                e.path().length(),
+                e.target.layer_id,
+            )
 
         return min(outgoing, key=rank) is self
 
     def may_need_lane(self) -> bool:
         """Could cards sit between its ends (or did they, when it was last routed)?"""
-        return self.laned or self.target.in_anchor().x() - self.source.out_anchor().x() >= CARD_WIDTH
+        return (
+            self.laned or self.target.in_anchor().x() - self.source.out_anchor().x() >= CARD_WIDTH
+        )
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -469,7 +501,9 @@ class EdgeItem(QGraphicsPathItem):
     def boundingRect(self) -> QRectF:
         return self.path().boundingRect().adjusted(-40, -14, 40, 14)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= DETAIL_LOD)
         active = self.isSelected() or self.hovered or self.drop_highlight
@@ -488,9 +522,15 @@ class EdgeItem(QGraphicsPathItem):
         before = path.pointAtPercent(0.96)
         angle = math.atan2(end.y() - before.y(), end.x() - before.x())
         size = 7.0
-        tip = QPointF(end.x() - PORT_RADIUS * math.cos(angle), end.y() - PORT_RADIUS * math.sin(angle))
-        left = QPointF(tip.x() - size * math.cos(angle - 0.45), tip.y() - size * math.sin(angle - 0.45))
-        right = QPointF(tip.x() - size * math.cos(angle + 0.45), tip.y() - size * math.sin(angle + 0.45))
+        tip = QPointF(
+            end.x() - PORT_RADIUS * math.cos(angle), end.y() - PORT_RADIUS * math.sin(angle)
+        )
+        left = QPointF(
+            tip.x() - size * math.cos(angle - 0.45), tip.y() - size * math.sin(angle - 0.45)
+        )
+        right = QPointF(
+            tip.x() - size * math.cos(angle + 0.45), tip.y() - size * math.sin(angle + 0.45)
+        )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPolygon(QPolygonF([tip, left, right]))
@@ -534,8 +574,14 @@ def connection_path(a: QPointF, b: QPointF, direction: str = "LR") -> QPainterPa
         path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
     elif b.x() < a.x() + 2 * WRAP_STUB and abs(b.y() - a.y()) > WRAP_CLEARANCE:
         gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
-        points = [a, QPointF(a.x() + WRAP_STUB, a.y()), QPointF(a.x() + WRAP_STUB, gap),
-                  QPointF(b.x() - WRAP_STUB, gap), QPointF(b.x() - WRAP_STUB, b.y()), b]
+        points = [
+            a,
+            QPointF(a.x() + WRAP_STUB, a.y()),
+            QPointF(a.x() + WRAP_STUB, gap),
+            QPointF(b.x() - WRAP_STUB, gap),
+            QPointF(b.x() - WRAP_STUB, b.y()),
+            b,
+        ]
         _rounded_polyline(path, points, 12.0)
     else:
         d = max(30.0, abs(b.x() - a.x()) * 0.5)
@@ -557,8 +603,14 @@ def _rounded_polyline(path: QPainterPath, points: list[QPointF], radius: float) 
         if r <= 0.01:
             path.lineTo(corner)
             continue
-        start = QPointF(corner.x() + (prev.x() - corner.x()) * r / d_in, corner.y() + (prev.y() - corner.y()) * r / d_in)
-        end = QPointF(corner.x() + (nxt.x() - corner.x()) * r / d_out, corner.y() + (nxt.y() - corner.y()) * r / d_out)
+        start = QPointF(
+            corner.x() + (prev.x() - corner.x()) * r / d_in,
+            corner.y() + (prev.y() - corner.y()) * r / d_in,
+        )
+        end = QPointF(
+            corner.x() + (nxt.x() - corner.x()) * r / d_out,
+            corner.y() + (nxt.y() - corner.y()) * r / d_out,
+        )
         path.lineTo(start)
         path.quadTo(corner, end)
     path.lineTo(points[-1])
@@ -574,26 +626,38 @@ def path_points(path: QPainterPath) -> list[tuple[float, float]]:
 
 def _is_card(item: QGraphicsItem) -> bool:
     """A layer card or a collapsed block's card (anything edges attach to, not a port or a frame)."""
-    return isinstance(item, LayerCard) or (hasattr(item, "edges") and hasattr(item, "in_anchor")
-                                           and not isinstance(item, EdgeItem))
+    return isinstance(item, LayerCard) or (
+        hasattr(item, "edges") and hasattr(item, "in_anchor") and not isinstance(item, EdgeItem)
+    )
 
 
 def _box(item: QGraphicsItem) -> tuple[float, float, float, float]:
     return (item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
 
 
-def _cards_in_rect(scene: QGraphicsScene, rect: QRectF, ends: tuple[object, ...]) -> list[tuple[float, float, float, float]]:
+def _cards_in_rect(
+    scene: QGraphicsScene, rect: QRectF, ends: tuple[object, ...]
+) -> list[tuple[float, float, float, float]]:
     """The boxes of the visible cards in ``rect`` other than ``ends``: from the scene's grid of
     cards while it routes every edge after a layout (``card_grid``), else from its item index."""
     grid = getattr(scene, "card_grid", None)
     if grid is not None:
         keys = grid.near_rect(rect.left(), rect.top(), rect.right(), rect.bottom())
         names = {getattr(e, "layer_id", None) for e in ends}
-        return [grid.boxes[k] for k in keys if k not in names
-                and grid.boxes[k][0] < rect.right() and grid.boxes[k][0] + CARD_WIDTH > rect.left()
-                and grid.boxes[k][1] < rect.bottom() and grid.boxes[k][1] + CARD_HEIGHT > rect.top()]
-    return [_box(i) for i in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
-            if _is_card(i) and i not in ends and i.isVisible()]
+        return [
+            grid.boxes[k]
+            for k in keys
+            if k not in names
+            and grid.boxes[k][0] < rect.right()
+            and grid.boxes[k][0] + CARD_WIDTH > rect.left()
+            and grid.boxes[k][1] < rect.bottom()
+            and grid.boxes[k][1] + CARD_HEIGHT > rect.top()
+        ]
+    return [
+        _box(i)
+        for i in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
+        if _is_card(i) and i not in ends and i.isVisible()
+    ]
 
 
 def cards_in(items: Iterable[QGraphicsItem]) -> list[LayerCard]:

@@ -30,7 +30,9 @@ class Minimap(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.Box)
-        self.setStyleSheet("QGraphicsView#minimap { border: 1px solid #9aa3b5; background: #f7f8fa; }")
+        self.setStyleSheet(
+            "QGraphicsView#minimap { border: 1px solid #9aa3b5; background: #f7f8fa; }"
+        )
         self.setRenderHints(QPainter.RenderHint.Antialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setCursor(Qt.CursorShape.PointingHandCursor)

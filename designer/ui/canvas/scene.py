@@ -47,9 +47,13 @@ class DesignScene(QGraphicsScene):
         self._link: NewLinkGesture | None = None
         self._move: MoveGesture | None = None
         self._drop_hint: DropTarget = None
-        self.card_grid: BoxGrid | None = None  # the visible cards while every long edge is routed again
+        self.card_grid: BoxGrid | None = (
+            None  # the visible cards while every long edge is routed again
+        )
         self.refresh_count = 0  # cards refreshed since creation (for tests and benchmarks)
-        self._card_keys: dict[str, tuple[object, ...]] = {}  # what each card last showed (see _card_key)
+        self._card_keys: dict[
+            str, tuple[object, ...]
+        ] = {}  # what each card last showed (see _card_key)
         self._reroute = QTimer(self)  # once after however many cards moved together
         self._reroute.setSingleShot(True)
         self._reroute.setInterval(0)
@@ -66,7 +70,9 @@ class DesignScene(QGraphicsScene):
         doc.selection_changed.connect(self._on_document_selection)
         self.selectionChanged.connect(self._on_scene_selection)
         self.rebuild()
-        self.grouping = CanvasGroups(self)  # collapsed blocks; follows the document after the cards do
+        self.grouping = CanvasGroups(
+            self
+        )  # collapsed blocks; follows the document after the cards do
 
     # ------------------------------------------------------------ mirroring
 
@@ -83,7 +89,9 @@ class DesignScene(QGraphicsScene):
         self._drop_hint = None
         self._card_keys = {}
         design = self.document.design
-        self.direction = guess_direction(design.layout, [(layer.inputs, layer.id) for layer in design])
+        self.direction = guess_direction(
+            design.layout, [(layer.inputs, layer.id) for layer in design]
+        )
         missing = [lid for lid in design.ids if design.position(lid) is None]
         placed = auto_layout(design, self.direction, only=missing) if missing else {}  # type: ignore[arg-type]
         for layer in design:
@@ -104,7 +112,11 @@ class DesignScene(QGraphicsScene):
             grouping = getattr(self, "grouping", None)  # None while the grouping is being made
         proxies = grouping.proxy_edges if grouping is not None else []
         group_cards = list(grouping.cards.values()) if grouping is not None else []
-        boxes = {c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in self.cards.values() if c.isVisible()}
+        boxes = {
+            c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT)
+            for c in self.cards.values()
+            if c.isVisible()
+        }
         boxes.update({c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in group_cards})
         self.card_grid = BoxGrid(boxes)
         try:
@@ -133,14 +145,24 @@ class DesignScene(QGraphicsScene):
         shape = fmt_shape(info.display_shape) if info and info.output_shape is not None else "?"
         outputs = tuple(fmt_shape(o) for o in info.output_shapes) if info else ()
         if outputs:
-            shape = f"{len(outputs)}× {outputs[0]}" if len(set(outputs)) == 1 else " | ".join(outputs)
+            shape = (
+                f"{len(outputs)}× {outputs[0]}" if len(set(outputs)) == 1 else " | ".join(outputs)
+            )
         lines = [f"<b>{layer_id}</b> · {layer.type}", ltype.summary]
         if info and outputs:
-            lines.append("Outputs: " + ", ".join(f"<b>{layer_id}:{k}</b> {o}" for k, o in enumerate(outputs)))
+            lines.append(
+                "Outputs: " + ", ".join(f"<b>{layer_id}:{k}</b> {o}" for k, o in enumerate(outputs))
+            )
         elif info and info.output_shape is not None:
-            lines.append(f"Output: <b>{shape}</b> (H×W×C)" if len(info.output_shape) == 3 else f"Output: <b>{shape}</b>")
+            lines.append(
+                f"Output: <b>{shape}</b> (H×W×C)"
+                if len(info.output_shape) == 3
+                else f"Output: <b>{shape}</b>"
+            )
             if info.display_shape != info.output_shape:
-                lines.append(f"Channels-last: the tensor is N×{fmt_shape(info.output_shape, 'chw')} (N×H×W×C)")
+                lines.append(
+                    f"Channels-last: the tensor is N×{fmt_shape(info.output_shape, 'chw')} (N×H×W×C)"
+                )
         elif status == "unknown":
             lines.append("Output unknown: a layer upstream has an error.")
         for d in diags[:6]:
@@ -169,8 +191,12 @@ class DesignScene(QGraphicsScene):
         card.mark_stale()
 
     def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
-        for item in self.items(event.scenePos(), Qt.ItemSelectionMode.IntersectsItemShape,
-                               Qt.SortOrder.DescendingOrder, QTransform()):
+        for item in self.items(
+            event.scenePos(),
+            Qt.ItemSelectionMode.IntersectsItemShape,
+            Qt.SortOrder.DescendingOrder,
+            QTransform(),
+        ):
             if isinstance(item, EdgeItem):
                 item.setToolTip(item.tooltip_text())
                 break
@@ -279,8 +305,12 @@ class DesignScene(QGraphicsScene):
         if edge.scene() is self:
             self.removeItem(edge)
 
-    def edge_geometry(self) -> tuple[dict[tuple[str, str], list[tuple[float, float]]],
-                                     dict[str, tuple[float, float, float, float]]]:
+    def edge_geometry(
+        self,
+    ) -> tuple[
+        dict[tuple[str, str], list[tuple[float, float]]],
+        dict[str, tuple[float, float, float, float]],
+    ]:
         """The drawn path of every visible edge (flattened to points) and the box of every visible
         card, in scene coordinates: what ``designer.core.routing.edge_crossings`` measures."""
         boxes: dict[str, tuple[float, float, float, float]] = {}
@@ -403,7 +433,9 @@ class DesignScene(QGraphicsScene):
         except DesignError as exc:
             self.message.emit(f"Cannot group: {exc}")
             return None
-        self.message.emit(f"Grouped as {gid}: double-click the card to open it, Ctrl+Shift+G to ungroup.")
+        self.message.emit(
+            f"Grouped as {gid}: double-click the card to open it, Ctrl+Shift+G to ungroup."
+        )
         self.grouping.collapse(gid)
         return gid
 
@@ -439,8 +471,12 @@ class DesignScene(QGraphicsScene):
 
     def drop_target_at(self, pos: QPointF) -> DropTarget:
         edge: EdgeItem | None = None
-        for item in self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape, Qt.SortOrder.DescendingOrder,
-                               QTransform()):
+        for item in self.items(
+            pos,
+            Qt.ItemSelectionMode.IntersectsItemShape,
+            Qt.SortOrder.DescendingOrder,
+            QTransform(),
+        ):
             card = item.card if isinstance(item, Port) else item
             if isinstance(card, LayerCard):
                 return card
@@ -494,7 +530,11 @@ class DesignScene(QGraphicsScene):
         return (p.x() + CARD_WIDTH + COLUMN_GAP, p.y())
 
     def _between(self, a: QPointF, b: QPointF) -> Point:
-        step_x, step_y = (CARD_WIDTH + COLUMN_GAP, 0.0) if self.direction == "LR" else (0.0, CARD_HEIGHT + ROW_GAP + 8)
+        step_x, step_y = (
+            (CARD_WIDTH + COLUMN_GAP, 0.0)
+            if self.direction == "LR"
+            else (0.0, CARD_HEIGHT + ROW_GAP + 8)
+        )
         mid = ((a.x() + b.x()) / 2, (a.y() + b.y()) / 2)
         ahead = (a.x() + step_x, a.y() + step_y)
         # Enough room between the two cards: the middle; otherwise right after the source.
@@ -504,9 +544,16 @@ class DesignScene(QGraphicsScene):
     def _make_room(self, new_id: str, pos: Point) -> None:
         """Shift the new layer's downstream cards along the flow if the new card overlaps any card."""
         others = [c for lid, c in self.cards.items() if lid != new_id]
-        if not any(abs(c.x() - pos[0]) < CARD_WIDTH + 8 and abs(c.y() - pos[1]) < CARD_HEIGHT + 8 for c in others):
+        if not any(
+            abs(c.x() - pos[0]) < CARD_WIDTH + 8 and abs(c.y() - pos[1]) < CARD_HEIGHT + 8
+            for c in others
+        ):
             return
-        dx, dy = (CARD_WIDTH + COLUMN_GAP, 0.0) if self.direction == "LR" else (0.0, CARD_HEIGHT + ROW_GAP + 8)
+        dx, dy = (
+            (CARD_WIDTH + COLUMN_GAP, 0.0)
+            if self.direction == "LR"
+            else (0.0, CARD_HEIGHT + ROW_GAP + 8)
+        )
         downstream = [lid for lid in self.document.analysis.downstream(new_id) if lid != new_id]
         moves: dict[str, Point] = {}
         # Only the new card's own row (column, top to bottom) moves along: shifting the rows a long
@@ -526,12 +573,21 @@ class DesignScene(QGraphicsScene):
 
     def delete_selection(self) -> None:
         ids = self.selected_ids()
-        edges = [e.key for e in self.selected_edges() if e.key[0] not in ids and e.key[1] not in ids]
+        edges = [
+            e.key for e in self.selected_edges() if e.key[0] not in ids and e.key[1] not in ids
+        ]
         if not ids and not edges:
             return
         doc = self.document
-        with doc.macro("Delete selection" if ids and edges else (f"Delete {len(ids)} layers" if len(ids) > 1 else
-                                                                   (f"Delete {ids[0]}" if ids else "Disconnect"))):
+        with doc.macro(
+            "Delete selection"
+            if ids and edges
+            else (
+                f"Delete {len(ids)} layers"
+                if len(ids) > 1
+                else (f"Delete {ids[0]}" if ids else "Disconnect")
+            )
+        ):
             for source, target in edges:
                 doc.disconnect_layers(source, target)
             if ids:
@@ -567,7 +623,9 @@ class DesignScene(QGraphicsScene):
         if not layers:
             return []
         try:
-            return self.document.paste_layers(layers, positions, self.free_offset(list(positions.values())))
+            return self.document.paste_layers(
+                layers, positions, self.free_offset(list(positions.values()))
+            )
         except DesignError as exc:
             self.message.emit(f"Cannot paste: {exc}")
             return []
@@ -585,7 +643,8 @@ class DesignScene(QGraphicsScene):
         def clear(dx: float, dy: float) -> bool:
             return not any(
                 abs(x + dx - tx) < CARD_WIDTH + 8 and abs(y + dy - ty) < CARD_HEIGHT + 8
-                for x, y in positions for tx, ty in taken
+                for x, y in positions
+                for tx, ty in taken
             )
 
         xs, ys = [p[0] for p in positions], [p[1] for p in positions]
@@ -616,7 +675,7 @@ class DesignScene(QGraphicsScene):
 
 
 def guess_direction(layout: dict[str, Point], layers: Iterable[tuple[list[str], str]]) -> str:
-    """"TB" when a design's stored layout mostly flows downwards, else "LR"."""
+    """ "TB" when a design's stored layout mostly flows downwards, else "LR"."""
     down = across = 0.0
     for inputs, lid in layers:
         b = layout.get(lid)

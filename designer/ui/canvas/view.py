@@ -79,7 +79,9 @@ class CanvasView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
-        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)  # the grid is not redrawn per repaint
+        self.setCacheMode(
+            QGraphicsView.CacheModeFlag.CacheBackground
+        )  # the grid is not redrawn per repaint
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
@@ -167,8 +169,14 @@ class CanvasView(QGraphicsView):
             y = rect.top() + visible.height() / 2 - 20
         else:
             x = rect.left() + visible.width() / 2 - 20
-            top = rect.top() + visible.height() / 2 - 20  # wrapped rows: the first one, where the flow starts
-            y = focus_card.sceneBoundingRect().center().y() if focus_card else min(rect.center().y(), top)
+            top = (
+                rect.top() + visible.height() / 2 - 20
+            )  # wrapped rows: the first one, where the flow starts
+            y = (
+                focus_card.sceneBoundingRect().center().y()
+                if focus_card
+                else min(rect.center().y(), top)
+            )
         self.centerOn(x, y)
         if focus_card is not None:
             self.ensureVisible(focus_card, 40, 40)
@@ -211,7 +219,9 @@ class CanvasView(QGraphicsView):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             self._pan_from = None
-            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            self.viewport().setCursor(
+                Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor
+            )
             event.accept()
             return
         super().mouseReleaseEvent(event)
@@ -288,7 +298,11 @@ class CanvasView(QGraphicsView):
             c = scene.cards[lid].sceneBoundingRect().center()
             dx, dy = c.x() - here.x(), c.y() - here.y()
             along, across = (dx, dy) if lr else (dy, dx)
-            return abs(across) + 3 * abs(along) if key not in (forward, backward) else abs(across) + abs(along)
+            return (
+                abs(across) + 3 * abs(along)
+                if key not in (forward, backward)
+                else abs(across) + abs(along)
+            )
 
         if not candidates:
             return None
@@ -352,7 +366,9 @@ class CanvasView(QGraphicsView):
         width = max(rect.width() - 4, editor.fontMetrics().horizontalAdvance(layer_id) + 40, 160)
         centre = rect.center()
         editor.setGeometry(centre.x() - width // 2, centre.y() - height // 2, width, height)
-        editor.setStyleSheet("QLineEdit { border: 2px solid #2f7de1; border-radius: 4px; padding: 0 4px; }")
+        editor.setStyleSheet(
+            "QLineEdit { border: 2px solid #2f7de1; border-radius: 4px; padding: 0 4px; }"
+        )
         editor.returnPressed.connect(lambda: self.finish_rename(commit=True))
         editor.cancelled.connect(lambda: self.finish_rename(commit=False))
         self._rename, self._rename_id = editor, layer_id
@@ -370,7 +386,9 @@ class CanvasView(QGraphicsView):
                 self.design_scene.document.rename(old, new)
             except DesignError as exc:
                 editor.setToolTip(str(exc))
-                editor.setStyleSheet("QLineEdit { border: 2px solid #d43a2f; border-radius: 4px; padding: 0 4px; }")
+                editor.setStyleSheet(
+                    "QLineEdit { border: 2px solid #d43a2f; border-radius: 4px; padding: 0 4px; }"
+                )
                 self.design_scene.message.emit(f"Cannot rename {old}: {exc}")
                 return False
         self._rename, self._rename_id = None, None
@@ -429,7 +447,9 @@ class CanvasView(QGraphicsView):
             item = item.card
         if isinstance(item, EdgeItem):
             source, target = item.key
-            menu.addAction(f"Disconnect {source} → {target}", lambda: doc.disconnect_layers(source, target))
+            menu.addAction(
+                f"Disconnect {source} → {target}", lambda: doc.disconnect_layers(source, target)
+            )
         elif isinstance(item, LayerCard):
             if item.layer_id not in doc.selection or not item.isSelected():
                 doc.select([item.layer_id])
@@ -494,4 +514,3 @@ def _json_files(urls: list[QUrl]) -> list[str]:
             if path.lower().endswith(".json"):
                 out.append(path)
     return out
-

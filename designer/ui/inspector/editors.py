@@ -94,8 +94,13 @@ class PairSpins(QWidget):
     changed = Signal()
     finished = Signal()
 
-    def __init__(self, spec: ParamSpec, minimum: int | None = None, special: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        spec: ParamSpec,
+        minimum: int | None = None,
+        special: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -150,7 +155,10 @@ class PairSpins(QWidget):
 
 def _as_hw(value: Any, default: int = 1) -> tuple[int, int]:
     if isinstance(value, list | tuple):
-        return (default if value[0] is None else int(value[0]), default if value[1] is None else int(value[1]))
+        return (
+            default if value[0] is None else int(value[0]),
+            default if value[1] is None else int(value[1]),
+        )
     if value is None:
         return (default, default)
     return (int(value), int(value))
@@ -411,7 +419,7 @@ class OptScaleEditor(ParamEditor):
         self.h.setEnabled(value is not None)
         self.w.setEnabled(value is not None)
         if value is not None:
-            a, b = (value if isinstance(value, list | tuple) else (value, value))
+            a, b = value if isinstance(value, list | tuple) else (value, value)
             for box, v in ((self.h, a), (self.w, b)):
                 box.blockSignals(True)
                 box.setValue(float(v))
@@ -440,7 +448,9 @@ class FloatEditor(ParamEditor):
         try:
             value = float(text.strip().replace("−", "-"))
         except ValueError:
-            self.invalid.emit(f"{text!r} is not a number; {self.spec.name} takes {self.spec.expected()}")
+            self.invalid.emit(
+                f"{text!r} is not a number; {self.spec.name} takes {self.spec.expected()}"
+            )
             return
         if not math.isfinite(value):
             self.invalid.emit(f"{self.spec.name} takes a finite number")
@@ -561,7 +571,9 @@ def parse_int_list(text: str) -> list[int] | int | None:
         if bracketed:
             raise ValueError("an empty list")
         return None
-    parts = [p for p in cleaned.replace("×", ",").replace("x", ",").replace(" ", ",").split(",") if p]
+    parts = [
+        p for p in cleaned.replace("×", ",").replace("x", ",").replace(" ", ",").split(",") if p
+    ]
     values = [int(p) for p in parts]
     if len(values) == 1 and not bracketed and "," not in cleaned and "×" not in text:
         return values[0]
@@ -719,7 +731,7 @@ class _RangeWatcher(QObject):
             text = line.text()
             if line.hasSelectedText():
                 start = line.selectionStart()
-                text = text[:start] + event.text() + text[start + len(line.selectedText()):]
+                text = text[:start] + event.text() + text[start + len(line.selectedText()) :]
             else:
                 pos = line.cursorPosition()
                 text = text[:pos] + event.text() + text[pos:]
@@ -733,8 +745,10 @@ class _RangeWatcher(QObject):
         except ValueError:
             return
         if typed < box.minimum():
-            self.editor.invalid.emit(f"{title} must be at least {box.minimum()} (got {typed}); "
-                                     f"it stays {box.value()}.")
+            self.editor.invalid.emit(
+                f"{title} must be at least {box.minimum()} (got {typed}); it stays {box.value()}."
+            )
         elif typed > box.maximum():
-            self.editor.invalid.emit(f"{title} must be at most {box.maximum()} (got {typed}); "
-                                     f"it stays {box.value()}.")
+            self.editor.invalid.emit(
+                f"{title} must be at most {box.maximum()} (got {typed}); it stays {box.value()}."
+            )

@@ -54,7 +54,9 @@ class Inspector(QScrollArea):
         outer.setContentsMargins(10, 10, 10, 10)
         outer.setSpacing(8)
 
-        self.empty_hint = QLabel("Select a layer on the canvas to see and edit its hyper-parameters.")
+        self.empty_hint = QLabel(
+            "Select a layer on the canvas to see and edit its hyper-parameters."
+        )
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
         outer.addWidget(self.empty_hint)
@@ -148,8 +150,9 @@ class Inspector(QScrollArea):
         if layer_id is None:
             self.content.hide()
             self.empty_hint.setText(
-                f"{n} layers selected." if n > 1 else
-                "Select a layer on the canvas to see and edit its hyper-parameters."
+                f"{n} layers selected."
+                if n > 1
+                else "Select a layer on the canvas to see and edit its hyper-parameters."
             )
             self.empty_hint.show()
             self._type = None
@@ -159,8 +162,10 @@ class Inspector(QScrollArea):
         layer = design.layer(layer_id)
         ltype = REGISTRY[layer.type]
         self.icon.setPixmap(theme.type_icon(layer.type).pixmap(22, 22))
-        self.type_label.setText(f"{layer.type}  <span style='color:{theme.TEXT_MUTED.name()}; font-weight:400'>"
-                                f"· {ltype.category}</span>")
+        self.type_label.setText(
+            f"{layer.type}  <span style='color:{theme.TEXT_MUTED.name()}; font-weight:400'>"
+            f"· {ltype.category}</span>"
+        )
         self.summary.setText(ltype.summary)
         self.id_edit.setText(layer_id)
         self._set_id_message("")
@@ -206,7 +211,9 @@ class Inspector(QScrollArea):
         for name, editor in self.editors.items():
             editor.set_value(layer.value(name))
             if isinstance(editor, OptPairEditor) and layer.value(name) is None:
-                editor.show_followed(layer.value("kernel_size") if "kernel_size" in self.editors else None)
+                editor.show_followed(
+                    layer.value("kernel_size") if "kernel_size" in self.editors else None
+                )
 
     # ------------------------------------------------------------- editing
 
@@ -276,10 +283,14 @@ class Inspector(QScrollArea):
         for pos, src, index, shapes in rows:
             box = QComboBox()
             box.setObjectName(f"pick_input_{pos}")
-            box.setToolTip(f"Which piece of {src} this layer takes (saved as {src}:n in its inputs)")
+            box.setToolTip(
+                f"Which piece of {src} this layer takes (saved as {src}:n in its inputs)"
+            )
             count = max(len(shapes), (index or 0) + 1)
             for k in range(count):
-                text = f"{src}:{k}" + (f"  ({fmt_shape(shapes[k])})" if k < len(shapes) else "  (does not exist)")
+                text = f"{src}:{k}" + (
+                    f"  ({fmt_shape(shapes[k])})" if k < len(shapes) else "  (does not exist)"
+                )
                 box.addItem(text, k)
             if index is None:
                 box.insertItem(0, f"{src}  (choose a piece)", None)
@@ -314,7 +325,7 @@ class Inspector(QScrollArea):
 
     def _on_problem_link(self, link: str) -> None:
         if link.startswith("problem:") and self.layer_id is not None:
-            self.problem_requested.emit(link[len("problem:"):], self.layer_id)
+            self.problem_requested.emit(link[len("problem:") :], self.layer_id)
 
     def _refresh_analysis(self) -> None:
         if self.layer_id is None or self.layer_id not in self.document.design:
@@ -328,14 +339,21 @@ class Inspector(QScrollArea):
             self.diagnostics.setText("")
             return
         ins = ", ".join(fmt_shape(s) for s in info.input_shapes) or "—"
-        out = fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.display_shape)
+        out = (
+            fmt_outputs(info.output_shapes) if info.output_shapes else fmt_shape(info.display_shape)
+        )
         if info.display_shape != info.output_shape:
             out += f" <span style='font-size:9pt'>(channels-last: N×{fmt_shape(info.output_shape, 'chw')})</span>"
         if info.output_shape is None:
-            note = "unknown: fix the error here or upstream" if info.status != "unknown" or info.diagnostics else \
-                "unknown: a layer upstream has an error"
-            out_html = f"<span style='color:#c0392b; font-size:15pt; font-weight:700'>?</span> " \
-                       f"<span style='color:{muted}'>({note})</span>"
+            note = (
+                "unknown: fix the error here or upstream"
+                if info.status != "unknown" or info.diagnostics
+                else "unknown: a layer upstream has an error"
+            )
+            out_html = (
+                f"<span style='color:#c0392b; font-size:15pt; font-weight:700'>?</span> "
+                f"<span style='color:{muted}'>({note})</span>"
+            )
         else:
             out_html = f"<span style='font-size:15pt; font-weight:700'>{out}</span>"
         lines = [
@@ -346,15 +364,21 @@ class Inspector(QScrollArea):
             f"<span style='color:{muted}'>RF</span> {rf_text(info)}",
         ]
         self.output.setText("<br>".join(lines))
-        diags = list(info.diagnostics) + [d for d in analysis.structural if d.layer == self.layer_id]
+        diags = list(info.diagnostics) + [
+            d for d in analysis.structural if d.layer == self.layer_id
+        ]
         if not diags:
-            self.diagnostics.setText("<span style='color:#2e7d32'>✓ No problems with this layer.</span>")
+            self.diagnostics.setText(
+                "<span style='color:#2e7d32'>✓ No problems with this layer.</span>"
+            )
             return
         items = []
         for d in diags:
             color = _SEVERITY_COLORS.get(d.severity, muted)
             text = d.message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            items.append(f"<p style='margin:0 0 6px 0'><b style='color:{color}'>{d.severity}</b> "
-                         f"<span style='color:{muted}'>[{d.code}]</span><br>{text}<br>"
-                         f"<a href='problem:{d.code}'>Explain this and show the fixes…</a></p>")
+            items.append(
+                f"<p style='margin:0 0 6px 0'><b style='color:{color}'>{d.severity}</b> "
+                f"<span style='color:{muted}'>[{d.code}]</span><br>{text}<br>"
+                f"<a href='problem:{d.code}'>Explain this and show the fixes…</a></p>"
+            )
         self.diagnostics.setText("".join(items))

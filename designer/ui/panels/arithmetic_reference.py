@@ -84,8 +84,14 @@ class ArithmeticReferenceDialog(QDialog):
 
 def show_arithmetic_reference(parent: QWidget | None = None) -> ArithmeticReferenceDialog:
     """Open (or raise) the reference window for ``parent``; returns the dialog."""
-    existing = parent.findChild(ArithmeticReferenceDialog, "arithmetic_reference") if parent else None
-    dialog = existing if isinstance(existing, ArithmeticReferenceDialog) else ArithmeticReferenceDialog(parent)
+    existing = (
+        parent.findChild(ArithmeticReferenceDialog, "arithmetic_reference") if parent else None
+    )
+    dialog = (
+        existing
+        if isinstance(existing, ArithmeticReferenceDialog)
+        else ArithmeticReferenceDialog(parent)
+    )
     if dialog.isVisible():  # already open: bring it to the front
         dialog.raise_()
         dialog.activateWindow()

@@ -85,10 +85,28 @@ td.cell { padding: 2px 6px; }
 td.differs { color: %(bad)s; font-weight: bold; padding: 2px 6px; }
 """
 _CSS_COLORS = {
-    "light": {"text": "#1f2328", "section": "#2f5d8a", "soft": "#37474f", "note": "#546e7a", "rel": "#78909c",
-              "formula": "#455a64", "bad": "#b00020", "bad_bg": "#fde7ea", "head_bg": "#eceff1"},
-    "dark": {"text": "#e2e6ea", "section": "#8cc4ff", "soft": "#c3ccd5", "note": "#a6b3bf", "rel": "#8d99a5",
-             "formula": "#b8c4cf", "bad": "#ff8a95", "bad_bg": "#4a2328", "head_bg": "#30363d"},
+    "light": {
+        "text": "#1f2328",
+        "section": "#2f5d8a",
+        "soft": "#37474f",
+        "note": "#546e7a",
+        "rel": "#78909c",
+        "formula": "#455a64",
+        "bad": "#b00020",
+        "bad_bg": "#fde7ea",
+        "head_bg": "#eceff1",
+    },
+    "dark": {
+        "text": "#e2e6ea",
+        "section": "#8cc4ff",
+        "soft": "#c3ccd5",
+        "note": "#a6b3bf",
+        "rel": "#8d99a5",
+        "formula": "#b8c4cf",
+        "bad": "#ff8a95",
+        "bad_bg": "#4a2328",
+        "head_bg": "#30363d",
+    },
 }
 
 
@@ -135,12 +153,18 @@ def step_html(step: Step, show_formula: bool) -> str:
     """One step: its label, the formula, then each ``= …`` on its own line, aligned."""
     rows: list[str] = []
     if step.formula and show_formula:
-        rows.append(f'<tr><td class="rel"></td><td class="formula">{formula_html(step.formula)}</td></tr>')
+        rows.append(
+            f'<tr><td class="rel"></td><td class="formula">{formula_html(step.formula)}</td></tr>'
+        )
     for n, link in enumerate(step.chain):
         rel = "=" if (n or (step.formula and show_formula)) else ""
-        rows.append(f'<tr><td class="rel">{rel}</td><td class="chain">{typeset(highlight(link, step.bad))}</td></tr>')
+        rows.append(
+            f'<tr><td class="rel">{rel}</td><td class="chain">{typeset(highlight(link, step.bad))}</td></tr>'
+        )
     if step.rounded:
-        rows.append(f'<tr><td class="rel">→</td><td class="chain">{typeset(highlight(step.rounded, step.bad))}</td></tr>')
+        rows.append(
+            f'<tr><td class="rel">→</td><td class="chain">{typeset(highlight(step.rounded, step.bad))}</td></tr>'
+        )
     parts = [f'<p class="label">{html.escape(step.label)}</p>']
     if rows:
         parts.append(f'<table cellspacing="0" cellpadding="0">{"".join(rows)}</table>')
@@ -164,7 +188,9 @@ def explanation_html(expl: Explanation, heading: str = "") -> str:
             last_formula = st.formula
         parts.extend(f"<p>{typeset(e(p))}</p>" for p in sec.after)
         if sec.numbered:
-            parts.append("<ol>" + "".join(f"<li>{typeset(e(i))}</li>" for i in sec.numbered) + "</ol>")
+            parts.append(
+                "<ol>" + "".join(f"<li>{typeset(e(i))}</li>" for i in sec.numbered) + "</ol>"
+            )
     return "".join(parts)
 
 
@@ -204,8 +230,12 @@ class DiagnosticsPanel(QWidget):
         self.fix_buttons: list[FixButton] = []
         self._fix_header: QLabel | None = None
         self.disagreements: list[SemanticsRow] = []
-        self._mode: tuple[str, object] | None = None  # ("diagnostic", key) | ("layer", id) | ("compare", None)
-        self._gone: DiagnosticKey | None = None  # the problem a fix just removed (Undo may bring it back)
+        self._mode: tuple[str, object] | None = (
+            None  # ("diagnostic", key) | ("layer", id) | ("compare", None)
+        )
+        self._gone: DiagnosticKey | None = (
+            None  # the problem a fix just removed (Undo may bring it back)
+        )
         self._syncing = False
         # Fixes are searched off the GUI thread (fix_finder.py); each edit starts a new revision.
         self._revision = 0
@@ -216,7 +246,9 @@ class DiagnosticsPanel(QWidget):
 
         self.counts_label = QLabel()
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
-        self.counts_label.setWordWrap(True)  # a narrow panel wraps it rather than widening the window
+        self.counts_label.setWordWrap(
+            True
+        )  # a narrow panel wraps it rather than widening the window
         self.banner = QLabel()
         self.banner.setObjectName("semantics_banner")
         self.banner.setWordWrap(True)
@@ -404,20 +436,33 @@ class DiagnosticsPanel(QWidget):
         empty = not len(self.document.design)
         # An empty design is not an error: nothing to list until there is a layer.
         self.diagnostics = [] if empty else self.document.analysis.diagnostics()
-        if self._mode is not None and self._mode[0] == "diagnostic" and self.current_diagnostic() is None:
+        if (
+            self._mode is not None
+            and self._mode[0] == "diagnostic"
+            and self.current_diagnostic() is None
+        ):
             # The problem is gone (fixed): keep explaining its layer, and remember the problem
             # so that Undo, bringing it back, shows it again rather than the layer's arithmetic.
             key = self._mode[1]
             layer = key.layer if isinstance(key, DiagnosticKey) else None
             self._gone = key if isinstance(key, DiagnosticKey) else None
-            self._mode = ("layer", layer) if layer is not None and layer in self.document.design else None
+            self._mode = (
+                ("layer", layer) if layer is not None and layer in self.document.design else None
+            )
             self._render_timer.start()
-        elif (self._gone is not None and self._mode == ("layer", self._gone.layer)
-              and any(DiagnosticKey.of(d) == self._gone for d in self.diagnostics)):
+        elif (
+            self._gone is not None
+            and self._mode == ("layer", self._gone.layer)
+            and any(DiagnosticKey.of(d) == self._gone for d in self.diagnostics)
+        ):
             self._mode = ("diagnostic", self._gone)
             self._gone = None
             self._render_timer.start()
-        if self._mode is not None and self._mode[0] == "layer" and self._mode[1] not in self.document.design:
+        if (
+            self._mode is not None
+            and self._mode[0] == "layer"
+            and self._mode[1] not in self.document.design
+        ):
             self._mode = None
         self._syncing = True
         try:
@@ -464,7 +509,9 @@ class DiagnosticsPanel(QWidget):
         for severity, title, color in GROUPS:
             n = counts.get(severity, 0)
             word = title.lower() if n != 1 else title.lower()[:-1]
-            parts.append(f'<span style="color:{color if n else "#78909c"}"><b>{n}</b> {word}</span>')
+            parts.append(
+                f'<span style="color:{color if n else "#78909c"}"><b>{n}</b> {word}</span>'
+            )
         self.counts_label.setText(" · ".join(parts))
 
     def items(self) -> list[QTreeWidgetItem]:
@@ -474,7 +521,9 @@ class DiagnosticsPanel(QWidget):
             group = self.tree.topLevelItem(g)
             if group is None:
                 continue
-            out.extend(item for c in range(group.childCount()) if (item := group.child(c)) is not None)
+            out.extend(
+                item for c in range(group.childCount()) if (item := group.child(c)) is not None
+            )
         return out
 
     def item_for(self, code: str, layer: str | None) -> QTreeWidgetItem | None:
@@ -486,17 +535,28 @@ class DiagnosticsPanel(QWidget):
 
     def _select_tree_for_mode(self) -> None:
         target: QTreeWidgetItem | None = None
-        if self._mode is not None and self._mode[0] == "diagnostic" and isinstance(self._mode[1], DiagnosticKey):
+        if (
+            self._mode is not None
+            and self._mode[0] == "diagnostic"
+            and isinstance(self._mode[1], DiagnosticKey)
+        ):
             target = self.item_for(self._mode[1].code, self._mode[1].layer)
         elif self._mode is not None and self._mode[0] == "layer":
             target = next(
-                (i for i in self.items() if self.diagnostics[i.data(0, DIAG_ROLE)].layer == self._mode[1]), None
+                (
+                    i
+                    for i in self.items()
+                    if self.diagnostics[i.data(0, DIAG_ROLE)].layer == self._mode[1]
+                ),
+                None,
             )
         self.tree.clearSelection()
         if target is not None:
             target.setSelected(True)
             self.tree.scrollToItem(target)
-        self.tree.horizontalScrollBar().setValue(0)  # a long message must not leave the list scrolled sideways
+        self.tree.horizontalScrollBar().setValue(
+            0
+        )  # a long message must not leave the list scrolled sideways
 
     def _on_tree_selection(self) -> None:
         if self._syncing:
@@ -518,7 +578,11 @@ class DiagnosticsPanel(QWidget):
 
     def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
         n = item.data(0, DIAG_ROLE)
-        if n is not None and (layer := self.diagnostics[n].layer) is not None and layer in self.document.design:
+        if (
+            n is not None
+            and (layer := self.diagnostics[n].layer) is not None
+            and layer in self.document.design
+        ):
             self.layer_activated.emit(layer)
 
     def _on_document_selection(self, ids: list[str]) -> None:
@@ -586,21 +650,30 @@ class DiagnosticsPanel(QWidget):
             heading = f"{diag.severity.capitalize()}{where}: {diag.code.replace('_', ' ')}"
             body = explanation_html(explain_diagnostic(analysis, diag, fixes), heading)
             if layer is not None and layer in self.document.design:
-                self.layer_button.setText(f"{layer_question(self.document, layer)}  (the arithmetic of the layer)")
+                self.layer_button.setText(
+                    f"{layer_question(self.document, layer)}  (the arithmetic of the layer)"
+                )
                 self.layer_button.show()
             else:
                 self.layer_button.hide()
         elif layer is not None and layer in self.document.design:
             question = layer_question(self.document, layer)
             self.layer_button.hide()
-            found = self._find_fixes(analysis.info[layer].diagnostics if layer in analysis.info else [], MAX_LAYER_FIXES)
+            found = self._find_fixes(
+                analysis.info[layer].diagnostics if layer in analysis.info else [], MAX_LAYER_FIXES
+            )
             pending, fixes = found is None, found or []
             body = explanation_html(explain_layer(analysis, layer), question)
         else:
             self.layer_button.hide()
             body = self._overview_html()
-        if mode is not None and mode[0] != "compare" and layer is not None and layer in self.document.design \
-                and layer_window(analysis, layer) is not None:
+        if (
+            mode is not None
+            and mode[0] != "compare"
+            and layer is not None
+            and layer in self.document.design
+            and layer_window(analysis, layer) is not None
+        ):
             body = _with_window_link(body, layer)
         self._set_fixes(fixes, pending)
         scroll = self.browser.verticalScrollBar().value()
@@ -635,12 +708,16 @@ class DiagnosticsPanel(QWidget):
 
     # ---------------------------------------------------------------- fixes
 
-    def _find_fixes(self, diagnostics: list[Diagnostic], limit: int | None = None) -> list[Fix] | None:
+    def _find_fixes(
+        self, diagnostics: list[Diagnostic], limit: int | None = None
+    ) -> list[Fix] | None:
         """The fixes for the problem or layer now shown; ``None`` while the worker looks for them."""
         if not diagnostics:
             return []
         key = (self._revision, self._mode)
-        return self.fix_finder.find(key, self.document.design, diagnostics, limit=limit, wait=self._flushing)
+        return self.fix_finder.find(
+            key, self.document.design, diagnostics, limit=limit, wait=self._flushing
+        )
 
     def _on_fixes_found(self, key: object, _fixes: list[Fix]) -> None:
         if key == (self._revision, self._mode):
@@ -712,7 +789,9 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.stop()
         design = self.document.design
         try:
-            self.disagreements = compare_semantics(design, self.document.analysis) if len(design) else []
+            self.disagreements = (
+                compare_semantics(design, self.document.analysis) if len(design) else []
+            )
         except ValueError:  # a design the analysis cannot copy cleanly: no comparison, no crash
             self.disagreements = []
         rows = self.disagreements
@@ -731,7 +810,7 @@ class DiagnosticsPanel(QWidget):
         follow = len(rows) - len(origins)
         self.banner.setText(
             f"<b>Frameworks disagree</b> at {len(origins)} layer{'s' if len(origins) != 1 else ''} "
-            f"({where}). <a href=\"compare\">Compare</a>"
+            f'({where}). <a href="compare">Compare</a>'
         )
         self.banner.setToolTip(
             f"{first.layer}: {outcomes}."
@@ -781,13 +860,15 @@ class DiagnosticsPanel(QWidget):
             for s in SEMANTICS:
                 out = r.outputs.get(s, "?")
                 cls = "differs" if out != mine else "cell"
-                cells.append(f'<td class="{cls}" style="white-space:nowrap">{html.escape(out)}</td>')
+                cells.append(
+                    f'<td class="{cls}" style="white-space:nowrap">{html.escape(out)}</td>'
+                )
             name = html.escape(r.layer)
             if r.layer in origins:
                 name = f"<b>{name}</b>"
             body.append(
                 f'<tr><td class="cell" style="white-space:nowrap"><a href="layer:{html.escape(r.layer)}">{name}</a></td>'
-                f'{"".join(cells)}</tr>'
+                f"{''.join(cells)}</tr>"
             )
         return (
             "<p>Each layer's output under each framework's rounding rules (* = the current one; "
@@ -803,9 +884,9 @@ class DiagnosticsPanel(QWidget):
     def _on_anchor(self, url: QUrl) -> None:
         text = url.toString()
         if text.startswith("window:"):
-            self.window_requested.emit(text[len("window:"):])
+            self.window_requested.emit(text[len("window:") :])
         elif text.startswith("layer:"):
-            layer = text[len("layer:"):]
+            layer = text[len("layer:") :]
             if layer in self.document.design:
                 self.document.select([layer])
                 self.layer_activated.emit(layer)
@@ -818,7 +899,7 @@ def _with_window_link(body: str, layer: str) -> str:
         '<span style="color:#78909c">(the Window tab)</span></p>'
     )
     cut = body.find("</p>")
-    return body[: cut + 4] + link + body[cut + 4:] if cut >= 0 else link + body
+    return body[: cut + 4] + link + body[cut + 4 :] if cut >= 0 else link + body
 
 
 class FixButton(QPushButton):
@@ -848,5 +929,5 @@ def _short_message(d: Diagnostic) -> str:
     """The message without the leading ``layer:`` the tree already shows."""
     msg = d.message
     if d.layer and msg.startswith(f"{d.layer}: "):
-        msg = msg[len(d.layer) + 2:]
+        msg = msg[len(d.layer) + 2 :]
     return msg[:1].upper() + msg[1:]

@@ -29,7 +29,9 @@ from designer.ui.document import Document
 class DismissLoadNoteCommand(QUndoCommand):
     """Accept a note the loader left (a renamed duplicate id, ...); undo shows it again."""
 
-    def __init__(self, design: Design, code: str, layer_id: str | None, parent: QUndoCommand | None = None) -> None:
+    def __init__(
+        self, design: Design, code: str, layer_id: str | None, parent: QUndoCommand | None = None
+    ) -> None:
         super().__init__(f"Accept note on {layer_id or 'the design'}", parent)
         self.design = design
         self.code = code
@@ -95,4 +97,6 @@ def short_label(fix: Fix) -> str:
         cut = label.find(": ", cut + 2)
     if cut >= 0:
         label = label[:cut]
-    return label if len(label) <= 140 else label[:139] + "…"  # the buttons wrap: room for a whole sentence
+    return (
+        label if len(label) <= 140 else label[:139] + "…"
+    )  # the buttons wrap: room for a whole sentence

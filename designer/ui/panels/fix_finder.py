@@ -34,7 +34,9 @@ _Snapshot = tuple[str, str, list[Layer], list[tuple[str, str | None, str]]]
 WAIT_MS = 20
 
 
-def find_fixes(design: Design, diagnostics: Sequence[Diagnostic], limit: int | None = None) -> list[Fix]:
+def find_fixes(
+    design: Design, diagnostics: Sequence[Diagnostic], limit: int | None = None
+) -> list[Fix]:
     """The fixes of ``diagnostics`` (of ``design`` as it is now), verified on copies; best first."""
     analysis = analyze(design)
     fixes: list[Fix] = []
@@ -53,7 +55,9 @@ class FixFinder(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fix-finder")
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="fix-finder"
+        )
         self._cache: dict[Hashable, list[Fix]] = {}
         self._pending: dict[Hashable, concurrent.futures.Future[list[Fix] | None]] = {}
         self._wanted: Hashable = None
@@ -73,7 +77,12 @@ class FixFinder(QObject):
         return self._cache.get(key)
 
     def find(
-        self, key: Hashable, design: Design, diagnostics: Sequence[Diagnostic], *, limit: int | None = None,
+        self,
+        key: Hashable,
+        design: Design,
+        diagnostics: Sequence[Diagnostic],
+        *,
+        limit: int | None = None,
         wait: bool = False,
     ) -> list[Fix] | None:
         """The fixes for ``key`` if ready within ``WAIT_MS`` (or at all, with ``wait``); else ``None``."""
@@ -104,7 +113,9 @@ class FixFinder(QObject):
         self._pending.pop(key, None)
         return fixes
 
-    def _work(self, key: Hashable, snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix] | None:
+    def _work(
+        self, key: Hashable, snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None
+    ) -> list[Fix] | None:
         if key != self._wanted:
             return None  # the user moved on before this started
         # While this thread runs Python, the GUI thread waits for the interpreter lock at each

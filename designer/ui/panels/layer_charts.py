@@ -59,14 +59,18 @@ def bar_heights(values: Sequence[int], log: bool) -> list[float]:
 class CountAxis(pg.AxisItem):  # type: ignore[misc]
     """A value axis that writes ``20M`` / ``1.1 MiB`` instead of ``2e7``, linear or log10."""
 
-    def __init__(self, formatter: Callable[[int], str], binary: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, formatter: Callable[[int], str], binary: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__("left", **kwargs)
         self.formatter = formatter
         self.binary = binary  # bytes: ticks at round KiB/MiB/GiB values
         self.log = False
         self.enableAutoSIPrefix(False)
 
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
         if not self.log:
             unit = 1.0
             if self.binary:
@@ -104,7 +108,9 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
         self.labels = list(labels)
         self.show_labels = show
         if show:
-            width = max((self._metrics.horizontalAdvance(self._elide(s)) for s in self.labels), default=20)
+            width = max(
+                (self._metrics.horizontalAdvance(self._elide(s)) for s in self.labels), default=20
+            )
             self.setHeight(width + 16)
         else:
             self.setHeight(8)
@@ -114,7 +120,9 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
     def _elide(self, text: str) -> str:
         return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
         n = len(self.labels)
         lo, hi = max(0, math.ceil(minVal)), min(n - 1, math.floor(maxVal))
         if hi < lo or size <= 0:
@@ -156,7 +164,11 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
             p.save()
             p.translate(x, top)
             p.rotate(-90)
-            p.drawText(QRectF(-500, -h / 2 - 1, 500, h + 2), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+            p.drawText(
+                QRectF(-500, -h / 2 - 1, 500, h + 2),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                text,
+            )
             p.restore()
 
 
@@ -184,10 +196,14 @@ class LayerChartsPanel(QWidget):
         self.scope_combo.addItem("All layers", False)
         self.scope_combo.addItem("Blocks, as collapsed on the canvas", "blocks")
         self.scope_combo.setToolTip("Which layers get a bar")
-        self.scope_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scope_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.scope_combo.setMinimumContentsLength(12)
         self.log_check = QCheckBox("Log scale")
-        self.log_check.setToolTip("Logarithmic value axis: small layers stay visible next to huge ones")
+        self.log_check.setToolTip(
+            "Logarithmic value axis: small layers stay visible next to huge ones"
+        )
         self.compare_button = QPushButton("Compare with…")
         self.compare_button.setToolTip("Put the totals of another design file next to this one")
         self.clear_compare_button = QPushButton("Clear comparison")
@@ -213,9 +229,13 @@ class LayerChartsPanel(QWidget):
             value_axis = CountAxis(formatter, binary=_key == "memory_bytes")
             value_axis.setWidth(64)
             layer_axis = LayerAxis()
-            plot = self.graphics.addPlot(row=n, col=0, axisItems={"left": value_axis, "bottom": layer_axis})
+            plot = self.graphics.addPlot(
+                row=n, col=0, axisItems={"left": value_axis, "bottom": layer_axis}
+            )
             plot.setMinimumHeight(0)
-            plot.setTitle(f'<span style="color:{color};font-weight:bold">{title}</span>', size="9pt")
+            plot.setTitle(
+                f'<span style="color:{color};font-weight:bold">{title}</span>', size="9pt"
+            )
             plot.showGrid(y=True, alpha=0.25)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -259,8 +279,11 @@ class LayerChartsPanel(QWidget):
         """Rebuild the bars from the current analysis."""
         old_ids = [r.id for r in self.rows]
         if self.by_block:
-            blocks = [b for b in block_rows(self.document.analysis, self.collapsed)
-                      if b.is_block or b.row.type in WEIGHTED_TYPES]
+            blocks = [
+                b
+                for b in block_rows(self.document.analysis, self.collapsed)
+                if b.is_block or b.row.type in WEIGHTED_TYPES
+            ]
             rows = [b.row for b in blocks]
             self.titles = [b.title for b in blocks]
             self.members = [b.layers for b in blocks]
@@ -273,7 +296,9 @@ class LayerChartsPanel(QWidget):
         self.rows = rows
         n = len(rows)
         labels = list(self.titles)
-        for i, ((key, _title, _color, _fmt), bars) in enumerate(zip(METRICS, self.bars, strict=True)):
+        for i, ((key, _title, _color, _fmt), bars) in enumerate(
+            zip(METRICS, self.bars, strict=True)
+        ):
             heights = bar_heights([getattr(r, key) for r in rows], self.log)
             bars.setOpts(x=list(range(n)), height=heights, width=0.7)
             self.layer_axes[i].set_labels(labels, show=self.columns or i == len(METRICS) - 1)
@@ -310,7 +335,9 @@ class LayerChartsPanel(QWidget):
         title_h, plot_h = 24, 80
         axis_h = self.layer_axes[-1].height() if self.rows else 30
         stacked_needs = len(METRICS) * (title_h + plot_h) + axis_h
-        columns = self.graphics.height() < stacked_needs and self.graphics.width() >= len(METRICS) * 160
+        columns = (
+            self.graphics.height() < stacked_needs and self.graphics.width() >= len(METRICS) * 160
+        )
         if columns == self.columns:
             return
         self.columns = columns
@@ -381,8 +408,11 @@ class LayerChartsPanel(QWidget):
 
     def _paint_selection(self, ids: list[str]) -> None:
         chosen = set(ids)
-        hit = [bool(chosen.intersection(m)) for m in self.members] if len(self.members) == len(self.rows) else \
-            [r.id in chosen for r in self.rows]
+        hit = (
+            [bool(chosen.intersection(m)) for m in self.members]
+            if len(self.members) == len(self.rows)
+            else [r.id in chosen for r in self.rows]
+        )
         for (_key, _title, color, _fmt), bars in zip(METRICS, self.bars, strict=True):
             brushes = [pg.mkBrush(SELECTED_COLOR if on else color) for on in hit]
             bars.setOpts(brushes=brushes)
@@ -463,7 +493,9 @@ class LayerChartsPanel(QWidget):
         self._update_summary()
 
     def _compare_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Compare with design", "", "CNN designs (*.json);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Compare with design", "", "CNN designs (*.json);;All files (*)"
+        )
         if name:
             problem = self.compare_with(name)
             if problem:

@@ -96,7 +96,9 @@ class _RowsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         col = COLUMNS[section]
@@ -153,7 +155,9 @@ class LayerTableModel(_RowsModel):
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._select: list[str] = []  # the layer a row selects (a block's first layer)
-        self.blocks: frozenset[str] | None = None  # collapsed groups: one row per block; None: per layer
+        self.blocks: frozenset[str] | None = (
+            None  # collapsed groups: one row per block; None: per layer
+        )
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self._rebuild()
         document.analysis_updated.connect(self._on_analysis_updated)
@@ -171,7 +175,12 @@ class LayerTableModel(_RowsModel):
             self.refresh()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == ID_ROLE and self.blocks is not None and index.isValid() and index.row() < len(self._select):
+        if (
+            role == ID_ROLE
+            and self.blocks is not None
+            and index.isValid()
+            and index.row() < len(self._select)
+        ):
             return self._select[index.row()]
         return super().data(index, role)
 
@@ -192,7 +201,9 @@ class LayerTableModel(_RowsModel):
         if order != self.shape_order:
             self.shape_order = order
             if self._data:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self._data) - 1, len(COLUMNS) - 1))
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(len(self._data) - 1, len(COLUMNS) - 1)
+                )
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def _rebuild(self) -> None:
@@ -275,7 +286,9 @@ class LayerSortProxy(QSortFilterProxyModel):
             return True
         model = self.sourceModel()
         return any(
-            pattern.match(str(model.data(model.index(source_row, col, source_parent)) or "")).hasMatch()
+            pattern.match(
+                str(model.data(model.index(source_row, col, source_parent)) or "")
+            ).hasMatch()
             for col in (0, 1)
         )
 
@@ -292,8 +305,9 @@ class LayerTablePanel(QWidget):
 
     shape_order_changed = Signal(str)
 
-    def __init__(self, document: Document, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: Document, settings: QSettings | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.document = document
         self.settings = settings if settings is not None else app_settings()
@@ -310,14 +324,18 @@ class LayerTablePanel(QWidget):
         self.order_combo.addItem("H×W×C (as papers write it)", "hwc")
         self.order_combo.addItem("C×H×W (as PyTorch stores it)", "chw")
         self.order_combo.setToolTip("How shapes are written in the table")
-        self.order_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.order_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.order_combo.setMinimumContentsLength(6)
         self.rows_combo = QComboBox()
         self.rows_combo.setObjectName("rows_combo")
         self.rows_combo.addItem("Every layer", "layers")
         self.rows_combo.addItem("Blocks, as on the canvas", "blocks")
         self.rows_combo.setToolTip("One row per layer, or per block as collapsed on the canvas")
-        self.rows_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.rows_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.rows_combo.setMinimumContentsLength(6)
         self.collapsed: set[str] = set()
         self._collapsed_timer = QTimer(self)
@@ -333,8 +351,12 @@ class LayerTablePanel(QWidget):
         self.copy_button.setText("Copy")
         self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         copy_menu = QMenu(self.copy_button)
-        copy_menu.addAction("Copy table as CSV", lambda: self.copy_table("csv", selected_only=False))
-        copy_menu.addAction("Copy table as Markdown", lambda: self.copy_table("markdown", selected_only=False))
+        copy_menu.addAction(
+            "Copy table as CSV", lambda: self.copy_table("csv", selected_only=False)
+        )
+        copy_menu.addAction(
+            "Copy table as Markdown", lambda: self.copy_table("markdown", selected_only=False)
+        )
         self.copy_button.setMenu(copy_menu)
 
         bar = QHBoxLayout()
@@ -350,7 +372,9 @@ class LayerTablePanel(QWidget):
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # design order until a header is clicked
+        self.view.sortByColumn(
+            -1, Qt.SortOrder.AscendingOrder
+        )  # design order until a header is clicked
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -376,7 +400,9 @@ class LayerTablePanel(QWidget):
         self.footer.setFixedHeight(row_h + 2 * self.footer.frameWidth())
         self.footer.setToolTip("Totals over the whole design")
         self.view.horizontalHeader().sectionResized.connect(self._sync_column_width)
-        self.view.horizontalScrollBar().valueChanged.connect(self.footer.horizontalScrollBar().setValue)
+        self.view.horizontalScrollBar().valueChanged.connect(
+            self.footer.horizontalScrollBar().setValue
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -401,7 +427,10 @@ class LayerTablePanel(QWidget):
         self._on_document_selection(document.selection)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+        if watched is self.view and event.type() in (
+            QEvent.Type.ShortcutOverride,
+            QEvent.Type.KeyPress,
+        ):
             key_event = event if isinstance(event, QKeyEvent) else None
             if key_event is not None and key_event.matches(QKeySequence.StandardKey.Copy):
                 if event.type() == QEvent.Type.ShortcutOverride:
@@ -479,8 +508,14 @@ class LayerTablePanel(QWidget):
         order = self.shape_order
         for n, col in enumerate(COLUMNS):
             title = self.model.headerData(n, Qt.Orientation.Horizontal) or ""
-            content = max((cell.horizontalAdvance(r.text(col.key, order)) for r in rows), default=0) + 16
-            width = max(content, head.horizontalAdvance(str(title)) + 28, fm.horizontalAdvance(totals.text(col.key, order)) + 28)
+            content = (
+                max((cell.horizontalAdvance(r.text(col.key, order)) for r in rows), default=0) + 16
+            )
+            width = max(
+                content,
+                head.horizontalAdvance(str(title)) + 28,
+                fm.horizontalAdvance(totals.text(col.key, order)) + 28,
+            )
             header.resizeSection(n, min(width, 260))
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -508,7 +543,9 @@ class LayerTablePanel(QWidget):
             self.document.select(ids)
         finally:
             self._syncing = False
-        if self.model.reset_count != resets:  # a block row opened its block: select its layer's new row
+        if (
+            self.model.reset_count != resets
+        ):  # a block row opened its block: select its layer's new row
             self._on_document_selection(self.document.selection)
 
     def selected_ids(self) -> list[str]:
@@ -529,7 +566,8 @@ class LayerTablePanel(QWidget):
                 if proxy_index.isValid():
                     selection.select(proxy_index, proxy_index)
             flags = (
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows
             )
             self.view.selectionModel().select(selection, flags)
             if ids and (row := self.model.row_of(ids[-1])) is not None:
@@ -547,7 +585,10 @@ class LayerTablePanel(QWidget):
         if selected_only:
             indexes = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
             return [rows[self.proxy.mapToSource(i).row()] for i in indexes]
-        return [rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in range(self.proxy.rowCount())]
+        return [
+            rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
+            for r in range(self.proxy.rowCount())
+        ]
 
     def table_text(self, fmt: str, selected_only: bool = False) -> str:
         """The rows (selected, or all with the totals) as CSV or Markdown."""
@@ -571,21 +612,31 @@ class LayerTablePanel(QWidget):
         return target
 
     def export_csv_dialog(self) -> None:
-        base = self.document.path.with_suffix(".csv") if self.document.path else Path(f"{self.document.design.name}.csv")
-        name, _ = QFileDialog.getSaveFileName(self, "Export layer table", str(base), "CSV files (*.csv)")
+        base = (
+            self.document.path.with_suffix(".csv")
+            if self.document.path
+            else Path(f"{self.document.design.name}.csv")
+        )
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export layer table", str(base), "CSV files (*.csv)"
+        )
         if not name:
             return
         try:
             self.export_csv(name)
         except OSError as exc:
-            QMessageBox.warning(self, "Export layer table", f"Could not write {name}:\n{exc.strerror or exc}")
+            QMessageBox.warning(
+                self, "Export layer table", f"Could not write {name}:\n{exc.strerror or exc}"
+            )
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         has_selection = bool(self.view.selectionModel().selectedRows())
         a = menu.addAction("Copy selected rows as CSV", lambda: self.copy_table("csv", True))
         a.setEnabled(has_selection)
-        a = menu.addAction("Copy selected rows as Markdown", lambda: self.copy_table("markdown", True))
+        a = menu.addAction(
+            "Copy selected rows as Markdown", lambda: self.copy_table("markdown", True)
+        )
         a.setEnabled(has_selection)
         menu.addSeparator()
         menu.addAction("Copy table as CSV", lambda: self.copy_table("csv", False))

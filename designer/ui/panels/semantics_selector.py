@@ -64,7 +64,9 @@ class SemanticsSelector(QWidget):
         """Pick ``semantics`` as a user would (an undoable edit)."""
         n = self.combo.findData(semantics)
         if n < 0:
-            raise DesignError(f"unknown semantics {semantics!r}; expected one of {', '.join(SEMANTICS)}")
+            raise DesignError(
+                f"unknown semantics {semantics!r}; expected one of {', '.join(SEMANTICS)}"
+            )
         self.combo.setCurrentIndex(n)
         self._on_activated(n)
 
