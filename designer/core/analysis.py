@@ -811,7 +811,9 @@ def _window_notes(
     """``information_bottleneck`` and ``receptive_field_covers_input`` for sliding-window layers.
 
     A network's output layer is exempt from the bottleneck warning: reducing to a few
-    class maps (a segmentation head) is its purpose.
+    class maps (a segmentation head) is its purpose. So is a window over a 1×1 input: it
+    is a fully connected layer in convolution form (squeeze-and-excitation's squeeze),
+    and fully connected layers narrow their features by design.
     """
     out: list[Diagnostic] = []
     shape = info.output_shape
@@ -819,7 +821,8 @@ def _window_notes(
         return out
     first = info.input_shapes[0]
     n_in = math.prod(first) if first is not None else 0
-    if n_in and info.neurons < BOTTLENECK_KEEP * n_in and not is_output:
+    one_by_one = first is not None and len(first) == 3 and first[1] * first[2] == 1
+    if n_in and info.neurons < BOTTLENECK_KEEP * n_in and not is_output and not one_by_one:
         kept = info.neurons / n_in
         out.append(
             Diagnostic(

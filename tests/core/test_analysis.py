@@ -211,6 +211,22 @@ def test_output_layer_is_exempt_from_the_bottleneck_warning_and_follows_new_cons
     assert [x.code for x in a.info["head"].diagnostics] == []
 
 
+def test_a_squeeze_on_a_1x1_input_is_not_an_information_bottleneck() -> None:
+    # EfficientNet-B0's SE squeeze: 96 pooled channels → 4, a fully connected layer in conv form.
+    d = design_of(
+        [
+            {"id": "x", "type": "Input", "shape": [96, 56, 56]},
+            {"id": "pool", "type": "AdaptiveAvgPool2d", "output_size": 1},
+            {"id": "fc1", "type": "Conv2d", "out_channels": 4, "kernel_size": 1},
+            {"id": "act", "type": "SiLU"},
+            {"id": "fc2", "type": "Conv2d", "out_channels": 96, "kernel_size": 1},
+        ]
+    )
+    a = Analysis(d)
+    assert a.info["fc1"].output_shape == (4, 1, 1)
+    assert [x.code for x in a.info["fc1"].diagnostics] == []
+
+
 def test_rounding_that_only_skips_padding_is_a_note_not_a_warning() -> None:
     d = design_of(
         [
