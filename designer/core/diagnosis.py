@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Literal
 
 from designer.core.analysis import Analysis, Diagnostic
 from designer.core.arithmetic import AxisArith, window_axis
@@ -396,14 +397,15 @@ def _non_integer(analysis: Analysis, axes: Sequence[AxisArith]) -> tuple[list[St
     # What each framework makes of it (the rounding rule differs for pooling in Caffe).
     kind = a.kind if a.kind != "transpose" else "conv"
     rounded: dict[str, int] = {}
-    for sem, rnd in (
+    modes: tuple[tuple[str, Literal["floor", "ceil"]], ...] = (
         ("pytorch", "floor"),
         ("keras", "floor"),
         ("caffe", "ceil" if kind == "pool" else "floor"),
-    ):
+    )
+    for sem, rnd in modes:
         ax = window_axis(
             a.axis, kind, a.size_in, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation, rnd
-        )  # type: ignore[arg-type]
+        )
         rounded[sem] = ax.out
     if kind == "pool":
         ceil_ax = window_axis(
