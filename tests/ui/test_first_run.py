@@ -460,8 +460,11 @@ def test_view_appearance_switches_every_view_to_dark_and_back(
         assert _typical_lightness(w.view.viewport()) < 60  # the canvas background
         assert _typical_lightness(w.layer_charts.graphics) < 60
         assert "#e2e6ea" in w.diagnostics_panel.browser.document().defaultStyleSheet()
+        # The minimap (large designs) paints the canvas's background too, not a light box.
+        assert theme.CANVAS_BG.name() in w.view.minimap.styleSheet()
         w.appearance_actions["light"].trigger()
         assert seen == ["dark", "light"] and _typical_lightness(w.view.viewport()) > 200
+        assert theme.CANVAS_BG.name() in w.view.minimap.styleSheet()
         monkeypatch.setattr(theme, "system_scheme", lambda: "dark")
         assert theme.scheme_for("system") == "dark" and theme.scheme_for("light") == "light"
     finally:

@@ -14,6 +14,8 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
+from designer.ui import theme
+
 if TYPE_CHECKING:
     from designer.ui.canvas.view import CanvasView
 
@@ -30,9 +32,8 @@ class Minimap(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.Box)
-        self.setStyleSheet(
-            "QGraphicsView#minimap { border: 1px solid #9aa3b5; background: #f7f8fa; }"
-        )
+        self.apply_theme()
+        theme.notifier().changed.connect(self.apply_theme)
         self.setRenderHints(QPainter.RenderHint.Antialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -47,6 +48,13 @@ class Minimap(QGraphicsView):
         canvas.verticalScrollBar().valueChanged.connect(self.schedule)
         canvas.zoom_changed.connect(self.schedule)
         canvas.design_scene.changed.connect(self.schedule)
+
+    def apply_theme(self, *_args: object) -> None:
+        """The canvas's own background and border colours, light or dark."""
+        self.setStyleSheet(
+            f"QGraphicsView#minimap {{ border: 1px solid {theme.CARD_BORDER.name()}; "
+            f"background: {theme.CANVAS_BG.name()}; }}"
+        )
 
     def schedule(self, *_args: object) -> None:
         self._timer.start()
