@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             "Export a design. The output format follows the extension of -o: .svg (vector figure), "
             ".png (image), .py (PyTorch code, or Keras code with --framework keras) or .onnx (an ONNX graph "
-            "with placeholder weights, for Netron and other ONNX tools). Exit status: 0 written, 1 the design "
+            "with zero weights, for Netron and other ONNX tools). Exit status: 0 written, 1 the design "
             "cannot be turned into code, 2 the file cannot be read or an argument is wrong."
         ),
     )

@@ -95,9 +95,7 @@ class _Builder:
         self.analysis: Analysis = analyze(design)
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []  # small constants (pads, scales, ...)
-        self.weights: list[
-            tuple[str, Shape, float]
-        ] = []  # placeholder weights: made only when written
+        self.weights: list[tuple[str, Shape, float]] = []  # zero weights: made only when written
         self.names: set[str] = set(
             design.ids
         )  # tensor names in use (a layer's output is named after it)
@@ -130,7 +128,7 @@ class _Builder:
         weight_bytes = 4 * (analysis.totals().params + analysis.totals().buffers)
         if weight_bytes > MAX_BYTES:
             raise CodeGenerationError(
-                f"cannot export ONNX: the {weight_bytes / 1e9:.1f} GB of placeholder weights exceed what one ONNX "
+                f"cannot export ONNX: the {weight_bytes / 1e9:.1f} GB of weights exceed what one ONNX "
                 "file can hold (2 GB)"
             )
 

@@ -1077,7 +1077,7 @@ def show_code_preview(window: MainWindow, framework: str = "pytorch") -> None:
 
 
 def export_onnx_file(window: MainWindow) -> Path | None:
-    """File ▸ Export ▸ ONNX Graph…: ask for a file, write the design's ONNX graph (placeholder weights)."""
+    """File ▸ Export ▸ ONNX Graph…: ask for a file, write the design's ONNX graph (zero weights)."""
     from designer.export.onnx_model import OnnxExporter
 
     doc = window.document
@@ -1103,7 +1103,7 @@ def export_onnx_file(window: MainWindow) -> Path | None:
         return None
     QApplication.restoreOverrideCursor()
     window.show_message(
-        f"Wrote {path} ({human_count(len(data))}B; placeholder weights: open it in Netron)"
+        f"Wrote {path} ({human_count(len(data))}B; zero weights: open it in Netron)"
     )
     return path
 

@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
             "&ONNX Graph…",
             self.export_onnx,
             None,
-            "An ONNX file of this design (placeholder weights), for Netron",
+            "An ONNX file of this design (zero weights), for Netron",
             "export_onnx",
         )
         self.export_onnx_action.setEnabled(importlib.util.find_spec("onnx") is not None)
