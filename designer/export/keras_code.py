@@ -36,7 +36,12 @@ from designer.core.arithmetic import AxisArith
 from designer.core.design import Design, Layer
 from designer.core.params import as_pair
 from designer.core.shape_rules import fmt_shape
-from designer.export.pytorch_code import CodeGenerationError, _emission_order, identifier_for
+from designer.export.pytorch_code import (
+    CodeGenerationError,
+    _emission_order,
+    identifier_for,
+    require_exportable,
+)
 
 Shape = tuple[int, ...]
 
@@ -200,28 +205,9 @@ class _Generator:
 
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
-        errors = [d for d in analysis.diagnostics() if d.severity == "error"]
-        if errors:
-            lines = [
-                f"  - {f'layer {d.layer!r}' if d.layer else 'the design'} [{d.code}]: {d.message}"
-                for d in errors[:10]
-            ]
-            more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
-            raise CodeGenerationError(
-                f"cannot generate Keras code for {design.name!r}: the design has {len(errors)} "
-                f"error{'s' if len(errors) != 1 else ''}; fix {'it' if len(errors) == 1 else 'them'} first:\n"
-                + "\n".join(lines)
-                + more
-            )
-        for lid in design.ids:
-            if analysis.info[lid].output_shape is None:
-                raise CodeGenerationError(
-                    f"cannot generate Keras code: the shape of layer {lid!r} is unknown (it is not connected to any Input)"
-                )
-        if not any(layer.type != "Input" for layer in design):
-            raise CodeGenerationError(
-                "cannot generate Keras code: the design has no layers besides its Input"
-            )
+        require_exportable(
+            design, analysis, "generate Keras code", f"generate Keras code for {design.name!r}"
+        )
 
     # ---------------------------------------------------------------- names
 

@@ -29,7 +29,7 @@ from designer.core.arithmetic import AxisArith, pool_rounding
 from designer.core.design import Design, Layer
 from designer.core.params import as_pair
 from designer.core.shape_rules import fmt_shape
-from designer.export.pytorch_code import CodeGenerationError
+from designer.export.pytorch_code import CodeGenerationError, require_exportable
 
 OPSET = 20  # Gelu needs 20; onnxruntime has read it since 1.17
 IR_VERSION = 9  # the IR version that goes with opset 20
@@ -103,28 +103,7 @@ class _Builder:
 
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
-        errors = [d for d in analysis.diagnostics() if d.severity == "error"]
-        if errors:
-            lines = [
-                f"  - {f'layer {d.layer!r}' if d.layer else 'the design'} [{d.code}]: {d.message}"
-                for d in errors[:10]
-            ]
-            more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
-            raise CodeGenerationError(
-                f"cannot export {design.name!r} as ONNX: the design has {len(errors)} error"
-                f"{'s' if len(errors) != 1 else ''}; fix {'it' if len(errors) == 1 else 'them'} first:\n"
-                + "\n".join(lines)
-                + more
-            )
-        for lid in design.ids:
-            if analysis.info[lid].output_shape is None:
-                raise CodeGenerationError(
-                    f"cannot export ONNX: the shape of layer {lid!r} is unknown (it is not connected to any Input)"
-                )
-        if not any(layer.type != "Input" for layer in design):
-            raise CodeGenerationError(
-                "cannot export ONNX: the design has no layers besides its Input"
-            )
+        require_exportable(design, analysis, "export ONNX", f"export {design.name!r} as ONNX")
         weight_bytes = 4 * (analysis.totals().params + analysis.totals().buffers)
         if weight_bytes > MAX_BYTES:
             raise CodeGenerationError(

@@ -150,6 +150,42 @@ class CodeGenerationError(ValueError):
     """The design cannot be turned into PyTorch code; the message says which layer and why."""
 
 
+def require_exportable(
+    design: Design, analysis: Analysis, action: str, action_named: str, unknown_why: str = ""
+) -> None:
+    """Refuse (``CodeGenerationError``) a design that no exporter can write faithfully: one with
+    errors (the first ten listed), a layer of unknown shape, or nothing but its Input.
+
+    ``action`` completes "cannot …" (``"export ONNX"``); ``action_named`` is the same with the
+    design's name (``"export 'net' as ONNX"``). Every code and graph exporter shares this check.
+    """
+    errors = [d for d in analysis.diagnostics() if d.severity == "error"]
+    if errors:
+        lines = []
+        for d in errors[:10]:
+            where = f"layer {d.layer!r}" if d.layer else "the design"
+            msg = (
+                d.message
+                if not d.layer or d.message.startswith(f"{d.layer}")
+                else f"{d.layer}: {d.message}"
+            )
+            lines.append(f"  - {where} [{d.code}]: {msg}")
+        more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise CodeGenerationError(
+            f"cannot {action_named}: the design has "
+            f"{len(errors)} error{'s' if len(errors) != 1 else ''}; fix "
+            f"{'it' if len(errors) == 1 else 'them'} first:\n" + "\n".join(lines) + more
+        )
+    for lid in design.ids:
+        if analysis.info[lid].output_shape is None:
+            raise CodeGenerationError(
+                f"cannot {action}: the shape of layer {lid!r} is unknown "
+                f"(it is not connected to any Input){unknown_why}"
+            )
+    if not any(layer.type != "Input" for layer in design):
+        raise CodeGenerationError(f"cannot {action}: the design has no layers besides its Input")
+
+
 @dataclass(frozen=True)
 class GeneratedNames:
     """The Python names the generated code uses: class, one per layer, forward arguments."""
@@ -400,33 +436,13 @@ class _Generator:
                 f"{listed}. Replace {'it' if len(unsupported) == 1 else 'them'} with supported layers first; "
                 "the code would not compute the imported network."
             )
-        errors = [d for d in analysis.diagnostics() if d.severity == "error"]
-        if errors:
-            lines = []
-            for d in errors[:10]:
-                where = f"layer {d.layer!r}" if d.layer else "the design"
-                msg = (
-                    d.message
-                    if not d.layer or d.message.startswith(f"{d.layer}")
-                    else f"{d.layer}: {d.message}"
-                )
-                lines.append(f"  - {where} [{d.code}]: {msg}")
-            more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
-            raise CodeGenerationError(
-                f"cannot generate PyTorch code for {design.name!r}: the design has "
-                f"{len(errors)} error{'s' if len(errors) != 1 else ''}; fix "
-                f"{'it' if len(errors) == 1 else 'them'} first:\n" + "\n".join(lines) + more
-            )
-        for lid in design.ids:
-            if analysis.info[lid].output_shape is None:
-                raise CodeGenerationError(
-                    f"cannot generate PyTorch code: the shape of layer {lid!r} is unknown "
-                    "(it is not connected to any Input), so its in_channels cannot be filled in"
-                )
-        if not any(layer.type != "Input" for layer in design):
-            raise CodeGenerationError(
-                "cannot generate PyTorch code: the design has no layers besides its Input"
-            )
+        require_exportable(
+            design,
+            analysis,
+            "generate PyTorch code",
+            f"generate PyTorch code for {design.name!r}",
+            unknown_why=", so its in_channels cannot be filled in",
+        )
         if design.semantics != "pytorch":
             torch_design = design.copy()
             torch_design.set_semantics("pytorch")
