@@ -160,3 +160,49 @@ def test_picking_the_piece_of_a_split_is_an_undoable_input_change(qtbot):
     assert d.layer("conv").inputs == ["split:0"]
     doc.select(["input"])
     assert inspector.picks_host.isHidden()
+
+
+def test_undo_while_the_inspector_shows_a_padding_pair_restores_the_layer(qtbot):
+    """Regression (GUI undo property test, seed 1271115313): a fix set a conv's padding to
+    [2, 0] while the inspector showed that conv; undoing it made the padding editor go back
+    from "h × w" to "number", its spin boxes re-locked, and that pushed a new edit
+    (padding 2) in the middle of the undo: undo all no longer restored the file."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    d = Design()
+    d.add_layer(Layer("input", "Input", {"shape": [1, 32, 32]}, []))
+    d.add_layer(Layer("c1", "Conv2d", {"out_channels": 6, "kernel_size": 5}, ["input"]))
+    doc = Document(d)
+    inspector = Inspector(doc)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    doc.select(["c1"])
+    pad = inspector.editors["padding"]
+
+    # As a fix does it: one closed edit from outside the inspector.
+    doc.set_param("c1", "padding", [2, 0])
+    doc.close_edit()
+    assert pad.mode.currentIndex() == 1 and pad.spins.pair() == [2, 0]
+    doc.undo_stack.undo()
+    assert d.layer("c1").params == {"out_channels": 6, "kernel_size": 5}
+    assert (doc.undo_stack.count(), doc.undo_stack.index()) == (1, 0), "undo pushed an edit"
+    assert pad.mode.currentIndex() == 0 and pad.spins.pair() == [0, 0]
+    doc.undo_stack.redo()
+    assert d.layer("c1").params["padding"] == [2, 0]
+
+    # As a user does it: "h × w" from the mode box, then the height typed in.
+    doc.undo_stack.undo()
+    pad.mode.setFocus()
+    QTest.keyClick(pad.mode, Qt.Key.Key_Down)  # number → h × w
+    assert pad.mode.currentIndex() == 1
+    pad.spins.h.setFocus()
+    pad.spins.h.selectAll()
+    QTest.keyClicks(pad.spins.h, "3")
+    QTest.keyClick(pad.spins.h, Qt.Key.Key_Return)
+    assert d.layer("c1").params["padding"] == [3, 0]
+    while doc.undo_stack.canUndo():
+        doc.undo_stack.undo()
+    assert d.layer("c1").params == {"out_channels": 6, "kernel_size": 5}
+    assert doc.undo_stack.index() == 0 and not doc.undo_stack.canUndo()
+    assert doc.undo_stack.canRedo()

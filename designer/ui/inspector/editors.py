@@ -260,10 +260,15 @@ class PaddingEditor(ParamEditor):
         self.mode.blockSignals(True)
         self.mode.setCurrentIndex(index)
         self.mode.blockSignals(False)
-        self._apply_mode(index)
-        if not isinstance(value, str):
-            self.spins.set_pair(*_as_hw(value, 0))
-            self.spins.lock.setChecked(index == 0)
+        # The spin boxes re-lock while the mode changes: that is the display following the
+        # value, not the user typing, so it must not announce a change.
+        self.spins.blockSignals(True)
+        try:
+            if not isinstance(value, str):
+                self.spins.set_pair(*_as_hw(value, 0))
+            self._apply_mode(index)
+        finally:
+            self.spins.blockSignals(False)
 
     def value(self) -> Any:
         mode = self.MODES[self.mode.currentIndex()]

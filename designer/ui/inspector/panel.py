@@ -209,11 +209,19 @@ class Inspector(QScrollArea):
             return
         layer = self.document.design.layer(self.layer_id)
         for name, editor in self.editors.items():
-            editor.set_value(layer.value(name))
-            if isinstance(editor, OptPairEditor) and layer.value(name) is None:
-                editor.show_followed(
-                    layer.value("kernel_size") if "kernel_size" in self.editors else None
-                )
+            # Showing the model's value is not an edit: whatever the editor's widgets signal
+            # to each other while they change (a padding editor going from h × w back to one
+            # number re-locks its spin boxes), nothing may leave the editor. It used to push
+            # a new edit in the middle of an undo.
+            editor.blockSignals(True)
+            try:
+                editor.set_value(layer.value(name))
+                if isinstance(editor, OptPairEditor) and layer.value(name) is None:
+                    editor.show_followed(
+                        layer.value("kernel_size") if "kernel_size" in self.editors else None
+                    )
+            finally:
+                editor.blockSignals(False)
 
     # ------------------------------------------------------------- editing
 
