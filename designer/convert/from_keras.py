@@ -54,6 +54,7 @@ ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "softmax": ("Softmax", {"dim": 1}),
     "leaky_relu": ("LeakyReLU", {"negative_slope": 0.2}),
     "hard_swish": ("Hardswish", {}),
+    "hard_sigmoid": ("Hardsigmoid", {}),
     "hard_silu": ("Hardswish", {}),
     "elu": ("ELU", {}),
     "selu": ("SELU", {}),
@@ -94,9 +95,18 @@ _FOLD_INTO = frozenset(
         "AvgPool2D",
     }
 )
-_NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax"})
+_NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax", "Hardsigmoid", "Softplus"})
 _SIGN_KEEPING = frozenset(
-    {"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"}
+    {
+        "MaxPool2d",
+        "AdaptiveMaxPool2d",
+        "Dropout",
+        "Dropout2d",
+        "Identity",
+        "ZeroPad2d",
+        "Upsample",
+        "StochasticDepth",
+    }
 )
 
 
@@ -1001,7 +1011,149 @@ class _KerasImporter:
         return 1 if axis == 3 else axis + 1
 
     def dropout(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
-        return self._add(wanted, "Dropout", {"p": float(cfg.get("rate", 0.5))}, inputs, "Dropout")
+        rate = float(cfg.get("rate", 0.5))
+        noise = cfg.get("noise_shape")
+        if isinstance(noise, list | tuple) and len(noise) >= 2 and all(v == 1 for v in noise[1:]):
+            # one mask value per sample (None first) or for the whole batch (1): whole samples are
+            # dropped and the rest scaled by 1/(1 − rate), torchvision's StochasticDepth
+            mode = "row" if noise[0] is None else "batch"
+            return self._add(
+                wanted, "StochasticDepth", {"p": rate, "mode": mode}, inputs, "Dropout"
+            )
+        if isinstance(noise, list | tuple) and len(noise) == 4 and list(noise[1:3]) == [1, 1]:
+            return self._add(wanted, "Dropout2d", {"p": rate}, inputs, "Dropout")
+        return self._add(wanted, "Dropout", {"p": rate}, inputs, "Dropout")
+
+    def _affine(self, cfg: dict[str, Any], lid: str) -> bool:
+        """Whether a normalisation learns γ and β (a note where Keras learns only one of them)."""
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if center != scale:
+            self.builder.note(
+                "warning",
+                "parameters_approximated",
+                lid,
+                f"{lid} learns only {'β' if center else 'γ'}; the design counts both",
+            )
+        return center or scale
+
+    def layer_norm(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        shape = self._shape(inputs[0])
+        axis = cfg.get("axis", -1)
+        axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+        if shape is None or not isinstance(axis, int) or axis not in (-1, len(shape)):
+            raise _Placeholder(
+                f"it normalises along axis {axis}; the designer's LayerNorm2d and LayerNorm take the last"
+            )
+        if cfg.get("rms_scaling"):
+            raise _Placeholder("it scales by the root mean square (rms_scaling), without centring")
+        eps = float(cfg.get("epsilon", 1e-3))
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if len(shape) == 3 and self.channels_last:  # over the channels at every position
+            lid = self._add(
+                wanted,
+                "LayerNorm2d",
+                {"eps": eps, "elementwise_affine": scale or center},
+                inputs,
+                "LayerNormalization",
+            )
+            self._affine(cfg, lid)
+            return lid
+        params = {
+            "normalized_shape": [shape[-1]],
+            "eps": eps,
+            "elementwise_affine": scale or center,
+            "bias": center or not scale,
+        }
+        lid = self._add(wanted, "LayerNorm", params, inputs, "LayerNormalization")
+        if center and not scale:
+            self._affine(cfg, lid)
+        return lid
+
+    def group_norm(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        shape = self._shape(inputs[0])
+        axis = cfg.get("axis", -1)
+        if shape is None or len(shape) != 3 or axis not in (-1, 3):
+            raise _Placeholder("it does not normalise the channels of a volume")
+        groups = int(cfg.get("groups", 32))
+        eps = float(cfg.get("epsilon", 1e-3))
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if groups in (-1, shape[0]):  # one group per channel: instance normalisation
+            lid = self._add(
+                wanted,
+                "InstanceNorm2d",
+                {"eps": eps, "affine": center or scale},
+                inputs,
+                "GroupNormalization",
+            )
+        else:
+            lid = self._add(
+                wanted,
+                "GroupNorm",
+                {"num_groups": groups, "eps": eps, "affine": center or scale},
+                inputs,
+                "GroupNormalization",
+            )
+        self._affine(cfg, lid)
+        return lid
+
+    def elu(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        return self._add(wanted, "ELU", {"alpha": float(cfg.get("alpha", 1.0))}, inputs, "ELU")
+
+    def prelu(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        shape = self._shape(inputs[0])
+        if shape is None:
+            raise _Placeholder("its input's shape is unknown")
+        init = cfg.get("alpha_initializer")
+        value = 0.25 if not isinstance(init, dict) else None
+        if isinstance(init, dict):
+            icfg = init.get("config") or {}
+            name = str(init.get("class_name", ""))
+            if name == "Constant" and isinstance(icfg, dict):
+                value = float(icfg.get("value", 0.0))
+            elif name == "Zeros":
+                value = 0.0
+            elif name == "Ones":
+                value = 1.0
+        rank = len(shape)
+        shared = sorted(int(a) for a in (cfg.get("shared_axes") or []))
+        channel = rank if self.channels_last and rank == 3 else 1
+        if shared == list(range(1, rank + 1)):
+            n = 1
+        elif shared == [a for a in range(1, rank + 1) if a != channel]:
+            n = shape[0]
+        else:
+            raise _Placeholder(
+                f"it learns a slope per position (shared_axes {shared}); the designer's PReLU has one "
+                "slope, or one per channel"
+            )
+        params: dict[str, Any] = {"num_parameters": n}
+        if value is not None:
+            params["init"] = value
+        lid = self._add(wanted, "PReLU", params, inputs, "PReLU")
+        if value is None:
+            self.builder.note(
+                "info",
+                "initializer",
+                lid,
+                f"{lid}: its slopes' initializer is not a constant; the design starts them at 0.25",
+            )
+        return lid
+
+    def scale(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        """The Scale layer of CNN Designer's exported Keras code: its shape is channels last."""
+        if "shape" not in cfg:
+            raise _Placeholder(
+                "it is not CNN Designer's Scale layer (no shape in its configuration)"
+            )
+        raw = [int(v) for v in cfg["shape"]]
+        shape = (raw[2], raw[0], raw[1]) if len(raw) == 3 and self.channels_last else tuple(raw)
+        return self._add(
+            wanted,
+            "Scale",
+            {"shape": list(shape), "init": float(cfg.get("init", 1.0))},
+            inputs,
+            "Scale",
+        )
 
     def spatial_dropout(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         return self._add(
@@ -1019,10 +1171,45 @@ class _KerasImporter:
         target = [int(v) for v in cfg["target_shape"]]
         if shape is not None and len(target) == 1 and target[0] in (-1, _numel(shape)):
             return self._add(wanted, "Flatten", {}, inputs, "Reshape")
+        if (
+            shape is not None
+            and len(shape) == 1
+            and len(target) == 3
+            and self.channels_last
+            and -1 not in target
+            and _numel(tuple(target)) == shape[0]
+            and (target[0] * target[1] == 1 or target[2] == 1)
+        ):
+            # a vector into a volume with one of H×W or C of size 1: both orders put the values alike
+            # (EfficientNet's squeeze-and-excitation: GlobalAveragePooling2D, then Reshape((1, 1, C)))
+            h, w, c = target
+            return self._add(wanted, "Reshape", {"shape": [c, h, w]}, inputs, "Reshape")
         raise _Placeholder(f"it reshapes to {target}, which is not a flatten")
 
     def dense(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         shape = self._shape(inputs[0])
+        if shape is not None and len(shape) == 3 and self.channels_last:
+            # On a volume Keras' Dense mixes the channels at every position: a 1×1 convolution
+            # (ConvNeXt's pointwise layers); the designer's Linear would work on the width.
+            lid = self._add(
+                wanted,
+                "Conv2d",
+                {
+                    "out_channels": int(cfg["units"]),
+                    "kernel_size": 1,
+                    "bias": bool(cfg.get("use_bias", True)),
+                },
+                inputs,
+                "Dense",
+            )
+            self.builder.note(
+                "info",
+                "dense_on_volume",
+                lid,
+                f"{lid}: Keras' Dense on a volume mixes its channels at every position, a 1×1 Conv2d "
+                "(same parameters and multiply-accumulates)",
+            )
+            return self._activation(wanted, cfg.get("activation"), [lid], "Dense")
         if shape is not None and len(shape) != 1:
             raise _Placeholder(
                 f"it is applied to the volume {fmt_shape(shape)}: Keras' Dense works on the channels there, the "
@@ -1202,6 +1389,11 @@ _HANDLERS: dict[str, _Handler] = {
     "LeakyReLU": _KerasImporter.leaky_relu,
     "Softmax": _KerasImporter.softmax,
     "Dropout": _KerasImporter.dropout,
+    "LayerNormalization": _KerasImporter.layer_norm,
+    "GroupNormalization": _KerasImporter.group_norm,
+    "ELU": _KerasImporter.elu,
+    "PReLU": _KerasImporter.prelu,
+    "Scale": _KerasImporter.scale,
     "SpatialDropout2D": _KerasImporter.spatial_dropout,
     "Identity": _KerasImporter.identity,
     "Flatten": _KerasImporter.flatten,
