@@ -416,6 +416,9 @@ class _KerasImporter:
         self.aliases: set[str] = (
             set()
         )  # Keras layers that pass their input on (folded pads, preprocessing)
+        # Keras' MobileNetV3 writes hard_sigmoid as ReLU(6)(x + 3) * (1/6): the first two steps are
+        # held back (marker → (step, source layer)) until the third makes them one Hardsigmoid.
+        self.deferred: dict[str, tuple[str, str]] = {}
 
     # ---------------------------------------------------------------- running
 
@@ -560,7 +563,18 @@ class _KerasImporter:
                 raise ConversionError(
                     f"{self.label}: the model output {ref[0]!r} is not computed by any layer"
                 )
-            outs.append(produced[ref])
+            out = produced[ref]
+            if (
+                out in self.deferred
+            ):  # a model that ends with x + 3 (or its ReLU): nothing to hold back for
+                _step, src = self.deferred.pop(out)
+                out = self.builder.placeholder(
+                    ref[0],
+                    [src],
+                    f"the Keras layer {ref[0]}",
+                    "it adds a constant (the start of a hard_sigmoid)",
+                )
+            outs.append(out)
         return outs
 
     @staticmethod
@@ -643,6 +657,23 @@ class _KerasImporter:
             return inputs[:1]
         handler = _HANDLERS.get(cls)
         source = f"the Keras {cls or 'layer'} {name}"
+        scalars = _scalars(
+            (entry.get("inbound_nodes") or [None])[node_index]
+            if entry.get("inbound_nodes")
+            else None
+        )
+        if scalars or any(i in self.deferred for i in inputs):
+            step = self._hard_sigmoid_step(wanted, cls, cfg, inputs, scalars)
+            if step is not None:
+                return [step]
+            held = [self.deferred[i][1] if i in self.deferred else i for i in inputs]
+            why = (
+                f"it computes with the constant{'s' if len(scalars) > 1 else ''} "
+                f"{', '.join(f'{v:g}' for v in scalars)}"
+                if scalars
+                else "it continues a computation with constants the designer has no layer for"
+            )
+            return [self.builder.placeholder(wanted, held, source, why)]
         try:
             if handler is None:
                 raise _Placeholder(f"CNN Designer has no layer for Keras' {cls or 'unnamed layer'}")
@@ -664,6 +695,42 @@ class _KerasImporter:
                 )
             ]
         return [out]
+
+    def _hard_sigmoid_step(
+        self, wanted: str, cls: str, cfg: dict[str, Any], inputs: list[str], scalars: list[float]
+    ) -> str | None:
+        """One step of ``ReLU(6)(x + 3) * (1/6)``: a marker for the first two, the Hardsigmoid at the third."""
+        if (
+            cls == "Add"
+            and len(inputs) == 1
+            and scalars == [3.0]
+            and inputs[0] not in self.deferred
+        ):
+            marker = f"\x00{wanted}"
+            self.deferred[marker] = ("plus3", inputs[0])
+            return marker
+        if len(inputs) != 1 or inputs[0] not in self.deferred:
+            return None
+        step, src = self.deferred[inputs[0]]
+        if (
+            step == "plus3"
+            and cls == "ReLU"
+            and not scalars
+            and float(cfg.get("max_value") or 0.0) == 6.0
+            and not float(cfg.get("negative_slope") or 0.0)
+            and not float(cfg.get("threshold") or 0.0)
+        ):
+            marker = f"\x00{wanted}"
+            self.deferred[marker] = ("relu6", src)
+            return marker
+        if (
+            step == "relu6"
+            and cls == "Multiply"
+            and len(scalars) == 1
+            and abs(scalars[0] - 1 / 6) < 1e-6
+        ):
+            return self._add(wanted, "Hardsigmoid", {}, [src], "Multiply")
+        return None
 
     def _add(
         self, wanted: str, type_id: str, params: dict[str, Any], inputs: list[str], cls: str
@@ -1313,6 +1380,24 @@ def _preprocessing_detail(cls: str, cfg: dict[str, Any]) -> str:
         offset = cfg.get("offset", 0.0)
         return f": ×{cfg['scale']}" + (f" + {offset}" if offset else "")
     return ""
+
+
+def _scalars(node: Any) -> list[float]:
+    """The plain numbers a Keras 3 inbound node passes besides tensors (``x + 3.0``: [3.0])."""
+    out: list[float] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int | float):
+            out.append(float(value))
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    if isinstance(node, dict):
+        walk(node.get("args", []))
+    return out
 
 
 def _is_tensor_ref(value: Any) -> bool:

@@ -482,6 +482,72 @@ def test_keras_applications_come_through_and_go_back_out_with_keras_numbers(name
 
 
 @requires_keras
+@pytest.mark.parametrize("name", ["EfficientNetB0", "MobileNetV3Small"])
+def test_keras_applications_with_squeeze_and_excitation_import_without_placeholders(
+    name: str, tmp_path: Path
+) -> None:
+    """EfficientNet's SE block reshapes the pooled vector (Reshape((1, 1, C))) and gates with
+    Multiply; MobileNetV3 writes hard_sigmoid as ReLU(6)(x + 3) * (1/6) and hard_swish as
+    Activation("hard_silu"). Saved as .keras and read back: no placeholder, Keras' numbers."""
+    assert keras is not None
+    model = getattr(keras.applications, name)(weights=None, input_shape=(224, 224, 3))
+    saved = tmp_path / f"{name}.keras"
+    model.save(saved)
+    result = import_keras(saved)
+    design = result.design
+    assert [layer.id for layer in design if layer.type == "Unsupported"] == []
+    assert [n.message for n in result.notes if n.severity != "info"] == []
+    analysis = analyze(design)
+    assert not analysis.has_errors()
+    assert analysis.totals().params == sum(math.prod(w.shape) for w in model.trainable_weights)
+    for layer in model.layers:
+        if layer.name in _by_id(design) and len(layer.output.shape) == 4:
+            _, h, w, c = layer.output.shape
+            assert analysis.info[layer.name].output_shape == (c, h, w), layer.name
+    types = {layer.type for layer in design}
+    assert {"Mul", "Conv2d", "BatchNorm2d"} <= types
+    assert ("Reshape" in types) == (name == "EfficientNetB0")
+    assert ("Hardsigmoid" in types and "Hardswish" in types) == (name == "MobileNetV3Small")
+    again = build(generate(design))  # and back out as Keras code with the same numbers
+    assert sum(math.prod(w.shape) for w in again.trainable_weights) == analysis.totals().params
+
+
+def test_a_constant_chain_that_is_not_hard_sigmoid_is_a_placeholder() -> None:
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "a",
+                    "config": {"name": "a", "batch_shape": [None, 4]},
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Add",
+                    "name": "plus",
+                    "config": {"name": "plus"},
+                    "inbound_nodes": [{"args": [_tensor("a", [None, 4]), 3.0], "kwargs": {}}],
+                },
+                {
+                    "class_name": "Multiply",
+                    "name": "times",
+                    "config": {"name": "times"},
+                    "inbound_nodes": [{"args": [_tensor("plus", [None, 4]), 0.5], "kwargs": {}}],
+                },
+            ],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["times", 0, 0]],
+        },
+    }
+    result = import_keras(config)
+    [note] = result.unsupported
+    assert "the constant 0.5" in note.message
+    assert [ly.inputs for ly in result.design if ly.type == "Unsupported"] == [["a"]]
+
+
+@requires_keras
 def test_cli_imports_a_build_function(tmp_path: Path) -> None:
     source = generate(load_design(ROOT / "resources" / "templates" / "unet_small.json"))
     path = tmp_path / "unet_keras.py"
