@@ -25,6 +25,7 @@ PyTorch backend refuses dots in names). The mapping per layer type is
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -323,9 +324,10 @@ class _Generator:
                 shape = self._shape_of(ref)
                 if layout != _standard(shape):
                     raise _Refused(
-                        f"receives {ref!r} in the axis order a Permute or Transpose left it in "
-                        f"({self._order(shape, layout)} in Keras), but Keras' layers expect channels "
-                        "last (H×W×C); permute back first"
+                        f"receives {ref!r} after a Permute or Transpose: its channels (the design's axis 1, "
+                        f"{shape[0]} of them) are not Keras' last axis there (Keras holds it as "
+                        f"{self._order(shape, layout)}), and Keras' layers take the channels last. Permute "
+                        "the axes back to C×H×W before this layer (as ConvNeXt's Permute(0, 3, 1, 2) does)"
                     )
         # Elementwise layers keep their input's order; the handlers of the others set theirs.
         self.out_layout: Layout | None = layouts[0] if layouts else None
@@ -370,8 +372,9 @@ class _Generator:
         layout = self.layout.get(layer.id)
         if shape is not None and layout is not None and layout != _standard(shape):
             raise _Refused(
-                f"is an output of the model in the axis order a Permute or Transpose left it in "
-                f"({self._order(shape, layout)} in Keras, not channels last); permute back first"
+                f"is an output of the model but leaves its axes permuted (Keras would give "
+                f"{self._order(shape, layout)}, not the channels-last H×W×C every Keras model gives); "
+                "permute them back to C×H×W first"
             )
 
     def _keras_axis(self, ref: str, dim: int) -> int:
@@ -995,8 +998,10 @@ class _Generator:
         flattens = [
             layer.id
             for layer in design
-            if layer.type == "Flatten" and len(analysis.info[layer.id].input_shapes[0] or ()) == 3
-        ]
+            if layer.type == "Flatten"
+            and len(analysis.info[layer.id].input_shapes[0] or ()) == 3
+            and math.prod((analysis.info[layer.id].input_shapes[0] or (1, 1, 1))[1:]) > 1
+        ]  # over 1×1 both orders are the channels
         if flattens:
             doc.append("")
             doc.append(

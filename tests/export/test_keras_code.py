@@ -551,11 +551,11 @@ def test_modern_types_are_written_with_keras_layers() -> None:
                 Layer("p", "Permute", {"dims": [0, 2, 3, 1]}),
                 Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
             ),
-            r"layer 'conv' \(Conv2d\) receives 'p' in the axis order a Permute",
+            r"layer 'conv' \(Conv2d\) receives 'p' after a Permute or Transpose: its channels",
         ),
         (
             (Layer("p", "Permute", {"dims": [0, 2, 3, 1]}),),
-            r"layer 'p' \(Permute\) is an output of the model in the axis order",
+            r"layer 'p' \(Permute\) is an output of the model but leaves its axes permuted",
         ),
         (
             (Layer("it", "Unsupported", {"op": "aten::roll", "shape": [3, 32, 32]}),),
