@@ -17,6 +17,13 @@ on signed data, a Linear applied to a volume, ...) are refused with a
 Every translated layer's Keras output size is computed with Keras' own rules and
 compared with the design's, so the comments cannot disagree with what Keras builds.
 
+A ``Permute`` or ``Transpose`` becomes no Keras layer: the generator tracks, per tensor, the
+order in which Keras holds the design's axes (``Layout``; a volume is channels last). The
+layers that are written with the axes they use (activations, ``LayerNormalization`` on the
+last axis, ``Dense`` on the last axis, merges) follow that order, so ConvNeXt's
+``Permute → LayerNorm → Linear … → Permute`` is channels last throughout, as Keras' own
+ConvNeXt is; any other layer, or a model output, in a permuted order is refused.
+
 Layer names: Keras takes the design's ids as names, with ``.`` written ``_`` (the
 PyTorch backend refuses dots in names). The mapping per layer type is
 ``_HANDLERS`` (design type id → translator); a type without an entry is refused.

@@ -14,6 +14,12 @@ at stride 1 is ``auto_pad=SAME_UPPER``. The mapping per layer type is ``_HANDLER
 (design type id → node builder); a type without an entry is refused with a
 ``CodeGenerationError`` that names the layer and its type. Needs the optional ``onnx``
 package (and numpy, which it brings).
+
+Tensor names carry the design back: output k of a Split/Chunk is ``<id>:k`` (the reference
+its consumers use), a tensor inside a layer of several nodes ``<id>/<what>``; where one ONNX
+op stands for several design layers (Identity for StochasticDepth, Transpose for Permute, ...)
+the node's doc string says which. ``designer.convert.from_onnx`` reads both in files whose
+producer is CNN Designer, so the round trip gives every layer back as it was.
 """
 
 from __future__ import annotations
