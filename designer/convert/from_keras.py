@@ -26,6 +26,7 @@ becomes a loud placeholder, as in the other importers. The mapping is ``_HANDLER
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import os
 import zipfile
@@ -416,9 +417,10 @@ class _KerasImporter:
         self.aliases: set[str] = (
             set()
         )  # Keras layers that pass their input on (folded pads, preprocessing)
-        # Keras' MobileNetV3 writes hard_sigmoid as ReLU(6)(x + 3) * (1/6): the first two steps are
-        # held back (marker → (step, source layer)) until the third makes them one Hardsigmoid.
-        self.deferred: dict[str, tuple[str, str]] = {}
+        # Keras' MobileNetV3 writes hard_sigmoid as ReLU(6)(x + 3) * (1/6), CNN Designer's Keras
+        # code a channel shuffle as Reshape → Permute → Reshape: the first steps are held back
+        # (marker → (step, source layer, what it began)) until the last makes them one layer.
+        self.deferred: dict[str, tuple[str, str, str]] = {}
 
     # ---------------------------------------------------------------- running
 
@@ -524,6 +526,16 @@ class _KerasImporter:
             progressed = False
             for call in list(pending):
                 entry, node_index, refs = call
+                for ref in refs:
+                    first = (ref[0], ref[1], 0)
+                    if ref not in produced and first in produced:
+                        # another output of a layer that gave one: a loud placeholder, not a stall
+                        produced[ref] = self.builder.placeholder(
+                            f"{ref[0]}_{ref[2]}",
+                            [produced[first]],
+                            f"output {ref[2]} of the Keras layer {ref[0]}",
+                            "the designer reads several outputs of a layer only from a Split",
+                        )
                 if any(ref not in produced and ref[0] in by_name for ref in refs):
                     continue
                 pending.remove(call)
@@ -567,12 +579,12 @@ class _KerasImporter:
             if (
                 out in self.deferred
             ):  # a model that ends with x + 3 (or its ReLU): nothing to hold back for
-                _step, src = self.deferred.pop(out)
+                _step, src, what = self.deferred.pop(out)
                 out = self.builder.placeholder(
                     ref[0],
                     [src],
                     f"the Keras layer {ref[0]}",
-                    "it adds a constant (the start of a hard_sigmoid)",
+                    f"it ends the model with {what}, which the designer has no layer for",
                 )
             outs.append(out)
         return outs
@@ -588,14 +600,20 @@ class _KerasImporter:
     def _shape(self, lid: str) -> Shape | None:
         if self._analysis is None:  # follows every layer added from now on
             self._analysis = Analysis(self.builder.design)
-        info = self._analysis.info.get(lid)
-        return info.output_shape if info is not None else None
+        head, _, k = lid.partition(":")  # "split:1": output 1 of a Split
+        info = self._analysis.info.get(head)
+        if info is None:
+            return None
+        if k.isdigit():
+            shapes = info.output_shapes
+            return shapes[int(k)] if int(k) < len(shapes) else None
+        return info.output_shape
 
     def _non_negative(self, lid: str) -> bool:
         """Whether the layer's output cannot be negative (a ReLU-like layer, through pools and dropouts)."""
-        layer = self.builder.design.layer(lid)
+        layer = self.builder.design.layer(lid.partition(":")[0])
         while layer.type in _SIGN_KEEPING and layer.inputs:
-            layer = self.builder.design.layer(layer.inputs[0])
+            layer = self.builder.design.layer(layer.inputs[0].partition(":")[0])
         return layer.type in _NON_NEGATIVE
 
     # ----------------------------------------------------------------- layers
@@ -657,21 +675,31 @@ class _KerasImporter:
             return inputs[:1]
         handler = _HANDLERS.get(cls)
         source = f"the Keras {cls or 'layer'} {name}"
+        if cls == "Split" and "indices_or_sections" in cfg:  # keras.ops.split in a functional model
+            try:
+                return self._split(wanted, cfg, inputs)
+            except _Placeholder as exc:
+                return [self.builder.placeholder(wanted, inputs, source, str(exc))]
         scalars = _scalars(
             (entry.get("inbound_nodes") or [None])[node_index]
             if entry.get("inbound_nodes")
             else None
         )
-        if scalars or any(i in self.deferred for i in inputs):
-            step = self._hard_sigmoid_step(wanted, cls, cfg, inputs, scalars)
+        if (
+            scalars
+            or any(i in self.deferred for i in inputs)
+            or self._starts_shuffle(cls, cfg, inputs)
+        ):
+            step = self._deferred_step(wanted, cls, cfg, inputs, scalars)
             if step is not None:
                 return [step]
             held = [self.deferred[i][1] if i in self.deferred else i for i in inputs]
+            begun = [self.deferred[i][2] for i in inputs if i in self.deferred]
             why = (
                 f"it computes with the constant{'s' if len(scalars) > 1 else ''} "
                 f"{', '.join(f'{v:g}' for v in scalars)}"
                 if scalars
-                else "it continues a computation with constants the designer has no layer for"
+                else f"it continues {begun[0]}, which the designer has no layer for"
             )
             return [self.builder.placeholder(wanted, held, source, why)]
         try:
@@ -696,22 +724,70 @@ class _KerasImporter:
             ]
         return [out]
 
-    def _hard_sigmoid_step(
+    def _split(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> list[str]:
+        """``keras.ops.split(x, indices_or_sections, axis)``: a Split, one reference per piece."""
+        shape = self._shape(inputs[0])
+        if shape is None or len(inputs) != 1:
+            raise _Placeholder("its input's shape is unknown")
+        dim = self._dim(int(cfg.get("axis", 0)), shape)
+        size = shape[dim - 1]
+        cut = cfg["indices_or_sections"]
+        if isinstance(cut, int):
+            if cut < 1 or size % cut:
+                raise _Placeholder(
+                    f"it splits {size} into {cut} equal pieces, which do not divide it"
+                )
+            sizes = [size // cut] * cut
+        else:
+            edges = [0, *(min(max(int(v), 0), size) for v in cut), size]
+            sizes = [b - a for a, b in itertools.pairwise(edges)]
+            if any(v < 1 for v in sizes):
+                raise _Placeholder(f"it cuts at {list(cut)}, which leaves an empty piece")
+        equal = len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
+        params = {"split_size_or_sections": sizes[0] if equal else sizes, "dim": dim}
+        lid = self._add(wanted, "Split", params, inputs, "keras.ops.split")
+        return [f"{lid}:{k}" for k in range(len(sizes))]
+
+    def _starts_shuffle(self, cls: str, cfg: dict[str, Any], inputs: list[str]) -> bool:
+        """A Reshape of an H×W×C volume to (H, W, g, C/g): the first step of a channel shuffle."""
+        if cls != "Reshape" or len(inputs) != 1 or inputs[0] in self.deferred:
+            return False
+        shape = self._shape(inputs[0])
+        target = [int(v) for v in cfg.get("target_shape") or []]
+        return (
+            shape is not None
+            and len(shape) == 3
+            and len(target) == 4
+            and self.channels_last
+            and target[:2] == [shape[1], shape[2]]
+            and target[2] * target[3] == shape[0]
+            and target[2] > 1
+        )
+
+    def _deferred_step(
         self, wanted: str, cls: str, cfg: dict[str, Any], inputs: list[str], scalars: list[float]
     ) -> str | None:
-        """One step of ``ReLU(6)(x + 3) * (1/6)``: a marker for the first two, the Hardsigmoid at the third."""
+        """One step of ``ReLU(6)(x + 3) * (1/6)`` or of a channel shuffle: a marker for the first
+        steps, the Hardsigmoid or ChannelShuffle at the last; ``None`` where the chain breaks."""
+
+        def hold(step: str, src: str, what: str) -> str:
+            marker = f"\x00{wanted}"
+            self.deferred[marker] = (step, src, what)
+            return marker
+
+        if self._starts_shuffle(cls, cfg, inputs):
+            groups = int(cfg["target_shape"][2])
+            return hold(f"groups:{groups}", inputs[0], f"a Reshape into {groups} channel groups")
         if (
             cls == "Add"
             and len(inputs) == 1
             and scalars == [3.0]
             and inputs[0] not in self.deferred
         ):
-            marker = f"\x00{wanted}"
-            self.deferred[marker] = ("plus3", inputs[0])
-            return marker
+            return hold("plus3", inputs[0], "x + 3")
         if len(inputs) != 1 or inputs[0] not in self.deferred:
             return None
-        step, src = self.deferred[inputs[0]]
+        step, src, what = self.deferred[inputs[0]]
         if (
             step == "plus3"
             and cls == "ReLU"
@@ -720,9 +796,7 @@ class _KerasImporter:
             and not float(cfg.get("negative_slope") or 0.0)
             and not float(cfg.get("threshold") or 0.0)
         ):
-            marker = f"\x00{wanted}"
-            self.deferred[marker] = ("relu6", src)
-            return marker
+            return hold("relu6", src, "ReLU6(x + 3)")
         if (
             step == "relu6"
             and cls == "Multiply"
@@ -730,6 +804,22 @@ class _KerasImporter:
             and abs(scalars[0] - 1 / 6) < 1e-6
         ):
             return self._add(wanted, "Hardsigmoid", {}, [src], "Multiply")
+        if (
+            step.startswith("groups:")
+            and cls == "Permute"
+            and list(cfg.get("dims") or []) == [1, 2, 4, 3]
+        ):
+            return hold(f"swapped:{step.split(':')[1]}", src, f"{what}, swapped")
+        shape = self._shape(src)
+        if (
+            step.startswith("swapped:")
+            and cls == "Reshape"
+            and shape is not None
+            and [int(v) for v in cfg.get("target_shape") or []] == [shape[1], shape[2], shape[0]]
+        ):
+            return self._add(
+                wanted, "ChannelShuffle", {"groups": int(step.split(":")[1])}, [src], "Reshape"
+            )
         return None
 
     def _add(

@@ -652,3 +652,84 @@ def test_a_folded_padding_is_not_mistaken_for_its_inputs_shape() -> None:
     result = import_keras(config)
     assert "stem_pad" not in _by_id(result.design)
     assert [n for n in result.notes if n.code == "shape_mismatch"] == []
+
+
+@requires_keras
+def test_every_modern_type_comes_back_from_keras_with_the_same_numbers(tmp_path: Path) -> None:
+    """The exported Keras code of a design using every modern type, saved and imported: no
+    placeholder, the same parameters, MACs and output; what Keras spells otherwise comes back
+    as its equivalent (a channel shuffle's Reshape → Permute → Reshape is one ChannelShuffle again)."""
+    from tests.export.test_keras_code import _modern_design
+
+    design = _modern_design()
+    model = build(generate(design))
+    saved = tmp_path / "modern.keras"
+    model.save(saved)
+    result = import_keras(saved)
+    back = result.design
+    assert [ly.id for ly in back if ly.type == "Unsupported"] == []
+    ours, theirs = analyze(design), analyze(back)
+    assert not theirs.has_errors()
+    assert theirs.totals().params == ours.totals().params
+    assert theirs.totals().macs == ours.totals().macs
+    assert theirs.info["vol"].output_shape == ours.info["vol"].output_shape == (6, 1, 1)
+    same = ["hswish", "hsig", "mish", "elu", "selu", "softplus", "prelu", "prelu1", "ln2d"]
+    same += ["gn", "inorm", "drop", "shuffle", "mul", "scale", "gate", "small", "fc2", "vol"]
+    for lid in same:
+        assert (back.layer(lid).type, back.layer(lid).params) == (
+            design.layer(lid).type,
+            design.layer(lid).params,
+        ), lid
+    assert back.layer("mul").inputs == ["split_1:0", "split_1:1", "split_1:2"]  # the Chunk: a Split
+    assert back.layer("ln").type == "LayerNorm2d" and back.layer("fc").type == "Conv2d"
+
+
+def test_a_second_output_of_a_single_output_layer_is_a_placeholder_not_a_stall() -> None:
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "a",
+                    "config": {"name": "a", "batch_shape": [None, 4]},
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Mystery",
+                    "name": "two",
+                    "config": {"name": "two"},
+                    "inbound_nodes": [{"args": [_tensor("a", [None, 4])], "kwargs": {}}],
+                },
+                {
+                    "class_name": "Add",
+                    "name": "sum",
+                    "config": {"name": "sum"},
+                    "inbound_nodes": [
+                        {
+                            "args": [
+                                [
+                                    _tensor("two", [None, 4]),
+                                    {
+                                        "class_name": "__keras_tensor__",
+                                        "config": {
+                                            "shape": [None, 4],
+                                            "keras_history": ["two", 0, 1],
+                                        },
+                                    },
+                                ]
+                            ],
+                            "kwargs": {},
+                        }
+                    ],
+                },
+            ],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["sum", 0, 0]],
+        },
+    }
+    result = import_keras(config)
+    messages = [n.message for n in result.unsupported]
+    assert any("output 1 of the Keras layer two" in m for m in messages)
+    assert result.design.layer("sum").type == "Add"
