@@ -26,6 +26,7 @@ becomes a loud placeholder, as in the other importers. The mapping is ``_HANDLER
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import os
 import zipfile
@@ -54,6 +55,7 @@ ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "softmax": ("Softmax", {"dim": 1}),
     "leaky_relu": ("LeakyReLU", {"negative_slope": 0.2}),
     "hard_swish": ("Hardswish", {}),
+    "hard_sigmoid": ("Hardsigmoid", {}),
     "hard_silu": ("Hardswish", {}),
     "elu": ("ELU", {}),
     "selu": ("SELU", {}),
@@ -94,9 +96,18 @@ _FOLD_INTO = frozenset(
         "AvgPool2D",
     }
 )
-_NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax"})
+_NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax", "Hardsigmoid", "Softplus"})
 _SIGN_KEEPING = frozenset(
-    {"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"}
+    {
+        "MaxPool2d",
+        "AdaptiveMaxPool2d",
+        "Dropout",
+        "Dropout2d",
+        "Identity",
+        "ZeroPad2d",
+        "Upsample",
+        "StochasticDepth",
+    }
 )
 
 
@@ -406,6 +417,10 @@ class _KerasImporter:
         self.aliases: set[str] = (
             set()
         )  # Keras layers that pass their input on (folded pads, preprocessing)
+        # Keras' MobileNetV3 writes hard_sigmoid as ReLU(6)(x + 3) * (1/6), CNN Designer's Keras
+        # code a channel shuffle as Reshape → Permute → Reshape: the first steps are held back
+        # (marker → (step, source layer, what it began)) until the last makes them one layer.
+        self.deferred: dict[str, tuple[str, str, str]] = {}
 
     # ---------------------------------------------------------------- running
 
@@ -511,6 +526,16 @@ class _KerasImporter:
             progressed = False
             for call in list(pending):
                 entry, node_index, refs = call
+                for ref in refs:
+                    first = (ref[0], ref[1], 0)
+                    if ref not in produced and first in produced:
+                        # another output of a layer that gave one: a loud placeholder, not a stall
+                        produced[ref] = self.builder.placeholder(
+                            f"{ref[0]}_{ref[2]}",
+                            [produced[first]],
+                            f"output {ref[2]} of the Keras layer {ref[0]}",
+                            "the designer reads several outputs of a layer only from a Split",
+                        )
                 if any(ref not in produced and ref[0] in by_name for ref in refs):
                     continue
                 pending.remove(call)
@@ -550,7 +575,18 @@ class _KerasImporter:
                 raise ConversionError(
                     f"{self.label}: the model output {ref[0]!r} is not computed by any layer"
                 )
-            outs.append(produced[ref])
+            out = produced[ref]
+            if (
+                out in self.deferred
+            ):  # a model that ends with x + 3 (or its ReLU): nothing to hold back for
+                _step, src, what = self.deferred.pop(out)
+                out = self.builder.placeholder(
+                    ref[0],
+                    [src],
+                    f"the Keras layer {ref[0]}",
+                    f"it ends the model with {what}, which the designer has no layer for",
+                )
+            outs.append(out)
         return outs
 
     @staticmethod
@@ -564,14 +600,20 @@ class _KerasImporter:
     def _shape(self, lid: str) -> Shape | None:
         if self._analysis is None:  # follows every layer added from now on
             self._analysis = Analysis(self.builder.design)
-        info = self._analysis.info.get(lid)
-        return info.output_shape if info is not None else None
+        head, _, k = lid.partition(":")  # "split:1": output 1 of a Split
+        info = self._analysis.info.get(head)
+        if info is None:
+            return None
+        if k.isdigit():
+            shapes = info.output_shapes
+            return shapes[int(k)] if int(k) < len(shapes) else None
+        return info.output_shape
 
     def _non_negative(self, lid: str) -> bool:
         """Whether the layer's output cannot be negative (a ReLU-like layer, through pools and dropouts)."""
-        layer = self.builder.design.layer(lid)
+        layer = self.builder.design.layer(lid.partition(":")[0])
         while layer.type in _SIGN_KEEPING and layer.inputs:
-            layer = self.builder.design.layer(layer.inputs[0])
+            layer = self.builder.design.layer(layer.inputs[0].partition(":")[0])
         return layer.type in _NON_NEGATIVE
 
     # ----------------------------------------------------------------- layers
@@ -633,6 +675,33 @@ class _KerasImporter:
             return inputs[:1]
         handler = _HANDLERS.get(cls)
         source = f"the Keras {cls or 'layer'} {name}"
+        if cls == "Split" and "indices_or_sections" in cfg:  # keras.ops.split in a functional model
+            try:
+                return self._split(wanted, cfg, inputs)
+            except _Placeholder as exc:
+                return [self.builder.placeholder(wanted, inputs, source, str(exc))]
+        scalars = _scalars(
+            (entry.get("inbound_nodes") or [None])[node_index]
+            if entry.get("inbound_nodes")
+            else None
+        )
+        if (
+            scalars
+            or any(i in self.deferred for i in inputs)
+            or self._starts_shuffle(cls, cfg, inputs)
+        ):
+            step = self._deferred_step(wanted, cls, cfg, inputs, scalars)
+            if step is not None:
+                return [step]
+            held = [self.deferred[i][1] if i in self.deferred else i for i in inputs]
+            begun = [self.deferred[i][2] for i in inputs if i in self.deferred]
+            why = (
+                f"it computes with the constant{'s' if len(scalars) > 1 else ''} "
+                f"{', '.join(f'{v:g}' for v in scalars)}"
+                if scalars
+                else f"it continues {begun[0]}, which the designer has no layer for"
+            )
+            return [self.builder.placeholder(wanted, held, source, why)]
         try:
             if handler is None:
                 raise _Placeholder(f"CNN Designer has no layer for Keras' {cls or 'unnamed layer'}")
@@ -654,6 +723,104 @@ class _KerasImporter:
                 )
             ]
         return [out]
+
+    def _split(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> list[str]:
+        """``keras.ops.split(x, indices_or_sections, axis)``: a Split, one reference per piece."""
+        shape = self._shape(inputs[0])
+        if shape is None or len(inputs) != 1:
+            raise _Placeholder("its input's shape is unknown")
+        dim = self._dim(int(cfg.get("axis", 0)), shape)
+        size = shape[dim - 1]
+        cut = cfg["indices_or_sections"]
+        if isinstance(cut, int):
+            if cut < 1 or size % cut:
+                raise _Placeholder(
+                    f"it splits {size} into {cut} equal pieces, which do not divide it"
+                )
+            sizes = [size // cut] * cut
+        else:
+            edges = [0, *(min(max(int(v), 0), size) for v in cut), size]
+            sizes = [b - a for a, b in itertools.pairwise(edges)]
+            if any(v < 1 for v in sizes):
+                raise _Placeholder(f"it cuts at {list(cut)}, which leaves an empty piece")
+        equal = len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
+        params = {"split_size_or_sections": sizes[0] if equal else sizes, "dim": dim}
+        lid = self._add(wanted, "Split", params, inputs, "keras.ops.split")
+        return [f"{lid}:{k}" for k in range(len(sizes))]
+
+    def _starts_shuffle(self, cls: str, cfg: dict[str, Any], inputs: list[str]) -> bool:
+        """A Reshape of an H×W×C volume to (H, W, g, C/g): the first step of a channel shuffle."""
+        if cls != "Reshape" or len(inputs) != 1 or inputs[0] in self.deferred:
+            return False
+        shape = self._shape(inputs[0])
+        target = [int(v) for v in cfg.get("target_shape") or []]
+        return (
+            shape is not None
+            and len(shape) == 3
+            and len(target) == 4
+            and self.channels_last
+            and target[:2] == [shape[1], shape[2]]
+            and target[2] * target[3] == shape[0]
+            and target[2] > 1
+        )
+
+    def _deferred_step(
+        self, wanted: str, cls: str, cfg: dict[str, Any], inputs: list[str], scalars: list[float]
+    ) -> str | None:
+        """One step of ``ReLU(6)(x + 3) * (1/6)`` or of a channel shuffle: a marker for the first
+        steps, the Hardsigmoid or ChannelShuffle at the last; ``None`` where the chain breaks."""
+
+        def hold(step: str, src: str, what: str) -> str:
+            marker = f"\x00{wanted}"
+            self.deferred[marker] = (step, src, what)
+            return marker
+
+        if self._starts_shuffle(cls, cfg, inputs):
+            groups = int(cfg["target_shape"][2])
+            return hold(f"groups:{groups}", inputs[0], f"a Reshape into {groups} channel groups")
+        if (
+            cls == "Add"
+            and len(inputs) == 1
+            and scalars == [3.0]
+            and inputs[0] not in self.deferred
+        ):
+            return hold("plus3", inputs[0], "x + 3")
+        if len(inputs) != 1 or inputs[0] not in self.deferred:
+            return None
+        step, src, what = self.deferred[inputs[0]]
+        if (
+            step == "plus3"
+            and cls == "ReLU"
+            and not scalars
+            and float(cfg.get("max_value") or 0.0) == 6.0
+            and not float(cfg.get("negative_slope") or 0.0)
+            and not float(cfg.get("threshold") or 0.0)
+        ):
+            return hold("relu6", src, "ReLU6(x + 3)")
+        if (
+            step == "relu6"
+            and cls == "Multiply"
+            and len(scalars) == 1
+            and abs(scalars[0] - 1 / 6) < 1e-6
+        ):
+            return self._add(wanted, "Hardsigmoid", {}, [src], "Multiply")
+        if (
+            step.startswith("groups:")
+            and cls == "Permute"
+            and list(cfg.get("dims") or []) == [1, 2, 4, 3]
+        ):
+            return hold(f"swapped:{step.split(':')[1]}", src, f"{what}, swapped")
+        shape = self._shape(src)
+        if (
+            step.startswith("swapped:")
+            and cls == "Reshape"
+            and shape is not None
+            and [int(v) for v in cfg.get("target_shape") or []] == [shape[1], shape[2], shape[0]]
+        ):
+            return self._add(
+                wanted, "ChannelShuffle", {"groups": int(step.split(":")[1])}, [src], "Reshape"
+            )
+        return None
 
     def _add(
         self, wanted: str, type_id: str, params: dict[str, Any], inputs: list[str], cls: str
@@ -1001,7 +1168,149 @@ class _KerasImporter:
         return 1 if axis == 3 else axis + 1
 
     def dropout(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
-        return self._add(wanted, "Dropout", {"p": float(cfg.get("rate", 0.5))}, inputs, "Dropout")
+        rate = float(cfg.get("rate", 0.5))
+        noise = cfg.get("noise_shape")
+        if isinstance(noise, list | tuple) and len(noise) >= 2 and all(v == 1 for v in noise[1:]):
+            # one mask value per sample (None first) or for the whole batch (1): whole samples are
+            # dropped and the rest scaled by 1/(1 − rate), torchvision's StochasticDepth
+            mode = "row" if noise[0] is None else "batch"
+            return self._add(
+                wanted, "StochasticDepth", {"p": rate, "mode": mode}, inputs, "Dropout"
+            )
+        if isinstance(noise, list | tuple) and len(noise) == 4 and list(noise[1:3]) == [1, 1]:
+            return self._add(wanted, "Dropout2d", {"p": rate}, inputs, "Dropout")
+        return self._add(wanted, "Dropout", {"p": rate}, inputs, "Dropout")
+
+    def _affine(self, cfg: dict[str, Any], lid: str) -> bool:
+        """Whether a normalisation learns γ and β (a note where Keras learns only one of them)."""
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if center != scale:
+            self.builder.note(
+                "warning",
+                "parameters_approximated",
+                lid,
+                f"{lid} learns only {'β' if center else 'γ'}; the design counts both",
+            )
+        return center or scale
+
+    def layer_norm(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        shape = self._shape(inputs[0])
+        axis = cfg.get("axis", -1)
+        axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+        if shape is None or not isinstance(axis, int) or axis not in (-1, len(shape)):
+            raise _Placeholder(
+                f"it normalises along axis {axis}; the designer's LayerNorm2d and LayerNorm take the last"
+            )
+        if cfg.get("rms_scaling"):
+            raise _Placeholder("it scales by the root mean square (rms_scaling), without centring")
+        eps = float(cfg.get("epsilon", 1e-3))
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if len(shape) == 3 and self.channels_last:  # over the channels at every position
+            lid = self._add(
+                wanted,
+                "LayerNorm2d",
+                {"eps": eps, "elementwise_affine": scale or center},
+                inputs,
+                "LayerNormalization",
+            )
+            self._affine(cfg, lid)
+            return lid
+        params = {
+            "normalized_shape": [shape[-1]],
+            "eps": eps,
+            "elementwise_affine": scale or center,
+            "bias": center or not scale,
+        }
+        lid = self._add(wanted, "LayerNorm", params, inputs, "LayerNormalization")
+        if center and not scale:
+            self._affine(cfg, lid)
+        return lid
+
+    def group_norm(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        shape = self._shape(inputs[0])
+        axis = cfg.get("axis", -1)
+        if shape is None or len(shape) != 3 or axis not in (-1, 3):
+            raise _Placeholder("it does not normalise the channels of a volume")
+        groups = int(cfg.get("groups", 32))
+        eps = float(cfg.get("epsilon", 1e-3))
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if groups in (-1, shape[0]):  # one group per channel: instance normalisation
+            lid = self._add(
+                wanted,
+                "InstanceNorm2d",
+                {"eps": eps, "affine": center or scale},
+                inputs,
+                "GroupNormalization",
+            )
+        else:
+            lid = self._add(
+                wanted,
+                "GroupNorm",
+                {"num_groups": groups, "eps": eps, "affine": center or scale},
+                inputs,
+                "GroupNormalization",
+            )
+        self._affine(cfg, lid)
+        return lid
+
+    def elu(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        return self._add(wanted, "ELU", {"alpha": float(cfg.get("alpha", 1.0))}, inputs, "ELU")
+
+    def prelu(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        shape = self._shape(inputs[0])
+        if shape is None:
+            raise _Placeholder("its input's shape is unknown")
+        init = cfg.get("alpha_initializer")
+        value = 0.25 if not isinstance(init, dict) else None
+        if isinstance(init, dict):
+            icfg = init.get("config") or {}
+            name = str(init.get("class_name", ""))
+            if name == "Constant" and isinstance(icfg, dict):
+                value = float(icfg.get("value", 0.0))
+            elif name == "Zeros":
+                value = 0.0
+            elif name == "Ones":
+                value = 1.0
+        rank = len(shape)
+        shared = sorted(int(a) for a in (cfg.get("shared_axes") or []))
+        channel = rank if self.channels_last and rank == 3 else 1
+        if shared == list(range(1, rank + 1)):
+            n = 1
+        elif shared == [a for a in range(1, rank + 1) if a != channel]:
+            n = shape[0]
+        else:
+            raise _Placeholder(
+                f"it learns a slope per position (shared_axes {shared}); the designer's PReLU has one "
+                "slope, or one per channel"
+            )
+        params: dict[str, Any] = {"num_parameters": n}
+        if value is not None:
+            params["init"] = value
+        lid = self._add(wanted, "PReLU", params, inputs, "PReLU")
+        if value is None:
+            self.builder.note(
+                "info",
+                "initializer",
+                lid,
+                f"{lid}: its slopes' initializer is not a constant; the design starts them at 0.25",
+            )
+        return lid
+
+    def scale(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        """The Scale layer of CNN Designer's exported Keras code: its shape is channels last."""
+        if "shape" not in cfg:
+            raise _Placeholder(
+                "it is not CNN Designer's Scale layer (no shape in its configuration)"
+            )
+        raw = [int(v) for v in cfg["shape"]]
+        shape = (raw[2], raw[0], raw[1]) if len(raw) == 3 and self.channels_last else tuple(raw)
+        return self._add(
+            wanted,
+            "Scale",
+            {"shape": list(shape), "init": float(cfg.get("init", 1.0))},
+            inputs,
+            "Scale",
+        )
 
     def spatial_dropout(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         return self._add(
@@ -1019,10 +1328,45 @@ class _KerasImporter:
         target = [int(v) for v in cfg["target_shape"]]
         if shape is not None and len(target) == 1 and target[0] in (-1, _numel(shape)):
             return self._add(wanted, "Flatten", {}, inputs, "Reshape")
+        if (
+            shape is not None
+            and len(shape) == 1
+            and len(target) == 3
+            and self.channels_last
+            and -1 not in target
+            and _numel(tuple(target)) == shape[0]
+            and (target[0] * target[1] == 1 or target[2] == 1)
+        ):
+            # a vector into a volume with one of H×W or C of size 1: both orders put the values alike
+            # (EfficientNet's squeeze-and-excitation: GlobalAveragePooling2D, then Reshape((1, 1, C)))
+            h, w, c = target
+            return self._add(wanted, "Reshape", {"shape": [c, h, w]}, inputs, "Reshape")
         raise _Placeholder(f"it reshapes to {target}, which is not a flatten")
 
     def dense(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
         shape = self._shape(inputs[0])
+        if shape is not None and len(shape) == 3 and self.channels_last:
+            # On a volume Keras' Dense mixes the channels at every position: a 1×1 convolution
+            # (ConvNeXt's pointwise layers); the designer's Linear would work on the width.
+            lid = self._add(
+                wanted,
+                "Conv2d",
+                {
+                    "out_channels": int(cfg["units"]),
+                    "kernel_size": 1,
+                    "bias": bool(cfg.get("use_bias", True)),
+                },
+                inputs,
+                "Dense",
+            )
+            self.builder.note(
+                "info",
+                "dense_on_volume",
+                lid,
+                f"{lid}: Keras' Dense on a volume mixes its channels at every position, a 1×1 Conv2d "
+                "(same parameters and multiply-accumulates)",
+            )
+            return self._activation(wanted, cfg.get("activation"), [lid], "Dense")
         if shape is not None and len(shape) != 1:
             raise _Placeholder(
                 f"it is applied to the volume {fmt_shape(shape)}: Keras' Dense works on the channels there, the "
@@ -1128,6 +1472,24 @@ def _preprocessing_detail(cls: str, cfg: dict[str, Any]) -> str:
     return ""
 
 
+def _scalars(node: Any) -> list[float]:
+    """The plain numbers a Keras 3 inbound node passes besides tensors (``x + 3.0``: [3.0])."""
+    out: list[float] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int | float):
+            out.append(float(value))
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    if isinstance(node, dict):
+        walk(node.get("args", []))
+    return out
+
+
 def _is_tensor_ref(value: Any) -> bool:
     return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
@@ -1202,6 +1564,11 @@ _HANDLERS: dict[str, _Handler] = {
     "LeakyReLU": _KerasImporter.leaky_relu,
     "Softmax": _KerasImporter.softmax,
     "Dropout": _KerasImporter.dropout,
+    "LayerNormalization": _KerasImporter.layer_norm,
+    "GroupNormalization": _KerasImporter.group_norm,
+    "ELU": _KerasImporter.elu,
+    "PReLU": _KerasImporter.prelu,
+    "Scale": _KerasImporter.scale,
     "SpatialDropout2D": _KerasImporter.spatial_dropout,
     "Identity": _KerasImporter.identity,
     "Flatten": _KerasImporter.flatten,

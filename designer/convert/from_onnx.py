@@ -97,6 +97,19 @@ def _segments_id(node_name: str, op_type: str, output: str) -> str:
     return text or re.sub(r"[^A-Za-z0-9_]", "_", op_type.lower())
 
 
+def _designer_id(tensor: str) -> str:
+    """The layer id in a tensor name CNN Designer wrote: ``id``, ``id:k``, ``id/what``."""
+    return tensor.partition("/")[0].partition(":")[0]
+
+
+# Doc strings CNN Designer's ONNX export writes where one ONNX op stands for several layers.
+_STOCHASTIC_DEPTH = re.compile(r"^StochasticDepth\(p=([0-9.eE+-]+), mode=(row|batch)\)")
+_MEAN_DOC = "Mean in the design"
+_RESHAPE_DOC = "Reshape in the design"
+_PERMUTE_DOC = "Permute in the design"
+_SCALE_DOC = "Scale in the design"
+
+
 class _Unsupported(Exception):
     pass
 
@@ -251,6 +264,9 @@ class _OnnxImporter:
         self.then: list[tuple[str, str, dict[str, Any]]] = []  # layers a node adds after its own
         opset = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
         self.opset = opset[0] if opset else 13
+        # A file CNN Designer wrote names each layer's output tensor after the layer ("id", "id:k"
+        # for a Split's pieces, "id/what" inside a layer of several nodes): the ids come back as they were.
+        self.from_designer = model.producer_name == "CNN Designer"
 
     def run(self) -> ImportResult:
         from onnx import numpy_helper
@@ -279,6 +295,10 @@ class _OnnxImporter:
             self.value[i.name] = lid
         self.layernorm2d = self._find_layernorm2d()
         self.scope_count = self._scope_counts()
+        if self.from_designer:  # a Mul of three or more tensors: a chain read as one layer
+            for n, node in enumerate(self.nodes):
+                if node.op_type == "Mul" and re.search(r"/mul_\d+$", node.output[0]):
+                    self.skip.add(n)
         for n, node in enumerate(self.nodes):
             if n in self.skip:
                 continue
@@ -469,6 +489,11 @@ class _OnnxImporter:
                 or list(self._attrs(back[0]).get("perm", [])) != [0, 3, 1, 2]
             ):
                 continue
+            if self.from_designer and (
+                node.output[0] != f"{back[0].output[0]}/nhwc"
+                or ln.output[0] != f"{back[0].output[0]}/normed"
+            ):
+                continue  # a design's own Permute → LayerNorm → Permute stays three layers
             out[id(node)] = (ln, back[0])
             self.skip.update({self.position[id(ln)], self.position[id(back[0])]})
         return out
@@ -506,6 +531,8 @@ class _OnnxImporter:
         ``*``, reshapes): ``/features/denseblock1/denselayer2/Concat`` is the Concat *inside*
         that dense layer (``features.denseblock1.denselayer2.concat``), not the layer's output.
         """
+        if self.from_designer and node.output and node.output[0]:
+            return _designer_id(node.output[0])
         seg = _segments_id(node.name, node.op_type, node.output[0] if node.output else node.op_type)
         if seg == re.sub(r"[^A-Za-z0-9_]", "_", node.op_type.lower()):
             return seg  # an unnamed node
@@ -555,6 +582,10 @@ class _OnnxImporter:
         model.graph.input.extend(i for i in graph.input if i.name not in big_names)
         model.graph.output.extend(graph.output)
         model.graph.initializer.extend(i for i in graph.initializer if i.name not in big_names)
+        # ONNX infers no shape for GroupNormalization (a function op): the file's own record of
+        # its output shape, where there is one, lets inference continue after it
+        unknown = {n.output[0] for n in graph.node if n.op_type == "GroupNormalization"}
+        model.graph.value_info.extend(vi for vi in graph.value_info if vi.name in unknown)
         for i in big:
             model.graph.input.append(
                 onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
@@ -616,6 +647,8 @@ class _OnnxImporter:
             return
         if type_id == "outputs":  # recorded by the handler (Split: one ref per output)
             return
+        if self.from_designer and self.folded_outputs:
+            wanted = _designer_id(self.folded_outputs[-1])  # the layer's last node has its id
         source = f"the {op} node {node.name or node.output[0]}"
         lid = self.builder.add(wanted, type_id, params, inputs, source, op=self._op_name(node))
         for suffix, then_type, then_params in self.then:
@@ -881,7 +914,19 @@ class _OnnxImporter:
         raise _Unsupported(f"Clip({lo}, {hi}) is neither ReLU nor ReLU6")
 
     def _op_Identity(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        marked = _STOCHASTIC_DEPTH.match(node.doc_string or "")
+        if marked:  # the identity at inference, written by CNN Designer with its settings
+            return (
+                "StochasticDepth",
+                {"p": float(marked.group(1)), "mode": marked.group(2)},
+                self._single(node),
+            )
         return "Identity", {}, self._single(node)
+
+    def _op_Sum(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
+        if len(node.input) < 2 or not all(n in self.value for n in node.input):
+            raise _Unsupported("it adds stored tensors, not branches")
+        return "Add", {}, [self.value[n] for n in node.input]
 
     def _dropout_p(self, node: Any) -> float:
         if self._has(node, 1) and node.input[1] in self.const:
@@ -914,6 +959,9 @@ class _OnnxImporter:
                 self.inferred[node.output[0]] = after
         if before is None or after is None:
             raise _Unsupported("its shapes are not known statically")
+        if node.doc_string.startswith(_RESHAPE_DOC) and node.input[1] in self.const:
+            target = [int(v) for v in self.const[node.input[1]]]
+            return "Reshape", {"shape": target[1:]}, inputs
         span = flatten_span(before, after)
         if span is None:
             shuffle = self._channel_shuffle(node, before, after)
@@ -1054,11 +1102,18 @@ class _OnnxImporter:
 
     def _op_Resize(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         inputs = [self.value[node.input[0]]]
+        attrs = self._attrs(node)
         mode = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(
-            self._attrs(node).get("mode", "nearest")
+            attrs.get("mode", "nearest")
         )
         if mode is None:
             raise _Unsupported("an interpolation mode the designer does not have")
+        if (
+            mode == "nearest"
+            and attrs.get("coordinate_transformation_mode") == "half_pixel"
+            and attrs.get("nearest_mode") == "round_prefer_ceil"
+        ):
+            mode = "nearest-exact"
         scales_at = 2 if node.op_type == "Resize" else 1
         extra: dict[str, Any] = {}
         if mode in ("bilinear", "bicubic"):
@@ -1075,12 +1130,32 @@ class _OnnxImporter:
             fh, fw = sc[2], sc[3]
             return "Upsample", {"scale_factor": [fh, fw], "mode": mode, **extra}, inputs
         if self._has(node, 3) and self.const[node.input[3]].size == 4:
+            ref = self._shape_source(node.input[3]) - {node.input[0]}
+            if len(ref) == 1:  # the size of another tensor of the graph: Upsample to that input
+                return "Upsample", {"mode": mode, **extra}, [*inputs, self.value[ref.pop()]]
             size = [int(v) for v in self.const[node.input[3]]]
             return "Upsample", {"size": size[2:], "mode": mode, **extra}, inputs
         raise _Unsupported("neither scales nor sizes are given")
 
     def _op_Upsample(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         return self._op_Resize(index, node)
+
+    def _shape_source(self, tensor: str) -> set[str]:
+        """The data tensors whose Shape a computed constant (Resize's sizes) was read from."""
+        found: set[str] = set()
+        todo, seen = [tensor], set()
+        while todo:
+            name = todo.pop()
+            node = self.producer.get(name)
+            if name in seen or node is None:
+                continue
+            seen.add(name)
+            if node.op_type == "Shape":
+                if node.input[0] in self.value:
+                    found.add(node.input[0])
+                continue
+            todo.extend(i for i in node.input if i)
+        return found
 
     # ------------------------------------------------------------ the new vocabulary
 
@@ -1150,16 +1225,24 @@ class _OnnxImporter:
     def _op_Mul(self, index: int, node: Any) -> tuple[str, dict[str, Any], list[str]]:
         """Two computed tensors: Mul (broadcast, as a squeeze-and-excitation gate); data × stored tensor: Scale."""
         data = [n for n in node.input if n in self.value]
+        if self.from_designer and any(i in self.value for i in self._mul_chain(node)):
+            terms = self._mul_chain(node)
+            if len(terms) > 2 and all(t in self.value for t in terms):
+                return "Mul", {}, [self.value[t] for t in terms]
         if len(node.input) == 2 and len(data) == 2:
             return "Mul", {}, [self.value[n] for n in node.input]
         if len(data) == 1 and len(node.input) == 2:
             other = next(n for n in node.input if n != data[0])
             if other in self.const:
+                beta = self._softplus_beta(node, other)
+                if beta is not None:
+                    return "Softplus", {"beta": beta}, [self.value[data[0]]]
                 shape = [int(v) for v in self.const[other].shape]
                 rank = len(self._in_shape(data[0]) or ()) + 1
                 if len(shape) == rank and shape and shape[0] == 1:
                     shape = shape[1:]
-                if not shape or math.prod(shape) == 1:
+                marked = node.doc_string.startswith(_SCALE_DOC) and shape
+                if not marked and (not shape or math.prod(shape) == 1):
                     raise _Unsupported(
                         "it multiplies by a constant number, which the designer has no layer for"
                     )
@@ -1173,6 +1256,45 @@ class _OnnxImporter:
             "it multiplies tensors computed in the graph in a way the designer cannot express"
         )
 
+    def _mul_chain(self, node: Any) -> list[str]:
+        """The factors of a Mul chain CNN Designer wrote for one Mul layer of three or more inputs."""
+        out: list[str] = []
+        for i in node.input:
+            producer = self.producer.get(i)
+            if (
+                producer is not None
+                and producer.op_type == "Mul"
+                and i.startswith(f"{node.output[0]}/mul_")
+            ):
+                out.extend(self._mul_chain(producer))
+            else:
+                out.append(i)
+        return out
+
+    def _softplus_beta(self, node: Any, factor: str) -> float | None:
+        """``Softplus(beta·x)/beta`` (torch.onnx's softplus with beta ≠ 1) starting at this Mul: beta,
+        with the Softplus and the Div folded into the layer."""
+        value = self.const[factor]
+        if value.size != 1:
+            return None
+        users = self.consumers.get(node.output[0], [])
+        if len(users) != 1 or users[0].op_type != "Softplus":
+            return None
+        after = self.consumers.get(users[0].output[0], [])
+        if (
+            len(after) != 1
+            or after[0].op_type != "Div"
+            or after[0].input[0] != users[0].output[0]
+            or after[0].input[1] not in self.const
+            or self.const[after[0].input[1]].size != 1
+            or _f32(self.const[after[0].input[1]]) != _f32(value)
+        ):
+            return None
+        for n in (users[0], after[0]):
+            self.skip.add(self.position[id(n)])
+        self.folded_outputs.append(after[0].output[0])
+        return _f32(value)
+
     def _op_LayerNormalization(
         self, index: int, node: Any
     ) -> tuple[str, dict[str, Any], list[str]]:
@@ -1185,13 +1307,17 @@ class _OnnxImporter:
         axis = int(a.get("axis", -1)) % rank
         if axis == 0:
             raise _Unsupported("it normalises over the batch axis")
+        affine = self._is_param(node.input[1])
         return (
             "LayerNorm",
             {
                 "normalized_shape": list(shape[axis - 1 :]),
                 "eps": _f32(a.get("epsilon", 1e-5)),
-                "elementwise_affine": self._is_param(node.input[1]),
-                "bias": self._is_param(node.input[2]) if self._has(node, 2) else False,
+                "elementwise_affine": affine,
+                # without γ there is no β either, whatever bias says: left at its default
+                "bias": (self._is_param(node.input[2]) if self._has(node, 2) else False)
+                if affine
+                else True,
             },
             inputs,
         )
@@ -1202,7 +1328,11 @@ class _OnnxImporter:
         a = self._attrs(node)
         return (
             "GroupNorm",
-            {"num_groups": int(a["num_groups"]), "eps": _f32(a.get("epsilon", 1e-5))},
+            {
+                "num_groups": int(a["num_groups"]),
+                "eps": _f32(a.get("epsilon", 1e-5)),
+                "affine": self._is_param(node.input[1]),
+            },
             self._single(node),
         )
 
@@ -1211,7 +1341,10 @@ class _OnnxImporter:
     ) -> tuple[str, dict[str, Any], list[str]]:
         return (
             "InstanceNorm2d",
-            {"eps": _f32(self._attrs(node).get("epsilon", 1e-5)), "affine": True},
+            {
+                "eps": _f32(self._attrs(node).get("epsilon", 1e-5)),
+                "affine": self._is_param(node.input[1]),
+            },
             self._single(node),
         )
 
@@ -1234,7 +1367,7 @@ class _OnnxImporter:
         if perm[0] != 0:
             raise _Unsupported(f"it moves the batch axis (perm {perm})")
         moved = [i for i, p in enumerate(perm) if p != i]
-        if len(moved) == 2:
+        if len(moved) == 2 and not node.doc_string.startswith(_PERMUTE_DOC):
             return "Transpose", {"dim0": moved[0], "dim1": moved[1]}, inputs
         return "Permute", {"dims": perm}, inputs
 
@@ -1254,6 +1387,8 @@ class _OnnxImporter:
         if 0 in dims:
             raise _Unsupported("it averages over the batch axis")
         keep = bool(a.get("keepdims", 1))
+        if node.doc_string.startswith(_MEAN_DOC):
+            return "Mean", {"dim": [int(v) for v in axes], "keepdim": keep}, inputs
         if keep and dims == [2, 3] and rank == 4:
             return "AdaptiveAvgPool2d", {"output_size": 1}, inputs
         return "Mean", {"dim": dims, "keepdim": keep}, inputs
@@ -1280,19 +1415,29 @@ class _OnnxImporter:
             sizes = [-(-size // n)] * (size // -(-size // n)) + (
                 [size % -(-size // n)] if size % -(-size // n) else []
             )
+            if "num_outputs" in a:  # opset 18's Split into n nearly equal pieces: torch.chunk
+                return self._add_split(node, inputs, sizes, axis, list(node.output), chunks=n)
         return self._add_split(node, inputs, sizes, axis, list(node.output))
 
     def _add_split(
-        self, node: Any, inputs: list[str], sizes: list[int], axis: int, outputs: list[str]
+        self,
+        node: Any,
+        inputs: list[str],
+        sizes: list[int],
+        axis: int,
+        outputs: list[str],
+        chunks: int | None = None,
     ) -> tuple[str, dict[str, Any], list[str]]:
         equal = len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
         params: dict[str, Any] = {
             "split_size_or_sections": sizes[0] if equal else sizes,
             "dim": axis,
         }
+        if chunks is not None:
+            params = {"chunks": chunks, "dim": axis}
         lid = self.builder.add(
             self._wanted(node),
-            "Split",
+            "Split" if chunks is None else "Chunk",
             params,
             inputs,
             f"the {node.op_type} node {node.name}",

@@ -17,6 +17,13 @@ on signed data, a Linear applied to a volume, ...) are refused with a
 Every translated layer's Keras output size is computed with Keras' own rules and
 compared with the design's, so the comments cannot disagree with what Keras builds.
 
+A ``Permute`` or ``Transpose`` becomes no Keras layer: the generator tracks, per tensor, the
+order in which Keras holds the design's axes (``Layout``; a volume is channels last). The
+layers that are written with the axes they use (activations, ``LayerNormalization`` on the
+last axis, ``Dense`` on the last axis, merges) follow that order, so ConvNeXt's
+``Permute → LayerNorm → Linear … → Permute`` is channels last throughout, as Keras' own
+ConvNeXt is; any other layer, or a model output, in a permuted order is refused.
+
 Layer names: Keras takes the design's ids as names, with ``.`` written ``_`` (the
 PyTorch backend refuses dots in names). The mapping per layer type is
 ``_HANDLERS`` (design type id → translator); a type without an entry is refused.
@@ -25,6 +32,7 @@ PyTorch backend refuses dots in names). The mapping per layer type is
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,22 +43,78 @@ from designer.core.analysis import Analysis, LayerInfo, analyze
 from designer.core.arithmetic import AxisArith
 from designer.core.design import Design, Layer
 from designer.core.params import as_pair
+from designer.core.refs import make_ref, source_of
 from designer.core.shape_rules import fmt_shape
 from designer.export.pytorch_code import (
     CodeGenerationError,
     _emission_order,
     identifier_for,
     require_exportable,
+    require_no_placeholders,
 )
 
 Shape = tuple[int, ...]
 
 #: Layer types whose output is never negative: after them zeros pad a max pool like −∞ does.
-_NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax"})
+_NON_NEGATIVE = frozenset({"ReLU", "ReLU6", "Sigmoid", "Softmax", "Hardsigmoid", "Softplus"})
 #: Layer types that keep the sign of their input (non-negative in, non-negative out).
 _SIGN_KEEPING = frozenset(
-    {"MaxPool2d", "AdaptiveMaxPool2d", "Dropout", "Dropout2d", "Identity", "ZeroPad2d", "Upsample"}
+    {
+        "MaxPool2d",
+        "AdaptiveMaxPool2d",
+        "Dropout",
+        "Dropout2d",
+        "Identity",
+        "ZeroPad2d",
+        "Upsample",
+        "StochasticDepth",
+    }
 )
+#: Layer types that work on any axis order: elementwise, or written with the axes they use.
+#: Every other layer needs its input channels last (the order Keras' layers expect).
+_ANY_LAYOUT = frozenset(
+    {
+        "ReLU",
+        "ReLU6",
+        "LeakyReLU",
+        "Sigmoid",
+        "Tanh",
+        "GELU",
+        "SiLU",
+        "Hardswish",
+        "Hardsigmoid",
+        "Mish",
+        "ELU",
+        "SELU",
+        "Softplus",
+        "Identity",
+        "Dropout",
+        "StochasticDepth",
+        "Add",
+        "Mul",
+        "Linear",
+        "LayerNorm",
+        "Permute",
+        "Transpose",
+        "Scale",
+        "Split",
+        "Chunk",
+    }
+)
+
+Layout = tuple[int, ...]
+
+
+def _standard(shape: Shape) -> Layout:
+    """How Keras holds a tensor of the design (axes counted with the batch axis): a volume
+    channels last, (0, 2, 3, 1); anything else in the design's order."""
+    return (0, 2, 3, 1) if len(shape) == 3 else tuple(range(len(shape) + 1))
+
+
+def _in_layout(shape: Shape, layout: Layout) -> Shape:
+    """The Keras shape (no batch axis) of a design tensor of ``shape`` held in ``layout``."""
+    full = (1, *shape)
+    return tuple(full[a] for a in layout[1:])
 
 
 def generate(design: Design, *, name: str | None = None) -> str:
@@ -60,6 +124,21 @@ def generate(design: Design, *, name: str | None = None) -> str:
     has no faithful Keras equivalent.
     """
     return _Generator(design, name).source()
+
+
+def keras_shapes(design: Design) -> dict[str, Shape | None]:
+    """Each layer's output shape as the exported Keras model holds it (no batch axis): H×W×C for a
+    volume, or the order a Permute left it in; ``None`` for a layer with no Keras layer of its
+    own (Permute, Transpose, Split, Chunk). Raises ``CodeGenerationError`` as ``generate`` does."""
+    gen = _Generator(design, None)
+    out: dict[str, Shape | None] = {}
+    for layer in design:
+        info = gen.analysis.info[layer.id]
+        if layer.type in ("Permute", "Transpose", "Split", "Chunk") or info.output_shape is None:
+            out[layer.id] = None
+        else:
+            out[layer.id] = _in_layout(info.output_shape, gen.layout[layer.id])
+    return out
 
 
 def keras_name(layer_id: str) -> str:
@@ -94,9 +173,25 @@ class _Op:
     call: str
     shape: Shape
     notes: list[str] = field(default_factory=list)
+    keras_shape: Shape | None = None  # when Keras holds it in another order than channels last
+    #: a call that returns several tensors (keras.ops.split), one per output of the layer
+    outputs: int = 0
+    #: not a layer but a function of the tensor(s): ``keras.ops.split(x, ...)``
+    function: bool = False
+
+    def comment(self) -> str:
+        if self.keras_shape is not None:
+            return "×".join(str(v) for v in self.keras_shape)
+        return fmt_shape(self.shape)
+
+
+class _Raw(str):
+    """Code written as it is (``keras.initializers.Constant(0.25)``), not as a string literal."""
 
 
 def _lit(value: Any) -> str:
+    if isinstance(value, _Raw):
+        return str(value)
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, tuple | list):
@@ -185,6 +280,8 @@ class _Generator:
         self.analysis: Analysis = analyze(design)
         self.used_names: set[str] = set()
         self.needs_adaptive = False
+        self.needs_scale = False
+        self.layout: dict[str, Layout] = {}  # per input reference: how Keras holds the tensor
         self._check()
         # Ids that are valid Keras names keep them; the others ("layer1.0.conv1") take what is left.
         self.layer_names: dict[str, str] = {}
@@ -198,6 +295,7 @@ class _Generator:
         for layer in design:
             try:
                 self.ops[layer.id] = self._translate(layer)
+                self._check_outputs(layer)
             except _Refused as why:
                 raise CodeGenerationError(
                     f"cannot generate Keras code: layer {layer.id!r} ({layer.type}) {why}"
@@ -205,6 +303,7 @@ class _Generator:
 
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
+        require_no_placeholders(design, f"generate Keras code for {design.name!r}")
         require_exportable(
             design, analysis, "generate Keras code", f"generate Keras code for {design.name!r}"
         )
@@ -225,13 +324,77 @@ class _Generator:
         handler = _HANDLERS.get(layer.type)
         if handler is None:
             raise _Refused("has no Keras translation in CNN Designer yet")
-        return handler(self, layer, self.analysis.info[layer.id], layer.resolved())
+        info = self.analysis.info[layer.id]
+        layouts = [self.layout[i] for i in layer.inputs]
+        if layer.type not in _ANY_LAYOUT:
+            for ref, layout in zip(layer.inputs, layouts, strict=True):
+                shape = self._shape_of(ref)
+                if layout != _standard(shape):
+                    raise _Refused(
+                        f"receives {ref!r} after a Permute or Transpose: its channels (the design's axis 1, "
+                        f"{shape[0]} of them) are not Keras' last axis there (Keras holds it as "
+                        f"{self._order(shape, layout)}), and Keras' layers take the channels last. Permute "
+                        "the axes back to C×H×W before this layer (as ConvNeXt's Permute(0, 3, 1, 2) does)"
+                    )
+        # Elementwise layers keep their input's order; the handlers of the others set theirs.
+        self.out_layout: Layout | None = layouts[0] if layouts else None
+        ops = handler(self, layer, info, layer.resolved())
+        if len(info.output_shapes) > 1 or layer.type in ("Split", "Chunk"):
+            for k, shape in enumerate(info.output_shapes):
+                self.layout[make_ref(layer.id, k)] = self.out_layout or _standard(shape)
+        else:
+            assert info.output_shape is not None
+            layout = (
+                self.out_layout
+                if self.out_layout is not None
+                and len(self.out_layout) == len(info.output_shape) + 1
+                else _standard(info.output_shape)
+            )
+            self.layout[layer.id] = layout
+            if layout != _standard(info.output_shape):
+                keras_shape = _in_layout(info.output_shape, layout)
+                for op in ops:
+                    if op.shape == info.output_shape:
+                        op.keras_shape = keras_shape
+        return ops
+
+    def _shape_of(self, ref: str) -> Shape:
+        lid, sep, k = ref.rpartition(":") if ":" in ref else (ref, "", "")
+        info = self.analysis.info[lid]
+        shape = info.output_shapes[int(k)] if sep else info.output_shape
+        assert shape is not None
+        return shape
+
+    @staticmethod
+    def _order(shape: Shape, layout: Layout) -> str:
+        return "×".join(str(v) for v in _in_layout(shape, layout))
+
+    def _check_outputs(self, layer: Layer) -> None:
+        """A model output must be channels last, as every Keras model gives it."""
+        if layer.type == "Input" or any(
+            source_of(i) == layer.id for other in self.design for i in other.inputs
+        ):
+            return
+        shape = self.analysis.info[layer.id].output_shape
+        layout = self.layout.get(layer.id)
+        if shape is not None and layout is not None and layout != _standard(shape):
+            raise _Refused(
+                f"is an output of the model but leaves its axes permuted (Keras would give "
+                f"{self._order(shape, layout)}, not the channels-last H×W×C every Keras model gives); "
+                "permute them back to C×H×W first"
+            )
+
+    def _keras_axis(self, ref: str, dim: int) -> int:
+        """The Keras axis (with the batch axis) that holds the design's axis ``dim`` of ``ref``."""
+        shape = self._shape_of(ref)
+        dim %= len(shape) + 1
+        return self.layout[ref].index(dim)
 
     def _non_negative(self, lid: str) -> bool:
         """Whether the layer's output cannot be negative (a ReLU-like layer, through pools and dropouts)."""
-        layer = self.design.layer(lid)
+        layer = self.design.layer(source_of(lid))
         while layer.type in _SIGN_KEEPING and layer.inputs:
-            layer = self.design.layer(layer.inputs[0])
+            layer = self.design.layer(source_of(layer.inputs[0]))
         return layer.type in _NON_NEGATIVE
 
     def _padded(
@@ -436,10 +599,11 @@ class _Generator:
     def linear(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         in_shape = info.input_shapes[0]
         assert info.output_shape is not None and in_shape is not None
-        if len(in_shape) != 1:
+        layout = self.layout[layer.inputs[0]]
+        if len(in_shape) != 1 and layout[-1] != len(in_shape):
             raise _Refused(
                 f"is applied to the volume {fmt_shape(in_shape)}: PyTorch's Linear works on the width there, "
-                "Keras' Dense on the channels. Flatten first"
+                "Keras' Dense on the channels. Flatten first (or permute the channels last, as ConvNeXt does)"
             )
         kw: dict[str, Any] = {} if p["bias"] else {"use_bias": False}
         kw["name"] = self.layer_names[layer.id]
@@ -472,6 +636,10 @@ class _Generator:
                     f"resizes {in_shape[i]} to {shape[i]}, not a whole multiple; Keras' UpSampling2D only multiplies"
                 )
             factors.append(shape[i] // in_shape[i])
+        if p["align_corners"]:
+            raise _Refused(
+                "aligns the corner pixels (align_corners), which Keras' UpSampling2D and Resizing cannot"
+            )
         mode = {
             "nearest": "nearest",
             "nearest-exact": "nearest",
@@ -480,13 +648,23 @@ class _Generator:
         }[p["mode"]]
         kw: dict[str, Any] = {} if mode == "nearest" else {"interpolation": mode}
         kw["name"] = self.layer_names[layer.id]
-        return [_Op(_call("UpSampling2D", [_pair((factors[0], factors[1]))], kw), shape)]
+        op = _Op(_call("UpSampling2D", [_pair((factors[0], factors[1]))], kw), shape)
+        if len(layer.inputs) == 2:
+            # The design takes the size from its second input; Keras' sizes are static: the factor.
+            op.notes.append(
+                f"{layer.id}: to the height and width of {layer.inputs[1]} ({shape[1]}×{shape[2]})"
+            )
+        return [op]
 
     def merge(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
         assert info.output_shape is not None
         name = self.layer_names[layer.id]
+        if len({self.layout[i] for i in layer.inputs}) > 1:
+            raise _Refused("combines tensors that Keras holds in different axis orders")
         if layer.type == "Add":
             return [_Op(_call("Add", [], {"name": name}), info.output_shape)]
+        if layer.type == "Mul":
+            return [_Op(_call("Multiply", [], {"name": name}), info.output_shape)]
         return [_Op(_call("Concatenate", [], {"axis": -1, "name": name}), info.output_shape)]
 
     def input(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
@@ -505,6 +683,250 @@ class _Generator:
             "networks use BatchNorm2d instead) or write a custom layer by hand"
         )
 
+    # ------------------------------------------------------ the modern vocabulary
+
+    def modern_activation(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        assert info.output_shape is not None
+        name = self.layer_names[layer.id]
+        t = layer.type
+        if t == "ELU":
+            return [
+                _Op(_call("ELU", [], {"alpha": float(p["alpha"]), "name": name}), info.output_shape)
+            ]
+        if t == "Softplus":
+            if float(p["beta"]) != 1.0:
+                raise _Refused(
+                    f"has beta {p['beta']:g}: Keras' softplus is log(1 + eˣ), without a beta"
+                )
+            if float(p["threshold"]) < 20.0:
+                raise _Refused(
+                    f"turns linear above {p['threshold']:g}, which Keras' softplus does not (from 20 on the "
+                    "difference is below float precision)"
+                )
+        return [_Op(_call("Activation", [_ACTIVATION_NAMES[t]], {"name": name}), info.output_shape)]
+
+    def prelu(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None
+        n = int(p["num_parameters"])
+        rank = len(shape)
+        layout = self.layout[layer.inputs[0]]
+        # PyTorch's slopes run along the channels (axis 1); Keras learns one per element of the axes
+        # it does not share.
+        channel = layout.index(1) if rank > 1 else 1
+        shared = [a for a in range(1, rank + 1) if n == 1 or a != channel]
+        kw: dict[str, Any] = {
+            "alpha_initializer": _Raw(f"keras.initializers.Constant({float(p['init'])!r})")
+        }
+        if shared:
+            kw["shared_axes"] = shared
+        kw["name"] = self.layer_names[layer.id]
+        return [_Op(_call("PReLU", [], kw), shape)]
+
+    def layer_norm2d(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        assert info.output_shape is not None
+        return [
+            _Op(
+                _call(
+                    "LayerNormalization",
+                    [],
+                    self._norm_kw(layer, p["eps"], p["elementwise_affine"], True),
+                ),
+                info.output_shape,
+            )
+        ]
+
+    def _norm_kw(
+        self, layer: Layer, eps: Any, scale: bool, center: bool, axis: Any = -1
+    ) -> dict[str, Any]:
+        kw: dict[str, Any] = {"axis": axis, "epsilon": float(eps)}
+        if not scale:
+            kw["scale"] = False
+        if not (scale and center):
+            kw["center"] = False
+        kw["name"] = self.layer_names[layer.id]
+        return kw
+
+    def layer_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None
+        k = len(p["normalized_shape"])
+        layout = self.layout[layer.inputs[0]]
+        rank = len(shape) + 1
+        if list(layout[rank - k :]) != list(range(rank - k, rank)):
+            raise _Refused(
+                f"normalises the last {k} ax{'is' if k == 1 else 'es'} of {fmt_shape(shape, 'chw')}, which Keras "
+                f"holds in another order ({self._order(shape, layout)}); permute the channels last first"
+            )
+        axis: Any = -1 if k == 1 else list(range(-k, 0))
+        affine = bool(p["elementwise_affine"])
+        kw = self._norm_kw(layer, p["eps"], affine, affine and bool(p["bias"]), axis)
+        return [_Op(_call("LayerNormalization", [], kw), shape)]
+
+    def group_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None
+        if layer.type == "InstanceNorm2d":
+            if p["track_running_stats"]:
+                raise _Refused(
+                    "keeps running statistics (track_running_stats): at inference it normalises with them, "
+                    "as a BatchNorm2d does; Keras' GroupNormalization cannot"
+                )
+            groups, affine = shape[0], bool(p["affine"])
+        else:
+            groups, affine = int(p["num_groups"]), bool(p["affine"])
+        kw: dict[str, Any] = {"groups": groups, "axis": -1, "epsilon": float(p["eps"])}
+        if not affine:
+            kw["center"] = False
+            kw["scale"] = False
+        kw["name"] = self.layer_names[layer.id]
+        op = _Op(_call("GroupNormalization", [], kw), shape)
+        if layer.type == "InstanceNorm2d":
+            op.notes.append(f"{layer.id}: InstanceNorm2d = one group per channel")
+        return [op]
+
+    def stochastic_depth(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None
+        # torchvision's StochasticDepth zeroes whole samples ("row") or the whole batch, and scales
+        # the rest by 1/(1 − p): a Dropout whose mask has one value per sample (or one in all).
+        first: Any = None if p["mode"] == "row" else 1
+        noise = (first, *([1] * len(shape)))
+        op = _Op(
+            _call(
+                "Dropout",
+                [float(p["p"])],
+                {"noise_shape": noise, "name": self.layer_names[layer.id]},
+            ),
+            shape,
+        )
+        op.notes.append(
+            f"{layer.id}: StochasticDepth(p={p['p']}, mode={p['mode']}): drops whole "
+            f"{'samples' if p['mode'] == 'row' else 'batches'}; the identity at inference"
+        )
+        return [op]
+
+    def channel_shuffle(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None and len(shape) == 3
+        c, h, w = shape
+        g = int(p["groups"])
+        # channels last: (H, W, g, C/g) → swap the last two → (H, W, C), as PyTorch's (g, C/g) swap
+        return [
+            _Op(
+                _call("Reshape", [(h, w, g, c // g)], {"name": self._name(f"{layer.id}_groups")}),
+                shape,
+                keras_shape=(h, w, g, c // g),
+            ),
+            _Op(
+                _call("Permute", [(1, 2, 4, 3)], {"name": self._name(f"{layer.id}_swap")}),
+                shape,
+                keras_shape=(h, w, c // g, g),
+            ),
+            _Op(_call("Reshape", [(h, w, c)], {"name": self.layer_names[layer.id]}), shape),
+        ]
+
+    def split(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        ref = layer.inputs[0]
+        axis = self._keras_axis(ref, int(p["dim"]))
+        in_shape = self._shape_of(ref)
+        dim = int(p["dim"]) % (len(in_shape) + 1)
+        sizes = [s[dim - 1] for s in info.output_shapes]
+        cuts = [sum(sizes[: k + 1]) for k in range(len(sizes) - 1)]
+        keras_axis = axis - (len(in_shape) + 1)  # counted from the end: -1 is the last
+        call = f"keras.ops.split({{x}}, {_lit(cuts) if len(cuts) != 1 else f'[{cuts[0]}]'}, axis={keras_axis})"
+        op = _Op(call, info.output_shapes[0], outputs=len(sizes), function=True)
+        op.notes.append(
+            f"{layer.id}: {layer.type} into {' + '.join(str(v) for v in sizes)} along axis {dim} "
+            "(keras.ops.split: a function, not a layer)"
+        )
+        return [op]
+
+    def mean(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape, in_shape = info.output_shape, info.input_shapes[0]
+        assert shape is not None and in_shape is not None
+        dims = sorted(
+            int(d) % (len(in_shape) + 1)
+            for d in (p["dim"] if isinstance(p["dim"], list) else [p["dim"]])
+        )
+        if len(in_shape) != 3 or dims != [2, 3]:
+            raise _Refused(
+                f"averages over axes {dims}; only the mean over height and width "
+                "(GlobalAveragePooling2D) is exported"
+            )
+        kw: dict[str, Any] = {"keepdims": True} if p["keepdim"] else {}
+        kw["name"] = self.layer_names[layer.id]
+        return [_Op(_call("GlobalAveragePooling2D", [], kw), shape)]
+
+    def reshape(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape, in_shape = info.output_shape, info.input_shapes[0]
+        assert shape is not None and in_shape is not None
+        name = self.layer_names[layer.id]
+        if len(shape) == 1:
+            op = _Op(_call("Reshape", [(shape[0],)], {"name": name}), shape)
+            if len(in_shape) == 3 and in_shape[1] * in_shape[2] > 1:
+                op.notes.append(
+                    f"{layer.id}: unrolls H×W×C, not C×H×W as in PyTorch (the same values in another order)"
+                )
+            return [op]
+        if len(in_shape) == 1 and len(shape) == 3:
+            c, h, w = shape
+            if h * w == 1 or c == 1:  # one of the two orders is a single value: they agree
+                return [_Op(_call("Reshape", [(h, w, c)], {"name": name}), shape)]
+            # PyTorch fills C×H×W: reshape in that order, then put the channels last
+            return [
+                _Op(
+                    _call("Reshape", [(c, h, w)], {"name": self._name(f"{layer.id}_chw")}),
+                    shape,
+                    keras_shape=(c, h, w),
+                ),
+                _Op(_call("Permute", [(2, 3, 1)], {"name": name}), shape),
+            ]
+        raise _Refused(
+            f"reshapes {fmt_shape(in_shape, 'chw')} into {fmt_shape(shape, 'chw')}: in Keras' channels-last "
+            "order the values would land elsewhere; only flattening and vector → volume are exported"
+        )
+
+    def permute(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None
+        rank = len(shape) + 1
+        if layer.type == "Permute":
+            dims = [int(d) % rank for d in p["dims"]]
+        else:
+            dims = list(range(rank))
+            a, b = int(p["dim0"]) % rank, int(p["dim1"]) % rank
+            dims[a], dims[b] = dims[b], dims[a]
+        inverse = [dims.index(i) for i in range(rank)]
+        before = self.layout[layer.inputs[0]]
+        # Keras already holds the tensor in some order: the design's permuted tensor is the same data,
+        # read with the axes renamed. No Keras layer: Keras' own ConvNeXt has no permutes either.
+        self.out_layout = tuple(inverse[a] for a in before)
+        op = _Op("", shape)
+        op.notes.append(
+            f"{layer.id}: {layer.type}{tuple(dims) if layer.type == 'Permute' else (p['dim0'], p['dim1'])} needs no "
+            f"Keras layer: Keras holds this tensor as {self._order(shape, self.out_layout)}"
+        )
+        return [op]
+
+    def scale(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> list[_Op]:
+        shape = info.output_shape
+        assert shape is not None
+        design_shape = [int(v) for v in p["shape"]]
+        full = [1] * (len(shape) - len(design_shape)) + design_shape
+        if len(full) != len(shape):
+            raise _Refused("has a learned tensor of more axes than its input")
+        layout = self.layout[layer.inputs[0]]
+        keras_shape = tuple(([1, *full])[a] for a in layout[1:])
+        self.needs_scale = True
+        kw = {"init": float(p["init"]), "name": self.layer_names[layer.id]}
+        return [
+            _Op(
+                f"Scale({_lit(keras_shape)}, {', '.join(f'{k}={_lit(v)}' for k, v in kw.items())})",
+                shape,
+            )
+        ]
+
     # ----------------------------------------------------------------- source
 
     def _chain(self) -> list[str] | None:
@@ -516,6 +938,8 @@ class _Generator:
         consumers: dict[str, list[str]] = {lid: [] for lid in design.ids}
         for layer in design:
             for i in layer.inputs:
+                if i != source_of(i):
+                    return None  # a Split's pieces: only the functional API takes them
                 consumers[i].append(layer.id)
         order = [inputs[0].id]
         while consumers[order[-1]]:
@@ -557,6 +981,10 @@ class _Generator:
         out.append("from keras import layers")
         out.append("")
         out.append("")
+        if self.needs_scale:
+            out.extend(_SCALE_CLASS)
+            out.append("")
+            out.append("")
         out.append("def build_model() -> keras.Model:")
         doc = [f'    """{title}.', ""]
         for layer in design:
@@ -577,8 +1005,10 @@ class _Generator:
         flattens = [
             layer.id
             for layer in design
-            if layer.type == "Flatten" and len(analysis.info[layer.id].input_shapes[0] or ()) == 3
-        ]
+            if layer.type == "Flatten"
+            and len(analysis.info[layer.id].input_shapes[0] or ()) == 3
+            and math.prod((analysis.info[layer.id].input_shapes[0] or (1, 1, 1))[1:]) > 1
+        ]  # over 1×1 both orders are the channels
         if flattens:
             doc.append("")
             doc.append(
@@ -606,7 +1036,8 @@ class _Generator:
         for lid in chain:
             for op in self.ops[lid]:
                 lines.extend(f"            # {n}" for n in op.notes)
-                lines.append(f"            {op.call},  # {fmt_shape(op.shape)}")
+                if op.call:
+                    lines.append(f"            {op.call},  # {op.comment()}")
         lines.append("        ],")
         lines.append(f"        name={_lit(self.model_name)},")
         lines.append("    )")
@@ -618,7 +1049,7 @@ class _Generator:
         consumers: dict[str, list[str]] = {lid: [] for lid in design.ids}
         for layer in design:
             for i in layer.inputs:
-                consumers[i].append(layer.id)
+                consumers[source_of(i)].append(layer.id)
         inputs = [layer.id for layer in design if layer.type == "Input"]
         outputs = [
             lid for lid in design.ids if not consumers[lid] and design.layer(lid).type != "Input"
@@ -644,12 +1075,24 @@ class _Generator:
                 "x" if flows or (lid in outputs and len(outputs) == 1) else self._var(lid, taken)
             )
             args = [var_of[i] for i in layer.inputs]
-            arg = args[0] if layer.type not in ("Add", "Concat") else "[" + ", ".join(args) + "]"
+            merging = layer.type in ("Add", "Concat", "Mul")
+            arg = args[0] if not merging else "[" + ", ".join(args) + "]"
             ops = self.ops[lid]
+            if all(not op.call for op in ops):  # a Permute: the same Keras tensor, renamed axes
+                lines.extend(f"    # {note}" for op in ops for note in op.notes)
+                var_of[lid] = arg
+                continue
             for n, op in enumerate(ops):
                 lines.extend(f"    # {note}" for note in op.notes)
                 src = arg if n == 0 else target
-                lines.append(f"    {target} = {op.call}({src})  # {fmt_shape(op.shape)}")
+                if op.outputs:
+                    pieces = [self._var(f"{lid}_{k}", taken) for k in range(op.outputs)]
+                    call = op.call.replace("{x}", src)
+                    lines.append(f"    {', '.join(pieces)} = {call}")
+                    for k, piece in enumerate(pieces):
+                        var_of[make_ref(lid, k)] = piece
+                    continue
+                lines.append(f"    {target} = {op.call}({src})  # {op.comment()}")
             var_of[lid] = target
         in_expr = "inputs" if len(inputs) == 1 else "[" + ", ".join(var_of[i] for i in inputs) + "]"
         out_expr = (
@@ -661,7 +1104,7 @@ class _Generator:
         return lines
 
     def _var(self, lid: str, taken: set[str]) -> str:
-        base = identifier_for(self.layer_names[lid])
+        base = identifier_for(self.layer_names.get(lid, keras_name(lid)))
         var, n = base, 2
         while var in taken:
             var, n = f"{base}_{n}", n + 1
@@ -682,7 +1125,41 @@ def fmt_pair(value: tuple[int, int]) -> str:
     return str(value[0]) if value[0] == value[1] else f"{value[0]}×{value[1]}"
 
 
-_ACTIVATION_NAMES = {"Sigmoid": "sigmoid", "Tanh": "tanh", "GELU": "gelu", "SiLU": "silu"}
+_ACTIVATION_NAMES = {
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "GELU": "gelu",
+    "SiLU": "silu",
+    "Hardswish": "hard_swish",
+    "Hardsigmoid": "hard_sigmoid",
+    "Mish": "mish",
+    "SELU": "selu",
+    "Softplus": "softplus",
+}
+
+#: The layer the generated file defines for the design's Scale (Keras has none; its ConvNeXt
+#: defines a LayerScale of its own). Registered, so a saved .keras file loads it back.
+_SCALE_CLASS = [
+    '@keras.saving.register_keras_serializable(package="cnn_designer")',
+    "class Scale(layers.Layer):",
+    '    """Multiplies by a learned tensor (CNN Designer\'s Scale; ConvNeXt\'s layer scale)."""',
+    "",
+    "    def __init__(self, shape, init=1.0, **kwargs):",
+    "        super().__init__(**kwargs)",
+    "        self.scale_shape = tuple(shape)",
+    "        self.init = init",
+    "",
+    "    def build(self, input_shape):",
+    "        self.gamma = self.add_weight(",
+    '            shape=self.scale_shape, initializer=keras.initializers.Constant(self.init), name="gamma"',
+    "        )",
+    "",
+    "    def call(self, x):",
+    "        return x * self.gamma",
+    "",
+    "    def get_config(self):",
+    '        return {**super().get_config(), "shape": list(self.scale_shape), "init": self.init}',
+]
 
 _Handler = Callable[[_Generator, Layer, LayerInfo, dict[str, Any]], list[_Op]]
 
@@ -714,6 +1191,27 @@ _HANDLERS: dict[str, _Handler] = {
     "Upsample": _Generator.upsample,
     "Add": _Generator.merge,
     "Concat": _Generator.merge,
+    "Mul": _Generator.merge,
+    "Hardswish": _Generator.modern_activation,
+    "Hardsigmoid": _Generator.modern_activation,
+    "Mish": _Generator.modern_activation,
+    "ELU": _Generator.modern_activation,
+    "SELU": _Generator.modern_activation,
+    "Softplus": _Generator.modern_activation,
+    "PReLU": _Generator.prelu,
+    "LayerNorm2d": _Generator.layer_norm2d,
+    "LayerNorm": _Generator.layer_norm,
+    "GroupNorm": _Generator.group_norm,
+    "InstanceNorm2d": _Generator.group_norm,
+    "StochasticDepth": _Generator.stochastic_depth,
+    "ChannelShuffle": _Generator.channel_shuffle,
+    "Split": _Generator.split,
+    "Chunk": _Generator.split,
+    "Mean": _Generator.mean,
+    "Reshape": _Generator.reshape,
+    "Permute": _Generator.permute,
+    "Transpose": _Generator.permute,
+    "Scale": _Generator.scale,
 }
 
 #: Design types the Keras exporter handles (for documentation and tests).

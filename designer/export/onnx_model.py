@@ -14,6 +14,12 @@ at stride 1 is ``auto_pad=SAME_UPPER``. The mapping per layer type is ``_HANDLER
 (design type id → node builder); a type without an entry is refused with a
 ``CodeGenerationError`` that names the layer and its type. Needs the optional ``onnx``
 package (and numpy, which it brings).
+
+Tensor names carry the design back: output k of a Split/Chunk is ``<id>:k`` (the reference
+its consumers use), a tensor inside a layer of several nodes ``<id>/<what>``; where one ONNX
+op stands for several design layers (Identity for StochasticDepth, Transpose for Permute, ...)
+the node's doc string says which. ``designer.convert.from_onnx`` reads both in files whose
+producer is CNN Designer, so the round trip gives every layer back as it was.
 """
 
 from __future__ import annotations
@@ -28,11 +34,16 @@ from designer.core.analysis import Analysis, LayerInfo, analyze
 from designer.core.arithmetic import AxisArith, pool_rounding
 from designer.core.design import Design, Layer
 from designer.core.params import as_pair
+from designer.core.refs import make_ref, source_of
 from designer.core.shape_rules import fmt_shape
-from designer.export.pytorch_code import CodeGenerationError, require_exportable
+from designer.export.pytorch_code import (
+    CodeGenerationError,
+    require_exportable,
+    require_no_placeholders,
+)
 
-OPSET = 20  # Gelu needs 20; onnxruntime has read it since 1.17
-IR_VERSION = 9  # the IR version that goes with opset 20
+OPSET = 21  # Gelu needs 20, GroupNormalization with per-channel scale 21; onnxruntime reads it since 1.18
+IR_VERSION = 10  # the IR version that goes with opset 21
 MAX_BYTES = 1_900_000_000  # protobuf cannot serialise a message of 2 GiB or more
 
 Shape = tuple[int, ...]
@@ -96,13 +107,17 @@ class _Builder:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []  # small constants (pads, scales, ...)
         self.weights: list[tuple[str, Shape, float]] = []  # zero weights: made only when written
-        self.names: set[str] = set(
-            design.ids
-        )  # tensor names in use (a layer's output is named after it)
+        # Tensor names in use: a layer's output is named after it, output k of a Split "id:k".
+        self.names: set[str] = set(design.ids) | {
+            make_ref(layer.id, k)
+            for layer in design
+            for k in range(len(self.analysis.info[layer.id].output_shapes))
+        }
         self._check()
 
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
+        require_no_placeholders(design, f"export {design.name!r} as ONNX")
         require_exportable(design, analysis, "export ONNX", f"export {design.name!r} as ONNX")
         weight_bytes = 4 * (analysis.totals().params + analysis.totals().buffers)
         if weight_bytes > MAX_BYTES:
@@ -122,21 +137,39 @@ class _Builder:
         return candidate
 
     def node(
-        self, layer: Layer, op: str, inputs: list[str], output: str | None = None, **attrs: Any
+        self,
+        layer: Layer,
+        op: str,
+        inputs: list[str],
+        output: str | None = None,
+        outputs: list[str] | None = None,
+        doc: str = "",
+        **attrs: Any,
     ) -> str:
-        out = self.unique(output) if output else layer.id
+        """One node of ``layer``; its output tensor is the layer's id unless ``output`` names an
+        intermediate tensor (``<id>/<what>``) or ``outputs`` lists them all (a Split's ``id:k``)."""
+        outs = outputs or [self.unique(output) if output else layer.id]
         n = sum(1 for node in self.nodes if node.name.startswith(f"/{layer.id}/"))
         scope = layer.id
         if (
-            op in ("Add", "Concat", "Sum")
+            op in ("Add", "Concat", "Sum", "Mul")
             and layer.id.endswith(f".{op.lower()}")
             and output is None
         ):
             # torch.onnx names a functional op after the module that calls it: /layer1.0/Add is layer1.0.add
             scope = layer.id[: -len(op) - 1]
         name = f"/{scope}/{op}" + (f"_{n}" if n else "")
-        self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], name=name, **attrs))
-        return out
+        made = self.onnx.helper.make_node(op, inputs, outs, name=name, **attrs)
+        if doc:
+            made.doc_string = doc
+        self.nodes.append(made)
+        return str(outs[0])
+
+    def constant(self, layer: Layer, what: str, shape: Shape, fill: float) -> str:
+        """A Constant node (not a weight): the scale of a normalisation without learned γ."""
+        array = self.np.full(shape, fill, dtype="float32")
+        value = self.onnx.numpy_helper.from_array(array, f"{layer.id}.{what}")
+        return self.node(layer, "Constant", [], output=f"{layer.id}/{what}", value=value)
 
     def weight(self, name: str, shape: Shape, fill: float = 0.0) -> str:
         name = self.unique(name)
@@ -157,10 +190,11 @@ class _Builder:
     def run(self) -> Any:
         onnx, helper = self.onnx, self.onnx.helper
         design, analysis = self.design, self.analysis
-        consumers: dict[str, int] = {lid: 0 for lid in design.ids}
+        consumers: dict[str, int] = {}
         for layer in design:
             for i in layer.inputs:
-                consumers[i] += 1
+                consumers[i] = consumers.get(i, 0) + 1
+                consumers[source_of(i)] = consumers.get(source_of(i), 0) + 1
         graph_inputs = []
         for layer in design:
             shape = analysis.info[layer.id].output_shape
@@ -180,11 +214,11 @@ class _Builder:
                     f"cannot export ONNX: layer {layer.id!r} ({layer.type}) {why}"
                 ) from None
         outputs = [
-            helper.make_tensor_value_info(
-                layer.id, onnx.TensorProto.FLOAT, [1, *(analysis.info[layer.id].output_shape or ())]
-            )
+            helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, [1, *shape])
             for layer in design
-            if layer.type != "Input" and consumers[layer.id] == 0
+            if layer.type != "Input"
+            for name, shape in _outputs(layer, analysis.info[layer.id])
+            if not consumers.get(name)
         ]
         # The graph is checked and its shapes inferred without the weights' bytes (VGG-16 has 553 MB of
         # them): there they are typed inputs. The weights go into the final model once, in place.
@@ -192,6 +226,18 @@ class _Builder:
         skeleton.graph.input.extend(
             helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape))
             for name, shape, _ in self.weights
+        )
+        # GroupNormalization is a function op without a shape inference function (onnx 1.23 infers
+        # no shape for it): its output is declared with the design's shape, the layers after it
+        # are inferred from there.
+        skeleton.graph.value_info.extend(
+            helper.make_tensor_value_info(
+                node.output[0],
+                onnx.TensorProto.FLOAT,
+                [1, *(analysis.info[node.output[0]].output_shape or ())],
+            )
+            for node in self.nodes
+            if node.op_type in _NO_SHAPE_INFERENCE and node.output[0] in analysis.info
         )
         value_info = self._infer_and_check(skeleton)
         model = self._model(graph_inputs, outputs)
@@ -253,13 +299,14 @@ class _Builder:
         for layer in self.design:
             if layer.type == "Input":
                 continue
-            want = self.analysis.info[layer.id].output_shape
-            got = shapes.get(layer.id)
-            if got != want:
-                raise CodeGenerationError(
-                    f"cannot export ONNX: layer {layer.id!r} ({layer.type}) is {fmt_shape(want)} in the design "
-                    f"but ONNX computes {fmt_shape(got) if got is not None else 'no shape'} for it"
-                )
+            for name, want in _outputs(layer, self.analysis.info[layer.id]):
+                got = shapes.get(name)
+                if got != want:
+                    raise CodeGenerationError(
+                        f"cannot export ONNX: layer {layer.id!r} ({layer.type}) is {fmt_shape(want)} in the "
+                        f"design but ONNX computes {fmt_shape(got) if got is not None else 'no shape'} for "
+                        f"{name!r}"
+                    )
         known = {vi.name for vi in skeleton.graph.output}
         return [vi for vi in inferred.graph.value_info if vi.name not in known]
 
@@ -461,11 +508,21 @@ class _Builder:
         else:
             attrs = {
                 "mode": "linear" if mode == "bilinear" else "cubic",
-                "coordinate_transformation_mode": "pytorch_half_pixel",
+                "coordinate_transformation_mode": "align_corners"
+                if p["align_corners"]
+                else "pytorch_half_pixel",
             }
             if mode == "bicubic":
                 attrs["cubic_coeff_a"] = -0.75
-        if p["scale_factor"] is not None:
+        if len(layer.inputs) == 2:
+            # The size of the second input (U-Net's skip): Shape → its H×W → (1, C, H, W)
+            ref_shape = self.node(
+                layer, "Shape", [layer.inputs[1]], output=f"{layer.id}/ref_shape", start=2
+            )
+            nc = self.const(f"{layer.id}.nc", [1, shape[0]], "int64")
+            sizes = self.node(layer, "Concat", [nc, ref_shape], output=f"{layer.id}/sizes", axis=0)
+            self.node(layer, "Resize", [layer.inputs[0], "", "", sizes], **attrs)
+        elif p["scale_factor"] is not None:
             f = p["scale_factor"]
             fh, fw = (float(f), float(f)) if not isinstance(f, list) else (float(f[0]), float(f[1]))
             scales = self.const(f"{layer.id}.scales", [1.0, 1.0, fh, fw], "float32")
@@ -481,6 +538,212 @@ class _Builder:
             self.node(layer, "Add", list(layer.inputs))
         else:
             self.node(layer, "Sum", list(layer.inputs))
+
+    # ------------------------------------------------------ the modern vocabulary
+
+    def mul(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        # ONNX's Mul takes two tensors: three or more are a chain, the last one named after the layer.
+        inputs = list(layer.inputs)
+        acc = inputs[0]
+        for k, other in enumerate(inputs[1:], start=1):
+            last = k == len(inputs) - 1
+            acc = self.node(
+                layer, "Mul", [acc, other], output=None if last else f"{layer.id}/mul_{k}"
+            )
+
+    def modern_activation(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        x, t = layer.inputs[0], layer.type
+        if t == "Hardsigmoid":
+            self.node(layer, "HardSigmoid", [x], alpha=1.0 / 6.0, beta=0.5)
+        elif t == "ELU":
+            self.node(layer, "Elu", [x], alpha=float(p["alpha"]))
+        elif t == "Softplus":
+            beta = float(p["beta"])
+            if beta == 1.0:
+                self.node(layer, "Softplus", [x])
+                return
+            # torch.onnx's softplus with beta: Softplus(beta·x)/beta (PyTorch's threshold only
+            # avoids overflow: above it both are x to float precision)
+            b = self.const(f"{layer.id}.beta", [beta], "float32", scalar=True)
+            scaled = self.node(layer, "Mul", [x, b], output=f"{layer.id}/scaled")
+            soft = self.node(layer, "Softplus", [scaled], output=f"{layer.id}/softplus")
+            self.node(layer, "Div", [soft, b])
+        else:
+            self.node(layer, {"Hardswish": "HardSwish", "Mish": "Mish", "SELU": "Selu"}[t], [x])
+
+    def prelu(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        shape = info.output_shape
+        assert shape is not None
+        n = int(p["num_parameters"])
+        # The slope broadcasts onto N×C×H×W from the right: one per channel is C×1×1.
+        slope_shape = (n,) if n == 1 or len(shape) == 1 else (n, *([1] * (len(shape) - 1)))
+        slope = self.weight(f"{layer.id}.weight", slope_shape, float(p["init"]))
+        self.node(layer, "PRelu", [layer.inputs[0], slope])
+
+    def _affine(self, layer: Layer, learned: bool, shape: Shape, name: str, fill: float) -> str:
+        """A learned γ or β (a weight), or the fixed one the normalisation needs (a Constant node)."""
+        if learned:
+            return self.weight(f"{layer.id}.{name}", shape, fill)
+        return self.constant(layer, name, shape, fill)
+
+    def layer_norm2d(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        # ConvNeXt's LayerNorm2d as torch.onnx writes it: to channels last, LayerNormalization over
+        # the last axis, back to channels first. The importer reads the three nodes as one layer.
+        shape = info.output_shape
+        assert shape is not None
+        c, affine = (shape[0],), bool(p["elementwise_affine"])
+        nhwc = self.node(
+            layer, "Transpose", [layer.inputs[0]], output=f"{layer.id}/nhwc", perm=[0, 2, 3, 1]
+        )
+        scale = self._affine(layer, affine, c, "weight", 1.0)
+        bias = self._affine(layer, affine, c, "bias", 0.0)
+        normed = self.node(
+            layer,
+            "LayerNormalization",
+            [nhwc, scale, bias],
+            output=f"{layer.id}/normed",
+            axis=-1,
+            epsilon=float(p["eps"]),
+        )
+        self.node(layer, "Transpose", [normed], perm=[0, 3, 1, 2])
+
+    def layer_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        shape = info.output_shape
+        assert shape is not None
+        normalized = tuple(int(v) for v in p["normalized_shape"])
+        affine = bool(p["elementwise_affine"])
+        inputs = [layer.inputs[0], self._affine(layer, affine, normalized, "weight", 1.0)]
+        if affine and p["bias"]:
+            inputs.append(self.weight(f"{layer.id}.bias", normalized))
+        self.node(
+            layer,
+            "LayerNormalization",
+            inputs,
+            axis=len(shape) + 1 - len(normalized),
+            epsilon=float(p["eps"]),
+        )
+
+    def group_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        shape = info.output_shape
+        assert shape is not None
+        c, affine = (shape[0],), bool(p["affine"])
+        self.node(
+            layer,
+            "GroupNormalization",
+            [
+                layer.inputs[0],
+                self._affine(layer, affine, c, "weight", 1.0),
+                self._affine(layer, affine, c, "bias", 0.0),
+            ],
+            num_groups=int(p["num_groups"]),
+            epsilon=float(p["eps"]),
+        )
+
+    def instance_norm(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        if p["track_running_stats"]:
+            raise _Refused(
+                "keeps running statistics (track_running_stats): at inference it normalises with them, "
+                "as a BatchNorm2d does, which ONNX's InstanceNormalization cannot express"
+            )
+        shape = info.output_shape
+        assert shape is not None
+        c, affine = (shape[0],), bool(p["affine"])
+        self.node(
+            layer,
+            "InstanceNormalization",
+            [
+                layer.inputs[0],
+                self._affine(layer, affine, c, "weight", 1.0),
+                self._affine(layer, affine, c, "bias", 0.0),
+            ],
+            epsilon=float(p["eps"]),
+        )
+
+    def stochastic_depth(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        # At inference a dropped path is the identity: an Identity node whose doc string keeps the
+        # layer (the importer reads it back as StochasticDepth).
+        self.node(
+            layer,
+            "Identity",
+            [layer.inputs[0]],
+            doc=f"{_STOCHASTIC_DEPTH}(p={float(p['p'])!r}, mode={p['mode']}): the identity at inference",
+        )
+
+    def channel_shuffle(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        # As torch.onnx writes it: (C, H, W) → (g, C/g, H, W) → swap the first two → (C, H, W).
+        shape = info.output_shape
+        assert shape is not None and len(shape) == 3
+        g = int(p["groups"])
+        c, h, w = shape
+        split = self.const(f"{layer.id}.grouped", [1, g, c // g, h, w], "int64")
+        grouped = self.node(
+            layer, "Reshape", [layer.inputs[0], split], output=f"{layer.id}/grouped"
+        )
+        swapped = self.node(
+            layer, "Transpose", [grouped], output=f"{layer.id}/swapped", perm=[0, 2, 1, 3, 4]
+        )
+        back = self.const(f"{layer.id}.shape", [1, c, h, w], "int64")
+        self.node(layer, "Reshape", [swapped, back])
+
+    def split(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        sizes = [s[int(p["dim"]) - 1] for s in info.output_shapes]
+        outputs = [make_ref(layer.id, k) for k in range(len(sizes))]
+        axis = int(p["dim"])
+        if layer.type == "Chunk":
+            # num_outputs pieces of ⌈size/n⌉ (the last smaller): torch.chunk's, for the number of
+            # pieces it makes (chunk(4) of 6 channels is three pieces of 2)
+            self.node(
+                layer,
+                "Split",
+                [layer.inputs[0]],
+                outputs=outputs,
+                axis=axis,
+                num_outputs=len(sizes),
+            )
+            return
+        split = self.const(f"{layer.id}.split", sizes, "int64")
+        self.node(layer, "Split", [layer.inputs[0], split], outputs=outputs, axis=axis)
+
+    def mean(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        dims = p["dim"] if isinstance(p["dim"], list) else [p["dim"]]
+        axes = self.const(f"{layer.id}.axes", [int(d) for d in dims], "int64")
+        self.node(
+            layer,
+            "ReduceMean",
+            [layer.inputs[0], axes],
+            keepdims=int(bool(p["keepdim"])),
+            doc=_MEAN_DOC,
+        )
+
+    def reshape(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        target = self.const(f"{layer.id}.shape", [1, *(int(v) for v in p["shape"])], "int64")
+        self.node(layer, "Reshape", [layer.inputs[0], target], doc=_RESHAPE_DOC)
+
+    def permute(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        shape = info.output_shape
+        assert shape is not None
+        rank = len(shape) + 1
+        if layer.type == "Permute":
+            perm = [int(d) % rank for d in p["dims"]]
+            self.node(layer, "Transpose", [layer.inputs[0]], perm=perm, doc=_PERMUTE_DOC)
+            return
+        perm = list(range(rank))
+        a, b = int(p["dim0"]) % rank, int(p["dim1"]) % rank
+        perm[a], perm[b] = perm[b], perm[a]
+        self.node(layer, "Transpose", [layer.inputs[0]], perm=perm)
+
+    def scale(self, layer: Layer, info: LayerInfo, p: dict[str, Any]) -> None:
+        shape = tuple(int(v) for v in p["shape"])
+        w = self.weight(f"{layer.id}.weight", shape, float(p["init"]))
+        self.node(layer, "Mul", [layer.inputs[0], w], doc=_SCALE_DOC)
+
+
+def _outputs(layer: Layer, info: LayerInfo) -> list[tuple[str, Shape]]:
+    """The output tensors of ``layer`` with the design's shapes: ``id``, or ``id:k`` of a Split/Chunk."""
+    if len(info.output_shapes) > 1 or layer.type in ("Split", "Chunk"):
+        return [(make_ref(layer.id, k), s) for k, s in enumerate(info.output_shapes)]
+    assert info.output_shape is not None
+    return [(layer.id, info.output_shape)]
 
 
 def _onnx_pool_out(axis: AxisArith, ceil: bool) -> int:
@@ -500,6 +763,16 @@ def _version() -> str:
 
 
 _SIMPLE_OPS = {"ReLU": "Relu", "Sigmoid": "Sigmoid", "Tanh": "Tanh"}
+
+# Doc strings that tell the importer which design layer a node was where ONNX has one op for
+# several (an Identity is also StochasticDepth; a Transpose a Permute; a Reshape a Flatten).
+_STOCHASTIC_DEPTH = "StochasticDepth"
+#: ONNX ops whose output shape ONNX shape inference does not compute (declared from the design).
+_NO_SHAPE_INFERENCE = frozenset({"GroupNormalization"})
+_MEAN_DOC = "Mean in the design"
+_RESHAPE_DOC = "Reshape in the design"
+_PERMUTE_DOC = "Permute in the design"
+_SCALE_DOC = "Scale in the design: multiplies by a learned tensor"
 
 _Handler = Callable[[_Builder, Layer, LayerInfo, dict[str, Any]], None]
 
@@ -530,6 +803,27 @@ _HANDLERS: dict[str, _Handler] = {
     "Upsample": _Builder.upsample,
     "Add": _Builder.merge,
     "Concat": _Builder.merge,
+    "Mul": _Builder.mul,
+    "Hardswish": _Builder.modern_activation,
+    "Hardsigmoid": _Builder.modern_activation,
+    "Mish": _Builder.modern_activation,
+    "ELU": _Builder.modern_activation,
+    "SELU": _Builder.modern_activation,
+    "Softplus": _Builder.modern_activation,
+    "PReLU": _Builder.prelu,
+    "LayerNorm2d": _Builder.layer_norm2d,
+    "LayerNorm": _Builder.layer_norm,
+    "GroupNorm": _Builder.group_norm,
+    "InstanceNorm2d": _Builder.instance_norm,
+    "StochasticDepth": _Builder.stochastic_depth,
+    "ChannelShuffle": _Builder.channel_shuffle,
+    "Split": _Builder.split,
+    "Chunk": _Builder.split,
+    "Mean": _Builder.mean,
+    "Reshape": _Builder.reshape,
+    "Permute": _Builder.permute,
+    "Transpose": _Builder.permute,
+    "Scale": _Builder.scale,
 }
 
 #: Design types the ONNX exporter handles (Input is the graph input).

@@ -186,6 +186,26 @@ def require_exportable(
         raise CodeGenerationError(f"cannot {action}: the design has no layers besides its Input")
 
 
+def require_no_placeholders(design: Design, action_named: str) -> None:
+    """Refuse a design with ``Unsupported`` placeholders, naming each imported op and its layers
+    (before ``require_exportable``, whose generic "the design has errors" says less)."""
+    unsupported = [layer for layer in design if layer.type == "Unsupported"]
+    if not unsupported:
+        return
+    ops: dict[str, list[str]] = {}
+    for layer in unsupported:
+        ops.setdefault(str(layer.params.get("op") or "an unknown op"), []).append(layer.id)
+    listed = "; ".join(
+        f"{op} (layer{'s' if len(ids) > 1 else ''} {', '.join(ids)})" for op, ids in ops.items()
+    )
+    raise CodeGenerationError(
+        f"cannot {action_named}: it contains "
+        f"{len(unsupported)} op{'s' if len(unsupported) != 1 else ''} the designer cannot represent: "
+        f"{listed}. Replace {'it' if len(unsupported) == 1 else 'them'} with supported layers first; "
+        "the exported network would not compute the imported one."
+    )
+
+
 @dataclass(frozen=True)
 class GeneratedNames:
     """The Python names the generated code uses: class, one per layer, forward arguments."""
@@ -421,21 +441,7 @@ class _Generator:
     # The code must compute what the designer shows: refuse otherwise, naming the layer.
     def _check(self) -> None:
         design, analysis = self.design, self.analysis
-        unsupported = [layer for layer in design if layer.type == "Unsupported"]
-        if unsupported:
-            ops: dict[str, list[str]] = {}
-            for layer in unsupported:
-                ops.setdefault(str(layer.params.get("op") or "an unknown op"), []).append(layer.id)
-            listed = "; ".join(
-                f"{op} (layer{'s' if len(ids) > 1 else ''} {', '.join(ids)})"
-                for op, ids in ops.items()
-            )
-            raise CodeGenerationError(
-                f"cannot generate PyTorch code for {design.name!r}: it contains "
-                f"{len(unsupported)} op{'s' if len(unsupported) != 1 else ''} the designer cannot represent: "
-                f"{listed}. Replace {'it' if len(unsupported) == 1 else 'them'} with supported layers first; "
-                "the code would not compute the imported network."
-            )
+        require_no_placeholders(design, f"generate PyTorch code for {design.name!r}")
         require_exportable(
             design,
             analysis,

@@ -31,12 +31,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras")
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "resources" / "templates").glob("*.json"))
-EXPORTABLE = [
-    p
-    for p in TEMPLATES
-    if p.stem
-    not in ("alexnet_paper", "zfnet", "mobilenet_v3_small", "efficientnet_b0", "convnext_tiny")
-]
+#: Keras cannot express local response normalisation (alexnet_paper, zfnet: refused on export);
+#: ConvNeXt comes back equivalent, not identical (see the test of its own below).
+EXPORTABLE = [p for p in TEMPLATES if p.stem not in ("alexnet_paper", "zfnet", "convnext_tiny")]
 
 
 def _tensor(layer: str, shape: list[Any]) -> dict[str, Any]:
@@ -298,11 +295,11 @@ def test_keras2_style_sequential_and_inbound_nodes(tmp_path: Path) -> None:
 def test_unsupported_layers_are_loud_placeholders(tmp_path: Path) -> None:
     config = _functional()
     config["config"]["layers"][12] = _layer(
-        "LayerNormalization", "drop", [_tensor("gap", [None, 32])], axis=-1
+        "UnitNormalization", "drop", [_tensor("gap", [None, 32])], axis=-1
     )
     result = import_keras(config)
     [note] = result.unsupported
-    assert "Keras' LayerNormalization" in note.message and note.layer is not None
+    assert "Keras' UnitNormalization" in note.message and note.layer is not None
     assert analyze(result.design).has_errors()
 
 
@@ -409,6 +406,40 @@ def test_round_trip_design_keras_code_saved_model_design(path: Path, tmp_path: P
 
 
 @requires_keras
+def test_convnext_comes_back_from_keras_equivalent_with_the_same_numbers(tmp_path: Path) -> None:
+    """Keras holds ConvNeXt channels last throughout, as its own ConvNeXt does: the design's
+    Permute → LayerNorm → Linear … Linear → Permute has no permutes there, and comes back as
+    LayerNorm2d and 1×1 convolutions: the same parameters, multiply-accumulates and shapes."""
+    design = load_design(ROOT / "resources" / "templates" / "convnext_tiny.json")
+    model = build(generate(design))
+    saved = tmp_path / "convnext.keras"
+    model.save(saved)
+    result = import_keras(saved)
+    assert [n for n in result.notes if n.severity not in ("info",)] == []
+    back = result.design
+    ours, theirs = analyze(design), analyze(back)
+    assert not theirs.has_errors()
+    assert theirs.totals().params == ours.totals().params
+    assert theirs.totals().macs == ours.totals().macs
+    changed = {}
+    for layer in design:
+        if layer.type == "Permute":
+            assert keras_name(layer.id) not in back.ids
+            continue
+        other = back.layer(keras_name(layer.id))
+        if other.type != layer.type:
+            changed.setdefault((layer.type, other.type), 0)
+            changed[(layer.type, other.type)] += 1
+        shape = ours.info[layer.id].output_shape
+        if layer.type in ("LayerNorm", "Linear", "GELU") and shape is not None and len(shape) == 3:
+            c, h, w = theirs.info[other.id].output_shape or (0, 0, 0)
+            assert shape == (h, w, c)  # between the permutes the design holds H×W×C
+        else:
+            assert theirs.info[other.id].output_shape == shape
+    assert changed == {("LayerNorm", "LayerNorm2d"): 18, ("Linear", "Conv2d"): 36}
+
+
+@requires_keras
 @requires_h5py
 def test_h5_files_are_read_through_h5py(tmp_path: Path) -> None:
     design = load_design(ROOT / "resources" / "templates" / "lenet5.json")
@@ -448,6 +479,72 @@ def test_keras_applications_come_through_and_go_back_out_with_keras_numbers(name
             math.prod(w.shape) for w in getattr(model, attr)
         )
     assert tuple(again.outputs[0].shape) == tuple(model.outputs[0].shape)
+
+
+@requires_keras
+@pytest.mark.parametrize("name", ["EfficientNetB0", "MobileNetV3Small"])
+def test_keras_applications_with_squeeze_and_excitation_import_without_placeholders(
+    name: str, tmp_path: Path
+) -> None:
+    """EfficientNet's SE block reshapes the pooled vector (Reshape((1, 1, C))) and gates with
+    Multiply; MobileNetV3 writes hard_sigmoid as ReLU(6)(x + 3) * (1/6) and hard_swish as
+    Activation("hard_silu"). Saved as .keras and read back: no placeholder, Keras' numbers."""
+    assert keras is not None
+    model = getattr(keras.applications, name)(weights=None, input_shape=(224, 224, 3))
+    saved = tmp_path / f"{name}.keras"
+    model.save(saved)
+    result = import_keras(saved)
+    design = result.design
+    assert [layer.id for layer in design if layer.type == "Unsupported"] == []
+    assert [n.message for n in result.notes if n.severity != "info"] == []
+    analysis = analyze(design)
+    assert not analysis.has_errors()
+    assert analysis.totals().params == sum(math.prod(w.shape) for w in model.trainable_weights)
+    for layer in model.layers:
+        if layer.name in _by_id(design) and len(layer.output.shape) == 4:
+            _, h, w, c = layer.output.shape
+            assert analysis.info[layer.name].output_shape == (c, h, w), layer.name
+    types = {layer.type for layer in design}
+    assert {"Mul", "Conv2d", "BatchNorm2d"} <= types
+    assert ("Reshape" in types) == (name == "EfficientNetB0")
+    assert ("Hardsigmoid" in types and "Hardswish" in types) == (name == "MobileNetV3Small")
+    again = build(generate(design))  # and back out as Keras code with the same numbers
+    assert sum(math.prod(w.shape) for w in again.trainable_weights) == analysis.totals().params
+
+
+def test_a_constant_chain_that_is_not_hard_sigmoid_is_a_placeholder() -> None:
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "a",
+                    "config": {"name": "a", "batch_shape": [None, 4]},
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Add",
+                    "name": "plus",
+                    "config": {"name": "plus"},
+                    "inbound_nodes": [{"args": [_tensor("a", [None, 4]), 3.0], "kwargs": {}}],
+                },
+                {
+                    "class_name": "Multiply",
+                    "name": "times",
+                    "config": {"name": "times"},
+                    "inbound_nodes": [{"args": [_tensor("plus", [None, 4]), 0.5], "kwargs": {}}],
+                },
+            ],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["times", 0, 0]],
+        },
+    }
+    result = import_keras(config)
+    [note] = result.unsupported
+    assert "the constant 0.5" in note.message
+    assert [ly.inputs for ly in result.design if ly.type == "Unsupported"] == [["a"]]
 
 
 @requires_keras
@@ -555,3 +652,84 @@ def test_a_folded_padding_is_not_mistaken_for_its_inputs_shape() -> None:
     result = import_keras(config)
     assert "stem_pad" not in _by_id(result.design)
     assert [n for n in result.notes if n.code == "shape_mismatch"] == []
+
+
+@requires_keras
+def test_every_modern_type_comes_back_from_keras_with_the_same_numbers(tmp_path: Path) -> None:
+    """The exported Keras code of a design using every modern type, saved and imported: no
+    placeholder, the same parameters, MACs and output; what Keras spells otherwise comes back
+    as its equivalent (a channel shuffle's Reshape → Permute → Reshape is one ChannelShuffle again)."""
+    from tests.export.test_keras_code import _modern_design
+
+    design = _modern_design()
+    model = build(generate(design))
+    saved = tmp_path / "modern.keras"
+    model.save(saved)
+    result = import_keras(saved)
+    back = result.design
+    assert [ly.id for ly in back if ly.type == "Unsupported"] == []
+    ours, theirs = analyze(design), analyze(back)
+    assert not theirs.has_errors()
+    assert theirs.totals().params == ours.totals().params
+    assert theirs.totals().macs == ours.totals().macs
+    assert theirs.info["vol"].output_shape == ours.info["vol"].output_shape == (6, 1, 1)
+    same = ["hswish", "hsig", "mish", "elu", "selu", "softplus", "prelu", "prelu1", "ln2d"]
+    same += ["gn", "inorm", "drop", "shuffle", "mul", "scale", "gate", "small", "fc2", "vol"]
+    for lid in same:
+        assert (back.layer(lid).type, back.layer(lid).params) == (
+            design.layer(lid).type,
+            design.layer(lid).params,
+        ), lid
+    assert back.layer("mul").inputs == ["split_1:0", "split_1:1", "split_1:2"]  # the Chunk: a Split
+    assert back.layer("ln").type == "LayerNorm2d" and back.layer("fc").type == "Conv2d"
+
+
+def test_a_second_output_of_a_single_output_layer_is_a_placeholder_not_a_stall() -> None:
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "a",
+                    "config": {"name": "a", "batch_shape": [None, 4]},
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Mystery",
+                    "name": "two",
+                    "config": {"name": "two"},
+                    "inbound_nodes": [{"args": [_tensor("a", [None, 4])], "kwargs": {}}],
+                },
+                {
+                    "class_name": "Add",
+                    "name": "sum",
+                    "config": {"name": "sum"},
+                    "inbound_nodes": [
+                        {
+                            "args": [
+                                [
+                                    _tensor("two", [None, 4]),
+                                    {
+                                        "class_name": "__keras_tensor__",
+                                        "config": {
+                                            "shape": [None, 4],
+                                            "keras_history": ["two", 0, 1],
+                                        },
+                                    },
+                                ]
+                            ],
+                            "kwargs": {},
+                        }
+                    ],
+                },
+            ],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["sum", 0, 0]],
+        },
+    }
+    result = import_keras(config)
+    messages = [n.message for n in result.unsupported]
+    assert any("output 1 of the Keras layer two" in m for m in messages)
+    assert result.design.layer("sum").type == "Add"

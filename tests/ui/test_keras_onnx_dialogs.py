@@ -195,3 +195,46 @@ def test_import_dialog_keras_file_with_open_sizes_asks_for_a_shape(qtbot, tmp_pa
     assert dialog.run_import()
     assert dialog.result_import is not None
     assert dialog.result_import.design.layer("image").params == {"shape": [3, 64, 64]}
+
+
+def _permuted_conv() -> Design:
+    design = Design("permuted")
+    design.add_layer(Layer("input", "Input", {"shape": [3, 16, 16]}, []))
+    design.add_layer(Layer("to_nhwc", "Permute", {"dims": [0, 2, 3, 1]}, ["input"]))
+    design.add_layer(Layer("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}, ["to_nhwc"]))
+    return design
+
+
+def test_a_modern_keras_refusal_reads_in_the_dialog_and_the_keyboard_goes_back_to_pytorch(
+    qtbot,
+) -> None:
+    dialog = CodePreviewDialog(_permuted_conv(), framework="keras")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.title.text() == "No Keras code for “permuted”"
+    assert "Keras cannot express part of it" in dialog.subtitle.text()
+    text = dialog.error_label.text()
+    assert "layer 'conv' (Conv2d) receives 'to_nhwc' after a Permute or Transpose" in text
+    assert "Permute the axes back to C×H×W before this layer" in text
+    assert dialog.editor.isHidden() and not dialog.save_button.isEnabled()
+    dialog.framework_combo.setFocus()
+    qtbot.keyClick(dialog.framework_combo, Qt.Key.Key_Up)  # Keras → PyTorch: it can say this
+    assert dialog.framework == "pytorch" and dialog.error == ""
+    assert "nn.Conv2d(16, 4, kernel_size=3)" in dialog.editor.toPlainText()
+
+
+def test_onnx_menu_names_a_layer_it_refuses_among_the_modern_ones(
+    window: MainWindow, tmp_path: Path, monkeypatch, messages
+) -> None:
+    pytest.importorskip("onnx", reason="ONNX export needs the optional onnx package")
+    design = Design("running")
+    design.add_layer(Layer("input", "Input", {"shape": [3, 8, 8]}, []))
+    design.add_layer(Layer("inorm", "InstanceNorm2d", {"track_running_stats": True}, ["input"]))
+    window.load_design(design, None)
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "r"), ""))
+    )
+    window.export_onnx_action.trigger()
+    assert len(messages) == 1 and messages[0].startswith("warning No ONNX graph:")
+    assert "layer 'inorm' (InstanceNorm2d) keeps running statistics" in messages[0]
+    assert not (tmp_path / "r.onnx").exists()
