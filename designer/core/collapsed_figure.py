@@ -47,7 +47,7 @@ from designer.core.groups import (
     visible_graph,
 )
 from designer.core.layer_table import LayerRow, layer_row
-from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout, side_branches
 from designer.core.registry import CATEGORIES
 from designer.core.shape_rules import fmt_shape
 
@@ -317,7 +317,7 @@ def _graph_figure(
 
     ids = cv.order
     inputs = {lid: cv.design.layer(lid).sources for lid in ids}
-    positions = _slide_layout(ids, inputs, direction)
+    positions = _slide_layout(ids, inputs, direction, side_branches(analysis.design))
     boxes = {lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()}
     st = style
     size = st.font_size
@@ -439,15 +439,15 @@ def _graph_figure(
 
 
 def _slide_layout(
-    ids: list[str], inputs: dict[str, list[str]], direction: Direction
+    ids: list[str], inputs: dict[str, list[str]], direction: Direction, side: set[str]
 ) -> dict[str, tuple[float, float]]:
     """The layered layout wrapped into as many rows as bring it closest to 16:9."""
     if direction == "TB":
-        return graph_layout(ids, inputs, "TB", None)
+        return graph_layout(ids, inputs, "TB", None, side)
     best: tuple[float, dict[str, tuple[float, float]]] | None = None
     columns = len(ids)
     for per_band in range(max(columns, 1), 2, -1):
-        pos = graph_layout(ids, inputs, "LR", per_band)
+        pos = graph_layout(ids, inputs, "LR", per_band, side)
         w = max(x for x, _ in pos.values()) + CARD_WIDTH
         h = max(y for _, y in pos.values()) + CARD_HEIGHT
         scale = min(SLIDE[0] / w, SLIDE[1] / h)  # how large the figure can be drawn on a slide

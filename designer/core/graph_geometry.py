@@ -37,7 +37,7 @@ from designer.core.figure import (
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, auto_layout
 from designer.core.params import as_pair
 from designer.core.registry import CATEGORIES
-from designer.core.routing import lane_route
+from designer.core.routing import lane_route, line_break_height
 from designer.core.shape_rules import fmt_shape
 
 CardBox = tuple[float, float, float, float]  # x, y, width, height
@@ -282,11 +282,21 @@ def route_edge(
         if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
     elif not flip and dv > sv + sh:
-        # Into a later band of a wrapped layout: a line break through the gap above
-        # the target's band (the same route the canvas draws).
-        gap = dv - 14.0 - 7.0 * lane
+        # Into a later band of a wrapped layout: a line break through the gap between the
+        # bands (the same route the canvas draws).
         a = (start[0] + 10.0, start[1])
         b = (end[0] - 10.0, end[1])
+        passed = index._near(b[0], a[0], start[1], end[1])
+        gap_y = line_break_height(
+            start,
+            end,
+            [
+                box
+                for k in sorted(passed)
+                if (box := index.boxes[k])[0] < a[0] and box[0] + box[2] > b[0]
+            ],
+        )
+        gap = dv - 14.0 - 7.0 * lane if gap_y is None else gap_y
         path = [start, a, (a[0], gap), (b[0], gap), b, end]
         if not index.crosses(path, skip):
             return tuple(back(p) for p in path)

@@ -43,6 +43,7 @@ from designer.core.layout import (
     ROW_GAP,
     auto_layout,
     graph_layout,
+    side_branches,
 )
 from designer.core.report import human_count
 from designer.ui import theme
@@ -603,6 +604,7 @@ class CanvasGroups(QObject):
             graph.inputs,
             scene.direction,  # type: ignore[arg-type]
             self.wrap,
+            side_branches(design),
         )
         shown: set[str] = set()
         wanted_cards: dict[str, GroupCard] = {}
@@ -726,12 +728,13 @@ class CanvasGroups(QObject):
         step_x = CARD_WIDTH + COLUMN_GAP
         columns = max(3, int((width / zoom - 60 + COLUMN_GAP) // step_x))  # 60: fit_to_view margins
         runs = repeat_runs(design, self.index)
+        side = side_branches(design)
         chosen = 0
         for level in range(start, -1, -1):
             graph = visible_graph(
                 design, self.index, collapsed_for_level(self.index, level), runs=runs
             )
-            pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns)
+            pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns, side)
             w = max(x for x, _ in pos.values()) + CARD_WIDTH + 60
             h = max(y for _, y in pos.values()) + CARD_HEIGHT + 60
             if w * zoom <= width and h * zoom <= height:

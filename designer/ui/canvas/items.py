@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
-from designer.core.routing import lane_route, path_hits
+from designer.core.routing import lane_route, line_break_height, path_hits
 from designer.ui import theme
 
 if TYPE_CHECKING:
@@ -436,7 +436,24 @@ class EdgeItem(QGraphicsPathItem):
         self.prepareGeometryChange()
         lane = self._skip_path(a, b)
         self.laned = lane is not None
-        self.setPath(lane or connection_path(a, b, self.source.direction))
+        self.setPath(lane or connection_path(a, b, self.source.direction, self._wrap_gap(a, b)))
+
+    def _is_line_break(self, a: QPointF, b: QPointF) -> bool:
+        return (
+            self.source.direction != "TB"
+            and b.x() < a.x() + 2 * WRAP_STUB
+            and abs(b.y() - a.y()) > WRAP_CLEARANCE
+        )
+
+    def _wrap_gap(self, a: QPointF, b: QPointF) -> float | None:
+        """The height of a line break into a later band: the gap between the bands
+        (``line_break_height``), not the one just above the target's row."""
+        scene = self.scene()
+        if scene is None or not self._is_line_break(a, b) or b.y() < a.y():
+            return None
+        left, right = b.x() - WRAP_STUB, a.x() + WRAP_STUB
+        boxes = _cards_in_rect(scene, QRectF(left, a.y(), right - left, b.y() - a.y()), ())
+        return line_break_height((a.x(), a.y()), (b.x(), b.y()), boxes, WRAP_CLEARANCE - 46.0)
 
     def _skip_path(self, a: QPointF, b: QPointF) -> QPainterPath | None:
         """A path in the nearest free lane when the S-curve would cut across other cards
@@ -489,9 +506,8 @@ class EdgeItem(QGraphicsPathItem):
 
     def may_need_lane(self) -> bool:
         """Could cards sit between its ends (or did they, when it was last routed)?"""
-        return (
-            self.laned or self.target.in_anchor().x() - self.source.out_anchor().x() >= CARD_WIDTH
-        )
+        a, b = self.source.out_anchor(), self.target.in_anchor()
+        return self.laned or b.x() - a.x() >= CARD_WIDTH or self._is_line_break(a, b)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -561,19 +577,23 @@ class EdgeItem(QGraphicsPathItem):
         self.update()
 
 
-def connection_path(a: QPointF, b: QPointF, direction: str = "LR") -> QPainterPath:
+def connection_path(
+    a: QPointF, b: QPointF, direction: str = "LR", gap: float | None = None
+) -> QPainterPath:
     """A smooth S-curve from an output anchor to an input anchor.
 
     Left to right, an edge that runs backwards (into the next band of a wrapped layout)
     is routed like a line break instead: out to the right, along the gap above the
-    target's band, and in from the left, so it never cuts across cards.
+    target's band (at height ``gap`` when the caller knows it), and in from the left,
+    so it never cuts across cards.
     """
     path = QPainterPath(a)
     if direction == "TB":
         d = max(30.0, abs(b.y() - a.y()) * 0.5)
         path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
     elif b.x() < a.x() + 2 * WRAP_STUB and abs(b.y() - a.y()) > WRAP_CLEARANCE:
-        gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
+        if gap is None:
+            gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
         points = [
             a,
             QPointF(a.x() + WRAP_STUB, a.y()),
