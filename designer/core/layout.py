@@ -214,8 +214,10 @@ def _auto_bands(
             sum(max(rows_of_rank[s:e]) + BAND_GAP_ROWS for s, e in zip(starts, ends, strict=True))
             - BAND_GAP_ROWS
         ) * step_y - ROW_GAP
-        # A shortcut cut by a line break (cost 4) weighs as much as drawing 20% off the aim.
-        miss = abs(math.log(width / height / AUTO_ASPECT)) + 0.05 * cost
+        # The average cost of a break counts too: a cut shortcut (4.5) weighs as much as a
+        # figure e^0.675 ≈ 2 times too wide, so blocks stay whole unless that is far worse.
+        breaks = max(len(starts) - 1, 1)
+        miss = abs(math.log(width / height / AUTO_ASPECT)) + 0.15 * cost / breaks
         if best is None or miss < best[0] - 1e-9:
             best = (miss, starts)
         if per_band >= n_columns:
@@ -229,8 +231,9 @@ def layer_rows(
 ) -> dict[str, float]:
     """The row of every node within its column (0: the main path).
 
-    Column by column, each node wants the row of its main input (its first input that is
-    not on a side branch), so the main path runs straight and a fork's branches stack
+    Column by column, each node wants the row of its main input (its first input whose
+    path it continues: not a U-Net skip connection that also feeds the next column, not a
+    side branch), so the main path runs straight and a fork's branches stack
     below it side by side, in design order; a node on a side branch wants the row below
     its input. Nodes sharing a wish keep design order and each takes the first free row
     at or below it. A long edge into a node that will want its source's row keeps that
@@ -242,10 +245,24 @@ def layer_rows(
     columns: dict[int, list[str]] = {}
     for lid in ids:
         columns.setdefault(ranks[lid], []).append(lid)
+    # The path a node continues: of its consumers (not on a side branch), the nearest column.
+    continues: dict[str, str] = {}
+    for lid in ids:
+        if lid in side:
+            continue
+        for source in inputs.get(lid, []):
+            if source in present and source != lid:
+                old = continues.get(source)
+                if old is None or ranks[lid] < ranks[old]:
+                    continues[source] = lid
     main_input: dict[str, str | None] = {}
     for lid in ids:
         srcs = [i for i in inputs.get(lid, []) if i in present and i != lid]
-        main_input[lid] = next((i for i in srcs if i not in side), srcs[0] if srcs else None)
+        plain = [i for i in srcs if i not in side]
+        main_input[lid] = next(
+            (i for i in plain if continues.get(i) == lid),
+            plain[0] if plain else (srcs[0] if srcs else None),
+        )
     long_from: dict[str, list[int]] = {}  # source -> the ranks of the targets it keeps a row to
     for lid in ids:
         src = main_input[lid]
