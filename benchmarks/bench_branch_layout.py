@@ -14,7 +14,8 @@ opens) and in the graph figure (every layer, and ``--collapse auto``):
   across a line break), out of all forks;
 - ``aspect``: width / height of the cards' extent.
 
-Then the time to lay out and route a 10,000-layer residual design (layout stays near-linear).
+Then the time to lay out and route a 10,000-layer residual design (layout stays near-linear),
+and on the canvas the edges an edit moving one card routes again, against a full reroute.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_branch_layout.py [--json OUT.json]
 """
@@ -325,6 +326,53 @@ def scale_rows(results: dict[str, Any]) -> None:
         }
 
 
+def reroute_rows(results: dict[str, Any]) -> None:
+    """Canvas: every long edge routed again (a new layout) against the edges an edit that
+    moves one card routes again (those whose corridor it left or entered)."""
+    from PySide6.QtWidgets import QApplication
+
+    from designer.ui.canvas.scene import DesignScene
+    from designer.ui.document import Document
+
+    QApplication.instance() or QApplication([])
+    print()
+    print(f"{'layers':>7} {'full reroute':>22} {'one card moved':>22}")
+    for n in (2000, 10000):
+        ids, inputs = residual_chain(n)
+        d = Design("scale")
+        for lid in ids:
+            ltype = "Input" if lid == "input" else "Add" if lid.endswith(".add") else "ReLU"
+            if lid.endswith(".cat"):
+                ltype = "Concat"
+            d.add_layer(
+                Layer(lid, ltype, {"shape": [8, 16, 16]} if ltype == "Input" else {}, inputs[lid])
+            )
+        for lid, pos in auto_layout(d).items():
+            d.set_position(lid, pos)
+        doc = Document()
+        doc.reset(d)
+        scene = DesignScene(doc)
+        scene.grouping.expand_all()
+        t = time.perf_counter()
+        scene.reroute_edges()
+        full_ms, full = (time.perf_counter() - t) * 1000, scene.rerouted
+        lid = ids[len(ids) // 2]
+        x, y = d.position(lid) or (0.0, 0.0)
+        doc.move_layers({lid: (x, y + 60.0)})
+        t = time.perf_counter()
+        scene.reroute_edges(
+            near=[(x, y, CARD_WIDTH, CARD_HEIGHT), (x, y + 60.0, CARD_WIDTH, CARD_HEIGHT)]
+        )
+        one_ms, one = (time.perf_counter() - t) * 1000, scene.rerouted
+        print(f"{len(ids):>7} {full:>6} edges {full_ms:>7.0f} ms {one:>6} edges {one_ms:>7.0f} ms")
+        results[f"reroute_{len(ids)}"] = {
+            "full_edges": full,
+            "full_ms": round(full_ms, 1),
+            "move_edges": one,
+            "move_ms": round(one_ms, 1),
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -346,6 +394,7 @@ def main() -> None:
         figure_rows(name, design, results)
     if not args.no_scale:
         scale_rows(results)
+        reroute_rows(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

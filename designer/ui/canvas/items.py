@@ -504,6 +504,13 @@ class EdgeItem(QGraphicsPathItem):
 
         return min(outgoing, key=rank) is self
 
+    def corridor(self) -> QRectF:
+        """Where a card could block this edge's lane or free a nearer one: the path drawn now
+        and the band a card high around the straight line between its ends."""
+        a, b = self.source.out_anchor(), self.target.in_anchor()
+        straight = QRectF(a, b).normalized().adjusted(0, -CARD_HEIGHT, 0, CARD_HEIGHT)
+        return self.path().boundingRect().united(straight)
+
     def may_need_lane(self) -> bool:
         """Could cards sit between its ends (or did they, when it was last routed)?"""
         a, b = self.source.out_anchor(), self.target.in_anchor()
