@@ -47,7 +47,16 @@ from designer.core.layout import (
 )
 from designer.core.report import human_count
 from designer.ui import theme
-from designer.ui.canvas.items import CORNER, DETAIL_LOD, HEADER_HEIGHT, CardData, EdgeItem
+from designer.ui.canvas.items import (
+    CORNER,
+    DETAIL_LOD,
+    HEADER_HEIGHT,
+    CardData,
+    EdgeItem,
+    card_anchor,
+    card_shape,
+    paint_card_frame,
+)
 
 if TYPE_CHECKING:
     from designer.ui.canvas.scene import DesignScene
@@ -137,18 +146,10 @@ class GroupCard(QGraphicsItem):
     # -------------------------------------------------------- edge protocol
 
     def in_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=False))
 
     def out_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
-            if self.direction == "TB"
-            else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=True))
 
     def move_to(self, x: float, y: float) -> None:
         self.setPos(x, y)
@@ -164,9 +165,7 @@ class GroupCard(QGraphicsItem):
         return QRectF(-8, -14, CARD_WIDTH + 22, CARD_HEIGHT + 28)
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
-        return path
+        return card_shape()
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -192,20 +191,7 @@ class GroupCard(QGraphicsItem):
             return
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         title_font, small_font, shape_font = group_fonts()
-        body = QPainterPath()
-        body.addRoundedRect(rect, CORNER, CORNER)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.CARD_BG)
-        painter.drawPath(body)
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
-        painter.setBrush(GROUP_COLOR)
-        painter.drawPath(header.intersected(clip))
-        painter.setPen(QPen(border, width))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, CORNER, CORNER)
+        paint_card_frame(painter, theme.CARD_BG, GROUP_COLOR, border, width)
 
         # Header: chevron, title (elided in the middle), ×N.
         pad = 8.0

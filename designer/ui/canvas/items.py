@@ -223,18 +223,10 @@ class LayerCard(QGraphicsItem):
             self.update()
 
     def in_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=False))
 
     def out_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
-            if self.direction == "TB"
-            else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=True))
 
     def header_rect(self) -> QRectF:
         return QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT)
@@ -245,9 +237,7 @@ class LayerCard(QGraphicsItem):
         return QRectF(-14, -14, CARD_WIDTH + 28, CARD_HEIGHT + 28)
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
-        return path
+        return card_shape()
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -283,20 +273,9 @@ class LayerCard(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), CORNER + 3, CORNER + 3)
 
         # Body and header band.
-        body = QPainterPath()
-        body.addRoundedRect(rect, CORNER, CORNER)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.CARD_UNKNOWN_BG if unknown else theme.CARD_BG)
-        painter.drawPath(body)
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
-        painter.setBrush(accent)
-        painter.drawPath(header.intersected(clip))
-        painter.setPen(QPen(border, width))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, CORNER, CORNER)
+        paint_card_frame(
+            painter, theme.CARD_UNKNOWN_BG if unknown else theme.CARD_BG, accent, border, width
+        )
 
         # Header: id (left), type (right).
         pad = 10.0
@@ -582,6 +561,40 @@ class EdgeItem(QGraphicsPathItem):
     def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.hovered = False
         self.update()
+
+
+def card_anchor(direction: str, out: bool) -> QPointF:
+    """Where edges leave (``out``) or enter a card, in its own coordinates: the middle of its
+    right or left side (left to right), of its bottom or top (top to bottom)."""
+    if direction == "TB":
+        return QPointF(CARD_WIDTH / 2, CARD_HEIGHT if out else 0.0)
+    return QPointF(CARD_WIDTH if out else 0.0, CARD_HEIGHT / 2)
+
+
+def card_shape() -> QPainterPath:
+    """A card's outline (what takes clicks): layer cards and block cards alike."""
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
+    return path
+
+
+def paint_card_frame(
+    painter: QPainter, body: QColor, band: QColor, border: QColor, width: float
+) -> None:
+    """A card's rounded body, its header band and its outline (layer and block cards)."""
+    rect = QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(body)
+    painter.drawPath(card_shape())
+    header = QPainterPath()
+    header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
+    clip = QPainterPath()
+    clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
+    painter.setBrush(band)
+    painter.drawPath(header.intersected(clip))
+    painter.setPen(QPen(border, width))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(rect, CORNER, CORNER)
 
 
 def connection_path(
