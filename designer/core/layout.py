@@ -354,19 +354,19 @@ def _band_breaks(
                 + 0.5 * (crossing[j] - sources[j])
                 + 4.0 * long_cross[j]
             )
-        for i in range(max(0, j - hi), j):
-            if best[i][0] == math.inf:
+        last = j == n  # the last band may be narrower than ``lo``, and end early for free
+        best_cost, best_dev, best_i = math.inf, math.inf, 0
+        for i in range(max(0, j - hi), j if last else max(0, j - lo + 1)):
+            c, dv = best[i]
+            if c > best_cost:
                 continue
             width = j - i
-            if width < lo and j < n:
-                continue
-            dev = ((width - per_band) / per_band) ** 2
-            if j == n and lo <= width <= per_band:
-                dev = 0.0  # the last band may end early
-            cand = (best[i][0] + cost, best[i][1] + dev)
-            if cand < best[j]:
-                best[j] = cand
-                back[j] = i
+            dev = 0.0 if last and lo <= width <= per_band else ((width - per_band) / per_band) ** 2
+            if c < best_cost or dv + dev < best_dev:
+                best_cost, best_dev, best_i = c, dv + dev, i
+        if best_cost < math.inf:
+            best[j] = (best_cost + cost, best_dev)
+            back[j] = best_i
     if best[n][0] == math.inf:  # cannot happen with lo <= hi, but never lose a layout over it
         return list(range(0, n, per_band)), math.inf
     starts: list[int] = []
