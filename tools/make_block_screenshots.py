@@ -5,7 +5,9 @@
 Opens ResNet-50 and EfficientNet-B0 (the templates), and GoogLeNet and MobileNetV2 (imported from torchvision
 with the app's own PyTorch importer; skipped without torch/torchvision) in the real
 ``MainWindow`` at 1600×1000 and grabs the window after the event loop has settled: the
-overview the design opens with, a stage opened by Find (Ctrl+F), and the exported figures.
+overview the design opens with, a stage opened by Find (Ctrl+F), every layer (Expand all,
+fit to the window: the layered layout of branches), an Inception module close up, and the
+exported figures.
 Settings and recovery files go to a throw-away folder.
 """
 
@@ -61,6 +63,30 @@ def grab(window: Any, app: Any, path: Path) -> None:
     print(f"wrote {path}")
 
 
+def expanded(window: Any, app: Any, path: Path) -> None:
+    """Every layer of the design on the canvas (Expand all), fitted to the window."""
+    window.view.design_scene.grouping.expand_all()
+    settle(app)
+    window.view.fit_to_view()
+    grab(window, app, path)
+
+
+def close_up(window: Any, app: Any, prefix: str, path: Path) -> None:
+    """The cards whose ids start with ``prefix`` (one block, every layer) filling the canvas."""
+    from PySide6.QtCore import QRectF, Qt
+
+    view = window.view
+    view.design_scene.grouping.expand_all()
+    settle(app)
+    rect = QRectF()
+    for lid, card in view.design_scene.cards.items():
+        if lid.startswith(prefix):
+            rect = rect.united(card.sceneBoundingRect())
+    view.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+    view.zoom_changed.emit(view.zoom)  # the status bar's zoom
+    grab(window, app, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
@@ -93,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     window.view.find_bar.go(0)
     grab(window, app, args.out / "resnet50-stage3-find.png")
     window.view.find_bar.close_bar()
+    expanded(window, app, args.out / "resnet50-expanded.png")
 
     nets = [("resnet50", resnet50)]
     efficientnet = templates_dir() / "efficientnet_b0.json"
@@ -102,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         design = load_design(efficientnet)
         window.load_design(design, None)
         grab(window, app, args.out / "efficientnet_b0-overview.png")
+        expanded(window, app, args.out / "efficientnet_b0-expanded.png")
         nets.append(("efficientnet_b0", design))
     for name in ("googlenet", "mobilenet_v2"):
         design = imported(name)
@@ -110,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         window.load_design(design, None)
         grab(window, app, args.out / f"{name}-overview.png")
+        if name == "googlenet":
+            expanded(window, app, args.out / "googlenet-expanded.png")
+            close_up(window, app, "inception4b.", args.out / "googlenet-inception-module.png")
         nets.append((name, design))
     for name, design in nets:
         analysis = analyze(design)

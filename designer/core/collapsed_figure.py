@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from designer.core.analysis import LayerInfo
 from designer.core.design import Layer
 from designer.core.figure import (
-    ERROR_STROKE,
-    INK,
     MUTED_INK,
     Figure,
     FigureStyle,
@@ -32,7 +30,6 @@ from designer.core.figure import (
     Text,
     category_of,
     color_of,
-    estimate_width,
     finish_figure,
     primitive_bounds,
     shade,
@@ -47,7 +44,7 @@ from designer.core.groups import (
     visible_graph,
 )
 from designer.core.layer_table import LayerRow, layer_row
-from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout, side_branches
 from designer.core.registry import CATEGORIES
 from designer.core.shape_rules import fmt_shape
 
@@ -313,15 +310,13 @@ def _graph_figure(
     analysis: Analysis, cv: CollapsedView, style: FigureStyle, direction: Direction, title: str
 ) -> Figure:
     """Cards for the visible nodes, laid out in rows that fit a 16:9 slide."""
-    from designer.core.graph_geometry import layer_summary, route_edge
+    from designer.core.graph_geometry import card_primitives, layer_summary, route_edge
 
     ids = cv.order
     inputs = {lid: cv.design.layer(lid).sources for lid in ids}
-    positions = _slide_layout(ids, inputs, direction)
+    positions = _slide_layout(ids, inputs, direction, side_branches(analysis.design))
     boxes = {lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()}
     st = style
-    size = st.font_size
-    header = size * 2.0
     groups: list[Group] = []
     lane = 0
     types: list[str] = []
@@ -334,8 +329,6 @@ def _graph_figure(
         type_id = cv.main_type.get(lid, cv.design.layer(lid).type)
         types.append(type_id)
         color = color_of(type_id)
-        stroke = ERROR_STROKE if status == "error" else INK
-        width = st.line_width * (2.5 if status == "error" else 1.2)
         items: list[Primitive] = []
         for src in dict.fromkeys(inputs[lid]):
             if src not in boxes:
@@ -362,69 +355,19 @@ def _graph_figure(
                         "card-sheet",
                     )
                 )
-        items.append(
-            Rect(x, y, w, h, shade(color, 1.82), stroke, width, 6.0, status == "unknown", "card")
+        if is_group and li is not None:
+            line = f"{len(node.layers)} layers · {_short(li.params)} params"
+        else:
+            summary = layer_summary(analysis.design.layer(lid))
+            line = f"{type_id}  {summary}" if summary else type_id
+        dims = (
+            fmt_shape(shape, st.dims)
+            if shape is not None
+            else ("error" if status == "error" else "?")
         )
-        items.append(
-            Rect(
-                x,
-                y,
-                w,
-                header,
-                shade(color, 1.3),
-                stroke,
-                width,
-                6.0,
-                status == "unknown",
-                "card-header",
-            )
+        items.extend(
+            card_primitives((x, y, w, h), color, status, (cv.labels.get(lid, lid), line, dims), st)
         )
-        if st.show_labels:
-            pad = size * 0.8
-            name = cv.labels.get(lid, lid)
-            items.append(
-                _fit(
-                    Text(x + pad, y + header * 0.68, name, size, "start", True, INK, "name"),
-                    w - 2 * pad,
-                )
-            )
-            if is_group and li is not None:
-                line = f"{len(node.layers)} layers · {_short(li.params)} params"
-            else:
-                summary = layer_summary(analysis.design.layer(lid))
-                line = f"{type_id}  {summary}" if summary else type_id
-            items.append(
-                _fit(
-                    Text(
-                        x + pad,
-                        y + header + size * 1.5,
-                        line,
-                        size * 0.92,
-                        "start",
-                        False,
-                        MUTED_INK,
-                        "type",
-                    ),
-                    w - 2 * pad,
-                )
-            )
-            dims = (
-                fmt_shape(shape, st.dims)
-                if shape is not None
-                else ("error" if status == "error" else "?")
-            )
-            items.append(
-                Text(
-                    x + pad,
-                    y + header + size * 3.1,
-                    dims,
-                    size * 1.08,
-                    "start",
-                    True,
-                    stroke,
-                    "dims",
-                )
-            )
         groups.append(
             Group(
                 lid,
@@ -439,15 +382,15 @@ def _graph_figure(
 
 
 def _slide_layout(
-    ids: list[str], inputs: dict[str, list[str]], direction: Direction
+    ids: list[str], inputs: dict[str, list[str]], direction: Direction, side: set[str]
 ) -> dict[str, tuple[float, float]]:
     """The layered layout wrapped into as many rows as bring it closest to 16:9."""
     if direction == "TB":
-        return graph_layout(ids, inputs, "TB", None)
+        return graph_layout(ids, inputs, "TB", None, side)
     best: tuple[float, dict[str, tuple[float, float]]] | None = None
     columns = len(ids)
     for per_band in range(max(columns, 1), 2, -1):
-        pos = graph_layout(ids, inputs, "LR", per_band)
+        pos = graph_layout(ids, inputs, "LR", per_band, side)
         w = max(x for x, _ in pos.values()) + CARD_WIDTH
         h = max(y for _, y in pos.values()) + CARD_HEIGHT
         scale = min(SLIDE[0] / w, SLIDE[1] / h)  # how large the figure can be drawn on a slide
@@ -464,16 +407,6 @@ def _short(n: int) -> str:
         if n >= div:
             return f"{n / div:.1f}{unit}"
     return str(n)
-
-
-def _fit(text: Text, width: float) -> Text:
-    """Shorten ``text`` in the middle (``layer3…conv2``) so that it fits ``width``."""
-    if estimate_width(text.text, text.size) <= width:
-        return text
-    keep = max(2, int(width / (text.size * 0.6)) - 1)
-    head = (keep + 1) // 2
-    short = text.text[:head] + "…" + text.text[len(text.text) - (keep - head) :]
-    return replace(text, text=short)
 
 
 # ------------------------------------------------------------- rows per block

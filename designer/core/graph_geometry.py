@@ -11,6 +11,7 @@ is routed around them.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 from designer.core.analysis import Analysis
@@ -37,7 +38,7 @@ from designer.core.figure import (
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, auto_layout
 from designer.core.params import as_pair
 from designer.core.registry import CATEGORIES
-from designer.core.routing import lane_route
+from designer.core.routing import lane_route, line_break_height
 from designer.core.shape_rules import fmt_shape
 
 CardBox = tuple[float, float, float, float]  # x, y, width, height
@@ -282,11 +283,21 @@ def route_edge(
         if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
     elif not flip and dv > sv + sh:
-        # Into a later band of a wrapped layout: a line break through the gap above
-        # the target's band (the same route the canvas draws).
-        gap = dv - 14.0 - 7.0 * lane
+        # Into a later band of a wrapped layout: a line break through the gap between the
+        # bands (the same route the canvas draws).
         a = (start[0] + 10.0, start[1])
         b = (end[0] - 10.0, end[1])
+        passed = index._near(b[0], a[0], start[1], end[1])
+        gap_y = line_break_height(
+            start,
+            end,
+            [
+                box
+                for k in sorted(passed)
+                if (box := index.boxes[k])[0] < a[0] and box[0] + box[2] > b[0]
+            ],
+        )
+        gap = dv - 14.0 - 7.0 * lane if gap_y is None else gap_y
         path = [start, a, (a[0], gap), (b[0], gap), b, end]
         if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
@@ -356,8 +367,6 @@ def build_graph_figure(
         lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()
     }
     index = ObstacleIndex(boxes, direction)
-    size = st.font_size
-    header = size * 2.0
     groups: list[Group] = []
     detours = 0
     for layer in design:
@@ -369,8 +378,6 @@ def build_graph_figure(
         status = info.status if info else "unknown"
         shape = info.display_shape if info else None
         color = color_of(layer.type)
-        stroke = ERROR_STROKE if status == "error" else INK
-        width = st.line_width * (2.5 if status == "error" else 1.2)
         items: list[Primitive] = []
         # Edges into this card come first so the card covers their ends neatly.
         for inp in layer.sources:
@@ -380,61 +387,17 @@ def build_graph_figure(
             if len(path) > 4:
                 detours += 1
             items.append(Polyline(path, MUTED_INK, st.line_width * 1.3, True, 7.0, False, "edge"))
-        items.append(
-            Rect(x, y, w, h, shade(color, 1.82), stroke, width, 6.0, status == "unknown", "card")
-        )
-        items.append(
-            Rect(
-                x,
-                y,
-                w,
-                header,
-                shade(color, 1.3),
-                stroke,
-                width,
-                6.0,
-                status == "unknown",
-                "card-header",
+        summary = layer_summary(layer)
+        dims = fmt_shape(shape, st.dims) if status != "error" or shape is not None else "error"
+        items.extend(
+            card_primitives(
+                (x, y, w, h),
+                color,
+                status,
+                (lid, f"{layer.type}  {summary}" if summary else layer.type, dims),
+                st,
             )
         )
-        if st.show_labels:
-            pad = size * 0.8
-            items.append(
-                _fit(
-                    Text(x + pad, y + header * 0.68, lid, size, "start", True, INK, "name"),
-                    w - 2 * pad,
-                )
-            )
-            summary = layer_summary(layer)
-            type_line = f"{layer.type}  {summary}" if summary else layer.type
-            items.append(
-                _fit(
-                    Text(
-                        x + pad,
-                        y + header + size * 1.5,
-                        type_line,
-                        size * 0.92,
-                        "start",
-                        False,
-                        MUTED_INK,
-                        "type",
-                    ),
-                    w - 2 * pad,
-                )
-            )
-            dims = fmt_shape(shape, st.dims) if status != "error" or shape is not None else "error"
-            items.append(
-                Text(
-                    x + pad,
-                    y + header + size * 3.1,
-                    dims,
-                    size * 1.08,
-                    "start",
-                    True,
-                    stroke,
-                    "dims",
-                )
-            )
         groups.append(
             Group(lid, (lid,), f"{lid} ({layer.type}) {fmt_shape(shape, st.dims)}", items)
         )
@@ -442,18 +405,64 @@ def build_graph_figure(
     return finish_figure(groups, st, categories, title)
 
 
-def _fit(text: Text, width: float) -> Text:
-    """Shorten ``text`` with an ellipsis so that it fits ``width``."""
+def card_primitives(
+    box: CardBox,
+    color: str,
+    status: str,
+    lines: tuple[str, str, str],
+    style: FigureStyle,
+) -> list[Primitive]:
+    """A card of a graph figure: its body, its header band and its three lines of text
+    (name, type line, output shape), as both the every-layer figure and the collapsed one
+    draw it. The name is shortened in the middle (``inception4b…0.conv``), the type line at
+    its end, so that each fits the card."""
+    x, y, w, h = box
+    size = style.font_size
+    header = size * 2.0
+    stroke = ERROR_STROKE if status == "error" else INK
+    width = style.line_width * (2.5 if status == "error" else 1.2)
+    dashed = status == "unknown"
+    items: list[Primitive] = [
+        Rect(x, y, w, h, shade(color, 1.82), stroke, width, 6.0, dashed, "card"),
+        Rect(x, y, w, header, shade(color, 1.3), stroke, width, 6.0, dashed, "card-header"),
+    ]
+    if not style.show_labels:
+        return items
+    name, line, dims = lines
+    pad = size * 0.8
+    room = w - 2 * pad
+    items.append(
+        fit_text(Text(x + pad, y + header * 0.68, name, size, "start", True, INK, "name"), room)
+    )
+    items.append(
+        fit_text(
+            Text(
+                x + pad,
+                y + header + size * 1.5,
+                line,
+                size * 0.92,
+                "start",
+                False,
+                MUTED_INK,
+                "type",
+            ),
+            room,
+            middle=False,
+        )
+    )
+    items.append(
+        Text(x + pad, y + header + size * 3.1, dims, size * 1.08, "start", True, stroke, "dims")
+    )
+    return items
+
+
+def fit_text(text: Text, width: float, middle: bool = True) -> Text:
+    """Shorten ``text`` with an ellipsis so that it fits ``width``: in the middle
+    (``layer3…conv2``, ids stay told apart) or at the end."""
     if estimate_width(text.text, text.size) <= width:
         return text
-    keep = max(1, int(width / (text.size * 0.6)) - 1)
-    return Text(
-        text.x,
-        text.y,
-        text.text[:keep] + "…",
-        text.size,
-        text.anchor,
-        text.bold,
-        text.color,
-        text.role,
-    )
+    if not middle:
+        return replace(text, text=text.text[: max(1, int(width / (text.size * 0.6)) - 1)] + "…")
+    keep = max(2, int(width / (text.size * 0.6)) - 1)
+    head = (keep + 1) // 2
+    return replace(text, text=text.text[:head] + "…" + text.text[len(text.text) - (keep - head) :])

@@ -1,13 +1,18 @@
 """Automatic layered layout of a design (positions for the canvas and the graph figure).
 
-Layers are placed in columns by their longest distance from an input (so a merge
-always sits right of all its branches); within a column each layer wants the row
-of its first input, which keeps the main path on one straight line and puts side
-branches (shortcuts, skip connections) on rows of their own below it.
+A layered (Sugiyama-style) layout. Layers are placed in columns by their longest
+distance from an input (so a merge always sits right of all its branches); within a
+column each layer wants the row of its main input, which keeps the main path on one
+straight line and stacks the branches of a fork side by side below it; a long edge
+keeps its row free through the columns it passes, so skip connections and short
+branches run straight into their merge; squeeze-and-excitation gates sit on a row of
+their own below the block they scale. Long chains wrap into bands like lines of text,
+broken where the fewest edges cross (between blocks, not through them).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from typing import Literal
@@ -79,7 +84,11 @@ def auto_layout(
     placed by the same rules, below anything that would overlap.
     """
     positions = graph_layout(
-        design.ids, {layer.id: layer.sources for layer in design}, direction, wrap
+        design.ids,
+        {layer.id: layer.sources for layer in design},
+        direction,
+        wrap,
+        side_branches(design),
     )
     if only is None:
         return positions
@@ -107,29 +116,21 @@ def graph_layout(
     inputs: dict[str, list[str]],
     direction: Direction = "LR",
     wrap: int | Literal["auto"] | None = "auto",
+    side: Iterable[str] = (),
 ) -> dict[str, tuple[float, float]]:
     """``auto_layout`` of any graph (node ids in order, their inputs): the canvas lays out
-    a design with collapsed groups this way, one card per visible node."""
+    a design with collapsed groups this way, one card per visible node.
+
+    A layered layout: columns by longest path (``graph_ranks``), rows by ``layer_rows``
+    (the main path straight, the branches of a fork side by side below it, a long edge
+    keeping its row free), and long chains wrapped into bands at the places where the
+    fewest edges cross (``band_breaks``: between blocks, never through an Inception
+    module or across a shortcut when a break nearby avoids it). ``side``: nodes of side
+    branches (the squeeze-and-excitation gates ``side_branches`` finds), drawn below
+    the path they gate rather than on it.
+    """
     ranks = graph_ranks(ids, inputs)
-    present = set(ids)
-    columns: dict[int, list[str]] = {}
-    for lid in ids:
-        columns.setdefault(ranks[lid], []).append(lid)
-    row: dict[str, float] = {}
-    for col in sorted(columns):
-        wanted: list[tuple[float, int, str]] = []
-        for n, lid in enumerate(columns[col]):
-            first = next((i for i in inputs.get(lid, []) if i in present and i in row), None)
-            wanted.append((row[first] if first is not None else 0.0, n, lid))
-        # Layers that share a wish keep design order; each takes the first free row at or below it.
-        # Wishes are whole rows taken in increasing order, so that row is the wish or the row
-        # after the last one taken (linear, however many layers share a column).
-        wanted.sort()
-        last = -math.inf
-        for want, _, lid in wanted:
-            r = want if want >= last + 1.0 else last + 1.0
-            last = r
-            row[lid] = r
+    row = layer_rows(ids, inputs, ranks, set(side))
     step_x = CARD_WIDTH + COLUMN_GAP
     step_y = CARD_HEIGHT + ROW_GAP
     if direction == "TB":
@@ -137,10 +138,15 @@ def graph_layout(
     n_columns = max(ranks.values(), default=-1) + 1
     per_band = wrap_width(n_columns) if wrap == "auto" else wrap
     if direction != "LR" or not per_band or per_band >= n_columns:
-        per_band = max(n_columns, 1)
+        starts = [0]
+    elif wrap == "auto" and n_columns <= AUTO_WRAP_SEARCH:
+        starts = _auto_bands(ids, inputs, ranks, row, per_band)
+    else:
+        starts = band_breaks(ids, inputs, ranks, per_band)
+    band_of_rank = _band_of_rank(starts, n_columns)
     band_rows: dict[int, float] = {}
     for lid in ids:
-        band = ranks[lid] // per_band
+        band = band_of_rank[ranks[lid]] if band_of_rank else 0
         band_rows[band] = max(band_rows.get(band, 0.0), row[lid] + 1.0)
     band_top: dict[int, float] = {}
     top = 0.0
@@ -150,14 +156,261 @@ def graph_layout(
     positions: dict[str, tuple[float, float]] = {}
     for lid in ids:
         if direction == "LR":
-            band = ranks[lid] // per_band
+            band = band_of_rank[ranks[lid]] if band_of_rank else 0
             positions[lid] = (
-                (ranks[lid] % per_band) * step_x,
+                (ranks[lid] - starts[band]) * step_x,
                 (band_top[band] + row[lid]) * step_y,
             )
         else:
             positions[lid] = (row[lid] * step_x, ranks[lid] * step_y)
     return positions
+
+
+#: Up to this many columns, ``wrap="auto"`` tries several band widths for the best aspect.
+AUTO_WRAP_SEARCH = 2000
+#: The aspect (width / height) an automatic layout aims at: a window or a slide, about 3:2.
+AUTO_ASPECT = 1.5
+
+
+def _band_of_rank(starts: list[int], n_columns: int) -> list[int]:
+    band_of_rank: list[int] = []
+    for b, first in enumerate(starts):
+        last = starts[b + 1] if b + 1 < len(starts) else n_columns
+        band_of_rank.extend([b] * (last - first))
+    return band_of_rank
+
+
+def _auto_bands(
+    ids: list[str],
+    inputs: dict[str, list[str]],
+    ranks: dict[str, int],
+    row: dict[str, float],
+    aim: int,
+) -> list[int]:
+    """Band starts for ``wrap="auto"``: of the band widths from ``aim`` (``wrap_width``, right
+    for a chain) to three times it, the one whose drawing comes closest to ``AUTO_ASPECT``
+    while cutting the fewest blocks. Networks whose blocks are several rows tall
+    (Inception modules) get wider bands; blocks wider than ``aim`` stay whole."""
+    n_columns = max(ranks.values(), default=-1) + 1
+    rows_of_rank = [0.0] * n_columns
+    for lid in ids:
+        rows_of_rank[ranks[lid]] = max(rows_of_rank[ranks[lid]], row[lid] + 1.0)
+    step_x = CARD_WIDTH + COLUMN_GAP
+    step_y = CARD_HEIGHT + ROW_GAP
+    best: tuple[float, list[int]] | None = None
+    tried: set[tuple[int, ...]] = set()
+    for factor in (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0):
+        per_band = round(aim * factor)
+        if per_band >= n_columns:
+            starts, cost = [0], 0.0
+        else:
+            starts, cost = _band_breaks(ids, inputs, ranks, per_band)
+        if tuple(starts) in tried:
+            continue
+        tried.add(tuple(starts))
+        ends = [*starts[1:], n_columns]
+        width = max(e - s for s, e in zip(starts, ends, strict=True)) * step_x - COLUMN_GAP
+        height = (
+            sum(max(rows_of_rank[s:e]) + BAND_GAP_ROWS for s, e in zip(starts, ends, strict=True))
+            - BAND_GAP_ROWS
+        ) * step_y - ROW_GAP
+        # The average cost of a break counts too: a cut shortcut (4.5) weighs as much as a
+        # figure e^0.675 ≈ 2 times too wide, so blocks stay whole unless that is far worse.
+        breaks = max(len(starts) - 1, 1)
+        miss = abs(math.log(width / height / AUTO_ASPECT)) + 0.15 * cost / breaks
+        if best is None or miss < best[0] - 1e-9:
+            best = (miss, starts)
+        if per_band >= n_columns:
+            break
+    assert best is not None
+    return best[1]
+
+
+def layer_rows(
+    ids: list[str], inputs: dict[str, list[str]], ranks: dict[str, int], side: set[str]
+) -> dict[str, float]:
+    """The row of every node within its column (0: the main path).
+
+    Column by column, each node wants the row of its main input (its first input whose
+    path it continues: not a U-Net skip connection that also feeds the next column, not a
+    side branch), so the main path runs straight and a fork's branches stack
+    below it side by side, in design order; a node on a side branch wants the row below
+    its input. Nodes sharing a wish keep design order and each takes the first free row
+    at or below it. A long edge into a node that will want its source's row keeps that
+    row free in the columns it passes (the dummy nodes of a layered layout), so an
+    Inception branch that ends early runs straight into its concatenation and the main
+    path of a squeeze-and-excitation block runs straight past the gate below it.
+    """
+    present = set(ids)
+    columns: dict[int, list[str]] = {}
+    for lid in ids:
+        columns.setdefault(ranks[lid], []).append(lid)
+    # The path a node continues: of its consumers (not on a side branch), the nearest column.
+    continues: dict[str, str] = {}
+    for lid in ids:
+        if lid in side:
+            continue
+        for source in inputs.get(lid, []):
+            if source in present and source != lid:
+                old = continues.get(source)
+                if old is None or ranks[lid] < ranks[old]:
+                    continues[source] = lid
+    main_input: dict[str, str | None] = {}
+    for lid in ids:
+        srcs = [i for i in inputs.get(lid, []) if i in present and i != lid]
+        plain = [i for i in srcs if i not in side]
+        main_input[lid] = next(
+            (i for i in plain if continues.get(i) == lid),
+            plain[0] if plain else (srcs[0] if srcs else None),
+        )
+    long_from: dict[str, list[int]] = {}  # source -> the ranks of the targets it keeps a row to
+    for lid in ids:
+        src = main_input[lid]
+        if src is not None and ranks[lid] - ranks[src] > 1 and lid not in side:
+            long_from.setdefault(src, []).append(ranks[lid])
+    reserved: dict[int, set[float]] = {}
+    row: dict[str, float] = {}
+    for col in sorted(columns):
+        wanted: list[tuple[float, int, str]] = []
+        for n, lid in enumerate(columns[col]):
+            src = main_input[lid]
+            want = row[src] if src is not None and src in row else 0.0
+            if lid in side and src is not None and src not in side:
+                want += 1.0
+            wanted.append((want, n, lid))
+        wanted.sort()
+        taken = reserved.pop(col, set())
+        last = -math.inf
+        for want, _, lid in wanted:
+            r = want if want >= last + 1.0 else last + 1.0
+            while r in taken:
+                r += 1.0
+            last = r
+            row[lid] = r
+        for lid in columns[col]:
+            for target_rank in long_from.get(lid, ()):
+                for c in range(col + 1, target_rank):
+                    reserved.setdefault(c, set()).add(row[lid])
+    return row
+
+
+def band_breaks(
+    ids: list[str], inputs: dict[str, list[str]], ranks: dict[str, int], per_band: int
+) -> list[int]:
+    """The first column of every band (see ``_band_breaks``)."""
+    return _band_breaks(ids, inputs, ranks, per_band)[0]
+
+
+def _band_breaks(
+    ids: list[str], inputs: dict[str, list[str]], ranks: dict[str, int], per_band: int
+) -> tuple[list[int], float]:
+    """The first column of every band when ``per_band`` columns a band is the aim.
+
+    A break between two columns costs the edges that cross it: one edge (the line break
+    of a chain, after a ResNet block's last layer) is free; a fork at the end of a band
+    costs a little for each branch; parallel branches cut in two cost more; a long edge
+    (a shortcut, an Inception branch that ends early) cut in two costs most. Bands are half to all of ``per_band`` wide; among those,
+    dynamic programming picks the breaks that cost least, then the widths nearest the
+    aim. Also returns the cost of the breaks chosen.
+    """
+    n = max(ranks.values(), default=-1) + 1
+    present = set(ids)
+    # Before column c: edges from a column < c to a column >= c, their distinct sources, and
+    # the long ones among them (spanning more than one column).
+    spans = [0] * (n + 2)
+    source_spans = [0] * (n + 2)
+    long_spans = [0] * (n + 2)
+    reach: dict[str, int] = {}
+    for lid in ids:
+        for src in dict.fromkeys(inputs.get(lid, [])):
+            if src not in present:
+                continue
+            a, b = ranks[src], ranks[lid]
+            if b <= a:
+                continue
+            spans[a + 1] += 1
+            spans[b + 1] -= 1
+            reach[src] = max(reach.get(src, b), b)
+            if b - a > 1:
+                long_spans[a + 1] += 1
+                long_spans[b + 1] -= 1
+    for src, b in reach.items():
+        source_spans[ranks[src] + 1] += 1
+        source_spans[b + 1] -= 1
+    crossing = list(itertools.accumulate(spans))
+    sources = list(itertools.accumulate(source_spans))
+    long_cross = list(itertools.accumulate(long_spans))
+    hi = max(per_band, 1)  # never wider than asked: the canvas fits bands to its window
+    lo = min(hi, max(2, math.floor(per_band * 0.5)))
+    inf = (math.inf, math.inf)
+    best: list[tuple[float, float]] = [inf] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = (0.0, 0.0)
+    for j in range(1, n + 1):
+        cost = 0.0
+        if j < n:
+            cost = (
+                2.0 * max(sources[j] - 1, 0)
+                + 0.5 * (crossing[j] - sources[j])
+                + 4.0 * long_cross[j]
+            )
+        last = j == n  # the last band may be narrower than ``lo``, and end early for free
+        best_cost, best_dev, best_i = math.inf, math.inf, 0
+        for i in range(max(0, j - hi), j if last else max(0, j - lo + 1)):
+            c, dv = best[i]
+            if c > best_cost:
+                continue
+            width = j - i
+            dev = 0.0 if last and lo <= width <= per_band else ((width - per_band) / per_band) ** 2
+            if c < best_cost or dv + dev < best_dev:
+                best_cost, best_dev, best_i = c, dv + dev, i
+        if best_cost < math.inf:
+            best[j] = (best_cost + cost, best_dev)
+            back[j] = best_i
+    if best[n][0] == math.inf:  # cannot happen with lo <= hi, but never lose a layout over it
+        return list(range(0, n, per_band)), math.inf
+    starts: list[int] = []
+    j = n
+    while j > 0:
+        j = back[j]
+        starts.append(j)
+    return sorted(starts), best[n][0]
+
+
+def side_branches(design: Design) -> set[str]:
+    """The layers of squeeze-and-excitation gates: a chain from a fork to a sigmoid that
+    scales (``Mul``) the fork's output. ``graph_layout`` draws them below the block they
+    gate, so the block's own path stays on its row."""
+    consumers: dict[str, int] = {}
+    for layer in design:
+        for src in dict.fromkeys(layer.sources):
+            consumers[src] = consumers.get(src, 0) + 1
+    side: set[str] = set()
+    for layer in design:
+        if layer.type != "Mul" or len(layer.sources) < 2:
+            continue
+        for src in layer.sources:
+            if src not in design or design.layer(src).type not in GATES:
+                continue
+            chain: list[str] = []
+            node = src
+            while node in design and node not in side:
+                here = design.layer(node)
+                if consumers.get(node, 0) != 1 or len(here.sources) != 1:
+                    break
+                chain.append(node)
+                node = here.sources[0]
+                if len(chain) > 16:  # not a gate: a whole path
+                    chain = []
+                    break
+            others = [s for s in layer.sources if s != src]
+            if chain and node in others:  # the chain starts at the tensor it scales
+                side.update(chain)
+    return side
+
+
+#: Activations whose output gates (multiplies) a tensor: the end of an SE branch.
+GATES = frozenset({"Sigmoid", "Hardsigmoid"})
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:

@@ -116,6 +116,40 @@ def lane_route(
     return None
 
 
+def line_break_height(
+    start: Point, end: Point, boxes: Iterable[Box], clearance: float = 14.0
+) -> float | None:
+    """The height at which an edge into a later band of a wrapped layout (``end`` below and
+    left of ``start``) runs back left: in the widest free gap between the two anchors,
+    ``clearance`` above its lower side. That gap is the one between the bands, so every edge
+    from a fork at the end of a band into the branches starting the next band takes the
+    same lane and they run as one trunk, not one line between each pair of rows.
+    ``boxes``: the cards in the columns the run passes, its own two ends included.
+    ``None`` when no gap is free.
+    """
+    y0, y1 = start[1], end[1]
+    blocked: list[tuple[float, float]] = []
+    for _, by, _, bh in sorted(boxes, key=lambda b: b[1]):
+        lo, hi = by + PAD, by + bh - PAD
+        if hi <= y0 or lo >= y1:
+            continue
+        if blocked and lo <= blocked[-1][1]:
+            blocked[-1] = (blocked[-1][0], max(blocked[-1][1], hi))
+        else:
+            blocked.append((lo, hi))
+    edges = [y0, *(v for iv in blocked for v in iv), y1]
+    best: tuple[float, float] | None = None
+    for lo, hi in zip(edges[0::2], edges[1::2], strict=True):
+        if hi - lo <= 2 * PAD:
+            continue
+        if best is None or hi - lo >= best[1] - best[0] - 1e-6:  # widest; the lower of equals
+            best = (lo, hi)
+    if best is None:
+        return None
+    lo, hi = best
+    return max(hi - clearance, (lo + hi) / 2)
+
+
 class BoxGrid:
     """Cards bucketed in a grid of ``cell``-sized squares: the cards near a segment, fast."""
 
@@ -184,6 +218,34 @@ def edge_crossings(
                     hit.add(key)
         found.extend((src, dst, key) for key in sorted(hit))
     return found
+
+
+def edge_edge_crossings(paths: dict[tuple[str, str], Sequence[Point]], tol: float = 0.5) -> int:
+    """How many times two drawn edges cross: a horizontal run of one passing strictly through
+    a vertical run of another (orthogonal paths; edges that only touch or share an end,
+    like the branches of one fork, do not count).
+
+    Horizontal runs are sorted by height, so each vertical run is compared only with the
+    runs at heights it spans.
+    """
+    horizontal: list[tuple[float, float, float, int]] = []  # y, x0, x1, edge
+    vertical: list[tuple[float, float, float, int]] = []  # x, y0, y1, edge
+    for n, points in enumerate(paths.values()):
+        for a, b in itertools.pairwise(points):
+            if abs(a[1] - b[1]) <= tol and abs(a[0] - b[0]) > tol:
+                horizontal.append((a[1], min(a[0], b[0]), max(a[0], b[0]), n))
+            elif abs(a[0] - b[0]) <= tol and abs(a[1] - b[1]) > tol:
+                vertical.append((a[0], min(a[1], b[1]), max(a[1], b[1]), n))
+    horizontal.sort()
+    heights = [h[0] for h in horizontal]
+    count = 0
+    for x, y0, y1, n in vertical:
+        lo = bisect.bisect_right(heights, y0 + tol)
+        hi = bisect.bisect_left(heights, y1 - tol)
+        for _y, x0, x1, m in horizontal[lo:hi]:
+            if m != n and x0 + tol < x < x1 - tol:
+                count += 1
+    return count
 
 
 def figure_geometry(figure: Figure) -> tuple[dict[tuple[str, str], list[Point]], dict[str, Box]]:

@@ -68,3 +68,45 @@ def test_one_shape_label_per_card_output(qtbot) -> None:
     for edge in scene.edges.values():  # every other card writes its shape once too
         siblings = [e for e in edge.source.edges if e.source is edge.source and e.isVisible()]
         assert sum(e.shows_label() for e in siblings) == 1
+
+
+def test_moving_one_card_reroutes_only_the_edges_near_it(qtbot) -> None:
+    """Issue 13: after an edit that moves one card, only the long edges whose corridor the
+    card left or entered are routed again (before: every long edge of the design)."""
+    scene = scene_for(qtbot, load_design(templates_dir() / "resnet50.json"))
+    scene.grouping.expand_all()
+    scene.reroute_edges()
+    every = scene.rerouted  # what a full reroute routes: every shortcut and line break
+    assert every >= 16
+    doc = scene.document
+    edge = scene.edges[("layer1.1.relu", "layer1.2.add")]
+    before = edge.path().boundingRect()
+    x, y = doc.design.position("layer1.2.relu1") or (0.0, 0.0)
+    doc.move_layers({"layer1.2.relu1": (x, y + 60.0)})  # into the lane the shortcut runs in
+    qtbot.waitUntil(lambda: edge.path().boundingRect() != before, timeout=2000)
+    assert 1 <= scene.rerouted <= every // 4, (scene.rerouted, every)  # the edges near it
+    assert crossings(scene) == []
+    doc.undo_stack.undo()
+    qtbot.waitUntil(lambda: edge.path().boundingRect() == before, timeout=2000)
+    assert 1 <= scene.rerouted <= every // 4
+    assert crossings(scene) == []
+
+
+def test_a_card_added_in_a_lane_sends_the_edge_round_it(qtbot) -> None:
+    scene = scene_for(qtbot, load_design(templates_dir() / "resnet18.json"))
+    scene.grouping.expand_all()
+    doc = scene.document
+    edge = scene.edges[("layer1.0.relu", "layer1.1.add")]
+    before = edge.path().boundingRect()
+    points = path_points_of(edge)
+    lane_y = max(y for _, y in points)
+    x = sorted(px for px, _ in points)[len(points) // 2]
+    doc.add_layer("ReLU", position=(x - 90.0, lane_y - 46.0), layer_id="extra")
+    qtbot.waitUntil(lambda: edge.path().boundingRect() != before, timeout=2000)
+    assert crossings(scene) == []
+
+
+def path_points_of(edge) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
+    from designer.ui.canvas.items import path_points
+
+    return path_points(edge.path())

@@ -324,3 +324,61 @@ def test_the_table_follows_the_canvas_with_one_row_per_block(window, qtbot):
     assert table.selected_ids() == ["layer3.0.conv1"]
     table.rows_combo.setCurrentIndex(table.rows_combo.findData("layers"))
     assert model.blocks is None and model.rowCount() == 176
+
+
+def test_expand_all_lays_inception_modules_out_side_by_side(window, qtbot):
+    """Issue 13 item 5 on the canvas: every layer of a chain of Inception modules, opened by
+    the user (Ctrl+Alt+=): each module's branches side by side in one band, no edge across a
+    card or another edge, and the edges from a fork into the next band one trunk."""
+    from designer.core.groups import Group
+    from designer.core.routing import edge_crossings, edge_edge_crossings
+    from tests.core.test_branch_layout import inception_chain
+
+    ids, inputs = inception_chain(6)
+    design = Design("inception")
+    for lid in ids:
+        if lid == "input":
+            design.add_layer(Layer(lid, "Input", {"shape": [8, 16, 16]}))
+        else:
+            kind = "Concat" if lid.endswith(".cat") else "ReLU"
+            design.add_layer(Layer(lid, kind, {}, inputs[lid]))
+    design.set_groups(
+        [
+            Group(f"m{m}", f"Module {m}", None, [i for i in ids if i.startswith(f"m{m}.")])
+            for m in range(6)
+        ]
+    )
+    window.load_design(design, None)
+    grouping = window.scene.grouping
+    assert grouping.collapsed  # 62 layers open as blocks
+    window.view.setFocus()
+    qtbot.keyClick(
+        window.view,
+        Qt.Key.Key_Equal,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+    )
+    qtbot.waitUntil(lambda: not grouping.collapsed, timeout=2000)
+    cards = window.scene.cards
+    for m in range(6):
+        heads = [cards[f"m{m}.b{b}.0"].pos() for b in range(4)]
+        assert len({p.x() for p in heads}) == 1 and len({p.y() for p in heads}) == 4
+        for lid in ids:
+            if lid.startswith(f"m{m}."):
+                for src in inputs[lid]:
+                    if src.startswith(f"m{m}."):  # inside the module: left to right, one band
+                        assert cards[lid].x() > cards[src].x(), (src, lid)
+    paths, boxes = window.scene.edge_geometry()
+    assert edge_crossings(paths, boxes) == []
+    assert edge_edge_crossings(paths) == 0
+    edges = window.scene.edges
+    breaks = [
+        key for key, e in edges.items() if e.target.x() < e.source.x() and key[0].endswith(".cat")
+    ]
+    assert breaks  # the chain wraps after a concatenation (a fork)
+    for fork in {src for src, _ in breaks}:
+        runs = {  # the height each edge runs back left at
+            round(min((y for x, y in paths[key] if x < cards[fork].x()), default=0.0), 1)
+            for key in breaks
+            if key[0] == fork
+        }
+        assert len(runs) == 1, (fork, runs)

@@ -43,10 +43,20 @@ from designer.core.layout import (
     ROW_GAP,
     auto_layout,
     graph_layout,
+    side_branches,
 )
 from designer.core.report import human_count
 from designer.ui import theme
-from designer.ui.canvas.items import CORNER, DETAIL_LOD, HEADER_HEIGHT, CardData, EdgeItem
+from designer.ui.canvas.items import (
+    CORNER,
+    DETAIL_LOD,
+    HEADER_HEIGHT,
+    CardData,
+    EdgeItem,
+    card_anchor,
+    card_shape,
+    paint_card_frame,
+)
 
 if TYPE_CHECKING:
     from designer.ui.canvas.scene import DesignScene
@@ -136,18 +146,10 @@ class GroupCard(QGraphicsItem):
     # -------------------------------------------------------- edge protocol
 
     def in_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=False))
 
     def out_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
-            if self.direction == "TB"
-            else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=True))
 
     def move_to(self, x: float, y: float) -> None:
         self.setPos(x, y)
@@ -163,9 +165,7 @@ class GroupCard(QGraphicsItem):
         return QRectF(-8, -14, CARD_WIDTH + 22, CARD_HEIGHT + 28)
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
-        return path
+        return card_shape()
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -191,20 +191,7 @@ class GroupCard(QGraphicsItem):
             return
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         title_font, small_font, shape_font = group_fonts()
-        body = QPainterPath()
-        body.addRoundedRect(rect, CORNER, CORNER)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.CARD_BG)
-        painter.drawPath(body)
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
-        painter.setBrush(GROUP_COLOR)
-        painter.drawPath(header.intersected(clip))
-        painter.setPen(QPen(border, width))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, CORNER, CORNER)
+        paint_card_frame(painter, theme.CARD_BG, GROUP_COLOR, border, width)
 
         # Header: chevron, title (elided in the middle), ×N.
         pad = 8.0
@@ -603,6 +590,7 @@ class CanvasGroups(QObject):
             graph.inputs,
             scene.direction,  # type: ignore[arg-type]
             self.wrap,
+            side_branches(design),
         )
         shown: set[str] = set()
         wanted_cards: dict[str, GroupCard] = {}
@@ -726,12 +714,13 @@ class CanvasGroups(QObject):
         step_x = CARD_WIDTH + COLUMN_GAP
         columns = max(3, int((width / zoom - 60 + COLUMN_GAP) // step_x))  # 60: fit_to_view margins
         runs = repeat_runs(design, self.index)
+        side = side_branches(design)
         chosen = 0
         for level in range(start, -1, -1):
             graph = visible_graph(
                 design, self.index, collapsed_for_level(self.index, level), runs=runs
             )
-            pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns)
+            pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns, side)
             w = max(x for x, _ in pos.values()) + CARD_WIDTH + 60
             h = max(y for _, y in pos.values()) + CARD_HEIGHT + 60
             if w * zoom <= width and h * zoom <= height:

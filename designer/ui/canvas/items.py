@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
-from designer.core.routing import lane_route, path_hits
+from designer.core.routing import lane_route, line_break_height, path_hits
 from designer.ui import theme
 
 if TYPE_CHECKING:
@@ -223,18 +223,10 @@ class LayerCard(QGraphicsItem):
             self.update()
 
     def in_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, 0) if self.direction == "TB" else QPointF(0, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=False))
 
     def out_anchor(self) -> QPointF:
-        local = (
-            QPointF(CARD_WIDTH / 2, CARD_HEIGHT)
-            if self.direction == "TB"
-            else QPointF(CARD_WIDTH, CARD_HEIGHT / 2)
-        )
-        return self.mapToScene(local)
+        return self.mapToScene(card_anchor(self.direction, out=True))
 
     def header_rect(self) -> QRectF:
         return QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT)
@@ -245,9 +237,7 @@ class LayerCard(QGraphicsItem):
         return QRectF(-14, -14, CARD_WIDTH + 28, CARD_HEIGHT + 28)
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
-        return path
+        return card_shape()
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -283,20 +273,9 @@ class LayerCard(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), CORNER + 3, CORNER + 3)
 
         # Body and header band.
-        body = QPainterPath()
-        body.addRoundedRect(rect, CORNER, CORNER)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.CARD_UNKNOWN_BG if unknown else theme.CARD_BG)
-        painter.drawPath(body)
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
-        painter.setBrush(accent)
-        painter.drawPath(header.intersected(clip))
-        painter.setPen(QPen(border, width))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, CORNER, CORNER)
+        paint_card_frame(
+            painter, theme.CARD_UNKNOWN_BG if unknown else theme.CARD_BG, accent, border, width
+        )
 
         # Header: id (left), type (right).
         pad = 10.0
@@ -436,7 +415,24 @@ class EdgeItem(QGraphicsPathItem):
         self.prepareGeometryChange()
         lane = self._skip_path(a, b)
         self.laned = lane is not None
-        self.setPath(lane or connection_path(a, b, self.source.direction))
+        self.setPath(lane or connection_path(a, b, self.source.direction, self._wrap_gap(a, b)))
+
+    def _is_line_break(self, a: QPointF, b: QPointF) -> bool:
+        return (
+            self.source.direction != "TB"
+            and b.x() < a.x() + 2 * WRAP_STUB
+            and abs(b.y() - a.y()) > WRAP_CLEARANCE
+        )
+
+    def _wrap_gap(self, a: QPointF, b: QPointF) -> float | None:
+        """The height of a line break into a later band: the gap between the bands
+        (``line_break_height``), not the one just above the target's row."""
+        scene = self.scene()
+        if scene is None or not self._is_line_break(a, b) or b.y() < a.y():
+            return None
+        left, right = b.x() - WRAP_STUB, a.x() + WRAP_STUB
+        boxes = _cards_in_rect(scene, QRectF(left, a.y(), right - left, b.y() - a.y()), ())
+        return line_break_height((a.x(), a.y()), (b.x(), b.y()), boxes, WRAP_CLEARANCE - 46.0)
 
     def _skip_path(self, a: QPointF, b: QPointF) -> QPainterPath | None:
         """A path in the nearest free lane when the S-curve would cut across other cards
@@ -487,11 +483,17 @@ class EdgeItem(QGraphicsPathItem):
 
         return min(outgoing, key=rank) is self
 
+    def corridor(self) -> QRectF:
+        """Where a card could block this edge's lane or free a nearer one: the path drawn now
+        and the band a card high around the straight line between its ends."""
+        a, b = self.source.out_anchor(), self.target.in_anchor()
+        straight = QRectF(a, b).normalized().adjusted(0, -CARD_HEIGHT, 0, CARD_HEIGHT)
+        return self.path().boundingRect().united(straight)
+
     def may_need_lane(self) -> bool:
         """Could cards sit between its ends (or did they, when it was last routed)?"""
-        return (
-            self.laned or self.target.in_anchor().x() - self.source.out_anchor().x() >= CARD_WIDTH
-        )
+        a, b = self.source.out_anchor(), self.target.in_anchor()
+        return self.laned or b.x() - a.x() >= CARD_WIDTH or self._is_line_break(a, b)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -561,19 +563,57 @@ class EdgeItem(QGraphicsPathItem):
         self.update()
 
 
-def connection_path(a: QPointF, b: QPointF, direction: str = "LR") -> QPainterPath:
+def card_anchor(direction: str, out: bool) -> QPointF:
+    """Where edges leave (``out``) or enter a card, in its own coordinates: the middle of its
+    right or left side (left to right), of its bottom or top (top to bottom)."""
+    if direction == "TB":
+        return QPointF(CARD_WIDTH / 2, CARD_HEIGHT if out else 0.0)
+    return QPointF(CARD_WIDTH if out else 0.0, CARD_HEIGHT / 2)
+
+
+def card_shape() -> QPainterPath:
+    """A card's outline (what takes clicks): layer cards and block cards alike."""
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
+    return path
+
+
+def paint_card_frame(
+    painter: QPainter, body: QColor, band: QColor, border: QColor, width: float
+) -> None:
+    """A card's rounded body, its header band and its outline (layer and block cards)."""
+    rect = QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(body)
+    painter.drawPath(card_shape())
+    header = QPainterPath()
+    header.addRoundedRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
+    clip = QPainterPath()
+    clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT))
+    painter.setBrush(band)
+    painter.drawPath(header.intersected(clip))
+    painter.setPen(QPen(border, width))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(rect, CORNER, CORNER)
+
+
+def connection_path(
+    a: QPointF, b: QPointF, direction: str = "LR", gap: float | None = None
+) -> QPainterPath:
     """A smooth S-curve from an output anchor to an input anchor.
 
     Left to right, an edge that runs backwards (into the next band of a wrapped layout)
     is routed like a line break instead: out to the right, along the gap above the
-    target's band, and in from the left, so it never cuts across cards.
+    target's band (at height ``gap`` when the caller knows it), and in from the left,
+    so it never cuts across cards.
     """
     path = QPainterPath(a)
     if direction == "TB":
         d = max(30.0, abs(b.y() - a.y()) * 0.5)
         path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
     elif b.x() < a.x() + 2 * WRAP_STUB and abs(b.y() - a.y()) > WRAP_CLEARANCE:
-        gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
+        if gap is None:
+            gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
         points = [
             a,
             QPointF(a.x() + WRAP_STUB, a.y()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QTransform
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
 
@@ -57,7 +57,9 @@ class DesignScene(QGraphicsScene):
         self._reroute = QTimer(self)  # once after however many cards moved together
         self._reroute.setSingleShot(True)
         self._reroute.setInterval(0)
-        self._reroute.timeout.connect(self.reroute_edges)
+        self._reroute.timeout.connect(self._reroute_near_moves)
+        self._moved_boxes: list[tuple[float, float, float, float]] = []  # since the last reroute
+        self.rerouted = 0  # edges the last reroute routed again (for tests and benchmarks)
         doc = document
         doc.layer_added.connect(self._on_layer_added)
         doc.layer_removed.connect(self._on_layer_removed)
@@ -104,10 +106,20 @@ class DesignScene(QGraphicsScene):
             self._rebuild_edges_into(layer.id)
         self._on_document_selection(self.document.selection)
 
-    def reroute_edges(self, grouping: CanvasGroups | None = None) -> None:
+    def reroute_edges(
+        self,
+        grouping: CanvasGroups | None = None,
+        near: list[tuple[float, float, float, float]] | None = None,
+    ) -> None:
         """Route the long edges again once cards have moved (a lane must miss every card where it
-        now stands, not where it stood while the cards moved one by one)."""
+        now stands, not where it stood while the cards moved one by one).
+
+        ``near``: only the edges whose corridor (the path drawn now, and the band between its
+        two ends) touches one of these boxes, the places cards left or arrived at; a card
+        elsewhere cannot block or free their lanes. ``None``: every long edge (a new layout).
+        """
         self._reroute.stop()
+        self._moved_boxes = []
         if grouping is None:
             grouping = getattr(self, "grouping", None)  # None while the grouping is being made
         proxies = grouping.proxy_edges if grouping is not None else []
@@ -118,13 +130,33 @@ class DesignScene(QGraphicsScene):
             if c.isVisible()
         }
         boxes.update({c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in group_cards})
+        # One grid of the cards for every lookup (the scene's own index rebuilds itself after
+        # cards moved, which costs more than this even when only a few edges are routed).
         self.card_grid = BoxGrid(boxes)
+        touched = [QRectF(*box) for box in near] if near is not None else None
+        self.rerouted = 0
         try:
             for edge in [*self.edges.values(), *proxies]:
-                if edge.isVisible() and edge.may_need_lane():
-                    edge.update_path()
+                if not edge.isVisible() or not edge.may_need_lane():
+                    continue
+                if touched is not None:
+                    corridor = edge.corridor()
+                    if not any(corridor.intersects(r) for r in touched):
+                        continue
+                edge.update_path()
+                self.rerouted += 1
         finally:
             self.card_grid = None
+
+    def _card_moved(self, old: Point, new: Point) -> None:
+        """A card moved from ``old`` to ``new``: re-route the edges near either place, once the
+        cards moving together have all moved."""
+        for x, y in (old, new):
+            self._moved_boxes.append((x, y, CARD_WIDTH, CARD_HEIGHT))
+        self._reroute.start()
+
+    def _reroute_near_moves(self) -> None:
+        self.reroute_edges(near=self._moved_boxes)
 
     def card_data(self, layer_id: str) -> CardData:
         key = self._card_key(layer_id)
@@ -238,6 +270,7 @@ class DesignScene(QGraphicsScene):
         self._rebuild_edges_into(layer_id)
         for consumer in design.consumers(layer_id):
             self._rebuild_edges_into(consumer)
+        self._card_moved(pos, pos)  # a lane it now stands in goes round it
 
     def _on_layer_removed(self, layer_id: str) -> None:
         card = self.cards.pop(layer_id, None)
@@ -248,6 +281,7 @@ class DesignScene(QGraphicsScene):
         if self._drop_hint is card:
             self._drop_hint = None
         self.removeItem(card)
+        self._card_moved((card.x(), card.y()), (card.x(), card.y()))  # a nearer lane may be free
 
     def _on_inputs_changed(self, layer_id: str) -> None:
         self._rebuild_edges_into(layer_id)
@@ -271,9 +305,10 @@ class DesignScene(QGraphicsScene):
         pos = self.document.design.position(layer_id)
         if pos is None:
             pos = auto_layout(self.document.design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
-        if (card.pos().x(), card.pos().y()) != pos:
+        old = (card.pos().x(), card.pos().y())
+        if old != pos:
             card.move_to(pos[0], pos[1])
-            self._reroute.start()
+            self._card_moved(old, pos)
 
     def _rebuild_edges_into(self, target: str) -> None:
         card = self.cards.get(target)
@@ -408,7 +443,8 @@ class DesignScene(QGraphicsScene):
             moves = move.finish()
             if moves:
                 self.document.move_layers(moves)
-                self._reroute.start()
+                for lid, pos in moves.items():
+                    self._card_moved(move.start[lid], pos)
 
     def _cancel_gestures(self) -> None:
         if self._link is not None:
