@@ -18,7 +18,7 @@ from psygnal import Signal, SignalInstance
 
 from designer.core.arithmetic import AxisArith, Semantics
 from designer.core.design import Design, Layer, split_ref
-from designer.core.registry import REGISTRY
+from designer.core.registry import REGISTRY, LayerType
 from designer.core.shape_rules import Finding, RFStep, RuleResult, Severity, Shape, fmt_shape
 
 Status = Literal["ok", "warning", "error", "unknown"]
@@ -459,9 +459,31 @@ class Analysis:
     def _evaluate(self, layer: Layer) -> LayerInfo:
         self.recompute_count += 1
         ltype = REGISTRY[layer.type]
-        info = LayerInfo(layer.id, layer.type, bytes_per_element=self.bytes_per_element)
-        diags = info.diagnostics
         lid = layer.id
+        inputs = layer.inputs
+        n = len(inputs)
+        # The usual case first: every input a plain id of a present layer with one known
+        # output, and as many inputs as the type takes. The general path below gives the
+        # same result for it, but checks (and builds) what this case cannot have.
+        if (
+            n >= ltype.min_inputs
+            and (ltype.max_inputs is None or n <= ltype.max_inputs)
+            and lid not in self._cyclic
+        ):
+            known = self.info
+            present = self.design._layers
+            upstream: list[LayerInfo | None] = []
+            shapes: list[Shape] = []
+            for ref in inputs:
+                u = known.get(ref)
+                if u is None or u.output_shape is None or u.output_shapes or ref not in present:
+                    break
+                upstream.append(u)
+                shapes.append(u.output_shape)
+            else:
+                return self._evaluate_known(layer, ltype, upstream, shapes)
+        info = LayerInfo(lid, layer.type, bytes_per_element=self.bytes_per_element)
+        diags = info.diagnostics
         if lid in self._cyclic:
             info.input_shapes = [None] * len(layer.inputs)
             return info
@@ -477,7 +499,6 @@ class Analysis:
                 )
             )
         inputs = [i for i in layer.inputs if split_ref(i)[0] in self.design]
-        n = len(layer.inputs)
         lo, hi = ltype.min_inputs, ltype.max_inputs
         if n < lo or (hi is not None and n > hi):
             diags.append(_input_count_diag(lid, layer.type, n, lo, hi))
@@ -503,7 +524,7 @@ class Analysis:
             ]
             info.status = "unknown"
             return info
-        shapes: list[Shape] = []
+        shapes = []
         for ref, u in zip(inputs, upstream, strict=True):
             assert u is not None and u.output_shape is not None
             shape = u.output(split_ref(ref)[1])
@@ -518,22 +539,42 @@ class Analysis:
                 for r, u in zip(inputs, upstream, strict=True)
             ]
             return info
-        info.input_shapes = list(shapes)
-        result: RuleResult = ltype.rule(layer.resolved(), shapes, self.semantics)
-        if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
-            result = _too_large(result.shape, result)
-        info.output_shape = result.shape
-        info.output_shapes = result.outputs if result.shape is not None else ()
-        info.params = result.params
-        info.trainable_params = result.trainable_params
-        info.buffers = result.buffers
-        info.macs = result.macs
-        info.axes = result.axes
-        info.derived = result.derived
+        return self._evaluate_known(layer, ltype, upstream, shapes)
+
+    def _evaluate_known(
+        self,
+        layer: Layer,
+        ltype: LayerType,
+        upstream: list[LayerInfo | None],
+        shapes: list[Shape],
+    ) -> LayerInfo:
+        """Run the rule on known input ``shapes`` (from ``upstream``) and build the layer's info."""
+        lid = layer.id
+        type_id = layer.type
+        result = _rule_result(layer, ltype, shapes, self.semantics)
+        out = result.shape
+        info = LayerInfo(
+            lid,
+            type_id,
+            list(shapes),
+            out,
+            result.params,
+            result.trainable_params,
+            result.buffers,
+            result.macs,
+            None,
+            "unknown",
+            [],
+            result.axes,
+            result.derived,
+            self.bytes_per_element,
+            result.outputs if out is not None else (),
+        )
+        diags = info.diagnostics
         findings = result.findings
-        if result.shape is not None:
-            info.channel_axis = _channel_axis(layer.type, result, upstream)
-            if layer.type == "Linear" and upstream and upstream[0] is not None and shapes:
+        if out is not None:
+            info.channel_axis = _channel_axis(type_id, result, upstream)
+            if type_id == "Linear" and upstream and upstream[0] is not None and shapes:
                 axis = upstream[0].channel_axis
                 if axis is not None and len(shapes[0]) > 1 and axis == len(shapes[0]) - 1:
                     # Channels-last data (ConvNeXt's permute): a Linear on the channels is a
@@ -543,16 +584,21 @@ class Analysis:
         for f in findings:
             diags.append(_diag(lid, f))
         self._rf_steps[lid] = result.rf
-        if result.shape is not None:
+        if out is not None:
             # An Upsample's second input only lends its height and width: no values flow from it.
-            seen = upstream[:1] if layer.type == "Upsample" else upstream
+            seen = upstream[:1] if type_id == "Upsample" else upstream
             info.input_size, info.receptive_field = self._receptive_field(layer, result, seen)
-            diags.extend(_size_warnings(info))
-            diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
-        worst = min((SEVERITY_ORDER[d.severity] for d in diags), default=3)
-        info.status = (
-            "error" if result.shape is None or worst == 0 else "warning" if worst == 1 else "ok"
-        )
+            if type_id != "Input" and info.neurons > LARGE_ACTIVATION:
+                diags.extend(_size_warnings(info))
+            if type_id in WINDOW_TYPES:
+                diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
+        if out is None:
+            info.status = "error"
+        elif not diags:
+            info.status = "ok"
+        else:
+            worst = min(SEVERITY_ORDER[d.severity] for d in diags)
+            info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
 
     def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
@@ -601,6 +647,31 @@ class Analysis:
             if shape is not None and len(shape) == 3:
                 return (shape[1], shape[2]), ReceptiveField((1.0, 1.0), (1.0, 1.0))
             return None, None
+        if len(upstream) == 1 and upstream[0] is not None:
+            # One input (most layers): the general formulas below with one term each.
+            u = upstream[0]
+            rf = u.receptive_field
+            if rf is None:
+                return u.input_size, None
+            step = result.rf
+            if step.kind == "identity":
+                return u.input_size, rf
+            size, jump = rf.size, rf.jump
+            if step.kind == "window":
+                size = (
+                    size[0] + (step.kernel[0] - 1) * jump[0],
+                    size[1] + (step.kernel[1] - 1) * jump[1],
+                )
+                jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
+            elif step.kind == "transpose":
+                size = (
+                    size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
+                    size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
+                )
+                jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
+            if not all(math.isfinite(v) for v in (*size, *jump)):
+                return u.input_size, None
+            return u.input_size, ReceptiveField(size, jump)
         fields = [
             u.receptive_field for u in upstream if u is not None and u.receptive_field is not None
         ]
@@ -620,7 +691,7 @@ class Analysis:
         ]
         spaced = full or fields
         jump = (max(f.jump[0] for f in spaced), max(f.jump[1] for f in spaced))
-        step: RFStep = result.rf
+        step = result.rf
         if step.kind == "window":
             size = (
                 size[0] + (step.kernel[0] - 1) * jump[0],
@@ -681,6 +752,67 @@ def _channel_axis(type_id: str, result: RuleResult, upstream: list[LayerInfo | N
 def _same_plane(a: Shape | None, b: Shape | None) -> bool:
     """Both are volumes with the same height and width."""
     return a is not None and b is not None and len(a) == 3 and len(b) == 3 and a[1:] == b[1:]
+
+
+#: Rule results by (layer type, explicit parameters, input shapes, semantics). Rules are pure
+#: functions of these, and designs repeat themselves (ResNet's blocks, a chain's layers, the
+#: same layer after an edit is undone or a fix is tried), so a repeated layer costs a lookup.
+#: A ``RuleResult`` is shared by every layer it serves: nothing may change one in place.
+_RULE_CACHE: dict[tuple[Any, ...], RuleResult] = {}
+#: Entries kept at most; the cache starts afresh beyond (a full analysis of 10,000 distinct
+#: layers fills about a tenth of it).
+RULE_CACHE_LIMIT = 100_000
+
+
+def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:
+    """``ltype``'s rule on ``layer`` (with the tensor-size limit applied), from the cache if
+    an identical layer saw identical inputs before."""
+    params = layer.params
+    key = (
+        layer.type,
+        semantics,
+        *shapes,
+        *[(k, v.__class__, v) for k, v in params.items() if v.__class__ is not float],
+    )
+    if len(key) != 2 + len(shapes) + len(params):
+        # A float: keyed by its text (0.0 and -0.0 are equal but print apart).
+        key = _frozen_key(layer, shapes, semantics)
+    try:
+        cached = _RULE_CACHE.get(key)
+    except TypeError:  # an unhashable value (a list): freeze it
+        key = _frozen_key(layer, shapes, semantics)
+        cached = _RULE_CACHE.get(key)
+    if cached is not None:
+        return cached
+    result: RuleResult = ltype.rule(layer.resolved(), shapes, semantics)  # type: ignore[arg-type]
+    if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
+        result = _too_large(result.shape, result)
+    if len(_RULE_CACHE) >= RULE_CACHE_LIMIT:
+        _RULE_CACHE.clear()
+    _RULE_CACHE[key] = result
+    return result
+
+
+def _frozen_key(layer: Layer, shapes: list[Shape], semantics: str) -> tuple[Any, ...]:
+    return (
+        layer.type,
+        semantics,
+        *shapes,
+        *[(k, _frozen(v)) for k, v in layer.params.items()],
+    )
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a parameter value that tells apart whatever a rule could tell
+    apart (1, 1.0 and True; a list and a number; 0.0 and -0.0)."""
+    cls = value.__class__
+    if cls is list or cls is tuple:
+        return (cls, tuple(_frozen(v) for v in value))
+    if cls is dict:
+        return (cls, tuple((k, _frozen(v)) for k, v in value.items()))
+    if cls is float:
+        return (cls, repr(value))
+    return (cls, value)
 
 
 def _too_large(shape: Shape, result: RuleResult) -> RuleResult:
