@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from psygnal import Signal, SignalInstance
@@ -71,7 +71,7 @@ class ReceptiveField:
         return (math.ceil(self.size[0] - 1e-9), math.ceil(self.size[1] - 1e-9))
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerInfo:
     """Everything the analysis knows about one layer."""
 
@@ -180,7 +180,7 @@ class Analysis:
         self._cyclic: set[str] = set()
         self._fed: set[str] = set()
         self._totals: Totals | None = None
-        # Running sums over self.info (see _contribution), so totals() after an edit costs
+        # Running sums over self.info (see _account), so totals() after an edit costs
         # only what the edit recomputed, not a pass over every layer.
         self._sums: list[int] = [0] * _SUMS
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
@@ -322,8 +322,18 @@ class Analysis:
             self._account(old, -1)
 
     def _account(self, info: LayerInfo, sign: int) -> None:
-        for n, value in enumerate(_contribution(info)):
-            self._sums[n] += sign * value
+        """Add (``sign`` 1) or take away (-1) what ``info`` contributes to the totals."""
+        sums = self._sums
+        sums[0] += sign * info.params
+        sums[1] += sign * info.trainable_params
+        sums[2] += sign * info.buffers
+        sums[3] += sign * info.macs
+        if info.type != "Input":  # the Input's own values are not activations
+            neurons = info.neurons
+            sums[4] += sign * neurons
+            sums[5] += sign * neurons * info.bytes_per_element
+        for d in info.diagnostics:
+            sums[6 + SEVERITY_ORDER[d.severity]] += sign
 
     def has_errors(self) -> bool:
         return self.totals().errors > 0
@@ -620,7 +630,25 @@ class Analysis:
         ):
             return None
         self.recompute_count += 1
-        info = replace(old, diagnostics=[d for d in old.diagnostics if d.code not in _FIELD_NOTES])
+        info = LayerInfo(  # replace(old, diagnostics=...) without its per-field reflection
+            old.id,
+            old.type,
+            old.input_shapes,
+            old.output_shape,
+            old.params,
+            old.trainable_params,
+            old.buffers,
+            old.macs,
+            old.receptive_field,
+            old.status,
+            [d for d in old.diagnostics if d.code not in _FIELD_NOTES],
+            old.axes,
+            old.derived,
+            old.bytes_per_element,
+            old.output_shapes,
+            old.input_size,
+            old.channel_axis,
+        )
         info.input_size, info.receptive_field = self._receptive_field(
             layer, RuleResult(old.output_shape, rf=step), upstream
         )
@@ -847,32 +875,18 @@ _FIELD_NOTES = frozenset({"information_bottleneck", "receptive_field_covers_inpu
 
 def _only_field_changed(new: LayerInfo, old: LayerInfo) -> bool:
     """Whether ``new`` differs from ``old`` only in its receptive field and the input size it sees
-    (what consumers read from it besides those is the same, so their rules need not run again)."""
+    (what consumers read from it besides those is the same, so their rules need not run again):
+    ``same_output`` with those two taken from ``old``."""
     if new.status == "unknown" or old.status == "unknown":
         return False
-    return replace(new, receptive_field=old.receptive_field, input_size=old.input_size).same_output(
-        old
+    return (
+        new.output_shape == old.output_shape
+        and new.output_shapes == old.output_shapes
+        and new.channel_axis == old.channel_axis
     )
 
 
 _SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
-
-
-def _contribution(info: LayerInfo) -> tuple[int, ...]:
-    """What one layer adds to the totals (the Input's own values are not activations)."""
-    counts = [0, 0, 0]
-    for d in info.diagnostics:
-        counts[SEVERITY_ORDER[d.severity]] += 1
-    activations = info.type != "Input"
-    return (
-        info.params,
-        info.trainable_params,
-        info.buffers,
-        info.macs,
-        info.neurons if activations else 0,
-        info.memory_bytes if activations else 0,
-        *counts,
-    )
 
 
 def _diag(lid: str, f: Finding) -> Diagnostic:

@@ -125,10 +125,23 @@ def normalize_params(type_id: str, values: dict[str, Any]) -> dict[str, Any]:
             norm = spec.normalize(value)
         except ParamError as exc:
             raise DesignError(f"{type_id} {name}: {exc}") from exc
-        if norm != spec.default or (spec.required and name in values):
-            out[name] = norm
-    # Keep the registry's order, so files read the same whatever order edits came in.
-    return {name: out[name] for name in ltype.param_names if name in out}
+        out[name] = norm
+    return canonical_params(type_id, out)
+
+
+def canonical_params(type_id: str, normalized: dict[str, Any]) -> dict[str, Any]:
+    """``normalize_params`` of values that are already normalised (each one what its
+    ``ParamSpec.normalize`` returned; normalising is idempotent): the values equal to the
+    default dropped (a required one kept), in the registry's order, so files read the same
+    whatever order edits came in."""
+    out: dict[str, Any] = {}
+    for spec in layer_type(type_id).params:
+        name = spec.name
+        if name in normalized:
+            value = normalized[name]
+            if spec.required or value != spec.default:
+                out[name] = value
+    return out
 
 
 class Design:
@@ -261,6 +274,20 @@ class Design:
         if position is not None:
             self._layout[layer.id] = (float(position[0]), float(position[1]))
         self.layer_added.emit(layer.id)
+
+    def append_loaded(self, layer: Layer) -> None:
+        """Append a layer that the file loader has checked (valid id, not taken, known type,
+        no group of that name) and whose parameters are already ``normalize_params``' result:
+        ``add_layer`` without validating everything a second time. For a design the loader is
+        still building, which nothing follows yet: no event is emitted."""
+        if layer.id in self._layers:
+            raise DesignError(f"a layer named {layer.id!r} already exists")
+        self._layers[layer.id] = layer
+
+    def place_loaded(self, layer_id: str, position: Point | list[float]) -> None:
+        """``set_position`` for a design the loader is still building (no event)."""
+        self.layer(layer_id)
+        self._layout[layer_id] = (float(position[0]), float(position[1]))
 
     def remove_layer(self, layer_id: str) -> Removal:
         """Remove a layer and every connection from it; return what ``restore_layer`` needs."""

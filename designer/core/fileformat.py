@@ -32,10 +32,9 @@ from designer.core.arithmetic import SEMANTICS
 from designer.core.design import (
     MAX_ID_LENGTH,
     Design,
-    DesignError,
     Layer,
+    canonical_params,
     check_id,
-    normalize_params,
     source_of,
 )
 from designer.core.groups import MAX_LABEL_LENGTH, Group, groups_problem
@@ -155,8 +154,30 @@ def loads_design(text: str | bytes) -> Design:
         raise InvalidFormatError("$", "the JSON is nested too deeply to be a design") from None
     except ValueError as exc:
         raise InvalidFormatError("$", f"not valid JSON: {exc}") from None
-    _check_nesting_and_text(obj)
+    if _SURROGATE.search(text) is not None or _too_deep(obj):
+        _check_nesting_and_text(obj)  # says where
     return design_from_dict(obj)
+
+
+#: A lone surrogate in the text, or an escape that may write one (``\ud800``): only then can a
+#: parsed text fail to encode as UTF-8 (a false alarm just costs the full check).
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+
+
+def _too_deep(obj: Any) -> bool:
+    """Whether a list or object lies ``MAX_DEPTH`` or more levels deep (the test of
+    ``_check_nesting_and_text``, without building the paths its message names)."""
+    if obj.__class__ is not dict and obj.__class__ is not list:
+        return False
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return True
+        for item in value.values() if value.__class__ is dict else value:
+            if item.__class__ is dict or item.__class__ is list:
+                stack.append((item, depth + 1))
+    return False
 
 
 class _NumberError(ValueError):
@@ -299,25 +320,31 @@ def _build(obj: dict[str, Any]) -> Design:
         parsed.append(layer)
         prev = layer.id
     for layer in parsed:
-        design.add_layer(layer)
+        design.append_loaded(layer)
     layout = obj.get("layout", {})
     if not isinstance(layout, dict):
         raise InvalidFormatError(
             "$.layout", f"expected an object mapping layer ids to [x, y], got {_kind(layout)}"
         )
     for lid, pos in layout.items():
-        path = f"$.layout.{lid}"
-        if (
+        if not (  # the usual [x, y] of two plain numbers, tested first without the general tests
+            pos.__class__ is list
+            and len(pos) == 2
+            and (pos[0].__class__ is float or pos[0].__class__ is int)
+            and (pos[1].__class__ is float or pos[1].__class__ is int)
+            and -1e9 < pos[0] < 1e9
+            and -1e9 < pos[1] < 1e9
+        ) and (
             not isinstance(pos, list)
             or len(pos) != 2
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos)
             or not all(abs(v) < 1e9 for v in pos)
         ):
             raise InvalidFormatError(
-                path, f"expected [x, y] with two numbers, got {short_repr(pos)}"
+                f"$.layout.{lid}", f"expected [x, y] with two numbers, got {short_repr(pos)}"
             )
         if lid in design:
-            design.set_position(lid, (float(pos[0]), float(pos[1])))
+            design.place_loaded(lid, pos)
     if "groups" in obj:
         design.set_groups(_parse_groups(obj["groups"], design))
     design.load_notes = notes
@@ -469,11 +496,8 @@ def _parse_layer(
             raise InvalidFormatError(
                 f"{path}.{spec.name}", f"{type_id} needs {spec.name!r}: {spec.expected()}"
             )
-    try:
-        params = normalize_params(type_id, params)
-    except DesignError as exc:  # pragma: no cover - values were validated above
-        raise InvalidFormatError(path, str(exc)) from None
-    return Layer(lid, type_id, params, list(inputs))
+    # Each value is normalised above: drop the defaults and order them as normalize_params does.
+    return Layer(lid, type_id, canonical_params(type_id, params), list(inputs))
 
 
 class _TakenIds(set[str]):

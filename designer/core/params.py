@@ -143,6 +143,20 @@ class ParamSpec:
         after an edit reads the way a person would write it.
         """
         k = self.kind
+        if (
+            value.__class__ is int
+            and -MAX_INT_VALUE <= value <= MAX_INT_VALUE
+            and (
+                k is ParamKind.INT
+                or k is ParamKind.PAIR
+                or k is ParamKind.OPT_PAIR
+                or k is ParamKind.PADDING
+            )
+        ):
+            # A plain number for a number or a pair (most values of a design): what the
+            # general path below returns for it, without its type tests.
+            self._check_range(value, value)
+            return value
         if _too_large(value):
             raise ParamError(
                 f"{self.expected()} (numbers of at most {MAX_INT_VALUE:,} in size)", value

@@ -118,3 +118,31 @@ def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(1, 50):
         analysis_module._rule_result(Layer("r", "ReLU", {}), ltype, [(n,)], "pytorch")
         assert len(analysis_module._RULE_CACHE) <= 10
+
+
+def test_layer_info_fields_are_in_the_order_the_fast_paths_pass_them() -> None:
+    """``Analysis._evaluate_known`` and ``_with_new_field`` build ``LayerInfo`` positionally
+    (faster than by keyword): a field added or moved must be added there too."""
+    from dataclasses import fields
+
+    from designer.core.analysis import LayerInfo
+
+    assert [f.name for f in fields(LayerInfo)] == [
+        "id",
+        "type",
+        "input_shapes",
+        "output_shape",
+        "params",
+        "trainable_params",
+        "buffers",
+        "macs",
+        "receptive_field",
+        "status",
+        "diagnostics",
+        "axes",
+        "derived",
+        "bytes_per_element",
+        "output_shapes",
+        "input_size",
+        "channel_axis",
+    ]
