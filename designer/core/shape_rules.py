@@ -226,6 +226,7 @@ def _conv_axes(
     s = as_pair(k if stride_value is None else stride_value)
     d = as_pair(p.get("dilation", 1))
     padding = p.get("padding", 0)
+    pads = None if padding == "same" or padding == "valid" else as_pair(padding)
     findings: list[Finding] = []
     axes: list[AxisArith] = []
     for i, name in enumerate(AXES):
@@ -237,7 +238,8 @@ def _conv_axes(
             lo = hi = 0
             same = False
         else:
-            lo = hi = as_pair(padding)[i]
+            assert pads is not None
+            lo = hi = pads[i]
             same = False
         ax = window_axis(
             name,

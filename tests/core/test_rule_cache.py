@@ -146,3 +146,30 @@ def test_layer_info_fields_are_in_the_order_the_fast_paths_pass_them() -> None:
         "input_size",
         "channel_axis",
     ]
+
+
+def test_window_axis_builds_the_same_axis_arith_as_the_dataclass() -> None:
+    """``window_axis`` builds its frozen ``AxisArith`` without the dataclass ``__init__``: the
+    object must be the one ``__init__`` gives (equal, same hash, repr and attribute dict)."""
+    from dataclasses import fields
+
+    from designer.core.arithmetic import AxisArith, window_axis
+
+    rng = random.Random(15)
+    for _ in range(2000):
+        a = window_axis(
+            rng.choice(("height", "width")),
+            rng.choice(("conv", "pool")),
+            rng.randint(1, 300),
+            rng.randint(1, 12),
+            rng.randint(1, 5),
+            rng.randint(0, 4),
+            rng.randint(0, 4),
+            rng.randint(1, 3),
+            rng.choice(("floor", "ceil")),
+            same=rng.random() < 0.3,
+            clip_unpadded=rng.random() < 0.5,
+        )
+        b = AxisArith(**{f.name: getattr(a, f.name) for f in fields(AxisArith)})
+        assert a == b and hash(a) == hash(b) and repr(a) == repr(b)
+        assert list(a.__dict__.items()) == list(b.__dict__.items())
