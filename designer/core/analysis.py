@@ -365,15 +365,26 @@ class Analysis:
         """Topological order (Kahn), consumers, cycles and structural diagnostics."""
         design = self.design
         ids = design.ids
-        present = set(ids)
+        present = design.layer_map
         consumers: dict[str, list[str]] = {i: [] for i in ids}
         indegree: dict[str, int] = {}
         diags: list[Diagnostic] = []
-        for layer in design:
-            known = [i for i in layer.sources if i in present]
-            indegree[layer.id] = len(known)
-            for i in known:
-                consumers[i].append(layer.id)
+        entries: list[str] = []  # the Input layers
+        for lid, layer in present.items():
+            refs = layer.inputs
+            if len(refs) == 1 and ":" not in refs[0]:  # one plain input: ``sources`` is [it]
+                if refs[0] in present:
+                    indegree[lid] = 1
+                    consumers[refs[0]].append(lid)
+                else:
+                    indegree[lid] = 0
+            else:
+                known = [i for i in layer.sources if i in present]
+                indegree[lid] = len(known)
+                for i in known:
+                    consumers[i].append(lid)
+            if layer.type == "Input":
+                entries.append(lid)
         ready = [i for i in ids if indegree[i] == 0]
         order: list[str] = []
         while ready:
@@ -400,7 +411,7 @@ class Analysis:
                         )
                     )
             order.extend(cyclic)
-        if not any(layer.type == "Input" for layer in design):
+        if not entries:
             diags.append(
                 Diagnostic(
                     "error",
@@ -410,10 +421,10 @@ class Analysis:
                 )
             )
         self.order = order
-        self._rank = {lid: n for n, lid in enumerate(order)}
+        self._rank = dict(zip(order, range(len(order)), strict=True))
         self._consumers = consumers
         self._cyclic = set(cyclic)
-        self._fed = _fed_by_input(design, consumers)
+        self._fed = _fed_by_input(entries, consumers)
         self.structural = diags
         self._totals = None
 
@@ -481,7 +492,7 @@ class Analysis:
             and lid not in self._cyclic
         ):
             known = self.info
-            present = self.design._layers
+            present = self.design.layer_map
             upstream: list[LayerInfo | None] = []
             shapes: list[Shape] = []
             for ref in inputs:
@@ -1018,9 +1029,9 @@ def _cycle_text(cycle: list[str], limit: int = 12) -> str:
     return f"{head} → … ({len(cycle) - limit + 1:,} more) → {cycle[-1]}"
 
 
-def _fed_by_input(design: Design, consumers: dict[str, list[str]]) -> set[str]:
-    """Every layer that some Input reaches through connections (one pass, linear)."""
-    fed = {layer.id for layer in design if layer.type == "Input"}
+def _fed_by_input(entries: list[str], consumers: dict[str, list[str]]) -> set[str]:
+    """Every layer that some Input (``entries``) reaches through connections (one pass, linear)."""
+    fed = set(entries)
     stack = list(fed)
     while stack:
         for c in consumers.get(stack.pop(), ()):

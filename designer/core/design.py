@@ -191,6 +191,12 @@ class Design:
     def ids(self) -> list[str]:
         return list(self._layers)
 
+    @property
+    def layer_map(self) -> dict[str, Layer]:
+        """The layers by id, in design order: the design's own dict, for fast reading (the
+        analysis); never change it (use the methods, which emit the events)."""
+        return self._layers
+
     def layer(self, layer_id: str) -> Layer:
         try:
             return self._layers[layer_id]
