@@ -480,6 +480,11 @@ class Design:
         self._groups = new
         self.groups_changed.emit()
 
+    def set_loaded_groups(self, groups: list[Group]) -> None:
+        """``set_groups`` for a design the loader is still building, with groups it has
+        checked (``groups_problem``) and built itself: taken as they are, no event."""
+        self._groups = groups
+
     def _leave_group(self, layer_id: str) -> tuple[str, int] | None:
         for group in self._groups:
             if layer_id in group.layers:
