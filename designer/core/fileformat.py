@@ -159,17 +159,24 @@ def loads_design(text: str | bytes) -> Design:
     return design_from_dict(obj)
 
 
-#: A lone surrogate in the text, or an escape that may write one (``\ud800``): only then can a
-#: parsed text fail to encode as UTF-8 (a false alarm just costs the full check).
-_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+#: An escape that may write a lone surrogate (``\ud800``).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _may_hold_surrogate(text: str) -> bool:
-    """Whether ``_SURROGATE`` finds something, asked only of text that could hold it (the
-    tests of ``"\\u"`` and of ASCII run at C speed; the regular expression does not)."""
-    if "\\u" not in text and text.isascii():
+    """Whether a text parsed from ``text`` may fail to encode as UTF-8 (a lone surrogate,
+    written as such or as an escape). Only then does the full walk of
+    ``_check_nesting_and_text`` run; a false alarm just costs that walk. Every test here
+    runs at C speed."""
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+        return True
+    if text.isascii():
         return False
-    return _SURROGATE.search(text) is not None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _too_deep(obj: Any) -> bool:

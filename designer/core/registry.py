@@ -7,7 +7,7 @@ the same id (PyTorch's class name, plus ``Input``, ``Add`` and ``Concat``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from designer.core import shape_rules as rules
@@ -27,6 +27,13 @@ class LayerType:
     initial: tuple[tuple[str, Any], ...] = ()  # values a new layer from the palette starts with
     in_palette: bool = True  # False: only importers create it (Unsupported)
     multi_output: bool = False  # several outputs, addressed "id:0", "id:1", ... (Split, Chunk)
+    #: ``params`` by name (built from ``params``; not compared, not printed).
+    _spec_by_name: dict[str, ParamSpec] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_spec_by_name", {s.name: s for s in self.params})
 
     def initial_params(self) -> dict[str, Any]:
         """Hyper-parameters of a freshly created layer: the required ones and ``initial``."""
@@ -35,10 +42,7 @@ class LayerType:
         return values
 
     def spec(self, name: str) -> ParamSpec | None:
-        for s in self.params:
-            if s.name == name:
-                return s
-        return None
+        return self._spec_by_name.get(name)
 
     @property
     def param_names(self) -> tuple[str, ...]:
