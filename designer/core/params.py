@@ -157,6 +157,8 @@ class ParamSpec:
             # general path below returns for it, without its type tests.
             self._check_range(value, value)
             return value
+        if value.__class__ is bool and (k is ParamKind.BOOL or k is ParamKind.OPT_BOOL):
+            return value  # what the general path returns for it, without its tests
         if _too_large(value):
             raise ParamError(
                 f"{self.expected()} (numbers of at most {MAX_INT_VALUE:,} in size)", value

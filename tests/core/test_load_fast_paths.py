@@ -89,6 +89,16 @@ def test_canonical_params_agrees_with_normalize_params(type_id: str) -> None:
         assert list(canonical_params(type_id, normalized)) == list(expected)
 
 
+def test_the_bool_fast_path_keeps_bools_and_refuses_look_alikes() -> None:
+    bias = REGISTRY["Conv2d"].spec("bias")
+    assert bias is not None and bias.kind is ParamKind.BOOL
+    for value in (True, False):
+        assert bias.normalize(value) is value
+    for value in (1, 0, 1.0, "true", None, [True]):
+        with pytest.raises(ParamError):
+            bias.normalize(value)
+
+
 def test_the_int_fast_path_refuses_what_the_general_path_refuses() -> None:
     spec = replace(REGISTRY["Conv2d"].spec("kernel_size"), minimum=1)  # type: ignore[arg-type]
     for value in (0, -3, MAX_INT_VALUE + 1, -MAX_INT_VALUE - 1):
