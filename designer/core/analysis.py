@@ -807,16 +807,17 @@ RULE_CACHE_LIMIT = 20_000
 def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:
     """``ltype``'s rule on ``layer`` (with the tensor-size limit applied), from the cache if
     an identical layer saw identical inputs before."""
-    params = layer.params
+    # Each value with its class (1, 1.0 and True are equal), a zero float by its text (0.0
+    # and -0.0 are equal but print apart); a list makes the key unhashable: see below.
     key = (
         layer.type,
         semantics,
         *shapes,
-        *[(k, v.__class__, v) for k, v in params.items() if v.__class__ is not float],
+        *[
+            (k, v.__class__, v if v.__class__ is not float or v else repr(v))
+            for k, v in layer.params.items()
+        ],
     )
-    if len(key) != 2 + len(shapes) + len(params):
-        # A float: keyed by its text (0.0 and -0.0 are equal but print apart).
-        key = _frozen_key(layer, shapes, semantics)
     try:
         cached = _RULE_CACHE.get(key)
     except TypeError:  # an unhashable value (a list): freeze it
