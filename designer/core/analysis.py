@@ -809,7 +809,7 @@ def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics:
     an identical layer saw identical inputs before."""
     # Each value with its class (1, 1.0 and True are equal), a zero float by its text (0.0
     # and -0.0 are equal but print apart); a list makes the key unhashable: see below.
-    key = (
+    key: tuple[Any, ...] = (
         layer.type,
         semantics,
         *shapes,
@@ -818,19 +818,25 @@ def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics:
             for k, v in layer.params.items()
         ],
     )
+    cacheable = True
     try:
         cached = _RULE_CACHE.get(key)
     except TypeError:  # an unhashable value (a list): freeze it
         key = _frozen_key(layer, shapes, semantics)
-        cached = _RULE_CACHE.get(key)
+        try:
+            cached = _RULE_CACHE.get(key)
+        except TypeError:  # a value no design file holds (a set, an object): not cached
+            cacheable = False
+            cached = None
     if cached is not None:
         return cached
     result: RuleResult = ltype.rule(layer.resolved(), shapes, semantics)  # type: ignore[arg-type]
     if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
         result = _too_large(result.shape, result)
-    if len(_RULE_CACHE) >= RULE_CACHE_LIMIT:
-        _RULE_CACHE.clear()
-    _RULE_CACHE[key] = result
+    if cacheable:
+        if len(_RULE_CACHE) >= RULE_CACHE_LIMIT:
+            _RULE_CACHE.clear()
+        _RULE_CACHE[key] = result
     return result
 
 

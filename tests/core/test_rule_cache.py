@@ -173,3 +173,23 @@ def test_window_axis_builds_the_same_axis_arith_as_the_dataclass() -> None:
         b = AxisArith(**{f.name: getattr(a, f.name) for f in fields(AxisArith)})
         assert a == b and hash(a) == hash(b) and repr(a) == repr(b)
         assert list(a.__dict__.items()) == list(b.__dict__.items())
+
+
+def test_a_value_that_cannot_be_a_key_runs_the_rule_uncached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parameter value no design file holds (a set) must not crash the analysis."""
+    monkeypatch.setattr(analysis_module, "_RULE_CACHE", {})
+    calls: list[Any] = []
+
+    def spy(p: Any, inputs: Any, sem: Any) -> RuleResult:
+        calls.append(p["p"])
+        return RuleResult(tuple(inputs[0]))
+
+    ltype = replace(REGISTRY["Dropout"], rule=spy)
+    monkeypatch.setitem(REGISTRY, "Dropout", ltype)
+    layer = Layer("d", "Dropout", {"p": {0.5}})
+    for _ in range(2):
+        result = analysis_module._rule_result(layer, ltype, [(3, 4, 4)], "pytorch")
+        assert result.shape == (3, 4, 4)
+    assert len(calls) == 2 and analysis_module._RULE_CACHE == {}
