@@ -4,8 +4,9 @@
 For every template and example, under every semantics, the SHA-256 of ``check --json``'s
 output (layers, totals, diagnostics with their fixes) and of the design saved again
 (``dumps_design``) are compared with tests/data/golden/check_json_digests.txt. That file was
-written by the code before the speed work (commit 3475f10); rewrite it with
-``--update-golden`` only for an intended change of the output, and say so in the commit.
+written by the code before the core speed work (commits 3475f10 and, after the templates' layouts
+changed, 7cabbd7: same ``check --json`` digests); rewrite it with ``--update-golden`` only for an
+intended change of the output, and say so in the commit.
 """
 
 from __future__ import annotations
