@@ -559,6 +559,7 @@ class CanvasGroups(QObject):
         finally:
             self._place_frames()
         scene.reroute_edges(self)
+        scene.overview.invalidate()  # cards shown, hidden or moved
 
     def _place_cards(self) -> None:
         scene = self.scene

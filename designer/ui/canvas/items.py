@@ -352,11 +352,19 @@ class LayerCard(QGraphicsItem):
         """Place the card and bend its edges along (no ``itemChange`` override: PySide6
         mishandles the reference count of ``None`` values returned from it)."""
         self.setPos(x, y)
+        _touch_overview(self)
         self.update_edges()
 
     def update_edges(self) -> None:
         for edge in self.edges:
             edge.update_path()
+
+
+def _touch_overview(item: QGraphicsItem) -> None:
+    """A card moved or an edge changed its path: the zoomed-out drawing is out of date."""
+    overview = getattr(item.scene(), "overview", None)
+    if overview is not None:
+        overview.invalidate()
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -408,6 +416,10 @@ class EdgeItem(QGraphicsPathItem):
         if on != self.drop_highlight:
             self.drop_highlight = on
             self.update()
+
+    def setPath(self, path: QPainterPath) -> None:
+        super().setPath(path)
+        _touch_overview(self)
 
     def update_path(self) -> None:
         a = self.source.out_anchor()

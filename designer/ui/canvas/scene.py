@@ -29,6 +29,7 @@ from designer.ui.canvas.clipboard import (
 from designer.ui.canvas.grouping import CanvasGroups
 from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
 from designer.ui.canvas.items import CardData, EdgeItem, LayerCard, Port, cards_in, path_points
+from designer.ui.canvas.overview import Overview
 from designer.ui.document import Document
 
 DropTarget = LayerCard | EdgeItem | None
@@ -60,6 +61,7 @@ class DesignScene(QGraphicsScene):
         self._reroute.timeout.connect(self._reroute_near_moves)
         self._moved_boxes: list[tuple[float, float, float, float]] = []  # since the last reroute
         self.rerouted = 0  # edges the last reroute routed again (for tests and benchmarks)
+        self.overview = Overview(self)  # the zoomed-out design in a few batched draws
         doc = document
         doc.layer_added.connect(self._on_layer_added)
         doc.layer_removed.connect(self._on_layer_removed)
@@ -90,6 +92,7 @@ class DesignScene(QGraphicsScene):
         self.edges = {}
         self._drop_hint = None
         self._card_keys = {}
+        self.overview.invalidate()
         design = self.document.design
         self.direction = guess_direction(
             design.layout, [(layer.inputs, layer.id) for layer in design]
@@ -102,6 +105,7 @@ class DesignScene(QGraphicsScene):
             card.move_to(pos[0], pos[1])
             self.addItem(card)
             self.cards[layer.id] = card
+            self.overview.adopt(card)
         for layer in design:
             self._rebuild_edges_into(layer.id)
         self._on_document_selection(self.document.selection)
@@ -157,6 +161,22 @@ class DesignScene(QGraphicsScene):
 
     def _reroute_near_moves(self) -> None:
         self.reroute_edges(near=self._moved_boxes)
+
+    @property
+    def drop_hint(self) -> DropTarget:
+        return self._drop_hint
+
+    def card_status(self, layer_id: str) -> str:
+        """The status a card shows (ok / warning / error / unknown), without its texts."""
+        analysis = self.document.analysis
+        info = analysis.info.get(layer_id)
+        status = info.status if info else "unknown"
+        if status != "error" and (
+            (info is not None and any(d.severity == "error" for d in info.diagnostics))
+            or any(d.layer == layer_id and d.severity == "error" for d in analysis.structural)
+        ):
+            status = "error"
+        return status
 
     def card_data(self, layer_id: str) -> CardData:
         key = self._card_key(layer_id)
@@ -221,6 +241,7 @@ class DesignScene(QGraphicsScene):
             return  # removed: the layer_removed event that follows drops the card
         self.refresh_count += 1
         card.mark_stale()
+        self.overview.card_changed(layer_id)
 
     def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
         for item in self.items(
@@ -267,6 +288,7 @@ class DesignScene(QGraphicsScene):
         card.move_to(pos[0], pos[1])
         self.addItem(card)
         self.cards[layer_id] = card
+        self.overview.adopt(card)
         self._rebuild_edges_into(layer_id)
         for consumer in design.consumers(layer_id):
             self._rebuild_edges_into(consumer)
@@ -282,6 +304,7 @@ class DesignScene(QGraphicsScene):
             self._drop_hint = None
         self.removeItem(card)
         self._card_moved((card.x(), card.y()), (card.x(), card.y()))  # a nearer lane may be free
+        self.overview.invalidate()
 
     def _on_inputs_changed(self, layer_id: str) -> None:
         self._rebuild_edges_into(layer_id)
@@ -308,6 +331,7 @@ class DesignScene(QGraphicsScene):
         old = (card.pos().x(), card.pos().y())
         if old != pos:
             card.move_to(pos[0], pos[1])
+            self.overview.invalidate()
             self._card_moved(old, pos)
 
     def _rebuild_edges_into(self, target: str) -> None:
@@ -325,6 +349,7 @@ class DesignScene(QGraphicsScene):
                 edge = EdgeItem(self.cards[source], card)
                 self.addItem(edge)
                 self.edges[(source, target)] = edge
+                self.overview.adopt(edge)
             else:
                 edge = found
             outputs = tuple(split_ref(i)[1] for i in layer.inputs if source_of(i) == source)
@@ -333,6 +358,7 @@ class DesignScene(QGraphicsScene):
                 edge.update()
 
     def _remove_edge(self, edge: EdgeItem) -> None:
+        self.overview.invalidate()
         edge.detach()
         self.edges.pop(edge.key, None)
         if self._drop_hint is edge:
@@ -364,6 +390,7 @@ class DesignScene(QGraphicsScene):
         self.direction = "TB" if direction == "TB" else "LR"
         for card in self.cards.values():
             card.set_direction(self.direction)
+        self.overview.invalidate()
 
     # ------------------------------------------------------------ selection
 
@@ -428,6 +455,7 @@ class DesignScene(QGraphicsScene):
         if self._move is not None:
             for card in self._move.cards:
                 card.update_edges()
+            self.overview.invalidate()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._link is not None and event.button() == Qt.MouseButton.LeftButton:

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPaintEvent,
     QPixmap,
     QResizeEvent,
     QWheelEvent,
@@ -103,6 +104,14 @@ class CanvasView(QGraphicsView):
         painter.fillRect(rect, theme.CANVAS_BG)
         if self.zoom >= 0.45:
             painter.fillRect(rect, _grid_brush(theme.CANVAS_GRID.name()))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # Zoomed out, the cards and edges are drawn in a few batched calls (canvas/overview.py).
+        self.design_scene.overview.set_active(self.design_scene.overview.wanted(self.zoom))
+        super().paintEvent(event)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        self.design_scene.overview.paint(painter)
 
     # ---------------------------------------------------------------- zoom
 

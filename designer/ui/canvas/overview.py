@@ -1,0 +1,207 @@
+"""The zoomed-out canvas drawn in a few batched calls instead of one Python call per item.
+
+Below ``DETAIL_LOD`` a card is a coloured block and an edge a thin line: no text is legible.
+Painting thousands of such items one by one (a card, its two ports, its edge: four Python
+``paint`` calls per layer) made a zoom step at fit view of 10,000 layers take seconds. In
+overview mode the cards, their ports and the edges between layer cards are flagged
+``ItemHasNoContents`` (Qt skips their ``paint``; they stay in the scene for hit tests, selection
+and tooltips) and the view draws them all in ``drawForeground`` from cached paths: one filled
+path per colour and one stroked path per edge style.
+
+The cached paths are rebuilt only when something they show changes: a card's colour (its
+category, or grey when its shape is unknown) or error outline, a card moved, shown or hidden, an
+edge added, removed or re-routed. An edit that keeps every card's status (most edits: a
+kernel size, a channel count) rebuilds nothing; the selection, the drop target and hovered edges
+are drawn on top of the cached paths from the scene's few selected or highlighted items.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
+from designer.core.registry import REGISTRY
+from designer.ui import theme
+from designer.ui.canvas.items import DETAIL_LOD, EdgeItem, LayerCard
+
+if TYPE_CHECKING:
+    from designer.ui.canvas.scene import DesignScene
+
+NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+
+#: (category or "" for an unknown shape, error outline) per card, what its overview block shows.
+Look = tuple[str, bool]
+
+
+class Overview:
+    """Batched drawing of a design's layer cards and edges when zoomed out (see the module doc)."""
+
+    def __init__(self, scene: DesignScene) -> None:
+        self.scene = scene
+        self.active = False
+        self.rebuilds = 0  # cached paths rebuilt (for tests and benchmarks)
+        self._looks: dict[str, Look] = {}
+        self._dirty = True
+        self._fills: dict[str, QPainterPath] = {}  # category ("" = unknown) -> card blocks
+        self._errors = QPainterPath()  # outlines of the cards with errors
+        self._known = QPainterPath()  # edges whose tensor shape is known
+        self._unknown = QPainterPath()  # the others (dashed)
+
+    # ---------------------------------------------------------------- mode
+
+    @staticmethod
+    def wanted(zoom: float) -> bool:
+        return zoom < DETAIL_LOD
+
+    def set_active(self, on: bool) -> None:
+        """Enter or leave overview mode: flag (or unflag) every layer card, port and edge."""
+        if on == self.active:
+            return
+        self.active = on
+        for card in self.scene.cards.values():
+            self._flag_card(card, on)
+        for edge in self.scene.edges.values():
+            edge.setFlag(NO_CONTENTS, on)
+        self._dirty = True
+
+    def adopt(self, item: LayerCard | EdgeItem) -> None:
+        """A card or edge just added to the scene paints like the others."""
+        if isinstance(item, LayerCard):
+            self._flag_card(item, self.active)
+        else:
+            item.setFlag(NO_CONTENTS, self.active)
+        self._dirty = True
+
+    @staticmethod
+    def _flag_card(card: LayerCard, on: bool) -> None:
+        card.setFlag(NO_CONTENTS, on)
+        for port in (card.in_port, card.out_port):
+            if port is not None:
+                port.setFlag(NO_CONTENTS, on)
+
+    # ---------------------------------------------------------- invalidation
+
+    def invalidate(self) -> None:
+        """Cards or edges moved, appeared, disappeared, or were shown or hidden."""
+        self._dirty = True
+
+    def card_changed(self, layer_id: str) -> None:
+        """The analysis of a card changed: rebuild only if its block looks different now."""
+        if self._dirty or layer_id not in self._looks:
+            self._dirty = True
+            return
+        if self._looks[layer_id] != self.look(layer_id):
+            self._dirty = True
+
+    def look(self, layer_id: str) -> Look:
+        status = self.scene.card_status(layer_id)
+        layer = self.scene.document.design.layer(layer_id)
+        ltype = REGISTRY.get(layer.type)
+        category = "" if status == "unknown" else (ltype.category if ltype else "?")
+        return (category, status == "error")
+
+    # --------------------------------------------------------------- drawing
+
+    def _rebuild(self) -> None:
+        self.rebuilds += 1
+        scene = self.scene
+        design = scene.document.design
+        looks: dict[str, Look] = {}
+        fills: dict[str, QPainterPath] = {}
+        errors = QPainterPath()
+        for lid, card in scene.cards.items():
+            if lid not in design:
+                continue
+            look = self.look(lid)
+            looks[lid] = look
+            if not card.isVisible():
+                continue
+            rect = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
+            path = fills.get(look[0])
+            if path is None:
+                path = fills[look[0]] = QPainterPath()
+            path.addRect(rect)
+            if look[1]:
+                errors.addRect(rect)
+        known, unknown = QPainterPath(), QPainterPath()
+        for (source, _target), edge in scene.edges.items():
+            if not edge.isVisible():
+                continue
+            shown = looks.get(source, ("", False))[0] != ""
+            (known if shown else unknown).addPath(edge.path())
+        self._looks, self._fills, self._errors = looks, fills, errors
+        self._known, self._unknown = known, unknown
+        self._dirty = False
+
+    def paint(self, painter: QPainter, always: bool = False) -> None:
+        """Draw the blocks and lines (``painter`` in scene coordinates): in overview mode, or
+        ``always`` (the minimap, which never draws the items themselves)."""
+        if not (self.active or always):
+            return
+        if self._dirty:
+            self._rebuild()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen = QPen(theme.EDGE, 1.6)
+        painter.setPen(pen)
+        painter.drawPath(self._known)
+        if not self._unknown.isEmpty():
+            pen = QPen(theme.UNKNOWN, 1.6)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawPath(self._unknown)
+        for edge in self._highlighted_edges():
+            painter.setPen(QPen(theme.SELECTION, 2.6))
+            painter.drawPath(edge.path())
+        painter.setPen(Qt.PenStyle.NoPen)
+        for category, path in self._fills.items():
+            painter.setBrush(theme.category_color(category) if category else theme.UNKNOWN)
+            painter.drawPath(path)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if not self._errors.isEmpty():
+            painter.setPen(_outline(theme.ERROR, 2.6))
+            painter.drawPath(self._errors)
+        for card, width in self._highlighted_cards():
+            painter.setPen(_outline(theme.SELECTION, width))
+            painter.drawRect(QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT))
+        painter.restore()
+
+    def _highlighted_cards(self) -> list[tuple[LayerCard, float]]:
+        scene = self.scene
+        out = [
+            (item, 2.6)
+            for item in scene.selectedItems()
+            if isinstance(item, LayerCard) and item.isVisible() and not self._has_error(item)
+        ]
+        hint = scene.drop_hint
+        if isinstance(hint, LayerCard) and hint.isVisible() and not hint.isSelected():
+            out.append((hint, 2.2))
+        return out
+
+    def _has_error(self, card: LayerCard) -> bool:
+        return self._looks.get(card.layer_id, ("", False))[1]
+
+    def _highlighted_edges(self) -> list[EdgeItem]:
+        scene = self.scene
+        edges = [
+            e
+            for e in scene.selectedItems()
+            if isinstance(e, EdgeItem) and e.isVisible() and scene.edges.get(e.key) is e
+        ]
+        hint = scene.drop_hint
+        if isinstance(hint, EdgeItem) and hint.isVisible() and hint not in edges:
+            edges.append(hint)
+        edges += [e for e in scene.edges.values() if e.hovered and e not in edges and e.isVisible()]
+        return edges
+
+
+def _outline(color: QColor, width: float) -> QPen:
+    """An outline as wide on screen at any zoom (the zoomed-out cards' borders)."""
+    pen = QPen(color, width)
+    pen.setCosmetic(True)
+    return pen

@@ -1,0 +1,154 @@
+"""Zoomed out, the canvas draws its cards and edges in a few batched calls (issue 15).
+
+Behaviour, not timing: below ``DETAIL_LOD`` no layer card, port or edge is painted one by one
+(they are flagged ``ItemHasNoContents``), the view draws cached paths instead, those paths are
+rebuilt only when what they show changes, and what they show follows every edit (checked on the
+rendered pixels).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QGraphicsItem
+
+from designer.core.design import Design, Layer
+from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, auto_layout
+from designer.ui import theme
+from designer.ui.canvas.items import DETAIL_LOD, LayerCard
+from designer.ui.canvas.scene import DesignScene
+from designer.ui.canvas.view import CanvasView
+from designer.ui.document import Document
+
+NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+
+
+def chain(n: int) -> Design:
+    d = Design("chain")
+    d.add_layer(Layer("input", "Input", {"shape": [8, 32, 32]}))
+    prev = "input"
+    for k in range(n):
+        d.add_layer(
+            Layer(f"conv{k}", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, [prev])
+        )
+        d.add_layer(Layer(f"relu{k}", "ReLU", {}, [f"conv{k}"]))
+        prev = f"relu{k}"
+    for lid, pos in auto_layout(d).items():
+        d.set_position(lid, pos)
+    return d
+
+
+def make_view(qtbot, n: int = 40) -> tuple[Document, DesignScene, CanvasView]:
+    doc = Document(chain(n))
+    scene = DesignScene(doc)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    return doc, scene, view
+
+
+def render(view: CanvasView) -> QImage:
+    view.viewport().repaint()
+    return view.viewport().grab().toImage()
+
+
+def pixel_at_card(view: CanvasView, card: LayerCard, image: QImage) -> QColor:
+    centre = view.mapFromScene(QPointF(card.x() + CARD_WIDTH / 2, card.y() + CARD_HEIGHT / 2))
+    ratio = image.devicePixelRatio()
+    return image.pixelColor(QPoint(int(centre.x() * ratio), int(centre.y() * ratio)))
+
+
+def close(a: QColor, b: QColor) -> bool:
+    return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= 8
+
+
+def test_zoomed_out_cards_ports_and_edges_are_not_painted_one_by_one(qtbot, monkeypatch) -> None:
+    _doc, scene, view = make_view(qtbot)
+    painted: list[str] = []
+    original = LayerCard.paint
+    monkeypatch.setattr(
+        LayerCard, "paint", lambda self, *a: (painted.append(self.layer_id), original(self, *a))
+    )
+    view.set_zoom(DETAIL_LOD / 2)
+    render(view)
+    assert scene.overview.active
+    card = scene.cards["conv3"]
+    assert card.flags() & NO_CONTENTS and card.out_port.flags() & NO_CONTENTS
+    assert all(e.flags() & NO_CONTENTS for e in scene.edges.values())
+    assert painted == []
+    # Zoomed in again, every item paints itself (text legible) and the overview draws nothing.
+    view.set_zoom(1.0)
+    view.centerOn(card)
+    render(view)
+    assert not scene.overview.active
+    assert not card.flags() & NO_CONTENTS and not card.out_port.flags() & NO_CONTENTS
+    assert not any(e.flags() & NO_CONTENTS for e in scene.edges.values())
+    assert painted  # the visible cards painted themselves
+
+
+def test_the_overview_shows_each_card_in_its_category_colour_and_follows_edits(qtbot) -> None:
+    doc, scene, view = make_view(qtbot)
+    view.fit_to_view()
+    assert view.zoom < DETAIL_LOD
+    image = render(view)
+    card = scene.cards["relu20"]
+    relu_colour = pixel_at_card(view, card, image)
+    assert close(relu_colour, theme.type_color("ReLU")), relu_colour.name()
+    assert close(pixel_at_card(view, scene.cards["conv5"], image), theme.type_color("Conv2d"))
+    # An edit that keeps every card's status (kernel 3 → 5, padding 1 → 2) rebuilds nothing.
+    rebuilds = scene.overview.rebuilds
+    doc.set_params("conv10", {"out_channels": 8, "kernel_size": 5, "padding": 2}, "edit")
+    render(view)
+    assert scene.overview.rebuilds == rebuilds
+    # An impossible kernel: conv10 is an error and every shape after it unknown (grey).
+    doc.set_params("conv10", {"out_channels": 8, "kernel_size": 99}, "edit")
+    image = render(view)
+    assert scene.overview.rebuilds == rebuilds + 1
+    assert close(pixel_at_card(view, card, image), theme.UNKNOWN), pixel_at_card(
+        view, card, image
+    ).name()
+    # Undo: the colours come back.
+    doc.undo_stack.undo()
+    image = render(view)
+    assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+
+
+def test_the_overview_follows_a_moved_card_and_the_selection(qtbot) -> None:
+    doc, scene, view = make_view(qtbot)
+    view.fit_to_view()
+    card = scene.cards["relu7"]
+    old = QPointF(card.x(), card.y())
+    image = render(view)
+    assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+    # Move it well below the design, where there was only background.
+    rect = scene.itemsBoundingRect()
+    doc.move_layers({"relu7": (old.x(), rect.bottom() + 40)})
+    view.fit_to_view()
+    image = render(view)
+    assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+    at_old = view.mapFromScene(QPointF(old.x() + CARD_WIDTH / 2, old.y() + CARD_HEIGHT / 2))
+    assert not close(image.pixelColor(at_old), theme.type_color("ReLU"))
+    # Clicking the card selects it (hit tests work on the unpainted items) and outlines it.
+    centre = view.mapFromScene(QPointF(card.x() + CARD_WIDTH / 2, card.y() + CARD_HEIGHT / 2))
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert doc.selection == ["relu7"]
+    image = render(view)
+    corner = view.mapFromScene(QPointF(card.x(), card.y() + CARD_HEIGHT / 2))
+    edge_pixels = [image.pixelColor(corner + QPoint(dx, 0)) for dx in (-1, 0, 1)]
+    assert any(close(p, theme.SELECTION) for p in edge_pixels), [p.name() for p in edge_pixels]
+
+
+def test_a_layer_added_while_zoomed_out_is_drawn_in_the_overview(qtbot) -> None:
+    doc, scene, view = make_view(qtbot)
+    view.fit_to_view()
+    render(view)
+    rect = scene.itemsBoundingRect()
+    lid = doc.add_layer("ReLU", position=(rect.left() + 20, rect.bottom() + 40))
+    card = scene.cards[lid]
+    assert card.flags() & NO_CONTENTS
+    view.fit_to_view()
+    image = render(view)
+    assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
