@@ -49,6 +49,10 @@ EMPTY_HINT = (
     "Your network's volumes appear here in 3D as you add layers: each layer's output as a block, "
     "width × height × channels, like the AlexNet figure. Drag with the mouse to turn them."
 )
+#: A design longer than this (its blocks expanded) shows as volumes this many layers at a time,
+#: around the selected layer: 10,000 volumes are no picture, and building them took the GUI
+#: thread a quarter of a second per edit. Collapsed blocks count as one volume each.
+MAX_VOLUME_LAYERS = 240
 LABEL_MARGIN = (26.0, 18.0)  # room below (sizes) and above (names) the volumes for their labels
 MAX_LABELLED_BLOCKS = 24
 ORBIT_DEGREES_PER_PIXEL = 0.35  # a 150-pixel drag turns the volumes about 50°  # above this many volumes, only stage changes and the selection get labels
@@ -237,9 +241,20 @@ class VolumeView(QWidget):
         self._refit = False
         self.camera = CAMERA_PRESETS["paper"]
         self.rebuild_count = 0
+        self._window_total = 0
+        #: the layers drawn when the design is too long to draw whole (see MAX_VOLUME_LAYERS)
+        self.shown_window: tuple[str, ...] | None = None
+        self._window_ids: frozenset[str] = frozenset()
         self._deferred = DeferredRefresh(self, self.rebuild)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.window_hint = QLabel()
+        self.window_hint.setObjectName("volumes_window_hint")
+        self.window_hint.setWordWrap(True)
+        self.window_hint.setMargin(4)
+        self.window_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.window_hint.hide()
+        layout.addWidget(self.window_hint)
         ok, why = opengl_status()
         self.gl_available = ok
         self.gl_widget: Any = None
@@ -312,6 +327,13 @@ class VolumeView(QWidget):
         if layer_id == self.selected:
             return
         self.selected = layer_id
+        if (
+            self.shown_window is not None
+            and layer_id is not None
+            and layer_id not in self._window_ids
+        ):
+            self._deferred.request()  # the volumes around the newly selected layer
+            return
         self._update_mesh()
 
     def set_camera(self, camera: Camera) -> None:
@@ -328,8 +350,52 @@ class VolumeView(QWidget):
 
     # ------------------------------------------------------------- building
 
-    def _on_updated(self, _changed: object) -> None:
+    def _on_updated(self, changed: object) -> None:
+        # A long design shows a window of it: an edit that changes none of its layers (and
+        # adds or removes none) leaves the picture as it is.
+        if (
+            self.shown_window is not None
+            and isinstance(changed, (set, frozenset))
+            and self.analysis is not None
+            and len(self.analysis.order) == self._window_total
+            and not (changed & self._window_ids)
+        ):
+            return
         self._deferred.request()
+
+    def _windowed(self, analysis: Analysis) -> Any:
+        """The analysis, or a window of ``MAX_VOLUME_LAYERS`` layers of it round the selection
+        (the same window while the selection stays inside it) when the design is longer."""
+        order = [lid for lid in analysis.order if lid in analysis.design]
+        self._window_total = len(analysis.order)
+        if self.collapsed or len(order) <= MAX_VOLUME_LAYERS:
+            self.shown_window, self._window_ids = None, frozenset()
+            self.window_hint.hide()
+            return analysis
+        position = {lid: n for n, lid in enumerate(order)}
+        if self.selected in position:
+            focus = position[self.selected]
+            start = focus - MAX_VOLUME_LAYERS // 2
+            if (
+                self.shown_window
+                and self.selected in self._window_ids
+                and self.shown_window[0] in position
+            ):
+                start = position[
+                    self.shown_window[0]
+                ]  # keep the window while the selection is in it
+        else:
+            start = position.get(self.shown_window[0], 0) if self.shown_window else 0
+        start = max(0, min(start, len(order) - MAX_VOLUME_LAYERS))
+        self.shown_window = tuple(order[start : start + MAX_VOLUME_LAYERS])
+        self._window_ids = frozenset(self.shown_window)
+        self.window_hint.setText(
+            f"Layers {start + 1:,}–{start + len(self.shown_window):,} of {len(order):,} "
+            "(select a layer to see the volumes round it; collapse blocks on the canvas to "
+            "see the whole design)"
+        )
+        self.window_hint.show()
+        return _WindowOf(analysis, list(self.shown_window))
 
     def rebuild(self, fit: bool = False) -> None:
         """Recompute the geometry from the analysis and replace what is drawn."""
@@ -337,7 +403,7 @@ class VolumeView(QWidget):
         fit = fit or self._refit
         self._refit = False
         self.scene = (
-            collapsed_volume_scene(self.analysis, self.collapsed, self.options)
+            collapsed_volume_scene(self._windowed(self.analysis), self.collapsed, self.options)
             if self.analysis is not None
             else None
         )
@@ -526,6 +592,15 @@ class VolumeView(QWidget):
             self.layer_clicked.emit(
                 block.id if inside or not block.layer_ids else block.layer_ids[0]
             )
+
+
+class _WindowOf:
+    """What ``build_volume_scene`` reads of an analysis, for a window of its layers."""
+
+    def __init__(self, analysis: Analysis, order: list[str]) -> None:
+        self.design = analysis.design
+        self.info = analysis.info
+        self.order = order
 
 
 def _ink_rgba() -> tuple[float, float, float, float]:
