@@ -426,7 +426,11 @@ class DiagnosticsPanel(QWidget):
         self.fix_finder.forget()
         self._mode = None
         self._rebuild_tree()
-        self._update_comparison()
+        # Compared after the design is shown (``flush`` does it at once): re-analysing the
+        # windowed layers under three other semantics took seconds of a 10,000-layer open.
+        self.disagreements = []
+        self.banner.hide()
+        self._compare_timer.start()
         self._render()
 
     # ------------------------------------------------------------------- tree

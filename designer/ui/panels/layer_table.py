@@ -68,6 +68,8 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 3  # column 0: "id\ntype", what the filter box matches
 SHAPE_ORDER_KEY = "view/shape_order"
+#: Column widths are measured on at most this many rows (see ``LayerTablePanel._sample_rows``).
+FIT_SAMPLE = 1200
 
 _STATUS_COLORS = {"error": "#c62828", "warning": "#b26a00", "unknown": "#757575"}
 _NUMERIC = {n for n, c in enumerate(COLUMNS) if c.numeric}
@@ -233,7 +235,9 @@ class LayerTableModel(_RowsModel):
             return
         self._ids = [lid for lid in self.document.design.ids if lid in analysis.info]
         self._row_of = {lid: n for n, lid in enumerate(self._ids)}
-        self._data = [layer_row(analysis.info[lid]) for lid in self._ids]
+        # Every row is computed when first read: the table shows a few dozen of 10,000.
+        self._data = [None] * len(self._ids)  # type: ignore[list-item]
+        self._stale = set(range(len(self._ids)))
 
     def _structure_changed(self) -> bool:
         analysis = self.document.analysis
@@ -517,7 +521,7 @@ class LayerTablePanel(QWidget):
         cell = QFontMetrics(self.view.font())
         head = QFontMetrics(header.font())
         totals = self.totals_model.row()
-        rows = self.model.rows()
+        rows = self._sample_rows()
         order = self.shape_order
         for n, col in enumerate(COLUMNS):
             title = self.model.headerData(n, Qt.Orientation.Horizontal) or ""
@@ -535,6 +539,16 @@ class LayerTablePanel(QWidget):
         self.footer.horizontalHeader().setStretchLastSection(True)
         for n in range(len(COLUMNS)):
             self.footer.setColumnWidth(n, header.sectionSize(n))
+
+    def _sample_rows(self, limit: int = FIT_SAMPLE) -> list[LayerRow]:
+        """The rows the column widths are measured on: all of them, or for a long design the
+        first and last hundred and evenly spaced ones between (a column stays resizable)."""
+        model = self.model
+        n = model.rowCount()
+        if n <= limit:
+            return model.rows()
+        picks = {*range(100), *range(n - 100, n), *range(0, n, max(1, n // (limit - 200)))}
+        return [model._row_at(k) for k in sorted(picks)]
 
     def _after_reset(self) -> None:
         self.totals_model.refresh()  # the widths below include the new totals
