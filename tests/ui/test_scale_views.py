@@ -1,0 +1,118 @@
+"""The table and the 3D view on long designs (issue 15): an edit costs what it changes and
+what is shown, not a pass over the whole design. Behaviour checks (counts), never timings."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from designer.core.analysis import Analysis
+from designer.core.design import Design, Layer
+from designer.core.layer_table import COLUMNS, layer_rows
+from designer.ui.document import Document
+from designer.ui.panels.layer_table import LayerTablePanel
+from designer.ui.volume_view import MAX_VOLUME_LAYERS, VolumeView
+
+COL = {c.key: n for n, c in enumerate(COLUMNS)}
+
+
+def chain(n: int) -> Design:
+    """Input, then ``n - 1`` layers: Conv → BN → ReLU repeated (56×56 kept by padding 1)."""
+    d = Design("chain")
+    d.add_layer(Layer("input", "Input", {"shape": [8, 56, 56]}))
+    prev = "input"
+    for k in range(1, n):
+        kind = ("Conv2d", "BatchNorm2d", "ReLU")[(k - 1) % 3]
+        params = {"out_channels": 8, "kernel_size": 3, "padding": 1} if kind == "Conv2d" else {}
+        d.add_layer(Layer(f"l{k}", kind, params, [prev]))
+        prev = f"l{k}"
+    return d
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "scale.ini"), QSettings.Format.IniFormat)
+
+
+def test_an_edit_upstream_of_a_thousand_rows_recomputes_only_the_rows_shown(qtbot, settings):
+    doc = Document(chain(1000))
+    panel = LayerTablePanel(doc, settings)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    model = panel.model
+    # Opening computes the rows shown and those the column widths are measured on.
+    assert model.rows_computed <= 1000
+    signals: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles=(): signals.append((a.row(), b.row())))
+    before = model.rows_computed
+    # kernel 3 → 5, padding 1 → 2 on the second conv: no shape changes, but every receptive
+    # field after it does (a column of the table).
+    doc.set_params("l4", {"out_channels": 8, "kernel_size": 5, "padding": 2}, "edit")
+    panel.view.viewport().repaint()
+    assert len(signals) == 1 and signals[0][1] - signals[0][0] >= 990  # one signal, the range
+    assert model.rows_computed - before < 100, model.rows_computed - before
+    # Whatever is read is up to date: a row far down, the whole table, the copy.
+    row = model.row_of("l999")
+    assert model.data(model.index(row, COL["receptive_field"])) == layer_rows(doc.analysis)[
+        row
+    ].text("receptive_field", "hwc")
+    assert model.rows() == layer_rows(doc.analysis)
+    # The filter box still finds layers by id or type (Qt's filter on the id/type role).
+    QTest.keyClicks(panel.filter_edit, "l99")
+    assert {panel.proxy.index(r, COL["id"]).data() for r in range(panel.proxy.rowCount())} == {
+        "l99",
+        *(f"l99{k}" for k in range(10)),
+    }
+    panel.filter_edit.clear()
+    QTest.keyClicks(panel.filter_edit, "batchnorm")
+    assert panel.proxy.rowCount() == 333
+    assert panel.proxy.index(0, COL["type"]).data() == "BatchNorm2d"
+
+
+def test_a_long_design_shows_a_window_of_volumes_round_the_selection(qtbot):
+    design = chain(3 * MAX_VOLUME_LAYERS)
+    analysis = Analysis(design)
+    view = VolumeView()
+    qtbot.addWidget(view)
+    view.set_analysis(analysis)
+    view.show()
+    assert view.shown_window is not None and len(view.shown_window) == MAX_VOLUME_LAYERS
+    assert view.shown_window[0] == "input" and view.window_hint.isVisibleTo(view)
+    assert f"of {len(design):,}" in view.window_hint.text()
+    assert view.scene is not None
+    drawn = {m for b in view.scene.blocks for m in b.layer_ids}
+    assert drawn <= set(view.shown_window) and "l400" not in drawn
+    # An edit outside the window leaves the picture alone; one inside rebuilds it.
+    count = view.rebuild_count
+    design.set_param("l601", "out_channels", 9)
+    qtbot.wait(20)
+    assert view.rebuild_count == count
+    design.set_param("l4", "out_channels", 9)
+    qtbot.waitUntil(lambda: view.rebuild_count == count + 1)
+    # Selecting a layer outside the window moves the window round it.
+    view.set_selected("l500")
+    qtbot.waitUntil(lambda: view.rebuild_count == count + 2)
+    assert "l500" in view.shown_window
+    assert view.scene.block_of.get("l500") is not None
+    # A short design is drawn whole, without the hint.
+    view.set_analysis(Analysis(chain(50)))
+    assert view.shown_window is None and not view.window_hint.isVisibleTo(view)
+    view.close()
+
+
+def test_the_table_sorts_every_row_after_lazy_updates(qtbot, settings):
+    doc = Document(chain(300))
+    panel = LayerTablePanel(doc, settings)
+    qtbot.addWidget(panel)
+    panel.show()
+    doc.set_params("l1", {"out_channels": 32, "kernel_size": 3, "padding": 1}, "edit")
+    panel.view.sortByColumn(COL["params"], Qt.SortOrder.DescendingOrder)
+    params = [
+        panel.proxy.index(r, COL["params"]).data(Qt.ItemDataRole.UserRole + 1)
+        for r in range(panel.proxy.rowCount())
+    ]
+    assert params == sorted(params, reverse=True)
+    assert params[0] == max(info.params for info in doc.analysis.info.values())
