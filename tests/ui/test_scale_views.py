@@ -116,3 +116,42 @@ def test_the_table_sorts_every_row_after_lazy_updates(qtbot, settings):
     ]
     assert params == sorted(params, reverse=True)
     assert params[0] == max(info.params for info in doc.analysis.info.values())
+
+
+def odd_chain(n: int) -> Design:
+    """A 56×56 input into a stride-2 conv, then a long chain of ReLUs."""
+    d = Design("odd")
+    d.add_layer(Layer("input", "Input", {"shape": [8, 56, 56]}))
+    d.add_layer(
+        Layer("down", "Conv2d", {"out_channels": 8, "kernel_size": 2, "stride": 2}, ["input"])
+    )
+    prev = "down"
+    for k in range(n - 2):
+        d.add_layer(Layer(f"r{k}", "ReLU", {}, [prev]))
+        prev = f"r{k}"
+    return d
+
+
+def test_a_long_design_is_compared_across_frameworks_off_the_gui_thread(qtbot):
+    from designer.core.semantics_compare import compare_semantics
+    from designer.ui.panels.diagnostics_panel import DiagnosticsPanel
+    from designer.ui.panels.semantics_worker import INLINE_LAYERS
+
+    doc = Document(odd_chain(INLINE_LAYERS + 100))
+    panel = DiagnosticsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    # kernel 3, stride 2 on 56: (56 − 3)/2 + 1 = 27.5, floored by PyTorch, an error when strict.
+    doc.set_params("down", {"out_channels": 8, "kernel_size": 3, "stride": 2}, "edit")
+    assert not panel._comparer.busy  # the comparison waits for the edits to settle
+    qtbot.waitUntil(lambda: panel._comparer.busy, timeout=2000)
+    qtbot.waitUntil(lambda: panel.banner.isVisibleTo(panel), timeout=20000)
+    expected = compare_semantics(doc.design, doc.analysis)
+    assert expected and panel.disagreements == expected
+    assert "down" in panel.disagreement_origins()
+    # An edit while a comparison runs: the stale result is never shown; flush() waits for the
+    # comparison of the design as it is now.
+    doc.set_params("down", {"out_channels": 8, "kernel_size": 2, "stride": 2}, "edit")
+    panel.flush()
+    assert panel.disagreements == compare_semantics(doc.design, doc.analysis) == []
+    assert not panel.banner.isVisibleTo(panel)

@@ -45,7 +45,7 @@ from designer.core.arithmetic import SEMANTICS
 from designer.core.diagnosis import explain_diagnostic
 from designer.core.explain import Explanation, Step, explain_layer
 from designer.core.fixes import Fix, FixError
-from designer.core.semantics_compare import SemanticsRow, compare_semantics
+from designer.core.semantics_compare import SemanticsRow
 from designer.core.shape_rules import fmt_shape
 from designer.core.window_geometry import layer_window
 from designer.ui import theme
@@ -53,6 +53,7 @@ from designer.ui.document import Document
 from designer.ui.panels.fix_application import apply_fix, short_label
 from designer.ui.panels.fix_finder import FixFinder
 from designer.ui.panels.semantics_selector import SEMANTICS_LABELS
+from designer.ui.panels.semantics_worker import INLINE_LAYERS, SemanticsWorker, compare_now
 
 DIAG_ROLE = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 80  # explanation / fixes refresh after an edit
@@ -338,6 +339,8 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.setSingleShot(True)
         self._compare_timer.setInterval(COMPARE_MS)
         self._compare_timer.timeout.connect(self._update_comparison)
+        self._comparer = SemanticsWorker(self)  # long designs: compared off the GUI thread
+        self._comparer.done.connect(self._on_compared)
 
         document.analysis_updated.connect(self._on_analysis_updated)
         document.design_reset.connect(self._on_design_reset)
@@ -392,6 +395,9 @@ class DiagnosticsPanel(QWidget):
         if self._compare_timer.isActive():
             self._compare_timer.stop()
             self._update_comparison()
+        finished = self._comparer.wait()
+        if finished is not None:
+            self._on_compared(*finished)
         if self._render_timer.isActive():
             self._render_timer.stop()
         self._flushing = True
@@ -792,13 +798,17 @@ class DiagnosticsPanel(QWidget):
     def _update_comparison(self) -> None:
         self._compare_timer.stop()
         design = self.document.design
-        try:
-            self.disagreements = (
-                compare_semantics(design, self.document.analysis) if len(design) else []
-            )
-        except ValueError:  # a design the analysis cannot copy cleanly: no comparison, no crash
-            self.disagreements = []
-        rows = self.disagreements
+        if len(design) > INLINE_LAYERS:
+            self._comparer.start(self._revision, design, self.document.analysis)
+            return
+        self._show_comparison(compare_now(design, self.document.analysis))
+
+    def _on_compared(self, revision: int, rows: list[SemanticsRow]) -> None:
+        if revision == self._revision:  # else an edit overtook it; its own comparison follows
+            self._show_comparison(rows)
+
+    def _show_comparison(self, rows: list[SemanticsRow]) -> None:
+        self.disagreements = rows
         if not rows:
             self.banner.hide()
             if self._mode is not None and self._mode[0] == "compare":
