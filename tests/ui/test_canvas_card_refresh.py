@@ -53,6 +53,7 @@ def test_an_edit_that_keeps_every_shape_refreshes_one_card(qtbot) -> None:
 def test_an_edit_that_changes_shapes_still_refreshes_every_changed_card(qtbot) -> None:
     doc = Document(chain(30))
     scene = DesignScene(doc)
+    assert_cards_show_the_analysis(scene)  # every card read (painted) once
     before = scene.refresh_count
     doc.set_params(
         "conv10", {"out_channels": 8, "kernel_size": 3}, "edit"
@@ -79,3 +80,28 @@ def test_a_new_warning_downstream_still_refreshes_its_card(qtbot) -> None:
     doc.set_params("input", {"shape": [3, 9, 9]}, "edit")  # conv 7×7 → pool 3.5: a non-integer note
     assert doc.analysis.info["pool"].diagnostics  # the edit gave pool a diagnostic...
     assert_cards_show_the_analysis(scene)  # ...and its card shows it
+
+
+def test_cards_compute_their_texts_only_when_read(qtbot) -> None:
+    """Opening a long design builds its cards without their texts (issue 15: most of a
+    10,000-layer design is never seen up close); an unread card is computed fresh when read."""
+    doc = Document(chain(60))
+    computed: list[str] = []
+    original = DesignScene.card_data
+
+    def counting(self: DesignScene, lid: str):  # type: ignore[no-untyped-def]
+        computed.append(lid)
+        return original(self, lid)
+
+    DesignScene.card_data = counting  # type: ignore[method-assign]
+    try:
+        scene = DesignScene(doc)
+        assert computed == []
+        assert all(card.stale for card in scene.cards.values())
+        doc.set_params("conv10", {"out_channels": 8, "kernel_size": 3}, "edit")  # 32 → 30
+        assert computed == []  # nothing read yet, nothing computed
+        assert scene.cards["relu59"].content.shape_text == "30×30×8"
+        assert computed == ["relu59"]
+    finally:
+        DesignScene.card_data = original  # type: ignore[method-assign]
+    assert_cards_show_the_analysis(scene)

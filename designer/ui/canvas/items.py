@@ -178,6 +178,11 @@ class LayerCard(QGraphicsItem):
             self._apply(self.provider(self._data.layer_id))
         return self._data
 
+    @property
+    def stale(self) -> bool:
+        """Its texts are recomputed when it is next painted or read."""
+        return self._stale
+
     def set_layer_id(self, layer_id: str) -> None:
         self._data.layer_id = layer_id
 
@@ -384,7 +389,8 @@ class EdgeItem(QGraphicsPathItem):
         source.edges.add(self)
         target.edges.add(self)
         self.update_path()
-        self.setToolTip(self.tooltip_text())
+        # The shape it carries is written in when a tooltip is asked for (DesignScene.helpEvent).
+        self.setToolTip(f"{source.layer_id} → {target.layer_id}")
 
     @property
     def key(self) -> tuple[str, str]:

@@ -100,7 +100,10 @@ class DesignScene(QGraphicsScene):
         missing = [lid for lid in design.ids if design.position(lid) is None]
         placed = auto_layout(design, self.direction, only=missing) if missing else {}  # type: ignore[arg-type]
         for layer in design:
-            card = LayerCard(self.card_data(layer.id), self.direction, self.card_data)
+            # The texts are computed when the card is first painted or read (most of a long
+            # design is never seen up close): the card starts stale.
+            card = LayerCard(self._unread_card(layer.id), self.direction, self.card_data)
+            card.mark_stale()
             pos = design.position(layer.id) or placed.get(layer.id, (0.0, 0.0))
             card.move_to(pos[0], pos[1])
             self.addItem(card)
@@ -177,6 +180,11 @@ class DesignScene(QGraphicsScene):
         ):
             status = "error"
         return status
+
+    def _unread_card(self, layer_id: str) -> CardData:
+        layer = self.document.design.layer(layer_id)
+        ltype = REGISTRY.get(layer.type)
+        return CardData(layer_id, layer.type, ltype.category if ltype else "")
 
     def card_data(self, layer_id: str) -> CardData:
         key = self._card_key(layer_id)
@@ -263,8 +271,16 @@ class DesignScene(QGraphicsScene):
         # still changes every receptive field downstream. Only cards whose shown results changed
         # are redrawn, so such an edit repaints one card, not thousands.
         keys = self._card_keys
+        cards = self.cards
+        overview = self.overview
         for lid in ids:
-            if lid not in keys or keys[lid] != self._card_key(lid):
+            if lid not in keys:
+                card = cards.get(lid)
+                if card is not None and card.stale:  # never read: computed fresh when it is
+                    overview.card_changed(lid)
+                    continue
+                self._refresh_card(lid)
+            elif keys[lid] != self._card_key(lid):
                 self._refresh_card(lid)
 
     def _card_key(self, layer_id: str) -> tuple[object, ...] | None:
