@@ -754,8 +754,16 @@ class MainWindow(QMainWindow):
             if not chosen:
                 return False
             path = chosen
+        # Opening a long design takes seconds (10,000 layers: read, analysed, drawn): say so, with
+        # a busy cursor, before the event loop stops for it.
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.statusBar().repaint()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.document.open(path)
+            try:
+                self.document.open(path)
+            finally:
+                QApplication.restoreOverrideCursor()
         except FormatError as exc:
             QMessageBox.critical(self, "Cannot open the design", _format_error_text(exc))
             return False

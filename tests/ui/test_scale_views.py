@@ -141,6 +141,8 @@ def test_a_long_design_is_compared_across_frameworks_off_the_gui_thread(qtbot):
     panel = DiagnosticsPanel(doc)
     qtbot.addWidget(panel)
     panel.show()
+    qtbot.waitUntil(lambda: not panel._comparer.busy, timeout=30000)  # the design as opened
+    assert panel.disagreements == []
     # kernel 3, stride 2 on 56: (56 − 3)/2 + 1 = 27.5, floored by PyTorch, an error when strict.
     doc.set_params("down", {"out_channels": 8, "kernel_size": 3, "stride": 2}, "edit")
     assert not panel._comparer.busy  # the comparison waits for the edits to settle

@@ -1,0 +1,32 @@
+"""What the framework-comparison process runs: core only (no Qt), so a spawned process that
+imports it starts quickly and never touches the GUI. See ``semantics_worker``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from designer.core.analysis import Analysis
+from designer.core.design import Design, Layer
+from designer.core.semantics_compare import SemanticsRow, compare_semantics
+
+#: (name, semantics, bytes per element, load notes, [(id, type, params, inputs)])
+Payload = tuple[str, str, int, list[Any], list[tuple[str, str, dict[str, Any], list[str]]]]
+
+
+def payload_of(design: Design, bytes_per_element: int) -> Payload:
+    """The design as plain values (taken on the GUI thread, pickled to the process)."""
+    layers = [(layer.id, layer.type, layer.params, layer.inputs) for layer in design]
+    return (design.name, design.semantics, bytes_per_element, list(design.load_notes), layers)
+
+
+def compare_payload(payload: Payload) -> list[SemanticsRow]:
+    name, semantics, bytes_per_element, notes, layers = payload
+    design = Design(name, semantics)
+    for lid, type_id, params, inputs in layers:
+        design.add_layer(Layer(lid, type_id, params, inputs))
+    design.load_notes = notes
+    try:
+        analysis = Analysis(design, bytes_per_element=bytes_per_element, live=False)
+        return compare_semantics(design, analysis)
+    except ValueError:  # a design the analysis cannot copy cleanly: no comparison, no crash
+        return []
