@@ -157,3 +157,37 @@ def test_a_long_design_is_compared_across_frameworks_off_the_gui_thread(qtbot):
     panel.flush()
     assert panel.disagreements == compare_semantics(doc.design, doc.analysis) == []
     assert not panel.banner.isVisibleTo(panel)
+
+
+def test_opening_shows_a_busy_cursor_and_message_and_always_restores_it(
+    qtbot, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from designer.core.fileformat import save_design
+    from designer.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    path = tmp_path / "long.json"
+    save_design(chain(30), path)
+    seen: list[tuple[object, str]] = []
+    original = window.document.open
+
+    def watching(p):  # type: ignore[no-untyped-def]
+        cursor = QApplication.overrideCursor()
+        seen.append((cursor.shape() if cursor else None, window.statusBar().currentMessage()))
+        return original(p)
+
+    monkeypatch.setattr(window.document, "open", watching)
+    assert window.open_file(path, ask=False)
+    assert seen == [(Qt.CursorShape.WaitCursor, "Opening long.json…")]
+    assert QApplication.overrideCursor() is None
+    # A file that cannot be read: the message box, and the cursor back to normal.
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: None))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    assert not window.open_file(bad, ask=False)
+    assert QApplication.overrideCursor() is None
+    window.document.undo_stack.setClean()
+    window.close()

@@ -3,6 +3,8 @@ imports it starts quickly and never touches the GUI. See ``semantics_worker``.""
 
 from __future__ import annotations
 
+import pickle
+import sys
 from typing import Any
 
 from designer.core.analysis import Analysis
@@ -30,3 +32,15 @@ def compare_payload(payload: Payload) -> list[SemanticsRow]:
         return compare_semantics(design, analysis)
     except ValueError:  # a design the analysis cannot copy cleanly: no comparison, no crash
         return []
+
+
+def main() -> None:
+    """``python -m designer.ui.panels.compare_process``: a pickled payload on stdin, the
+    pickled rows on stdout (the GUI's ``SemanticsWorker`` runs it)."""
+    rows = compare_payload(pickle.load(sys.stdin.buffer))
+    pickle.dump(rows, sys.stdout.buffer)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

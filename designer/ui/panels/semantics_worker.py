@@ -5,24 +5,26 @@ on a template, seconds on a 10,000-layer design, where it ran on the GUI thread 
 second after every edit. A worker thread would not do: while it ran Python, the GUI thread
 waited for the interpreter lock at every call back into Python and zooming the canvas dropped to
 a few frames per second. ``SemanticsWorker.start`` takes the design as plain values on the GUI
-thread (``compare_process.payload_of``) and compares it in a separate process (spawned once,
-importing the core only); ``done`` brings the rows back tagged with the revision they describe,
-and the caller shows them only if that revision is still current. ``wait`` blocks for them
-(``flush``).
+thread (``compare_process.payload_of``) and hands them to ``python -m
+designer.ui.panels.compare_process`` (a ``QProcess``, core imports only); ``done`` brings the
+rows back tagged with the revision they describe. A newer edit kills a comparison under way;
+``wait`` blocks for the current one (``flush``).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import multiprocessing
+import os
+import pickle
+import sys
+from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
+import designer
 from designer.core.analysis import Analysis
 from designer.core.design import Design
 from designer.core.semantics_compare import SemanticsRow, compare_semantics
-from designer.ui.panels.compare_process import compare_payload, payload_of
+from designer.ui.panels.compare_process import payload_of
 
 #: Designs up to this many layers are compared on the GUI thread, at once (a few milliseconds).
 INLINE_LAYERS = 400
@@ -40,52 +42,64 @@ def compare_now(design: Design, analysis: Analysis) -> Result:
 
 class SemanticsWorker(QObject):
     done = Signal(int, object)  # revision, list[SemanticsRow]
-    _finished = Signal(int, object)  # revision, Future (queued to the GUI thread)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None  # started when needed
-        self._future: concurrent.futures.Future[Result] | None = None
+        self._process: QProcess | None = None
         self._revision = -1
-        self._finished.connect(self._on_finished)
+        self.runs = 0  # comparisons started in a process (tests)
         self.destroyed.connect(lambda *_: self.shutdown())
 
     @property
     def busy(self) -> bool:
-        return self._future is not None
+        return self._process is not None
 
     def shutdown(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        """Stop a comparison under way (a newer edit, or the window closing)."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.finished.disconnect()
+            process.kill()
+            process.waitForFinished(2000)
+            process.deleteLater()
 
     def start(self, revision: int, design: Design, analysis: Analysis) -> None:
         """Compare ``design`` as it is now, in the background."""
-        if self._future is not None:
-            self._future.cancel()  # still queued: dropped; running: its result is ignored
-        if self._pool is None:
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        self._revision = revision
-        future = self._pool.submit(compare_payload, payload_of(design, analysis.bytes_per_element))
-        self._future = future
-        future.add_done_callback(lambda f: self._announce(revision, f))
+        self.shutdown()
+        process = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        root = str(Path(designer.__file__).resolve().parent.parent)  # this copy of the package
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH")) if p))
+        process.setProcessEnvironment(env)
+        process.finished.connect(lambda *_: self._on_finished(process, revision))
+        self._process, self._revision = process, revision
+        self.runs += 1
+        process.start(sys.executable, ["-m", "designer.ui.panels.compare_process"])
+        process.write(pickle.dumps(payload_of(design, analysis.bytes_per_element)))
+        process.closeWriteChannel()
 
     def wait(self) -> tuple[int, Result] | None:
         """The comparison under way, finished now (``None`` if none is)."""
-        future, self._future = self._future, None
-        if future is None or future.cancelled():
+        process = self._process
+        if process is None:
             return None
-        return (self._revision, future.result())
+        process.waitForStarted(-1)
+        process.waitForFinished(-1)
+        self._process = None
+        return (self._revision, self._rows(process))
 
-    def _announce(self, revision: int, future: concurrent.futures.Future[Result]) -> None:
-        with contextlib.suppress(RuntimeError):  # the panel is gone (the window closed)
-            self._finished.emit(revision, future)
+    @staticmethod
+    def _rows(process: QProcess) -> Result:
+        data = bytes(process.readAllStandardOutput().data())
+        process.deleteLater()
+        failed = process.exitStatus() != QProcess.ExitStatus.NormalExit or process.exitCode() != 0
+        if failed or not data:
+            return []  # a comparison that failed shows no banner; the design itself is untouched
+        rows: Result = pickle.loads(data)  # our own child process's output
+        return rows
 
-    def _on_finished(self, revision: int, future: concurrent.futures.Future[Result]) -> None:
-        if future is not self._future:
-            return  # taken by wait(), or overtaken by a newer comparison
-        self._future = None
-        if not future.cancelled():
-            self.done.emit(revision, future.result())  # an error surfaces here, in the GUI thread
+    def _on_finished(self, process: QProcess, revision: int) -> None:
+        if process is not self._process:
+            return  # taken by wait(), or killed for a newer comparison
+        self._process = None
+        self.done.emit(revision, self._rows(process))
