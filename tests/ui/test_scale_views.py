@@ -191,3 +191,23 @@ def test_opening_shows_a_busy_cursor_and_message_and_always_restores_it(
     assert QApplication.overrideCursor() is None
     window.document.undo_stack.setClean()
     window.close()
+
+
+def test_an_edit_that_keeps_the_problems_leaves_the_problem_list_alone(qtbot):
+    from designer.ui.panels.diagnostics_panel import DiagnosticsPanel
+
+    doc = Document(odd_chain(60))
+    panel = DiagnosticsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    first = panel.tree.topLevelItem(0)
+    skipped = panel.tree_builds_skipped
+    doc.set_params("down", {"out_channels": 16, "kernel_size": 2, "stride": 2}, "edit")
+    assert panel.tree_builds_skipped == skipped + 1
+    assert panel.tree.topLevelItem(0) is first  # the same rows, not rebuilt
+    # kernel 3: a new problem (56 does not divide): the list is rebuilt and shows it.
+    doc.set_params("down", {"out_channels": 16, "kernel_size": 3, "stride": 2}, "edit")
+    assert panel.tree_builds_skipped == skipped + 1
+    assert any(item.text(0) == "down" for item in panel.items())
+    doc.undo_stack.undo()
+    assert not any(item.text(0) == "down" for item in panel.items())

@@ -3,9 +3,9 @@
 Below ``DETAIL_LOD`` a card is a coloured block and an edge a thin line: no text is legible.
 Painting thousands of such items one by one (a card, its two ports, its edge: four Python
 ``paint`` calls per layer) made a zoom step at fit view of 10,000 layers take seconds. In
-overview mode the cards, their ports and the edges between layer cards are flagged
-``ItemHasNoContents`` (Qt skips their ``paint``; they stay in the scene for hit tests, selection
-and tooltips) and the view draws them all in ``drawForeground`` from cached paths: one filled
+overview mode the cards and the edges between layer cards are flagged ``ItemHasNoContents``
+(Qt skips their ``paint``; they stay in the scene for hit tests, selection and tooltips), the
+ports are hidden and the view draws them all in ``drawForeground`` from cached paths: one filled
 path per colour and one stroked path per edge style.
 
 The cached paths are rebuilt only when something they show changes: a card's colour (its
@@ -79,9 +79,11 @@ class Overview:
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:
         card.setFlag(NO_CONTENTS, on)
+        # Ports are hidden outright (2 pixels wide at this zoom, drawn as nothing before): Qt then
+        # skips them when it walks the scene, 20,000 items fewer per frame on 10,000 layers.
         for port in (card.in_port, card.out_port):
             if port is not None:
-                port.setFlag(NO_CONTENTS, on)
+                port.setVisible(not on)
 
     # ---------------------------------------------------------- invalidation
 
@@ -96,6 +98,30 @@ class Overview:
             return
         if self._looks[layer_id] != self.look(layer_id):
             self._dirty = True
+
+    def cards_changed(self, layer_ids: list[str]) -> None:
+        """``card_changed`` for many cards at once (an edit upstream of thousands of layers)."""
+        if self._dirty or not layer_ids:
+            return  # rebuilt anyway, or nothing changed
+        analysis = self.scene.document.analysis
+        infos = analysis.info
+        flagged = {d.layer for d in analysis.structural if d.severity == "error"}
+        looks = self._looks
+        for lid in layer_ids:
+            old = looks.get(lid)
+            info = infos.get(lid)
+            if old is None or info is None:
+                self._dirty = True
+                return
+            status = info.status
+            error = (
+                status == "error"
+                or lid in flagged
+                or (bool(info.diagnostics) and any(d.severity == "error" for d in info.diagnostics))
+            )
+            if old[1] != error or (old[0] == "") != (status == "unknown"):
+                self._dirty = True
+                return
 
     def look(self, layer_id: str) -> Look:
         status = self.scene.card_status(layer_id)

@@ -272,16 +272,17 @@ class DesignScene(QGraphicsScene):
         # are redrawn, so such an edit repaints one card, not thousands.
         keys = self._card_keys
         cards = self.cards
-        overview = self.overview
+        unread: list[str] = []
         for lid in ids:
             if lid not in keys:
                 card = cards.get(lid)
                 if card is not None and card.stale:  # never read: computed fresh when it is
-                    overview.card_changed(lid)
+                    unread.append(lid)
                     continue
                 self._refresh_card(lid)
             elif keys[lid] != self._card_key(lid):
                 self._refresh_card(lid)
+        self.overview.cards_changed(unread)
 
     def _card_key(self, layer_id: str) -> tuple[object, ...] | None:
         """What a card shows of the analysis (shapes, status, messages), or None if unknown."""

@@ -339,6 +339,8 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.setSingleShot(True)
         self._compare_timer.setInterval(COMPARE_MS)
         self._compare_timer.timeout.connect(self._update_comparison)
+        self.tree_builds_skipped = 0  # edits that left the problems as they were (tests)
+        self._listed_empty = False
         self._comparer = SemanticsWorker(self)  # long designs: compared off the GUI thread
         self._comparer.done.connect(self._on_compared)
 
@@ -361,7 +363,7 @@ class DiagnosticsPanel(QWidget):
     def _on_theme(self, scheme: str) -> None:
         self._style_banner()
         self.browser.document().setDefaultStyleSheet(explanation_css(scheme))
-        self._rebuild_tree()
+        self._rebuild_tree(force=True)
         self._render()
 
     def add_explanation_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
@@ -441,10 +443,12 @@ class DiagnosticsPanel(QWidget):
 
     # ------------------------------------------------------------------- tree
 
-    def _rebuild_tree(self) -> None:
-        """List the diagnostics again, keeping the selected one selected."""
+    def _rebuild_tree(self, force: bool = False) -> None:
+        """List the diagnostics again, keeping the selected one selected (``force``: rebuild the
+        rows even if the problems are the same, e.g. for the icons of a new colour scheme)."""
         empty = not len(self.document.design)
         # An empty design is not an error: nothing to list until there is a layer.
+        previous = self.diagnostics if self.tree.topLevelItemCount() and not force else None
         self.diagnostics = [] if empty else self.document.analysis.diagnostics()
         if (
             self._mode is not None
@@ -474,6 +478,16 @@ class DiagnosticsPanel(QWidget):
             and self._mode[1] not in self.document.design
         ):
             self._mode = None
+        if self.diagnostics == previous and (self.diagnostics or self._listed_empty == empty):
+            # The same problems (most edits of a long design): the tree stays as it is.
+            self.tree_builds_skipped += 1
+            self._syncing = True
+            try:
+                self._select_tree_for_mode()
+            finally:
+                self._syncing = False
+            return
+        self._listed_empty = empty
         self._syncing = True
         try:
             self.tree.clear()
