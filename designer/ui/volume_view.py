@@ -52,7 +52,7 @@ EMPTY_HINT = (
 #: A design longer than this (its blocks expanded) shows as volumes this many layers at a time,
 #: around the selected layer: 10,000 volumes are no picture, and building them took the GUI
 #: thread a quarter of a second per edit. Collapsed blocks count as one volume each.
-MAX_VOLUME_LAYERS = 240
+MAX_VOLUME_LAYERS = 150
 LABEL_MARGIN = (26.0, 18.0)  # room below (sizes) and above (names) the volumes for their labels
 MAX_LABELLED_BLOCKS = 24
 ORBIT_DEGREES_PER_PIXEL = 0.35  # a 150-pixel drag turns the volumes about 50°  # above this many volumes, only stage changes and the selection get labels

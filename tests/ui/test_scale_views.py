@@ -84,19 +84,20 @@ def test_a_long_design_shows_a_window_of_volumes_round_the_selection(qtbot):
     assert f"of {len(design):,}" in view.window_hint.text()
     assert view.scene is not None
     drawn = {m for b in view.scene.blocks for m in b.layer_ids}
-    assert drawn <= set(view.shown_window) and "l400" not in drawn
+    assert drawn <= set(view.shown_window) and f"l{MAX_VOLUME_LAYERS + 10}" not in drawn
     # An edit outside the window leaves the picture alone; one inside rebuilds it.
     count = view.rebuild_count
-    design.set_param("l601", "out_channels", 9)
+    design.set_param(f"l{2 * MAX_VOLUME_LAYERS + 1}", "out_channels", 9)  # a conv
     qtbot.wait(20)
     assert view.rebuild_count == count
     design.set_param("l4", "out_channels", 9)
     qtbot.waitUntil(lambda: view.rebuild_count == count + 1)
     # Selecting a layer outside the window moves the window round it.
-    view.set_selected("l500")
+    far = f"l{2 * MAX_VOLUME_LAYERS + 50}"
+    view.set_selected(far)
     qtbot.waitUntil(lambda: view.rebuild_count == count + 2)
-    assert "l500" in view.shown_window
-    assert view.scene.block_of.get("l500") is not None
+    assert far in view.shown_window
+    assert view.scene.block_of.get(far) is not None
     # A short design is drawn whole, without the hint.
     view.set_analysis(Analysis(chain(50)))
     assert view.shown_window is None and not view.window_hint.isVisibleTo(view)
