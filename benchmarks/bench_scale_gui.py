@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtWidgets import QApplication
 
+from designer.core.analysis import Analysis
 from designer.core.design import Design, Layer
 from designer.core.fileformat import save_design
 from designer.core.layout import auto_layout
@@ -84,6 +85,27 @@ def _placed(d: Design) -> Design:
     return d
 
 
+class CoreClock:
+    """Time spent in the core's analysis (``Analysis._recompute_from`` and ``full_refresh``)
+    during a measurement, so each figure splits into the analysis and the GUI's own share."""
+
+    spent = 0.0
+
+    @classmethod
+    def install(cls) -> None:
+        for name in ("_recompute_from", "full_refresh"):
+            original = getattr(Analysis, name)
+
+            def timed(self: Analysis, *args: Any, _original: Any = original, **kw: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return _original(self, *args, **kw)
+                finally:
+                    cls.spent += time.perf_counter() - t0
+
+            setattr(Analysis, name, timed)
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -97,6 +119,7 @@ class Bench:
         self.window = MainWindow()
         self.window.resize(1500, 940)
         self.window.show()
+        self.core_ms: list[float] = []  # the analysis's share of each timed step
         self.settle()
 
     def settle(self) -> None:
@@ -106,9 +129,11 @@ class Bench:
         self.window.view.viewport().repaint()
 
     def timed(self, fn: Callable[[], object]) -> float:
+        core = CoreClock.spent
         t0 = time.perf_counter()
         fn()
         self.settle()
+        self.core_ms.append((CoreClock.spent - core) * 1e3)
         return (time.perf_counter() - t0) * 1e3
 
     def open(self, design: Design, repeat: int) -> list[float]:
@@ -165,8 +190,14 @@ def med(times: list[float]) -> float:
     return round(statistics.median(times), 2)
 
 
-def row(label: str, times: list[float], target: float | None, **extra: Any) -> dict[str, Any]:
-    return {
+def row(
+    label: str,
+    times: list[float],
+    target: float | None,
+    core: list[float] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    out = {
         "benchmark": label,
         "median_ms": med(times),
         "min_ms": round(min(times), 2),
@@ -174,6 +205,11 @@ def row(label: str, times: list[float], target: float | None, **extra: Any) -> d
         "target_ms": target,
         **extra,
     }
+    if core is not None and len(core) >= len(times):
+        core = core[-len(times) :]
+        out["analysis_ms"] = med(core)  # the core's analysis inside each step
+        out["gui_ms"] = med([t - c for t, c in zip(times, core, strict=True)])  # everything else
+    return out
 
 
 def measure(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
@@ -183,27 +219,38 @@ def measure(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
     mid = convs[len(convs) // 2]
     out: dict[str, Any] = {"layers": n}
     opens = bench.open(design, 1 if n > 2000 else repeat)
-    out["open"] = row(f"{kind} {n}: open → painted", opens, 1500.0 if n >= 10000 else None)
+    out["open"] = row(
+        f"{kind} {n}: open → painted", opens, 1500.0 if n >= 10000 else None, bench.core_ms
+    )
     out["rss_mb"] = round(rss_mb(), 1)
     local = ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1})
     half = ({"padding": 0}, {"padding": 1})
     edits = max(2, repeat if n <= 2000 else repeat // 2)
     bench.fit()
     out["edit_local_fit"] = row(
-        f"{kind} {n}: local edit, fit view", bench.edit(mid, local, edits), 50.0
+        f"{kind} {n}: local edit, fit view", bench.edit(mid, local, edits), 50.0, bench.core_ms
     )
     out["edit_half_fit"] = row(
-        f"{kind} {n}: edit changing half the shapes, fit view", bench.edit(mid, half, edits), None
+        f"{kind} {n}: edit changing half the shapes, fit view",
+        bench.edit(mid, half, edits),
+        None,
+        bench.core_ms,
     )
     out["zoom_fit"] = row(
-        f"{kind} {n}: zoom step at fit view (frame)", bench.zoom_frames(10), 1000 / 30
+        f"{kind} {n}: zoom step at fit view (frame)",
+        bench.zoom_frames(10),
+        1000 / 30,
+        bench.core_ms,
     )
     bench.zoom_100(mid)
     out["edit_local_100"] = row(
-        f"{kind} {n}: local edit, 100% zoom", bench.edit(mid, local, edits), 50.0
+        f"{kind} {n}: local edit, 100% zoom", bench.edit(mid, local, edits), 50.0, bench.core_ms
     )
     out["scroll_100"] = row(
-        f"{kind} {n}: scroll step at 100% (frame)", bench.scroll_frames(20), 1000 / 30
+        f"{kind} {n}: scroll step at 100% (frame)",
+        bench.scroll_frames(20),
+        1000 / 30,
+        bench.core_ms,
     )
     return out
 
@@ -215,6 +262,7 @@ def five_hundred(bench: Bench, repeat: int) -> dict[str, Any]:
     bench.fit()
     before = bench.window.scene.refresh_count
     start = bench.edit(convs[0], ({"padding": 0}, {"padding": 1}), repeat)
+    start_core = list(bench.core_ms)
     cards = (bench.window.scene.refresh_count - before) / repeat
     middle = bench.edit(
         convs[len(convs) // 2],
@@ -226,9 +274,10 @@ def five_hundred(bench: Bench, repeat: int) -> dict[str, Any]:
             "500: edit near the start (500 cards change), fit view",
             start,
             16.0,
+            start_core,
             cards_refreshed=cards,
         ),
-        "edit_mid_fit": row("500: local edit mid-design, fit view", middle, 16.0),
+        "edit_mid_fit": row("500: local edit mid-design, fit view", middle, 16.0, bench.core_ms),
     }
 
 
@@ -239,6 +288,7 @@ def main() -> int:
     parser.add_argument("--kinds", default="chain,resnet", help="chain, resnet or both")
     parser.add_argument("--repeat", type=int, default=6)
     args = parser.parse_args()
+    CoreClock.install()
     bench = Bench()
     results: dict[str, Any] = {"five_hundred": five_hundred(bench, args.repeat)}
     for kind in args.kinds.split(","):
@@ -261,7 +311,10 @@ def main() -> int:
                 ),
                 "targets": "local edit ≤ 3×, half edit ≤ 30×",
             }
-    print(f"{'benchmark':60} {'median ms':>10} {'min ms':>8} {'target':>8}  verdict")
+    print(
+        f"{'benchmark':60} {'median ms':>10} {'min ms':>8} {'target':>8}  verdict"
+        "  [analysis / GUI share, ms]"
+    )
     for key, group in results.items():
         if not isinstance(group, dict):
             continue
@@ -270,9 +323,10 @@ def main() -> int:
                 t = r["target_ms"]
                 verdict = "" if t is None else ("met" if r["median_ms"] <= t else "NOT met")
                 fps = f" ({1000 / r['median_ms']:.0f} fps)" if "frame" in r["benchmark"] else ""
+                share = f"  [{r['analysis_ms']:.1f} / {r['gui_ms']:.1f}]" if "gui_ms" in r else ""
                 print(
                     f"{r['benchmark'][:60]:60} {r['median_ms']:10.2f} {r['min_ms']:8.2f} "
-                    f"{'' if t is None else f'{t:.0f}':>8}  {verdict}{fps}"
+                    f"{'' if t is None else f'{t:.0f}':>8}  {verdict}{fps}{share}"
                 )
         if "rss_mb" in group:
             print(
