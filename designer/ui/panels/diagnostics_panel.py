@@ -58,6 +58,7 @@ from designer.ui.panels.semantics_worker import INLINE_LAYERS, SemanticsWorker, 
 DIAG_ROLE = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 80  # explanation / fixes refresh after an edit
 COMPARE_MS = 250  # semantics comparison (four analyses) after an edit
+COMPARE_LONG_MS = 1000  # the same for a design over INLINE_LAYERS layers (in another process)
 MAX_LAYER_FIXES = 6
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
@@ -427,7 +428,7 @@ class DiagnosticsPanel(QWidget):
         self.fix_finder.forget()
         self._rebuild_tree()
         self._render_timer.start()
-        self._compare_timer.start()
+        self._schedule_comparison()
 
     def _on_design_reset(self) -> None:
         self._revision += 1
@@ -438,7 +439,7 @@ class DiagnosticsPanel(QWidget):
         # windowed layers under three other semantics took seconds of a 10,000-layer open.
         self.disagreements = []
         self.banner.hide()
-        self._compare_timer.start()
+        self._schedule_comparison()
         self._render()
 
     # ------------------------------------------------------------------- tree
@@ -808,6 +809,13 @@ class DiagnosticsPanel(QWidget):
         self.flush()
 
     # ------------------------------------------------------------ semantics
+
+    def _schedule_comparison(self) -> None:
+        # A long design is compared after a longer pause in the editing: the comparison takes
+        # seconds of another core, and each new edit stops it half-way.
+        long = len(self.document.design) > INLINE_LAYERS
+        self._compare_timer.setInterval(COMPARE_LONG_MS if long else COMPARE_MS)
+        self._compare_timer.start()
 
     def _update_comparison(self) -> None:
         self._compare_timer.stop()
