@@ -5,7 +5,7 @@ on a template, seconds on a 10,000-layer design, where it ran on the GUI thread 
 second after every edit. A worker thread would not do: while it ran Python, the GUI thread
 waited for the interpreter lock at every call back into Python and zooming the canvas dropped to
 a few frames per second. ``SemanticsWorker.start`` takes the design as plain values on the GUI
-thread (``compare_process.payload_of``) and hands them to ``python -m
+thread as JSON (``compare_process.payload_of``) and hands them to ``python -m
 designer.ui.panels.compare_process`` (a ``QProcess``, core imports only); ``done`` brings the
 rows back tagged with the revision they describe. A newer edit kills a comparison under way;
 ``wait`` blocks for the current one (``flush``).
@@ -14,7 +14,6 @@ rows back tagged with the revision they describe. A newer edit kills a compariso
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import designer
 from designer.core.analysis import Analysis
 from designer.core.design import Design
 from designer.core.semantics_compare import SemanticsRow, compare_semantics
-from designer.ui.panels.compare_process import payload_of
+from designer.ui.panels.compare_process import payload_of, rows_from_json
 
 #: Designs up to this many layers are compared on the GUI thread, at once (a few milliseconds).
 INLINE_LAYERS = 400
@@ -75,7 +74,7 @@ class SemanticsWorker(QObject):
         self._process, self._revision = process, revision
         self.runs += 1
         process.start(sys.executable, ["-m", "designer.ui.panels.compare_process"])
-        process.write(pickle.dumps(payload_of(design, analysis.bytes_per_element)))
+        process.write(payload_of(design, analysis.bytes_per_element))
         process.closeWriteChannel()
 
     def wait(self) -> tuple[int, Result] | None:
@@ -95,8 +94,10 @@ class SemanticsWorker(QObject):
         failed = process.exitStatus() != QProcess.ExitStatus.NormalExit or process.exitCode() != 0
         if failed or not data:
             return []  # a comparison that failed shows no banner; the design itself is untouched
-        rows: Result = pickle.loads(data)  # our own child process's output
-        return rows
+        try:
+            return rows_from_json(data)
+        except (ValueError, TypeError):
+            return []
 
     def _on_finished(self, process: QProcess, revision: int) -> None:
         if process is not self._process:
