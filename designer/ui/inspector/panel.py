@@ -286,7 +286,15 @@ class Inspector(QScrollArea):
             return
         self._picks_key = key
         while self.picks.rowCount():
-            self.picks.removeRow(0)
+            # Taken out and deleted later, not removeRow (which deletes at once): this runs from
+            # a box's own ``activated`` signal when a pick is made, and deleting the box inside
+            # its key or mouse event crashed (a use after free, seen as a segfault in the tests).
+            row = self.picks.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.hide()
+                    widget.deleteLater()
         self.pick_boxes = {}
         for pos, src, index, shapes in rows:
             box = QComboBox()

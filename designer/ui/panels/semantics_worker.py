@@ -47,7 +47,7 @@ class SemanticsWorker(QObject):
         self._process: QProcess | None = None
         self._revision = -1
         self.runs = 0  # comparisons started in a process (tests)
-        self.destroyed.connect(lambda *_: self.shutdown())
+        # No handler on ``destroyed``: a child QProcess still running is killed by its destructor.
 
     @property
     def busy(self) -> bool:
