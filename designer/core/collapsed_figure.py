@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -36,7 +37,9 @@ from designer.core.figure import (
 )
 from designer.core.groups import (
     GroupIndex,
+    GroupSummary,
     Node,
+    VisibleGraph,
     collapsed_for_level,
     consumers_of,
     repeat_runs,
@@ -173,10 +176,30 @@ class CollapsedView:
     labels: dict[str, str]  # group node -> its label on the figure
 
 
-def collapsed_view(analysis: Analysis, collapsed: set[str]) -> CollapsedView:
+#: A group node's totals, as ``summarize`` gives them (a caller may pass a cached lookup).
+SummaryOf = Callable[[Node], GroupSummary]
+
+
+def collapsed_view(
+    analysis: Analysis,
+    collapsed: set[str],
+    *,
+    graph: VisibleGraph | None = None,
+    summary: SummaryOf | None = None,
+) -> CollapsedView:
+    """``graph`` (the ``visible_graph`` of ``collapsed``) and ``summary`` (a node's totals) may
+    come from a caller's cache (the GUI's, which keeps them between edits); by default they are
+    computed here."""
     design = analysis.design
-    index = GroupIndex(design)
-    graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
+    if graph is None:
+        index = GroupIndex(design)
+        graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
+    if summary is None:
+        consumers = consumers_of(design)
+
+        def summary(node: Node) -> GroupSummary:
+            return summarize(design, analysis, node.layers, consumers)
+
     layers: list[Layer] = []
     info: dict[str, LayerInfo] = {}
     main: dict[str, str] = {}
@@ -189,7 +212,7 @@ def collapsed_view(analysis: Analysis, collapsed: set[str]) -> CollapsedView:
             if node.id in analysis.info:
                 info[node.id] = analysis.info[node.id]
             continue
-        s = summarize(design, analysis, node.layers)
+        s = summary(node)
         weight: Counter[str] = Counter()
         for lid in node.layers:
             li = analysis.info.get(lid)
@@ -274,14 +297,21 @@ def build_figure(
 
 
 def collapsed_volume_scene(
-    analysis: Analysis, collapsed: set[str], options: BlockOptions | None = None
+    analysis: Analysis,
+    collapsed: set[str],
+    options: BlockOptions | None = None,
+    *,
+    graph: VisibleGraph | None = None,
+    summary: SummaryOf | None = None,
 ) -> VolumeScene:
-    """The 3D scene with each collapsed group as one volume (the 3D view draws what the canvas shows)."""
+    """The 3D scene with each collapsed group as one volume (the 3D view draws what the canvas
+    shows); ``graph`` and ``summary`` as for ``collapsed_view``."""
     from designer.core.volume_geometry import BlockOptions, build_volume_scene
 
     if not collapsed:
         return build_volume_scene(analysis, options)
-    return _volume_scene(collapsed_view(analysis, collapsed), options or BlockOptions())
+    view = collapsed_view(analysis, collapsed, graph=graph, summary=summary)
+    return _volume_scene(view, options or BlockOptions())
 
 
 def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
@@ -422,12 +452,25 @@ class BlockRow:
     is_block: bool
 
 
-def block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
-    """Rows for the visible nodes of a collapsed view (charts and tables "by block")."""
+def block_rows(
+    analysis: Analysis,
+    collapsed: set[str],
+    *,
+    graph: VisibleGraph | None = None,
+    summary: SummaryOf | None = None,
+) -> list[BlockRow]:
+    """Rows for the visible nodes of a collapsed view (charts and tables "by block");
+    ``graph`` and ``summary`` as for ``collapsed_view``."""
     design = analysis.design
-    index = GroupIndex(design)
-    graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
-    consumers = consumers_of(design)
+    if graph is None:
+        index = GroupIndex(design)
+        graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
+    if summary is None:
+        consumers = consumers_of(design)
+
+        def summary(node: Node) -> GroupSummary:
+            return summarize(design, analysis, node.layers, consumers)
+
     rows: list[BlockRow] = []
     for node in graph.nodes:
         if node.kind == "layer":
@@ -435,7 +478,7 @@ def block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
             if info is not None:
                 rows.append(BlockRow(layer_row(info), node.id, node.layers, False))
             continue
-        s = summarize(design, analysis, node.layers, consumers)
+        s = summary(node)
         infos = [analysis.info[m] for m in node.layers if m in analysis.info]
         rf = s.receptive_field
         title = node.title + (f" ×{node.repeat}" if node.repeat > 1 else "")

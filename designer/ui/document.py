@@ -36,6 +36,7 @@ from designer.core.layout import auto_layout
 from designer.core.params import ParamError
 from designer.core.registry import REGISTRY, layer_type
 from designer.ui import commands as cmd
+from designer.ui.group_views import GroupViewCache
 
 
 class Document(QObject):
@@ -61,7 +62,9 @@ class Document(QObject):
         self._path: Path | None = None
         self._selection: list[str] = []
         self.design = design if design is not None else Design()
+        self.group_cache = GroupViewCache(self.design)  # before the analysis: called first
         self.analysis = Analysis(self.design)
+        self.group_cache.attach(self.analysis)
         self._connect_design()
 
     # ---------------------------------------------------------------- plumbing
@@ -109,8 +112,11 @@ class Document(QObject):
         """Replace the whole design (New / Open / Revert). Clears undo history and selection."""
         self._disconnect_design()
         self.undo_stack.clear()
+        self.group_cache.close()
         self.design = design
+        self.group_cache = GroupViewCache(design)
         self.analysis = Analysis(design)
+        self.group_cache.attach(self.analysis)
         self._connect_design()
         self._selection = []
         self._path = path

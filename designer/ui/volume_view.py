@@ -30,7 +30,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from designer.core.analysis import Analysis
-from designer.core.collapsed_figure import collapsed_volume_scene
 from designer.core.figure import shade
 from designer.core.volume_geometry import (
     CAMERA_PRESETS,
@@ -43,6 +42,7 @@ from designer.core.volume_geometry import (
 )
 from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
+from designer.ui.group_views import cached_volume_scene
 
 SELECTED_COLOR = "#E8C100"
 EMPTY_HINT = (
@@ -403,7 +403,7 @@ class VolumeView(QWidget):
         fit = fit or self._refit
         self._refit = False
         self.scene = (
-            collapsed_volume_scene(self._windowed(self.analysis), self.collapsed, self.options)
+            cached_volume_scene(self._windowed(self.analysis), self.collapsed, self.options)
             if self.analysis is not None
             else None
         )

@@ -57,6 +57,7 @@ from designer.ui.canvas.items import (
     card_shape,
     paint_card_frame,
 )
+from designer.ui.group_views import cache_for
 
 if TYPE_CHECKING:
     from designer.ui.canvas.scene import DesignScene
@@ -523,13 +524,20 @@ class CanvasGroups(QObject):
             self.refresh()
 
     def _on_analysis(self, _ids: object) -> None:
+        # The document's group cache has dropped the totals of the blocks whose layers (or
+        # inputs) changed: only those cards are summed again and redrawn.
         self._summaries = {}
         if not self.cards:
             return
+        touched = False
         for card in self.cards.values():
-            card.set_node(card.node, self._summary(card.node))
-        for edge in self.proxy_edges:
-            edge.update()
+            summary = self._summary(card.node)
+            if summary is not card.summary:
+                card.set_node(card.node, summary)
+                touched = True
+        if touched:
+            for edge in self.proxy_edges:
+                edge.update()
 
     def _on_selection(self, ids: list[str]) -> None:
         if not ids or not self.collapsed:
@@ -584,7 +592,11 @@ class CanvasGroups(QObject):
                 edge.setVisible(True)
             return
         if self._runs is None:
-            self._runs = repeat_runs(design, self.index)
+            cache = cache_for(self.document.analysis)
+            if cache is not None and cache.design is design:
+                self._runs = cache.runs()
+            else:
+                self._runs = repeat_runs(design, self.index)
         graph = visible_graph(design, self.index, self.collapsed, runs=self._runs)
         positions = graph_layout(
             [n.id for n in graph.nodes],
@@ -642,6 +654,10 @@ class CanvasGroups(QObject):
 
     def _summary(self, node: Node) -> GroupSummary:
         summary = self._summaries.get(node.layers)
+        cache = cache_for(self.document.analysis)
+        if summary is None and cache is not None and cache.design is self.document.design:
+            summary = cache.summary(node)
+            self._summaries[node.layers] = summary
         if summary is None:
             if self._consumers is None:
                 self._consumers = consumers_of(self.document.design)

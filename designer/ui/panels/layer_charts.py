@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from designer.core.analysis import analyze
-from designer.core.collapsed_figure import block_rows
 from designer.core.fileformat import FormatError, load_design
 from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
 from designer.core.report import human_bytes, human_count
 from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
 from designer.ui.document import Document
+from designer.ui.group_views import cached_block_rows
 
 #: (key, title, colour, formatter) of each chart, top to bottom.
 METRICS: tuple[tuple[str, str, str, Callable[[int], str]], ...] = (
@@ -281,7 +281,7 @@ class LayerChartsPanel(QWidget):
         if self.by_block:
             blocks = [
                 b
-                for b in block_rows(self.document.analysis, self.collapsed)
+                for b in cached_block_rows(self.document.analysis, self.collapsed)
                 if b.is_block or b.row.type in WEIGHTED_TYPES
             ]
             rows = [b.row for b in blocks]

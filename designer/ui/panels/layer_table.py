@@ -51,7 +51,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.core.collapsed_figure import block_rows
 from designer.core.layer_table import (
     COLUMNS,
     LayerRow,
@@ -63,6 +62,7 @@ from designer.core.layer_table import (
 )
 from designer.ui.app_settings import app_settings
 from designer.ui.document import Document
+from designer.ui.group_views import cached_block_rows
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -227,7 +227,7 @@ class LayerTableModel(_RowsModel):
         analysis = self.document.analysis
         self._stale = set()
         if self.blocks is not None:
-            rows = block_rows(analysis, set(self.blocks))
+            rows = cached_block_rows(analysis, set(self.blocks))
             self._ids = [b.row.id for b in rows]
             self._select = [b.layers[0] if b.layers else b.row.id for b in rows]
             self._row_of = {m: n for n, b in enumerate(rows) for m in b.layers}

@@ -1,0 +1,263 @@
+"""What the collapsed views share, kept between edits: one ``GroupViewCache`` per open design.
+
+The canvas's block cards, the table and charts "by block" and the 3D view's collapsed volumes
+all need the design's group tree, its repeats (``×N``), the visible graph of the collapsed set
+and each block's totals. Computed afresh by each view on every edit, that is several passes
+over all 10,000 layers of a long design for an edit of one. Here:
+
+- the ``GroupIndex`` and the layers' consumers last until the structure changes;
+- each group's ``structure_key`` lasts until a layer inside it changes (its hyper-parameters
+  or structure), so the repeats of a long design are found again from cached keys;
+- the visible graph of a collapsed set lasts until the repeats or the structure change;
+- a block's totals (``summarize``) last until the analysis reports a change in one of its
+  layers or in a layer feeding it from outside: an edit inside one block recomputes that
+  block and the blocks whose layers actually changed, not every block.
+
+The cache follows the design's own signals with a high priority and the analysis's
+``updated`` before any view (the ``Document`` connects it first), so no view ever reads a
+stale entry. Views find it with ``cache_for(analysis)``; an analysis no document owns (a
+standalone view in a test, an export) has none, and the views compute as before.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from psygnal import SignalInstance
+
+from designer.core.collapsed_figure import BlockRow, block_rows, collapsed_volume_scene
+from designer.core.groups import (
+    GroupIndex,
+    GroupSummary,
+    Node,
+    Run,
+    VisibleGraph,
+    consumers_of,
+    structure_key,
+    summarize,
+    visible_graph,
+)
+from designer.core.refs import source_of
+
+if TYPE_CHECKING:
+    from designer.core.analysis import Analysis
+    from designer.core.design import Design
+    from designer.core.volume_geometry import BlockOptions, VolumeScene
+
+#: Before every other handler of the design's signals (the analysis's included).
+PRIORITY = 100
+
+_caches: weakref.WeakKeyDictionary[Analysis, GroupViewCache] = weakref.WeakKeyDictionary()
+
+
+def cache_for(analysis: Analysis | None) -> GroupViewCache | None:
+    """The cache kept for ``analysis`` (by the document that owns it), if any."""
+    if analysis is None:
+        return None
+    return _caches.get(analysis)
+
+
+class GroupViewCache:
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self.analysis: Analysis | None = None
+        self._index: GroupIndex | None = None
+        self._consumers: dict[str, list[str]] | None = None
+        self._keys: dict[str, tuple[Any, ...]] = {}
+        self._runs: list[Run] | None = None
+        # Per parent group, its blocks and direct layers in network order (structure only).
+        self._run_items: list[list[tuple[str, bool]]] | None = None
+        self._run_first: dict[str, int] = {}  # group -> where its first layer is in the design
+        self._graphs: dict[frozenset[str], VisibleGraph] = {}
+        self._graph_runs: list[Run] | None = None  # the repeats the graphs were made with
+        self._summaries: dict[tuple[str, ...], GroupSummary] = {}
+        # Which summaries read a layer, by a number (a block's key is a tuple of all its layers:
+        # hashing it once per member would make a summary quadratic in the block's size).
+        self._readers: dict[str, list[int]] = {}
+        self._keys_of: dict[int, tuple[str, ...]] = {}
+        self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
+        self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
+            (design.layer_added, self._on_structure),
+            (design.layer_removed, self._on_structure),
+            (design.inputs_changed, self._on_structure),
+            (design.layer_renamed, self._on_structure),
+            (design.layer_moved, self._on_structure),
+            (design.groups_changed, self._on_structure),
+            (design.params_changed, self._on_params),
+        ]
+        for signal, slot in self._links:
+            signal.connect(slot, priority=PRIORITY)
+
+    def attach(self, analysis: Analysis) -> None:
+        """Follow ``analysis`` (call before any view connects to its ``updated``)."""
+        self.analysis = analysis
+        analysis.updated.connect(self._on_analysis, priority=PRIORITY)
+        _caches[analysis] = self
+
+    def close(self) -> None:
+        for signal, slot in self._links:
+            signal.disconnect(slot)
+        if self.analysis is not None:
+            self.analysis.updated.disconnect(self._on_analysis)
+            _caches.pop(self.analysis, None)
+            self.analysis = None
+
+    # ------------------------------------------------------------ invalidation
+
+    def _on_structure(self, *_args: object) -> None:
+        self._index = None
+        self._consumers = None
+        self._keys = {}
+        self._runs = None
+        self._run_items = None
+        self._graphs = {}
+        self._graph_runs = None
+        self._drop_summaries()
+
+    def _on_params(self, layer_id: str) -> None:
+        # Repeats compare hyper-parameters: the groups around the layer have a new key.
+        if self._index is not None:
+            for gid in self._index.chain(layer_id):
+                self._keys.pop(gid, None)
+        self._runs = None  # the graphs stay while the repeats come out the same
+
+    def _on_analysis(self, changed: object) -> None:
+        if not isinstance(changed, set | frozenset):
+            self._drop_summaries()
+            return
+        readers, keys_of, summaries = self._readers, self._keys_of, self._summaries
+        for lid in changed:
+            for token in readers.pop(lid, ()):
+                key = keys_of.pop(token, None)
+                if key is not None:
+                    summaries.pop(key, None)
+
+    def _drop_summaries(self) -> None:
+        self._summaries = {}
+        self._readers = {}
+        self._keys_of = {}
+
+    # ------------------------------------------------------------------ lookups
+
+    def index(self) -> GroupIndex:
+        if self._index is None:
+            self._index = GroupIndex(self.design)
+        return self._index
+
+    def consumers(self) -> dict[str, list[str]]:
+        if self._consumers is None:
+            self._consumers = consumers_of(self.design)
+        return self._consumers
+
+    def runs(self) -> list[Run]:
+        """``repeat_runs(design, index)``, from the structure keys kept between edits."""
+        if self._runs is None:
+            self._runs = self._repeat_runs()
+        return self._runs
+
+    def graph(self, collapsed: set[str] | frozenset[str]) -> VisibleGraph:
+        """``visible_graph(design, index, collapsed, runs=runs())``."""
+        key = frozenset(collapsed)
+        runs = self.runs()
+        if runs != self._graph_runs:
+            self._graphs = {}
+            self._graph_runs = runs
+        graph = self._graphs.get(key)
+        if graph is None:
+            if len(self._graphs) > 8:
+                self._graphs = {}
+            graph = visible_graph(self.design, self.index(), key, runs=runs)
+            self._graphs[key] = graph
+        return graph
+
+    def summary(self, node: Node) -> GroupSummary:
+        """``summarize`` of the node's layers against the analysis this cache follows."""
+        key = node.layers
+        found = self._summaries.get(key)
+        if found is not None:
+            return found
+        design = self.design
+        analysis = self.analysis
+        assert analysis is not None, "attach() the analysis first"
+        found = summarize(design, analysis, key, self.consumers())
+        self.summaries_computed += 1
+        self._summaries[key] = found
+        token = self.summaries_computed  # counts up: a number is never given twice
+        self._keys_of[token] = key
+        readers = self._readers
+        for lid in key:
+            readers.setdefault(lid, []).append(token)
+            if lid in design:
+                for ref in design.layer(lid).inputs:  # the block's input shape comes from outside
+                    src = source_of(ref)
+                    if src != lid:
+                        readers.setdefault(src, []).append(token)
+        return found
+
+    def _repeat_runs(self) -> list[Run]:
+        # The same runs as ``designer.core.groups.repeat_runs``, with each group's key and each
+        # parent's items in order kept between edits.
+        design = self.design
+        index = self.index()
+        if self._run_items is None:
+            order = {lid: n for n, lid in enumerate(design.ids)}
+            direct: dict[str | None, list[str]] = {}
+            for lid in design.ids:
+                direct.setdefault(index.owner.get(lid), []).append(lid)
+            self._run_items = []
+            for parent, kids in index.children.items():
+                # The parent's items in network order: a layer between two blocks breaks a run.
+                items: list[tuple[int, str, bool]] = [
+                    (order[m[0]], g, True) for g in kids if (m := index.members.get(g))
+                ]
+                items += [(order[lid], lid, False) for lid in direct.get(parent, [])]
+                items.sort()
+                self._run_items.append([(name, is_group) for _, name, is_group in items])
+            self._run_first = {gid: order[m[0]] for gid, m in index.members.items() if m}
+        keys = self._keys
+        runs: list[Run] = []
+        for parent_items in self._run_items:
+            item_keys: list[tuple[Any, ...] | None] = []
+            for name, is_group in parent_items:
+                if not is_group:
+                    item_keys.append(None)
+                    continue
+                k = keys.get(name)
+                if k is None:
+                    k = keys[name] = structure_key(design, index, name)
+                item_keys.append(k)
+            start = 0
+            for n in range(1, len(parent_items) + 1):
+                if (
+                    n == len(parent_items)
+                    or item_keys[n] is None
+                    or item_keys[n] != item_keys[start]
+                ):
+                    if n - start >= 2 and item_keys[start] is not None:
+                        runs.append(Run(tuple(name for name, _ in parent_items[start:n])))
+                    start = n
+        runs.sort(key=lambda r: self._run_first[r.head])
+        return runs
+
+
+def cached_block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
+    """``block_rows`` with the graph and the blocks' totals from the analysis's cache."""
+    cache = cache_for(analysis)
+    if cache is None or not collapsed:
+        return block_rows(analysis, collapsed)
+    return block_rows(analysis, collapsed, graph=cache.graph(collapsed), summary=cache.summary)
+
+
+def cached_volume_scene(
+    analysis: Analysis, collapsed: set[str], options: BlockOptions | None = None
+) -> VolumeScene:
+    """``collapsed_volume_scene`` with the graph and the blocks' totals from the cache
+    (``analysis`` may be a window of the document's, which has none: computed as before)."""
+    cache = cache_for(analysis)
+    if cache is None or not collapsed:
+        return collapsed_volume_scene(analysis, collapsed, options)
+    return collapsed_volume_scene(
+        analysis, collapsed, options, graph=cache.graph(collapsed), summary=cache.summary
+    )

@@ -1,0 +1,155 @@
+"""The collapsed views' shared cache (``designer.ui.group_views``): what it gives is what the
+core computes afresh, after any edit; and an edit inside one collapsed block sums that block
+again, not every block (issue 15, target 4, the collapsed case)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from designer.core.collapsed_figure import block_rows
+from designer.core.design import Layer
+from designer.core.fileformat import load_design
+from designer.core.groups import (
+    Group,
+    GroupIndex,
+    collapsed_for_level,
+    repeat_runs,
+    summarize,
+    visible_graph,
+)
+from designer.core.resources import templates_dir
+from designer.ui.document import Document
+from designer.ui.group_views import cache_for, cached_block_rows
+from designer.ui.main_window import MainWindow
+
+
+def resnet50():
+    return load_design(templates_dir() / "resnet50.json")
+
+
+def assert_same_as_fresh(doc: Document) -> None:
+    cache = cache_for(doc.analysis)
+    assert cache is not None and cache is doc.group_cache
+    design = doc.design
+    index = GroupIndex(design)
+    runs = repeat_runs(design, index)
+    assert cache.runs() == runs
+    for level in range(index.max_depth + 1):
+        shut = collapsed_for_level(index, level)
+        fresh = visible_graph(design, index, shut, runs=runs)
+        graph = cache.graph(shut)
+        assert graph.nodes == fresh.nodes and graph.edges == fresh.edges
+        for node in graph.nodes:
+            if node.kind == "group":
+                assert cache.summary(node) == summarize(design, doc.analysis, node.layers)
+        assert cached_block_rows(doc.analysis, shut) == block_rows(doc.analysis, shut)
+
+
+def test_the_cache_matches_the_core_after_random_edits_undo_and_redo(qapp):
+    doc = Document()
+    doc.reset(resnet50())
+    rng = random.Random(15)
+    assert_same_as_fresh(doc)
+    convs = [layer.id for layer in doc.design if layer.type == "Conv2d"]
+    for step in range(40):
+        lid = rng.choice(convs)
+        params = dict(doc.design.layer(lid).params)
+        choice = rng.randrange(5)
+        if choice == 0:  # same shapes, new parameters: one layer changes
+            doc.set_params(lid, {**params, "bias": not params.get("bias", True)})
+        elif choice == 1:  # a repeat broken or mended, receptive fields downstream
+            k = 5 if params["kernel_size"] in (3, [3, 3]) else 3
+            doc.set_params(lid, {**params, "kernel_size": k, "padding": k // 2})
+        elif choice == 2:  # shapes downstream
+            doc.set_params(lid, {**params, "out_channels": rng.choice([32, 64, 128])})
+        elif choice == 3 and doc.undo_stack.canUndo():
+            doc.undo_stack.undo()
+        elif doc.undo_stack.canRedo():
+            doc.undo_stack.redo()
+        assert_same_as_fresh(doc)
+        if step % 10 == 9:
+            doc.undo_stack.undo()
+            assert_same_as_fresh(doc)
+
+
+def test_the_cache_follows_structure_and_group_edits(qapp):
+    design = resnet50()
+    doc = Document()
+    doc.reset(design)
+    assert_same_as_fresh(doc)
+    doc.design.add_layer(Layer("extra", "ReLU", {}, ["fc"]))  # a layer added
+    assert_same_as_fresh(doc)
+    doc.design.remove_layer("extra")
+    assert_same_as_fresh(doc)
+    groups = [g.copy() for g in doc.design.groups]
+    groups.append(Group("pair", "", "layer1", []))
+    for g in groups:
+        if g.id == "layer1.1":
+            g.parent = "pair"
+    doc.design.set_groups(groups)  # a group added around a block
+    assert_same_as_fresh(doc)
+    doc.design.set_groups([])
+    assert_same_as_fresh(doc)
+
+
+def test_a_reset_gives_a_new_cache_and_the_old_one_lets_go(qapp):
+    doc = Document()
+    doc.reset(resnet50())
+    old_analysis, old_cache = doc.analysis, doc.group_cache
+    doc.reset(resnet50())
+    assert cache_for(old_analysis) is None and old_cache.analysis is None
+    assert doc.group_cache is not old_cache
+    assert_same_as_fresh(doc)
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1500, 940)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_an_edit_inside_one_collapsed_block_sums_only_that_block_again(window, qtbot):
+    window.load_design(resnet50(), None)
+    doc = window.document
+    grouping = window.scene.grouping
+    table = window.layer_table
+    table.flush_collapsed()
+    qtbot.wait(1)
+    window.volume_view._deferred.flush()
+    stage4 = grouping.card_for_group("layer4")
+    assert stage4 is not None and not window.scene.cards["layer4.1.conv2"].isVisible()
+    before = {nid: card.summary for nid, card in grouping.cards.items()}
+    computed = doc.group_cache.summaries_computed
+    params = dict(doc.design.layer("layer4.1.conv2").params)
+    assert params.get("bias") is False
+    # What the inspector does: one undoable edit through the document. A bias changes the
+    # layer's parameters only (no shape, no receptive field): one block's totals change.
+    doc.set_params("layer4.1.conv2", {**params, "bias": True})
+    qtbot.wait(1)
+    table.flush_collapsed()
+    window.volume_view._deferred.flush()
+    assert doc.group_cache.summaries_computed == computed + 1  # Stage 4, shared by every view
+    for nid, card in grouping.cards.items():
+        if card is stage4:
+            assert card.summary.params == before[nid].params + 512
+            assert f"{card.summary.params:,} parameters" in card.toolTip()
+        else:
+            assert card.summary is before[nid], f"{nid} was summed again"
+    model = table.model
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert model.index(names.index("Stage 4"), 5).data() == f"{stage4.summary.params:,}"
+    volume = window.volume_view.scene
+    assert volume is not None and volume.block("layer4").name_label == "Stage 4"
+    doc.undo_stack.undo()
+    qtbot.wait(1)
+    assert stage4.summary.params == before[stage4.node.id].params
