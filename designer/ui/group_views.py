@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from designer.core.design import Design
     from designer.core.volume_geometry import BlockOptions, VolumeScene
 
+#: Blocks numbered before the numbering starts again (each collapsed set has its own blocks).
+MAX_BLOCKS = 20_000
 #: Before every other handler of the design's signals (the analysis's included).
 PRIORITY = 100
 
@@ -72,11 +74,13 @@ class GroupViewCache:
         self._run_first: dict[str, int] = {}  # group -> where its first layer is in the design
         self._graphs: dict[frozenset[str], VisibleGraph] = {}
         self._graph_runs: list[Run] | None = None  # the repeats the graphs were made with
-        self._summaries: dict[tuple[str, ...], GroupSummary] = {}
-        # Which summaries read a layer, by a number (a block's key is a tuple of all its layers:
-        # hashing it once per member would make a summary quadratic in the block's size).
+        # A block (its layers) gets a number for as long as the structure lasts, and the layers
+        # it reads (its own and those feeding it) point to that number: an analysis update
+        # drops the totals of the blocks that read a changed layer, without hashing a block's
+        # key (a tuple of all its layers) once per layer.
+        self._token_of: dict[tuple[str, ...], int] = {}
         self._readers: dict[str, list[int]] = {}
-        self._keys_of: dict[int, tuple[str, ...]] = {}
+        self._summary_of: dict[int, GroupSummary] = {}  # until a layer it reads changes
         self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
             (design.layer_added, self._on_structure),
@@ -125,19 +129,20 @@ class GroupViewCache:
 
     def _on_analysis(self, changed: object) -> None:
         if not isinstance(changed, set | frozenset):
-            self._drop_summaries()
+            self._drop_summaries(structure=False)
             return
-        readers, keys_of, summaries = self._readers, self._keys_of, self._summaries
+        readers, summaries = self._readers, self._summary_of
+        if not summaries:
+            return
         for lid in changed:
-            for token in readers.pop(lid, ()):
-                key = keys_of.pop(token, None)
-                if key is not None:
-                    summaries.pop(key, None)
+            for token in readers.get(lid, ()):
+                summaries.pop(token, None)
 
-    def _drop_summaries(self) -> None:
-        self._summaries = {}
-        self._readers = {}
-        self._keys_of = {}
+    def _drop_summaries(self, structure: bool = True) -> None:
+        self._summary_of = {}
+        if structure:
+            self._token_of = {}
+            self._readers = {}
 
     # ------------------------------------------------------------------ lookups
 
@@ -175,25 +180,28 @@ class GroupViewCache:
     def summary(self, node: Node) -> GroupSummary:
         """``summarize`` of the node's layers against the analysis this cache follows."""
         key = node.layers
-        found = self._summaries.get(key)
+        design = self.design
+        token = self._token_of.get(key)
+        if token is None:
+            if len(self._token_of) > MAX_BLOCKS:  # many collapsed sets seen: start again
+                self._drop_summaries()
+            token = self._token_of[key] = len(self._token_of)
+            readers = self._readers
+            for lid in key:
+                readers.setdefault(lid, []).append(token)
+                if lid in design:
+                    for ref in design.layer(lid).inputs:  # the block's input comes from outside
+                        src = source_of(ref)
+                        if src not in readers or readers[src][-1] != token:
+                            readers.setdefault(src, []).append(token)
+        found = self._summary_of.get(token)
         if found is not None:
             return found
-        design = self.design
         analysis = self.analysis
         assert analysis is not None, "attach() the analysis first"
         found = summarize(design, analysis, key, self.consumers())
         self.summaries_computed += 1
-        self._summaries[key] = found
-        token = self.summaries_computed  # counts up: a number is never given twice
-        self._keys_of[token] = key
-        readers = self._readers
-        for lid in key:
-            readers.setdefault(lid, []).append(token)
-            if lid in design:
-                for ref in design.layer(lid).inputs:  # the block's input shape comes from outside
-                    src = source_of(ref)
-                    if src != lid:
-                        readers.setdefault(src, []).append(token)
+        self._summary_of[token] = found
         return found
 
     def _repeat_runs(self) -> list[Run]:

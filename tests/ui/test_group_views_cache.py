@@ -5,6 +5,7 @@ again, not every block (issue 15, target 4, the collapsed case)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -119,6 +120,8 @@ def window(qtbot, monkeypatch):
 
 
 def test_an_edit_inside_one_collapsed_block_sums_only_that_block_again(window, qtbot):
+    """Before, every analysis update summed every block again (for the canvas, again for the
+    table, again for the 3D view) and the table by block was rebuilt from scratch."""
     window.load_design(resnet50(), None)
     doc = window.document
     grouping = window.scene.grouping
@@ -130,6 +133,7 @@ def test_an_edit_inside_one_collapsed_block_sums_only_that_block_again(window, q
     assert stage4 is not None and not window.scene.cards["layer4.1.conv2"].isVisible()
     before = {nid: card.summary for nid, card in grouping.cards.items()}
     computed = doc.group_cache.summaries_computed
+    resets = table.model.reset_count
     params = dict(doc.design.layer("layer4.1.conv2").params)
     assert params.get("bias") is False
     # What the inspector does: one undoable edit through the document. A bias changes the
@@ -146,6 +150,7 @@ def test_an_edit_inside_one_collapsed_block_sums_only_that_block_again(window, q
         else:
             assert card.summary is before[nid], f"{nid} was summed again"
     model = table.model
+    assert model.reset_count == resets, "the same blocks: their rows are updated in place"
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert model.index(names.index("Stage 4"), 5).data() == f"{stage4.summary.params:,}"
     volume = window.volume_view.scene
@@ -153,3 +158,27 @@ def test_an_edit_inside_one_collapsed_block_sums_only_that_block_again(window, q
     doc.undo_stack.undo()
     qtbot.wait(1)
     assert stage4.summary.params == before[stage4.node.id].params
+
+
+def test_the_table_by_block_follows_a_repeat_broken_and_mended(window, qtbot):
+    window.load_design(resnet50(), None)
+    doc = window.document
+    window.scene.grouping.expand("layer3")  # Stage 3 open: layer3.0 and "layer3.1–5 ×5"
+    table = window.layer_table
+    table.flush_collapsed()
+    model = table.model
+
+    def names() -> list[str]:
+        return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+    assert "layer3.1–5 ×5" in names()
+    params = dict(doc.design.layer("layer3.3.conv2").params)
+    doc.set_params("layer3.3.conv2", {**params, "bias": True})  # layer3.3 differs now
+    qtbot.wait(1)
+    assert "layer3.1–5 ×5" not in names() and "layer3.3" in names()
+    fresh = block_rows(doc.analysis, set(model.blocks or ()))  # the core, without the cache
+    assert names() == [b.title for b in fresh]
+    assert model.rows() == [replace(b.row, id=b.title) for b in fresh]
+    doc.undo_stack.undo()
+    qtbot.wait(1)
+    assert "layer3.1–5 ×5" in names()

@@ -99,6 +99,9 @@ class GroupCard(QGraphicsItem):
             | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
         )
         self.setAcceptHoverEvents(True)
+        # Painted once per zoom into a pixmap, like a layer card: a repaint of the view (any
+        # edit's) blits it; ``set_node`` (its totals changed) and selection redraw it.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.node = node
@@ -292,6 +295,7 @@ class GroupFrame(QGraphicsItem):
         self.rect = rect
         self.controller = controller
         self.setZValue(0.5 + 0.01 * depth)  # over edges (its title takes clicks), under cards
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.core.collapsed_figure import BlockRow
 from designer.core.layer_table import (
     COLUMNS,
     LayerRow,
@@ -223,11 +224,12 @@ class LayerTableModel(_RowsModel):
                 )
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, rows: list[BlockRow] | None = None) -> None:
         analysis = self.document.analysis
         self._stale = set()
         if self.blocks is not None:
-            rows = cached_block_rows(analysis, set(self.blocks))
+            if rows is None:
+                rows = cached_block_rows(analysis, set(self.blocks))
             self._ids = [b.row.id for b in rows]
             self._select = [b.layers[0] if b.layers else b.row.id for b in rows]
             self._row_of = {m: n for n, b in enumerate(rows) for m in b.layers}
@@ -238,6 +240,30 @@ class LayerTableModel(_RowsModel):
         # Every row is computed when first read: the table shows a few dozen of 10,000.
         self._data = [None] * len(self._ids)  # type: ignore[list-item]
         self._stale = set(range(len(self._ids)))
+
+    def _update_blocks(self) -> None:
+        """Rows by block after an edit: the same rows (the same blocks) are updated in place, and
+        only those whose values changed are repainted; other rows mean a new table."""
+        assert self.blocks is not None
+        rows = cached_block_rows(self.document.analysis, set(self.blocks))
+        if [b.row.id for b in rows] != self._ids or [
+            b.layers[0] if b.layers else b.row.id for b in rows
+        ] != self._select:
+            self.beginResetModel()  # other blocks (a repeat broken or mended): a new table
+            self._rebuild(rows)
+            self.endResetModel()
+            self.reset_count += 1
+            return
+        changed = []
+        for n, b in enumerate(rows):
+            new = replace(b.row, id=b.title)
+            if new != self._data[n]:
+                self._data[n] = new
+                changed.append(n)
+        if changed:
+            self.dataChanged.emit(
+                self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1)
+            )
 
     def _structure_changed(self) -> bool:
         analysis = self.document.analysis
@@ -250,7 +276,10 @@ class LayerTableModel(_RowsModel):
             self.refresh()
 
     def _on_analysis_updated(self, changed: object) -> None:
-        if self.blocks is not None or self._structure_changed():
+        if self.blocks is not None:
+            self._update_blocks()
+            return
+        if self._structure_changed():
             self.refresh()
             return
         # The changed rows are recomputed when they are next read (the table paints the few it
