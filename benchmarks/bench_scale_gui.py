@@ -1,6 +1,7 @@
 """GUI speed at scale (issue 15, targets 4-6), always measured through the event loop.
 
     python benchmarks/bench_scale_gui.py [--json OUT.json] [--sizes 100,10000] [--repeat N]
+        [--kinds chain,resnet] [--grouped-sizes 100,1000,10000] [--skip-500]
 
 For each design (a Conv → BN → ReLU chain of N layers, and a ResNet-like design of N layers
 with a skip connection around every block) in a 1500×940 main window:
@@ -12,6 +13,12 @@ with a skip connection around every block) in a 1500×940 main window:
 * an edit that changes the shapes of the second half (padding 1 → 0 mid-design), fit to view;
 * scrolling (100% zoom) and zooming (fit to view) frame times, as frames per second;
 * resident memory after opening (VmRSS).
+
+The grouped design (``--grouped-sizes``, default 100, 1,000 and 10,000 layers: the ResNet-like
+design in four stages of blocks, grouped from its module paths as the importers group a model)
+is opened as the app opens it, collapsed to the level that fits the window; then a local edit of a
+layer hidden inside a collapsed block (≤ 16 ms, ≤ 3× the 100-layer figure) and a stage's
+collapse and expand, each through the event loop.
 
 500 layers (target 5): the edit near the start that changes 500 cards, and one mid-design,
 with the whole design in view. Targets are printed next to each figure; the growth ratios
