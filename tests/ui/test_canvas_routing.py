@@ -110,3 +110,26 @@ def path_points_of(edge) -> list[tuple[float, float]]:  # type: ignore[no-untype
     from designer.ui.canvas.items import path_points
 
     return path_points(edge.path())
+
+
+def test_a_group_frame_follows_a_card_moved_out_of_it(qtbot) -> None:
+    """Regression: the frames of open groups were to follow their cards after a move, but the
+    deferred update never ran (its single-shot timer called flush(), which does nothing once
+    the timer is no longer active): the frame stayed where the card had been."""
+    scene = scene_for(qtbot, load_design(templates_dir() / "resnet18.json"))
+    scene.grouping.expand_all()
+    card = scene.cards["layer1.0.conv2"]
+
+    def framed() -> bool:  # a frame of the block (one per band it spans) round the card
+        point = card.sceneBoundingRect().center()
+        return any(
+            f.rect.contains(point) for f in scene.grouping.frames if f.group_id == "layer1.0"
+        )
+
+    assert framed()
+    refreshes = scene.grouping.repaints
+    x, y = scene.document.design.position("layer1.0.conv2") or (0.0, 0.0)
+    scene.document.move_layers({"layer1.0.conv2": (x, y + 400.0)})
+    assert not framed()  # not yet: the frames follow once the move is over
+    qtbot.waitUntil(framed, timeout=2000)
+    assert scene.grouping.repaints == refreshes  # only the frames: no whole refresh

@@ -182,3 +182,31 @@ def test_the_table_by_block_follows_a_repeat_broken_and_mended(window, qtbot):
     doc.undo_stack.undo()
     qtbot.wait(1)
     assert "layer3.1–5 ×5" in names()
+
+
+def test_the_canvas_splits_and_joins_a_repeat_an_edit_breaks_and_undo_mends(window, qtbot):
+    """Regression: a parameter edit that made one block of a "×N" run differ left the canvas
+    showing the run (the table and the 3D view split it) until something else refreshed it;
+    and the canvas's deferred refresh never ran (its single-shot timer called flush(), which
+    does nothing once the timer is no longer active)."""
+    window.load_design(resnet50(), None)
+    doc = window.document
+    grouping = window.scene.grouping
+    grouping.expand("layer3")  # Stage 3 open: layer3.0 and "layer3.1–5 ×5"
+    grouping.flush()
+
+    def titles() -> set[str]:
+        return {card.node.title for card in grouping.cards.values()}
+
+    def repeats() -> dict[str, int]:
+        return {card.node.title: card.node.repeat for card in grouping.cards.values()}
+
+    run = next(t for t, n in repeats().items() if n == 5)
+    params = dict(doc.design.layer("layer3.3.conv2").params)
+    doc.set_params("layer3.3.conv2", {**params, "bias": True})  # layer3.3 differs now
+    qtbot.waitUntil(lambda: run not in titles(), timeout=2000)
+    assert 5 not in repeats().values()
+    assert "layer3.3" in titles()  # the block that differs stands on its own card
+    doc.undo_stack.undo()
+    qtbot.waitUntil(lambda: run in titles(), timeout=2000)
+    assert repeats()[run] == 5

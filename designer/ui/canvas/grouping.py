@@ -392,7 +392,12 @@ class CanvasGroups(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self.flush)
+        # What the timer does when it fires: a whole refresh, or only the frames following
+        # cards that moved (the cards and edges are already where they belong).
+        self._pending_refresh = False
+        # Not flush(): a single-shot timer is no longer active when it times out, so flush()
+        # would find nothing pending and the deferred work would never run.
+        self._timer.timeout.connect(self._run_pending)
         self.repaints = 0  # times the collapsed view was rebuilt (tests, benchmarks)
         self.wrap: int | Literal["auto"] = "auto"  # columns per band of the collapsed layout
         self.fresh = True  # a design was just opened: the view picks the level that fits it
@@ -506,11 +511,29 @@ class CanvasGroups(QObject):
         return self.index
 
     def _on_params(self, _layer_id: str) -> None:
+        shown = self._runs
         self._runs = None  # repeats compare hyper-parameters
+        if shown is None or not self.cards:
+            return
+        # An edit that makes a repeated block differ from its neighbours (or alike again) splits
+        # or joins a "×N" card: the canvas is redrawn, as the table and the 3D view are. The
+        # document's group cache (updated before this slot runs) finds the repeats from its
+        # kept structure keys; without it they are found again here.
+        cache = cache_for(self.document.analysis)
+        design = self.document.design
+        if cache is not None and cache.design is design:
+            runs = cache.runs()
+        else:
+            runs = repeat_runs(design, self._fresh_index())
+        if runs != shown:
+            self._runs = runs
+            self._schedule(refresh=True)
+        else:
+            self._runs = shown
 
     def _on_structure(self, *_args: object) -> None:
         self._invalidate()
-        self._timer.start()  # once, after however many edits arrive together
+        self._schedule(refresh=True)  # once, after however many edits arrive together
 
     def _on_renamed(self, old: str, new: str) -> None:
         self._on_structure()
@@ -519,13 +542,23 @@ class CanvasGroups(QObject):
         if self.collapsed:
             self._on_structure()  # cards are placed automatically while blocks are collapsed
         elif self.frames:
-            self._timer.start()  # frames follow their cards
+            self._schedule(refresh=False)  # frames follow their cards
+
+    def _schedule(self, refresh: bool) -> None:
+        self._pending_refresh = self._pending_refresh or refresh
+        self._timer.start()
+
+    def _run_pending(self) -> None:
+        if self._pending_refresh:
+            self.refresh()
+        else:
+            self._place_frames()
 
     def flush(self) -> None:
-        """Apply a refresh that edits asked for (tests call this instead of waiting)."""
+        """Apply what edits asked for (tests call this instead of waiting)."""
         if self._timer.isActive():
             self._timer.stop()
-            self.refresh()
+            self._run_pending()
 
     def _on_analysis(self, _ids: object) -> None:
         # The document's group cache has dropped the totals of the blocks whose layers (or
@@ -560,6 +593,7 @@ class CanvasGroups(QObject):
         self._fresh_index()
         self.collapsed = {g for g in self.collapsed if g in self.index.members}
         self._timer.stop()
+        self._pending_refresh = False
         for edge in self.proxy_edges:
             edge.detach()
             if edge.scene() is scene:
