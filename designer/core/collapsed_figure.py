@@ -47,7 +47,14 @@ from designer.core.groups import (
     visible_graph,
 )
 from designer.core.layer_table import LayerRow, layer_row
-from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, Direction, graph_layout, side_branches
+from designer.core.layout import (
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    Direction,
+    graph_layout,
+    side_branches,
+    u_layout,
+)
 from designer.core.registry import CATEGORIES
 from designer.core.shape_rules import fmt_shape
 
@@ -344,7 +351,9 @@ def _graph_figure(
 
     ids = cv.order
     inputs = {lid: cv.design.layer(lid).sources for lid in ids}
-    positions = _slide_layout(ids, inputs, direction, side_branches(analysis.design))
+    # Card labels at 0.92 of the font size; 9 px leaves room for the margins and the legend.
+    readable = 9.0 / (style.font_size * 0.92)
+    positions = _slide_layout(ids, inputs, direction, side_branches(analysis.design), readable)
     boxes = {lid: (x, y, CARD_WIDTH, CARD_HEIGHT) for lid, (x, y) in positions.items()}
     st = style
     groups: list[Group] = []
@@ -412,18 +421,33 @@ def _graph_figure(
 
 
 def _slide_layout(
-    ids: list[str], inputs: dict[str, list[str]], direction: Direction, side: set[str]
+    ids: list[str],
+    inputs: dict[str, list[str]],
+    direction: Direction,
+    side: set[str],
+    readable: float = math.inf,
 ) -> dict[str, tuple[float, float]]:
-    """The layered layout wrapped into as many rows as bring it closest to 16:9."""
+    """The layered layout wrapped into as many rows as bring it closest to 16:9. An
+    encoder–decoder is drawn as a U: the widest (least folded) one whose cards are drawn
+    at least ``readable`` times their size on a slide, else the one drawn largest."""
     if direction == "TB":
         return graph_layout(ids, inputs, "TB", None, side)
     best: tuple[float, dict[str, tuple[float, float]]] | None = None
     columns = len(ids)
+    # An encoder–decoder is drawn as a U at every width it fits (``u_layout``), the other
+    # widths are not tried: the U is how it reads, a wrapped chain is only its fallback.
+    u: dict[int, dict[str, tuple[float, float]]] = {}
+    if u_layout(ids, inputs, columns, side) is not None:
+        u = {n: p for n in range(columns, 2, -1) if (p := u_layout(ids, inputs, n, side))}
     for per_band in range(max(columns, 1), 2, -1):
-        pos = graph_layout(ids, inputs, "LR", per_band, side)
+        if u and per_band not in u:
+            continue
+        pos = u[per_band] if u else graph_layout(ids, inputs, "LR", per_band, side)
         w = max(x for x, _ in pos.values()) + CARD_WIDTH
         h = max(y for _, y in pos.values()) + CARD_HEIGHT
         scale = min(SLIDE[0] / w, SLIDE[1] / h)  # how large the figure can be drawn on a slide
+        if u and scale >= readable:  # the widest U that is still legible: the least folded
+            return pos
         if best is None or scale > best[0] + 1e-9:
             best = (scale, pos)
         if h > w * SLIDE[1] / SLIDE[0] * 1.5:

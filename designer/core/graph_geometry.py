@@ -301,6 +301,29 @@ def route_edge(
         path = [start, a, (a[0], gap), (b[0], gap), b, end]
         if not index.crosses(path, skip):
             return tuple(back(p) for p in path)
+    elif not flip and dv + dh < sv:
+        # Into an earlier row (the decoder of a U-Net, read upwards): back left through
+        # the gap just above the source's row.
+        a = (start[0] + 10.0, start[1])
+        b = (end[0] - 10.0, end[1])
+        passed = index._near(b[0], a[0], end[1], start[1])
+        gap_y = line_break_height(
+            (start[0], end[1]),
+            (end[0], start[1]),
+            [
+                f(src),
+                f(dst),
+                *(
+                    box
+                    for k in sorted(passed)
+                    if (box := index.boxes[k])[0] < a[0] and box[0] + box[2] > b[0]
+                ),
+            ],
+        )
+        if gap_y is not None:
+            path = [start, a, (a[0], gap_y), (b[0], gap_y), b, end]
+            if not index.crosses(path, skip):
+                return tuple(back(p) for p in path)
     if end[0] > start[0] + 8:
         # A skip edge: the nearest lane no card blocks (under its block, or its own row).
         cu0, cu1 = index._span(start[0], end[0])

@@ -130,13 +130,19 @@ def graph_layout(
     the path they gate rather than on it.
     """
     ranks = graph_ranks(ids, inputs)
-    row = layer_rows(ids, inputs, ranks, set(side))
+    side = set(side)
+    row = layer_rows(ids, inputs, ranks, side)
     step_x = CARD_WIDTH + COLUMN_GAP
     step_y = CARD_HEIGHT + ROW_GAP
     if direction == "TB":
         step_x, step_y = CARD_WIDTH + COLUMN_GAP, CARD_HEIGHT + ROW_GAP + 8
     n_columns = max(ranks.values(), default=-1) + 1
     per_band = wrap_width(n_columns) if wrap == "auto" else wrap
+    if direction == "LR" and per_band:
+        skips = encoder_decoder(ids, inputs, ranks, side)
+        u = _u_best(ids, ranks, skips, per_band, wrap == "auto", step_x, step_y) if skips else None
+        if u is not None:
+            return {lid: u[lid] for lid in ids}
     if direction != "LR" or not per_band or per_band >= n_columns:
         starts = [0]
     elif wrap == "auto" and n_columns <= AUTO_WRAP_SEARCH:
@@ -443,3 +449,148 @@ class _Occupied:
             for dy in (-1, 0, 1)
             for q in self.cells.get((cx + dx, cy + dy), ())
         )
+
+
+# ------------------------------------------------------------------ encoder–decoder (U)
+
+
+def encoder_decoder(
+    ids: list[str], inputs: dict[str, list[str]], ranks: dict[str, int], side: Iterable[str] = ()
+) -> list[tuple[str, str]] | None:
+    """The skip connections of an encoder–decoder (U-Net), outermost first, or ``None``.
+
+    Structural: the graph is one path (every column holds one node) plus at least two
+    long edges ("skips"), each into a merge whose other input is the node just before
+    it, and the skips are strictly nested: encoder level k's skip leaves after level
+    k-1's and arrives before it (``s1 < s2 < … < sL < mL < … < m1`` along the path).
+    Residual chains (shortcuts one after another), Inception modules (several branches
+    from one fork) and squeeze-and-excitation gates (``side``) are not.
+    """
+    n_columns = max(ranks.values(), default=-1) + 1
+    if n_columns != len(ids) or len(ids) < 5 or set(side) & set(ids):
+        return None
+    present = set(ids)
+    skips: list[tuple[str, str]] = []
+    for lid in ids:
+        srcs = [s for s in dict.fromkeys(inputs.get(lid, [])) if s in present and s != lid]
+        longs = [s for s in srcs if ranks[lid] - ranks[s] > 1]
+        if not longs:
+            continue
+        if len(srcs) != 2 or len(longs) != 1:
+            return None
+        skips.append((longs[0], lid))
+    if len(skips) < 2:
+        return None
+    skips.sort(key=lambda e: ranks[e[0]])
+    for (s1, m1), (s2, m2) in itertools.pairwise(skips):
+        if not ranks[s1] < ranks[s2] < ranks[m2] < ranks[m1]:
+            return None
+    return skips
+
+
+def u_layout(
+    ids: list[str], inputs: dict[str, list[str]], columns: int, side: Iterable[str] = ()
+) -> dict[str, tuple[float, float]] | None:
+    """The U of an encoder–decoder (see ``encoder_decoder``) at most ``columns`` wide, left to
+    right, or ``None`` when the graph is not one or a half would be narrower than two cards:
+    what ``graph_layout`` draws for it. The graph figure, which picks its band width for
+    the best fit on a slide, picks among these when there are any."""
+    ranks = graph_ranks(ids, inputs)
+    skips = encoder_decoder(ids, inputs, ranks, side)
+    if not skips:
+        return None
+    pos = _u_layout(ids, ranks, skips, columns, CARD_WIDTH + COLUMN_GAP, CARD_HEIGHT + ROW_GAP)
+    return None if pos is None else {lid: pos[lid] for lid in ids}
+
+
+def _u_best(
+    ids: list[str],
+    ranks: dict[str, int],
+    skips: list[tuple[str, str]],
+    per_band: int,
+    auto: bool,
+    step_x: float,
+    step_y: float,
+) -> dict[str, tuple[float, float]] | None:
+    """``_u_layout`` ``per_band`` columns wide, or with ``auto`` the width from ``per_band``
+    to three times it (as ``_auto_bands`` allows) whose aspect is nearest ``AUTO_ASPECT``."""
+    if not auto:
+        return _u_layout(ids, ranks, skips, per_band, step_x, step_y)
+    best: tuple[float, dict[str, tuple[float, float]]] | None = None
+    for columns in range(per_band, 3 * per_band + 1):
+        pos = _u_layout(ids, ranks, skips, columns, step_x, step_y)
+        if pos is None:
+            continue
+        w = max(x for x, _ in pos.values()) + CARD_WIDTH
+        h = max(y for _, y in pos.values()) + CARD_HEIGHT
+        miss = abs(math.log(w / h / AUTO_ASPECT))
+        if best is None or miss < best[0] - 1e-9:
+            best = (miss, pos)
+    return best[1] if best else None
+
+
+def _u_layout(
+    ids: list[str],
+    ranks: dict[str, int],
+    skips: list[tuple[str, str]],
+    max_columns: int,
+    step_x: float,
+    step_y: float,
+) -> dict[str, tuple[float, float]] | None:
+    """Positions of an encoder–decoder drawn as a U at most ``max_columns`` wide, or
+    ``None`` when a half would be narrower than two cards.
+
+    When every layer can have a column of its own, the paper's V: level k's encoder and
+    decoder on row k, the bottleneck on the row below the deepest level, so the encoder
+    steps down, the decoder steps up and each skip runs straight across its row.
+    Otherwise the U is folded: level k is a band of rows: its encoder on the left half, read downwards and
+    right-aligned so that it ends against the middle; its decoder on the right half,
+    left-aligned just right of the middle and read upwards, starting on the encoder's
+    last row. So every skip edge is one straight gap long, the encoder descends, the
+    decoder ascends and each up-sampling edge climbs one band gap; the bottleneck is
+    in the band below the deepest level. A level longer than its half wraps
+    inside the level (rows of the half's width).
+    """
+    by_rank = sorted(ids, key=lambda lid: ranks[lid])
+    s = [ranks[a] for a, _ in skips]
+    m = [ranks[b] for _, b in skips]
+    levels = len(skips)
+    enc = [by_rank[(s[k - 1] + 1 if k else 0) : s[k] + 1] for k in range(levels)]
+    dec = [by_rank[m[k] : (m[k - 1] if k else len(by_rank))] for k in range(levels)]
+    bottom = by_rank[s[-1] + 1 : m[-1]]
+    if len(by_rank) <= max_columns:  # room for the paper's V: a column per layer, a row per level
+        level_rows = [
+            *((row, k) for k, row in enumerate(enc)),
+            *((row, k) for k, row in enumerate(dec)),
+        ]
+        level_rows.append((bottom, levels))
+        return {lid: (ranks[lid] * step_x, k * step_y) for row, k in level_rows for lid in row}
+    left = min(max(len(row) for row in enc), max_columns // 2)
+    right = min(max(len(row) for row in dec), max_columns - left)
+    if left < 2 or right < 2:  # a half one card wide is a column, no U: the chain reads better
+        return None
+    width = left + right
+    row_step = (1.0 + BAND_GAP_ROWS) * step_y  # room between rows for the edges that go back
+    positions: dict[str, tuple[float, float]] = {}
+    top = 0
+    for k in range(levels):
+        e_rows = -(-len(enc[k]) // left)
+        d_rows = -(-len(dec[k]) // right)
+        skip_row = top + max(e_rows, d_rows) - 1
+        first = len(enc[k]) - (e_rows - 1) * left  # the encoder's first row may be short
+        for j, lid in enumerate(enc[k]):
+            r, c = (0, left - first + j) if j < first else divmod(j - first, left)
+            if j >= first:
+                r += 1
+            positions[lid] = (c * step_x, (skip_row - e_rows + 1 + r) * row_step)
+        for j, lid in enumerate(dec[k]):
+            r, c = divmod(j, right)
+            positions[lid] = ((left + c) * step_x, (skip_row - r) * row_step)
+        top = skip_row + 1
+    per_row = min(width, max(len(bottom), 1))
+    # Under the encoder's end when it fits there, so that it feeds the decoder forwards.
+    start = max(0, left - per_row)
+    for j, lid in enumerate(bottom):
+        r, c = divmod(j, per_row)
+        positions[lid] = ((start + c) * step_x, (top + r) * row_step)
+    return positions

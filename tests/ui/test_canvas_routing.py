@@ -133,3 +133,29 @@ def test_a_group_frame_follows_a_card_moved_out_of_it(qtbot) -> None:
     assert not framed()  # not yet: the frames follow once the move is over
     qtbot.waitUntil(framed, timeout=2000)
     assert scene.grouping.repaints == refreshes  # only the frames: no whole refresh
+
+
+def test_unet_every_layer_is_a_u_with_straight_skips_and_no_crossing(qtbot) -> None:
+    from designer.core.layout import COLUMN_GAP
+    from designer.core.routing import edge_edge_crossings
+
+    scene = scene_for(qtbot, load_design(templates_dir() / "unet_small.json"))
+    scene.grouping.expand_all()
+    paths, boxes = scene.edge_geometry()
+    assert edge_crossings(paths, boxes) == []
+    assert edge_edge_crossings(paths) == 0  # before: 7, skips 6.0 / 12.3 card widths long
+    for k in (1, 2, 3):
+        pts = paths[(f"enc{k}_relu2", f"cat{k}")]
+        assert len({round(y, 3) for _, y in pts}) == 1  # straight across
+        assert max(x for x, _ in pts) - min(x for x, _ in pts) <= COLUMN_GAP + 1e-6
+        assert boxes[f"enc{k}_relu2"][0] < boxes[f"cat{k}"][0]
+
+
+def test_unet_opened_collapsed_is_a_u(qtbot) -> None:
+    scene = scene_for(qtbot, load_design(templates_dir() / "unet_small.json"))
+    paths, boxes = scene.edge_geometry()
+    assert {"encoder1", "decoder1", "bottom"} <= set(boxes)
+    for k in (1, 2, 3):  # each encoder level beside its decoder level, the skip straight
+        assert boxes[f"encoder{k}"][1] == boxes[f"decoder{k}"][1]
+        assert len({round(y, 3) for _, y in paths[(f"encoder{k}", f"decoder{k}")]}) == 1
+    assert boxes["encoder1"][1] < boxes["encoder2"][1] < boxes["encoder3"][1] < boxes["bottom"][1]
