@@ -230,3 +230,28 @@ def test_the_comparison_process_gives_the_same_rows_as_comparing_in_process(qtbo
         expected = compare_semantics(design)
         assert rows_from_json(rows_to_json(compare_payload(payload_of(design, 4)))) == expected
     assert expected  # AlexNet at 224 divides unevenly: the frameworks disagree
+
+
+@pytest.mark.qt_log_ignore("QProcess: Destroyed while process")  # Qt's own note as it kills it
+def test_a_comparison_still_running_when_its_window_goes_raises_nothing(qtbot) -> None:
+    """Regression: closing the window while a long design's comparison ran in its process:
+    Qt deleted the QProcess (killing it), its ``finished`` still came, and the handler read the
+    deleted process ("Internal C++ object (PySide6.QtCore.QProcess) already deleted")."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    from designer.core.analysis import analyze
+    from designer.core.fileformat import load_design
+    from designer.core.resources import templates_dir
+    from designer.ui.panels.semantics_worker import SemanticsWorker
+
+    design = load_design(templates_dir() / "resnet50.json")
+    owner = QObject()
+    worker = SemanticsWorker(owner)
+    results: list[object] = []
+    worker.done.connect(lambda *args: results.append(args))
+    worker.start(1, design, analyze(design))
+    assert worker.busy
+    shiboken6.delete(owner)  # pytest-qt fails the test on an exception in a Qt callback
+    qtbot.wait(50)
+    assert results == []

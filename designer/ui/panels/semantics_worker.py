@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
+from shiboken6 import isValid
 
 import designer
 from designer.core.analysis import Analysis
@@ -47,7 +48,8 @@ class SemanticsWorker(QObject):
         self._process: QProcess | None = None
         self._revision = -1
         self.runs = 0  # comparisons started in a process (tests)
-        # No handler on ``destroyed``: a child QProcess still running is killed by its destructor.
+        # No handler on ``destroyed``: a child QProcess still running is killed by its destructor
+        # (its ``finished`` then arrives for a deleted process, which _on_finished ignores).
 
     @property
     def busy(self) -> bool:
@@ -103,4 +105,6 @@ class SemanticsWorker(QObject):
         if process is not self._process:
             return  # taken by wait(), or killed for a newer comparison
         self._process = None
+        if not isValid(process):
+            return  # the window closed while it ran: Qt deleted the process, killing it
         self.done.emit(revision, self._rows(process))
