@@ -939,20 +939,36 @@ class _KerasImporter:
         )
         return 0, [pad], True
 
-    def conv2d(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
-        src = inputs[0]
+    def _window(
+        self, wanted: str, cfg: dict[str, Any], src: str
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A convolution's window (kernel, stride, padding, dilation as design parameters) and its
+        inputs: ``src``, or a ZeroPad2d in front of it where Keras' "same" pads unevenly."""
         k, s, d = (
             _pair(cfg["kernel_size"]),
             _pair(cfg.get("strides", 1)),
             _pair(cfg.get("dilation_rate", 1)),
         )
         padding, ins, _ = self._padding(wanted, cfg, src, k, s, d, pool=False)
-        params = {
-            "out_channels": int(cfg["filters"]),
+        window = {
             "kernel_size": _one(k),
             "stride": _one(s),
             "padding": padding,
             "dilation": _one(d),
+        }
+        return window, ins
+
+    def _channels(self, src: str) -> int:
+        shape = self._shape(src)
+        if shape is None or len(shape) != 3:
+            raise _Placeholder("its input's channels are unknown")
+        return shape[0]
+
+    def conv2d(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
+        window, ins = self._window(wanted, cfg, inputs[0])
+        params = {
+            "out_channels": int(cfg["filters"]),
+            **window,
             "groups": int(cfg.get("groups", 1) or 1),
             "bias": bool(cfg.get("use_bias", True)),
         }
@@ -960,53 +976,26 @@ class _KerasImporter:
         return self._activation(wanted, cfg.get("activation"), [lid], "Conv2D")
 
     def depthwise_conv2d(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
-        src = inputs[0]
-        shape = self._shape(src)
-        if shape is None or len(shape) != 3:
-            raise _Placeholder("its input's channels are unknown")
-        k, s, d = (
-            _pair(cfg["kernel_size"]),
-            _pair(cfg.get("strides", 1)),
-            _pair(cfg.get("dilation_rate", 1)),
-        )
-        padding, ins, _ = self._padding(wanted, cfg, src, k, s, d, pool=False)
+        channels = self._channels(inputs[0])
+        window, ins = self._window(wanted, cfg, inputs[0])
         multiplier = int(cfg.get("depth_multiplier", 1) or 1)
         params = {
-            "out_channels": shape[0] * multiplier,
-            "kernel_size": _one(k),
-            "stride": _one(s),
-            "padding": padding,
-            "dilation": _one(d),
-            "groups": shape[0],
+            "out_channels": channels * multiplier,
+            **window,
+            "groups": channels,
             "bias": bool(cfg.get("use_bias", True)),
         }
         lid = self._add(wanted, "Conv2d", params, ins, "DepthwiseConv2D")
         return self._activation(wanted, cfg.get("activation"), [lid], "DepthwiseConv2D")
 
     def separable_conv2d(self, wanted: str, cfg: dict[str, Any], inputs: list[str]) -> str:
-        src = inputs[0]
-        shape = self._shape(src)
-        if shape is None or len(shape) != 3:
-            raise _Placeholder("its input's channels are unknown")
-        k, s, d = (
-            _pair(cfg["kernel_size"]),
-            _pair(cfg.get("strides", 1)),
-            _pair(cfg.get("dilation_rate", 1)),
-        )
-        padding, ins, _ = self._padding(wanted, cfg, src, k, s, d, pool=False)
+        channels = self._channels(inputs[0])
+        window, ins = self._window(wanted, cfg, inputs[0])
         multiplier = int(cfg.get("depth_multiplier", 1) or 1)
         depthwise = self._add(
             f"{wanted}_depthwise",
             "Conv2d",
-            {
-                "out_channels": shape[0] * multiplier,
-                "kernel_size": _one(k),
-                "stride": _one(s),
-                "padding": padding,
-                "dilation": _one(d),
-                "groups": shape[0],
-                "bias": False,
-            },
+            {"out_channels": channels * multiplier, **window, "groups": channels, "bias": False},
             ins,
             "SeparableConv2D",
         )
