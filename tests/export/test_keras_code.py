@@ -396,55 +396,14 @@ def test_window_layers_build_with_the_designs_shapes_or_are_refused() -> None:
     """Random convolutions and pools under every semantics: Keras builds the design's shapes, or the
     exporter refuses by name. Never a model whose shapes differ from the design's."""
     from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
+
+    from tests.window_cases import conv_pool_designs
 
     @settings(
         max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
     )
-    @given(
-        semantics=st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
-        size=st.integers(5, 19),
-        kernel=st.integers(1, 5),
-        stride=st.integers(1, 3),
-        padding=st.one_of(st.integers(0, 2), st.just("same")),
-        pool=st.sampled_from(["MaxPool2d", "AvgPool2d"]),
-        pk=st.integers(1, 4),
-        ps=st.integers(1, 3),
-        pp=st.integers(0, 2),
-        ceil=st.booleans(),
-        include=st.booleans(),
-    )
-    def check(
-        semantics: str,
-        size: int,
-        kernel: int,
-        stride: int,
-        padding: object,
-        pool: str,
-        pk: int,
-        ps: int,
-        pp: int,
-        ceil: bool,
-        include: bool,
-    ) -> None:
-        pool_params: dict[str, object] = {
-            "kernel_size": pk,
-            "stride": ps,
-            "padding": min(pp, pk // 2),
-            "ceil_mode": ceil,
-        }
-        if pool == "AvgPool2d":
-            pool_params["count_include_pad"] = include
-        design = _chain(
-            Layer(
-                "conv",
-                "Conv2d",
-                {"out_channels": 4, "kernel_size": kernel, "stride": stride, "padding": padding},
-            ),
-            Layer("pool", pool, pool_params),
-            shape=[3, size, size],
-            semantics=semantics,
-        )
+    @given(design=conv_pool_designs())
+    def check(design: Design) -> None:
         analysis = analyze(design)
         if analysis.has_errors():
             return

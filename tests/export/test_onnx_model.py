@@ -296,44 +296,14 @@ def test_a_dropped_last_window_is_exported_with_the_designs_count(case: tuple[An
 
 def test_random_convolutions_and_pools_export_under_every_semantics() -> None:
     from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
+
+    from tests.window_cases import conv_pool_designs
 
     @settings(
         max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
     )
-    @given(
-        semantics=st.sampled_from(["pytorch", "keras", "caffe", "strict"]),
-        size=st.integers(5, 19),
-        kernel=st.integers(1, 5),
-        stride=st.integers(1, 3),
-        padding=st.one_of(st.integers(0, 2), st.just("same")),
-        pool=st.sampled_from(["MaxPool2d", "AvgPool2d"]),
-        pk=st.integers(1, 4),
-        ps=st.integers(1, 3),
-        pp=st.integers(0, 2),
-        ceil=st.booleans(),
-    )
-    def check(
-        semantics: str,
-        size: int,
-        kernel: int,
-        stride: int,
-        padding: object,
-        pool: str,
-        pk: int,
-        ps: int,
-        pp: int,
-        ceil: bool,
-    ) -> None:
-        design = _conv_pool(
-            semantics,
-            size,
-            kernel,
-            stride,
-            padding,
-            pool,
-            {"kernel_size": pk, "stride": ps, "padding": min(pp, pk // 2), "ceil_mode": ceil},
-        )
+    @given(design=conv_pool_designs())
+    def check(design: Design) -> None:
         if analyze(design).has_errors():
             return
         model = build_onnx(design)  # checks itself: valid, and every shape equal to the design's
