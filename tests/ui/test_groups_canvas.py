@@ -382,3 +382,28 @@ def test_expand_all_lays_inception_modules_out_side_by_side(window, qtbot):
             if key[0] == fork
         }
         assert len(runs) == 1, (fork, runs)
+
+
+def test_the_minimap_never_covers_more_than_a_quarter_of_a_small_canvas(window, qtbot):
+    """Regression: at 1280×720 the fixed 220×140 overview covered a third of the canvas's width,
+    hiding the cards it summarises. It now takes at most a quarter of each side, and hides
+    when the canvas is too small for it to help."""
+    share = 0.25
+    open_resnet50(window)
+    view, minimap = window.view, window.view.minimap
+    window.expand_all_action.trigger()
+    for width, height in ((1500, 940), (1280, 720), (900, 600)):
+        window.resize(width, height)
+        qtbot.wait(10)
+        view.set_zoom(1.0)
+        view.centerOn(window.scene.cards["conv1"])
+        minimap.sync()
+        port = view.viewport()
+        if minimap.isVisible():
+            assert minimap.width() <= port.width() * share + 1, (width, minimap.width())
+            assert minimap.height() <= port.height() * share + 1, (width, minimap.height())
+            assert port.rect().contains(minimap.geometry())
+    window.resize(1500, 940)
+    qtbot.wait(10)
+    minimap.sync()
+    assert minimap.isVisible() and minimap.width() >= 100  # a large window still has one

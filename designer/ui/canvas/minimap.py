@@ -21,7 +21,20 @@ from designer.ui.canvas.grouping import GROUP_COLOR
 if TYPE_CHECKING:
     from designer.ui.canvas.view import CanvasView
 
-MINIMAP_SIZE = (220, 140)
+MINIMAP_SIZE = (220, 140)  # the largest it gets
+#: At most this share of the canvas's width and height: on a small window the overview must
+#: not hide the cards it summarises (at 1280×720 a fixed 220×140 covered a third of the canvas).
+MINIMAP_SHARE = 0.25
+MINIMAP_MIN = (100, 60)  # smaller than this it is no help: hidden
+
+
+def minimap_size(viewport_width: int, viewport_height: int) -> tuple[int, int] | None:
+    """The overview's size on a canvas of this size, ``None`` when the canvas is too small."""
+    w = min(MINIMAP_SIZE[0], int(viewport_width * MINIMAP_SHARE))
+    h = min(MINIMAP_SIZE[1], int(viewport_height * MINIMAP_SHARE))
+    if w < MINIMAP_MIN[0] or h < MINIMAP_MIN[1]:
+        return None
+    return w, h
 
 
 class Minimap(QGraphicsView):
@@ -79,6 +92,12 @@ class Minimap(QGraphicsView):
             self.hide()
             return
         viewport = self.canvas.viewport()
+        size = minimap_size(viewport.width(), viewport.height())
+        if size is None:
+            self.hide()
+            return
+        if (self.width(), self.height()) != size:
+            self.resize(*size)
         self.move(viewport.width() - self.width() - 10, viewport.height() - self.height() - 10)
         self.setSceneRect(content)
         self.fitInView(content, Qt.AspectRatioMode.KeepAspectRatio)
