@@ -185,6 +185,10 @@ class Analysis:
         self._sums: list[int] = [0] * _SUMS
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
         self._rf_steps: dict[str, RFStep] = {}  # each layer's rule's receptive-field step
+        #: Of the ids the last ``updated`` carried, those whose change was their receptive field
+        #: (and the input size it refers to) alone: same shapes, numbers, status and diagnostics.
+        #: A view that shows no receptive field can pass over them.
+        self.field_only: frozenset[str] = frozenset()
         if start_from is None:
             self.full_refresh()
         else:
@@ -241,6 +245,7 @@ class Analysis:
         former = self._consumers.get(layer_id, [])
         self._drop_info(layer_id)
         self._recompute_from([*former, *self._rebuild_with_consumer_changes()])
+        self.field_only = frozenset()
         self.updated.emit({layer_id})
 
     def _rebuild_with_consumer_changes(self) -> list[str]:
@@ -268,6 +273,7 @@ class Analysis:
             self.full_refresh()
         elif what == "load_notes":
             self._totals = None
+            self.field_only = frozenset()
             self.updated.emit(set())
 
     # ----------------------------------------------------------------- queries
@@ -359,6 +365,7 @@ class Analysis:
         for lid in self.order:
             self._set_info(lid, self._evaluate(self.design.layer(lid)))
         self._totals = None
+        self.field_only = frozenset()
         self.updated.emit(set(self.design.ids))
 
     def _rebuild_structure(self) -> None:
@@ -432,13 +439,16 @@ class Analysis:
         """Re-evaluate ``start`` and its downstream layers, stopping where nothing changed."""
         pending = {s for s in start if s in self.design}
         changed: set[str] = set()
-        # Layers whose info might be stale: those not evaluated yet (new ones).
+        field_only: set[str] = set()
+        # Layers that might be stale: those not evaluated yet (new ones).
         pending.update(lid for lid in self.order if lid not in self.info)
         # Layers that need their rule run again; the others are pending only because an input's
         # receptive field changed (same shapes): for them the rule's results are kept.
         full = set(pending)
         # A heap in rank order (not min() over the set): many starting layers stay linear.
         rank = self._rank
+        consumers = self._consumers
+        info_of = self.info
         heap = [(rank.get(i, 0), i) for i in pending]
         heapq.heapify(heap)
         while heap:
@@ -447,12 +457,27 @@ class Analysis:
                 continue
             pending.discard(lid)
             layer = self.design.layer(lid)
-            previous = self.info.get(lid)
-            new = None
+            previous = info_of.get(lid)
             if lid not in full and previous is not None:
                 new = self._with_new_field(layer, previous)
-            if new is None:
-                new = self._evaluate(layer)
+                if new is previous:
+                    continue  # its field came out the same: nothing changed, nothing follows
+                if new is not None:
+                    # Only the receptive field (and the input size it sees) moved: the rule's
+                    # results, the totals and, unless a field note came or went, the
+                    # diagnostics stay; the consumers only need their fields again.
+                    if new.diagnostics is previous.diagnostics:
+                        info_of[lid] = new
+                        field_only.add(lid)
+                    else:
+                        self._set_info(lid, new)
+                    changed.add(lid)
+                    for c in consumers.get(lid, ()):
+                        if c not in pending and c not in changed:
+                            pending.add(c)
+                            heapq.heappush(heap, (rank.get(c, 0), c))
+                    continue
+            new = self._evaluate(layer)
             old = self._set_info(lid, new)
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
@@ -466,15 +491,16 @@ class Analysis:
                 or new.status == "unknown"
                 or old.status == "unknown"
             ):
-                field_only = old is not None and _only_field_changed(new, old)
-                for c in self._consumers.get(lid, ()):
+                field_changed = old is not None and _only_field_changed(new, old)
+                for c in consumers.get(lid, ()):
                     if c not in changed:
-                        if not field_only:
+                        if not field_changed:
                             full.add(c)
                         if c not in pending:
                             pending.add(c)
                             heapq.heappush(heap, (rank.get(c, 0), c))
         self._totals = None
+        self.field_only = frozenset(field_only)
         self.updated.emit(changed)
 
     def _evaluate(self, layer: Layer) -> LayerInfo:
@@ -608,7 +634,9 @@ class Analysis:
         if out is not None:
             # An Upsample's second input only lends its height and width: no values flow from it.
             seen = upstream[:1] if type_id == "Upsample" else upstream
-            info.input_size, info.receptive_field = self._receptive_field(layer, result, seen)
+            info.input_size, info.receptive_field = self._receptive_field(
+                type_id, result.rf, out, seen
+            )
             if type_id != "Input" and info.neurons > LARGE_ACTIVATION:
                 diags.extend(_size_warnings(info))
             if type_id in WINDOW_TYPES:
@@ -623,51 +651,66 @@ class Analysis:
         return info
 
     def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
-        """``old`` with its receptive field (and the notes that quote it) brought up to date,
+        """``old`` with its receptive field (and the note that quotes it) brought up to date,
         when only its inputs' receptive fields changed: the rule's results stay as they are.
-        None where that cannot be decided cheaply (then the layer is evaluated in full)."""
-        step = self._rf_steps.get(layer.id)
+        ``old`` itself when the field comes out the same; None where that cannot be decided
+        cheaply (then the layer is evaluated in full). The diagnostics list is ``old``'s own
+        object when no note came or went."""
+        lid = layer.id
+        step = self._rf_steps.get(lid)
         if (
             step is None
             or old.output_shape is None
             or old.status == "unknown"
-            or layer.id in self._cyclic
+            or lid in self._cyclic
         ):
             return None
-        upstream = [self.info.get(i) for i in layer.inputs]
-        if len(upstream) != len(old.input_shapes) or any(
-            u is None or u.output_shape != s
-            for u, s in zip(upstream, old.input_shapes, strict=True)
-        ):
+        info_of = self.info
+        upstream = [info_of.get(i) for i in layer.inputs]
+        shapes = old.input_shapes
+        if len(upstream) != len(shapes):
             return None
+        for u, s in zip(upstream, shapes, strict=True):
+            if u is None or u.output_shape != s:
+                return None
         self.recompute_count += 1
-        info = LayerInfo(  # replace(old, diagnostics=...) without its per-field reflection
+        type_id = old.type
+        # An Upsample's second input only lends its height and width: no values flow from it.
+        seen = upstream[:1] if type_id == "Upsample" else upstream
+        input_size, rf = self._receptive_field(type_id, step, old.output_shape, seen)
+        if rf == old.receptive_field and input_size == old.input_size:
+            return old
+        diagnostics = old.diagnostics
+        out = old.output_shape
+        if type_id in WINDOW_TYPES and len(out) == 3 and shapes:
+            note = _coverage_note(lid, out, rf, input_size, upstream)
+            before = [d for d in diagnostics if d.code == "receptive_field_covers_input"]
+            if before != ([note] if note is not None else []):
+                diagnostics = [d for d in diagnostics if d.code != "receptive_field_covers_input"]
+                if note is not None:
+                    diagnostics.append(note)
+        info = LayerInfo(  # replace(old, ...) without its per-field reflection
             old.id,
-            old.type,
-            old.input_shapes,
+            type_id,
+            shapes,
             old.output_shape,
             old.params,
             old.trainable_params,
             old.buffers,
             old.macs,
-            old.receptive_field,
+            rf,
             old.status,
-            [d for d in old.diagnostics if d.code not in _FIELD_NOTES],
+            diagnostics,
             old.axes,
             old.derived,
             old.bytes_per_element,
             old.output_shapes,
-            old.input_size,
+            input_size,
             old.channel_axis,
         )
-        info.input_size, info.receptive_field = self._receptive_field(
-            layer, RuleResult(old.output_shape, rf=step), upstream
-        )
-        info.diagnostics.extend(
-            _window_notes(info, upstream, is_output=not self._consumers.get(layer.id))
-        )
-        worst = min((SEVERITY_ORDER[d.severity] for d in info.diagnostics), default=3)
-        info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
+        if diagnostics is not old.diagnostics:
+            worst = min((SEVERITY_ORDER[d.severity] for d in diagnostics), default=3)
+            info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
 
     def _output(self, ref: str) -> Shape | None:
@@ -679,10 +722,15 @@ class Analysis:
         return lid in self._fed
 
     def _receptive_field(
-        self, layer: Layer, result: RuleResult, upstream: list[LayerInfo | None]
+        self,
+        type_id: str,
+        step: RFStep,
+        shape: Shape | None,
+        upstream: list[LayerInfo | None],
     ) -> tuple[tuple[int, int] | None, ReceptiveField | None]:
-        if layer.type == "Input":
-            shape = result.shape
+        """The spatial size of the network input a layer sees, and its receptive field, from
+        its rule's step, its output ``shape`` and the layers feeding it."""
+        if type_id == "Input":
             if shape is not None and len(shape) == 3:
                 return (shape[1], shape[2]), ReceptiveField((1.0, 1.0), (1.0, 1.0))
             return None, None
@@ -692,7 +740,6 @@ class Analysis:
             rf = u.receptive_field
             if rf is None:
                 return u.input_size, None
-            step = result.rf
             if step.kind == "identity":
                 return u.input_size, rf
             size, jump = rf.size, rf.jump
@@ -726,11 +773,10 @@ class Analysis:
             for u in upstream
             if u is not None
             and u.receptive_field is not None
-            and _same_plane(u.output_shape, result.shape)
+            and _same_plane(u.output_shape, shape)
         ]
         spaced = full or fields
         jump = (max(f.jump[0] for f in spaced), max(f.jump[1] for f in spaced))
-        step = result.rf
         if step.kind == "window":
             size = (
                 size[0] + (step.kernel[0] - 1) * jump[0],
@@ -1005,29 +1051,40 @@ def _window_notes(
                 },
             )
         )
-    rf, size = info.receptive_field, info.input_size
-    if rf is None or size is None or shape[1] * shape[2] <= 1:
-        return out
-    covers = rf.size_px[0] >= size[0] and rf.size_px[1] >= size[1]
-    before = [
-        u.receptive_field.size_px
-        for u in upstream
-        if u is not None and u.receptive_field is not None
-    ]
-    if covers and not any(h >= size[0] and w >= size[1] for h, w in before):
-        rh, rw = rf.size_px
-        out.append(
-            Diagnostic(
-                "info",
-                "receptive_field_covers_input",
-                info.id,
-                f"{info.id}: each of its {shape[1]}×{shape[2]} output positions already sees "
-                f"{rh}×{rw} pixels, the whole {size[0]}×{size[1]} input. Deeper windows add "
-                "capacity but no more context.",
-                {"receptive_field": [rh, rw], "input_size": list(size)},
-            )
-        )
+    note = _coverage_note(info.id, shape, info.receptive_field, info.input_size, upstream)
+    if note is not None:
+        out.append(note)
     return out
+
+
+def _coverage_note(
+    lid: str,
+    shape: Shape,
+    rf: ReceptiveField | None,
+    size: tuple[int, int] | None,
+    upstream: list[LayerInfo | None],
+) -> Diagnostic | None:
+    """``receptive_field_covers_input``: the first window (on its path) whose output positions
+    each see the whole input. ``shape`` is the window layer's C×H×W output."""
+    if rf is None or size is None or shape[1] * shape[2] <= 1:
+        return None
+    rh, rw = rf.size_px
+    if rh < size[0] or rw < size[1]:
+        return None
+    for u in upstream:
+        if u is not None and u.receptive_field is not None:
+            h, w = u.receptive_field.size_px
+            if h >= size[0] and w >= size[1]:
+                return None
+    return Diagnostic(
+        "info",
+        "receptive_field_covers_input",
+        lid,
+        f"{lid}: each of its {shape[1]}×{shape[2]} output positions already sees "
+        f"{rh}×{rw} pixels, the whole {size[0]}×{size[1]} input. Deeper windows add "
+        "capacity but no more context.",
+        {"receptive_field": [rh, rw], "input_size": list(size)},
+    )
 
 
 def _cycle_text(cycle: list[str], limit: int = 12) -> str:
