@@ -341,6 +341,12 @@ class Analysis:
         for d in info.diagnostics:
             sums[6 + SEVERITY_ORDER[d.severity]] += sign
 
+    def beyond_fields(self, changed: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
+        """``changed`` (what ``updated`` carried) less the layers whose receptive field alone
+        changed (``field_only``): what a view that shows no receptive field has to look at."""
+        fields = self.field_only
+        return changed - fields if fields else changed
+
     def has_errors(self) -> bool:
         return self.totals().errors > 0
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from psygnal import SignalInstance
@@ -134,8 +135,22 @@ class GroupViewCache:
         readers, summaries = self._readers, self._summary_of
         if not summaries:
             return
+        analysis = self.analysis
+        fields = analysis.field_only if analysis is not None else frozenset()
         for lid in changed:
-            for token in readers.get(lid, ()):
+            tokens = readers.get(lid)
+            if not tokens:
+                continue
+            if lid in fields:
+                # Only its receptive field changed: a block's totals stay, and the block whose
+                # output it is shows the new field.
+                info = analysis.info.get(lid) if analysis is not None else None
+                for token in tokens:
+                    found = summaries.get(token)
+                    if found is not None and found.output_layer == lid and info is not None:
+                        summaries[token] = replace(found, receptive_field=info.receptive_field)
+                continue
+            for token in tokens:
                 summaries.pop(token, None)
 
     def _drop_summaries(self, structure: bool = True) -> None:

@@ -351,6 +351,12 @@ class VolumeView(QWidget):
     # ------------------------------------------------------------- building
 
     def _on_updated(self, changed: object) -> None:
+        # No volume shows a receptive field: layers whose field alone changed leave the
+        # picture as it is (an edit upstream of thousands of layers that keeps every shape).
+        if isinstance(changed, (set, frozenset)) and changed and self.analysis is not None:
+            changed = self.analysis.beyond_fields(changed)
+            if not changed:
+                return
         # A long design shows a window of it: an edit that changes none of its layers (and
         # adds or removes none) leaves the picture as it is.
         if (

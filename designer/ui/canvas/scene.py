@@ -266,10 +266,12 @@ class DesignScene(QGraphicsScene):
                 break
         super().helpEvent(event)
 
-    def _on_analysis_updated(self, ids: set[str]) -> None:
+    def _on_analysis_updated(self, ids: set[str] | frozenset[str]) -> None:
         # A layer can change without its card changing: an edit upstream that keeps the shapes
         # still changes every receptive field downstream. Only cards whose shown results changed
-        # are redrawn, so such an edit repaints one card, not thousands.
+        # are redrawn, so such an edit repaints one card, not thousands; and the layers whose
+        # field alone changed (no card shows it) are not even looked at.
+        ids = self.document.analysis.beyond_fields(ids)
         keys = self._card_keys
         cards = self.cards
         unread: list[str] = []

@@ -341,6 +341,7 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.setInterval(COMPARE_MS)
         self._compare_timer.timeout.connect(self._update_comparison)
         self.tree_builds_skipped = 0  # edits that left the problems as they were (tests)
+        self._listed: tuple[object, object, dict[str, tuple[Diagnostic, ...]]] = (None, None, {})
         self._listed_empty = False
         self._comparer = SemanticsWorker(self)  # long designs: compared off the GUI thread
         self._comparer.done.connect(self._on_compared)
@@ -423,10 +424,13 @@ class DiagnosticsPanel(QWidget):
         d = self.current_diagnostic()
         return d.layer if d is not None else None
 
-    def _on_analysis_updated(self, _changed: object) -> None:
+    def _on_analysis_updated(self, changed: object) -> None:
         self._revision += 1
         self.fix_finder.forget()
-        self._rebuild_tree()
+        if self._same_problems(changed):
+            self._keep_tree()
+        else:
+            self._rebuild_tree()
         self._render_timer.start()
         self._schedule_comparison()
 
@@ -443,6 +447,49 @@ class DiagnosticsPanel(QWidget):
         self._render()
 
     # ------------------------------------------------------------------- tree
+
+    def _listing(self) -> tuple[object, object, dict[str, tuple[Diagnostic, ...]]]:
+        """What the listed problems were made from: the structural and file notes (as objects:
+        a new analysis of the structure replaces them) and each layer's own diagnostics."""
+        analysis = self.document.analysis
+        by_layer: dict[str, tuple[Diagnostic, ...]] = {}
+        for lid in {d.layer for d in self.diagnostics if d.layer is not None}:
+            info = analysis.info.get(lid)
+            if info is not None:
+                by_layer[lid] = tuple(info.diagnostics)
+        return analysis.structural, self.document.design.load_notes, by_layer
+
+    def _same_problems(self, changed: object) -> bool:
+        """Whether an analysis update left the listed problems as they were, told from the
+        layers it changed alone (a 10,000-layer design is not listed again to find out)."""
+        analysis, design = self.document.analysis, self.document.design
+        if (
+            not isinstance(changed, set | frozenset)
+            or not changed
+            or self._listed[0] is None
+            or self._listed_empty != (not len(design))
+        ):
+            return False
+        structural, notes, by_layer = self._listed
+        if analysis.structural is not structural or design.load_notes is not notes:
+            return False
+        infos = analysis.info
+        for lid in analysis.beyond_fields(changed):
+            info = infos.get(lid)
+            if info is None or lid not in design:
+                return False
+            if tuple(info.diagnostics) != by_layer.get(lid, ()):
+                return False
+        return True
+
+    def _keep_tree(self) -> None:
+        """The same problems (most edits of a long design): the tree stays as it is."""
+        self.tree_builds_skipped += 1
+        self._syncing = True
+        try:
+            self._select_tree_for_mode()
+        finally:
+            self._syncing = False
 
     def _rebuild_tree(self, force: bool = False) -> None:
         """List the diagnostics again, keeping the selected one selected (``force``: rebuild the
@@ -479,14 +526,9 @@ class DiagnosticsPanel(QWidget):
             and self._mode[1] not in self.document.design
         ):
             self._mode = None
+        self._listed = self._listing()
         if self.diagnostics == previous and (self.diagnostics or self._listed_empty == empty):
-            # The same problems (most edits of a long design): the tree stays as it is.
-            self.tree_builds_skipped += 1
-            self._syncing = True
-            try:
-                self._select_tree_for_mode()
-            finally:
-                self._syncing = False
+            self._keep_tree()
             return
         self._listed_empty = empty
         self._syncing = True

@@ -155,6 +155,11 @@ class _RowsModel(QAbstractTableModel):
         return None
 
 
+#: Edits whose field-only layers are flagged when a row is next read; past that, every row.
+MAX_FIELD_EDITS = 8
+_RF_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "receptive_field")
+
+
 class LayerTableModel(_RowsModel):
     """One row per layer in design order, following ``document.analysis_updated``."""
 
@@ -170,6 +175,8 @@ class LayerTableModel(_RowsModel):
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self.rows_computed = 0  # rows recomputed from the analysis (tests: only those shown)
         self._stale: set[int] = set()  # rows recomputed when next read (shown, sorted, copied)
+        # Per edit since a row was last read, the layers whose receptive field alone changed.
+        self._stale_fields: list[frozenset[str]] = []
         self._rebuild()
         document.analysis_updated.connect(self._on_analysis_updated)
         document.design_reset.connect(self.refresh)
@@ -202,11 +209,24 @@ class LayerTableModel(_RowsModel):
         return [self._row_at(n) for n in range(len(self._data))]
 
     def _row_at(self, n: int) -> LayerRow:
+        if self._stale_fields:
+            self._take_fields()
         if n in self._stale:
             self._stale.discard(n)
             self.rows_computed += 1
             self._data[n] = layer_row(self.document.analysis.info[self._ids[n]])
         return self._data[n]
+
+    def _take_fields(self) -> None:
+        """Flag the rows of the layers whose field alone changed (``_stale_fields``), the first
+        time a row is read after such edits rather than on every edit."""
+        row_of, stale = self._row_of, self._stale
+        for ids in self._stale_fields:
+            for lid in ids:
+                row = row_of.get(lid)
+                if row is not None:
+                    stale.add(row)
+        self._stale_fields = []
 
     def refresh(self) -> None:
         """Rebuild every row (structure changed or a different design was opened)."""
@@ -227,6 +247,7 @@ class LayerTableModel(_RowsModel):
     def _rebuild(self, rows: list[BlockRow] | None = None) -> None:
         analysis = self.document.analysis
         self._stale = set()
+        self._stale_fields = []
         if self.blocks is not None:
             if rows is None:
                 rows = cached_block_rows(analysis, set(self.blocks))
@@ -285,6 +306,18 @@ class LayerTableModel(_RowsModel):
         # The changed rows are recomputed when they are next read (the table paints the few it
         # shows): an edit upstream of 5,000 layers whose receptive fields change costs 5,000 flags
         # and one dataChanged, not 5,000 rows and 5,000 signals.
+        analysis = self.document.analysis
+        if isinstance(changed, set | frozenset) and analysis.field_only:
+            # Layers whose receptive field alone changed: one column of theirs, recomputed
+            # when read (by the rows shown), whatever their number.
+            if len(self._stale_fields) < MAX_FIELD_EDITS:
+                self._stale_fields.append(analysis.field_only)
+            else:  # many such edits while nothing was read: every row is recomputed instead
+                self._stale_fields = []
+                self._stale = set(range(len(self._data)))
+            column = _RF_COLUMN
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._data) - 1, column))
+            changed = analysis.beyond_fields(changed)
         rows = [
             row
             for row in (
