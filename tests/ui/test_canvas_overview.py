@@ -98,11 +98,23 @@ def test_the_overview_shows_each_card_in_its_category_colour_and_follows_edits(q
     relu_colour = pixel_at_card(view, card, image)
     assert close(relu_colour, theme.type_color("ReLU")), relu_colour.name()
     assert close(pixel_at_card(view, scene.cards["conv5"], image), theme.type_color("Conv2d"))
-    # An edit that keeps every card's status (kernel 3 → 5, padding 1 → 2) rebuilds nothing.
+    # An edit that keeps every card's status (kernel 3 → 5, padding 1 → 2) rebuilds nothing,
+    # and the frame after it copies the blocks and lines already drawn at this zoom.
     rebuilds = scene.overview.rebuilds
+    reused = scene.overview.pictures_reused
     doc.set_params("conv10", {"out_channels": 8, "kernel_size": 5, "padding": 2}, "edit")
-    render(view)
+    image = render(view)
     assert scene.overview.rebuilds == rebuilds
+    assert scene.overview.pictures_reused > reused
+    assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+    # Another zoom draws them again, at that zoom.
+    view.set_zoom(view.zoom / 1.2)
+    assert view.zoom < DETAIL_LOD
+    reused = scene.overview.pictures_reused
+    image = render(view)
+    assert scene.overview.pictures_reused == reused
+    assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+    view.fit_to_view()
     # An impossible kernel: conv10 is an error and every shape after it unknown (grey).
     doc.set_params("conv10", {"out_channels": 8, "kernel_size": 99}, "edit")
     image = render(view)

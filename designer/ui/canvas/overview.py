@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
 from designer.core.registry import REGISTRY
@@ -50,6 +50,9 @@ class Overview:
         self._errors = QPainterPath()  # outlines of the cards with errors
         self._known = QPainterPath()  # edges whose tensor shape is known
         self._unknown = QPainterPath()  # the others (dashed)
+        # Per painted widget: (what it showed, the blocks and lines drawn).
+        self._pictures: dict[int, tuple[tuple[object, ...], QPixmap]] = {}
+        self.pictures_reused = 0  # frames that copied the drawn blocks and lines (tests)
 
     # ---------------------------------------------------------------- mode
 
@@ -165,11 +168,68 @@ class Overview:
 
     def paint(self, painter: QPainter, always: bool = False) -> None:
         """Draw the blocks and lines (``painter`` in scene coordinates): in overview mode, or
-        ``always`` (the minimap, which never draws the items themselves)."""
+        ``always`` (the minimap, which never draws the items themselves).
+
+        The blocks and lines are drawn once into a picture of the painted device at this zoom and
+        scroll position, which later frames copy as long as nothing they show moved: repainting
+        10,000 blocks and lines took about 8 ms of every frame after an edit at fit view. The
+        selection, the drop target and hovered edges are drawn on top, every frame."""
         if not (self.active or always):
             return
         if self._dirty:
             self._rebuild()
+        picture = self._picture(painter)
+        painter.save()
+        if picture is None:  # a device that is no widget (an export): drawn directly
+            self._draw_paths(painter)
+        else:
+            transform = painter.worldTransform()
+            painter.resetTransform()
+            painter.drawPixmap(0, 0, picture)
+            painter.setTransform(transform)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for edge in self._highlighted_edges():
+            painter.setPen(QPen(theme.SELECTION, 2.6))
+            painter.drawPath(edge.path())
+        for card, width in self._highlighted_cards():
+            painter.setPen(_outline(theme.SELECTION, width))
+            painter.drawRect(QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT))
+        painter.restore()
+
+    def _picture(self, painter: QPainter) -> QPixmap | None:
+        """The blocks and lines as the painter's widget shows them now (kept per widget)."""
+        device = painter.device()
+        if not isinstance(device, QWidget):
+            return None
+        ratio = device.devicePixelRatioF()
+        t = painter.worldTransform()
+        key = (
+            self.rebuilds,
+            theme.SCHEME,
+            device.width(),
+            device.height(),
+            ratio,
+            (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy()),
+        )
+        cached = self._pictures.get(id(device))
+        if cached is not None and cached[0] == key:
+            self.pictures_reused += 1
+            return cached[1]
+        picture = QPixmap(round(device.width() * ratio), round(device.height() * ratio))
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(Qt.GlobalColor.transparent)
+        inner = QPainter(picture)
+        inner.setTransform(t)
+        self._draw_paths(inner)
+        inner.end()
+        if len(self._pictures) > 4:
+            self._pictures.clear()
+        self._pictures[id(device)] = (key, picture)
+        return picture
+
+    def _draw_paths(self, painter: QPainter) -> None:
+        """The cached blocks and lines (not the selection or hover highlights)."""
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -181,9 +241,6 @@ class Overview:
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawPath(self._unknown)
-        for edge in self._highlighted_edges():
-            painter.setPen(QPen(theme.SELECTION, 2.6))
-            painter.drawPath(edge.path())
         painter.setPen(Qt.PenStyle.NoPen)
         for category, path in self._fills.items():
             painter.setBrush(theme.category_color(category) if category else theme.UNKNOWN)
@@ -192,9 +249,6 @@ class Overview:
         if not self._errors.isEmpty():
             painter.setPen(_outline(theme.ERROR, 2.6))
             painter.drawPath(self._errors)
-        for card, width in self._highlighted_cards():
-            painter.setPen(_outline(theme.SELECTION, width))
-            painter.drawRect(QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT))
         painter.restore()
 
     def _highlighted_cards(self) -> list[tuple[LayerCard, float]]:
