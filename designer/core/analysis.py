@@ -672,25 +672,42 @@ class Analysis:
         ):
             return None
         info_of = self.info
-        upstream = [info_of.get(i) for i in layer.inputs]
+        inputs = layer.inputs
         shapes = old.input_shapes
-        if len(upstream) != len(shapes):
-            return None
-        for u, s in zip(upstream, shapes, strict=True):
-            if u is None or u.output_shape != s:
-                return None
-        self.recompute_count += 1
         type_id = old.type
-        # An Upsample's second input only lends its height and width: no values flow from it.
-        seen = upstream[:1] if type_id == "Upsample" else upstream
-        input_size, rf = self._receptive_field(type_id, step, old.output_shape, seen)
-        if rf == old.receptive_field and input_size == old.input_size:
+        if len(inputs) == 1 and len(shapes) == 1:  # most layers: the formulas with one term
+            u = info_of.get(inputs[0])
+            if u is None or u.output_shape != shapes[0]:
+                return None
+            upstream: list[LayerInfo | None] = [u]
+            if u.receptive_field is None or step.kind == "identity":
+                input_size, rf = u.input_size, u.receptive_field
+            else:
+                input_size, rf = self._receptive_field(type_id, step, old.output_shape, upstream)
+        else:
+            upstream = [info_of.get(i) for i in inputs]
+            if len(upstream) != len(shapes):
+                return None
+            for u, s in zip(upstream, shapes, strict=True):
+                if u is None or u.output_shape != s:
+                    return None
+            # An Upsample's second input only lends its height and width: no values flow from it.
+            seen = upstream[:1] if type_id == "Upsample" else upstream
+            input_size, rf = self._receptive_field(type_id, step, old.output_shape, seen)
+        self.recompute_count += 1
+        if (
+            rf is old.receptive_field or rf == old.receptive_field
+        ) and input_size == old.input_size:
             return old
         diagnostics = old.diagnostics
         out = old.output_shape
         if type_id in WINDOW_TYPES and len(out) == 3 and shapes:
             note = _coverage_note(lid, out, rf, input_size, upstream)
-            before = [d for d in diagnostics if d.code == "receptive_field_covers_input"]
+            before = (
+                [d for d in diagnostics if d.code == "receptive_field_covers_input"]
+                if diagnostics
+                else []
+            )
             if before != ([note] if note is not None else []):
                 diagnostics = [d for d in diagnostics if d.code != "receptive_field_covers_input"]
                 if note is not None:
