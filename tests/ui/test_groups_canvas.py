@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFontInfo
+from PySide6.QtGui import QFontInfo, QImage, QPainter
 from PySide6.QtWidgets import QMessageBox
 
 from designer.core.design import Design, Layer
@@ -407,3 +407,37 @@ def test_the_minimap_never_covers_more_than_a_quarter_of_a_small_canvas(window, 
     qtbot.wait(10)
     minimap.sync()
     assert minimap.isVisible() and minimap.width() >= 100  # a large window still has one
+
+
+def draw_overview(overview) -> None:
+    """Paint the overview as the minimap of a long design does (always, whatever the zoom)."""
+    image = QImage(64, 64, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    overview.paint(painter, always=True)
+    painter.end()
+
+
+def test_a_change_inside_a_collapsed_block_redraws_no_overview_until_the_block_opens(window):
+    # The minimap draws the overview's blocks: a layer hidden in a collapsed block is not among
+    # them, so its look is not kept and a change to it rebuilds nothing (on 10,000 layers the
+    # rebuild looked up every hidden card); opening the block draws it, in red if in error.
+    open_resnet50(window)
+    doc, scene, grouping = window.document, window.scene, window.scene.grouping
+    hidden = "layer3.1.conv2"
+    assert not scene.cards[hidden].isVisible()
+    overview = scene.overview
+    draw_overview(overview)
+    rebuilds = overview.rebuilds
+    assert hidden not in overview._looks
+    overview.card_changed(hidden)
+    overview.cards_changed([hidden, "layer3.1.bn2", "layer2.0.conv1"])
+    draw_overview(overview)
+    assert overview.rebuilds == rebuilds
+    doc.set_params(hidden, {"out_channels": 256, "kernel_size": 99}, "impossible")
+    grouping.expand("layer3")
+    grouping.expand("layer3.1")
+    grouping.flush()
+    assert scene.cards[hidden].isVisible()
+    draw_overview(overview)
+    assert overview.rebuilds > rebuilds
+    assert overview._looks[hidden][1]  # drawn with its error outline

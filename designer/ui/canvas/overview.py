@@ -96,11 +96,19 @@ class Overview:
 
     def card_changed(self, layer_id: str) -> None:
         """The analysis of a card changed: rebuild only if its block looks different now."""
-        if self._dirty or layer_id not in self._looks:
-            self._dirty = True
+        if self._dirty:
             return
-        if self._looks[layer_id] != self.look(layer_id):
+        old = self._looks.get(layer_id)
+        if old is None:
+            self._dirty = self._drawn(layer_id)
+        elif old != self.look(layer_id):
             self._dirty = True
+
+    def _drawn(self, layer_id: str) -> bool:
+        """Whether the card is drawn (hidden cards, inside a collapsed block, are not: their
+        looks are not even kept, and a change in them changes nothing drawn)."""
+        card = self.scene.cards.get(layer_id)
+        return card is not None and card.isVisible()
 
     def cards_changed(self, layer_ids: list[str]) -> None:
         """``card_changed`` for many cards at once (an edit upstream of thousands of layers)."""
@@ -112,8 +120,13 @@ class Overview:
         looks = self._looks
         for lid in layer_ids:
             old = looks.get(lid)
+            if old is None:
+                if self._drawn(lid):
+                    self._dirty = True
+                    return
+                continue
             info = infos.get(lid)
-            if old is None or info is None:
+            if info is None:
                 self._dirty = True
                 return
             status = info.status
@@ -143,12 +156,10 @@ class Overview:
         fills: dict[str, QPainterPath] = {}
         errors = QPainterPath()
         for lid, card in scene.cards.items():
-            if lid not in design:
+            if lid not in design or not card.isVisible():
                 continue
             look = self.look(lid)
             looks[lid] = look
-            if not card.isVisible():
-                continue
             rect = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
             path = fills.get(look[0])
             if path is None:
@@ -160,7 +171,10 @@ class Overview:
         for (source, _target), edge in scene.edges.items():
             if not edge.isVisible():
                 continue
-            shown = looks.get(source, ("", False))[0] != ""
+            source_look = looks.get(source)
+            if source_look is None:  # a hidden card's edge, shown: rare, looked up here
+                source_look = self.look(source) if source in design else ("", False)
+            shown = source_look[0] != ""
             (known if shown else unknown).addPath(edge.path())
         self._looks, self._fills, self._errors = looks, fills, errors
         self._known, self._unknown = known, unknown
