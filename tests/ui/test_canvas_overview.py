@@ -164,3 +164,29 @@ def test_a_layer_added_while_zoomed_out_is_drawn_in_the_overview(qtbot) -> None:
     view.fit_to_view()
     image = render(view)
     assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+
+
+def test_an_edge_under_the_pointer_is_drawn_highlighted_when_zoomed_out(qtbot) -> None:
+    _doc, scene, view = make_view(qtbot, n=8)
+    view.fit_to_view()
+    view.set_zoom(DETAIL_LOD * 0.9)
+    edge = scene.edges[("conv3", "relu3")]
+    view.centerOn(edge)
+    middle = edge.path().pointAtPercent(0.5)
+    point = view.mapFromScene(middle)
+    image = render(view)
+    colour = image.pixelColor(point)
+    assert not colour.blue() > colour.red() + 120, colour.name()
+    QTest.mouseMove(view.viewport(), point)
+    qtbot.waitUntil(lambda: edge.hovered)
+    assert scene.hovered_edges == {edge}
+    image = render(view)
+    colour = image.pixelColor(point)  # the highlight's blue, blended at its edge
+    assert colour.blue() > colour.red() + 120 and colour.blue() > 200, colour.name()
+    # Away from it: the highlight goes, and the scene forgets the edge.
+    QTest.mouseMove(view.viewport(), QPoint(2, 2))
+    qtbot.waitUntil(lambda: not edge.hovered)
+    image = render(view)
+    colour = image.pixelColor(point)
+    assert not colour.blue() > colour.red() + 120, colour.name()
+    assert not scene.hovered_edges

@@ -574,10 +574,16 @@ class EdgeItem(QGraphicsPathItem):
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.hovered = True
+        hovered = getattr(self.scene(), "hovered_edges", None)
+        if hovered is not None:  # the zoomed-out canvas draws them without a walk of every edge
+            hovered.add(self)
         self.update()
 
     def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.hovered = False
+        hovered = getattr(self.scene(), "hovered_edges", None)
+        if hovered is not None:
+            hovered.discard(self)
         self.update()
 
 

@@ -290,7 +290,12 @@ class Overview:
         hint = scene.drop_hint
         if isinstance(hint, EdgeItem) and hint.isVisible() and hint not in edges:
             edges.append(hint)
-        edges += [e for e in scene.edges.values() if e.hovered and e not in edges and e.isVisible()]
+        hovered = scene.hovered_edges
+        for e in list(hovered):
+            if not e.hovered or scene.edges.get(e.key) is not e:
+                hovered.discard(e)  # left, or removed while the pointer was on it
+            elif e not in edges and e.isVisible():
+                edges.append(e)
         return edges
 
 

@@ -43,6 +43,7 @@ class DesignScene(QGraphicsScene):
         self.document = document
         self.cards: dict[str, LayerCard] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
+        self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
         self.direction = "LR"
         self._syncing = False
         self._link: NewLinkGesture | None = None
