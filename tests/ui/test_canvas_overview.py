@@ -115,10 +115,15 @@ def test_the_overview_shows_each_card_in_its_category_colour_and_follows_edits(q
     assert scene.overview.pictures_reused == reused
     assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
     view.fit_to_view()
-    # An impossible kernel: conv10 is an error and every shape after it unknown (grey).
+    # An impossible kernel: conv10 is an error and every shape after it unknown (grey). The
+    # blocks are drawn again from the looks kept (no card moved): the changed ones looked up.
+    restyles = scene.overview.restyles
     doc.set_params("conv10", {"out_channels": 8, "kernel_size": 99}, "edit")
     image = render(view)
-    assert scene.overview.rebuilds == rebuilds + 1
+    assert scene.overview.rebuilds == rebuilds
+    assert scene.overview.restyles == restyles + 1
+    assert scene.overview._looks["conv10"] == ("Convolution", True)
+    assert scene.overview._looks["relu20"] == ("", False)  # unknown: grey
     assert close(pixel_at_card(view, card, image), theme.UNKNOWN), pixel_at_card(
         view, card, image
     ).name()

@@ -44,8 +44,13 @@ class Overview:
         self.scene = scene
         self.active = False
         self.rebuilds = 0  # cached paths rebuilt (for tests and benchmarks)
-        self._looks: dict[str, Look] = {}
-        self._dirty = True
+        self._looks: dict[str, Look] = {}  # each drawn card's (hidden ones are not drawn)
+        self._rects: dict[str, QRectF] = {}  # where each drawn card is
+        self._lines: list[tuple[str, QPainterPath]] = []  # each drawn edge's source and line
+        self._dirty = True  # cards or edges moved, shown, hidden, added or removed
+        self._styled = False  # a drawn card looks different, in the same place
+        self._edges_styled = False  # ... and its edges' line style changed with it
+        self.restyles = 0  # paths drawn again from the looks kept (tests and benchmarks)
         self._fills: dict[str, QPainterPath] = {}  # category ("" = unknown) -> card blocks
         self._errors = QPainterPath()  # outlines of the cards with errors
         self._known = QPainterPath()  # edges whose tensor shape is known
@@ -101,8 +106,18 @@ class Overview:
         old = self._looks.get(layer_id)
         if old is None:
             self._dirty = self._drawn(layer_id)
-        elif old != self.look(layer_id):
-            self._dirty = True
+            return
+        new = self.look(layer_id)
+        if old != new:
+            self._restyle(layer_id, old, new)
+
+    def _restyle(self, layer_id: str, old: Look, new: Look) -> None:
+        """A drawn card looks different (colour or error outline), in the same place: its block
+        is drawn anew from the looks kept, without looking every other card up again."""
+        self._looks[layer_id] = new
+        self._styled = True
+        if (old[0] == "") != (new[0] == ""):
+            self._edges_styled = True  # its edges' line (dashed when its shape is unknown)
 
     def _drawn(self, layer_id: str) -> bool:
         """Whether the card is drawn (hidden cards, inside a collapsed block, are not: their
@@ -136,8 +151,7 @@ class Overview:
                 or (bool(info.diagnostics) and any(d.severity == "error" for d in info.diagnostics))
             )
             if old[1] != error or (old[0] == "") != (status == "unknown"):
-                self._dirty = True
-                return
+                self._restyle(lid, old, self.look(lid))
 
     def look(self, layer_id: str) -> Look:
         status = self.scene.card_status(layer_id)
@@ -149,36 +163,50 @@ class Overview:
     # --------------------------------------------------------------- drawing
 
     def _rebuild(self) -> None:
+        """Everything from the scene: each drawn card's look and place, each drawn edge's line."""
         self.rebuilds += 1
         scene = self.scene
         design = scene.document.design
         looks: dict[str, Look] = {}
-        fills: dict[str, QPainterPath] = {}
-        errors = QPainterPath()
+        rects: dict[str, QRectF] = {}
         for lid, card in scene.cards.items():
             if lid not in design or not card.isVisible():
                 continue
-            look = self.look(lid)
-            looks[lid] = look
-            rect = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
+            looks[lid] = self.look(lid)
+            rects[lid] = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
+        lines: list[tuple[str, QPainterPath]] = []
+        for (source, _target), edge in scene.edges.items():
+            if edge.isVisible():
+                if source not in looks and source in design:
+                    looks[source] = self.look(source)  # a hidden card's edge, shown: rare
+                lines.append((source, edge.path()))
+        self._looks, self._rects, self._lines = looks, rects, lines
+        self._dirty = False
+        self._styled = self._edges_styled = True
+        self._restyle_paths()
+
+    def _restyle_paths(self) -> None:
+        """The blocks (and, if a card's shape became known or unknown, the lines) drawn again
+        from the looks and places kept: no card or edge is looked up in the scene."""
+        looks = self._looks
+        fills: dict[str, QPainterPath] = {}
+        errors = QPainterPath()
+        for lid, rect in self._rects.items():
+            look = looks[lid]
             path = fills.get(look[0])
             if path is None:
                 path = fills[look[0]] = QPainterPath()
             path.addRect(rect)
             if look[1]:
                 errors.addRect(rect)
-        known, unknown = QPainterPath(), QPainterPath()
-        for (source, _target), edge in scene.edges.items():
-            if not edge.isVisible():
-                continue
-            source_look = looks.get(source)
-            if source_look is None:  # a hidden card's edge, shown: rare, looked up here
-                source_look = self.look(source) if source in design else ("", False)
-            shown = source_look[0] != ""
-            (known if shown else unknown).addPath(edge.path())
-        self._looks, self._fills, self._errors = looks, fills, errors
-        self._known, self._unknown = known, unknown
-        self._dirty = False
+        self._fills, self._errors = fills, errors
+        if self._edges_styled:
+            known, unknown = QPainterPath(), QPainterPath()
+            for source, line in self._lines:
+                (known if looks.get(source, ("", False))[0] != "" else unknown).addPath(line)
+            self._known, self._unknown = known, unknown
+        self._styled = self._edges_styled = False
+        self.restyles += 1
 
     def paint(self, painter: QPainter, always: bool = False) -> None:
         """Draw the blocks and lines (``painter`` in scene coordinates): in overview mode, or
@@ -192,6 +220,8 @@ class Overview:
             return
         if self._dirty:
             self._rebuild()
+        elif self._styled:
+            self._restyle_paths()
         picture = self._picture(painter)
         painter.save()
         if picture is None:  # a device that is no widget (an export): drawn directly
@@ -220,6 +250,7 @@ class Overview:
         t = painter.worldTransform()
         key = (
             self.rebuilds,
+            self.restyles,
             theme.SCHEME,
             device.width(),
             device.height(),
