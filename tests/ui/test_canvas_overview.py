@@ -195,3 +195,22 @@ def test_an_edge_under_the_pointer_is_drawn_highlighted_when_zoomed_out(qtbot) -
     colour = image.pixelColor(point)
     assert not colour.blue() > colour.red() + 120, colour.name()
     assert not scene.hovered_edges
+
+
+def test_the_overview_looks_agree_with_what_each_card_shows(qtbot) -> None:
+    # A design with every status: an error (impossible kernel), the unknown shapes after it, a
+    # structural error (a second input into a one-input layer) and plain layers.
+    doc, scene, view = make_view(qtbot, n=12)
+    doc.set_params("conv4", {"out_channels": 8, "kernel_size": 99}, "edit")
+    doc.set_inputs("relu1", ["conv1", "conv0"], "two inputs")
+    view.fit_to_view()
+    render(view)
+    for lid in doc.design.ids:
+        data = scene.card_data(lid)
+        category, error = scene.overview.look(lid)
+        assert error == (data.status == "error"), lid
+        assert (category == "") == (data.status == "unknown"), lid
+        if category:
+            assert category == data.category, lid
+    statuses = {scene.card_data(lid).status for lid in doc.design.ids}
+    assert {"error", "unknown", "ok"} <= statuses, statuses

@@ -17,6 +17,7 @@ are drawn on top of the cached paths from the scene's few selected or highlighte
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt
@@ -133,6 +134,7 @@ class Overview:
         infos = analysis.info
         flagged = {d.layer for d in analysis.structural if d.severity == "error"}
         looks = self._looks
+        relook: list[str] = []
         for lid in layer_ids:
             old = looks.get(lid)
             if old is None:
@@ -151,14 +153,46 @@ class Overview:
                 or (bool(info.diagnostics) and any(d.severity == "error" for d in info.diagnostics))
             )
             if old[1] != error or (old[0] == "") != (status == "unknown"):
-                self._restyle(lid, old, self.look(lid))
+                relook.append(lid)
+        for lid, look in self.looks(relook).items():
+            self._restyle(lid, looks[lid], look)
 
     def look(self, layer_id: str) -> Look:
-        status = self.scene.card_status(layer_id)
-        layer = self.scene.document.design.layer(layer_id)
-        ltype = REGISTRY.get(layer.type)
-        category = "" if status == "unknown" else (ltype.category if ltype else "?")
-        return (category, status == "error")
+        return self.looks([layer_id])[layer_id]
+
+    def looks(self, layer_ids: Iterable[str]) -> dict[str, Look]:
+        """Each card's look: its category's colour ("" while its shape is unknown) and whether
+        it is outlined as an error (its status, or an error about it in its or the structure's
+        diagnostics), for many
+        cards at once: the structural errors and each type's category looked up once."""
+        analysis = self.scene.document.analysis
+        design = self.scene.document.design
+        infos = analysis.info
+        flagged = {d.layer for d in analysis.structural if d.severity == "error"}
+        categories: dict[str, str] = {}
+        out: dict[str, Look] = {}
+        for lid in layer_ids:
+            info = infos.get(lid)
+            status = info.status if info is not None else "unknown"
+            if status != "error" and (
+                lid in flagged
+                or (
+                    info is not None
+                    and bool(info.diagnostics)
+                    and any(d.severity == "error" for d in info.diagnostics)
+                )
+            ):
+                status = "error"
+            if status == "unknown":
+                out[lid] = ("", False)
+                continue
+            type_id = design.layer(lid).type
+            category = categories.get(type_id)
+            if category is None:
+                ltype = REGISTRY.get(type_id)
+                category = categories[type_id] = ltype.category if ltype else "?"
+            out[lid] = (category, status == "error")
+        return out
 
     # --------------------------------------------------------------- drawing
 
@@ -167,13 +201,11 @@ class Overview:
         self.rebuilds += 1
         scene = self.scene
         design = scene.document.design
-        looks: dict[str, Look] = {}
         rects: dict[str, QRectF] = {}
         for lid, card in scene.cards.items():
-            if lid not in design or not card.isVisible():
-                continue
-            looks[lid] = self.look(lid)
-            rects[lid] = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
+            if lid in design and card.isVisible():
+                rects[lid] = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
+        looks = self.looks(rects)
         lines: list[tuple[str, QPainterPath]] = []
         for (source, _target), edge in scene.edges.items():
             if edge.isVisible():

@@ -170,18 +170,6 @@ class DesignScene(QGraphicsScene):
     def drop_hint(self) -> DropTarget:
         return self._drop_hint
 
-    def card_status(self, layer_id: str) -> str:
-        """The status a card shows (ok / warning / error / unknown), without its texts."""
-        analysis = self.document.analysis
-        info = analysis.info.get(layer_id)
-        status = info.status if info else "unknown"
-        if status != "error" and (
-            (info is not None and any(d.severity == "error" for d in info.diagnostics))
-            or any(d.layer == layer_id and d.severity == "error" for d in analysis.structural)
-        ):
-            status = "error"
-        return status
-
     def _unread_card(self, layer_id: str) -> CardData:
         layer = self.document.design.layer(layer_id)
         ltype = REGISTRY.get(layer.type)
