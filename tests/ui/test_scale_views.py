@@ -35,13 +35,19 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "scale.ini"), QSettings.Format.IniFormat)
 
 
-def test_an_edit_upstream_of_a_thousand_rows_recomputes_only_the_rows_shown(qtbot, settings):
-    doc = Document(chain(1000))
+def shown_table(qtbot, settings, n: int) -> tuple[Document, LayerTablePanel]:
+    """The table of a ``chain(n)``, shown."""
+    doc = Document(chain(n))
     panel = LayerTablePanel(doc, settings)
     qtbot.addWidget(panel)
     panel.resize(1000, 400)
     panel.show()
     qtbot.waitExposed(panel)
+    return doc, panel
+
+
+def test_an_edit_upstream_of_a_thousand_rows_recomputes_only_the_rows_shown(qtbot, settings):
+    doc, panel = shown_table(qtbot, settings, 1000)
     model = panel.model
     # Opening computes the rows shown and those the column widths are measured on.
     assert model.rows_computed <= 1000
@@ -268,12 +274,7 @@ def test_a_comparison_still_running_when_its_window_goes_raises_nothing(qtbot) -
 
 
 def test_rows_whose_field_changed_in_edits_nobody_saw_are_up_to_date_when_read(qtbot, settings):
-    doc = Document(chain(300))
-    panel = LayerTablePanel(doc, settings)
-    qtbot.addWidget(panel)
-    panel.resize(1000, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
+    doc, panel = shown_table(qtbot, settings, 300)
     model = panel.model
     panel.hide()  # nothing reads a row between the edits
     # Each edit changes the fields of a different stretch (the second one's start is later).
