@@ -150,6 +150,44 @@ class Totals:
     infos: int
 
 
+class _Infos(dict[str, LayerInfo]):
+    """``Analysis.info``: layer id → its ``LayerInfo``, every one up to date (a plain dict)."""
+
+    __slots__ = ("analysis",)
+    analysis: Analysis
+
+
+class _StaleInfos(_Infos):
+    """``Analysis.info`` while some layers' receptive fields are out of date (see
+    ``Analysis._mark_stale``): reading such a layer brings it, and the layers it depends on, up
+    to date first, so a reader never sees an old field. The analysis itself writes and reads
+    through ``dict``'s own methods where it knows a layer is current."""
+
+    __slots__ = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.analysis._stale:
+            self.analysis._resolve(key)
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key: str) -> LayerInfo:
+        if key in self.analysis._stale:
+            self.analysis._resolve(key)
+        return dict.__getitem__(self, key)
+
+    def values(self) -> Any:
+        self.analysis._resolve_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self.analysis._resolve_all()
+        return dict.items(self)
+
+    def copy(self) -> dict[str, LayerInfo]:
+        self.analysis._resolve_all()
+        return dict(dict.items(self))
+
+
 class Analysis:
     """Live shape inference for one design.
 
@@ -172,7 +210,16 @@ class Analysis:
         live analysis of the copy then costs only what the copy's edits touch."""
         self.design = design
         self.bytes_per_element = bytes_per_element
-        self.info: dict[str, LayerInfo] = {}
+        self.info: dict[str, LayerInfo] = self._new_infos()
+        #: Layers whose receptive field (and input size) is out of date: an edit that keeps every
+        #: shape moved it, past the point where every path already sees the whole input, so no
+        #: note can change there (``_cutoff``). Brought up to date when read (``_StaleInfos``).
+        #: Every layer fed by a stale layer is stale too.
+        self._stale: set[str] = set()
+        self._noted: set[str] = set()  # stale layers whose notes changed when brought up to date
+        #: Whether the last ``updated`` also moved fields of layers it does not list (stale ones).
+        self.unlisted_fields = False
+        self._one_input = False  # exactly one Input layer: every input size is the same
         self.order: list[str] = []
         self.structural: list[Diagnostic] = []
         self._consumers: dict[str, list[str]] = {}
@@ -209,7 +256,11 @@ class Analysis:
         for key, value in other.__dict__.items():
             if key not in _OWN_STATE and not isinstance(value, SignalInstance):
                 setattr(self, key, value)
-        self.info = dict(other.info)
+        other._resolve_all()
+        self.info = self._new_infos()
+        self.info.update(other.info)
+        self._stale = set()
+        self._noted = set()
         self._sums = list(other._sums)
         self._rf_steps = dict(other._rf_steps)
 
@@ -246,6 +297,7 @@ class Analysis:
         self._drop_info(layer_id)
         self._recompute_from([*former, *self._rebuild_with_consumer_changes()])
         self.field_only = frozenset()
+        self.unlisted_fields = False
         self.updated.emit({layer_id})
 
     def _rebuild_with_consumer_changes(self) -> list[str]:
@@ -274,6 +326,7 @@ class Analysis:
         elif what == "load_notes":
             self._totals = None
             self.field_only = frozenset()
+            self.unlisted_fields = False
             self.updated.emit(set())
 
     # ----------------------------------------------------------------- queries
@@ -290,8 +343,10 @@ class Analysis:
             for c, lid, m in self.design.load_notes
         ]
         out.extend(self.structural)
+        infos = self.info
         for lid in self.design.ids:
-            info = self.info.get(lid)
+            # A stale layer's diagnostics are current (only its field is not; see _cutoff).
+            info = dict.get(infos, lid)
             if info:
                 out.extend(info.diagnostics)
         out.sort(key=lambda d: SEVERITY_ORDER[d.severity])
@@ -315,6 +370,7 @@ class Analysis:
         return self._totals
 
     def _set_info(self, lid: str, info: LayerInfo) -> LayerInfo | None:
+        self._stale.discard(lid)
         old = self.info.get(lid)
         if old is not None:
             self._account(old, -1)
@@ -323,6 +379,7 @@ class Analysis:
         return old
 
     def _drop_info(self, lid: str) -> None:
+        self._stale.discard(lid)
         old = self.info.pop(lid, None)
         if old is not None:
             self._account(old, -1)
@@ -364,7 +421,8 @@ class Analysis:
     # ------------------------------------------------------------- computation
 
     def full_refresh(self) -> None:
-        self.info = {}
+        self.info = self._new_infos()
+        self._stale = set()
         self._rf_steps = {}
         self._sums = [0] * _SUMS
         self._rebuild_structure()
@@ -372,6 +430,7 @@ class Analysis:
             self._set_info(lid, self._evaluate(self.design.layer(lid)))
         self._totals = None
         self.field_only = frozenset()
+        self.unlisted_fields = False
         self.updated.emit(set(self.design.ids))
 
     def _rebuild_structure(self) -> None:
@@ -438,6 +497,7 @@ class Analysis:
         self._consumers = consumers
         self._cyclic = set(cyclic)
         self._fed = _fed_by_input(entries, consumers)
+        self._one_input = len(entries) == 1
         self.structural = diags
         self._totals = None
 
@@ -446,8 +506,9 @@ class Analysis:
         pending = {s for s in start if s in self.design}
         changed: set[str] = set()
         field_only: set[str] = set()
-        # Layers that might be stale: those not evaluated yet (new ones).
-        pending.update(lid for lid in self.order if lid not in self.info)
+        # Layers not evaluated yet (new ones); a pass over every layer only when there are some.
+        if len(self.info) != len(self.order):
+            pending.update(lid for lid in self.order if lid not in self.info)
         # Layers that need their rule run again; the others are pending only because an input's
         # receptive field changed (same shapes): for them the rule's results are kept.
         full = set(pending)
@@ -455,6 +516,8 @@ class Analysis:
         rank = self._rank
         consumers = self._consumers
         info_of = self.info
+        stale_before = len(self._stale)
+        marked = False  # layers made stale by this pass (their fields moved, not listed)
         heap = [(rank.get(i, 0), i) for i in pending]
         heapq.heapify(heap)
         while heap:
@@ -473,11 +536,17 @@ class Analysis:
                     # results, the totals and, unless a field note came or went, the
                     # diagnostics stay; the consumers only need their fields again.
                     if new.diagnostics is previous.diagnostics:
+                        self._stale.discard(lid)
                         info_of[lid] = new
                         field_only.add(lid)
                     else:
                         self._set_info(lid, new)
                     changed.add(lid)
+                    if self._cutoff(previous, new):
+                        marked |= self._mark_stale(
+                            [c for c in consumers.get(lid, ()) if c not in pending]
+                        )
+                        continue
                     for c in consumers.get(lid, ()):
                         if c not in pending and c not in changed:
                             pending.add(c)
@@ -498,6 +567,11 @@ class Analysis:
                 or old.status == "unknown"
             ):
                 field_changed = old is not None and _only_field_changed(new, old)
+                if field_changed and old is not None and self._cutoff(old, new):
+                    marked |= self._mark_stale(
+                        [c for c in consumers.get(lid, ()) if c not in pending]
+                    )
+                    continue
                 for c in consumers.get(lid, ()):
                     if c not in changed:
                         if not field_changed:
@@ -506,8 +580,87 @@ class Analysis:
                             pending.add(c)
                             heapq.heappush(heap, (rank.get(c, 0), c))
         self._totals = None
+        if self._noted:
+            changed |= self._noted
+            self._noted = set()
         self.field_only = frozenset(field_only)
+        self.unlisted_fields = marked or len(self._stale) != stale_before
         self.updated.emit(changed)
+
+    # ------------------------------------------------------ fields out of date
+
+    def _new_infos(self) -> _Infos:
+        infos = _Infos()
+        infos.analysis = self
+        return infos
+
+    def _cutoff(self, old: LayerInfo, new: LayerInfo) -> bool:
+        """Whether the layers after one whose field alone moved (``old`` → ``new``) can be left
+        out of date, to be updated when read: their notes cannot change. With a single network
+        input every input size is the same, and fields only grow along the network; so where
+        this layer already saw the whole input before and still does, every layer its values
+        reach saw it and still sees it, and none of them is the first window to see it: no
+        ``receptive_field_covers_input`` note comes or goes after it."""
+        return (
+            self._one_input and old.input_size == new.input_size and _covers(old) and _covers(new)
+        )
+
+    def _mark_stale(self, starts: list[str]) -> bool:
+        """Mark ``starts`` and every layer they feed as out of date (a walk that stops at layers
+        already stale: what they feed is stale too). Whether any layer was marked."""
+        stale, consumers = self._stale, self._consumers
+        stack = [c for c in starts if c not in stale]
+        if not stack:
+            return False
+        while stack:
+            lid = stack.pop()
+            if lid in stale:
+                continue
+            stale.add(lid)
+            stack.extend(c for c in consumers.get(lid, ()) if c not in stale)
+        self.info.__class__ = _StaleInfos
+        return True
+
+    def _resolve(self, lid: str) -> None:
+        """Bring ``lid``'s field up to date, with those of the stale layers it depends on."""
+        stale, design, rank = self._stale, self.design, self._rank
+        todo = [lid]
+        stack = [lid]
+        seen = {lid}
+        while stack:
+            for src in design.layer(stack.pop()).sources:
+                if src in stale and src not in seen:
+                    seen.add(src)
+                    todo.append(src)
+                    stack.append(src)
+        todo.sort(key=lambda i: rank.get(i, 0))
+        self._bring_up_to_date(todo)
+
+    def _resolve_all(self) -> None:
+        if self._stale:
+            rank = self._rank
+            self._bring_up_to_date(sorted(self._stale, key=lambda i: rank.get(i, 0)))
+
+    def _bring_up_to_date(self, ids: list[str]) -> None:
+        """New fields for ``ids`` (stale, in topological order, their stale inputs among them)."""
+        stale, info_of, design = self._stale, self.info, self.design
+        for lid in ids:
+            stale.discard(lid)  # its inputs are current: read them as plain entries
+            old = dict.get(info_of, lid)
+            if old is None or lid not in design:
+                continue
+            new = self._with_new_field(design.layer(lid), old)
+            if new is None or new is old:
+                # None: an input's shape changed in the pass now running, which evaluates
+                # this layer in full next (outside a pass every shape is current).
+                continue
+            if new.diagnostics is old.diagnostics:
+                dict.__setitem__(info_of, lid, new)
+            else:  # a note came or went: told with the next update
+                self._set_info(lid, new)
+                self._noted.add(lid)
+        if not stale:
+            self.info.__class__ = _Infos
 
     def _evaluate(self, layer: Layer) -> LayerInfo:
         self.recompute_count += 1
@@ -954,11 +1107,30 @@ def _big_count(n: int) -> str:
 
 #: What ``Analysis._take_over`` does not share with the analysis it starts from.
 _OWN_STATE = frozenset(
-    {"design", "info", "_sums", "recompute_count", "bytes_per_element", "_rf_steps"}
+    {
+        "design",
+        "info",
+        "_sums",
+        "recompute_count",
+        "bytes_per_element",
+        "_rf_steps",
+        "_stale",
+        "_noted",
+        "unlisted_fields",
+    }
 )
 
 #: Diagnostics that quote a layer's receptive field (``_window_notes``): redone when only it changes.
 _FIELD_NOTES = frozenset({"information_bottleneck", "receptive_field_covers_input"})
+
+
+def _covers(info: LayerInfo) -> bool:
+    """Whether each of the layer's outputs sees the whole network input."""
+    rf, size = info.receptive_field, info.input_size
+    if rf is None or size is None:
+        return False
+    h, w = rf.size_px
+    return h >= size[0] and w >= size[1]
 
 
 def _only_field_changed(new: LayerInfo, old: LayerInfo) -> bool:

@@ -136,6 +136,12 @@ class GroupViewCache:
         if not summaries:
             return
         analysis = self.analysis
+        if analysis is not None and analysis.unlisted_fields:
+            # Fields moved in layers the update does not list: each block shows its output's.
+            for token, kept in list(summaries.items()):
+                out = analysis.info.get(kept.output_layer) if kept.output_layer else None
+                if out is not None and out.receptive_field != kept.receptive_field:
+                    summaries[token] = replace(kept, receptive_field=out.receptive_field)
         fields = analysis.field_only if analysis is not None else frozenset()
         for lid in changed:
             tokens = readers.get(lid)

@@ -84,8 +84,9 @@ def test_a_same_shape_edit_runs_no_rule_downstream() -> None:
 
 
 def _chain(n: int) -> Design:
+    """No layer of it sees the whole 256×256 input: every field is updated at once."""
     d = Design("chain")
-    d.add_layer(Layer("input", "Input", {"shape": [4, 32, 32]}))
+    d.add_layer(Layer("input", "Input", {"shape": [4, 256, 256]}))
     prev = "input"
     for k in range(n):
         kind = ("Conv2d", "BatchNorm2d", "ReLU")[k % 3]

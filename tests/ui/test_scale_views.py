@@ -111,7 +111,8 @@ def test_a_long_design_shows_a_window_of_volumes_round_the_selection(qtbot):
     # receptive fields in it, which no volume shows: the picture stays.
     count = view.rebuild_count
     design.set_params("l7", {"out_channels": 8, "kernel_size": 5, "padding": 2})
-    assert analysis.field_only & set(view.shown_window)
+    # Listed as field-only up to where every layer sees the whole input; out of date after it.
+    assert analysis.field_only and analysis.unlisted_fields
     qtbot.wait(20)
     assert view.rebuild_count == count
     # A short design is drawn whole, without the hint.
@@ -306,9 +307,30 @@ def test_an_edit_that_moves_only_fields_does_not_list_every_problem_again(qtbot,
     skipped = panel.tree_builds_skipped
     doc.set_params("l190", {"out_channels": 9, "kernel_size": 3, "padding": 1}, "edit")
     doc.set_params("l190", {"out_channels": 9, "kernel_size": 5, "padding": 2}, "edit")
-    assert doc.analysis.field_only  # 200 layers after it: their field alone
+    # 200 layers after it: their field alone (out of date, brought up to date when read)
+    assert doc.analysis.unlisted_fields
     assert panel.tree_builds_skipped == skipped + 2 and not listed
     # A new problem is listed: an Input of 3×3 under a 5×5 window.
     doc.set_params("input", {"shape": [8, 3, 3]}, "edit")
     assert listed and panel.tree_builds_skipped == skipped + 2
     assert any(item.text(0) == "l1" for item in panel.items())
+
+
+def test_the_inspector_shows_the_field_of_a_layer_left_out_of_date(qtbot):
+    # An edit far upstream of the selected layer, past where every layer sees the whole input:
+    # its field is not updated with the edit, but what the inspector shows is current.
+    from designer.core.analysis import analyze
+    from designer.core.report import rf_text
+    from designer.ui.inspector.panel import Inspector
+
+    doc = Document(chain(300))
+    inspector = Inspector(doc)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    doc.select(["l280"])
+    before = rf_text(doc.analysis.info["l280"])
+    assert before in inspector.output.text()
+    doc.set_params("l100", {"out_channels": 8, "kernel_size": 7, "padding": 3}, "edit")
+    assert doc.analysis.unlisted_fields
+    after = rf_text(analyze(doc.design).info["l280"])
+    assert after != before and after in inspector.output.text()

@@ -331,7 +331,9 @@ class Inspector(QScrollArea):
             self._refresh_analysis()
 
     def _on_analysis(self, ids: set[str]) -> None:
-        if self.layer_id is not None and (self.layer_id in ids or not ids):
+        if self.layer_id is not None and (
+            self.layer_id in ids or not ids or self.document.analysis.unlisted_fields
+        ):
             self._refresh_analysis()
 
     def _on_renamed(self, old: str, new: str) -> None:

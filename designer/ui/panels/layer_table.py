@@ -307,17 +307,23 @@ class LayerTableModel(_RowsModel):
         # shows): an edit upstream of 5,000 layers whose receptive fields change costs 5,000 flags
         # and one dataChanged, not 5,000 rows and 5,000 signals.
         analysis = self.document.analysis
-        if isinstance(changed, set | frozenset) and analysis.field_only:
-            # Layers whose receptive field alone changed: one column of theirs, recomputed
-            # when read (by the rows shown), whatever their number.
-            if len(self._stale_fields) < MAX_FIELD_EDITS:
-                self._stale_fields.append(analysis.field_only)
-            else:  # many such edits while nothing was read: every row is recomputed instead
+        if analysis.unlisted_fields or (
+            isinstance(changed, set | frozenset) and analysis.field_only
+        ):
+            if analysis.unlisted_fields or len(self._stale_fields) >= MAX_FIELD_EDITS:
+                # Fields moved in layers the update does not list (brought up to date when
+                # read), or many such edits while nothing was read: any row may show an old
+                # field, so every row is recomputed when next read.
                 self._stale_fields = []
                 self._stale = set(range(len(self._data)))
+            else:
+                # Layers whose receptive field alone changed: one column of theirs, recomputed
+                # when read (by the rows shown), whatever their number.
+                self._stale_fields.append(analysis.field_only)
             column = _RF_COLUMN
             self.dataChanged.emit(self.index(0, column), self.index(len(self._data) - 1, column))
-            changed = analysis.beyond_fields(changed)
+            if isinstance(changed, set | frozenset):
+                changed = analysis.beyond_fields(changed)
         rows = [
             row
             for row in (
