@@ -392,11 +392,16 @@ class Analysis:
         sums[2] += sign * info.buffers
         sums[3] += sign * info.macs
         if info.type != "Input":  # the Input's own values are not activations
-            neurons = info.neurons
-            sums[4] += sign * neurons
-            sums[5] += sign * neurons * info.bytes_per_element
-        for d in info.diagnostics:
-            sums[6 + SEVERITY_ORDER[d.severity]] += sign
+            out = info.output_shape
+            # info.neurons, without the call
+            neurons = math.prod(out) if out is not None and not info.output_shapes else info.neurons
+            if neurons:
+                sums[4] += sign * neurons
+                sums[5] += sign * neurons * info.bytes_per_element
+        diagnostics = info.diagnostics
+        if diagnostics:
+            for d in diagnostics:
+                sums[6 + SEVERITY_ORDER[d.severity]] += sign
 
     def beyond_fields(self, changed: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
         """``changed`` (what ``updated`` carried) less the layers whose receptive field alone
@@ -759,13 +764,14 @@ class Analysis:
         type_id = layer.type
         result = _rule_result(layer, ltype, shapes, self.semantics)
         out = result.shape
+        trainable = result.trainable
         info = LayerInfo(
             lid,
             type_id,
             list(shapes),
             out,
             result.params,
-            result.trainable_params,
+            result.params if trainable is None else trainable,  # result.trainable_params
             result.buffers,
             result.macs,
             None,
@@ -779,7 +785,18 @@ class Analysis:
         diags = info.diagnostics
         findings = result.findings
         if out is not None:
-            info.channel_axis = _channel_axis(type_id, result, upstream)
+            if type_id in _CHANNELS_FIRST_TYPES or type_id == "Input":  # _channel_axis, inline
+                info.channel_axis = 0 if len(out) == 3 else None
+            elif type_id in _AXIS_MAPPING_TYPES:
+                info.channel_axis = _channel_axis(type_id, result, upstream)
+            else:  # _channel_axis's last lines, inline
+                first = upstream[0] if upstream else None
+                if (
+                    first is not None
+                    and first.output_shape is not None
+                    and len(out) == len(first.output_shape)
+                ):
+                    info.channel_axis = first.channel_axis
             if type_id == "Linear" and upstream and upstream[0] is not None and shapes:
                 axis = upstream[0].channel_axis
                 if axis is not None and len(shapes[0]) > 1 and axis == len(shapes[0]) - 1:
@@ -796,7 +813,8 @@ class Analysis:
             info.input_size, info.receptive_field = self._receptive_field(
                 type_id, result.rf, out, seen
             )
-            if type_id != "Input" and info.neurons > LARGE_ACTIVATION:
+            neurons = info.neurons if info.output_shapes else math.prod(out)  # info.neurons
+            if type_id != "Input" and neurons > LARGE_ACTIVATION:
                 diags.extend(_size_warnings(info))
             if type_id in WINDOW_TYPES:
                 diags.extend(_window_notes(info, upstream, is_output=not self._consumers.get(lid)))
@@ -987,6 +1005,11 @@ _CHANNELS_FIRST_TYPES = frozenset(
         "Upsample",
     }
 )
+
+
+#: Layer types whose output's channel axis ``_channel_axis`` works out from their parameters
+#: (the others: channels first, or where the first input has them when the rank is kept).
+_AXIS_MAPPING_TYPES = frozenset({"Permute", "Transpose", "Reshape", "Flatten", "Mean"})
 
 
 def _channel_axis(type_id: str, result: RuleResult, upstream: list[LayerInfo | None]) -> int | None:

@@ -154,9 +154,22 @@ def loads_design(text: str | bytes) -> Design:
         raise InvalidFormatError("$", "the JSON is nested too deeply to be a design") from None
     except ValueError as exc:
         raise InvalidFormatError("$", f"not valid JSON: {exc}") from None
-    if _may_hold_surrogate(text) or _too_deep(obj):
+    if _may_hold_surrogate(text):
         _check_nesting_and_text(obj)  # says where
-    return design_from_dict(obj)
+    # The nesting check comes before every other, but it is done after building: a design
+    # that builds holds no list or object deeper than a few levels except in its unknown
+    # top-level fields (``extra``, kept as they are) — every other value is a number, a text
+    # or a flat list the build has checked. So the walk covers ``extra`` only, or the whole
+    # document when the build refused it (then a nesting problem is reported instead).
+    try:
+        design = design_from_dict(obj)
+    except Exception:
+        if _too_deep(obj):
+            _check_nesting_and_text(obj)  # says where
+        raise
+    if design.extra and _too_deep(design.extra):  # the same depths: extra stands for the root
+        _check_nesting_and_text(obj)
+    return design
 
 
 #: An escape that may write a lone surrogate (``\ud800``).

@@ -159,6 +159,15 @@ class ParamSpec:
             return value
         if value.__class__ is bool and (k is ParamKind.BOOL or k is ParamKind.OPT_BOOL):
             return value  # what the general path returns for it, without its tests
+        if (
+            value.__class__ is float
+            and k is ParamKind.FLOAT
+            and -MAX_INT_VALUE <= value <= MAX_INT_VALUE  # finite (NaN fails) and not too large
+        ):
+            # A plain number for a number (BatchNorm's eps, Dropout's p): the general path's
+            # result (``_tidy_float``; |value| < 2**53 here) without its type tests.
+            self._check_range(value, value)
+            return int(value) if value.is_integer() else value
         if _too_large(value):
             raise ParamError(
                 f"{self.expected()} (numbers of at most {MAX_INT_VALUE:,} in size)", value
@@ -319,6 +328,8 @@ def _collapse(p: list[int]) -> int | list[int]:
 
 def as_pair(value: Any) -> Pair:
     """An int or [h, w] as an (h, w) tuple."""
+    if value.__class__ is int:  # the usual value, first
+        return (value, value)
     if isinstance(value, list | tuple):
         return (int(value[0]), int(value[1]))
     return (int(value), int(value))

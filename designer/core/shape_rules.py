@@ -63,6 +63,16 @@ class RFStep:
 
 IDENTITY = RFStep("identity")
 
+_new_object = object.__new__
+
+
+def _window_step(kernel: tuple[int, int], stride: tuple[float, float]) -> RFStep:
+    """``RFStep("window", kernel, stride)`` without the frozen dataclass's per-field
+    ``object.__setattr__`` (the same object: equal, same hash and repr)."""
+    step: RFStep = _new_object(RFStep)
+    step.__dict__.update(kind="window", kernel=kernel, stride=stride)
+    return step
+
 
 @dataclass
 class RuleResult:
@@ -134,7 +144,7 @@ def _non_integer_findings(
 ) -> list[Finding]:
     """Warn (error under strict) for every axis whose division is not whole."""
     findings: list[Finding] = []
-    bad = [a for a in axes if not a.is_whole and not a.same]
+    bad = [a for a in axes if a.exact.denominator != 1 and not a.same]  # not a.is_whole
     if not bad:
         return findings
     parts = []
@@ -226,8 +236,16 @@ def _conv_axes(
     s = as_pair(k if stride_value is None else stride_value)
     d = as_pair(p.get("dilation", 1))
     padding = p.get("padding", 0)
-    pads = None if padding == "same" or padding == "valid" else as_pair(padding)
     findings: list[Finding] = []
+    if padding.__class__ is not str:
+        # Numbers (the usual case): the loop below without its per-axis tests of "same"/"valid".
+        ph, pw = as_pair(padding)
+        clip = sem != "caffe"
+        return [
+            window_axis("height", kind, shape[1], k[0], s[0], ph, ph, d[0], rounding, False, clip),
+            window_axis("width", kind, shape[2], k[1], s[1], pw, pw, d[1], rounding, False, clip),
+        ], findings
+    pads = None if padding == "same" or padding == "valid" else as_pair(padding)
     axes: list[AxisArith] = []
     for i, name in enumerate(AXES):
         size = shape[1 + i]
@@ -270,6 +288,8 @@ def _check_windows(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | N
 
 
 def _first_bad_window(axes: Sequence[AxisArith], layer_type: str) -> RuleResult | None:
+    if all(a.out >= 1 for a in axes):  # both tests below need an output size below 1
+        return None
     for a in axes:
         # With ceil rounding torch still runs one window that hangs over the edge when the
         # kernel overshoots by less than the stride, so only a size below 1 is an error there.
@@ -315,10 +335,9 @@ def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
     params ``(C_in/groups · kh · kw + bias) · C_out``;
     MACs ``C_out·H_out·W_out · C_in/groups · kh · kw``.
     """
-    bad = _need_volume(inputs, "Conv2d")
-    if bad:
-        return bad
     shape = inputs[0]
+    if len(shape) != 3:
+        return _need_volume(inputs, "Conv2d")  # type: ignore[return-value]
     c_in = shape[0]
     c_out = int(p["out_channels"])
     groups = int(p.get("groups", 1))
@@ -338,22 +357,22 @@ def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
     if bad:
         return bad
     findings.extend(_non_integer_findings(axes, sem, "Conv2d"))
-    k = as_pair(p["kernel_size"])
-    out_shape = (c_out, axes[0].out, axes[1].out)
+    ah, aw = axes
+    k = (ah.kernel, aw.kernel)  # as_pair(p["kernel_size"])
+    out_shape = (c_out, ah.out, aw.out)
     weights = c_in // groups * k[0] * k[1] * c_out
     bias = c_out if p.get("bias", True) else 0
-    macs = _prod(out_shape) * (c_in // groups) * k[0] * k[1]
-    if strict_fail(findings):
+    macs = c_out * ah.out * aw.out * (c_in // groups) * k[0] * k[1]
+    if findings and strict_fail(findings):
         return RuleResult(None, findings=findings, axes=tuple(axes))
     return RuleResult(
         out_shape,
         params=weights + bias,
         macs=macs,
         findings=findings,
-        axes=tuple(axes),
-        rf=RFStep(
-            "window",
-            (axes[0].effective_kernel, axes[1].effective_kernel),
+        axes=(ah, aw),
+        rf=_window_step(
+            (ah.dilation * (k[0] - 1) + 1, aw.dilation * (k[1] - 1) + 1),
             (float(stride[0]), float(stride[1])),
         ),
         derived={
@@ -443,10 +462,9 @@ def conv_transpose2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) ->
 
 
 def _pool_rule(p: Params, inputs: Sequence[Shape], sem: Semantics, name: str) -> RuleResult:
-    bad = _need_volume(inputs, name)
-    if bad:
-        return bad
     shape = inputs[0]
+    if len(shape) != 3:
+        return _need_volume(inputs, name)  # type: ignore[return-value]
     k = as_pair(p["kernel_size"])
     pad = as_pair(p.get("padding", 0))
     for i, axis in enumerate(AXES):
@@ -465,18 +483,16 @@ def _pool_rule(p: Params, inputs: Sequence[Shape], sem: Semantics, name: str) ->
     if bad:
         return bad
     findings = _non_integer_findings(axes, sem, name)
-    if strict_fail(findings):
+    if findings and strict_fail(findings):
         return RuleResult(None, findings=findings, axes=tuple(axes))
-    stride = p.get("stride")
-    s = as_pair(k if stride is None else stride)
+    ah, aw = axes
     return RuleResult(
-        (shape[0], axes[0].out, axes[1].out),
+        (shape[0], ah.out, aw.out),
         findings=findings,
-        axes=tuple(axes),
-        rf=RFStep(
-            "window",
-            (axes[0].effective_kernel, axes[1].effective_kernel),
-            (float(s[0]), float(s[1])),
+        axes=(ah, aw),
+        rf=_window_step(
+            (ah.dilation * (ah.kernel - 1) + 1, aw.dilation * (aw.kernel - 1) + 1),
+            (float(ah.stride), float(aw.stride)),
         ),
     )
 
