@@ -46,7 +46,7 @@ from designer.core.params import (
     ParamKind,
     ParamSpec,
 )
-from designer.core.registry import REGISTRY
+from designer.core.registry import REGISTRY, LayerType
 
 if sys.platform != "win32":
     import fcntl
@@ -503,7 +503,10 @@ def _parse_layer(
             )
     else:
         inputs = [] if prev is None or type_id == "Input" else [prev]
-    params: dict[str, Any] = {}
+    params = _usual_params(ltype, raw)
+    if params is not None:
+        return Layer(lid, type_id, params, list(inputs))
+    params = {}
     for key, value in raw.items():
         if key in ("id", "type", "inputs"):
             continue
@@ -526,6 +529,33 @@ def _parse_layer(
             )
     # Each value is normalised above: drop the defaults and order them as normalize_params does.
     return Layer(lid, type_id, canonical_params(type_id, params), list(inputs))
+
+
+def _usual_params(ltype: LayerType, raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored parameters of a layer whose every value is valid and whose required ones
+    are all there (the usual case), or None: then ``_parse_layer``'s loop below says what is
+    wrong, in the file's order. The same dict as that loop and ``canonical_params`` give:
+    each value normalised once, defaults dropped, in the registry's order."""
+    out: dict[str, Any] = {}
+    found = 0
+    try:
+        for spec in ltype.params:
+            name = spec.name
+            if name in raw:
+                found += 1
+                value = spec.normalize(raw[name])
+                if spec.required or value != spec.default:
+                    out[name] = value
+            elif spec.required:
+                return None
+    except (
+        Exception
+    ):  # a refused value: the loop in _parse_layer reports it (or an earlier problem)
+        return None
+    # Every key of the layer object is a parameter of its type (or id, type, inputs)?
+    if found != len(raw) - 1 - ("id" in raw) - ("inputs" in raw):  # "type" is always there
+        return None
+    return out
 
 
 class _TakenIds(set[str]):

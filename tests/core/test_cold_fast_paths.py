@@ -292,3 +292,64 @@ def test_window_axis_whole_quotients_are_plain_fractions() -> None:
     assert repr(a) == repr(
         AxisArith("height", "conv", 56, 3, 1, 1, 1, 1, 0, Fraction(56), 56, "exact")
     )
+
+
+_VALUES: list[Any] = [
+    0,
+    1,
+    2,
+    3,
+    7,
+    -1,
+    2**40,
+    None,
+    True,
+    False,
+    0.0,
+    0.5,
+    1.0,
+    -0.0,
+    "same",
+    "valid",
+]
+_VALUES += ["x", [1, 2], [2, 2], [3, 8, 8], [1.0, 2], [None, 3], [], {"a": 1}]
+
+
+def _load_outcome(raw: dict[str, Any]) -> tuple[str, Any]:
+    doc = _document()
+    doc["layers"] = [*doc["layers"], raw]
+    try:
+        design = loads_design(json.dumps(doc))
+    except InvalidFormatError as exc:
+        return "error", str(exc)
+    layer = design.layer(design.ids[-1])
+    return "ok", (layer.id, layer.type, layer.params, list(layer.params), layer.inputs)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), type_id=st.sampled_from(sorted(REGISTRY)))
+def test_the_usual_params_shortcut_reads_what_the_general_loop_reads(
+    data: st.DataObject, type_id: str
+) -> None:
+    """A layer object's parameters are read by ``_usual_params`` when every value is valid
+    and nothing is missing or unknown; otherwise by the loop that names the problem. Both
+    must give the same layer (or the same message) for any layer object."""
+    import designer.core.fileformat as fileformat
+
+    names = [s.name for s in REGISTRY[type_id].params]
+    keys = data.draw(
+        st.lists(st.sampled_from([*names, "bogus_key"]), unique=True, max_size=len(names) + 1)
+    )
+    raw: dict[str, Any] = {"id": "layer1", "type": type_id}
+    if data.draw(st.booleans()):
+        raw["inputs"] = ["x"]
+    for key in keys:
+        raw[key] = data.draw(st.sampled_from(_VALUES))
+    fast = _load_outcome(raw)
+    saved = fileformat._usual_params
+    fileformat._usual_params = lambda ltype, raw: None  # type: ignore[assignment]
+    try:
+        general = _load_outcome(raw)
+    finally:
+        fileformat._usual_params = saved
+    assert fast == general, raw
