@@ -51,6 +51,10 @@ try:  # the rule cache (absent before issue 15's core work: then "cold" changes 
     from designer.core.analysis import _RULE_CACHE
 except ImportError:  # pragma: no cover - benchmarking an older checkout
     _RULE_CACHE = {}
+try:  # every cache of rule results and window arithmetic (issue 15, target 2's third pass)
+    from designer.core.analysis import clear_rule_cache
+except ImportError:  # pragma: no cover - benchmarking an older checkout
+    clear_rule_cache = _RULE_CACHE.clear
 
 CHAIN_LENGTH = 1000
 CHANNELS = 16
@@ -86,10 +90,11 @@ def distinct_chain_design(length: int = CHAIN_LENGTH) -> Design:
 
 
 def cold() -> None:
-    """Empty the analysis's rule cache (``designer.core.analysis._RULE_CACHE``): the next
-    analysis runs every rule whose (type, parameters, inputs, semantics) it has not met in
-    that same analysis, as the first analysis of a design in a fresh process does."""
-    _RULE_CACHE.clear()
+    """Empty the analysis's rule cache (``designer.core.analysis.clear_rule_cache``: the rule
+    results and the window rules' arithmetic): the next analysis runs every rule whose (type,
+    parameters, inputs, semantics) it has not met in that same analysis, as the first analysis
+    of a design in a fresh process does."""
+    clear_rule_cache()
 
 
 def measure(

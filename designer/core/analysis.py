@@ -19,7 +19,15 @@ from psygnal import Signal, SignalInstance
 from designer.core.arithmetic import AxisArith, Semantics
 from designer.core.design import Design, Layer, split_ref
 from designer.core.registry import REGISTRY, LayerType
-from designer.core.shape_rules import Finding, RFStep, RuleResult, Severity, Shape, fmt_shape
+from designer.core.shape_rules import (
+    _GEOMETRY,
+    Finding,
+    RFStep,
+    RuleResult,
+    Severity,
+    Shape,
+    fmt_shape,
+)
 
 Status = Literal["ok", "warning", "error", "unknown"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -1047,6 +1055,14 @@ _RULE_CACHE: dict[tuple[Any, ...], RuleResult] = {}
 #: analysis holds its result any more (measured), so the cache stays under ~30 MB; a full
 #: analysis of 10,000 layers all unlike each other fills half of it.
 RULE_CACHE_LIMIT = 20_000
+
+
+def clear_rule_cache() -> None:
+    """Forget every kept rule result and window arithmetic (``_RULE_CACHE`` and the window
+    rules' ``shape_rules._GEOMETRY``): the next analysis runs its rules as the first one in a
+    new process does (benchmarks of that case)."""
+    _RULE_CACHE.clear()
+    _GEOMETRY.clear()
 
 
 def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:

@@ -328,6 +328,60 @@ def _groups_error(c_in: int, c_out: int, groups: int) -> RuleResult:
     )
 
 
+#: The window arithmetic of convolutions and poolings (axes, a window that does not fit,
+#: the inexact-division findings, the receptive-field step) by everything it depends on:
+#: layer type, rounding, semantics, input height and width, kernel, stride, dilation and
+#: padding — not the channels. A network repeats a few window shapes over many channel
+#: counts (every 1×1 convolution at one resolution), so a repeat costs a lookup even where
+#: the layer's rule result is new. Entries are shared, never changed in place; emptied with
+#: the analysis's rule cache (``analysis.clear_rule_cache``) and beyond ``GEOMETRY_LIMIT``.
+_GEOMETRY: dict[
+    tuple[Any, ...], tuple[tuple[AxisArith, ...], RuleResult | None, list[Finding], RFStep]
+] = {}
+GEOMETRY_LIMIT = 20_000
+
+
+def _window_geometry(
+    p: Params,
+    shape: Shape,
+    sem: Semantics,
+    kind: Literal["conv", "pool"],
+    rounding: Literal["floor", "ceil"],
+    name: str,
+) -> tuple[tuple[AxisArith, ...], RuleResult | None, list[Finding], RFStep]:
+    """``_conv_axes``, ``_check_windows`` and ``_non_integer_findings`` of a window layer
+    whose input is ``shape``, and its receptive-field step (from ``_GEOMETRY`` when met before).
+    The findings list is shared: copy it before adding to it."""
+    padding = p.get("padding", 0)
+    stride = p.get("stride")
+    key = (
+        name,
+        rounding,
+        sem,
+        shape[1],
+        shape[2],
+        as_pair(p["kernel_size"]),
+        None if stride is None else as_pair(stride),
+        as_pair(p.get("dilation", 1)),
+        padding if padding.__class__ is str else as_pair(padding),
+    )
+    geometry = _GEOMETRY.get(key)
+    if geometry is None:
+        axes, _ = _conv_axes(p, shape, sem, kind, rounding)
+        bad = _check_windows(axes, name)
+        findings = [] if bad is not None else _non_integer_findings(axes, sem, name)
+        ah, aw = axes
+        step = _window_step(
+            (ah.dilation * (ah.kernel - 1) + 1, aw.dilation * (aw.kernel - 1) + 1),
+            (float(ah.stride), float(aw.stride)),
+        )
+        geometry = (tuple(axes), bad, findings, step)
+        if len(_GEOMETRY) >= GEOMETRY_LIMIT:
+            _GEOMETRY.clear()
+        _GEOMETRY[key] = geometry
+    return geometry
+
+
 def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:
     """Conv2d, ``[C_in, H, W] → [C_out, H_out, W_out]``.
 
@@ -352,11 +406,11 @@ def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
             "(it only keeps the size when the stride is 1).",
             stride=list(stride),
         )
-    axes, _ = _conv_axes(p, shape, sem, "conv", "floor")
-    bad = _check_windows(axes, "Conv2d")
+    axes, bad, inexact, step = _window_geometry(p, shape, sem, "conv", "floor", "Conv2d")
     if bad:
         return bad
-    findings.extend(_non_integer_findings(axes, sem, "Conv2d"))
+    if inexact:
+        findings.extend(inexact)
     ah, aw = axes
     k = (ah.kernel, aw.kernel)  # as_pair(p["kernel_size"])
     out_shape = (c_out, ah.out, aw.out)
@@ -364,17 +418,14 @@ def conv2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResul
     bias = c_out if p.get("bias", True) else 0
     macs = c_out * ah.out * aw.out * (c_in // groups) * k[0] * k[1]
     if findings and strict_fail(findings):
-        return RuleResult(None, findings=findings, axes=tuple(axes))
+        return RuleResult(None, findings=findings, axes=axes)
     return RuleResult(
         out_shape,
         params=weights + bias,
         macs=macs,
         findings=findings,
-        axes=(ah, aw),
-        rf=_window_step(
-            (ah.dilation * (k[0] - 1) + 1, aw.dilation * (k[1] - 1) + 1),
-            (float(stride[0]), float(stride[1])),
-        ),
+        axes=axes,
+        rf=step,
         derived={
             "in_channels": c_in,
             "weight_shape": [c_out, c_in // groups, k[0], k[1]],
@@ -478,23 +529,13 @@ def _pool_rule(p: Params, inputs: Sequence[Shape], sem: Semantics, name: str) ->
                 kernel=k[i],
             )
     rounding = pool_rounding(sem, bool(p.get("ceil_mode", False)))
-    axes, _ = _conv_axes(p, shape, sem, "pool", rounding)
-    bad = _check_windows(axes, name)
+    axes, bad, inexact, step = _window_geometry(p, shape, sem, "pool", rounding, name)
     if bad:
         return bad
-    findings = _non_integer_findings(axes, sem, name)
+    findings = list(inexact)
     if findings and strict_fail(findings):
-        return RuleResult(None, findings=findings, axes=tuple(axes))
-    ah, aw = axes
-    return RuleResult(
-        (shape[0], ah.out, aw.out),
-        findings=findings,
-        axes=(ah, aw),
-        rf=_window_step(
-            (ah.dilation * (ah.kernel - 1) + 1, aw.dilation * (aw.kernel - 1) + 1),
-            (float(ah.stride), float(aw.stride)),
-        ),
-    )
+        return RuleResult(None, findings=findings, axes=axes)
+    return RuleResult((shape[0], axes[0].out, axes[1].out), findings=findings, axes=axes, rf=step)
 
 
 def max_pool2d_rule(p: Params, inputs: Sequence[Shape], sem: Semantics) -> RuleResult:

@@ -353,3 +353,113 @@ def test_the_usual_params_shortcut_reads_what_the_general_loop_reads(
     finally:
         fileformat._usual_params = saved
     assert fast == general, raw
+
+
+class _NeverHolds(dict):  # type: ignore[type-arg]
+    """A cache that keeps nothing: every rule and every window's arithmetic runs afresh."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        hash(key)
+        return None
+
+
+@pytest.mark.parametrize("path", DESIGNS, ids=lambda p: p.stem)
+def test_the_window_geometry_memo_changes_no_result(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import designer.core.analysis as analysis_module
+    import designer.core.shape_rules as rules_module
+
+    design = load_design(path)
+    for semantics in SEMANTICS:
+        design.set_semantics(semantics)
+        analyze(design)
+        served = analyze(design)  # window arithmetic (and rule results) from the memos
+        with monkeypatch.context() as m:
+            m.setattr(analysis_module, "_RULE_CACHE", _NeverHolds())
+            m.setattr(rules_module, "_GEOMETRY", _NeverHolds())
+            fresh = analyze(design)
+        assert served.info == fresh.info, (path.stem, semantics)
+        assert [repr(served.info[i]) for i in design.ids] == [
+            repr(fresh.info[i]) for i in design.ids
+        ]
+        assert [(d.code, d.message, d.data) for d in served.diagnostics()] == [
+            (d.code, d.message, d.data) for d in fresh.diagnostics()
+        ]
+
+
+_WINDOW_TYPES = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+_WINDOW_KEYS = ["kernel_size", "dilation", "padding", "stride", "ceil_mode"]
+
+
+def _window_layer(data: st.DataObject, type_id: str) -> tuple[dict[str, Any], tuple[int, ...]]:
+    """Parameters (resolved) and an input shape for a convolution or pooling layer."""
+    values: dict[str, Any] = {
+        "kernel_size": data.draw(_one_or_pair),
+        "dilation": data.draw(_one_or_pair),
+        "padding": data.draw(_padding),
+        "stride": data.draw(st.one_of(st.none(), _one_or_pair)),
+        "ceil_mode": data.draw(st.booleans()),
+    }
+    if type_id == "Conv2d":
+        values.update(out_channels=4, stride=values["stride"] or 1)
+        values.pop("ceil_mode")
+    elif isinstance(values["padding"], str):
+        values["padding"] = 0  # pooling takes numbers only ("same"/"valid" are refused on loading)
+    shape = (
+        data.draw(st.integers(1, 6)),
+        data.draw(st.integers(1, 24)),
+        data.draw(st.integers(1, 24)),
+    )
+    return REGISTRY[type_id].resolve(values), shape
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.data(),
+    first_type=st.sampled_from(["Conv2d", "MaxPool2d", "AvgPool2d"]),
+    first_sem=st.sampled_from(SEMANTICS),
+)
+def test_a_window_rule_after_another_gives_what_it_gives_alone(
+    data: st.DataObject, first_type: str, first_sem: str
+) -> None:
+    """A window layer's rule after another's (whose window arithmetic the memo then holds;
+    often the same window over another channel count) gives what it gives alone."""
+    import designer.core.shape_rules as rules_module
+
+    p0, shape0 = _window_layer(data, first_type)
+    # The second layer: the first one with one thing changed (a memo key that left that
+    # thing out would serve the first one's arithmetic), or a layer of its own.
+    change = data.draw(
+        st.sampled_from(["channels", "height", "width", "semantics", "type", "own", *_WINDOW_KEYS])
+    )
+    p, shape = dict(p0), list(shape0)
+    type_id, sem = first_type, first_sem
+    if change == "channels":
+        shape[0] += 3
+    elif change in ("height", "width"):
+        shape[1 if change == "height" else 2] += data.draw(st.integers(1, 5))
+    elif change == "semantics":
+        sem = data.draw(st.sampled_from([s for s in SEMANTICS if s != first_sem]))
+    elif change == "type":
+        type_id = data.draw(st.sampled_from([t for t in _WINDOW_TYPES if t != first_type]))
+        other, _ = _window_layer(data, type_id)
+        p = {**other, **{k: p0[k] for k in ("kernel_size", "dilation") if k in p0 and k in other}}
+    elif change == "own":
+        type_id = data.draw(st.sampled_from(_WINDOW_TYPES))
+        p, new_shape = _window_layer(data, type_id)
+        shape = list(new_shape)
+    elif change == "ceil_mode" and change in p:
+        p[change] = not p[change]  # rounds otherwise under PyTorch's rules only:
+        first_sem = sem = "pytorch"
+    elif change in p:
+        other, _ = _window_layer(data, first_type)
+        p[change] = other[change]
+    shape = tuple(shape)
+    rules_module._GEOMETRY.clear()
+    REGISTRY[first_type].rule(p0, [shape0], first_sem)  # type: ignore[arg-type]
+    after = REGISTRY[type_id].rule(p, [shape], sem)  # type: ignore[arg-type]
+    rules_module._GEOMETRY.clear()
+    alone = REGISTRY[type_id].rule(p, [shape], sem)  # type: ignore[arg-type]
+    assert after == alone
+    assert repr(after) == repr(alone)
