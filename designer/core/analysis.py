@@ -1091,7 +1091,7 @@ def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics:
             cached = None
     if cached is not None:
         return cached
-    result: RuleResult = ltype.rule(layer.resolved(), shapes, semantics)  # type: ignore[arg-type]
+    result: RuleResult = ltype.rule(ltype.resolve(layer.params), shapes, semantics)  # type: ignore[arg-type]
     if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
         result = _too_large(result.shape, result)
     if cacheable:

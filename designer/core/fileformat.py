@@ -63,6 +63,7 @@ MAX_MESSAGE_LENGTH = 600  # error messages quote at most this much
 _TOP_KEYS = ("format", "version", "name", "semantics", "description", "layers", "layout", "groups")
 MAX_GROUPS = 20_000
 _GROUP_KEYS = ("id", "label", "parent", "layers")
+_GROUP_KEY_SET = frozenset(_GROUP_KEYS)
 
 
 class FormatError(ValueError):
@@ -390,6 +391,7 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
     groups: list[Group] = []
     seen: dict[str, int] = {}
     owner: dict[str, str] = {}
+    layers = design.layer_map
     for n, entry in enumerate(raw):
         path = f"$.groups[{n}]"
         if not isinstance(entry, dict):
@@ -397,7 +399,7 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
                 path, f'expected a group object {{"id": ..., "layers": [...]}}, got {_kind(entry)}'
             )
         for key in entry:
-            if key not in _GROUP_KEYS:
+            if key not in _GROUP_KEY_SET:
                 hint = _did_you_mean(key, list(_GROUP_KEYS))
                 raise InvalidFormatError(
                     f"{path}.{_clip(key, 40)}",
@@ -431,7 +433,7 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
             )
         kept: list[str] = []
         for m in members:
-            if m not in design:
+            if m not in layers:
                 continue  # like layout entries: a reference to no layer is dropped
             if m in owner:
                 raise InvalidFormatError(
