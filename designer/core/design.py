@@ -295,6 +295,11 @@ class Design:
         self.layer(layer_id)
         self._layout[layer_id] = (float(position[0]), float(position[1]))
 
+    def place_all_loaded(self, positions: dict[str, Point]) -> None:
+        """``place_loaded`` of every (layer id, position) of ``positions``, in its order, for
+        a design the loader is still building: ids it has checked, positions it has converted."""
+        self._layout.update(positions)
+
     def remove_layer(self, layer_id: str) -> Removal:
         """Remove a layer and every connection from it; return what ``restore_layer`` needs."""
         layer = self.layer(layer_id)

@@ -33,6 +33,7 @@ from designer.core.design import (
     MAX_ID_LENGTH,
     Design,
     Layer,
+    Point,
     canonical_params,
     check_id,
     source_of,
@@ -218,6 +219,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_int(text: str) -> int:
+    if len(text) <= MAX_NUMBER_DIGITS:  # at most that many digits: the usual number
+        return int(text)
     digits = len(text.lstrip("-"))
     if digits > MAX_NUMBER_DIGITS:
         raise _NumberError(
@@ -355,6 +358,8 @@ def _build(obj: dict[str, Any]) -> Design:
         raise InvalidFormatError(
             "$.layout", f"expected an object mapping layer ids to [x, y], got {_kind(layout)}"
         )
+    layers = design.layer_map
+    placed: dict[str, Point] = {}
     for lid, pos in layout.items():
         if not (  # the usual [x, y] of two plain numbers, tested first without the general tests
             pos.__class__ is list
@@ -372,8 +377,9 @@ def _build(obj: dict[str, Any]) -> Design:
             raise InvalidFormatError(
                 f"$.layout.{lid}", f"expected [x, y] with two numbers, got {short_repr(pos)}"
             )
-        if lid in design:
-            design.place_loaded(lid, pos)
+        if lid in layers:
+            placed[lid] = (float(pos[0]), float(pos[1]))  # what place_loaded stores
+    design.place_all_loaded(placed)
     if "groups" in obj:
         design.set_loaded_groups(_parse_groups(obj["groups"], design))
     design.load_notes = notes
@@ -447,10 +453,15 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
     for n, group in enumerate(groups):
         if group.parent is not None and group.parent not in seen:
             raise InvalidFormatError(f"$.groups[{n}].parent", f"there is no group {group.parent!r}")
-    problem = groups_problem(groups, design.ids, check_id)
+    # Every id was checked above (check_id, taken, the label): no need to check them again.
+    problem = groups_problem(groups, design.ids, _no_problem)
     if problem:
         raise InvalidFormatError("$.groups", problem)
     return groups
+
+
+def _no_problem(_value: Any) -> None:
+    return None
 
 
 def _parse_layer(

@@ -463,3 +463,18 @@ def test_a_window_rule_after_another_gives_what_it_gives_alone(
     alone = REGISTRY[type_id].rule(p, [shape], sem)  # type: ignore[arg-type]
     assert after == alone
     assert repr(after) == repr(alone)
+
+
+@pytest.mark.parametrize(
+    ("literal", "ok"),
+    [("9" * 100, True), ("-" + "9" * 100, True), ("9" * 101, False), ("-" + "9" * 101, False)],
+)
+def test_whole_numbers_up_to_the_digit_limit_are_read_and_longer_ones_refused(
+    literal: str, ok: bool
+) -> None:
+    text = json.dumps(_document()).replace('"name": "deep"', f'"name": "deep", "n": {literal}')
+    if ok:
+        assert loads_design(text).extra["n"] == int(literal)
+    else:
+        with pytest.raises(InvalidFormatError, match="whole number with 101 digits is too long"):
+            loads_design(text)
