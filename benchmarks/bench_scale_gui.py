@@ -20,6 +20,14 @@ is opened as the app opens it, collapsed to the level that fits the window; then
 layer hidden inside a collapsed block (≤ 16 ms, ≤ 3× the 100-layer figure) and a stage's
 collapse and expand, each through the event loop.
 
+Target 6 (``--views-sizes``, default 100 and 10,000 layers, both designs): the same local edit
+of the selected layer, mid-design, with one secondary view shown at a time — (a) the Charts tab,
+(b) the layer table, (c) the 3D view — and with none (the baseline). Each edit runs through the
+event loop until that view's deferred refresh has run and the view is repainted; printed are the
+whole edit and the view's own share of the GUI thread (its handlers and its repaint, timed
+directly), against ≤ 16 ms, and the 10,000 ÷ 100 growth. The 3D view draws only with OpenGL
+(run under ``xvfb-run``); without it its share is the geometry alone (said in the output).
+
 500 layers (target 5): the edit near the start that changes 500 cards, and one mid-design,
 with the whole design in view. Targets are printed next to each figure; the growth ratios
 (10,000 against 100 layers) are printed where the issue states them. Asserts nothing.
@@ -36,7 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -177,6 +185,91 @@ class CoreClock:
     def _views_end(cls, *_args: object) -> None:
         if cls._depth > 0:
             cls.spent -= time.perf_counter() - cls._emitted
+
+
+class ViewClock:
+    """Time the GUI thread spends in one secondary view during a measurement: its handlers of
+    the document's and the analysis's signals, its deferred refresh and its repaint. Methods
+    are looked up by name and skipped where a version of the code does not have them, so the
+    same script measures a base commit."""
+
+    spent = 0.0
+    _depth = 0
+    METHODS: ClassVar[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
+        "charts": (
+            (
+                "designer.ui.panels.layer_charts",
+                "LayerChartsPanel",
+                ("refresh", "_on_analysis_updated", "_paint_selection", "_update_summary"),
+            ),
+        ),
+        "table": (
+            (
+                "designer.ui.panels.layer_table",
+                "LayerTableModel",
+                ("_on_analysis_updated", "refresh"),
+            ),
+            ("designer.ui.panels.layer_table", "TotalsModel", ("refresh", "_on_analysis_updated")),
+            (
+                "designer.ui.panels.layer_table",
+                "LayerTablePanel",
+                ("_on_document_selection",),
+            ),
+        ),
+        "3d": (
+            (
+                "designer.ui.volume_view",
+                "VolumeView",
+                ("_on_updated", "rebuild", "set_selected", "_update_mesh"),
+            ),
+        ),
+    }
+    _painters: ClassVar[set[int]] = set()
+
+    @classmethod
+    def install(cls) -> None:
+        import importlib
+
+        for methods in cls.METHODS.values():
+            for module, klass, names in methods:
+                owner = getattr(importlib.import_module(module), klass, None)
+                for name in names:
+                    original = getattr(owner, name, None) if owner is not None else None
+                    if original is None:
+                        continue
+
+                    def timed(*args: Any, _original: Any = original, **kw: Any) -> Any:
+                        t0 = time.perf_counter()
+                        cls._depth += 1
+                        try:
+                            return _original(*args, **kw)
+                        finally:
+                            cls._depth -= 1
+                            if cls._depth == 0:
+                                cls.spent += time.perf_counter() - t0
+
+                    setattr(owner, name, timed)
+
+    @classmethod
+    def watch_paint(cls, widget: Any, method: str) -> None:
+        """Count the widget's painting (``paintEvent``, ``paintGL``) wherever it happens: in
+        ``processEvents()`` (a posted update) or in an explicit repaint."""
+        if id(widget) in cls._painters:
+            return
+        cls._painters.add(id(widget))
+        original = getattr(widget, method)
+
+        def timed(*args: Any) -> Any:
+            t0 = time.perf_counter()
+            cls._depth += 1
+            try:
+                return original(*args)
+            finally:
+                cls._depth -= 1
+                if cls._depth == 0:
+                    cls.spent += time.perf_counter() - t0
+
+        setattr(widget, method, timed)
 
 
 def rss_mb() -> float:
@@ -376,6 +469,96 @@ def measure_grouped(bench: Bench, n: int, repeat: int) -> dict[str, Any]:
     return out
 
 
+def show_views(bench: Bench, which: str) -> Any:
+    """Show one secondary view (``charts``, ``table``, ``3d``) and hide the others' docks, or
+    none (``none``); returns the widget to repaint after each edit (``None`` for none)."""
+    w = bench.window
+    stats, volumes = w.docks["statistics"], w.docks["volumes"]
+    stats.setVisible(which in ("charts", "table"))
+    volumes.setVisible(which == "3d")
+    if which in ("charts", "table"):
+        w.statistics_tabs.setCurrentWidget(w.layer_charts if which == "charts" else w.layer_table)
+    bench.settle()
+    bench.settle()
+    if which == "charts":
+        ViewClock.watch_paint(w.layer_charts.graphics, "paintEvent")
+        return w.layer_charts.graphics.viewport()
+    if which == "table":
+        ViewClock.watch_paint(w.layer_table.view, "paintEvent")
+        ViewClock.watch_paint(w.layer_table.footer, "paintEvent")
+        return w.layer_table.view.viewport()
+    if which == "3d":
+        gl = w.volume_view.gl_widget
+        if gl is not None:
+            ViewClock.watch_paint(gl, "paintGL")
+        return gl if gl is not None else w.volume_view
+    return None
+
+
+def measure_views(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
+    """Target 6: a local edit of the selected layer (kernel 3 → 5, padding 1 → 2, mid-design)
+    with one secondary view shown at a time, each edit through the event loop until the view's
+    deferred refresh ran and the view repainted; the view's own share timed directly."""
+    design = chain_design(n) if kind == "chain" else resnet_like(n)
+    n = len(design)
+    convs = [layer.id for layer in design if layer.type == "Conv2d"]
+    mid = convs[len(convs) // 2]
+    bench.open(design, 1)
+    bench.fit()
+    w = bench.window
+    w.document.select([mid])  # the inspector edits the selected layer
+    bench.settle()
+    local = ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1})
+    edits = max(4, repeat)
+    out: dict[str, Any] = {"layers": n, "opengl": w.volume_view.gl_widget is not None}
+    pending = {
+        "charts": lambda: w.layer_charts._deferred.pending,
+        "3d": lambda: w.volume_view._deferred.pending,
+    }
+    for which in ("none", "charts", "table", "3d"):
+        widget = show_views(bench, which)
+        doc = w.document
+        base = dict(doc.design.layer(mid).params)
+        totals, own = [], []
+        for r in range(edits):
+            params = {**base, **local[r % 2]}
+            view0 = ViewClock.spent
+            core0 = CoreClock.spent
+            t0 = time.perf_counter()
+            doc.set_params(mid, params, "bench edit")
+            bench.settle()
+            for _ in range(10):  # until the deferred refresh ran
+                if which not in pending or not pending[which]():
+                    break
+                bench.app.processEvents()
+            if widget is not None:
+                widget.repaint()  # (counted by watch_paint if an update was still owed)
+            totals.append((time.perf_counter() - t0) * 1e3)
+            bench.core_ms.append((CoreClock.spent - core0) * 1e3)
+            own.append((ViewClock.spent - view0) * 1e3)
+        doc.set_params(mid, {**base, **local[1]}, "bench edit")
+        bench.settle()
+        label = {"none": "no table, charts or 3D view", "3d": "3D view"}.get(which, which)
+        out[which] = row(
+            f"{kind} {n}: local edit, {label} shown",
+            totals,
+            None,
+            bench.core_ms,
+        )
+        if which != "none":
+            out[f"{which}_own"] = row(
+                f"{kind} {n}: {label}'s own share of that edit"
+                + ("" if which != "3d" or out["opengl"] else " (no OpenGL)"),
+                own,
+                16.0,
+            )
+    w.statistics_tabs.setCurrentWidget(w.layer_table)
+    w.docks["statistics"].setVisible(True)
+    w.docks["volumes"].setVisible(True)  # the default: the 3D view and the table
+    bench.settle()
+    return out
+
+
 def five_hundred(bench: Bench, repeat: int) -> dict[str, Any]:
     design = chain_design(500)
     convs = [layer.id for layer in design if layer.type == "Conv2d"]
@@ -412,22 +595,44 @@ def main() -> int:
         default="100,1000,10000",
         help="sizes of the grouped ResNet-like design, opened collapsed ('' to skip it)",
     )
+    parser.add_argument(
+        "--views-sizes",
+        default="100,10000",
+        help="sizes for target 6: a local edit with the charts, table or 3D view shown ('' to skip)",
+    )
     parser.add_argument("--repeat", type=int, default=6)
     parser.add_argument("--skip-500", action="store_true", help="leave out the 500-layer edits")
     args = parser.parse_args()
     CoreClock.install()
+    ViewClock.install()
     bench = Bench()
     results: dict[str, Any] = {}
     if not args.skip_500:
         results["five_hundred"] = five_hundred(bench, args.repeat)
     for kind in filter(None, args.kinds.split(",")):
-        for n in (int(s) for s in args.sizes.split(",")):
+        for n in (int(s) for s in args.sizes.split(",") if s):
             results[f"{kind}_{n}"] = measure(bench, kind, n, args.repeat)
             bench.window.document.undo_stack.setClean()
     grouped_sizes = [int(s) for s in args.grouped_sizes.split(",") if s]
     for n in grouped_sizes:
         results[f"grouped_{n}"] = measure_grouped(bench, n, args.repeat)
         bench.window.document.undo_stack.setClean()
+    views_sizes = [int(s) for s in args.views_sizes.split(",") if s]
+    for kind in filter(None, args.kinds.split(",")):
+        for n in views_sizes:
+            results[f"views_{kind}_{n}"] = measure_views(bench, kind, n, args.repeat)
+            bench.window.document.undo_stack.setClean()
+        small = results.get(f"views_{kind}_{min(views_sizes)}") if views_sizes else None
+        big = results.get(f"views_{kind}_{max(views_sizes)}") if views_sizes else None
+        if small and big and small is not big:
+            results[f"views_{kind}_growth"] = {
+                f"{which}_own_{big['layers']}_over_{small['layers']}": round(
+                    big[f"{which}_own"]["median_ms"]
+                    / max(small[f"{which}_own"]["median_ms"], 1e-3),
+                    1,
+                )
+                for which in ("charts", "table", "3d")
+            } | {"target": "each view's share ≤ 16 ms per edit, not growing with the design"}
     # Growth ratios the issue states: 10,000 against 100 layers.
     for kind in args.kinds.split(","):
         small, big = results.get(f"{kind}_100"), results.get(f"{kind}_10000")
@@ -477,6 +682,8 @@ def main() -> int:
             )
         if "view" in group:
             print(f"{key}: opened as {group['view']}")
+        if key.startswith("views_") and "opengl" in group and not group["opengl"]:
+            print(f"{key}: no OpenGL here: the 3D view's share is its geometry alone")
         if key.endswith("_growth") or key.startswith("grouped_growth"):
             print(f"{key}: {group}")
     if args.json:
