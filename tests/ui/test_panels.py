@@ -19,7 +19,7 @@ from designer.ui.document import Document
 from designer.ui.panels.arithmetic_reference import show_arithmetic_reference
 from designer.ui.panels.diagnostics_panel import DiagnosticsPanel, typeset
 from designer.ui.panels.fix_application import apply_fix
-from designer.ui.panels.layer_charts import METRICS, LayerChartsPanel
+from designer.ui.panels.layer_charts import METRICS, SELECTED_COLOR, LayerChartsPanel
 from designer.ui.panels.layer_table import ID_ROLE, SORT_ROLE, LayerTablePanel
 from designer.ui.panels.semantics_selector import SemanticsSelector
 from tests.conftest import DATA
@@ -217,8 +217,13 @@ def test_clicking_a_bar_selects_its_layer_and_hover_shows_values(qtbot):
         )
     assert signal.args == ["conv2"]
     assert doc.selection == ["conv2"]
-    brushes = panel.bars[0].opts["brushes"]
-    assert brushes[index].color().name() != brushes[0].color().name()
+    # The selected bar is painted in the selection colour on screen, the others in their own.
+    assert panel.selected_bars() == [index]
+    image = panel.graphics.grab().toImage()
+    ratio = image.devicePixelRatio()
+    other = panel.graphics.mapFromScene(panel.bar_center(1, 0))
+    assert image.pixelColor(view_pos * ratio).name() == SELECTED_COLOR
+    assert image.pixelColor(other * ratio).name() == METRICS[1][2]
     assert panel.bar_at(scene_pos) == index
     text = panel.hover_text(index)
     assert "conv2" in text and "307,456" in text and "223,948,800" in text

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QCursor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QCursor, QFont, QFontMetrics, QPainter, QPainterPath
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +34,13 @@ from PySide6.QtWidgets import (
 
 from designer.core.analysis import analyze
 from designer.core.fileformat import FormatError, load_design
-from designer.core.layer_table import WEIGHTED_TYPES, LayerRow, layer_rows, shape_text, totals_row
+from designer.core.layer_table import (
+    WEIGHTED_TYPES,
+    LayerRow,
+    layer_row,
+    shape_text,
+    totals_row,
+)
 from designer.core.report import human_bytes, human_count
 from designer.ui import theme
 from designer.ui.deferred import DeferredRefresh
@@ -47,6 +55,7 @@ METRICS: tuple[tuple[str, str, str, Callable[[int], str]], ...] = (
 )
 SELECTED_COLOR = "#c62828"
 LABEL_CHARS = 14  # layer ids longer than this are elided on the axis
+BAR_WIDTH = 0.7
 
 
 def bar_heights(values: Sequence[int], log: bool) -> list[float]:
@@ -54,6 +63,55 @@ def bar_heights(values: Sequence[int], log: bool) -> list[float]:
     if not log:
         return [float(v) for v in values]
     return [math.log10(v) if v > 0 else 0.0 for v in values]
+
+
+def bar_height(value: int, log: bool) -> float:
+    """One bar's height, as ``bar_heights`` computes it."""
+    if not log:
+        return float(value)
+    return math.log10(value) if value > 0 else 0.0
+
+
+_read_values = attrgetter(
+    *(key for key, *_ in METRICS)
+)  # a layer's or row's (params, macs, memory)
+
+
+class Bars(pg.BarGraphItem):  # type: ignore[misc]
+    """A bar chart in one colour, drawn with one ``drawRects`` call, whose heights are updated
+    in place (``set_heights``): an edit of one layer rewrites one rectangle, not 10,000.
+
+    Its shape is its bounding rectangle: pyqtgraph's is a path of every bar, built in Python
+    on the first mouse event after each change; the panel finds the bar under the mouse itself.
+    """
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.boundingRect())
+        return path
+
+    def set_heights(self, indices: Iterable[int], heights: np.ndarray) -> None:
+        """Bars ``indices`` take their new heights from ``heights`` (the whole array, already
+        updated); the other rectangles and the colours stay as they are."""
+        memory = self._rectarray.ndarray()
+        rows = np.fromiter(indices, dtype=np.intp)
+        if len(memory) != len(heights) or not len(rows):
+            self.setOpts(height=heights)
+            return
+        self.opts["height"] = heights
+        memory[rows, 1] = np.minimum(heights[rows], 0.0)
+        memory[rows, 3] = np.abs(heights[rows])
+        # ((x min, x max), (y min, y max)), as pyqtgraph keeps it
+        bounds: Any = self._dataBounds  # type: ignore[has-type]
+        self._dataBounds = (
+            bounds[0],
+            (float(min(0.0, heights.min())), float(max(0.0, heights.max()))),
+        )
+        self.picture = None
+        self._shape = None
+        self.prepareGeometryChange()
+        self.update()
+        self.informViewBoundsChanged()
 
 
 class CountAxis(pg.AxisItem):  # type: ignore[misc]
@@ -92,6 +150,9 @@ class CountAxis(pg.AxisItem):  # type: ignore[misc]
 class LayerAxis(pg.AxisItem):  # type: ignore[misc]
     """The x axis: one layer id per bar, written vertically, thinned so labels never overlap."""
 
+    #: each label's width on screen (the same font for every axis), measured once
+    _widths: ClassVar[dict[str, int]] = {}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("bottom", **kwargs)
         self.labels: list[str] = []
@@ -108,14 +169,25 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
         self.labels = list(labels)
         self.show_labels = show
         if show:
-            width = max(
-                (self._metrics.horizontalAdvance(self._elide(s)) for s in self.labels), default=20
-            )
-            self.setHeight(width + 16)
+            self.setHeight(self.labels_width(self.labels) + 16)
         else:
             self.setHeight(8)
         self.picture = None
         self.update()
+
+    def labels_width(self, labels: Sequence[str]) -> int:
+        """The widest label's width in pixels (elided), each label measured once."""
+        widths = self._widths
+        if len(widths) > 200_000:
+            widths.clear()
+        width = 0
+        for s in labels:
+            w = widths.get(s)
+            if w is None:
+                w = widths[s] = self._metrics.horizontalAdvance(self._elide(s))
+            if w > width:
+                width = w
+        return width if labels else 20
 
     def _elide(self, text: str) -> str:
         return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
@@ -180,7 +252,23 @@ class LayerChartsPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.rows: list[LayerRow] = []  # the layers on the x axis, left to right
+        self.ids: list[str] = []  # the row id of each bar, left to right (a layer or a block)
+        self._rows: list[LayerRow | None] = []  # each bar's row, computed when first read
+        self._values: list[tuple[int, ...]] = []  # each bar's unscaled values, as in METRICS
+        self._heights: list[np.ndarray] = [np.zeros(0) for _ in METRICS]  # as drawn
+        self._bar_of: dict[str, int] = {}  # layer id -> its bar (a block's layers: the block's)
+        self._order: list[str] = []  # the design's ids the bars were built from
+        self._incomplete = False  # some of them had no results then
+        self._changed: set[str] = set()  # layers whose analysis changed since the bars were set
+        self._rebuild_owed = True  # the bars must be built afresh (structure, scope, scale)
+        self._selected: list[int] = []  # the bars painted as selected
+        self._selected_set: frozenset[int] = frozenset()
+        self._labels_shown: list[str] | None = None  # the layer axes' labels
+        #: counts for tests: full rebuilds; bars whose values were read again after an edit
+        #: (the layers the analysis reported changed); bars redrawn with a new height
+        self.rebuild_count = 0
+        self.bars_checked = 0
+        self.bars_recomputed = 0
         self.collapsed: set[str] = set()  # the canvas's collapsed blocks (for "Blocks" scope)
         self.by_block = False
         self._scope_chosen = False  # the user picked a scope: stop following the canvas
@@ -222,7 +310,8 @@ class LayerChartsPanel(QWidget):
         self.graphics.setMinimumHeight(120)
         self.columns = False  # side by side (a low, wide dock) or stacked (a tall one)
         self.plots: list[pg.PlotItem] = []
-        self.bars: list[pg.BarGraphItem] = []
+        self.bars: list[Bars] = []
+        self.selection_bars: list[Bars] = []  # the selected bars, drawn over the others
         self.value_axes: list[CountAxis] = []
         self.layer_axes: list[LayerAxis] = []
         for n, (_key, title, color, formatter) in enumerate(METRICS):
@@ -242,10 +331,16 @@ class LayerChartsPanel(QWidget):
             plot.getViewBox().setMouseEnabled(x=True, y=False)
             if self.plots:
                 plot.setXLink(self.plots[0])
-            bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=color, pen=pg.mkPen(None))
+            bars = Bars(x=[], height=[], width=BAR_WIDTH, brush=color, pen=pg.mkPen(None))
+            chosen = Bars(
+                x=[], height=[], width=BAR_WIDTH, brush=SELECTED_COLOR, pen=pg.mkPen(None)
+            )
+            chosen.setZValue(1)
             plot.addItem(bars)
+            plot.addItem(chosen)
             self.plots.append(plot)
             self.bars.append(bars)
+            self.selection_bars.append(chosen)
             self.value_axes.append(value_axis)
             self.layer_axes.append(layer_axis)
 
@@ -267,52 +362,167 @@ class LayerChartsPanel(QWidget):
         self.graphics.scene().sigMouseMoved.connect(self._on_hover)
         self.apply_theme()
         theme.notifier().changed.connect(self.apply_theme)
-        self._deferred = DeferredRefresh(self, self.refresh)
-        document.analysis_updated.connect(self._deferred.request)
-        document.design_reset.connect(self._deferred.request)
+        self._deferred = DeferredRefresh(self, self._update)
+        document.analysis_updated.connect(self._on_analysis_updated)
+        document.design_reset.connect(self._request_rebuild)
+        for signal in (document.layer_added, document.layer_removed, document.layer_renamed):
+            signal.connect(self._request_rebuild)
         document.selection_changed.connect(self._paint_selection)
         self.refresh()
 
     # ------------------------------------------------------------------ data
 
+    @property
+    def rows(self) -> list[LayerRow]:
+        """The rows behind the bars, left to right (each computed when first read)."""
+        return [self.row(i) for i in range(len(self.ids))]
+
+    def row(self, index: int) -> LayerRow:
+        """The row behind bar ``index`` (a layer's, computed now if an edit changed it)."""
+        r = self._rows[index]
+        if r is None:
+            r = self._rows[index] = layer_row(self.document.analysis.info[self.ids[index]])
+        return r
+
+    def _request_rebuild(self, *_args: object) -> None:
+        self._rebuild_owed = True
+        self._deferred.request()
+
+    def _on_analysis_updated(self, changed: object) -> None:
+        """Note what changed; the bars follow on the next turn of the event loop (or when
+        the charts are shown again), once for however many edits arrived."""
+        if self._rebuild_owed:
+            pass
+        elif not isinstance(changed, set | frozenset | list | tuple) or self.by_block:
+            self._rebuild_owed = True  # blocks: their sums are cached; a few bars in all
+        else:
+            self._changed.update(changed)
+            if len(self._changed) > max(64, len(self._order)):
+                self._rebuild_owed = True
+                self._changed = set()
+        self._deferred.request()
+
+    def _update(self) -> None:
+        """The deferred refresh: the bars an edit changed, in place, or all of them afresh
+        when layers were added, removed, renamed, reordered or changed type."""
+        if self._rebuild_owed or not self._update_changed():
+            self.refresh()
+
+    def _update_changed(self) -> bool:
+        """Update the bars of the layers that changed since the bars were set; False when
+        that is not possible (the bars themselves changed): then they are rebuilt."""
+        changed, self._changed = self._changed, set()
+        if not changed:
+            return True
+        design, analysis = self.document.design, self.document.analysis
+        if self._incomplete or design.ids != self._order:
+            return False  # reordered, or layers that had no results may get bars now
+        info, bar_of, ids, values = analysis.info, self._bar_of, self.ids, self._values
+        read = _read_values
+        dirty: list[int] = []
+        moved: list[int] = []
+        for lid in changed:
+            n = bar_of.get(lid)
+            if n is None:
+                continue  # a layer without a bar (a layer with a new type means a rebuild)
+            layer = info.get(ids[n])
+            if layer is None:
+                return False  # a layer without results: rebuild as from scratch
+            dirty.append(n)
+            new = read(layer)
+            if new != values[n]:
+                values[n] = new
+                moved.append(n)
+        self.bars_checked += len(dirty)
+        self.bars_recomputed += len(moved)
+        rows = self._rows
+        for n in dirty:
+            rows[n] = None
+        for m, bars in enumerate(self.bars):
+            heights = self._heights[m]
+            redrawn = []
+            for n in moved:
+                height = bar_height(values[n][m], self.log)
+                if height != heights[n]:
+                    heights[n] = height
+                    redrawn.append(n)
+            if redrawn:
+                bars.set_heights(redrawn, heights)
+                self._fit_y(m)
+        if self._selected and not self._selected_set.isdisjoint(moved):
+            self._draw_selection()
+        self._update_summary()
+        return True
+
     def refresh(self, *_args: object) -> None:
         """Rebuild the bars from the current analysis."""
-        old_ids = [r.id for r in self.rows]
+        self.rebuild_count += 1
+        self._rebuild_owed = False
+        self._changed = set()
+        old_ids = self.ids
+        analysis = self.document.analysis
+        self._order = self.document.design.ids
         if self.by_block:
             blocks = [
                 b
-                for b in cached_block_rows(self.document.analysis, self.collapsed)
+                for b in cached_block_rows(analysis, self.collapsed)
                 if b.is_block or b.row.type in WEIGHTED_TYPES
             ]
-            rows = [b.row for b in blocks]
+            rows: list[LayerRow | None] = [b.row for b in blocks]
+            self.ids = [b.row.id for b in blocks]
             self.titles = [b.title for b in blocks]
             self.members = [b.layers for b in blocks]
+            self._bar_of = {m: n for n, b in enumerate(blocks) for m in b.layers}
+            values = [_read_values(b.row) for b in blocks]
         else:
-            rows = layer_rows(self.document.analysis)
+            info = analysis.info
+            ids = [lid for lid in self._order if lid in info]
+            self._incomplete = len(ids) != len(self._order)  # layers the analysis has not reached
             if self.weighted_only:
-                rows = [r for r in rows if r.type in WEIGHTED_TYPES]
-            self.titles = [r.id for r in rows]
-            self.members = [(r.id,) for r in rows]
-        self.rows = rows
-        n = len(rows)
-        labels = list(self.titles)
-        for i, ((key, _title, _color, _fmt), bars) in enumerate(
-            zip(METRICS, self.bars, strict=True)
-        ):
-            heights = bar_heights([getattr(r, key) for r in rows], self.log)
-            bars.setOpts(x=list(range(n)), height=heights, width=0.7)
-            self.layer_axes[i].set_labels(labels, show=self.columns or i == len(METRICS) - 1)
-            self.value_axes[i].log = self.log
-            self.value_axes[i].picture = None
-            vb = self.plots[i].getViewBox()
-            vb.setLimits(xMin=-1, xMax=max(n, 1))
-            # An explicit range (not lazy auto-range) so positions are right at once.
-            top = max(heights, default=0.0)
-            vb.setYRange(0.0, top * 1.05 if top > 0 else 1.0, padding=0)
+                ids = [lid for lid in ids if info[lid].type in WEIGHTED_TYPES]
+            rows = [None] * len(ids)
+            self.ids = ids
+            self.titles = ids
+            self.members = [(lid,) for lid in ids]
+            self._bar_of = {lid: n for n, lid in enumerate(ids)}
+            values = [_read_values(info[lid]) for lid in ids]
+        self._rows = rows
+        self._values = values
+        n = len(self.ids)
+        labels = self.titles
+        same_labels = labels == self._labels_shown
+        x = np.arange(n, dtype=float)
+        for i, bars in enumerate(self.bars):
+            heights = np.array(bar_heights([v[i] for v in values], self.log), dtype=float)
+            self._heights[i] = heights
+            bars.setOpts(x=x, height=heights, width=BAR_WIDTH)
+            show = self.columns or i == len(METRICS) - 1
+            axis = self.layer_axes[i]
+            if not same_labels or axis.show_labels != show:
+                axis.set_labels(labels, show=show)
+            if self.value_axes[i].log != self.log:
+                self.value_axes[i].log = self.log
+                self.value_axes[i].picture = None
+            self.plots[i].getViewBox().setLimits(xMin=-1, xMax=max(n, 1))
+            self._fit_y(i)
+        self._labels_shown = list(labels)
         if labels != old_ids:
             self.plots[0].setXRange(-0.6, max(n, 1) - 0.4, padding=0)
         self._paint_selection(self.document.selection)
         self._update_summary()
+
+    def _fit_y(self, i: int) -> None:
+        """An explicit value range (not lazy auto-range), so positions are right at once;
+        unchanged when the tallest bar is."""
+        heights = self._heights[i]
+        top = float(heights.max()) if len(heights) else 0.0
+        span = top * 1.05 if top > 0 else 1.0
+        vb = self.plots[i].getViewBox()
+        if vb.viewRange()[1] != [0.0, span]:
+            vb.setYRange(0.0, span, padding=0)
+            # Now, not while the next paint prepares: the items it moves would ask for a
+            # second paint of the charts.
+            vb.updateMatrix()
 
     def apply_theme(self, _scheme: str = "") -> None:
         """The plots' background and ink follow the light or dark scheme."""
@@ -333,7 +543,7 @@ class LayerChartsPanel(QWidget):
         else put them side by side (each with its own layer axis). A low, wide dock (the default
         window's) would otherwise squeeze stacked plots to zero height."""
         title_h, plot_h = 24, 80
-        axis_h = self.layer_axes[-1].height() if self.rows else 30
+        axis_h = self.layer_axes[-1].height() if self.ids else 30
         stacked_needs = len(METRICS) * (title_h + plot_h) + axis_h
         columns = (
             self.graphics.height() < stacked_needs and self.graphics.width() >= len(METRICS) * 160
@@ -354,7 +564,12 @@ class LayerChartsPanel(QWidget):
 
     def values(self, key: str) -> list[int]:
         """The unscaled values behind one chart's bars (``params``, ``macs`` or ``memory_bytes``)."""
-        return [int(getattr(r, key)) for r in self.rows]
+        m = [k for k, *_ in METRICS].index(key)
+        return [v[m] for v in self._values]
+
+    def heights(self, plot_index: int) -> list[float]:
+        """The drawn heights of one chart's bars."""
+        return [float(h) for h in self._heights[plot_index]]
 
     def set_log(self, log: bool) -> None:
         if log != self.log:
@@ -396,7 +611,7 @@ class LayerChartsPanel(QWidget):
         if not self._scope_chosen and self.by_block != bool(groups):
             self.set_by_block(bool(groups))
         elif self.by_block:
-            self._deferred.request()
+            self._request_rebuild()
 
     def set_weighted_only(self, weighted: bool) -> None:
         if weighted != self.weighted_only:
@@ -407,15 +622,29 @@ class LayerChartsPanel(QWidget):
             self.refresh()
 
     def _paint_selection(self, ids: list[str]) -> None:
-        chosen = set(ids)
-        hit = (
-            [bool(chosen.intersection(m)) for m in self.members]
-            if len(self.members) == len(self.rows)
-            else [r.id in chosen for r in self.rows]
-        )
-        for (_key, _title, color, _fmt), bars in zip(METRICS, self.bars, strict=True):
-            brushes = [pg.mkBrush(SELECTED_COLOR if on else color) for on in hit]
-            bars.setOpts(brushes=brushes)
+        """Paint the bars of the selected layers (a block's bar when one of its layers is
+        selected) in the selection colour: drawn over the others, the rest untouched."""
+        bar_of = self._bar_of
+        selected = sorted({n for n in (bar_of.get(lid) for lid in ids) if n is not None})
+        if selected != self._selected:
+            self._selected = selected
+            self._selected_set = frozenset(selected)
+            self._draw_selection()
+        elif selected:
+            self._draw_selection()
+
+    def _draw_selection(self) -> None:
+        x = np.array(self._selected, dtype=float)
+        for heights, chosen in zip(self._heights, self.selection_bars, strict=True):
+            chosen.setOpts(
+                x=x,
+                height=heights[self._selected] if len(self._selected) else np.zeros(0),
+                width=BAR_WIDTH,
+            )
+
+    def selected_bars(self) -> list[int]:
+        """The bars painted in the selection colour."""
+        return list(self._selected)
 
     # ------------------------------------------------------------ interaction
 
@@ -427,7 +656,7 @@ class LayerChartsPanel(QWidget):
                 continue
             point = vb.mapSceneToView(scene_pos)
             i = round(point.x())
-            if not 0 <= i < len(self.rows) or abs(point.x() - i) > 0.4:
+            if not 0 <= i < len(self.ids) or abs(point.x() - i) > 0.4:
                 return None
             heights = bars.opts.get("height")
             top = float(heights[i]) if heights is not None and len(heights) > i else 0.0
@@ -446,7 +675,7 @@ class LayerChartsPanel(QWidget):
         return pos
 
     def hover_text(self, index: int) -> str:
-        r = self.rows[index]
+        r = self.row(index)
         name = self.titles[index] if index < len(self.titles) else r.id
         return (
             f"<b>{html.escape(name)}</b> ({r.type}) → {shape_text(r.output_shape, 'hwc', r.status)}<br>"
@@ -460,7 +689,7 @@ class LayerChartsPanel(QWidget):
         i = self.bar_at(event.scenePos())
         if i is None:
             return
-        lid = self.members[i][0] if i < len(self.members) and self.members[i] else self.rows[i].id
+        lid = self.members[i][0] if i < len(self.members) and self.members[i] else self.ids[i]
         self.document.select([lid])
         self.layer_activated.emit(lid)
         event.accept()
@@ -507,7 +736,7 @@ class LayerChartsPanel(QWidget):
         head = (
             f"<b>{html.escape(self.document.design.name)}</b>: {t.params:,} parameters ({human_count(t.params)}), "
             f"{t.macs:,} MACs ({human_count(t.macs)}), activations {human_bytes(t.memory_bytes)} per sample"
-            f" — {len(self.rows)} {shown} shown."
+            f" — {len(self.ids)} {shown} shown."
         )
         if self._compare is None:
             self.summary.setText(head)

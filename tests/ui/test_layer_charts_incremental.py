@@ -1,0 +1,189 @@
+"""The charts follow edits incrementally (issue 15, target 6).
+
+An edit rewrites only the bars of the layers the analysis reports changed, in place; layers
+added, removed, renamed or reordered rebuild the bars. Whatever path an update takes, the
+charts must be exactly what a fresh panel draws for the same design: these tests compare
+them after random edits, undo and redo, and count what an edit recomputes.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from designer.core.design import Design, Layer
+from designer.core.fileformat import load_design
+from designer.core.layer_table import WEIGHTED_TYPES
+from designer.core.resources import templates_dir
+from designer.ui.document import Document
+from designer.ui.panels.layer_charts import METRICS, LayerChartsPanel
+
+
+def chain(n: int) -> Design:
+    """Input, then Conv → BN → ReLU blocks (padding 1 keeps 32×32)."""
+    d = Design(f"chain of {n}")
+    d.add_layer(Layer("input", "Input", {"shape": [8, 32, 32]}, []))
+    prev = "input"
+    for k in range(1, n):
+        kind = ("Conv2d", "BatchNorm2d", "ReLU")[(k - 1) % 3]
+        params = {"out_channels": 8, "kernel_size": 3, "padding": 1} if kind == "Conv2d" else {}
+        d.add_layer(Layer(f"l{k}", kind, params, [prev]))
+        prev = f"l{k}"
+    return d
+
+
+def shown_panel(qtbot, doc: Document) -> LayerChartsPanel:
+    panel = LayerChartsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def settle(panel: LayerChartsPanel) -> None:
+    """Let the event loop run the deferred refresh, as it does after an edit."""
+    for _ in range(3):
+        QApplication.processEvents()
+    assert not panel._deferred.pending
+
+
+def assert_like_fresh(panel: LayerChartsPanel, qtbot) -> None:
+    """The panel draws exactly what a panel built now from the same document draws."""
+    fresh = LayerChartsPanel(panel.document)
+    qtbot.addWidget(fresh)
+    fresh.resize(panel.size())
+    fresh.collapsed = set(panel.collapsed)
+    fresh.by_block = panel.by_block
+    fresh.weighted_only = panel.weighted_only
+    fresh.log = panel.log
+    fresh.refresh()
+    assert panel.ids == fresh.ids
+    assert panel.titles == fresh.titles
+    assert [r.id for r in panel.rows] == [r.id for r in fresh.rows]
+    assert panel.rows == fresh.rows  # the rows behind the hover text
+    for m, (key, *_rest) in enumerate(METRICS):
+        assert panel.values(key) == fresh.values(key), key
+        assert panel.heights(m) == fresh.heights(m), key
+        # The rectangles pyqtgraph draws, and the bounds its view box reads.
+        mine = panel.bars[m]._rectarray.ndarray()
+        theirs = fresh.bars[m]._rectarray.ndarray()
+        assert np.array_equal(mine, theirs), key
+        assert panel.bars[m].dataBounds(1) == fresh.bars[m].dataBounds(1), key
+        assert panel.plots[m].getViewBox().viewRange()[1] == pytest.approx(
+            fresh.plots[m].getViewBox().viewRange()[1]
+        ), key
+        chosen, fresh_chosen = panel.selection_bars[m], fresh.selection_bars[m]
+        assert np.array_equal(chosen._rectarray.ndarray(), fresh_chosen._rectarray.ndarray()), (
+            f"selection {key}"
+        )
+    assert panel.selected_bars() == fresh.selected_bars()
+    assert panel.summary.text() == fresh.summary.text()
+    fresh.close()
+    fresh.deleteLater()
+
+
+def click_bar(qtbot, panel: LayerChartsPanel, index: int) -> None:
+    pos = panel.graphics.mapFromScene(panel.bar_center(0, index))
+    qtbot.mouseClick(panel.graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_edits_leave_the_charts_as_a_fresh_refresh_draws_them(qtbot, seed):
+    rng = random.Random(seed)
+    doc = Document(load_design(templates_dir() / "resnet18.json"))
+    panel = shown_panel(qtbot, doc)
+    kinds = ["param"] * 6 + ["append", "delete", "rename", "undo", "undo", "redo", "click"]
+    kinds += ["log", "scope"]
+    for step in range(36):
+        kind = rng.choice(kinds)
+        ids = doc.design.ids
+        convs = [lid for lid in ids if doc.design.layer(lid).type == "Conv2d"]
+        if kind == "param" and convs:
+            target = rng.choice(convs)
+            name, value = rng.choice(
+                [("out_channels", rng.choice([16, 64, 128])), ("kernel_size", rng.choice([1, 3]))]
+            )
+            doc.set_param(target, name, value)
+            doc.close_edit()
+        elif kind == "append":
+            doc.append_after(rng.choice(["Conv2d", "ReLU", "BatchNorm2d"]), rng.choice(ids[1:]))
+        elif kind == "delete" and len(ids) > 3:
+            doc.remove_layers([rng.choice(ids[1:])])
+        elif kind == "rename":
+            old = rng.choice(ids[1:])
+            doc.rename(old, f"{old}_r{step}")
+        elif kind == "undo" and doc.undo_stack.canUndo():
+            doc.undo_stack.undo()
+        elif kind == "redo" and doc.undo_stack.canRedo():
+            doc.undo_stack.redo()
+        elif kind == "click" and panel.ids:
+            index = rng.randrange(len(panel.ids))
+            click_bar(qtbot, panel, index)
+            assert panel.selected_bars() == [index]
+        elif kind == "log":
+            qtbot.mouseClick(panel.log_check, Qt.MouseButton.LeftButton)
+        elif kind == "scope":
+            panel.scope_combo.setCurrentIndex(rng.choice([0, 1]))  # weighted only / all layers
+        settle(panel)
+        assert_like_fresh(panel, qtbot)
+
+
+def test_an_edit_of_one_layer_rewrites_its_bars_only(qtbot):
+    doc = Document(chain(301))
+    panel = shown_panel(qtbot, doc)
+    weighted = [lid for lid in doc.design.ids if doc.design.layer(lid).type in WEIGHTED_TYPES]
+    assert panel.ids == weighted and len(weighted) == 100
+    rebuilds = panel.rebuild_count
+
+    # out_channels of the last conv: the analysis reports it and the two layers after it.
+    last = weighted[-1]
+    checked, recomputed = panel.bars_checked, panel.bars_recomputed
+    doc.set_param(last, "out_channels", 16)
+    settle(panel)
+    assert panel.rebuild_count == rebuilds, "a parameter edit does not rebuild the bars"
+    assert panel.bars_checked - checked == 1  # one of the reported layers has a bar
+    assert panel.bars_recomputed - recomputed == 1
+    assert panel.values("params")[-1] == 8 * 16 * 9 + 16
+
+    # A kernel edit mid-design: every layer downstream is reported (their receptive fields
+    # change), so their bars are read again, but only the edited layer's bar is rewritten.
+    mid = weighted[50]
+    click_bar(qtbot, panel, 50)  # the user picks the layer to edit on the chart
+    assert doc.selection == [mid] and panel.selected_bars() == [50]
+    checked, recomputed = panel.bars_checked, panel.bars_recomputed
+    doc.set_params(mid, {**doc.design.layer(mid).params, "kernel_size": 5, "padding": 2})
+    settle(panel)
+    assert panel.rebuild_count == rebuilds
+    assert panel.bars_checked - checked == 50  # the edited conv and the 49 after it
+    assert panel.bars_recomputed - recomputed == 1
+    assert_like_fresh(panel, qtbot)  # the selected bar drawn at its new height too
+
+    # Layers added or removed rebuild the bars.
+    doc.append_after("Conv2d", weighted[10])
+    settle(panel)
+    assert panel.rebuild_count == rebuilds + 1
+    assert len(panel.ids) == 101
+    doc.undo_stack.undo()
+    settle(panel)
+    assert panel.rebuild_count == rebuilds + 2
+    assert_like_fresh(panel, qtbot)
+
+
+def test_a_hidden_panel_catches_up_when_shown(qtbot):
+    doc = Document(chain(31))
+    panel = shown_panel(qtbot, doc)
+    panel.hide()
+    convs = [lid for lid in doc.design.ids if doc.design.layer(lid).type == "Conv2d"]
+    for n, lid in enumerate(convs[:4]):
+        doc.set_param(lid, "out_channels", 4 + n)
+    QApplication.processEvents()
+    assert panel.bars_checked == 0, "nothing is recomputed while the charts are hidden"
+    panel.show()
+    qtbot.waitExposed(panel)
+    settle(panel)
+    assert_like_fresh(panel, qtbot)
