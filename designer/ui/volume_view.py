@@ -245,6 +245,9 @@ class VolumeView(QWidget):
         #: the layers drawn when the design is too long to draw whole (see MAX_VOLUME_LAYERS)
         self.shown_window: tuple[str, ...] | None = None
         self._window_ids: frozenset[str] = frozenset()
+        self._order_source: list[str] | None = None  # the analysis's order last read
+        self._order: list[str] = []  # its layers still in the design
+        self._position: dict[str, int] = {}  # their places in it, when a window is shown
         self._deferred = DeferredRefresh(self, self.rebuild)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -372,13 +375,22 @@ class VolumeView(QWidget):
     def _windowed(self, analysis: Analysis) -> Any:
         """The analysis, or a window of ``MAX_VOLUME_LAYERS`` layers of it round the selection
         (the same window while the selection stays inside it) when the design is longer."""
-        order = [lid for lid in analysis.order if lid in analysis.design]
+        if analysis.order is not self._order_source:
+            # The analysis replaces its order when the structure changes: until then the
+            # window is placed without a pass over 10,000 ids per edit.
+            self._order_source = analysis.order
+            layers = analysis.design.layer_map
+            self._order = [lid for lid in analysis.order if lid in layers]
+            self._position = {}
+        order = self._order
         self._window_total = len(analysis.order)
         if self.collapsed or len(order) <= MAX_VOLUME_LAYERS:
             self.shown_window, self._window_ids = None, frozenset()
             self.window_hint.hide()
             return analysis
-        position = {lid: n for n, lid in enumerate(order)}
+        if not self._position:
+            self._position = {lid: n for n, lid in enumerate(order)}
+        position = self._position
         if self.selected in position:
             focus = position[self.selected]
             start = focus - MAX_VOLUME_LAYERS // 2

@@ -121,6 +121,38 @@ def test_a_long_design_shows_a_window_of_volumes_round_the_selection(qtbot):
     view.close()
 
 
+def test_the_window_of_volumes_follows_layers_added_and_removed(qtbot):
+    """The window's place in the design order is kept between edits (no pass over every
+    layer per edit); a layer added or removed moves it."""
+    design = chain(3 * MAX_VOLUME_LAYERS)
+    analysis = Analysis(design)
+    view = VolumeView()
+    qtbot.addWidget(view)
+    view.set_analysis(analysis)
+    view.show()
+    view.set_selected("l199")
+    qtbot.waitUntil(lambda: view.shown_window is not None and "l199" in view.shown_window)
+    first = view.shown_window[0]
+    design.set_param("l199", "kernel_size", 5)  # in the window: rebuilt, same window
+    qtbot.waitUntil(lambda: not view._deferred.pending)
+    assert view.shown_window[0] == first
+    gone = next(lid for lid in view.shown_window[3:] if design.layer(lid).type == "ReLU")
+    (after,) = design.consumers(gone)
+    design.set_inputs(after, design.layer(gone).inputs)  # the chain stays one chain
+    design.remove_layer(gone)
+    qtbot.waitUntil(lambda: not view._deferred.pending)
+    assert gone not in view.shown_window and gone not in view.scene.block_of
+    assert set(view.shown_window) <= set(design.ids) and len(view.shown_window) == MAX_VOLUME_LAYERS
+    assert "l199" in view.shown_window
+    design.add_layer(Layer("extra", "ReLU", {}, ["l198"]), index=design.index_of("l199"))
+    qtbot.waitUntil(lambda: not view._deferred.pending)
+    assert "extra" in view.shown_window and view.scene.block_of.get("extra") is not None
+    order = [lid for lid in analysis.order if lid in design]
+    start = order.index(view.shown_window[0])
+    assert list(view.shown_window) == order[start : start + MAX_VOLUME_LAYERS]
+    view.close()
+
+
 def test_the_table_sorts_every_row_after_lazy_updates(qtbot, settings):
     doc = Document(chain(300))
     panel = LayerTablePanel(doc, settings)

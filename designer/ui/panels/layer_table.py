@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -76,6 +76,21 @@ _STATUS_COLORS = {"error": "#c62828", "warning": "#b26a00", "unknown": "#757575"
 _NUMERIC = {n for n, c in enumerate(COLUMNS) if c.numeric}
 _STATUS_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "status")
 Index = QModelIndex | QPersistentModelIndex
+#: Roles no cell answers: returned at once, before any lookup.
+_UNUSED_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.StatusTipRole,
+        Qt.ItemDataRole.WhatsThisRole,
+        Qt.ItemDataRole.SizeHintRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.AccessibleDescriptionRole,
+    )
+)
 
 
 def stored_shape_order(settings: QSettings) -> ShapeOrder:
@@ -120,8 +135,8 @@ class _RowsModel(QAbstractTableModel):
         return self._data[n]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._data):
-            return None
+        if role in _UNUSED_ROLES or not index.isValid() or not 0 <= index.row() < len(self._data):
+            return None  # (the delegate asks every cell for these when it paints)
         col = COLUMNS[index.column()]
         if role == FILTER_ROLE:
             row = self._row_at(index.row())
@@ -287,9 +302,8 @@ class LayerTableModel(_RowsModel):
             )
 
     def _structure_changed(self) -> bool:
-        analysis = self.document.analysis
         ids = self.document.design.ids
-        return ids != self._ids or any(lid not in analysis.info for lid in ids)
+        return ids != self._ids or not all(map(self.document.analysis.info.__contains__, ids))
 
     def _on_layout_changed(self, _layer_id: str) -> None:
         # Moving a card changes nothing here; reordering the design does.
@@ -324,17 +338,16 @@ class LayerTableModel(_RowsModel):
             self.dataChanged.emit(self.index(0, column), self.index(len(self._data) - 1, column))
             if isinstance(changed, set | frozenset):
                 changed = analysis.beyond_fields(changed)
-        rows = [
-            row
-            for row in (
-                self._row_of.get(lid)
-                for lid in (changed if isinstance(changed, set | frozenset | list) else ())
-            )
-            if row is not None
-        ]
+        rows: set[int | None] = set(
+            map(self._row_of.get, changed if isinstance(changed, set | frozenset | list) else ())
+        )
+        rows.discard(None)
         if rows:
-            self._stale.update(rows)
-            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
+            stale = cast(set[int], rows)
+            self._stale.update(stale)
+            self.dataChanged.emit(
+                self.index(min(stale), 0), self.index(max(stale), len(COLUMNS) - 1)
+            )
 
 
 class TotalsModel(_RowsModel):
