@@ -13,6 +13,7 @@ import random
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from designer.core.design import Design, Layer
@@ -187,3 +188,36 @@ def test_a_hidden_panel_catches_up_when_shown(qtbot):
     qtbot.waitExposed(panel)
     settle(panel)
     assert_like_fresh(panel, qtbot)
+
+
+def screen_pixels(widget) -> QImage:
+    """What the window system shows of ``widget``: its window's backing store, not a fresh
+    rendering (``grab()`` paints anew and would hide a region left unpainted)."""
+    window = widget.window()
+    image = window.screen().grabWindow(window.winId()).toImage()
+    top_left = widget.mapTo(window, widget.rect().topLeft()) * image.devicePixelRatio()
+    size = widget.size() * image.devicePixelRatio()
+    return image.copy(top_left.x(), top_left.y(), size.width(), size.height())
+
+
+def test_an_edit_below_the_tallest_bar_repaints_its_bar_right(qtbot):
+    doc = Document(chain(31))
+    convs = [lid for lid in doc.design.ids if doc.design.layer(lid).type == "Conv2d"]
+    doc.set_param(convs[0], "out_channels", 64)  # the tallest bars stay the first conv's
+    doc.close_edit()
+    panel = shown_panel(qtbot, doc)
+    settle(panel)
+    before = screen_pixels(panel.graphics)
+    # Up, down below the others, up again: parameters and MACs change, the activations do
+    # not (a region of the other charts' does not cover this one's), the tallest bars stay.
+    for k in (7, 1, 5):
+        doc.set_params(
+            convs[5], {**doc.design.layer(convs[5]).params, "kernel_size": k, "padding": k // 2}
+        )
+        settle(panel)
+        QApplication.processEvents()
+    mine = screen_pixels(panel.graphics)
+    assert mine != before, "the edit shows"
+    panel.graphics.viewport().update()  # paint everything anew
+    QApplication.processEvents()
+    assert mine == screen_pixels(panel.graphics), "each bar repainted where it was and is"

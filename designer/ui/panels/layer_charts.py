@@ -99,16 +99,24 @@ class Bars(pg.BarGraphItem):  # type: ignore[misc]
             self.setOpts(height=heights)
             return
         self.opts["height"] = heights
+        old = memory[rows]
         memory[rows, 1] = np.minimum(heights[rows], 0.0)
         memory[rows, 3] = np.abs(heights[rows])
         # ((x min, x max), (y min, y max)), as pyqtgraph keeps it
         bounds: Any = self._dataBounds  # type: ignore[has-type]
-        self._dataBounds = (
-            bounds[0],
-            (float(min(0.0, heights.min())), float(max(0.0, heights.max()))),
-        )
+        y_bounds = (float(min(0.0, heights.min())), float(max(0.0, heights.max())))
         self.picture = None
         self._shape = None
+        if y_bounds == bounds[1]:
+            # The same bounding rectangle: repaint only where the changed bars were and are.
+            new = memory[rows]
+            x0 = float(min(old[:, 0].min(), new[:, 0].min()))
+            x1 = float(max((old[:, 0] + old[:, 2]).max(), (new[:, 0] + new[:, 2]).max()))
+            y0 = float(min(old[:, 1].min(), new[:, 1].min()))
+            y1 = float(max((old[:, 1] + old[:, 3]).max(), (new[:, 1] + new[:, 3]).max()))
+            self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+            return
+        self._dataBounds = (bounds[0], y_bounds)
         self.prepareGeometryChange()
         self.update()
         self.informViewBoundsChanged()
