@@ -109,35 +109,62 @@ def _corners(
     ]
 
 
+#: Each box's 24 vertices (4 per face, faces in ``_BOX_FACES`` order): True where a vertex
+#: takes the box's high coordinate on an axis, else its low one.
+_FACE_CORNERS = np.array([c for _n, corners in _BOX_FACES for c in corners], dtype=bool)
+#: Each box's 12 triangles, as vertex numbers within the box's 24.
+_FACE_TRIANGLES = np.array(
+    [t for f in range(6) for t in ((4 * f, 4 * f + 1, 4 * f + 2), (4 * f, 4 * f + 2, 4 * f + 3))],
+    dtype=np.uint32,
+)
+#: The 8 corners as in ``_corners`` (bit 0: x, bit 1: y, bit 2: z), and each outline's ends.
+_CORNER_BITS = np.array([[bool(i & 1), bool(i & 2), bool(i & 4)] for i in range(8)], dtype=bool)
+_EDGE_ENDS = np.array([end for edge in _EDGES for end in edge], dtype=np.intp)
+
+
+@functools.cache
+def _box_face_colors(color: str) -> np.ndarray:
+    """A box's 12 triangle colours: each face's shade of ``color``, twice."""
+    return np.repeat(
+        np.array([_face_rgba(color, normal) for normal, _c in _BOX_FACES], dtype=np.float32),
+        2,
+        axis=0,
+    )
+
+
+def _boxes(
+    los: list[Any], his: list[Any], colors: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices (24 a box), triangles (12), triangle colours and outline segments (12 pairs)
+    of boxes, in the boxes' order, as arrays (no Python loop per vertex)."""
+    n = len(los)
+    lo = np.asarray(los, dtype=np.float32).reshape(n, 1, 3)
+    hi = np.asarray(his, dtype=np.float32).reshape(n, 1, 3)
+    verts = np.where(_FACE_CORNERS, hi, lo).reshape(-1, 3)
+    faces = (_FACE_TRIANGLES + (np.arange(n, dtype=np.uint32) * 24)[:, None, None]).reshape(-1, 3)
+    face_colors = (
+        np.concatenate([_box_face_colors(c) for c in colors])
+        if n
+        else np.zeros((0, 4), dtype=np.float32)
+    )
+    corners = np.where(_CORNER_BITS, hi, lo)  # (n, 8, 3)
+    segs = corners[:, _EDGE_ENDS, :]  # (n, 24, 3)
+    return verts, faces, face_colors, segs
+
+
 def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneData:
     """Triangles with per-face colours, outline and connection segments, and label anchors."""
-    verts: list[tuple[float, float, float]] = []
-    faces: list[tuple[int, int, int]] = []
-    colors: list[tuple[float, float, float, float]] = []
-    segs: list[tuple[float, float, float]] = []
-
-    def add_box(lo: Any, hi: Any, color: str) -> None:
-        for normal, sel in _BOX_FACES:
-            base = len(verts)
-            for cx, cy, cz in sel:
-                verts.append(
-                    (hi[0] if cx else lo[0], hi[1] if cy else lo[1], hi[2] if cz else lo[2])
-                )
-            face_color = _face_rgba(color, normal)
-            faces.extend([(base, base + 1, base + 2), (base, base + 2, base + 3)])
-            colors.extend([face_color, face_color])
-        c = _corners(lo, hi)
-        for a, b in _EDGES:
-            segs.extend([c[a], c[b]])
-
     labels: list[tuple[tuple[float, float, float], str]] = []
     # A deep network labels only where the volume changes (a new stage) and the selection,
     # so ResNet-50's 100-odd volumes do not bury each other in text.
     every = len(scene.blocks) <= MAX_LABELLED_BLOCKS
     previous: tuple[float, float] | None = None
+    los, his, colors = [], [], []
     for b in scene.blocks:
         is_selected = selected is not None and selected in b.layer_ids
-        add_box(b.lo, b.hi, SELECTED_COLOR if is_selected else b.color)
+        los.append(b.lo)
+        his.append(b.hi)
+        colors.append(SELECTED_COLOR if is_selected else b.color)
         face = (round(b.size[1], 3), round(b.size[2], 3))  # the drawn height and width
         stage_change = b.kind != "merge" and face != previous
         if every or is_selected or stage_change:
@@ -145,18 +172,33 @@ def gl_scene_data(scene: VolumeScene, selected: str | None = None) -> GLSceneDat
             labels.append(((b.center[0], b.center[1], b.hi[2] + 6.0), b.name_label))
         if b.kind != "merge":
             previous = face
-    for k in scene.kernels:
-        add_box(k.lo, k.hi, KERNEL_COLOR)
-        for a, apex in k.projection_lines():
-            segs.extend([a, apex])
-    for conn in scene.connections:
-        for p, q in zip(conn.points, conn.points[1:], strict=False):
-            segs.extend([p, q])
+    kernels = scene.kernels
+    los.extend(k.lo for k in kernels)
+    his.extend(k.hi for k in kernels)
+    colors.extend(KERNEL_COLOR for _k in kernels)
+    verts, faces, face_colors, box_segs = _boxes(los, his, colors)
+    # Segments in the order the boxes are drawn: the volumes' outlines, then each kernel's
+    # outline followed by its projection lines, then the connections.
+    nb = len(scene.blocks)
+    parts: list[np.ndarray] = [box_segs[:nb].reshape(-1, 3)]
+    for n, k in enumerate(kernels):
+        parts.append(box_segs[nb + n])
+        projection = [p for a, apex in k.projection_lines() for p in (a, apex)]
+        if projection:
+            parts.append(np.asarray(projection, dtype=np.float32).reshape(-1, 3))
+    connections = [
+        p
+        for conn in scene.connections
+        for a, b in zip(conn.points, conn.points[1:], strict=False)
+        for p in (a, b)
+    ]
+    if connections:
+        parts.append(np.asarray(connections, dtype=np.float32).reshape(-1, 3))
     return GLSceneData(
-        np.asarray(verts, dtype=np.float32).reshape(-1, 3),
-        np.asarray(faces, dtype=np.uint32).reshape(-1, 3),
-        np.asarray(colors, dtype=np.float32).reshape(-1, 4),
-        np.asarray(segs, dtype=np.float32).reshape(-1, 3),
+        verts.astype(np.float32, copy=False),
+        faces.astype(np.uint32, copy=False),
+        face_colors.astype(np.float32, copy=False),
+        np.concatenate(parts).astype(np.float32, copy=False),
         labels,
     )
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from designer.core.analysis import Analysis
@@ -38,6 +39,61 @@ def test_scene_arrays_match_the_geometry() -> None:
     )  # the top face is unshaded
     assert rgb != tuple(round(v * 255) for v in data.face_colors[first + 8][:3])
     assert SELECTED_COLOR.startswith("#")
+
+
+def _per_box_reference(scene, selected=None):
+    """The scene's arrays built one vertex at a time (how ``gl_scene_data`` built them before
+    it used whole arrays): the vectorised one must give exactly these."""
+    from designer.ui.volume_view import _BOX_FACES, _EDGES, KERNEL_COLOR, _face_rgba
+
+    verts, faces, colors, segs = [], [], [], []
+
+    def add_box(lo, hi, color):
+        for normal, sel in _BOX_FACES:
+            base = len(verts)
+            for cx, cy, cz in sel:
+                verts.append(
+                    (hi[0] if cx else lo[0], hi[1] if cy else lo[1], hi[2] if cz else lo[2])
+                )
+            faces.extend([(base, base + 1, base + 2), (base, base + 2, base + 3)])
+            colors.extend([_face_rgba(color, normal)] * 2)
+        c = [
+            (hi[0] if i & 1 else lo[0], hi[1] if i & 2 else lo[1], hi[2] if i & 4 else lo[2])
+            for i in range(8)
+        ]
+        for a, b in _EDGES:
+            segs.extend([c[a], c[b]])
+
+    for b in scene.blocks:
+        chosen = selected is not None and selected in b.layer_ids
+        add_box(b.lo, b.hi, SELECTED_COLOR if chosen else b.color)
+    for k in scene.kernels:
+        add_box(k.lo, k.hi, KERNEL_COLOR)
+        for a, apex in k.projection_lines():
+            segs.extend([a, apex])
+    for conn in scene.connections:
+        for p, q in zip(conn.points, conn.points[1:], strict=False):
+            segs.extend([p, q])
+    return (
+        np.asarray(verts, dtype=np.float32).reshape(-1, 3),
+        np.asarray(faces, dtype=np.uint32).reshape(-1, 3),
+        np.asarray(colors, dtype=np.float32).reshape(-1, 4),
+        np.asarray(segs, dtype=np.float32).reshape(-1, 3),
+    )
+
+
+@pytest.mark.parametrize("name", ["alexnet_paper.json", "resnet18.json", "unet_small.json"])
+def test_scene_arrays_equal_a_box_by_box_construction(name) -> None:
+    design = load_design(templates_dir() / name)
+    scene = build_volume_scene(Analysis(design, live=False))
+    assert scene.kernels and scene.connections
+    for selected in (None, design.ids[len(design.ids) // 2]):
+        data = gl_scene_data(scene, selected)
+        expected = _per_box_reference(scene, selected)
+        for got, want in zip(
+            (data.vertexes, data.faces, data.face_colors, data.lines), expected, strict=True
+        ):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
 def test_without_opengl_the_view_says_so_and_follows_edits(qtbot) -> None:

@@ -158,8 +158,8 @@ class CountAxis(pg.AxisItem):  # type: ignore[misc]
 class LayerAxis(pg.AxisItem):  # type: ignore[misc]
     """The x axis: one layer id per bar, written vertically, thinned so labels never overlap."""
 
-    #: each label's width on screen (the same font for every axis), measured once
-    _widths: ClassVar[dict[str, int]] = {}
+    #: each label's width on screen, per font (every axis has the same), measured once
+    _widths_by_font: ClassVar[dict[str, dict[str, int]]] = {}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("bottom", **kwargs)
@@ -171,6 +171,7 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         self.setStyle(tickFont=font, autoExpandTextSpace=False)
         self._metrics = QFontMetrics(font)
+        self._widths = self._widths_by_font.setdefault(font.key(), {})
         self.setHeight(self._metrics.horizontalAdvance("m" * (LABEL_CHARS - 3)) + 16)
 
     def set_labels(self, labels: Sequence[str], show: bool = True) -> None:
