@@ -430,10 +430,9 @@ class LayerChartsPanel(QWidget):
         read = _read_values
         dirty: list[int] = []
         moved: list[int] = []
-        for lid in changed:
-            n = bar_of.get(lid)
-            if n is None:
-                continue  # a layer without a bar (a layer with a new type means a rebuild)
+        # Only the layers with a bar (a layer whose type changed was added anew: a rebuild).
+        for lid in bar_of.keys() & changed:
+            n = bar_of[lid]
             layer = info.get(ids[n])
             if layer is None:
                 return False  # a layer without results: rebuild as from scratch
