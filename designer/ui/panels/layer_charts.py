@@ -262,7 +262,7 @@ class LayerChartsPanel(QWidget):
         super().__init__(parent)
         self.document = document
         self.ids: list[str] = []  # the row id of each bar, left to right (a layer or a block)
-        self._rows: list[LayerRow | None] = []  # each bar's row, computed when first read
+        self._rows: list[LayerRow | None] = []  # each bar's block row (by block)
         self._values: list[tuple[int, ...]] = []  # each bar's unscaled values, as in METRICS
         self._heights: list[np.ndarray] = [np.zeros(0) for _ in METRICS]  # as drawn
         self._bar_of: dict[str, int] = {}  # layer id -> its bar (a block's layers: the block's)
@@ -383,15 +383,14 @@ class LayerChartsPanel(QWidget):
 
     @property
     def rows(self) -> list[LayerRow]:
-        """The rows behind the bars, left to right (each computed when first read)."""
+        """The rows behind the bars, left to right (a layer's computed when read)."""
         return [self.row(i) for i in range(len(self.ids))]
 
     def row(self, index: int) -> LayerRow:
-        """The row behind bar ``index`` (a layer's, computed now if an edit changed it)."""
-        r = self._rows[index]
-        if r is None:
-            r = self._rows[index] = layer_row(self.document.analysis.info[self.ids[index]])
-        return r
+        """The row behind bar ``index``: a block's, or a layer's as the analysis has it now
+        (made when read, for the hover text: nothing to keep up to date per edit)."""
+        r = self._rows[index] if self.by_block else None
+        return r if r is not None else layer_row(self.document.analysis.info[self.ids[index]])
 
     def _request_rebuild(self, *_args: object) -> None:
         self._rebuild_owed = True
@@ -405,6 +404,10 @@ class LayerChartsPanel(QWidget):
         elif not isinstance(changed, set | frozenset | list | tuple) or self.by_block:
             self._rebuild_owed = True  # blocks: their sums are cached; a few bars in all
         else:
+            # No bar shows a receptive field: layers whose field alone changed (every layer
+            # downstream of a kernel edit) leave the bars as they are.
+            if isinstance(changed, set | frozenset):
+                changed = self.document.analysis.beyond_fields(changed)
             self._changed.update(changed)
             if len(self._changed) > max(64, len(self._order)):
                 self._rebuild_owed = True
@@ -443,9 +446,6 @@ class LayerChartsPanel(QWidget):
                 moved.append(n)
         self.bars_checked += len(dirty)
         self.bars_recomputed += len(moved)
-        rows = self._rows
-        for n in dirty:
-            rows[n] = None
         for m, bars in enumerate(self.bars):
             heights = self._heights[m]
             redrawn = []
