@@ -76,6 +76,8 @@ _STATUS_COLORS = {"error": "#c62828", "warning": "#b26a00", "unknown": "#757575"
 _NUMERIC = {n for n, c in enumerate(COLUMNS) if c.numeric}
 _STATUS_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "status")
 Index = QModelIndex | QPersistentModelIndex
+_ALIGN_NUMBER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_TEXT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 #: Roles no cell answers: returned at once, before any lookup.
 _UNUSED_ROLES = frozenset(
     int(r)
@@ -150,8 +152,8 @@ class _RowsModel(QAbstractTableModel):
             return row.id
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if index.column() in _NUMERIC:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                return _ALIGN_NUMBER
+            return _ALIGN_TEXT
         if role == Qt.ItemDataRole.ForegroundRole:
             color = _STATUS_COLORS.get(row.status)
             if color and (index.column() == _STATUS_COLUMN or col.key == "output_shape"):
@@ -235,12 +237,11 @@ class LayerTableModel(_RowsModel):
     def _take_fields(self) -> None:
         """Flag the rows of the layers whose field alone changed (``_stale_fields``), the first
         time a row is read after such edits rather than on every edit."""
-        row_of, stale = self._row_of, self._stale
+        get = self._row_of.get
         for ids in self._stale_fields:
-            for lid in ids:
-                row = row_of.get(lid)
-                if row is not None:
-                    stale.add(row)
+            rows = set(map(get, ids))  # (in C: 5,000 layers downstream of a kernel edit)
+            rows.discard(None)
+            self._stale |= cast(set[int], rows)
         self._stale_fields = []
 
     def refresh(self) -> None:
