@@ -21,7 +21,12 @@ from designer.core.fileformat import load_design
 from designer.core.layer_table import WEIGHTED_TYPES
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from designer.ui.panels.layer_charts import METRICS, LayerChartsPanel
+from designer.ui.panels.layer_charts import (
+    BAR_WIDTH,
+    METRICS,
+    SELECTED_COLOR,
+    LayerChartsPanel,
+)
 
 
 def chain(n: int) -> Design:
@@ -222,3 +227,31 @@ def test_an_edit_below_the_tallest_bar_repaints_its_bar_right(qtbot):
     panel.graphics.viewport().update()  # paint everything anew
     QApplication.processEvents()
     assert mine == screen_pixels(panel.graphics), "each bar repainted where it was and is"
+
+
+def test_bars_are_at_least_a_pixel_wide_so_none_vanishes(qtbot):
+    doc = Document(chain(3001))  # 1,000 bars across a plot about 900 pixels wide
+    panel = shown_panel(qtbot, doc)
+    settle(panel)
+    for plot, width in zip(panel.plots, panel.bar_widths, strict=True):
+        (lo, hi), _ = plot.getViewBox().viewRange()
+        assert width >= (hi - lo) / plot.getViewBox().width() > BAR_WIDTH  # a pixel or more
+    convs = panel.ids
+    for n in (333, 334, 335, 336):  # whichever pixel a bar falls on, the selected one shows
+        doc.select([convs[n]])
+        QApplication.processEvents()
+        image = panel.graphics.grab().toImage()
+        vb = panel.plots[0].getViewBox().sceneBoundingRect()
+        red = sum(
+            image.pixelColor(x, y).name() == SELECTED_COLOR
+            for x in range(int(vb.left()), int(vb.right()))
+            for y in range(int(vb.top()), int(vb.bottom()), 4)
+        )
+        assert red > 0, f"the selected bar {n} is not drawn"
+    # Zoomed in (as the mouse wheel does) until the bars are wide: their own width again.
+    view = panel.plots[0].getViewBox()
+    view.setXRange(0, 20, padding=0)
+    QApplication.processEvents()
+    assert panel.bar_widths == [BAR_WIDTH] * 3
+    for bars in (*panel.bars, *panel.selection_bars):
+        assert np.allclose(bars._rectarray.ndarray()[:, 2], BAR_WIDTH)

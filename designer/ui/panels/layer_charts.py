@@ -320,6 +320,8 @@ class LayerChartsPanel(QWidget):
         self.columns = False  # side by side (a low, wide dock) or stacked (a tall one)
         self.plots: list[pg.PlotItem] = []
         self.bars: list[Bars] = []
+        #: each plot's bar width in layers: BAR_WIDTH, or a pixel's worth where that is less
+        self.bar_widths = [BAR_WIDTH] * len(METRICS)
         self.selection_bars: list[Bars] = []  # the selected bars, drawn over the others
         self.value_axes: list[CountAxis] = []
         self.layer_axes: list[LayerAxis] = []
@@ -347,6 +349,8 @@ class LayerChartsPanel(QWidget):
             chosen.setZValue(1)
             plot.addItem(bars)
             plot.addItem(chosen)
+            plot.getViewBox().sigXRangeChanged.connect(lambda *_a, n=n: self._fit_bar_width(n))
+            plot.getViewBox().sigResized.connect(lambda *_a, n=n: self._fit_bar_width(n))
             self.plots.append(plot)
             self.bars.append(bars)
             self.selection_bars.append(chosen)
@@ -503,7 +507,7 @@ class LayerChartsPanel(QWidget):
         for i, bars in enumerate(self.bars):
             heights = np.array(bar_heights([v[i] for v in values], self.log), dtype=float)
             self._heights[i] = heights
-            bars.setOpts(x=x, height=heights, width=BAR_WIDTH)
+            bars.setOpts(x=x, height=heights, width=self.bar_widths[i])
             show = self.columns or i == len(METRICS) - 1
             axis = self.layer_axes[i]
             if not same_labels or axis.show_labels != show:
@@ -518,6 +522,20 @@ class LayerChartsPanel(QWidget):
             self.plots[0].setXRange(-0.6, max(n, 1) - 0.4, padding=0)
         self._paint_selection(self.document.selection)
         self._update_summary()
+
+    def _fit_bar_width(self, i: int) -> None:
+        """Bars at least a pixel wide: with thousands of layers a bar is narrower than a pixel,
+        and the fill would show only the bars that happen to cover a pixel's centre (the edited
+        or selected one could vanish). Wide enough, every bar shows; neighbours overlap, so
+        each column of pixels shows the tallest of its bars. Set again on zoom and resize."""
+        vb = self.plots[i].getViewBox()
+        lo, hi = vb.viewRange()[0]
+        pixels = vb.width()
+        width = max(BAR_WIDTH, 1.05 * (hi - lo) / pixels) if pixels > 0 and hi > lo else BAR_WIDTH
+        if abs(width - self.bar_widths[i]) > 0.02 * self.bar_widths[i]:
+            self.bar_widths[i] = width
+            self.bars[i].setOpts(width=width)
+            self.selection_bars[i].setOpts(width=width)
 
     def _fit_y(self, i: int) -> None:
         """An explicit value range (not lazy auto-range), so positions are right at once;
@@ -643,11 +661,11 @@ class LayerChartsPanel(QWidget):
 
     def _draw_selection(self) -> None:
         x = np.array(self._selected, dtype=float)
-        for heights, chosen in zip(self._heights, self.selection_bars, strict=True):
+        for m, (heights, chosen) in enumerate(zip(self._heights, self.selection_bars, strict=True)):
             chosen.setOpts(
                 x=x,
                 height=heights[self._selected] if len(self._selected) else np.zeros(0),
-                width=BAR_WIDTH,
+                width=self.bar_widths[m],
             )
 
     def selected_bars(self) -> list[int]:
