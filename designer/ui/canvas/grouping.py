@@ -29,6 +29,7 @@ from designer.core.groups import (
     GroupSummary,
     Node,
     Run,
+    VisibleGraph,
     auto_level,
     collapsed_for_level,
     consumers_of,
@@ -53,8 +54,11 @@ from designer.ui.canvas.items import (
     HEADER_HEIGHT,
     CardData,
     EdgeItem,
+    LayerCard,
     card_anchor,
     card_shape,
+    cards_box,
+    cover_card,
     paint_card_frame,
 )
 from designer.ui.group_views import cache_for
@@ -157,6 +161,7 @@ class GroupCard(QGraphicsItem):
 
     def move_to(self, x: float, y: float) -> None:
         self.setPos(x, y)
+        cover_card(self.scene(), x, y)
         for edge in self.edges:
             edge.update_path()
 
@@ -386,6 +391,13 @@ class CanvasGroups(QObject):
         self._runs: list[Run] | None = None  # repeat_runs of the design, until it changes
         self._summaries: dict[tuple[str, ...], GroupSummary] = {}  # until the analysis changes
         self._consumers: dict[str, list[str]] | None = None
+        self._side: set[str] | None = None  # side_branches of the design, until it changes
+        # Which layer cards the collapsed view hides, and which it shows (None: every card),
+        # as of the last refresh; ``_trusted`` is False once cards or edges may have been added
+        # or renamed since (a structure edit): the next refresh then looks at every item.
+        self.hidden: set[str] = set()
+        self._shown: set[str] | None = None
+        self._trusted = False
         self._stale_index = False
         self._movable: bool | None = None
         self._movable_count = -1
@@ -493,6 +505,8 @@ class CanvasGroups(QObject):
         self.changed.emit()
 
     def _invalidate(self) -> None:
+        self._trusted = False
+        self._side = None
         self._stale_index = True
         self._movable = None
         self._runs = None
@@ -511,6 +525,7 @@ class CanvasGroups(QObject):
         return self.index
 
     def _on_params(self, _layer_id: str) -> None:
+        self._side = None  # side branches depend on the layers' types
         shown = self._runs
         self._runs = None  # repeats compare hyper-parameters
         if shown is None or not self.cards:
@@ -600,14 +615,19 @@ class CanvasGroups(QObject):
                 scene.removeItem(edge)
         self.proxy_edges = []
         self.repaints += 1
+        scene.hold_rect()  # the cards' boxes are known: one rectangle for them all
         try:
-            self._place_cards()
+            try:
+                scene.fit_rect(self._place_cards())
+            finally:
+                self._place_frames()
         finally:
-            self._place_frames()
+            scene.release_rect()
         scene.reroute_edges(self)
         scene.overview.invalidate()  # cards shown, hidden or moved
 
-    def _place_cards(self) -> None:
+    def _place_cards(self) -> tuple[float, float, float, float] | None:
+        """Show, hide and place the cards; the box of the cards shown (None: none)."""
         scene = self.scene
         design = self.document.design
         movable = not self.collapsed  # while blocks are collapsed, cards are placed automatically
@@ -615,6 +635,12 @@ class CanvasGroups(QObject):
             for layer_card in scene.cards.values():
                 layer_card.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, movable)
             self._movable, self._movable_count = movable, len(scene.cards)
+        # With nothing added or renamed since the last refresh, only the cards whose visibility
+        # changes (and their edges) are touched, not every one of 10,000.
+        trusted = self._trusted
+        was_hidden = self.hidden if trusted else set(scene.cards)
+        xs: list[float] = []
+        ys: list[float] = []
         if not self.collapsed:
             for card in self.cards.values():
                 scene.removeItem(card)
@@ -622,36 +648,51 @@ class CanvasGroups(QObject):
             missing = [lid for lid in design.ids if design.position(lid) is None]
             placed = auto_layout(design, scene.direction, only=missing) if missing else {}  # type: ignore[arg-type]
             for lid, each in scene.cards.items():
-                each.setVisible(True)
                 pos = design.position(lid) or placed.get(lid)
-                if pos is not None and (each.x(), each.y()) != pos:
+                if pos is None:
+                    pos = (each.x(), each.y())
+                elif (each.x(), each.y()) != pos:
                     each.move_to(pos[0], pos[1])
-            for edge in scene.edges.values():
-                edge.setVisible(True)
-            return
+                xs.append(pos[0])
+                ys.append(pos[1])
+            if trusted:
+                self._set_visible(was_hidden, True)
+            else:
+                for each in scene.cards.values():
+                    each.setVisible(True)
+                for edge in scene.edges.values():
+                    edge.setVisible(True)
+            self.hidden = set()
+            self._shown = None
+            self._trusted = True
+            return cards_box(xs, ys)
         if self._runs is None:
             cache = cache_for(self.document.analysis)
             if cache is not None and cache.design is design:
                 self._runs = cache.runs()
             else:
                 self._runs = repeat_runs(design, self.index)
-        graph = visible_graph(design, self.index, self.collapsed, runs=self._runs)
+        graph = self._graph()
+        if self._side is None:
+            self._side = side_branches(design)
         positions = graph_layout(
             [n.id for n in graph.nodes],
             graph.inputs,
             scene.direction,  # type: ignore[arg-type]
             self.wrap,
-            side_branches(design),
+            self._side,
         )
         shown: set[str] = set()
         wanted_cards: dict[str, GroupCard] = {}
         for node in graph.nodes:
             x, y = positions[node.id]
+            xs.append(x)
+            ys.append(y)
             if node.kind == "layer":
                 found = scene.cards.get(node.id)
                 if found is not None:
                     shown.add(node.id)
-                    if not found.isVisible():
+                    if node.id in was_hidden:
                         found.setVisible(True)
                     if (found.x(), found.y()) != (x, y):
                         found.move_to(x, y)
@@ -669,15 +710,28 @@ class CanvasGroups(QObject):
         for old in self.cards.values():
             scene.removeItem(old)
         self.cards = wanted_cards
-        for lid, each in scene.cards.items():
-            if lid not in shown and each.isVisible():
-                if each.isSelected():
-                    each.setSelected(False)
-                each.setVisible(False)
-        for (src, dst), edge in scene.edges.items():
-            want = src in shown and dst in shown
-            if edge.isVisible() != want:
-                edge.setVisible(want)
+        hidden = set(scene.cards) - shown
+        if trusted:
+            # Cards shown again were made visible above; their edges and the newly hidden
+            # cards' follow.
+            self._set_visible(hidden - was_hidden, False)
+            for lid in was_hidden - hidden:
+                self._show_edges(lid, shown)
+        else:
+            cards = scene.cards
+            for lid in hidden:
+                each = cards[lid]
+                if each.isVisible():
+                    if each.isSelected():
+                        each.setSelected(False)
+                    each.setVisible(False)
+            for (src, dst), edge in scene.edges.items():
+                want = src in shown and dst in shown
+                if edge.isVisible() != want:
+                    edge.setVisible(want)
+        self.hidden = hidden
+        self._shown = shown
+        self._trusted = True
         for src, dst in graph.edges:
             if src in shown and dst in shown:
                 continue  # a real edge between two layer cards
@@ -689,6 +743,39 @@ class CanvasGroups(QObject):
             proxy.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
             scene.addItem(proxy)
             self.proxy_edges.append(proxy)
+        return cards_box(xs, ys)
+
+    def _graph(self) -> VisibleGraph:
+        design = self.document.design
+        cache = cache_for(self.document.analysis)
+        if cache is not None and cache.design is design and self._runs == cache.runs():
+            return cache.graph(self.collapsed)  # the table and the 3D view ask for it too
+        return visible_graph(design, self.index, self.collapsed, runs=self._runs)
+
+    def _set_visible(self, layer_ids: set[str], on: bool) -> None:
+        """Show or hide these layer cards and the real edges at them (showing: every card is
+        shown, nothing being collapsed)."""
+        cards = self.scene.cards
+        for lid in layer_ids:
+            card = cards.get(lid)
+            if card is None:
+                continue
+            if not on and card.isSelected():
+                card.setSelected(False)
+            card.setVisible(on)
+            for edge in card.edges:
+                edge.setVisible(on)
+
+    def _show_edges(self, layer_id: str, shown: set[str]) -> None:
+        """The real edges at a card shown again: visible where both ends are shown."""
+        card = self.scene.cards.get(layer_id)
+        if card is None:
+            return
+        edges = self.scene.edges
+        for edge in card.edges:
+            key = edge.key
+            if edges.get(key) is edge:
+                edge.setVisible(key[0] in shown and key[1] in shown)
 
     def _summary(self, node: Node) -> GroupSummary:
         summary = self._summaries.get(node.layers)
@@ -715,10 +802,7 @@ class CanvasGroups(QObject):
         index = self.index
         if not index.members:
             return
-        item_of: dict[str, QGraphicsItem] = {}
-        for lid, card in scene.cards.items():
-            if card.isVisible():
-                item_of[lid] = card
+        item_of: dict[str, QGraphicsItem] = {c.layer_id: c for c in self.visible_layer_cards()}
         for group_card in self.cards.values():
             for lid in group_card.node.layers:
                 item_of[lid] = group_card
@@ -756,6 +840,7 @@ class CanvasGroups(QObject):
                 )
                 titled = True
                 scene.addItem(frame)
+                scene.cover_item(frame)
                 self.frames.append(frame)
 
     def fit_level(self, width: float, height: float, zoom: float) -> None:
@@ -786,8 +871,17 @@ class CanvasGroups(QObject):
         self.refresh()
         self.changed.emit()
 
+    def visible_layer_cards(self) -> list[LayerCard]:
+        """The layer cards the canvas shows (not hidden in a collapsed group)."""
+        cards = self.scene.cards
+        if not self._trusted:
+            return [c for c in cards.values() if c.isVisible()]
+        if self._shown is None:
+            return list(cards.values())
+        return [cards[lid] for lid in self._shown if lid in cards]
+
     def visible_items(self) -> list[QGraphicsItem]:
         """The cards the canvas shows (layer cards not hidden in a group, and group cards)."""
-        items: list[QGraphicsItem] = [c for c in self.scene.cards.values() if c.isVisible()]
+        items: list[QGraphicsItem] = list(self.visible_layer_cards())
         items.extend(self.cards.values())
         return items

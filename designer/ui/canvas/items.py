@@ -358,11 +358,26 @@ class LayerCard(QGraphicsItem):
         mishandles the reference count of ``None`` values returned from it)."""
         self.setPos(x, y)
         _touch_overview(self)
+        cover_card(self.scene(), x, y)
         self.update_edges()
 
     def update_edges(self) -> None:
         for edge in self.edges:
             edge.update_path()
+
+
+def cards_box(xs: list[float], ys: list[float]) -> tuple[float, float, float, float] | None:
+    """The box (left, top, right, bottom) of cards at these top-left corners; None for none."""
+    if not xs:
+        return None
+    return (min(xs), min(ys), max(xs) + CARD_WIDTH, max(ys) + CARD_HEIGHT)
+
+
+def cover_card(scene: QGraphicsScene | None, x: float, y: float) -> None:
+    """A card now stands at (x, y): the scene's rectangle must hold it (``DesignScene.cover``)."""
+    cover = getattr(scene, "cover", None)
+    if cover is not None:
+        cover(x, y, x + CARD_WIDTH, y + CARD_HEIGHT)
 
 
 def _touch_overview(item: QGraphicsItem) -> None:
@@ -434,6 +449,10 @@ class EdgeItem(QGraphicsPathItem):
         lane = self._skip_path(a, b)
         self.laned = lane is not None
         self.setPath(lane or connection_path(a, b, self.source.direction, self._wrap_gap(a, b)))
+        if lane is not None:  # a lane may run past every card; other paths stay near their ends
+            cover = getattr(self.scene(), "cover_item", None)
+            if cover is not None:
+                cover(self)
 
     def _is_line_break(self, a: QPointF, b: QPointF) -> bool:
         return (

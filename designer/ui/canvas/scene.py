@@ -11,7 +11,12 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QTransform
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsSceneHelpEvent,
+    QGraphicsSceneMouseEvent,
+)
 
 from designer.core.card_text import key_params_text
 from designer.core.design import DesignError, Point, source_of, split_ref
@@ -28,11 +33,25 @@ from designer.ui.canvas.clipboard import (
 )
 from designer.ui.canvas.grouping import CanvasGroups
 from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
-from designer.ui.canvas.items import CardData, EdgeItem, LayerCard, Port, cards_in, path_points
+from designer.ui.canvas.items import (
+    CardData,
+    EdgeItem,
+    LayerCard,
+    Port,
+    cards_box,
+    cards_in,
+    path_points,
+)
 from designer.ui.canvas.overview import Overview
 from designer.ui.document import Document
 
 DropTarget = LayerCard | EdgeItem | None
+
+#: How far past the design the canvas scrolls, and how far the scene rectangle reaches ahead of
+#: it, so that a card dragged or added near the edge rarely changes it.
+SCENE_MARGIN = 4000.0
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom in scene coordinates
 
 
 class DesignScene(QGraphicsScene):
@@ -63,6 +82,12 @@ class DesignScene(QGraphicsScene):
         self._moved_boxes: list[tuple[float, float, float, float]] = []  # since the last reroute
         self.rerouted = 0  # edges the last reroute routed again (for tests and benchmarks)
         self.overview = Overview(self)  # the zoomed-out design in a few batched draws
+        # The scene rectangle is set here, never left to Qt: without one, Qt recomputes the
+        # bounding rectangle of every item (40,000 at 10,000 layers, a Python boundingRect call
+        # each) after items are added or removed, e.g. on every collapse or expand of a block.
+        self._rect: Box | None = None
+        self._rect_held = 0  # > 0 while a layout places many cards: the rectangle is set after
+        self.rect_changes = 0  # times the rectangle was set (for tests and benchmarks)
         doc = document
         doc.layer_added.connect(self._on_layer_added)
         doc.layer_removed.connect(self._on_layer_removed)
@@ -100,15 +125,16 @@ class DesignScene(QGraphicsScene):
         )
         missing = [lid for lid in design.ids if design.position(lid) is None]
         placed = auto_layout(design, self.direction, only=missing) if missing else {}  # type: ignore[arg-type]
-        for layer in design:
+        spots = [(lid, design.position(lid) or placed.get(lid, (0.0, 0.0))) for lid in design.ids]
+        self.fit_rect(cards_box([p[0] for _, p in spots], [p[1] for _, p in spots]))
+        for lid, pos in spots:
             # The texts are computed when the card is first painted or read (most of a long
             # design is never seen up close): the card starts stale.
-            card = LayerCard(self._unread_card(layer.id), self.direction, self.card_data)
+            card = LayerCard(self._unread_card(lid), self.direction, self.card_data)
             card.mark_stale()
-            pos = design.position(layer.id) or placed.get(layer.id, (0.0, 0.0))
             card.move_to(pos[0], pos[1])
             self.addItem(card)
-            self.cards[layer.id] = card
+            self.cards[lid] = card
             self.overview.adopt(card)
         for layer in design:
             self._rebuild_edges_into(layer.id)
@@ -132,11 +158,10 @@ class DesignScene(QGraphicsScene):
             grouping = getattr(self, "grouping", None)  # None while the grouping is being made
         proxies = grouping.proxy_edges if grouping is not None else []
         group_cards = list(grouping.cards.values()) if grouping is not None else []
-        boxes = {
-            c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT)
-            for c in self.cards.values()
-            if c.isVisible()
-        }
+        shown = (
+            grouping.visible_layer_cards() if grouping is not None else list(self.cards.values())
+        )
+        boxes = {c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in shown}
         boxes.update({c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in group_cards})
         # One grid of the cards for every lookup (the scene's own index rebuilds itself after
         # cards moved, which costs more than this even when only a few edges are routed).
@@ -144,7 +169,9 @@ class DesignScene(QGraphicsScene):
         touched = [QRectF(*box) for box in near] if near is not None else None
         self.rerouted = 0
         try:
-            for edge in [*self.edges.values(), *proxies]:
+            # The real edges between cards shown (by their keys: no Qt call per hidden edge).
+            edges = [e for (a, b), e in self.edges.items() if a in boxes and b in boxes]
+            for edge in [*edges, *proxies]:
                 if not edge.isVisible() or not edge.may_need_lane():
                     continue
                 if touched is not None:
@@ -165,6 +192,86 @@ class DesignScene(QGraphicsScene):
 
     def _reroute_near_moves(self) -> None:
         self.reroute_edges(near=self._moved_boxes)
+
+    # ------------------------------------------------------- scene rectangle
+
+    def cover(self, left: float, top: float, right: float, bottom: float) -> None:
+        """Grow the scene rectangle, if need be, so that it holds this box with room to spare
+        (a card added, moved or dragged, an edge routed round the cards, a group's frame).
+
+        A few float comparisons when the box is already well inside: the rectangle changes
+        only when a box comes within half a margin of its edge, and then reaches a whole
+        margin past it (Qt re-indexes its items when the rectangle changes)."""
+        r = self._rect
+        half = SCENE_MARGIN / 2
+        if r is not None and (
+            left - half >= r[0]
+            and top - half >= r[1]
+            and right + half <= r[2]
+            and bottom + half <= r[3]
+        ):
+            return
+        m = SCENE_MARGIN
+        grown = (left - m, top - m, right + m, bottom + m)
+        if r is not None:
+            grown = (
+                min(r[0], grown[0]),
+                min(r[1], grown[1]),
+                max(r[2], grown[2]),
+                max(r[3], grown[3]),
+            )
+        if self._rect_held:
+            self._rect = grown  # set once the layout is done (see ``hold_rect``)
+            return
+        self._set_rect(grown)
+
+    def cover_item(self, item: QGraphicsItem) -> None:
+        """``cover`` an item's bounding rectangle in the scene."""
+        r = item.sceneBoundingRect()
+        self.cover(r.left(), r.top(), r.right(), r.bottom())
+
+    def fit_rect(self, content: Box | None) -> None:
+        """A new layout: the scene rectangle becomes ``content`` (the box of the cards shown)
+        with a margin on every side, unless the current one already holds that and reaches
+        less than two margins further on any side (then it stays: Qt re-indexes every item
+        when it changes). ``None``: nothing shown."""
+        if content is None:
+            content = (0.0, 0.0, CARD_WIDTH, CARD_HEIGHT)
+        m = SCENE_MARGIN
+        wanted = (content[0] - m, content[1] - m, content[2] + m, content[3] + m)
+        r = self._rect
+        if r is not None and (
+            wanted[0] - 2 * m <= r[0] <= wanted[0]
+            and wanted[1] - 2 * m <= r[1] <= wanted[1]
+            and wanted[2] <= r[2] <= wanted[2] + 2 * m
+            and wanted[3] <= r[3] <= wanted[3] + 2 * m
+        ):
+            if self._rect_held == 0 and self.sceneRect() != QRectF(
+                r[0], r[1], r[2] - r[0], r[3] - r[1]
+            ):
+                self._set_rect(r)
+            return
+        if self._rect_held:
+            self._rect = wanted
+            return
+        self._set_rect(wanted)
+
+    def hold_rect(self) -> None:
+        """Many cards are about to be placed: ``cover`` only notes their boxes until
+        ``release_rect`` sets the rectangle once."""
+        self._rect_held += 1
+
+    def release_rect(self) -> None:
+        self._rect_held = max(0, self._rect_held - 1)
+        if self._rect_held == 0 and self._rect is not None:
+            r = self._rect
+            if self.sceneRect() != QRectF(r[0], r[1], r[2] - r[0], r[3] - r[1]):
+                self._set_rect(r)
+
+    def _set_rect(self, r: Box) -> None:
+        self._rect = r
+        self.rect_changes += 1
+        self.setSceneRect(QRectF(r[0], r[1], r[2] - r[0], r[3] - r[1]))
 
     @property
     def drop_hint(self) -> DropTarget:
@@ -295,6 +402,7 @@ class DesignScene(QGraphicsScene):
         card = LayerCard(self.card_data(layer_id), self.direction, self.card_data)
         card.move_to(pos[0], pos[1])
         self.addItem(card)
+        self.cover(pos[0], pos[1], pos[0] + CARD_WIDTH, pos[1] + CARD_HEIGHT)
         self.cards[layer_id] = card
         self.overview.adopt(card)
         self._rebuild_edges_into(layer_id)
@@ -463,6 +571,8 @@ class DesignScene(QGraphicsScene):
         if self._move is not None:
             for card in self._move.cards:
                 card.update_edges()
+                x, y = card.x(), card.y()
+                self.cover(x, y, x + CARD_WIDTH, y + CARD_HEIGHT)  # dragged past the edge
             self.overview.invalidate()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:

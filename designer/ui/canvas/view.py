@@ -145,7 +145,9 @@ class CanvasView(QGraphicsView):
         for card in cards:
             rect = rect.united(card.sceneBoundingRect())
         rect.adjust(-30, -30, 30, 30)
-        self.setSceneRect(rect.adjusted(-4000, -4000, 4000, 4000))
+        # The view scrolls over the scene's rectangle, which the scene keeps a margin
+        # (SCENE_MARGIN) past every card shown; this makes sure it holds what is framed.
+        self.design_scene.cover(rect.left(), rect.top(), rect.right(), rect.bottom())
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom > 1.1:
             self.set_zoom(1.1)
