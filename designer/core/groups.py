@@ -472,15 +472,23 @@ def collapsed_for_level(index: GroupIndex, level: int) -> set[str]:
     return {gid for gid, d in index.depth.items() if d >= level}
 
 
-def auto_level(design: Design, index: GroupIndex, budget: int = AUTO_COLLAPSE_NODES) -> int | None:
+def auto_level(
+    design: Design,
+    index: GroupIndex,
+    budget: int = AUTO_COLLAPSE_NODES,
+    *,
+    runs: Sequence[Run] | None = None,
+) -> int | None:
     """The deepest level whose view has at most ``budget`` nodes (``None``: show every layer).
 
     A design of at most ``budget`` layers, or without groups, is shown whole. When even
-    level 0 is larger than ``budget``, level 0 it is.
+    level 0 is larger than ``budget``, level 0 it is. ``runs``: ``repeat_runs(design, index)``
+    if the caller has them.
     """
     if len(design) <= budget or not index.members:
         return None
-    runs = repeat_runs(design, index)
+    if runs is None:
+        runs = repeat_runs(design, index)
     for level in range(index.max_depth, -1, -1):
         if (
             len(visible_graph(design, index, collapsed_for_level(index, level), runs=runs).nodes)

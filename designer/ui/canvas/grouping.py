@@ -497,7 +497,7 @@ class CanvasGroups(QObject):
         self.proxy_edges = []
         self.frames = []
         self.index = GroupIndex(self.document.design)
-        level = auto_level(self.document.design, self.index)
+        level = auto_level(self.document.design, self.index, runs=self._repeats())
         self.collapsed = set() if level is None else collapsed_for_level(self.index, level)
         self.wrap = "auto"
         self.fresh = True
@@ -534,12 +534,8 @@ class CanvasGroups(QObject):
         # or joins a "×N" card: the canvas is redrawn, as the table and the 3D view are. The
         # document's group cache (updated before this slot runs) finds the repeats from its
         # kept structure keys; without it they are found again here.
-        cache = cache_for(self.document.analysis)
-        design = self.document.design
-        if cache is not None and cache.design is design:
-            runs = cache.runs()
-        else:
-            runs = repeat_runs(design, self._fresh_index())
+        self._fresh_index()
+        runs = self._repeats()
         if runs != shown:
             self._runs = runs
             self._schedule(refresh=True)
@@ -661,17 +657,11 @@ class CanvasGroups(QObject):
                 for each in scene.cards.values():
                     each.setVisible(True)
                 for edge in scene.edges.values():
-                    edge.setVisible(True)
+                    edge.set_shown(True)
             self.hidden = set()
             self._shown = None
             self._trusted = True
             return cards_box(xs, ys)
-        if self._runs is None:
-            cache = cache_for(self.document.analysis)
-            if cache is not None and cache.design is design:
-                self._runs = cache.runs()
-            else:
-                self._runs = repeat_runs(design, self.index)
         graph = self._graph()
         if self._side is None:
             self._side = side_branches(design)
@@ -727,8 +717,8 @@ class CanvasGroups(QObject):
                     each.setVisible(False)
             for (src, dst), edge in scene.edges.items():
                 want = src in shown and dst in shown
-                if edge.isVisible() != want:
-                    edge.setVisible(want)
+                if edge.isVisible() != want or (want and edge.unrouted):
+                    edge.set_shown(want)
         self.hidden = hidden
         self._shown = shown
         self._trusted = True
@@ -745,12 +735,27 @@ class CanvasGroups(QObject):
             self.proxy_edges.append(proxy)
         return cards_box(xs, ys)
 
-    def _graph(self) -> VisibleGraph:
+    def _repeats(self) -> list[Run]:
+        """``repeat_runs`` of the design: from the document's group cache, which keeps each
+        group's structure key between edits, or computed here (and kept until a change)."""
+        if self._runs is None:
+            design = self.document.design
+            cache = cache_for(self.document.analysis)
+            if cache is not None and cache.design is design:
+                self._runs = cache.runs()
+            else:
+                self._runs = repeat_runs(design, self.index)
+        return self._runs
+
+    def _graph(self, collapsed: set[str] | None = None) -> VisibleGraph:
+        """The visible graph of ``collapsed`` (default: the collapsed set shown)."""
         design = self.document.design
+        shut = self.collapsed if collapsed is None else collapsed
+        runs = self._repeats()
         cache = cache_for(self.document.analysis)
-        if cache is not None and cache.design is design and self._runs == cache.runs():
-            return cache.graph(self.collapsed)  # the table and the 3D view ask for it too
-        return visible_graph(design, self.index, self.collapsed, runs=self._runs)
+        if cache is not None and cache.design is design and runs == cache.runs():
+            return cache.graph(shut)  # the table and the 3D view ask for it too
+        return visible_graph(design, self.index, shut, runs=runs)
 
     def _set_visible(self, layer_ids: set[str], on: bool) -> None:
         """Show or hide these layer cards and the real edges at them (showing: every card is
@@ -764,7 +769,7 @@ class CanvasGroups(QObject):
                 card.setSelected(False)
             card.setVisible(on)
             for edge in card.edges:
-                edge.setVisible(on)
+                edge.set_shown(on)
 
     def _show_edges(self, layer_id: str, shown: set[str]) -> None:
         """The real edges at a card shown again: visible where both ends are shown."""
@@ -775,7 +780,7 @@ class CanvasGroups(QObject):
         for edge in card.edges:
             key = edge.key
             if edges.get(key) is edge:
-                edge.setVisible(key[0] in shown and key[1] in shown)
+                edge.set_shown(key[0] in shown and key[1] in shown)
 
     def _summary(self, node: Node) -> GroupSummary:
         summary = self._summaries.get(node.layers)
@@ -848,18 +853,19 @@ class CanvasGroups(QObject):
         pixels at ``zoom`` (wrapping the rows to that width); level 0 if none does."""
         self.fresh = False
         design = self.document.design
-        start = auto_level(design, self.index)
+        self._fresh_index()
+        runs = self._repeats()
+        start = auto_level(design, self.index, runs=runs)
         if start is None:
             return
         step_x = CARD_WIDTH + COLUMN_GAP
         columns = max(3, int((width / zoom - 60 + COLUMN_GAP) // step_x))  # 60: fit_to_view margins
-        runs = repeat_runs(design, self.index)
-        side = side_branches(design)
+        if self._side is None:
+            self._side = side_branches(design)
+        side = self._side
         chosen = 0
         for level in range(start, -1, -1):
-            graph = visible_graph(
-                design, self.index, collapsed_for_level(self.index, level), runs=runs
-            )
+            graph = self._graph(collapsed_for_level(self.index, level))
             pos = graph_layout([n.id for n in graph.nodes], graph.inputs, "LR", columns, side)
             w = max(x for x, _ in pos.values()) + CARD_WIDTH + 60
             h = max(y for _, y in pos.values()) + CARD_HEIGHT + 60

@@ -147,7 +147,10 @@ class LayerCard(QGraphicsItem):
         data: CardData,
         direction: str = "LR",
         provider: Callable[[str], CardData] | None = None,
+        stale: bool = False,
     ) -> None:
+        """``stale``: ``data`` holds only the id and type; the texts are computed from
+        ``provider`` when the card is first painted or read."""
         super().__init__()
         self._data = data
         self._stale = False
@@ -165,7 +168,8 @@ class LayerCard(QGraphicsItem):
         self.in_port: Port | None = Port(self, "in")
         self.out_port = Port(self, "out")
         self.set_direction(direction)
-        self.refresh(data)
+        self._apply(data)
+        self._stale = stale
 
     @property
     def layer_id(self) -> str:
@@ -390,7 +394,7 @@ def _touch_overview(item: QGraphicsItem) -> None:
 class EdgeItem(QGraphicsPathItem):
     """A connection ``source → target``; its tooltip and label give the tensor shape it carries."""
 
-    def __init__(self, source: LayerCard, target: LayerCard) -> None:
+    def __init__(self, source: LayerCard, target: LayerCard, route: bool = True) -> None:
         super().__init__()
         self.source = source
         self.target = target
@@ -403,7 +407,11 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(0)
         source.edges.add(self)
         target.edges.add(self)
-        self.update_path()
+        # ``route=False``: no path until ``set_shown`` (an edge hidden inside a collapsed block when
+        # a design opens is never drawn until its block is opened).
+        self.unrouted = True
+        if route:
+            self.update_path()
         # The shape it carries is written in when a tooltip is asked for (DesignScene.helpEvent).
         self.setToolTip(f"{source.layer_id} → {target.layer_id}")
 
@@ -442,7 +450,14 @@ class EdgeItem(QGraphicsPathItem):
         super().setPath(path)
         _touch_overview(self)
 
+    def set_shown(self, on: bool) -> None:
+        """Show (routing it first if it has no path yet) or hide the edge."""
+        if on and self.unrouted:
+            self.update_path()
+        self.setVisible(on)
+
     def update_path(self) -> None:
+        self.unrouted = False
         a = self.source.out_anchor()
         b = self.target.in_anchor()
         self.prepareGeometryChange()

@@ -79,11 +79,13 @@ class Overview:
 
     def adopt(self, item: LayerCard | EdgeItem) -> None:
         """A card or edge just added to the scene paints like the others."""
+        self._dirty = True
+        if not self.active:
+            return  # a new item paints itself and shows its ports already
         if isinstance(item, LayerCard):
             self._flag_card(item, self.active)
         else:
             item.setFlag(NO_CONTENTS, self.active)
-        self._dirty = True
 
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:

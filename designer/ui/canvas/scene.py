@@ -130,14 +130,26 @@ class DesignScene(QGraphicsScene):
         for lid, pos in spots:
             # The texts are computed when the card is first painted or read (most of a long
             # design is never seen up close): the card starts stale.
-            card = LayerCard(self._unread_card(lid), self.direction, self.card_data)
-            card.mark_stale()
-            card.move_to(pos[0], pos[1])
+            card = LayerCard(self._unread_card(lid), self.direction, self.card_data, stale=True)
+            card.setPos(pos[0], pos[1])  # no edges yet, not in the scene: nothing else follows
             self.addItem(card)
             self.cards[lid] = card
             self.overview.adopt(card)
+        # The edges get their paths when shown (``EdgeItem.set_shown``): the grouping, made or reset
+        # next, hides those inside collapsed blocks, most of a long design's.
+        cards, edges, adopt = self.cards, self.edges, self.overview.adopt
         for layer in design:
-            self._rebuild_edges_into(layer.id)
+            card = cards[layer.id]
+            inputs = layer.inputs
+            for source in layer.sources:
+                src = cards.get(source)
+                if src is None or (source, layer.id) in edges:
+                    continue
+                edge = EdgeItem(src, card, route=False)
+                edge.outputs = tuple(split_ref(i)[1] for i in inputs if source_of(i) == source)
+                self.addItem(edge)
+                edges[(source, layer.id)] = edge
+                adopt(edge)
         self._on_document_selection(self.document.selection)
 
     def reroute_edges(
