@@ -309,16 +309,30 @@ class Run:
         return len(self.groups)
 
 
-def structure_key(design: Design, index: GroupIndex, group_id: str) -> tuple[Any, ...]:
+def structure_key(
+    design: Design,
+    index: GroupIndex,
+    group_id: str,
+    layer_keys: dict[str, tuple[str, str]] | None = None,
+) -> tuple[Any, ...]:
     """What two groups share when they are the same block: layer types, hyper-parameters,
-    connections inside the group (by position), where outside inputs enter, and nesting."""
+    connections inside the group (by position), where outside inputs enter, and nesting.
+
+    ``layer_keys``: a memo of each layer's (type, hyper-parameters) part, for a caller that
+    keys nested groups (a stage and its blocks) of one unchanged design in a row."""
     members = index.members.get(group_id, [])
     pos = {lid: n for n, lid in enumerate(members)}
     external: dict[str, int] = {}
     sub = {gid: n for n, gid in enumerate(index.children.get(group_id, []))}
+    depth = len(index.ancestors(group_id)) + 1
     key: list[Any] = []
     for lid in members:
         layer = design.layer(lid)
+        own = layer_keys.get(lid) if layer_keys is not None else None
+        if own is None:
+            own = (layer.type, repr(sorted(layer.params.items())))
+            if layer_keys is not None:
+                layer_keys[lid] = own
         ins: list[Any] = []
         for ref in layer.inputs:
             src, piece = split_ref(ref)
@@ -327,12 +341,11 @@ def structure_key(design: Design, index: GroupIndex, group_id: str) -> tuple[Any
             else:
                 ins.append(("ext", external.setdefault(ref, len(external))))
         chain = index.chain(lid)
-        depth = len(index.ancestors(group_id)) + 1
         inner = chain[depth] if len(chain) > depth else None
         key.append(
             (
-                layer.type,
-                repr(sorted(layer.params.items())),
+                own[0],
+                own[1],
                 tuple(ins),
                 sub.get(inner, -1) if inner else -1,
             )
@@ -347,6 +360,7 @@ def repeat_runs(design: Design, index: GroupIndex) -> list[Run]:
     for lid in design.ids:
         direct.setdefault(index.owner.get(lid), []).append(lid)
     runs: list[Run] = []
+    layer_keys: dict[str, tuple[str, str]] = {}
     for parent, kids in index.children.items():
         # The parent's items in network order: a layer between two blocks breaks a run.
         items: list[tuple[int, str, bool]] = [
@@ -355,7 +369,8 @@ def repeat_runs(design: Design, index: GroupIndex) -> list[Run]:
         items += [(order[lid], lid, False) for lid in direct.get(parent, [])]
         items.sort()
         keys = [
-            structure_key(design, index, name) if is_group else None for _, name, is_group in items
+            structure_key(design, index, name, layer_keys) if is_group else None
+            for _, name, is_group in items
         ]
         start = 0
         for n in range(1, len(items) + 1):

@@ -246,6 +246,7 @@ class GroupViewCache:
                 self._run_items.append([(name, is_group) for _, name, is_group in items])
             self._run_first = {gid: order[m[0]] for gid, m in index.members.items() if m}
         keys = self._keys
+        layer_keys: dict[str, tuple[str, str]] = {}  # this call's: the design does not change
         runs: list[Run] = []
         for parent_items in self._run_items:
             item_keys: list[tuple[Any, ...] | None] = []
@@ -255,7 +256,7 @@ class GroupViewCache:
                     continue
                 k = keys.get(name)
                 if k is None:
-                    k = keys[name] = structure_key(design, index, name)
+                    k = keys[name] = structure_key(design, index, name, layer_keys)
                 item_keys.append(k)
             start = 0
             for n in range(1, len(parent_items) + 1):

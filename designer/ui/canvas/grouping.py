@@ -396,7 +396,7 @@ class CanvasGroups(QObject):
         # as of the last refresh; ``_trusted`` is False once cards or edges may have been added
         # or renamed since (a structure edit): the next refresh then looks at every item.
         self.hidden: set[str] = set()
-        self._shown: set[str] | None = None
+        self._shown: list[str] | None = None
         self._trusted = False
         self._stale_index = False
         self._movable: bool | None = None
@@ -493,10 +493,17 @@ class CanvasGroups(QObject):
     def _on_reset(self) -> None:
         # The scene has just been cleared and rebuilt: our items are gone with it.
         self._invalidate()
+        scene = self.scene
+        if scene.built_hidden:  # every card and edge was made hidden: show only what is wanted
+            scene.built_hidden = False
+            self.hidden = set(scene.cards)
+            self._shown = []
+            self._trusted = True
         self.cards = {}
         self.proxy_edges = []
         self.frames = []
         self.index = GroupIndex(self.document.design)
+        self._stale_index = False
         level = auto_level(self.document.design, self.index, runs=self._repeats())
         self.collapsed = set() if level is None else collapsed_for_level(self.index, level)
         self.wrap = "auto"
@@ -655,9 +662,9 @@ class CanvasGroups(QObject):
                 self._set_visible(was_hidden, True)
             else:
                 for each in scene.cards.values():
-                    each.setVisible(True)
+                    each.set_shown(True)
                 for edge in scene.edges.values():
-                    edge.set_shown(True)
+                    edge.set_shown(True, route=False)
             self.hidden = set()
             self._shown = None
             self._trusted = True
@@ -673,6 +680,7 @@ class CanvasGroups(QObject):
             self._side,
         )
         shown: set[str] = set()
+        order: list[str] = []  # the layer cards shown, in network order
         wanted_cards: dict[str, GroupCard] = {}
         for node in graph.nodes:
             x, y = positions[node.id]
@@ -682,8 +690,9 @@ class CanvasGroups(QObject):
                 found = scene.cards.get(node.id)
                 if found is not None:
                     shown.add(node.id)
+                    order.append(node.id)
                     if node.id in was_hidden:
-                        found.setVisible(True)
+                        found.set_shown(True)
                     if (found.x(), found.y()) != (x, y):
                         found.move_to(x, y)
                 continue
@@ -718,9 +727,9 @@ class CanvasGroups(QObject):
             for (src, dst), edge in scene.edges.items():
                 want = src in shown and dst in shown
                 if edge.isVisible() != want or (want and edge.unrouted):
-                    edge.set_shown(want)
+                    edge.set_shown(want, route=False)
         self.hidden = hidden
-        self._shown = shown
+        self._shown = order
         self._trusted = True
         for src, dst in graph.edges:
             if src in shown and dst in shown:
@@ -767,9 +776,9 @@ class CanvasGroups(QObject):
                 continue
             if not on and card.isSelected():
                 card.setSelected(False)
-            card.setVisible(on)
+            card.set_shown(on)
             for edge in card.edges:
-                edge.set_shown(on)
+                edge.set_shown(on, route=False)
 
     def _show_edges(self, layer_id: str, shown: set[str]) -> None:
         """The real edges at a card shown again: visible where both ends are shown."""
@@ -780,7 +789,7 @@ class CanvasGroups(QObject):
         for edge in card.edges:
             key = edge.key
             if edges.get(key) is edge:
-                edge.set_shown(key[0] in shown and key[1] in shown)
+                edge.set_shown(key[0] in shown and key[1] in shown, route=False)
 
     def _summary(self, node: Node) -> GroupSummary:
         summary = self._summaries.get(node.layers)

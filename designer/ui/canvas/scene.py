@@ -65,6 +65,7 @@ class DesignScene(QGraphicsScene):
         self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
         self.direction = "LR"
         self._syncing = False
+        self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
         self._link: NewLinkGesture | None = None
         self._move: MoveGesture | None = None
         self._drop_hint: DropTarget = None
@@ -130,8 +131,11 @@ class DesignScene(QGraphicsScene):
         for lid, pos in spots:
             # The texts are computed when the card is first painted or read (most of a long
             # design is never seen up close): the card starts stale.
-            card = LayerCard(self._unread_card(lid), self.direction, self.card_data, stale=True)
+            card = LayerCard(
+                self._unread_card(lid), self.direction, self.card_data, stale=True, ports=False
+            )
             card.setPos(pos[0], pos[1])  # no edges yet, not in the scene: nothing else follows
+            card.setVisible(False)  # the grouping (reset next) shows what it does not collapse
             self.addItem(card)
             self.cards[lid] = card
             self.overview.adopt(card)
@@ -147,9 +151,11 @@ class DesignScene(QGraphicsScene):
                     continue
                 edge = EdgeItem(src, card, route=False)
                 edge.outputs = tuple(split_ref(i)[1] for i in inputs if source_of(i) == source)
+                edge.setVisible(False)
                 self.addItem(edge)
                 edges[(source, layer.id)] = edge
                 adopt(edge)
+        self.built_hidden = True  # every card and edge: CanvasGroups._on_reset shows them
         self._on_document_selection(self.document.selection)
 
     def reroute_edges(
@@ -184,7 +190,13 @@ class DesignScene(QGraphicsScene):
             # The real edges between cards shown (by their keys: no Qt call per hidden edge).
             edges = [e for (a, b), e in self.edges.items() if a in boxes and b in boxes]
             for edge in [*edges, *proxies]:
-                if not edge.isVisible() or not edge.may_need_lane():
+                if not edge.isVisible():
+                    continue
+                if edge.unrouted:  # just shown (CanvasGroups): routed here, with the grid
+                    edge.update_path()
+                    self.rerouted += 1
+                    continue
+                if not edge.may_need_lane():
                     continue
                 if touched is not None:
                     corridor = edge.corridor()
