@@ -203,13 +203,22 @@ class Overview:
         scene = self.scene
         design = scene.document.design
         rects: dict[str, QRectF] = {}
-        for lid, card in scene.cards.items():
-            if lid in design and card.isVisible():
+        # The cards shown, as the collapsed view lists them (a few when a long design is
+        # collapsed: no visibility test of the other 10,000).
+        grouping = getattr(scene, "grouping", None)
+        shown = (
+            grouping.visible_layer_cards()
+            if grouping is not None
+            else [c for c in scene.cards.values() if c.isVisible()]
+        )
+        for card in shown:
+            lid = card.layer_id
+            if lid in design:
                 rects[lid] = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
         looks = self.looks(rects)
         lines: list[tuple[str, QPainterPath]] = []
-        for (source, _target), edge in scene.edges.items():
-            if edge.isVisible():
+        for (source, target), edge in scene.edges.items():
+            if (source in rects or target in rects) and edge.isVisible():
                 if source not in looks and source in design:
                     looks[source] = self.look(source)  # a hidden card's edge, shown: rare
                 lines.append((source, edge.path()))
