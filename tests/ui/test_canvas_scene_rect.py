@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QMessageBox
 
 from designer.core.design import Design, Layer
@@ -225,3 +226,48 @@ def test_a_structure_edit_while_collapsed_hides_the_new_edges_inside_blocks(wind
     assert scene.cards[new].isVisible()
     assert all(e.isVisible() and not e.unrouted for e in scene.edges.values())
     assert_covered(window, "expanded after an edit inside a block")
+
+
+def paint_overview(window: MainWindow) -> None:
+    """What the minimap does: the overview's paths painted (rebuilt first if out of date)."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    window.scene.overview.paint(painter, always=True)
+    painter.end()
+
+
+def test_the_overview_draws_the_cards_shown_and_ignores_edits_to_hidden_ones(window):
+    """Zoomed out (and in the minimap) the overview draws only the cards shown; an edit that
+    changes a hidden card's look leaves its paths alone, one that changes a shown card's does
+    not, and expanding the block draws the card."""
+    open_resnet50(window)
+    scene, grouping, doc = window.scene, window.scene.grouping, window.document
+    overview = scene.overview
+    paint_overview(window)
+    shown = {c.layer_id for c in grouping.visible_layer_cards()}
+    assert set(overview._looks) == shown and "layer2.1.conv1" not in shown
+    # A hidden layer turns red (an impossible kernel): nothing drawn changes.
+    overview._dirty = False
+    doc.set_params(
+        "layer2.1.conv1", {**doc.design.layer("layer2.1.conv1").params, "kernel_size": 99}
+    )
+    overview.cards_changed(["layer2.1.conv1"])
+    assert not overview._dirty
+    # A shown layer turns red: the paths are rebuilt, with its error outline.
+    doc.undo_stack.undo()
+    grouping.expand(["layer1", "layer1.0"])
+    paint_overview(window)
+    assert "layer1.0.conv1" in overview._looks
+    rebuilds = overview.rebuilds
+    params = doc.design.layer("layer1.0.conv1").params
+    doc.set_params("layer1.0.conv1", {**params, "kernel_size": 99})
+    grouping.flush()
+    overview._dirty = False  # a redrawn block invalidates too: test the card's own check
+    overview.cards_changed(["layer1.0.conv1"])
+    assert overview._dirty
+    paint_overview(window)
+    assert overview.rebuilds > rebuilds
+    assert overview._looks["layer1.0.conv1"][1]  # drawn with an error outline
+    grouping.expand_all()
+    paint_overview(window)
+    assert set(overview._looks) == set(scene.cards)
