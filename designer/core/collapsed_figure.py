@@ -503,7 +503,6 @@ def block_rows(
                 rows.append(BlockRow(layer_row(info), node.id, node.layers, False))
             continue
         s = summary(node)
-        infos = [analysis.info[m] for m in node.layers if m in analysis.info]
         rf = s.receptive_field
         title = node.title + (f" ×{node.repeat}" if node.repeat > 1 else "")
         row = LayerRow(
@@ -511,11 +510,11 @@ def block_rows(
             type=f"Block ({s.layers} layers)",
             input_shapes=(s.input_shape,),
             output_shape=s.output_shape,
-            neurons=sum(i.neurons for i in infos),
+            neurons=s.neurons,
             params=s.params,
             buffers=s.buffers,
             macs=s.macs,
-            memory_bytes=sum(i.memory_bytes for i in infos),
+            memory_bytes=s.memory_bytes,
             receptive_field=rf.size_px if rf is not None else None,
             status=s.status,
         )

@@ -206,6 +206,8 @@ class GroupSummary:
     errors: int
     warnings: int
     unknown: int
+    neurons: int = 0  # the sum over its layers (what a table or chart "by block" shows)
+    memory_bytes: int = 0
 
     @property
     def status(self) -> str:
@@ -242,6 +244,7 @@ def summarize(
     members = [lid for lid in layer_ids if lid in design]
     inside = set(members)
     params = trainable = buffers = macs = errors = warnings = unknown = 0
+    neurons = memory = 0
     input_shape: tuple[int, ...] | None = None
     output_layer: str | None = None
     found_input = False
@@ -257,6 +260,8 @@ def summarize(
             trainable += info.trainable_params
             buffers += info.buffers
             macs += info.macs
+            neurons += info.neurons
+            memory += info.memory_bytes
             errors += sum(d.severity == "error" for d in info.diagnostics)
             warnings += sum(d.severity == "warning" for d in info.diagnostics)
             if info.output_shape is None:
@@ -288,6 +293,8 @@ def summarize(
         errors=errors,
         warnings=warnings,
         unknown=unknown,
+        neurons=neurons,
+        memory_bytes=memory,
     )
 
 

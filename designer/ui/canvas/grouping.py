@@ -532,7 +532,6 @@ class CanvasGroups(QObject):
         return self.index
 
     def _on_params(self, _layer_id: str) -> None:
-        self._side = None  # side branches depend on the layers' types
         shown = self._runs
         self._runs = None  # repeats compare hyper-parameters
         if shown is None or not self.cards:
