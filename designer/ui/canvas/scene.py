@@ -108,7 +108,9 @@ class DesignScene(QGraphicsScene):
     # ------------------------------------------------------------ mirroring
 
     def rebuild(self) -> None:
-        """Drop every item and build the scene from the document's design."""
+        """Drop every item and build the scene from the document's design, every card and edge
+        hidden: the grouping, reset right after on ``design_reset`` (or made right after in
+        ``__init__``), shows what it does not collapse (``built_hidden``)."""
         self._cancel_gestures()
         self._syncing = True
         try:
