@@ -140,11 +140,14 @@ def test_the_overview_follows_a_moved_card_and_the_selection(qtbot) -> None:
     old = QPointF(card.x(), card.y())
     image = render(view)
     assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
-    # Move it well below the design, where there was only background.
+    # Move it well below the design, where there was only background: its block and the lines
+    # of its edges are drawn where they are now, without looking every other card up again.
     rect = scene.itemsBoundingRect()
+    rebuilds = scene.overview.rebuilds
     doc.move_layers({"relu7": (old.x(), rect.bottom() + 40)})
     view.fit_to_view()
     image = render(view)
+    assert scene.overview.rebuilds == rebuilds
     assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
     at_old = view.mapFromScene(QPointF(old.x() + CARD_WIDTH / 2, old.y() + CARD_HEIGHT / 2))
     assert not close(image.pixelColor(at_old), theme.type_color("ReLU"))
@@ -163,12 +166,15 @@ def test_a_layer_added_while_zoomed_out_is_drawn_in_the_overview(qtbot) -> None:
     view.fit_to_view()
     render(view)
     rect = scene.itemsBoundingRect()
-    lid = doc.add_layer("ReLU", position=(rect.left() + 20, rect.bottom() + 40))
+    rebuilds = scene.overview.rebuilds
+    lid = doc.add_layer("ReLU", position=(rect.left() + 20, rect.bottom() + 40), inputs=["relu30"])
     card = scene.cards[lid]
     assert card.flags() & NO_CONTENTS
     view.fit_to_view()
     image = render(view)
+    assert scene.overview.rebuilds == rebuilds  # its block and line added to the others
     assert close(pixel_at_card(view, card, image), theme.type_color("ReLU"))
+    assert ("relu30", lid) in scene.overview._lines
 
 
 def test_an_edge_under_the_pointer_is_drawn_highlighted_when_zoomed_out(qtbot) -> None:

@@ -441,3 +441,26 @@ def test_a_change_inside_a_collapsed_block_redraws_no_overview_until_the_block_o
     draw_overview(overview)
     assert overview.rebuilds > rebuilds
     assert overview._looks[hidden][1]  # drawn with its error outline
+
+
+def test_adding_a_layer_to_a_design_without_blocks_does_not_lay_the_canvas_out_again(window, qtbot):
+    # A design without groups: the scene places and routes the new layer itself; the grouping
+    # has nothing to do (it used to route every edge again: seconds on 10,000 layers).
+    window.load_design(chain(), None)
+    grouping, scene, doc = window.scene.grouping, window.scene, window.document
+    grouping.flush()
+    repaints = grouping.repaints
+    doc.add_layer("ReLU", (944.0, 0.0), inputs=["pool1"], layer_id="relu2")
+    qtbot.wait(10)
+    grouping.flush()
+    assert grouping.repaints == repaints
+    card = scene.cards["relu2"]
+    assert card.isVisible() and card in grouping.visible_layer_cards()
+    edge = scene.edges[("pool1", "relu2")]
+    assert edge.isVisible() and not edge.path().isEmpty()
+    # Grouping the new layer with another still lays the blocks out.
+    doc.select(["pool1", "relu2"])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    grouping.flush()
+    assert grouping.repaints > repaints and doc.design.groups

@@ -549,7 +549,20 @@ class CanvasGroups(QObject):
             self._runs = shown
 
     def _on_structure(self, *_args: object) -> None:
+        every_card_shown = self._trusted and self._shown is None and not self.hidden
         self._invalidate()
+        if (
+            not self.document.design.groups
+            and not self.cards
+            and not self.frames
+            and not self.collapsed
+            and not self._timer.isActive()
+        ):
+            # No blocks before or after: the scene placed and routed what changed itself (a new
+            # card and its edges are shown), and every card is still shown. A refresh would
+            # route every edge again (seconds on 10,000 layers) for nothing.
+            self._trusted = every_card_shown
+            return
         self._schedule(refresh=True)  # once, after however many edits arrive together
 
     def _on_renamed(self, old: str, new: str) -> None:

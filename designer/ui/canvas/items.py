@@ -433,11 +433,11 @@ def cover_card(scene: QGraphicsScene | None, x: float, y: float) -> None:
         cover(x, y, x + CARD_WIDTH, y + CARD_HEIGHT)
 
 
-def _touch_overview(item: QGraphicsItem) -> None:
-    """A card moved or an edge changed its path: the zoomed-out drawing is out of date."""
+def _touch_overview(item: LayerCard | EdgeItem) -> None:
+    """A card moved or an edge changed its path: the zoomed-out drawing follows it."""
     overview = getattr(item.scene(), "overview", None)
     if overview is not None:
-        overview.invalidate()
+        overview.item_moved(item)
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -451,6 +451,7 @@ class EdgeItem(QGraphicsPathItem):
         self.hovered = False
         self.drop_highlight = False
         self.laned = False  # drawn in a lane round the cards between its ends
+        self._corridor: QRectF | None = None  # ``corridor()`` as of the path last set
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
@@ -497,6 +498,7 @@ class EdgeItem(QGraphicsPathItem):
 
     def setPath(self, path: QPainterPath) -> None:
         super().setPath(path)
+        self._corridor = None  # its cards moved or it was routed anew: worked out when asked
         _touch_overview(self)
 
     def set_shown(self, on: bool, route: bool = True) -> None:
@@ -587,10 +589,13 @@ class EdgeItem(QGraphicsPathItem):
 
     def corridor(self) -> QRectF:
         """Where a card could block this edge's lane or free a nearer one: the path drawn now
-        and the band a card high around the straight line between its ends."""
-        a, b = self.source.out_anchor(), self.target.in_anchor()
-        straight = QRectF(a, b).normalized().adjusted(0, -CARD_HEIGHT, 0, CARD_HEIGHT)
-        return self.path().boundingRect().united(straight)
+        and the band a card high around the straight line between its ends (kept until the
+        path is set again: a card moving moves its edges' paths)."""
+        if self._corridor is None:
+            a, b = self.source.out_anchor(), self.target.in_anchor()
+            straight = QRectF(a, b).normalized().adjusted(0, -CARD_HEIGHT, 0, CARD_HEIGHT)
+            self._corridor = self.path().boundingRect().united(straight)
+        return self._corridor
 
     def may_need_lane(self) -> bool:
         """Could cards sit between its ends (or did they, when it was last routed)?"""

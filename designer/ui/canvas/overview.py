@@ -47,7 +47,8 @@ class Overview:
         self.rebuilds = 0  # cached paths rebuilt (for tests and benchmarks)
         self._looks: dict[str, Look] = {}  # each drawn card's (hidden ones are not drawn)
         self._rects: dict[str, QRectF] = {}  # where each drawn card is
-        self._lines: list[tuple[str, QPainterPath]] = []  # each drawn edge's source and line
+        # Each drawn edge's source and line, by the edge's key.
+        self._lines: dict[tuple[str, str], tuple[str, QPainterPath]] = {}
         self._dirty = True  # cards or edges moved, shown, hidden, added or removed
         self._styled = False  # a drawn card looks different, in the same place
         self._edges_styled = False  # ... and its edges' line style changed with it
@@ -79,13 +80,38 @@ class Overview:
 
     def adopt(self, item: LayerCard | EdgeItem) -> None:
         """A card or edge just added to the scene paints like the others."""
-        self._dirty = True
+        self.item_moved(item)
         if not self.active:
             return  # a new item paints itself and shows its ports already
         if isinstance(item, LayerCard):
             self._flag_card(item, self.active)
         else:
             item.setFlag(NO_CONTENTS, self.active)
+
+    def item_moved(self, item: LayerCard | EdgeItem) -> None:
+        """A card was added or moved, or an edge added or routed anew: its block or line is
+        drawn from where it is now, without looking every other card and edge up again."""
+        if self._dirty:
+            return
+        if isinstance(item, LayerCard):
+            lid = item.layer_id
+            if lid not in self._rects and not item.isVisible():
+                return  # hidden (in a collapsed block): not drawn
+            if lid not in self._looks:
+                self._looks[lid] = self.look(lid)
+            self._rects[lid] = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
+            self._styled = True
+            return
+        key = item.key
+        if self.scene.edges.get(key) is not item:
+            return  # a block's proxy edge: drawn by itself, not in the overview
+        if key not in self._lines and not item.isVisible():
+            return
+        source = key[0]
+        if source not in self._looks and source in self.scene.document.design:
+            self._looks[source] = self.look(source)
+        self._lines[key] = (source, item.path())
+        self._styled = self._edges_styled = True
 
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:
@@ -216,12 +242,13 @@ class Overview:
             if lid in design:
                 rects[lid] = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
         looks = self.looks(rects)
-        lines: list[tuple[str, QPainterPath]] = []
-        for (source, target), edge in scene.edges.items():
+        lines: dict[tuple[str, str], tuple[str, QPainterPath]] = {}
+        for key, edge in scene.edges.items():
+            source, target = key
             if (source in rects or target in rects) and edge.isVisible():
                 if source not in looks and source in design:
                     looks[source] = self.look(source)  # a hidden card's edge, shown: rare
-                lines.append((source, edge.path()))
+                lines[key] = (source, edge.path())
         self._looks, self._rects, self._lines = looks, rects, lines
         self._dirty = False
         self._styled = self._edges_styled = True
@@ -244,7 +271,7 @@ class Overview:
         self._fills, self._errors = fills, errors
         if self._edges_styled:
             known, unknown = QPainterPath(), QPainterPath()
-            for source, line in self._lines:
+            for source, line in self._lines.values():
                 (known if looks.get(source, ("", False))[0] != "" else unknown).addPath(line)
             self._known, self._unknown = known, unknown
         self._styled = self._edges_styled = False

@@ -187,6 +187,9 @@ class DesignScene(QGraphicsScene):
         # cards moved, which costs more than this even when only a few edges are routed).
         self.card_grid = BoxGrid(boxes)
         touched = [QRectF(*box) for box in near] if near is not None else None
+        around = QRectF()  # the box round them all: most edges are nowhere near it
+        for r in touched or ():
+            around = around.united(r)
         self.rerouted = 0
         try:
             # The real edges between cards shown (by their keys: no Qt call per hidden edge).
@@ -198,12 +201,14 @@ class DesignScene(QGraphicsScene):
                     edge.update_path()
                     self.rerouted += 1
                     continue
+                if touched is not None:  # first the kept corridor: no anchor worked out
+                    corridor = edge.corridor()
+                    if not corridor.intersects(around) or not any(
+                        corridor.intersects(r) for r in touched
+                    ):
+                        continue
                 if not edge.may_need_lane():
                     continue
-                if touched is not None:
-                    corridor = edge.corridor()
-                    if not any(corridor.intersects(r) for r in touched):
-                        continue
                 edge.update_path()
                 self.rerouted += 1
         finally:
@@ -472,8 +477,7 @@ class DesignScene(QGraphicsScene):
             pos = auto_layout(self.document.design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
         old = (card.pos().x(), card.pos().y())
         if old != pos:
-            card.move_to(pos[0], pos[1])
-            self.overview.invalidate()
+            card.move_to(pos[0], pos[1])  # the overview follows it (``_touch_overview``)
             self._card_moved(old, pos)
 
     def _rebuild_edges_into(self, target: str) -> None:
@@ -599,7 +603,7 @@ class DesignScene(QGraphicsScene):
                 card.update_edges()
                 x, y = card.x(), card.y()
                 self.cover(x, y, x + CARD_WIDTH, y + CARD_HEIGHT)  # dragged past the edge
-            self.overview.invalidate()
+                self.overview.item_moved(card)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._link is not None and event.button() == Qt.MouseButton.LeftButton:
