@@ -57,6 +57,7 @@ except ImportError:  # pragma: no cover - benchmarking an older checkout
     clear_rule_cache = _RULE_CACHE.clear
 
 CHAIN_LENGTH = 1000
+BLOCK = 10  # runs per block when ours and torch alternate block by block (pipeline_vs_torch)
 CHANNELS = 16
 
 
@@ -235,6 +236,25 @@ def pipeline_vs_torch(
             t0 = time.perf_counter_ns()
             forward()
             theirs.append((time.perf_counter_ns() - t0) / 1e6)
+    # Run by run, ours always follows torch's forward, which leaves the processor's caches full
+    # of torch's data: ours then runs 2–3× slower than it does on its own (a file opened in the
+    # app is not analysed right after a torch forward). So the same runs are also taken in
+    # blocks of BLOCK, alternating block by block: still the same process and the same moments
+    # of the machine's load, each side with its own caches warm.
+    mine_b: list[float] = []
+    theirs_b: list[float] = []
+    for _ in range(max(1, repeat // BLOCK)):
+        for _ in range(BLOCK):
+            if empty_cache:
+                cold()
+            t0 = time.perf_counter_ns()
+            ours()
+            mine_b.append((time.perf_counter_ns() - t0) / 1e6)
+        if forward is not None:
+            for _ in range(BLOCK):
+                t0 = time.perf_counter_ns()
+                forward()
+                theirs_b.append((time.perf_counter_ns() - t0) / 1e6)
     out: dict[str, Any] = {
         "benchmark": f"load + analysis + totals + diagnostics, {name}"
         + (", rule cache emptied" if empty_cache else ""),
@@ -242,10 +262,13 @@ def pipeline_vs_torch(
         "min_ms": min(mine),
         "p95_ms": sorted(mine)[min(len(mine) - 1, round(0.95 * (len(mine) - 1)))],
         "layers": len(design),
+        "median_ms_blocks": statistics.median(mine_b),
     }
     if theirs:
         out["torch_meta_ms"] = statistics.median(theirs)
         out["speedup_vs_torch_meta"] = out["torch_meta_ms"] / out["median_ms"]
+        out["torch_meta_ms_blocks"] = statistics.median(theirs_b)
+        out["speedup_vs_torch_meta_blocks"] = out["torch_meta_ms_blocks"] / out["median_ms_blocks"]
         out["target_speedup"] = 30.0
     return out
 
@@ -324,6 +347,16 @@ def run(repeat: int) -> dict[str, Any]:
             for k in ("load_analysis_resnet50_cold", "load_analysis_googlenet_cold")
             if k in results
         ),
+        "load_analysis_30x_torch_meta_blocks": all(
+            results[k].get("speedup_vs_torch_meta_blocks", 0) >= 30.0
+            for k in ("load_analysis_resnet50", "load_analysis_googlenet")
+            if k in results
+        ),
+        "load_analysis_30x_torch_meta_cold_blocks": all(
+            results[k].get("speedup_vs_torch_meta_blocks", 0) >= 30.0
+            for k in ("load_analysis_resnet50_cold", "load_analysis_googlenet_cold")
+            if k in results
+        ),
         "chain_full_under_10ms_cold": results["full_analysis_chain_cold"]["median_ms"] <= 10.0,
         "distinct_chain_full_under_10ms": results["full_analysis_distinct_chain_cold"]["median_ms"]
         <= 10.0,
@@ -381,6 +414,13 @@ def table(results: dict[str, Any]) -> str:
             else ""
         )
         lines.append(f"{r['benchmark']:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f}  {vs}")
+        if r.get("speedup_vs_torch_meta_blocks"):
+            lines.append(
+                f"{'  the same, in blocks of ' + str(BLOCK) + ' runs (each side cache-warm)':<57} "
+                f"{r['median_ms_blocks']:>10.3f} {'':>9}  torch meta forward "
+                f"{r['torch_meta_ms_blocks']:.3f} ms: "
+                f"{r['speedup_vs_torch_meta_blocks']:.1f}× faster (target ≥ 30×)"
+            )
     t = results["targets"]
     lines.append("")
     for name, label in (
@@ -394,6 +434,11 @@ def table(results: dict[str, Any]) -> str:
         ("chain_edit_near_start_under_2ms_cold", "the edit near the start, cache emptied, ≤ 2 ms"),
         ("load_analysis_30x_torch_meta", "load + analysis ≥ 30× faster than torch meta forward"),
         ("load_analysis_30x_torch_meta_cold", "the same, rule cache emptied before each run"),
+        (
+            "load_analysis_30x_torch_meta_blocks",
+            f"load + analysis ≥ 30× torch, in blocks of {BLOCK} runs (each side cache-warm)",
+        ),
+        ("load_analysis_30x_torch_meta_cold_blocks", "the same, rule cache emptied"),
     ):
         lines.append(f"target: {label}: {'met' if t[name] else 'NOT met'}")
     lines.append(
