@@ -136,6 +136,23 @@ def _placed(d: Design) -> Design:
     return d
 
 
+def _clocked(clock: Any, original: Any) -> Any:
+    """``original`` adding its time to ``clock.spent`` (a clock class with ``spent`` and
+    ``_depth``): the outermost call only, so nested timed calls count once."""
+
+    def timed(*args: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        clock._depth += 1
+        try:
+            return original(*args, **kw)
+        finally:
+            clock._depth -= 1
+            if clock._depth == 0:
+                clock.spent += time.perf_counter() - t0
+
+    return timed
+
+
 class CoreClock:
     """Time spent in the core (reading the file: ``fileformat.loads_design``; the analysis:
     ``Analysis._recompute_from`` and ``full_refresh``) during a measurement, so each figure
@@ -154,19 +171,7 @@ class CoreClock:
             (Analysis, "full_refresh"),
             (fileformat, "loads_design"),
         ):
-            original = getattr(owner, name)
-
-            def timed(*args: Any, _original: Any = original, **kw: Any) -> Any:
-                t0 = time.perf_counter()
-                cls._depth += 1
-                try:
-                    return _original(*args, **kw)
-                finally:
-                    cls._depth -= 1
-                    if cls._depth == 0:
-                        cls.spent += time.perf_counter() - t0
-
-            setattr(owner, name, timed)
+            setattr(owner, name, _clocked(cls, getattr(owner, name)))
         init = Analysis.__init__
 
         def watched(self: Analysis, *args: Any, **kw: Any) -> None:
@@ -235,20 +240,8 @@ class ViewClock:
                 owner = getattr(importlib.import_module(module), klass, None)
                 for name in names:
                     original = getattr(owner, name, None) if owner is not None else None
-                    if original is None:
-                        continue
-
-                    def timed(*args: Any, _original: Any = original, **kw: Any) -> Any:
-                        t0 = time.perf_counter()
-                        cls._depth += 1
-                        try:
-                            return _original(*args, **kw)
-                        finally:
-                            cls._depth -= 1
-                            if cls._depth == 0:
-                                cls.spent += time.perf_counter() - t0
-
-                    setattr(owner, name, timed)
+                    if original is not None:
+                        setattr(owner, name, _clocked(cls, original))
 
     @classmethod
     def watch_paint(cls, widget: Any, method: str) -> None:

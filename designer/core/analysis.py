@@ -944,22 +944,7 @@ class Analysis:
                 return u.input_size, None
             if step.kind == "identity":
                 return u.input_size, rf
-            size, jump = rf.size, rf.jump
-            if step.kind == "window":
-                size = (
-                    size[0] + (step.kernel[0] - 1) * jump[0],
-                    size[1] + (step.kernel[1] - 1) * jump[1],
-                )
-                jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
-            elif step.kind == "transpose":
-                size = (
-                    size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
-                    size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
-                )
-                jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
-            if not all(math.isfinite(v) for v in (*size, *jump)):
-                return u.input_size, None
-            return u.input_size, ReceptiveField(size, jump)
+            return u.input_size, _stepped(rf.size, rf.jump, step)
         fields = [
             u.receptive_field for u in upstream if u is not None and u.receptive_field is not None
         ]
@@ -979,25 +964,30 @@ class Analysis:
         ]
         spaced = full or fields
         jump = (max(f.jump[0] for f in spaced), max(f.jump[1] for f in spaced))
-        if step.kind == "window":
-            size = (
-                size[0] + (step.kernel[0] - 1) * jump[0],
-                size[1] + (step.kernel[1] - 1) * jump[1],
-            )
-            jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
-        elif step.kind == "transpose":
-            size = (
-                size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
-                size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
-            )
-            jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
         input_size = (max(s[0] for s in sizes), max(s[1] for s in sizes)) if sizes else None
-        if not all(math.isfinite(v) for v in (*size, *jump)):
-            return (
-                input_size,
-                None,
-            )  # strides multiplied past what a float holds: no meaningful field
-        return input_size, ReceptiveField(size, jump)
+        return input_size, _stepped(size, jump, step)
+
+
+def _stepped(
+    size: tuple[float, float], jump: tuple[float, float], step: RFStep
+) -> ReceptiveField | None:
+    """The field after a layer's step, from the field (size, jump) it sees; None when strides
+    multiplied past what a float holds (no meaningful field)."""
+    if step.kind == "window":
+        size = (
+            size[0] + (step.kernel[0] - 1) * jump[0],
+            size[1] + (step.kernel[1] - 1) * jump[1],
+        )
+        jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
+    elif step.kind == "transpose":
+        size = (
+            size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
+            size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
+        )
+        jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
+    if not all(math.isfinite(v) for v in (*size, *jump)):
+        return None
+    return ReceptiveField(size, jump)
 
 
 #: Layer types whose output is a fresh C×H×W volume (channels first) whatever came in.

@@ -175,25 +175,22 @@ def window_axis(
     ):
         out -= 1
         dropped = True
-    # _axis_arith's body, without the call (the hot path of every convolution and pooling rule)
-    a: AxisArith = _new_object(AxisArith)
-    a.__dict__.update(
-        axis=axis,
-        kind=kind,
-        size_in=size_in,
-        kernel=kernel,
-        stride=stride,
-        pad_lo=pad_lo,
-        pad_hi=pad_hi,
-        dilation=dilation,
-        output_padding=0,
-        exact=exact,
-        out=out,
-        rounding=how,
-        same=same,
-        dropped_last_window=dropped,
+    return _axis_arith(
+        axis,
+        kind,
+        size_in,
+        kernel,
+        stride,
+        pad_lo,
+        pad_hi,
+        dilation,
+        0,
+        exact,
+        out,
+        how,
+        same,
+        dropped,
     )
-    return a
 
 
 def same_padding(

@@ -187,6 +187,26 @@ class CollapsedView:
 SummaryOf = Callable[[Node], GroupSummary]
 
 
+def _graph_and_summary(
+    analysis: Analysis,
+    collapsed: set[str],
+    graph: VisibleGraph | None,
+    summary: SummaryOf | None,
+) -> tuple[VisibleGraph, SummaryOf]:
+    """The caller's cached visible graph and node totals, or ones computed here."""
+    design = analysis.design
+    if graph is None:
+        index = GroupIndex(design)
+        graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
+    if summary is None:
+        consumers = consumers_of(design)
+
+        def summary(node: Node) -> GroupSummary:
+            return summarize(design, analysis, node.layers, consumers)
+
+    return graph, summary
+
+
 def collapsed_view(
     analysis: Analysis,
     collapsed: set[str],
@@ -198,14 +218,7 @@ def collapsed_view(
     come from a caller's cache (the GUI's, which keeps them between edits); by default they are
     computed here."""
     design = analysis.design
-    if graph is None:
-        index = GroupIndex(design)
-        graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
-    if summary is None:
-        consumers = consumers_of(design)
-
-        def summary(node: Node) -> GroupSummary:
-            return summarize(design, analysis, node.layers, consumers)
+    graph, summary = _graph_and_summary(analysis, collapsed, graph, summary)
 
     layers: list[Layer] = []
     info: dict[str, LayerInfo] = {}
@@ -485,15 +498,7 @@ def block_rows(
 ) -> list[BlockRow]:
     """Rows for the visible nodes of a collapsed view (charts and tables "by block");
     ``graph`` and ``summary`` as for ``collapsed_view``."""
-    design = analysis.design
-    if graph is None:
-        index = GroupIndex(design)
-        graph = visible_graph(design, index, collapsed, runs=repeat_runs(design, index))
-    if summary is None:
-        consumers = consumers_of(design)
-
-        def summary(node: Node) -> GroupSummary:
-            return summarize(design, analysis, node.layers, consumers)
+    graph, summary = _graph_and_summary(analysis, collapsed, graph, summary)
 
     rows: list[BlockRow] = []
     for node in graph.nodes:

@@ -11,6 +11,7 @@ import pytest
 from designer.core.analysis import Analysis, analyze
 from designer.core.design import Design, DesignError, Layer
 from designer.core.fileformat import load_design
+from tests.core.test_lazy_fields import chain
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
@@ -85,15 +86,7 @@ def test_a_same_shape_edit_runs_no_rule_downstream() -> None:
 
 def _chain(n: int) -> Design:
     """No layer of it sees the whole 256×256 input: every field is updated at once."""
-    d = Design("chain")
-    d.add_layer(Layer("input", "Input", {"shape": [4, 256, 256]}))
-    prev = "input"
-    for k in range(n):
-        kind = ("Conv2d", "BatchNorm2d", "ReLU")[k % 3]
-        params = {"out_channels": 4, "kernel_size": 3, "padding": 1} if kind == "Conv2d" else {}
-        d.add_layer(Layer(f"l{k}", kind, params, [prev]))
-        prev = f"l{k}"
-    return d
+    return chain(n, size=256)
 
 
 def test_layers_whose_field_alone_changed_are_listed_and_keep_everything_else() -> None:
