@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QMessageBox
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
@@ -19,23 +18,15 @@ from designer.ui.canvas import scene as scene_module
 from designer.ui.canvas.grouping import GroupCard, GroupFrame
 from designer.ui.canvas.items import EdgeItem, LayerCard
 from designer.ui.main_window import MainWindow
-from tests.ui.ui_helpers import drag_mouse, drop_layer
+from tests.ui.ui_helpers import drag_mouse, drop_layer, shown_main_window
 
 MARGIN = 200.0  # more than anything reaches past its card (a line break's stub and its label)
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
-    )
     monkeypatch.setattr(scene_module, "SCENE_MARGIN", MARGIN)
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1500, 940)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_main_window(qtbot, monkeypatch)
 
 
 def open_resnet50(window: MainWindow) -> None:

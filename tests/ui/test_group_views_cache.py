@@ -8,7 +8,6 @@ import random
 from dataclasses import replace
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from designer.core.collapsed_figure import block_rows
 from designer.core.design import Layer
@@ -24,7 +23,7 @@ from designer.core.groups import (
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
 from designer.ui.group_views import cache_for, cached_block_rows
-from designer.ui.main_window import MainWindow
+from tests.ui.ui_helpers import shown_main_window
 
 
 def resnet50():
@@ -111,15 +110,7 @@ def test_a_reset_gives_a_new_cache_and_the_old_one_lets_go(qapp):
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
-    )
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1500, 940)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_main_window(qtbot, monkeypatch)
 
 
 def test_an_edit_inside_one_collapsed_block_sums_only_that_block_again(window, qtbot):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontInfo, QImage, QPainter
-from PySide6.QtWidgets import QMessageBox
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
@@ -14,19 +13,12 @@ from designer.ui import commands as cmd
 from designer.ui.canvas.grouping import GroupCard, GroupFrame, group_fonts
 from designer.ui.canvas.items import _fonts
 from designer.ui.main_window import MainWindow
+from tests.ui.ui_helpers import shown_main_window
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
-    )
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1500, 940)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_main_window(qtbot, monkeypatch)
 
 
 def open_resnet50(window: MainWindow) -> None:

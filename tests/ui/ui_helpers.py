@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from designer.ui.canvas import LAYER_MIME, CanvasView
+from designer.ui.main_window import MainWindow
 
 
 def drop_layer(view: CanvasView, type_id: str, scene_pos: QPointF) -> bool:
@@ -45,3 +46,16 @@ def drag_mouse(
         p = QPoint(a.x() + (b.x() - a.x()) * n // steps, a.y() + (b.y() - a.y()) * n // steps)
         qtbot.mouseMove(vp, pos=p)  # type: ignore[attr-defined]
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=b)  # type: ignore[attr-defined]
+
+
+def shown_main_window(qtbot, monkeypatch) -> MainWindow:
+    """A main window at 1500×940, shown; a question about unsaved changes answers Discard."""
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1500, 940)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
