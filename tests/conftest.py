@@ -59,3 +59,20 @@ def _no_unexpected_modal_dialogs(
 
     for name in ("question", "warning", "critical", "information", "about"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+
+
+@pytest.fixture(autouse=True)
+def _cycles_collected_between_tests() -> object:
+    """Once a main window turned automatic collection over to the GUI thread's timer
+    (designer/ui/collector.py), a test that runs no event loop would collect nothing:
+    the collector's check runs after every test, as its timer would."""
+    yield
+    import sys
+
+    module = sys.modules.get("designer.ui.collector")
+    collector = module.installed() if module is not None else None
+    if collector is not None:
+        import shiboken6
+
+        if shiboken6.isValid(collector):
+            collector.check()

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from designer.core.design import Design, DesignError
 from designer.core.fileformat import FormatError
 from designer.core.report import human_bytes, human_count, plural
-from designer.ui import theme
+from designer.ui import collector, theme
 from designer.ui.app_settings import (
     add_recent_file,
     app_settings,
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
+        collector.install()  # cycles are collected on this thread only (worker threads run)
         self.document = document or Document(parent=self)
         self.settings = settings or app_settings()
         self.recovery = Recovery(data_dir())

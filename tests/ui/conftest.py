@@ -30,7 +30,7 @@ def _no_leaked_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
         yield
         return
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QEvent, Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
@@ -47,6 +47,10 @@ def _no_leaked_windows(request: pytest.FixtureRequest) -> Iterator[None]:
     ]
     for w in leaked:
         w.close()
+    # pytest-qt closed the test's windows and asked for their deletion: delete them now, on
+    # this thread and between tests, not in whichever later test first runs an event loop
+    # (where a dozen windows, their scenes and their worker threads went at once).
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if leaked:
         names = ", ".join(
             f"{type(w).__name__}({w.objectName() or w.windowTitle()!r})" for w in leaked

@@ -9,17 +9,20 @@ tagged with the key it was asked for, and the caller shows it if that key is sti
 current. Results are cached per key, so showing the same problem again is instant.
 While the worker runs Python code it hands the GUI thread the interpreter every
 millisecond (``sys.setswitchinterval``), so the window stays responsive.
+
+The worker thread never touches a Qt object: a search that ends while its window is being
+destroyed on the GUI thread must not emit a signal on a half-deleted object (a crash, not an
+exception). The GUI thread looks at the searches under way on a timer (``POLL_MS``) that
+runs only while there are some, and the timer dies with the finder.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import functools
 import sys
 from collections.abc import Hashable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from designer.core.analysis import Diagnostic, analyze
 from designer.core.design import Design, Layer
@@ -32,6 +35,9 @@ _Snapshot = tuple[str, str, list[Layer], list[tuple[str, str | None, str]]]
 
 #: How long the GUI thread waits for fixes (once per problem) before showing it without them (ms).
 WAIT_MS = 20
+
+#: How often the GUI thread looks for searches that ended, while some are under way (ms).
+POLL_MS = 15
 
 
 def find_fixes(
@@ -51,7 +57,6 @@ class FixFinder(QObject):
     """One worker thread; ``find`` returns the fixes, or ``None`` and emits ``found`` later."""
 
     found = Signal(object, object)  # key, list[Fix]
-    _done = Signal(object, object)  # key, Future (queued to the GUI thread)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,9 +67,12 @@ class FixFinder(QObject):
         self._pending: dict[Hashable, concurrent.futures.Future[list[Fix] | None]] = {}
         self._wanted: Hashable = None
         self._waited: set[Hashable] = set()
-        self._done.connect(self._on_done)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._collect)
         self._pool.submit(lambda: None)  # start the thread now, not when the first problem is shown
-        self.destroyed.connect(lambda *_: self._pool.shutdown(wait=False, cancel_futures=True))
+        pool = self._pool  # not self: the lambda must not keep the finder alive
+        self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
 
     def forget(self) -> None:
         """The design changed: nothing cached or under way describes it any more."""
@@ -97,7 +105,7 @@ class FixFinder(QObject):
             snapshot = (design.name, design.semantics, design.layers, list(design.load_notes))
             future = self._pool.submit(self._work, key, snapshot, list(diagnostics), limit)
             self._pending[key] = future
-            future.add_done_callback(functools.partial(self._announce, key))
+            self._poll.start()
         # Wait a little the first time a problem is shown (small designs: the fixes come with
         # it); a repeated render of the same problem does not wait again.
         timeout = None if wait else (0.0 if key in self._waited else WAIT_MS / 1000)
@@ -136,16 +144,16 @@ class FixFinder(QObject):
         design.load_notes = notes
         return find_fixes(design, diagnostics, limit)
 
-    def _announce(self, key: Hashable, future: concurrent.futures.Future[list[Fix] | None]) -> None:
-        with contextlib.suppress(RuntimeError):  # the panel is gone (the window closed)
-            self._done.emit(key, future)
-
-    def _on_done(self, key: Hashable, future: concurrent.futures.Future[list[Fix] | None]) -> None:
-        if self._pending.get(key) is not future:
-            return  # forgotten (the design changed) or already taken synchronously
-        del self._pending[key]
-        fixes = future.result()  # a bug in a fix generator surfaces here, in the GUI thread
-        if fixes is None:
-            return
-        self._cache[key] = fixes
-        self.found.emit(key, fixes)
+    def _collect(self) -> None:
+        """On the GUI thread: announce the searches that ended; stop looking when none is left."""
+        ended = [(key, future) for key, future in self._pending.items() if future.done()]
+        for key, future in ended:
+            if self._pending.get(key) is not future:
+                continue  # a slot of ``found`` below forgot it (the design changed)
+            del self._pending[key]
+            fixes = future.result()  # a bug in a fix generator surfaces here, in the GUI thread
+            if fixes is not None:
+                self._cache[key] = fixes
+                self.found.emit(key, fixes)
+        if not self._pending:
+            self._poll.stop()
