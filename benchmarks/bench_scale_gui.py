@@ -49,6 +49,7 @@ from typing import Any, ClassVar
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
 from designer.core import fileformat
@@ -319,6 +320,19 @@ class Bench:
             self.settle()
         return times
 
+    def add_and_undo(self, repeat: int) -> tuple[list[float], list[float]]:
+        """A Conv2d dropped on the empty canvas below the design (as from the palette), then
+        Ctrl+Z: each timed through the event loop until painted."""
+        scene = self.window.scene
+        box = scene.itemsBoundingRect()
+        spot = QPointF(box.center().x(), box.bottom() + 400)
+        added: list[float] = []
+        undone: list[float] = []
+        for _ in range(repeat):
+            added.append(self.timed(lambda: scene.handle_drop("Conv2d", spot)))
+            undone.append(self.timed(self.window.document.undo_stack.undo))
+        return added, undone
+
     def fit(self) -> None:
         self.window.view.fit_to_view()
         self.settle()
@@ -394,6 +408,15 @@ def measure(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
         bench.edit(mid, half, edits),
         None,
         bench.core_ms,
+    )
+    added, undone = bench.add_and_undo(max(2, edits))
+    out["add_fit"] = row(
+        f"{kind} {n}: add a layer (dropped below the design), fit view",
+        added,
+        100.0 if n >= 10000 else None,
+    )
+    out["undo_add_fit"] = row(
+        f"{kind} {n}: undo adding it, fit view", undone, 100.0 if n >= 10000 else None
     )
     out["zoom_fit"] = row(
         f"{kind} {n}: zoom step at fit view (frame)",

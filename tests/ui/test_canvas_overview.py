@@ -16,10 +16,11 @@ from PySide6.QtWidgets import QGraphicsItem
 from designer.core.design import Design, Layer
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, auto_layout
 from designer.ui import theme
-from designer.ui.canvas.items import DETAIL_LOD, LayerCard
+from designer.ui.canvas.items import DETAIL_LOD, LayerCard, Port, card_anchor
 from designer.ui.canvas.scene import DesignScene
 from designer.ui.canvas.view import CanvasView
 from designer.ui.document import Document
+from tests.ui.ui_helpers import drag_mouse
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
@@ -220,3 +221,85 @@ def test_the_overview_looks_agree_with_what_each_card_shows(qtbot) -> None:
             assert category == data.category, lid
     statuses = {scene.card_data(lid).status for lid in doc.design.ids}
     assert {"error", "unknown", "ok"} <= statuses, statuses
+
+
+def test_ports_are_made_for_the_cards_drawn_up_close_and_take_a_drag_there(qtbot) -> None:
+    """A long design's cards get their ports when first drawn up close: none while zoomed out,
+    those in view at 100 %, and a drag from where a port is drawn connects (real mouse events;
+    the ports are never asked for by the test)."""
+    d = chain(60)
+    below = d.position("relu30")
+    assert below is not None
+    d.add_layer(
+        Layer("fc", "Conv2d", {"out_channels": 4, "kernel_size": 1}, []),
+        position=(below[0] + 2 * CARD_WIDTH, below[1] + 3 * CARD_HEIGHT),
+    )
+    doc = Document(d)
+    scene = DesignScene(doc)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.set_zoom(DETAIL_LOD / 2)
+    view.show()
+    qtbot.waitExposed(view)
+    render(view)
+    assert scene.overview.active
+    assert not any(card.existing_ports() for card in scene.cards.values())
+    view.set_zoom(1.0)
+    source, target = scene.cards["relu30"], scene.cards["fc"]
+    view.centerOn(QPointF(source.x() + CARD_WIDTH, source.y() + 2 * CARD_HEIGHT))
+    render(view)
+    made = {lid for lid, card in scene.cards.items() if card.existing_ports()}
+    assert {"relu30", "fc"} <= made
+    assert "relu59" not in made and "input" not in made
+    start = source.pos() + card_anchor(scene.direction, out=True)
+    end = target.pos() + card_anchor(scene.direction, out=False)
+    assert isinstance(scene.itemAt(start, view.transform()), Port)
+    drag_mouse(qtbot, view, start, end)
+    assert doc.design.layer("fc").inputs == ["relu30"]
+
+
+def test_layers_removed_while_zoomed_out_leave_the_overview_as_a_fresh_one_draws_it(qtbot) -> None:
+    """Deleting layers (and undoing adds) at fit view drops their blocks and lines from those
+    kept instead of rebuilding them all, and leaves exactly what a rebuild would draw."""
+    doc, scene, view = make_view(qtbot)
+    view.fit_to_view()
+    render(view)
+    overview = scene.overview
+    rebuilds = overview.rebuilds
+    rect = scene.itemsBoundingRect()
+    lid = doc.add_layer("ReLU", position=(rect.left() + 20, rect.bottom() + 40), inputs=["relu30"])
+    render(view)
+    doc.undo_stack.undo()  # the added layer and its edge go
+    render(view)
+    assert lid not in overview._rects and ("relu30", lid) not in overview._lines
+    doc.remove_layers(["conv12"])  # healed: relu11 → relu12 now
+    image = render(view)
+    assert overview.rebuilds == rebuilds
+    kept = (dict(overview._rects), dict(overview._lines), dict(overview._looks))
+    overview.invalidate()
+    assert image == render(view)
+    assert overview.rebuilds == rebuilds + 1
+    assert kept[0] == overview._rects and kept[2] == overview._looks
+    assert kept[1].keys() == overview._lines.keys()
+    assert all(kept[1][k][1] == overview._lines[k][1] for k in kept[1])
+
+
+def test_the_minimap_keeps_the_box_round_the_cards_until_one_moves(qtbot, monkeypatch) -> None:
+    doc, scene, view = make_view(qtbot)
+    minimap = view.minimap
+    walks: list[int] = []
+    real = scene.grouping.visible_items
+    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+    first = minimap.content_rect()
+    minimap.content_rect()
+    doc.set_params("conv3", {"out_channels": 8, "kernel_size": 5, "padding": 2}, "edit")
+    minimap.content_rect()
+    assert len(walks) == 1  # an edit that moves no card keeps the box
+    far = (first.right() + 2000.0, first.bottom() + 1000.0)
+    doc.move_layers({"relu39": far})
+    moved = minimap.content_rect()
+    assert len(walks) == 2
+    assert moved.right() >= far[0] + CARD_WIDTH and moved.bottom() >= far[1] + CARD_HEIGHT
+    doc.undo_stack.undo()
+    assert minimap.content_rect() == first

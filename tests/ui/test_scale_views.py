@@ -366,3 +366,47 @@ def test_the_inspector_shows_the_field_of_a_layer_left_out_of_date(qtbot):
     assert doc.analysis.unlisted_fields
     after = rf_text(analyze(doc.design).info["l280"])
     assert after != before and after in inspector.output.text()
+
+
+def test_layers_added_and_removed_splice_the_table_instead_of_resetting_it(qtbot, settings):
+    """Adding, deleting, inserting and undoing layers inserts or removes those rows only (the
+    view keeps its place and its selection; no reset of 10,000 rows), and the table then reads
+    exactly as a fresh one; a longer id widens its column, a removal never narrows one."""
+    doc, panel = shown_table(qtbot, settings, 300)
+    model = panel.model
+    resets, splices = model.reset_count, model.splice_count
+    header = panel.view.horizontalHeader()
+    id_width = header.sectionSize(COL["id"])
+    inserted: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.rowsRemoved.connect(lambda _p, a, b: removed.append((a, b)))
+
+    long_id = "a_layer_with_a_much_longer_name_than_any_other"
+    doc.add_layer("Conv2d", position=(0.0, 900.0), layer_id=long_id)
+    assert inserted == [(300, 300)] and model.layer_id(300) == long_id
+    assert header.sectionSize(COL["id"]) > id_width
+    wide = header.sectionSize(COL["id"])
+    doc.rename("l20", "renamed")
+    assert model.layer_id(20) == "renamed"
+    doc.insert_on_edge("ReLU", "l10", "l11", (0.0, 1200.0))
+    doc.remove_layers(["l150"])
+    assert removed and removed[-1][0] == removed[-1][1]
+    for _ in range(4):
+        doc.undo_stack.undo()
+    assert model.rowCount() == 300 and model.layer_id(20) == "l20"
+    for _ in range(3):
+        doc.undo_stack.redo()
+    assert model.reset_count == resets and model.splice_count > splices
+    assert header.sectionSize(COL["id"]) == wide  # removing the long one does not narrow it
+    assert model.rows() == layer_rows(doc.analysis)
+    assert [model.layer_id(r) for r in range(model.rowCount())] == [
+        lid for lid in doc.design.ids if lid in doc.analysis.info
+    ]
+    # The sorted and filtered view follows the spliced rows.
+    panel.view.sortByColumn(COL["params"], Qt.SortOrder.DescendingOrder)
+    params = [
+        panel.proxy.index(r, COL["params"]).data(Qt.ItemDataRole.UserRole + 1)
+        for r in range(panel.proxy.rowCount())
+    ]
+    assert params == sorted(params, reverse=True) and len(params) == model.rowCount()

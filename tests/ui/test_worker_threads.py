@@ -162,3 +162,33 @@ def test_fixes_found_after_the_wait_still_arrive_and_a_deleted_finder_is_left_al
     finder.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert sys.getswitchinterval() > fix_finder.SWITCH_SECONDS
+
+
+def test_a_large_designs_fixes_are_searched_once_the_window_is_idle(qtbot, monkeypatch):
+    """From LARGE_DESIGN layers the finder does not wait, nor search in the middle of the edit
+    that showed the problem: one search starts after DEFER_MS of quiet, for the problem shown
+    last, and its fixes arrive through ``found``."""
+    monkeypatch.setattr(fix_finder, "LARGE_DESIGN", 2)
+    design = broken_design()
+    diagnostics = analyze(design).diagnostics()
+    finder = fix_finder.FixFinder()
+    searched: list[object] = []
+    real = finder._work
+    monkeypatch.setattr(finder, "_work", lambda key, *a: (searched.append(key), real(key, *a))[1])
+    found: list[object] = []
+    finder.found.connect(lambda key, fixes: found.append((key, fixes)))
+    assert finder.find("first", design, diagnostics) is None
+    assert finder.find("second", design, diagnostics) is None  # a burst: the last one counts
+    assert not finder._pending  # nothing started during the edit
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    assert searched == ["second"] and found[0][0] == "second" and found[0][1]
+    assert finder.find("second", design, diagnostics) == found[0][1]  # cached
+    # Asked to wait (a flush), it searches at once whatever the size.
+    assert finder.find("third", design, diagnostics, wait=True)
+    finder.forget()  # the design changed before a deferred search started: it never starts
+    assert finder.find("fourth", design, diagnostics) is None
+    finder.forget()
+    qtbot.wait(2 * fix_finder.DEFER_MS)
+    assert "fourth" not in searched
+    finder.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -160,8 +160,9 @@ class LayerCard(QGraphicsItem):
     ) -> None:
         """``stale``: ``data`` holds only the id and type; the texts are computed from
         ``provider`` when the card is first painted or read. ``ports=False``: its ports are made
-        when it is shown (``set_shown``) or they are asked for: a card hidden in a collapsed
-        block when a design opens needs none (20,000 items fewer at 10,000 layers)."""
+        when the canvas first draws it up close or they are asked for (``set_shown``): a card
+        hidden in a collapsed block or only ever seen zoomed out needs none (20,000 items fewer
+        at 10,000 layers)."""
         super().__init__()
         self._data = data
         self._stale = False
@@ -201,6 +202,9 @@ class LayerCard(QGraphicsItem):
         if self._ports:
             return
         self._ports = True
+        portless = getattr(self.scene(), "portless", None)
+        if portless is not None:
+            portless.discard(self)
         if self._data.type_id != "Input":
             self._in_port = Port(self, "in")
         self._out_port = Port(self, "out")
@@ -211,9 +215,15 @@ class LayerCard(QGraphicsItem):
                 port.setVisible(False)
 
     def set_shown(self, on: bool) -> None:
-        """Show (with its ports, made now if need be) or hide the card."""
-        if on:
-            self.make_ports()
+        """Show or hide the card. A card shown without ports gets them when the canvas first
+        draws it up close (``DesignScene.make_ports_in``) or they are asked for: zoomed out, ports
+        are not drawn, and most cards of a long design are never seen up close."""
+        if on and not self._ports:
+            portless = getattr(self.scene(), "portless", None)
+            if portless is None:
+                self.make_ports()
+            else:
+                portless.add(self)
         self.setVisible(on)
 
     @property
@@ -512,8 +522,7 @@ class EdgeItem(QGraphicsPathItem):
         self.unrouted = False
         a = self.source.out_anchor()
         b = self.target.in_anchor()
-        self.prepareGeometryChange()
-        lane = self._skip_path(a, b)
+        lane = self._skip_path(a, b)  # (setPath prepares the geometry change itself)
         self.laned = lane is not None
         self.setPath(lane or connection_path(a, b, self.source.direction, self._wrap_gap(a, b)))
         if lane is not None:  # a lane may run past every card; other paths stay near their ends
@@ -531,8 +540,10 @@ class EdgeItem(QGraphicsPathItem):
     def _wrap_gap(self, a: QPointF, b: QPointF) -> float | None:
         """The height of a line break into a later band: the gap between the bands
         (``line_break_height``), not the one just above the target's row."""
+        if b.y() < a.y() or not self._is_line_break(a, b):
+            return None
         scene = self.scene()
-        if scene is None or not self._is_line_break(a, b) or b.y() < a.y():
+        if scene is None:
             return None
         left, right = b.x() - WRAP_STUB, a.x() + WRAP_STUB
         boxes = _cards_in_rect(scene, QRectF(left, a.y(), right - left, b.y() - a.y()), ())

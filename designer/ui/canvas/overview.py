@@ -45,6 +45,9 @@ class Overview:
         self.scene = scene
         self.active = False
         self.rebuilds = 0  # cached paths rebuilt (for tests and benchmarks)
+        # Counts every card or edge moved, added, removed, shown or hidden (the minimap keeps
+        # the box round the cards until it changes).
+        self.content_version = 0
         self._looks: dict[str, Look] = {}  # each drawn card's (hidden ones are not drawn)
         self._rects: dict[str, QRectF] = {}  # where each drawn card is
         # Each drawn edge's source and line, by the edge's key.
@@ -91,6 +94,7 @@ class Overview:
     def item_moved(self, item: LayerCard | EdgeItem) -> None:
         """A card was added or moved, or an edge added or routed anew: its block or line is
         drawn from where it is now, without looking every other card and edge up again."""
+        self.content_version += 1
         if self._dirty:
             return
         if isinstance(item, LayerCard):
@@ -113,6 +117,21 @@ class Overview:
         self._lines[key] = (source, item.path())
         self._styled = self._edges_styled = True
 
+    def item_removed(self, item: LayerCard | EdgeItem) -> None:
+        """A card or edge left the scene: its block or line is dropped from those kept, the
+        others are drawn again as they are (no look-up of every other card and edge)."""
+        self.content_version += 1
+        if self._dirty:
+            return
+        if isinstance(item, LayerCard):
+            lid = item.layer_id
+            if self._rects.pop(lid, None) is not None:
+                self._styled = True
+            self._looks.pop(lid, None)  # (its edges left first)
+            return
+        if self._lines.pop(item.key, None) is not None:
+            self._styled = self._edges_styled = True
+
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:
         card.setFlag(NO_CONTENTS, on)
@@ -125,6 +144,7 @@ class Overview:
 
     def invalidate(self) -> None:
         """Cards or edges moved, appeared, disappeared, or were shown or hidden."""
+        self.content_version += 1
         self._dirty = True
 
     def card_changed(self, layer_id: str) -> None:
@@ -171,6 +191,8 @@ class Overview:
                 continue
             info = infos.get(lid)
             if info is None:
+                if lid not in self.scene.document.design:
+                    continue  # deleted: its card's removal drops its block (``item_removed``)
                 self._dirty = True
                 return
             status = info.status

@@ -31,7 +31,7 @@ from designer.ui.canvas.clipboard import (
     parse_fragment,
     put_on_clipboard,
 )
-from designer.ui.canvas.grouping import CanvasGroups
+from designer.ui.canvas.grouping import CanvasGroups, GroupCard
 from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
 from designer.ui.canvas.items import (
     CardData,
@@ -63,15 +63,17 @@ class DesignScene(QGraphicsScene):
         self.cards: dict[str, LayerCard] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
+        self.portless: set[LayerCard] = set()  # shown, ports not made yet (``make_ports_in``)
         self.direction = "LR"
         self._syncing = False
         self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
         self._link: NewLinkGesture | None = None
         self._move: MoveGesture | None = None
         self._drop_hint: DropTarget = None
-        self.card_grid: BoxGrid | None = (
-            None  # the visible cards while every long edge is routed again
-        )
+        # While edges are routed again: the cards shown, put in a grid (``card_grid``) when an
+        # edge first needs it (re-routing near a move often routes none).
+        self._grid_cards: list[LayerCard | GroupCard] | None = None
+        self._grid: BoxGrid | None = None
         self.refresh_count = 0  # cards refreshed since creation (for tests and benchmarks)
         self._card_keys: dict[
             str, tuple[object, ...]
@@ -119,6 +121,7 @@ class DesignScene(QGraphicsScene):
             self._syncing = False
         self.cards = {}
         self.edges = {}
+        self.portless = set()
         self._drop_hint = None
         self._card_keys = {}
         self.overview.invalidate()
@@ -160,6 +163,18 @@ class DesignScene(QGraphicsScene):
         self.built_hidden = True  # every card and edge: CanvasGroups._on_reset shows them
         self._on_document_selection(self.document.selection)
 
+    def make_ports_in(self, rect: QRectF) -> int:
+        """Make the ports of the cards shown in ``rect`` that have none yet (the view calls this
+        before drawing up close); how many cards got them."""
+        if not self.portless:
+            return 0
+        made = 0
+        for item in self.items(rect):
+            if isinstance(item, LayerCard) and item in self.portless:
+                item.make_ports()
+                made += 1
+        return made
+
     def reroute_edges(
         self,
         grouping: CanvasGroups | None = None,
@@ -181,11 +196,10 @@ class DesignScene(QGraphicsScene):
         shown = (
             grouping.visible_layer_cards() if grouping is not None else list(self.cards.values())
         )
-        boxes = {c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in shown}
-        boxes.update({c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in group_cards})
         # One grid of the cards for every lookup (the scene's own index rebuilds itself after
         # cards moved, which costs more than this even when only a few edges are routed).
-        self.card_grid = BoxGrid(boxes)
+        self._grid_cards, self._grid = [*shown, *group_cards], None
+        ids = {c.layer_id for c in shown}
         touched = [QRectF(*box) for box in near] if near is not None else None
         around = QRectF()  # the box round them all: most edges are nowhere near it
         for r in touched or ():
@@ -193,7 +207,7 @@ class DesignScene(QGraphicsScene):
         self.rerouted = 0
         try:
             # The real edges between cards shown (by their keys: no Qt call per hidden edge).
-            edges = [e for (a, b), e in self.edges.items() if a in boxes and b in boxes]
+            edges = [e for (a, b), e in self.edges.items() if a in ids and b in ids]
             for edge in [*edges, *proxies]:
                 if not edge.isVisible():
                     continue
@@ -212,7 +226,16 @@ class DesignScene(QGraphicsScene):
                 edge.update_path()
                 self.rerouted += 1
         finally:
-            self.card_grid = None
+            self._grid_cards = self._grid = None
+
+    @property
+    def card_grid(self) -> BoxGrid | None:
+        """The cards shown, in a grid, while edges are routed again (None otherwise)."""
+        if self._grid is None and self._grid_cards is not None:
+            self._grid = BoxGrid(
+                {c.layer_id: (c.x(), c.y(), CARD_WIDTH, CARD_HEIGHT) for c in self._grid_cards}
+            )
+        return self._grid
 
     def _card_moved(self, old: Point, new: Point) -> None:
         """A card moved from ``old`` to ``new``: re-route the edges near either place, once the
@@ -449,9 +472,10 @@ class DesignScene(QGraphicsScene):
             self._remove_edge(edge)
         if self._drop_hint is card:
             self._drop_hint = None
+        self.portless.discard(card)
         self.removeItem(card)
         self._card_moved((card.x(), card.y()), (card.x(), card.y()))  # a nearer lane may be free
-        self.overview.invalidate()
+        self.overview.item_removed(card)
 
     def _on_inputs_changed(self, layer_id: str) -> None:
         self._rebuild_edges_into(layer_id)
@@ -504,7 +528,10 @@ class DesignScene(QGraphicsScene):
                 edge.update()
 
     def _remove_edge(self, edge: EdgeItem) -> None:
-        self.overview.invalidate()
+        if self.edges.get(edge.key) is edge:
+            self.overview.item_removed(edge)
+        else:
+            self.overview.invalidate()
         edge.detach()
         self.edges.pop(edge.key, None)
         if self._drop_hint is edge:

@@ -107,7 +107,10 @@ class CanvasView(QGraphicsView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # Zoomed out, the cards and edges are drawn in a few batched calls (canvas/overview.py).
-        self.design_scene.overview.set_active(self.design_scene.overview.wanted(self.zoom))
+        scene = self.design_scene
+        scene.overview.set_active(scene.overview.wanted(self.zoom))
+        if scene.portless and not scene.overview.active:  # up close: the cards drawn have ports
+            scene.make_ports_in(self.mapToScene(event.rect()).boundingRect())
         super().paintEvent(event)
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:

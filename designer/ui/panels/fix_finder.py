@@ -39,6 +39,13 @@ WAIT_MS = 20
 #: How often the GUI thread looks for searches that ended, while some are under way (ms).
 POLL_MS = 15
 
+#: From this many layers a search (a copy of the design and a few whole analyses) takes far
+#: longer than ``WAIT_MS``, and while it runs it shares the interpreter with the GUI thread:
+#: it starts once the window has been idle for ``DEFER_MS``, not in the middle of the edit that
+#: showed the problem (adding a layer to 10,000: the search slowed the repaint by half).
+LARGE_DESIGN = 2000
+DEFER_MS = 150
+
 
 def find_fixes(
     design: Design, diagnostics: Sequence[Diagnostic], limit: int | None = None
@@ -70,6 +77,11 @@ class FixFinder(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._collect)
+        self._later = QTimer(self)  # a large design's search, once the window is idle
+        self._later.setSingleShot(True)
+        self._later.setInterval(DEFER_MS)
+        self._later.timeout.connect(self._start_deferred)
+        self._deferred: tuple[Hashable, Design, list[Diagnostic], int | None] | None = None
         self._pool.submit(lambda: None)  # start the thread now, not when the first problem is shown
         pool = self._pool  # not self: the lambda must not keep the finder alive
         self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
@@ -80,6 +92,7 @@ class FixFinder(QObject):
         self._pending.clear()
         self._waited.clear()
         self._wanted = None
+        self._deferred = None
 
     def cached(self, key: Hashable) -> list[Fix] | None:
         return self._cache.get(key)
@@ -93,11 +106,18 @@ class FixFinder(QObject):
         limit: int | None = None,
         wait: bool = False,
     ) -> list[Fix] | None:
-        """The fixes for ``key`` if ready within ``WAIT_MS`` (or at all, with ``wait``); else ``None``."""
+        """The fixes for ``key`` if ready within ``WAIT_MS`` (or at all, with ``wait``); else ``None``.
+
+        A design of ``LARGE_DESIGN`` layers or more is not waited for (unless ``wait``): its
+        search starts once the window is idle and the fixes arrive through ``found``."""
         if key in self._cache:
             return self._cache[key]
         self._wanted = key
         future = self._pending.get(key)
+        if future is None and not wait and len(design) >= LARGE_DESIGN:
+            self._deferred = (key, design, list(diagnostics), limit)
+            self._later.start()  # (again: a burst of edits starts one search, after the last)
+            return None
         if future is None:
             # References only (a list of the layer objects): the worker copies them. An edit
             # replaces a layer's values rather than changing them in place, and makes a new
@@ -120,6 +140,17 @@ class FixFinder(QObject):
         self._cache[key] = fixes
         self._pending.pop(key, None)
         return fixes
+
+    def _start_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, None
+        if deferred is None:
+            return
+        key, design, diagnostics, limit = deferred
+        if key != self._wanted or key in self._pending or key in self._cache:
+            return  # the user moved on, or the design changed (``forget``)
+        snapshot = (design.name, design.semantics, design.layers, list(design.load_notes))
+        self._pending[key] = self._pool.submit(self._work, key, snapshot, diagnostics, limit)
+        self._poll.start()
 
     def _work(
         self, key: Hashable, snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None

@@ -190,6 +190,7 @@ class LayerTableModel(_RowsModel):
             None  # collapsed groups: one row per block; None: per layer
         )
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
+        self.splice_count = 0  # rows inserted or removed in one place, the others kept
         self.rows_computed = 0  # rows recomputed from the analysis (tests: only those shown)
         self._stale: set[int] = set()  # rows recomputed when next read (shown, sorted, copied)
         # Per edit since a row was last read, the layers whose receptive field alone changed.
@@ -306,6 +307,54 @@ class LayerTableModel(_RowsModel):
         ids = self.document.design.ids
         return ids != self._ids or not all(map(self.document.analysis.info.__contains__, ids))
 
+    def _splice(self) -> bool:
+        """Rows inserted or removed in one place (a layer added, deleted or pasted, an undo of
+        that) or one renamed: the other rows stay as they are and the view keeps its place;
+        False when the layers changed otherwise (the caller rebuilds the table)."""
+        info = self.document.analysis.info
+        new = [lid for lid in self.document.design.ids if lid in info]
+        old = self._ids
+        if len(new) == len(old):
+            moved = [n for n, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+            if len(moved) != 1:
+                return False  # reordered: a new table
+            row = moved[0]  # a layer renamed in place
+            del self._row_of[old[row]]
+            self._ids = new
+            self._row_of[new[row]] = row
+            self._stale.add(row)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            self.splice_count += 1
+            return True
+        short, long = (old, new) if len(old) < len(new) else (new, old)
+        extra = len(long) - len(short)
+        at = 0
+        for a, b in zip(short, long, strict=False):  # the rows before the change
+            if a != b:
+                break
+            at += 1
+        if short[at:] != long[at + extra :]:
+            return False
+        end = at + extra
+        root = QModelIndex()
+        if long is new:
+            self.beginInsertRows(root, at, end - 1)
+            self._data[at:at] = [None] * extra  # type: ignore[list-item]
+            self._stale = {r if r < at else r + extra for r in self._stale}
+            self._stale.update(range(at, end))
+        else:
+            self.beginRemoveRows(root, at, end - 1)
+            del self._data[at:end]
+            self._stale = {r if r < at else r - extra for r in self._stale if not at <= r < end}
+        self._ids = new
+        self._row_of = {lid: n for n, lid in enumerate(new)}
+        if long is new:
+            self.endInsertRows()
+        else:
+            self.endRemoveRows()
+        self.splice_count += 1
+        return True
+
     def _on_layout_changed(self, _layer_id: str) -> None:
         # Moving a card changes nothing here; reordering the design does.
         if self.blocks is None and self.document.design.ids != self._ids:
@@ -315,7 +364,7 @@ class LayerTableModel(_RowsModel):
         if self.blocks is not None:
             self._update_blocks()
             return
-        if self._structure_changed():
+        if self._structure_changed() and not self._splice():
             self.refresh()
             return
         # The changed rows are recomputed when they are next read (the table paints the few it
@@ -522,6 +571,7 @@ class LayerTablePanel(QWidget):
         self.rows_combo.currentIndexChanged.connect(self._on_rows_choice)
         document.selection_changed.connect(self._on_document_selection)
         self.model.modelReset.connect(self._after_reset)
+        self.model.rowsInserted.connect(self._fit_new_rows)
         self._fit_columns()
         self._on_document_selection(document.selection)
 
@@ -597,30 +647,47 @@ class LayerTablePanel(QWidget):
         # Widths from the rows' own texts: QTableView.resizeColumnsToContents asks the model
         # for every role of every cell, tens of milliseconds per structural edit.
         header = self.view.horizontalHeader()
-        bold = QFont(self.footer.font())
-        bold.setBold(True)
-        fm = QFontMetrics(bold)
-        cell = QFontMetrics(self.view.font())
-        head = QFontMetrics(header.font())
-        totals = self.totals_model.row()
-        rows = self._sample_rows()
-        order = self.shape_order
-        for n, col in enumerate(COLUMNS):
-            title = self.model.headerData(n, Qt.Orientation.Horizontal) or ""
-            content = (
-                max((cell.horizontalAdvance(r.text(col.key, order)) for r in rows), default=0) + 16
-            )
-            width = max(
-                content,
-                head.horizontalAdvance(str(title)) + 28,
-                fm.horizontalAdvance(totals.text(col.key, order)) + 28,
-            )
-            header.resizeSection(n, min(width, 260))
+        for n, width in enumerate(self._widths(self._sample_rows(), titles=True)):
+            header.resizeSection(n, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.footer.horizontalHeader().setStretchLastSection(True)
         for n in range(len(COLUMNS)):
             self.footer.setColumnWidth(n, header.sectionSize(n))
+
+    def _widths(self, rows: list[LayerRow], titles: bool) -> list[int]:
+        """Each column's width for these rows' texts and the totals' (and the titles')."""
+        bold = QFont(self.footer.font())
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        cell = QFontMetrics(self.view.font())
+        head = QFontMetrics(self.view.horizontalHeader().font())
+        totals = self.totals_model.row()
+        order = self.shape_order
+        widths = []
+        for n, col in enumerate(COLUMNS):
+            content = (
+                max((cell.horizontalAdvance(r.text(col.key, order)) for r in rows), default=0) + 16
+            )
+            title = (self.model.headerData(n, Qt.Orientation.Horizontal) or "") if titles else ""
+            width = max(
+                content,
+                head.horizontalAdvance(str(title)) + 28 if titles else 0,
+                fm.horizontalAdvance(totals.text(col.key, order)) + 28,
+            )
+            widths.append(min(width, 260))
+        return widths
+
+    def _fit_new_rows(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """Layers added (not a new table): the columns widen for the new rows' texts and the new
+        totals if need be, and never narrow while the user edits (no jumping columns)."""
+        self.totals_model.refresh()
+        rows = [self.model._row_at(n) for n in range(first, min(last, first + FIT_SAMPLE) + 1)]
+        header = self.view.horizontalHeader()
+        for n, width in enumerate(self._widths(rows, titles=False)):
+            if width > header.sectionSize(n):
+                header.resizeSection(n, width)
+                self.footer.setColumnWidth(n, header.sectionSize(n))
 
     def _sample_rows(self, limit: int = FIT_SAMPLE) -> list[LayerRow]:
         """The rows the column widths are measured on: all of them, or for a long design the
