@@ -159,3 +159,42 @@ def test_unet_opened_collapsed_is_a_u(qtbot) -> None:
         assert boxes[f"encoder{k}"][1] == boxes[f"decoder{k}"][1]
         assert len({round(y, 3) for _, y in paths[(f"encoder{k}", f"decoder{k}")]}) == 1
     assert boxes["encoder1"][1] < boxes["encoder2"][1] < boxes["encoder3"][1] < boxes["bottom"][1]
+
+
+def test_identical_shortcuts_share_one_lane_route_equal_to_routing_each_alone(
+    qtbot, monkeypatch
+) -> None:
+    """A long ResNet's shortcuts, block after identical block, are routed once per geometry:
+    every path equals the one worked out for that edge alone, to the bit, and a card dragged
+    to a position off the quarter grid is routed on its own."""
+    from benchmarks.bench_scale_gui import resnet_like
+    from designer.core import routing
+    from designer.ui.canvas import items
+
+    calls: list[int] = []
+    real = routing.lane_route
+    monkeypatch.setattr(items, "lane_route", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    items._LANES.clear()
+    scene = scene_for(qtbot, resnet_like(400))
+    laned = [e for e in scene.edges.values() if e.laned]
+    assert len(laned) >= 50
+    assert len(calls) < len(laned) / 4, (len(calls), len(laned))
+    cached = {e.key: e.path() for e in laned}
+    items._LANES.clear()
+    calls.clear()
+    for edge in laned:
+        items._LANES.clear()  # each one worked out alone
+        edge.update_path()
+        assert edge.path() == cached[edge.key], edge.key
+    assert len(calls) == len(laned)
+    assert crossings(scene) == []
+    # Off the grid: not cached, still routed round the cards.
+    items._LANES.clear()
+    calls.clear()
+    card = scene.cards[laned[3].key[1]]
+    doc = scene.document
+    x, y = doc.design.position(card.layer_id) or (0.0, 0.0)
+    doc.move_layers({card.layer_id: (x + 0.3, y)})
+    qtbot.waitUntil(lambda: bool(calls), timeout=2000)
+    assert not items._LANES
+    assert crossings(scene) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -563,22 +563,40 @@ class EdgeItem(QGraphicsPathItem):
         near = _cards_in_rect(scene, curve, ends)
         if not near:
             return None
-        start, end = (a.x(), a.y()), (b.x(), b.y())
-        bend = connection_path(a, b, "LR")
-        drawn = path_points(bend)
-        if not path_hits(drawn, near):
-            return None
         # Look for a lane among the cards over the whole height the edge might use.
         span = QRectF(a.x(), top - 6 * CARD_HEIGHT, b.x() - a.x(), bottom - top + 12 * CARD_HEIGHT)
         boxes = _cards_in_rect(scene, span, ends)
-        route = lane_route(
-            start, end, boxes, clearance=16.0, stub=min(WRAP_STUB, (b.x() - a.x()) / 2 - 1)
-        )
-        if route is None:
+        x0, y0 = a.x(), a.y()
+        key = _lane_key(x0, y0, b.x(), b.y(), boxes)
+        found = _LANES.get(key, _MISSING) if key is not None else _MISSING
+        if found is _MISSING:
+            route = self._lane(a, b, near, boxes)
+            found = None if route is None else [(x - x0, y - y0) for x, y in route]
+            if key is not None:
+                if len(_LANES) >= _LANES_KEPT:
+                    _LANES.clear()
+                _LANES[key] = found
+        if found is None:
             return None
+        route = cast(list[tuple[float, float]], found)
         path = QPainterPath(a)
-        _rounded_polyline(path, [QPointF(x, y) for x, y in route], 12.0)
+        _rounded_polyline(path, [QPointF(x + x0, y + y0) for x, y in route], 12.0)
         return path
+
+    @staticmethod
+    def _lane(
+        a: QPointF, b: QPointF, near: list[Box], boxes: list[Box]
+    ) -> list[tuple[float, float]] | None:
+        """The lane route of an S-curve from ``a`` to ``b`` that would cut one of ``near``."""
+        if not path_hits(path_points(connection_path(a, b, "LR")), near):
+            return None
+        return lane_route(
+            (a.x(), a.y()),
+            (b.x(), b.y()),
+            boxes,
+            clearance=16.0,
+            stub=min(WRAP_STUB, (b.x() - a.x()) / 2 - 1),
+        )
 
     def shows_label(self) -> bool:
         """Is this the edge that writes its source's output shape? Every edge out of one card
@@ -799,6 +817,31 @@ def _box(item: QGraphicsItem) -> tuple[float, float, float, float]:
     return (item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
 
 
+Box = tuple[float, float, float, float]
+
+# Lane routes by their geometry relative to the edge's start: the shortcut of every identical
+# residual block in a long design has the same cards around it, so it is worked out once (half
+# the time of opening a 10,000-layer ResNet went to routing its 1,428 shortcuts one by one).
+_LANES: dict[tuple[float, ...], list[tuple[float, float]] | None] = {}
+_LANES_KEPT = 20_000
+_MISSING: object = object()
+
+
+def _lane_key(
+    x0: float, y0: float, x1: float, y1: float, boxes: list[Box]
+) -> tuple[float, ...] | None:
+    """The edge's geometry relative to its start, or None when a coordinate is not a multiple of
+    a quarter (the lane's arithmetic, +, - and halving, is exact on those, so the route moved
+    back equals the one worked out in place, to the bit; a card dragged to any position is not
+    cached)."""
+    key = [x1 - x0, y1 - y0]
+    for bx, by, bw, bh in sorted(boxes):
+        key.extend((bx - x0, by - y0, bw, bh))
+    if (x0 * 4) % 1 or (y0 * 4) % 1 or any((v * 4) % 1 for v in key):
+        return None  # (the start and the differences on the grid: every coordinate is)
+    return tuple(key)
+
+
 def _cards_in_rect(
     scene: QGraphicsScene, rect: QRectF, ends: tuple[object, ...]
 ) -> list[tuple[float, float, float, float]]:
@@ -806,17 +849,18 @@ def _cards_in_rect(
     cards while it routes every edge after a layout (``card_grid``), else from its item index."""
     grid = getattr(scene, "card_grid", None)
     if grid is not None:
-        keys = grid.near_rect(rect.left(), rect.top(), rect.right(), rect.bottom())
+        left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
         names = {getattr(e, "layer_id", None) for e in ends}
-        return [
-            grid.boxes[k]
-            for k in keys
-            if k not in names
-            and grid.boxes[k][0] < rect.right()
-            and grid.boxes[k][0] + CARD_WIDTH > rect.left()
-            and grid.boxes[k][1] < rect.bottom()
-            and grid.boxes[k][1] + CARD_HEIGHT > rect.top()
-        ]
+        boxes = grid.boxes
+        found = []
+        for k in grid.near_rect(left, top, right, bottom):
+            if k in names:
+                continue
+            box = boxes[k]
+            x, y = box[0], box[1]
+            if x < right and x + CARD_WIDTH > left and y < bottom and y + CARD_HEIGHT > top:
+                found.append(box)
+        return found
     return [
         _box(i)
         for i in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
