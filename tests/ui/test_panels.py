@@ -87,7 +87,7 @@ def test_sorting_is_numeric_and_the_totals_stay_last(qtbot, settings):
     assert sizes == sorted(sizes)
 
 
-def test_edits_update_rows_incrementally_and_structure_resets(qtbot, settings):
+def test_edits_update_rows_incrementally_and_added_layers_splice_in(qtbot, settings):
     doc = template_doc("alexnet_paper.json")
     panel = table_panel(qtbot, doc, settings)
     model = panel.model
@@ -108,8 +108,9 @@ def test_edits_update_rows_incrementally_and_structure_resets(qtbot, settings):
         model.data(model.index(row, COL["params"]), SORT_ROLE) == doc.analysis.info["conv1"].params
     )
     assert panel.totals_model.row().params == doc.analysis.totals().params
+    splices = model.splice_count
     doc.append_after("ReLU", "fc8")
-    assert model.reset_count == resets + 1
+    assert model.reset_count == resets and model.splice_count == splices + 1  # a row inserted
     assert model.rowCount() == len(doc.design)
     doc.undo_stack.undo()
     doc.undo_stack.undo()

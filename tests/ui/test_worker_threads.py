@@ -8,6 +8,7 @@ import gc
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -21,6 +22,8 @@ from designer.core.fixes import Fix
 from designer.ui import collector
 from designer.ui.panels import fix_finder
 from tests.ui.ui_helpers import shown_main_window
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -132,9 +135,9 @@ def test_fixes_found_after_the_wait_still_arrive_and_a_deleted_finder_is_left_al
     release = threading.Event()
     real = fix_finder.find_fixes
 
-    def held(design, diagnostics, limit=None):
+    def held(design, diagnostics, limit=None, analysis=None):
         release.wait(10)
-        return real(design, diagnostics, limit)
+        return real(design, diagnostics, limit, analysis)
 
     monkeypatch.setattr(fix_finder, "find_fixes", held)
     design = broken_design()
@@ -192,3 +195,27 @@ def test_a_large_designs_fixes_are_searched_once_the_window_is_idle(qtbot, monke
     assert "fourth" not in searched
     finder.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.mark.parametrize(
+    "name", ["alexnet_paper_224.json", "resnet_block_broken.json", "linear_on_volume.json"]
+)
+def test_the_snapshot_finds_the_fixes_a_fresh_analysis_finds_whatever_the_edits_after_it(name):
+    """The worker searches on a light copy whose analysis took the live one's results over:
+    the same fixes as analysing a copy afresh, and edits to the live design after the snapshot
+    leave it as it was."""
+    from designer.core.analysis import Analysis
+    from designer.core.fileformat import load_design
+
+    design = load_design(ROOT / "tests" / "data" / "designs" / name)
+    live = Analysis(design)
+    diagnostics = [d for d in live.diagnostics() if d.severity in ("error", "warning")]
+    assert diagnostics
+    expected = fix_finder.find_fixes(design.trial_copy(), diagnostics)
+    assert expected
+    snapshot = fix_finder.FixFinder._snapshot(design, live)
+    assert snapshot[1] is not None
+    first = design.ids[1]
+    design.remove_layer(first)  # the live design moves on
+    assert first in snapshot[0]
+    assert fix_finder.FixFinder._search(snapshot, diagnostics, None) == expected

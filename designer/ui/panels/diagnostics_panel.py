@@ -783,7 +783,12 @@ class DiagnosticsPanel(QWidget):
             return []
         key = (self._revision, self._mode)
         return self.fix_finder.find(
-            key, self.document.design, diagnostics, limit=limit, wait=self._flushing
+            key,
+            self.document.design,
+            diagnostics,
+            analysis=self.document.analysis,
+            limit=limit,
+            wait=self._flushing,
         )
 
     def _on_fixes_found(self, key: object, _fixes: list[Fix]) -> None:

@@ -1,9 +1,10 @@
 """Fix suggestions found off the GUI thread, so that showing a problem never freezes the window.
 
-``suggest_fixes`` verifies every candidate on an analysed copy of the design: a few
-whole-design analyses per problem, which takes milliseconds on a small design and
-longer on a large one. ``FixFinder.find`` hands a snapshot (a copy of the design and
-the diagnostics, taken in one go on the GUI thread) to a worker thread and waits for
+``suggest_fixes`` verifies every candidate on an analysed copy of the design (each trial
+analyses what its change touches), which takes milliseconds on a small design and longer on
+a large one. ``FixFinder.find`` hands a snapshot (a light copy of the design with an analysis
+that took the live one's results over, and the diagnostics, taken in one go on the GUI
+thread) to a worker thread and waits for
 it at most ``WAIT_MS``; what is not ready by then arrives later through ``found``,
 tagged with the key it was asked for, and the caller shows it if that key is still
 current. Results are cached per key, so showing the same problem again is instant.
@@ -24,14 +25,15 @@ from collections.abc import Hashable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from designer.core.analysis import Diagnostic, analyze
-from designer.core.design import Design, Layer
+from designer.core.analysis import Analysis, Diagnostic, analyze
+from designer.core.design import Design
 from designer.core.fixes import Fix, suggest_fixes
 
 #: The interpreter's switch interval while fixes are searched (Python's default is 5 ms).
 SWITCH_SECONDS = 0.001
 
-_Snapshot = tuple[str, str, list[Layer], list[tuple[str, str | None, str]]]
+#: A copy of the design to search on, with its analysis if the live one could be taken over.
+_Snapshot = tuple[Design, Analysis | None]
 
 #: How long the GUI thread waits for fixes (once per problem) before showing it without them (ms).
 WAIT_MS = 20
@@ -48,10 +50,15 @@ DEFER_MS = 150
 
 
 def find_fixes(
-    design: Design, diagnostics: Sequence[Diagnostic], limit: int | None = None
+    design: Design,
+    diagnostics: Sequence[Diagnostic],
+    limit: int | None = None,
+    analysis: Analysis | None = None,
 ) -> list[Fix]:
-    """The fixes of ``diagnostics`` (of ``design`` as it is now), verified on copies; best first."""
-    analysis = analyze(design)
+    """The fixes of ``diagnostics`` (of ``design`` as it is now, analysed by ``analysis`` or
+    afresh), verified on copies; best first."""
+    if analysis is None:
+        analysis = analyze(design)
     fixes: list[Fix] = []
     for d in diagnostics:
         fixes.extend(suggest_fixes(design, analysis, d))
@@ -81,7 +88,9 @@ class FixFinder(QObject):
         self._later.setSingleShot(True)
         self._later.setInterval(DEFER_MS)
         self._later.timeout.connect(self._start_deferred)
-        self._deferred: tuple[Hashable, Design, list[Diagnostic], int | None] | None = None
+        self._deferred: (
+            tuple[Hashable, Design, Analysis | None, list[Diagnostic], int | None] | None
+        ) = None
         self._pool.submit(lambda: None)  # start the thread now, not when the first problem is shown
         pool = self._pool  # not self: the lambda must not keep the finder alive
         self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
@@ -103,6 +112,7 @@ class FixFinder(QObject):
         design: Design,
         diagnostics: Sequence[Diagnostic],
         *,
+        analysis: Analysis | None = None,
         limit: int | None = None,
         wait: bool = False,
     ) -> list[Fix] | None:
@@ -115,14 +125,11 @@ class FixFinder(QObject):
         self._wanted = key
         future = self._pending.get(key)
         if future is None and not wait and len(design) >= LARGE_DESIGN:
-            self._deferred = (key, design, list(diagnostics), limit)
+            self._deferred = (key, design, analysis, list(diagnostics), limit)
             self._later.start()  # (again: a burst of edits starts one search, after the last)
             return None
         if future is None:
-            # References only (a list of the layer objects): the worker copies them. An edit
-            # replaces a layer's values rather than changing them in place, and makes a new
-            # key, so a copy that an edit overtook is dropped, never shown.
-            snapshot = (design.name, design.semantics, design.layers, list(design.load_notes))
+            snapshot = self._snapshot(design, analysis)
             future = self._pool.submit(self._work, key, snapshot, list(diagnostics), limit)
             self._pending[key] = future
             self._poll.start()
@@ -136,7 +143,7 @@ class FixFinder(QObject):
             return None
         if fixes is None:  # skipped (another problem was asked for before it started): ask again
             self._pending.pop(key, None)
-            return self.find(key, design, diagnostics, limit=limit, wait=wait)
+            return self.find(key, design, diagnostics, analysis=analysis, limit=limit, wait=wait)
         self._cache[key] = fixes
         self._pending.pop(key, None)
         return fixes
@@ -145,10 +152,10 @@ class FixFinder(QObject):
         deferred, self._deferred = self._deferred, None
         if deferred is None:
             return
-        key, design, diagnostics, limit = deferred
+        key, design, analysis, diagnostics, limit = deferred
         if key != self._wanted or key in self._pending or key in self._cache:
             return  # the user moved on, or the design changed (``forget``)
-        snapshot = (design.name, design.semantics, design.layers, list(design.load_notes))
+        snapshot = self._snapshot(design, analysis)
         self._pending[key] = self._pool.submit(self._work, key, snapshot, diagnostics, limit)
         self._poll.start()
 
@@ -167,13 +174,24 @@ class FixFinder(QObject):
             sys.setswitchinterval(previous)
 
     @staticmethod
+    def _snapshot(design: Design, analysis: Analysis | None) -> _Snapshot:
+        """On the GUI thread: a light copy of the design (``Design.trial_copy``: new layer
+        objects sharing parameters and inputs, which edits replace, never change) and an
+        analysis of it that takes the live one's results over (immutable layer results and
+        structure, copied dictionaries), so the worker neither copies 10,000 layers one by one
+        nor analyses them again. Without the live analysis the worker analyses the copy."""
+        copy = design.trial_copy()
+        if analysis is None or analysis.design is not design:
+            return copy, None
+        taken = Analysis(
+            copy, bytes_per_element=analysis.bytes_per_element, live=False, start_from=analysis
+        )
+        return copy, taken
+
+    @staticmethod
     def _search(snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None) -> list[Fix]:
-        name, semantics, layers, notes = snapshot
-        design = Design(name, semantics)
-        for layer in layers:
-            design.add_layer(layer.copy())
-        design.load_notes = notes
-        return find_fixes(design, diagnostics, limit)
+        design, analysis = snapshot
+        return find_fixes(design, diagnostics, limit, analysis)
 
     def _collect(self) -> None:
         """On the GUI thread: announce the searches that ended; stop looking when none is left."""
