@@ -303,3 +303,24 @@ def test_the_minimap_keeps_the_box_round_the_cards_until_one_moves(qtbot, monkey
     assert moved.right() >= far[0] + CARD_WIDTH and moved.bottom() >= far[1] + CARD_HEIGHT
     doc.undo_stack.undo()
     assert minimap.content_rect() == first
+
+
+def test_the_minimaps_box_is_the_union_of_the_cards_and_blocks_shown(qtbot) -> None:
+    from PySide6.QtCore import QRectF
+
+    from designer.core.fileformat import load_design
+    from designer.core.resources import templates_dir
+
+    doc = Document(load_design(templates_dir() / "resnet50.json"))
+    scene = DesignScene(doc)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    for expand in (False, True):
+        if expand:
+            scene.grouping.expand(["layer2", "layer3"])
+        items = scene.grouping.visible_items()
+        assert len({type(i) for i in items}) == 2  # layer cards and block cards
+        union = QRectF()
+        for item in items:
+            union = union.united(item.sceneBoundingRect())
+        assert view.minimap.content_rect() == union.adjusted(-40, -40, 40, 40)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
-from PySide6.QtWidgets import QFrame, QGraphicsView
+from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsView
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
 from designer.ui import theme
@@ -35,6 +35,29 @@ def minimap_size(viewport_width: int, viewport_height: int) -> tuple[int, int] |
     if w < MINIMAP_MIN[0] or h < MINIMAP_MIN[1]:
         return None
     return w, h
+
+
+def cards_box(items: list[QGraphicsItem]) -> QRectF:
+    """The union of these top-level items' bounding rectangles (and 40 around), for cards whose
+    rectangle is the same for every card of a kind: from their positions, a class at a time
+    (``sceneBoundingRect`` of 10,000 cards took tens of milliseconds)."""
+    kinds: dict[type, list[QGraphicsItem]] = {}
+    for item in items:
+        kinds.setdefault(type(item), []).append(item)
+    rect = QRectF()
+    for same in kinds.values():
+        xs = [item.x() for item in same]
+        ys = [item.y() for item in same]
+        own = same[0].boundingRect()
+        rect = rect.united(
+            QRectF(
+                min(xs) + own.left(),
+                min(ys) + own.top(),
+                max(xs) - min(xs) + own.width(),
+                max(ys) - min(ys) + own.height(),
+            )
+        )
+    return rect.adjusted(-40, -40, 40, 40)
 
 
 class Minimap(QGraphicsView):
@@ -81,10 +104,7 @@ class Minimap(QGraphicsView):
         scene = self.canvas.design_scene
         version = (id(scene), scene.overview.content_version)
         if self._content is None or self._content[0] != version:
-            rect = QRectF()
-            for item in scene.grouping.visible_items():
-                rect = rect.united(item.sceneBoundingRect())
-            self._content = (version, rect.adjusted(-40, -40, 40, 40))
+            self._content = (version, cards_box(scene.grouping.visible_items()))
         return QRectF(self._content[1])
 
     def visible_area(self) -> QRectF:

@@ -45,7 +45,7 @@ POLL_MS = 15
 #: longer than ``WAIT_MS``, and while it runs it shares the interpreter with the GUI thread:
 #: it starts once the window has been idle for ``DEFER_MS``, not in the middle of the edit that
 #: showed the problem (adding a layer to 10,000: the search slowed the repaint by half).
-LARGE_DESIGN = 2000
+LARGE_DESIGN = 4000
 DEFER_MS = 150
 
 
