@@ -7,6 +7,7 @@ import json
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from designer.core.design import Design, Layer
@@ -388,3 +389,27 @@ def test_the_palette_offers_the_new_layers_but_not_unsupported(qtbot):
     assert "Unsupported" not in palette.items  # only importers create it
     groups = [palette.tree.topLevelItem(i).text(0) for i in range(palette.tree.topLevelItemCount())]
     assert "Imported" not in groups
+
+
+@pytest.mark.qt_log_ignore("does not support raise")  # the tooltip popup, offscreen
+def test_an_edges_tooltip_shows_the_shape_it_carries_when_asked(window, qtbot):
+    """Edges are built without a tooltip (10,000 of them when a long design opens): the
+    pointer resting on one asks for it, and it names the shape, up to date."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    show(window, chain_design())
+    edge = window.scene.edges[("conv1", "pool1")]
+    assert edge.toolTip() == ""
+    view = window.view
+    view.centerOn(edge)
+    point = view.mapFromScene(edge.path().pointAtPercent(0.5))
+    QTest.mouseMove(view.viewport(), point)
+    global_point = view.viewport().mapToGlobal(point)
+    QApplication.sendEvent(
+        view.viewport(), QHelpEvent(QEvent.Type.ToolTip, point, global_point + QPoint(0, 0))
+    )
+    qtbot.waitUntil(lambda: "conv1 → pool1" in QToolTip.text(), timeout=2000)
+    assert QToolTip.text().endswith("30×30×8")
+    QToolTip.hideText()
