@@ -256,3 +256,33 @@ def test_bars_are_at_least_a_pixel_wide_so_none_vanishes(qtbot):
     assert panel.bar_widths == [BAR_WIDTH] * 3
     for bars in (*panel.bars, *panel.selection_bars):
         assert np.allclose(bars._rectarray.ndarray()[:, 2], BAR_WIDTH)
+
+
+def test_a_repaint_of_a_few_bars_draws_those_bars_only(qtbot):
+    """Qt says which part of the chart is repainted (the bars ask for the extended style
+    option): the bars there are drawn, a slice of the array, not all 3,000 again."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    from designer.ui.panels.layer_charts import Bars
+
+    bars = Bars(x=np.arange(3000.0), height=np.ones(3000), width=0.8, brush="b", pen=None)
+    drawn: list[tuple[float, int]] = []
+
+    class Painter:  # records what a QPainter would be asked to draw
+        def setPen(self, *_a):
+            pass
+
+        def setBrush(self, *_a):
+            pass
+
+        def drawRects(self, first, count):
+            drawn.append((first.x(), count))
+
+    option = QStyleOptionGraphicsItem()
+    option.exposedRect = QRectF(100.2, 0.0, 2.5, 1.0)
+    bars.paint(Painter(), option)
+    assert len(drawn) == 1 and drawn[0][1] <= 5 and 99 <= drawn[0][0] + 0.4 <= 101, drawn
+    option.exposedRect = bars.boundingRect()
+    bars.paint(Painter(), option)
+    assert drawn[-1] == (-0.4, 3000)
