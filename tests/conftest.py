@@ -13,6 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """A crash (segmentation fault) prints the stack of the thread that crashed only: with every
+    thread's (pytest's default), the GUI thread's stack fell in the part of a long CI log that
+    is cut out. ``faulthandler_timeout`` still dumps every thread of a hung test. (Output
+    capture is suspended while plugins are configured: descriptor 2 is the real stderr.)"""
+    import faulthandler
+
+    faulthandler.enable(file=os.dup(2), all_threads=False)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="rewrite golden files from the current output"
