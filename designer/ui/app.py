@@ -98,6 +98,7 @@ def take_screenshot(window: MainWindow, out: str | Path, size: tuple[int, int]) 
             window.diagnostics_panel.select_diagnostic(first.code, first.layer)
     window.view.show_readable(focus)
     window.volume_view.fit()
+    window.view.minimap.sync()  # (it follows the canvas on a short timer, maybe not run yet)
     for _ in range(3):
         app.processEvents()
     target = Path(out)

@@ -362,3 +362,21 @@ def test_space_drag_pans(window, qtbot):
 
 def test_files_exist_for_fixture_sanity():
     assert ALEXNET.exists() and isinstance(ALEXNET, Path)
+
+
+def test_a_screenshot_of_a_long_design_shows_its_minimap(tmp_path, qtbot, monkeypatch):
+    """The minimap follows the canvas on a short timer; the screenshot waited for it only when
+    the design took long enough to lay out (a faster canvas lost it from the picture)."""
+    from designer.core.design import Design, Layer
+    from designer.ui.app import take_screenshot
+
+    design = Design("long")
+    design.add_layer(Layer("input", "Input", {"shape": [8, 32, 32]}))
+    for k in range(300):
+        design.add_layer(Layer(f"relu{k}", "ReLU", {}, ["input" if k == 0 else f"relu{k - 1}"]))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.load_design(design, None)
+    window.view.minimap._timer.setInterval(60_000)  # as if the timer had not fired yet
+    take_screenshot(window, tmp_path / "long.png", (1200, 760))
+    assert window.view.minimap.isVisible()
