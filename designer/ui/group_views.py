@@ -8,7 +8,11 @@ over all 10,000 layers of a long design for an edit of one. Here:
 - the ``GroupIndex`` and the layers' consumers last until the structure changes;
 - each group's ``structure_key`` lasts until a layer inside it changes (its hyper-parameters
   or structure), so the repeats of a long design are found again from cached keys;
-- the visible graph of a collapsed set lasts until the repeats or the structure change;
+- what a collapsed set shows before repeats are merged (``collapsed_units``) lasts until the
+  structure changes, and its visible graph until the runs that merge its nodes change: an edit
+  that splits a "×N" run re-merges the kept units (no pass over every layer's groups), and one
+  that changes other runs (a stage no longer like its neighbours, while it is open) keeps the
+  graph, so the views that compare it see nothing new;
 - a block's totals (``summarize``) last until the analysis reports a change in one of its
   layers or in a layer feeding it from outside: an edit inside one block recomputes that
   block and the blocks whose layers actually changed, not every block.
@@ -30,15 +34,18 @@ from psygnal import SignalInstance
 
 from designer.core.collapsed_figure import BlockRow, block_rows, collapsed_volume_scene
 from designer.core.groups import (
+    CollapsedUnits,
     GroupIndex,
     GroupSummary,
     Node,
     Run,
     VisibleGraph,
+    collapsed_units,
     consumers_of,
+    merged_graph,
     structure_key,
     summarize,
-    visible_graph,
+    with_new_params,
 )
 from designer.core.refs import source_of
 
@@ -73,8 +80,10 @@ class GroupViewCache:
         # Per parent group, its blocks and direct layers in network order (structure only).
         self._run_items: list[list[tuple[str, bool]]] | None = None
         self._run_first: dict[str, int] = {}  # group -> where its first layer is in the design
-        self._graphs: dict[frozenset[str], VisibleGraph] = {}
-        self._graph_runs: list[Run] | None = None  # the repeats the graphs were made with
+        self._units: dict[frozenset[str], CollapsedUnits] = {}  # until the structure changes
+        # Per collapsed set, its graph and the runs that merged its nodes (kept while they last).
+        self._graphs: dict[frozenset[str], tuple[tuple[Run, ...], VisibleGraph]] = {}
+        self.graphs_built = 0  # tests and benchmarks: visible graphs merged afresh
         # A block (its layers) gets a number for as long as the structure lasts, and the layers
         # it reads (its own and those feeding it) point to that number: an analysis update
         # drops the totals of the blocks that read a changed layer, without hashing a block's
@@ -117,16 +126,23 @@ class GroupViewCache:
         self._keys = {}
         self._runs = None
         self._run_items = None
+        self._units = {}
         self._graphs = {}
-        self._graph_runs = None
         self._drop_summaries()
 
     def _on_params(self, layer_id: str) -> None:
-        # Repeats compare hyper-parameters: the groups around the layer have a new key.
-        if self._index is not None:
-            for gid in self._index.chain(layer_id):
-                self._keys.pop(gid, None)
-        self._runs = None  # the graphs stay while the repeats come out the same
+        # Repeats compare hyper-parameters: the groups around the layer have a new key, which
+        # differs from the kept one in that layer's entry only (a stage's key is thousands of
+        # entries long: patched, not computed again).
+        index = self._index
+        if index is not None:
+            keys = self._keys
+            layer = self.design.layer(layer_id)
+            for gid in index.chain(layer_id):
+                kept = keys.get(gid)
+                if kept is not None:
+                    keys[gid] = with_new_params(kept, index.members[gid].index(layer_id), layer)
+        self._runs = None  # the graphs stay while the runs that merge their nodes do
 
     def _on_analysis(self, changed: object) -> None:
         if not isinstance(changed, set | frozenset):
@@ -184,18 +200,22 @@ class GroupViewCache:
         return self._runs
 
     def graph(self, collapsed: set[str] | frozenset[str]) -> VisibleGraph:
-        """``visible_graph(design, index, collapsed, runs=runs())``."""
+        """``visible_graph(design, index, collapsed, runs=runs())``: the same object for as
+        long as the runs merging its nodes stay the same."""
         key = frozenset(collapsed)
-        runs = self.runs()
-        if runs != self._graph_runs:
-            self._graphs = {}
-            self._graph_runs = runs
-        graph = self._graphs.get(key)
-        if graph is None:
-            if len(self._graphs) > 8:
+        units = self._units.get(key)
+        if units is None:
+            if len(self._units) > 8:
+                self._units = {}
                 self._graphs = {}
-            graph = visible_graph(self.design, self.index(), key, runs=runs)
-            self._graphs[key] = graph
+            units = self._units[key] = collapsed_units(self.design, self.index(), key)
+        relevant = units.relevant(self.runs())
+        kept = self._graphs.get(key)
+        if kept is not None and kept[0] == relevant:
+            return kept[1]
+        graph = merged_graph(units, relevant)
+        self.graphs_built += 1
+        self._graphs[key] = (relevant, graph)
         return graph
 
     def summary(self, node: Node) -> GroupSummary:

@@ -17,12 +17,14 @@ from designer.core.groups import (
     GroupIndex,
     collapsed_for_level,
     repeat_runs,
+    structure_key,
     summarize,
     visible_graph,
 )
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
 from designer.ui.group_views import cache_for, cached_block_rows
+from tests.core.test_groups_incremental import staged
 from tests.ui.ui_helpers import shown_main_window
 
 
@@ -37,11 +39,14 @@ def assert_same_as_fresh(doc: Document) -> None:
     index = GroupIndex(design)
     runs = repeat_runs(design, index)
     assert cache.runs() == runs
+    for gid, key in cache._keys.items():  # kept, or patched after an edit
+        assert key == structure_key(design, index, gid), gid
     for level in range(index.max_depth + 1):
         shut = collapsed_for_level(index, level)
         fresh = visible_graph(design, index, shut, runs=runs)
         graph = cache.graph(shut)
         assert graph.nodes == fresh.nodes and graph.edges == fresh.edges
+        assert graph.inputs == fresh.inputs and graph.node_of == fresh.node_of
         for node in graph.nodes:
             if node.kind == "group":
                 assert cache.summary(node) == summarize(design, doc.analysis, node.layers)
@@ -204,3 +209,55 @@ def test_the_canvas_splits_and_joins_a_repeat_an_edit_breaks_and_undo_mends(wind
     doc.undo_stack.undo()
     qtbot.waitUntil(lambda: run in titles(), timeout=2000)
     assert repeats()[run] == 5
+
+
+def test_an_edit_that_splits_a_run_merges_that_run_again_and_redraws_only_what_changed(
+    window, qtbot
+):
+    """An edit inside a collapsed block of a "×N" run splits the run: the graph is merged again
+    from the kept units (one graph built), the other cards keep their pictures (a new receptive
+    field downstream is in their tooltips only) and the frames that did not move are kept. An
+    edit that changes the repeats only where they merge nothing shown (stage 2 no longer like
+    stage 3, while both are open) rebuilds neither the graph nor the canvas."""
+    window.load_design(staged(stages=3, blocks=6), None)
+    doc = window.document
+    grouping = window.scene.grouping
+    grouping.set_collapsed(collapsed_for_level(grouping.index, 1))  # stages open, blocks shut
+    grouping.flush()
+    cache = doc.group_cache
+    assert any(r.groups == ("layer2", "layer3") for r in cache.runs())
+    cards = dict(grouping.cards)
+    assert {c.node.title: c.node.repeat for c in cards.values()}["layer2.1–5"] == 5
+    redraws = {nid: card.redraws for nid, card in cards.items()}
+    frames = {f.group_id: f for f in grouping.frames}
+    built, made, repaints = cache.graphs_built, grouping.frames_made, grouping.repaints
+
+    params = dict(doc.design.layer("layer2.3.conv2").params)
+    doc.set_params("layer2.3.conv2", {**params, "kernel_size": 5, "padding": 2})
+    qtbot.waitUntil(lambda: grouping.repaints == repaints + 1, timeout=2000)
+    assert cache.graphs_built == built + 1  # the canvas, the table and the 3D view share it
+    titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
+    assert titles["layer2.1–2"] == 2 and titles["layer2.3"] == 1 and titles["layer2.4–5"] == 2
+    for nid, card in cards.items():
+        if not nid.startswith("layer2."):
+            assert grouping.cards[nid] is card and card.redraws == redraws[nid], nid
+    assert grouping.frames_made - made <= len(grouping.frames) - 1
+    assert frames["layer1"] in grouping.frames  # it did not move: the same frame
+    assert_same_as_fresh(doc)
+
+    built, repaints = cache.graphs_built, grouping.repaints
+    params = dict(doc.design.layer("layer2.0.conv2").params)
+    doc.set_params("layer2.0.conv2", {**params, "kernel_size": 5, "padding": 2})
+    qtbot.wait(20)
+    grouping.flush()
+    assert not any(r.groups == ("layer2", "layer3") for r in cache.runs())
+    assert cache.graphs_built == built and grouping.repaints == repaints
+    assert_same_as_fresh(doc)
+
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    qtbot.waitUntil(lambda: grouping.repaints == repaints + 1, timeout=2000)
+    titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
+    assert titles["layer2.1–5"] == 5
+    assert any(r.groups == ("layer2", "layer3") for r in cache.runs())
+    assert_same_as_fresh(doc)
