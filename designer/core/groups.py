@@ -20,7 +20,7 @@ This module computes what views need from groups, without Qt:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -239,8 +239,16 @@ def summarize(
     analysis: Analysis,
     layer_ids: Iterable[str],
     consumers: dict[str, list[str]] | None = None,
+    *,
+    field_of: Callable[[str], ReceptiveField | None] | None = None,
 ) -> GroupSummary:
-    """Totals of ``layer_ids``; its output is the last member whose output leaves the set."""
+    """Totals of ``layer_ids``; its output is the last member whose output leaves the set.
+
+    ``field_of``: the receptive field of a layer (what ``analysis.info`` gives), from a caller
+    that finds fields left out of date more cheaply (``designer.core.group_fields``); the
+    layers are then read as stored (``Analysis.stored``: everything but such a field current),
+    so that summing a block brings no field up to date."""
+    read = analysis.info.get if field_of is None else analysis.stored
     members = [lid for lid in layer_ids if lid in design]
     inside = set(members)
     params = trainable = buffers = macs = errors = warnings = unknown = 0
@@ -251,7 +259,7 @@ def summarize(
     if consumers is None:
         consumers = consumers_of(design)
     for lid in members:
-        info = analysis.info.get(lid)
+        info = read(lid)
         layer = design.layer(lid)
         if info is None:
             unknown += 1
@@ -271,7 +279,7 @@ def summarize(
             if outside or not layer.inputs:
                 found_input = True
                 src_id, piece = split_ref(outside[0]) if outside else (None, None)
-                src_info = analysis.info.get(src_id) if src_id is not None else None
+                src_info = read(src_id) if src_id is not None else None
                 if src_info is not None:
                     input_shape = src_info.output(piece)
                 elif info is not None and not layer.inputs:  # an Input layer inside the group
@@ -279,7 +287,11 @@ def summarize(
         users = consumers.get(lid, [])
         if not users or any(u not in inside for u in users):
             output_layer = lid
-    out_info = analysis.info.get(output_layer) if output_layer is not None else None
+    out_info = read(output_layer) if output_layer is not None else None
+    field = None
+    if out_info is not None:
+        assert output_layer is not None
+        field = out_info.receptive_field if field_of is None else field_of(output_layer)
     return GroupSummary(
         layers=len(members),
         params=params,
@@ -289,7 +301,7 @@ def summarize(
         input_shape=input_shape,
         output_shape=out_info.output_shape if out_info is not None else None,
         output_layer=output_layer,
-        receptive_field=out_info.receptive_field if out_info is not None else None,
+        receptive_field=field,
         errors=errors,
         warnings=warnings,
         unknown=unknown,

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from psygnal import SignalInstance
 
 from designer.core.collapsed_figure import BlockRow, block_rows, collapsed_volume_scene
+from designer.core.group_fields import BlockFields, Chain, chain_places
 from designer.core.groups import (
     CollapsedUnits,
     GroupIndex,
@@ -50,7 +51,7 @@ from designer.core.groups import (
 from designer.core.refs import source_of
 
 if TYPE_CHECKING:
-    from designer.core.analysis import Analysis
+    from designer.core.analysis import Analysis, LayerInfo, ReceptiveField
     from designer.core.design import Design
     from designer.core.volume_geometry import BlockOptions, VolumeScene
 
@@ -91,6 +92,14 @@ class GroupViewCache:
         self._token_of: dict[tuple[str, ...], int] = {}
         self._readers: dict[str, list[int]] = {}
         self._summary_of: dict[int, GroupSummary] = {}  # until a layer it reads changes
+        # Kept totals whose output's field may have moved (fields left out of date past full
+        # coverage): brought up to date when read, from ``BlockFields`` (a run of identical
+        # blocks moves the field by the same amount per block: not 6,000 layers brought up to
+        # date for the field at the end of a long design).
+        self._field_pending: set[int] = set()
+        self._fields: BlockFields | None = None  # for the analysis as it is now
+        self._chains: dict[tuple[str, ...], Chain | None] = {}  # each run's chain (structure)
+        self._places: dict[str, tuple[Chain, int]] | None = None  # for the runs as they are
         self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
             (design.layer_added, self._on_structure),
@@ -128,6 +137,9 @@ class GroupViewCache:
         self._run_items = None
         self._units = {}
         self._graphs = {}
+        self._chains = {}
+        self._places = None
+        self._fields = None
         self._drop_summaries()
 
     def _on_params(self, layer_id: str) -> None:
@@ -143,8 +155,11 @@ class GroupViewCache:
                 if kept is not None:
                     keys[gid] = with_new_params(kept, index.members[gid].index(layer_id), layer)
         self._runs = None  # the graphs stay while the runs that merge their nodes do
+        self._places = None
+        self._fields = None
 
     def _on_analysis(self, changed: object) -> None:
+        self._fields = None
         if not isinstance(changed, set | frozenset):
             self._drop_summaries(structure=False)
             return
@@ -153,11 +168,9 @@ class GroupViewCache:
             return
         analysis = self.analysis
         if analysis is not None and analysis.unlisted_fields:
-            # Fields moved in layers the update does not list: each block shows its output's.
-            for token, kept in list(summaries.items()):
-                out = analysis.info.get(kept.output_layer) if kept.output_layer else None
-                if out is not None and out.receptive_field != kept.receptive_field:
-                    summaries[token] = replace(kept, receptive_field=out.receptive_field)
+            # Fields moved in layers the update does not list: each block shows its output's,
+            # found when the block is next read (``summary``).
+            self._field_pending.update(summaries)
         fields = analysis.field_only if analysis is not None else frozenset()
         for lid in changed:
             tokens = readers.get(lid)
@@ -177,6 +190,7 @@ class GroupViewCache:
 
     def _drop_summaries(self, structure: bool = True) -> None:
         self._summary_of = {}
+        self._field_pending = set()
         if structure:
             self._token_of = {}
             self._readers = {}
@@ -237,13 +251,50 @@ class GroupViewCache:
                             readers.setdefault(src, []).append(token)
         found = self._summary_of.get(token)
         if found is not None:
+            if token in self._field_pending:
+                self._field_pending.discard(token)
+                field = self.field(found.output_layer) if found.output_layer else None
+                if field != found.receptive_field:
+                    found = self._summary_of[token] = replace(found, receptive_field=field)
             return found
         analysis = self.analysis
         assert analysis is not None, "attach() the analysis first"
-        found = summarize(design, analysis, key, self.consumers())
+        found = summarize(design, analysis, key, self.consumers(), field_of=self.field)
         self.summaries_computed += 1
         self._summary_of[token] = found
         return found
+
+    def field(self, layer_id: str) -> ReceptiveField | None:
+        """``analysis.info[layer_id].receptive_field``, without bringing the fields before it up
+        to date where ``BlockFields`` finds it from a run's first block."""
+        analysis = self.analysis
+        assert analysis is not None, "attach() the analysis first"
+        if analysis.field_is_current(layer_id):
+            info = analysis.stored(layer_id)
+            return info.receptive_field if info is not None else None
+        return self._block_fields().field(layer_id)
+
+    def layer_info(self, layer_id: str) -> LayerInfo | None:
+        """``analysis.info.get(layer_id)``, its field found as ``field`` finds it."""
+        analysis = self.analysis
+        assert analysis is not None, "attach() the analysis first"
+        info = analysis.stored(layer_id)
+        if info is None or analysis.field_is_current(layer_id):
+            return info
+        found = self._block_fields().source(layer_id)
+        if found is None:
+            return info
+        if found.receptive_field == info.receptive_field and found.input_size == info.input_size:
+            return info
+        return replace(info, receptive_field=found.receptive_field, input_size=found.input_size)
+
+    def _block_fields(self) -> BlockFields:
+        if self._fields is None:
+            assert self.analysis is not None
+            if self._places is None:
+                self._places = chain_places(self.design, self.index(), self.runs(), self._chains)
+            self._fields = BlockFields(self.analysis, self.index(), self._places)
+        return self._fields
 
     def _repeat_runs(self) -> list[Run]:
         # The same runs as ``designer.core.groups.repeat_runs``, with each group's key and each
@@ -297,7 +348,13 @@ def cached_block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]
     cache = cache_for(analysis)
     if cache is None or not collapsed:
         return block_rows(analysis, collapsed)
-    return block_rows(analysis, collapsed, graph=cache.graph(collapsed), summary=cache.summary)
+    return block_rows(
+        analysis,
+        collapsed,
+        graph=cache.graph(collapsed),
+        summary=cache.summary,
+        info_of=cache.layer_info,
+    )
 
 
 def cached_volume_scene(
@@ -309,5 +366,10 @@ def cached_volume_scene(
     if cache is None or not collapsed:
         return collapsed_volume_scene(analysis, collapsed, options)
     return collapsed_volume_scene(
-        analysis, collapsed, options, graph=cache.graph(collapsed), summary=cache.summary
+        analysis,
+        collapsed,
+        options,
+        graph=cache.graph(collapsed),
+        summary=cache.summary,
+        info_of=cache.layer_info,
     )
