@@ -32,8 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from psygnal import SignalInstance
 
-from designer.core.collapsed_figure import BlockRow, block_rows, collapsed_volume_scene
-from designer.core.group_fields import BlockFields, Chain, chain_places
+from designer.core.collapsed_figure import (
+    BlockRow,
+    block_rows,
+    collapsed_volume_scene,
+    main_type,
+)
+from designer.core.group_fields import BlockFields, Chain, chain_of, chain_places
 from designer.core.groups import (
     CollapsedUnits,
     GroupIndex,
@@ -97,6 +102,7 @@ class GroupViewCache:
         # blocks moves the field by the same amount per block: not 6,000 layers brought up to
         # date for the field at the end of a long design).
         self._field_pending: set[int] = set()
+        self._main_of: dict[int, str] = {}  # a block's main layer type, kept with its totals
         self._fields: BlockFields | None = None  # for the analysis as it is now
         self._chains: dict[tuple[str, ...], Chain | None] = {}  # each run's chain (structure)
         self._places: dict[str, tuple[Chain, int]] | None = None  # for the runs as they are
@@ -187,10 +193,12 @@ class GroupViewCache:
                 continue
             for token in tokens:
                 summaries.pop(token, None)
+                self._main_of.pop(token, None)
 
     def _drop_summaries(self, structure: bool = True) -> None:
         self._summary_of = {}
         self._field_pending = set()
+        self._main_of = {}
         if structure:
             self._token_of = {}
             self._readers = {}
@@ -235,20 +243,7 @@ class GroupViewCache:
     def summary(self, node: Node) -> GroupSummary:
         """``summarize`` of the node's layers against the analysis this cache follows."""
         key = node.layers
-        design = self.design
-        token = self._token_of.get(key)
-        if token is None:
-            if len(self._token_of) > MAX_BLOCKS:  # many collapsed sets seen: start again
-                self._drop_summaries()
-            token = self._token_of[key] = len(self._token_of)
-            readers = self._readers
-            for lid in key:
-                readers.setdefault(lid, []).append(token)
-                if lid in design:
-                    for ref in design.layer(lid).inputs:  # the block's input comes from outside
-                        src = source_of(ref)
-                        if src not in readers or readers[src][-1] != token:
-                            readers.setdefault(src, []).append(token)
+        token = self._token(key)
         found = self._summary_of.get(token)
         if found is not None:
             if token in self._field_pending:
@@ -259,9 +254,89 @@ class GroupViewCache:
             return found
         analysis = self.analysis
         assert analysis is not None, "attach() the analysis first"
-        found = summarize(design, analysis, key, self.consumers(), field_of=self.field)
-        self.summaries_computed += 1
-        self._summary_of[token] = found
+        found = self._composed(node)
+        if found is None:
+            found = summarize(self.design, analysis, key, self.consumers(), field_of=self.field)
+            self.summaries_computed += 1
+        self._summary_of[self._token(key)] = found  # (the same token unless blocks were dropped)
+        return found
+
+    def main_type(self, node: Node) -> str:
+        """``main_type`` of a block (the layer type it is drawn as), kept while its totals are."""
+        token = self._token(node.layers)
+        found = self._main_of.get(token)
+        if found is None:
+            assert self.analysis is not None
+            found = self._main_of[token] = main_type(self.analysis, node)
+        return found
+
+    def _token(self, key: tuple[str, ...]) -> int:
+        token = self._token_of.get(key)
+        if token is None:
+            if len(self._token_of) > MAX_BLOCKS:  # many collapsed sets seen: start again
+                self._drop_summaries()
+            design = self.design
+            token = self._token_of[key] = len(self._token_of)
+            readers = self._readers
+            for lid in key:
+                readers.setdefault(lid, []).append(token)
+                if lid in design:
+                    for ref in design.layer(lid).inputs:  # the block's input comes from outside
+                        src = source_of(ref)
+                        if src not in readers or readers[src][-1] != token:
+                            readers.setdefault(src, []).append(token)
+        return token
+
+    def _composed(self, node: Node) -> GroupSummary | None:
+        """A run's totals from its blocks' (kept between edits, each until a layer it reads
+        changes): the sums, the first block's input and the last block's output. The same as
+        ``summarize`` of the run's layers where its blocks are chained (``chain_of``: no block
+        reads a later one or is read by an earlier one) and each block's layers follow the one
+        before's in the design; otherwise None. After an edit splits a run of 356 blocks, its
+        two parts cost a sum of kept totals each, not a pass over 1,200 layers."""
+        groups = node.groups
+        analysis = self.analysis
+        if len(groups) < 2 or analysis is None:
+            return None
+        if groups not in self._chains:
+            self._chains[groups] = chain_of(self.design, self.index(), Run(groups))
+        chain = self._chains[groups]
+        if chain is None or sum(chain.blocks, ()) != node.layers:
+            return None
+        parts = [self._block_totals(block) for block in chain.blocks]
+        first, last = parts[0], parts[-1]
+        out = last.output_layer
+        if out is None:
+            return None
+        return GroupSummary(
+            layers=sum(p.layers for p in parts),
+            params=sum(p.params for p in parts),
+            trainable_params=sum(p.trainable_params for p in parts),
+            buffers=sum(p.buffers for p in parts),
+            macs=sum(p.macs for p in parts),
+            input_shape=first.input_shape,
+            output_shape=last.output_shape,
+            output_layer=out,
+            receptive_field=self.field(out) if analysis.stored(out) is not None else None,
+            errors=sum(p.errors for p in parts),
+            warnings=sum(p.warnings for p in parts),
+            unknown=sum(p.unknown for p in parts),
+            neurons=sum(p.neurons for p in parts),
+            memory_bytes=sum(p.memory_bytes for p in parts),
+        )
+
+    def _block_totals(self, block: tuple[str, ...]) -> GroupSummary:
+        """One block's totals, its field left to be found when the block is read as a node."""
+        token = self._token(block)
+        found = self._summary_of.get(token)
+        if found is None:
+            assert self.analysis is not None
+            found = summarize(
+                self.design, self.analysis, block, self.consumers(), field_of=_no_field
+            )
+            self.summaries_computed += 1
+            self._summary_of[token] = found
+            self._field_pending.add(token)
         return found
 
     def field(self, layer_id: str) -> ReceptiveField | None:
@@ -343,6 +418,10 @@ class GroupViewCache:
         return runs
 
 
+def _no_field(_layer_id: str) -> None:
+    return None
+
+
 def cached_block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
     """``block_rows`` with the graph and the blocks' totals from the analysis's cache."""
     cache = cache_for(analysis)
@@ -372,4 +451,5 @@ def cached_volume_scene(
         graph=cache.graph(collapsed),
         summary=cache.summary,
         info_of=cache.layer_info,
+        main_of=cache.main_type,
     )

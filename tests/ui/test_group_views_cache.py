@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from designer.core.collapsed_figure import block_rows
+from designer.core.collapsed_figure import block_rows, collapsed_volume_scene
 from designer.core.design import Layer
 from designer.core.fileformat import load_design
 from designer.core.groups import (
@@ -23,7 +23,7 @@ from designer.core.groups import (
 )
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from designer.ui.group_views import cache_for, cached_block_rows
+from designer.ui.group_views import cache_for, cached_block_rows, cached_volume_scene
 from designer.ui.panels import diagnostics_panel
 from tests.core.test_groups_incremental import staged
 from tests.ui.ui_helpers import shown_main_window
@@ -48,13 +48,17 @@ def assert_same_as_fresh(doc: Document) -> None:
     graphs = [cache.graph(shut) for shut in shuts]
     summaries = [[cache.summary(n) for n in g.nodes if n.kind == "group"] for g in graphs]
     rows = [cached_block_rows(doc.analysis, shut) for shut in shuts]
-    for shut, graph, sums, cached in zip(shuts, graphs, summaries, rows, strict=True):
+    volumes = [cached_volume_scene(doc.analysis, shut) for shut in shuts]
+    for shut, graph, sums, cached, volume in zip(
+        shuts, graphs, summaries, rows, volumes, strict=True
+    ):
         fresh = visible_graph(design, index, shut, runs=runs)
         assert graph.nodes == fresh.nodes and graph.edges == fresh.edges
         assert graph.inputs == fresh.inputs and graph.node_of == fresh.node_of
         groups = [n for n in graph.nodes if n.kind == "group"]
         assert sums == [summarize(design, doc.analysis, n.layers) for n in groups]
         assert cached == block_rows(doc.analysis, shut)
+        assert volume == collapsed_volume_scene(doc.analysis, shut)
 
 
 def test_the_cache_matches_the_core_after_random_edits_undo_and_redo(qapp):
