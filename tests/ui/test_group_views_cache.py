@@ -179,6 +179,7 @@ def test_the_table_by_block_follows_a_repeat_broken_and_mended(window, qtbot):
         return [model.index(r, 0).data() for r in range(model.rowCount())]
 
     assert "layer3.1–5 ×5" in names()
+    resets, replaced = model.reset_count, model.replace_count
     params = dict(doc.design.layer("layer3.3.conv2").params)
     doc.set_params("layer3.3.conv2", {**params, "bias": True})  # layer3.3 differs now
     qtbot.wait(1)
@@ -186,9 +187,22 @@ def test_the_table_by_block_follows_a_repeat_broken_and_mended(window, qtbot):
     fresh = block_rows(doc.analysis, set(model.blocks or ()))  # the core, without the cache
     assert names() == [b.title for b in fresh]
     assert model.rows() == [replace(b.row, id=b.title) for b in fresh]
+    # The rows of the run were replaced in place (no reset: the view keeps the other rows);
+    # the columns fit the rows as after a reset, and a layer finds its block's row.
+    assert model.reset_count == resets and model.replace_count == replaced + 1
+    header = table.view.horizontalHeader()
+    widths = [header.sectionSize(n) for n in range(header.count())]
+    assert model.row_of("layer3.3.bn2") == names().index("layer3.3")
+    assert model.row_of("layer4.0.conv1") == names().index("Stage 4")
+    model.refresh()
+    assert [header.sectionSize(n) for n in range(header.count())] == widths
+    assert model.row_of("layer3.3.bn2") == names().index("layer3.3")
     doc.undo_stack.undo()
     qtbot.wait(1)
     assert "layer3.1–5 ×5" in names()
+    assert model.rows() == [
+        replace(b.row, id=b.title) for b in block_rows(doc.analysis, set(model.blocks or ()))
+    ]
 
 
 def test_the_canvas_splits_and_joins_a_repeat_an_edit_breaks_and_undo_mends(window, qtbot):
