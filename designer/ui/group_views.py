@@ -90,6 +90,7 @@ class GroupViewCache:
         # Per collapsed set, its graph and the runs that merged its nodes (kept while they last).
         self._graphs: dict[frozenset[str], tuple[tuple[Run, ...], VisibleGraph]] = {}
         self.graphs_built = 0  # tests and benchmarks: visible graphs merged afresh
+        self._relevant: dict[frozenset[str], tuple[list[Run], tuple[Run, ...]]] = {}
         # A block (its layers) gets a number for as long as the structure lasts, and the layers
         # it reads (its own and those feeding it) point to that number: an analysis update
         # drops the totals of the blocks that read a changed layer, without hashing a block's
@@ -143,6 +144,7 @@ class GroupViewCache:
         self._run_items = None
         self._units = {}
         self._graphs = {}
+        self._relevant = {}
         self._chains = {}
         self._places = None
         self._fields = None
@@ -230,8 +232,15 @@ class GroupViewCache:
             if len(self._units) > 8:
                 self._units = {}
                 self._graphs = {}
+                self._relevant = {}
             units = self._units[key] = collapsed_units(self.design, self.index(), key)
-        relevant = units.relevant(self.runs())
+        runs = self.runs()
+        memo = self._relevant.get(key)
+        if memo is not None and memo[0] is runs:  # (runs() is the same list until an edit)
+            relevant = memo[1]
+        else:
+            relevant = units.relevant(runs)
+            self._relevant[key] = (runs, relevant)
         kept = self._graphs.get(key)
         if kept is not None and kept[0] == relevant:
             return kept[1]

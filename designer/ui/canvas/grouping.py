@@ -876,25 +876,37 @@ class CanvasGroups(QObject):
             for frame in kept.values():
                 scene.removeItem(frame)
             return
-        item_of: dict[str, QGraphicsItem] = {c.layer_id: c for c in self.visible_layer_cards()}
+        # Each group's cards shown: a layer card is in the groups around it, a block's card in
+        # the groups around that block (the groups inside it are shut, so they get no frame).
+        # From the few cards shown, not from every member of every group.
+        items_of: dict[str, set[QGraphicsItem]] = {}
+        shown: set[QGraphicsItem] = set()
+        for card in self.visible_layer_cards():
+            shown.add(card)
+            for gid in index.chain(card.layer_id):
+                items_of.setdefault(gid, set()).add(card)
         for group_card in self.cards.values():
-            for lid in group_card.node.layers:
-                item_of[lid] = group_card
-        shown = set(item_of.values())
-        for gid, members in index.members.items():
-            if gid in self.collapsed or any(g in self.collapsed for g in index.ancestors(gid)):
+            if not group_card.node.layers:
                 continue
-            items = {item_of[m] for m in members if m in item_of}
+            shown.add(group_card)
+            around = {a for g in group_card.node.groups for a in index.ancestors(g)}
+            for gid in around:
+                items_of.setdefault(gid, set()).add(group_card)
+        collapsed = self.collapsed
+        for gid in index.members:
+            items = items_of.get(gid)
             if not items:
                 continue
-            open_below = [
-                d
-                for d in index.descendants(gid)  # nested frames that are drawn inside this one
-                if d in index.members
-                and d not in self.collapsed
-                and not any(a in self.collapsed for a in index.ancestors(d))
-            ]
-            depth_below = max((index.depth[d] for d in open_below), default=index.depth[gid])
+            if gid in collapsed or any(g in collapsed for g in index.ancestors(gid)):
+                continue
+            # The deepest open group drawn inside this one (a walk that stops at shut groups).
+            depth_below = index.depth[gid]
+            stack = [c for c in index.children.get(gid, []) if c not in collapsed]
+            while stack:
+                d = stack.pop()
+                if d in index.members:
+                    depth_below = max(depth_below, index.depth[d])
+                stack.extend(c for c in index.children.get(d, []) if c not in collapsed)
             nesting = depth_below - index.depth[gid]
             pad = FRAME_PAD * (1 + nesting)
             titled = False
