@@ -889,8 +889,8 @@ class CanvasGroups(QObject):
             if not group_card.node.layers:
                 continue
             shown.add(group_card)
-            around = {a for g in group_card.node.groups for a in index.ancestors(g)}
-            for gid in around:
+            # (A run's blocks are siblings: the groups around its first are around them all.)
+            for gid in index.ancestors(group_card.node.groups[0]):
                 items_of.setdefault(gid, set()).add(group_card)
         collapsed = self.collapsed
         for gid in index.members:
