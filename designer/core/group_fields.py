@@ -59,6 +59,11 @@ class Chain:
     source: str  # the layer before the run that the first block reads
     out: int  # the position of the layer the next block reads
 
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """Every block's layers, block after block."""
+        return tuple(m for block in self.blocks for m in block)
+
 
 def chain_of(design: Design, index: GroupIndex, run: Run) -> Chain | None:
     """``run`` as a chain of blocks, or None when its blocks read anything else from outside

@@ -310,7 +310,7 @@ class GroupViewCache:
         if groups not in self._chains:
             self._chains[groups] = chain_of(self.design, self.index(), Run(groups))
         chain = self._chains[groups]
-        if chain is None or sum(chain.blocks, ()) != node.layers:
+        if chain is None or chain.layers != node.layers:
             return None
         parts = [self._block_totals(block) for block in chain.blocks]
         first, last = parts[0], parts[-1]
