@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, cast
 
 from psygnal import Signal, SignalInstance
 
@@ -77,6 +77,19 @@ class ReceptiveField:
     @property
     def size_px(self) -> tuple[int, int]:
         return (math.ceil(self.size[0] - 1e-9), math.ceil(self.size[1] - 1e-9))
+
+
+class FieldSource(Protocol):
+    """What a layer's receptive field is computed from, per input (a ``LayerInfo`` is one)."""
+
+    @property
+    def output_shape(self) -> Shape | None: ...
+
+    @property
+    def receptive_field(self) -> ReceptiveField | None: ...
+
+    @property
+    def input_size(self) -> tuple[int, int] | None: ...
 
 
 @dataclass(slots=True)
@@ -419,6 +432,51 @@ class Analysis:
 
     def has_errors(self) -> bool:
         return self.totals().errors > 0
+
+    def field_is_current(self, layer_id: str) -> bool:
+        """Whether ``layer_id``'s receptive field is up to date (reading it brings nothing else
+        up to date; see ``info``)."""
+        return layer_id not in self._stale
+
+    def stored(self, layer_id: str) -> LayerInfo | None:
+        """``layer_id``'s information as stored: all of it current except, where
+        ``field_is_current`` says so, its receptive field and input size (left out of date past
+        full coverage; no note can change there). Reading it brings nothing up to date."""
+        return dict.get(self.info, layer_id)
+
+    def field_from(
+        self, layer_id: str, upstream: Sequence[FieldSource | None]
+    ) -> tuple[tuple[int, int] | None, ReceptiveField | None] | None:
+        """The input size and receptive field ``layer_id`` has when its inputs (one entry per
+        input reference) have these fields: what bringing it up to date computes, without
+        storing it. None where that cannot be decided this way (the layer has no field step, or
+        an input's shape is not the one it was analysed with: then read ``info``)."""
+        layer = self.design.layer_map.get(layer_id)
+        old = dict.get(self.info, layer_id)
+        step = self._rf_steps.get(layer_id)
+        if (
+            layer is None
+            or old is None
+            or step is None
+            or old.output_shape is None
+            or old.status == "unknown"
+            or layer_id in self._cyclic
+        ):
+            return None
+        shapes = old.input_shapes
+        if len(upstream) != len(layer.inputs) or len(upstream) != len(shapes):
+            return None
+        for u, s in zip(upstream, shapes, strict=True):
+            if u is None or u.output_shape != s:
+                return None
+        type_id = old.type
+        if len(upstream) == 1:
+            u = upstream[0]
+            assert u is not None
+            if u.receptive_field is None or step.kind == "identity":
+                return u.input_size, u.receptive_field
+        seen = upstream[:1] if type_id == "Upsample" else upstream
+        return self._receptive_field(type_id, step, old.output_shape, cast(Any, seen))
 
     def downstream(self, layer_id: str) -> list[str]:
         """``layer_id`` and every layer fed by it, in topological order."""

@@ -16,9 +16,10 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from designer.core.analysis import LayerInfo
+from designer.core.analysis import Analysis, LayerInfo
 from designer.core.design import Layer
 from designer.core.figure import (
     MUTED_INK,
@@ -59,7 +60,6 @@ from designer.core.registry import CATEGORIES
 from designer.core.shape_rules import fmt_shape
 
 if TYPE_CHECKING:
-    from designer.core.analysis import Analysis
     from designer.core.volume_geometry import BlockOptions, Camera, VolumeScene
 
 SLIDE = (1920.0, 1080.0)
@@ -185,6 +185,7 @@ class CollapsedView:
 
 #: A group node's totals, as ``summarize`` gives them (a caller may pass a cached lookup).
 SummaryOf = Callable[[Node], GroupSummary]
+InfoOf = Callable[[str], LayerInfo | None]
 
 
 def _graph_and_summary(
@@ -207,19 +208,36 @@ def _graph_and_summary(
     return graph, summary
 
 
+def main_type(analysis: Analysis, node: Node) -> str:
+    """The layer type a block is drawn as: the one with the most MACs (plus one per layer)."""
+    # Read as stored, which brings no receptive field up to date (``Analysis.stored``; a
+    # window of an analysis has only ``info``).
+    read = analysis.stored if isinstance(analysis, Analysis) else analysis.info.get
+    design = analysis.design
+    weight: Counter[str] = Counter()
+    for lid in node.layers:
+        li = read(lid)
+        weight[design.layer(lid).type] += (li.macs if li else 0) + 1
+    return weight.most_common(1)[0][0] if weight else "Identity"
+
+
 def collapsed_view(
     analysis: Analysis,
     collapsed: set[str],
     *,
     graph: VisibleGraph | None = None,
     summary: SummaryOf | None = None,
+    info_of: InfoOf | None = None,
+    main_of: Callable[[Node], str] | None = None,
 ) -> CollapsedView:
-    """``graph`` (the ``visible_graph`` of ``collapsed``) and ``summary`` (a node's totals) may
-    come from a caller's cache (the GUI's, which keeps them between edits); by default they are
-    computed here."""
+    """``graph`` (the ``visible_graph`` of ``collapsed``), ``summary`` (a node's totals) and
+    ``info_of`` (a layer's information, as ``analysis.info.get`` gives it) and ``main_of`` (a
+    block's main layer type, ``main_type``) may come from a caller's cache (the GUI's, which keeps them between edits and finds fields left out of
+    date without bringing thousands up to date); by default they are computed here."""
     design = analysis.design
     graph, summary = _graph_and_summary(analysis, collapsed, graph, summary)
 
+    get = analysis.info.get if info_of is None else info_of
     layers: list[Layer] = []
     info: dict[str, LayerInfo] = {}
     main: dict[str, str] = {}
@@ -229,15 +247,12 @@ def collapsed_view(
         if node.kind == "layer":
             layer = design.layer(node.id)
             layers.append(Layer(layer.id, layer.type, dict(layer.params), list(inputs)))
-            if node.id in analysis.info:
-                info[node.id] = analysis.info[node.id]
+            found = get(node.id)
+            if found is not None:
+                info[node.id] = found
             continue
         s = summary(node)
-        weight: Counter[str] = Counter()
-        for lid in node.layers:
-            li = analysis.info.get(lid)
-            weight[design.layer(lid).type] += (li.macs if li else 0) + 1
-        main[node.id] = weight.most_common(1)[0][0] if weight else "Identity"
+        main[node.id] = main_type(analysis, node) if main_of is None else main_of(node)
         labels[node.id] = node.title + (f" ×{node.repeat}" if node.repeat > 1 else "")
         layers.append(Layer(node.id, "Group", {}, list(inputs)))
         info[node.id] = LayerInfo(
@@ -323,6 +338,8 @@ def collapsed_volume_scene(
     *,
     graph: VisibleGraph | None = None,
     summary: SummaryOf | None = None,
+    info_of: InfoOf | None = None,
+    main_of: Callable[[Node], str] | None = None,
 ) -> VolumeScene:
     """The 3D scene with each collapsed group as one volume (the 3D view draws what the canvas
     shows); ``graph`` and ``summary`` as for ``collapsed_view``."""
@@ -330,7 +347,9 @@ def collapsed_volume_scene(
 
     if not collapsed:
         return build_volume_scene(analysis, options)
-    view = collapsed_view(analysis, collapsed, graph=graph, summary=summary)
+    view = collapsed_view(
+        analysis, collapsed, graph=graph, summary=summary, info_of=info_of, main_of=main_of
+    )
     return _volume_scene(view, options or BlockOptions())
 
 
@@ -341,7 +360,8 @@ def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
     blocks = []
     for b in scene.blocks:
         # A volume stands for every layer of the nodes folded into it.
-        layer_ids = tuple(m for n in b.layer_ids for m in cv.nodes[n].layers)
+        nodes = [cv.nodes[n].layers for n in b.layer_ids]
+        layer_ids = nodes[0] if len(nodes) == 1 else tuple(chain.from_iterable(nodes))
         if b.id in cv.main_type:
             b = replace(
                 b,
@@ -350,8 +370,7 @@ def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
                 type=cv.main_type[b.id],
             )
         blocks.append(replace(b, layer_ids=layer_ids))
-        for m in layer_ids:
-            scene.block_of[m] = b.id
+        scene.block_of.update(dict.fromkeys(layer_ids, b.id))
     scene.blocks = blocks
     return scene
 
@@ -495,15 +514,17 @@ def block_rows(
     *,
     graph: VisibleGraph | None = None,
     summary: SummaryOf | None = None,
+    info_of: InfoOf | None = None,
 ) -> list[BlockRow]:
     """Rows for the visible nodes of a collapsed view (charts and tables "by block");
-    ``graph`` and ``summary`` as for ``collapsed_view``."""
+    ``graph``, ``summary`` and ``info_of`` as for ``collapsed_view``."""
     graph, summary = _graph_and_summary(analysis, collapsed, graph, summary)
 
+    get = analysis.info.get if info_of is None else info_of
     rows: list[BlockRow] = []
     for node in graph.nodes:
         if node.kind == "layer":
-            info = analysis.info.get(node.id)
+            info = get(node.id)
             if info is not None:
                 rows.append(BlockRow(layer_row(info), node.id, node.layers, False))
             continue

@@ -20,7 +20,7 @@ This module computes what views need from groups, without Qt:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,7 +29,7 @@ from designer.core.shape_rules import fmt_shape
 
 if TYPE_CHECKING:
     from designer.core.analysis import Analysis, ReceptiveField
-    from designer.core.design import Design
+    from designer.core.design import Design, Layer
 
 MAX_LABEL_LENGTH = 500
 MAX_NESTING = 64  # levels of groups inside groups (a hostile file cannot make views quadratic)
@@ -239,8 +239,16 @@ def summarize(
     analysis: Analysis,
     layer_ids: Iterable[str],
     consumers: dict[str, list[str]] | None = None,
+    *,
+    field_of: Callable[[str], ReceptiveField | None] | None = None,
 ) -> GroupSummary:
-    """Totals of ``layer_ids``; its output is the last member whose output leaves the set."""
+    """Totals of ``layer_ids``; its output is the last member whose output leaves the set.
+
+    ``field_of``: the receptive field of a layer (what ``analysis.info`` gives), from a caller
+    that finds fields left out of date more cheaply (``designer.core.group_fields``); the
+    layers are then read as stored (``Analysis.stored``: everything but such a field current),
+    so that summing a block brings no field up to date."""
+    read = analysis.info.get if field_of is None else analysis.stored
     members = [lid for lid in layer_ids if lid in design]
     inside = set(members)
     params = trainable = buffers = macs = errors = warnings = unknown = 0
@@ -251,7 +259,7 @@ def summarize(
     if consumers is None:
         consumers = consumers_of(design)
     for lid in members:
-        info = analysis.info.get(lid)
+        info = read(lid)
         layer = design.layer(lid)
         if info is None:
             unknown += 1
@@ -271,7 +279,7 @@ def summarize(
             if outside or not layer.inputs:
                 found_input = True
                 src_id, piece = split_ref(outside[0]) if outside else (None, None)
-                src_info = analysis.info.get(src_id) if src_id is not None else None
+                src_info = read(src_id) if src_id is not None else None
                 if src_info is not None:
                     input_shape = src_info.output(piece)
                 elif info is not None and not layer.inputs:  # an Input layer inside the group
@@ -279,7 +287,11 @@ def summarize(
         users = consumers.get(lid, [])
         if not users or any(u not in inside for u in users):
             output_layer = lid
-    out_info = analysis.info.get(output_layer) if output_layer is not None else None
+    out_info = read(output_layer) if output_layer is not None else None
+    field = None
+    if out_info is not None:
+        assert output_layer is not None
+        field = out_info.receptive_field if field_of is None else field_of(output_layer)
     return GroupSummary(
         layers=len(members),
         params=params,
@@ -289,7 +301,7 @@ def summarize(
         input_shape=input_shape,
         output_shape=out_info.output_shape if out_info is not None else None,
         output_layer=output_layer,
-        receptive_field=out_info.receptive_field if out_info is not None else None,
+        receptive_field=field,
         errors=errors,
         warnings=warnings,
         unknown=unknown,
@@ -316,6 +328,19 @@ class Run:
         return len(self.groups)
 
 
+def layer_key(layer: Layer) -> tuple[str, str]:
+    """A layer's own part of a ``structure_key`` entry: its type and hyper-parameters."""
+    return (layer.type, repr(sorted(layer.params.items())))
+
+
+def with_new_params(key: tuple[Any, ...], position: int, layer: Layer) -> tuple[Any, ...]:
+    """``key`` (a group's ``structure_key``) after a hyper-parameter edit of ``layer``, its
+    member at ``position``: the same as keying the group again (an edit of hyper-parameters
+    changes that entry's own part only; connections and nesting stay)."""
+    entry = key[position]
+    return (*key[:position], (*layer_key(layer), *entry[2:]), *key[position + 1 :])
+
+
 def structure_key(
     design: Design,
     index: GroupIndex,
@@ -337,7 +362,7 @@ def structure_key(
         layer = design.layer(lid)
         own = layer_keys.get(lid) if layer_keys is not None else None
         if own is None:
-            own = (layer.type, repr(sorted(layer.params.items())))
+            own = layer_key(layer)
             if layer_keys is not None:
                 layer_keys[lid] = own
         ins: list[Any] = []
@@ -443,49 +468,105 @@ def visible_graph(
     """The network as a collapsed view shows it: each layer inside a collapsed group is
     replaced by the outermost collapsed group around it; with ``merge_repeats``, a run of
     collapsed identical sibling blocks becomes one node (``×N``)."""
-    shut = {g for g in collapsed if g in index.groups and index.members.get(g)}
-    run_of: dict[str, tuple[str, ...]] = {}
-    if merge_repeats:
-        for run in repeat_runs(design, index) if runs is None else runs:
-            if all(g in shut for g in run.groups):
-                for g in run.groups:
-                    run_of[g] = run.groups
-    node_of: dict[str, str] = {}
-    nodes: dict[str, Node] = {}
-    order = {m: n for n, m in enumerate(design.ids)}
+    units = collapsed_units(design, index, collapsed)
+    if not merge_repeats:
+        runs = ()
+    elif runs is None:
+        runs = repeat_runs(design, index)
+    return merged_graph(units, runs)
+
+
+@dataclass
+class CollapsedUnits:
+    """A collapsed set before repeats are merged (``collapsed_units``): it depends on the
+    design's structure and groups only, so a caller may keep it while hyper-parameters change
+    (and with them the repeats), and ``merged_graph`` then merges whichever runs there are."""
+
+    design: Design
+    index: GroupIndex
+    shut: frozenset[str]  # the collapsed groups that have members
+    units: list[tuple[str, bool]]  # (layer id, or outermost collapsed group; is a group), in order
+    unit_of: dict[str, str]  # layer id -> its unit, design order
+    cross: list[
+        tuple[str, str]
+    ]  # (source unit, target unit) of each connection between units, once
+    _order: dict[str, int] | None = None
+    _nodes: dict[tuple[str, ...], Node] = field(default_factory=dict)  # groups -> their node
+
+    def relevant(self, runs: Sequence[Run]) -> tuple[Run, ...]:
+        """The runs that merge nodes here (every group of the run collapsed)."""
+        shut = self.shut
+        return tuple(r for r in runs if all(g in shut for g in r.groups))
+
+    def group_node(self, groups: tuple[str, ...]) -> Node:
+        found = self._nodes.get(groups)
+        if found is None:
+            if self._order is None:
+                self._order = {m: n for n, m in enumerate(self.design.ids)}
+            members = self.index.members
+            found = self._nodes[groups] = Node(
+                groups[0],
+                "group",
+                tuple(sorted((m for g in groups for m in members[g]), key=self._order.__getitem__)),
+                groups,
+                run_title(self.index, groups),
+            )
+        return found
+
+
+def collapsed_units(design: Design, index: GroupIndex, collapsed: Iterable[str]) -> CollapsedUnits:
+    """What ``visible_graph`` shows of ``collapsed`` before merging repeats."""
+    shut = frozenset(g for g in collapsed if g in index.groups and index.members.get(g))
     outermost: dict[str, str] = {}  # layer -> the outermost collapsed group around it
     for gid in sorted(shut, key=index.depth.__getitem__):
         for m in index.members[gid]:
             outermost.setdefault(m, gid)
+    unit_of: dict[str, str] = {}
+    units: dict[str, bool] = {}
     for lid in design.ids:
         top = outermost.get(lid)
-        if top is None:
-            node_of[lid] = lid
-            nodes[lid] = Node(lid, "layer", (lid,), (), lid)
-            continue
-        groups = run_of.get(top, (top,))
-        nid = groups[0]
-        node_of[lid] = nid
-        if nid not in nodes:
-            members = tuple(m for g in groups for m in index.members[g])
-            nodes[nid] = Node(
-                nid,
-                "group",
-                tuple(sorted(members, key=order.__getitem__)),
-                groups,
-                run_title(index, groups),
+        unit = lid if top is None else top  # a group never has a layer's id
+        unit_of[lid] = unit
+        if unit not in units:
+            units[unit] = top is not None
+    cross: dict[tuple[str, str], None] = {}
+    for layer in design:
+        dst = unit_of[layer.id]
+        for src_layer in layer.sources:
+            src = unit_of.get(src_layer)
+            if src is not None and src != dst:
+                cross[(src, dst)] = None
+    return CollapsedUnits(design, index, shut, list(units.items()), unit_of, list(cross))
+
+
+def merged_graph(units: CollapsedUnits, runs: Sequence[Run]) -> VisibleGraph:
+    """The visible graph of ``units`` with each run of collapsed sibling blocks one node."""
+    run_of: dict[str, tuple[str, ...]] = {}
+    for run in units.relevant(runs):
+        for g in run.groups:
+            run_of[g] = run.groups
+    nodes: dict[str, Node] = {}
+    head_of: dict[str, str] = {}
+    for unit, is_group in units.units:
+        if not is_group:
+            nodes[unit] = units._nodes.get((unit,)) or units._nodes.setdefault(
+                (unit,), Node(unit, "layer", (unit,), (), unit)
             )
+            head_of[unit] = unit
+            continue
+        groups = run_of.get(unit, (unit,))
+        nid = groups[0]
+        head_of[unit] = nid
+        if nid not in nodes:
+            nodes[nid] = units.group_node(groups)
+    node_of = {lid: head_of[u] for lid, u in units.unit_of.items()}
     edges: dict[tuple[str, str], None] = {}
     inputs: dict[str, list[str]] = {nid: [] for nid in nodes}
-    for layer in design:
-        dst = node_of[layer.id]
-        for src_layer in layer.sources:
-            src = node_of.get(src_layer)
-            if src is None or src == dst:
-                continue
-            if (src, dst) not in edges:
-                edges[(src, dst)] = None
-                inputs[dst].append(src)
+    for su, du in units.cross:
+        src, dst = head_of[su], head_of[du]
+        if src != dst and (src, dst) not in edges:
+            edges[(src, dst)] = None
+            inputs[dst].append(src)
     return VisibleGraph(list(nodes.values()), node_of, list(edges), inputs)
 
 

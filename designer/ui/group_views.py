@@ -8,7 +8,11 @@ over all 10,000 layers of a long design for an edit of one. Here:
 - the ``GroupIndex`` and the layers' consumers last until the structure changes;
 - each group's ``structure_key`` lasts until a layer inside it changes (its hyper-parameters
   or structure), so the repeats of a long design are found again from cached keys;
-- the visible graph of a collapsed set lasts until the repeats or the structure change;
+- what a collapsed set shows before repeats are merged (``collapsed_units``) lasts until the
+  structure changes, and its visible graph until the runs that merge its nodes change: an edit
+  that splits a "×N" run re-merges the kept units (no pass over every layer's groups), and one
+  that changes other runs (a stage no longer like its neighbours, while it is open) keeps the
+  graph, so the views that compare it see nothing new;
 - a block's totals (``summarize``) last until the analysis reports a change in one of its
   layers or in a layer feeding it from outside: an edit inside one block recomputes that
   block and the blocks whose layers actually changed, not every block.
@@ -28,22 +32,31 @@ from typing import TYPE_CHECKING, Any
 
 from psygnal import SignalInstance
 
-from designer.core.collapsed_figure import BlockRow, block_rows, collapsed_volume_scene
+from designer.core.collapsed_figure import (
+    BlockRow,
+    block_rows,
+    collapsed_volume_scene,
+    main_type,
+)
+from designer.core.group_fields import BlockFields, Chain, chain_of, chain_places
 from designer.core.groups import (
+    CollapsedUnits,
     GroupIndex,
     GroupSummary,
     Node,
     Run,
     VisibleGraph,
+    collapsed_units,
     consumers_of,
+    merged_graph,
     structure_key,
     summarize,
-    visible_graph,
+    with_new_params,
 )
 from designer.core.refs import source_of
 
 if TYPE_CHECKING:
-    from designer.core.analysis import Analysis
+    from designer.core.analysis import Analysis, LayerInfo, ReceptiveField
     from designer.core.design import Design
     from designer.core.volume_geometry import BlockOptions, VolumeScene
 
@@ -73,8 +86,11 @@ class GroupViewCache:
         # Per parent group, its blocks and direct layers in network order (structure only).
         self._run_items: list[list[tuple[str, bool]]] | None = None
         self._run_first: dict[str, int] = {}  # group -> where its first layer is in the design
-        self._graphs: dict[frozenset[str], VisibleGraph] = {}
-        self._graph_runs: list[Run] | None = None  # the repeats the graphs were made with
+        self._units: dict[frozenset[str], CollapsedUnits] = {}  # until the structure changes
+        # Per collapsed set, its graph and the runs that merged its nodes (kept while they last).
+        self._graphs: dict[frozenset[str], tuple[tuple[Run, ...], VisibleGraph]] = {}
+        self.graphs_built = 0  # tests and benchmarks: visible graphs merged afresh
+        self._relevant: dict[frozenset[str], tuple[list[Run], tuple[Run, ...]]] = {}
         # A block (its layers) gets a number for as long as the structure lasts, and the layers
         # it reads (its own and those feeding it) point to that number: an analysis update
         # drops the totals of the blocks that read a changed layer, without hashing a block's
@@ -82,6 +98,15 @@ class GroupViewCache:
         self._token_of: dict[tuple[str, ...], int] = {}
         self._readers: dict[str, list[int]] = {}
         self._summary_of: dict[int, GroupSummary] = {}  # until a layer it reads changes
+        # Kept totals whose output's field may have moved (fields left out of date past full
+        # coverage): brought up to date when read, from ``BlockFields`` (a run of identical
+        # blocks moves the field by the same amount per block: not 6,000 layers brought up to
+        # date for the field at the end of a long design).
+        self._field_pending: set[int] = set()
+        self._main_of: dict[int, str] = {}  # a block's main layer type, kept with its totals
+        self._fields: BlockFields | None = None  # for the analysis as it is now
+        self._chains: dict[tuple[str, ...], Chain | None] = {}  # each run's chain (structure)
+        self._places: dict[str, tuple[Chain, int]] | None = None  # for the runs as they are
         self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
             (design.layer_added, self._on_structure),
@@ -117,18 +142,32 @@ class GroupViewCache:
         self._keys = {}
         self._runs = None
         self._run_items = None
+        self._units = {}
         self._graphs = {}
-        self._graph_runs = None
+        self._relevant = {}
+        self._chains = {}
+        self._places = None
+        self._fields = None
         self._drop_summaries()
 
     def _on_params(self, layer_id: str) -> None:
-        # Repeats compare hyper-parameters: the groups around the layer have a new key.
-        if self._index is not None:
-            for gid in self._index.chain(layer_id):
-                self._keys.pop(gid, None)
-        self._runs = None  # the graphs stay while the repeats come out the same
+        # Repeats compare hyper-parameters: the groups around the layer have a new key, which
+        # differs from the kept one in that layer's entry only (a stage's key is thousands of
+        # entries long: patched, not computed again).
+        index = self._index
+        if index is not None:
+            keys = self._keys
+            layer = self.design.layer(layer_id)
+            for gid in index.chain(layer_id):
+                kept = keys.get(gid)
+                if kept is not None:
+                    keys[gid] = with_new_params(kept, index.members[gid].index(layer_id), layer)
+        self._runs = None  # the graphs stay while the runs that merge their nodes do
+        self._places = None
+        self._fields = None
 
     def _on_analysis(self, changed: object) -> None:
+        self._fields = None
         if not isinstance(changed, set | frozenset):
             self._drop_summaries(structure=False)
             return
@@ -137,11 +176,9 @@ class GroupViewCache:
             return
         analysis = self.analysis
         if analysis is not None and analysis.unlisted_fields:
-            # Fields moved in layers the update does not list: each block shows its output's.
-            for token, kept in list(summaries.items()):
-                out = analysis.info.get(kept.output_layer) if kept.output_layer else None
-                if out is not None and out.receptive_field != kept.receptive_field:
-                    summaries[token] = replace(kept, receptive_field=out.receptive_field)
+            # Fields moved in layers the update does not list: each block shows its output's,
+            # found when the block is next read (``summary``).
+            self._field_pending.update(summaries)
         fields = analysis.field_only if analysis is not None else frozenset()
         for lid in changed:
             tokens = readers.get(lid)
@@ -158,9 +195,12 @@ class GroupViewCache:
                 continue
             for token in tokens:
                 summaries.pop(token, None)
+                self._main_of.pop(token, None)
 
     def _drop_summaries(self, structure: bool = True) -> None:
         self._summary_of = {}
+        self._field_pending = set()
+        self._main_of = {}
         if structure:
             self._token_of = {}
             self._readers = {}
@@ -184,28 +224,67 @@ class GroupViewCache:
         return self._runs
 
     def graph(self, collapsed: set[str] | frozenset[str]) -> VisibleGraph:
-        """``visible_graph(design, index, collapsed, runs=runs())``."""
+        """``visible_graph(design, index, collapsed, runs=runs())``: the same object for as
+        long as the runs merging its nodes stay the same."""
         key = frozenset(collapsed)
-        runs = self.runs()
-        if runs != self._graph_runs:
-            self._graphs = {}
-            self._graph_runs = runs
-        graph = self._graphs.get(key)
-        if graph is None:
-            if len(self._graphs) > 8:
+        units = self._units.get(key)
+        if units is None:
+            if len(self._units) > 8:
+                self._units = {}
                 self._graphs = {}
-            graph = visible_graph(self.design, self.index(), key, runs=runs)
-            self._graphs[key] = graph
+                self._relevant = {}
+            units = self._units[key] = collapsed_units(self.design, self.index(), key)
+        runs = self.runs()
+        memo = self._relevant.get(key)
+        if memo is not None and memo[0] is runs:  # (runs() is the same list until an edit)
+            relevant = memo[1]
+        else:
+            relevant = units.relevant(runs)
+            self._relevant[key] = (runs, relevant)
+        kept = self._graphs.get(key)
+        if kept is not None and kept[0] == relevant:
+            return kept[1]
+        graph = merged_graph(units, relevant)
+        self.graphs_built += 1
+        self._graphs[key] = (relevant, graph)
         return graph
 
     def summary(self, node: Node) -> GroupSummary:
         """``summarize`` of the node's layers against the analysis this cache follows."""
         key = node.layers
-        design = self.design
+        token = self._token(key)
+        found = self._summary_of.get(token)
+        if found is not None:
+            if token in self._field_pending:
+                self._field_pending.discard(token)
+                field = self.field(found.output_layer) if found.output_layer else None
+                if field != found.receptive_field:
+                    found = self._summary_of[token] = replace(found, receptive_field=field)
+            return found
+        analysis = self.analysis
+        assert analysis is not None, "attach() the analysis first"
+        found = self._composed(node)
+        if found is None:
+            found = summarize(self.design, analysis, key, self.consumers(), field_of=self.field)
+            self.summaries_computed += 1
+        self._summary_of[self._token(key)] = found  # (the same token unless blocks were dropped)
+        return found
+
+    def main_type(self, node: Node) -> str:
+        """``main_type`` of a block (the layer type it is drawn as), kept while its totals are."""
+        token = self._token(node.layers)
+        found = self._main_of.get(token)
+        if found is None:
+            assert self.analysis is not None
+            found = self._main_of[token] = main_type(self.analysis, node)
+        return found
+
+    def _token(self, key: tuple[str, ...]) -> int:
         token = self._token_of.get(key)
         if token is None:
             if len(self._token_of) > MAX_BLOCKS:  # many collapsed sets seen: start again
                 self._drop_summaries()
+            design = self.design
             token = self._token_of[key] = len(self._token_of)
             readers = self._readers
             for lid in key:
@@ -215,15 +294,91 @@ class GroupViewCache:
                         src = source_of(ref)
                         if src not in readers or readers[src][-1] != token:
                             readers.setdefault(src, []).append(token)
+        return token
+
+    def _composed(self, node: Node) -> GroupSummary | None:
+        """A run's totals from its blocks' (kept between edits, each until a layer it reads
+        changes): the sums, the first block's input and the last block's output. The same as
+        ``summarize`` of the run's layers where its blocks are chained (``chain_of``: no block
+        reads a later one or is read by an earlier one) and each block's layers follow the one
+        before's in the design; otherwise None. After an edit splits a run of 356 blocks, its
+        two parts cost a sum of kept totals each, not a pass over 1,200 layers."""
+        groups = node.groups
+        analysis = self.analysis
+        if len(groups) < 2 or analysis is None:
+            return None
+        if groups not in self._chains:
+            self._chains[groups] = chain_of(self.design, self.index(), Run(groups))
+        chain = self._chains[groups]
+        if chain is None or chain.layers != node.layers:
+            return None
+        parts = [self._block_totals(block) for block in chain.blocks]
+        first, last = parts[0], parts[-1]
+        out = last.output_layer
+        if out is None:
+            return None
+        return GroupSummary(
+            layers=sum(p.layers for p in parts),
+            params=sum(p.params for p in parts),
+            trainable_params=sum(p.trainable_params for p in parts),
+            buffers=sum(p.buffers for p in parts),
+            macs=sum(p.macs for p in parts),
+            input_shape=first.input_shape,
+            output_shape=last.output_shape,
+            output_layer=out,
+            receptive_field=self.field(out) if analysis.stored(out) is not None else None,
+            errors=sum(p.errors for p in parts),
+            warnings=sum(p.warnings for p in parts),
+            unknown=sum(p.unknown for p in parts),
+            neurons=sum(p.neurons for p in parts),
+            memory_bytes=sum(p.memory_bytes for p in parts),
+        )
+
+    def _block_totals(self, block: tuple[str, ...]) -> GroupSummary:
+        """One block's totals, its field left to be found when the block is read as a node."""
+        token = self._token(block)
         found = self._summary_of.get(token)
-        if found is not None:
-            return found
+        if found is None:
+            assert self.analysis is not None
+            found = summarize(
+                self.design, self.analysis, block, self.consumers(), field_of=_no_field
+            )
+            self.summaries_computed += 1
+            self._summary_of[token] = found
+            self._field_pending.add(token)
+        return found
+
+    def field(self, layer_id: str) -> ReceptiveField | None:
+        """``analysis.info[layer_id].receptive_field``, without bringing the fields before it up
+        to date where ``BlockFields`` finds it from a run's first block."""
         analysis = self.analysis
         assert analysis is not None, "attach() the analysis first"
-        found = summarize(design, analysis, key, self.consumers())
-        self.summaries_computed += 1
-        self._summary_of[token] = found
-        return found
+        if analysis.field_is_current(layer_id):
+            info = analysis.stored(layer_id)
+            return info.receptive_field if info is not None else None
+        return self._block_fields().field(layer_id)
+
+    def layer_info(self, layer_id: str) -> LayerInfo | None:
+        """``analysis.info.get(layer_id)``, its field found as ``field`` finds it."""
+        analysis = self.analysis
+        assert analysis is not None, "attach() the analysis first"
+        info = analysis.stored(layer_id)
+        if info is None or analysis.field_is_current(layer_id):
+            return info
+        found = self._block_fields().source(layer_id)
+        if found is None:
+            return info
+        if found.receptive_field == info.receptive_field and found.input_size == info.input_size:
+            return info
+        return replace(info, receptive_field=found.receptive_field, input_size=found.input_size)
+
+    def _block_fields(self) -> BlockFields:
+        if self._fields is None:
+            assert self.analysis is not None
+            if self._places is None:
+                self._places = chain_places(self.design, self.index(), self.runs(), self._chains)
+            self._fields = BlockFields(self.analysis, self.index(), self._places)
+        return self._fields
 
     def _repeat_runs(self) -> list[Run]:
         # The same runs as ``designer.core.groups.repeat_runs``, with each group's key and each
@@ -272,12 +427,22 @@ class GroupViewCache:
         return runs
 
 
+def _no_field(_layer_id: str) -> None:
+    return None
+
+
 def cached_block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
     """``block_rows`` with the graph and the blocks' totals from the analysis's cache."""
     cache = cache_for(analysis)
     if cache is None or not collapsed:
         return block_rows(analysis, collapsed)
-    return block_rows(analysis, collapsed, graph=cache.graph(collapsed), summary=cache.summary)
+    return block_rows(
+        analysis,
+        collapsed,
+        graph=cache.graph(collapsed),
+        summary=cache.summary,
+        info_of=cache.layer_info,
+    )
 
 
 def cached_volume_scene(
@@ -289,5 +454,11 @@ def cached_volume_scene(
     if cache is None or not collapsed:
         return collapsed_volume_scene(analysis, collapsed, options)
     return collapsed_volume_scene(
-        analysis, collapsed, options, graph=cache.graph(collapsed), summary=cache.summary
+        analysis,
+        collapsed,
+        options,
+        graph=cache.graph(collapsed),
+        summary=cache.summary,
+        info_of=cache.layer_info,
+        main_of=cache.main_type,
     )

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from designer.core.collapsed_figure import block_rows
+from designer.core.collapsed_figure import block_rows, collapsed_volume_scene
 from designer.core.design import Layer
 from designer.core.fileformat import load_design
 from designer.core.groups import (
@@ -17,12 +17,15 @@ from designer.core.groups import (
     GroupIndex,
     collapsed_for_level,
     repeat_runs,
+    structure_key,
     summarize,
     visible_graph,
 )
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from designer.ui.group_views import cache_for, cached_block_rows
+from designer.ui.group_views import cache_for, cached_block_rows, cached_volume_scene
+from designer.ui.panels import diagnostics_panel
+from tests.core.test_groups_incremental import staged
 from tests.ui.ui_helpers import shown_main_window
 
 
@@ -37,15 +40,25 @@ def assert_same_as_fresh(doc: Document) -> None:
     index = GroupIndex(design)
     runs = repeat_runs(design, index)
     assert cache.runs() == runs
-    for level in range(index.max_depth + 1):
-        shut = collapsed_for_level(index, level)
+    for gid, key in cache._keys.items():  # kept, or patched after an edit
+        assert key == structure_key(design, index, gid), gid
+    # Everything the cache gives first: reading the analysis afresh brings its fields up to
+    # date, and the cache would then find them current.
+    shuts = [collapsed_for_level(index, level) for level in range(index.max_depth + 1)]
+    graphs = [cache.graph(shut) for shut in shuts]
+    summaries = [[cache.summary(n) for n in g.nodes if n.kind == "group"] for g in graphs]
+    rows = [cached_block_rows(doc.analysis, shut) for shut in shuts]
+    volumes = [cached_volume_scene(doc.analysis, shut) for shut in shuts]
+    for shut, graph, sums, cached, volume in zip(
+        shuts, graphs, summaries, rows, volumes, strict=True
+    ):
         fresh = visible_graph(design, index, shut, runs=runs)
-        graph = cache.graph(shut)
         assert graph.nodes == fresh.nodes and graph.edges == fresh.edges
-        for node in graph.nodes:
-            if node.kind == "group":
-                assert cache.summary(node) == summarize(design, doc.analysis, node.layers)
-        assert cached_block_rows(doc.analysis, shut) == block_rows(doc.analysis, shut)
+        assert graph.inputs == fresh.inputs and graph.node_of == fresh.node_of
+        groups = [n for n in graph.nodes if n.kind == "group"]
+        assert sums == [summarize(design, doc.analysis, n.layers) for n in groups]
+        assert cached == block_rows(doc.analysis, shut)
+        assert volume == collapsed_volume_scene(doc.analysis, shut)
 
 
 def test_the_cache_matches_the_core_after_random_edits_undo_and_redo(qapp):
@@ -166,6 +179,7 @@ def test_the_table_by_block_follows_a_repeat_broken_and_mended(window, qtbot):
         return [model.index(r, 0).data() for r in range(model.rowCount())]
 
     assert "layer3.1–5 ×5" in names()
+    resets, replaced = model.reset_count, model.replace_count
     params = dict(doc.design.layer("layer3.3.conv2").params)
     doc.set_params("layer3.3.conv2", {**params, "bias": True})  # layer3.3 differs now
     qtbot.wait(1)
@@ -173,9 +187,22 @@ def test_the_table_by_block_follows_a_repeat_broken_and_mended(window, qtbot):
     fresh = block_rows(doc.analysis, set(model.blocks or ()))  # the core, without the cache
     assert names() == [b.title for b in fresh]
     assert model.rows() == [replace(b.row, id=b.title) for b in fresh]
+    # The rows of the run were replaced in place (no reset: the view keeps the other rows);
+    # the columns fit the rows as after a reset, and a layer finds its block's row.
+    assert model.reset_count == resets and model.replace_count == replaced + 1
+    header = table.view.horizontalHeader()
+    widths = [header.sectionSize(n) for n in range(header.count())]
+    assert model.row_of("layer3.3.bn2") == names().index("layer3.3")
+    assert model.row_of("layer4.0.conv1") == names().index("Stage 4")
+    model.refresh()
+    assert [header.sectionSize(n) for n in range(header.count())] == widths
+    assert model.row_of("layer3.3.bn2") == names().index("layer3.3")
     doc.undo_stack.undo()
     qtbot.wait(1)
     assert "layer3.1–5 ×5" in names()
+    assert model.rows() == [
+        replace(b.row, id=b.title) for b in block_rows(doc.analysis, set(model.blocks or ()))
+    ]
 
 
 def test_the_canvas_splits_and_joins_a_repeat_an_edit_breaks_and_undo_mends(window, qtbot):
@@ -204,3 +231,65 @@ def test_the_canvas_splits_and_joins_a_repeat_an_edit_breaks_and_undo_mends(wind
     doc.undo_stack.undo()
     qtbot.waitUntil(lambda: run in titles(), timeout=2000)
     assert repeats()[run] == 5
+
+
+def test_an_edit_that_splits_a_run_merges_that_run_again_and_redraws_only_what_changed(
+    window, qtbot, monkeypatch
+):
+    """An edit inside a collapsed block of a "×N" run splits the run: the graph is merged again
+    from the kept units (one graph built), the other cards keep their pictures (a new receptive
+    field downstream is in their tooltips only) and the frames that did not move are kept. An
+    edit that changes the repeats only where they merge nothing shown (stage 2 no longer like
+    stage 3, while both are open) rebuilds neither the graph nor the canvas."""
+    window.load_design(staged(stages=3, blocks=6), None)
+    doc = window.document
+    grouping = window.scene.grouping
+    grouping.set_collapsed(collapsed_for_level(grouping.index, 1))  # stages open, blocks shut
+    grouping.flush()
+    cache = doc.group_cache
+    assert any(r.groups == ("layer2", "layer3") for r in cache.runs())
+    cards = dict(grouping.cards)
+    assert {c.node.title: c.node.repeat for c in cards.values()}["layer2.1–5"] == 5
+    redraws = {nid: card.redraws for nid, card in cards.items()}
+    frames = {f.group_id: f for f in grouping.frames}
+    built, made, repaints = cache.graphs_built, grouping.frames_made, grouping.repaints
+
+    # (The framework comparison of a small design runs in this process a moment after an edit
+    # and brings every field up to date: later than the views, which are checked here.)
+    monkeypatch.setattr(diagnostics_panel, "COMPARE_MS", 60_000)
+    params = dict(doc.design.layer("layer2.3.conv2").params)
+    doc.set_params("layer2.3.conv2", {**params, "kernel_size": 5, "padding": 2})
+    qtbot.waitUntil(lambda: grouping.repaints == repaints + 1, timeout=2000)
+    window.layer_table.flush_collapsed()
+    window.volume_view._deferred.flush()
+    window.view.viewport().repaint()
+    assert cache.graphs_built == built + 1  # the canvas, the table and the 3D view share it
+    titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
+    assert titles["layer2.1–2"] == 2 and titles["layer2.3"] == 1 and titles["layer2.4–5"] == 2
+    for nid, card in cards.items():
+        if not nid.startswith("layer2."):
+            assert grouping.cards[nid] is card and card.redraws == redraws[nid], nid
+    assert grouping.frames_made - made <= len(grouping.frames) - 1
+    assert frames["layer1"] in grouping.frames  # it did not move: the same frame
+    # The block cards, the table and the 3D view show the fields at the blocks' outputs, found
+    # from the runs' first blocks: none brought the fields after the edit up to date.
+    last = doc.design.ids[-1]
+    assert not doc.analysis.field_is_current(last)
+    assert_same_as_fresh(doc)
+
+    built, repaints = cache.graphs_built, grouping.repaints
+    params = dict(doc.design.layer("layer2.0.conv2").params)
+    doc.set_params("layer2.0.conv2", {**params, "kernel_size": 5, "padding": 2})
+    qtbot.wait(20)
+    grouping.flush()
+    assert not any(r.groups == ("layer2", "layer3") for r in cache.runs())
+    assert cache.graphs_built == built and grouping.repaints == repaints
+    assert_same_as_fresh(doc)
+
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    qtbot.waitUntil(lambda: grouping.repaints == repaints + 1, timeout=2000)
+    titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
+    assert titles["layer2.1–5"] == 5
+    assert any(r.groups == ("layer2", "layer3") for r in cache.runs())
+    assert_same_as_fresh(doc)

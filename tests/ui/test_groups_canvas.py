@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontInfo, QImage, QPainter
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
+from designer.core.groups import collapsed_for_level
 from designer.core.resources import templates_dir
 from designer.ui import commands as cmd
-from designer.ui.canvas.grouping import GroupCard, GroupFrame, group_fonts
-from designer.ui.canvas.items import _fonts
+from designer.ui.canvas.grouping import (
+    FRAME_HEADER,
+    FRAME_PAD,
+    GroupCard,
+    GroupFrame,
+    _bands,
+    group_fonts,
+)
+from designer.ui.canvas.items import CARD_HEIGHT, CARD_WIDTH, _fonts
 from designer.ui.main_window import MainWindow
 from tests.ui.ui_helpers import shown_main_window
 
@@ -456,3 +466,61 @@ def test_adding_a_layer_to_a_design_without_blocks_does_not_lay_the_canvas_out_a
     qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     grouping.flush()
     assert grouping.repaints > repaints and doc.design.groups
+
+
+def reference_frames(grouping) -> list[tuple[str, tuple[float, ...], int, bool]]:
+    """The frames as ``_place_frames`` found them before it took each group's cards from the
+    cards shown (a pass over every member of every group): the reference for what it draws."""
+    index = grouping.index
+    item_of = {c.layer_id: c for c in grouping.visible_layer_cards()}
+    for group_card in grouping.cards.values():
+        for lid in group_card.node.layers:
+            item_of[lid] = group_card
+    shown = set(item_of.values())
+    out = []
+    for gid, members in index.members.items():
+        if gid in grouping.collapsed or any(g in grouping.collapsed for g in index.ancestors(gid)):
+            continue
+        items = {item_of[m] for m in members if m in item_of}
+        if not items:
+            continue
+        open_below = [
+            d
+            for d in index.descendants(gid)
+            if d in index.members
+            and d not in grouping.collapsed
+            and not any(a in grouping.collapsed for a in index.ancestors(d))
+        ]
+        depth_below = max((index.depth[d] for d in open_below), default=index.depth[gid])
+        nesting = depth_below - index.depth[gid]
+        pad = FRAME_PAD * (1 + nesting)
+        titled = False
+        for band in _bands(items):
+            rect = QRectF()
+            for item in band:
+                rect = rect.united(item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
+            rect = rect.adjusted(-pad, -pad - nesting * FRAME_HEADER, pad, pad)
+            if any(
+                rect.intersects(i.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)))
+                for i in shown - items
+            ):
+                continue
+            out.append((gid, rect.getRect(), index.depth[gid], not titled))
+            titled = True
+    return out
+
+
+@pytest.mark.parametrize("template", ["resnet50", "efficientnet_b0"])
+def test_the_frames_are_those_a_pass_over_every_group_member_finds(window, template):
+    window.load_design(load_design(templates_dir() / f"{template}.json"), None)
+    grouping = window.scene.grouping
+    index = grouping.index
+    rng = random.Random(15)
+    groups = sorted(index.members)
+    states = [collapsed_for_level(index, level) for level in range(index.max_depth + 2)]
+    states += [set(rng.sample(groups, rng.randint(0, len(groups)))) for _ in range(4)]
+    for shut in states:
+        grouping.set_collapsed(shut)
+        grouping.flush()
+        frames = [(f.group_id, f.rect.getRect(), f.depth, f.titled) for f in grouping.frames]
+        assert frames == reference_frames(grouping)

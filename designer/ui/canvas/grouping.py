@@ -111,6 +111,8 @@ class GroupCard(QGraphicsItem):
         self.node = node
         self.summary = summary
         self.content = CardData(node.id, "Group", "group")
+        self._face: tuple[object, ...] | None = None  # what its picture shows (see ``face``)
+        self.redraws = 0  # times its picture was asked to be drawn again (tests)
         self.set_node(node, summary)
 
     @property
@@ -122,6 +124,10 @@ class GroupCard(QGraphicsItem):
         return self.node.groups
 
     def set_node(self, node: Node, summary: GroupSummary) -> None:
+        """Show ``node`` with ``summary``; the cached picture is drawn again only when what it
+        shows changed (a new receptive field, for one, is in the tooltip only)."""
+        if node is self.node and summary is self.summary and self._face is not None:
+            return
         self.node = node
         self.summary = summary
         shape = summary.shapes_text.split(" → ")[-1]
@@ -129,7 +135,28 @@ class GroupCard(QGraphicsItem):
             node.id, "Group", "group", "", shape, summary.status, summary.errors, summary.warnings
         )
         self.setToolTip(self.tooltip_text())
-        self.update()
+        face = self.face()
+        if face != self._face:
+            self._face = face
+            self.redraws += 1
+            self.update()
+
+    def face(self) -> tuple[object, ...]:
+        """Everything ``paint`` draws that comes from the node and its totals."""
+        s, n = self.summary, self.node
+        blocks = len(self.controller.index.children.get(n.groups[0], [])) if n.repeat == 1 else 0
+        return (
+            n.title,
+            n.repeat,
+            blocks,
+            s.layers,
+            s.shapes_text,
+            s.output_shape is None,
+            self.content.shape_text,
+            s.params,
+            s.macs,
+            s.errors,
+        )
 
     def tooltip_text(self) -> str:
         s = self.summary
@@ -295,6 +322,7 @@ class GroupFrame(QGraphicsItem):
     ) -> None:
         super().__init__()
         self.titled = titled
+        self.depth = depth
         self.group_id = group_id
         self.title = title
         self.rect = rect
@@ -308,6 +336,10 @@ class GroupFrame(QGraphicsItem):
             + (f" · {title}" if title != group_id else "")
             + "<br><i>Click ▾ or double-click the title to collapse</i>"
         )
+
+    def looks(self) -> tuple[object, ...]:
+        """What it is drawn from: a frame with the same looks is the same picture."""
+        return (self.group_id, self.title, self.rect.getRect(), self.depth, self.titled)
 
     def header_rect(self) -> QRectF:
         _, small, _ = group_fonts()
@@ -411,6 +443,8 @@ class CanvasGroups(QObject):
         # would find nothing pending and the deferred work would never run.
         self._timer.timeout.connect(self._run_pending)
         self.repaints = 0  # times the collapsed view was rebuilt (tests, benchmarks)
+        self.frames_made = 0  # group frames made (tests: an edit keeps the frames it can)
+        self._laid: VisibleGraph | None = None  # the graph the last refresh laid out
         self.wrap: int | Literal["auto"] = "auto"  # columns per band of the collapsed layout
         self.fresh = True  # a design was just opened: the view picks the level that fits it
         doc = self.document
@@ -519,6 +553,7 @@ class CanvasGroups(QObject):
         self._runs = None
         self._summaries = {}
         self._consumers = None
+        self._laid = None
 
     def _on_groups(self) -> None:
         self._invalidate()
@@ -542,6 +577,13 @@ class CanvasGroups(QObject):
         # kept structure keys; without it they are found again here.
         self._fresh_index()
         runs = self._repeats()
+        cache = cache_for(self.document.analysis)
+        if self._laid is not None and cache is not None and cache.design is self.document.design:
+            # The cache keeps the graph while the runs that merge its nodes stay the same: a
+            # run changed elsewhere (in a stage shown open) leaves the canvas as it is.
+            if self._graph() is not self._laid:
+                self._schedule(refresh=True)
+            return
         if runs != shown:
             self._runs = runs
             self._schedule(refresh=True)
@@ -680,8 +722,9 @@ class CanvasGroups(QObject):
             self.hidden = set()
             self._shown = None
             self._trusted = True
+            self._laid = None
             return cards_box(xs, ys)
-        graph = self._graph()
+        graph = self._laid = self._graph()
         if self._side is None:
             self._side = side_branches(design)
         positions = graph_layout(
@@ -821,32 +864,49 @@ class CanvasGroups(QObject):
     def _place_frames(self) -> None:
         """A frame around each open group whose cards are all shown and sit together."""
         scene = self.scene
+        # A frame drawn again as it was is kept (its cached picture with it): after an edit that
+        # splits a run, only the frames round cards that moved are new.
+        kept: dict[tuple[object, ...], GroupFrame] = {}
         for frame in self.frames:
             if frame.scene() is scene:
-                scene.removeItem(frame)
+                kept[frame.looks()] = frame
         self.frames = []
         index = self.index
         if not index.members:
+            for frame in kept.values():
+                scene.removeItem(frame)
             return
-        item_of: dict[str, QGraphicsItem] = {c.layer_id: c for c in self.visible_layer_cards()}
+        # Each group's cards shown: a layer card is in the groups around it, a block's card in
+        # the groups around that block (the groups inside it are shut, so they get no frame).
+        # From the few cards shown, not from every member of every group.
+        items_of: dict[str, set[QGraphicsItem]] = {}
+        shown: set[QGraphicsItem] = set()
+        for card in self.visible_layer_cards():
+            shown.add(card)
+            for gid in index.chain(card.layer_id):
+                items_of.setdefault(gid, set()).add(card)
         for group_card in self.cards.values():
-            for lid in group_card.node.layers:
-                item_of[lid] = group_card
-        shown = set(item_of.values())
-        for gid, members in index.members.items():
-            if gid in self.collapsed or any(g in self.collapsed for g in index.ancestors(gid)):
+            if not group_card.node.layers:
                 continue
-            items = {item_of[m] for m in members if m in item_of}
+            shown.add(group_card)
+            # (A run's blocks are siblings: the groups around its first are around them all.)
+            for gid in index.ancestors(group_card.node.groups[0]):
+                items_of.setdefault(gid, set()).add(group_card)
+        collapsed = self.collapsed
+        for gid in index.members:
+            items = items_of.get(gid)
             if not items:
                 continue
-            open_below = [
-                d
-                for d in index.descendants(gid)  # nested frames that are drawn inside this one
-                if d in index.members
-                and d not in self.collapsed
-                and not any(a in self.collapsed for a in index.ancestors(d))
-            ]
-            depth_below = max((index.depth[d] for d in open_below), default=index.depth[gid])
+            if gid in collapsed or any(g in collapsed for g in index.ancestors(gid)):
+                continue
+            # The deepest open group drawn inside this one (a walk that stops at shut groups).
+            depth_below = index.depth[gid]
+            stack = [c for c in index.children.get(gid, []) if c not in collapsed]
+            while stack:
+                d = stack.pop()
+                if d in index.members:
+                    depth_below = max(depth_below, index.depth[d])
+                stack.extend(c for c in index.children.get(d, []) if c not in collapsed)
             nesting = depth_below - index.depth[gid]
             pad = FRAME_PAD * (1 + nesting)
             titled = False
@@ -861,13 +921,18 @@ class CanvasGroups(QObject):
                     for i in shown - items
                 ):
                     continue  # another block's card sits among these (a hand layout): no frame
-                frame = GroupFrame(
-                    gid, index.title(gid), rect, index.depth[gid], self, titled=not titled
-                )
+                first = not titled  # the first band's frame carries the title
                 titled = True
-                scene.addItem(frame)
-                scene.cover_item(frame)
-                self.frames.append(frame)
+                looks = (gid, index.title(gid), rect.getRect(), index.depth[gid], first)
+                same = kept.pop(looks, None)
+                if same is None:
+                    same = GroupFrame(gid, index.title(gid), rect, index.depth[gid], self, first)
+                    scene.addItem(same)
+                    self.frames_made += 1
+                scene.cover_item(same)
+                self.frames.append(same)
+        for frame in kept.values():
+            scene.removeItem(frame)
 
     def fit_level(self, width: float, height: float, zoom: float) -> None:
         """Open a just-loaded design at the deepest level whose cards fit ``width`` × ``height``

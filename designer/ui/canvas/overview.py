@@ -216,12 +216,14 @@ class Overview:
         cards at once: the structural errors and each type's category looked up once."""
         analysis = self.scene.document.analysis
         design = self.scene.document.design
-        infos = analysis.info
+        # As stored: a look shows no receptive field, and reading one left out of date would
+        # bring every field before it up to date (the end of a long design after an edit).
+        stored = analysis.stored
         flagged = {d.layer for d in analysis.structural if d.severity == "error"}
         categories: dict[str, str] = {}
         out: dict[str, Look] = {}
         for lid in layer_ids:
-            info = infos.get(lid)
+            info = stored(lid)
             status = info.status if info is not None else "unknown"
             if status != "error" and (
                 lid in flagged

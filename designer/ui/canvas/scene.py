@@ -344,7 +344,9 @@ class DesignScene(QGraphicsScene):
         analysis = self.document.analysis
         layer = design.layer(layer_id)
         ltype = REGISTRY[layer.type]
-        info = analysis.info.get(layer_id)
+        # As stored: a card shows no receptive field, and reading one left out of date brings
+        # every field before it up to date (a card at the end of a long design, after an edit).
+        info = analysis.stored(layer_id)
         diags = list(info.diagnostics) if info else []
         diags += [d for d in analysis.structural if d.layer == layer_id]
         errors = sum(d.severity == "error" for d in diags)
@@ -439,7 +441,7 @@ class DesignScene(QGraphicsScene):
     def _card_key(self, layer_id: str) -> tuple[object, ...] | None:
         """What a card shows of the analysis (shapes, status, messages), or None if unknown."""
         analysis = self.document.analysis
-        info = analysis.info.get(layer_id)
+        info = analysis.stored(layer_id)  # (no field: see card_data)
         if info is None:
             return None
         structural = tuple(d.message for d in analysis.structural if d.layer == layer_id)

@@ -180,6 +180,10 @@ _RF_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "receptive_field"
 class LayerTableModel(_RowsModel):
     """One row per layer in design order, following ``document.analysis_updated``."""
 
+    #: Rows by block were removed and inserted in place of a model reset (the panel fits its
+    #: columns and selects again, as after a reset).
+    rows_replaced = Signal()
+
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -191,6 +195,8 @@ class LayerTableModel(_RowsModel):
         )
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self.splice_count = 0  # rows inserted or removed in one place, the others kept
+        self.replace_count = 0  # rows by block replaced in place (a run split or joined)
+        self._row_of_rows: list[BlockRow] | None = None  # rows _row_of is to be made from
         self.rows_computed = 0  # rows recomputed from the analysis (tests: only those shown)
         self._stale: set[int] = set()  # rows recomputed when next read (shown, sorted, copied)
         # Per edit since a row was last read, the layers whose receptive field alone changed.
@@ -221,7 +227,15 @@ class LayerTableModel(_RowsModel):
         return super().data(index, role)
 
     def row_of(self, layer_id: str) -> int | None:
-        return self._row_of.get(layer_id)
+        return self._layer_rows().get(layer_id)
+
+    def _layer_rows(self) -> dict[str, int]:
+        """Layer id → its row (by block: every layer of a block maps to the block's row; made
+        when first asked for after the rows changed, not for 10,000 layers on every edit)."""
+        if self._row_of_rows is not None:
+            rows, self._row_of_rows = self._row_of_rows, None
+            self._row_of = {m: n for n, b in enumerate(rows) for m in b.layers}
+        return self._row_of
 
     def rows(self) -> list[LayerRow]:
         return [self._row_at(n) for n in range(len(self._data))]
@@ -238,7 +252,7 @@ class LayerTableModel(_RowsModel):
     def _take_fields(self) -> None:
         """Flag the rows of the layers whose field alone changed (``_stale_fields``), the first
         time a row is read after such edits rather than on every edit."""
-        get = self._row_of.get
+        get = self._layer_rows().get
         for ids in self._stale_fields:
             rows = set(map(get, ids))  # (in C: 5,000 layers downstream of a kernel edit)
             rows.discard(None)
@@ -270,10 +284,11 @@ class LayerTableModel(_RowsModel):
                 rows = cached_block_rows(analysis, set(self.blocks))
             self._ids = [b.row.id for b in rows]
             self._select = [b.layers[0] if b.layers else b.row.id for b in rows]
-            self._row_of = {m: n for n, b in enumerate(rows) for m in b.layers}
+            self._row_of_rows = rows
             self._data = [replace(b.row, id=b.title) for b in rows]
             return
         self._ids = [lid for lid in self.document.design.ids if lid in analysis.info]
+        self._row_of_rows = None
         self._row_of = {lid: n for n, lid in enumerate(self._ids)}
         # Every row is computed when first read: the table shows a few dozen of 10,000.
         self._data = [None] * len(self._ids)  # type: ignore[list-item]
@@ -284,13 +299,13 @@ class LayerTableModel(_RowsModel):
         only those whose values changed are repainted; other rows mean a new table."""
         assert self.blocks is not None
         rows = cached_block_rows(self.document.analysis, set(self.blocks))
-        if [b.row.id for b in rows] != self._ids or [
-            b.layers[0] if b.layers else b.row.id for b in rows
-        ] != self._select:
-            self.beginResetModel()  # other blocks (a repeat broken or mended): a new table
-            self._rebuild(rows)
-            self.endResetModel()
-            self.reset_count += 1
+        ids = [b.row.id for b in rows]
+        select = [b.layers[0] if b.layers else b.row.id for b in rows]
+        if ids != self._ids or select != self._select:
+            # Other blocks (a repeat broken or mended): the rows before and after the blocks
+            # that changed stay, the others are removed and inserted (a model reset makes the
+            # view lay out and measure every row and column again).
+            self._replace_rows(rows, ids, select)
             return
         changed = []
         for n, b in enumerate(rows):
@@ -302,6 +317,43 @@ class LayerTableModel(_RowsModel):
             self.dataChanged.emit(
                 self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1)
             )
+
+    def _replace_rows(self, rows: list[BlockRow], ids: list[str], select: list[str]) -> None:
+        old = list(zip(self._ids, self._select, strict=True))
+        new = list(zip(ids, select, strict=True))
+        start = 0
+        while start < min(len(old), len(new)) and old[start] == new[start]:
+            start += 1
+        end = 0  # rows kept at the end
+        while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+            end += 1
+        gone, come = len(old) - end - start, len(new) - end - start
+        if gone:
+            self.beginRemoveRows(QModelIndex(), start, start + gone - 1)
+            del self._data[start : start + gone]
+            del self._ids[start : start + gone]
+            del self._select[start : start + gone]
+            self.endRemoveRows()
+        if come:
+            self.beginInsertRows(QModelIndex(), start, start + come - 1)
+            fresh = rows[start : start + come]
+            self._data[start:start] = [replace(b.row, id=b.title) for b in fresh]
+            self._ids[start:start] = ids[start : start + come]
+            self._select[start:start] = select[start : start + come]
+            self.endInsertRows()
+        self._row_of_rows = rows
+        changed = []
+        for n, b in enumerate(rows):  # the kept rows' values (fields downstream, totals)
+            value = replace(b.row, id=b.title)
+            if value != self._data[n]:
+                self._data[n] = value
+                changed.append(n)
+        if changed:
+            self.dataChanged.emit(
+                self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1)
+            )
+        self.replace_count += 1
+        self.rows_replaced.emit()
 
     def _structure_changed(self) -> bool:
         ids = self.document.design.ids
@@ -389,7 +441,10 @@ class LayerTableModel(_RowsModel):
             if isinstance(changed, set | frozenset):
                 changed = analysis.beyond_fields(changed)
         rows: set[int | None] = set(
-            map(self._row_of.get, changed if isinstance(changed, set | frozenset | list) else ())
+            map(
+                self._layer_rows().get,
+                changed if isinstance(changed, set | frozenset | list) else (),
+            )
         )
         rows.discard(None)
         if rows:
@@ -572,6 +627,7 @@ class LayerTablePanel(QWidget):
         document.selection_changed.connect(self._on_document_selection)
         self.model.modelReset.connect(self._after_reset)
         self.model.rowsInserted.connect(self._fit_new_rows)
+        self.model.rows_replaced.connect(self._after_reset)
         self._fit_columns()
         self._on_document_selection(document.selection)
 
