@@ -1,0 +1,153 @@
+"""The per-layer fast paths of issue 15, target 2's fourth pass give what the general paths give.
+
+Each shortcut on an edit's and an analysis's hot path (the one-input receptive field inline,
+a field built without the frozen dataclass's ``__setattr__``, the coverage test without its
+ceilings, one accounting step for a changed layer) is compared with the general code it
+stands for, over drawn values and over every template and example, so that a later edit of
+one cannot silently part from the other.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from designer.core.analysis import (
+    _SUMS,
+    Analysis,
+    LayerInfo,
+    ReceptiveField,
+    _field,
+    _sees_all,
+    _stepped,
+    analyze,
+)
+from designer.core.fileformat import load_design
+from designer.core.shape_rules import RFStep
+
+ROOT = Path(__file__).resolve().parents[2]
+DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
+    (ROOT / "resources" / "examples").glob("*.json")
+)
+
+sizes = st.one_of(
+    st.floats(min_value=0.0, max_value=1e6, allow_nan=False),
+    st.integers(min_value=0, max_value=10**6).map(float),
+    st.integers(min_value=0, max_value=10**6).map(lambda n: n - 1e-9),
+    st.integers(min_value=0, max_value=10**6).map(lambda n: n + 1e-9),
+    st.integers(min_value=0, max_value=10**6).map(lambda n: math.nextafter(n, math.inf)),
+    st.integers(min_value=1, max_value=10**6).map(lambda n: math.nextafter(n, 0.0)),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(h=sizes, w=sizes, height=st.integers(1, 10**6), width=st.integers(1, 10**6))
+def test_sees_all_is_the_size_px_comparison(h: float, w: float, height: int, width: int) -> None:
+    rf = ReceptiveField((h, w), (1.0, 1.0))
+    rh, rw = rf.size_px
+    assert _sees_all(rf, height, width) == (rh >= height and rw >= width)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=st.tuples(sizes, sizes),
+    jump=st.tuples(sizes, sizes),
+)
+def test_a_field_built_fast_is_the_dataclass(
+    size: tuple[float, float], jump: tuple[float, float]
+) -> None:
+    fast, slow = _field(size, jump), ReceptiveField(size, jump)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert type(fast) is ReceptiveField and fast.size_px == slow.size_px
+
+
+def _stepped_general(
+    size: tuple[float, float], jump: tuple[float, float], step: RFStep
+) -> ReceptiveField | None:
+    """``_stepped`` as it was: a generic finiteness test and the dataclass's constructor."""
+    if step.kind == "window":
+        size = (size[0] + (step.kernel[0] - 1) * jump[0], size[1] + (step.kernel[1] - 1) * jump[1])
+        jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
+    elif step.kind == "transpose":
+        size = (
+            size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
+            size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
+        )
+        jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
+    if not all(math.isfinite(v) for v in (*size, *jump)):
+        return None
+    return ReceptiveField(size, jump)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    kind=st.sampled_from(["window", "transpose", "identity"]),
+    kernel=st.tuples(st.integers(1, 11), st.integers(1, 11)),
+    stride=st.tuples(st.sampled_from([1.0, 2.0, 3.0, 1.5, 1e200]), st.sampled_from([1.0, 2.0])),
+    size=st.tuples(st.floats(1, 1e308), st.floats(1, 1e308)),
+    jump=st.tuples(st.floats(1e-3, 1e308), st.floats(1e-3, 1e308)),
+)
+def test_stepped_gives_the_general_field(
+    kind: str,
+    kernel: tuple[int, int],
+    stride: tuple[float, float],
+    size: tuple[float, float],
+    jump: tuple[float, float],
+) -> None:
+    step = RFStep(kind, kernel, stride)  # type: ignore[arg-type]
+    assert _stepped(size, jump, step) == _stepped_general(size, jump, step)
+
+
+@pytest.mark.parametrize("path", DESIGNS, ids=lambda p: p.stem)
+def test_the_inline_one_input_field_is_what_receptive_field_gives(path: Path) -> None:
+    """Every layer's field and input size, as the analysis stored them, against
+    ``_receptive_field`` (the general formulas) run on the same step and inputs."""
+    design = load_design(path)
+    for semantics in ("pytorch", "keras", "caffe", "strict"):
+        design.semantics = semantics
+        an = analyze(design)
+        for layer in design:
+            info = an.info[layer.id]
+            if info.output_shape is None or info.status == "unknown":
+                continue
+            upstream: list[LayerInfo | None] = [an.info.get(i) for i in layer.sources]
+            seen = upstream[:1] if layer.type == "Upsample" else upstream
+            step = an._rf_steps[layer.id]
+            assert an._receptive_field(layer.type, step, info.output_shape, seen) == (
+                info.input_size,
+                info.receptive_field,
+            ), (path.stem, semantics, layer.id)
+
+
+def _sums_by_two_steps(infos: list[tuple[LayerInfo, LayerInfo]]) -> list[int]:
+    an = Analysis.__new__(Analysis)
+    an._sums = [0] * _SUMS
+    for old, new in infos:
+        an._account(old, -1)
+        an._account(new, 1)
+    return an._sums
+
+
+@pytest.mark.parametrize("path", DESIGNS[:8], ids=lambda p: p.stem)
+def test_one_accounting_step_for_a_change_is_two(path: Path) -> None:
+    """``_account_change(old, new)`` adds what ``_account(old, -1)`` and ``_account(new, 1)``
+    add, for pairs of layer results drawn from analyses under different semantics and
+    input sizes (errors, warnings, several outputs, an Input among them)."""
+    design = load_design(path)
+    variants = []
+    for semantics in ("pytorch", "strict"):
+        design.semantics = semantics
+        variants.append(analyze(design))
+    rng = random.Random(path.stem)
+    infos = [i for an in variants for i in an.info.values()]
+    pairs = [(rng.choice(infos), rng.choice(infos)) for _ in range(300)]
+    an = Analysis.__new__(Analysis)
+    an._sums = [0] * _SUMS
+    for old, new in pairs:
+        an._account_change(old, new)
+    assert an._sums == _sums_by_two_steps(pairs)
