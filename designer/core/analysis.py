@@ -618,7 +618,10 @@ class Analysis:
         rank = self._rank
         consumers = self._consumers
         info_of = self.info
-        stale_before = len(self._stale)
+        stale = self._stale
+        layers = self.design.layer_map  # every pending id is there (see above)
+        evaluate = self._evaluate
+        stale_before = len(stale)
         marked = False  # layers made stale by this pass (their fields moved, not listed)
         heap = [(rank.get(i, 0), i) for i in pending]
         heapq.heapify(heap)
@@ -627,8 +630,8 @@ class Analysis:
             if lid not in pending:
                 continue
             pending.discard(lid)
-            layer = self.design.layer(lid)
-            previous = info_of.get(lid)
+            layer = layers[lid]
+            previous = info_of.get(lid)  # brings a stale layer up to date first
             if lid not in full and previous is not None:
                 new = self._with_new_field(layer, previous)
                 if new is previous:
@@ -654,8 +657,15 @@ class Analysis:
                             pending.add(c)
                             heapq.heappush(heap, (rank.get(c, 0), c))
                     continue
-            new = self._evaluate(layer)
-            old = self._set_info(lid, new)
+            new = evaluate(layer)
+            # _set_info, with the entry read above (nothing in between changes it)
+            stale.discard(lid)
+            info_of[lid] = new
+            if previous is None:
+                self._account(new, 1)
+            else:
+                self._account_change(previous, new)
+            old = previous
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
             # from an Input (the ``unreachable`` warning) does not show in the output.

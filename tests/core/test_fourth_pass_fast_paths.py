@@ -2,21 +2,25 @@
 
 Each shortcut on an edit's and an analysis's hot path (the one-input receptive field inline,
 a field built without the frozen dataclass's ``__setattr__``, the coverage test without its
-ceilings, one accounting step for a changed layer) is compared with the general code it
-stands for, over drawn values and over every template and example, so that a later edit of
-one cannot silently part from the other.
+ceilings, one accounting step for a changed layer) and on load (a usual layer object, a
+usual group object) is compared with the general code it stands for, over drawn values and
+over every template and example, so that a later edit of one cannot silently part from the
+other.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from designer.core import fileformat
 from designer.core.analysis import (
     _SUMS,
     Analysis,
@@ -27,7 +31,8 @@ from designer.core.analysis import (
     _stepped,
     analyze,
 )
-from designer.core.fileformat import load_design
+from designer.core.fileformat import InvalidFormatError, load_design, loads_design
+from designer.core.registry import REGISTRY
 from designer.core.shape_rules import RFStep
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,3 +156,110 @@ def test_one_accounting_step_for_a_change_is_two(path: Path) -> None:
     for old, new in pairs:
         an._account_change(old, new)
     assert an._sums == _sums_by_two_steps(pairs)
+
+
+# ------------------------------------------------------------------------ loading
+
+_IDS: list[Any] = ["layer1"] * 6 + ["x", "", "1bad", "a" * 65, 5, None, True]
+_INPUTS: list[Any] = [
+    ["x"],
+    [],
+    ["layer1"],
+    ["layer1"],
+    ["layer1:0"],
+    ["x", "layer1:1"],
+    ["x:1"],
+    ["x", "x"],
+    ["x", "layer1"],
+    [5],
+    ["x", 5],
+    "x",
+    None,
+    ["x"] * 1001,
+]
+_PARAM_VALUES: list[Any] = [1, 3, 0, -1, 2.5, True, None, "same", "x", [1, 2], [3, 8, 8], []]
+
+
+def _outcome(doc: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        design = loads_design(json.dumps(doc))
+    except InvalidFormatError as exc:
+        return "error", str(exc)
+    return "ok", (
+        [(la.id, la.type, la.params, list(la.params), la.inputs) for la in design],
+        design.load_notes,
+        [(g.id, g.label, g.parent, g.layers) for g in design.groups],
+    )
+
+
+def _without(name: str, doc: dict[str, Any]) -> tuple[str, Any]:
+    """``_outcome`` with the fast path ``name`` of the loader turned off (always None)."""
+    saved = getattr(fileformat, name)
+    setattr(fileformat, name, lambda *args: None)
+    try:
+        return _outcome(doc)
+    finally:
+        setattr(fileformat, name, saved)
+
+
+def _base() -> dict[str, Any]:
+    return {
+        "format": "cnn-designer",
+        "version": 1,
+        "name": "drawn",
+        "layers": [{"id": "x", "type": "Input", "shape": [3, 8, 8]}],
+    }
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), type_id=st.sampled_from([*sorted(REGISTRY), "Bogus", 3]))
+def test_the_usual_layer_shortcut_reads_what_parse_layer_reads(
+    data: st.DataObject, type_id: Any
+) -> None:
+    """Any layer object (ids missing, taken or invalid; inputs absent, naming the layer itself
+    or of the wrong kind; any parameters) gives the same layers, notes or message with the
+    ``_usual_layer`` shortcut as through ``_parse_layer`` alone."""
+    raw: dict[str, Any] = {"type": type_id}
+    if data.draw(st.integers(0, 4)):
+        raw = {"id": data.draw(st.sampled_from(_IDS)), **raw}
+    if data.draw(st.booleans()):
+        raw["inputs"] = data.draw(st.sampled_from(_INPUTS))
+    ltype = REGISTRY.get(type_id) if isinstance(type_id, str) else None
+    names = [s.name for s in ltype.params] if ltype else []
+    for key in data.draw(st.lists(st.sampled_from([*names, "bogus"]), unique=True, max_size=4)):
+        raw[key] = data.draw(st.sampled_from(_PARAM_VALUES))
+    doc = _base()
+    doc["layers"].append(raw)
+    if data.draw(st.booleans()):  # a second one, after it (its implicit input, a taken id)
+        doc["layers"].append(dict(raw))
+    assert _outcome(doc) == _without("_usual_layer", doc), doc
+
+
+_GROUP_IDS: list[Any] = ["g1", "g2", "x", "", 5]
+_MEMBERS: list[Any] = ["x", "c", "nope", 5]
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data())
+def test_the_usual_group_shortcut_reads_what_the_general_loop_reads(data: st.DataObject) -> None:
+    """Any list of group objects (unknown fields, ids taken or a layer's, bad labels, parents
+    missing or cyclic, members missing, listed twice or in two groups) gives the same groups
+    or message with the ``_usual_group`` shortcut as through the general loop alone."""
+    doc = _base()
+    doc["layers"].append({"id": "c", "type": "ReLU"})
+    groups = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        entry: dict[str, Any] = {}
+        if data.draw(st.integers(0, 9)):
+            entry["id"] = data.draw(st.sampled_from(_GROUP_IDS))
+        if data.draw(st.booleans()):
+            entry["label"] = data.draw(st.sampled_from(["", "Stage", 5, "a" * 501]))
+        if data.draw(st.booleans()):
+            entry["parent"] = data.draw(st.sampled_from([None, "g1", "g2", "nope", 5]))
+        if data.draw(st.integers(0, 4)):
+            entry["layers"] = data.draw(st.lists(st.sampled_from(_MEMBERS), max_size=3))
+        if not data.draw(st.integers(0, 9)):
+            entry["colour"] = "red"
+        groups.append(entry if data.draw(st.integers(0, 19)) else "not a group")
+    doc["groups"] = groups
+    assert _outcome(doc) == _without("_usual_group", doc), doc
