@@ -144,7 +144,12 @@ def loads_design(text: str | bytes) -> Design:
         text = text[1:]
     try:
         obj = json.loads(
-            text, parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float
+            text,
+            parse_constant=_reject_constant,
+            # Without a run of more digits than a number may have, every whole number is what
+            # _parse_int gives: the parser's own conversion, without a call per number.
+            parse_int=_parse_int if _may_hold_long_number(text) else None,
+            parse_float=_parse_float,
         )
     except _NumberError as exc:
         raise InvalidFormatError("$", str(exc)) from None
@@ -172,6 +177,17 @@ def loads_design(text: str | bytes) -> Design:
     if design.extra and _too_deep(design.extra):  # the same depths: extra stands for the root
         _check_nesting_and_text(obj)
     return design
+
+
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * (MAX_NUMBER_DIGITS + 1)
+
+
+def _may_hold_long_number(text: str) -> bool:
+    """Whether ``text`` holds a run of more than ``MAX_NUMBER_DIGITS`` ASCII digits (the only
+    digits a JSON number is written with), in a number or in a text: only then may a number be
+    too long for ``_parse_int``. At C speed (every digit made a 0, then one search)."""
+    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
 
 
 #: An escape that may write a lone surrogate (``\ud800``).

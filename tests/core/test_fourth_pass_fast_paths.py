@@ -263,3 +263,55 @@ def test_the_usual_group_shortcut_reads_what_the_general_loop_reads(data: st.Dat
         groups.append(entry if data.draw(st.integers(0, 19)) else "not a group")
     doc["groups"] = groups
     assert _outcome(doc) == _without("_usual_group", doc), doc
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from('0123456789-.e x"[]{}:,é٣\ud800'), max_size=400),
+    run=st.integers(0, 130),
+)
+def test_a_long_number_is_suspected_exactly_where_a_long_digit_run_is(text: str, run: int) -> None:
+    """``_may_hold_long_number`` says yes exactly where the text holds more than
+    ``MAX_NUMBER_DIGITS`` ASCII digits in a row (other digits, e.g. Arabic-Indic, are not
+    JSON's), whatever else the text holds (lone surrogates included)."""
+    import re
+
+    text = text[: len(text) // 2] + "7" * run + text[len(text) // 2 :]
+    longest = max((len(m) for m in re.findall(r"[0-9]+", text)), default=0)
+    assert fileformat._may_hold_long_number(text) == (longest > fileformat.MAX_NUMBER_DIGITS)
+
+
+@pytest.mark.parametrize("digits", [99, 100, 101, 102, 5000])
+@pytest.mark.parametrize("where", ["value", "text", "layout", "extra", "negative"])
+def test_numbers_read_without_the_int_hook_are_what_the_hook_gives(digits: int, where: str) -> None:
+    """A document read with ``_parse_int`` on every number (as before) and as now (the
+    parser's own conversion where no run of digits is too long) gives the same design or the
+    same message."""
+    number = "9" * digits
+    doc = json.dumps(_base())[:-1]
+    if where == "value":
+        doc += f', "extra_n": {number}}}'
+    elif where == "negative":
+        doc += f', "extra_n": -{number}}}'
+    elif where == "text":
+        doc += f', "name2": "{number}"}}'
+    elif where == "layout":
+        doc += f', "layout": {{"x": [{number}, 1]}}}}'
+    else:
+        doc += f', "extra_n": [[{number}]]}}'
+
+    def outcome() -> tuple[str, Any]:
+        try:
+            design = loads_design(doc)
+        except InvalidFormatError as exc:
+            return "error", str(exc)
+        return "ok", (fileformat.dumps_design(design), design.extra)
+
+    now = outcome()
+    saved = fileformat._may_hold_long_number
+    fileformat._may_hold_long_number = lambda text: True  # type: ignore[assignment]
+    try:
+        before = outcome()
+    finally:
+        fileformat._may_hold_long_number = saved
+    assert now == before
