@@ -433,8 +433,19 @@ class Analysis:
         sums[1] += new.trainable_params - old.trainable_params
         sums[2] += new.buffers - old.buffers
         sums[3] += new.macs - old.macs
-        n_old = _activations(old)
-        n_new = _activations(new)
+        # what each adds to the neurons (as in _account), inline
+        if old.type == "Input":
+            n_old = 0
+        elif (out := old.output_shape) is not None and not old.output_shapes:
+            n_old = math.prod(out)
+        else:
+            n_old = old.neurons
+        if new.type == "Input":
+            n_new = 0
+        elif (out := new.output_shape) is not None and not new.output_shapes:
+            n_new = math.prod(out)
+        else:
+            n_new = new.neurons
         if n_old or n_new:
             sums[4] += n_new - n_old
             sums[5] += n_new * new.bytes_per_element - n_old * old.bytes_per_element
@@ -674,11 +685,16 @@ class Analysis:
             # say) re-queuing consumers would go round the cycle forever.
             if (
                 old is None
+                or new.output_shape != old.output_shape  # same_output's first test, inline
                 or not new.same_output(old)
                 or new.status == "unknown"
                 or old.status == "unknown"
             ):
-                field_changed = old is not None and _only_field_changed(new, old)
+                field_changed = (
+                    old is not None
+                    and new.output_shape == old.output_shape  # its first test but one, inline
+                    and _only_field_changed(new, old)
+                )
                 if field_changed and old is not None and self._cutoff(old, new):
                     marked |= self._mark_stale(
                         [c for c in consumers.get(lid, ()) if c not in pending]
@@ -790,6 +806,16 @@ class Analysis:
         ):
             known = self.info
             present = self.design.layer_map
+            if n == 1:  # one input (most layers): the loop below for it
+                ref = inputs[0]
+                u = known.get(ref)
+                if (
+                    u is not None
+                    and u.output_shape is not None
+                    and not u.output_shapes
+                    and ref in present
+                ):
+                    return self._evaluate_known(layer, ltype, [u], [u.output_shape])
             upstream: list[LayerInfo | None] = []
             shapes: list[Shape] = []
             for ref in inputs:
@@ -1298,15 +1324,6 @@ def _only_field_changed(new: LayerInfo, old: LayerInfo) -> bool:
 
 
 _SUMS = 9  # params, trainable, buffers, macs, neurons, memory, errors, warnings, notes
-
-
-def _activations(info: LayerInfo) -> int:
-    """The output values ``info`` adds to the totals' neurons (``_account``): none for an Input."""
-    if info.type == "Input":
-        return 0
-    out = info.output_shape
-    # info.neurons, without the call
-    return math.prod(out) if out is not None and not info.output_shapes else info.neurons
 
 
 def _diag(lid: str, f: Finding) -> Diagnostic:
