@@ -572,11 +572,17 @@ class Analysis:
                 entries.append(lid)
         ready = [i for i in ids if indegree[i] == 0]
         order: list[str] = []
+        # The layers an Input reaches, found on the way: in topological order every source of
+        # a layer comes before it, so a layer is fed once a source placed before it is.
+        fed = set(entries)
         while ready:
             nxt: list[str] = []
             for lid in ready:
                 order.append(lid)
-                for c in consumers[lid]:
+                users = consumers[lid]
+                if lid in fed:
+                    fed.update(users)
+                for c in users:
                     indegree[c] -= 1
                     if indegree[c] == 0:
                         nxt.append(c)
@@ -609,7 +615,8 @@ class Analysis:
         self._rank = dict(zip(order, range(len(order)), strict=True))
         self._consumers = consumers
         self._cyclic = set(cyclic)
-        self._fed = _fed_by_input(entries, consumers)
+        # Layers on or after a cycle are not in the order above: a walk through every connection.
+        self._fed = _fed_by_input(entries, consumers) if cyclic else fed
         self._one_input = len(entries) == 1
         self.structural = diags
         self._totals = None

@@ -26,11 +26,13 @@ from designer.core.analysis import (
     Analysis,
     LayerInfo,
     ReceptiveField,
+    _fed_by_input,
     _field,
     _sees_all,
     _stepped,
     analyze,
 )
+from designer.core.design import Design, Layer
 from designer.core.fileformat import InvalidFormatError, load_design, loads_design
 from designer.core.registry import REGISTRY
 from designer.core.shape_rules import RFStep
@@ -315,3 +317,39 @@ def test_numbers_read_without_the_int_hook_are_what_the_hook_gives(digits: int, 
     finally:
         fileformat._may_hold_long_number = saved
     assert now == before
+
+
+def _random_design(rng: random.Random, n: int, cycles: bool) -> Design:
+    """Layers wired at random: several Inputs (some with inputs of their own), layers with no
+    input, merges, references to missing layers and, with ``cycles``, connections backwards."""
+    design = Design("random")
+    ids: list[str] = []
+    for k in range(n):
+        lid = f"l{k}"
+        kind = rng.choice(["Input", "ReLU", "ReLU", "Add", "Add"])
+        pool = ids if not cycles else [*ids, *(f"l{j}" for j in range(k + 1, n))]
+        count = rng.choice([0, 1, 1, 2, 3])
+        inputs = rng.sample(pool, min(count, len(pool))) if pool else []
+        if rng.random() < 0.05:
+            inputs.append("missing")
+        params = {"shape": [3, 8, 8]} if kind == "Input" else {}
+        design.add_layer(Layer(lid, kind, params, []))
+        design.layer(lid).inputs = inputs  # any wiring, checked or not: what the structure sees
+        ids.append(lid)
+    return design
+
+
+@pytest.mark.parametrize("cycles", [False, True])
+def test_the_layers_fed_found_during_the_ordering_are_those_a_walk_finds(cycles: bool) -> None:
+    """``Analysis._fed`` (found during Kahn's ordering when there is no cycle) equals the
+    walk through every connection from every Input (``_fed_by_input``), on random wirings
+    and on every template and example."""
+    rng = random.Random(15 + cycles)
+    designs = [_random_design(rng, rng.randint(1, 40), cycles) for _ in range(300)]
+    designs += [load_design(p) for p in DESIGNS]
+    for design in designs:
+        an = analyze(design)
+        entries = [la.id for la in design if la.type == "Input"]
+        assert an._fed == _fed_by_input(entries, an._consumers), [
+            (la.id, la.type, la.inputs) for la in design
+        ]
