@@ -643,10 +643,15 @@ class Analysis:
         marked = False  # layers made stale by this pass (their fields moved, not listed)
         heap = [(rank.get(i, 0), i) for i in pending]
         heapq.heapify(heap)
-        while heap:
-            lid = heapq.heappop(heap)[1]
-            if lid not in pending:
-                continue
+        nxt: str | None = None  # the next layer, when it is the only one pending (see below)
+        while heap or nxt is not None:
+            if nxt is not None:
+                lid = nxt
+                nxt = None
+            else:
+                lid = heapq.heappop(heap)[1]
+                if lid not in pending:
+                    continue
             pending.discard(lid)
             layer = layers[lid]
             previous = info_of.get(lid)  # brings a stale layer up to date first
@@ -707,7 +712,18 @@ class Analysis:
                         [c for c in consumers.get(lid, ()) if c not in pending]
                     )
                     continue
-                for c in consumers.get(lid, ()):
+                users = consumers.get(lid, ())
+                if len(users) == 1 and not pending:
+                    # A chain: nothing else is pending, so the one consumer comes next in rank
+                    # order without going through the heap.
+                    c = users[0]
+                    if c not in changed:
+                        if not field_changed:
+                            full.add(c)
+                        pending.add(c)
+                        nxt = c
+                    continue
+                for c in users:
                     if c not in changed:
                         if not field_changed:
                             full.add(c)
