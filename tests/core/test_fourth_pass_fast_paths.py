@@ -353,3 +353,75 @@ def test_the_layers_fed_found_during_the_ordering_are_those_a_walk_finds(cycles:
         assert an._fed == _fed_by_input(entries, an._consumers), [
             (la.id, la.type, la.inputs) for la in design
         ]
+
+
+def _chain_with_forks(rng: random.Random, n: int) -> Design:
+    """Long single-consumer runs (the pass takes them without its heap) broken by forks whose
+    branches merge again (Add, Concat), so the heap is needed there."""
+    design = Design("forks")
+    size = rng.choice([12, 24, 40])
+    design.add_layer(Layer("input", "Input", {"shape": [4, size, size]}))
+    prev = "input"
+    k = 0
+    while k < n:
+        k += 1
+        if rng.random() < 0.15:
+            a, b = f"a{k}", f"b{k}"
+            design.add_layer(
+                Layer(a, "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, [prev])
+            )
+            design.add_layer(Layer(b, "ReLU", {}, [prev]))
+            merge = rng.choice(["Add", "Concat"])
+            design.add_layer(Layer(f"m{k}", merge, {}, [a, b]))
+            prev = f"m{k}"
+            if merge == "Concat":
+                design.add_layer(
+                    Layer(f"r{k}", "Conv2d", {"out_channels": 4, "kernel_size": 1}, [prev])
+                )
+                prev = f"r{k}"
+            continue
+        kind = rng.choice(["Conv2d", "ReLU", "BatchNorm2d", "MaxPool2d"])
+        params: dict[str, Any] = {}
+        if kind == "Conv2d":
+            params = {"out_channels": 4, "kernel_size": 3, "padding": 1}
+        elif kind == "MaxPool2d":
+            params = {"kernel_size": 3, "stride": 1, "padding": 1}
+        design.add_layer(Layer(f"l{k}", kind, params, [prev]))
+        prev = f"l{k}"
+    return design
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_edits_pass_along_chains_and_forks_lists_and_gives_what_a_fresh_analysis_does(
+    seed: int,
+) -> None:
+    """After each random edit, every layer's result equals a fresh analysis's, and every layer
+    whose result changed is among the ids ``updated`` carried (the pass takes a chain's next
+    layer without its heap: none may be skipped)."""
+    rng = random.Random(seed)
+    design = _chain_with_forks(rng, 120)
+    live = Analysis(design)
+    told: list[set[str]] = []
+    live.updated.connect(told.append)
+    windows = [la.id for la in design if la.type in ("Conv2d", "MaxPool2d")]
+    for _ in range(40):
+        before = dict(live.info.items())
+        emitted = len(told)
+        lid = rng.choice(windows)
+        layer = design.layer(lid)
+        change = rng.choice(
+            [{"padding": rng.choice([0, 1, 2])}, {"kernel_size": rng.choice([1, 3, 5])}]
+        )
+        if layer.type == "Conv2d":
+            change = rng.choice([change, {"out_channels": rng.choice([4, 8])}])
+        try:
+            design.set_params(lid, {**layer.params, **change})
+        except Exception:
+            continue
+        fresh = analyze(design)
+        now = dict(live.info.items())
+        assert now == dict(fresh.info.items())
+        moved = {i for i in now if before.get(i) != now[i]}
+        listed = told[-1] if len(told) > emitted else set()
+        assert moved <= listed or live.unlisted_fields, sorted(moved - listed)
+    live.close()
