@@ -52,12 +52,43 @@ sizes = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None)
-@given(h=sizes, w=sizes, height=st.integers(1, 10**6), width=st.integers(1, 10**6))
-def test_sees_all_is_the_size_px_comparison(h: float, w: float, height: int, width: int) -> None:
+_OFFSETS = [-2.0, -1.5, -1.0, -1.0 + 1e-9, -1.0 - 1e-9, -0.5, -1e-9, -1e-10, 0.0, 1e-10, 1e-9]
+_OFFSETS += [0.5, 1.0 - 1e-9, 1.0, 1.0 + 1e-9, 1.5, 2.0]
+
+
+def _near(n: int, offset: float, nudge: int) -> float:
+    """``n + offset``, moved ``nudge`` floats up or down (the edges of the ceiling's test)."""
+    value = n + offset
+    for _ in range(abs(nudge)):
+        value = math.nextafter(value, math.inf if nudge > 0 else -math.inf)
+    return value
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    height=st.integers(1, 10**6),
+    width=st.integers(1, 10**6),
+    dh=st.sampled_from(_OFFSETS),
+    dw=st.sampled_from(_OFFSETS),
+    nh=st.integers(-2, 2),
+    nw=st.integers(-2, 2),
+    far=st.one_of(st.none(), st.tuples(sizes, sizes)),
+)
+def test_sees_all_is_the_size_px_comparison(
+    height: int,
+    width: int,
+    dh: float,
+    dw: float,
+    nh: int,
+    nw: int,
+    far: tuple[float, float] | None,
+) -> None:
+    """Fields right at the input's size (n − 1, n, n + 1, a float either side of each, and
+    1e-9 off: where ⌈s − 1e-9⌉ turns) and anywhere else."""
+    h, w = far if far is not None else (_near(height, dh, nh), _near(width, dw, nw))
     rf = ReceptiveField((h, w), (1.0, 1.0))
     rh, rw = rf.size_px
-    assert _sees_all(rf, height, width) == (rh >= height and rw >= width)
+    assert _sees_all(rf, height, width) == (rh >= height and rw >= width), (h, w)
 
 
 @settings(max_examples=300, deadline=None)
@@ -91,13 +122,18 @@ def _stepped_general(
     return ReceptiveField(size, jump)
 
 
-@settings(max_examples=400, deadline=None)
+_BIG = st.one_of(st.floats(1e-3, 1e308), st.floats(1e300, 1.7e308), st.sampled_from([1.0, 2.0]))
+
+
+@settings(max_examples=600, deadline=None)
 @given(
     kind=st.sampled_from(["window", "transpose", "identity"]),
-    kernel=st.tuples(st.integers(1, 11), st.integers(1, 11)),
-    stride=st.tuples(st.sampled_from([1.0, 2.0, 3.0, 1.5, 1e200]), st.sampled_from([1.0, 2.0])),
-    size=st.tuples(st.floats(1, 1e308), st.floats(1, 1e308)),
-    jump=st.tuples(st.floats(1e-3, 1e308), st.floats(1e-3, 1e308)),
+    kernel=st.tuples(st.sampled_from([1, 1, 2, 3, 11]), st.sampled_from([1, 1, 2, 3, 11])),
+    stride=st.tuples(
+        st.sampled_from([1.0, 2.0, 3.0, 1.5, 1e200]), st.sampled_from([1.0, 2.0, 1e-200])
+    ),
+    size=st.tuples(_BIG, _BIG),
+    jump=st.tuples(_BIG, _BIG),
 )
 def test_stepped_gives_the_general_field(
     kind: str,
@@ -425,3 +461,21 @@ def test_an_edits_pass_along_chains_and_forks_lists_and_gives_what_a_fresh_analy
         listed = told[-1] if len(told) > emitted else set()
         assert moved <= listed or live.unlisted_fields, sorted(moved - listed)
     live.close()
+
+
+@pytest.mark.parametrize("path", DESIGNS, ids=lambda p: p.stem)
+def test_one_input_taken_without_the_loop_is_what_the_loop_gives(path: Path) -> None:
+    """``_evaluate``'s shortcut for one input gives, for every layer with one plain input, what
+    its loop over the inputs hands to ``_evaluate_known`` (that layer's info and shape)."""
+    design = load_design(path)
+    for semantics in ("pytorch", "strict"):
+        design.semantics = semantics
+        an = analyze(design)
+        for layer in design:
+            if len(layer.inputs) != 1 or ":" in layer.inputs[0]:
+                continue
+            u = an.info.get(layer.inputs[0])
+            if u is None or u.output_shape is None or u.output_shapes:
+                continue
+            general = an._evaluate_known(layer, REGISTRY[layer.type], [u], [u.output_shape])
+            assert an._evaluate(layer) == general, (path.stem, layer.id)
