@@ -392,11 +392,13 @@ class Analysis:
 
     def _set_info(self, lid: str, info: LayerInfo) -> LayerInfo | None:
         self._stale.discard(lid)
-        old = self.info.get(lid)
-        if old is not None:
-            self._account(old, -1)
-        self.info[lid] = info
-        self._account(info, 1)
+        infos = self.info
+        old = infos.get(lid)
+        infos[lid] = info
+        if old is None:
+            self._account(info, 1)
+        else:
+            self._account_change(old, info)
         return old
 
     def _drop_info(self, lid: str) -> None:
@@ -423,6 +425,38 @@ class Analysis:
         if diagnostics:
             for d in diagnostics:
                 sums[6 + SEVERITY_ORDER[d.severity]] += sign
+
+    def _account_change(self, old: LayerInfo, new: LayerInfo) -> None:
+        """``_account(old, -1)`` then ``_account(new, 1)``, in one step (an edit's usual case)."""
+        sums = self._sums
+        sums[0] += new.params - old.params
+        sums[1] += new.trainable_params - old.trainable_params
+        sums[2] += new.buffers - old.buffers
+        sums[3] += new.macs - old.macs
+        # what each adds to the neurons (as in _account), inline
+        if old.type == "Input":
+            n_old = 0
+        elif (out := old.output_shape) is not None and not old.output_shapes:
+            n_old = math.prod(out)
+        else:
+            n_old = old.neurons
+        if new.type == "Input":
+            n_new = 0
+        elif (out := new.output_shape) is not None and not new.output_shapes:
+            n_new = math.prod(out)
+        else:
+            n_new = new.neurons
+        if n_old or n_new:
+            sums[4] += n_new - n_old
+            sums[5] += n_new * new.bytes_per_element - n_old * old.bytes_per_element
+        diagnostics = old.diagnostics
+        if diagnostics:
+            for d in diagnostics:
+                sums[6 + SEVERITY_ORDER[d.severity]] -= 1
+        diagnostics = new.diagnostics
+        if diagnostics:
+            for d in diagnostics:
+                sums[6 + SEVERITY_ORDER[d.severity]] += 1
 
     def beyond_fields(self, changed: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
         """``changed`` (what ``updated`` carried) less the layers whose receptive field alone
@@ -497,8 +531,16 @@ class Analysis:
         self._rf_steps = {}
         self._sums = [0] * _SUMS
         self._rebuild_structure()
-        for lid in self.order:
-            self._set_info(lid, self._evaluate(self.design.layer(lid)))
+        infos, layers, evaluate, account = (
+            self.info,
+            self.design.layer_map,
+            self._evaluate,
+            self._account,
+        )
+        for lid in self.order:  # _set_info, on an empty info
+            info = evaluate(layers[lid])
+            infos[lid] = info
+            account(info, 1)
         self._totals = None
         self.field_only = frozenset()
         self.unlisted_fields = False
@@ -530,11 +572,17 @@ class Analysis:
                 entries.append(lid)
         ready = [i for i in ids if indegree[i] == 0]
         order: list[str] = []
+        # The layers an Input reaches, found on the way: in topological order every source of
+        # a layer comes before it, so a layer is fed once a source placed before it is.
+        fed = set(entries)
         while ready:
             nxt: list[str] = []
             for lid in ready:
                 order.append(lid)
-                for c in consumers[lid]:
+                users = consumers[lid]
+                if lid in fed:
+                    fed.update(users)
+                for c in users:
                     indegree[c] -= 1
                     if indegree[c] == 0:
                         nxt.append(c)
@@ -567,7 +615,8 @@ class Analysis:
         self._rank = dict(zip(order, range(len(order)), strict=True))
         self._consumers = consumers
         self._cyclic = set(cyclic)
-        self._fed = _fed_by_input(entries, consumers)
+        # Layers on or after a cycle are not in the order above: a walk through every connection.
+        self._fed = _fed_by_input(entries, consumers) if cyclic else fed
         self._one_input = len(entries) == 1
         self.structural = diags
         self._totals = None
@@ -587,17 +636,25 @@ class Analysis:
         rank = self._rank
         consumers = self._consumers
         info_of = self.info
-        stale_before = len(self._stale)
+        stale = self._stale
+        layers = self.design.layer_map  # every pending id is there (see above)
+        evaluate = self._evaluate
+        stale_before = len(stale)
         marked = False  # layers made stale by this pass (their fields moved, not listed)
         heap = [(rank.get(i, 0), i) for i in pending]
         heapq.heapify(heap)
-        while heap:
-            lid = heapq.heappop(heap)[1]
-            if lid not in pending:
-                continue
+        nxt: str | None = None  # the next layer, when it is the only one pending (see below)
+        while heap or nxt is not None:
+            if nxt is not None:
+                lid = nxt
+                nxt = None
+            else:
+                lid = heapq.heappop(heap)[1]
+                if lid not in pending:
+                    continue
             pending.discard(lid)
-            layer = self.design.layer(lid)
-            previous = info_of.get(lid)
+            layer = layers[lid]
+            previous = info_of.get(lid)  # brings a stale layer up to date first
             if lid not in full and previous is not None:
                 new = self._with_new_field(layer, previous)
                 if new is previous:
@@ -623,8 +680,15 @@ class Analysis:
                             pending.add(c)
                             heapq.heappush(heap, (rank.get(c, 0), c))
                     continue
-            new = self._evaluate(layer)
-            old = self._set_info(lid, new)
+            new = evaluate(layer)
+            # _set_info, with the entry read above (nothing in between changes it)
+            stale.discard(lid)
+            info_of[lid] = new
+            if previous is None:
+                self._account(new, 1)
+            else:
+                self._account_change(previous, new)
+            old = previous
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
             # from an Input (the ``unreachable`` warning) does not show in the output.
@@ -633,17 +697,33 @@ class Analysis:
             # say) re-queuing consumers would go round the cycle forever.
             if (
                 old is None
+                or new.output_shape != old.output_shape  # same_output's first test, inline
                 or not new.same_output(old)
                 or new.status == "unknown"
                 or old.status == "unknown"
             ):
-                field_changed = old is not None and _only_field_changed(new, old)
+                field_changed = (
+                    old is not None
+                    and new.output_shape == old.output_shape  # its first test but one, inline
+                    and _only_field_changed(new, old)
+                )
                 if field_changed and old is not None and self._cutoff(old, new):
                     marked |= self._mark_stale(
                         [c for c in consumers.get(lid, ()) if c not in pending]
                     )
                     continue
-                for c in consumers.get(lid, ()):
+                users = consumers.get(lid, ())
+                if len(users) == 1 and not pending:
+                    # A chain: nothing else is pending, so the one consumer comes next in rank
+                    # order without going through the heap.
+                    c = users[0]
+                    if c not in changed:
+                        if not field_changed:
+                            full.add(c)
+                        pending.add(c)
+                        nxt = c
+                    continue
+                for c in users:
                     if c not in changed:
                         if not field_changed:
                             full.add(c)
@@ -749,6 +829,16 @@ class Analysis:
         ):
             known = self.info
             present = self.design.layer_map
+            if n == 1:  # one input (most layers): the loop below for it
+                ref = inputs[0]
+                u = known.get(ref)
+                if (
+                    u is not None
+                    and u.output_shape is not None
+                    and not u.output_shapes
+                    and ref in present
+                ):
+                    return self._evaluate_known(layer, ltype, [u], [u.output_shape])
             upstream: list[LayerInfo | None] = []
             shapes: list[Shape] = []
             for ref in inputs:
@@ -872,13 +962,24 @@ class Analysis:
                     info.derived = {**info.derived, "pointwise_channels": True}
         for f in findings:
             diags.append(_diag(lid, f))
-        self._rf_steps[lid] = result.rf
+        step = result.rf
+        self._rf_steps[lid] = step
         if out is not None:
             # An Upsample's second input only lends its height and width: no values flow from it.
             seen = upstream[:1] if type_id == "Upsample" else upstream
-            info.input_size, info.receptive_field = self._receptive_field(
-                type_id, result.rf, out, seen
-            )
+            u = seen[0] if len(seen) == 1 else None
+            if u is not None and type_id != "Input":
+                # One input (most layers): _receptive_field's one-input case, inline.
+                info.input_size = u.input_size
+                urf = u.receptive_field
+                if urf is not None:
+                    info.receptive_field = (
+                        urf if step.kind == "identity" else _stepped(urf.size, urf.jump, step)
+                    )
+            else:
+                info.input_size, info.receptive_field = self._receptive_field(
+                    type_id, step, out, seen
+                )
             neurons = info.neurons if info.output_shapes else math.prod(out)  # info.neurons
             if type_id != "Input" and neurons > LARGE_ACTIVATION:
                 diags.extend(_size_warnings(info))
@@ -1043,9 +1144,21 @@ def _stepped(
             size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
         )
         jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
-    if not all(math.isfinite(v) for v in (*size, *jump)):
+    isfinite = math.isfinite
+    if not (isfinite(size[0]) and isfinite(size[1]) and isfinite(jump[0]) and isfinite(jump[1])):
         return None
-    return ReceptiveField(size, jump)
+    return _field(size, jump)
+
+
+_new_object = object.__new__
+
+
+def _field(size: tuple[float, float], jump: tuple[float, float]) -> ReceptiveField:
+    """``ReceptiveField(size, jump)`` without the frozen dataclass's per-field
+    ``object.__setattr__`` (the same object: equal, same hash and repr)."""
+    rf: ReceptiveField = _new_object(ReceptiveField)
+    rf.__dict__.update(size=size, jump=jump)
+    return rf
 
 
 #: Layer types whose output is a fresh C×H×W volume (channels first) whatever came in.
@@ -1315,8 +1428,9 @@ def _window_notes(
     first = info.input_shapes[0]
     n_in = math.prod(first) if first is not None else 0
     one_by_one = first is not None and len(first) == 3 and first[1] * first[2] == 1
-    if n_in and info.neurons < BOTTLENECK_KEEP * n_in and not is_output and not one_by_one:
-        kept = info.neurons / n_in
+    neurons = info.neurons
+    if n_in and neurons < BOTTLENECK_KEEP * n_in and not is_output and not one_by_one:
+        kept = neurons / n_in
         out.append(
             Diagnostic(
                 "warning",
@@ -1350,14 +1464,15 @@ def _coverage_note(
     each see the whole input. ``shape`` is the window layer's C×H×W output."""
     if rf is None or size is None or shape[1] * shape[2] <= 1:
         return None
-    rh, rw = rf.size_px
-    if rh < size[0] or rw < size[1]:
+    sh, sw = size
+    if not _sees_all(rf, sh, sw):
         return None
     for u in upstream:
-        if u is not None and u.receptive_field is not None:
-            h, w = u.receptive_field.size_px
-            if h >= size[0] and w >= size[1]:
+        if u is not None:
+            urf = u.receptive_field
+            if urf is not None and _sees_all(urf, sh, sw):
                 return None
+    rh, rw = rf.size_px
     return Diagnostic(
         "info",
         "receptive_field_covers_input",
@@ -1367,6 +1482,20 @@ def _coverage_note(
         "capacity but no more context.",
         {"receptive_field": [rh, rw], "input_size": list(size)},
     )
+
+
+def _sees_all(rf: ReceptiveField, height: int, width: int) -> bool:
+    """Whether ``rf.size_px`` reaches ``height`` × ``width`` (the input's size). ``size_px`` is
+    ⌈s − 1e-9⌉ per axis: at most n − 1 where s ≤ n − 1, and at least n where s ≥ n + 1 (n a
+    whole number; s − 1e-9 then rounds to no less than n), so most fields are told without
+    the ceilings."""
+    size = rf.size
+    if size[0] <= height - 1 or size[1] <= width - 1:
+        return False
+    if size[0] >= height + 1 and size[1] >= width + 1:
+        return True
+    h, w = rf.size_px
+    return h >= height and w >= width
 
 
 def _cycle_text(cycle: list[str], limit: int = 12) -> str:

@@ -38,7 +38,7 @@ from designer.core.design import (
     check_id,
     source_of,
 )
-from designer.core.groups import MAX_LABEL_LENGTH, Group, groups_problem
+from designer.core.groups import MAX_LABEL_LENGTH, Group, nesting_problem
 from designer.core.params import (
     MAX_INT_VALUE,
     MAX_LIST_LENGTH,
@@ -144,7 +144,12 @@ def loads_design(text: str | bytes) -> Design:
         text = text[1:]
     try:
         obj = json.loads(
-            text, parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float
+            text,
+            parse_constant=_reject_constant,
+            # Without a run of more digits than a number may have, every whole number is what
+            # _parse_int gives: the parser's own conversion, without a call per number.
+            parse_int=_parse_int if _may_hold_long_number(text) else None,
+            parse_float=_parse_float,
         )
     except _NumberError as exc:
         raise InvalidFormatError("$", str(exc)) from None
@@ -172,6 +177,17 @@ def loads_design(text: str | bytes) -> Design:
     if design.extra and _too_deep(design.extra):  # the same depths: extra stands for the root
         _check_nesting_and_text(obj)
     return design
+
+
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * (MAX_NUMBER_DIGITS + 1)
+
+
+def _may_hold_long_number(text: str) -> bool:
+    """Whether ``text`` holds a run of more than ``MAX_NUMBER_DIGITS`` ASCII digits (the only
+    digits a JSON number is written with), in a number or in a text: only then may a number be
+    too long for ``_parse_int``. At C speed (every digit made a 0, then one search)."""
+    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
 
 
 #: An escape that may write a lone surrogate (``\ud800``).
@@ -347,7 +363,9 @@ def _build(obj: dict[str, Any]) -> Design:
     parsed: list[Layer] = []
     taken = _TakenIds()
     for n, raw in enumerate(layers):
-        layer = _parse_layer(raw, f"$.layers[{n}]", prev, taken, notes)
+        layer = _usual_layer(raw, prev, taken)
+        if layer is None:  # something to report or to name: the general path, with its path
+            layer = _parse_layer(raw, f"$.layers[{n}]", prev, taken, notes)
         taken.add(layer.id)
         parsed.append(layer)
         prev = layer.id
@@ -399,6 +417,11 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
     owner: dict[str, str] = {}
     layers = design.layer_map
     for n, entry in enumerate(raw):
+        group = _usual_group(entry, seen, layers, owner)
+        if group is not None:
+            seen[group.id] = n
+            groups.append(group)
+            continue
         path = f"$.groups[{n}]"
         if not isinstance(entry, dict):
             raise InvalidFormatError(
@@ -453,15 +476,56 @@ def _parse_groups(raw: Any, design: Design) -> list[Group]:
     for n, group in enumerate(groups):
         if group.parent is not None and group.parent not in seen:
             raise InvalidFormatError(f"$.groups[{n}].parent", f"there is no group {group.parent!r}")
-    # Every id was checked above (check_id, taken, the label): no need to check them again.
-    problem = groups_problem(groups, design.ids, _no_problem)
+    # What groups_problem would find that the checks above have not: of its tests, only a
+    # group named like a layer, then the nesting, can fail here (ids, labels, members,
+    # owners and parents are checked above), in its order.
+    problem = next(
+        (
+            f"group {g.id!r} has the id of a layer; a group needs an id of its own"
+            for g in groups
+            if g.id in layers
+        ),
+        None,
+    ) or nesting_problem(groups, {g.id: g for g in groups})
     if problem:
         raise InvalidFormatError("$.groups", problem)
     return groups
 
 
-def _no_problem(_value: Any) -> None:
-    return None
+def _usual_group(
+    entry: Any, seen: dict[str, int], layers: dict[str, Layer], owner: dict[str, str]
+) -> Group | None:
+    """The group ``_parse_groups`` reads from ``entry`` when there is nothing to report (known
+    fields, a valid id not taken, a text label, a text parent or none, member ids each in no
+    other group), or None (then nothing was changed: the general path says what is wrong).
+    Members that are no layer are dropped, as there; ``owner`` takes the kept ones."""
+    if entry.__class__ is not dict or not entry.keys() <= _GROUP_KEY_SET:
+        return None
+    gid = entry.get("id")
+    label = entry.get("label", "")
+    parent = entry.get("parent")
+    members = entry.get("layers", [])
+    if (
+        gid.__class__ is not str
+        or gid in seen
+        or check_id(gid) is not None
+        or label.__class__ is not str
+        or len(label) > MAX_LABEL_LENGTH
+        or (parent is not None and parent.__class__ is not str)
+        or members.__class__ is not list
+    ):
+        return None
+    kept: list[str] = []
+    for m in members:
+        if m.__class__ is not str or m in owner:
+            return None
+        if m in layers:
+            kept.append(m)
+    if len(set(kept)) != len(kept):
+        return None  # a layer listed twice: the general path names it
+    for m in kept:
+        owner[m] = gid
+    return Group(gid, label, parent, kept)
 
 
 def _parse_layer(
@@ -542,6 +606,42 @@ def _parse_layer(
             )
     # Each value is normalised above: drop the defaults and order them as normalize_params does.
     return Layer(lid, type_id, canonical_params(type_id, params), list(inputs))
+
+
+def _usual_layer(raw: Any, prev: str | None, taken: set[str]) -> Layer | None:
+    """The layer ``_parse_layer`` reads from ``raw`` when there is nothing to report or
+    rename (the usual case: a known type, a valid id not taken, a list of at most 1,000
+    input texts none of which is the layer itself, valid parameters), or None: then
+    ``_parse_layer`` says what is wrong, or names the layer and adds its note. Its tests in
+    the same order, without the path text its messages would name."""
+    if raw.__class__ is not dict:
+        return None
+    type_id = raw.get("type")
+    ltype = REGISTRY.get(type_id) if type_id.__class__ is str else None
+    lid = raw.get("id")
+    if ltype is None or lid.__class__ is not str or lid in taken or check_id(lid) is not None:
+        return None
+    if "inputs" in raw:
+        inputs = raw["inputs"]
+        if inputs.__class__ is not list:
+            return None
+        if len(inputs) == 1:  # one input (most layers): the tests below for one text
+            ref = inputs[0]
+            if ref.__class__ is not str or source_of(ref) == lid:
+                return None
+        elif (
+            len(inputs) > 1000
+            or not all(isinstance(i, str) for i in inputs)
+            or any(source_of(i) == lid for i in inputs)
+        ):
+            return None
+        inputs = list(inputs)
+    else:
+        inputs = [] if prev is None or type_id == "Input" else [prev]
+    params = _usual_params(ltype, raw)
+    if params is None:
+        return None
+    return Layer(lid, ltype.id, params, inputs)
 
 
 def _usual_params(ltype: LayerType, raw: dict[str, Any]) -> dict[str, Any] | None:

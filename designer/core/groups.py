@@ -83,6 +83,12 @@ def groups_problem(groups: Sequence[Group], layer_ids: Iterable[str], check_id: 
     for group in groups:
         if group.parent is not None and group.parent not in seen:
             return f"group {group.id!r}: its parent {group.parent!r} is not a group"
+    return nesting_problem(groups, seen)
+
+
+def nesting_problem(groups: Sequence[Group], seen: dict[str, Group]) -> str | None:
+    """``groups_problem``'s last test: a cycle of parents, or groups nested too deeply.
+    ``seen``: the groups by id (every parent among them)."""
     depth: dict[str, int] = {}
     for group in groups:  # linear: each group's depth is found once
         path: list[str] = []
