@@ -410,3 +410,32 @@ def test_layers_added_and_removed_splice_the_table_instead_of_resetting_it(qtbot
         for r in range(panel.proxy.rowCount())
     ]
     assert params == sorted(params, reverse=True) and len(params) == model.rowCount()
+
+
+def test_the_last_rows_shown_without_their_field_column_bring_no_field_up_to_date(qtbot, settings):
+    """The analysis leaves the fields far downstream of an edit out of date until read. The
+    table scrolled to a long design's last rows, its field column out of sight, shows them
+    without bringing 2,000 fields up to date; the field column, a sort on it or a copy does."""
+    doc, panel = shown_table(qtbot, settings, 3000)
+    model, view = panel.model, panel.view
+    view.setColumnHidden(COL["receptive_field"], True)  # (as if scrolled out of sight)
+    doc.select(["l2999"])  # the table goes to its row (as after adding a layer at the end)
+    qtbot.waitUntil(lambda: view.rowAt(view.viewport().height() - 30) > 2900)
+    view.viewport().repaint()
+    doc.set_params("l901", {"out_channels": 8, "kernel_size": 5, "padding": 2}, "edit")
+    analysis = doc.analysis
+    assert not analysis.field_is_current("l2999")
+    before = analysis.recompute_count
+    qtbot.wait(50)  # the panel follows on the next turns of the event loop
+    view.viewport().repaint()  # the last rows' cells, read with the edit's results
+    assert analysis.recompute_count - before < 50
+    assert not analysis.field_is_current("l2999")
+    last = model.row_of("l2999")
+    fresh = layer_rows(Analysis(doc.design))
+    assert model.data(model.index(last, COL["params"])) == fresh[last].text("params", "hwc")
+    # Its field's cell (shown, or read by a sort or a copy) brings it up to date.
+    assert model.data(model.index(last, COL["receptive_field"])) == fresh[last].text(
+        "receptive_field", "hwc"
+    )
+    assert analysis.field_is_current("l2999")
+    assert model.rows() == fresh

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.core.analysis import LayerInfo
 from designer.core.collapsed_figure import BlockRow
 from designer.core.layer_table import (
     COLUMNS,
@@ -136,6 +137,10 @@ class _RowsModel(QAbstractTableModel):
     def _row_at(self, n: int) -> LayerRow:
         return self._data[n]
 
+    def _row_for(self, n: int, _column: int) -> LayerRow:
+        """The row as a cell of ``_column`` needs it."""
+        return self._row_at(n)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role in _UNUSED_ROLES or not index.isValid() or not 0 <= index.row() < len(self._data):
             return None  # (the delegate asks every cell for these when it paints)
@@ -143,7 +148,7 @@ class _RowsModel(QAbstractTableModel):
         if role == FILTER_ROLE:
             row = self._row_at(index.row())
             return f"{row.id}\n{row.type}" if index.column() == 0 else None
-        row = self._row_at(index.row())
+        row = self._row_for(index.row(), index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return row.text(col.key, self.shape_order)
         if role == SORT_ROLE:
@@ -199,6 +204,9 @@ class LayerTableModel(_RowsModel):
         self._row_of_rows: list[BlockRow] | None = None  # rows _row_of is to be made from
         self.rows_computed = 0  # rows recomputed from the analysis (tests: only those shown)
         self._stale: set[int] = set()  # rows recomputed when next read (shown, sorted, copied)
+        #: Rows read with their receptive field out of date (``_row_at``): it is brought up to
+        #: date when its own cell, a sort on it or a copy of the rows asks for it.
+        self._field_pending: set[int] = set()
         # Per edit since a row was last read, the layers whose receptive field alone changed.
         self._stale_fields: list[frozenset[str]] = []
         self._rebuild()
@@ -238,16 +246,33 @@ class LayerTableModel(_RowsModel):
         return self._row_of
 
     def rows(self) -> list[LayerRow]:
-        return [self._row_at(n) for n in range(len(self._data))]
+        return [self._row_for(n, _RF_COLUMN) for n in range(len(self._data))]
 
     def _row_at(self, n: int) -> LayerRow:
+        """Row ``n``, up to date except perhaps its receptive field (``_field_pending``): the
+        analysis leaves fields far downstream of an edit out of date until read, and a row
+        shown without its field column must not bring 5,000 of them up to date."""
         if self._stale_fields:
             self._take_fields()
         if n in self._stale:
             self._stale.discard(n)
             self.rows_computed += 1
-            self._data[n] = layer_row(self.document.analysis.info[self._ids[n]])
+            analysis = self.document.analysis
+            lid = self._ids[n]
+            if analysis.field_is_current(lid):
+                self._data[n] = layer_row(analysis.info[lid])
+                self._field_pending.discard(n)
+            else:
+                self._data[n] = layer_row(cast(LayerInfo, analysis.stored(lid)))
+                self._field_pending.add(n)
         return self._data[n]
+
+    def _row_for(self, n: int, column: int) -> LayerRow:
+        row = self._row_at(n)
+        if column == _RF_COLUMN and n in self._field_pending:
+            self._field_pending.discard(n)
+            row = self._data[n] = layer_row(self.document.analysis.info[self._ids[n]])
+        return row
 
     def _take_fields(self) -> None:
         """Flag the rows of the layers whose field alone changed (``_stale_fields``), the first
@@ -278,6 +303,7 @@ class LayerTableModel(_RowsModel):
     def _rebuild(self, rows: list[BlockRow] | None = None) -> None:
         analysis = self.document.analysis
         self._stale = set()
+        self._field_pending = set()
         self._stale_fields = []
         if self.blocks is not None:
             if rows is None:
@@ -366,6 +392,8 @@ class LayerTableModel(_RowsModel):
         info = self.document.analysis.info
         new = [lid for lid in self.document.design.ids if lid in info]
         old = self._ids
+        self._stale |= self._field_pending  # (computed again when read, wherever they move)
+        self._field_pending = set()
         if len(new) == len(old):
             moved = [n for n, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
             if len(moved) != 1:
