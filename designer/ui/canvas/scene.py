@@ -64,6 +64,7 @@ class DesignScene(QGraphicsScene):
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
         self.portless: set[LayerCard] = set()  # shown, ports not made yet (``make_ports_in``)
+        self._ports_checked: tuple[int, QRectF] | None = None  # (overview version, scene rect)
         self.direction = "LR"
         self._syncing = False
         self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
@@ -168,11 +169,18 @@ class DesignScene(QGraphicsScene):
         before drawing up close); how many cards got them."""
         if not self.portless:
             return 0
+        # A repaint inside the part already looked at, with no card shown, added or moved since
+        # (an edit's repaint up close), needs no look-up in the scene's index.
+        version = self.overview.content_version
+        checked = self._ports_checked
+        if checked is not None and checked[0] == version and checked[1].contains(rect):
+            return 0
         made = 0
         for item in self.items(rect):
             if isinstance(item, LayerCard) and item in self.portless:
                 item.make_ports()
                 made += 1
+        self._ports_checked = (self.overview.content_version, QRectF(rect))
         return made
 
     def reroute_edges(
