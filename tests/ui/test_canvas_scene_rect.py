@@ -8,7 +8,7 @@ A small margin (monkeypatched ``SCENE_MARGIN``) makes a stale rectangle show: wi
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QImage, QPainter
 
 from designer.core.design import Design, Layer
@@ -18,7 +18,7 @@ from designer.ui.canvas import scene as scene_module
 from designer.ui.canvas.grouping import GroupCard, GroupFrame
 from designer.ui.canvas.items import EdgeItem, LayerCard
 from designer.ui.main_window import MainWindow
-from tests.ui.ui_helpers import drag_mouse, drop_layer, shown_main_window
+from tests.ui.ui_helpers import click_scene, drag_mouse, drop_layer, shown_main_window
 
 MARGIN = 200.0  # more than anything reaches past its card (a line break's stub and its label)
 
@@ -56,16 +56,6 @@ def assert_covered(window: MainWindow, what: str) -> None:
     ]
     assert not outside, f"{what}: outside the scene rectangle {rect}: {outside[:5]}"
     assert window.view.sceneRect() == rect, f"{what}: the view scrolls over the scene's rectangle"
-
-
-def click_scene(qtbot, window: MainWindow, pos: QPointF, double: bool = False) -> None:
-    view = window.view
-    view.centerOn(pos)
-    point = view.mapFromScene(pos)
-    if double:
-        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    else:
-        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
 
 
 def test_the_rect_holds_every_item_shown_through_expand_collapse_add_move_and_undo(window, qtbot):

@@ -23,7 +23,7 @@ from designer.ui.canvas.grouping import (
 )
 from designer.ui.canvas.items import CARD_HEIGHT, CARD_WIDTH, _fonts
 from designer.ui.main_window import MainWindow
-from tests.ui.ui_helpers import shown_main_window
+from tests.ui.ui_helpers import click_scene, shown_main_window
 
 
 @pytest.fixture
@@ -33,16 +33,6 @@ def window(qtbot, monkeypatch):
 
 def open_resnet50(window: MainWindow) -> None:
     window.load_design(load_design(templates_dir() / "resnet50.json"), None)
-
-
-def click_scene(qtbot, window: MainWindow, pos: QPointF, double: bool = False) -> None:
-    view = window.view
-    view.centerOn(pos)
-    point = view.mapFromScene(pos)
-    if double:
-        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    else:
-        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
 
 
 def chain() -> Design:

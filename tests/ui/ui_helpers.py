@@ -48,6 +48,17 @@ def drag_mouse(
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=b)  # type: ignore[attr-defined]
 
 
+def click_scene(qtbot, window: MainWindow, pos: QPointF, double: bool = False) -> None:
+    """Centre the canvas on ``pos`` (scene coordinates) and click (or double-click) there."""
+    view = window.view
+    view.centerOn(pos)
+    point = view.mapFromScene(pos)
+    if double:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    else:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
 def shown_main_window(qtbot, monkeypatch) -> MainWindow:
     """A main window at 1500×940, shown; a question about unsaved changes answers Discard."""
     monkeypatch.setattr(

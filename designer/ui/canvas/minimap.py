@@ -37,7 +37,7 @@ def minimap_size(viewport_width: int, viewport_height: int) -> tuple[int, int] |
     return w, h
 
 
-def cards_box(items: list[QGraphicsItem]) -> QRectF:
+def items_box(items: list[QGraphicsItem]) -> QRectF:
     """The union of these top-level items' bounding rectangles (and 40 around), for cards whose
     rectangle is the same for every card of a kind: from their positions, a class at a time
     (``sceneBoundingRect`` of 10,000 cards took tens of milliseconds)."""
@@ -104,7 +104,7 @@ class Minimap(QGraphicsView):
         scene = self.canvas.design_scene
         version = (id(scene), scene.overview.content_version)
         if self._content is None or self._content[0] != version:
-            self._content = (version, cards_box(scene.grouping.visible_items()))
+            self._content = (version, items_box(scene.grouping.visible_items()))
         return QRectF(self._content[1])
 
     def visible_area(self) -> QRectF:

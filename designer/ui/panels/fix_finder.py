@@ -41,10 +41,10 @@ WAIT_MS = 20
 #: How often the GUI thread looks for searches that ended, while some are under way (ms).
 POLL_MS = 15
 
-#: From this many layers a search (a copy of the design and a few whole analyses) takes far
-#: longer than ``WAIT_MS``, and while it runs it shares the interpreter with the GUI thread:
-#: it starts once the window has been idle for ``DEFER_MS``, not in the middle of the edit that
-#: showed the problem (adding a layer to 10,000: the search slowed the repaint by half).
+#: From this many layers a search takes longer than ``WAIT_MS``, and while it runs it shares
+#: the interpreter with the GUI thread: it starts once the window has been idle for
+#: ``DEFER_MS``, not in the middle of the edit that showed the problem (one search after a
+#: burst of edits, not one per edit).
 LARGE_DESIGN = 4000
 DEFER_MS = 150
 
@@ -129,10 +129,7 @@ class FixFinder(QObject):
             self._later.start()  # (again: a burst of edits starts one search, after the last)
             return None
         if future is None:
-            snapshot = self._snapshot(design, analysis)
-            future = self._pool.submit(self._work, key, snapshot, list(diagnostics), limit)
-            self._pending[key] = future
-            self._poll.start()
+            future = self._submit(key, design, analysis, list(diagnostics), limit)
         # Wait a little the first time a problem is shown (small designs: the fixes come with
         # it); a repeated render of the same problem does not wait again.
         timeout = None if wait else (0.0 if key in self._waited else WAIT_MS / 1000)
@@ -155,9 +152,22 @@ class FixFinder(QObject):
         key, design, analysis, diagnostics, limit = deferred
         if key != self._wanted or key in self._pending or key in self._cache:
             return  # the user moved on, or the design changed (``forget``)
+        self._submit(key, design, analysis, diagnostics, limit)
+
+    def _submit(
+        self,
+        key: Hashable,
+        design: Design,
+        analysis: Analysis | None,
+        diagnostics: list[Diagnostic],
+        limit: int | None,
+    ) -> concurrent.futures.Future[list[Fix] | None]:
+        """Start the search for ``key`` on the worker, from a snapshot taken now."""
         snapshot = self._snapshot(design, analysis)
-        self._pending[key] = self._pool.submit(self._work, key, snapshot, diagnostics, limit)
+        future = self._pool.submit(self._work, key, snapshot, diagnostics, limit)
+        self._pending[key] = future
         self._poll.start()
+        return future
 
     def _work(
         self, key: Hashable, snapshot: _Snapshot, diagnostics: list[Diagnostic], limit: int | None
