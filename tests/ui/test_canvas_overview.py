@@ -178,6 +178,35 @@ def test_a_layer_added_while_zoomed_out_is_drawn_in_the_overview(qtbot) -> None:
     assert ("relu30", lid) in scene.overview._lines
 
 
+def test_free_layers_added_zoomed_out_are_drawn_over_the_picture_kept_as_a_fresh_one_draws_them(
+    qtbot,
+) -> None:
+    """Issue 15: a layer dropped from the palette at fit view drew every block and line again
+    (10,000 at 10,000 layers, twice: the canvas and the minimap). Now its block is added to the
+    kept paths and drawn over the picture kept; the frame equals what a fresh rebuild draws."""
+    doc, scene, view = make_view(qtbot)
+    view.fit_to_view()
+    render(view)
+    overview = scene.overview
+    restyles, rebuilds = overview.restyles, overview.rebuilds
+    rect = scene.itemsBoundingRect()
+    added = [
+        doc.add_layer(kind, position=(rect.left() + 20 + 260 * k, rect.bottom() + 40))
+        for k, kind in enumerate(("ReLU", "Conv2d", "Linear"))
+    ]
+    image = render(view)
+    assert (overview.restyles, overview.rebuilds) == (restyles, rebuilds)
+    assert all(lid in overview._rects for lid in added)
+    for lid in added:  # in view, in its look's colour
+        category = overview._looks[lid][0]
+        colour = theme.category_color(category) if category else theme.UNKNOWN
+        assert view.viewport().rect().contains(view.mapFromScene(scene.cards[lid].pos()))
+        assert close(pixel_at_card(view, scene.cards[lid], image), colour)
+    overview.invalidate()
+    assert image == render(view)
+    assert overview.rebuilds == rebuilds + 1
+
+
 def test_an_edge_under_the_pointer_is_drawn_highlighted_when_zoomed_out(qtbot) -> None:
     _doc, scene, view = make_view(qtbot, n=8)
     view.fit_to_view()

@@ -198,3 +198,66 @@ def test_identical_shortcuts_share_one_lane_route_equal_to_routing_each_alone(
     qtbot.waitUntil(lambda: bool(calls), timeout=2000)
     assert not items._LANES
     assert crossings(scene) == []
+
+
+def _near_by_every_edge(scene: DesignScene, boxes) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """What a pass over every edge shown finds near ``boxes`` (the former ``reroute_edges``)."""
+    grouping = scene.grouping
+    ids = {c.layer_id for c in grouping.visible_layer_cards()}
+    edges = [e for (a, b), e in scene.edges.items() if a in ids and b in ids]
+    return {
+        e.key
+        for e in [*edges, *grouping.proxy_edges]
+        if e.isVisible() and any(e.corridor().intersects(r) for r in boxes)
+    }
+
+
+def test_the_edges_near_a_moved_card_come_from_the_index_and_equal_a_pass_over_every_edge(
+    qtbot,
+) -> None:
+    """Issue 15: a card added, removed or moved looks its neighbouring edges up in the scene's
+    index; the edges found are exactly those a pass over every edge finds, expanded and
+    collapsed, at random places (cards, gaps, lanes, far away)."""
+    import random
+
+    from PySide6.QtCore import QRectF
+
+    from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
+
+    for expand in (True, False):
+        scene = scene_for(qtbot, load_design(templates_dir() / "resnet50.json"))
+        if expand:
+            scene.grouping.expand_all()
+        box = scene.itemsBoundingRect()
+        rng = random.Random(15 if expand else 16)
+        cards = list(scene.grouping.visible_items())
+        for k in range(120):
+            if k % 2:
+                card = rng.choice(cards)
+                x, y = card.x() + rng.uniform(-80, 80), card.y() + rng.uniform(-60, 60)
+            else:
+                x = rng.uniform(box.left() - 300, box.right() + 300)
+                y = rng.uniform(box.top() - 300, box.bottom() + 300)
+            boxes = [QRectF(x, y, CARD_WIDTH, CARD_HEIGHT)]
+            if k % 3 == 0:
+                boxes.append(QRectF(x + rng.uniform(-400, 400), y, CARD_WIDTH, CARD_HEIGHT))
+            found = {e.key for e in scene._edges_near(boxes)}
+            assert found == _near_by_every_edge(scene, boxes), (expand, k)
+
+
+def test_adding_a_layer_looks_at_the_edges_near_it_only(qtbot, monkeypatch) -> None:
+    """Issue 15: adding a free layer looked at the corridor of every edge of the design (10,000
+    at 10,000 layers); now at those the scene's index finds near it."""
+    from designer.ui.canvas.items import EdgeItem
+
+    scene = scene_for(qtbot, load_design(templates_dir() / "resnet50.json"))
+    scene.grouping.expand_all()
+    calls = []
+    corridor = EdgeItem.corridor
+    monkeypatch.setattr(EdgeItem, "corridor", lambda self: calls.append(self) or corridor(self))
+    box = scene.itemsBoundingRect()
+    scene.document.add_layer("ReLU", position=(box.center().x(), box.bottom() + 600.0))
+    qtbot.waitUntil(lambda: not scene._moved_boxes, timeout=2000)
+    qtbot.wait(10)
+    assert len(scene.edges) > 150
+    assert len(calls) <= 5, len(calls)

@@ -60,8 +60,12 @@ class Overview:
         self._errors = QPainterPath()  # outlines of the cards with errors
         self._known = QPainterPath()  # edges whose tensor shape is known
         self._unknown = QPainterPath()  # the others (dashed)
-        # Per painted widget: (what it showed, the blocks and lines drawn).
-        self._pictures: dict[int, tuple[tuple[object, ...], QPixmap]] = {}
+        # Per painted widget:
+        # (what it showed, the blocks and lines drawn, how many of ``_added`` are in it).
+        self._pictures: dict[int, tuple[tuple[object, ...], QPixmap, int]] = {}
+        # Blocks of cards added since the paths were last drawn anew (``_restyle_paths``),
+        # drawn over the pictures that do not have them yet.
+        self._added: list[tuple[Look, QRectF]] = []
         self.pictures_reused = 0  # frames that copied the drawn blocks and lines (tests)
 
     # ---------------------------------------------------------------- mode
@@ -101,9 +105,16 @@ class Overview:
             lid = item.layer_id
             if lid not in self._rects and not item.isVisible():
                 return  # hidden (in a collapsed block): not drawn
+            rect = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
             if lid not in self._looks:
                 self._looks[lid] = self.look(lid)
-            self._rects[lid] = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
+            if lid not in self._rects and not self._styled:
+                # A new card (one dropped from the palette): its block is added to the paths
+                # and drawn over the pictures kept, not every block drawn again.
+                self._rects[lid] = rect
+                self._add_block(lid, rect)
+                return
+            self._rects[lid] = rect
             self._styled = True
             return
         key = item.key
@@ -131,6 +142,16 @@ class Overview:
             return
         if self._lines.pop(item.key, None) is not None:
             self._styled = self._edges_styled = True
+
+    def _add_block(self, layer_id: str, rect: QRectF) -> None:
+        look = self._looks[layer_id]
+        path = self._fills.get(look[0])
+        if path is None:
+            path = self._fills[look[0]] = QPainterPath()
+        path.addRect(rect)
+        if look[1]:
+            self._errors.addRect(rect)
+        self._added.append((look, rect))
 
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:
@@ -299,6 +320,7 @@ class Overview:
                 (known if looks.get(source, ("", False))[0] != "" else unknown).addPath(line)
             self._known, self._unknown = known, unknown
         self._styled = self._edges_styled = False
+        self._added = []
         self.restyles += 1
 
     def paint(self, painter: QPainter, always: bool = False) -> None:
@@ -353,7 +375,14 @@ class Overview:
         cached = self._pictures.get(id(device))
         if cached is not None and cached[0] == key:
             self.pictures_reused += 1
-            return cached[1]
+            picture, drawn = cached[1], cached[2]
+            if drawn < len(self._added):  # cards added since: their blocks drawn on top
+                inner = QPainter(picture)
+                inner.setTransform(t)
+                self._draw_blocks(inner, self._added[drawn:])
+                inner.end()
+                self._pictures[id(device)] = (key, picture, len(self._added))
+            return picture
         picture = QPixmap(round(device.width() * ratio), round(device.height() * ratio))
         picture.setDevicePixelRatio(ratio)
         picture.fill(Qt.GlobalColor.transparent)
@@ -363,7 +392,7 @@ class Overview:
         inner.end()
         if len(self._pictures) > 4:
             self._pictures.clear()
-        self._pictures[id(device)] = (key, picture)
+        self._pictures[id(device)] = (key, picture, len(self._added))
         return picture
 
     def _draw_paths(self, painter: QPainter) -> None:
@@ -387,6 +416,23 @@ class Overview:
         if not self._errors.isEmpty():
             painter.setPen(_outline(theme.ERROR, 2.6))
             painter.drawPath(self._errors)
+        painter.restore()
+
+    @staticmethod
+    def _draw_blocks(painter: QPainter, blocks: list[tuple[Look, QRectF]]) -> None:
+        """Blocks added over a picture: each filled, then outlined if in error, as
+        ``_draw_paths`` draws them."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for (category, _error), rect in blocks:
+            painter.setBrush(theme.category_color(category) if category else theme.UNKNOWN)
+            painter.drawRect(rect)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(_outline(theme.ERROR, 2.6))
+        for (_category, error), rect in blocks:
+            if error:
+                painter.drawRect(rect)
         painter.restore()
 
     def _highlighted_cards(self) -> list[tuple[LayerCard, float]]:

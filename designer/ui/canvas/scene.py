@@ -50,6 +50,9 @@ DropTarget = LayerCard | EdgeItem | None
 #: How far past the design the canvas scrolls, and how far the scene rectangle reaches ahead of
 #: it, so that a card dragged or added near the edge rarely changes it.
 SCENE_MARGIN = 4000.0
+#: Up to this many boxes where cards moved, the edges near them come from the scene's index
+#: (``DesignScene.reroute_edges``); more (a layout, a large drag): a pass over every edge.
+NEAR_QUERIES = 32
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in scene coordinates
 
@@ -197,6 +200,17 @@ class DesignScene(QGraphicsScene):
         """
         self._reroute.stop()
         self._moved_boxes = []
+        touched = [QRectF(*box) for box in near] if near is not None else None
+        if touched is not None and len(touched) <= NEAR_QUERIES:
+            # A few cards moved, appeared or left (an add, a delete, a small drag): the edges
+            # near them from the scene's index, not a pass over every edge of the design; the
+            # lanes are looked up in the same index (no grid of every card made).
+            self.rerouted = 0
+            for edge in self._edges_near(touched):
+                if edge.unrouted or edge.may_need_lane():
+                    edge.update_path()
+                    self.rerouted += 1
+            return
         if grouping is None:
             grouping = getattr(self, "grouping", None)  # None while the grouping is being made
         proxies = grouping.proxy_edges if grouping is not None else []
@@ -208,7 +222,6 @@ class DesignScene(QGraphicsScene):
         # cards moved, which costs more than this even when only a few edges are routed).
         self._grid_cards, self._grid = [*shown, *group_cards], None
         ids = {c.layer_id for c in shown}
-        touched = [QRectF(*box) for box in near] if near is not None else None
         around = QRectF()  # the box round them all: most edges are nowhere near it
         for r in touched or ():
             around = around.united(r)
@@ -235,6 +248,23 @@ class DesignScene(QGraphicsScene):
                 self.rerouted += 1
         finally:
             self._grid_cards = self._grid = None
+
+    def _edges_near(self, boxes: list[QRectF]) -> list[EdgeItem]:
+        """The edges shown whose corridor (``EdgeItem.corridor``) meets one of ``boxes``, or
+        that were shown without a path: what ``reroute_edges`` routes again near them.
+
+        A corridor lies within the edge's path and a card's height around it, so within its
+        bounding rectangle grown by that much: the scene's index finds every candidate."""
+        found: dict[int, EdgeItem] = {}
+        mode = Qt.ItemSelectionMode.IntersectsItemBoundingRect
+        for r in boxes:
+            wide = r.adjusted(-CARD_WIDTH, -CARD_HEIGHT, CARD_WIDTH, CARD_HEIGHT)
+            for item in self.items(wide, mode):
+                if not isinstance(item, EdgeItem) or id(item) in found or not item.isVisible():
+                    continue
+                if item.unrouted or any(item.corridor().intersects(b) for b in boxes):
+                    found[id(item)] = item
+        return list(found.values())
 
     @property
     def card_grid(self) -> BoxGrid | None:
