@@ -206,3 +206,41 @@ def test_undo_while_the_inspector_shows_a_padding_pair_restores_the_layer(qtbot)
     assert d.layer("c1").params == {"out_channels": 6, "kernel_size": 5}
     assert doc.undo_stack.index() == 0 and not doc.undo_stack.canUndo()
     assert doc.undo_stack.canRedo()
+
+
+def test_each_types_form_is_built_once_and_shows_no_message_left_from_another_layer(qtbot):
+    """Issue 15: the inspector built its form of editors again whenever the type shown changed
+    (about 6 ms, on every layer dropped from the palette); now a form per type is kept. A kept
+    form shows the layer's values and no message left from the layer it showed before."""
+    from PySide6.QtCore import Qt
+
+    d = Design()
+    d.add_layer(Layer("input", "Input", {"shape": [3, 64, 64]}, []))
+    d.add_layer(Layer("conv1", "Conv2d", {"out_channels": 8, "kernel_size": 3}, ["input"]))
+    d.add_layer(Layer("relu", "ReLU", {}, ["conv1"]))
+    d.add_layer(Layer("conv2", "Conv2d", {"out_channels": 16, "kernel_size": 5}, ["relu"]))
+    doc = Document(d)
+    inspector = Inspector(doc)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    doc.select(["conv1"])
+    editors = inspector.editors
+    spin = inspector.editors["out_channels"].spin
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0")
+    assert inspector.messages["out_channels"].isVisibleTo(inspector)
+    for lid in ("relu", "conv2", "input", "conv1", "relu", "conv2"):
+        doc.select([lid])
+    assert inspector.forms_built == 3  # Conv2d, ReLU, Input: once each
+    assert inspector.editors is editors
+    assert not inspector.messages["out_channels"].isVisibleTo(inspector)
+    assert inspector.editors["out_channels"].value() == 16
+    shown = [host for host, _e, _m in inspector._forms.values() if host.isVisibleTo(inspector)]
+    assert len(shown) == 1
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "32")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert d.layer("conv2").params["out_channels"] == 32
+    assert d.layer("conv1").params["out_channels"] == 8

@@ -117,11 +117,13 @@ class Inspector(QScrollArea):
         params_title.setStyleSheet("font-weight: 600;")
         content.addWidget(params_title)
         self.params_title = params_title
+        # One form per layer type, built when a layer of that type is first shown and kept:
+        # a form of a dozen editors took about 6 ms to build, on every layer added.
         self.form_host = QWidget()
-        self.form = QFormLayout(self.form_host)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._forms_layout = QVBoxLayout(self.form_host)
+        self._forms_layout.setContentsMargins(0, 0, 0, 0)
+        self._forms: dict[str, tuple[QWidget, dict[str, ParamEditor], dict[str, QLabel]]] = {}
+        self.forms_built = 0  # (tests)
         content.addWidget(self.form_host)
 
         self.diagnostics = QLabel()
@@ -175,12 +177,33 @@ class Inspector(QScrollArea):
         self._refresh_analysis()
 
     def _build_form(self, type_id: str) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.editors = {}
-        self.messages = {}
-        ltype = REGISTRY[type_id]
-        for spec in ltype.params:
+        """Show the form of ``type_id``'s hyper-parameters (built the first time)."""
+        kept = self._forms.get(type_id)
+        if kept is None:
+            kept = self._forms[type_id] = self._new_form(type_id)
+            self._forms_layout.addWidget(kept[0])
+        host, self.editors, self.messages = kept
+        for message in self.messages.values():  # a message shown for another layer
+            if message.isVisibleTo(host):
+                message.clear()
+                message.hide()
+        for other, _editors, _messages in self._forms.values():
+            if other is not host and not other.isHidden():
+                other.hide()
+        host.show()
+        self.params_title.setVisible(bool(REGISTRY[type_id].params))
+        self._type = type_id
+
+    def _new_form(self, type_id: str) -> tuple[QWidget, dict[str, ParamEditor], dict[str, QLabel]]:
+        host = QWidget()
+        host.hide()
+        form = QFormLayout(host)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        editors: dict[str, ParamEditor] = {}
+        messages: dict[str, QLabel] = {}
+        for spec in REGISTRY[type_id].params:
             editor = editor_for(spec)
             label = QLabel(spec.title)
             label.setToolTip(spec.doc)
@@ -195,14 +218,14 @@ class Inspector(QScrollArea):
             col.setSpacing(2)
             col.addWidget(editor)
             col.addWidget(message)
-            self.form.addRow(label, field)
+            form.addRow(label, field)
             editor.edited.connect(lambda value, name=spec.name: self._edited(name, value))
             editor.finished.connect(self.document.close_edit)
             editor.invalid.connect(lambda text, name=spec.name: self._show_message(name, text))
-            self.editors[spec.name] = editor
-            self.messages[spec.name] = message
-        self.params_title.setVisible(bool(ltype.params))
-        self._type = type_id
+            editors[spec.name] = editor
+            messages[spec.name] = message
+        self.forms_built += 1
+        return host, editors, messages
 
     def _load_values(self) -> None:
         if self.layer_id is None:
