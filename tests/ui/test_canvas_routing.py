@@ -261,3 +261,35 @@ def test_adding_a_layer_looks_at_the_edges_near_it_only(qtbot, monkeypatch) -> N
     qtbot.wait(10)
     assert len(scene.edges) > 150
     assert len(calls) <= 5, len(calls)
+
+
+def test_the_cards_near_an_edge_are_the_same_from_the_grid_and_from_the_scenes_index(qtbot) -> None:
+    """Routing after a layout looks cards up in a grid, routing near a moved card in the
+    scene's index: both give the same cards (the index found cards whose outline, 14 px
+    larger than the card, met the rectangle: a lane could differ with the way it was routed)."""
+    import random
+
+    from PySide6.QtCore import QRectF
+
+    from designer.ui.canvas.items import _cards_in_rect
+
+    scene = scene_for(qtbot, load_design(templates_dir() / "resnet50.json"))
+    scene.grouping.expand_all()
+    box = scene.itemsBoundingRect()
+    shown = [c for c in scene.grouping.visible_items() if c.isVisible()]
+    rng = random.Random(7)
+    for _ in range(200):
+        card = rng.choice(shown)
+        x = card.x() + rng.choice((-1, 1)) * rng.uniform(150, 200)
+        y = card.y() + rng.uniform(-120, 120)
+        rect = QRectF(x, y, rng.uniform(10, 600), rng.uniform(10, 300))
+        if rng.random() < 0.2:
+            rect = QRectF(rng.uniform(box.left(), box.right()), box.top(), 400, box.height())
+        ends = (card,) if rng.random() < 0.5 else ()
+        from_index = sorted(_cards_in_rect(scene, rect, ends))
+        scene._grid_cards, scene._grid = shown, None
+        try:
+            from_grid = sorted(_cards_in_rect(scene, rect, ends))
+        finally:
+            scene._grid_cards = scene._grid = None
+        assert from_index == from_grid, rect

@@ -558,13 +558,21 @@ class EdgeItem(QGraphicsPathItem):
             )
         ends = (self.source, self.target)
         top, bottom = min(a.y(), b.y()) - CARD_HEIGHT, max(a.y(), b.y()) + CARD_HEIGHT
-        curve = QRectF(a.x(), top, b.x() - a.x(), bottom - top)
-        near = _cards_in_rect(scene, curve, ends)
-        if not near:
-            return None
-        # Look for a lane among the cards over the whole height the edge might use.
+        # The cards over the whole height the edge might use (where a lane is looked for), and
+        # among them those the S-curve's rectangle meets (one look-up, not two).
         span = QRectF(a.x(), top - 6 * CARD_HEIGHT, b.x() - a.x(), bottom - top + 12 * CARD_HEIGHT)
         boxes = _cards_in_rect(scene, span, ends)
+        left, right = a.x(), b.x()
+        near = [
+            box
+            for box in boxes
+            if box[0] < right
+            and box[0] + CARD_WIDTH > left
+            and box[1] < bottom
+            and box[1] + CARD_HEIGHT > top
+        ]
+        if not near:
+            return None
         x0, y0 = a.x(), a.y()
         key = _lane_key(x0, y0, b.x(), b.y(), boxes)
         found = _LANES.get(key, _MISSING) if key is not None else _MISSING
@@ -860,10 +868,19 @@ def _cards_in_rect(
             if x < right and x + CARD_WIDTH > left and y < bottom and y + CARD_HEIGHT > top:
                 found.append(box)
         return found
+    # The same test as the grid's: the card's own box meets the rectangle (its bounding
+    # rectangle, with room for its ports and outline, is larger).
+    left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
     return [
-        _box(i)
+        box
         for i in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
-        if _is_card(i) and i not in ends and i.isVisible()
+        if _is_card(i)
+        and i not in ends
+        and i.isVisible()
+        and (box := _box(i))[0] < right
+        and box[0] + CARD_WIDTH > left
+        and box[1] < bottom
+        and box[1] + CARD_HEIGHT > top
     ]
 
 
