@@ -8,7 +8,7 @@ rendered pixels).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QGraphicsItem
@@ -207,6 +207,85 @@ def test_free_layers_added_zoomed_out_are_drawn_over_the_picture_kept_as_a_fresh
     assert overview.rebuilds == rebuilds + 1
 
 
+def test_free_layers_removed_zoomed_out_are_cleared_from_the_picture_kept_as_a_fresh_one_draws(
+    qtbot,
+) -> None:
+    """Issue 15: undoing the drop of a layer (or deleting a free one) at fit view drew every
+    block and line again, on the canvas and the minimap. Now its place is cleared in the kept
+    pictures; where that place touches anything else shown, the picture is drawn anew. Each
+    frame equals what a fresh rebuild draws, the minimap's too."""
+    doc, scene, view = make_view(qtbot, n=60)
+    view.fit_to_view()
+    render(view)
+    overview = scene.overview
+    rect = scene.itemsBoundingRect()
+    far = [
+        doc.add_layer("ReLU", position=(rect.left() + 40 + 300 * k, rect.bottom() + 60))
+        for k in range(2)
+    ]
+    render(view)
+    restyles, rebuilds = overview.restyles, overview.rebuilds
+    drawn = overview.pictures_drawn
+    doc.undo_stack.undo()  # the second one goes: a place nothing else touches
+    image = render(view)
+    assert (overview.restyles, overview.rebuilds) == (restyles, rebuilds)
+    assert overview.pictures_drawn == drawn  # the picture kept, its place cleared
+    assert far[1] not in overview._rects
+    overview.invalidate()
+    assert image == render(view)
+    # Next to another card: its place touches that card, the picture is drawn anew.
+    first = scene.cards["conv1"]
+    beside = doc.add_layer("ReLU", position=(first.x(), first.y() + CARD_HEIGHT + 2))
+    render(view)
+    drawn = overview.pictures_drawn
+    doc.remove_layers([beside])
+    image = render(view)
+    assert overview.pictures_drawn == drawn + 1  # drawn anew
+    overview.invalidate()
+    assert image == render(view)
+
+
+def test_the_minimap_keeps_its_picture_through_a_drop_and_its_undo(qtbot) -> None:
+    """The minimap draws the overview's blocks at its own scale (up close on the canvas too):
+    a layer dropped and its drop undone, both before the minimap repaints, leave it as a
+    fresh picture draws it."""
+    doc, scene, view = make_view(qtbot, n=60)
+    view.set_zoom(1.0)
+    minimap = view.minimap
+
+    def small() -> QImage:
+        """The blocks and lines the minimap shows (without the canvas's area drawn on top:
+        a drop scrolls the canvas to the new card)."""
+        minimap.sync()
+        qtbot.wait(1)  # (shown the first time: laid out by the event loop)
+        minimap.viewport().repaint()
+        return scene.overview._pictures[id(minimap.viewport())][1].toImage()
+
+    # A free card far off leaves room inside the box round the cards: a drop there keeps
+    # the minimap's scale as it is.
+    rect = scene.itemsBoundingRect()
+    doc.add_layer("ReLU", position=(rect.right() + 2000.0, rect.bottom() + 1500.0))
+    spot = (rect.right() + 600.0, rect.bottom() + 600.0)
+    small()
+    assert minimap.isVisible()
+    overview = scene.overview
+    restyles = overview.restyles
+    before = small()
+    lid = doc.add_layer("Conv2d", position=spot)
+    with_it = small()
+    doc.undo_stack.undo()
+    drawn = overview.pictures_drawn
+    assert small() == before  # its block cleared from the picture kept
+    assert overview.pictures_drawn == drawn and overview.restyles == restyles
+    lid = doc.add_layer("Conv2d", position=spot)
+    doc.undo_stack.undo()  # both before a repaint: drawn on, then cleared
+    assert small() == before
+    assert overview.pictures_drawn == drawn and overview.restyles == restyles
+    overview.invalidate()
+    assert small() == before  # as a fresh picture draws it
+    assert with_it != before and lid not in scene.cards
+
+
 def test_an_edge_under_the_pointer_is_drawn_highlighted_when_zoomed_out(qtbot) -> None:
     _doc, scene, view = make_view(qtbot, n=8)
     view.fit_to_view()
@@ -353,3 +432,99 @@ def test_the_minimaps_box_is_the_union_of_the_cards_and_blocks_shown(qtbot) -> N
         for item in items:
             union = union.united(item.sceneBoundingRect())
         assert view.minimap.content_rect() == union.adjusted(-40, -40, 40, 40)
+
+
+def test_the_minimaps_box_follows_cards_added_and_removed_without_walking_every_card(
+    qtbot, monkeypatch
+) -> None:
+    """Issue 15: a card added or removed made the minimap walk every card for the box round
+    them (10,000 at 10,000 layers). Now the box kept is widened by a card added, and kept when
+    a card removed stood inside it; it is worked out again only when a card on its edge goes,
+    or cards move. After every step of random drops, deletes, undos and moves the box equals
+    the one worked out from every card."""
+    import random
+
+    doc, scene, view = make_view(qtbot, n=30)
+    minimap = view.minimap
+    walks: list[int] = []
+    real = scene.grouping.visible_items
+    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+
+    def fresh() -> QRectF:  # (not counted)
+        from designer.ui.canvas.minimap import items_box
+
+        return items_box(real())
+
+    assert minimap.content_rect() == fresh()
+    rng = random.Random(5)
+    added: list[str] = []
+    kinds = {"drop": 0, "delete": 0, "undo": 0, "move": 0}
+    for _ in range(60):
+        box = minimap.content_rect()
+        step = rng.choice(["drop", "drop", "delete", "undo", "move"])
+        if step == "drop":
+            inside = rng.random() < 0.6
+            x = (
+                rng.uniform(box.left(), box.right())
+                if inside
+                else box.right() + rng.uniform(0, 900)
+            )
+            y = (
+                rng.uniform(box.top(), box.bottom())
+                if inside
+                else box.bottom() + rng.uniform(0, 600)
+            )
+            added.append(doc.add_layer("ReLU", position=(x, y)))
+        elif step == "delete" and added:
+            doc.remove_layers([added.pop(rng.randrange(len(added)))])
+        elif step == "undo":
+            doc.undo_stack.undo()
+            added = [lid for lid in added if lid in scene.cards]
+        elif step == "move":
+            lid = rng.choice(list(scene.cards))
+            doc.move_layers({lid: (box.left() + rng.uniform(0, 500), box.top() - 300.0)})
+        kinds[step] += 1
+        assert minimap.content_rect() == fresh(), step
+    assert all(kinds.values()), kinds
+    assert len(walks) <= kinds["move"] + kinds["undo"] + kinds["delete"], (len(walks), kinds)
+
+
+def test_a_drop_beside_the_design_and_its_undo_leave_the_minimap_at_its_scale(qtbot) -> None:
+    """Issue 15: a layer dropped in the room the minimap shows beside the design refitted it
+    (a new scale: every block drawn again), and so did the undo. Now the minimap stays as it
+    is while everything still fits at nearly the scale a new fit would give; a drop far off
+    still refits it."""
+    doc, _scene, view = make_view(qtbot, n=60)
+    view.set_zoom(1.0)
+    minimap = view.minimap
+    minimap.sync()
+    qtbot.wait(1)  # (shown the first time: laid out by the event loop)
+    minimap.sync()
+    assert minimap.isVisible()
+    before = minimap.viewportTransform()
+    shown = minimap.mapToScene(minimap.viewport().rect()).boundingRect()
+    content = minimap.content_rect()
+    # The room the minimap shows beside (or below) the cards, kept by KeepAspectRatio.
+    if shown.width() - content.width() > shown.height() - content.height():
+        spot = (content.right() + 20.0, content.center().y())
+    else:
+        spot = (content.center().x(), content.bottom() + 20.0)
+    doc.add_layer("ReLU", position=spot)
+    minimap.sync()
+    assert minimap.viewportTransform() == before
+    assert (
+        minimap.mapToScene(minimap.viewport().rect())
+        .boundingRect()
+        .contains(minimap.content_rect())
+    )
+    doc.undo_stack.undo()
+    minimap.sync()
+    assert minimap.viewportTransform() == before
+    doc.add_layer("ReLU", position=(content.right() + 9000.0, content.bottom() + 9000.0))
+    minimap.sync()
+    assert minimap.viewportTransform() != before  # refitted: everything in view
+    assert (
+        minimap.mapToScene(minimap.viewport().rect())
+        .boundingRect()
+        .contains(minimap.content_rect())
+    )

@@ -60,11 +60,34 @@ def items_box(items: list[QGraphicsItem]) -> QRectF:
     return rect.adjusted(-40, -40, 40, 40)
 
 
+def _followed(box: QRectF, changes: list[tuple[QRectF | None, bool]] | None) -> QRectF | None:
+    """``items_box`` after these cards were added or removed (their boxes), from the box it
+    was before; None when it must be worked out again (a card removed from its edge)."""
+    if changes is None:
+        return None
+    for card, added in changes:
+        if card is None:
+            continue
+        # As ``items_box`` counts a card: its outline (``LayerCard.boundingRect``), 40 around.
+        around = card.adjusted(-14 - 40, -14 - 40, 14 + 40, 14 + 40)
+        if added:
+            box = box.united(around)
+        elif not (
+            around.left() > box.left()
+            and around.top() > box.top()
+            and around.right() < box.right()
+            and around.bottom() < box.bottom()
+        ):
+            return None
+    return box
+
+
 class Minimap(QGraphicsView):
     def __init__(self, canvas: CanvasView) -> None:
         super().__init__(canvas.design_scene, canvas)
         self.canvas = canvas
-        self._content: tuple[tuple[int, int], QRectF] | None = None  # (version, box)
+        # (version, box, whether any card is in it: a box round no card is not widened)
+        self._content: tuple[tuple[int, int], QRectF, bool] | None = None
         self.setObjectName("minimap")
         self.setInteractive(False)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -100,12 +123,21 @@ class Minimap(QGraphicsView):
 
     def content_rect(self) -> QRectF:
         """The box round the cards shown (kept until a card or block moves, appears, goes or
-        is shown or hidden: a minimap sync after each edit walked 10,000 cards)."""
+        is shown or hidden: a minimap sync after each edit walked 10,000 cards). A card added
+        widens the box kept; a card removed leaves it as it is unless the card stood on its
+        edge."""
         scene = self.canvas.design_scene
-        version = (id(scene), scene.overview.content_version)
-        if self._content is None or self._content[0] != version:
-            self._content = (version, items_box(scene.grouping.visible_items()))
-        return QRectF(self._content[1])
+        overview = scene.overview
+        version = (id(scene), overview.content_version)
+        kept = self._content
+        if kept is not None and kept[0] != version and kept[0][0] == id(scene) and kept[2]:
+            box = _followed(kept[1], overview.card_changes(kept[0][1]))
+            if box is not None:
+                kept = self._content = (version, box, True)
+        if kept is None or kept[0] != version:
+            items = scene.grouping.visible_items()
+            kept = self._content = (version, items_box(items), bool(items))
+        return QRectF(kept[1])
 
     def visible_area(self) -> QRectF:
         return self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
@@ -126,11 +158,25 @@ class Minimap(QGraphicsView):
         if (self.width(), self.height()) != size:
             self.resize(*size)
         self.move(viewport.width() - self.width() - 10, viewport.height() - self.height() - 10)
-        self.setSceneRect(content)
-        self.fitInView(content, Qt.AspectRatioMode.KeepAspectRatio)
+        if not self._still_fits(content):
+            self.setSceneRect(content)
+            self.fitInView(content, Qt.AspectRatioMode.KeepAspectRatio)
         self.show()
         self.raise_()
         self.viewport().update()
+
+    def _still_fits(self, content: QRectF) -> bool:
+        """Whether the scale and place shown now still fit ``content``: all of it in view, at
+        no less than 90 % of the scale a new fit would give. A layer dropped in the room the
+        overview leaves beside the design (and its drop undone) then leaves the overview as
+        it is: it does not jump, nor draw every block again at a new scale."""
+        if content.isEmpty():
+            return False
+        view = self.viewport().rect()
+        shown = self.mapToScene(view).boundingRect()
+        ideal = min((view.width() - 4) / content.width(), (view.height() - 4) / content.height())
+        scale = self.transform().m11()
+        return shown.contains(content) and 0.9 * ideal <= scale <= ideal * 1.0001
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """The design as blocks and lines from the canvas's cached overview paths: a minimap

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
@@ -48,6 +48,11 @@ class Overview:
         # Counts every card or edge moved, added, removed, shown or hidden (the minimap keeps
         # the box round the cards until it changes).
         self.content_version = 0
+        # What each change since ``_cards_since`` did to the cards shown: (version, a card's
+        # box added (True) or removed (False)), or (version, None) for one that moved no card
+        # (an edge routed): the minimap brings its box up to date from these (``card_changes``).
+        self._card_log: list[tuple[int, QRectF | None, bool]] = []
+        self._cards_since = 0
         self._looks: dict[str, Look] = {}  # each drawn card's (hidden ones are not drawn)
         self._rects: dict[str, QRectF] = {}  # where each drawn card is
         # Each drawn edge's source and line, by the edge's key.
@@ -61,12 +66,15 @@ class Overview:
         self._known = QPainterPath()  # edges whose tensor shape is known
         self._unknown = QPainterPath()  # the others (dashed)
         # Per painted widget:
-        # (what it showed, the blocks and lines drawn, how many of ``_added`` are in it).
+        # (what it showed, the blocks and lines drawn, how many of ``_patches`` are in it).
         self._pictures: dict[int, tuple[tuple[object, ...], QPixmap, int]] = {}
-        # Blocks of cards added since the paths were last drawn anew (``_restyle_paths``),
-        # drawn over the pictures that do not have them yet.
-        self._added: list[tuple[Look, QRectF]] = []
+        # Since the paths were last drawn anew (``_restyle_paths``): the blocks of cards added
+        # (a look), and the places of free cards removed (None), each brought to the pictures
+        # kept instead of drawing every block and line again (``_patch``).
+        self._patches: list[tuple[Look | None, QRectF]] = []
+        self._fills_stale = False  # the blocks' paths still hold a card removed since
         self.pictures_reused = 0  # frames that copied the drawn blocks and lines (tests)
+        self.pictures_drawn = 0  # pictures drawn anew (tests)
 
     # ---------------------------------------------------------------- mode
 
@@ -87,7 +95,7 @@ class Overview:
 
     def adopt(self, item: LayerCard | EdgeItem) -> None:
         """A card or edge just added to the scene paints like the others."""
-        self.item_moved(item)
+        self.item_moved(item, new=True)
         if not self.active:
             return  # a new item paints itself and shows its ports already
         if isinstance(item, LayerCard):
@@ -95,10 +103,19 @@ class Overview:
         else:
             item.setFlag(NO_CONTENTS, self.active)
 
-    def item_moved(self, item: LayerCard | EdgeItem) -> None:
-        """A card was added or moved, or an edge added or routed anew: its block or line is
-        drawn from where it is now, without looking every other card and edge up again."""
+    def item_moved(self, item: LayerCard | EdgeItem, new: bool = False) -> None:
+        """A card was added (``new``) or moved, or an edge added or routed anew: its block or
+        line is drawn from where it is now, without looking every other card and edge up
+        again."""
         self.content_version += 1
+        if not isinstance(item, LayerCard):
+            self._log_cards(None, True)
+        elif not new:
+            self._forget_cards()  # (where it stood before is not known here)
+        elif item.isVisible():
+            self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), True)
+        else:
+            self._log_cards(None, True)  # hidden in a collapsed block: in no box
         if self._dirty:
             return
         if isinstance(item, LayerCard):
@@ -132,13 +149,25 @@ class Overview:
         """A card or edge left the scene: its block or line is dropped from those kept, the
         others are drawn again as they are (no look-up of every other card and edge)."""
         self.content_version += 1
+        if not isinstance(item, LayerCard):
+            self._log_cards(None, False)
+        elif item.isVisible():
+            self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), False)
+        else:
+            self._log_cards(None, False)
         if self._dirty:
             return
         if isinstance(item, LayerCard):
             lid = item.layer_id
-            if self._rects.pop(lid, None) is not None:
-                self._styled = True
+            rect = self._rects.pop(lid, None)
             self._looks.pop(lid, None)  # (its edges left first)
+            if rect is not None:
+                if self._styled:
+                    return  # drawn anew anyway
+                # Its place is cleared in the pictures kept (``_patch``); the paths that still
+                # hold its block are made again before a new picture is drawn from them.
+                self._fills_stale = True
+                self._patches.append((None, rect))
             return
         if self._lines.pop(item.key, None) is not None:
             self._styled = self._edges_styled = True
@@ -151,7 +180,7 @@ class Overview:
         path.addRect(rect)
         if look[1]:
             self._errors.addRect(rect)
-        self._added.append((look, rect))
+        self._patches.append((look, rect))
 
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:
@@ -166,7 +195,28 @@ class Overview:
     def invalidate(self) -> None:
         """Cards or edges moved, appeared, disappeared, or were shown or hidden."""
         self.content_version += 1
+        self._forget_cards()
         self._dirty = True
+
+    # ------------------------------------------------------ the cards shown
+
+    def _log_cards(self, box: QRectF | None, added: bool) -> None:
+        log = self._card_log
+        log.append((self.content_version, box, added))
+        if len(log) > 512:  # (a long burst of changes: the box is worked out again)
+            self._forget_cards()
+
+    def _forget_cards(self) -> None:
+        self._card_log = []
+        self._cards_since = self.content_version
+
+    def card_changes(self, since: int) -> list[tuple[QRectF | None, bool]] | None:
+        """The cards added (True) and removed (False) since ``content_version`` was ``since``,
+        each by its box (None: a change that added or removed no card shown); None when a
+        change since is not known this way (a card moved, cards shown or hidden)."""
+        if since < self._cards_since:
+            return None
+        return [(box, added) for version, box, added in self._card_log if version > since]
 
     def card_changed(self, layer_id: str) -> None:
         """The analysis of a card changed: rebuild only if its block looks different now."""
@@ -302,6 +352,19 @@ class Overview:
     def _restyle_paths(self) -> None:
         """The blocks (and, if a card's shape became known or unknown, the lines) drawn again
         from the looks and places kept: no card or edge is looked up in the scene."""
+        self._make_fills()
+        if self._edges_styled:
+            looks = self._looks
+            known, unknown = QPainterPath(), QPainterPath()
+            for source, line in self._lines.values():
+                (known if looks.get(source, ("", False))[0] != "" else unknown).addPath(line)
+            self._known, self._unknown = known, unknown
+        self._styled = self._edges_styled = False
+        self._patches = []
+        self.restyles += 1
+
+    def _make_fills(self) -> None:
+        """The blocks' paths from the looks and places kept."""
         looks = self._looks
         fills: dict[str, QPainterPath] = {}
         errors = QPainterPath()
@@ -314,14 +377,7 @@ class Overview:
             if look[1]:
                 errors.addRect(rect)
         self._fills, self._errors = fills, errors
-        if self._edges_styled:
-            known, unknown = QPainterPath(), QPainterPath()
-            for source, line in self._lines.values():
-                (known if looks.get(source, ("", False))[0] != "" else unknown).addPath(line)
-            self._known, self._unknown = known, unknown
-        self._styled = self._edges_styled = False
-        self._added = []
-        self.restyles += 1
+        self._fills_stale = False
 
     def paint(self, painter: QPainter, always: bool = False) -> None:
         """Draw the blocks and lines (``painter`` in scene coordinates): in overview mode, or
@@ -374,15 +430,12 @@ class Overview:
         )
         cached = self._pictures.get(id(device))
         if cached is not None and cached[0] == key:
-            self.pictures_reused += 1
-            picture, drawn = cached[1], cached[2]
-            if drawn < len(self._added):  # cards added since: their blocks drawn on top
-                inner = QPainter(picture)
-                inner.setTransform(t)
-                self._draw_blocks(inner, self._added[drawn:])
-                inner.end()
-                self._pictures[id(device)] = (key, picture, len(self._added))
-            return picture
+            picture, done = cached[1], cached[2]
+            if done == len(self._patches) or self._patch(picture, t, self._patches[done:]):
+                self.pictures_reused += 1
+                self._pictures[id(device)] = (key, picture, len(self._patches))
+                return picture
+        self.pictures_drawn += 1
         picture = QPixmap(round(device.width() * ratio), round(device.height() * ratio))
         picture.setDevicePixelRatio(ratio)
         picture.fill(Qt.GlobalColor.transparent)
@@ -392,11 +445,44 @@ class Overview:
         inner.end()
         if len(self._pictures) > 4:
             self._pictures.clear()
-        self._pictures[id(device)] = (key, picture, len(self._added))
+        self._pictures[id(device)] = (key, picture, len(self._patches))
         return picture
+
+    def _patch(
+        self, picture: QPixmap, t: QTransform, patches: list[tuple[Look | None, QRectF]]
+    ) -> bool:
+        """Bring a kept picture up to date: the blocks of cards added drawn on top, the places
+        of free cards removed cleared. False (the picture is drawn anew) where a cleared place,
+        with room for an outline a few pixels wide at this zoom, would touch anything else
+        shown: another card, an edge, a block's frame."""
+        inverse, invertible = t.inverted()
+        steps: list[tuple[Look | None, QRectF]] = []
+        for look, rect in patches:
+            if look is not None:
+                steps.append((look, rect))
+                continue
+            hole = t.mapRect(rect).adjusted(-3, -3, 3, 3)  # in the widget's pixels
+            around = inverse.mapRect(hole) if invertible else rect
+            if any(item.isVisible() for item in self.scene.items(around)):
+                return False
+            steps.append((None, hole))
+        inner = QPainter(picture)
+        for look, rect in steps:  # in order: a card added, then removed, leaves nothing
+            if look is None:
+                inner.resetTransform()
+                inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+                inner.fillRect(rect, Qt.GlobalColor.transparent)
+                inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            else:
+                inner.setTransform(t)
+                self._draw_blocks(inner, [(look, rect)])
+        inner.end()
+        return True
 
     def _draw_paths(self, painter: QPainter) -> None:
         """The cached blocks and lines (not the selection or hover highlights)."""
+        if self._fills_stale:
+            self._make_fills()
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
