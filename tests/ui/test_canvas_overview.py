@@ -233,16 +233,36 @@ def test_free_layers_removed_zoomed_out_are_cleared_from_the_picture_kept_as_a_f
     assert far[1] not in overview._rects
     overview.invalidate()
     assert image == render(view)
-    # Next to another card: its place touches that card, the picture is drawn anew.
-    first = scene.cards["conv1"]
-    beside = doc.add_layer("ReLU", position=(first.x(), first.y() + CARD_HEIGHT + 2))
-    render(view)
-    drawn = overview.pictures_drawn
-    doc.remove_layers([beside])
-    image = render(view)
-    assert overview.pictures_drawn == drawn + 1  # drawn anew
-    overview.invalidate()
-    assert image == render(view)
+    # Right next to other cards and their lines: what the cleared place touched is drawn
+    # there again, as the whole picture draws it.
+    for lid, dy in (("conv1", CARD_HEIGHT + 2), ("relu7", -CARD_HEIGHT - 3), ("conv9", 5)):
+        card = scene.cards[lid]
+        beside = doc.add_layer("ReLU", position=(card.x() + 20, card.y() + dy))
+        render(view)
+        drawn = overview.pictures_drawn
+        doc.remove_layers([beside])
+        image = render(view)
+        assert overview.pictures_drawn == drawn  # patched
+        overview.invalidate()
+        assert image == render(view), lid
+    # Anywhere near the cards and their lines, dropped and undone (its lines rerouted round
+    # it, and back once the undo is routed).
+    import random
+
+    rng = random.Random(3)
+    for _ in range(12):
+        card = scene.cards[rng.choice(list(scene.cards))]
+        spot = (card.x() + rng.uniform(-200, 200), card.y() + rng.uniform(-120, 120))
+        doc.add_layer("Conv2d", position=spot)
+        render(view)
+        qtbot.wait(1)
+        render(view)
+        doc.undo_stack.undo()
+        image = render(view)
+        overview.invalidate()
+        assert image == render(view), spot
+        qtbot.wait(1)
+        render(view)
 
 
 def test_the_minimap_keeps_its_picture_through_a_drop_and_its_undo(qtbot) -> None:

@@ -36,6 +36,8 @@ NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 #: (category or "" for an unknown shape, error outline) per card, what its overview block shows.
 Look = tuple[str, bool]
+#: A card's look and where its block is.
+Block = tuple[Look, QRectF]
 
 
 class Overview:
@@ -451,33 +453,99 @@ class Overview:
     def _patch(
         self, picture: QPixmap, t: QTransform, patches: list[tuple[Look | None, QRectF]]
     ) -> bool:
-        """Bring a kept picture up to date: the blocks of cards added drawn on top, the places
-        of free cards removed cleared. False (the picture is drawn anew) where a cleared place,
-        with room for an outline a few pixels wide at this zoom, would touch anything else
-        shown: another card, an edge, a block's frame."""
+        """Bring a kept picture up to date: the blocks of cards added drawn on top; the place of
+        each free card removed cleared, with room for an outline a few pixels wide at this
+        zoom, and the blocks and lines of whatever else the cleared place touched drawn there
+        again. False (the picture is drawn anew) where it touched something else shown: a
+        block's card or frame, a dashed line."""
         inverse, invertible = t.inverted()
-        steps: list[tuple[Look | None, QRectF]] = []
+        steps: list[tuple[Look | None, QRectF, tuple[list[QPainterPath], list[Block]]]] = []
         for look, rect in patches:
             if look is not None:
-                steps.append((look, rect))
+                steps.append((look, rect, ([], [])))
                 continue
-            hole = t.mapRect(rect).adjusted(-3, -3, 3, 3)  # in the widget's pixels
-            around = inverse.mapRect(hole) if invertible else rect
-            if any(item.isVisible() for item in self.scene.items(around)):
+            # In the widget's coordinates, on whole pixels of the picture (a clip or fill
+            # that cuts pixels would blend the pixels on its edge).
+            ratio = picture.devicePixelRatio()
+            pixels = t.mapRect(rect).adjusted(-3, -3, 3, 3)
+            aligned = QRectF(
+                pixels.left() * ratio,
+                pixels.top() * ratio,
+                pixels.width() * ratio,
+                pixels.height() * ratio,
+            ).toAlignedRect()
+            hole = QRectF(
+                aligned.x() / ratio,
+                aligned.y() / ratio,
+                aligned.width() / ratio,
+                aligned.height() / ratio,
+            )
+            near = self._drawn_in(inverse.mapRect(hole) if invertible else rect)
+            if near is None:
                 return False
-            steps.append((None, hole))
+            steps.append((None, hole, near))
         inner = QPainter(picture)
-        for look, rect in steps:  # in order: a card added, then removed, leaves nothing
-            if look is None:
-                inner.resetTransform()
-                inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-                inner.fillRect(rect, Qt.GlobalColor.transparent)
-                inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-            else:
+        for look, rect, (lines, blocks) in steps:  # in order: a card added then removed goes
+            if look is not None:
                 inner.setTransform(t)
                 self._draw_blocks(inner, [(look, rect)])
+                continue
+            inner.resetTransform()
+            if not (lines or blocks):
+                inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+                inner.fillRect(rect, Qt.GlobalColor.transparent)
+            else:
+                # What else the place touched, drawn into a piece the place's size as the
+                # whole picture draws it (a clip in the picture would draw thin lines'
+                # edge pixels a shade apart), then put in the place.
+                ratio = picture.devicePixelRatio()
+                piece = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+                piece.setDevicePixelRatio(ratio)
+                piece.fill(Qt.GlobalColor.transparent)
+                painter = QPainter(piece)
+                painter.translate(-rect.left(), -rect.top())
+                painter.setTransform(t, True)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                if lines:
+                    painter.setPen(QPen(theme.EDGE, 1.6))
+                    joined = QPainterPath()
+                    for line in lines:
+                        joined.addPath(line)
+                    painter.drawPath(joined)
+                self._draw_blocks(painter, blocks)
+                painter.end()
+                inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                inner.drawPixmap(rect.topLeft(), piece)
+            inner.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
         inner.end()
         return True
+
+    def _drawn_in(self, area: QRectF) -> tuple[list[QPainterPath], list[Block]] | None:
+        """The lines and blocks drawn in ``area`` (scene coordinates), from those kept; None
+        when something else is shown there (drawn another way, or a dashed line, whose dashes
+        drawn alone could fall elsewhere than in the whole path)."""
+        lines: list[QPainterPath] = []
+        blocks: list[Block] = []
+        edges, rects, looks = self.scene.edges, self._rects, self._looks
+        for item in self.scene.items(area):
+            if not item.isVisible():
+                continue
+            if isinstance(item, LayerCard):
+                rect = rects.get(item.layer_id)
+                if rect is None:
+                    return None
+                blocks.append((looks[item.layer_id], rect))
+            elif isinstance(item, EdgeItem):
+                kept = self._lines.get(item.key)
+                if kept is None or edges.get(item.key) is not item:
+                    return None
+                if looks.get(kept[0], ("", False))[0] == "":
+                    return None  # dashed
+                lines.append(kept[1])
+            else:
+                return None
+        return lines, blocks
 
     def _draw_paths(self, painter: QPainter) -> None:
         """The cached blocks and lines (not the selection or hover highlights)."""
