@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from designer.core.design import Design, Layer
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, auto_layout
 from designer.ui import theme
-from designer.ui.canvas.items import DETAIL_LOD, LayerCard, Port, card_anchor
+from designer.ui.canvas.items import DETAIL_LOD, EdgeItem, LayerCard, Port, card_anchor
 from designer.ui.canvas.scene import DesignScene
 from designer.ui.canvas.view import CanvasView
 from designer.ui.document import Document
@@ -86,8 +86,53 @@ def test_zoomed_out_cards_ports_and_edges_are_not_painted_one_by_one(qtbot, monk
     render(view)
     assert not scene.overview.active
     assert not card.flags() & NO_CONTENTS and card.out_port.isVisible()
-    assert not any(e.flags() & NO_CONTENTS for e in scene.edges.values())
+    # Those in view paint themselves; the others are unflagged when first drawn up close.
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    near = [e for e in scene.edges.values() if e.sceneBoundingRect().intersects(shown)]
+    assert near and not any(e.flags() & NO_CONTENTS for e in near)
     assert painted  # the visible cards painted themselves
+    far = scene.cards["relu39"]
+    assert far.flags() & NO_CONTENTS
+    view.centerOn(far)
+    render(view)
+    assert not far.flags() & NO_CONTENTS and far.out_port.isVisible()
+    assert "relu39" in painted
+    view.set_zoom(DETAIL_LOD / 2)
+    render(view)
+    assert all(c.flags() & NO_CONTENTS for c in scene.cards.values())
+    assert all(e.flags() & NO_CONTENTS for e in scene.edges.values())
+    assert not any(p.isVisible() for c in scene.cards.values() for p in c.existing_ports())
+
+
+def test_crossing_the_overview_threshold_touches_only_the_items_drawn_up_close(
+    qtbot, monkeypatch
+) -> None:
+    """Issue 15: entering or leaving overview mode flagged every card and edge (about 300 ms of
+    the zoom step that crossed the threshold at 10,000 layers). Now leaving it flags nothing and
+    entering it flags again only the items drawn up close meanwhile."""
+    _doc, scene, view = make_view(qtbot, n=40)
+    view.fit_to_view()
+    render(view)
+    flagged: list[object] = []
+    real = QGraphicsItem.setFlag
+
+    def counted(item, flag, on=True):  # type: ignore[no-untyped-def]
+        if flag == NO_CONTENTS:
+            flagged.append(item)
+        return real(item, flag, on)
+
+    for cls in (LayerCard, EdgeItem):
+        monkeypatch.setattr(cls, "setFlag", counted)
+    view.set_zoom(1.0)
+    view.centerOn(scene.cards["conv20"])
+    assert not flagged  # leaving: nothing yet
+    render(view)
+    drawn = len(flagged)
+    assert 0 < drawn < (len(scene.cards) + len(scene.edges)) / 2
+    flagged.clear()
+    view.set_zoom(DETAIL_LOD / 2)
+    render(view)
+    assert len(flagged) == drawn  # entering: those again
 
 
 def test_the_overview_shows_each_card_in_its_category_colour_and_follows_edits(qtbot) -> None:

@@ -210,8 +210,10 @@ class LayerCard(QGraphicsItem):
         self._out_port = Port(self, "out")
         self._place_ports()
         overview = getattr(self.scene(), "overview", None)
-        if overview is not None and overview.active:  # zoomed out: ports are hidden
-            for port in self.existing_ports():
+        if overview is not None and not overview.active:
+            overview.detail(self)  # up close: asked for its ports, it paints itself
+        if self.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents:
+            for port in self.existing_ports():  # drawn by the overview: ports hidden
                 port.setVisible(False)
 
     def set_shown(self, on: bool) -> None:
@@ -886,9 +888,9 @@ def _cards_in_rect(
 
 def cards_in(items: Iterable[QGraphicsItem]) -> list[LayerCard]:
     """The cards among ``items`` (a port counts as its card), without duplicates."""
-    out: list[LayerCard] = []
+    out: dict[LayerCard, None] = {}  # (in order; a list's ``in`` made Select All quadratic)
     for item in items:
         card = item.card if isinstance(item, Port) else item
-        if isinstance(card, LayerCard) and card not in out:
-            out.append(card)
-    return out
+        if isinstance(card, LayerCard):
+            out[card] = None
+    return list(out)

@@ -109,7 +109,7 @@ class CanvasView(QGraphicsView):
         # Zoomed out, the cards and edges are drawn in a few batched calls (canvas/overview.py).
         scene = self.design_scene
         scene.overview.set_active(scene.overview.wanted(self.zoom))
-        if scene.portless and not scene.overview.active:  # up close: the cards drawn have ports
+        if not scene.overview.active:  # up close: the cards drawn paint themselves, with ports
             scene.make_ports_in(self.mapToScene(event.rect()).boundingRect())
         super().paintEvent(event)
 

@@ -818,13 +818,23 @@ class LayerTablePanel(QWidget):
         self._syncing = True
         try:
             selection = QItemSelection()
+            shown: list[int] = []
             for lid in ids:
                 row = self.model.row_of(lid)
                 if row is None:
                     continue
                 proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
                 if proxy_index.isValid():
-                    selection.select(proxy_index, proxy_index)
+                    shown.append(proxy_index.row())
+            # Runs of neighbouring rows as one range each (Select All: one, not 10,000).
+            shown.sort()
+            k = 0
+            while k < len(shown):
+                end = k
+                while end + 1 < len(shown) and shown[end + 1] <= shown[end] + 1:
+                    end += 1
+                selection.select(self.proxy.index(shown[k], 0), self.proxy.index(shown[end], 0))
+                k = end + 1
             flags = (
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows
