@@ -114,7 +114,8 @@ class Overview:
                 else:
                     item.setFlag(NO_CONTENTS, True)
             self._detailed = set()
-        self._dirty = True
+        # (The blocks and lines kept follow every change in either mode: the minimap draws
+        # them up close too.)
 
     def detail_in(self, rect: QRectF) -> int:
         """Up close: the cards and edges about to be drawn in ``rect`` paint themselves (and show
