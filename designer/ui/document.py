@@ -263,29 +263,50 @@ class Document(QObject):
 
     def remove_layers(self, ids: Iterable[str], heal: bool = True) -> None:
         """Delete layers. With ``heal``, a deleted one-input layer's consumers take its input instead,
-        so deleting a layer from a chain keeps the chain connected."""
-        ids = [i for i in dict.fromkeys(ids) if i in self.design]
+        so deleting a layer from a chain keeps the chain connected; deleting a run of such layers
+        too (the consumers take the input of the first of the run)."""
+        design = self.design
+        ids = [i for i in dict.fromkeys(ids) if i in design]
         if not ids:
             return
         doomed = set(ids)
+
+        def surviving(lid: str) -> str | None:
+            """The input ``lid``'s consumers take instead of it: up its chain of deleted one-input
+            layers to the first that stays; None when one of them has no single input."""
+            seen = {lid}
+            while True:
+                inputs = design.layer(lid).inputs
+                if not heal or len(inputs) != 1:
+                    return None
+                lid = source_of(inputs[0])
+                if lid not in doomed:
+                    return inputs[0]
+                if lid in seen:
+                    return None
+                seen.add(lid)
+
         with self.macro(f"Delete {ids[0]}" if len(ids) == 1 else f"Delete {len(ids)} layers"):
-            for lid in ids:
-                layer = self.design.layer(lid)
-                if heal and len(layer.inputs) == 1:
-                    source = layer.inputs[0]
-                    for c in self.design.consumers(lid):
-                        if c in doomed:
-                            continue
-                        inputs = self.design.layer(c).inputs
-                        new = []
-                        for i in inputs:
-                            if source_of(i) == lid:
-                                if source not in new and source != c:
-                                    new.append(source)
-                            else:
-                                new.append(i)
-                        self.push(cmd.SetInputsCommand(self.design, c, new))
-                self.push(cmd.RemoveLayerCommand(self.design, lid))
+            # First every consumer that stays is reconnected (one pass over the design, not one
+            # per deleted layer), then the layers go, the last first: none of them is then
+            # still read by another, so no part of the design is cut off in between (each step
+            # re-analysed thousands of layers of a long design, and listed them as problems).
+            for layer in list(design):
+                if layer.id in doomed or not any(source_of(i) in doomed for i in layer.inputs):
+                    continue
+                new: list[str] = []
+                for i in layer.inputs:
+                    if source_of(i) not in doomed:
+                        new.append(i)
+                        continue
+                    source = surviving(source_of(i))
+                    if source is not None and source not in new and source_of(source) != layer.id:
+                        new.append(source)
+                if new != layer.inputs:
+                    self.push(cmd.SetInputsCommand(design, layer.id, new))
+            rank = {lid: n for n, lid in enumerate(design.ids)}
+            for lid in sorted(ids, key=rank.__getitem__, reverse=True):
+                self.push(cmd.RemoveLayerCommand(design, lid))
 
     def set_param(self, layer_id: str, name: str, value: Any) -> None:
         """Validate, then push (merging with the previous edit of the same field until ``close_edit``)."""

@@ -165,6 +165,34 @@ def test_delete_key_removes_selection_and_heals_the_chain(window, qtbot):
     assert ("conv1", "flat") in window.scene.edges
 
 
+def test_deleting_a_run_of_layers_reconnects_the_chain_and_undo_restores_it(window, qtbot):
+    """Regression: deleting two neighbouring layers (conv1 and pool1, clicked with Ctrl) left
+    ``flat`` with no input: each was healed to the input of the other, deleted too. Now the
+    consumer takes the input of the first of the run, and nothing is cut off in between."""
+    show(window, chain_design())
+    before = window.document.text()
+    scene, view = window.scene, window.view
+    for lid, modifier in (
+        ("conv1", Qt.KeyboardModifier.NoModifier),
+        ("pool1", Qt.KeyboardModifier.ControlModifier),
+    ):
+        card = scene.cards[lid]
+        at = view.mapFromScene(card.sceneBoundingRect().center())
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, at)
+    assert set(window.document.selection) == {"conv1", "pool1"}
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    d = window.document.design
+    assert "conv1" not in d and "pool1" not in d
+    assert d.layer("flat").inputs == ["input"]
+    assert ("input", "flat") in scene.edges
+    assert window.document.analysis.info["flat"].output_shape is not None
+    assert window.document.undo_stack.undoText() == "Delete 2 layers"
+    window.document.undo_stack.undo()
+    assert window.document.text() == before
+    assert {("input", "conv1"), ("conv1", "pool1"), ("pool1", "flat")} <= set(scene.edges)
+
+
 def test_selected_edge_and_delete_disconnects(window):
     show(window, chain_design())
     window.scene.edges[("pool1", "flat")].setSelected(True)

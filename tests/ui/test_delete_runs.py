@@ -1,0 +1,62 @@
+"""Deleting several layers at once (issue 15): every layer that stays reads only layers that
+stay; one that read a deleted run of one-input layers reads the run's input; undo restores the
+design exactly and redo gives the same result again."""
+
+from __future__ import annotations
+
+import random
+
+from designer.core.design import source_of
+from designer.core.fileformat import load_design
+from designer.core.resources import templates_dir
+from designer.ui.document import Document
+
+
+def expected_input(design, doomed: set[str], ref: str) -> str | None:  # type: ignore[no-untyped-def]
+    seen = set()
+    while source_of(ref) in doomed:
+        lid = source_of(ref)
+        inputs = design.layer(lid).inputs
+        if len(inputs) != 1 or lid in seen:
+            return None
+        seen.add(lid)
+        ref = inputs[0]
+    return ref
+
+
+def test_random_deletions_keep_the_rest_connected_and_undo_exactly(qtbot) -> None:
+    rng = random.Random(12)
+    for name in ("resnet18", "efficientnet_b0", "unet_small"):
+        doc = Document(load_design(templates_dir() / f"{name}.json"))
+        ids = doc.design.ids
+        for _ in range(8):
+            start = rng.randrange(1, len(ids) - 6)
+            doomed = (
+                ids[start : start + rng.randint(1, 6)]
+                if rng.random() < 0.6
+                else rng.sample(ids[1:], rng.randint(1, 8))
+            )
+            before = doc.text()
+            design = doc.design
+            wanted = {}
+            for layer in design:
+                if layer.id in doomed:
+                    continue
+                if not any(source_of(ref) in doomed for ref in layer.inputs):
+                    wanted[layer.id] = list(layer.inputs)
+                    continue
+                new: list[str] = []
+                for ref in layer.inputs:
+                    got = expected_input(design, set(doomed), ref)
+                    if got is not None and got not in new and source_of(got) != layer.id:
+                        new.append(got)
+                wanted[layer.id] = new
+            doc.remove_layers(doomed)
+            after = doc.text()
+            assert not set(doomed) & set(design.ids)
+            assert {layer.id: layer.inputs for layer in design} == wanted
+            doc.undo_stack.undo()
+            assert doc.text() == before
+            doc.undo_stack.redo()
+            assert doc.text() == after
+            doc.undo_stack.undo()
