@@ -61,6 +61,8 @@ class Document(QObject):
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._path: Path | None = None
         self._selection: list[str] = []
+        self._batch_depth = 0  # ``batched`` edits under way
+        self._batched: object = None  # what their analysis updates changed, so far
         self.design = design if design is not None else Design()
         self.group_cache = GroupViewCache(self.design)  # before the analysis: called first
         self.analysis = Analysis(self.design)
@@ -81,7 +83,7 @@ class Document(QObject):
             (d.layout_changed, self.layout_changed.emit),
             (d.meta_changed, self.meta_changed.emit),
             (d.groups_changed, self.groups_changed.emit),
-            (self.analysis.updated, self.analysis_updated.emit),
+            (self.analysis.updated, self._on_analysis_updated),
         ]
 
     def _connect_design(self) -> None:
@@ -92,6 +94,40 @@ class Document(QObject):
         for signal, handler in self._relays():
             signal.disconnect(handler)
         self.analysis.close()
+
+    def _on_analysis_updated(self, changed: object) -> None:
+        if self._batch_depth:  # an edit of several steps: the views follow once, at its end
+            if not isinstance(changed, set | frozenset):
+                self._batched = changed  # (not a set of ids: passed on as it is)
+            elif self._batched is None:
+                self._batched = set(changed)
+            elif isinstance(self._batched, set):
+                self._batched |= changed
+            return
+        self.analysis_updated.emit(changed)
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Edits whose views follow once, at the end: ``analysis_updated`` is emitted once, with
+        every layer whose analysis changed (the table, charts, problems and 3D view then update
+        once for a deletion of many layers, a paste, or the undo of either)."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if not self._batch_depth and self._batched is not None:
+                changed, self._batched = self._batched, None
+                self.analysis_updated.emit(changed)
+
+    def undo(self) -> None:
+        """Undo the last edit (its steps, if it has several, followed by the views once)."""
+        with self.batched():
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        with self.batched():
+            self.undo_stack.redo()
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(not clean)
@@ -189,7 +225,8 @@ class Document(QObject):
         """Group several edits into one undo step."""
         self.undo_stack.beginMacro(text)
         try:
-            yield
+            with self.batched():
+                yield
         finally:
             self.undo_stack.endMacro()
 

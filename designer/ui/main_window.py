@@ -218,6 +218,11 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(K.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts(redo_shortcuts())
+        # Through the document, so that the views follow an edit of several steps once (the
+        # actions keep their text and enabled state from the stack).
+        for action, run in ((self.undo_action, self._undo), (self.redo_action, self._redo)):
+            action.triggered.disconnect()
+            action.triggered.connect(run)
         self.addActions([self.undo_action, self.redo_action])
 
         clip = QGuiApplication.clipboard
@@ -654,6 +659,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{doc.design.name} — {where}[*] — CNN Designer")
         self.setWindowModified(doc.is_modified)
         self.revert_action.setEnabled(doc.path is not None and doc.is_modified)
+
+    def _undo(self) -> None:
+        self.document.undo()
+
+    def _redo(self) -> None:
+        self.document.redo()
 
     def _update_edit_actions(self, *_args: object) -> None:
         has_cards = bool(self.scene.selected_ids())

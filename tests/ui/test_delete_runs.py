@@ -60,3 +60,42 @@ def test_random_deletions_keep_the_rest_connected_and_undo_exactly(qtbot) -> Non
             doc.undo_stack.redo()
             assert doc.text() == after
             doc.undo_stack.undo()
+
+
+def test_a_deletion_of_several_layers_and_its_undo_update_the_views_once(
+    qtbot, monkeypatch
+) -> None:
+    """Issue 15: each step of an edit of several steps (deleting layers, pasting, their undo)
+    updated the table, charts, problems list and 3D view: at 10,000 layers, each step re-listed
+    thousands of problems. Now the views follow once, at the end, with every layer changed;
+    what they show equals what they show for the design opened afresh."""
+    from PySide6.QtCore import Qt
+
+    from designer.core.analysis import Analysis
+    from tests.ui.ui_helpers import shown_main_window
+
+    window = shown_main_window(qtbot, monkeypatch)
+    assert window.open_file(templates_dir() / "resnet18.json", ask=False)
+    doc = window.document
+    window.scene.grouping.expand_all()  # (the layers shown as cards, to be selected)
+    updates: list[object] = []
+    doc.analysis_updated.connect(updates.append)
+    doomed = ["layer1.0.conv1", "layer1.0.bn1", "layer1.0.relu", "layer2.1.conv2"]
+    doc.select(doomed)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert len(updates) == 1 and set(doomed) & set(updates[0]) == set(doomed)
+    fresh = Analysis(doc.design.copy(), live=False)
+    assert [d.message for d in window.diagnostics_panel.diagnostics] == [
+        d.message for d in fresh.diagnostics()
+    ]
+    updates.clear()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert all(lid in doc.design for lid in doomed)
+    assert len(updates) == 1
+    fresh = Analysis(doc.design.copy(), live=False)
+    assert [d.message for d in window.diagnostics_panel.diagnostics] == [
+        d.message for d in fresh.diagnostics()
+    ]
