@@ -49,6 +49,7 @@ from designer.ui.app_settings import (
     recent_files,
     remove_recent_file,
 )
+from designer.ui.busy import LONG_DESIGN, busy, busy_while
 from designer.ui.canvas import CanvasView, DesignScene
 from designer.ui.document import Document
 from designer.ui.empty_state import EmptyState
@@ -227,20 +228,26 @@ class MainWindow(QMainWindow):
 
         clip = QGuiApplication.clipboard
         self.cut_action = self._action(
-            "Cu&t", lambda: self.scene.cut_selection(clip()), K.Cut, name="cut"
+            "Cu&t",
+            self._long("Cutting", lambda: self.scene.cut_selection(clip())),
+            K.Cut,
+            name="cut",
         )
         self.copy_action = self._action(
             "&Copy", lambda: self.scene.copy_selection(clip()), K.Copy, name="copy"
         )
         self.paste_action = self._action(
-            "&Paste", lambda: self.scene.paste(clip()), K.Paste, name="paste"
+            "&Paste", self._long("Pasting", lambda: self.scene.paste(clip())), K.Paste, name="paste"
         )
         self.duplicate_action = self._action(
-            "D&uplicate", self.scene.duplicate_selection, "Ctrl+D", name="duplicate"
+            "D&uplicate",
+            self._long("Duplicating", self.scene.duplicate_selection),
+            "Ctrl+D",
+            name="duplicate",
         )
         self.delete_action = self._action(
             "&Delete",
-            self.scene.delete_selection,
+            self._long("Deleting", self.scene.delete_selection),
             QKeySequence(Qt.Key.Key_Delete),
             "Delete the selected layers or connections",
             "delete",
@@ -255,7 +262,10 @@ class MainWindow(QMainWindow):
             name="rename",
         )
         self.select_all_action = self._action(
-            "Select &All", self.scene.select_all, K.SelectAll, name="select_all"
+            "Select &All",
+            self._long("Selecting", self.scene.select_all),
+            K.SelectAll,
+            name="select_all",
         )
         for action in (
             self.cut_action,
@@ -279,10 +289,16 @@ class MainWindow(QMainWindow):
         self.fit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.view.addAction(self.fit_action)
         self.tidy_lr_action = self._action(
-            "Tidy Up &Left to Right", lambda: self.tidy_up("LR"), "Ctrl+L", name="tidy_lr"
+            "Tidy Up &Left to Right",
+            self._long("Tidying up", lambda: self.tidy_up("LR")),
+            "Ctrl+L",
+            name="tidy_lr",
         )
         self.tidy_tb_action = self._action(
-            "Tidy Up &Top to Bottom", lambda: self.tidy_up("TB"), "Ctrl+Shift+L", name="tidy_tb"
+            "Tidy Up &Top to Bottom",
+            self._long("Tidying up", lambda: self.tidy_up("TB")),
+            "Ctrl+Shift+L",
+            name="tidy_tb",
         )
         self._create_group_actions()
 
@@ -661,10 +677,16 @@ class MainWindow(QMainWindow):
         self.revert_action.setEnabled(doc.path is not None and doc.is_modified)
 
     def _undo(self) -> None:
-        self.document.undo()
+        with busy(len(self.document.design), "Undoing…", self.statusBar()):
+            self.document.undo()
 
     def _redo(self) -> None:
-        self.document.redo()
+        with busy(len(self.document.design), "Redoing…", self.statusBar()):
+            self.document.redo()
+
+    def _long(self, text: str, run: Callable[[], object]) -> Callable[..., None]:
+        """An action's slot that shows the busy cursor (and ``text…``) on a long design."""
+        return busy_while(lambda: len(self.document.design), f"{text}…", run, self.statusBar())
 
     def _update_edit_actions(self, *_args: object) -> None:
         has_cards = bool(self.scene.selected_ids())
@@ -768,14 +790,9 @@ class MainWindow(QMainWindow):
             path = chosen
         # Opening a long design takes seconds (10,000 layers: read, analysed, drawn): say so, with
         # a busy cursor, before the event loop stops for it.
-        self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        self.statusBar().repaint()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            try:
+            with busy(LONG_DESIGN, f"Opening {Path(path).name}…", self.statusBar()):
                 self.document.open(path)
-            finally:
-                QApplication.restoreOverrideCursor()
         except FormatError as exc:
             QMessageBox.critical(self, "Cannot open the design", _format_error_text(exc))
             return False

@@ -99,3 +99,40 @@ def test_a_deletion_of_several_layers_and_its_undo_update_the_views_once(
     assert [d.message for d in window.diagnostics_panel.diagnostics] == [
         d.message for d in fresh.diagnostics()
     ]
+
+
+def test_long_edits_of_a_long_design_show_the_busy_cursor(qtbot, monkeypatch) -> None:
+    """On a design of thousands of layers, deleting, pasting, tidying up or undoing them takes a
+    few hundred milliseconds: the cursor shows it is busy meanwhile (and a word in the status
+    bar), and is back to normal after; a small design shows nothing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from designer.ui import busy
+    from tests.ui.ui_helpers import shown_main_window
+
+    window = shown_main_window(qtbot, monkeypatch)
+    assert window.open_file(templates_dir() / "resnet18.json", ask=False)
+    window.scene.grouping.expand_all()
+    doc = window.document
+    seen: list[object] = []
+    real = doc.remove_layers
+
+    def watched(ids, heal=True):  # type: ignore[no-untyped-def]
+        cursor = QApplication.overrideCursor()
+        seen.append((cursor.shape() if cursor else None, window.statusBar().currentMessage()))
+        real(ids, heal)
+
+    monkeypatch.setattr(doc, "remove_layers", watched)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    for long in (False, True):
+        monkeypatch.setattr(busy, "LONG_DESIGN", 10 if long else 10_000)
+        doc.select(["layer1.0.relu"])
+        window.view.setFocus()
+        qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+        assert QApplication.overrideCursor() is None
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert seen[0][0] is None and seen[0][1] != "Deleting…"
+    assert seen[1] == (Qt.CursorShape.WaitCursor, "Deleting…")
+    assert QApplication.overrideCursor() is None

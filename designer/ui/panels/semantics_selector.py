@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from designer.core.arithmetic import SEMANTICS
 from designer.core.design import DesignError
+from designer.ui.busy import busy
 from designer.ui.document import Document
 
 SEMANTICS_LABELS: dict[str, str] = {
@@ -73,7 +74,8 @@ class SemanticsSelector(QWidget):
     def _on_activated(self, index: int) -> None:
         value = self.combo.itemData(index)
         if value != self.document.design.semantics:
-            self.document.set_semantics(value)
+            with busy(len(self.document.design)):  # every layer analysed again
+                self.document.set_semantics(value)
 
     def _on_meta(self, what: str) -> None:
         if what == "semantics":
