@@ -257,11 +257,14 @@ class LayerCard(QGraphicsItem):
 
     # ----------------------------------------------------------------- state
 
-    def set_direction(self, direction: str) -> None:
+    def set_direction(self, direction: str, route: bool = True) -> None:
+        """Lay the card out for ``direction`` ("LR" or "TB"); ``route=False``: its edges are
+        routed by the caller (``DesignScene.set_direction``: each edge once, not once per end)."""
         self.direction = direction
         self._place_ports()
-        for edge in self.edges:
-            edge.update_path()
+        if route:
+            for edge in self.edges:
+                edge.update_path()
 
     def _place_ports(self) -> None:
         if self.direction == "TB":

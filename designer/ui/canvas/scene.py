@@ -603,9 +603,18 @@ class DesignScene(QGraphicsScene):
         return paths, boxes
 
     def set_direction(self, direction: str) -> None:
-        self.direction = "TB" if direction == "TB" else "LR"
+        direction = "TB" if direction == "TB" else "LR"
+        if direction == self.direction:
+            return  # (Tidy Up in the same direction: the cards are moved next, nothing else)
+        self.direction = direction
         for card in self.cards.values():
-            card.set_direction(self.direction)
+            card.set_direction(direction, route=False)
+        # Each edge routed once (each card routed all its edges: every edge twice), the hidden
+        # ones when shown.
+        grouping = getattr(self, "grouping", None)
+        for edge in [*self.edges.values(), *(grouping.proxy_edges if grouping else [])]:
+            edge.unrouted = True
+        self.reroute_edges()
         self.overview.invalidate()
 
     # ------------------------------------------------------------ selection
