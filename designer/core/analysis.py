@@ -18,6 +18,7 @@ from psygnal import Signal, SignalInstance
 
 from designer.core.arithmetic import AxisArith, Semantics
 from designer.core.design import Design, Layer, split_ref
+from designer.core.refs import sources_of
 from designer.core.registry import REGISTRY, LayerType
 from designer.core.shape_rules import (
     _GEOMETRY,
@@ -241,12 +242,32 @@ class Analysis:
         #: Whether the last ``updated`` also moved fields of layers it does not list (stale ones).
         self.unlisted_fields = False
         self._one_input = False  # exactly one Input layer: every input size is the same
-        self.order: list[str] = []
+        #: The topological order (``order``); None after a structural edit that changed it
+        #: without a pass over every layer: worked out again when read.
+        self._order: list[str] | None = []
         self.structural: list[Diagnostic] = []
+        #: Each layer's consumers (in design order after a full pass; a structural edit's
+        #: fast path adds a consumer at the end). The lists are never changed in place: an
+        #: analysis that took this one's results over may share them.
         self._consumers: dict[str, list[str]] = {}
-        self._rank: dict[str, int] = {}
+        #: A topological key: every layer's rank is above those of the layers feeding it (the
+        #: position in ``order`` after a full pass; a fast path gives a new or moved layer a
+        #: rank of its own, a number between its neighbours' or above every other).
+        self._rank: dict[str, float] = {}
+        self._next_rank = 0  # above every rank given so far
         self._cyclic: set[str] = set()
         self._fed: set[str] = set()
+        #: Each layer's ``inputs`` list as the structure above last took it into account (the
+        #: design replaces a layer's list on every change, never changes it in place).
+        self._inputs_seen: dict[str, list[str]] = {}
+        #: Whether some layer takes its input from an id no layer has (then every structural
+        #: edit takes the full pass: adding a layer of that id connects it).
+        self._missing_any = False
+        self._roots = 0  # layers with no input from a present layer (the order's first ones)
+        #: Whether the structure's dicts and sets are shared with another analysis
+        #: (``_take_over``): copied before a fast path changes them.
+        self._shared = False
+        self.structure_passes = 0  # full structure passes since creation (tests, benchmarks)
         self._totals: Totals | None = None
         # Running sums over self.info (see _account), so totals() after an edit costs
         # only what the edit recomputed, not a pass over every layer.
@@ -277,6 +298,8 @@ class Analysis:
         for key, value in other.__dict__.items():
             if key not in _OWN_STATE and not isinstance(value, SignalInstance):
                 setattr(self, key, value)
+        # Neither changes the structure's dicts and sets in place from now on (_own_structure).
+        self._shared = other._shared = True
         other._resolve_all()
         self.info = self._new_infos()
         self.info.update(other.info)
@@ -308,15 +331,21 @@ class Analysis:
         self._recompute_from([layer_id])
 
     def _on_structure(self, layer_id: str) -> None:
-        self._recompute_from([layer_id, *self._rebuild_with_consumer_changes()])
+        changed = self._structure_step(layer_id)
+        if changed is None:
+            changed = self._rebuild_with_consumer_changes()
+        self._recompute_from([layer_id, *changed])
 
     def _on_removed(self, layer_id: str) -> None:
         # The design already dropped the layer from its consumers' inputs (their own
         # ``inputs_changed`` follows): re-evaluate them now, so that nothing listening to
         # ``updated`` sees them with the removed input.
         former = self._consumers.get(layer_id, [])
+        changed = self._removal_step(layer_id)
         self._drop_info(layer_id)
-        self._recompute_from([*former, *self._rebuild_with_consumer_changes()])
+        if changed is None:
+            changed = self._rebuild_with_consumer_changes()
+        self._recompute_from([*former, *changed])
         self.field_only = frozenset()
         self.unlisted_fields = False
         self.updated.emit({layer_id})
@@ -332,6 +361,224 @@ class Analysis:
         # downstream of the edit, behind a layer in error that has no output to propagate.
         changed.extend(fed_before ^ self._fed)
         return changed
+
+    # ------------------------------------------------- structure, without a full pass
+
+    def _fast_structure(self) -> bool:
+        """Whether a structural edit may update the structure where it happened, rather than
+        in a pass over every layer: no cycle (its diagnostics name the cycle's layers in
+        design order) and no input from a missing id (a new layer of that id connects it)."""
+        return not self._cyclic and not self._missing_any
+
+    def _own_structure(self) -> None:
+        """Copy the structure's dicts and sets if another analysis shares them (its lists
+        stay shared: nothing changes them in place)."""
+        if self._shared:
+            self._consumers = dict(self._consumers)
+            self._rank = dict(self._rank)
+            self._fed = set(self._fed)
+            self._inputs_seen = dict(self._inputs_seen)
+            self._shared = False
+
+    def _structure_step(self, lid: str) -> list[str] | None:
+        """The structure after ``lid`` was added or its inputs changed, updated around it: the
+        layers whose consumers changed or that an Input now reaches or no longer reaches (to
+        evaluate again, with ``lid``). None where the full pass is needed (see
+        ``_fast_structure``; an Input; an input from a missing id; an edge against the order
+        that neither of its ends can be moved past): then nothing was changed."""
+        layers = self.design.layer_map
+        layer = layers.get(lid)
+        if layer is None or layer.type == "Input" or not self._fast_structure():
+            return None
+        inputs = layer.inputs
+        new = inputs if len(inputs) == 1 and ":" not in inputs[0] else layer.sources
+        for s in new:
+            if s not in layers:
+                return None
+        rank = self._rank
+        if lid not in rank:  # added: nothing takes its input yet (no input from a missing id)
+            if lid not in self._inputs_seen:
+                return self._added(lid, layer, new)
+            return None
+        seen = self._inputs_seen.get(lid)
+        if seen is None:
+            return None
+        if seen is inputs:
+            return []
+        old = seen if len(seen) == 1 and ":" not in seen[0] else sources_of(seen)
+        if old == new:
+            self._own_structure()
+            self._inputs_seen[lid] = inputs
+            return []
+        added = [s for s in new if s not in old]
+        removed = [s for s in old if s not in new]
+        moved = self._placed(lid, new, added)
+        if moved is None:
+            return None
+        self._own_structure()
+        rank = self._rank
+        for x, r in moved:
+            rank[x] = r
+        consumers = self._consumers
+        for s in added:
+            consumers[s] = [*consumers[s], lid]
+        for s in removed:
+            consumers[s] = [c for c in consumers[s] if c != lid]
+        self._inputs_seen[lid] = inputs
+        if not old:
+            self._roots -= 1
+        if not new:
+            self._roots += 1
+        self._order = None
+        fed = self._fed
+        if lid in fed:
+            if not any(s in fed for s in new):
+                return [*added, *removed, *self._unfeed(lid)]
+        elif any(s in fed for s in added):
+            return [*added, *removed, *self._feed(lid)]
+        return [*added, *removed]
+
+    def _added(self, lid: str, layer: Layer, sources: list[str]) -> list[str]:
+        """``_structure_step`` for a new layer taking its input from ``sources`` (present)."""
+        self._own_structure()
+        self._rank[lid] = self._next_rank  # above every other: nothing takes its input yet
+        self._next_rank += 1
+        consumers = self._consumers
+        consumers[lid] = []
+        for s in sources:
+            consumers[s] = [*consumers[s], lid]
+        self._inputs_seen[lid] = layer.inputs
+        order = self._order
+        if sources:
+            self._order = None
+        else:
+            # A layer with no input, last in the design order: in the order (Kahn's, level by
+            # level) it follows every other such layer (the first level) and precedes the rest.
+            if order is not None:
+                if next(reversed(self.design.layer_map)) == lid:
+                    at = self._roots
+                    self._order = [*order[:at], lid, *order[at:]]
+                else:
+                    self._order = None
+            self._roots += 1
+        fed = self._fed
+        if any(s in fed for s in sources):
+            fed.add(lid)
+        return list(sources)
+
+    def _placed(
+        self, lid: str, sources: list[str], added: list[str]
+    ) -> list[tuple[str, float]] | None:
+        """New ranks that keep every edge going up the ranks once ``lid`` takes its input from
+        ``sources`` (``added`` of them new): none when the new edges already do; else ``lid``
+        moved up, or the one new source below it moved down, between the ranks of its own
+        inputs and consumers. None when neither fits (or the numbers between are used up)."""
+        rank = self._rank
+        mine = rank[lid]
+        late = [s for s in added if rank[s] >= mine]
+        if not late:
+            return []
+        consumers = self._consumers
+        lo = max(rank[s] for s in sources)
+        users = consumers[lid]
+        hi = min(rank[c] for c in users) if users else None
+        r = self._between(lo, hi)
+        if r is not None:
+            return [(lid, r)]
+        if len(late) == 1:
+            x = late[0]
+            seen = self._inputs_seen.get(x)
+            if seen is None:
+                return None
+            below = seen if len(seen) == 1 and ":" not in seen[0] else sources_of(seen)
+            below_rank = [rank[s] for s in below if s in rank]
+            r = self._between(
+                max(below_rank) if below_rank else None,
+                min([mine, *(rank[c] for c in consumers[x])]),
+            )
+            if r is not None:
+                return [(x, r)]
+        return None
+
+    def _between(self, lo: float | None, hi: float | None) -> float | None:
+        """A rank above ``lo`` and below ``hi`` (None: no bound), or None if there is none."""
+        if hi is None:
+            r = float(self._next_rank)
+            self._next_rank += 1
+            return r
+        if lo is None:
+            return hi - 1
+        if lo >= hi:
+            return None
+        mid = (lo + hi) / 2
+        return mid if lo < mid < hi else None
+
+    def _feed(self, lid: str) -> list[str]:
+        """``lid`` and every layer it feeds that no Input reached are now reached: which."""
+        fed, consumers = self._fed, self._consumers
+        fed.add(lid)
+        newly = [lid]
+        stack = [lid]
+        while stack:
+            for c in consumers.get(stack.pop(), ()):
+                if c not in fed:
+                    fed.add(c)
+                    newly.append(c)
+                    stack.append(c)
+        return newly
+
+    def _unfeed(self, lid: str) -> list[str]:
+        """``lid`` (reached from no Input now) and every layer after it that no other reached
+        layer feeds: no longer reached, which. Without cycles, a layer is reached exactly when
+        it is an Input or one of its inputs is reached: a layer whose inputs lose that is
+        looked at again after each one does."""
+        fed, consumers, layers = self._fed, self._consumers, self.design.layer_map
+        fed.discard(lid)
+        gone = [lid]
+        stack = [lid]
+        while stack:
+            for c in consumers.get(stack.pop(), ()):
+                if c in fed:
+                    layer = layers[c]
+                    if layer.type != "Input" and not any(s in fed for s in layer.sources):
+                        fed.discard(c)
+                        gone.append(c)
+                        stack.append(c)
+        return gone
+
+    def _removal_step(self, lid: str) -> list[str] | None:
+        """``_structure_step`` for a layer just removed that nothing took its input from (the
+        undo of adding one): its inputs lose a consumer; the order loses it. None where the
+        full pass is needed (it had consumers, it was an Input)."""
+        old = dict.get(self.info, lid)
+        seen = self._inputs_seen.get(lid)
+        if (
+            old is None
+            or old.type == "Input"
+            or seen is None
+            or self._consumers.get(lid)
+            or lid not in self._rank
+            or not self._fast_structure()
+        ):
+            return None
+        self._own_structure()
+        sources = seen if len(seen) == 1 and ":" not in seen[0] else sources_of(seen)
+        consumers = self._consumers
+        for s in sources:
+            users = consumers.get(s)
+            if users is not None:
+                consumers[s] = [c for c in users if c != lid]
+        del consumers[lid]
+        del self._rank[lid]
+        del self._inputs_seen[lid]
+        self._fed.discard(lid)
+        if not sources:
+            self._roots -= 1
+        order = self._order
+        if order is not None:
+            # Nothing took its input: the others' order (Kahn's) is the same without it.
+            self._order = _without(order, lid)
+        return [s for s in sources if s in consumers]
 
     def _on_moved(self, layer_id: str) -> None:
         # The design order decides the topological order among equals and which cycle
@@ -546,48 +793,20 @@ class Analysis:
         self.unlisted_fields = False
         self.updated.emit(set(self.design.ids))
 
+    @property
+    def order(self) -> list[str]:
+        """Every layer in topological order (Kahn's, level by level, ties in design order;
+        the layers on or after a cycle last, in design order). A new list whenever it changes."""
+        order = self._order
+        if order is None:
+            order = self._order = _kahn(self.design)[0]
+        return order
+
     def _rebuild_structure(self) -> None:
         """Topological order (Kahn), consumers, cycles and structural diagnostics."""
         design = self.design
-        ids = design.ids
-        present = design.layer_map
-        consumers: dict[str, list[str]] = {i: [] for i in ids}
-        indegree: dict[str, int] = {}
+        order, consumers, cyclic, entries, fed, inputs_seen, missing_any, roots = _kahn(design)
         diags: list[Diagnostic] = []
-        entries: list[str] = []  # the Input layers
-        for lid, layer in present.items():
-            refs = layer.inputs
-            if len(refs) == 1 and ":" not in refs[0]:  # one plain input: ``sources`` is [it]
-                if refs[0] in present:
-                    indegree[lid] = 1
-                    consumers[refs[0]].append(lid)
-                else:
-                    indegree[lid] = 0
-            else:
-                known = [i for i in layer.sources if i in present]
-                indegree[lid] = len(known)
-                for i in known:
-                    consumers[i].append(lid)
-            if layer.type == "Input":
-                entries.append(lid)
-        ready = [i for i in ids if indegree[i] == 0]
-        order: list[str] = []
-        # The layers an Input reaches, found on the way: in topological order every source of
-        # a layer comes before it, so a layer is fed once a source placed before it is.
-        fed = set(entries)
-        while ready:
-            nxt: list[str] = []
-            for lid in ready:
-                order.append(lid)
-                users = consumers[lid]
-                if lid in fed:
-                    fed.update(users)
-                for c in users:
-                    indegree[c] -= 1
-                    if indegree[c] == 0:
-                        nxt.append(c)
-            ready = nxt
-        cyclic = [i for i in ids if indegree[i] > 0]
         if cyclic:
             on_cycle = _cycle_members(design, set(cyclic))
             for lid in cyclic:
@@ -601,7 +820,6 @@ class Analysis:
                             {"cycle": on_cycle[lid]},
                         )
                     )
-            order.extend(cyclic)
         if not entries:
             diags.append(
                 Diagnostic(
@@ -611,13 +829,19 @@ class Analysis:
                     "The design has no Input layer, so no shape can be computed. Add an Input and give it the shape of your data, e.g. [3, 224, 224].",
                 )
             )
-        self.order = order
+        self._order = order
         self._rank = dict(zip(order, range(len(order)), strict=True))
+        self._next_rank = len(order)
         self._consumers = consumers
         self._cyclic = set(cyclic)
         # Layers on or after a cycle are not in the order above: a walk through every connection.
         self._fed = _fed_by_input(entries, consumers) if cyclic else fed
         self._one_input = len(entries) == 1
+        self._inputs_seen = inputs_seen
+        self._missing_any = missing_any
+        self._roots = roots
+        self._shared = False
+        self.structure_passes += 1
         self.structural = diags
         self._totals = None
 
@@ -626,9 +850,12 @@ class Analysis:
         pending = {s for s in start if s in self.design}
         changed: set[str] = set()
         field_only: set[str] = set()
-        # Layers not evaluated yet (new ones); a pass over every layer only when there are some.
-        if len(self.info) != len(self.order):
-            pending.update(lid for lid in self.order if lid not in self.info)
+        # Layers not evaluated yet (new ones); a pass over every layer only when there are
+        # some besides those already pending.
+        layers = self.design.layer_map
+        unknown = len(layers) - len(self.info)
+        if unknown and unknown != sum(1 for i in pending if i not in self.info):
+            pending.update(lid for lid in layers if lid not in self.info)
         # Layers that need their rule run again; the others are pending only because an input's
         # receptive field changed (same shapes): for them the rule's results are kept.
         full = set(pending)
@@ -637,7 +864,6 @@ class Analysis:
         consumers = self._consumers
         info_of = self.info
         stale = self._stale
-        layers = self.design.layer_map  # every pending id is there (see above)
         evaluate = self._evaluate
         stale_before = len(stale)
         marked = False  # layers made stale by this pass (their fields moved, not listed)
@@ -1317,6 +1543,7 @@ _OWN_STATE = frozenset(
         "_stale",
         "_noted",
         "unlisted_fields",
+        "structure_passes",
     }
 )
 
@@ -1503,6 +1730,73 @@ def _cycle_text(cycle: list[str], limit: int = 12) -> str:
         return " → ".join(cycle)
     head = " → ".join(cycle[: limit - 2])
     return f"{head} → … ({len(cycle) - limit + 1:,} more) → {cycle[-1]}"
+
+
+def _kahn(
+    design: Design,
+) -> tuple[
+    list[str], dict[str, list[str]], list[str], list[str], set[str], dict[str, list[str]], bool, int
+]:
+    """The design's structure in one pass over its layers and connections: the topological
+    order (Kahn's, level by level, ties in design order; the layers on or after a cycle last,
+    in design order), each layer's consumers (in design order), those layers on or after a
+    cycle, the Input layers, the layers an Input reaches (unless there is a cycle), each
+    layer's ``inputs`` list, whether some input names a missing layer, and how many layers
+    have no input from a present layer."""
+    ids = design.ids
+    present = design.layer_map
+    consumers: dict[str, list[str]] = {i: [] for i in ids}
+    indegree: dict[str, int] = {}
+    inputs_seen: dict[str, list[str]] = {}
+    entries: list[str] = []  # the Input layers
+    missing_any = False
+    for lid, layer in present.items():
+        refs = layer.inputs
+        inputs_seen[lid] = refs
+        if len(refs) == 1 and ":" not in refs[0]:  # one plain input: ``sources`` is [it]
+            if refs[0] in present:
+                indegree[lid] = 1
+                consumers[refs[0]].append(lid)
+            else:
+                indegree[lid] = 0
+                missing_any = True
+        else:
+            sources = layer.sources
+            known = [i for i in sources if i in present]
+            if len(known) != len(sources):
+                missing_any = True
+            indegree[lid] = len(known)
+            for i in known:
+                consumers[i].append(lid)
+        if layer.type == "Input":
+            entries.append(lid)
+    ready = [i for i in ids if indegree[i] == 0]
+    roots = len(ready)
+    order: list[str] = []
+    # The layers an Input reaches, found on the way: in topological order every source of
+    # a layer comes before it, so a layer is fed once a source placed before it is.
+    fed = set(entries)
+    while ready:
+        nxt: list[str] = []
+        for lid in ready:
+            order.append(lid)
+            users = consumers[lid]
+            if lid in fed:
+                fed.update(users)
+            for c in users:
+                indegree[c] -= 1
+                if indegree[c] == 0:
+                    nxt.append(c)
+        ready = nxt
+    cyclic = [i for i in ids if indegree[i] > 0]
+    order.extend(cyclic)
+    return order, consumers, cyclic, entries, fed, inputs_seen, missing_any, roots
+
+
+def _without(order: list[str], lid: str) -> list[str]:
+    """A copy of ``order`` without ``lid`` (at C speed: one search, two slices)."""
+    at = order.index(lid)
+    return [*order[:at], *order[at + 1 :]]
 
 
 def _fed_by_input(entries: list[str], consumers: dict[str, list[str]]) -> set[str]:

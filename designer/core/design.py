@@ -12,7 +12,6 @@ import copy
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 from psygnal import Signal
@@ -24,6 +23,7 @@ from designer.core.params import ParamError
 # The input references, re-exported: ``from designer.core.design import split_ref`` works too.
 from designer.core.refs import make_ref as make_ref
 from designer.core.refs import source_of as source_of
+from designer.core.refs import sources_of as sources_of
 from designer.core.refs import split_ref as split_ref
 from designer.core.registry import REGISTRY, layer_type
 
@@ -63,10 +63,7 @@ class Layer:
     def sources(self) -> list[str]:
         """The ids of the layers feeding this one, once each, in order (``inputs`` without
         output indices: ``["split1:0", "split1:1"]`` → ``["split1"]``)."""
-        inputs = self.inputs
-        if len(inputs) == 1 and ":" not in inputs[0]:
-            return list(inputs)
-        return list(dict.fromkeys(source_of(i) for i in inputs))
+        return sources_of(self.inputs)
 
     def value(self, name: str) -> Any:
         """The parameter's value: the stored one, else the registry default."""
@@ -172,6 +169,10 @@ class Design:
         # Problems found while loading (duplicate or missing ids were renamed): shown until saved.
         self.load_notes: list[tuple[str, str | None, str]] = []  # (code, layer, message)
         self.extra: dict[str, Any] = {}  # unknown top-level file fields, written back unchanged
+        #: How many layers take their input from each id (``Layer.sources``, a layer counted
+        #: once per id), missing ids included: made when first asked for (``_references``),
+        #: then kept up to date by every method that changes a layer's inputs.
+        self._refs: dict[str, int] | None = None
 
     # ------------------------------------------------------------------ queries
 
@@ -216,6 +217,8 @@ class Design:
 
     def consumers(self, layer_id: str) -> list[str]:
         """Layers that take ``layer_id`` as an input, in design order."""
+        if not self._references().get(layer_id):
+            return []  # what nothing takes its input from (a new layer): no pass over the others
         # (``layer.sources`` of every layer made a list per layer: a few ms at 10,000 layers.)
         out: list[str] = []
         prefix = layer_id + ":"
@@ -231,14 +234,47 @@ class Design:
     def fresh_id(self, prefix: str, taken: Iterable[str] = ()) -> str:
         """``prefix`` followed by the smallest number not yet used (``conv1``, ``conv2``, ...)."""
         # Ids that a layer lists as a (missing) input are not fresh: a new layer would connect silently.
-        layers = self._layers
+        layers, refs = self._layers, self._references()
         used = {g.id for g in self._groups} | set(taken)
-        refs = set(chain.from_iterable(layer.inputs for layer in layers.values()))
-        used.update(source_of(i) for i in [i for i in refs if ":" in i])
         n = 1
-        while (name := f"{prefix}{n}") in layers or name in used or name in refs:
+        while True:
+            lid = f"{prefix}{n}"
+            if lid not in layers and lid not in used and not refs.get(lid):
+                return lid
             n += 1
-        return name
+
+    def _references(self) -> dict[str, int]:
+        """``_refs``, made if it is not there yet (one pass over every layer's inputs)."""
+        refs = self._refs
+        if refs is None:
+            refs = {}
+            get = refs.get
+            for layer in self._layers.values():
+                inputs = layer.inputs
+                if len(inputs) == 1 and ":" not in inputs[0]:
+                    refs[inputs[0]] = get(inputs[0], 0) + 1
+                elif inputs:
+                    for i in layer.sources:
+                        refs[i] = get(i, 0) + 1
+            self._refs = refs
+        return refs
+
+    def _rewired(self, old: list[str], new: list[str]) -> None:
+        """Keep ``_refs`` (if made) up to date: a layer's inputs went from ``old`` to ``new``."""
+        refs = self._refs
+        if refs is None:
+            return
+        before, after = sources_of(old), sources_of(new)
+        for i in before:
+            if i not in after:
+                left = refs.get(i, 0) - 1
+                if left > 0:
+                    refs[i] = left
+                else:
+                    refs.pop(i, None)
+        for i in after:
+            if i not in before:
+                refs[i] = refs.get(i, 0) + 1
 
     def copy(self) -> Design:
         other = Design(self.name, self.semantics, self.description)
@@ -284,6 +320,7 @@ class Design:
         layer = Layer(
             layer.id, layer.type, normalize_params(layer.type, layer.params), list(layer.inputs)
         )
+        self._rewired([], layer.inputs)
         if index is None or index >= len(self._layers):
             self._layers[layer.id] = layer  # appending keeps loading a long design linear
         else:
@@ -302,6 +339,8 @@ class Design:
         if layer.id in self._layers:
             raise DesignError(f"a layer named {layer.id!r} already exists")
         self._layers[layer.id] = layer
+        if self._refs is not None:
+            self._rewired([], layer.inputs)
 
     def place_loaded(self, layer_id: str, position: Point | list[float]) -> None:
         """``set_position`` for a design the loader is still building (no event)."""
@@ -316,13 +355,19 @@ class Design:
     def remove_layer(self, layer_id: str) -> Removal:
         """Remove a layer and every connection from it; return what ``restore_layer`` needs."""
         layer = self.layer(layer_id)
-        index = self.index_of(layer_id)
+        # The last layer (the undo of adding one): its index without a list of every id.
+        index = len(self._layers) - 1 if next(reversed(self._layers)) == layer_id else None
+        if index is None:
+            index = self.index_of(layer_id)
         consumers = [(c, list(self._layers[c].inputs)) for c in self.consumers(layer_id)]
         position = self._layout.pop(layer_id, None)
         group = self._leave_group(layer_id)
         del self._layers[layer_id]
+        self._rewired(layer.inputs, [])
         for cid, old in consumers:
-            self._layers[cid].inputs = [i for i in old if source_of(i) != layer_id]
+            new = [i for i in old if source_of(i) != layer_id]
+            self._rewired(old, new)
+            self._layers[cid].inputs = new
         self.layer_removed.emit(layer_id)
         for cid, _ in consumers:
             self.inputs_changed.emit(cid)
@@ -333,6 +378,7 @@ class Design:
         self.add_layer(removal.layer.copy(), removal.index, removal.position)
         for cid, inputs in removal.consumers:
             if cid in self._layers:
+                self._rewired(self._layers[cid].inputs, inputs)
                 self._layers[cid].inputs = list(inputs)
                 self.inputs_changed.emit(cid)
         if removal.group is not None:
@@ -377,6 +423,7 @@ class Design:
             raise DesignError(f"{layer_id!r} cannot take its own output as input")
         if list(inputs) == layer.inputs:
             return
+        self._rewired(layer.inputs, inputs)
         layer.inputs = list(inputs)
         self.inputs_changed.emit(layer_id)
 
@@ -418,6 +465,7 @@ class Design:
             layer.inputs = [_renamed(i, old, new) for i in layer.inputs]
             items.append((key, layer))
         self._layers = dict(items)
+        self._refs = None  # made again when next asked for
         if old in self._layout:
             self._layout[new] = self._layout.pop(old)
         for group in self._groups:

@@ -29,3 +29,11 @@ def source_of(ref: str) -> str:
 def make_ref(layer_id: str, index: int | None) -> str:
     """The ``inputs`` entry for output ``index`` of ``layer_id`` (plain id when ``None``)."""
     return layer_id if index is None else f"{layer_id}:{index}"
+
+
+def sources_of(inputs: list[str]) -> list[str]:
+    """The layer ids an ``inputs`` list refers to, once each, in order (``Layer.sources``;
+    ``["split1:0", "split1:1"]`` → ``["split1"]``). A new list."""
+    if len(inputs) == 1 and ":" not in inputs[0]:
+        return list(inputs)
+    return list(dict.fromkeys(source_of(i) for i in inputs))

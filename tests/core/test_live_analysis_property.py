@@ -78,7 +78,17 @@ def _snapshot(analysis: Analysis) -> tuple[Any, ...]:
             )
         )
     diags = [(d.severity, d.code, d.layer, d.message, d.data) for d in analysis.diagnostics()]
-    return tuple(layers), sorted(analysis.info), diags, analysis.totals()
+    # The order (exporters and the 3D view follow it) and the structural diagnostics too: a
+    # structural edit updates them without a pass over every layer where it can.
+    structural = [(d.severity, d.code, d.layer, d.message, d.data) for d in analysis.structural]
+    return (
+        tuple(layers),
+        sorted(analysis.info),
+        diags,
+        analysis.totals(),
+        list(analysis.order),
+        structural,
+    )
 
 
 def _edit(design: Design, rng: random.Random, removed: list[Removal]) -> str:
