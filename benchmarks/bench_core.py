@@ -12,6 +12,13 @@ Measures (median and 95th percentile of repeated runs, in milliseconds):
 * torch's forward pass of the same networks on the ``meta`` device (shapes only, no
   arithmetic), built with the test suite's design → torch builder.
 
+* structural edits of a 10,000-layer design (a Conv → BN → ReLU chain and a ResNet-like design,
+  ``benchmarks/scale_designs.py``, as ``bench_scale_gui`` opens them), through a live
+  ``Analysis`` and the core calls the app's Document makes: a free layer added (a fresh id, its
+  parameters, added at the end), connected after the last layer (the cycle check:
+  ``downstream``), disconnected, removed (the undo of adding it); and a ReLU inserted
+  mid-design on an edge (added before its consumer, the consumer rewired) and that undone;
+
 * load + full analysis + totals + diagnostics (what ``check`` and opening a file do) of
   ResNet-50 and GoogLeNet (imported from torchvision when it is installed), alternating run
   by run with torch's ``meta`` forward of the same network, so both see the same machine load.
@@ -57,6 +64,7 @@ except ImportError:  # pragma: no cover - benchmarking an older checkout
     clear_rule_cache = _RULE_CACHE.clear
 
 CHAIN_LENGTH = 1000
+SCALE_LAYERS = 10_000  # the structural edits' designs (issue 15, target 4's sizes)
 BLOCK = 10  # runs per block when ours and torch alternate block by block (pipeline_vs_torch)
 CHANNELS = 16
 
@@ -153,6 +161,73 @@ def incremental(
     design.set_param(layer_id, name, values[0])
     analysis.close()
     return result
+
+
+def structural_edits(design: Design, repeat: int) -> dict[str, Any]:
+    """The core's share of structural edits on a live analysis of ``design``, each edit timed
+    on its own (median, p95 and fastest of ``repeat``, ms): what the app's Document calls in the
+    core for a free layer dropped on the canvas (``fresh_id``, ``normalize_params``,
+    ``add_layer``), connected after the last layer (``downstream``, the cycle check, then
+    ``set_inputs``), disconnected and removed (the undo of adding it); and for a ReLU dropped on
+    an edge mid-design (added before the edge's target, the target rewired) and its undo."""
+    from designer.core.design import check_id, normalize_params
+
+    analysis = Analysis(design)
+    last = design.ids[-1]
+    middle = design.ids[len(design) // 2]
+    source = design.layer(middle).inputs[0]
+    times: dict[str, list[float]] = {
+        k: [] for k in ("add", "connect", "disconnect", "remove", "insert", "insert_undo")
+    }
+
+    def timed(key: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter_ns()
+        out = fn()
+        times[key].append((time.perf_counter_ns() - t0) / 1e6)
+        return out
+
+    def add() -> str:
+        lid = design.fresh_id("conv")
+        params = normalize_params("Conv2d", {"out_channels": 16, "kernel_size": 3})
+        assert check_id(lid) is None and lid not in design
+        design.add_layer(Layer(lid, "Conv2d", params, []), None, (0.0, 0.0))
+        return lid
+
+    def connect(lid: str) -> None:
+        if last not in analysis.downstream(lid):
+            design.set_inputs(lid, [last])
+
+    def insert() -> str:
+        lid = design.fresh_id("relu")
+        design.add_layer(Layer(lid, "ReLU", {}, [source]), design.ids.index(middle), (0.0, 0.0))
+        design.set_inputs(middle, [lid])
+        return lid
+
+    def undo_insert(lid: str) -> None:
+        design.set_inputs(middle, [source])
+        design.remove_layer(lid)
+
+    for n in range(repeat + 2):
+        lid = timed("add", add)
+        timed("connect", lambda lid=lid: connect(lid))  # type: ignore[misc]
+        timed("disconnect", lambda lid=lid: design.set_inputs(lid, []))  # type: ignore[misc]
+        timed("remove", lambda lid=lid: design.remove_layer(lid))  # type: ignore[misc]
+        relu = timed("insert", insert)
+        timed("insert_undo", lambda relu=relu: undo_insert(relu))  # type: ignore[misc]
+        if n < 2:  # warm-up
+            for v in times.values():
+                v.clear()
+    analysis.close()
+    out: dict[str, Any] = {"layers": len(design)}
+    for key, values in times.items():
+        values.sort()
+        out[key] = {
+            "median_ms": statistics.median(values),
+            "p95_ms": values[min(len(values) - 1, round(0.95 * (len(values) - 1)))],
+            "min_ms": values[0],
+            "runs": len(values),
+        }
+    return out
 
 
 def torch_meta_forward(design: Design, repeat: int) -> dict[str, Any] | None:
@@ -324,6 +399,13 @@ def run(repeat: int) -> dict[str, Any]:
         "torch_meta_forward_chain": torch_meta_forward(chain, max(5, repeat // 10)),
         "torch_meta_forward_resnet50": torch_meta_forward(resnet50, max(5, repeat // 5)),
     }
+    from benchmarks.scale_designs import chain_design as scale_chain
+    from benchmarks.scale_designs import resnet_like
+
+    for key, make in (("chain", scale_chain), ("resnet_like", resnet_like)):
+        results[f"structural_edits_{key}"] = structural_edits(
+            make(SCALE_LAYERS), max(10, repeat // 4)
+        )
     results["load_analysis_resnet50"] = pipeline_vs_torch(
         resnet50, "ResNet-50", max(20, repeat // 4)
     )
@@ -393,6 +475,21 @@ def table(results: dict[str, Any]) -> str:
             f"{label:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f} "
             f"{'' if per_edit is None else f'{per_edit:.0f}':>12} {'' if totals is None else f'{totals:.3f}':>11}"
         )
+    for key, name in (("chain", "chain"), ("resnet_like", "ResNet-like")):
+        r = results.get(f"structural_edits_{key}")
+        if r is None:
+            continue
+        for edit, label in (
+            ("add", "add a free layer"),
+            ("connect", "connect it after the last layer"),
+            ("disconnect", "disconnect it"),
+            ("remove", "remove it (the undo of adding it)"),
+            ("insert", "insert a ReLU on an edge mid-design"),
+            ("insert_undo", "undo that insertion"),
+        ):
+            m = r[edit]
+            text = f"{r['layers']:,}-layer {name}: {label}"
+            lines.append(f"{text:<57} {m['median_ms']:>10.3f} {m['p95_ms']:>9.3f}")
     for key in (
         "load_analysis_resnet50",
         "load_analysis_resnet50_cold",
