@@ -272,6 +272,15 @@ class Analysis:
         # Running sums over self.info (see _account), so totals() after an edit costs
         # only what the edit recomputed, not a pass over every layer.
         self._sums: list[int] = [0] * _SUMS
+        #: The layers whose stored diagnostics are not empty (kept by _account, as the sums),
+        #: so ``diagnostics()`` of a long design with few problems passes over those only.
+        self._flagged: set[str] = set()
+        #: Each layer's place in the design order (a number; only their order counts), made
+        #: when ``diagnostics()`` first needs it; None when a layer was added elsewhere than at
+        #: the end or moved (made again when next needed). Followed by a live analysis only.
+        self._positions: dict[str, int] | None = None
+        self._next_position = 0  # above every position given
+        self._live = live
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
         self._rf_steps: dict[str, RFStep] = {}  # each layer's rule's receptive-field step
         #: Of the ids the last ``updated`` carried, those whose change was their receptive field
@@ -306,6 +315,7 @@ class Analysis:
         self._stale = set()
         self._noted = set()
         self._sums = list(other._sums)
+        self._flagged = set(other._flagged)
         self._rf_steps = dict(other._rf_steps)
 
     def reevaluate(self, layer_ids: Iterable[str]) -> None:
@@ -314,6 +324,7 @@ class Analysis:
 
     def close(self) -> None:
         """Stop following the design."""
+        self._live = False
         for sig, slot in (
             (self.design.layer_added, self._on_structure),
             (self.design.layer_removed, self._on_removed),
@@ -331,6 +342,14 @@ class Analysis:
         self._recompute_from([layer_id])
 
     def _on_structure(self, layer_id: str) -> None:
+        positions = self._positions
+        if positions is not None and layer_id not in positions:  # a new layer
+            layers = self.design.layer_map
+            if layer_id in layers and next(reversed(layers)) == layer_id:
+                positions[layer_id] = self._next_position
+                self._next_position += 1
+            else:
+                self._positions = None
         changed = self._structure_step(layer_id)
         if changed is None:
             changed = self._rebuild_with_consumer_changes()
@@ -342,6 +361,8 @@ class Analysis:
         # ``updated`` sees them with the removed input.
         former = self._consumers.get(layer_id, [])
         changed = self._removal_step(layer_id)
+        if self._positions is not None:
+            self._positions.pop(layer_id, None)
         self._drop_info(layer_id)
         if changed is None:
             changed = self._rebuild_with_consumer_changes()
@@ -581,6 +602,7 @@ class Analysis:
         return [s for s in sources if s in consumers]
 
     def _on_moved(self, layer_id: str) -> None:
+        self._positions = None
         # The design order decides the topological order among equals and which cycle
         # each cycle diagnostic names; layer results do not depend on it.
         self._recompute_from(self._rebuild_with_consumer_changes())
@@ -612,7 +634,18 @@ class Analysis:
         ]
         out.extend(self.structural)
         infos = self.info
-        for lid in self.design.ids:
+        layers = self.design.layer_map
+        flagged = self._flagged
+        if self._live and len(flagged) * 8 < len(layers):
+            # Few layers have diagnostics: those, in design order, without a pass over the rest.
+            positions = self._positions
+            if positions is None:
+                positions = self._positions = dict(zip(layers, range(len(layers)), strict=True))
+                self._next_position = len(layers)
+            ids: Iterable[str] = sorted(flagged, key=positions.__getitem__)
+        else:
+            ids = layers
+        for lid in ids:
             # A stale layer's diagnostics are current (only its field is not; see _cutoff).
             info = dict.get(infos, lid)
             if info:
@@ -672,6 +705,10 @@ class Analysis:
         if diagnostics:
             for d in diagnostics:
                 sums[6 + SEVERITY_ORDER[d.severity]] += sign
+            if sign > 0:
+                self._flagged.add(info.id)
+            else:
+                self._flagged.discard(info.id)
 
     def _account_change(self, old: LayerInfo, new: LayerInfo) -> None:
         """``_account(old, -1)`` then ``_account(new, 1)``, in one step (an edit's usual case)."""
@@ -700,10 +737,13 @@ class Analysis:
         if diagnostics:
             for d in diagnostics:
                 sums[6 + SEVERITY_ORDER[d.severity]] -= 1
+            if not new.diagnostics:
+                self._flagged.discard(old.id)
         diagnostics = new.diagnostics
         if diagnostics:
             for d in diagnostics:
                 sums[6 + SEVERITY_ORDER[d.severity]] += 1
+            self._flagged.add(new.id)
 
     def beyond_fields(self, changed: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
         """``changed`` (what ``updated`` carried) less the layers whose receptive field alone
@@ -777,6 +817,8 @@ class Analysis:
         self._stale = set()
         self._rf_steps = {}
         self._sums = [0] * _SUMS
+        self._flagged = set()
+        self._positions = None
         self._rebuild_structure()
         infos, layers, evaluate, account = (
             self.info,
@@ -1544,6 +1586,10 @@ _OWN_STATE = frozenset(
         "_noted",
         "unlisted_fields",
         "structure_passes",
+        "_flagged",
+        "_positions",
+        "_next_position",
+        "_live",
     }
 )
 

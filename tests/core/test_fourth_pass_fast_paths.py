@@ -170,6 +170,7 @@ def test_the_inline_one_input_field_is_what_receptive_field_gives(path: Path) ->
 def _sums_by_two_steps(infos: list[tuple[LayerInfo, LayerInfo]]) -> list[int]:
     an = Analysis.__new__(Analysis)
     an._sums = [0] * _SUMS
+    an._flagged = set()
     for old, new in infos:
         an._account(old, -1)
         an._account(new, 1)
@@ -191,6 +192,7 @@ def test_one_accounting_step_for_a_change_is_two(path: Path) -> None:
     pairs = [(rng.choice(infos), rng.choice(infos)) for _ in range(300)]
     an = Analysis.__new__(Analysis)
     an._sums = [0] * _SUMS
+    an._flagged = set()
     for old, new in pairs:
         an._account_change(old, new)
     assert an._sums == _sums_by_two_steps(pairs)

@@ -311,3 +311,49 @@ def test_the_design_counts_references_through_every_edit() -> None:
     design.set_inputs("relu2", ["l1", "l2"])
     assert design.fresh_id("l") == "l3"
     assert design.copy().fresh_id("l") == "l3" and design.trial_copy().fresh_id("l") == "l3"
+
+
+def test_diagnostics_of_a_long_design_with_few_problems_follow_the_design_order() -> None:
+    """``diagnostics()`` of a live analysis with few layers in trouble sorts those by their
+    place in the design (kept through adds at the end, made again after an add elsewhere, a
+    move, a rename): the same list as a fresh analysis's pass over every layer."""
+    rng = random.Random(1515)
+    for design in (chain_design(150), resnet_like(150)):
+        live = Analysis(design)
+        removed: list[Removal] = []
+        used = 0
+        for step in range(150):
+            ids = design.ids
+            kind = rng.choice(["free", "elsewhere", "remove", "remove", "restore", "move", "param"])
+            pick = rng.choice(ids[1:])
+            added = [lid for lid in ids if lid[0] in "xy"]
+            if kind == "remove":  # a layer this test added (a chain's layer would leave errors)
+                if not added:
+                    continue
+                pick = rng.choice(added)
+            try:
+                if kind == "free":
+                    design.add_layer(Layer(design.fresh_id("x"), "Conv2d", {"out_channels": 4}, []))
+                elif kind == "elsewhere":
+                    design.add_layer(
+                        Layer(design.fresh_id("y"), "ReLU", {}, []), rng.randint(0, len(ids))
+                    )
+                elif kind == "remove":
+                    removed.append(design.remove_layer(pick))
+                elif kind == "restore" and removed:
+                    design.restore_layer(removed.pop())
+                elif kind == "move":
+                    design.move_layer(pick, rng.randint(0, len(ids)))
+                elif kind == "param" and design.layer(pick).type == "Conv2d":
+                    design.set_param(pick, "kernel_size", rng.choice([3, 100]))
+                if step % 50 == 49:
+                    design.rename_layer(pick, design.fresh_id("renamed"))
+            except DesignError:
+                pass
+            got = [(d.severity, d.code, d.layer, d.message) for d in live.diagnostics()]
+            used += live._positions is not None
+            fresh = analyze(design)
+            assert got == [(d.severity, d.code, d.layer, d.message) for d in fresh.diagnostics()]
+            assert live._flagged == {lid for lid in design.ids if fresh.info[lid].diagnostics}
+        assert used > 40  # the sorted few, not the pass over every layer, most of the time
+        live.close()
