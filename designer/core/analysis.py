@@ -18,6 +18,7 @@ from psygnal import Signal, SignalInstance
 
 from designer.core.arithmetic import AxisArith, Semantics
 from designer.core.design import Design, Layer, split_ref
+from designer.core.quiet_gc import collection_deferred
 from designer.core.refs import sources_of
 from designer.core.registry import REGISTRY, LayerType
 from designer.core.shape_rules import (
@@ -819,17 +820,18 @@ class Analysis:
         self._sums = [0] * _SUMS
         self._flagged = set()
         self._positions = None
-        self._rebuild_structure()
-        infos, layers, evaluate, account = (
-            self.info,
-            self.design.layer_map,
-            self._evaluate,
-            self._account,
-        )
-        for lid in self.order:  # _set_info, on an empty info
-            info = evaluate(layers[lid])
-            infos[lid] = info
-            account(info, 1)
+        with collection_deferred():  # every object made here lives on (see quiet_gc)
+            self._rebuild_structure()
+            infos, layers, evaluate, account = (
+                self.info,
+                self.design.layer_map,
+                self._evaluate,
+                self._account,
+            )
+            for lid in self.order:  # _set_info, on an empty info
+                info = evaluate(layers[lid])
+                infos[lid] = info
+                account(info, 1)
         self._totals = None
         self.field_only = frozenset()
         self.unlisted_fields = False

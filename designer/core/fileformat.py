@@ -47,6 +47,7 @@ from designer.core.params import (
     ParamKind,
     ParamSpec,
 )
+from designer.core.quiet_gc import collection_deferred
 from designer.core.registry import REGISTRY, LayerType
 
 if sys.platform != "win32":
@@ -131,6 +132,11 @@ def _check_size(size: int) -> None:
 
 def loads_design(text: str | bytes) -> Design:
     """Parse a design from JSON text."""
+    with collection_deferred():  # the parsed document and the design live on (see quiet_gc)
+        return _loads_design(text)
+
+
+def _loads_design(text: str | bytes) -> Design:
     if len(text) > MAX_FILE_BYTES:
         raise InvalidFormatError("$", f"the document is larger than {MAX_FILE_BYTES // 2**20} MiB")
     if isinstance(text, bytes):
