@@ -324,9 +324,13 @@ class Design:
         if index is None or index >= len(self._layers):
             self._layers[layer.id] = layer  # appending keeps loading a long design linear
         else:
-            items = list(self._layers.items())
-            items.insert(max(index, 0), (layer.id, layer))
-            self._layers = dict(items)
+            # A new dict in the new order, at C speed and without a tuple per layer kept alive
+            # (zip hands dict() the same pair each time): 10,000 of those made the collector run.
+            at = max(index, 0)
+            keys, values = list(self._layers), list(self._layers.values())
+            keys.insert(at, layer.id)
+            values.insert(at, layer)
+            self._layers = dict(zip(keys, values, strict=True))
         if position is not None:
             self._layout[layer.id] = (float(position[0]), float(position[1]))
         self.layer_added.emit(layer.id)
