@@ -408,7 +408,9 @@ class VolumeView(QWidget):
             self.shown_window is not None
             and isinstance(changed, (set, frozenset))
             and self.analysis is not None
-            and len(self.analysis.order) == self._window_total
+            # (every layer is in the order: its length without working the order out again,
+            # which a structural edit of a long design leaves to be done when it is read)
+            and len(self.analysis.design) == self._window_total
             and not (changed & self._window_ids)
         ):
             return

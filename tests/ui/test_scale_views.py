@@ -439,3 +439,32 @@ def test_the_last_rows_shown_without_their_field_column_bring_no_field_up_to_dat
     )
     assert analysis.field_is_current("l2999")
     assert model.rows() == fresh
+
+
+def test_edits_of_several_steps_work_the_order_out_once_for_the_3d_view(qtbot, monkeypatch):
+    """Issue 15: the 3D view read the analysis's order on every update, to tell whether layers
+    had come or gone; after a structural edit that order is worked out again only when read (a
+    pass over every layer), so Duplicate of 50 layers at 10,000 worked it out 50 times. Now the
+    view compares the number of layers and reads the order once, when it rebuilds."""
+    import designer.core.analysis as analysis_module
+
+    design = chain(3 * MAX_VOLUME_LAYERS)
+    analysis = Analysis(design)
+    view = VolumeView()
+    qtbot.addWidget(view)
+    view.set_analysis(analysis)
+    view.show()
+    view.set_selected("l199")
+    qtbot.waitUntil(lambda: view.shown_window is not None and not view._deferred.pending)
+    works: list[int] = []
+    real = analysis_module._kahn
+    monkeypatch.setattr(analysis_module, "_kahn", lambda d: (works.append(1), real(d))[1])
+    for k in range(6):  # free layers, then connected against the order: the order is left
+        design.add_layer(Layer(f"x{k}", "ReLU", {}, []), index=0)
+        design.set_inputs(f"x{k}", ["l3"])
+    assert works == []
+    qtbot.waitUntil(lambda: not view._deferred.pending)
+    assert len(works) <= 1
+    order = analysis.order
+    assert [lid for lid in order if lid.startswith("x")] and len(order) == len(design)
+    view.close()
