@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -68,6 +68,10 @@ if TYPE_CHECKING:
 
 CHEVRON_WIDTH = 22.0
 GROUP_COLOR = QColor("#4a5a78")
+#: Hidden block cards, proxy edges and frames kept for reuse, of each kind at most.
+SPARES = 64
+#: The event ``CanvasGroups`` posts itself to run deferred work before the next paint.
+_DEFERRED = QEvent.Type(QEvent.registerEventType())
 
 
 @cache
@@ -308,7 +312,9 @@ FRAME_HEADER = 20.0
 class GroupFrame(QGraphicsItem):
     """An open group: a light frame behind its cards, titled, with a ▾ that collapses it.
 
-    Only its title bar takes clicks, so rubber-band selection and drops work inside it.
+    Only its title bar takes clicks, so rubber-band selection and drops work inside it. It is
+    drawn at its own origin and placed with ``setPos``: a frame that only moves (the cards
+    after a split "×N" run moved along) keeps its cached picture (``place``).
     """
 
     def __init__(
@@ -321,43 +327,67 @@ class GroupFrame(QGraphicsItem):
         titled: bool = True,
     ) -> None:
         super().__init__()
-        self.titled = titled
-        self.depth = depth
-        self.group_id = group_id
-        self.title = title
-        self.rect = rect
         self.controller = controller
-        self.setZValue(0.5 + 0.01 * depth)  # over edges (its title takes clicks), under cards
+        self.group_id = ""
+        self.title = ""
+        self.depth = -1
+        self.titled = titled
+        self._size = (0.0, 0.0)
+        self.redraws = 0  # times its picture was asked to be drawn again (tests)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(
-            f"<b>{group_id}</b>"
-            + (f" · {title}" if title != group_id else "")
-            + "<br><i>Click ▾ or double-click the title to collapse</i>"
-        )
+        self.place(group_id, title, rect, depth, titled)
+
+    def place(self, group_id: str, title: str, rect: QRectF, depth: int, titled: bool) -> None:
+        """Stand for ``group_id`` round ``rect`` (scene coordinates): moved with ``setPos``, and
+        drawn again only when what the picture shows (size, title, depth, title bar) changed."""
+        if group_id != self.group_id or title != self.title:
+            self.setToolTip(
+                f"<b>{group_id}</b>"
+                + (f" · {title}" if title != group_id else "")
+                + "<br><i>Click ▾ or double-click the title to collapse</i>"
+            )
+        size = (rect.width(), rect.height())
+        if (title, size, depth, titled) != (self.title, self._size, self.depth, self.titled):
+            self.prepareGeometryChange()
+            self.title, self._size, self.depth, self.titled = title, size, depth, titled
+            self.setZValue(0.5 + 0.01 * depth)  # over edges (its title takes clicks), under cards
+            self.redraws += 1
+            self.update()
+        self.group_id = group_id
+        if (self.x(), self.y()) != (rect.x(), rect.y()):
+            self.setPos(rect.x(), rect.y())
+
+    @property
+    def rect(self) -> QRectF:
+        """Its rectangle in the scene."""
+        return QRectF(self.x(), self.y(), self._size[0], self._size[1])
 
     def looks(self) -> tuple[object, ...]:
-        """What it is drawn from: a frame with the same looks is the same picture."""
+        """What it is drawn from and where: a frame with the same looks is the same picture,
+        in the same place."""
         return (self.group_id, self.title, self.rect.getRect(), self.depth, self.titled)
 
-    def header_rect(self) -> QRectF:
+    def _local_rect(self) -> QRectF:
+        return QRectF(0.0, 0.0, self._size[0], self._size[1])
+
+    def _local_header(self) -> QRectF:
         _, small, _ = group_fonts()
         w = QFontMetricsF(small).horizontalAdvance(self.title) + 30
-        return QRectF(
-            self.rect.left(),
-            self.rect.top() - FRAME_HEADER,
-            min(w, self.rect.width()),
-            FRAME_HEADER,
-        )
+        return QRectF(0.0, -FRAME_HEADER, min(w, self._size[0]), FRAME_HEADER)
+
+    def header_rect(self) -> QRectF:
+        """Its title bar in the scene."""
+        return self._local_header().translated(self.x(), self.y())
 
     def boundingRect(self) -> QRectF:
-        return self.rect.adjusted(-2, -FRAME_HEADER - 2, 2, 2)
+        return self._local_rect().adjusted(-2, -FRAME_HEADER - 2, 2, 2)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         if self.titled:
-            path.addRect(self.header_rect())
+            path.addRect(self._local_header())
         return path
 
     def paint(
@@ -369,12 +399,12 @@ class GroupFrame(QGraphicsItem):
         fill.setAlpha(14)
         painter.setPen(QPen(color.lighter(160), 1.2, Qt.PenStyle.DashLine))
         painter.setBrush(fill)
-        painter.drawRoundedRect(self.rect, 10, 10)
+        painter.drawRoundedRect(self._local_rect(), 10, 10)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if lod < DETAIL_LOD or not self.titled:
             return
         _, small, _ = group_fonts()
-        header = self.header_rect()
+        header = self._local_header()
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawRoundedRect(header.adjusted(0, 2, 0, -1), 5, 5)
@@ -433,17 +463,27 @@ class CanvasGroups(QObject):
         self._stale_index = False
         self._movable: bool | None = None
         self._movable_count = -1
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        # What the timer does when it fires: a whole refresh, or only the frames following
+        # Deferred work (``_schedule``) runs from an event posted to this object at a high
+        # priority, not from a timer: the event loop then delivers it before the window's
+        # update request (timers come after both), so an edit that splits a "×N" run is laid
+        # out before the canvas is painted once, not painted, laid out and painted again.
+        # ``_posted``: an event is on its way and the work not done yet.
+        self._posted = False
+        # What the event does when it arrives: a whole refresh, or only the frames following
         # cards that moved (the cards and edges are already where they belong).
         self._pending_refresh = False
-        # Not flush(): a single-shot timer is no longer active when it times out, so flush()
-        # would find nothing pending and the deferred work would never run.
-        self._timer.timeout.connect(self._run_pending)
         self.repaints = 0  # times the collapsed view was rebuilt (tests, benchmarks)
         self.frames_made = 0  # group frames made (tests: an edit keeps the frames it can)
+        self.cards_made = 0  # block cards made (tests: an edit reuses the cards it can)
+        self.proxies_made = 0  # proxy edges made (tests: an edit keeps the edges it can)
+        # Items no longer shown, kept hidden in the scene for the next items wanted: a card, an
+        # edge or a frame taken from here costs no ``addItem``, and one put here no
+        # ``removeItem`` (Qt's index purges removed items in a pass over all 40,000 items of a
+        # 10,000-layer design, about 2 ms per batch).
+        self._spare_cards: list[GroupCard] = []
+        self._spare_edges: list[EdgeItem] = []
+        self._spare_frames: list[GroupFrame] = []
+        self._layers_changed = False  # the last refresh showed, hid or moved a layer card
         self._laid: VisibleGraph | None = None  # the graph the last refresh laid out
         self.wrap: int | Literal["auto"] = "auto"  # columns per band of the collapsed layout
         self.fresh = True  # a design was just opened: the view picks the level that fits it
@@ -536,6 +576,7 @@ class CanvasGroups(QObject):
         self.cards = {}
         self.proxy_edges = []
         self.frames = []
+        self._spare_cards, self._spare_edges, self._spare_frames = [], [], []
         self.index = GroupIndex(self.document.design)
         self._stale_index = False
         level = auto_level(self.document.design, self.index, runs=self._repeats())
@@ -598,7 +639,7 @@ class CanvasGroups(QObject):
             and not self.cards
             and not self.frames
             and not self.collapsed
-            and not self._timer.isActive()
+            and not self._posted
         ):
             # No blocks before or after: the scene placed and routed what changed itself (a new
             # card and its edges are shown), and every card is still shown. A refresh would
@@ -618,9 +659,20 @@ class CanvasGroups(QObject):
 
     def _schedule(self, refresh: bool) -> None:
         self._pending_refresh = self._pending_refresh or refresh
-        self._timer.start()
+        if not self._posted:
+            self._posted = True
+            # Ahead of the window's update request (posted at a high priority once the scene
+            # reports its changes) and of the scene's own queued calls.
+            QCoreApplication.postEvent(
+                self, QEvent(_DEFERRED), Qt.EventPriority.HighEventPriority.value
+            )
+
+    def customEvent(self, event: QEvent) -> None:
+        if event.type() == _DEFERRED and self._posted:  # (not flushed or refreshed already)
+            self._run_pending()
 
     def _run_pending(self) -> None:
+        self._posted = False
         if self._pending_refresh:
             self.refresh()
         else:
@@ -628,8 +680,7 @@ class CanvasGroups(QObject):
 
     def flush(self) -> None:
         """Apply what edits asked for (tests call this instead of waiting)."""
-        if self._timer.isActive():
-            self._timer.stop()
+        if self._posted:
             self._run_pending()
 
     def _on_analysis(self, _ids: object) -> None:
@@ -662,26 +713,29 @@ class CanvasGroups(QObject):
     def refresh(self) -> None:
         """Rebuild the collapsed view from the design and the collapsed set."""
         scene = self.scene
-        self._fresh_index()
-        self.collapsed = {g for g in self.collapsed if g in self.index.members}
-        self._timer.stop()
+        members = self._fresh_index().members
+        if not self.collapsed <= members.keys():
+            self.collapsed = {g for g in self.collapsed if g in members}
+        self._posted = False
         self._pending_refresh = False
-        for edge in self.proxy_edges:
-            edge.detach()
-            if edge.scene() is scene:
-                scene.removeItem(edge)
-        self.proxy_edges = []
         self.repaints += 1
+        self._layers_changed = False
         scene.hold_rect()  # the cards' boxes are known: one rectangle for them all
         try:
             try:
                 scene.fit_rect(self._place_cards())
             finally:
                 self._place_frames()
+                self._trim_spares()
         finally:
             scene.release_rect()
-        scene.reroute_edges(self)
-        scene.overview.invalidate()  # cards shown, hidden or moved
+        scene.reroute_edges(self)  # the edges just shown or whose cards moved, with one grid
+        if self._layers_changed:
+            scene.overview.invalidate()  # layer cards shown, hidden or moved
+        else:
+            # Only block cards changed: the overview's blocks and lines (layer cards and their
+            # edges) stay; what counts moves (the minimap's box round every card) follows.
+            scene.overview.content_version += 1
 
     def _place_cards(self) -> tuple[float, float, float, float] | None:
         """Show, hide and place the cards; the box of the cards shown (None: none)."""
@@ -699,8 +753,12 @@ class CanvasGroups(QObject):
         xs: list[float] = []
         ys: list[float] = []
         if not self.collapsed:
+            self._layers_changed = True
+            for edge in self.proxy_edges:
+                self._retire_edge(edge)
+            self.proxy_edges = []
             for card in self.cards.values():
-                scene.removeItem(card)
+                self._retire_card(card)
             self.cards = {}
             missing = [lid for lid in design.ids if design.position(lid) is None]
             placed = auto_layout(design, scene.direction, only=missing) if missing else {}  # type: ignore[arg-type]
@@ -736,7 +794,13 @@ class CanvasGroups(QObject):
         )
         shown: set[str] = set()
         order: list[str] = []  # the layer cards shown, in network order
+        # The block cards kept (by node id) stay; those no longer wanted become spares first,
+        # so that a new node takes one of them (hidden, in the scene) rather than a new item.
+        blocks = {node.id for node in graph.nodes if node.kind != "layer"}
+        for nid in [nid for nid in self.cards if nid not in blocks]:
+            self._retire_card(self.cards.pop(nid))
         wanted_cards: dict[str, GroupCard] = {}
+        direction = scene.direction
         for node in graph.nodes:
             x, y = positions[node.id]
             xs.append(x)
@@ -750,21 +814,25 @@ class CanvasGroups(QObject):
                         found.set_shown(True)
                     if (found.x(), found.y()) != (x, y):
                         found.move_to(x, y)
+                        self._layers_changed = True
                 continue
             summary = self._summary(node)
             group_card = self.cards.pop(node.id, None)
             if group_card is None:
-                group_card = GroupCard(node, summary, scene.direction, self)
-                scene.addItem(group_card)
+                group_card = self._new_card(node, summary)
             else:
                 group_card.set_node(node, summary)
-                group_card.direction = scene.direction
-            group_card.move_to(x, y)
+            if (group_card.x(), group_card.y()) != (x, y) or group_card.direction != direction:
+                group_card.direction = direction
+                group_card.setPos(x, y)
+                for edge in group_card.edges:
+                    edge.unrouted = True  # routed once every card stands where it belongs
+            cover_card(scene, x, y)
             wanted_cards[node.id] = group_card
-        for old in self.cards.values():
-            scene.removeItem(old)
         self.cards = wanted_cards
         hidden = set(scene.cards) - shown
+        if not trusted or hidden != was_hidden:
+            self._layers_changed = True
         if trusted:
             # Cards shown again were made visible above; their edges and the newly hidden
             # cards' follow.
@@ -786,18 +854,90 @@ class CanvasGroups(QObject):
         self.hidden = hidden
         self._shown = order
         self._trusted = True
+        # The proxy edges (to or from a block's card): an edge between the same two items is
+        # kept (routed again only if one of them moved), the others become spares, and a new
+        # one takes a spare before an item is made.
+        ends: list[tuple[QGraphicsItem, QGraphicsItem]] = []
         for src, dst in graph.edges:
             if src in shown and dst in shown:
                 continue  # a real edge between two layer cards
-            a = self.cards.get(src) or scene.cards.get(src)
-            b = self.cards.get(dst) or scene.cards.get(dst)
-            if a is None or b is None:
-                continue
-            proxy = EdgeItem(a, b)  # type: ignore[arg-type]
-            proxy.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
-            scene.addItem(proxy)
-            self.proxy_edges.append(proxy)
+            a: QGraphicsItem | None = self.cards.get(src) or scene.cards.get(src)
+            b: QGraphicsItem | None = self.cards.get(dst) or scene.cards.get(dst)
+            if a is not None and b is not None:
+                ends.append((a, b))
+        kept = {(edge.source, edge.target): edge for edge in self.proxy_edges}
+        wanted = set(ends)
+        for pair, edge in kept.items():
+            if pair not in wanted:
+                self._retire_edge(edge)
+        proxies: list[EdgeItem] = []
+        for a, b in ends:
+            edge = kept.pop((a, b), None)  # type: ignore[arg-type]
+            if edge is None:
+                edge = self._new_edge(a, b)
+            elif not edge.isVisible():  # (hidden with a layer card at its end, shown again)
+                edge.setVisible(True)
+            proxies.append(edge)
+        self.proxy_edges = proxies
         return cards_box(xs, ys)
+
+    # ------------------------------------------------------------- spares
+
+    def _new_card(self, node: Node, summary: GroupSummary) -> GroupCard:
+        """A card for ``node``: a spare one shown again, or a new one."""
+        if self._spare_cards:
+            card = self._spare_cards.pop()
+            card.set_node(node, summary)
+            card.setVisible(True)
+            return card
+        card = GroupCard(node, summary, self.scene.direction, self)
+        self.scene.addItem(card)
+        self.cards_made += 1
+        return card
+
+    def _retire_card(self, card: GroupCard) -> None:
+        """Hide a card no longer shown and keep it for the next one wanted."""
+        if card.scene() is not self.scene:
+            return
+        if card.isSelected():
+            card.setSelected(False)
+        card.setVisible(False)
+        self._spare_cards.append(card)
+
+    def _new_edge(self, a: QGraphicsItem, b: QGraphicsItem) -> EdgeItem:
+        """A proxy edge from ``a`` to ``b``, routed by ``DesignScene.reroute_edges`` next: a
+        spare one attached to them and shown again, or a new one."""
+        if self._spare_edges:
+            edge = self._spare_edges.pop()
+            edge.source, edge.target = a, b  # type: ignore[assignment]
+            a.edges.add(edge)  # type: ignore[attr-defined]
+            b.edges.add(edge)  # type: ignore[attr-defined]
+            edge.unrouted = True
+            edge.setVisible(True)
+            return edge
+        edge = EdgeItem(a, b, route=False)  # type: ignore[arg-type]
+        edge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+        self.scene.addItem(edge)
+        self.proxies_made += 1
+        return edge
+
+    def _retire_edge(self, edge: EdgeItem) -> None:
+        edge.detach()
+        if edge.scene() is not self.scene:
+            return
+        edge.hovered = False
+        self.scene.hovered_edges.discard(edge)
+        edge.setVisible(False)
+        self._spare_edges.append(edge)
+
+    def _trim_spares(self) -> None:
+        """At most ``SPARES`` of each kind kept: the others leave the scene."""
+        scene = self.scene
+        for spares in (self._spare_cards, self._spare_edges, self._spare_frames):
+            while len(spares) > SPARES:
+                item = spares.pop(0)
+                if item.scene() is scene:
+                    scene.removeItem(item)
 
     def _repeats(self) -> list[Run]:
         """``repeat_runs`` of the design: from the document's group cache, which keeps each
@@ -864,18 +1004,14 @@ class CanvasGroups(QObject):
     def _place_frames(self) -> None:
         """A frame around each open group whose cards are all shown and sit together."""
         scene = self.scene
-        # A frame drawn again as it was is kept (its cached picture with it): after an edit that
-        # splits a run, only the frames round cards that moved are new.
-        kept: dict[tuple[object, ...], GroupFrame] = {}
-        for frame in self.frames:
-            if frame.scene() is scene:
-                kept[frame.looks()] = frame
+        old = [frame for frame in self.frames if frame.scene() is scene]
         self.frames = []
         index = self.index
         if not index.members:
-            for frame in kept.values():
-                scene.removeItem(frame)
+            for frame in old:
+                self._retire_frame(frame)
             return
+        wanted: list[tuple[str, str, QRectF, int, bool]] = []
         # Each group's cards shown: a layer card is in the groups around it, a block's card in
         # the groups around that block (the groups inside it are shut, so they get no frame).
         # From the few cards shown, not from every member of every group.
@@ -923,16 +1059,57 @@ class CanvasGroups(QObject):
                     continue  # another block's card sits among these (a hand layout): no frame
                 first = not titled  # the first band's frame carries the title
                 titled = True
-                looks = (gid, index.title(gid), rect.getRect(), index.depth[gid], first)
-                same = kept.pop(looks, None)
-                if same is None:
-                    same = GroupFrame(gid, index.title(gid), rect, index.depth[gid], self, first)
-                    scene.addItem(same)
+                wanted.append((gid, index.title(gid), rect, index.depth[gid], first))
+        self._frame_items(old, wanted)
+
+    def _frame_items(
+        self, old: list[GroupFrame], wanted: list[tuple[str, str, QRectF, int, bool]]
+    ) -> None:
+        """The frames ``wanted`` from the items ``old``: a frame with the same looks in the same
+        place is kept as it is; one whose picture is the same (title, size, depth) is moved
+        there (its cached picture with it: after an edit that splits a run, the frames of the
+        stages after it only move); the others are drawn anew in a frame left over, a spare
+        one or a new one."""
+        scene = self.scene
+        placed: list[GroupFrame | None] = [None] * len(wanted)
+        exact: dict[tuple[object, ...], GroupFrame] = {frame.looks(): frame for frame in old}
+        for k, (gid, title, rect, depth, first) in enumerate(wanted):
+            placed[k] = exact.pop((gid, title, rect.getRect(), depth, first), None)
+        left = list(exact.values())
+        for k, (_gid, title, rect, depth, first) in enumerate(wanted):
+            if placed[k] is not None:
+                continue
+            picture = (title, rect.width(), rect.height(), depth, first)
+            for n, candidate in enumerate(left):
+                if (
+                    candidate.title,
+                    *candidate._size,
+                    candidate.depth,
+                    candidate.titled,
+                ) == picture:
+                    placed[k] = left.pop(n)
+                    break
+        for k, (gid, title, rect, depth, first) in enumerate(wanted):
+            frame: GroupFrame | None = placed[k]
+            if frame is None:
+                if left:
+                    frame = left.pop()
+                elif self._spare_frames:
+                    frame = self._spare_frames.pop()
+                    frame.setVisible(True)
+                else:
+                    frame = GroupFrame(gid, title, rect, depth, self, first)
+                    scene.addItem(frame)
                     self.frames_made += 1
-                scene.cover_item(same)
-                self.frames.append(same)
-        for frame in kept.values():
-            scene.removeItem(frame)
+            frame.place(gid, title, rect, depth, first)
+            scene.cover_item(frame)
+            self.frames.append(frame)
+        for frame in left:
+            self._retire_frame(frame)
+
+    def _retire_frame(self, frame: GroupFrame) -> None:
+        frame.setVisible(False)
+        self._spare_frames.append(frame)
 
     def fit_level(self, width: float, height: float, zoom: float) -> None:
         """Open a just-loaded design at the deepest level whose cards fit ``width`` × ``height``
