@@ -86,6 +86,12 @@ class GroupViewCache:
         # Per parent group, its blocks and direct layers in network order (structure only).
         self._run_items: list[list[tuple[str, bool]]] | None = None
         self._run_first: dict[str, int] = {}  # group -> where its first layer is in the design
+        # Each parent's runs (as ``_run_items``), kept until a group among its items changes
+        # (``_stale_parents``: the parents whose runs are to be found again); the parent of
+        # each group, by its place in ``_run_items``.
+        self._parent_runs: list[list[Run]] | None = None
+        self._parent_of: dict[str, int] = {}
+        self._stale_parents: set[int] = set()
         self._units: dict[frozenset[str], CollapsedUnits] = {}  # until the structure changes
         # Per collapsed set, its graph and the runs that merged its nodes (kept while they last).
         self._graphs: dict[frozenset[str], tuple[tuple[Run, ...], VisibleGraph]] = {}
@@ -142,6 +148,7 @@ class GroupViewCache:
         self._keys = {}
         self._runs = None
         self._run_items = None
+        self._parent_runs = None
         self._units = {}
         self._graphs = {}
         self._relevant = {}
@@ -162,6 +169,11 @@ class GroupViewCache:
                 kept = keys.get(gid)
                 if kept is not None:
                     keys[gid] = with_new_params(kept, index.members[gid].index(layer_id), layer)
+                parent = self._parent_of.get(gid)
+                if parent is not None:
+                    self._stale_parents.add(parent)  # its runs may have split or joined
+        else:
+            self._parent_runs = None
         self._runs = None  # the graphs stay while the runs that merge their nodes do
         self._places = None
         self._fields = None
@@ -400,30 +412,47 @@ class GroupViewCache:
                 items.sort()
                 self._run_items.append([(name, is_group) for _, name, is_group in items])
             self._run_first = {gid: order[m[0]] for gid, m in index.members.items() if m}
-        keys = self._keys
+            self._parent_of = {
+                name: k
+                for k, parent_items in enumerate(self._run_items)
+                for name, is_group in parent_items
+                if is_group
+            }
+            self._parent_runs = None
         layer_keys: dict[str, tuple[str, str]] = {}  # this call's: the design does not change
-        runs: list[Run] = []
-        for parent_items in self._run_items:
-            item_keys: list[tuple[Any, ...] | None] = []
-            for name, is_group in parent_items:
-                if not is_group:
-                    item_keys.append(None)
-                    continue
-                k = keys.get(name)
-                if k is None:
-                    k = keys[name] = structure_key(design, index, name, layer_keys)
-                item_keys.append(k)
-            start = 0
-            for n in range(1, len(parent_items) + 1):
-                if (
-                    n == len(parent_items)
-                    or item_keys[n] is None
-                    or item_keys[n] != item_keys[start]
-                ):
-                    if n - start >= 2 and item_keys[start] is not None:
-                        runs.append(Run(tuple(name for name, _ in parent_items[start:n])))
-                    start = n
+        if self._parent_runs is None:
+            self._parent_runs = [self._runs_in(items, layer_keys) for items in self._run_items]
+        else:
+            # After a parameter edit, only the parents of the groups around the edited layer
+            # (a block's stage, the stage's parent): not the 1,400 other parents' keys compared.
+            for k in self._stale_parents:
+                self._parent_runs[k] = self._runs_in(self._run_items[k], layer_keys)
+        self._stale_parents = set()
+        runs = [run for parent_runs in self._parent_runs for run in parent_runs]
         runs.sort(key=lambda r: self._run_first[r.head])
+        return runs
+
+    def _runs_in(
+        self, parent_items: list[tuple[str, bool]], layer_keys: dict[str, tuple[str, str]]
+    ) -> list[Run]:
+        """The runs of identical groups among one parent's items (in network order)."""
+        design, index, keys = self.design, self.index(), self._keys
+        item_keys: list[tuple[Any, ...] | None] = []
+        for name, is_group in parent_items:
+            if not is_group:
+                item_keys.append(None)
+                continue
+            k = keys.get(name)
+            if k is None:
+                k = keys[name] = structure_key(design, index, name, layer_keys)
+            item_keys.append(k)
+        runs: list[Run] = []
+        start = 0
+        for n in range(1, len(parent_items) + 1):
+            if n == len(parent_items) or item_keys[n] is None or item_keys[n] != item_keys[start]:
+                if n - start >= 2 and item_keys[start] is not None:
+                    runs.append(Run(tuple(name for name, _ in parent_items[start:n])))
+                start = n
         return runs
 
 

@@ -484,6 +484,8 @@ class CanvasGroups(QObject):
         self._spare_edges: list[EdgeItem] = []
         self._spare_frames: list[GroupFrame] = []
         self._layers_changed = False  # the last refresh showed, hid or moved a layer card
+        self._outgoing: dict[EdgeItem, int] = {}  # each proxy edge's source's edges out (shown)
+        theme.notifier().changed.connect(self._on_theme)
         self._laid: VisibleGraph | None = None  # the graph the last refresh laid out
         self.wrap: int | Literal["auto"] = "auto"  # columns per band of the collapsed layout
         self.fresh = True  # a design was just opened: the view picks the level that fits it
@@ -689,15 +691,16 @@ class CanvasGroups(QObject):
         self._summaries = {}
         if not self.cards:
             return
-        touched = False
         for card in self.cards.values():
             summary = self._summary(card.node)
             if summary is not card.summary:
+                shown = (card.content.shape_text, card.content.status)
                 card.set_node(card.node, summary)
-                touched = True
-        if touched:
-            for edge in self.proxy_edges:
-                edge.update()
+                if (card.content.shape_text, card.content.status) != shown:
+                    for edge in card.edges:  # the shape its edges carry, or their style
+                        source: QGraphicsItem = edge.source
+                        if source is card:
+                            edge.update()
 
     def _on_selection(self, ids: list[str]) -> None:
         if not ids or not self.collapsed:
@@ -730,6 +733,7 @@ class CanvasGroups(QObject):
         finally:
             scene.release_rect()
         scene.reroute_edges(self)  # the edges just shown or whose cards moved, with one grid
+        self._relabel()
         if self._layers_changed:
             scene.overview.invalidate()  # layer cards shown, hidden or moved
         else:
@@ -881,6 +885,32 @@ class CanvasGroups(QObject):
         self.proxy_edges = proxies
         return cards_box(xs, ys)
 
+    def _relabel(self) -> None:
+        """Draw again the proxy edges whose label may now be shown or not: of several edges
+        out of one card only one carries the shape (``EdgeItem.shows_label``), so an edge
+        out of a card with several, or with a different number than at the last refresh,
+        is drawn again (a path set anew redraws its edge anyway)."""
+        counts: dict[QGraphicsItem, int] = {}
+        for edge in self.proxy_edges:
+            source = edge.source
+            if source not in counts:
+                counts[source] = sum(
+                    1 for e in source.edges if e.source is source and e.isVisible()
+                )
+        before = self._outgoing
+        self._outgoing = {}
+        for edge in self.proxy_edges:
+            n = counts[edge.source]
+            if n > 1 or before.get(edge, n) != n:
+                edge.update()
+            self._outgoing[edge] = n
+
+    def _on_theme(self, *_args: object) -> None:
+        """Another colour scheme: the cached pictures of the block cards, frames and proxy
+        edges are drawn again in its colours."""
+        for item in [*self.cards.values(), *self.frames, *self.proxy_edges]:
+            item.update()
+
     # ------------------------------------------------------------- spares
 
     def _new_card(self, node: Node, summary: GroupSummary) -> GroupCard:
@@ -917,6 +947,11 @@ class CanvasGroups(QObject):
             return edge
         edge = EdgeItem(a, b, route=False)  # type: ignore[arg-type]
         edge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+        # Painted once into a picture, like the cards it joins: the frames after an edit copy
+        # it. It is drawn again when its path is set, its source's shape or status changes
+        # (``_on_analysis``), it is hovered, or whether it carries the label may have changed
+        # (``_relabel``).
+        edge.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.scene.addItem(edge)
         self.proxies_made += 1
         return edge
