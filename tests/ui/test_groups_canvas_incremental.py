@@ -1,0 +1,210 @@
+"""The collapsed canvas after an edit that splits or joins a "×N" run (issue 15, target 4): the
+items kept across the re-layout give what a fresh layout gives, the items that stay are the same
+objects (no card, edge or frame made again, none removed from the scene), and the re-layout runs
+before the canvas is painted."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
+from designer.core.groups import collapsed_for_level
+from designer.ui.canvas.grouping import CanvasGroups, GroupCard, GroupFrame
+from designer.ui.canvas.items import EdgeItem, path_points
+from designer.ui.canvas.scene import DesignScene
+from designer.ui.main_window import MainWindow
+from tests.core.test_groups_incremental import staged
+from tests.ui.ui_helpers import shown_main_window
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    return shown_main_window(qtbot, monkeypatch)
+
+
+def snapshot(grouping: CanvasGroups) -> dict[str, object]:
+    """What the collapsed canvas shows: the cards (block and layer) where they stand, each block
+    card's face, each edge's path, each frame."""
+    scene = grouping.scene
+    shown = grouping.visible_layer_cards()
+    ids = {c.layer_id for c in shown}
+    real = [
+        (a, b, path_points(e.path()))
+        for (a, b), e in scene.edges.items()
+        if a in ids and b in ids and e.isVisible()
+    ]
+    return {
+        "blocks": sorted(
+            (nid, c.node.repeat, c.node.title, c.x(), c.y(), c.face())
+            for nid, c in grouping.cards.items()
+        ),
+        "layers": sorted((c.layer_id, c.x(), c.y()) for c in shown),
+        "proxies": sorted(
+            (e.source.layer_id, e.target.layer_id, path_points(e.path()))
+            for e in grouping.proxy_edges
+        ),
+        "real": sorted(real),
+        "frames": [(f.group_id, f.rect.getRect(), f.depth, f.titled) for f in grouping.frames],
+    }
+
+
+def fresh_snapshot(window: MainWindow) -> dict[str, object]:
+    """The same design and collapsed set laid out by a scene made now."""
+    grouping = window.scene.grouping
+    fresh = DesignScene(window.document)
+    try:
+        fresh.grouping.wrap = grouping.wrap
+        fresh.grouping.set_collapsed(set(grouping.collapsed))
+        fresh.grouping.refresh()  # (laid out with this wrap, even if the set was the same)
+        return snapshot(fresh.grouping)
+    finally:
+        shiboken6.delete(fresh)
+
+
+def settle(window: MainWindow) -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+    window.scene.grouping.flush()
+
+
+def assert_items_consistent(grouping: CanvasGroups) -> None:
+    """Every block card, proxy edge and frame shown is one the grouping lists, and the spares are
+    hidden; every proxy edge is attached to its two cards."""
+    items = grouping.scene.items()
+    shown_cards = {i for i in items if isinstance(i, GroupCard) and i.isVisible()}
+    assert shown_cards == set(grouping.cards.values())
+    shown_frames = {i for i in items if isinstance(i, GroupFrame) and i.isVisible()}
+    assert shown_frames == set(grouping.frames)
+    real = set(grouping.scene.edges.values())
+    proxies = {i for i in items if isinstance(i, EdgeItem) and i not in real and i.isVisible()}
+    assert proxies == set(grouping.proxy_edges)
+    for edge in grouping.proxy_edges:
+        assert edge in edge.source.edges and edge in edge.target.edges
+        assert not edge.unrouted
+
+
+def test_random_splits_joins_undo_and_redo_give_what_a_fresh_layout_gives(window):
+    window.load_design(staged(stages=3, blocks=6), None)
+    doc = window.document
+    grouping = window.scene.grouping
+    rng = random.Random(15)
+    convs = [layer.id for layer in doc.design if layer.type == "Conv2d" and ".conv" in layer.id]
+    levels = [collapsed_for_level(grouping.index, level) for level in (0, 1)]
+    grouping.set_collapsed(levels[1])  # the stages open, their blocks shut (runs shown "×N")
+    settle(window)
+    assert snapshot(grouping) == fresh_snapshot(window)
+    splits = 0
+    for step in range(30):
+        choice = rng.randrange(6)
+        if choice <= 2:
+            lid = rng.choice(convs)
+            params = dict(doc.design.layer(lid).params)
+            k = 5 if params.get("kernel_size", 3) in (3, [3, 3]) else 3
+            before = len(grouping.cards)
+            doc.set_params(lid, {**params, "kernel_size": k, "padding": k // 2})
+            settle(window)
+            splits += len(grouping.cards) != before
+        elif choice == 3 and doc.undo_stack.canUndo():
+            doc.undo_stack.undo()
+        elif choice == 4 and doc.undo_stack.canRedo():
+            doc.undo_stack.redo()
+        elif choice == 5:
+            grouping.set_collapsed(rng.choice(levels))
+        settle(window)
+        assert snapshot(grouping) == fresh_snapshot(window), step
+        assert_items_consistent(grouping)
+    assert splits >= 5  # the edits did split and join runs
+
+
+def stage_edit(window: MainWindow, kernel: int) -> None:
+    doc = window.document
+    params = dict(doc.design.layer("layer2.3.conv2").params)
+    doc.set_params("layer2.3.conv2", {**params, "kernel_size": kernel, "padding": kernel // 2})
+
+
+class PaintLog(QObject):
+    """The canvas's paints, each with how many times the collapsed view had been laid out."""
+
+    def __init__(self, grouping: CanvasGroups) -> None:
+        super().__init__()
+        self.grouping = grouping
+        self.paints: list[int] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints.append(self.grouping.repaints)
+        return False
+
+
+def test_a_split_keeps_the_items_that_stay_and_is_laid_out_before_the_one_paint(window):
+    window.load_design(staged(stages=3, blocks=6), None)
+    grouping = window.scene.grouping
+    grouping.set_collapsed(collapsed_for_level(grouping.index, 1))
+    grouping.wrap = 20  # one row: the split moves stage 3's cards (and frame) along it
+    grouping.refresh()
+    settle(window)
+    window.view.viewport().repaint()
+    titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
+    assert titles["layer2.1–5"] == 5
+    cards = dict(grouping.cards)
+    proxies = {e.key: e for e in grouping.proxy_edges}
+    # Each frame: what its picture shows, where it stands, how often it was drawn.
+    frames = {
+        f: (f.group_id, f.titled, f.rect.size(), f.rect.topLeft(), f.redraws)
+        for f in grouping.frames
+    }
+    made = (grouping.cards_made, grouping.proxies_made, grouping.frames_made)
+    repaints = grouping.repaints
+    log = PaintLog(grouping)
+    window.view.viewport().installEventFilter(log)
+    try:
+        stage_edit(window, 5)  # layer2.1–5 ×5 → layer2.1–2 ×2, layer2.3, layer2.4–5 ×2
+        for _ in range(3):
+            QApplication.processEvents()
+    finally:
+        window.view.viewport().removeEventFilter(log)
+    assert grouping.repaints == repaints + 1
+    # Laid out before the canvas was painted, and painted once.
+    assert log.paints == [repaints + 1]
+    titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
+    assert titles["layer2.1–2"] == 2 and titles["layer2.3"] == 1 and titles["layer2.4–5"] == 2
+    # The cards and the edges between two cards that stay are the same items.
+    for nid, card in cards.items():
+        if nid in grouping.cards:
+            assert grouping.cards[nid] is card, nid
+    kept = [e for e in grouping.proxy_edges if e.key in proxies]
+    assert kept and all(proxies[e.key] is e for e in kept)
+    new_pairs = len(grouping.proxy_edges) - len(kept)
+    assert grouping.proxies_made - made[1] <= new_pairs
+    assert grouping.cards_made - made[0] <= len(grouping.cards) - len(cards) + 1
+    # A frame that only moved is the same item with the same picture, moved.
+    moved = [
+        f
+        for f, (gid, titled, size, place, _) in frames.items()
+        if f in grouping.frames
+        and (f.group_id, f.titled, f.rect.size()) == (gid, titled, size)
+        and f.rect.topLeft() != place
+    ]
+    assert {f.group_id for f in moved} == {"layer3"}  # the stage after the split, moved along
+    for f in moved:
+        assert f.redraws == frames[f][4], f.group_id
+    assert grouping.frames_made == made[2]
+    assert_items_consistent(grouping)
+    assert snapshot(grouping) == fresh_snapshot(window)
+
+    # Joined again, split again, and so on: nothing is made or removed any more (the items no
+    # longer shown wait hidden in the scene for the next split).
+    settle(window)
+    count = len(window.scene.items())
+    made = (grouping.cards_made, grouping.proxies_made, grouping.frames_made)
+    for kernel in (3, 5, 3, 5):
+        stage_edit(window, kernel)
+        settle(window)
+        assert (grouping.cards_made, grouping.proxies_made, grouping.frames_made) == made
+        assert len(window.scene.items()) == count
+        assert_items_consistent(grouping)
+    assert snapshot(grouping) == fresh_snapshot(window)
