@@ -26,6 +26,7 @@ standalone view in a test, an export) has none, and the views compute as before.
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -110,8 +111,13 @@ class GroupViewCache:
         # date for the field at the end of a long design).
         self._field_pending: set[int] = set()
         self._main_of: dict[int, str] = {}  # a block's main layer type, kept with its totals
+        # A block's MACs (plus one per layer) per layer type, kept with its totals: a run's
+        # main type is found from its blocks' (``main_type``).
+        self._weights_of: dict[int, Counter[str]] = {}
         self._fields: BlockFields | None = None  # for the analysis as it is now
         self._chains: dict[tuple[str, ...], Chain | None] = {}  # each run's chain (structure)
+        # Per run: its chain when the chain's layers are the node's (structure: ``_composed``).
+        self._composable: dict[tuple[str, ...], Chain | None] = {}
         self._places: dict[str, tuple[Chain, int]] | None = None  # for the runs as they are
         self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
@@ -153,6 +159,7 @@ class GroupViewCache:
         self._graphs = {}
         self._relevant = {}
         self._chains = {}
+        self._composable = {}
         self._places = None
         self._fields = None
         self._drop_summaries()
@@ -208,11 +215,13 @@ class GroupViewCache:
             for token in tokens:
                 summaries.pop(token, None)
                 self._main_of.pop(token, None)
+                self._weights_of.pop(token, None)
 
     def _drop_summaries(self, structure: bool = True) -> None:
         self._summary_of = {}
         self._field_pending = set()
         self._main_of = {}
+        self._weights_of = {}
         if structure:
             self._token_of = {}
             self._readers = {}
@@ -288,7 +297,34 @@ class GroupViewCache:
         found = self._main_of.get(token)
         if found is None:
             assert self.analysis is not None
-            found = self._main_of[token] = main_type(self.analysis, node)
+            chain = self._composable.get(node.groups) if len(node.groups) > 1 else None
+            if chain is None:
+                found = main_type(self.analysis, node)
+            else:
+                # ``main_type`` of the run's layers, from its blocks' kept weights: a split
+                # run's two parts cost a sum of a few types per block, not a pass over 1,200
+                # layers each. (Block after block is the run's layer order, so the types are
+                # met in the same order and a tie goes the same way.)
+                weight: Counter[str] = Counter()
+                for block in chain.blocks:
+                    weight.update(self._block_weights(block))
+                found = weight.most_common(1)[0][0] if weight else "Identity"
+            self._main_of[token] = found
+        return found
+
+    def _block_weights(self, block: tuple[str, ...]) -> Counter[str]:
+        """What ``collapsed_figure.main_type`` weighs in one block: per layer type, its layers'
+        MACs plus one per layer (read as stored), kept until a layer it reads changes."""
+        token = self._token(block)
+        found = self._weights_of.get(token)
+        if found is None:
+            assert self.analysis is not None
+            read, design = self.analysis.stored, self.design
+            found = Counter()
+            for lid in block:
+                li = read(lid)
+                found[design.layer(lid).type] += (li.macs if li else 0) + 1
+            self._weights_of[token] = found
         return found
 
     def _token(self, key: tuple[str, ...]) -> int:
@@ -319,10 +355,16 @@ class GroupViewCache:
         analysis = self.analysis
         if len(groups) < 2 or analysis is None:
             return None
-        if groups not in self._chains:
-            self._chains[groups] = chain_of(self.design, self.index(), Run(groups))
-        chain = self._chains[groups]
-        if chain is None or chain.layers != node.layers:
+        if groups in self._composable:
+            chain = self._composable[groups]
+        else:
+            if groups not in self._chains:
+                self._chains[groups] = chain_of(self.design, self.index(), Run(groups))
+            chain = self._chains[groups]
+            if chain is not None and chain.layers != node.layers:
+                chain = None
+            self._composable[groups] = chain  # (the layers are built once per run, not per edit)
+        if chain is None:
             return None
         parts = [self._block_totals(block) for block in chain.blocks]
         first, last = parts[0], parts[-1]

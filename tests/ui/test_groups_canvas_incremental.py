@@ -12,10 +12,12 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
+from designer.core.collapsed_figure import main_type
 from designer.core.groups import collapsed_for_level
 from designer.ui.canvas.grouping import CanvasGroups, GroupCard, GroupFrame
 from designer.ui.canvas.items import EdgeItem, path_points
 from designer.ui.canvas.scene import DesignScene
+from designer.ui.document import Document
 from designer.ui.main_window import MainWindow
 from tests.core.test_groups_incremental import staged
 from tests.ui.ui_helpers import shown_main_window
@@ -208,3 +210,24 @@ def test_a_split_keeps_the_items_that_stay_and_is_laid_out_before_the_one_paint(
         assert len(window.scene.items()) == count
         assert_items_consistent(grouping)
     assert snapshot(grouping) == fresh_snapshot(window)
+
+
+def test_a_runs_main_type_from_its_blocks_is_the_one_its_layers_give(qapp):
+    """The 3D view colours a block by its main layer type; the cache finds a run's from its
+    blocks' kept weights, which must give what a pass over the run's layers gives."""
+    doc = Document()
+    doc.reset(staged(stages=3, blocks=6))
+    cache = doc.group_cache
+    shut = collapsed_for_level(cache.index(), 1)
+    for kernel in (None, 5, 3, 7):
+        if kernel is not None:
+            params = dict(doc.design.layer("layer2.3.conv2").params)
+            doc.set_params("layer2.3.conv2", {**params, "kernel_size": kernel})
+        composed = 0
+        for node in cache.graph(shut).nodes:
+            if node.kind != "group":
+                continue
+            cache.summary(node)  # (finds whether the run's totals come from its blocks)
+            composed += cache._composable.get(node.groups) is not None
+            assert cache.main_type(node) == main_type(doc.analysis, node), node.id
+        assert composed >= 2

@@ -834,9 +834,12 @@ class CanvasGroups(QObject):
             cover_card(scene, x, y)
             wanted_cards[node.id] = group_card
         self.cards = wanted_cards
-        hidden = set(scene.cards) - shown
-        if not trusted or hidden != was_hidden:
-            self._layers_changed = True
+        if trusted and order == self._shown:
+            hidden = was_hidden  # the same layer cards shown: no set of 10,000 ids made again
+        else:
+            hidden = set(scene.cards) - shown
+            if not trusted or hidden != was_hidden:
+                self._layers_changed = True
         if trusted:
             # Cards shown again were made visible above; their edges and the newly hidden
             # cards' follow.
