@@ -170,8 +170,10 @@ def test_a_split_keeps_the_items_that_stay_and_is_laid_out_before_the_one_paint(
     finally:
         window.view.viewport().removeEventFilter(log)
     assert grouping.repaints == repaints + 1
-    # Laid out before the canvas was painted, and painted once.
-    assert log.paints == [repaints + 1]
+    # Laid out before the canvas was painted: no paint shows the layout before the split (on
+    # main: [4, 5], painted for the edit, laid out, painted again). (Later paints may follow
+    # for other reasons on a busy machine: the minimap's timer, shown or hidden.)
+    assert log.paints and set(log.paints) == {repaints + 1}
     titles = {c.node.title: c.node.repeat for c in grouping.cards.values()}
     assert titles["layer2.1–2"] == 2 and titles["layer2.3"] == 1 and titles["layer2.4–5"] == 2
     # The cards and the edges between two cards that stay are the same items.
