@@ -18,7 +18,9 @@ The grouped design (``--grouped-sizes``, default 100, 1,000 and 10,000 layers: t
 design in four stages of blocks, grouped from its module paths as the importers group a model)
 is opened as the app opens it, collapsed to the level that fits the window; then a local edit of a
 layer hidden inside a collapsed block (≤ 16 ms, ≤ 3× the 100-layer figure) and a stage's
-collapse and expand, each through the event loop.
+collapse and expand, each through the event loop; and the process's CPU time per edit (ten
+edits in a row, three times), for that edit (it splits a "×N" run and joins it again) and for
+the same edit in the stage's first block (no run changes).
 
 Target 6 (``--views-sizes``, default 100 and 10,000 layers, both designs): the same local edit
 of the selected layer, mid-design, with one secondary view shown at a time — (a) the Charts tab,
@@ -244,6 +246,23 @@ class Bench:
             self.settle()
         return times
 
+    def cpu_per_edit(
+        self, target: str, values: tuple[dict[str, Any], dict[str, Any]], blocks: int = 3
+    ) -> list[float]:
+        """The process's CPU time (``time.process_time``: every thread) per edit, each through
+        the event loop as ``edit`` makes it, over ``blocks`` runs of ten edits in a row: on a
+        shared machine CPU time swings less than the wall clock."""
+        doc = self.window.document
+        base = dict(doc.design.layer(target).params)
+        per_edit = []
+        for _ in range(blocks):
+            t0 = time.process_time()
+            for r in range(10):
+                doc.set_params(target, {**base, **values[r % 2]}, "bench edit")
+                self.settle()
+            per_edit.append((time.process_time() - t0) / 10 * 1e3)
+        return per_edit
+
     def add_and_undo(self, repeat: int) -> tuple[list[float], list[float]]:
         """A Conv2d dropped on the empty canvas below the design (as from the palette), then
         Ctrl+Z: each timed through the event loop until painted."""
@@ -394,6 +413,19 @@ def measure_grouped(bench: Bench, n: int, repeat: int) -> dict[str, Any]:
         16.0,
         bench.core_ms,
         edited_layer_hidden=hidden,
+    )
+    # CPU time per edit (ten in a row, three times): the edit above, which alternately splits
+    # the stage's "×N" run in three and joins it, and the same edit in the stage's first block,
+    # which changes no run.
+    out["cpu_split"] = row(
+        f"grouped {n}: CPU per edit that splits/joins a run",
+        bench.cpu_per_edit(target, local),
+        16.0,
+    )
+    out["cpu_no_run"] = row(
+        f"grouped {n}: CPU per edit, no run changes",
+        bench.cpu_per_edit(f"{stage2[0]}.conv2", local),
+        16.0,
     )
     # One stage: shut it and open it again (or the other way round if it opened shut).
     shut, opened = [], []
