@@ -840,7 +840,9 @@ class CanvasGroups(QObject):
             hidden = set(scene.cards) - shown
             if not trusted or hidden != was_hidden:
                 self._layers_changed = True
-        if trusted:
+        if hidden is was_hidden:
+            pass  # the same cards shown and hidden: nothing to show or hide
+        elif trusted:
             # Cards shown again were made visible above; their edges and the newly hidden
             # cards' follow.
             self._set_visible(hidden - was_hidden, False)
