@@ -155,14 +155,13 @@ class Overview:
         line is drawn from where it is now, without looking every other card and edge up
         again."""
         self.content_version += 1
-        if not isinstance(item, LayerCard):
-            self._log_cards(None, True)
-        elif not new:
-            self._forget_cards()  # (where it stood before is not known here)
-        elif item.isVisible():
-            self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), True)
-        else:
-            self._log_cards(None, True)  # hidden in a collapsed block: in no box
+        # (An edge, or a card hidden in a collapsed block, is in no box round the cards: not
+        # logged, ``card_changes`` skips its version.)
+        if isinstance(item, LayerCard):
+            if not new:
+                self._forget_cards()  # (where it stood before is not known here)
+            elif item.isVisible():
+                self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), True)
         if self._dirty:
             return
         if isinstance(item, LayerCard):
@@ -197,12 +196,8 @@ class Overview:
         others are drawn again as they are (no look-up of every other card and edge)."""
         self.content_version += 1
         self._detailed.discard(item)
-        if not isinstance(item, LayerCard):
-            self._log_cards(None, False)
-        elif item.isVisible():
+        if isinstance(item, LayerCard) and item.isVisible():
             self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), False)
-        else:
-            self._log_cards(None, False)
         if self._dirty:
             return
         if isinstance(item, LayerCard):
@@ -259,9 +254,9 @@ class Overview:
         self._cards_since = self.content_version
 
     def card_changes(self, since: int) -> list[tuple[QRectF | None, bool]] | None:
-        """The cards added (True) and removed (False) since ``content_version`` was ``since``,
-        each by its box (None: a change that added or removed no card shown); None when a
-        change since is not known this way (a card moved, cards shown or hidden)."""
+        """The cards shown added (True) and removed (False) since ``content_version`` was
+        ``since``, each by its box; None when a change since is not known this way (a card
+        moved, cards shown or hidden). Changes to edges and hidden cards are not listed."""
         if since < self._cards_since:
             return None
         return [(box, added) for version, box, added in self._card_log if version > since]
