@@ -19,27 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtWidgets import QApplication
 
-from designer.core.design import Design, Layer
-from designer.core.layout import auto_layout
+from benchmarks import scale_designs
+from designer.core.design import Design
 from designer.ui.app import create_app
 from designer.ui.main_window import MainWindow
 from designer.ui.template_dialog import templates_folder
 
 
 def chain_design(n: int) -> Design:
-    """``n`` layers: Input, then conv → BN → ReLU blocks (padding 1 keeps 56×56)."""
-    d = Design(f"chain of {n}")
-    d.add_layer(Layer("input", "Input", {"shape": [64, 56, 56]}, []))
-    prev = "input"
-    for k in range(1, n):
-        kind = ("Conv2d", "BatchNorm2d", "ReLU")[(k - 1) % 3]
-        params = {"out_channels": 64, "kernel_size": 3, "padding": 1} if kind == "Conv2d" else {}
-        lid = f"l{k}"
-        d.add_layer(Layer(lid, kind, params, [prev]))
-        prev = lid
-    for lid, pos in auto_layout(d).items():
-        d.set_position(lid, pos)
-    return d
+    """``n`` layers: Input, then conv → BN → ReLU blocks of 64 channels."""
+    return scale_designs.chain_design(n, channels=64)
 
 
 def ms(seconds: float) -> float:

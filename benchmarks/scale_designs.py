@@ -10,14 +10,16 @@ from designer.core.groups import groups_from_paths
 from designer.core.layout import auto_layout
 
 
-def chain_design(n: int) -> Design:
-    """``n`` layers: Input, then Conv → BN → ReLU blocks (padding 1 keeps 56×56)."""
+def chain_design(n: int, channels: int = 16) -> Design:
+    """``n`` layers: Input, then Conv → BN → ReLU blocks of ``channels`` (padding 1 keeps
+    56×56)."""
     d = Design(f"chain of {n}")
-    d.add_layer(Layer("input", "Input", {"shape": [16, 56, 56]}, []))
+    d.add_layer(Layer("input", "Input", {"shape": [channels, 56, 56]}, []))
     prev = "input"
     for k in range(1, n):
         kind = ("Conv2d", "BatchNorm2d", "ReLU")[(k - 1) % 3]
-        params = {"out_channels": 16, "kernel_size": 3, "padding": 1} if kind == "Conv2d" else {}
+        conv = {"out_channels": channels, "kernel_size": 3, "padding": 1}
+        params = conv if kind == "Conv2d" else {}
         lid = f"l{k}"
         d.add_layer(Layer(lid, kind, params, [prev]))
         prev = lid

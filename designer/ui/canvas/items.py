@@ -218,7 +218,7 @@ class LayerCard(QGraphicsItem):
 
     def set_shown(self, on: bool) -> None:
         """Show or hide the card. A card shown without ports gets them when the canvas first
-        draws it up close (``DesignScene.make_ports_in``) or they are asked for: zoomed out, ports
+        draws it up close (``DesignScene.prepare_up_close``) or they are asked for: zoomed out, ports
         are not drawn, and most cards of a long design are never seen up close."""
         if on and not self._ports:
             portless = getattr(self.scene(), "portless", None)

@@ -60,14 +60,12 @@ def items_box(items: list[QGraphicsItem]) -> QRectF:
     return rect.adjusted(-40, -40, 40, 40)
 
 
-def _followed(box: QRectF, changes: list[tuple[QRectF | None, bool]] | None) -> QRectF | None:
+def _followed(box: QRectF, changes: list[tuple[QRectF, bool]] | None) -> QRectF | None:
     """``items_box`` after these cards were added or removed (their boxes), from the box it
     was before; None when it must be worked out again (a card removed from its edge)."""
     if changes is None:
         return None
     for card, added in changes:
-        if card is None:
-            continue
         # As ``items_box`` counts a card: its outline (``LayerCard.boundingRect``), 40 around.
         around = card.adjusted(-14 - 40, -14 - 40, 14 + 40, 14 + 40)
         if added:

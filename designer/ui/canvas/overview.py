@@ -53,9 +53,9 @@ class Overview:
         # the box round the cards until it changes).
         self.content_version = 0
         # What each change since ``_cards_since`` did to the cards shown: (version, a card's
-        # box added (True) or removed (False)), or (version, None) for one that moved no card
-        # (an edge routed): the minimap brings its box up to date from these (``card_changes``).
-        self._card_log: list[tuple[int, QRectF | None, bool]] = []
+        # box, added (True) or removed (False)); changes that add or remove no card shown are
+        # not listed. The minimap brings its box up to date from these (``card_changes``).
+        self._card_log: list[tuple[int, QRectF, bool]] = []
         self._cards_since = 0
         # Up close, the cards and edges drawn there so far, unflagged (``detail_in``); every
         # other card and edge is flagged ``ItemHasNoContents``. Counts the changes of mode.
@@ -243,7 +243,7 @@ class Overview:
 
     # ------------------------------------------------------ the cards shown
 
-    def _log_cards(self, box: QRectF | None, added: bool) -> None:
+    def _log_cards(self, box: QRectF, added: bool) -> None:
         log = self._card_log
         log.append((self.content_version, box, added))
         if len(log) > 512:  # (a long burst of changes: the box is worked out again)
@@ -253,7 +253,7 @@ class Overview:
         self._card_log = []
         self._cards_since = self.content_version
 
-    def card_changes(self, since: int) -> list[tuple[QRectF | None, bool]] | None:
+    def card_changes(self, since: int) -> list[tuple[QRectF, bool]] | None:
         """The cards shown added (True) and removed (False) since ``content_version`` was
         ``since``, each by its box; None when a change since is not known this way (a card
         moved, cards shown or hidden). Changes to edges and hidden cards are not listed."""
@@ -467,17 +467,8 @@ class Overview:
         device = painter.device()
         if not isinstance(device, QWidget):
             return None
-        ratio = device.devicePixelRatioF()
         t = painter.worldTransform()
-        key = (
-            self.rebuilds,
-            self.restyles,
-            theme.SCHEME,
-            device.width(),
-            device.height(),
-            ratio,
-            (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy()),
-        )
+        key = (self.rebuilds, self.restyles, *_view_key(device, t))
         cached = self._pictures.get(id(device))
         if cached is not None and cached[0] == key:
             picture, done = cached[1], cached[2]
@@ -486,11 +477,7 @@ class Overview:
                 self._pictures[id(device)] = (key, picture, len(self._patches))
                 return picture
         self.pictures_drawn += 1
-        picture = QPixmap(round(device.width() * ratio), round(device.height() * ratio))
-        picture.setDevicePixelRatio(ratio)
-        picture.fill(Qt.GlobalColor.transparent)
-        inner = QPainter(picture)
-        inner.setTransform(t)
+        picture, inner = _blank_picture(device, t)
         self._draw_paths(inner)
         inner.end()
         if len(self._pictures) > 4:
@@ -690,7 +677,6 @@ class Overview:
         device = painter.device()
         if not isinstance(device, QWidget):
             return None
-        ratio = device.devicePixelRatioF()
         t = painter.worldTransform()
         hint = self.scene.drop_hint
         key = (
@@ -699,20 +685,12 @@ class Overview:
             self.rebuilds,
             self.restyles,
             id(hint) if hint is not None else 0,
-            theme.SCHEME,
-            device.width(),
-            device.height(),
-            ratio,
-            (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy()),
+            *_view_key(device, t),
         )
         cached = self._marks.get(id(device))
         if cached is not None and cached[0] == key:
             return cached[1]
-        picture = QPixmap(round(device.width() * ratio), round(device.height() * ratio))
-        picture.setDevicePixelRatio(ratio)
-        picture.fill(Qt.GlobalColor.transparent)
-        inner = QPainter(picture)
-        inner.setTransform(t)
+        picture, inner = _blank_picture(device, t)
         inner.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         inner.setBrush(Qt.BrushStyle.NoBrush)
         self._draw_outlines(inner, outlines)
@@ -735,6 +713,28 @@ class Overview:
             elif e not in edges and e.isVisible():
                 edges.append(e)
         return edges
+
+
+def _view_key(device: QWidget, t: QTransform) -> tuple[object, ...]:
+    """What a picture of ``device`` drawn with ``t`` depends on besides its content."""
+    return (
+        theme.SCHEME,
+        device.width(),
+        device.height(),
+        device.devicePixelRatioF(),
+        (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy()),
+    )
+
+
+def _blank_picture(device: QWidget, t: QTransform) -> tuple[QPixmap, QPainter]:
+    """A transparent picture the size of ``device`` and a painter on it drawing with ``t``."""
+    ratio = device.devicePixelRatioF()
+    picture = QPixmap(round(device.width() * ratio), round(device.height() * ratio))
+    picture.setDevicePixelRatio(ratio)
+    picture.fill(Qt.GlobalColor.transparent)
+    inner = QPainter(picture)
+    inner.setTransform(t)
+    return picture, inner
 
 
 def _outline(color: QColor, width: float) -> QPen:

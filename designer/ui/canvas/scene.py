@@ -67,7 +67,7 @@ class DesignScene(QGraphicsScene):
         self.cards: dict[str, LayerCard] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
-        self.portless: set[LayerCard] = set()  # shown, ports not made yet (``make_ports_in``)
+        self.portless: set[LayerCard] = set()  # shown, ports not made yet (``prepare_up_close``)
         self._ports_checked: tuple[tuple[int, int], QRectF] | None = None  # (versions, rect)
         self.direction = "LR"
         self._syncing = False
@@ -169,7 +169,7 @@ class DesignScene(QGraphicsScene):
         self.built_hidden = True  # every card and edge: CanvasGroups._on_reset shows them
         self._on_document_selection(self.document.selection)
 
-    def make_ports_in(self, rect: QRectF) -> int:
+    def prepare_up_close(self, rect: QRectF) -> int:
         """Before drawing ``rect`` up close (the view calls this): the cards and edges there
         paint themselves (``Overview.detail_in``), and the cards shown there that have no
         ports yet get them; how many cards got them."""

@@ -110,7 +110,7 @@ class CanvasView(QGraphicsView):
         scene = self.design_scene
         scene.overview.set_active(scene.overview.wanted(self.zoom))
         if not scene.overview.active:  # up close: the cards drawn paint themselves, with ports
-            scene.make_ports_in(self.mapToScene(event.rect()).boundingRect())
+            scene.prepare_up_close(self.mapToScene(event.rect()).boundingRect())
         super().paintEvent(event)
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
