@@ -19,9 +19,11 @@ exported figure use the same camera numbers:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cmp_to_key
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from designer.core.analysis import Analysis
 from designer.core.design import source_of
@@ -49,6 +51,8 @@ from designer.core.figure import (
 from designer.core.params import as_pair
 from designer.core.registry import CATEGORIES, REGISTRY
 from designer.core.shape_rules import Shape, fmt_shape
+
+T = TypeVar("T")
 
 Vec3 = tuple[float, float, float]
 Scaling = Literal["linear", "log", "sqrt"]
@@ -384,11 +388,12 @@ def build_volume_scene(analysis: Analysis, options: BlockOptions | None = None) 
 
     # 7. Connections.
     connections: list[Connection] = []
+    lanes = _LaneIndex(blocks.values())
     for h in heads:
         for p in preds[h]:
             if (p, h) in with_kernel:
                 continue
-            connections.append(_route(blocks[p], blocks[h], blocks, opts))
+            connections.append(_route(blocks[p], blocks[h], lanes, opts))
 
     return VolumeScene(
         [blocks[h] for h in heads],
@@ -427,14 +432,35 @@ def _kernel_box(
     return KernelBox(dst.id, src.id, dst.id, center, (kx, ky, kz), apex, f"{kh}×{kw}")
 
 
-def _route(src: Block, dst: Block, blocks: dict[str, Block], opts: BlockOptions) -> Connection:
+class _LaneIndex:
+    """The blocks of each lane by column, to find those between two columns of a lane without a
+    pass over every block (per connection, that was quadratic in the design's length)."""
+
+    def __init__(self, blocks: Iterable[Block]) -> None:
+        by_lane: dict[int, list[Block]] = {}
+        for b in blocks:
+            by_lane.setdefault(b.lane, []).append(b)
+        self.blocks: dict[int, list[Block]] = {}
+        self.columns: dict[int, list[int]] = {}
+        for lane, members in by_lane.items():
+            members.sort(key=lambda b: b.column)
+            self.blocks[lane] = members
+            self.columns[lane] = [b.column for b in members]
+
+    def between(self, lane: int, first: int, last: int) -> list[Block]:
+        """The lane's blocks whose column is strictly between ``first`` and ``last``."""
+        columns = self.columns.get(lane)
+        if not columns or last - first < 2:
+            return []
+        return self.blocks[lane][bisect_right(columns, first) : bisect_left(columns, last)]
+
+
+def _route(src: Block, dst: Block, lanes: _LaneIndex, opts: BlockOptions) -> Connection:
     (_sx0, _, _sz0), (sx1, _, sz1) = src.lo, src.hi
     (dx0, _, _dz0), (dx1, _, dz1) = dst.lo, dst.hi
     scz, dcz = src.center[2], dst.center[2]
     if src.lane == dst.lane:
-        between = [
-            b for b in blocks.values() if b.lane == src.lane and src.column < b.column < dst.column
-        ]
+        between = lanes.between(src.lane, src.column, dst.column)
         if not between and dst.column > src.column:
             return Connection(src.id, dst.id, ((sx1, 0.0, scz), (dx0, 0.0, dcz)), "flow")
         top = max([sz1, dz1, *(b.hi[2] for b in between)]) + opts.lane_gap * 0.45
@@ -645,6 +671,58 @@ def _rect_meets_polygon(
     return True
 
 
+class _RectGrid(Generic[T]):
+    """Items filed by the cells of a square grid that their rectangle ``(x0, y0, x1, y1)``
+    covers; ``near(rect)`` gives (at least) every item whose rectangle overlaps ``rect`` (an item
+    may come more than once). An item covering very many cells is kept in one list that every
+    query reads instead."""
+
+    #: An item spanning more cells than this goes in the list every query reads.
+    MAX_CELLS = 256
+
+    def __init__(self, cell: float) -> None:
+        self.cell = cell if cell > 0 and math.isfinite(cell) else 1.0
+        self.cells: dict[tuple[int, int], list[T]] = {}
+        self.large: list[T] = []
+
+    def _span(self, rect: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+        x0, y0, x1, y1 = rect
+        if not all(math.isfinite(v) for v in rect):
+            return None
+        c = self.cell
+        return math.floor(x0 / c), math.floor(y0 / c), math.floor(x1 / c), math.floor(y1 / c)
+
+    def add(self, rect: tuple[float, float, float, float], item: T) -> None:
+        span = self._span(rect)
+        if span is None or (span[2] - span[0] + 1) * (span[3] - span[1] + 1) > self.MAX_CELLS:
+            self.large.append(item)
+            return
+        i0, j0, i1, j1 = span
+        cells = self.cells
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                cells.setdefault((i, j), []).append(item)
+
+    def near(self, rect: tuple[float, float, float, float]) -> Iterator[T]:
+        yield from self.large
+        span = self._span(rect)
+        if span is None:  # a rectangle the grid cannot file: every item
+            for items in self.cells.values():
+                yield from items
+            return
+        i0, j0, i1, j1 = span
+        if (i1 - i0 + 1) * (j1 - j0 + 1) > max(self.MAX_CELLS, len(self.cells)):
+            for items in self.cells.values():
+                yield from items
+            return
+        cells = self.cells
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                found = cells.get((i, j))
+                if found:
+                    yield from found
+
+
 def _place_rows(spans: list[tuple[int, float, float]], pad: float) -> dict[int, int]:
     """Greedy rows for labels so that none overlaps another on its row: {index: row}."""
     rows: list[float] = []  # right end of the last label on each row
@@ -744,16 +822,26 @@ def _add_labels(
     """Dims under each box, its name over it; a label that would overlap one already placed moves away."""
     size = st.font_size
     line = size * 1.25
-    placed: list[tuple[float, float, float, float]] = []
+    # Labels placed and boxes' outlines, each filed by the grid cells its rectangle covers:
+    # a candidate spot is tested against what is near it, not against every label and box
+    # (at thousands of blocks, a pass over all of them per spot took minutes).
+    placed: _RectGrid[tuple[float, float, float, float]] = _RectGrid(line * 4)
     # A label keeps off the boxes' drawn outlines, not their bounding rectangles: a tall slab
     # seen at an angle has a rectangle far larger than itself, and a label kept off that was
     # pushed far below its own block (conv1's "55×55×96" under the input's label).
-    outlines = [_convex_hull([_proj2(cam, c) for c in _box_corners(b.lo, b.hi)]) for b in blocks]
+    outlines: _RectGrid[list[tuple[float, float]]] = _RectGrid(line * 4)
+    for b in blocks:
+        hull = _convex_hull([_proj2(cam, c) for c in _box_corners(b.lo, b.hi)])
+        if len(hull) >= 3:  # anything less meets no rectangle
+            xs = [p[0] for p in hull]
+            ys = [p[1] for p in hull]
+            outlines.add((min(xs), min(ys), max(xs), max(ys)), hull)
 
     def free(x0: float, y0: float, x1: float, y1: float) -> bool:
-        if not all(x1 <= a or x0 >= c or y1 <= b or y0 >= d for a, b, c, d in placed):
+        rect = (x0, y0, x1, y1)
+        if not all(x1 <= a or x0 >= c or y1 <= b or y0 >= d for a, b, c, d in placed.near(rect)):
             return False
-        return not any(_rect_meets_polygon((x0, y0, x1, y1), hull) for hull in outlines)
+        return not any(_rect_meets_polygon(rect, hull) for hull in outlines.near(rect))
 
     boxes = [_box_screen_bounds(b.lo, b.hi, cam) for b in blocks]
     for b, (bx0, by0, bx1, by1) in sorted(
@@ -785,7 +873,8 @@ def _add_labels(
                     x = spot
                     break
                 y += line if downwards else -line
-            placed.append((x - half, y - font, x + half, y + font * 0.3))
+            label = (x - half, y - font, x + half, y + font * 0.3)
+            placed.add(label, label)
             color = INK if role == "dims" else MUTED_INK
             g.items.append(Text(x, y, text, font, "middle", False, color, role))
     for src_id, ks in kernels_by_source.items():

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QStatusBar
+from PySide6.QtWidgets import QApplication, QStatusBar, QWidget
 
 #: From this many layers on, a whole-design edit shows the busy cursor.
 LONG_DESIGN = 2000
@@ -46,3 +46,10 @@ def busy_while(
             run()
 
     return slot
+
+
+def window_status(widget: QWidget) -> QStatusBar | None:
+    """The status bar of the window ``widget`` (a dialog) belongs to, if it has one."""
+    parent = widget.parentWidget()
+    status = parent.findChild(QStatusBar) if parent is not None else None
+    return status if isinstance(status, QStatusBar) else None

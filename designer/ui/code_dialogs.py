@@ -70,6 +70,7 @@ from designer.core.report import human_count, plural
 from designer.export import keras_code
 from designer.export.pytorch_code import CodeGenerationError, generate, names_for
 from designer.ui import theme
+from designer.ui.busy import busy, window_status
 
 if TYPE_CHECKING:
     from designer.ui.main_window import MainWindow
@@ -381,6 +382,13 @@ class CodePreviewDialog(QDialog):
     def set_framework(self, framework: str) -> None:
         """Show the code for ``framework`` ("pytorch" or "keras"), generating it the first time."""
         self.framework = framework
+        # Thousands of layers: writing the code and colouring its lines take a second or more.
+        with busy(
+            len(self.design), f"Writing the {FRAMEWORKS[framework]} code…", window_status(self)
+        ):
+            self._set_framework(framework)
+
+    def _set_framework(self, framework: str) -> None:
         if framework not in self._generated:
             try:
                 code = (

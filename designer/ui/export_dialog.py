@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 from designer.core.analysis import Analysis
 from designer.core.collapsed_figure import Collapse
 from designer.core.design import Design
-from designer.core.figure import FigureStyle
+from designer.core.figure import Figure, FigureStyle
 from designer.core.groups import GroupIndex
 from designer.core.volume_geometry import CAMERA_PRESETS, SCALINGS, BlockOptions
 from designer.export.figure_exporter import DEFAULT_PNG_SCALE, ExportOptions, make_figure
 from designer.export.png_exporter import PngExporter
 from designer.export.svg_exporter import SvgExporter
+from designer.ui.busy import busy, window_status
 
 FORMATS = {"SVG (vector)": ".svg", "PNG (image)": ".png"}
 
@@ -60,6 +61,7 @@ class ExportDialog(QDialog):
         self.design = design
         self.analysis = analysis
         self.saved_path: Path | None = None
+        self._figure: tuple[ExportOptions, Figure] | None = None
         form = QFormLayout()
         self.view_box = QComboBox()
         self.view_box.addItem("3D blocks", "blocks")
@@ -208,9 +210,7 @@ class ExportDialog(QDialog):
         self.fold_box.setEnabled(is_blocks)
         self.scale_box.setEnabled(self.format_box.currentData() == ".png")
         exporter = PngExporter(self.analysis, options)
-        figure = make_figure(
-            self.analysis, options
-        )  # the preview is scaled to fit, whatever the PNG size
+        figure = self.figure(options)  # the preview is scaled to fit, whatever the PNG size
         # Fit the space the preview has now (not the label's size before the dialog was laid
         # out, which cropped the figure at both ends until an option changed).
         room = self.preview_area.viewport().size()
@@ -229,6 +229,18 @@ class ExportDialog(QDialog):
             self.info.setText(f"{figure.width:.0f} × {figure.height:.0f} (vector)")
         self.last_preview: QImage = image
 
+    def figure(self, options: ExportOptions | None = None) -> Figure:
+        """The figure for ``options`` (the dialog's own by default). The last one made is kept:
+        the PNG scale, the background and the format do not change it, and a resize or a save
+        draws it again without placing every box and label again (seconds on a design of
+        thousands of layers, shown with the busy cursor)."""
+        options = options or self.options()
+        key = replace(options, scale=1.0, transparent=False, dpi=None)
+        if self._figure is None or self._figure[0] != key:
+            with busy(len(self.design), "Drawing the figure…", window_status(self)):
+                self._figure = (key, make_figure(self.analysis, options))
+        return self._figure[1]
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._refit.start()
@@ -239,9 +251,10 @@ class ExportDialog(QDialog):
 
     def export_bytes(self) -> bytes:
         options = self.options()
+        figure = self.figure(options)
         if self.format_box.currentData() == ".svg":
-            return SvgExporter(self.analysis, options).export()
-        return PngExporter(self.analysis, options).export()
+            return SvgExporter(figure, options).export()
+        return PngExporter(figure, options).export()
 
     def save(self) -> None:
         suffix = self.format_box.currentData()
@@ -259,10 +272,12 @@ class ExportDialog(QDialog):
             path = path.with_suffix(suffix)
         try:
             options = self.options()
-            if suffix == ".svg":
-                SvgExporter(self.analysis, options).export(path)
-            else:
-                PngExporter(self.analysis, options).export(path)
+            figure = self.figure(options)
+            with busy(len(self.design), "Writing the figure…", window_status(self)):
+                if suffix == ".svg":
+                    SvgExporter(figure, options).export(path)
+                else:
+                    PngExporter(figure, options).export(path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(
                 self, "Export figure", f"The figure could not be written to {path}:\n{exc}"

@@ -307,28 +307,28 @@ class MainWindow(QMainWindow):
         grouping = self.scene.grouping
         self.group_action = self._action(
             "&Group Selection",
-            self.scene.group_selection,
+            self._long("Grouping", self.scene.group_selection),
             "Ctrl+G",
             "Make the selected layers (or blocks) one block",
             "group",
         )
         self.ungroup_action = self._action(
             "&Ungroup",
-            lambda: self.scene.ungroup(),
+            self._long("Ungrouping", self.scene.ungroup),
             "Ctrl+Shift+G",
             "Dissolve the selected block (or the block of the current layer)",
             "ungroup",
         )
         self.collapse_all_action = self._action(
             "&Collapse All Blocks",
-            grouping.collapse_all,
+            self._long("Collapsing every block", grouping.collapse_all),
             "Ctrl+Alt+-",
             "Show every top-level block as one card",
             "collapse_all",
         )
         self.expand_all_action = self._action(
             "&Expand All Blocks",
-            grouping.expand_all,
+            self._long("Expanding every block", grouping.expand_all),
             "Ctrl+Alt+=",
             "Show every layer",
             "expand_all",
@@ -360,7 +360,10 @@ class MainWindow(QMainWindow):
                 if level == 0
                 else ("Every layer" if level == levels else f"Level {level}")
             )
-            action = menu.addAction(f"&{level}  {text}", partial(grouping.expand_to_level, level))
+            action = menu.addAction(
+                f"&{level}  {text}",
+                self._long("Expanding blocks", partial(grouping.expand_to_level, level)),
+            )
             action.setObjectName(f"expand_to_level_{level}")
 
     def _create_docks(self) -> None:
@@ -828,7 +831,8 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         try:
-            self.document.save(path)
+            with busy(len(self.document.design), "Saving…", self.statusBar()):
+                self.document.save(path)
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save the design", f"{path}: {exc.strerror or exc}")
             return False

@@ -429,6 +429,17 @@ class LayerCard(QGraphicsItem):
         cover_card(self.scene(), x, y)
         self.update_edges()
 
+    def place(self, x: float, y: float) -> None:
+        """Place the card as part of a new layout: its edges are left for the caller to route
+        once every card stands where it belongs (``DesignScene.reroute_edges``, with one grid
+        of the cards), not routed at each card's move among cards still to be moved (expanding
+        every block of a 10,000-layer design routed 11,000 edges one scene query at a time)."""
+        self.setPos(x, y)
+        _touch_overview(self)
+        cover_card(self.scene(), x, y)
+        for edge in self.edges:
+            edge.unrouted = True
+
     def update_edges(self) -> None:
         for edge in self.edges:
             edge.update_path()

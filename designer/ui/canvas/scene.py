@@ -745,7 +745,8 @@ class DesignScene(QGraphicsScene):
         layers = self.selected_ids()
         groups = self.grouping.selected_groups()
         try:
-            gid = self.document.group(layers, groups)
+            with self.grouping.holding_groups():
+                gid = self.document.group(layers, groups)
         except DesignError as exc:
             self.message.emit(f"Cannot group: {exc}")
             return None
@@ -753,6 +754,7 @@ class DesignScene(QGraphicsScene):
             f"Grouped as {gid}: double-click the card to open it, Ctrl+Shift+G to ungroup."
         )
         self.grouping.collapse(gid)
+        self.grouping.flush()  # (laid out already if the new block was shut before)
         return gid
 
     def ungroup(self, group_id: str | None = None) -> str | None:
