@@ -1,0 +1,190 @@
+"""Issue 15, sixth pass: operations on a long design that were slow beyond their edit — expanding
+every block, grouping a selection, File ▸ Export — driven as a user does. Each test counts the
+work that grew with the square of the design (never the time: the machines are shared)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from benchmarks.scale_designs import grouped_resnet
+from designer.core.analysis import Analysis
+from designer.export.figure_exporter import ExportOptions
+from designer.export.svg_exporter import SvgExporter
+from designer.ui import busy
+from designer.ui import export_dialog as export_module
+from designer.ui.canvas import grouping as grouping_module
+from designer.ui.canvas.items import EdgeItem, LayerCard
+from tests.ui.ui_helpers import shown_main_window
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    return shown_main_window(qtbot, monkeypatch)
+
+
+def test_expand_all_routes_each_edge_once_and_checks_each_frame_against_nearby_cards(
+    window, qtbot, monkeypatch
+) -> None:
+    """Expand All on a 10,000-layer grouped design took 36 s: every card moved routed its edges
+    at once (each edge twice, among cards still to move), and each block's frame was checked
+    against every card shown. Now edges are routed once, with every card in place, and a frame
+    against the cards near it; the canvas ends as it did."""
+    window.load_design(grouped_resnet(300), None)
+    grouping = window.scene.grouping
+    assert grouping.collapsed  # opened collapsed, as the app opens a long grouped design
+    routed = 0
+    real_route = EdgeItem.update_path
+
+    def route(edge: EdgeItem) -> None:
+        nonlocal routed
+        routed += 1
+        real_route(edge)
+
+    boxes = 0
+    real_box = LayerCard.mapRectToScene
+
+    def box(card, *args):  # type: ignore[no-untyped-def]
+        nonlocal boxes
+        boxes += 1
+        return real_box(card, *args)
+
+    monkeypatch.setattr(EdgeItem, "update_path", route)
+    monkeypatch.setattr(LayerCard, "mapRectToScene", box)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(
+        window.view,
+        Qt.Key.Key_Equal,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+    )
+    qtbot.waitUntil(lambda: not grouping.collapsed)
+    cards = window.scene.cards
+    edges = window.scene.edges
+    assert all(card.isVisible() for card in cards.values())
+    assert all(edge.isVisible() and not edge.unrouted for edge in edges.values())
+    assert routed <= len(edges)  # each edge at most once (before: more than twice as many)
+    assert boxes <= 2 * len(cards)  # each card's box once per layout (before: per block)
+    # Every edge's path is the one it gets routed again now that every card stands still.
+    paths = {key: edge.path() for key, edge in edges.items()}
+    for edge in edges.values():
+        real_route(edge)
+    assert all(edge.path() == paths[key] for key, edge in edges.items())
+    # The frames are those a test against every card shown gives (one cell holding them all).
+    looks = [frame.looks() for frame in grouping.frames]
+    assert len(looks) > 50
+    monkeypatch.setattr(grouping_module, "FRAME_CELL", 1e12)
+    grouping._place_frames()
+    assert [frame.looks() for frame in grouping.frames] == looks
+
+
+def test_grouping_selected_layers_makes_one_selection_change_and_one_layout(
+    window, qtbot, monkeypatch
+) -> None:
+    """Ctrl+G round 100 selected layers of a 10,000-layer design took seconds: the new block,
+    shown collapsed, hid its 100 selected cards one selectionChanged each (each read by every
+    panel), and the canvas was laid out for the new group and again for its collapse."""
+    window.load_design(grouped_resnet(300), None)
+    grouping = window.scene.grouping
+    grouping.expand_all()
+    doc = window.document
+    chosen = [lid for lid in doc.design.ids if lid.startswith("layer3.")][:12]
+    doc.select(chosen)
+    changes = 0
+
+    def count() -> None:
+        nonlocal changes
+        changes += 1
+
+    window.scene.selectionChanged.connect(count)
+    layouts = grouping.repaints
+    routed = 0
+    real_route = EdgeItem.update_path
+
+    def route(edge: EdgeItem) -> None:
+        nonlocal routed
+        routed += 1
+        real_route(edge)
+
+    monkeypatch.setattr(EdgeItem, "update_path", route)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    new = [g.id for g in doc.design.groups if set(chosen) <= set(g.layers)]
+    assert new and new[-1] in grouping.collapsed
+    assert not any(window.scene.cards[lid].isVisible() for lid in chosen)
+    assert changes == 1  # before: one per selected card hidden
+    assert grouping.repaints - layouts == 1  # before: 2
+    # Every card moves (the view is laid out automatically while a block is shut): each edge
+    # shown is routed once, with every card in place (before: once per end's move, and again).
+    shown = [e for e in window.scene.edges.values() if e.isVisible()]
+    assert routed <= len(shown) + len(grouping.proxy_edges)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not any(set(chosen) <= set(g.layers) and g.id == new[-1] for g in doc.design.groups)
+
+
+def test_grouping_a_long_design_shows_the_busy_cursor(window, qtbot, monkeypatch) -> None:
+    window.load_design(grouped_resnet(300), None)
+    window.scene.grouping.expand_all()
+    doc = window.document
+    seen: list[object] = []
+    real = doc.group
+
+    def watched(*args, **kw):  # type: ignore[no-untyped-def]
+        cursor = QApplication.overrideCursor()
+        seen.append((cursor.shape() if cursor else None, window.statusBar().currentMessage()))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(doc, "group", watched)
+    monkeypatch.setattr(busy, "LONG_DESIGN", 100)
+    doc.select([lid for lid in doc.design.ids if lid.startswith("layer4.")][:5])
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert seen == [(Qt.CursorShape.WaitCursor, "Grouping…")]
+    assert QApplication.overrideCursor() is None
+
+
+def test_the_export_dialog_draws_its_figure_once_and_saves_that_figure(
+    window, qtbot, monkeypatch, tmp_path
+) -> None:
+    """The dialog placed every box and label again when shown, resized, at each PNG scale and
+    when saving: seconds each on a long design. The figure is now made once per choice that
+    changes it; the file saved is the one the exporter makes from the design."""
+    window.load_design(grouped_resnet(120), None)
+    made = 0
+    real = export_module.make_figure
+
+    def counted(*args, **kw):  # type: ignore[no-untyped-def]
+        nonlocal made
+        made += 1
+        return real(*args, **kw)
+
+    monkeypatch.setattr(export_module, "make_figure", counted)
+    doc = window.document
+    dialog = export_module.ExportDialog(
+        doc.design, doc.analysis, window, canvas_collapsed=window.scene.grouping.collapsed
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.resize(1100, 640)
+    qtbot.wait(20)
+    dialog.scale_box.setValue(3.0)
+    dialog.transparent_box.click()
+    assert made == 1
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData(".svg"))
+    assert made == 1
+    path = tmp_path / "figure.svg"
+    assert dialog.save_to(path)
+    assert made == 1
+    expected = SvgExporter(Analysis(doc.design), dialog.options()).export()
+    assert path.read_bytes() == expected
+    # A choice that changes the figure makes it again.
+    dialog.dims_box.setCurrentIndex(1)
+    assert made == 2
+    assert isinstance(dialog.options(), ExportOptions)
