@@ -650,23 +650,41 @@ def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return lower[:-1] + upper[:-1]
 
 
-def _rect_meets_polygon(
-    rect: tuple[float, float, float, float], hull: list[tuple[float, float]]
-) -> bool:
-    """Whether an axis-aligned rectangle and a convex polygon overlap (separating axes)."""
-    x0, y0, x1, y1 = rect
-    if len(hull) < 3:
-        return False
-    if max(p[0] for p in hull) <= x0 or min(p[0] for p in hull) >= x1:
-        return False
-    if max(p[1] for p in hull) <= y0 or min(p[1] for p in hull) >= y1:
-        return False
-    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+#: A convex outline ready for ``_rect_meets_outline``: its bounding box (x0, y0, x1, y1) and,
+#: per edge, the edge's normal and the outline's extent along it (nx, ny, lowest, highest).
+Outline = tuple[float, float, float, float, tuple[tuple[float, float, float, float], ...]]
+
+
+def _outline(hull: list[tuple[float, float]]) -> Outline:
+    """``hull`` (three corners or more) prepared once for every rectangle tested against it."""
+    xs = [p[0] for p in hull]
+    ys = [p[1] for p in hull]
+    axes = []
     for (ax, ay), (bx, by) in zip(hull, hull[1:] + hull[:1], strict=True):
         nx, ny = by - ay, ax - bx  # the edge's normal
         poly = [nx * px + ny * py for px, py in hull]
-        box = [nx * cx + ny * cy for cx, cy in corners]
-        if max(box) <= min(poly) or min(box) >= max(poly):
+        axes.append((nx, ny, min(poly), max(poly)))
+    return (min(xs), min(ys), max(xs), max(ys), tuple(axes))
+
+
+def _rect_meets_outline(rect: tuple[float, float, float, float], outline: Outline) -> bool:
+    """Whether an axis-aligned rectangle and a convex outline overlap (separating axes). The
+    rectangle's extent along a normal is that of its corner with the smallest (largest) term in
+    x and in y: exactly the least (greatest) of its four corners' projections."""
+    x0, y0, x1, y1 = rect
+    hx0, hy0, hx1, hy1, axes = outline
+    if hx1 <= x0 or hx0 >= x1 or hy1 <= y0 or hy0 >= y1:
+        return False
+    for nx, ny, lowest, highest in axes:
+        if nx >= 0:
+            least_x, most_x = nx * x0, nx * x1
+        else:
+            least_x, most_x = nx * x1, nx * x0
+        if ny >= 0:
+            least_y, most_y = ny * y0, ny * y1
+        else:
+            least_y, most_y = ny * y1, ny * y0
+        if least_x + least_y >= highest or most_x + most_y <= lowest:
             return False
     return True
 
@@ -829,19 +847,18 @@ def _add_labels(
     # A label keeps off the boxes' drawn outlines, not their bounding rectangles: a tall slab
     # seen at an angle has a rectangle far larger than itself, and a label kept off that was
     # pushed far below its own block (conv1's "55×55×96" under the input's label).
-    outlines: _RectGrid[list[tuple[float, float]]] = _RectGrid(line * 4)
+    outlines: _RectGrid[Outline] = _RectGrid(line * 4)
     for b in blocks:
         hull = _convex_hull([_proj2(cam, c) for c in _box_corners(b.lo, b.hi)])
         if len(hull) >= 3:  # anything less meets no rectangle
-            xs = [p[0] for p in hull]
-            ys = [p[1] for p in hull]
-            outlines.add((min(xs), min(ys), max(xs), max(ys)), hull)
+            outline = _outline(hull)
+            outlines.add(outline[:4], outline)
 
     def free(x0: float, y0: float, x1: float, y1: float) -> bool:
         rect = (x0, y0, x1, y1)
         if not all(x1 <= a or x0 >= c or y1 <= b or y0 >= d for a, b, c, d in placed.near(rect)):
             return False
-        return not any(_rect_meets_polygon(rect, hull) for hull in outlines.near(rect))
+        return not any(_rect_meets_outline(rect, outline) for outline in outlines.near(rect))
 
     boxes = [_box_screen_bounds(b.lo, b.hi, cam) for b in blocks]
     for b, (bx0, by0, bx1, by1) in sorted(

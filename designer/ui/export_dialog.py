@@ -38,6 +38,9 @@ from designer.ui.busy import busy, window_status
 
 FORMATS = {"SVG (vector)": ".svg", "PNG (image)": ".png"}
 
+#: The preview's image is at most this many pixels wide or tall.
+PREVIEW_MAX_SIDE = 6000
+
 
 class ExportDialog(QDialog):
     """``ExportDialog(design, analysis, parent)``: ``exec()`` it; ``saved_path`` is set after a save.
@@ -62,6 +65,7 @@ class ExportDialog(QDialog):
         self.analysis = analysis
         self.saved_path: Path | None = None
         self._figure: tuple[ExportOptions, Figure] | None = None
+        self._shown: tuple[Figure, float, bool] | None = None  # what the preview shows
         form = QFormLayout()
         self.view_box = QComboBox()
         self.view_box.addItem("3D blocks", "blocks")
@@ -219,14 +223,24 @@ class ExportDialog(QDialog):
             (room.width() - 8) / max(figure.width, 1),
             (room.height() - 8) / max(figure.height, 1),
         )
-        preview = PngExporter(figure, replace(options, scale=max(fit, 0.1)))
-        image = preview.render_image(figure)
-        self.preview.setPixmap(QPixmap.fromImage(image))
+        # At least a tenth of full size (scrolled), but no wider or taller than
+        # PREVIEW_MAX_SIDE pixels: a figure of thousands of layers is tens of thousands of
+        # units long, and its image at a tenth was 40,000 pixels wide (a second to fill).
+        longest = max(figure.width, figure.height, 1)
+        scale = min(max(fit, 0.1), PREVIEW_MAX_SIDE / longest)
         w, h = exporter.image_size(figure)
         if self.format_box.currentData() == ".png":
             self.info.setText(f"{w} × {h} pixels")
         else:
             self.info.setText(f"{figure.width:.0f} × {figure.height:.0f} (vector)")
+        shown = (figure, scale, options.transparent)
+        last = self._shown
+        if last is not None and last[0] is figure and last[1:] == shown[1:]:
+            return  # the same picture at the same size (the dialog shown, or resized a little)
+        preview = PngExporter(figure, replace(options, scale=scale))
+        image = preview.render_image(figure)
+        self.preview.setPixmap(QPixmap.fromImage(image))
+        self._shown = shown
         self.last_preview: QImage = image
 
     def figure(self, options: ExportOptions | None = None) -> Figure:

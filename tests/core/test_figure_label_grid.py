@@ -78,14 +78,14 @@ def test_a_label_is_tested_against_the_outlines_near_it_not_every_one(monkeypatc
     """The count of outline tests grows with the blocks, not with their square (before: about
     1,200 per block on this 600-layer design, 1.3 million in all)."""
     calls = 0
-    real = vg._rect_meets_polygon
+    real = vg._rect_meets_outline
 
     def counted(rect, hull):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
         return real(rect, hull)
 
-    monkeypatch.setattr(vg, "_rect_meets_polygon", counted)
+    monkeypatch.setattr(vg, "_rect_meets_outline", counted)
     analysis = Analysis(resnet_like(600))
     build_figure(analysis, None, "blocks", FigureStyle())
     assert calls < 40 * len(analysis.design)
@@ -102,3 +102,29 @@ def test_the_blocks_between_two_columns_of_a_lane_are_those_a_pass_over_every_bl
                 continue
             expected = {x.id for x in blocks if x.lane == a.lane and a.column < x.column < b.column}
             assert {x.id for x in lanes.between(a.lane, a.column, b.column)} == expected
+
+
+def _meets_as_before(rect, hull):  # type: ignore[no-untyped-def]
+    """The former test: every corner and every hull point projected on each edge's normal."""
+    x0, y0, x1, y1 = rect
+    if max(p[0] for p in hull) <= x0 or min(p[0] for p in hull) >= x1:
+        return False
+    if max(p[1] for p in hull) <= y0 or min(p[1] for p in hull) >= y1:
+        return False
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    for (ax, ay), (bx, by) in zip(hull, hull[1:] + hull[:1], strict=True):
+        nx, ny = by - ay, ax - bx
+        poly = [nx * px + ny * py for px, py in hull]
+        box = [nx * cx + ny * cy for cx, cy in corners]
+        if max(box) <= min(poly) or min(box) >= max(poly):
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(coord, coord), min_size=3, max_size=8), rects)
+def test_an_outline_prepared_once_meets_a_rectangle_exactly_as_before(points, rect) -> None:  # type: ignore[no-untyped-def]
+    hull = vg._convex_hull(points)
+    if len(hull) < 3:
+        return
+    assert vg._rect_meets_outline(rect, vg._outline(hull)) == _meets_as_before(rect, hull)
