@@ -234,7 +234,10 @@ class MainWindow(QMainWindow):
             name="cut",
         )
         self.copy_action = self._action(
-            "&Copy", lambda: self.scene.copy_selection(clip()), K.Copy, name="copy"
+            "&Copy",
+            self._long("Copying", lambda: self.scene.copy_selection(clip())),
+            K.Copy,
+            name="copy",
         )
         self.paste_action = self._action(
             "&Paste", self._long("Pasting", lambda: self.scene.paste(clip())), K.Paste, name="paste"
