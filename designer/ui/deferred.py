@@ -43,6 +43,9 @@ class DeferredRefresh(QObject):
             self._callback()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._widget and event.type() == QEvent.Type.Show and self._stale:
+        # (While a closed window is torn down, Python's cycle collection may have emptied this
+        # wrapper before Qt deletes the object and its filter: then there is nothing to do.)
+        widget = getattr(self, "_widget", None)
+        if watched is widget and event.type() == QEvent.Type.Show and self._stale:
             self._timer.start()
         return False

@@ -209,3 +209,66 @@ def test_copying_reads_the_selection_once_not_once_per_layer() -> None:
     assert Counted.reads == 1  # before: once per layer of the design (200)
     assert [layer.id for layer in layers] == design.ids[10:60]
     assert set(layout) <= set(design.ids[10:60])
+
+
+def test_deleting_many_selected_layers_tells_the_views_the_selection_once(window, qtbot) -> None:
+    """Deleting 1,500 selected layers of a 3,000-layer design took 25 s: each layer removed
+    told every view the new selection (the document's signal and Qt's own, one per selected
+    card removed), and each view read all of it. Now each is told once; undo restores all."""
+    from benchmarks.scale_designs import resnet_like
+
+    window.load_design(resnet_like(160), None)
+    window.scene.grouping.expand_all()
+    doc = window.document
+    doomed = doc.design.ids[40:120]
+    doc.select(doomed)
+    told: list[list[str]] = []
+    doc.selection_changed.connect(told.append)
+    scene_told = 0
+
+    def count() -> None:
+        nonlocal scene_told
+        scene_told += 1
+
+    window.scene.selectionChanged.connect(count)
+    before = doc.text()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: scene_told >= 1)
+    qtbot.wait(10)
+    assert not any(lid in doc.design for lid in doomed)
+    assert told == [[]]  # before: one per deleted layer (80)
+    assert scene_told == 1  # before: one per selected card removed (80)
+    assert not window.copy_action.isEnabled()  # the actions follow the empty selection
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.text() == before
+
+
+def test_opening_a_design_after_select_all_does_not_report_each_card_deselected(
+    window, qtbot
+) -> None:
+    """With every card of a 10,000-layer design selected, opening another design took half a
+    minute: clearing the scene reported each selected card gone, one by one."""
+    from benchmarks.scale_designs import chain_design
+    from designer.core.fileformat import load_design
+    from designer.core.resources import templates_dir
+
+    window.load_design(chain_design(150), None)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.scene.selected_ids()) == 150
+    told = 0
+
+    def count() -> None:
+        nonlocal told
+        told += 1
+
+    window.scene.selectionChanged.connect(count)
+    window.load_design(load_design(templates_dir() / "resnet18.json"), None)
+    assert told <= 1  # before: 150
+    assert window.scene.selected_ids() == [] and window.document.selection == []
+    assert not window.copy_action.isEnabled()
