@@ -8,7 +8,7 @@ edits. Analysis updates repaint only the cards whose information changed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QTransform
@@ -56,6 +56,21 @@ SCENE_MARGIN = 4000.0
 NEAR_QUERIES = 256
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in scene coordinates
+
+
+def _boxes_near(boxes: list[QRectF]) -> Callable[[QRectF], Iterable[QRectF]]:
+    """A function giving the boxes among ``boxes`` that may meet a rectangle: all of them when
+    they are few, else those filed in the grid cells it covers (undoing the deletion of 5,000
+    layers moved 5,000 cards: each edge's corridor was tested against every one of them)."""
+    if len(boxes) <= 16:
+        return lambda _rect: boxes
+    grid = BoxGrid({str(k): (r.x(), r.y(), r.width(), r.height()) for k, r in enumerate(boxes)})
+
+    def near(rect: QRectF) -> Iterable[QRectF]:
+        keys = grid.near_rect(rect.left(), rect.top(), rect.right(), rect.bottom())
+        return [boxes[int(k)] for k in keys]
+
+    return near
 
 
 class DesignScene(QGraphicsScene):
@@ -238,6 +253,7 @@ class DesignScene(QGraphicsScene):
         around = QRectF()  # the box round them all: most edges are nowhere near it
         for r in touched or ():
             around = around.united(r)
+        near_boxes = _boxes_near(touched or [])
         self.rerouted = 0
         try:
             # The real edges between cards shown (by their keys: no Qt call per hidden edge); from
@@ -263,7 +279,7 @@ class DesignScene(QGraphicsScene):
                 if touched is not None:  # first the kept corridor: no anchor worked out
                     corridor = edge.corridor()
                     if not corridor.intersects(around) or not any(
-                        corridor.intersects(r) for r in touched
+                        corridor.intersects(r) for r in near_boxes(corridor)
                     ):
                         continue
                 if not edge.may_need_lane():
