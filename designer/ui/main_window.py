@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QTabWidget,
-    QUndoView,
     QWidget,
 )
 
@@ -61,6 +60,7 @@ from designer.ui.panels.layer_charts import LayerChartsPanel
 from designer.ui.panels.layer_table import LayerTablePanel
 from designer.ui.panels.semantics_selector import SemanticsSelector
 from designer.ui.recovery import Recovery
+from designer.ui.undo_history import UndoHistoryView
 from designer.ui.volume_view import VolumeView
 from designer.ui.window_view import WindowView
 
@@ -393,8 +393,7 @@ class MainWindow(QMainWindow):
         self.window_view = WindowView(self.document)  # issue 17: a tab beside the explanation
         self.diagnostics_panel.add_explanation_tab(self.window_view, "Window")
         self.diagnostics_panel.window_requested.connect(self.show_window_view)
-        self.undo_view = QUndoView(self.document.undo_stack)
-        self.undo_view.setEmptyLabel("Opened design")
+        self.undo_view = UndoHistoryView(self.document)
         self._add_dock(
             "undo_history", "Undo History", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea
         )
