@@ -22,6 +22,19 @@ from designer.ui.canvas.items import EdgeItem, LayerCard
 from tests.ui.ui_helpers import shown_main_window
 
 
+def _count_routes(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """Counts ``EdgeItem.update_path`` calls from now on (in the list's one item)."""
+    routes = [0]
+    real = EdgeItem.update_path
+
+    def route(edge: EdgeItem) -> None:
+        routes[0] += 1
+        real(edge)
+
+    monkeypatch.setattr(EdgeItem, "update_path", route)
+    return routes
+
+
 @pytest.fixture
 def window(qtbot, monkeypatch):
     return shown_main_window(qtbot, monkeypatch)
@@ -37,14 +50,7 @@ def test_expand_all_routes_each_edge_once_and_checks_each_frame_against_nearby_c
     window.load_design(grouped_resnet(300), None)
     grouping = window.scene.grouping
     assert grouping.collapsed  # opened collapsed, as the app opens a long grouped design
-    routed = 0
-    real_route = EdgeItem.update_path
-
-    def route(edge: EdgeItem) -> None:
-        nonlocal routed
-        routed += 1
-        real_route(edge)
-
+    routes = _count_routes(monkeypatch)
     boxes = 0
     real_box = LayerCard.mapRectToScene
 
@@ -53,7 +59,6 @@ def test_expand_all_routes_each_edge_once_and_checks_each_frame_against_nearby_c
         boxes += 1
         return real_box(card, *args)
 
-    monkeypatch.setattr(EdgeItem, "update_path", route)
     monkeypatch.setattr(LayerCard, "mapRectToScene", box)
     with qtbot.waitActive(window):
         window.activateWindow()
@@ -68,12 +73,12 @@ def test_expand_all_routes_each_edge_once_and_checks_each_frame_against_nearby_c
     edges = window.scene.edges
     assert all(card.isVisible() for card in cards.values())
     assert all(edge.isVisible() and not edge.unrouted for edge in edges.values())
-    assert routed <= len(edges)  # each edge at most once (before: more than twice as many)
+    assert routes[0] <= len(edges)  # each edge at most once (before: more than twice as many)
     assert boxes <= 2 * len(cards)  # each card's box once per layout (before: per block)
     # Every edge's path is the one it gets routed again now that every card stands still.
     paths = {key: edge.path() for key, edge in edges.items()}
     for edge in edges.values():
-        real_route(edge)
+        edge.update_path()
     assert all(edge.path() == paths[key] for key, edge in edges.items())
     # The frames are those a test against every card shown gives (one cell holding them all).
     looks = [frame.looks() for frame in grouping.frames]
@@ -103,15 +108,7 @@ def test_grouping_selected_layers_makes_one_selection_change_and_one_layout(
 
     window.scene.selectionChanged.connect(count)
     layouts = grouping.repaints
-    routed = 0
-    real_route = EdgeItem.update_path
-
-    def route(edge: EdgeItem) -> None:
-        nonlocal routed
-        routed += 1
-        real_route(edge)
-
-    monkeypatch.setattr(EdgeItem, "update_path", route)
+    routes = _count_routes(monkeypatch)
     with qtbot.waitActive(window):
         window.activateWindow()
     window.view.setFocus()
@@ -124,7 +121,7 @@ def test_grouping_selected_layers_makes_one_selection_change_and_one_layout(
     # Every card moves (the view is laid out automatically while a block is shut): each edge
     # shown is routed once, with every card in place (before: once per end's move, and again).
     shown = [e for e in window.scene.edges.values() if e.isVisible()]
-    assert routed <= len(shown) + len(grouping.proxy_edges)
+    assert routes[0] <= len(shown) + len(grouping.proxy_edges)
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not any(set(chosen) <= set(g.layers) and g.id == new[-1] for g in doc.design.groups)
 
