@@ -528,7 +528,7 @@ def measure_views(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any
 def measure_operations(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
     """Whole-design operations on the design at fit view, each through the event loop until
     painted (the issue: nothing blocks for more than 100 ms without a progress indicator; from
-    2,000 layers these show the busy cursor): Select All, deleting 10 neighbouring layers and
+    500 layers these show the busy cursor): Select All, deleting 10 neighbouring layers and
     its undo, duplicating 50 and its undo, a rename and its undo, zooming to 100 % and back to
     fit (crossing the overview threshold), tidying up."""
     design = chain_design(n) if kind == "chain" else resnet_like(n)
