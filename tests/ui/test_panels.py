@@ -8,9 +8,9 @@ import io
 import math
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QModelRoleData, QPoint, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QStyleOptionViewItem, QTreeWidgetItem
 
 from designer.core.fileformat import load_design
 from designer.core.layer_table import COLUMNS, WEIGHTED_TYPES, layer_rows, totals_row
@@ -491,3 +491,72 @@ def test_a_click_on_a_column_header_reads_each_rows_key_once_and_sorts_as_before
     values = [panel.proxy.index(r, column).data(SORT_ROLE) for r in range(rows)]
     assert values == sorted(values, reverse=order == Qt.SortOrder.DescendingOrder)
     assert biggest.isValid()
+
+
+def _cells_agree(view, model) -> int:
+    """Every cell of ``view`` as its delegate paints it (one ``multiData`` call per cell) and
+    each role on its own (``multiData`` with one role) equals ``model.data`` role by role."""
+    roles = [
+        *range(0, 14),  # every standard role a view or delegate asks for
+        int(SORT_ROLE),
+        int(ID_ROLE),
+        int(Qt.ItemDataRole.UserRole + 3),  # the filter's role
+    ]
+    delegate = view.itemDelegate()
+    checked = 0
+    for r in range(model.rowCount()):
+        for c in range(model.columnCount()):
+            index = model.index(r, c)
+            for role in roles:
+                one = QModelRoleData(role)
+                model.multiData(index, one)
+                assert one.data() == model.data(index, role), (r, c, role)
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, index)
+            assert option.text == (model.data(index, Qt.ItemDataRole.DisplayRole) or "")
+            assert int(option.displayAlignment) == model.data(
+                index, Qt.ItemDataRole.TextAlignmentRole
+            )
+            font = model.data(index, Qt.ItemDataRole.FontRole)
+            assert option.font.bold() == (font is not None and font.bold())
+            brush = model.data(index, Qt.ItemDataRole.ForegroundRole)
+            if brush is not None:
+                assert option.palette.color(option.palette.ColorRole.Text) == brush.color()
+            checked += 1
+    return checked
+
+
+def test_cells_painted_in_one_call_equal_each_role_asked_alone(qtbot, settings):
+    """The table paints a cell from one ``multiData`` call (the sort proxy passes it to the rows'
+    model) instead of a call into Python per role: what it paints, and every role read alone
+    through it, equal ``data`` — layer rows with errors and warnings, sorted and filtered,
+    rows by block, and the totals footer."""
+    doc = data_doc("resnet_block_broken.json")
+    panel = table_panel(qtbot, doc, settings)
+    assert any(r.status == "error" for r in panel.model.rows())
+    assert _cells_agree(panel.view, panel.proxy) == panel.model.rowCount() * len(COLUMNS)
+    assert _cells_agree(panel.footer, panel.totals_model) == len(COLUMNS)
+    header = panel.view.horizontalHeader()
+    qtbot.mouseClick(  # sort by parameters, as a user does
+        header.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(COL["params"]) + 5, 5),
+    )
+    assert panel.proxy.sortColumn() == COL["params"]
+    _cells_agree(panel.view, panel.proxy)
+    qtbot.keyClicks(panel.filter_edit, "conv")
+    assert 0 < panel.proxy.rowCount() < panel.model.rowCount()
+    _cells_agree(panel.view, panel.proxy)
+    grouped = template_doc("resnet18.json")
+    assert grouped.design.groups
+    panel = table_panel(qtbot, grouped, settings)
+    panel.set_collapsed({g.id for g in grouped.design.groups if g.parent is None})
+    panel.flush_collapsed()
+    assert panel.model.blocks is not None
+    assert _cells_agree(panel.view, panel.proxy) == panel.model.rowCount() * len(COLUMNS)
+    # An index out of range, or of another model, is answered with nothing.
+    empty = QModelRoleData(Qt.ItemDataRole.DisplayRole)
+    panel.model.multiData(QModelIndex(), empty)
+    assert empty.data() is None
+    assert not panel.model.index(panel.model.rowCount(), 0).isValid()
+    assert not panel.model.index(0, len(COLUMNS)).isValid()

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
+    QModelRoleData,
     QObject,
     QPersistentModelIndex,
     QSettings,
@@ -144,14 +145,45 @@ class _RowsModel(QAbstractTableModel):
         """The row as a cell of ``_column`` needs it."""
         return self._row_at(n)
 
+    def index(
+        self,
+        row: int,
+        column: int,
+        parent: Index = QModelIndex(),  # noqa: B008 - Qt signature
+    ) -> QModelIndex:
+        # One call into Python where Qt's own ``index`` makes two (``rowCount`` and
+        # ``columnCount``): the sort proxy maps every cell it paints through it.
+        if parent.isValid() or not (0 <= row < len(self._rows()) and 0 <= column < len(COLUMNS)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role in _UNUSED_ROLES or not index.isValid() or not 0 <= index.row() < len(self._data):
+        if role in _UNUSED_ROLES or not index.isValid():
             return None  # (the delegate asks every cell for these when it paints)
-        col = COLUMNS[index.column()]
+        return self._value(index.row(), index.column(), role)
+
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        """Every role a cell is painted with in one call (Qt's default asks ``data`` once per
+        role: seven calls into Python per cell painted)."""
+        items = (roleDataSpan,) if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
+        if not index.isValid():
+            for item in items:
+                item.clearData()
+            return
+        n, column, value = index.row(), index.column(), self._value
+        for item in items:
+            role = item.role()
+            item.setData(None if role in _UNUSED_ROLES else value(n, column, role))
+
+    def _value(self, n: int, column: int, role: int) -> Any:
+        """Cell (``n``, ``column``)'s value for ``role`` (``data`` and ``multiData``)."""
+        if not 0 <= n < len(self._data):
+            return None
+        col = COLUMNS[column]
         if role == FILTER_ROLE:
-            row = self._row_at(index.row())
-            return f"{row.id}\n{row.type}" if index.column() == 0 else None
-        row = self._row_for(index.row(), index.column())
+            row = self._row_at(n)
+            return f"{row.id}\n{row.type}" if column == 0 else None
+        row = self._row_for(n, column)
         if role == Qt.ItemDataRole.DisplayRole:
             return row.text(col.key, self.shape_order)
         if role == SORT_ROLE:
@@ -159,12 +191,12 @@ class _RowsModel(QAbstractTableModel):
         if role == ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if index.column() in _NUMERIC:
+            if column in _NUMERIC:
                 return _ALIGN_NUMBER
             return _ALIGN_TEXT
         if role == Qt.ItemDataRole.ForegroundRole:
             color = _STATUS_COLORS.get(row.status)
-            if color and (index.column() == _STATUS_COLUMN or col.key == "output_shape"):
+            if color and (column == _STATUS_COLUMN or col.key == "output_shape"):
                 return QBrush(QColor(color))
             return None
         if role == Qt.ItemDataRole.FontRole and row.is_total:
@@ -227,15 +259,10 @@ class LayerTableModel(_RowsModel):
             self.blocks = value
             self.refresh()
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            role == ID_ROLE
-            and self.blocks is not None
-            and index.isValid()
-            and index.row() < len(self._select)
-        ):
-            return self._select[index.row()]
-        return super().data(index, role)
+    def _value(self, n: int, column: int, role: int) -> Any:
+        if role == ID_ROLE and self.blocks is not None and 0 <= n < len(self._select):
+            return self._select[n]
+        return super()._value(n, column, role)
 
     def row_of(self, layer_id: str) -> int | None:
         return self._layer_rows().get(layer_id)
@@ -569,6 +596,14 @@ class LayerSortProxy(QSortFilterProxyModel):
 
     def set_filter_text(self, text: str) -> None:
         self.setFilterFixedString(text.strip())
+
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        """A cell's roles in one call into the rows' model (Qt's proxy asks it once per role)."""
+        source = self.sourceModel()
+        if isinstance(source, _RowsModel):
+            source.multiData(self.mapToSource(index), roleDataSpan)
+        else:
+            super().multiData(index, roleDataSpan)
 
     def lessThan(self, left: Index, right: Index) -> bool:
         keys = self._keys
