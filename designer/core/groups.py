@@ -20,7 +20,7 @@ This module computes what views need from groups, without Qt:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -441,7 +441,7 @@ class Node:
 @dataclass
 class VisibleGraph:
     nodes: list[Node]
-    node_of: dict[str, str]  # layer id -> node id
+    node_of: Mapping[str, str]  # layer id -> node id
     edges: list[tuple[str, str]]  # (source node, target node), each once
     inputs: dict[str, list[str]]  # node id -> source node ids, in order
 
@@ -545,6 +545,30 @@ def collapsed_units(design: Design, index: GroupIndex, collapsed: Iterable[str])
     return CollapsedUnits(design, index, shut, list(units.items()), unit_of, list(cross))
 
 
+class _NodeOf(Mapping[str, str]):
+    """Layer id -> its node in a merged graph, looked up through the layer's unit when asked
+    (a dictionary of every layer made per merge cost a pass over 10,000 layers per edit that
+    splits or joins a run; the graph's users ask for a few)."""
+
+    __slots__ = ("_head_of", "_unit_of")
+
+    def __init__(self, unit_of: dict[str, str], head_of: dict[str, str]) -> None:
+        self._unit_of = unit_of
+        self._head_of = head_of
+
+    def __getitem__(self, layer_id: str) -> str:
+        return self._head_of[self._unit_of[layer_id]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._unit_of)
+
+    def __len__(self) -> int:
+        return len(self._unit_of)
+
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._unit_of
+
+
 def merged_graph(units: CollapsedUnits, runs: Sequence[Run]) -> VisibleGraph:
     """The visible graph of ``units`` with each run of collapsed sibling blocks one node."""
     run_of: dict[str, tuple[str, ...]] = {}
@@ -565,7 +589,7 @@ def merged_graph(units: CollapsedUnits, runs: Sequence[Run]) -> VisibleGraph:
         head_of[unit] = nid
         if nid not in nodes:
             nodes[nid] = units.group_node(groups)
-    node_of = {lid: head_of[u] for lid, u in units.unit_of.items()}
+    node_of = _NodeOf(units.unit_of, head_of)
     edges: dict[tuple[str, str], None] = {}
     inputs: dict[str, list[str]] = {nid: [] for nid in nodes}
     for su, du in units.cross:
