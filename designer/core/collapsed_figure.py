@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -181,6 +181,35 @@ class CollapsedView:
     nodes: dict[str, Node]
     main_type: dict[str, str]  # group node -> the type that does most of its work
     labels: dict[str, str]  # group node -> its label on the figure
+    node_of: Mapping[str, str] = field(default_factory=dict)  # layer id -> its visible node
+
+
+class _BlockOf(Mapping[str, str]):
+    """Layer id (or visible node id) -> the volume drawing it in a collapsed 3D scene: the
+    node's volume, looked up when asked (a dictionary of every layer made per rebuild was a
+    pass over 10,000 layers per edit of a grouped design)."""
+
+    __slots__ = ("_block_of_node", "_node_of")
+
+    def __init__(self, node_of: Mapping[str, str], block_of_node: Mapping[str, str]) -> None:
+        self._node_of = node_of  # every layer -> its node
+        self._block_of_node = block_of_node  # every node -> its volume
+
+    def __getitem__(self, key: str) -> str:
+        node = self._node_of.get(key)
+        return self._block_of_node[key if node is None else node]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._node_of
+        for node in self._block_of_node:
+            if node not in self._node_of:  # a group's node (a layer's has the layer's id)
+                yield node
+
+    def __len__(self) -> int:
+        return len(self._node_of) + sum(1 for n in self._block_of_node if n not in self._node_of)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._node_of or key in self._block_of_node
 
 
 #: A group node's totals, as ``summarize`` gives them (a caller may pass a cached lookup).
@@ -269,7 +298,13 @@ def collapsed_view(
         )
     order = [n.id for n in graph.nodes]
     return CollapsedView(
-        _NodeGraph(design.name, layers), info, order, {n.id: n for n in graph.nodes}, main, labels
+        _NodeGraph(design.name, layers),
+        info,
+        order,
+        {n.id: n for n in graph.nodes},
+        main,
+        labels,
+        graph.node_of,
     )
 
 
@@ -370,8 +405,8 @@ def _volume_scene(cv: CollapsedView, options: BlockOptions) -> VolumeScene:
                 type=cv.main_type[b.id],
             )
         blocks.append(replace(b, layer_ids=layer_ids))
-        scene.block_of.update(dict.fromkeys(layer_ids, b.id))
     scene.blocks = blocks
+    scene.block_of = _BlockOf(cv.node_of, scene.block_of)  # (node -> volume, from the build)
     return scene
 
 

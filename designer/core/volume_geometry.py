@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 from typing import Generic, Literal, TypeVar
@@ -163,7 +163,9 @@ class VolumeScene:
     kernels: list[KernelBox]
     connections: list[Connection]
     options: BlockOptions
-    block_of: dict[str, str] = field(default_factory=dict)  # layer id -> id of the block drawing it
+    block_of: Mapping[str, str] = field(
+        default_factory=dict
+    )  # layer id -> id of the block drawing it
 
     def block(self, block_id: str) -> Block:
         for b in self.blocks:

@@ -121,6 +121,9 @@ def designs() -> list[Design]:
 def assert_same(graph: VisibleGraph, ref: VisibleGraph) -> None:
     assert graph.nodes == ref.nodes
     assert graph.node_of == ref.node_of and list(graph.node_of) == list(ref.node_of)
+    assert len(graph.node_of) == len(ref.node_of) and "no such layer" not in graph.node_of
+    assert graph.node_of.get("no such layer") is None
+    assert all(graph.node_of[lid] == nid for lid, nid in ref.node_of.items())
     assert graph.edges == ref.edges
     assert graph.inputs == ref.inputs
 
@@ -182,3 +185,30 @@ def test_a_key_patched_after_an_edit_is_the_key_computed_again(design: Design) -
         for gid in index.chain(lid):
             assert keys[gid] == structure_key(design, index, gid)
     assert keys == {gid: structure_key(design, index, gid) for gid in index.members}
+
+
+@pytest.mark.parametrize("design", designs()[:3], ids=lambda d: d.name)
+def test_a_collapsed_3d_scene_finds_each_layers_volume_as_a_dictionary_did(
+    design: Design,
+) -> None:
+    """The collapsed 3D scene's ``block_of`` (looked up through the layer's node, not a
+    dictionary of every layer made per rebuild) equals the dictionary it replaced: every layer
+    and every visible node to the volume drawing it."""
+    from designer.core.analysis import Analysis
+    from designer.core.collapsed_figure import collapsed_view, collapsed_volume_scene
+
+    analysis = Analysis(design)
+    index = GroupIndex(design)
+    for level in range(index.max_depth + 1):
+        shut = collapsed_for_level(index, level)
+        scene = collapsed_volume_scene(analysis, shut)
+        view = collapsed_view(analysis, shut)
+        ref: dict[str, str] = {}
+        for block in scene.blocks:
+            ref.update(dict.fromkeys(block.layer_ids, block.id))
+        for nid, node in view.nodes.items():
+            ref[nid] = ref[node.layers[0]]
+        assert dict(scene.block_of) == ref and len(scene.block_of) == len(ref)
+        assert set(scene.block_of) == set(design.ids) | set(view.nodes)
+        assert "no such layer" not in scene.block_of
+        assert scene.block_of.get("no such layer") is None
