@@ -233,3 +233,47 @@ def test_a_runs_main_type_from_its_blocks_is_the_one_its_layers_give(qapp):
             composed += cache._composable.get(node.groups) is not None
             assert cache.main_type(node) == main_type(doc.analysis, node), node.id
         assert composed >= 2
+
+
+def test_a_split_paints_without_looking_the_view_up_in_the_index_again(window, monkeypatch):
+    """Painting up close looks the painted part up in the scene's index when layer cards or
+    their edges were shown, added or moved since the last look (they then paint themselves and
+    get their ports): an edit that splits a run moves only block cards and proxy edges, and is
+    painted without that look-up (a pass over every item in view, hidden ones included, at
+    10,000 layers); opening a block, whose layer cards are then shown, still gets one."""
+    design = staged(stages=3, blocks=6)
+    design.remove_layer("pool")  # the one layer card shown is the input, which stays put
+    window.load_design(design, None)
+    grouping = window.scene.grouping
+    grouping.set_collapsed(collapsed_for_level(grouping.index, 1))
+    grouping.refresh()
+    settle(window)
+    assert [c.layer_id for c in grouping.visible_layer_cards()] == ["input"]
+    view = window.view
+    view.fit_to_view()
+    settle(window)
+    view.viewport().repaint()
+    overview = window.scene.overview
+    assert not overview.active  # up close: cards paint themselves
+    looks: list[int] = []
+    detail_in = overview.detail_in
+    monkeypatch.setattr(overview, "detail_in", lambda rect: looks.append(1) or detail_in(rect))
+    for kernel in (5, 3, 5):
+        repaints = grouping.repaints
+        stage_edit(window, kernel)
+        settle(window)
+        view.viewport().repaint()
+        assert grouping.repaints == repaints + 1  # the split or join was laid out
+    assert looks == []  # (on main: two look-ups per split or join)
+    # A block opened: its layer cards are shown, looked up once and drawn with their ports.
+    block = next(c for c in grouping.cards.values() if c.node.repeat == 1)
+    grouping.expand(block.node.id)
+    settle(window)
+    view.fit_to_view()
+    view.viewport().repaint()
+    assert looks
+    shown = [window.scene.cards[lid] for lid in block.node.layers]
+    in_view = view.mapToScene(view.viewport().rect()).boundingRect()
+    drawn = [c for c in shown if c.sceneBoundingRect().intersects(in_view)]
+    assert drawn and all(c.existing_ports() for c in drawn)
+    assert not window.scene.portless & set(drawn)

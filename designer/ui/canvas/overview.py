@@ -61,6 +61,10 @@ class Overview:
         # other card and edge is flagged ``ItemHasNoContents``. Counts the changes of mode.
         self._detailed: set[QGraphicsItem] = set()
         self.mode_version = 0
+        # Counts the changes ``detail_in`` has to look at again: a layer card or an edge between
+        # layer cards added, moved, shown or hidden (not a block card or proxy edge of the
+        # collapsed view: an edit that splits a run moves only those).
+        self.detail_version = 0
         self._looks: dict[str, Look] = {}  # each drawn card's (hidden ones are not drawn)
         self._rects: dict[str, QRectF] = {}  # where each drawn card is
         # Each drawn edge's source and line, by the edge's key.
@@ -155,6 +159,8 @@ class Overview:
         line is drawn from where it is now, without looking every other card and edge up
         again."""
         self.content_version += 1
+        if isinstance(item, LayerCard) or self.scene.edges.get(item.key) is item:
+            self.detail_version += 1
         # (An edge, or a card hidden in a collapsed block, is in no box round the cards: not
         # logged, ``card_changes`` skips its version.)
         if isinstance(item, LayerCard):
@@ -238,6 +244,7 @@ class Overview:
     def invalidate(self) -> None:
         """Cards or edges moved, appeared, disappeared, or were shown or hidden."""
         self.content_version += 1
+        self.detail_version += 1
         self._forget_cards()
         self._dirty = True
 

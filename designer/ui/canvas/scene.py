@@ -83,7 +83,7 @@ class DesignScene(QGraphicsScene):
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
         self.portless: set[LayerCard] = set()  # shown, ports not made yet (``prepare_up_close``)
-        self._ports_checked: tuple[tuple[int, int], QRectF] | None = None  # (versions, rect)
+        self._ports_checked: tuple[tuple[int, int, int], QRectF] | None = None  # (versions, rect)
         self.direction = "LR"
         self._syncing = False
         self._selection_owed = False  # a selectionChanged, for selected cards removed
@@ -197,10 +197,11 @@ class DesignScene(QGraphicsScene):
         """Before drawing ``rect`` up close (the view calls this): the cards and edges there
         paint themselves (``Overview.detail_in``), and the cards shown there that have no
         ports yet get them; how many cards got them."""
-        # A repaint inside the part already looked at, with no card shown, added or moved since
-        # and no change of mode (an edit's repaint up close), needs no look-up in the index.
+        # A repaint inside the part already looked at, with no layer card or edge shown, added or
+        # moved since and no change of mode (an edit's repaint up close; a split run's block
+        # cards and proxy edges moved), needs no look-up in the index.
         overview = self.overview
-        version = (overview.content_version, overview.mode_version)
+        version = (overview.detail_version, overview.mode_version, len(self.portless))
         checked = self._ports_checked
         if checked is not None and checked[0] == version and checked[1].contains(rect):
             return 0
@@ -211,7 +212,10 @@ class DesignScene(QGraphicsScene):
                 if isinstance(item, LayerCard) and item in self.portless:
                     item.make_ports()
                     made += 1
-        self._ports_checked = ((overview.content_version, overview.mode_version), QRectF(rect))
+        self._ports_checked = (
+            (overview.detail_version, overview.mode_version, len(self.portless)),
+            QRectF(rect),
+        )
         return made
 
     def reroute_edges(
