@@ -293,3 +293,71 @@ def test_an_edit_that_splits_a_run_merges_that_run_again_and_redraws_only_what_c
     assert titles["layer2.1–5"] == 5
     assert any(r.groups == ("layer2", "layer3") for r in cache.runs())
     assert_same_as_fresh(doc)
+
+
+def test_the_table_by_block_after_random_splits_joins_undo_and_redo_is_a_fresh_one(qtbot, tmp_path):
+    """Rows by block kept across random edits that split and join "×N" runs (rows updated in
+    place, the rows in excess inserted or removed, never a reset), undo and redo: after each,
+    the same rows, row ids, selected layers, layer → row map and column widths as a table
+    built afresh for the same design and collapsed set; the selection follows its layer."""
+    from PySide6.QtCore import QSettings
+
+    from designer.ui.panels.layer_table import LayerTablePanel
+    from tests.core.test_groups_incremental import staged
+
+    settings = QSettings(str(tmp_path / "table.ini"), QSettings.Format.IniFormat)
+    doc = Document(staged(stages=3, blocks=6))
+    panel = LayerTablePanel(doc, settings)
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    index = GroupIndex(doc.design)
+    shut = collapsed_for_level(index, 1)  # stages open, blocks shut: "block, ×5" per stage
+    panel.set_collapsed(shut)
+    panel.flush_collapsed()
+    model = panel.model
+    resets, replaced = model.reset_count, model.replace_count
+    inserted: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.rowsRemoved.connect(lambda _p, a, b: removed.append((a, b)))
+    rng = random.Random(15)
+    targets = [f"layer{s}.{b}.conv2" for s in (1, 2, 3) for b in range(1, 6)]
+
+    def state(m, p) -> tuple[object, ...]:
+        header = p.view.horizontalHeader()
+        return (
+            m.rows(),
+            [m.layer_id(n) for n in range(m.rowCount())],
+            {lid: m.row_of(lid) for lid in doc.design.ids},
+            [header.sectionSize(n) for n in range(header.count() - 1)],
+        )
+
+    for step in range(30):
+        roll = rng.random()
+        if roll < 0.25 and doc.undo_stack.canUndo():
+            doc.undo_stack.undo()
+        elif roll < 0.4 and doc.undo_stack.canRedo():
+            doc.undo_stack.redo()
+        else:
+            lid = rng.choice(targets)
+            kernel = rng.choice([1, 3, 5])
+            params = dict(doc.design.layer(lid).params)
+            doc.set_params(lid, {**params, "kernel_size": kernel, "padding": kernel // 2})
+        selected = rng.choice(doc.design.ids)
+        doc.select([selected])
+        fresh = LayerTablePanel(doc, settings)
+        qtbot.addWidget(fresh)
+        fresh.resize(900, 300)
+        fresh.show()
+        fresh.set_collapsed(shut)
+        fresh.flush_collapsed()
+        assert state(model, panel) == state(fresh.model, fresh), step
+        assert model.rows() == [
+            replace(b.row, id=b.title) for b in block_rows(doc.analysis, set(shut))
+        ]
+        assert panel.selected_ids() == [model.layer_id(model.row_of(selected))]
+        fresh.close()
+        fresh.deleteLater()
+    assert model.reset_count == resets and model.replace_count > replaced
+    assert inserted and removed  # (runs split and joined: rows in excess came and went)

@@ -384,6 +384,14 @@ class LayerTableModel(_RowsModel):
         while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
             end += 1
         gone, come = len(old) - end - start, len(new) - end - start
+        # The first rows of the change take the new values in place (the caller's loop below
+        # marks them changed); only the rows in excess are removed or inserted (a run split in
+        # three: one row updated, two inserted; joined again: one updated, two removed).
+        same = min(gone, come)
+        placed = set(range(start, start + same))  # (changed even if their values look alike)
+        self._ids[start : start + same] = ids[start : start + same]
+        self._select[start : start + same] = select[start : start + same]
+        start, gone, come = start + same, gone - same, come - same
         if gone:
             self.beginRemoveRows(QModelIndex(), start, start + gone - 1)
             del self._data[start : start + gone]
@@ -401,7 +409,7 @@ class LayerTableModel(_RowsModel):
         changed = []
         for n, b in enumerate(rows):  # the kept rows' values (fields downstream, totals)
             value = replace(b.row, id=b.title)
-            if value != self._data[n]:
+            if value != self._data[n] or n in placed:
                 self._data[n] = value
                 changed.append(n)
         if changed:
@@ -622,6 +630,24 @@ class LayerSortProxy(QSortFilterProxyModel):
         return str(a) < str(b)
 
 
+class _Advances:
+    """A text's width in one font, each text measured once (kept in ``known``)."""
+
+    __slots__ = ("known", "metrics")
+
+    def __init__(self, metrics: QFontMetrics, known: dict[str, int]) -> None:
+        self.metrics = metrics
+        self.known = known
+
+    def __call__(self, text: str) -> int:
+        width = self.known.get(text)
+        if width is None:
+            if len(self.known) > 20000:  # (10,000 layers' ids, shapes and counts, and more)
+                self.known.clear()
+            width = self.known[text] = self.metrics.horizontalAdvance(text)
+        return width
+
+
 class LayerTablePanel(QWidget):
     """The table with a filter box, the shape-order setting, copy and export."""
 
@@ -747,6 +773,16 @@ class LayerTablePanel(QWidget):
         self.model.modelReset.connect(self._after_reset)
         self.model.rowsInserted.connect(self._fit_new_rows)
         self.model.rows_replaced.connect(self._after_reset)
+        self._fitted: list[int] | None = None  # the widths ``_fit_columns`` last set
+        # Each text's width in each font (bold totals, cells, titles): most rows' texts are
+        # the same from one edit to the next.
+        self._advance_fonts: tuple[str, ...] = ()
+        self._advances: tuple[dict[str, int], ...] = ({}, {}, {})
+        self.view.setVerticalScrollBarPolicy(
+            # Always there: rows by block go from 8 to 10 and back as a run splits and joins,
+            # and a scroll bar coming and going resized the table and redrew the whole dock.
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+        )
         self._fit_columns()
         self._on_document_selection(document.selection)
 
@@ -822,7 +858,13 @@ class LayerTablePanel(QWidget):
         # Widths from the rows' own texts: QTableView.resizeColumnsToContents asks the model
         # for every role of every cell, tens of milliseconds per structural edit.
         header = self.view.horizontalHeader()
-        for n, width in enumerate(self._widths(self._sample_rows(), titles=True)):
+        widths = self._widths(self._sample_rows(), titles=True)
+        if widths == self._fitted and all(
+            header.sectionSize(n) == w for n, w in enumerate(widths[:-1])
+        ):
+            return  # (as fitted last time, the last column stretched: nothing to resize)
+        self._fitted = widths
+        for n, width in enumerate(widths):
             header.resizeSection(n, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -834,21 +876,23 @@ class LayerTablePanel(QWidget):
         """Each column's width for these rows' texts and the totals' (and the titles')."""
         bold = QFont(self.footer.font())
         bold.setBold(True)
-        fm = QFontMetrics(bold)
-        cell = QFontMetrics(self.view.font())
-        head = QFontMetrics(self.view.horizontalHeader().font())
+        fonts = (bold.key(), self.view.font().key(), self.view.horizontalHeader().font().key())
+        if fonts != self._advance_fonts:
+            self._advance_fonts = fonts
+            self._advances = ({}, {}, {})
+        fm = _Advances(QFontMetrics(bold), self._advances[0])
+        cell = _Advances(QFontMetrics(self.view.font()), self._advances[1])
+        head = _Advances(QFontMetrics(self.view.horizontalHeader().font()), self._advances[2])
         totals = self.totals_model.row()
         order = self.shape_order
         widths = []
         for n, col in enumerate(COLUMNS):
-            content = (
-                max((cell.horizontalAdvance(r.text(col.key, order)) for r in rows), default=0) + 16
-            )
+            content = max((cell(r.text(col.key, order)) for r in rows), default=0) + 16
             title = (self.model.headerData(n, Qt.Orientation.Horizontal) or "") if titles else ""
             width = max(
                 content,
-                head.horizontalAdvance(str(title)) + 28 if titles else 0,
-                fm.horizontalAdvance(totals.text(col.key, order)) + 28,
+                head(str(title)) + 28 if titles else 0,
+                fm(totals.text(col.key, order)) + 28,
             )
             widths.append(min(width, 260))
         return widths
@@ -856,6 +900,8 @@ class LayerTablePanel(QWidget):
     def _fit_new_rows(self, _parent: QModelIndex, first: int, last: int) -> None:
         """Layers added (not a new table): the columns widen for the new rows' texts and the new
         totals if need be, and never narrow while the user edits (no jumping columns)."""
+        if self.model.blocks is not None:
+            return  # rows by block replaced: fitted as after a reset (``_after_reset``)
         self.totals_model.refresh()
         rows = [self.model._row_at(n) for n in range(first, min(last, first + FIT_SAMPLE) + 1)]
         header = self.view.horizontalHeader()
