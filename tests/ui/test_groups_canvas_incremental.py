@@ -9,7 +9,7 @@ import random
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtWidgets import QApplication
 
 from designer.core.collapsed_figure import main_type
@@ -277,3 +277,13 @@ def test_a_split_paints_without_looking_the_view_up_in_the_index_again(window, m
     drawn = [c for c in shown if c.sceneBoundingRect().intersects(in_view)]
     assert drawn and all(c.existing_ports() for c in drawn)
     assert not window.scene.portless & set(drawn)
+    # Paints of two parts, neither inside the other by the last bit of a float (an edit's
+    # partial paint and a whole repaint at 10,000 layers), alternating: each looked up once.
+    looks.clear()
+    whole = view.mapToScene(view.viewport().rect()).boundingRect()
+    part = QRectF(whole.x(), whole.y() + 100, whole.width(), whole.height() - 100 + 1e-9)
+    assert not whole.contains(part) and not part.contains(whole)
+    for _ in range(3):
+        window.scene.prepare_up_close(part)
+        window.scene.prepare_up_close(whole)
+    assert len(looks) <= 2

@@ -203,7 +203,8 @@ class DesignScene(QGraphicsScene):
         overview = self.overview
         version = (overview.detail_version, overview.mode_version, len(self.portless))
         checked = self._ports_checked
-        if checked is not None and checked[0] == version and checked[1].contains(rect):
+        before = checked[1] if checked is not None and checked[0] == version else None
+        if before is not None and before.contains(rect):
             return 0
         overview.detail_in(rect)
         made = 0
@@ -212,9 +213,13 @@ class DesignScene(QGraphicsScene):
                 if isinstance(item, LayerCard) and item in self.portless:
                     item.make_ports()
                     made += 1
+        # Nothing changed since the part looked at before: it and this one are both done (an
+        # edit's partial paint and a whole repaint alternate; kept apart, neither contained the
+        # other, their edges differing in the last bit of a float).
+        looked = QRectF(rect) if before is None else QRectF(rect).united(before)
         self._ports_checked = (
             (overview.detail_version, overview.mode_version, len(self.portless)),
-            QRectF(rect),
+            looked,
         )
         return made
 
