@@ -502,7 +502,7 @@ class CollapsedUnits:
     def relevant(self, runs: Sequence[Run]) -> tuple[Run, ...]:
         """The runs that merge nodes here (every group of the run collapsed)."""
         shut = self.shut
-        return tuple(r for r in runs if all(g in shut for g in r.groups))
+        return tuple(r for r in runs if shut.issuperset(r.groups))
 
     def group_node(self, groups: tuple[str, ...]) -> Node:
         found = self._nodes.get(groups)

@@ -63,6 +63,8 @@ if TYPE_CHECKING:
 
 #: Blocks numbered before the numbering starts again (each collapsed set has its own blocks).
 MAX_BLOCKS = 20_000
+#: Keys of groups of at most this many layers are kept as one object per value (``_canonical``).
+CANONICAL_KEY = 64
 #: Before every other handler of the design's signals (the analysis's included).
 PRIORITY = 100
 
@@ -83,6 +85,9 @@ class GroupViewCache:
         self._index: GroupIndex | None = None
         self._consumers: dict[str, list[str]] | None = None
         self._keys: dict[str, tuple[Any, ...]] = {}
+        # One object per small key's value (``_canonical``): the blocks of a run of 356 then
+        # compare by identity, not entry by entry, when runs are found again after an edit.
+        self._canon: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._runs: list[Run] | None = None
         # Per parent group, its blocks and direct layers in network order (structure only).
         self._run_items: list[list[tuple[str, bool]]] | None = None
@@ -152,6 +157,7 @@ class GroupViewCache:
         self._index = None
         self._consumers = None
         self._keys = {}
+        self._canon = {}
         self._runs = None
         self._run_items = None
         self._parent_runs = None
@@ -175,7 +181,9 @@ class GroupViewCache:
             for gid in index.chain(layer_id):
                 kept = keys.get(gid)
                 if kept is not None:
-                    keys[gid] = with_new_params(kept, index.members[gid].index(layer_id), layer)
+                    keys[gid] = self._canonical(
+                        with_new_params(kept, index.members[gid].index(layer_id), layer)
+                    )
                 parent = self._parent_of.get(gid)
                 if parent is not None:
                     self._stale_parents.add(parent)  # its runs may have split or joined
@@ -371,21 +379,35 @@ class GroupViewCache:
         out = last.output_layer
         if out is None:
             return None
+        # The sums in one pass over the blocks (not a pass per total).
+        layers = params = trainable = buffers = macs = 0
+        errors = warnings = unknown = neurons = memory = 0
+        for p in parts:
+            layers += p.layers
+            params += p.params
+            trainable += p.trainable_params
+            buffers += p.buffers
+            macs += p.macs
+            errors += p.errors
+            warnings += p.warnings
+            unknown += p.unknown
+            neurons += p.neurons
+            memory += p.memory_bytes
         return GroupSummary(
-            layers=sum(p.layers for p in parts),
-            params=sum(p.params for p in parts),
-            trainable_params=sum(p.trainable_params for p in parts),
-            buffers=sum(p.buffers for p in parts),
-            macs=sum(p.macs for p in parts),
+            layers=layers,
+            params=params,
+            trainable_params=trainable,
+            buffers=buffers,
+            macs=macs,
             input_shape=first.input_shape,
             output_shape=last.output_shape,
             output_layer=out,
             receptive_field=self.field(out) if analysis.stored(out) is not None else None,
-            errors=sum(p.errors for p in parts),
-            warnings=sum(p.warnings for p in parts),
-            unknown=sum(p.unknown for p in parts),
-            neurons=sum(p.neurons for p in parts),
-            memory_bytes=sum(p.memory_bytes for p in parts),
+            errors=errors,
+            warnings=warnings,
+            unknown=unknown,
+            neurons=neurons,
+            memory_bytes=memory,
         )
 
     def _block_totals(self, block: tuple[str, ...]) -> GroupSummary:
@@ -474,6 +496,15 @@ class GroupViewCache:
         runs.sort(key=lambda r: self._run_first[r.head])
         return runs
 
+    def _canonical(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``key``, or the equal key met before (keys of up to ``CANONICAL_KEY`` layers: a
+        stage's key of thousands is compared rarely and would cost more to hash)."""
+        if len(key) > CANONICAL_KEY:
+            return key
+        if len(self._canon) > MAX_BLOCKS:
+            self._canon = {}
+        return self._canon.setdefault(key, key)
+
     def _runs_in(
         self, parent_items: list[tuple[str, bool]], layer_keys: dict[str, tuple[str, str]]
     ) -> list[Run]:
@@ -486,7 +517,7 @@ class GroupViewCache:
                 continue
             k = keys.get(name)
             if k is None:
-                k = keys[name] = structure_key(design, index, name, layer_keys)
+                k = keys[name] = self._canonical(structure_key(design, index, name, layer_keys))
             item_keys.append(k)
         runs: list[Run] = []
         start = 0

@@ -23,7 +23,12 @@ from designer.core.groups import (
 )
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from designer.ui.group_views import cache_for, cached_block_rows, cached_volume_scene
+from designer.ui.group_views import (
+    CANONICAL_KEY,
+    cache_for,
+    cached_block_rows,
+    cached_volume_scene,
+)
 from designer.ui.panels import diagnostics_panel
 from tests.core.test_groups_incremental import staged
 from tests.ui.ui_helpers import shown_main_window
@@ -42,6 +47,8 @@ def assert_same_as_fresh(doc: Document) -> None:
     assert cache.runs() == runs
     for gid, key in cache._keys.items():  # kept, or patched after an edit
         assert key == structure_key(design, index, gid), gid
+        if len(key) <= CANONICAL_KEY:  # one object per value: a run's blocks compare by identity
+            assert cache._canon[key] is key, gid
     # Everything the cache gives first: reading the analysis afresh brings its fields up to
     # date, and the cache would then find them current.
     shuts = [collapsed_for_level(index, level) for level in range(index.max_depth + 1)]
