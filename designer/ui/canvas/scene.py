@@ -204,7 +204,9 @@ class DesignScene(QGraphicsScene):
         version = (overview.detail_version, overview.mode_version, len(self.portless))
         checked = self._ports_checked
         before = checked[1] if checked is not None and checked[0] == version else None
-        if before is not None and before.contains(rect):
+        # (A millionth of a unit in: the same part found again may differ from the one kept
+        # in the last bit of a float, and a rectangle's union rounds its edges.)
+        if before is not None and before.contains(rect.adjusted(1e-6, 1e-6, -1e-6, -1e-6)):
             return 0
         overview.detail_in(rect)
         made = 0
