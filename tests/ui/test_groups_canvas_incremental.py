@@ -280,10 +280,21 @@ def test_a_split_paints_without_looking_the_view_up_in_the_index_again(window, m
     # Paints of two parts, neither inside the other by the last bit of a float (an edit's
     # partial paint and a whole repaint at 10,000 layers), alternating: each looked up once.
     looks.clear()
+    window.scene._ports_checked = None
     whole = view.mapToScene(view.viewport().rect()).boundingRect()
     part = QRectF(whole.x(), whole.y() + 100, whole.width(), whole.height() - 100 + 1e-9)
     assert not whole.contains(part) and not part.contains(whole)
     for _ in range(3):
         window.scene.prepare_up_close(part)
         window.scene.prepare_up_close(whole)
-    assert len(looks) <= 2
+    assert len(looks) <= 2, looks
+    # The two parts an edit at 10,000 layers painted (the edit's and the whole view), whose
+    # union rounds its bottom edge a bit above the smaller one's.
+    looks.clear()
+    window.scene._ports_checked = None  # (nothing looked up yet)
+    part = QRectF(-46.25592417061611, -17.345971563981042, 980.6255924170616, 471.8104265402843)
+    whole = QRectF(-46.25592417061611, -171.14691943127963, 980.6255924170616, 625.6113744075828)
+    for _ in range(3):
+        window.scene.prepare_up_close(whole)
+        window.scene.prepare_up_close(part)
+    assert len(looks) <= 2, looks
