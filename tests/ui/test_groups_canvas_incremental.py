@@ -298,3 +298,35 @@ def test_a_split_paints_without_looking_the_view_up_in_the_index_again(window, m
         window.scene.prepare_up_close(whole)
         window.scene.prepare_up_close(part)
     assert len(looks) <= 2, looks
+
+
+def test_edges_never_routed_are_in_no_cell_of_the_index_until_shown(window):
+    """An edge hidden inside a collapsed block since the design opened has no path: its
+    bounding rectangle is empty (not one at the origin, where 11,000 such edges filled the scene
+    index's cell), so no look-up at the origin finds it; once its block opens it is routed and
+    the index finds it where it is drawn, and again after its block shut and opened."""
+    design = staged(stages=3, blocks=6)
+    window.load_design(design, None)
+    scene = window.scene
+    grouping = scene.grouping
+    grouping.set_collapsed(collapsed_for_level(grouping.index, 0))
+    grouping.refresh()
+    settle(window)
+    hidden = [e for e in scene.edges.values() if not e.isVisible() and e.unrouted]
+    assert len(hidden) > 50
+    assert all(e.boundingRect().isNull() and e.path().isEmpty() for e in hidden)
+    grouping.expand(["layer2", "layer2.0"])  # the stage and its first block open
+    settle(window)
+    shown = [e for e in hidden if e.isVisible()]
+    assert shown
+    for edge in shown:
+        assert not edge.unrouted and not edge.boundingRect().isNull()
+        assert edge in scene.items(edge.sceneBoundingRect())
+    grouping.collapse(["layer2", "layer2.0"])
+    settle(window)
+    for edge in shown:  # hidden again with its path: its rectangle is the path's
+        assert not edge.isVisible() and not edge.boundingRect().isNull()
+    grouping.expand(["layer2", "layer2.0"])
+    settle(window)
+    for edge in shown:
+        assert edge.isVisible() and edge in scene.items(edge.sceneBoundingRect())

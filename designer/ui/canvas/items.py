@@ -485,6 +485,10 @@ class EdgeItem(QGraphicsPathItem):
         # ``route=False``: no path until ``set_shown`` (an edge hidden inside a collapsed block when
         # a design opens is never drawn until its block is opened).
         self.unrouted = True
+        # Never given a path: an empty bounding rectangle, not one at the origin (11,000 edges
+        # hidden in collapsed blocks all sat in the scene index's cell there, and every paint of
+        # a view over the origin went through them); ``setPath`` gives it its own.
+        self._parked = not route
         if route:
             self.update_path()
         # Its tooltip, the shape it carries, is written in when one is asked for
@@ -522,6 +526,9 @@ class EdgeItem(QGraphicsPathItem):
             self.update()
 
     def setPath(self, path: QPainterPath) -> None:
+        if self._parked:
+            self.prepareGeometryChange()  # (the index drops it from where it was, then)
+            self._parked = False
         super().setPath(path)
         self._corridor = None  # its cards moved or it was routed anew: worked out when asked
         _touch_overview(self)
@@ -660,6 +667,8 @@ class EdgeItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def boundingRect(self) -> QRectF:
+        if self._parked:
+            return QRectF()
         return self.path().boundingRect().adjusted(-40, -14, 40, 14)
 
     def paint(
