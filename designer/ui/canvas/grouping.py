@@ -464,6 +464,8 @@ class CanvasGroups(QObject):
         self.proxy_edges: list[EdgeItem] = []
         self.frames: list[GroupFrame] = []
         self.index = GroupIndex(self.document.design)
+        # Each group's place among the index's members (the frames' order), for that index.
+        self._group_order: tuple[GroupIndex, dict[str, int]] | None = None
         self._runs: list[Run] | None = None  # repeat_runs of the design, until it changes
         self._summaries: dict[tuple[str, ...], GroupSummary] = {}  # until the analysis changes
         self._consumers: dict[str, list[str]] | None = None
@@ -1128,10 +1130,13 @@ class CanvasGroups(QObject):
             for key in _cells(box, cell):
                 near.setdefault(key, []).append(item)
         collapsed = self.collapsed
-        for gid in index.members:
-            items = items_of.get(gid)
-            if not items:
-                continue
+        # The groups with cards shown, in the index's order (not a pass over all 1,400 groups).
+        order = self._group_order
+        if order is None or order[0] is not index:
+            order = self._group_order = (index, {gid: n for n, gid in enumerate(index.members)})
+        place = order[1]
+        for gid in sorted((g for g in items_of if g in place), key=place.__getitem__):
+            items = items_of[gid]
             if gid in collapsed or any(g in collapsed for g in index.ancestors(gid)):
                 continue
             # The deepest open group drawn inside this one (a walk that stops at shut groups).
