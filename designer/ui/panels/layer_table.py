@@ -165,7 +165,11 @@ class _RowsModel(QAbstractTableModel):
     def multiData(self, index: Index, roleDataSpan: Any) -> None:
         """Every role a cell is painted with in one call (Qt's default asks ``data`` once per
         role: seven calls into Python per cell painted)."""
-        items = (roleDataSpan,) if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
+        # (By index: the span's ``__len__`` and ``__getitem__`` are in every PySide6 this runs on.)
+        if isinstance(roleDataSpan, QModelRoleData):
+            items: Any = (roleDataSpan,)
+        else:
+            items = [roleDataSpan[k] for k in range(len(roleDataSpan))]
         if not index.isValid():
             for item in items:
                 item.clearData()
