@@ -91,6 +91,37 @@ def group_fonts() -> tuple[QFont, QFont, QFont]:
     return title, small, shape
 
 
+#: A block card's fonts with their metrics, per base font (``_card_fonts``).
+_CARD_FONTS: dict[str, tuple[tuple[QFont, QFontMetricsF], ...]] = {}
+#: Texts elided to a width, per font and elision (``_elided``): a card drawn again after an
+#: edit mostly shows texts it showed before.
+_ELIDED: dict[tuple[str, str, Qt.TextElideMode, float], str] = {}
+_ALIGN_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+_ALIGN_RIGHT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+_WHITE = QColor("white")
+
+
+def _card_fonts() -> tuple[tuple[QFont, QFontMetricsF], ...]:
+    """``group_fonts`` with each font's metrics, made once per base font."""
+    key = theme.ui_font().key()
+    found = _CARD_FONTS.get(key)
+    if found is None:
+        found = _CARD_FONTS[key] = tuple((f, QFontMetricsF(f)) for f in group_fonts())
+    return found
+
+
+def _elided(
+    metrics: QFontMetricsF, font: QFont, text: str, mode: Qt.TextElideMode, width: float
+) -> str:
+    key = (font.key(), text, mode, width)
+    found = _ELIDED.get(key)
+    if found is None:
+        if len(_ELIDED) > 4096:
+            _ELIDED.clear()
+        found = _ELIDED[key] = metrics.elidedText(text, mode, width)
+    return found
+
+
 class GroupCard(QGraphicsItem):
     """A collapsed group (or a run of identical groups) drawn as one card.
 
@@ -233,32 +264,29 @@ class GroupCard(QGraphicsItem):
             painter.drawRect(rect)
             return
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        title_font, small_font, shape_font = group_fonts()
+        (title_font, fm_title), (small_font, fm_small), (shape_font, fm_shape) = _card_fonts()
         paint_card_frame(painter, theme.CARD_BG, GROUP_COLOR, border, width)
 
         # Header: chevron, title (elided in the middle), ×N.
         pad = 8.0
         painter.setFont(title_font)
-        fm_title = QFontMetricsF(title_font)
-        painter.setPen(QColor("white"))
+        painter.setPen(_WHITE)
         painter.drawText(self.chevron_rect(), Qt.AlignmentFlag.AlignCenter, "▸")
         repeat = f"×{n.repeat}" if n.repeat > 1 else ""
         rep_w = fm_title.horizontalAdvance(repeat) + 6 if repeat else 0.0
         title_space = CARD_WIDTH - CHEVRON_WIDTH - pad - rep_w
+        middle = Qt.TextElideMode.ElideMiddle
         painter.drawText(
             QRectF(CHEVRON_WIDTH, 0, title_space, HEADER_HEIGHT),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm_title.elidedText(n.title, Qt.TextElideMode.ElideMiddle, title_space),
+            _ALIGN_LEFT,
+            _elided(fm_title, title_font, n.title, middle, title_space),
         )
         if repeat:
             painter.drawText(
-                QRectF(CARD_WIDTH - pad - rep_w, 0, rep_w, HEADER_HEIGHT),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                repeat,
+                QRectF(CARD_WIDTH - pad - rep_w, 0, rep_w, HEADER_HEIGHT), _ALIGN_RIGHT, repeat
             )
 
         # Body: where it starts, the output volume, the totals.
-        fm_small = QFontMetricsF(small_font)
         painter.setFont(small_font)
         painter.setPen(theme.TEXT_MUTED)
         src = s.shapes_text.split(" → ")[0]
@@ -267,17 +295,16 @@ class GroupCard(QGraphicsItem):
         count = f"{blocks} blocks" if blocks > 1 else f"{s.layers} layers"
         painter.drawText(
             top,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm_small.elidedText(f"{src} →   {count}", Qt.TextElideMode.ElideMiddle, top.width()),
+            _ALIGN_LEFT,
+            _elided(fm_small, small_font, f"{src} →   {count}", middle, top.width()),
         )
         painter.setFont(shape_font)
         painter.setPen(theme.UNKNOWN.darker(115) if s.output_shape is None else theme.TEXT)
         mid = QRectF(pad, HEADER_HEIGHT + 19, CARD_WIDTH - 2 * pad, 26)
-        fm_shape = QFontMetricsF(shape_font)
         painter.drawText(
             mid,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm_shape.elidedText(self.content.shape_text, Qt.TextElideMode.ElideMiddle, mid.width()),
+            _ALIGN_LEFT,
+            _elided(fm_shape, shape_font, self.content.shape_text, middle, mid.width()),
         )
         painter.setFont(small_font)
         painter.setPen(theme.TEXT_MUTED)
@@ -285,8 +312,8 @@ class GroupCard(QGraphicsItem):
         totals = f"{human_count(s.params)} params · {human_count(s.macs)} MACs"
         painter.drawText(
             bottom,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm_small.elidedText(totals, Qt.TextElideMode.ElideRight, bottom.width()),
+            _ALIGN_LEFT,
+            _elided(fm_small, small_font, totals, Qt.TextElideMode.ElideRight, bottom.width()),
         )
 
     # ------------------------------------------------------------ behaviour
