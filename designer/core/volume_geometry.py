@@ -163,9 +163,8 @@ class VolumeScene:
     kernels: list[KernelBox]
     connections: list[Connection]
     options: BlockOptions
-    block_of: Mapping[str, str] = field(
-        default_factory=dict
-    )  # layer id -> id of the block drawing it
+    # Layer id -> id of the block drawing it (a dictionary, or a mapping that looks it up).
+    block_of: Mapping[str, str] = field(default_factory=dict)
 
     def block(self, block_id: str) -> Block:
         for b in self.blocks:
