@@ -269,6 +269,7 @@ class Analysis:
         #: (``_take_over``): copied before a fast path changes them.
         self._shared = False
         self.structure_passes = 0  # full structure passes since creation (tests, benchmarks)
+        self.renames = 0  # renames followed without a full pass (tests, benchmarks)
         self._totals: Totals | None = None
         # Running sums over self.info (see _account), so totals() after an edit costs
         # only what the edit recomputed, not a pass over every layer.
@@ -609,7 +610,74 @@ class Analysis:
         self._recompute_from(self._rebuild_with_consumer_changes())
 
     def _on_renamed(self, old: str, new: str) -> None:
-        self.full_refresh()
+        """A layer's id changed (and, in the design, every reference to it; the design order
+        stays). Its entries are re-keyed, and only the layers whose results can show the id
+        are evaluated again: the layer itself (its messages name it) and the layers taking
+        its output (a message about which output they take names it). Nothing else names a
+        layer: rules see shapes, not ids. The full pass where the structure has a cycle (its
+        diagnostics name the cycle's layers) or where the layer was never analysed."""
+        if self._cyclic or old not in self._rank or dict.get(self.info, old) is None:
+            self.full_refresh()
+            return
+        self.renames += 1
+        layers = self.design.layer_map
+        self._own_structure()
+        consumers = self._consumers
+        users = consumers.pop(old)
+        consumers[new] = users
+        seen = self._inputs_seen.pop(old)
+        self._inputs_seen[new] = seen
+        for s in seen if len(seen) == 1 and ":" not in seen[0] else sources_of(seen):
+            listed = consumers.get(s)
+            if listed is not None and old in listed:
+                consumers[s] = [new if c == old else c for c in listed]
+        for c in users:  # their ``inputs`` lists are new ones, naming ``new``
+            self._inputs_seen[c] = layers[c].inputs
+        self._rank[new] = self._rank.pop(old)
+        fed = self._fed
+        if old in fed:
+            fed.discard(old)
+            fed.add(new)
+        order = self._order
+        if order is not None:  # a new list (the 3D view notices a new order by its identity)
+            order = list(order)
+            order[order.index(old)] = new
+            self._order = order
+        positions = self._positions
+        if positions is not None:
+            positions[new] = positions.pop(old)
+        for keyed in (self._stale, self._noted, self._flagged):
+            if old in keyed:
+                keyed.discard(old)
+                keyed.add(new)
+        step = self._rf_steps.pop(old, None)
+        if step is not None:
+            self._rf_steps[new] = step
+        infos = self.info
+        dict.__setitem__(infos, new, dict.pop(infos, old))
+        # Their results stay but for what names the id, so nothing after them changes. Each
+        # is evaluated from its inputs as stored: reading them would bring out-of-date fields
+        # up to date (a layer near the end of a long chain after an edit near its start: all
+        # the fields before it). A stale layer stays stale: its field is worked out from its
+        # inputs' fields, stale like its own, and its notes are current (see ``_cutoff``).
+        changed = {new, *users}
+        cls = infos.__class__
+        infos.__class__ = _Infos
+        try:
+            for lid in changed:
+                previous = dict.get(infos, lid)
+                info = self._evaluate(layers[lid])
+                dict.__setitem__(infos, lid, info)
+                if previous is None:  # (every layer was analysed: not expected)
+                    self._account(info, 1)
+                else:
+                    self._account_change(previous, info)
+        finally:
+            infos.__class__ = cls
+        self._totals = None
+        self.field_only = frozenset()
+        self.unlisted_fields = False
+        self.updated.emit(changed)
 
     def _on_meta(self, what: str) -> None:
         if what == "semantics":
@@ -1588,6 +1656,7 @@ _OWN_STATE = frozenset(
         "_noted",
         "unlisted_fields",
         "structure_passes",
+        "renames",
         "_flagged",
         "_positions",
         "_next_position",
