@@ -914,6 +914,12 @@ class Analysis:
             order = self._order = _kahn(self.design)[0]
         return order
 
+    @property
+    def order_if_kept(self) -> list[str] | None:
+        """``order`` if it is kept, without working it out: None when a structural edit left
+        it to be worked out again when read."""
+        return self._order
+
     def _rebuild_structure(self) -> None:
         """Topological order (Kahn), consumers, cycles and structural diagnostics."""
         design = self.design

@@ -38,6 +38,10 @@ from designer.core.registry import REGISTRY, layer_type
 from designer.ui import commands as cmd
 from designer.ui.group_views import GroupViewCache
 
+#: The priority (psygnal: higher first) of the document's first handler of a design's rename:
+#: before the analysis's (0), after the group cache's (``group_views.PRIORITY``).
+RENAMING_PRIORITY = 50
+
 
 class Document(QObject):
     # Relayed model events (see designer.core.design.Design).
@@ -64,6 +68,7 @@ class Document(QObject):
         self._batch_depth = 0  # ``batched`` edits under way
         self._batched: object = None  # what their analysis updates changed, so far
         self._selection_owed = False  # selected layers were removed during them
+        self._renames_open = 0  # renames whose analysis update waits for ``layer_renamed``
         self.design = design if design is not None else Design()
         self.group_cache = GroupViewCache(self.design)  # before the analysis: called first
         self.analysis = Analysis(self.design)
@@ -90,10 +95,14 @@ class Document(QObject):
     def _connect_design(self) -> None:
         for signal, handler in self._relays():
             signal.connect(handler)
+        # Before the analysis follows a rename (and tells what it evaluated again): see
+        # ``_renaming``.
+        self.design.layer_renamed.connect(self._renaming, priority=RENAMING_PRIORITY)
 
     def _disconnect_design(self) -> None:
         for signal, handler in self._relays():
             signal.disconnect(handler)
+        self.design.layer_renamed.disconnect(self._renaming)
         self.analysis.close()
 
     def _on_analysis_updated(self, changed: object) -> None:
@@ -116,13 +125,16 @@ class Document(QObject):
         try:
             yield
         finally:
-            self._batch_depth -= 1
-            if not self._batch_depth and self._selection_owed:
-                self._selection_owed = False
-                self.selection_changed.emit(list(self._selection))
-            if not self._batch_depth and self._batched is not None:
-                changed, self._batched = self._batched, None
-                self.analysis_updated.emit(changed)
+            self._end_batch()
+
+    def _end_batch(self) -> None:
+        self._batch_depth -= 1
+        if not self._batch_depth and self._selection_owed:
+            self._selection_owed = False
+            self.selection_changed.emit(list(self._selection))
+        if not self._batch_depth and self._batched is not None:
+            changed, self._batched = self._batched, None
+            self.analysis_updated.emit(changed)
 
     def undo(self) -> None:
         """Undo the last edit (its steps, if it has several, followed by the views once)."""
@@ -147,11 +159,25 @@ class Document(QObject):
                 self.selection_changed.emit(list(self._selection))
         self.layer_removed.emit(layer_id)
 
+    def _renaming(self, _old: str, _new: str) -> None:
+        """A rename starts (called before the analysis follows it): what the analysis then
+        re-evaluates is told after ``layer_renamed`` (``_on_renamed``), so every view has
+        re-keyed the layer by the time ``analysis_updated`` names it."""
+        self._batch_depth += 1
+        self._renames_open += 1
+
     def _on_renamed(self, old: str, new: str) -> None:
-        if old in self._selection:
+        selected = old in self._selection
+        if selected:
             self._selection = [new if i == old else i for i in self._selection]
-        self.layer_renamed.emit(old, new)
-        self.selection_changed.emit(list(self._selection))
+        try:
+            self.layer_renamed.emit(old, new)
+            if selected:  # (a rename elsewhere leaves the selection as it was)
+                self.selection_changed.emit(list(self._selection))
+        finally:
+            if self._renames_open:
+                self._renames_open -= 1
+                self._end_batch()
 
     def reset(self, design: Design, path: Path | None = None) -> None:
         """Replace the whole design (New / Open / Revert). Clears undo history and selection."""

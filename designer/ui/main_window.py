@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
         self.volume_view = VolumeView()
         self.volume_view.set_analysis(self.document.analysis)
         self.volume_view.layer_clicked.connect(lambda lid: self.document.select([lid]))
+        self.document.layer_renamed.connect(self.volume_view.renamed)
         self.document.design_reset.connect(
             lambda: self.volume_view.set_analysis(self.document.analysis)
         )

@@ -381,6 +381,29 @@ class VolumeView(QWidget):
             return
         self._update_mesh()
 
+    def renamed(self, old: str, new: str) -> None:
+        """A layer renamed (the analysis has followed it): the window round the selection and
+        the positions it is placed by are re-keyed, not made again from the 10,000 ids of the
+        analysis's new order; the volumes are drawn again if the layer is among them."""
+        if self.selected == old:
+            self.selected = new
+        if self.shown_window is not None and old in self._window_ids:
+            self.shown_window = tuple(new if i == old else i for i in self.shown_window)
+            self._window_ids = frozenset(self.shown_window)
+            self._deferred.request()
+        analysis, position = self.analysis, self._position
+        if analysis is None or self._order_source is None or old not in position:
+            return
+        order = analysis.order_if_kept
+        if order is None:
+            return  # worked out again when read: the window is placed afresh then
+        at = position[old]
+        patched = list(self._order)
+        patched[at] = new
+        if patched == order:  # (at C speed: the same ids but one, in the same order)
+            self._order, self._order_source = patched, order
+            position[new] = position.pop(old)
+
     def set_camera(self, camera: Camera) -> None:
         self.camera = camera
         if self.gl_widget is not None:

@@ -221,6 +221,24 @@ class Overview:
         if self._lines.pop(item.key, None) is not None:
             self._styled = self._edges_styled = True
 
+    def renamed(self, old: str, new: str) -> None:
+        """A layer's id changed: its block and lines are kept under the new id (they look
+        the same and stand where they stood); nothing is drawn again."""
+        looks, rects, lines = self._looks, self._rects, self._lines
+        if old in looks:
+            looks[new] = looks.pop(old)
+        if old in rects:
+            rects[new] = rects.pop(old)
+        card = self.scene.cards.get(new)
+        if card is None:
+            return
+        for edge in card.edges:
+            source, target = edge.key
+            before = (old if source == new else source, old if target == new else target)
+            line = lines.pop(before, None)
+            if line is not None:
+                lines[(source, target)] = (source, line[1])
+
     def _add_block(self, layer_id: str, rect: QRectF) -> None:
         look = self._looks[layer_id]
         path = self._fills.get(look[0])

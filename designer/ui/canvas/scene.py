@@ -584,15 +584,29 @@ class DesignScene(QGraphicsScene):
         self._refresh_card(layer_id)
 
     def _on_renamed(self, old: str, new: str) -> None:
+        """The card, its edges (keyed by their ends' ids) and the overview's block and lines
+        are re-keyed, not looked up again among every card and edge; the card shows its new
+        id now, and the cards it feeds (a message of theirs may name it) when next painted."""
         card = self.cards.pop(old, None)
         if card is None:
             return
         self.cards[new] = card
         card.set_layer_id(new)
-        self.edges = {edge.key: edge for edge in self.edges.values()}
+        edges = self.edges
+        for edge in card.edges:
+            source, target = edge.key
+            before = (old if source == new else source, old if target == new else target)
+            if edges.get(before) is edge:
+                del edges[before]
+                edges[(source, target)] = edge
+        keys = self._card_keys
+        if old in keys:
+            keys[new] = keys.pop(old)
+        self.overview.renamed(old, new)
         card.refresh(self.card_data(new))
-        for consumer in self.document.design.consumers(new):
-            self._refresh_card(consumer)
+        for edge in card.edges:
+            if edge.source is card:
+                self._refresh_card(edge.target.layer_id)
 
     def _on_layout_changed(self, layer_id: str) -> None:
         card = self.cards.get(layer_id)

@@ -195,6 +195,7 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
         super().__init__("bottom", **kwargs)
         self.labels: list[str] = []
         self.show_labels = True
+        self._widest: int | None = None  # the widest label's width, while labels are shown
         self._drawn: list[tuple[float, str]] = []
         self._values: list[float] = []
         font = QFont()
@@ -207,10 +208,25 @@ class LayerAxis(pg.AxisItem):  # type: ignore[misc]
     def set_labels(self, labels: Sequence[str], show: bool = True) -> None:
         self.labels = list(labels)
         self.show_labels = show
-        if show:
-            self.setHeight(self.labels_width(self.labels) + 16)
+        self._widest = self.labels_width(self.labels) if show else None
+        if self._widest is not None:
+            self.setHeight(self._widest + 16)
         else:
             self.setHeight(8)
+        self.picture = None
+        self.update()
+
+    def set_label(self, index: int, label: str) -> None:
+        """Label ``index`` only (a layer renamed): the axis is as high as ``set_labels`` of
+        every label makes it, measuring them all only when the widest one got narrower."""
+        old = self.labels[index]
+        self.labels[index] = label
+        if self._widest is not None:
+            widest = self._widest
+            width = self.labels_width([label])
+            if width > widest or (width < widest and self.labels_width([old]) == widest):
+                self._widest = self.labels_width(self.labels)
+                self.setHeight(self._widest + 16)
         self.picture = None
         self.update()
 
@@ -408,8 +424,9 @@ class LayerChartsPanel(QWidget):
         self._deferred = DeferredRefresh(self, self._update)
         document.analysis_updated.connect(self._on_analysis_updated)
         document.design_reset.connect(self._request_rebuild)
-        for signal in (document.layer_added, document.layer_removed, document.layer_renamed):
+        for signal in (document.layer_added, document.layer_removed):
             signal.connect(self._request_rebuild)
+        document.layer_renamed.connect(self._on_renamed)
         document.selection_changed.connect(self._paint_selection)
         self.refresh()
 
@@ -429,6 +446,40 @@ class LayerChartsPanel(QWidget):
     def _request_rebuild(self, *_args: object) -> None:
         self._rebuild_owed = True
         self._deferred.request()
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        """A layer renamed: its bar and its label take the new id where they stand (no bar
+        changes; the axes redraw their labels). By block, or when the bars are not the
+        design's as it was, they are rebuilt as before."""
+        at = self._bar_of.get(old)
+        order = self._order
+        if (
+            self._rebuild_owed
+            or self.by_block
+            or new in self._bar_of
+            or (at is not None and self.ids[at] != old)
+        ):
+            self._request_rebuild()
+            return
+        try:
+            place = order.index(old)  # (at C speed)
+        except ValueError:
+            self._request_rebuild()
+            return
+        order[place] = new
+        if old in self._changed:
+            self._changed.discard(old)
+            self._changed.add(new)
+        if at is None:
+            return  # a layer without a bar (weighted layers only)
+        del self._bar_of[old]
+        self._bar_of[new] = at
+        self.ids[at] = new  # (``titles`` is this list, by layer)
+        self.members[at] = (new,)
+        if self._labels_shown is not None and at < len(self._labels_shown):
+            self._labels_shown[at] = new
+        for axis in self.layer_axes:
+            axis.set_label(at, new)
 
     def _on_analysis_updated(self, changed: object) -> None:
         """Note what changed; the bars follow on the next turn of the event loop (or when

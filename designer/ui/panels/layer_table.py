@@ -252,6 +252,7 @@ class LayerTableModel(_RowsModel):
         document.analysis_updated.connect(self._on_analysis_updated)
         document.design_reset.connect(self.refresh)
         document.layout_changed.connect(self._on_layout_changed)
+        document.layer_renamed.connect(self._on_renamed)
 
     def layer_id(self, row: int) -> str:
         return self._select[row] if self.blocks is not None else self._ids[row]
@@ -476,6 +477,21 @@ class LayerTableModel(_RowsModel):
             self.endRemoveRows()
         self.splice_count += 1
         return True
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        """A layer renamed: its row is re-keyed where it stands (the analysis's update, which
+        follows, then finds the rows as the design has them: no pass over every id to find the
+        one that changed). Rows by block follow that update (``_update_blocks``)."""
+        if self.blocks is not None:
+            return
+        row = self._row_of.get(old)
+        if row is None or self._ids[row] != old or new in self._row_of:
+            return
+        self._ids[row] = new
+        del self._row_of[old]
+        self._row_of[new] = row
+        self._stale.add(row)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def _on_layout_changed(self, _layer_id: str) -> None:
         # Moving a card changes nothing here; reordering the design does.
