@@ -577,6 +577,11 @@ class Design:
     # ------------------------------------------------------------------ groups
 
     @property
+    def has_groups(self) -> bool:
+        """Whether the design has groups (without copying them, as ``groups`` does)."""
+        return bool(self._groups)
+
+    @property
     def groups(self) -> list[Group]:
         """The groups (blocks, stages), as copies; see ``designer.core.groups``."""
         return [g.copy() for g in self._groups]

@@ -36,6 +36,7 @@ from designer.core.layout import auto_layout
 from designer.core.params import ParamError
 from designer.core.registry import REGISTRY, layer_type
 from designer.ui import commands as cmd
+from designer.ui.busy import busy
 from designer.ui.group_views import GroupViewCache
 
 #: The priority (psygnal: higher first) of the document's first handler of a design's rename:
@@ -483,7 +484,14 @@ class Document(QObject):
         problem = self.design.rename_problem(old, new)
         if problem:
             raise DesignError(problem)
-        self.push(cmd.RenameLayerCommand(self.design, old, new))
+        with busy(self.rename_cost()):
+            self.push(cmd.RenameLayerCommand(self.design, old, new))
+
+    def rename_cost(self) -> int:
+        """How long a design a rename (or its undo) works through, for the busy cursor: none
+        without groups (the layer is re-keyed in every view, ~20 ms at 10,000 layers); with
+        groups, the views by block and the collapsed canvas are worked out again (~200 ms)."""
+        return len(self.design) if self.design.has_groups else 0
 
     def move_layers(self, moves: dict[str, Point]) -> None:
         """One undo step for a whole drag (call on mouse release)."""

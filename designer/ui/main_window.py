@@ -50,6 +50,7 @@ from designer.ui.app_settings import (
 )
 from designer.ui.busy import LONG_DESIGN, busy, busy_while
 from designer.ui.canvas import CanvasView, DesignScene
+from designer.ui.commands import RenameLayerCommand
 from designer.ui.document import Document
 from designer.ui.empty_state import EmptyState
 from designer.ui.inspector import Inspector
@@ -683,12 +684,21 @@ class MainWindow(QMainWindow):
         self.revert_action.setEnabled(doc.path is not None and doc.is_modified)
 
     def _undo(self) -> None:
-        with busy(len(self.document.design), "Undoing…", self.statusBar()):
+        with busy(self._step_cost(-1), "Undoing…", self.statusBar()):
             self.document.undo()
 
     def _redo(self) -> None:
-        with busy(len(self.document.design), "Redoing…", self.statusBar()):
+        with busy(self._step_cost(0), "Redoing…", self.statusBar()):
             self.document.redo()
+
+    def _step_cost(self, offset: int) -> int:
+        """The design's length for the busy cursor of an undo (``offset`` -1) or redo (0): a
+        rename's says what ``Document.rename_cost`` says, every other step the whole design."""
+        stack = self.document.undo_stack
+        step = stack.command(stack.index() + offset)
+        if isinstance(step, RenameLayerCommand):
+            return self.document.rename_cost()
+        return len(self.document.design)
 
     def _long(self, text: str, run: Callable[[], object]) -> Callable[..., None]:
         """An action's slot that shows the busy cursor (and ``text…``) on a long design."""

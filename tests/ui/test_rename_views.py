@@ -124,7 +124,8 @@ def test_renaming_in_the_inspector_is_followed_by_every_view_and_undone_by_ctrl_
     window = shown_main_window(qtbot, monkeypatch)
     window.document.reset(_split_design())
     window.statistics_tabs.setCurrentWidget(window.layer_charts)
-    QApplication.processEvents()
+    with qtbot.waitActive(window):
+        window.activateWindow()
     card = window.scene.cards["split"]
     click_scene(qtbot, window, card.sceneBoundingRect().center())
     assert window.document.selection == ["split"]
@@ -230,3 +231,81 @@ def test_a_long_design_renamed_mid_way_follows_in_the_table_charts_and_3d_window
     assert charts.ids == [lid for lid in doc.design.ids if lid in charts._bar_of]
     assert charts._bar_of == {lid: n for n, lid in enumerate(charts.ids)}
     assert charts._order == doc.design.ids
+
+
+# ------------------------------------------------------------------ groups, busy cursor
+
+
+def test_renames_in_a_grouped_design_expanded_and_collapsed_give_a_fresh_layout(
+    qtbot, monkeypatch
+) -> None:
+    """With groups shown open, a rename lays nothing out again (cards, edges and frames stay);
+    collapsed, the view is laid out again. Either way the canvas equals a fresh layout, and
+    a collapse after the rename (and its undo) too."""
+    from designer.core.groups import collapsed_for_level
+    from tests.core.test_groups_incremental import staged
+    from tests.ui.test_groups_canvas_incremental import fresh_snapshot, settle, snapshot
+
+    window = shown_main_window(qtbot, monkeypatch)
+    window.load_design(staged(stages=2, blocks=4), None)
+    doc, grouping = window.document, window.scene.grouping
+    grouping.set_collapsed(set())
+    settle(window)
+    target = next(lid for lid in doc.design.ids if lid.endswith(".conv2"))
+    repaints, frames = grouping.repaints, list(grouping.frames)
+    doc.rename(target, "renamed_open")
+    settle(window)
+    assert grouping.repaints == repaints and grouping.frames == frames
+    assert snapshot(grouping) == fresh_snapshot(window)
+    grouping.set_collapsed(collapsed_for_level(grouping._fresh_index(), 1))
+    settle(window)
+    assert snapshot(grouping) == fresh_snapshot(window)
+    doc.rename("renamed_open", "renamed_shut")
+    settle(window)
+    assert snapshot(grouping) == fresh_snapshot(window)
+    doc.undo()
+    settle(window)
+    assert "renamed_open" in doc.design and snapshot(grouping) == fresh_snapshot(window)
+    grouping.set_collapsed(set())
+    settle(window)
+    doc.undo()
+    settle(window)
+    assert target in doc.design and snapshot(grouping) == fresh_snapshot(window)
+
+
+def test_a_rename_and_its_undo_show_the_busy_cursor_only_where_views_are_worked_out_again(
+    qtbot, monkeypatch
+) -> None:
+    """On a long design (here: a short one, the threshold lowered), a rename and Ctrl+Z show
+    no busy cursor without groups (the layer is re-keyed), and show it with groups (the views
+    by block and the collapsed canvas are worked out again); other undos still show it."""
+    import designer.ui.busy as busy_module
+    from tests.core.test_groups_incremental import staged
+
+    shown: list[str] = []
+    monkeypatch.setattr(busy_module, "LONG_DESIGN", 3)
+    monkeypatch.setattr(
+        busy_module.QApplication, "setOverrideCursor", staticmethod(lambda _c: shown.append("busy"))
+    )
+    monkeypatch.setattr(
+        busy_module.QApplication, "restoreOverrideCursor", staticmethod(lambda: None)
+    )
+    window = shown_main_window(qtbot, monkeypatch)
+    window.document.reset(_split_design())
+    window.document.rename("split", "halves")
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "split" in window.document.design and shown == []
+    window.document.set_params("conv1", {"out_channels": 8, "kernel_size": 5, "padding": 2})
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert shown == ["busy"]  # (an undo of another kind, on a long design)
+    shown.clear()
+    window.load_design(staged(stages=2, blocks=3), None)
+    shown.clear()
+    lid = next(lid for lid in window.document.design.ids if lid.endswith(".conv1"))
+    window.document.rename(lid, "renamed")
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lid in window.document.design and shown == ["busy", "busy"]

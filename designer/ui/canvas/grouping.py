@@ -709,7 +709,17 @@ class CanvasGroups(QObject):
         self._schedule(refresh=True)  # once, after however many edits arrive together
 
     def _on_renamed(self, old: str, new: str) -> None:
-        self._on_structure()
+        if self.collapsed:
+            self._on_structure()  # the collapsed view's units, runs and graph name layers
+            return
+        # Nothing collapsed: every card, edge and frame stays where it is (a frame shows its
+        # group's title, not its layers' ids), so nothing is laid out again; what is kept by
+        # layer id is found again when next needed (a refresh then looks at every card).
+        self._invalidate()
+        if old in self.hidden:
+            self.hidden = (self.hidden - {old}) | {new}
+        if self._shown is not None and old in self._shown:
+            self._shown = [new if lid == old else lid for lid in self._shown]
 
     def _on_layout(self, _layer_id: str) -> None:
         if self.collapsed:
