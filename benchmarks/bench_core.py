@@ -18,6 +18,8 @@ Measures (median and 95th percentile of repeated runs, in milliseconds):
   parameters, added at the end), connected after the last layer (the cycle check:
   ``downstream``), disconnected, removed (the undo of adding it); and a ReLU inserted
   mid-design on an edge (added before its consumer, the consumer rewired) and that undone;
+  a layer mid-design renamed (``rename_problem`` then ``rename_layer``, as the Document and its
+  undo command call them) and renamed back (its undo);
 
 * load + full analysis + totals + diagnostics (what ``check`` and opening a file do) of
   ResNet-50 and GoogLeNet (imported from torchvision when it is installed), alternating run
@@ -168,8 +170,9 @@ def structural_edits(design: Design, repeat: int) -> dict[str, Any]:
     on its own (median, p95 and fastest of ``repeat``, ms): what the app's Document calls in the
     core for a free layer dropped on the canvas (``fresh_id``, ``normalize_params``,
     ``add_layer``), connected after the last layer (``downstream``, the cycle check, then
-    ``set_inputs``), disconnected and removed (the undo of adding it); and for a ReLU dropped on
-    an edge mid-design (added before the edge's target, the target rewired) and its undo."""
+    ``set_inputs``), disconnected and removed (the undo of adding it); for a ReLU dropped on
+    an edge mid-design (added before the edge's target, the target rewired) and its undo; and
+    for a rename of a layer mid-design and its undo (a rename back)."""
     from designer.core.design import check_id, normalize_params
 
     analysis = Analysis(design)
@@ -177,7 +180,17 @@ def structural_edits(design: Design, repeat: int) -> dict[str, Any]:
     middle = design.ids[len(design) // 2]
     source = design.layer(middle).inputs[0]
     times: dict[str, list[float]] = {
-        k: [] for k in ("add", "connect", "disconnect", "remove", "insert", "insert_undo")
+        k: []
+        for k in (
+            "add",
+            "connect",
+            "disconnect",
+            "remove",
+            "insert",
+            "insert_undo",
+            "rename",
+            "rename_undo",
+        )
     }
 
     def timed(key: str, fn: Callable[[], Any]) -> Any:
@@ -207,6 +220,10 @@ def structural_edits(design: Design, repeat: int) -> dict[str, Any]:
         design.set_inputs(middle, [source])
         design.remove_layer(lid)
 
+    def rename(old: str, new: str) -> None:
+        assert design.rename_problem(old, new) is None  # (the Document's check)
+        design.rename_layer(old, new)
+
     for n in range(repeat + 2):
         lid = timed("add", add)
         timed("connect", lambda lid=lid: connect(lid))  # type: ignore[misc]
@@ -214,6 +231,8 @@ def structural_edits(design: Design, repeat: int) -> dict[str, Any]:
         timed("remove", lambda lid=lid: design.remove_layer(lid))  # type: ignore[misc]
         relu = timed("insert", insert)
         timed("insert_undo", lambda relu=relu: undo_insert(relu))  # type: ignore[misc]
+        timed("rename", lambda: rename(middle, "renamed_for_bench"))
+        timed("rename_undo", lambda: rename("renamed_for_bench", middle))
         if n < 2:  # warm-up
             for v in times.values():
                 v.clear()
@@ -355,6 +374,17 @@ def _all_30x(results: dict[str, Any], ratio: str, *, cold: bool) -> bool:
     return all(results[k].get(ratio, 0) >= 30.0 for k in keys if k in results)
 
 
+def structural(repeat: int) -> dict[str, Any]:
+    """The structural edits' rows alone (``--structural-only``)."""
+    from benchmarks.scale_designs import chain_design as scale_chain
+    from benchmarks.scale_designs import resnet_like
+
+    return {
+        f"structural_edits_{key}": structural_edits(make(SCALE_LAYERS), max(10, repeat // 4))
+        for key, make in (("chain", scale_chain), ("resnet_like", resnet_like))
+    }
+
+
 def run(repeat: int) -> dict[str, Any]:
     chain = chain_design()
     distinct = distinct_chain_design()
@@ -460,6 +490,29 @@ ROWS = (
 )
 
 
+def structural_table(results: dict[str, Any]) -> list[str]:
+    """The structural edits' lines of ``table``."""
+    lines: list[str] = []
+    for key, name in (("chain", "chain"), ("resnet_like", "ResNet-like")):
+        r = results.get(f"structural_edits_{key}")
+        if r is None:
+            continue
+        for edit, label in (
+            ("add", "add a free layer"),
+            ("connect", "connect it after the last layer"),
+            ("disconnect", "disconnect it"),
+            ("remove", "remove it (the undo of adding it)"),
+            ("insert", "insert a ReLU on an edge mid-design"),
+            ("insert_undo", "undo that insertion"),
+            ("rename", "rename a layer mid-design"),
+            ("rename_undo", "undo that rename"),
+        ):
+            m = r[edit]
+            text = f"{r['layers']:,}-layer {name}: {label}"
+            lines.append(f"{text:<57} {m['median_ms']:>10.3f} {m['p95_ms']:>9.3f}")
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     lines = [
         f"{'measurement':<57} {'median ms':>10} {'p95 ms':>9} {'layers/edit':>12} {'+totals ms':>11}"
@@ -475,21 +528,7 @@ def table(results: dict[str, Any]) -> str:
             f"{label:<57} {r['median_ms']:>10.3f} {r['p95_ms']:>9.3f} "
             f"{'' if per_edit is None else f'{per_edit:.0f}':>12} {'' if totals is None else f'{totals:.3f}':>11}"
         )
-    for key, name in (("chain", "chain"), ("resnet_like", "ResNet-like")):
-        r = results.get(f"structural_edits_{key}")
-        if r is None:
-            continue
-        for edit, label in (
-            ("add", "add a free layer"),
-            ("connect", "connect it after the last layer"),
-            ("disconnect", "disconnect it"),
-            ("remove", "remove it (the undo of adding it)"),
-            ("insert", "insert a ReLU on an edge mid-design"),
-            ("insert_undo", "undo that insertion"),
-        ):
-            m = r[edit]
-            text = f"{r['layers']:,}-layer {name}: {label}"
-            lines.append(f"{text:<57} {m['median_ms']:>10.3f} {m['p95_ms']:>9.3f}")
+    lines.extend(structural_table(results))
     for key in (
         "load_analysis_resnet50",
         "load_analysis_resnet50_cold",
@@ -550,9 +589,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=200, help="edits per incremental measurement (default 200)"
     )
+    parser.add_argument(
+        "--structural-only",
+        action="store_true",
+        help="only the structural edits (and renames) of the 10,000-layer designs",
+    )
     args = parser.parse_args(argv)
-    results = run(max(10, args.repeat))
-    print(table(results))
+    results = (
+        structural(max(10, args.repeat)) if args.structural_only else run(max(10, args.repeat))
+    )
+    if args.structural_only:
+        print(f"{'measurement':<57} {'median ms':>10} {'p95 ms':>9}")
+        print("\n".join(structural_table(results)))
+    else:
+        print(table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -17,8 +17,8 @@ with a skip connection around every block) in a 1500×940 main window:
 The grouped design (``--grouped-sizes``, default 100, 1,000 and 10,000 layers: the ResNet-like
 design in four stages of blocks, grouped from its module paths as the importers group a model)
 is opened as the app opens it, collapsed to the level that fits the window; then a local edit of a
-layer hidden inside a collapsed block (≤ 16 ms, ≤ 3× the 100-layer figure) and a stage's
-collapse and expand, each through the event loop; and the process's CPU time per edit (ten
+layer hidden inside a collapsed block (≤ 16 ms, ≤ 3× the 100-layer figure), a rename of that
+layer and its undo, and a stage's collapse and expand, each through the event loop; and the process's CPU time per edit (ten
 edits in a row, three times), for that edit (it splits a "×N" run and joins it again) and for
 the same edit in the stage's first block (no run changes).
 
@@ -427,6 +427,18 @@ def measure_grouped(bench: Bench, n: int, repeat: int) -> dict[str, Any]:
         bench.cpu_per_edit(f"{stage2[0]}.conv2", local),
         16.0,
     )
+    # A rename of that layer (hidden in its block) and its undo, through the document.
+    doc = bench.window.document
+    undo = getattr(doc, "undo", doc.undo_stack.undo)
+    renamed, undone = [], []
+    for _ in range(max(2, repeat // 2)):
+        renamed.append(bench.timed(lambda: doc.rename(target, "renamed_for_bench")))
+        undone.append(bench.timed(undo))
+    busy = bool(getattr(doc, "rename_cost", lambda: 0)())
+    out["rename"] = row(
+        f"grouped {n}: rename a layer inside a collapsed block", renamed, 100.0, busy_cursor=busy
+    )
+    out["undo_rename"] = row(f"grouped {n}: undo that rename", undone, 100.0, busy_cursor=busy)
     # One stage: shut it and open it again (or the other way round if it opened shut).
     shut, opened = [], []
     for _ in range(max(2, repeat // 2)):
@@ -525,7 +537,9 @@ def measure_views(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any
     return out
 
 
-def measure_operations(bench: Bench, kind: str, n: int, repeat: int) -> dict[str, Any]:
+def measure_operations(
+    bench: Bench, kind: str, n: int, repeat: int, only: set[str] | None = None
+) -> dict[str, Any]:
     """Whole-design operations on the design at fit view, each through the event loop until
     painted (the issue: nothing blocks for more than 100 ms without a progress indicator; from
     500 layers these show the busy cursor): Select All, deleting 10 neighbouring layers and
@@ -568,6 +582,8 @@ def measure_operations(bench: Bench, kind: str, n: int, repeat: int) -> dict[str
         ("undo_tidy_up", "undo that", undo, None),
     ]
     for key, label, run, after in steps:
+        if only is not None and key not in only:
+            continue
         times = []
         for r in range(max(1, repeat)):
             times.append(bench.timed(run))
@@ -588,8 +604,13 @@ def measure_operations(bench: Bench, kind: str, n: int, repeat: int) -> dict[str
             elif key == "zoom_fit" and r + 1 < max(1, repeat):
                 w.view.set_zoom(1.0)
                 bench.settle()
-        # ≤ 100 ms, else the busy cursor shows (``designer/ui/busy.py``; not for the zoom).
-        out[key] = row(f"{kind} {n}: {label}", times, 100.0, busy_cursor=not key.startswith("zoom"))
+        # ≤ 100 ms, else the busy cursor shows (``designer/ui/busy.py``; not for the zoom, nor
+        # for a rename of a design without groups where the tree says so: ``rename_cost``).
+        busy = not key.startswith("zoom")
+        if key in ("rename", "undo_rename"):
+            cost = getattr(doc, "rename_cost", None)
+            busy = bool(cost()) if cost is not None else key == "undo_rename"
+        out[key] = row(f"{kind} {n}: {label}", times, 100.0, busy_cursor=busy)
     doc.undo_stack.setClean()
     return out
 
@@ -813,6 +834,11 @@ def main() -> int:
         help="sizes for the sixth pass's operations (export, copy, sort, delete half, expand "
         "all, group, ...: each once, chain, ResNet-like and grouped; '' to skip)",
     )
+    parser.add_argument(
+        "--ops",
+        default="",
+        help="only these whole-design operations (comma-separated keys, e.g. rename,undo_rename)",
+    )
     parser.add_argument("--repeat", type=int, default=6)
     parser.add_argument("--skip-500", action="store_true", help="leave out the 500-layer edits")
     args = parser.parse_args()
@@ -848,7 +874,10 @@ def main() -> int:
             } | {"target": "each view's share ≤ 16 ms per edit, not growing with the design"}
     for kind in filter(None, args.kinds.split(",")):
         for n in (int(s) for s in args.ops_sizes.split(",") if s):
-            results[f"ops_{kind}_{n}"] = measure_operations(bench, kind, n, min(args.repeat, 3))
+            only = set(filter(None, args.ops.split(","))) or None
+            results[f"ops_{kind}_{n}"] = measure_operations(
+                bench, kind, n, min(args.repeat, 3), only
+            )
             bench.window.document.undo_stack.setClean()
     for n in (int(s) for s in args.more_ops_sizes.split(",") if s):
         for kind in [*filter(None, args.kinds.split(",")), "grouped"]:
