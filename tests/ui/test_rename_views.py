@@ -309,3 +309,27 @@ def test_a_rename_and_its_undo_show_the_busy_cursor_only_where_views_are_worked_
     window.view.setFocus()
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert lid in window.document.design and shown == ["busy", "busy"]
+
+
+def test_the_problems_list_names_a_renamed_layer_with_a_problem(qtbot) -> None:
+    """A layer with an error of its own renamed: the problems list shows it under its new id,
+    and the old id nowhere; undo brings the old one back."""
+    from designer.ui.panels.diagnostics_panel import DiagnosticsPanel
+
+    doc = Document(_split_design())
+    panel = DiagnosticsPanel(doc)
+    qtbot.addWidget(panel)
+
+    def listed() -> list[tuple[str | None, str]]:
+        return [(d.layer, d.message) for d in panel.diagnostics]
+
+    assert any(layer == "bad" for layer, _ in listed())
+    doc.rename("bad", "worse")
+    QApplication.processEvents()
+    assert any(layer == "worse" and m.startswith("worse ") for layer, m in listed())
+    assert not any(layer == "bad" or "bad " in m for layer, m in listed())
+    assert panel.item_for("no_such_output", "worse") is not None
+    doc.undo()
+    QApplication.processEvents()
+    assert panel.item_for("no_such_output", "bad") is not None
+    assert not any("worse" in m for _, m in listed())
