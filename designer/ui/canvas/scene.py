@@ -87,6 +87,10 @@ class DesignScene(QGraphicsScene):
         self.direction = "LR"
         self._syncing = False
         self._selection_owed = False  # a selectionChanged, for selected cards removed
+        self._selection_timer = QTimer(self)  # (a child: it goes with the scene)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(0)
+        self._selection_timer.timeout.connect(self._pay_selection)
         self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
         self._link: NewLinkGesture | None = None
         self._move: MoveGesture | None = None
@@ -575,7 +579,7 @@ class DesignScene(QGraphicsScene):
             self.blockSignals(blocked)
         if selected and not blocked and not self._selection_owed:
             self._selection_owed = True
-            QTimer.singleShot(0, self, self._pay_selection)
+            self._selection_timer.start()
         self._card_moved((card.x(), card.y()), (card.x(), card.y()))  # a nearer lane may be free
         self.overview.item_removed(card)
 
