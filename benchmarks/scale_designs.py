@@ -33,16 +33,7 @@ def resnet_like(n: int) -> Design:
     prev = "input"
     b = 0
     while len(d) + 7 <= n:
-        p = f"b{b}"
-        conv = {"out_channels": 16, "kernel_size": 3, "padding": 1}
-        d.add_layer(Layer(f"{p}.conv1", "Conv2d", conv, [prev]))
-        d.add_layer(Layer(f"{p}.bn1", "BatchNorm2d", {}, [f"{p}.conv1"]))
-        d.add_layer(Layer(f"{p}.relu1", "ReLU", {}, [f"{p}.bn1"]))
-        d.add_layer(Layer(f"{p}.conv2", "Conv2d", conv, [f"{p}.relu1"]))
-        d.add_layer(Layer(f"{p}.bn2", "BatchNorm2d", {}, [f"{p}.conv2"]))
-        d.add_layer(Layer(f"{p}.add", "Add", {}, [f"{p}.bn2", prev]))
-        d.add_layer(Layer(f"{p}.relu2", "ReLU", {}, [f"{p}.add"]))
-        prev = f"{p}.relu2"
+        prev = _residual_block(d, f"b{b}", prev)
         b += 1
     return _placed(d)
 
@@ -59,26 +50,30 @@ def grouped_resnet(n: int, stages: int = 4) -> Design:
     prev = "input"
     for s, count in enumerate(per_stage, start=1):
         for b in range(count):
-            p = f"layer{s}.{b}"
-            first = {"out_channels": 16, "kernel_size": 3, "padding": 1}
-            if b == 0 and s > 1:
-                first = {**first, "stride": 2}
-            conv = {"out_channels": 16, "kernel_size": 3, "padding": 1}
-            d.add_layer(Layer(f"{p}.conv1", "Conv2d", first, [prev]))
-            d.add_layer(Layer(f"{p}.bn1", "BatchNorm2d", {}, [f"{p}.conv1"]))
-            d.add_layer(Layer(f"{p}.relu1", "ReLU", {}, [f"{p}.bn1"]))
-            d.add_layer(Layer(f"{p}.conv2", "Conv2d", conv, [f"{p}.relu1"]))
-            d.add_layer(Layer(f"{p}.bn2", "BatchNorm2d", {}, [f"{p}.conv2"]))
-            skip = prev
-            if b == 0 and s > 1:
-                down = {"out_channels": 16, "kernel_size": 1, "stride": 2}
-                d.add_layer(Layer(f"{p}.downsample", "Conv2d", down, [prev]))
-                skip = f"{p}.downsample"
-            d.add_layer(Layer(f"{p}.add", "Add", {}, [f"{p}.bn2", skip]))
-            d.add_layer(Layer(f"{p}.relu2", "ReLU", {}, [f"{p}.add"]))
-            prev = f"{p}.relu2"
+            prev = _residual_block(d, f"layer{s}.{b}", prev, halves=b == 0 and s > 1)
     d.set_groups(groups_from_paths(d.ids))
     return _placed(d)
+
+
+def _residual_block(d: Design, p: str, prev: str, halves: bool = False) -> str:
+    """conv-bn-relu-conv-bn + skip → add → relu after ``prev``, its layers named ``p.…``; with
+    ``halves``, the first convolution has stride 2 and the skip a 1×1 stride-2 downsample.
+    Returns the block's last layer."""
+    conv = {"out_channels": 16, "kernel_size": 3, "padding": 1}
+    first = {**conv, "stride": 2} if halves else conv
+    d.add_layer(Layer(f"{p}.conv1", "Conv2d", first, [prev]))
+    d.add_layer(Layer(f"{p}.bn1", "BatchNorm2d", {}, [f"{p}.conv1"]))
+    d.add_layer(Layer(f"{p}.relu1", "ReLU", {}, [f"{p}.bn1"]))
+    d.add_layer(Layer(f"{p}.conv2", "Conv2d", conv, [f"{p}.relu1"]))
+    d.add_layer(Layer(f"{p}.bn2", "BatchNorm2d", {}, [f"{p}.conv2"]))
+    skip = prev
+    if halves:
+        down = {"out_channels": 16, "kernel_size": 1, "stride": 2}
+        d.add_layer(Layer(f"{p}.downsample", "Conv2d", down, [prev]))
+        skip = f"{p}.downsample"
+    d.add_layer(Layer(f"{p}.add", "Add", {}, [f"{p}.bn2", skip]))
+    d.add_layer(Layer(f"{p}.relu2", "ReLU", {}, [f"{p}.add"]))
+    return f"{p}.relu2"
 
 
 def _placed(d: Design) -> Design:

@@ -51,7 +51,15 @@ def busy_while(
 
 
 def window_status(widget: QWidget) -> QStatusBar | None:
-    """The status bar of the window ``widget`` (a dialog) belongs to, if it has one."""
-    parent = widget.parentWidget()
-    status = parent.findChild(QStatusBar) if parent is not None else None
-    return status if isinstance(status, QStatusBar) else None
+    """The status bar of the main window ``widget`` shows in: its own window's, or (a dialog,
+    a floating dock) that of the window it belongs to; None if there is none."""
+    top: QWidget | None = widget.window()
+    for _ in range(2):
+        if top is None:
+            break
+        status = top.findChild(QStatusBar)
+        if isinstance(status, QStatusBar):
+            return status
+        parent = top.parentWidget()
+        top = parent.window() if parent is not None else None
+    return None

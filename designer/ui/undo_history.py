@@ -7,12 +7,13 @@ shows the busy cursor meanwhile."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QStatusBar, QUndoView, QWidget
+from PySide6.QtWidgets import QUndoView, QWidget
 
-from designer.ui.busy import busy
+from designer.ui.busy import busy, window_status
 from designer.ui.document import Document
 
 
@@ -22,20 +23,14 @@ class UndoHistoryView(QUndoView):
         self.document = document
         self.setEmptyLabel("Opened design")
 
-    def _jump(self) -> ExitStack:
+    @contextmanager
+    def _jump(self) -> Iterator[None]:
         """What a jump through the history runs inside (entered by the event handlers)."""
-        stack = ExitStack()
-        window = self.window()
-        status = window.findChild(QStatusBar) if window is not None else None
-        stack.enter_context(
-            busy(
-                len(self.document.design),
-                "Undoing…",
-                status if isinstance(status, QStatusBar) else None,
-            )
-        )
-        stack.enter_context(self.document.batched())
-        return stack
+        with (
+            busy(len(self.document.design), "Undoing…", window_status(self)),
+            self.document.batched(),
+        ):
+            yield
 
     def _moves(self, event: QMouseEvent) -> bool:
         """Whether the entry under the pointer is another step than the current one."""

@@ -12,7 +12,6 @@ Selecting a hidden layer (from the table, a problem, Find) expands the groups ar
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -50,6 +49,7 @@ from designer.core.layout import (
     side_branches,
 )
 from designer.core.report import human_count
+from designer.core.routing import BoxGrid
 from designer.ui import theme
 from designer.ui.canvas.items import (
     CORNER,
@@ -455,15 +455,12 @@ class GroupFrame(QGraphicsItem):
         super().mousePressEvent(event)
 
 
-#: The side of the grid cells ``_place_frames`` files the cards shown by.
+def _box(rect: QRectF) -> tuple[float, float, float, float]:
+    return (rect.x(), rect.y(), rect.width(), rect.height())
+
+
+#: The side of the grid cells ``_place_frames`` files the cards shown by (``BoxGrid``).
 FRAME_CELL = 4 * CARD_WIDTH
-
-
-def _cells(rect: QRectF, cell: float) -> Iterator[tuple[int, int]]:
-    """The grid cells (of side ``cell``) that ``rect`` covers."""
-    for i in range(math.floor(rect.left() / cell), math.floor(rect.right() / cell) + 1):
-        for j in range(math.floor(rect.top() / cell), math.floor(rect.bottom() / cell) + 1):
-            yield i, j
 
 
 def _bands(items: set[QGraphicsItem]) -> list[list[QGraphicsItem]]:
@@ -1159,13 +1156,11 @@ class CanvasGroups(QObject):
         # Each card shown filed by the grid cells its box covers: a frame is checked against
         # the cards near it, not every card shown (1,500 open blocks × 10,000 cards took 36 s
         # to expand every block of a 10,000-layer design).
+        filed = list(shown)
         box_of: dict[QGraphicsItem, QRectF] = {}
-        near: dict[tuple[int, int], list[QGraphicsItem]] = {}
-        cell = FRAME_CELL
-        for item in shown:
-            box = box_of[item] = item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT))
-            for key in _cells(box, cell):
-                near.setdefault(key, []).append(item)
+        for item in filed:
+            box_of[item] = item.mapRectToScene(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT))
+        near = BoxGrid({str(k): _box(box_of[item]) for k, item in enumerate(filed)}, FRAME_CELL)
         collapsed = self.collapsed
         # The groups with cards shown, in the index's order (not a pass over all 1,400 groups).
         order = self._group_order
@@ -1193,10 +1188,10 @@ class CanvasGroups(QObject):
                 for item in band:
                     rect = rect.united(box_of[item])
                 rect = rect.adjusted(-pad, -pad - nesting * FRAME_HEADER, pad, pad)
+                close = near.near_rect(rect.left(), rect.top(), rect.right(), rect.bottom())
                 if any(
-                    i not in items and rect.intersects(box_of[i])
-                    for key in _cells(rect, cell)
-                    for i in near.get(key, ())
+                    filed[int(k)] not in items and rect.intersects(box_of[filed[int(k)]])
+                    for k in close
                 ):
                     continue  # another block's card sits among these (a hand layout): no frame
                 first = not titled  # the first band's frame carries the title

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
-    QStatusBar,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -66,7 +65,7 @@ from designer.core.layer_table import (
     totals_row,
 )
 from designer.ui.app_settings import app_settings
-from designer.ui.busy import busy
+from designer.ui.busy import busy, window_status
 from designer.ui.document import Document
 from designer.ui.group_views import cached_block_rows
 
@@ -614,12 +613,8 @@ class LayerSortProxy(QSortFilterProxyModel):
         source = self.sourceModel()
         rows = source.rowCount() if source is not None else 0
         parent = self.parent()
-        status = (
-            parent.window().findChild(QStatusBar)
-            if isinstance(parent, QWidget) and parent.window() is not None
-            else None
-        )
-        with busy(rows, "Sorting…", status if isinstance(status, QStatusBar) else None):
+        status = window_status(parent) if isinstance(parent, QWidget) else None
+        with busy(rows, "Sorting…", status):
             super().sort(column, order)
 
     def set_filter_text(self, text: str) -> None:
