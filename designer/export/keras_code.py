@@ -117,13 +117,15 @@ def _in_layout(shape: Shape, layout: Layout) -> Shape:
     return tuple(full[a] for a in layout[1:])
 
 
-def generate(design: Design, *, name: str | None = None) -> str:
+def generate(design: Design, *, name: str | None = None, analysis: Analysis | None = None) -> str:
     """The Python source of a module whose ``build_model()`` returns ``design`` as a ``keras.Model``.
+    ``analysis``: a current analysis of ``design`` to read (the app's live one), instead of a
+    fresh one.
 
     Raises ``CodeGenerationError`` naming the layer when the design has errors or a layer
     has no faithful Keras equivalent.
     """
-    return _Generator(design, name).source()
+    return _Generator(design, name, analysis).source()
 
 
 def keras_shapes(design: Design) -> dict[str, Shape | None]:
@@ -274,10 +276,10 @@ def _window_padding(
 
 
 class _Generator:
-    def __init__(self, design: Design, name: str | None) -> None:
+    def __init__(self, design: Design, name: str | None, analysis: Analysis | None = None) -> None:
         self.design = design
         self.model_name = name or design.name
-        self.analysis: Analysis = analyze(design)
+        self.analysis: Analysis = analyze(design) if analysis is None else analysis
         self.used_names: set[str] = set()
         self.needs_adaptive = False
         self.needs_scale = False

@@ -215,13 +215,16 @@ class GeneratedNames:
     arguments: list[str]  # forward's tensor arguments, one per Input layer (design order)
 
 
-def generate(design: Design, *, class_name: str | None = None) -> str:
+def generate(
+    design: Design, *, class_name: str | None = None, analysis: Analysis | None = None
+) -> str:
     """The Python source of an ``nn.Module`` that builds ``design`` (see the module docstring).
 
-    Raises ``CodeGenerationError`` when the design has errors or when its shapes under
-    its own semantics differ from PyTorch's.
+    ``analysis``: a current analysis of ``design`` to read (the app's live one), instead of a
+    fresh one. Raises ``CodeGenerationError`` when the design has errors or when its shapes
+    under its own semantics differ from PyTorch's.
     """
-    return _Generator(design, class_name).source()
+    return _Generator(design, class_name, analysis).source()
 
 
 def names_for(design: Design, *, class_name: str | None = None) -> GeneratedNames:
@@ -432,10 +435,12 @@ def _count(n: int) -> str:
 
 
 class _Generator:
-    def __init__(self, design: Design, class_name: str | None) -> None:
+    def __init__(
+        self, design: Design, class_name: str | None, analysis: Analysis | None = None
+    ) -> None:
         self.design = design
         self.names = _names(design, class_name)
-        self.analysis = analyze(design)
+        self.analysis = analyze(design) if analysis is None else analysis
         self._check()
 
     # The code must compute what the designer shows: refuse otherwise, naming the layer.

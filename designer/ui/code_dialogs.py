@@ -21,9 +21,7 @@ actions call.
 
 from __future__ import annotations
 
-import builtins
 import ctypes
-import keyword
 import re
 import threading
 import time
@@ -33,13 +31,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontDatabase,
     QGuiApplication,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -63,7 +57,7 @@ from PySide6.QtWidgets import (
 
 from designer.convert.design_builder import ConversionError, ImportResult
 from designer.convert.python_source import Candidate, list_candidates, parse_call_args
-from designer.core.analysis import analyze
+from designer.core.analysis import Analysis, analyze
 from designer.core.design import Design
 from designer.core.fileformat import write_atomic
 from designer.core.report import human_count, plural
@@ -71,6 +65,7 @@ from designer.export import keras_code
 from designer.export.pytorch_code import CodeGenerationError, generate, names_for
 from designer.ui import theme
 from designer.ui.busy import busy, window_status
+from designer.ui.code_view import CodeView
 
 if TYPE_CHECKING:
     from designer.ui.main_window import MainWindow
@@ -142,143 +137,6 @@ def _message_frame(name: str, style: str, icon: QStyle.StandardPixmap, label: QL
 # --------------------------------------------------------------------------- highlighting
 
 
-def _char_format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    fmt.setForeground(QColor(color))
-    if bold:
-        fmt.setFontWeight(QFont.Weight.DemiBold)
-    fmt.setFontItalic(italic)
-    return fmt
-
-
-class PythonHighlighter(QSyntaxHighlighter):
-    """Keywords, names being defined, strings (triple-quoted ones across lines), numbers and
-    comments; a comment that is a tensor shape (``# 56×56×64  (64×56×56)``) or a parameter
-    count gets its own colour, since those are what a reader of the generated code looks for.
-    """
-
-    IN_DOUBLE_DOCSTRING = 1
-    IN_SINGLE_DOCSTRING = 2
-
-    _TOKENS = re.compile(
-        r"""(?P<comment>\#.*)"""
-        r"""|(?P<triple>[rRbBuUfF]{0,2}(?:\"\"\"|'''))"""
-        r"""|(?P<string>[rRbBuUfF]{0,2}(?:"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?))"""
-    )
-    _WORDS = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-    _NUMBER = re.compile(
-        r"(?<![A-Za-z_0-9.])(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?)"
-    )
-    _DEFINED = re.compile(r"\b(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)")
-    _DECORATOR = re.compile(r"^\s*@[\w.]+")
-    _SHAPE_COMMENT = re.compile(r"#\s*(?:\d[\d,]*(?:×\d+)*\b|.*\bparams?\b)")
-    _NOTE_COMMENT = re.compile(r"#\s*(?:warning|note)\b", re.IGNORECASE)
-
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        self.formats = {
-            "keyword": _char_format("#8a2be2", bold=True),
-            "builtin": _char_format("#1d6fa5"),
-            "self": _char_format("#a0522d", italic=True),
-            "defined": _char_format("#0b5cad", bold=True),
-            "decorator": _char_format("#7a5c00"),
-            "string": _char_format("#2e7d32"),
-            "number": _char_format("#c2410c"),
-            "comment": _char_format("#7b8794", italic=True),
-            "shape": _char_format("#0f766e", bold=True),
-            "note": _char_format("#a15c00", italic=True),
-        }
-        self._keywords = set(keyword.kwlist) | set(keyword.softkwlist)
-        self._builtins = {n for n in dir(builtins) if not n.startswith("_")}
-
-    def highlightBlock(self, text: str) -> None:
-        # QTextCharFormat positions count UTF-16 units; Python indexes code points.
-        units = _utf16_offsets(text)
-        self.setCurrentBlockState(0)
-        pos = 0
-        state = self.previousBlockState()
-        if state in (self.IN_DOUBLE_DOCSTRING, self.IN_SINGLE_DOCSTRING):
-            delim = '"""' if state == self.IN_DOUBLE_DOCSTRING else "'''"
-            end = text.find(delim)
-            if end < 0:
-                self._apply(units, 0, len(text), "string")
-                self.setCurrentBlockState(state)
-                return
-            pos = end + 3
-            self._apply(units, 0, pos, "string")
-        code_start = pos
-        while pos < len(text):
-            m = self._TOKENS.search(text, pos)
-            if m is None:
-                break
-            self._highlight_code(text, units, code_start, m.start())
-            kind = m.lastgroup or ""
-            if kind == "comment":
-                comment = m.group()
-                style = (
-                    "shape"
-                    if self._SHAPE_COMMENT.match(comment)
-                    else "note"
-                    if self._NOTE_COMMENT.match(comment)
-                    else "comment"
-                )
-                self._apply(units, m.start(), len(text), style)
-                return
-            if kind == "triple":
-                delim = m.group()[-3:]
-                end = text.find(delim, m.end())
-                if end < 0:
-                    self._apply(units, m.start(), len(text), "string")
-                    self.setCurrentBlockState(
-                        self.IN_DOUBLE_DOCSTRING if delim == '"""' else self.IN_SINGLE_DOCSTRING
-                    )
-                    return
-                self._apply(units, m.start(), end + 3, "string")
-                pos = end + 3
-            else:
-                self._apply(units, m.start(), m.end(), "string")
-                pos = m.end()
-            code_start = pos
-        self._highlight_code(text, units, code_start, len(text))
-
-    def _highlight_code(self, text: str, units: list[int], start: int, end: int) -> None:
-        if start >= end:
-            return
-        segment = text[start:end]
-        for m in self._NUMBER.finditer(segment):
-            self._apply(units, start + m.start(), start + m.end(), "number")
-        for m in self._WORDS.finditer(segment):
-            word = m.group()
-            if word in self._keywords:
-                style = "keyword"
-            elif word in ("self", "cls"):
-                style = "self"
-            elif word in self._builtins:
-                style = "builtin"
-            else:
-                continue
-            self._apply(units, start + m.start(), start + m.end(), style)
-        for m in self._DEFINED.finditer(segment):
-            self._apply(units, start + m.start(1), start + m.end(1), "defined")
-        decorator = self._DECORATOR.match(segment) if start == 0 else None
-        if decorator:
-            self._apply(units, decorator.start(), decorator.end(), "decorator")
-
-    def _apply(self, units: list[int], start: int, end: int, style: str) -> None:
-        self.setFormat(units[start], units[end] - units[start], self.formats[style])
-
-
-def _utf16_offsets(text: str) -> list[int]:
-    """``out[i]`` = the UTF-16 offset of code point ``i`` (``out[len(text)]`` the total)."""
-    out = [0] * (len(text) + 1)
-    n = 0
-    for i, ch in enumerate(text):
-        out[i] = n
-        n += 2 if ord(ch) > 0xFFFF else 1
-    out[len(text)] = n
-    return out
-
-
 # ---------------------------------------------------------------------------- code preview
 
 
@@ -291,9 +149,13 @@ class CodePreviewDialog(QDialog):
         parent: QWidget | None = None,
         start_dir: str | Path | None = None,
         framework: str = "pytorch",
+        analysis: Analysis | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("code_preview_dialog")
+        # The window's live analysis of ``design`` when given (a full analysis of a 10,000-layer
+        # design costs 50–100 ms); otherwise one made here, once.
+        self.analysis = analyze(design) if analysis is None else analysis
         self.resize(980, 720)
         self.design = design
         self.start_dir = Path(start_dir) if start_dir else None
@@ -320,7 +182,7 @@ class CodePreviewDialog(QDialog):
         self.subtitle.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
         self.subtitle.setWordWrap(True)
 
-        self.editor = QPlainTextEdit()
+        self.editor = CodeView()
         self.editor.setObjectName("code_editor")
         self.editor.setReadOnly(True)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -332,7 +194,7 @@ class CodePreviewDialog(QDialog):
         self.editor.setStyleSheet(
             "QPlainTextEdit { background: #fbfcfd; border: 1px solid #d5dbe1; }"
         )
-        self.highlighter = PythonHighlighter(self.editor.document())
+        self.highlighter = self.editor.highlighter
 
         self.error_label = QLabel()
         self.error_label.setObjectName("code_error")
@@ -392,9 +254,9 @@ class CodePreviewDialog(QDialog):
         if framework not in self._generated:
             try:
                 code = (
-                    keras_code.generate(self.design)
+                    keras_code.generate(self.design, analysis=self.analysis)
                     if framework == "keras"
-                    else generate(self.design)
+                    else generate(self.design, analysis=self.analysis)
                 )
                 self._generated[framework] = (code, "")
             except CodeGenerationError as exc:
@@ -417,7 +279,7 @@ class CodePreviewDialog(QDialog):
         self.copy_button.setEnabled(not self.error)
         self.save_button.setEnabled(not self.error)
         if self.error:
-            if analyze(self.design).has_errors():
+            if self.analysis.has_errors():
                 self.title.setText(f"No {self.framework_label} code for “{self.design.name}” yet")
                 self.subtitle.setText(
                     "The code must build exactly the network the design shows, so it is made only "
@@ -437,7 +299,7 @@ class CodePreviewDialog(QDialog):
         self.error_frame.hide()
         self.editor.show()
         self.editor.setPlainText(self.code)
-        t = analyze(self.design).totals()
+        t = self.analysis.totals()
         lines = self.code.count("\n")
         if self.framework == "keras":
             self.title.setText("build_model() → keras.Model")
@@ -1074,7 +936,11 @@ def show_code_preview(window: MainWindow, framework: str = "pytorch") -> None:
     """File ▸ Export ▸ PyTorch Code… (or Keras Code…: the same dialog, switched to Keras)."""
     doc = window.document
     dialog = CodePreviewDialog(
-        doc.design, window, doc.path.parent if doc.path else None, framework=framework
+        doc.design,
+        window,
+        doc.path.parent if doc.path else None,
+        framework=framework,
+        analysis=doc.analysis,
     )
     try:
         dialog.exec()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QTextCharFormat
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from designer.core.fileformat import load_design
@@ -13,9 +14,9 @@ from designer.export.pytorch_code import PyTorchCodeExporter
 from designer.ui.code_dialogs import (
     CodePreviewDialog,
     ImportModelDialog,
-    PythonHighlighter,
     parse_input_shapes,
 )
+from designer.ui.code_view import CodeView, PythonHighlighter
 from designer.ui.main_window import MainWindow
 from designer.ui.template_dialog import templates_folder
 from tests.torch_oracle import requires_torch
@@ -97,12 +98,19 @@ def messages(monkeypatch) -> list[str]:
     return shown
 
 
-def _highlighted(doc, line_text: str) -> list[tuple[str, str]]:
-    """(text, colour name) of every highlighted range on the first line containing ``line_text``."""
-    block = doc.begin()
+def _highlighted(view: CodeView, line_text: str) -> list[tuple[str, str]]:
+    """(text, colour name) of every highlighted range on the first line containing
+    ``line_text``, once that line is scrolled into view and painted (lines are coloured as they
+    come into view)."""
+    block = view.document().begin()
     while block.isValid() and line_text not in block.text():
         block = block.next()
     assert block.isValid(), line_text
+    cursor = view.textCursor()
+    cursor.setPosition(block.position())
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    view.viewport().grab()  # painted as on screen
     text = block.text()
     return [
         (text[r.start : r.start + r.length], r.format.foreground().color().name())
@@ -121,6 +129,8 @@ def test_preview_shows_highlighted_code_for_a_template(qtbot) -> None:
     design = load_design(RESNET18)
     dialog = CodePreviewDialog(design)
     qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
     code = dialog.editor.toPlainText()
     assert "class ResNet18(nn.Module):" in code
     assert "# 56×56×64" in code
@@ -132,7 +142,7 @@ def test_preview_shows_highlighted_code_for_a_template(qtbot) -> None:
     assert "11,689,512 parameters" in dialog.subtitle.text()
 
     colour = _colours(dialog.highlighter)
-    doc = dialog.editor.document()
+    doc = dialog.editor
     line = _highlighted(doc, "x = self.layer1_0_conv1(maxpool)")
     assert ("# 56×56×64  (64×56×56)", colour["shape"]) in line
     assert ("self", colour["self"]) in line
@@ -149,15 +159,15 @@ def test_preview_shows_highlighted_code_for_a_template(qtbot) -> None:
 
 
 def test_highlighter_strings_span_lines_and_hide_keywords(qtbot) -> None:
-    from PySide6.QtWidgets import QPlainTextEdit
-
-    editor = QPlainTextEdit()
+    editor = CodeView()
     qtbot.addWidget(editor)
-    highlighter = PythonHighlighter(editor.document())
+    highlighter = editor.highlighter
     editor.setPlainText(
         'x = """doc\nif not # here\n"""  # 3 params\ny = "a # b" + 0x1F  # a note\n'
     )
-    doc = editor.document()
+    editor.show()
+    qtbot.waitExposed(editor)
+    doc = editor
     colour = _colours(highlighter)
     assert _highlighted(doc, "if not") == [
         ("if not # here", colour["string"])
@@ -169,6 +179,133 @@ def test_highlighter_strings_span_lines_and_hide_keywords(qtbot) -> None:
     line = _highlighted(doc, "y = ")
     assert ('"a # b"', colour["string"]) in line and ("0x1F", colour["number"]) in line
     assert ("# a note", colour["comment"]) in line
+
+
+# Lines with docstrings of both kinds, three quotes inside comments and strings (which open
+# nothing), an unterminated string, a decorator, text outside the BMP: the states lines start in.
+_TRICKY = [
+    'class A:  # """ not a docstring',
+    '    """A docstring',
+    "    if not while # inside: no keywords, no comment",
+    '    ends here"""  # 3 params',
+    """    x = '\"\"\"' + "'''"  # quotes in strings open nothing""",
+    "    @property",
+    "    def f(self): return 0x1F  # note: \U0001d518\U0001d52b",
+    "    y = '''one",
+    "    two ''' + 'open",
+    "    z = 1  # 56×56×64",
+]
+
+
+def _sequential_spans(highlighter: PythonHighlighter, lines: list[str]) -> list[list]:
+    """Each line's spans, coloured in order from the first line (what Qt's QSyntaxHighlighter
+    does on every change of the text)."""
+    out, state = [], 0
+    for line in lines:
+        spans, state = highlighter.spans(line, state)
+        out.append(spans)
+    return out
+
+
+def _formats_match(highlighter: PythonHighlighter, block, want: list) -> None:
+    text = block.text()
+    units = [len(text[:i].encode("utf-16-le")) // 2 for i in range(len(text) + 1)]
+    got = [(r.start, r.length, QTextCharFormat(r.format)) for r in block.layout().formats()]
+    assert got == [
+        (units[a], units[b] - units[a], highlighter.formats[style]) for a, b, style in want
+    ], text
+
+
+def test_lines_are_coloured_as_they_come_into_view(qtbot) -> None:
+    """20,000 lines: setting the text colours none; the lines in view are coloured before they
+    are painted; a jump to the end (Ctrl+End) colours only the last lines, exactly as colouring
+    every line in order would (docstring states included)."""
+    body = [f"        x{n} = self.conv{n}(x{n - 1})  # 56×56×64  (64×56×56)" for n in range(2000)]
+    lines = (_TRICKY + body) * 10
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.setPlainText("\n".join(lines))
+    highlighter = view.highlighter
+    assert highlighter.blocks_formatted == 0
+    view.show()
+    qtbot.waitExposed(view)
+    view.viewport().grab()
+    shown = highlighter.blocks_formatted
+    assert 10 <= shown <= 60  # the lines in view, not 20,100
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    view.viewport().grab()
+    assert view.firstVisibleBlock().blockNumber() > len(lines) - 60
+    assert shown < highlighter.blocks_formatted <= 2 * shown + 10
+    expected = _sequential_spans(highlighter, lines)
+    block = view.firstVisibleBlock()
+    checked = 0
+    while block.isValid():
+        _formats_match(highlighter, block, expected[block.blockNumber()])
+        checked += 1
+        block = block.next()
+    assert checked >= 10
+
+
+def test_lines_coloured_in_any_order_match_colouring_in_order(qtbot) -> None:
+    """Whatever order lines come into view in, each is coloured as in a pass from the top."""
+    import random
+
+    lines = _TRICKY * 6
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.setPlainText("\n".join(lines))
+    highlighter = view.highlighter
+    expected = _sequential_spans(highlighter, lines)
+    assert any(spans and spans[0][2] == "string" for spans in expected[1:4])  # a docstring
+    numbers = list(range(len(lines)))
+    random.Random(15).shuffle(numbers)
+    doc = view.document()
+    for n in numbers:
+        block = doc.findBlockByNumber(n)
+        assert highlighter.format_blocks(block, n) == 1
+        assert highlighter.format_blocks(block, n) == 0  # coloured once
+    for n, want in enumerate(expected):
+        _formats_match(highlighter, doc.findBlockByNumber(n), want)
+    # New text: every line is coloured again when next shown.
+    view.setPlainText("\n".join(lines[:3]))
+    assert highlighter.format_blocks(doc.begin(), 2) == 3
+
+
+def test_the_window_preview_reads_the_live_analysis(window: MainWindow, monkeypatch) -> None:
+    """File ▸ Export ▸ PyTorch Code… and the switch to Keras write the code from the window's
+    own analysis: no analysis of the whole design is made again (two per preview before)."""
+    import designer.export.keras_code as keras_module
+    import designer.export.pytorch_code as torch_module
+    import designer.ui.code_dialogs as dialogs_module
+    from designer.core.analysis import analyze
+
+    made: list[object] = []
+
+    def counting(design):
+        made.append(design)
+        return analyze(design)
+
+    for module in (torch_module, keras_module, dialogs_module):
+        monkeypatch.setattr(module, "analyze", counting)
+    shown: list[CodePreviewDialog] = []
+
+    def fake_exec(self: CodePreviewDialog) -> int:
+        shown.append(self)
+        self.set_framework("keras")  # AlexNet's LRN has no Keras layer: the message
+        assert "Keras cannot express part of it" in self.subtitle.text()
+        self.set_framework("pytorch")
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CodePreviewDialog, "exec", fake_exec)
+    window.export_code_action.trigger()
+    dialog = shown[0]
+    assert "class AlexNet" in dialog._generated["pytorch"][0]
+    assert "lrn1" in dialog._generated["keras"][1]
+    assert dialog.analysis is window.document.analysis
+    assert made == []
+    totals = window.document.analysis.totals()
+    assert f"{totals.params:,} parameters" in dialog.subtitle.text()
 
 
 def test_copy_puts_the_module_on_the_clipboard(qtbot) -> None:
