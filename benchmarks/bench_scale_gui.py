@@ -692,8 +692,14 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
         return ExportDialog(doc.design, doc.analysis, w, canvas_collapsed=scene.grouping.collapsed)
 
     def code_dialog() -> Any:
+        import inspect
+
         from designer.ui.code_dialogs import CodePreviewDialog
 
+        # As File ▸ Export ▸ PyTorch Code… makes it: with the window's live analysis, where
+        # the dialog takes one (older trees made their own).
+        if "analysis" in inspect.signature(CodePreviewDialog).parameters:
+            return CodePreviewDialog(doc.design, w, None, analysis=doc.analysis)
         return CodePreviewDialog(doc.design, w, None)
 
     def sort_table() -> None:

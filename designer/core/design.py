@@ -558,6 +558,12 @@ class Design:
                 return note
         return None
 
+    def clear_load_notes(self) -> None:
+        """Forget every load note (the design was saved as it is now)."""
+        if self.load_notes:
+            self.load_notes = []
+            self.meta_changed.emit("load_notes")
+
     def restore_load_note(self, note: tuple[str, str | None, str]) -> None:
         """Undo ``dismiss_load_note``."""
         self.load_notes.append(note)
