@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from benchmarks.scale_designs import grouped_resnet
+from benchmarks.scale_designs import grouped_resnet, resnet_like
 from designer.core.analysis import Analysis
 from designer.export.figure_exporter import ExportOptions
 from designer.export.svg_exporter import SvgExporter
@@ -19,7 +19,7 @@ from designer.ui import busy
 from designer.ui import export_dialog as export_module
 from designer.ui.canvas import grouping as grouping_module
 from designer.ui.canvas.items import EdgeItem, LayerCard
-from tests.ui.ui_helpers import shown_main_window
+from tests.ui.ui_helpers import click_scene, shown_main_window
 
 
 def _count_routes(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
@@ -417,3 +417,28 @@ def test_save_forgets_the_load_notes_without_analysing_the_design_again(
     assert analysis.totals().errors == errors - 1
     qtbot.waitUntil(lambda: "0 errors" in window.problems_label.text())
     assert json.loads(path.read_text(encoding="utf-8"))["layers"][-1]["id"] != first["id"]
+
+
+def test_edit_actions_follow_what_kind_of_item_is_clicked(window, qtbot) -> None:
+    """Cut, Copy and Duplicate need a layer; Delete a layer or a connection; Group a layer or
+    a block. The window tells them apart in one pass over the selection (after Select All on
+    10,000 layers it made two passes over every card, twice per change)."""
+    window.load_design(grouped_resnet(60), None)
+    scene = window.scene
+    block = next(c for c in scene.grouping.cards.values() if c.isVisible() and c.group_ids)
+    click_scene(qtbot, window, block.sceneBoundingRect().center())
+    assert block.isSelected()
+    assert window.group_action.isEnabled() and not window.copy_action.isEnabled()
+    assert not window.delete_action.isEnabled()
+    window.load_design(resnet_like(30), None)  # no groups: every connection drawn
+    edge = next(e for e in scene.edges.values() if e.isVisible())
+    click_scene(qtbot, window, edge.path().pointAtPercent(0.5))
+    assert scene.selectedItems() == [edge]
+    assert window.delete_action.isEnabled()
+    assert not window.copy_action.isEnabled() and not window.group_action.isEnabled()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert window.copy_action.isEnabled() and window.delete_action.isEnabled()
+    assert window.group_action.isEnabled() and window.duplicate_action.isEnabled()
