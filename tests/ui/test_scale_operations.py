@@ -442,3 +442,37 @@ def test_edit_actions_follow_what_kind_of_item_is_clicked(window, qtbot) -> None
     QTest.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert window.copy_action.isEnabled() and window.delete_action.isEnabled()
     assert window.group_action.isEnabled() and window.duplicate_action.isEnabled()
+
+
+def test_the_table_header_does_not_ask_every_row_after_select_all(qtbot, monkeypatch) -> None:
+    """After Select All, painting the table's header asked every row's flags through the sort
+    proxy, for each column shown (Qt's test whether a whole column is selected): 70,000 calls
+    into Python at 10,000 layers, each time the selection changed. The header now reads a
+    selection of its own; the rows still show as selected."""
+    from benchmarks.scale_designs import chain_design
+    from designer.ui.panels import layer_table
+
+    asked = [0]
+    real = layer_table._RowsModel.index
+
+    def index(model, *args):  # type: ignore[no-untyped-def]
+        asked[0] += 1
+        return real(model, *args)
+
+    # (Before the window: PySide keeps the method Qt calls from the first call on.)
+    monkeypatch.setattr(layer_table._RowsModel, "index", index)
+    window = shown_main_window(qtbot, monkeypatch)
+    window.load_design(chain_design(2000), None)
+    window.docks["statistics"].setVisible(True)
+    window.statistics_tabs.setCurrentWidget(window.layer_table)
+    view = window.layer_table.view
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QApplication.processEvents()
+    assert len(view.selectionModel().selectedRows()) == 2000
+    asked[0] = 0
+    view.horizontalHeader().viewport().grab()
+    assert asked[0] < 100
+    assert view.selectionModel().isRowSelected(0)
