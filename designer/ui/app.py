@@ -29,6 +29,14 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     # top-level window, a new context) or a second main window draws with shader programs
     # pyqtgraph compiled for the first context: "GLError 1281 glUseProgram", labels only.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    # Qt's raster engine hands every fill taller than about 96 scan lines to a pool of GUI
+    # threads and waits for them; for the canvas's cards, edges and the table's cells the
+    # hand-offs cost more than the fills (an edit of the grouped 10,000-layer design: 15.3 →
+    # 12.4 ms of CPU, docs/performance.md). Qt reads this once, at the pool's first use; any
+    # value set beforehand (even "0") keeps the fills on the GUI thread too;
+    # CNN_DESIGNER_GUI_THREADS=1 leaves Qt's pool as Qt has it (many free cores, A/B runs).
+    if not os.environ.get("CNN_DESIGNER_GUI_THREADS"):
+        os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     app = QApplication(argv if argv is not None else sys.argv[:1])
     theme.apply_app_style(app, appearance_setting())
     icon = _app_icon_path()
