@@ -918,14 +918,18 @@ class CanvasGroups(QObject):
             with self._one_selection_change() as deselected:
                 for lid in hidden:
                     each = cards[lid]
-                    if each.isVisible():
+                    if each.isVisible() or not each.stowed:
                         if each.isSelected():
                             each.setSelected(False)
                             deselected.append(each)
-                        each.setVisible(False)
+                        each.set_shown(False)
             for (src, dst), edge in scene.edges.items():
                 want = src in shown and dst in shown
-                if edge.isVisible() != want or (want and edge.unrouted):
+                if (
+                    edge.isVisible() != want
+                    or (want and edge.unrouted)
+                    or (not want and not edge.stowed)
+                ):
                     edge.set_shown(want, route=False)
         self.hidden = hidden
         self._shown = order
@@ -952,7 +956,7 @@ class CanvasGroups(QObject):
             if edge is None:
                 edge = self._new_edge(a, b)
             elif not edge.isVisible():  # (hidden with a layer card at its end, shown again)
-                edge.setVisible(True)
+                edge.set_shown(True, route=False)
             proxies.append(edge)
         self.proxy_edges = proxies
         return cards_box(xs, ys)
@@ -1015,7 +1019,7 @@ class CanvasGroups(QObject):
             a.edges.add(edge)  # type: ignore[attr-defined]
             b.edges.add(edge)  # type: ignore[attr-defined]
             edge.unrouted = True
-            edge.setVisible(True)
+            edge.set_shown(True, route=False)
             return edge
         edge = EdgeItem(a, b, route=False)  # type: ignore[arg-type]
         edge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
@@ -1034,7 +1038,7 @@ class CanvasGroups(QObject):
             return
         edge.hovered = False
         self.scene.hovered_edges.discard(edge)
-        edge.setVisible(False)
+        edge.set_shown(False)
         self._spare_edges.append(edge)
 
     def _trim_spares(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from designer.core.card_text import key_params_text
 from designer.core.design import DesignError, Point, source_of, split_ref
+from designer.core.groups import AUTO_COLLAPSE_NODES
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, ROW_GAP, auto_layout
 from designer.core.registry import REGISTRY
 from designer.core.routing import BoxGrid
@@ -37,6 +38,7 @@ from designer.ui.canvas.interactions import MoveGesture, NewLinkGesture
 from designer.ui.canvas.items import (
     CardData,
     EdgeItem,
+    HiddenItems,
     LayerCard,
     Port,
     cards_box,
@@ -92,6 +94,8 @@ class DesignScene(QGraphicsScene):
         self._selection_timer.setInterval(0)
         self._selection_timer.timeout.connect(self._pay_selection)
         self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
+        # Cards and edges hidden in collapsed blocks, out of the top level (made anew by ``rebuild``).
+        self.hidden_items: HiddenItems | None = None
         self._link: NewLinkGesture | None = None
         self._move: MoveGesture | None = None
         self._drop_hint: DropTarget = None
@@ -153,6 +157,8 @@ class DesignScene(QGraphicsScene):
             self._syncing = False
         self.cards = {}
         self.edges = {}
+        self.hidden_items = HiddenItems()  # (gone with the other items)
+        self.addItem(self.hidden_items)
         if selected and not blocked:
             self.selectionChanged.emit()
         self.portless = set()
@@ -167,6 +173,12 @@ class DesignScene(QGraphicsScene):
         placed = auto_layout(design, self.direction, only=missing) if missing else {}  # type: ignore[arg-type]
         spots = [(lid, design.position(lid) or placed.get(lid, (0.0, 0.0))) for lid in design.ids]
         self.fit_rect(cards_box([p[0] for _, p in spots], [p[1] for _, p in spots]))
+        # A design the grouping may open collapsed (``auto_level``): every card and edge starts
+        # under the holder of hidden items, and the few the grouping shows come out of it
+        # (moving an item there or back costs a few microseconds: not done for the 10,000
+        # cards of a design shown whole).
+        holder = self.hidden_items if design.groups and len(design) > AUTO_COLLAPSE_NODES else None
+        add = self.addItem
         for lid, pos in spots:
             # The texts are computed when the card is first painted or read (most of a long
             # design is never seen up close): the card starts stale.
@@ -175,7 +187,11 @@ class DesignScene(QGraphicsScene):
             )
             card.setPos(pos[0], pos[1])  # no edges yet, not in the scene: nothing else follows
             card.setVisible(False)  # the grouping (reset next) shows what it does not collapse
-            self.addItem(card)
+            if holder is None:
+                add(card)
+            else:
+                card.setParentItem(holder)  # (into the scene with it)
+                card.stowed = True
             self.cards[lid] = card
             self.overview.adopt(card)
         # The edges get their paths when shown (``EdgeItem.set_shown``): the grouping, made or reset
@@ -191,7 +207,11 @@ class DesignScene(QGraphicsScene):
                 edge = EdgeItem(src, card, route=False)
                 edge.outputs = tuple(split_ref(i)[1] for i in inputs if source_of(i) == source)
                 edge.setVisible(False)
-                self.addItem(edge)
+                if holder is None:
+                    add(edge)
+                else:
+                    edge.setParentItem(holder)
+                    edge.stowed = True
                 edges[(source, layer.id)] = edge
                 adopt(edge)
         self.built_hidden = True  # every card and edge: CanvasGroups._on_reset shows them
