@@ -13,7 +13,7 @@ Selecting a hidden layer (from the table, a problem, Find) expands the groups ar
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
@@ -789,9 +789,14 @@ class CanvasGroups(QObject):
         self.repaints += 1
         self._layers_changed = False
         scene.hold_rect()  # the cards' boxes are known: one rectangle for them all
+        holder = scene.hidden_items
         try:
             try:
-                scene.fit_rect(self._place_cards())
+                # Cards and edges shown or hidden move out of or into the holder of hidden
+                # items together, at the end (``HiddenItems.batch``).
+                with holder.batch() if holder is not None else nullcontext():
+                    box = self._place_cards()
+                scene.fit_rect(box)
             finally:
                 self._place_frames()
                 self._trim_spares()
@@ -1050,6 +1055,8 @@ class CanvasGroups(QObject):
             while len(spares) > SPARES:
                 item = spares.pop(0)
                 if item.scene() is scene:
+                    if isinstance(item, EdgeItem) and scene.hidden_items is not None:
+                        scene.hidden_items.forget(item)
                     scene.removeItem(item)
 
     def _repeats(self) -> list[Run]:

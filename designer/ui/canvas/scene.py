@@ -190,8 +190,7 @@ class DesignScene(QGraphicsScene):
             if holder is None:
                 add(card)
             else:
-                card.setParentItem(holder)  # (into the scene with it)
-                card.stowed = True
+                holder.take(card)  # (into the scene with it)
             self.cards[lid] = card
             self.overview.adopt(card)
         # The edges get their paths when shown (``EdgeItem.set_shown``): the grouping, made or reset
@@ -210,8 +209,7 @@ class DesignScene(QGraphicsScene):
                 if holder is None:
                     add(edge)
                 else:
-                    edge.setParentItem(holder)
-                    edge.stowed = True
+                    holder.take(edge)
                 edges[(source, layer.id)] = edge
                 adopt(edge)
         self.built_hidden = True  # every card and edge: CanvasGroups._on_reset shows them
@@ -594,6 +592,8 @@ class DesignScene(QGraphicsScene):
             if self._drop_hint is card:
                 self._drop_hint = None
             self.portless.discard(card)
+            if self.hidden_items is not None:
+                self.hidden_items.forget(card)
             self.removeItem(card)
         finally:
             self.blockSignals(blocked)
@@ -677,6 +677,8 @@ class DesignScene(QGraphicsScene):
         if self._drop_hint is edge:
             self._drop_hint = None
         if edge.scene() is self:
+            if self.hidden_items is not None:
+                self.hidden_items.forget(edge)
             self.removeItem(edge)
 
     def edge_geometry(
