@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSizePolicy,
     QTabWidget,
     QWidget,
 )
@@ -63,6 +62,7 @@ from designer.ui.panels.layer_charts import LayerChartsPanel
 from designer.ui.panels.layer_table import LayerTablePanel
 from designer.ui.panels.semantics_selector import SemanticsSelector
 from designer.ui.recovery import Recovery
+from designer.ui.status_text import StatusText
 from designer.ui.undo_history import UndoHistoryView
 from designer.ui.volume_view import VolumeView
 from designer.ui.window_view import WindowView
@@ -586,11 +586,10 @@ class MainWindow(QMainWindow):
 
     def _create_status_bar(self) -> None:
         status = self.statusBar()
-        self.totals_label = QLabel()
+        # The totals change with almost every edit: a StatusText does not lay the window out
+        # again for that (a QLabel did), and is cut on a small screen rather than widen it.
+        self.totals_label = StatusText()
         self.totals_label.setObjectName("totals")
-        # The totals may be cut on a small screen rather than push the window wider than it.
-        self.totals_label.setMinimumWidth(1)
-        self.totals_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.problems_label = QLabel()
         self.problems_label.setObjectName("problems")
         self.problems_label.setToolTip("Show the Problems & Explanations panel")
