@@ -5,13 +5,15 @@ routes is what a freshly opened window shows."""
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 
+from benchmarks.scale_designs import chain_design
 from designer.core.groups import collapsed_for_level
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
 from designer.ui.canvas import items as canvas_items
@@ -247,3 +249,17 @@ def test_double_click_a_block_delete_a_layer_and_ctrl_z(qtbot, window):
     assert isinstance(grouping.card_for_group(gid), GroupCard)
     assert_hidden_out_of_top_level(scene)
     assert seen(scene) == fresh(window)
+
+
+def test_the_index_depth_follows_the_design_opened(window):
+    # Was: Qt picks its index's depth the first time the scene indexes any item and keeps it;
+    # a long design opened after a small one (or with the holder as the only item at first)
+    # was looked up in a tree made for a few items: ten times the candidates per look-up.
+    window.load_design(staged(stages=1, blocks=2), None)
+    window.scene.items(QRectF(0, 0, 10, 10))  # (indexed now)
+    small = window.scene.bspTreeDepth()
+    window.load_design(chain_design(800), None)
+    scene = window.scene
+    scene.items(QRectF(0, 0, 10, 10))
+    count = len(scene.cards) + len(scene.edges) + 1
+    assert scene.bspTreeDepth() == max(5, math.ceil(math.log2(count))) > small

@@ -213,6 +213,11 @@ class DesignScene(QGraphicsScene):
                 edges[(source, layer.id)] = edge
                 adopt(edge)
         self.built_hidden = True  # every card and edge: CanvasGroups._on_reset shows them
+        # The depth of Qt's index for this many items, as Qt picks it: left to Qt, it is picked
+        # the first time the scene indexes any item and kept for the scene's life (a 10,000-layer
+        # design opened after a small one, or after the holder of hidden items was the only
+        # item, was looked up in a tree made for a few: ten times the candidates per look-up).
+        self.setBspTreeDepth(max(5, math.ceil(math.log2(len(self.cards) + len(self.edges) + 1))))
         self._on_document_selection(self.document.selection)
 
     def prepare_up_close(self, rect: QRectF) -> int:
