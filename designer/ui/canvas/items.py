@@ -125,6 +125,11 @@ class HiddenItems(QGraphicsItem):
         self._rank = 0
         self._batch: dict[LayerCard | EdgeItem, bool] | None = None
 
+    #: The holder whose ``batch`` is open (a refresh of the collapsed view shows and hides the
+    #: items of its own scene only): ``stow`` records a request without asking the item for its
+    #: scene (21,000 requests for Expand All).
+    batching: HiddenItems | None = None
+
     def boundingRect(self) -> QRectF:
         return QRectF()
 
@@ -142,9 +147,11 @@ class HiddenItems(QGraphicsItem):
             yield
             return
         self._batch = {}
+        outer, HiddenItems.batching = HiddenItems.batching, self
         try:
             yield
         finally:
+            HiddenItems.batching = outer
             wanted, self._batch = self._batch, None
             self._release([item for item, hide in wanted.items() if not hide and item.stowed])
             self._hold([item for item, hide in wanted.items() if hide and not item.stowed])
@@ -192,6 +199,12 @@ def stow(item: LayerCard | EdgeItem, hidden: bool) -> None:
     """A card or edge just hidden goes under its scene's ``HiddenItems`` (``hidden_items``);
     one about to be shown comes back to the top level. Call it after hiding and before
     showing: an item under the holder is hidden whatever its own visibility."""
+    holder = HiddenItems.batching
+    if holder is not None:
+        holder._batch[item] = hidden  # type: ignore[index]
+        return
+    if not hidden and not item.stowed:
+        return  # (nothing to bring back)
     holder = getattr(item.scene(), "hidden_items", None)
     if holder is not None:
         holder.stow(item, hidden)
