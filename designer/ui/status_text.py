@@ -5,11 +5,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
-
-#: Room on either side of the text, in pixels (a QLabel's margin in the Fusion style).
-MARGIN = 2
 
 
 class StatusText(QWidget):
@@ -26,7 +23,7 @@ class StatusText(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
-        self._width = 0  # the widest text shown so far, margins included: the size hint's width
+        self._width = 0  # the widest text shown so far: the size hint's width (as a QLabel's)
         self.layouts = 0  # times it asked its layout for more room (tests)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
@@ -42,17 +39,17 @@ class StatusText(QWidget):
         self.update()
 
     def _fit(self) -> None:
-        needed = math.ceil(self.fontMetrics().horizontalAdvance(self._text)) + 2 * MARGIN
+        needed = math.ceil(QFontMetricsF(self.font()).horizontalAdvance(self._text))
         if needed > self._width:
             self._width = needed
             self.layouts += 1
             self.updateGeometry()
 
     def sizeHint(self) -> QSize:
-        return QSize(self._width, self.fontMetrics().height() + 2 * MARGIN)
+        return QSize(self._width, self.fontMetrics().height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(1, self.fontMetrics().height() + 2 * MARGIN)
+        return QSize(1, self.fontMetrics().height())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
@@ -63,6 +60,7 @@ class StatusText(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        room = self.rect().adjusted(MARGIN, 0, -MARGIN, 0)
-        shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, room.width())
+        room = self.rect()
+        metrics = QFontMetricsF(self.font())
+        shown = metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, room.width())
         painter.drawText(room, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, shown)
