@@ -793,8 +793,11 @@ class CanvasGroups(QObject):
         try:
             try:
                 # Cards and edges shown or hidden move out of or into the holder of hidden
-                # items together, at the end (``HiddenItems.batch``).
-                with holder.batch() if holder is not None else nullcontext():
+                # items together, at the end (``HiddenItems.batch``); with nothing collapsed
+                # and nothing held there, nothing moves (every card of a design without groups
+                # is shown: no request to record for each).
+                batched = holder is not None and (self.collapsed or holder.held)
+                with holder.batch() if batched else nullcontext():  # type: ignore[union-attr]
                     box = self._place_cards()
                 scene.fit_rect(box)
             finally:
