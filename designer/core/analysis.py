@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, cast
 from psygnal import Signal, SignalInstance
 
 from designer.core.arithmetic import AxisArith, Semantics
-from designer.core.design import Design, Layer, split_ref
+from designer.core.design import BulkChange, Design, Layer, split_ref
 from designer.core.quiet_gc import collection_deferred
 from designer.core.refs import sources_of
 from designer.core.registry import REGISTRY, LayerType
@@ -301,6 +301,7 @@ class Analysis:
             design.layer_renamed.connect(self._on_renamed)
             design.meta_changed.connect(self._on_meta)
             design.layer_moved.connect(self._on_moved)
+            design.bulk_changed.connect(self._on_bulk)
 
     def _take_over(self, other: Analysis) -> None:
         """Start from ``other``'s results. ``info`` and the running sums are copied; the
@@ -335,6 +336,7 @@ class Analysis:
             (self.design.layer_renamed, self._on_renamed),
             (self.design.meta_changed, self._on_meta),
             (self.design.layer_moved, self._on_moved),
+            (self.design.bulk_changed, self._on_bulk),
         ):
             sig.disconnect(slot)
 
@@ -384,6 +386,19 @@ class Analysis:
         # downstream of the edit, behind a layer in error that has no output to propagate.
         changed.extend(fed_before ^ self._fed)
         return changed
+
+    def _on_bulk(self, change: BulkChange) -> None:
+        """Many layers removed or put back at once (``Design.remove_layers``,
+        ``restore_layers``): one full pass (~50-100 ms at 10,000 layers) instead of a
+        structural step per layer (5,000 of them took about a second). ``updated`` names the
+        layers whose results differ from before, and those removed."""
+        before = self.info
+        with self.updated.blocked():
+            self.full_refresh()
+        get = dict.get  # (the former info's own ``get`` would bring stale fields up to date)
+        changed = {lid for lid, info in dict.items(self.info) if get(before, lid) != info}
+        changed.update(change.removed)
+        self.updated.emit(changed)
 
     # ------------------------------------------------- structure, without a full pass
 

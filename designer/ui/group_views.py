@@ -132,6 +132,7 @@ class GroupViewCache:
             (design.layer_renamed, self._on_structure),
             (design.layer_moved, self._on_structure),
             (design.groups_changed, self._on_structure),
+            (design.bulk_changed, self._on_structure),
             (design.params_changed, self._on_params),
         ]
         for signal, slot in self._links:
