@@ -43,11 +43,13 @@ from designer.ui.group_views import GroupViewCache
 #: The priority (psygnal: higher first) of the document's first handler of a design's rename:
 #: before the analysis's (0), after the group cache's (``group_views.PRIORITY``).
 RENAMING_PRIORITY = 50
-#: From this many layers, a deletion (and its undo) is one step of the design and one full
-#: analysis (``RemoveLayersCommand``); fewer go one by one, each a structural step of the
-#: analysis (~0.2 ms), cheaper than the full pass (~50-100 ms at 10,000 layers), except in a
-#: design with groups (``remove_layers``).
-BULK_REMOVAL = 100
+#: From this many layers, a deletion (and its undo) is one step of the design, of the analysis
+#: (one structure pass, then what changed evaluated again) and of the views
+#: (``RemoveLayersCommand``). Already from two: each consumer reconnected one by one took a
+#: pass downstream of its own (deleting 10 layers mid-way through the 10,000-layer ResNet-like
+#: design: ~260 ms one by one, ~210 ms in one step), and each layer leaving a group laid the
+#: collapsed canvas out again (2-6 s for 10 layers of the grouped 10,000-layer design).
+BULK_REMOVAL = 2
 
 
 class Document(QObject):
@@ -406,11 +408,9 @@ class Document(QObject):
             if new != layer.inputs:
                 rewire[layer.id] = new
         text = f"Delete {ids[0]}" if len(ids) == 1 else f"Delete {len(ids)} layers"
-        if len(ids) >= BULK_REMOVAL or (len(ids) > 1 and design.has_groups):
-            # One step for the design, the analysis (one pass) and the views (one update),
-            # and for its undo: 5,000 layers put back one by one took 7 s. With groups, each
-            # layer removed one by one changed the groups, and the collapsed canvas was laid
-            # out again for each (10 layers of the grouped 10,000-layer design: 2-6 s).
+        if len(ids) >= BULK_REMOVAL:
+            # One step for the design, the analysis and the views, and for its undo: 5,000
+            # layers put back one by one took 7 s.
             self.push(cmd.RemoveLayersCommand(design, ids, rewire, text))
             return
         with self.macro(text):

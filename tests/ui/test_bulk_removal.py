@@ -144,12 +144,12 @@ def test_a_large_deletion_is_one_step_and_the_views_are_told_once() -> None:
     assert doc.undo_stack.undoText() == "" and doc.undo_stack.redoText() == "Delete 250 layers"
 
 
-def test_few_layers_still_go_one_by_one() -> None:
+def test_one_layer_still_goes_on_its_own() -> None:
     doc = Document(chain_design(40))
     passes = doc.analysis.structure_passes
-    doc.remove_layers(doc.design.ids[10:13])
-    assert doc.analysis.structure_passes == passes  # structural steps, no full pass
-    assert doc.undo_stack.command(0).childCount() == 4  # the consumer, then three layers
+    doc.remove_layers(doc.design.ids[10:11])
+    assert doc.analysis.structure_passes == passes  # a structural step, no pass
+    assert doc.undo_stack.command(0).childCount() == 2  # the consumer, then the layer
 
 
 def test_the_design_refuses_a_bulk_removal_it_cannot_do_and_changes_nothing() -> None:
@@ -208,7 +208,6 @@ def test_delete_undo_redo_with_real_events_shows_the_design_as_before(
 
     from tests.ui.ui_helpers import drag_mouse, shown_main_window
 
-    monkeypatch.setattr(document_module, "BULK_REMOVAL", 10)  # a small design takes the bulk path
     window = shown_main_window(qtbot, monkeypatch)
     window.load_design(staged("resnet"), None)
     window.scene.grouping.expand_all()
