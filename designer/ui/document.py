@@ -180,8 +180,14 @@ class Document(QObject):
         """Tell the views of each layer removed or added, of each layer reconnected and of
         the groups (as single edits do), then of the analysis's update, once."""
         try:
-            for lid in change.removed:
-                self._on_removed(lid)
+            if change.removed:
+                gone = set(change.removed)
+                kept = [i for i in self._selection if i not in gone]
+                if len(kept) != len(self._selection):  # told once, when the batch ends
+                    self._selection = kept
+                    self._selection_owed = True
+                for lid in change.removed:
+                    self.layer_removed.emit(lid)
             for lid in change.added:
                 self.layer_added.emit(lid)
             for lid in change.rewired:

@@ -275,3 +275,16 @@ def test_a_few_layers_of_a_design_with_groups_go_in_one_step() -> None:
     doc.undo()
     assert len(groups_told) == 2
     assert dumps_design(doc.design) == dumps_design(grouped_resnet(120))
+
+
+def test_the_layers_selected_that_stay_stay_selected() -> None:
+    design = chain_design(300)
+    doc = Document(design)
+    ids = design.ids
+    doc.select([*ids[200:260], *ids[10:30]])
+    told: list[list[str]] = []
+    doc.selection_changed.connect(told.append)
+    doc.remove_layers(ids[:250])
+    assert told == [ids[250:260]] and doc.selection == ids[250:260]
+    doc.undo()  # the undo does not select again what it brings back
+    assert told == [ids[250:260]] and doc.selection == ids[250:260]
