@@ -197,19 +197,27 @@ def _views(window) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "problems": [
             item.text(0) + " " + item.toolTip(0) for item in window.diagnostics_panel.items()
         ],
+        "frames": sorted(
+            (f.group_id, f.title, f.sceneBoundingRect().getRect())
+            for f in scene.grouping.frames
+            if f.isVisible()
+        ),
     }
 
 
-@pytest.mark.parametrize("how", ["rubber band", "select all"])
+@pytest.mark.parametrize(
+    ("kind", "how"),
+    [("resnet", "rubber band"), ("resnet", "select all"), ("grouped", "rubber band")],
+)
 def test_delete_undo_redo_with_real_events_shows_the_design_as_before(
-    qtbot, monkeypatch, how
+    qtbot, monkeypatch, kind, how
 ) -> None:
     from PySide6.QtCore import QPointF, Qt
 
     from tests.ui.ui_helpers import drag_mouse, shown_main_window
 
     window = shown_main_window(qtbot, monkeypatch)
-    window.load_design(staged("resnet"), None)
+    window.load_design(staged(kind), None)  # (grouped: every block open, its frame shown)
     window.scene.grouping.expand_all()
     window.view.fit_to_view()
     doc = window.document
@@ -238,12 +246,19 @@ def test_delete_undo_redo_with_real_events_shows_the_design_as_before(
     assert [isinstance(c, RemoveLayersCommand) for c in removals].count(True) == 1
     assert not set(chosen) & set(doc.design.ids)
     deleted, after = doc.text(), _views(window)
-    assert after["cards"] == [c for c in shown["cards"] if c[0] not in chosen]
+    # (A card with no stored position is placed by the layout, which the deletion changes.)
+    placed = doc.design.layout
+    assert [c for c in after["cards"] if c[0] in placed] == [
+        c for c in shown["cards"] if c[0] not in chosen and c[0] in placed
+    ]
+    assert {c[0] for c in after["cards"]} == {c[0] for c in shown["cards"]} - set(chosen)
     assert [row[0] for row in after["table"]] == [
         r[0] for r in shown["table"] if r[0] not in chosen
     ]
     assert after["totals"] != shown["totals"]
-    if how == "rubber band":
+    if kind == "grouped":
+        assert after["frames"] != shown["frames"]  # layers left their blocks
+    if (kind, how) == ("resnet", "rubber band"):
         assert set(after["edges"]) - set(shown["edges"])  # a consumer healed: a new connection
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert doc.text() == original
