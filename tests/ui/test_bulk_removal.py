@@ -303,3 +303,39 @@ def test_the_layers_selected_that_stay_stay_selected() -> None:
     assert told == [ids[250:260]] and doc.selection == ids[250:260]
     doc.undo()  # the undo does not select again what it brings back
     assert told == [ids[250:260]] and doc.selection == ids[250:260]
+
+
+@pytest.mark.parametrize("name", ["staged", "resnet50"])
+def test_the_group_cache_after_bulk_deletions_keeps_the_keys_of_untouched_groups(
+    qapp, name
+) -> None:
+    """After a bulk deletion, its undo and redo, the collapsed views' cache equals a fresh
+    build; the structure keys of groups holding no layer removed, added or reconnected are
+    kept, not worked out again."""
+    from designer.core.fileformat import load_design
+    from designer.core.resources import templates_dir
+    from tests.core.test_groups_incremental import staged as staged_groups
+    from tests.ui.test_group_views_cache import assert_same_as_fresh
+
+    design = staged_groups() if name == "staged" else load_design(templates_dir() / "resnet50.json")
+    doc = Document()
+    doc.reset(design)
+    cache = doc.group_cache
+    rng = random.Random(name)
+    kept_any = False
+    for step in range(10):
+        assert_same_as_fresh(doc)  # (reads every key, total and graph at every level)
+        keys = dict(cache._keys)
+        ids = doc.design.ids
+        if step % 3 == 2 and doc.undo_stack.canUndo():
+            doc.undo()
+        elif step % 3 == 1 and doc.undo_stack.canRedo():
+            doc.redo()
+        else:
+            at = rng.randrange(len(ids) - 4)
+            doc.remove_layers(ids[at : at + rng.randrange(2, 5)])
+        kept = [g for g, k in cache._keys.items() if keys.get(g) is k]
+        assert len(kept) < len(keys)  # the groups around the change were keyed again
+        kept_any = kept_any or bool(kept)
+    assert_same_as_fresh(doc)
+    assert kept_any
