@@ -39,3 +39,11 @@ def test_a_field_after_a_split_read_in_the_next_edit() -> None:
     design.set_inputs("l5", ["l3"])
     design.set_inputs("both", ["split:1", "right"])  # reads ``right`` while it is out of date
     _same_as_fresh(live, design)
+
+
+def test_a_field_after_a_split_read_as_the_input_of_a_new_layer() -> None:
+    design = _design()
+    live = Analysis(design)
+    design.set_inputs("l5", ["l3"])
+    design.add_layer(Layer("after", "ReLU", {}, ["right"]))  # evaluated, reading ``right``
+    _same_as_fresh(live, design)
