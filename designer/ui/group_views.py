@@ -128,7 +128,7 @@ class GroupViewCache:
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
             (design.layer_added, self._on_structure),
             (design.layer_removed, self._on_structure),
-            (design.inputs_changed, self._on_structure),
+            (design.inputs_changed, self._on_inputs),
             (design.layer_renamed, self._on_renamed),
             (design.layer_moved, self._on_structure),
             (design.groups_changed, self._on_structure),
@@ -170,6 +170,28 @@ class GroupViewCache:
         self._places = None
         self._fields = None
         self._drop_summaries()
+
+    def _on_inputs(self, layer_id: str) -> None:
+        """A layer's inputs changed: the group tree, the design order and each parent's items
+        stay, and so do the structure keys of the groups not around the layer (a key sees the
+        connections inside its group and where outside inputs enter); the parents of the
+        groups around it find their runs again. The rest is worked out again, as after any
+        change of structure."""
+        index, keys, canon = self._index, self._keys, self._canon
+        items, first, parent_of = self._run_items, self._run_first, self._parent_of
+        parent_runs, stale = self._parent_runs, self._stale_parents
+        self._on_structure()
+        if index is None:
+            return
+        self._index = index
+        around = index.chain(layer_id)
+        self._keys = {g: k for g, k in keys.items() if g not in around}
+        self._canon = canon  # (one object per value: the kept keys are in it)
+        if items is not None:
+            self._run_items, self._run_first, self._parent_of = items, first, parent_of
+            if parent_runs is not None:
+                self._parent_runs = parent_runs
+                self._stale_parents = stale | {parent_of[g] for g in around if g in parent_of}
 
     def _on_bulk(self, change: BulkChange) -> None:
         """Many layers removed or put back at once (``Design.remove_layers``,
