@@ -658,7 +658,7 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
     drawn), the PyTorch code preview, Save, Copy of every layer, sorting the layer table by a
     column, deleting half the layers (selected) and its undo, opening another design with every
     card selected; on the grouped design, Expand All, Collapse All, grouping 100 layers (Ctrl+G)
-    and its undo."""
+    and its undo, deleting 10 neighbouring layers (blocks collapsed) and its undo."""
     from designer.core.resources import templates_dir
 
     BusyProbe.install()
@@ -729,6 +729,13 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
                 None,
             ),
             ("undo_group_100", "undo that", action("undo_action"), None),
+            (
+                "delete_10",
+                "delete 10 neighbouring layers (blocks collapsed)",
+                lambda: doc.remove_layers(ids[n // 2 + 200 : n // 2 + 210]),
+                None,
+            ),
+            ("undo_delete_10", "undo that", action("undo_action"), None),
         ]
     else:
         steps = [
@@ -759,6 +766,8 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
                 None,
             ),
             ("undo_delete_half", "undo that", action("undo_action"), None),
+            ("redo_delete_half", "redo that", action("redo_action"), None),
+            ("undo_delete_half_again", "undo that again", action("undo_action"), None),
             (
                 "open_selected",
                 "open ResNet-50 with every card selected",

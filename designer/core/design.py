@@ -97,6 +97,32 @@ class Removal:
     group: tuple[str, int] | None = None  # (innermost group, index among its layers)
 
 
+@dataclass
+class BulkRemoval:
+    """What ``remove_layers`` took away, so that ``restore_layers`` puts it all back in one
+    step: the design order, the layers, their positions, the inputs of the layers that stayed
+    and the groups, exactly as they were."""
+
+    order: list[str]  # every id before the removal, in design order
+    layers: dict[str, Layer]  # the removed layers, by id (the design's own objects)
+    positions: dict[str, Point]  # the removed layers' positions
+    inputs: dict[str, list[str]]  # the layers that stayed and were reconnected: inputs before
+    groups: list[Group] | None  # the groups before, when the removal changed them
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """What one ``remove_layers`` or ``restore_layers`` changed (``Design.bulk_changed``):
+    the layers removed or added (in design order), the layers that stayed and whose inputs
+    changed, and whether the groups changed. Followers take it in one step, not one event
+    per layer."""
+
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    rewired: tuple[str, ...] = ()
+    groups: bool = False
+
+
 def check_id(layer_id: Any) -> str | None:
     """Why ``layer_id`` is not a valid id, or ``None`` if it is."""
     if not isinstance(layer_id, str) or not layer_id:
@@ -156,6 +182,9 @@ class Design:
     )  # the layer's place in the design order changed (after layout_changed)
     meta_changed = Signal(str)  # "name", "semantics", "description" or "load_notes"
     groups_changed = Signal()  # the groups (blocks/stages) were replaced; see ``set_groups``
+    #: Many layers removed or put back at once (``remove_layers``, ``restore_layers``): one
+    #: ``BulkChange`` instead of a ``layer_removed``/``layer_added`` per layer.
+    bulk_changed = Signal(object)
 
     def __init__(
         self, name: str = "Untitled", semantics: str = "pytorch", description: str = ""
@@ -411,6 +440,99 @@ class Design:
                     group.layers.insert(at, removal.layer.id)
                     self.groups_changed.emit()
                     break
+
+    def remove_layers(
+        self, ids: Iterable[str], rewire: dict[str, list[str]] | None = None
+    ) -> BulkRemoval:
+        """Remove many layers in one step (one new dict of the layers, one ``bulk_changed``);
+        return what ``restore_layers`` needs.
+
+        Each layer that stays and took input from a removed one loses those inputs, or takes
+        the inputs ``rewire`` gives it instead (the document heals a chain so); ``rewire`` may
+        name only layers that stay, with inputs from layers that stay. Refused (nothing
+        changed) when an id is not a layer or ``rewire`` is not so.
+        """
+        layers = self._layers
+        doomed = dict.fromkeys(ids)
+        for lid in doomed:
+            if lid not in layers:
+                raise DesignError(f"there is no layer {lid!r}")
+        rewire = dict(rewire or {})
+        for cid, new in rewire.items():
+            if cid not in layers or cid in doomed:
+                raise DesignError(f"{cid!r} is not a layer that stays; it cannot be reconnected")
+            for i in new:
+                src = source_of(i)
+                if src == cid:
+                    raise DesignError(f"{cid!r} cannot take its own output as input")
+                if src in doomed:
+                    raise DesignError(f"{cid!r} cannot take its input from {src!r}, removed")
+        refs = self._references()
+        reconnect: dict[str, list[str]] = {}
+        for lid in doomed:
+            for cid in refs.get(lid, ()):
+                if cid not in doomed and cid not in reconnect:
+                    inputs = layers[cid].inputs
+                    reconnect[cid] = [i for i in inputs if source_of(i) not in doomed]
+        reconnect.update(rewire)
+        order = list(layers)
+        removed = {lid: layers[lid] for lid in order if lid in doomed}
+        before: dict[str, list[str]] = {}
+        for cid, new in reconnect.items():
+            layer = layers[cid]
+            if new != layer.inputs:
+                before[cid] = layer.inputs
+                layer.inputs = list(new)
+        self._layers = {lid: layer for lid, layer in layers.items() if lid not in doomed}
+        layout = self._layout
+        positions = {lid: layout.pop(lid) for lid in removed if lid in layout}
+        groups: list[Group] | None = None
+        if any(m in doomed for g in self._groups for m in g.layers):
+            groups = [g.copy() for g in self._groups]
+            for g in self._groups:
+                if any(m in doomed for m in g.layers):
+                    g.layers = [m for m in g.layers if m not in doomed]
+        self._refs = None  # made again when next asked for (one pass)
+        rewired = tuple(lid for lid in self._layers if lid in before)  # in design order
+        self.bulk_changed.emit(
+            BulkChange(removed=tuple(removed), rewired=rewired, groups=groups is not None)
+        )
+        return BulkRemoval(order, removed, positions, before, groups)
+
+    def restore_layers(self, removal: BulkRemoval) -> None:
+        """Undo ``remove_layers``: the same design order, layers, positions, inputs and
+        groups, in one step (one ``bulk_changed``)."""
+        layers = self._layers
+        back = removal.layers
+        for lid in back:
+            if lid in layers:
+                raise DesignError(f"a layer named {lid!r} already exists")
+        restored: dict[str, Layer] = {}
+        for lid in removal.order:
+            layer = layers.get(lid)
+            if layer is None:
+                layer = back.get(lid)
+            if layer is not None:
+                restored[lid] = layer
+        if len(restored) != len(layers) + len(back):  # layers added since (not by undo)
+            for lid, layer in layers.items():
+                restored.setdefault(lid, layer)
+        for cid, inputs in removal.inputs.items():
+            layer = restored.get(cid)
+            if layer is not None:
+                layer.inputs = list(inputs)
+        self._layers = restored
+        self._layout.update(removal.positions)
+        if removal.groups is not None:
+            self._groups = [g.copy() for g in removal.groups]
+        self._refs = None
+        self.bulk_changed.emit(
+            BulkChange(
+                added=tuple(lid for lid in restored if lid in back),
+                rewired=tuple(lid for lid in restored if lid in removal.inputs),
+                groups=removal.groups is not None,
+            )
+        )
 
     def set_param(self, layer_id: str, name: str, value: Any) -> None:
         """Set one hyper-parameter (``None`` on a parameter whose default is not ``None`` resets it)."""

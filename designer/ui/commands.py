@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from designer.core.design import Design, Layer, Point, Removal
+from designer.core.design import BulkRemoval, Design, Layer, Point, Removal
 from designer.core.groups import Group
 
 _MERGE_PARAM = 1001
@@ -55,6 +55,33 @@ class RemoveLayerCommand(QUndoCommand):
     def undo(self) -> None:
         if self.removal is not None:
             self.design.restore_layer(self.removal)
+
+
+class RemoveLayersCommand(QUndoCommand):
+    """Delete many layers in one step (``Design.remove_layers``): its undo puts them all back
+    in one step too, exactly as they were (order, inputs, positions, groups)."""
+
+    def __init__(
+        self,
+        design: Design,
+        layer_ids: list[str],
+        rewire: Mapping[str, list[str]] | None = None,
+        text: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text or f"Delete {len(layer_ids)} layers", parent)
+        self.design = design
+        self.layer_ids = list(layer_ids)
+        self.rewire = {cid: list(inputs) for cid, inputs in (rewire or {}).items()}
+        self.removal: BulkRemoval | None = None
+
+    def redo(self) -> None:
+        self.removal = self.design.remove_layers(self.layer_ids, self.rewire)
+
+    def undo(self) -> None:
+        if self.removal is not None:
+            self.design.restore_layers(self.removal)
+            self.removal = None
 
 
 class SetParamCommand(QUndoCommand):

@@ -20,6 +20,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from designer.core.analysis import Analysis
 from designer.core.design import (
+    BulkChange,
     Design,
     DesignError,
     Layer,
@@ -42,6 +43,13 @@ from designer.ui.group_views import GroupViewCache
 #: The priority (psygnal: higher first) of the document's first handler of a design's rename:
 #: before the analysis's (0), after the group cache's (``group_views.PRIORITY``).
 RENAMING_PRIORITY = 50
+#: From this many layers, a deletion (and its undo) is one step of the design, of the analysis
+#: (one structure pass, then what changed evaluated again) and of the views
+#: (``RemoveLayersCommand``). Already from two: each consumer reconnected one by one took a
+#: pass downstream of its own (deleting 10 layers mid-way through the 10,000-layer ResNet-like
+#: design: ~260 ms one by one, ~210 ms in one step), and each layer leaving a group laid the
+#: collapsed canvas out again (2-6 s for 10 layers of the grouped 10,000-layer design).
+BULK_REMOVAL = 2
 
 
 class Document(QObject):
@@ -90,6 +98,7 @@ class Document(QObject):
             (d.layout_changed, self.layout_changed.emit),
             (d.meta_changed, self.meta_changed.emit),
             (d.groups_changed, self.groups_changed.emit),
+            (d.bulk_changed, self._on_bulk),
             (self.analysis.updated, self._on_analysis_updated),
         ]
 
@@ -99,11 +108,13 @@ class Document(QObject):
         # Before the analysis follows a rename (and tells what it evaluated again): see
         # ``_renaming``.
         self.design.layer_renamed.connect(self._renaming, priority=RENAMING_PRIORITY)
+        self.design.bulk_changed.connect(self._bulk_starting, priority=RENAMING_PRIORITY)
 
     def _disconnect_design(self) -> None:
         for signal, handler in self._relays():
             signal.disconnect(handler)
         self.design.layer_renamed.disconnect(self._renaming)
+        self.design.bulk_changed.disconnect(self._bulk_starting)
         self.analysis.close()
 
     def _on_analysis_updated(self, changed: object) -> None:
@@ -159,6 +170,32 @@ class Document(QObject):
             else:
                 self.selection_changed.emit(list(self._selection))
         self.layer_removed.emit(layer_id)
+
+    def _bulk_starting(self, _change: BulkChange) -> None:
+        """Many layers go or come back at once (called before the analysis's one pass): the
+        views follow once, after every layer was told (``_on_bulk``)."""
+        self._batch_depth += 1
+
+    def _on_bulk(self, change: BulkChange) -> None:
+        """Tell the views of each layer removed or added, of each layer reconnected and of
+        the groups (as single edits do), then of the analysis's update, once."""
+        try:
+            if change.removed:
+                gone = set(change.removed)
+                kept = [i for i in self._selection if i not in gone]
+                if len(kept) != len(self._selection):  # told once, when the batch ends
+                    self._selection = kept
+                    self._selection_owed = True
+                for lid in change.removed:
+                    self.layer_removed.emit(lid)
+            for lid in change.added:
+                self.layer_added.emit(lid)
+            for lid in change.rewired:
+                self.inputs_changed.emit(lid)
+            if change.groups:
+                self.groups_changed.emit()
+        finally:
+            self._end_batch()
 
     def _renaming(self, _old: str, _new: str) -> None:
         """A rename starts (called before the analysis follows it): what the analysis then
@@ -360,24 +397,34 @@ class Document(QObject):
                     return None
                 seen.add(lid)
 
-        with self.macro(f"Delete {ids[0]}" if len(ids) == 1 else f"Delete {len(ids)} layers"):
-            # First every consumer that stays is reconnected (one pass over the design, not one
-            # per deleted layer), then the layers go, the last first: none of them is then
+        # Every consumer that stays is reconnected (one pass over the design, not one per
+        # deleted layer) before the layers go.
+        rewire: dict[str, list[str]] = {}
+        for layer in list(design):
+            if layer.id in doomed or not any(source_of(i) in doomed for i in layer.inputs):
+                continue
+            new: list[str] = []
+            for i in layer.inputs:
+                if source_of(i) not in doomed:
+                    new.append(i)
+                    continue
+                source = surviving(source_of(i))
+                if source is not None and source not in new and source_of(source) != layer.id:
+                    new.append(source)
+            if new != layer.inputs:
+                rewire[layer.id] = new
+        text = f"Delete {ids[0]}" if len(ids) == 1 else f"Delete {len(ids)} layers"
+        if len(ids) >= BULK_REMOVAL:
+            # One step for the design, the analysis and the views, and for its undo: 5,000
+            # layers put back one by one took 7 s.
+            self.push(cmd.RemoveLayersCommand(design, ids, rewire, text))
+            return
+        with self.macro(text):
+            # The consumers first, then the layers, the last first: none of them is then
             # still read by another, so no part of the design is cut off in between (each step
             # re-analysed thousands of layers of a long design, and listed them as problems).
-            for layer in list(design):
-                if layer.id in doomed or not any(source_of(i) in doomed for i in layer.inputs):
-                    continue
-                new: list[str] = []
-                for i in layer.inputs:
-                    if source_of(i) not in doomed:
-                        new.append(i)
-                        continue
-                    source = surviving(source_of(i))
-                    if source is not None and source not in new and source_of(source) != layer.id:
-                        new.append(source)
-                if new != layer.inputs:
-                    self.push(cmd.SetInputsCommand(design, layer.id, new))
+            for cid, new in rewire.items():
+                self.push(cmd.SetInputsCommand(design, cid, new))
             rank = {lid: n for n, lid in enumerate(design.ids)}
             for lid in sorted(ids, key=rank.__getitem__, reverse=True):
                 self.push(cmd.RemoveLayerCommand(design, lid))
@@ -491,7 +538,9 @@ class Document(QObject):
     def rename_cost(self) -> int:
         """How long a design a rename (or its undo) works through, for the busy cursor: none
         without groups (the layer is re-keyed in every view, ~20 ms at 10,000 layers); with
-        groups, the views by block and the collapsed canvas are worked out again (~200 ms)."""
+        groups, the canvas lays its collapsed view out again, whose cost grows with the blocks
+        and layers shown (~45 ms as the grouped 10,000-layer design opens; the group cache is
+        re-keyed, no longer worked out again)."""
         return len(self.design) if self.design.has_groups else 0
 
     def move_layers(self, moves: dict[str, Point]) -> None:

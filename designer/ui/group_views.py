@@ -58,7 +58,7 @@ from designer.core.refs import source_of
 
 if TYPE_CHECKING:
     from designer.core.analysis import Analysis, LayerInfo, ReceptiveField
-    from designer.core.design import Design
+    from designer.core.design import BulkChange, Design
     from designer.core.volume_geometry import BlockOptions, VolumeScene
 
 #: Blocks numbered before the numbering starts again (each collapsed set has its own blocks).
@@ -128,10 +128,11 @@ class GroupViewCache:
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
             (design.layer_added, self._on_structure),
             (design.layer_removed, self._on_structure),
-            (design.inputs_changed, self._on_structure),
-            (design.layer_renamed, self._on_structure),
+            (design.inputs_changed, self._on_inputs),
+            (design.layer_renamed, self._on_renamed),
             (design.layer_moved, self._on_structure),
             (design.groups_changed, self._on_structure),
+            (design.bulk_changed, self._on_bulk),
             (design.params_changed, self._on_params),
         ]
         for signal, slot in self._links:
@@ -169,6 +170,115 @@ class GroupViewCache:
         self._places = None
         self._fields = None
         self._drop_summaries()
+
+    def _on_inputs(self, layer_id: str) -> None:
+        """A layer's inputs changed: the group tree, the design order and each parent's items
+        stay, and so do the structure keys of the groups not around the layer (a key sees the
+        connections inside its group and where outside inputs enter); the parents of the
+        groups around it find their runs again. The rest is worked out again, as after any
+        change of structure."""
+        index, keys, canon = self._index, self._keys, self._canon
+        items, first, parent_of = self._run_items, self._run_first, self._parent_of
+        parent_runs, stale = self._parent_runs, self._stale_parents
+        self._on_structure()
+        if index is None:
+            return
+        self._index = index
+        around = index.chain(layer_id)
+        self._keys = {g: k for g, k in keys.items() if g not in around}
+        self._canon = canon  # (one object per value: the kept keys are in it)
+        if items is not None:
+            self._run_items, self._run_first, self._parent_of = items, first, parent_of
+            if parent_runs is not None:
+                self._parent_runs = parent_runs
+                self._stale_parents = stale | {parent_of[g] for g in around if g in parent_of}
+
+    def _on_bulk(self, change: BulkChange) -> None:
+        """Many layers removed or put back at once (``Design.remove_layers``,
+        ``restore_layers``): a change of structure, except that only the groups holding a layer
+        removed, added or reconnected (and the groups around them) have a new structure key;
+        the others' keys are kept. (Every group's key took most of finding the runs again:
+        deleting 10 layers of the grouped 10,000-layer design keyed 1,400 groups.)"""
+        before, keys = self._index, self._keys
+        self._on_structure()
+        if before is None or not keys:
+            return
+        after = self.index()  # (the runs need it next)
+        touched: set[str] = set()
+        for lid in change.removed:
+            touched.update(before.chain(lid))
+        for lid in (*change.added, *change.rewired):
+            touched.update(after.chain(lid))
+            touched.update(before.chain(lid))
+        groups = after.groups
+        self._keys = {g: k for g, k in keys.items() if g not in touched and g in groups}
+        for key in self._keys.values():  # still one object per value (``_canonical``)
+            if len(key) <= CANONICAL_KEY:
+                self._canon.setdefault(key, key)
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        """A layer's id changed, and nothing else: the same structure, order, groups and
+        values. What names the layer is re-keyed (the index, the consumers, each parent's
+        items, the collapsed sets' units and nodes, the runs' chains, the blocks' tokens and
+        their readers, a block's output layer); what is id-free is kept (the structure keys,
+        the runs, the blocks' totals). The analysis's update that follows drops the totals of
+        the blocks reading the layer, as after any edit of it. Worked out again, a rename
+        inside a collapsed block of the grouped 10,000-layer design cost 180-200 ms here."""
+
+        def swap(lid: str) -> str:
+            return new if lid == old else lid
+
+        index = self._index
+        if index is not None:
+            index = self._index = _renamed_index(index, old, new)
+        consumers = self._consumers
+        if consumers is not None:
+            consumers = self._consumers = dict(consumers)
+            users = consumers.pop(old, None)
+            if users is not None:
+                consumers[new] = users
+            for src in self.design.layer(new).sources:
+                listed = consumers.get(src)
+                if listed is not None and old in listed:
+                    consumers[src] = [swap(c) for c in listed]
+        for items in self._run_items or ():
+            for k, (name, is_group) in enumerate(items):
+                if name == old and not is_group:
+                    items[k] = (new, False)
+        if index is not None:
+            self._units = {
+                key: _renamed_units(units, old, new, index) for key, units in self._units.items()
+            }
+        else:
+            self._units = {}
+        self._graphs = {}  # merged again from the re-keyed units when next asked for
+        chains: dict[int, Chain] = {}  # (the same chain object under both of its keys)
+
+        def chain(found: Chain | None) -> Chain | None:
+            if found is None or (found.source != old and old not in found.layers):
+                return found
+            done = chains.get(id(found))
+            if done is None:
+                done = chains[id(found)] = Chain(
+                    tuple(tuple(swap(m) for m in block) for block in found.blocks),
+                    swap(found.source),
+                    found.out,
+                )
+            return done
+
+        self._chains = {key: chain(found) for key, found in self._chains.items()}
+        self._composable = {key: chain(found) for key, found in self._composable.items()}
+        self._places = None
+        self._fields = None
+        readers = self._readers
+        tokens = readers.pop(old, None)
+        if tokens is not None:
+            readers[new] = tokens
+            token_of = self._token_of
+            for key in [key for key in token_of if old in key]:
+                token_of[tuple(swap(m) for m in key)] = token_of.pop(key)
+            # (Their totals, which may name the layer as a block's output, go with the
+            # analysis's update that names it.)
 
     def _on_params(self, layer_id: str) -> None:
         # Repeats compare hyper-parameters: the groups around the layer have a new key, which
@@ -531,6 +641,58 @@ class GroupViewCache:
 
 def _no_field(_layer_id: str) -> None:
     return None
+
+
+def _renamed_index(index: GroupIndex, old: str, new: str) -> GroupIndex:
+    """``index`` with layer ``old`` called ``new`` (a new object: the group tree as it is now,
+    as ``GroupIndex(design)`` would build it after the rename)."""
+    out = object.__new__(GroupIndex)
+    out.__dict__.update(index.__dict__)
+    out._ancestors = dict(index._ancestors)
+    owner = index.owner.get(old)
+    if owner is None:
+        return out
+    out.owner = dict(index.owner)
+    out.owner[new] = out.owner.pop(old)
+    out.members = dict(index.members)
+    for gid in index.chain(old):
+        out.members[gid] = [new if m == old else m for m in index.members[gid]]
+    out.groups = dict(index.groups)
+    group = index.groups[owner].copy()
+    group.layers = [new if m == old else m for m in group.layers]
+    out.groups[owner] = group
+    return out
+
+
+def _renamed_units(units: CollapsedUnits, old: str, new: str, index: GroupIndex) -> CollapsedUnits:
+    """``units`` with layer ``old`` called ``new`` (``collapsed_units`` after the rename)."""
+
+    def swap(lid: str) -> str:
+        return new if lid == old else lid
+
+    nodes: dict[tuple[str, ...], Node] = {}
+    for key, node in units._nodes.items():
+        if old in node.layers:
+            layer = node.kind == "layer"
+            node = Node(
+                swap(node.id),
+                node.kind,
+                tuple(swap(m) for m in node.layers),
+                node.groups,
+                swap(node.title) if layer else node.title,
+            )
+            key = (new,) if layer else key
+        nodes[key] = node
+    return CollapsedUnits(
+        units.design,
+        index,
+        units.shut,
+        [(swap(u), is_group) for u, is_group in units.units],
+        {swap(lid): swap(unit) for lid, unit in units.unit_of.items()},
+        [(swap(a), swap(b)) for a, b in units.cross],
+        None,
+        nodes,
+    )
 
 
 def cached_block_rows(analysis: Analysis, collapsed: set[str]) -> list[BlockRow]:
