@@ -793,6 +793,16 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
         out[key] = row(f"{kind} {n}: {label}", [t], 100.0, busy_cursor=BusyProbe.seen)
         if after is not None:
             after()
+        if key == "sort_table":
+            # A local edit with the table shown and sorted by MACs (the edited layer's MACs
+            # change, so its row moves): kernel 3 -> 5 with padding 1 -> 2 and back.
+            mid = next(lid for lid in ids[n // 2 :] if doc.design.layer(lid).type == "Conv2d")
+            times = bench.edit(
+                mid, ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1}), 6
+            )
+            out["edit_sorted"] = row(
+                f"{kind} {n}: local edit mid-design, table sorted by MACs", times, 50.0
+            )
     doc.undo_stack.setClean()
     return out
 
