@@ -76,6 +76,12 @@ class Document(QObject):
         self._selection: list[str] = []
         self._batch_depth = 0  # ``batched`` edits under way
         self._batched: object = None  # what their analysis updates changed, so far
+        # ... and of those, the layers whose receptive field alone changed in some step and
+        # fully in none, and whether any step left fields out of date unlisted: the merged
+        # update tells them (``analysis.field_only``, ``unlisted_fields``), not the last step's.
+        self._batched_fields: set[str] = set()
+        self._batched_full: set[str] = set()
+        self._batched_unlisted = False
         self._selection_owed = False  # selected layers were removed during them
         self._renames_open = 0  # renames whose analysis update waits for ``layer_renamed``
         self.design = design if design is not None else Design()
@@ -119,6 +125,12 @@ class Document(QObject):
 
     def _on_analysis_updated(self, changed: object) -> None:
         if self._batch_depth:  # an edit of several steps: the views follow once, at its end
+            analysis = self.analysis
+            self._batched_unlisted |= analysis.unlisted_fields
+            if isinstance(changed, set | frozenset):
+                fields = analysis.field_only
+                self._batched_fields |= fields
+                self._batched_full |= changed - fields if fields else changed
             if not isinstance(changed, set | frozenset):
                 self._batched = changed  # (not a set of ids: passed on as it is)
             elif self._batched is None:
@@ -146,6 +158,16 @@ class Document(QObject):
             self.selection_changed.emit(list(self._selection))
         if not self._batch_depth and self._batched is not None:
             changed, self._batched = self._batched, None
+            # (A bulk removal's analysis tells its layers' fields in one update and the layers
+            # removed in the next, which clears the field flags: the views must see the first's.)
+            fields, full = self._batched_fields, self._batched_full
+            analysis = self.analysis
+            analysis.field_only = (
+                frozenset(fields - full) if isinstance(changed, set) and fields else frozenset()
+            )
+            analysis.unlisted_fields = self._batched_unlisted
+            self._batched_fields, self._batched_full = set(), set()
+            self._batched_unlisted = False
             self.analysis_updated.emit(changed)
 
     def undo(self) -> None:

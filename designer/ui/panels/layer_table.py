@@ -262,6 +262,10 @@ class LayerTableModel(_RowsModel):
         self.sort_column = -1
         self.sort_order = Qt.SortOrder.AscendingOrder
         self._keys: list[Any] = []
+        #: Slots inserted while an analysis update is handled, their keys not read yet: the
+        #: update's ``_changed`` reads them with the changed rows' and sorts once (``None``:
+        #: not in an update; ``_insert_slots`` then sorts the rows it inserts itself).
+        self._owed: list[int] | None = None
         self._rebuild()
         document.analysis_updated.connect(self._on_analysis_updated)
         document.design_reset.connect(self.refresh)
@@ -313,6 +317,10 @@ class LayerTableModel(_RowsModel):
         """Show the rows sorted by ``column`` (numbers by value, text as ``sort_key`` gives it,
         ties in design order), or in design order (``column`` -1); one layout change."""
         column = column if 0 <= column < len(COLUMNS) else -1
+        if (column, order) == (self.sort_column, self.sort_order) and (
+            column < 0 or len(self._keys) == len(self._data)
+        ):
+            return  # (kept sorted through every change since)
         self.sort_column, self.sort_order = column, order
         if column < 0:
             self._keys = []
@@ -390,6 +398,11 @@ class LayerTableModel(_RowsModel):
         shifted = [slot if slot < at else slot + count for slot in order]
         shifted.extend(range(at, at + count))
         self._set_order(shifted)
+        if self._owed is not None:  # (sorted in with the update's changed rows, once)
+            self._keys[at:at] = [None] * count
+            self._owed.extend(range(at, at + count))
+            self.endInsertRows()
+            return
         self._keys[at:at] = [self._key(slot) for slot in range(at, at + count)]
         self.endInsertRows()
         self._relayout(self._sorted_order())
@@ -647,9 +660,16 @@ class LayerTableModel(_RowsModel):
         if self.blocks is not None:
             self._update_blocks()
             return
-        if self._structure_changed() and not self._splice():
-            self.refresh()
-            return
+        owed: list[int] = []
+        if self._structure_changed():
+            self._owed = owed
+            try:
+                spliced = self._splice()
+            finally:
+                self._owed = None
+            if not spliced:
+                self.refresh()
+                return
         # The changed rows are recomputed when they are next read (the table paints the few it
         # shows): an edit upstream of 5,000 layers whose receptive fields change costs 5,000 flags
         # and one dataChanged, not 5,000 rows and 5,000 signals.
@@ -677,9 +697,10 @@ class LayerTableModel(_RowsModel):
             )
         )
         rows.discard(None)
-        if rows:
+        if rows or owed:
             stale = cast(set[int], rows)
             self._stale.update(stale)
+            stale.update(owed)  # (the rows inserted: their keys read, and sorted in, here)
             self._changed(stale)
 
 
@@ -797,7 +818,7 @@ class LayerTablePanel(QWidget):
 
         self.filter_edit = QLineEdit(placeholderText="Filter by id or type")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
+        self.filter_edit.textChanged.connect(self._on_filter_text)
         self.order_combo = QComboBox()
         self.order_combo.addItem("H×W×C (as papers write it)", "hwc")
         self.order_combo.addItem("C×H×W (as PyTorch stores it)", "chw")
@@ -896,8 +917,8 @@ class LayerTablePanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.footer)
 
-        # Ctrl+C in the table copies rows (not the window's "copy layers"): take the key
-        # before the window's shortcut does.
+        # Ctrl+C in the table copies rows (not the window's "copy layers") and Ctrl+A selects
+        # its rows (not the window's Select All): take the keys before the window's shortcuts.
         self.view.installEventFilter(self)
 
         self.set_shape_order(stored_shape_order(self.settings))
@@ -934,6 +955,16 @@ class LayerTablePanel(QWidget):
                     event.accept()
                 else:
                     self.copy_table("csv", selected_only=True)
+                return True
+            if (
+                key_event is not None
+                and key_event.matches(QKeySequence.StandardKey.SelectAll)
+                and event.type() == QEvent.Type.ShortcutOverride
+            ):
+                # Ctrl+A in the table selects the rows it shows (the view's own Select All),
+                # not every layer of the design (the window's): with a filter typed, what a
+                # following Delete removes is what the table shows selected.
+                event.accept()
                 return True
         return super().eventFilter(watched, event)
 
@@ -1121,6 +1152,12 @@ class LayerTablePanel(QWidget):
                     self.view.scrollTo(current)
         finally:
             self._syncing = False
+
+    def _on_filter_text(self, text: str) -> None:
+        """Filter by id or type; the rows the filter brings back show their selection (the
+        document's: a layer selected while its row was filtered out is selected when shown)."""
+        self.proxy.set_filter_text(text)
+        self._on_document_selection(self.document.selection)
 
     # ----------------------------------------------------------- copy / export
 
