@@ -11,6 +11,8 @@ from designer.core.analysis import analyze
 from designer.core.fileformat import load_design
 from designer.core.layer_table import (
     COLUMN_KEYS,
+    info_sort_key,
+    layer_row,
     layer_rows,
     rows_csv,
     rows_markdown,
@@ -94,3 +96,24 @@ def test_csv_parses_back_to_the_numbers(alexnet):
 def test_markdown_table(alexnet, golden):
     rows = [*layer_rows(alexnet), totals_row(alexnet)]
     golden("layer_table_alexnet_paper.md", rows_markdown(rows))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        templates_dir() / "resnet50.json",
+        templates_dir() / "alexnet_paper.json",
+        DATA / "designs" / "every_layer.json",
+        DATA / "designs" / "resnet_block_broken.json",
+        DATA / "designs" / "linear_on_volume.json",
+    ],
+    ids=lambda p: p.stem,
+)
+def test_a_sort_key_from_the_analysis_equals_the_rows(path):
+    """The table sorts rows not computed yet by ``info_sort_key``: the same key as the row's."""
+    analysis = analyze(load_design(path))
+    for lid in analysis.design.ids:
+        info = analysis.info[lid]
+        row = layer_row(info)
+        for key in COLUMN_KEYS:
+            assert info_sort_key(info, key) == row.sort_key(key), (lid, key)

@@ -60,6 +60,7 @@ from designer.core.layer_table import (
     COLUMNS,
     LayerRow,
     ShapeOrder,
+    info_sort_key,
     layer_row,
     rows_csv,
     rows_markdown,
@@ -230,6 +231,10 @@ MAX_FIELD_EDITS = 8
 _RF_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "receptive_field")
 
 
+def _gone_row(layer_id: str) -> LayerRow:
+    return LayerRow(layer_id, "", (), None, 0, 0, 0, 0, 0, None, "unknown")
+
+
 class LayerTableModel(_RowsModel):
     """One row per layer in design order, following ``document.analysis_updated``."""
 
@@ -287,6 +292,14 @@ class LayerTableModel(_RowsModel):
     def _value(self, n: int, column: int, role: int) -> Any:
         if role == ID_ROLE and self.blocks is not None and 0 <= n < len(self._select):
             return self._select[n]
+        if role == FILTER_ROLE and self.blocks is None and n in self._stale:
+            # The filter's text without computing the row (the proxy filters every row when
+            # the rows are laid out again; between an update's removal signals a row's layer
+            # may already be gone from the analysis).
+            if column or not 0 <= n < len(self._ids):
+                return None
+            info = self.document.analysis.stored(self._ids[n])
+            return f"{self._ids[n]}\n{info.type if info is not None else ''}"
         return super()._value(n, column, role)
 
     def row_of(self, layer_id: str) -> int | None:
@@ -331,7 +344,15 @@ class LayerTableModel(_RowsModel):
 
     def _key(self, slot: int) -> Any:
         column = self.sort_column
-        return self._row_for(slot, column).sort_key(COLUMNS[column].key)
+        key = COLUMNS[column].key
+        if self.blocks is None:
+            if self._stale_fields and column == _RF_COLUMN:
+                self._take_fields()
+            if slot in self._stale:  # (not computed yet: the key alone, from the analysis)
+                analysis, lid = self.document.analysis, self._ids[slot]
+                info = analysis.stored(lid) if column != _RF_COLUMN else None
+                return info_sort_key(info or analysis.info[lid], key)
+        return self._row_for(slot, column).sort_key(key)
 
     def _sorted_order(self) -> list[int]:
         keys = self._keys
@@ -445,10 +466,14 @@ class LayerTableModel(_RowsModel):
         if self._stale_fields:
             self._take_fields()
         if n in self._stale:
-            self._stale.discard(n)
-            self.rows_computed += 1
             analysis = self.document.analysis
             lid = self._ids[n]
+            if analysis.stored(lid) is None:
+                # Its layer is gone from the analysis (read between an update's removal
+                # signals): a blank row, not kept.
+                return _gone_row(lid)
+            self._stale.discard(n)
+            self.rows_computed += 1
             if analysis.field_is_current(lid):
                 self._data[n] = layer_row(analysis.info[lid])
                 self._field_pending.discard(n)
