@@ -797,6 +797,8 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
             # A local edit with the table shown and sorted by MACs (the edited layer's MACs
             # change, so its row moves): kernel 3 -> 5 with padding 1 -> 2 and back.
             mid = next(lid for lid in ids[n // 2 :] if doc.design.layer(lid).type == "Conv2d")
+            doc.select([mid])  # (as when editing it in the inspector: not every layer selected)
+            bench.settle()
             times = bench.edit(
                 mid, ({"kernel_size": 5, "padding": 2}, {"kernel_size": 3, "padding": 1}), 6
             )
