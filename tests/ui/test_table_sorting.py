@@ -15,7 +15,7 @@ from designer.core.fileformat import load_design
 from designer.core.layer_table import COLUMNS, LayerRow, layer_rows
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from designer.ui.panels.layer_table import ID_ROLE, SORT_ROLE, LayerTablePanel
+from designer.ui.panels.layer_table import ID_ROLE, SORT_ROLE, LayerTableModel, LayerTablePanel
 
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
@@ -42,6 +42,19 @@ def _check(panel: LayerTablePanel, doc: Document) -> None:
     QApplication.processEvents()
     model = panel.model
     column, order = model.sort_column, model.sort_order
+    if model.blocks is not None:
+        # By block: a table made afresh for the same blocks, in design order, sorted here.
+        fresh = LayerTableModel(doc)
+        fresh.set_blocks(model.blocks)
+        rows = fresh.rows()
+        needle = panel.filter_edit.text().strip().lower()
+        rows = [r for r in rows if needle in f"{r.id}\n{r.type}".lower()]
+        if column >= 0:
+            key = COLUMNS[column].key
+            rows = sorted(rows, key=lambda r: r.sort_key(key), reverse=order == DESC)
+        assert panel.visible_rows() == rows
+        fresh.deleteLater()
+        return
     expected = _expected(doc, column, order, panel.filter_edit.text())
     assert _shown_ids(panel) == [r.id for r in expected]
     assert panel.visible_rows() == expected  # every value up to date, in the order shown
@@ -68,6 +81,7 @@ _OPS = st.lists(
         st.tuples(st.just("redo"), st.just(0), st.just(0)),
         st.tuples(st.just("filter"), st.just(0), st.sampled_from(["", "conv", "ReLU", "fc"])),
         st.tuples(st.just("select"), st.integers(0, 50), st.integers(0, 20)),
+        st.tuples(st.just("blocks"), st.just(0), st.booleans()),
     ),
     min_size=1,
     max_size=14,
@@ -115,6 +129,9 @@ def test_the_rows_shown_are_pythons_sorted_rows_after_any_edits(qtbot, tmp_path,
                 panel.filter_edit.setText(b)
             elif op == "select":
                 doc.select(ids[a % len(ids) :][:b])
+            elif op == "blocks":  # one row per top-level group, or per layer
+                tops = {g.id for g in doc.design.groups if g.parent is None}
+                panel.model.set_blocks(tops if b else None)
             _check(panel, doc)
     finally:
         panel.close()
