@@ -731,7 +731,7 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
             ("undo_group_100", "undo that", action("undo_action"), None),
             (
                 "delete_10",
-                "delete 10 neighbouring layers (blocks collapsed)",
+                "delete 10 neighbouring layers (blocks collapsed; document step)",
                 lambda: doc.remove_layers(ids[n // 2 + 200 : n // 2 + 210]),
                 None,
             ),
@@ -790,7 +790,10 @@ def measure_more_operations(bench: Bench, kind: str, n: int) -> dict[str, Any]:
         doc.undo_stack.setClean()
         BusyProbe.seen = False
         t = bench.timed(run)
-        out[key] = row(f"{kind} {n}: {label}", [t], 100.0, busy_cursor=BusyProbe.seen)
+        # No window action reaches layers hidden in collapsed blocks (their cards cannot be
+        # selected): that step is the document's alone, timed without the window's verdict.
+        target = None if key == "delete_10" else 100.0
+        out[key] = row(f"{kind} {n}: {label}", [t], target, busy_cursor=BusyProbe.seen)
         if after is not None:
             after()
         if key == "sort_table":
