@@ -67,6 +67,12 @@ class Document(QObject):
     path_changed = Signal(object)  # Path | None
     modified_changed = Signal(bool)
     groups_changed = Signal()  # the design's groups (blocks, stages) changed
+    # A bulk step (``Design.remove_layers``/``restore_layers``) is being told to the views: how
+    # many layers it removes or puts back, then its per-layer events, then ``bulk_finished``
+    # (before ``groups_changed`` and the one ``analysis_updated``). A view may do its work for
+    # the layers once, at the end (the canvas routes their edges in one pass).
+    bulk_started = Signal(int)
+    bulk_finished = Signal()
 
     def __init__(self, design: Design | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -201,7 +207,10 @@ class Document(QObject):
     def _on_bulk(self, change: BulkChange) -> None:
         """Tell the views of each layer removed or added, of each layer reconnected and of
         the groups (as single edits do), then of the analysis's update, once."""
+        started = False
         try:
+            self.bulk_started.emit(len(change.removed) + len(change.added))
+            started = True
             if change.removed:
                 gone = set(change.removed)
                 kept = [i for i in self._selection if i not in gone]
@@ -214,9 +223,13 @@ class Document(QObject):
                 self.layer_added.emit(lid)
             for lid in change.rewired:
                 self.inputs_changed.emit(lid)
+            started = False
+            self.bulk_finished.emit()
             if change.groups:
                 self.groups_changed.emit()
         finally:
+            if started:
+                self.bulk_finished.emit()
             self._end_batch()
 
     def _renaming(self, _old: str, _new: str) -> None:

@@ -56,6 +56,11 @@ SCENE_MARGIN = 4000.0
 #: Up to this many boxes where cards moved, the edges near them come from the scene's index
 #: (``DesignScene.reroute_edges``); more (a layout, a large drag): a pass over every edge.
 NEAR_QUERIES = 256
+# A bulk step (``Document.bulk_started``) of more layers than this: the canvas makes or drops
+# their cards and edges without routing, patching the overview or growing the scene rectangle
+# per card, and does each once at the end (``_on_bulk_finished``). Fewer: card by card, the
+# overview patched rather than drawn anew.
+BULK_LAYERS = 64
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in scene coordinates
 
@@ -113,6 +118,10 @@ class DesignScene(QGraphicsScene):
         self._reroute.timeout.connect(self._reroute_near_moves)
         self._moved_boxes: list[tuple[float, float, float, float]] = []  # since the last reroute
         self.rerouted = 0  # edges the last reroute routed again (for tests and benchmarks)
+        # During a bulk step: the boxes of the cards added (True) or removed (False); None
+        # otherwise. The edges made without a path during one, routed by the next reroute.
+        self._bulk: list[tuple[Box, bool]] | None = None
+        self._unrouted: list[EdgeItem] = []
         self.overview = Overview(self)  # the zoomed-out design in a few batched draws
         # The scene rectangle is set here, never left to Qt: without one, Qt recomputes the
         # bounding rectangle of every item (40,000 at 10,000 layers, a Python boundingRect call
@@ -129,6 +138,8 @@ class DesignScene(QGraphicsScene):
         doc.layout_changed.connect(self._on_layout_changed)
         doc.analysis_updated.connect(self._on_analysis_updated)
         doc.design_reset.connect(self.rebuild)
+        doc.bulk_started.connect(self._on_bulk_started)
+        doc.bulk_finished.connect(self._on_bulk_finished)
         doc.selection_changed.connect(self._on_document_selection)
         self.selectionChanged.connect(self._on_scene_selection)
         self.rebuild()
@@ -164,6 +175,7 @@ class DesignScene(QGraphicsScene):
         self.portless = set()
         self._drop_hint = None
         self._card_keys = {}
+        self._unrouted = []
         self.overview.invalidate()
         design = self.document.design
         self.direction = guess_direction(
@@ -266,6 +278,26 @@ class DesignScene(QGraphicsScene):
         """
         self._reroute.stop()
         self._moved_boxes = []
+        try:
+            self._reroute_edges(grouping, near)
+        finally:
+            self._route_unrouted()
+
+    def _route_unrouted(self) -> None:
+        """Route the edges a bulk step made without a path that are still shown and still
+        have none (a reroute near the cards added finds them in neither the scene's index,
+        where a pathless edge has no box, nor always among the edges it looks at)."""
+        pending, self._unrouted = self._unrouted, []
+        for edge in pending:
+            if edge.unrouted and edge.scene() is self and edge.isVisible():
+                edge.update_path()
+                self.rerouted += 1
+
+    def _reroute_edges(
+        self,
+        grouping: CanvasGroups | None,
+        near: list[tuple[float, float, float, float]] | None,
+    ) -> None:
         touched = [QRectF(*box) for box in near] if near is not None else None
         if touched is not None and len(touched) <= NEAR_QUERIES:
             # A few cards moved, appeared or left (an add, a delete, a small drag): the edges
@@ -566,11 +598,41 @@ class DesignScene(QGraphicsScene):
         extra = tuple(getattr(info, name, None) for name in ("output_shapes", "channel_axis"))
         return (info.output_shape, info.status, messages, structural, extra)
 
+    def _on_bulk_started(self, count: int) -> None:
+        """Many layers are about to be removed or put back: see ``BULK_LAYERS``."""
+        if count <= BULK_LAYERS or self._bulk is not None:
+            return
+        self._bulk = []
+        # Drawn anew from the scene when next painted (once), not patched card by card.
+        self.overview.invalidate()
+
+    def _on_bulk_finished(self) -> None:
+        """The bulk step's layers were all told: the scene rectangle grows once to hold the
+        cards added, and one reroute (when the event loop next runs, as after any move) routes
+        the edges made without a path and those near where cards came or went."""
+        boxes, self._bulk = self._bulk, None
+        if boxes is None:
+            return
+        self.overview.invalidate()
+        added = [box for box, new in boxes if new]
+        if added:
+            self.cover(
+                min(b[0] for b in added),
+                min(b[1] for b in added),
+                max(b[0] for b in added) + CARD_WIDTH,
+                max(b[1] for b in added) + CARD_HEIGHT,
+            )
+        self._moved_boxes.extend(box for box, _new in boxes)
+        self._reroute.start()
+
     def _on_layer_added(self, layer_id: str) -> None:
         design = self.document.design
         pos = design.position(layer_id)
         if pos is None:
             pos = auto_layout(design, self.direction, only=[layer_id])[layer_id]  # type: ignore[arg-type]
+        if self._bulk is not None:
+            self._add_card_in_bulk(layer_id, pos)
+            return
         card = LayerCard(self.card_data(layer_id), self.direction, self.card_data)
         card.move_to(pos[0], pos[1])
         self.addItem(card)
@@ -581,6 +643,25 @@ class DesignScene(QGraphicsScene):
         for consumer in design.consumers(layer_id):
             self._rebuild_edges_into(consumer)
         self._card_moved(pos, pos)  # a lane it now stands in goes round it
+
+    def _add_card_in_bulk(self, layer_id: str, pos: Point) -> None:
+        """``_on_layer_added`` within a bulk step: the card is made as ``rebuild`` makes it (its
+        texts computed when first painted or read, its ports when first drawn up close), its
+        edges without a path; the reroute at the end routes them (``_on_bulk_finished``)."""
+        assert self._bulk is not None
+        card = LayerCard(
+            self._unread_card(layer_id), self.direction, self.card_data, stale=True, ports=False
+        )
+        card.setPos(pos[0], pos[1])  # (no edges yet, not in the scene: nothing else follows)
+        self._card_keys.pop(layer_id, None)  # (a layer put back: read afresh when painted)
+        self.addItem(card)
+        self.portless.add(card)  # shown without ports (``prepare_up_close``)
+        self.cards[layer_id] = card
+        self.overview.adopt(card)
+        self._bulk.append(((pos[0], pos[1], CARD_WIDTH, CARD_HEIGHT), True))
+        self._rebuild_edges_into(layer_id)
+        for consumer in self.document.design.consumers(layer_id):
+            self._rebuild_edges_into(consumer)
 
     def _on_layer_removed(self, layer_id: str) -> None:
         card = self.cards.pop(layer_id, None)
@@ -605,7 +686,12 @@ class DesignScene(QGraphicsScene):
         if selected and not blocked and not self._selection_owed:
             self._selection_owed = True
             self._selection_timer.start()
-        self._card_moved((card.x(), card.y()), (card.x(), card.y()))  # a nearer lane may be free
+        if self._bulk is not None:  # rerouted near it once, at the end of the bulk step
+            self._bulk.append(((card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT), False))
+        else:
+            self._card_moved(
+                (card.x(), card.y()), (card.x(), card.y())
+            )  # a nearer lane may be free
         self.overview.item_removed(card)
 
     def _on_inputs_changed(self, layer_id: str) -> None:
@@ -661,7 +747,11 @@ class DesignScene(QGraphicsScene):
         for source in wanted:
             found = self.edges.get((source, target))
             if found is None:
-                edge = EdgeItem(self.cards[source], card)
+                # Within a bulk step: no path yet (routed at its end, every card in place).
+                bulk = self._bulk is not None
+                edge = EdgeItem(self.cards[source], card, route=not bulk)
+                if bulk:
+                    self._unrouted.append(edge)
                 self.addItem(edge)
                 self.edges[(source, target)] = edge
                 self.overview.adopt(edge)
