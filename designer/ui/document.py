@@ -67,12 +67,15 @@ class Document(QObject):
     path_changed = Signal(object)  # Path | None
     modified_changed = Signal(bool)
     groups_changed = Signal()  # the design's groups (blocks, stages) changed
-    # A bulk step (``Design.remove_layers``/``restore_layers``) is being told to the views: how
-    # many layers it removes or puts back, then its per-layer events, then ``bulk_finished``
-    # (before ``groups_changed`` and the one ``analysis_updated``). A view may do its work for
-    # the layers once, at the end (the canvas routes their edges in one pass).
+    # An edit of several steps whose views follow once (``batched``: undo, redo, a macro such
+    # as a paste; a bulk step; a rename) starts, and ends (before the selection and the one
+    # ``analysis_updated`` are told). A view may do its work for many layers added or removed
+    # in it once, at the end (the canvas routes their edges in one pass).
+    batch_started = Signal()
+    batch_finished = Signal()
+    # Within a batch: a bulk step (``Design.remove_layers``/``restore_layers``) is about to tell
+    # the views of this many layers removed or put back, one event each.
     bulk_started = Signal(int)
-    bulk_finished = Signal()
 
     def __init__(self, design: Design | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -151,14 +154,21 @@ class Document(QObject):
         """Edits whose views follow once, at the end: ``analysis_updated`` is emitted once, with
         every layer whose analysis changed (the table, charts, problems and 3D view then update
         once for a deletion of many layers, a paste, or the undo of either)."""
-        self._batch_depth += 1
+        self._begin_batch()
         try:
             yield
         finally:
             self._end_batch()
 
+    def _begin_batch(self) -> None:
+        self._batch_depth += 1
+        if self._batch_depth == 1:
+            self.batch_started.emit()
+
     def _end_batch(self) -> None:
         self._batch_depth -= 1
+        if not self._batch_depth:
+            self.batch_finished.emit()
         if not self._batch_depth and self._selection_owed:
             self._selection_owed = False
             self.selection_changed.emit(list(self._selection))
@@ -202,15 +212,13 @@ class Document(QObject):
     def _bulk_starting(self, _change: BulkChange) -> None:
         """Many layers go or come back at once (called before the analysis's one pass): the
         views follow once, after every layer was told (``_on_bulk``)."""
-        self._batch_depth += 1
+        self._begin_batch()
 
     def _on_bulk(self, change: BulkChange) -> None:
         """Tell the views of each layer removed or added, of each layer reconnected and of
         the groups (as single edits do), then of the analysis's update, once."""
-        started = False
         try:
             self.bulk_started.emit(len(change.removed) + len(change.added))
-            started = True
             if change.removed:
                 gone = set(change.removed)
                 kept = [i for i in self._selection if i not in gone]
@@ -223,20 +231,16 @@ class Document(QObject):
                 self.layer_added.emit(lid)
             for lid in change.rewired:
                 self.inputs_changed.emit(lid)
-            started = False
-            self.bulk_finished.emit()
             if change.groups:
                 self.groups_changed.emit()
         finally:
-            if started:
-                self.bulk_finished.emit()
             self._end_batch()
 
     def _renaming(self, _old: str, _new: str) -> None:
         """A rename starts (called before the analysis follows it): what the analysis then
         re-evaluates is told after ``layer_renamed`` (``_on_renamed``), so every view has
         re-keyed the layer by the time ``analysis_updated`` names it."""
-        self._batch_depth += 1
+        self._begin_batch()
         self._renames_open += 1
 
     def _on_renamed(self, old: str, new: str) -> None:

@@ -164,3 +164,49 @@ def test_ctrl_a_delete_ctrl_z_ctrl_shift_z_with_real_events(qtbot, window):
     window.view.viewport().repaint()
     assert card not in scene.portless and card.existing_ports()
     assert not card.stale and card.content.shape_text not in ("", "?")
+
+
+def test_ctrl_d_of_many_layers_its_undo_and_redo_equal_a_fresh_scene(qtbot, window, monkeypatch):
+    """A paste (Ctrl+D) is a macro of one addition per layer, and its undo one removal per
+    layer: past ``BULK_LAYERS`` of them in the batch, the canvas makes the rest without routing
+    and routes their edges once after."""
+    monkeypatch.setattr(scene_module, "BULK_LAYERS", 8)
+    window.load_design(staged(stages=3, blocks=6), None)
+    doc, scene = window.document, window.scene
+    scene.grouping.expand_all()
+    window.view.fit_to_view()
+    settle(window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    before = set(doc.design.ids)
+    routed: list[EdgeItem] = []
+    real_route = EdgeItem.update_path
+
+    def route(edge: EdgeItem) -> None:
+        routed.append(edge)
+        real_route(edge)
+
+    monkeypatch.setattr(EdgeItem, "update_path", route)
+    qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    copies = set(doc.design.ids) - before
+    assert len(copies) == len(before) > scene_module.BULK_LAYERS
+    assert set(doc.selection) == copies
+    new_edges = [e for (a, b), e in scene.edges.items() if a in copies or b in copies]
+    # The cards past the first BULK_LAYERS were made without routing their edges.
+    assert 0 < len(routed) < len(new_edges) / 3
+    _check(window, "duplicated")
+    assert sorted(scene.selected_ids()) == sorted(copies)
+    duplicated = seen(scene)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert set(doc.design.ids) == before
+    _check(window, "undone")
+    qtbot.keyClick(
+        window.view,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    _check(window, "redone")
+    # (A redo does not select the copies again: the document's selection is not undone.)
+    assert {**seen(scene), "selected": duplicated["selected"]} == duplicated

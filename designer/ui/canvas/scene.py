@@ -56,10 +56,11 @@ SCENE_MARGIN = 4000.0
 #: Up to this many boxes where cards moved, the edges near them come from the scene's index
 #: (``DesignScene.reroute_edges``); more (a layout, a large drag): a pass over every edge.
 NEAR_QUERIES = 256
-# A bulk step (``Document.bulk_started``) of more layers than this: the canvas makes or drops
-# their cards and edges without routing, patching the overview or growing the scene rectangle
-# per card, and does each once at the end (``_on_bulk_finished``). Fewer: card by card, the
-# overview patched rather than drawn anew.
+# A document batch (undo, redo, a paste, a bulk step: ``Document.batch_started``) that adds or
+# removes more layers than this: the canvas makes or drops the rest of their cards and edges
+# without routing, patching the overview or growing the scene rectangle per card, and does each
+# once at the batch's end (``_on_batch_finished``). Fewer: card by card, the overview patched
+# rather than drawn anew.
 BULK_LAYERS = 64
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in scene coordinates
@@ -122,6 +123,8 @@ class DesignScene(QGraphicsScene):
         # otherwise. The edges made without a path during one, routed by the next reroute.
         self._bulk: list[tuple[Box, bool]] | None = None
         self._unrouted: list[EdgeItem] = []
+        self._batch_depth = 0  # the document's batches open (``batch_started``)
+        self._batch_layers = 0  # layers added or removed in the batch so far
         self.overview = Overview(self)  # the zoomed-out design in a few batched draws
         # The scene rectangle is set here, never left to Qt: without one, Qt recomputes the
         # bounding rectangle of every item (40,000 at 10,000 layers, a Python boundingRect call
@@ -138,8 +141,9 @@ class DesignScene(QGraphicsScene):
         doc.layout_changed.connect(self._on_layout_changed)
         doc.analysis_updated.connect(self._on_analysis_updated)
         doc.design_reset.connect(self.rebuild)
+        doc.batch_started.connect(self._on_batch_started)
         doc.bulk_started.connect(self._on_bulk_started)
-        doc.bulk_finished.connect(self._on_bulk_finished)
+        doc.batch_finished.connect(self._on_batch_finished)
         doc.selection_changed.connect(self._on_document_selection)
         self.selectionChanged.connect(self._on_scene_selection)
         self.rebuild()
@@ -176,6 +180,8 @@ class DesignScene(QGraphicsScene):
         self._drop_hint = None
         self._card_keys = {}
         self._unrouted = []
+        if self._bulk is not None:
+            self._bulk = []  # (the places of cards gone with the design before)
         self.overview.invalidate()
         design = self.document.design
         self.direction = guess_direction(
@@ -598,18 +604,39 @@ class DesignScene(QGraphicsScene):
         extra = tuple(getattr(info, name, None) for name in ("output_shapes", "channel_axis"))
         return (info.output_shape, info.status, messages, structural, extra)
 
-    def _on_bulk_started(self, count: int) -> None:
-        """Many layers are about to be removed or put back: see ``BULK_LAYERS``."""
-        if count <= BULK_LAYERS or self._bulk is not None:
-            return
-        self._bulk = []
-        # Drawn anew from the scene when next painted (once), not patched card by card.
-        self.overview.invalidate()
+    def _on_batch_started(self) -> None:
+        self._batch_depth += 1
+        self._batch_layers = 0
 
-    def _on_bulk_finished(self) -> None:
-        """The bulk step's layers were all told: the scene rectangle grows once to hold the
+    def _on_bulk_started(self, count: int) -> None:
+        """A bulk step is about to tell this many layers removed or put back, one by one: the
+        bulk mode starts now if they are more than ``BULK_LAYERS``, else they are counted as
+        they come (``_count_layer``)."""
+        if count > BULK_LAYERS:
+            self._enter_bulk()
+
+    def _count_layer(self) -> None:
+        """A layer added or removed: within a batch, the one past ``BULK_LAYERS`` starts the
+        bulk mode (the cards before it were made or dropped one by one, as outside a batch)."""
+        if self._batch_depth and self._bulk is None:
+            self._batch_layers += 1
+            if self._batch_layers > BULK_LAYERS:
+                self._enter_bulk()
+
+    def _enter_bulk(self) -> None:
+        if self._bulk is None and self._batch_depth:
+            self._bulk = []
+            # Drawn anew from the scene when next painted (once), not patched card by card.
+            self.overview.invalidate()
+
+    def _on_batch_finished(self) -> None:
+        """The batch's layers were all told: the scene rectangle grows once to hold the
         cards added, and one reroute (when the event loop next runs, as after any move) routes
         the edges made without a path and those near where cards came or went."""
+        self._batch_depth = max(0, self._batch_depth - 1)
+        if self._batch_depth:
+            return
+        self._batch_layers = 0
         boxes, self._bulk = self._bulk, None
         if boxes is None:
             return
@@ -626,6 +653,7 @@ class DesignScene(QGraphicsScene):
         self._reroute.start()
 
     def _on_layer_added(self, layer_id: str) -> None:
+        self._count_layer()
         design = self.document.design
         pos = design.position(layer_id)
         if pos is None:
@@ -647,7 +675,7 @@ class DesignScene(QGraphicsScene):
     def _add_card_in_bulk(self, layer_id: str, pos: Point) -> None:
         """``_on_layer_added`` within a bulk step: the card is made as ``rebuild`` makes it (its
         texts computed when first painted or read, its ports when first drawn up close), its
-        edges without a path; the reroute at the end routes them (``_on_bulk_finished``)."""
+        edges without a path; the reroute after the batch routes them (``_on_batch_finished``)."""
         assert self._bulk is not None
         card = LayerCard(
             self._unread_card(layer_id), self.direction, self.card_data, stale=True, ports=False
@@ -667,6 +695,7 @@ class DesignScene(QGraphicsScene):
         card = self.cards.pop(layer_id, None)
         if card is None:
             return
+        self._count_layer()
         # Removed without a ``selectionChanged`` each (Qt emits one per selected item removed,
         # and its listeners read the whole selection: deleting 1,500 selected layers took
         # 25 s); one follows, for them all, when the event loop next runs.
@@ -686,7 +715,7 @@ class DesignScene(QGraphicsScene):
         if selected and not blocked and not self._selection_owed:
             self._selection_owed = True
             self._selection_timer.start()
-        if self._bulk is not None:  # rerouted near it once, at the end of the bulk step
+        if self._bulk is not None:  # rerouted near it once, after the batch
             self._bulk.append(((card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT), False))
         else:
             self._card_moved(
