@@ -267,6 +267,11 @@ class Design:
                 out.append(layer.id)
         return out
 
+    def consumers_unordered(self, layer_id: str) -> list[str]:
+        """``consumers`` in no particular order: a look-up, with no pass over the design to
+        put them in its order (the canvas putting 5,000 layers back asks for each one's)."""
+        return list(self._references().get(layer_id) or ())
+
     def fresh_id(self, prefix: str, taken: Iterable[str] = ()) -> str:
         """``prefix`` followed by the smallest number not yet used (``conv1``, ``conv2``, ...)."""
         # Ids that a layer lists as a (missing) input are not fresh: a new layer would connect silently.

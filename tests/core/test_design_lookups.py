@@ -47,4 +47,5 @@ def test_consumers_and_fresh_ids_are_those_of_the_plain_definitions(
     for lid, inputs in layers:
         design.add_layer(Layer(lid, "ReLU", {}, inputs))
     assert design.consumers(target) == plain_consumers(design, target)
+    assert sorted(design.consumers_unordered(target)) == sorted(plain_consumers(design, target))
     assert design.fresh_id(prefix, taken) == plain_fresh_id(design, prefix, taken)

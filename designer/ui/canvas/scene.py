@@ -688,8 +688,10 @@ class DesignScene(QGraphicsScene):
         self.overview.adopt(card)
         self._bulk.append(((pos[0], pos[1], CARD_WIDTH, CARD_HEIGHT), True))
         self._rebuild_edges_into(layer_id)
-        for consumer in self.document.design.consumers(layer_id):
-            self._rebuild_edges_into(consumer)
+        cards = self.cards
+        for consumer in self.document.design.consumers_unordered(layer_id):
+            if consumer in cards:  # (one put back later in the step makes its own edges)
+                self._rebuild_edges_into(consumer)
 
     def _on_layer_removed(self, layer_id: str) -> None:
         card = self.cards.pop(layer_id, None)
