@@ -84,6 +84,35 @@ class RemoveLayersCommand(QUndoCommand):
             self.removal = None
 
 
+class AddLayersCommand(QUndoCommand):
+    """Add many layers in one step (a paste): ``Design.restore_layers`` of what was never
+    there (appended in this order, with these positions), one ``bulk_changed``; its undo is
+    ``Design.remove_layers`` of them. The layers are checked by the caller (ids free and
+    valid, known types, parameters normalised, inputs naming layers there or among them)."""
+
+    def __init__(
+        self,
+        design: Design,
+        layers: list[Layer],
+        positions: Mapping[str, Point],
+        text: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text or f"Add {len(layers)} layers", parent)
+        self.design = design
+        self.layers = [layer.copy() for layer in layers]
+        self.positions = {lid: (float(p[0]), float(p[1])) for lid, p in positions.items()}
+
+    def redo(self) -> None:
+        added = {layer.id: layer.copy() for layer in self.layers}
+        order = [*self.design.ids, *added]
+        positions = {lid: p for lid, p in self.positions.items() if lid in added}
+        self.design.restore_layers(BulkRemoval(order, added, positions, {}, None))
+
+    def undo(self) -> None:
+        self.design.remove_layers([layer.id for layer in self.layers])
+
+
 class SetParamCommand(QUndoCommand):
     """One hyper-parameter edit. Consecutive edits of the same field merge until closed."""
 

@@ -50,6 +50,12 @@ RENAMING_PRIORITY = 50
 #: design: ~260 ms one by one, ~210 ms in one step), and each layer leaving a group laid the
 #: collapsed canvas out again (2-6 s for 10 layers of the grouped 10,000-layer design).
 BULK_REMOVAL = 2
+#: A paste of this many layers or more is one step for the design, the analysis and the views
+#: (``AddLayersCommand``), not one addition per layer: pasting 5,000 layers into a
+#: 10,000-layer design took about 3 s one by one, its undo 2.3 s. Fewer go one by one (the
+#: analysis follows each with a step around the layer, cheaper than its one pass over the
+#: structure for a bulk change).
+BULK_ADDITION = 100
 
 
 class Document(QObject):
@@ -630,7 +636,10 @@ class Document(QObject):
         # the paste: a fresh id given to a pasted layer may spell the same (``relu1``), and
         # taking that one would wire the copy into itself.
         existing = set(self.design.ids)
-        with self.macro(f"Paste {len(layers)} layer{'s' if len(layers) != 1 else ''}"):
+        text = f"Paste {len(layers)} layer{'s' if len(layers) != 1 else ''}"
+        if len(layers) >= BULK_ADDITION:
+            return self._paste_in_bulk(layers, positions, offset, mapping, existing, text)
+        with self.macro(text):
             for layer in layers:
                 inputs = [
                     make_ref(mapping.get(src, src), idx)
@@ -644,6 +653,39 @@ class Document(QObject):
                 )
                 self.push(cmd.AddLayerCommand(self.design, copy_layer, None, new_pos))
                 new_ids.append(copy_layer.id)
+        self.select(new_ids)
+        return new_ids
+
+    def _paste_in_bulk(
+        self,
+        layers: list[Layer],
+        positions: dict[str, Point],
+        offset: Point,
+        mapping: dict[str, str],
+        existing: set[str],
+        text: str,
+    ) -> list[str]:
+        """``paste_layers`` in one step: every copy checked first as ``Design.add_layer``
+        checks it (a ``DesignError`` naming the layer, nothing changed), then added at once."""
+        copies: list[Layer] = []
+        placed: dict[str, Point] = {}
+        for layer in layers:
+            new_id = mapping[layer.id]
+            self._check_new_id(new_id)
+            if layer.type not in REGISTRY:
+                raise DesignError(f"unknown layer type {layer.type!r}")
+            inputs = [
+                make_ref(mapping.get(src, src), idx)
+                for src, idx in (split_ref(i) for i in layer.inputs)
+                if src in mapping or src in existing
+            ]
+            params = normalize_params(layer.type, copy.deepcopy(layer.params))
+            copies.append(Layer(new_id, layer.type, params, inputs))
+            pos = positions.get(layer.id)
+            if pos is not None:
+                placed[new_id] = (pos[0] + offset[0], pos[1] + offset[1])
+        self.push(cmd.AddLayersCommand(self.design, copies, placed, text))
+        new_ids = [c.id for c in copies]
         self.select(new_ids)
         return new_ids
 
