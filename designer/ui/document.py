@@ -622,15 +622,7 @@ class Document(QObject):
     ) -> list[str]:
         """Add copies with fresh ids; connections among the pasted layers are kept, others dropped
         (a pasted layer whose input was outside the copy keeps that input if it still exists)."""
-        taken: set[str] = {
-            g.id for g in self.design.groups
-        }  # a pasted layer never takes a group's id
-        mapping: dict[str, str] = {}
-        for layer in layers:
-            base = layer.id if layer.id not in self.design and layer.id not in taken else None
-            new_id = base or self.design.fresh_id(layer_type(layer.type).prefix, taken)
-            taken.add(new_id)
-            mapping[layer.id] = new_id
+        mapping = self._paste_ids(layers)
         new_ids = []
         # An input from outside the copy is kept only if it names a layer that was here before
         # the paste: a fresh id given to a pasted layer may spell the same (``relu1``), and
@@ -655,6 +647,36 @@ class Document(QObject):
                 new_ids.append(copy_layer.id)
         self.select(new_ids)
         return new_ids
+
+    def _paste_ids(self, layers: list[Layer]) -> dict[str, str]:
+        """Each pasted layer's id: its own if free, else what ``Design.fresh_id`` gives with
+        the ids given before it taken. Worked out here by prefix, each number tried once
+        (``fresh_id`` per layer tried every number from 1 and copied the ids taken: 1.1 s
+        for 5,000 layers pasted into a 10,000-layer design)."""
+        design = self.design
+        taken: set[str] = {g.id for g in design.groups}  # a pasted layer never takes a group's id
+        mapping: dict[str, str] = {}
+        numbers: dict[str, int] = {}  # per prefix: every smaller number is used
+        for layer in layers:
+            if layer.id not in design and layer.id not in taken:
+                new_id = layer.id
+            else:
+                prefix = layer_type(layer.type).prefix
+                n = numbers.get(prefix, 1)
+                while True:
+                    new_id = f"{prefix}{n}"
+                    # (An id some layer takes as a missing input is not fresh: see fresh_id.)
+                    if (
+                        new_id not in design
+                        and new_id not in taken
+                        and not design.consumers_unordered(new_id)
+                    ):
+                        break
+                    n += 1
+                numbers[prefix] = n + 1
+            taken.add(new_id)
+            mapping[layer.id] = new_id
+        return mapping
 
     def _paste_in_bulk(
         self,

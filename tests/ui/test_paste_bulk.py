@@ -101,3 +101,30 @@ def test_ctrl_a_ctrl_c_ctrl_v_ctrl_z_ctrl_shift_z_on_the_canvas(qtbot, monkeypat
     qtbot.keyClick(window.view, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
     assert doc.text() == pasted
     _check(window, "redone")
+
+
+def test_the_pasted_ids_are_those_fresh_id_gives_one_by_one():
+    """``Document._paste_ids`` against ``Design.fresh_id`` called per layer, with ids kept
+    where free, a group's id, an id a layer takes as a missing input, and prefixes mixed."""
+    from designer.core.design import Layer
+    from designer.core.groups import Group
+    from designer.core.registry import layer_type
+
+    design = chain_design(60)
+    design.add_layer(Layer("relu7x", "ReLU", {}, ["conv9"]))  # conv9: not a layer, taken as input
+    design.set_groups([Group("conv3", "a block", None, [design.ids[1]])])
+    doc = Document(design)  # (its ids are input, l1, l2...: copies take conv1, bn1, relu1...)
+    layers, _ = parse_fragment(fragment_text(doc.design, doc.design.ids))
+    layers.append(Layer("fresh_one", "ReLU", {}, []))
+    layers.append(Layer("conv9", "ReLU", {}, []))
+    taken = {g.id for g in doc.design.groups}
+    expected = {}
+    for layer in layers:
+        if layer.id not in doc.design and layer.id not in taken:
+            new = layer.id
+        else:
+            new = doc.design.fresh_id(layer_type(layer.type).prefix, taken)
+        taken.add(new)
+        expected[layer.id] = new
+    assert doc._paste_ids(layers) == expected
+    assert expected["fresh_one"] == "fresh_one"
