@@ -16,6 +16,7 @@ from designer.ui.document import Document
 from tests.core.test_groups_incremental import staged
 from tests.ui.test_bulk_removal import _same_as_fresh
 from tests.ui.test_canvas_bulk import _check
+from tests.ui.test_group_views_cache import assert_same_as_fresh as assert_groups_as_fresh
 from tests.ui.ui_helpers import shown_main_window
 
 
@@ -48,14 +49,17 @@ def test_a_bulk_paste_gives_the_design_one_by_one_gives_and_undoes_exactly(kind,
     )
     assert bulk.text() == one_by_one.text()
     _same_as_fresh(bulk)
+    assert_groups_as_fresh(bulk)  # (the collapsed views' cache, at every level)
     pasted = bulk.text()
     original = Document(factory()).text()
     bulk.undo()
     assert bulk.text() == original
     _same_as_fresh(bulk)
+    assert_groups_as_fresh(bulk)
     bulk.redo()
     assert bulk.text() == pasted
     _same_as_fresh(bulk)
+    assert_groups_as_fresh(bulk)
     bulk.undo()
     assert bulk.text() == original
 
