@@ -52,9 +52,9 @@ RENAMING_PRIORITY = 50
 BULK_REMOVAL = 2
 #: A paste of this many layers or more is one step for the design, the analysis and the views
 #: (``AddLayersCommand``), not one addition per layer: pasting 5,000 layers into a
-#: 10,000-layer design took about 3 s one by one, its undo 2.3 s. Fewer go one by one (the
-#: analysis follows each with a step around the layer, cheaper than its one pass over the
-#: structure for a bulk change).
+#: 10,000-layer design took about 3 s one by one, its undo 2.3 s. Fewer go one by one, as
+#: before (the analysis's step around one layer against its one pass over the structure for a
+#: bulk change: the threshold was not measured).
 BULK_ADDITION = 100
 
 
