@@ -35,6 +35,13 @@ def window(qtbot, monkeypatch):
     return shown_main_window(qtbot, monkeypatch)
 
 
+def at_top_level(item) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``item`` has no parent, asked without ``parentItem()``: in PySide 6.11 that call
+    on a top-level item gives the item back to its Python wrapper while the scene still holds
+    it (the scene and the wrapper may then each delete it)."""
+    return item.topLevelItem() is item
+
+
 def assert_hidden_out_of_top_level(scene: DesignScene, all_stowed: bool = True) -> None:
     """Every item under the holder is a hidden card or edge the scene or grouping knows, marked
     as stowed, and the holder counts them; no stowed item is at the top level.
@@ -49,12 +56,16 @@ def assert_hidden_out_of_top_level(scene: DesignScene, all_stowed: bool = True) 
         *grouping._spare_edges,
     ]
     for item in known:
-        parent = item.parentItem()
+        if item.scene() is scene:
+            # The scene's (or the holder's), not Python's: an item Python owns while the scene
+            # holds it may be deleted twice (it crashed a later garbage collection).
+            assert not shiboken6.Shiboken.ownedByPython(item), item
+        parent = None if at_top_level(item) else item.topLevelItem()
         if item.stowed:
             assert parent is holder and not item.isVisible(), item
         else:
             assert parent is None, item
-    under = [i for i in scene.items() if i.parentItem() is holder]
+    under = holder.childItems()
     assert holder.held == len(under)
     assert {id(i) for i in under} <= {id(i) for i in known}
     if all_stowed:
@@ -95,7 +106,7 @@ def test_a_collapsed_design_opens_with_its_hidden_items_under_the_holder(window)
     hidden = [c for c in scene.cards.values() if not c.isVisible()]
     assert len(hidden) > 50
     assert_hidden_out_of_top_level(scene)
-    top = [i for i in scene.items() if i.parentItem() is None]
+    top = [i for i in scene.items() if at_top_level(i)]
     assert len(top) < 40  # the holder, the few cards, edges and frames shown
 
 
@@ -216,7 +227,7 @@ def test_double_click_a_block_delete_a_layer_and_ctrl_z(qtbot, window):
     assert gid not in grouping.collapsed
     members = [lid for lid in grouping.index.members[gid] if lid in scene.cards]
     assert members and all(scene.cards[lid].isVisible() for lid in members)
-    assert all(scene.cards[lid].parentItem() is None for lid in members)
+    assert all(at_top_level(scene.cards[lid]) for lid in members)
     assert_hidden_out_of_top_level(scene)
     assert seen(scene) == fresh(window)
     # A click on one of its layers, Delete, then Ctrl+Z.
@@ -235,7 +246,7 @@ def test_double_click_a_block_delete_a_layer_and_ctrl_z(qtbot, window):
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(window)
     assert target in doc.design
-    assert scene.cards[target].isVisible() and scene.cards[target].parentItem() is None
+    assert scene.cards[target].isVisible() and at_top_level(scene.cards[target])
     assert_hidden_out_of_top_level(scene)
     assert seen(scene) == fresh(window)
     # Shut it again with a click on its frame's title: its cards go back under the holder.
@@ -263,3 +274,20 @@ def test_the_index_depth_follows_the_design_opened(window):
     scene.items(QRectF(0, 0, 10, 10))
     count = len(scene.cards) + len(scene.edges) + 1
     assert scene.bspTreeDepth() == max(5, math.ceil(math.log2(count))) > small
+
+
+def test_items_brought_back_from_the_holder_belong_to_the_scene(window):
+    """Expand All brings every hidden card and edge back to the top level. They came back
+    through ``setParentItem(None)``, which in PySide gives an item back to its Python wrapper
+    while the scene still holds it: the scene and the wrapper could each delete it, and a
+    garbage collection after the window was gone crashed the test run now and then."""
+    window.load_design(staged(stages=3, blocks=6), None)
+    scene = window.scene
+    assert scene.hidden_items.held > 50
+    window.expand_all_action.trigger()
+    settle(window)
+    assert scene.hidden_items.held == 0
+    shown = [*scene.cards.values(), *scene.edges.values()]
+    assert shown and all(i.isVisible() and at_top_level(i) for i in shown)
+    assert not [i for i in shown if shiboken6.Shiboken.ownedByPython(i)]
+    assert_hidden_out_of_top_level(scene)

@@ -188,8 +188,18 @@ class HiddenItems(QGraphicsItem):
 
     def _release(self, items: list[LayerCard | EdgeItem]) -> None:
         items.sort(key=lambda item: item.stowed)
+        scene = self.scene()
         for item in items:
-            item.setParentItem(None)  # type: ignore[arg-type]
+            # Back to the top level through the scene, not ``setParentItem(None)``: PySide
+            # gives an item taken from its parent that way back to its Python wrapper while
+            # the scene still holds it, and then the scene and the wrapper may each delete it
+            # (a crash in a later garbage collection, once the scene was gone). Added to the
+            # scene, the item is the scene's again.
+            if scene is not None and item.scene() is scene:
+                scene.removeItem(item)
+                scene.addItem(item)
+            else:
+                item.setParentItem(None)  # type: ignore[arg-type]
             item.stowed = 0
         self.held -= len(items)
         self.moves += len(items)
