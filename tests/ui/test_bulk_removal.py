@@ -312,14 +312,9 @@ def test_the_group_cache_after_bulk_deletions_keeps_the_keys_of_untouched_groups
     """After a bulk deletion, its undo and redo, the collapsed views' cache equals a fresh
     build; the structure keys of groups holding no layer removed, added or reconnected are
     kept, not worked out again."""
-    from designer.core.fileformat import load_design
-    from designer.core.resources import templates_dir
-    from tests.core.test_groups_incremental import staged as staged_groups
-    from tests.ui.test_group_views_cache import assert_same_as_fresh
+    from tests.ui.test_group_views_cache import assert_same_as_fresh, document_of
 
-    design = staged_groups() if name == "staged" else load_design(templates_dir() / "resnet50.json")
-    doc = Document()
-    doc.reset(design)
+    doc = document_of(name)
     cache = doc.group_cache
     rng = random.Random(name)
     kept_any = False

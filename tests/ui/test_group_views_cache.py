@@ -38,6 +38,14 @@ def resnet50():
     return load_design(templates_dir() / "resnet50.json")
 
 
+def document_of(name: str) -> Document:
+    """A document of the staged design (``"staged"``) or of the template ``name``."""
+    design = staged() if name == "staged" else load_design(templates_dir() / f"{name}.json")
+    doc = Document()
+    doc.reset(design)
+    return doc
+
+
 def assert_same_as_fresh(doc: Document) -> None:
     cache = cache_for(doc.analysis)
     assert cache is not None and cache is doc.group_cache

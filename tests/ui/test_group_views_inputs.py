@@ -9,18 +9,12 @@ import random
 import pytest
 
 from designer.core.design import DesignError
-from designer.core.fileformat import load_design
-from designer.core.resources import templates_dir
-from designer.ui.document import Document
-from tests.core.test_groups_incremental import staged
-from tests.ui.test_group_views_cache import assert_same_as_fresh
+from tests.ui.test_group_views_cache import assert_same_as_fresh, document_of
 
 
 @pytest.mark.parametrize("name", ["staged", "resnet50", "unet_small"])
 def test_random_connections_keep_the_keys_of_groups_not_around_the_layer(qapp, name) -> None:
-    design = staged() if name == "staged" else load_design(templates_dir() / f"{name}.json")
-    doc = Document()
-    doc.reset(design)
+    doc = document_of(name)
     cache = doc.group_cache
     rng = random.Random(name)
     kept_any = False

@@ -9,13 +9,10 @@ import random
 
 import pytest
 
-from designer.core.fileformat import load_design
 from designer.core.group_fields import chain_of
 from designer.core.groups import GroupIndex, Run, collapsed_for_level, consumers_of
-from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from tests.core.test_groups_incremental import staged
-from tests.ui.test_group_views_cache import assert_same_as_fresh
+from tests.ui.test_group_views_cache import assert_same_as_fresh, document_of
 
 
 def _warm(doc: Document) -> None:
@@ -52,9 +49,7 @@ def _index_as_fresh(doc: Document) -> None:
 
 @pytest.mark.parametrize("name", ["staged", "resnet50", "unet_small"])
 def test_random_renames_undo_and_redo_re_key_the_cache(qapp, name) -> None:
-    design = staged() if name == "staged" else load_design(templates_dir() / f"{name}.json")
-    doc = Document()
-    doc.reset(design)
+    doc = document_of(name)
     cache = doc.group_cache
     rng = random.Random(name)
     assert_same_as_fresh(doc)
