@@ -341,6 +341,7 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.setInterval(COMPARE_MS)
         self._compare_timer.timeout.connect(self._update_comparison)
         self.tree_builds_skipped = 0  # edits that left the problems as they were (tests)
+        self.tree_rows_retexted = 0  # edits that only reworded listed problems (tests)
         self._listed: tuple[object, object, dict[str, tuple[Diagnostic, ...]]] = (None, None, {})
         self._listed_empty = False
         self._comparer = SemanticsWorker(self)  # long designs: compared off the GUI thread
@@ -530,6 +531,9 @@ class DiagnosticsPanel(QWidget):
         if self.diagnostics == previous and (self.diagnostics or self._listed_empty == empty):
             self._keep_tree()
             return
+        if previous and self._retext(previous):
+            self._keep_tree()
+            return
         self._listed_empty = empty
         self._syncing = True
         try:
@@ -580,6 +584,27 @@ class DiagnosticsPanel(QWidget):
                 f'<span style="color:{color if n else "#78909c"}"><b>{n}</b> {word}</span>'
             )
         self.counts_label.setText(" · ".join(parts))
+
+    def _retext(self, previous: list[Diagnostic]) -> bool:
+        """The same problems of the same layers, some worded with other numbers (a receptive
+        field that grew): their rows take the new words where they stand. Clearing and filling
+        the tree again lays it out anew and repaints the whole dock. False (nothing changed)
+        when a problem came, went or moved."""
+        now = self.diagnostics
+        if len(now) != len(previous) or any(
+            a.code != b.code or a.layer != b.layer or a.severity != b.severity
+            for a, b in zip(now, previous, strict=True)
+        ):
+            return False
+        for item in self.items():
+            n = item.data(0, DIAG_ROLE)
+            d = now[n]
+            if d.message != previous[n].message:
+                item.setText(1, _short_message(d))
+                item.setToolTip(1, f"[{d.code}] {d.message}")
+                item.setToolTip(0, f"[{d.code}] {d.message}")
+        self.tree_rows_retexted += 1
+        return True
 
     def items(self) -> list[QTreeWidgetItem]:
         """The diagnostic rows of the tree, in display order."""
