@@ -147,6 +147,7 @@ class GroupViewCache:
     def close(self) -> None:
         for signal, slot in self._links:
             signal.disconnect(slot)
+        self._links = []  # (its own bound methods: a cycle that kept the caches until collected)
         if self.analysis is not None:
             self.analysis.updated.disconnect(self._on_analysis)
             _caches.pop(self.analysis, None)

@@ -616,6 +616,8 @@ class CanvasGroups(QObject):
             self.hidden = set(scene.cards)
             self._shown = []
             self._trusted = True
+        for card in (*self.cards.values(), *self._spare_cards):
+            card.edges = set()  # (they and their edges go without a cycle collection)
         self.cards = {}
         self.proxy_edges = []
         self.frames = []

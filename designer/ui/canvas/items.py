@@ -8,7 +8,7 @@ not in ``paint``, so repainting a large design stays cheap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -595,6 +595,16 @@ def _touch_overview(item: LayerCard | EdgeItem) -> None:
     overview = getattr(item.scene(), "overview", None)
     if overview is not None:
         overview.item_moved(item)
+
+
+def unlink_items(cards: Iterable[LayerCard]) -> None:
+    """Break the reference cycles of cards the scene has dropped (a card lists its edges, each
+    edge names its two cards; a port names its card): they then go with their last reference,
+    not in a pass of Python's cycle collector over the whole heap (about 150,000 objects in
+    cycles for a 10,000-layer design, a third of a second's collection some time later)."""
+    for card in cards:
+        card.edges = set()
+        card._in_port = card._out_port = None
 
 
 class EdgeItem(QGraphicsPathItem):

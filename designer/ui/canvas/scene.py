@@ -44,6 +44,7 @@ from designer.ui.canvas.items import (
     cards_box,
     cards_in,
     path_points,
+    unlink_items,
 )
 from designer.ui.canvas.overview import Overview
 from designer.ui.document import Document
@@ -170,6 +171,7 @@ class DesignScene(QGraphicsScene):
         finally:
             self.blockSignals(blocked)
             self._syncing = False
+        unlink_items(self.cards.values())
         self.cards = {}
         self.edges = {}
         self.hidden_items = HiddenItems()  # (gone with the other items)
