@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsSceneMouseEvent,
+    QStatusBar,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -51,6 +52,7 @@ from designer.core.layout import (
 from designer.core.report import human_count
 from designer.core.routing import BoxGrid
 from designer.ui import theme
+from designer.ui.busy import busy, window_status
 from designer.ui.canvas.items import (
     CORNER,
     DETAIL_LOD,
@@ -557,9 +559,23 @@ class CanvasGroups(QObject):
         index = self._fresh_index()
         groups = {g for g in groups if g in index.members}
         if groups != self.collapsed:
-            self.collapsed = groups
-            self.refresh()
-            self.changed.emit()
+            # On a long design, opening a stage of hundreds of blocks (a layer selected in the
+            # table or the problems list inside it, a block's ▸) takes a few hundred ms.
+            text = (
+                "Opening blocks…"
+                if groups < self.collapsed
+                else "Closing blocks…"
+                if groups > self.collapsed
+                else "Opening and closing blocks…"
+            )
+            with busy(len(self.document.design), text, self._status()):
+                self.collapsed = groups
+                self.refresh()
+                self.changed.emit()
+
+    def _status(self) -> QStatusBar | None:
+        views = self.scene.views()
+        return window_status(views[0]) if views else None
 
     def expand(self, groups: tuple[str, ...] | list[str] | str) -> None:
         names = {groups} if isinstance(groups, str) else set(groups)
