@@ -292,3 +292,41 @@ def test_a_layer_selected_while_filtered_out_shows_selected_when_the_filter_clea
     assert panel.selected_ids() == []
     panel.filter_edit.clear()
     assert panel.selected_ids() == ["pool1"]
+
+
+def test_a_long_table_filters_once_the_typing_pauses_under_the_busy_cursor(
+    qtbot, tmp_path, monkeypatch
+) -> None:
+    """Regression: on a 10,000-layer design each key typed in the filter box filtered every row
+    again (120–150 ms a key, nothing shown). A long table now filters once the typing pauses,
+    or at once on Enter, with the busy cursor."""
+    from designer.ui import busy
+    from designer.ui.panels import layer_table as table_module
+
+    monkeypatch.setattr(table_module, "LONG_DESIGN", 20)
+    monkeypatch.setattr(busy, "LONG_DESIGN", 20)
+    panel, doc = _panel(qtbot, tmp_path, "vgg16.json")
+    assert panel.model.rowCount() >= 20
+    cursors: list[object] = []
+    real = panel.proxy.set_filter_text
+
+    def watched(text: str) -> None:
+        cursor = QApplication.overrideCursor()
+        cursors.append(cursor.shape() if cursor else None)
+        real(text)
+
+    monkeypatch.setattr(panel.proxy, "set_filter_text", watched)
+    everything = panel.proxy.rowCount()
+    qtbot.keyClicks(panel.filter_edit, "conv")
+    assert panel.proxy.rowCount() == everything and cursors == []  # not yet: still typing
+    qtbot.waitUntil(lambda: panel.proxy.rowCount() == 13, timeout=2000)
+    assert cursors == [Qt.CursorShape.WaitCursor]  # one pass for the four keys
+    _check(panel, doc)
+    qtbot.keyClicks(panel.filter_edit, "1_")
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Return)  # Enter: at once
+    assert [r.id for r in panel.visible_rows()] == ["conv1_1", "conv1_2"]
+    panel.filter_edit.clear()
+    qtbot.keyClicks(panel.filter_edit, "fc")
+    # Copying the rows right after typing copies what the box says.
+    assert [r.id for r in panel.visible_rows()] == ["fc6", "fc7", "fc8"]
+    assert QApplication.overrideCursor() is None

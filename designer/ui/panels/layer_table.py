@@ -67,7 +67,7 @@ from designer.core.layer_table import (
     totals_row,
 )
 from designer.ui.app_settings import app_settings
-from designer.ui.busy import busy, window_status
+from designer.ui.busy import LONG_DESIGN, busy, window_status
 from designer.ui.document import Document
 from designer.ui.group_views import cached_block_rows
 
@@ -77,6 +77,8 @@ FILTER_ROLE = Qt.ItemDataRole.UserRole + 3  # column 0: "id\ntype", what the fil
 SHAPE_ORDER_KEY = "view/shape_order"
 #: Column widths are measured on at most this many rows (see ``LayerTablePanel._sample_rows``).
 FIT_SAMPLE = 1200
+#: On a long table (``LONG_DESIGN`` rows or more) the filter applies this long after the last key.
+FILTER_PAUSE_MS = 250
 
 _STATUS_COLORS = {"error": "#c62828", "warning": "#b26a00", "unknown": "#757575"}
 _NUMERIC = {n for n, c in enumerate(COLUMNS) if c.numeric}
@@ -862,6 +864,13 @@ class LayerTablePanel(QWidget):
         )
         self.rows_combo.setMinimumContentsLength(6)
         self.collapsed: set[str] = set()
+        # A long table is filtered once the typing pauses (each pass asks every row for its
+        # text: about a tenth of a second at 10,000 rows), under the busy cursor.
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_PAUSE_MS)
+        self._filter_timer.timeout.connect(self.flush_filter)
+        self.filter_edit.returnPressed.connect(self.flush_filter)  # (Enter: no need to wait)
         self._collapsed_timer = QTimer(self)
         self._collapsed_timer.setSingleShot(True)
         self._collapsed_timer.setInterval(0)
@@ -1178,16 +1187,28 @@ class LayerTablePanel(QWidget):
         finally:
             self._syncing = False
 
-    def _on_filter_text(self, text: str) -> None:
-        """Filter by id or type; the rows the filter brings back show their selection (the
+    def _on_filter_text(self, _text: str) -> None:
+        """Filter by id or type: at once, or on a long table once the typing pauses."""
+        if self.model.rowCount() < LONG_DESIGN:
+            self.flush_filter()
+        else:
+            self._filter_timer.start()
+
+    def flush_filter(self) -> None:
+        """Apply the filter box's text now; the rows it brings back show their selection (the
         document's: a layer selected while its row was filtered out is selected when shown)."""
-        self.proxy.set_filter_text(text)
+        self._filter_timer.stop()
+        text = self.filter_edit.text()
+        with busy(self.model.rowCount(), "Filtering the layer table…", window_status(self)):
+            self.proxy.set_filter_text(text)
         self._on_document_selection(self.document.selection)
 
     # ----------------------------------------------------------- copy / export
 
     def visible_rows(self, selected_only: bool = False) -> list[LayerRow]:
         """Rows in the order the view shows them (sorted, filtered)."""
+        if self._filter_timer.isActive():
+            self.flush_filter()  # (typed a moment ago: what the box says)
         shown, source = self.model.row_shown, self.proxy.mapToSource
         if selected_only:
             indexes = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
