@@ -7,6 +7,7 @@ import random
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontInfo, QImage, QPainter
+from PySide6.QtWidgets import QListView
 
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
@@ -200,6 +201,24 @@ def test_find_by_type_steps_through_matches(window, qtbot):
     qtbot.keyClicks(bar.field, "nothing-like-this")
     qtbot.keyClick(bar.field, Qt.Key.Key_Return)
     assert bar.status.text() == "no match"
+
+
+@pytest.mark.qt_log_ignore(
+    "does not support raise", "does not support grabbing the keyboard"
+)  # the completer popup, offscreen
+def test_the_find_completer_lists_its_matches_in_rows_of_one_height(window, qtbot):
+    """Regression: the completer's list measured each of its thousands of matches before
+    showing (the first key typed in Find on a 10,000-layer design: 190 ms; now 9 ms)."""
+    open_resnet50(window)
+    bar = window.view.find_bar
+    bar.open_bar()
+    qtbot.keyClicks(bar.field, "conv")
+    popup = bar.field.completer().popup()
+    assert isinstance(popup, QListView) and popup.uniformItemSizes()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    shown = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
+    assert shown and all("conv" in text.lower() for text in shown)
+    assert "layer3.4.conv2" in shown
 
 
 def test_selecting_a_hidden_layer_from_the_table_reveals_it(window):
