@@ -500,9 +500,24 @@ class CollapsedUnits:
     _nodes: dict[tuple[str, ...], Node] = field(default_factory=dict)  # groups -> their node
 
     def relevant(self, runs: Sequence[Run]) -> tuple[Run, ...]:
-        """The runs that merge nodes here (every group of the run collapsed)."""
+        """The runs that merge nodes here: every run whose groups are all collapsed, and of a
+        run with some groups open, each stretch of two or more collapsed groups between them
+        (opening one block of a ×356 run shows ×k, the block, ×m: not 355 cards)."""
         shut = self.shut
-        return tuple(r for r in runs if shut.issuperset(r.groups))
+        out: list[Run] = []
+        for run in runs:
+            if shut.issuperset(run.groups):
+                out.append(run)
+                continue
+            stretch: list[str] = []
+            for g in (*run.groups, None):  # (None ends the last stretch)
+                if g is not None and g in shut:
+                    stretch.append(g)
+                    continue
+                if len(stretch) > 1:
+                    out.append(Run(tuple(stretch)))
+                stretch = []
+        return tuple(out)
 
     def group_node(self, groups: tuple[str, ...]) -> Node:
         found = self._nodes.get(groups)

@@ -183,6 +183,8 @@ def test_a_hidden_layer_clicked_in_the_table_opens_its_blocks_under_the_busy_cur
     assert (Qt.CursorShape.WaitCursor, "Opening blocks…") in seen
     chosen = window.document.selection[-1]
     assert window.scene.cards[chosen].isVisible()
+    # The blocks around the opened one stay merged ("layer1.1–10 ×10"), not ten cards.
+    assert len(grouping.cards) <= 8, [c.node.title for c in grouping.cards.values()]
     assert QApplication.overrideCursor() is None
     assert window.statusBar().currentMessage() != "Opening blocks…"
 
