@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -693,6 +694,12 @@ class DiagnosticsPanel(QWidget):
             self._select_tree_for_mode()
         finally:
             self._syncing = False
+        if len(ids) > 1 and QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            # A selection that grows under the mouse (a rubber band, Shift-dragging): the
+            # explanation follows once the button is let go, not at every move (each a new
+            # page typeset: 9 ms a move while a band swept over thousands of cards).
+            self._render_timer.start()
+            return
         self._render()
 
     def select_diagnostic(self, code: str, layer: str | None) -> bool:
