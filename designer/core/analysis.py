@@ -13,7 +13,7 @@ import math
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, cast
+from typing import Any, ClassVar, Literal, Protocol, cast
 
 from psygnal import Signal, SignalInstance
 
@@ -24,6 +24,7 @@ from designer.core.refs import sources_of
 from designer.core.registry import REGISTRY, LayerType
 from designer.core.shape_rules import (
     _GEOMETRY,
+    _WINDOW_STEPS,
     Finding,
     RFStep,
     RuleResult,
@@ -76,6 +77,10 @@ class ReceptiveField:
 
     size: tuple[float, float]
     jump: tuple[float, float]
+    #: The field one step further, and that step (``_after``): kept on the field it comes
+    #: from, so a layer whose input field and step are the objects they were gets its own
+    #: field back without the arithmetic. Not a dataclass field: no part of the value.
+    _after: ClassVar[tuple[RFStep, ReceptiveField | None] | None] = None
 
     @property
     def size_px(self) -> tuple[int, int]:
@@ -286,6 +291,13 @@ class Analysis:
         self._live = live
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
         self._rf_steps: dict[str, RFStep] = {}  # each layer's rule's receptive-field step
+        #: Each layer's rule results by input shape, with what they were computed for: its
+        #: parameters dict (the object), type and semantics, and ``_rule_generation``
+        #: (``_evaluate_one``). Shared with an analysis that takes this one's results over:
+        #: an entry holds for any layer with that dict, type and semantics.
+        self._rule_memo: dict[
+            str, tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult]]
+        ] = {}
         self._passing = False  # a ``_recompute_from`` pass is running (``_bring_up_to_date``)
         #: Of the ids the last ``updated`` carried, those whose change was their receptive field
         #: (and the input size it refers to) alone: same shapes, numbers, status and diagnostics.
@@ -777,6 +789,7 @@ class Analysis:
 
     def _drop_info(self, lid: str) -> None:
         self._stale.discard(lid)
+        self._rule_memo.pop(lid, None)
         old = self.info.pop(lid, None)
         if old is not None:
             self._account(old, -1)
@@ -1014,51 +1027,59 @@ class Analysis:
         heap = [(rank.get(i, 0), i) for i in pending]
         heapq.heapify(heap)
         nxt: str | None = None  # the next layer, when it is the only one pending (see below)
-        while heap or nxt is not None:
-            if nxt is not None:
-                lid = nxt
-                nxt = None
+        #: A layer ``_chain`` evaluated and stored, with its old info, whose consequences the
+        #: pass works out below as for a layer it evaluated itself.
+        handed: tuple[str, LayerInfo | None, LayerInfo] | None = None
+        while heap or nxt is not None or handed is not None:
+            if handed is not None:
+                lid, old, new = handed
+                handed = None
             else:
-                lid = heapq.heappop(heap)[1]
-                if lid not in pending:
-                    continue
-            pending.discard(lid)
-            layer = layers[lid]
-            previous = info_of.get(lid)  # brings a stale layer up to date first
-            if lid not in full and previous is not None:
-                new = self._with_new_field(layer, previous)
-                if new is previous:
-                    continue  # its field came out the same: nothing changed, nothing follows
-                if new is not None:
-                    # Only the receptive field (and the input size it sees) moved: the rule's
-                    # results, the totals and, unless a field note came or went, the
-                    # diagnostics stay; the consumers only need their fields again.
-                    if new.diagnostics is previous.diagnostics:
-                        self._stale.discard(lid)
-                        info_of[lid] = new
-                        field_only.add(lid)
-                    else:
-                        self._set_info(lid, new)
-                    changed.add(lid)
-                    if self._cutoff(previous, new):
-                        marked |= self._mark_stale(
-                            [c for c in consumers.get(lid, ()) if c not in pending]
-                        )
+                if nxt is not None:
+                    lid = nxt
+                    nxt = None
+                else:
+                    lid = heapq.heappop(heap)[1]
+                    if lid not in pending:
                         continue
-                    for c in consumers.get(lid, ()):
-                        if c not in pending and c not in changed:
-                            pending.add(c)
-                            heapq.heappush(heap, (rank.get(c, 0), c))
-                    continue
-            new = evaluate(layer)
-            # _set_info, with the entry read above (nothing in between changes it)
-            stale.discard(lid)
-            info_of[lid] = new
-            if previous is None:
-                self._account(new, 1)
-            else:
-                self._account_change(previous, new)
-            old = previous
+                pending.discard(lid)
+                layer = layers[lid]
+                previous = info_of.get(lid)  # brings a stale layer up to date first
+                if lid not in full and previous is not None:
+                    moved = self._with_new_field(layer, previous)
+                    if moved is previous:
+                        continue  # its field came out the same: nothing changed, nothing follows
+                    if moved is not None:
+                        new = moved
+                        # Only the receptive field (and the input size it sees) moved: the rule's
+                        # results, the totals and, unless a field note came or went, the
+                        # diagnostics stay; the consumers only need their fields again.
+                        if new.diagnostics is previous.diagnostics:
+                            self._stale.discard(lid)
+                            info_of[lid] = new
+                            field_only.add(lid)
+                        else:
+                            self._set_info(lid, new)
+                        changed.add(lid)
+                        if self._cutoff(previous, new):
+                            marked |= self._mark_stale(
+                                [c for c in consumers.get(lid, ()) if c not in pending]
+                            )
+                            continue
+                        for c in consumers.get(lid, ()):
+                            if c not in pending and c not in changed:
+                                pending.add(c)
+                                heapq.heappush(heap, (rank.get(c, 0), c))
+                        continue
+                new = evaluate(layer)
+                # _set_info, with the entry read above (nothing in between changes it)
+                stale.discard(lid)
+                info_of[lid] = new
+                if previous is None:
+                    self._account(new, 1)
+                else:
+                    self._account_change(previous, new)
+                old = previous
             changed.add(lid)
             # An unknown layer's consumers may still change: whether they are reachable
             # from an Input (the ``unreachable`` warning) does not show in the output.
@@ -1088,10 +1109,18 @@ class Analysis:
                     # order without going through the heap.
                     c = users[0]
                     if c not in changed:
-                        if not field_changed:
-                            full.add(c)
-                        pending.add(c)
-                        nxt = c
+                        if field_changed:
+                            pending.add(c)
+                            nxt = c
+                        else:
+                            # Its rule runs again: along the chain, without the pass's sets.
+                            after = self._chain(lid, new, c, changed)
+                            if isinstance(after, str):
+                                full.add(after)
+                                pending.add(after)
+                                nxt = after
+                            else:
+                                handed = after
                     continue
                 for c in users:
                     if c not in changed:
@@ -1108,6 +1137,75 @@ class Analysis:
         self.unlisted_fields = marked or len(self._stale) != stale_before
         self._passing = False
         self.updated.emit(changed)
+
+    def _chain(
+        self, lid: str, u: LayerInfo, c: str, changed: set[str]
+    ) -> str | tuple[str, LayerInfo | None, LayerInfo]:
+        """``_recompute_from``'s steps for ``c``, the one consumer of ``lid`` (just evaluated
+        in full, stored as ``u``; its output changed, nothing else pending), and on along the
+        chain while each layer's output shape changes and it has one consumer: each layer
+        evaluated in full (``_evaluate``'s one-input case), stored and counted as the pass
+        would, without its sets and heap. Returns the id of a layer the chain does not take
+        (the pass evaluates it in full next), or the last layer evaluated, with its old and
+        new info, for the pass to work out what follows."""
+        layers = self.design.layer_map
+        info_of = self.info
+        get = info_of.get  # brings a stale layer up to date first, as the pass's read
+        stale = self._stale
+        consumers = self._consumers
+        cyclic = self._cyclic
+        account_change = self._account_change
+        evaluate_one = self._evaluate_one
+        registry = REGISTRY
+        sums = self._sums
+        prod = math.prod
+        while True:
+            layer = layers[c]
+            inputs = layer.inputs
+            shape = u.output_shape
+            if len(inputs) != 1 or inputs[0] != lid or shape is None or u.output_shapes:
+                return c
+            ltype = registry[layer.type]
+            hi = ltype.max_inputs
+            if ltype.min_inputs > 1 or (hi is not None and hi < 1) or c in cyclic:
+                return c
+            previous = get(c)
+            self.recompute_count += 1
+            new = evaluate_one(layer, ltype, u, shape)
+            if stale:
+                stale.discard(c)
+            info_of[c] = new
+            if previous is None:
+                self._account(new, 1)
+                return c, None, new
+            out = new.output_shape
+            old_out = previous.output_shape
+            if (
+                previous.diagnostics
+                or new.diagnostics
+                or previous.output_shapes
+                or new.output_shapes
+                or previous.type == "Input"  # (no Input takes an input: the chain has none)
+            ):
+                account_change(previous, new)
+            else:
+                # _account_change without diagnostics or several outputs, inline
+                sums[0] += new.params - previous.params
+                sums[1] += new.trainable_params - previous.trainable_params
+                sums[2] += new.buffers - previous.buffers
+                sums[3] += new.macs - previous.macs
+                n_new = 0 if out is None else prod(out)
+                n_old = 0 if old_out is None else prod(old_out)
+                if n_old or n_new:
+                    sums[4] += n_new - n_old
+                    sums[5] += n_new * new.bytes_per_element - n_old * previous.bytes_per_element
+            changed.add(c)
+            if out == old_out:
+                return c, previous, new
+            users = consumers.get(c, ())
+            if len(users) != 1 or users[0] in changed:
+                return c, previous, new
+            lid, u, c = c, new, users[0]
 
     # ------------------------------------------------------ fields out of date
 
@@ -1226,7 +1324,7 @@ class Analysis:
                     and not u.output_shapes
                     and ref in present
                 ):
-                    return self._evaluate_known(layer, ltype, [u], [u.output_shape])
+                    return self._evaluate_one(layer, ltype, u, u.output_shape)
             upstream: list[LayerInfo | None] = []
             shapes: list[Shape] = []
             for ref in inputs:
@@ -1382,6 +1480,135 @@ class Analysis:
             info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
 
+    def _evaluate_one(
+        self, layer: Layer, ltype: LayerType, u: LayerInfo, shape: Shape
+    ) -> LayerInfo:
+        """``_evaluate_known(layer, ltype, [u], [shape])`` (``shape`` is ``u``'s only output):
+        the same info, in fewer steps. Most layers have one input; along an edit's chain every
+        changed layer comes here (``tests/core/test_eighth_pass_fast_paths.py`` compares the
+        two)."""
+        lid = layer.id
+        type_id = layer.type
+        # The layer's rule results by input shape, while its parameters are the same dict
+        # (``Design`` replaces a layer's dict on every change, never changes it in place):
+        # a look-up by the shape alone instead of the rule cache's key of every parameter.
+        params = layer.params
+        sem = self.design.semantics
+        memo = self._rule_memo.get(lid)
+        if (
+            memo is not None
+            and memo[0] is params
+            and memo[1] is type_id
+            and memo[2] is sem
+            and memo[3] == _rule_generation
+        ):
+            by_shape = memo[4]
+            result = by_shape.get(shape)
+            if result is None:
+                result = _rule_result(layer, ltype, [shape], self.semantics)
+                if len(by_shape) >= _MEMO_SHAPES:
+                    by_shape.clear()
+                by_shape[shape] = result
+        else:
+            result = _rule_result(layer, ltype, [shape], self.semantics)
+            self._rule_memo[lid] = (params, type_id, sem, _rule_generation, {shape: result})
+        out = result.shape
+        trainable = result.trainable
+        step = result.rf
+        self._rf_steps[lid] = step
+        findings = result.findings
+        if out is None:
+            info = LayerInfo(
+                lid,
+                type_id,
+                [shape],
+                None,
+                result.params,
+                result.params if trainable is None else trainable,
+                result.buffers,
+                result.macs,
+                None,
+                "error",
+                [_diag(lid, f) for f in findings],
+                result.axes,
+                result.derived,
+                self.bytes_per_element,
+                (),
+            )
+            return info
+        derived = result.derived
+        # _channel_axis, inline (``shape`` is the first input's output)
+        if type_id in _CHANNELS_FIRST_TYPES or type_id == "Input":
+            axis = 0 if len(out) == 3 else None
+        elif type_id in _AXIS_MAPPING_TYPES:
+            axis = _channel_axis(type_id, result, [u])
+        else:
+            axis = u.channel_axis if len(out) == len(shape) else None
+        if type_id == "Linear":
+            ua = u.channel_axis
+            if ua is not None and len(shape) > 1 and ua == len(shape) - 1:
+                # Channels-last data (ConvNeXt's permute): see _evaluate_known.
+                findings = [f for f in findings if f.code != "linear_on_volume"]
+                derived = {**derived, "pointwise_channels": True}
+        if type_id == "Input":  # (no Input takes an input; as _evaluate_known has it)
+            input_size, rf = self._receptive_field(type_id, step, out, [u])
+        else:
+            input_size = u.input_size
+            rf = u.receptive_field
+            if rf is not None and step.kind != "identity":
+                rf = _after(rf, step)
+        outputs = result.outputs
+        info = LayerInfo(
+            lid,
+            type_id,
+            [shape],
+            out,
+            result.params,
+            result.params if trainable is None else trainable,
+            result.buffers,
+            result.macs,
+            rf,
+            "ok",
+            [_diag(lid, f) for f in findings] if findings else [],
+            result.axes,
+            derived,
+            self.bytes_per_element,
+            outputs,
+            input_size,
+            axis,
+        )
+        diags = info.diagnostics
+        neurons = sum(map(math.prod, outputs)) if outputs else math.prod(out)  # info.neurons
+        if type_id != "Input" and neurons > LARGE_ACTIVATION:
+            diags.extend(_size_warnings(info))
+        if type_id in WINDOW_TYPES and len(out) == 3:
+            # _window_notes gives a note only where one of these holds (its first tests):
+            # the bottleneck's share, or a field that may see the whole input where its
+            # input's field may not yet.
+            n_in = math.prod(shape)
+            if (
+                n_in
+                and neurons < BOTTLENECK_KEEP * n_in
+                and not (len(shape) == 3 and shape[1] * shape[2] == 1)
+            ):
+                noted = True
+            elif rf is None or input_size is None or out[1] * out[2] <= 1:
+                noted = False
+            else:
+                sh, sw = input_size
+                size = rf.size
+                if size[0] <= sh - 1 or size[1] <= sw - 1:
+                    noted = False
+                else:
+                    urf = u.receptive_field
+                    noted = urf is None or not (urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1)
+            if noted:
+                diags.extend(_window_notes(info, [u], is_output=not self._consumers.get(lid)))
+        if diags:
+            worst = min(SEVERITY_ORDER[d.severity] for d in diags)
+            info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
+        return info
+
     def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
         """``old`` with its receptive field (and the note that quotes it) brought up to date,
         when only its inputs' receptive fields changed: the rule's results stay as they are.
@@ -1491,7 +1718,7 @@ class Analysis:
                 return u.input_size, None
             if step.kind == "identity":
                 return u.input_size, rf
-            return u.input_size, _stepped(rf.size, rf.jump, step)
+            return u.input_size, _after(rf, step)
         fields = [
             u.receptive_field for u in upstream if u is not None and u.receptive_field is not None
         ]
@@ -1536,6 +1763,20 @@ def _stepped(
     if not (isfinite(size[0]) and isfinite(size[1]) and isfinite(jump[0]) and isfinite(jump[1])):
         return None
     return _field(size, jump)
+
+
+def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
+    """``_stepped(urf.size, urf.jump, step)``, kept on ``urf`` for the next time the same step
+    object follows it (an edit that changes the shapes after a layer and not their windows:
+    every field after it comes out as it was; window steps are one object per kernel and
+    stride, ``shape_rules._window_step``). A field is frozen and the step too, so the kept
+    field is the one the arithmetic gives."""
+    memo = urf._after
+    if memo is not None and memo[0] is step:
+        return memo[1]
+    rf = _stepped(urf.size, urf.jump, step)
+    urf.__dict__["_after"] = (step, rf)
+    return rf
 
 
 _new_object = object.__new__
@@ -1606,12 +1847,23 @@ _RULE_CACHE: dict[tuple[Any, ...], RuleResult] = {}
 RULE_CACHE_LIMIT = 20_000
 
 
+#: Bumped by ``clear_rule_cache``: the analyses' per-layer memos of rule results
+#: (``Analysis._rule_memo``) made before it no longer serve.
+_rule_generation = 0
+#: Input shapes a layer's memo keeps results for (it starts afresh beyond).
+_MEMO_SHAPES = 8
+
+
 def clear_rule_cache() -> None:
-    """Forget every kept rule result and window arithmetic (``_RULE_CACHE`` and the window
-    rules' ``shape_rules._GEOMETRY``): the next analysis runs its rules as the first one in a
-    new process does (benchmarks of that case)."""
+    """Forget every kept rule result and window arithmetic (``_RULE_CACHE``, the window
+    rules' ``shape_rules._GEOMETRY`` and, through ``_rule_generation``, every analysis's
+    per-layer memo): the next analysis runs its rules as the first one in a new process does
+    (benchmarks of that case)."""
+    global _rule_generation
     _RULE_CACHE.clear()
     _GEOMETRY.clear()
+    _WINDOW_STEPS.clear()
+    _rule_generation += 1
 
 
 def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:

@@ -66,11 +66,24 @@ IDENTITY = RFStep("identity")
 _new_object = object.__new__
 
 
+#: Window steps by (kernel, stride): one object per step, whatever the input's size or the
+#: padding, so that a layer whose shape changed but whose step did not hands the analysis the
+#: step object it had (``analysis._after``: the field after a step, kept on the field before).
+_WINDOW_STEPS: dict[tuple[tuple[int, int], tuple[float, float]], RFStep] = {}
+
+
 def _window_step(kernel: tuple[int, int], stride: tuple[float, float]) -> RFStep:
     """``RFStep("window", kernel, stride)`` without the frozen dataclass's per-field
-    ``object.__setattr__`` (the same object: equal, same hash and repr)."""
-    step: RFStep = _new_object(RFStep)
-    step.__dict__.update(kind="window", kernel=kernel, stride=stride)
+    ``object.__setattr__`` (the same object: equal, same hash and repr), the one made before
+    for the same kernel and stride."""
+    key = (kernel, stride)
+    step = _WINDOW_STEPS.get(key)
+    if step is None:
+        step = _new_object(RFStep)
+        step.__dict__.update(kind="window", kernel=kernel, stride=stride)
+        if len(_WINDOW_STEPS) >= 1000:
+            _WINDOW_STEPS.clear()
+        _WINDOW_STEPS[key] = step
     return step
 
 
