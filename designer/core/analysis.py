@@ -1147,7 +1147,12 @@ class Analysis:
         evaluated in full (``_evaluate``'s one-input case), stored and counted as the pass
         would, without its sets and heap. Returns the id of a layer the chain does not take
         (the pass evaluates it in full next), or the last layer evaluated, with its old and
-        new info, for the pass to work out what follows."""
+        new info, for the pass to work out what follows.
+
+        A layer whose rule result its memo holds (``_rule_memo``), with no finding, one
+        output and none of the types ``_CHAIN_PLAIN`` leaves out, is evaluated here, inline:
+        ``_evaluate_one``'s steps for that case, where no note can come (otherwise
+        ``_evaluate_one`` itself; ``tests/core/test_eighth_pass_fast_paths.py``)."""
         layers = self.design.layer_map
         info_of = self.info
         get = info_of.get  # brings a stale layer up to date first, as the pass's read
@@ -1157,55 +1162,158 @@ class Analysis:
         account_change = self._account_change
         evaluate_one = self._evaluate_one
         registry = REGISTRY
-        sums = self._sums
+        memos = self._rule_memo
+        steps = self._rf_steps
+        sem = self.design.semantics
+        generation = _rule_generation
+        bpe = self.bytes_per_element
+        plain_kinds = _CHAIN_PLAIN
         prod = math.prod
-        while True:
-            layer = layers[c]
-            inputs = layer.inputs
-            shape = u.output_shape
-            if len(inputs) != 1 or inputs[0] != lid or shape is None or u.output_shapes:
-                return c
-            ltype = registry[layer.type]
-            hi = ltype.max_inputs
-            if ltype.min_inputs > 1 or (hi is not None and hi < 1) or c in cyclic:
-                return c
-            previous = get(c)
-            self.recompute_count += 1
-            new = evaluate_one(layer, ltype, u, shape)
-            if stale:
-                stale.discard(c)
-            info_of[c] = new
-            if previous is None:
-                self._account(new, 1)
-                return c, None, new
-            out = new.output_shape
-            old_out = previous.output_shape
-            if (
-                previous.diagnostics
-                or new.diagnostics
-                or previous.output_shapes
-                or new.output_shapes
-                or previous.type == "Input"  # (no Input takes an input: the chain has none)
-            ):
-                account_change(previous, new)
-            else:
-                # _account_change without diagnostics or several outputs, inline
-                sums[0] += new.params - previous.params
-                sums[1] += new.trainable_params - previous.trainable_params
-                sums[2] += new.buffers - previous.buffers
-                sums[3] += new.macs - previous.macs
-                n_new = 0 if out is None else prod(out)
-                n_old = 0 if old_out is None else prod(old_out)
-                if n_old or n_new:
-                    sums[4] += n_new - n_old
-                    sums[5] += n_new * new.bytes_per_element - n_old * previous.bytes_per_element
-            changed.add(c)
-            if out == old_out:
-                return c, previous, new
-            users = consumers.get(c, ())
-            if len(users) != 1 or users[0] in changed:
-                return c, previous, new
-            lid, u, c = c, new, users[0]
+        count = 0
+        # What the layers evaluated here add to the totals (_account_change), added at the end.
+        d_params = d_trainable = d_buffers = d_macs = d_neurons = d_memory = 0
+        try:
+            while True:
+                layer = layers[c]
+                inputs = layer.inputs
+                shape = u.output_shape
+                if len(inputs) != 1 or inputs[0] != lid or shape is None or u.output_shapes:
+                    return c
+                type_id = layer.type
+                kind = plain_kinds.get(type_id)  # (each takes one input)
+                if kind is None:
+                    ltype = registry[type_id]
+                    hi = ltype.max_inputs
+                    if ltype.min_inputs > 1 or (hi is not None and hi < 1):
+                        return c
+                if cyclic and c in cyclic:
+                    return c
+                previous = get(c)
+                count += 1
+                new = None
+                memo = memos.get(c)
+                if (
+                    kind is not None
+                    and memo is not None
+                    and memo[0] is layer.params
+                    and memo[1] is type_id
+                    and memo[2] is sem
+                    and memo[3] == generation
+                ):
+                    result = memo[4].get(shape)
+                    if result is not None and not result.findings and not result.outputs:
+                        out = result.shape
+                        if out is not None and (neurons := prod(out)) <= LARGE_ACTIVATION:
+                            # _evaluate_one for this case, inline
+                            step = result.rf
+                            input_size = u.input_size
+                            rf = u.receptive_field
+                            if rf is not None and step.kind != "identity":
+                                m = rf._after
+                                rf = m[1] if m is not None and m[0] is step else _after(rf, step)
+                            if kind == 0:
+                                axis = u.channel_axis if len(out) == len(shape) else None
+                            else:
+                                axis = 0 if len(out) == 3 else None
+                            noted = False
+                            if kind == 2 and len(out) == 3:  # a window: _evaluate_one's tests
+                                n_in = prod(shape)
+                                if (
+                                    n_in
+                                    and neurons < BOTTLENECK_KEEP * n_in
+                                    and not (len(shape) == 3 and shape[1] * shape[2] == 1)
+                                ):
+                                    noted = True
+                                elif (
+                                    rf is not None
+                                    and input_size is not None
+                                    and out[1] * out[2] > 1
+                                ):
+                                    sh, sw = input_size
+                                    size = rf.size
+                                    if size[0] > sh - 1 and size[1] > sw - 1:
+                                        urf = u.receptive_field
+                                        noted = urf is None or not (
+                                            urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1
+                                        )
+                            if not noted:
+                                steps[c] = step
+                                params = result.params
+                                own = result.trainable
+                                trainable = params if own is None else own  # .trainable_params
+                                buffers = result.buffers
+                                macs = result.macs
+                                new = LayerInfo(
+                                    c,
+                                    type_id,
+                                    [shape],
+                                    out,
+                                    params,
+                                    trainable,
+                                    buffers,
+                                    macs,
+                                    rf,
+                                    "ok",
+                                    [],
+                                    result.axes,
+                                    result.derived,
+                                    bpe,
+                                    (),
+                                    input_size,
+                                    axis,
+                                )
+                if stale:
+                    stale.discard(c)
+                if new is None:
+                    new = evaluate_one(layer, registry[type_id], u, shape)
+                    info_of[c] = new
+                    if previous is None:
+                        self._account(new, 1)
+                        return c, None, new
+                    account_change(previous, new)
+                    out = new.output_shape
+                    old_out = previous.output_shape
+                else:
+                    info_of[c] = new
+                    if previous is None:
+                        self._account(new, 1)
+                        return c, None, new
+                    old_out = previous.output_shape
+                    if (
+                        previous.diagnostics
+                        or previous.output_shapes
+                        or previous.type == "Input"  # (the chain has none: none takes an input)
+                    ):
+                        account_change(previous, new)
+                    else:
+                        # _account_change, inline: ``new`` has no diagnostics, one output
+                        d_params += params - previous.params
+                        d_trainable += trainable - previous.trainable_params
+                        d_buffers += buffers - previous.buffers
+                        d_macs += macs - previous.macs
+                        if old_out is None:
+                            d_neurons += neurons
+                            d_memory += neurons * bpe
+                        else:
+                            n_old = prod(old_out)
+                            d_neurons += neurons - n_old
+                            d_memory += neurons * bpe - n_old * previous.bytes_per_element
+                changed.add(c)
+                if out == old_out:
+                    return c, previous, new
+                users = consumers.get(c, ())
+                if len(users) != 1 or users[0] in changed:
+                    return c, previous, new
+                lid, u, c = c, new, users[0]
+        finally:
+            self.recompute_count += count
+            sums = self._sums
+            sums[0] += d_params
+            sums[1] += d_trainable
+            sums[2] += d_buffers
+            sums[3] += d_macs
+            sums[4] += d_neurons
+            sums[5] += d_memory
 
     # ------------------------------------------------------ fields out of date
 
@@ -1808,6 +1916,19 @@ _CHANNELS_FIRST_TYPES = frozenset(
 #: Layer types whose output's channel axis ``_channel_axis`` works out from their parameters
 #: (the others: channels first, or where the first input has them when the rank is kept).
 _AXIS_MAPPING_TYPES = frozenset({"Permute", "Transpose", "Reshape", "Flatten", "Mean"})
+
+#: What ``Analysis._chain`` evaluates inline, by layer type: 0 the channel axis where the
+#: input has it (rank kept), 1 channels first, 2 channels first and a window (its notes).
+#: Every one takes one input. The types left out (more inputs, an axis worked out from
+#: parameters, a Linear's channels-last case, an Input) go through ``_evaluate_one``.
+_CHAIN_PLAIN: dict[str, int] = {
+    t: 2 if t in WINDOW_TYPES else 1 if t in _CHANNELS_FIRST_TYPES else 0
+    for t, lt in REGISTRY.items()
+    if lt.min_inputs <= 1
+    and (lt.max_inputs is None or lt.max_inputs >= 1)  # takes one input
+    and t not in _AXIS_MAPPING_TYPES
+    and t not in ("Linear", "Input")
+}
 
 
 def _channel_axis(type_id: str, result: RuleResult, upstream: list[LayerInfo | None]) -> int | None:
