@@ -299,6 +299,8 @@ class Analysis:
             str, tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult]]
         ] = {}
         self._passing = False  # a ``_recompute_from`` pass is running (``_bring_up_to_date``)
+        #: A full pass (``full_refresh``) is running: ``_evaluate_one`` keeps no memo then.
+        self._whole = False
         #: Of the ids the last ``updated`` carried, those whose change was their receptive field
         #: (and the input size it refers to) alone: same shapes, numbers, status and diagnostics.
         #: A view that shows no receptive field can pass over them.
@@ -934,10 +936,41 @@ class Analysis:
                 self._evaluate,
                 self._account,
             )
-            for lid in self.order:  # _set_info, on an empty info
-                info = evaluate(layers[lid])
-                infos[lid] = info
-                account(info, 1)
+            evaluate_one, get, cyclic, registry = (
+                self._evaluate_one,
+                infos.get,
+                self._cyclic,
+                REGISTRY,
+            )
+            count = 0
+            self._whole = True
+            try:
+                for lid in self.order:  # _set_info, on an empty info
+                    layer = layers[lid]
+                    inputs = layer.inputs
+                    # _evaluate's one-input case without its call (every layer present has
+                    # its info here once evaluated, in this order)
+                    if (
+                        len(inputs) == 1
+                        and (u := get(inputs[0])) is not None
+                        and (shape := u.output_shape) is not None
+                        and not u.output_shapes
+                        and lid not in cyclic
+                    ):
+                        ltype = registry[layer.type]
+                        hi = ltype.max_inputs
+                        if ltype.min_inputs <= 1 and (hi is None or hi >= 1):
+                            count += 1
+                            info = evaluate_one(layer, ltype, u, shape)
+                        else:
+                            info = evaluate(layer)
+                    else:
+                        info = evaluate(layer)
+                    infos[lid] = info
+                    account(info, 1)
+            finally:
+                self._whole = False
+                self.recompute_count += count
         self._totals = None
         self.field_only = frozenset()
         self.unlisted_fields = False
@@ -1619,7 +1652,8 @@ class Analysis:
                 by_shape[shape] = result
         else:
             result = _rule_result(layer, ltype, [shape], self.semantics)
-            self._rule_memo[lid] = (params, type_id, sem, _rule_generation, {shape: result})
+            if not self._whole:  # a full pass keeps none: most layers are never edited
+                self._rule_memo[lid] = (params, type_id, sem, _rule_generation, {shape: result})
         out = result.shape
         trainable = result.trainable
         step = result.rf
@@ -1664,7 +1698,7 @@ class Analysis:
             input_size = u.input_size
             rf = u.receptive_field
             if rf is not None and step.kind != "identity":
-                rf = _after(rf, step)
+                rf = _stepped(rf.size, rf.jump, step) if self._whole else _after(rf, step)
         outputs = result.outputs
         info = LayerInfo(
             lid,

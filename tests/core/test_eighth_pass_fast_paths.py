@@ -259,15 +259,18 @@ def test_the_benchmark_chain_edit_is_served_inline_and_gives_a_fresh_analysis() 
     calls = []
     one = live._evaluate_one
     live._evaluate_one = lambda *a: calls.append(a[0].id) or one(*a)  # type: ignore[method-assign]
-    for value in (0, 1, 0):
+    for n, value in enumerate((0, 1, 0)):
         fields = {lid: dict.get(live.info, lid).receptive_field for lid in design.ids}  # type: ignore[union-attr]
         calls.clear()
         count = live.recompute_count
         design.set_param("conv3", "padding", value)
         assert live.recompute_count - count == 297
         assert _snapshot(live) == _snapshot(analyze(design))
-        # the padding moves no field: each layer keeps its field object
-        assert all(live.info[lid].receptive_field is fields[lid] for lid in design.ids)
+        # The padding moves no field; from the second edit on (the first keeps the fields
+        # it computes on the fields before them), each layer keeps its field object.
+        assert all(live.info[lid].receptive_field == fields[lid] for lid in design.ids)
+        if n:
+            assert all(live.info[lid].receptive_field is fields[lid] for lid in design.ids)
     # The third edit: every layer inline but conv3 (the edited layer: the pass's own step) and
     # the window whose field first covers the whole input (its note: _evaluate_one).
     noted = [i.id for i in live.info.values() if i.diagnostics]
@@ -353,7 +356,8 @@ def test_the_memo_serves_no_result_after_the_cache_is_emptied(
     assert _snapshot(live) == _snapshot(analyze(design))
     design.set_semantics("keras")
     design.set_param("conv3", "padding", 1)
-    assert {live._rule_memo[i][2] for i in design.ids if i.startswith("relu")} == {"keras"}
+    after = [i for i in design.ids if i.startswith("relu") and int(i[4:]) > 3]
+    assert {live._rule_memo[i][2] for i in after} == {"keras"}
     assert _snapshot(live) == _snapshot(analyze(design))
 
 
