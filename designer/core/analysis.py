@@ -291,16 +291,16 @@ class Analysis:
         self._live = live
         self.recompute_count = 0  # layers evaluated since creation (for tests and benchmarks)
         self._rf_steps: dict[str, RFStep] = {}  # each layer's rule's receptive-field step
-        #: Each layer's rule results by input shape, with what they were computed for: its
-        #: parameters dict (the object), type and semantics, and ``_rule_generation``
-        #: (``_evaluate_one``). Shared with an analysis that takes this one's results over:
-        #: an entry holds for any layer with that dict, type and semantics.
+        #: Each layer's parameters dict (the object), type and semantics, with the rule
+        #: results by input shape of layers like it (``_RULE_CACHE``'s entry for them, and
+        #: its key), as of ``_rule_generation`` (``_evaluate_one``). Shared with an analysis
+        #: that takes this one's results over: an entry holds for any layer with that dict,
+        #: type and semantics.
         self._rule_memo: dict[
-            str, tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult]]
+            str,
+            tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult], tuple[Any, ...] | None],
         ] = {}
         self._passing = False  # a ``_recompute_from`` pass is running (``_bring_up_to_date``)
-        #: A full pass (``full_refresh``) is running: ``_evaluate_one`` keeps no memo then.
-        self._whole = False
         #: Of the ids the last ``updated`` carried, those whose change was their receptive field
         #: (and the input size it refers to) alone: same shapes, numbers, status and diagnostics.
         #: A view that shows no receptive field can pass over them.
@@ -943,7 +943,6 @@ class Analysis:
                 REGISTRY,
             )
             count = 0
-            self._whole = True
             try:
                 for lid in self.order:  # _set_info, on an empty info
                     layer = layers[lid]
@@ -969,7 +968,6 @@ class Analysis:
                     infos[lid] = info
                     account(info, 1)
             finally:
-                self._whole = False
                 self.recompute_count += count
         self._totals = None
         self.field_only = frozenset()
@@ -1630,30 +1628,30 @@ class Analysis:
         two)."""
         lid = layer.id
         type_id = layer.type
-        # The layer's rule results by input shape, while its parameters are the same dict
-        # (``Design`` replaces a layer's dict on every change, never changes it in place):
-        # a look-up by the shape alone instead of the rule cache's key of every parameter.
+        # The rule results of layers like this one (type, parameters, semantics) by input
+        # shape, found through the layer's memo while its parameters are the same dict
+        # (``Design`` replaces a layer's dict on every change, never changes it in place): a
+        # look-up by the shape alone instead of the rule cache's key of every parameter, and
+        # shared, so that the layers after an edited one find the results it left.
         params = layer.params
         sem = self.design.semantics
         memo = self._rule_memo.get(lid)
-        if (
-            memo is not None
-            and memo[0] is params
-            and memo[1] is type_id
-            and memo[2] is sem
-            and memo[3] == _rule_generation
-        ):
-            by_shape = memo[4]
-            result = by_shape.get(shape)
-            if result is None:
-                result = _rule_result(layer, ltype, [shape], self.semantics)
-                if len(by_shape) >= _MEMO_SHAPES:
-                    by_shape.clear()
-                by_shape[shape] = result
+        if memo is not None and memo[0] is params and memo[1] is type_id and memo[2] is sem:
+            if memo[3] == _rule_generation:
+                by_shape = memo[4]
+            else:  # the rule cache was emptied since: its (new) entry for these parameters
+                key = memo[5]
+                by_shape = {} if key is None else _results_by_shape(key)
+                self._rule_memo[lid] = (params, type_id, sem, _rule_generation, by_shape, key)
         else:
-            result = _rule_result(layer, ltype, [shape], self.semantics)
-            if not self._whole:  # a full pass keeps none: most layers are never edited
-                self._rule_memo[lid] = (params, type_id, sem, _rule_generation, {shape: result})
+            key, by_shape = _shape_results(layer, self.semantics)
+            self._rule_memo[lid] = (params, type_id, sem, _rule_generation, by_shape, key)
+        result = by_shape.get(shape)
+        if result is None:
+            result = _computed(layer, ltype, [shape], self.semantics)
+            if len(by_shape) >= _MEMO_SHAPES:
+                by_shape.clear()
+            by_shape[shape] = result
         out = result.shape
         trainable = result.trainable
         step = result.rf
@@ -1698,7 +1696,7 @@ class Analysis:
             input_size = u.input_size
             rf = u.receptive_field
             if rf is not None and step.kind != "identity":
-                rf = _stepped(rf.size, rf.jump, step) if self._whole else _after(rf, step)
+                rf = _after(rf, step)
         outputs = result.outputs
         info = LayerInfo(
             lid,
@@ -1995,6 +1993,9 @@ def _same_plane(a: Shape | None, b: Shape | None) -> bool:
 #: functions of these, and designs repeat themselves (ResNet's blocks, a chain's layers, the
 #: same layer after an edit is undone or a fix is tried), so a repeated layer costs a lookup.
 #: A ``RuleResult`` is shared by every layer it serves: nothing may change one in place.
+#: One-input layers find theirs by input shape, in a dict kept under the same key without the
+#: shapes, behind ``_BY_SHAPE`` (``_shape_results``: the key is made once per layer, not per
+#: evaluation).
 _RULE_CACHE: dict[tuple[Any, ...], RuleResult] = {}
 #: Entries kept at most; the cache starts afresh beyond. An entry is about 1.4 kB when no
 #: analysis holds its result any more (measured), so the cache stays under ~30 MB; a full
@@ -2005,8 +2006,11 @@ RULE_CACHE_LIMIT = 20_000
 #: Bumped by ``clear_rule_cache``: the analyses' per-layer memos of rule results
 #: (``Analysis._rule_memo``) made before it no longer serve.
 _rule_generation = 0
-#: Input shapes a layer's memo keeps results for (it starts afresh beyond).
-_MEMO_SHAPES = 8
+#: Input shapes kept per entry of results by input shape (it starts afresh beyond).
+_MEMO_SHAPES = 64
+#: The first item of ``_RULE_CACHE``'s keys of results by input shape (no layer type has a
+#: space: no key of a single rule result starts with it).
+_BY_SHAPE = "by input shape"
 
 
 def clear_rule_cache() -> None:
@@ -2055,6 +2059,55 @@ def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics:
             _RULE_CACHE.clear()
         _RULE_CACHE[key] = result
     return result
+
+
+def _computed(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:
+    """``ltype``'s rule on ``layer`` run (with the tensor-size limit applied), uncached."""
+    result: RuleResult = ltype.rule(ltype.resolve(layer.params), shapes, semantics)  # type: ignore[arg-type]
+    if result.shape is not None and math.prod(result.shape) > MAX_TENSOR_ELEMENTS:
+        result = _too_large(result.shape, result)
+    return result
+
+
+def _shape_results(
+    layer: Layer, semantics: str
+) -> tuple[tuple[Any, ...] | None, dict[Shape, RuleResult]]:
+    """The rule results of layers like ``layer`` (type, parameters, semantics) by input shape,
+    as ``_RULE_CACHE`` holds them under the key returned (made when missing; a new dict of
+    no one's, with None, for a value no key can hold). Keyed as ``_rule_result``'s keys."""
+    key: tuple[Any, ...] = (
+        _BY_SHAPE,
+        layer.type,
+        semantics,
+        *[
+            (k, v.__class__, v if v.__class__ is not float or v else repr(v))
+            for k, v in layer.params.items()
+        ],
+    )
+    try:
+        return key, _results_by_shape(key)
+    except TypeError:  # an unhashable value (a list): freeze it
+        key = (
+            _BY_SHAPE,
+            layer.type,
+            semantics,
+            *[(k, _frozen(v)) for k, v in layer.params.items()],
+        )
+        try:
+            return key, _results_by_shape(key)
+        except TypeError:  # a value no design file holds (a set, an object)
+            return None, {}
+
+
+def _results_by_shape(key: tuple[Any, ...]) -> dict[Shape, RuleResult]:
+    """``_RULE_CACHE``'s results by input shape under ``key``, made when missing."""
+    found: Any = _RULE_CACHE.get(key)
+    if found is None:
+        found = {}
+        if len(_RULE_CACHE) >= RULE_CACHE_LIMIT:
+            _RULE_CACHE.clear()
+        _RULE_CACHE[key] = found
+    return cast(dict[Shape, RuleResult], found)
 
 
 def _frozen_key(layer: Layer, shapes: list[Shape], semantics: str) -> tuple[Any, ...]:

@@ -436,3 +436,24 @@ def test_a_window_after_channels_last_data_is_channels_first_inline() -> None:
         0,
         0,
     ]
+
+
+def test_the_first_edit_after_a_full_analysis_is_served_inline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full analysis leaves each layer's memo, and the rule results by input shape are
+    shared by layers alike: on the first edit near the start of a chain, the first
+    convolution and the first ReLU with the new shape leave their results to every later one
+    (evaluated inline), and the result is a fresh analysis."""
+    from benchmarks.bench_core import chain_design
+
+    monkeypatch.setattr(analysis_module, "_RULE_CACHE", {})
+    design = chain_design(300)
+    live = Analysis(design)
+    calls: list[str] = []
+    one = live._evaluate_one
+    live._evaluate_one = lambda *a: calls.append(a[0].id) or one(*a)  # type: ignore[method-assign]
+    design.set_param("conv3", "padding", 0)
+    assert _snapshot(live) == _snapshot(analyze(design))
+    noted = [i.id for i in live.info.values() if i.diagnostics]
+    assert calls == ["conv3", "relu4", "conv5", *noted], calls
