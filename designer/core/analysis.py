@@ -1229,9 +1229,9 @@ class Analysis:
                     and memo[0] is layer.params
                     and memo[1] is type_id
                     and memo[2] is sem
-                    and memo[3] == generation
                 ):
-                    result = memo[4].get(shape)
+                    by_shape = memo[4] if memo[3] == generation else self._memo_again(c, memo)
+                    result = by_shape.get(shape)
                     if result is not None and not result.findings and not result.outputs:
                         out = result.shape
                         if out is not None and (neurons := prod(out)) <= LARGE_ACTIVATION:
@@ -1637,12 +1637,7 @@ class Analysis:
         sem = self.design.semantics
         memo = self._rule_memo.get(lid)
         if memo is not None and memo[0] is params and memo[1] is type_id and memo[2] is sem:
-            if memo[3] == _rule_generation:
-                by_shape = memo[4]
-            else:  # the rule cache was emptied since: its (new) entry for these parameters
-                key = memo[5]
-                by_shape = {} if key is None else _results_by_shape(key)
-                self._rule_memo[lid] = (params, type_id, sem, _rule_generation, by_shape, key)
+            by_shape = memo[4] if memo[3] == _rule_generation else self._memo_again(lid, memo)
         else:
             key, by_shape = _shape_results(layer, self.semantics)
             self._rule_memo[lid] = (params, type_id, sem, _rule_generation, by_shape, key)
@@ -1748,6 +1743,18 @@ class Analysis:
             worst = min(SEVERITY_ORDER[d.severity] for d in diags)
             info.status = "error" if worst == 0 else "warning" if worst == 1 else "ok"
         return info
+
+    def _memo_again(
+        self,
+        lid: str,
+        memo: tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult], tuple[Any, ...] | None],
+    ) -> dict[Shape, RuleResult]:
+        """``lid``'s memo after the rule cache was emptied (``clear_rule_cache``): the cache's
+        new entry of results by input shape under the key it keeps (not made again)."""
+        key = memo[5]
+        by_shape: dict[Shape, RuleResult] = {} if key is None else _results_by_shape(key)
+        self._rule_memo[lid] = (memo[0], memo[1], memo[2], _rule_generation, by_shape, key)
+        return by_shape
 
     def _with_new_field(self, layer: Layer, old: LayerInfo) -> LayerInfo | None:
         """``old`` with its receptive field (and the note that quotes it) brought up to date,
@@ -2101,13 +2108,13 @@ def _shape_results(
 
 def _results_by_shape(key: tuple[Any, ...]) -> dict[Shape, RuleResult]:
     """``_RULE_CACHE``'s results by input shape under ``key``, made when missing."""
-    found: Any = _RULE_CACHE.get(key)
+    found: dict[Shape, RuleResult] | None = _RULE_CACHE.get(key)  # type: ignore[assignment]
     if found is None:
         found = {}
         if len(_RULE_CACHE) >= RULE_CACHE_LIMIT:
             _RULE_CACHE.clear()
-        _RULE_CACHE[key] = found
-    return cast(dict[Shape, RuleResult], found)
+        _RULE_CACHE[key] = found  # type: ignore[assignment]
+    return found
 
 
 def _frozen_key(layer: Layer, shapes: list[Shape], semantics: str) -> tuple[Any, ...]:
