@@ -2092,6 +2092,9 @@ def _shape_results(
         ],
     )
     try:
+        found: dict[Shape, RuleResult] | None = _RULE_CACHE.get(key)  # type: ignore[assignment]
+        if found is not None:  # (_results_by_shape, without its call)
+            return key, found
         return key, _results_by_shape(key)
     except TypeError:  # an unhashable value (a list): freeze it
         key = (
