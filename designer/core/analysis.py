@@ -82,6 +82,11 @@ class ReceptiveField:
     #: field back without the arithmetic. Not a dataclass field: no part of the value.
     _after: ClassVar[tuple[RFStep, ReceptiveField | None] | None] = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copied and pickled as its value: without ``_after`` (which would take every field
+        after it along, one level deeper each)."""
+        return {"size": self.size, "jump": self.jump}
+
     @property
     def size_px(self) -> tuple[int, int]:
         return (math.ceil(self.size[0] - 1e-9), math.ceil(self.size[1] - 1e-9))

@@ -457,3 +457,21 @@ def test_the_first_edit_after_a_full_analysis_is_served_inline(
     assert _snapshot(live) == _snapshot(analyze(design))
     noted = [i.id for i in live.info.values() if i.diagnostics]
     assert calls == ["conv3", "relu4", "conv5", *noted], calls
+
+
+def test_a_field_is_copied_and_pickled_without_the_fields_after_it() -> None:
+    """``_after`` links a field to the next one along a chain: a copy or a pickle of a field
+    holds its value only (a chain of 5,000 fields would otherwise go 5,000 levels deep)."""
+    import copy
+    import pickle
+
+    first = ReceptiveField((1.0, 1.0), (1.0, 1.0))
+    rf = first
+    step = RFStep("window", (3, 3), (1.0, 1.0))
+    for _ in range(5000):
+        nxt = _after(rf, step)
+        assert nxt is not None
+        rf = nxt
+    for twin in (copy.deepcopy(first), copy.copy(first), pickle.loads(pickle.dumps(first))):
+        assert twin == first and repr(twin) == repr(first) and hash(twin) == hash(first)
+        assert "_after" not in twin.__dict__ and twin._after is None
