@@ -1237,67 +1237,61 @@ class Analysis:
                 ):
                     by_shape = memo[4] if memo[3] == generation else self._memo_again(c, memo)
                     result = by_shape.get(shape)
-                    if result is not None and not result.findings and not result.outputs:
-                        out = result.shape
-                        if out is not None and (neurons := prod(out)) <= LARGE_ACTIVATION:
-                            # _evaluate_one for this case, inline
-                            step = result.rf
-                            input_size = u.input_size
-                            rf = u.receptive_field
-                            if rf is not None and step.kind != "identity":
-                                m = rf._after
-                                rf = m[1] if m is not None and m[0] is step else _after(rf, step)
-                            if kind == 0:
-                                axis = u.channel_axis if len(out) == len(shape) else None
-                            else:
-                                axis = 0 if len(out) == 3 else None
-                            noted = False
-                            if kind == 2 and len(out) == 3:  # a window: _evaluate_one's tests
-                                n_in = prod(shape)
-                                if (
-                                    n_in
-                                    and neurons < BOTTLENECK_KEEP * n_in
-                                    and not (len(shape) == 3 and shape[1] * shape[2] == 1)
-                                ):
-                                    noted = True
-                                elif (
-                                    rf is not None
-                                    and input_size is not None
-                                    and out[1] * out[2] > 1
-                                ):
-                                    sh, sw = input_size
-                                    size = rf.size
-                                    if size[0] > sh - 1 and size[1] > sw - 1:
-                                        urf = u.receptive_field
-                                        noted = urf is None or not (
-                                            urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1
-                                        )
-                            if not noted:
-                                steps[c] = step
-                                params = result.params
-                                own = result.trainable
-                                trainable = params if own is None else own  # .trainable_params
-                                buffers = result.buffers
-                                macs = result.macs
-                                new = LayerInfo(
-                                    c,
-                                    type_id,
-                                    [shape],
-                                    out,
-                                    params,
-                                    trainable,
-                                    buffers,
-                                    macs,
-                                    rf,
-                                    "ok",
-                                    [],
-                                    result.axes,
-                                    result.derived,
-                                    bpe,
-                                    (),
-                                    input_size,
-                                    axis,
-                                )
+                    plain = None
+                    if result is not None:
+                        plain = result._plain
+                        if plain is None:
+                            plain = _plain(result)
+                    if plain:
+                        out, neurons, params, trainable, buffers, macs, axes, derived, step = plain
+                        # _evaluate_one for this case, inline
+                        input_size = u.input_size
+                        rf = u.receptive_field
+                        if rf is not None and step.kind != "identity":
+                            m = rf._after
+                            rf = m[1] if m is not None and m[0] is step else _after(rf, step)
+                        if kind == 0:
+                            axis = u.channel_axis if len(out) == len(shape) else None
+                        else:
+                            axis = 0 if len(out) == 3 else None
+                        noted = False
+                        if kind == 2 and len(out) == 3:  # a window: _evaluate_one's tests
+                            n_in = prod(shape)
+                            if (
+                                n_in
+                                and neurons < BOTTLENECK_KEEP * n_in
+                                and not (len(shape) == 3 and shape[1] * shape[2] == 1)
+                            ):
+                                noted = True
+                            elif rf is not None and input_size is not None and out[1] * out[2] > 1:
+                                sh, sw = input_size
+                                size = rf.size
+                                if size[0] > sh - 1 and size[1] > sw - 1:
+                                    urf = u.receptive_field
+                                    noted = urf is None or not (
+                                        urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1
+                                    )
+                        if not noted:
+                            steps[c] = step
+                            new = LayerInfo(
+                                c,
+                                type_id,
+                                [shape],
+                                out,
+                                params,
+                                trainable,
+                                buffers,
+                                macs,
+                                rf,
+                                "ok",
+                                [],
+                                axes,
+                                derived,
+                                bpe,
+                                (),
+                                input_size,
+                                axis,
+                            )
                 if stale:
                     stale.discard(c)
                 if new is None:
@@ -2071,6 +2065,31 @@ def _rule_result(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics:
             _RULE_CACHE.clear()
         _RULE_CACHE[key] = result
     return result
+
+
+def _plain(result: RuleResult) -> tuple[Any, ...]:
+    """What ``Analysis._chain`` builds a layer's info from when ``result`` has no finding, one
+    output and is below the large-activation size (its shape, neurons, the four counts, axes,
+    derived values and field step), else ``()``; kept on the result (``RuleResult._plain``:
+    results are never changed once made)."""
+    out = result.shape
+    plain: tuple[Any, ...] = ()
+    if out is not None and not result.findings and not result.outputs:
+        neurons = math.prod(out)
+        if neurons <= LARGE_ACTIVATION:
+            plain = (
+                out,
+                neurons,
+                result.params,
+                result.trainable_params,
+                result.buffers,
+                result.macs,
+                result.axes,
+                result.derived,
+                result.rf,
+            )
+    result.__dict__["_plain"] = plain
+    return plain
 
 
 def _computed(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from designer.core.arithmetic import (
     AxisArith,
@@ -101,6 +101,9 @@ class RuleResult:
     #: Every output of a layer with several (Split, Chunk), in order; ``shape`` is the first.
     #: Empty for the usual single-output layer.
     outputs: tuple[Shape, ...] = ()
+    #: What the analysis builds a layer's info from, kept once worked out (``analysis._plain``;
+    #: a result is never changed once made). Not a dataclass field: no part of the value.
+    _plain: ClassVar[tuple[Any, ...] | None] = None
 
     @property
     def trainable_params(self) -> int:

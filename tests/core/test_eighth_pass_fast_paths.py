@@ -13,6 +13,7 @@ one: every layer's info, its repr, the diagnostics, the totals, the order, and t
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -475,3 +476,39 @@ def test_a_field_is_copied_and_pickled_without_the_fields_after_it() -> None:
     for twin in (copy.deepcopy(first), copy.copy(first), pickle.loads(pickle.dumps(first))):
         assert twin == first and repr(twin) == repr(first) and hash(twin) == hash(first)
         assert "_after" not in twin.__dict__ and twin._after is None
+
+
+@pytest.mark.parametrize("path", DESIGNS[:10], ids=lambda p: p.stem)
+def test_what_the_chain_builds_from_is_the_rule_result(path: Path) -> None:
+    """``_plain``: a result's shape, neurons, counts, axes, derived values and step where the
+    chain may build from it (no finding, one output, below the large-activation size), else
+    nothing; kept on the result without changing its value (equality, repr)."""
+    design = load_design(path)
+    an = analyze(design)
+    for layer, u in _one_input_layers(an):
+        memo = an._rule_memo[layer.id]
+        result = memo[4][u.output_shape]  # type: ignore[index]
+        twin = replace(result)
+        plain = analysis_module._plain(result)
+        assert result._plain is plain and twin._plain is None
+        assert result == twin and repr(result) == repr(twin)
+        out = result.shape
+        if (
+            out is None
+            or result.findings
+            or result.outputs
+            or math.prod(out) > analysis_module.LARGE_ACTIVATION
+        ):
+            assert plain == ()
+        else:
+            assert plain == (
+                out,
+                math.prod(out),
+                result.params,
+                result.trainable_params,
+                result.buffers,
+                result.macs,
+                result.axes,
+                result.derived,
+                result.rf,
+            )
