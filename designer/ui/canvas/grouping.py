@@ -632,6 +632,13 @@ class CanvasGroups(QObject):
             self.hidden = set(scene.cards)
             self._shown = []
             self._trusted = True
+        elif scene.built_shown:  # every card and edge was made shown (no groups: none hidden)
+            scene.built_shown = False
+            self.hidden = set()
+            self._shown = None
+            self._trusted = True
+        if self._trusted:  # (made movable, as ``LayerCard`` makes them: no flag set again)
+            self._movable, self._movable_count = True, len(scene.cards)
         for card in (*self.cards.values(), *self._spare_cards):
             card.edges = set()  # (they and their edges go without a cycle collection)
         self.cards = {}

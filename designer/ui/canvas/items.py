@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -95,6 +95,11 @@ CARD_FLAGS = (
     | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
     | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
 )
+#: ... and drawn by the overview, not by itself (``Overview.adopt``: a card or edge made zoomed out).
+CARD_FLAGS_OVERVIEW = CARD_FLAGS | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+EDGE_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+EDGE_FLAGS_OVERVIEW = EDGE_FLAGS | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+_DEVICE_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 #: Items hidden together are moved under the holder only while (items moved) × (items left at
@@ -282,28 +287,30 @@ class LayerCard(QGraphicsItem):
         provider: Callable[[str], CardData] | None = None,
         stale: bool = False,
         ports: bool = True,
+        contents: bool = True,
     ) -> None:
         """``stale``: ``data`` holds only the id and type; the texts are computed from
         ``provider`` when the card is first painted or read. ``ports=False``: its ports are made
         when the canvas first draws it up close or they are asked for (``set_shown``): a card
         hidden in a collapsed block or only ever seen zoomed out needs none (20,000 items fewer
-        at 10,000 layers)."""
+        at 10,000 layers). ``contents=False``: made flagged as the overview flags the cards it
+        draws (``Overview.adopt``), by a caller that tells the overview itself."""
         super().__init__()
         self._data = data
-        self._stale = False
         self.provider = provider  # recomputes the data of a stale card when it is next read
         self.edges: set[EdgeItem] = set()
         self.drop_highlight = False
-        self.setFlags(CARD_FLAGS)
+        self.setFlags(CARD_FLAGS if contents else CARD_FLAGS_OVERVIEW)
         self.setAcceptHoverEvents(True)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setCacheMode(_DEVICE_CACHE)
         self.setZValue(1)
         self._in_port: Port | None = None
         self._out_port: Port | None = None
         self._ports = False  # made (the input port is dropped again for an Input layer)
         self.stowed = 0  # > 0: under the scene's ``HiddenItems``, its rank there (``stow``)
         self.direction = direction
-        self._apply(data)
+        if data.tooltip:  # (``_apply`` without its ports: there are none yet)
+            self.setToolTip(data.tooltip)
         self._stale = stale
         if ports:
             self.make_ports()
@@ -426,19 +433,30 @@ class LayerCard(QGraphicsItem):
             self.drop_highlight = on
             self.update()
 
+    # A card's position is its scene position (it stands at the top level or under the holder of
+    # hidden items, at the origin without a transform, and has no transform of its own): the
+    # anchors are worked out from it, as ``mapToScene(card_anchor(...))`` adds them (opening a
+    # 10,000-layer design asks for 23,000 of them).
     def in_anchor(self) -> QPointF:
-        return self.mapToScene(card_anchor(self.direction, out=False))
+        if self.direction == "TB":
+            return QPointF(self.x() + CARD_WIDTH / 2, self.y())
+        return QPointF(self.x(), self.y() + CARD_HEIGHT / 2)
 
     def out_anchor(self) -> QPointF:
-        return self.mapToScene(card_anchor(self.direction, out=True))
+        if self.direction == "TB":
+            return QPointF(self.x() + CARD_WIDTH / 2, self.y() + CARD_HEIGHT)
+        return QPointF(self.x() + CARD_WIDTH, self.y() + CARD_HEIGHT / 2)
 
     def header_rect(self) -> QRectF:
         return QRectF(0, 0, CARD_WIDTH, HEADER_HEIGHT)
 
     # --------------------------------------------------------------- drawing
 
+    #: Its bounding rectangle (left, top, width, height): room round it for its ports and outline.
+    BOUNDS = (-14.0, -14.0, CARD_WIDTH + 28.0, CARD_HEIGHT + 28.0)
+
     def boundingRect(self) -> QRectF:
-        return QRectF(-14, -14, CARD_WIDTH + 28, CARD_HEIGHT + 28)
+        return QRectF(*LayerCard.BOUNDS)
 
     def shape(self) -> QPainterPath:
         return card_shape()
@@ -610,7 +628,11 @@ def unlink_items(cards: Iterable[LayerCard]) -> None:
 class EdgeItem(QGraphicsPathItem):
     """A connection ``source → target``; its tooltip and label give the tensor shape it carries."""
 
-    def __init__(self, source: LayerCard, target: LayerCard, route: bool = True) -> None:
+    def __init__(
+        self, source: LayerCard, target: LayerCard, route: bool = True, contents: bool = True
+    ) -> None:
+        """``contents=False``: made flagged as the overview flags the edges it draws
+        (``Overview.adopt``), by a caller that tells the overview itself."""
         super().__init__()
         self.source = source
         self.target = target
@@ -620,7 +642,12 @@ class EdgeItem(QGraphicsPathItem):
         self.laned = False  # drawn in a lane round the cards between its ends
         self.stowed = 0  # > 0: under the scene's ``HiddenItems``, its rank there (``stow``)
         self._corridor: QRectF | None = None  # ``corridor()`` as of the path last set
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        # The path last set, kept (Qt shares its data with the item's copy): ``path()`` makes a
+        # new Python object per call, and the scene's index and the overview read it for every
+        # edge of a design just opened. Its bounding rectangle, worked out when first asked.
+        self.drawn = QPainterPath()
+        self._bounds: QRectF | None = None
+        self.setFlags(EDGE_FLAGS if contents else EDGE_FLAGS_OVERVIEW)
         self.setAcceptHoverEvents(True)  # (z value 0, Qt's default: under the cards)
         source.edges.add(self)
         target.edges.add(self)
@@ -667,13 +694,23 @@ class EdgeItem(QGraphicsPathItem):
             self.drop_highlight = on
             self.update()
 
+    #: While a scene routes many edges (``DesignScene.routing``): the edges given a path, which
+    #: the overview is told of once at the end (``Overview.edges_routed``), not one by one.
+    routed: ClassVar[list[EdgeItem] | None] = None
+
     def setPath(self, path: QPainterPath) -> None:
         if self._parked:
             self.prepareGeometryChange()  # (the index drops it from where it was, then)
             self._parked = False
-        super().setPath(path)
-        self._corridor = None  # its cards moved or it was routed anew: worked out when asked
-        _touch_overview(self)
+        QGraphicsPathItem.setPath(self, path)
+        self.drawn = path
+        # Its cards moved or it was routed anew: worked out when asked.
+        self._corridor = self._bounds = None
+        routed = EdgeItem.routed
+        if routed is None:
+            _touch_overview(self)
+        else:
+            routed.append(self)
 
     def set_shown(self, on: bool, route: bool = True) -> None:
         """Show (routing it first if it has no path yet) or hide the edge. ``route=False``: the
@@ -745,20 +782,28 @@ class EdgeItem(QGraphicsPathItem):
             return None
         x0, y0 = a.x(), a.y()
         key = _lane_key(x0, y0, b.x(), b.y(), boxes)
-        found = _LANES.get(key, _MISSING) if key is not None else _MISSING
+        if key is None:  # off the quarter grid: worked out in place, not kept
+            route = self._lane(a, b, near, boxes)
+            if route is None:
+                return None
+            path = QPainterPath(a)
+            _rounded_polyline(path, [QPointF(x, y) for x, y in route], 12.0)
+            return path
+        found = _LANES.get(key, _MISSING)
         if found is _MISSING:
             route = self._lane(a, b, near, boxes)
-            found = None if route is None else [(x - x0, y - y0) for x, y in route]
-            if key is not None:
-                if len(_LANES) >= _LANES_KEPT:
-                    _LANES.clear()
-                _LANES[key] = found
+            found = None
+            if route is not None:
+                # Drawn from the edge's start, and moved there: an edge of the same geometry
+                # elsewhere gets this path moved to its start, equal to the bit.
+                found = QPainterPath(QPointF(0.0, 0.0))
+                _rounded_polyline(found, [QPointF(x - x0, y - y0) for x, y in route], 12.0)
+            if len(_LANES) >= _LANES_KEPT:
+                _LANES.clear()
+            _LANES[key] = found
         if found is None:
             return None
-        route = cast(list[tuple[float, float]], found)
-        path = QPainterPath(a)
-        _rounded_polyline(path, [QPointF(x + x0, y + y0) for x, y in route], 12.0)
-        return path
+        return cast(QPainterPath, found).translated(x0, y0)
 
     @staticmethod
     def _lane(
@@ -800,7 +845,7 @@ class EdgeItem(QGraphicsPathItem):
         if self._corridor is None:
             a, b = self.source.out_anchor(), self.target.in_anchor()
             straight = QRectF(a, b).normalized().adjusted(0, -CARD_HEIGHT, 0, CARD_HEIGHT)
-            self._corridor = self.path().boundingRect().united(straight)
+            self._corridor = self.drawn.boundingRect().united(straight)
         return self._corridor
 
     def may_need_lane(self) -> bool:
@@ -816,7 +861,10 @@ class EdgeItem(QGraphicsPathItem):
     def boundingRect(self) -> QRectF:
         if self._parked:
             return QRectF()
-        return self.path().boundingRect().adjusted(-40, -14, 40, 14)
+        bounds = self._bounds
+        if bounds is None:  # (room for its arrow head and label)
+            bounds = self._bounds = self.drawn.boundingRect().adjusted(-40, -14, 40, 14)
+        return bounds
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -830,7 +878,7 @@ class EdgeItem(QGraphicsPathItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        path = self.path()
+        path = self.drawn
         painter.drawPath(path)
         if lod < DETAIL_LOD:
             return
@@ -928,11 +976,23 @@ def connection_path(
     target's band (at height ``gap`` when the caller knows it), and in from the left,
     so it never cuts across cards.
     """
+    ax, ay, bx, by = a.x(), a.y(), b.x(), b.y()
+    line_break = direction != "TB" and bx < ax + 2 * WRAP_STUB and abs(by - ay) > WRAP_CLEARANCE
+    if not line_break:
+        # An S-curve: the one of the same shape from the origin, moved to ``a`` (most edges of a
+        # long design have one of a few shapes). On the quarter grid the move's additions are
+        # exact, so the moved curve equals the one worked out in place, to the bit.
+        if (ax * 4) % 1 or (ay * 4) % 1 or (bx * 4) % 1 or (by * 4) % 1:
+            return _s_curve(a, b, direction)  # (a card dragged anywhere: worked out in place)
+        key = (direction == "TB", bx - ax, by - ay)
+        curve = _CURVES.get(key)
+        if curve is None:
+            if len(_CURVES) >= _CURVES_KEPT:
+                _CURVES.clear()
+            curve = _CURVES[key] = _s_curve(QPointF(0.0, 0.0), QPointF(key[1], key[2]), direction)
+        return curve.translated(ax, ay)
     path = QPainterPath(a)
-    if direction == "TB":
-        d = max(30.0, abs(b.y() - a.y()) * 0.5)
-        path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
-    elif b.x() < a.x() + 2 * WRAP_STUB and abs(b.y() - a.y()) > WRAP_CLEARANCE:
+    if line_break:
         if gap is None:
             gap = b.y() - WRAP_CLEARANCE if b.y() > a.y() else b.y() + WRAP_CLEARANCE
         points = [
@@ -944,11 +1004,23 @@ def connection_path(
             b,
         ]
         _rounded_polyline(path, points, 12.0)
+    return path
+
+
+def _s_curve(a: QPointF, b: QPointF, direction: str) -> QPainterPath:
+    path = QPainterPath(a)
+    if direction == "TB":
+        d = max(30.0, abs(b.y() - a.y()) * 0.5)
+        path.cubicTo(QPointF(a.x(), a.y() + d), QPointF(b.x(), b.y() - d), b)
     else:
         d = max(30.0, abs(b.x() - a.x()) * 0.5)
         path.cubicTo(QPointF(a.x() + d, a.y()), QPointF(b.x() - d, b.y()), b)
     return path
 
+
+# S-curves from the origin by their direction and end (``connection_path``).
+_CURVES: dict[tuple[bool, float, float], QPainterPath] = {}
+_CURVES_KEPT = 4096
 
 WRAP_STUB = 22.0  # how far a line-break edge leaves and enters the cards horizontally
 WRAP_CLEARANCE = 66.0  # from a card's port down/up to the gap between bands
@@ -1001,7 +1073,8 @@ Box = tuple[float, float, float, float]
 # Lane routes by their geometry relative to the edge's start: the shortcut of every identical
 # residual block in a long design has the same cards around it, so it is worked out once (half
 # the time of opening a 10,000-layer ResNet went to routing its 1,428 shortcuts one by one).
-_LANES: dict[tuple[float, ...], list[tuple[float, float]] | None] = {}
+# Each is kept as its path drawn from the origin (None: no lane needed).
+_LANES: dict[tuple[float, ...], QPainterPath | None] = {}
 _LANES_KEPT = 20_000
 _MISSING: object = object()
 
@@ -1013,10 +1086,12 @@ def _lane_key(
     a quarter (the lane's arithmetic, +, - and halving, is exact on those, so the route moved
     back equals the one worked out in place, to the bit; a card dragged to any position is not
     cached)."""
+    if (x0 * 4) % 1 or (y0 * 4) % 1:
+        return None
     key = [x1 - x0, y1 - y0]
-    for bx, by, bw, bh in sorted(boxes):
-        key.extend((bx - x0, by - y0, bw, bh))
-    if (x0 * 4) % 1 or (y0 * 4) % 1 or any((v * 4) % 1 for v in key):
+    for bx, by, _w, _h in sorted(boxes):  # (every box is a card's size: its place says it)
+        key += (bx - x0, by - y0)
+    if not all([(v * 4).is_integer() for v in key]):
         return None  # (the start and the differences on the grid: every coordinate is)
     return tuple(key)
 

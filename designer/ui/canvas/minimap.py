@@ -107,7 +107,10 @@ class Minimap(QGraphicsView):
         canvas.horizontalScrollBar().valueChanged.connect(self.schedule)
         canvas.verticalScrollBar().valueChanged.connect(self.schedule)
         canvas.zoom_changed.connect(self.schedule)
-        canvas.design_scene.changed.connect(self.schedule)
+        # Not the scene's ``changed`` signal: connected, it puts every view of the scene in Qt's
+        # compatibility mode (a Python ``boundingRect`` call and a rectangle handed to Python per
+        # item changed). The overview tells what changes in what it draws.
+        canvas.design_scene.overview.watch(self, self.schedule)
 
     def apply_theme(self, *_args: object) -> None:
         """The canvas's own background and border colours, light or dark."""
@@ -142,6 +145,7 @@ class Minimap(QGraphicsView):
 
     def sync(self) -> None:
         """Show (fitted to every card) when the design is larger than the canvas shows; else hide."""
+        self.canvas.design_scene.overview.seen()  # (a change from now on schedules it again)
         content = self.content_rect()
         area = self.visible_area()
         needed = content.isValid() and not area.contains(content.adjusted(30, 30, -30, -30))

@@ -17,12 +17,13 @@ are drawn on top of the cached paths from the scene's few selected or highlighte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QWidget
+from shiboken6 import isValid
 
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
 from designer.core.registry import REGISTRY
@@ -49,9 +50,17 @@ class Overview:
         self.scene = scene
         self.active = False
         self.rebuilds = 0  # cached paths rebuilt (for tests and benchmarks)
+        # Told (once until the overview is next painted or ``seen``) when what it draws may have
+        # changed: the canvas and the minimap repaint and the minimap fits itself again. (They
+        # listened to the scene's ``changed`` signal before, which puts every view of the
+        # scene in Qt's compatibility mode: each geometry change of any item, 21,000 of them
+        # when a 10,000-layer design opens, then calls the item's Python ``boundingRect`` and
+        # adds its rectangle to a list handed to Python.)
+        self._watchers: list[tuple[QObject, Callable[[], object]]] = []
+        self._told = False
         # Counts every card or edge moved, added, removed, shown or hidden (the minimap keeps
         # the box round the cards until it changes).
-        self.content_version = 0
+        self._content_version = 0
         # What each change since ``_cards_since`` did to the cards shown: (version, a card's
         # box, added (True) or removed (False)); changes that add or remove no card shown are
         # not listed. The minimap brings its box up to date from these (``card_changes``).
@@ -93,6 +102,38 @@ class Overview:
         self._selection: tuple[tuple[int, ...], tuple[list[EdgeItem], list[QRectF]]] | None = None
         self._marks: dict[int, tuple[tuple[object, ...], QPixmap]] = {}
         scene.selectionChanged.connect(self._on_selection)
+
+    @property
+    def content_version(self) -> int:
+        return self._content_version
+
+    @content_version.setter
+    def content_version(self, value: int) -> None:
+        self._content_version = value
+        if not self._told:
+            self._tell()
+
+    def watch(self, owner: QObject, told: Callable[[], object]) -> None:
+        """Call ``told`` when what the overview draws may have changed, while ``owner`` (the
+        widget it belongs to) lives."""
+        self._watchers.append((owner, told))
+
+    def _tell(self) -> None:
+        """What the overview draws may have changed: its watchers are told (once until
+        ``seen``)."""
+        if self._told:
+            return
+        self._told = True
+        watchers = self._watchers
+        if not all(isValid(owner) for owner, _ in watchers):  # (a view deleted before its scene)
+            watchers[:] = [(owner, told) for owner, told in watchers if isValid(owner)]
+        for _owner, told in watchers:
+            told()
+
+    def seen(self) -> None:
+        """A watcher has caught up (the overview painted, the minimap fitted): the next change
+        is told again."""
+        self._told = False
 
     # ---------------------------------------------------------------- mode
 
@@ -194,8 +235,23 @@ class Overview:
         source = key[0]
         if source not in self._looks and source in self.scene.document.design:
             self._looks[source] = self.look(source)
-        self._lines[key] = (source, item.path())
+        self._lines[key] = (source, item.drawn)
         self._styled = self._edges_styled = True
+
+    def edges_routed(self, edges: list[EdgeItem]) -> None:
+        """``item_moved`` of each of these edges, routed anew without telling the overview one by
+        one (``DesignScene.routing``): while every line is to be drawn anew anyway
+        (a design just opened, a new layout), the counts change once, not 11,000 times."""
+        if not edges:
+            return
+        if not self._dirty:
+            for edge in edges:
+                self.item_moved(edge)
+            return
+        self.content_version += 1
+        real = self.scene.edges
+        if any(real.get(edge.key) is edge for edge in edges):
+            self.detail_version += 1
 
     def item_removed(self, item: LayerCard | EdgeItem) -> None:
         """A card or edge left the scene: its block or line is dropped from those kept, the
@@ -293,6 +349,8 @@ class Overview:
         old = self._looks.get(layer_id)
         if old is None:
             self._dirty = self._drawn(layer_id)
+            if self._dirty:
+                self._tell()
             return
         new = self.look(layer_id)
         if old != new:
@@ -303,6 +361,7 @@ class Overview:
         is drawn anew from the looks kept, without looking every other card up again."""
         self._looks[layer_id] = new
         self._styled = True
+        self._tell()
         if (old[0] == "") != (new[0] == ""):
             self._edges_styled = True  # its edges' line (dashed when its shape is unknown)
 
@@ -326,6 +385,7 @@ class Overview:
             if old is None:
                 if self._drawn(lid):
                     self._dirty = True
+                    self._tell()
                     return
                 continue
             info = infos.get(lid)
@@ -333,6 +393,7 @@ class Overview:
                 if lid not in self.scene.document.design:
                     continue  # deleted: its card's removal drops its block (``item_removed``)
                 self._dirty = True
+                self._tell()
                 return
             status = info.status
             error = (
@@ -358,6 +419,7 @@ class Overview:
         # As stored: a look shows no receptive field, and reading one left out of date would
         # bring every field before it up to date (the end of a long design after an edit).
         stored = analysis.stored
+        layers = design.layer_map
         flagged = {d.layer for d in analysis.structural if d.severity == "error"}
         categories: dict[str, str] = {}
         out: dict[str, Look] = {}
@@ -376,7 +438,7 @@ class Overview:
             if status == "unknown":
                 out[lid] = ("", False)
                 continue
-            type_id = design.layer(lid).type
+            type_id = layers[lid].type if lid in layers else design.layer(lid).type
             category = categories.get(type_id)
             if category is None:
                 ltype = REGISTRY.get(type_id)
@@ -400,18 +462,19 @@ class Overview:
             if grouping is not None
             else [c for c in scene.cards.values() if c.isVisible()]
         )
+        layers = design.layer_map
         for card in shown:
             lid = card.layer_id
-            if lid in design:
+            if lid in layers:
                 rects[lid] = QRectF(card.x(), card.y(), CARD_WIDTH, CARD_HEIGHT)
         looks = self.looks(rects)
         lines: dict[tuple[str, str], tuple[str, QPainterPath]] = {}
         for key, edge in scene.edges.items():
             source, target = key
             if (source in rects or target in rects) and edge.isVisible():
-                if source not in looks and source in design:
+                if source not in looks and source in layers:
                     looks[source] = self.look(source)  # a hidden card's edge, shown: rare
-                lines[key] = (source, edge.path())
+                lines[key] = (source, edge.drawn)
         self._looks, self._rects, self._lines = looks, rects, lines
         self._dirty = False
         self._styled = self._edges_styled = True
@@ -455,6 +518,7 @@ class Overview:
         scroll position, which later frames copy as long as nothing they show moved: repainting
         10,000 blocks and lines took about 8 ms of every frame after an edit at fit view. The
         selection, the drop target and hovered edges are drawn on top, every frame."""
+        self._told = False  # (painted from here on: a change after this is told again)
         if not (self.active or always):
             return
         if self._dirty:
@@ -474,7 +538,7 @@ class Overview:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for edge in self._highlighted_edges():
             painter.setPen(QPen(theme.SELECTION, 2.6))
-            painter.drawPath(edge.path())
+            painter.drawPath(edge.drawn)
         outlines = self._highlighted_cards()
         many = sum(len(rects) for rects in outlines.values()) > MANY_OUTLINES
         marks = self._marks_picture(painter, outlines) if many else None
@@ -687,6 +751,7 @@ class Overview:
 
     def _on_selection(self) -> None:
         self._selection_version += 1
+        self._tell()  # (the selection is drawn on top of the blocks)
 
     @staticmethod
     def _draw_outlines(painter: QPainter, outlines: dict[float, list[QRectF]]) -> None:

@@ -64,6 +64,27 @@ class RenameEditor(QLineEdit):
         self.cancelled.emit()
 
 
+def items_rect(items: list[QGraphicsItem]) -> QRectF:
+    """The union of the items' ``sceneBoundingRect()``: a layer card's from its position (its
+    bounding rectangle is fixed, and its position its scene position), 10,000 Qt calls fewer
+    each time a long design is fitted to the view."""
+    rect = QRectF()
+    xs: list[float] = []
+    ys: list[float] = []
+    for item in items:
+        if isinstance(item, LayerCard):
+            xs.append(item.x())
+            ys.append(item.y())
+        else:
+            rect = rect.united(item.sceneBoundingRect())
+    if xs:
+        box = LayerCard.BOUNDS  # (left, top, width, height) in its own coordinates
+        left, top = min(xs) + box[0], min(ys) + box[1]
+        right, bottom = max(xs) + box[0] + box[2], max(ys) + box[1] + box[3]
+        rect = rect.united(QRectF(left, top, right - left, bottom - top))
+    return rect
+
+
 class CanvasView(QGraphicsView):
     layer_dropped = Signal(str, QPointF)  # layer type id, scene position
     files_dropped = Signal(list)  # local file paths
@@ -96,6 +117,11 @@ class CanvasView(QGraphicsView):
         self.find_bar = FindBar(self)
         self.minimap = Minimap(self)
         self.layer_dropped.connect(scene.handle_drop)
+        # What the overview draws changed (a card's colour, a block moved, the selection): the
+        # canvas is painted again (zoomed out its cards and edges draw nothing themselves, and
+        # their updates repaint nothing; up close, a card moved into view that was never drawn
+        # there is in the same case).
+        scene.overview.watch(self, lambda: self.viewport().update())
         scene.document.selection_changed.connect(self._reveal_current)
 
     # ------------------------------------------------------------ painting
@@ -144,9 +170,7 @@ class CanvasView(QGraphicsView):
             self.set_zoom(1.0)
             self.centerOn(0, 0)
             return
-        rect = QRectF()
-        for card in cards:
-            rect = rect.united(card.sceneBoundingRect())
+        rect = items_rect(cards)
         rect.adjust(-30, -30, 30, 30)
         # The view scrolls over the scene's rectangle, which the scene keeps a margin
         # (SCENE_MARGIN) past every card shown; this makes sure it holds what is framed.
@@ -171,9 +195,7 @@ class CanvasView(QGraphicsView):
         if not shown or self.zoom >= min_zoom:
             return
         self.set_zoom(min_zoom)
-        rect = QRectF()
-        for card in shown:
-            rect = rect.united(card.sceneBoundingRect())
+        rect = items_rect(shown)
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
         focus_card = cards.get(focus) if focus else None
         if focus_card is not None and not focus_card.isVisible():
