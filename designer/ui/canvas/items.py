@@ -280,6 +280,14 @@ class Port(QGraphicsItem):
 class LayerCard(QGraphicsItem):
     """One layer: id, type and key hyper-parameters, output volume, status badge."""
 
+    # Each card's state starts as these class attributes and is set on the card when it changes
+    # (fewer assignments per card: a 10,000-layer design makes 10,000 of them as it opens).
+    drop_highlight = False
+    _in_port: Port | None = None
+    _out_port: Port | None = None
+    _ports = False  # made (the input port is dropped again for an Input layer)
+    stowed = 0  # > 0: under the scene's ``HiddenItems``, its rank there (``stow``)
+
     def __init__(
         self,
         data: CardData,
@@ -295,19 +303,14 @@ class LayerCard(QGraphicsItem):
         hidden in a collapsed block or only ever seen zoomed out needs none (20,000 items fewer
         at 10,000 layers). ``contents=False``: made flagged as the overview flags the cards it
         draws (``Overview.adopt``), by a caller that tells the overview itself."""
-        super().__init__()
+        QGraphicsItem.__init__(self)
         self._data = data
         self.provider = provider  # recomputes the data of a stale card when it is next read
         self.edges: set[EdgeItem] = set()
-        self.drop_highlight = False
         self.setFlags(CARD_FLAGS if contents else CARD_FLAGS_OVERVIEW)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(_DEVICE_CACHE)
         self.setZValue(1)
-        self._in_port: Port | None = None
-        self._out_port: Port | None = None
-        self._ports = False  # made (the input port is dropped again for an Input layer)
-        self.stowed = 0  # > 0: under the scene's ``HiddenItems``, its rank there (``stow``)
         self.direction = direction
         if data.tooltip:  # (``_apply`` without its ports: there are none yet)
             self.setToolTip(data.tooltip)
@@ -628,32 +631,36 @@ def unlink_items(cards: Iterable[LayerCard]) -> None:
 class EdgeItem(QGraphicsPathItem):
     """A connection ``source → target``; its tooltip and label give the tensor shape it carries."""
 
+    # Each edge's state starts as these class attributes and is set on the edge when it changes
+    # (fewer assignments per edge: a 10,000-layer design makes 11,000 of them as it opens).
+    outputs: tuple[int | None, ...] = ()  # which outputs of a Split the edge carries
+    hovered = False
+    drop_highlight = False
+    laned = False  # drawn in a lane round the cards between its ends
+    stowed = 0  # > 0: under the scene's ``HiddenItems``, its rank there (``stow``)
+    _corridor: QRectF | None = None  # ``corridor()`` as of the path last set
+    # The path last set, kept (Qt shares its data with the item's copy): ``path()`` makes a new
+    # Python object per call, and the scene's index and the overview read it for every edge of
+    # a design just opened (an empty path until one is set: never changed in place). Its
+    # bounding rectangle, worked out when first asked.
+    drawn = QPainterPath()
+    _bounds: QRectF | None = None
+    # ``route=False``: no path until ``set_shown`` (an edge hidden inside a collapsed block when
+    # a design opens is never drawn until its block is opened).
+    unrouted = True
+
     def __init__(
         self, source: LayerCard, target: LayerCard, route: bool = True, contents: bool = True
     ) -> None:
         """``contents=False``: made flagged as the overview flags the edges it draws
         (``Overview.adopt``), by a caller that tells the overview itself."""
-        super().__init__()
+        QGraphicsPathItem.__init__(self)
         self.source = source
         self.target = target
-        self.outputs: tuple[int | None, ...] = ()  # which outputs of a Split the edge carries
-        self.hovered = False
-        self.drop_highlight = False
-        self.laned = False  # drawn in a lane round the cards between its ends
-        self.stowed = 0  # > 0: under the scene's ``HiddenItems``, its rank there (``stow``)
-        self._corridor: QRectF | None = None  # ``corridor()`` as of the path last set
-        # The path last set, kept (Qt shares its data with the item's copy): ``path()`` makes a
-        # new Python object per call, and the scene's index and the overview read it for every
-        # edge of a design just opened. Its bounding rectangle, worked out when first asked.
-        self.drawn = QPainterPath()
-        self._bounds: QRectF | None = None
         self.setFlags(EDGE_FLAGS if contents else EDGE_FLAGS_OVERVIEW)
         self.setAcceptHoverEvents(True)  # (z value 0, Qt's default: under the cards)
         source.edges.add(self)
         target.edges.add(self)
-        # ``route=False``: no path until ``set_shown`` (an edge hidden inside a collapsed block when
-        # a design opens is never drawn until its block is opened).
-        self.unrouted = True
         # Never given a path: an empty bounding rectangle, not one at the origin (11,000 edges
         # hidden in collapsed blocks all sat in the scene index's cell there, and every paint of
         # a view over the origin went through them); ``setPath`` gives it its own.
@@ -726,11 +733,30 @@ class EdgeItem(QGraphicsPathItem):
 
     def update_path(self) -> None:
         self.unrouted = False
-        a = self.source.out_anchor()
+        source = self.source
+        a = source.out_anchor()
         b = self.target.in_anchor()
-        lane = self._skip_path(a, b)  # (setPath prepares the geometry change itself)
+        direction = source.direction
+        # (Asked only where each may apply: most edges of a long design are neither, and the
+        # scene routes 11,000 of them when it opens one.)
+        ax, bx = a.x(), b.x()
+        lane = (
+            self._skip_path(a, b) if direction != "TB" and bx - ax >= CARD_WIDTH else None
+        )  # (setPath prepares the geometry change itself)
         self.laned = lane is not None
-        self.setPath(lane or connection_path(a, b, self.source.direction, self._wrap_gap(a, b)))
+        if lane is None:
+            ay, by = a.y(), b.y()
+            gap = (
+                self._wrap_gap(a, b)
+                if direction != "TB"
+                and by >= ay
+                and bx < ax + 2 * WRAP_STUB
+                and abs(by - ay) > WRAP_CLEARANCE
+                else None
+            )
+            self.setPath(connection_path(a, b, direction, gap))
+        else:
+            self.setPath(lane)
         if lane is not None:  # a lane may run past every card; other paths stay near their ends
             cover = getattr(self.scene(), "cover_item", None)
             if cover is not None:

@@ -206,20 +206,27 @@ class DesignScene(QGraphicsScene):
         # A design without groups is shown whole: its cards and edges are made shown (and
         # ``CanvasGroups._on_reset`` shows nothing), not hidden and then shown one by one.
         shown = not design.groups
-        add, direction, provider, unread = (
-            self.addItem,
-            self.direction,
-            self.card_data,
-            self._unread_card,
-        )
+        add, direction, provider = self.addItem, self.direction, self.card_data
+        layers = design.layer_map
+        categories: dict[str, str] = {}  # (each type's, looked up once: ``_unread_card``)
         cards: dict[str, LayerCard] = self.cards
         # Every card and edge is made flagged as the overview flags what it draws (``adopt``);
         # the overview, invalidated above, is told once at the end.
         for lid, pos in spots:
             # The texts are computed when the card is first painted or read (most of a long
             # design is never seen up close): the card starts stale.
+            type_id = layers[lid].type
+            category = categories.get(type_id)
+            if category is None:
+                ltype = REGISTRY.get(type_id)
+                category = categories[type_id] = ltype.category if ltype else ""
             card = LayerCard(
-                unread(lid), direction, provider, stale=True, ports=False, contents=False
+                CardData(lid, type_id, category),
+                direction,
+                provider,
+                stale=True,
+                ports=False,
+                contents=False,
             )
             card.setPos(pos[0], pos[1])  # no edges yet, not in the scene: nothing else follows
             if not shown:
