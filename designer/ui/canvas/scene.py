@@ -179,6 +179,7 @@ class DesignScene(QGraphicsScene):
         unlink_items(self.cards.values())
         self.cards = {}
         self.edges = {}
+        self.hovered_edges = set()  # (the edges gone: none is under the pointer)
         self.hidden_items = HiddenItems()  # (gone with the other items)
         self.addItem(self.hidden_items)
         if selected and not blocked:
