@@ -118,10 +118,12 @@ class CanvasView(QGraphicsView):
         self.minimap = Minimap(self)
         self.layer_dropped.connect(scene.handle_drop)
         # What the overview draws changed (a card's colour, a block moved, the selection): the
-        # canvas is painted again (zoomed out its cards and edges draw nothing themselves, and
-        # their updates repaint nothing; up close, a card moved into view that was never drawn
-        # there is in the same case).
-        scene.overview.watch(self, lambda: self.viewport().update())
+        # canvas is painted again zoomed out (its cards and edges draw nothing themselves there,
+        # and their updates repaint nothing); up close, when cards or edges moved (one that was
+        # never drawn there, moved into view, is in the same case; the others repaint
+        # themselves).
+        self._content_seen = -1
+        scene.overview.watch(self, self._overview_changed)
         scene.document.selection_changed.connect(self._reveal_current)
 
     # ------------------------------------------------------------ painting
@@ -141,6 +143,13 @@ class CanvasView(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         self.design_scene.overview.paint(painter)
+
+    def _overview_changed(self) -> None:
+        overview = self.design_scene.overview
+        version = overview.content_version
+        if overview.active or version != self._content_seen:
+            self._content_seen = version
+            self.viewport().update()
 
     # ---------------------------------------------------------------- zoom
 
