@@ -229,3 +229,34 @@ def test_the_box_round_the_cards_equals_the_union_of_their_bounding_rectangles(q
             for item in shown:
                 union = union.united(item.sceneBoundingRect())
             assert items_rect(shown) == union
+
+
+def test_the_zoomed_out_canvas_shows_the_drop_target_as_a_layer_is_dragged(qtbot) -> None:
+    """Zoomed out, the overview draws the card a dragged layer would be appended to: the card's
+    own update repainted nothing (it is flagged), so the canvas did not show the target while
+    the drag moved over it."""
+    from PySide6.QtCore import QMimeData, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QApplication
+
+    from designer.core.layout import CARD_HEIGHT, CARD_WIDTH
+    from designer.ui.canvas import LAYER_MIME
+
+    _doc, scene, view = make_view(qtbot, chain(30))
+    view.set_zoom(0.2)
+    view.centerOn(scene.cards["conv10"])
+    qtbot.wait(20)
+    assert scene.overview.active
+    paints = Paints(view.viewport())
+    qtbot.wait(20)
+    paints.count = 0
+    card = scene.cards["conv10"]
+    point = view.mapFromScene(QPointF(card.x() + CARD_WIDTH / 2, card.y() + CARD_HEIGHT / 2))
+    mime = QMimeData()
+    mime.setData(LAYER_MIME, b"ReLU")
+    actions, left = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton
+    none = Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(view.viewport(), QDragEnterEvent(point, actions, mime, left, none))
+    QApplication.sendEvent(view.viewport(), QDragMoveEvent(point, actions, mime, left, none))
+    assert scene.drop_hint is card
+    qtbot.waitUntil(lambda: paints.count > 0, timeout=1000)

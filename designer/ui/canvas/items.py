@@ -948,6 +948,7 @@ class EdgeItem(QGraphicsPathItem):
         hovered = getattr(self.scene(), "hovered_edges", None)
         if hovered is not None:  # the zoomed-out canvas draws them without a walk of every edge
             hovered.add(self)
+            self.scene().overview.marks_changed()  # type: ignore[attr-defined]
         self.update()
 
     def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
@@ -955,6 +956,7 @@ class EdgeItem(QGraphicsPathItem):
         hovered = getattr(self.scene(), "hovered_edges", None)
         if hovered is not None:
             hovered.discard(self)
+            self.scene().overview.marks_changed()  # type: ignore[attr-defined]
         self.update()
 
 

@@ -130,6 +130,11 @@ class Overview:
         for _owner, told in watchers:
             told()
 
+    def marks_changed(self) -> None:
+        """What it draws on top of the blocks changed (the drop target, a hovered edge): the
+        items' own updates repaint nothing while they are flagged."""
+        self._tell()
+
     def seen(self) -> None:
         """A watcher has caught up (the overview painted, the minimap fitted): the next change
         is told again."""

@@ -1084,6 +1084,7 @@ class DesignScene(QGraphicsScene):
         self._drop_hint = target
         if target is not None:
             target.set_drop_highlight(True)
+        self.overview.marks_changed()  # (zoomed out, the overview draws the drop target)
 
     def handle_drop(self, type_id: str, pos: QPointF) -> str | None:
         """A layer type dropped at ``pos``: free layer, inserted into an edge, or appended to a card."""
