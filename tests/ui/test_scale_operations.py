@@ -514,5 +514,8 @@ def test_the_table_header_does_not_ask_every_row_after_select_all(qtbot, monkeyp
     assert len(view.selectionModel().selectedRows()) == 2000
     asked[0] = 0
     view.horizontalHeader().viewport().grab()
-    assert asked[0] < 100
+    # A few per column in view (42 with the table 605 px wide, 114 at 964 px once the docks
+    # take the sizes an earlier test saved: the count follows the layout, and how far it had
+    # got when grabbed); every row's flags would be 2,000 per column.
+    assert asked[0] < 400
     assert view.selectionModel().isRowSelected(0)
