@@ -1,7 +1,8 @@
 """A rubber band swept over many cards (issue 15, eighth pass): at 10,000 layers each mouse move
 of a band over a quarter of the canvas took about 100 ms (every card's stacking order set again,
-each card's outline made anew for Qt's hit test, the explanation typeset again). What the band
-selects is what it selected before."""
+each card's and edge's outline made anew for Qt's hit test, every view following the selection,
+the explanation typeset again). What the band selects is what it selected before; the document
+and its views are told when the band is let go."""
 
 from __future__ import annotations
 
@@ -29,13 +30,19 @@ def sweep(qtbot, window, corner: QPointF, moves: int = 5) -> list[int]:  # type:
     b = view.mapFromScene(corner)
     panel = window.diagnostics_panel
     renders = []
+    told: list[list[str]] = []
+    window.document.selection_changed.connect(told.append)
     qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=a)
     for n in range(1, moves + 1):
         p = QPoint(a.x() + (b.x() - a.x()) * n // moves, a.y() + (b.y() - a.y()) * n // moves)
         qtbot.mouseMove(vp, pos=p)
         assert QGuiApplication.mouseButtons() == Qt.MouseButton.LeftButton
         renders.append(panel._renders)
+    # The views follow the document's selection: told once the band is let go, not per move
+    # (a band over one card is told at once: that is a click).
+    assert len(told) <= 1, told
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=b)
+    window.document.selection_changed.disconnect(told.append)
     return renders
 
 

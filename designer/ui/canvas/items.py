@@ -645,6 +645,7 @@ class EdgeItem(QGraphicsPathItem):
     # bounding rectangle, worked out when first asked.
     drawn = QPainterPath()
     _bounds: QRectF | None = None
+    _outline: QPainterPath | None = None  # ``shape()`` for the path drawn, made when first asked
     # ``route=False``: no path until ``set_shown`` (an edge hidden inside a collapsed block when
     # a design opens is never drawn until its block is opened).
     unrouted = True
@@ -712,7 +713,7 @@ class EdgeItem(QGraphicsPathItem):
         QGraphicsPathItem.setPath(self, path)
         self.drawn = path
         # Its cards moved or it was routed anew: worked out when asked.
-        self._corridor = self._bounds = None
+        self._corridor = self._bounds = self._outline = None
         routed = EdgeItem.routed
         if routed is None:
             _touch_overview(self)
@@ -880,9 +881,14 @@ class EdgeItem(QGraphicsPathItem):
         return self.laned or b.x() - a.x() >= CARD_WIDTH or self._is_line_break(a, b)
 
     def shape(self) -> QPainterPath:
-        stroker = QPainterPathStroker()
-        stroker.setWidth(12)
-        return stroker.createStroke(self.path())
+        # Kept until the path changes: a rubber band asks every edge it crosses at each move
+        # of the mouse (4,000 strokes a move on a 10,000-layer design).
+        outline = self._outline
+        if outline is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(12)
+            outline = self._outline = stroker.createStroke(self.drawn)
+        return outline
 
     def boundingRect(self) -> QRectF:
         if self._parked:
@@ -968,8 +974,11 @@ def card_anchor(direction: str, out: bool) -> QPointF:
     return QPointF(CARD_WIDTH if out else 0.0, CARD_HEIGHT / 2)
 
 
+@cache
 def card_shape() -> QPainterPath:
-    """A card's outline (what takes clicks): layer cards and block cards alike."""
+    """A card's outline (what takes clicks): layer cards and block cards alike. One path for
+    them all (Qt's hit tests ask a card for it at each move of a rubber band): not to be
+    changed in place."""
     path = QPainterPath()
     path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT), CORNER, CORNER)
     return path

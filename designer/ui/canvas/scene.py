@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QClipboard, QTransform
+from PySide6.QtGui import QClipboard, QGuiApplication, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -64,6 +64,8 @@ NEAR_QUERIES = 256
 # once at the batch's end (``_on_batch_finished``). Fewer: card by card, the overview patched
 # rather than drawn anew.
 BULK_LAYERS = 64
+#: While the mouse button is down on a rubber band, how often it is checked for having been let go.
+BAND_CHECK_MS = 50
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in scene coordinates
 
@@ -93,6 +95,7 @@ class DesignScene(QGraphicsScene):
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.hovered_edges: set[EdgeItem] = set()  # under the pointer (EdgeItem's hover events)
         self.portless: set[LayerCard] = set()  # shown, ports not made yet (``prepare_up_close``)
+        self._raised: set[LayerCard] = set()  # drawn above the others (selected)
         self._ports_checked: tuple[tuple[int, int, int], QRectF] | None = None  # (versions, rect)
         self.direction = "LR"
         self._syncing = False
@@ -101,6 +104,13 @@ class DesignScene(QGraphicsScene):
         self._selection_timer.setSingleShot(True)
         self._selection_timer.setInterval(0)
         self._selection_timer.timeout.connect(self._pay_selection)
+        # A rubber band under way: the document (and every view following its selection) is
+        # told once the mouse button is let go (``flush_selection``), not at every move.
+        self._band_owed = False
+        self._band_timer = QTimer(self)
+        self._band_timer.setSingleShot(True)
+        self._band_timer.setInterval(BAND_CHECK_MS)
+        self._band_timer.timeout.connect(self._check_band)
         self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
         self.built_shown = (
             False  # rebuilt with every item shown (no groups), until the grouping knows
@@ -180,6 +190,7 @@ class DesignScene(QGraphicsScene):
         self.cards = {}
         self.edges = {}
         self.hovered_edges = set()  # (the edges gone: none is under the pointer)
+        self._raised = set()
         self.hidden_items = HiddenItems()  # (gone with the other items)
         self.addItem(self.hidden_items)
         if selected and not blocked:
@@ -763,6 +774,7 @@ class DesignScene(QGraphicsScene):
             if self._drop_hint is card:
                 self._drop_hint = None
             self.portless.discard(card)
+            self._raised.discard(card)
             if self.hidden_items is not None:
                 self.hidden_items.forget(card)
             self.removeItem(card)
@@ -913,9 +925,40 @@ class DesignScene(QGraphicsScene):
     def _on_scene_selection(self) -> None:
         if self._syncing:
             return
-        for card in self.cards.values():
-            card.setZValue(1.5 if card.isSelected() else 1)
-        ids = self.selected_ids()
+        # Selected cards drawn above the others: only the cards whose selection changed are
+        # raised or lowered (every card's, at each move of a rubber band over a 10,000-layer
+        # design, was 10,000 calls into Qt a move).
+        selected_cards = cards_in(self.selectedItems())
+        now = set(selected_cards)
+        for card in self._raised - now:
+            card.setZValue(1)
+        for card in now - self._raised:
+            card.setZValue(1.5)
+        self._raised = now
+        if len(now) > 1 and QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            # (the table, the inspector and the other views followed every move: 20 ms a
+            # move while a band swept over thousands of cards)
+            self._band_owed = True
+            self._band_timer.start()
+            return
+        self._tell_document(selected_cards)
+
+    def flush_selection(self) -> None:
+        """Tell the document the selection a rubber band made, if it is owed (the view calls
+        this when the mouse button is let go)."""
+        if self._band_owed:
+            self._band_timer.stop()
+            self._tell_document(cards_in(self.selectedItems()))
+
+    def _check_band(self) -> None:
+        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._band_timer.start()  # (still sweeping)
+        else:
+            self.flush_selection()  # (let go where the view did not see it)
+
+    def _tell_document(self, selected_cards: list[LayerCard]) -> None:
+        self._band_owed = False
+        ids = [c.layer_id for c in selected_cards]
         selected = set(ids)
         previous = [i for i in self.document.selection if i in selected]
         kept = set(previous)
