@@ -30,6 +30,7 @@ from designer.ui.canvas.overview import Overview
 from designer.ui.canvas.scene import DesignScene
 from designer.ui.canvas.view import CanvasView, items_rect
 from designer.ui.document import Document
+from tests.ui.ui_helpers import shown_canvas
 
 
 def chain(n: int) -> Design:
@@ -47,14 +48,7 @@ def chain(n: int) -> Design:
 
 
 def make_view(qtbot, design: Design) -> tuple[Document, DesignScene, CanvasView]:
-    doc = Document(design)
-    scene = DesignScene(doc)
-    view = CanvasView(scene)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return doc, scene, view
+    return shown_canvas(qtbot, design)
 
 
 class Paints(QObject):

@@ -20,7 +20,7 @@ from designer.ui.canvas.items import DETAIL_LOD, EdgeItem, LayerCard, Port, card
 from designer.ui.canvas.scene import DesignScene
 from designer.ui.canvas.view import CanvasView
 from designer.ui.document import Document
-from tests.ui.ui_helpers import drag_mouse
+from tests.ui.ui_helpers import drag_mouse, shown_canvas
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
@@ -41,14 +41,7 @@ def chain(n: int) -> Design:
 
 
 def make_view(qtbot, n: int = 40) -> tuple[Document, DesignScene, CanvasView]:
-    doc = Document(chain(n))
-    scene = DesignScene(doc)
-    view = CanvasView(scene)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return doc, scene, view
+    return shown_canvas(qtbot, chain(n))
 
 
 def render(view: CanvasView) -> QImage:

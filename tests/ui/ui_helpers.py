@@ -6,7 +6,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from designer.core.design import Design
 from designer.ui.canvas import LAYER_MIME, CanvasView
+from designer.ui.canvas.scene import DesignScene
+from designer.ui.document import Document
 from designer.ui.main_window import MainWindow
 
 
@@ -70,3 +73,15 @@ def shown_main_window(qtbot, monkeypatch) -> MainWindow:
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+def shown_canvas(qtbot, design: Design) -> tuple[Document, DesignScene, CanvasView]:
+    """``design`` in a document, its scene and a 900×600 canvas view of it, shown."""
+    doc = Document(design)
+    scene = DesignScene(doc)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    return doc, scene, view
