@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QClipboard, QGuiApplication, QTransform
+from PySide6.QtGui import QClipboard, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -935,7 +935,7 @@ class DesignScene(QGraphicsScene):
         for card in now - self._raised:
             card.setZValue(1.5)
         self._raised = now
-        if len(now) > 1 and QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+        if len(now) > 1 and self._banding():
             # (the table, the inspector and the other views followed every move: 20 ms a
             # move while a band swept over thousands of cards)
             self._band_owed = True
@@ -950,8 +950,12 @@ class DesignScene(QGraphicsScene):
             self._band_timer.stop()
             self._tell_document(cards_in(self.selectedItems()))
 
+    def _banding(self) -> bool:
+        """Whether a rubber band is being swept over one of the views now."""
+        return any(not view.rubberBandRect().isNull() for view in self.views())
+
     def _check_band(self) -> None:
-        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+        if self._banding():
             self._band_timer.start()  # (still sweeping)
         else:
             self.flush_selection()  # (let go where the view did not see it)
