@@ -821,6 +821,7 @@ class MainWindow(QMainWindow):
         try:
             with busy(LONG_DESIGN, f"Opening {Path(path).name}…", self.statusBar()):
                 self.document.open(path)
+                collector.collect_after_opening(len(self.document.design))
         except FormatError as exc:
             QMessageBox.critical(self, "Cannot open the design", _format_error_text(exc))
             return False
