@@ -204,8 +204,8 @@ def rss_mb() -> float:
     return float("nan")
 
 
-class _PaintCounter(QObject):
-    """Counts the paint events a widget receives."""
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives from the event loop (also used by tests)."""
 
     def __init__(self, widget: QWidget) -> None:
         super().__init__(widget)
@@ -229,7 +229,7 @@ class Bench:
         self.window.resize(1500, 940)
         self.window.show()
         self.core_ms: list[float] = []  # the analysis's share of each timed step
-        self._canvas_paints = _PaintCounter(self.window.view.viewport())
+        self._canvas_paints = PaintCounter(self.window.view.viewport())
         self.settle()
 
     def settle(self) -> None:

@@ -25,6 +25,8 @@ import time
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer
 
+from designer.ui import busy
+
 #: How often the GUI thread checks the collector's counts (ms): a check is three integers.
 INTERVAL_MS = 100
 
@@ -116,8 +118,6 @@ def installed() -> GuiThreadCollector | None:
 def collect_after_opening(layers: int) -> None:
     """After a design of ``layers`` layers was opened: a long one's objects settled now
     (``GuiThreadCollector.settle_loaded``)."""
-    from designer.ui.busy import LONG_DESIGN
-
     collector = installed()
-    if layers >= LONG_DESIGN and collector is not None and shiboken6.isValid(collector):
+    if layers >= busy.LONG_DESIGN and collector is not None and shiboken6.isValid(collector):
         collector.settle_loaded()

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import SIGNAL, QEvent, QObject, QPointF, QRectF
+from PySide6.QtCore import SIGNAL, QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
+from benchmarks.bench_scale_gui import PaintCounter
 from designer.core.design import Design, Layer
 from designer.core.layout import auto_layout
 from designer.ui.canvas import items
@@ -51,20 +52,6 @@ def make_view(qtbot, design: Design) -> tuple[Document, DesignScene, CanvasView]
     return shown_canvas(qtbot, design)
 
 
-class Paints(QObject):
-    """Counts the paint events a widget receives from the event loop."""
-
-    def __init__(self, widget: QObject) -> None:
-        super().__init__()
-        self.count = 0
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
-
-
 def elements(path: QPainterPath) -> list[tuple[int, float, float]]:
     """The path's elements as they are stored (``==`` on paths is a fuzzy comparison)."""
     out = []
@@ -94,16 +81,16 @@ def test_the_zoomed_out_canvas_repaints_when_a_cards_colour_changes(qtbot) -> No
     view.set_zoom(0.2)
     qtbot.wait(20)
     assert scene.overview.active
-    paints = Paints(view.viewport())
+    paints = PaintCounter(view.viewport())
     qtbot.wait(20)
-    paints.count = 0
+    paints.paints = 0
     before = scene.overview.look("conv10")
     doc.set_params("conv10", {"out_channels": 8, "kernel_size": 64, "padding": 1}, "too large")
-    qtbot.waitUntil(lambda: paints.count > 0, timeout=1000)
+    qtbot.waitUntil(lambda: paints.paints > 0, timeout=1000)
     assert scene.overview.look("conv10") != before
-    paints.count = 0
+    paints.paints = 0
     doc.undo_stack.undo()
-    qtbot.waitUntil(lambda: paints.count > 0, timeout=1000)
+    qtbot.waitUntil(lambda: paints.paints > 0, timeout=1000)
     assert scene.overview.look("conv10") == before
 
 
@@ -122,10 +109,10 @@ def test_the_minimap_follows_a_card_moved_out_of_view(qtbot) -> None:
     view.set_zoom(1.0)
     view.centerOn(scene.cards["conv2"])
     qtbot.wait(60)
-    paints = Paints(minimap.viewport())
-    paints.count = 0
+    paints = PaintCounter(minimap.viewport())
+    paints.paints = 0
     doc.move_layers({"conv11": (x + 9000.0, y + 4000.0)})
-    qtbot.waitUntil(lambda: paints.count > 0, timeout=1000)
+    qtbot.waitUntil(lambda: paints.paints > 0, timeout=1000)
     assert minimap.content_rect().contains(QRectF(x + 9000.0, y + 4000.0, 10, 10))
 
 
@@ -241,9 +228,9 @@ def test_the_zoomed_out_canvas_shows_the_drop_target_as_a_layer_is_dragged(qtbot
     view.centerOn(scene.cards["conv10"])
     qtbot.wait(20)
     assert scene.overview.active
-    paints = Paints(view.viewport())
+    paints = PaintCounter(view.viewport())
     qtbot.wait(20)
-    paints.count = 0
+    paints.paints = 0
     card = scene.cards["conv10"]
     point = view.mapFromScene(QPointF(card.x() + CARD_WIDTH / 2, card.y() + CARD_HEIGHT / 2))
     mime = QMimeData()
@@ -253,4 +240,4 @@ def test_the_zoomed_out_canvas_shows_the_drop_target_as_a_layer_is_dragged(qtbot
     QApplication.sendEvent(view.viewport(), QDragEnterEvent(point, actions, mime, left, none))
     QApplication.sendEvent(view.viewport(), QDragMoveEvent(point, actions, mime, left, none))
     assert scene.drop_hint is card
-    qtbot.waitUntil(lambda: paints.count > 0, timeout=1000)
+    qtbot.waitUntil(lambda: paints.paints > 0, timeout=1000)
