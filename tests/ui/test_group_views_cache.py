@@ -376,3 +376,57 @@ def test_the_table_by_block_after_random_splits_joins_undo_and_redo_is_a_fresh_o
         fresh.deleteLater()
     assert model.reset_count == resets and model.replace_count > replaced
     assert inserted and removed  # (runs split and joined: rows in excess came and went)
+
+
+def test_the_table_by_block_keeps_its_column_widths_as_a_run_splits_and_joins(qtbot, tmp_path):
+    """Regression: rows by block replaced by an edit were fitted exactly, as after a reset, so
+    the Layer column jumped between two widths each time an edit split the run "layer1.0–11
+    ×12" into shorter titles and the next joined it again (each resize also laid the table and
+    its dock out again: a second repaint per edit). The columns now widen for new rows and
+    never narrow while the user edits, as for layers added."""
+    from PySide6.QtCore import QSettings
+
+    from designer.ui.panels.layer_table import LayerTablePanel
+    from tests.core.test_groups_incremental import staged
+
+    settings = QSettings(str(tmp_path / "table.ini"), QSettings.Format.IniFormat)
+    doc = Document(staged(stages=1, blocks=12))
+    panel = LayerTablePanel(doc, settings)
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    panel.set_collapsed(collapsed_for_level(GroupIndex(doc.design), 1))
+    panel.flush_collapsed()
+    header = panel.view.horizontalHeader()
+    model = panel.model
+
+    def widths() -> list[int]:
+        return [header.sectionSize(n) for n in range(header.count() - 1)]
+
+    def names() -> list[str]:
+        return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+    assert names() == ["input", "layer1.0–11 ×12", "pool"]
+    fitted = widths()
+    resized: list[int] = []
+    header.sectionResized.connect(lambda n, _old, _new: resized.append(n))
+    params = dict(doc.design.layer("layer1.6.conv2").params)
+    for kernel in (5, 3, 5, 3):
+        doc.set_params("layer1.6.conv2", {**params, "kernel_size": kernel, "padding": kernel // 2})
+        qtbot.wait(1)
+        split = kernel == 5
+        assert ("layer1.0–5 ×6" in names()) == split and ("layer1.0–11 ×12" in names()) != split
+        assert widths() == fitted
+    assert resized == []
+    # Every text still fits: no column is narrower than a table made afresh would make it.
+    doc.set_params("layer1.6.conv2", {**params, "kernel_size": 5, "padding": 2})
+    qtbot.wait(1)
+    fresh = LayerTablePanel(doc, settings)
+    qtbot.addWidget(fresh)
+    fresh.resize(900, 300)
+    fresh.show()
+    fresh.set_collapsed(collapsed_for_level(GroupIndex(doc.design), 1))
+    fresh.flush_collapsed()
+    fresh_header = fresh.view.horizontalHeader()
+    assert all(w >= fresh_header.sectionSize(n) for n, w in enumerate(widths()))
+    assert widths()[0] > fresh_header.sectionSize(0)  # (the run's title was the widest)

@@ -190,6 +190,7 @@ class HiddenItems(QGraphicsItem):
             if item.scene() is scene:
                 self.take(item)
                 self.moves += 1
+        _fit_index(scene)
 
     def _release(self, items: list[LayerCard | EdgeItem]) -> None:
         items.sort(key=lambda item: item.stowed)
@@ -208,6 +209,14 @@ class HiddenItems(QGraphicsItem):
             item.stowed = 0
         self.held -= len(items)
         self.moves += len(items)
+        _fit_index(scene)
+
+
+def _fit_index(scene: QGraphicsScene | None) -> None:
+    """The scene's index follows how many items are at its top level (``DesignScene.fit_index``)."""
+    fit = getattr(scene, "fit_index", None)
+    if fit is not None:
+        fit()
 
 
 def stow(item: LayerCard | EdgeItem, hidden: bool) -> None:

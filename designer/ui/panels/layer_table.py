@@ -964,7 +964,7 @@ class LayerTablePanel(QWidget):
         document.selection_changed.connect(self._on_document_selection)
         self.model.modelReset.connect(self._after_reset)
         self.model.rowsInserted.connect(self._fit_new_rows)
-        self.model.rows_replaced.connect(self._after_reset)
+        self.model.rows_replaced.connect(self._after_rows_replaced)
         self._fitted: list[int] | None = None  # the widths ``_fit_columns`` last set
         # Each text's width in each font (bold totals, cells, titles): most rows' texts are
         # the same from one edit to the next.
@@ -1105,10 +1105,14 @@ class LayerTablePanel(QWidget):
         """Layers added (not a new table): the columns widen for the new rows' texts and the new
         totals if need be, and never narrow while the user edits (no jumping columns)."""
         if self.model.blocks is not None:
-            return  # rows by block replaced: fitted as after a reset (``_after_reset``)
+            return  # rows by block replaced: widened once they all are (``_after_rows_replaced``)
         self.totals_model.refresh()
         shown = self.model.row_shown
-        rows = [shown(n, False) for n in range(first, min(last, first + FIT_SAMPLE) + 1)]
+        self._widen_columns(
+            [shown(n, False) for n in range(first, min(last, first + FIT_SAMPLE) + 1)]
+        )
+
+    def _widen_columns(self, rows: list[LayerRow]) -> None:
         header = self.view.horizontalHeader()
         for n, width in enumerate(self._widths(rows, titles=False)):
             if width > header.sectionSize(n):
@@ -1128,6 +1132,16 @@ class LayerTablePanel(QWidget):
     def _after_reset(self) -> None:
         self.totals_model.refresh()  # the widths below include the new totals
         self._fit_columns()
+        self._on_document_selection(self.document.selection)
+
+    def _after_rows_replaced(self) -> None:
+        """Rows by block replaced by an edit (a repeat broken or mended): the columns widen for
+        the new rows if need be and never narrow while the user edits, as for layers added. A
+        column fitted anew at every edit jumped between two widths as a run split and joined
+        again, and each resize laid the table and its dock out again (a second repaint of the
+        dock per edit)."""
+        self.totals_model.refresh()
+        self._widen_columns(self._sample_rows())
         self._on_document_selection(self.document.selection)
 
     def _sync_column_width(self, column: int, _old: int, new: int) -> None:
