@@ -328,6 +328,40 @@ def test_selecting_a_layer_shows_its_diagnostics_and_why_it_has_its_shape(qtbot)
     assert panel.fix_buttons == []
 
 
+def test_an_edit_that_leaves_the_explanation_as_it_was_keeps_the_readers_place(qtbot):
+    """Regression: every edit set the explanation's HTML again even when it read the same,
+    which laid the text out anew (on every edit of a 10,000-layer design) and dropped the
+    text the user had selected in it to copy. Unchanged, it is left alone; changed, or after
+    a theme switch (the style applies when the HTML is set again), it is set anew."""
+    from PySide6.QtGui import QTextCursor
+
+    from designer.ui import theme
+
+    doc = template_doc("alexnet_paper.json")
+    panel = diagnostics_panel(qtbot, doc)
+    doc.select(["conv1"])
+    before = panel.explanation_text()
+    assert before.startswith("Why is conv1")
+    cursor = panel.browser.textCursor()
+    cursor.select(QTextCursor.SelectionType.Document)
+    panel.browser.setTextCursor(cursor)
+    assert panel.browser.textCursor().hasSelection()
+    params = dict(doc.design.layer("fc8").params)  # (downstream: conv1's explanation stays)
+    doc.set_params("fc8", {**params, "bias": not params.get("bias", True)})
+    panel.flush()
+    assert panel.explanation_text() == before
+    assert panel.browser.textCursor().hasSelection()
+    sets: list[str] = []
+    original = panel.browser.setHtml
+    panel.browser.setHtml = lambda html: (sets.append(html), original(html))  # type: ignore[method-assign]
+    theme.notifier().changed.emit(theme.SCHEME)
+    assert len(sets) == 1 and panel.explanation_text() == before
+    params = dict(doc.design.layer("conv1").params)
+    doc.set_params("conv1", {**params, "out_channels": params["out_channels"] + 1})
+    panel.flush()
+    assert len(sets) == 2 and panel.explanation_text() != before
+
+
 def test_valid_layer_explanation_shows_the_arithmetic(qtbot):
     doc = template_doc("alexnet_paper.json")
     panel = diagnostics_panel(qtbot, doc)

@@ -294,6 +294,7 @@ class DiagnosticsPanel(QWidget):
         self.fix_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fix_box.hide()
         self.browser = QTextBrowser()
+        self._shown_body = ""  # the HTML the browser shows (``_render``)
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_anchor)
         self.browser.document().setDefaultStyleSheet(explanation_css(theme.SCHEME))
@@ -367,6 +368,7 @@ class DiagnosticsPanel(QWidget):
     def _on_theme(self, scheme: str) -> None:
         self._style_banner()
         self.browser.document().setDefaultStyleSheet(explanation_css(scheme))
+        self._shown_body = ""  # (the style applies when the HTML is set again)
         self._rebuild_tree(force=True)
         self._render()
 
@@ -775,12 +777,15 @@ class DiagnosticsPanel(QWidget):
         ):
             body = _with_window_link(body, layer)
         self._set_fixes(fixes, pending)
-        scroll = self.browser.verticalScrollBar().value()
         same_subject = getattr(self, "_last_mode", None) == mode
+        self._last_mode = mode
+        if same_subject and body == self._shown_body:
+            return  # (most edits leave the explanation shown as it was: no new layout, no repaint)
+        scroll = self.browser.verticalScrollBar().value()
         self.browser.setHtml(body)
+        self._shown_body = body
         if same_subject:
             self.browser.verticalScrollBar().setValue(scroll)
-        self._last_mode = mode
 
     def explanation_text(self) -> str:
         """The explanation as plain text (what the browser shows)."""
