@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent, QMouseEvent, QShowEvent
 from PySide6.QtWidgets import QUndoView, QWidget
 
 from designer.ui.busy import busy, window_status
@@ -18,10 +18,26 @@ from designer.ui.document import Document
 
 
 class UndoHistoryView(QUndoView):
+    """Follows the undo stack only while shown: Qt's list lays every entry out again at each
+    step pushed (each entry measured through its command's text unless all are one line high),
+    which made every edit slower the longer the session (4 ms more per edit after 2,000 steps),
+    in a dock that usually sits behind another tab. Shown again, it lists the whole history."""
+
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
-        super().__init__(document.undo_stack, parent)
+        super().__init__(parent)
         self.document = document
         self.setEmptyLabel("Opened design")
+        self.setUniformItemSizes(True)  # (every entry is one line of text)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self.stack() is not self.document.undo_stack:
+            self.setStack(self.document.undo_stack)
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():  # (a minimised window keeps its views as they are)
+            self.setStack(None)  # type: ignore[arg-type]
 
     @contextmanager
     def _jump(self) -> Iterator[None]:
