@@ -241,3 +241,27 @@ def test_the_zoomed_out_canvas_shows_the_drop_target_as_a_layer_is_dragged(qtbot
     QApplication.sendEvent(view.viewport(), QDragMoveEvent(point, actions, mime, left, none))
     assert scene.drop_hint is card
     qtbot.waitUntil(lambda: paints.paints > 0, timeout=1000)
+
+
+def test_up_close_a_card_never_drawn_moved_into_view_is_drawn(qtbot) -> None:
+    """Up close, a card far off was never drawn there (flagged for the overview until the
+    canvas paints where it stands): moved into view (an undo, a drag of its group), it is
+    drawn, and what the window shows is what a whole repaint shows. (Block cards moving repaint
+    only where they moved: ``CanvasView._overview_changed``.)"""
+    from tests.ui.test_layer_charts_incremental import screen_pixels
+
+    doc, scene, view = make_view(qtbot, chain(40))
+    view.set_zoom(1.0)
+    view.centerOn(scene.cards["conv0"])
+    qtbot.wait(40)
+    far = scene.cards["relu39"]
+    no_contents = items.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    assert not scene.overview.active and far.flags() & no_contents
+    spot = view.mapToScene(view.viewport().rect().center())
+    doc.move_layers({"relu39": (spot.x(), spot.y() + 60.0)})
+    qtbot.wait(40)
+    assert far in scene.items(view.mapToScene(view.viewport().rect()).boundingRect())
+    assert not far.flags() & no_contents
+    shown = screen_pixels(view.viewport())
+    view.viewport().repaint()
+    assert screen_pixels(view.viewport()) == shown

@@ -330,3 +330,70 @@ def test_edges_never_routed_are_in_no_cell_of_the_index_until_shown(window):
     settle(window)
     for edge in shown:
         assert edge.isVisible() and edge in scene.items(edge.sceneBoundingRect())
+
+
+class PaintRegions(QObject):
+    """The area (in pixels) of each paint the canvas receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.areas: list[int] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.areas.append(sum(r.width() * r.height() for r in event.region()))
+        return False
+
+
+def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(window):
+    """Block cards and their edges draw themselves, so Qt repaints where they moved; the canvas
+    was painted whole besides whenever the collapsed view changed (2 ms an edit on a collapsed
+    10,000-layer design). Only layer cards or their edges moving, appearing or shown (one never
+    drawn there draws nothing until the canvas is painted there) repaint it whole up close. What
+    the window shows after each edit is what a whole repaint shows."""
+    from benchmarks.scale_designs import grouped_resnet
+    from tests.ui.test_layer_charts_incremental import screen_pixels
+
+    window.load_design(grouped_resnet(100), None)  # (opened collapsed, as the benchmark's)
+    settle(window)
+    grouping = window.scene.grouping
+    doc = window.document
+    stage2 = [g.id for g in doc.design.groups if g.parent == "layer2"]
+    target = f"{stage2[len(stage2) // 2]}.conv2"
+    params = dict(doc.design.layer(target).params)
+    assert window.scene.cards[target].stowed  # (hidden in its collapsed block)
+    view = window.view
+    view.fit_to_view()
+    settle(window)
+    assert not window.scene.overview.active  # (up close: the cards draw themselves)
+    for kernel in (5, 3):  # (the first split makes the cards and edges it needs)
+        doc.set_params(target, {**params, "kernel_size": kernel, "padding": kernel // 2})
+        settle(window)
+    viewport = view.viewport()
+    whole = viewport.width() * viewport.height()
+    log = PaintRegions()
+    viewport.installEventFilter(log)
+    try:
+        for kernel in (5, 3, 5):  # split, joined, split
+            log.areas.clear()
+            repeats = [c.node.repeat for c in grouping.cards.values()]
+            doc.set_params(target, {**params, "kernel_size": kernel, "padding": kernel // 2})
+            for _ in range(3):
+                QApplication.processEvents()
+            assert [c.node.repeat for c in grouping.cards.values()] != repeats  # (split, joined)
+            assert log.areas and max(log.areas) < whole, (log.areas, whole)
+            shown = screen_pixels(viewport)
+            viewport.repaint()
+            assert screen_pixels(viewport) == shown, f"kernel {kernel}: part left unpainted"
+        # Layer cards shown (their block opened): they are drawn where they stand.
+        detail = window.scene.overview.detail_version
+        grouping.expand(stage2[len(stage2) // 2])
+        for _ in range(3):
+            QApplication.processEvents()
+        assert window.scene.overview.detail_version > detail
+        assert window.scene.cards[target].isVisible()
+        shown = screen_pixels(viewport)
+        viewport.repaint()
+        assert screen_pixels(viewport) == shown
+    finally:
+        viewport.removeEventFilter(log)

@@ -119,10 +119,12 @@ class CanvasView(QGraphicsView):
         self.layer_dropped.connect(scene.handle_drop)
         # What the overview draws changed (a card's colour, a block moved, the selection): the
         # canvas is painted again zoomed out (its cards and edges draw nothing themselves there,
-        # and their updates repaint nothing); up close, when cards or edges moved (one that was
-        # never drawn there, moved into view, is in the same case; the others repaint
-        # themselves).
-        self._content_seen = -1
+        # and their updates repaint nothing); up close, when layer cards or their edges moved,
+        # appeared or were shown (one never drawn there, moved into view, draws nothing
+        # itself until the canvas is painted there: ``Overview.detail_version``). Block cards
+        # and their edges always draw themselves and repaint where they moved: a split "×N"
+        # run repainted the whole canvas for them (2 ms an edit on a collapsed design).
+        self._detail_seen = -1
         scene.overview.watch(self, self._overview_changed)
         scene.document.selection_changed.connect(self._reveal_current)
 
@@ -146,9 +148,9 @@ class CanvasView(QGraphicsView):
 
     def _overview_changed(self) -> None:
         overview = self.design_scene.overview
-        version = overview.content_version
-        if overview.active or version != self._content_seen:
-            self._content_seen = version
+        version = overview.detail_version
+        if overview.active or version != self._detail_seen:
+            self._detail_seen = version
             self.viewport().update()
 
     # ---------------------------------------------------------------- zoom
