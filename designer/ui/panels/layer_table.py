@@ -256,6 +256,7 @@ class LayerTableModel(_RowsModel):
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self.splice_count = 0  # rows inserted or removed in one place, the others kept
         self.replace_count = 0  # rows by block replaced in place (a run split or joined)
+        self.replaced_rows: list[int] = []  # the rows the last replacement gave new texts
         self._row_of_rows: list[BlockRow] | None = None  # rows _row_of is to be made from
         self.rows_computed = 0  # rows recomputed from the analysis (tests: only those shown)
         self._stale: set[int] = set()  # rows recomputed when next read (shown, sorted, copied)
@@ -604,6 +605,8 @@ class LayerTableModel(_RowsModel):
                 self._data[n] = value
                 changed.append(n)
         self._changed(changed)
+        #: The rows with new texts (updated or inserted): the columns widen for these.
+        self.replaced_rows = sorted({*changed, *range(start, start + come)})
         self.replace_count += 1
         self.rows_replaced.emit()
 
@@ -1141,7 +1144,8 @@ class LayerTablePanel(QWidget):
         again, and each resize laid the table and its dock out again (a second repaint of the
         dock per edit)."""
         self.totals_model.refresh()
-        self._widen_columns(self._sample_rows())
+        model = self.model
+        self._widen_columns([model._row_at(n) for n in model.replaced_rows[:FIT_SAMPLE]])
         self._on_document_selection(self.document.selection)
 
     def _sync_column_width(self, column: int, _old: int, new: int) -> None:
