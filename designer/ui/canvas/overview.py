@@ -51,6 +51,15 @@ Watcher = tuple[QObject, Callable[[], object], Callable[[list[QRectF]], object] 
 Added = tuple[list[EdgeItem], list[LayerCard], list[QRectF]] | None
 #: How many changes of the selection are remembered (``_added``).
 ADDED_KEPT = 256
+#: The blocks and lines are kept in this many paths each (by a hash of the card's id, a line by
+#: its source's): a card moved or restyled makes its share of them again, not all 10,000 blocks
+#: and 11,000 lines (a card dragged at 100 % zoom did, for the minimap, at every move).
+BUCKETS = 64
+
+
+def bucket(layer_id: str) -> int:
+    """Which of the paths holds this card's block and the lines out of it."""
+    return hash(layer_id) & (BUCKETS - 1)
 
 
 class Overview:
@@ -92,10 +101,18 @@ class Overview:
         self._styled = False  # a drawn card looks different, in the same place
         self._edges_styled = False  # ... and its edges' line style changed with it
         self.restyles = 0  # paths drawn again from the looks kept (tests and benchmarks)
-        self._fills: dict[str, QPainterPath] = {}  # category ("" = unknown) -> card blocks
-        self._errors = QPainterPath()  # outlines of the cards with errors
-        self._known = QPainterPath()  # edges whose tensor shape is known
-        self._unknown = QPainterPath()  # the others (dashed)
+        # (category ("" = unknown), bucket) -> card blocks
+        self._fills: dict[tuple[str, int], QPainterPath] = {}
+        self._error_paths: dict[int, QPainterPath] = {}  # outlines of the cards with errors
+        self._known: dict[int, QPainterPath] = {}  # edges whose tensor shape is known, by bucket
+        self._unknown: dict[int, QPainterPath] = {}  # the others (dashed)
+        # The buckets whose blocks or lines are to be made again (None: all of them).
+        self._fills_due: set[int] | None = None
+        self._lines_due: set[int] | None = None
+        # Which cards' blocks and which lines each bucket holds (made when first needed after a
+        # rebuild; may hold ids and keys since gone, skipped then).
+        self._card_sets: list[set[str]] | None = None
+        self._line_sets: list[set[tuple[str, str]]] | None = None
         # Per painted widget:
         # (what it showed, the blocks and lines drawn, how many of ``_patches`` are in it).
         self._pictures: dict[int, tuple[tuple[object, ...], QPixmap, int]] = {}
@@ -238,7 +255,14 @@ class Overview:
         # logged, ``card_changes`` skips its version.)
         if isinstance(item, LayerCard):
             if not new:
-                self._forget_cards()  # (where it stood before is not known here)
+                # A drawn card moved: its box left where it stood (kept in ``_rects``) and came
+                # where it stands (a card dragged made the minimap measure every card again).
+                old = None if self._dirty else self._rects.get(item.layer_id)
+                if old is not None and item.isVisible():
+                    self._log_cards(old, False)
+                    self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), True)
+                else:
+                    self._forget_cards()  # (where it stood before is not known here)
             elif item.isVisible():
                 self._log_cards(QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT), True)
         if self._dirty:
@@ -257,7 +281,10 @@ class Overview:
                 self._add_block(lid, rect)
                 return
             self._rects[lid] = rect
+            if self._card_sets is not None:
+                self._card_sets[bucket(lid)].add(lid)
             self._styled = True
+            self._due(self._fills_due, lid)
             return
         key = item.key
         if self.scene.edges.get(key) is not item:
@@ -268,7 +295,15 @@ class Overview:
         if source not in self._looks and source in self.scene.document.design:
             self._looks[source] = self.look(source)
         self._lines[key] = (source, item.drawn)
+        if self._line_sets is not None:
+            self._line_sets[bucket(source)].add(key)
         self._styled = self._edges_styled = True
+        self._due(self._lines_due, source)
+
+    @staticmethod
+    def _due(buckets: set[int] | None, layer_id: str) -> None:
+        if buckets is not None:
+            buckets.add(bucket(layer_id))
 
     def edges_routed(self, edges: list[EdgeItem]) -> None:
         """``item_moved`` of each of these edges, routed anew without telling the overview one by
@@ -299,6 +334,7 @@ class Overview:
             rect = self._rects.pop(lid, None)
             self._looks.pop(lid, None)  # (its edges left first)
             if rect is not None:
+                self._due(self._fills_due, lid)
                 if self._styled:
                     return  # drawn anew anyway
                 # Its place is cleared in the pictures kept (``_patch``); the paths that still
@@ -308,15 +344,23 @@ class Overview:
             return
         if self._lines.pop(item.key, None) is not None:
             self._styled = self._edges_styled = True
+            self._due(self._lines_due, item.key[0])
 
     def renamed(self, old: str, new: str) -> None:
         """A layer's id changed: its block and lines are kept under the new id (they look
         the same and stand where they stood); nothing is drawn again."""
         looks, rects, lines = self._looks, self._rects, self._lines
+        # (Its block and lines move to another bucket's paths the next time any are made: both
+        # buckets then, so that neither draws them twice.)
+        for lid in (old, new):
+            self._due(self._fills_due, lid)
+            self._due(self._lines_due, lid)
         if old in looks:
             looks[new] = looks.pop(old)
         if old in rects:
             rects[new] = rects.pop(old)
+            if self._card_sets is not None:
+                self._card_sets[bucket(new)].add(new)
         card = self.scene.cards.get(new)
         if card is None:
             return
@@ -326,16 +370,33 @@ class Overview:
             line = lines.pop(before, None)
             if line is not None:
                 lines[(source, target)] = (source, line[1])
+                if self._line_sets is not None:
+                    self._line_sets[bucket(source)].add((source, target))
 
     def _add_block(self, layer_id: str, rect: QRectF) -> None:
         look = self._looks[layer_id]
-        path = self._fills.get(look[0])
+        b = bucket(layer_id)
+        if self._card_sets is not None:
+            self._card_sets[b].add(layer_id)
+        key = (look[0], b)
+        path = self._fills.get(key)
         if path is None:
-            path = self._fills[look[0]] = QPainterPath()
+            path = self._fills[key] = QPainterPath()
         path.addRect(rect)
         if look[1]:
-            self._errors.addRect(rect)
+            errors = self._error_paths.get(b)
+            if errors is None:
+                errors = self._error_paths[b] = QPainterPath()
+            errors.addRect(rect)
         self._patches.append((look, rect))
+
+    @property
+    def _errors(self) -> QPainterPath:
+        """The outlines of the cards with errors, in one path."""
+        joined = QPainterPath()
+        for path in self._error_paths.values():
+            joined.addPath(path)
+        return joined
 
     @staticmethod
     def _flag_card(card: LayerCard, on: bool) -> None:
@@ -393,9 +454,11 @@ class Overview:
         is drawn anew from the looks kept, without looking every other card up again."""
         self._looks[layer_id] = new
         self._styled = True
+        self._due(self._fills_due, layer_id)
         self._tell()
         if (old[0] == "") != (new[0] == ""):
             self._edges_styled = True  # its edges' line (dashed when its shape is unknown)
+            self._due(self._lines_due, layer_id)
 
     def _drawn(self, layer_id: str) -> bool:
         """Whether the card is drawn (hidden cards, inside a collapsed block, are not: their
@@ -510,36 +573,88 @@ class Overview:
         self._looks, self._rects, self._lines = looks, rects, lines
         self._dirty = False
         self._styled = self._edges_styled = True
+        self._fills_due = self._lines_due = None  # (every bucket)
+        self._card_sets = self._line_sets = None
         self._restyle_paths()
 
     def _restyle_paths(self) -> None:
         """The blocks (and, if a card's shape became known or unknown, the lines) drawn again
-        from the looks and places kept: no card or edge is looked up in the scene."""
+        from the looks and places kept: no card or edge is looked up in the scene; only the
+        buckets where something changed."""
         self._make_fills()
         if self._edges_styled:
-            looks = self._looks
-            known, unknown = QPainterPath(), QPainterPath()
-            for source, line in self._lines.values():
-                (known if looks.get(source, ("", False))[0] != "" else unknown).addPath(line)
-            self._known, self._unknown = known, unknown
+            self._make_lines()
         self._styled = self._edges_styled = False
         self._patches = []
         self.restyles += 1
 
+    def _make_lines(self) -> None:
+        due = self._lines_due
+        if due is not None and not due:
+            return
+        looks, lines = self._looks, self._lines
+        known = {} if due is None else {b: p for b, p in self._known.items() if b not in due}
+        unknown = {} if due is None else {b: p for b, p in self._unknown.items() if b not in due}
+        if due is None or self._line_sets is None:
+            # Every line, sorted into its bucket as it goes.
+            sets: list[set[tuple[str, str]]] = [set() for _ in range(BUCKETS)]
+            for key, (source, _line) in lines.items():
+                sets[hash(source) & (BUCKETS - 1)].add(key)
+            self._line_sets = sets
+        for b in range(BUCKETS) if due is None else due:
+            members = self._line_sets[b]
+            gone = []
+            for key in members:
+                kept = lines.get(key)
+                if kept is None:
+                    gone.append(key)
+                    continue
+                source, line = kept
+                paths = known if looks.get(source, ("", False))[0] != "" else unknown
+                path = paths.get(b)
+                if path is None:
+                    path = paths[b] = QPainterPath()
+                path.addPath(line)
+            members.difference_update(gone)
+        self._known, self._unknown = known, unknown
+        self._lines_due = set()
+
     def _make_fills(self) -> None:
-        """The blocks' paths from the looks and places kept."""
-        looks = self._looks
-        fills: dict[str, QPainterPath] = {}
-        errors = QPainterPath()
-        for lid, rect in self._rects.items():
-            look = looks[lid]
-            path = fills.get(look[0])
-            if path is None:
-                path = fills[look[0]] = QPainterPath()
-            path.addRect(rect)
-            if look[1]:
-                errors.addRect(rect)
-        self._fills, self._errors = fills, errors
+        """The blocks' paths from the looks and places kept (the buckets due)."""
+        due = self._fills_due
+        if due is not None and not due:
+            self._fills_stale = False
+            return
+        looks, rects = self._looks, self._rects
+        fills = {} if due is None else {k: p for k, p in self._fills.items() if k[1] not in due}
+        errors = {} if due is None else {b: p for b, p in self._error_paths.items() if b not in due}
+        if due is None or self._card_sets is None:
+            sets: list[set[str]] = [set() for _ in range(BUCKETS)]
+            for lid in rects:
+                sets[hash(lid) & (BUCKETS - 1)].add(lid)
+            self._card_sets = sets
+        for b in range(BUCKETS) if due is None else due:
+            members = self._card_sets[b]
+            gone = []
+            for lid in members:
+                rect = rects.get(lid)
+                if rect is None:
+                    gone.append(lid)
+                    continue
+                look = looks[lid]
+                key = (look[0], b)
+                path = fills.get(key)
+                if path is None:
+                    path = fills[key] = QPainterPath()
+                path.addRect(rect)
+                if look[1]:
+                    outline = errors.get(b)
+                    if outline is None:
+                        outline = errors[b] = QPainterPath()
+                    outline.addRect(rect)
+            members.difference_update(gone)
+        self._fills, self._error_paths = fills, errors
+        self._fills_due = set()
         self._fills_stale = False
 
     def paint(self, painter: QPainter, always: bool = False) -> None:
@@ -742,20 +857,23 @@ class Overview:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         pen = QPen(theme.EDGE, 1.6)
         painter.setPen(pen)
-        painter.drawPath(self._known)
-        if not self._unknown.isEmpty():
+        for path in self._known.values():
+            painter.drawPath(path)
+        if self._unknown:
             pen = QPen(theme.UNKNOWN, 1.6)
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
-            painter.drawPath(self._unknown)
+            for path in self._unknown.values():
+                painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
-        for category, path in self._fills.items():
+        for (category, _bucket), path in self._fills.items():
             painter.setBrush(theme.category_color(category) if category else theme.UNKNOWN)
             painter.drawPath(path)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if not self._errors.isEmpty():
+        if self._error_paths:
             painter.setPen(_outline(theme.ERROR, 2.6))
-            painter.drawPath(self._errors)
+            for path in self._error_paths.values():
+                painter.drawPath(path)
         painter.restore()
 
     @staticmethod
