@@ -161,21 +161,55 @@ class BandSelection:
         change = BandChange(full=full)
         added, removed, areas = change.added, change.removed, change.areas
         decided: set[QGraphicsItem] = set()
-        for left, top, right, bottom in parts:
+        left, top, right, bottom = box
+        width, height = CARD_WIDTH, CARD_HEIGHT
+        for part in parts:
             query = QRectF(
-                left - SLACK, top - SLACK, right - left + 2 * SLACK, bottom - top + 2 * SLACK
+                part[0] - SLACK,
+                part[1] - SLACK,
+                part[2] - part[0] + 2 * SLACK,
+                part[3] - part[1] + 2 * SLACK,
             )
             boxes: list[Box] = []
+            xs: list[float] = []  # (the cards changed: their box from their places)
+            ys: list[float] = []
             for item in scene.items(query, _BOUNDING, _ORDER):
                 if item in decided:  # (an item across two parts)
                     continue
                 decided.add(item)
+                if isinstance(item, LayerCard):
+                    # (``hit`` for a card, inline: most items a band meets are cards.)
+                    x, y = item.x(), item.y()
+                    if left < x and x + width < right and top < y and y + height < bottom:
+                        covered = True
+                    elif (
+                        x > right + 1
+                        or x + width < left - 1
+                        or y > bottom + 1
+                        or y + height < top - 1
+                    ):
+                        covered = False
+                    else:
+                        covered = collides(item, area)
+                    if covered:
+                        if item.isSelected():
+                            continue
+                        item.setSelected(True)
+                        added.append(item)
+                    elif add or not item.isSelected():
+                        continue
+                    else:
+                        item.setSelected(False)
+                        removed.append(item)
+                    xs.append(x)
+                    ys.append(y)
+                    continue
                 if hit(item, area, box):
                     if item.isSelected():
                         continue
                     item.setSelected(True)
                     # (Not selectable, and so not selected: a port, a frame, a block's edge.)
-                    if not isinstance(item, LayerCard) and not item.isSelected():
+                    if not item.isSelected():
                         continue
                     added.append(item)
                 elif add or not item.isSelected():
@@ -186,6 +220,10 @@ class BandSelection:
                 drawn = extent(item)
                 if drawn is not None:
                     boxes.append(drawn)
+            if xs:
+                margin_x, margin_y, full_w, full_h = LayerCard.BOUNDS
+                x0, y0 = min(xs) + margin_x, min(ys) + margin_y
+                boxes.append((x0, y0, max(xs) + margin_x + full_w, max(ys) + margin_y + full_h))
             found = _united(boxes)
             if found is not None:
                 areas.append(found)

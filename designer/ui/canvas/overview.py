@@ -949,14 +949,15 @@ class Overview:
                 taken = True
         new_edges: list[EdgeItem] = []
         new_cards: list[LayerCard] = []
-        looks, real = self._looks, self.scene.edges
-        # (What a band selects is shown: ``isVisible`` is not asked again.)
+        looks = self._looks
+        # (What a band selects is shown, and selectable: an edge selected is one of the scene's
+        # edges between layers, a block's edges being not selectable.)
         for item in change.added:
             if isinstance(item, LayerCard):
                 if not looks.get(item.layer_id, ("", False))[1]:
                     cards[item] = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
                     new_cards.append(item)
-            elif isinstance(item, EdgeItem) and real.get(item.key) is item:
+            elif isinstance(item, EdgeItem):
                 edges[item] = None
                 new_edges.append(item)
         added = self._added
