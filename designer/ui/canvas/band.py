@@ -24,6 +24,7 @@ looks at every item under the band, as Qt would.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QRectF, Qt
@@ -141,7 +142,9 @@ class BandSelection:
     """One rubber band's selection on a scene (``DesignScene.band_select`` at each move)."""
 
     def __init__(self, scene: QGraphicsScene) -> None:
-        self.scene = scene
+        # (Weakly: the scene holds the band while it is swept; no cycle left if a window
+        # closes in the middle of one.)
+        self._scene = weakref.ref(scene)
         self.box: Box | None = None  # the band at the last move (None: none yet)
         self.seen: tuple[object, ...] | None = None  # what the scene was then (``state``)
         self.looked_at = 0  # items decided at the last move (tests and benchmarks)
@@ -157,8 +160,10 @@ class BandSelection:
         old = self.box
         full = old is None or state != self.seen
         parts = [box] if full or old is None else rect_minus(box, old) + rect_minus(old, box)
-        scene = self.scene
+        scene = self._scene()
         change = BandChange(full=full)
+        if scene is None:
+            return change
         added, removed, areas = change.added, change.removed, change.areas
         decided: set[QGraphicsItem] = set()
         left, top, right, bottom = box
