@@ -1004,11 +1004,11 @@ class DesignScene(QGraphicsScene):
         """A view began a rubber band (its button went down on the empty canvas)."""
         self._band = BandSelection(self)
 
-    def band_select(self, area: QPainterPath, add: bool) -> BandChange | None:
+    def band_select(self, area: QPainterPath, add: bool) -> BandChange:
         """One move of the band: select what ``area`` (scene coordinates) covers, as Qt's
         ``setSelectionArea`` with ``IntersectsItemShape`` (``add``: Ctrl held, nothing is
         deselected); one ``selectionChanged`` for the move, with ``band_change`` set while
-        it is emitted. The change made, or None."""
+        it is emitted. Returns the change made."""
         band = self._band
         if band is None:
             band = self._band = BandSelection(self)
