@@ -586,3 +586,52 @@ def test_a_drop_beside_the_design_and_its_undo_leave_the_minimap_at_its_scale(qt
         .boundingRect()
         .contains(minimap.content_rect())
     )
+
+
+def test_a_card_dragged_makes_only_its_share_of_the_overview_again(qtbot, monkeypatch) -> None:
+    """Issue 15, ninth pass: a card dragged up close (with the minimap shown, which draws the
+    overview) made every block's and every line's path again at each move of the mouse (and
+    the minimap walked every card for the box round them): 20 ms a move at 10,000 layers. Now
+    only the paths of the moved card's bucket are made again, the minimap's box follows the
+    card, and the minimap shows what a minimap drawn from scratch shows."""
+    from designer.ui.canvas.overview import BUCKETS, Overview
+
+    doc, scene, view = make_view(qtbot, n=200)
+    view.set_zoom(1.0)
+    card = scene.cards["relu99"] if "relu99" in scene.cards else list(scene.cards.values())[100]
+    view.centerOn(card)
+    minimap = view.minimap
+    minimap.sync()
+    assert minimap.isVisible()
+    overview = scene.overview
+    minimap.viewport().grab()  # (the overview's paths made)
+    walks: list[int] = []
+    real = scene.grouping.visible_items
+    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+    made: list[int] = []  # how many buckets' blocks each time they are made
+    fills = Overview._make_fills
+
+    def counted(self: Overview) -> None:
+        due = getattr(self, "_fills_due", None)  # (None: all of them)
+        made.append(BUCKETS if due is None else len(due))
+        fills(self)
+
+    monkeypatch.setattr(Overview, "_make_fills", counted)
+    vp = view.viewport()
+    start = (card.x(), card.y())
+    at = view.mapFromScene(card.sceneBoundingRect().center())
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    for k in range(1, 5):
+        QTest.mouseMove(vp, at + QPoint(12 * k, 7 * k))
+        minimap.sync()
+        minimap.viewport().grab()  # (painted as the minimap paints itself)
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at + QPoint(48, 28)
+    )
+    assert doc.design.position(card.layer_id) == (card.x(), card.y())
+    assert made and all(m <= 1 for m in made[:4]), made  # its bucket only, at each move
+    assert (card.x(), card.y()) != start
+    assert not walks[:4]  # the box followed the card
+    shown = minimap.viewport().grab().toImage()
+    overview.invalidate()  # every path made again from the scene
+    assert minimap.viewport().grab().toImage() == shown

@@ -655,6 +655,8 @@ class EdgeItem(QGraphicsPathItem):
     drawn = QPainterPath()
     _bounds: QRectF | None = None
     _outline: QPainterPath | None = None  # ``shape()`` for the path drawn, made when first asked
+    # The path's own box (left, top, right, bottom), None for no path; False: not worked out yet.
+    _line: tuple[float, float, float, float] | bool | None = False
     # ``route=False``: no path until ``set_shown`` (an edge hidden inside a collapsed block when
     # a design opens is never drawn until its block is opened).
     unrouted = True
@@ -723,6 +725,7 @@ class EdgeItem(QGraphicsPathItem):
         self.drawn = path
         # Its cards moved or it was routed anew: worked out when asked.
         self._corridor = self._bounds = self._outline = None
+        self._line = False
         routed = EdgeItem.routed
         if routed is None:
             _touch_overview(self)
@@ -898,6 +901,20 @@ class EdgeItem(QGraphicsPathItem):
             stroker.setWidth(12)
             outline = self._outline = stroker.createStroke(self.drawn)
         return outline
+
+    def line_box(self) -> tuple[float, float, float, float] | None:
+        """The box (left, top, right, bottom) of the path drawn, kept until the path changes;
+        None when it has none (a rubber band decides most edges from it: ``band.hit``)."""
+        line = self._line
+        if line is False:
+            path = self.drawn
+            if path.isEmpty():
+                line = None
+            else:
+                r = path.boundingRect()
+                line = (r.left(), r.top(), r.right(), r.bottom())
+            self._line = line
+        return line  # type: ignore[return-value]
 
     def boundingRect(self) -> QRectF:
         if self._parked:

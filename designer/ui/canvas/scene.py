@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QClipboard, QTransform
+from PySide6.QtGui import QClipboard, QPainterPath, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -27,6 +27,7 @@ from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, ROW_GAP, a
 from designer.core.registry import REGISTRY
 from designer.core.routing import BoxGrid
 from designer.core.shape_rules import fmt_shape
+from designer.ui.canvas.band import BandChange, BandSelection
 from designer.ui.canvas.clipboard import (
     FragmentError,
     clipboard_fragment,
@@ -121,6 +122,12 @@ class DesignScene(QGraphicsScene):
         self._band_timer.setSingleShot(True)
         self._band_timer.setInterval(BAND_CHECK_MS)
         self._band_timer.timeout.connect(self._check_band)
+        # The band being swept (a view's ``band_started`` .. ``band_finished``), and while its
+        # move's ``selectionChanged`` is emitted, what that move changed (``band_select``).
+        self._band: BandSelection | None = None
+        self.band_change: BandChange | None = None
+        self.selection_serial = 0  # counts the selection's changes not made by a band's move
+        self.press_taken: bool | None = None  # whether an item took the last mouse press
         self.built_hidden = False  # rebuilt with every item hidden, until the grouping shows them
         self.built_shown = (
             False  # rebuilt with every item shown (no groups), until the grouping knows
@@ -953,25 +960,78 @@ class DesignScene(QGraphicsScene):
             self.selectionChanged.emit()
 
     def _on_scene_selection(self) -> None:
+        change = self.band_change
+        if change is None:
+            self.selection_serial += 1
         if self._syncing:
             return
         # Selected cards drawn above the others: only the cards whose selection changed are
         # raised or lowered (every card's, at each move of a rubber band over a 10,000-layer
         # design, was 10,000 calls into Qt a move).
-        selected_cards = cards_in(self.selectedItems())
-        now = set(selected_cards)
-        for card in self._raised - now:
-            card.setZValue(1)
-        for card in now - self._raised:
-            card.setZValue(1.5)
-        self._raised = now
-        if len(now) > 1 and self._banding():
+        raised = self._raised
+        if change is None or change.full:
+            selected_cards: list[LayerCard] | None = cards_in(self.selectedItems())
+            now = set(selected_cards or ())
+            for card in raised - now:
+                card.setZValue(1)
+            for card in now - raised:
+                card.setZValue(1.5)
+            self._raised = raised = now
+        else:
+            # A band's move: the change it made, not the whole selection read again.
+            selected_cards = None
+            for item in change.removed:
+                if item in raised:
+                    item.setZValue(1)
+                    raised.discard(item)
+            for item in change.added:
+                if isinstance(item, LayerCard):
+                    item.setZValue(1.5)
+                    raised.add(item)
+        if len(raised) > 1 and self._banding():
             # (the table, the inspector and the other views followed every move: 20 ms a
             # move while a band swept over thousands of cards)
             self._band_owed = True
             self._band_timer.start()
             return
-        self._tell_document(selected_cards)
+        self._tell_document(
+            selected_cards if selected_cards is not None else cards_in(self.selectedItems())
+        )
+
+    # ------------------------------------------------------- rubber band
+
+    def band_started(self) -> None:
+        """A view began a rubber band (its button went down on the empty canvas)."""
+        self._band = BandSelection(self)
+
+    def band_select(self, area: QPainterPath, add: bool) -> BandChange:
+        """One move of the band: select what ``area`` (scene coordinates) covers, as Qt's
+        ``setSelectionArea`` with ``IntersectsItemShape`` (``add``: Ctrl held, nothing is
+        deselected); one ``selectionChanged`` for the move, with ``band_change`` set while
+        it is emitted. Returns the change made."""
+        band = self._band
+        if band is None:
+            band = self._band = BandSelection(self)
+        blocked = self.blockSignals(True)
+        try:
+            change = band.select(area, add, self._band_state())
+        finally:
+            self.blockSignals(blocked)
+        if (change.added or change.removed) and not blocked:
+            self.band_change = change
+            try:
+                self.selectionChanged.emit()
+            finally:
+                self.band_change = None
+        band.note(self._band_state())
+        return change
+
+    def band_finished(self) -> None:
+        self._band = None
+
+    def _band_state(self) -> tuple[object, ...]:
+        """What changes when anything but a band's move changes the items or the selection."""
+        return (self.selection_serial, self.overview.content_version, len(self.cards))
 
     def flush_selection(self) -> None:
         """Tell the document the selection a rubber band made, if it is owed (the view calls
@@ -982,7 +1042,7 @@ class DesignScene(QGraphicsScene):
 
     def _banding(self) -> bool:
         """Whether a rubber band is being swept over one of the views now."""
-        return any(not view.rubberBandRect().isNull() for view in self.views())
+        return any(getattr(view, "banding", False) for view in self.views())
 
     def _check_band(self) -> None:
         if self._banding():
@@ -1033,6 +1093,7 @@ class DesignScene(QGraphicsScene):
     # ------------------------------------------------------------- gestures
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        self.press_taken = True
         if event.button() == Qt.MouseButton.LeftButton:
             item = self.itemAt(event.scenePos(), QTransform())
             if isinstance(item, Port) and item.kind == "out":
@@ -1041,6 +1102,8 @@ class DesignScene(QGraphicsScene):
                 event.accept()
                 return
         super().mousePressEvent(event)
+        # (Not taken: the view begins a rubber band, as Qt's own view would.)
+        self.press_taken = event.isAccepted()
         if event.button() == Qt.MouseButton.LeftButton:
             item = self.itemAt(event.scenePos(), QTransform())
             if isinstance(item, LayerCard):

@@ -7,6 +7,7 @@ dropped); the scene and the document decide what it means.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cache, partial
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QUrl, Signal
@@ -23,12 +24,25 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPixmap,
+    QRegion,
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLineEdit, QMenu, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsView,
+    QLineEdit,
+    QMenu,
+    QRubberBand,
+    QStyle,
+    QStyleHintReturnMask,
+    QStyleOptionRubberBand,
+    QWidget,
+)
 
 from designer.core.design import DesignError
 from designer.core.shape_rules import fmt_shape
@@ -85,6 +99,16 @@ def items_rect(items: list[QGraphicsItem]) -> QRectF:
     return rect
 
 
+@dataclass
+class Band:
+    """A rubber band being swept (``CanvasView`` runs it instead of Qt's: ``canvas/band.py``)."""
+
+    press: QPoint  # where the button went down (viewport coordinates)
+    origin: QPointF  # the same point in the scene
+    add: bool  # Ctrl held: the band adds to the selection
+    rect: QRect | None = None  # on screen; None until the pointer moved past the drag distance
+
+
 class CanvasView(QGraphicsView):
     layer_dropped = Signal(str, QPointF)  # layer type id, scene position
     files_dropped = Signal(list)  # local file paths
@@ -114,6 +138,7 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._rename: RenameEditor | None = None
         self._rename_id: str | None = None
+        self._band: Band | None = None
         self.find_bar = FindBar(self)
         self.minimap = Minimap(self)
         self.layer_dropped.connect(scene.handle_drop)
@@ -125,7 +150,7 @@ class CanvasView(QGraphicsView):
         # and their edges always draw themselves and repaint where they moved: a split "×N"
         # run repainted the whole canvas for them (2 ms an edit on a collapsed design).
         self._detail_seen = -1
-        scene.overview.watch(self, self._overview_changed)
+        scene.overview.watch(self, self._overview_changed, self._overview_areas)
         scene.document.selection_changed.connect(self._reveal_current)
 
     # ------------------------------------------------------------ painting
@@ -142,6 +167,24 @@ class CanvasView(QGraphicsView):
         if not scene.overview.active:  # up close: the cards drawn paint themselves, with ports
             scene.prepare_up_close(self.mapToScene(event.rect()).boundingRect())
         super().paintEvent(event)
+        band = self._band
+        if band is not None and band.rect is not None and not band.rect.isEmpty():
+            self._paint_band(band.rect)
+
+    def _paint_band(self, rect: QRect) -> None:
+        """The rubber band, drawn by the style as Qt's view draws its own, over everything."""
+        viewport = self.viewport()
+        painter = QPainter(viewport)
+        option = QStyleOptionRubberBand()
+        option.initFrom(viewport)
+        option.rect = rect
+        option.shape = QRubberBand.Shape.Rectangle
+        mask = QStyleHintReturnMask()
+        style = viewport.style()
+        if style.styleHint(QStyle.StyleHint.SH_RubberBand_Mask, option, viewport, mask):
+            painter.setClipRegion(mask.region, Qt.ClipOperation.IntersectClip)
+        style.drawControl(QStyle.ControlElement.CE_RubberBand, option, painter, viewport)
+        painter.end()
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         self.design_scene.overview.paint(painter)
@@ -152,6 +195,16 @@ class CanvasView(QGraphicsView):
         if overview.active or version != self._detail_seen:
             self._detail_seen = version
             self.viewport().update()
+
+    def _overview_areas(self, areas: list[QRectF]) -> None:
+        """Only the selection changed, in these places (a rubber band's move): zoomed out, the
+        overview draws it, and only there is the canvas painted again (up close the items
+        repaint themselves)."""
+        if not self.design_scene.overview.active:
+            return
+        viewport = self.viewport()
+        for area in areas:
+            viewport.update(self.mapFromScene(area).boundingRect().adjusted(-4, -4, 4, 4))
 
     # ---------------------------------------------------------------- zoom
 
@@ -250,7 +303,21 @@ class CanvasView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        scene = self.design_scene
+        scene.press_taken = None
         super().mousePressEvent(event)
+        if (
+            self._band is None
+            and scene.press_taken is False
+            and self.dragMode() == QGraphicsView.DragMode.RubberBandDrag
+            and self.isInteractive()
+        ):
+            # Qt's view has begun its rubber band (and cleared the selection unless Ctrl is
+            # held); the band is swept here, not by Qt (``canvas/band.py``).
+            press = event.position().toPoint()
+            ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            self._band = Band(press, self.mapToScene(press), ctrl)
+            scene.band_started()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
@@ -261,7 +328,75 @@ class CanvasView(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
             event.accept()
             return
+        if self._band is not None:
+            self._sweep(self._band, event)
+            return
         super().mouseMoveEvent(event)
+
+    # --------------------------------------------------------- rubber band
+
+    @property
+    def banding(self) -> bool:
+        """A rubber band is being swept (shown: the pointer moved past the drag distance)."""
+        return self._band is not None and self._band.rect is not None
+
+    def rubberBandRect(self) -> QRect:
+        band = self._band
+        return QRect(band.rect) if band is not None and band.rect is not None else QRect()
+
+    def _sweep(self, band: Band, event: QMouseEvent) -> None:
+        """A move of the mouse with the band: as Qt's view moves its own (the same rectangle,
+        the same items selected), with the selection worked out from what the move changed
+        (``DesignScene.band_select``) and only the changed part of the band repainted."""
+        pos = event.position().toPoint()
+        if (band.press - pos).manhattanLength() < QApplication.startDragDistance():
+            return
+        if not event.buttons():  # let go where no release was seen: the band ends
+            super().mouseMoveEvent(event)  # (Qt's view ends its own)
+            self._end_band()
+            return
+        old = band.rect
+        anchor = self.mapFromScene(band.origin)
+        rect = QRect(
+            min(anchor.x(), pos.x()),
+            min(anchor.y(), pos.y()),
+            abs(anchor.x() - pos.x()) + 1,
+            abs(anchor.y() - pos.y()) + 1,
+        )
+        band.rect = rect
+        if rect != old:
+            self.rubberBandChanged.emit(rect, band.origin, self.mapToScene(pos))
+        self._update_band(old, rect)
+        area = QPainterPath()
+        area.addPolygon(self.mapToScene(rect))
+        area.closeSubpath()
+        self.design_scene.band_select(area, band.add)
+
+    def _update_band(self, old: QRect | None, new: QRect | None) -> None:
+        """Repaint what a move changed of the band: Fusion fills it flat and draws its border
+        within 3 pixels of its edge, so the part it gained or lost and the two borders; for
+        another style, both bands whole, as Qt does."""
+        viewport = self.viewport()
+        if self.style().name().lower() != "fusion":
+            for rect in (old, new):
+                if rect is not None:
+                    viewport.update(rect.adjusted(-1, -1, 1, 1))
+            return
+        region = QRegion(old) if old is not None else QRegion()
+        region = region.xored(QRegion(new) if new is not None else QRegion())
+        for rect in (old, new):
+            if rect is not None:
+                ring = QRegion(rect.adjusted(-1, -1, 1, 1))
+                inner = rect.adjusted(4, 4, -4, -4)
+                region = region.united(ring.subtracted(QRegion(inner)) if inner.isValid() else ring)
+        viewport.update(region)
+
+    def _end_band(self) -> None:
+        band, self._band = self._band, None
+        if band is not None and band.rect is not None:
+            self._update_band(band.rect, None)
+            self.rubberBandChanged.emit(QRect(), QPointF(), QPointF())
+        self.design_scene.band_finished()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
@@ -272,6 +407,8 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+        if self._band is not None and not event.buttons():
+            self._end_band()
         self.design_scene.flush_selection()  # (what a rubber band selected)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
