@@ -345,7 +345,7 @@ class PaintRegions(QObject):
         return False
 
 
-def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(window):
+def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(window, qtbot):
     """Block cards and their edges draw themselves, so Qt repaints where they moved; the canvas
     was painted whole besides whenever the collapsed view changed (2 ms an edit on a collapsed
     10,000-layer design). Only layer cards or their edges moving, appearing or shown (one never
@@ -353,6 +353,15 @@ def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(w
     the window shows after each edit is what a whole repaint shows."""
     from benchmarks.scale_designs import grouped_resnet
     from tests.ui.test_layer_charts_incremental import screen_pixels
+
+    def settled() -> None:
+        # (The minimap fits itself on a timer and repaints after: what the screen shows is
+        # compared once it has, not while a paint of its own is still to come.)
+        for _ in range(3):
+            QApplication.processEvents()
+        qtbot.waitUntil(lambda: not window.view.minimap._timer.isActive(), timeout=2000)
+        for _ in range(3):
+            QApplication.processEvents()
 
     window.load_design(grouped_resnet(100), None)  # (opened collapsed, as the benchmark's)
     settle(window)
@@ -378,8 +387,7 @@ def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(w
             log.areas.clear()
             repeats = [c.node.repeat for c in grouping.cards.values()]
             doc.set_params(target, {**params, "kernel_size": kernel, "padding": kernel // 2})
-            for _ in range(3):
-                QApplication.processEvents()
+            settled()
             assert [c.node.repeat for c in grouping.cards.values()] != repeats  # (split, joined)
             assert log.areas and max(log.areas) < whole, (log.areas, whole)
             shown = screen_pixels(viewport)
@@ -388,8 +396,7 @@ def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(w
         # Layer cards shown (their block opened): they are drawn where they stand.
         detail = window.scene.overview.detail_version
         grouping.expand(stage2[len(stage2) // 2])
-        for _ in range(3):
-            QApplication.processEvents()
+        settled()
         assert window.scene.overview.detail_version > detail
         assert window.scene.cards[target].isVisible()
         shown = screen_pixels(viewport)
