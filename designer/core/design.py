@@ -42,7 +42,7 @@ class DesignError(ValueError):
     """An edit the design refuses (unknown layer, taken id, invalid value, ...)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Layer:
     """One layer: its id, its type id, the hyper-parameters set explicitly, its inputs."""
 

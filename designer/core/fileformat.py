@@ -368,8 +368,9 @@ def _build(obj: dict[str, Any]) -> Design:
     prev: str | None = None
     parsed: list[Layer] = []
     taken = _TakenIds()
+    alike: dict[tuple[Any, ...], dict[str, Any]] = {}  # _usual_layer's shared parameters
     for n, raw in enumerate(layers):
-        layer = _usual_layer(raw, prev, taken)
+        layer = _usual_layer(raw, prev, taken, alike)
         if layer is None:  # something to report or to name: the general path, with its path
             layer = _parse_layer(raw, f"$.layers[{n}]", prev, taken, notes)
         taken.add(layer.id)
@@ -614,7 +615,9 @@ def _parse_layer(
     return Layer(lid, type_id, canonical_params(type_id, params), list(inputs))
 
 
-def _usual_layer(raw: Any, prev: str | None, taken: set[str]) -> Layer | None:
+def _usual_layer(
+    raw: Any, prev: str | None, taken: set[str], alike: dict[tuple[Any, ...], dict[str, Any]]
+) -> Layer | None:
     """The layer ``_parse_layer`` reads from ``raw`` when there is nothing to report or
     rename (the usual case: a known type, a valid id not taken, a list of at most 1,000
     input texts none of which is the layer itself, valid parameters), or None: then
@@ -644,6 +647,35 @@ def _usual_layer(raw: Any, prev: str | None, taken: set[str]) -> Layer | None:
         inputs = list(inputs)
     else:
         inputs = [] if prev is None or type_id == "Input" else [prev]
+    # Layers alike (the same type and parameter values, of the same classes, in the same
+    # order: most of a network's) share one parameters dict, read once: ``alike`` holds what
+    # ``_usual_params`` gave for the first of them. ``Design`` never changes a layer's dict in
+    # place (it replaces it), so sharing it is safe. The key is made at C speed: the layer
+    # object without its id and inputs, names then values then their classes (1, 1.0 and True
+    # are equal but read apart); a list value makes it unhashable (then no sharing), and a
+    # zero where a float is (0.0 and -0.0 are equal) is not shared either.
+    rest = raw.copy()
+    del rest["id"]
+    if "inputs" in rest:
+        del rest["inputs"]
+    values = rest.values()
+    classes = (*map(type, values),)
+    key = (*rest, *values, *classes)
+    try:
+        params = alike.get(key)
+    except TypeError:  # a list value
+        return _layer_of(ltype, lid, raw, inputs)
+    if params is None:
+        params = _usual_params(ltype, raw)
+        if params is None:
+            return None
+        if float not in classes or 0 not in values:
+            alike[key] = params
+    return Layer(lid, ltype.id, params, inputs)
+
+
+def _layer_of(ltype: LayerType, lid: str, raw: dict[str, Any], inputs: list[str]) -> Layer | None:
+    """``_usual_layer``'s layer with its own parameters dict (None: see ``_usual_params``)."""
     params = _usual_params(ltype, raw)
     if params is None:
         return None
