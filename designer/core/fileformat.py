@@ -139,22 +139,31 @@ def loads_design(text: str | bytes) -> Design:
 def _loads_design(text: str | bytes) -> Design:
     if len(text) > MAX_FILE_BYTES:
         raise InvalidFormatError("$", f"the document is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    # The text as UTF-8 (the file's own bytes, or the text encoded once): what the tests
+    # for long numbers and lone surrogates below read. None: the text holds a lone surrogate.
+    data: bytes | None
     if isinstance(text, bytes):
+        data = text
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidFormatError(
                 "$", f"the file is not UTF-8 text (byte {exc.start})"
             ) from None
-    elif text.startswith("\ufeff"):
-        text = text[1:]
+    else:
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            data = None
     try:
         obj = json.loads(
             text,
             parse_constant=_reject_constant,
             # Without a run of more digits than a number may have, every whole number is what
             # _parse_int gives: the parser's own conversion, without a call per number.
-            parse_int=_parse_int if _may_hold_long_number(text) else None,
+            parse_int=_parse_int if _may_hold_long_number(text, data) else None,
             parse_float=_parse_float,
         )
     except _NumberError as exc:
@@ -167,7 +176,7 @@ def _loads_design(text: str | bytes) -> Design:
         raise InvalidFormatError("$", "the JSON is nested too deeply to be a design") from None
     except ValueError as exc:
         raise InvalidFormatError("$", f"not valid JSON: {exc}") from None
-    if _may_hold_surrogate(text):
+    if data is None or _may_hold_surrogate(text, checked=True):
         _check_nesting_and_text(obj)  # says where
     # The nesting check comes before every other, but it is done after building: a design
     # that builds holds no list or object deeper than a few levels except in its unknown
@@ -189,25 +198,30 @@ _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_RUN = b"0" * (MAX_NUMBER_DIGITS + 1)
 
 
-def _may_hold_long_number(text: str) -> bool:
+def _may_hold_long_number(text: str, data: bytes | None = None) -> bool:
     """Whether ``text`` holds a run of more than ``MAX_NUMBER_DIGITS`` ASCII digits (the only
     digits a JSON number is written with), in a number or in a text: only then may a number be
-    too long for ``_parse_int``. At C speed (every digit made a 0, then one search)."""
-    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
+    too long for ``_parse_int``. At C speed (every digit made a 0, then one search). ``data``:
+    ``text`` in UTF-8 (or the bytes it was decoded from, whose digits are the same), when at
+    hand."""
+    if data is None:
+        data = text.encode("utf-8", "surrogatepass")
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZEROS)
 
 
 #: An escape that may write a lone surrogate (``\ud800``).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _may_hold_surrogate(text: str) -> bool:
+def _may_hold_surrogate(text: str, *, checked: bool = False) -> bool:
     """Whether a text parsed from ``text`` may fail to encode as UTF-8 (a lone surrogate,
     written as such or as an escape). Only then does the full walk of
     ``_check_nesting_and_text`` run; a false alarm just costs that walk. Every test here
-    runs at C speed."""
+    runs at C speed. ``checked``: ``text`` is known to encode (it holds no lone surrogate
+    as such; an escape may still write one)."""
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
         return True
-    if text.isascii():
+    if checked or text.isascii():
         return False
     try:
         text.encode("utf-8")

@@ -306,3 +306,32 @@ def test_a_sum_of_fields_wide_one_way_and_spaced_the_other_is_a_new_field() -> N
     rf = an.info["s"].receptive_field
     assert rf == ReceptiveField((fa.size[0], fa.size[1]), (fb.jump[0], fb.jump[1]))
     assert rf is not fa and rf is not fb
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list('0123456789 ,[]é\ufeff"a')), max_size=400),
+    run=st.integers(0, 130),
+    bom=st.booleans(),
+)
+def test_the_long_number_test_reads_the_bytes_as_the_text(text: str, run: int, bom: bool) -> None:
+    """``_may_hold_long_number`` on the bytes a text was read from (with or without a byte
+    order mark) or on the text encoded once answers as on the text alone."""
+    text = text[:200] + "7" * run + text[200:]
+    expected = fileformat._may_hold_long_number(text)
+    data = ("\ufeff" if bom else "").encode() + text.encode()
+    assert fileformat._may_hold_long_number(text, data) == expected
+    assert fileformat._may_hold_long_number(text, text.encode()) == expected
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_lone_surrogates_are_named_from_text_and_from_bytes(as_bytes: bool) -> None:
+    """A lone surrogate written as an escape is found whether the document comes as text or
+    as the file's bytes; one written as such (text only: UTF-8 bytes cannot hold one) too."""
+    doc = '{"format": "cnn-designer", "version": 1, "name": "a\\ud800b", "layers": []}'
+    with pytest.raises(InvalidFormatError, match="unpaired surrogate"):
+        loads_design(doc.encode() if as_bytes else doc)
+    if not as_bytes:
+        raw = '{"format": "cnn-designer", "version": 1, "layers": [], "x": "\ud800"}'
+        with pytest.raises(InvalidFormatError, match="unpaired surrogate"):
+            loads_design(raw)
