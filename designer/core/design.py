@@ -399,6 +399,15 @@ class Design:
         if self._refs is not None:
             self._rewired(layer.id, [], layer.inputs)
 
+    def extend_loaded(self, layers: dict[str, Layer]) -> None:
+        """``append_loaded`` of every layer of ``layers`` (by id, in design order; ids the
+        loader has made unique), in one step on a design that has none yet."""
+        if self._layers or self._refs is not None:
+            for layer in layers.values():
+                self.append_loaded(layer)
+        else:
+            self._layers.update(layers)
+
     def place_loaded(self, layer_id: str, position: Point | list[float]) -> None:
         """``set_position`` for a design the loader is still building (no event)."""
         self.layer(layer_id)

@@ -30,6 +30,7 @@ from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
 from designer.core.design import (
+    ID_PATTERN,
     MAX_ID_LENGTH,
     Design,
     Layer,
@@ -66,6 +67,7 @@ _TOP_KEYS = ("format", "version", "name", "semantics", "description", "layers", 
 MAX_GROUPS = 20_000
 _GROUP_KEYS = ("id", "label", "parent", "layers")
 _GROUP_KEY_SET = frozenset(_GROUP_KEYS)
+_ID_MATCH = ID_PATTERN.match  # (check_id's test, inline where ids are read in bulk)
 
 
 class FormatError(ValueError):
@@ -380,18 +382,17 @@ def _build(obj: dict[str, Any]) -> Design:
     design.extra = {k: v for k, v in obj.items() if k not in _TOP_KEYS}
     notes: list[tuple[str, str | None, str]] = []
     prev: str | None = None
-    parsed: list[Layer] = []
+    parsed: dict[str, Layer] = {}
     taken = _TakenIds()
     alike: dict[tuple[Any, ...], dict[str, Any]] = {}  # _usual_layer's shared parameters
     for n, raw in enumerate(layers):
         layer = _usual_layer(raw, prev, taken, alike)
         if layer is None:  # something to report or to name: the general path, with its path
             layer = _parse_layer(raw, f"$.layers[{n}]", prev, taken, notes)
-        taken.add(layer.id)
-        parsed.append(layer)
         prev = layer.id
-    for layer in parsed:
-        design.append_loaded(layer)
+        taken.add(prev)
+        parsed[prev] = layer
+    design.extend_loaded(parsed)
     layout = obj.get("layout", {})
     if not isinstance(layout, dict):
         raise InvalidFormatError(
@@ -529,23 +530,35 @@ def _usual_group(
     if (
         gid.__class__ is not str
         or gid in seen
-        or check_id(gid) is not None
+        or not gid  # check_id, inline (gid is a text)
+        or len(gid) > MAX_ID_LENGTH
+        or not _ID_MATCH(gid)
         or label.__class__ is not str
         or len(label) > MAX_LABEL_LENGTH
         or (parent is not None and parent.__class__ is not str)
         or members.__class__ is not list
     ):
         return None
-    kept: list[str] = []
-    for m in members:
-        if m.__class__ is not str or m in owner:
-            return None
-        if m in layers:
-            kept.append(m)
-    if len(set(kept)) != len(kept):
-        return None  # a layer listed twice: the general path names it
-    for m in kept:
-        owner[m] = gid
+    try:
+        distinct = set(members)
+    except TypeError:  # a list or an object among them: the general path names it
+        return None
+    if layers.keys() >= distinct and owner.keys().isdisjoint(distinct):
+        # Every member a layer (the usual case), so a text, none in another group: the loop
+        # below at C speed. The parsed list itself is kept (the document is dropped once read).
+        if len(distinct) != len(members):
+            return None  # a layer listed twice: the general path names it
+        kept = members
+    else:
+        kept = []
+        for m in members:
+            if m.__class__ is not str or m in owner:
+                return None
+            if m in layers:
+                kept.append(m)
+        if len(set(kept)) != len(kept):
+            return None  # a layer listed twice: the general path names it
+    owner.update(dict.fromkeys(kept, gid))
     return Group(gid, label, parent, kept)
 
 
@@ -642,15 +655,26 @@ def _usual_layer(
     type_id = raw.get("type")
     ltype = REGISTRY.get(type_id) if type_id.__class__ is str else None
     lid = raw.get("id")
-    if ltype is None or lid.__class__ is not str or lid in taken or check_id(lid) is not None:
+    if (
+        ltype is None
+        or lid.__class__ is not str
+        or lid in taken
+        or not lid  # check_id, inline (lid is a text)
+        or len(lid) > MAX_ID_LENGTH
+        or not _ID_MATCH(lid)
+    ):
         return None
-    if "inputs" in raw:
-        inputs = raw["inputs"]
+    rest = raw.copy()  # the layer object without its id and inputs (see below)
+    del rest["id"]
+    if "inputs" in rest:
+        inputs = rest.pop("inputs")
         if inputs.__class__ is not list:
             return None
         if len(inputs) == 1:  # one input (most layers): the tests below for one text
             ref = inputs[0]
-            if ref.__class__ is not str or source_of(ref) == lid:
+            if ref.__class__ is not str or (
+                ref == lid if ":" not in ref else source_of(ref) == lid
+            ):
                 return None
         elif (
             len(inputs) > 1000
@@ -658,7 +682,8 @@ def _usual_layer(
             or any(source_of(i) == lid for i in inputs)
         ):
             return None
-        inputs = list(inputs)
+        # The parsed list itself: the document is read once and dropped (nothing else keeps
+        # or changes it), so the layer takes it without a copy.
     else:
         inputs = [] if prev is None or type_id == "Input" else [prev]
     # Layers alike (the same type and parameter values, of the same classes, in the same
@@ -668,10 +693,6 @@ def _usual_layer(
     # object without its id and inputs, names then values then their classes (1, 1.0 and True
     # are equal but read apart); a list value makes it unhashable (then no sharing), and a
     # zero where a float is (0.0 and -0.0 are equal) is not shared either.
-    rest = raw.copy()
-    del rest["id"]
-    if "inputs" in rest:
-        del rest["inputs"]
     values = rest.values()
     classes = (*map(type, values),)
     key = (*rest, *values, *classes)
