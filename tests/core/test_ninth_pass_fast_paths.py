@@ -33,7 +33,7 @@ from designer.core.analysis import (
     analyze,
     clear_rule_cache,
 )
-from designer.core.design import Design, Layer
+from designer.core.design import Design, DesignError, Layer
 from designer.core.fileformat import InvalidFormatError, dumps_design, load_design, loads_design
 from designer.core.registry import REGISTRY
 from tests.core.test_eighth_pass_fast_paths import _random_chain
@@ -335,3 +335,19 @@ def test_lone_surrogates_are_named_from_text_and_from_bytes(as_bytes: bool) -> N
         raw = '{"format": "cnn-designer", "version": 1, "layers": [], "x": "\ud800"}'
         with pytest.raises(InvalidFormatError, match="unpaired surrogate"):
             loads_design(raw)
+
+
+def test_extend_loaded_is_append_loaded_of_each() -> None:
+    """``Design.extend_loaded`` puts the layers in, in order, in one step on an empty design,
+    and layer by layer (with ``append_loaded``'s test of a taken id) on one that has some."""
+    empty = Design("a")
+    layers = {"x": Layer("x", "Input", {"shape": [3, 8, 8]}), "r": Layer("r", "ReLU", {}, ["x"])}
+    empty.extend_loaded(layers)
+    assert empty.ids == ["x", "r"] and empty.layer("r") is layers["r"]
+    assert empty.consumers("x") == ["r"]
+    more = Design("b")
+    more.append_loaded(Layer("x", "Input", {"shape": [3, 8, 8]}))
+    more.extend_loaded({"r": Layer("r", "ReLU", {}, ["x"])})
+    assert more.ids == ["x", "r"] and more.consumers("x") == ["r"]
+    with pytest.raises(DesignError):
+        more.extend_loaded({"r": Layer("r", "ReLU", {}, ["x"])})
