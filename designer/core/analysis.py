@@ -956,6 +956,8 @@ class Analysis:
             )
             memos, by_params, steps = self._rule_memo, self._memo_by_params, self._rf_steps
             sem, generation, bpe = self.design.semantics, _rule_generation, self.bytes_per_element
+            semantics = self.semantics
+            shared = self.design.params_shared  # (else no layer finds another's memo by its dict)
             plain_kinds, prod = _CHAIN_PLAIN, math.prod
             count = 0
             # What the layers built inline add to the totals (_account), added at the end.
@@ -991,23 +993,42 @@ class Analysis:
                         # memo of a layer with the same parameters dict (the loader gives
                         # layers alike one), with no finding, one output and no note to come:
                         # ``_evaluate_one``'s info built inline, as ``_chain`` builds it.
+                        # (The memo is made here when missing, as _evaluate_one makes it, so
+                        # that _evaluate_one, when it is called below, finds it.)
                         params = layer.params
                         memo = memos.get(lid)
-                        if memo is None or memo[0] is not params:
-                            memo = by_params.get(id(params))
-                            if memo is not None and memo[0] is params:
-                                memos[lid] = memo
-                        plain = None
                         if (
-                            memo is not None
-                            and memo[1] is type_id
-                            and memo[2] is sem
-                            and memo[3] == generation
-                            and (result := memo[4].get(shape)) is not None
+                            memo is None
+                            or memo[0] is not params
+                            or memo[1] is not type_id
+                            or memo[2] is not sem
+                            or memo[3] != generation
                         ):
-                            plain = result._plain
-                            if plain is None:
-                                plain = _plain(result)
+                            memo = by_params.get(id(params)) if shared else None
+                            if (
+                                memo is None
+                                or memo[0] is not params
+                                or memo[1] is not type_id
+                                or memo[2] is not sem
+                                or memo[3] != generation
+                            ):
+                                key, by_shape = _shape_results(layer, semantics)
+                                memo = (params, type_id, sem, generation, by_shape, key)
+                                if shared:
+                                    if len(by_params) >= _MEMO_BY_PARAMS:
+                                        by_params.clear()
+                                    by_params[id(params)] = memo
+                            memos[lid] = memo
+                        by_shape = memo[4]
+                        result = by_shape.get(shape)
+                        if result is None:  # (_evaluate_one's steps for it)
+                            result = _computed(layer, registry[type_id], [shape], semantics)
+                            if len(by_shape) >= _MEMO_SHAPES:
+                                by_shape.clear()
+                            by_shape[shape] = result
+                        plain = result._plain
+                        if plain is None:
+                            plain = _plain(result)
                         if plain:
                             (
                                 out,
@@ -1755,7 +1776,9 @@ class Analysis:
         if memo is not None and memo[0] is params and memo[1] is type_id and memo[2] is sem:
             by_shape = memo[4] if memo[3] == _rule_generation else self._memo_again(lid, memo)
         else:
-            shared = self._memo_by_params.get(id(params))
+            # (Through the memo of another layer with this very dict, when the design has
+            # layers that share one: see ``Design.params_shared``.)
+            shared = self._memo_by_params.get(id(params)) if self.design.params_shared else None
             if (
                 shared is not None
                 and shared[0] is params
@@ -1769,10 +1792,11 @@ class Analysis:
                 key, by_shape = _shape_results(layer, self.semantics)
                 memo = (params, type_id, sem, _rule_generation, by_shape, key)
                 self._rule_memo[lid] = memo
-                by_params = self._memo_by_params
-                if len(by_params) >= _MEMO_BY_PARAMS:
-                    by_params.clear()
-                by_params[id(params)] = memo
+                if self.design.params_shared:
+                    by_params = self._memo_by_params
+                    if len(by_params) >= _MEMO_BY_PARAMS:
+                        by_params.clear()
+                    by_params[id(params)] = memo
         result = by_shape.get(shape)
         if result is None:
             result = _computed(layer, ltype, [shape], self.semantics)

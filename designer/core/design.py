@@ -198,6 +198,10 @@ class Design:
         # Problems found while loading (duplicate or missing ids were renamed): shown until saved.
         self.load_notes: list[tuple[str, str | None, str]] = []  # (code, layer, message)
         self.extra: dict[str, Any] = {}  # unknown top-level file fields, written back unchanged
+        #: Some layers share one parameters dict (the file loader gives layers alike one): a
+        #: hint to the analysis, which then looks for a memo by dict (``Analysis.full_refresh``).
+        #: Edits only ever give a layer a dict of its own, so it is never wrong to keep it.
+        self.params_shared = False
         #: The layers that take their input from each id (``Layer.sources``; the keys of a
         #: dict, in no particular order), missing ids included: made when first asked for
         #: (``_references``), then kept up to date by every method that changes a layer's
@@ -353,6 +357,7 @@ class Design:
         other._groups = [g.copy() for g in self._groups]
         other.load_notes = list(self.load_notes)
         other.extra = self.extra
+        other.params_shared = self.params_shared
         return other
 
     # ---------------------------------------------------------------- mutations

@@ -393,6 +393,9 @@ def _build(obj: dict[str, Any]) -> Design:
         taken.add(prev)
         parsed[prev] = layer
     design.extend_loaded(parsed)
+    design.params_shared = len(alike) < len(parsed) and len(
+        {id(layer.params) for layer in parsed.values()}
+    ) < len(parsed)
     layout = obj.get("layout", {})
     if not isinstance(layout, dict):
         raise InvalidFormatError(

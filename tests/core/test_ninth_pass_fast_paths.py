@@ -162,6 +162,22 @@ def test_a_template_loads_its_layers_alike_into_one_dict_each() -> None:
         for la in raw["layers"]
     }
     assert len(dicts) == len(alike) == 25
+    assert design.params_shared and design.trial_copy().params_shared
+    # A design whose layers are all unlike (no dict shared) does not say it shares any.
+    lone = loads_design(
+        json.dumps(
+            {
+                "format": "cnn-designer",
+                "version": 1,
+                "layers": [
+                    {"id": "x", "type": "Input", "shape": [3, 8, 8]},
+                    {"id": "c", "type": "Conv2d", "out_channels": 4, "kernel_size": 3},
+                    {"id": "r", "type": "ReLU"},
+                ],
+            }
+        )
+    )
+    assert not lone.params_shared and not Design("new").params_shared
 
 
 # ----------------------------------------------------------------------- analysis
@@ -240,6 +256,7 @@ def _shared_chain(rng: random.Random, n: int) -> Design:
         key = repr((layer.type, layer.params))
         params = seen.setdefault(key, layer.params)  # (normalised: as the loader appends)
         out.append_loaded(Layer(layer.id, layer.type, params, list(layer.inputs)))
+    out.params_shared = True  # (as the loader says of what it loads)
     return out
 
 
