@@ -305,6 +305,13 @@ class Analysis:
             str,
             tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult], tuple[Any, ...] | None],
         ] = {}
+        #: The same entries by their parameters dict's ``id`` (the entry holds the dict, so
+        #: the id is not reused while it is kept): layers that share one dict (the file
+        #: loader gives layers alike one) share one entry, made once (``_evaluate_one``).
+        self._memo_by_params: dict[
+            int,
+            tuple[dict[str, Any], str, str, int, dict[Shape, RuleResult], tuple[Any, ...] | None],
+        ] = {}
         self._passing = False  # a ``_recompute_from`` pass is running (``_bring_up_to_date``)
         #: Of the ids the last ``updated`` carried, those whose change was their receptive field
         #: (and the input size it refers to) alone: same shapes, numbers, status and diagnostics.
@@ -930,7 +937,7 @@ class Analysis:
         self.info = self._new_infos()
         self._stale = set()
         self._rf_steps = {}
-        self._sums = [0] * _SUMS
+        self._sums = sums = [0] * _SUMS
         self._flagged = set()
         self._positions = None
         with collection_deferred():  # every object made here lives on (see quiet_gc)
@@ -947,7 +954,14 @@ class Analysis:
                 self._cyclic,
                 REGISTRY,
             )
+            memos, by_params, steps = self._rule_memo, self._memo_by_params, self._rf_steps
+            sem, generation, bpe = self.design.semantics, _rule_generation, self.bytes_per_element
+            semantics = self.semantics
+            shared = self.design.params_shared  # (else no layer finds another's memo by its dict)
+            plain_kinds, prod = _CHAIN_PLAIN, math.prod
             count = 0
+            # What the layers built inline add to the totals (_account), added at the end.
+            d_params = d_trainable = d_buffers = d_macs = d_neurons = 0
             try:
                 for lid in self.order:  # _set_info, on an empty info
                     layer = layers[lid]
@@ -961,19 +975,143 @@ class Analysis:
                         and not u.output_shapes
                         and lid not in cyclic
                     ):
-                        ltype = registry[layer.type]
-                        hi = ltype.max_inputs
-                        if ltype.min_inputs <= 1 and (hi is None or hi >= 1):
-                            count += 1
-                            info = evaluate_one(layer, ltype, u, shape)
-                        else:
-                            info = evaluate(layer)
+                        type_id = layer.type
+                        kind = plain_kinds.get(type_id)  # (each takes one input)
+                        if kind is None:
+                            ltype = registry[type_id]
+                            hi = ltype.max_inputs
+                            if ltype.min_inputs <= 1 and (hi is None or hi >= 1):
+                                count += 1
+                                info = evaluate_one(layer, ltype, u, shape)
+                            else:
+                                info = evaluate(layer)
+                            infos[lid] = info
+                            account(info, 1)
+                            continue
+                        count += 1
+                        # A layer whose rule result is known through its memo, or through the
+                        # memo of a layer with the same parameters dict (the loader gives
+                        # layers alike one), with no finding, one output and no note to come:
+                        # ``_evaluate_one``'s info built inline, as ``_chain`` builds it.
+                        # (The memo is made here when missing, as _evaluate_one makes it, so
+                        # that _evaluate_one, when it is called below, finds it.)
+                        params = layer.params
+                        memo = memos.get(lid)
+                        if (
+                            memo is None
+                            or memo[0] is not params
+                            or memo[1] is not type_id
+                            or memo[2] is not sem
+                            or memo[3] != generation
+                        ):
+                            memo = by_params.get(id(params)) if shared else None
+                            if (
+                                memo is None
+                                or memo[0] is not params
+                                or memo[1] is not type_id
+                                or memo[2] is not sem
+                                or memo[3] != generation
+                            ):
+                                key, by_shape = _shape_results(layer, semantics)
+                                memo = (params, type_id, sem, generation, by_shape, key)
+                                if shared:
+                                    if len(by_params) >= _MEMO_BY_PARAMS:
+                                        by_params.clear()
+                                    by_params[id(params)] = memo
+                            memos[lid] = memo
+                        by_shape = memo[4]
+                        result = by_shape.get(shape)
+                        if result is None:  # (_evaluate_one's steps for it)
+                            result = _computed(layer, registry[type_id], [shape], semantics)
+                            if len(by_shape) >= _MEMO_SHAPES:
+                                by_shape.clear()
+                            by_shape[shape] = result
+                        plain = result._plain
+                        if plain is None:
+                            plain = _plain(result)
+                        if plain:
+                            (
+                                out,
+                                neurons,
+                                n_params,
+                                trainable,
+                                buffers,
+                                macs,
+                                axes,
+                                derived,
+                                step,
+                            ) = plain
+                            input_size = u.input_size
+                            rf = u.receptive_field
+                            if rf is not None and step.kind != "identity":
+                                m = rf._after
+                                rf = m[1] if m is not None and m[0] is step else _after(rf, step)
+                            if kind == 0:
+                                axis = u.channel_axis if len(out) == len(shape) else None
+                            else:
+                                axis = 0 if len(out) == 3 else None
+                            noted = False
+                            if kind == 2 and len(out) == 3:  # a window: _evaluate_one's tests
+                                n_in = prod(shape)
+                                if (
+                                    n_in
+                                    and neurons < BOTTLENECK_KEEP * n_in
+                                    and not (len(shape) == 3 and shape[1] * shape[2] == 1)
+                                ):
+                                    noted = True
+                                elif (
+                                    rf is not None
+                                    and input_size is not None
+                                    and out[1] * out[2] > 1
+                                ):
+                                    sh, sw = input_size
+                                    size = rf.size
+                                    if size[0] > sh - 1 and size[1] > sw - 1:
+                                        urf = u.receptive_field
+                                        noted = urf is None or not (
+                                            urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1
+                                        )
+                            if not noted:
+                                steps[lid] = step
+                                infos[lid] = LayerInfo(
+                                    lid,
+                                    type_id,
+                                    [shape],
+                                    out,
+                                    n_params,
+                                    trainable,
+                                    buffers,
+                                    macs,
+                                    rf,
+                                    "ok",
+                                    [],
+                                    axes,
+                                    derived,
+                                    bpe,
+                                    (),
+                                    input_size,
+                                    axis,
+                                )
+                                # _account, inline: no diagnostics, one output, not an Input
+                                d_params += n_params
+                                d_trainable += trainable
+                                d_buffers += buffers
+                                d_macs += macs
+                                d_neurons += neurons
+                                continue
+                        info = evaluate_one(layer, registry[type_id], u, shape)
                     else:
                         info = evaluate(layer)
                     infos[lid] = info
                     account(info, 1)
             finally:
                 self.recompute_count += count
+                sums[0] += d_params
+                sums[1] += d_trainable
+                sums[2] += d_buffers
+                sums[3] += d_macs
+                sums[4] += d_neurons
+                sums[5] += d_neurons * bpe
         self._totals = None
         self.field_only = frozenset()
         self.unlisted_fields = False
@@ -1638,8 +1776,27 @@ class Analysis:
         if memo is not None and memo[0] is params and memo[1] is type_id and memo[2] is sem:
             by_shape = memo[4] if memo[3] == _rule_generation else self._memo_again(lid, memo)
         else:
-            key, by_shape = _shape_results(layer, self.semantics)
-            self._rule_memo[lid] = (params, type_id, sem, _rule_generation, by_shape, key)
+            # (Through the memo of another layer with this very dict, when the design has
+            # layers that share one: see ``Design.params_shared``.)
+            shared = self._memo_by_params.get(id(params)) if self.design.params_shared else None
+            if (
+                shared is not None
+                and shared[0] is params
+                and shared[1] is type_id
+                and shared[2] is sem
+                and shared[3] == _rule_generation
+            ):
+                by_shape = shared[4]
+                self._rule_memo[lid] = shared
+            else:
+                key, by_shape = _shape_results(layer, self.semantics)
+                memo = (params, type_id, sem, _rule_generation, by_shape, key)
+                self._rule_memo[lid] = memo
+                if self.design.params_shared:
+                    by_params = self._memo_by_params
+                    if len(by_params) >= _MEMO_BY_PARAMS:
+                        by_params.clear()
+                    by_params[id(params)] = memo
         result = by_shape.get(shape)
         if result is None:
             result = _computed(layer, ltype, [shape], self.semantics)
@@ -1854,7 +2011,7 @@ class Analysis:
         its rule's step, its output ``shape`` and the layers feeding it."""
         if type_id == "Input":
             if shape is not None and len(shape) == 3:
-                return (shape[1], shape[2]), ReceptiveField((1.0, 1.0), (1.0, 1.0))
+                return (shape[1], shape[2]), _INPUT_FIELD
             return None, None
         if len(upstream) == 1 and upstream[0] is not None:
             # One input (most layers): the general formulas below with one term each.
@@ -1885,6 +2042,13 @@ class Analysis:
         spaced = full or fields
         jump = (max(f.jump[0] for f in spaced), max(f.jump[1] for f in spaced))
         input_size = (max(s[0] for s in sizes), max(s[1] for s in sizes)) if sizes else None
+        if step.kind == "identity":
+            # The field of an input that is the largest and the widest spaced (a residual
+            # sum's main path, a concatenation's widest branch): that field itself, not an
+            # equal new one, so the fields after it stay the objects they were (``_after``).
+            for f in spaced:
+                if f.size == size and f.jump == jump:
+                    return input_size, f
         return input_size, _stepped(size, jump, step)
 
 
@@ -1926,6 +2090,13 @@ def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
 
 
 _new_object = object.__new__
+
+#: Every Input's field (one pixel, one pixel apart), one object for every analysis: the
+#: fields after it, kept one step at a time on the field before (``_after``), then come back
+#: as the same objects in the next analysis of a design alike (a design opened again, a fix
+#: tried on a copy), as the window steps are one object per kernel and stride. Frozen, as
+#: every field.
+_INPUT_FIELD = ReceptiveField((1.0, 1.0), (1.0, 1.0))
 
 
 def _field(size: tuple[float, float], jump: tuple[float, float]) -> ReceptiveField:
@@ -2014,6 +2185,7 @@ RULE_CACHE_LIMIT = 20_000
 _rule_generation = 0
 #: Input shapes kept per entry of results by input shape (it starts afresh beyond).
 _MEMO_SHAPES = 64
+_MEMO_BY_PARAMS = 4096  # ``Analysis._memo_by_params`` is emptied beyond this many dicts
 #: The first item of ``_RULE_CACHE``'s keys of results by input shape (no layer type has a
 #: space: no key of a single rule result starts with it).
 _BY_SHAPE = "by input shape"

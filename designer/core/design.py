@@ -42,7 +42,7 @@ class DesignError(ValueError):
     """An edit the design refuses (unknown layer, taken id, invalid value, ...)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Layer:
     """One layer: its id, its type id, the hyper-parameters set explicitly, its inputs."""
 
@@ -198,6 +198,10 @@ class Design:
         # Problems found while loading (duplicate or missing ids were renamed): shown until saved.
         self.load_notes: list[tuple[str, str | None, str]] = []  # (code, layer, message)
         self.extra: dict[str, Any] = {}  # unknown top-level file fields, written back unchanged
+        #: Some layers share one parameters dict (the file loader gives layers alike one): a
+        #: hint to the analysis, which then looks for a memo by dict (``Analysis.full_refresh``).
+        #: Edits only ever give a layer a dict of its own, so it is never wrong to keep it.
+        self.params_shared = False
         #: The layers that take their input from each id (``Layer.sources``; the keys of a
         #: dict, in no particular order), missing ids included: made when first asked for
         #: (``_references``), then kept up to date by every method that changes a layer's
@@ -353,6 +357,7 @@ class Design:
         other._groups = [g.copy() for g in self._groups]
         other.load_notes = list(self.load_notes)
         other.extra = self.extra
+        other.params_shared = self.params_shared
         return other
 
     # ---------------------------------------------------------------- mutations
@@ -398,6 +403,15 @@ class Design:
         self._layers[layer.id] = layer
         if self._refs is not None:
             self._rewired(layer.id, [], layer.inputs)
+
+    def extend_loaded(self, layers: dict[str, Layer]) -> None:
+        """``append_loaded`` of every layer of ``layers`` (by id, in design order; ids the
+        loader has made unique), in one step on a design that has none yet."""
+        if self._layers or self._refs is not None:
+            for layer in layers.values():
+                self.append_loaded(layer)
+        else:
+            self._layers.update(layers)
 
     def place_loaded(self, layer_id: str, position: Point | list[float]) -> None:
         """``set_position`` for a design the loader is still building (no event)."""

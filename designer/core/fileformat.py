@@ -30,6 +30,7 @@ from typing import Any
 
 from designer.core.arithmetic import SEMANTICS
 from designer.core.design import (
+    ID_PATTERN,
     MAX_ID_LENGTH,
     Design,
     Layer,
@@ -66,6 +67,7 @@ _TOP_KEYS = ("format", "version", "name", "semantics", "description", "layers", 
 MAX_GROUPS = 20_000
 _GROUP_KEYS = ("id", "label", "parent", "layers")
 _GROUP_KEY_SET = frozenset(_GROUP_KEYS)
+_ID_MATCH = ID_PATTERN.match  # (check_id's test, inline where ids are read in bulk)
 
 
 class FormatError(ValueError):
@@ -139,22 +141,31 @@ def loads_design(text: str | bytes) -> Design:
 def _loads_design(text: str | bytes) -> Design:
     if len(text) > MAX_FILE_BYTES:
         raise InvalidFormatError("$", f"the document is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    # The text as UTF-8 (the file's own bytes, or the text encoded once): what the tests
+    # for long numbers and lone surrogates below read. None: the text holds a lone surrogate.
+    data: bytes | None
     if isinstance(text, bytes):
+        data = text
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidFormatError(
                 "$", f"the file is not UTF-8 text (byte {exc.start})"
             ) from None
-    elif text.startswith("\ufeff"):
-        text = text[1:]
+    else:
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            data = None
     try:
         obj = json.loads(
             text,
             parse_constant=_reject_constant,
             # Without a run of more digits than a number may have, every whole number is what
             # _parse_int gives: the parser's own conversion, without a call per number.
-            parse_int=_parse_int if _may_hold_long_number(text) else None,
+            parse_int=_parse_int if _may_hold_long_number(text, data) else None,
             parse_float=_parse_float,
         )
     except _NumberError as exc:
@@ -167,7 +178,7 @@ def _loads_design(text: str | bytes) -> Design:
         raise InvalidFormatError("$", "the JSON is nested too deeply to be a design") from None
     except ValueError as exc:
         raise InvalidFormatError("$", f"not valid JSON: {exc}") from None
-    if _may_hold_surrogate(text):
+    if data is None or _may_hold_surrogate(text, checked=True):
         _check_nesting_and_text(obj)  # says where
     # The nesting check comes before every other, but it is done after building: a design
     # that builds holds no list or object deeper than a few levels except in its unknown
@@ -189,25 +200,30 @@ _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_RUN = b"0" * (MAX_NUMBER_DIGITS + 1)
 
 
-def _may_hold_long_number(text: str) -> bool:
+def _may_hold_long_number(text: str, data: bytes | None = None) -> bool:
     """Whether ``text`` holds a run of more than ``MAX_NUMBER_DIGITS`` ASCII digits (the only
     digits a JSON number is written with), in a number or in a text: only then may a number be
-    too long for ``_parse_int``. At C speed (every digit made a 0, then one search)."""
-    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
+    too long for ``_parse_int``. At C speed (every digit made a 0, then one search). ``data``:
+    ``text`` in UTF-8 (or the bytes it was decoded from, whose digits are the same), when at
+    hand."""
+    if data is None:
+        data = text.encode("utf-8", "surrogatepass")
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZEROS)
 
 
 #: An escape that may write a lone surrogate (``\ud800``).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _may_hold_surrogate(text: str) -> bool:
+def _may_hold_surrogate(text: str, *, checked: bool = False) -> bool:
     """Whether a text parsed from ``text`` may fail to encode as UTF-8 (a lone surrogate,
     written as such or as an escape). Only then does the full walk of
     ``_check_nesting_and_text`` run; a false alarm just costs that walk. Every test here
-    runs at C speed."""
+    runs at C speed. ``checked``: ``text`` is known to encode (it holds no lone surrogate
+    as such; an escape may still write one)."""
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
         return True
-    if text.isascii():
+    if checked or text.isascii():
         return False
     try:
         text.encode("utf-8")
@@ -366,17 +382,20 @@ def _build(obj: dict[str, Any]) -> Design:
     design.extra = {k: v for k, v in obj.items() if k not in _TOP_KEYS}
     notes: list[tuple[str, str | None, str]] = []
     prev: str | None = None
-    parsed: list[Layer] = []
+    parsed: dict[str, Layer] = {}
     taken = _TakenIds()
+    alike: dict[tuple[Any, ...], dict[str, Any]] = {}  # _usual_layer's shared parameters
     for n, raw in enumerate(layers):
-        layer = _usual_layer(raw, prev, taken)
+        layer = _usual_layer(raw, prev, taken, alike)
         if layer is None:  # something to report or to name: the general path, with its path
             layer = _parse_layer(raw, f"$.layers[{n}]", prev, taken, notes)
-        taken.add(layer.id)
-        parsed.append(layer)
         prev = layer.id
-    for layer in parsed:
-        design.append_loaded(layer)
+        taken.add(prev)
+        parsed[prev] = layer
+    design.extend_loaded(parsed)
+    design.params_shared = len(alike) < len(parsed) and len(
+        {id(layer.params) for layer in parsed.values()}
+    ) < len(parsed)
     layout = obj.get("layout", {})
     if not isinstance(layout, dict):
         raise InvalidFormatError(
@@ -514,23 +533,35 @@ def _usual_group(
     if (
         gid.__class__ is not str
         or gid in seen
-        or check_id(gid) is not None
+        or not gid  # check_id, inline (gid is a text)
+        or len(gid) > MAX_ID_LENGTH
+        or not _ID_MATCH(gid)
         or label.__class__ is not str
         or len(label) > MAX_LABEL_LENGTH
         or (parent is not None and parent.__class__ is not str)
         or members.__class__ is not list
     ):
         return None
-    kept: list[str] = []
-    for m in members:
-        if m.__class__ is not str or m in owner:
-            return None
-        if m in layers:
-            kept.append(m)
-    if len(set(kept)) != len(kept):
-        return None  # a layer listed twice: the general path names it
-    for m in kept:
-        owner[m] = gid
+    try:
+        distinct = set(members)
+    except TypeError:  # a list or an object among them: the general path names it
+        return None
+    if layers.keys() >= distinct and owner.keys().isdisjoint(distinct):
+        # Every member a layer (the usual case), so a text, none in another group: the loop
+        # below at C speed. The parsed list itself is kept (the document is dropped once read).
+        if len(distinct) != len(members):
+            return None  # a layer listed twice: the general path names it
+        kept = members
+    else:
+        kept = []
+        for m in members:
+            if m.__class__ is not str or m in owner:
+                return None
+            if m in layers:
+                kept.append(m)
+        if len(set(kept)) != len(kept):
+            return None  # a layer listed twice: the general path names it
+    owner.update(dict.fromkeys(kept, gid))
     return Group(gid, label, parent, kept)
 
 
@@ -614,7 +645,9 @@ def _parse_layer(
     return Layer(lid, type_id, canonical_params(type_id, params), list(inputs))
 
 
-def _usual_layer(raw: Any, prev: str | None, taken: set[str]) -> Layer | None:
+def _usual_layer(
+    raw: Any, prev: str | None, taken: set[str], alike: dict[tuple[Any, ...], dict[str, Any]]
+) -> Layer | None:
     """The layer ``_parse_layer`` reads from ``raw`` when there is nothing to report or
     rename (the usual case: a known type, a valid id not taken, a list of at most 1,000
     input texts none of which is the layer itself, valid parameters), or None: then
@@ -625,15 +658,26 @@ def _usual_layer(raw: Any, prev: str | None, taken: set[str]) -> Layer | None:
     type_id = raw.get("type")
     ltype = REGISTRY.get(type_id) if type_id.__class__ is str else None
     lid = raw.get("id")
-    if ltype is None or lid.__class__ is not str or lid in taken or check_id(lid) is not None:
+    if (
+        ltype is None
+        or lid.__class__ is not str
+        or lid in taken
+        or not lid  # check_id, inline (lid is a text)
+        or len(lid) > MAX_ID_LENGTH
+        or not _ID_MATCH(lid)
+    ):
         return None
-    if "inputs" in raw:
-        inputs = raw["inputs"]
+    rest = raw.copy()  # the layer object without its id and inputs (see below)
+    del rest["id"]
+    if "inputs" in rest:
+        inputs = rest.pop("inputs")
         if inputs.__class__ is not list:
             return None
         if len(inputs) == 1:  # one input (most layers): the tests below for one text
             ref = inputs[0]
-            if ref.__class__ is not str or source_of(ref) == lid:
+            if ref.__class__ is not str or (
+                ref == lid if ":" not in ref else source_of(ref) == lid
+            ):
                 return None
         elif (
             len(inputs) > 1000
@@ -641,9 +685,35 @@ def _usual_layer(raw: Any, prev: str | None, taken: set[str]) -> Layer | None:
             or any(source_of(i) == lid for i in inputs)
         ):
             return None
-        inputs = list(inputs)
+        # The parsed list itself: the document is read once and dropped (nothing else keeps
+        # or changes it), so the layer takes it without a copy.
     else:
         inputs = [] if prev is None or type_id == "Input" else [prev]
+    # Layers alike (the same type and parameter values, of the same classes, in the same
+    # order: most of a network's) share one parameters dict, read once: ``alike`` holds what
+    # ``_usual_params`` gave for the first of them. ``Design`` never changes a layer's dict in
+    # place (it replaces it), so sharing it is safe. The key is made at C speed: the layer
+    # object without its id and inputs, names then values then their classes (1, 1.0 and True
+    # are equal but read apart); a list value makes it unhashable (then no sharing), and a
+    # zero where a float is (0.0 and -0.0 are equal) is not shared either.
+    values = rest.values()
+    classes = (*map(type, values),)
+    key = (*rest, *values, *classes)
+    try:
+        params = alike.get(key)
+    except TypeError:  # a list value
+        return _layer_of(ltype, lid, raw, inputs)
+    if params is None:
+        params = _usual_params(ltype, raw)
+        if params is None:
+            return None
+        if float not in classes or 0 not in values:
+            alike[key] = params
+    return Layer(lid, ltype.id, params, inputs)
+
+
+def _layer_of(ltype: LayerType, lid: str, raw: dict[str, Any], inputs: list[str]) -> Layer | None:
+    """``_usual_layer``'s layer with its own parameters dict (None: see ``_usual_params``)."""
     params = _usual_params(ltype, raw)
     if params is None:
         return None

@@ -349,7 +349,7 @@ def test_numbers_read_without_the_int_hook_are_what_the_hook_gives(digits: int, 
 
     now = outcome()
     saved = fileformat._may_hold_long_number
-    fileformat._may_hold_long_number = lambda text: True  # type: ignore[assignment]
+    fileformat._may_hold_long_number = lambda text, data=None: True  # type: ignore[assignment]
     try:
         before = outcome()
     finally:
