@@ -44,7 +44,11 @@ class DesignError(ValueError):
 
 @dataclass(slots=True)
 class Layer:
-    """One layer: its id, its type id, the hyper-parameters set explicitly, its inputs."""
+    """One layer: its id, its type id, the hyper-parameters set explicitly, its inputs.
+
+    ``params`` is never changed in place: layers alike loaded from one file share one dict
+    (``Design.params_shared``); an edit gives the layer a dict of its own
+    (``Design.set_params``)."""
 
     id: str
     type: str
