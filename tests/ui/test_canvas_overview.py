@@ -635,3 +635,40 @@ def test_a_card_dragged_makes_only_its_share_of_the_overview_again(qtbot, monkey
     shown = minimap.viewport().grab().toImage()
     overview.invalidate()  # every path made again from the scene
     assert minimap.viewport().grab().toImage() == shown
+
+
+def test_thousands_of_cards_restyled_at_once_are_drawn_as_a_fresh_overview_draws_them(
+    qtbot,
+) -> None:
+    """An edit upstream of more than ``BULK_RESTYLE`` cards (an impossible kernel: every shape
+    after it unknown) makes every bucket's paths again in one pass, and what the canvas shows
+    zoomed out is what a canvas opened afresh on the design shows; so after its undo."""
+    from designer.ui.canvas.overview import BULK_RESTYLE
+    from tests.ui.ui_helpers import shown_canvas
+
+    doc, scene, view = make_view(qtbot, 600)
+    view.fit_to_view()
+    assert view.zoom < DETAIL_LOD
+    render(view)
+    restyles = scene.overview.restyles
+    doc.set_params("conv1", {"out_channels": 8, "kernel_size": 99}, "edit")
+    image = render(view)
+    assert scene.overview.restyles == restyles + 1
+    grey = [lid for lid, look in scene.overview._looks.items() if look == ("", False)]
+    assert len(grey) > BULK_RESTYLE
+    assert close(pixel_at_card(view, scene.cards["relu500"], image), theme.UNKNOWN)
+
+    def fresh() -> QImage:
+        _doc, _scene, other = shown_canvas(qtbot, doc.design)
+        other.resize(view.size())
+        other.fit_to_view()
+        other.set_zoom(view.zoom)
+        other.horizontalScrollBar().setValue(view.horizontalScrollBar().value())
+        other.verticalScrollBar().setValue(view.verticalScrollBar().value())
+        return render(other)
+
+    assert image == fresh()
+    doc.undo_stack.undo()
+    image = render(view)
+    assert close(pixel_at_card(view, scene.cards["relu500"], image), theme.type_color("ReLU"))
+    assert image == fresh()

@@ -40,6 +40,8 @@ NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 Look = tuple[str, bool]
 #: From this many selected cards on, their outlines are drawn once into a kept picture.
 MANY_OUTLINES = 200
+#: From this many cards restyled at once, every bucket's paths are made again in one pass.
+BULK_RESTYLE = 1024
 #: A card's look and where its block is.
 Block = tuple[Look, QRectF]
 #: A widget told when what the overview draws changes, and (optional) told where only the
@@ -106,6 +108,19 @@ class Overview:
         self._error_paths: dict[int, QPainterPath] = {}  # outlines of the cards with errors
         self._known: dict[int, QPainterPath] = {}  # edges whose tensor shape is known, by bucket
         self._unknown: dict[int, QPainterPath] = {}  # the others (dashed)
+        # Bumped whenever a bucket's path changes: the paths merged per colour for drawing
+        # (``_merged``) are kept until then.
+        self._paths_version = 0
+        self._merged_paths: (
+            tuple[
+                int,
+                list[QPainterPath],
+                list[QPainterPath],
+                list[tuple[str, QPainterPath]],
+                list[QPainterPath],
+            ]
+            | None
+        ) = None
         # The buckets whose blocks or lines are to be made again (None: all of them).
         self._fills_due: set[int] | None = None
         self._lines_due: set[int] | None = None
@@ -383,6 +398,7 @@ class Overview:
         if path is None:
             path = self._fills[key] = QPainterPath()
         path.addRect(rect)
+        self._paths_version += 1
         if look[1]:
             errors = self._error_paths.get(b)
             if errors is None:
@@ -498,8 +514,23 @@ class Overview:
             )
             if old[1] != error or (old[0] == "") != (status == "unknown"):
                 relook.append(lid)
-        for lid, look in self.looks(relook).items():
-            self._restyle(lid, looks[lid], look)
+        new = self.looks(relook)
+        if len(new) < BULK_RESTYLE:
+            for lid, look in new.items():
+                self._restyle(lid, looks[lid], look)
+            return
+        # Thousands of cards restyled (an edit upstream of half the design): every bucket is
+        # made again in one pass, without finding each card's bucket first.
+        lines = False
+        for lid, look in new.items():
+            lines = lines or (looks[lid][0] == "") != (look[0] == "")
+            looks[lid] = look
+        self._styled = True
+        self._fills_due = None
+        if lines:
+            self._edges_styled = True
+            self._lines_due = None
+        self._tell()
 
     def look(self, layer_id: str) -> Look:
         return self.looks([layer_id])[layer_id]
@@ -593,15 +624,34 @@ class Overview:
         if due is not None and not due:
             return
         looks, lines = self._looks, self._lines
-        known = {} if due is None else {b: p for b, p in self._known.items() if b not in due}
-        unknown = {} if due is None else {b: p for b, p in self._unknown.items() if b not in due}
-        if due is None or self._line_sets is None:
+        if due is None:
+            # Every line: sorted into its bucket and added to its path in one pass.
+            known: dict[int, QPainterPath] = {}
+            unknown: dict[int, QPainterPath] = {}
+            line_sets: list[set[tuple[str, str]]] = [set() for _ in range(BUCKETS)]
+            mask, plain = BUCKETS - 1, ("", False)
+            for key, (source, line) in lines.items():
+                b = hash(source) & mask
+                line_sets[b].add(key)
+                paths = known if looks.get(source, plain)[0] != "" else unknown
+                path = paths.get(b)
+                if path is None:
+                    path = paths[b] = QPainterPath()
+                path.addPath(line)
+            self._line_sets = line_sets
+            self._known, self._unknown = known, unknown
+            self._lines_due = set()
+            self._paths_version += 1
+            return
+        known = {b: p for b, p in self._known.items() if b not in due}
+        unknown = {b: p for b, p in self._unknown.items() if b not in due}
+        if self._line_sets is None:
             # Every line, sorted into its bucket as it goes.
             sets: list[set[tuple[str, str]]] = [set() for _ in range(BUCKETS)]
             for key, (source, _line) in lines.items():
                 sets[hash(source) & (BUCKETS - 1)].add(key)
             self._line_sets = sets
-        for b in range(BUCKETS) if due is None else due:
+        for b in due:
             members = self._line_sets[b]
             gone = []
             for key in members:
@@ -618,6 +668,7 @@ class Overview:
             members.difference_update(gone)
         self._known, self._unknown = known, unknown
         self._lines_due = set()
+        self._paths_version += 1
 
     def _make_fills(self) -> None:
         """The blocks' paths from the looks and places kept (the buckets due)."""
@@ -656,6 +707,7 @@ class Overview:
         self._fills, self._error_paths = fills, errors
         self._fills_due = set()
         self._fills_stale = False
+        self._paths_version += 1
 
     def paint(self, painter: QPainter, always: bool = False) -> None:
         """Draw the blocks and lines (``painter`` in scene coordinates): in overview mode, or
@@ -857,24 +909,60 @@ class Overview:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         pen = QPen(theme.EDGE, 1.6)
         painter.setPen(pen)
-        for path in self._known.values():
+        known, unknown, fills, errors = self._merged()
+        for path in known:
             painter.drawPath(path)
-        if self._unknown:
+        if unknown:
             pen = QPen(theme.UNKNOWN, 1.6)
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
-            for path in self._unknown.values():
+            for path in unknown:
                 painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
-        for (category, _bucket), path in self._fills.items():
+        for category, path in fills:
             painter.setBrush(theme.category_color(category) if category else theme.UNKNOWN)
             painter.drawPath(path)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if self._error_paths:
+        if errors:
             painter.setPen(_outline(theme.ERROR, 2.6))
-            for path in self._error_paths.values():
+            for path in errors:
                 painter.drawPath(path)
         painter.restore()
+
+    def _merged(
+        self,
+    ) -> tuple[
+        list[QPainterPath], list[QPainterPath], list[tuple[str, QPainterPath]], list[QPainterPath]
+    ]:
+        """The buckets' paths joined into one path per colour and style, as drawn: kept until a
+        bucket's path changes (``_paths_version``). Drawn bucket by bucket, a frame at fit view
+        of a 10,000-layer design made hundreds of draw calls (64 buckets per colour), and an
+        edit that restyled thousands of cards drew every bucket again."""
+        kept = self._merged_paths
+        if kept is not None and kept[0] == self._paths_version:
+            return kept[1], kept[2], kept[3], kept[4]
+
+        def joined(paths: Iterable[QPainterPath]) -> list[QPainterPath]:
+            out = QPainterPath()
+            for path in paths:
+                out.addPath(path)
+            return [out] if not out.isEmpty() else []
+
+        by_colour: dict[str, QPainterPath] = {}
+        for (category, _bucket), path in self._fills.items():
+            into = by_colour.get(category)
+            if into is None:
+                into = by_colour[category] = QPainterPath()
+                into.setFillRule(Qt.FillRule.WindingFill)  # (blocks laid over one another)
+            into.addPath(path)
+        merged = (
+            joined(self._known.values()),
+            joined(self._unknown.values()),
+            list(by_colour.items()),
+            joined(self._error_paths.values()),
+        )
+        self._merged_paths = (self._paths_version, *merged)
+        return merged
 
     @staticmethod
     def _draw_blocks(painter: QPainter, blocks: list[tuple[Look, QRectF]]) -> None:
