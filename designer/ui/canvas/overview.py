@@ -59,6 +59,18 @@ ADDED_KEPT = 256
 BUCKETS = 64
 
 
+def _pixel_hole(box: QRectF, ratio: float) -> QRectF:
+    """``box`` (widget coordinates) grown by 3 pixels and put on whole pixels of a picture of
+    this device-pixel ``ratio``: a clip or fill that cuts pixels would blend those on its edge."""
+    pixels = box.adjusted(-3, -3, 3, 3)
+    aligned = QRectF(
+        pixels.left() * ratio, pixels.top() * ratio, pixels.width() * ratio, pixels.height() * ratio
+    ).toAlignedRect()
+    return QRectF(
+        aligned.x() / ratio, aligned.y() / ratio, aligned.width() / ratio, aligned.height() / ratio
+    )
+
+
 def bucket(layer_id: str) -> int:
     """Which of the paths holds this card's block and the lines out of it."""
     return hash(layer_id) & (BUCKETS - 1)
@@ -820,19 +832,7 @@ class Overview:
             # In the widget's coordinates, on whole pixels of the picture (a clip or fill
             # that cuts pixels would blend the pixels on its edge).
             ratio = picture.devicePixelRatio()
-            pixels = t.mapRect(rect).adjusted(-3, -3, 3, 3)
-            aligned = QRectF(
-                pixels.left() * ratio,
-                pixels.top() * ratio,
-                pixels.width() * ratio,
-                pixels.height() * ratio,
-            ).toAlignedRect()
-            hole = QRectF(
-                aligned.x() / ratio,
-                aligned.y() / ratio,
-                aligned.width() / ratio,
-                aligned.height() / ratio,
-            )
+            hole = _pixel_hole(t.mapRect(rect), ratio)
             near = self._drawn_in(inverse.mapRect(hole) if invertible else rect)
             if near is None:
                 return False
@@ -1131,19 +1131,7 @@ class Overview:
         edges, cards = self._selected_edges, self._selected_cards
         mode = Qt.ItemSelectionMode.IntersectsItemBoundingRect
         for place in places:
-            pixels = t.mapRect(place).adjusted(-3, -3, 3, 3)
-            aligned = QRectF(
-                pixels.left() * ratio,
-                pixels.top() * ratio,
-                pixels.width() * ratio,
-                pixels.height() * ratio,
-            ).toAlignedRect()
-            hole = QRectF(
-                aligned.x() / ratio,
-                aligned.y() / ratio,
-                aligned.width() / ratio,
-                aligned.height() / ratio,
-            )
+            hole = _pixel_hole(t.mapRect(place), ratio)
             area = inverse.mapRect(hole) if invertible else place
             near_edges: list[EdgeItem] = []
             near_cards: list[QRectF] = []
