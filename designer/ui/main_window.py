@@ -1072,6 +1072,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.autosave_timer.stop()
         self.recovery.clear()
+        self.diagnostics_panel.shutdown()
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -211,6 +211,27 @@ def test_a_long_design_is_compared_across_frameworks_off_the_gui_thread(qtbot):
     assert not panel.banner.isVisibleTo(panel)
 
 
+def test_closing_the_window_ends_a_comparison_under_way(qtbot, monkeypatch):
+    """Regression: closing the window while a long design was compared across frameworks left
+    the comparison's process running until Qt killed it as the panel went ("QProcess:
+    Destroyed while process is still running" on stderr). The window ends it as it closes."""
+    from PySide6.QtCore import QProcess
+
+    from designer.ui.panels.semantics_worker import INLINE_LAYERS
+    from tests.ui.ui_helpers import shown_main_window
+
+    window = shown_main_window(qtbot, monkeypatch)
+    window.load_design(odd_chain(INLINE_LAYERS + 100), None)
+    panel = window.diagnostics_panel
+    qtbot.waitUntil(lambda: panel._comparer.busy, timeout=5000)
+    processes = panel._comparer.findChildren(QProcess)
+    assert any(p.state() != QProcess.ProcessState.NotRunning for p in processes)
+    window.document.undo_stack.setClean()
+    assert window.close()
+    assert not panel._comparer.busy
+    assert all(p.state() == QProcess.ProcessState.NotRunning for p in processes)
+
+
 def test_opening_shows_a_busy_cursor_and_message_and_always_restores_it(
     qtbot, tmp_path, monkeypatch
 ):

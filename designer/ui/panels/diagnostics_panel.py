@@ -901,6 +901,12 @@ class DiagnosticsPanel(QWidget):
         self._compare_timer.setInterval(COMPARE_LONG_MS if long else COMPARE_MS)
         self._compare_timer.start()
 
+    def shutdown(self) -> None:
+        """Stop the comparison under way, if any (the window closing): its process is ended
+        here rather than left for Qt to kill as the panel goes, with a warning on stderr."""
+        self._compare_timer.stop()
+        self._comparer.shutdown()
+
     def _update_comparison(self) -> None:
         self._compare_timer.stop()
         design = self.document.design
