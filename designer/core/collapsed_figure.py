@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -219,7 +220,7 @@ InfoOf = Callable[[str], LayerInfo | None]
 
 def _graph_and_summary(
     analysis: Analysis,
-    collapsed: set[str],
+    collapsed: AbstractSet[str],
     graph: VisibleGraph | None,
     summary: SummaryOf | None,
 ) -> tuple[VisibleGraph, SummaryOf]:
@@ -252,7 +253,7 @@ def main_type(analysis: Analysis, node: Node) -> str:
 
 def collapsed_view(
     analysis: Analysis,
-    collapsed: set[str],
+    collapsed: AbstractSet[str],
     *,
     graph: VisibleGraph | None = None,
     summary: SummaryOf | None = None,
@@ -368,7 +369,7 @@ def build_figure(
 
 def collapsed_volume_scene(
     analysis: Analysis,
-    collapsed: set[str],
+    collapsed: AbstractSet[str],
     options: BlockOptions | None = None,
     *,
     graph: VisibleGraph | None = None,
@@ -545,7 +546,7 @@ class BlockRow:
 
 def block_rows(
     analysis: Analysis,
-    collapsed: set[str],
+    collapsed: AbstractSet[str],
     *,
     graph: VisibleGraph | None = None,
     summary: SummaryOf | None = None,

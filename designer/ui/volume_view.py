@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,7 +280,7 @@ class VolumeView(QWidget):
         self.analysis: Analysis | None = None
         self.scene: VolumeScene | None = None
         self.selected: str | None = None
-        self.collapsed: set[str] = set()  # groups drawn as one volume, as on the canvas
+        self.collapsed: frozenset[str] = frozenset()  # groups drawn as one volume, as on the canvas
         self._refit = False
         self.camera = CAMERA_PRESETS["paper"]
         self.rebuild_count = 0
@@ -361,10 +362,10 @@ class VolumeView(QWidget):
             analysis.updated.connect(self._on_updated)
         self.rebuild(fit=True)
 
-    def set_collapsed(self, groups: set[str]) -> None:
+    def set_collapsed(self, groups: AbstractSet[str]) -> None:
         """Draw these groups as one volume each (the canvas's collapsed blocks)."""
         if set(groups) != self.collapsed:
-            self.collapsed = set(groups)
+            self.collapsed = frozenset(groups)
             self._refit = True
             self._deferred.request()  # after the canvas has repainted
 

@@ -126,6 +126,39 @@ def test_the_cache_follows_structure_and_group_edits(qapp):
     assert_same_as_fresh(doc)
 
 
+def test_each_views_collapsed_set_finds_the_same_graph_and_follows_edits(qapp):
+    """The canvas, the table and the 3D view each hold the collapsed set as a frozenset of their
+    own: each is matched to the cache's key once and then by identity. A set of the same groups,
+    made anew or mutable, finds the same graph; a different set its own; and after an edit that
+    changes the runs, every one of them finds the new graph."""
+    doc = document_of("resnet50")
+    cache = cache_for(doc.analysis)
+    assert cache is not None
+    index = GroupIndex(doc.design)
+    shut = collapsed_for_level(index, 1)
+    canvas, table, mutable = frozenset(shut), frozenset(shut), set(shut)
+    graph = cache.graph(canvas)
+    built = cache.graphs_built
+    assert cache.graph(table) is graph and cache.graph(mutable) is graph
+    assert cache.graph(canvas) is graph and cache.graphs_built == built
+    other = frozenset(collapsed_for_level(index, 0))
+    assert cache.graph(other) is not graph
+    assert cache.graph(other).nodes == visible_graph(doc.design, index, other).nodes
+    assert "layer3.3" in shut and any(n.groups[:1] == ("layer3.1",) for n in graph.nodes)
+    conv = "layer3.3.conv2"  # the middle of the run "layer3.1–5 ×5": split by this edit
+    doc.set_params(conv, {**doc.design.layer(conv).params, "kernel_size": 5, "padding": 2})
+    fresh = visible_graph(doc.design, index, shut, runs=repeat_runs(doc.design, index))
+    for view_set in (canvas, table, mutable):
+        found = cache.graph(view_set)
+        assert found is not graph
+        assert [(n.id, n.groups) for n in found.nodes] == [(n.id, n.groups) for n in fresh.nodes]
+        assert found.edges == fresh.edges
+    mutable.discard("layer3.3")  # a mutable set changed in place is read as it is now
+    opened = visible_graph(doc.design, index, mutable, runs=repeat_runs(doc.design, index))
+    assert [n.id for n in cache.graph(mutable).nodes] == [n.id for n in opened.nodes]
+    assert [n.id for n in cache.graph(canvas).nodes] == [n.id for n in fresh.nodes]
+
+
 def test_a_reset_gives_a_new_cache_and_the_old_one_lets_go(qapp):
     doc = Document()
     doc.reset(resnet50())

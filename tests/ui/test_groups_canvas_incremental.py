@@ -404,3 +404,52 @@ def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(w
         assert screen_pixels(viewport) == shown
     finally:
         viewport.removeEventFilter(log)
+
+
+def test_an_edit_that_splits_a_run_and_moves_the_shapes_after_it_shows_them_everywhere(
+    window, qtbot
+):
+    """An edit that splits a "×N" run is shown by the re-layout it asks for: the block cards about
+    to go are not summed first (a run of 356 blocks and its main type, thrown away a moment
+    later). The re-layout gives each block card kept its new totals and draws again the edges out
+    of those whose shape changed, whether or not the card moved. Here the edited block's output
+    shrinks (padding 1 → 0), so every shape after it changes (and the sums after it fail)."""
+    from benchmarks.scale_designs import grouped_resnet
+    from tests.ui.test_layer_charts_incremental import screen_pixels
+
+    def settled() -> None:
+        for _ in range(3):
+            QApplication.processEvents()
+        qtbot.waitUntil(lambda: not window.view.minimap._timer.isActive(), timeout=2000)
+        for _ in range(3):
+            QApplication.processEvents()
+
+    window.load_design(grouped_resnet(100), None)
+    settle(window)
+    grouping = window.scene.grouping
+    doc = window.document
+    stage2 = [g.id for g in doc.design.groups if g.parent == "layer2"]
+    target = f"{stage2[len(stage2) // 2]}.conv2"
+    params = dict(doc.design.layer(target).params)
+    view = window.view
+    view.fit_to_view()
+    settled()
+    viewport = view.viewport()
+    faces = {nid: card.face() for nid, card in grouping.cards.items()}
+    repeats = [c.node.repeat for c in grouping.cards.values()]
+    doc.set_params(target, {**params, "padding": 0})
+    settled()
+    assert [c.node.repeat for c in grouping.cards.values()] != repeats  # (split)
+    kept = [nid for nid in faces if nid in grouping.cards]
+    assert any(grouping.cards[nid].face() != faces[nid] for nid in kept)  # (kept cards changed)
+    assert snapshot(grouping) == fresh_snapshot(window)
+    shown = screen_pixels(viewport)
+    viewport.repaint()
+    assert screen_pixels(viewport) == shown, "a card or an edge left as it was"
+    doc.undo()  # joined again, every shape as before
+    settled()
+    assert [c.node.repeat for c in grouping.cards.values()] == repeats
+    assert {nid: card.face() for nid, card in grouping.cards.items()} == faces
+    shown = screen_pixels(viewport)
+    viewport.repaint()
+    assert screen_pixels(viewport) == shown, "a card or an edge left as it was"

@@ -13,6 +13,7 @@ Selecting a hidden layer (from the table, a problem, Find) expands the groups ar
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -485,7 +486,9 @@ class CanvasGroups(QObject):
         super().__init__(scene)
         self.scene = scene
         self.document = scene.document
-        self.collapsed: set[str] = set()
+        # The groups shown shut; a frozenset, replaced (never changed in place): the group cache
+        # and the views key their graph by it.
+        self.collapsed: frozenset[str] = frozenset()
         self.cards: dict[str, GroupCard] = {}
         self.proxy_edges: list[EdgeItem] = []
         self.frames: list[GroupFrame] = []
@@ -555,7 +558,7 @@ class CanvasGroups(QObject):
         """How many nesting levels the groups have (0: no groups)."""
         return self.index.max_depth + 1
 
-    def set_collapsed(self, groups: set[str]) -> None:
+    def set_collapsed(self, groups: AbstractSet[str]) -> None:
         index = self._fresh_index()
         groups = {g for g in groups if g in index.members}
         if groups != self.collapsed:
@@ -569,7 +572,7 @@ class CanvasGroups(QObject):
                 else "Opening and closing blocks…"
             )
             with busy(len(self.document.design), text, self._status()):
-                self.collapsed = groups
+                self.collapsed = frozenset(groups)
                 self.refresh()
                 self.changed.emit()
 
@@ -648,7 +651,9 @@ class CanvasGroups(QObject):
         self.index = GroupIndex(self.document.design)
         self._stale_index = False
         level = auto_level(self.document.design, self.index, runs=self._repeats())
-        self.collapsed = set() if level is None else collapsed_for_level(self.index, level)
+        self.collapsed = (
+            frozenset() if level is None else frozenset(collapsed_for_level(self.index, level))
+        )
         self.wrap = "auto"
         self.fresh = True
         self.refresh()
@@ -781,16 +786,36 @@ class CanvasGroups(QObject):
         self._summaries = {}
         if not self.cards:
             return
+        if self._pending_refresh or self._nodes_changed():
+            # The edit split or joined a "×N" run: the refresh already asked for shows the new
+            # nodes with their totals. Summing the old ones first (a run of 356 blocks, its
+            # main type) was thrown away a moment later.
+            self._schedule(refresh=True)
+            return
         for card in self.cards.values():
-            summary = self._summary(card.node)
-            if summary is not card.summary:
-                shown = (card.content.shape_text, card.content.status)
-                card.set_node(card.node, summary)
-                if (card.content.shape_text, card.content.status) != shown:
-                    for edge in card.edges:  # the shape its edges carry, or their style
-                        source: QGraphicsItem = edge.source
-                        if source is card:
-                            edge.update()
+            self._show_node(card, card.node)
+
+    def _nodes_changed(self) -> bool:
+        """Whether the cache's visible graph is no longer the one laid out (after an edit of
+        hyper-parameters, which this follows before ``_on_params`` does)."""
+        cache = cache_for(self.document.analysis)
+        if self._laid is None or cache is None or cache.design is not self.document.design:
+            return False
+        return cache.graph(self.collapsed) is not self._laid
+
+    def _show_node(self, card: GroupCard, node: Node) -> None:
+        """``card`` shows ``node`` with its totals now; the edges out of it are drawn again
+        when the shape they carry, or their style, changed."""
+        summary = self._summary(node)
+        if node is card.node and summary is card.summary:
+            return
+        shown = (card.content.shape_text, card.content.status)
+        card.set_node(node, summary)
+        if (card.content.shape_text, card.content.status) != shown:
+            for edge in card.edges:
+                source: QGraphicsItem = edge.source
+                if source is card:
+                    edge.update()
 
     def _on_selection(self, ids: list[str]) -> None:
         if not ids or not self.collapsed:
@@ -808,7 +833,7 @@ class CanvasGroups(QObject):
         scene = self.scene
         members = self._fresh_index().members
         if not self.collapsed <= members.keys():
-            self.collapsed = {g for g in self.collapsed if g in members}
+            self.collapsed = frozenset(g for g in self.collapsed if g in members)
         self._posted = False
         self._pending_refresh = False
         self.repaints += 1
@@ -918,12 +943,11 @@ class CanvasGroups(QObject):
                         found.place(x, y)
                         self._layers_changed = True
                 continue
-            summary = self._summary(node)
             group_card = self.cards.pop(node.id, None)
             if group_card is None:
-                group_card = self._new_card(node, summary)
+                group_card = self._new_card(node, self._summary(node))
             else:
-                group_card.set_node(node, summary)
+                self._show_node(group_card, node)
             if (group_card.x(), group_card.y()) != (x, y) or group_card.direction != direction:
                 group_card.direction = direction
                 group_card.setPos(x, y)
@@ -1314,7 +1338,7 @@ class CanvasGroups(QObject):
                 chosen = level
                 break
         self.wrap = columns
-        self.collapsed = collapsed_for_level(self.index, chosen)
+        self.collapsed = frozenset(collapsed_for_level(self.index, chosen))
         self.refresh()
         self.changed.emit()
 

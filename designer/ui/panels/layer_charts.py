@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -325,7 +326,9 @@ class LayerChartsPanel(QWidget):
         self.rebuild_count = 0
         self.bars_checked = 0
         self.bars_recomputed = 0
-        self.collapsed: set[str] = set()  # the canvas's collapsed blocks (for "Blocks" scope)
+        self.collapsed: frozenset[str] = (
+            frozenset()
+        )  # the canvas's collapsed blocks ("Blocks" scope)
         self.by_block = False
         self._scope_chosen = False  # the user picked a scope: stop following the canvas
         self._setting_scope = False
@@ -717,10 +720,10 @@ class LayerChartsPanel(QWidget):
                     self._setting_scope = False
             self.refresh()
 
-    def set_collapsed(self, groups: set[str]) -> None:
+    def set_collapsed(self, groups: AbstractSet[str]) -> None:
         """Follow the canvas: bars per block while it shows collapsed blocks (until the user
         picks a scope), per layer when everything is open."""
-        self.collapsed = set(groups)
+        self.collapsed = frozenset(groups)
         if not self._scope_chosen and self.by_block != bool(groups):
             self.set_by_block(bool(groups))
         elif self.by_block:

@@ -10,6 +10,7 @@ totals live in a one-row footer table that never sorts.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -528,7 +529,7 @@ class LayerTableModel(_RowsModel):
         self._stale_fields = []
         if self.blocks is not None:
             if rows is None:
-                rows = cached_block_rows(analysis, set(self.blocks))
+                rows = cached_block_rows(analysis, self.blocks)
             self._ids = [b.row.id for b in rows]
             self._select = [b.layers[0] if b.layers else b.row.id for b in rows]
             self._row_of_rows = rows
@@ -545,7 +546,7 @@ class LayerTableModel(_RowsModel):
         """Rows by block after an edit: the same rows (the same blocks) are updated in place, and
         only those whose values changed are repainted; other rows mean a new table."""
         assert self.blocks is not None
-        rows = cached_block_rows(self.document.analysis, set(self.blocks))
+        rows = cached_block_rows(self.document.analysis, self.blocks)
         ids = [b.row.id for b in rows]
         select = [b.layers[0] if b.layers else b.row.id for b in rows]
         if ids != self._ids or select != self._select:
@@ -1026,7 +1027,7 @@ class LayerTablePanel(QWidget):
 
     # ------------------------------------------------------------------ blocks
 
-    def set_collapsed(self, groups: set[str]) -> None:
+    def set_collapsed(self, groups: AbstractSet[str]) -> None:
         """Follow the canvas: one row per collapsed block while it shows some (until the user
         picks the rows), one row per layer when everything is open. Applied on the next turn
         of the event loop, after the canvas has repainted (``flush_collapsed`` applies it now)."""
