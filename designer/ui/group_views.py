@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -127,6 +127,17 @@ class GroupViewCache:
         # Per run: its chain when the chain's layers are the node's (structure: ``_composed``).
         self._composable: dict[tuple[str, ...], Chain | None] = {}
         self._places: dict[str, tuple[Chain, int]] | None = None  # for the runs as they are
+        # Per parent (its place in ``_run_items``), its blocks' sums over any stretch of them
+        # (``_Stretches``), kept while their totals are: each block's slot by its token, and
+        # the slots whose totals were dropped since (brought up to date when next summed).
+        self._stretches: dict[int, _Stretches] = {}
+        self._slot_of: dict[int, tuple[int, int]] = {}  # block token -> (parent, item)
+        self._stale_slots: dict[int, set[int]] = {}
+        self._place_in_parent: dict[str, int] = {}  # group -> its item in its parent's items
+        self._dropped = 0  # times every kept total was dropped (tokens may be renumbered then)
+        # A node (by id, held so the id stays its) -> its layers' token: a run's node has 2,500
+        # layers, hashed anew at every lookup of its totals or main type.
+        self._node_tokens: dict[int, tuple[Node, int]] = {}
         self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
             (design.layer_added, self._on_structure),
@@ -334,19 +345,28 @@ class GroupViewCache:
                     if found is not None and found.output_layer == lid and info is not None:
                         summaries[token] = replace(found, receptive_field=info.receptive_field)
                 continue
+            slot_of = self._slot_of
             for token in tokens:
                 summaries.pop(token, None)
                 self._main_of.pop(token, None)
                 self._weights_of.pop(token, None)
+                slot = slot_of.get(token)
+                if slot is not None:
+                    self._stale_slots.setdefault(slot[0], set()).add(slot[1])
 
     def _drop_summaries(self, structure: bool = True) -> None:
         self._summary_of = {}
         self._field_pending = set()
         self._main_of = {}
         self._weights_of = {}
+        self._stretches = {}
+        self._slot_of = {}
+        self._stale_slots = {}
+        self._dropped += 1
         if structure:
             self._token_of = {}
             self._readers = {}
+            self._node_tokens = {}
 
     # ------------------------------------------------------------------ lookups
 
@@ -415,7 +435,7 @@ class GroupViewCache:
     def summary(self, node: Node) -> GroupSummary:
         """``summarize`` of the node's layers against the analysis this cache follows."""
         key = node.layers
-        token = self._token(key)
+        token = self._node_token(node)
         found = self._summary_of.get(token)
         if found is not None:
             if token in self._field_pending:
@@ -430,12 +450,12 @@ class GroupViewCache:
         if found is None:
             found = summarize(self.design, analysis, key, self.consumers(), field_of=self.field)
             self.summaries_computed += 1
-        self._summary_of[self._token(key)] = found  # (the same token unless blocks were dropped)
+        self._summary_of[self._node_token(node)] = found  # (the same unless blocks were dropped)
         return found
 
     def main_type(self, node: Node) -> str:
         """``main_type`` of a block (the layer type it is drawn as), kept while its totals are."""
-        token = self._token(node.layers)
+        token = self._node_token(node)
         found = self._main_of.get(token)
         if found is None:
             assert self.analysis is not None
@@ -447,10 +467,19 @@ class GroupViewCache:
                 # run's two parts cost a sum of a few types per block, not a pass over 1,200
                 # layers each. (Block after block is the run's layer order, so the types are
                 # met in the same order and a tie goes the same way.)
-                weight: Counter[str] = Counter()
-                for block in chain.blocks:
-                    weight.update(self._block_weights(block))
-                found = weight.most_common(1)[0][0] if weight else "Identity"
+                stretch = self._stretch(node.groups)
+                if stretch is None:
+                    weight: Counter[str] = Counter()
+                    for block in chain.blocks:
+                        weight.update(self._block_weights(block))
+                    found = weight.most_common(1)[0][0] if weight else "Identity"
+                else:
+                    # The run's sums, in the order its types first come: the first block's
+                    # (every block of a run has the same layer types in the same order), so a
+                    # tie goes to the type met first, as ``most_common`` gives it.
+                    weights = stretch[1]
+                    order = [t for t in self._block_weights(chain.blocks[0]) if t in weights]
+                    found = max(order, key=weights.__getitem__) if order else "Identity"
             self._main_of[token] = found
         return found
 
@@ -468,6 +497,17 @@ class GroupViewCache:
                 found[design.layer(lid).type] += (li.macs if li else 0) + 1
             self._weights_of[token] = found
         return found
+
+    def _node_token(self, node: Node) -> int:
+        """``_token(node.layers)``, kept per node object (the views ask for the same nodes)."""
+        seen = self._node_tokens.get(id(node))
+        if seen is not None and seen[0] is node:
+            return seen[1]
+        token = self._token(node.layers)
+        if len(self._node_tokens) > MAX_BLOCKS:
+            self._node_tokens = {}
+        self._node_tokens[id(node)] = (node, token)
+        return token
 
     def _token(self, key: tuple[str, ...]) -> int:
         token = self._token_of.get(key)
@@ -508,25 +548,16 @@ class GroupViewCache:
             self._composable[groups] = chain  # (the layers are built once per run, not per edit)
         if chain is None:
             return None
-        parts = [self._block_totals(block) for block in chain.blocks]
-        first, last = parts[0], parts[-1]
+        first, last = self._block_totals(chain.blocks[0]), self._block_totals(chain.blocks[-1])
         out = last.output_layer
         if out is None:
             return None
-        # The sums in one pass over the blocks (not a pass per total).
-        layers = params = trainable = buffers = macs = 0
-        errors = warnings = unknown = neurons = memory = 0
-        for p in parts:
-            layers += p.layers
-            params += p.params
-            trainable += p.trainable_params
-            buffers += p.buffers
-            macs += p.macs
-            errors += p.errors
-            warnings += p.warnings
-            unknown += p.unknown
-            neurons += p.neurons
-            memory += p.memory_bytes
+        stretch = self._stretch(groups)
+        if stretch is not None:
+            sums = stretch[0]
+        else:
+            sums = _sums(self._block_totals(block) for block in chain.blocks)
+        layers, params, trainable, buffers, macs, errors, warnings, unknown, neurons, memory = sums
         return GroupSummary(
             layers=layers,
             params=params,
@@ -557,6 +588,45 @@ class GroupViewCache:
             self._summary_of[token] = found
             self._field_pending.add(token)
         return found
+
+    def _stretch(self, groups: tuple[str, ...]) -> tuple[tuple[int, ...], dict[str, int]] | None:
+        """The sums of consecutive sibling blocks' totals (``_sums``) and their main-type weights,
+        from their parent's ``_Stretches`` (None: not a stretch of one parent's items)."""
+        items = self._run_items
+        k = self._parent_of.get(groups[0])
+        if items is None or k is None:
+            return None
+        first = self._place_in_parent[groups[0]]
+        end = first + len(groups)
+        parent_items = items[k]
+        if end > len(parent_items) or parent_items[end - 1][0] != groups[-1]:
+            return None
+        stretches = self._stretches.get(k)
+        members = self.index().members
+        dropped = self._dropped
+        if stretches is None:
+            values: list[tuple[tuple[int, ...], Counter[str]] | None] = []
+            for n, (name, is_group) in enumerate(parent_items):
+                block = tuple(members.get(name, ())) if is_group else ()
+                if not block:
+                    values.append(None)
+                    continue
+                values.append(self._block_values(block))
+                self._slot_of[self._token(block)] = (k, n)
+            stretches = self._stretches[k] = _Stretches(values)
+            self._stale_slots.pop(k, None)
+        stale = self._stale_slots.pop(k, None)
+        for n in sorted(stale or ()):
+            stretches.set(n, self._block_values(tuple(members.get(parent_items[n][0], ()))))
+        if self._dropped != dropped:
+            # Numbering the blocks anew dropped every kept total meanwhile: what this built from
+            # them is dropped too.
+            self._stretches, self._slot_of, self._stale_slots = {}, {}, {}
+            return None
+        return stretches.sums(first, end)
+
+    def _block_values(self, block: tuple[str, ...]) -> tuple[tuple[int, ...], Counter[str]]:
+        return _sums((self._block_totals(block),)), self._block_weights(block)
 
     def field(self, layer_id: str) -> ReceptiveField | None:
         """``analysis.info[layer_id].receptive_field``, without bringing the fields before it up
@@ -614,6 +684,12 @@ class GroupViewCache:
                 name: k
                 for k, parent_items in enumerate(self._run_items)
                 for name, is_group in parent_items
+                if is_group
+            }
+            self._place_in_parent = {
+                name: n
+                for parent_items in self._run_items
+                for n, (name, is_group) in enumerate(parent_items)
                 if is_group
             }
             self._parent_runs = None
@@ -717,6 +793,92 @@ def _renamed_units(units: CollapsedUnits, old: str, new: str, index: GroupIndex)
         None,
         nodes,
     )
+
+
+def _sums(parts: Iterable[GroupSummary]) -> tuple[int, ...]:
+    """What a run's totals add up from its blocks': layers, params, trainable params, buffers,
+    MACs, errors, warnings, unknown, neurons and memory, in this order."""
+    layers = params = trainable = buffers = macs = 0
+    errors = warnings = unknown = neurons = memory = 0
+    for p in parts:
+        layers += p.layers
+        params += p.params
+        trainable += p.trainable_params
+        buffers += p.buffers
+        macs += p.macs
+        errors += p.errors
+        warnings += p.warnings
+        unknown += p.unknown
+        neurons += p.neurons
+        memory += p.memory_bytes
+    return (layers, params, trainable, buffers, macs, errors, warnings, unknown, neurons, memory)
+
+
+class _Stretches:
+    """A parent's blocks' sums (``_sums``) and main-type weights over any stretch of its items, in
+    a Fenwick tree: a block's new totals are put in, and a stretch summed, in O(log n) steps. An
+    edit that splits or joins a run of 356 blocks then sums its parts without a pass over its
+    blocks (half a millisecond an edit on the grouped 10,000-layer design). Items that are not
+    blocks (a layer between them) count nothing."""
+
+    __slots__ = ("_sums", "_values", "_weights")
+
+    def __init__(self, values: list[tuple[tuple[int, ...], Counter[str]] | None]) -> None:
+        size = len(values)
+        self._values = values
+        sums = [[0] * 10 for _ in range(size + 1)]
+        weights: list[Counter[str]] = [Counter() for _ in range(size + 1)]
+        for i in range(1, size + 1):  # (built in one pass: each node adds itself to its parent)
+            value = values[i - 1]
+            if value is not None:
+                own, weight = value
+                sums[i] = [a + b for a, b in zip(sums[i], own, strict=True)]
+                weights[i].update(weight)
+            parent = i + (i & -i)
+            if parent <= size:
+                sums[parent] = [a + b for a, b in zip(sums[parent], sums[i], strict=True)]
+                weights[parent].update(weights[i])
+        self._sums = sums
+        self._weights = weights
+
+    def set(self, n: int, value: tuple[tuple[int, ...], Counter[str]]) -> None:
+        """Item ``n``'s block now has these totals and weights."""
+        old = self._values[n]
+        old_sums, old_weights = old if old is not None else ((0,) * 10, Counter())
+        delta = [a - b for a, b in zip(value[0], old_sums, strict=True)]
+        change = dict(value[1])
+        for kind, w in old_weights.items():
+            change[kind] = change.get(kind, 0) - w
+        self._values[n] = value
+        i = n + 1
+        while i < len(self._sums):
+            self._sums[i] = [a + b for a, b in zip(self._sums[i], delta, strict=True)]
+            weights = self._weights[i]
+            for kind, w in change.items():
+                weights[kind] = weights.get(kind, 0) + w
+            i += i & -i
+
+    def _prefix(self, end: int) -> tuple[list[int], dict[str, int]]:
+        total = [0] * 10
+        weights: dict[str, int] = {}
+        i = end
+        while i > 0:
+            total = [a + b for a, b in zip(total, self._sums[i], strict=True)]
+            for kind, w in self._weights[i].items():
+                weights[kind] = weights.get(kind, 0) + w
+            i -= i & -i
+        return total, weights
+
+    def sums(self, first: int, end: int) -> tuple[tuple[int, ...], dict[str, int]]:
+        """The sums and weights of items ``first`` to ``end - 1``."""
+        upper, upper_weights = self._prefix(end)
+        lower, lower_weights = self._prefix(first)
+        weights = {
+            kind: w - lower_weights.get(kind, 0)
+            for kind, w in upper_weights.items()
+            if w - lower_weights.get(kind, 0)
+        }
+        return tuple(a - b for a, b in zip(upper, lower, strict=True)), weights
 
 
 def cached_block_rows(analysis: Analysis, collapsed: AbstractSet[str]) -> list[BlockRow]:

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from designer.core.collapsed_figure import block_rows, collapsed_volume_scene
+from designer.core.collapsed_figure import block_rows, collapsed_volume_scene, main_type
 from designer.core.design import Layer
 from designer.core.fileformat import load_design
 from designer.core.groups import (
@@ -104,6 +104,43 @@ def test_the_cache_matches_the_core_after_random_edits_undo_and_redo(qapp):
             doc.undo_stack.undo()
             assert_same_as_fresh(doc)
     assert unlisted
+
+
+def test_long_runs_split_and_joined_at_random_sum_as_the_core_sums_them(qapp):
+    """The runs' totals and main types come from each parent's blocks in a Fenwick tree (a split
+    or joined run of 356 blocks is not summed block by block). On runs of 23 blocks, edits at
+    random places (a run split or mended, MACs and shapes changed after a block, sums broken
+    into errors, undo and redo) give at every step what the core computes afresh: every node's
+    totals and main type at every level, the rows by block and the 3D scene."""
+    doc = document_of("staged")
+    doc.reset(staged(stages=3, blocks=24))
+    rng = random.Random(23)
+    convs = [layer.id for layer in doc.design if layer.type == "Conv2d" and ".conv" in layer.id]
+    assert_same_as_fresh(doc)
+    cache = cache_for(doc.analysis)
+    assert cache is not None
+    for step in range(36):
+        lid = rng.choice(convs)
+        params = dict(doc.design.layer(lid).params)
+        choice = rng.randrange(5)
+        if choice == 0:  # this block unlike the others (a run split), or alike again
+            k = 5 if params["kernel_size"] in (3, [3, 3]) else 3
+            doc.set_params(lid, {**params, "kernel_size": k, "padding": k // 2})
+        elif choice == 1:  # more MACs in this block, and the sums after it fail or mend
+            doc.set_params(lid, {**params, "out_channels": rng.choice([8, 8, 16])})
+        elif choice == 2:  # shapes after it shrink (a type's weight changes from block to block)
+            doc.set_params(lid, {**params, "padding": rng.choice([0, 1, 1])})
+        elif choice == 3 and doc.undo_stack.canUndo():
+            doc.undo_stack.undo()
+        elif doc.undo_stack.canRedo():
+            doc.undo_stack.redo()
+        assert_same_as_fresh(doc)
+        index = GroupIndex(doc.design)
+        for graph in (cache.graph(collapsed_for_level(index, level)) for level in (0, 1)):
+            for node in graph.nodes:
+                if node.kind == "group":
+                    assert cache.main_type(node) == main_type(doc.analysis, node), (step, node.id)
+    assert cache._stretches  # (the runs were summed from their parents' trees)
 
 
 def test_the_cache_follows_structure_and_group_edits(qapp):
