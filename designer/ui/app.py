@@ -112,8 +112,7 @@ def take_screenshot(window: MainWindow, out: str | Path, size: tuple[int, int]) 
     target = Path(out)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    pixmap = window.grab()
-    window.volume_view.paint_frame_over(pixmap, window)
+    pixmap = window.grab()  # (the 3D view's frame included: it is drawn as an image)
     if not pixmap.save(str(target), "PNG"):
         raise OSError(f"cannot write {target}")
     return target

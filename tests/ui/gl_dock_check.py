@@ -20,7 +20,7 @@ def frame_stats(view, name: str) -> dict[str, float]:
 
     from designer.ui.volume_view import SELECTED_COLOR
 
-    frame = view.gl_widget.grabFramebuffer()
+    frame = view.picture.current_frame()  # (what the view shows: rendered offscreen)
     if len(sys.argv) > 1:  # keep the frames to look at them
         frame.save(os.path.join(sys.argv[1], f"{name}.png"))
     pixels = [
@@ -40,18 +40,19 @@ def frame_stats(view, name: str) -> dict[str, float]:
     }
 
 
-def drag_turn(app, gl, pixels: int) -> float:
-    """Degrees the camera turns for a left-button drag of ``pixels`` to the right."""
+def drag_turn(app, picture, gl, pixels: int) -> float:
+    """Degrees the camera turns for a left-button drag of ``pixels`` to the right on the view
+    (``picture``, which hands the mouse to the GL view ``gl``)."""
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtGui import QMouseEvent
 
     left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    start = QPointF(gl.width() / 2 - pixels / 2, gl.height() / 2)
+    start = QPointF(picture.width() / 2 - pixels / 2, picture.height() / 2)
     before = gl.opts["azimuth"]
 
     def send(kind, pos, button, buttons):
-        event = QMouseEvent(kind, pos, gl.mapToGlobal(pos), button, buttons, none)
-        QApplication.sendEvent(gl, event)
+        event = QMouseEvent(kind, pos, picture.mapToGlobal(pos), button, buttons, none)
+        QApplication.sendEvent(picture, event)
 
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
@@ -93,7 +94,7 @@ def main() -> int:
     settle(app)
     volumes = window.volume_view
     out["empty_hint"] = volumes.empty_hint is not None and volumes.empty_hint.isVisible()
-    out["empty_gl_hidden"] = not volumes.gl_widget.isVisible()
+    out["empty_gl_hidden"] = not volumes.picture.isVisible()
     # Building from scratch: the first layer (selected, so yellow) is framed, not looked at from inside.
     doc = window.document
     doc.add_layer("Input", position=(0.0, 0.0))
@@ -116,7 +117,8 @@ def main() -> int:
     dock.setFloating(False)
     settle(app)
     out["redocked"] = frame_stats(volumes, "redocked")
-    out["orbit_degrees"] = drag_turn(app, volumes.gl_widget, 150)
+    out["orbit_degrees"] = drag_turn(app, volumes.picture, volumes.gl_widget, 150)
+    out["window_surface"] = window.windowHandle().surfaceType().name
 
     second = MainWindow()
     second.resize(1200, 800)

@@ -13,6 +13,7 @@ os.environ["QT_QPA_PLATFORM"] = "xcb"
 
 
 def main() -> int:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
@@ -33,7 +34,8 @@ def main() -> int:
     view.show()
     for _ in range(20):
         app.processEvents()
-    frame = view.gl_widget.grabFramebuffer()
+    frame = view.picture.current_frame()  # (what the view shows: rendered offscreen)
+    window_surface = view.windowHandle().surfaceType().name
     if len(sys.argv) > 1:  # keep the frame to look at it
         frame.save(sys.argv[1])
     colours = {
@@ -51,16 +53,19 @@ def main() -> int:
     picked = view.block_at(pos)
     clicked: list[str] = []
     view.layer_clicked.connect(clicked.append)
-    view._clicked(pos)
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(view.picture, Qt.MouseButton.LeftButton, pos=pos.toPoint())  # as a user clicks
     # Live update: an edit changes the scene and the labels.
     before = view.rebuild_count
     design.set_param("conv1", "stride", 2)
     app.processEvents()
     conv1 = view.scene.block("conv1").dims_label
+    frames = view.picture.frames
     view.set_selected("relu3")
     view.set_camera(view.camera.__class__(-90.0, 90.0))
     app.processEvents()
-    top = view.gl_widget.grabFramebuffer()
+    top = view.picture.current_frame()
     print(
         json.dumps(
             {
@@ -72,6 +77,8 @@ def main() -> int:
                 "rebuilt": view.rebuild_count - before,
                 "conv1": conv1,
                 "top_differs": top != frame,
+                "new_frames": view.picture.frames - frames,
+                "window_surface": window_surface,
                 "texts": view.label_count,
                 "shown": view.shown_labels,
                 "visible_texts": sum(1 for t in view._texts[: view.label_count] if t.visible()),

@@ -128,6 +128,7 @@ def test_3d_dock_floats_redocks_and_frames_a_design_built_from_scratch_under_xvf
     assert floating["colours"] > 0.7 * docked["colours"] and floating["white"] < 0.97
     assert redocked["colours"] > 0.7 * docked["colours"]
     assert 20 <= result["orbit_degrees"] <= 90  # was 150° (1° per pixel) for a 150-pixel drag
+    assert result["window_surface"] == "RasterSurface"  # (the GL view renders offscreen)
     assert result["second_window"]["colours"] > 60 and result["second_window"]["white"] < 0.97
 
 

@@ -144,5 +144,9 @@ def test_gl_view_renders_picks_and_updates_under_xvfb() -> None:
     assert result["picked"] == "conv3" and result["clicked"] == ["conv3"]
     assert result["rebuilt"] >= 1 and result["conv1"] == "109×109×96"
     assert result["top_differs"] and result["texts"] > 10
+    assert result["new_frames"] >= 1  # (a frame rendered anew for the new camera and selection)
+    # The GL view renders offscreen and the window stays a raster window: a QOpenGLWidget inside
+    # it made Qt compose the whole window with OpenGL at every flush (7-15 ms each here).
+    assert result["window_surface"] == "RasterSurface"
     # Labels that would overlap on screen are hidden; the rest stay (top view of AlexNet: some of each).
     assert 0 < result["shown"] == result["visible_texts"] <= result["texts"]
