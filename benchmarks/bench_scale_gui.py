@@ -912,7 +912,19 @@ def main() -> int:
     CoreClock.install()
     ViewClock.install()
     bench = Bench()
-    results: dict[str, Any] = {}
+    platform = QApplication.platformName()
+    print(
+        f"display platform: {platform}"
+        + (
+            " (nothing is shown: flushing a window costs nothing here; for a real window's "
+            "figures run under X: QT_QPA_PLATFORM=xcb xvfb-run -a python benchmarks/"
+            "bench_scale_gui.py)"
+            if platform == "offscreen"
+            else ""
+        ),
+        flush=True,
+    )
+    results: dict[str, Any] = {"platform": platform}
     if not args.skip_500:
         results["five_hundred"] = five_hundred(bench, args.repeat)
     for kind in filter(None, args.kinds.split(",")):
