@@ -6,6 +6,7 @@ an old text."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -85,3 +86,99 @@ def test_cells_are_painted_as_qts_delegate_paints_them(panel: LayerTablePanel) -
     _same_as_qt(panel)
     set_appearance(QApplication.instance(), "dark")
     _same_as_qt(panel)
+
+
+# ------------------------------------------------------------------------------ the toolbar
+
+
+def _placeholder_fits(panel: LayerTablePanel) -> bool:
+    """The filter box shows its placeholder whole: typed as text, its end is reached without
+    the box scrolling (the cursor at the end stands one text's width from the start)."""
+    edit = panel.filter_edit
+    text = edit.placeholderText()
+    edit.setText(text)
+    edit.setCursorPosition(0)
+    edit.repaint()
+    start = edit.cursorRect().left()
+    edit.setCursorPosition(len(text))
+    edit.repaint()
+    end = edit.cursorRect().left()
+    edit.clear()
+    return end - start == edit.fontMetrics().horizontalAdvance(text)
+
+
+@pytest.mark.parametrize(
+    ("size", "modes"),
+    [
+        ((1280, 720), ("rows", "tight")),
+        ((1920, 1080), ("full",)),
+        ((1600, 1000), ("full", "short")),
+    ],
+)
+def test_the_table_toolbar_reads_whole_at_common_window_sizes(qtbot, size, modes):
+    """At 1280×720 the filter box was squeezed to "Fil…" and both choices cut ("Blocks, as o");
+    at 1920×1080 the choices were cut too. Now the filter box has room for its placeholder,
+    every choice, label and button shows whole inside the panel, and the dock keeps clear of
+    the Problems dock."""
+    from designer.ui.main_window import MainWindow
+
+    window = MainWindow()  # (sized before it is shown, as the app starts)
+    qtbot.addWidget(window)
+    window.document.open(templates_dir() / "resnet50.json")
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    for _ in range(3):
+        QApplication.processEvents()
+    panel = window.layer_table
+    window.statistics_tabs.setCurrentWidget(panel)
+    QApplication.processEvents()
+    assert panel.isVisible()
+    assert panel.bar_mode in modes
+    edit = panel.filter_edit
+    assert edit.width() >= panel.filter_room()
+    assert _placeholder_fits(panel)
+    bar = [edit, panel.rows_label, panel.rows_combo, panel.shapes_label, panel.order_combo]
+    bar += [panel.copy_button, panel.export_button]
+    shown = [w for w in bar if w.isVisible()]
+    for widget in shown[1:]:
+        assert widget.width() >= widget.sizeHint().width(), widget  # (nothing elided)
+        assert panel.rect().contains(widget.geometry()), widget  # (nothing past the edge)
+    for left, right in pairwise(shown):
+        assert left.geometry().right() < right.geometry().left()  # (no overlap)
+    if panel.bar_mode == "full":
+        assert panel.rows_combo.sizeHint().width() > panel.rows_combo.hint(True).width()
+    # The docks: side by side, never over each other.
+    stats, problems = window.docks["statistics"], window.docks["diagnostics"]
+    assert not stats.geometry().intersects(problems.geometry())
+    assert panel.minimumSizeHint().width() <= panel.width()
+    # A user types in it (real keys) and the rows follow.
+    qtbot.keyClicks(edit, "block")  # (the blocks' rows: "Stage 1", "Block (32 layers)")
+    panel.flush_filter()
+    assert 0 < panel.proxy.rowCount() < panel.model.rowCount()
+
+
+def test_a_narrowed_table_drops_labels_then_shortens_choices_and_widens_again(qtbot, tmp_path):
+    """The toolbar's forms in turn as the panel narrows, and back as it widens; a short
+    choice still reads its full text in the list and in ``currentText``."""
+    doc = Document(load_design(templates_dir() / "vgg16.json"))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    panel = LayerTablePanel(doc, settings)
+    qtbot.addWidget(panel)
+    panel.show()
+    seen, least = [], []
+    for width in (1000, 700, 560, 480, 420, 380, 1000):
+        panel.resize(width, 300)
+        QApplication.processEvents()
+        seen.append(panel.bar_mode)
+        least.append(panel.minimumSizeHint().width())
+        # (Each form's least width lets the dock narrow on into the next form.)
+        assert least[-1] <= max(width, 380)
+        if panel.bar_mode != "tight":
+            assert panel.filter_edit.width() >= panel.filter_room()
+        assert panel.order_combo.currentText() == "H×W×C (as papers write it)"
+    assert seen[0] == seen[-1] == "full"
+    order = ["full", "short", "rows", "tight"]
+    assert [order.index(m) for m in seen[:-1]] == sorted(order.index(m) for m in seen[:-1])
+    assert "tight" in seen and "short" in seen
+    assert min(least) < 380  # (it was 483 before the toolbar had its narrower forms)

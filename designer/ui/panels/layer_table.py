@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QPointF,
     QRect,
     QSettings,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -42,7 +43,9 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPainter,
+    QPaintEvent,
     QPalette,
+    QResizeEvent,
     QTextLayout,
     QTextOption,
 )
@@ -59,7 +62,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStyle,
     QStyledItemDelegate,
+    QStyleOptionComboBox,
     QStyleOptionViewItem,
+    QStylePainter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -972,6 +977,67 @@ class _CellDelegate(QStyledItemDelegate):
         return layout.glyphRuns(), margin, top
 
 
+SHORT_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+class _ChoiceBox(QComboBox):
+    """A choice shown in full where there is room, or in short (``set_compact``): "H×W×C"
+    for "H×W×C (as papers write it)". The list it opens always reads in full, and
+    ``currentText`` is the full text. Its least width is the short form's."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.compact = False
+
+    def add_choice(self, text: str, short: str, data: str) -> None:
+        self.addItem(text, data)
+        self.setItemData(self.count() - 1, short, SHORT_ROLE)
+        self.setItemData(self.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.updateGeometry()
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.updateGeometry()
+            self.update()
+
+    def hint(self, compact: bool) -> QSize:
+        """The box's size showing its choices in full, or in short."""
+        full = super().sizeHint()
+        if not compact or not self.count():
+            return full
+        metrics = self.fontMetrics()
+        texts = [self.itemText(n) for n in range(self.count())]
+        shorts = [
+            str(self.itemData(n, SHORT_ROLE) or self.itemText(n)) for n in range(self.count())
+        ]
+        longest = max(metrics.boundingRect(t).width() for t in texts)
+        shortest = max(metrics.boundingRect(t).width() for t in shorts)
+        return QSize(full.width() - longest + shortest, full.height())
+
+    def sizeHint(self) -> QSize:
+        return self.hint(self.compact)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.hint(True)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.compact:
+            super().paintEvent(event)
+            return
+        # QComboBox's own paint, with the short text.
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        short = self.itemData(self.currentIndex(), SHORT_ROLE)
+        if short:
+            option.currentText = str(short)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        painter.end()
+
+
 class _Advances:
     """A text's width in one font, each text measured once (kept in ``known``)."""
 
@@ -1010,23 +1076,15 @@ class LayerTablePanel(QWidget):
         self.filter_edit = QLineEdit(placeholderText="Filter by id or type")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_text)
-        self.order_combo = QComboBox()
-        self.order_combo.addItem("H×W×C (as papers write it)", "hwc")
-        self.order_combo.addItem("C×H×W (as PyTorch stores it)", "chw")
+        self.order_combo = _ChoiceBox()
+        self.order_combo.add_choice("H×W×C (as papers write it)", "H×W×C", "hwc")
+        self.order_combo.add_choice("C×H×W (as PyTorch stores it)", "C×H×W", "chw")
         self.order_combo.setToolTip("How shapes are written in the table")
-        self.order_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.order_combo.setMinimumContentsLength(6)
-        self.rows_combo = QComboBox()
+        self.rows_combo = _ChoiceBox()
         self.rows_combo.setObjectName("rows_combo")
-        self.rows_combo.addItem("Every layer", "layers")
-        self.rows_combo.addItem("Blocks, as on the canvas", "blocks")
+        self.rows_combo.add_choice("Every layer", "Layers", "layers")
+        self.rows_combo.add_choice("Blocks, as on the canvas", "Blocks", "blocks")
         self.rows_combo.setToolTip("One row per layer, or per block as collapsed on the canvas")
-        self.rows_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.rows_combo.setMinimumContentsLength(6)
         self.collapsed: set[str] = set()
         # A long table is filtered once the typing pauses (each pass asks every row for its
         # text: about a tenth of a second at 10,000 rows), under the busy cursor.
@@ -1056,15 +1114,18 @@ class LayerTablePanel(QWidget):
         )
         self.copy_button.setMenu(copy_menu)
 
-        bar = QHBoxLayout()
+        bar = self._bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
+        self.rows_label = QLabel("Rows:")
+        self.shapes_label = QLabel("Shapes:")
         bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(QLabel("Rows:"))
+        bar.addWidget(self.rows_label)
         bar.addWidget(self.rows_combo)
-        bar.addWidget(QLabel("Shapes:"))
+        bar.addWidget(self.shapes_label)
         bar.addWidget(self.order_combo)
         bar.addWidget(self.copy_button)
         bar.addWidget(self.export_button)
+        self.bar_mode = "full"  # "full", "short", "rows" or "tight": see ``_fit_bar``
 
         self.view = QTableView()
         self.view.setModel(self.proxy)
@@ -1113,6 +1174,7 @@ class LayerTablePanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self._bar_margins = 8  # (left and right, as above)
         layout.setSpacing(4)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
@@ -1144,6 +1206,64 @@ class LayerTablePanel(QWidget):
         )
         self._fit_columns()
         self._on_document_selection(document.selection)
+
+    # ----------------------------------------------------------------- toolbar
+
+    def filter_room(self) -> int:
+        """The filter box's width that shows its placeholder whole, next to its clear button
+        (as QLineEdit lays out its text: its frame, 2 px each side, the clear button's icon, 6
+        px round it and its margin, and the cursor's pixel)."""
+        edit, style = self.filter_edit, self.filter_edit.style()
+        text = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        frame = style.pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, edit)
+        icon = style.pixelMetric(QStyle.PixelMetric.PM_LineEditIconSize, None, edit)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_LineEditIconMargin, None, edit)
+        return text + 2 * frame + 2 * 2 + icon + 6 + margin + 1
+
+    def _bar_width(self, mode: str) -> int:
+        """The toolbar's width in ``mode`` with the filter box at ``filter_room``."""
+        compact = mode != "full"
+        widths = [
+            self.filter_room(),
+            self.rows_combo.hint(compact).width(),
+            self.order_combo.hint(compact).width(),
+            self.copy_button.sizeHint().width(),
+            self.export_button.sizeHint().width(),
+        ]
+        if mode != "tight":
+            widths.append(self.rows_label.sizeHint().width())
+        if mode in ("full", "short"):
+            widths.append(self.shapes_label.sizeHint().width())
+        spacing = max(self._bar.spacing(), 0)
+        return sum(widths) + spacing * (len(widths) - 1)
+
+    def _fit_bar(self) -> None:
+        """The toolbar in the width it has: the rows and the shape order in full with their
+        labels ("full"), in short with labels ("short": "Rows: Blocks", "Shapes: H×W×C"),
+        in short with the rows' label only ("rows": a shape order reads as one), or with
+        neither ("tight"); the first that leaves the filter box room for its placeholder. Its
+        narrowest form sets the panel's least width, so the dock never overlaps another."""
+        margins = self._bar_margins
+        room = self.width() - margins
+        modes = ("full", "short", "rows")
+        mode = next((m for m in modes if self._bar_width(m) <= room), "tight")
+        if mode == self.bar_mode:
+            return
+        self.bar_mode = mode
+        self.rows_combo.set_compact(mode != "full")
+        self.order_combo.set_compact(mode != "full")
+        self.rows_label.setVisible(mode != "tight")
+        self.shapes_label.setVisible(mode in ("full", "short"))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_bar()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.bar_mode = ""  # (widths measured again)
+            self._fit_bar()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view and event.type() in (
