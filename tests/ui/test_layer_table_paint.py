@@ -11,13 +11,14 @@ from itertools import pairwise
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QTableView
 
 from designer.core.fileformat import load_design
-from designer.core.layer_table import COLUMNS
+from designer.core.layer_table import COLUMNS, layer_rows
 from designer.core.resources import templates_dir
 from designer.ui.document import Document
-from designer.ui.panels.layer_table import LayerTablePanel, _CellDelegate
+from designer.ui.panels.layer_table import ID_ROLE, LayerTablePanel, _CellDelegate
 from designer.ui.theme import set_appearance
 
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
@@ -54,7 +55,18 @@ def _as_qt_paints(view: QTableView) -> QImage:
 
 
 def _same_as_qt(panel: LayerTablePanel) -> None:
+    """Each view paints as Qt's delegate would, and every row shown reads what a row made
+    afresh from the analysis reads (a stale cell is the bug to fear)."""
     QApplication.processEvents()
+    fresh = {r.id: r for r in layer_rows(panel.document.analysis)}
+    order = panel.shape_order
+    proxy = panel.proxy
+    for r in range(proxy.rowCount()):
+        lid = proxy.index(r, 0).data(ID_ROLE)
+        shown = [proxy.index(r, c).data() for c in range(len(COLUMNS))]
+        assert shown == [fresh[lid].text(c.key, order) for c in COLUMNS]
+        row = panel.model.row_shown(proxy.mapToSource(proxy.index(r, 0)).row())
+        assert row.texts(order) == tuple(shown)
     for view in (panel.view, panel.footer):
         delegate = view.itemDelegate()
         assert isinstance(delegate, _CellDelegate)
@@ -77,6 +89,9 @@ def test_cells_are_painted_as_qts_delegate_paints_them(panel: LayerTablePanel) -
     panel.view.setCurrentIndex(panel.proxy.index(3, COL["output_shape"]))
     panel.view.setColumnWidth(COL["type"], 30)
     _same_as_qt(panel)
+    # The pointer over a cell (the style may draw hover).
+    QTest.mouseMove(panel.view.viewport(), panel.view.visualRect(panel.proxy.index(6, 2)).center())
+    _same_as_qt(panel)
     panel.set_shape_order("chw")
     _same_as_qt(panel)
     panel.view.sortByColumn(COL["macs"], Qt.SortOrder.DescendingOrder)
@@ -85,6 +100,17 @@ def test_cells_are_painted_as_qts_delegate_paints_them(panel: LayerTablePanel) -
     panel.flush_filter()
     _same_as_qt(panel)
     set_appearance(QApplication.instance(), "dark")
+    _same_as_qt(panel)
+    # More edits with the table sorted, filtered and in C×H×W: a row's texts follow.
+    doc.set_params("conv3_1", {**doc.design.layer("conv3_1").params, "kernel_size": 3})
+    _same_as_qt(panel)
+    doc.set_params("conv1_2", {**doc.design.layer("conv1_2").params, "out_channels": 80})
+    _same_as_qt(panel)
+    doc.undo_stack.undo()
+    _same_as_qt(panel)
+    panel.set_shape_order("hwc")
+    panel.filter_edit.clear()
+    panel.flush_filter()
     _same_as_qt(panel)
 
 

@@ -108,6 +108,7 @@ _ALIGN_TEXT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 # (As plain integers: the enums' own operators are Python code, microseconds a cell.)
 _QT_PAINTS = QStyle.StateFlag.State_HasFocus.value  # (the current cell's focus frame)
 _SELECTED = QStyle.StateFlag.State_Selected.value
+_BACKGROUND = _SELECTED | QStyle.StateFlag.State_MouseOver.value
 _PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
 _TEXT, _HIGHLIGHTED_TEXT = QPalette.ColorRole.Text, QPalette.ColorRole.HighlightedText
 _ACTIVE = QStyle.StateFlag.State_Active.value
@@ -925,8 +926,9 @@ class _CellDelegate(QStyledItemDelegate):
         if runs is None:  # (elided, or more than one line: Qt's delegate)
             super().paint(painter, option, index)
             return
-        if state & _SELECTED:
-            # The highlight as the style draws it (no text to lay out), the text in its colour.
+        if state & _BACKGROUND:
+            # Selected or under the pointer: the style's highlight as it draws it (no text to
+            # lay out), the text in its colour.
             widget = option.widget
             style = widget.style() if widget is not None else QApplication.style()
             style.drawPrimitive(_PANEL, option, painter, widget)
