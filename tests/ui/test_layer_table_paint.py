@@ -154,6 +154,7 @@ def test_the_table_toolbar_reads_whole_at_common_window_sizes(qtbot, size, modes
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    window.show_problems()  # (the Problems dock beside the table's, as in the screenshots)
     for _ in range(3):
         QApplication.processEvents()
     panel = window.layer_table
@@ -176,7 +177,9 @@ def test_the_table_toolbar_reads_whole_at_common_window_sizes(qtbot, size, modes
         assert panel.rows_combo.sizeHint().width() > panel.rows_combo.hint(True).width()
     # The docks: side by side, never over each other.
     stats, problems = window.docks["statistics"], window.docks["diagnostics"]
+    assert problems.isVisible() and window.diagnostics_panel.isVisible()
     assert not stats.geometry().intersects(problems.geometry())
+    assert window.rect().contains(stats.geometry())
     assert panel.minimumSizeHint().width() <= panel.width()
     # A user types in it (real keys) and the rows follow.
     qtbot.keyClicks(edit, "block")  # (the blocks' rows: "Stage 1", "Block (32 layers)")
