@@ -4,7 +4,8 @@
 rows an edit changed and resets only when layers are added, removed, renamed or
 reordered. It also sorts the rows (``sort_rows``: numbers by value, ties in design
 order), so the ``QSortFilterProxyModel`` in front of it only filters by id or type; the
-totals live in a one-row footer table that never sorts.
+totals live in a one-row footer table that never sorts. ``_CellDelegate`` paints the cells:
+Qt's pixels in fewer steps (each row's texts made once, glyphs kept per text and width).
 """
 
 from __future__ import annotations
