@@ -141,14 +141,16 @@ def _placeholder_fits(panel: LayerTablePanel) -> bool:
         ((1600, 1000), ("full", "short")),
     ],
 )
-def test_the_table_toolbar_reads_whole_at_common_window_sizes(qtbot, size, modes):
+def test_the_table_toolbar_reads_whole_at_common_window_sizes(qtbot, tmp_path, size, modes):
     """At 1280×720 the filter box was squeezed to "Fil…" and both choices cut ("Blocks, as o");
     at 1920×1080 the choices were cut too. Now the filter box has room for its placeholder,
     every choice, label and button shows whole inside the panel, and the dock keeps clear of
     the Problems dock."""
     from designer.ui.main_window import MainWindow
 
-    window = MainWindow()  # (sized before it is shown, as the app starts)
+    # A new user's window (no layout saved by an earlier test's window), sized before it is
+    # shown, as the app starts.
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.document.open(templates_dir() / "resnet50.json")
     window.resize(*size)
