@@ -867,15 +867,15 @@ class _CellDelegate(QStyledItemDelegate):
     for seven roles (a call into Python), then lays the text out three times to find the
     check, icon and text rectangles and twice more to elide and draw it: about 46 µs a cell,
     40 to 50 cells per repaint of the table. Here a cell that is not the current one, whose
-    text fits on one line, has its text from the row's cached texts
-    (``LayerRow.texts``) and a text layout kept per text, width and font, drawn where Qt
-    draws it (``QCommonStyle``'s ``viewItemDrawText``: the rectangle less the focus frame's
-    margin and a pixel each side, aligned as the cell says), over the style's highlight if it
-    is selected. The current cell (its focus frame), a text that would be elided, another
-    direction or word wrap: Qt's delegate paints them.
+    text fits on one line, has its text from the row's cached texts (``LayerRow.texts``)
+    and its glyphs kept per text, cell size and font, drawn where Qt draws them
+    (``QCommonStyle``'s ``viewItemDrawText``: the rectangle less the focus frame's margin
+    and a pixel each side, aligned as the cell says), over the style's highlight if it is
+    selected or under the pointer. The current cell (its focus frame), a text that would be
+    elided, another direction or word wrap: Qt's delegate paints them.
     (Pixel for pixel the same: ``tests/ui/test_layer_table_paint.py``.)"""
 
-    #: Layouts kept at most (texts × widths); emptied past it.
+    #: Texts' glyphs kept at most (texts × cell sizes); emptied past it.
     MAX_LAYOUTS = 4000
 
     def __init__(self, model: _RowsModel, proxy: LayerSortProxy | None, parent: QObject) -> None:
@@ -905,9 +905,9 @@ class _CellDelegate(QStyledItemDelegate):
             return
         text, color, bold = cell
         font = option.font
-        if (
-            self._font is None or font != self._font
-        ):  # (a font changed: its key, and a bold one for the totals)
+        # A font changed (or the first cell): its key, and the bold one Qt resolves for the
+        # totals from the model's bold font.
+        if self._font is None or font != self._font:
             self._font = QFont(font)  # (a copy: ``option.font`` is the option's own)
             self._font_key = font.key()
             bold_font = QFont()
