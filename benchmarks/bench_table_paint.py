@@ -24,7 +24,9 @@ Layer Table tab shown:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,9 +37,10 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Settings of its own: the window, closed with its statistics dock hidden, saves its layout,
 # which must not become the user's (or another benchmark's) next layout.
-os.environ.setdefault(
-    "CNN_DESIGNER_SETTINGS", os.path.join(tempfile.mkdtemp(prefix="bench_table_"), "s.ini")
-)
+if "CNN_DESIGNER_SETTINGS" not in os.environ:
+    _settings_dir = tempfile.mkdtemp(prefix="bench_table_")
+    atexit.register(shutil.rmtree, _settings_dir, ignore_errors=True)
+    os.environ["CNN_DESIGNER_SETTINGS"] = os.path.join(_settings_dir, "s.ini")
 
 
 class _Share:
