@@ -13,7 +13,7 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from designer.core.analysis import Analysis, LayerInfo
@@ -85,6 +85,18 @@ class LayerRow:
     is_total: bool = False
     status_text: str = ""
     output_shapes: tuple[Shape, ...] = ()  # every output of a Split or Chunk
+    #: ``texts`` per shape order, made when first asked for. The row is immutable (a changed
+    #: layer is a new row; ``dataclasses.replace`` starts it empty), so it is never stale.
+    _texts: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def texts(self, order: ShapeOrder = "hwc") -> tuple[str, ...]:
+        """Every column's ``text``, in ``COLUMNS`` order (the table paints them: made once)."""
+        got = self._texts.get(order)
+        if got is None:
+            got = self._texts[order] = tuple(self.text(key, order) for key in COLUMN_KEYS)
+        return got
 
     def text(self, key: str, order: ShapeOrder = "hwc") -> str:
         """What the screen shows in column ``key``."""

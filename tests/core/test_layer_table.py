@@ -11,6 +11,8 @@ from designer.core.analysis import analyze
 from designer.core.fileformat import load_design
 from designer.core.layer_table import (
     COLUMN_KEYS,
+    COLUMNS,
+    SHAPE_ORDERS,
     info_sort_key,
     layer_row,
     layer_rows,
@@ -117,3 +119,21 @@ def test_a_sort_key_from_the_analysis_equals_the_rows(path):
         row = layer_row(info)
         for key in COLUMN_KEYS:
             assert info_sort_key(info, key) == row.sort_key(key), (lid, key)
+
+
+def test_a_rows_texts_are_its_columns_texts_in_each_shape_order_and_never_carried_over(alexnet):
+    """``LayerRow.texts`` (what the table paints, made once per row and order) equals ``text``
+    column by column; a row changed with ``dataclasses.replace`` makes its own."""
+    import dataclasses
+
+    rows = [*layer_rows(alexnet), totals_row(alexnet)]
+    for row in rows:
+        for order in SHAPE_ORDERS:
+            assert row.texts(order) == tuple(row.text(c.key, order) for c in COLUMNS)
+            assert row.texts(order) is row.texts(order)  # (made once)
+    conv = next(r for r in rows if r.output_shape is not None and len(r.output_shape) == 3)
+    before = conv.texts("hwc")
+    changed = dataclasses.replace(conv, output_shape=(1, 2, 3), params=conv.params + 1)
+    assert changed.texts("hwc") != before
+    assert changed.texts("hwc") == tuple(changed.text(c.key, "hwc") for c in COLUMNS)
+    assert changed == dataclasses.replace(changed)  # (the kept texts take no part in equality)

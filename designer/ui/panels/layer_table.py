@@ -4,7 +4,8 @@
 rows an edit changed and resets only when layers are added, removed, renamed or
 reordered. It also sorts the rows (``sort_rows``: numbers by value, ties in design
 order), so the ``QSortFilterProxyModel`` in front of it only filters by id or type; the
-totals live in a one-row footer table that never sorts.
+totals live in a one-row footer table that never sorts. ``_CellDelegate`` paints the cells:
+Qt's pixels in fewer steps (each row's texts made once, glyphs kept per text and width).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from PySide6.QtCore import (
     QModelRoleData,
     QObject,
     QPersistentModelIndex,
+    QPointF,
+    QRect,
     QSettings,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -35,12 +39,20 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QGlyphRun,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -49,6 +61,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionComboBox,
+    QStyleOptionViewItem,
+    QStylePainter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -83,10 +100,27 @@ FILTER_PAUSE_MS = 250
 
 _STATUS_COLORS = {"error": "#c62828", "warning": "#b26a00", "unknown": "#757575"}
 _NUMERIC = {n for n, c in enumerate(COLUMNS) if c.numeric}
-_STATUS_COLUMN = next(n for n, c in enumerate(COLUMNS) if c.key == "status")
+#: The columns written in the status's colour (``_STATUS_COLORS``) when it is not "ok".
+_COLOURED = frozenset(n for n, c in enumerate(COLUMNS) if c.key in ("status", "output_shape"))
+_STATUS_QCOLORS = {status: QColor(color) for status, color in _STATUS_COLORS.items()}
 Index = QModelIndex | QPersistentModelIndex
 _ALIGN_NUMBER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN_TEXT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+# (As plain integers: the enums' own operators are Python code, microseconds a cell.)
+_QT_PAINTS = QStyle.StateFlag.State_HasFocus.value  # (the current cell's focus frame)
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_BACKGROUND = _SELECTED | QStyle.StateFlag.State_MouseOver.value
+_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
+_TEXT, _HIGHLIGHTED_TEXT = QPalette.ColorRole.Text, QPalette.ColorRole.HighlightedText
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_ENABLED = QStyle.StateFlag.State_Enabled.value
+_WRAP = QStyleOptionViewItem.ViewItemFeature.WrapText.value
+_LTR = Qt.LayoutDirection.LeftToRight
+_NORMAL, _INACTIVE, _DISABLED = (
+    QPalette.ColorGroup.Normal,
+    QPalette.ColorGroup.Inactive,
+    QPalette.ColorGroup.Disabled,
+)
 #: Roles no cell answers: returned at once, before any lookup.
 _UNUSED_ROLES = frozenset(
     int(r)
@@ -192,6 +226,19 @@ class _RowsModel(QAbstractTableModel):
             role = item.role()
             item.setData(None if role in _UNUSED_ROLES else value(n, column, role))
 
+    def cell(self, row: int, column: int) -> tuple[str, QColor | None, bool] | None:
+        """What ``_CellDelegate`` paints in the cell at ``row`` (as shown) and ``column``: its
+        text, its pen's colour (``None``: the palette's) and whether it is bold (the totals);
+        ``None`` for a cell out of range."""
+        n = row
+        if self._order is not None and 0 <= n < len(self._order):
+            n = self._order[n]
+        if not 0 <= n < len(self._data) or not 0 <= column < len(COLUMNS):
+            return None
+        value = self._row_for(n, column)
+        color = _STATUS_QCOLORS.get(value.status) if column in _COLOURED else None
+        return value.texts(self.shape_order)[column], color, value.is_total
+
     def _value(self, n: int, column: int, role: int) -> Any:
         """Cell (``n``, ``column``)'s value for ``role`` (``data`` and ``multiData``)."""
         if not 0 <= n < len(self._data):
@@ -202,7 +249,7 @@ class _RowsModel(QAbstractTableModel):
             return f"{row.id}\n{row.type}" if column == 0 else None
         row = self._row_for(n, column)
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.text(col.key, self.shape_order)
+            return row.texts(self.shape_order)[column]
         if role == SORT_ROLE:
             return row.sort_key(col.key)
         if role == ID_ROLE:
@@ -212,10 +259,8 @@ class _RowsModel(QAbstractTableModel):
                 return _ALIGN_NUMBER
             return _ALIGN_TEXT
         if role == Qt.ItemDataRole.ForegroundRole:
-            color = _STATUS_COLORS.get(row.status)
-            if color and (column == _STATUS_COLUMN or col.key == "output_shape"):
-                return QBrush(QColor(color))
-            return None
+            color = _STATUS_QCOLORS.get(row.status)
+            return QBrush(color) if color is not None and column in _COLOURED else None
         if role == Qt.ItemDataRole.FontRole and row.is_total:
             font = QFont()
             font.setBold(True)
@@ -772,6 +817,8 @@ class LayerSortProxy(QSortFilterProxyModel):
         # without a call into Python, which an edit changing thousands of rows would pay per row.
         self.setFilterKeyColumn(0)
         self.setFilterRole(FILTER_ROLE)
+        #: A filter is typed (rows shown are not the model's rows one for one).
+        self.filtering = False
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """A click on a column's header: the busy cursor on a long design (a second or so)."""
@@ -801,6 +848,7 @@ class LayerSortProxy(QSortFilterProxyModel):
         return super().sortOrder()
 
     def set_filter_text(self, text: str) -> None:
+        self.filtering = bool(text.strip())
         self.setFilterFixedString(text.strip())
 
     def multiData(self, index: Index, roleDataSpan: Any) -> None:
@@ -810,6 +858,187 @@ class LayerSortProxy(QSortFilterProxyModel):
             source.multiData(self.mapToSource(index), roleDataSpan)
         else:
             super().multiData(index, roleDataSpan)
+
+
+class _CellDelegate(QStyledItemDelegate):
+    """Paints a table cell as Qt's delegate does, in fewer steps: the same pixels.
+
+    Qt's delegate (``QStyledItemDelegate`` + the style's ``CE_ItemViewItem``) asks the model
+    for seven roles (a call into Python), then lays the text out three times to find the
+    check, icon and text rectangles and twice more to elide and draw it: about 46 µs a cell,
+    40 to 50 cells per repaint of the table. Here a cell that is not the current one, whose
+    text fits on one line, has its text from the row's cached texts (``LayerRow.texts``)
+    and its glyphs kept per text, cell size and font, drawn where Qt draws them
+    (``QCommonStyle``'s ``viewItemDrawText``: the rectangle less the focus frame's margin
+    and a pixel each side, aligned as the cell says), over the style's highlight if it is
+    selected or under the pointer. The current cell (its focus frame), a text that would be
+    elided, another direction or word wrap: Qt's delegate paints them.
+    (Pixel for pixel the same: ``tests/ui/test_layer_table_paint.py``.)"""
+
+    #: Texts' glyphs kept at most (texts × cell sizes); emptied past it.
+    MAX_LAYOUTS = 4000
+
+    def __init__(self, model: _RowsModel, proxy: LayerSortProxy | None, parent: QObject) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._proxy = proxy
+        #: (text, width, height, numeric, bold, font) → the glyphs and where they go.
+        self._layouts: dict[tuple[Any, ...], tuple[list[QGlyphRun] | None, int, int]] = {}
+        self._font: QFont | None = None
+        self._font_key = ""
+        self._bold_font = QFont()
+        self.fast_cells = 0  # cells painted here, not by Qt's delegate (tests)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        state = option.state.value
+        proxy = self._proxy
+        if state & _QT_PAINTS or option.features.value & _WRAP or option.direction is not _LTR:
+            super().paint(painter, option, index)
+            return
+        column = index.column()
+        row = (
+            proxy.mapToSource(index).row() if proxy is not None and proxy.filtering else index.row()
+        )
+        cell = self._model.cell(row, column)
+        if cell is None:
+            super().paint(painter, option, index)
+            return
+        text, color, bold = cell
+        font = option.font
+        # A font changed (or the first cell): its key, and the bold one Qt resolves for the
+        # totals from the model's bold font.
+        if self._font is None or font != self._font:
+            self._font = QFont(font)  # (a copy: ``option.font`` is the option's own)
+            self._font_key = font.key()
+            bold_font = QFont()
+            bold_font.setBold(True)
+            self._bold_font = bold_font.resolve(font)
+        rect = option.rect
+        width, height = rect.width(), rect.height()
+        key = (text, width, height, column in _NUMERIC, bold, self._font_key)
+        laid = self._layouts.get(key)
+        if laid is None:
+            align = _ALIGN_NUMBER if column in _NUMERIC else _ALIGN_TEXT
+            laid = self._lay_out(text, self._bold_font if bold else font, width, height, align)
+            if len(self._layouts) >= self.MAX_LAYOUTS:
+                self._layouts.clear()
+            self._layouts[key] = laid
+        runs, dx, dy = laid
+        if runs is None:  # (elided, or more than one line: Qt's delegate)
+            super().paint(painter, option, index)
+            return
+        if state & _BACKGROUND:
+            # Selected or under the pointer: the style's highlight as it draws it (no text to
+            # lay out), the text in its colour.
+            widget = option.widget
+            style = widget.style() if widget is not None else QApplication.style()
+            style.drawPrimitive(_PANEL, option, painter, widget)
+            color = None
+        if color is None:
+            # (As QCommonStyle picks the text's colour group and role.)
+            group = (_NORMAL if state & _ACTIVE else _INACTIVE) if state & _ENABLED else _DISABLED
+            role = _HIGHLIGHTED_TEXT if state & _SELECTED else _TEXT
+            color = option.palette.color(group, role)
+        painter.save()
+        painter.setClipRect(rect)
+        painter.setPen(color)
+        at = QPointF(rect.x() + dx, rect.y() + dy)
+        for run in runs:
+            painter.drawGlyphRun(at, run)
+        painter.restore()
+        self.fast_cells += 1
+
+    def _lay_out(
+        self, text: str, font: QFont, width: int, height: int, align: int
+    ) -> tuple[list[QGlyphRun] | None, int, int]:
+        """The text laid out as ``viewItemDrawText`` lays it out in a cell of this size (its
+        glyphs), and where they are drawn from the cell's top left; no glyphs if Qt would
+        elide it."""
+        style = QApplication.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+        inner = QRect(margin, 0, width - 2 * margin, height)
+        option = QTextOption(Qt.AlignmentFlag(align))
+        option.setWrapMode(QTextOption.WrapMode.ManualWrap)
+        option.setTextDirection(Qt.LayoutDirection.LeftToRight)
+        layout = QTextLayout(text, font)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        line = layout.createLine()
+        lines = 0
+        while line.isValid():
+            line.setLineWidth(inner.width())
+            line.setPosition(QPointF(0, 0))
+            lines += 1
+            line = layout.createLine()
+        layout.endLayout()
+        if lines != 1 or layout.lineAt(0).naturalTextWidth() > inner.width():
+            return None, 0, 0
+        size = layout.boundingRect().size().toSize()
+        top = QStyle.alignedRect(
+            Qt.LayoutDirection.LayoutDirectionAuto, Qt.AlignmentFlag(align), size, inner
+        ).top()
+        return layout.glyphRuns(), margin, top
+
+
+SHORT_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+class _ChoiceBox(QComboBox):
+    """A choice shown in full where there is room, or in short (``set_compact``): "H×W×C"
+    for "H×W×C (as papers write it)". The list it opens always reads in full, and
+    ``currentText`` is the full text. Its least width is the short form's."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.compact = False
+
+    def add_choice(self, text: str, short: str, data: str) -> None:
+        self.addItem(text, data)
+        self.setItemData(self.count() - 1, short, SHORT_ROLE)
+        self.setItemData(self.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.updateGeometry()
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.updateGeometry()
+            self.update()
+
+    def hint(self, compact: bool) -> QSize:
+        """The box's size showing its choices in full, or in short."""
+        full = super().sizeHint()
+        if not compact or not self.count():
+            return full
+        metrics = self.fontMetrics()
+        texts = [self.itemText(n) for n in range(self.count())]
+        shorts = [
+            str(self.itemData(n, SHORT_ROLE) or self.itemText(n)) for n in range(self.count())
+        ]
+        longest = max(metrics.boundingRect(t).width() for t in texts)
+        shortest = max(metrics.boundingRect(t).width() for t in shorts)
+        return QSize(full.width() - longest + shortest, full.height())
+
+    def sizeHint(self) -> QSize:
+        return self.hint(self.compact)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.hint(True)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.compact:
+            super().paintEvent(event)
+            return
+        # QComboBox's own paint, with the short text.
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        short = self.itemData(self.currentIndex(), SHORT_ROLE)
+        if short:
+            option.currentText = str(short)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        painter.end()
 
 
 class _Advances:
@@ -850,23 +1079,15 @@ class LayerTablePanel(QWidget):
         self.filter_edit = QLineEdit(placeholderText="Filter by id or type")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_text)
-        self.order_combo = QComboBox()
-        self.order_combo.addItem("H×W×C (as papers write it)", "hwc")
-        self.order_combo.addItem("C×H×W (as PyTorch stores it)", "chw")
+        self.order_combo = _ChoiceBox()
+        self.order_combo.add_choice("H×W×C (as papers write it)", "H×W×C", "hwc")
+        self.order_combo.add_choice("C×H×W (as PyTorch stores it)", "C×H×W", "chw")
         self.order_combo.setToolTip("How shapes are written in the table")
-        self.order_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.order_combo.setMinimumContentsLength(6)
-        self.rows_combo = QComboBox()
+        self.rows_combo = _ChoiceBox()
         self.rows_combo.setObjectName("rows_combo")
-        self.rows_combo.addItem("Every layer", "layers")
-        self.rows_combo.addItem("Blocks, as on the canvas", "blocks")
+        self.rows_combo.add_choice("Every layer", "Layers", "layers")
+        self.rows_combo.add_choice("Blocks, as on the canvas", "Blocks", "blocks")
         self.rows_combo.setToolTip("One row per layer, or per block as collapsed on the canvas")
-        self.rows_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.rows_combo.setMinimumContentsLength(6)
         self.collapsed: set[str] = set()
         # A long table is filtered once the typing pauses (each pass asks every row for its
         # text: about a tenth of a second at 10,000 rows), under the busy cursor.
@@ -896,15 +1117,18 @@ class LayerTablePanel(QWidget):
         )
         self.copy_button.setMenu(copy_menu)
 
-        bar = QHBoxLayout()
+        bar = self._bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
+        self.rows_label = QLabel("Rows:")
+        self.shapes_label = QLabel("Shapes:")
         bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(QLabel("Rows:"))
+        bar.addWidget(self.rows_label)
         bar.addWidget(self.rows_combo)
-        bar.addWidget(QLabel("Shapes:"))
+        bar.addWidget(self.shapes_label)
         bar.addWidget(self.order_combo)
         bar.addWidget(self.copy_button)
         bar.addWidget(self.export_button)
+        self.bar_mode = "full"  # "full", "short", "rows" or "tight": see ``_fit_bar``
 
         self.view = QTableView()
         self.view.setModel(self.proxy)
@@ -930,9 +1154,12 @@ class LayerTablePanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setWordWrap(False)
+        self.view.setItemDelegate(_CellDelegate(self.model, self.proxy, self.view))
 
         self.footer = QTableView()
         self.footer.setModel(self.totals_model)
+        self.footer.setItemDelegate(_CellDelegate(self.totals_model, None, self.footer))
+        self.footer.setWordWrap(False)  # (as the rows above: a text too long is elided)
         self.footer.horizontalHeader().hide()
         self.footer.verticalHeader().hide()
         self.footer.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -950,6 +1177,7 @@ class LayerTablePanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self._bar_margins = 8  # (left and right, as above)
         layout.setSpacing(4)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
@@ -981,6 +1209,64 @@ class LayerTablePanel(QWidget):
         )
         self._fit_columns()
         self._on_document_selection(document.selection)
+
+    # ----------------------------------------------------------------- toolbar
+
+    def filter_room(self) -> int:
+        """The filter box's width that shows its placeholder whole, next to its clear button
+        (as QLineEdit lays out its text: its frame, 2 px each side, the clear button's icon, 6
+        px round it and its margin, and the cursor's pixel)."""
+        edit, style = self.filter_edit, self.filter_edit.style()
+        text = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        frame = style.pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, edit)
+        icon = style.pixelMetric(QStyle.PixelMetric.PM_LineEditIconSize, None, edit)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_LineEditIconMargin, None, edit)
+        return text + 2 * frame + 2 * 2 + icon + 6 + margin + 1
+
+    def _bar_width(self, mode: str) -> int:
+        """The toolbar's width in ``mode`` with the filter box at ``filter_room``."""
+        compact = mode != "full"
+        widths = [
+            self.filter_room(),
+            self.rows_combo.hint(compact).width(),
+            self.order_combo.hint(compact).width(),
+            self.copy_button.sizeHint().width(),
+            self.export_button.sizeHint().width(),
+        ]
+        if mode != "tight":
+            widths.append(self.rows_label.sizeHint().width())
+        if mode in ("full", "short"):
+            widths.append(self.shapes_label.sizeHint().width())
+        spacing = max(self._bar.spacing(), 0)
+        return sum(widths) + spacing * (len(widths) - 1)
+
+    def _fit_bar(self) -> None:
+        """The toolbar in the width it has: the rows and the shape order in full with their
+        labels ("full"), in short with labels ("short": "Rows: Blocks", "Shapes: H×W×C"),
+        in short with the rows' label only ("rows": a shape order reads as one), or with
+        neither ("tight"); the first that leaves the filter box room for its placeholder. Its
+        narrowest form sets the panel's least width, so the dock never overlaps another."""
+        margins = self._bar_margins
+        room = self.width() - margins
+        modes = ("full", "short", "rows")
+        mode = next((m for m in modes if self._bar_width(m) <= room), "tight")
+        if mode == self.bar_mode:
+            return
+        self.bar_mode = mode
+        self.rows_combo.set_compact(mode != "full")
+        self.order_combo.set_compact(mode != "full")
+        self.rows_label.setVisible(mode != "tight")
+        self.shapes_label.setVisible(mode in ("full", "short"))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_bar()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.bar_mode = ""  # (widths measured again)
+            self._fit_bar()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view and event.type() in (
