@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication
 
 from benchmarks import scale_designs
+from benchmarks.own_settings import use_own_settings
 from designer.core.design import Design
 from designer.ui.app import create_app
 from designer.ui.main_window import MainWindow
@@ -85,6 +86,7 @@ def main() -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    use_own_settings("bench_gui_")  # (its window's size and layout are not the user's)
     app = create_app()
     window = MainWindow()
     window.resize(1600, 1000)

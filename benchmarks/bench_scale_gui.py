@@ -59,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from benchmarks.own_settings import use_own_settings
 from benchmarks.scale_designs import chain_design, grouped_resnet, resnet_like
 from designer.core import fileformat
 from designer.core.analysis import Analysis
@@ -224,6 +225,8 @@ class Bench:
     always_repaint = False
 
     def __init__(self) -> None:
+        # (Its windows hide docks and take its own size: a layout that is not the user's.)
+        use_own_settings("bench_gui_")
         self.app: QApplication = create_app()
         self.window = MainWindow()
         self.window.resize(1500, 940)

@@ -24,9 +24,7 @@ Layer Table tab shown:
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -37,10 +35,10 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Settings of its own: the window, closed with its statistics dock hidden, saves its layout,
 # which must not become the user's (or another benchmark's) next layout.
-if "CNN_DESIGNER_SETTINGS" not in os.environ:
-    _settings_dir = tempfile.mkdtemp(prefix="bench_table_")
-    atexit.register(shutil.rmtree, _settings_dir, ignore_errors=True)
-    os.environ["CNN_DESIGNER_SETTINGS"] = os.path.join(_settings_dir, "s.ini")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.own_settings import use_own_settings
+
+use_own_settings("bench_table_")
 
 
 class _Share:
