@@ -2072,7 +2072,41 @@ def _stepped(
     isfinite = math.isfinite
     if not (isfinite(size[0]) and isfinite(size[1]) and isfinite(jump[0]) and isfinite(jump[1])):
         return None
-    return _field(size, jump)
+    return _field_of(size, jump)
+
+
+#: Fields by value (size, jump), as ``_stepped`` gave them: a field worked out again (a sum's
+#: or a concatenation's new field in the next analysis of a design alike, a branch's) is the
+#: object it was, so the fields after it come back through ``_after`` instead of the
+#: arithmetic. Only fields of positive floats (every field the arithmetic makes: the Input's
+#: is 1.0 and steps add and multiply), whose values are equal only when they are the same
+#: numbers. Emptied by ``clear_rule_cache`` and beyond ``_FIELDS_LIMIT``.
+_FIELDS: dict[tuple[tuple[float, float], tuple[float, float]], ReceptiveField] = {}
+_FIELDS_LIMIT = 20_000
+
+
+def _field_of(size: tuple[float, float], jump: tuple[float, float]) -> ReceptiveField:
+    """The field of ``size`` and ``jump`` (``_field``), the object ``_FIELDS`` keeps for them."""
+    h, w = size
+    jh, jw = jump
+    if not (
+        h.__class__ is float
+        and w.__class__ is float
+        and jh.__class__ is float
+        and jw.__class__ is float
+        and h > 0.0
+        and w > 0.0
+        and jh > 0.0
+        and jw > 0.0
+    ):
+        return _field(size, jump)
+    key = (size, jump)
+    rf = _FIELDS.get(key)
+    if rf is None:
+        if len(_FIELDS) >= _FIELDS_LIMIT:
+            _FIELDS.clear()
+        rf = _FIELDS[key] = _field(size, jump)
+    return rf
 
 
 def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
@@ -2080,13 +2114,28 @@ def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
     object follows it (an edit that changes the shapes after a layer and not their windows:
     every field after it comes out as it was; window steps are one object per kernel and
     stride, ``shape_rules._window_step``). A field is frozen and the step too, so the kept
-    field is the one the arithmetic gives."""
+    field is the one the arithmetic gives. A field followed by several steps (a fork's
+    branches: a 1×1 convolution and a pooling) keeps one of them; the others are found in
+    ``_AFTER`` (by the two objects), without the arithmetic."""
     memo = urf._after
     if memo is not None and memo[0] is step:
         return memo[1]
-    rf = _stepped(urf.size, urf.jump, step)
+    key = (id(urf), id(step))
+    kept = _AFTER.get(key)
+    if kept is not None and kept[0] is urf and kept[1] is step:
+        rf = kept[2]
+    else:
+        rf = _stepped(urf.size, urf.jump, step)
+        if len(_AFTER) >= _FIELDS_LIMIT:
+            _AFTER.clear()
+        _AFTER[key] = (urf, step, rf)  # (holding both: their ids are not reused meanwhile)
     urf.__dict__["_after"] = (step, rf)
     return rf
+
+
+#: The field after a step, by the ids of the field before and the step (``_after``), with
+#: both objects. Emptied by ``clear_rule_cache`` and beyond ``_FIELDS_LIMIT`` entries.
+_AFTER: dict[tuple[int, int], tuple[ReceptiveField, RFStep, ReceptiveField | None]] = {}
 
 
 _new_object = object.__new__
@@ -2200,6 +2249,8 @@ def clear_rule_cache() -> None:
     _RULE_CACHE.clear()
     _GEOMETRY.clear()
     _WINDOW_STEPS.clear()
+    _FIELDS.clear()
+    _AFTER.clear()
     _rule_generation += 1
 
 
