@@ -222,6 +222,23 @@ class _StaleInfos(_Infos):
         return dict(dict.items(self))
 
 
+#: The design's signals a live analysis follows: (signal, the analysis's slot, how many of the
+#: signal's arguments the slot takes). The count is given to psygnal, which would otherwise
+#: work it out from the slot's signature (``inspect.signature``, about 15 µs a connection) in
+#: every live analysis made (a design opened, a fix tried on a copy);
+#: ``tests/core/test_tenth_pass_fast_paths.py`` checks each against the slot.
+_FOLLOWED: tuple[tuple[str, str, int], ...] = (
+    ("layer_added", "_on_structure", 1),
+    ("layer_removed", "_on_removed", 1),
+    ("inputs_changed", "_on_structure", 1),
+    ("params_changed", "_on_params", 1),
+    ("layer_renamed", "_on_renamed", 2),
+    ("meta_changed", "_on_meta", 1),
+    ("layer_moved", "_on_moved", 1),
+    ("bulk_changed", "_on_bulk", 1),
+)
+
+
 class Analysis:
     """Live shape inference for one design.
 
@@ -322,14 +339,8 @@ class Analysis:
         else:
             self._take_over(start_from)
         if live:
-            design.layer_added.connect(self._on_structure)
-            design.layer_removed.connect(self._on_removed)
-            design.inputs_changed.connect(self._on_structure)
-            design.params_changed.connect(self._on_params)
-            design.layer_renamed.connect(self._on_renamed)
-            design.meta_changed.connect(self._on_meta)
-            design.layer_moved.connect(self._on_moved)
-            design.bulk_changed.connect(self._on_bulk)
+            for signal, slot, n in _FOLLOWED:
+                getattr(design, signal).connect(getattr(self, slot), max_args=n)
 
     def _take_over(self, other: Analysis) -> None:
         """Start from ``other``'s results. ``info`` and the running sums are copied; the
@@ -356,17 +367,8 @@ class Analysis:
     def close(self) -> None:
         """Stop following the design."""
         self._live = False
-        for sig, slot in (
-            (self.design.layer_added, self._on_structure),
-            (self.design.layer_removed, self._on_removed),
-            (self.design.inputs_changed, self._on_structure),
-            (self.design.params_changed, self._on_params),
-            (self.design.layer_renamed, self._on_renamed),
-            (self.design.meta_changed, self._on_meta),
-            (self.design.layer_moved, self._on_moved),
-            (self.design.bulk_changed, self._on_bulk),
-        ):
-            sig.disconnect(slot)
+        for signal, slot, _n in _FOLLOWED:
+            getattr(self.design, signal).disconnect(getattr(self, slot))
 
     # ------------------------------------------------------------------ events
 

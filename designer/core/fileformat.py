@@ -748,14 +748,25 @@ def _usual_params(ltype: LayerType, raw: dict[str, Any]) -> dict[str, Any] | Non
     out: dict[str, Any] = {}
     found = 0
     try:
-        for spec in ltype.params:
-            name = spec.name
+        for name, required, default, spec, int_ok, bool_ok, lo, hi in ltype._load_table:
             if name in raw:
                 found += 1
-                value = spec.normalize(raw[name])
-                if spec.required or value != spec.default:
+                value = raw[name]
+                # A whole number in range, or true/false, where ``normalize`` gives it back
+                # as it is (its first tests, without its call); anything else through it.
+                if value.__class__ is int:
+                    if not (
+                        int_ok
+                        and -MAX_INT_VALUE <= value <= MAX_INT_VALUE
+                        and (lo is None or value >= lo)
+                        and (hi is None or value <= hi)
+                    ):
+                        value = spec.normalize(value)
+                elif value.__class__ is not bool or not bool_ok:
+                    value = spec.normalize(value)
+                if required or value != default:
                     out[name] = value
-            elif spec.required:
+            elif required:
                 return None
     except (
         Exception
