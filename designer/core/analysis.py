@@ -2122,15 +2122,16 @@ def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
     memo = urf._after
     if memo is not None and memo[0] is step:
         return memo[1]
+    # (An entry holds both objects, so their ids name them as long as it is kept.)
     key = (id(urf), id(step))
     kept = _AFTER.get(key)
-    if kept is not None and kept[0] is urf and kept[1] is step:
+    if kept is not None:
         rf = kept[2]
     else:
         rf = _stepped(urf.size, urf.jump, step)
         if len(_AFTER) >= _FIELDS_LIMIT:
             _AFTER.clear()
-        _AFTER[key] = (urf, step, rf)  # (holding both: their ids are not reused meanwhile)
+        _AFTER[key] = (urf, step, rf)
     urf.__dict__["_after"] = (step, rf)
     return rf
 
