@@ -2633,31 +2633,35 @@ def _kahn(
     ids = design.ids
     present = design.layer_map
     consumers: dict[str, list[str]] = {i: [] for i in ids}
+    # The in-degree of each layer fed by two present layers or more: a layer fed by one
+    # (most) is ready once that one is placed, without a count kept for it.
     indegree: dict[str, int] = {}
     inputs_seen: dict[str, list[str]] = {}
     entries: list[str] = []  # the Input layers
+    ready: list[str] = []  # the layers fed by no present layer
     missing_any = False
     for lid, layer in present.items():
         refs = layer.inputs
         inputs_seen[lid] = refs
         if len(refs) == 1 and ":" not in refs[0]:  # one plain input: ``sources`` is [it]
             if refs[0] in present:
-                indegree[lid] = 1
                 consumers[refs[0]].append(lid)
             else:
-                indegree[lid] = 0
+                ready.append(lid)
                 missing_any = True
         else:
             sources = layer.sources
             known = [i for i in sources if i in present]
             if len(known) != len(sources):
                 missing_any = True
-            indegree[lid] = len(known)
+            if not known:
+                ready.append(lid)
+            elif len(known) > 1:
+                indegree[lid] = len(known)
             for i in known:
                 consumers[i].append(lid)
         if layer.type == "Input":
             entries.append(lid)
-    ready = [i for i in ids if indegree[i] == 0]
     roots = len(ready)
     order: list[str] = []
     # The layers an Input reaches, found on the way: in topological order every source of
@@ -2671,11 +2675,20 @@ def _kahn(
             if lid in fed:
                 fed.update(users)
             for c in users:
-                indegree[c] -= 1
-                if indegree[c] == 0:
+                n = indegree.get(c)
+                if n is None:  # fed by this layer alone
                     nxt.append(c)
+                elif n == 1:
+                    indegree[c] = 0
+                    nxt.append(c)
+                else:
+                    indegree[c] = n - 1
         ready = nxt
-    cyclic = [i for i in ids if indegree[i] > 0]
+    if len(order) == len(ids):
+        cyclic: list[str] = []
+    else:  # the layers never placed: on or after a cycle
+        placed = set(order)
+        cyclic = [i for i in ids if i not in placed]
     order.extend(cyclic)
     return order, consumers, cyclic, entries, fed, inputs_seen, missing_any, roots
 

@@ -68,6 +68,7 @@ MAX_GROUPS = 20_000
 _GROUP_KEYS = ("id", "label", "parent", "layers")
 _GROUP_KEY_SET = frozenset(_GROUP_KEYS)
 _ID_MATCH = ID_PATTERN.match  # (check_id's test, inline where ids are read in bulk)
+_NO_FIELD: Any = object()  # (a field an object does not have, told apart from a null)
 
 
 class FormatError(ValueError):
@@ -549,7 +550,7 @@ def _usual_group(
     gid = entry.get("id")
     label = entry.get("label", "")
     parent = entry.get("parent")
-    members = entry.get("layers", [])
+    members = entry.get("layers", _NO_FIELD)
     if (
         gid.__class__ is not str
         or gid in seen
@@ -559,9 +560,14 @@ def _usual_group(
         or label.__class__ is not str
         or len(label) > MAX_LABEL_LENGTH
         or (parent is not None and parent.__class__ is not str)
-        or members.__class__ is not list
     ):
         return None
+    if members is _NO_FIELD:  # no member layers (a stage of blocks): nothing to test
+        return Group(gid, label, parent, [])
+    if members.__class__ is not list:
+        return None
+    if not members:
+        return Group(gid, label, parent, members)
     try:
         distinct = set(members)
     except TypeError:  # a list or an object among them: the general path names it

@@ -319,7 +319,12 @@ def test_drawn_groups_read_in_one_pass_are_those_of_the_general_loop(data: st.Da
         if data.draw(st.booleans()):
             entry["parent"] = data.draw(st.sampled_from([*ids, "nope"]))
         if data.draw(st.booleans()):
-            entry["layers"] = data.draw(st.lists(st.sampled_from(["c", "d", "x"]), max_size=2))
+            entry["layers"] = data.draw(
+                st.one_of(
+                    st.lists(st.sampled_from(["c", "d", "x", "nope"]), max_size=2),
+                    st.sampled_from([None, "c", {}, 0, [], [None]]),
+                )
+            )
         groups.append(entry)
     doc = _doc(groups)
     general = fileformat._usual_group
@@ -383,3 +388,79 @@ def test_fields_stay_finite_and_positive() -> None:
     for (size, jump), rf in list(_FIELDS.items()):
         assert rf.size == size and rf.jump == jump
         assert all(v.__class__ is float and v > 0 and math.isfinite(v) for v in (*size, *jump))
+
+
+# ------------------------------------------------------------------------ structure
+
+
+def _kahn_before(design: Design) -> tuple[Any, ...]:
+    """``_kahn`` as it was before this pass (an in-degree counted for every layer): the
+    reference the present one is compared with."""
+    ids = design.ids
+    present = design.layer_map
+    consumers: dict[str, list[str]] = {i: [] for i in ids}
+    indegree: dict[str, int] = {}
+    inputs_seen: dict[str, list[str]] = {}
+    entries: list[str] = []
+    missing_any = False
+    for lid, layer in present.items():
+        inputs_seen[lid] = layer.inputs
+        sources = layer.sources
+        known = [i for i in sources if i in present]
+        if len(known) != len(sources):
+            missing_any = True
+        indegree[lid] = len(known)
+        for i in known:
+            consumers[i].append(lid)
+        if layer.type == "Input":
+            entries.append(lid)
+    ready = [i for i in ids if indegree[i] == 0]
+    roots = len(ready)
+    order: list[str] = []
+    fed = set(entries)
+    while ready:
+        nxt: list[str] = []
+        for lid in ready:
+            order.append(lid)
+            if lid in fed:
+                fed.update(consumers[lid])
+            for c in consumers[lid]:
+                indegree[c] -= 1
+                if indegree[c] == 0:
+                    nxt.append(c)
+        ready = nxt
+    cyclic = [i for i in ids if indegree[i] > 0]
+    order.extend(cyclic)
+    return order, consumers, cyclic, entries, fed, inputs_seen, missing_any, roots
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), n=st.integers(1, 12))
+def test_the_structure_pass_is_the_one_with_every_in_degree_counted(
+    data: st.DataObject, n: int
+) -> None:
+    """Random graphs (forks, joins, a source listed twice, outputs by index, missing ids,
+    layers feeding themselves, cycles, several Inputs): the same order, consumers, cycle
+    members, entries, fed layers, inputs, missing flag and roots."""
+    design = Design()
+    names = [f"l{k}" for k in range(n)]
+    for k, lid in enumerate(names):
+        refs = data.draw(
+            st.lists(
+                st.one_of(
+                    st.sampled_from(names),
+                    st.sampled_from(names).map(lambda r, i=k % 2: f"{r}:{i}"),
+                    st.just("missing"),
+                ),
+                max_size=3,
+            )
+        )
+        kind = "Input" if data.draw(st.integers(0, 4)) == 0 else "Add"
+        design.add_layer(Layer(lid, kind, {"shape": [3, 8, 8]} if kind == "Input" else {}, refs))
+    assert analysis_module._kahn(design) == _kahn_before(design)
+
+
+@pytest.mark.parametrize("path", DESIGNS, ids=lambda p: p.stem)
+def test_every_design_has_the_structure_it_had(path: Path) -> None:
+    design = loads_design(path.read_bytes())
+    assert analysis_module._kahn(design) == _kahn_before(design)
