@@ -81,6 +81,8 @@ class ReceptiveField:
     #: from, so a layer whose input field and step are the objects they were gets its own
     #: field back without the arithmetic. Not a dataclass field: no part of the value.
     _after: ClassVar[tuple[RFStep, ReceptiveField | None] | None] = None
+    #: The step kept before it, and its field (``_after``'s second place).
+    _after_other: ClassVar[tuple[RFStep, ReceptiveField | None] | None] = None
 
     def __getstate__(self) -> dict[str, Any]:
         """Copied and pickled as its value: without ``_after`` (which would take every field
@@ -2051,7 +2053,8 @@ class Analysis:
             for f in spaced:
                 if f.size == size and f.jump == jump:
                     return input_size, f
-        return input_size, _stepped(size, jump, step)
+        rf = _stepped(size, jump, step)
+        return input_size, None if rf is None else _field_of(rf.size, rf.jump)
 
 
 def _stepped(
@@ -2074,21 +2077,23 @@ def _stepped(
     isfinite = math.isfinite
     if not (isfinite(size[0]) and isfinite(size[1]) and isfinite(jump[0]) and isfinite(jump[1])):
         return None
-    return _field_of(size, jump)
+    return _field(size, jump)
 
 
-#: Fields by value (size, jump), as ``_stepped`` gave them: a field worked out again (a sum's
-#: or a concatenation's new field in the next analysis of a design alike, a branch's) is the
-#: object it was, so the fields after it come back through ``_after`` instead of the
-#: arithmetic. Only fields of positive floats (every field the arithmetic makes: the Input's
-#: is 1.0 and steps add and multiply), whose values are equal only when they are the same
-#: numbers. Emptied by ``clear_rule_cache`` and beyond ``_FIELDS_LIMIT``.
+#: The fields of layers with several inputs (a sum's, a concatenation's) by value (size,
+#: jump), as ``_receptive_field`` made them: such a field worked out again (in the next
+#: analysis of a design alike) is the object it was, so the fields after it come back one step
+#: at a time through ``_after`` instead of the arithmetic, as those after the Input's do
+#: (``_INPUT_FIELD``). Only fields of positive floats (every field the arithmetic makes: the
+#: Input's is 1.0 and steps add and multiply), whose values are equal only when they are the
+#: same numbers. Emptied by ``clear_rule_cache`` and beyond ``_FIELDS_LIMIT``.
 _FIELDS: dict[tuple[tuple[float, float], tuple[float, float]], ReceptiveField] = {}
 _FIELDS_LIMIT = 20_000
 
 
 def _field_of(size: tuple[float, float], jump: tuple[float, float]) -> ReceptiveField:
-    """The field of ``size`` and ``jump`` (``_field``), the object ``_FIELDS`` keeps for them."""
+    """The field of ``size`` and ``jump`` (``_field``): the object ``_FIELDS`` keeps for them
+    (positive floats), else a new one."""
     h, w = size
     jh, jw = jump
     if not (
@@ -2116,29 +2121,18 @@ def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
     object follows it (an edit that changes the shapes after a layer and not their windows:
     every field after it comes out as it was; window steps are one object per kernel and
     stride, ``shape_rules._window_step``). A field is frozen and the step too, so the kept
-    field is the one the arithmetic gives. A field followed by several steps (a fork's
-    branches: a 1×1 convolution and a pooling) keeps one of them; the others are found in
-    ``_AFTER`` (by the two objects), without the arithmetic."""
+    field is the one the arithmetic gives. Two steps are kept, the last one first: a field
+    that feeds a fork's branches (a 1×1 convolution in some, a pooling in another) finds
+    both."""
     memo = urf._after
     if memo is not None and memo[0] is step:
         return memo[1]
-    # (An entry holds both objects, so their ids name them as long as it is kept.)
-    key = (id(urf), id(step))
-    kept = _AFTER.get(key)
-    if kept is not None:
-        rf = kept[2]
-    else:
-        rf = _stepped(urf.size, urf.jump, step)
-        if len(_AFTER) >= _FIELDS_LIMIT:
-            _AFTER.clear()
-        _AFTER[key] = (urf, step, rf)
-    urf.__dict__["_after"] = (step, rf)
+    other = urf._after_other
+    rf = other[1] if other is not None and other[0] is step else _stepped(urf.size, urf.jump, step)
+    fields = urf.__dict__
+    fields["_after_other"] = memo
+    fields["_after"] = (step, rf)
     return rf
-
-
-#: The field after a step, by the ids of the field before and the step (``_after``), with
-#: both objects. Emptied by ``clear_rule_cache`` and beyond ``_FIELDS_LIMIT`` entries.
-_AFTER: dict[tuple[int, int], tuple[ReceptiveField, RFStep, ReceptiveField | None]] = {}
 
 
 _new_object = object.__new__
@@ -2253,7 +2247,6 @@ def clear_rule_cache() -> None:
     _GEOMETRY.clear()
     _WINDOW_STEPS.clear()
     _FIELDS.clear()
-    _AFTER.clear()
     _rule_generation += 1
 
 

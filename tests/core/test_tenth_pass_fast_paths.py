@@ -1,8 +1,9 @@
 """The fast paths of issue 15, target 2's tenth pass give what the general paths give.
 
-Fields are kept by value (``analysis._FIELDS``: a field worked out again is the object it was)
-and after each step by the two objects (``analysis._AFTER``: a field followed by several steps,
-a fork's branches, finds each without the arithmetic); the loader reads a parameter that is a
+A join's field is kept by value (``analysis._FIELDS``: worked out again, it is the object it
+was) and a field keeps the fields after its last two steps (``_after``: one that feeds a fork's
+branches finds each without the arithmetic); the structure pass counts in-degrees only for
+layers with several inputs; the loader reads a parameter that is a
 plain whole number or ``true``/``false`` without ``ParamSpec.normalize`` where it would give it
 back as it is (``LayerType._load_table``), knows the groups' nesting in its one pass when each
 parent comes before its children, and looks for a lone surrogate's escape only after a
@@ -26,7 +27,6 @@ from hypothesis import strategies as st
 from designer.core import analysis as analysis_module
 from designer.core import fileformat
 from designer.core.analysis import (
-    _AFTER,
     _FIELDS,
     _FOLLOWED,
     Analysis,
@@ -106,7 +106,7 @@ def test_the_field_after_a_step_is_what_the_arithmetic_gives(
     order: list[tuple[int, int]],
 ) -> None:
     """``_after`` of fields and steps in any order (each field followed by several steps, so
-    that the one kept on it changes) gives what ``_stepped`` computes, every time."""
+    that the two kept on it change) gives what ``_stepped`` computes, every time."""
     objects = [ReceptiveField((a, b), (c, d)) for a, b, c, d in fields]
     for f, s in order:
         urf = objects[f % len(objects)]
@@ -116,12 +116,26 @@ def test_the_field_after_a_step_is_what_the_arithmetic_gives(
         assert repr(got) == repr(expected)
 
 
-def test_emptying_the_rule_cache_empties_the_fields_kept() -> None:
-    """The cache-emptied figures stand for a new process: no field kept from before."""
-    analyze(loads_design((ROOT / "resources" / "templates" / "resnet50.json").read_bytes()))
-    assert _FIELDS and _AFTER
+_JOINS = ROOT / "resources" / "templates" / "efficientnet_b0.json"  # (sums of new fields)
+
+
+def test_a_joins_field_is_the_object_it_was_in_the_next_analysis() -> None:
+    """The fields of an analysis of a design alike are the objects of the one before (joins
+    kept by value, the rest one step at a time after them), until the rule cache is
+    emptied: the cache-emptied figures stand for a new process, with no field kept."""
+    first = analyze(loads_design(_JOINS.read_bytes()))
+    second = analyze(loads_design(_JOINS.read_bytes()))
+    assert _FIELDS
+    for lid, info in first.info.items():
+        assert second.info[lid].receptive_field is info.receptive_field, lid
     clear_rule_cache()
-    assert not _FIELDS and not _AFTER
+    assert not _FIELDS
+    third = analyze(loads_design(_JOINS.read_bytes()))
+    assert any(
+        third.info[lid].receptive_field is not info.receptive_field
+        for lid, info in first.info.items()
+        if info.receptive_field is not None
+    )
 
 
 def _fields(analysis: Analysis) -> list[tuple[str, str, str, str]]:
@@ -141,8 +155,9 @@ def test_every_design_has_the_fields_it_has_with_nothing_kept(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every template and example, under every semantics: the fields (and the notes that
-    quote them) with fields kept from earlier analyses (the second analysis), with the
-    tables emptied, and with neither table at all (a new field every time) are the same."""
+    quote them) after the rule cache is emptied (every window step a new object, so every
+    field worked out again), with fields kept from earlier analyses (the second and third
+    analysis), and with no join's field kept by value are the same."""
     text = path.read_bytes()
     for semantics in SEMANTICS:
         design = loads_design(text)
@@ -150,21 +165,13 @@ def test_every_design_has_the_fields_it_has_with_nothing_kept(
         clear_rule_cache()
         first = _fields(analyze(design))
         second = _fields(analyze(design))
+        third = _fields(analyze(loads_design(text) if semantics == "pytorch" else design))
         with monkeypatch.context() as m:
             m.setattr(analysis_module, "_field_of", _field)
-            m.setattr(analysis_module, "_AFTER", _NeverKeeps())
             clear_rule_cache()
             plain = _fields(analyze(design))
-            # (the same analysis once more: nothing kept, everything worked out again)
             again = _fields(analyze(design))
-        assert first == second == plain == again, (path.stem, semantics)
-
-
-class _NeverKeeps(dict):  # type: ignore[type-arg]
-    """A table that keeps nothing."""
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        pass
+        assert first == second == third == plain == again, (path.stem, semantics)
 
 
 # ------------------------------------------------------------------------ loading
@@ -384,7 +391,8 @@ def test_a_live_analysis_follows_every_signal_and_stops_when_closed() -> None:
 
 def test_fields_stay_finite_and_positive() -> None:
     """(The fields kept are of positive floats: every field the analysis makes.)"""
-    analyze(loads_design((ROOT / "resources" / "templates" / "resnet50.json").read_bytes()))
+    analyze(loads_design(_JOINS.read_bytes()))
+    assert _FIELDS
     for (size, jump), rf in list(_FIELDS.items()):
         assert rf.size == size and rf.jump == jump
         assert all(v.__class__ is float and v > 0 and math.isfinite(v) for v in (*size, *jump))
