@@ -81,6 +81,8 @@ class ReceptiveField:
     #: from, so a layer whose input field and step are the objects they were gets its own
     #: field back without the arithmetic. Not a dataclass field: no part of the value.
     _after: ClassVar[tuple[RFStep, ReceptiveField | None] | None] = None
+    #: The step kept before it, and its field (``_after``'s second place).
+    _after_other: ClassVar[tuple[RFStep, ReceptiveField | None] | None] = None
 
     def __getstate__(self) -> dict[str, Any]:
         """Copied and pickled as its value: without ``_after`` (which would take every field
@@ -222,6 +224,23 @@ class _StaleInfos(_Infos):
         return dict(dict.items(self))
 
 
+#: The design's signals a live analysis follows: (signal, the analysis's slot, how many of the
+#: signal's arguments the slot takes). The count is given to psygnal, which would otherwise
+#: work it out from the slot's signature (``inspect.signature``, about 15 µs a connection) in
+#: every live analysis made (a design opened, a fix tried on a copy);
+#: ``tests/core/test_tenth_pass_fast_paths.py`` checks each against the slot.
+_FOLLOWED: tuple[tuple[str, str, int], ...] = (
+    ("layer_added", "_on_structure", 1),
+    ("layer_removed", "_on_removed", 1),
+    ("inputs_changed", "_on_structure", 1),
+    ("params_changed", "_on_params", 1),
+    ("layer_renamed", "_on_renamed", 2),
+    ("meta_changed", "_on_meta", 1),
+    ("layer_moved", "_on_moved", 1),
+    ("bulk_changed", "_on_bulk", 1),
+)
+
+
 class Analysis:
     """Live shape inference for one design.
 
@@ -322,14 +341,8 @@ class Analysis:
         else:
             self._take_over(start_from)
         if live:
-            design.layer_added.connect(self._on_structure)
-            design.layer_removed.connect(self._on_removed)
-            design.inputs_changed.connect(self._on_structure)
-            design.params_changed.connect(self._on_params)
-            design.layer_renamed.connect(self._on_renamed)
-            design.meta_changed.connect(self._on_meta)
-            design.layer_moved.connect(self._on_moved)
-            design.bulk_changed.connect(self._on_bulk)
+            for signal, slot, n in _FOLLOWED:
+                getattr(design, signal).connect(getattr(self, slot), max_args=n)
 
     def _take_over(self, other: Analysis) -> None:
         """Start from ``other``'s results. ``info`` and the running sums are copied; the
@@ -356,17 +369,8 @@ class Analysis:
     def close(self) -> None:
         """Stop following the design."""
         self._live = False
-        for sig, slot in (
-            (self.design.layer_added, self._on_structure),
-            (self.design.layer_removed, self._on_removed),
-            (self.design.inputs_changed, self._on_structure),
-            (self.design.params_changed, self._on_params),
-            (self.design.layer_renamed, self._on_renamed),
-            (self.design.meta_changed, self._on_meta),
-            (self.design.layer_moved, self._on_moved),
-            (self.design.bulk_changed, self._on_bulk),
-        ):
-            sig.disconnect(slot)
+        for signal, slot, _n in _FOLLOWED:
+            getattr(self.design, signal).disconnect(getattr(self, slot))
 
     # ------------------------------------------------------------------ events
 
@@ -2049,7 +2053,8 @@ class Analysis:
             for f in spaced:
                 if f.size == size and f.jump == jump:
                     return input_size, f
-        return input_size, _stepped(size, jump, step)
+        rf = _stepped(size, jump, step)
+        return input_size, None if rf is None else _field_of(rf.size, rf.jump)
 
 
 def _stepped(
@@ -2075,17 +2080,58 @@ def _stepped(
     return _field(size, jump)
 
 
+#: The fields of layers with several inputs (a sum's, a concatenation's) by value (size,
+#: jump), as ``_receptive_field`` made them: such a field worked out again (in the next
+#: analysis of a design alike) is the object it was, so the fields after it come back one step
+#: at a time through ``_after`` instead of the arithmetic, as those after the Input's do
+#: (``_INPUT_FIELD``). Only fields of positive floats (every field the arithmetic makes: the
+#: Input's is 1.0 and steps add and multiply), whose values are equal only when they are the
+#: same numbers. Emptied by ``clear_rule_cache`` and beyond ``_FIELDS_LIMIT``.
+_FIELDS: dict[tuple[tuple[float, float], tuple[float, float]], ReceptiveField] = {}
+_FIELDS_LIMIT = 20_000
+
+
+def _field_of(size: tuple[float, float], jump: tuple[float, float]) -> ReceptiveField:
+    """The field of ``size`` and ``jump`` (``_field``): the object ``_FIELDS`` keeps for them
+    (positive floats), else a new one."""
+    h, w = size
+    jh, jw = jump
+    if not (
+        h.__class__ is float
+        and w.__class__ is float
+        and jh.__class__ is float
+        and jw.__class__ is float
+        and h > 0.0
+        and w > 0.0
+        and jh > 0.0
+        and jw > 0.0
+    ):
+        return _field(size, jump)
+    key = (size, jump)
+    rf = _FIELDS.get(key)
+    if rf is None:
+        if len(_FIELDS) >= _FIELDS_LIMIT:
+            _FIELDS.clear()
+        rf = _FIELDS[key] = _field(size, jump)
+    return rf
+
+
 def _after(urf: ReceptiveField, step: RFStep) -> ReceptiveField | None:
     """``_stepped(urf.size, urf.jump, step)``, kept on ``urf`` for the next time the same step
     object follows it (an edit that changes the shapes after a layer and not their windows:
     every field after it comes out as it was; window steps are one object per kernel and
     stride, ``shape_rules._window_step``). A field is frozen and the step too, so the kept
-    field is the one the arithmetic gives."""
+    field is the one the arithmetic gives. Two steps are kept, the last one first: a field
+    that feeds a fork's branches (a 1×1 convolution in some, a pooling in another) finds
+    both."""
     memo = urf._after
     if memo is not None and memo[0] is step:
         return memo[1]
-    rf = _stepped(urf.size, urf.jump, step)
-    urf.__dict__["_after"] = (step, rf)
+    other = urf._after_other
+    rf = other[1] if other is not None and other[0] is step else _stepped(urf.size, urf.jump, step)
+    fields = urf.__dict__
+    fields["_after_other"] = memo
+    fields["_after"] = (step, rf)
     return rf
 
 
@@ -2200,6 +2246,7 @@ def clear_rule_cache() -> None:
     _RULE_CACHE.clear()
     _GEOMETRY.clear()
     _WINDOW_STEPS.clear()
+    _FIELDS.clear()
     _rule_generation += 1
 
 
@@ -2579,31 +2626,35 @@ def _kahn(
     ids = design.ids
     present = design.layer_map
     consumers: dict[str, list[str]] = {i: [] for i in ids}
+    # The in-degree of each layer fed by two present layers or more: a layer fed by one
+    # (most) is ready once that one is placed, without a count kept for it.
     indegree: dict[str, int] = {}
     inputs_seen: dict[str, list[str]] = {}
     entries: list[str] = []  # the Input layers
+    ready: list[str] = []  # the layers fed by no present layer
     missing_any = False
     for lid, layer in present.items():
         refs = layer.inputs
         inputs_seen[lid] = refs
         if len(refs) == 1 and ":" not in refs[0]:  # one plain input: ``sources`` is [it]
             if refs[0] in present:
-                indegree[lid] = 1
                 consumers[refs[0]].append(lid)
             else:
-                indegree[lid] = 0
+                ready.append(lid)
                 missing_any = True
         else:
             sources = layer.sources
             known = [i for i in sources if i in present]
             if len(known) != len(sources):
                 missing_any = True
-            indegree[lid] = len(known)
+            if not known:
+                ready.append(lid)
+            elif len(known) > 1:
+                indegree[lid] = len(known)
             for i in known:
                 consumers[i].append(lid)
         if layer.type == "Input":
             entries.append(lid)
-    ready = [i for i in ids if indegree[i] == 0]
     roots = len(ready)
     order: list[str] = []
     # The layers an Input reaches, found on the way: in topological order every source of
@@ -2617,11 +2668,20 @@ def _kahn(
             if lid in fed:
                 fed.update(users)
             for c in users:
-                indegree[c] -= 1
-                if indegree[c] == 0:
+                n = indegree.get(c)
+                if n is None:  # fed by this layer alone
                     nxt.append(c)
+                elif n == 1:
+                    indegree[c] = 0
+                    nxt.append(c)
+                else:
+                    indegree[c] = n - 1
         ready = nxt
-    cyclic = [i for i in ids if indegree[i] > 0]
+    if len(order) == len(ids):
+        cyclic: list[str] = []
+    else:  # the layers never placed: on or after a cycle
+        placed = set(order)
+        cyclic = [i for i in ids if i not in placed]
     order.extend(cyclic)
     return order, consumers, cyclic, entries, fed, inputs_seen, missing_any, roots
 

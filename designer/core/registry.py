@@ -33,10 +33,33 @@ class LayerType:
     )
     #: Every parameter's default, in ``params`` order (``resolve`` of no stored value).
     _defaults: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
+    #: What the file loader reads each parameter with (``fileformat._usual_params``), in
+    #: ``params`` order: (name, required, default, the spec, whether a plain whole number is
+    #: read as itself when in range, whether ``true``/``false`` is, the range's ends).
+    _load_table: tuple[
+        tuple[str, bool, Any, ParamSpec, bool, bool, float | None, float | None], ...
+    ] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_spec_by_name", {s.name: s for s in self.params})
         object.__setattr__(self, "_defaults", {s.name: s.default for s in self.params})
+        object.__setattr__(
+            self,
+            "_load_table",
+            tuple(
+                (
+                    s.name,
+                    s.required,
+                    s.default,
+                    s,
+                    s.kind in _INT_AS_ITSELF,
+                    s.kind in _BOOL_AS_ITSELF,
+                    s.minimum,
+                    s.maximum,
+                )
+                for s in self.params
+            ),
+        )
 
     def initial_params(self) -> dict[str, Any]:
         """Hyper-parameters of a freshly created layer: the required ones and ``initial``."""
@@ -63,6 +86,12 @@ class LayerType:
     @property
     def prefix(self) -> str:
         return self.id_prefix or self.id.lower()
+
+
+#: Kinds whose ``ParamSpec.normalize`` gives a whole number (not a bool) within the range and
+#: ``MAX_INT_VALUE`` back as it is (its first test), and those that give ``true``/``false`` back.
+_INT_AS_ITSELF = frozenset({ParamKind.INT, ParamKind.PAIR, ParamKind.OPT_PAIR, ParamKind.PADDING})
+_BOOL_AS_ITSELF = frozenset({ParamKind.BOOL, ParamKind.OPT_BOOL})
 
 
 CATEGORIES = (
