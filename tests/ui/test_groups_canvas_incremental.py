@@ -73,6 +73,16 @@ def settle(window: MainWindow) -> None:
     window.scene.grouping.flush()
 
 
+def settled_on_screen(window: MainWindow, qtbot) -> None:
+    """Every pass of the event loop run, and the minimap's own repaint after it fits itself on
+    a timer: what the screen shows is compared once it has, not while a paint is still to come."""
+    for _ in range(3):
+        QApplication.processEvents()
+    qtbot.waitUntil(lambda: not window.view.minimap._timer.isActive(), timeout=2000)
+    for _ in range(3):
+        QApplication.processEvents()
+
+
 def assert_items_consistent(grouping: CanvasGroups) -> None:
     """Every block card, proxy edge and frame shown is one the grouping lists, and the spares are
     hidden; every proxy edge is attached to its two cards."""
@@ -355,13 +365,7 @@ def test_a_split_run_repaints_where_its_block_cards_moved_not_the_whole_canvas(w
     from tests.ui.test_layer_charts_incremental import screen_pixels
 
     def settled() -> None:
-        # (The minimap fits itself on a timer and repaints after: what the screen shows is
-        # compared once it has, not while a paint of its own is still to come.)
-        for _ in range(3):
-            QApplication.processEvents()
-        qtbot.waitUntil(lambda: not window.view.minimap._timer.isActive(), timeout=2000)
-        for _ in range(3):
-            QApplication.processEvents()
+        settled_on_screen(window, qtbot)
 
     window.load_design(grouped_resnet(100), None)  # (opened collapsed, as the benchmark's)
     settle(window)
@@ -418,11 +422,7 @@ def test_an_edit_that_splits_a_run_and_moves_the_shapes_after_it_shows_them_ever
     from tests.ui.test_layer_charts_incremental import screen_pixels
 
     def settled() -> None:
-        for _ in range(3):
-            QApplication.processEvents()
-        qtbot.waitUntil(lambda: not window.view.minimap._timer.isActive(), timeout=2000)
-        for _ in range(3):
-            QApplication.processEvents()
+        settled_on_screen(window, qtbot)
 
     window.load_design(grouped_resnet(100), None)
     settle(window)
