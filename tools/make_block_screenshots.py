@@ -57,8 +57,7 @@ def imported(name: str) -> Any:
 
 def grab(window: Any, app: Any, path: Path) -> None:
     settle(app)
-    pixmap = window.grab()
-    window.volume_view.paint_frame_over(pixmap, window)
+    pixmap = window.grab()  # (the 3D view's frame and labels included: it is drawn as an image)
     pixmap.save(str(path))
     print(f"wrote {path}")
 

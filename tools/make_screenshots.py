@@ -342,27 +342,6 @@ class Studio:
 
     # -- pictures
 
-    def _paint_gl_over(self, pixmap: Any, source: Any) -> None:
-        """``QWidget.grab`` renders the 3D view without the labels pyqtgraph paints over the GL
-        frame; its own framebuffer grab has them, so it is drawn over the 3D view's place."""
-        from PySide6.QtCore import QPoint
-        from PySide6.QtGui import QPainter
-
-        gl_widget = getattr(self.window.volume_view, "gl_widget", None)
-        if gl_widget is None or not gl_widget.isVisible():
-            return
-        if source is not gl_widget and not source.isAncestorOf(gl_widget):
-            return
-        frame = gl_widget.grabFramebuffer()
-        if frame.isNull():
-            return
-        origin = gl_widget.mapTo(source, QPoint(0, 0)) if source is not gl_widget else QPoint(0, 0)
-        ratio = pixmap.devicePixelRatio()
-        frame.setDevicePixelRatio(ratio)
-        painter = QPainter(pixmap)
-        painter.drawImage(origin, frame)
-        painter.end()
-
     def grab(self, name: str, widget: Any = None) -> Path:
         if name not in {s.name for s in SHOTS}:
             raise KeyError(f"{name} is not in SHOTS")
@@ -370,8 +349,7 @@ class Studio:
         self.settle()
         target = self.out_dir / f"{name}.png"
         source = widget or self.window
-        pixmap = source.grab()
-        self._paint_gl_over(pixmap, source)
+        pixmap = source.grab()  # (the 3D view's frame and labels included: drawn as an image)
         if pixmap.isNull() or not pixmap.save(str(target), "PNG"):
             raise OSError(f"cannot write {target}")
         self.written.append(target)
