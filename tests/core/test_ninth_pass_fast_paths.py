@@ -36,14 +36,8 @@ from designer.core.analysis import (
 from designer.core.design import Design, DesignError, Layer
 from designer.core.fileformat import InvalidFormatError, dumps_design, load_design, loads_design
 from designer.core.registry import REGISTRY
-from tests.core.test_eighth_pass_fast_paths import _random_chain
+from tests.core.test_eighth_pass_fast_paths import DESIGNS, ROOT, SEMANTICS, _random_chain
 from tests.core.test_live_analysis_property import _snapshot
-
-ROOT = Path(__file__).resolve().parents[2]
-DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
-    (ROOT / "resources" / "examples").glob("*.json")
-)
-SEMANTICS = ("pytorch", "keras", "caffe", "strict")
 
 # ------------------------------------------------------------------------ loading
 

@@ -44,12 +44,7 @@ from designer.core.groups import MAX_NESTING
 from designer.core.params import MAX_INT_VALUE, ParamError
 from designer.core.registry import REGISTRY
 from designer.core.shape_rules import RFStep
-
-ROOT = Path(__file__).resolve().parents[2]
-DESIGNS = sorted((ROOT / "resources" / "templates").glob("*.json")) + sorted(
-    (ROOT / "resources" / "examples").glob("*.json")
-)
-SEMANTICS = ("pytorch", "keras", "caffe", "strict")
+from tests.core.test_eighth_pass_fast_paths import DESIGNS, ROOT, SEMANTICS
 
 # ------------------------------------------------------------------------ fields
 

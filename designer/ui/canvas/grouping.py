@@ -705,11 +705,11 @@ class CanvasGroups(QObject):
         # kept structure keys; without it they are found again here.
         self._fresh_index()
         runs = self._repeats()
-        cache = cache_for(self.document.analysis)
-        if self._laid is not None and cache is not None and cache.design is self.document.design:
-            # The cache keeps the graph while the runs that merge its nodes stay the same: a
-            # run changed elsewhere (in a stage shown open) leaves the canvas as it is.
-            if self._graph() is not self._laid:
+        # The cache keeps the graph while the runs that merge its nodes stay the same: a run
+        # changed elsewhere (in a stage shown open) leaves the canvas as it is.
+        changed = self._nodes_changed()
+        if changed is not None:
+            if changed:
                 self._schedule(refresh=True)
             return
         if runs != shown:
@@ -786,7 +786,7 @@ class CanvasGroups(QObject):
         self._summaries = {}
         if not self.cards:
             return
-        if self._pending_refresh or self._nodes_changed():
+        if self._pending_refresh or self._nodes_changed():  # (None: no cache to ask)
             # The edit split or joined a "×N" run: the refresh already asked for shows the new
             # nodes with their totals. Summing the old ones first (a run of 356 blocks, its
             # main type) was thrown away a moment later.
@@ -795,12 +795,13 @@ class CanvasGroups(QObject):
         for card in self.cards.values():
             self._show_node(card, card.node)
 
-    def _nodes_changed(self) -> bool:
-        """Whether the cache's visible graph is no longer the one laid out (after an edit of
-        hyper-parameters, which this follows before ``_on_params`` does)."""
+    def _nodes_changed(self) -> bool | None:
+        """Whether the group cache's visible graph is no longer the one laid out, after an edit
+        of hyper-parameters (``_on_analysis`` asks before ``_on_params`` does); None when nothing
+        was laid out from the cache."""
         cache = cache_for(self.document.analysis)
         if self._laid is None or cache is None or cache.design is not self.document.design:
-            return False
+            return None
         return cache.graph(self.collapsed) is not self._laid
 
     def _show_node(self, card: GroupCard, node: Node) -> None:
