@@ -66,6 +66,33 @@ def main() -> int:
     view.set_camera(view.camera.__class__(-90.0, 90.0))
     app.processEvents()
     top = view.picture.current_frame()
+    # The labels are drawn over the frame by the picture, not by the GL view; a new declutter
+    # (the same camera) shows them again without rendering a new frame.
+    import pyqtgraph.opengl as gl
+
+    gl_texts = sum(1 for item in view.gl_widget.items if isinstance(item, gl.GLTextItem))
+    shown = view.picture.shown_image()
+    frames_before_declutter = view.picture.frames
+    view.declutter_labels()
+    app.processEvents()
+    declutter_frames = view.picture.frames - frames_before_declutter
+    label = next(
+        (
+            p
+            for (pos, _), kept in zip(view._labels, view._label_shown, strict=True)
+            if kept
+            for p in [view.screen_position(pos)]
+            if p is not None
+        ),
+        None,
+    )
+    label_differs = label is not None and any(
+        shown.pixel(int(label.x()) + dx, int(label.y()) - dy)
+        != top.pixel(int(label.x()) + dx, int(label.y()) - dy)
+        for dx in range(0, 20)
+        for dy in range(0, 8)
+        if 0 <= int(label.x()) + dx < top.width() and 0 <= int(label.y()) - dy < top.height()
+    )
     print(
         json.dumps(
             {
@@ -81,7 +108,10 @@ def main() -> int:
                 "window_surface": window_surface,
                 "texts": view.label_count,
                 "shown": view.shown_labels,
-                "visible_texts": sum(1 for t in view._texts[: view.label_count] if t.visible()),
+                "visible_texts": len(view.shown_label_texts()),
+                "gl_texts": gl_texts,
+                "declutter_frames": declutter_frames,
+                "label_differs": label_differs,
             }
         )
     )
