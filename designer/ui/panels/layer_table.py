@@ -1434,6 +1434,9 @@ class LayerTablePanel(QWidget):
         model = self.model
         self._widen_columns([model._row_at(n) for n in model.replaced_rows[:FIT_SAMPLE]])
         self._on_document_selection(self.document.selection)
+        # The view lays its rows out now rather than on a timer of its own, which ran after the
+        # window's next repaint: the table was painted, laid out and painted whole again.
+        self.view.executeDelayedItemsLayout()
 
     def _sync_column_width(self, column: int, _old: int, new: int) -> None:
         self.footer.setColumnWidth(column, new)
