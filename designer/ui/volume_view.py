@@ -540,7 +540,12 @@ class VolumeView(QWidget):
             return
         data = gl_scene_data(self.scene, self.selected)
         if self._mesh is None:
-            self._mesh = gl.GLMeshItem(smooth=False, drawEdges=False, glOptions="opaque")
+            self._mesh = gl.GLMeshItem(
+                smooth=False,
+                drawEdges=False,
+                glOptions="opaque",
+                computeNormals=False,  # (the faces carry their shades: see _face_rgba)
+            )
             self._lines = gl.GLLinePlotItem(
                 mode="lines", color=_ink_rgba(), width=1.0, antialias=True
             )

@@ -110,6 +110,7 @@ def main() -> int:
                 "shown": view.shown_labels,
                 "visible_texts": len(view.shown_label_texts()),
                 "gl_texts": gl_texts,
+                "normals_computed": view._mesh.normals is not None,
                 "declutter_frames": declutter_frames,
                 "label_differs": label_differs,
             }

@@ -155,3 +155,6 @@ def test_gl_view_renders_picks_and_updates_under_xvfb() -> None:
     # placing them again re-uses the frame.
     assert result["gl_texts"] == 0 and result["label_differs"]
     assert result["declutter_frames"] == 0
+    # The faces carry their own shades: no normals are worked out per frame (numpy's cross
+    # product over every face, for a shader that does not read them).
+    assert not result["normals_computed"]
