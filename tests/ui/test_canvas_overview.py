@@ -8,6 +8,7 @@ rendered pixels).
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
@@ -492,14 +493,17 @@ def test_the_minimaps_box_is_the_union_of_the_cards_and_blocks_shown(qtbot) -> N
         assert view.minimap.content_rect() == union.adjusted(-40, -40, 40, 40)
 
 
+@pytest.mark.parametrize("seed", [5, 22, 30])
 def test_the_minimaps_box_follows_cards_added_and_removed_without_walking_every_card(
-    qtbot, monkeypatch
+    qtbot, monkeypatch, seed
 ) -> None:
     """Issue 15: a card added or removed made the minimap walk every card for the box round
     them (10,000 at 10,000 layers). Now the box kept is widened by a card added, and kept when
     a card removed stood inside it; it is worked out again only when a card on its edge goes,
     or cards move. After every step of random drops, deletes, undos and moves the box equals
-    the one worked out from every card."""
+    the one worked out from every card. (Seeds 22 and 30: a card deleted from the box's
+    bottom edge read as a hair inside it, its edge and the box's being sums of floats, and the
+    box stayed round it.)"""
     import random
 
     doc, scene, view = make_view(qtbot, n=30)
@@ -514,7 +518,7 @@ def test_the_minimaps_box_follows_cards_added_and_removed_without_walking_every_
         return items_box(real())
 
     assert minimap.content_rect() == fresh()
-    rng = random.Random(5)
+    rng = random.Random(seed)
     added: list[str] = []
     kinds = {"drop": 0, "delete": 0, "undo": 0, "move": 0}
     for _ in range(60):
@@ -545,6 +549,48 @@ def test_the_minimaps_box_follows_cards_added_and_removed_without_walking_every_
         assert minimap.content_rect() == fresh(), step
     assert all(kinds.values()), kinds
     assert len(walks) <= kinds["move"] + kinds["undo"] + kinds["delete"], (len(walks), kinds)
+
+
+def test_drops_below_the_design_undone_give_back_the_minimaps_box_without_a_walk(
+    qtbot, monkeypatch
+) -> None:
+    """Issue 15, eleventh pass: a layer dropped below the design stands on the edge of the box
+    round the cards, so its undo walked every card for the box again (17 ms at 10,000 layers,
+    of an undo of about 80). The card last added, removed again, gives back the box before it:
+    here after each of three drops undone in turn, and after a card inside removed between a
+    drop and its undo (that card may have stood on the edge of the box before the drop)."""
+    doc, scene, view = make_view(qtbot, n=30)
+    minimap = view.minimap
+    walks: list[int] = []
+    real = scene.grouping.visible_items
+    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+
+    def fresh() -> QRectF:  # (not counted)
+        from designer.ui.canvas.minimap import items_box
+
+        return items_box(real())
+
+    start = minimap.content_rect()
+    walks.clear()
+    for k in range(3):
+        box = minimap.content_rect()
+        doc.add_layer("ReLU", position=(box.center().x(), box.bottom() + 100.0 + 50 * k))
+        assert minimap.content_rect() == fresh()
+    for _ in range(3):
+        doc.undo_stack.undo()
+        assert minimap.content_rect() == fresh()
+    assert minimap.content_rect() == start
+    assert walks == []
+    # The last card of the chain (on the box's right edge), then a drop beyond it, the card
+    # removed, the drop undone: the box before the drop held that card, so it is walked again.
+    last = max(scene.cards.values(), key=lambda c: c.x())
+    box = minimap.content_rect()
+    doc.add_layer("ReLU", position=(box.right() + 300.0, box.center().y()))
+    doc.remove_layers([last.layer_id])
+    assert minimap.content_rect() == fresh()
+    doc.undo_stack.undo()  # (the removal)
+    doc.undo_stack.undo()  # (the drop)
+    assert minimap.content_rect() == fresh() == start
 
 
 def test_a_drop_beside_the_design_and_its_undo_leave_the_minimap_at_its_scale(qtbot) -> None:
