@@ -245,7 +245,7 @@ class GroupViewCache:
 
         index = self._index
         if index is not None:
-            index = self._index = _renamed_index(index, old, new)
+            index = self._index = renamed_index(index, old, new)
         consumers = self._consumers
         if consumers is not None:
             consumers = self._consumers = dict(consumers)
@@ -743,7 +743,7 @@ def _no_field(_layer_id: str) -> None:
     return None
 
 
-def _renamed_index(index: GroupIndex, old: str, new: str) -> GroupIndex:
+def renamed_index(index: GroupIndex, old: str, new: str) -> GroupIndex:
     """``index`` with layer ``old`` called ``new`` (a new object: the group tree as it is now,
     as ``GroupIndex(design)`` would build it after the rename)."""
     out = object.__new__(GroupIndex)

@@ -67,7 +67,7 @@ from designer.ui.canvas.items import (
     cover_card,
     paint_card_frame,
 )
-from designer.ui.group_views import cache_for
+from designer.ui.group_views import cache_for, renamed_index
 
 if TYPE_CHECKING:
     from designer.ui.canvas.scene import DesignScene
@@ -737,7 +737,10 @@ class CanvasGroups(QObject):
 
     def _on_renamed(self, old: str, new: str) -> None:
         if self.collapsed:
-            self._on_structure()  # the collapsed view's units, runs and graph name layers
+            if old in self.hidden and self._trusted and not self._stale_index:
+                self._renamed_hidden(old, new)
+            else:
+                self._on_structure()  # the collapsed view's units, runs and graph name layers
             return
         # Nothing collapsed: every card, edge and frame stays where it is (a frame shows its
         # group's title, not its layers' ids), so nothing is laid out again; what is kept by
@@ -747,6 +750,25 @@ class CanvasGroups(QObject):
             self.hidden = (self.hidden - {old}) | {new}
         if self._shown is not None and old in self._shown:
             self._shown = [new if lid == old else lid for lid in self._shown]
+
+    def _renamed_hidden(self, old: str, new: str) -> None:
+        """A layer hidden in a collapsed block renamed: nothing the canvas shows names it (a
+        block card shows its groups' titles and totals, a frame its group's title), so what
+        names it is re-keyed (the group index, the cards hidden, the side branches) and the
+        view laid out as after an edit (the group cache re-keys its own units and graph). Laid
+        out afresh, every card and edge looked at and the index and side branches worked out
+        again, the rename of one layer of the grouped 10,000-layer design took about 70 ms."""
+        self.index = renamed_index(self.index, old, new)
+        self._group_order = None
+        hidden = self.hidden
+        hidden.discard(old)
+        hidden.add(new)
+        side = self._side
+        if side is not None and old in side:
+            self._side = (side - {old}) | {new}
+        self._consumers = None
+        self._laid = None
+        self._schedule(refresh=True)
 
     def _on_layout(self, _layer_id: str) -> None:
         if self.collapsed:
