@@ -30,6 +30,7 @@ from designer.core.analysis import (
     _coverage_limits,
     _window_facts,
     analyze,
+    clear_rule_cache,
 )
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
@@ -70,6 +71,44 @@ def test_a_windows_facts_are_its_tests_for_that_input_shape(
     assert again[1] == _bottleneck(out, other)
     assert result._window is again
     assert _window_facts(RuleResult(None), shape) == (shape, False, False)
+
+
+def test_a_windows_facts_at_the_bottlenecks_edge() -> None:
+    """Every output and input volume of sides 0 to 3 (among them a share of exactly a tenth,
+    which is no bottleneck, and inputs of one value per channel): the facts are the tests."""
+    sides = range(4)
+    shapes = [(c, h, w) for c in sides for h in sides for w in sides]
+    shapes += [(1, 2, 5), (10, 1, 1), (2, 5, 1)]
+    for out in [*shapes, (1,), (4, 4)]:
+        for shape in shapes:
+            facts = _window_facts(RuleResult(out), shape)
+            assert facts[1] == _bottleneck(out, shape), (out, shape)
+            assert facts[2] == (len(out) == 3 and out[1] * out[2] > 1), (out, shape)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_facts_kept_for_another_shape_are_not_read(full: bool) -> None:
+    """A window's result whose kept facts were made for another input shape (they say no
+    note can come) has them made again for the shape it meets, in a full analysis and along an
+    edit's chain: the analysis is a fresh one's, with its coverage note."""
+    design = _chain(30)
+    live = Analysis(design)
+    design.set_param("c1", "padding", 0)
+    design.set_param("c1", "padding", 1)
+    for memo in live._rule_memo.values():
+        for result in memo[4].values():
+            if result.shape is not None and len(result.shape) == 3:
+                result.__dict__["_window"] = ((9, 9, 9), False, False)
+    if full:
+        live.full_refresh()
+    else:
+        design.set_param("c1", "padding", 0)
+    clear_rule_cache()  # (results made afresh: no facts kept)
+    fresh = analyze(design)
+    assert any(d.code == "receptive_field_covers_input" for d in fresh.diagnostics())
+    assert _snapshot(live) == _snapshot(fresh)
+    fresh.close()
+    live.close()
 
 
 _SIZES = st.one_of(
