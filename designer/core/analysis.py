@@ -2079,18 +2079,28 @@ def _stepped(
 ) -> ReceptiveField | None:
     """The field after a layer's step, from the field (size, jump) it sees; None when strides
     multiplied past what a float holds (no meaningful field)."""
-    if step.kind == "window":
-        size = (
-            size[0] + (step.kernel[0] - 1) * jump[0],
-            size[1] + (step.kernel[1] - 1) * jump[1],
-        )
-        jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
-    elif step.kind == "transpose":
-        size = (
-            size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
-            size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
-        )
-        jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
+    kind = step.kind
+    if kind == "window" or kind == "transpose":
+        h, w = size
+        jh, jw = jump
+        kh, kw = step.kernel
+        sh, sw = step.stride
+        if kind == "window":
+            h = h + (kh - 1) * jh
+            w = w + (kw - 1) * jw
+            jh = jh * sh
+            jw = jw * sw
+        else:
+            h = h + (math.ceil(kh / sh) - 1) * jh
+            w = w + (math.ceil(kw / sw) - 1) * jw
+            jh = jh / sh
+            jw = jw / sw
+        isfinite = math.isfinite
+        if not (isfinite(h) and isfinite(w) and isfinite(jh) and isfinite(jw)):
+            return None
+        rf: ReceptiveField = _new_object(ReceptiveField)  # _field, inline
+        rf.__dict__.update(size=(h, w), jump=(jh, jw))
+        return rf
     isfinite = math.isfinite
     if not (isfinite(size[0]) and isfinite(size[1]) and isfinite(jump[0]) and isfinite(jump[1])):
         return None

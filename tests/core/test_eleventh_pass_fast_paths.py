@@ -27,14 +27,16 @@ from designer.core.analysis import (
     BOTTLENECK_KEEP,
     Analysis,
     LayerInfo,
+    ReceptiveField,
     _coverage_limits,
+    _stepped,
     _window_facts,
     analyze,
     clear_rule_cache,
 )
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
-from designer.core.shape_rules import RuleResult
+from designer.core.shape_rules import RFStep, RuleResult
 from tests.core.test_eighth_pass_fast_paths import DESIGNS, SEMANTICS, _random_chain
 from tests.core.test_live_analysis_property import _snapshot
 
@@ -250,3 +252,57 @@ def test_random_chain_edits_keep_the_sums_of_their_infos(seed: int) -> None:
         assert _snapshot(live) == _snapshot(fresh)
         fresh.close()
     live.close()
+
+
+# ------------------------------------------------------------------ a field's step
+
+
+def _stepped_by_formula(
+    size: tuple[float, float], jump: tuple[float, float], step: RFStep
+) -> ReceptiveField | None:
+    """``RFStep``'s formulas, axis by axis, as its docstring gives them."""
+    if step.kind == "window":
+        size = tuple(r + (k - 1) * j for r, k, j in zip(size, step.kernel, jump, strict=True))  # type: ignore[assignment]
+        jump = tuple(j * s for j, s in zip(jump, step.stride, strict=True))  # type: ignore[assignment]
+    elif step.kind == "transpose":
+        size = tuple(  # type: ignore[assignment]
+            r + (math.ceil(k / s) - 1) * j
+            for r, k, s, j in zip(size, step.kernel, step.stride, jump, strict=True)
+        )
+        jump = tuple(j / s for j, s in zip(jump, step.stride, strict=True))  # type: ignore[assignment]
+    if not all(math.isfinite(v) for v in (*size, *jump)):
+        return None
+    return ReceptiveField(size, jump)
+
+
+_REALS = st.one_of(
+    st.floats(min_value=1e-3, max_value=1e6),
+    st.sampled_from([1.0, 2.0, 0.5, 3.0, 1e300, 1.7e308, 7, 1]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    kind=st.sampled_from(["window", "transpose", "identity"]),
+    kernel=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    stride=st.tuples(_REALS, _REALS),
+    size=st.tuples(_REALS, _REALS),
+    jump=st.tuples(_REALS, _REALS),
+)
+def test_a_step_gives_its_formulas(
+    kind: str,
+    kernel: tuple[int, int],
+    stride: tuple[float, float],
+    size: tuple[float, float],
+    jump: tuple[float, float],
+) -> None:
+    """``_stepped`` (the window's and the transpose's arithmetic on local numbers) against
+    ``RFStep``'s formulas: the same numbers (reprs: classes and every bit), None where one
+    is not finite; each axis with its own kernel, stride, size and jump."""
+    step = RFStep(kind, kernel, stride)  # type: ignore[arg-type]
+    got, want = _stepped(size, jump, step), _stepped_by_formula(size, jump, step)
+    assert repr(got) == repr(want)
+    if got is not None and want is not None:
+        assert [v.__class__ for v in (*got.size, *got.jump)] == [
+            v.__class__ for v in (*want.size, *want.jump)
+        ]
