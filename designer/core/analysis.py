@@ -962,10 +962,14 @@ class Analysis:
             sem, generation, bpe = self.design.semantics, _rule_generation, self.bytes_per_element
             semantics = self.semantics
             shared = self.design.params_shared  # (else no layer finds another's memo by its dict)
-            plain_kinds, prod = _CHAIN_PLAIN, math.prod
+            plain_kinds = _CHAIN_PLAIN
+            new_info, info_class = _new_object, LayerInfo
             count = 0
             # What the layers built inline add to the totals (_account), added at the end.
             d_params = d_trainable = d_buffers = d_macs = d_neurons = 0
+            # The coverage test's limits (_coverage_limits), for the input size they were made for.
+            limits_of: tuple[int, int] | None = None
+            lo_h = lo_w = hi_h = hi_w = 0.0
             try:
                 for lid in self.order:  # _set_info, on an empty info
                     layer = layers[lid]
@@ -1055,47 +1059,44 @@ class Analysis:
                             else:
                                 axis = 0 if len(out) == 3 else None
                             noted = False
-                            if kind == 2 and len(out) == 3:  # a window: _evaluate_one's tests
-                                n_in = prod(shape)
-                                if (
-                                    n_in
-                                    and neurons < BOTTLENECK_KEEP * n_in
-                                    and not (len(shape) == 3 and shape[1] * shape[2] == 1)
-                                ):
+                            if kind == 2:  # a window: _evaluate_one's tests (as in _chain)
+                                facts = result._window
+                                if facts is None or (facts[0] is not shape and facts[0] != shape):
+                                    facts = _window_facts(result, shape)
+                                if facts[1]:
                                     noted = True
-                                elif (
-                                    rf is not None
-                                    and input_size is not None
-                                    and out[1] * out[2] > 1
-                                ):
-                                    sh, sw = input_size
+                                elif facts[2] and rf is not None and input_size is not None:
+                                    if input_size is not limits_of:
+                                        limits_of = input_size
+                                        lo_h, lo_w, hi_h, hi_w = _coverage_limits(input_size)
                                     size = rf.size
-                                    if size[0] > sh - 1 and size[1] > sw - 1:
+                                    if size[0] > lo_h and size[1] > lo_w:
                                         urf = u.receptive_field
                                         noted = urf is None or not (
-                                            urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1
+                                            urf.size[0] >= hi_h and urf.size[1] >= hi_w
                                         )
                             if not noted:
                                 steps[lid] = step
-                                infos[lid] = LayerInfo(
-                                    lid,
-                                    type_id,
-                                    [shape],
-                                    out,
-                                    n_params,
-                                    trainable,
-                                    buffers,
-                                    macs,
-                                    rf,
-                                    "ok",
-                                    [],
-                                    axes,
-                                    derived,
-                                    bpe,
-                                    (),
-                                    input_size,
-                                    axis,
-                                )
+                                # LayerInfo(lid, type_id, [shape], out, ...), as in _chain
+                                info = new_info(info_class)
+                                info.id = lid
+                                info.type = type_id
+                                info.input_shapes = [shape]
+                                info.output_shape = out
+                                info.params = n_params
+                                info.trainable_params = trainable
+                                info.buffers = buffers
+                                info.macs = macs
+                                info.receptive_field = rf
+                                info.status = "ok"
+                                info.diagnostics = []
+                                info.axes = axes
+                                info.derived = derived
+                                info.bytes_per_element = bpe
+                                info.output_shapes = ()
+                                info.input_size = input_size
+                                info.channel_axis = axis
+                                infos[lid] = info
                                 # _account, inline: no diagnostics, one output, not an Input
                                 d_params += n_params
                                 d_trainable += trainable
@@ -1350,6 +1351,10 @@ class Analysis:
         count = 0
         # What the layers evaluated here add to the totals (_account_change), added at the end.
         d_params = d_trainable = d_buffers = d_macs = d_neurons = d_memory = 0
+        # The coverage test's limits (_coverage_limits), for the input size they were made for.
+        limits_of: tuple[int, int] | None = None
+        new_info, info_class = _new_object, LayerInfo
+        lo_h = lo_w = hi_h = hi_w = 0.0
         try:
             while True:
                 layer = layers[c]
@@ -1384,7 +1389,7 @@ class Analysis:
                         plain = result._plain
                         if plain is None:
                             plain = _plain(result)
-                    if plain:
+                    if plain and result is not None:  # (plain: a result)
                         out, neurons, params, trainable, buffers, macs, axes, derived, step = plain
                         # _evaluate_one for this case, inline
                         input_size = u.input_size
@@ -1397,43 +1402,44 @@ class Analysis:
                         else:
                             axis = 0 if len(out) == 3 else None
                         noted = False
-                        if kind == 2 and len(out) == 3:  # a window: _evaluate_one's tests
-                            n_in = prod(shape)
-                            if (
-                                n_in
-                                and neurons < BOTTLENECK_KEEP * n_in
-                                and not (len(shape) == 3 and shape[1] * shape[2] == 1)
-                            ):
+                        if kind == 2:  # a window: _evaluate_one's tests, from what they keep
+                            facts = result._window
+                            if facts is None or (facts[0] is not shape and facts[0] != shape):
+                                facts = _window_facts(result, shape)
+                            if facts[1]:
                                 noted = True
-                            elif rf is not None and input_size is not None and out[1] * out[2] > 1:
-                                sh, sw = input_size
+                            elif facts[2] and rf is not None and input_size is not None:
+                                if input_size is not limits_of:
+                                    limits_of = input_size
+                                    lo_h, lo_w, hi_h, hi_w = _coverage_limits(input_size)
                                 size = rf.size
-                                if size[0] > sh - 1 and size[1] > sw - 1:
+                                if size[0] > lo_h and size[1] > lo_w:
                                     urf = u.receptive_field
                                     noted = urf is None or not (
-                                        urf.size[0] >= sh + 1 and urf.size[1] >= sw + 1
+                                        urf.size[0] >= hi_h and urf.size[1] >= hi_w
                                     )
                         if not noted:
                             steps[c] = step
-                            new = LayerInfo(
-                                c,
-                                type_id,
-                                [shape],
-                                out,
-                                params,
-                                trainable,
-                                buffers,
-                                macs,
-                                rf,
-                                "ok",
-                                [],
-                                axes,
-                                derived,
-                                bpe,
-                                (),
-                                input_size,
-                                axis,
-                            )
+                            # LayerInfo(c, type_id, [shape], out, params, ...), every field
+                            # set here (_new_info): no call of the dataclass's __init__
+                            new = new_info(info_class)
+                            new.id = c
+                            new.type = type_id
+                            new.input_shapes = [shape]
+                            new.output_shape = out
+                            new.params = params
+                            new.trainable_params = trainable
+                            new.buffers = buffers
+                            new.macs = macs
+                            new.receptive_field = rf
+                            new.status = "ok"
+                            new.diagnostics = []
+                            new.axes = axes
+                            new.derived = derived
+                            new.bytes_per_element = bpe
+                            new.output_shapes = ()
+                            new.input_size = input_size
+                            new.channel_axis = axis
                 if stale:
                     stale.discard(c)
                 if new is None:
@@ -1458,18 +1464,29 @@ class Analysis:
                     ):
                         account_change(previous, new)
                     else:
-                        # _account_change, inline: ``new`` has no diagnostics, one output
-                        d_params += params - previous.params
-                        d_trainable += trainable - previous.trainable_params
-                        d_buffers += buffers - previous.buffers
+                        # _account_change, inline: ``new`` has no diagnostics, one output.
+                        # A count is compared before its difference is taken (most stay as
+                        # they were when only the shapes moved: no new integer made), and the
+                        # memory is the neurons' change times the bytes per element, taken
+                        # once at the end (plus what a layer counted at other bytes adds).
+                        was = previous.params
+                        if params != was:
+                            d_params += params - was
+                        was = previous.trainable_params
+                        if trainable != was:
+                            d_trainable += trainable - was
+                        was = previous.buffers
+                        if buffers != was:
+                            d_buffers += buffers - was
                         d_macs += macs - previous.macs
                         if old_out is None:
                             d_neurons += neurons
-                            d_memory += neurons * bpe
                         else:
                             n_old = prod(old_out)
                             d_neurons += neurons - n_old
-                            d_memory += neurons * bpe - n_old * previous.bytes_per_element
+                            was = previous.bytes_per_element
+                            if was != bpe:
+                                d_memory += n_old * (bpe - was)
                 changed.add(c)
                 if out == old_out:
                     return c, previous, new
@@ -1485,7 +1502,7 @@ class Analysis:
             sums[2] += d_buffers
             sums[3] += d_macs
             sums[4] += d_neurons
-            sums[5] += d_memory
+            sums[5] += d_neurons * bpe + d_memory
 
     # ------------------------------------------------------ fields out of date
 
@@ -2062,18 +2079,28 @@ def _stepped(
 ) -> ReceptiveField | None:
     """The field after a layer's step, from the field (size, jump) it sees; None when strides
     multiplied past what a float holds (no meaningful field)."""
-    if step.kind == "window":
-        size = (
-            size[0] + (step.kernel[0] - 1) * jump[0],
-            size[1] + (step.kernel[1] - 1) * jump[1],
-        )
-        jump = (jump[0] * step.stride[0], jump[1] * step.stride[1])
-    elif step.kind == "transpose":
-        size = (
-            size[0] + (math.ceil(step.kernel[0] / step.stride[0]) - 1) * jump[0],
-            size[1] + (math.ceil(step.kernel[1] / step.stride[1]) - 1) * jump[1],
-        )
-        jump = (jump[0] / step.stride[0], jump[1] / step.stride[1])
+    kind = step.kind
+    if kind == "window" or kind == "transpose":
+        h, w = size
+        jh, jw = jump
+        kh, kw = step.kernel
+        sh, sw = step.stride
+        if kind == "window":
+            h = h + (kh - 1) * jh
+            w = w + (kw - 1) * jw
+            jh = jh * sh
+            jw = jw * sw
+        else:
+            h = h + (math.ceil(kh / sh) - 1) * jh
+            w = w + (math.ceil(kw / sw) - 1) * jw
+            jh = jh / sh
+            jw = jw / sw
+        isfinite = math.isfinite
+        if not (isfinite(h) and isfinite(w) and isfinite(jh) and isfinite(jw)):
+            return None
+        rf: ReceptiveField = _new_object(ReceptiveField)  # _field, inline
+        rf.__dict__.update(size=(h, w), jump=(jh, jw))
+        return rf
     isfinite = math.isfinite
     if not (isfinite(size[0]) and isfinite(size[1]) and isfinite(jump[0]) and isfinite(jump[1])):
         return None
@@ -2309,6 +2336,45 @@ def _plain(result: RuleResult) -> tuple[Any, ...]:
             )
     result.__dict__["_plain"] = plain
     return plain
+
+
+def _window_facts(result: RuleResult, shape: Shape) -> tuple[Shape, bool, bool]:
+    """What ``_evaluate_one``'s first tests for a window's notes read from a window layer's
+    rule ``result`` on input ``shape`` alone: (``shape``, whether the bottleneck's share holds
+    (a note comes), whether the output is a volume of more than one value per channel (a
+    coverage note may come)); kept on the result for that shape (``RuleResult._window``)."""
+    out = result.shape
+    if out is None or len(out) != 3:
+        facts = (shape, False, False)
+    else:
+        n_in = math.prod(shape)
+        facts = (
+            shape,
+            bool(
+                n_in
+                and math.prod(out) < BOTTLENECK_KEEP * n_in
+                and not (len(shape) == 3 and shape[1] * shape[2] == 1)
+            ),
+            out[1] * out[2] > 1,
+        )
+    result.__dict__["_window"] = facts
+    return facts
+
+
+#: Integers a float holds exactly (compared as floats, they compare as the integers do).
+_EXACT_FLOAT = 2**53
+
+
+def _coverage_limits(input_size: tuple[int, int]) -> tuple[float | int, ...]:
+    """``input_size``'s height and width less one and plus one, the limits a field's size is
+    compared with in ``_evaluate_one``'s coverage test: as floats where a float holds them
+    exactly (a field's size is a float; a comparison of two floats takes fewer steps than one
+    of a float with an integer, and gives the same answer), else the integers themselves."""
+    sh, sw = input_size
+    return tuple(
+        float(v) if v.__class__ is int and -_EXACT_FLOAT <= v <= _EXACT_FLOAT else v
+        for v in (sh - 1, sw - 1, sh + 1, sw + 1)
+    )
 
 
 def _computed(layer: Layer, ltype: LayerType, shapes: list[Shape], semantics: str) -> RuleResult:

@@ -104,6 +104,9 @@ class RuleResult:
     #: What the analysis builds a layer's info from, kept once worked out (``analysis._plain``;
     #: a result is never changed once made). Not a dataclass field: no part of the value.
     _plain: ClassVar[tuple[Any, ...] | None] = None
+    #: For a window layer's result, what its notes' first tests read from it and its input
+    #: shape (``analysis._window_facts``), kept once worked out. Not a dataclass field.
+    _window: ClassVar[tuple[Any, ...] | None] = None
 
     @property
     def trainable_params(self) -> int:
