@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, cast
 
@@ -223,6 +223,24 @@ class _StaleInfos(_Infos):
         self.analysis._resolve_all()
         return dict(dict.items(self))
 
+    def __iter__(self) -> Iterator[str]:
+        # (Defined, so that ``dict(info)``, ``{**info}`` and ``d.update(info)`` copy through
+        # ``__getitem__``: for a dict subclass that keeps dict's own iterator, CPython copies
+        # the entries as stored, old fields and all.)
+        return dict.__iter__(self)
+
+    def __eq__(self, other: object) -> bool:
+        # (dict's own comparison reads the entries as stored: an analysis compared with a
+        # fresh one differed in a field still out of date, which reading it would have renewed)
+        self.analysis._resolve_all()
+        if isinstance(other, _StaleInfos):
+            other.analysis._resolve_all()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
 
 #: The design's signals a live analysis follows: (signal, the analysis's slot, how many of the
 #: signal's arguments the slot takes). The count is given to psygnal, which would otherwise
@@ -355,7 +373,7 @@ class Analysis:
         self._shared = other._shared = True
         other._resolve_all()
         self.info = self._new_infos()
-        self.info.update(other.info)
+        self.info.update(dict.copy(other.info))  # (its entries as stored: current, resolved above)
         self._stale = set()
         self._noted = set()
         self._sums = list(other._sums)

@@ -138,3 +138,35 @@ def test_two_inputs_keep_every_field_current() -> None:
     assert not live.unlisted_fields and not live._stale
     assert fields(live) == fields(analyze(design))
     live.close()
+
+
+def test_infos_compared_or_copied_while_fields_are_out_of_date_are_current() -> None:
+    """``analysis.info`` compared with ``==`` / ``!=``, or copied by ``dict(...)``, ``{**...}``
+    or ``update``, gives the fields a read gives. dict's own comparison and copy read the
+    entries as stored: a live analysis compared with a fresh one differed in a field left out
+    of date (the rule-cache property test, seed 3891514534, sequence 28)."""
+    design = chain(300)
+    live = Analysis(design)
+    design.set_params("l150", {"out_channels": 4, "kernel_size": 5, "padding": 2})
+    fresh = analyze(design)
+    assert live._stale  # (fields left out of date: what this test is about)
+    assert live.info == fresh.info
+    design.set_params("l150", {"out_channels": 4, "kernel_size": 3, "padding": 1})
+    fresh = analyze(design)
+    assert live._stale
+    differ = live.info != fresh.info
+    assert differ is False
+    design.set_params("l150", {"out_channels": 4, "kernel_size": 5, "padding": 2})
+    fresh = analyze(design)
+    assert live._stale
+    assert fresh.info == live.info
+    for k, copy in enumerate(
+        (dict, lambda infos: {**infos}, lambda infos: (d := {}, d.update(infos))[0])
+    ):
+        k_size = 7 if k % 2 == 0 else 3
+        design.set_params(
+            "l150", {"out_channels": 4, "kernel_size": k_size, "padding": k_size // 2}
+        )
+        assert live._stale
+        assert copy(live.info) == dict(analyze(design).info), k
+    live.close()
