@@ -528,8 +528,17 @@ class CanvasView(QGraphicsView):
         self.centerOn(item)
 
     def center_on_layer(self, layer_id: str) -> None:
+        """Bring ``layer_id``'s card to the middle of the view, unless it is shown whole already,
+        clear of the view's sides (a tenth of the view): the canvas then stays as the user left
+        it and is not painted anew (a scroll repaints the whole view: at fit view of a
+        10,000-layer design every card and edge in it, and under X a flush of all of it)."""
         card = self.design_scene.cards.get(layer_id)
-        if card is not None:
+        if card is None:
+            return
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        dx, dy = shown.width() / 10, shown.height() / 10
+        inside = shown.adjusted(dx, dy, -dx, -dy)
+        if not (card.isVisible() and inside.contains(card.sceneBoundingRect())):
             self.centerOn(card)
 
     # ------------------------------------------------------------- renaming
