@@ -138,11 +138,24 @@ def test_a_problem_clicked_centres_its_card_only_when_it_is_not_shown_whole(
     click_problem("non_integer_output", "l250")  # shown whole: the canvas stays
     assert doc.selection == ["l250"]
     assert [bar.value() for bar in bars] == kept
+    far = window.scene.cards["l82"]
+    for lid in ("l299", "input", "l150"):  # somewhere it is not shown
+        view.centerOn(window.scene.cards[lid])
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        if not shown.intersects(far.sceneBoundingRect()):
+            break
+    assert not shown.intersects(far.sceneBoundingRect())
     click_problem("receptive_field_covers_input", "l82")  # off screen: centred on it
     assert doc.selection == ["l82"]
     centre = view.mapFromScene(window.scene.cards["l82"].sceneBoundingRect().center())
     middle = view.viewport().rect().center()
     assert (centre - middle).manhattanLength() < 40, (centre, middle)
+    view.fit_to_view()  # the design shown whole: a problem clicked leaves it where it is
+    qtbot.wait(10)
+    kept = [bar.value() for bar in bars]
+    click_problem("non_integer_output", "l250")
+    assert doc.selection == ["l250"]
+    assert [bar.value() for bar in bars] == kept
     doc.undo_stack.setClean()
 
 
