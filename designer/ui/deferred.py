@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 _SOON = QEvent.Type(QEvent.registerEventType())
 
@@ -86,3 +86,18 @@ class DeferredRefresh(QObject):
         if watched is widget and event.type() == QEvent.Type.Show and self._stale:
             self._timer.start()
         return False
+
+
+def unseen(widget: QWidget) -> bool:
+    """Whether ``widget``, in a window on screen, cannot be seen: hidden, or in a dock behind
+    another tab of its dock area (tabbed docks lie one on top of another, and those behind
+    stay "visible": only their dock's visible region is empty)."""
+    window = widget.window()
+    if window is widget or not window.isVisible():
+        return False
+    if not widget.isVisible():
+        return True
+    host = widget.parentWidget()
+    while host is not None and not isinstance(host, QDockWidget):
+        host = host.parentWidget()
+    return host is not None and host.visibleRegion().isEmpty()

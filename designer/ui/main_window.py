@@ -447,6 +447,10 @@ class MainWindow(QMainWindow):
         design_toolbar = self.addToolBar("Design")
         design_toolbar.setObjectName("toolbar_design")
         design_toolbar.addWidget(self.semantics_selector)
+        # The explanation, behind another tab of its dock, follows the selection once shown.
+        self.docks["diagnostics"].visibilityChanged.connect(
+            lambda shown: self.diagnostics_panel.catch_up() if shown else None
+        )
         self._arrange_docks()
 
     def _arrange_docks(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtTest import QTest
 
 from designer.core.design import Design, Layer
 from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, auto_layout
+from designer.ui.deferred import unseen
 from designer.ui.volume_view import MAX_VOLUME_LAYERS, VolumeView
 from tests.ui.ui_helpers import shown_canvas, shown_main_window
 
@@ -156,6 +157,7 @@ def test_a_problem_clicked_centres_its_card_only_when_it_is_not_shown_whole(
     click_problem("non_integer_output", "l250")
     assert doc.selection == ["l250"]
     assert [bar.value() for bar in bars] == kept
+    window.reset_layout()  # (the next window opens with the inspector in front)
     doc.undo_stack.setClean()
 
 
@@ -223,3 +225,35 @@ def test_a_problem_clicked_draws_the_3d_view_in_the_pass_that_paints_the_canvas_
     assert result["burst_frames"] == 1 and result["burst_rebuilds"] == 1
     assert result["burst_in_window"]
     assert result["window_surface"] == "RasterSurface"
+
+
+def click_card(window, layer_id: str) -> None:
+    view = window.view
+    view.centerOn(window.scene.cards[layer_id])
+    centre = view.mapFromScene(window.scene.cards[layer_id].sceneBoundingRect().center())
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_the_explanation_behind_the_inspector_tab_is_typeset_when_shown_again(
+    qtbot, monkeypatch
+) -> None:
+    # Was: every layer selected on the canvas typeset the hidden explanation (3-5 ms a click).
+    window = shown_main_window(qtbot, monkeypatch)
+    window.reset_layout()  # the inspector and the problems list: tabs of one dock
+    qtbot.wait(20)
+    window.load_design(chain(300), None)
+    window.view.set_zoom(1.0)
+    panel = window.diagnostics_panel
+    assert unseen(panel)  # the inspector's tab is in front
+    renders = panel._renders
+    for lid in ("l4", "l5", "l6"):
+        click_card(window, lid)
+    qtbot.wait(120)  # (past the panel's refresh timer)
+    assert panel._renders == renders
+    window.show_problems()
+    assert not unseen(panel) and panel._renders == renders + 1
+    assert "l6" in panel.browser.toPlainText()
+    click_card(window, "l7")  # shown: typeset at once
+    assert panel._renders == renders + 2 and "l7" in panel.browser.toPlainText()
+    window.reset_layout()  # (the next window opens with the inspector in front)
+    window.document.undo_stack.setClean()
