@@ -257,3 +257,28 @@ def test_the_explanation_behind_the_inspector_tab_is_typeset_when_shown_again(
     assert panel._renders == renders + 2 and "l7" in panel.browser.toPlainText()
     window.reset_layout()  # (the next window opens with the inspector in front)
     window.document.undo_stack.setClean()
+
+
+def test_the_window_tab_behind_the_explanation_follows_the_selection_once_shown(
+    qtbot, monkeypatch
+) -> None:
+    # Was: every layer selected worked out the hidden Window tab's sliding window (1-4 ms a
+    # click; 25 ms of a rubber band's release on the 10,000-layer chain under load).
+    window = shown_main_window(qtbot, monkeypatch)
+    window.load_design(chain(300), None)
+    window.view.set_zoom(1.0)
+    window.show_problems()
+    panel, view = window.diagnostics_panel, window.window_view
+    assert panel.explanation_tabs.currentWidget() is panel.browser and not view.isVisible()
+    click_card(window, "l4")  # a Conv2d
+    click_card(window, "l7")  # another
+    assert window.document.selection == ["l7"] and view.layer_id is None  # not worked out
+    bar = panel.explanation_tabs.tabBar()
+    index = panel.explanation_tabs.indexOf(view)
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert view.isVisible() and view.layer_id == "l7"
+    assert view.frames is not None and view.heading.text().startswith("l7")
+    click_card(window, "l10")  # shown: it follows at once
+    assert view.layer_id == "l10"
+    window.reset_layout()
+    window.document.undo_stack.setClean()
