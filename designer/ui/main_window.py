@@ -447,9 +447,13 @@ class MainWindow(QMainWindow):
         design_toolbar = self.addToolBar("Design")
         design_toolbar.setObjectName("toolbar_design")
         design_toolbar.addWidget(self.semantics_selector)
-        # The explanation, behind another tab of its dock, follows the selection once shown.
+        # The explanation and the inspector's form, behind another tab of their dock, follow
+        # the selection once shown.
         self.docks["diagnostics"].visibilityChanged.connect(
             lambda shown: self.diagnostics_panel.catch_up() if shown else None
+        )
+        self.docks["inspector"].visibilityChanged.connect(
+            lambda shown: self.inspector.catch_up() if shown else None
         )
         self._arrange_docks()
 

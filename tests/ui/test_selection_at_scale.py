@@ -234,6 +234,43 @@ def click_card(window, layer_id: str) -> None:
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
 
 
+def test_the_inspector_behind_the_problems_tab_makes_its_form_when_shown_again(
+    qtbot, monkeypatch
+) -> None:
+    # Was: each problem clicked filled the form of the inspector behind the problems tab, and
+    # the first layer of a type made and showed that type's form there (20-70 ms of a click on
+    # a problem of the 10,000-layer designs).
+    window = shown_main_window(qtbot, monkeypatch)
+    window.reset_layout()  # the inspector and the problems list: tabs of one dock
+    qtbot.wait(20)
+    window.load_design(chain(300), None)
+    window.view.set_zoom(1.0)
+    inspector, panel = window.inspector, window.diagnostics_panel
+    click_card(window, "l1")  # a Conv2d, in the inspector in front
+    assert inspector.layer_id == "l1" and not unseen(inspector)
+    built = inspector.forms_built
+    window.show_problems()  # the problems tab in front: the inspector behind it
+    qtbot.wait(20)
+    assert unseen(inspector)  # (its dock lies under the problems' dock)
+    item = panel.item_for("receptive_field_covers_input", "l82")
+    rect = panel.tree.visualItemRect(item)
+    QTest.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    click_card(window, "l83")  # a BatchNorm2d: its form not made yet
+    assert window.document.selection == ["l83"] and inspector.layer_id == "l83"
+    assert inspector.forms_built == built  # nothing made unseen
+    window.docks["inspector"].raise_()  # the user picks the Inspector tab
+    assert not unseen(inspector) and inspector.forms_built == built + 1
+    assert inspector.id_edit.text() == "l83" and "eps" in inspector.editors
+    # Read while unseen (an action, a test), the editors are the selected layer's.
+    window.show_problems()
+    qtbot.wait(20)
+    click_card(window, "l82")
+    assert "out_channels" in inspector.editors
+    assert inspector.editors["out_channels"].value() == 8
+    window.reset_layout()
+    window.document.undo_stack.setClean()
+
+
 def test_the_explanation_behind_the_inspector_tab_is_typeset_when_shown_again(
     qtbot, monkeypatch
 ) -> None:
