@@ -319,3 +319,24 @@ def test_the_window_tab_behind_the_explanation_follows_the_selection_once_shown(
     assert view.layer_id == "l10"
     window.reset_layout()
     window.document.undo_stack.setClean()
+
+
+def test_after_a_long_design_opens_the_inspector_makes_its_forms_while_idle(
+    qtbot, monkeypatch
+) -> None:
+    # Was: the first click on a layer of each type made its form then (20-40 ms of the click on
+    # the 10,000-layer designs); now one form a step of idle time after the design opens.
+    window = shown_main_window(qtbot, monkeypatch)
+    window.reset_layout()
+    inspector = window.inspector
+    window.load_design(chain(600), None)  # a long design (LONG_DESIGN layers or more)
+    types = {"Input", "Conv2d", "BatchNorm2d", "ReLU"}
+    qtbot.waitUntil(lambda: types <= set(inspector._forms), timeout=3000)
+    built = inspector.forms_built
+    window.view.set_zoom(1.0)
+    for lid in ("l2", "l3", "l4"):  # a BatchNorm2d, a ReLU, a Conv2d: clicked
+        click_card(window, lid)
+        assert inspector.layer_id == lid and inspector.id_edit.text() == lid
+    assert inspector.forms_built == built  # none made at a click
+    assert inspector.editors["out_channels"].value() == 8
+    window.document.undo_stack.setClean()

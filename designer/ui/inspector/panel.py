@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,12 +28,17 @@ from designer.core.registry import REGISTRY
 from designer.core.report import human_bytes, human_count, rf_text
 from designer.core.shape_rules import fmt_outputs, fmt_shape
 from designer.ui import theme
+from designer.ui.busy import LONG_DESIGN
 from designer.ui.deferred import unseen
 from designer.ui.document import Document
 from designer.ui.inspector.editors import OptPairEditor, ParamEditor, editor_for
 
 _ERROR_STYLE = "color: #c0392b;"
 _SEVERITY_COLORS = {"error": "#c0392b", "warning": "#9a6700", "info": "#4a5a6a"}
+
+
+#: After a long design opens, a layer type's form is made every this many ms while idle.
+WARM_MS = 40
 
 
 class Inspector(QScrollArea):
@@ -143,10 +148,44 @@ class Inspector(QScrollArea):
         document.analysis_updated.connect(self._on_analysis)
         document.layer_renamed.connect(self._on_renamed)
         document.inputs_changed.connect(self._on_inputs_changed)
-        document.design_reset.connect(lambda: self.show_layer(None))
+        document.design_reset.connect(self._on_design_reset)
+        # After a long design opens, the forms of its layer types are made one at a time while
+        # the app is idle (``_warm_one``), not on the first click on a layer of each type.
+        self._to_warm: list[str] = []
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(WARM_MS)
+        self._warm_timer.timeout.connect(self._warm_one)
         self.show_layer(None)
 
     # ------------------------------------------------------------ building
+
+    def _on_design_reset(self) -> None:
+        self.show_layer(None)
+        design = self.document.design
+        self._to_warm = []
+        if len(design) >= LONG_DESIGN:
+            types = dict.fromkeys(layer.type for layer in design)
+            self._to_warm = [t for t in types if t in REGISTRY and t not in self._forms]
+        if self._to_warm:
+            self._warm_timer.start()
+        else:
+            self._warm_timer.stop()
+
+    def _warm_one(self) -> None:
+        """Make (and polish) the form of one more layer type of the design, hidden: a form made
+        and shown for the first time took 20-40 ms of the click that selected a layer of its
+        type on the 10,000-layer designs, each piece now a short step of idle time."""
+        while self._to_warm:
+            type_id = self._to_warm.pop(0)
+            if type_id in self._forms or type_id not in REGISTRY:
+                continue
+            kept = self._forms[type_id] = self._new_form(type_id)
+            self._forms_layout.addWidget(kept[0])
+            kept[0].ensurePolished()  # (its editors' style and fonts, as a first show does)
+            break
+        if self._to_warm:
+            self._warm_timer.start()
 
     def show_layer(self, layer_id: str | None) -> None:
         design = self.document.design
