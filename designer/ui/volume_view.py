@@ -778,7 +778,8 @@ class VolumePicture(QWidget):
     def labels_changed(self) -> None:
         """What is drawn over the frame changed (not the frame): shown again when painted."""
         self._shown = None
-        self.update()
+        if not self._painting:
+            self.update()
 
     def sync_size(self) -> None:
         """The GL view renders at this widget's size (its aspect is the camera's)."""
