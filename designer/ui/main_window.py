@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
+
+        # Connected last: after every view has followed a new selection (see _settle_layouts).
+        doc.selection_changed.connect(self._settle_layouts)
 
         self.resize(*_default_size(self))
         self._restore_layout()
@@ -444,6 +447,14 @@ class MainWindow(QMainWindow):
         design_toolbar = self.addToolBar("Design")
         design_toolbar.setObjectName("toolbar_design")
         design_toolbar.addWidget(self.semantics_selector)
+        # The explanation and the inspector's form, behind another tab of their dock, follow
+        # the selection once shown.
+        self.docks["diagnostics"].visibilityChanged.connect(
+            lambda shown: self.diagnostics_panel.catch_up() if shown else None
+        )
+        self.docks["inspector"].visibilityChanged.connect(
+            lambda shown: self.inspector.catch_up() if shown else None
+        )
         self._arrange_docks()
 
     def _arrange_docks(self) -> None:
@@ -673,6 +684,15 @@ class MainWindow(QMainWindow):
         self.show_problems()
         self.diagnostics_panel.show_explanation()
         self.diagnostics_panel.select_diagnostic(code, layer)
+
+    def _settle_layouts(self, _ids: object = None) -> None:
+        """The panels that followed the selection (the inspector's form and labels, the
+        explanation and its fixes) are laid out now, not after the window is painted: under X
+        the window's update request can come before the layout requests they posted (a timer of
+        the platform, once a long handler has run), and each then moved and painted their
+        widgets again in a second pass of the event loop, another flush of the window."""
+        if self.isVisible():
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

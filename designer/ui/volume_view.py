@@ -313,6 +313,8 @@ class VolumeView(QWidget):
         self._order: list[str] = []  # its layers still in the design
         self._position: dict[str, int] = {}  # their places in it, when a window is shown
         self._deferred = DeferredRefresh(self, self.rebuild)
+        #: the selection's colour on the volumes shown (a new selection inside the window)
+        self._recolour = DeferredRefresh(self, self._update_mesh)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.window_hint = QLabel()
@@ -394,6 +396,10 @@ class VolumeView(QWidget):
             self._deferred.request()  # after the canvas has repainted
 
     def set_selected(self, layer_id: str | None) -> None:
+        """Show ``layer_id`` selected. The volumes are drawn anew before the window is next
+        painted (``DeferredRefresh.request_soon``): in the same pass of the event loop as the
+        canvas and the panels that follow the selection, and once however many times the
+        selection changed in it; not while the view is hidden (when it is shown again)."""
         if layer_id == self.selected:
             return
         self.selected = layer_id
@@ -402,9 +408,25 @@ class VolumeView(QWidget):
             and layer_id is not None
             and layer_id not in self._window_ids
         ):
-            self._deferred.request()  # the volumes around the newly selected layer
-            return
-        self._update_mesh()
+            if self.analysis is not None and self.isVisible():
+                # The window moves now (its hint's new text laid out with the other panels'
+                # changes); its volumes are made when the picture is next painted.
+                self._windowed(self.analysis)
+            self._deferred.request_soon()  # the volumes around the newly selected layer
+        else:
+            self._recolour.request_soon()
+        if self.picture is not None and self.isVisible():
+            # Painted in the pass that paints the canvas, whatever comes first in it: the
+            # posted refresh, or the window's update request (under X a timer of the platform
+            # may deliver it first, after a long handler). ``VolumePicture.paintEvent`` then
+            # brings the volumes up to date itself.
+            self.picture.update()
+
+    def flush_selection(self) -> None:
+        """Draw the volumes as the selection asks, now, if that is owed (the picture does it
+        before it renders a frame)."""
+        self._deferred.flush_soon()
+        self._recolour.flush_soon()
 
     def renamed(self, old: str, new: str) -> None:
         """A layer renamed (the analysis has followed it): the window round the selection and
@@ -510,6 +532,7 @@ class VolumeView(QWidget):
     def rebuild(self, fit: bool = False) -> None:
         """Recompute the geometry from the analysis and replace what is drawn."""
         self.rebuild_count += 1
+        self._recolour.cancel()  # (the selection's colour is drawn here too)
         fit = fit or self._refit
         self._refit = False
         self.scene = (
@@ -738,6 +761,7 @@ class VolumePicture(QWidget):
         self.frames = 0  # frames rendered (tests)
         self._shown: QImage | None = None  # the frame with what is drawn over it
         self._stale = True
+        self._painting = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -748,12 +772,14 @@ class VolumePicture(QWidget):
     def frame_changed(self) -> None:
         """The GL view changed: a new frame is rendered when this is next painted (if shown)."""
         self._stale = True
-        self.update()
+        if not self._painting:
+            self.update()
 
     def labels_changed(self) -> None:
         """What is drawn over the frame changed (not the frame): shown again when painted."""
         self._shown = None
-        self.update()
+        if not self._painting:
+            self.update()
 
     def sync_size(self) -> None:
         """The GL view renders at this widget's size (its aspect is the camera's)."""
@@ -764,6 +790,13 @@ class VolumePicture(QWidget):
     def current_frame(self) -> QImage:
         """The frame as it is shown, rendered now if the view changed since the last one."""
         self.sync_size()
+        owner = self.parent()
+        if isinstance(owner, VolumeView):
+            self._painting = True  # (the GL view's updates as the volumes change: this frame)
+            try:
+                owner.flush_selection()
+            finally:
+                self._painting = False
         if self._stale or self.frame is None:
             self._stale = False  # (before rendering: pyqtgraph may ask for an update while it does)
             self.frame = self.gl_view.grabFramebuffer()

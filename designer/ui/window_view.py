@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -233,6 +234,7 @@ class WindowView(QWidget):
         self.setObjectName("window_view")
         self.document = document
         self.layer_id: str | None = None
+        self._owed = False  # the selection or an edit to follow once shown again (catch_up)
         self.frames: WindowFrames | None = None
         self.window_figure: WindowFigure | None = None
         self._key: tuple[str, tuple[AxisArith, ...], bool] | None = None
@@ -395,7 +397,7 @@ class WindowView(QWidget):
         self.fit_button.clicked.connect(self.fit)
 
         document.selection_changed.connect(self._on_selection)
-        document.analysis_updated.connect(lambda _ids: self.refresh())
+        document.analysis_updated.connect(self._on_analysis)
         document.design_reset.connect(self._on_reset)
         document.layer_renamed.connect(self._on_renamed)
         self.show_layer(document.current)
@@ -420,12 +422,40 @@ class WindowView(QWidget):
             return None
         return self.frames.position(self.frame)
 
+    def _hidden(self) -> bool:
+        """Behind the Explanation tab (a page not shown), in a window on screen."""
+        window = self.window()
+        return window is not self and window.isVisible() and not self.isVisible()
+
     def _on_selection(self, _ids: list[str]) -> None:
+        if self._hidden():
+            # The window is worked out when the tab is shown, not for every layer selected
+            # elsewhere (1-4 ms a click; 25 ms of a rubber band's release on the 10,000-layer
+            # chain under load).
+            self._owed = True
+            return
         self.show_layer(self.document.current)
+
+    def _on_analysis(self, _ids: object) -> None:
+        if self._hidden():
+            self._owed = True
+            return
+        self.refresh()
+
+    def catch_up(self) -> None:
+        """Shown again: follow the selection and the edits made meanwhile."""
+        if self._owed:
+            self._owed = False
+            self.show_layer(self.document.current)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.catch_up()
+        super().showEvent(event)
 
     def _on_reset(self) -> None:
         self._compact_choice.clear()
         self._key = None
+        self._owed = False
         self.show_layer(self.document.current)
 
     def _on_renamed(self, old: str, new: str) -> None:

@@ -138,6 +138,8 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._rename: RenameEditor | None = None
         self._rename_id: str | None = None
+        #: the layer last selected, and whether its card was shown whole before it was revealed
+        self._revealed: tuple[str, bool] | None = None
         self._band: Band | None = None
         self.find_bar = FindBar(self)
         self.minimap = Minimap(self)
@@ -500,9 +502,14 @@ class CanvasView(QGraphicsView):
             return
         card = self.design_scene.cards.get(ids[-1])
         if card is not None:
-            visible = self.mapToScene(self.viewport().rect()).boundingRect()
-            if not visible.contains(card.sceneBoundingRect()):
+            shown = self._shown_whole(card)
+            self._revealed = (ids[-1], shown)  # (``center_on_layer`` asks how it was)
+            if not shown:
                 self.ensureVisible(card, 60, 60)
+
+    def _shown_whole(self, card: QGraphicsItem) -> bool:
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        return card.isVisible() and visible.contains(card.sceneBoundingRect())
 
     def go_to(self, kind: str, target: str) -> None:
         """Show a layer (expanding the blocks around it) or a group (as one card), select it,
@@ -528,8 +535,19 @@ class CanvasView(QGraphicsView):
         self.centerOn(item)
 
     def center_on_layer(self, layer_id: str) -> None:
+        """Bring ``layer_id``'s card to the middle of the view, unless it is shown whole already
+        (selected, it is outlined there): the canvas then stays as the user left it and is not
+        painted anew. A scroll repaints the whole view: at fit view of a 10,000-layer design
+        every card and edge in it, and under X a flush of all of it; and at fit view, where the
+        design is shown whole, it only moved the design off centre."""
         card = self.design_scene.cards.get(layer_id)
-        if card is not None:
+        if card is None:
+            return
+        # Selected just before (a problem, a bar of the charts): whether it was shown whole
+        # before its selection brought it into view.
+        revealed = self._revealed
+        before = revealed[1] if revealed is not None and revealed[0] == layer_id else True
+        if not (before and self._shown_whole(card)):
             self.centerOn(card)
 
     # ------------------------------------------------------------- renaming

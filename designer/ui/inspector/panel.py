@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,11 +28,17 @@ from designer.core.registry import REGISTRY
 from designer.core.report import human_bytes, human_count, rf_text
 from designer.core.shape_rules import fmt_outputs, fmt_shape
 from designer.ui import theme
+from designer.ui.busy import LONG_DESIGN
+from designer.ui.deferred import unseen
 from designer.ui.document import Document
 from designer.ui.inspector.editors import OptPairEditor, ParamEditor, editor_for
 
 _ERROR_STYLE = "color: #c0392b;"
 _SEVERITY_COLORS = {"error": "#c0392b", "warning": "#9a6700", "info": "#4a5a6a"}
+
+
+#: After a long design opens, a layer type's form is made every this many ms while idle.
+WARM_MS = 40
 
 
 class Inspector(QScrollArea):
@@ -44,8 +51,11 @@ class Inspector(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.layer_id: str | None = None
-        self.editors: dict[str, ParamEditor] = {}
-        self.messages: dict[str, QLabel] = {}
+        self._editors: dict[str, ParamEditor] = {}
+        self._messages: dict[str, QLabel] = {}
+        #: the selected layer's form is still to be shown (``_ensure_form``): the layer was
+        #: selected while the inspector could not be seen (its dock behind another tab)
+        self._form_owed = False
         self._type: str | None = None
 
         body = QWidget()
@@ -138,10 +148,44 @@ class Inspector(QScrollArea):
         document.analysis_updated.connect(self._on_analysis)
         document.layer_renamed.connect(self._on_renamed)
         document.inputs_changed.connect(self._on_inputs_changed)
-        document.design_reset.connect(lambda: self.show_layer(None))
+        document.design_reset.connect(self._on_design_reset)
+        # After a long design opens, the forms of its layer types are made one at a time while
+        # the app is idle (``_warm_one``), not on the first click on a layer of each type.
+        self._to_warm: list[str] = []
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(WARM_MS)
+        self._warm_timer.timeout.connect(self._warm_one)
         self.show_layer(None)
 
     # ------------------------------------------------------------ building
+
+    def _on_design_reset(self) -> None:
+        self.show_layer(None)
+        design = self.document.design
+        self._to_warm = []
+        if len(design) >= LONG_DESIGN:
+            types = dict.fromkeys(layer.type for layer in design)
+            self._to_warm = [t for t in types if t in REGISTRY and t not in self._forms]
+        if self._to_warm:
+            self._warm_timer.start()
+        else:
+            self._warm_timer.stop()
+
+    def _warm_one(self) -> None:
+        """Make (and polish) the form of one more layer type of the design, hidden: a form made
+        and shown for the first time took 20-40 ms of the click that selected a layer of its
+        type on the 10,000-layer designs, each piece now a short step of idle time."""
+        while self._to_warm:
+            type_id = self._to_warm.pop(0)
+            if type_id in self._forms or type_id not in REGISTRY:
+                continue
+            kept = self._forms[type_id] = self._new_form(type_id)
+            self._forms_layout.addWidget(kept[0])
+            kept[0].ensurePolished()  # (its editors' style and fonts, as a first show does)
+            break
+        if self._to_warm:
+            self._warm_timer.start()
 
     def show_layer(self, layer_id: str | None) -> None:
         design = self.document.design
@@ -158,6 +202,7 @@ class Inspector(QScrollArea):
             )
             self.empty_hint.show()
             self._type = None
+            self._form_owed = False
             return
         self.empty_hint.hide()
         self.content.show()
@@ -171,10 +216,46 @@ class Inspector(QScrollArea):
         self.summary.setText(ltype.summary)
         self.id_edit.setText(layer_id)
         self._set_id_message("")
-        if self._type != layer.type:
-            self._build_form(layer.type)
-        self._load_values()
+        if unseen(self):
+            # Behind another tab (the problems list, while the user clicks its problems): the
+            # form is filled when the inspector is shown or its editors are read, not at every
+            # click (a form made and shown for a layer type not shown before took 20-70 ms of
+            # a click on a problem of the 10,000-layer designs).
+            self._form_owed = True
+        else:
+            self._form_owed = False
+            self._show_form(layer.type)
         self._refresh_analysis()
+
+    @property
+    def editors(self) -> dict[str, ParamEditor]:
+        """The shown layer's editors, by parameter name."""
+        self._ensure_form()
+        return self._editors
+
+    @property
+    def messages(self) -> dict[str, QLabel]:
+        """The shown layer's message under each editor, by parameter name."""
+        self._ensure_form()
+        return self._messages
+
+    def _ensure_form(self) -> None:
+        if self._form_owed and self.layer_id is not None and self.layer_id in self.document.design:
+            self._form_owed = False
+            self._show_form(self.document.design.layer(self.layer_id).type)
+
+    def catch_up(self) -> None:
+        """Shown again (its tab selected): the form of the layer selected meanwhile."""
+        self._ensure_form()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._ensure_form()
+        super().showEvent(event)
+
+    def _show_form(self, type_id: str) -> None:
+        if self._type != type_id:
+            self._build_form(type_id)
+        self._load_values()
 
     def _build_form(self, type_id: str) -> None:
         """Show the form of ``type_id``'s hyper-parameters (built the first time)."""
@@ -182,8 +263,8 @@ class Inspector(QScrollArea):
         if kept is None:
             kept = self._forms[type_id] = self._new_form(type_id)
             self._forms_layout.addWidget(kept[0])
-        host, self.editors, self.messages = kept
-        for message in self.messages.values():  # a message shown for another layer
+        host, self._editors, self._messages = kept
+        for message in self._messages.values():  # a message shown for another layer
             if message.isVisibleTo(host):
                 message.clear()
                 message.hide()
@@ -231,7 +312,7 @@ class Inspector(QScrollArea):
         if self.layer_id is None:
             return
         layer = self.document.design.layer(self.layer_id)
-        for name, editor in self.editors.items():
+        for name, editor in self._editors.items():
             # Showing the model's value is not an edit: whatever the editor's widgets signal
             # to each other while they change (a padding editor going from h × w back to one
             # number re-locks its spin boxes), nothing may leave the editor. It used to push
@@ -241,7 +322,7 @@ class Inspector(QScrollArea):
                 editor.set_value(layer.value(name))
                 if isinstance(editor, OptPairEditor) and layer.value(name) is None:
                     editor.show_followed(
-                        layer.value("kernel_size") if "kernel_size" in self.editors else None
+                        layer.value("kernel_size") if "kernel_size" in self._editors else None
                     )
             finally:
                 editor.blockSignals(False)
@@ -259,7 +340,7 @@ class Inspector(QScrollArea):
         self._show_message(name, "")
 
     def _show_message(self, name: str, text: str) -> None:
-        label = self.messages.get(name)
+        label = self._messages.get(name)
         if label is not None:
             label.setText(text)
             label.setVisible(bool(text))
@@ -288,7 +369,7 @@ class Inspector(QScrollArea):
         self.show_layer(ids[-1] if len(ids) == 1 else None)
 
     def _on_params_changed(self, layer_id: str) -> None:
-        if layer_id == self.layer_id:
+        if layer_id == self.layer_id and not self._form_owed:  # (else loaded when shown)
             self._load_values()
 
     def _refresh_picks(self) -> None:

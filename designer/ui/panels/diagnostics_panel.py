@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -50,6 +50,7 @@ from designer.core.semantics_compare import SemanticsRow
 from designer.core.shape_rules import fmt_shape
 from designer.core.window_geometry import layer_window
 from designer.ui import theme
+from designer.ui.deferred import unseen
 from designer.ui.document import Document
 from designer.ui.panels.fix_application import apply_fix, short_label
 from designer.ui.panels.fix_finder import FixFinder
@@ -244,6 +245,7 @@ class DiagnosticsPanel(QWidget):
         self._revision = 0
         self._flushing = False
         self._renders = 0
+        self._render_owed = False  # the explanation left for when the panel is shown again
         self.fix_finder = FixFinder(self)
         self.fix_finder.found.connect(self._on_fixes_found)
 
@@ -732,8 +734,15 @@ class DiagnosticsPanel(QWidget):
             self._render()
 
     def _render(self) -> None:
-        """Fill the title, the fix buttons and the browser for the current mode."""
+        """Fill the title, the fix buttons and the browser for the current mode (when the
+        panel is shown: behind another tab of its dock, when it is shown again)."""
         self._render_timer.stop()
+        if not self._flushing and unseen(self):
+            # (Its explanation laid out at every layer selected elsewhere, unseen: 3-5 ms a
+            # click on the canvas, the table or the charts, and its fixes looked for.)
+            self._render_owed = True
+            return
+        self._render_owed = False
         self._renders += 1
         analysis = self.document.analysis
         mode = self._mode
@@ -788,8 +797,20 @@ class DiagnosticsPanel(QWidget):
             self.browser.verticalScrollBar().setValue(scroll)
 
     def explanation_text(self) -> str:
-        """The explanation as plain text (what the browser shows)."""
+        """The explanation as plain text (what the browser shows, or will show once the panel is
+        shown again)."""
+        if self._render_owed:
+            self.flush()
         return self.browser.toPlainText()
+
+    def catch_up(self) -> None:
+        """Shown again (its tab selected): the explanation left meanwhile, typeset now."""
+        if self._render_owed:
+            self._render()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.catch_up()
+        super().showEvent(event)
 
     def _overview_html(self) -> str:
         t = self.document.analysis.totals()
