@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QLineEdit  # noqa: E402
 
@@ -186,6 +186,13 @@ def measure(bench: Bench, kind: str, n: int) -> dict[str, Any]:
         step("find_go", "Find: Enter (go to it)", lambda: QTest.keyClick(field, Qt.Key.Key_Return))
     step("fit", "fit to view", view.fit_to_view)
     step("select", "select a layer (as the table and the charts do)", lambda: doc.select([ids[10]]))
+
+    # A layer dropped from the palette below the design (as the view's drop event hands it to
+    # the scene), and Ctrl+Z.
+    box = scene.itemsBoundingRect()
+    spot = QPointF(box.center().x(), box.bottom() + 400)
+    step("drop", "drop a layer from the palette", lambda: scene.handle_drop("Conv2d", spot))
+    step("undo_drop", "undo the drop (Ctrl+Z)", w.undo_action.trigger)
     doc.undo_stack.setClean()
     return out
 

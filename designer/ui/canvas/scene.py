@@ -27,6 +27,7 @@ from designer.core.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, ROW_GAP, a
 from designer.core.registry import REGISTRY
 from designer.core.routing import BoxGrid
 from designer.core.shape_rules import fmt_shape
+from designer.ui.busy import busy, window_status
 from designer.ui.canvas.band import BandChange, BandSelection
 from designer.ui.canvas.clipboard import (
     FragmentError,
@@ -1234,26 +1235,36 @@ class DesignScene(QGraphicsScene):
             return None
         target = self.drop_target_at(pos)
         doc = self.document
+        # A drop on a long design is a structural edit as a paste is: on 10,000 layers the
+        # window takes about a tenth of a second to follow it (the canvas, the table, the 3D
+        # view), so the cursor says so, as for Paste, Delete and Undo.
+        views = self.views()
+        status = window_status(views[0]) if views else None
         try:
-            if isinstance(target, LayerCard):
-                after = target.layer_id
-                new_pos = self._beside(target.pos())
-                with doc.macro(f"Append {type_id} after {after}"):
-                    lid = doc.append_after(type_id, after, new_pos)
-                    self._make_room(lid, new_pos)
-            elif isinstance(target, EdgeItem):
-                source, tgt = target.key
-                a, b = target.source.pos(), target.target.pos()
-                new_pos = self._between(a, b)
-                with doc.macro(f"Insert {type_id} between {source} and {tgt}"):
-                    lid = doc.insert_on_edge(type_id, source, tgt, new_pos)
-                    self._make_room(lid, new_pos)
-            else:
-                new_pos = (round(pos.x() - CARD_WIDTH / 2, 1), round(pos.y() - CARD_HEIGHT / 2, 1))
-                lid = doc.add_layer(type_id, position=new_pos)
+            with busy(len(doc.design), f"Adding {type_id}…", status):
+                return self._drop(type_id, pos, target)
         except DesignError as exc:
             self.message.emit(f"Cannot add {type_id}: {exc}")
             return None
+
+    def _drop(self, type_id: str, pos: QPointF, target: DropTarget) -> str:
+        doc = self.document
+        if isinstance(target, LayerCard):
+            after = target.layer_id
+            new_pos = self._beside(target.pos())
+            with doc.macro(f"Append {type_id} after {after}"):
+                lid = doc.append_after(type_id, after, new_pos)
+                self._make_room(lid, new_pos)
+        elif isinstance(target, EdgeItem):
+            source, tgt = target.key
+            a, b = target.source.pos(), target.target.pos()
+            new_pos = self._between(a, b)
+            with doc.macro(f"Insert {type_id} between {source} and {tgt}"):
+                lid = doc.insert_on_edge(type_id, source, tgt, new_pos)
+                self._make_room(lid, new_pos)
+        else:
+            new_pos = (round(pos.x() - CARD_WIDTH / 2, 1), round(pos.y() - CARD_HEIGHT / 2, 1))
+            lid = doc.add_layer(type_id, position=new_pos)
         return lid
 
     def _beside(self, p: QPointF) -> Point:
