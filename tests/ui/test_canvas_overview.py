@@ -8,6 +8,8 @@ rendered pixels).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
@@ -43,6 +45,17 @@ def chain(n: int) -> Design:
 
 def make_view(qtbot, n: int = 40) -> tuple[Document, DesignScene, CanvasView]:
     return shown_canvas(qtbot, chain(n))
+
+
+def counted_walks(monkeypatch, scene: DesignScene) -> tuple[list[int], Callable[[], QRectF]]:  # type: ignore[no-untyped-def]
+    """Count the minimap's walks of every card shown (``visible_items``); and the box round
+    the cards as a walk gives it, not counted."""
+    from designer.ui.canvas.minimap import items_box
+
+    walks: list[int] = []
+    real = scene.grouping.visible_items
+    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+    return walks, lambda: items_box(real())
 
 
 def render(view: CanvasView) -> QImage:
@@ -455,9 +468,7 @@ def test_layers_removed_while_zoomed_out_leave_the_overview_as_a_fresh_one_draws
 def test_the_minimap_keeps_the_box_round_the_cards_until_one_moves(qtbot, monkeypatch) -> None:
     doc, scene, view = make_view(qtbot)
     minimap = view.minimap
-    walks: list[int] = []
-    real = scene.grouping.visible_items
-    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+    walks, _fresh = counted_walks(monkeypatch, scene)
     first = minimap.content_rect()
     minimap.content_rect()
     doc.set_params("conv3", {"out_channels": 8, "kernel_size": 5, "padding": 2}, "edit")
@@ -508,14 +519,7 @@ def test_the_minimaps_box_follows_cards_added_and_removed_without_walking_every_
 
     doc, scene, view = make_view(qtbot, n=30)
     minimap = view.minimap
-    walks: list[int] = []
-    real = scene.grouping.visible_items
-    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
-
-    def fresh() -> QRectF:  # (not counted)
-        from designer.ui.canvas.minimap import items_box
-
-        return items_box(real())
+    walks, fresh = counted_walks(monkeypatch, scene)
 
     assert minimap.content_rect() == fresh()
     rng = random.Random(seed)
@@ -561,14 +565,7 @@ def test_drops_below_the_design_undone_give_back_the_minimaps_box_without_a_walk
     drop and its undo (that card may have stood on the edge of the box before the drop)."""
     doc, scene, view = make_view(qtbot, n=30)
     minimap = view.minimap
-    walks: list[int] = []
-    real = scene.grouping.visible_items
-    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
-
-    def fresh() -> QRectF:  # (not counted)
-        from designer.ui.canvas.minimap import items_box
-
-        return items_box(real())
+    walks, fresh = counted_walks(monkeypatch, scene)
 
     start = minimap.content_rect()
     walks.clear()
@@ -651,9 +648,7 @@ def test_a_card_dragged_makes_only_its_share_of_the_overview_again(qtbot, monkey
     assert minimap.isVisible()
     overview = scene.overview
     minimap.viewport().grab()  # (the overview's paths made)
-    walks: list[int] = []
-    real = scene.grouping.visible_items
-    monkeypatch.setattr(scene.grouping, "visible_items", lambda: (walks.append(1), real())[1])
+    walks, _fresh = counted_walks(monkeypatch, scene)
     made: list[int] = []  # how many buckets' blocks each time they are made
     fills = Overview._make_fills
 

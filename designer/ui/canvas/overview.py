@@ -983,6 +983,26 @@ class Overview:
                 painter.drawRect(rect)
         painter.restore()
 
+    def _outlined(
+        self, selected: list[QGraphicsItem]
+    ) -> tuple[dict[EdgeItem, None], dict[LayerCard, QRectF]]:
+        """Of these selected items, the edges and the cards (with their boxes) the zoomed-out
+        canvas outlines: shown, a card not drawn as an error, an edge still the scene's own."""
+        edges: dict[EdgeItem, None] = {}
+        cards: dict[LayerCard, QRectF] = {}
+        looks, scene_edges = self._looks, self.scene.edges
+        for item in selected:
+            if isinstance(item, LayerCard):
+                if item.isVisible() and not looks.get(item.layer_id, ("", False))[1]:
+                    cards[item] = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
+            elif (
+                isinstance(item, EdgeItem)
+                and item.isVisible()
+                and scene_edges.get(item.key) is item
+            ):
+                edges[item] = None
+        return edges, cards
+
     def _selected(self) -> tuple[dict[EdgeItem, None], dict[LayerCard, QRectF]]:
         """The selected edges drawn here and the boxes of the selected cards (not those
         outlined as errors), kept until a card or edge, or a card's look changes, or the
@@ -990,20 +1010,7 @@ class Overview:
         selected items per frame after Select All)."""
         key = (self.content_version, self.rebuilds, self.restyles)
         if self._selection_key != key:
-            scene = self.scene
-            edges: dict[EdgeItem, None] = {}
-            cards: dict[LayerCard, QRectF] = {}
-            looks = self._looks
-            for item in scene.selectedItems():
-                if isinstance(item, LayerCard):
-                    if item.isVisible() and not looks.get(item.layer_id, ("", False))[1]:
-                        cards[item] = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
-                elif (
-                    isinstance(item, EdgeItem)
-                    and item.isVisible()
-                    and scene.edges.get(item.key) is item
-                ):
-                    edges[item] = None
+            edges, cards = self._outlined(self.scene.selectedItems())
             self._selection_key = key
             self._selected_edges, self._selected_cards = edges, cards
             self._added = {}  # (the pictures kept are drawn anew)
@@ -1051,19 +1058,7 @@ class Overview:
         selected = self.scene.selectedItems()
         if len(selected) > FEW_OUTLINES:
             return None
-        edges: dict[EdgeItem, None] = {}
-        cards: dict[LayerCard, QRectF] = {}
-        looks, scene_edges = self._looks, self.scene.edges
-        for item in selected:
-            if isinstance(item, LayerCard):
-                if item.isVisible() and not looks.get(item.layer_id, ("", False))[1]:
-                    cards[item] = QRectF(item.x(), item.y(), CARD_WIDTH, CARD_HEIGHT)
-            elif (
-                isinstance(item, EdgeItem)
-                and item.isVisible()
-                and scene_edges.get(item.key) is item
-            ):
-                edges[item] = None
+        edges, cards = self._outlined(selected)
         areas = [rect for card, rect in old_cards.items() if card not in cards]
         areas += [rect for card, rect in cards.items() if card not in old_cards]
         areas += [e.boundingRect() for e in old_edges if e not in edges]
