@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from designer.core.collapsed_figure import block_rows
 from designer.core.design import Design, Layer
 from designer.core.fileformat import load_design
 from designer.core.layer_table import WEIGHTED_TYPES
@@ -286,3 +288,41 @@ def test_a_repaint_of_a_few_bars_draws_those_bars_only(qtbot):
     option.exposedRect = bars.boundingRect()
     bars.paint(Painter(), option)
     assert drawn[-1] == (-0.4, 3000)
+
+
+def test_the_blocks_scope_with_nothing_collapsed_edits_its_bars_in_place(qtbot):
+    """The "Blocks" scope with no block collapsed draws what the core's ``block_rows`` gives
+    (every weighted layer, a block being a layer), and a parameter edit redraws its own bar,
+    not every bar made again (10,000 on a long chain, per edit); a block collapsed on the
+    canvas then gives a bar for it."""
+    doc = Document(load_design(templates_dir() / "resnet18.json"))
+    panel = shown_panel(qtbot, doc)
+    combo = panel.scope_combo
+    combo.setFocus()
+    while combo.currentData() != "blocks":  # the user picks the scope with the keyboard
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+    settle(panel)
+    assert panel.by_block and not panel.collapsed
+
+    def core_ids() -> list[str]:
+        return [
+            b.row.id
+            for b in block_rows(doc.analysis, panel.collapsed)
+            if b.is_block or b.row.type in WEIGHTED_TYPES
+        ]
+
+    assert panel.ids == core_ids()
+    rebuilds, checked = panel.rebuild_count, panel.bars_checked
+    conv = "layer2.0.conv1"
+    doc.set_params(conv, {**doc.design.layer(conv).params, "kernel_size": 5, "padding": 2})
+    settle(panel)
+    assert panel.rebuild_count == rebuilds, "a parameter edit does not rebuild the bars"
+    assert panel.bars_checked - checked <= 2  # the layers the analysis reported, of 41 bars
+    assert panel.values("params")[panel.ids.index(conv)] == 64 * 128 * 25
+    assert_like_fresh(panel, qtbot)
+    assert "layers with weights shown" in panel.summary.text()
+    panel.set_collapsed({"layer1"})
+    settle(panel)
+    assert panel.ids == core_ids() and "layer1" in panel.ids
+    assert "blocks and layers with weights shown" in panel.summary.text()
+    assert_like_fresh(panel, qtbot)

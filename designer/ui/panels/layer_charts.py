@@ -329,7 +329,7 @@ class LayerChartsPanel(QWidget):
         self.collapsed: frozenset[str] = (
             frozenset()
         )  # the canvas's collapsed blocks ("Blocks" scope)
-        self.by_block = False
+        self.by_block = False  # the "Blocks" scope
         self._scope_chosen = False  # the user picked a scope: stop following the canvas
         self._setting_scope = False
         self.titles: list[str] = []  # the label under each bar
@@ -437,6 +437,13 @@ class LayerChartsPanel(QWidget):
     # ------------------------------------------------------------------ data
 
     @property
+    def _block_bars(self) -> bool:
+        """Bars by block: the "Blocks" scope with a block collapsed. With none, the blocks are
+        the layers: the bars are the weighted layers' (an edit redraws its own bars, not every
+        bar of 10,000 made again)."""
+        return self.by_block and bool(self.collapsed)
+
+    @property
     def rows(self) -> list[LayerRow]:
         """The rows behind the bars, left to right (a layer's computed when read)."""
         return [self.row(i) for i in range(len(self.ids))]
@@ -444,7 +451,7 @@ class LayerChartsPanel(QWidget):
     def row(self, index: int) -> LayerRow:
         """The row behind bar ``index``: a block's, or a layer's as the analysis has it now
         (made when read, for the hover text: nothing to keep up to date per edit)."""
-        r = self._rows[index] if self.by_block else None
+        r = self._rows[index] if self._block_bars else None
         return r if r is not None else layer_row(self.document.analysis.info[self.ids[index]])
 
     def _request_rebuild(self, *_args: object) -> None:
@@ -459,7 +466,7 @@ class LayerChartsPanel(QWidget):
         order = self._order
         if (
             self._rebuild_owed
-            or self.by_block
+            or self._block_bars
             or new in self._bar_of
             or (at is not None and self.ids[at] != old)
         ):
@@ -490,7 +497,7 @@ class LayerChartsPanel(QWidget):
         the charts are shown again), once for however many edits arrived."""
         if self._rebuild_owed:
             pass
-        elif not isinstance(changed, set | frozenset | list | tuple) or self.by_block:
+        elif not isinstance(changed, set | frozenset | list | tuple) or self._block_bars:
             self._rebuild_owed = True  # blocks: their sums are cached; a few bars in all
         else:
             # No bar shows a receptive field: layers whose field alone changed (every layer
@@ -564,7 +571,7 @@ class LayerChartsPanel(QWidget):
         old_ids = self.ids
         analysis = self.document.analysis
         self._order = self.document.design.ids
-        if self.by_block:
+        if self._block_bars:
             blocks = [
                 b
                 for b in cached_block_rows(analysis, self.collapsed)
@@ -580,7 +587,7 @@ class LayerChartsPanel(QWidget):
             info = analysis.info
             ids = [lid for lid in self._order if lid in info]
             self._incomplete = len(ids) != len(self._order)  # layers the analysis has not reached
-            if self.weighted_only:
+            if self.weighted_only or self.by_block:
                 ids = [lid for lid in ids if info[lid].type in WEIGHTED_TYPES]
             rows = [None] * len(ids)
             self.ids = ids
@@ -848,7 +855,10 @@ class LayerChartsPanel(QWidget):
 
     def _update_summary(self) -> None:
         t = totals_row(self.document.analysis)
-        shown = "layers with weights" if self.weighted_only else "layers"
+        if self._block_bars:
+            shown = "blocks and layers with weights"
+        else:
+            shown = "layers with weights" if self.weighted_only or self.by_block else "layers"
         head = (
             f"<b>{html.escape(self.document.design.name)}</b>: {t.params:,} parameters ({human_count(t.params)}), "
             f"{t.macs:,} MACs ({human_count(t.macs)}), activations {human_bytes(t.memory_bytes)} per sample"

@@ -299,6 +299,10 @@ class LayerTableModel(_RowsModel):
         self.blocks: frozenset[str] | None = (
             None  # collapsed groups: one row per block; None: per layer
         )
+        #: Rows by block: ``blocks`` names a collapsed group. With none collapsed, the blocks
+        #: are the layers, in design order: the rows are kept per layer (an edit updates or
+        #: splices its rows, not all 10,000 block rows remade and compared).
+        self.by_block = False
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self.splice_count = 0  # rows inserted or removed in one place, the others kept
         self.replace_count = 0  # rows by block replaced in place (a run split or joined)
@@ -329,19 +333,22 @@ class LayerTableModel(_RowsModel):
     def layer_id(self, row: int) -> str:
         """The layer row ``row`` (as shown) selects."""
         slot = self._slot(row)
-        return self._select[slot] if self.blocks is not None else self._ids[slot]
+        return self._select[slot] if self.by_block else self._ids[slot]
 
     def set_blocks(self, collapsed: set[str] | frozenset[str] | None) -> None:
         """One row per collapsed block (and per layer outside them), or per layer (``None``)."""
         value = None if collapsed is None else frozenset(collapsed)
         if value != self.blocks:
+            kept = not self.by_block and not value  # (per layer before and after)
             self.blocks = value
-            self.refresh()
+            self.by_block = bool(value)
+            if not kept:
+                self.refresh()
 
     def _value(self, n: int, column: int, role: int) -> Any:
-        if role == ID_ROLE and self.blocks is not None and 0 <= n < len(self._select):
+        if role == ID_ROLE and self.by_block and 0 <= n < len(self._select):
             return self._select[n]
-        if role == FILTER_ROLE and self.blocks is None and n in self._stale:
+        if role == FILTER_ROLE and not self.by_block and n in self._stale:
             # The filter's text without computing the row (the proxy filters every row when
             # the rows are laid out again; between an update's removal signals a row's layer
             # may already be gone from the analysis).
@@ -394,7 +401,7 @@ class LayerTableModel(_RowsModel):
     def _key(self, slot: int) -> Any:
         column = self.sort_column
         key = COLUMNS[column].key
-        if self.blocks is None:
+        if not self.by_block:
             if self._stale_fields and column == _RF_COLUMN:
                 self._take_fields()
             if slot in self._stale:  # (not computed yet: the key alone, from the analysis)
@@ -572,7 +579,7 @@ class LayerTableModel(_RowsModel):
         self._stale = set()
         self._field_pending = set()
         self._stale_fields = []
-        if self.blocks is not None:
+        if self.by_block:
             if rows is None:
                 rows = cached_block_rows(analysis, self.blocks)
             self._ids = [b.row.id for b in rows]
@@ -590,7 +597,7 @@ class LayerTableModel(_RowsModel):
     def _update_blocks(self) -> None:
         """Rows by block after an edit: the same rows (the same blocks) are updated in place, and
         only those whose values changed are repainted; other rows mean a new table."""
-        assert self.blocks is not None
+        assert self.by_block
         rows = cached_block_rows(self.document.analysis, self.blocks)
         ids = [b.row.id for b in rows]
         select = [b.layers[0] if b.layers else b.row.id for b in rows]
@@ -716,7 +723,7 @@ class LayerTableModel(_RowsModel):
         """A layer renamed: its row is re-keyed where it stands (the analysis's update, which
         follows, then finds the rows as the design has them: no pass over every id to find the
         one that changed). Rows by block follow that update (``_update_blocks``)."""
-        if self.blocks is not None:
+        if self.by_block:
             return
         row = self._row_of.get(old)
         if row is None or self._ids[row] != old or new in self._row_of:
@@ -729,11 +736,11 @@ class LayerTableModel(_RowsModel):
 
     def _on_layout_changed(self, _layer_id: str) -> None:
         # Moving a card changes nothing here; reordering the design does.
-        if self.blocks is None and self.document.design.ids != self._ids:
+        if not self.by_block and self.document.design.ids != self._ids:
             self.refresh()
 
     def _on_analysis_updated(self, changed: object) -> None:
-        if self.blocks is not None:
+        if self.by_block:
             self._update_blocks()
             return
         owed: list[int] = []
@@ -1342,7 +1349,8 @@ class LayerTablePanel(QWidget):
         if self._setting_rows:
             return
         self._rows_chosen = True
-        # Every row made again: 150 ms for the blocks of a 10,000-layer chain.
+        # Every row made again: 150 ms for the blocks of a 10,000-layer design with blocks
+        # collapsed (with none, blocks are layers: the rows stay as they are).
         with busy(len(self.document.design), "Listing the rows…", window_status(self)):
             self._set_rows(str(self.rows_combo.currentData()))
 
@@ -1394,7 +1402,7 @@ class LayerTablePanel(QWidget):
     def _fit_new_rows(self, _parent: QModelIndex, first: int, last: int) -> None:
         """Layers added (not a new table): the columns widen for the new rows' texts and the new
         totals if need be, and never narrow while the user edits (no jumping columns)."""
-        if self.model.blocks is not None:
+        if self.model.by_block:
             return  # rows by block replaced: widened once they all are (``_after_rows_replaced``)
         self.totals_model.refresh()
         shown = self.model.row_shown
