@@ -579,7 +579,7 @@ class LayerTableModel(_RowsModel):
         self._stale = set()
         self._field_pending = set()
         self._stale_fields = []
-        if self.by_block:
+        if self.by_block and self.blocks:
             if rows is None:
                 rows = cached_block_rows(analysis, self.blocks)
             self._ids = [b.row.id for b in rows]
@@ -597,7 +597,7 @@ class LayerTableModel(_RowsModel):
     def _update_blocks(self) -> None:
         """Rows by block after an edit: the same rows (the same blocks) are updated in place, and
         only those whose values changed are repainted; other rows mean a new table."""
-        assert self.by_block
+        assert self.by_block and self.blocks
         rows = cached_block_rows(self.document.analysis, self.blocks)
         ids = [b.row.id for b in rows]
         select = [b.layers[0] if b.layers else b.row.id for b in rows]
