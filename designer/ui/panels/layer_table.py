@@ -327,7 +327,6 @@ class LayerTableModel(_RowsModel):
         self._rebuild()
         document.analysis_updated.connect(self._on_analysis_updated)
         document.design_reset.connect(self.refresh)
-        document.layout_changed.connect(self._on_layout_changed)
         document.layer_renamed.connect(self._on_renamed)
 
     def layer_id(self, row: int) -> str:
@@ -733,11 +732,6 @@ class LayerTableModel(_RowsModel):
         self._row_of[new] = row
         self._stale.add(row)
         self._changed((row,))
-
-    def _on_layout_changed(self, _layer_id: str) -> None:
-        # Moving a card changes nothing here; reordering the design does.
-        if not self.by_block and self.document.design.ids != self._ids:
-            self.refresh()
 
     def _on_analysis_updated(self, changed: object) -> None:
         if self.by_block:
