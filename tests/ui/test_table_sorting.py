@@ -17,6 +17,7 @@ from designer.core.collapsed_figure import block_rows
 from designer.core.fileformat import load_design
 from designer.core.layer_table import COLUMNS, LayerRow, layer_rows
 from designer.core.resources import templates_dir
+from designer.ui.commands import MoveInOrderCommand
 from designer.ui.document import Document
 from designer.ui.panels.layer_table import ID_ROLE, SORT_ROLE, LayerTableModel, LayerTablePanel
 
@@ -377,3 +378,18 @@ def test_rows_by_block_with_nothing_collapsed_follow_edits_as_layer_rows_do(
     panel.flush_collapsed()
     assert model.blocks == frozenset() and not model.by_block
     assert model.rows() == core_rows()
+
+
+def test_a_layer_moved_in_the_design_order_moves_its_row(qtbot, tmp_path) -> None:
+    """Reordering the design (what files list first) reorders the rows: the analysis's update
+    after the move brings the table round (no table rebuilt on every card moved)."""
+    panel, doc = _panel(qtbot, tmp_path, "resnet18.json")
+    last = doc.design.ids[-1]
+    doc.push(MoveInOrderCommand(doc.design, last, 3))
+    QApplication.processEvents()
+    assert _shown_ids(panel)[3] == last
+    _check(panel, doc)
+    doc.undo_stack.undo()
+    QApplication.processEvents()
+    assert _shown_ids(panel)[-1] == last
+    _check(panel, doc)
