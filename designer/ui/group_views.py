@@ -139,9 +139,12 @@ class GroupViewCache:
         # layers, hashed anew at every lookup of its totals or main type.
         self._node_tokens: dict[int, tuple[Node, int]] = {}
         self.summaries_computed = 0  # tests and benchmarks: blocks summed afresh
+        #: The layer last added and what it reads, while nothing else changed the structure:
+        #: its removal (the undo of adding it) drops the totals of the blocks it read from.
+        self._last_added: tuple[str, tuple[str, ...]] | None = None
         self._links: list[tuple[SignalInstance, Callable[..., None]]] = [
-            (design.layer_added, self._on_structure),
-            (design.layer_removed, self._on_structure),
+            (design.layer_added, self._on_layer),
+            (design.layer_removed, self._on_layer),
             (design.inputs_changed, self._on_inputs),
             (design.layer_renamed, self._on_renamed),
             (design.layer_moved, self._on_structure),
@@ -170,6 +173,7 @@ class GroupViewCache:
     # ------------------------------------------------------------ invalidation
 
     def _on_structure(self, *_args: object) -> None:
+        self._last_added = None
         self._index = None
         self._consumers = None
         self._keys = {}
@@ -208,6 +212,58 @@ class GroupViewCache:
                 self._parent_runs = parent_runs
                 self._stale_parents = stale | {parent_of[g] for g in around if g in parent_of}
 
+    def _on_layer(self, layer_id: str) -> None:
+        """One layer added or removed (a layer dropped on the canvas, its undo): a change of
+        structure, except that only the groups around the layer have a new structure key, and
+        only the blocks holding it or reading what it reads have new totals (their members, or
+        a member's consumers outside, changed); every other block's key and totals are kept.
+        (Worked out again, a layer dropped beside the grouped 10,000-layer design keyed 1,400
+        groups and summed 1,400 blocks: 170 ms.) A layer leaving its group, or consumers
+        rewired, come with their own signals (``groups_changed``, ``inputs_changed``)."""
+        before, keys, consumers = self._index, self._keys, self._consumers
+        last = self._last_added
+        kept = (
+            self._summary_of,
+            self._main_of,
+            self._weights_of,
+            self._field_pending,
+            self._token_of,
+            self._readers,
+        )
+        self._on_structure()
+        if before is None:
+            return
+        after = self.index()
+        design = self.design
+        touched = set(before.chain(layer_id)) | set(after.chain(layer_id))
+        groups = after.groups
+        self._keys = {g: k for g, k in keys.items() if g not in touched and g in groups}
+        for key in self._keys.values():  # still one object per value (``_canonical``)
+            if len(key) <= CANONICAL_KEY:
+                self._canon.setdefault(key, key)
+        summary_of, main_of, weights_of, pending, token_of, readers = kept
+        if not token_of:
+            return
+        if layer_id in design:  # added: it reads these
+            sources = [source_of(ref) for ref in design.layer(layer_id).inputs]
+            self._last_added = (layer_id, tuple(sources))
+        elif last is not None and last[0] == layer_id:  # removed (the undo of adding it)
+            sources = list(last[1])
+        elif consumers is not None:  # removed: it read these (gone from the design now)
+            sources = [src for src, users in consumers.items() if layer_id in users]
+        else:
+            return  # (what it read is not known: every block's totals worked out again)
+        dropped = set(readers.get(layer_id, ()))  # the blocks holding it (or reading it)
+        for src in sources:  # a consumer more or less outside: their output may change
+            dropped.update(readers.get(src, ()))
+        for token in dropped:
+            summary_of.pop(token, None)
+            main_of.pop(token, None)
+            weights_of.pop(token, None)
+            pending.discard(token)
+        self._summary_of, self._main_of, self._weights_of = summary_of, main_of, weights_of
+        self._field_pending, self._token_of, self._readers = pending, token_of, readers
+
     def _on_bulk(self, change: BulkChange) -> None:
         """Many layers removed or put back at once (``Design.remove_layers``,
         ``restore_layers``): a change of structure, except that only the groups holding a layer
@@ -243,6 +299,7 @@ class GroupViewCache:
         def swap(lid: str) -> str:
             return new if lid == old else lid
 
+        self._last_added = None
         index = self._index
         if index is not None:
             index = self._index = renamed_index(index, old, new)

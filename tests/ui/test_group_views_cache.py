@@ -500,3 +500,43 @@ def test_the_table_by_block_keeps_its_column_widths_as_a_run_splits_and_joins(qt
     fresh_header = fresh.view.horizontalHeader()
     assert all(w >= fresh_header.sectionSize(n) for n, w in enumerate(widths()))
     assert widths()[0] > fresh_header.sectionSize(0)  # (the run's title was the widest)
+
+
+def test_layers_added_and_removed_one_at_a_time_keep_the_other_blocks_totals(qapp):
+    """One layer added or removed (dropped on the canvas, its undo, a layer deleted): every
+    block's key and totals stay but those of the blocks it sits in or reads from (a consumer
+    more outside: the block's output may change). At every step of random adds (free, reading
+    a layer deep inside a block, inside a group's own layers), undos, redos and single
+    removals, the cache gives what the core computes afresh; a free layer dropped and its undo
+    sum no block again (before: all 1,400 of the grouped 10,000-layer design, 170 ms)."""
+    doc = document_of("staged")
+    doc.reset(staged(stages=3, blocks=8))
+    cache = cache_for(doc.analysis)
+    assert cache is not None
+    rng = random.Random(7)
+    assert_same_as_fresh(doc)
+    summed = cache.summaries_computed
+    doc.add_layer("Conv2d")  # a free layer, as dropped beside the design
+    assert_same_as_fresh(doc)
+    doc.undo_stack.undo()
+    assert_same_as_fresh(doc)
+    assert cache.summaries_computed == summed  # (the checks' own lookups find them kept)
+    added = 0
+    for step in range(40):
+        ids = doc.design.ids
+        choice = rng.randrange(6)
+        if choice == 0:
+            doc.add_layer(rng.choice(["ReLU", "Conv2d"]))
+        elif choice == 1:  # reading a layer inside a block: that block's output may change
+            doc.add_layer("ReLU", inputs=[rng.choice(ids[1:])], layer_id=f"tap{step}")
+            added += 1
+        elif choice == 2 and doc.undo_stack.canUndo():
+            doc.undo_stack.undo()
+        elif choice == 3 and doc.undo_stack.canRedo():
+            doc.undo_stack.redo()
+        elif choice == 4:  # a layer deleted (one at a time, as the canvas deletes a few)
+            doc.remove_layers([rng.choice(ids[1:])])
+        else:
+            doc.append_after("ReLU", rng.choice(ids[1:]))  # inside a block: a new member
+        assert_same_as_fresh(doc)
+    assert added
