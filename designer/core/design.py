@@ -125,6 +125,21 @@ class BulkChange:
     added: tuple[str, ...] = ()
     rewired: tuple[str, ...] = ()
     groups: bool = False
+    #: The layers (in the design after the change) that lost or gained a consumer: what the
+    #: layers removed or added read, and what the rewired ones read before and after. A
+    #: follower whose results see who reads a layer (a block's output) needs these; the
+    #: removed layers' inputs cannot be read from the design any more.
+    fed: tuple[str, ...] = ()
+
+
+def _fed(reads: Iterable[list[str]], layers: dict[str, Layer]) -> tuple[str, ...]:
+    """The layers of ``layers`` these input lists read (``BulkChange.fed``), each once."""
+    out: dict[str, None] = {}
+    for inputs in reads:
+        for src in sources_of(inputs):
+            if src in layers:
+                out[src] = None
+    return tuple(out)
 
 
 def check_id(layer_id: Any) -> str | None:
@@ -517,8 +532,13 @@ class Design:
                     g.layers = [m for m in g.layers if m not in doomed]
         self._refs = None  # made again when next asked for (one pass)
         rewired = tuple(lid for lid in self._layers if lid in before)  # in design order
+        fed = _fed(
+            [layer.inputs for layer in removed.values()]
+            + [inputs for cid, old in before.items() for inputs in (old, layers[cid].inputs)],
+            self._layers,
+        )
         self.bulk_changed.emit(
-            BulkChange(removed=tuple(removed), rewired=rewired, groups=groups is not None)
+            BulkChange(removed=tuple(removed), rewired=rewired, groups=groups is not None, fed=fed)
         )
         return BulkRemoval(order, removed, positions, before, groups)
 
@@ -540,9 +560,11 @@ class Design:
         if len(restored) != len(layers) + len(back):  # layers added since (not by undo)
             for lid, layer in layers.items():
                 restored.setdefault(lid, layer)
+        reads = [back[lid].inputs for lid in back]
         for cid, inputs in removal.inputs.items():
             layer = restored.get(cid)
             if layer is not None:
+                reads += [layer.inputs, inputs]
                 layer.inputs = list(inputs)
         self._layers = restored
         self._layout.update(removal.positions)
@@ -554,6 +576,7 @@ class Design:
                 added=tuple(lid for lid in restored if lid in back),
                 rewired=tuple(lid for lid in restored if lid in removal.inputs),
                 groups=removal.groups is not None,
+                fed=_fed(reads, restored),
             )
         )
 

@@ -45,3 +45,26 @@ def test_bulk_removal_and_restore_without_fast_paths() -> None:
         design.restore_layers(removal)
         assert dumps_design(design) == text
         _same_as_fresh(live, design)
+
+
+def test_a_bulk_change_names_the_layers_that_lost_or_gained_a_consumer() -> None:
+    """``BulkChange.fed``: the layers, still in the design, whose consumers changed: what the
+    removed layers read, what the rewired ones read before and after (and on restore, what
+    the layers put back read). A follower cannot read a removed layer's inputs any more."""
+    design = Design("fed")
+    design.add_layer(Layer("x", "Input", {"shape": [3, 8, 8]}, []))
+    design.add_layer(Layer("a", "ReLU", {}, ["x"]))
+    design.add_layer(Layer("b", "ReLU", {}, ["a"]))
+    design.add_layer(Layer("c", "Add", {}, ["b", "x"]))
+    design.add_layer(Layer("d", "ReLU", {}, ["c"]))
+    changes: list[object] = []
+    design.bulk_changed.connect(changes.append)
+    removal = design.remove_layers(["b", "c"], rewire={"d": ["a"]})
+    (gone,) = changes
+    assert gone.removed == ("b", "c") and gone.rewired == ("d",)
+    # b read a, c read x (b is gone), d read c before and a after.
+    assert set(gone.fed) == {"a", "x"}
+    design.restore_layers(removal)
+    back = changes[1]
+    assert back.added == ("b", "c") and back.rewired == ("d",)
+    assert set(back.fed) == {"a", "x", "b", "c"}  # b, c read a, b, x; d read a, reads c again

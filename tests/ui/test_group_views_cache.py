@@ -502,13 +502,14 @@ def test_the_table_by_block_keeps_its_column_widths_as_a_run_splits_and_joins(qt
     assert widths()[0] > fresh_header.sectionSize(0)  # (the run's title was the widest)
 
 
-def test_layers_added_and_removed_one_at_a_time_keep_the_other_blocks_totals(qapp):
-    """One layer added or removed (dropped on the canvas, its undo, a layer deleted): every
+def test_layers_added_and_removed_keep_the_other_blocks_totals(qapp):
+    """Layers added or removed (dropped on the canvas, its undo, layers deleted): every
     block's key and totals stay but those of the blocks it sits in or reads from (a consumer
     more outside: the block's output may change). At every step of random adds (free, reading
     a layer deep inside a block, inside a group's own layers), undos, redos and single
-    removals, the cache gives what the core computes afresh; a free layer dropped and its undo
-    sum no block again (before: all 1,400 of the grouped 10,000-layer design, 170 ms)."""
+    removals and deletions of a few at once, the cache gives what the core computes afresh; a
+    free layer dropped and its undo, and a few free layers deleted and put back, sum no block
+    again (before: all 1,400 of the grouped 10,000-layer design, 170-300 ms)."""
     doc = document_of("staged")
     doc.reset(staged(stages=3, blocks=8))
     cache = cache_for(doc.analysis)
@@ -521,12 +522,22 @@ def test_layers_added_and_removed_one_at_a_time_keep_the_other_blocks_totals(qap
     doc.undo_stack.undo()
     assert_same_as_fresh(doc)
     assert cache.summaries_computed == summed  # (the checks' own lookups find them kept)
+    free = [doc.add_layer("ReLU") for _ in range(3)]
+    assert_same_as_fresh(doc)
+    summed = cache.summaries_computed
+    doc.remove_layers(free)  # one bulk step
+    assert_same_as_fresh(doc)
+    doc.undo_stack.undo()
+    assert_same_as_fresh(doc)
+    assert cache.summaries_computed == summed
     added = 0
     for step in range(40):
         ids = doc.design.ids
-        choice = rng.randrange(6)
+        choice = rng.randrange(7)
         if choice == 0:
             doc.add_layer(rng.choice(["ReLU", "Conv2d"]))
+        elif choice == 6:  # a few deleted in one step (``bulk_changed``), healed round them
+            doc.remove_layers(rng.sample(ids[1:], rng.randint(2, 5)))
         elif choice == 1:  # reading a layer inside a block: that block's output may change
             doc.add_layer("ReLU", inputs=[rng.choice(ids[1:])], layer_id=f"tap{step}")
             added += 1
