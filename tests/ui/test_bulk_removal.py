@@ -168,7 +168,14 @@ def test_the_design_refuses_a_bulk_removal_it_cannot_do_and_changes_nothing() ->
     assert dumps_design(design) == text
     assert events == []
     removal = design.remove_layers(["left", "split"])
-    assert events == [BulkChange(removed=("split", "left"), rewired=("right", "both"), groups=True)]
+    assert events == [
+        BulkChange(
+            removed=("split", "left"),
+            rewired=("right", "both"),
+            groups=True,
+            fed=("b8.relu2", "right"),  # what split read; what both read before and after
+        )
+    ]
     design.add_layer(Layer("left", "ReLU", {}, []))
     with pytest.raises(DesignError, match="already exists"):
         design.restore_layers(removal)
