@@ -13,7 +13,8 @@ rubber band over a quarter of the canvas (each move, the release); typing in the
 clearing it; switching the table's rows (every layer, blocks as on the canvas) and clicking a
 row; showing the Charts tab and going back; clicking a problem; the Find bar (opening it,
 typing, Enter); fitting the view; selecting a layer from the document (as the table, the
-charts and the problems list do).
+charts and the problems list do); a layer dropped below the design, and one dropped onto a
+card near the start (the cards after it on its row move along), each with its undo.
 
 For each: the slowest and the median of its runs (ms), whether the busy cursor showed
 (``designer.ui.busy``), and a verdict: "blocks" when a run took more than 100 ms without the busy
@@ -193,6 +194,20 @@ def measure(bench: Bench, kind: str, n: int) -> dict[str, Any]:
     spot = QPointF(box.center().x(), box.bottom() + 400)
     step("drop", "drop a layer from the palette", lambda: scene.handle_drop("Conv2d", spot))
     step("undo_drop", "undo the drop (Ctrl+Z)", w.undo_action.trigger)
+    # A layer dropped onto a card near the start (appended after it: the cards after it on its
+    # row move along to make room), and Ctrl+Z.
+    shown = [lid for lid in ids[1:40] if scene.cards[lid].isVisible()]
+    if shown:
+        card = scene.cards[shown[len(shown) // 2]]
+        view.centerOn(card)
+        bench.settle()
+        on = card.sceneBoundingRect().center()
+        step(
+            "drop_on_card",
+            "drop a layer onto a card near the start",
+            lambda: scene.handle_drop("ReLU", on),
+        )
+        step("undo_drop_on_card", "undo that drop (Ctrl+Z)", w.undo_action.trigger)
     doc.undo_stack.setClean()
     return out
 

@@ -755,6 +755,10 @@ class Design:
         """Whether the design has groups (without copying them, as ``groups`` does)."""
         return bool(self._groups)
 
+    def has_group(self, group_id: str) -> bool:
+        """Whether a group has this id (without copying the groups, as ``groups`` does)."""
+        return any(g.id == group_id for g in self._groups)
+
     @property
     def groups(self) -> list[Group]:
         """The groups (blocks, stages), as copies; see ``designer.core.groups``."""

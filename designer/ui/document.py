@@ -717,7 +717,7 @@ class Document(QObject):
             raise DesignError(f"{layer_id!r}: {problem}")
         if layer_id in self.design:
             raise DesignError(f"a layer named {layer_id!r} already exists")
-        if any(g.id == layer_id for g in self.design.groups):
+        if self.design.has_group(layer_id):
             raise DesignError(f"a group is named {layer_id!r}; a layer needs another id")
 
     # ------------------------------------------------------------------ groups

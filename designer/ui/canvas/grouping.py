@@ -722,7 +722,7 @@ class CanvasGroups(QObject):
         every_card_shown = self._trusted and self._shown is None and not self.hidden
         self._invalidate()
         if (
-            not self.document.design.groups
+            not self.document.design.has_groups  # (not a copy of every group per edit)
             and not self.cards
             and not self.frames
             and not self.collapsed

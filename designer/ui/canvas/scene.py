@@ -232,10 +232,12 @@ class DesignScene(QGraphicsScene):
         # under the holder of hidden items, and the few the grouping shows come out of it
         # (moving an item there or back costs a few microseconds: not done for the 10,000
         # cards of a design shown whole).
-        holder = self.hidden_items if design.groups and len(design) > AUTO_COLLAPSE_NODES else None
+        holder = (
+            self.hidden_items if design.has_groups and len(design) > AUTO_COLLAPSE_NODES else None
+        )
         # A design without groups is shown whole: its cards and edges are made shown (and
         # ``CanvasGroups._on_reset`` shows nothing), not hidden and then shown one by one.
-        shown = not design.groups
+        shown = not design.has_groups
         add, direction, provider = self.addItem, self.direction, self.card_data
         layers = design.layer_map
         categories: dict[str, str] = {}  # (each type's, looked up once: ``_unread_card``)
