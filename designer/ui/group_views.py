@@ -68,6 +68,16 @@ MAX_BLOCKS = 20_000
 CANONICAL_KEY = 64
 #: Before every other handler of the design's signals (the analysis's included).
 PRIORITY = 100
+#: The blocks' kept totals (``GroupViewCache._kept_totals``): summaries, main types, weights,
+#: fields pending, tokens by layers, and tokens by the layers each block reads.
+_Totals = tuple[
+    dict[int, GroupSummary],
+    dict[int, str],
+    dict[int, Counter[str]],
+    set[int],
+    dict[tuple[str, ...], int],
+    dict[str, list[int]],
+]
 
 _caches: weakref.WeakKeyDictionary[Analysis, GroupViewCache] = weakref.WeakKeyDictionary()
 
@@ -199,7 +209,17 @@ class GroupViewCache:
         index, keys, canon = self._index, self._keys, self._canon
         items, first, parent_of = self._run_items, self._run_first, self._parent_of
         parent_runs, stale = self._parent_runs, self._stale_parents
+        consumers, kept = self._consumers, self._kept_totals()
         self._on_structure()
+        if consumers is not None:
+            # The blocks holding the layer, or a layer that lost or gained it as a consumer,
+            # have new totals (a block's output is its last layer read from outside); the
+            # others keep theirs. (Its former inputs, from the consumers kept: the design
+            # has only the new ones now.)
+            before = [src for src, users in consumers.items() if layer_id in users]
+            after = self.design.layer(layer_id).sources
+            self._consumers = _patched(consumers, layer_id, before, after)
+            self._restore_totals(kept, (layer_id, *before, *after))
         if index is None:
             return
         self._index = index
@@ -231,8 +251,15 @@ class GroupViewCache:
         else:
             sources = None  # (not known: every block's totals worked out again)
         self._restructured((layer_id,), None if sources is None else (layer_id, *sources))
-        if sources is not None and layer_id in design:
+        if sources is None:
+            return
+        if layer_id in design:
             self._last_added = (layer_id, tuple(sources))
+            if consumers is not None:
+                self._consumers = _patched(consumers, layer_id, (), sources)
+        elif consumers is not None:
+            consumers.pop(layer_id, None)  # (its consumers follow: ``inputs_changed``)
+            self._consumers = _patched(consumers, layer_id, sources, ())
 
     def _on_bulk(self, change: BulkChange) -> None:
         """Many layers removed or put back at once (``Design.remove_layers``,
@@ -251,14 +278,7 @@ class GroupViewCache:
         others kept; the totals of the blocks holding or reading a layer of ``read`` are
         dropped, the others kept (``None``: every block's totals dropped)."""
         before, keys = self._index, self._keys
-        kept = (
-            self._summary_of,
-            self._main_of,
-            self._weights_of,
-            self._field_pending,
-            self._token_of,
-            self._readers,
-        )
+        kept = self._kept_totals()
         self._on_structure()
         if before is None:
             return
@@ -272,8 +292,25 @@ class GroupViewCache:
         for key in self._keys.values():  # still one object per value (``_canonical``)
             if len(key) <= CANONICAL_KEY:
                 self._canon.setdefault(key, key)
+        if read is not None:
+            self._restore_totals(kept, read)
+
+    def _kept_totals(self) -> _Totals:
+        """The blocks' totals and what they are kept by (``_restore_totals`` puts them back)."""
+        return (
+            self._summary_of,
+            self._main_of,
+            self._weights_of,
+            self._field_pending,
+            self._token_of,
+            self._readers,
+        )
+
+    def _restore_totals(self, kept: _Totals, read: Iterable[str]) -> None:
+        """Put back the totals ``_kept_totals`` gave, but those of the blocks holding or reading
+        a layer of ``read`` (dropped: found again when next asked for)."""
         summary_of, main_of, weights_of, pending, token_of, readers = kept
-        if read is None or not token_of:
+        if not token_of:
             return
         for lid in read:
             for token in readers.get(lid, ()):
@@ -933,6 +970,27 @@ class _Stretches:
             if w - lower_weights.get(kind, 0)
         }
         return tuple(a - b for a, b in zip(upper, lower, strict=True)), weights
+
+
+def _patched(
+    consumers: dict[str, list[str]],
+    layer_id: str,
+    before: Iterable[str],
+    after: Iterable[str],
+) -> dict[str, list[str]]:
+    """``consumers`` (``consumers_of``: layer → the layers reading it) once ``layer_id`` reads
+    ``after`` instead of ``before``; changed lists are new lists, in no particular order (what
+    reads them, ``summarize``, asks only whether a reader is outside a block)."""
+    old, new = set(before), set(after)
+    for src in old - new:
+        users = [u for u in consumers.get(src, ()) if u != layer_id]
+        if users:
+            consumers[src] = users
+        else:
+            consumers.pop(src, None)
+    for src in new - old:
+        consumers[src] = [*consumers.get(src, ()), layer_id]
+    return consumers
 
 
 def cached_block_rows(analysis: Analysis, collapsed: AbstractSet[str]) -> list[BlockRow]:

@@ -16,6 +16,7 @@ from designer.core.groups import (
     Group,
     GroupIndex,
     collapsed_for_level,
+    consumers_of,
     repeat_runs,
     structure_key,
     summarize,
@@ -53,6 +54,9 @@ def assert_same_as_fresh(doc: Document) -> None:
     index = GroupIndex(design)
     runs = repeat_runs(design, index)
     assert cache.runs() == runs
+    if cache._consumers is not None:  # kept, or patched after an edit: who reads each layer
+        kept = {src: sorted(users) for src, users in cache._consumers.items() if users}
+        assert kept == {src: sorted(users) for src, users in consumers_of(design).items()}
     for gid, key in cache._keys.items():  # kept, or patched after an edit
         assert key == structure_key(design, index, gid), gid
         if len(key) <= CANONICAL_KEY:  # one object per value: a run's blocks compare by identity
