@@ -316,6 +316,7 @@ class LayerChartsPanel(QWidget):
         self._bar_of: dict[str, int] = {}  # layer id -> its bar (a block's layers: the block's)
         self._order: list[str] = []  # the design's ids the bars were built from
         self._incomplete = False  # some of them had no results then
+        self._block_bars_shown = 0  # of the bars by block, those of blocks (the others: layers)
         self._changed: set[str] = set()  # layers whose analysis changed since the bars were set
         self._rebuild_owed = True  # the bars must be built afresh (structure, scope, scale)
         self._selected: list[int] = []  # the bars painted as selected
@@ -578,6 +579,7 @@ class LayerChartsPanel(QWidget):
                 if b.is_block or b.row.type in WEIGHTED_TYPES
             ]
             rows: list[LayerRow | None] = [b.row for b in blocks]
+            self._block_bars_shown = sum(b.is_block for b in blocks)
             self.ids = [b.row.id for b in blocks]
             self.titles = [b.title for b in blocks]
             self.members = [b.layers for b in blocks]
@@ -856,13 +858,18 @@ class LayerChartsPanel(QWidget):
     def _update_summary(self) -> None:
         t = totals_row(self.document.analysis)
         if self._block_bars:
-            shown = "blocks and layers with weights"
+            blocks = self._block_bars_shown
+            layers = len(self.ids) - blocks
+            shown = f"{blocks} block{'s' if blocks != 1 else ''}" + (
+                f" and {layers} layer{'s' if layers != 1 else ''} with weights" if layers else ""
+            )
         else:
-            shown = "layers with weights" if self.weighted_only or self.by_block else "layers"
+            kind = "layers with weights" if self.weighted_only or self.by_block else "layers"
+            shown = f"{len(self.ids)} {kind}"
         head = (
             f"<b>{html.escape(self.document.design.name)}</b>: {t.params:,} parameters ({human_count(t.params)}), "
             f"{t.macs:,} MACs ({human_count(t.macs)}), activations {human_bytes(t.memory_bytes)} per sample"
-            f" — {len(self.ids)} {shown} shown."
+            f" — {shown} shown."
         )
         if self._compare is None:
             self.summary.setText(head)
