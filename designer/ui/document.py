@@ -383,8 +383,12 @@ class Document(QObject):
         self.select([layer.id])
         return layer.id
 
-    def append_after(self, type_id: str, after: str, position: Point | None = None) -> str:
-        """Add a layer fed by ``after``; its consumers now take the new layer instead."""
+    def append_after(
+        self, type_id: str, after: str, position: Point | None = None, *, select: bool = True
+    ) -> str:
+        """Add a layer fed by ``after``; its consumers now take the new layer instead. With
+        ``select``, the new layer is selected (a caller with more to do first selects it
+        itself: the canvas lays out a collapsed view when a selection comes, once)."""
         self.design.layer(after)
         consumers = self.design.consumers(after)
         layer = self.new_layer(type_id, [after])
@@ -396,13 +400,21 @@ class Document(QObject):
                 new_inputs = [layer.id if i == after else i for i in self.design.layer(c).inputs]
                 if new_inputs != self.design.layer(c).inputs:  # an output of a Split stays as it is
                     self.push(cmd.SetInputsCommand(self.design, c, new_inputs))
-        self.select([layer.id])
+        if select:
+            self.select([layer.id])
         return layer.id
 
     def insert_on_edge(
-        self, type_id: str, source: str, target: str, position: Point | None = None
+        self,
+        type_id: str,
+        source: str,
+        target: str,
+        position: Point | None = None,
+        *,
+        select: bool = True,
     ) -> str:
-        """Insert a layer into the connection ``source → target``."""
+        """Insert a layer into the connection ``source → target`` (``select``: as for
+        ``append_after``)."""
         tgt = self.design.layer(target)
         refs = [i for i in tgt.inputs if source_of(i) == source]
         if not refs:
@@ -414,7 +426,8 @@ class Document(QObject):
             )
             new_inputs = [layer.id if i == refs[0] else i for i in tgt.inputs]
             self.push(cmd.SetInputsCommand(self.design, target, new_inputs))
-        self.select([layer.id])
+        if select:
+            self.select([layer.id])
         return layer.id
 
     def remove_layers(self, ids: Iterable[str], heal: bool = True) -> None:

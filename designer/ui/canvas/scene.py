@@ -1262,15 +1262,17 @@ class DesignScene(QGraphicsScene):
             after = target.layer_id
             new_pos = self._beside(target.pos())
             with doc.macro(f"Append {type_id} after {after}"):
-                lid = doc.append_after(type_id, after, new_pos)
+                lid = doc.append_after(type_id, after, new_pos, select=False)
                 self._make_room(lid, new_pos)
+            doc.select([lid])  # (after the cards moved: a collapsed view laid out once)
         elif isinstance(target, EdgeItem):
             source, tgt = target.key
             a, b = target.source.pos(), target.target.pos()
             new_pos = self._between(a, b)
             with doc.macro(f"Insert {type_id} between {source} and {tgt}"):
-                lid = doc.insert_on_edge(type_id, source, tgt, new_pos)
+                lid = doc.insert_on_edge(type_id, source, tgt, new_pos, select=False)
                 self._make_room(lid, new_pos)
+            doc.select([lid])
         else:
             new_pos = (round(pos.x() - CARD_WIDTH / 2, 1), round(pos.y() - CARD_HEIGHT / 2, 1))
             lid = doc.add_layer(type_id, position=new_pos)
