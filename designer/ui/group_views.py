@@ -216,7 +216,7 @@ class GroupViewCache:
             # have new totals (a block's output is its last layer read from outside); the
             # others keep theirs. (Its former inputs, from the consumers kept: the design
             # has only the new ones now.)
-            before = [src for src, users in consumers.items() if layer_id in users]
+            before = _read_by(consumers, layer_id)
             after = self.design.layer(layer_id).sources
             self._consumers = _patched(consumers, layer_id, before, after)
             self._restore_totals(kept, (layer_id, *before, *after))
@@ -247,7 +247,7 @@ class GroupViewCache:
         elif last is not None and last[0] == layer_id:  # removed (the undo of adding it)
             sources = list(last[1])
         elif consumers is not None:  # removed: it read these (gone from the design now)
-            sources = [src for src, users in consumers.items() if layer_id in users]
+            sources = _read_by(consumers, layer_id)
         else:
             sources = None  # (not known: every block's totals worked out again)
         self._restructured((layer_id,), None if sources is None else (layer_id, *sources))
@@ -970,6 +970,12 @@ class _Stretches:
             if w - lower_weights.get(kind, 0)
         }
         return tuple(a - b for a, b in zip(upper, lower, strict=True)), weights
+
+
+def _read_by(consumers: dict[str, list[str]], layer_id: str) -> list[str]:
+    """The layers ``consumers`` lists ``layer_id`` as reading (what it read: the design, after
+    an edit, has only what it reads now, or nothing once it is removed)."""
+    return [src for src, users in consumers.items() if layer_id in users]
 
 
 def _patched(

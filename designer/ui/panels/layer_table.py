@@ -299,10 +299,6 @@ class LayerTableModel(_RowsModel):
         self.blocks: frozenset[str] | None = (
             None  # collapsed groups: one row per block; None: per layer
         )
-        #: Rows by block: ``blocks`` names a collapsed group. With none collapsed, the blocks
-        #: are the layers, in design order: the rows are kept per layer (an edit updates or
-        #: splices its rows, not all 10,000 block rows remade and compared).
-        self.by_block = False
         self.reset_count = 0  # full resets so far (tests check edits stay incremental)
         self.splice_count = 0  # rows inserted or removed in one place, the others kept
         self.replace_count = 0  # rows by block replaced in place (a run split or joined)
@@ -329,6 +325,13 @@ class LayerTableModel(_RowsModel):
         document.design_reset.connect(self.refresh)
         document.layer_renamed.connect(self._on_renamed)
 
+    @property
+    def by_block(self) -> bool:
+        """Rows by block: ``blocks`` names a collapsed group. With none collapsed, the blocks
+        are the layers, in design order: the rows are kept per layer (an edit updates or
+        splices its rows, not all 10,000 block rows remade and compared)."""
+        return bool(self.blocks)
+
     def layer_id(self, row: int) -> str:
         """The layer row ``row`` (as shown) selects."""
         slot = self._slot(row)
@@ -340,7 +343,6 @@ class LayerTableModel(_RowsModel):
         if value != self.blocks:
             kept = not self.by_block and not value  # (per layer before and after)
             self.blocks = value
-            self.by_block = bool(value)
             if not kept:
                 self.refresh()
 
@@ -578,7 +580,7 @@ class LayerTableModel(_RowsModel):
         self._stale = set()
         self._field_pending = set()
         self._stale_fields = []
-        if self.by_block and self.blocks:
+        if self.blocks:
             if rows is None:
                 rows = cached_block_rows(analysis, self.blocks)
             self._ids = [b.row.id for b in rows]
@@ -596,7 +598,7 @@ class LayerTableModel(_RowsModel):
     def _update_blocks(self) -> None:
         """Rows by block after an edit: the same rows (the same blocks) are updated in place, and
         only those whose values changed are repainted; other rows mean a new table."""
-        assert self.by_block and self.blocks
+        assert self.blocks
         rows = cached_block_rows(self.document.analysis, self.blocks)
         ids = [b.row.id for b in rows]
         select = [b.layers[0] if b.layers else b.row.id for b in rows]
